@@ -1,0 +1,466 @@
+"""Configuration: the three YAML files in config/, validated with pydantic at load.
+
+A mistake in a file raises ConfigError naming the file, the key and the reason, so the app and the
+CLI can show one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CONFIG_DIR_ENV = "QUARTERDECK_CONFIG_DIR"
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class ConfigError(Exception):
+    """A configuration file is wrong: which file, which key, and why."""
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        self.file = file
+        self.key = key
+        self.reason = reason
+        where = f"{file}: {key}" if key else file
+        super().__init__(f"{where}: {reason}")
+
+
+class Strict(BaseModel):
+    """Base for config models: unknown keys are mistakes, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- settings.yaml -----------------------------------------------------------------------------
+
+
+class OkrSettings(Strict):
+    on_track_margin: Fraction = 0.10
+    at_risk_margin: Fraction = 0.25
+    too_early_days: Annotated[int, Field(ge=0)] = 7
+    confidence_gap: Fraction = 0.3
+
+    @model_validator(mode="after")
+    def _margins_ordered(self) -> OkrSettings:
+        if self.at_risk_margin < self.on_track_margin:
+            raise ValueError("at_risk_margin must be at least on_track_margin")
+        return self
+
+
+class CapacitySettings(Strict):
+    hours_per_person_week: Annotated[float, Field(gt=0, le=168)] = 40.0
+    working_days_per_week: Annotated[int, Field(ge=1, le=7)] = 5
+
+
+class UpdateSettings(Strict):
+    stale_after_days: Annotated[int, Field(ge=1)] = 7
+
+
+class DemoSettings(Strict):
+    load_on_first_start: bool = True
+    seed: int = 42
+    years: Annotated[int, Field(ge=1, le=5)] = 3
+
+
+class LiveSettings(Strict):
+    refresh_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+    cache_ttl_seconds: Annotated[float, Field(gt=0)] = 600.0
+
+
+class StorageSettings(Strict):
+    sqlite_busy_timeout_ms: Annotated[int, Field(ge=0)] = 15000
+
+
+class Settings(Strict):
+    """settings.yaml: product-wide settings."""
+
+    company: str = "Quarterdeck demo store"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    currency_symbol: str = "$"
+    fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
+    okr: OkrSettings = OkrSettings()
+    capacity: CapacitySettings = CapacitySettings()
+    updates: UpdateSettings = UpdateSettings()
+    demo: DemoSettings = DemoSettings()
+    live: LiveSettings = LiveSettings()
+    storage: StorageSettings = StorageSettings()
+
+
+# --- metrics.yaml ------------------------------------------------------------------------------
+
+
+class Dimension(Strict):
+    label: str
+    values: list[str] = Field(min_length=1)
+
+
+class Measure(Strict):
+    """A base measure stored by day and by its declared dimensions."""
+
+    label: str
+    unit: Literal["count", "money", "ratio", "position", "percent"] = "count"
+    aggregation: Literal["sum", "last"] = "sum"
+    dimensions: list[Identifier] = []
+    description: str = ""
+
+
+MetricFormat = Literal["number", "money", "percent", "decimal"]
+
+
+class MetricBase(Strict):
+    label: str
+    format: MetricFormat = "number"
+    description: str = ""
+    higher_is_better: bool = True
+
+
+class SimpleMetric(MetricBase):
+    """A base measure aggregated by its own aggregation (sum or last)."""
+
+    type: Literal["simple"]
+    measure: Identifier
+
+
+class SnapshotMetric(MetricBase):
+    """The last value of a measure in the window."""
+
+    type: Literal["snapshot"]
+    measure: Identifier
+
+
+class RatioMetric(MetricBase):
+    """SUM(numerator) / SUM(denominator) over the whole window and filter."""
+
+    type: Literal["ratio"]
+    numerator: Identifier
+    denominator: Identifier
+    min_denominator: Annotated[float, Field(ge=0)] = 0.0
+
+
+class WeightedAverageMetric(MetricBase):
+    """SUM(value × weight) / SUM(weight), paired by day and dimensions."""
+
+    type: Literal["weighted_average"]
+    value: Identifier
+    weight: Identifier
+
+
+class DerivedMetric(MetricBase):
+    """An arithmetic expression over measures and metrics, evaluated after aggregation."""
+
+    type: Literal["derived"]
+    expression: str
+
+
+Metric = Annotated[
+    SimpleMetric | SnapshotMetric | RatioMetric | WeightedAverageMetric | DerivedMetric,
+    Field(discriminator="type"),
+]
+
+_ALLOWED_EXPR_NODES = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.USub,
+    ast.UAdd,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+)
+
+
+def expression_names(expression: str) -> list[str]:
+    """Names an arithmetic expression refers to; ValueError if it is not plain arithmetic."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"expression {expression!r} is not valid arithmetic") from exc
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_EXPR_NODES):
+            raise ValueError(
+                f"expression {expression!r} may only use numbers, names, + - * / and brackets"
+            )
+        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
+            raise ValueError(f"expression {expression!r} has a constant that is not a number")
+        if isinstance(node, ast.Name) and node.id not in names:
+            names.append(node.id)
+    return names
+
+
+class MetricsConfig(Strict):
+    """metrics.yaml: dimensions, base measures and the metrics computed from them."""
+
+    dimensions: dict[Identifier, Dimension] = {}
+    measures: dict[Identifier, Measure] = Field(min_length=1)
+    metrics: dict[Identifier, Metric] = {}
+    kpi_tiles: list[Identifier] = []
+    funnel: list[Identifier] = []
+
+    def check_references(self) -> list[tuple[str, str]]:
+        """Cross-references that pydantic cannot check alone: (key, reason) for each problem."""
+        problems: list[tuple[str, str]] = []
+        for mid, measure in self.measures.items():
+            for i, dim in enumerate(measure.dimensions):
+                if dim not in self.dimensions:
+                    problems.append(
+                        (f"measures.{mid}.dimensions.{i}", f"unknown dimension {dim!r}")
+                    )
+        for mid, metric in self.metrics.items():
+            same_measure = isinstance(metric, SimpleMetric) and metric.measure == mid
+            if mid in self.measures and not same_measure:
+                problems.append(
+                    (f"metrics.{mid}", "only a simple metric of that measure may share its id")
+                )
+        for mid, metric in self.metrics.items():
+            for field, ref in _measure_refs(metric):
+                if ref not in self.measures:
+                    problems.append((f"metrics.{mid}.{field}", f"unknown measure {ref!r}"))
+            if isinstance(metric, WeightedAverageMetric):
+                value, weight = self.measures.get(metric.value), self.measures.get(metric.weight)
+                if value and weight and sorted(value.dimensions) != sorted(weight.dimensions):
+                    problems.append(
+                        (
+                            f"metrics.{mid}.weight",
+                            "value and weight measures must declare the same dimensions",
+                        )
+                    )
+            if isinstance(metric, DerivedMetric):
+                try:
+                    names = expression_names(metric.expression)
+                except ValueError as exc:
+                    problems.append((f"metrics.{mid}.expression", str(exc)))
+                    continue
+                for name in names:
+                    if name == mid:
+                        problems.append((f"metrics.{mid}.expression", "refers to itself"))
+                    elif name not in self.measures and name not in self.metrics:
+                        problems.append(
+                            (
+                                f"metrics.{mid}.expression",
+                                f"unknown measure or metric {name!r}",
+                            )
+                        )
+        problems.extend(self._derived_cycles())
+        for i, tile in enumerate(self.kpi_tiles):
+            if tile not in self.metrics:
+                problems.append((f"kpi_tiles.{i}", f"unknown metric {tile!r}"))
+        for i, step in enumerate(self.funnel):
+            if step not in self.measures:
+                problems.append((f"funnel.{i}", f"unknown measure {step!r}"))
+        return problems
+
+    def _derived_cycles(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+
+        def visit(mid: str, path: tuple[str, ...]) -> None:
+            metric = self.metrics.get(mid)
+            if not isinstance(metric, DerivedMetric):
+                return
+            try:
+                names = expression_names(metric.expression)
+            except ValueError:
+                return
+            for name in names:
+                if name in path:
+                    problems.append(
+                        (
+                            f"metrics.{path[0]}.expression",
+                            "circular reference: " + " -> ".join((*path, name)),
+                        )
+                    )
+                    return
+                visit(name, (*path, name))
+
+        for mid in self.metrics:
+            if not any(p[0] == f"metrics.{mid}.expression" for p in problems):
+                visit(mid, (mid,))
+        return problems
+
+
+def _measure_refs(metric: Any) -> list[tuple[str, str]]:
+    if isinstance(metric, SimpleMetric | SnapshotMetric):
+        return [("measure", metric.measure)]
+    if isinstance(metric, RatioMetric):
+        return [("numerator", metric.numerator), ("denominator", metric.denominator)]
+    if isinstance(metric, WeightedAverageMetric):
+        return [("value", metric.value), ("weight", metric.weight)]
+    return []
+
+
+# --- scoring.yaml ------------------------------------------------------------------------------
+
+
+class ScoringInput(Strict):
+    """One input of a scoring framework and the values it accepts."""
+
+    label: str
+    scale: list[float] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    default: float | None = None
+    help: str = ""
+
+    @model_validator(mode="after")
+    def _has_bounds(self) -> ScoringInput:
+        if self.scale is None and (self.minimum is None or self.maximum is None):
+            raise ValueError("give either a scale (list of allowed values) or minimum and maximum")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError("minimum is above maximum")
+        return self
+
+
+class Framework(Strict):
+    """A scoring framework: a built-in formula, or a weighted sum of named criteria."""
+
+    label: str
+    formula: Literal["rice", "ice", "wsjf", "weighted", "expected_value"]
+    description: str = ""
+    inputs: dict[Identifier, ScoringInput] = {}
+    weights: dict[Identifier, float] = {}
+
+    @model_validator(mode="after")
+    def _weights(self) -> Framework:
+        if self.formula == "weighted":
+            if not self.weights:
+                raise ValueError("a weighted framework needs weights for its criteria")
+            missing = [k for k in self.weights if k not in self.inputs]
+            if missing:
+                raise ValueError(f"weights name criteria that are not inputs: {missing}")
+            total = sum(self.weights.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"weights must sum to 1, they sum to {total:g}")
+        return self
+
+
+class Quadrants(Strict):
+    quick_wins: str = "Quick wins"
+    big_bets: str = "Big bets"
+    fill_ins: str = "Fill-ins"
+    money_pits: str = "Money pits"
+
+
+class Matrix(Strict):
+    value_split: float | None = None
+    effort_split: float | None = None
+    quadrants: Quadrants = Quadrants()
+
+
+class ScoringConfig(Strict):
+    """scoring.yaml: frameworks, the active one and the value/effort matrix."""
+
+    active: Identifier
+    frameworks: dict[Identifier, Framework] = Field(min_length=1)
+    matrix: Matrix = Matrix()
+
+    @model_validator(mode="after")
+    def _active_exists(self) -> ScoringConfig:
+        if self.active not in self.frameworks:
+            raise ValueError(f"active framework {self.active!r} is not among the frameworks")
+        return self
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+class AppConfig(Strict):
+    """The three configuration files, loaded and cross-checked."""
+
+    settings: Settings
+    metrics: MetricsConfig
+    scoring: ScoringConfig
+    directory: str = ""
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    shown = _display(path)
+    if not path.exists():
+        raise ConfigError(shown, "", "file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(shown, where, f"not valid YAML: {problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(shown, "", "not a UTF-8 text file") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(shown, "", "the top level must be a mapping of keys to values")
+    return data
+
+
+def _validate(model: type[Strict], data: dict[str, Any], path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
+        reason = _reason(err)
+        raise ConfigError(_display(path), ".".join(loc), reason) from None
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and part in {
+        "simple",
+        "snapshot",
+        "ratio",
+        "weighted_average",
+        "derived",
+    }
+
+
+def _reason(err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return f"{msg.lower()} (got {err.get('input')!r})"
+    return msg
+
+
+def load_config(directory: str | Path | None = None) -> AppConfig:
+    """Load and validate settings.yaml, metrics.yaml and scoring.yaml; raise ConfigError."""
+    base = Path(directory or os.environ.get(CONFIG_DIR_ENV) or DEFAULT_CONFIG_DIR)
+    settings = _validate(Settings, _read_yaml(base / "settings.yaml"), base / "settings.yaml")
+    metrics_path = base / "metrics.yaml"
+    metrics = _validate(MetricsConfig, _read_yaml(metrics_path), metrics_path)
+    problems = metrics.check_references()
+    if problems:
+        key, reason = problems[0]
+        raise ConfigError(_display(metrics_path), key, reason)
+    scoring_path = base / "scoring.yaml"
+    scoring = _validate(ScoringConfig, _read_yaml(scoring_path), scoring_path)
+    return AppConfig(settings=settings, metrics=metrics, scoring=scoring, directory=str(base))
+
+
+@cache
+def default_config() -> AppConfig:
+    """The configuration from the default directory, loaded once per process."""
+    return load_config()
