@@ -72,7 +72,6 @@ class DemoSettings(Strict):
 
 class LiveSettings(Strict):
     refresh_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
-    cache_ttl_seconds: Annotated[float, Field(gt=0)] = 600.0
 
 
 class StorageSettings(Strict):
@@ -208,6 +207,25 @@ class MetricsConfig(Strict):
     metrics: dict[Identifier, Metric] = {}
     kpi_tiles: list[Identifier] = []
     funnel: list[Identifier] = []
+
+    def metric_measures(self, metric_id: str) -> list[str]:
+        """Every base measure a metric is computed from, derived metrics followed through."""
+        metric = self.metrics[metric_id]
+        if isinstance(metric, DerivedMetric):
+            found: list[str] = []
+            for name in expression_names(metric.expression):
+                parts = [name] if name in self.measures else self.metric_measures(name)
+                found.extend(p for p in parts if p not in found)
+            return found
+        return [ref for _, ref in _measure_refs(metric)]
+
+    def metric_dimensions(self, metric_id: str) -> list[str]:
+        """Dimensions every measure of a metric declares: the ones it can be filtered by."""
+        measures = self.metric_measures(metric_id)
+        shared = set(self.measures[measures[0]].dimensions)
+        for measure in measures[1:]:
+            shared &= set(self.measures[measure].dimensions)
+        return [d for d in self.dimensions if d in shared]
 
     def check_references(self) -> list[tuple[str, str]]:
         """Cross-references that pydantic cannot check alone: (key, reason) for each problem."""

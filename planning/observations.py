@@ -1,0 +1,166 @@
+"""Writing metric observations: series look-up and the idempotent upsert every import path uses.
+
+An observation is the value of one base measure on one day at one combination of the measure's
+declared dimensions. Each combination is a *series* (`sessions` at `channel=email|device=mobile`);
+observations are keyed by (series, day), so writing the same rows twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, text
+from sqlmodel import Session
+
+from planning.models import ImportBatch, Person, utcnow
+from planning.store import OBSERVATIONS, bump_version
+
+OBSERVATION_COLUMNS = ["measure", "day", "dims_key", "value"]
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """How many rows an upsert added, changed and left as they were."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+def dims_key(dims: Mapping[str, str]) -> str:
+    """Canonical text key of a dimension combination: names sorted, `name=value` joined by |."""
+    return "|".join(f"{name}={dims[name]}" for name in sorted(dims))
+
+
+def parse_dims_key(key: str) -> dict[str, str]:
+    """The dimension mapping a canonical key stands for."""
+    if not key:
+        return {}
+    return dict(part.split("=", 1) for part in key.split("|"))
+
+
+def series_ids(
+    *, connection: Connection, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Ids of the series for (measure, dims_key) pairs, creating the missing ones."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    found = _existing_series(connection, wanted)
+    missing = sorted(wanted - found.keys())
+    if missing:
+        connection.execute(
+            text("INSERT INTO series (measure, dims_key) VALUES (:measure, :dims_key)"),
+            [{"measure": m, "dims_key": k} for m, k in missing],
+        )
+        found = _existing_series(connection, wanted)
+        dim_rows = [
+            {"series_id": found[(m, k)], "name": name, "value": value}
+            for m, k in missing
+            for name, value in parse_dims_key(k).items()
+        ]
+        if dim_rows:
+            connection.execute(
+                text(
+                    "INSERT INTO series_dimension (series_id, name, value) "
+                    "VALUES (:series_id, :name, :value)"
+                ),
+                dim_rows,
+            )
+    return found
+
+
+def _existing_series(
+    connection: Connection, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    measures = sorted({m for m, _ in wanted})
+    rows = connection.execute(
+        text("SELECT id, measure, dims_key FROM series WHERE measure IN :measures").bindparams(
+            bindparam("measures", expanding=True)
+        ),
+        {"measures": measures},
+    ).all()
+    return {(m, k): int(i) for i, m, k in rows if (m, k) in wanted}
+
+
+def upsert_observations(*, connection: Connection, frame: pd.DataFrame) -> UpsertCounts:
+    """Insert or update observations (columns measure, day, dims_key, value) in the caller's
+    transaction; rows must be unique on (measure, day, dims_key)."""
+    if frame.empty:
+        return UpsertCounts(0, 0, 0)
+    pairs = set(zip(frame["measure"], frame["dims_key"], strict=True))
+    ids = series_ids(connection=connection, pairs=pairs)
+    sid = [ids[(m, k)] for m, k in zip(frame["measure"], frame["dims_key"], strict=True)]
+    days = [d.isoformat() if isinstance(d, date) else str(d) for d in frame["day"]]
+    values = [float(v) for v in frame["value"]]
+    touched = sorted(set(sid))
+    before = _count_rows(connection, touched)
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        sql = (
+            "INSERT INTO observation (series_id, day, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (series_id, day) DO UPDATE SET value = excluded.value "
+            "WHERE observation.value IS NOT excluded.value"
+        )
+    else:
+        sql = (
+            "INSERT INTO observation (series_id, day, value) VALUES (%s, %s::date, %s) "
+            "ON CONFLICT (series_id, day) DO UPDATE SET value = excluded.value "
+            "WHERE observation.value IS DISTINCT FROM excluded.value"
+        )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(sql, list(zip(sid, days, values, strict=True)))
+        # After executemany the driver reports the rows inserted or changed, not those left as
+        # they were (the DO UPDATE's WHERE skips equal values).
+        changed = max(int(cursor.rowcount), 0)
+    finally:
+        cursor.close()
+    added = _count_rows(connection, touched) - before
+    updated = max(changed - added, 0)
+    return UpsertCounts(added=added, updated=updated, unchanged=len(frame) - added - updated)
+
+
+def _count_rows(connection: Connection, series: list[int]) -> int:
+    total = 0
+    for start in range(0, len(series), 500):
+        chunk = series[start : start + 500]
+        total += connection.execute(
+            text("SELECT COUNT(*) FROM observation WHERE series_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": chunk},
+        ).scalar_one()
+    return int(total)
+
+
+def record_batch(
+    *,
+    session: Session,
+    actor: Person | None,
+    source: str,
+    filename: str,
+    counts: UpsertCounts,
+    checksum: str,
+) -> ImportBatch:
+    """Record an import batch and advance the observations data version, in the caller's
+    transaction."""
+    batch = ImportBatch(
+        source=source,
+        filename=filename,
+        actor_id=actor.id if actor else None,
+        started_at=utcnow(),
+        finished_at=utcnow(),
+        rows_added=counts.added,
+        rows_updated=counts.updated,
+        checksum=checksum,
+    )
+    session.add(batch)
+    bump_version(session, OBSERVATIONS)
+    session.flush()
+    return batch

@@ -1,0 +1,325 @@
+"""Initiative scoring: the formulas of config/scoring.yaml, ranking and the value/effort matrix.
+
+Everything here is pure: numbers in, numbers out. Reading initiatives and computing a metric's
+baseline weekly value belong to the data-access layer, which passes the results in.
+
+Stored shape. Each initiative keeps the inputs of every framework it has been scored with, so
+frameworks can be compared side by side (models.Initiative.scores)::
+
+    {"rice": {"reach": 2000, "impact": 2, "confidence": 0.8, "effort_months": 2},
+     "ice": {"impact": 8, "confidence": 7, "ease": 5},
+     "expected_value": {"confidence": 0.5}}
+
+The outer key is the framework id from scoring.yaml, the inner keys are that framework's input
+ids. The expected-value framework also uses the initiative's effort (person-weeks) and expected
+lift, and the baseline weekly value of the linked metric's money measure; those are passed to
+score() as keyword arguments rather than stored under "scores".
+
+Missing inputs are reported, never filled in from the YAML defaults: a default prefills a form,
+it is not an estimate anybody made. Keys that are not inputs of the framework (for example a
+criterion since removed from scoring.yaml) are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from planning.config import Framework, Matrix, Quadrants, ScoringConfig
+
+# Input ids each built-in formula reads; a weighted framework reads the criteria in its weights.
+FORMULA_INPUTS: dict[str, tuple[str, ...]] = {
+    "rice": ("reach", "impact", "confidence", "effort_months"),
+    "ice": ("impact", "confidence", "ease"),
+    "wsjf": ("business_value", "time_criticality", "risk_reduction", "job_size"),
+    "expected_value": ("confidence",),
+}
+
+_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """One framework's score for one initiative, or no score and the reasons why."""
+
+    framework_id: str
+    score: float | None
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def scored(self) -> bool:
+        """True when the initiative has a score under this framework."""
+        return self.score is not None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """An initiative's place in the ranked backlog; unscored items have no rank."""
+
+    id: int
+    score: float | None
+    rank: int | None
+
+
+# --- formulas ----------------------------------------------------------------------------------
+
+
+def rice(*, reach: float, impact: float, confidence: float, effort_months: float) -> float:
+    """RICE = reach × impact × confidence / effort in person-months."""
+    if effort_months <= 0:
+        raise ValueError("RICE effort must be above 0 person-months")
+    return reach * impact * confidence / effort_months
+
+
+def ice(*, impact: float, confidence: float, ease: float) -> float:
+    """ICE = impact × confidence × ease."""
+    return impact * confidence * ease
+
+
+def wsjf(
+    *, business_value: float, time_criticality: float, risk_reduction: float, job_size: float
+) -> float:
+    """WSJF = (business value + time criticality + risk reduction) / job size."""
+    if job_size <= 0:
+        raise ValueError("WSJF job size must be above 0")
+    return (business_value + time_criticality + risk_reduction) / job_size
+
+
+def weighted(values: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """Weighted sum Σ weight × value over the weighted criteria; each criterion needs a value."""
+    missing = [name for name in weights if name not in values]
+    if missing:
+        raise ValueError(f"no value for criteria: {', '.join(missing)}")
+    return sum(weight * values[name] for name, weight in weights.items())
+
+
+def expected_value(
+    *, baseline_weekly_value: float, lift_pct: float, confidence: float, effort_weeks: float
+) -> float:
+    """Expected weekly gain (baseline × relative lift × confidence) per person-week of effort."""
+    if effort_weeks <= 0:
+        raise ValueError("effort must be above 0 person-weeks")
+    return baseline_weekly_value * lift_pct * confidence / effort_weeks
+
+
+# --- validation and scoring --------------------------------------------------------------------
+
+
+def _fmt(number: float) -> str:
+    """A number as a person would write it: 2 not 2.0, 0.25 not 2.5e-01."""
+    if float(number).is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.6g}"
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+def validate_inputs(framework: Framework, inputs: Mapping[str, Any]) -> list[str]:
+    """One clear message per missing, non-numeric, off-scale or out-of-range input."""
+    problems: list[str] = []
+    for input_id, spec in framework.inputs.items():
+        name = spec.label
+        if input_id not in inputs or inputs[input_id] is None:
+            problems.append(f"{name} is missing")
+            continue
+        raw = inputs[input_id]
+        if not _is_number(raw):
+            problems.append(f"{name} {raw!r} is not a number")
+            continue
+        value = float(raw)
+        if spec.scale is not None and not any(
+            math.isclose(value, allowed, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
+            for allowed in spec.scale
+        ):
+            allowed_text = ", ".join(_fmt(allowed) for allowed in spec.scale)
+            problems.append(f"{name} {_fmt(value)} is not one of {allowed_text}")
+            continue
+        if spec.minimum is not None and value < spec.minimum:
+            problems.append(f"{name} {_fmt(value)} is below the minimum {_fmt(spec.minimum)}")
+        elif spec.maximum is not None and value > spec.maximum:
+            problems.append(f"{name} {_fmt(value)} is above the maximum {_fmt(spec.maximum)}")
+    return problems
+
+
+def _missing_formula_inputs(framework_id: str, framework: Framework) -> list[str]:
+    needed = FORMULA_INPUTS.get(framework.formula, ())
+    return [
+        f"scoring.yaml: frameworks.{framework_id} uses the {framework.formula} formula "
+        f"but has no input {name!r}"
+        for name in needed
+        if name not in framework.inputs
+    ]
+
+
+def _expected_value_problems(
+    effort_weeks: float | None, baseline_weekly_value: float | None, lift_pct: float | None
+) -> list[str]:
+    problems: list[str] = []
+    if baseline_weekly_value is None:
+        problems.append("no baseline weekly value for the linked metric")
+    elif not _is_number(baseline_weekly_value):
+        problems.append(f"baseline weekly value {baseline_weekly_value!r} is not a number")
+    if lift_pct is None:
+        problems.append("no expected lift")
+    elif not _is_number(lift_pct):
+        problems.append(f"expected lift {lift_pct!r} is not a number")
+    if effort_weeks is None:
+        problems.append("no effort estimate in person-weeks")
+    elif not _is_number(effort_weeks):
+        problems.append(f"effort {effort_weeks!r} is not a number")
+    elif effort_weeks <= 0:
+        problems.append(f"effort {_fmt(effort_weeks)} person-weeks leaves nothing to divide by")
+    return problems
+
+
+def score(
+    framework_id: str,
+    framework: Framework,
+    scores: Mapping[str, Any],
+    *,
+    effort_weeks: float | None = None,
+    baseline_weekly_value: float | None = None,
+    lift_pct: float | None = None,
+) -> ScoreResult:
+    """Score an initiative's stored `scores` ({framework_id: {input: value}}) under one framework.
+
+    effort_weeks, baseline_weekly_value and lift_pct are read only by the expected-value formula.
+    """
+    problems = _missing_formula_inputs(framework_id, framework)
+    if problems:
+        return ScoreResult(framework_id, None, tuple(problems))
+    inputs = scores.get(framework_id)
+    if not inputs:
+        return ScoreResult(framework_id, None, (f"not scored with {framework.label} yet",))
+    if not isinstance(inputs, Mapping):
+        return ScoreResult(
+            framework_id, None, (f"{framework.label} inputs are not a set of named values",)
+        )
+    problems = validate_inputs(framework, inputs)
+    if framework.formula == "expected_value":
+        problems += _expected_value_problems(effort_weeks, baseline_weekly_value, lift_pct)
+    if problems:
+        return ScoreResult(framework_id, None, tuple(problems))
+
+    values = {name: float(inputs[name]) for name in framework.inputs}
+    try:
+        result = _apply(framework, values, effort_weeks, baseline_weekly_value, lift_pct)
+    except ValueError as exc:
+        return ScoreResult(framework_id, None, (str(exc),))
+    return ScoreResult(framework_id, result)
+
+
+def _apply(
+    framework: Framework,
+    values: dict[str, float],
+    effort_weeks: float | None,
+    baseline_weekly_value: float | None,
+    lift_pct: float | None,
+) -> float:
+    if framework.formula == "rice":
+        return rice(
+            reach=values["reach"],
+            impact=values["impact"],
+            confidence=values["confidence"],
+            effort_months=values["effort_months"],
+        )
+    if framework.formula == "ice":
+        return ice(impact=values["impact"], confidence=values["confidence"], ease=values["ease"])
+    if framework.formula == "wsjf":
+        return wsjf(
+            business_value=values["business_value"],
+            time_criticality=values["time_criticality"],
+            risk_reduction=values["risk_reduction"],
+            job_size=values["job_size"],
+        )
+    if framework.formula == "weighted":
+        return weighted(values, framework.weights)
+    # expected_value: _expected_value_problems has already refused missing arguments.
+    assert effort_weeks is not None and baseline_weekly_value is not None and lift_pct is not None
+    return expected_value(
+        baseline_weekly_value=float(baseline_weekly_value),
+        lift_pct=float(lift_pct),
+        confidence=values["confidence"],
+        effort_weeks=float(effort_weeks),
+    )
+
+
+def score_all(
+    config: ScoringConfig,
+    scores: Mapping[str, Any],
+    *,
+    effort_weeks: float | None = None,
+    baseline_weekly_value: float | None = None,
+    lift_pct: float | None = None,
+) -> dict[str, ScoreResult]:
+    """An initiative's result under every framework in scoring.yaml, to compare them."""
+    return {
+        framework_id: score(
+            framework_id,
+            framework,
+            scores,
+            effort_weeks=effort_weeks,
+            baseline_weekly_value=baseline_weekly_value,
+            lift_pct=lift_pct,
+        )
+        for framework_id, framework in config.frameworks.items()
+    }
+
+
+# --- ranking -----------------------------------------------------------------------------------
+
+
+def rank(items: Mapping[int, float | None]) -> list[Ranked]:
+    """Rank initiative ids by score, highest first; equal scores by id; unscored last, unranked."""
+    scored: list[tuple[int, float]] = []
+    unscored: list[int] = []
+    for item_id, value in items.items():
+        if value is not None and _is_number(value):
+            scored.append((item_id, float(value)))
+        else:
+            unscored.append(item_id)
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    ranked = [
+        Ranked(id=item_id, score=value, rank=position)
+        for position, (item_id, value) in enumerate(scored, start=1)
+    ]
+    ranked += [Ranked(id=item_id, score=None, rank=None) for item_id in sorted(unscored)]
+    return ranked
+
+
+# --- value/effort matrix -----------------------------------------------------------------------
+
+
+def matrix_splits(
+    values: Iterable[float | None], efforts: Iterable[float | None], matrix_config: Matrix
+) -> tuple[float | None, float | None]:
+    """The value and effort splits: configured ones, else the medians (None with no data)."""
+
+    def split(configured: float | None, numbers_: Iterable[float | None]) -> float | None:
+        if configured is not None:
+            return configured
+        present = [float(n) for n in numbers_ if n is not None and _is_number(n)]
+        return statistics.median(present) if present else None
+
+    return split(matrix_config.value_split, values), split(matrix_config.effort_split, efforts)
+
+
+def quadrant(
+    value: float, effort: float, value_split: float, effort_split: float, names: Quadrants
+) -> str:
+    """The quadrant name for a point; a value or effort equal to its split counts as high."""
+    high_value = value >= value_split
+    high_effort = effort >= effort_split
+    if high_value:
+        return names.big_bets if high_effort else names.quick_wins
+    return names.money_pits if high_effort else names.fill_ins

@@ -1,0 +1,68 @@
+"""Shared fixtures: a fresh, migrated store per test on SQLite, and on PostgreSQL when
+QUARTERDECK_TEST_POSTGRES_URL is set (each test gets its own schema there)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from planning.config import AppConfig, default_config
+from planning.store import create_store_engine, migrate
+
+POSTGRES_URL_ENV = "QUARTERDECK_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_URL_ENV) else [])
+
+
+def _postgres_engine(schema: str) -> Engine:
+    base = os.environ[POSTGRES_URL_ENV]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return create_engine(base, connect_args={"options": f"-csearch_path={schema}"})
+
+
+def _drop_postgres_schema(schema: str) -> None:
+    admin = create_engine(os.environ[POSTGRES_URL_ENV], isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A freshly migrated, empty store on each configured backend."""
+    if request.param == "sqlite":
+        eng = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        migrate(eng)
+        yield eng
+        eng.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    eng = _postgres_engine(schema)
+    try:
+        migrate(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        _drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A freshly migrated SQLite store, for tests about SQLite itself."""
+    eng = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def config() -> AppConfig:
+    """The shipped configuration."""
+    return default_config()

@@ -1,0 +1,196 @@
+"""Quarter ids, fiscal quarters, ISO weeks and key result windows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from planning.periods import (
+    days_in_period,
+    elapsed_days,
+    format_quarter,
+    iso_week,
+    next_quarter,
+    parse_iso_week,
+    parse_quarter,
+    previous_quarter,
+    quarter_bounds,
+    quarter_of,
+    week_bounds,
+    window_bounds,
+    window_length,
+)
+
+
+def test_calendar_quarter_bounds_and_lengths() -> None:
+    assert quarter_bounds("2026-Q4") == (date(2026, 10, 1), date(2026, 12, 31))
+    assert quarter_bounds("2026-Q1") == (date(2026, 1, 1), date(2026, 3, 31))
+    assert days_in_period("2026-Q4") == 92
+    assert days_in_period("2026-Q1") == 90
+    assert days_in_period("2024-Q1") == 91  # leap year
+
+
+def test_quarter_of_calendar_days() -> None:
+    assert quarter_of(date(2026, 11, 26)) == "2026-Q4"
+    assert quarter_of(date(2026, 3, 31)) == "2026-Q1"
+    assert quarter_of(date(2026, 4, 1)) == "2026-Q2"
+
+
+def test_fiscal_year_starting_in_february_is_named_by_the_year_it_ends() -> None:
+    # Fiscal 2026 runs 1 Feb 2025 – 31 Jan 2026.
+    assert quarter_bounds("2026-Q1", 2) == (date(2025, 2, 1), date(2025, 4, 30))
+    assert quarter_bounds("2026-Q4", 2) == (date(2025, 11, 1), date(2026, 1, 31))
+    assert quarter_of(date(2026, 1, 31), 2) == "2026-Q4"
+    assert quarter_of(date(2026, 2, 1), 2) == "2027-Q1"
+    assert quarter_of(date(2025, 2, 1), 2) == "2026-Q1"
+    assert days_in_period("2026-Q4", 2) == 92
+
+
+def test_fiscal_year_starting_in_april() -> None:
+    assert quarter_bounds("2026-Q1", 4) == (date(2025, 4, 1), date(2025, 6, 30))
+    assert quarter_bounds("2026-Q4", 4) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert quarter_of(date(2026, 3, 31), 4) == "2026-Q4"
+    assert quarter_of(date(2026, 4, 1), 4) == "2027-Q1"
+    assert quarter_of(date(2025, 8, 15), 4) == "2026-Q2"
+
+
+@pytest.mark.parametrize("start_month", range(1, 13))
+def test_quarters_tile_the_calendar_for_every_start_month(start_month: int) -> None:
+    day = date(2023, 1, 1)
+    while day <= date(2027, 12, 31):
+        period = quarter_of(day, start_month)
+        first, last = quarter_bounds(period, start_month)
+        assert first <= day <= last
+        assert first.day == 1
+        assert (first.month - start_month) % 3 == 0
+        following = quarter_bounds(next_quarter(period), start_month)[0]
+        assert following == last + timedelta(days=1)
+        day += timedelta(days=17)
+
+
+def test_previous_and_next_quarter_cross_year_ends() -> None:
+    assert previous_quarter("2026-Q1") == "2025-Q4"
+    assert previous_quarter("2026-Q3") == "2026-Q2"
+    assert next_quarter("2026-Q4") == "2027-Q1"
+    assert next_quarter("2026-Q2") == "2026-Q3"
+
+
+def test_parse_and_format_quarter() -> None:
+    assert parse_quarter("2026-Q4") == (2026, 4)
+    assert parse_quarter(" 2026-q4 ") == (2026, 4)
+    assert format_quarter(2026, 4) == "2026-Q4"
+    with pytest.raises(ValueError, match="1 to 4"):
+        format_quarter(2026, 5)
+
+
+@pytest.mark.parametrize(
+    ("bad", "hint"),
+    [
+        ("2026-Q5", "Q1, Q2, Q3 or Q4"),
+        ("2026-Q0", "Q1, Q2, Q3 or Q4"),
+        ("26-Q1", "four digits"),
+        ("2026W48", "e.g. 2026-Q4"),
+        ("Q4 2026", "e.g. 2026-Q4"),
+        ("", "e.g. 2026-Q4"),
+    ],
+)
+def test_bad_quarter_ids_name_the_text_and_the_fix(bad: str, hint: str) -> None:
+    with pytest.raises(ValueError) as info:
+        quarter_bounds(bad)
+    message = str(info.value)
+    assert repr(bad) in message
+    assert hint in message
+
+
+def test_bad_fiscal_start_month_is_refused() -> None:
+    with pytest.raises(ValueError, match="fiscal start month must be 1 to 12, got 13"):
+        quarter_bounds("2026-Q1", 13)
+    with pytest.raises(ValueError, match="got 0"):
+        quarter_of(date(2026, 1, 1), 0)
+
+
+def test_elapsed_days_counts_today_and_stays_within_the_quarter() -> None:
+    assert elapsed_days("2026-Q4", date(2026, 11, 14)) == 45  # day 45 of 92
+    assert elapsed_days("2026-Q4", date(2026, 10, 1)) == 1
+    assert elapsed_days("2026-Q4", date(2026, 9, 30)) == 0
+    assert elapsed_days("2026-Q4", date(2027, 2, 1)) == 92
+    assert elapsed_days("2026-Q4", date(2025, 11, 30), 2) == 30
+
+
+def test_iso_weeks() -> None:
+    assert iso_week(date(2026, 11, 26)) == "2026-W48"
+    assert iso_week(date(2027, 1, 1)) == "2026-W53"  # a Friday still in ISO 2026
+    assert iso_week(date(2024, 12, 30)) == "2025-W01"  # a Monday already in ISO 2025
+    assert week_bounds("2026-W48") == (date(2026, 11, 23), date(2026, 11, 29))
+    assert week_bounds("2026-W53") == (date(2026, 12, 28), date(2027, 1, 3))
+    assert parse_iso_week("2026-w48") == (2026, 48)
+
+
+def test_iso_week_round_trips_for_every_day() -> None:
+    day = date(2024, 12, 20)
+    while day <= date(2027, 1, 10):
+        monday, sunday = week_bounds(iso_week(day))
+        assert monday <= day <= sunday
+        assert monday.weekday() == 0 and sunday.weekday() == 6
+        day += timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("bad", "hint"),
+    [
+        ("2026W48", "e.g. 2026-W48"),
+        ("2026-W8", "two digits"),
+        ("26-W48", "four digits"),
+        ("2025-W53", "2025 has weeks 01 to 52"),
+        ("2026-W00", "2026 has weeks 01 to 53"),
+        ("2026-Q4", "e.g. 2026-W48"),
+    ],
+)
+def test_bad_iso_weeks_name_the_text_and_the_fix(bad: str, hint: str) -> None:
+    with pytest.raises(ValueError) as info:
+        week_bounds(bad)
+    assert repr(bad) in str(info.value)
+    assert hint in str(info.value)
+
+
+def test_period_to_date_window_ends_on_as_of_or_the_quarter_end() -> None:
+    q4 = "2026-Q4"
+    assert window_bounds("period_to_date", q4, date(2026, 11, 14)) == (
+        date(2026, 10, 1),
+        date(2026, 11, 14),
+    )
+    assert window_bounds("period_to_date", q4, date(2027, 1, 20)) == (
+        date(2026, 10, 1),
+        date(2026, 12, 31),
+    )
+    start, end = window_bounds("period_to_date", q4, date(2026, 9, 15))
+    assert end < start  # the quarter has not started: an empty window
+
+
+def test_trailing_windows_cover_seven_or_28_days_ending_on_as_of() -> None:
+    q4 = "2026-Q4"
+    assert window_bounds("trailing_7d", q4, date(2026, 11, 14)) == (
+        date(2026, 11, 8),
+        date(2026, 11, 14),
+    )
+    # Early in the quarter a trailing window reaches back into the previous one.
+    assert window_bounds("trailing_28d", q4, date(2026, 10, 3)) == (
+        date(2026, 9, 6),
+        date(2026, 10, 3),
+    )
+    # After the quarter, the window is the quarter's last 7 days.
+    assert window_bounds("trailing_7d", q4, date(2027, 1, 10)) == (
+        date(2026, 12, 25),
+        date(2026, 12, 31),
+    )
+
+
+def test_window_lengths_and_unknown_windows() -> None:
+    assert window_length("period_to_date", "2026-Q4") == 92
+    assert window_length("trailing_7d", "2026-Q4") == 7
+    assert window_length("trailing_28d", "2026-Q4") == 28
+    with pytest.raises(ValueError, match="unknown window 'trailing_30d'"):
+        window_bounds("trailing_30d", "2026-Q4", date(2026, 11, 1))
+    with pytest.raises(ValueError, match="unknown window 'weekly'"):
+        window_length("weekly", "2026-Q4")

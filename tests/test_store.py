@@ -1,0 +1,107 @@
+"""The store: migrations produce exactly the models' schema; SQLite runs safely configured."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import Session, SQLModel
+
+from planning.models import Person, Role
+from planning.store import (
+    OBSERVATIONS,
+    PLAN,
+    bump_version,
+    create_store_engine,
+    data_versions,
+    is_empty,
+    migrate,
+    session_scope,
+)
+
+
+def test_migrated_schema_equals_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_every_model_table_exists(engine: Engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    assert set(SQLModel.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_migrate_twice_is_harmless(engine: Engine) -> None:
+    migrate(engine)
+    with engine.connect() as conn:
+        days = conn.execute(text("SELECT COUNT(*) FROM calendar_day")).scalar_one()
+    assert days == (date(2040, 12, 31) - date(2015, 1, 1)).days + 1
+
+
+def test_calendar_maps_days_to_grains(engine: Engine) -> None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT week_start, month_start, quarter_start FROM calendar_day WHERE day = :d"),
+            {"d": date(2026, 11, 26)},
+        ).one()
+    as_dates = [v if isinstance(v, date) else date.fromisoformat(v) for v in row]
+    assert as_dates == [date(2026, 11, 23), date(2026, 11, 1), date(2026, 10, 1)]
+
+
+def test_sqlite_pragmas(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+
+
+def test_sqlite_enforces_foreign_keys(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as conn:
+        try:
+            conn.execute(
+                text(
+                    "INSERT INTO time_off (person_id, start_date, end_date, note) "
+                    "VALUES (999, '2026-01-01', '2026-01-02', '')"
+                )
+            )
+            conn.commit()
+            raised = False
+        except Exception:
+            raised = True
+    assert raised
+
+
+def test_session_scope_rolls_back_on_error(engine: Engine) -> None:
+    try:
+        with session_scope(engine) as session:
+            session.add(Person(name="Ana", email="ana@example.com", role=Role.member))
+            session.flush()
+            raise RuntimeError("user pressed cancel")
+    except RuntimeError:
+        pass
+    assert is_empty(engine)
+
+
+def test_data_versions_advance_on_writes(engine: Engine) -> None:
+    assert data_versions(engine) == ()
+    with session_scope(engine) as session:
+        bump_version(session, OBSERVATIONS)
+    with session_scope(engine) as session:
+        bump_version(session, OBSERVATIONS)
+        bump_version(session, PLAN)
+    assert dict(data_versions(engine)) == {OBSERVATIONS: 2, PLAN: 1}
+
+
+def test_database_url_selects_store(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "nested" / "chosen.db"
+    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", f"sqlite:///{target}")
+    engine = create_store_engine()
+    migrate(engine)
+    with Session(engine) as session:
+        session.add(Person(name="Ana", email="ana@example.com"))
+        session.commit()
+    engine.dispose()
+    assert target.exists()
