@@ -4,8 +4,10 @@ QUARTERDECK_TEST_POSTGRES_URL is set (each test gets its own schema there)."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,38 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 def config() -> AppConfig:
     """The shipped configuration."""
     return default_config()
+
+
+DEMO_TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store with the demo data set loaded once per test run (as of DEMO_TODAY)."""
+    from planning.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    eng = create_store_engine(f"sqlite:///{path}")
+    migrate(eng)
+    load_demo(engine=eng, config=default_config(), seed=42, today=DEMO_TODAY)
+    eng.dispose()
+    return path
+
+
+@pytest.fixture
+def app_store(
+    demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A private copy of the demo store that the app under AppTest uses; caches start empty."""
+    import streamlit as st
+
+    target = tmp_path / "app.db"
+    shutil.copy(demo_store_file, target)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", url)
+    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield url
+    st.cache_resource.clear()
+    st.cache_data.clear()

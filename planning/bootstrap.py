@@ -1,0 +1,41 @@
+"""Opening the store at start-up: migrate, then load the demo data on a first start."""
+
+from __future__ import annotations
+
+import os
+from contextlib import suppress
+from datetime import date
+
+from sqlalchemy import Engine
+
+from planning.config import AppConfig
+from planning.store import create_store_engine, is_empty, migrate
+
+DEMO_ENV = "QUARTERDECK_DEMO"
+
+
+def demo_wanted(config: AppConfig) -> bool:
+    """Whether a first start on an empty store should load the demo data set."""
+    if os.environ.get(DEMO_ENV, "").strip() in {"0", "false", "no", "off"}:
+        return False
+    return config.settings.demo.load_on_first_start
+
+
+def open_store(*, config: AppConfig, url: str | None = None, today: date | None = None) -> Engine:
+    """Create the engine, apply migrations and, on an empty store, load the demo if wanted."""
+    engine = create_store_engine(
+        url, busy_timeout_ms=config.settings.storage.sqlite_busy_timeout_ms
+    )
+    migrate(engine)
+    if demo_wanted(config) and is_empty(engine):
+        from planning.demo import DemoAlreadyLoaded, load_demo
+
+        # Another process starting at the same moment may load it first; that is fine.
+        with suppress(DemoAlreadyLoaded):
+            load_demo(
+                engine=engine,
+                config=config,
+                seed=config.settings.demo.seed,
+                today=today or date.today(),
+            )
+    return engine

@@ -1,0 +1,716 @@
+"""The command line, `python -m planning COMMAND`: set up the store, load demo data, import
+observations and query metrics.
+
+Each command is one function registered with `@command(name, help, arg(...), ...)`; it receives
+the parsed arguments and a Context holding the loaded configuration and, on first use, the
+migrated store. A command returns the exit code: 0 done, 1 refused (bad file, nothing written),
+2 bad arguments or configuration. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlalchemy import URL, Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from planning.config import AppConfig, ConfigError, load_config
+from planning.formatting import format_value
+from planning.importer import ImportFileError, import_observations
+from planning.metrics import GRAINS, MetricError, metric_series
+from planning.store import create_store_engine, database_url, migrate, read_engine
+
+PROG = "python -m planning"
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Arguments that cannot be acted on; shown as one line and exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line instead of usage plus message."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+@dataclass
+class Context:
+    """What a command works with: the configuration and, opened on first use, the store."""
+
+    config: AppConfig
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine, migrated to the newest schema the first time it is asked for."""
+        if self._engine is None:
+            engine = create_store_engine(
+                database_url(),
+                busy_timeout_ms=self.config.settings.storage.sqlite_busy_timeout_ms,
+            )
+            migrate(engine)
+            self._engine = engine
+        return self._engine
+
+    def close(self) -> None:
+        """Release the store's connections, if it was opened."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+Handler = Callable[[argparse.Namespace, Context], int]
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argparse argument of a command: its flags and add_argument options."""
+
+    flags: tuple[str, ...]
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its name, one-line help, arguments and the function that runs it."""
+
+    name: str
+    help: str
+    arguments: tuple[Argument, ...]
+    run: Handler
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def arg(*flags: str, **options: Any) -> Argument:
+    """Describe an argument exactly as ArgumentParser.add_argument would take it."""
+    return Argument(flags=flags, options=options)
+
+
+def command(name: str, help: str, *arguments: Argument) -> Callable[[Handler], Handler]:
+    """Register a function as the subcommand `name` with the given arguments."""
+
+    def register(run: Handler) -> Handler:
+        COMMANDS[name] = Command(name=name, help=help, arguments=arguments, run=run)
+        return run
+
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every registered command."""
+    parser = _Parser(
+        prog=PROG,
+        description="Quarterdeck from the command line: the store, demo data, imports, metrics.",
+    )
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    for cmd in COMMANDS.values():
+        sub = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        for argument in cmd.arguments:
+            sub.add_argument(*argument.flags, **argument.options)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command line and return its exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except SystemExit as exc:  # --help and --version end here with code 0
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    context = Context(config=config)
+    try:
+        return COMMANDS[args.command].run(args, context)
+    except (UsageError, MetricError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return _fail(f"the store at {_where(database_url())} failed: {reason}", EXIT_REFUSED)
+    finally:
+        context.close()
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _where(url: str | URL) -> str:
+    """The store's location as a person would recognise it, without any password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return str(Path(parsed.database or ":memory:").resolve())
+    return parsed.render_as_string(hide_password=True)
+
+
+# --- argument types ----------------------------------------------------------------------------
+
+
+def iso_date(text: str) -> date:
+    """An argument in YYYY-MM-DD form."""
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def dimension_filter(text: str) -> tuple[str, str]:
+    """A `dimension=value` argument."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not of the form dimension=value")
+    return name.strip(), value.strip()
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@command("init", "Create or upgrade the store's schema and say where the store is.")
+def run_init(args: argparse.Namespace, context: Context) -> int:
+    """Migrate the store to the newest schema."""
+    engine = context.engine  # opening the store migrates it
+    print(f"store ready at {_where(engine.url)}")
+    return EXIT_OK
+
+
+@command(
+    "demo",
+    "Load the generated demo data set (three years of metrics, a team, OKRs, initiatives).",
+    arg("--reset", action="store_true", help="wipe the store's contents first"),
+    arg("--seed", type=int, metavar="N", help="random seed (default: settings.yaml demo.seed)"),
+)
+def run_demo(args: argparse.Namespace, context: Context) -> int:
+    """Load the demo data and print what was loaded."""
+    from planning.demo import DemoAlreadyLoaded, load_demo
+
+    seed = args.seed if args.seed is not None else context.config.settings.demo.seed
+    try:
+        summary = load_demo(
+            engine=context.engine,
+            config=context.config,
+            seed=seed,
+            today=date.today(),
+            reset=args.reset,
+        )
+    except DemoAlreadyLoaded as exc:
+        return _fail(f"{exc} (use --reset to replace the store's contents)", EXIT_REFUSED)
+    print(f"demo data loaded into {_where(context.engine.url)} (seed {seed})")
+    for name, value in _fields(summary).items():
+        print(f"  {name.replace('_', ' ')}: {value}")
+    return EXIT_OK
+
+
+def _fields(summary: Any) -> dict[str, Any]:
+    if is_dataclass(summary) and not isinstance(summary, type):
+        return asdict(summary)
+    if hasattr(summary, "model_dump"):
+        return dict(summary.model_dump())
+    return dict(vars(summary))
+
+
+@command(
+    "import",
+    "Import observations from a long CSV or .xlsx file (date, measure, value, dimensions).",
+    arg("file", metavar="FILE", help="a .csv (UTF-8) or .xlsx file in the interchange format"),
+)
+def run_import(args: argparse.Namespace, context: Context) -> int:
+    """Validate a file whole and write it, or list every bad row and write nothing."""
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        result = import_observations(
+            engine=context.engine,
+            actor=None,
+            data=data,
+            filename=path.name,
+            source="cli",
+            config=context.config.metrics,
+        )
+    except ImportFileError as exc:
+        return _fail(f"{path}: {exc}; nothing was imported", EXIT_REFUSED)
+    if result.problems:
+        for problem in result.problems:
+            print(str(problem), file=sys.stderr)
+        count = len(result.problems)
+        print(
+            f"{count} problem{'s' if count != 1 else ''} in {path}; nothing was imported",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    print(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
+    return EXIT_OK
+
+
+@command(
+    "query",
+    "Print a metric's values per day, week, month or quarter.",
+    arg("metric", metavar="METRIC", help="a metric id from metrics.yaml, e.g. conversion_rate"),
+    arg("--start", type=iso_date, required=True, metavar="DATE", help="first day, YYYY-MM-DD"),
+    arg("--end", type=iso_date, required=True, metavar="DATE", help="last day, YYYY-MM-DD"),
+    arg(
+        "--grain",
+        choices=GRAINS,
+        default="day",
+        help="one value per day (default), week, month or quarter",
+    ),
+    arg(
+        "--where",
+        type=dimension_filter,
+        action="append",
+        default=[],
+        metavar="DIM=VALUE",
+        help="keep only one dimension value, e.g. device=mobile (repeatable)",
+    ),
+    arg(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="output as an aligned table (default), CSV or a JSON list of {period, value}",
+    ),
+)
+def run_query(args: argparse.Namespace, context: Context) -> int:
+    """Compute a metric over a window and print it."""
+    filters: dict[str, str] = {}
+    for name, value in args.where:
+        if name in filters:
+            raise UsageError(f"--where names the dimension {name!r} twice")
+        filters[name] = value
+    if args.start > args.end:
+        raise UsageError(f"--start {args.start} is after --end {args.end}")
+    with Session(read_engine(context.engine)) as session:
+        frame = metric_series(
+            session=session,
+            config=context.config.metrics,
+            metric_id=args.metric,
+            start=args.start,
+            end=args.end,
+            grain=args.grain,
+            filters=filters or None,
+        )
+    rows = [
+        (_period_text(p), _number(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
+    ]
+    if args.format == "json":
+        print(json.dumps([{"period": p, "value": v} for p, v in rows], indent=2))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["period", "value"])
+        writer.writerows([(p, "" if v is None else repr(v)) for p, v in rows])
+    else:
+        metric = context.config.metrics.metrics[args.metric]
+        symbol = context.config.settings.currency_symbol
+        shown = [(p, format_value(v, metric.format, currency_symbol=symbol)) for p, v in rows]
+        print(_table(("period", metric.label), shown))
+        if not rows:
+            print(f"(no data between {args.start} and {args.end})")
+    return EXIT_OK
+
+
+def _period_text(period: Any) -> str:
+    if hasattr(period, "date") and callable(period.date):  # a pandas or datetime timestamp
+        period = period.date()
+    return period.isoformat() if isinstance(period, date) else str(period)
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _table(header: tuple[str, str], rows: Sequence[tuple[str, str]]) -> str:
+    """Two columns, the first left-aligned and the second right-aligned, under a rule."""
+    left = max([len(header[0]), *(len(r[0]) for r in rows)])
+    right = max([len(header[1]), *(len(r[1]) for r in rows)])
+    lines = [f"{header[0]:<{left}}  {header[1]:>{right}}", f"{'-' * left}  {'-' * right}"]
+    lines += [f"{p:<{left}}  {v:>{right}}" for p, v in rows]
+    return "\n".join(lines)
+
+
+# --- weekly planning: rank and capacity --------------------------------------------------------
+
+
+def _grid(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """Columns under a rule; the columns numbered in `right` are right-aligned."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            f"{c:>{w}}" if i in right else f"{c:<{w}}"
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def positive_weeks(text: str) -> int:
+    """A --weeks argument: a whole number of weeks from 1 to 52."""
+    try:
+        weeks = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of weeks") from None
+    if not 1 <= weeks <= 52:
+        raise argparse.ArgumentTypeError(f"{weeks} weeks is out of range; use 1 to 52")
+    return weeks
+
+
+@command(
+    "rank",
+    "Print the backlog (open initiatives) ranked by a scoring framework.",
+    arg(
+        "--framework",
+        metavar="NAME",
+        help="a framework id from scoring.yaml (default: the active one)",
+    ),
+    arg(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="an aligned table (default) or a JSON list of "
+        "{rank, id, initiative, owner, status, health, score, value, quadrant, effort_weeks}",
+    ),
+)
+def run_rank(args: argparse.Namespace, context: Context) -> int:
+    """Rank the open initiatives and print them, unscored ones last with the reason."""
+    import pandas as pd
+
+    from planning.backlog import ranked_backlog
+
+    scoring = context.config.scoring
+    framework_id = args.framework or scoring.active
+    if framework_id not in scoring.frameworks:
+        raise UsageError(
+            f"unknown framework {framework_id!r}; use one of {', '.join(scoring.frameworks)}"
+        )
+    with Session(read_engine(context.engine)) as session:
+        frame = ranked_backlog(session=session, config=context.config, framework_id=framework_id)
+    items = [
+        {
+            "rank": None if pd.isna(row["rank"]) else int(row["rank"]),
+            "id": int(row["id"]),
+            "initiative": row["title"],
+            "owner": row["owner"],
+            "status": row["status"],
+            "health": row["health"],
+            "score": _number(row["score"]),
+            "value": _number(row["value"]),
+            "quadrant": row["quadrant"] if isinstance(row["quadrant"], str) else None,
+            "effort_weeks": _number(row["effort_weeks"]),
+            "problems": row["problems"] or None,
+        }
+        for row in frame.to_dict(orient="records")
+    ]
+    if args.format == "json":
+        print(json.dumps(items, indent=2))
+        return EXIT_OK
+    label = scoring.frameworks[framework_id].label
+    rows = [
+        (
+            "-" if item["rank"] is None else str(item["rank"]),
+            str(item["initiative"]),
+            str(item["owner"]),
+            str(item["status"]).replace("_", " "),
+            "-" if item["score"] is None else f"{item['score']:,.2f}",
+            item["quadrant"] or f"unscored: {item['problems']}",
+        )
+        for item in items
+    ]
+    print(f"Backlog ranked by {label} ({len(items)} open initiatives)")
+    print(_grid(("rank", "initiative", "owner", "status", "score", "quadrant"), rows, {0, 4}))
+    return EXIT_OK
+
+
+@command(
+    "capacity",
+    "Print capacity and initiative load per person per week, flagging over-allocation.",
+    arg("--weeks", type=positive_weeks, default=8, metavar="N", help="weeks to show (default 8)"),
+    arg(
+        "--from",
+        dest="first_day",
+        type=iso_date,
+        metavar="DATE",
+        help="a day in the first week, YYYY-MM-DD (default: today)",
+    ),
+    arg(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="an aligned table (default) or a JSON list of "
+        "{person, week, week_start, capacity_hours, load_hours, over}",
+    ),
+)
+def run_capacity(args: argparse.Namespace, context: Context) -> int:
+    """Compute load against capacity for the coming weeks and print it."""
+    from planning.team_capacity import capacity_overview
+
+    first_day = args.first_day or date.today()
+    with Session(read_engine(context.engine)) as session:
+        frame = capacity_overview(
+            session=session,
+            settings=context.config.settings.capacity,
+            first_day=first_day,
+            weeks=args.weeks,
+        )
+    items = [
+        {
+            "person": row["person"],
+            "week": row["week"],
+            "week_start": row["week_start"].isoformat(),
+            "capacity_hours": round(float(row["capacity_hours"]), 2),
+            "load_hours": round(float(row["load_hours"]), 2),
+            "over": bool(row["over"]),
+        }
+        for row in frame.to_dict(orient="records")
+    ]
+    if args.format == "json":
+        print(json.dumps(items, indent=2))
+        return EXIT_OK
+    rows = [
+        (
+            str(item["person"]),
+            str(item["week"]),
+            f"{item['capacity_hours']:.1f}",
+            f"{item['load_hours']:.1f}",
+            "OVER" if item["over"] else "",
+        )
+        for item in items
+    ]
+    print(_grid(("person", "week", "capacity h", "load h", ""), rows, {2, 3}))
+    over = sum(1 for item in items if item["over"])
+    print(f"{over} person-week{'s' if over != 1 else ''} over capacity")
+    return EXIT_OK
+
+
+# --- OKRs ----------------------------------------------------------------------------------------
+
+
+def quarter_id(text: str) -> str:
+    """A --period argument: a quarter id such as 2026-Q4."""
+    from planning.periods import parse_quarter
+
+    try:
+        year, quarter = parse_quarter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{year:04d}-Q{quarter}"
+
+
+@command(
+    "okr",
+    "Print a quarter's key results (value, progress, pace, status, forecast), or export and "
+    "import its OKRs as a YAML file.",
+    arg(
+        "action",
+        nargs="?",
+        choices=["show", "export", "import"],
+        default="show",
+        help="show (default) prints the key results; export writes the quarter's OKRs as YAML; "
+        "import creates or updates OKRs from a YAML file",
+    ),
+    arg("file", nargs="?", metavar="FILE", help="import: the YAML file to read"),
+    arg(
+        "--period",
+        type=quarter_id,
+        metavar="QUARTER",
+        help="the quarter, e.g. 2026-Q4 (default: the current one)",
+    ),
+    arg(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="show: an aligned table (default) or a JSON list with objective, key_result, "
+        "current, progress, expected, status, forecast, probability (and metric, start, target "
+        "for metric and guardrail key results)",
+    ),
+    arg("--out", metavar="FILE", help="export: write the YAML to FILE (default: print it)"),
+    arg(
+        "--as",
+        dest="actor",
+        metavar="EMAIL",
+        help="import: the director doing it (default: the store's only active director)",
+    ),
+)
+def run_okr(args: argparse.Namespace, context: Context) -> int:
+    """Show, export or import a quarter's OKRs."""
+    from planning.periods import quarter_of
+
+    if args.file is not None and args.action != "import":
+        raise UsageError(f"okr {args.action} takes no FILE (export writes to --out FILE)")
+    if args.action == "import":
+        if args.file is None:
+            raise UsageError("okr import needs the YAML FILE to read")
+        if args.period is not None:
+            raise UsageError("okr import reads the quarter from the file; drop --period")
+        return _okr_import(Path(args.file), args.actor, context)
+    if args.actor is not None:
+        raise UsageError("--as only applies to okr import")
+    period = args.period or quarter_of(
+        date.today(), context.config.settings.fiscal_year_start_month
+    )
+    if args.action == "export":
+        return _okr_export(period, args.out, context)
+    if args.out is not None:
+        raise UsageError("--out only applies to okr export")
+    return _okr_show(period, args.format, context)
+
+
+def _okr_show(period: str, output: str, context: Context) -> int:
+    from planning.okr_evaluation import format_kr_value, period_goals, report_rows
+
+    with Session(read_engine(context.engine)) as session:
+        evaluation = period_goals(session=session, config=context.config, period=period)
+    if output == "json":
+        print(json.dumps(report_rows(evaluation), indent=2, default=str))
+        return EXIT_OK
+    symbol = context.config.settings.currency_symbol
+    state = (
+        f"closed {evaluation.closed_at:%d %b %Y} (values frozen at close)"
+        if evaluation.closed and evaluation.closed_at
+        else f"day {evaluation.elapsed_days} of {evaluation.total_days}"
+    )
+    print(f"{period} · data through {evaluation.as_of} · {state}")
+    if not evaluation.objectives:
+        print(f"(no objectives in {period})")
+        return EXIT_OK
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value * 100:.0f} %"
+
+    for objective in evaluation.objectives:
+        graded = f" · grade {objective.grade:.1f}" if objective.grade is not None else ""
+        print()
+        print(
+            f"{objective.title} ({objective.owner}) — progress {share(objective.progress)}, "
+            f"expected {share(objective.expected)} · {objective.status.replace('_', ' ')}{graded}"
+        )
+        rows = [
+            (
+                kr.title,
+                format_kr_value(kr, kr.current, currency_symbol=symbol),
+                format_kr_value(
+                    kr,
+                    kr.threshold if kr.kind == "guardrail" else kr.target,
+                    currency_symbol=symbol,
+                ),
+                share(kr.progress),
+                share(kr.expected),
+                kr.status.replace("_", " "),
+                format_kr_value(kr, kr.forecast, currency_symbol=symbol),
+                share(kr.probability),
+                "-"
+                if kr.confidence is None
+                else f"{kr.confidence}/10" + (" GAP" if kr.gap_flagged else ""),
+            )
+            for kr in objective.key_results
+        ]
+        header = (
+            "key result",
+            "current",
+            "target",
+            "progress",
+            "expected",
+            "status",
+            "forecast",
+            "probability",
+            "confidence",
+        )
+        print(_grid(header, rows, {1, 2, 3, 4, 6, 7}))
+    return EXIT_OK
+
+
+def _okr_export(period: str, out: str | None, context: Context) -> int:
+    from planning.okr_file import export_okr_file
+
+    with Session(read_engine(context.engine)) as session:
+        text = export_okr_file(session=session, period=period)
+    if out is None:
+        print(text, end="")
+        return EXIT_OK
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {period}'s OKRs to {out}")
+    return EXIT_OK
+
+
+def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
+    from sqlmodel import select
+
+    from planning.goals import GoalError
+    from planning.models import Person, Role
+    from planning.okr_file import import_okr_file
+    from planning.permissions import PermissionDenied
+    from planning.store import session_scope
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot read {path}: {reason}") from None
+    try:
+        with session_scope(context.engine) as session:
+            people = session.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
+            if actor_email is None:
+                directors = [p for p in people if p.role == Role.director]
+                if len(directors) != 1:
+                    raise UsageError(
+                        "say which director imports with --as EMAIL "
+                        f"({len(directors)} active directors in the store)"
+                    )
+                actor = directors[0]
+            else:
+                found = [p for p in people if p.email.lower() == actor_email.strip().lower()]
+                if not found:
+                    raise UsageError(f"--as {actor_email}: no active person has that email")
+                actor = found[0]
+            result = import_okr_file(
+                session=session, actor=actor, config=context.config.metrics, text=text
+            )
+    except PermissionDenied as exc:
+        return _fail(f"{exc} Nothing was imported.", EXIT_REFUSED)
+    except GoalError as exc:
+        for problem in exc.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        count = len(exc.problems)
+        print(
+            f"{count} problem{'s' if count != 1 else ''} in {path}; nothing was imported",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    print(
+        f"{result.period}: objectives {result.objectives_created} created, "
+        f"{result.objectives_updated} updated, {result.objectives_unchanged} unchanged; "
+        f"key results {result.key_results_created} created, {result.key_results_updated} "
+        f"updated, {result.key_results_unchanged} unchanged"
+    )
+    return EXIT_OK

@@ -1,0 +1,676 @@
+"""Importing observations from the interchange format: long CSV or Excel, validated whole first.
+
+A file has the columns `date`, `measure` and `value`, plus one column per dimension that a measure
+declares in metrics.yaml. A row fills only the dimension columns its measure declares and leaves the
+others empty. An import reads the file, reports every bad row (line, column, reason) and writes
+nothing if there is one; otherwise it writes all rows and the import batch in one transaction.
+
+Line numbers are those a user sees in the file: the header is line 1 and the first data row line 2
+(blank lines count; a quoted cell spanning several lines shifts the numbers after it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, text
+from sqlmodel import Session
+
+from planning.config import MetricsConfig
+from planning.models import Person
+from planning.observations import OBSERVATION_COLUMNS, record_batch, upsert_observations
+from planning.permissions import require_director
+from planning.store import CALENDAR_FIRST, CALENDAR_LAST
+
+REQUIRED_COLUMNS = ("date", "measure", "value")
+NON_NEGATIVE_UNITS = frozenset({"count", "money"})
+CSV_SUFFIXES = frozenset({".csv"})
+EXCEL_SUFFIXES = frozenset({".xlsx"})
+LINE = "line"
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read as an observations table."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell or row: the file line, the column (empty for the whole row) and why."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return f"line {self.line}, column {self.column}: {self.reason}"
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A validated table: the rows ready to write and every problem found."""
+
+    frame: pd.DataFrame
+    problems: list[RowProblem] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the whole table can be written."""
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an import would do to the store, counted without writing."""
+
+    rows: int
+    would_add: int
+    would_update: int
+    would_leave: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did; with problems, nothing was written and batch_id is None."""
+
+    added: int
+    updated: int
+    unchanged: int
+    batch_id: int | None
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file was written."""
+        return not self.problems
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def read_table(*, data: bytes, filename: str, config: MetricsConfig | None = None) -> pd.DataFrame:
+    """Read a CSV or .xlsx file into a table of text cells indexed by file line number.
+
+    With a config, columns that are neither required nor declared dimensions are refused too.
+    Raises ImportFileError for a file that cannot be read as an observations table.
+    """
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        raw = _read_csv(data)
+    elif suffix in EXCEL_SUFFIXES:
+        raw = _read_xlsx(data)
+    else:
+        shown = suffix or "without an extension"
+        raise ImportFileError(f"cannot import a file {shown}: use a .csv or .xlsx file")
+    return _shape(raw, config)
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+            "save it as CSV UTF-8"
+        ) from None
+    if not content.strip():
+        raise ImportFileError("the file is empty")
+    try:
+        raw = pd.read_csv(
+            io.StringIO(content),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise ImportFileError("the file is empty") from None
+    except pd.errors.ParserError as exc:
+        found = _PARSER_FIELDS.search(str(exc))
+        if found:
+            expected, line, saw = found.groups()
+            raise ImportFileError(
+                f"line {line} has {saw} cells but the first line has {expected}"
+            ) from None
+        raise ImportFileError(f"the file is not valid CSV: {exc}") from None
+    # Row i of the raw table is line i + 1 of the file.
+    raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
+    return raw
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    if not data:
+        raise ImportFileError("the file is empty")
+    try:
+        raw = pd.read_excel(
+            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
+        )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise ImportFileError(f"the file is not a readable .xlsx workbook ({exc})") from None
+    if raw.empty:
+        raise ImportFileError("the file is empty")
+    raw = raw.map(_cell_text).astype(str)
+    # Row i of the sheet as read is spreadsheet row i + 1.
+    raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
+    return raw
+
+
+def _cell_text(cell: Any) -> str:
+    """A spreadsheet cell as the text a CSV would hold."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time(0) else cell.isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
+    """Take the header from the first non-blank line and check the columns."""
+    blank = (raw == "").all(axis=1).to_numpy()
+    filled = np.flatnonzero(~blank)
+    if len(filled) == 0:
+        raise ImportFileError("the file is empty")
+    header_at = int(filled[0])
+    header_line = int(raw.index[header_at])
+    names = [str(cell).strip().lower() for cell in raw.iloc[header_at]]
+    body = raw.iloc[header_at + 1 :]
+    body = body[~blank[header_at + 1 :]]
+    body.columns = pd.Index(range(len(names)))
+
+    keep: list[int] = []
+    for position, name in enumerate(names):
+        if name:
+            keep.append(position)
+        elif (body[position] != "").any():
+            raise ImportFileError(
+                f"column {position + 1} has values but no name on line {header_line}"
+            )
+    names = [names[i] for i in keep]
+    body = body[keep]
+    body.columns = pd.Index(names)
+
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ImportFileError(f"column named more than once in the header: {', '.join(repeated)}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        hint = ""
+        if len(names) == 1 and ";" in names[0]:
+            hint = "; the file seems to use ';' between cells, save it with commas"
+        raise ImportFileError(
+            f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+            f"(the header must name date, measure and value){hint}"
+        )
+    if config is not None:
+        unknown = _unknown_columns(names, config)
+        if unknown:
+            raise ImportFileError(_unknown_columns_reason(unknown, config))
+    if body.empty:
+        raise ImportFileError("the file has a header but no data rows")
+    return body
+
+
+def _unknown_columns(names: Iterable[str], config: MetricsConfig) -> list[str]:
+    return [n for n in names if n not in REQUIRED_COLUMNS and n not in config.dimensions]
+
+
+def _unknown_columns_reason(unknown: Sequence[str], config: MetricsConfig) -> str:
+    allowed = ", ".join([*REQUIRED_COLUMNS, *config.dimensions])
+    plural = "s" if len(unknown) > 1 else ""
+    return (
+        f"unknown column{plural} {', '.join(repr(u) for u in unknown)}: a column must be one of "
+        f"{allowed}"
+    )
+
+
+# --- validating --------------------------------------------------------------------------------
+
+
+class _Problems:
+    """Problems collected as arrays, one kind at a time, turned into RowProblems at the end."""
+
+    def __init__(self, column_order: Sequence[str]) -> None:
+        self._rank = {name: i for i, name in enumerate(column_order)}
+        self._parts: list[tuple[np.ndarray, str, np.ndarray]] = []
+
+    def add(self, lines: np.ndarray, column: str, reasons: np.ndarray | str) -> None:
+        if len(lines) == 0:
+            return
+        if isinstance(reasons, str):
+            reasons = np.full(len(lines), reasons, dtype=object)
+        self._parts.append((np.asarray(lines), column, np.asarray(reasons, dtype=object)))
+
+    def rows(self) -> list[RowProblem]:
+        if not self._parts:
+            return []
+        lines = np.concatenate([p[0] for p in self._parts]).astype(np.int64)
+        ranks = np.concatenate(
+            [np.full(len(p[0]), self._rank.get(p[1], len(self._rank))) for p in self._parts]
+        )
+        columns = np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in self._parts])
+        reasons = np.concatenate([p[2] for p in self._parts])
+        order = np.lexsort((ranks, lines))
+        return [
+            RowProblem(int(line), str(column), str(reason))
+            for line, column, reason in zip(
+                lines[order], columns[order], reasons[order], strict=True
+            )
+        ]
+
+
+def _factorize_text(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes per row and the distinct stripped texts, so checks run once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    texts = ["" if pd.isna(u) else str(u).strip() for u in uniques]
+    return np.asarray(codes, dtype=np.int64), texts
+
+
+def _day_checks(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each distinct date text: the day (or None), its ordinal, and the reason it is bad."""
+    days = np.empty(len(texts), dtype=object)
+    ordinals = np.zeros(len(texts), dtype=np.int64)
+    reasons = np.full(len(texts), None, dtype=object)
+    for i, raw in enumerate(texts):
+        if not raw:
+            reasons[i] = "date is missing"
+            continue
+        if not _ISO_DAY.fullmatch(raw):
+            reasons[i] = f"date {raw!r} is not in YYYY-MM-DD form"
+            continue
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            reasons[i] = f"{raw} is not a real date"
+            continue
+        if not CALENDAR_FIRST <= day <= CALENDAR_LAST:
+            reasons[i] = (
+                f"date {raw} is outside the range the store covers "
+                f"({CALENDAR_FIRST.isoformat()} to {CALENDAR_LAST.isoformat()})"
+            )
+            continue
+        days[i] = day
+        ordinals[i] = day.toordinal()
+    return days, ordinals, reasons
+
+
+def _suggest(text_value: str, choices: Iterable[str]) -> str:
+    options = list(choices)
+    folded = {c.lower(): c for c in options}
+    if text_value.lower() in folded:
+        return f"; did you mean {folded[text_value.lower()]!r}?"
+    close = difflib.get_close_matches(text_value, options, n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
+    """Check every row of a table read by read_table; return the writable rows and all problems.
+
+    Line numbers come from the table's index when it is named `line` (read_table sets it);
+    otherwise rows are numbered as in a CSV file, the first data row being line 2.
+    """
+    n = len(table)
+    if table.index.name == LINE:
+        lines = np.asarray(table.index, dtype=np.int64)
+    else:
+        lines = np.arange(2, n + 2, dtype=np.int64)
+    columns = [str(c) for c in table.columns]
+    dimension_names = list(config.dimensions)
+    problems = _Problems(["", *REQUIRED_COLUMNS, *columns, *dimension_names])
+
+    header_problems = [
+        RowProblem(1, c, "required column is missing") for c in REQUIRED_COLUMNS if c not in columns
+    ]
+    header_problems += [
+        RowProblem(1, c, _unknown_columns_reason([c], config))
+        for c in _unknown_columns(columns, config)
+    ]
+    if header_problems or n == 0:
+        if n == 0 and not header_problems:
+            header_problems = [RowProblem(1, "", "there are no data rows")]
+        return Validation(frame=_empty_frame(), problems=header_problems, rows=n)
+
+    # Dates: parsed once per distinct text.
+    date_codes, date_texts = _factorize_text(table["date"])
+    days_u, ordinals_u, date_reasons_u = _day_checks(date_texts)
+    date_ok_u = np.array([r is None for r in date_reasons_u], dtype=bool)
+    date_ok = date_ok_u[date_codes]
+    bad = np.flatnonzero(~date_ok)
+    problems.add(lines[bad], "date", date_reasons_u[date_codes[bad]])
+
+    # Measures: index into the configured measures, -1 for unknown.
+    measure_names = list(config.measures)
+    measure_codes, measure_texts = _factorize_text(table["measure"])
+    measure_index_u = np.array(
+        [measure_names.index(t) if t in config.measures else -1 for t in measure_texts],
+        dtype=np.int64,
+    )
+    measure_reasons_u = np.array(
+        [
+            "measure is missing" if not t else f"unknown measure {t!r}" + _suggest(t, measure_names)
+            for t in measure_texts
+        ],
+        dtype=object,
+    )
+    measure_of_row = measure_index_u[measure_codes]
+    known = measure_of_row >= 0
+    bad = np.flatnonzero(~known)
+    problems.add(lines[bad], "measure", measure_reasons_u[measure_codes[bad]])
+    # Index len(measure_names) stands for "unknown" in per-measure lookup tables below.
+    measure_slot = np.where(known, measure_of_row, len(measure_names))
+
+    # Values: numbers, finite, not negative for counts and money.
+    value_text = table["value"]
+    values = pd.to_numeric(value_text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(values)
+    bad = np.flatnonzero(~finite)
+    problems.add(
+        lines[bad], "value", np.array([_value_reason(value_text.iat[i]) for i in bad], dtype=object)
+    )
+    non_negative_u = np.array(
+        [config.measures[m].unit in NON_NEGATIVE_UNITS for m in measure_names] + [False]
+    )
+    negative = finite & (values < 0) & non_negative_u[measure_slot]
+    bad = np.flatnonzero(negative)
+    problems.add(
+        lines[bad],
+        "value",
+        np.array(
+            [
+                f"value {values[i]:g} is negative; {measure_names[measure_of_row[i]]} is a "
+                f"{config.measures[measure_names[measure_of_row[i]]].unit} measure and cannot "
+                "be below 0"
+                for i in bad
+            ],
+            dtype=object,
+        ),
+    )
+    value_ok = finite & ~negative
+
+    # Dimensions: declared ones filled with a declared value, the others empty.
+    dims_ok = np.ones(n, dtype=bool)
+    dim_codes: dict[str, np.ndarray] = {}
+    dim_texts: dict[str, list[str]] = {}
+    for dim in dimension_names:
+        declares_u = np.array(
+            [dim in config.measures[m].dimensions for m in measure_names] + [False]
+        )
+        declared = declares_u[measure_slot]
+        if dim not in table.columns:
+            bad = np.flatnonzero(declared)
+            dims_ok[bad] = False
+            problems.add(
+                lines[bad], dim, _missing_dim_reasons(dim, config, measure_names)[measure_slot[bad]]
+            )
+            continue
+        codes, texts = _factorize_text(table[dim])
+        dim_codes[dim], dim_texts[dim] = codes, texts
+        allowed = set(config.dimensions[dim].values)
+        empty_u = np.array([t == "" for t in texts], dtype=bool)
+        valid_u = np.array([t in allowed for t in texts], dtype=bool)
+        empty, valid = empty_u[codes], valid_u[codes]
+
+        bad = np.flatnonzero(declared & empty)
+        problems.add(
+            lines[bad], dim, _missing_dim_reasons(dim, config, measure_names)[measure_slot[bad]]
+        )
+        dims_ok[bad] = False
+
+        bad = np.flatnonzero(declared & ~empty & ~valid)
+        if len(bad):
+            values_list = config.dimensions[dim].values
+            reason_u = np.array(
+                [
+                    f"{t!r} is not a declared {dim} value (one of: {', '.join(values_list)})"
+                    + _suggest(t, values_list)
+                    for t in texts
+                ],
+                dtype=object,
+            )
+            problems.add(lines[bad], dim, reason_u[codes[bad]])
+            dims_ok[bad] = False
+
+        bad = np.flatnonzero(known & ~declared & ~empty)
+        if len(bad):
+            reason_m = np.array(
+                [
+                    f"{m} does not have the dimension {dim}; leave this cell empty"
+                    for m in measure_names
+                ]
+                + [""],
+                dtype=object,
+            )
+            problems.add(lines[bad], dim, reason_m[measure_slot[bad]])
+            dims_ok[bad] = False
+
+    # Series key per row (measure + dimension combination), built once per distinct combination.
+    keyed = date_ok & known & dims_ok
+    series_code = np.full(n, -1, dtype=np.int64)
+    series_keys: list[str] = []
+    for m_index, measure in enumerate(measure_names):
+        rows = np.flatnonzero(keyed & (measure_of_row == m_index))
+        if len(rows) == 0:
+            continue
+        declared_dims = sorted(config.measures[measure].dimensions)
+        combo = np.zeros(len(rows), dtype=np.int64)
+        for dim in declared_dims:
+            combo = combo * (len(dim_texts[dim]) + 1) + dim_codes[dim][rows]
+            combo = pd.factorize(combo)[0].astype(np.int64)
+        _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
+        offset = len(series_keys)
+        for row in rows[first]:
+            series_keys.append(
+                "|".join(f"{d}={dim_texts[d][dim_codes[d][row]]}" for d in declared_dims)
+            )
+        series_code[rows] = offset + np.asarray(inverse).reshape(-1)
+
+    # Duplicates within the file: the later row is the problem, naming the first one.
+    keyed_rows = np.flatnonzero(keyed)
+    if len(keyed_rows):
+        key = series_code[keyed_rows] * 1_000_000 + ordinals_u[date_codes[keyed_rows]]
+        key_codes = pd.factorize(key)[0]
+        _, first_pos = np.unique(key_codes, return_index=True)
+        first_row = keyed_rows[first_pos[key_codes]]
+        repeated = first_row != keyed_rows
+        later = keyed_rows[repeated]
+        earlier_lines = lines[first_row[repeated]]
+        problems.add(
+            lines[later],
+            "",
+            np.array(
+                [
+                    f"duplicate of line {e}: same measure, date and dimensions"
+                    for e in earlier_lines
+                ],
+                dtype=object,
+            ),
+        )
+        keyed[later] = False
+
+    # Every problem above cleared one of these masks, so the rest are the writable rows.
+    good = np.flatnonzero(keyed & value_ok)
+    frame = pd.DataFrame(
+        {
+            "measure": np.array(measure_names, dtype=object)[measure_of_row[good]],
+            "day": days_u[date_codes[good]],
+            "dims_key": np.array(series_keys, dtype=object)[series_code[good]]
+            if series_keys
+            else np.array([], dtype=object),
+            "value": values[good],
+        },
+        columns=OBSERVATION_COLUMNS,
+    )
+    return Validation(frame=frame, problems=problems.rows(), rows=n)
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "measure": pd.Series([], dtype=object),
+            "day": pd.Series([], dtype=object),
+            "dims_key": pd.Series([], dtype=object),
+            "value": pd.Series([], dtype=np.float64),
+        }
+    )
+
+
+def _missing_dim_reasons(dim: str, config: MetricsConfig, measure_names: list[str]) -> np.ndarray:
+    return np.array(
+        [
+            f"{dim} is missing; {m} is recorded by {', '.join(config.measures[m].dimensions)}"
+            for m in measure_names
+        ]
+        + [""],
+        dtype=object,
+    )
+
+
+def _value_reason(cell: Any) -> str:
+    raw = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell).strip()
+    if not raw:
+        return "value is missing"
+    try:
+        float(raw)
+    except ValueError:
+        return f"value {raw!r} is not a number"
+    return f"value {raw!r} is not a finite number"
+
+
+# --- previewing and writing --------------------------------------------------------------------
+
+
+def preview(*, session: Session, validation: Validation) -> Preview:
+    """Count how many rows an import would add, change and leave as they are; writes nothing."""
+    frame = validation.frame
+    if frame.empty:
+        return Preview(rows=0, would_add=0, would_update=0, would_leave=0)
+    connection = session.connection()
+    existing = _existing_series(connection, frame)
+    series = pd.Series(
+        [existing.get(pair, -1) for pair in zip(frame["measure"], frame["dims_key"], strict=True)],
+        dtype=np.int64,
+    )
+    days = frame["day"].astype(str).reset_index(drop=True)
+    stored = _stored_values(
+        connection,
+        sorted(set(existing.values())),
+        first=min(frame["day"]),
+        last=max(frame["day"]),
+    )
+    incoming = pd.DataFrame(
+        {"series_id": series, "day": days, "value": frame["value"].to_numpy(dtype=np.float64)}
+    )
+    merged = incoming.merge(stored, on=["series_id", "day"], how="left", suffixes=("", "_stored"))
+    present = merged["value_stored"].notna().to_numpy()
+    same = present & (merged["value"].to_numpy() == merged["value_stored"].to_numpy())
+    return Preview(
+        rows=len(frame),
+        would_add=int((~present).sum()),
+        would_update=int((present & ~same).sum()),
+        would_leave=int(same.sum()),
+    )
+
+
+def _existing_series(connection: Connection, frame: pd.DataFrame) -> dict[tuple[str, str], int]:
+    wanted = set(zip(frame["measure"], frame["dims_key"], strict=True))
+    rows = connection.execute(
+        text("SELECT id, measure, dims_key FROM series WHERE measure IN :measures").bindparams(
+            bindparam("measures", expanding=True)
+        ),
+        {"measures": sorted({m for m, _ in wanted})},
+    ).all()
+    return {(m, k): int(i) for i, m, k in rows if (m, k) in wanted}
+
+
+def _stored_values(
+    connection: Connection, series: list[int], *, first: date, last: date
+) -> pd.DataFrame:
+    parts: list[pd.DataFrame] = []
+    for start in range(0, len(series), 500):
+        rows = connection.execute(
+            text(
+                "SELECT series_id, day, value FROM observation "
+                "WHERE series_id IN :ids AND day BETWEEN :first AND :last"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": series[start : start + 500], "first": first, "last": last},
+        ).all()
+        parts.append(pd.DataFrame(rows, columns=["series_id", "day", "value_stored"]))
+    if not parts:
+        return pd.DataFrame(
+            {
+                "series_id": pd.Series([], dtype=np.int64),
+                "day": pd.Series([], dtype=object),
+                "value_stored": pd.Series([], dtype=np.float64),
+            }
+        )
+    stored = pd.concat(parts, ignore_index=True)
+    # SQLite returns days as ISO text, PostgreSQL as dates: compare both as text.
+    stored["day"] = stored["day"].astype(str)
+    stored["series_id"] = stored["series_id"].astype(np.int64)
+    stored["value_stored"] = stored["value_stored"].astype(np.float64)
+    return stored
+
+
+def import_observations(
+    *,
+    engine: Engine,
+    actor: Person | None,
+    data: bytes,
+    filename: str,
+    source: str,
+    config: MetricsConfig,
+) -> ImportResult:
+    """Validate a whole file and, if every row is good, write it and its batch in one transaction.
+
+    A file with bad rows writes nothing and returns every problem; a file that cannot be read at
+    all raises ImportFileError. `actor` None stands for the system (command line, demo loader);
+    a person who is not an active director gets PermissionDenied.
+    """
+    if actor is not None:
+        require_director(actor, "import observations")
+    table = read_table(data=data, filename=filename, config=config)
+    validation = validate(table=table, config=config)
+    if validation.problems:
+        return ImportResult(
+            added=0, updated=0, unchanged=0, batch_id=None, problems=validation.problems
+        )
+    checksum = hashlib.sha256(data).hexdigest()
+    with engine.begin() as connection:
+        counts = upsert_observations(connection=connection, frame=validation.frame)
+        session = Session(bind=connection)
+        try:
+            batch = record_batch(
+                session=session,
+                actor=actor,
+                source=source,
+                filename=PurePath(filename).name[:255],
+                counts=counts,
+                checksum=checksum,
+            )
+            batch_id = batch.id
+        finally:
+            session.close()
+    return ImportResult(
+        added=counts.added,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        batch_id=batch_id,
+    )

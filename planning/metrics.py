@@ -1,0 +1,638 @@
+"""The metrics engine: metric values, series and breakdowns computed in SQL from observations.
+
+Every metric reduces to a few *components*, each aggregated in the database over a window, a
+filter and optionally a grain or a dimension: the sum of a measure, its value on the last day with
+data (a snapshot), or the two sums of a weighted average (value × weight and weight). Ratios and
+derived expressions are computed from those aggregates, never from daily values, so a quarter's
+conversion rate is SUM(orders) / SUM(sessions) over the quarter. A component without data or a
+zero denominator gives no value (NaN in frames, None in scalars), never 0.
+
+Grains come from a join to calendar_day, so weeks start on Monday and quarters are calendar
+quarters; the first and last period of a window hold only the days inside the window.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Literal, get_args
+
+import pandas as pd
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    null,
+    select,
+    table,
+    union_all,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from planning.config import (
+    DerivedMetric,
+    MetricsConfig,
+    RatioMetric,
+    SimpleMetric,
+    SnapshotMetric,
+    WeightedAverageMetric,
+    expression_names,
+)
+from planning.models import ImportBatch
+
+Grain = Literal["day", "week", "month", "quarter"]
+GRAINS: tuple[str, ...] = get_args(Grain)
+
+_SERIES = table(
+    "series", column("id", Integer), column("measure", String), column("dims_key", String)
+)
+_SERIES_DIMENSION = table(
+    "series_dimension",
+    column("series_id", Integer),
+    column("name", String),
+    column("value", String),
+)
+_OBSERVATION = table(
+    "observation", column("series_id", Integer), column("day", Date), column("value", Float)
+)
+_CALENDAR = table(
+    "calendar_day",
+    column("day", Date),
+    column("week_start", Date),
+    column("month_start", Date),
+    column("quarter_start", Date),
+)
+
+Kind = Literal["sum", "last", "wavg"]
+# A group of an aggregate: None for the whole window, a period start date, or a dimension value.
+Key = date | str | None
+
+
+class MetricError(ValueError):
+    """A metric request that cannot be answered; the message names the culprit."""
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the store is: latest observed day, last finished import, observation count."""
+
+    latest_day: date | None
+    last_import_at: datetime | None
+    observation_rows: int
+
+
+@dataclass(frozen=True)
+class _Component:
+    """One aggregate computed in SQL: a measure's sum or last-day value, or a weighted average."""
+
+    kind: Kind
+    measure: str
+    weight: str = ""
+
+    def measures(self) -> tuple[str, ...]:
+        return (self.measure, self.weight) if self.weight else (self.measure,)
+
+
+_Values = dict[_Component, dict[Key, float]]
+
+
+# --- public API --------------------------------------------------------------------------------
+
+
+def metric_series(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    start: date,
+    end: date,
+    grain: Grain = "day",
+    filters: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A metric per day, week, month or quarter of [start, end]: columns period and value."""
+    _check_window(start, end)
+    if grain not in GRAINS:
+        raise MetricError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}")
+    components = _metric_components(config, metric_id, filters)
+    values = _aggregate(session, components, start, end, filters, grain=grain)
+    periods = sorted(k for k in _keys(values) if isinstance(k, date))
+    return pd.DataFrame(
+        {
+            "period": pd.Series(periods, dtype=object),
+            "value": pd.Series([_evaluate(config, metric_id, values, k) for k in periods]).astype(
+                "float64"
+            ),
+        }
+    )
+
+
+def metric_series_many(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_ids: Sequence[str],
+    start: date,
+    end: date,
+    grain: Grain = "day",
+    filters: Mapping[str, str] | None = None,
+    measure_ids: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Several metrics, and optionally base measures, per period from one database query.
+
+    Columns: period, one per metric id, then one per measure id named ``measure:<id>`` (the
+    measure by its own aggregation). A period appears when any of them has data in it; a value
+    is NaN where that metric or measure has none.
+    """
+    _check_window(start, end)
+    if grain not in GRAINS:
+        raise MetricError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}")
+    components: set[_Component] = set()
+    for metric_id in metric_ids:
+        components |= _metric_components(config, metric_id, filters)
+    measures: dict[str, _Component] = {}
+    for measure_id in measure_ids:
+        measures[measure_id] = _measure_component(config, measure_id)
+        _check_filters(config, filters, [measures[measure_id]], f"measure {measure_id!r}")
+    values = _aggregate(
+        session, components | set(measures.values()), start, end, filters, grain=grain
+    )
+    periods = sorted(k for k in _keys(values) if isinstance(k, date))
+    columns: dict[str, pd.Series] = {"period": pd.Series(periods, dtype=object)}
+    for metric_id in dict.fromkeys(metric_ids):
+        columns[metric_id] = pd.Series(
+            [_evaluate(config, metric_id, values, k) for k in periods], dtype="float64"
+        )
+    for measure_id, component in measures.items():
+        columns[f"measure:{measure_id}"] = pd.Series(
+            [_value_of(values, component, k) for k in periods], dtype="float64"
+        )
+    return pd.DataFrame(columns)
+
+
+def metric_value(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    start: date,
+    end: date,
+    filters: Mapping[str, str] | None = None,
+) -> float | None:
+    """A metric over the whole window [start, end], or None when it has no value."""
+    values = metric_values(
+        session=session,
+        config=config,
+        metric_ids=[metric_id],
+        start=start,
+        end=end,
+        filters=filters,
+    )
+    return values[metric_id]
+
+
+def metric_values(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_ids: Sequence[str],
+    start: date,
+    end: date,
+    filters: Mapping[str, str] | None = None,
+) -> dict[str, float | None]:
+    """Several metrics over the whole window from one database query; None where no value."""
+    _check_window(start, end)
+    components: set[_Component] = set()
+    for metric_id in metric_ids:
+        components |= _metric_components(config, metric_id, filters)
+    values = _aggregate(session, components, start, end, filters)
+    return {mid: _optional(_evaluate(config, mid, values, None)) for mid in metric_ids}
+
+
+def metric_breakdown(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    start: date,
+    end: date,
+    dimension: str,
+    filters: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A metric over the window for each value of a dimension: columns member and value."""
+    _check_window(start, end)
+    components = _metric_components(config, metric_id, filters)
+    if dimension not in config.dimensions:
+        raise MetricError(f"unknown dimension {dimension!r}")
+    for component in sorted(components, key=lambda c: (c.measure, c.weight)):
+        for measure_id in component.measures():
+            if dimension not in config.measures[measure_id].dimensions:
+                raise MetricError(
+                    f"metric {metric_id!r} cannot be broken down by {dimension!r}: its measure "
+                    f"{measure_id!r} does not have that dimension"
+                )
+    values = _aggregate(session, components, start, end, filters, dimension=dimension)
+    declared = config.dimensions[dimension].values
+    order = {value: i for i, value in enumerate(declared)}
+    members = sorted((str(k) for k in _keys(values)), key=lambda m: (order.get(m, len(order)), m))
+    return pd.DataFrame(
+        {
+            "member": pd.Series(members, dtype=object),
+            "value": pd.Series([_evaluate(config, metric_id, values, m) for m in members]).astype(
+                "float64"
+            ),
+        }
+    )
+
+
+def measure_totals(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    measure_ids: Sequence[str],
+    start: date,
+    end: date,
+    filters: Mapping[str, str] | None = None,
+) -> dict[str, float | None]:
+    """Base measures over the window, each by its own aggregation; None where no data."""
+    _check_window(start, end)
+    wanted: dict[str, _Component] = {}
+    for measure_id in measure_ids:
+        wanted[measure_id] = _measure_component(config, measure_id)
+        _check_filters(config, filters, [wanted[measure_id]], f"measure {measure_id!r}")
+    values = _aggregate(session, set(wanted.values()), start, end, filters)
+    return {mid: _optional(_value_of(values, comp, None)) for mid, comp in wanted.items()}
+
+
+def ratio_parts(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    start: date,
+    end: date,
+    filters: Mapping[str, str] | None = None,
+) -> tuple[float | None, float | None]:
+    """Numerator and denominator totals of a ratio metric over the window; None where no data."""
+    _check_window(start, end)
+    metric = config.metrics.get(metric_id)
+    if metric is None:
+        raise MetricError(f"unknown metric {metric_id!r}")
+    if not isinstance(metric, RatioMetric):
+        raise MetricError(f"metric {metric_id!r} is a {metric.type} metric, not a ratio")
+    components = _metric_components(config, metric_id, filters)
+    values = _aggregate(session, components, start, end, filters)
+    numerator = _measure_component(config, metric.numerator)
+    denominator = _measure_component(config, metric.denominator)
+    return (
+        _optional(_value_of(values, numerator, None)),
+        _optional(_value_of(values, denominator, None)),
+    )
+
+
+def freshness(*, session: Session) -> Freshness:
+    """The latest observed day, the last finished import and the number of observations."""
+    latest = select(func.max(_OBSERVATION.c.day)).scalar_subquery()
+    rows = select(func.count()).select_from(_OBSERVATION).scalar_subquery()
+    last_import = select(func.max(col(ImportBatch.finished_at))).scalar_subquery()
+    latest_day, count, last_import_at = session.execute(select(latest, rows, last_import)).one()
+    return Freshness(
+        latest_day=_as_date(latest_day) if latest_day is not None else None,
+        last_import_at=last_import_at,
+        observation_rows=int(count or 0),
+    )
+
+
+# --- what a metric needs -----------------------------------------------------------------------
+
+
+def _check_window(start: date, end: date) -> None:
+    if start > end:
+        raise MetricError(f"the window starts ({start}) after it ends ({end})")
+
+
+def _measure_component(config: MetricsConfig, measure_id: str) -> _Component:
+    measure = config.measures.get(measure_id)
+    if measure is None:
+        raise MetricError(f"unknown measure {measure_id!r}")
+    return _Component(measure.aggregation, measure_id)
+
+
+def _metric_components(
+    config: MetricsConfig, metric_id: str, filters: Mapping[str, str] | None
+) -> set[_Component]:
+    """The components a metric needs, after checking that the filters apply to all of them."""
+    components: set[_Component] = set()
+    _collect(config, metric_id, components, ())
+    _check_filters(config, filters, components, f"metric {metric_id!r}")
+    return components
+
+
+def _collect(
+    config: MetricsConfig, metric_id: str, into: set[_Component], trail: tuple[str, ...]
+) -> None:
+    metric = config.metrics.get(metric_id)
+    if metric is None:
+        raise MetricError(f"unknown metric {metric_id!r}")
+    if isinstance(metric, SimpleMetric):
+        into.add(_measure_component(config, metric.measure))
+    elif isinstance(metric, SnapshotMetric):
+        into.add(_Component("last", _measure_component(config, metric.measure).measure))
+    elif isinstance(metric, RatioMetric):
+        into.add(_measure_component(config, metric.numerator))
+        into.add(_measure_component(config, metric.denominator))
+    elif isinstance(metric, WeightedAverageMetric):
+        _measure_component(config, metric.value)
+        _measure_component(config, metric.weight)
+        into.add(_Component("wavg", metric.value, metric.weight))
+    else:
+        for name in _parsed(metric_id, metric.expression)[1]:
+            if name in config.metrics:
+                if name in (*trail, metric_id):
+                    raise MetricError(f"metric {metric_id!r} refers to itself through {name!r}")
+                _collect(config, name, into, (*trail, metric_id))
+            elif name in config.measures:
+                into.add(_measure_component(config, name))
+            else:
+                raise MetricError(
+                    f"metric {metric_id!r} refers to {name!r}, which is neither a measure nor "
+                    "a metric"
+                )
+
+
+def _check_filters(
+    config: MetricsConfig,
+    filters: Mapping[str, str] | None,
+    components: Iterable[_Component],
+    subject: str,
+) -> None:
+    if not filters:
+        return
+    needed = sorted({m for c in components for m in c.measures()})
+    for name, value in filters.items():
+        dimension = config.dimensions.get(name)
+        if dimension is None:
+            raise MetricError(f"cannot filter {subject}: unknown dimension {name!r}")
+        if value not in dimension.values:
+            raise MetricError(
+                f"cannot filter {subject}: {value!r} is not a value of dimension {name!r} "
+                f"(expected one of {', '.join(dimension.values)})"
+            )
+        for measure_id in needed:
+            declared = config.measures[measure_id].dimensions
+            if name not in declared:
+                has = ", ".join(declared) if declared else "no dimensions"
+                raise MetricError(
+                    f"cannot filter {subject} by {name!r}: its measure {measure_id!r} does not "
+                    f"have that dimension (it has {has})"
+                )
+
+
+# --- SQL ---------------------------------------------------------------------------------------
+
+
+def _aggregate(
+    session: Session,
+    components: set[_Component],
+    start: date,
+    end: date,
+    filters: Mapping[str, str] | None,
+    *,
+    grain: Grain | None = None,
+    dimension: str | None = None,
+) -> _Values:
+    """All components in one statement (a UNION ALL of one grouped query per kind)."""
+    sums = sorted(c.measure for c in components if c.kind == "sum")
+    lasts = sorted(c.measure for c in components if c.kind == "last")
+    pairs = sorted((c.measure, c.weight) for c in components if c.kind == "wavg")
+    scope = _Scope(start, end, dict(filters or {}), grain, dimension)
+    selects: list[Select[Any]] = []
+    if sums:
+        selects.append(scope.sums(sums))
+    if lasts:
+        selects.append(scope.lasts(lasts))
+    selects.extend(scope.weighted(value, weight) for value, weight in pairs)
+    values: _Values = {c: {} for c in components}
+    if not selects:
+        return values
+    statement = selects[0] if len(selects) == 1 else union_all(*selects)
+    for kind, measure, weight, key, total, weight_total in session.execute(statement):
+        if total is None:
+            continue  # an ungrouped aggregate over no rows
+        if grain is not None:
+            key = _as_date(key)
+        if kind == "wavg":
+            value = float(total) / float(weight_total) if weight_total else math.nan
+        else:
+            value = float(total)
+        values[_Component(kind, measure, weight)][key] = value
+    return values
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Builds the grouped queries for one window, filter and grouping."""
+
+    start: date
+    end: date
+    filters: dict[str, str]
+    grain: Grain | None
+    dimension: str | None
+
+    def _from(self, series: Any, obs: Any) -> tuple[Any, ColumnElement[Any] | None]:
+        """Joins from series to the grouping, and the grouping key column (None: whole window)."""
+        joined = series.join(obs, obs.c.series_id == series.c.id)
+        if self.grain == "day":
+            return joined, obs.c.day
+        if self.grain is not None:
+            cal = _CALENDAR.alias("c")
+            return joined.join(cal, cal.c.day == obs.c.day), cal.c[f"{self.grain}_start"]
+        if self.dimension is not None:
+            member = _SERIES_DIMENSION.alias("bd")
+            on = and_(member.c.series_id == series.c.id, member.c.name == self.dimension)
+            return joined.join(member, on), member.c.value
+        return joined, None
+
+    def _where(self, series: Any, obs: Any) -> list[ColumnElement[bool]]:
+        conditions = [obs.c.day >= self.start, obs.c.day <= self.end]
+        for name, value in sorted(self.filters.items()):
+            matching = select(_SERIES_DIMENSION.c.series_id).where(
+                _SERIES_DIMENSION.c.name == name, _SERIES_DIMENSION.c.value == value
+            )
+            conditions.append(series.c.id.in_(matching))
+        return conditions
+
+    def sums(self, measures: list[str]) -> Select[Any]:
+        """SUM(value) per measure and group."""
+        s, o = _SERIES.alias("s"), _OBSERVATION.alias("o")
+        joined, key = self._from(s, o)
+        groups = [s.c.measure] if key is None else [s.c.measure, key]
+        return (
+            select(
+                literal("sum").label("kind"),
+                s.c.measure.label("measure"),
+                literal("").label("weight"),
+                _key(key),
+                func.sum(o.c.value).label("total"),
+                cast(null(), Float).label("weight_total"),
+            )
+            .select_from(joined)
+            .where(s.c.measure.in_(measures), *self._where(s, o))
+            .group_by(*groups)
+        )
+
+    def lasts(self, measures: list[str]) -> Select[Any]:
+        """Per measure and group, the sum over series of the values on the group's last day."""
+        s, o = _SERIES.alias("s"), _OBSERVATION.alias("o")
+        joined, key = self._from(s, o)
+        partition = [s.c.measure] if key is None else [s.c.measure, key]
+        inner = (
+            select(
+                s.c.measure.label("measure"),
+                _key(key),
+                o.c.day.label("day"),
+                o.c.value.label("value"),
+                func.max(o.c.day).over(partition_by=partition).label("last_day"),
+            )
+            .select_from(joined)
+            .where(s.c.measure.in_(measures), *self._where(s, o))
+            .subquery("t")
+        )
+        groups = [inner.c.measure] if key is None else [inner.c.measure, inner.c.key]
+        return (
+            select(
+                literal("last").label("kind"),
+                inner.c.measure,
+                literal("").label("weight"),
+                inner.c.key if key is not None else _key(None),
+                func.sum(inner.c.value).label("total"),
+                cast(null(), Float).label("weight_total"),
+            )
+            .where(inner.c.day == inner.c.last_day)
+            .group_by(*groups)
+        )
+
+    def weighted(self, value: str, weight: str) -> Select[Any]:
+        """SUM(value × weight) and SUM(weight), pairing observations by day and series dims."""
+        s, o = _SERIES.alias("s"), _OBSERVATION.alias("o")
+        sw, w = _SERIES.alias("sw"), _OBSERVATION.alias("w")
+        joined, key = self._from(s, o)
+        joined = joined.join(sw, and_(sw.c.measure == weight, sw.c.dims_key == s.c.dims_key))
+        joined = joined.join(w, and_(w.c.series_id == sw.c.id, w.c.day == o.c.day))
+        query = (
+            select(
+                literal("wavg").label("kind"),
+                literal(value).label("measure"),
+                literal(weight).label("weight"),
+                _key(key),
+                func.sum(o.c.value * w.c.value).label("total"),
+                func.sum(w.c.value).label("weight_total"),
+            )
+            .select_from(joined)
+            .where(s.c.measure == value, *self._where(s, o))
+        )
+        return query if key is None else query.group_by(key)
+
+
+def _key(key: ColumnElement[Any] | None) -> ColumnElement[Any]:
+    return (null() if key is None else key).label("key")
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _keys(values: _Values) -> set[Key]:
+    return {key for by_key in values.values() for key in by_key}
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+def _value_of(values: _Values, component: _Component, key: Key) -> float:
+    return values.get(component, {}).get(key, math.nan)
+
+
+def _optional(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _divide(numerator: float, denominator: float) -> float:
+    if math.isnan(numerator) or math.isnan(denominator) or denominator == 0:
+        return math.nan
+    return numerator / denominator
+
+
+def _evaluate(config: MetricsConfig, metric_id: str, values: _Values, key: Key) -> float:
+    """A metric's value for one group from the aggregated components; NaN when it has none."""
+    metric = config.metrics[metric_id]
+    if isinstance(metric, SimpleMetric):
+        return _value_of(values, _measure_component(config, metric.measure), key)
+    if isinstance(metric, SnapshotMetric):
+        return _value_of(values, _Component("last", metric.measure), key)
+    if isinstance(metric, RatioMetric):
+        return _divide(
+            _value_of(values, _measure_component(config, metric.numerator), key),
+            _value_of(values, _measure_component(config, metric.denominator), key),
+        )
+    if isinstance(metric, WeightedAverageMetric):
+        return _value_of(values, _Component("wavg", metric.value, metric.weight), key)
+    assert isinstance(metric, DerivedMetric)
+
+    def lookup(name: str) -> float:
+        if name in config.metrics:
+            return _evaluate(config, name, values, key)
+        return _value_of(values, _measure_component(config, name), key)
+
+    return _arithmetic(_parsed(metric_id, metric.expression)[0].body, lookup)
+
+
+@lru_cache(maxsize=512)
+def _parsed_expression(expression: str) -> tuple[ast.Expression, tuple[str, ...]]:
+    names = expression_names(expression)  # refuses anything but numbers, names and + - * /
+    return ast.parse(expression, mode="eval"), tuple(names)
+
+
+def _parsed(metric_id: str, expression: str) -> tuple[ast.Expression, tuple[str, ...]]:
+    try:
+        return _parsed_expression(expression)
+    except ValueError as exc:
+        raise MetricError(f"metric {metric_id!r}: {exc}") from None
+
+
+def _arithmetic(node: ast.expr, lookup: Callable[[str], float]) -> float:
+    """Evaluate a checked arithmetic expression; division by zero gives NaN."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return lookup(node.id)
+    if isinstance(node, ast.UnaryOp):
+        operand = _arithmetic(node.operand, lookup)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp):
+        left, right = _arithmetic(node.left, lookup), _arithmetic(node.right, lookup)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            return _divide(left, right)
+    raise MetricError(f"unsupported expression element {ast.dump(node)}")

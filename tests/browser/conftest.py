@@ -1,0 +1,151 @@
+"""Browser journeys: a real `streamlit run` server on a temporary store, driven by Playwright in
+Debian's headless Chromium. Screenshots go to artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("QUARTERDECK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Streamlit probes these under a page's own URL before falling back; the 404s are expected.
+EXPECTED_404 = ("/_stcore/health", "/_stcore/host-config")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running app server and the store it uses."""
+
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port, on a private copy of the demo store."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
+    store = tmp_path / "browser.db"
+    shutil.copy(demo_store_file, store)
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        QUARTERDECK_DATABASE_URL=f"sqlite:///{store}",
+        QUARTERDECK_DEMO="0",
+    )
+    log = tmp_path / "server.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("the app server did not start:\n" + log.read_text())
+    try:
+        yield Server(
+            url=url, database_url=env["QUARTERDECK_DATABASE_URL"], process=process, log=log, env=env
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@dataclass
+class Browser:
+    """A Playwright page plus the console errors and failed requests seen so far."""
+
+    page: object
+    problems: list[str]
+
+    def shot(self, name: str) -> Path:
+        """Save a full-page screenshot under artifacts/screenshots/."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        return path
+
+    def assert_clean(self) -> None:
+        """No Streamlit exception box and no browser console error."""
+        exceptions = self.page.locator('[data-testid="stException"]')  # type: ignore[attr-defined]
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        assert not self.problems, self.problems
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Headless Chromium (Debian's package) with a tall viewport, console errors collected."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = chromium.new_page(viewport={"width": 1400, "height": 2200})
+        problems: list[str] = []
+
+        def on_console(message) -> None:  # type: ignore[no-untyped-def]
+            if message.type == "error" and not any(p in message.text for p in EXPECTED_404):
+                location = message.location.get("url", "") if message.location else ""
+                if not any(p in location for p in EXPECTED_404):
+                    problems.append(f"console: {message.text} {location}")
+
+        def on_failed(request) -> None:  # type: ignore[no-untyped-def]
+            problems.append(f"request failed: {request.url}")
+
+        page.on("console", on_console)
+        page.on("requestfailed", on_failed)
+        yield Browser(page=page, problems=problems)
+        chromium.close()

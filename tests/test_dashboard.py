@@ -1,0 +1,175 @@
+"""What the Metrics page composes: comparison windows, filters that apply, funnel, trend, margin."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from planning.config import AppConfig
+from planning.dashboard import (
+    DateWindow,
+    applicable_filters,
+    funnel,
+    kpi_tiles,
+    margin_by_product_line,
+    preset_window,
+    trend,
+)
+from planning.observations import dims_key, upsert_observations
+
+
+def test_comparison_windows() -> None:
+    window = DateWindow(date(2026, 10, 29), date(2026, 11, 25))
+    assert window.days == 28
+    assert window.previous() == DateWindow(date(2026, 10, 1), date(2026, 10, 28))
+    # 364 days back keeps the weekday: Wed 25 Nov 2026 -> Wed 26 Nov 2025
+    assert window.year_ago().end == date(2025, 11, 26)
+    assert window.year_ago().end.weekday() == window.end.weekday()
+
+
+@pytest.mark.parametrize(
+    ("preset", "start", "end"),
+    [
+        ("Last 7 days", date(2026, 11, 19), date(2026, 11, 25)),
+        ("Last 28 days", date(2026, 10, 29), date(2026, 11, 25)),
+        ("Quarter to date", date(2026, 10, 1), date(2026, 11, 25)),
+        ("Last quarter", date(2026, 7, 1), date(2026, 9, 30)),
+        ("Year to date", date(2026, 1, 1), date(2026, 11, 25)),
+        ("Last 365 days", date(2025, 11, 26), date(2026, 11, 25)),
+    ],
+)
+def test_presets(preset: str, start: date, end: date) -> None:
+    assert preset_window(preset, latest=date(2026, 11, 25)) == DateWindow(start, end)
+
+
+def test_unknown_preset_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown window 'Last decade'"):
+        preset_window("Last decade", latest=date(2026, 11, 25))
+
+
+def test_filters_apply_only_where_recorded(config: AppConfig) -> None:
+    chosen = {"device": "mobile", "channel": "email"}
+    assert applicable_filters(config.metrics, "conversion_rate", chosen) == chosen
+    assert applicable_filters(config.metrics, "gross_margin_pct", chosen) == {}
+
+
+def _write(engine: Engine, rows: list[tuple[str, date, dict[str, str], float]]) -> None:
+    frame = pd.DataFrame(
+        {
+            "measure": [r[0] for r in rows],
+            "day": [r[1] for r in rows],
+            "dims_key": [dims_key(r[2]) for r in rows],
+            "value": [r[3] for r in rows],
+        }
+    )
+    with engine.begin() as conn:
+        upsert_observations(connection=conn, frame=frame)
+
+
+MOBILE = {"channel": "email", "device": "mobile"}
+DESKTOP = {"channel": "email", "device": "desktop"}
+
+
+def test_funnel_step_rates(engine: Engine, config: AppConfig) -> None:
+    day = date(2026, 11, 2)
+    _write(
+        engine,
+        [
+            ("sessions", day, MOBILE, 1000),
+            ("product_view_sessions", day, MOBILE, 500),
+            ("add_to_cart_sessions", day, MOBILE, 100),
+            ("checkout_sessions", day, MOBILE, 50),
+            ("orders", day, MOBILE, 20),
+            ("sessions", day, DESKTOP, 1000),
+            ("product_view_sessions", day, DESKTOP, 500),
+            ("add_to_cart_sessions", day, DESKTOP, 100),
+            ("checkout_sessions", day, DESKTOP, 50),
+            ("orders", day, DESKTOP, 30),
+        ],
+    )
+    with Session(engine) as session:
+        steps = funnel(
+            session=session, config=config.metrics, window=DateWindow(day, day), filters={}
+        )
+        mobile = funnel(
+            session=session,
+            config=config.metrics,
+            window=DateWindow(day, day),
+            filters={"device": "mobile"},
+        )
+    assert list(steps["sessions"]) == [2000, 1000, 200, 100, 50]
+    assert pd.isna(steps["step_rate"].iloc[0])
+    assert list(steps["step_rate"].iloc[1:]) == [0.5, 0.2, 0.5, 0.5]
+    assert steps["overall_rate"].iloc[-1] == pytest.approx(0.025)
+    assert mobile["sessions"].iloc[-1] == 20
+
+
+def test_kpi_tiles_compare_previous_period_and_last_year(
+    engine: Engine, config: AppConfig
+) -> None:
+    window = DateWindow(date(2026, 11, 2), date(2026, 11, 8))
+    rows = []
+    for offset in range(7):
+        rows.append(("sessions", window.start + timedelta(days=offset), MOBILE, 100))
+        rows.append(("sessions", window.previous().start + timedelta(days=offset), MOBILE, 80))
+        rows.append(("sessions", window.year_ago().start + timedelta(days=offset), MOBILE, 50))
+    _write(engine, rows)
+    with Session(engine) as session:
+        (tile,) = kpi_tiles(
+            session=session,
+            config=config.metrics,
+            metric_ids=["sessions"],
+            window=window,
+            filters={"device": "mobile"},
+        )
+    assert (tile.value, tile.previous, tile.year_ago) == (700, 560, 350)
+    assert tile.daily == (100.0,) * 7
+    assert tile.filtered
+
+
+def test_trend_moves_last_year_onto_this_years_axis(engine: Engine, config: AppConfig) -> None:
+    window = DateWindow(date(2026, 11, 2), date(2026, 11, 3))
+    _write(
+        engine,
+        [
+            ("sessions", date(2026, 11, 2), MOBILE, 10),
+            ("sessions", date(2026, 11, 3), MOBILE, 20),
+            ("sessions", date(2025, 11, 3), MOBILE, 7),
+        ],
+    )
+    with Session(engine) as session:
+        frame = trend(
+            session=session,
+            config=config.metrics,
+            metric_id="sessions",
+            window=window,
+            grain="day",
+            filters={},
+        )
+    last_year = frame[frame["series"] == "Last year"]
+    assert list(last_year["period"]) == [date(2026, 11, 2)]
+    assert list(last_year["value"]) == [7]
+
+
+def test_margin_by_product_line(engine: Engine, config: AppConfig) -> None:
+    day = date(2026, 11, 2)
+    _write(
+        engine,
+        [
+            ("line_net_revenue", day, {"product_line": "Home"}, 1000),
+            ("line_cogs", day, {"product_line": "Home"}, 600),
+            ("line_net_revenue", day, {"product_line": "Beauty"}, 400),
+            ("line_cogs", day, {"product_line": "Beauty"}, 160),
+        ],
+    )
+    with Session(engine) as session:
+        table = margin_by_product_line(
+            session=session, config=config.metrics, window=DateWindow(day, day)
+        )
+    assert list(table["product_line"]) == ["Home", "Beauty"]
+    assert list(table["gross_profit"]) == [400, 240]
+    assert list(table["gross_margin"]) == pytest.approx([0.4, 0.6])

@@ -1,0 +1,532 @@
+"""Importing observations: whole-file validation with every bad row reported, one-transaction
+writes, idempotent re-imports, CSV and Excel, and a preview that writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+import planning.importer as importer_module
+from planning.config import AppConfig
+from planning.importer import (
+    ImportFileError,
+    RowProblem,
+    import_observations,
+    preview,
+    read_table,
+    validate,
+)
+from planning.models import Person, Role
+from planning.permissions import PermissionDenied
+from planning.store import data_versions
+
+HEADER = "date,measure,value,channel,device,product_line"
+GOOD_ROWS = [
+    "2026-01-05,sessions,1000,email,mobile,",
+    "2026-01-05,orders,30,email,mobile,",
+    "2026-01-06,sessions,10000,organic,desktop,",
+    "2026-01-06,net_revenue,2500.5,organic,desktop,",
+    "2026-01-06,units,12,,,Footwear",
+    "2026-01-06,content_items_due,4,,,",
+]
+
+
+def csv_bytes(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode("utf-8")
+
+
+def run_import(engine: Engine, config: AppConfig, data: bytes, filename: str = "obs.csv"):  # type: ignore[no-untyped-def]
+    return import_observations(
+        engine=engine,
+        actor=None,
+        data=data,
+        filename=filename,
+        source="upload",
+        config=config.metrics,
+    )
+
+
+def store_counts(engine: Engine) -> tuple[int, int]:
+    """(observation rows, import batches) in the store."""
+    with engine.connect() as conn:
+        observations = conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one()
+        batches = conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one()
+    return int(observations), int(batches)
+
+
+def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
+    """Every stored observation keyed by (measure, dims_key, ISO day)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT s.measure, s.dims_key, o.day, o.value "
+                "FROM observation o JOIN series s ON s.id = o.series_id"
+            )
+        ).all()
+    return {(m, k, str(d)): float(v) for m, k, d, v in rows}
+
+
+# --- good files ----------------------------------------------------------------------------------
+
+
+def test_good_file_is_written_with_its_batch(engine: Engine, config: AppConfig) -> None:
+    data = csv_bytes(*GOOD_ROWS)
+    versions_before = dict(data_versions(engine))
+    result = run_import(engine, config, data)
+
+    assert result.ok and result.problems == []
+    assert (result.added, result.updated, result.unchanged) == (6, 0, 0)
+    assert stored(engine) == {
+        ("sessions", "channel=email|device=mobile", "2026-01-05"): 1000.0,
+        ("orders", "channel=email|device=mobile", "2026-01-05"): 30.0,
+        ("sessions", "channel=organic|device=desktop", "2026-01-06"): 10000.0,
+        ("net_revenue", "channel=organic|device=desktop", "2026-01-06"): 2500.5,
+        ("units", "product_line=Footwear", "2026-01-06"): 12.0,
+        ("content_items_due", "", "2026-01-06"): 4.0,
+    }
+    with engine.connect() as conn:
+        batch = conn.execute(
+            text(
+                "SELECT id, source, filename, rows_added, rows_updated, checksum, actor_id "
+                "FROM import_batch"
+            )
+        ).one()
+    assert batch[0] == result.batch_id
+    assert tuple(batch[1:]) == ("upload", "obs.csv", 6, 0, hashlib.sha256(data).hexdigest(), None)
+    assert dict(data_versions(engine)).get("observations", 0) == (
+        versions_before.get("observations", 0) + 1
+    )
+
+
+def test_reimporting_the_same_file_changes_nothing(engine: Engine, config: AppConfig) -> None:
+    data = csv_bytes(*GOOD_ROWS)
+    run_import(engine, config, data)
+    before = stored(engine)
+
+    again = run_import(engine, config, data)
+
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 6)
+    assert stored(engine) == before
+    assert store_counts(engine) == (6, 2)
+
+
+def test_a_changed_value_is_updated_in_place(engine: Engine, config: AppConfig) -> None:
+    run_import(engine, config, csv_bytes(*GOOD_ROWS))
+    changed = [row.replace(",30,", ",31,") for row in GOOD_ROWS]
+
+    result = run_import(engine, config, csv_bytes(*changed))
+
+    assert (result.added, result.updated, result.unchanged) == (0, 1, 5)
+    assert stored(engine)[("orders", "channel=email|device=mobile", "2026-01-05")] == 31.0
+    assert store_counts(engine)[0] == 6
+
+
+def test_columns_may_come_in_any_order_and_case_with_spaces(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = csv_bytes(
+        " email , 2026-01-05 , sessions , mobile , 1000 ",
+        header="Channel,Date,Measure,Device,Value",
+    )
+    result = run_import(engine, config, data)
+    assert result.added == 1
+    assert stored(engine) == {("sessions", "channel=email|device=mobile", "2026-01-05"): 1000.0}
+
+
+def test_file_without_dimension_columns_for_undimensioned_measures(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = csv_bytes(
+        "2026-01-05,content_items_due,4",
+        "2026-01-05,content_items_on_time,3",
+        header="date,measure,value",
+    )
+    result = run_import(engine, config, data)
+    assert (result.added, result.updated) == (2, 0)
+
+
+def test_bom_prefixed_utf8_is_accepted(engine: Engine, config: AppConfig) -> None:
+    data = b"\xef\xbb\xbf" + csv_bytes(*GOOD_ROWS)
+    result = run_import(engine, config, data)
+    assert result.added == 6
+
+
+def test_xlsx_round_trip(engine: Engine, config: AppConfig) -> None:
+    frame = pd.DataFrame(
+        {
+            "date": ["2026-01-05", datetime(2026, 1, 6)],
+            "measure": ["sessions", "units"],
+            "value": [1000, 12.5],
+            "channel": ["email", None],
+            "device": ["mobile", None],
+            "product_line": [None, "Home"],
+        }
+    )
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False, engine="openpyxl")
+
+    result = run_import(engine, config, buffer.getvalue(), filename="Observations.XLSX")
+
+    assert (result.added, result.updated) == (2, 0)
+    assert stored(engine) == {
+        ("sessions", "channel=email|device=mobile", "2026-01-05"): 1000.0,
+        ("units", "product_line=Home", "2026-01-06"): 12.5,
+    }
+    # The same rows as CSV hit the same series and days.
+    again = run_import(
+        engine,
+        config,
+        csv_bytes("2026-01-05,sessions,1000,email,mobile,", "2026-01-06,units,12.5,,,Home"),
+    )
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_xlsx_bad_row_reports_its_spreadsheet_row(engine: Engine, config: AppConfig) -> None:
+    frame = pd.DataFrame(
+        {
+            "date": ["2026-01-05", "2026-01-06"],
+            "measure": ["sessions", "sessions"],
+            "value": [1, -2],
+            "channel": ["email", "email"],
+            "device": ["mobile", "mobile"],
+        }
+    )
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False, engine="openpyxl")
+    result = run_import(engine, config, buffer.getvalue(), filename="obs.xlsx")
+    assert [(p.line, p.column) for p in result.problems] == [(3, "value")]
+    assert store_counts(engine) == (0, 0)
+
+
+def test_director_actor_is_recorded_and_others_are_refused(
+    engine: Engine, config: AppConfig
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        director = Person(name="Dana", email="dana@example.com", role=Role.director)
+        member = Person(name="Milo", email="milo@example.com", role=Role.member)
+        session.add_all([director, member])
+        session.commit()
+
+    with pytest.raises(PermissionDenied, match="director"):
+        import_observations(
+            engine=engine,
+            actor=member,
+            data=csv_bytes(*GOOD_ROWS),
+            filename="a.csv",
+            source="upload",
+            config=config.metrics,
+        )
+    assert store_counts(engine) == (0, 0)
+
+    result = import_observations(
+        engine=engine,
+        actor=director,
+        data=csv_bytes(*GOOD_ROWS),
+        filename="a.csv",
+        source="upload",
+        config=config.metrics,
+    )
+    with engine.connect() as conn:
+        actor_id = conn.execute(
+            text("SELECT actor_id FROM import_batch WHERE id = :i"), {"i": result.batch_id}
+        ).scalar_one()
+    assert actor_id == director.id
+
+
+def test_failure_while_recording_the_batch_leaves_the_store_as_it_was(
+    engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_import(engine, config, csv_bytes(*GOOD_ROWS))
+    before = stored(engine)
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer_module, "record_batch", broken)
+    changed = [row.replace(",30,", ",99,") for row in GOOD_ROWS] + [
+        "2026-01-07,orders,5,email,mobile,"
+    ]
+    with pytest.raises(RuntimeError):
+        run_import(engine, config, csv_bytes(*changed))
+
+    assert stored(engine) == before
+    assert store_counts(engine) == (6, 1)
+
+
+# --- bad rows ------------------------------------------------------------------------------------
+
+# Each case: one bad row placed on line 3 after a good row; the problem expected there.
+BAD_ROWS = {
+    "impossible date": (
+        "2026-02-30,sessions,5,email,mobile,",
+        "date",
+        "2026-02-30 is not a real date",
+    ),
+    "day-first date": ("05/01/2026,sessions,5,email,mobile,", "date", "not in YYYY-MM-DD form"),
+    "unpadded date": ("2026-1-5,sessions,5,email,mobile,", "date", "not in YYYY-MM-DD form"),
+    "missing date": (",sessions,5,email,mobile,", "date", "date is missing"),
+    "date outside the calendar": (
+        "1999-12-31,sessions,5,email,mobile,",
+        "date",
+        "outside the range",
+    ),
+    "unknown measure": (
+        "2026-01-07,sesions,5,email,mobile,",
+        "measure",
+        "unknown measure 'sesions'; did you mean 'sessions'?",
+    ),
+    "missing measure": ("2026-01-07,,5,email,mobile,", "measure", "measure is missing"),
+    "text value": (
+        "2026-01-07,sessions,12abc,email,mobile,",
+        "value",
+        "value '12abc' is not a number",
+    ),
+    "comma decimal": ('2026-01-07,sessions,"1,5",email,mobile,', "value", "is not a number"),
+    "NaN value": (
+        "2026-01-07,sessions,NaN,email,mobile,",
+        "value",
+        "value 'NaN' is not a finite number",
+    ),
+    "infinite value": (
+        "2026-01-07,sessions,inf,email,mobile,",
+        "value",
+        "value 'inf' is not a finite number",
+    ),
+    "missing value": ("2026-01-07,sessions,,email,mobile,", "value", "value is missing"),
+    "negative count": (
+        "2026-01-07,orders,-3,email,mobile,",
+        "value",
+        "value -3 is negative; orders is a count measure",
+    ),
+    "negative money": (
+        "2026-01-07,net_revenue,-10.5,email,mobile,",
+        "value",
+        "net_revenue is a money measure",
+    ),
+    "missing declared dimension": (
+        "2026-01-07,sessions,5,email,,",
+        "device",
+        "device is missing; sessions is recorded by channel, device",
+    ),
+    "undeclared dimension value": (
+        "2026-01-07,sessions,5,email,tablet,",
+        "device",
+        "'tablet' is not a declared device value",
+    ),
+    "wrong case of a dimension value": (
+        "2026-01-07,units,5,,,apparel",
+        "product_line",
+        "did you mean 'Apparel'?",
+    ),
+    "value in a dimension the measure lacks": (
+        "2026-01-07,units,5,email,,Home",
+        "channel",
+        "units does not have the dimension channel",
+    ),
+    "duplicate row": ("2026-01-05,sessions,7,email,mobile,", "", "duplicate of line 2"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ROWS), ids=list(BAD_ROWS))
+def test_each_bad_row_is_reported_and_nothing_is_written(
+    engine: Engine, config: AppConfig, case: str
+) -> None:
+    run_import(engine, config, csv_bytes(*GOOD_ROWS))
+    before, counts_before = stored(engine), store_counts(engine)
+    row, column, reason = BAD_ROWS[case]
+    # The good row changes a stored value, so writing anything would show.
+    data = csv_bytes("2026-01-05,sessions,1234,email,mobile,", row)
+
+    result = run_import(engine, config, data)
+
+    assert not result.ok and result.batch_id is None
+    assert (result.added, result.updated) == (0, 0)
+    assert len(result.problems) == 1
+    problem = result.problems[0]
+    assert (problem.line, problem.column) == (3, column)
+    assert reason in problem.reason
+    assert stored(engine) == before
+    assert store_counts(engine) == counts_before
+
+
+def test_a_mixed_file_lists_every_bad_row_in_file_order(engine: Engine, config: AppConfig) -> None:
+    data = csv_bytes(
+        "2026-01-05,sessions,1000,email,mobile,",  # line 2, good
+        "2026-02-30,orders,-1,email,mobile,",  # line 3, bad date and negative value
+        "2026-01-05,orders,30,email,mobile,",  # line 4, good
+        "",  # line 5, blank: skipped but counted
+        "2026-01-06,sessions,5,,mobile,Home",  # line 6, missing channel, undeclared product line
+        "2026-01-05,sessions,1000,email,mobile,",  # line 7, duplicate of line 2
+        "2026-01-06,bogus,5,email,mobile,",  # line 8, unknown measure
+    )
+    result = run_import(engine, config, data)
+
+    assert [(p.line, p.column) for p in result.problems] == [
+        (3, "date"),
+        (3, "value"),
+        (6, "channel"),
+        (6, "product_line"),
+        (7, ""),
+        (8, "measure"),
+    ]
+    assert result.problems[4].reason == "duplicate of line 2: same measure, date and dimensions"
+    assert str(result.problems[0]) == "line 3, column date: 2026-02-30 is not a real date"
+    assert str(result.problems[4]).startswith("line 7: duplicate of line 2")
+    assert store_counts(engine) == (0, 0)
+
+
+def test_dimension_column_absent_for_a_measure_that_declares_it(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = csv_bytes("2026-01-05,sessions,10,email", header="date,measure,value,channel")
+    result = run_import(engine, config, data)
+    assert result.problems == [
+        RowProblem(2, "device", "device is missing; sessions is recorded by channel, device")
+    ]
+
+
+def test_bad_row_deep_in_a_large_file_is_found_at_its_line(config: AppConfig) -> None:
+    days = pd.date_range("2020-01-01", periods=2000).strftime("%Y-%m-%d")
+    rows = [
+        f"{d},sessions,{i},{c},mobile," for i, d in enumerate(days) for c in ("email", "organic")
+    ]
+    rows[3210] = rows[3210].replace(",mobile,", ",tablet,")
+    table = read_table(data=csv_bytes(*rows), filename="big.csv", config=config.metrics)
+
+    validation = validate(table=table, config=config.metrics)
+
+    assert [(p.line, p.column) for p in validation.problems] == [(3212, "device")]
+    assert len(validation.frame) == len(rows) - 1
+
+
+def test_validate_numbers_a_plain_table_like_a_csv(config: AppConfig) -> None:
+    table = pd.DataFrame(
+        {
+            "date": ["2026-01-05", "2026-01-32"],
+            "measure": ["orders", "orders"],
+            "value": ["1", "2"],
+            "channel": ["email", "email"],
+            "device": ["mobile", "mobile"],
+        }
+    )
+    validation = validate(table=table, config=config.metrics)
+    assert [(p.line, p.column) for p in validation.problems] == [(3, "date")]
+    assert validation.frame.to_dict("records") == [
+        {
+            "measure": "orders",
+            "day": date(2026, 1, 5),
+            "dims_key": "channel=email|device=mobile",
+            "value": 1.0,
+        }
+    ]
+
+
+# --- files that cannot be read -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"", "obs.csv", "the file is empty"),
+        (b"\n\n  \n", "obs.csv", "the file is empty"),
+        (HEADER.encode() + b"\n", "obs.csv", "header but no data rows"),
+        (
+            csv_bytes("2026-01-05,sessions,1,email,mobile,,red", header=HEADER + ",colour"),
+            "obs.csv",
+            "unknown column 'colour'",
+        ),
+        (
+            csv_bytes("2026-01-05,sessions", header="date,measure"),
+            "obs.csv",
+            "missing required column: value",
+        ),
+        (b"date;measure;value\n2026-01-05;sessions;1\n", "obs.csv", "';' between cells"),
+        (
+            "date,measure,value\n2026-01-05,caf\u00e9,1\n".encode("latin-1"),
+            "obs.csv",
+            "not UTF-8 text",
+        ),
+        (
+            csv_bytes("2026-01-05,sessions,1,email,mobile,,extra"),
+            "obs.csv",
+            "line 2 has 7 cells but the first line has 6",
+        ),
+        (
+            csv_bytes("2026-01-05,sessions,1", header="date,measure,value,measure"),
+            "obs.csv",
+            "named more than once",
+        ),
+        (csv_bytes(*GOOD_ROWS), "obs.xls", "use a .csv or .xlsx file"),
+        (csv_bytes(*GOOD_ROWS), "obs.xlsx", "not a readable .xlsx workbook"),
+    ],
+    ids=[
+        "empty",
+        "blank lines only",
+        "header only",
+        "unknown column",
+        "missing column",
+        "semicolons",
+        "latin-1",
+        "too many cells",
+        "repeated column",
+        "xls",
+        "csv named xlsx",
+    ],
+)
+def test_unreadable_files_raise_and_write_nothing(
+    engine: Engine, config: AppConfig, data: bytes, filename: str, message: str
+) -> None:
+    with pytest.raises(ImportFileError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        run_import(engine, config, data, filename=filename)
+    assert store_counts(engine) == (0, 0)
+
+
+def test_empty_trailing_columns_from_spreadsheets_are_ignored(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = b"date,measure,value,,\n2026-01-05,content_items_due,4,,\n"
+    assert run_import(engine, config, data).added == 1
+
+
+# --- preview -------------------------------------------------------------------------------------
+
+
+def test_preview_counts_against_the_store_without_writing(
+    engine: Engine, config: AppConfig
+) -> None:
+    run_import(engine, config, csv_bytes(*GOOD_ROWS))
+    rows = [row.replace(",30,", ",31,") for row in GOOD_ROWS] + [
+        "2026-01-07,orders,5,email,mobile,",
+        "2026-01-07,units,3,,,Beauty",
+    ]
+    validation = validate(
+        table=read_table(data=csv_bytes(*rows), filename="next.csv", config=config.metrics),
+        config=config.metrics,
+    )
+    before = stored(engine)
+
+    with Session(engine) as session:
+        counts = preview(session=session, validation=validation)
+
+    assert (counts.rows, counts.would_add, counts.would_update, counts.would_leave) == (8, 2, 1, 5)
+    assert stored(engine) == before
+    # The preview agrees with what the import then does.
+    result = run_import(engine, config, csv_bytes(*rows))
+    assert (result.added, result.updated, result.unchanged) == (2, 1, 5)
+
+
+def test_preview_of_an_empty_store_adds_everything(engine: Engine, config: AppConfig) -> None:
+    validation = validate(
+        table=read_table(data=csv_bytes(*GOOD_ROWS), filename="a.csv", config=config.metrics),
+        config=config.metrics,
+    )
+    with Session(engine) as session:
+        counts = preview(session=session, validation=validation)
+    assert (counts.would_add, counts.would_update, counts.would_leave) == (6, 0, 0)
+    assert store_counts(engine) == (0, 0)

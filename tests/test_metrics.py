@@ -1,0 +1,707 @@
+"""The metrics engine: every metric type pinned with a worked example, on every backend."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+from planning.config import AppConfig, MetricsConfig
+from planning.metrics import (
+    Freshness,
+    MetricError,
+    freshness,
+    measure_totals,
+    metric_breakdown,
+    metric_series,
+    metric_value,
+    metric_values,
+    ratio_parts,
+)
+from planning.observations import UpsertCounts, dims_key, record_batch, upsert_observations
+
+D = date
+
+SMALL = MetricsConfig.model_validate(
+    {
+        "dimensions": {
+            "channel": {"label": "Channel", "values": ["organic", "email", "paid"]},
+            "device": {"label": "Device", "values": ["mobile", "desktop"]},
+            "product_line": {"label": "Product line", "values": ["Apparel", "Home"]},
+        },
+        "measures": {
+            "sessions": {"label": "Sessions", "dimensions": ["channel", "device"]},
+            "orders": {"label": "Orders", "dimensions": ["channel", "device"]},
+            "revenue": {"label": "Revenue", "unit": "money", "dimensions": ["product_line"]},
+            "cogs": {"label": "COGS", "unit": "money", "dimensions": ["product_line"]},
+            "stock": {"label": "Stock", "aggregation": "last", "dimensions": ["product_line"]},
+            "impressions": {"label": "Impressions", "dimensions": ["device"]},
+            "position": {"label": "Position", "unit": "position", "dimensions": ["device"]},
+        },
+        "metrics": {
+            "sessions": {"label": "Sessions", "type": "simple", "measure": "sessions"},
+            "stock": {"label": "Stock", "type": "simple", "measure": "stock"},
+            "stock_now": {"label": "Stock now", "type": "snapshot", "measure": "stock"},
+            "sessions_latest": {
+                "label": "Sessions on the latest day",
+                "type": "snapshot",
+                "measure": "sessions",
+            },
+            "conversion": {
+                "label": "Conversion",
+                "type": "ratio",
+                "numerator": "orders",
+                "denominator": "sessions",
+            },
+            "conversion_pct": {
+                "label": "Conversion in points",
+                "type": "derived",
+                "expression": "conversion * 100",
+            },
+            "margin": {
+                "label": "Margin",
+                "type": "derived",
+                "expression": "(revenue - cogs) / revenue",
+            },
+            "avg_position": {
+                "label": "Position",
+                "type": "weighted_average",
+                "value": "position",
+                "weight": "impressions",
+            },
+        },
+    }
+)
+
+
+def test_small_config_is_consistent() -> None:
+    assert SMALL.check_references() == []
+
+
+def write(engine: Engine, rows: list[tuple[str, date, dict[str, str], float]]) -> None:
+    """Store observations (measure, day, dimensions, value) as an import would."""
+    frame = pd.DataFrame(
+        [(m, day, dims_key(dims), value) for m, day, dims, value in rows],
+        columns=["measure", "day", "dims_key", "value"],
+    )
+    with engine.begin() as conn:
+        upsert_observations(connection=conn, frame=frame)
+
+
+EM = {"channel": "email", "device": "mobile"}
+OD = {"channel": "organic", "device": "desktop"}
+PM = {"channel": "paid", "device": "mobile"}
+
+
+def series(engine: Engine, metric_id: str, start: date, end: date, **kw: Any) -> pd.DataFrame:
+    with Session(engine) as session:
+        return metric_series(
+            session=session,
+            config=kw.pop("config", SMALL),
+            metric_id=metric_id,
+            start=start,
+            end=end,
+            **kw,
+        )
+
+
+def value(engine: Engine, metric_id: str, start: date, end: date, **kw: Any) -> float | None:
+    with Session(engine) as session:
+        return metric_value(
+            session=session,
+            config=kw.pop("config", SMALL),
+            metric_id=metric_id,
+            start=start,
+            end=end,
+            **kw,
+        )
+
+
+def as_pairs(frame: pd.DataFrame) -> list[tuple[Any, float]]:
+    return [(row.iloc[0], round(float(row.iloc[1]), 10)) for _, row in frame.iterrows()]
+
+
+# --- simple sums and grains --------------------------------------------------------------------
+
+
+def test_simple_sum_by_day_week_month_quarter(engine: Engine) -> None:
+    # Sunday 29 March, Monday 30 March, Tuesday 31 March, Wednesday 1 April 2026; two series.
+    write(
+        engine,
+        [
+            ("sessions", D(2026, 3, 29), EM, 10),
+            ("sessions", D(2026, 3, 29), OD, 1),
+            ("sessions", D(2026, 3, 30), EM, 20),
+            ("sessions", D(2026, 3, 31), OD, 40),
+            ("sessions", D(2026, 4, 1), EM, 80),
+            ("sessions", D(2026, 4, 1), OD, 100),
+            ("orders", D(2026, 3, 30), EM, 999),  # another measure is not summed in
+        ],
+    )
+    start, end = D(2026, 3, 1), D(2026, 4, 30)
+    assert as_pairs(series(engine, "sessions", start, end, grain="day")) == [
+        (D(2026, 3, 29), 11.0),
+        (D(2026, 3, 30), 20.0),
+        (D(2026, 3, 31), 40.0),
+        (D(2026, 4, 1), 180.0),
+    ]
+    # Weeks start on Monday: Sunday the 29th belongs to the week of Monday the 23rd.
+    assert as_pairs(series(engine, "sessions", start, end, grain="week")) == [
+        (D(2026, 3, 23), 11.0),
+        (D(2026, 3, 30), 240.0),
+    ]
+    assert as_pairs(series(engine, "sessions", start, end, grain="month")) == [
+        (D(2026, 3, 1), 71.0),
+        (D(2026, 4, 1), 180.0),
+    ]
+    assert as_pairs(series(engine, "sessions", start, end, grain="quarter")) == [
+        (D(2026, 1, 1), 71.0),
+        (D(2026, 4, 1), 180.0),
+    ]
+    assert value(engine, "sessions", start, end) == 251.0
+    # The window is inclusive and cuts periods: the week of the 30th holds only the 31st here.
+    assert as_pairs(series(engine, "sessions", D(2026, 3, 31), D(2026, 3, 31), grain="week")) == [
+        (D(2026, 3, 30), 40.0)
+    ]
+
+
+def test_series_frame_shape(engine: Engine) -> None:
+    write(engine, [("sessions", D(2026, 5, 4), EM, 3)])
+    frame = series(engine, "sessions", D(2026, 5, 1), D(2026, 5, 31), grain="week")
+    assert list(frame.columns) == ["period", "value"]
+    assert type(frame["period"].iloc[0]) is date
+    assert frame["value"].dtype == "float64"
+    empty = series(engine, "sessions", D(2025, 1, 1), D(2025, 1, 31))
+    assert list(empty.columns) == ["period", "value"] and empty.empty
+    assert value(engine, "sessions", D(2025, 1, 1), D(2025, 1, 31)) is None
+
+
+# --- ratios ------------------------------------------------------------------------------------
+
+
+def test_ratio_is_sum_over_sum_not_mean_of_daily_rates(engine: Engine, config: AppConfig) -> None:
+    # DESIGN §4: 1,000 sessions with 30 orders and 10,000 with 100 give 1.18 %, not 2 %.
+    write(
+        engine,
+        [
+            ("sessions", D(2026, 11, 2), EM, 400),
+            ("sessions", D(2026, 11, 2), OD, 600),
+            ("orders", D(2026, 11, 2), EM, 10),
+            ("orders", D(2026, 11, 2), OD, 20),
+            ("sessions", D(2026, 11, 3), EM, 10_000),
+            ("orders", D(2026, 11, 3), EM, 100),
+        ],
+    )
+    metrics = config.metrics
+    both = value(engine, "conversion_rate", D(2026, 11, 2), D(2026, 11, 3), config=metrics)
+    assert both == pytest.approx(130 / 11_000)
+    assert round(100 * both, 2) == 1.18
+    daily = series(engine, "conversion_rate", D(2026, 11, 1), D(2026, 11, 30), config=metrics)
+    assert as_pairs(daily) == [(D(2026, 11, 2), 0.03), (D(2026, 11, 3), 0.01)]
+    weekly = series(
+        engine, "conversion_rate", D(2026, 11, 1), D(2026, 11, 30), grain="week", config=metrics
+    )
+    assert as_pairs(weekly) == [(D(2026, 11, 2), round(130 / 11_000, 10))]
+    with Session(engine) as session:
+        parts = ratio_parts(
+            session=session,
+            config=metrics,
+            metric_id="conversion_rate",
+            start=D(2026, 11, 1),
+            end=D(2026, 11, 30),
+        )
+    assert parts == (130.0, 11_000.0)
+
+
+def test_ratio_with_empty_denominator_has_no_value(engine: Engine) -> None:
+    write(engine, [("orders", D(2026, 6, 1), EM, 5), ("sessions", D(2026, 6, 2), EM, 50)])
+    # 1 June has orders but no sessions: no value that day, not 0 and not an error.
+    assert value(engine, "conversion", D(2026, 6, 1), D(2026, 6, 1)) is None
+    frame = series(engine, "conversion", D(2026, 6, 1), D(2026, 6, 2))
+    assert list(frame["period"]) == [D(2026, 6, 1), D(2026, 6, 2)]
+    assert math.isnan(frame["value"].iloc[0])
+    # 2 June has sessions but no orders recorded: unknown, not 0 %.
+    assert math.isnan(frame["value"].iloc[1])
+    with Session(engine) as session:
+        parts = ratio_parts(
+            session=session,
+            config=SMALL,
+            metric_id="conversion",
+            start=D(2026, 6, 1),
+            end=D(2026, 6, 1),
+        )
+    assert parts == (5.0, None)
+
+
+def test_ratio_with_zero_denominator_has_no_value(engine: Engine) -> None:
+    write(engine, [("orders", D(2026, 6, 1), EM, 0), ("sessions", D(2026, 6, 1), EM, 0)])
+    assert value(engine, "conversion", D(2026, 6, 1), D(2026, 6, 30)) is None
+    with Session(engine) as session:
+        parts = ratio_parts(
+            session=session,
+            config=SMALL,
+            metric_id="conversion",
+            start=D(2026, 6, 1),
+            end=D(2026, 6, 30),
+        )
+    assert parts == (0.0, 0.0)
+    assert value(engine, "conversion_pct", D(2026, 6, 1), D(2026, 6, 30)) is None
+
+
+def test_ratio_parts_refuses_other_metric_types(engine: Engine) -> None:
+    with Session(engine) as session, pytest.raises(MetricError, match=r"'margin'.*not a ratio"):
+        ratio_parts(
+            session=session,
+            config=SMALL,
+            metric_id="margin",
+            start=D(2026, 1, 1),
+            end=D(2026, 1, 2),
+        )
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+
+APPAREL = {"product_line": "Apparel"}
+HOME = {"product_line": "Home"}
+
+
+def test_snapshot_takes_last_day_with_data_per_period(engine: Engine) -> None:
+    write(
+        engine,
+        [
+            ("stock", D(2026, 3, 30), APPAREL, 10),
+            ("stock", D(2026, 3, 30), HOME, 5),
+            ("stock", D(2026, 3, 31), APPAREL, 12),
+            ("stock", D(2026, 3, 31), HOME, 7),
+            ("stock", D(2026, 4, 1), APPAREL, 20),
+            ("stock", D(2026, 4, 1), HOME, 8),
+            # The last April day with data has only Apparel: Home is not carried forward.
+            ("stock", D(2026, 4, 2), APPAREL, 25),
+        ],
+    )
+    start, end = D(2026, 3, 1), D(2026, 4, 30)
+    for metric_id in ["stock", "stock_now"]:
+        assert as_pairs(series(engine, metric_id, start, end, grain="month")) == [
+            (D(2026, 3, 1), 19.0),
+            (D(2026, 4, 1), 25.0),
+        ]
+        assert as_pairs(series(engine, metric_id, start, end, grain="week")) == [
+            (D(2026, 3, 30), 25.0)
+        ]
+        assert value(engine, metric_id, start, end) == 25.0
+        assert value(engine, metric_id, start, D(2026, 4, 1)) == 28.0
+    with Session(engine) as session:
+        by_line = metric_breakdown(
+            session=session,
+            config=SMALL,
+            metric_id="stock_now",
+            start=start,
+            end=end,
+            dimension="product_line",
+        )
+    # Per member: Home's last day with data is 1 April.
+    assert as_pairs(by_line) == [("Apparel", 25.0), ("Home", 8.0)]
+
+
+def test_snapshot_of_a_summed_measure_next_to_its_sum(engine: Engine) -> None:
+    write(
+        engine,
+        [
+            ("sessions", D(2026, 7, 1), EM, 100),
+            ("sessions", D(2026, 7, 2), EM, 30),
+            ("sessions", D(2026, 7, 2), OD, 12),
+        ],
+    )
+    with Session(engine) as session:
+        got = metric_values(
+            session=session,
+            config=SMALL,
+            metric_ids=["sessions", "sessions_latest"],
+            start=D(2026, 7, 1),
+            end=D(2026, 7, 31),
+        )
+    assert got == {"sessions": 142.0, "sessions_latest": 42.0}
+
+
+# --- weighted averages -------------------------------------------------------------------------
+
+
+def test_weighted_average_weights_by_impressions(engine: Engine) -> None:
+    mobile, desktop = {"device": "mobile"}, {"device": "desktop"}
+    write(
+        engine,
+        [
+            ("position", D(2026, 2, 2), mobile, 2),
+            ("impressions", D(2026, 2, 2), mobile, 300),
+            ("position", D(2026, 2, 2), desktop, 10),
+            ("impressions", D(2026, 2, 2), desktop, 100),
+            # A position without impressions on its day and series is left out of the pairing.
+            ("position", D(2026, 2, 3), mobile, 50),
+            ("impressions", D(2026, 2, 3), desktop, 1000),
+        ],
+    )
+    start, end = D(2026, 2, 1), D(2026, 2, 28)
+    # (2 × 300 + 10 × 100) / (300 + 100) = 4.0; the plain mean of positions would be 6.
+    assert value(engine, "avg_position", start, end) == pytest.approx(4.0)
+    assert value(engine, "avg_position", start, end, filters={"device": "desktop"}) == 10.0
+    assert as_pairs(series(engine, "avg_position", start, end, grain="month")) == [
+        (D(2026, 2, 1), 4.0)
+    ]
+
+
+def test_weighted_average_with_zero_weight_has_no_value(engine: Engine) -> None:
+    mobile = {"device": "mobile"}
+    write(
+        engine,
+        [("position", D(2026, 2, 2), mobile, 3), ("impressions", D(2026, 2, 2), mobile, 0)],
+    )
+    assert value(engine, "avg_position", D(2026, 2, 1), D(2026, 2, 28)) is None
+
+
+# --- derived -----------------------------------------------------------------------------------
+
+
+def test_derived_gross_margin_is_computed_after_aggregation(
+    engine: Engine, config: AppConfig
+) -> None:
+    write(
+        engine,
+        [
+            ("line_net_revenue", D(2026, 5, 4), APPAREL, 100),
+            ("line_cogs", D(2026, 5, 4), APPAREL, 40),
+            ("line_net_revenue", D(2026, 5, 5), APPAREL, 300),
+            ("line_cogs", D(2026, 5, 5), APPAREL, 120),
+            ("line_net_revenue", D(2026, 5, 5), HOME, 200),
+            ("line_cogs", D(2026, 5, 5), HOME, 190),
+        ],
+    )
+    start, end = D(2026, 5, 1), D(2026, 5, 31)
+    metrics = config.metrics
+    # (600 − 350) / 600, not the mean of the daily margins (0.6 and 0.32).
+    margin = value(engine, "gross_margin_pct", start, end, config=metrics)
+    assert margin == pytest.approx(250 / 600)
+    assert value(engine, "gross_profit", start, end, config=metrics) == pytest.approx(250.0)
+    with Session(engine) as session:
+        by_line = metric_breakdown(
+            session=session,
+            config=metrics,
+            metric_id="gross_margin_pct",
+            start=start,
+            end=end,
+            dimension="product_line",
+        )
+    assert as_pairs(by_line) == [("Apparel", 0.6), ("Home", 0.05)]
+    filtered = value(
+        engine, "gross_margin_pct", start, end, config=metrics, filters={"product_line": "Home"}
+    )
+    assert filtered == pytest.approx(0.05)
+
+
+def test_derived_cart_abandonment(engine: Engine, config: AppConfig) -> None:
+    write(
+        engine,
+        [
+            ("add_to_cart_sessions", D(2026, 5, 4), EM, 400),
+            ("add_to_cart_sessions", D(2026, 5, 5), OD, 600),
+            ("orders", D(2026, 5, 4), EM, 30),
+            ("orders", D(2026, 5, 5), OD, 100),
+        ],
+    )
+    got = value(
+        engine, "cart_abandonment_rate", D(2026, 5, 1), D(2026, 5, 31), config=config.metrics
+    )
+    assert got == pytest.approx(1 - 130 / 1000)
+
+
+def test_derived_division_by_zero_and_missing_parts_have_no_value(engine: Engine) -> None:
+    write(
+        engine,
+        [
+            ("revenue", D(2026, 5, 4), APPAREL, 0),
+            ("cogs", D(2026, 5, 4), APPAREL, 0),
+            ("revenue", D(2026, 5, 5), APPAREL, 100),  # no cogs that day
+            ("revenue", D(2026, 5, 6), APPAREL, 50),
+            ("cogs", D(2026, 5, 6), APPAREL, 20),
+        ],
+    )
+    daily = series(engine, "margin", D(2026, 5, 4), D(2026, 5, 6))
+    assert list(daily["period"]) == [D(2026, 5, 4), D(2026, 5, 5), D(2026, 5, 6)]
+    assert math.isnan(daily["value"].iloc[0])
+    assert math.isnan(daily["value"].iloc[1])
+    assert daily["value"].iloc[2] == pytest.approx(0.6)
+    assert value(engine, "margin", D(2026, 5, 4), D(2026, 5, 6)) == pytest.approx(130 / 150)
+
+
+def test_derived_over_another_metric(engine: Engine) -> None:
+    write(engine, [("sessions", D(2026, 1, 5), EM, 200), ("orders", D(2026, 1, 5), EM, 5)])
+    assert value(engine, "conversion_pct", D(2026, 1, 1), D(2026, 1, 31)) == pytest.approx(2.5)
+
+
+def test_derived_expression_is_not_executed_as_code(engine: Engine) -> None:
+    bad = SMALL.model_copy(
+        update={
+            "metrics": {
+                **SMALL.metrics,
+                "evil": SMALL.metrics["margin"].model_copy(
+                    update={"expression": "__import__('os').getcwd()"}
+                ),
+            }
+        }
+    )
+    with pytest.raises(MetricError, match="'evil'"):
+        value(engine, "evil", D(2026, 1, 1), D(2026, 1, 2), config=bad)
+
+
+# --- filters and errors ------------------------------------------------------------------------
+
+
+def test_filters_restrict_a_ratio_to_matching_series(engine: Engine) -> None:
+    write(
+        engine,
+        [
+            ("sessions", D(2026, 8, 3), EM, 1000),
+            ("orders", D(2026, 8, 3), EM, 10),
+            ("sessions", D(2026, 8, 3), PM, 1000),
+            ("orders", D(2026, 8, 3), PM, 30),
+            ("sessions", D(2026, 8, 3), OD, 2000),
+            ("orders", D(2026, 8, 3), OD, 160),
+        ],
+    )
+    start, end = D(2026, 8, 1), D(2026, 8, 31)
+    assert value(engine, "conversion", start, end) == pytest.approx(200 / 4000)
+    assert value(engine, "conversion", start, end, filters={"device": "mobile"}) == pytest.approx(
+        40 / 2000
+    )
+    both = {"device": "mobile", "channel": "email"}
+    assert value(engine, "conversion", start, end, filters=both) == pytest.approx(0.01)
+    assert value(engine, "conversion", start, end, filters={"channel": "organic"}) == 0.08
+    nothing = {"device": "desktop", "channel": "email"}
+    assert value(engine, "conversion", start, end, filters=nothing) is None
+    assert series(engine, "conversion", start, end, filters=nothing).empty
+
+
+def test_filter_on_undeclared_dimension_is_refused(engine: Engine, config: AppConfig) -> None:
+    with pytest.raises(MetricError) as err:
+        value(
+            engine,
+            "gross_margin_pct",
+            D(2026, 1, 1),
+            D(2026, 1, 31),
+            config=config.metrics,
+            filters={"device": "mobile"},
+        )
+    message = str(err.value)
+    assert "'device'" in message and "'line_cogs'" in message and "gross_margin_pct" in message
+
+
+def test_filter_with_unknown_value_or_dimension_is_refused(engine: Engine) -> None:
+    with pytest.raises(MetricError, match="'tablet' is not a value of dimension 'device'"):
+        value(engine, "conversion", D(2026, 1, 1), D(2026, 1, 2), filters={"device": "tablet"})
+    with pytest.raises(MetricError, match="unknown dimension 'colour'"):
+        value(engine, "conversion", D(2026, 1, 1), D(2026, 1, 2), filters={"colour": "red"})
+
+
+def test_bad_requests_name_the_culprit(engine: Engine) -> None:
+    with pytest.raises(MetricError, match="unknown metric 'revenu'"):
+        value(engine, "revenu", D(2026, 1, 1), D(2026, 1, 2))
+    with pytest.raises(MetricError, match=r"starts .*2026-02-01.* after it ends .*2026-01-01"):
+        value(engine, "sessions", D(2026, 2, 1), D(2026, 1, 1))
+    with pytest.raises(MetricError, match="unknown grain 'year'"):
+        series(engine, "sessions", D(2026, 1, 1), D(2026, 1, 2), grain="year")
+    with Session(engine) as session:
+        with pytest.raises(MetricError, match="unknown metric 'nope'"):
+            metric_values(
+                session=session,
+                config=SMALL,
+                metric_ids=["sessions", "nope"],
+                start=D(2026, 1, 1),
+                end=D(2026, 1, 2),
+            )
+        with pytest.raises(MetricError, match="unknown measure 'visits'"):
+            measure_totals(
+                session=session,
+                config=SMALL,
+                measure_ids=["visits"],
+                start=D(2026, 1, 1),
+                end=D(2026, 1, 2),
+            )
+        with pytest.raises(MetricError, match="'margin' cannot be broken down by 'channel'"):
+            metric_breakdown(
+                session=session,
+                config=SMALL,
+                metric_id="margin",
+                start=D(2026, 1, 1),
+                end=D(2026, 1, 2),
+                dimension="channel",
+            )
+
+
+# --- breakdowns, totals, several at once -------------------------------------------------------
+
+
+def test_breakdown_by_channel(engine: Engine, config: AppConfig) -> None:
+    write(
+        engine,
+        [
+            ("sessions", D(2026, 9, 1), EM, 500),
+            ("orders", D(2026, 9, 1), EM, 20),
+            ("sessions", D(2026, 9, 1), {"channel": "email", "device": "desktop"}, 500),
+            ("orders", D(2026, 9, 1), {"channel": "email", "device": "desktop"}, 10),
+            ("sessions", D(2026, 9, 2), OD, 2000),
+            ("orders", D(2026, 9, 2), OD, 50),
+        ],
+    )
+    # Paid search has sessions but no orders recorded: no value, not 0 %.
+    paid_pm = {"channel": "paid_search", "device": "mobile"}
+    write(engine, [("sessions", D(2026, 9, 2), paid_pm, 100)])
+    with Session(engine) as session:
+        frame = metric_breakdown(
+            session=session,
+            config=config.metrics,
+            metric_id="conversion_rate",
+            start=D(2026, 9, 1),
+            end=D(2026, 9, 30),
+            dimension="channel",
+        )
+    assert list(frame.columns) == ["member", "value"]
+    # Members come in the order metrics.yaml declares them; channels without data are absent.
+    assert list(frame["member"]) == ["organic", "paid_search", "email"]
+    values = dict(zip(frame["member"], frame["value"], strict=True))
+    assert values["organic"] == pytest.approx(50 / 2000)
+    assert math.isnan(values["paid_search"])
+    assert values["email"] == pytest.approx(30 / 1000)
+
+
+def test_measure_totals_for_the_funnel(engine: Engine) -> None:
+    write(
+        engine,
+        [
+            ("sessions", D(2026, 10, 5), EM, 900),
+            ("sessions", D(2026, 10, 6), PM, 100),
+            ("orders", D(2026, 10, 6), PM, 7),
+            ("stock", D(2026, 10, 5), APPAREL, 4),
+            ("stock", D(2026, 10, 6), APPAREL, 6),
+        ],
+    )
+    with Session(engine) as session:
+        totals = measure_totals(
+            session=session,
+            config=SMALL,
+            measure_ids=["sessions", "orders", "stock", "cogs"],
+            start=D(2026, 10, 1),
+            end=D(2026, 10, 31),
+        )
+        mobile_paid = measure_totals(
+            session=session,
+            config=SMALL,
+            measure_ids=["sessions", "orders"],
+            start=D(2026, 10, 1),
+            end=D(2026, 10, 31),
+            filters={"channel": "paid"},
+        )
+        with pytest.raises(MetricError, match="'stock' does not have that dimension"):
+            measure_totals(
+                session=session,
+                config=SMALL,
+                measure_ids=["sessions", "stock"],
+                start=D(2026, 10, 1),
+                end=D(2026, 10, 31),
+                filters={"channel": "paid"},
+            )
+    # stock aggregates by its own rule (last value), cogs has no data at all.
+    assert totals == {"sessions": 1000.0, "orders": 7.0, "stock": 6.0, "cogs": None}
+    assert mobile_paid == {"sessions": 100.0, "orders": 7.0}
+
+
+def test_metric_values_match_single_values_in_one_query(engine: Engine, config: AppConfig) -> None:
+    days = [D(2026, 11, 2), D(2026, 11, 3)]
+    rows: list[tuple[str, date, dict[str, str], float]] = []
+    for i, day in enumerate(days):
+        rows += [
+            ("sessions", day, EM, 1000 + i),
+            ("orders", day, EM, 20 + i),
+            ("net_revenue", day, EM, 2000 + 10 * i),
+            ("line_net_revenue", day, APPAREL, 2000 + 10 * i),
+            ("line_cogs", day, APPAREL, 900 + i),
+        ]
+    write(engine, rows)
+    metrics = config.metrics
+    start, end = D(2026, 11, 1), D(2026, 11, 30)
+    wanted = [*metrics.kpi_tiles, "cart_abandonment_rate", "organic_position"]
+    statements: list[str] = []
+
+    def count(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with Session(engine) as session:
+        session.connection()  # begin first, so that only the metrics query is counted
+        with listening(engine, count):
+            together = metric_values(
+                session=session, config=metrics, metric_ids=wanted, start=start, end=end
+            )
+    assert len(statements) == 1
+    assert together == {m: value(engine, m, start, end, config=metrics) for m in wanted}
+    assert together["aov"] == pytest.approx(4010 / 41)
+    assert together["cart_abandonment_rate"] is None
+    assert together["organic_position"] is None
+
+
+@contextmanager
+def listening(engine: Engine, handler: Any) -> Iterator[None]:
+    event.listen(engine, "before_cursor_execute", handler)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", handler)
+
+
+# --- freshness ---------------------------------------------------------------------------------
+
+
+def test_freshness_of_empty_store(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert freshness(session=session) == Freshness(None, None, 0)
+
+
+def test_freshness_reports_latest_day_last_import_and_rows(engine: Engine) -> None:
+    write(
+        engine,
+        [
+            ("sessions", D(2026, 3, 1), EM, 1),
+            ("sessions", D(2026, 3, 9), EM, 2),
+            ("orders", D(2026, 3, 5), EM, 3),
+        ],
+    )
+    with Session(engine) as session:
+        first = record_batch(
+            session=session,
+            actor=None,
+            source="cli",
+            filename="a.csv",
+            counts=UpsertCounts(3, 0, 0),
+            checksum="x",
+        )
+        first.finished_at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+        later = record_batch(
+            session=session,
+            actor=None,
+            source="api",
+            filename="",
+            counts=UpsertCounts(0, 0, 0),
+            checksum="y",
+        )
+        later.finished_at = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+        session.commit()
+    with Session(engine) as session:
+        got = freshness(session=session)
+    assert got.latest_day == D(2026, 3, 9)
+    assert got.last_import_at == datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+    assert got.observation_rows == 3

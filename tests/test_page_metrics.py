@@ -1,0 +1,199 @@
+"""The Metrics page under AppTest: what each role sees, filters, and new data while open."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+import yaml
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning import dashboard
+from planning.config import DEFAULT_CONFIG_DIR, default_config
+from planning.formatting import format_value
+from planning.metrics import metric_value
+from planning.models import Person, Role
+from planning.observations import UpsertCounts, dims_key, record_batch, upsert_observations
+from planning.store import create_store_engine
+
+LATEST = date(2026, 11, 25)
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_app(person_id: int | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if person_id is not None:
+        at.session_state["demo_person_id"] = person_id
+    at.run()
+    return at
+
+
+def person_of(url: str, role: Role) -> int:
+    engine = create_store_engine(url)
+    with Session(engine) as session:
+        person = session.query(Person).filter(Person.role == role).first()
+        assert person is not None and person.id is not None
+        pid = person.id
+    engine.dispose()
+    return pid
+
+
+def tile_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("role", [Role.director, Role.member, Role.stakeholder])
+def test_every_role_sees_kpis_and_freshness(app_store: str, role: Role) -> None:
+    at = open_app(person_of(app_store, role))
+    assert not at.exception
+    assert at.title[0].value == "Metrics"
+    labels = list(tile_values(at))
+    assert labels == [
+        "Net revenue",
+        "Sessions",
+        "Conversion rate",
+        "Average order value",
+        "Revenue per session",
+        "Gross margin",
+    ]
+    assert any("Data through **Wed 25 Nov 2026**" in c.value for c in at.caption)
+    assert [s.value for s in at.subheader] == [
+        "Trend",
+        "Checkout funnel",
+        "Margin by product line",
+        "Breakdown",
+    ]
+
+
+def test_tiles_show_ratio_of_sums_for_the_window(app_store: str) -> None:
+    at = open_app()
+    engine = create_store_engine(app_store)
+    config = default_config()
+    with Session(engine) as session:
+        expected = metric_value(
+            session=session,
+            config=config.metrics,
+            metric_id="conversion_rate",
+            start=LATEST - timedelta(days=27),
+            end=LATEST,
+        )
+    engine.dispose()
+    assert tile_values(at)["Conversion rate"] == format_value(expected, "percent")
+
+
+def test_device_filter_changes_conversion(app_store: str) -> None:
+    at = open_app()
+    everyone = tile_values(at)["Conversion rate"]
+    at.selectbox(key="filter_device").set_value("mobile").run()
+    assert not at.exception
+    engine = create_store_engine(app_store)
+    with Session(engine) as session:
+        mobile = metric_value(
+            session=session,
+            config=default_config().metrics,
+            metric_id="conversion_rate",
+            start=LATEST - timedelta(days=27),
+            end=LATEST,
+            filters={"device": "mobile"},
+        )
+    engine.dispose()
+    assert tile_values(at)["Conversion rate"] == format_value(mobile, "percent")
+    assert tile_values(at)["Conversion rate"] != everyone
+    # Gross margin is recorded by product line, not device: the page says the filter does not apply
+    assert any("filters do not apply" in c.value for c in at.caption)
+
+
+def test_window_switch_to_last_quarter(app_store: str) -> None:
+    at = open_app()
+    at.selectbox[0].set_value("Last quarter").run()
+    assert not at.exception
+    assert at.text_input[0].value == "01 Jul 2026 – 30 Sep 2026"
+
+
+def _write_day(url: str, day: date, sessions: float) -> None:
+    engine = create_store_engine(url)
+    frame = pd.DataFrame(
+        {
+            "measure": ["sessions"],
+            "day": [day],
+            "dims_key": [dims_key({"channel": "email", "device": "mobile"})],
+            "value": [sessions],
+        }
+    )
+    with engine.begin() as conn:
+        counts = upsert_observations(connection=conn, frame=frame)
+        with Session(bind=conn) as session:
+            record_batch(
+                session=session,
+                actor=None,
+                source="test",
+                filename="",
+                counts=UpsertCounts(counts.added, counts.updated, counts.unchanged),
+                checksum="",
+            )
+            session.commit()
+    engine.dispose()
+
+
+def test_new_data_shows_without_reload_and_unchanged_store_reads_nothing(
+    app_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"kpi": 0}
+    original = dashboard.kpi_tiles
+
+    def counting(**kwargs):  # type: ignore[no-untyped-def]
+        calls["kpi"] += 1
+        return original(**kwargs)
+
+    monkeypatch.setattr(dashboard, "kpi_tiles", counting)
+    at = open_app()
+    assert calls["kpi"] == 1
+    at.run()
+    at.run()
+    assert calls["kpi"] == 1, "an unchanged store must be served from the cache"
+
+    _write_day(app_store, LATEST + timedelta(days=1), 900)
+    at.run()
+    assert not at.exception
+    assert calls["kpi"] == 2
+    assert any("Data through **Thu 26 Nov 2026**" in c.value for c in at.caption)
+
+
+def test_empty_store_explains_how_to_get_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_app()
+    assert not at.exception
+    assert "no observations yet" in at.info[0].value
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_config_mistake_stops_the_app_with_one_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, broken)
+    data = yaml.safe_load((broken / "metrics.yaml").read_text())
+    data["metrics"]["aov"]["denominator"] = "baskets"
+    (broken / "metrics.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(broken))
+    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_app()
+    assert not at.exception
+    message = at.error[0].value
+    assert "metrics.yaml: metrics.aov.denominator: unknown measure 'baskets'" in message
+    assert not at.metric
+    st.cache_resource.clear()
+    st.cache_data.clear()

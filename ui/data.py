@@ -1,0 +1,106 @@
+"""Cached reads for pages. Every function takes the store's data versions as its first argument,
+so a write anywhere makes the next call read fresh data; entries are bounded in number and age.
+Each call opens one short read-only session and returns plain data (DataFrames, dataclasses)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from planning import dashboard
+from planning.metrics import Freshness, freshness
+from planning.store import read_engine
+from ui.state import Versions, app_config, engine
+
+TTL = 600
+ENTRIES = 256
+
+Filters = tuple[tuple[str, str], ...]
+
+
+def _session() -> Session:
+    return Session(read_engine(engine()))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def store_freshness(versions: Versions) -> Freshness:
+    """Latest observation day, last import time and row count."""
+    del versions
+    with _session() as session:
+        return freshness(session=session)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def kpi_tiles(
+    versions: Versions, metric_ids: tuple[str, ...], start: date, end: date, filters: Filters
+) -> list[dashboard.KpiTile]:
+    """KPI tiles for a window (see planning.dashboard.kpi_tiles)."""
+    del versions
+    with _session() as session:
+        return dashboard.kpi_tiles(
+            session=session,
+            config=app_config().metrics,
+            metric_ids=list(metric_ids),
+            window=dashboard.DateWindow(start, end),
+            filters=dict(filters),
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def trend(
+    versions: Versions, metric_id: str, start: date, end: date, grain: str, filters: Filters
+) -> pd.DataFrame:
+    """A metric by period, this window and last year."""
+    del versions
+    with _session() as session:
+        return dashboard.trend(
+            session=session,
+            config=app_config().metrics,
+            metric_id=metric_id,
+            window=dashboard.DateWindow(start, end),
+            grain=grain,  # type: ignore[arg-type]
+            filters=dict(filters),
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def funnel(versions: Versions, start: date, end: date, filters: Filters) -> pd.DataFrame:
+    """The checkout funnel for a window."""
+    del versions
+    with _session() as session:
+        return dashboard.funnel(
+            session=session,
+            config=app_config().metrics,
+            window=dashboard.DateWindow(start, end),
+            filters=dict(filters),
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def margin_by_line(versions: Versions, start: date, end: date) -> pd.DataFrame:
+    """Revenue, gross profit and margin per product line."""
+    del versions
+    with _session() as session:
+        return dashboard.margin_by_product_line(
+            session=session, config=app_config().metrics, window=dashboard.DateWindow(start, end)
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def breakdown(
+    versions: Versions, metric_id: str, dimension: str, start: date, end: date, filters: Filters
+) -> pd.DataFrame:
+    """A metric per value of a dimension."""
+    del versions
+    with _session() as session:
+        return dashboard.breakdown(
+            session=session,
+            config=app_config().metrics,
+            metric_id=metric_id,
+            dimension=dimension,
+            window=dashboard.DateWindow(start, end),
+            filters=dict(filters),
+        )
