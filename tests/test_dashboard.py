@@ -108,9 +108,7 @@ def test_funnel_step_rates(engine: Engine, config: AppConfig) -> None:
     assert mobile["sessions"].iloc[-1] == 20
 
 
-def test_kpi_tiles_compare_previous_period_and_last_year(
-    engine: Engine, config: AppConfig
-) -> None:
+def test_kpi_tiles_compare_previous_period_and_last_year(engine: Engine, config: AppConfig) -> None:
     window = DateWindow(date(2026, 11, 2), date(2026, 11, 8))
     rows = []
     for offset in range(7):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,7 +21,9 @@ from planning.formatting import format_value
 from planning.metrics import metric_value
 from planning.models import Person, Role
 from planning.observations import UpsertCounts, dims_key, record_batch, upsert_observations
-from planning.store import create_store_engine
+from planning.demo import load_demo
+from planning.store import create_store_engine, migrate
+from tests.conftest import DEMO_TODAY
 
 LATEST = date(2026, 11, 25)
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -197,3 +201,52 @@ def test_config_mistake_stops_the_app_with_one_message(
     assert not at.metric
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.mark.skipif(not os.environ.get("QUARTERDECK_TEST_POSTGRES_URL"), reason="needs PostgreSQL")
+def test_processes_sharing_postgres_see_each_others_imports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another app process (here: another engine) writes; this one's cached reads follow."""
+    from tests.conftest import _drop_postgres_schema, _postgres_engine
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    other = _postgres_engine(schema)
+    try:
+        migrate(other)
+        load_demo(engine=other, config=default_config(), seed=42, today=DEMO_TODAY)
+        url = f"{os.environ['QUARTERDECK_TEST_POSTGRES_URL']}?options=-csearch_path%3D{schema}"
+        monkeypatch.setenv("QUARTERDECK_DATABASE_URL", url)
+        monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        at = open_app()
+        assert any("Data through **Wed 25 Nov 2026**" in c.value for c in at.caption)
+        frame = pd.DataFrame(
+            {
+                "measure": ["sessions"],
+                "day": [LATEST + timedelta(days=1)],
+                "dims_key": [dims_key({"channel": "email", "device": "mobile"})],
+                "value": [900.0],
+            }
+        )
+        with other.begin() as conn:
+            counts = upsert_observations(connection=conn, frame=frame)
+            with Session(bind=conn) as session:
+                record_batch(
+                    session=session,
+                    actor=None,
+                    source="other-process",
+                    filename="",
+                    counts=counts,
+                    checksum="",
+                )
+                session.commit()
+        at.run()
+        assert not at.exception
+        assert any("Data through **Thu 26 Nov 2026**" in c.value for c in at.caption)
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        other.dispose()
+        _drop_postgres_schema(schema)
