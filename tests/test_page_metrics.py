@@ -17,11 +17,11 @@ from streamlit.testing.v1 import AppTest
 
 from planning import dashboard
 from planning.config import DEFAULT_CONFIG_DIR, default_config
+from planning.demo import load_demo
 from planning.formatting import format_value
 from planning.metrics import metric_value
 from planning.models import Person, Role
 from planning.observations import UpsertCounts, dims_key, record_batch, upsert_observations
-from planning.demo import load_demo
 from planning.store import create_store_engine, migrate
 from tests.conftest import DEMO_TODAY
 
