@@ -603,7 +603,10 @@ def _okr_show(period: str, output: str, context: Context) -> int:
         return EXIT_OK
 
     def share(value: float | None) -> str:
-        return "-" if value is None else f"{value * 100:.0f} %"
+        if value is None:
+            return "-"
+        shown = round(value * 100)
+        return f"{shown if shown else 0} %"  # never "-0 %"
 
     for objective in evaluation.objectives:
         graded = f" · grade {objective.grade:.1f}" if objective.grade is not None else ""
@@ -712,5 +715,364 @@ def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
         f"{result.objectives_updated} updated, {result.objectives_unchanged} unchanged; "
         f"key results {result.key_results_created} created, {result.key_results_updated} "
         f"updated, {result.key_results_unchanged} unchanged"
+    )
+    return EXIT_OK
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+@command(
+    "token",
+    "Create, list or revoke bearer tokens for the HTTP API (/api/v1). A new token is printed "
+    "once, alone on stdout, and only its SHA-256 is stored.",
+    arg("action", choices=["create", "list", "revoke"], help="what to do"),
+    arg("id", nargs="?", type=int, metavar="ID", help="revoke: the token's id (see token list)"),
+    arg("--name", metavar="NAME", help="create: who or what uses the token, e.g. nightly-etl"),
+    arg(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="create: write:observations (POST /api/v1/observations) or read:okrs "
+        "(GET /api/v1/okrs); repeat for both",
+    ),
+    arg(
+        "--as",
+        dest="actor",
+        metavar="EMAIL",
+        help="create, revoke: the director doing it (default: the command line, no person)",
+    ),
+    arg(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="list: an aligned table (default) or JSON",
+    ),
+)
+def run_token(args: argparse.Namespace, context: Context) -> int:
+    """Create, list or revoke API tokens."""
+    from planning.api_tokens import TokenError, create_token, list_tokens, revoke_token
+    from planning.permissions import PermissionDenied
+    from planning.store import session_scope
+
+    if args.action != "create" and (args.name is not None or args.scope):
+        raise UsageError("--name and --scope only apply to token create")
+    if args.action != "revoke" and args.id is not None:
+        raise UsageError(f"token {args.action} takes no ID")
+    if args.action == "list":
+        if args.actor is not None:
+            raise UsageError("--as only applies to token create and token revoke")
+        with Session(read_engine(context.engine)) as session:
+            tokens = list_tokens(session=session)
+        return _print_tokens(tokens, args.format)
+    if args.format != "table":
+        raise UsageError("--format only applies to token list")
+    if args.action == "create" and (args.name is None or not args.scope):
+        raise UsageError("token create needs --name NAME and at least one --scope SCOPE")
+    if args.action == "revoke" and args.id is None:
+        raise UsageError("token revoke needs the token's ID (see token list)")
+    try:
+        with session_scope(context.engine) as session:
+            actor = _director_by_email(session, args.actor)
+            if args.action == "create":
+                scopes = [s for given in args.scope for s in given.replace(",", " ").split()]
+                created = create_token(session=session, actor=actor, name=args.name, scopes=scopes)
+            else:
+                revoked = revoke_token(session=session, actor=actor, token_id=args.id)
+    except TokenError as exc:
+        return _fail(str(exc), EXIT_REFUSED)
+    except PermissionDenied as exc:
+        return _fail(str(exc), EXIT_REFUSED)
+    if args.action == "create":
+        info = created.token
+        print(created.secret)
+        print(
+            f"created API token {info.id} ({info.name}) with {' '.join(info.scopes)}; "
+            "store it now, it is not shown again",
+            file=sys.stderr,
+        )
+    else:
+        print(f"revoked API token {revoked.id} ({revoked.name})")
+    return EXIT_OK
+
+
+def _director_by_email(session: Session, email: str | None) -> Any:
+    """The active person with this email (None without one); UsageError when there is none."""
+    from sqlmodel import select
+
+    from planning.models import Person
+
+    if email is None:
+        return None
+    wanted = email.strip().lower()
+    for person in session.exec(select(Person).where(Person.active == True)).all():  # noqa: E712
+        if person.email.lower() == wanted:
+            return person
+    raise UsageError(f"--as {email}: no active person has that email")
+
+
+def _print_tokens(tokens: Sequence[Any], output: str) -> int:
+    def moment(value: Any) -> str | None:
+        return None if value is None else value.isoformat(timespec="seconds")
+
+    items = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "scopes": list(t.scopes),
+            "created_by": t.created_by_name,
+            "created_at": moment(t.created_at),
+            "last_used_at": moment(t.last_used_at),
+            "revoked_at": moment(t.revoked_at),
+        }
+        for t in tokens
+    ]
+    if output == "json":
+        print(json.dumps(items, indent=2))
+        return EXIT_OK
+    if not items:
+        print("no API tokens yet; create one with: token create --name NAME --scope SCOPE")
+        return EXIT_OK
+    rows = [
+        (
+            str(item["id"]),
+            str(item["name"]),
+            " ".join(item["scopes"]),
+            str(item["created_by"]),
+            str(item["created_at"])[:16].replace("T", " "),
+            str(item["last_used_at"] or "never")[:16].replace("T", " "),
+            "revoked " + str(item["revoked_at"])[:10] if item["revoked_at"] else "active",
+        )
+        for item in items
+    ]
+    header = ("id", "name", "scopes", "created by", "created (UTC)", "last used", "state")
+    print(_grid(header, rows, {0}))
+    return EXIT_OK
+
+
+# --- impact ledger -------------------------------------------------------------------------------
+
+
+@command(
+    "impact",
+    "Print the impact ledger: each shipped initiative's expected lift against the realised one.",
+    arg(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="an aligned table (default) or a JSON list of {initiative, metric, filters, "
+        "shipped, expected_lift, realised_lift, ci_low, ci_high, verdict, ...}; lifts are "
+        "fractions (0.08 is +8 %%)",
+    ),
+)
+def run_impact(args: argparse.Namespace, context: Context) -> int:
+    """Measure every shipped initiative with an expected lift and print the ledger."""
+    from planning.impact import (
+        VERDICT_LABELS,
+        calibration,
+        impact_ledger,
+        interval_text,
+        ledger_rows,
+        lift_text,
+        points_text,
+    )
+
+    with Session(read_engine(context.engine)) as session:
+        entries = impact_ledger(session=session, config=context.config)
+    if args.format == "json":
+        print(json.dumps(ledger_rows(entries), indent=2))
+        return EXIT_OK
+    if not entries:
+        print("(no shipped initiative has an expected lift yet)")
+        return EXIT_OK
+    interval = context.config.settings.impact.interval
+    rows = [
+        (
+            e.initiative,
+            e.metric_id + ("" if not e.filters else f" [{e.where}]"),
+            e.shipped.isoformat(),
+            lift_text(e.expected_lift),
+            lift_text(e.realised_lift),
+            interval_text(e.ci_low, e.ci_high),
+            VERDICT_LABELS[e.verdict] + ("" if e.seasonally_adjusted or not e.measured else " *"),
+        )
+        for e in entries
+    ]
+    header = ("initiative", "metric", "shipped", "expected", "realised", "interval", "verdict")
+    print(_grid(header, rows, {3, 4}))
+    print(f"interval: {interval:.0%} bootstrap over days; * not seasonally adjusted")
+    for entry in entries:
+        if entry.verdict == "not_enough_data":
+            print(f"  {entry.initiative}: {entry.reason}")
+    print()
+    calibrations = calibration(entries)
+    cal_rows = [
+        (
+            c.person,
+            str(c.predictions),
+            str(c.landed),
+            str(c.missed),
+            "-" if c.hit_rate is None else f"{c.hit_rate:.0%}",
+            points_text(c.mean_error) + (f" ({c.tendency})" if c.tendency else ""),
+            f"{c.suggested_confidence:.2f}",
+        )
+        for c in calibrations
+    ]
+    print("Calibration per estimator")
+    print(
+        _grid(
+            ("estimator", "measured", "landed", "missed", "hit rate", "mean error", "confidence"),
+            cal_rows,
+            {1, 2, 3, 4, 6},
+        )
+    )
+    return EXIT_OK
+
+
+@command(
+    "digest",
+    "Write the weekly digest (key results, shipped work, realised impact, stale updates, "
+    "decisions, plan changes) as Markdown or standalone HTML.",
+    arg("--week", metavar="WEEK", help="an ISO week, e.g. 2026-W48 (default: this week)"),
+    arg(
+        "--format",
+        choices=["md", "html"],
+        default="md",
+        help="Markdown (default) or one standalone HTML file with its chart",
+    ),
+    arg("--out", metavar="FILE", help="write to FILE (default: print it)"),
+)
+def run_digest(args: argparse.Namespace, context: Context) -> int:
+    """Build one week's digest and print or write it."""
+    from planning.digest import DigestError, build_digest, digest_html, digest_markdown
+    from planning.periods import iso_week
+
+    week = args.week or iso_week(date.today())
+    try:
+        with Session(read_engine(context.engine)) as session:
+            digest = build_digest(session=session, config=context.config, week=week)
+    except DigestError as exc:
+        raise UsageError(f"--week {week}: {exc}") from None
+    text = digest_html(digest) if args.format == "html" else digest_markdown(digest)
+    if args.out is None:
+        print(text, end="")
+        return EXIT_OK
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote the {digest.week} digest to {args.out}")
+    return EXIT_OK
+
+
+# --- benchmark -----------------------------------------------------------------------------------
+
+
+def positive_runs(text: str) -> int:
+    """A --runs argument: a whole number of reruns from 1 to 200."""
+    try:
+        runs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= runs <= 200:
+        raise argparse.ArgumentTypeError(f"{runs} is not between 1 and 200")
+    return runs
+
+
+@command(
+    "bench",
+    "Build a data set in a temporary folder and measure page reruns, cold renders, key-result "
+    "evaluation, CSV import and memory against DESIGN.md §7's budgets (the configured store is "
+    "not touched).",
+    arg(
+        "--scale",
+        choices=["small", "large"],
+        default="small",
+        help="small: a quick run (one year of data, the director's view); large: the design's "
+        "data set (about a million observations, 2,000 initiatives, 300 key results, 20 people, "
+        "50,000 status updates) and every role",
+    ),
+    arg("--out", metavar="FILE", help="also write every measurement as JSON to FILE"),
+    arg("--runs", type=positive_runs, metavar="N", help="warm reruns per page (3 small, 15 large)"),
+    arg("--keep", metavar="DIR", help="build the stores in DIR and keep them (default: temporary)"),
+    arg("--strict", action="store_true", help="exit with 1 when a budget is not met"),
+)
+def run_bench(args: argparse.Namespace, context: Context) -> int:
+    """Run the benchmark, print its table and write its JSON."""
+    from planning.bench import SCALES, BenchError, checks, render_table, run_benchmark
+
+    out = Path(args.out) if args.out else None
+    try:
+        result = run_benchmark(
+            scale=SCALES[args.scale],
+            out=out,
+            runs=args.runs,
+            keep=Path(args.keep) if args.keep else None,
+        )
+    except BenchError as exc:
+        return _fail(str(exc), EXIT_REFUSED)
+    counts = result["counts"]
+    print(
+        f"{args.scale} data set: {counts['observations']:,} observations, "
+        f"{counts['initiatives']:,} initiatives, {counts['key_results']:,} key results, "
+        f"{counts['people']} people, {counts['status_updates']:,} status updates "
+        f"(measured {result['measured_at']}, load average {result['load_average'][0]:.2f} "
+        f"on {result['cpu_count']} cores)"
+    )
+    print(render_table(checks(result)))
+    if out is not None:
+        print(f"wrote {out}")
+    failed = result["failed"]
+    if failed:
+        print(f"{len(failed)} over budget: {'; '.join(failed)}", file=sys.stderr)
+    return EXIT_REFUSED if failed and args.strict else EXIT_OK
+
+
+# --- export and restore --------------------------------------------------------------------------
+
+
+@command(
+    "export",
+    "Export the whole store into a new folder: one JSON Lines file per table and a manifest "
+    "(schema revision, row counts, checksums).",
+    arg("directory", metavar="DIR", help="a folder that does not exist yet, or an empty one"),
+)
+def run_export(args: argparse.Namespace, context: Context) -> int:
+    """Write every table of the store and its manifest into DIR."""
+    from planning.backup import BackupError, export_store
+
+    try:
+        manifest = export_store(engine=context.engine, directory=Path(args.directory))
+    except BackupError as exc:
+        return _fail(str(exc), EXIT_REFUSED)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {args.directory}: {exc.strerror or exc}") from None
+    rows = manifest.rows()
+    print(
+        f"exported {len(rows)} tables ({sum(rows.values()):,} rows, schema revision "
+        f"{manifest.schema_revision}) from {_where(context.engine.url)} to {args.directory}"
+    )
+    return EXIT_OK
+
+
+@command(
+    "restore",
+    "Restore an export folder into an empty store (same schema revision), in one transaction, "
+    "keeping every id.",
+    arg("directory", metavar="DIR", help="a folder written by the export command"),
+)
+def run_restore(args: argparse.Namespace, context: Context) -> int:
+    """Check an export folder whole, then write it into the empty store."""
+    from planning.backup import BackupError, restore_store
+
+    try:
+        summary = restore_store(engine=context.engine, directory=Path(args.directory))
+    except BackupError as exc:
+        return _fail(f"{exc}; nothing was restored", EXIT_REFUSED)
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.directory}: {exc.strerror or exc}") from None
+    print(
+        f"restored {sum(summary.rows.values()):,} rows in {len(summary.rows)} tables "
+        f"(exported {summary.exported_at}) into {_where(context.engine.url)}"
     )
     return EXIT_OK

@@ -78,6 +78,13 @@ class StorageSettings(Strict):
     sqlite_busy_timeout_ms: Annotated[int, Field(ge=0)] = 15000
 
 
+class ImpactSettings(Strict):
+    post_window_days: Annotated[int, Field(ge=7, le=182)] = 28
+    bootstrap_samples: Annotated[int, Field(ge=200, le=20000)] = 1000
+    interval: Annotated[float, Field(ge=0.5, le=0.99)] = 0.90
+    min_coverage: Fraction = 0.8
+
+
 class Settings(Strict):
     """settings.yaml: product-wide settings."""
 
@@ -91,6 +98,7 @@ class Settings(Strict):
     demo: DemoSettings = DemoSettings()
     live: LiveSettings = LiveSettings()
     storage: StorageSettings = StorageSettings()
+    impact: ImpactSettings = ImpactSettings()
 
 
 # --- metrics.yaml ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
@@ -28,12 +28,17 @@ from sqlalchemy import Connection, Engine, bindparam, text
 from sqlmodel import Session
 
 from planning.config import MetricsConfig
-from planning.models import Person
+from planning.models import Person, PersonRead
 from planning.observations import OBSERVATION_COLUMNS, record_batch, upsert_observations
 from planning.permissions import require_director
 from planning.store import CALENDAR_FIRST, CALENDAR_LAST
 
 REQUIRED_COLUMNS = ("date", "measure", "value")
+SAMPLE_CSV = (
+    "date,measure,value,channel,device\n"
+    "2026-11-25,sessions,1200,email,mobile\n"
+    "2026-11-25,orders,38,email,mobile\n"
+)
 NON_NEGATIVE_UNITS = frozenset({"count", "money"})
 CSV_SUFFIXES = frozenset({".csv"})
 EXCEL_SUFFIXES = frozenset({".xlsx"})
@@ -41,6 +46,7 @@ LINE = "line"
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_PARSER_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 class ImportFileError(ValueError):
@@ -148,6 +154,11 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             expected, line, saw = found.groups()
             raise ImportFileError(
                 f"line {line} has {saw} cells but the first line has {expected}"
+            ) from None
+        opened = _PARSER_OPEN_QUOTE.search(str(exc))
+        if opened:  # the parser counts rows from 0, the header being row 0
+            raise ImportFileError(
+                f"line {int(opened.group(1)) + 1} opens a quoted cell that is never closed"
             ) from None
         raise ImportFileError(f"the file is not valid CSV: {exc}") from None
     # Row i of the raw table is line i + 1 of the file.
@@ -557,18 +568,24 @@ def _value_reason(cell: Any) -> str:
 # --- previewing and writing --------------------------------------------------------------------
 
 
-def preview(*, session: Session, validation: Validation) -> Preview:
-    """Count how many rows an import would add, change and leave as they are; writes nothing."""
-    frame = validation.frame
+ADD, UPDATE, LEAVE = "add", "update", "unchanged"
+
+
+def compare_with_store(*, session: Session, validation: Validation) -> pd.DataFrame:
+    """The writable rows with the value stored now (NaN if none) and what an import would do
+    to each (`add`, `update` or `unchanged`); writes nothing."""
+    frame = validation.frame.reset_index(drop=True)
     if frame.empty:
-        return Preview(rows=0, would_add=0, would_update=0, would_leave=0)
+        return frame.assign(
+            stored=pd.Series([], dtype=np.float64), change=pd.Series([], dtype=object)
+        )
     connection = session.connection()
     existing = _existing_series(connection, frame)
     series = pd.Series(
         [existing.get(pair, -1) for pair in zip(frame["measure"], frame["dims_key"], strict=True)],
         dtype=np.int64,
     )
-    days = frame["day"].astype(str).reset_index(drop=True)
+    days = frame["day"].astype(str)
     stored = _stored_values(
         connection,
         sorted(set(existing.values())),
@@ -578,14 +595,99 @@ def preview(*, session: Session, validation: Validation) -> Preview:
     incoming = pd.DataFrame(
         {"series_id": series, "day": days, "value": frame["value"].to_numpy(dtype=np.float64)}
     )
+    # A left merge keeps the incoming rows in their order.
     merged = incoming.merge(stored, on=["series_id", "day"], how="left", suffixes=("", "_stored"))
-    present = merged["value_stored"].notna().to_numpy()
-    same = present & (merged["value"].to_numpy() == merged["value_stored"].to_numpy())
+    stored_values = merged["value_stored"].to_numpy(dtype=np.float64)
+    present = ~np.isnan(stored_values)
+    same = present & (merged["value"].to_numpy() == stored_values)
+    change = np.where(~present, ADD, np.where(same, LEAVE, UPDATE))
+    return frame.assign(stored=stored_values, change=change.astype(object))
+
+
+def preview(*, session: Session, validation: Validation) -> Preview:
+    """Count how many rows an import would add, change and leave as they are; writes nothing."""
+    compared = compare_with_store(session=session, validation=validation)
+    change = compared["change"]
     return Preview(
-        rows=len(frame),
-        would_add=int((~present).sum()),
-        would_update=int((present & ~same).sum()),
-        would_leave=int(same.sum()),
+        rows=len(compared),
+        would_add=int((change == ADD).sum()),
+        would_update=int((change == UPDATE).sum()),
+        would_leave=int((change == LEAVE).sum()),
+    )
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """A file checked against the configuration and the store, before anything is written."""
+
+    filename: str
+    checksum: str
+    error: str | None = None  # the file as a whole cannot be read
+    rows: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    preview: Preview | None = None
+    sample: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file can be imported as it is."""
+        return self.error is None and not self.problems and self.preview is not None
+
+
+Progress = Callable[[float, str], None]
+
+
+def check_file(
+    *,
+    session: Session,
+    data: bytes,
+    filename: str,
+    config: MetricsConfig,
+    sample_rows: int = 20,
+    progress: Progress | None = None,
+) -> FileCheck:
+    """Read, validate and preview a file (what the upload screen shows); writes nothing.
+
+    `progress(fraction, step)` is told as each step starts.
+    """
+
+    def step(fraction: float, label: str) -> None:
+        if progress is not None:
+            progress(fraction, label)
+
+    checksum = hashlib.sha256(data).hexdigest()
+    step(0.0, f"Reading {PurePath(filename).name}")
+    try:
+        table = read_table(data=data, filename=filename, config=config)
+    except ImportFileError as exc:
+        step(1.0, "The file cannot be read")
+        return FileCheck(filename=filename, checksum=checksum, error=str(exc))
+    step(0.3, f"Checking {len(table):,} rows")
+    validation = validate(table=table, config=config)
+    if validation.problems:
+        step(1.0, f"{len(validation.problems):,} problems found")
+        return FileCheck(
+            filename=filename, checksum=checksum, rows=validation.rows, problems=validation.problems
+        )
+    step(0.7, "Comparing with the store")
+    compared = compare_with_store(session=session, validation=validation)
+    change = compared["change"]
+    counts = Preview(
+        rows=len(compared),
+        would_add=int((change == ADD).sum()),
+        would_update=int((change == UPDATE).sum()),
+        would_leave=int((change == LEAVE).sum()),
+    )
+    # The sample shows changes first: those are what the person is about to confirm.
+    order = np.argsort(np.asarray(change == LEAVE, dtype=np.int8), kind="stable")
+    sample = compared.iloc[order[:sample_rows]].reset_index(drop=True)
+    step(1.0, f"{counts.rows:,} rows ready to import")
+    return FileCheck(
+        filename=filename,
+        checksum=checksum,
+        rows=validation.rows,
+        preview=counts,
+        sample=sample,
     )
 
 
@@ -632,11 +734,12 @@ def _stored_values(
 def import_observations(
     *,
     engine: Engine,
-    actor: Person | None,
+    actor: Person | PersonRead | None,
     data: bytes,
     filename: str,
     source: str,
     config: MetricsConfig,
+    api_token_id: int | None = None,
 ) -> ImportResult:
     """Validate a whole file and, if every row is good, write it and its batch in one transaction.
 
@@ -652,9 +755,32 @@ def import_observations(
         return ImportResult(
             added=0, updated=0, unchanged=0, batch_id=None, problems=validation.problems
         )
-    checksum = hashlib.sha256(data).hexdigest()
+    return write_observations(
+        engine=engine,
+        actor=actor,
+        frame=validation.frame,
+        checksum=hashlib.sha256(data).hexdigest(),
+        filename=filename,
+        source=source,
+        api_token_id=api_token_id,
+    )
+
+
+def write_observations(
+    *,
+    engine: Engine,
+    actor: Person | PersonRead | None,
+    frame: pd.DataFrame,
+    checksum: str,
+    filename: str,
+    source: str,
+    api_token_id: int | None = None,
+) -> ImportResult:
+    """Write validated rows (a Validation's frame) and their import batch in one transaction."""
+    if actor is not None:
+        require_director(actor, "import observations")
     with engine.begin() as connection:
-        counts = upsert_observations(connection=connection, frame=validation.frame)
+        counts = upsert_observations(connection=connection, frame=frame)
         session = Session(bind=connection)
         try:
             batch = record_batch(
@@ -664,6 +790,7 @@ def import_observations(
                 filename=PurePath(filename).name[:255],
                 counts=counts,
                 checksum=checksum,
+                api_token_id=api_token_id,
             )
             batch_id = batch.id
         finally:
@@ -673,4 +800,186 @@ def import_observations(
         updated=counts.updated,
         unchanged=counts.unchanged,
         batch_id=batch_id,
+    )
+
+
+# --- JSON records ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One bad field or item of a JSON list: its position (None for the whole body), field, why."""
+
+    index: int | None
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = "the body" if self.index is None else f"item {self.index}"
+        if self.field:
+            return f"{where}, field {self.field}: {self.reason}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RecordsImportResult:
+    """What importing a JSON list did; with problems, nothing was written and batch_id is None."""
+
+    added: int
+    updated: int
+    unchanged: int
+    batch_id: int | None
+    problems: list[RecordProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the list was written."""
+        return not self.problems
+
+
+_JSON_TYPES = {
+    dict: "an object",
+    list: "a list",
+    str: "text",
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
+_DUPLICATE_LINE = re.compile(r"duplicate of line (\d+)")
+
+
+def _json_kind(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _records_table(
+    records: Any, config: MetricsConfig
+) -> tuple[pd.DataFrame, list[RecordProblem], set[tuple[int, str]]]:
+    """Text cells per item (indexed by position), type problems, and the cells they cover."""
+    problems: list[RecordProblem] = []
+    flagged: set[tuple[int, str]] = set()
+    columns = [*REQUIRED_COLUMNS, *config.dimensions]
+    if not isinstance(records, list):
+        problems.append(
+            RecordProblem(
+                None,
+                "",
+                f"the body is {_json_kind(records)}; send a JSON list of objects such as "
+                '[{"date": "2026-11-25", "measure": "sessions", "value": 1200, '
+                '"channel": "email", "device": "mobile"}]',
+            )
+        )
+        return pd.DataFrame(columns=columns), problems, flagged
+    if not records:
+        problems.append(RecordProblem(None, "", "the list is empty; send at least one observation"))
+        return pd.DataFrame(columns=columns), problems, flagged
+    cells: dict[str, list[str]] = {c: [""] * len(records) for c in columns}
+    for index, item in enumerate(records):
+        if not isinstance(item, dict):
+            problems.append(
+                RecordProblem(index, "", f"item {index} is {_json_kind(item)}, not an object")
+            )
+            for column in columns:
+                flagged.add((index, column))
+            flagged.add((index, ""))
+            continue
+        for key, value in item.items():
+            if key not in columns:
+                problems.append(
+                    RecordProblem(
+                        index,
+                        str(key),
+                        f"unknown field {key!r}: a field is one of {', '.join(columns)}"
+                        + _suggest(str(key), columns),
+                    )
+                )
+                continue
+            text_value, reason = _record_cell(key, value)
+            if reason:
+                problems.append(RecordProblem(index, key, reason))
+                flagged.add((index, key))
+            cells[key][index] = text_value
+    table = pd.DataFrame(cells, columns=columns)
+    table.index = pd.RangeIndex(0, len(records), name=LINE)
+    return table, problems, flagged
+
+
+def _record_cell(key: str, value: Any) -> tuple[str, str]:
+    """A JSON field as the text a CSV cell would hold, or the reason its type is wrong."""
+    if value is None:
+        return "", ""
+    if key == "value":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "", f"value must be a JSON number, not {_json_kind(value)}"
+        try:
+            return repr(float(value)), ""
+        except OverflowError:
+            return "", "value is too large to store"
+    if not isinstance(value, str):
+        wanted = "text in YYYY-MM-DD form" if key == "date" else "text"
+        return "", f"{key} must be {wanted}, not {_json_kind(value)}"
+    return value, ""
+
+
+def validate_records(
+    *, records: Any, config: MetricsConfig
+) -> tuple[Validation, list[RecordProblem]]:
+    """Check a parsed JSON body (a list of observation objects) item by item, like a file.
+
+    Returns the validation of the items as a table (its frame holds the writable rows) and every
+    problem as (index, field, reason); the list is writable only when there are none.
+    """
+    table, problems, flagged = _records_table(records, config)
+    if table.empty:
+        return Validation(frame=_empty_frame(), problems=[], rows=0), problems
+    validation = validate(table=table, config=config)
+    for problem in validation.problems:
+        if (problem.line, problem.column) in flagged or (problem.line, "") in flagged:
+            continue
+        reason = _DUPLICATE_LINE.sub(r"duplicate of item \1", problem.reason)
+        problems.append(RecordProblem(problem.line, problem.column, reason))
+    order = {name: i for i, name in enumerate(["", *table.columns])}
+    problems.sort(
+        key=lambda p: (-1 if p.index is None else p.index, order.get(p.field, len(order)))
+    )
+    return validation, problems
+
+
+def import_records(
+    *,
+    engine: Engine,
+    actor: Person | PersonRead | None,
+    records: Any,
+    checksum: str,
+    source: str,
+    config: MetricsConfig,
+    filename: str = "",
+    api_token_id: int | None = None,
+) -> RecordsImportResult:
+    """Validate a JSON list of observations whole and write it in one transaction, or nothing.
+
+    `checksum` identifies the request body (its SHA-256) in the import batch.
+    """
+    if actor is not None:
+        require_director(actor, "import observations")
+    validation, problems = validate_records(records=records, config=config)
+    if problems:
+        return RecordsImportResult(
+            added=0, updated=0, unchanged=0, batch_id=None, problems=problems
+        )
+    result = write_observations(
+        engine=engine,
+        actor=actor,
+        frame=validation.frame,
+        checksum=checksum,
+        filename=filename,
+        source=source,
+        api_token_id=api_token_id,
+    )
+    return RecordsImportResult(
+        added=result.added,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        batch_id=result.batch_id,
     )

@@ -208,6 +208,7 @@ class KeyResultUpdate(SQLModel):
     total_target: bool | None = None
     guardrail_rule: GuardrailRule | None = None
     threshold: float | None = None
+    unit: str | None = None
     archived: bool | None = None
 
 
@@ -241,6 +242,41 @@ class CheckInRead(CheckInBase):
     id: int
     author_id: int
     created_at: datetime
+
+
+class PeriodClose(SQLModel, table=True):
+    """A closed quarter: who closed it, when, and its objectives as they stood (frozen)."""
+
+    __tablename__ = "period_close"
+    __table_args__ = (UniqueConstraint("period", name="uq_period_close_period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=7)
+    as_of: date  # the last day of data the frozen values were computed through
+    note: str = Field(default="")
+    closed_by: int = Field(foreign_key="person.id")
+    closed_at: datetime = Field(default_factory=utcnow)
+    # Each objective as evaluated at close, with its grade: plain JSON, never recomputed.
+    objectives: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class KrGrade(SQLModel, table=True):
+    """A key result's grade at its quarter's close, beside its values frozen at that moment."""
+
+    __tablename__ = "kr_grade"
+    __table_args__ = (
+        UniqueConstraint("period_close_id", "key_result_id", name="uq_kr_grade_close_kr"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    period_close_id: int = Field(foreign_key="period_close.id", index=True)
+    key_result_id: int = Field(foreign_key="key_result.id")
+    objective_id: int = Field(foreign_key="objective.id")
+    suggested: float  # clamp(progress, 0, 1) rounded to 0.1
+    grade: float  # the suggestion, or the director's override
+    reason: str = Field(default="")  # why the grade differs from the suggestion
+    evaluation: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = Field(default=1)
 
 
 # --- initiatives -------------------------------------------------------------------------------
@@ -411,6 +447,60 @@ class ImportBatch(SQLModel, table=True):
     rows_added: int = 0
     rows_updated: int = 0
     checksum: str = Field(default="", max_length=64)
+    api_token_id: int | None = Field(default=None, foreign_key="api_token.id")  # source "api"
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the HTTP API: only its SHA-256 is kept; revoked tokens stay listed."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_api_token_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(max_length=64)
+    scopes: str = Field(max_length=200)  # space-separated, e.g. "read:okrs write:observations"
+    created_by: int | None = Field(default=None, foreign_key="person.id")  # None: command line
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class ShareLink(SQLModel, table=True):
+    """A read-only link to the Roadmap for people without an account; the token is stored hashed."""
+
+    __tablename__ = "share_link"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_share_link_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    label: str = Field(max_length=120)
+    token_hash: str = Field(max_length=64)
+    created_by: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class SignInSession(SQLModel, table=True):
+    """A password sign-in that lasts across browser reloads (cookie holds the token; hash here)."""
+
+    __tablename__ = "sign_in_session"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_sign_in_session_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
+class SignInAttempt(SQLModel, table=True):
+    """A failed password sign-in, counted to slow down repeated guessing."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (Index("ix_sign_in_attempt_email_at", "email", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    at: datetime = Field(default_factory=utcnow)
 
 
 class Series(SQLModel, table=True):

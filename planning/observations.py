@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection, bindparam, text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from planning.models import ImportBatch, Person, utcnow
+from planning.models import ApiToken, ImportBatch, Person, PersonRead, utcnow
 from planning.store import OBSERVATIONS, bump_version
 
 OBSERVATION_COLUMNS = ["measure", "day", "dims_key", "value"]
@@ -142,11 +142,12 @@ def _count_rows(connection: Connection, series: list[int]) -> int:
 def record_batch(
     *,
     session: Session,
-    actor: Person | None,
+    actor: Person | PersonRead | None,
     source: str,
     filename: str,
     counts: UpsertCounts,
     checksum: str,
+    api_token_id: int | None = None,
 ) -> ImportBatch:
     """Record an import batch and advance the observations data version, in the caller's
     transaction."""
@@ -159,8 +160,49 @@ def record_batch(
         rows_added=counts.added,
         rows_updated=counts.updated,
         checksum=checksum,
+        api_token_id=api_token_id,
     )
     session.add(batch)
     bump_version(session, OBSERVATIONS)
     session.flush()
     return batch
+
+
+@dataclass(frozen=True)
+class ImportBatchInfo:
+    """An import batch as listed in Admin: where it came from, who, when, what it did."""
+
+    id: int
+    source: str
+    filename: str
+    actor: str  # the person's name, "system" for the command line and the demo loader
+    token: str  # the API token's name for source "api", else ""
+    finished_at: datetime | None
+    rows_added: int
+    rows_updated: int
+    checksum: str
+
+
+def import_history(*, session: Session, limit: int = 200) -> list[ImportBatchInfo]:
+    """The latest import batches, newest first, with the person and API token behind each."""
+    query = (
+        select(ImportBatch, Person.name, ApiToken.name)
+        .join(Person, col(ImportBatch.actor_id) == col(Person.id), isouter=True)
+        .join(ApiToken, col(ImportBatch.api_token_id) == col(ApiToken.id), isouter=True)
+        .order_by(col(ImportBatch.id).desc())
+        .limit(limit)
+    )
+    return [
+        ImportBatchInfo(
+            id=int(batch.id or 0),
+            source=batch.source,
+            filename=batch.filename,
+            actor=person or "system",
+            token=token or "",
+            finished_at=batch.finished_at,
+            rows_added=batch.rows_added,
+            rows_updated=batch.rows_updated,
+            checksum=batch.checksum,
+        )
+        for batch, person, token in session.exec(query).all()
+    ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up and start Quarterdeck on the embedded SQLite store (data/quarterdeck.db).
+# Set up and start Quarterdeck (the app and its HTTP API on one port) on the embedded SQLite
+# store (data/quarterdeck.db).
 # The first start on an empty store loads the demo data set (QUARTERDECK_DEMO=0 turns that off).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/streamlit run app.py --server.headless true --server.port "${PORT:-8501}" "$@"
+exec .venv/bin/streamlit run server.py --server.headless true --server.port "${PORT:-8501}" "$@"

@@ -103,3 +103,27 @@ def app_store(
     yield url
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def _apptest_runs_the_router() -> Iterator[None]:
+    """Every AppTest run goes through app.py's st.navigation, as a browser session does.
+
+    AppTest resets Streamlit's "pages/ folder" flag before each run, so from the second run on it
+    would execute the page file alone (the pre-st.navigation behaviour) and ui.routing would rerun
+    it through the router, losing the click that started the run. Marking the flag off before
+    Streamlit looks at the folder keeps every run on the router, clicks included.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        PagesManager.__init__ = original  # type: ignore[method-assign]

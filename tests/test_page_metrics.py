@@ -34,6 +34,7 @@ def open_app(person_id: int | None = None) -> AppTest:
     if person_id is not None:
         at.session_state["demo_person_id"] = person_id
     at.run()
+    at.switch_page("pages/metrics.py").run()  # This week is the landing page
     return at
 
 

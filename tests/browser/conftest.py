@@ -51,6 +51,17 @@ class Server:
 @pytest.fixture
 def server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
     """`streamlit run app.py` on a free port, on a private copy of the demo store."""
+    yield from _serve("app.py", demo_store_file, tmp_path)
+
+
+@pytest.fixture
+def api_server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
+    """`streamlit run server.py` (the app and the HTTP API on one port), as scripts/start.sh
+    runs it, on a private copy of the demo store."""
+    yield from _serve("server.py", demo_store_file, tmp_path)
+
+
+def _serve(script: str, demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
     store = tmp_path / "browser.db"
@@ -68,7 +79,7 @@ def server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / script),
             "--server.headless",
             "true",
             "--server.port",

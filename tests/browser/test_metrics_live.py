@@ -19,7 +19,7 @@ def test_metrics_page_picks_up_a_cli_import_within_ten_seconds(
     server: Server, browser: Browser, tmp_path: Path
 ) -> None:
     page = browser.page
-    page.goto(server.url)  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/metrics")  # type: ignore[attr-defined]
     page.get_by_text("Data through").wait_for(timeout=30000)  # type: ignore[attr-defined]
     page.get_by_text("Wed 25 Nov 2026").wait_for(timeout=5000)  # type: ignore[attr-defined]
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30000)  # type: ignore[attr-defined]

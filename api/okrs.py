@@ -1,0 +1,97 @@
+"""The OKR evaluation of a quarter as the API returns it: plain JSON, numbers or null."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from planning.okr_evaluation import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
+
+# API field name -> KrEvaluation attribute, in the order a reader meets them.
+KEY_RESULT_FIELDS: dict[str, str] = {
+    "id": "key_result_id",
+    "title": "title",
+    "kind": "kind",
+    "owner": "owner",
+    "weight": "weight",
+    "metric": "metric_id",
+    "metric_label": "metric_label",
+    "filters": "filters",
+    "direction": "direction",
+    "window": "window",
+    "window_start": "window_start",
+    "window_end": "window_end",
+    "total_target": "total_target",
+    "start": "start",
+    "target": "target",
+    "rule": "rule",
+    "threshold": "threshold",
+    "unit": "unit",
+    "current": "current",
+    "progress": "progress",
+    "expected": "expected",
+    "status": "status",
+    "status_reason": "status_reason",
+    "forecast": "forecast",
+    "forecast_low": "forecast_low",
+    "forecast_high": "forecast_high",
+    "probability": "probability",
+    "confidence": "confidence",
+    "confidence_gap": "confidence_gap",
+    "gap_flagged": "gap_flagged",
+    "met": "met",
+    "days_in_breach": "days_in_breach",
+    "done": "done",
+    "grade": "grade",
+}
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON can carry: dates as ISO text, non-finite numbers as null."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def key_result_json(kr: KrEvaluation) -> dict[str, Any]:
+    """One key result's definition and evaluation."""
+    return {name: _plain(getattr(kr, attribute)) for name, attribute in KEY_RESULT_FIELDS.items()}
+
+
+def objective_json(objective: ObjectiveEvaluation) -> dict[str, Any]:
+    """One objective, rolled up, with its key results."""
+    return {
+        "id": objective.objective_id,
+        "title": objective.title,
+        "description": objective.description,
+        "owner": objective.owner,
+        "parent_id": objective.parent_id,
+        "weight": _plain(objective.weight),
+        "progress": _plain(objective.progress),
+        "expected": _plain(objective.expected),
+        "status": objective.status,
+        "grade": _plain(objective.grade),
+        "key_results": [key_result_json(kr) for kr in objective.key_results],
+    }
+
+
+def period_json(evaluation: PeriodEvaluation) -> dict[str, Any]:
+    """A quarter's evaluation: its days, whether it is closed, and every objective."""
+    return {
+        "period": evaluation.period,
+        "first_day": evaluation.first_day.isoformat(),
+        "last_day": evaluation.last_day.isoformat(),
+        "as_of": evaluation.as_of.isoformat(),
+        "elapsed_days": evaluation.elapsed_days,
+        "total_days": evaluation.total_days,
+        "closed": evaluation.closed,
+        "closed_at": _plain(evaluation.closed_at),
+        "objectives": [objective_json(o) for o in evaluation.objectives],
+    }

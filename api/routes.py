@@ -1,0 +1,472 @@
+"""The /api/v1 routes: health, observation import, OKR evaluation and the OpenAPI document.
+
+Every answer is JSON. No token → 401, a token without the operation's scope → 403, a body that is
+too large → 413, of another type → 415, with bad content → 422 listing every problem (nothing is
+written). A store that cannot be reached → 503. Anything else unexpected is logged with its
+traceback and answered 500 without details: a bug to fix, never a way to report bad input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from api.okrs import period_json
+from api.openapi import openapi_document
+from planning.api_tokens import (
+    READ_OKRS,
+    WRITE_OBSERVATIONS,
+    authenticate,
+    has_scope,
+    note_use,
+    stale_use,
+)
+from planning.bootstrap import open_store
+from planning.config import AppConfig, load_config
+from planning.importer import ImportFileError, import_observations, import_records
+from planning.metrics import freshness
+from planning.models import ApiToken, Person
+from planning.periods import parse_quarter, quarter_of
+from planning.permissions import PermissionDenied
+from planning.store import alembic_config, read_engine, session_scope
+
+log = logging.getLogger("quarterdeck.api")
+
+PREFIX = "/api/v1"
+MAX_BODY_BYTES = 50 * 1024 * 1024
+MAX_PROBLEMS_LISTED = 10_000
+JSON_TYPES = frozenset({"application/json"})
+CSV_TYPES = frozenset({"text/csv"})
+SOURCE = "api"
+REALM = 'Bearer realm="quarterdeck"'
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class ApiContext:
+    """What the routes work with: the configuration and the store, opened on first use.
+
+    The server passes nothing and gets the configured store (migrated, demo data on a first
+    start); tests pass their own configuration and engine.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: AppConfig | None = None,
+        engine: Engine | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self._config = config
+        self._engine = engine
+        self._owns_engine = engine is None
+        self._lock = threading.Lock()
+        self.max_body_bytes = max_body_bytes
+        self.today = today
+
+    @property
+    def config(self) -> AppConfig:
+        """The validated configuration (loaded from config/ on first use)."""
+        if self._config is None:
+            with self._lock:
+                if self._config is None:
+                    self._config = load_config()
+        return self._config
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine (opened, migrated and seeded on first use)."""
+        if self._engine is None:
+            config = self.config
+            with self._lock:
+                if self._engine is None:
+                    self._engine = open_store(config=config)
+        return self._engine
+
+    @cached_property
+    def expected_revision(self) -> str:
+        """The newest migration this code knows."""
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        return str(head)
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The OpenAPI document for this configuration."""
+        return openapi_document(self.config.metrics, max_body_bytes=self.max_body_bytes)
+
+    def close(self) -> None:
+        """Release the store's connections if this context opened them."""
+        if self._owns_engine and self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @asynccontextmanager
+    async def lifespan(self, _app: object) -> AsyncIterator[None]:
+        """Open the store when the server starts (so the first request is fast) and close it."""
+        await run_in_threadpool(lambda: self.engine)
+        try:
+            yield None
+        finally:
+            self.close()
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def _error(
+    status: int, detail: str, headers: dict[str, str] | None = None, **extra: str
+) -> Response:
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+
+
+def _problems(detail: str, problems: list[dict[str, Any]]) -> Response:
+    total = len(problems)
+    if total > MAX_PROBLEMS_LISTED:
+        detail += f" (the first {MAX_PROBLEMS_LISTED:,} of {total:,} are listed)"
+        problems = problems[:MAX_PROBLEMS_LISTED]
+    return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+def guarded(handler: Handler) -> Handler:
+    """Answer 503 when the store cannot be reached and 500 (logged) for anything unexpected."""
+
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except OperationalError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            log.warning("%s %s: store unavailable: %s", request.method, request.url.path, reason)
+            return _error(
+                503, "The store is unavailable or busy; retry shortly.", {"Retry-After": "5"}
+            )
+        except Exception:
+            log.exception("%s %s failed", request.method, request.url.path)
+            return _error(500, "Internal error; the server log has the details.")
+
+    run.__name__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+def _authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken | Response:
+    """The token behind an Authorization header if it grants `scope`, else the 401/403 answer."""
+    if not header or not header.strip():
+        return _error(
+            401, "Send a bearer token: Authorization: Bearer <token>.", {"WWW-Authenticate": REALM}
+        )
+    scheme, _, secret = header.strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret or " " in secret:
+        return _error(
+            401,
+            "The Authorization header must be 'Bearer <token>'.",
+            {"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
+        )
+    with Session(read_engine(context.engine)) as session:
+        token = authenticate(session=session, secret=secret)
+    if token is None:
+        return _error(
+            401,
+            "The token is unknown or revoked.",
+            {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
+    if not has_scope(token, scope):
+        return _error(
+            403,
+            f"The token {token.name!r} does not grant {scope}.",
+            {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
+            required_scope=scope,
+        )
+    if stale_use(token):
+        assert token.id is not None
+        with session_scope(context.engine) as session:
+            note_use(session=session, token_id=token.id)
+    return token
+
+
+async def _token(request: Request, context: ApiContext, scope: str) -> ApiToken | Response:
+    header = request.headers.get("authorization")
+    return await run_in_threadpool(_authorise, context, header, scope)
+
+
+# --- bodies ------------------------------------------------------------------------------------
+
+
+async def _read_body(request: Request, limit: int) -> bytes | Response:
+    """The request body, or a 413 answer as soon as it is known to exceed `limit` bytes."""
+    too_large = _error(413, f"The body is larger than {limit:,} bytes; send it in parts.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return too_large
+    size = 0
+    chunks: list[bytes] = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media_type(request: Request) -> tuple[str, str]:
+    """The body's media type and charset (lower case, empty when not given)."""
+    header = request.headers.get("content-type", "")
+    media, *params = (part.strip() for part in header.split(";"))
+    charset = ""
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.lower(), charset
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; leave the observation out instead")
+
+
+def _parse_json(body: bytes) -> Any | Response:
+    """The parsed JSON body, or a 422 answer saying where it is broken."""
+
+    def broken(reason: str) -> Response:
+        return _problems(
+            "The body is not valid JSON; nothing was written.",
+            [{"index": None, "field": "", "reason": reason}],
+        )
+
+    try:
+        content = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return broken(f"the body is not UTF-8 text (byte {exc.start + 1} cannot be read)")
+    if not content.strip():
+        return broken("the body is empty; send a JSON list of observations")
+    try:
+        return json.loads(content, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        return broken(f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            return broken("a number in the body has too many digits")
+        return broken(str(exc))
+    except RecursionError:
+        return broken("the body is nested too deeply to be a list of observations")
+
+
+# --- handlers ----------------------------------------------------------------------------------
+
+
+def api_routes(context: ApiContext) -> list[BaseRoute]:
+    """The API's routes, bound to a context (configuration and store)."""
+
+    @guarded
+    async def health(request: Request) -> Response:
+        """Status, latest observation day and whether the schema is current."""
+
+        def check() -> dict[str, Any]:
+            with Session(read_engine(context.engine)) as session:
+                fresh = freshness(session=session)
+                revision = session.execute(
+                    text("SELECT version_num FROM alembic_version")
+                ).scalar_one_or_none()
+            expected = context.expected_revision
+            ok = revision == expected
+            return {
+                "status": "ok" if ok else "degraded",
+                "latest_observation_day": fresh.latest_day.isoformat()
+                if fresh.latest_day
+                else None,
+                "last_import_at": fresh.last_import_at.isoformat()
+                if fresh.last_import_at
+                else None,
+                "observations": fresh.observation_rows,
+                "schema": {"ok": ok, "revision": revision, "expected": expected},
+            }
+
+        return JSONResponse(await run_in_threadpool(check))
+
+    @guarded
+    async def post_observations(request: Request) -> Response:
+        """Import a JSON list or a CSV body of observations, whole or not at all."""
+        token = await _token(request, context, WRITE_OBSERVATIONS)
+        if isinstance(token, Response):
+            return token
+        media, charset = _media_type(request)
+        if media not in JSON_TYPES | CSV_TYPES:
+            shown = media or "no Content-Type"
+            return _error(415, f"Cannot import {shown}: send application/json or text/csv (UTF-8).")
+        if charset and charset not in {"utf-8", "utf8"}:
+            return _error(415, f"Cannot read charset {charset}: send UTF-8.")
+        body = await _read_body(request, context.max_body_bytes)
+        if isinstance(body, Response):
+            return body
+        if media in JSON_TYPES:
+            records = _parse_json(body)
+            if isinstance(records, Response):
+                return records
+            return await run_in_threadpool(_import_json, context, token, records, body)
+        return await run_in_threadpool(_import_csv, context, token, body)
+
+    @guarded
+    async def okrs(request: Request) -> Response:
+        """The quarter's objectives and key results, evaluated now."""
+        token = await _token(request, context, READ_OKRS)
+        if isinstance(token, Response):
+            return token
+        asked = request.query_params.get("period")
+        fiscal_start = context.config.settings.fiscal_year_start_month
+        if asked is None:
+            period = quarter_of(context.today(), fiscal_start)
+        else:
+            try:
+                year, quarter = parse_quarter(asked)
+            except ValueError as exc:
+                return _problems(
+                    "The period is not a quarter.", [{"parameter": "period", "reason": str(exc)}]
+                )
+            period = f"{year:04d}-Q{quarter}"
+
+        def evaluate() -> dict[str, Any]:
+            from planning.okr_evaluation import period_goals
+
+            with Session(read_engine(context.engine)) as session:
+                evaluation = period_goals(
+                    session=session, config=context.config, period=period, today=context.today()
+                )
+            return period_json(evaluation)
+
+        return JSONResponse(await run_in_threadpool(evaluate))
+
+    @guarded
+    async def openapi(request: Request) -> Response:
+        """The OpenAPI 3.1 document describing these routes."""
+        return JSONResponse(context.document)
+
+    routes: list[BaseRoute] = [
+        Route(f"{PREFIX}/health", health, methods=["GET"]),
+        Route(f"{PREFIX}/observations", post_observations, methods=["POST"]),
+        Route(f"{PREFIX}/okrs", okrs, methods=["GET"]),
+        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
+    ]
+    allowed = {
+        route.path: sorted(route.methods or ()) for route in routes if isinstance(route, Route)
+    }
+
+    async def elsewhere(request: Request) -> Response:
+        """Unknown /api paths get a JSON 404 (and known ones a 405) instead of the app's page."""
+        methods = allowed.get(request.url.path)
+        if methods:
+            return _error(
+                405,
+                f"{request.method} is not allowed here; use {', '.join(methods)}.",
+                {"Allow": ", ".join(methods)},
+            )
+        return _error(404, f"No API route {request.url.path}; see {PREFIX}/openapi.json.")
+
+    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    routes.append(Route("/api/{rest:path}", elsewhere, methods=every_method))
+    return routes
+
+
+def _creator(context: ApiContext, token: ApiToken) -> Person | None:
+    if token.created_by is None:
+        return None
+    with Session(read_engine(context.engine)) as session:
+        return session.get(Person, token.created_by)
+
+
+def _refused(token: ApiToken, exc: PermissionDenied) -> Response:
+    return _error(
+        403,
+        f"{exc} The token {token.name!r} was created by someone who can no longer import; "
+        "ask a director for a new token.",
+    )
+
+
+def _import_json(context: ApiContext, token: ApiToken, records: Any, body: bytes) -> Response:
+    try:
+        result = import_records(
+            engine=context.engine,
+            actor=_creator(context, token),
+            records=records,
+            checksum=hashlib.sha256(body).hexdigest(),
+            source=SOURCE,
+            filename="request.json",
+            config=context.config.metrics,
+            api_token_id=token.id,
+        )
+    except PermissionDenied as exc:
+        return _refused(token, exc)
+    if result.problems:
+        return _problems(
+            f"{_count(len(result.problems), 'problem')} in the body; nothing was written.",
+            [{"index": p.index, "field": p.field, "reason": p.reason} for p in result.problems],
+        )
+    return _written(result.added, result.updated, result.unchanged, result.batch_id)
+
+
+def _import_csv(context: ApiContext, token: ApiToken, body: bytes) -> Response:
+    try:
+        result = import_observations(
+            engine=context.engine,
+            actor=_creator(context, token),
+            data=body,
+            filename="request.csv",
+            source=SOURCE,
+            config=context.config.metrics,
+            api_token_id=token.id,
+        )
+    except PermissionDenied as exc:
+        return _refused(token, exc)
+    except ImportFileError as exc:
+        return _problems(
+            "The body cannot be read as CSV in the interchange format; nothing was written.",
+            [{"line": None, "column": "", "reason": str(exc)}],
+        )
+    if result.problems:
+        return _problems(
+            f"{_count(len(result.problems), 'problem')} in the body; nothing was written.",
+            [{"line": p.line, "column": p.column, "reason": p.reason} for p in result.problems],
+        )
+    return _written(result.added, result.updated, result.unchanged, result.batch_id)
+
+
+def _written(added: int, updated: int, unchanged: int, batch_id: int | None) -> Response:
+    return JSONResponse(
+        {
+            "added": added,
+            "updated": updated,
+            "unchanged": unchanged,
+            "rows": added + updated + unchanged,
+            "batch_id": batch_id,
+        }
+    )
+
+
+def api_app(context: ApiContext) -> Starlette:
+    """The API alone as an ASGI app (the server mounts the same routes beside Streamlit)."""
+    return Starlette(routes=api_routes(context), lifespan=context.lifespan)

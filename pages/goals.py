@@ -1,0 +1,120 @@
+"""Goals: a quarter's objectives and key results against their pace, with status, forecast and
+owner confidence; one key result's detail (chart, check-ins, linked initiatives) with the
+check-in form; and for directors, shaping the goals, OKRs as a file, and closing the quarter."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
+from planning.permissions import is_director
+from ui import goals_data as data
+from ui import goals_view as view_parts
+from ui.identity import current_person
+from ui.state import app_config, live_refresh, versions
+
+config = app_config()
+fiscal = config.settings.fiscal_year_start_month
+st.title("Goals")
+person = current_person()
+current = versions()
+today = date.today()
+flash = st.session_state.pop(view_parts.FLASH, None)
+if flash:
+    st.success(flash)
+
+# Quarters around today, and any quarter that has goals.
+this_quarter = quarter_of(today, fiscal)
+around = [this_quarter]
+for _ in range(4):
+    around.insert(0, previous_quarter(around[0]))
+around += [next_quarter(this_quarter), next_quarter(next_quarter(this_quarter))]
+periods = sorted(set(around) | set(data.periods_with_goals(current)))
+controls = st.columns([2, 3, 2])
+period = controls[0].selectbox(
+    "Quarter",
+    periods,
+    index=periods.index(this_quarter),
+    format_func=lambda p: f"{p} (current)" if p == this_quarter else p,
+    key="goals_period",
+)
+show = controls[1].selectbox(
+    "Show",
+    list(view_parts.SHOW_LABELS),
+    format_func=lambda s: view_parts.SHOW_LABELS[s],
+    key="goals_show",
+)
+first_day, last_day = quarter_bounds(period, fiscal)
+view = view_parts.View(
+    config=config,
+    person=person,
+    director=person is not None and is_director(person),
+    versions=current,
+    period=period,
+    today=today,
+    first_day=first_day,
+    last_day=last_day,
+    evaluation=data.period_goals(current, period, today),
+)
+evaluation = view.evaluation
+view_parts.quarter_banner(view)
+
+if not evaluation.objectives:
+    hint = (
+        " Add one below, or import an OKR file." if view.director and not evaluation.closed else ""
+    )
+    st.info(f"No objectives for {period} yet.{hint}")
+shown = view_parts.shown_objectives(view, show)
+if evaluation.objectives and not shown:
+    st.info(f"No objective of {period} matches “{view_parts.SHOW_LABELS[show]}”.")
+# A page of objectives at a time keeps a large quarter quick to read and to redraw.
+pages = max(1, -(-len(shown) // view_parts.PAGE_SIZE))
+page = min(max(1, int(st.session_state.get("goals_page", 1))), pages)
+if "goals_page" in st.session_state:
+    st.session_state["goals_page"] = page  # the filter may have left fewer pages
+for objective in shown[(page - 1) * view_parts.PAGE_SIZE : page * view_parts.PAGE_SIZE]:
+    view_parts.objective_block(view, objective)
+if pages > 1:
+    st.pagination(pages, key="goals_page")
+if evaluation.objectives:
+    st.caption(
+        "Bars show raw progress from start to target (beyond 100 % is overachievement); the black "
+        "tick is where the pace says a key result should be by now. Forecasts carry an 80 % band; "
+        "the probability is the chance of reaching the target by the quarter's end. ⚠ gap marks an "
+        f"owner's confidence more than {config.settings.okr.confidence_gap:.0%} away from it."
+    )
+
+key_results = evaluation.key_results()
+selected = None
+if key_results:
+    st.header("Key result detail")
+    objective_titles = {o.objective_id: o.title for o in evaluation.objectives}
+    labels = {
+        kr.key_result_id: f"{objective_titles[kr.objective_id]} › {kr.title}" for kr in key_results
+    }
+    mine = [kr.key_result_id for kr in key_results if person and kr.owner_id == person.id]
+    if st.session_state.get(view_parts.KR_KEY) not in labels:
+        st.session_state[view_parts.KR_KEY] = mine[0] if mine else key_results[0].key_result_id
+    picked = st.selectbox(
+        "Key result", list(labels), format_func=lambda i: labels[i], key=view_parts.KR_KEY
+    )
+    selected = evaluation.key_result(picked)
+    if selected is not None:
+        view_parts.kr_detail(view, selected)
+
+if view.director:
+    st.header("Shape the quarter")
+    people = {p.id: p.name for p in data.owners(current)}
+    if evaluation.closed:
+        view_parts.regrade_section(view)
+    else:
+        view_parts.objective_forms(view, people)
+        view_parts.key_result_form(view, people)
+        if selected is not None:
+            view_parts.edit_key_result_form(view, selected, people)
+        view_parts.close_section(view)
+view_parts.okr_file_section(view)
+
+live_refresh()

@@ -1,0 +1,564 @@
+"""Initiatives: the list with filters, one initiative's detail with its status-update history and
+audit trail, and the forms each role may use (propose or create, edit, post a status update,
+drop)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from planning.initiatives import (
+    HEALTH_LABELS,
+    HEALTH_ORDER,
+    STATUS_ORDER,
+    InitiativeDetail,
+    InitiativeDraft,
+    NewStatusUpdate,
+    allowed_statuses,
+    create_initiative,
+    drop_initiative,
+    post_status_update,
+    status_label,
+    update_initiative,
+)
+from planning.models import PersonRead, Role
+from planning.permissions import PermissionDenied, is_director
+from planning.store import session_scope
+from planning.validation import InputError
+from planning.versioning import ConflictError
+from ui import planning_data as data
+from ui.identity import current_person
+from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.text import escape_markdown
+
+FLASH = "initiatives_flash"
+PICK = "initiative_pick"
+TABLE = "initiative_table"
+REFUSALS = (InputError, PermissionDenied, ConflictError)
+
+config = app_config()
+metrics = config.metrics.metrics
+st.title("Initiatives")
+person = current_person()
+director = person is not None and is_director(person)
+member = person is not None and person.active and person.role == Role.member
+current = versions()
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(flash)
+
+
+def _health(value: str) -> str:
+    return HEALTH_LABELS.get(value, value)
+
+
+def _problems(exc: Exception) -> str:
+    if isinstance(exc, InputError):
+        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
+    return escape_markdown(str(exc))
+
+
+def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
+    """After a successful write: say so, drop stale form state, refresh the reads, re-run."""
+    st.session_state[FLASH] = message
+    for key in forget:
+        st.session_state.pop(key, None)
+    if pick is not None:
+        st.session_state["_initiative_goto"] = pick
+    clear_after_write()
+    st.rerun()
+
+
+# A link from elsewhere (?initiative=ID) or a just-created initiative opens its detail.
+goto = st.session_state.pop("_initiative_goto", None)
+linked = st.query_params.get("initiative")
+if goto is not None:
+    st.session_state[PICK] = goto
+elif linked and linked != st.session_state.get("_initiative_linked"):
+    st.session_state["_initiative_linked"] = linked
+    if linked.isdigit():
+        st.session_state[PICK] = int(linked)
+
+# --- filters and list --------------------------------------------------------------------------
+objectives = data.objective_choices(current)
+owner_names = data.owners(current)
+names = data.person_names(current)
+columns = st.columns(4)
+objective_id = columns[0].selectbox(
+    "Objective",
+    [None, *objectives],
+    format_func=lambda o: "All objectives" if o is None else objectives[o],
+    key="filter_objective",
+)
+owner_id = columns[1].selectbox(
+    "Owner",
+    [None, *owner_names],
+    format_func=lambda o: "Everyone" if o is None else owner_names[o],
+    key="filter_owner",
+)
+statuses = columns[2].multiselect(
+    "Status", list(STATUS_ORDER), format_func=status_label, key="filter_status"
+)
+healths = columns[3].multiselect(
+    "Health", list(HEALTH_ORDER), format_func=_health, key="filter_health"
+)
+listing = data.initiative_list(current, objective_id, owner_id, tuple(statuses), tuple(healths))
+shown = listing.assign(
+    status=listing["status"].map(status_label), health=listing["health"].map(_health)
+)
+ids = [int(i) for i in listing["id"]]
+st.session_state["_initiative_table_ids"] = ids
+
+
+def _on_table_pick() -> None:
+    state: Any = st.session_state.get(TABLE)
+    rows = state["selection"]["rows"] if state else []
+    table_ids = st.session_state.get("_initiative_table_ids", [])
+    if rows and rows[0] < len(table_ids):
+        st.session_state[PICK] = table_ids[rows[0]]
+
+
+if listing.empty:
+    st.info("No initiative matches these filters.")
+else:
+    st.dataframe(
+        shown[
+            [
+                "title",
+                "owner",
+                "status",
+                "health",
+                "percent_complete",
+                "target_date",
+                "objectives",
+                "last_update_at",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        key=TABLE,
+        on_select=_on_table_pick,
+        selection_mode="single-row",
+        column_config={
+            "title": st.column_config.TextColumn("Initiative", width="large"),
+            "owner": "Owner",
+            "status": "Status",
+            "health": "Health",
+            "percent_complete": st.column_config.ProgressColumn(
+                "Done", min_value=0, max_value=100, format="%d%%"
+            ),
+            "target_date": st.column_config.DateColumn("Target", format="YYYY-MM-DD"),
+            "objectives": "Objectives",
+            "last_update_at": st.column_config.DatetimeColumn(
+                "Last update", format="YYYY-MM-DD HH:mm"
+            ),
+        },
+    )
+    st.caption(f"{len(listing)} initiatives. Select a row to open it.")
+
+titles = data.initiative_titles(current)
+options: list[int | None] = [None, *ids]
+if st.session_state.get(PICK) not in options:
+    if st.session_state.get(PICK) in titles:
+        options.append(st.session_state[PICK])
+    else:
+        st.session_state[PICK] = None
+picked = st.selectbox(
+    "Open an initiative",
+    options,
+    format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+    key=PICK,
+)
+if picked is None:
+    st.query_params.pop("initiative", None)
+else:
+    st.query_params["initiative"] = str(picked)
+    st.session_state["_initiative_linked"] = str(picked)
+
+# --- detail ------------------------------------------------------------------------------------
+
+
+def _dates(detail: InitiativeDetail) -> str:
+    i = detail.initiative
+    parts = [
+        f"start {i.start_date or '—'}",
+        f"target {i.target_date or '—'}",
+    ]
+    if i.shipped_date:
+        parts.append(f"shipped {i.shipped_date}")
+    return " · ".join(parts)
+
+
+def _lift(detail: InitiativeDetail) -> str:
+    i = detail.initiative
+    if not i.lift_metric:
+        return "no expected lift yet"
+    label = metrics[i.lift_metric].label if i.lift_metric in metrics else i.lift_metric
+    who = f" (estimated by {detail.lift_estimator})" if detail.lift_estimator else ""
+    return f"{label} {i.lift_pct or 0:+.1%}{who}"
+
+
+def _show_detail(detail: InitiativeDetail) -> None:
+    i = detail.initiative
+    st.subheader(escape_markdown(i.title))
+    cols = st.columns(4)
+    cols[0].metric("Owner", detail.owner)
+    cols[1].metric("Status", status_label(i.status.value))
+    cols[2].metric("Health", _health(i.health.value))
+    cols[3].metric("Complete", f"{i.percent_complete} %")
+    st.write(
+        escape_markdown(
+            f"{_dates(detail)} · effort {i.effort_weeks:g} person-weeks · lift: {_lift(detail)}"
+        )
+    )
+    if i.description:
+        st.text(i.description)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Key results it should move**")
+        if detail.key_results.empty:
+            st.caption("Not linked to a key result.")
+        else:
+            st.dataframe(
+                detail.key_results[["objective", "title"]],
+                hide_index=True,
+                column_config={"objective": "Objective", "title": "Key result"},
+            )
+        tied = data.decision_log(current, i.id, None)
+        if not tied.empty:
+            st.markdown("**Decisions**")
+            st.dataframe(
+                tied[["decided_on", "text", "author"]],
+                hide_index=True,
+                column_config={"decided_on": "Day", "text": "Decision", "author": "By"},
+            )
+    with right:
+        st.markdown("**Scores under each framework**")
+        st.dataframe(
+            data.initiative_scores(current, i.id),
+            hide_index=True,
+            column_config={
+                "framework": "Framework",
+                "score": st.column_config.NumberColumn("Score", format="localized"),
+                "inputs": "Inputs",
+                "problems": "Why no score",
+            },
+        )
+    history, trail = st.tabs(["Status updates", "Audit trail"])
+    with history:
+        if detail.updates.empty:
+            st.caption("No status update yet.")
+        else:
+            st.dataframe(
+                detail.updates.assign(
+                    status=detail.updates["status"].map(status_label),
+                    health=detail.updates["health"].map(_health),
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                    "author": "By",
+                    "status": "Status",
+                    "health": "Health",
+                    "percent_complete": st.column_config.NumberColumn("Done", format="%d%%"),
+                    "note": st.column_config.TextColumn("Note", width="large"),
+                },
+            )
+    with trail:
+        st.dataframe(
+            detail.audit,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
+                "actor": "Who",
+                "action": "What",
+                "changes": st.column_config.TextColumn("Changes", width="large"),
+            },
+        )
+
+
+def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
+    i = detail.initiative
+    choices = allowed_statuses(i.status.value, director=director)
+    with st.form(f"status_update_{tag}"):
+        st.markdown("**Post a status update**")
+        cols = st.columns(3)
+        status = cols[0].selectbox(
+            "Status", choices, format_func=status_label, key=f"su_status_{tag}"
+        )
+        health = cols[1].selectbox(
+            "Health",
+            list(HEALTH_ORDER),
+            index=list(HEALTH_ORDER).index(i.health.value),
+            format_func=_health,
+            key=f"su_health_{tag}",
+        )
+        percent = cols[2].slider(
+            "% complete", 0, 100, value=i.percent_complete, step=5, key=f"su_percent_{tag}"
+        )
+        note = st.text_area(
+            "Note (required)",
+            max_chars=2000,
+            placeholder="One line on what changed since the last update",
+            key=f"su_note_{tag}",
+        )
+        sent = st.form_submit_button("Post update", type="primary")
+    if sent:
+        try:
+            with session_scope(engine()) as session:
+                post_status_update(
+                    session=session,
+                    actor=actor,
+                    initiative_id=i.id,
+                    update=NewStatusUpdate(status, health, percent, note),
+                    expected_version=version,
+                )
+        except REFUSALS as exc:
+            st.error(_problems(exc))
+        else:
+            _done("Status update posted.", forget=_form_keys(i.id))
+
+
+def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
+    i = detail.initiative
+    krs = data.key_result_choices(current)
+    lift_options: list[str | None] = [None, *metrics]
+    with st.expander("Edit this initiative"), st.form(f"edit_{tag}"):
+        title = st.text_input("Title", value=i.title, max_chars=200, key=f"ed_title_{tag}")
+        description = st.text_area(
+            "Description", value=i.description, max_chars=10_000, key=f"ed_desc_{tag}"
+        )
+        cols = st.columns(3)
+        start = cols[0].date_input(
+            "Start date", value=i.start_date, format="YYYY-MM-DD", key=f"ed_start_{tag}"
+        )
+        target = cols[1].date_input(
+            "Target date", value=i.target_date, format="YYYY-MM-DD", key=f"ed_target_{tag}"
+        )
+        effort = cols[2].number_input(
+            "Effort (person-weeks)",
+            min_value=0.0,
+            max_value=520.0,
+            value=float(i.effort_weeks),
+            step=0.5,
+            key=f"ed_effort_{tag}",
+        )
+        linked = st.multiselect(
+            "Key results it should move",
+            list(krs),
+            default=[k for k in detail.key_result_ids if k in krs],
+            format_func=lambda k: krs.get(k, f"#{k}"),
+            key=f"ed_krs_{tag}",
+        )
+        cols = st.columns(2)
+        lift_metric = cols[0].selectbox(
+            "Expected lift on",
+            lift_options,
+            index=lift_options.index(i.lift_metric) if i.lift_metric in lift_options else 0,
+            format_func=lambda m: "—" if m is None else metrics[m].label,
+            key=f"ed_lift_metric_{tag}",
+        )
+        lift_points = cols[1].number_input(
+            "Expected relative lift (%)",
+            value=None if i.lift_pct is None else round(i.lift_pct * 100, 4),
+            step=0.5,
+            format="%.1f",
+            key=f"ed_lift_pct_{tag}",
+        )
+        owner = None
+        if director:
+            cols = st.columns(2)
+            owner_options = list(dict.fromkeys([i.owner_id, *owner_names]))
+            owner = cols[0].selectbox(
+                "Owner",
+                owner_options,
+                format_func=lambda p: names.get(p, f"#{p}"),
+                key=f"ed_owner_{tag}",
+            )
+        saved = st.form_submit_button("Save changes", type="primary")
+    if not saved:
+        return
+    lift_pct = None if lift_points is None else lift_points / 100
+    if lift_pct is not None and i.lift_pct is not None and math.isclose(lift_pct, i.lift_pct):
+        lift_pct = i.lift_pct  # unchanged: keep who estimated it
+    changes: dict[str, Any] = {
+        "title": title,
+        "description": description,
+        "start_date": start,
+        "target_date": target,
+        "effort_weeks": effort,
+        "lift_metric": lift_metric,
+        "lift_pct": lift_pct,
+    }
+    shown_links = [k for k in detail.key_result_ids if k in krs]
+    if sorted(linked) != sorted(shown_links):
+        # Links the form cannot show (archived key results) are kept as they are.
+        hidden = [k for k in detail.key_result_ids if k not in krs]
+        changes["key_result_ids"] = [*linked, *hidden]
+    if director and owner is not None:
+        changes["owner_id"] = owner
+    try:
+        with session_scope(engine()) as session:
+            update_initiative(
+                session=session,
+                actor=actor,
+                config=config,
+                initiative_id=i.id,
+                expected_version=version,
+                changes=changes,
+            )
+    except REFUSALS as exc:
+        st.error(_problems(exc))
+    else:
+        _done("Changes saved.", forget=_form_keys(i.id))
+
+
+def _drop_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
+    i = detail.initiative
+    with st.expander("Drop this initiative"), st.form(f"drop_{tag}"):
+        reason = st.text_input("Why is it dropped? (required)", max_chars=2000, key=f"dr_{tag}")
+        dropped = st.form_submit_button("Drop initiative")
+    if dropped:
+        try:
+            with session_scope(engine()) as session:
+                drop_initiative(
+                    session=session,
+                    actor=actor,
+                    initiative_id=i.id,
+                    expected_version=version,
+                    reason=reason,
+                )
+        except REFUSALS as exc:
+            st.error(_problems(exc))
+        else:
+            _done("Initiative dropped.", forget=_form_keys(i.id))
+
+
+def _form_keys(initiative_id: int) -> tuple[str, ...]:
+    """Session keys of the version an editor started from; dropping it reloads the forms."""
+    return (f"initiative_version_{initiative_id}",)
+
+
+if picked is not None:
+    detail = data.initiative_detail(current, picked)
+    if detail is None:
+        st.warning("That initiative no longer exists.")
+    else:
+        _show_detail(detail)
+        i = detail.initiative
+        owns = person is not None and member and i.owner_id == person.id
+        if person is not None and (director or owns):
+            # Forms start from the version read when they were first shown; a later save by
+            # someone else is then refused with a clear message instead of overwritten.
+            version_key = f"initiative_version_{i.id}"
+            seen = st.session_state.setdefault(version_key, i.version)
+            tag = f"{i.id}_{seen}"
+            if seen != i.version:
+                st.warning(
+                    "Someone else changed this initiative after you opened it. Your forms keep "
+                    "what you typed; saving them is refused until you load the latest values."
+                )
+                if st.button("Load the latest values"):
+                    st.session_state[version_key] = i.version
+                    st.rerun()
+            st.divider()
+            _status_form(detail, person, seen, tag)
+            _edit_form(detail, person, seen, tag)
+            if director or (owns and i.status.value == "idea"):
+                _drop_form(detail, person, seen, tag)
+
+
+# --- create ------------------------------------------------------------------------------------
+
+
+def _create_form(actor: PersonRead) -> None:
+    krs = data.key_result_choices(current)
+    heading = "New initiative" if director else "Propose an idea"
+    with st.expander(heading), st.form("create_initiative"):
+        if not director:
+            st.caption("Ideas are yours to describe; a director scores, plans and assigns them.")
+        title = st.text_input("Title", max_chars=200, key="new_title")
+        description = st.text_area("Description", max_chars=10_000, key="new_description")
+        cols = st.columns(2)
+        if director:
+            owner = cols[0].selectbox(
+                "Owner",
+                list(owner_names),
+                format_func=lambda p: owner_names[p],
+                key="new_owner",
+            )
+            status = cols[1].selectbox(
+                "Status",
+                ["idea", "planned", "in_progress", "blocked"],
+                format_func=status_label,
+                key="new_status",
+            )
+        else:
+            owner, status = actor.id, "idea"
+        cols = st.columns(3)
+        start = cols[0].date_input("Start date", value=None, format="YYYY-MM-DD", key="new_start")
+        target = cols[1].date_input(
+            "Target date", value=None, format="YYYY-MM-DD", key="new_target"
+        )
+        effort = cols[2].number_input(
+            "Effort (person-weeks)", 0.0, 520.0, value=1.0, step=0.5, key="new_effort"
+        )
+        linked = st.multiselect(
+            "Key results it should move", list(krs), format_func=lambda k: krs[k], key="new_krs"
+        )
+        cols = st.columns(2)
+        lift_metric = cols[0].selectbox(
+            "Expected lift on",
+            [None, *metrics],
+            format_func=lambda m: "—" if m is None else metrics[m].label,
+            key="new_lift_metric",
+        )
+        lift_points = cols[1].number_input(
+            "Expected relative lift (%)", value=None, step=0.5, format="%.1f", key="new_lift_pct"
+        )
+        created = st.form_submit_button("Create" if director else "Propose idea", type="primary")
+    if not created:
+        return
+    draft = InitiativeDraft(
+        title=title,
+        owner_id=owner,
+        description=description,
+        status=status,
+        start_date=start if isinstance(start, date) else None,
+        target_date=target if isinstance(target, date) else None,
+        effort_weeks=effort,
+        lift_metric=lift_metric,
+        lift_pct=None if lift_points is None else lift_points / 100,
+        key_result_ids=linked,
+    )
+    try:
+        with session_scope(engine()) as session:
+            saved = create_initiative(session=session, actor=actor, config=config, draft=draft)
+    except REFUSALS as exc:
+        st.error(_problems(exc))
+    else:
+        keys = (
+            "new_title",
+            "new_description",
+            "new_owner",
+            "new_status",
+            "new_start",
+            "new_target",
+            "new_effort",
+            "new_krs",
+            "new_lift_metric",
+            "new_lift_pct",
+        )
+        _done(f"“{escape_markdown(saved.title)}” created.", pick=saved.id, forget=keys)
+
+
+if person is not None and (director or member):
+    st.divider()
+    _create_form(person)
+
+live_refresh()

@@ -1,0 +1,517 @@
+"""Weekly planning (directors): the ranked backlog, edited in place and saved on Save; the
+value/effort matrix; capacity for the next eight weeks; committing the week's plan; what changed
+since last week; and the decision log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from planning.backlog import value_axis_label
+from planning.backlog_edits import (
+    LIFT_POINTS,
+    BacklogSaveError,
+    apply_backlog_edits,
+    editor_frame,
+    edits_to_commands,
+    input_column,
+)
+from planning.decisions import add_decision
+from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
+from planning.periods import iso_week
+from planning.permissions import PermissionDenied, is_director
+from planning.store import session_scope
+from planning.validation import InputError
+from planning.versioning import ConflictError
+from planning.weekly_plan import CHANGE_LABELS, PlanAlreadyCommitted, commit_weekly_plan, diff_frame
+from ui import planning_data as data
+from ui.identity import current_person
+from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.text import escape_markdown
+
+CAPACITY_WEEKS = 8
+FLASH = "planning_flash"
+
+st.title("Weekly planning")
+person = current_person()
+if person is None or not is_director(person):
+    st.info(
+        "Weekly planning is for directors: they score and rank the backlog and commit the "
+        "week's plan. The Initiatives page shows every initiative and its status."
+    )
+    st.stop()
+
+config = app_config()
+scoring = config.scoring
+symbol = config.settings.currency_symbol
+current = versions()
+today = date.today()
+week = iso_week(today)
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(flash)
+
+# --- framework switch --------------------------------------------------------------------------
+framework_ids = list(scoring.frameworks)
+framework_id = st.segmented_control(
+    "Rank by",
+    framework_ids,
+    default=scoring.active,
+    format_func=lambda f: scoring.frameworks[f].label,
+    key="planning_framework",
+)
+framework_id = framework_id or scoring.active
+framework = scoring.frameworks[framework_id]
+if framework.description:
+    st.caption(framework.description)
+backlog = data.ranked_backlog(current, framework_id)
+owners = data.owners(current)
+names = data.person_names(current)
+
+# --- the ranked backlog, editable --------------------------------------------------------------
+st.subheader("Ranked backlog")
+generation = st.session_state.setdefault("backlog_generation", 0)
+editor_key = f"backlog_editor_{framework_id}_{generation}"
+source_key = f"backlog_source_{framework_id}_{generation}"
+
+
+def _pending(key: str) -> bool:
+    state: Any = st.session_state.get(key)
+    if not isinstance(state, dict):
+        return False
+    return bool(state.get("edited_rows") or state.get("added_rows") or state.get("deleted_rows"))
+
+
+# The table holds the values (and versions) it showed when editing began, so a save is checked
+# against what the director saw; it refreshes by itself only while nothing is being edited.
+stored = st.session_state.get(source_key)
+if stored is None or (stored[0] != current and not _pending(editor_key)):
+    stored = (current, editor_frame(backlog, framework_id=framework_id, framework=framework))
+    st.session_state[source_key] = stored
+source: pd.DataFrame = stored[1]
+
+
+def _input_column_config(input_id: str) -> Any:
+    spec = framework.inputs[input_id]
+    if spec.scale is not None:
+        return st.column_config.SelectboxColumn(
+            spec.label, options=list(spec.scale), help=spec.help or None
+        )
+    return st.column_config.NumberColumn(
+        spec.label, min_value=spec.minimum, max_value=spec.maximum, help=spec.help or None
+    )
+
+
+owner_options = sorted(set(owners) | set(source["owner_id"].astype(int)))
+column_config: dict[str, Any] = {
+    "rank": st.column_config.NumberColumn("Rank", format="%d"),
+    "score": st.column_config.NumberColumn("Score", format="localized"),
+    "title": st.column_config.TextColumn("Initiative", required=True, max_chars=200),
+    "owner_id": st.column_config.SelectboxColumn(
+        "Owner",
+        options=owner_options,
+        format_func=lambda pid: names.get(pid, f"#{pid}"),
+        required=True,
+    ),
+    "status": st.column_config.SelectboxColumn(
+        "Status", options=list(STATUS_ORDER), format_func=status_label, required=True
+    ),
+    "health": st.column_config.SelectboxColumn(
+        "Health", options=list(HEALTH_LABELS), format_func=lambda h: HEALTH_LABELS.get(h, h)
+    ),
+    "start_date": st.column_config.DateColumn("Start", format="YYYY-MM-DD"),
+    "target_date": st.column_config.DateColumn("Target", format="YYYY-MM-DD"),
+    "effort_weeks": st.column_config.NumberColumn(
+        "Effort (person-weeks)", min_value=0.0, max_value=520.0, step=0.5, format="%.1f"
+    ),
+    "quadrant": st.column_config.TextColumn("Quadrant"),
+    "problems": st.column_config.TextColumn("Why unranked"),
+}
+input_columns = [input_column(i) for i in framework.inputs]
+for input_id in framework.inputs:
+    column_config[input_column(input_id)] = _input_column_config(input_id)
+extra_columns: list[str] = []
+if framework.formula == "expected_value":
+    metrics = config.metrics.metrics
+    column_config["lift_metric"] = st.column_config.SelectboxColumn(
+        "Lift metric", options=list(metrics), format_func=lambda m: metrics[m].label
+    )
+    column_config[LIFT_POINTS] = st.column_config.NumberColumn(
+        "Expected lift %", format="%.1f%%", help="Relative change: 8 means +8 %"
+    )
+    extra_columns = ["lift_metric", LIFT_POINTS]
+order = [
+    "rank",
+    "score",
+    "title",
+    "owner_id",
+    "status",
+    "health",
+    *input_columns,
+    *extra_columns,
+    "effort_weeks",
+    "start_date",
+    "target_date",
+    "quadrant",
+    "problems",
+]
+if source.empty:
+    st.info("The backlog is empty: no idea, planned, running or blocked initiative yet.")
+    edited = source
+else:
+    edited = st.data_editor(
+        source,
+        key=editor_key,
+        column_order=order,
+        column_config=column_config,
+        disabled=["rank", "score", "health", "quadrant", "problems"],
+        hide_index=True,
+        num_rows="fixed",
+        width="stretch",
+    )
+ranked_count = int(backlog["rank"].notna().sum())
+st.caption(
+    f"{len(backlog)} open initiatives, {ranked_count} ranked by {framework.label}. Edit the "
+    "inputs, owner, status, dates or effort in place, then Save: every row is checked and "
+    "nothing is saved while any row has a problem."
+)
+save_col, discard_col, _ = st.columns([1, 1, 4])
+if save_col.button("Save changes", type="primary", disabled=source.empty):
+    commands, problems = edits_to_commands(
+        source,
+        edited,
+        framework_id=framework_id,
+        framework=framework,
+        metric_ids=list(config.metrics.metrics),
+    )
+    if problems:
+        st.error(
+            "Nothing was saved. Fix these rows and save again:\n\n"
+            + "\n".join(f"- {escape_markdown(str(p))}" for p in problems)
+        )
+    elif not commands:
+        st.info("No changes to save.")
+    else:
+        try:
+            with session_scope(engine()) as session:
+                apply_backlog_edits(session=session, actor=person, config=config, edits=commands)
+        except BacklogSaveError as exc:
+            st.error(
+                "Nothing was saved. These rows were refused:\n\n"
+                + "\n".join(f"- {escape_markdown(str(p))}" for p in exc.rows)
+                + "\n\nYour edits are kept. *Discard edits* reloads the latest values."
+            )
+        except PermissionDenied as exc:
+            st.error(escape_markdown(str(exc)))
+        else:
+            st.session_state["backlog_generation"] = generation + 1
+            st.session_state.pop(source_key, None)
+            st.session_state[FLASH] = (
+                f"Saved {len(commands)} initiative{'s' if len(commands) != 1 else ''}."
+            )
+            clear_after_write()
+            st.rerun()
+if discard_col.button("Discard edits", disabled=source.empty):
+    st.session_state["backlog_generation"] = generation + 1
+    st.session_state.pop(source_key, None)
+    st.rerun()
+
+# --- value / effort matrix ---------------------------------------------------------------------
+st.subheader("Value / effort matrix")
+scored = backlog[backlog["score"].notna()].copy()
+value_split = backlog.attrs.get("value_split")
+effort_split = backlog.attrs.get("effort_split")
+names_of = scoring.matrix.quadrants
+quadrant_names = [names_of.quick_wins, names_of.big_bets, names_of.fill_ins, names_of.money_pits]
+if scored.empty or value_split is None or effort_split is None:
+    st.info(f"No initiative is scored with {framework.label} yet, so there is nothing to plot.")
+else:
+    value_title = value_axis_label(framework, symbol)
+    points_data = scored[
+        ["id", "rank", "title", "owner", "status", "score", "value", "effort_weeks", "quadrant"]
+    ].assign(status=scored["status"].map(status_label))
+    pick = alt.selection_point(name="pick", fields=["id"], on="click")
+    points = (
+        alt.Chart(points_data)
+        .mark_circle(size=140, opacity=0.85)
+        .encode(
+            x=alt.X("effort_weeks:Q", title="Effort (person-weeks)"),
+            y=alt.Y("value:Q", title=value_title),
+            color=alt.Color(
+                "quadrant:N",
+                title="Quadrant",
+                scale=alt.Scale(
+                    domain=quadrant_names, range=["#2e7d32", "#1f5fbf", "#9e9e9e", "#c62828"]
+                ),
+                legend=alt.Legend(orient="top"),
+            ),
+            opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)),
+            tooltip=[
+                alt.Tooltip("title:N", title="Initiative"),
+                alt.Tooltip("rank:Q", title="Rank"),
+                alt.Tooltip("owner:N", title="Owner"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("score:Q", title=f"{framework.label} score", format=",.2f"),
+                alt.Tooltip("value:Q", title=value_title, format=",.2f"),
+                alt.Tooltip("effort_weeks:Q", title="Effort (person-weeks)", format=",.1f"),
+                alt.Tooltip("quadrant:N", title="Quadrant"),
+            ],
+        )
+        .add_params(pick)
+    )
+    splits = pd.DataFrame({"value": [value_split], "effort": [effort_split]})
+    value_rule = alt.Chart(splits).mark_rule(strokeDash=[4, 4], color="#888").encode(y="value:Q")
+    effort_rule = alt.Chart(splits).mark_rule(strokeDash=[4, 4], color="#888").encode(x="effort:Q")
+    low_x, high_x = float(scored["effort_weeks"].min()), float(scored["effort_weeks"].max())
+    low_y, high_y = float(scored["value"].min()), float(scored["value"].max())
+    corners = pd.DataFrame(
+        {
+            "label": quadrant_names,
+            "x": [low_x, high_x, low_x, high_x],
+            "y": [high_y, high_y, low_y, low_y],
+            "align": ["left", "right", "left", "right"],
+        }
+    )
+    labels = [
+        alt.Chart(corners[corners["align"] == side])
+        .mark_text(align=side, baseline="middle", dy=-12, fontWeight="bold", color="#555")  # type: ignore[arg-type]
+        .encode(x="x:Q", y="y:Q", text="label:N")
+        for side in ("left", "right")
+    ]
+    chart = alt.layer(points, value_rule, effort_rule, *labels).properties(height=380)
+    event: Any = st.altair_chart(
+        chart, width="stretch", on_select="rerun", selection_mode="pick", key="matrix"
+    )
+    st.caption(
+        f"Dashed lines: the split at the median value ({value_split:,.2f}) and effort "
+        f"({effort_split:,.1f} person-weeks); a point on a line counts as high. Click a point "
+        "to see the initiative."
+    )
+    picked = (event.selection.get("pick") or []) if event is not None else []
+    if picked:
+        chosen = int(picked[0]["id"])
+        match = backlog[backlog["id"] == chosen]
+        if not match.empty:
+            item = match.iloc[0]
+            with st.container(border=True):
+                st.markdown(f"**{escape_markdown(item['title'])}**")
+                rank_text = "unranked" if pd.isna(item["rank"]) else f"#{int(item['rank'])}"
+                st.write(
+                    escape_markdown(
+                        f"Rank {rank_text} · {framework.label} score {item['score']:,.2f} · "
+                        f"{item['quadrant']} · owner {item['owner']} · "
+                        f"{status_label(item['status'])} · {item['effort_weeks']:g} person-weeks"
+                    )
+                )
+                st.page_link(
+                    "pages/initiatives.py",
+                    label="Open in Initiatives",
+                    icon=":material/checklist:",
+                    query_params={"initiative": str(chosen)},
+                )
+
+# --- capacity ----------------------------------------------------------------------------------
+st.subheader(f"Capacity, next {CAPACITY_WEEKS} weeks")
+load = data.capacity(current, today, CAPACITY_WEEKS)
+if load.empty:
+    st.info("No team member can own work yet: add people in Admin.")
+else:
+    cells = load.assign(
+        cell=[
+            f"{lh:.0f} / {ch:.0f} h"
+            for lh, ch in zip(load["load_hours"], load["capacity_hours"], strict=True)
+        ]
+    )
+    people_order = list(dict.fromkeys(cells["person"]))
+    week_order = list(dict.fromkeys(cells["week"]))
+    grid = cells.pivot(index="person", columns="week", values="cell").reindex(
+        index=people_order, columns=week_order
+    )
+    grid.index.name = "Person"
+    over = cells.pivot(index="person", columns="week", values="over").reindex(
+        index=people_order, columns=week_order
+    )
+    styled = grid.style.apply(
+        lambda frame: over.map(
+            lambda flag: (
+                "background-color: #f8d7da; color: #842029; font-weight: 600" if flag else ""
+            )
+        ),
+        axis=None,
+    )
+    st.dataframe(styled, width="stretch")
+    over_count = int(load["over"].sum())
+    over_people = sorted(set(load.loc[load["over"], "person"]))
+    st.caption(
+        escape_markdown(
+            "Load / capacity hours per week. Capacity = weekly hours × (1 − BAU share) − time off; "
+            "planned, running and blocked initiatives load their owner evenly from start to target "
+            f"date. Red: over-allocated ({over_count} person-weeks"
+            + (f": {', '.join(over_people)}" if over_people else "")
+            + ")."
+        )
+    )
+    unloaded = data.unloaded_work(current)
+    if not unloaded.empty:
+        with st.expander(f"{len(unloaded)} planned or running initiatives load nobody"):
+            st.dataframe(
+                unloaded[["title", "reason"]],
+                hide_index=True,
+                column_config={"title": "Initiative", "reason": "Why"},
+            )
+
+# --- commit ------------------------------------------------------------------------------------
+st.subheader(f"Commit plan for week {week}")
+existing = data.committed_plan(current, week)
+
+
+def _framework_label(framework_name: str) -> str:
+    spec = scoring.frameworks.get(framework_name)
+    return spec.label if spec else framework_name
+
+
+if existing is not None:
+    st.caption(
+        escape_markdown(
+            f"{week} was committed by {names.get(existing.committed_by, '?')} on "
+            f"{existing.committed_at:%d %b %Y %H:%M} UTC, ranked by "
+            f"{_framework_label(existing.framework)}"
+            f" ({len(existing.snapshot)} initiatives). Committing again replaces it."
+        )
+    )
+with st.form("commit_plan"):
+    note = st.text_input("Note (optional)", max_chars=2000, placeholder="What this week is about")
+    replace = False
+    if existing is not None:
+        replace = st.checkbox(f"Replace the plan already committed for {week}")
+    submitted = st.form_submit_button(f"Commit plan for week {week}", type="primary")
+if submitted:
+    try:
+        with session_scope(engine()) as session:
+            commit_weekly_plan(
+                session=session,
+                actor=person,
+                config=config,
+                week=week,
+                framework=framework_id,
+                replace=replace,
+                note=note,
+            )
+    except PlanAlreadyCommitted as exc:
+        st.warning(escape_markdown(f"{exc} Tick “Replace the plan already committed” to do so."))
+    except (InputError, PermissionDenied) as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        st.session_state[FLASH] = (
+            f"Plan for {week} committed: {len(backlog)} initiatives ranked by {framework.label}."
+        )
+        clear_after_write()
+        st.rerun()
+
+# --- since last week and the decision log ------------------------------------------------------
+diff_col, log_col = st.columns(2, gap="large")
+with diff_col:
+    st.subheader("Since last week")
+    diff = data.plan_diff(current, week, framework_id)
+    if diff.previous is None:
+        st.info(
+            "No plan was committed before this week. Commit this week's plan; next week this "
+            "shows what moved."
+        )
+    else:
+        shown = "the committed plan" if diff.current_committed else "the live backlog"
+        st.caption(
+            escape_markdown(
+                f"{week} ({shown}) against the plan committed for {diff.previous.week} by "
+                f"{names.get(diff.previous.committed_by, '?')}."
+            )
+        )
+        if not diff.same_framework:
+            st.caption(
+                f"{diff.previous.week} was ranked by {_framework_label(diff.previous.framework)}, "
+                f"this week by {_framework_label(diff.framework)}: ranks are compared, scores "
+                "are not."
+            )
+        changes = diff_frame(diff.changes)
+        if changes.empty:
+            st.success("Nothing changed since the last plan.")
+        else:
+            counts = changes["kind"].value_counts()
+            st.write(
+                " · ".join(
+                    f"{CHANGE_LABELS[kind]}: {int(counts[kind])}"
+                    for kind in CHANGE_LABELS
+                    if kind in counts
+                )
+            )
+            st.dataframe(
+                changes[["initiative", "change", "before", "after"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "initiative": "Initiative",
+                    "change": "Change",
+                    "before": "Before",
+                    "after": "After",
+                },
+            )
+
+with log_col:
+    st.subheader("Decision log")
+    log = data.decision_log(current, None, 30)
+    if log.empty:
+        st.caption("No decisions logged yet.")
+    else:
+        st.dataframe(
+            log[["decided_on", "text", "initiative", "author"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "decided_on": st.column_config.DateColumn("Day", format="YYYY-MM-DD"),
+                "text": st.column_config.TextColumn("Decision", width="large"),
+                "initiative": "Initiative",
+                "author": "By",
+            },
+        )
+    titles = data.initiative_titles(current)
+    with st.form("add_decision"):
+        decided_on = st.date_input(
+            "Decided on", value=today, max_value=today, format="YYYY-MM-DD", key="decision_day"
+        )
+        text = st.text_area(
+            "Decision",
+            max_chars=2000,
+            placeholder="What was decided and why",
+            key="decision_text",
+        )
+        tied = st.selectbox(
+            "About initiative (optional)",
+            [None, *titles],
+            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+            key="decision_initiative",
+        )
+        logged = st.form_submit_button("Log decision")
+    if logged:
+        try:
+            with session_scope(engine()) as session:
+                add_decision(
+                    session=session,
+                    actor=person,
+                    decided_on=decided_on,  # type: ignore[arg-type]
+                    text=text,
+                    initiative_id=tied,
+                )
+        except (InputError, PermissionDenied, ConflictError) as exc:
+            st.error(escape_markdown(str(exc)))
+        else:
+            st.session_state[FLASH] = "Decision logged."
+            for key in ("decision_day", "decision_text", "decision_initiative"):
+                st.session_state.pop(key, None)
+            clear_after_write()
+            st.rerun()
+
+live_refresh()

@@ -1,0 +1,291 @@
+"""Roadmap (read-only, for everyone and for share-link visitors): a timeline in swimlanes by
+objective with each objective's key results beside it, a Now / Next / Later board, and the CSV of
+what is shown. The filters live in the URL's query string, so a filtered view can be shared and
+reopened exactly."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
+from planning.okr_evaluation import ObjectiveEvaluation
+from planning.periods import quarter_of
+from planning.roadmap import (
+    HORIZON_LABELS,
+    HORIZONS,
+    NEXT_WITHIN_DAYS,
+    NO_OBJECTIVE,
+    QUERY_KEYS,
+    RoadmapFilters,
+    board,
+    export_csv,
+    filters_from_query,
+    filters_to_query,
+    timeline_items,
+)
+from ui import goals_data, planning_data
+from ui import roadmap_data as data
+from ui.goals_charts import STATUS_LABELS, share
+from ui.share_access import shared_link
+from ui.state import app_config, live_refresh, versions
+from ui.text import escape_markdown
+
+LANES_PER_PAGE = 6
+URL_SEEN = "_roadmap_url"
+KEYS = {
+    "quarter": "roadmap_quarter",
+    "objective": "roadmap_objective",
+    "owner": "roadmap_owner",
+    "status": "roadmap_status",
+}
+STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}
+
+config = app_config()
+fiscal = config.settings.fiscal_year_start_month
+today = date.today()
+current = versions()
+st.title("Roadmap")
+link = shared_link()
+if link is not None:
+    st.caption(
+        escape_markdown(
+            f"Read-only view shared by link ({link.label}), valid until "
+            f"{link.expires_at:%d %b %Y %H:%M} UTC. It updates by itself as the team works."
+        )
+    )
+else:
+    st.caption("Read-only. Filters are kept in the address bar: copy it to share this view.")
+
+# --- filters, kept in the query string ---------------------------------------------------------
+this_quarter = quarter_of(today, fiscal)
+quarters = data.quarters(current, today)
+objectives = planning_data.objective_choices(current)
+owners = planning_data.owners(current)
+params = {k: str(st.query_params[k]) for k in QUERY_KEYS if k in st.query_params}
+if st.session_state.get(URL_SEEN) != params:
+    # The address changed outside the widgets (first visit, a shared link, a reload): it wins.
+    wanted, problems = filters_from_query(
+        params, default_quarter=this_quarter, objective_ids=objectives, owner_ids=owners
+    )
+    st.session_state[KEYS["quarter"]] = wanted.quarter
+    st.session_state[KEYS["objective"]] = wanted.objective_id
+    st.session_state[KEYS["owner"]] = wanted.owner_id
+    st.session_state[KEYS["status"]] = list(wanted.statuses)
+    if problems:
+        st.warning(
+            escape_markdown("Part of this link's filter was left out: " + "; ".join(problems) + ".")
+        )
+quarter_options: list[str | None] = [None, *quarters]
+if st.session_state.get(KEYS["quarter"]) not in quarter_options:
+    quarter_options.append(st.session_state[KEYS["quarter"]])
+columns = st.columns([1, 2, 1, 2])
+quarter = columns[0].selectbox(
+    "Quarter",
+    quarter_options,
+    format_func=lambda q: (
+        "All quarters" if q is None else (f"{q} (current)" if q == this_quarter else q)
+    ),
+    key=KEYS["quarter"],
+)
+objective_id = columns[1].selectbox(
+    "Objective",
+    [None, *objectives],
+    format_func=lambda o: "All objectives" if o is None else objectives[o],
+    key=KEYS["objective"],
+)
+owner_id = columns[2].selectbox(
+    "Owner",
+    [None, *owners],
+    format_func=lambda o: "Everyone" if o is None else owners[o],
+    key=KEYS["owner"],
+)
+statuses = columns[3].multiselect(
+    "Status",
+    list(STATUS_ORDER),
+    format_func=status_label,
+    placeholder="Every status but dropped",
+    key=KEYS["status"],
+)
+filters = RoadmapFilters(
+    quarter=quarter,
+    objective_id=objective_id,
+    owner_id=owner_id,
+    statuses=tuple(s for s in STATUS_ORDER if s in statuses),
+)
+query = filters_to_query(filters)
+for name in QUERY_KEYS:
+    if name in query and st.query_params.get(name) != query[name]:
+        st.query_params[name] = query[name]
+    elif name not in query and name in st.query_params:
+        del st.query_params[name]
+st.session_state[URL_SEEN] = query
+
+items = data.items(current, filters, today)
+if items.empty:
+    st.info("Nothing on the roadmap matches these filters.")
+    live_refresh()
+    st.stop()
+
+
+def _health(value: str) -> str:
+    return HEALTH_LABELS.get(value, value)
+
+
+# --- timeline with each objective's key results beside it --------------------------------------
+st.subheader("Timeline")
+st.markdown(
+    ":green[■] On track  :orange[■] At risk  :red[■] Off track  ·  dark inner bar: % complete  ·  "
+    "◆ shipped (pale bar)  ·  :red[┆] today"
+)
+charts = data.lane_charts(current, filters, today)
+lanes: list[int | None] = list(
+    dict.fromkeys(None if pd.isna(v) else int(v) for v in items["objective_id"])
+)
+pages = max(1, -(-len(lanes) // LANES_PER_PAGE))
+page = min(max(1, int(st.session_state.get("roadmap_page", 1))), pages)
+if "roadmap_page" in st.session_state:
+    st.session_state["roadmap_page"] = page
+periods = sorted(
+    {str(p) for p in items["objective_period"].dropna()},
+)
+evaluated: dict[int, ObjectiveEvaluation] = {}
+for period in periods:
+    for objective in goals_data.period_goals(current, period, today).objectives:
+        evaluated[objective.objective_id] = objective
+
+
+def _kr_table(objective: ObjectiveEvaluation) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "key_result": kr.title,
+                "progress": None if kr.progress is None else min(max(kr.progress, 0.0), 1.0),
+                "status": f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}",
+            }
+            for kr in objective.key_results
+        ],
+        columns=["key_result", "progress", "status"],
+    )
+
+
+def _lane(lane: int | None) -> None:
+    part = (
+        items[items["objective_id"].isna()]
+        if lane is None
+        else items[items["objective_id"] == lane]
+    )
+    title = NO_OBJECTIVE if lane is None else str(part["objective"].iloc[0])
+    objective = evaluated.get(lane) if lane is not None else None
+    with st.container(border=True):
+        left, right = st.columns([3, 2], gap="medium")
+        with left:
+            st.markdown(f"**{escape_markdown(title)}**")
+            spec = charts.get(lane)
+            if spec is not None:
+                st.vega_lite_chart(spec=spec, width="stretch")
+            undated = part[part["start_date"].isna() | part["end_date"].isna()]
+            if not undated.empty:
+                st.caption(
+                    escape_markdown(
+                        "Not on the timeline yet (no dates): "
+                        + ", ".join(
+                            f"{t} ({status_label(s)})"
+                            for t, s in zip(undated["title"], undated["status"], strict=True)
+                        )
+                    )
+                )
+        with right:
+            if objective is None:
+                st.caption("Work not linked to an objective's key results.")
+                return
+            st.markdown(
+                f"{STATUS_ICONS.get(objective.status, '')} "
+                f"**{STATUS_LABELS.get(objective.status, objective.status)}** · progress "
+                f"{share(objective.progress)} (expected by now {share(objective.expected)}) · "
+                f"{escape_markdown(objective.period)}"
+            )
+            if objective.key_results:
+                st.dataframe(
+                    _kr_table(objective),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "key_result": st.column_config.TextColumn("Key result", width="large"),
+                        "progress": st.column_config.ProgressColumn(
+                            "Progress", min_value=0.0, max_value=1.0, format="percent"
+                        ),
+                        "status": "Status",
+                    },
+                )
+            else:
+                st.caption("No key results yet.")
+
+
+for lane in lanes[(page - 1) * LANES_PER_PAGE : page * LANES_PER_PAGE]:
+    _lane(lane)
+if pages > 1:
+    st.pagination(pages, key="roadmap_page")
+
+# --- Now / Next / Later ------------------------------------------------------------------------
+st.subheader("Now / Next / Later")
+st.caption(
+    f"Now: in progress, blocked, or planned and already started. Next: planned to start within "
+    f"{NEXT_WITHIN_DAYS // 7} weeks (or not yet dated). Later: ideas and work planned further out. "
+    "Shipped: done."
+)
+columns_by_horizon = board(items)
+board_columns = st.columns(len(HORIZONS))
+for column, name in zip(board_columns, HORIZONS, strict=True):
+    part = columns_by_horizon[name]
+    with column:
+        st.markdown(f"**{HORIZON_LABELS[name]}** · {len(part)}")
+        if part.empty:
+            st.caption("Nothing here.")
+            continue
+        when: Any = part["shipped_date"] if name == "shipped" else part["target_date"]
+        if name in ("next", "later"):
+            when = part["start_date"]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "initiative": part["title"],
+                    "owner": part["owner"],
+                    "health": part["health"].map(_health),
+                    "percent": part["percent_complete"],
+                    "when": when,
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
+                "owner": "Owner",
+                "health": "Health",
+                "percent": st.column_config.NumberColumn("Done", format="%d%%"),
+                "when": st.column_config.DateColumn(
+                    {"shipped": "Shipped", "now": "Target"}.get(name, "Starts"),
+                    format="D MMM YYYY",
+                ),
+            },
+        )
+
+# --- export ------------------------------------------------------------------------------------
+drawn = len(timeline_items(items))
+st.caption(
+    f"{len(items)} initiatives shown ({drawn} on the timeline). The CSV holds exactly these rows."
+)
+st.download_button(
+    "Download the roadmap as CSV",
+    data=export_csv(items),
+    file_name=f"roadmap-{filters.quarter or 'all-quarters'}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    key="roadmap_csv",
+)
+
+live_refresh()

@@ -1,0 +1,225 @@
+"""A key result's track for its chart: the actual path, the expected pace, the target, the
+forecast band and the ship dates of the initiatives that should move it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from planning.config import AppConfig, RatioMetric
+from planning.metric_shapes import MetricShape, metric_shape
+from planning.metrics import metric_series_many
+from planning.models import CheckIn, Initiative, InitiativeKeyResult
+from planning.okr import expected_path
+from planning.okr_evaluation import LAST_YEAR_DAYS, KrEvaluation, day_range, values_by_day
+from planning.periods import quarter_bounds, window_length
+
+
+@dataclass(frozen=True)
+class KrTrack:
+    """What a key result's chart draws, in the metric's units.
+
+    ``path``: one row per day of the quarter with ``actual`` (the running total for a total
+    target, else the window's value as of that day; ``daily`` value where the window value cannot
+    be rebuilt day by day), ``expected`` (where the value should be on pace) and ``target``.
+    ``band``: from as_of to the quarter's end, the forecast and its 80 % band widening from the
+    current value. ``ships``: linked initiatives' ship dates (planned ones when not shipped yet).
+    """
+
+    path: pd.DataFrame
+    band: pd.DataFrame
+    ships: pd.DataFrame
+    actual_label: str
+
+
+def kr_track(
+    *,
+    session: Session,
+    config: AppConfig,
+    evaluation: KrEvaluation,
+    period: str,
+    as_of: date,
+) -> KrTrack:
+    """The daily path, pace line, target, forecast band and ship dates of one key result."""
+    fiscal = config.settings.fiscal_year_start_month
+    first, last = quarter_bounds(period, fiscal)
+    days = day_range(first, last)
+    actual, label = _actual_path(session, config, evaluation, period, first, min(as_of, last))
+    expected = _expected_values(session, config, evaluation, period, days)
+    target = evaluation.threshold if evaluation.kind == "guardrail" else evaluation.target
+    path = pd.DataFrame(
+        {
+            "day": days,
+            "actual": [actual.get(d, math.nan) for d in days],
+            "expected": expected,
+            "target": [target if target is not None else math.nan] * len(days),
+        }
+    )
+    band = _band(evaluation, as_of, last)
+    return KrTrack(
+        path=path,
+        band=band,
+        ships=_ship_dates(session, evaluation, first, last),
+        actual_label=label,
+    )
+
+
+def _actual_path(
+    session: Session,
+    config: AppConfig,
+    kr: KrEvaluation,
+    period: str,
+    first: date,
+    end: date,
+) -> tuple[dict[date, float], str]:
+    metrics = config.metrics
+    if kr.kind == "manual":
+        rows = session.exec(
+            select(CheckIn.created_at, CheckIn.value)
+            .where(CheckIn.key_result_id == kr.key_result_id, col(CheckIn.value).is_not(None))
+            .order_by(col(CheckIn.created_at))
+        ).all()
+        return {at.date(): float(v) for at, v in rows if v is not None and at.date() >= first}, (
+            "Checked-in value"
+        )
+    if kr.kind not in ("metric", "guardrail") or not kr.metric_id or end < first:
+        return {}, "Actual"
+    if kr.metric_id not in metrics.metrics:
+        return {}, "Actual"
+    shape = metric_shape(metrics, kr.metric_id)
+    span = window_length(kr.window, period)
+    trailing = kr.window != "period_to_date"
+    start = first - timedelta(days=span - 1) if trailing else first
+    metric = metrics.metrics[kr.metric_id]
+    measure_ids = [metric.numerator, metric.denominator] if isinstance(metric, RatioMetric) else []
+    frame = metric_series_many(
+        session=session,
+        config=metrics,
+        metric_ids=[kr.metric_id],
+        start=start,
+        end=end,
+        filters=kr.filters,
+        measure_ids=measure_ids,
+    )
+    by_day = values_by_day(frame)
+    daily = by_day.get(kr.metric_id, {})
+    days = day_range(start, end)
+    if isinstance(metric, RatioMetric):
+        numerator = by_day.get(f"measure:{metric.numerator}", {})
+        denominator = by_day.get(f"measure:{metric.denominator}", {})
+        return _rolling_ratio(days, numerator, denominator, span if trailing else None, first), (
+            "Actual (window value)"
+        )
+    if shape == MetricShape.additive:
+        return _rolling_ratio(days, daily, None, span if trailing else None, first), (
+            "Actual (running total)" if not trailing else "Actual (window total)"
+        )
+    return {d: v for d, v in daily.items() if d >= first}, (
+        "Actual" if shape == MetricShape.snapshot else "Actual (daily value)"
+    )
+
+
+def _rolling_ratio(
+    days: Sequence[date],
+    numerator: Mapping[date, float],
+    denominator: Mapping[date, float] | None,
+    span: int | None,
+    first: date,
+) -> dict[date, float]:
+    """Per day, the sum of the numerator (over the denominator, if any) over the trailing span
+    of days, or since the start when span is None; days before ``first`` only feed the sums."""
+    out: dict[date, float] = {}
+    num_sum = 0.0
+    den_sum = 0.0
+    seen = 0
+    for i, day in enumerate(days):
+        num_sum += numerator.get(day, 0.0)
+        if denominator is not None:
+            den_sum += denominator.get(day, 0.0)
+        seen += 1 if day in numerator else 0
+        if span is not None and i >= span:
+            old = days[i - span]
+            num_sum -= numerator.get(old, 0.0)
+            if denominator is not None:
+                den_sum -= denominator.get(old, 0.0)
+            seen -= 1 if old in numerator else 0
+        if day < first or not seen or day not in numerator:
+            continue
+        if denominator is None:
+            out[day] = num_sum
+        elif den_sum > 0:
+            out[day] = num_sum / den_sum
+    return out
+
+
+def _expected_values(
+    session: Session,
+    config: AppConfig,
+    kr: KrEvaluation,
+    period: str,
+    days: Sequence[date],
+) -> list[float]:
+    if kr.kind not in ("metric", "manual") or kr.start is None or kr.target is None:
+        return [math.nan] * len(days)
+    shares: list[float]
+    if kr.total_target and kr.metric_id in config.metrics.metrics:
+        shift = timedelta(days=LAST_YEAR_DAYS)
+        frame = metric_series_many(
+            session=session,
+            config=config.metrics,
+            metric_ids=[kr.metric_id],
+            start=days[0] - shift,
+            end=days[-1] - shift,
+            filters=kr.filters,
+        )
+        last_year = values_by_day(frame).get(kr.metric_id, {})
+        shares = expected_path(
+            total_days=len(days), last_year_daily=[last_year.get(d - shift) for d in days]
+        )
+    else:
+        shares = expected_path(total_days=len(days))
+    return [kr.start + share * (kr.target - kr.start) for share in shares]
+
+
+def _band(kr: KrEvaluation, as_of: date, last: date) -> pd.DataFrame:
+    columns = ["day", "forecast", "low", "high"]
+    if (
+        kr.forecast is None
+        or kr.forecast_low is None
+        or kr.forecast_high is None
+        or kr.current is None
+        or as_of >= last
+    ):
+        return pd.DataFrame(columns=columns)
+    total = (last - as_of).days
+    rows = []
+    for i in range(total + 1):
+        share = i / total
+        rows.append(
+            {
+                "day": as_of + timedelta(days=i),
+                "forecast": kr.current + share * (kr.forecast - kr.current),
+                "low": kr.current + share * (kr.forecast_low - kr.current),
+                "high": kr.current + share * (kr.forecast_high - kr.current),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _ship_dates(session: Session, kr: KrEvaluation, first: date, last: date) -> pd.DataFrame:
+    rows = session.exec(
+        select(Initiative.title, col(Initiative.shipped_date), col(Initiative.target_date))
+        .join(InitiativeKeyResult, col(InitiativeKeyResult.initiative_id) == col(Initiative.id))
+        .where(InitiativeKeyResult.key_result_id == kr.key_result_id)
+    ).all()
+    marks = []
+    for title, shipped, target in rows:
+        day, kind = (shipped, "shipped") if shipped is not None else (target, "planned")
+        if day is not None and first <= day <= last:
+            marks.append({"day": day, "initiative": title, "kind": kind})
+    return pd.DataFrame(marks, columns=["day", "initiative", "kind"])

@@ -1,0 +1,81 @@
+"""A small team and helpers to write observations, for the goals and OKR evaluation tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, SQLModel
+
+from planning.models import AuditEvent, Person, PersonRead, Role
+from planning.observations import dims_key, upsert_observations
+from planning.store import read_engine, session_scope
+
+
+@dataclass(frozen=True)
+class Team:
+    """The people the goal tests act as."""
+
+    director: PersonRead
+    priya: PersonRead  # member who owns key results
+    tom: PersonRead  # another member
+    helen: PersonRead  # stakeholder
+    gone: PersonRead  # inactive member
+
+
+def make_team(engine: Engine) -> Team:
+    """Add a director, two members, a stakeholder and an inactive member."""
+    specs = {
+        "director": ("Maya Lindqvist", "maya@example.com", Role.director, True),
+        "priya": ("Priya Raman", "priya@example.com", Role.member, True),
+        "tom": ("Tom Okafor", "tom@example.com", Role.member, True),
+        "helen": ("Helen Carter", "helen@example.com", Role.stakeholder, True),
+        "gone": ("Old Hand", "gone@example.com", Role.member, False),
+    }
+    people: dict[str, PersonRead] = {}
+    with session_scope(engine) as session:
+        rows = {}
+        for key, (name, email, role, active) in specs.items():
+            person = Person(name=name, email=email, role=role, active=active)
+            session.add(person)
+            rows[key] = person
+        session.flush()
+        people = {key: PersonRead.model_validate(row) for key, row in rows.items()}
+    return Team(**people)
+
+
+Row = tuple[str, date, Mapping[str, str], float]
+
+
+def write_observations(engine: Engine, rows: Iterable[Row]) -> None:
+    """Upsert (measure, day, dimensions, value) rows into the store."""
+    frame = pd.DataFrame(
+        [
+            {"measure": m, "day": d, "dims_key": dims_key(dict(dims)), "value": float(v)}
+            for m, d, dims, v in rows
+        ],
+        columns=["measure", "day", "dims_key", "value"],
+    )
+    with session_scope(engine) as session:
+        upsert_observations(connection=session.connection(), frame=frame)
+
+
+def count(engine: Engine, model: type[SQLModel]) -> int:
+    """Rows in a table."""
+    with Session(read_engine(engine)) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def audit_count(engine: Engine) -> int:
+    """Audit events recorded so far."""
+    return count(engine, AuditEvent)
+
+
+def snapshot_rows(engine: Engine, model: type[SQLModel]) -> list[dict[str, Any]]:
+    """Every row of a table as a dict, for before/after comparisons."""
+    with Session(read_engine(engine)) as session:
+        return [row.model_dump() for row in session.execute(select(model)).scalars().all()]

@@ -1,0 +1,54 @@
+"""Helpers for page tests about people's text: a note or title full of HTML and markdown tricks
+must reach the screen as the same characters, with nothing in it interpreted."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+TRICKS = (
+    "<img src=x onerror=alert(1)> **bold** [link](javascript:alert(1)) "
+    "<script>alert(2)</script> :red[red] $x^2$"
+)
+_ESCAPED = re.compile(r"\\.")
+
+
+def plain(text: Any) -> str:
+    """Text with markdown escapes removed: what a reader sees."""
+    return re.sub(r"\\(.)", r"\1", str(text))
+
+
+def text_elements(at: AppTest) -> list[str]:
+    """Every markdown-rendered text on the page (titles, headers, markdown, captions, alerts)."""
+    kinds = ("title", "header", "subheader", "markdown", "caption", "success", "info", "warning")
+    values = []
+    for kind in (*kinds, "error"):
+        values += [str(e.value) for e in at.get(kind)]
+    return values
+
+
+def assert_shown_as_text(at: AppTest, text: str = TRICKS) -> int:
+    """Every markdown element that shows `text` escapes each of its special characters (only the
+    page's own bold markers may wrap it); returns how many elements show it."""
+    found = 0
+    for value in text_elements(at):
+        if text not in plain(value):
+            continue
+        found += 1
+        raw = _ESCAPED.sub("", value)  # what markdown would still interpret
+        for special in ("<", ">", "[", "]", "(", ")", "$", ":red"):
+            assert special not in raw, (special, value)
+        inner = raw[2:-2] if raw.startswith("**") and raw.endswith("**") else raw
+        assert "*" not in inner, value
+    return found
+
+
+def dataframe_cells(at: AppTest) -> list[str]:
+    """Every text cell of every table on the page."""
+    cells: list[str] = []
+    for frame in at.dataframe:
+        for column in frame.value.columns:
+            cells += [v for v in frame.value[column].tolist() if isinstance(v, str)]
+    return cells

@@ -1,0 +1,148 @@
+"""A small team, quarter and store contents for the initiative and weekly-planning tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, SQLModel
+
+from planning.models import (
+    AuditEvent,
+    Decision,
+    Initiative,
+    InitiativeKeyResult,
+    KeyResult,
+    KrKind,
+    Objective,
+    Person,
+    PersonRead,
+    Role,
+    StatusUpdate,
+    TimeOff,
+    WeeklyPlan,
+)
+from planning.observations import dims_key, upsert_observations
+from planning.store import read_engine, session_scope
+
+
+@dataclass(frozen=True)
+class Team:
+    """The seeded people, objectives and key results."""
+
+    director: PersonRead
+    ana: PersonRead  # member
+    ben: PersonRead  # member
+    sue: PersonRead  # stakeholder
+    gone: PersonRead  # inactive member
+    checkout: int  # objective id
+    basket: int  # objective id
+    kr_conversion: int
+    kr_completion: int
+    kr_aov: int
+    kr_archived: int
+
+
+def seed_team(engine: Engine) -> Team:
+    """Five people, two objectives with three live KRs and an archived one."""
+    with session_scope(engine) as session:
+        people = {
+            "director": Person(name="Dora Director", email="dora@x.test", role=Role.director),
+            "ana": Person(name="Ana Member", email="ana@x.test", role=Role.member, bau_share=0.25),
+            "ben": Person(name="Ben Member", email="ben@x.test", role=Role.member),
+            "sue": Person(name="Sue Stakeholder", email="sue@x.test", role=Role.stakeholder),
+            "gone": Person(name="Gus Gone", email="gus@x.test", role=Role.member, active=False),
+        }
+        session.add_all(people.values())
+        session.flush()
+        director = people["director"].id
+        assert director is not None
+        checkout = Objective(period="2026-Q2", title="Effortless checkout", owner_id=director)
+        basket = Objective(period="2026-Q2", title="Bigger baskets", owner_id=director)
+        session.add_all([checkout, basket])
+        session.flush()
+        assert checkout.id is not None and basket.id is not None
+        krs = [
+            KeyResult(objective_id=checkout.id, title="Conversion 2.1→2.4 %", owner_id=director),
+            KeyResult(objective_id=checkout.id, title="Completion 45→53 %", owner_id=director),
+            KeyResult(objective_id=basket.id, title="AOV $92→$100", owner_id=director),
+            KeyResult(
+                objective_id=basket.id,
+                title="Old KR",
+                owner_id=director,
+                kind=KrKind.milestone,
+                archived=True,
+            ),
+        ]
+        session.add_all(krs)
+        session.flush()
+        reads = {k: PersonRead.model_validate(p) for k, p in people.items()}
+        ids = [int(kr.id) for kr in krs if kr.id is not None]
+        return Team(
+            director=reads["director"],
+            ana=reads["ana"],
+            ben=reads["ben"],
+            sue=reads["sue"],
+            gone=reads["gone"],
+            checkout=checkout.id,
+            basket=basket.id,
+            kr_conversion=ids[0],
+            kr_completion=ids[1],
+            kr_aov=ids[2],
+            kr_archived=ids[3],
+        )
+
+
+def add_initiative(engine: Engine, **fields: Any) -> int:
+    """Insert an initiative directly (test set-up, no audit), returning its id."""
+    with session_scope(engine) as session:
+        initiative = Initiative(**fields)
+        session.add(initiative)
+        session.flush()
+        assert initiative.id is not None
+        return initiative.id
+
+
+def add_time_off(engine: Engine, person_id: int, start: date, end: date) -> None:
+    """Give a person days off."""
+    with session_scope(engine) as session:
+        session.add(TimeOff(person_id=person_id, start_date=start, end_date=end))
+
+
+def write_observations(engine: Engine, rows: list[tuple[str, date, dict[str, str], float]]) -> None:
+    """Store observations (measure, day, dimensions, value) as an import would."""
+    frame = pd.DataFrame(
+        [(m, day, dims_key(dims), value) for m, day, dims, value in rows],
+        columns=["measure", "day", "dims_key", "value"],
+    )
+    with engine.begin() as conn:
+        upsert_observations(connection=conn, frame=frame)
+
+
+def count(engine: Engine, model: type[SQLModel]) -> int:
+    """Rows in a table."""
+    with Session(read_engine(engine)) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def store_state(engine: Engine) -> dict[str, Any]:
+    """Everything the initiative writes touch, to prove a refused write changed nothing."""
+    with Session(read_engine(engine)) as session:
+        initiatives = [
+            i.model_dump() for i in session.scalars(select(Initiative).order_by(Initiative.id))
+        ]
+        links = sorted(
+            (link.initiative_id, link.key_result_id)
+            for link in session.scalars(select(InitiativeKeyResult))
+        )
+    return {
+        "initiatives": initiatives,
+        "links": links,
+        "updates": count(engine, StatusUpdate),
+        "audit": count(engine, AuditEvent),
+        "decisions": count(engine, Decision),
+        "plans": count(engine, WeeklyPlan),
+    }

@@ -1,0 +1,646 @@
+"""Objectives, key results and check-ins: who may write, what is refused (every problem listed,
+nothing written), audit events, optimistic versions, and history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from planning.config import AppConfig
+from planning.goals import (
+    GoalError,
+    archive_key_result,
+    archive_objective,
+    check_in_history,
+    create_key_result,
+    create_objective,
+    list_key_results,
+    list_objectives,
+    post_check_in,
+    update_key_result,
+    update_objective,
+)
+from planning.models import (
+    AuditEvent,
+    CheckIn,
+    Direction,
+    GuardrailRule,
+    KeyResult,
+    KeyResultCreate,
+    KeyResultRead,
+    KeyResultUpdate,
+    KrKind,
+    Objective,
+    ObjectiveCreate,
+    ObjectiveRead,
+    ObjectiveUpdate,
+    PersonRead,
+    Window,
+)
+from planning.permissions import PermissionDenied
+from planning.quarter_close import close_quarter
+from planning.store import read_engine, session_scope
+from planning.versioning import ConflictError
+from tests.okr_seed import Team, audit_count, count, make_team, snapshot_rows
+
+PERIOD = "2026-Q4"
+
+
+@pytest.fixture
+def team(engine: Engine) -> Team:
+    return make_team(engine)
+
+
+def new_objective(
+    engine: Engine, actor: PersonRead, owner: PersonRead, title: str = "Checkout", **extra: Any
+) -> ObjectiveRead:
+    with session_scope(engine) as session:
+        return create_objective(
+            session=session,
+            actor=actor,
+            objective=ObjectiveCreate(period=PERIOD, title=title, owner_id=owner.id, **extra),
+        )
+
+
+def new_kr(engine: Engine, config: AppConfig, actor: PersonRead, **fields: Any) -> KeyResultRead:
+    with session_scope(engine) as session:
+        return create_key_result(
+            session=session,
+            actor=actor,
+            key_result=KeyResultCreate(**fields),
+            config=config.metrics,
+        )
+
+
+def conversion_kr(objective: ObjectiveRead, owner: PersonRead, **extra: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "objective_id": objective.id,
+        "title": "Conversion rate up",
+        "owner_id": owner.id,
+        "kind": KrKind.metric,
+        "metric_id": "conversion_rate",
+        "direction": Direction.increase,
+        "start_value": 0.021,
+        "target_value": 0.024,
+    }
+    fields.update(extra)
+    return fields
+
+
+def problems_of(excinfo: pytest.ExceptionInfo[GoalError]) -> str:
+    return "\n".join(excinfo.value.problems)
+
+
+# --- objectives --------------------------------------------------------------------------------
+
+
+def test_director_creates_edits_and_archives_an_objective(engine: Engine, team: Team) -> None:
+    objective = new_objective(
+        engine, team.director, team.priya, title="  Make checkout effortless  ", weight=2.0
+    )
+    assert objective.title == "Make checkout effortless"
+    assert objective.version == 1
+    with session_scope(engine) as session:
+        updated = update_objective(
+            session=session,
+            actor=team.director,
+            objective_id=objective.id,
+            expected_version=1,
+            changes=ObjectiveUpdate(title="Checkout on every device", owner_id=team.tom.id),
+        )
+    assert (updated.title, updated.owner_id, updated.version) == (
+        "Checkout on every device",
+        team.tom.id,
+        2,
+    )
+    with session_scope(engine) as session:
+        archive_objective(
+            session=session, actor=team.director, objective_id=objective.id, expected_version=2
+        )
+    with Session(read_engine(engine)) as session:
+        assert list_objectives(session=session, period=PERIOD) == []
+        assert len(list_objectives(session=session, period=PERIOD, include_archived=True)) == 1
+        actions = session.exec(
+            select(AuditEvent.action).where(AuditEvent.entity == "objective")
+        ).all()
+    assert actions == ["create", "update", "archive"]
+
+
+def test_members_and_stakeholders_cannot_shape_objectives(engine: Engine, team: Team) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    before = (snapshot_rows(engine, Objective), audit_count(engine))
+    for actor in (team.priya, team.helen):
+        with pytest.raises(PermissionDenied), session_scope(engine) as session:
+            create_objective(
+                session=session,
+                actor=actor,
+                objective=ObjectiveCreate(period=PERIOD, title="Mine", owner_id=team.priya.id),
+            )
+        with pytest.raises(PermissionDenied), session_scope(engine) as session:
+            update_objective(
+                session=session,
+                actor=actor,
+                objective_id=objective.id,
+                expected_version=1,
+                changes=ObjectiveUpdate(title="Renamed"),
+            )
+    assert (snapshot_rows(engine, Objective), audit_count(engine)) == before
+
+
+def test_bad_objective_lists_every_problem_and_writes_nothing(engine: Engine, team: Team) -> None:
+    with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
+        create_objective(
+            session=session,
+            actor=team.director,
+            objective=ObjectiveCreate(
+                period="2026-Q5", title="   ", owner_id=team.helen.id, parent_id=999
+            ),
+        )
+    text = problems_of(excinfo)
+    assert "Give the objective a title." in text
+    assert "'2026-Q5' is not a quarter" in text
+    assert "Helen Carter is a stakeholder" in text
+    assert "parent objective 999 does not exist" in text
+    assert len(excinfo.value.problems) == 4
+    assert count(engine, Objective) == 0
+    assert audit_count(engine) == 0
+
+
+def test_inactive_owner_is_refused(engine: Engine, team: Team) -> None:
+    with pytest.raises(GoalError, match="no longer active"), session_scope(engine) as session:
+        create_objective(
+            session=session,
+            actor=team.director,
+            objective=ObjectiveCreate(period=PERIOD, title="Old", owner_id=team.gone.id),
+        )
+
+
+def test_alignment_cannot_loop(engine: Engine, team: Team) -> None:
+    parent = new_objective(engine, team.director, team.priya, title="Company goal")
+    child = new_objective(engine, team.director, team.priya, title="Team goal", parent_id=parent.id)
+    assert child.parent_id == parent.id
+    with pytest.raises(GoalError, match="loop"), session_scope(engine) as session:
+        update_objective(
+            session=session,
+            actor=team.director,
+            objective_id=parent.id,
+            expected_version=parent.version,
+            changes=ObjectiveUpdate(parent_id=child.id),
+        )
+    with pytest.raises(GoalError, match="own parent"), session_scope(engine) as session:
+        update_objective(
+            session=session,
+            actor=team.director,
+            objective_id=parent.id,
+            expected_version=parent.version,
+            changes=ObjectiveUpdate(parent_id=parent.id),
+        )
+
+
+def test_stale_version_is_refused_and_the_newer_edit_kept(engine: Engine, team: Team) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    with session_scope(engine) as session:
+        update_objective(
+            session=session,
+            actor=team.director,
+            objective_id=objective.id,
+            expected_version=1,
+            changes=ObjectiveUpdate(title="First writer"),
+        )
+    with (
+        pytest.raises(ConflictError, match="changed by someone else"),
+        session_scope(engine) as session,
+    ):
+        update_objective(
+            session=session,
+            actor=team.director,
+            objective_id=objective.id,
+            expected_version=1,
+            changes=ObjectiveUpdate(title="Second writer"),
+        )
+    with Session(read_engine(engine)) as session:
+        stored = session.get(Objective, objective.id)
+        assert stored is not None
+        assert (stored.title, stored.version) == ("First writer", 2)
+
+
+# --- key results -------------------------------------------------------------------------------
+
+
+def test_director_creates_key_results_of_all_four_kinds(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    metric = new_kr(
+        engine,
+        config,
+        team.director,
+        **conversion_kr(objective, team.priya, filters={"device": "mobile"}),
+    )
+    guardrail = new_kr(
+        engine,
+        config,
+        team.director,
+        objective_id=objective.id,
+        title="Gross margin holds",
+        owner_id=team.priya.id,
+        kind=KrKind.guardrail,
+        metric_id="gross_margin_pct",
+        guardrail_rule=GuardrailRule.stay_above,
+        threshold=0.48,
+    )
+    milestone = new_kr(
+        engine,
+        config,
+        team.director,
+        objective_id=objective.id,
+        title="Wallets live",
+        owner_id=team.priya.id,
+        kind=KrKind.milestone,
+    )
+    manual = new_kr(
+        engine,
+        config,
+        team.director,
+        objective_id=objective.id,
+        title="QA defects down",
+        owner_id=team.tom.id,
+        kind=KrKind.manual,
+        direction=Direction.decrease,
+        start_value=6,
+        target_value=2,
+        unit="%",
+    )
+    revenue = new_kr(
+        engine,
+        config,
+        team.director,
+        objective_id=objective.id,
+        title="Net revenue",
+        owner_id=team.priya.id,
+        kind=KrKind.metric,
+        metric_id="net_revenue",
+        direction=Direction.increase,
+        start_value=0,
+        target_value=6_000_000,
+        total_target=True,
+    )
+    with Session(read_engine(engine)) as session:
+        stored = list_key_results(session=session, objective_ids=[objective.id])
+    assert [k.title for k in stored] == [
+        "Conversion rate up",
+        "Gross margin holds",
+        "Wallets live",
+        "QA defects down",
+        "Net revenue",
+    ]
+    assert metric.filters == {"device": "mobile"}
+    assert guardrail.threshold == 0.48
+    assert milestone.done is False
+    assert manual.unit == "%"
+    assert revenue.total_target is True
+    assert audit_count(engine) == 1 + 5
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"direction": Direction.decrease, "start_value": 0.021, "target_value": 0.024},
+            "A decrease key result needs a target below its start (start 0.021, target 0.024).",
+        ),
+        (
+            {"start_value": 0.024, "target_value": 0.021},
+            "An increase key result needs a target above its start (start 0.024, target 0.021).",
+        ),
+        ({"metric_id": "conversion_rat"}, "Unknown metric 'conversion_rat'"),
+        (
+            {"filters": {"product_line": "Home"}},
+            "Conversion rate cannot be filtered by product_line (it can be by channel, device).",
+        ),
+        ({"filters": {"device": "tablet"}}, "'tablet' is not a device"),
+        ({"start_value": 2.1, "target_value": 2.4}, "the start 2.1 looks like a percentage"),
+        ({"direction": None}, "Say whether the value should increase or decrease"),
+        ({"target_value": None}, "Give a target value."),
+        ({"total_target": True}, "cannot have a total target"),
+        ({"title": "  "}, "Give the key result a title."),
+    ],
+)
+def test_bad_metric_key_result_is_refused(
+    engine: Engine, team: Team, config: AppConfig, fields: dict[str, Any], expected: str
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    before = audit_count(engine)
+    with pytest.raises(GoalError) as excinfo:
+        new_kr(engine, config, team.director, **conversion_kr(objective, team.priya, **fields))
+    assert expected in problems_of(excinfo)
+    assert count(engine, KeyResult) == 0
+    assert audit_count(engine) == before
+
+
+def test_every_problem_of_a_key_result_is_listed(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    with pytest.raises(GoalError) as excinfo:
+        new_kr(
+            engine,
+            config,
+            team.director,
+            objective_id=objective.id,
+            title="Margin floor",
+            owner_id=team.helen.id,
+            kind=KrKind.guardrail,
+            metric_id="gross_margin_pct",
+            filters={"device": "mobile"},
+        )
+    assert excinfo.value.problems == [
+        "Gross margin cannot be filtered by device (it can be by product_line).",
+        "A guardrail needs a rule: stay_above or stay_below.",
+        "A guardrail needs a threshold.",
+        "Helen Carter is a stakeholder; only members and directors own goals.",
+    ]
+    assert count(engine, KeyResult) == 0
+
+
+def test_kind_specific_fields_are_checked(engine: Engine, team: Team, config: AppConfig) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    base = {"objective_id": objective.id, "owner_id": team.priya.id}
+    with pytest.raises(GoalError) as manual:
+        new_kr(engine, config, team.director, **base, title="Defects", kind=KrKind.manual)
+    assert manual.value.problems == [
+        "Say whether the value should increase or decrease (direction).",
+        "Give a start value.",
+        "Give a target value.",
+    ]
+    with pytest.raises(GoalError, match="takes no direction, start, target"):
+        new_kr(
+            engine,
+            config,
+            team.director,
+            **base,
+            title="Go live",
+            kind=KrKind.milestone,
+            start_value=0,
+            target_value=1,
+        )
+    with pytest.raises(GoalError, match="use the period_to_date window"):
+        new_kr(
+            engine,
+            config,
+            team.director,
+            **base,
+            title="Revenue",
+            kind=KrKind.metric,
+            metric_id="net_revenue",
+            direction=Direction.increase,
+            start_value=0,
+            target_value=100,
+            window=Window.trailing_7d,
+            total_target=True,
+        )
+    with pytest.raises(GoalError, match="mark it as a total target"):
+        new_kr(
+            engine,
+            config,
+            team.director,
+            **base,
+            title="Revenue",
+            kind=KrKind.metric,
+            metric_id="net_revenue",
+            direction=Direction.increase,
+            start_value=0,
+            target_value=100,
+        )
+    assert count(engine, KeyResult) == 0
+
+
+def test_member_cannot_create_or_edit_key_results(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    kr = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
+    before = (snapshot_rows(engine, KeyResult), audit_count(engine))
+    with pytest.raises(PermissionDenied):
+        new_kr(engine, config, team.priya, **conversion_kr(objective, team.priya, title="Mine"))
+    with pytest.raises(PermissionDenied), session_scope(engine) as session:
+        update_key_result(
+            session=session,
+            actor=team.priya,
+            key_result_id=kr.id,
+            expected_version=1,
+            changes=KeyResultUpdate(target_value=0.03),
+            config=config.metrics,
+        )
+    assert (snapshot_rows(engine, KeyResult), audit_count(engine)) == before
+
+
+def test_update_validates_the_merged_key_result(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    kr = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
+    with (
+        pytest.raises(GoalError, match="needs a target above its start"),
+        session_scope(engine) as session,
+    ):
+        update_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=kr.id,
+            expected_version=1,
+            changes=KeyResultUpdate(target_value=0.02),
+            config=config.metrics,
+        )
+    with session_scope(engine) as session:
+        updated = update_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=kr.id,
+            expected_version=1,
+            changes=KeyResultUpdate(
+                direction=Direction.decrease, start_value=0.03, target_value=0.02
+            ),
+            config=config.metrics,
+        )
+    assert (updated.direction, updated.target_value, updated.version) == (
+        Direction.decrease,
+        0.02,
+        2,
+    )
+    with session_scope(engine) as session:
+        archived = archive_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=kr.id,
+            expected_version=2,
+            config=config.metrics,
+        )
+    assert archived.archived
+    with Session(read_engine(engine)) as session:
+        assert list_key_results(session=session, objective_ids=[objective.id]) == []
+
+
+# --- check-ins ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def krs(engine: Engine, team: Team, config: AppConfig) -> dict[str, KeyResultRead]:
+    objective = new_objective(engine, team.director, team.priya)
+    common = {"objective_id": objective.id, "owner_id": team.priya.id}
+    return {
+        "metric": new_kr(engine, config, team.director, **conversion_kr(objective, team.priya)),
+        "milestone": new_kr(
+            engine, config, team.director, **common, title="Wallets live", kind=KrKind.milestone
+        ),
+        "manual": new_kr(
+            engine,
+            config,
+            team.director,
+            **common,
+            title="QA defects",
+            kind=KrKind.manual,
+            direction=Direction.decrease,
+            start_value=6,
+            target_value=2,
+        ),
+    }
+
+
+def check_in(engine: Engine, actor: PersonRead, kr: KeyResultRead, **fields: Any) -> None:
+    with session_scope(engine) as session:
+        post_check_in(session=session, actor=actor, key_result_id=kr.id, **fields)
+
+
+def test_owner_checks_in_and_history_is_kept_newest_first(
+    engine: Engine, team: Team, krs: dict[str, KeyResultRead]
+) -> None:
+    check_in(engine, team.priya, krs["metric"], confidence=7, note="Checkout test running.")
+    check_in(engine, team.director, krs["metric"], confidence=5, note="Mobile lags.")
+    with Session(read_engine(engine)) as session:
+        history = check_in_history(session=session, key_result_id=krs["metric"].id)
+    assert [(h.author, h.confidence, h.note) for h in history] == [
+        ("Maya Lindqvist", 5, "Mobile lags."),
+        ("Priya Raman", 7, "Checkout test running."),
+    ]
+
+
+def test_manual_check_in_needs_a_value_and_milestone_is_ticked_done(
+    engine: Engine, team: Team, krs: dict[str, KeyResultRead]
+) -> None:
+    check_in(engine, team.priya, krs["manual"], confidence=6, note="Sampled 50 items.", value=4)
+    check_in(engine, team.priya, krs["milestone"], confidence=9, note="Live!", done=True)
+    with Session(read_engine(engine)) as session:
+        milestone = session.get(KeyResult, krs["milestone"].id)
+        assert milestone is not None and milestone.done and milestone.version == 2
+        history = check_in_history(session=session, key_result_id=krs["manual"].id)
+        assert history[0].value == 4.0
+        actions = session.exec(
+            select(AuditEvent.entity, AuditEvent.action).order_by(AuditEvent.id)
+        ).all()
+    assert list(actions[-3:]) == [
+        ("check_in", "create"),
+        ("key_result", "done"),
+        ("check_in", "create"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "expected"),
+    [
+        ("metric", {"confidence": 11, "note": "x"}, "Confidence must be from 0 to 10, got 11."),
+        ("metric", {"confidence": -1, "note": "x"}, "Confidence must be from 0 to 10, got -1."),
+        ("metric", {"confidence": 6.5, "note": "x"}, "must be a whole number from 0 to 10"),
+        ("metric", {"confidence": 6, "note": "   "}, "Write a short note"),
+        ("metric", {"confidence": 6, "note": "x", "value": 0.03}, "reads its value from the store"),
+        ("manual", {"confidence": 6, "note": "x"}, "needs the current value"),
+        ("manual", {"confidence": 6, "note": "x", "value": float("nan")}, "must be a number"),
+        ("metric", {"confidence": 6, "note": "x", "done": True}, "Only milestones are ticked"),
+    ],
+)
+def test_bad_check_in_is_refused_and_writes_nothing(
+    engine: Engine,
+    team: Team,
+    krs: dict[str, KeyResultRead],
+    kind: str,
+    fields: dict[str, Any],
+    expected: str,
+) -> None:
+    before = audit_count(engine)
+    with pytest.raises(GoalError) as excinfo:
+        check_in(engine, team.priya, krs[kind], **fields)
+    assert expected in problems_of(excinfo)
+    assert count(engine, CheckIn) == 0
+    assert audit_count(engine) == before
+
+
+def test_only_the_owner_or_a_director_checks_in(
+    engine: Engine, team: Team, krs: dict[str, KeyResultRead]
+) -> None:
+    with pytest.raises(PermissionDenied, match="owner or a director"):
+        check_in(engine, team.tom, krs["metric"], confidence=5, note="Not mine.")
+    with pytest.raises(PermissionDenied, match="Stakeholders can read"):
+        check_in(engine, team.helen, krs["metric"], confidence=5, note="Hello.")
+    assert count(engine, CheckIn) == 0
+
+
+def test_a_closed_quarter_is_frozen(
+    engine: Engine, team: Team, krs: dict[str, KeyResultRead], config: AppConfig
+) -> None:
+    with session_scope(engine) as session:
+        close_quarter(
+            session=session,
+            actor=team.director,
+            config=config,
+            period=PERIOD,
+            as_of=date(2026, 12, 31),
+        )
+    before = (snapshot_rows(engine, KeyResult), snapshot_rows(engine, Objective))
+    with pytest.raises(GoalError, match="2026-Q4 is closed"):
+        check_in(engine, team.priya, krs["metric"], confidence=5, note="Late.")
+    with pytest.raises(GoalError, match="2026-Q4 is closed"), session_scope(engine) as session:
+        update_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=krs["metric"].id,
+            expected_version=1,
+            changes=KeyResultUpdate(target_value=0.03),
+            config=config.metrics,
+        )
+    with pytest.raises(GoalError, match="2026-Q4 is closed"):
+        new_objective(engine, team.director, team.priya, title="Late addition")
+    assert (snapshot_rows(engine, KeyResult), snapshot_rows(engine, Objective)) == before
+
+
+def test_a_key_result_whose_metric_left_the_config_can_still_be_archived(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    kr = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
+    metrics = {k: v for k, v in config.metrics.metrics.items() if k != "conversion_rate"}
+    smaller = config.metrics.model_copy(update={"metrics": metrics})
+    with (
+        pytest.raises(GoalError, match="Unknown metric 'conversion_rate'"),
+        session_scope(engine) as session,
+    ):
+        update_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=kr.id,
+            expected_version=1,
+            changes=KeyResultUpdate(title="Renamed"),
+            config=smaller,
+        )
+    with session_scope(engine) as session:
+        archived = archive_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=kr.id,
+            expected_version=1,
+            config=smaller,
+        )
+    assert archived.archived and archived.title == "Conversion rate up"

@@ -1,0 +1,856 @@
+"""Evaluating a quarter's OKRs against stored observations: each rule pinned by a worked example
+(ratio of sums, increase and decrease progress, seasonal pace, status, forecast, guardrails,
+milestones, manual values, confidence gap, roll-up), batching, closing and grading a quarter,
+and a forecast backtest on the demo data."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+import planning.okr_evaluation as okr_evaluation
+from planning.config import AppConfig
+from planning.goals import GoalError
+from planning.kr_track import kr_track
+from planning.metrics import metric_value, ratio_parts
+from planning.models import (
+    CheckIn,
+    Direction,
+    GuardrailRule,
+    KeyResult,
+    KrKind,
+    Objective,
+    Person,
+    Role,
+    Window,
+)
+from planning.okr_evaluation import (
+    KrEvaluation,
+    PeriodEvaluation,
+    evaluate_period,
+    guardrail_hold_probability,
+    period_goals,
+    report_rows,
+)
+from planning.periods import previous_quarter, quarter_bounds
+from planning.permissions import PermissionDenied
+from planning.quarter_close import GradeOverride, close_quarter, override_grade
+from planning.store import create_store_engine, read_engine, session_scope
+from planning.versioning import ConflictError
+from tests.okr_seed import Team, make_team, write_observations
+
+PERIOD = "2026-Q4"
+FIRST = date(2026, 10, 1)
+AS_OF = date(2026, 10, 10)  # ten days of the 92-day quarter
+LY_SHIFT = timedelta(days=364)
+
+
+def phi(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def day(n: int) -> date:
+    """The n-th day of the quarter, 1-based."""
+    return FIRST + timedelta(days=n - 1)
+
+
+MOBILE = {"channel": "organic", "device": "mobile"}
+DESKTOP = {"channel": "organic", "device": "desktop"}
+EMAIL = {"channel": "email", "device": "desktop"}
+
+
+def seed_observations(engine: Engine) -> None:
+    """Ten days of a small shop (see each test for the sums)."""
+    rows: list[tuple[str, date, dict[str, str], float]] = []
+    for n in range(1, 11):
+        rows += [
+            ("sessions", day(n), MOBILE, 1000),
+            ("sessions", day(n), DESKTOP, 1000),
+            ("orders", day(n), MOBILE, 15 if n <= 5 else 25),
+            ("orders", day(n), DESKTOP, 30),
+            ("add_to_cart_sessions", day(n), MOBILE, 80),
+            ("sessions", day(n), EMAIL, 90),
+            ("orders", day(n), EMAIL, 3),
+            ("net_revenue", day(n), DESKTOP, 250),
+            ("net_revenue", day(n), EMAIL, 40),
+            ("line_net_revenue", day(n), {"product_line": "Home"}, 1000),
+            ("line_cogs", day(n), {"product_line": "Home"}, 600 if n in (3, 4) else 500),
+        ]
+    # Last year's quarter, 364 days back, for desktop revenue only: the first ten days at 300,
+    # the other 82 at 100 (total 11,200).
+    for n in range(1, 93):
+        rows.append(("net_revenue", day(n) - LY_SHIFT, DESKTOP, 300 if n <= 10 else 100))
+    write_observations(engine, rows)
+
+
+class Goals:
+    """Creates an objective and key results directly in the store for evaluation tests."""
+
+    def __init__(self, engine: Engine, team: Team) -> None:
+        self.engine = engine
+        self.team = team
+        self.objectives: dict[str, int] = {}
+
+    def objective(self, title: str, period: str = PERIOD, weight: float = 1.0) -> int:
+        with session_scope(self.engine) as session:
+            row = Objective(period=period, title=title, owner_id=self.team.priya.id, weight=weight)
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            self.objectives[title] = row.id
+            return row.id
+
+    def kr(self, objective_id: int, title: str, **fields: Any) -> int:
+        values: dict[str, Any] = {"owner_id": self.team.priya.id, "kind": KrKind.metric}
+        values.update(fields)
+        with session_scope(self.engine) as session:
+            row = KeyResult(objective_id=objective_id, title=title, **values)
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return row.id
+
+    def check_in(self, kr_id: int, confidence: int, value: float | None = None) -> None:
+        with session_scope(self.engine) as session:
+            session.add(
+                CheckIn(
+                    key_result_id=kr_id,
+                    confidence=confidence,
+                    note="Weekly check-in.",
+                    value=value,
+                    author_id=self.team.priya.id,
+                )
+            )
+
+
+@pytest.fixture
+def team(engine: Engine) -> Team:
+    return make_team(engine)
+
+
+@pytest.fixture
+def goals(engine: Engine, team: Team) -> Goals:
+    seed_observations(engine)
+    return Goals(engine, team)
+
+
+def evaluate(engine: Engine, config: AppConfig, as_of: date = AS_OF) -> PeriodEvaluation:
+    with Session(read_engine(engine)) as session:
+        return evaluate_period(session=session, config=config, period=PERIOD, as_of=as_of)
+
+
+def by_title(evaluation: PeriodEvaluation) -> dict[str, KrEvaluation]:
+    return {kr.title: kr for kr in evaluation.key_results()}
+
+
+def conversion(start: float, target: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "metric_id": "conversion_rate",
+        "direction": Direction.increase,
+        "start_value": start,
+        "target_value": target,
+        **extra,
+    }
+
+
+# --- values, progress, pace and status ---------------------------------------------------------
+
+
+def test_ratio_key_result_is_a_ratio_of_sums_over_the_window(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Checkout")
+    goals.kr(objective, "All devices", **conversion(0.02, 0.03))
+    goals.kr(objective, "Mobile", **conversion(0.01, 0.03, filters={"device": "mobile"}))
+    krs = by_title(evaluate(engine, config))
+    # All: orders 75 + 125 (mobile) + 300 (desktop) + 30 (email) over 20,900 sessions.
+    assert krs["All devices"].current == pytest.approx(530 / 20_900)
+    assert krs["All devices"].progress == pytest.approx((530 / 20_900 - 0.02) / 0.01)
+    # Mobile: 200 orders over 10,000 sessions = 2 %, half way from 1 % to 3 %.
+    assert krs["Mobile"].current == pytest.approx(0.02)
+    assert krs["Mobile"].progress == pytest.approx(0.5)
+    assert krs["Mobile"].expected == pytest.approx(10 / 92)
+    assert krs["Mobile"].status == "on_track"
+    assert krs["Mobile"].days_of_data == 10
+    with Session(read_engine(engine)) as session:
+        _, sessions = ratio_parts(
+            session=session,
+            config=config.metrics,
+            metric_id="conversion_rate",
+            start=FIRST,
+            end=AS_OF,
+            filters={"device": "mobile"},
+        )
+    assert krs["Mobile"].denominator == sessions == 10_000
+
+
+def test_mean_of_daily_ratios_is_never_used(engine: Engine, team: Team, config: AppConfig) -> None:
+    # Day 1: 1,000 sessions and 30 orders (3 %); day 2: 10,000 and 100 (1 %): 130 / 11,000.
+    write_observations(
+        engine,
+        [
+            ("sessions", day(1), MOBILE, 1000),
+            ("orders", day(1), MOBILE, 30),
+            ("sessions", day(2), MOBILE, 10_000),
+            ("orders", day(2), MOBILE, 100),
+        ],
+    )
+    goals = Goals(engine, team)
+    goals.kr(goals.objective("Checkout"), "Conversion", **conversion(0.01, 0.02))
+    kr = by_title(evaluate(engine, config, as_of=day(2)))["Conversion"]
+    assert kr.current == pytest.approx(130 / 11_000)  # 1.18 %, not 2 %
+    assert kr.status == "too_early"
+    assert kr.status_reason == "2 of 7 days of data so far"
+
+
+def test_status_thresholds_on_track_at_risk_off_track(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Checkout")
+    # Mobile conversion is 2 %; expected progress is 10 / 92 = 0.109.
+    mobile = {"filters": {"device": "mobile"}}
+    goals.kr(objective, "On track", **conversion(0.019, 0.029, **mobile))  # progress 0.1
+    goals.kr(objective, "At risk", **conversion(0.0205, 0.0305, **mobile))  # progress -0.05
+    goals.kr(objective, "Off track", **conversion(0.022, 0.032, **mobile))  # progress -0.2
+    krs = by_title(evaluate(engine, config))
+    assert krs["On track"].progress == pytest.approx(0.1)
+    assert krs["At risk"].progress == pytest.approx(-0.05)
+    assert krs["Off track"].progress == pytest.approx(-0.2)
+    assert [krs[t].status for t in ("On track", "At risk", "Off track")] == [
+        "on_track",
+        "at_risk",
+        "off_track",
+    ]
+
+
+def test_too_early_when_the_denominator_is_below_its_minimum(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    goals.kr(goals.objective("Email"), "Email conversion", **conversion(0.02, 0.04, filters=EMAIL))
+    kr = by_title(evaluate(engine, config))["Email conversion"]
+    assert kr.current == pytest.approx(30 / 900)
+    assert kr.days_of_data == 10
+    assert kr.status == "too_early"
+    assert kr.status_reason == "only 900 in the denominator, below the 1,000 needed"
+
+
+def test_decrease_key_result_over_a_trailing_window(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    goals.kr(
+        goals.objective("Checkout"),
+        "Mobile abandonment down",
+        metric_id="cart_abandonment_rate",
+        filters={"device": "mobile"},
+        direction=Direction.decrease,
+        start_value=0.80,
+        target_value=0.70,
+        window=Window.trailing_7d,
+    )
+    kr = by_title(evaluate(engine, config))["Mobile abandonment down"]
+    # Days 4-10: 2 × 15 + 5 × 25 = 155 orders over 7 × 80 = 560 add-to-cart sessions.
+    abandonment = 1 - 155 / 560
+    assert (kr.window_start, kr.window_end) == (day(4), day(10))
+    assert kr.current == pytest.approx(abandonment)
+    assert kr.progress == pytest.approx((0.80 - abandonment) / (0.80 - 0.70))
+    assert kr.status == "on_track"
+
+
+def test_total_target_follows_last_years_seasonal_shape_and_forecast(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Revenue")
+    revenue = {
+        "metric_id": "net_revenue",
+        "direction": Direction.increase,
+        "start_value": 0.0,
+        "target_value": 10_000.0,
+        "total_target": True,
+    }
+    seasonal = goals.kr(objective, "Desktop revenue", filters=DESKTOP, **revenue)
+    goals.kr(objective, "Email revenue", filters={"channel": "email"}, **revenue)
+    goals.check_in(seasonal, confidence=8)
+    krs = by_title(evaluate(engine, config))
+    desktop = krs["Desktop revenue"]
+    # 10 days × 250 = 2,500 of 10,000; last year had 3,000 of its 11,200 by day 10.
+    assert desktop.current == 2_500
+    assert desktop.progress == pytest.approx(0.25)
+    assert desktop.expected == pytest.approx(3_000 / 11_200)
+    assert desktop.status == "on_track"
+    # Run rate 250 a day, each remaining day weighted 100 / 300: 2,500 + 250 × 82 / 3.
+    assert desktop.forecast == pytest.approx(2_500 + 250 * 82 / 3)
+    # Every day was 250, so there is no spread: the forecast misses the target for sure.
+    assert desktop.probability == 0.0
+    assert (desktop.forecast_low, desktop.forecast_high) == (desktop.forecast, desktop.forecast)
+    # The owner said 8/10: 0.8 against 0.0 is a confidence gap.
+    assert desktop.confidence == 8
+    assert desktop.confidence_gap == pytest.approx(0.8)
+    assert desktop.gap_flagged
+    # Email revenue has no last year: linear pace.
+    assert krs["Email revenue"].expected == pytest.approx(10 / 92)
+    assert not krs["Email revenue"].gap_flagged
+
+
+def test_level_forecast_and_confidence_without_gap(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    kr_id = goals.kr(
+        goals.objective("Checkout"),
+        "Desktop conversion",
+        **conversion(0.02, 0.0299, filters={"device": "desktop", "channel": "organic"}),
+    )
+    goals.check_in(kr_id, confidence=9)
+    kr = by_title(evaluate(engine, config))["Desktop conversion"]
+    # Every desktop day converts at exactly 3 %: the quarter ends at 3 % with no doubt.
+    assert kr.forecast == pytest.approx(0.03)
+    assert kr.probability == 1.0
+    assert kr.confidence_gap == pytest.approx(-0.1)
+    assert not kr.gap_flagged
+
+
+def test_guardrail_counts_days_in_breach_inclusively(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Margin")
+    guard = {
+        "kind": KrKind.guardrail,
+        "metric_id": "gross_margin_pct",
+        "filters": {"product_line": "Home"},
+        "guardrail_rule": GuardrailRule.stay_above,
+    }
+    goals.kr(objective, "Above 45 %", threshold=0.45, **guard)
+    goals.kr(objective, "Above 40 %", threshold=0.40, **guard)
+    krs = by_title(evaluate(engine, config))
+    breached, held = krs["Above 45 %"], krs["Above 40 %"]
+    # Margin is 50 % on eight days and 40 % on days 3 and 4: 1 − 5,200 / 10,000 = 48 % overall.
+    assert breached.current == pytest.approx(0.48)
+    assert (breached.met, breached.days_in_breach) == (False, 2)
+    assert breached.status == "off_track"
+    assert breached.status_reason == "breached on 2 days"
+    assert breached.progress == 0.0
+    assert breached.probability == 0.0  # the quarter-to-date window keeps those days
+    # 40 % is on the threshold, which is allowed (inclusive).
+    assert (held.met, held.days_in_breach, held.status) == (True, 0, "on_track")
+    assert held.progress == 1.0
+    assert held.probability is not None and 0 < held.probability < 1
+
+
+def test_guardrail_hold_probability_worked_example() -> None:
+    # Recent days 49 %, 50 %, 51 %: level 50 %, standard deviation 1 point. A floor of 48 % is
+    # two deviations away: each day holds with Φ(2) = 0.97725; ten days all hold with Φ(2)^10.
+    chance = guardrail_hold_probability(
+        rule="stay_above",
+        threshold=0.48,
+        daily_values=[0.49, 0.50, 0.51],
+        breached_in_final_window=False,
+        projected_days=10,
+    )
+    assert chance == pytest.approx(phi(2) ** 10)
+    assert chance == pytest.approx(0.7944, abs=1e-4)
+    ceiling = guardrail_hold_probability(
+        rule="stay_below",
+        threshold=0.52,
+        daily_values=[0.49, 0.50, 0.51],
+        breached_in_final_window=False,
+        projected_days=1,
+    )
+    assert ceiling == pytest.approx(phi(2))
+    assert (
+        guardrail_hold_probability(
+            rule="stay_above",
+            threshold=0.1,
+            daily_values=[0.5, 0.5],
+            breached_in_final_window=True,
+            projected_days=5,
+        )
+        == 0.0
+    )
+
+
+def test_milestone_status_comes_from_done_and_the_owners_confidence(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Launches")
+    done = goals.kr(objective, "Done", kind=KrKind.milestone, done=True)
+    confident = goals.kr(objective, "Confident", kind=KrKind.milestone)
+    unsure = goals.kr(objective, "Unsure", kind=KrKind.milestone)
+    worried = goals.kr(objective, "Worried", kind=KrKind.milestone)
+    goals.kr(objective, "Silent", kind=KrKind.milestone)
+    for kr_id, confidence in ((done, 10), (confident, 7), (unsure, 4), (worried, 3)):
+        goals.check_in(kr_id, confidence)
+    krs = by_title(evaluate(engine, config))
+    assert {t: (k.progress, k.status) for t, k in krs.items()} == {
+        "Done": (1.0, "on_track"),
+        "Confident": (0.0, "on_track"),
+        "Unsure": (0.0, "at_risk"),
+        "Worried": (0.0, "off_track"),
+        "Silent": (0.0, "too_early"),
+    }
+    after = by_title(evaluate(engine, config, as_of=date(2027, 1, 15)))
+    assert after["Confident"].status == "off_track"
+    assert after["Confident"].status_reason == "not done by the end"
+    assert after["Done"].status == "on_track"
+
+
+def test_manual_key_result_reads_the_latest_checked_in_value(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    kr_id = goals.kr(
+        goals.objective("Content"),
+        "QA defects",
+        kind=KrKind.manual,
+        direction=Direction.decrease,
+        start_value=6.0,
+        target_value=2.0,
+        unit="%",
+    )
+    assert by_title(evaluate(engine, config))["QA defects"].status == "too_early"
+    goals.check_in(kr_id, confidence=6, value=5.0)
+    goals.check_in(kr_id, confidence=5)  # no value: the last value stands
+    kr = by_title(evaluate(engine, config))["QA defects"]
+    assert kr.current == 5.0
+    assert kr.progress == pytest.approx(0.25)  # (6 − 5) / (6 − 2)
+    assert kr.confidence == 5
+    assert kr.status == "on_track"  # 0.25 against 10 / 92 expected
+    assert kr.forecast is None and kr.probability is None
+
+
+def test_objective_rolls_up_by_weighted_mean_and_worst_status(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Checkout")
+    mobile = {"filters": {"device": "mobile"}}
+    goals.kr(objective, "Half way", weight=1.0, **conversion(0.01, 0.03, **mobile))  # 0.5
+    goals.kr(objective, "Beyond", weight=3.0, **conversion(0.01, 0.015, **mobile))  # 2.0 → 1
+    goals.kr(objective, "Behind", weight=0.0, **conversion(0.022, 0.032, **mobile))  # -0.2
+    goals.kr(objective, "No check-in yet", kind=KrKind.milestone, weight=1.0)  # 0, too early
+    evaluation = evaluate(engine, config)
+    krs = by_title(evaluation)
+    assert krs["Beyond"].progress == pytest.approx(2.0)  # overachievement kept raw
+    rolled = evaluation.objectives[0]
+    assert rolled.progress == pytest.approx((0.5 * 1 + 1.0 * 3 + 0 * 0 + 0 * 1) / 5)
+    assert rolled.status == "off_track"
+
+
+def test_archived_goals_are_left_out_and_a_future_quarter_is_too_early(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Checkout")
+    goals.kr(objective, "Kept", **conversion(0.01, 0.03))
+    goals.kr(objective, "Archived", archived=True, **conversion(0.01, 0.03))
+    assert list(by_title(evaluate(engine, config))) == ["Kept"]
+    with Session(read_engine(engine)) as session:
+        future = evaluate_period(
+            session=session, config=config, period=PERIOD, as_of=date(2026, 9, 30)
+        )
+    kr = future.key_results()[0]
+    assert (kr.current, kr.status) == (None, "too_early")
+    assert kr.status_reason == "the quarter starts on 01 Oct 2026"
+
+
+def test_a_metric_removed_from_the_config_does_not_break_the_page(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    goals.kr(goals.objective("Checkout"), "Conversion", **conversion(0.01, 0.03))
+    metrics = dict(config.metrics.metrics)
+    del metrics["conversion_rate"]
+    smaller = config.model_copy(
+        update={"metrics": config.metrics.model_copy(update={"metrics": metrics})}
+    )
+    kr = by_title(evaluate(engine, smaller))["Conversion"]
+    assert kr.status == "too_early"
+    assert kr.status_reason == "cannot be read: metric 'conversion_rate' is not in metrics.yaml"
+
+
+def test_key_results_are_read_in_batches_not_one_query_each(
+    engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"values": 0, "series": 0}
+    real_values, real_series = okr_evaluation.metric_values, okr_evaluation.metric_series_many
+
+    def counted_values(**kwargs: Any) -> Any:
+        calls["values"] += 1
+        return real_values(**kwargs)
+
+    def counted_series(**kwargs: Any) -> Any:
+        calls["series"] += 1
+        return real_series(**kwargs)
+
+    monkeypatch.setattr(okr_evaluation, "metric_values", counted_values)
+    monkeypatch.setattr(okr_evaluation, "metric_series_many", counted_series)
+    objective = goals.objective("Many")
+    for i in range(10):
+        for filters in ({}, {"device": "mobile"}):
+            for window in (Window.period_to_date, Window.trailing_28d):
+                goals.kr(
+                    objective,
+                    f"conversion {i} {filters} {window}",
+                    window=window,
+                    **conversion(0.01, 0.03 + i / 1000, filters=filters),
+                )
+                goals.kr(
+                    objective,
+                    f"aov {i} {filters} {window}",
+                    metric_id="aov",
+                    filters=filters,
+                    window=window,
+                    direction=Direction.increase,
+                    start_value=10.0,
+                    target_value=20.0 + i,
+                )
+    evaluation = evaluate(engine, config)
+    assert len(evaluation.key_results()) == 80
+    # Two filter sets × two windows: four window reads; one daily read per filter set.
+    assert calls == {"values": 4, "series": 2}
+
+
+def test_report_rows_carry_what_the_cli_prints(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Checkout")
+    goals.kr(objective, "Mobile", **conversion(0.01, 0.03, filters={"device": "mobile"}))
+    goals.kr(
+        objective,
+        "Margin",
+        kind=KrKind.guardrail,
+        metric_id="gross_margin_pct",
+        filters={"product_line": "Home"},
+        guardrail_rule=GuardrailRule.stay_above,
+        threshold=0.45,
+    )
+    rows = {r["key_result"]: r for r in report_rows(evaluate(engine, config))}
+    assert rows["Mobile"]["metric"] == "conversion_rate"
+    assert (rows["Mobile"]["start"], rows["Mobile"]["target"]) == (0.01, 0.03)
+    assert rows["Mobile"]["progress"] == pytest.approx(0.5)
+    assert rows["Margin"]["target"] == 0.45
+    assert rows["Margin"]["days_in_breach"] == 2
+    assert {"objective", "current", "expected", "status", "forecast", "probability"} <= set(
+        rows["Mobile"]
+    )
+
+
+def test_track_draws_running_total_pace_and_band(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    kr_id = goals.kr(
+        goals.objective("Revenue"),
+        "Desktop revenue",
+        metric_id="net_revenue",
+        filters=DESKTOP,
+        direction=Direction.increase,
+        start_value=0.0,
+        target_value=10_000.0,
+        total_target=True,
+    )
+    evaluation = evaluate(engine, config)
+    kr = evaluation.key_result(kr_id)
+    assert kr is not None
+    with Session(read_engine(engine)) as session:
+        track = kr_track(session=session, config=config, evaluation=kr, period=PERIOD, as_of=AS_OF)
+    path = track.path.set_index("day")
+    assert path.loc[day(1), "actual"] == 250
+    assert path.loc[day(10), "actual"] == 2_500  # running total
+    assert math.isnan(path.loc[day(11), "actual"])
+    assert path.loc[day(10), "expected"] == pytest.approx(10_000 * 3_000 / 11_200)
+    assert path.loc[day(92), "expected"] == pytest.approx(10_000)
+    assert track.band.iloc[0]["forecast"] == 2_500
+    assert track.band.iloc[-1]["forecast"] == pytest.approx(kr.forecast)
+
+
+# --- closing a quarter -------------------------------------------------------------------------
+
+
+def close(
+    engine: Engine,
+    actor: Any,
+    config: AppConfig,
+    overrides: dict[int, GradeOverride] | None = None,
+) -> PeriodEvaluation:
+    with session_scope(engine) as session:
+        return close_quarter(
+            session=session,
+            actor=actor,
+            config=config,
+            period=PERIOD,
+            overrides=overrides,
+            note="Good quarter.",
+            as_of=AS_OF,
+        )
+
+
+def test_closing_suggests_grades_and_takes_overrides_with_a_reason(
+    engine: Engine, goals: Goals, team: Team, config: AppConfig
+) -> None:
+    objective = goals.objective("Checkout")
+    mobile = {"filters": {"device": "mobile"}}
+    # Progress 0.5 → 0.5; 0.65 → 0.7 (half up); 2.0 → 1.0; -0.2 → 0.0.
+    half = goals.kr(objective, "Half", weight=2.0, **conversion(0.01, 0.03, **mobile))
+    goals.kr(objective, "Most", **conversion(0.007, 0.027, **mobile))
+    goals.kr(objective, "Beyond", **conversion(0.01, 0.015, **mobile))
+    behind = goals.kr(objective, "Behind", **conversion(0.022, 0.032, **mobile))
+    with pytest.raises(GoalError) as excinfo:
+        close(engine, team.director, config, {behind: GradeOverride(0.3, "  ")})
+    assert excinfo.value.problems == [
+        "“Behind”: say why the grade is 0.3 rather than the suggested 0."
+    ]
+    with pytest.raises(GoalError, match=r"from 0\.0 to 1\.0"):
+        close(engine, team.director, config, {half: GradeOverride(1.5, "Great")})
+    with pytest.raises(PermissionDenied):
+        close(engine, team.priya, config)
+    with Session(read_engine(engine)) as session:
+        assert period_goals(session=session, config=config, period=PERIOD).closed is False
+
+    frozen = close(
+        engine, team.director, config, {behind: GradeOverride(0.3, "Blocked by the vendor.")}
+    )
+    krs = by_title(frozen)
+    assert {t: (k.suggested_grade, k.grade) for t, k in krs.items()} == {
+        "Half": (0.5, 0.5),
+        "Most": (0.7, 0.7),
+        "Beyond": (1.0, 1.0),
+        "Behind": (0.0, 0.3),
+    }
+    assert krs["Behind"].grade_reason == "Blocked by the vendor."
+    assert frozen.closed and frozen.closed_by == "Maya Lindqvist"
+    assert frozen.objectives[0].grade == pytest.approx((0.5 * 2 + 0.7 + 1.0 + 0.3) / 5)
+    with pytest.raises(GoalError, match="already closed"):
+        close(engine, team.director, config)
+
+
+def test_a_closed_quarter_does_not_move_with_later_data(
+    engine: Engine, goals: Goals, team: Team, config: AppConfig
+) -> None:
+    goals.kr(
+        goals.objective("Checkout"),
+        "Mobile",
+        **conversion(0.01, 0.03, filters={"device": "mobile"}),
+    )
+    frozen = close(engine, team.director, config)
+    # A later import doubles mobile orders on every day.
+    write_observations(
+        engine, [("orders", day(n), MOBILE, 30 if n <= 5 else 50) for n in range(1, 11)]
+    )
+    with Session(read_engine(engine)) as session:
+        shown = period_goals(session=session, config=config, period=PERIOD, as_of=AS_OF)
+        live = evaluate_period(session=session, config=config, period=PERIOD, as_of=AS_OF)
+    assert shown.key_results()[0].current == frozen.key_results()[0].current == 0.02
+    assert shown.key_results()[0].progress == pytest.approx(0.5)
+    assert live.key_results()[0].current == pytest.approx(0.04)
+
+
+def test_grade_corrected_after_close_with_reason_and_version(
+    engine: Engine, goals: Goals, team: Team, config: AppConfig
+) -> None:
+    kr_id = goals.kr(
+        goals.objective("Checkout"),
+        "Mobile",
+        **conversion(0.01, 0.03, filters={"device": "mobile"}),
+    )
+    frozen = close(engine, team.director, config)
+    version = frozen.key_results()[0].grade_version
+    assert version == 1
+
+    def correct(grade: float, reason: str, expected_version: int, actor: Any = None) -> Any:
+        with session_scope(engine) as session:
+            return override_grade(
+                session=session,
+                actor=actor or team.director,
+                period=PERIOD,
+                key_result_id=kr_id,
+                grade=grade,
+                reason=reason,
+                expected_version=expected_version,
+            )
+
+    with pytest.raises(GoalError, match="say why"):
+        correct(0.8, "", 1)
+    with pytest.raises(PermissionDenied):
+        correct(0.8, "Better than it looks.", 1, actor=team.priya)
+    corrected = correct(0.8, "The test ran a week late.", 1)
+    assert (corrected.grade, corrected.grade_reason, corrected.grade_version) == (
+        0.8,
+        "The test ran a week late.",
+        2,
+    )
+    with pytest.raises(ConflictError):
+        correct(0.6, "Stale screen.", 1)
+    with Session(read_engine(engine)) as session:
+        shown = period_goals(session=session, config=config, period=PERIOD)
+    assert shown.key_results()[0].grade == 0.8
+    assert shown.objectives[0].grade == pytest.approx(0.8)
+
+
+# --- forecast backtest on the demo data --------------------------------------------------------
+
+BACKTEST_QUARTERS = [
+    "2024-Q4",
+    "2025-Q1",
+    "2025-Q2",
+    "2025-Q3",
+    "2025-Q4",
+    "2026-Q1",
+    "2026-Q2",
+    "2026-Q3",
+]
+# Targets relative to the previous quarter's value (a director's usual starting point).
+TARGET_LEVELS = (-0.06, -0.03, -0.01, 0.0, 0.01, 0.03, 0.06)
+REVENUE_LEVELS = (0.0, 0.06, 0.12, 0.18, 0.24)
+
+
+@pytest.fixture
+def demo_engine(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
+    target = tmp_path / "backtest.db"
+    shutil.copy(demo_store_file, target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    yield engine
+    engine.dispose()
+
+
+def _seed_backtest_krs(engine: Engine, config: AppConfig) -> None:
+    with session_scope(engine) as session:
+        director = session.query(Person).filter(Person.role == Role.director).first()
+        assert director is not None and director.id is not None
+        for quarter in BACKTEST_QUARTERS:
+            first, last = quarter_bounds(quarter)
+            prev_first, prev_last = quarter_bounds(previous_quarter(quarter))
+            objective = Objective(period=quarter, title=f"Backtest {quarter}", owner_id=director.id)
+            session.add(objective)
+            session.flush()
+            assert objective.id is not None
+            for metric_id, window, direction in (
+                ("conversion_rate", Window.period_to_date, Direction.increase),
+                ("aov", Window.period_to_date, Direction.increase),
+                ("checkout_completion_rate", Window.trailing_28d, Direction.increase),
+                ("cart_abandonment_rate", Window.trailing_28d, Direction.decrease),
+            ):
+                start = metric_value(
+                    session=session,
+                    config=config.metrics,
+                    metric_id=metric_id,
+                    start=prev_first,
+                    end=prev_last,
+                )
+                assert start is not None
+                for level in TARGET_LEVELS:
+                    sign = 1 if direction == Direction.increase else -1
+                    session.add(
+                        KeyResult(
+                            objective_id=objective.id,
+                            title=f"{metric_id} {level:+.2f}",
+                            owner_id=director.id,
+                            metric_id=metric_id,
+                            direction=direction,
+                            window=window,
+                            start_value=start,
+                            target_value=start * (1 + sign * level),
+                        )
+                    )
+            last_year = metric_value(
+                session=session,
+                config=config.metrics,
+                metric_id="net_revenue",
+                start=first - LY_SHIFT,
+                end=last - LY_SHIFT,
+            )
+            assert last_year is not None
+            for level in REVENUE_LEVELS:
+                session.add(
+                    KeyResult(
+                        objective_id=objective.id,
+                        title=f"net_revenue {level:+.2f}",
+                        owner_id=director.id,
+                        metric_id="net_revenue",
+                        direction=Direction.increase,
+                        start_value=0.0,
+                        target_value=last_year * (1 + level),
+                        total_target=True,
+                    )
+                )
+
+
+def test_forecast_backtest_on_demo_data_is_calibrated(
+    demo_engine: Engine, config: AppConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Forecasts made at mid-quarter (day 46) of eight past quarters, against the outcome."""
+    _seed_backtest_krs(demo_engine, config)
+    outcomes: list[tuple[str, str, float, bool]] = []
+    with Session(read_engine(demo_engine)) as session:
+        for quarter in BACKTEST_QUARTERS:
+            first, last = quarter_bounds(quarter)
+            mid = evaluate_period(
+                session=session, config=config, period=quarter, as_of=first + timedelta(days=45)
+            )
+            end = evaluate_period(session=session, config=config, period=quarter, as_of=last)
+            for forecast, outcome in zip(mid.key_results(), end.key_results(), strict=True):
+                assert forecast.probability is not None and outcome.current is not None
+                assert outcome.target is not None
+                if outcome.direction == "increase":
+                    hit = outcome.current >= outcome.target
+                else:
+                    hit = outcome.current <= outcome.target
+                outcomes.append((quarter, forecast.title, forecast.probability, hit))
+    assert len(outcomes) == len(BACKTEST_QUARTERS) * (4 * len(TARGET_LEVELS) + 5)
+    brier = sum((p - hit) ** 2 for _, _, p, hit in outcomes) / len(outcomes)
+    bins = [(0.0, 0.2), (0.2, 0.5), (0.5, 0.8), (0.8, 1.0001)]
+    table = []
+    for low, high in bins:
+        chosen = [(p, hit) for _, _, p, hit in outcomes if low <= p < high]
+        if chosen:
+            mean_p = sum(p for p, _ in chosen) / len(chosen)
+            rate = sum(hit for _, hit in chosen) / len(chosen)
+            table.append((low, high, len(chosen), mean_p, rate))
+    with capsys.disabled():
+        print(f"\nforecast backtest: {len(outcomes)} forecasts, Brier score {brier:.3f}")
+        for low, high, n, mean_p, rate in table:
+            print(
+                f"  p in [{low:.1f}, {min(high, 1):.1f}): n={n:3d}  "
+                f"mean p={mean_p:.2f}  hit={rate:.2f}"
+            )
+    assert brier < 0.25 / 2  # at least twice as good as always saying 50 %
+    confident = [hit for _, _, p, hit in outcomes if p > 0.8]
+    doubtful = [hit for _, _, p, hit in outcomes if p < 0.2]
+    assert confident and sum(confident) / len(confident) >= 0.8
+    assert doubtful and sum(doubtful) / len(doubtful) <= 0.2
+
+
+def test_metric_series_many_matches_one_metric_at_a_time(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    """The batched daily read gives each metric exactly what metric_series gives alone."""
+    from planning.metrics import metric_series, metric_series_many
+
+    ids = ["conversion_rate", "cart_abandonment_rate", "net_revenue"]
+    with Session(read_engine(engine)) as session:
+        many = metric_series_many(
+            session=session,
+            config=config.metrics,
+            metric_ids=ids,
+            start=FIRST,
+            end=AS_OF,
+            filters={"device": "mobile"},
+            measure_ids=["sessions"],
+        )
+        for metric_id in ids:
+            alone = metric_series(
+                session=session,
+                config=config.metrics,
+                metric_id=metric_id,
+                start=FIRST,
+                end=AS_OF,
+                filters={"device": "mobile"},
+            )
+            joined = many.set_index("period")[metric_id].dropna()
+            assert joined.to_dict() == pytest.approx(
+                alone.set_index("period")["value"].dropna().to_dict()
+            )
+    assert list(many.columns) == ["period", *ids, "measure:sessions"]
+    assert (many["measure:sessions"] == 1000).all()  # mobile sessions each day
+    assert many["conversion_rate"].iloc[0] == pytest.approx(15 / 1000)

@@ -1,0 +1,422 @@
+"""OKRs as a YAML file: export, import (create, update, restore), idempotence, whole-file
+validation with every problem listed and nothing written, permissions, and the `okr` command."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from planning.cli import main
+from planning.config import AppConfig
+from planning.models import (
+    AuditEvent,
+    Direction,
+    KeyResult,
+    KrKind,
+    Objective,
+    Person,
+    Role,
+    Window,
+)
+from planning.okr_file import OkrFileError, export_okr_file, import_okr_file, okr_file_problems
+from planning.permissions import PermissionDenied
+from planning.quarter_close import close_quarter
+from planning.store import (
+    DATABASE_URL_ENV,
+    create_store_engine,
+    migrate,
+    read_engine,
+    session_scope,
+)
+from tests.okr_seed import Team, audit_count, make_team, snapshot_rows
+
+FILE = """
+period: 2026-Q4
+objectives:
+  - title: Make checkout effortless on every device
+    owner: priya@example.com
+    description: Fewer shoppers lost between cart and order.
+    key_results:
+      - title: Mobile conversion up
+        kind: metric
+        metric: conversion_rate
+        filters: {device: mobile}
+        direction: increase
+        start: 0.017
+        target: 0.02
+      - title: Cart abandonment down
+        kind: metric
+        owner: tom@example.com
+        metric: cart_abandonment_rate
+        direction: decrease
+        start: 0.78
+        target: 0.72
+        window: trailing_28d
+        weight: 2
+      - title: Wallets live
+        kind: milestone
+  - title: Grow profitable basket size
+    owner: tom@example.com
+    weight: 0.5
+    parent: Make checkout effortless on every device
+    key_results:
+      - title: Gross margin holds
+        kind: guardrail
+        metric: gross_margin_pct
+        filters: {product_line: Home}
+        rule: stay_above
+        threshold: 0.4
+      - title: Net revenue
+        kind: metric
+        metric: net_revenue
+        direction: increase
+        start: 0
+        target: 6000000
+      - title: QA defects down
+        kind: manual
+        direction: decrease
+        start: 6
+        target: 2
+        unit: "%"
+"""
+
+
+@pytest.fixture
+def team(engine: Engine) -> Team:
+    return make_team(engine)
+
+
+def do_import(engine: Engine, actor: Any, config: AppConfig, text: str) -> Any:
+    with session_scope(engine) as session:
+        return import_okr_file(session=session, actor=actor, config=config.metrics, text=text)
+
+
+def export(engine: Engine, period: str = "2026-Q4") -> str:
+    with Session(read_engine(engine)) as session:
+        return export_okr_file(session=session, period=period)
+
+
+def stored(engine: Engine) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    return snapshot_rows(engine, Objective), snapshot_rows(engine, KeyResult), audit_count(engine)
+
+
+def test_import_creates_the_quarter_and_twice_changes_nothing(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    result = do_import(engine, team.director, config, FILE)
+    assert (result.objectives_created, result.key_results_created) == (2, 6)
+    with Session(read_engine(engine)) as session:
+        objectives = {o.title: o for o in session.exec(select(Objective)).all()}
+        krs = {k.title: k for k in session.exec(select(KeyResult)).all()}
+    basket = objectives["Grow profitable basket size"]
+    assert basket.parent_id == objectives["Make checkout effortless on every device"].id
+    assert (basket.owner_id, basket.weight) == (team.tom.id, 0.5)
+    assert krs["Mobile conversion up"].filters == {"device": "mobile"}
+    assert krs["Mobile conversion up"].owner_id == team.priya.id  # the objective's owner
+    assert krs["Cart abandonment down"].owner_id == team.tom.id
+    assert krs["Cart abandonment down"].direction == Direction.decrease
+    assert krs["Cart abandonment down"].window == Window.trailing_28d
+    assert krs["Cart abandonment down"].weight == 2
+    assert krs["Net revenue"].total_target is True  # a quarter total, inferred
+    assert krs["Gross margin holds"].threshold == 0.4
+    assert krs["Wallets live"].kind == KrKind.milestone
+    assert krs["QA defects down"].unit == "%"
+
+    before = stored(engine)
+    again = do_import(engine, team.director, config, FILE)
+    assert not again.changed
+    assert (again.objectives_unchanged, again.key_results_unchanged) == (2, 6)
+    assert stored(engine) == before
+
+
+def test_export_then_import_round_trips(engine: Engine, team: Team, config: AppConfig) -> None:
+    do_import(engine, team.director, config, FILE)
+    text = export(engine)
+    document = yaml.safe_load(text)
+    assert document["period"] == "2026-Q4"
+    checkout = document["objectives"][0]
+    assert checkout["owner"] == "priya@example.com"
+    assert checkout["key_results"][0] == {
+        "title": "Mobile conversion up",
+        "kind": "metric",
+        "owner": "priya@example.com",
+        "weight": 1.0,
+        "metric": "conversion_rate",
+        "filters": {"device": "mobile"},
+        "direction": "increase",
+        "start": 0.017,
+        "target": 0.02,
+        "window": "period_to_date",
+    }
+    assert document["objectives"][1]["parent"] == "Make checkout effortless on every device"
+    before = stored(engine)
+    assert not do_import(engine, team.director, config, text).changed
+    assert stored(engine) == before
+    # The same file under another period copies the quarter as a template.
+    copied = do_import(engine, team.director, config, text.replace("2026-Q4", "2027-Q1"))
+    assert (copied.objectives_created, copied.key_results_created) == (2, 6)
+    assert yaml.safe_load(export(engine, "2027-Q1"))["objectives"] == [
+        {**o} for o in document["objectives"]
+    ]
+
+
+def test_import_updates_in_place_and_restores_archived(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    do_import(engine, team.director, config, FILE)
+    with session_scope(engine) as session:
+        wallets = session.exec(select(KeyResult).where(KeyResult.title == "Wallets live")).one()
+        wallets.archived = True
+        session.add(wallets)
+    changed = FILE.replace("target: 0.02", "target: 0.021")
+    result = do_import(engine, team.director, config, changed)
+    assert (result.key_results_updated, result.key_results_unchanged) == (2, 4)
+    with Session(read_engine(engine)) as session:
+        conversion = session.exec(
+            select(KeyResult).where(KeyResult.title == "Mobile conversion up")
+        ).one()
+        wallets = session.exec(select(KeyResult).where(KeyResult.title == "Wallets live")).one()
+        actions = session.exec(
+            select(AuditEvent.action)
+            .where(AuditEvent.entity == "key_result")
+            .order_by(col(AuditEvent.id))
+        ).all()
+    assert (conversion.target_value, conversion.version) == (0.021, 2)
+    assert not wallets.archived
+    assert sorted(actions[-2:]) == ["restore", "update"]
+
+
+def test_bad_file_lists_every_problem_and_writes_nothing(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    bad = """
+objectives:
+  - title: Checkout
+    owner: nobody@example.com
+    colour: blue
+    key_results:
+      - title: Conversion
+        kind: metric
+        metric: conversion_rat
+        direction: increase
+        start: 0.02
+        target: 0.03
+      - title: Abandonment
+        kind: metric
+        metric: cart_abandonment_rate
+        filters: {device: tablet}
+        direction: decrease
+        start: 0.72
+        target: 0.78
+      - title: Margin
+        kind: guardrail
+        metric: gross_margin_pct
+      - title: Margin
+        kind: milestone
+  - title: Content
+    owner: helen@example.com
+    key_results: not a list
+"""
+    before = stored(engine)
+    with pytest.raises(OkrFileError) as excinfo:
+        do_import(engine, team.director, config, bad)
+    assert excinfo.value.problems == [
+        "file: period is missing (e.g. period: 2026-Q4).",
+        "objective 1 (“Checkout”): unknown key 'colour' (expected title, owner, weight, "
+        "description, parent, key_results).",
+        "objective 1 (“Checkout”): no one on the team has the email 'nobody@example.com'.",
+        "objective 1 (“Checkout”), key result 1 (“Conversion”): unknown metric "
+        "'conversion_rat': it is not in metrics.yaml.",
+        "objective 1 (“Checkout”), key result 2 (“Abandonment”): 'tablet' is not a device "
+        "(expected one of mobile, desktop).",
+        "objective 1 (“Checkout”), key result 2 (“Abandonment”): a decrease key result needs a "
+        "target below its start (start 0.72, target 0.78).",
+        "objective 1 (“Checkout”), key result 3 (“Margin”): a guardrail needs a rule: "
+        "stay_above or stay_below.",
+        "objective 1 (“Checkout”), key result 3 (“Margin”): a guardrail needs a threshold.",
+        "objective 1 (“Checkout”), key result 4 (“Margin”): another key result of this "
+        "objective has the same title.",
+        "objective 2 (“Content”): Helen Carter is a stakeholder; only members and directors "
+        "own goals.",
+        "objective 2 (“Content”): key_results must be a list.",
+    ]
+    assert stored(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("period: [2026-Q4\n", "line 2, column 1: not valid YAML"),
+        ("- just a list\n", "the file must be a mapping with period and objectives."),
+        ("period: 2026-Q5\nobjectives: []\n", "file: period: '2026-Q5' is not a quarter"),
+        ("period: 2026-Q4\n", "file: objectives is missing"),
+        (
+            "period: 2026-Q4\nobjectives:\n  - title: A\n    owner: priya@example.com\n"
+            "    parent: Nowhere\n",
+            "parent “Nowhere” is neither in the file nor an objective of 2026-Q4.",
+        ),
+        (
+            "period: 2026-Q4\nobjectives:\n  - title: A\n    owner: priya@example.com\n"
+            "    key_results:\n      - title: K\n        kind: metric\n        metric: sessions\n"
+            "        direction: up\n        start: x\n        target: 10\n",
+            "direction must be one of increase, decrease, got 'up'.",
+        ),
+    ],
+)
+def test_bad_shapes_are_explained(
+    engine: Engine, team: Team, config: AppConfig, text: str, expected: str
+) -> None:
+    with Session(read_engine(engine)) as session:
+        problems = okr_file_problems(session=session, config=config.metrics, text=text)
+    assert any(expected in p for p in problems), problems
+    with pytest.raises(OkrFileError):
+        do_import(engine, team.director, config, text)
+    assert stored(engine) == ([], [], 0)
+
+
+def test_kind_cannot_change_on_import(engine: Engine, team: Team, config: AppConfig) -> None:
+    do_import(engine, team.director, config, FILE)
+    before = stored(engine)
+    changed = FILE.replace(
+        "      - title: Wallets live\n        kind: milestone\n",
+        "      - title: Wallets live\n        kind: manual\n        direction: increase\n"
+        "        start: 0\n        target: 1\n",
+    )
+    with pytest.raises(OkrFileError, match="exists as a milestone key result"):
+        do_import(engine, team.director, config, changed)
+    assert stored(engine) == before
+
+
+def test_only_directors_import_and_closed_quarters_refuse(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    with pytest.raises(PermissionDenied):
+        do_import(engine, team.priya, config, FILE)
+    assert stored(engine) == ([], [], 0)
+    do_import(engine, team.director, config, FILE)
+    with session_scope(engine) as session:
+        close_quarter(
+            session=session,
+            actor=team.director,
+            config=config,
+            period="2026-Q4",
+            as_of=date(2026, 12, 31),
+        )
+    before = stored(engine)
+    with pytest.raises(OkrFileError, match="2026-Q4 is closed"):
+        do_import(engine, team.director, config, FILE.replace("target: 0.02", "target: 0.03"))
+    assert stored(engine) == before
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    path = tmp_path / "cli.db"
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    engine = create_store_engine(url)
+    migrate(engine)
+    make_team(engine)
+    return engine
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_import_export_and_show(
+    cli_store: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "q4.yaml"
+    source.write_text(FILE, encoding="utf-8")
+    code, out, err = run(capsys, "okr", "import", str(source))
+    assert (code, err) == (0, "")
+    assert "objectives 2 created" in out and "key results 6 created" in out
+    code, out, _ = run(capsys, "okr", "import", str(source))
+    assert "objectives 0 created, 0 updated, 2 unchanged" in out
+
+    exported = tmp_path / "out.yaml"
+    code, out, _ = run(capsys, "okr", "export", "--period", "2026-Q4", "--out", str(exported))
+    assert code == 0 and f"wrote 2026-Q4's OKRs to {exported}" in out
+    assert yaml.safe_load(exported.read_text())["objectives"][0]["title"] == (
+        "Make checkout effortless on every device"
+    )
+
+    code, out, _ = run(capsys, "okr", "--period", "2026-Q4", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 6
+    by_title = {r["key_result"]: r for r in rows}
+    conversion = by_title["Mobile conversion up"]
+    for key in ("objective", "current", "progress", "expected", "status", "forecast"):
+        assert key in conversion
+    assert (conversion["metric"], conversion["start"], conversion["target"]) == (
+        "conversion_rate",
+        0.017,
+        0.02,
+    )
+    assert conversion["status"] == "too_early"  # no observations in this store
+    assert by_title["Gross margin holds"]["target"] == 0.4
+    assert "metric" not in by_title["Wallets live"]
+
+    code, out, _ = run(capsys, "okr", "--period", "2026-Q4")
+    assert code == 0
+    assert "Make checkout effortless on every device (Priya Raman)" in out
+    assert "Mobile conversion up" in out and "too early" in out
+
+
+def test_cli_refuses_bad_files_and_arguments(
+    cli_store: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FILE.replace("metric: conversion_rate", "metric: conversion"), encoding="utf-8")
+    code, out, err = run(capsys, "okr", "import", str(bad))
+    assert code == 1 and out == ""
+    assert "unknown metric 'conversion'" in err
+    assert "1 problem in" in err and "nothing was imported" in err
+    with Session(read_engine(cli_store)) as session:
+        assert session.exec(select(Objective)).all() == []
+
+    for argv, expected in (
+        (("okr", "--period", "2026-Q9"), "'2026-Q9' is not a quarter"),
+        (("okr", "import"), "okr import needs the YAML FILE"),
+        (("okr", "import", str(tmp_path / "missing.yaml")), "cannot read"),
+        (("okr", "export", "file.yaml"), "takes no FILE"),
+        (("okr", "--out", "x.yaml"), "--out only applies to okr export"),
+        (("okr", "publish"), "invalid choice: 'publish'"),
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 2, argv
+        assert expected in err, (argv, err)
+        assert "Traceback" not in err
+
+
+def test_cli_import_acts_as_a_director(
+    cli_store: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "q4.yaml"
+    source.write_text(FILE, encoding="utf-8")
+    code, _, err = run(capsys, "okr", "import", str(source), "--as", "priya@example.com")
+    assert code == 1 and "Only a director can import OKRs." in err
+    code, _, err = run(capsys, "okr", "import", str(source), "--as", "nobody@example.com")
+    assert code == 2 and "no active person has that email" in err
+    with session_scope(cli_store) as session:
+        session.add(Person(name="Second", email="second@example.com", role=Role.director))
+    code, _, err = run(capsys, "okr", "import", str(source))
+    assert code == 2 and "say which director imports with --as EMAIL" in err
+    code, out, _ = run(capsys, "okr", "import", str(source), "--as", "MAYA@example.com")
+    assert code == 0 and "objectives 2 created" in out
+    with Session(read_engine(cli_store)) as session:
+        actors = set(session.exec(select(AuditEvent.actor_id)).all())
+        maya = session.exec(select(Person).where(Person.email == "maya@example.com")).one()
+    assert actors == {maya.id}

@@ -1,0 +1,302 @@
+"""The Goals page under AppTest on the demo store: what director, member and stakeholder see,
+the check-in form, the director's forms, refusals shown without writing, and a closed quarter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning.formatting import format_value
+from planning.models import CheckIn, KeyResult, Objective, PeriodClose, Person
+from planning.okr_file import export_okr_file
+from planning.store import create_store_engine
+from ui.text import escape_markdown
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PERIOD = "2026-Q4"  # the demo quarter
+OBJECTIVES = [
+    "Make checkout effortless on every device",
+    "Grow profitable basket size",
+    "Win discovery through SEO and content",
+]
+
+
+@pytest.fixture
+def store(app_store: str) -> Engine:
+    engine = create_store_engine(app_store)
+    yield engine
+    engine.dispose()
+
+
+def person_id(engine: Engine, email: str) -> int:
+    with Session(engine) as session:
+        found = session.execute(select(Person.id).where(Person.email == email)).scalar_one()
+    return int(found)
+
+
+def open_goals(engine: Engine, email: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = person_id(engine, email)
+    at.run()
+    at.switch_page("pages/goals.py")
+    at.run()
+    at.selectbox(key="goals_period").set_value(PERIOD).run()
+    assert not at.exception
+    return at
+
+
+def pick_kr(at: AppTest, engine: Engine, title: str) -> AppTest:
+    with Session(engine) as session:
+        kr_id = session.execute(select(KeyResult.id).where(KeyResult.title == title)).scalar_one()
+    return at.selectbox(key="goals_kr").set_value(kr_id).run()
+
+
+def rows(engine: Engine, model: type) -> int:
+    with Session(engine) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def table_titles(at: AppTest) -> list[str]:
+    return [t for df in at.dataframe if "Key result" in df.value for t in df.value["Key result"]]
+
+
+def refused(at: AppTest, problem: str) -> bool:
+    """Whether an error on the page lists this problem (shown as escaped text)."""
+    return any(escape_markdown(problem) in e.value for e in at.error)
+
+
+def button(at: AppTest, label: str) -> object:
+    return next(b for b in at.button if b.label == label)
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["maya@northwind.example", "priya@northwind.example", "helen@northwind.example"],
+)
+def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
+    at = open_goals(store, email)
+    assert at.title[0].value == "Goals"
+    assert [s.value for s in at.subheader] == [escape_markdown(t) for t in OBJECTIVES]
+    assert any("data through **Wed 25 Nov 2026**" in c.value for c in at.caption)
+    titles = table_titles(at)
+    assert "Conversion rate up" in titles and "Net revenue for the quarter" in titles
+    table = at.dataframe[0].value
+    assert list(table.columns[:9]) == [
+        "Key result",
+        "Kind",
+        "Owner",
+        "Current",
+        "Target",
+        "Progress",
+        "Expected",
+        "Status",
+        "Why",
+    ]
+    conversion = table[table["Key result"] == "Conversion rate up"].iloc[0]
+    with Session(store) as session:
+        target = session.execute(
+            select(KeyResult.target_value).where(KeyResult.title == "Conversion rate up")
+        ).scalar_one()
+    assert conversion["Current"].endswith(" %")
+    assert conversion["Target"] == format_value(target, "percent")
+    assert conversion["Status"].endswith("On track")
+    assert conversion["Confidence"].endswith("/10")
+    basket = at.dataframe[1].value
+    guardrail = basket[basket["Key result"] == "Gross margin stays above its floor"].iloc[0]
+    assert guardrail["Target"].startswith("≥")
+    assert "breached" in guardrail["Current"] or "held" in guardrail["Current"]
+    assert next(h.value for h in at.header) == "Key result detail"
+    assert [m.label for m in at.metric] == [
+        "Current",
+        "Target",
+        "Progress",
+        "Expected by now",
+        "Forecast",
+        "Probability",
+    ]
+    assert len(at.get("download_button")) == 1
+
+
+def test_stakeholder_sees_no_edit_controls(store: Engine) -> None:
+    at = open_goals(store, "helen@northwind.example")
+    assert not any(b.label == "Post check-in" for b in at.button)
+    assert [e.label for e in at.expander] == ["OKRs as a file"]
+    assert len(at.get("file_uploader")) == 0
+    assert "Shape the quarter" not in [h.value for h in at.header]
+
+
+def test_member_checks_in_on_own_key_result(store: Engine) -> None:
+    at = open_goals(store, "priya@northwind.example")
+    assert [e.label for e in at.expander] == ["OKRs as a file"]  # no director forms
+    at = pick_kr(at, store, "Mobile cart abandonment down")
+    before = rows(store, CheckIn)
+    kr_id = at.selectbox(key="goals_kr").value
+    at.slider(key=f"check_in_{kr_id}_confidence").set_value(3)
+    at.text_area(key=f"check_in_{kr_id}_note").input("Sticky cart button slipped a sprint.")
+    button(at, "Post check-in").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Check-in posted on “Mobile cart abandonment down”."]
+    assert rows(store, CheckIn) == before + 1
+    history = next(df.value for df in at.dataframe if "Note" in df.value)
+    assert history.iloc[0]["Note"] == "Sticky cart button slipped a sprint."
+    assert history.iloc[0]["Confidence"] == "3/10"
+    assert history.iloc[0]["Who"] == "Priya Raman"
+
+
+def test_a_check_in_without_a_note_is_refused(store: Engine) -> None:
+    at = open_goals(store, "priya@northwind.example")
+    at = pick_kr(at, store, "Conversion rate up")
+    before = rows(store, CheckIn)
+    button(at, "Post check-in").click().run()
+    assert not at.exception
+    assert refused(at, "Write a short note: a check-in without one is noise.")
+    assert rows(store, CheckIn) == before
+
+
+def test_manual_check_in_needs_its_value(store: Engine) -> None:
+    at = open_goals(store, "tom@northwind.example")
+    at = pick_kr(at, store, "QA defects in published content")
+    kr_id = at.selectbox(key="goals_kr").value
+    before = rows(store, CheckIn)
+    at.text_area(key=f"check_in_{kr_id}_note").input("Sampled 50 items.")
+    button(at, "Post check-in").click().run()
+    assert refused(at, "A manual key result's check-in needs the current value.")
+    assert rows(store, CheckIn) == before
+    at.number_input(key=f"check_in_{kr_id}_value").set_value(2.5)
+    button(at, "Post check-in").click().run()
+    assert rows(store, CheckIn) == before + 1
+    table = at.dataframe[2].value
+    qa = table[table["Key result"] == "QA defects in published content"].iloc[0]
+    assert qa["Current"] == "2.5 %"
+
+
+def test_member_cannot_check_in_on_someone_elses_key_result(store: Engine) -> None:
+    at = open_goals(store, "priya@northwind.example")
+    at = pick_kr(at, store, "Net revenue for the quarter")  # Maya's
+    assert not any(b.label == "Post check-in" for b in at.button)
+
+
+def test_director_adds_an_objective_and_is_told_what_is_wrong(store: Engine) -> None:
+    at = open_goals(store, "maya@northwind.example")
+    assert "Shape the quarter" in [h.value for h in at.header]
+    labels = [e.label for e in at.expander]
+    for expected in ("Add an objective", "Add a key result", "Close 2026-Q4 and grade it"):
+        assert expected in labels
+    before = rows(store, Objective)
+    button(at, "Create objective").click().run()
+    assert refused(at, "Give the objective a title.")
+    assert rows(store, Objective) == before
+    at.text_input(key="new_objective_title").input("Open a marketplace channel")
+    button(at, "Create objective").click().run()
+    assert not at.exception
+    assert rows(store, Objective) == before + 1
+    assert "Open a marketplace channel" in [s.value for s in at.subheader]
+
+
+def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> None:
+    at = open_goals(store, "maya@northwind.example")
+    at.selectbox(key="new_kr_metric").set_value("aov").run()
+    at.text_input(key="new_kr_title").input("AOV down?")
+    at.selectbox(key="new_kr_direction").set_value("decrease")
+    at.number_input(key="new_kr_start").set_value(95.0)
+    at.number_input(key="new_kr_target").set_value(100.0)
+    before = rows(store, KeyResult)
+    button(at, "Create key result").click().run()
+    assert refused(
+        at, "A decrease key result needs a target below its start (start 95, target 100)."
+    )
+    assert rows(store, KeyResult) == before
+    assert at.text_input(key="new_kr_title").value == "AOV down?"  # what was typed is kept
+
+
+def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> None:
+    at = open_goals(store, "maya@northwind.example")
+    button(at, "Close 2026-Q4 and freeze it").click().run()
+    assert not at.exception
+    assert rows(store, PeriodClose) == 1
+    assert any("2026-Q4 is closed" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert {"Suggested grade", "Grade", "Grade reason"} <= set(table.columns)
+    assert not any(b.label == "Post check-in" for b in at.button)
+    assert "Correct a grade" in [e.label for e in at.expander]
+    member = open_goals(store, "priya@northwind.example")
+    assert not any(b.label == "Post check-in" for b in member.button)
+    assert any("2026-Q4 is closed" in i.value for i in member.info)
+
+
+def test_titles_are_shown_as_text(store: Engine) -> None:
+    with Session(store) as session:
+        objective = session.execute(select(Objective).limit(1)).scalar_one()
+        objective.title = "**Bold** [link](http://x) <b>html</b>"
+        session.add(objective)
+        session.commit()
+    at = open_goals(store, "helen@northwind.example")
+    assert escape_markdown("**Bold** [link](http://x) <b>html</b>") in [
+        s.value for s in at.subheader
+    ]
+
+
+def test_show_filter_keeps_my_objectives(store: Engine) -> None:
+    at = open_goals(store, "tom@northwind.example")
+    at.selectbox(key="goals_show").set_value("mine").run()
+    assert [s.value for s in at.subheader] == [escape_markdown(OBJECTIVES[2])]
+    at.selectbox(key="goals_show").set_value("attention").run()
+    assert not at.exception
+    shown = [s.value for s in at.subheader]
+    assert shown and set(shown) <= {escape_markdown(t) for t in OBJECTIVES}
+
+
+def test_a_large_quarter_is_shown_a_page_at_a_time(store: Engine) -> None:
+    with Session(store) as session:
+        owner = session.execute(select(Person.id).where(Person.role == "director")).scalar()
+        for n in range(1, 8):
+            session.add(Objective(period=PERIOD, title=f"Extra objective {n}", owner_id=owner))
+        session.commit()
+    at = open_goals(store, "helen@northwind.example")
+    first_page = [s.value for s in at.subheader]
+    assert first_page == [escape_markdown(t) for t in OBJECTIVES] + [
+        "Extra objective 1",
+        "Extra objective 2",
+    ]
+    at.session_state["goals_page"] = 2
+    at.run()
+    assert [s.value for s in at.subheader] == [f"Extra objective {n}" for n in range(3, 8)]
+
+
+def test_director_imports_an_okr_file_from_the_page(store: Engine) -> None:
+    with Session(store) as session:
+        text = export_okr_file(session=session, period=PERIOD)
+    at = open_goals(store, "maya@northwind.example")
+    before = rows(store, Objective)
+    bad = text.replace("metric: conversion_rate", "metric: conversion").replace(
+        "period: 2026-Q4", "period: 2027-Q1"
+    )
+    at.file_uploader(key="okr_upload").set_value(("bad.yaml", bad.encode(), "application/x-yaml"))
+    at.run()
+    button(at, "Import OKRs").click().run()
+    assert refused(at, "unknown metric 'conversion': it is not in metrics.yaml.")
+    assert rows(store, Objective) == before
+    good = text.replace("period: 2026-Q4", "period: 2027-Q1")
+    at.file_uploader(key="okr_upload").set_value(("q1.yaml", good.encode(), "application/x-yaml"))
+    at.run()
+    button(at, "Import OKRs").click().run()
+    assert not at.exception
+    document = yaml.safe_load(text)
+    objectives = len(document["objectives"])
+    krs = sum(len(o["key_results"]) for o in document["objectives"])
+    assert [s.value for s in at.success] == [
+        f"2027-Q1: {objectives} objectives created, 0 updated; {krs} key results created, "
+        "0 updated."
+    ]
+    assert rows(store, Objective) == before + objectives
+
+
+def test_members_do_not_get_the_upload(store: Engine) -> None:
+    at = open_goals(store, "priya@northwind.example")
+    assert len(at.get("file_uploader")) == 0
+    assert len(at.get("download_button")) == 1

@@ -1,0 +1,113 @@
+"""The Impact page under AppTest on a copy of the demo store: every role reads the ledger, the
+metric around a ship date, calibration and the weekly digest with its downloads; nobody gets an
+edit control; people's text in the digest stays text."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning.models import Decision, Person, Role
+from planning.store import create_store_engine, session_scope
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/impact.py"
+
+
+def person_id(url: str, role: Role) -> int:
+    engine = create_store_engine(url)
+    with Session(engine) as session:
+        found = session.scalars(
+            select(Person).where(Person.role == role).order_by(Person.id)
+        ).first()
+        assert found is not None and found.id is not None
+        pid = found.id
+    engine.dispose()
+    return pid
+
+
+def open_page(url: str, role: Role) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["demo_person_id"] = person_id(url, role)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def ledger_table(at: AppTest) -> dict[str, dict[str, object]]:
+    frame = at.dataframe[0].value
+    return {str(row["Initiative"]): dict(row) for row in frame.to_dict(orient="records")}
+
+
+@pytest.mark.parametrize("role", [Role.director, Role.member, Role.stakeholder])
+def test_every_role_reads_the_ledger_calibration_and_digest(app_store: str, role: Role) -> None:
+    at = open_page(app_store, role)
+    assert at.title[0].value == "Impact"
+    assert [t.label for t in at.tabs] == ["Ledger", "Calibration", "Digest"]
+
+    rows = ledger_table(at)
+    redesign = rows["One-page checkout redesign"]
+    assert redesign["Expected"] == "+8.0 %"
+    assert redesign["Verdict"] == "Met"
+    assert str(redesign["Interval"]).endswith("%") and " to " in str(redesign["Interval"])
+    assert rows["Product page enrichment for Home (PIM/DAM)"]["Read on"] == "product_line = Home"
+
+    calibration = at.dataframe[1].value
+    assert list(calibration["Estimator"]) == ["Jonas Becker"]
+    assert int(calibration["Measured"].iloc[0]) >= 3
+
+    digest = at.markdown[-1].value
+    assert digest.startswith("# Weekly digest · 2026-W48")
+    assert "## Realised impact" in digest and "One\\-page checkout redesign" not in digest
+    assert "One-page checkout redesign" in digest
+    downloads = at.get("download_button")
+    assert len(downloads) == 2
+
+    # Reading only: no forms, text inputs or plain buttons for anyone.
+    assert len(at.button) == 0
+    assert len(at.text_input) == 0 and len(at.text_area) == 0 and len(at.number_input) == 0
+
+
+def test_choosing_an_initiative_shows_its_windows_and_values(app_store: str) -> None:
+    at = open_page(app_store, Role.stakeholder)
+    box = at.selectbox(key="impact_initiative")
+    home = next(o for o in box.options if o.startswith("Product page enrichment for Home"))
+    box.select(home).run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(
+        "product_line = Home" in c and "post window 11 Oct – 07 Nov 2026" in c for c in captions
+    )
+    labels = [m.label for m in at.metric]
+    assert {"Before", "After", "Before, last year", "After, last year"} <= set(labels)
+    after = next(m for m in at.metric if m.label == "After")
+    assert after.value.endswith("%")
+
+
+def test_digest_of_an_earlier_week_and_escaped_decisions(app_store: str) -> None:
+    engine: Engine = create_store_engine(app_store)
+    with session_scope(engine) as session:
+        director = session.scalars(select(Person).where(Person.role == Role.director)).first()
+        assert director is not None
+        session.add(
+            Decision(
+                decided_on=date(2026, 11, 10),
+                text="Pause <script>alert(1)</script> **bold** tests",
+                author_id=int(director.id or 0),
+            )
+        )
+    engine.dispose()
+    at = open_page(app_store, Role.member)
+    at.selectbox(key="digest_week").select("2026-W46").run()
+    assert not at.exception
+    digest = at.markdown[-1].value
+    assert digest.startswith("# Weekly digest · 2026-W46")
+    assert "<script>" not in digest
+    assert "\\<script\\>" in digest and "\\*\\*bold\\*\\*" in digest

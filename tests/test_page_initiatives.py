@@ -1,0 +1,225 @@
+"""The Initiatives page under AppTest, on a copy of the demo store: the list and its filters, the
+detail with status history and audit trail, and what each role may do from it (stakeholders
+read, members propose ideas and update their own, directors create and edit any), including a
+second editor's conflict that keeps what they typed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning.config import default_config
+from planning.initiatives import (
+    get_initiative,
+    initiative_detail,
+    list_initiatives,
+    objective_choices,
+    update_initiative,
+)
+from planning.models import Initiative, Person, PersonRead, Role, StatusUpdate
+from planning.store import create_store_engine, read_engine, session_scope
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/initiatives.py"
+
+
+def people(engine: Engine, role: Role) -> list[PersonRead]:
+    with Session(engine) as session:
+        found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
+        return [PersonRead.model_validate(p) for p in found]
+
+
+def open_page(person_id: int, pick: int | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = person_id
+    if pick is not None:
+        at.query_params["initiative"] = str(pick)
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def owned_by(engine: Engine, owner_id: int, status: str) -> Initiative:
+    with Session(read_engine(engine)) as session:
+        found = session.scalars(
+            select(Initiative)
+            .where(Initiative.owner_id == owner_id, Initiative.status == status)
+            .order_by(Initiative.id)
+        ).first()
+    assert found is not None
+    return found
+
+
+def count(engine: Engine, model: type) -> int:
+    with Session(read_engine(engine)) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def plain(text: Any) -> str:
+    return re.sub(r"\\(.)", r"\1", str(text))
+
+
+def submit(at: AppTest, label: str) -> AppTest:
+    [button] = [b for b in at.button if b.label == label]
+    return button.click().run()
+
+
+def test_stakeholder_reads_list_and_detail_without_any_form(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [sue] = people(engine, Role.stakeholder)
+    running = owned_by(engine, people(engine, Role.member)[0].id, "in_progress")
+    at = open_page(sue.id, pick=running.id)
+    with Session(read_engine(engine)) as session:
+        listing = list_initiatives(session=session)
+        detail = initiative_detail(session=session, initiative_id=running.id)
+    assert detail is not None
+    table = at.dataframe[0].value
+    assert list(table["title"]) == list(listing["title"])
+    assert plain(at.subheader[0].value) == running.title
+    assert {m.label: m.value for m in at.metric}["Owner"] == detail.owner
+    history = next(d.value for d in at.dataframe if "note" in d.value.columns)
+    assert list(history["note"]) == list(detail.updates["note"])
+    trail = next(d.value for d in at.dataframe if "changes" in d.value.columns)
+    assert len(trail) == len(detail.audit)
+    assert len(at.form_submit_button) == 0
+    assert not any(b.label in {"Post update", "Save changes", "Propose idea"} for b in at.button)
+
+
+def test_filters_narrow_the_list(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    at = open_page(director.id)
+    objective_label = at.selectbox(key="filter_objective").options[1]
+    at.selectbox(key="filter_objective").select_index(1).run()
+    at.multiselect(key="filter_status").select("in_progress").run()
+    with Session(read_engine(engine)) as session:
+        chosen = next(iter(objective_choices(session=session)))
+        expected = list_initiatives(session=session, objective_id=chosen, status="in_progress")
+        everything = list_initiatives(session=session)
+    assert objective_label == objectives_label(engine, chosen)
+    shown = at.dataframe[0].value
+    assert list(shown["title"]) == list(expected["title"])
+    assert set(shown["status"]) == {"In progress"}
+    assert 0 < len(shown) < len(everything)
+
+
+def objectives_label(engine: Engine, objective_id: int) -> str:
+    with Session(read_engine(engine)) as session:
+        return objective_choices(session=session)[objective_id]
+
+
+def test_member_posts_a_status_update_on_their_own_initiative(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    member = people(engine, Role.member)[0]
+    running = owned_by(engine, member.id, "in_progress")
+    before = count(engine, StatusUpdate)
+    at = open_page(member.id, pick=running.id)
+    tag = f"{running.id}_{running.version}"
+    # No note: refused, nothing written, the chosen health is kept.
+    at.selectbox(key=f"su_health_{tag}").set_value("at_risk")
+    submit(at, "Post update")
+    assert "a note is required" in plain(at.error[0].value)
+    assert count(engine, StatusUpdate) == before
+    assert at.selectbox(key=f"su_health_{tag}").value == "at_risk"
+    at.text_area(key=f"su_note_{tag}").input("Payment provider API is slow; testing a fallback.")
+    submit(at, "Post update")
+    assert not at.exception
+    assert at.success[0].value == "Status update posted."
+    assert count(engine, StatusUpdate) == before + 1
+    with Session(read_engine(engine)) as session:
+        stored = get_initiative(session=session, initiative_id=running.id)
+    assert stored is not None and stored.health == "at_risk"
+    history = next(d.value for d in at.dataframe if "note" in d.value.columns)
+    assert history["note"].iloc[0] == "Payment provider API is slow; testing a fallback."
+
+
+def test_member_has_no_forms_on_someone_elses_initiative(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    member, other = people(engine, Role.member)[:2]
+    theirs = owned_by(engine, other.id, "in_progress")
+    at = open_page(member.id, pick=theirs.id)
+    labels = {b.label for b in at.button}
+    assert "Post update" not in labels and "Save changes" not in labels
+    assert "Propose idea" in labels  # proposing ideas is always open to members
+
+
+def test_member_proposes_an_idea(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    member = people(engine, Role.member)[0]
+    before = count(engine, Initiative)
+    at = open_page(member.id)
+    assert "new_status" not in [w.key for w in at.selectbox]  # members propose ideas only
+    submit(at, "Propose idea")
+    assert "title is required" in plain(at.error[0].value)
+    assert count(engine, Initiative) == before
+    at.text_input(key="new_title").input("Size guide on product pages")
+    submit(at, "Propose idea")
+    assert not at.exception
+    assert "created" in plain(at.success[0].value)
+    with Session(read_engine(engine)) as session:
+        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
+    assert created is not None
+    assert (created.title, created.status, created.owner_id) == (
+        "Size guide on product pages",
+        "idea",
+        member.id,
+    )
+    assert plain(at.subheader[0].value) == "Size guide on product pages"  # opened right away
+
+
+def test_director_creates_with_any_status_and_owner(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    member = people(engine, Role.member)[1]
+    at = open_page(director.id)
+    at.text_input(key="new_title").input("Sticky add-to-cart on mobile")
+    at.selectbox(key="new_owner").set_value(member.id)
+    at.selectbox(key="new_status").set_value("planned")
+    submit(at, "Create")
+    assert not at.exception
+    with Session(read_engine(engine)) as session:
+        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
+    assert created is not None
+    assert (created.title, created.status, created.owner_id) == (
+        "Sticky add-to-cart on mobile",
+        "planned",
+        member.id,
+    )
+
+
+def test_second_editor_is_told_of_the_conflict_and_keeps_their_text(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    member = people(engine, Role.member)[0]
+    running = owned_by(engine, member.id, "in_progress")
+    at = open_page(director.id, pick=running.id)
+    tag = f"{running.id}_{running.version}"
+    at.text_input(key=f"ed_title_{tag}").input("The director's new title")
+    # Meanwhile the owner saves a change.
+    with session_scope(engine) as session:
+        update_initiative(
+            session=session,
+            actor=member,
+            config=default_config(),
+            initiative_id=running.id,
+            expected_version=running.version,
+            changes={"description": "Owner's fresh description"},
+        )
+    submit(at, "Save changes")
+    assert not at.exception
+    message = plain(at.error[0].value)
+    assert "was changed by someone else while you were editing" in message
+    assert "Your input is kept" in message
+    assert at.text_input(key=f"ed_title_{tag}").value == "The director's new title"
+    with Session(read_engine(engine)) as session:
+        stored = get_initiative(session=session, initiative_id=running.id)
+    assert stored is not None
+    assert (stored.title, stored.description) == (running.title, "Owner's fresh description")
+    assert any("Someone else changed this initiative" in w.value for w in at.warning)

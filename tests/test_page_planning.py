@@ -1,0 +1,255 @@
+"""The Weekly planning page under AppTest, on a copy of the demo store: directors see the ranked
+backlog, matrix, capacity, commit, diff and decision log; members and stakeholders see a short
+"directors only" note and no controls; a framework switch re-ranks; saving table edits, committing
+the week and logging decisions write through planning/ and refuse bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning.backlog import ranked_backlog
+from planning.config import default_config
+from planning.initiatives import NewStatusUpdate, get_initiative, post_status_update
+from planning.models import Decision, Person, PersonRead, Role, WeeklyPlan
+from planning.periods import iso_week
+from planning.store import create_store_engine, read_engine, session_scope
+from planning.team_capacity import capacity_overview
+from planning.weekly_plan import commit_weekly_plan, get_plan
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/planning.py"
+DIRECTORS_ONLY = "Weekly planning is for directors"
+
+
+def person(engine: Engine, role: Role) -> PersonRead:
+    with Session(engine) as session:
+        found = session.scalars(
+            select(Person).where(Person.role == role).order_by(Person.id)
+        ).first()
+        assert found is not None
+        return PersonRead.model_validate(found)
+
+
+def open_page(person_id: int, **state: Any) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = person_id
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def backlog_of(engine: Engine, framework: str) -> pd.DataFrame:
+    with Session(read_engine(engine)) as session:
+        return ranked_backlog(session=session, config=default_config(), framework_id=framework)
+
+
+def count(engine: Engine, model: type) -> int:
+    with Session(read_engine(engine)) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def plain(text: str) -> str:
+    """Markdown-escaped text as a reader sees it."""
+    return re.sub(r"\\(.)", r"\1", str(text))
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "error", "warning")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(plain(p) for p in parts)
+
+
+def test_director_sees_the_whole_ritual(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    at = open_page(director.id)
+    assert at.title[0].value == "Weekly planning"
+    assert [s.value for s in at.subheader] == [
+        "Ranked backlog",
+        "Value / effort matrix",
+        "Capacity, next 8 weeks",
+        f"Commit plan for week {iso_week(date.today())}",
+        "Since last week",
+        "Decision log",
+    ]
+    expected = backlog_of(engine, default_config().scoring.active)
+    [editor] = at.data_editor
+    shown = editor.value
+    assert list(shown["id"]) == list(expected["id"])
+    assert list(shown["rank"].dropna().astype(int)) == list(expected["rank"].dropna().astype(int))
+    assert shown["score"].iloc[0] == expected["score"].iloc[0]
+    assert {"Save changes", "Discard edits"} <= {b.label for b in at.button}
+    assert [b.label for b in at.button if b.label.startswith("Commit plan")] == [
+        f"Commit plan for week {iso_week(date.today())}"
+    ]
+    # The matrix names its quadrants from scoring.yaml.
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    spec = json.dumps(json.loads(charts[0].proto.spec))
+    for name in ("Quick wins", "Big bets", "Fill-ins", "Money pits"):
+        assert f'"{name}"' in spec
+    # Capacity: one row per person, eight week columns, load / capacity in each cell.
+    with Session(read_engine(engine)) as session:
+        load = capacity_overview(
+            session=session,
+            settings=default_config().settings.capacity,
+            first_day=date.today(),
+            weeks=8,
+        )
+    grid = at.dataframe[1].value
+    assert list(grid.index) == list(dict.fromkeys(load["person"]))
+    assert list(grid.columns) == list(dict.fromkeys(load["week"]))
+    first = load.iloc[0]
+    assert grid.iloc[0, 0] == f"{first['load_hours']:.0f} / {first['capacity_hours']:.0f} h"
+    if load["over"].any():
+        assert "Red: over-allocated" in texts(at)
+    assert "No plan was committed before this week" in texts(at)
+    decisions = at.dataframe[2].value
+    assert len(decisions) == count(engine, Decision)
+
+
+def test_members_and_stakeholders_see_only_a_note(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    for role in (Role.member, Role.stakeholder):
+        at = open_page(person(engine, role).id)
+        assert DIRECTORS_ONLY in at.info[0].value
+        assert len(at.button) == 0
+        assert len(at.dataframe) == 0
+        assert len(at.form_submit_button) == 0
+        assert len(at.get("vega_lite_chart")) == 0
+
+
+def test_framework_switch_re_ranks(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    at = open_page(person(engine, Role.director).id)
+    at.segmented_control(key="planning_framework").set_value("ice").run()
+    assert not at.exception
+    expected = backlog_of(engine, "ice")
+    shown = at.data_editor[0].value
+    assert list(shown["id"]) == list(expected["id"])
+    assert list(backlog_of(engine, "rice")["id"]) != list(expected["id"])
+    assert "input.ease" in shown.columns and "input.reach" not in shown.columns
+    assert any("Impact × Confidence × Ease" in c.value for c in at.caption)
+
+
+def test_saving_table_edits_writes_them_and_a_bad_row_writes_nothing(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    expected = backlog_of(engine, "rice")
+    top, second = int(expected["id"].iloc[0]), int(expected["id"].iloc[1])
+    edits = {
+        "edited_rows": {0: {"title": "Renamed in planning"}, 1: {"input.impact": 4}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at = open_page(director.id, backlog_editor_rice_0=edits)
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert not at.exception
+    error = plain(at.error[0].value)
+    assert "Nothing was saved" in error and "Impact 4 is not one of 3, 2, 1, 0.5, 0.25" in error
+    with Session(read_engine(engine)) as session:
+        assert get_initiative(session=session, initiative_id=top).title == expected["title"].iloc[0]  # type: ignore[union-attr]
+    # Fix the bad cell: both rows save in one go.
+    edits["edited_rows"][1] = {"input.impact": 3}
+    at = open_page(director.id, backlog_editor_rice_0=edits)
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert not at.exception
+    assert at.success[0].value == "Saved 2 initiatives."
+    with Session(read_engine(engine)) as session:
+        renamed = get_initiative(session=session, initiative_id=top)
+        rescored = get_initiative(session=session, initiative_id=second)
+    assert renamed is not None and renamed.title == "Renamed in planning"
+    assert rescored is not None and rescored.scores["rice"]["impact"] == 3
+
+
+def test_save_without_edits_says_so(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    at = open_page(person(engine, Role.director).id)
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert at.info[0].value == "No changes to save."
+
+
+def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    week = iso_week(date.today())
+    at = open_page(director.id)
+    [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
+    commit.click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(f"Plan for {week} committed")
+    with Session(read_engine(engine)) as session:
+        plan = get_plan(session=session, week=week)
+    assert plan is not None and len(plan.snapshot) == len(backlog_of(engine, "rice"))
+    [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
+    commit.click().run()
+    assert "already committed" in at.warning[0].value
+    assert count(engine, WeeklyPlan) == 1
+    [replace] = [c for c in at.checkbox if c.label.startswith("Replace the plan")]
+    replace.check()
+    [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
+    commit.click().run()
+    assert at.success[0].value.startswith(f"Plan for {week} committed")
+    assert count(engine, WeeklyPlan) == 1
+
+
+def test_diff_against_last_weeks_plan(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    config = default_config()
+    last_week = iso_week(date.today() - pd.Timedelta(days=7))
+    with session_scope(engine) as session:
+        commit_weekly_plan(
+            session=session, actor=director, config=config, week=last_week, framework="rice"
+        )
+    finished = backlog_of(engine, "rice").iloc[0]
+    with session_scope(engine) as session:
+        post_status_update(
+            session=session,
+            actor=director,
+            initiative_id=int(finished["id"]),
+            update=NewStatusUpdate("done", "on_track", 100, "Shipped to everyone."),
+        )
+    at = open_page(director.id)
+    changes = at.dataframe[2].value
+    left = changes[changes["change"] == "Left the backlog"]
+    assert list(left["initiative"]) == [finished["title"]]
+    moved = changes[changes["change"].str.startswith("Up ")]
+    assert len(moved) == len(backlog_of(engine, "rice").dropna(subset=["rank"]))
+    assert any("the live backlog" in c.value for c in at.caption)
+
+
+def test_logging_a_decision_and_refusing_an_empty_one(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    before = count(engine, Decision)
+    at = open_page(director.id)
+    at.text_area(key="decision_text").input("   ")
+    [log] = [b for b in at.button if b.label == "Log decision"]
+    log.click().run()
+    assert "the decision is required" in at.error[0].value
+    assert count(engine, Decision) == before
+    at.text_area(key="decision_text").input("Pause paid social until the CDN work ships.")
+    [log] = [b for b in at.button if b.label == "Log decision"]
+    log.click().run()
+    assert not at.exception
+    assert at.success[0].value == "Decision logged."
+    assert count(engine, Decision) == before + 1
+    table = at.dataframe[-1].value
+    assert table["text"].iloc[0] == "Pause paid social until the CDN work ships."

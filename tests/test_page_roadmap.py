@@ -1,0 +1,370 @@
+"""The Roadmap under AppTest on a copy of the demo store: filters read from and written to the
+query string, swimlanes with each objective's key results, the Now / Next / Later board, the CSV
+of what is shown, nothing editable; share links that open the Roadmap and nothing else (or say
+why not); and people's text shown as text on the Roadmap and the Initiatives page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from planning.config import default_config
+from planning.initiatives import (
+    InitiativeDraft,
+    NewStatusUpdate,
+    create_initiative,
+    post_status_update,
+)
+from planning.models import Person, PersonRead, Role
+from planning.okr_evaluation import period_goals
+from planning.periods import quarter_of
+from planning.roadmap import (
+    RoadmapFilters,
+    board,
+    export_csv,
+    filters_to_query,
+    roadmap_items,
+)
+from planning.share_links import create_share_link, revoke_share_link
+from planning.store import create_store_engine, read_engine, session_scope
+from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/roadmap.py"
+CONFIG = default_config()
+
+
+def today() -> date:
+    return date.today()
+
+
+def people(engine: Engine, role: Role) -> list[PersonRead]:
+    with Session(read_engine(engine)) as session:
+        found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
+        return [PersonRead.model_validate(p) for p in found]
+
+
+def open_roadmap(person_id: int, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = person_id
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.title[0].value == "Roadmap"
+    return at
+
+
+def items_for(engine: Engine, filters: RoadmapFilters) -> Any:
+    with Session(read_engine(engine)) as session:
+        return roadmap_items(session=session, filters=filters, today=today())
+
+
+def board_titles(at: AppTest) -> dict[str, list[str]]:
+    """The board's columns as shown: column name -> initiative titles (in order)."""
+    columns: list[tuple[str, int]] = []
+    for m in at.markdown:
+        text = plain(m.value)
+        name, _, count = text.partition(" · ")
+        if name.strip("*") in {"Now", "Next", "Later", "Shipped"} and count.isdigit():
+            columns.append((name.strip("*"), int(count)))
+    tables = iter(d.value for d in at.dataframe if "when" in d.value.columns)
+    return {name: list(next(tables)["initiative"]) if n else [] for name, n in columns}
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[bytes, str, str | None]]]:
+    """Every file a page hands to a download button in this test: (data, mime type, name)."""
+    seen: list[tuple[bytes, str, str | None]] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self: Any, path_or_data: Any, mimetype: str, kind: Any, filename: Any = None) -> str:
+        if isinstance(path_or_data, bytes):
+            seen.append((path_or_data, mimetype, filename))
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    yield seen
+
+
+def _busiest_objective_and_owner(engine: Engine) -> tuple[int, int]:
+    """An objective and an owner that together still leave work on the roadmap."""
+    every = items_for(engine, RoadmapFilters(quarter=quarter_of(today())))
+    linked = every[every["objective_id"].notna()]
+    pair = linked.groupby(["objective_id", "owner_id"]).size().sort_values().index[-1]
+    return int(pair[0]), int(pair[1])
+
+
+def test_filters_come_from_the_query_string_and_stay_in_it(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    objective_id, owner_id = _busiest_objective_and_owner(engine)
+    quarter = quarter_of(today())
+    query = {
+        "quarter": quarter,
+        "objective": str(objective_id),
+        "owner": str(owner_id),
+        "status": "in_progress,blocked,planned",
+    }
+    at = open_roadmap(stakeholder.id, query)
+    assert at.selectbox(key="roadmap_quarter").value == quarter
+    assert at.selectbox(key="roadmap_objective").value == objective_id
+    assert at.selectbox(key="roadmap_owner").value == owner_id
+    assert at.multiselect(key="roadmap_status").value == ["planned", "in_progress", "blocked"]
+    filters = RoadmapFilters(quarter, objective_id, owner_id, ("planned", "in_progress", "blocked"))
+    expected = items_for(engine, filters)
+    assert not expected.empty
+    columns = board(expected)
+    assert board_titles(at) == {
+        "Now": list(columns["now"]["title"]),
+        "Next": list(columns["next"]["title"]),
+        "Later": list(columns["later"]["title"]),
+        "Shipped": list(columns["shipped"]["title"]),
+    }
+    # The address bar keeps exactly these filters (canonical order), ready to be shared.
+    assert {k: v for k, v in at.query_params.items()} == filters_to_query(filters)
+
+
+def test_changing_a_filter_rewrites_the_query_string(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    at = open_roadmap(stakeholder.id)
+    assert at.query_params == {"quarter": quarter_of(today())}  # the quarter is always explicit
+    at.multiselect(key="roadmap_status").select("blocked").run()
+    assert at.query_params["status"] == "blocked"
+    assert set(board_titles(at)["Now"]) == set(
+        items_for(engine, RoadmapFilters(quarter=quarter_of(today()), statuses=("blocked",)))[
+            "title"
+        ]
+    )
+    at.selectbox(key="roadmap_quarter").set_value(None).run()
+    assert at.query_params["quarter"] == "all"
+    at.multiselect(key="roadmap_status").set_value([]).run()
+    assert "status" not in at.query_params
+
+
+def test_bad_filters_in_a_link_are_named_and_dropped(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    at = open_roadmap(stakeholder.id, {"objective": "abc", "status": "shipped", "quarter": "Q9"})
+    warning = plain(at.warning[0].value)
+    assert "quarter 'Q9' is not a quarter like 2026-Q4" in warning
+    assert "objective 'abc' is not an objective" in warning
+    assert "status 'shipped' is not one of" in warning
+    assert at.query_params == {"quarter": quarter_of(today())}
+
+
+def test_each_lane_shows_its_objectives_key_results_beside_it(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    quarter = quarter_of(today())
+    with Session(read_engine(engine)) as session:
+        evaluation = period_goals(session=session, config=CONFIG, period=quarter, today=today())
+    at = open_roadmap(stakeholder.id)
+    kr_tables = [d.value for d in at.dataframe if "key_result" in d.value.columns]
+    lanes = list(dict.fromkeys(items_for(engine, RoadmapFilters(quarter=quarter))["objective"]))
+    with_krs = [o for o in evaluation.objectives if o.title in lanes and o.key_results]
+    assert [list(t["key_result"]) for t in kr_tables] == [
+        [kr.title for kr in o.key_results] for o in with_krs
+    ]
+    assert [list(t["progress"]) for t in kr_tables] == [
+        [None if kr.progress is None else min(max(kr.progress, 0.0), 1.0) for kr in o.key_results]
+        for o in with_krs
+    ]
+    lane_heads = [plain(m.value) for m in at.markdown if "progress" in plain(m.value)]
+    assert len(lane_heads) == len(with_krs)
+    assert len(at.get("arrow_vega_lite_chart")) == len(lanes) or at.get("vega_lite_chart")
+
+
+def test_csv_export_holds_exactly_the_rows_shown(
+    app_store: str, downloads: list[tuple[bytes, str, str | None]]
+) -> None:
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    objective_id, _ = _busiest_objective_and_owner(engine)
+    quarter = quarter_of(today())
+    at = open_roadmap(stakeholder.id, {"quarter": quarter, "objective": str(objective_id)})
+    [button] = at.download_button
+    assert button.label == "Download the roadmap as CSV"
+    data, mime, name = downloads[-1]
+    expected = items_for(engine, RoadmapFilters(quarter=quarter, objective_id=objective_id))
+    assert (mime, name) == ("text/csv", f"roadmap-{quarter}.csv")
+    assert data.decode("utf-8") == export_csv(expected)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    shown = {t for titles in board_titles(at).values() for t in titles}
+    assert len(rows) == len(expected) + 1 == len(shown) + 1
+    assert {row[1] for row in rows[1:]} == shown
+
+
+def test_nothing_on_the_roadmap_can_be_edited(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    at = open_roadmap(director.id)  # even a director only reads here
+    assert not at.get("form")
+    assert not at.text_input and not at.text_area and not at.number_input and not at.slider
+    assert not at.checkbox and not at.date_input
+    assert [b.label for b in at.button] == []
+    assert len(at.download_button) == 1
+
+
+# --- share links -------------------------------------------------------------------------------
+
+
+def make_link(engine: Engine, *, days: int = 30, now: datetime | None = None) -> tuple[str, int]:
+    [director] = people(engine, Role.director)
+    with session_scope(engine) as session:
+        created = create_share_link(
+            session=session, actor=director, label="Board", valid_days=days, now=now
+        )
+    return created.token, created.link.id
+
+
+def open_shared(token: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["share"] = token
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_a_share_link_opens_the_roadmap_and_nothing_else(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    token, _ = make_link(engine)
+    at = open_shared(token)
+    assert at.title[0].value == "Roadmap"
+    assert "Read-only view shared by link (Board)" in plain(at.caption[0].value)
+    assert len(at.sidebar) == 0  # no identity picker, no page list
+    assert "demo_person_id" not in at.session_state
+    assert board_titles(at)  # the roadmap itself is there
+    # The navigation holds the Roadmap alone: no other page can be opened.
+    with pytest.raises(ValueError, match=r"Known pages: \['[^']*roadmap\.py'\]"):
+        at.switch_page("pages/initiatives.py")
+    # Filtering keeps the token in the address bar.
+    at.multiselect(key="roadmap_status").select("in_progress").run()
+    assert at.query_params["share"] == token and at.query_params["status"] == "in_progress"
+    assert at.title[0].value == "Roadmap"
+    # Losing the token from the query string does not open the rest of the app.
+    del at.query_params["share"]
+    at.run()
+    assert at.title[0].value == "Roadmap" and len(at.sidebar) == 0
+    assert at.query_params["share"] == token
+
+
+def test_another_pages_url_with_a_share_link_still_shows_the_roadmap(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    token, _ = make_link(engine)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = director.id
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    assert at.title[0].value == "Admin"
+    at.query_params["share"] = token  # the Admin page's address, now with a share token
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Roadmap"
+    assert len(at.sidebar) == 0 and not at.tabs
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("expired", "This roadmap link has expired"),
+        ("revoked", "This roadmap link has been withdrawn"),
+        ("unknown", "This roadmap link is not valid"),
+    ],
+)
+def test_expired_revoked_and_unknown_links_show_a_message_and_nothing_else(
+    app_store: str, case: str, message: str
+) -> None:
+    engine = create_store_engine(app_store)
+    if case == "expired":
+        token, _ = make_link(engine, days=1, now=datetime.now(UTC) - timedelta(days=2))
+    elif case == "revoked":
+        token, link_id = make_link(engine)
+        [director] = people(engine, Role.director)
+        with session_scope(engine) as session:
+            revoke_share_link(session=session, actor=director, link_id=link_id)
+    else:
+        token = "not-a-real-token"
+    at = open_shared(token)
+    assert message in at.error[0].value
+    assert len(at.error) == 1
+    assert not at.dataframe and not at.selectbox and not at.download_button
+    assert len(at.sidebar) == 0
+    assert [t.value for t in at.title] == ["Quarterdeck roadmap"]
+
+
+def test_revoking_a_link_stops_an_open_session_at_its_next_click(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    token, link_id = make_link(engine)
+    at = open_shared(token)
+    assert at.title[0].value == "Roadmap"
+    [director] = people(engine, Role.director)
+    with session_scope(engine) as session:
+        revoke_share_link(session=session, actor=director, link_id=link_id)
+    at.run()
+    assert "has been withdrawn" in at.error[0].value
+    assert not at.dataframe
+
+
+# --- people's text -----------------------------------------------------------------------------
+
+
+def _tricky_initiative(engine: Engine) -> int:
+    """An idea whose title, description and latest note are full of HTML and markdown tricks."""
+    member = people(engine, Role.member)[0]
+    with session_scope(engine) as session:
+        created = create_initiative(
+            session=session,
+            actor=member,
+            config=CONFIG,
+            draft=InitiativeDraft(title=TRICKS, owner_id=member.id, description=TRICKS),
+        )
+    with session_scope(engine) as session:
+        post_status_update(
+            session=session,
+            actor=member,
+            initiative_id=created.id,
+            update=NewStatusUpdate("idea", "at_risk", 0, TRICKS),
+        )
+    return created.id
+
+
+def test_tricky_text_shows_literally_on_the_roadmap(
+    app_store: str, downloads: list[tuple[bytes, str, str | None]]
+) -> None:
+    engine = create_store_engine(app_store)
+    _tricky_initiative(engine)
+    [stakeholder] = people(engine, Role.stakeholder)
+    at = open_roadmap(stakeholder.id, {"quarter": "all"})
+    assert TRICKS in board_titles(at)["Later"]  # in a table cell, as typed
+    assert TRICKS in dataframe_cells(at)
+    assert assert_shown_as_text(at) == 1  # "not on the timeline yet", every character escaped
+    assert TRICKS in downloads[-1][0].decode("utf-8")
+
+
+def test_tricky_text_shows_literally_on_the_initiatives_page(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    initiative_id = _tricky_initiative(engine)
+    [stakeholder] = people(engine, Role.stakeholder)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = stakeholder.id
+    at.query_params["initiative"] = str(initiative_id)
+    at.run()
+    at.switch_page("pages/initiatives.py").run()
+    assert not at.exception
+    assert assert_shown_as_text(at) >= 1  # the detail's heading
+    assert [t.value for t in at.text] == [TRICKS]  # the description, as plain text
+    assert dataframe_cells(at).count(TRICKS) >= 2  # the list's title and the history's note

@@ -1,0 +1,351 @@
+"""This week under AppTest on a copy of the demo store: the landing page for each role (a member's
+"what I owe" with one-click forms, a director's attention list, a stakeholder's summary), the
+demo identity picker, and people's text shown as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning.config import default_config
+from planning.initiatives import (
+    HEALTH_LABELS,
+    NewStatusUpdate,
+    get_initiative,
+    initiative_detail,
+    post_status_update,
+    status_label,
+)
+from planning.models import (
+    CheckIn,
+    Health,
+    Initiative,
+    InitiativeStatus,
+    KeyResult,
+    KrKind,
+    Objective,
+    Person,
+    PersonRead,
+    Role,
+    StatusUpdate,
+)
+from planning.okr_evaluation import period_goals
+from planning.periods import iso_week, quarter_of
+from planning.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
+from planning.store import PLAN, bump_version, create_store_engine, read_engine, session_scope
+from planning.this_week import Owed, director_brief, goals_summary, what_i_owe
+from planning.weekly_plan import commit_weekly_plan
+from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+CONFIG = default_config()
+EVERY = CONFIG.settings.updates.stale_after_days
+
+
+def today() -> date:
+    """The day the page runs on (it reads the clock, like every page)."""
+    return date.today()
+
+
+def people(engine: Engine, role: Role) -> list[PersonRead]:
+    with Session(read_engine(engine)) as session:
+        found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
+        return [PersonRead.model_validate(p) for p in found]
+
+
+def owed(engine: Engine, person_id: int) -> Owed:
+    with Session(read_engine(engine)) as session:
+        return what_i_owe(session=session, person_id=person_id, today=today(), every_days=EVERY)
+
+
+def member_who_owes_updates(engine: Engine) -> tuple[PersonRead, Owed]:
+    for member in people(engine, Role.member):
+        found = owed(engine, member.id)
+        if found.updates:
+            return member, found
+    raise AssertionError("the demo store should have a member with an overdue status update")
+
+
+def open_page(person_id: int) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = person_id
+    at.run()  # This week is the landing page: no page switch
+    assert not at.exception
+    assert at.title[0].value == "This week"
+    return at
+
+
+def submit(at: AppTest, form: str) -> AppTest:
+    [button] = [b for b in at.button if b.form_id == form]
+    return button.click().run()
+
+
+def update_count(engine: Engine) -> int:
+    with Session(read_engine(engine)) as session:
+        return int(session.execute(select(func.count()).select_from(StatusUpdate)).scalar_one())
+
+
+def check_in_count(engine: Engine, key_result_id: int) -> int:
+    with Session(read_engine(engine)) as session:
+        query = (
+            select(func.count()).select_from(CheckIn).where(CheckIn.key_result_id == key_result_id)
+        )
+        return int(session.execute(query).scalar_one())
+
+
+def headers(at: AppTest) -> list[str]:
+    return [plain(h.value) for h in at.header]
+
+
+def test_member_posts_an_owed_update_which_then_leaves_the_list(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    member, found = member_who_owes_updates(engine)
+    item = found.updates[0]
+    form = f"tw_update_{item.initiative_id}"
+    at = open_page(member.id)
+    assert "What I owe" in headers(at)
+    shown = [plain(m.value) for m in at.markdown]
+    assert [f"**{u.title}**" in shown for u in found.updates] == [True] * len(found.updates)
+    assert f"you are {member.name} (Member)" in plain(at.caption[0].value)
+
+    # An empty note is refused with a message; nothing is written; the choices stay as typed.
+    before = update_count(engine)
+    at.selectbox(key=f"tw_health_{item.initiative_id}").set_value("at_risk")
+    at.slider(key=f"tw_percent_{item.initiative_id}").set_value(60)
+    submit(at, form)
+    assert not at.exception
+    assert "a note is required" in plain(at.error[0].value)
+    assert update_count(engine) == before
+    assert at.selectbox(key=f"tw_health_{item.initiative_id}").value == "at_risk"
+    assert at.slider(key=f"tw_percent_{item.initiative_id}").value == 60
+
+    note = "Payment provider API is slow; testing a fallback this week."
+    at.text_area(key=f"tw_note_{item.initiative_id}").input(note)
+    submit(at, form)
+    assert not at.exception
+    assert plain(at.success[0].value) == f"Status update posted on “{item.title}”."
+    assert update_count(engine) == before + 1
+    # Gone from what I owe: no form, no heading for it; the others are still there.
+    assert not [b for b in at.button if b.form_id == form]
+    assert f"**{item.title}**" not in [plain(m.value) for m in at.markdown]
+    remaining = owed(engine, member.id)
+    assert item.initiative_id not in {u.initiative_id for u in remaining.updates}
+    for other in remaining.updates:
+        assert [b for b in at.button if b.form_id == f"tw_update_{other.initiative_id}"]
+
+    # History is kept with author and time; the initiative takes the latest update's values.
+    with Session(read_engine(engine)) as session:
+        stored = get_initiative(session=session, initiative_id=item.initiative_id)
+        detail = initiative_detail(session=session, initiative_id=item.initiative_id)
+    assert stored is not None and detail is not None
+    assert (stored.health, stored.percent_complete) == (Health.at_risk, 60)
+    latest = detail.updates.iloc[0]
+    assert (latest["author"], latest["note"], latest["health"]) == (member.name, note, "at_risk")
+    assert datetime.now(UTC) - latest["at"].to_pydatetime() < timedelta(minutes=5)
+    assert len(detail.updates) >= 2  # the earlier updates are still there
+
+
+def _make_check_in_due(engine: Engine, key_result_id: int) -> None:
+    """Move a key result's check-ins back so that the last one is ten days old."""
+    cutoff = datetime.now(UTC) - timedelta(days=10)
+    with session_scope(engine) as session:
+        rows = session.scalars(select(CheckIn).where(CheckIn.key_result_id == key_result_id))
+        for row in rows:
+            row.created_at = min(row.created_at, cutoff)
+            session.add(row)
+
+
+def test_member_checks_in_on_a_due_manual_key_result(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    period = quarter_of(today())
+    with Session(read_engine(engine)) as session:
+        kr = session.scalars(
+            select(KeyResult)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .join(Person, Person.id == KeyResult.owner_id)
+            .where(
+                Objective.period == period,
+                KeyResult.kind == KrKind.manual,
+                Person.role == Role.member,
+            )
+        ).first()
+    assert kr is not None and kr.id is not None
+    _make_check_in_due(engine, kr.id)
+    owner = next(p for p in people(engine, Role.member) if p.id == kr.owner_id)
+    form = f"tw_check_in_{kr.id}"
+    at = open_page(owner.id)
+    assert [b for b in at.button if b.form_id == form]
+    before = check_in_count(engine, kr.id)
+
+    at.text_area(key=f"tw_check_in_note_{kr.id}").input("Two defects left in the checklist.")
+    submit(at, form)  # no value: a manual key result's check-in needs one
+    assert "needs the current value" in plain(at.error[0].value)
+    assert check_in_count(engine, kr.id) == before
+
+    at.number_input(key=f"tw_value_{kr.id}").set_value(2.0)
+    at.slider(key=f"tw_confidence_{kr.id}").set_value(8)
+    submit(at, form)
+    assert not at.exception
+    assert plain(at.success[0].value) == f"Check-in posted on “{kr.title}”."
+    assert check_in_count(engine, kr.id) == before + 1
+    assert not [b for b in at.button if b.form_id == form]
+    with Session(read_engine(engine)) as session:
+        latest = session.scalars(
+            select(CheckIn)
+            .where(CheckIn.key_result_id == kr.id)
+            .order_by(CheckIn.created_at.desc())  # type: ignore[attr-defined]
+        ).first()
+    assert latest is not None
+    assert (latest.value, latest.confidence, latest.author_id) == (2.0, 8, owner.id)
+
+
+def test_member_with_nothing_owed_is_told_so(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    idle = next((m for m in people(engine, Role.member) if owed(engine, m.id).empty), None)
+    assert idle is not None, "the demo store should have a member who is up to date"
+    at = open_page(idle.id)
+    assert "What I owe" in headers(at)
+    assert "All caught up" in at.success[0].value
+    assert not at.get("form")
+
+
+def test_director_sees_what_needs_attention(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    period = quarter_of(today())
+    # A plan committed last week, then a status change: the director sees it as a change.
+    with session_scope(engine) as session:
+        commit_weekly_plan(
+            session=session,
+            actor=director,
+            config=CONFIG,
+            week=iso_week(today() - timedelta(days=7)),
+            framework=CONFIG.scoring.active,
+        )
+    member, found = member_who_owes_updates(engine)
+    moved = found.updates[0]
+    status = "in_progress" if moved.status == "blocked" else "blocked"
+    health = "at_risk" if moved.health == "off_track" else "off_track"
+    with session_scope(engine) as session:
+        post_status_update(
+            session=session,
+            actor=director,
+            initiative_id=moved.initiative_id,
+            update=NewStatusUpdate(status, health, 20, "Waiting for the vendor."),
+        )
+    with Session(read_engine(engine)) as session:
+        evaluation = period_goals(session=session, config=CONFIG, period=period, today=today())
+        brief = director_brief(session=session, config=CONFIG, evaluation=evaluation, today=today())
+    at = open_page(director.id)
+    assert "Needs attention" in headers(at)
+    assert ("What I owe" in headers(at)) == (not owed(engine, director.id).empty)
+    metrics = {m.label: m.value for m in at.metric}
+    off = sum(1 for kr in brief.key_results if kr.status == "off_track")
+    assert metrics == {
+        "Key results off track": str(off),
+        "Key results at risk": str(len(brief.key_results) - off),
+        "Status updates overdue": str(len(brief.stale)),
+        "Blocked initiatives": str(len(brief.blocked)),
+    }
+    tables = {tuple(d.value.columns): d.value for d in at.dataframe}
+    krs = next(t for cols, t in tables.items() if "key_result" in cols)
+    assert list(krs["key_result"]) == [kr.title for kr in brief.key_results]
+    assert brief.key_results, "the demo quarter has key results off track or at risk"
+    stale = next(t for cols, t in tables.items() if "days" in cols and "status" in cols)
+    assert list(stale["initiative"]) == [s.title for s in brief.stale]
+    assert moved.title not in set(stale["initiative"])  # just updated
+    blocked = next(t for cols, t in tables.items() if "note" in cols)
+    assert list(blocked["initiative"]) == [b.title for b in brief.blocked]
+    assert (moved.title in set(blocked["initiative"])) == (status == "blocked")
+    changes = next(t for cols, t in tables.items() if "change" in cols)
+    mine = changes[changes["initiative"] == moved.title]
+    assert set(mine["change"]) == {"Status changed", "Health changed"}
+    assert {status_label(status), HEALTH_LABELS[health]} <= set(mine["after"])
+    # A director's update counts for the owner too: it is no longer owed.
+    assert moved.initiative_id not in {u.initiative_id for u in owed(engine, member.id).updates}
+
+
+def test_director_without_a_committed_plan_is_told_how_to_start(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    at = open_page(director.id)
+    assert any("No weekly plan has been committed" in i.value for i in at.info)
+
+
+def test_stakeholder_sees_a_summary_and_no_forms(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    period = quarter_of(today())
+    with Session(read_engine(engine)) as session:
+        evaluation = period_goals(session=session, config=CONFIG, period=period, today=today())
+        items = roadmap_items(session=session, filters=RoadmapFilters(), today=today())
+    summary = summarise(items, today=today())
+    at = open_page(stakeholder.id)
+    assert headers(at) == [f"Goals for {period}", "Roadmap at a glance"]
+    goals = next(d.value for d in at.dataframe if "objective" in d.value.columns)
+    assert list(goals["objective"]) == list(goals_summary(evaluation)["objective"])
+    assert list(goals["progress"]) == list(goals_summary(evaluation)["progress"])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {HORIZON_LABELS[k]: str(v) for k, v in summary.counts.items()}
+    now = next(d.value for d in at.dataframe if "when" in d.value.columns)
+    assert list(now["initiative"]) == list(summary.now["title"])
+    assert not at.get("form") and not at.text_area and not at.text_input and not at.slider
+    assert not at.button
+
+
+def test_the_identity_picker_is_labelled_demo_mode_with_each_role(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    [stakeholder] = people(engine, Role.stakeholder)
+    at = open_page(director.id)
+    sidebar = [plain(m.value) for m in at.sidebar.markdown]
+    assert any("Demo mode" in text for text in sidebar)
+    picker = at.sidebar.selectbox(key="demo_person_id")
+    assert picker.label == "Acting as"
+    assert f"{director.name} · Director" in picker.options
+    assert f"{stakeholder.name} · Stakeholder" in picker.options
+    assert all(
+        o.rsplit(" · ", 1)[1] in {"Director", "Member", "Stakeholder"} for o in picker.options
+    )
+    picker.set_value(stakeholder.id).run()
+    assert not at.exception
+    assert "Roadmap at a glance" in headers(at)
+    assert "Needs attention" not in headers(at)
+
+
+def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    member, found = member_who_owes_updates(engine)
+    item = found.updates[0]
+    last = item.last_update_at or datetime.now(UTC) - timedelta(days=EVERY + 1)
+    with session_scope(engine) as session:
+        # Set-up: the overdue initiative is blocked and both its title and its latest (still
+        # overdue) note are full of tricks.
+        initiative = session.get(Initiative, item.initiative_id)
+        assert initiative is not None
+        initiative.title = TRICKS
+        initiative.status = InitiativeStatus.blocked
+        session.add(initiative)
+        session.add(
+            StatusUpdate(
+                initiative_id=item.initiative_id,
+                status=InitiativeStatus.blocked,
+                health=Health.off_track,
+                percent_complete=10,
+                note=TRICKS,
+                author_id=member.id,
+                created_at=last + timedelta(seconds=1),
+            )
+        )
+        bump_version(session, PLAN)
+    mine = open_page(member.id)
+    assert assert_shown_as_text(mine) == 1  # the heading of its form, every character escaped
+    boss = open_page(director.id)
+    # The overdue table, the blocked table and its latest note show the characters as typed.
+    assert dataframe_cells(boss).count(TRICKS) == 3
+    assert assert_shown_as_text(boss) == 0

@@ -1,0 +1,435 @@
+"""The roadmap's rules and reads: Now / Next / Later, spans and quarters, swimlanes, filters to and
+from the query string, the board, the summary and the CSV (SQLite, and PostgreSQL when
+configured)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from planning.models import (
+    Initiative,
+    InitiativeKeyResult,
+    KeyResult,
+    Objective,
+    Person,
+    Role,
+)
+from planning.roadmap import (
+    NO_OBJECTIVE,
+    RoadmapFilters,
+    board,
+    export_csv,
+    filters_from_query,
+    filters_to_query,
+    horizon,
+    overlaps,
+    primary_objective,
+    progress_date,
+    roadmap_items,
+    roadmap_quarters,
+    span,
+    spreadsheet_safe,
+    summarise,
+    timeline_items,
+)
+from planning.store import read_engine, session_scope
+
+TODAY = date(2026, 11, 26)
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "start", "expected"),
+    [
+        ("in_progress", date(2026, 10, 1), "now"),
+        ("blocked", None, "now"),
+        ("planned", date(2026, 11, 20), "now"),  # started already
+        ("planned", date(2026, 11, 26), "now"),  # starts today
+        ("planned", date(2026, 12, 1), "next"),
+        ("planned", date(2027, 1, 7), "next"),  # 42 days out: the last day of Next
+        ("planned", date(2027, 1, 8), "later"),  # 43 days out
+        ("planned", None, "next"),  # committed, not yet dated
+        ("idea", date(2026, 12, 1), "later"),
+        ("idea", None, "later"),
+        ("done", date(2026, 9, 1), "shipped"),
+        ("dropped", date(2026, 9, 1), None),
+    ],
+)
+def test_now_next_later(status: str, start: date | None, expected: str | None) -> None:
+    assert horizon(status=status, start_date=start, today=TODAY) == expected
+
+
+def test_next_window_is_configurable() -> None:
+    start = date(2026, 12, 10)  # 14 days out
+    assert horizon(status="planned", start_date=start, today=TODAY, next_within_days=14) == "next"
+    assert horizon(status="planned", start_date=start, today=TODAY, next_within_days=13) == "later"
+
+
+def test_span_runs_from_start_to_shipped_else_target() -> None:
+    assert span(date(2026, 10, 1), date(2026, 10, 31), None) == (
+        date(2026, 10, 1),
+        date(2026, 10, 31),
+    )
+    # Shipped late: the span runs to the ship day, not the target.
+    assert span(date(2026, 10, 1), date(2026, 10, 31), date(2026, 11, 3)) == (
+        date(2026, 10, 1),
+        date(2026, 11, 3),
+    )
+    assert span(None, date(2026, 10, 31), None) == (date(2026, 10, 31), date(2026, 10, 31))
+    assert span(date(2026, 10, 1), None, None) == (date(2026, 10, 1), date(2026, 10, 1))
+    assert span(None, None, None) is None
+
+
+def test_overlaps_counts_shared_days_inclusive() -> None:
+    q4 = (date(2026, 10, 1), date(2026, 12, 31))
+    assert overlaps((date(2026, 9, 1), date(2026, 10, 1)), *q4)  # touches the first day
+    assert not overlaps((date(2026, 9, 1), date(2026, 9, 30)), *q4)
+    assert overlaps((date(2026, 12, 31), date(2027, 2, 1)), *q4)
+    assert not overlaps(None, *q4)
+
+
+def test_progress_date_is_the_share_of_the_bar() -> None:
+    # 30 days from 1 to 31 October: 50 % is 15 days (16 October); 45 % is 13.5 days, rounded
+    # half to even to 14 (15 October).
+    assert progress_date(date(2026, 10, 1), date(2026, 10, 31), 50) == date(2026, 10, 16)
+    assert progress_date(date(2026, 10, 1), date(2026, 10, 31), 0) == date(2026, 10, 1)
+    assert progress_date(date(2026, 10, 1), date(2026, 10, 31), 100) == date(2026, 10, 31)
+    assert progress_date(date(2026, 10, 1), date(2026, 10, 31), 45) == date(2026, 10, 15)
+
+
+def test_primary_objective_is_the_most_linked_then_the_oldest() -> None:
+    assert primary_objective({3: 1, 1: 1}) == 1
+    assert primary_objective({3: 2, 1: 1}) == 3
+    assert primary_objective({}) is None
+
+
+def test_filters_round_trip_through_the_query_string() -> None:
+    filters = RoadmapFilters(
+        quarter="2026-Q4", objective_id=2, owner_id=6, statuses=("in_progress", "blocked")
+    )
+    query = filters_to_query(filters)
+    assert query == {
+        "quarter": "2026-Q4",
+        "objective": "2",
+        "owner": "6",
+        "status": "in_progress,blocked",
+    }
+    again, problems = filters_from_query(
+        query, default_quarter="2026-Q3", objective_ids={2}, owner_ids={6}
+    )
+    assert again == filters and problems == []
+    every, _ = filters_from_query(
+        {"quarter": "all"}, default_quarter="2026-Q4", objective_ids=(), owner_ids=()
+    )
+    assert every == RoadmapFilters() and filters_to_query(every) == {"quarter": "all"}
+
+
+def test_a_query_string_without_quarter_takes_the_default_and_loose_forms_are_read() -> None:
+    filters, problems = filters_from_query(
+        {"quarter": " 2026-q4 ", "status": "Blocked, in_progress,"},
+        default_quarter="2026-Q3",
+        objective_ids=(),
+        owner_ids=(),
+    )
+    assert filters == RoadmapFilters(quarter="2026-Q4", statuses=("in_progress", "blocked"))
+    assert problems == []
+    empty, _ = filters_from_query({}, default_quarter="2026-Q3", objective_ids=(), owner_ids=())
+    assert empty == RoadmapFilters(quarter="2026-Q3")
+
+
+def test_bad_query_values_are_named_and_left_out() -> None:
+    filters, problems = filters_from_query(
+        {"quarter": "Q9", "objective": "99", "owner": "abc", "status": "shipped,done"},
+        default_quarter="2026-Q4",
+        objective_ids={1, 2},
+        owner_ids={6},
+    )
+    assert filters == RoadmapFilters(quarter="2026-Q4", statuses=("done",))
+    assert problems == [
+        "quarter 'Q9' is not a quarter like 2026-Q4",
+        "objective '99' is not an objective",
+        "owner 'abc' is not a person who owns initiatives",
+        "status 'shipped' is not one of idea, planned, in_progress, blocked, done, dropped",
+    ]
+
+
+def test_spreadsheet_safe_keeps_formulas_as_text() -> None:
+    assert spreadsheet_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert spreadsheet_safe("+1") == "'+1"
+    assert spreadsheet_safe("-1") == "'-1"
+    assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("Guest checkout") == "Guest checkout"
+    assert spreadsheet_safe("<b>bold</b>") == "<b>bold</b>"
+
+
+# --- reads on a small store --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seeded:
+    ana: int
+    ben: int
+    checkout: int  # objective, 2026-Q4
+    basket: int  # objective, 2026-Q4
+    spring: int  # objective, 2027-Q1
+    ids: dict[str, int]
+
+
+def _add(session: Session, row: Any) -> int:
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return int(row.id)
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Seeded:
+    with session_scope(engine) as session:
+        ana = _add(session, Person(name="Ana", email="ana@x.test", role=Role.member))
+        ben = _add(session, Person(name="Ben", email="ben@x.test", role=Role.member))
+        checkout = _add(session, Objective(period="2026-Q4", title="Checkout", owner_id=ana))
+        basket = _add(session, Objective(period="2026-Q4", title="Basket", owner_id=ana))
+        spring = _add(session, Objective(period="2027-Q1", title="Spring", owner_id=ana))
+        krs = {
+            "c1": _add(session, KeyResult(objective_id=checkout, title="c1", owner_id=ana)),
+            "c2": _add(session, KeyResult(objective_id=checkout, title="c2", owner_id=ana)),
+            "b1": _add(session, KeyResult(objective_id=basket, title="b1", owner_id=ana)),
+            "s1": _add(session, KeyResult(objective_id=spring, title="s1", owner_id=ana)),
+        }
+        specs: dict[str, tuple[dict[str, Any], list[str]]] = {
+            "wallets": (
+                dict(
+                    owner_id=ana,
+                    status="in_progress",
+                    health="at_risk",
+                    percent_complete=40,
+                    start_date=date(2026, 11, 1),
+                    target_date=date(2026, 12, 21),
+                ),
+                ["c1", "c2", "b1"],  # two checkout KRs: the checkout lane, also basket
+            ),
+            "bundles": (
+                dict(
+                    owner_id=ben,
+                    status="in_progress",
+                    health="off_track",
+                    start_date=date(2026, 10, 27),
+                    target_date=date(2026, 12, 26),
+                ),
+                ["b1", "c1"],  # a tie: the older objective (checkout) wins
+            ),
+            "delivery": (
+                dict(
+                    owner_id=ana,
+                    status="done",
+                    percent_complete=100,
+                    start_date=date(2026, 10, 12),
+                    target_date=date(2026, 10, 27),
+                    shipped_date=date(2026, 10, 25),
+                ),
+                ["c1"],
+            ),
+            "summer": (
+                dict(
+                    owner_id=ana,
+                    status="done",
+                    percent_complete=100,
+                    start_date=date(2026, 7, 1),
+                    target_date=date(2026, 8, 1),
+                    shipped_date=date(2026, 8, 3),
+                ),
+                ["c1"],
+            ),
+            "loyalty": (
+                dict(
+                    owner_id=ben,
+                    status="planned",
+                    start_date=date(2026, 12, 17),
+                    target_date=date(2027, 3, 16),
+                ),
+                ["b1"],
+            ),
+            "bnpl": (dict(owner_id=ana, status="idea"), ["s1"]),
+            "alerts": (dict(owner_id=ben, status="idea"), []),
+            "chat": (
+                dict(
+                    owner_id=ben,
+                    status="dropped",
+                    start_date=date(2026, 10, 1),
+                    target_date=date(2026, 10, 30),
+                ),
+                ["c1"],
+            ),
+            "instrumentation": (
+                dict(
+                    owner_id=ben,
+                    status="planned",
+                    start_date=date(2026, 12, 1),
+                    target_date=date(2026, 12, 15),
+                ),
+                [],
+            ),
+        }
+        ids = {}
+        for title, (row, links) in specs.items():
+            ids[title] = _add(session, Initiative(title=title, **row))
+            for kr in links:
+                session.add(InitiativeKeyResult(initiative_id=ids[title], key_result_id=krs[kr]))
+    return Seeded(ana=ana, ben=ben, checkout=checkout, basket=basket, spring=spring, ids=ids)
+
+
+def items_for(engine: Engine, filters: RoadmapFilters) -> pd.DataFrame:
+    with Session(read_engine(engine)) as session:
+        return roadmap_items(session=session, filters=filters, today=TODAY)
+
+
+def test_a_quarter_holds_work_whose_dates_overlap_it_and_undated_work_of_its_objectives(
+    engine: Engine, seeded: Seeded
+) -> None:
+    q4 = items_for(engine, RoadmapFilters(quarter="2026-Q4"))
+    # Lanes in objective order, each by start date; unlinked work last; dropped and Q3 work out.
+    assert list(zip(q4["title"], q4["objective"], strict=True)) == [
+        ("delivery", "Checkout"),
+        ("bundles", "Checkout"),
+        ("wallets", "Checkout"),
+        ("loyalty", "Basket"),
+        ("instrumentation", NO_OBJECTIVE),
+    ]
+    q1 = items_for(engine, RoadmapFilters(quarter="2027-Q1"))
+    # Loyalty's dates reach into Q1 (Basket lane); bnpl is undated but linked to Spring.
+    assert list(zip(q1["title"], q1["objective"], strict=True)) == [
+        ("loyalty", "Basket"),
+        ("bnpl", "Spring"),
+    ]
+
+
+def test_rows_carry_lane_other_objectives_dates_and_column(engine: Engine, seeded: Seeded) -> None:
+    every = items_for(engine, RoadmapFilters()).set_index("title")
+    wallets = every.loc["wallets"]
+    assert (wallets["objective_id"], wallets["also_moves"]) == (seeded.checkout, "Basket")
+    assert wallets["end_date"] == date(2026, 12, 21)
+    assert wallets["progress_date"] == date(2026, 11, 21)  # 40 % of 50 days = 20 days
+    assert wallets["horizon"] == "now"
+    delivery = every.loc["delivery"]
+    assert (delivery["end_date"], delivery["horizon"]) == (date(2026, 10, 25), "shipped")
+    assert every.loc["bundles"]["objective_id"] == seeded.checkout
+    assert every.loc["alerts"]["objective"] == NO_OBJECTIVE and pd.isna(
+        every.loc["alerts"]["objective_id"]
+    )
+    assert every.loc["loyalty"]["horizon"] == "next"
+    assert every.loc["bnpl"]["horizon"] == "later"
+    assert "chat" not in every.index  # dropped work is off the roadmap by default
+    assert set(every.index) == set(seeded.ids) - {"chat"}
+
+
+def test_objective_owner_and_status_filters(engine: Engine, seeded: Seeded) -> None:
+    basket = items_for(engine, RoadmapFilters(objective_id=seeded.basket))
+    # Linked to Basket at all, and drawn in Basket's lane when it is the only objective kept.
+    assert list(basket["title"]) == ["bundles", "wallets", "loyalty"]
+    assert set(basket["objective"]) == {"Basket"}
+    bens = items_for(engine, RoadmapFilters(owner_id=seeded.ben))
+    assert set(bens["owner"]) == {"Ben"}
+    assert set(bens["title"]) == {"bundles", "loyalty", "alerts", "instrumentation"}
+    dropped = items_for(engine, RoadmapFilters(statuses=("dropped",)))
+    assert list(dropped["title"]) == ["chat"]
+    assert dropped["horizon"].isna().all()
+
+
+def test_quarters_offered(engine: Engine, seeded: Seeded) -> None:
+    with Session(read_engine(engine)) as session:
+        found = roadmap_quarters(session=session, today=TODAY)
+    # Q3 (summer), Q4, Q1 (objective and loyalty's span); dropped chat adds nothing new.
+    assert found == ["2026-Q3", "2026-Q4", "2027-Q1"]
+
+
+def test_board_columns_and_their_order(engine: Engine, seeded: Seeded) -> None:
+    columns = board(items_for(engine, RoadmapFilters()))
+    assert list(columns["now"]["title"]) == ["wallets", "bundles"]  # by target date
+    assert list(columns["next"]["title"]) == ["instrumentation", "loyalty"]  # by start date
+    assert set(columns["later"]["title"]) == {"bnpl", "alerts"}
+    assert list(columns["shipped"]["title"]) == ["delivery", "summer"]  # newest first
+
+
+def test_summary_counts_and_recent_shipments(engine: Engine, seeded: Seeded) -> None:
+    summary = summarise(items_for(engine, RoadmapFilters()), today=TODAY, recent_days=40)
+    assert summary.counts == {"now": 2, "next": 2, "later": 2, "shipped": 2}
+    assert list(summary.shipped_recently["title"]) == ["delivery"]  # 32 days ago; summer is older
+    assert list(summary.now["title"]) == ["wallets", "bundles"]
+
+
+def test_timeline_keeps_dated_work_only(engine: Engine, seeded: Seeded) -> None:
+    drawn = timeline_items(items_for(engine, RoadmapFilters()))
+    assert set(drawn["title"]) == {
+        "wallets",
+        "bundles",
+        "delivery",
+        "summer",
+        "loyalty",
+        "instrumentation",
+    }
+
+
+def test_csv_has_the_shown_rows_with_labels_and_user_text_kept_as_text(
+    engine: Engine, seeded: Seeded
+) -> None:
+    tricky = '=HYPERLINK("http://evil.test","<img src=x onerror=alert(1)> **bold**")'
+    with session_scope(engine) as session:
+        row = session.get(Initiative, seeded.ids["wallets"])
+        assert row is not None
+        row.title = tricky
+        session.add(row)
+    items = items_for(engine, RoadmapFilters(quarter="2026-Q4"))
+    rows = list(csv.reader(io.StringIO(export_csv(items))))
+    assert rows[0] == [
+        "objective",
+        "initiative",
+        "owner",
+        "status",
+        "health",
+        "percent_complete",
+        "start_date",
+        "target_date",
+        "shipped_date",
+        "horizon",
+        "also_moves",
+    ]
+    assert [r[1] for r in rows[1:]] == [
+        "delivery",
+        "bundles",
+        "'" + tricky,
+        "loyalty",
+        "instrumentation",
+    ]
+    assert rows[3] == [
+        "Checkout",
+        "'" + tricky,
+        "Ana",
+        "In progress",
+        "At risk",
+        "40",
+        "2026-11-01",
+        "2026-12-21",
+        "",
+        "Now",
+        "Basket",
+    ]
+    assert rows[1][3:10] == [
+        "Done",
+        "On track",
+        "100",
+        "2026-10-12",
+        "2026-10-27",
+        "2026-10-25",
+        "Shipped",
+    ]

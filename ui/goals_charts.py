@@ -1,0 +1,172 @@
+"""The Goals page's Altair charts, returned as Vega-Lite specs so pages can cache them.
+
+A spec is built once per data version (see ui/goals_data.py) and drawn with
+st.vega_lite_chart; building and validating Altair objects on every rerun would cost more than
+the rest of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from planning.kr_track import KrTrack
+from planning.okr_evaluation import KrEvaluation
+from ui.charts import d3_format
+
+STATUS_LABELS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "too_early": "Too early",
+}
+STATUS_COLORS = {
+    "on_track": "#2e8540",
+    "at_risk": "#e07b00",
+    "off_track": "#c0392b",
+    "too_early": "#9e9e9e",
+}
+
+
+def share(value: float | None) -> str:
+    """A fraction as a whole percentage ('73 %'), '—' when there is none."""
+    if value is None or pd.isna(value):
+        return "—"
+    shown = round(value * 100)
+    return f"{shown if shown else 0:.0f} %"
+
+
+def _spec(chart: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec.pop("config", None)  # Altair's default view size; Streamlit sizes the chart
+    return spec
+
+
+def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
+    """Bars of raw progress (labelled with the raw figure, beyond 100 % shown as such), a tick
+    at the expected pace and a dashed line at the target (100 %)."""
+    peak = max([1.2, *(min(k.progress or 0.0, 2.0) for k in krs)])
+    frame = pd.DataFrame(
+        {
+            "key result": [k.title for k in krs],
+            "bar": [max(0.0, min(k.progress or 0.0, peak)) for k in krs],
+            "progress": [share(k.progress) for k in krs],
+            "expected": [k.expected for k in krs],
+            "pace": [share(k.expected) for k in krs],
+            "status": [STATUS_LABELS[k.status] for k in krs],
+            "color": [STATUS_COLORS[k.status] for k in krs],
+        }
+    )
+    y = alt.Y(
+        "key result:N", sort=list(frame["key result"]), title=None, axis=alt.Axis(labelLimit=260)
+    )
+    tooltip = [
+        alt.Tooltip("key result:N", title="Key result"),
+        alt.Tooltip("progress:N", title="Progress"),
+        alt.Tooltip("pace:N", title="Expected by now"),
+        alt.Tooltip("status:N", title="Status"),
+    ]
+    x_scale = alt.Scale(domain=[0, peak])
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(height=14)
+        .encode(
+            x=alt.X("bar:Q", scale=x_scale, title=None, axis=alt.Axis(format=".0%")),
+            y=y,
+            color=alt.Color("color:N", scale=None),
+            tooltip=tooltip,
+        )
+    )
+    labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="progress:N")
+    pace = (
+        alt.Chart(frame.dropna(subset=["expected"]))
+        .mark_tick(color="#111", thickness=2, size=20)
+        .encode(x=alt.X("expected:Q", scale=x_scale), y=y, tooltip=tooltip)
+    )
+    target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[3, 3]).encode(x="x:Q")
+    return _spec((bars + labels + pace + target).properties(height=30 * len(frame) + 20))
+
+
+def detail_spec(kr: KrEvaluation, track: KrTrack) -> dict[str, Any] | None:
+    """Actual vs expected path vs target, the forecast band, and initiative ship dates."""
+    if track.path[["actual", "expected", "target"]].isna().all().all():
+        return None
+    fmt = d3_format(kr.value_format) if kr.metric_id else ",.2f"
+    largest = track.path[["actual", "expected", "target"]].abs().max().max()
+    # Axis labels in millions or thousands once money runs large ($6.1M, not $6,100,000.00).
+    axis_fmt = "$.3~s" if kr.value_format == "money" and largest >= 10_000 else fmt
+    names = {"actual": track.actual_label, "expected": "Expected pace", "target": "Target"}
+    lines = track.path.melt(id_vars="day", value_vars=["actual", "expected", "target"]).dropna()
+    lines = lines.assign(series=lines["variable"].map(names), day=pd.to_datetime(lines["day"]))
+    domain = [track.actual_label, "Expected pace", "Target", "Forecast"]
+    color = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=domain, range=["#1f5fbf", "#888888", "#2e8540", "#e07b00"]),
+        legend=alt.Legend(orient="top"),
+    )
+    dash = alt.StrokeDash(
+        "series:N",
+        scale=alt.Scale(domain=domain, range=[[1, 0], [5, 4], [2, 2], [6, 3]]),
+        legend=None,
+    )
+    layers: list[Any] = [
+        alt.Chart(lines)
+        .mark_line()
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("value:Q", title=kr.metric_label or kr.title, axis=alt.Axis(format=axis_fmt)),
+            color=color,
+            strokeDash=dash,
+            tooltip=[
+                alt.Tooltip("day:T", title="Day"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title="Value", format=fmt),
+            ],
+        )
+    ]
+    if not track.band.empty:
+        band = track.band.assign(day=pd.to_datetime(track.band["day"]), series="Forecast")
+        layers.insert(
+            0,
+            alt.Chart(band)
+            .mark_area(opacity=0.18, color="#e07b00")
+            .encode(
+                x="day:T",
+                y="low:Q",
+                y2="high:Q",
+                tooltip=[
+                    alt.Tooltip("day:T", title="Day"),
+                    alt.Tooltip("low:Q", title="80 % band from", format=fmt),
+                    alt.Tooltip("high:Q", title="to", format=fmt),
+                ],
+            ),
+        )
+        layers.append(
+            alt.Chart(band)
+            .mark_line()
+            .encode(x="day:T", y="forecast:Q", color=color, strokeDash=dash)
+        )
+    if not track.ships.empty:
+        ships = track.ships.assign(day=pd.to_datetime(track.ships["day"]))
+        layers.append(
+            alt.Chart(ships)
+            .mark_rule(color="#6a4fb3", strokeWidth=2)
+            .encode(
+                x="day:T",
+                strokeDash=alt.StrokeDash(
+                    "kind:N",
+                    scale=alt.Scale(domain=["shipped", "planned"], range=[[1, 0], [4, 4]]),
+                    legend=alt.Legend(title="Initiatives", orient="top"),
+                ),
+                tooltip=[
+                    alt.Tooltip("initiative:N", title="Initiative"),
+                    alt.Tooltip("kind:N", title="Ship date"),
+                    alt.Tooltip("day:T", title="Day"),
+                ],
+            )
+        )
+    return _spec(alt.layer(*layers).properties(height=320))

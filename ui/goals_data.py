@@ -1,0 +1,149 @@
+"""Cached reads for the Goals page (the pattern of ui/data.py).
+
+Each function takes the store's data versions first, so any write makes the next call fresh,
+opens one short read-only session and returns plain data (dataclasses, DataFrames, text).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+from sqlmodel import Session
+
+from planning import goals, okr_evaluation
+from planning.kr_track import KrTrack, kr_track
+from planning.models import KeyResultRead, ObjectiveRead, PersonRead
+from planning.okr_file import export_okr_file
+from planning.people import list_people
+from planning.store import read_engine
+from ui.goals_charts import detail_spec, progress_spec
+from ui.state import Versions, app_config, engine
+
+TTL = 600
+ENTRIES = 64
+
+
+def _session() -> Session:
+    return Session(read_engine(engine()))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def period_goals(versions: Versions, period: str, today: date) -> okr_evaluation.PeriodEvaluation:
+    """A quarter's goals evaluated live, or frozen once closed."""
+    del versions
+    with _session() as session:
+        return okr_evaluation.period_goals(
+            session=session, config=app_config(), period=period, today=today
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def track(versions: Versions, period: str, today: date, key_result_id: int) -> KrTrack | None:
+    """The chart data of one key result of a quarter."""
+    evaluation = period_goals(versions, period, today)
+    kr = evaluation.key_result(key_result_id)
+    if kr is None:
+        return None
+    with _session() as session:
+        return kr_track(
+            session=session,
+            config=app_config(),
+            evaluation=kr,
+            period=period,
+            as_of=evaluation.as_of,
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def progress_chart(
+    versions: Versions, period: str, today: date, objective_id: int
+) -> dict[str, Any] | None:
+    """The progress-against-pace chart of one objective's key results (a Vega-Lite spec)."""
+    evaluation = period_goals(versions, period, today)
+    for objective in evaluation.objectives:
+        if objective.objective_id == objective_id and objective.key_results:
+            return progress_spec(objective.key_results)
+    return None
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def detail_chart(
+    versions: Versions, period: str, today: date, key_result_id: int
+) -> dict[str, Any] | None:
+    """One key result's chart (a Vega-Lite spec), or None when there is nothing to draw."""
+    evaluation = period_goals(versions, period, today)
+    kr = evaluation.key_result(key_result_id)
+    found = track(versions, period, today, key_result_id)
+    if kr is None or found is None:
+        return None
+    return detail_spec(kr, found)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def check_ins(versions: Versions, key_result_id: int) -> list[goals.CheckInEntry]:
+    """A key result's check-ins, newest first."""
+    del versions
+    with _session() as session:
+        return goals.check_in_history(session=session, key_result_id=key_result_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def linked_initiatives(versions: Versions, key_result_id: int) -> list[goals.LinkedInitiative]:
+    """Initiatives linked to a key result."""
+    del versions
+    with _session() as session:
+        return goals.linked_initiatives(session=session, key_result_id=key_result_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def periods_with_goals(versions: Versions) -> list[str]:
+    """Quarters that have objectives."""
+    del versions
+    with _session() as session:
+        return goals.periods_with_goals(session=session)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def objectives(versions: Versions, period: str) -> list[ObjectiveRead]:
+    """A quarter's active objectives, with their versions for editing."""
+    del versions
+    with _session() as session:
+        return goals.list_objectives(session=session, period=period)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def all_objectives(versions: Versions) -> list[ObjectiveRead]:
+    """Every active objective of every quarter, for choosing a parent."""
+    del versions
+    with _session() as session:
+        found: list[ObjectiveRead] = []
+        for period in goals.periods_with_goals(session=session):
+            found += goals.list_objectives(session=session, period=period)
+        return found
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def key_results(versions: Versions, period: str) -> list[KeyResultRead]:
+    """A quarter's active key results, with their versions for editing."""
+    del versions
+    with _session() as session:
+        ids = [o.id for o in goals.list_objectives(session=session, period=period)]
+        return goals.list_key_results(session=session, objective_ids=ids)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def owners(versions: Versions) -> list[PersonRead]:
+    """Active members and directors: the people who may own goals."""
+    del versions
+    with _session() as session:
+        return [p for p in list_people(session=session) if p.role.value != "stakeholder"]
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def okr_yaml(versions: Versions, period: str) -> str:
+    """A quarter's OKRs as a YAML file."""
+    del versions
+    with _session() as session:
+        return export_okr_file(session=session, period=period)

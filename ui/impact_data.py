@@ -1,0 +1,57 @@
+"""Cached reads for the Impact page (the pattern of ui/data.py): each takes the store's data
+versions first, opens one short read-only session and returns plain data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from planning import digest, impact
+from planning.metrics import freshness
+from planning.store import read_engine
+from ui.state import Versions, app_config, engine
+
+TTL = 600
+ENTRIES = 32
+
+
+def _session() -> Session:
+    return Session(read_engine(engine()))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def ledger(versions: Versions) -> list[impact.ImpactEntry]:
+    """Every shipped initiative with an expected lift, measured with the latest data."""
+    del versions
+    with _session() as session:
+        return impact.impact_ledger(session=session, config=app_config())
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def chart_frame(versions: Versions, initiative_id: int) -> pd.DataFrame:
+    """Daily values of an initiative's lift metric around its ship date, with last year's."""
+    entries = {e.initiative_id: e for e in ledger(versions)}
+    with _session() as session:
+        return impact.impact_chart_frame(
+            session=session, config=app_config(), entry=entries[initiative_id]
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def latest_day(versions: Versions) -> date | None:
+    """The latest day with an observation."""
+    del versions
+    with _session() as session:
+        return freshness(session=session).latest_day
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Writing the digest…")
+def weekly_digest(versions: Versions, week: str, today: date) -> tuple[str, str]:
+    """One week's digest as (Markdown, HTML)."""
+    del versions
+    with _session() as session:
+        built = digest.build_digest(session=session, config=app_config(), week=week, today=today)
+    return digest.digest_markdown(built), digest.digest_html(built)

@@ -1,0 +1,162 @@
+"""Admin's "Share links" tab: create a read-only roadmap link (shown in full once), list every
+link with its state, and revoke one. Directors only (the Admin page checks; the domain refuses
+anyone else anyway)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from planning.models import PersonRead
+from planning.permissions import PermissionDenied
+from planning.share_links import (
+    DEFAULT_VALID_DAYS,
+    MAX_VALID_DAYS,
+    LinkState,
+    ShareLinkInfo,
+    create_share_link,
+    list_share_links,
+    revoke_share_link,
+    share_url,
+)
+from planning.store import read_engine, session_scope
+from planning.validation import InputError
+from ui.share_access import app_base_url
+from ui.state import Versions, clear_after_write, engine
+from ui.text import escape_markdown
+
+NEW_LINK = "admin_new_share_link"
+FLASH = "admin_share_flash"
+STATE_LABELS = {
+    LinkState.valid: "active",
+    LinkState.expired: "expired",
+    LinkState.revoked: "revoked",
+}
+
+
+# A link's last use changes without a data version, so this entry lives a minute at most.
+@st.cache_data(ttl=60, max_entries=16, show_spinner=False)
+def _links(versions: Versions) -> list[ShareLinkInfo]:
+    del versions
+    with Session(read_engine(engine())) as session:
+        return list_share_links(session=session)
+
+
+def _moment(value: datetime | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+def _problems(exc: Exception) -> str:
+    if isinstance(exc, InputError):
+        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
+    return escape_markdown(str(exc))
+
+
+def share_links_tab(person: PersonRead, versions: Versions) -> None:
+    """The tab's content: the new link (once), the create form, the list and the revoke form."""
+    st.subheader("Share links")
+    st.caption(
+        "A share link opens the Roadmap, read-only, for someone without an account: nothing else "
+        "in Quarterdeck is reachable with it. The link is shown once, when it is created; only a "
+        "digest of it is stored. Links expire, and can be revoked at any time."
+    )
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash)
+    new_link = st.session_state.get(NEW_LINK)
+    if new_link is not None:
+        st.success(
+            f"Link “{escape_markdown(new_link['label'])}” created, valid until "
+            f"{new_link['expires']} UTC. Copy it now: it will not be shown again."
+        )
+        st.code(new_link["url"], language=None)
+        if st.button("I have copied it", key="admin_share_copied"):
+            st.session_state.pop(NEW_LINK, None)
+            st.rerun()
+
+    with st.form("admin_new_share_form"):
+        st.markdown("**New share link**")
+        cols = st.columns([3, 1])
+        label = cols[0].text_input(
+            "Label",
+            max_chars=120,
+            placeholder="e.g. Board pack, December",
+            help="Who the link is for; only directors see it.",
+            key="admin_share_label",
+        )
+        days = cols[1].number_input(
+            "Valid for (days)",
+            min_value=1,
+            max_value=MAX_VALID_DAYS,
+            value=DEFAULT_VALID_DAYS,
+            step=1,
+            key="admin_share_days",
+        )
+        create = st.form_submit_button("Create share link", type="primary")
+    if create:
+        try:
+            with session_scope(engine()) as session:
+                created = create_share_link(
+                    session=session, actor=person, label=label, valid_days=int(days)
+                )
+        except (InputError, PermissionDenied) as exc:
+            st.error(_problems(exc))
+        else:
+            clear_after_write()
+            st.session_state[NEW_LINK] = {
+                "label": created.link.label,
+                "expires": _moment(created.link.expires_at),
+                "url": share_url(base_url=app_base_url(), token=created.token),
+            }
+            st.session_state.pop("admin_share_label", None)
+            st.rerun()
+
+    links = _links(versions)
+    if not links:
+        st.info("No share links yet.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "label": link.label,
+                    "created by": link.created_by_name,
+                    "created (UTC)": _moment(link.created_at),
+                    "expires (UTC)": _moment(link.expires_at),
+                    "last opened (UTC)": _moment(link.last_used_at) or "never",
+                    "state": STATE_LABELS.get(link.state(), link.state().value),
+                }
+                for link in links
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    active = {link.id: link for link in links if link.state() == LinkState.valid}
+    if not active:
+        return
+    with st.form("admin_revoke_share_form"):
+        chosen = st.selectbox(
+            "Revoke a link",
+            list(active),
+            format_func=lambda i: f"{active[i].label} (expires {_moment(active[i].expires_at)})",
+            help="Anyone holding it sees a “withdrawn” message from their next click on.",
+            key="admin_share_revoke",
+        )
+        revoke = st.form_submit_button("Revoke link")
+    if revoke and chosen is not None:
+        try:
+            with session_scope(engine()) as session:
+                revoked = revoke_share_link(session=session, actor=person, link_id=chosen)
+        except (InputError, PermissionDenied) as exc:
+            st.error(_problems(exc))
+        else:
+            clear_after_write()
+            st.session_state[FLASH] = (
+                f"Revoked the link “{escape_markdown(revoked.label)}”; it no longer opens the "
+                "roadmap."
+            )
+            st.rerun()
