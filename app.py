@@ -1,8 +1,13 @@
-"""Quarterdeck router: page config, configuration check, sign-in and navigation over pages/."""
+"""Quarterdeck router: page config, configuration check, sign-in and role-aware navigation.
+
+Every page is given to st.navigation; the pages a role may not open are hidden from its menu and
+their URLs lead to the role's landing page (ui/navigation.py has the table).
+"""
 
 import streamlit as st
 
 from ui.identity import sign_in
+from ui.navigation import open_page, page_access
 from ui.routing import enter_router
 from ui.share_access import open_shared_roadmap, share_link_requested
 from ui.state import app_config
@@ -12,18 +17,53 @@ st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", lay
 app_config()
 if share_link_requested():
     open_shared_roadmap()  # a share link sees the Roadmap alone (or why it does not open)
-sign_in()
+person = sign_in()  # or the sign-in page, and the run stops there
+access = page_access(person)
 
 navigation = st.navigation(
     [
-        st.Page("pages/this_week.py", title="This week", icon=":material/today:", default=True),
-        st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
-        st.Page("pages/planning.py", title="Weekly planning", icon=":material/view_kanban:"),
-        st.Page("pages/initiatives.py", title="Initiatives", icon=":material/checklist:"),
-        st.Page("pages/roadmap.py", title="Roadmap", icon=":material/timeline:"),
-        st.Page("pages/metrics.py", title="Metrics", icon=":material/monitoring:"),
-        st.Page("pages/impact.py", title="Impact", icon=":material/insights:"),
-        st.Page("pages/admin.py", title="Admin", icon=":material/settings:"),
+        st.Page(
+            "pages/this_week.py",
+            title="This week",
+            icon=":material/today:",
+            **access("pages/this_week.py"),
+        ),
+        st.Page(
+            "pages/goals.py", title="Goals", icon=":material/flag:", **access("pages/goals.py")
+        ),
+        st.Page(
+            "pages/planning.py",
+            title="Weekly planning",
+            icon=":material/view_kanban:",
+            **access("pages/planning.py"),
+        ),
+        st.Page(
+            "pages/initiatives.py",
+            title="Initiatives",
+            icon=":material/checklist:",
+            **access("pages/initiatives.py"),
+        ),
+        st.Page(
+            "pages/roadmap.py",
+            title="Roadmap",
+            icon=":material/timeline:",
+            **access("pages/roadmap.py"),
+        ),
+        st.Page(
+            "pages/metrics.py",
+            title="Metrics",
+            icon=":material/monitoring:",
+            **access("pages/metrics.py"),
+        ),
+        st.Page(
+            "pages/impact.py",
+            title="Impact",
+            icon=":material/insights:",
+            **access("pages/impact.py"),
+        ),
+        st.Page(
+            "pages/admin.py", title="Admin", icon=":material/settings:", **access("pages/admin.py")
+        ),
     ]
 )
-navigation.run()
+open_page(navigation, person)

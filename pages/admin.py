@@ -1,4 +1,5 @@
-"""Admin (directors): data import with a preview, API tokens, and the history of imports."""
+"""Admin (directors): data import with a preview, API tokens, the history of imports, share
+links, the team (people, roles, capacity, time off, passwords) and the loaded configuration."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from planning.importer import (
 from planning.permissions import PermissionDenied, is_director
 from planning.store import read_engine, session_scope
 from ui import admin_data as data
+from ui.config_admin import configuration_tab
 from ui.identity import current_person
+from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.text import escape_markdown
@@ -36,8 +39,8 @@ st.title("Admin")
 person = current_person()
 if person is None or not is_director(person):
     st.warning(
-        "Admin is for directors only: data imports, API tokens and the import history are "
-        "managed by a director. Ask one if you need data loaded or a token."
+        "Admin is for directors only: the team, data imports, API tokens and share links are "
+        "managed by a director. Ask one if you need data loaded, a token or access."
     )
     st.stop()
 assert person is not None
@@ -47,8 +50,8 @@ flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash)
 
-tab_import, tab_tokens, tab_history, tab_share = st.tabs(
-    ["Data import", "API tokens", "Import history", "Share links"]
+tab_import, tab_tokens, tab_history, tab_share, tab_people, tab_config = st.tabs(
+    ["Data import", "API tokens", "Import history", "Share links", "People", "Configuration"]
 )
 
 # --- data import -------------------------------------------------------------------------------
@@ -310,5 +313,13 @@ with tab_history:
 # --- share links -------------------------------------------------------------------------------
 with tab_share:
     share_links_tab(person, current)
+
+# --- people ------------------------------------------------------------------------------------
+with tab_people:
+    people_tab(person, current)
+
+# --- configuration -----------------------------------------------------------------------------
+with tab_config:
+    configuration_tab(config)
 
 live_refresh()

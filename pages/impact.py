@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -20,16 +19,10 @@ from planning.impact import (
     points_text,
 )
 from planning.periods import iso_week, week_bounds
+from ui import impact_charts as charts
 from ui import impact_data as data
-from ui.charts import d3_format
 from ui.state import app_config, live_refresh, versions
 
-VERDICT_COLOURS = {
-    "Beat": "#1b7f3b",
-    "Met": "#2f6fd0",
-    "Missed": "#c0392b",
-    "Inconclusive": "#8a8a8a",
-}
 DIGEST_WEEKS = 12
 
 config = app_config()
@@ -45,74 +38,31 @@ st.caption(
     f"with a {settings.interval * 100:.0f} % interval from a bootstrap over days."
 )
 
-entries = data.ledger(current)
-ledger_tab, calibration_tab, digest_tab = st.tabs(["Ledger", "Calibration", "Digest"])
+# Only the open tab runs (the digest is the costly one): a tab switch reruns the page.
+ledger_tab, calibration_tab, digest_tab = st.tabs(
+    ["Ledger", "Calibration", "Digest"], key="impact_tab", on_change="rerun"
+)
+
 
 # --- ledger ------------------------------------------------------------------------------------
-with ledger_tab:
+def _ledger() -> None:
+    """Verdict counts, lifts with their intervals, the table, one initiative around its ship."""
+    entries = data.ledger(current)
     if not entries:
         st.info(
             "No shipped initiative has an expected lift yet. Set an expected lift (metric and %) "
             "on an initiative and its shipped date; it is measured once the post window has data."
         )
     else:
-        measured = [e for e in entries if e.measured]
         counts = st.columns(5)
         for column, verdict in zip(
             counts, ("beat", "met", "missed", "inconclusive", "not_enough_data"), strict=True
         ):
             column.metric(VERDICT_LABELS[verdict], sum(1 for e in entries if e.verdict == verdict))
 
-        if measured:
-            points = pd.DataFrame(
-                {
-                    "initiative": [e.initiative for e in measured],
-                    "realised": [e.realised_lift for e in measured],
-                    "low": [e.ci_low for e in measured],
-                    "high": [e.ci_high for e in measured],
-                    "expected": [e.expected_lift for e in measured],
-                    "verdict": [VERDICT_LABELS[e.verdict] for e in measured],
-                    "realised_text": [lift_text(e.realised_lift) for e in measured],
-                    "expected_text": [lift_text(e.expected_lift) for e in measured],
-                    "interval_text": [interval_text(e.ci_low, e.ci_high) for e in measured],
-                }
-            )
-            order = list(points["initiative"])
-            y = alt.Y("initiative:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
-            colour = alt.Color(
-                "verdict:N",
-                title="Verdict",
-                scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
-                legend=alt.Legend(orient="top"),
-            )
-            tooltip = [
-                alt.Tooltip("initiative:N", title="Initiative"),
-                alt.Tooltip("expected_text:N", title="Expected"),
-                alt.Tooltip("realised_text:N", title="Realised"),
-                alt.Tooltip("interval_text:N", title="Interval"),
-                alt.Tooltip("verdict:N", title="Verdict"),
-            ]
-            base = alt.Chart(points)
-            bars = base.mark_rule(strokeWidth=3).encode(
-                x=alt.X("low:Q", title="Lift", axis=alt.Axis(format="+.0%")),
-                x2="high:Q",
-                y=y,
-                color=colour,
-                tooltip=tooltip,
-            )
-            dots = base.mark_circle(size=90, opacity=1).encode(
-                x="realised:Q", y=y, color=colour, tooltip=tooltip
-            )
-            expected = base.mark_point(
-                shape="diamond", size=140, filled=False, color="#1d1d1f", strokeWidth=1.5
-            ).encode(x="expected:Q", y=y, tooltip=tooltip)
-            zero = (
-                alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
-            )
-            st.altair_chart(
-                (zero + bars + dots + expected).properties(height=alt.Step(34)),
-                width="stretch",
-            )
+        ledger_chart = charts.ledger(current)
+        if ledger_chart is not None:
+            st.vega_lite_chart(spec=ledger_chart, width="stretch")
             st.caption(
                 "Dot: realised lift · bar: its interval · diamond: the expected lift · dashed "
                 "line: no change."
@@ -170,82 +120,21 @@ with ledger_tab:
             st.info(f"{VERDICT_LABELS[entry.verdict]}: {entry.reason}")
         elif entry.reason:
             st.caption(entry.reason.capitalize() + ".")
-        frame = data.chart_frame(current, entry.initiative_id)
-        if frame.empty or not frame["value"].notna().any():
+        ship_chart = charts.around_ship(current, entry.initiative_id)
+        if ship_chart is None:
             st.info("No data for this metric around the ship date.")
         else:
-            frame = frame.assign(day=pd.to_datetime(frame["day"]))
-            spans = pd.DataFrame(
-                {
-                    "start": pd.to_datetime([windows.pre_start, windows.post_start]),
-                    "end": pd.to_datetime(
-                        [windows.pre_end + timedelta(days=1), windows.post_end + timedelta(days=1)]
-                    ),
-                    "window": ["Pre window", "Post window"],
-                }
-            )
-            shade = (
-                alt.Chart(spans)
-                .mark_rect(opacity=0.12)
-                .encode(
-                    x="start:T",
-                    x2="end:T",
-                    color=alt.Color(
-                        "window:N",
-                        title=None,
-                        scale=alt.Scale(
-                            domain=["Pre window", "Post window"], range=["#8a8a8a", "#2f6fd0"]
-                        ),
-                        legend=alt.Legend(orient="top"),
-                    ),
-                )
-            )
-            lines = (
-                alt.Chart(frame)
-                .mark_line()
-                .encode(
-                    x=alt.X("day:T", title=None),
-                    y=alt.Y(
-                        "value:Q",
-                        title=entry.metric_label,
-                        axis=alt.Axis(format=d3_format(fmt)),
-                        scale=alt.Scale(zero=False),
-                    ),
-                    strokeDash=alt.StrokeDash(
-                        "series:N",
-                        title=None,
-                        scale=alt.Scale(domain=["This year", "Last year"], range=[[1, 0], [4, 3]]),
-                        legend=alt.Legend(orient="top"),
-                    ),
-                    opacity=alt.Opacity(
-                        "series:N",
-                        scale=alt.Scale(domain=["This year", "Last year"], range=[1.0, 0.45]),
-                        legend=None,
-                    ),
-                    tooltip=[
-                        alt.Tooltip("day:T", title="Day"),
-                        alt.Tooltip("series:N", title="Series"),
-                        alt.Tooltip("value:Q", title=entry.metric_label, format=d3_format(fmt)),
-                    ],
-                )
-            )
-            ship = (
-                alt.Chart(pd.DataFrame({"day": pd.to_datetime([windows.post_start])}))
-                .mark_rule(color="#c0392b", strokeWidth=2)
-                .encode(x="day:T", tooltip=[alt.Tooltip("day:T", title="Shipped")])
-            )
-            st.altair_chart(
-                (shade + lines + ship).resolve_scale(color="independent"),
-                width="stretch",
-            )
+            st.vega_lite_chart(spec=ship_chart, width="stretch")
             st.caption(
                 "Red line: ship date. Last year's values are drawn on the same weekdays "
                 "(364 days later)."
             )
 
+
 # --- calibration -------------------------------------------------------------------------------
-with calibration_tab:
-    calibrations = calibration(entries)
+def _calibration() -> None:
+    """How well each estimator's expected lifts landed."""
+    calibrations = calibration(data.ledger(current))
     if not calibrations:
         st.info("Calibration appears once initiatives with an expected lift have shipped.")
     else:
@@ -281,8 +170,10 @@ with calibration_tab:
             "weekly planning offers it for the estimator's next expected-value scores."
         )
 
+
 # --- digest ------------------------------------------------------------------------------------
-with digest_tab:
+def _digest() -> None:
+    """One week's digest with its downloads."""
     today = date.today()
     latest = data.latest_day(current)
     anchor = min(latest, today) if latest is not None else today
@@ -317,5 +208,17 @@ with digest_tab:
         with st.container(border=True):
             # Built by planning.digest with every piece of people's text escaped for Markdown.
             st.markdown(markdown)
+
+
+# --- the open tab ------------------------------------------------------------------------------
+with ledger_tab:
+    if ledger_tab.open:
+        _ledger()
+with calibration_tab:
+    if calibration_tab.open:
+        _calibration()
+with digest_tab:
+    if digest_tab.open:
+        _digest()
 
 live_refresh()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from planning.dashboard import PRESETS, DateWindow, preset_window
 from planning.formatting import format_change, format_value
 from ui import data
-from ui.charts import d3_format
+from ui import metrics_charts as charts
 from ui.state import app_config, live_refresh, versions
 
 config = app_config()
@@ -120,41 +118,10 @@ trend_metric = left.selectbox(
 )
 grain = right.segmented_control("Grain", GRAINS, default="day" if window.days <= 92 else "week")
 grain = grain or "day"
-trend_frame = data.trend(current, trend_metric, window.start, window.end, grain, filter_items)
 spec = metrics_config.metrics[trend_metric]
-axis_format = d3_format(spec.format)
-if trend_frame["value"].notna().any():
-    chart = (
-        alt.Chart(trend_frame.assign(period=pd.to_datetime(trend_frame["period"])))
-        .mark_line(point=grain != "day")
-        .encode(
-            x=alt.X("period:T", title=None),
-            y=alt.Y(
-                "value:Q",
-                title=spec.label,
-                axis=alt.Axis(format=axis_format),
-                scale=alt.Scale(zero=False),
-            ),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=["This period", "Last year"], range=["#1f5fbf", "#b9b9b9"]),
-                legend=alt.Legend(orient="top"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N",
-                scale=alt.Scale(domain=["This period", "Last year"], range=[[1, 0], [4, 3]]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("period:T", title="Period"),
-                alt.Tooltip("series:N", title="Series"),
-                alt.Tooltip("value:Q", title=spec.label, format=axis_format),
-            ],
-        )
-        .properties(height=300)
-    )
-    st.altair_chart(chart, width="stretch")
+trend_chart = charts.trend(current, trend_metric, window.start, window.end, grain, filter_items)
+if trend_chart is not None:
+    st.vega_lite_chart(spec=trend_chart, width="stretch")
 else:
     st.info(f"No values for {spec.label} in this window.")
 if filters and len(filters) != len(
@@ -166,60 +133,17 @@ if filters and len(filters) != len(
 funnel_col, margin_col = st.columns(2)
 with funnel_col:
     st.subheader("Checkout funnel")
-    steps = data.funnel(current, window.start, window.end, filter_items)
-    if steps["sessions"].notna().any():
-        steps = steps.assign(
-            rate_text=[
-                "" if r is None or pd.isna(r) else f"{r:.1%} of previous step"
-                for r in steps["step_rate"]
-            ]
-        )
-        bars = (
-            alt.Chart(steps)
-            .mark_bar(color="#1f5fbf")
-            .encode(
-                y=alt.Y(
-                    "label:N",
-                    sort=list(steps["label"]),
-                    title=None,
-                    axis=alt.Axis(labelLimit=220),
-                ),
-                x=alt.X("sessions:Q", title="Sessions", axis=alt.Axis(format="~s")),
-                tooltip=[
-                    alt.Tooltip("label:N", title="Step"),
-                    alt.Tooltip("sessions:Q", title="Sessions", format=",.0f"),
-                    alt.Tooltip("step_rate:Q", title="From previous step", format=".1%"),
-                    alt.Tooltip("overall_rate:Q", title="From first step", format=".2%"),
-                ],
-            )
-        )
-        labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="rate_text:N")
-        st.altair_chart((bars + labels).properties(height=240), width="stretch")
+    funnel_chart = charts.funnel(current, window.start, window.end, filter_items)
+    if funnel_chart is not None:
+        st.vega_lite_chart(spec=funnel_chart, width="stretch")
     else:
         st.info("No funnel data in this window.")
 
 with margin_col:
     st.subheader("Margin by product line")
-    margin = data.margin_by_line(current, window.start, window.end)
-    if not margin.empty:
-        bars = (
-            alt.Chart(margin)
-            .mark_bar(color="#2e8540")
-            .encode(
-                y=alt.Y("product_line:N", sort="-x", title=None),
-                x=alt.X("gross_margin:Q", title="Gross margin", axis=alt.Axis(format=".0%")),
-                tooltip=[
-                    alt.Tooltip("product_line:N", title="Product line"),
-                    alt.Tooltip("net_revenue:Q", title="Net revenue", format="$,.0f"),
-                    alt.Tooltip("gross_profit:Q", title="Gross profit", format="$,.0f"),
-                    alt.Tooltip("gross_margin:Q", title="Gross margin", format=".1%"),
-                ],
-            )
-        )
-        text = bars.mark_text(align="left", dx=4, color="#333").encode(
-            text=alt.Text("gross_margin:Q", format=".1%")
-        )
-        st.altair_chart((bars + text).properties(height=240), width="stretch")
+    margin_chart = charts.margin(current, window.start, window.end)
+    if margin_chart is not None:
+        st.vega_lite_chart(spec=margin_chart, width="stretch")
     else:
         st.info("No product-line data in this window.")
 
@@ -236,24 +160,11 @@ dimensions = metrics_config.metric_dimensions(split_metric)
 dimension = right.selectbox(
     "By", dimensions, format_func=lambda d: metrics_config.dimensions[d].label
 )
-split = data.breakdown(current, split_metric, dimension, window.start, window.end, filter_items)
-split_spec = metrics_config.metrics[split_metric]
-if not split.empty:
-    split_format = d3_format(split_spec.format)
-    chart = (
-        alt.Chart(split)
-        .mark_bar(color="#6a4fb3")
-        .encode(
-            y=alt.Y("member:N", sort="-x", title=metrics_config.dimensions[dimension].label),
-            x=alt.X("value:Q", title=split_spec.label, axis=alt.Axis(format=split_format)),
-            tooltip=[
-                alt.Tooltip("member:N", title=metrics_config.dimensions[dimension].label),
-                alt.Tooltip("value:Q", title=split_spec.label, format=split_format),
-            ],
-        )
-        .properties(height=30 * len(split) + 40)
-    )
-    st.altair_chart(chart, width="stretch")
+split_chart = charts.breakdown(
+    current, split_metric, dimension, window.start, window.end, filter_items
+)
+if split_chart is not None:
+    st.vega_lite_chart(spec=split_chart, width="stretch")
 else:
     st.info("No data for this breakdown in the window.")
 

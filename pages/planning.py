@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from planning.backlog import value_axis_label
 from planning.backlog_edits import (
     LIFT_POINTS,
     BacklogSaveError,
@@ -28,6 +26,7 @@ from planning.store import session_scope
 from planning.validation import InputError
 from planning.versioning import ConflictError
 from planning.weekly_plan import CHANGE_LABELS, PlanAlreadyCommitted, commit_weekly_plan, diff_frame
+from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
@@ -47,7 +46,6 @@ if person is None or not is_director(person):
 
 config = app_config()
 scoring = config.scoring
-symbol = config.settings.currency_symbol
 current = versions()
 today = date.today()
 week = iso_week(today)
@@ -222,69 +220,14 @@ if discard_col.button("Discard edits", disabled=source.empty):
 
 # --- value / effort matrix ---------------------------------------------------------------------
 st.subheader("Value / effort matrix")
-scored = backlog[backlog["score"].notna()].copy()
 value_split = backlog.attrs.get("value_split")
 effort_split = backlog.attrs.get("effort_split")
-names_of = scoring.matrix.quadrants
-quadrant_names = [names_of.quick_wins, names_of.big_bets, names_of.fill_ins, names_of.money_pits]
-if scored.empty or value_split is None or effort_split is None:
+matrix = charts.matrix(current, framework_id)
+if matrix is None or value_split is None or effort_split is None:
     st.info(f"No initiative is scored with {framework.label} yet, so there is nothing to plot.")
 else:
-    value_title = value_axis_label(framework, symbol)
-    points_data = scored[
-        ["id", "rank", "title", "owner", "status", "score", "value", "effort_weeks", "quadrant"]
-    ].assign(status=scored["status"].map(status_label))
-    pick = alt.selection_point(name="pick", fields=["id"], on="click")
-    points = (
-        alt.Chart(points_data)
-        .mark_circle(size=140, opacity=0.85)
-        .encode(
-            x=alt.X("effort_weeks:Q", title="Effort (person-weeks)"),
-            y=alt.Y("value:Q", title=value_title),
-            color=alt.Color(
-                "quadrant:N",
-                title="Quadrant",
-                scale=alt.Scale(
-                    domain=quadrant_names, range=["#2e7d32", "#1f5fbf", "#9e9e9e", "#c62828"]
-                ),
-                legend=alt.Legend(orient="top"),
-            ),
-            opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)),
-            tooltip=[
-                alt.Tooltip("title:N", title="Initiative"),
-                alt.Tooltip("rank:Q", title="Rank"),
-                alt.Tooltip("owner:N", title="Owner"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("score:Q", title=f"{framework.label} score", format=",.2f"),
-                alt.Tooltip("value:Q", title=value_title, format=",.2f"),
-                alt.Tooltip("effort_weeks:Q", title="Effort (person-weeks)", format=",.1f"),
-                alt.Tooltip("quadrant:N", title="Quadrant"),
-            ],
-        )
-        .add_params(pick)
-    )
-    splits = pd.DataFrame({"value": [value_split], "effort": [effort_split]})
-    value_rule = alt.Chart(splits).mark_rule(strokeDash=[4, 4], color="#888").encode(y="value:Q")
-    effort_rule = alt.Chart(splits).mark_rule(strokeDash=[4, 4], color="#888").encode(x="effort:Q")
-    low_x, high_x = float(scored["effort_weeks"].min()), float(scored["effort_weeks"].max())
-    low_y, high_y = float(scored["value"].min()), float(scored["value"].max())
-    corners = pd.DataFrame(
-        {
-            "label": quadrant_names,
-            "x": [low_x, high_x, low_x, high_x],
-            "y": [high_y, high_y, low_y, low_y],
-            "align": ["left", "right", "left", "right"],
-        }
-    )
-    labels = [
-        alt.Chart(corners[corners["align"] == side])
-        .mark_text(align=side, baseline="middle", dy=-12, fontWeight="bold", color="#555")  # type: ignore[arg-type]
-        .encode(x="x:Q", y="y:Q", text="label:N")
-        for side in ("left", "right")
-    ]
-    chart = alt.layer(points, value_rule, effort_rule, *labels).properties(height=380)
-    event: Any = st.altair_chart(
-        chart, width="stretch", on_select="rerun", selection_mode="pick", key="matrix"
+    event: Any = st.vega_lite_chart(
+        spec=matrix, width="stretch", on_select="rerun", selection_mode="pick", key="matrix"
     )
     st.caption(
         f"Dashed lines: the split at the median value ({value_split:,.2f}) and effort "

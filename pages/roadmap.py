@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
+from planning.initiatives import STATUS_ORDER, status_label
 from planning.okr_evaluation import ObjectiveEvaluation
 from planning.periods import quarter_of
 from planning.roadmap import (
@@ -22,7 +22,6 @@ from planning.roadmap import (
     QUERY_KEYS,
     RoadmapFilters,
     board,
-    export_csv,
     filters_from_query,
     filters_to_query,
     timeline_items,
@@ -43,6 +42,7 @@ KEYS = {
     "status": "roadmap_status",
 }
 STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}
+HEALTH_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴"}
 
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
@@ -86,6 +86,7 @@ columns = st.columns([1, 2, 1, 2])
 quarter = columns[0].selectbox(
     "Quarter",
     quarter_options,
+    placeholder="All quarters",
     format_func=lambda q: (
         "All quarters" if q is None else (f"{q} (current)" if q == this_quarter else q)
     ),
@@ -94,12 +95,14 @@ quarter = columns[0].selectbox(
 objective_id = columns[1].selectbox(
     "Objective",
     [None, *objectives],
+    placeholder="All objectives",
     format_func=lambda o: "All objectives" if o is None else objectives[o],
     key=KEYS["objective"],
 )
 owner_id = columns[2].selectbox(
     "Owner",
     [None, *owners],
+    placeholder="Everyone",
     format_func=lambda o: "Everyone" if o is None else owners[o],
     key=KEYS["owner"],
 )
@@ -131,15 +134,11 @@ if items.empty:
     st.stop()
 
 
-def _health(value: str) -> str:
-    return HEALTH_LABELS.get(value, value)
-
-
 # --- timeline with each objective's key results beside it --------------------------------------
 st.subheader("Timeline")
-st.markdown(
-    ":green[■] On track  :orange[■] At risk  :red[■] Off track  ·  dark inner bar: % complete  ·  "
-    "◆ shipped (pale bar)  ·  :red[┆] today"
+st.caption(
+    "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: % complete. "
+    "Pale bar with ◆: shipped on that day. Red dashed line: today."
 )
 charts = data.lane_charts(current, filters, today)
 lanes: list[int | None] = list(
@@ -163,7 +162,9 @@ def _kr_table(objective: ObjectiveEvaluation) -> pd.DataFrame:
         [
             {
                 "key_result": kr.title,
-                "progress": None if kr.progress is None else min(max(kr.progress, 0.0), 1.0),
+                "progress": (
+                    None if kr.progress is None else round(100 * min(max(kr.progress, 0.0), 1.0))
+                ),
                 "status": f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}",
             }
             for kr in objective.key_results
@@ -214,11 +215,11 @@ def _lane(lane: int | None) -> None:
                     hide_index=True,
                     width="stretch",
                     column_config={
-                        "key_result": st.column_config.TextColumn("Key result", width="large"),
+                        "key_result": st.column_config.TextColumn("Key result", width="medium"),
                         "progress": st.column_config.ProgressColumn(
-                            "Progress", min_value=0.0, max_value=1.0, format="percent"
+                            "Progress", min_value=0, max_value=100, format="%d %%", width=90
                         ),
-                        "status": "Status",
+                        "status": st.column_config.TextColumn("Status", width="small"),
                     },
                 )
             else:
@@ -238,38 +239,39 @@ st.caption(
     "Shipped: done."
 )
 columns_by_horizon = board(items)
-board_columns = st.columns(len(HORIZONS))
-for column, name in zip(board_columns, HORIZONS, strict=True):
+top, bottom = st.columns(2, gap="medium"), st.columns(2, gap="medium")
+for column, name in zip([*top, *bottom], HORIZONS, strict=True):
     part = columns_by_horizon[name]
     with column:
         st.markdown(f"**{HORIZON_LABELS[name]}** · {len(part)}")
         if part.empty:
             st.caption("Nothing here.")
             continue
-        when: Any = part["shipped_date"] if name == "shipped" else part["target_date"]
-        if name in ("next", "later"):
+        when: Any = part["target_date"]
+        if name == "shipped":
+            when = part["shipped_date"]
+        elif name in ("next", "later"):
             when = part["start_date"]
         st.dataframe(
             pd.DataFrame(
                 {
+                    "health": [HEALTH_ICONS.get(h, "") for h in part["health"]],
                     "initiative": part["title"],
-                    "owner": part["owner"],
-                    "health": part["health"].map(_health),
-                    "percent": part["percent_complete"],
                     "when": when,
+                    "owner": part["owner"],
                 }
             ),
             hide_index=True,
             width="stretch",
             column_config={
-                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                "owner": "Owner",
-                "health": "Health",
-                "percent": st.column_config.NumberColumn("Done", format="%d%%"),
+                "health": st.column_config.TextColumn("", width=30),
+                "initiative": st.column_config.TextColumn("Initiative", width="large"),
                 "when": st.column_config.DateColumn(
                     {"shipped": "Shipped", "now": "Target"}.get(name, "Starts"),
                     format="D MMM YYYY",
+                    width=95,
                 ),
+                "owner": st.column_config.TextColumn("Owner", width=120),
             },
         )
 
@@ -280,7 +282,7 @@ st.caption(
 )
 st.download_button(
     "Download the roadmap as CSV",
-    data=export_csv(items),
+    data=data.csv_export(current, filters, today),
     file_name=f"roadmap-{filters.quarter or 'all-quarters'}.csv",
     mime="text/csv",
     icon=":material/download:",

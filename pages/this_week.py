@@ -20,7 +20,7 @@ from planning.initiatives import (
     status_label,
 )
 from planning.models import PersonRead, Role
-from planning.periods import iso_week, quarter_of
+from planning.periods import iso_week, quarter_bounds, quarter_of
 from planning.permissions import PermissionDenied, is_director
 from planning.roadmap import HORIZON_LABELS, HORIZONS, RoadmapFilters, summarise
 from planning.store import session_scope
@@ -82,6 +82,11 @@ def _ago(days: int | None, moment: datetime | None) -> str:
     if days is None or moment is None:
         return "never"
     return f"{days} days ago ({moment:%d %b})"
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 check-in', '2 check-ins', '' for none."""
+    return "" if number == 0 else f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _health(value: str) -> str:
@@ -229,10 +234,14 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
             f"{every_days} days and every key result you own has a recent check-in."
         )
         return
+    parts = [
+        _count(len(owed.updates), "status update"),
+        _count(len(owed.check_ins), "check-in"),
+    ]
     st.caption(
-        f"{len(owed.updates)} status updates and {len(owed.check_ins)} check-ins. Status updates "
-        f"are owed every {every_days} days while work is under way; key results of the running "
-        "quarter take a check-in as often. Each form saves in one click."
+        f"{' and '.join(p for p in parts if p)} to post. Status updates are owed every "
+        f"{every_days} days while work is under way; key results of the running quarter take a "
+        "check-in as often. Each form saves in one click."
     )
     for item in owed.updates:
         _update_form(actor, item)
@@ -278,72 +287,69 @@ def attention() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "status": "Status",
+                "status": st.column_config.TextColumn("Status", width="small"),
                 "key_result": st.column_config.TextColumn("Key result", width="medium"),
-                "objective": "Objective",
-                "owner": "Owner",
-                "progress": "Progress",
-                "expected": "Expected by now",
-                "why": st.column_config.TextColumn("Why", width="large"),
+                "objective": st.column_config.TextColumn("Objective", width="medium"),
+                "owner": st.column_config.TextColumn("Owner", width="small"),
+                "progress": st.column_config.TextColumn("Progress", width="small"),
+                "expected": st.column_config.TextColumn("Expected by now", width="small"),
+                "why": st.column_config.TextColumn("Why", width="medium"),
             },
         )
     st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
 
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.subheader("Status updates overdue")
-        if not brief.stale:
-            st.success(f"Every initiative under way was updated in the last {every_days} days.")
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "initiative": s.title,
-                            "owner": s.owner,
-                            "status": status_label(s.status),
-                            "health": _health(s.health),
-                            "days": s.days_since_update,
-                        }
-                        for s in brief.stale
-                    ]
-                ),
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                    "owner": "Owner",
-                    "status": "Status",
-                    "health": "Health",
-                    "days": st.column_config.NumberColumn("Days since update", format="%d"),
-                },
-            )
-    with right:
-        st.subheader("Blocked")
-        if not brief.blocked:
-            st.success("Nothing is blocked.")
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "initiative": b.title,
-                            "owner": b.owner,
-                            "days": b.days_blocked,
-                            "note": b.last_note,
-                        }
-                        for b in brief.blocked
-                    ]
-                ),
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                    "owner": "Owner",
-                    "days": st.column_config.NumberColumn("Days blocked", format="%d"),
-                    "note": st.column_config.TextColumn("Latest note", width="large"),
-                },
-            )
+    st.subheader("Status updates overdue")
+    if not brief.stale:
+        st.success(f"Every initiative under way was updated in the last {every_days} days.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "initiative": s.title,
+                        "owner": s.owner,
+                        "status": status_label(s.status),
+                        "health": _health(s.health),
+                        "days": s.days_since_update,
+                    }
+                    for s in brief.stale
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
+                "owner": "Owner",
+                "status": "Status",
+                "health": "Health",
+                "days": st.column_config.NumberColumn("Days since update", format="%d"),
+            },
+        )
+    st.subheader("Blocked")
+    if not brief.blocked:
+        st.success("Nothing is blocked.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "initiative": b.title,
+                        "owner": b.owner,
+                        "days": b.days_blocked,
+                        "note": b.last_note,
+                    }
+                    for b in brief.blocked
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
+                "owner": "Owner",
+                "days": st.column_config.NumberColumn("Days blocked", format="%d"),
+                "note": st.column_config.TextColumn("Latest note", width="large"),
+            },
+        )
     st.page_link("pages/initiatives.py", label="Open Initiatives", icon=":material/checklist:")
 
     st.subheader("Since the last committed plan")
@@ -391,9 +397,10 @@ def summary() -> None:
         st.dataframe(
             goals.assign(
                 status=[f"{STATUS_ICONS[s]} {STATUS_LABELS[s]}" for s in goals["status"]],
+                progress=[None if pd.isna(p) else round(100 * p) for p in goals["progress"]],
                 expected=goals["expected"].map(share),
                 attention=[
-                    f"{o} off track, {r} at risk of {n}" if o or r else f"all {n} fine"
+                    f"{o} off track, {r} at risk (of {n})" if o or r else f"all {n} on track"
                     for o, r, n in zip(
                         goals["off_track"], goals["at_risk"], goals["key_results"], strict=True
                     )
@@ -402,30 +409,32 @@ def summary() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "objective": st.column_config.TextColumn("Objective", width="large"),
-                "owner": "Owner",
+                "objective": st.column_config.TextColumn("Objective", width="medium"),
+                "owner": st.column_config.TextColumn("Owner", width="small"),
                 "progress": st.column_config.ProgressColumn(
-                    "Progress", min_value=0.0, max_value=1.0, format="percent"
+                    "Progress", min_value=0, max_value=100, format="%d %%", width=110
                 ),
-                "expected": "Expected by now",
-                "status": "Status",
-                "attention": "Key results",
+                "expected": st.column_config.TextColumn("Expected by now", width="small"),
+                "status": st.column_config.TextColumn("Status", width="small"),
+                "attention": st.column_config.TextColumn("Key results", width="medium"),
             },
         )
     st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
 
-    st.header("Roadmap at a glance")
-    roadmap = summarise(roadmap_data.items(current, RoadmapFilters(), today), today=today)
+    st.header(f"Roadmap for {period} at a glance")
+    first_day = quarter_bounds(period, fiscal)[0]
+    items = roadmap_data.items(current, RoadmapFilters(quarter=period), today)
+    roadmap = summarise(items, today=today, recent_days=(today - first_day).days)
     cols = st.columns(len(HORIZONS))
     for column, name in zip(cols, HORIZONS, strict=True):
         column.metric(HORIZON_LABELS[name], roadmap.counts[name])
-    lists = st.columns(3, gap="large")
+    top = st.columns(2, gap="large")
     for column, heading, frame, when, label in (
-        (lists[0], "Under way now", roadmap.now, "target_date", "Target"),
-        (lists[1], "Coming next", roadmap.coming_next, "start_date", "Starts"),
+        (top[0], "Under way now", roadmap.now, "target_date", "Target"),
+        (top[1], "Coming next", roadmap.coming_next, "start_date", "Starts"),
         (
-            lists[2],
-            "Shipped in the last 30 days",
+            st.container(),
+            "Shipped this quarter",
             roadmap.shipped_recently,
             "shipped_date",
             "Shipped",
@@ -437,12 +446,15 @@ def summary() -> None:
                 st.caption("Nothing here.")
                 continue
             st.dataframe(
-                pd.DataFrame({"initiative": frame["title"], "when": frame[when]}),
+                pd.DataFrame(
+                    {"initiative": frame["title"], "owner": frame["owner"], "when": frame[when]}
+                ),
                 hide_index=True,
                 width="stretch",
                 column_config={
                     "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                    "when": st.column_config.DateColumn(label, format="D MMM YYYY"),
+                    "owner": st.column_config.TextColumn("Owner", width="small"),
+                    "when": st.column_config.DateColumn(label, format="D MMM YYYY", width=95),
                 },
             )
     st.page_link("pages/roadmap.py", label="Open the full roadmap", icon=":material/timeline:")

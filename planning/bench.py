@@ -4,12 +4,16 @@
 SQLite store and a configuration folder, then measures in one run:
 
 - the floor: the median warm rerun of a one-line Streamlit page (``st.write``) under AppTest;
-- every page of app.py's navigation, for every role whose view differs (director, member,
-  stakeholder at the large scale): the median of warm reruns under AppTest in one process (the
-  same process as the floor) and the first render on a cold process, which is a fresh Python
-  process per page and role that has imported only Streamlit's AppTest harness before the clock
-  starts, so the timed first run imports the app (pandas, SQLAlchemy, planning/), opens and checks
-  the store (Alembic) and computes every cached read;
+- every page of app.py's navigation, as each role that may open it (ui/navigation.py; the
+  director at the small scale, all three roles at the large): the median of warm reruns under
+  AppTest in one process (the
+  same process as the floor; AppTest there keeps compiled scripts between runs as a server does,
+  see share_script_cache) and the first render on a cold process: a fresh Python process per
+  page and role that, before the clock starts, has done only what ``streamlit run server.py``
+  does before the first visitor arrives (import Streamlit and server.py, whose HTTP API imports
+  pandas, SQLAlchemy and the store's models). The timed first run then imports the rest of the
+  app (pages, ui/, charts), opens and checks the store (Alembic), and computes every cached
+  read; the one-line floor page's cold run is reported beside it (``floor_cold_ms``);
 - evaluating every key result of the current quarter (value, progress, pace, status, forecast),
   the median of several runs each in a fresh read session;
 - importing a CSV file of every observation of the data set end to end through
@@ -77,6 +81,8 @@ IMPORT_MIN_SHARE = 0.25
 MEMORY_LIMIT_MB = 500.0
 
 KR_EVAL_RUNS = 5
+# What `streamlit run server.py` imports when the server starts, before anyone opens a page.
+SERVER_MODULES = ["server"]
 KRS_PER_OBJECTIVE = 5
 PERSON_PICKER_KEY = "demo_person_id"  # ui/identity.py's picker; set before the first run
 
@@ -722,10 +728,26 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def share_script_cache() -> None:
+    """Make AppTest keep compiled scripts across runs, as a Streamlit server does.
+
+    AppTest builds a new script cache for every run, so each rerun recompiles app.py and the
+    page (with Streamlit's magic rewrite): tens of milliseconds for a long page that a server
+    spends once per process. The warm measurements share one cache per process instead.
+    """
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    app_test.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
+    local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
+
+
 def _child_warm(params: dict[str, Any]) -> dict[str, Any]:
     """In a child process: the floor, then every page's first and warm reruns for each role."""
     from streamlit.testing.v1 import AppTest
 
+    share_script_cache()
     runs = int(params["runs"])
     floor = AppTest.from_file(params["floor_script"], default_timeout=120)
     floor.run()
@@ -739,7 +761,7 @@ def _child_warm(params: dict[str, Any]) -> dict[str, Any]:
         at = AppTest.from_file(params["app"], default_timeout=120)
         at.session_state[PERSON_PICKER_KEY] = person_id
         at.run()
-        for page in params["pages"]:
+        for page in role_pages(role, params["pages"]):
             at.switch_page(page)
             start = time.perf_counter()
             at.run()
@@ -764,10 +786,26 @@ def _child_warm(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def role_pages(role: str, pages: Sequence[str]) -> list[str]:
+    """The pages a role may open (ui/navigation.py's table); the others lead elsewhere."""
+    try:
+        from ui.navigation import PAGES_BY_ROLE
+    except ImportError:  # an app without role-aware navigation shows every page to everyone
+        return list(pages)
+    from planning.models import Role
+
+    allowed = PAGES_BY_ROLE.get(Role(role))
+    return [p for p in pages if allowed is None or p in allowed]
+
+
 def _child_cold(params: dict[str, Any]) -> dict[str, Any]:
     """In a fresh child process: the first render of one page straight from its URL."""
+    import importlib
+
     from streamlit.testing.v1 import AppTest
 
+    for module in params.get("preload", []):
+        importlib.import_module(module)
     at = AppTest.from_file(params["app"], default_timeout=120)
     if params.get("person_id") is not None:
         at.session_state[PERSON_PICKER_KEY] = params["person_id"]
@@ -841,32 +879,37 @@ def measure_pages(
     )
     floor_cold = _run_child("cold", {"app": str(floor_script)}, env)
     cold: dict[str, dict[str, Any]] = {}
-    for role, person_id in roles.items():
-        for page in pages:
-            log(f"  cold first render of {page} as {role}…")
-            cold[f"{page}|{role}"] = _run_child(
-                "cold", {"app": app, "page": page, "person_id": person_id}, env
-            )
+    for key in warm["pages"]:  # the pages each role may open
+        page, role = key.split("|")
+        log(f"  cold first render of {page} as {role}…")
+        cold[key] = _run_child(
+            "cold",
+            {"app": app, "page": page, "person_id": roles[role], "preload": SERVER_MODULES},
+            env,
+        )
     results: dict[str, dict[str, Any]] = {}
     for page in pages:
-        name = Path(page).stem
         per_role: dict[str, dict[str, Any]] = {}
         for role in roles:
             key = f"{page}|{role}"
+            if key not in warm["pages"]:
+                continue
+            measured = warm["pages"][key]
             per_role[role] = {
-                "warm_median_ms": warm["pages"][key]["warm_median_ms"],
-                "warm_max_ms": warm["pages"][key]["warm_max_ms"],
-                "first_in_process_ms": warm["pages"][key]["first_ms"],
+                "warm_median_ms": measured["warm_median_ms"],
+                "warm_max_ms": measured["warm_max_ms"],
+                "first_in_process_ms": measured["first_ms"],
                 "cold_ms": cold[key]["cold_ms"],
                 "errors": list(
-                    dict.fromkeys(e for e in (warm["pages"][key]["error"], cold[key]["error"]) if e)
+                    dict.fromkeys(e for e in (measured["error"], cold[key]["error"]) if e)
                 ),
             }
-        results[name] = {
-            "warm_median_ms": max(r["warm_median_ms"] for r in per_role.values()),
-            "cold_ms": max(r["cold_ms"] for r in per_role.values()),
-            "roles": per_role,
-        }
+        if per_role:
+            results[Path(page).stem] = {
+                "warm_median_ms": max(r["warm_median_ms"] for r in per_role.values()),
+                "cold_ms": max(r["cold_ms"] for r in per_role.values()),
+                "roles": per_role,
+            }
     return {
         "floor_ms": warm["floor_ms"],
         "floor_cold_ms": floor_cold["cold_ms"],
@@ -987,6 +1030,8 @@ def run_benchmark(
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="quarterdeck-bench-") as scratch:
         directory = keep or Path(scratch)
+        if (directory / "bench.db").exists():
+            raise BenchError(f"{directory} already holds a bench store; give --keep a new folder")
         directory.mkdir(parents=True, exist_ok=True)
         log(f"building the {scale.name} data set in {directory}")
         data = build_data_set(directory=directory, scale=scale, today=today, log=log)

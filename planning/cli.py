@@ -1076,3 +1076,87 @@ def run_restore(args: argparse.Namespace, context: Context) -> int:
         f"(exported {summary.exported_at}) into {_where(context.engine.url)}"
     )
     return EXIT_OK
+
+
+@command(
+    "add-person",
+    "Add someone to the team, e.g. the first director of a store without demo data.",
+    arg("--name", required=True, help="the person's full name"),
+    arg("--email", required=True, help="the email they sign in with"),
+    arg(
+        "--role",
+        choices=["director", "member", "stakeholder"],
+        default="member",
+        help="what they may change (default: member)",
+    ),
+    arg("--title", default="", help="job title, shown beside their name"),
+    arg("--hours", type=float, default=None, help="weekly hours (default: capacity setting)"),
+    arg("--bau", type=float, default=0.3, help="business-as-usual share, 0 to 1 (default 0.3)"),
+)
+def run_add_person(args: argparse.Namespace, context: Context) -> int:
+    """Create a person as the command line (no acting person)."""
+    from planning.models import PersonCreate
+    from planning.people import create_person
+    from planning.store import session_scope
+    from planning.validation import InputError
+
+    hours = args.hours
+    if hours is None:
+        hours = context.config.settings.capacity.hours_per_person_week
+    draft = PersonCreate.model_construct(
+        name=args.name,
+        email=args.email,
+        role=args.role,
+        title=args.title,
+        weekly_hours=hours,
+        bau_share=args.bau,
+        active=True,
+    )
+    try:
+        with session_scope(context.engine) as session:
+            person = create_person(session=session, actor=None, person=draft)
+    except InputError as exc:
+        return _fail("; ".join(exc.problems) + "; nobody was added", EXIT_REFUSED)
+    print(f"added {person.name} <{person.email}> as {person.role.value} (id {person.id})")
+    return EXIT_OK
+
+
+@command(
+    "set-password",
+    "Set or reset someone's password for password sign-in (auth.mode: password). It is asked "
+    "for twice, or read as one line from standard input with --stdin; only its Argon2 hash is "
+    "stored, and the person's open sign-ins end.",
+    arg("email", help="the person's email (any case)"),
+    arg("--stdin", action="store_true", help="read the password from standard input"),
+)
+def run_set_password(args: argparse.Namespace, context: Context) -> int:
+    """Set a password as the command line (no acting person)."""
+    import getpass
+
+    from planning.people import find_active_person, set_password
+    from planning.store import session_scope
+    from planning.validation import InputError
+
+    with Session(read_engine(context.engine)) as session:
+        person = find_active_person(session=session, email=args.email)
+    if person is None:
+        return _fail(f"no active person has the email {args.email!r}", EXIT_REFUSED)
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"New password for {person.email}: ")
+        if getpass.getpass("Repeat it: ") != password:
+            return _fail("the two passwords differ; nothing was changed", EXIT_REFUSED)
+    try:
+        with session_scope(context.engine) as session:
+            set_password(
+                session=session,
+                actor=None,
+                person_id=person.id,
+                password=password,
+                settings=context.config.settings.auth,
+            )
+    except InputError as exc:
+        return _fail("; ".join(exc.problems) + "; nothing was changed", EXIT_REFUSED)
+    print(f"password set for {person.name} <{person.email}>")
+    return EXIT_OK

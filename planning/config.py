@@ -85,6 +85,25 @@ class ImpactSettings(Strict):
     min_coverage: Fraction = 0.8
 
 
+class AuthSettings(Strict):
+    """How people sign in, and how long a sign-in lasts (password mode)."""
+
+    mode: Literal["demo", "password", "oidc"] = "demo"
+    session_days: Annotated[int, Field(ge=1, le=365)] = 14
+    min_password_length: Annotated[int, Field(ge=8, le=128)] = 10
+    max_failed_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    failure_window_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    first_delay_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
+    max_delay_seconds: Annotated[int, Field(ge=1, le=86400)] = 900
+    oidc_provider: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=64)] = ""
+
+    @model_validator(mode="after")
+    def _delays_ordered(self) -> AuthSettings:
+        if self.max_delay_seconds < self.first_delay_seconds:
+            raise ValueError("max_delay_seconds must be at least first_delay_seconds")
+        return self
+
+
 class Settings(Strict):
     """settings.yaml: product-wide settings."""
 
@@ -99,6 +118,7 @@ class Settings(Strict):
     live: LiveSettings = LiveSettings()
     storage: StorageSettings = StorageSettings()
     impact: ImpactSettings = ImpactSettings()
+    auth: AuthSettings = AuthSettings()
 
 
 # --- metrics.yaml ------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, func, select, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from planning.config import AppConfig, Framework, MetricsConfig, ScoringInput
 from planning.models import (
@@ -60,12 +60,14 @@ from planning.models import (
     Role,
     StatusUpdate,
     TimeOff,
+    WeeklyPlan,
     Window,
     utcnow,
 )
 from planning.observations import OBSERVATION_COLUMNS, dims_key, record_batch, upsert_observations
 from planning.periods import (
     format_quarter,
+    iso_week,
     parse_quarter,
     previous_quarter,
     quarter_bounds,
@@ -1005,7 +1007,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Collapse the four checkout steps into one page with inline "
             "validation and saved addresses.",
             owner="priya",
-            effort_weeks=10,
+            effort_weeks=3,
             krs=("conversion", "completion", "mobile_abandonment"),
             start=on(-56, cr),
             target=on(-7, cr),
@@ -1032,7 +1034,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Fill missing attributes, dimensions and lifestyle imagery for the "
             "top Home SKUs through the PIM and DAM.",
             owner="tom",
-            effort_weeks=6,
+            effort_weeks=2,
             krs=("completeness", "conversion"),
             start=on(-42, he),
             target=on(-3, he),
@@ -1058,7 +1060,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Raise the free-shipping threshold and show shoppers how close they "
             "are in the cart and mini-cart.",
             owner="ana",
-            effort_weeks=2,
+            effort_weeks=0.5,
             krs=("aov", "units_per_order"),
             start=on(-20, fs),
             target=on(-2, fs),
@@ -1083,7 +1085,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Show delivery cost and date on product pages and in the cart, "
             "before checkout.",
             owner="priya",
-            effort_weeks=1.5,
+            effort_weeks=0.5,
             krs=("mobile_abandonment", "conversion"),
             start=on(-45),
             target=on(-30),
@@ -1108,7 +1110,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Triggered emails for carts left for an hour and product views left "
             "for a day.",
             owner="lucas",
-            effort_weeks=2,
+            effort_weeks=0.5,
             krs=("net_revenue",),
             start=on(-80),
             target=on(-60),
@@ -1133,7 +1135,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="A three-email welcome series and a post-purchase flow with care "
             "tips and review requests.",
             owner="lucas",
-            effort_weeks=2.5,
+            effort_weeks=1,
             krs=("net_revenue",),
             start=on(-130),
             target=on(-100),
@@ -1157,7 +1159,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Guest checkout by default",
             description="Let shoppers buy without an account; offer one on the confirmation page.",
             owner="priya",
-            effort_weeks=2,
+            effort_weeks=0.5,
             krs=("mobile_abandonment", "completion"),
             start=on(-20),
             target=on(10),
@@ -1181,7 +1183,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Serve images from a CDN in modern formats and remove unused tags "
             "and scripts.",
             owner="jonas",
-            effort_weeks=6,
+            effort_weeks=2,
             krs=("conversion", "organic_sessions"),
             start=on(-35),
             target=on(21),
@@ -1204,7 +1206,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="SEO content hub",
             description="Twelve topic hubs with buying guides, linked from category pages.",
             owner="tom",
-            effort_weeks=12,
+            effort_weeks=3.5,
             krs=("organic_sessions",),
             start=on(-50),
             target=on(40),
@@ -1229,7 +1231,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Due dates, review states and automated checks for links, alt text "
             "and spelling in the CMS.",
             owner="tom",
-            effort_weeks=6,
+            effort_weeks=2,
             krs=("on_time", "qa_defects"),
             start=on(-40),
             target=on(14),
@@ -1254,7 +1256,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Bought-together and complete-the-look recommendations, piloted on "
             "Apparel.",
             owner="ana",
-            effort_weeks=6,
+            effort_weeks=2,
             krs=("aov", "units_per_order"),
             start=on(-30),
             target=on(30),
@@ -1277,7 +1279,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Express checkout with wallets",
             description="Apple Pay and Google Pay buttons on the cart and product pages.",
             owner="priya",
-            effort_weeks=5,
+            effort_weeks=1.5,
             krs=("express_milestone", "completion", "conversion"),
             start=on(-25),
             target=on(25),
@@ -1301,7 +1303,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Bid on gross profit instead of revenue by feeding SKU margins to "
             "the ad platform.",
             owner="jonas",
-            effort_weeks=5,
+            effort_weeks=1.5,
             krs=("margin_guardrail", "home_margin"),
             start=on(-40),
             target=on(10),
@@ -1324,7 +1326,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Structured data for product pages",
             description="Product, offer and review markup so search results show price and stars.",
             owner="tom",
-            effort_weeks=2,
+            effort_weeks=0.5,
             krs=("organic_sessions",),
             start=on(-21),
             target=on(7),
@@ -1347,7 +1349,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Loyalty programme pilot",
             description="Points on orders and early access to sales for 5,000 customers.",
             owner="lucas",
-            effort_weeks=14,
+            effort_weeks=4,
             krs=("net_revenue",),
             start=on(21),
             target=on(110),
@@ -1370,7 +1372,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Synonyms, typo tolerance and merchandised results for the top 200 "
             "queries.",
             owner="ana",
-            effort_weeks=4,
+            effort_weeks=1,
             krs=("conversion",),
             start=on(7),
             target=on(45),
@@ -1392,7 +1394,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Home range margin mix",
             description="Lead Home with own-brand textiles rather than branded small appliances.",
             owner="ana",
-            effort_weeks=3,
+            effort_weeks=1,
             krs=("home_margin",),
             start=on(3),
             target=on(35),
@@ -1415,7 +1417,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Keep the checkout button in view while shoppers scroll the cart on "
             "phones.",
             owner="priya",
-            effort_weeks=1,
+            effort_weeks=0.5,
             krs=("mobile_abandonment",),
             start=on(12),
             target=on(20),
@@ -1438,7 +1440,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             description="Track validation and payment errors in checkout so failed sessions "
             "can be explained.",
             owner="jonas",
-            effort_weeks=2,
+            effort_weeks=0.5,
             krs=("completion",),
             start=on(5),
             target=on(19),
@@ -1459,7 +1461,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Buy now, pay later at checkout",
             description="Offer instalments through a payment provider on orders over $150.",
             owner="priya",
-            effort_weeks=4,
+            effort_weeks=1,
             krs=("aov", "conversion"),
             lift=("aov", 0.03),
             value=0.5,
@@ -1479,7 +1481,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Shoppable how-to content for Beauty",
             description="Short how-to videos with tagged products on Beauty category pages.",
             owner="tom",
-            effort_weeks=5,
+            effort_weeks=1.5,
             krs=("organic_sessions", "completeness"),
             lift=("sessions", 0.01),
             value=0.4,
@@ -1499,7 +1501,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Back-in-stock alerts",
             description="Let shoppers ask for an email when a sold-out product returns.",
             owner="lucas",
-            effort_weeks=1.5,
+            effort_weeks=0.5,
             krs=("net_revenue",),
             lift=("email_revenue_per_recipient", 0.03),
             value=0.4,
@@ -1519,7 +1521,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Bundle builder for Home textiles",
             description="Build a bed set from sheets, covers and pillows at a bundle price.",
             owner="ana",
-            effort_weeks=4,
+            effort_weeks=1,
             krs=("aov", "units_per_order"),
             lift=("units_per_order", 0.04),
             value=0.5,
@@ -1539,7 +1541,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Marketplace expansion",
             description="List Electronics and Home on a large marketplace.",
             owner="maya",
-            effort_weeks=16,
+            effort_weeks=5,
             krs=("net_revenue",),
             start=on(-60),
             target=on(60),
@@ -1562,7 +1564,7 @@ def _initiative_specs(events: Mapping[str, date], today: date) -> list[_Initiati
             title="Live chat in checkout",
             description="A chat window with customer service on the checkout page.",
             owner="jonas",
-            effort_weeks=3,
+            effort_weeks=1,
             krs=("completion",),
             start=on(-90),
             target=on(-60),
@@ -1764,6 +1766,7 @@ def load_demo(
         )
         decisions = _add_decisions(session, people, initiatives, events, today)
         session.flush()
+        _add_last_weeks_plan(session, people, config, today)
         audit = _add_audit(session)
         bump_version(session, PLAN)
         session.flush()
@@ -1961,6 +1964,46 @@ def _add_initiatives(
             )
             written += 1
     return initiatives, written
+
+
+def _add_last_weeks_plan(
+    session: Session, people: Mapping[str, Person], config: AppConfig, today: date
+) -> None:
+    """Last week's committed plan, as the backlog stood then, so "since last week" has a story.
+
+    Statuses and health are those of each initiative's latest update before last week's plan was
+    committed (Monday 09:00); initiatives created or first planned after it are left out.
+    """
+    from planning.backlog import ranked_backlog
+    from planning.weekly_plan import snapshot_rows
+
+    monday = today - timedelta(days=today.weekday() + 7)
+    committed = datetime.combine(monday, time(9), tzinfo=UTC)
+    backlog = ranked_backlog(session=session, config=config, framework_id=config.scoring.active)
+    then: dict[int, StatusUpdate] = {}
+    for update in session.scalars(select(StatusUpdate).order_by(col(StatusUpdate.created_at))):
+        if update.created_at <= committed:
+            then[update.initiative_id] = update
+    rows = []
+    for row in snapshot_rows(backlog):
+        earlier = then.get(row["id"])
+        if earlier is None or earlier.status in {"done", "dropped"}:
+            continue
+        row.update(status=earlier.status.value, health=earlier.health.value)
+        rows.append(row)
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    session.add(
+        WeeklyPlan(
+            week=iso_week(monday),
+            framework=config.scoring.active,
+            snapshot=rows,
+            note="Checkout first: wallets and guest checkout before the holiday code freeze.",
+            committed_by=_id(people["maya"]),
+            committed_at=committed,
+        )
+    )
+    session.flush()
 
 
 def _add_decisions(

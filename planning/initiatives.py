@@ -531,11 +531,11 @@ def update_initiative(
     effort_weeks, lift_metric, lift_pct, key_result_ids (the full new set) and scores
     ({framework_id: {input: value}}; only the frameworks named are replaced, None clears one).
     """
+    initiative = _load_for_update(session, initiative_id)
+    require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         raise InputError([f"{name!r} cannot be edited" for name in unknown])
-    initiative = _load_for_update(session, initiative_id)
-    require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
     director = is_director(actor)
     if not director:
         denied = sorted(set(changes) & DIRECTOR_FIELDS)
@@ -802,6 +802,8 @@ def link_key_result(
     key_result_id: int,
 ) -> InitiativeRead:
     """Link an initiative to one more key result it should move."""
+    initiative = _load_for_update(session, initiative_id)
+    require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
     current = key_result_ids(session=session, initiative_id=initiative_id)
     if key_result_id in current:
         raise InputError([f"key result {key_result_id} is already linked"])
@@ -825,6 +827,8 @@ def unlink_key_result(
     key_result_id: int,
 ) -> InitiativeRead:
     """Remove one key result from an initiative's links."""
+    initiative = _load_for_update(session, initiative_id)
+    require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
     current = key_result_ids(session=session, initiative_id=initiative_id)
     if key_result_id not in current:
         raise InputError([f"key result {key_result_id} is not linked to this initiative"])

@@ -21,14 +21,18 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Literal, get_args
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import (
+    CompoundSelect,
     Date,
     Float,
     Integer,
     Select,
     String,
     and_,
+    bindparam,
     cast,
     column,
     func,
@@ -107,6 +111,7 @@ class _Component:
 
 
 _Values = dict[_Component, dict[Key, float]]
+FloatArray = npt.NDArray[np.float64]
 
 
 # --- public API --------------------------------------------------------------------------------
@@ -128,13 +133,11 @@ def metric_series(
         raise MetricError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}")
     components = _metric_components(config, metric_id, filters)
     values = _aggregate(session, components, start, end, filters, grain=grain)
-    periods = sorted(k for k in _keys(values) if isinstance(k, date))
+    periods: list[Key] = sorted((k for k in _keys(values) if isinstance(k, date)), key=_day_of)
     return pd.DataFrame(
         {
-            "period": pd.Series(periods, dtype=object),
-            "value": pd.Series([_evaluate(config, metric_id, values, k) for k in periods]).astype(
-                "float64"
-            ),
+            "period": _objects(periods),
+            "value": _evaluate_many(config, metric_id, values, periods),
         }
     )
 
@@ -169,15 +172,14 @@ def metric_series_many(
     values = _aggregate(
         session, components | set(measures.values()), start, end, filters, grain=grain
     )
-    periods = sorted(k for k in _keys(values) if isinstance(k, date))
-    columns: dict[str, pd.Series] = {"period": pd.Series(periods, dtype=object)}
+    periods: list[Key] = sorted((k for k in _keys(values) if isinstance(k, date)), key=_day_of)
+    columns: dict[str, Any] = {"period": _objects(periods)}
     for metric_id in dict.fromkeys(metric_ids):
-        columns[metric_id] = pd.Series(
-            [_evaluate(config, metric_id, values, k) for k in periods], dtype="float64"
-        )
+        columns[metric_id] = _evaluate_many(config, metric_id, values, periods)
     for measure_id, component in measures.items():
-        columns[f"measure:{measure_id}"] = pd.Series(
-            [_value_of(values, component, k) for k in periods], dtype="float64"
+        found = values.get(component, {})
+        columns[f"measure:{measure_id}"] = np.array(
+            [found.get(k, math.nan) for k in periods], dtype=np.float64
         )
     return pd.DataFrame(columns)
 
@@ -246,13 +248,12 @@ def metric_breakdown(
     values = _aggregate(session, components, start, end, filters, dimension=dimension)
     declared = config.dimensions[dimension].values
     order = {value: i for i, value in enumerate(declared)}
-    members = sorted((str(k) for k in _keys(values)), key=lambda m: (order.get(m, len(order)), m))
+    names = sorted((str(k) for k in _keys(values)), key=lambda m: (order.get(m, len(order)), m))
+    members: list[Key] = list(names)
     return pd.DataFrame(
         {
-            "member": pd.Series(members, dtype=object),
-            "value": pd.Series([_evaluate(config, metric_id, values, m) for m in members]).astype(
-                "float64"
-            ),
+            "member": _objects(members),
+            "value": _evaluate_many(config, metric_id, values, members),
         }
     )
 
@@ -414,40 +415,61 @@ def _aggregate(
     dimension: str | None = None,
 ) -> _Values:
     """All components in one statement (a UNION ALL of one grouped query per kind)."""
-    sums = sorted(c.measure for c in components if c.kind == "sum")
-    lasts = sorted(c.measure for c in components if c.kind == "last")
-    pairs = sorted((c.measure, c.weight) for c in components if c.kind == "wavg")
-    scope = _Scope(start, end, dict(filters or {}), grain, dimension)
-    selects: list[Select[Any]] = []
-    if sums:
-        selects.append(scope.sums(sums))
-    if lasts:
-        selects.append(scope.lasts(lasts))
-    selects.extend(scope.weighted(value, weight) for value, weight in pairs)
+    sums = tuple(sorted(c.measure for c in components if c.kind == "sum"))
+    lasts = tuple(sorted(c.measure for c in components if c.kind == "last"))
+    pairs = tuple(sorted((c.measure, c.weight) for c in components if c.kind == "wavg"))
     values: _Values = {c: {} for c in components}
-    if not selects:
+    if not (sums or lasts or pairs):
         return values
-    statement = selects[0] if len(selects) == 1 else union_all(*selects)
-    for kind, measure, weight, key, total, weight_total in session.execute(statement):
+    filter_items = sorted((filters or {}).items())
+    statement = _statement(sums, lasts, pairs, tuple(n for n, _ in filter_items), grain, dimension)
+    params: dict[str, Any] = {"start": start, "end": end}
+    params.update((f"filter_{i}", value) for i, (_, value) in enumerate(filter_items))
+    by_component = {(c.kind, c.measure, c.weight): values[c] for c in components}
+    days: dict[Any, date] = {}
+    rows = session.execute(statement, params).all()
+    for kind, measure, weight, key, total, weight_total in rows:
         if total is None:
             continue  # an ungrouped aggregate over no rows
         if grain is not None:
-            key = _as_date(key)
+            day = days.get(key)
+            if day is None:
+                day = days[key] = _as_date(key)
+            key = day
         if kind == "wavg":
             value = float(total) / float(weight_total) if weight_total else math.nan
         else:
             value = float(total)
-        values[_Component(kind, measure, weight)][key] = value
+        by_component[(kind, measure, weight)][key] = value
     return values
+
+
+@lru_cache(maxsize=1024)
+def _statement(
+    sums: tuple[str, ...],
+    lasts: tuple[str, ...],
+    pairs: tuple[tuple[str, str], ...],
+    filter_names: tuple[str, ...],
+    grain: Grain | None,
+    dimension: str | None,
+) -> Select[Any] | CompoundSelect[Any]:
+    """The statement for a set of components and a grouping, built once and reused; the window
+    and the filter values are its parameters (start, end, filter_0, filter_1, ...)."""
+    scope = _Scope(filter_names, grain, dimension)
+    selects: list[Select[Any]] = []
+    if sums:
+        selects.append(scope.sums(list(sums)))
+    if lasts:
+        selects.append(scope.lasts(list(lasts)))
+    selects.extend(scope.weighted(value, weight) for value, weight in pairs)
+    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 @dataclass(frozen=True)
 class _Scope:
-    """Builds the grouped queries for one window, filter and grouping."""
+    """Builds the grouped queries for one filter set and grouping (the window is a parameter)."""
 
-    start: date
-    end: date
-    filters: dict[str, str]
+    filter_names: tuple[str, ...]
     grain: Grain | None
     dimension: str | None
 
@@ -466,10 +488,14 @@ class _Scope:
         return joined, None
 
     def _where(self, series: Any, obs: Any) -> list[ColumnElement[bool]]:
-        conditions = [obs.c.day >= self.start, obs.c.day <= self.end]
-        for name, value in sorted(self.filters.items()):
+        conditions = [
+            obs.c.day >= bindparam("start", type_=Date),
+            obs.c.day <= bindparam("end", type_=Date),
+        ]
+        for i, name in enumerate(self.filter_names):
             matching = select(_SERIES_DIMENSION.c.series_id).where(
-                _SERIES_DIMENSION.c.name == name, _SERIES_DIMENSION.c.value == value
+                _SERIES_DIMENSION.c.name == name,
+                _SERIES_DIMENSION.c.value == bindparam(f"filter_{i}", type_=String),
             )
             conditions.append(series.c.id.in_(matching))
         return conditions
@@ -558,6 +584,18 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+def _day_of(key: Key) -> date:
+    assert isinstance(key, date)
+    return key
+
+
+def _objects(items: Sequence[Key]) -> npt.NDArray[np.object_]:
+    """A column of Python objects (dates or texts) as pandas keeps them."""
+    column = np.empty(len(items), dtype=object)
+    column[:] = items
+    return column
+
+
 def _keys(values: _Values) -> set[Key]:
     return {key for by_key in values.values() for key in by_key}
 
@@ -573,34 +611,51 @@ def _optional(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _divide(numerator: float, denominator: float) -> float:
-    if math.isnan(numerator) or math.isnan(denominator) or denominator == 0:
-        return math.nan
-    return numerator / denominator
-
-
 def _evaluate(config: MetricsConfig, metric_id: str, values: _Values, key: Key) -> float:
     """A metric's value for one group from the aggregated components; NaN when it has none."""
+    return float(_evaluate_many(config, metric_id, values, [key])[0])
+
+
+def _evaluate_many(
+    config: MetricsConfig, metric_id: str, values: _Values, keys: Sequence[Key]
+) -> FloatArray:
+    """A metric's value for each group, in the order of `keys`; NaN where it has none."""
     metric = config.metrics[metric_id]
+
+    def column(component: _Component) -> FloatArray:
+        found = values.get(component, {})
+        return np.fromiter(
+            (found.get(k, math.nan) for k in keys), dtype=np.float64, count=len(keys)
+        )
+
     if isinstance(metric, SimpleMetric):
-        return _value_of(values, _measure_component(config, metric.measure), key)
+        return column(_measure_component(config, metric.measure))
     if isinstance(metric, SnapshotMetric):
-        return _value_of(values, _Component("last", metric.measure), key)
+        return column(_Component("last", metric.measure))
     if isinstance(metric, RatioMetric):
-        return _divide(
-            _value_of(values, _measure_component(config, metric.numerator), key),
-            _value_of(values, _measure_component(config, metric.denominator), key),
+        return _divide_arrays(
+            column(_measure_component(config, metric.numerator)),
+            column(_measure_component(config, metric.denominator)),
         )
     if isinstance(metric, WeightedAverageMetric):
-        return _value_of(values, _Component("wavg", metric.value, metric.weight), key)
+        return column(_Component("wavg", metric.value, metric.weight))
     assert isinstance(metric, DerivedMetric)
 
-    def lookup(name: str) -> float:
+    def lookup(name: str) -> FloatArray:
         if name in config.metrics:
-            return _evaluate(config, name, values, key)
-        return _value_of(values, _measure_component(config, name), key)
+            return _evaluate_many(config, name, values, keys)
+        return column(_measure_component(config, name))
 
-    return _arithmetic(_parsed(metric_id, metric.expression)[0].body, lookup)
+    result = _arithmetic(_parsed(metric_id, metric.expression)[0].body, lookup)
+    return np.broadcast_to(result, (len(keys),)).astype(np.float64)
+
+
+def _divide_arrays(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """Element-wise division where a zero or missing denominator gives NaN."""
+    out = np.full(numerator.shape, math.nan)
+    usable = (denominator != 0) & ~np.isnan(denominator) & ~np.isnan(numerator)
+    np.divide(numerator, denominator, out=out, where=usable)
+    return out
 
 
 @lru_cache(maxsize=512)
@@ -616,8 +671,8 @@ def _parsed(metric_id: str, expression: str) -> tuple[ast.Expression, tuple[str,
         raise MetricError(f"metric {metric_id!r}: {exc}") from None
 
 
-def _arithmetic(node: ast.expr, lookup: Callable[[str], float]) -> float:
-    """Evaluate a checked arithmetic expression; division by zero gives NaN."""
+def _arithmetic(node: ast.expr, lookup: Callable[[str], FloatArray]) -> FloatArray | float:
+    """Evaluate a checked arithmetic expression over arrays; division by zero gives NaN."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return float(node.value)
     if isinstance(node, ast.Name):
@@ -634,5 +689,9 @@ def _arithmetic(node: ast.expr, lookup: Callable[[str], float]) -> float:
         if isinstance(node.op, ast.Mult):
             return left * right
         if isinstance(node.op, ast.Div):
-            return _divide(left, right)
+            shape = np.broadcast(left, right).shape
+            return _divide_arrays(
+                np.broadcast_to(np.asarray(left, dtype=np.float64), shape),
+                np.broadcast_to(np.asarray(right, dtype=np.float64), shape),
+            )
     raise MetricError(f"unsupported expression element {ast.dump(node)}")

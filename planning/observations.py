@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, text
 from sqlmodel import Session, col, select
@@ -91,12 +92,25 @@ def upsert_observations(*, connection: Connection, frame: pd.DataFrame) -> Upser
     transaction; rows must be unique on (measure, day, dims_key)."""
     if frame.empty:
         return UpsertCounts(0, 0, 0)
-    pairs = set(zip(frame["measure"], frame["dims_key"], strict=True))
+    # Work on the distinct series and days, then spread them over the rows: a million-row import
+    # has a few hundred series and about a thousand days.
+    measure_codes, measure_names = pd.factorize(frame["measure"])
+    key_codes, key_texts = pd.factorize(frame["dims_key"])
+    combined = measure_codes.astype(np.int64) * max(len(key_texts), 1) + key_codes
+    series_codes, series_found = pd.factorize(combined)
+    pairs = [
+        (str(measure_names[code // max(len(key_texts), 1)]), str(key_texts[code % len(key_texts)]))
+        for code in series_found
+    ]
     ids = series_ids(connection=connection, pairs=pairs)
-    sid = [ids[(m, k)] for m, k in zip(frame["measure"], frame["dims_key"], strict=True)]
-    days = [d.isoformat() if isinstance(d, date) else str(d) for d in frame["day"]]
-    values = [float(v) for v in frame["value"]]
-    touched = sorted(set(sid))
+    sid = np.array([ids[pair] for pair in pairs], dtype=np.int64)[series_codes].tolist()
+    day_codes, day_values = pd.factorize(frame["day"].astype(object))
+    day_texts = np.array(
+        [d.isoformat() if isinstance(d, date) else str(d) for d in day_values], dtype=object
+    )
+    days = day_texts[day_codes].tolist()
+    values = frame["value"].to_numpy(dtype=np.float64).tolist()
+    touched = sorted(ids[pair] for pair in pairs)
     before = _count_rows(connection, touched)
     dialect = connection.dialect.name
     if dialect == "sqlite":

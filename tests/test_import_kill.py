@@ -1,10 +1,12 @@
 """An import killed halfway leaves the store exactly as it was; the same file imported twice
 changes nothing the second time.
 
-`python -m planning import` runs in a subprocess on a file of about a third of a million rows. The test
-watches the store until the import's write transaction is under way (SQLite: the write lock held
-for a while, PostgreSQL: a row-exclusive lock on the observation table) and sends SIGKILL at
-different points of the write, timed as fractions of how long a full write takes on this machine.
+`python -m planning import` runs in a subprocess on a file of about a third of a million rows.
+The test watches the store until the import's write transaction is under way (SQLite: the write
+lock held for a while, PostgreSQL: a row-exclusive lock on the observation table) and sends
+SIGKILL at different points of the write, timed as fractions of how long a full write takes on
+this machine. A kill that lands after the commit (the machine sped up) must find the whole import
+in the store, never part of it, and is retried earlier.
 """
 
 from __future__ import annotations

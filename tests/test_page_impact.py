@@ -1,6 +1,6 @@
-"""The Impact page under AppTest on a copy of the demo store: every role reads the ledger, the
-metric around a ship date, calibration and the weekly digest with its downloads; nobody gets an
-edit control; people's text in the digest stays text."""
+"""The Impact page under AppTest on a copy of the demo store: directors and members read the
+ledger, the metric around a ship date, calibration and the weekly digest with its downloads (only
+the open tab is built); nobody gets an edit control; people's text in the digest stays text."""
 
 from __future__ import annotations
 
@@ -41,12 +41,28 @@ def open_page(url: str, role: Role) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch to a tab: only the open tab's content runs."""
+    at.session_state["impact_tab"] = label
+    at.run()
+    assert not at.exception
+    return at
+
+
+def digest_text(at: AppTest) -> str:
+    """The digest as the page shows it (the sidebar holds Markdown too)."""
+    found = [m.value for m in at.markdown if m.value.startswith("# Weekly digest")]
+    assert len(found) == 1
+    return str(found[0])
+
+
 def ledger_table(at: AppTest) -> dict[str, dict[str, object]]:
     frame = at.dataframe[0].value
     return {str(row["Initiative"]): dict(row) for row in frame.to_dict(orient="records")}
 
 
-@pytest.mark.parametrize("role", [Role.director, Role.member, Role.stakeholder])
+# Stakeholders do not open Impact (ui/navigation.py): the page is for the team.
+@pytest.mark.parametrize("role", [Role.director, Role.member])
 def test_every_role_reads_the_ledger_calibration_and_digest(app_store: str, role: Role) -> None:
     at = open_page(app_store, role)
     assert at.title[0].value == "Impact"
@@ -59,11 +75,16 @@ def test_every_role_reads_the_ledger_calibration_and_digest(app_store: str, role
     assert str(redesign["Interval"]).endswith("%") and " to " in str(redesign["Interval"])
     assert rows["Product page enrichment for Home (PIM/DAM)"]["Read on"] == "product_line = Home"
 
-    calibration = at.dataframe[1].value
+    # Hidden tabs are not built: the ledger's table only, no digest yet.
+    assert len(at.dataframe) == 1
+    assert not any(m.value.startswith("# Weekly digest") for m in at.markdown)
+
+    calibration = open_tab(at, "Calibration").dataframe[0].value
     assert list(calibration["Estimator"]) == ["Jonas Becker"]
     assert int(calibration["Measured"].iloc[0]) >= 3
+    assert len(at.dataframe) == 1  # the ledger's table is not built while it is hidden
 
-    digest = at.markdown[-1].value
+    digest = digest_text(open_tab(at, "Digest"))
     assert digest.startswith("# Weekly digest · 2026-W48")
     assert "## Realised impact" in digest and "One\\-page checkout redesign" not in digest
     assert "One-page checkout redesign" in digest
@@ -76,7 +97,7 @@ def test_every_role_reads_the_ledger_calibration_and_digest(app_store: str, role
 
 
 def test_choosing_an_initiative_shows_its_windows_and_values(app_store: str) -> None:
-    at = open_page(app_store, Role.stakeholder)
+    at = open_page(app_store, Role.member)
     box = at.selectbox(key="impact_initiative")
     home = next(o for o in box.options if o.startswith("Product page enrichment for Home"))
     box.select(home).run()
@@ -104,10 +125,10 @@ def test_digest_of_an_earlier_week_and_escaped_decisions(app_store: str) -> None
             )
         )
     engine.dispose()
-    at = open_page(app_store, Role.member)
+    at = open_tab(open_page(app_store, Role.member), "Digest")
     at.selectbox(key="digest_week").select("2026-W46").run()
     assert not at.exception
-    digest = at.markdown[-1].value
+    digest = digest_text(at)
     assert digest.startswith("# Weekly digest · 2026-W46")
     assert "<script>" not in digest
     assert "\\<script\\>" in digest and "\\*\\*bold\\*\\*" in digest

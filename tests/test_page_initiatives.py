@@ -71,11 +71,11 @@ def submit(at: AppTest, label: str) -> AppTest:
     return button.click().run()
 
 
-def test_stakeholder_reads_list_and_detail_without_any_form(app_store: str) -> None:
+def test_a_member_reads_list_and_detail_of_someone_elses_initiative(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    [sue] = people(engine, Role.stakeholder)
-    running = owned_by(engine, people(engine, Role.member)[0].id, "in_progress")
-    at = open_page(sue.id, pick=running.id)
+    reader, owner = people(engine, Role.member)[:2]
+    running = owned_by(engine, owner.id, "in_progress")
+    at = open_page(reader.id, pick=running.id)
     with Session(read_engine(engine)) as session:
         listing = list_initiatives(session=session)
         detail = initiative_detail(session=session, initiative_id=running.id)
@@ -88,6 +88,17 @@ def test_stakeholder_reads_list_and_detail_without_any_form(app_store: str) -> N
     assert list(history["note"]) == list(detail.updates["note"])
     trail = next(d.value for d in at.dataframe if "changes" in d.value.columns)
     assert len(trail) == len(detail.audit)
+    assert not any(b.label in {"Post update", "Save changes"} for b in at.button)
+
+
+def test_stakeholders_do_not_open_initiatives(app_store: str) -> None:
+    # Stakeholders read the Roadmap, Goals, Metrics and This week; the router sends the
+    # Initiatives page's address to their landing page, the Roadmap.
+    engine = create_store_engine(app_store)
+    [sue] = people(engine, Role.stakeholder)
+    running = owned_by(engine, people(engine, Role.member)[0].id, "in_progress")
+    at = open_page(sue.id, pick=running.id)
+    assert [t.value for t in at.title] == ["Roadmap"]
     assert len(at.form_submit_button) == 0
     assert not any(b.label in {"Post update", "Save changes", "Propose idea"} for b in at.button)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -28,6 +28,10 @@ from planning.weekly_plan import commit_weekly_plan, get_plan
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/planning.py"
 DIRECTORS_ONLY = "Weekly planning is for directors"
+
+
+def director_name(engine: Engine) -> str:
+    return person(engine, Role.director).name
 
 
 def person(engine: Engine, role: Role) -> PersonRead:
@@ -116,20 +120,30 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
     assert grid.iloc[0, 0] == f"{first['load_hours']:.0f} / {first['capacity_hours']:.0f} h"
     if load["over"].any():
         assert "Red: over-allocated" in texts(at)
-    assert "No plan was committed before this week" in texts(at)
-    decisions = at.dataframe[2].value
+    # The demo committed last week's plan: the diff says what moved since then.
+    last_week = iso_week(date.today() - pd.Timedelta(days=7))
+    assert f"against the plan committed for {last_week} by {director_name(engine)}" in texts(at)
+    decisions = at.dataframe[-1].value
     assert len(decisions) == count(engine, Decision)
 
 
-def test_members_and_stakeholders_see_only_a_note(app_store: str) -> None:
+def test_without_last_weeks_plan_the_page_says_how_to_start(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    for role in (Role.member, Role.stakeholder):
+    with session_scope(engine) as session:
+        session.execute(delete(WeeklyPlan))
+    at = open_page(person(engine, Role.director).id)
+    assert not at.exception
+    assert "No plan was committed before this week" in texts(at)
+
+
+def test_members_and_stakeholders_never_reach_the_page(app_store: str) -> None:
+    # The router sends them to their landing page (This week, or the Roadmap for stakeholders).
+    engine = create_store_engine(app_store)
+    for role, landing in ((Role.member, "This week"), (Role.stakeholder, "Roadmap")):
         at = open_page(person(engine, role).id)
-        assert DIRECTORS_ONLY in at.info[0].value
-        assert len(at.button) == 0
-        assert len(at.dataframe) == 0
-        assert len(at.form_submit_button) == 0
-        assert len(at.get("vega_lite_chart")) == 0
+        assert [t.value for t in at.title] == [landing]
+        assert not [b for b in at.button if b.label.startswith("Commit plan")]
+        assert DIRECTORS_ONLY not in texts(at)
 
 
 def test_framework_switch_re_ranks(app_store: str) -> None:
@@ -189,6 +203,7 @@ def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
     engine = create_store_engine(app_store)
     director = person(engine, Role.director)
     week = iso_week(date.today())
+    plans_before = count(engine, WeeklyPlan)
     at = open_page(director.id)
     [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
     commit.click().run()
@@ -200,13 +215,13 @@ def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
     [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
     commit.click().run()
     assert "already committed" in at.warning[0].value
-    assert count(engine, WeeklyPlan) == 1
+    assert count(engine, WeeklyPlan) == plans_before + 1
     [replace] = [c for c in at.checkbox if c.label.startswith("Replace the plan")]
     replace.check()
     [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
     commit.click().run()
     assert at.success[0].value.startswith(f"Plan for {week} committed")
-    assert count(engine, WeeklyPlan) == 1
+    assert count(engine, WeeklyPlan) == plans_before + 1
 
 
 def test_diff_against_last_weeks_plan(app_store: str) -> None:
@@ -216,7 +231,12 @@ def test_diff_against_last_weeks_plan(app_store: str) -> None:
     last_week = iso_week(date.today() - pd.Timedelta(days=7))
     with session_scope(engine) as session:
         commit_weekly_plan(
-            session=session, actor=director, config=config, week=last_week, framework="rice"
+            session=session,
+            actor=director,
+            config=config,
+            week=last_week,
+            framework="rice",
+            replace=True,
         )
     finished = backlog_of(engine, "rice").iloc[0]
     with session_scope(engine) as session:

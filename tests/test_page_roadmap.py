@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
@@ -20,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
 from planning.initiatives import (
+    HEALTH_LABELS,
     InitiativeDraft,
     NewStatusUpdate,
     create_initiative,
@@ -34,6 +37,7 @@ from planning.roadmap import (
     export_csv,
     filters_to_query,
     roadmap_items,
+    timeline_items,
 )
 from planning.share_links import create_share_link, revoke_share_link
 from planning.store import create_store_engine, read_engine, session_scope
@@ -60,7 +64,8 @@ def open_roadmap(person_id: int, query: dict[str, str] | None = None) -> AppTest
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    at.switch_page(PAGE).run()
+    if not at.title or at.title[0].value != "Roadmap":  # a stakeholder lands on it directly
+        at.switch_page(PAGE).run()
     assert not at.exception
     assert at.title[0].value == "Roadmap"
     return at
@@ -179,12 +184,51 @@ def test_each_lane_shows_its_objectives_key_results_beside_it(app_store: str) ->
         [kr.title for kr in o.key_results] for o in with_krs
     ]
     assert [list(t["progress"]) for t in kr_tables] == [
-        [None if kr.progress is None else min(max(kr.progress, 0.0), 1.0) for kr in o.key_results]
+        [
+            None if kr.progress is None else round(100 * min(max(kr.progress, 0.0), 1.0))
+            for kr in o.key_results
+        ]
         for o in with_krs
     ]
     lane_heads = [plain(m.value) for m in at.markdown if "progress" in plain(m.value)]
     assert len(lane_heads) == len(with_krs)
-    assert len(at.get("arrow_vega_lite_chart")) == len(lanes) or at.get("vega_lite_chart")
+
+
+def chart_data(at: AppTest) -> list[list[pd.DataFrame]]:
+    """The data sets of every Vega-Lite chart on the page, chart by chart."""
+    return [
+        [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+        for chart in at.get("vega_lite_chart")
+    ]
+
+
+def test_timeline_draws_each_lanes_dated_work_with_progress_shipping_and_today(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    quarter = quarter_of(today())
+    drawn = timeline_items(items_for(engine, RoadmapFilters(quarter=quarter)))
+    at = open_roadmap(stakeholder.id)
+    charts = chart_data(at)
+    lanes = list(dict.fromkeys(drawn["objective"]))
+    assert len(charts) == len(lanes)
+    for lane, datasets in zip(lanes, charts, strict=True):
+        bars = next(d for d in datasets if "title" in d.columns)
+        [rule] = [d for d in datasets if "today" in d.columns]
+        part = drawn[drawn["objective"] == lane]
+        assert list(bars["title"]) == list(part["title"])
+        assert list(bars["start"]) == [d.isoformat() for d in part["start_date"]]
+        assert list(bars["end"]) == [d.isoformat() for d in part["end_date"]]
+        assert list(bars["health"]) == [HEALTH_LABELS[h] for h in part["health"]]
+        expected_labels = [
+            "shipped" if s == "done" else f"{p} %"
+            for s, p in zip(part["status"], part["percent_complete"], strict=True)
+        ]
+        assert list(bars["label"]) == expected_labels
+        shipped = [d.isoformat() if isinstance(d, date) else None for d in part["shipped_date"]]
+        assert [None if pd.isna(v) else v for v in bars["shipped"]] == shipped
+        assert list(rule["today"]) == [today().isoformat()]
 
 
 def test_csv_export_holds_exactly_the_rows_shown(
@@ -358,9 +402,9 @@ def test_tricky_text_shows_literally_on_the_roadmap(
 def test_tricky_text_shows_literally_on_the_initiatives_page(app_store: str) -> None:
     engine = create_store_engine(app_store)
     initiative_id = _tricky_initiative(engine)
-    [stakeholder] = people(engine, Role.stakeholder)
+    reader = people(engine, Role.member)[-1]  # stakeholders do not open Initiatives
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = stakeholder.id
+    at.session_state["demo_person_id"] = reader.id
     at.query_params["initiative"] = str(initiative_id)
     at.run()
     at.switch_page("pages/initiatives.py").run()

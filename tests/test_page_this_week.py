@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -32,14 +32,15 @@ from planning.models import (
     PersonRead,
     Role,
     StatusUpdate,
+    WeeklyPlan,
 )
 from planning.okr_evaluation import period_goals
-from planning.periods import iso_week, quarter_of
+from planning.periods import iso_week, quarter_bounds, quarter_of
 from planning.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.store import PLAN, bump_version, create_store_engine, read_engine, session_scope
 from planning.this_week import Owed, director_brief, goals_summary, what_i_owe
 from planning.weekly_plan import commit_weekly_plan
-from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
+from tests.page_text import TRICKS, assert_shown_as_text, plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 CONFIG = default_config()
@@ -73,10 +74,22 @@ def member_who_owes_updates(engine: Engine) -> tuple[PersonRead, Owed]:
 def open_page(person_id: int) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_person_id"] = person_id
-    at.run()  # This week is the landing page: no page switch
+    at.run()
+    if at.title[0].value != "This week":  # stakeholders land on the Roadmap
+        at.switch_page("pages/this_week.py").run()
     assert not at.exception
     assert at.title[0].value == "This week"
     return at
+
+
+def test_this_week_is_where_the_team_lands(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    for person in (*people(engine, Role.director), people(engine, Role.member)[0]):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["demo_person_id"] = person.id
+        at.run()
+        assert not at.exception
+        assert at.title[0].value == "This week"
 
 
 def submit(at: AppTest, form: str) -> AppTest:
@@ -225,6 +238,7 @@ def test_director_sees_what_needs_attention(app_store: str) -> None:
             config=CONFIG,
             week=iso_week(today() - timedelta(days=7)),
             framework=CONFIG.scoring.active,
+            replace=True,
         )
     member, found = member_who_owes_updates(engine)
     moved = found.updates[0]
@@ -272,6 +286,9 @@ def test_director_sees_what_needs_attention(app_store: str) -> None:
 def test_director_without_a_committed_plan_is_told_how_to_start(app_store: str) -> None:
     engine = create_store_engine(app_store)
     [director] = people(engine, Role.director)
+    with session_scope(engine) as session:
+        session.execute(delete(WeeklyPlan))  # set-up: a team that never committed a plan
+        bump_version(session, PLAN)
     at = open_page(director.id)
     assert any("No weekly plan has been committed" in i.value for i in at.info)
 
@@ -280,19 +297,23 @@ def test_stakeholder_sees_a_summary_and_no_forms(app_store: str) -> None:
     engine = create_store_engine(app_store)
     [stakeholder] = people(engine, Role.stakeholder)
     period = quarter_of(today())
+    first_day = quarter_bounds(period)[0]
     with Session(read_engine(engine)) as session:
         evaluation = period_goals(session=session, config=CONFIG, period=period, today=today())
-        items = roadmap_items(session=session, filters=RoadmapFilters(), today=today())
-    summary = summarise(items, today=today())
+        items = roadmap_items(session=session, filters=RoadmapFilters(period), today=today())
+    summary = summarise(items, today=today(), recent_days=(today() - first_day).days)
     at = open_page(stakeholder.id)
-    assert headers(at) == [f"Goals for {period}", "Roadmap at a glance"]
+    assert headers(at) == [f"Goals for {period}", f"Roadmap for {period} at a glance"]
     goals = next(d.value for d in at.dataframe if "objective" in d.value.columns)
-    assert list(goals["objective"]) == list(goals_summary(evaluation)["objective"])
-    assert list(goals["progress"]) == list(goals_summary(evaluation)["progress"])
+    expected = goals_summary(evaluation)
+    assert list(goals["objective"]) == list(expected["objective"])
+    assert list(goals["progress"]) == [round(100 * p) for p in expected["progress"]]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {HORIZON_LABELS[k]: str(v) for k, v in summary.counts.items()}
-    now = next(d.value for d in at.dataframe if "when" in d.value.columns)
-    assert list(now["initiative"]) == list(summary.now["title"])
+    lists = [d.value for d in at.dataframe if "when" in d.value.columns]
+    shown = [list(frame["initiative"]) for frame in lists]
+    wanted = [summary.now, summary.coming_next, summary.shipped_recently]
+    assert shown == [list(frame["title"]) for frame in wanted if not frame.empty]
     assert not at.get("form") and not at.text_area and not at.text_input and not at.slider
     assert not at.button
 
@@ -313,7 +334,7 @@ def test_the_identity_picker_is_labelled_demo_mode_with_each_role(app_store: str
     )
     picker.set_value(stakeholder.id).run()
     assert not at.exception
-    assert "Roadmap at a glance" in headers(at)
+    assert f"Roadmap for {quarter_of(today())} at a glance" in headers(at)
     assert "Needs attention" not in headers(at)
 
 
@@ -347,5 +368,9 @@ def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store
     assert assert_shown_as_text(mine) == 1  # the heading of its form, every character escaped
     boss = open_page(director.id)
     # The overdue table, the blocked table and its latest note show the characters as typed.
-    assert dataframe_cells(boss).count(TRICKS) == 3
+    tables = [d.value for d in boss.dataframe]
+    overdue = next(t for t in tables if "days" in t.columns and "status" in t.columns)
+    blocked = next(t for t in tables if "note" in t.columns)
+    assert TRICKS in set(overdue["initiative"])
+    assert TRICKS in set(blocked["initiative"]) and TRICKS in set(blocked["note"])
     assert assert_shown_as_text(boss) == 0

@@ -251,15 +251,15 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         session.add(SignInAttempt(email="nobody@x.test", at=now))
         session.add(
             WeeklyPlan(
-                week="2026-W47",
+                week="2020-W10",
                 framework="rice",
                 snapshot=[{"rank": 1, "title": "Ünïcode ✓", "score": 0.1 + 0.2}],
                 committed_by=director.id,
             )
         )
         close = PeriodClose(
-            period="2026-Q3",
-            as_of=date(2026, 9, 30),
+            period="2020-Q1",
+            as_of=date(2020, 3, 31),
             closed_by=director.id,
             objectives=[{"objective_id": kr.objective_id, "progress": 1 / 3}],
         )

@@ -116,7 +116,6 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         .mark_rule(color=TODAY_COLOR, strokeDash=[5, 3], size=2)
         .encode(x=alt.X("today:T", scale=x_scale))
     )
-    chart = alt.layer(bars, progress, shipped, labels, rule).properties(
-        height=max(ROW_HEIGHT * len(data), 60)
-    )
+    # A fixed step per row keeps bars and labels apart however few rows a lane has.
+    chart = alt.layer(bars, progress, shipped, labels, rule).properties(height=alt.Step(ROW_HEIGHT))
     return chart.to_dict()

@@ -52,6 +52,12 @@ def items(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> p
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def csv_export(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> str:
+    """The CSV of exactly the rows the filters keep."""
+    return roadmap.export_csv(items(versions, filters, today))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def lane_charts(
     versions: Versions, filters: roadmap.RoadmapFilters, today: date
 ) -> dict[int | None, dict[str, Any]]:

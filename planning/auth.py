@@ -1,0 +1,318 @@
+"""Password sign-in: Argon2 hashes, slowed-down guessing, and sign-ins that survive a reload.
+
+The flow in password mode: the sign-in form calls attempt_sign_in(); a correct password yields a
+one-time code, which the browser hands to the server's /session/start route; that route calls
+start_session() and keeps the returned token in an HttpOnly cookie. Every page run then calls
+person_for_session() with the cookie's token, and /session/end calls end_session().
+
+Only digests are stored: an Argon2 hash of each password (Person.password_hash) and the SHA-256
+of each session token and one-time code (SignInSession.token_hash). Sign-ins and sign-outs are
+not plan changes, so they are not written to the audit trail and do not refresh open pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, or_
+from sqlmodel import Session, col, select
+
+from planning.config import AuthSettings
+from planning.models import Person, PersonRead, SignInAttempt, SignInSession, utcnow
+
+REFUSED = "That email and password do not match an active account."
+CODE_SECONDS = 60
+MAX_PASSWORD_LENGTH = 1024
+_CODE_PREFIX = "code:"  # codes and session tokens never share a digest
+
+_hasher = PasswordHasher()
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a password (salted, so hashing twice gives two different strings)."""
+    return _hasher.hash(password)
+
+
+@cache
+def _stand_in_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def verify_password(*, password_hash: str | None, password: str) -> bool:
+    """Whether a password matches a stored hash; no hash (or a damaged one) never matches.
+
+    Without a hash a stand-in is checked anyway, so an unknown email takes as long to refuse as
+    a wrong password.
+    """
+    try:
+        return _hasher.verify(password_hash or _stand_in_hash(), password) and bool(password_hash)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def password_problems(password: object, *, min_length: int) -> list[str]:
+    """Why a new password cannot be used (empty list when it can)."""
+    if not isinstance(password, str):
+        return ["the password must be text"]
+    if len(password) < min_length:
+        return [f"the password must be at least {min_length} characters long"]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [f"the password must be at most {MAX_PASSWORD_LENGTH} characters long"]
+    if not password.strip():
+        return ["the password cannot be only spaces"]
+    return []
+
+
+def normalise_email(email: object) -> str:
+    """An email as it is compared: without outer spaces, in lower case."""
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 hex digest under which a session token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _code_digest(code: str) -> str:
+    return token_digest(_CODE_PREFIX + code)
+
+
+# --- slowing down guesses ----------------------------------------------------------------------
+
+
+def retry_delay(*, failures: int, settings: AuthSettings) -> int:
+    """Seconds a further try must wait after the last failure, given recent failures.
+
+    No wait below max_failed_attempts; at it, first_delay_seconds; doubling with each further
+    failure, capped at max_delay_seconds. With 5, 30 s and 900 s: 4 failures → 0, 5 → 30,
+    6 → 60, 7 → 120, 10 → 900 (960 capped).
+    """
+    if failures < settings.max_failed_attempts:
+        return 0
+    extra = failures - settings.max_failed_attempts
+    if extra >= 32:  # far beyond any cap; keeps the power small
+        return settings.max_delay_seconds
+    return min(settings.first_delay_seconds * 2**extra, settings.max_delay_seconds)
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minutes"
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    """What a sign-in attempt led to: a person and a one-time code, or why not."""
+
+    person: PersonRead | None
+    code: str | None
+    message: str
+    retry_after: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the person may go on (the code is to be exchanged for a session)."""
+        return self.person is not None and self.code is not None
+
+
+def _active_person(session: Session, email: str) -> Person | None:
+    if not email:
+        return None
+    query = select(Person).where(
+        func.lower(col(Person.email)) == email, col(Person.active).is_(True)
+    )
+    return session.exec(query).first()
+
+
+def attempt_sign_in(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    settings: AuthSettings,
+    now: datetime | None = None,
+) -> SignInOutcome:
+    """Check an email and password; on success return a one-time code, else one refusal.
+
+    An unknown email, an inactive person, a person without a password and a wrong password all
+    get the same message and count as a failure for that email. After too many recent failures
+    (see retry_delay) tries are refused unchecked until the wait is over.
+    """
+    now = now or utcnow()
+    key = normalise_email(email)[:254]
+    window_start = now - timedelta(minutes=settings.failure_window_minutes)
+    recent = session.execute(
+        select(func.count(), func.max(col(SignInAttempt.at))).where(
+            col(SignInAttempt.email) == key, col(SignInAttempt.at) > window_start
+        )
+    ).one()
+    failures, last = int(recent[0]), recent[1]
+    wait = retry_delay(failures=failures, settings=settings)
+    if wait and last is not None:
+        ready_at = last + timedelta(seconds=wait)
+        if now < ready_at:
+            left = max(1, math.ceil((ready_at - now).total_seconds()))
+            return SignInOutcome(
+                person=None,
+                code=None,
+                message=(
+                    "Too many wrong passwords for this email. For your safety, try again in "
+                    f"{_wait_words(left)}."
+                ),
+                retry_after=left,
+            )
+    person = _active_person(session, key)
+    given = password if isinstance(password, str) else ""
+    good = verify_password(password_hash=person.password_hash if person else None, password=given)
+    if person is None or not good or person.id is None:
+        session.execute(
+            delete(SignInAttempt).where(
+                col(SignInAttempt.email) == key, col(SignInAttempt.at) <= window_start
+            )
+        )
+        session.add(SignInAttempt(email=key, at=now))
+        session.flush()
+        return SignInOutcome(person=None, code=None, message=REFUSED)
+    session.execute(delete(SignInAttempt).where(col(SignInAttempt.email) == key))
+    code = secrets.token_urlsafe(32)
+    session.add(
+        SignInSession(
+            person_id=person.id,
+            token_hash=_code_digest(code),
+            created_at=now,
+            expires_at=now + timedelta(seconds=CODE_SECONDS),
+        )
+    )
+    session.flush()
+    return SignInOutcome(person=PersonRead.model_validate(person), code=code, message="")
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def start_session(
+    *, session: Session, code: str, settings: AuthSettings, now: datetime | None = None
+) -> str | None:
+    """Exchange a one-time code (once, within a minute) for a session token; None if it fails."""
+    now = now or utcnow()
+    if not isinstance(code, str) or not code or len(code) > 200:
+        return None
+    row = session.exec(
+        select(SignInSession)
+        .where(col(SignInSession.token_hash) == _code_digest(code))
+        .with_for_update()
+    ).first()
+    if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    row.ended_at = now
+    person = session.get(Person, row.person_id)
+    if person is None or not person.active:
+        return None
+    # Rows of this person that can no longer open anything are dropped as a new one starts.
+    session.execute(
+        delete(SignInSession).where(
+            col(SignInSession.person_id) == row.person_id,
+            col(SignInSession.id) != row.id,
+            or_(col(SignInSession.expires_at) <= now, col(SignInSession.ended_at).is_not(None)),
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        SignInSession(
+            person_id=row.person_id,
+            token_hash=token_digest(token),
+            created_at=now,
+            expires_at=now + timedelta(days=settings.session_days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def person_for_session(
+    *, session: Session, token: str | None, now: datetime | None = None
+) -> PersonRead | None:
+    """The active person a session token belongs to, or None (unknown, expired or ended)."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    row = session.exec(
+        select(SignInSession).where(col(SignInSession.token_hash) == token_digest(token))
+    ).first()
+    if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    person = session.get(Person, row.person_id)
+    if person is None or not person.active:
+        return None
+    return PersonRead.model_validate(person)
+
+
+def end_session(*, session: Session, token: str | None, now: datetime | None = None) -> bool:
+    """End the session of a token (sign-out); False when there was no open one."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return False
+    now = now or utcnow()
+    row = session.exec(
+        select(SignInSession)
+        .where(col(SignInSession.token_hash) == token_digest(token))
+        .with_for_update()
+    ).first()
+    if row is None or row.ended_at is not None:
+        return False
+    row.ended_at = now
+    session.add(row)
+    session.flush()
+    return True
+
+
+def end_sessions_of(*, session: Session, person_id: int, now: datetime | None = None) -> int:
+    """End every open session of a person (password reset, deactivation); how many ended."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(SignInSession).where(
+            col(SignInSession.person_id) == person_id,
+            col(SignInSession.ended_at).is_(None),
+            col(SignInSession.expires_at) > now,
+        )
+    ).all()
+    for row in rows:
+        row.ended_at = now
+        session.add(row)
+    session.flush()
+    return len(rows)
+
+
+def anyone_can_sign_in(*, session: Session) -> bool:
+    """Whether at least one active person has a password (else password mode needs the CLI)."""
+    query = select(Person.id).where(
+        col(Person.active).is_(True), col(Person.password_hash).is_not(None)
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+# --- how the server and the app meet -----------------------------------------------------------
+
+SESSION_COOKIE = "quarterdeck_session"
+START_PATH = "/session/start"  # ?code=...&next=/ : exchange the code, set the cookie, go on
+END_PATH = "/session/end"  # ?next=/ : end the session, clear the cookie, go on
+
+
+def safe_next(path: object) -> str:
+    """A local path to go on to after a sign-in step; anything else becomes "/"."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if "\\" in path or any(ord(c) < 32 for c in path) or len(path) > 500:
+        return "/"
+    return path

@@ -1,0 +1,144 @@
+"""What the sign-in journeys share: a `streamlit run server.py` server in a chosen sign-in mode
+(a private copy of config/ and of the demo store, and its own secrets file), and page helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planning.config import DEFAULT_CONFIG_DIR
+from tests.browser.conftest import ROOT, Server
+
+SETTLE_MS = 30_000
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, log: Path, process: subprocess.Popen[bytes], what: str) -> None:
+    """Poll a URL until it answers 200, or fail with the process's log."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    pytest.fail(f"{what} did not start:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a process this test started, killing it if it lingers."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def app_server(
+    *, store: Path, tmp_path: Path, mode: str, secrets: str | None = None, port: int | None = None
+) -> Iterator[Server]:
+    """`streamlit run server.py` on the store, with settings choosing this sign-in mode.
+
+    The repository's own config/ and .streamlit/ are left alone: the server reads a copy of
+    config/ (QUARTERDECK_CONFIG_DIR) and the secrets file given here (--secrets.files).
+    """
+    config_dir = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config_dir)
+    settings = yaml.safe_load((config_dir / "settings.yaml").read_text())
+    settings["auth"]["mode"] = mode
+    (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings))
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(secrets or "")
+    port = port or free_port()
+    env = dict(os.environ)
+    env.update(
+        QUARTERDECK_DATABASE_URL=f"sqlite:///{store}",
+        QUARTERDECK_DEMO="0",
+        QUARTERDECK_CONFIG_DIR=str(config_dir),
+    )
+    log = tmp_path / "server.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "server.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--secrets.files",
+            str(secrets_file),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://localhost:{port}"
+    wait_for(f"{url}/_stcore/health", log, process, "the app server")
+    try:
+        yield Server(
+            url=url, database_url=env["QUARTERDECK_DATABASE_URL"], process=process, log=log, env=env
+        )
+    finally:
+        stop(process)
+
+
+def heading(page: object, text: str) -> None:
+    """Wait until the page shows a heading with this text."""
+    from playwright.sync_api import expect
+
+    locator = page.get_by_role("heading", name=text, exact=True)  # type: ignore[attr-defined]
+    expect(locator.first).to_be_visible(timeout=SETTLE_MS)
+
+
+QUIET = """() => {
+  const fetched = performance.getEntriesByType("resource").length;
+  const now = performance.now();
+  if (window.__qdFetched !== fetched) {
+    window.__qdFetched = fetched;
+    window.__qdSince = now;
+    return false;
+  }
+  const running = document.querySelector('[data-testid="stStatusWidget"]');
+  return !running && now - window.__qdSince > 1000;
+}"""
+
+
+def settle(page: object) -> None:
+    """Wait until Streamlit has run the script and the page has fetched nothing new for a
+    second: leaving earlier would abort the page's lazy fetches (a test's fault, not the app's).
+    """
+    page.wait_for_function(QUIET, polling=200, timeout=SETTLE_MS)  # type: ignore[attr-defined]
+
+
+def nav_links(page: object) -> list[str]:
+    """The page names in the sidebar's navigation menu (without their icons' names)."""
+    links = page.locator('[data-testid="stSidebarNav"] a')  # type: ignore[attr-defined]
+    return [text.strip().splitlines()[-1].strip() for text in links.all_inner_texts()]

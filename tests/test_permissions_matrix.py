@@ -1,0 +1,716 @@
+"""Who may change what, walked whole: every write function in planning/ × every role × their own
+record and someone else's (DESIGN §1: directors everything; members their own initiatives, KR
+check-ins and ideas; stakeholders and inactive people nothing).
+
+Each case builds a fresh target record owned by the case's owner, then acts on it. An allowed
+case must succeed and change the store. A refused case must raise PermissionDenied before
+writing anything: the test even commits the caller's session after the refusal, and a dump of
+every table must be exactly as it was.
+
+WRITERS lists the functions explicitly; test_every_writer_with_an_actor_is_in_the_matrix finds
+every public planning/ function that takes an `actor` keyword and fails if one is missing, so a
+new writer cannot skip the matrix (the checks in planning/permissions.py take the actor as their
+first argument and are what the writers call). Writers without an actor are system work with
+no person behind it: migrations and the demo loader (store.py, demo.py), restoring an export
+(backup.py), the benchmark's data sets (bench.py), noting when a token or share link was last
+used (api_tokens.note_use, share_links.note_use) and password sign-in itself (auth.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+from importlib import import_module
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import Session, SQLModel
+
+import planning
+from planning import (
+    api_tokens,
+    backlog_edits,
+    decisions,
+    goals,
+    importer,
+    initiatives,
+    okr_file,
+    people,
+    quarter_close,
+    share_links,
+    weekly_plan,
+)
+from planning.config import AppConfig
+from planning.initiatives import InitiativeDraft, NewStatusUpdate
+from planning.models import (
+    Initiative,
+    InitiativeKeyResult,
+    InitiativeStatus,
+    KeyResult,
+    KeyResultCreate,
+    KeyResultUpdate,
+    KrKind,
+    Objective,
+    ObjectiveCreate,
+    ObjectiveUpdate,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    Role,
+    TimeOff,
+)
+from planning.permissions import PermissionDenied
+from planning.store import read_engine, session_scope
+from tests.planning_seed import Team, seed_team
+
+# Functions that take an actor but are steps inside the writers above, never called on a
+# person's behalf on their own: each caller has checked the actor's role already.
+HELPERS = {
+    "planning.audit.record_event": "records the event of a write that was already allowed",
+    "planning.observations.record_batch": "records the batch of an import that was allowed",
+}
+
+
+class Rule(Enum):
+    DIRECTOR = "directors only"
+    OWNER = "directors, and active members on their own record"
+
+
+@dataclass
+class World:
+    """The store and team every case acts in, and a counter for unique names and periods."""
+
+    engine: Engine
+    config: AppConfig
+    team: Team
+    counter: itertools.count[int]
+
+    def next(self) -> int:
+        return next(self.counter)
+
+    def add(self, record: SQLModel) -> int:
+        with session_scope(self.engine) as session:
+            session.add(record)
+            session.flush()
+            return int(record.id)  # type: ignore[attr-defined]
+
+    def link(self, initiative_id: int, key_result_id: int) -> None:
+        with session_scope(self.engine) as session:
+            session.add(
+                InitiativeKeyResult(initiative_id=initiative_id, key_result_id=key_result_id)
+            )
+
+    def initiative(self, owner: PersonRead, status: str = "in_progress") -> int:
+        return self.add(
+            Initiative(
+                title=f"Work {self.next()}",
+                owner_id=owner.id,
+                status=InitiativeStatus(status),
+                start_date=date(2026, 4, 1),
+                target_date=date(2026, 6, 30),
+            )
+        )
+
+    def key_result(self, owner: PersonRead, objective_id: int | None = None) -> int:
+        return self.add(
+            KeyResult(
+                objective_id=objective_id or self.team.checkout,
+                title=f"Milestone {self.next()}",
+                owner_id=owner.id,
+                kind=KrKind.milestone,
+            )
+        )
+
+    def objective(self, owner: PersonRead, period: str = "2026-Q2") -> int:
+        return self.add(Objective(period=period, title=f"Goal {self.next()}", owner_id=owner.id))
+
+    def fresh_period(self) -> str:
+        n = self.next()
+        return f"{2010 + n // 4}-Q{n % 4 + 1}"
+
+
+Call = Callable[[Session, PersonRead], Any]
+Prepare = Callable[[World, PersonRead], Call]
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One write function, who may call it, and how to build a target owned by someone."""
+
+    function: Callable[..., Any]
+    rule: Rule
+    prepare: Prepare
+
+    @property
+    def name(self) -> str:
+        return f"{self.function.__module__}.{self.function.__name__}"
+
+
+# --- how each writer is called -----------------------------------------------------------------
+
+
+def _create_objective(w: World, owner: PersonRead) -> Call:
+    draft = ObjectiveCreate(period="2026-Q2", title=f"Goal {w.next()}", owner_id=owner.id)
+    return lambda s, a: goals.create_objective(session=s, actor=a, objective=draft)
+
+
+def _update_objective(w: World, owner: PersonRead) -> Call:
+    oid = w.objective(owner)
+    return lambda s, a: goals.update_objective(
+        session=s,
+        actor=a,
+        objective_id=oid,
+        expected_version=1,
+        changes=ObjectiveUpdate(title="Renamed"),
+    )
+
+
+def _archive_objective(w: World, owner: PersonRead) -> Call:
+    oid = w.objective(owner)
+    return lambda s, a: goals.archive_objective(
+        session=s, actor=a, objective_id=oid, expected_version=1
+    )
+
+
+def _create_key_result(w: World, owner: PersonRead) -> Call:
+    draft = KeyResultCreate(
+        objective_id=w.team.checkout, title="Ship it", owner_id=owner.id, kind=KrKind.milestone
+    )
+    return lambda s, a: goals.create_key_result(
+        session=s, actor=a, key_result=draft, config=w.config.metrics
+    )
+
+
+def _update_key_result(w: World, owner: PersonRead) -> Call:
+    kid = w.key_result(owner)
+    return lambda s, a: goals.update_key_result(
+        session=s,
+        actor=a,
+        key_result_id=kid,
+        expected_version=1,
+        changes=KeyResultUpdate(title="Renamed"),
+        config=w.config.metrics,
+    )
+
+
+def _archive_key_result(w: World, owner: PersonRead) -> Call:
+    kid = w.key_result(owner)
+    return lambda s, a: goals.archive_key_result(
+        session=s, actor=a, key_result_id=kid, expected_version=1, config=w.config.metrics
+    )
+
+
+def _post_check_in(w: World, owner: PersonRead) -> Call:
+    kid = w.key_result(owner)
+    return lambda s, a: goals.post_check_in(
+        session=s, actor=a, key_result_id=kid, confidence=7, note="On its way."
+    )
+
+
+def _create_initiative(w: World, owner: PersonRead) -> Call:
+    draft = InitiativeDraft(title=f"Idea {w.next()}", owner_id=owner.id)
+    return lambda s, a: initiatives.create_initiative(
+        session=s, actor=a, config=w.config, draft=draft
+    )
+
+
+def _edit(change: Callable[[int], dict[str, Any]], status: str = "in_progress") -> Prepare:
+    def prepare(w: World, owner: PersonRead) -> Call:
+        iid = w.initiative(owner, status)
+        return lambda s, a: initiatives.update_initiative(
+            session=s,
+            actor=a,
+            config=w.config,
+            initiative_id=iid,
+            expected_version=1,
+            changes=change(iid),
+        )
+
+    return prepare
+
+
+def _post_status_update(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner)
+    update = NewStatusUpdate(
+        status="in_progress", health="at_risk", percent_complete=40, note="Vendor is late."
+    )
+    return lambda s, a: initiatives.post_status_update(
+        session=s, actor=a, initiative_id=iid, update=update
+    )
+
+
+def _drop_initiative(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "idea")
+    return lambda s, a: initiatives.drop_initiative(
+        session=s, actor=a, initiative_id=iid, expected_version=1, reason="Not worth it."
+    )
+
+
+def _assign_owner(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner)
+    other = w.team.ben if owner.id != w.team.ben.id else w.team.ana
+    return lambda s, a: initiatives.assign_owner(
+        session=s,
+        actor=a,
+        config=w.config,
+        initiative_id=iid,
+        expected_version=1,
+        owner_id=other.id,
+    )
+
+
+def _change_status(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner)
+    return lambda s, a: initiatives.change_status(
+        session=s,
+        actor=a,
+        config=w.config,
+        initiative_id=iid,
+        expected_version=1,
+        status="blocked",
+    )
+
+
+def _set_expected_lift(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner)
+    return lambda s, a: initiatives.set_expected_lift(
+        session=s,
+        actor=a,
+        config=w.config,
+        initiative_id=iid,
+        expected_version=1,
+        metric_id="conversion_rate",
+        lift_pct=0.05,
+    )
+
+
+def _link_key_result(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner)
+    return lambda s, a: initiatives.link_key_result(
+        session=s,
+        actor=a,
+        config=w.config,
+        initiative_id=iid,
+        expected_version=1,
+        key_result_id=w.team.kr_aov,
+    )
+
+
+def _unlink_key_result(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner)
+    w.link(iid, w.team.kr_aov)
+    return lambda s, a: initiatives.unlink_key_result(
+        session=s,
+        actor=a,
+        config=w.config,
+        initiative_id=iid,
+        expected_version=1,
+        key_result_id=w.team.kr_aov,
+    )
+
+
+def _commit_weekly_plan(w: World, owner: PersonRead) -> Call:
+    w.initiative(owner, "planned")
+    week = f"2026-W{w.next() % 50 + 1:02d}"
+    return lambda s, a: weekly_plan.commit_weekly_plan(
+        session=s, actor=a, config=w.config, week=week, framework="rice", replace=True
+    )
+
+
+def _apply_backlog_edits(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "planned")
+    edit = backlog_edits.RowEdit(
+        initiative_id=iid, title="Work", expected_version=1, changes={"effort_weeks": 3.0}
+    )
+    return lambda s, a: backlog_edits.apply_backlog_edits(
+        session=s, actor=a, config=w.config, edits=[edit]
+    )
+
+
+def _add_decision(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner)
+    return lambda s, a: decisions.add_decision(
+        session=s,
+        actor=a,
+        decided_on=date(2026, 5, 4),
+        text="Ship the wallet first.",
+        initiative_id=iid,
+        today=date(2026, 5, 5),
+    )
+
+
+def _close_quarter(w: World, owner: PersonRead) -> Call:
+    period = w.fresh_period()
+    w.key_result(owner, w.objective(owner, period))
+    return lambda s, a: quarter_close.close_quarter(
+        session=s, actor=a, config=w.config, period=period, note="Done."
+    )
+
+
+def _override_grade(w: World, owner: PersonRead) -> Call:
+    period = w.fresh_period()
+    kid = w.key_result(owner, w.objective(owner, period))
+    with session_scope(w.engine) as session:
+        quarter_close.close_quarter(
+            session=session, actor=w.team.director, config=w.config, period=period
+        )
+    return lambda s, a: quarter_close.override_grade(
+        session=s,
+        actor=a,
+        period=period,
+        key_result_id=kid,
+        grade=0.7,
+        reason="Shipped a week late.",
+        expected_version=1,
+    )
+
+
+def _import_okr_file(w: World, owner: PersonRead) -> Call:
+    text = (
+        "period: 2026-Q3\n"
+        "objectives:\n"
+        f"  - title: Goal from a file {w.next()}\n"
+        f"    owner: {owner.email}\n"
+        "    key_results:\n"
+        "      - title: Wallets live\n"
+        "        kind: milestone\n"
+    )
+    return lambda s, a: okr_file.import_okr_file(
+        session=s, actor=a, config=w.config.metrics, text=text
+    )
+
+
+def _sample_day(w: World) -> str:
+    return (date(2026, 1, 1) + timedelta(days=w.next())).isoformat()
+
+
+def _import_observations(w: World, owner: PersonRead) -> Call:
+    data = importer.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)).encode()
+    return lambda s, a: importer.import_observations(
+        engine=w.engine,
+        actor=a,
+        data=data,
+        filename="week.csv",
+        source="upload",
+        config=w.config.metrics,
+    )
+
+
+def _write_observations(w: World, owner: PersonRead) -> Call:
+    data = importer.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)).encode()
+    table = importer.read_table(data=data, filename="week.csv", config=w.config.metrics)
+    frame = importer.validate(table=table, config=w.config.metrics).frame
+    return lambda s, a: importer.write_observations(
+        engine=w.engine, actor=a, frame=frame, checksum="0" * 64, filename="week.csv", source="api"
+    )
+
+
+def _import_records(w: World, owner: PersonRead) -> Call:
+    records = [
+        {
+            "date": _sample_day(w),
+            "measure": "sessions",
+            "value": 1200,
+            "channel": "email",
+            "device": "mobile",
+        }
+    ]
+    return lambda s, a: importer.import_records(
+        engine=w.engine,
+        actor=a,
+        records=records,
+        checksum="0" * 64,
+        source="api",
+        config=w.config.metrics,
+    )
+
+
+def _create_token(w: World, owner: PersonRead) -> Call:
+    return lambda s, a: api_tokens.create_token(
+        session=s, actor=a, name="nightly-etl", scopes=[api_tokens.READ_OKRS]
+    )
+
+
+def _revoke_token(w: World, owner: PersonRead) -> Call:
+    with session_scope(w.engine) as session:
+        created = api_tokens.create_token(
+            session=session, actor=None, name="etl", scopes=[api_tokens.READ_OKRS]
+        )
+    token_id = created.token.id
+    return lambda s, a: api_tokens.revoke_token(session=s, actor=a, token_id=token_id)
+
+
+def _create_share_link(w: World, owner: PersonRead) -> Call:
+    return lambda s, a: share_links.create_share_link(session=s, actor=a, label="Board")
+
+
+def _revoke_share_link(w: World, owner: PersonRead) -> Call:
+    with session_scope(w.engine) as session:
+        link_id = share_links.create_share_link(
+            session=session, actor=w.team.director, label="Board"
+        ).link.id
+    return lambda s, a: share_links.revoke_share_link(session=s, actor=a, link_id=link_id)
+
+
+def _create_person(w: World, owner: PersonRead) -> Call:
+    draft = PersonCreate(name="Nia New", email=f"nia{w.next()}@x.test", role=Role.director)
+    return lambda s, a: people.create_person(session=s, actor=a, person=draft)
+
+
+def _update_person(w: World, owner: PersonRead) -> Call:
+    with Session(read_engine(w.engine)) as session:
+        current = people.get_person(session=session, person_id=owner.id)
+    assert current is not None
+    # Raising one's own role is the change a member or stakeholder would most want.
+    return lambda s, a: people.update_person(
+        session=s,
+        actor=a,
+        person_id=owner.id,
+        expected_version=current.version,
+        changes=PersonUpdate(role=Role.director, title="Head of everything"),
+    )
+
+
+def _add_time_off(w: World, owner: PersonRead) -> Call:
+    first = date(2027, 1, 1) + timedelta(days=3 * w.next())
+    return lambda s, a: people.add_time_off(
+        session=s, actor=a, person_id=owner.id, start_date=first, end_date=first
+    )
+
+
+def _remove_time_off(w: World, owner: PersonRead) -> Call:
+    day = date(2028, 1, 1) + timedelta(days=3 * w.next())
+    row_id = w.add(TimeOff(person_id=owner.id, start_date=day, end_date=day))
+    return lambda s, a: people.remove_time_off(session=s, actor=a, time_off_id=row_id)
+
+
+def _set_password(w: World, owner: PersonRead) -> Call:
+    return lambda s, a: people.set_password(
+        session=s,
+        actor=a,
+        person_id=owner.id,
+        password="a long enough secret",
+        settings=w.config.settings.auth,
+    )
+
+
+WRITERS: list[Writer] = [
+    Writer(goals.create_objective, Rule.DIRECTOR, _create_objective),
+    Writer(goals.update_objective, Rule.DIRECTOR, _update_objective),
+    Writer(goals.archive_objective, Rule.DIRECTOR, _archive_objective),
+    Writer(goals.create_key_result, Rule.DIRECTOR, _create_key_result),
+    Writer(goals.update_key_result, Rule.DIRECTOR, _update_key_result),
+    Writer(goals.archive_key_result, Rule.DIRECTOR, _archive_key_result),
+    Writer(goals.post_check_in, Rule.OWNER, _post_check_in),
+    Writer(initiatives.create_initiative, Rule.OWNER, _create_initiative),
+    Writer(initiatives.update_initiative, Rule.OWNER, _edit(lambda _: {"title": "Renamed"})),
+    Writer(initiatives.post_status_update, Rule.OWNER, _post_status_update),
+    Writer(initiatives.drop_initiative, Rule.OWNER, _drop_initiative),
+    Writer(initiatives.assign_owner, Rule.DIRECTOR, _assign_owner),
+    Writer(initiatives.change_status, Rule.DIRECTOR, _change_status),
+    Writer(initiatives.set_expected_lift, Rule.OWNER, _set_expected_lift),
+    Writer(initiatives.link_key_result, Rule.OWNER, _link_key_result),
+    Writer(initiatives.unlink_key_result, Rule.OWNER, _unlink_key_result),
+    Writer(weekly_plan.commit_weekly_plan, Rule.DIRECTOR, _commit_weekly_plan),
+    Writer(backlog_edits.apply_backlog_edits, Rule.DIRECTOR, _apply_backlog_edits),
+    Writer(decisions.add_decision, Rule.DIRECTOR, _add_decision),
+    Writer(quarter_close.close_quarter, Rule.DIRECTOR, _close_quarter),
+    Writer(quarter_close.override_grade, Rule.DIRECTOR, _override_grade),
+    Writer(okr_file.import_okr_file, Rule.DIRECTOR, _import_okr_file),
+    Writer(importer.import_observations, Rule.DIRECTOR, _import_observations),
+    Writer(importer.write_observations, Rule.DIRECTOR, _write_observations),
+    Writer(importer.import_records, Rule.DIRECTOR, _import_records),
+    Writer(api_tokens.create_token, Rule.DIRECTOR, _create_token),
+    Writer(api_tokens.revoke_token, Rule.DIRECTOR, _revoke_token),
+    Writer(share_links.create_share_link, Rule.DIRECTOR, _create_share_link),
+    Writer(share_links.revoke_share_link, Rule.DIRECTOR, _revoke_share_link),
+    Writer(people.create_person, Rule.DIRECTOR, _create_person),
+    Writer(people.update_person, Rule.DIRECTOR, _update_person),
+    Writer(people.add_time_off, Rule.DIRECTOR, _add_time_off),
+    Writer(people.remove_time_off, Rule.DIRECTOR, _remove_time_off),
+    Writer(people.set_password, Rule.DIRECTOR, _set_password),
+]
+
+# (case, who acts, whose record it is)
+CASES: list[tuple[str, str, str]] = [
+    ("director on a member's record", "director", "ana"),
+    ("director on their own record", "director", "director"),
+    ("member on their own record", "ana", "ana"),
+    ("member on another member's record", "ana", "ben"),
+    ("stakeholder on their own record", "sue", "sue"),
+    ("stakeholder on a member's record", "sue", "ana"),
+    ("inactive member on their own record", "gone", "gone"),
+]
+
+
+def allowed(rule: Rule, actor: PersonRead, owner: PersonRead) -> bool:
+    """DESIGN §1 as a truth table."""
+    if actor.active and actor.role == Role.director:
+        return True
+    if rule is Rule.OWNER:
+        return actor.active and actor.role == Role.member and actor.id == owner.id
+    return False
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows = connection.execute(select(table).order_by(*order))
+            out[table.name] = [tuple(row) for row in rows]
+    return out
+
+
+@pytest.mark.parametrize("writer", WRITERS, ids=lambda w: w.name.removeprefix("planning."))
+def test_every_role_on_every_record(engine: Engine, config: AppConfig, writer: Writer) -> None:
+    world = World(engine=engine, config=config, team=seed_team(engine), counter=itertools.count())
+    outcomes: list[str] = []
+    for case, who, whose in CASES:
+        actor: PersonRead = getattr(world.team, who)
+        owner: PersonRead = getattr(world.team, whose)
+        call = writer.prepare(world, owner)
+        before = dump(engine)
+        if allowed(writer.rule, actor, owner):
+            with session_scope(engine) as session:
+                call(session, actor)
+            assert dump(engine) != before, f"{writer.name}, {case}: allowed but wrote nothing"
+            outcomes.append("allowed")
+            continue
+        with Session(engine) as session:
+            with pytest.raises(PermissionDenied) as refusal:
+                call(session, actor)
+            session.commit()  # even a caller that commits after the refusal writes nothing
+        assert str(refusal.value), f"{writer.name}, {case}: refused without a reason"
+        assert dump(engine) == before, f"{writer.name}, {case}: refused but changed the store"
+        outcomes.append("refused")
+    expected = ["allowed", "allowed"] + (
+        ["allowed", "refused"] if writer.rule is Rule.OWNER else ["refused", "refused"]
+    )
+    assert outcomes == [*expected, "refused", "refused", "refused"]
+
+
+def _public_actor_functions() -> set[str]:
+    found: set[str] = set()
+    for info in pkgutil.iter_modules(planning.__path__):
+        if info.name.startswith("_") or info.name in {"migrations"}:
+            continue
+        module = import_module(f"planning.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            parameter = inspect.signature(function).parameters.get("actor")
+            if parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+                found.add(f"{module.__name__}.{name}")
+    return found
+
+
+def test_every_writer_with_an_actor_is_in_the_matrix() -> None:
+    in_matrix = {w.name for w in WRITERS}
+    assert len(in_matrix) == len(WRITERS), "a writer is listed twice"
+    missing = _public_actor_functions() - in_matrix - set(HELPERS)
+    assert not missing, f"add these writers to WRITERS in this test: {sorted(missing)}"
+    for writer in WRITERS:
+        parameter = inspect.signature(writer.function).parameters.get("actor")
+        assert parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_a_refusal_comes_before_any_complaint_about_the_input(
+    engine: Engine, config: AppConfig
+) -> None:
+    """Someone who may not make a change is told so, whatever they typed."""
+    world = World(engine=engine, config=config, team=seed_team(engine), counter=itertools.count())
+    sue, ana, ben = world.team.sue, world.team.ana, world.team.ben
+    theirs = world.initiative(ben)
+    linked = world.initiative(ana)
+    world.link(linked, world.team.kr_aov)
+    attempts: list[tuple[PersonRead, Call]] = [
+        (
+            ana,
+            lambda s, a: initiatives.update_initiative(
+                session=s,
+                actor=a,
+                config=config,
+                initiative_id=theirs,
+                expected_version=1,
+                changes={"no_such_field": 1},
+            ),
+        ),
+        (
+            sue,
+            lambda s, a: initiatives.link_key_result(
+                session=s,
+                actor=a,
+                config=config,
+                initiative_id=linked,
+                expected_version=1,
+                key_result_id=world.team.kr_aov,  # already linked
+            ),
+        ),
+        (
+            sue,
+            lambda s, a: goals.create_objective(
+                session=s,
+                actor=a,
+                objective=ObjectiveCreate.model_construct(period="Q9", title="", owner_id=0),
+            ),
+        ),
+        (
+            ana,
+            lambda s, a: goals.post_check_in(
+                session=s,
+                actor=a,
+                key_result_id=world.team.kr_aov,
+                confidence=99,
+                note="",
+            ),
+        ),
+        (
+            ana,
+            lambda s, a: people.create_person(
+                session=s,
+                actor=a,
+                person=PersonCreate.model_construct(
+                    name="",
+                    email="nope",
+                    role="boss",
+                    title="",
+                    weekly_hours=-1,
+                    bau_share=2,
+                    active=True,
+                ),
+            ),
+        ),
+        (
+            sue,
+            lambda s, a: people.add_time_off(
+                session=s,
+                actor=a,
+                person_id=sue.id,
+                start_date=date(2027, 1, 9),
+                end_date=date(2027, 1, 1),
+            ),
+        ),
+        (
+            ana,
+            lambda s, a: people.set_password(
+                session=s,
+                actor=a,
+                person_id=ana.id,
+                password="x",
+                settings=config.settings.auth,
+            ),
+        ),
+    ]
+    before = dump(engine)
+    for actor, call in attempts:
+        with pytest.raises(PermissionDenied), session_scope(engine) as session:
+            call(session, actor)
+    assert dump(engine) == before

@@ -1,0 +1,284 @@
+"""Sign-in modes and role-aware navigation under AppTest on a copy of the demo store.
+
+demo: the picker, labelled demo mode; password: the form alone until a session cookie names a
+person; oidc: st.login's user matched to the team by email, or the "ask your director" page.
+For each role, the pages it may open open, and every other page's URL shows its landing page.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+import ui.identity
+from planning.auth import attempt_sign_in, start_session
+from planning.config import DEFAULT_CONFIG_DIR, load_config
+from planning.models import Person, PersonRead, Role, SignInSession
+from planning.people import set_password
+from planning.store import create_store_engine, read_engine, session_scope
+from ui.navigation import LANDING, PAGES_BY_ROLE, page_access
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TITLES = {
+    "pages/this_week.py": "This week",
+    "pages/goals.py": "Goals",
+    "pages/planning.py": "Weekly planning",
+    "pages/initiatives.py": "Initiatives",
+    "pages/roadmap.py": "Roadmap",
+    "pages/metrics.py": "Metrics",
+    "pages/impact.py": "Impact",
+    "pages/admin.py": "Admin",
+}
+PASSWORD = "a long enough secret"
+
+
+@pytest.fixture
+def store(app_store: str) -> Iterator[Engine]:
+    engine = create_store_engine(app_store)
+    yield engine
+    engine.dispose()
+
+
+def first_of(engine: Engine, role: Role) -> PersonRead:
+    with Session(read_engine(engine)) as session:
+        query = select(Person).where(Person.role == role, Person.active == True).order_by(Person.id)  # noqa: E712
+        person = session.scalars(query).first()
+        assert person is not None
+        return PersonRead.model_validate(person)
+
+
+def use_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """Run the app with a copy of config/ whose settings choose this sign-in mode."""
+    directory = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, directory)
+    settings = yaml.safe_load((directory / "settings.yaml").read_text())
+    settings["auth"]["mode"] = mode
+    (directory / "settings.yaml").write_text(yaml.safe_dump(settings))
+    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(directory))
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+# --- roles and pages ---------------------------------------------------------------------------
+
+
+def test_the_page_table() -> None:
+    assert PAGES_BY_ROLE[Role.director] == set(TITLES)
+    assert PAGES_BY_ROLE[Role.member] == set(TITLES) - {"pages/planning.py", "pages/admin.py"}
+    assert PAGES_BY_ROLE[Role.stakeholder] == {
+        "pages/this_week.py",
+        "pages/goals.py",
+        "pages/roadmap.py",
+        "pages/metrics.py",
+    }
+    assert {
+        Role.director: "pages/this_week.py",
+        Role.member: "pages/this_week.py",
+        Role.stakeholder: "pages/roadmap.py",
+    } == LANDING
+
+
+def test_a_stakeholders_menu_shows_only_their_pages(store: Engine) -> None:
+    access = page_access(first_of(store, Role.stakeholder))
+    assert access("pages/roadmap.py") == {"default": True, "visibility": "visible"}
+    assert access("pages/goals.py") == {"default": False, "visibility": "visible"}
+    assert access("pages/admin.py") == {"default": False, "visibility": "hidden"}
+    assert page_access(None)("pages/planning.py")["visibility"] == "hidden"  # nobody yet
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_its_pages_and_lands_home_from_the_others(
+    store: Engine, role: Role
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = first_of(store, role).id
+    at.run()
+    home = TITLES[LANDING[role]]
+    assert titles(at) == [home]
+    for page, title in TITLES.items():
+        at.switch_page(page).run()
+        assert not at.exception, (role, page)
+        expected = title if page in PAGES_BY_ROLE[role] else home
+        assert titles(at) == [expected], (role, page)
+
+
+def test_a_member_typing_admin_never_sees_it(store: Engine) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = first_of(store, Role.member).id
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    assert titles(at) == ["This week"]
+    assert "Admin is for directors only" not in texts(at)
+    assert not at.tabs and not at.file_uploader
+
+
+# --- demo mode ---------------------------------------------------------------------------------
+
+
+def test_demo_mode_is_the_default_and_says_so(store: Engine) -> None:
+    assert load_config().settings.auth.mode == "demo"
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "**Demo mode**" in [m.value for m in at.sidebar.markdown]
+    picker = at.sidebar.selectbox(key="demo_person_id")
+    assert picker.label == "Acting as" and len(picker.options) == 7
+    director = first_of(store, Role.director)
+    assert picker.value == director.id and titles(at) == ["This week"]
+    at.switch_page("pages/admin.py").run()
+    assert titles(at) == ["Admin"]
+    # Acting as the stakeholder instead, Admin's address leads to the Roadmap.
+    at.sidebar.selectbox(key="demo_person_id").set_value(first_of(store, Role.stakeholder).id)
+    at.run()
+    assert titles(at) == ["Roadmap"]
+
+
+# --- password mode -----------------------------------------------------------------------------
+
+
+def sign_in_sessions(engine: Engine) -> int:
+    with Session(read_engine(engine)) as session:
+        return int(session.execute(select(func.count()).select_from(SignInSession)).scalar_one())
+
+
+def give_password(engine: Engine, person: PersonRead) -> None:
+    with session_scope(engine) as session:
+        set_password(
+            session=session,
+            actor=None,
+            person_id=person.id,
+            password=PASSWORD,
+            settings=load_config().settings.auth,
+        )
+
+
+def open_session(engine: Engine, email: str) -> str:
+    settings = load_config().settings.auth
+    with session_scope(engine) as session:
+        outcome = attempt_sign_in(
+            session=session, email=email, password=PASSWORD, settings=settings
+        )
+        token = start_session(session=session, code=outcome.code or "", settings=settings)
+    assert token is not None
+    return token
+
+
+def test_password_mode_shows_the_form_and_nothing_else(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mode(tmp_path, monkeypatch, "password")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert titles(at) == ["Sign in to Quarterdeck"]
+    assert "python -m planning set-password EMAIL" in texts(at)  # nobody has a password yet
+    assert len(at.sidebar) == 0  # no picker, no pages
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/admin.py")
+
+
+def test_a_wrong_password_is_refused_and_a_right_one_hands_over_a_code(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mode(tmp_path, monkeypatch, "password")
+    member = first_of(store, Role.member)
+    give_password(store, member)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "set-password" not in texts(at)
+    at.text_input(key="sign_in_email").input(member.email.upper())
+    at.text_input(key="sign_in_password").input("not my password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [
+        "That email and password do not match an active account."
+    ]
+    assert at.text_input(key="sign_in_email").value == member.email.upper()  # kept
+    assert sign_in_sessions(store) == 0
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.error and "Signing you in…" in texts(at)
+    assert sign_in_sessions(store) == 1  # the one-time code, to be exchanged by /session/start
+
+
+def test_a_session_cookie_signs_the_person_in_until_it_ends(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mode(tmp_path, monkeypatch, "password")
+    stakeholder = first_of(store, Role.stakeholder)
+    give_password(store, stakeholder)
+    token = open_session(store, stakeholder.email)
+    monkeypatch.setattr(ui.identity, "_session_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert titles(at) == ["Roadmap"]
+    assert f"Signed in as {stakeholder.name}" in at.sidebar.caption[0].value.replace("\\", "")
+    at.switch_page("pages/planning.py").run()
+    assert titles(at) == ["Roadmap"]
+    # Signing out ends the session: the next run shows the form again.
+    at.sidebar.button(key="sign_out").click().run()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert titles(at) == ["Sign in to Quarterdeck"]
+
+
+# --- OpenID Connect mode -----------------------------------------------------------------------
+
+
+def test_oidc_mode_asks_to_sign_in_with_the_provider(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mode(tmp_path, monkeypatch, "oidc")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert titles(at) == ["Sign in to Quarterdeck"] and len(at.sidebar) == 0
+    at.button(key="oidc_sign_in").click().run()
+    # No [auth] section in this test's secrets: a clear message instead of a traceback.
+    assert not at.exception
+    assert "needs an [auth] section" in at.error[0].value.replace("\\", "")
+
+
+@pytest.mark.parametrize(
+    ("role", "home"), [(Role.member, "This week"), (Role.stakeholder, "Roadmap")]
+)
+def test_oidc_email_is_matched_to_the_team(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: Role, home: str
+) -> None:
+    use_mode(tmp_path, monkeypatch, "oidc")
+    person = first_of(store, role)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.user = {"is_logged_in": True, "email": f" {person.email.upper()} ", "name": person.name}
+    at.run()
+    assert not at.exception
+    assert titles(at) == [home]
+    assert f"Signed in as {person.name}" in at.sidebar.caption[0].value.replace("\\", "")
+    at.switch_page("pages/admin.py").run()
+    assert titles(at) == [home]
+
+
+def test_an_unknown_email_is_told_to_ask_the_director_and_sees_nothing_else(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mode(tmp_path, monkeypatch, "oidc")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.user = {"is_logged_in": True, "email": "stranger@elsewhere.example", "name": "Stranger"}
+    at.run()
+    assert not at.exception
+    assert titles(at) == ["Ask your director for access"]
+    assert "stranger@elsewhere" in texts(at).replace("\\", "")
+    assert len(at.sidebar) == 0 and not at.dataframe and not at.metric
+    assert [b.label for b in at.button] == ["Sign out"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/roadmap.py")

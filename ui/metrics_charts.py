@@ -1,0 +1,159 @@
+"""The Metrics page's charts, built from the cached reads of ui/data.py and kept as Vega-Lite specs
+(see ui/charts.py), keyed like those reads by the store's data versions. Each returns None when
+there is nothing to draw."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ui import data
+from ui.charts import d3_format, vega_spec
+from ui.state import Versions, app_config
+
+TTL = 600
+ENTRIES = 128
+Spec = dict[str, Any]
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def trend(
+    versions: Versions,
+    metric_id: str,
+    start: date,
+    end: date,
+    grain: str,
+    filters: data.Filters,
+) -> Spec | None:
+    """A metric by period against last year, as lines."""
+    frame = data.trend(versions, metric_id, start, end, grain, filters)
+    if not frame["value"].notna().any():
+        return None
+    spec = app_config().metrics.metrics[metric_id]
+    axis_format = d3_format(spec.format)
+    chart = (
+        alt.Chart(frame.assign(period=pd.to_datetime(frame["period"])))
+        .mark_line(point=grain != "day")
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y(
+                "value:Q",
+                title=spec.label,
+                axis=alt.Axis(format=axis_format),
+                scale=alt.Scale(zero=False),
+            ),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=["This period", "Last year"], range=["#1f5fbf", "#b9b9b9"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=["This period", "Last year"], range=[[1, 0], [4, 3]]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("period:T", title="Period"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title=spec.label, format=axis_format),
+            ],
+        )
+        .properties(height=300)
+    )
+    return vega_spec(chart)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def funnel(versions: Versions, start: date, end: date, filters: data.Filters) -> Spec | None:
+    """The checkout funnel as bars labelled with each step's rate."""
+    steps = data.funnel(versions, start, end, filters)
+    if not steps["sessions"].notna().any():
+        return None
+    steps = steps.assign(
+        rate_text=[
+            "" if r is None or pd.isna(r) else f"{r:.1%} of previous step"
+            for r in steps["step_rate"]
+        ]
+    )
+    bars = (
+        alt.Chart(steps)
+        .mark_bar(color="#1f5fbf")
+        .encode(
+            y=alt.Y(
+                "label:N", sort=list(steps["label"]), title=None, axis=alt.Axis(labelLimit=220)
+            ),
+            x=alt.X("sessions:Q", title="Sessions", axis=alt.Axis(format="~s")),
+            tooltip=[
+                alt.Tooltip("label:N", title="Step"),
+                alt.Tooltip("sessions:Q", title="Sessions", format=",.0f"),
+                alt.Tooltip("step_rate:Q", title="From previous step", format=".1%"),
+                alt.Tooltip("overall_rate:Q", title="From first step", format=".2%"),
+            ],
+        )
+    )
+    labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="rate_text:N")
+    return vega_spec((bars + labels).properties(height=240))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def margin(versions: Versions, start: date, end: date) -> Spec | None:
+    """Gross margin per product line as bars."""
+    frame = data.margin_by_line(versions, start, end)
+    if frame.empty:
+        return None
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color="#2e8540")
+        .encode(
+            y=alt.Y("product_line:N", sort="-x", title=None),
+            x=alt.X("gross_margin:Q", title="Gross margin", axis=alt.Axis(format=".0%")),
+            tooltip=[
+                alt.Tooltip("product_line:N", title="Product line"),
+                alt.Tooltip("net_revenue:Q", title="Net revenue", format="$,.0f"),
+                alt.Tooltip("gross_profit:Q", title="Gross profit", format="$,.0f"),
+                alt.Tooltip("gross_margin:Q", title="Gross margin", format=".1%"),
+            ],
+        )
+    )
+    text = bars.mark_text(align="left", dx=4, color="#333").encode(
+        text=alt.Text("gross_margin:Q", format=".1%")
+    )
+    return vega_spec((bars + text).properties(height=240))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def breakdown(
+    versions: Versions,
+    metric_id: str,
+    dimension: str,
+    start: date,
+    end: date,
+    filters: data.Filters,
+) -> Spec | None:
+    """A metric per value of a dimension as bars."""
+    frame = data.breakdown(versions, metric_id, dimension, start, end, filters)
+    if frame.empty:
+        return None
+    config = app_config().metrics
+    spec = config.metrics[metric_id]
+    label = config.dimensions[dimension].label
+    value_format = d3_format(spec.format)
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(color="#6a4fb3")
+        .encode(
+            y=alt.Y("member:N", sort="-x", title=label),
+            x=alt.X("value:Q", title=spec.label, axis=alt.Axis(format=value_format)),
+            tooltip=[
+                alt.Tooltip("member:N", title=label),
+                alt.Tooltip("value:Q", title=spec.label, format=value_format),
+            ],
+        )
+        .properties(height=30 * len(frame) + 40)
+    )
+    return vega_spec(chart)

@@ -1,0 +1,77 @@
+"""Which pages each role sees, and where a page the role may not open leads instead.
+
+| page            | director | member | stakeholder       |
+|-----------------|----------|--------|-------------------|
+| This week       | landing  | landing| yes (a summary)   |
+| Goals           | yes      | yes    | yes               |
+| Weekly planning | yes      |        |                   |
+| Initiatives     | yes      | yes    |                   |
+| Roadmap         | yes      | yes    | landing           |
+| Metrics         | yes      | yes    | yes               |
+| Impact          | yes      | yes    |                   |
+| Admin           | yes      |        |                   |
+
+app.py gives every page to st.navigation, each with page_access(person)(file): a page outside
+the role's set is hidden from the menu, and open_page() sends a visit to its URL to the role's
+landing page, so the page's own script never runs for that role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from planning.models import PersonRead, Role
+
+THIS_WEEK = "pages/this_week.py"
+GOALS = "pages/goals.py"
+PLANNING = "pages/planning.py"
+INITIATIVES = "pages/initiatives.py"
+ROADMAP = "pages/roadmap.py"
+METRICS = "pages/metrics.py"
+IMPACT = "pages/impact.py"
+ADMIN = "pages/admin.py"
+
+PAGES_BY_ROLE: dict[Role, frozenset[str]] = {
+    Role.director: frozenset(
+        {THIS_WEEK, GOALS, PLANNING, INITIATIVES, ROADMAP, METRICS, IMPACT, ADMIN}
+    ),
+    Role.member: frozenset({THIS_WEEK, GOALS, INITIATIVES, ROADMAP, METRICS, IMPACT}),
+    Role.stakeholder: frozenset({THIS_WEEK, GOALS, ROADMAP, METRICS}),
+}
+LANDING: dict[Role, str] = {
+    Role.director: THIS_WEEK,
+    Role.member: THIS_WEEK,
+    Role.stakeholder: ROADMAP,
+}
+
+
+def role_of(person: PersonRead | None) -> Role:
+    """The role whose pages are shown: nobody signed in (an empty team) reads as a stakeholder."""
+    if person is None or not person.active:
+        return Role.stakeholder
+    return person.role
+
+
+def page_access(person: PersonRead | None) -> Callable[[str], dict[str, Any]]:
+    """For a page file, the st.Page options for this person: default (landing) and visibility."""
+    role = role_of(person)
+    allowed = PAGES_BY_ROLE[role]
+
+    def access(path: str) -> dict[str, Any]:
+        return {
+            "default": path == LANDING[role],
+            "visibility": "visible" if path in allowed else "hidden",
+        }
+
+    return access
+
+
+def open_page(page: StreamlitPage, person: PersonRead | None) -> None:
+    """Run the page st.navigation chose, or the role's landing page if the role may not open it."""
+    if page.visibility == "hidden":
+        st.switch_page(LANDING[role_of(person)])
+    page.run()

@@ -1,0 +1,372 @@
+"""Admin's "People" tab: the team with roles and capacity, adding and editing people, time off,
+and (in password mode) setting or resetting passwords. Directors only (the Admin page checks;
+the domain refuses anyone else anyway)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from planning.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
+from planning.people import (
+    add_time_off,
+    create_person,
+    has_password,
+    list_people,
+    list_time_off,
+    remove_time_off,
+    set_password,
+    update_person,
+)
+from planning.permissions import PermissionDenied
+from planning.store import read_engine, session_scope
+from planning.validation import InputError
+from planning.versioning import ConflictError
+from ui.state import Versions, app_config, clear_after_write, engine
+from ui.text import escape_markdown
+
+FLASH = "admin_people_flash"
+ROUND = "admin_people_round"  # bumped after a save so every form starts from the stored values
+ROLES = [r.value for r in Role]
+ROLE_LABELS = {"director": "Director", "member": "Member", "stakeholder": "Stakeholder"}
+REFUSALS = (InputError, PermissionDenied, ConflictError)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _team(versions: Versions) -> list[PersonRead]:
+    del versions
+    with Session(read_engine(engine())) as session:
+        return list_people(session=session, include_inactive=True)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _time_off(versions: Versions) -> list[TimeOffRead]:
+    del versions
+    with Session(read_engine(engine())) as session:
+        return list_time_off(session=session)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _with_password(versions: Versions) -> set[int]:
+    del versions
+    with Session(read_engine(engine())) as session:
+        people = list_people(session=session, include_inactive=True)
+        return {p.id for p in people if has_password(session=session, person_id=p.id)}
+
+
+def _problems(exc: Exception) -> str:
+    if isinstance(exc, InputError):
+        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
+    return escape_markdown(str(exc))
+
+
+def _saved(message: str) -> None:
+    st.session_state[FLASH] = message
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    clear_after_write()
+    st.rerun()
+
+
+def _days(first: date, last: date) -> int:
+    return (last - first).days + 1
+
+
+def people_tab(person: PersonRead, versions: Versions) -> None:
+    """The tab's content: the team table, then add, edit, time off and password forms."""
+    password_mode = app_config().settings.auth.mode == "password"
+    st.subheader("People")
+    st.caption(
+        "Everyone who uses Quarterdeck, with their role (what they may change), weekly hours "
+        "and business-as-usual (BAU) share (what is left for initiatives), and time off. "
+        "Inactive people keep their history but can no longer sign in."
+    )
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash)
+    round_number = st.session_state.get(ROUND, 0)
+    team = _team(versions)
+    off = _time_off(versions)
+    passwords = _with_password(versions) if password_mode else set()
+    today = date.today()
+    rows = []
+    for p in team:
+        upcoming = [t for t in off if t.person_id == p.id and t.end_date >= today]
+        row = {
+            "name": p.name,
+            "email": p.email,
+            "role": ROLE_LABELS[p.role.value],
+            "title": p.title,
+            "weekly hours": p.weekly_hours,
+            "BAU share": f"{p.bau_share:.0%}",
+            "time off ahead": ", ".join(
+                f"{t.start_date:%d %b}–{t.end_date:%d %b %Y}" for t in upcoming
+            ),
+            "active": p.active,
+        }
+        if password_mode:
+            row["password"] = "set" if p.id in passwords else "not set"
+        rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+    _add_form(person, round_number)
+    if not team:
+        return
+    by_id = {p.id: p for p in team}
+    st.divider()
+    chosen_id = st.selectbox(
+        "Person to edit",
+        list(by_id),
+        format_func=lambda pid: (
+            f"{by_id[pid].name} · {ROLE_LABELS[by_id[pid].role.value]}"
+            + ("" if by_id[pid].active else " (inactive)")
+        ),
+        key="admin_people_chosen",
+    )
+    chosen = by_id[chosen_id]
+    sections = st.tabs(["Details", "Time off", *(["Password"] if password_mode else [])])
+    with sections[0]:
+        _edit_form(person, chosen, round_number)
+    with sections[1]:
+        _time_off_forms(person, chosen, [t for t in off if t.person_id == chosen.id], round_number)
+    if password_mode:
+        with sections[2]:
+            _password_form(person, chosen, chosen.id in passwords, round_number)
+
+
+def _add_form(person: PersonRead, round_number: int) -> None:
+    with st.expander("Add a person", icon=":material/person_add:"):
+        with st.form(f"admin_add_person_{round_number}"):
+            cols = st.columns(2)
+            name = cols[0].text_input("Name", max_chars=120, key=f"new_person_name_{round_number}")
+            email = cols[1].text_input(
+                "Email", max_chars=254, key=f"new_person_email_{round_number}"
+            )
+            cols = st.columns(4)
+            role = cols[0].selectbox(
+                "Role",
+                ROLES,
+                index=ROLES.index("member"),
+                format_func=ROLE_LABELS.__getitem__,
+                key=f"new_person_role_{round_number}",
+            )
+            title = cols[1].text_input(
+                "Title", max_chars=120, key=f"new_person_title_{round_number}"
+            )
+            hours = cols[2].number_input(
+                "Weekly hours",
+                min_value=0.0,
+                max_value=168.0,
+                value=app_config().settings.capacity.hours_per_person_week,
+                step=1.0,
+                key=f"new_person_hours_{round_number}",
+            )
+            bau = cols[3].number_input(
+                "BAU share (%)",
+                min_value=0,
+                max_value=100,
+                value=30,
+                step=5,
+                help="Share of their hours that goes to business as usual, not initiatives.",
+                key=f"new_person_bau_{round_number}",
+            )
+            add = st.form_submit_button("Add person", type="primary")
+        if add:
+            try:
+                with session_scope(engine()) as session:
+                    created = create_person(
+                        session=session,
+                        actor=person,
+                        person=PersonCreate.model_construct(
+                            name=name,
+                            email=email,
+                            role=role,
+                            title=title,
+                            weekly_hours=float(hours),
+                            bau_share=float(bau) / 100,
+                            active=True,
+                        ),
+                    )
+            except REFUSALS as exc:
+                st.error(_problems(exc))
+            else:
+                _saved(f"Added {escape_markdown(created.name)} to the team.")
+
+
+def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> None:
+    key = f"edit_person_{chosen.id}_{round_number}"
+    read_key = f"{key}_read_version"
+    if read_key not in st.session_state:
+        st.session_state[read_key] = chosen.version  # the version this editor started from
+    with st.form(key):
+        cols = st.columns(2)
+        name = cols[0].text_input("Name", value=chosen.name, max_chars=120, key=f"{key}_name")
+        email = cols[1].text_input("Email", value=chosen.email, max_chars=254, key=f"{key}_email")
+        cols = st.columns(4)
+        role = cols[0].selectbox(
+            "Role",
+            ROLES,
+            index=ROLES.index(chosen.role.value),
+            format_func=ROLE_LABELS.__getitem__,
+            key=f"{key}_role",
+        )
+        title = cols[1].text_input("Title", value=chosen.title, max_chars=120, key=f"{key}_title")
+        hours = cols[2].number_input(
+            "Weekly hours",
+            min_value=0.0,
+            max_value=168.0,
+            value=float(chosen.weekly_hours),
+            step=1.0,
+            key=f"{key}_hours",
+        )
+        bau = cols[3].number_input(
+            "BAU share (%)",
+            min_value=0,
+            max_value=100,
+            value=round(chosen.bau_share * 100),
+            step=5,
+            key=f"{key}_bau",
+        )
+        active = st.checkbox(
+            "Active",
+            value=chosen.active,
+            help="An inactive person keeps their history, leaves the team's lists and cannot "
+            "sign in.",
+            key=f"{key}_active",
+        )
+        save = st.form_submit_button("Save changes", type="primary")
+    if save:
+        try:
+            with session_scope(engine()) as session:
+                saved = update_person(
+                    session=session,
+                    actor=person,
+                    person_id=chosen.id,
+                    expected_version=int(st.session_state[read_key]),
+                    changes=PersonUpdate(
+                        name=name,
+                        email=email,
+                        role=Role(role),
+                        title=title,
+                        weekly_hours=float(hours),
+                        bau_share=float(bau) / 100,
+                        active=bool(active),
+                    ),
+                )
+        except REFUSALS as exc:
+            st.error(_problems(exc))
+            if isinstance(exc, ConflictError) and st.button(
+                "Load the latest values", key=f"{key}_reload"
+            ):
+                st.session_state[ROUND] = round_number + 1
+                st.rerun()
+        else:
+            _saved(f"Saved {escape_markdown(saved.name)}'s details.")
+
+
+def _time_off_forms(
+    person: PersonRead, chosen: PersonRead, ranges: list[TimeOffRead], round_number: int
+) -> None:
+    if ranges:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "first day": t.start_date,
+                        "last day": t.end_date,
+                        "days": _days(t.start_date, t.end_date),
+                        "note": t.note,
+                    }
+                    for t in ranges
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption(f"No time off recorded for {escape_markdown(chosen.name)}.")
+    key = f"time_off_{chosen.id}_{round_number}"
+    today = date.today()
+    with st.form(key):
+        cols = st.columns([1, 1, 2])
+        first = cols[0].date_input("First day off", value=today, key=f"{key}_first")
+        last = cols[1].date_input(
+            "Last day off", value=today + timedelta(days=4), key=f"{key}_last"
+        )
+        note = cols[2].text_input("Note", max_chars=200, key=f"{key}_note")
+        add = st.form_submit_button("Add time off")
+    if add:
+        try:
+            with session_scope(engine()) as session:
+                added = add_time_off(
+                    session=session,
+                    actor=person,
+                    person_id=chosen.id,
+                    start_date=first,
+                    end_date=last,
+                    note=note,
+                )
+        except REFUSALS as exc:
+            st.error(_problems(exc))
+        else:
+            _saved(
+                f"Added {_days(added.start_date, added.end_date)} days off for "
+                f"{escape_markdown(chosen.name)}."
+            )
+    if not ranges:
+        return
+    by_id = {t.id: t for t in ranges}
+    with st.form(f"{key}_remove"):
+        gone = st.selectbox(
+            "Remove time off",
+            list(by_id),
+            format_func=lambda i: (
+                f"{by_id[i].start_date:%d %b %Y} – {by_id[i].end_date:%d %b %Y}"
+                + (f" ({by_id[i].note})" if by_id[i].note else "")
+            ),
+            key=f"{key}_remove_choice",
+        )
+        remove = st.form_submit_button("Remove")
+    if remove and gone is not None:
+        try:
+            with session_scope(engine()) as session:
+                remove_time_off(session=session, actor=person, time_off_id=gone)
+        except REFUSALS as exc:
+            st.error(_problems(exc))
+        else:
+            _saved(f"Removed time off for {escape_markdown(chosen.name)}.")
+
+
+def _password_form(
+    person: PersonRead, chosen: PersonRead, has_one: bool, round_number: int
+) -> None:
+    settings = app_config().settings.auth
+    st.caption(
+        f"{escape_markdown(chosen.name)} {'has a password' if has_one else 'has no password yet'}. "
+        f"Setting a new one signs them out everywhere; tell it to them in person or by another "
+        f"channel. At least {settings.min_password_length} characters."
+    )
+    key = f"password_{chosen.id}_{round_number}"
+    with st.form(key):
+        first = st.text_input("New password", type="password", key=f"{key}_first")
+        again = st.text_input("Repeat it", type="password", key=f"{key}_again")
+        save = st.form_submit_button("Reset password" if has_one else "Set password")
+    if save:
+        if first != again:
+            st.error("The two passwords differ; type the same one twice.")
+            return
+        try:
+            with session_scope(engine()) as session:
+                set_password(
+                    session=session,
+                    actor=person,
+                    person_id=chosen.id,
+                    password=first,
+                    settings=settings,
+                )
+        except REFUSALS as exc:
+            st.error(_problems(exc))
+        else:
+            _saved(f"Password {'reset' if has_one else 'set'} for {escape_markdown(chosen.name)}.")
