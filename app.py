@@ -1,18 +1,18 @@
 """Quarterdeck router: page config, configuration check, sign-in and role-aware navigation.
 
 Every page is given to st.navigation; the pages a role may not open are hidden from its menu and
-their URLs lead to the role's landing page (ui/navigation.py has the table).
+their URLs lead to the role's fallback page (ui/navigation.py has the table).
 """
 
 import streamlit as st
 
 from ui.identity import sign_in
 from ui.navigation import open_page, page_access
-from ui.routing import enter_router
+from ui.routing import require_router
 from ui.share_access import open_shared_roadmap, share_link_requested
 from ui.state import app_config
 
-enter_router()
+require_router()
 st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", layout="wide")
 app_config()
 if share_link_requested():

@@ -140,7 +140,6 @@ st.caption(
     "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: % complete. "
     "Pale bar with ◆: shipped on that day. Red dashed line: today."
 )
-charts = data.lane_charts(current, filters, today)
 lanes: list[int | None] = list(
     dict.fromkeys(None if pd.isna(v) else int(v) for v in items["objective_id"])
 )
@@ -148,6 +147,8 @@ pages = max(1, -(-len(lanes) // LANES_PER_PAGE))
 page = min(max(1, int(st.session_state.get("roadmap_page", 1))), pages)
 if "roadmap_page" in st.session_state:
     st.session_state["roadmap_page"] = page
+visible_lanes = lanes[(page - 1) * LANES_PER_PAGE : page * LANES_PER_PAGE]
+charts = data.lane_charts(current, filters, today, tuple(visible_lanes))
 periods = sorted(
     {str(p) for p in items["objective_period"].dropna()},
 )
@@ -226,7 +227,7 @@ def _lane(lane: int | None) -> None:
                 st.caption("No key results yet.")
 
 
-for lane in lanes[(page - 1) * LANES_PER_PAGE : page * LANES_PER_PAGE]:
+for lane in visible_lanes:
     _lane(lane)
 if pages > 1:
     st.pagination(pages, key="roadmap_page")

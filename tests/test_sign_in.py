@@ -23,7 +23,7 @@ from planning.config import DEFAULT_CONFIG_DIR, load_config
 from planning.models import Person, PersonRead, Role, SignInSession
 from planning.people import set_password
 from planning.store import create_store_engine, read_engine, session_scope
-from ui.navigation import LANDING, PAGES_BY_ROLE, page_access
+from ui.navigation import FALLBACK, LANDING, PAGES_BY_ROLE, page_access
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TITLES = {
@@ -86,16 +86,18 @@ def test_the_page_table() -> None:
         "pages/roadmap.py",
         "pages/metrics.py",
     }
+    assert LANDING == "pages/this_week.py"
     assert {
         Role.director: "pages/this_week.py",
         Role.member: "pages/this_week.py",
         Role.stakeholder: "pages/roadmap.py",
-    } == LANDING
+    } == FALLBACK
 
 
 def test_a_stakeholders_menu_shows_only_their_pages(store: Engine) -> None:
     access = page_access(first_of(store, Role.stakeholder))
-    assert access("pages/roadmap.py") == {"default": True, "visibility": "visible"}
+    assert access("pages/this_week.py") == {"default": True, "visibility": "visible"}
+    assert access("pages/roadmap.py") == {"default": False, "visibility": "visible"}
     assert access("pages/goals.py") == {"default": False, "visibility": "visible"}
     assert access("pages/admin.py") == {"default": False, "visibility": "hidden"}
     assert page_access(None)("pages/planning.py")["visibility"] == "hidden"  # nobody yet
@@ -108,12 +110,12 @@ def test_each_role_reaches_its_pages_and_lands_home_from_the_others(
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_person_id"] = first_of(store, role).id
     at.run()
-    home = TITLES[LANDING[role]]
-    assert titles(at) == [home]
+    assert titles(at) == [TITLES[LANDING]]
+    fallback = TITLES[FALLBACK[role]]
     for page, title in TITLES.items():
         at.switch_page(page).run()
         assert not at.exception, (role, page)
-        expected = title if page in PAGES_BY_ROLE[role] else home
+        expected = title if page in PAGES_BY_ROLE[role] else fallback
         assert titles(at) == [expected], (role, page)
 
 
@@ -223,7 +225,7 @@ def test_a_session_cookie_signs_the_person_in_until_it_ends(
     monkeypatch.setattr(ui.identity, "_session_token", lambda: token)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert titles(at) == ["Roadmap"]
+    assert titles(at) == ["This week"]
     assert f"Signed in as {stakeholder.name}" in at.sidebar.caption[0].value.replace("\\", "")
     at.switch_page("pages/planning.py").run()
     assert titles(at) == ["Roadmap"]
@@ -251,10 +253,10 @@ def test_oidc_mode_asks_to_sign_in_with_the_provider(
 
 
 @pytest.mark.parametrize(
-    ("role", "home"), [(Role.member, "This week"), (Role.stakeholder, "Roadmap")]
+    ("role", "fallback"), [(Role.member, "This week"), (Role.stakeholder, "Roadmap")]
 )
 def test_oidc_email_is_matched_to_the_team(
-    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: Role, home: str
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: Role, fallback: str
 ) -> None:
     use_mode(tmp_path, monkeypatch, "oidc")
     person = first_of(store, role)
@@ -262,10 +264,10 @@ def test_oidc_email_is_matched_to_the_team(
     at.user = {"is_logged_in": True, "email": f" {person.email.upper()} ", "name": person.name}
     at.run()
     assert not at.exception
-    assert titles(at) == [home]
+    assert titles(at) == ["This week"]
     assert f"Signed in as {person.name}" in at.sidebar.caption[0].value.replace("\\", "")
     at.switch_page("pages/admin.py").run()
-    assert titles(at) == [home]
+    assert titles(at) == [fallback]
 
 
 def test_an_unknown_email_is_told_to_ask_the_director_and_sees_nothing_else(

@@ -2,18 +2,20 @@
 
 | page            | director | member | stakeholder       |
 |-----------------|----------|--------|-------------------|
-| This week       | landing  | landing| yes (a summary)   |
+| This week       | landing  | landing| landing (summary) |
 | Goals           | yes      | yes    | yes               |
 | Weekly planning | yes      |        |                   |
 | Initiatives     | yes      | yes    |                   |
-| Roadmap         | yes      | yes    | landing           |
+| Roadmap         | yes      | yes    | yes               |
 | Metrics         | yes      | yes    | yes               |
 | Impact          | yes      | yes    |                   |
 | Admin           | yes      |        |                   |
 
-app.py gives every page to st.navigation, each with page_access(person)(file): a page outside
-the role's set is hidden from the menu, and open_page() sends a visit to its URL to the role's
-landing page, so the page's own script never runs for that role.
+This week is everyone's landing page, so every page keeps one address for every role (a
+filtered /roadmap link reads the same for whoever opens it). app.py gives every page to
+st.navigation, each with page_access(person)(file): a page outside the role's set is hidden from
+the menu, and open_page() sends a visit to its URL to the role's fallback page (This week; the
+Roadmap for stakeholders), so the page's own script never runs for that role.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ PAGES_BY_ROLE: dict[Role, frozenset[str]] = {
     Role.member: frozenset({THIS_WEEK, GOALS, INITIATIVES, ROADMAP, METRICS, IMPACT}),
     Role.stakeholder: frozenset({THIS_WEEK, GOALS, ROADMAP, METRICS}),
 }
-LANDING: dict[Role, str] = {
+LANDING = THIS_WEEK
+FALLBACK: dict[Role, str] = {
     Role.director: THIS_WEEK,
     Role.member: THIS_WEEK,
     Role.stakeholder: ROADMAP,
@@ -63,7 +66,7 @@ def page_access(person: PersonRead | None) -> Callable[[str], dict[str, Any]]:
 
     def access(path: str) -> dict[str, Any]:
         return {
-            "default": path == LANDING[role],
+            "default": path == LANDING,
             "visibility": "visible" if path in allowed else "hidden",
         }
 
@@ -71,7 +74,7 @@ def page_access(person: PersonRead | None) -> Callable[[str], dict[str, Any]]:
 
 
 def open_page(page: StreamlitPage, person: PersonRead | None) -> None:
-    """Run the page st.navigation chose, or the role's landing page if the role may not open it."""
+    """Run the page st.navigation chose, or the role's fallback page if the role may not open it."""
     if page.visibility == "hidden":
-        st.switch_page(LANDING[role_of(person)])
+        st.switch_page(FALLBACK[role_of(person)])
     page.run()

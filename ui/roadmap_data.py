@@ -59,9 +59,13 @@ def csv_export(versions: Versions, filters: roadmap.RoadmapFilters, today: date)
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def lane_charts(
-    versions: Versions, filters: roadmap.RoadmapFilters, today: date
+    versions: Versions,
+    filters: roadmap.RoadmapFilters,
+    today: date,
+    wanted: tuple[int | None, ...],
 ) -> dict[int | None, dict[str, Any]]:
-    """The timeline spec of every swimlane that has dated work, by objective id (None: none)."""
+    """The timeline specs of the wanted swimlanes that have dated work, by objective id (None:
+    no objective). Every lane shares one time axis; only the lanes on screen are built."""
     shown = roadmap.timeline_items(items(versions, filters, today))
     if shown.empty:
         return {}
@@ -69,6 +73,8 @@ def lane_charts(
     specs: dict[int | None, dict[str, Any]] = {}
     lanes = shown["objective_id"].astype(object).where(shown["objective_id"].notna(), None)
     for lane in dict.fromkeys(lanes):
+        if (None if lane is None else int(lane)) not in wanted:
+            continue
         part = shown[lanes == lane] if lane is not None else shown[shown["objective_id"].isna()]
         specs[None if lane is None else int(lane)] = lane_spec(part, domain=domain, today=today)
     return specs

@@ -111,9 +111,9 @@ def test_oidc_sign_in_by_role(
         heading(page, "This week")
         settle(page)
 
-        # A stakeholder lands on the Roadmap, and other pages' addresses lead back to it.
+        # A stakeholder lands on This week's summary; pages outside their set lead to the Roadmap.
         sign_in_as(page, server.url, "helen")
-        heading(page, "Roadmap")
+        heading(page, "This week")
         settle(page)
         assert nav_links(page) == ["This week", "Goals", "Roadmap", "Metrics"]
         for path in ("planning", "admin", "initiatives", "impact"):

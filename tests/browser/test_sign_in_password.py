@@ -88,7 +88,7 @@ def test_password_sign_in_reload_and_sign_out(
         browser.shot("sign_in_password_signed_out")
 
         sign_in(page, STAKEHOLDER, PASSWORD)
-        heading(page, "Roadmap")
+        heading(page, "This week")
         settle(page)
         assert nav_links(page) == ["This week", "Goals", "Roadmap", "Metrics"]
         page.goto(f"{server.url}/planning")  # type: ignore[attr-defined]
