@@ -18,7 +18,9 @@ from planning.backlog_edits import (
     edits_to_commands,
     input_column,
 )
+from planning.calibration_suggestions import apply_suggested_confidences
 from planning.decisions import add_decision
+from planning.impact import points_text
 from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.periods import iso_week
 from planning.permissions import PermissionDenied, is_director
@@ -217,6 +219,74 @@ if discard_col.button("Discard edits", disabled=source.empty):
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
     st.rerun()
+
+# --- estimator calibration --------------------------------------------------------------------
+st.subheader("Estimator calibration")
+calibrations, suggestions = data.estimator_calibration(current, framework_id)
+if calibrations.empty:
+    st.info("Calibration appears once initiatives with an expected lift have shipped.")
+else:
+    st.table(
+        pd.DataFrame(
+            {
+                "Estimator": calibrations["person"],
+                "Predictions": calibrations["predictions"],
+                "Landed": calibrations["landed"],
+                "Missed": calibrations["missed"],
+                "Hit rate": ["—" if pd.isna(v) else f"{v:.0%}" for v in calibrations["hit_rate"]],
+                "Average over/under-estimate": [
+                    f"{points_text(v)} {t}".strip()
+                    for v, t in zip(
+                        calibrations["mean_error"], calibrations["tendency"], strict=True
+                    )
+                ],
+                "Suggested confidence": [f"{v:.0%}" for v in calibrations["suggested_confidence"]],
+            }
+        ).set_index("Estimator")
+    )
+    st.caption(
+        "Measured predictions of each person who set expected lifts (the Impact page has the "
+        "ledger). Suggested confidence = (landed + 1) / (landed + missed + 2)."
+    )
+if "confidence" not in framework.inputs:
+    st.caption(f"{framework.label} has no confidence input, so there is nothing to suggest.")
+elif suggestions:
+    how_many = len(suggestions)
+    noun = f"initiative{'s' if how_many != 1 else ''}"
+    with st.expander(f"{how_many} {noun} would change {framework.label} confidence"):
+        st.table(
+            pd.DataFrame(
+                {
+                    "Initiative": [s.title for s in suggestions],
+                    "Estimator": [s.estimator for s in suggestions],
+                    "Now": ["—" if s.current is None else f"{s.current:g}" for s in suggestions],
+                    "Suggested": [f"{s.suggested:g}" for s in suggestions],
+                }
+            ).set_index("Initiative")
+        )
+    if st.button(f"Apply suggested confidence to {how_many} {noun}"):
+        try:
+            with session_scope(engine()) as session:
+                changed = apply_suggested_confidences(
+                    session=session,
+                    actor=person,
+                    config=config,
+                    framework_id=framework_id,
+                    suggestions=suggestions,
+                )
+        except (InputError, PermissionDenied, ConflictError) as exc:
+            st.error(escape_markdown(str(exc)))
+        else:
+            st.session_state["backlog_generation"] = generation + 1
+            st.session_state.pop(source_key, None)
+            st.session_state[FLASH] = (
+                f"Set {framework.label} confidence on {changed} "
+                f"initiative{'s' if changed != 1 else ''} from the estimators' calibration."
+            )
+            clear_after_write()
+            st.rerun()
+elif not calibrations.empty:
+    st.caption(f"Every {framework.label} confidence already matches its estimator's record.")
 
 # --- value / effort matrix ---------------------------------------------------------------------
 st.subheader("Value / effort matrix")

@@ -74,6 +74,7 @@ class BacklogEntry:
     lift_metric: str | None = None
     lift_pct: float | None = None
     version: int = 1
+    lift_estimator_id: int | None = None  # who set the expected lift
 
 
 def framework_or_error(config: AppConfig, framework_id: str) -> Framework:
@@ -219,6 +220,7 @@ def backlog_entries(*, session: Session) -> list[BacklogEntry]:
             lift_metric=i.lift_metric,
             lift_pct=i.lift_pct,
             version=i.version,
+            lift_estimator_id=i.lift_estimator_id,
         )
         for i in rows
     ]

@@ -16,8 +16,10 @@ from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planning.backlog import ranked_backlog
+from planning.backlog import backlog_entries, ranked_backlog
+from planning.calibration_suggestions import suggested_confidences
 from planning.config import default_config
+from planning.impact import calibration_by_person
 from planning.initiatives import NewStatusUpdate, get_initiative, post_status_update
 from planning.models import Decision, Person, PersonRead, Role, WeeklyPlan
 from planning.periods import iso_week
@@ -83,6 +85,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
     assert at.title[0].value == "Weekly planning"
     assert [s.value for s in at.subheader] == [
         "Ranked backlog",
+        "Estimator calibration",
         "Value / effort matrix",
         "Capacity, next 8 weeks",
         f"Commit plan for week {iso_week(date.today())}",
@@ -273,3 +276,39 @@ def test_logging_a_decision_and_refusing_an_empty_one(app_store: str) -> None:
     assert count(engine, Decision) == before + 1
     table = at.dataframe[-1].value
     assert table["text"].iloc[0] == "Pause paid social until the CDN work ships."
+
+
+def test_estimator_calibration_and_applying_its_suggested_confidence(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    config = default_config()
+    with Session(read_engine(engine)) as session:
+        calibrations = calibration_by_person(session=session, config=config)
+        suggestions = suggested_confidences(
+            backlog_entries(session=session),
+            calibrations,
+            config.scoring.frameworks["rice"],
+            framework_id="rice",
+        )
+    assert suggestions, "the demo's estimator has landed predictions and open initiatives"
+    at = open_page(person(engine, Role.director).id)
+    table = at.table[0].value
+    assert list(table.index) == sorted(c.person for c in calibrations.values())
+    first = sorted(calibrations.values(), key=lambda c: c.person)[0]
+    assert int(table["Predictions"].iloc[0]) == first.predictions
+    assert table["Suggested confidence"].iloc[0] == f"{first.suggested_confidence:.0%}"
+    label = f"Apply suggested confidence to {len(suggestions)} initiatives"
+    [apply] = [b for b in at.button if b.label == label]
+    apply.click().run()
+    assert not at.exception
+    assert at.success[0].value == (
+        f"Set RICE confidence on {len(suggestions)} initiatives from the estimators' calibration."
+    )
+    with Session(read_engine(engine)) as session:
+        for suggestion in suggestions:
+            stored = get_initiative(session=session, initiative_id=suggestion.initiative_id)
+            assert stored is not None
+            assert stored.scores["rice"]["confidence"] == suggestion.suggested
+            assert stored.version == suggestion.version + 1
+    # Nothing is left to apply, and the table re-ranked with the new confidences.
+    assert not [b for b in at.button if b.label.startswith("Apply suggested confidence")]
+    assert list(at.data_editor[0].value["id"]) == list(backlog_of(engine, "rice")["id"])

@@ -36,6 +36,7 @@ import planning
 from planning import (
     api_tokens,
     backlog_edits,
+    calibration_suggestions,
     decisions,
     goals,
     importer,
@@ -333,6 +334,24 @@ def _apply_backlog_edits(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _apply_suggested_confidences(w: World, owner: PersonRead) -> Call:
+    iid = w.add(
+        Initiative(
+            title=f"Work {w.next()}",
+            owner_id=owner.id,
+            status=InitiativeStatus.planned,
+            lift_estimator_id=owner.id,
+            scores={"rice": {"reach": 1000, "impact": 1, "confidence": 0.5, "effort_months": 1}},
+        )
+    )
+    suggestion = calibration_suggestions.Suggestion(
+        initiative_id=iid, title="Work", estimator=owner.name, current=0.5, suggested=0.8, version=1
+    )
+    return lambda s, a: calibration_suggestions.apply_suggested_confidences(
+        session=s, actor=a, config=w.config, framework_id="rice", suggestions=[suggestion]
+    )
+
+
 def _add_decision(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner)
     return lambda s, a: decisions.add_decision(
@@ -519,6 +538,11 @@ WRITERS: list[Writer] = [
     Writer(initiatives.unlink_key_result, Rule.OWNER, _unlink_key_result),
     Writer(weekly_plan.commit_weekly_plan, Rule.DIRECTOR, _commit_weekly_plan),
     Writer(backlog_edits.apply_backlog_edits, Rule.DIRECTOR, _apply_backlog_edits),
+    Writer(
+        calibration_suggestions.apply_suggested_confidences,
+        Rule.DIRECTOR,
+        _apply_suggested_confidences,
+    ),
     Writer(decisions.add_decision, Rule.DIRECTOR, _add_decision),
     Writer(quarter_close.close_quarter, Rule.DIRECTOR, _close_quarter),
     Writer(quarter_close.override_grade, Rule.DIRECTOR, _override_grade),

@@ -12,7 +12,15 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from planning import backlog, decisions, initiatives, team_capacity, weekly_plan
+from planning import (
+    backlog,
+    calibration_suggestions,
+    decisions,
+    impact,
+    initiatives,
+    team_capacity,
+    weekly_plan,
+)
 from planning.models import PersonRead, Role, WeeklyPlanRead
 from planning.people import list_people
 from planning.store import read_engine
@@ -34,6 +42,25 @@ def ranked_backlog(versions: Versions, framework_id: str) -> pd.DataFrame:
         return backlog.ranked_backlog(
             session=session, config=app_config(), framework_id=framework_id
         )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def estimator_calibration(
+    versions: Versions, framework_id: str
+) -> tuple[pd.DataFrame, list[calibration_suggestions.Suggestion]]:
+    """Each estimator's calibration, and the confidences it suggests under one framework."""
+    del versions
+    config = app_config()
+    with _session() as session:
+        by_person = impact.calibration_by_person(session=session, config=config)
+        entries = backlog.backlog_entries(session=session)
+    suggestions = calibration_suggestions.suggested_confidences(
+        entries,
+        by_person,
+        backlog.framework_or_error(config, framework_id),
+        framework_id=framework_id,
+    )
+    return impact.calibration_frame(by_person.values()), suggestions
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

@@ -1,0 +1,229 @@
+"""Suggested confidence from each estimator's calibration: which open initiatives get one, the
+value on each framework's scale, and applying them (directors only, versioned, audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from planning.backlog import BacklogEntry, backlog_entries
+from planning.calibration_suggestions import (
+    Suggestion,
+    apply_suggested_confidences,
+    suggested_confidences,
+)
+from planning.config import AppConfig
+from planning.impact import Calibration, suggested_confidence
+from planning.models import AuditEvent, Initiative, InitiativeStatus
+from planning.permissions import PermissionDenied
+from planning.store import read_engine, session_scope
+from planning.validation import InputError
+from planning.versioning import ConflictError
+from tests.planning_seed import seed_team
+from tests.test_permissions_matrix import dump
+
+ANA, BEN, CARL = 1, 2, 3
+RICE = {"reach": 1000.0, "impact": 1.0, "confidence": 0.5, "effort_months": 1.0}
+
+
+def record(
+    person_id: int, name: str, landed: int, missed: int, inconclusive: int = 0
+) -> Calibration:
+    return Calibration(
+        person_id=person_id,
+        person=name,
+        predictions=landed + missed + inconclusive,
+        landed=landed,
+        missed=missed,
+        inconclusive=inconclusive,
+        waiting=0,
+        hit_rate=landed / (landed + missed) if landed + missed else None,
+        mean_error=None,
+        suggested_confidence=suggested_confidence(landed, missed),
+    )
+
+
+def entry(initiative_id: int, estimator: int | None, scores: dict[str, Any]) -> BacklogEntry:
+    return BacklogEntry(
+        id=initiative_id,
+        title=f"Work {initiative_id}",
+        owner_id=1,
+        owner="Ana",
+        status="planned",
+        health="on_track",
+        effort_weeks=2.0,
+        scores=scores,
+        version=3,
+        lift_estimator_id=estimator,
+    )
+
+
+# Ana: 3 landed, 1 missed -> (3 + 1) / (4 + 2) = 2/3. Ben: only inconclusive predictions.
+CALIBRATIONS = {ANA: record(ANA, "Ana", 3, 1), BEN: record(BEN, "Ben", 0, 0, inconclusive=2)}
+
+
+def test_worked_example_on_each_scale(config: AppConfig) -> None:
+    rows = [
+        entry(1, ANA, {"rice": RICE, "ice": {"impact": 5, "confidence": 5, "ease": 5}}),
+        entry(2, ANA, {}),  # nothing stored: only expected value (confidence alone) can take it
+    ]
+    frameworks = config.scoring.frameworks
+    # RICE's scale is 1.0 / 0.8 / 0.5: 2/3 is nearest 0.8.
+    [rice] = suggested_confidences(rows, CALIBRATIONS, frameworks["rice"], framework_id="rice")
+    assert rice == Suggestion(1, "Work 1", "Ana", 0.5, 0.8, 3)
+    # ICE's 1–10 range: 1 + 2/3 × 9 = 7.
+    [ice] = suggested_confidences(rows, CALIBRATIONS, frameworks["ice"], framework_id="ice")
+    assert (ice.initiative_id, ice.current, ice.suggested) == (1, 5.0, 7.0)
+    # Expected value's 0–1 range takes 2/3 as it is, to two decimals; unscored means current None.
+    found = suggested_confidences(
+        rows, CALIBRATIONS, frameworks["expected_value"], framework_id="expected_value"
+    )
+    assert [(s.initiative_id, s.current, s.suggested) for s in found] == [
+        (1, None, 0.67),
+        (2, None, 0.67),
+    ]
+
+
+def test_no_suggestion_without_a_track_record_a_confidence_input_or_a_change(
+    config: AppConfig,
+) -> None:
+    frameworks = config.scoring.frameworks
+    rows = [
+        entry(1, None, {"rice": RICE}),  # nobody estimated a lift
+        entry(2, BEN, {"rice": RICE}),  # only inconclusive predictions
+        entry(3, CARL, {"rice": RICE}),  # estimator never measured
+        entry(4, ANA, {"rice": {**RICE, "confidence": 0.8}}),  # already at the suggestion
+    ]
+    assert suggested_confidences(rows, CALIBRATIONS, frameworks["rice"], framework_id="rice") == []
+    wsjf_scores = {"business_value": 5, "time_criticality": 3, "risk_reduction": 2, "job_size": 5}
+    wsjf_row = [entry(5, ANA, {"wsjf": wsjf_scores})]
+    assert (
+        suggested_confidences(wsjf_row, CALIBRATIONS, frameworks["wsjf"], framework_id="wsjf") == []
+    )
+    # A missed prediction counts as a track record too: 0 landed, 1 missed -> 1/3 -> RICE 0.5.
+    missed_only = {ANA: record(ANA, "Ana", 0, 1)}
+    high = [entry(6, ANA, {"rice": {**RICE, "confidence": 1.0}})]
+    [low] = suggested_confidences(high, missed_only, frameworks["rice"], framework_id="rice")
+    assert (low.current, low.suggested) == (1.0, 0.5)
+
+
+def _seed(engine: Engine) -> tuple[Any, int]:
+    team = seed_team(engine)
+    with session_scope(engine) as session:
+        initiative = Initiative(
+            title="Checkout wallets",
+            owner_id=team.ana.id,
+            status=InitiativeStatus.planned,
+            effort_weeks=2.0,
+            lift_metric="conversion_rate",
+            lift_pct=0.05,
+            lift_estimator_id=team.ana.id,
+            scores={"rice": dict(RICE)},
+        )
+        session.add(initiative)
+        session.flush()
+        return team, int(initiative.id)  # type: ignore[arg-type]
+
+
+def _suggestions(engine: Engine, config: AppConfig, estimator: int) -> list[Suggestion]:
+    with Session(read_engine(engine)) as session:
+        rows = backlog_entries(session=session)
+    calibrations = {estimator: record(estimator, "Ana", 3, 1)}
+    return suggested_confidences(
+        rows, calibrations, config.scoring.frameworks["rice"], framework_id="rice"
+    )
+
+
+def test_director_applies_and_the_change_is_versioned_and_audited(
+    engine: Engine, config: AppConfig
+) -> None:
+    team, initiative_id = _seed(engine)
+    suggestions = _suggestions(engine, config, team.ana.id)
+    assert [(s.initiative_id, s.current, s.suggested) for s in suggestions] == [
+        (initiative_id, 0.5, 0.8)
+    ]
+    with session_scope(engine) as session:
+        changed = apply_suggested_confidences(
+            session=session,
+            actor=team.director,
+            config=config,
+            framework_id="rice",
+            suggestions=suggestions,
+        )
+    assert changed == 1
+    with Session(read_engine(engine)) as session:
+        stored = session.get(Initiative, initiative_id)
+        assert stored is not None
+        assert stored.scores["rice"] == {**RICE, "confidence": 0.8}  # other inputs kept
+        assert stored.version == 2
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.entity_id == initiative_id)  # type: ignore[arg-type]
+        ).all()
+    [event] = [e[0] for e in events]
+    assert event.actor_id == team.director.id and event.action == "update"
+    # Applied once, nothing is left to suggest.
+    assert _suggestions(engine, config, team.ana.id) == []
+
+
+def test_a_member_is_refused_and_nothing_changes(engine: Engine, config: AppConfig) -> None:
+    team, _ = _seed(engine)
+    suggestions = _suggestions(engine, config, team.ana.id)
+    before = dump(engine)
+    with Session(engine) as session:
+        with pytest.raises(PermissionDenied, match="Only a director"):
+            apply_suggested_confidences(
+                session=session,
+                actor=team.ana,  # owns the initiative, still not a director
+                config=config,
+                framework_id="rice",
+                suggestions=suggestions,
+            )
+        session.commit()
+    assert dump(engine) == before
+
+
+def test_a_stale_suggestion_or_unknown_framework_writes_nothing(
+    engine: Engine, config: AppConfig
+) -> None:
+    team, initiative_id = _seed(engine)
+    suggestions = _suggestions(engine, config, team.ana.id)
+    with session_scope(engine) as session:
+        stored = session.get(Initiative, initiative_id)
+        assert stored is not None
+        stored.version += 1  # someone saved the initiative after the suggestion was read
+        session.add(stored)
+    before = dump(engine)
+    with pytest.raises(ConflictError), session_scope(engine) as session:
+        apply_suggested_confidences(
+            session=session,
+            actor=team.director,
+            config=config,
+            framework_id="rice",
+            suggestions=suggestions,
+        )
+    with (
+        pytest.raises(InputError, match="unknown scoring framework 'rcie'"),
+        session_scope(engine) as session,
+    ):
+        apply_suggested_confidences(
+            session=session,
+            actor=team.director,
+            config=config,
+            framework_id="rcie",
+            suggestions=suggestions,
+        )
+    with (
+        pytest.raises(InputError, match="WSJF has no confidence input"),
+        session_scope(engine) as session,
+    ):
+        apply_suggested_confidences(
+            session=session,
+            actor=team.director,
+            config=config,
+            framework_id="wsjf",
+            suggestions=suggestions,
+        )
+    assert dump(engine) == before
