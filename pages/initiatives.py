@@ -11,16 +11,12 @@ from typing import Any
 import streamlit as st
 
 from planning.initiatives import (
-    HEALTH_LABELS,
     HEALTH_ORDER,
     STATUS_ORDER,
     InitiativeDetail,
     InitiativeDraft,
-    NewStatusUpdate,
-    allowed_statuses,
     create_initiative,
     drop_initiative,
-    post_status_update,
     status_label,
     update_initiative,
 )
@@ -32,6 +28,12 @@ from planning.versioning import ConflictError
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.status_update_form import (
+    health_label,
+    refusal_message,
+    save_status_update,
+    status_update_inputs,
+)
 from ui.text import escape_markdown
 
 FLASH = "initiatives_flash"
@@ -51,14 +53,8 @@ if flash:
     st.success(flash)
 
 
-def _health(value: str) -> str:
-    return HEALTH_LABELS.get(value, value)
-
-
-def _problems(exc: Exception) -> str:
-    if isinstance(exc, InputError):
-        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
-    return escape_markdown(str(exc))
+_health = health_label
+_problems = refusal_message
 
 
 def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
@@ -284,40 +280,23 @@ def _show_detail(detail: InitiativeDetail) -> None:
 
 def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
     i = detail.initiative
-    choices = allowed_statuses(i.status.value, director=director)
     with st.form(f"status_update_{tag}"):
         st.markdown("**Post a status update**")
-        cols = st.columns(3)
-        status = cols[0].selectbox(
-            "Status", choices, format_func=status_label, key=f"su_status_{tag}"
-        )
-        health = cols[1].selectbox(
-            "Health",
-            list(HEALTH_ORDER),
-            index=list(HEALTH_ORDER).index(i.health.value),
-            format_func=_health,
-            key=f"su_health_{tag}",
-        )
-        percent = cols[2].slider(
-            "% complete", 0, 100, value=i.percent_complete, step=5, key=f"su_percent_{tag}"
-        )
-        note = st.text_area(
-            "Note (required)",
-            max_chars=2000,
+        update = status_update_inputs(
+            status=i.status.value,
+            health=i.health.value,
+            percent_complete=i.percent_complete,
+            director=director,
+            key_prefix="su",
+            tag=tag,
             placeholder="One line on what changed since the last update",
-            key=f"su_note_{tag}",
         )
         sent = st.form_submit_button("Post update", type="primary")
     if sent:
         try:
-            with session_scope(engine()) as session:
-                post_status_update(
-                    session=session,
-                    actor=actor,
-                    initiative_id=i.id,
-                    update=NewStatusUpdate(status, health, percent, note),
-                    expected_version=version,
-                )
+            save_status_update(
+                actor=actor, initiative_id=i.id, update=update, expected_version=version
+            )
         except REFUSALS as exc:
             st.error(_problems(exc))
         else:

@@ -12,11 +12,6 @@ import streamlit as st
 
 from planning.goals import GoalError, post_check_in
 from planning.initiatives import (
-    HEALTH_LABELS,
-    HEALTH_ORDER,
-    NewStatusUpdate,
-    allowed_statuses,
-    post_status_update,
     status_label,
 )
 from planning.models import PersonRead, Role
@@ -33,6 +28,12 @@ from ui import this_week_data as data
 from ui.goals_charts import STATUS_LABELS, share
 from ui.identity import ROLE_LABELS, current_person
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.status_update_form import (
+    health_label,
+    refusal_message,
+    save_status_update,
+    status_update_inputs,
+)
 from ui.text import escape_markdown
 
 FLASH = "this_week_flash"
@@ -63,11 +64,7 @@ if flash:
     st.success(flash)
 
 
-def _problems(exc: Exception) -> str:
-    found = getattr(exc, "problems", None)
-    if found:
-        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in found)
-    return escape_markdown(str(exc))
+_problems = refusal_message
 
 
 def _saved(message: str, forget: tuple[str, ...] = ()) -> None:
@@ -89,8 +86,7 @@ def _count(number: int, noun: str) -> str:
     return "" if number == 0 else f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _health(value: str) -> str:
-    return HEALTH_LABELS.get(value, value)
+_health = health_label
 
 
 # --- what I owe --------------------------------------------------------------------------------
@@ -108,41 +104,24 @@ def _update_form(actor: PersonRead, item: OwedUpdate) -> None:
             f"{item.percent_complete} % · last update "
             f"{_ago(item.days_since_update, item.last_update_at)} · {target}"
         )
-        choices = allowed_statuses(item.status, director=director)
         with st.form(f"tw_update_{tag}"):
-            cols = st.columns(3)
-            status = cols[0].selectbox(
-                "Status", choices, format_func=status_label, key=f"tw_status_{tag}"
-            )
-            health = cols[1].selectbox(
-                "Health",
-                list(HEALTH_ORDER),
-                index=list(HEALTH_ORDER).index(item.health),
-                format_func=_health,
-                key=f"tw_health_{tag}",
-            )
-            percent = cols[2].slider(
-                "% complete", 0, 100, value=item.percent_complete, step=5, key=f"tw_percent_{tag}"
-            )
-            note = st.text_area(
-                "Note (required)",
-                max_chars=2000,
-                height=80,
+            update = status_update_inputs(
+                status=item.status,
+                health=item.health,
+                percent_complete=item.percent_complete,
+                director=director,
+                key_prefix="tw",
+                tag=tag,
                 placeholder="One line on what moved since the last update, and what is in the way",
-                key=f"tw_note_{tag}",
+                note_height=80,
             )
             sent = st.form_submit_button("Post update", type="primary")
     if not sent:
         return
     try:
-        with session_scope(engine()) as session:
-            post_status_update(
-                session=session,
-                actor=actor,
-                initiative_id=item.initiative_id,
-                update=NewStatusUpdate(status, health, percent, note),
-                expected_version=seen,
-            )
+        save_status_update(
+            actor=actor, initiative_id=item.initiative_id, update=update, expected_version=seen
+        )
     except ConflictError as exc:
         st.error(
             _problems(exc) + " Your note is kept; post it again to save it on the latest version."

@@ -1,0 +1,86 @@
+"""The one short status-update form, shared by This week and Initiatives, and how a refused save
+reads on screen."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planning.initiatives import (
+    HEALTH_LABELS,
+    HEALTH_ORDER,
+    NewStatusUpdate,
+    allowed_statuses,
+    post_status_update,
+    status_label,
+)
+from planning.models import PersonRead
+from planning.store import session_scope
+from ui.state import engine
+from ui.text import escape_markdown
+
+
+def health_label(value: str) -> str:
+    """How a health value reads on screen."""
+    return HEALTH_LABELS.get(value, value)
+
+
+def refusal_message(exc: Exception) -> str:
+    """A refused save as text: every input problem listed, or the refusal itself."""
+    found = getattr(exc, "problems", None)  # InputError, GoalError
+    if found:
+        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in found)
+    return escape_markdown(str(exc))
+
+
+def status_update_inputs(
+    *,
+    status: str,
+    health: str,
+    percent_complete: int,
+    director: bool,
+    key_prefix: str,
+    tag: str,
+    placeholder: str,
+    note_height: int | None = None,
+) -> NewStatusUpdate:
+    """Status, health, % complete and the required note, inside the caller's st.form; widget
+    keys are `{key_prefix}_{field}_{tag}`."""
+    cols = st.columns(3)
+    chosen_status = cols[0].selectbox(
+        "Status",
+        allowed_statuses(status, director=director),
+        format_func=status_label,
+        key=f"{key_prefix}_status_{tag}",
+    )
+    chosen_health = cols[1].selectbox(
+        "Health",
+        list(HEALTH_ORDER),
+        index=list(HEALTH_ORDER).index(health),
+        format_func=health_label,
+        key=f"{key_prefix}_health_{tag}",
+    )
+    percent = cols[2].slider(
+        "% complete", 0, 100, value=percent_complete, step=5, key=f"{key_prefix}_percent_{tag}"
+    )
+    note = st.text_area(
+        "Note (required)",
+        max_chars=2000,
+        height=note_height,
+        placeholder=placeholder,
+        key=f"{key_prefix}_note_{tag}",
+    )
+    return NewStatusUpdate(chosen_status, chosen_health, percent, note)
+
+
+def save_status_update(
+    *, actor: PersonRead, initiative_id: int, update: NewStatusUpdate, expected_version: int
+) -> None:
+    """Post the update in one short session; refusals propagate for the page to show."""
+    with session_scope(engine()) as session:
+        post_status_update(
+            session=session,
+            actor=actor,
+            initiative_id=initiative_id,
+            update=update,
+            expected_version=expected_version,
+        )
