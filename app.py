@@ -10,11 +10,12 @@ from ui.identity import sign_in
 from ui.navigation import open_page, page_access
 from ui.routing import require_router
 from ui.share_access import open_shared_roadmap, share_link_requested
-from ui.state import app_config
+from ui.state import app_config, read_versions
 
 require_router()
 st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", layout="wide")
 app_config()
+read_versions()  # once per run: every cached read of this run is keyed by these
 if share_link_requested():
     open_shared_roadmap()  # a share link sees the Roadmap alone (or why it does not open)
 person = sign_in()  # or the sign-in page, and the run stops there

@@ -9,6 +9,9 @@ import streamlit as st
 
 from api.routes import ApiContext, api_routes
 from api.sign_in import sign_in_routes
+from ui.preload import page_modules
+
+page_modules()  # the pages' imports load now, not on the first visitor's page
 
 context = ApiContext()
 app = st.App(

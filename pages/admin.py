@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
@@ -33,6 +34,8 @@ CHECK = "admin_file_check"
 UPLOADS = "admin_upload_round"  # bumped after an import so the uploader starts empty
 NEW_TOKEN = "admin_new_token"
 SOURCE_LABELS = {"upload": "Upload", "cli": "Command line", "api": "API", "demo": "Demo data"}
+TAB_KEY = "admin_tab"
+TABS = ("Data import", "API tokens", "Import history", "Share links", "People", "Configuration")
 
 config = app_config()
 st.title("Admin")
@@ -50,276 +53,285 @@ flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash)
 
+# Only the open tab runs (a tab switch reruns the page), so Admin stays quick whatever the others
+# hold; TAB_KEY in session state says which tab is open.
 tab_import, tab_tokens, tab_history, tab_share, tab_people, tab_config = st.tabs(
-    ["Data import", "API tokens", "Import history", "Share links", "People", "Configuration"]
+    list(TABS), key=TAB_KEY, on_change="rerun"
 )
 
 # --- data import -------------------------------------------------------------------------------
 with tab_import:
-    st.subheader("Import observations from a file")
-    st.caption(
-        "Long format: one row per day, measure and dimension combination — columns `date`, "
-        "`measure`, `value` and one column per dimension the measure declares. Nothing is "
-        "written until you confirm, and a file with any bad row cannot be imported."
-    )
-    with st.expander("Sample file and columns"):
-        st.code(SAMPLE_CSV, language="csv")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "measure": m,
-                        "unit": spec.unit,
-                        "dimensions": ", ".join(spec.dimensions) or "—",
-                    }
-                    for m, spec in config.metrics.measures.items()
-                ]
-            ),
-            hide_index=True,
+    if tab_import.open:
+        st.subheader("Import observations from a file")
+        st.caption(
+            "Long format: one row per day, measure and dimension combination — columns `date`, "
+            "`measure`, `value` and one column per dimension the measure declares. Nothing is "
+            "written until you confirm, and a file with any bad row cannot be imported."
         )
-    round_number = st.session_state.get(UPLOADS, 0)
-    uploaded = st.file_uploader(
-        "CSV (UTF-8) or Excel (.xlsx) file",
-        type=["csv", "xlsx"],
-        key=f"admin_upload_{round_number}",
-    )
-    if uploaded is None:
-        st.session_state.pop(CHECK, None)
-    else:
-        content = uploaded.getvalue()
-        key = (uploaded.file_id, len(content), current)
-        cached = st.session_state.get(CHECK)
-        if cached is not None and cached[0] == key:
-            check: FileCheck = cached[1]
-        else:
-            bar = st.progress(0.0, text="Reading the file…")
-
-            def report(fraction: float, step: str) -> None:
-                bar.progress(fraction, text=escape_markdown(step) + "…")
-
-            with Session(read_engine(engine())) as session:
-                check = check_file(
-                    session=session,
-                    data=content,
-                    filename=uploaded.name,
-                    config=config.metrics,
-                    progress=report,
-                )
-            bar.empty()
-            st.session_state[CHECK] = (key, check)
-
-        shown_name = escape_markdown(uploaded.name)
-        if check.error is not None:
-            st.error(f"{shown_name} cannot be imported: {escape_markdown(check.error)}")
-        elif check.problems:
-            count = len(check.problems)
-            st.error(
-                f"{shown_name} has {count:,} problem{'s' if count != 1 else ''} in "
-                f"{check.rows:,} rows. Fix every one and upload the file again; nothing can be "
-                "imported from it as it is."
-            )
+        with st.expander("Sample file and columns"):
+            st.code(SAMPLE_CSV, language="csv")
             st.dataframe(
-                pd.DataFrame(
-                    [(p.line, p.column or "(row)", p.reason) for p in check.problems],
-                    columns=["line", "column", "reason"],
+                pa.Table.from_pylist(
+                    [
+                        {
+                            "measure": m,
+                            "unit": spec.unit,
+                            "dimensions": ", ".join(spec.dimensions) or "—",
+                        }
+                        for m, spec in config.metrics.measures.items()
+                    ]
+                ),
+                hide_index=True,
+            )
+        round_number = st.session_state.get(UPLOADS, 0)
+        uploaded = st.file_uploader(
+            "CSV (UTF-8) or Excel (.xlsx) file",
+            type=["csv", "xlsx"],
+            key=f"admin_upload_{round_number}",
+        )
+        if uploaded is None:
+            st.session_state.pop(CHECK, None)
+        else:
+            content = uploaded.getvalue()
+            key = (uploaded.file_id, len(content), current)
+            cached = st.session_state.get(CHECK)
+            if cached is not None and cached[0] == key:
+                check: FileCheck = cached[1]
+            else:
+                bar = st.progress(0.0, text="Reading the file…")
+
+                def report(fraction: float, step: str) -> None:
+                    bar.progress(fraction, text=escape_markdown(step) + "…")
+
+                with Session(read_engine(engine())) as session:
+                    check = check_file(
+                        session=session,
+                        data=content,
+                        filename=uploaded.name,
+                        config=config.metrics,
+                        progress=report,
+                    )
+                bar.empty()
+                st.session_state[CHECK] = (key, check)
+
+            shown_name = escape_markdown(uploaded.name)
+            if check.error is not None:
+                st.error(f"{shown_name} cannot be imported: {escape_markdown(check.error)}")
+            elif check.problems:
+                count = len(check.problems)
+                st.error(
+                    f"{shown_name} has {count:,} problem{'s' if count != 1 else ''} in "
+                    f"{check.rows:,} rows. Fix every one and upload the file again; nothing can be "
+                    "imported from it as it is."
+                )
+                st.dataframe(
+                    pd.DataFrame(
+                        [(p.line, p.column or "(row)", p.reason) for p in check.problems],
+                        columns=["line", "column", "reason"],
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+            elif check.preview is not None:
+                counts = check.preview
+                cols = st.columns(4)
+                cols[0].metric("Rows in the file", f"{counts.rows:,}")
+                cols[1].metric("Would add", f"{counts.would_add:,}")
+                cols[2].metric("Would update", f"{counts.would_update:,}")
+                cols[3].metric("Left as they are", f"{counts.would_leave:,}")
+                shown = min(len(check.sample), counts.rows)
+                st.caption(f"A sample of {shown} rows, changes first:")
+                sample = check.sample.rename(columns={"day": "date", "dims_key": "dimensions"})
+                st.dataframe(
+                    sample[["date", "measure", "dimensions", "value", "stored", "change"]],
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "stored": st.column_config.NumberColumn("stored now"),
+                        "dimensions": st.column_config.TextColumn("dimensions"),
+                    },
+                )
+
+            confirm = st.button(
+                "Confirm import",
+                type="primary",
+                key="admin_confirm_import",
+                disabled=not check.ok,
+                help=None if check.ok else "Only a file without problems can be imported.",
+            )
+            if confirm and check.ok:
+                result: ImportResult | None = None
+                with st.status(f"Importing {check.rows:,} rows…", expanded=False) as status:
+                    try:
+                        result = import_observations(
+                            engine=engine(),
+                            actor=person,
+                            data=content,
+                            filename=uploaded.name,
+                            source="upload",
+                            config=config.metrics,
+                        )
+                    except (PermissionDenied, ImportFileError) as exc:
+                        status.update(label="Nothing was imported", state="error")
+                        st.error(escape_markdown(str(exc)))
+                if result is not None and result.problems:
+                    # The store or the configuration changed since the preview: the new verdict.
+                    st.session_state.pop(CHECK, None)
+                    st.error(
+                        f"{len(result.problems):,} problems found on import; nothing was written. "
+                        "Upload the file again to see them."
+                    )
+                elif result is not None:
+                    clear_after_write()
+                    st.session_state.pop(CHECK, None)
+                    st.session_state[UPLOADS] = round_number + 1
+                    st.session_state[FLASH] = (
+                        f"Imported {shown_name}: {result.added:,} added, "
+                        f"{result.updated:,} updated, {result.unchanged:,} unchanged "
+                        f"(batch {result.batch_id})."
+                    )
+                    st.rerun()
+
+# --- API tokens --------------------------------------------------------------------------------
+with tab_tokens:
+    if tab_tokens.open:
+        st.subheader("API tokens")
+        st.caption(
+            "Systems send observations to `POST /api/v1/observations` and read OKRs from "
+            "`GET /api/v1/okrs` with a bearer token. A token is shown once, when it is created; "
+            "only a digest of it is stored."
+        )
+        new_token = st.session_state.get(NEW_TOKEN)
+        if new_token is not None:
+            st.success(
+                f"Token {escape_markdown(new_token['name'])} created. Copy it now: it will not be "
+                "shown again."
+            )
+            st.code(new_token["secret"], language=None)
+            if st.button("I have copied it", key="admin_token_copied"):
+                st.session_state.pop(NEW_TOKEN, None)
+                st.rerun()
+
+        with st.form("admin_new_token_form"):
+            st.markdown("**New token**")
+            name = st.text_input(
+                "Name", max_chars=80, placeholder="e.g. nightly-etl", help="Who or what uses it."
+            )
+            scopes = st.multiselect(
+                "Scopes",
+                list(SCOPES),
+                format_func=lambda s: f"{s} — {SCOPES[s]}",
+            )
+            create = st.form_submit_button("Create token", type="primary")
+        if create:
+            try:
+                with session_scope(engine()) as session:
+                    created = create_token(session=session, actor=person, name=name, scopes=scopes)
+            except (TokenError, PermissionDenied) as exc:
+                st.error(escape_markdown(str(exc)))
+            else:
+                clear_after_write()
+                st.session_state[NEW_TOKEN] = {"name": created.token.name, "secret": created.secret}
+                st.rerun()
+
+        tokens = data.api_tokens(current)
+        if not tokens:
+            st.info("No API tokens yet.")
+        else:
+
+            def moment(value: Any) -> str:
+                return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+            st.dataframe(
+                pa.Table.from_pylist(
+                    [
+                        {
+                            "id": t.id,
+                            "name": t.name,
+                            "scopes": ", ".join(t.scopes),
+                            "created by": t.created_by_name,
+                            "created (UTC)": moment(t.created_at),
+                            "last used (UTC)": moment(t.last_used_at) or "never",
+                            "state": "active" if t.active else f"revoked {moment(t.revoked_at)}",
+                        }
+                        for t in tokens
+                    ]
                 ),
                 hide_index=True,
                 width="stretch",
             )
-        elif check.preview is not None:
-            counts = check.preview
-            cols = st.columns(4)
-            cols[0].metric("Rows in the file", f"{counts.rows:,}")
-            cols[1].metric("Would add", f"{counts.would_add:,}")
-            cols[2].metric("Would update", f"{counts.would_update:,}")
-            cols[3].metric("Left as they are", f"{counts.would_leave:,}")
-            shown = min(len(check.sample), counts.rows)
-            st.caption(f"A sample of {shown} rows, changes first:")
-            sample = check.sample.rename(columns={"day": "date", "dims_key": "dimensions"})
-            st.dataframe(
-                sample[["date", "measure", "dimensions", "value", "stored", "change"]],
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "stored": st.column_config.NumberColumn("stored now"),
-                    "dimensions": st.column_config.TextColumn("dimensions"),
-                },
-            )
-
-        confirm = st.button(
-            "Confirm import",
-            type="primary",
-            key="admin_confirm_import",
-            disabled=not check.ok,
-            help=None if check.ok else "Only a file without problems can be imported.",
-        )
-        if confirm and check.ok:
-            result: ImportResult | None = None
-            with st.status(f"Importing {check.rows:,} rows…", expanded=False) as status:
-                try:
-                    result = import_observations(
-                        engine=engine(),
-                        actor=person,
-                        data=content,
-                        filename=uploaded.name,
-                        source="upload",
-                        config=config.metrics,
+            active = {t.id: t for t in tokens if t.active}
+            if active:
+                with st.form("admin_revoke_form"):
+                    chosen = st.selectbox(
+                        "Revoke a token",
+                        list(active),
+                        format_func=lambda tid: f"{active[tid].name} (id {tid})",
+                        help="Clients using it get 401 from their next request on.",
                     )
-                except (PermissionDenied, ImportFileError) as exc:
-                    status.update(label="Nothing was imported", state="error")
-                    st.error(escape_markdown(str(exc)))
-            if result is not None and result.problems:
-                # The store or the configuration changed since the preview: show the new verdict.
-                st.session_state.pop(CHECK, None)
-                st.error(
-                    f"{len(result.problems):,} problems found on import; nothing was written. "
-                    "Upload the file again to see them."
-                )
-            elif result is not None:
-                clear_after_write()
-                st.session_state.pop(CHECK, None)
-                st.session_state[UPLOADS] = round_number + 1
-                st.session_state[FLASH] = (
-                    f"Imported {shown_name}: {result.added:,} added, {result.updated:,} updated, "
-                    f"{result.unchanged:,} unchanged (batch {result.batch_id})."
-                )
-                st.rerun()
-
-# --- API tokens --------------------------------------------------------------------------------
-with tab_tokens:
-    st.subheader("API tokens")
-    st.caption(
-        "Systems send observations to `POST /api/v1/observations` and read OKRs from "
-        "`GET /api/v1/okrs` with a bearer token. A token is shown once, when it is created; "
-        "only a digest of it is stored."
-    )
-    new_token = st.session_state.get(NEW_TOKEN)
-    if new_token is not None:
-        st.success(
-            f"Token {escape_markdown(new_token['name'])} created. Copy it now: it will not be "
-            "shown again."
-        )
-        st.code(new_token["secret"], language=None)
-        if st.button("I have copied it", key="admin_token_copied"):
-            st.session_state.pop(NEW_TOKEN, None)
-            st.rerun()
-
-    with st.form("admin_new_token_form"):
-        st.markdown("**New token**")
-        name = st.text_input(
-            "Name", max_chars=80, placeholder="e.g. nightly-etl", help="Who or what uses it."
-        )
-        scopes = st.multiselect(
-            "Scopes",
-            list(SCOPES),
-            format_func=lambda s: f"{s} — {SCOPES[s]}",
-        )
-        create = st.form_submit_button("Create token", type="primary")
-    if create:
-        try:
-            with session_scope(engine()) as session:
-                created = create_token(session=session, actor=person, name=name, scopes=scopes)
-        except (TokenError, PermissionDenied) as exc:
-            st.error(escape_markdown(str(exc)))
-        else:
-            clear_after_write()
-            st.session_state[NEW_TOKEN] = {"name": created.token.name, "secret": created.secret}
-            st.rerun()
-
-    tokens = data.api_tokens(current)
-    if not tokens:
-        st.info("No API tokens yet.")
-    else:
-
-        def moment(value: Any) -> str:
-            return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "id": t.id,
-                        "name": t.name,
-                        "scopes": ", ".join(t.scopes),
-                        "created by": t.created_by_name,
-                        "created (UTC)": moment(t.created_at),
-                        "last used (UTC)": moment(t.last_used_at) or "never",
-                        "state": "active" if t.active else f"revoked {moment(t.revoked_at)}",
-                    }
-                    for t in tokens
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-        active = {t.id: t for t in tokens if t.active}
-        if active:
-            with st.form("admin_revoke_form"):
-                chosen = st.selectbox(
-                    "Revoke a token",
-                    list(active),
-                    format_func=lambda tid: f"{active[tid].name} (id {tid})",
-                    help="Clients using it get 401 from their next request on.",
-                )
-                revoke = st.form_submit_button("Revoke token")
-            if revoke and chosen is not None:
-                try:
-                    with session_scope(engine()) as session:
-                        revoked = revoke_token(session=session, actor=person, token_id=chosen)
-                except (TokenError, PermissionDenied) as exc:
-                    st.error(escape_markdown(str(exc)))
-                else:
-                    clear_after_write()
-                    st.session_state[FLASH] = (
-                        f"Revoked token {escape_markdown(revoked.name)}; "
-                        "it no longer opens the API."
-                    )
-                    st.rerun()
+                    revoke = st.form_submit_button("Revoke token")
+                if revoke and chosen is not None:
+                    try:
+                        with session_scope(engine()) as session:
+                            revoked = revoke_token(session=session, actor=person, token_id=chosen)
+                    except (TokenError, PermissionDenied) as exc:
+                        st.error(escape_markdown(str(exc)))
+                    else:
+                        clear_after_write()
+                        st.session_state[FLASH] = (
+                            f"Revoked token {escape_markdown(revoked.name)}; "
+                            "it no longer opens the API."
+                        )
+                        st.rerun()
 
 # --- import history ----------------------------------------------------------------------------
 with tab_history:
-    st.subheader("Import history")
-    batches = data.import_batches(current)
-    if not batches:
-        st.info("No imports yet.")
-    else:
-        st.caption(
-            "Every import from an upload, the command line or the API, newest first. The "
-            "checksum is the SHA-256 of the file or request body."
-        )
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "batch": b.id,
-                        "when (UTC)": b.finished_at,
-                        "source": SOURCE_LABELS.get(b.source, b.source),
-                        "file": b.filename,
-                        "who": f"{b.actor} · token {b.token}" if b.token else b.actor,
-                        "added": b.rows_added,
-                        "updated": b.rows_updated,
-                        "checksum": b.checksum,
-                    }
-                    for b in batches
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "when (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            },
-        )
+    if tab_history.open:
+        st.subheader("Import history")
+        batches = data.import_batches(current)
+        if not batches:
+            st.info("No imports yet.")
+        else:
+            st.caption(
+                "Every import from an upload, the command line or the API, newest first. The "
+                "checksum is the SHA-256 of the file or request body."
+            )
+            st.dataframe(
+                pa.Table.from_pylist(
+                    [
+                        {
+                            "batch": b.id,
+                            "when (UTC)": b.finished_at,
+                            "source": SOURCE_LABELS.get(b.source, b.source),
+                            "file": b.filename,
+                            "who": f"{b.actor} · token {b.token}" if b.token else b.actor,
+                            "added": b.rows_added,
+                            "updated": b.rows_updated,
+                            "checksum": b.checksum,
+                        }
+                        for b in batches
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "when (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                },
+            )
 
 # --- share links -------------------------------------------------------------------------------
 with tab_share:
-    share_links_tab(person, current)
+    if tab_share.open:
+        share_links_tab(person, current)
 
 # --- people ------------------------------------------------------------------------------------
 with tab_people:
-    people_tab(person, current)
+    if tab_people.open:
+        people_tab(person, current)
 
 # --- configuration -----------------------------------------------------------------------------
 with tab_config:
-    configuration_tab(config)
+    if tab_config.open:
+        configuration_tab(config)
 
 live_refresh()

@@ -106,15 +106,7 @@ if key_results:
 
 if view.director:
     st.header("Shape the quarter")
-    people = {p.id: p.name for p in data.owners(current)}
-    if evaluation.closed:
-        view_parts.regrade_section(view)
-    else:
-        view_parts.objective_forms(view, people)
-        view_parts.key_result_form(view, people)
-        if selected is not None:
-            view_parts.edit_key_result_form(view, selected, people)
-        view_parts.close_section(view)
+    view_parts.shape_the_quarter(view, selected, {p.id: p.name for p in data.owners(current)})
 view_parts.okr_file_section(view)
 
 live_refresh()

@@ -14,8 +14,6 @@ from planning.impact import (
     VERDICT_LABELS,
     calibration,
     calibration_frame,
-    interval_text,
-    lift_text,
     points_text,
 )
 from planning.periods import iso_week, week_bounds
@@ -68,23 +66,8 @@ def _ledger() -> None:
                 "line: no change."
             )
 
-        table = pd.DataFrame(
-            {
-                "Initiative": [e.initiative for e in entries],
-                "Verdict": [VERDICT_LABELS[e.verdict] for e in entries],
-                "Expected": [lift_text(e.expected_lift) for e in entries],
-                "Realised": [lift_text(e.realised_lift) for e in entries],
-                "Interval": [interval_text(e.ci_low, e.ci_high) for e in entries],
-                "Metric": [e.metric_label for e in entries],
-                "Read on": [e.where for e in entries],
-                "Shipped": [e.shipped for e in entries],
-                "Seasonally adjusted": [e.seasonally_adjusted for e in entries],
-                "Estimated by": [e.estimator for e in entries],
-                "Note": [e.reason for e in entries],
-            }
-        )
         st.dataframe(
-            table,
+            data.ledger_table(current),
             hide_index=True,
             width="stretch",
             column_config={"Shipped": st.column_config.DateColumn(format="D MMM YYYY")},

@@ -101,11 +101,8 @@ statuses = columns[2].multiselect(
 healths = columns[3].multiselect(
     "Health", list(HEALTH_ORDER), format_func=_health, key="filter_health"
 )
-listing = data.initiative_list(current, objective_id, owner_id, tuple(statuses), tuple(healths))
-shown = listing.assign(
-    status=listing["status"].map(status_label), health=listing["health"].map(_health)
-)
-ids = [int(i) for i in listing["id"]]
+listing = data.initiative_table(current, objective_id, owner_id, tuple(statuses), tuple(healths))
+ids = listing.ids
 st.session_state["_initiative_table_ids"] = ids
 
 
@@ -117,22 +114,11 @@ def _on_table_pick() -> None:
         st.session_state[PICK] = table_ids[rows[0]]
 
 
-if listing.empty:
+if listing.rows is None:
     st.info("No initiative matches these filters.")
 else:
     st.dataframe(
-        shown[
-            [
-                "title",
-                "owner",
-                "status",
-                "health",
-                "percent_complete",
-                "target_date",
-                "objectives",
-                "last_update_at",
-            ]
-        ],
+        listing.rows,
         hide_index=True,
         width="stretch",
         key=TABLE,
@@ -153,7 +139,7 @@ else:
             ),
         },
     )
-    st.caption(f"{len(listing)} initiatives. Select a row to open it.")
+    st.caption(f"{len(ids)} initiatives. Select a row to open it.")
 
 titles = data.initiative_titles(current)
 options: list[int | None] = [None, *ids]

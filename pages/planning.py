@@ -27,7 +27,7 @@ from planning.permissions import PermissionDenied, is_director
 from planning.store import session_scope
 from planning.validation import InputError
 from planning.versioning import ConflictError
-from planning.weekly_plan import CHANGE_LABELS, PlanAlreadyCommitted, commit_weekly_plan, diff_frame
+from planning.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.identity import current_person
@@ -35,6 +35,7 @@ from ui.state import app_config, clear_after_write, engine, live_refresh, versio
 from ui.text import escape_markdown
 
 CAPACITY_WEEKS = 8
+CALIBRATION_OPEN = "planning_calibration"
 FLASH = "planning_flash"
 
 st.title("Weekly planning")
@@ -221,72 +222,93 @@ if discard_col.button("Discard edits", disabled=source.empty):
     st.rerun()
 
 # --- estimator calibration --------------------------------------------------------------------
-st.subheader("Estimator calibration")
-calibrations, suggestions = data.estimator_calibration(current, framework_id)
-if calibrations.empty:
-    st.info("Calibration appears once initiatives with an expected lift have shipped.")
-else:
-    st.table(
-        pd.DataFrame(
-            {
-                "Estimator": calibrations["person"],
-                "Predictions": calibrations["predictions"],
-                "Landed": calibrations["landed"],
-                "Missed": calibrations["missed"],
-                "Hit rate": ["—" if pd.isna(v) else f"{v:.0%}" for v in calibrations["hit_rate"]],
-                "Average over/under-estimate": [
-                    f"{points_text(v)} {t}".strip()
-                    for v, t in zip(
-                        calibrations["mean_error"], calibrations["tendency"], strict=True
-                    )
-                ],
-                "Suggested confidence": [f"{v:.0%}" for v in calibrations["suggested_confidence"]],
-            }
-        ).set_index("Estimator")
-    )
-    st.caption(
-        "Measured predictions of each person who set expected lifts (the Impact page has the "
-        "ledger). Suggested confidence = (landed + 1) / (landed + missed + 2)."
-    )
-if "confidence" not in framework.inputs:
-    st.caption(f"{framework.label} has no confidence input, so there is nothing to suggest.")
-elif suggestions:
-    how_many = len(suggestions)
-    noun = f"initiative{'s' if how_many != 1 else ''}"
-    with st.expander(f"{how_many} {noun} would change {framework.label} confidence"):
+
+
+def calibration_section() -> None:
+    """Each estimator's record and the confidences it suggests, with the button to apply them."""
+    calibrations, suggestions = data.estimator_calibration(current, framework_id)
+    if calibrations.empty:
+        st.info("Calibration appears once initiatives with an expected lift have shipped.")
+    else:
         st.table(
             pd.DataFrame(
                 {
-                    "Initiative": [s.title for s in suggestions],
-                    "Estimator": [s.estimator for s in suggestions],
-                    "Now": ["—" if s.current is None else f"{s.current:g}" for s in suggestions],
-                    "Suggested": [f"{s.suggested:g}" for s in suggestions],
+                    "Estimator": calibrations["person"],
+                    "Predictions": calibrations["predictions"],
+                    "Landed": calibrations["landed"],
+                    "Missed": calibrations["missed"],
+                    "Hit rate": [
+                        "—" if pd.isna(v) else f"{v:.0%}" for v in calibrations["hit_rate"]
+                    ],
+                    "Average over/under-estimate": [
+                        f"{points_text(v)} {t}".strip()
+                        for v, t in zip(
+                            calibrations["mean_error"], calibrations["tendency"], strict=True
+                        )
+                    ],
+                    "Suggested confidence": [
+                        f"{v:.0%}" for v in calibrations["suggested_confidence"]
+                    ],
                 }
-            ).set_index("Initiative")
+            ).set_index("Estimator")
         )
-    if st.button(f"Apply suggested confidence to {how_many} {noun}"):
-        try:
-            with session_scope(engine()) as session:
-                changed = apply_suggested_confidences(
-                    session=session,
-                    actor=person,
-                    config=config,
-                    framework_id=framework_id,
-                    suggestions=suggestions,
-                )
-        except (InputError, PermissionDenied, ConflictError) as exc:
-            st.error(escape_markdown(str(exc)))
-        else:
-            st.session_state["backlog_generation"] = generation + 1
-            st.session_state.pop(source_key, None)
-            st.session_state[FLASH] = (
-                f"Set {framework.label} confidence on {changed} "
-                f"initiative{'s' if changed != 1 else ''} from the estimators' calibration."
+        st.caption(
+            "Measured predictions of each person who set expected lifts (the Impact page has the "
+            "ledger). Suggested confidence = (landed + 1) / (landed + missed + 2)."
+        )
+    if "confidence" not in framework.inputs:
+        st.caption(f"{framework.label} has no confidence input, so there is nothing to suggest.")
+    elif suggestions:
+        how_many = len(suggestions)
+        noun = f"initiative{'s' if how_many != 1 else ''}"
+        with st.expander(f"{how_many} {noun} would change {framework.label} confidence"):
+            st.table(
+                pd.DataFrame(
+                    {
+                        "Initiative": [s.title for s in suggestions],
+                        "Estimator": [s.estimator for s in suggestions],
+                        "Now": [
+                            "—" if s.current is None else f"{s.current:g}" for s in suggestions
+                        ],
+                        "Suggested": [f"{s.suggested:g}" for s in suggestions],
+                    }
+                ).set_index("Initiative")
             )
-            clear_after_write()
-            st.rerun()
-elif not calibrations.empty:
-    st.caption(f"Every {framework.label} confidence already matches its estimator's record.")
+        if st.button(f"Apply suggested confidence to {how_many} {noun}"):
+            try:
+                with session_scope(engine()) as session:
+                    changed = apply_suggested_confidences(
+                        session=session,
+                        actor=person,
+                        config=config,
+                        framework_id=framework_id,
+                        suggestions=suggestions,
+                    )
+            except (InputError, PermissionDenied, ConflictError) as exc:
+                st.error(escape_markdown(str(exc)))
+            else:
+                st.session_state["backlog_generation"] = generation + 1
+                st.session_state.pop(source_key, None)
+                st.session_state[FLASH] = (
+                    f"Set {framework.label} confidence on {changed} "
+                    f"initiative{'s' if changed != 1 else ''} from the estimators' calibration."
+                )
+                clear_after_write()
+                st.rerun()
+    elif not calibrations.empty:
+        st.caption(f"Every {framework.label} confidence already matches its estimator's record.")
+
+
+st.subheader("Estimator calibration")
+calibration = st.expander(
+    "Each estimator's record of expected lifts, and the confidence it suggests",
+    key=CALIBRATION_OPEN,
+    on_change="rerun",
+    icon=":material/target:",
+)
+with calibration:
+    if calibration.open:  # measuring every shipped lift is the page's heaviest read
+        calibration_section()
 
 # --- value / effort matrix ---------------------------------------------------------------------
 st.subheader("Value / effort matrix")
@@ -329,42 +351,17 @@ else:
 
 # --- capacity ----------------------------------------------------------------------------------
 st.subheader(f"Capacity, next {CAPACITY_WEEKS} weeks")
-load = data.capacity(current, today, CAPACITY_WEEKS)
-if load.empty:
+grid = data.capacity_grid(current, today, CAPACITY_WEEKS)
+if grid is None:
     st.info("No team member can own work yet: add people in Admin.")
 else:
-    cells = load.assign(
-        cell=[
-            f"{lh:.0f} / {ch:.0f} h"
-            for lh, ch in zip(load["load_hours"], load["capacity_hours"], strict=True)
-        ]
-    )
-    people_order = list(dict.fromkeys(cells["person"]))
-    week_order = list(dict.fromkeys(cells["week"]))
-    grid = cells.pivot(index="person", columns="week", values="cell").reindex(
-        index=people_order, columns=week_order
-    )
-    grid.index.name = "Person"
-    over = cells.pivot(index="person", columns="week", values="over").reindex(
-        index=people_order, columns=week_order
-    )
-    styled = grid.style.apply(
-        lambda frame: over.map(
-            lambda flag: (
-                "background-color: #f8d7da; color: #842029; font-weight: 600" if flag else ""
-            )
-        ),
-        axis=None,
-    )
-    st.dataframe(styled, width="stretch")
-    over_count = int(load["over"].sum())
-    over_people = sorted(set(load.loc[load["over"], "person"]))
+    st.dataframe(grid.rows, hide_index=True, width="stretch")
     st.caption(
         escape_markdown(
             "Load / capacity hours per week. Capacity = weekly hours × (1 − BAU share) − time off; "
             "planned, running and blocked initiatives load their owner evenly from start to target "
-            f"date. Red: over-allocated ({over_count} person-weeks"
-            + (f": {', '.join(over_people)}" if over_people else "")
+            f"date. 🔴 over-allocated ({grid.over_count} person-weeks"
+            + (f": {', '.join(grid.over_people)}" if grid.over_people else "")
             + ")."
         )
     )
@@ -426,105 +423,96 @@ if submitted:
         st.rerun()
 
 # --- since last week and the decision log ------------------------------------------------------
-diff_col, log_col = st.columns(2, gap="large")
-with diff_col:
-    st.subheader("Since last week")
-    diff = data.plan_diff(current, week, framework_id)
-    if diff.previous is None:
-        st.info(
-            "No plan was committed before this week. Commit this week's plan; next week this "
-            "shows what moved."
+st.subheader("Since last week")
+diff = data.plan_diff(current, week, framework_id)
+if diff.previous is None:
+    st.info(
+        "No plan was committed before this week. Commit this week's plan; next week this "
+        "shows what moved."
+    )
+else:
+    shown = "the committed plan" if diff.current_committed else "the live backlog"
+    st.caption(
+        escape_markdown(
+            f"{week} ({shown}) against the plan committed for {diff.previous.week} by "
+            f"{names.get(diff.previous.committed_by, '?')}."
         )
-    else:
-        shown = "the committed plan" if diff.current_committed else "the live backlog"
+    )
+    if not diff.same_framework:
         st.caption(
-            escape_markdown(
-                f"{week} ({shown}) against the plan committed for {diff.previous.week} by "
-                f"{names.get(diff.previous.committed_by, '?')}."
-            )
+            f"{diff.previous.week} was ranked by {_framework_label(diff.previous.framework)}, "
+            f"this week by {_framework_label(diff.framework)}: ranks are compared, scores "
+            "are not."
         )
-        if not diff.same_framework:
-            st.caption(
-                f"{diff.previous.week} was ranked by {_framework_label(diff.previous.framework)}, "
-                f"this week by {_framework_label(diff.framework)}: ranks are compared, scores "
-                "are not."
-            )
-        changes = diff_frame(diff.changes)
-        if changes.empty:
-            st.success("Nothing changed since the last plan.")
-        else:
-            counts = changes["kind"].value_counts()
-            st.write(
-                " · ".join(
-                    f"{CHANGE_LABELS[kind]}: {int(counts[kind])}"
-                    for kind in CHANGE_LABELS
-                    if kind in counts
-                )
-            )
-            st.dataframe(
-                changes[["initiative", "change", "before", "after"]],
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "initiative": "Initiative",
-                    "change": "Change",
-                    "before": "Before",
-                    "after": "After",
-                },
-            )
-
-with log_col:
-    st.subheader("Decision log")
-    log = data.decision_log(current, None, 30)
-    if log.empty:
-        st.caption("No decisions logged yet.")
+    changes = data.plan_changes(current, week, framework_id)
+    if changes.rows is None:
+        st.success("Nothing changed since the last plan.")
     else:
+        st.write(changes.counts)
         st.dataframe(
-            log[["decided_on", "text", "initiative", "author"]],
+            changes.rows,
             hide_index=True,
             width="stretch",
             column_config={
-                "decided_on": st.column_config.DateColumn("Day", format="YYYY-MM-DD"),
-                "text": st.column_config.TextColumn("Decision", width="large"),
-                "initiative": "Initiative",
-                "author": "By",
+                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
+                "change": st.column_config.TextColumn("Change", width="medium"),
+                "before": st.column_config.TextColumn("Before", width="medium"),
+                "after": st.column_config.TextColumn("After", width="medium"),
             },
         )
-    titles = data.initiative_titles(current)
-    with st.form("add_decision"):
-        decided_on = st.date_input(
-            "Decided on", value=today, max_value=today, format="YYYY-MM-DD", key="decision_day"
-        )
-        text = st.text_area(
-            "Decision",
-            max_chars=2000,
-            placeholder="What was decided and why",
-            key="decision_text",
-        )
-        tied = st.selectbox(
-            "About initiative (optional)",
-            [None, *titles],
-            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
-            key="decision_initiative",
-        )
-        logged = st.form_submit_button("Log decision")
-    if logged:
-        try:
-            with session_scope(engine()) as session:
-                add_decision(
-                    session=session,
-                    actor=person,
-                    decided_on=decided_on,  # type: ignore[arg-type]
-                    text=text,
-                    initiative_id=tied,
-                )
-        except (InputError, PermissionDenied, ConflictError) as exc:
-            st.error(escape_markdown(str(exc)))
-        else:
-            st.session_state[FLASH] = "Decision logged."
-            for key in ("decision_day", "decision_text", "decision_initiative"):
-                st.session_state.pop(key, None)
-            clear_after_write()
-            st.rerun()
+
+st.subheader("Decision log")
+log_rows = data.decision_rows(current, 30)
+if log_rows is None:
+    st.caption("No decisions logged yet.")
+else:
+    st.dataframe(
+        log_rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "decided_on": st.column_config.DateColumn("Day", format="YYYY-MM-DD", width=100),
+            "text": st.column_config.TextColumn("Decision", width="large"),
+            "initiative": st.column_config.TextColumn("Initiative", width="medium"),
+            "author": st.column_config.TextColumn("By", width="small"),
+        },
+    )
+titles = data.initiative_titles(current)
+with st.form("add_decision"):
+    text = st.text_area(
+        "Decision",
+        max_chars=2000,
+        placeholder="What was decided and why",
+        key="decision_text",
+    )
+    day_col, about_col = st.columns([1, 3])
+    decided_on = day_col.date_input(
+        "Decided on", value=today, max_value=today, format="YYYY-MM-DD", key="decision_day"
+    )
+    tied = about_col.selectbox(
+        "About initiative (optional)",
+        [None, *titles],
+        format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+        key="decision_initiative",
+    )
+    logged = st.form_submit_button("Log decision")
+if logged:
+    try:
+        with session_scope(engine()) as session:
+            add_decision(
+                session=session,
+                actor=person,
+                decided_on=decided_on,  # type: ignore[arg-type]
+                text=text,
+                initiative_id=tied,
+            )
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        st.session_state[FLASH] = "Decision logged."
+        for key in ("decision_day", "decision_text", "decision_initiative"):
+            st.session_state.pop(key, None)
+        clear_after_write()
+        st.rerun()
 
 live_refresh()

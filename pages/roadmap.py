@@ -6,34 +6,26 @@ reopened exactly."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from planning.initiatives import STATUS_ORDER, status_label
-from planning.okr_evaluation import ObjectiveEvaluation
 from planning.periods import quarter_of
 from planning.roadmap import (
     HORIZON_LABELS,
-    HORIZONS,
     NEXT_WITHIN_DAYS,
-    NO_OBJECTIVE,
     QUERY_KEYS,
     RoadmapFilters,
-    board,
     filters_from_query,
     filters_to_query,
-    timeline_items,
 )
-from ui import goals_data, planning_data
+from ui import planning_data
 from ui import roadmap_data as data
-from ui.goals_charts import STATUS_LABELS, share
 from ui.share_access import shared_link
 from ui.state import app_config, live_refresh, versions
 from ui.text import escape_markdown
 
-LANES_PER_PAGE = 6
+LANES_PER_PAGE = 4
 URL_SEEN = "_roadmap_url"
 KEYS = {
     "quarter": "roadmap_quarter",
@@ -41,8 +33,6 @@ KEYS = {
     "owner": "roadmap_owner",
     "status": "roadmap_status",
 }
-STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}
-HEALTH_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴"}
 
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
@@ -127,8 +117,9 @@ for name in QUERY_KEYS:
         del st.query_params[name]
 st.session_state[URL_SEEN] = query
 
-items = data.items(current, filters, today)
-if items.empty:
+asked = int(st.session_state.get("roadmap_page", 1))
+view = data.view(current, filters, today, asked, LANES_PER_PAGE)
+if view.shown == 0:
     st.info("Nothing on the roadmap matches these filters.")
     live_refresh()
     st.stop()
@@ -140,97 +131,46 @@ st.caption(
     "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: % complete. "
     "Pale bar with ◆: shipped on that day. Red dashed line: today."
 )
-lanes: list[int | None] = list(
-    dict.fromkeys(None if pd.isna(v) else int(v) for v in items["objective_id"])
-)
-pages = max(1, -(-len(lanes) // LANES_PER_PAGE))
-page = min(max(1, int(st.session_state.get("roadmap_page", 1))), pages)
-if "roadmap_page" in st.session_state:
-    st.session_state["roadmap_page"] = page
-visible_lanes = lanes[(page - 1) * LANES_PER_PAGE : page * LANES_PER_PAGE]
-charts = data.lane_charts(current, filters, today, tuple(visible_lanes))
-periods = sorted(
-    {str(p) for p in items["objective_period"].dropna()},
-)
-evaluated: dict[int, ObjectiveEvaluation] = {}
-for period in periods:
-    for objective in goals_data.period_goals(current, period, today).objectives:
-        evaluated[objective.objective_id] = objective
+timeline = view.timeline
+if asked > timeline.pages and "roadmap_page" in st.session_state:
+    st.session_state["roadmap_page"] = timeline.pages  # the filters left fewer pages
 
 
-def _kr_table(objective: ObjectiveEvaluation) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "key_result": kr.title,
-                "progress": (
-                    None if kr.progress is None else round(100 * min(max(kr.progress, 0.0), 1.0))
-                ),
-                "status": f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}",
-            }
-            for kr in objective.key_results
-        ],
-        columns=["key_result", "progress", "status"],
-    )
-
-
-def _lane(lane: int | None) -> None:
-    part = (
-        items[items["objective_id"].isna()]
-        if lane is None
-        else items[items["objective_id"] == lane]
-    )
-    title = NO_OBJECTIVE if lane is None else str(part["objective"].iloc[0])
-    objective = evaluated.get(lane) if lane is not None else None
+def _lane(lane: data.Lane) -> None:
     with st.container(border=True):
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            st.markdown(f"**{escape_markdown(title)}**")
-            spec = charts.get(lane)
-            if spec is not None:
-                st.vega_lite_chart(spec=spec, width="stretch")
-            undated = part[part["start_date"].isna() | part["end_date"].isna()]
-            if not undated.empty:
-                st.caption(
-                    escape_markdown(
-                        "Not on the timeline yet (no dates): "
-                        + ", ".join(
-                            f"{t} ({status_label(s)})"
-                            for t, s in zip(undated["title"], undated["status"], strict=True)
-                        )
-                    )
-                )
+            st.markdown(f"**{escape_markdown(lane.title)}**")
+            if lane.spec is not None:
+                st.vega_lite_chart(spec=lane.spec, width="stretch")
+            if lane.undated:
+                st.caption(escape_markdown(f"Not on the timeline yet (no dates): {lane.undated}"))
         with right:
-            if objective is None:
+            if lane.standing is None:
                 st.caption("Work not linked to an objective's key results.")
                 return
-            st.markdown(
-                f"{STATUS_ICONS.get(objective.status, '')} "
-                f"**{STATUS_LABELS.get(objective.status, objective.status)}** · progress "
-                f"{share(objective.progress)} (expected by now {share(objective.expected)}) · "
-                f"{escape_markdown(objective.period)}"
-            )
-            if objective.key_results:
-                st.dataframe(
-                    _kr_table(objective),
-                    hide_index=True,
-                    width="stretch",
-                    column_config={
-                        "key_result": st.column_config.TextColumn("Key result", width="medium"),
-                        "progress": st.column_config.ProgressColumn(
-                            "Progress", min_value=0, max_value=100, format="%d %%", width=90
-                        ),
-                        "status": st.column_config.TextColumn("Status", width="small"),
-                    },
-                )
-            else:
+            st.markdown(lane.standing)
+            if lane.key_results is None:
                 st.caption("No key results yet.")
+                return
+            st.dataframe(
+                lane.key_results,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "key_result": st.column_config.TextColumn("Key result", width="medium"),
+                    "progress": st.column_config.ProgressColumn(
+                        "Progress", min_value=0, max_value=100, format="%d %%", width=90
+                    ),
+                    "status": st.column_config.TextColumn("Status", width=105),
+                },
+            )
 
 
-for lane in visible_lanes:
+for lane in timeline.lanes:
     _lane(lane)
-if pages > 1:
-    st.pagination(pages, key="roadmap_page")
+if timeline.pages > 1:
+    st.pagination(timeline.pages, key="roadmap_page")
 
 # --- Now / Next / Later ------------------------------------------------------------------------
 st.subheader("Now / Next / Later")
@@ -239,47 +179,33 @@ st.caption(
     f"{NEXT_WITHIN_DAYS // 7} weeks (or not yet dated). Later: ideas and work planned further out. "
     "Shipped: done."
 )
-columns_by_horizon = board(items)
 top, bottom = st.columns(2, gap="medium"), st.columns(2, gap="medium")
-for column, name in zip([*top, *bottom], HORIZONS, strict=True):
-    part = columns_by_horizon[name]
+for column, board_column in zip([*top, *bottom], view.board, strict=True):
     with column:
-        st.markdown(f"**{HORIZON_LABELS[name]}** · {len(part)}")
-        if part.empty:
+        st.markdown(f"**{HORIZON_LABELS[board_column.horizon]}** · {board_column.count}")
+        if board_column.rows is None:
             st.caption("Nothing here.")
             continue
-        when: Any = part["target_date"]
-        if name == "shipped":
-            when = part["shipped_date"]
-        elif name in ("next", "later"):
-            when = part["start_date"]
         st.dataframe(
-            pd.DataFrame(
-                {
-                    "health": [HEALTH_ICONS.get(h, "") for h in part["health"]],
-                    "initiative": part["title"],
-                    "when": when,
-                    "owner": part["owner"],
-                }
-            ),
+            board_column.rows,
             hide_index=True,
             width="stretch",
             column_config={
                 "health": st.column_config.TextColumn("", width=30),
-                "initiative": st.column_config.TextColumn("Initiative", width="large"),
+                "initiative": st.column_config.TextColumn("Initiative", width=250),
                 "when": st.column_config.DateColumn(
-                    {"shipped": "Shipped", "now": "Target"}.get(name, "Starts"),
+                    {"shipped": "Shipped", "now": "Target"}.get(board_column.horizon, "Starts"),
                     format="D MMM YYYY",
                     width=95,
                 ),
-                "owner": st.column_config.TextColumn("Owner", width=120),
+                "owner": st.column_config.TextColumn("Owner", width=110),
             },
         )
 
 # --- export ------------------------------------------------------------------------------------
-drawn = len(timeline_items(items))
 st.caption(
-    f"{len(items)} initiatives shown ({drawn} on the timeline). The CSV holds exactly these rows."
+    f"{view.shown} initiatives shown ({view.drawn} on the timeline). The CSV holds exactly "
+    "these rows."
 )
 st.download_button(
     "Download the roadmap as CSV",

@@ -1,31 +1,26 @@
 """This week, the landing page, for whoever is looking: a member sees what they owe (overdue
-status updates and due check-ins, each with a short form); a director sees that too plus what
-needs attention across the team; a stakeholder sees the quarter's goals and the roadmap at a
-glance."""
+status updates and due check-ins, each listed in a table, with one short form for the item
+picked above it); a director sees that too plus what needs attention across the team; a
+stakeholder sees the quarter's goals and the roadmap at a glance."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from planning.goals import GoalError, post_check_in
-from planning.initiatives import (
-    status_label,
-)
+from planning.initiatives import status_label
 from planning.models import PersonRead, Role
-from planning.periods import iso_week, quarter_bounds, quarter_of
+from planning.periods import iso_week, quarter_of
 from planning.permissions import PermissionDenied, is_director
-from planning.roadmap import HORIZON_LABELS, HORIZONS, RoadmapFilters, summarise
+from planning.roadmap import HORIZON_LABELS, HORIZONS
 from planning.store import session_scope
-from planning.this_week import DueCheckIn, OwedUpdate, goals_summary
+from planning.this_week import DueCheckIn, OwedUpdate
 from planning.validation import InputError
 from planning.versioning import ConflictError
-from planning.weekly_plan import diff_frame
-from ui import goals_data, roadmap_data
 from ui import this_week_data as data
-from ui.goals_charts import STATUS_LABELS, share
 from ui.identity import ROLE_LABELS, current_person
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import (
@@ -38,7 +33,11 @@ from ui.text import escape_markdown
 
 FLASH = "this_week_flash"
 REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
-STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}
+UPDATE_PICK = "tw_update_pick"
+CHECK_IN_PICK = "tw_check_in_pick"
+# The widget fields of each form; a widget's key is `tw_{field}_{id}` (ui/status_update_form.py).
+UPDATE_FIELDS = ("status", "health", "percent", "note")
+CHECK_IN_FIELDS = ("confidence", "value", "done", "check_in_note")
 
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
@@ -67,18 +66,15 @@ if flash:
 _problems = refusal_message
 
 
-def _saved(message: str, forget: tuple[str, ...] = ()) -> None:
+def _saved(message: str, forget: tuple[str, ...], picker: str, following: int | None) -> None:
+    """After a write: the flash message, the posted item's inputs forgotten, the picker moved
+    on to the item that followed it, fresh reads."""
     st.session_state[FLASH] = message
     for key in forget:
         st.session_state.pop(key, None)
+    st.session_state[f"{picker}_next"] = following
     clear_after_write()
     st.rerun()
-
-
-def _ago(days: int | None, moment: datetime | None) -> str:
-    if days is None or moment is None:
-        return "never"
-    return f"{days} days ago ({moment:%d %b})"
 
 
 def _count(number: int, noun: str) -> str:
@@ -86,36 +82,69 @@ def _count(number: int, noun: str) -> str:
     return "" if number == 0 else f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-_health = health_label
+def _following(ids: Sequence[int], done: int) -> int | None:
+    """The item to pick once `done` leaves the list: the next one, else the one before."""
+    at = ids.index(done)
+    rest = [*ids[at + 1 :], *reversed(ids[:at])]
+    return rest[0] if rest else None
+
+
+def _pick(picker: str, label: str, titles: dict[int, str], fields: Sequence[str]) -> int:
+    """The item whose form is shown, chosen by title (the most overdue first).
+
+    Streamlit forgets a widget's value once it is not drawn, so the inputs of the item put aside
+    are kept in `{picker}_drafts` and put back when it is picked again: a refused post's note
+    survives looking at another item in between.
+    """
+    ids = list(titles)
+    following = st.session_state.pop(f"{picker}_next", None)
+    if following in titles:
+        st.session_state[picker] = following
+    chosen: int = st.selectbox(label, ids, format_func=titles.__getitem__, key=picker)
+    drafts: dict[int, dict[str, object]] = st.session_state.setdefault(f"{picker}_drafts", {})
+    shown = f"{picker}_shown"
+    before = st.session_state.get(shown)
+    if before != chosen and before in titles:
+        kept = {}
+        for field in fields:
+            key = f"tw_{field}_{before}"
+            if key in st.session_state:
+                kept[key] = st.session_state[key]
+        drafts[before] = kept
+    for key, value in drafts.pop(chosen, {}).items():
+        if key not in st.session_state:  # only what Streamlit has dropped
+            st.session_state[key] = value
+    for gone in [tag for tag in drafts if tag not in titles]:
+        del drafts[gone]  # posted, or no longer owed
+    st.session_state[shown] = chosen
+    return chosen
 
 
 # --- what I owe --------------------------------------------------------------------------------
 
 
-def _update_form(actor: PersonRead, item: OwedUpdate) -> None:
+def _update_form(actor: PersonRead, item: OwedUpdate, ids: Sequence[int]) -> None:
     tag = str(item.initiative_id)
     version_key = f"tw_version_{tag}"
     seen = st.session_state.setdefault(version_key, item.version)
-    with st.container(border=True):
-        st.markdown(f"**{escape_markdown(item.title)}**")
-        target = f"target {item.target_date:%d %b %Y}" if item.target_date else "no target date"
+    target = f"target {item.target_date:%d %b %Y}" if item.target_date else "no target date"
+    with st.form(f"tw_update_{tag}"):
         st.caption(
-            f"Status update owed · now {status_label(item.status)}, {_health(item.health)}, "
+            f"Now {status_label(item.status)}, {health_label(item.health)}, "
             f"{item.percent_complete} % · last update "
-            f"{_ago(item.days_since_update, item.last_update_at)} · {target}"
+            f"{data.ago(item.days_since_update, item.last_update_at)} · {target}"
         )
-        with st.form(f"tw_update_{tag}"):
-            update = status_update_inputs(
-                status=item.status,
-                health=item.health,
-                percent_complete=item.percent_complete,
-                director=director,
-                key_prefix="tw",
-                tag=tag,
-                placeholder="One line on what moved since the last update, and what is in the way",
-                note_height=80,
-            )
-            sent = st.form_submit_button("Post update", type="primary")
+        update = status_update_inputs(
+            status=item.status,
+            health=item.health,
+            percent_complete=item.percent_complete,
+            director=director,
+            key_prefix="tw",
+            tag=tag,
+            placeholder="One line on what moved since the last update, and what is in the way",
+            note_height=80,
+        )
+        sent = st.form_submit_button("Post update", type="primary")
     if not sent:
         return
     try:
@@ -132,18 +161,19 @@ def _update_form(actor: PersonRead, item: OwedUpdate) -> None:
     else:
         _saved(
             f"Status update posted on “{escape_markdown(item.title)}”.",
-            forget=(version_key, f"tw_note_{tag}", f"tw_status_{tag}", f"tw_health_{tag}"),
+            forget=(version_key, *(f"tw_{field}_{tag}" for field in UPDATE_FIELDS)),
+            picker=UPDATE_PICK,
+            following=_following(ids, item.initiative_id),
         )
 
 
-def _check_in_form(actor: PersonRead, item: DueCheckIn) -> None:
+def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> None:
     tag = str(item.key_result_id)
-    with st.container(border=True):
-        st.markdown(f"**{escape_markdown(item.title)}**")
+    with st.form(f"tw_check_in_{tag}"):
         st.caption(
             escape_markdown(
-                f"Check-in due · key result of “{item.objective}” · last check-in "
-                f"{_ago(item.days_since_check_in, item.last_check_in_at)}"
+                f"Key result of “{item.objective}” · last check-in "
+                f"{data.ago(item.days_since_check_in, item.last_check_in_at)}"
                 + (
                     f", confidence {item.last_confidence}/10"
                     if item.last_confidence is not None
@@ -151,34 +181,33 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn) -> None:
                 )
             )
         )
-        with st.form(f"tw_check_in_{tag}"):
-            cols = st.columns(2)
-            confidence = cols[0].slider(
-                "Confidence that it lands (0–10)",
-                0,
-                10,
-                value=item.last_confidence if item.last_confidence is not None else 5,
-                key=f"tw_confidence_{tag}",
+        cols = st.columns(2)
+        confidence = cols[0].slider(
+            "Confidence that it lands (0–10)",
+            0,
+            10,
+            value=item.last_confidence if item.last_confidence is not None else 5,
+            key=f"tw_confidence_{tag}",
+        )
+        value = None
+        finished = None
+        if item.kind == "manual":
+            value = cols[1].number_input(
+                f"Current value{f' ({item.unit})' if item.unit else ''} (required)",
+                value=None,
+                format="%.4g",
+                key=f"tw_value_{tag}",
             )
-            value = None
-            finished = None
-            if item.kind == "manual":
-                value = cols[1].number_input(
-                    f"Current value{f' ({item.unit})' if item.unit else ''} (required)",
-                    value=None,
-                    format="%.4g",
-                    key=f"tw_value_{tag}",
-                )
-            elif item.kind == "milestone":
-                finished = cols[1].checkbox("Done", value=False, key=f"tw_done_{tag}")
-            note = st.text_area(
-                "Note (required)",
-                max_chars=2000,
-                height=80,
-                placeholder="What moved since last week, what is in the way",
-                key=f"tw_check_in_note_{tag}",
-            )
-            sent = st.form_submit_button("Post check-in", type="primary")
+        elif item.kind == "milestone":
+            finished = cols[1].checkbox("Done", value=False, key=f"tw_done_{tag}")
+        note = st.text_area(
+            "Note (required)",
+            max_chars=2000,
+            height=80,
+            placeholder="What moved since last week, what is in the way",
+            key=f"tw_check_in_note_{tag}",
+        )
+        sent = st.form_submit_button("Post check-in", type="primary")
     if not sent:
         return
     try:
@@ -197,13 +226,17 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn) -> None:
     else:
         _saved(
             f"Check-in posted on “{escape_markdown(item.title)}”.",
-            forget=(f"tw_check_in_note_{tag}", f"tw_value_{tag}", f"tw_confidence_{tag}"),
+            forget=tuple(f"tw_{field}_{tag}" for field in CHECK_IN_FIELDS),
+            picker=CHECK_IN_PICK,
+            following=_following(ids, item.key_result_id),
         )
 
 
 def what_i_owe(actor: PersonRead, *, always: bool) -> None:
-    """The person's overdue updates and due check-ins, each with its form."""
-    owed = data.owed(current, actor.id, today)
+    """The person's overdue updates and due check-ins: a table of each, and one form for the
+    item picked above it."""
+    owing = data.owed(current, actor.id, today)
+    owed = owing.owed
     if owed.empty and not always:
         return
     st.header("What I owe")
@@ -220,12 +253,44 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
     st.caption(
         f"{' and '.join(p for p in parts if p)} to post. Status updates are owed every "
         f"{every_days} days while work is under way; key results of the running quarter take a "
-        "check-in as often. Each form saves in one click."
+        "check-in as often. Pick one, fill in its form, and it leaves the list in one click."
     )
-    for item in owed.updates:
-        _update_form(actor, item)
-    for due in owed.check_ins:
-        _check_in_form(actor, due)
+    if owing.updates is not None:
+        st.subheader("Status updates owed")
+        st.dataframe(
+            owing.updates,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "initiative": st.column_config.TextColumn("Initiative", width="large"),
+                "status": st.column_config.TextColumn("Status", width="small"),
+                "health": st.column_config.TextColumn("Health", width="small"),
+                "percent": st.column_config.NumberColumn("% complete", format="%d %%", width=95),
+                "last_update": st.column_config.TextColumn("Last update", width="medium"),
+                "target": st.column_config.DateColumn("Target", format="D MMM YYYY"),
+            },
+        )
+        titles = {u.initiative_id: u.title for u in owed.updates}
+        chosen = _pick(UPDATE_PICK, "Post an update on", titles, UPDATE_FIELDS)
+        item = next(u for u in owed.updates if u.initiative_id == chosen)
+        _update_form(actor, item, list(titles))
+    if owing.check_ins is not None:
+        st.subheader("Check-ins due")
+        st.dataframe(
+            owing.check_ins,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "key_result": st.column_config.TextColumn("Key result", width="large"),
+                "objective": st.column_config.TextColumn("Objective", width="medium"),
+                "last_check_in": st.column_config.TextColumn("Last check-in", width="medium"),
+                "confidence": st.column_config.TextColumn("Confidence", width="small"),
+            },
+        )
+        titles = {c.key_result_id: c.title for c in owed.check_ins}
+        chosen = _pick(CHECK_IN_PICK, "Check in on", titles, CHECK_IN_FIELDS)
+        due = next(c for c in owed.check_ins if c.key_result_id == chosen)
+        _check_in_form(actor, due, list(titles))
 
 
 # --- director ----------------------------------------------------------------------------------
@@ -233,36 +298,20 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
 
 def attention() -> None:
     """What needs a director's attention across the team."""
-    evaluation = goals_data.period_goals(current, period, today)
-    brief = data.director_brief(current, today, evaluation, period)
+    brief = data.attention(current, period, today)
     st.header("Needs attention")
     cols = st.columns(4)
-    off = sum(1 for kr in brief.key_results if kr.status == "off_track")
-    cols[0].metric("Key results off track", off)
-    cols[1].metric("Key results at risk", len(brief.key_results) - off)
-    cols[2].metric("Status updates overdue", len(brief.stale))
-    cols[3].metric("Blocked initiatives", len(brief.blocked))
+    cols[0].metric("Key results off track", brief.off_track)
+    cols[1].metric("Key results at risk", brief.at_risk)
+    cols[2].metric("Status updates overdue", brief.stale)
+    cols[3].metric("Blocked initiatives", brief.blocked)
 
     st.subheader("Key results off track or at risk")
-    if not brief.key_results:
+    if brief.key_results is None:
         st.success(f"Every key result of {period} is on track (or too early to tell).")
     else:
-        titles = {o.objective_id: o.title for o in evaluation.objectives}
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
-                        "key_result": kr.title,
-                        "objective": titles.get(kr.objective_id, ""),
-                        "owner": kr.owner,
-                        "progress": share(kr.progress),
-                        "expected": share(kr.expected),
-                        "why": kr.status_reason,
-                    }
-                    for kr in brief.key_results
-                ]
-            ),
+            brief.key_results,
             hide_index=True,
             width="stretch",
             column_config={
@@ -278,22 +327,11 @@ def attention() -> None:
     st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
 
     st.subheader("Status updates overdue")
-    if not brief.stale:
+    if brief.stale_rows is None:
         st.success(f"Every initiative under way was updated in the last {every_days} days.")
     else:
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "initiative": s.title,
-                        "owner": s.owner,
-                        "status": status_label(s.status),
-                        "health": _health(s.health),
-                        "days": s.days_since_update,
-                    }
-                    for s in brief.stale
-                ]
-            ),
+            brief.stale_rows,
             hide_index=True,
             width="stretch",
             column_config={
@@ -305,21 +343,11 @@ def attention() -> None:
             },
         )
     st.subheader("Blocked")
-    if not brief.blocked:
+    if brief.blocked_rows is None:
         st.success("Nothing is blocked.")
     else:
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "initiative": b.title,
-                        "owner": b.owner,
-                        "days": b.days_blocked,
-                        "note": b.last_note,
-                    }
-                    for b in brief.blocked
-                ]
-            ),
+            brief.blocked_rows,
             hide_index=True,
             width="stretch",
             column_config={
@@ -332,24 +360,18 @@ def attention() -> None:
     st.page_link("pages/initiatives.py", label="Open Initiatives", icon=":material/checklist:")
 
     st.subheader("Since the last committed plan")
-    plan = brief.plan
-    if plan is None or plan.previous is None:
+    if brief.plan_caption is None:
         st.info(
             "No weekly plan has been committed before this week yet. Commit one in Weekly "
             "planning; from then on this shows what moved."
         )
     else:
-        shown = "this week's committed plan" if plan.current_committed else "the live backlog"
-        st.caption(
-            f"{shown.capitalize()} ({plan.week}) against the plan committed for "
-            f"{plan.previous.week}."
-        )
-        changes = diff_frame(plan.changes)
-        if changes.empty:
+        st.caption(brief.plan_caption)
+        if brief.changes is None:
             st.success("Nothing changed since the last plan.")
         else:
             st.dataframe(
-                changes[["initiative", "change", "before", "after"]],
+                brief.changes,
                 hide_index=True,
                 width="stretch",
                 column_config={
@@ -367,24 +389,13 @@ def attention() -> None:
 
 def summary() -> None:
     """The quarter's goals and the roadmap, in a few lines."""
-    evaluation = goals_data.period_goals(current, period, today)
+    glance = data.glance(current, period, today)
     st.header(f"Goals for {period}")
-    goals = goals_summary(evaluation)
-    if goals.empty:
+    if glance.goals is None:
         st.info(f"No objectives for {period} yet.")
     else:
         st.dataframe(
-            goals.assign(
-                status=[f"{STATUS_ICONS[s]} {STATUS_LABELS[s]}" for s in goals["status"]],
-                progress=[None if pd.isna(p) else round(100 * p) for p in goals["progress"]],
-                expected=goals["expected"].map(share),
-                attention=[
-                    f"{o} off track, {r} at risk (of {n})" if o or r else f"all {n} on track"
-                    for o, r, n in zip(
-                        goals["off_track"], goals["at_risk"], goals["key_results"], strict=True
-                    )
-                ],
-            )[["objective", "owner", "progress", "expected", "status", "attention"]],
+            glance.goals,
             hide_index=True,
             width="stretch",
             column_config={
@@ -401,33 +412,22 @@ def summary() -> None:
     st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
 
     st.header(f"Roadmap for {period} at a glance")
-    first_day = quarter_bounds(period, fiscal)[0]
-    items = roadmap_data.items(current, RoadmapFilters(quarter=period), today)
-    roadmap = summarise(items, today=today, recent_days=(today - first_day).days)
     cols = st.columns(len(HORIZONS))
     for column, name in zip(cols, HORIZONS, strict=True):
-        column.metric(HORIZON_LABELS[name], roadmap.counts[name])
+        column.metric(HORIZON_LABELS[name], glance.counts[name])
     top = st.columns(2, gap="large")
-    for column, heading, frame, when, label in (
-        (top[0], "Under way now", roadmap.now, "target_date", "Target"),
-        (top[1], "Coming next", roadmap.coming_next, "start_date", "Starts"),
-        (
-            st.container(),
-            "Shipped this quarter",
-            roadmap.shipped_recently,
-            "shipped_date",
-            "Shipped",
-        ),
+    for column, heading, rows, label in (
+        (top[0], "Under way now", glance.now, "Target"),
+        (top[1], "Coming next", glance.coming_next, "Starts"),
+        (st.container(), "Shipped this quarter", glance.shipped, "Shipped"),
     ):
         with column:
             st.markdown(f"**{heading}**")
-            if frame.empty:
+            if rows is None:
                 st.caption("Nothing here.")
                 continue
             st.dataframe(
-                pd.DataFrame(
-                    {"initiative": frame["title"], "owner": frame["owner"], "when": frame[when]}
-                ),
+                rows,
                 hide_index=True,
                 width="stretch",
                 column_config={

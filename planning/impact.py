@@ -530,6 +530,7 @@ def impact_ledger(
             dict(key),
         )
     entries = []
+    measured: dict[Any, dict[str, Any]] = {}
     for candidate in candidates:
         initiative = candidate.initiative
         metric = config.metrics.metrics.get(candidate.metric_id)
@@ -557,7 +558,7 @@ def impact_ledger(
             verdict="not_enough_data",
         )
         key = tuple(sorted(candidate.filters.items()))
-        entries.append(_measure(base, config, daily.get(key), as_of, impact.min_coverage))
+        entries.append(_measure(base, config, daily.get(key), as_of, impact.min_coverage, measured))
     return entries
 
 
@@ -567,8 +568,14 @@ def _measure(
     daily: Mapping[str, Mapping[date, float]] | None,
     as_of: date | None,
     min_coverage: float,
+    measured: dict[Any, dict[str, Any]],
 ) -> ImpactEntry:
-    """The entry measured from the daily values, or with the reason it cannot be yet."""
+    """The entry measured from the daily values, or with the reason it cannot be yet.
+
+    `measured` holds the measurements made so far in this ledger by (metric, filters, windows):
+    initiatives shipped on the same day on the same metric and segment share their numbers,
+    which are the same by construction (the bootstrap is seeded), so each is computed once.
+    """
     windows = entry.windows
     if entry.metric_id not in config.metrics.metrics:
         return _replace(entry, reason=f"unknown metric {entry.metric_id!r} in metrics.yaml")
@@ -581,21 +588,47 @@ def _measure(
             f"{windows.post_end:%d %b %Y}; data runs through {as_of:%d %b %Y}",
         )
     assert daily is not None
+    key = (entry.metric_id, tuple(sorted(entry.filters.items())), windows)
+    if key not in measured:
+        measured[key] = _measurement(config, entry.metric_id, daily, windows, min_coverage)
+    found = measured[key]
+    if "realised_lift" not in found:
+        return _replace(entry, **found)
+    return _replace(
+        entry,
+        verdict=verdict(
+            expected=entry.expected_lift,
+            ci_low=found["ci_low"],
+            ci_high=found["ci_high"],
+            higher_is_better=entry.higher_is_better,
+        ),
+        **found,
+    )
+
+
+def _measurement(
+    config: AppConfig,
+    metric_id: str,
+    daily: Mapping[str, Mapping[date, float]],
+    windows: ImpactWindows,
+    min_coverage: float,
+) -> dict[str, Any]:
+    """A metric's realised lift over one set of windows, as ImpactEntry fields; without
+    `realised_lift` (and with the reason) when the windows lack data."""
     metrics = config.metrics
-    pre = _parts(metrics, entry.metric_id, daily, windows.pre_start, windows.pre_end)
-    post = _parts(metrics, entry.metric_id, daily, windows.post_start, windows.post_end)
+    pre = _parts(metrics, metric_id, daily, windows.pre_start, windows.pre_end)
+    post = _parts(metrics, metric_id, daily, windows.post_start, windows.post_end)
     coverage = {"pre_coverage": pre.coverage, "post_coverage": post.coverage}
     for name, parts in (("before shipping", pre), ("after shipping", post)):
         if parts.coverage < min_coverage or not parts.value:
-            return _replace(
-                entry,
-                reason=f"data on {len(parts.numerator)} of the {parts.window_days} days "
+            return {
+                "reason": f"data on {len(parts.numerator)} of the {parts.window_days} days "
                 f"{name}; at least {min_coverage:.0%} are needed",
                 **coverage,
-            )
+            }
     ly = windows.last_year()
-    pre_ly = _parts(metrics, entry.metric_id, daily, ly.pre_start, ly.pre_end)
-    post_ly = _parts(metrics, entry.metric_id, daily, ly.post_start, ly.post_end)
+    pre_ly = _parts(metrics, metric_id, daily, ly.pre_start, ly.pre_end)
+    post_ly = _parts(metrics, metric_id, daily, ly.post_start, ly.post_end)
     usable = all(p.coverage >= min_coverage and p.value for p in (pre_ly, post_ly))
     impact = config.settings.impact
     estimate = estimate_lift(
@@ -606,26 +639,18 @@ def _measure(
         samples=impact.bootstrap_samples,
         interval=impact.interval,
     )
-    reason = "" if usable else "last year's windows lack data: not seasonally adjusted"
-    return _replace(
-        entry,
-        verdict=verdict(
-            expected=entry.expected_lift,
-            ci_low=estimate.ci_low,
-            ci_high=estimate.ci_high,
-            higher_is_better=entry.higher_is_better,
-        ),
-        reason=reason,
-        realised_lift=estimate.realised,
-        ci_low=estimate.ci_low,
-        ci_high=estimate.ci_high,
-        pre_value=estimate.pre,
-        post_value=estimate.post,
-        pre_last_year=estimate.pre_last_year,
-        post_last_year=estimate.post_last_year,
-        seasonally_adjusted=estimate.seasonally_adjusted,
+    return {
+        "reason": "" if usable else "last year's windows lack data: not seasonally adjusted",
+        "realised_lift": estimate.realised,
+        "ci_low": estimate.ci_low,
+        "ci_high": estimate.ci_high,
+        "pre_value": estimate.pre,
+        "post_value": estimate.post,
+        "pre_last_year": estimate.pre_last_year,
+        "post_last_year": estimate.post_last_year,
+        "seasonally_adjusted": estimate.seasonally_adjusted,
         **coverage,
-    )
+    }
 
 
 def _replace(entry: ImpactEntry, **changes: Any) -> ImpactEntry:

@@ -887,6 +887,34 @@ def _as_list(values: str | Iterable[str] | None) -> list[str] | None:
     return [values] if isinstance(values, str) else list(values)
 
 
+def _open_first() -> dict[str, int]:
+    """Where each status sorts in lists: work under way first, done last."""
+    return {s.value: i for i, s in enumerate((S.in_progress, S.blocked, S.planned, S.idea, S.done))}
+
+
+def initiative_titles(*, session: Session) -> dict[int, str]:
+    """Every initiative's title by id, in list_initiatives' order (open work first, then by
+    target date), read without the rest of each record."""
+    rank = _open_first()
+    found = session.exec(
+        select(
+            col(Initiative.id),
+            col(Initiative.title),
+            col(Initiative.status),
+            col(Initiative.target_date),
+        )
+    ).all()
+    ordered = sorted(
+        found,
+        key=lambda r: (
+            rank.get(S(r[2]).value, len(rank)),
+            r[3] or date.max,
+            int(r[0] or 0),
+        ),
+    )
+    return {int(r[0] or 0): str(r[1]) for r in ordered}
+
+
 def list_initiatives(
     *,
     session: Session,
@@ -937,9 +965,7 @@ def list_initiatives(
             .group_by(col(StatusUpdate.initiative_id))
         ).all():
             last_update[int(initiative_id)] = at
-    rank: dict[str, int] = {
-        s.value: i for i, s in enumerate((S.in_progress, S.blocked, S.planned, S.idea, S.done))
-    }
+    rank = _open_first()
     rows = [
         {
             "id": int(i.id),  # type: ignore[arg-type]

@@ -92,7 +92,7 @@ def _actual_path(
     if kr.metric_id not in metrics.metrics:
         return {}, "Actual"
     shape = metric_shape(metrics, kr.metric_id)
-    span = window_length(kr.window, period)
+    span = window_length(kr.window, period, config.settings.fiscal_year_start_month)
     trailing = kr.window != "period_to_date"
     start = first - timedelta(days=span - 1) if trailing else first
     metric = metrics.metrics[kr.metric_id]

@@ -9,13 +9,18 @@ zero denominator gives no value (NaN in frames, None in scalars), never 0.
 
 Grains come from a join to calendar_day, so weeks start on Monday and quarters are calendar
 quarters; the first and last period of a window hold only the days inside the window.
+
+``metric_reads`` answers many reads (windows, filter sets, grains) in a few statements: reads
+that differ only in the value of one filter are answered by one statement that groups by that
+dimension, each component summed over the same rows as for a read alone, so batching changes how
+often the database is asked, never what it computes.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -223,6 +228,106 @@ def metric_values(
     return {mid: _optional(_evaluate(config, mid, values, None)) for mid in metric_ids}
 
 
+@dataclass(frozen=True)
+class MetricRead:
+    """One read for ``metric_reads``: metrics, and optionally base measures, over [start, end]
+    under one filter set, per period of a grain or (grain None) over the whole window."""
+
+    metric_ids: tuple[str, ...]
+    start: date
+    end: date
+    filters: tuple[tuple[str, str], ...] = ()
+    grain: Grain | None = None
+    measure_ids: tuple[str, ...] = ()
+
+
+# Per read: {metric id, or "measure:<id>": {period start, or None for the window: value}}.
+ReadValues = dict[str, dict[Key, float]]
+
+# Grouped queries per statement at most (SQLite allows 500 terms in a compound SELECT).
+_QUERIES_PER_STATEMENT = 200
+
+
+def metric_reads(
+    *, session: Session, config: MetricsConfig, reads: Sequence[MetricRead]
+) -> list[ReadValues]:
+    """Several reads in a few database statements, one result per read, in order.
+
+    Each read gets exactly the aggregates ``metric_series_many`` (with a grain) or
+    ``metric_values`` (without) give it alone: reads that differ only in the value of one filter
+    share one statement that groups the same sums by that value, per component. Values that are
+    missing (no data, zero denominator) are left out.
+    """
+    wanted: list[tuple[set[_Component], dict[str, _Component]]] = []
+    groups: dict[_ReadGroup, dict[str | None, list[int]]] = {}
+    for index, read in enumerate(reads):
+        _check_window(read.start, read.end)
+        if read.grain is not None and read.grain not in GRAINS:
+            raise MetricError(f"unknown grain {read.grain!r}; use one of {', '.join(GRAINS)}")
+        filters = dict(read.filters)
+        components: set[_Component] = set()
+        for metric_id in read.metric_ids:
+            components |= _metric_components(config, metric_id, filters)
+        measures: dict[str, _Component] = {}
+        for measure_id in read.measure_ids:
+            measures[measure_id] = _measure_component(config, measure_id)
+            _check_filters(config, filters, [measures[measure_id]], f"measure {measure_id!r}")
+        wanted.append((components | set(measures.values()), measures))
+        group, member = _read_group(read)
+        groups.setdefault(group, {}).setdefault(member, []).append(index)
+
+    values: list[_Values] = [{c: {} for c in components} for components, _ in wanted]
+    for group, members in groups.items():
+        _read_group_values(session, group, members, values)
+
+    results: list[ReadValues] = []
+    for read, found, (_, measures) in zip(reads, values, wanted, strict=True):
+        out: ReadValues = {}
+        periods: list[Key] | None = None
+        for metric_id in dict.fromkeys(read.metric_ids):
+            direct = _direct_values(config, metric_id, found)
+            if direct is not None:
+                out[metric_id] = direct
+                continue
+            if periods is None:
+                periods = [None] if read.grain is None else sorted(_keys(found), key=_day_of)
+            column = _evaluate_many(config, metric_id, found, periods).tolist()
+            out[metric_id] = {k: v for k, v in zip(periods, column, strict=True) if v == v}
+        for measure_id, component in measures.items():
+            out[f"measure:{measure_id}"] = _known_values(found.get(component, {}))
+        results.append(out)
+    return results
+
+
+def _known_values(values: dict[Key, float]) -> dict[Key, float]:
+    return {k: v for k, v in values.items() if v == v}
+
+
+def _direct_values(
+    config: MetricsConfig, metric_id: str, values: _Values
+) -> dict[Key, float] | None:
+    """A metric's value per group straight from its components when it is one of them or a
+    ratio of two (what _evaluate_many gives, without arrays); None for a derived metric."""
+    metric = config.metrics[metric_id]
+    if isinstance(metric, SimpleMetric):
+        return _known_values(values.get(_measure_component(config, metric.measure), {}))
+    if isinstance(metric, SnapshotMetric):
+        return _known_values(values.get(_Component("last", metric.measure), {}))
+    if isinstance(metric, WeightedAverageMetric):
+        return _known_values(values.get(_Component("wavg", metric.value, metric.weight), {}))
+    if isinstance(metric, RatioMetric):
+        numerators = values.get(_measure_component(config, metric.numerator), {})
+        denominators = values.get(_measure_component(config, metric.denominator), {})
+        out: dict[Key, float] = {}
+        for key, numerator in numerators.items():
+            denominator = denominators.get(key, math.nan)
+            # As _divide_arrays: no value where either part is missing or the denominator is 0.
+            if denominator != 0 and denominator == denominator and numerator == numerator:
+                out[key] = numerator / denominator
+        return out
+    return None
+
+
 def metric_breakdown(
     *,
     session: Session,
@@ -414,166 +519,267 @@ def _aggregate(
     grain: Grain | None = None,
     dimension: str | None = None,
 ) -> _Values:
-    """All components in one statement (a UNION ALL of one grouped query per kind)."""
-    sums = tuple(sorted(c.measure for c in components if c.kind == "sum"))
-    lasts = tuple(sorted(c.measure for c in components if c.kind == "last"))
-    pairs = tuple(sorted((c.measure, c.weight) for c in components if c.kind == "wavg"))
+    """Every component over the window, per period of the grain or per member of the dimension
+    (neither: over the whole window), from one statement."""
     values: _Values = {c: {} for c in components}
-    if not (sums or lasts or pairs):
-        return values
-    filter_items = sorted((filters or {}).items())
-    statement = _statement(sums, lasts, pairs, tuple(n for n, _ in filter_items), grain, dimension)
-    params: dict[str, Any] = {"start": start, "end": end}
-    params.update((f"filter_{i}", value) for i, (_, value) in enumerate(filter_items))
-    by_component = {(c.kind, c.measure, c.weight): values[c] for c in components}
-    days: dict[Any, date] = {}
-    rows = session.execute(statement, params).all()
-    for kind, measure, weight, key, total, weight_total in rows:
-        if total is None:
-            continue  # an ungrouped aggregate over no rows
-        if grain is not None:
-            day = days.get(key)
-            if day is None:
-                day = days[key] = _as_date(key)
-            key = day
-        if kind == "wavg":
-            value = float(total) / float(weight_total) if weight_total else math.nan
+    by_identity: dict[tuple[str, str, str], dict[Key, float]] = {
+        (c.kind, c.measure, c.weight): found for c, found in values.items()
+    }
+    group = _ReadGroup(start, end, grain, tuple(sorted((filters or {}).items())), dimension)
+    for identity, member, run in _grouped_values(session, group, components, None):
+        if dimension is not None:  # a breakdown: one value per member
+            by_identity[identity].update((member, value) for _, value in run)
         else:
-            value = float(total)
-        by_component[(kind, measure, weight)][key] = value
+            by_identity[identity].update(run)
     return values
 
 
+@dataclass(frozen=True)
+class _ReadGroup:
+    """What one statement aggregates over: a window, filters, and the grouping by period (grain)
+    and by member (a dimension's value: the filter that tells a batch's reads apart, or the
+    dimension of a breakdown)."""
+
+    start: date
+    end: date
+    grain: Grain | None
+    fixed: tuple[tuple[str, str], ...]  # filters every row must match
+    dimension: str | None
+
+
+def _read_group(read: MetricRead) -> tuple[_ReadGroup, str | None]:
+    """A read's group, and its value of the group's dimension."""
+    filters = tuple(sorted(read.filters))
+    if not filters:
+        return _ReadGroup(read.start, read.end, read.grain, (), None), None
+    dimension, member = filters[-1]
+    return _ReadGroup(read.start, read.end, read.grain, filters[:-1], dimension), member
+
+
+def _read_group_values(
+    session: Session,
+    group: _ReadGroup,
+    members: Mapping[str | None, Sequence[int]],
+    values: Sequence[_Values],
+) -> None:
+    """Aggregate every component the group's reads need, for just the members that need it,
+    and store each value in the reads it belongs to."""
+    needed: dict[_Component, set[str]] = {}
+    targets: dict[tuple[str | None, str, str, str], list[dict[Key, float]]] = {}
+    for member, indices in members.items():
+        for index in indices:
+            for component, found in values[index].items():
+                wanted_by = needed.setdefault(component, set())
+                if member is not None:
+                    wanted_by.add(member)
+                target = (member, component.kind, component.measure, component.weight)
+                targets.setdefault(target, []).append(found)
+    listed = {c: sorted(m) for c, m in needed.items()} if group.dimension is not None else None
+    for (kind, measure, weight), member, run in _grouped_values(session, group, needed, listed):
+        for found in targets.get((member, kind, measure, weight), ()):
+            found.update(run)
+
+
+def _grouped_values(
+    session: Session,
+    group: _ReadGroup,
+    components: Iterable[_Component],
+    members: Mapping[_Component, Sequence[str]] | None,
+) -> Iterator[tuple[tuple[str, str, str], str | None, list[tuple[Key, float]]]]:
+    """Each component's aggregates per member and period of the group, in runs of one component
+    and member: ((kind, measure, weight), member or None, [(period start or None, value), ...]).
+    With ``members``, each component only for the members listed for it; without, for every
+    member of the group's dimension."""
+    ordered = sorted(components, key=lambda c: (c.kind, c.measure, c.weight))
+    params: dict[str, Any] = {"start": group.start, "end": group.end}
+    params.update((f"filter_{i}", value) for i, (_, value) in enumerate(group.fixed))
+    if group.dimension is not None:
+        params["dimension"] = group.dimension
+    filter_names = tuple(name for name, _ in group.fixed)
+    scope = _GroupScope(filter_names, group.dimension is not None, members is not None)
+    days: dict[Any, date] = {}
+    identity: tuple[str, str, str] = ("", "", "")
+    current: str | None = None
+    run: list[tuple[Key, float]] = []
+    for first in range(0, len(ordered), _QUERIES_PER_STATEMENT):
+        chunk = tuple(ordered[first : first + _QUERIES_PER_STATEMENT])
+        statement = _group_statement(chunk, scope, group.grain)
+        if members is not None:
+            params.update((f"members_{j}", members[c]) for j, c in enumerate(chunk))
+        # A few hundred rows at a time: holding them all at once sets the garbage collector off.
+        for part in session.execute(statement, params).partitions(500):
+            for kind, measure, weight, member, key, total, weight_total in part:
+                if total is None:
+                    continue  # an ungrouped aggregate over no rows
+                if group.grain is not None:
+                    day = days.get(key)
+                    if day is None:
+                        day = days[key] = _as_date(key)
+                    key = day
+                if kind == "wavg":
+                    value = float(total) / float(weight_total) if weight_total else math.nan
+                else:
+                    value = float(total)
+                if (
+                    member != current
+                    or measure != identity[1]
+                    or kind != identity[0]
+                    or weight != identity[2]
+                ):
+                    if run:
+                        yield identity, current, run
+                    identity, current, run = (kind, measure, weight), member, []
+                run.append((key, value))
+    if run:
+        yield identity, current, run
+
+
 @lru_cache(maxsize=1024)
-def _statement(
-    sums: tuple[str, ...],
-    lasts: tuple[str, ...],
-    pairs: tuple[tuple[str, str], ...],
-    filter_names: tuple[str, ...],
-    grain: Grain | None,
-    dimension: str | None,
+def _group_statement(
+    components: tuple[_Component, ...], scope: _GroupScope, grain: Grain | None
 ) -> Select[Any] | CompoundSelect[Any]:
-    """The statement for a set of components and a grouping, built once and reused; the window
-    and the filter values are its parameters (start, end, filter_0, filter_1, ...)."""
-    scope = _Scope(filter_names, grain, dimension)
-    selects: list[Select[Any]] = []
-    if sums:
-        selects.append(scope.sums(list(sums)))
-    if lasts:
-        selects.append(scope.lasts(list(lasts)))
-    selects.extend(scope.weighted(value, weight) for value, weight in pairs)
+    """One grouped query per component, joined by UNION ALL, built once and reused: the window,
+    filter values, dimension and member lists are its parameters (start, end, filter_<i>,
+    dimension, members_<j> for the j-th component)."""
+    selects = [scope.select(j, component, grain) for j, component in enumerate(components)]
     return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 @dataclass(frozen=True)
-class _Scope:
-    """Builds the grouped queries for one filter set and grouping (the window is a parameter)."""
+class _GroupScope:
+    """Builds the grouped query of one component (one measure, or one pair for a weighted
+    average): over the window's rows that match the filters, per member (a value of the
+    dimension; with ``listed``, only the members listed for the component) and per period.
+    Columns: kind, measure, weight, member, key (the period), total, weight_total."""
 
     filter_names: tuple[str, ...]
-    grain: Grain | None
-    dimension: str | None
+    by_member: bool
+    listed: bool
 
-    def _from(self, series: Any, obs: Any) -> tuple[Any, ColumnElement[Any] | None]:
-        """Joins from series to the grouping, and the grouping key column (None: whole window)."""
+    def _from(
+        self, series: Any, obs: Any, j: int, grain: Grain | None
+    ) -> tuple[Any, list[ColumnElement[Any]], list[ColumnElement[bool]]]:
+        """Joins, group columns ([member], [period]) and conditions for the j-th component."""
         joined = series.join(obs, obs.c.series_id == series.c.id)
-        if self.grain == "day":
-            return joined, obs.c.day
-        if self.grain is not None:
+        groups: list[ColumnElement[Any]] = []
+        conditions = _window_and_filters(series, obs, self.filter_names)
+        if self.by_member:
+            bd = _SERIES_DIMENSION.alias("bd")
+            on = and_(bd.c.series_id == series.c.id, bd.c.name == bindparam("dimension"))
+            joined = joined.join(bd, on)
+            groups.append(bd.c.value)
+            if self.listed:
+                conditions.append(bd.c.value.in_(bindparam(f"members_{j}", expanding=True)))
+        if grain == "day":
+            groups.append(obs.c.day)
+        elif grain is not None:
             cal = _CALENDAR.alias("c")
-            return joined.join(cal, cal.c.day == obs.c.day), cal.c[f"{self.grain}_start"]
-        if self.dimension is not None:
-            member = _SERIES_DIMENSION.alias("bd")
-            on = and_(member.c.series_id == series.c.id, member.c.name == self.dimension)
-            return joined.join(member, on), member.c.value
-        return joined, None
+            joined = joined.join(cal, cal.c.day == obs.c.day)
+            groups.append(cal.c[f"{grain}_start"])
+        return joined, groups, conditions
 
-    def _where(self, series: Any, obs: Any) -> list[ColumnElement[bool]]:
-        conditions = [
-            obs.c.day >= bindparam("start", type_=Date),
-            obs.c.day <= bindparam("end", type_=Date),
-        ]
-        for i, name in enumerate(self.filter_names):
-            matching = select(_SERIES_DIMENSION.c.series_id).where(
-                _SERIES_DIMENSION.c.name == name,
-                _SERIES_DIMENSION.c.value == bindparam(f"filter_{i}", type_=String),
-            )
-            conditions.append(series.c.id.in_(matching))
-        return conditions
+    def _member_and_key(
+        self, groups: list[ColumnElement[Any]], grain: Grain | None
+    ) -> list[ColumnElement[Any]]:
+        # Typed NULLs: PostgreSQL would resolve two untyped ones of a UNION as text.
+        member = groups[0] if self.by_member else cast(null(), String)
+        key = groups[-1] if grain is not None else cast(null(), Date)
+        return [member.label("member"), key.label("key")]
 
-    def sums(self, measures: list[str]) -> Select[Any]:
-        """SUM(value) per measure and group."""
+    def select(self, j: int, component: _Component, grain: Grain | None) -> Select[Any]:
+        """The j-th component's grouped query."""
+        if component.kind == "wavg":
+            return self._weighted(j, component.measure, component.weight, grain)
+        if component.kind == "last" and grain != "day":
+            return self._last(j, component.measure, grain)
+        # A sum; or a day's last value, as a day's group has no other day.
+        return self._sum(j, component.kind, component.measure, grain)
+
+    def _sum(self, j: int, kind: Kind, measure: str, grain: Grain | None) -> Select[Any]:
         s, o = _SERIES.alias("s"), _OBSERVATION.alias("o")
-        joined, key = self._from(s, o)
-        groups = [s.c.measure] if key is None else [s.c.measure, key]
+        joined, groups, conditions = self._from(s, o, j, grain)
         return (
             select(
-                literal("sum").label("kind"),
-                s.c.measure.label("measure"),
+                literal(kind).label("kind"),
+                literal(measure, String).label("measure"),
                 literal("").label("weight"),
-                _key(key),
+                *self._member_and_key(groups, grain),
                 func.sum(o.c.value).label("total"),
                 cast(null(), Float).label("weight_total"),
             )
             .select_from(joined)
-            .where(s.c.measure.in_(measures), *self._where(s, o))
+            .where(s.c.measure == literal(measure, String), *conditions)
             .group_by(*groups)
         )
 
-    def lasts(self, measures: list[str]) -> Select[Any]:
-        """Per measure and group, the sum over series of the values on the group's last day."""
+    def _last(self, j: int, measure: str, grain: Grain | None) -> Select[Any]:
+        """The values on each group's last day with data (found from the index alone)."""
         s, o = _SERIES.alias("s"), _OBSERVATION.alias("o")
-        joined, key = self._from(s, o)
-        partition = [s.c.measure] if key is None else [s.c.measure, key]
-        inner = (
+        joined, groups, conditions = self._from(s, o, j, grain)
+        last = (
             select(
-                s.c.measure.label("measure"),
-                _key(key),
-                o.c.day.label("day"),
-                o.c.value.label("value"),
-                func.max(o.c.day).over(partition_by=partition).label("last_day"),
+                *(g.label(f"g{i}") for i, g in enumerate(groups)), func.max(o.c.day).label("day")
             )
             .select_from(joined)
-            .where(s.c.measure.in_(measures), *self._where(s, o))
-            .subquery("t")
+            .where(s.c.measure == literal(measure, String), *conditions)
+            .group_by(*groups)
+            .subquery("l")
         )
-        groups = [inner.c.measure] if key is None else [inner.c.measure, inner.c.key]
+        s, o = _SERIES.alias("s"), _OBSERVATION.alias("o")
+        joined, groups, conditions = self._from(s, o, j, grain)
+        on = [last.c.day == o.c.day, *(last.c[f"g{i}"] == g for i, g in enumerate(groups))]
         return (
             select(
                 literal("last").label("kind"),
-                inner.c.measure,
+                literal(measure, String).label("measure"),
                 literal("").label("weight"),
-                inner.c.key if key is not None else _key(None),
-                func.sum(inner.c.value).label("total"),
+                *self._member_and_key(groups, grain),
+                func.sum(o.c.value).label("total"),
                 cast(null(), Float).label("weight_total"),
             )
-            .where(inner.c.day == inner.c.last_day)
+            .select_from(joined.join(last, and_(*on)))
+            .where(s.c.measure == literal(measure, String), *conditions)
             .group_by(*groups)
         )
 
-    def weighted(self, value: str, weight: str) -> Select[Any]:
+    def _weighted(self, j: int, value: str, weight: str, grain: Grain | None) -> Select[Any]:
         """SUM(value × weight) and SUM(weight), pairing observations by day and series dims."""
         s, o = _SERIES.alias("s"), _OBSERVATION.alias("o")
         sw, w = _SERIES.alias("sw"), _OBSERVATION.alias("w")
-        joined, key = self._from(s, o)
+        joined, groups, conditions = self._from(s, o, j, grain)
         joined = joined.join(sw, and_(sw.c.measure == weight, sw.c.dims_key == s.c.dims_key))
         joined = joined.join(w, and_(w.c.series_id == sw.c.id, w.c.day == o.c.day))
-        query = (
+        return (
             select(
                 literal("wavg").label("kind"),
                 literal(value).label("measure"),
                 literal(weight).label("weight"),
-                _key(key),
+                *self._member_and_key(groups, grain),
                 func.sum(o.c.value * w.c.value).label("total"),
                 func.sum(w.c.value).label("weight_total"),
             )
             .select_from(joined)
-            .where(s.c.measure == value, *self._where(s, o))
+            .where(s.c.measure == value, *conditions)
+            .group_by(*groups)
         )
-        return query if key is None else query.group_by(key)
 
 
-def _key(key: ColumnElement[Any] | None) -> ColumnElement[Any]:
-    return (null() if key is None else key).label("key")
+def _window_and_filters(
+    series: Any, obs: Any, filter_names: tuple[str, ...]
+) -> list[ColumnElement[bool]]:
+    """Observations in [start, end] of series matching every filter (parameters start, end and
+    filter_<i>)."""
+    conditions = [
+        obs.c.day >= bindparam("start", type_=Date),
+        obs.c.day <= bindparam("end", type_=Date),
+    ]
+    for i, name in enumerate(filter_names):
+        matching = select(_SERIES_DIMENSION.c.series_id).where(
+            _SERIES_DIMENSION.c.name == name,
+            _SERIES_DIMENSION.c.value == bindparam(f"filter_{i}", type_=String),
+        )
+        conditions.append(series.c.id.in_(matching))
+    return conditions
 
 
 def _as_date(value: Any) -> date:

@@ -1,11 +1,13 @@
 """Evaluating a quarter's OKRs against the store: every key result's current value, progress,
 expected pace, status, forecast and confidence gap, rolled up to objectives.
 
-Metric and guardrail key results read their values through planning.metrics, batched: key
-results that share a window and filters get their window values from one ``metric_values`` call,
-key results that share filters get their daily values (and the daily denominators of ratios) from
-one ``metric_series_many`` call over the union of their spans, and running totals get last year's
-daily values from one more call per filter set. The maths is planning.okr's.
+Metric and guardrail key results read their values through planning.metrics in one batch
+(``metric_reads``, which sends reads differing only in one filter's value as one statement):
+key results that share a window and filters share one window read, key results that share
+filters share one daily read over the union of their spans (with the daily denominators of
+ratios), and running totals get last year's daily values from one more read per filter set.
+Each read computes exactly what ``metric_values`` or ``metric_series_many`` would for it alone.
+The maths is planning.okr's.
 
 Rules (DESIGN.md §4), as applied here:
 
@@ -43,7 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import func
@@ -52,7 +54,7 @@ from sqlmodel import Session, col, select
 from planning.config import AppConfig, MetricsConfig, RatioMetric
 from planning.formatting import format_value
 from planning.metric_shapes import MetricShape, metric_shape
-from planning.metrics import metric_series_many, metric_values
+from planning.metrics import MetricRead, ReadValues, metric_reads
 from planning.models import (
     CheckIn,
     KeyResult,
@@ -268,15 +270,16 @@ def _last_check_ins(session: Session, kr_ids: Sequence[int]) -> dict[int, _LastC
         .where(col(CheckIn.key_result_id).in_(kr_ids))
         .order_by(col(CheckIn.created_at), col(CheckIn.id))
     ).all()
-    latest: dict[int, _LastCheckIn] = {}
-    for kr_id, confidence, at, value in rows:
-        previous = latest.get(kr_id, _LastCheckIn())
-        latest[kr_id] = _LastCheckIn(
-            confidence=confidence,
-            at=at,
-            value=value if value is not None else previous.value,
-        )
-    return latest
+    latest: dict[int, tuple[int, datetime]] = {}
+    values: dict[int, float] = {}
+    for kr_id, confidence, at, value in rows:  # oldest first: the last one of each stays
+        latest[kr_id] = (confidence, at)
+        if value is not None:
+            values[kr_id] = value
+    return {
+        kr_id: _LastCheckIn(confidence=confidence, at=at, value=values.get(kr_id))
+        for kr_id, (confidence, at) in latest.items()
+    }
 
 
 def _filters_key(filters: Mapping[str, str] | None) -> Filters:
@@ -293,6 +296,21 @@ def _metric_problem(config: MetricsConfig, kr: KeyResult) -> str | None:
         if name not in allowed or dimension is None or value not in dimension.values:
             return f"the filter {name} = {value} no longer applies to {kr.metric_id}"
     return None
+
+
+class _Problems:
+    """``_metric_problem`` per metric and filters, worked out once per evaluation."""
+
+    def __init__(self, config: MetricsConfig) -> None:
+        self._config = config
+        self._found: dict[tuple[str | None, tuple[tuple[str, str], ...]], str | None] = {}
+
+    def of(self, kr: KeyResult) -> str | None:
+        """Why the key result's metric can no longer be read, if so."""
+        key = (kr.metric_id, tuple((kr.filters or {}).items()))
+        if key not in self._found:
+            self._found[key] = _metric_problem(self._config, kr)
+        return self._found[key]
 
 
 def _denominator(config: MetricsConfig, metric_id: str) -> str | None:
@@ -328,8 +346,10 @@ def _read_metrics(
     krs: Sequence[KeyResult],
     period: str,
     as_of: date,
+    problems: _Problems,
 ) -> _Reads:
-    """One metric_values call per (window, filters) and one series call per filters."""
+    """Every metric read of the quarter in one ``metric_reads`` call: one window read per
+    (window, filters), one daily read per filters and one last-year read per filters."""
     metrics = config.metrics
     fiscal = config.settings.fiscal_year_start_month
     first, last = quarter_bounds(period, fiscal)
@@ -341,12 +361,16 @@ def _read_metrics(
     daily_measures: dict[Filters, set[str]] = defaultdict(set)
     daily_span: dict[Filters, tuple[date, date]] = {}
     totals: dict[Filters, set[str]] = defaultdict(set)
+    bounds: dict[str, tuple[date, date]] = {}
     for kr in krs:
-        if kr.kind not in (KrKind.metric, KrKind.guardrail) or _metric_problem(metrics, kr):
+        if kr.kind not in (KrKind.metric, KrKind.guardrail) or problems.of(kr):
             continue
         assert kr.metric_id is not None
         key = _filters_key(kr.filters)
-        start, end = window_bounds(kr.window.value, period, as_of, fiscal)
+        window = kr.window.value
+        if window not in bounds:
+            bounds[window] = window_bounds(window, period, as_of, fiscal)
+        start, end = bounds[window]
         by_window[(start, end, key)].add(kr.metric_id)
         daily_ids[key].add(kr.metric_id)
         denominator = _denominator(metrics, kr.metric_id)
@@ -360,40 +384,45 @@ def _read_metrics(
             daily_span[key] = (span_start, end)
         if kr.total_target and kr.kind == KrKind.metric:
             totals[key].add(kr.metric_id)
-    for (start, end, key), ids in by_window.items():
-        reads.window_values[(start, end, key)] = metric_values(
-            session=session,
-            config=metrics,
-            metric_ids=sorted(ids),
-            start=start,
-            end=end,
-            filters=dict(key),
-        )
-    for key, ids in daily_ids.items():
-        start, end = daily_span[key]
-        frame = metric_series_many(
-            session=session,
-            config=metrics,
-            metric_ids=sorted(ids),
-            start=start,
-            end=end,
-            filters=dict(key),
-            measure_ids=sorted(daily_measures[key]),
-        )
-        reads.daily[key] = values_by_day(frame)
     ly_start = first - timedelta(days=LAST_YEAR_DAYS)
     ly_end = last - timedelta(days=LAST_YEAR_DAYS)
-    for key, ids in totals.items():
-        frame = metric_series_many(
-            session=session,
-            config=metrics,
-            metric_ids=sorted(ids),
-            start=ly_start,
-            end=ly_end,
-            filters=dict(key),
+    requests = [
+        MetricRead(metric_ids=tuple(sorted(ids)), start=start, end=end, filters=key)
+        for (start, end, key), ids in by_window.items()
+    ]
+    requests += [
+        MetricRead(
+            metric_ids=tuple(sorted(ids)),
+            start=daily_span[key][0],
+            end=daily_span[key][1],
+            filters=key,
+            grain="day",
+            measure_ids=tuple(sorted(daily_measures[key])),
         )
-        reads.last_year[key] = values_by_day(frame)
+        for key, ids in daily_ids.items()
+    ]
+    requests += [
+        MetricRead(
+            metric_ids=tuple(sorted(ids)), start=ly_start, end=ly_end, filters=key, grain="day"
+        )
+        for key, ids in totals.items()
+    ]
+    answers = iter(metric_reads(session=session, config=metrics, reads=requests))
+    for (start, end, key), ids in by_window.items():
+        found = next(answers)
+        reads.window_values[(start, end, key)] = {
+            metric_id: found[metric_id].get(None) for metric_id in sorted(ids)
+        }
+    for key in daily_ids:
+        reads.daily[key] = _by_day(next(answers))
+    for key in totals:
+        reads.last_year[key] = _by_day(next(answers))
     return reads
+
+
+def _by_day(found: ReadValues) -> dict[str, dict[date, float]]:
+    """A daily read's values, whose keys are all days."""
+    return cast(dict[str, dict[date, float]], found)
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -443,7 +472,8 @@ def evaluate_period(
         else {}
     )
     check_ins = _last_check_ins(session, [kr.id for kr in krs if kr.id is not None])
-    reads = _read_metrics(session, config, krs, period, as_of)
+    problems = _Problems(config.metrics)
+    reads = _read_metrics(session, config, krs, period, as_of, problems)
     context = _Context(
         config=config,
         period=period,
@@ -453,6 +483,7 @@ def evaluate_period(
         elapsed=elapsed_days(period, as_of, fiscal),
         total=days_in_period(period, fiscal),
         reads=reads,
+        problems=problems,
     )
     by_objective: dict[int, list[KrEvaluation]] = defaultdict(list)
     for kr in krs:
@@ -535,11 +566,98 @@ class _Context:
     elapsed: int
     total: int
     reads: _Reads
+    problems: _Problems
+    # Worked out once per evaluation rather than once per key result:
+    _days: dict[tuple[date, date], list[date]] = field(default_factory=dict)
+    _shapes: dict[str, MetricShape] = field(default_factory=dict)
+    _bounds: dict[str, tuple[date, date]] = field(default_factory=dict)
+    _lengths: dict[str, int] = field(default_factory=dict)
+    _views: dict[tuple[Filters, str, date, date], _DailyView] = field(default_factory=dict)
 
     @property
     def remaining(self) -> int:
         """Days of the quarter after as_of."""
         return max(0, (self.last - max(self.as_of, self.first)).days)
+
+    def days(self, start: date, end: date) -> list[date]:
+        """day_range(start, end), shared: callers must not change it."""
+        found = self._days.get((start, end))
+        if found is None:
+            found = self._days[(start, end)] = day_range(start, end)
+        return found
+
+    def daily_view(self, key: Filters, metric_id: str, start: date, end: date) -> _DailyView:
+        """A metric's daily values under the filters as a window sees them, shared by the key
+        results with the same metric, filters and window."""
+        found = self._views.get((key, metric_id, start, end))
+        if found is None:
+            found = self._views[(key, metric_id, start, end)] = _daily_view(
+                self, key, metric_id, start, end
+            )
+        return found
+
+    def shape(self, metric_id: str) -> MetricShape:
+        """The metric's shape (see planning.metric_shapes)."""
+        found = self._shapes.get(metric_id)
+        if found is None:
+            found = self._shapes[metric_id] = metric_shape(self.config.metrics, metric_id)
+        return found
+
+    def bounds(self, window: str) -> tuple[date, date]:
+        """The window's (start, end) as of the context's day."""
+        found = self._bounds.get(window)
+        if found is None:
+            fiscal = self.config.settings.fiscal_year_start_month
+            found = window_bounds(window, self.period, self.as_of, fiscal)
+            self._bounds[window] = found
+        return found
+
+    def length(self, window: str) -> int:
+        """The window's length once complete, as ``window_length(window, period)``."""
+        found = self._lengths.get(window)
+        if found is None:
+            fiscal = self.config.settings.fiscal_year_start_month
+            found = self._lengths[window] = window_length(window, self.period, fiscal)
+        return found
+
+
+@dataclass(frozen=True)
+class _DailyView:
+    """A metric's daily values as one window sees them (None where a day has no value)."""
+
+    window_days: list[date]
+    in_window: tuple[float | None, ...]  # one per day of the window
+    days_of_data: int
+    series: tuple[float | None, ...]  # one per recent day: the window, or its last RECENT_DAYS
+    weights: tuple[float | None, ...] | None  # a ratio's daily denominators on those days
+    denominator: float | None  # a ratio's denominator over the window
+
+
+def _daily_view(
+    context: _Context, key: Filters, metric_id: str, start: date, end: date
+) -> _DailyView:
+    metrics = context.config.metrics
+    daily_all = context.reads.daily.get(key, {})
+    daily = daily_all.get(metric_id, {})
+    window_days = context.days(start, end)
+    in_window = tuple(daily.get(d) for d in window_days)
+    recent_days = context.days(min(start, end - timedelta(days=RECENT_DAYS - 1)), end)
+    denominator_id = _denominator(metrics, metric_id)
+    if not denominator_id:
+        weights, denominator = None, None
+    else:
+        weights_by_day = daily_all.get(f"measure:{denominator_id}", {})
+        weights = tuple(weights_by_day.get(d) for d in recent_days)
+        aggregation = metrics.measures[denominator_id].aggregation
+        denominator = _window_total(weights_by_day, window_days, aggregation)
+    return _DailyView(
+        window_days=window_days,
+        in_window=in_window,
+        days_of_data=len(in_window) - in_window.count(None),
+        series=tuple(daily.get(d) for d in recent_days),
+        weights=weights,
+        denominator=denominator,
+    )
 
 
 def day_range(start: date, end: date) -> list[date]:
@@ -641,44 +759,34 @@ def _forecast_fields(forecast: Forecast | None) -> dict[str, Any]:
 def _metric_values(kr: KeyResult, context: _Context) -> dict[str, Any]:
     metrics = context.config.metrics
     okr = context.config.settings.okr
-    problem = _metric_problem(metrics, kr)
+    problem = context.problems.of(kr)
     if problem:
         return {"status_reason": f"cannot be read: {problem}"}
     if context.as_of < context.first:
         return {"status_reason": f"the quarter starts on {context.first:%d %b %Y}"}
     assert kr.metric_id is not None
-    fiscal = context.config.settings.fiscal_year_start_month
     key = _filters_key(kr.filters)
-    start, end = window_bounds(kr.window.value, context.period, context.as_of, fiscal)
+    start, end = context.bounds(kr.window.value)
     current = context.reads.window_values.get((start, end, key), {}).get(kr.metric_id)
-    daily_all = context.reads.daily.get(key, {})
-    daily = daily_all.get(kr.metric_id, {})
-    window_days = day_range(start, end)
-    in_window = [daily.get(d) for d in window_days]
-    days_of_data = sum(1 for v in in_window if v is not None)
+    view = context.daily_view(key, kr.metric_id, start, end)
+    window_days, in_window, days_of_data = view.window_days, view.in_window, view.days_of_data
+    series, weights = view.series, view.weights
     out: dict[str, Any] = {
         "window_start": start,
         "window_end": end,
         "current": current,
         "days_of_data": days_of_data,
     }
-    shape = metric_shape(metrics, kr.metric_id)
+    shape = context.shape(kr.metric_id)
     denominator_id = _denominator(metrics, kr.metric_id)
-    weights_by_day = daily_all.get(f"measure:{denominator_id}", {}) if denominator_id else {}
     min_denominator = 0.0
     if denominator_id:
         metric = metrics.metrics[kr.metric_id]
         assert isinstance(metric, RatioMetric)
         min_denominator = metric.min_denominator
-        aggregation = metrics.measures[denominator_id].aggregation
-        out["denominator"] = _window_total(weights_by_day, window_days, aggregation)
+        out["denominator"] = view.denominator
         out["min_denominator"] = min_denominator
-
-    recent_start = min(start, end - timedelta(days=RECENT_DAYS - 1))
-    recent_days = day_range(recent_start, end)
-    series = [daily.get(d) for d in recent_days]
-    weights = [weights_by_day.get(d) for d in recent_days] if denominator_id else None
-    span = 1 if shape == MetricShape.snapshot else window_length(kr.window.value, context.period)
+    span = 1 if shape == MetricShape.snapshot else context.length(kr.window.value)
 
     if kr.kind == KrKind.guardrail:
         assert kr.guardrail_rule is not None and kr.threshold is not None
@@ -718,7 +826,7 @@ def _metric_values(kr: KeyResult, context: _Context) -> dict[str, Any]:
         final_start = (
             start
             if kr.window.value == "period_to_date"
-            else context.last - timedelta(days=window_length(kr.window.value, context.period) - 1)
+            else context.last - timedelta(days=context.length(kr.window.value) - 1)
         )
         kept = [v for d, v in zip(window_days, in_window, strict=True) if d >= final_start]
         out["probability"] = guardrail_hold_probability(
@@ -729,7 +837,7 @@ def _metric_values(kr: KeyResult, context: _Context) -> dict[str, Any]:
             breached_in_final_window=not guardrail_check(
                 rule=kr.guardrail_rule.value, threshold=kr.threshold, daily_values=kept
             ).met,
-            projected_days=min(context.remaining, window_length(kr.window.value, context.period)),
+            projected_days=min(context.remaining, context.length(kr.window.value)),
         )
         return out
 
@@ -747,7 +855,9 @@ def _metric_values(kr: KeyResult, context: _Context) -> dict[str, Any]:
     if kr.total_target:
         last_year = context.reads.last_year.get(key, {}).get(kr.metric_id, {})
         shift = timedelta(days=LAST_YEAR_DAYS)
-        last_year_daily = [last_year.get(d - shift) for d in day_range(context.first, context.last)]
+        last_year_daily = [
+            last_year.get(d - shift) for d in context.days(context.first, context.last)
+        ]
         expected = expected_progress(
             elapsed_days=context.elapsed,
             total_days=context.total,

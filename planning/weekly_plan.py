@@ -351,8 +351,10 @@ def plan_diff(
     week: str,
     framework: str,
     as_of: date | None = None,
+    backlog: pd.DataFrame | None = None,
 ) -> PlanDiff:
-    """The week's plan (committed, else the live backlog by `framework`) against the last one."""
+    """The week's plan (committed, else the live backlog by `framework`) against the last one;
+    `backlog` is that live backlog when the caller has already ranked it."""
     week_id = normalise_week(week)
     committed = get_plan(session=session, week=week_id)
     if committed is not None:
@@ -360,9 +362,10 @@ def plan_diff(
         current_framework = committed.framework
     else:
         framework_or_error(config, framework)
-        backlog = ranked_backlog(
-            session=session, config=config, framework_id=framework, as_of=as_of
-        )
+        if backlog is None:
+            backlog = ranked_backlog(
+                session=session, config=config, framework_id=framework, as_of=as_of
+            )
         current_rows = snapshot_rows(backlog)
         current_framework = framework
     previous = previous_plan(session=session, week=week_id)

@@ -25,6 +25,7 @@ from planning.initiatives import (
     drop_initiative,
     get_initiative,
     initiative_detail,
+    initiative_titles,
     key_result_ids,
     link_key_result,
     list_initiatives,
@@ -722,6 +723,10 @@ def test_list_filters_by_objective_owner_status_and_health(
     assert row["owner"] == "Ana Member"
     assert row["objectives"] == "Effortless checkout"
     assert row["last_update_at"] is not None
+    with Session(read_engine(engine)) as session:
+        titles = initiative_titles(session=session)
+    assert titles == {a.id: "Checkout thing", b.id: "Basket thing", c.id: "Loose idea"}
+    assert list(titles) == ids()  # the picker offers them in the list's order
 
 
 def test_detail_of_a_missing_initiative_is_none(engine: Engine, team: Team) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -13,14 +13,18 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+import planning.metrics
 from planning.config import AppConfig, MetricsConfig
 from planning.metrics import (
     Freshness,
     MetricError,
+    MetricRead,
     freshness,
     measure_totals,
     metric_breakdown,
+    metric_reads,
     metric_series,
+    metric_series_many,
     metric_value,
     metric_values,
     ratio_parts,
@@ -652,6 +656,261 @@ def test_metric_values_match_single_values_in_one_query(engine: Engine, config: 
     assert together["aov"] == pytest.approx(4010 / 41)
     assert together["cart_abandonment_rate"] is None
     assert together["organic_position"] is None
+
+
+def _batch_rows() -> list[tuple[str, date, dict[str, str], float]]:
+    rows: list[tuple[str, date, dict[str, str], float]] = []
+    for i, day in enumerate([D(2026, 3, 30), D(2026, 3, 31), D(2026, 4, 1), D(2026, 4, 2)]):
+        rows += [
+            ("sessions", day, EM, 100.5 + i),
+            ("sessions", day, OD, 40.25 * (i + 1)),
+            ("sessions", day, PM, 10.0),
+            ("orders", day, EM, 3.0 + i),
+            ("orders", day, PM, 0.5 * i),
+            ("impressions", day, {"device": "mobile"}, 1000.0 + i),
+            ("impressions", day, {"device": "desktop"}, 300.0),
+            ("position", day, {"device": "mobile"}, 4.0 + i / 10),
+            ("position", day, {"device": "desktop"}, 7.5),
+            ("revenue", day, APPAREL, 250.75 + i),
+            ("cogs", day, APPAREL, 100.1 * (i + 1)),
+        ]
+        if i < 3:  # Home's stock stops a day early
+            rows.append(("stock", day, HOME, 5.0 + i))
+        rows.append(("stock", day, APPAREL, 20.0 - i))
+    return rows
+
+
+BATCH_METRICS = ("sessions", "conversion", "conversion_pct", "stock", "stock_now", "avg_position")
+
+
+def test_metric_reads_match_each_read_alone(engine: Engine) -> None:
+    """Each read of a batch gets exactly what metric_values or metric_series_many give alone."""
+    write(engine, _batch_rows())
+    start, end = D(2026, 3, 29), D(2026, 4, 5)
+    reads = [
+        MetricRead(metric_ids=BATCH_METRICS, start=start, end=end),
+        MetricRead(metric_ids=BATCH_METRICS, start=start, end=D(2026, 3, 31)),
+        MetricRead(
+            metric_ids=("sessions", "conversion"),
+            start=start,
+            end=end,
+            filters=(("device", "mobile"),),
+        ),
+        MetricRead(
+            metric_ids=("conversion", "sessions"),
+            start=start,
+            end=end,
+            filters=(("channel", "email"), ("device", "mobile")),
+            grain="day",
+            measure_ids=("sessions",),
+        ),
+        MetricRead(metric_ids=BATCH_METRICS, start=start, end=end, grain="day"),
+        MetricRead(metric_ids=BATCH_METRICS, start=start, end=end, grain="week"),
+        MetricRead(
+            metric_ids=("margin", "stock", "stock_now"),
+            start=start,
+            end=end,
+            filters=(("product_line", "Home"),),
+            grain="day",
+            measure_ids=("stock",),
+        ),
+        MetricRead(metric_ids=("margin",), start=D(2025, 1, 1), end=D(2025, 1, 31)),  # no data
+        MetricRead(metric_ids=(), start=start, end=end),
+    ]
+    # Reads that differ in one filter's value share a statement grouped by that value; every
+    # kind of component, per window, day and week, with a read repeated for other metrics.
+    for member in ["mobile", "desktop"]:
+        for grain in (None, "day", "week"):
+            reads.append(
+                MetricRead(
+                    metric_ids=("avg_position", "conversion"),
+                    start=start,
+                    end=end,
+                    filters=(("device", member),),
+                    grain=grain,
+                )
+            )
+        reads.append(
+            MetricRead(
+                metric_ids=("sessions",),
+                start=start,
+                end=end,
+                filters=(("channel", "email"), ("device", member)),
+                grain="day",
+            )
+        )
+    for member in ["Home", "Apparel"]:
+        for grain in (None, "day", "week"):
+            reads.append(
+                MetricRead(
+                    metric_ids=("stock_now", "margin"),
+                    start=start,
+                    end=D(2026, 4, 1) if member == "Home" else end,
+                    filters=(("product_line", member),),
+                    grain=grain,
+                    measure_ids=("stock",),
+                )
+            )
+    reads.append(
+        MetricRead(metric_ids=("stock",), start=start, end=end, filters=(("product_line", "Home"),))
+    )
+    with Session(engine) as session:
+        got = metric_reads(session=session, config=SMALL, reads=reads)
+        for read, found in zip(reads, got, strict=True):
+            filters = dict(read.filters)
+            if read.grain is None:
+                alone = metric_values(
+                    session=session,
+                    config=SMALL,
+                    metric_ids=list(read.metric_ids),
+                    start=read.start,
+                    end=read.end,
+                    filters=filters,
+                )
+                totals = measure_totals(
+                    session=session,
+                    config=SMALL,
+                    measure_ids=list(read.measure_ids),
+                    start=read.start,
+                    end=read.end,
+                    filters=filters,
+                )
+                alone.update((f"measure:{m}", v) for m, v in totals.items())
+                assert found == {m: {} if v is None else {None: v} for m, v in alone.items()}
+                continue
+            frame = metric_series_many(
+                session=session,
+                config=SMALL,
+                metric_ids=list(read.metric_ids),
+                start=read.start,
+                end=read.end,
+                grain=read.grain,
+                filters=filters,
+                measure_ids=list(read.measure_ids),
+            )
+            expected = {
+                name: {
+                    day: float(v)
+                    for day, v in zip(frame["period"], frame[name], strict=True)
+                    if not math.isnan(v)
+                }
+                for name in frame.columns
+                if name != "period"
+            }
+            assert found == expected
+    window, early, mobile, em_daily, daily, weekly, home, empty, nothing = got[:9]
+    assert window["sessions"] == {None: pytest.approx(4 * (100.5 + 10) + 1.5 * 4 + 40.25 * 10)}
+    assert window["stock_now"] == {None: 17.0}  # only Apparel has data on 2 April
+    assert early["stock_now"] == {None: 6.0 + 19.0}
+    assert mobile["conversion"] == {None: pytest.approx((18 + 3) / (4 * 100.5 + 6 + 40))}
+    assert em_daily["measure:sessions"] == {
+        D(2026, 3, 30) + timedelta(days=i): 100.5 + i for i in range(4)
+    }
+    assert daily["stock_now"][D(2026, 4, 1)] == 7.0 + 18.0
+    assert home["stock"] == {D(2026, 3, 30): 5.0, D(2026, 3, 31): 6.0, D(2026, 4, 1): 7.0}
+    assert weekly["stock_now"] == {D(2026, 3, 30): 17.0}
+    assert empty == {"margin": {}}
+    assert nothing == {}
+    weights = [1000.0 + i for i in range(4)]  # mobile impressions
+    positions = [4.0 + i / 10 for i in range(4)]
+    mobile_position = sum(p * w for p, w in zip(positions, weights, strict=True)) / sum(weights)
+    assert got[9]["avg_position"] == {None: pytest.approx(mobile_position)}
+    assert got[-1] == {"stock": {None: 7.0}}  # a "last" measure: Home on 1 April
+
+
+def test_metric_reads_run_as_few_statements_as_allowed(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(engine, _batch_rows())
+    start, end = D(2026, 3, 29), D(2026, 4, 5)
+    filter_sets = [(), (("device", "mobile"),), (("device", "desktop"),), (("channel", "email"),)]
+    reads = [
+        MetricRead(metric_ids=("conversion",), start=start, end=end, filters=filters, grain=grain)
+        for filters in filter_sets
+        for grain in (None, "day")
+    ]
+    statements: list[str] = []
+
+    def count(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with Session(engine) as session:
+        session.connection()  # begin first, so that only the metrics queries are counted
+        with listening(engine, count):
+            together = metric_reads(session=session, config=SMALL, reads=reads)
+        # Per grain, one statement for no filter, one for channel, one for both devices.
+        assert len(statements) == 6
+        monkeypatch.setattr(planning.metrics, "_QUERIES_PER_STATEMENT", 1)
+        statements.clear()
+        with listening(engine, count):
+            split = metric_reads(session=session, config=SMALL, reads=reads)
+        assert len(statements) == 12  # a query each for orders and sessions
+    assert split == together
+    assert together[2] == {"conversion": {None: pytest.approx(21 / 448)}}  # mobile
+    assert together[6] == {"conversion": {None: pytest.approx(18 / 408)}}  # email
+
+
+def test_metric_reads_leave_out_a_ratio_without_a_denominator(engine: Engine) -> None:
+    """A day whose denominator is 0 or missing has no ratio, as in metric_series_many."""
+    write(
+        engine,
+        [
+            ("orders", D(2026, 3, 2), EM, 4.0),
+            ("sessions", D(2026, 3, 2), EM, 0.0),  # zero denominator
+            ("orders", D(2026, 3, 3), EM, 3.0),  # no sessions at all that day
+            ("orders", D(2026, 3, 4), EM, 0.0),
+            ("sessions", D(2026, 3, 4), EM, 50.0),
+            ("sessions", D(2026, 3, 5), EM, 40.0),  # no orders that day
+        ],
+    )
+    start, end = D(2026, 3, 1), D(2026, 3, 31)
+    with Session(engine) as session:
+        (daily, window) = metric_reads(
+            session=session,
+            config=SMALL,
+            reads=[
+                MetricRead(metric_ids=("conversion",), start=start, end=end, grain="day"),
+                MetricRead(metric_ids=("conversion",), start=start, end=end),
+            ],
+        )
+        frame = metric_series_many(
+            session=session, config=SMALL, metric_ids=["conversion"], start=start, end=end
+        )
+    assert daily == {"conversion": {D(2026, 3, 4): 0.0}}
+    assert dict(zip(frame["period"], frame["conversion"], strict=True))[D(2026, 3, 4)] == 0.0
+    assert frame["conversion"].isna().sum() == 3
+    assert window == {"conversion": {None: 7.0 / 90.0}}
+
+
+def test_metric_reads_refuse_bad_reads(engine: Engine) -> None:
+    start, end = D(2026, 3, 1), D(2026, 3, 31)
+    with Session(engine) as session:
+        with pytest.raises(MetricError, match="starts"):
+            metric_reads(
+                session=session,
+                config=SMALL,
+                reads=[MetricRead(metric_ids=("sessions",), start=end, end=start)],
+            )
+        with pytest.raises(MetricError, match="grain"):
+            metric_reads(
+                session=session,
+                config=SMALL,
+                reads=[MetricRead(metric_ids=("sessions",), start=start, end=end, grain="year")],  # type: ignore[arg-type]
+            )
+        with pytest.raises(MetricError, match="revenue"):
+            metric_reads(
+                session=session,
+                config=SMALL,
+                reads=[
+                    MetricRead(
+                        metric_ids=("sessions",),
+                        start=start,
+                        end=end,
+                        filters=(("device", "mobile"),),
+                        measure_ids=("revenue",),
+                    )
+                ],
+            )
 
 
 @contextmanager

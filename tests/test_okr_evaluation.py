@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 import planning.okr_evaluation as okr_evaluation
 from planning.config import AppConfig
 from planning.goals import GoalError
 from planning.kr_track import kr_track
-from planning.metrics import metric_value, ratio_parts
+from planning.metrics import MetricRead, metric_value, ratio_parts
 from planning.models import (
     CheckIn,
     Direction,
@@ -473,22 +473,17 @@ def test_a_metric_removed_from_the_config_does_not_break_the_page(
 def test_key_results_are_read_in_batches_not_one_query_each(
     engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = {"values": 0, "series": 0}
-    real_values, real_series = okr_evaluation.metric_values, okr_evaluation.metric_series_many
+    batches: list[list[MetricRead]] = []
+    real_reads = okr_evaluation.metric_reads
 
-    def counted_values(**kwargs: Any) -> Any:
-        calls["values"] += 1
-        return real_values(**kwargs)
+    def counted_reads(**kwargs: Any) -> Any:
+        batches.append(list(kwargs["reads"]))
+        return real_reads(**kwargs)
 
-    def counted_series(**kwargs: Any) -> Any:
-        calls["series"] += 1
-        return real_series(**kwargs)
-
-    monkeypatch.setattr(okr_evaluation, "metric_values", counted_values)
-    monkeypatch.setattr(okr_evaluation, "metric_series_many", counted_series)
+    monkeypatch.setattr(okr_evaluation, "metric_reads", counted_reads)
     objective = goals.objective("Many")
     for i in range(10):
-        for filters in ({}, {"device": "mobile"}):
+        for filters in ({}, {"device": "mobile"}, {"device": "desktop"}):
             for window in (Window.period_to_date, Window.trailing_28d):
                 goals.kr(
                     objective,
@@ -506,10 +501,24 @@ def test_key_results_are_read_in_batches_not_one_query_each(
                     start_value=10.0,
                     target_value=20.0 + i,
                 )
-    evaluation = evaluate(engine, config)
-    assert len(evaluation.key_results()) == 80
-    # Two filter sets × two windows: four window reads; one daily read per filter set.
-    assert calls == {"values": 4, "series": 2}
+    statements: list[str] = []
+
+    def count(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        if "observation" in statement and "max(observation.day)" not in statement:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        evaluation = evaluate(engine, config)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(evaluation.key_results()) == 120
+    # Three filter sets × two windows: six window reads; one daily read per filter set; all in
+    # one batch. The two devices share statements: one per window and one for the days, with
+    # and without a device.
+    assert len(batches) == 1
+    assert sorted(read.grain or "window" for read in batches[0]) == ["day"] * 3 + ["window"] * 6
+    assert len(statements) == 6
 
 
 def test_report_rows_carry_what_the_cli_prints(

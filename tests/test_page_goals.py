@@ -74,6 +74,11 @@ def button(at: AppTest, label: str) -> object:
     return next(b for b in at.button if b.label == label)
 
 
+def open_task(at: AppTest, task: str) -> AppTest:
+    """Pick one of the director's tasks under Shape the quarter."""
+    return at.segmented_control(key="goals_task").set_value(task).run()
+
+
 @pytest.mark.parametrize(
     "email",
     ["maya@northwind.example", "priya@northwind.example", "helen@northwind.example"],
@@ -184,9 +189,16 @@ def test_member_cannot_check_in_on_someone_elses_key_result(store: Engine) -> No
 def test_director_adds_an_objective_and_is_told_what_is_wrong(store: Engine) -> None:
     at = open_goals(store, "maya@northwind.example")
     assert "Shape the quarter" in [h.value for h in at.header]
-    labels = [e.label for e in at.expander]
-    for expected in ("Add an objective", "Add a key result", "Close 2026-Q4 and grade it"):
-        assert expected in labels
+    tasks = at.segmented_control(key="goals_task")
+    assert tasks.options == [
+        "Add an objective",
+        "Edit an objective",
+        "Add a key result",
+        "Edit the key result above",
+        "Close and grade the quarter",
+    ]
+    assert not any(b.label == "Create objective" for b in at.button)  # no form until picked
+    at = open_task(at, "add_objective")
     before = rows(store, Objective)
     button(at, "Create objective").click().run()
     assert refused(at, "Give the objective a title.")
@@ -199,7 +211,7 @@ def test_director_adds_an_objective_and_is_told_what_is_wrong(store: Engine) -> 
 
 
 def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> None:
-    at = open_goals(store, "maya@northwind.example")
+    at = open_task(open_goals(store, "maya@northwind.example"), "add_key_result")
     at.selectbox(key="new_kr_metric").set_value("aov").run()
     at.text_input(key="new_kr_title").input("AOV down?")
     at.selectbox(key="new_kr_direction").set_value("decrease")
@@ -215,7 +227,7 @@ def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> N
 
 
 def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> None:
-    at = open_goals(store, "maya@northwind.example")
+    at = open_task(open_goals(store, "maya@northwind.example"), "close")
     button(at, "Close 2026-Q4 and freeze it").click().run()
     assert not at.exception
     assert rows(store, PeriodClose) == 1
@@ -223,7 +235,7 @@ def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> No
     table = at.dataframe[0].value
     assert {"Suggested grade", "Grade", "Grade reason"} <= set(table.columns)
     assert not any(b.label == "Post check-in" for b in at.button)
-    assert "Correct a grade" in [e.label for e in at.expander]
+    assert at.segmented_control(key="goals_task").options == ["Correct a grade"]
     member = open_goals(store, "priya@northwind.example")
     assert not any(b.label == "Post check-in" for b in member.button)
     assert any("2026-Q4 is closed" in i.value for i in member.info)

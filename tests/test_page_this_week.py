@@ -1,6 +1,7 @@
 """This week under AppTest on a copy of the demo store: the landing page for each role (a member's
-"what I owe" with one-click forms, a director's attention list, a stakeholder's summary), the
-demo identity picker, and people's text shown as text."""
+"what I owe": a table of what is owed and one one-click form for the item picked above it; a
+director's attention list; a stakeholder's summary), the demo identity picker, and people's text
+shown as text."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from planning.initiatives import (
     initiative_detail,
     post_status_update,
     status_label,
+    update_initiative,
 )
 from planning.models import (
     CheckIn,
@@ -63,12 +65,12 @@ def owed(engine: Engine, person_id: int) -> Owed:
         return what_i_owe(session=session, person_id=person_id, today=today(), every_days=EVERY)
 
 
-def member_who_owes_updates(engine: Engine) -> tuple[PersonRead, Owed]:
+def member_who_owes_updates(engine: Engine, at_least: int = 1) -> tuple[PersonRead, Owed]:
     for member in people(engine, Role.member):
         found = owed(engine, member.id)
-        if found.updates:
+        if len(found.updates) >= at_least:
             return member, found
-    raise AssertionError("the demo store should have a member with an overdue status update")
+    raise AssertionError(f"the demo store should have a member owing {at_least}+ status updates")
 
 
 def open_page(person_id: int) -> AppTest:
@@ -114,16 +116,32 @@ def headers(at: AppTest) -> list[str]:
     return [plain(h.value) for h in at.header]
 
 
+def forms(at: AppTest, prefix: str) -> list[str]:
+    """The forms on the page whose key starts with `prefix`."""
+    return sorted({b.form_id for b in at.button if b.form_id.startswith(prefix)})
+
+
+def table_with(at: AppTest, column: str) -> list[str]:
+    """The first column of the table that has `column`, top to bottom."""
+    frame = next(d.value for d in at.dataframe if column in d.value.columns)
+    return list(frame.iloc[:, 0])
+
+
 def test_member_posts_an_owed_update_which_then_leaves_the_list(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    member, found = member_who_owes_updates(engine)
-    item = found.updates[0]
+    member, found = member_who_owes_updates(engine, at_least=2)
+    item, following = found.updates[0], found.updates[1]
     form = f"tw_update_{item.initiative_id}"
     at = open_page(member.id)
     assert "What I owe" in headers(at)
-    shown = [plain(m.value) for m in at.markdown]
-    assert [f"**{u.title}**" in shown for u in found.updates] == [True] * len(found.updates)
     assert f"you are {member.name} (Member)" in plain(at.caption[0].value)
+    # Every owed update is a row of the table, most overdue first; one form, for the first.
+    assert table_with(at, "last_update") == [u.title for u in found.updates]
+    picker = at.selectbox(key="tw_update_pick")
+    assert picker.label == "Post an update on"
+    assert picker.options == [u.title for u in found.updates]
+    assert picker.value == item.initiative_id
+    assert forms(at, "tw_update_") == [form]
 
     # An empty note is refused with a message; nothing is written; the choices stay as typed.
     before = update_count(engine)
@@ -142,13 +160,18 @@ def test_member_posts_an_owed_update_which_then_leaves_the_list(app_store: str) 
     assert not at.exception
     assert plain(at.success[0].value) == f"Status update posted on “{item.title}”."
     assert update_count(engine) == before + 1
-    # Gone from what I owe: no form, no heading for it; the others are still there.
-    assert not [b for b in at.button if b.form_id == form]
-    assert f"**{item.title}**" not in [plain(m.value) for m in at.markdown]
+    # Gone from what I owe (table and picker); the picker moved on to the next item.
     remaining = owed(engine, member.id)
     assert item.initiative_id not in {u.initiative_id for u in remaining.updates}
-    for other in remaining.updates:
-        assert [b for b in at.button if b.form_id == f"tw_update_{other.initiative_id}"]
+    assert table_with(at, "last_update") == [u.title for u in remaining.updates]
+    assert item.title not in at.selectbox(key="tw_update_pick").options
+    assert at.selectbox(key="tw_update_pick").value == following.initiative_id
+    assert forms(at, "tw_update_") == [f"tw_update_{following.initiative_id}"]
+    # The next item's form starts from its own values, not what was posted on the first.
+    assert at.text_area(key=f"tw_note_{following.initiative_id}").value == ""
+    assert at.slider(key=f"tw_percent_{following.initiative_id}").value == (
+        following.percent_complete
+    )
 
     # History is kept with author and time; the initiative takes the latest update's values.
     with Session(read_engine(engine)) as session:
@@ -160,6 +183,114 @@ def test_member_posts_an_owed_update_which_then_leaves_the_list(app_store: str) 
     assert (latest["author"], latest["note"], latest["health"]) == (member.name, note, "at_risk")
     assert datetime.now(UTC) - latest["at"].to_pydatetime() < timedelta(minutes=5)
     assert len(detail.updates) >= 2  # the earlier updates are still there
+
+
+def test_picking_another_initiative_shows_its_form_and_keeps_the_first_ones_input(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    member, found = member_who_owes_updates(engine, at_least=2)
+    first, other = found.updates[0], found.updates[-1]
+    health = "at_risk" if first.health == "off_track" else "off_track"
+    at = open_page(member.id)
+    at.selectbox(key=f"tw_health_{first.initiative_id}").set_value(health)
+    submit(at, f"tw_update_{first.initiative_id}")  # refused: no note; the choice is on screen
+    assert "a note is required" in plain(at.error[0].value)
+
+    at.selectbox(key="tw_update_pick").set_value(other.initiative_id).run()
+    assert not at.exception
+    assert forms(at, "tw_update_") == [f"tw_update_{other.initiative_id}"]
+    assert at.slider(key=f"tw_percent_{other.initiative_id}").value == other.percent_complete
+    assert at.selectbox(key=f"tw_health_{other.initiative_id}").value == other.health
+    now = next(c.value for c in at.caption if "last update" in c.value)
+    assert f"{other.percent_complete} %" in now
+    assert table_with(at, "last_update") == [u.title for u in found.updates]  # nothing posted
+
+    at.selectbox(key="tw_update_pick").set_value(first.initiative_id).run()
+    assert forms(at, "tw_update_") == [f"tw_update_{first.initiative_id}"]
+    assert at.selectbox(key=f"tw_health_{first.initiative_id}").value == health
+
+
+def test_a_post_on_a_stale_version_is_refused_and_the_note_is_kept(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    member, found = member_who_owes_updates(engine, at_least=2)
+    item, other = found.updates[0], found.updates[1]
+    form = f"tw_update_{item.initiative_id}"
+    at = open_page(member.id)
+    note = "Vendor signed; integration starts Monday."
+    at.text_area(key=f"tw_note_{item.initiative_id}").input(note)
+    # Meanwhile the director edits the initiative: it is still owed, on a newer version.
+    with session_scope(engine) as session:
+        update_initiative(
+            session=session,
+            actor=director,
+            config=CONFIG,
+            initiative_id=item.initiative_id,
+            expected_version=item.version,
+            changes={"description": "Scope agreed with the vendor."},
+        )
+    before = update_count(engine)
+    submit(at, form)
+    assert not at.exception
+    message = plain(at.error[0].value)
+    assert "Your note is kept; post it again" in message
+    assert update_count(engine) == before
+    assert at.text_area(key=f"tw_note_{item.initiative_id}").value == note
+    # Looking at another initiative and back keeps the note.
+    at.selectbox(key="tw_update_pick").set_value(other.initiative_id).run()
+    at.selectbox(key="tw_update_pick").set_value(item.initiative_id).run()
+    assert at.text_area(key=f"tw_note_{item.initiative_id}").value == note
+
+    submit(at, form)  # again: now on the latest version
+    assert not at.exception
+    assert plain(at.success[0].value) == f"Status update posted on “{item.title}”."
+    assert update_count(engine) == before + 1
+    with Session(read_engine(engine)) as session:
+        detail = initiative_detail(session=session, initiative_id=item.initiative_id)
+    assert detail is not None
+    assert (detail.updates.iloc[0]["author"], detail.updates.iloc[0]["note"]) == (
+        member.name,
+        note,
+    )
+
+
+def _make_update_owed(engine: Engine, initiative_id: int) -> None:
+    """Move an initiative's status updates back so that the last one is ten days old."""
+    cutoff = datetime.now(UTC) - timedelta(days=10)
+    with session_scope(engine) as session:
+        rows = session.scalars(
+            select(StatusUpdate).where(StatusUpdate.initiative_id == initiative_id)
+        )
+        for row in rows:
+            row.created_at = min(row.created_at, cutoff)
+            session.add(row)
+        bump_version(session, PLAN)
+
+
+def test_after_a_post_the_picker_moves_on_to_the_item_that_followed_it(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    under_way = (InitiativeStatus.in_progress, InitiativeStatus.blocked)
+    with Session(read_engine(engine)) as session:
+        running = session.scalars(
+            select(Initiative).where(Initiative.status.in_(under_way))  # type: ignore[attr-defined]
+        ).all()
+    member = next(
+        m for m in people(engine, Role.member) if sum(i.owner_id == m.id for i in running) >= 3
+    )
+    for initiative in running:
+        if initiative.owner_id == member.id and initiative.id is not None:
+            _make_update_owed(engine, initiative.id)  # set-up: three or more updates owed
+    ids = [u.initiative_id for u in owed(engine, member.id).updates]
+    assert len(ids) >= 3
+    at = open_page(member.id)
+    at.selectbox(key="tw_update_pick").set_value(ids[1]).run()
+    at.text_area(key=f"tw_note_{ids[1]}").input("Shipped to 10 % of traffic.")
+    submit(at, f"tw_update_{ids[1]}")
+    assert not at.exception
+    assert at.selectbox(key="tw_update_pick").value == ids[2]
+    assert forms(at, "tw_update_") == [f"tw_update_{ids[2]}"]
+    assert len(table_with(at, "last_update")) == len(ids) - 1
 
 
 def _make_check_in_due(engine: Engine, key_result_id: int) -> None:
@@ -176,22 +307,30 @@ def test_member_checks_in_on_a_due_manual_key_result(app_store: str) -> None:
     engine = create_store_engine(app_store)
     period = quarter_of(today())
     with Session(read_engine(engine)) as session:
-        kr = session.scalars(
+        krs = session.scalars(
             select(KeyResult)
             .join(Objective, Objective.id == KeyResult.objective_id)
             .join(Person, Person.id == KeyResult.owner_id)
-            .where(
-                Objective.period == period,
-                KeyResult.kind == KrKind.manual,
-                Person.role == Role.member,
-            )
-        ).first()
-    assert kr is not None and kr.id is not None
+            .where(Objective.period == period, Person.role == Role.member)
+            .order_by(KeyResult.id)
+        ).all()
+    # A manual key result, and another one of the same owner, both due.
+    kr = next(k for k in krs if k.kind == KrKind.manual)
+    sibling = next(k for k in krs if k.owner_id == kr.owner_id and k.id != kr.id)
+    assert kr.id is not None and sibling.id is not None
     _make_check_in_due(engine, kr.id)
+    _make_check_in_due(engine, sibling.id)
     owner = next(p for p in people(engine, Role.member) if p.id == kr.owner_id)
+    due = owed(engine, owner.id).check_ins
+    assert {kr.id, sibling.id} <= {d.key_result_id for d in due}
     form = f"tw_check_in_{kr.id}"
     at = open_page(owner.id)
-    assert [b for b in at.button if b.form_id == form]
+    assert table_with(at, "last_check_in") == [d.title for d in due]
+    picker = at.selectbox(key="tw_check_in_pick")
+    assert picker.label == "Check in on"
+    assert picker.options == [d.title for d in due]
+    picker.set_value(kr.id).run()
+    assert forms(at, "tw_check_in_") == [form]
     before = check_in_count(engine, kr.id)
 
     at.text_area(key=f"tw_check_in_note_{kr.id}").input("Two defects left in the checklist.")
@@ -206,6 +345,10 @@ def test_member_checks_in_on_a_due_manual_key_result(app_store: str) -> None:
     assert plain(at.success[0].value) == f"Check-in posted on “{kr.title}”."
     assert check_in_count(engine, kr.id) == before + 1
     assert not [b for b in at.button if b.form_id == form]
+    assert kr.title not in at.selectbox(key="tw_check_in_pick").options
+    left = [d for d in due if d.key_result_id != kr.id]
+    assert table_with(at, "last_check_in") == [d.title for d in left]
+    assert at.selectbox(key="tw_check_in_pick").value in {d.key_result_id for d in left}
     with Session(read_engine(engine)) as session:
         latest = session.scalars(
             select(CheckIn)
@@ -364,8 +507,6 @@ def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store
             )
         )
         bump_version(session, PLAN)
-    mine = open_page(member.id)
-    assert assert_shown_as_text(mine) == 1  # the heading of its form, every character escaped
     boss = open_page(director.id)
     # The overdue table, the blocked table and its latest note show the characters as typed.
     tables = [d.value for d in boss.dataframe]
@@ -374,3 +515,13 @@ def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store
     assert TRICKS in set(overdue["initiative"])
     assert TRICKS in set(blocked["initiative"]) and TRICKS in set(blocked["note"])
     assert assert_shown_as_text(boss) == 0
+    mine = open_page(member.id)
+    # The table and the picker show the title as typed; no markdown shows it yet.
+    assert TRICKS in table_with(mine, "last_update")
+    assert TRICKS in mine.selectbox(key="tw_update_pick").options
+    assert assert_shown_as_text(mine) == 0
+    mine.selectbox(key="tw_update_pick").set_value(item.initiative_id).run()
+    mine.text_area(key=f"tw_note_{item.initiative_id}").input(TRICKS)
+    submit(mine, f"tw_update_{item.initiative_id}")
+    assert not mine.exception
+    assert assert_shown_as_text(mine) == 1  # the flash message, every character escaped

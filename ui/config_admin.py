@@ -3,7 +3,7 @@ from config/, read-only (they are changed by editing the YAML files and restarti
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from planning.config import (
@@ -52,7 +52,7 @@ def configuration_tab(config: AppConfig) -> None:
 
     st.markdown("**metrics.yaml**")
     st.dataframe(
-        pd.DataFrame(
+        pa.Table.from_pylist(
             [
                 {
                     "metric": mid,
@@ -70,7 +70,7 @@ def configuration_tab(config: AppConfig) -> None:
         width="stretch",
     )
     st.dataframe(
-        pd.DataFrame(
+        pa.Table.from_pylist(
             [
                 {
                     "measure": mid,
@@ -86,7 +86,7 @@ def configuration_tab(config: AppConfig) -> None:
         width="stretch",
     )
     st.dataframe(
-        pd.DataFrame(
+        pa.Table.from_pylist(
             [
                 {"dimension": did, "label": dim.label, "values": ", ".join(dim.values)}
                 for did, dim in config.metrics.dimensions.items()
@@ -98,7 +98,7 @@ def configuration_tab(config: AppConfig) -> None:
 
     st.markdown("**scoring.yaml**")
     st.dataframe(
-        pd.DataFrame(
+        pa.Table.from_pylist(
             [
                 {
                     "framework": fid,

@@ -15,6 +15,8 @@ import pandas as pd
 
 from planning.kr_track import KrTrack
 from planning.okr_evaluation import KrEvaluation
+from ui.arrow import chart_datasets, ipc_bytes
+from ui.arrow import table as arrow_table
 from ui.charts import d3_format
 
 STATUS_LABELS = {
@@ -23,6 +25,7 @@ STATUS_LABELS = {
     "off_track": "Off track",
     "too_early": "Too early",
 }
+STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}
 STATUS_COLORS = {
     "on_track": "#2e8540",
     "at_risk": "#e07b00",
@@ -42,12 +45,16 @@ def share(value: float | None) -> str:
 def _spec(chart: Any) -> dict[str, Any]:
     spec: dict[str, Any] = chart.to_dict(validate=False)
     spec.pop("config", None)  # Altair's default view size; Streamlit sizes the chart
-    return spec
+    return chart_datasets(spec)
 
 
 def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
     """Bars of raw progress (labelled with the raw figure, beyond 100 % shown as such), a tick
-    at the expected pace and a dashed line at the target (100 %)."""
+    at the expected pace and a dashed line at the target (100 %).
+
+    Written out as Vega-Lite rather than built with Altair: a page draws one per objective, and
+    Altair's validation would cost its first render tens of milliseconds each.
+    """
     peak = max([1.2, *(min(k.progress or 0.0, 2.0) for k in krs)])
     frame = pd.DataFrame(
         {
@@ -60,34 +67,64 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
             "color": [STATUS_COLORS[k.status] for k in krs],
         }
     )
-    y = alt.Y(
-        "key result:N", sort=list(frame["key result"]), title=None, axis=alt.Axis(labelLimit=260)
-    )
+    y = {
+        "field": "key result",
+        "type": "nominal",
+        "sort": list(frame["key result"]),
+        "title": None,
+        "axis": {"labelLimit": 260},
+    }
     tooltip = [
-        alt.Tooltip("key result:N", title="Key result"),
-        alt.Tooltip("progress:N", title="Progress"),
-        alt.Tooltip("pace:N", title="Expected by now"),
-        alt.Tooltip("status:N", title="Status"),
+        {"field": "key result", "type": "nominal", "title": "Key result"},
+        {"field": "progress", "type": "nominal", "title": "Progress"},
+        {"field": "pace", "type": "nominal", "title": "Expected by now"},
+        {"field": "status", "type": "nominal", "title": "Status"},
     ]
-    x_scale = alt.Scale(domain=[0, peak])
-    bars = (
-        alt.Chart(frame)
-        .mark_bar(height=14)
-        .encode(
-            x=alt.X("bar:Q", scale=x_scale, title=None, axis=alt.Axis(format=".0%")),
-            y=y,
-            color=alt.Color("color:N", scale=None),
-            tooltip=tooltip,
-        )
-    )
-    labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="progress:N")
-    pace = (
-        alt.Chart(frame.dropna(subset=["expected"]))
-        .mark_tick(color="#111", thickness=2, size=20)
-        .encode(x=alt.X("expected:Q", scale=x_scale), y=y, tooltip=tooltip)
-    )
-    target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[3, 3]).encode(x="x:Q")
-    return _spec((bars + labels + pace + target).properties(height=30 * len(frame) + 20))
+    x_scale = {"domain": [0, peak]}
+    rows = {"name": "rows"}
+    bar_encoding = {
+        "x": {
+            "field": "bar",
+            "type": "quantitative",
+            "scale": x_scale,
+            "title": None,
+            "axis": {"format": ".0%"},
+        },
+        "y": y,
+        "color": {"field": "color", "type": "nominal", "scale": None},
+        "tooltip": tooltip,
+    }
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "layer": [
+            {"data": rows, "mark": {"type": "bar", "height": 14}, "encoding": bar_encoding},
+            {
+                "data": rows,
+                "mark": {"type": "text", "align": "left", "dx": 4, "color": "#333"},
+                "encoding": {**bar_encoding, "text": {"field": "progress", "type": "nominal"}},
+            },
+            {
+                "data": rows,
+                "transform": [{"filter": "isValid(datum.expected)"}],
+                "mark": {"type": "tick", "color": "#111", "thickness": 2, "size": 20},
+                "encoding": {
+                    "x": {"field": "expected", "type": "quantitative", "scale": x_scale},
+                    "y": y,
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "data": {"name": "target"},
+                "mark": {"type": "rule", "strokeDash": [3, 3]},
+                "encoding": {"x": {"field": "x", "type": "quantitative"}},
+            },
+        ],
+        "height": 30 * len(frame) + 20,
+        "datasets": {
+            "rows": ipc_bytes(arrow_table(frame)),
+            "target": ipc_bytes(arrow_table(pd.DataFrame({"x": [1.0]}))),
+        },
+    }
 
 
 def detail_spec(kr: KrEvaluation, track: KrTrack) -> dict[str, Any] | None:

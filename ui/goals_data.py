@@ -19,7 +19,7 @@ from planning.okr_file import export_okr_file
 from planning.people import list_people
 from planning.store import read_engine
 from ui.goals_charts import detail_spec, progress_spec
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, engine, shared_read
 
 TTL = 600
 ENTRIES = 64
@@ -29,7 +29,7 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def period_goals(versions: Versions, period: str, today: date) -> okr_evaluation.PeriodEvaluation:
     """A quarter's goals evaluated live, or frozen once closed."""
     del versions

@@ -8,12 +8,13 @@ shows people's text as text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from planning.config import AppConfig
@@ -25,6 +26,7 @@ from planning.goals import (
     update_key_result,
     update_objective,
 )
+from planning.initiatives import HEALTH_LABELS, status_label
 from planning.metric_shapes import is_total
 from planning.models import (
     Direction,
@@ -34,6 +36,7 @@ from planning.models import (
     KeyResultUpdate,
     KrKind,
     ObjectiveCreate,
+    ObjectiveRead,
     ObjectiveUpdate,
     PersonRead,
     Window,
@@ -50,7 +53,7 @@ from planning.quarter_close import GradeOverride, close_quarter, override_grade,
 from planning.store import session_scope
 from planning.versioning import ConflictError
 from ui import goals_data as data
-from ui.goals_charts import STATUS_LABELS, share
+from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
 from ui.state import Versions, clear_after_write, engine
 from ui.text import escape_markdown
 
@@ -58,7 +61,6 @@ FLASH = "goals_flash"
 KR_KEY = "goals_kr"
 REFUSALS = (GoalError, PermissionDenied, ConflictError)
 BADGE_COLORS = {"on_track": "green", "at_risk": "orange", "off_track": "red", "too_early": "gray"}
-STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}
 KIND_LABELS = {
     "metric": "Metric",
     "guardrail": "Guardrail",
@@ -143,8 +145,9 @@ def _value(view: View, kr: KrEvaluation, value: float | None) -> str:
     return format_kr_value(kr, value, currency_symbol=view.symbol)
 
 
-def _badge(status: str) -> None:
-    st.badge(STATUS_LABELS[status], color=BADGE_COLORS[status])  # type: ignore[arg-type]
+def _badge(status: str) -> str:
+    """A status as a coloured badge in markdown."""
+    return f":{BADGE_COLORS[status]}-badge[{STATUS_LABELS[status]}]"
 
 
 # --- the quarter's goals -----------------------------------------------------------------------
@@ -203,7 +206,7 @@ def _current_text(view: View, kr: KrEvaluation) -> str:
     return text
 
 
-def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pd.DataFrame:
+def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
     """One row per key result with what the owner and the director look at."""
     rows = []
     for kr in krs:
@@ -227,14 +230,13 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pd.DataFrame:
             row["Grade"] = kr.grade
             row["Grade reason"] = kr.grade_reason
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pa.Table.from_pylist(rows)  # straight to Arrow: st.dataframe then converts nothing
 
 
 def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
     """An objective: status, roll-up, progress chart with pace ticks, and its key results."""
     with st.container(border=True):
         st.subheader(escape_markdown(objective.title))
-        _badge(objective.status)
         facts = [
             f"Owner {objective.owner}",
             f"progress {share(objective.progress)}",
@@ -245,9 +247,12 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
             facts.append(f"grade {objective.grade:.2f}")
         if objective.parent_title:
             facts.append(f"aligned to “{objective.parent_title}”")
-        st.caption(escape_markdown(" · ".join(facts)))
+        # One element for the badge, the facts and the description keeps a page of objectives
+        # quick to redraw.
+        text = f"{_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
         if objective.description:
-            st.text(objective.description)
+            text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
+        st.markdown(text)
         if not objective.key_results:
             st.caption("No key results yet.")
             return
@@ -275,8 +280,7 @@ def _describe(kr: KrEvaluation) -> str:
 
 def kr_detail(view: View, kr: KrEvaluation) -> None:
     """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
-    _badge(kr.status)
-    st.caption(escape_markdown(_describe(kr)))
+    st.caption(f"{_badge(kr.status)} {escape_markdown(_describe(kr))}")
     cols = st.columns(6)
     cols[0].metric("Current", _current_text(view, kr))
     cols[1].metric("Target", _target_text(view, kr))
@@ -324,7 +328,7 @@ def _check_in_history(view: View, kr: KrEvaluation) -> None:
     if not history:
         st.caption("No check-in yet.")
         return
-    frame = pd.DataFrame(
+    frame = pa.table(
         {
             "When": [h.created_at for h in history],
             "Who": [h.author for h in history],
@@ -350,12 +354,12 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
     if not linked:
         st.caption("No initiative is linked to this key result.")
         return
-    frame = pd.DataFrame(
+    frame = pa.table(
         {
             "Initiative": [i.title for i in linked],
             "Owner": [i.owner for i in linked],
-            "Status": [i.status.replace("_", " ") for i in linked],
-            "Health": [i.health.replace("_", " ") for i in linked],
+            "Status": [status_label(i.status) for i in linked],
+            "Health": [HEALTH_LABELS.get(i.health, i.health) for i in linked],
             "Done": [i.percent_complete for i in linked],
             "Target": [i.target_date for i in linked],
             "Shipped": [i.shipped_date for i in linked],
@@ -540,14 +544,76 @@ def _with_total(view: View, kind: str, metric_id: str | None, fields: dict[str, 
         fields["total_target"] = is_total(view.config.metrics, metric_id, window.value)
 
 
-def objective_forms(view: View, people: dict[int, str]) -> None:
-    """Add an objective; edit or archive one."""
+SHAPE_TASKS = {
+    "add_objective": "Add an objective",
+    "edit_objective": "Edit an objective",
+    "add_key_result": "Add a key result",
+    "edit_key_result": "Edit the key result above",
+    "close": "Close and grade the quarter",
+    "regrade": "Correct a grade",
+}
+
+
+def shape_tasks(view: View, selected: KrEvaluation | None) -> list[str]:
+    """The director's tasks open to this quarter, in SHAPE_TASKS order."""
+    if view.evaluation.closed:
+        return ["regrade"] if view.evaluation.key_results() else []
+    tasks = ["add_objective"]
+    if data.objectives(view.versions, view.period):
+        tasks += ["edit_objective", "add_key_result"]
+        if selected is not None:
+            tasks.append("edit_key_result")
+    if view.evaluation.objectives:
+        tasks.append("close")
+    return tasks
+
+
+def shape_the_quarter(view: View, selected: KrEvaluation | None, people: dict[int, str]) -> None:
+    """The director's forms, one at a time: only the chosen task's form is drawn, so the page
+    stays quick however many objectives the quarter holds."""
+    tasks = shape_tasks(view, selected)
+    if not tasks:
+        return
+    task = st.segmented_control(
+        "Shape the quarter",
+        tasks,
+        format_func=lambda t: SHAPE_TASKS[t],
+        key="goals_task",
+        label_visibility="collapsed",
+    )
+    if task is None:
+        st.caption("Pick a task to open its form.")
+        return
+    with st.container(border=True):
+        if task == "add_objective":
+            add_objective_form(view, people)
+        elif task == "edit_objective":
+            edit_objective_form(view, people)
+        elif task == "add_key_result":
+            key_result_form(view, people)
+        elif task == "edit_key_result" and selected is not None:
+            edit_key_result_form(view, selected, people)
+        elif task == "close":
+            close_section(view)
+        elif task == "regrade":
+            regrade_section(view)
+
+
+def _parents(view: View) -> tuple[dict[int, ObjectiveRead], Callable[[int | None], str]]:
+    """Objectives of every quarter that one can be aligned to, and how each reads."""
     parents = {o.id: o for o in data.all_objectives(view.versions)}
 
     def parent_label(i: int | None) -> str:
         return "—" if i is None else f"{parents[i].period} · {parents[i].title}"
 
-    with st.expander("Add an objective", icon=":material/add:"), st.form("new_objective"):
+    return parents, parent_label
+
+
+def add_objective_form(view: View, people: dict[int, str]) -> None:
+    """Add an objective to the quarter, optionally aligned to another."""
+    parents, parent_label = _parents(view)
+
+    with st.form("new_objective"):
         title = st.text_input("Title", max_chars=200, key="new_objective_title")
         description = st.text_area("Description", key="new_objective_description")
         cols = st.columns(3)
@@ -578,10 +644,14 @@ def objective_forms(view: View, people: dict[int, str]) -> None:
             else:
                 done(f"Objective “{title.strip()}” added to {view.period}.")
 
+
+def edit_objective_form(view: View, people: dict[int, str]) -> None:
+    """Edit or archive one of the quarter's objectives."""
     editable = data.objectives(view.versions, view.period)
     if not editable:
         return
-    with st.expander("Edit an objective", icon=":material/edit:"):
+    parents, parent_label = _parents(view)
+    with st.container():
         by_id = {o.id: o for o in editable}
         chosen = st.selectbox(
             "Objective", list(by_id), format_func=lambda i: by_id[i].title, key="edit_objective"
@@ -646,7 +716,7 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
     if not editable:
         return
     metrics = view.config.metrics
-    with st.expander("Add a key result", icon=":material/add_task:"):
+    with st.container():
         by_id = {o.id: o for o in editable}
         cols = st.columns(3)
         objective_id = cols[0].selectbox(
@@ -712,7 +782,8 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
         return
     metrics = view.config.metrics
     metric_ids = list(metrics.metrics)
-    with st.expander(f"Edit “{kr.title}”", icon=":material/edit:"):
+    with st.container():
+        st.markdown(f"**Edit “{escape_markdown(kr.title)}”**")
         key = f"edit_kr_{found.id}_{found.version}"
         metric_id = found.metric_id
         if found.kind in (KrKind.metric, KrKind.guardrail):
@@ -775,7 +846,8 @@ def okr_file_section(view: View) -> None:
         )
         st.download_button(
             f"Download {view.period} as YAML",
-            data.okr_yaml(view.versions, view.period),
+            # Made when the button is clicked: a quarter's YAML is not worth building per run.
+            lambda: data.okr_yaml(view.versions, view.period),
             file_name=f"okrs-{view.period}.yaml",
             mime="application/x-yaml",
             icon=":material/download:",
@@ -816,7 +888,7 @@ def close_section(view: View) -> None:
     evaluation = view.evaluation
     if evaluation.closed or not evaluation.objectives:
         return
-    with st.expander(f"Close {view.period} and grade it", icon=":material/lock:"):
+    with st.container():
         if evaluation.as_of < view.last_day:
             st.warning(
                 f"{view.period} runs until {view.last_day:%d %b %Y}. Closing now freezes the "
@@ -881,7 +953,7 @@ def regrade_section(view: View) -> None:
     krs = view.evaluation.key_results()
     if not view.evaluation.closed or not krs:
         return
-    with st.expander("Correct a grade", icon=":material/grading:"):
+    with st.container():
         by_id = {k.key_result_id: k for k in krs}
         chosen = st.selectbox(
             "Key result", list(by_id), format_func=lambda i: by_id[i].title, key="regrade_pick"

@@ -36,7 +36,7 @@ from planning.models import PersonRead, Role
 from planning.people import list_people
 from planning.store import read_engine, session_scope
 from ui.navigation import PAGES_BY_ROLE
-from ui.state import Versions, app_config, engine, versions
+from ui.state import Versions, app_config, engine, shared_read, versions
 from ui.text import escape_markdown
 
 ROLE_LABELS = {"director": "Director", "member": "Member", "stakeholder": "Stakeholder"}
@@ -46,11 +46,12 @@ SIGN_IN_FORM = "password_sign_in"
 EXPIRED_PARAM = "signin"
 
 
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _people(versions: Versions) -> list[PersonRead]:
+@shared_read(ttl=600, max_entries=16)
+def _people(versions: Versions) -> tuple[PersonRead, ...]:
+    """The team, read once per data version and shared by every run (read-only)."""
     del versions
     with Session(read_engine(engine())) as session:
-        return list_people(session=session)
+        return tuple(list_people(session=session))
 
 
 def sign_in() -> PersonRead | None:

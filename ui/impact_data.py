@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
 from planning import digest, impact
 from planning.metrics import freshness
 from planning.store import read_engine
-from ui.state import Versions, app_config, engine
+from ui import arrow
+from ui.state import Versions, app_config, engine, shared_read
 
 TTL = 600
 ENTRIES = 32
@@ -22,12 +24,35 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def ledger(versions: Versions) -> list[impact.ImpactEntry]:
     """Every shipped initiative with an expected lift, measured with the latest data."""
     del versions
     with _session() as session:
         return impact.impact_ledger(session=session, config=app_config())
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def ledger_table(versions: Versions) -> pa.Table:
+    """The ledger as the page's table: verdict, lifts and interval as text, one row each."""
+    entries = ledger(versions)
+    return arrow.table(
+        pd.DataFrame(
+            {
+                "Initiative": [e.initiative for e in entries],
+                "Verdict": [impact.VERDICT_LABELS[e.verdict] for e in entries],
+                "Expected": [impact.lift_text(e.expected_lift) for e in entries],
+                "Realised": [impact.lift_text(e.realised_lift) for e in entries],
+                "Interval": [impact.interval_text(e.ci_low, e.ci_high) for e in entries],
+                "Metric": [e.metric_label for e in entries],
+                "Read on": [e.where for e in entries],
+                "Shipped": [e.shipped for e in entries],
+                "Seasonally adjusted": [e.seasonally_adjusted for e in entries],
+                "Estimated by": [e.estimator for e in entries],
+                "Note": [e.reason for e in entries],
+            }
+        )
+    )
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

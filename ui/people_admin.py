@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
@@ -109,7 +109,7 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
         if password_mode:
             row["password"] = "set" if p.id in passwords else "not set"
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
 
     _add_form(person, round_number)
     if not team:
@@ -271,7 +271,7 @@ def _time_off_forms(
 ) -> None:
     if ranges:
         st.dataframe(
-            pd.DataFrame(
+            pa.Table.from_pylist(
                 [
                     {
                         "first day": t.start_date,

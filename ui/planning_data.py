@@ -6,9 +6,11 @@ opens one short read-only session and returns plain data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
@@ -24,7 +26,8 @@ from planning import (
 from planning.models import PersonRead, Role, WeeklyPlanRead
 from planning.people import list_people
 from planning.store import read_engine
-from ui.state import Versions, app_config, engine
+from ui import arrow
+from ui.state import Versions, app_config, engine, shared_read
 
 TTL = 600
 ENTRIES = 64
@@ -34,7 +37,7 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def ranked_backlog(versions: Versions, framework_id: str) -> pd.DataFrame:
     """Open initiatives ranked by one framework (see planning.backlog.ranked_backlog)."""
     del versions
@@ -92,13 +95,16 @@ def committed_plan(versions: Versions, week: str) -> WeeklyPlanRead | None:
         return weekly_plan.get_plan(session=session, week=week)
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def plan_diff(versions: Versions, week: str, framework_id: str) -> weekly_plan.PlanDiff:
     """The week's plan against the previous one."""
-    del versions
     with _session() as session:
         return weekly_plan.plan_diff(
-            session=session, config=app_config(), week=week, framework=framework_id
+            session=session,
+            config=app_config(),
+            week=week,
+            framework=framework_id,
+            backlog=ranked_backlog(versions, framework_id),
         )
 
 
@@ -133,7 +139,7 @@ def person_names(versions: Versions) -> dict[int, str]:
         return initiatives.person_names(session=session)
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def initiative_list(
     versions: Versions,
     objective_id: int | None,
@@ -156,8 +162,9 @@ def initiative_list(
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def initiative_titles(versions: Versions) -> dict[int, str]:
     """Every initiative's title by id, open work first."""
-    frame = initiative_list(versions, None, None, (), ())
-    return dict(zip(frame["id"].astype(int), frame["title"].astype(str), strict=True))
+    del versions
+    with _session() as session:
+        return initiatives.initiative_titles(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -194,3 +201,111 @@ def key_result_choices(versions: Versions) -> dict[int, str]:
     del versions
     with _session() as session:
         return initiatives.key_result_choices(session=session)
+
+
+@dataclass(frozen=True)
+class CapacityGrid:
+    """The capacity table as shown: a row per person, a column per week, "load / capacity h"
+    in each cell (🔴 first when over-allocated), and who is over."""
+
+    rows: pa.Table
+    over_count: int
+    over_people: list[str]
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def capacity_grid(versions: Versions, first_day: date, weeks: int) -> CapacityGrid | None:
+    """Capacity and load per person per week as one table, or None when nobody can own work."""
+    load = capacity(versions, first_day, weeks)
+    if load.empty:
+        return None
+    cells = load.assign(
+        cell=[
+            f"{'🔴 ' if over else ''}{lh:.0f} / {ch:.0f} h"
+            for lh, ch, over in zip(
+                load["load_hours"], load["capacity_hours"], load["over"], strict=True
+            )
+        ]
+    )
+    people_order = list(dict.fromkeys(cells["person"]))
+    week_order = list(dict.fromkeys(cells["week"]))
+    grid = cells.pivot(index="person", columns="week", values="cell").reindex(
+        index=people_order, columns=week_order
+    )
+    grid.index.name = "Person"
+    return CapacityGrid(
+        rows=arrow.table(grid.reset_index()),
+        over_count=int(load["over"].sum()),
+        over_people=sorted(set(load.loc[load["over"], "person"])),
+    )
+
+
+@dataclass(frozen=True)
+class PlanChanges:
+    """What moved between two weekly plans, as shown: counts per kind and the rows."""
+
+    counts: str
+    rows: pa.Table | None
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def plan_changes(versions: Versions, week: str, framework_id: str) -> PlanChanges:
+    """The rows of the plan diff (initiative, change, before, after) and a line of counts."""
+    changes = weekly_plan.diff_frame(plan_diff(versions, week, framework_id).changes)
+    if changes.empty:
+        return PlanChanges(counts="", rows=None)
+    found = changes["kind"].value_counts()
+    return PlanChanges(
+        counts=" · ".join(
+            f"{weekly_plan.CHANGE_LABELS[kind]}: {int(found[kind])}"
+            for kind in weekly_plan.CHANGE_LABELS
+            if kind in found
+        ),
+        rows=arrow.table(changes[["initiative", "change", "before", "after"]]),
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def decision_rows(versions: Versions, limit: int) -> pa.Table | None:
+    """The latest decisions as shown in the log (day, decision, initiative, by), or None."""
+    log = decision_log(versions, None, limit)
+    if log.empty:
+        return None
+    return arrow.table(log[["decided_on", "text", "initiative", "author"]])
+
+
+@dataclass(frozen=True)
+class InitiativeTable:
+    """The Initiatives list as shown: the ids in row order, and the rows (None when empty)."""
+
+    ids: list[int]
+    rows: pa.Table | None
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def initiative_table(
+    versions: Versions,
+    objective_id: int | None,
+    owner_id: int | None,
+    statuses: tuple[str, ...],
+    healths: tuple[str, ...],
+) -> InitiativeTable:
+    """The filtered initiatives with readable status and health, in the list's columns."""
+    listing = initiative_list(versions, objective_id, owner_id, statuses, healths)
+    if listing.empty:
+        return InitiativeTable(ids=[], rows=None)
+    shown = listing.assign(
+        status=listing["status"].map(initiatives.status_label),
+        health=listing["health"].map(lambda h: initiatives.HEALTH_LABELS.get(h, h)),
+    )
+    columns = [
+        "title",
+        "owner",
+        "status",
+        "health",
+        "percent_complete",
+        "target_date",
+        "objectives",
+        "last_update_at",
+    ]
+    return InitiativeTable(ids=[int(i) for i in listing["id"]], rows=arrow.table(shown[columns]))

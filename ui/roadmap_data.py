@@ -1,22 +1,31 @@
 """Cached reads for the Roadmap page (the pattern of ui/data.py): the filtered roadmap, the
-quarters to offer, and each swimlane's chart spec.
+quarters to offer, a page of swimlanes ready to draw and the Now / Next / Later board.
 
 Each function takes the store's data versions first, so any write makes the next call fresh.
+Lanes and board come back with their tables in Arrow form (ui/arrow.py), so a warm rerun only
+draws them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
 from planning import roadmap
+from planning.initiatives import status_label
+from planning.okr_evaluation import ObjectiveEvaluation
 from planning.store import read_engine
+from ui import arrow, goals_data
+from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
 from ui.roadmap_chart import lane_spec, time_domain
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, engine, shared_read
+from ui.text import escape_markdown
 
 TTL = 600
 ENTRIES = 64
@@ -38,7 +47,7 @@ def quarters(versions: Versions, today: date) -> list[str]:
         )
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def items(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> pd.DataFrame:
     """The initiatives the filters keep, lane by lane (see planning.roadmap.roadmap_items)."""
     del versions
@@ -57,24 +66,186 @@ def csv_export(versions: Versions, filters: roadmap.RoadmapFilters, today: date)
     return roadmap.export_csv(items(versions, filters, today))
 
 
+HEALTH_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴"}
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One swimlane as drawn: an objective (None: work without one), its timeline, the work not
+    yet dated, and the objective's standing with a table of its key results."""
+
+    objective_id: int | None
+    title: str
+    spec: dict[str, Any] | None
+    undated: str | None
+    standing: str | None
+    key_results: pa.Table | None
+
+
+@dataclass(frozen=True)
+class LanePage:
+    """The lanes of one page of the timeline, and how many pages there are."""
+
+    pages: int
+    lanes: list[Lane]
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    """One Now / Next / Later column: how many items, and its table (None when empty)."""
+
+    horizon: str
+    count: int
+    rows: pa.Table | None
+
+
+def _lane_ids(frame: pd.DataFrame) -> list[int | None]:
+    """Each row's lane: its objective id as an int, or None."""
+    return [None if pd.isna(v) else int(v) for v in frame["objective_id"]]
+
+
+def _rows_of(frame: pd.DataFrame, lane_of: list[int | None], lane: int | None) -> pd.DataFrame:
+    return frame[[found == lane for found in lane_of]]
+
+
+def _standing(objective: ObjectiveEvaluation) -> str:
+    return (
+        f"{STATUS_ICONS.get(objective.status, '')} "
+        f"**{STATUS_LABELS.get(objective.status, objective.status)}** · progress "
+        f"{share(objective.progress)} (expected by now {share(objective.expected)}) · "
+        f"{escape_markdown(objective.period)}"
+    )
+
+
+def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
+    return arrow.table(
+        pd.DataFrame(
+            [
+                {
+                    "key_result": kr.title,
+                    "progress": (
+                        None
+                        if kr.progress is None
+                        else round(100 * min(max(kr.progress, 0.0), 1.0))
+                    ),
+                    "status": (
+                        f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}"
+                    ),
+                }
+                for kr in objective.key_results
+            ],
+            columns=["key_result", "progress", "status"],
+        )
+    )
+
+
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def lane_charts(
-    versions: Versions,
-    filters: roadmap.RoadmapFilters,
-    today: date,
-    wanted: tuple[int | None, ...],
-) -> dict[int | None, dict[str, Any]]:
-    """The timeline specs of the wanted swimlanes that have dated work, by objective id (None:
-    no objective). Every lane shares one time axis; only the lanes on screen are built."""
-    shown = roadmap.timeline_items(items(versions, filters, today))
-    if shown.empty:
-        return {}
-    domain = time_domain(shown, today)
-    specs: dict[int | None, dict[str, Any]] = {}
-    lanes = shown["objective_id"].astype(object).where(shown["objective_id"].notna(), None)
-    for lane in dict.fromkeys(lanes):
-        if (None if lane is None else int(lane)) not in wanted:
+def lane_page(
+    versions: Versions, filters: roadmap.RoadmapFilters, today: date, page: int, per_page: int
+) -> LanePage:
+    """One page of swimlanes, in the order the roadmap lists them; every lane shares one time
+    axis, and only the lanes on the page are built."""
+    found = items(versions, filters, today)
+    lane_of = _lane_ids(found)
+    order = list(dict.fromkeys(lane_of))
+    pages = max(1, -(-len(order) // per_page))
+    page = min(max(1, page), pages)
+    wanted = order[(page - 1) * per_page : page * per_page]
+    dated = roadmap.timeline_items(found)
+    domain = time_domain(dated, today) if not dated.empty else None
+    dated_lane = _lane_ids(dated)
+    evaluated: dict[int, ObjectiveEvaluation] = {}
+    for period in sorted({str(p) for p in found["objective_period"].dropna()}):
+        for found_objective in goals_data.period_goals(versions, period, today).objectives:
+            evaluated[found_objective.objective_id] = found_objective
+    lanes: list[Lane] = []
+    for lane in wanted:
+        part = _rows_of(found, lane_of, lane)
+        bars = _rows_of(dated, dated_lane, lane)
+        undated = part[part["start_date"].isna() | part["end_date"].isna()]
+        objective = evaluated.get(lane) if lane is not None else None
+        lanes.append(
+            Lane(
+                objective_id=lane,
+                title=roadmap.NO_OBJECTIVE if lane is None else str(part["objective"].iloc[0]),
+                spec=(
+                    lane_spec(bars, domain=domain, today=today)
+                    if domain is not None and not bars.empty
+                    else None
+                ),
+                undated=(
+                    ", ".join(
+                        f"{t} ({status_label(s)})"
+                        for t, s in zip(undated["title"], undated["status"], strict=True)
+                    )
+                    if not undated.empty
+                    else None
+                ),
+                standing=_standing(objective) if objective is not None else None,
+                key_results=(
+                    _key_results(objective)
+                    if objective is not None and objective.key_results
+                    else None
+                ),
+            )
+        )
+    return LanePage(pages=pages, lanes=lanes)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def board_columns(
+    versions: Versions, filters: roadmap.RoadmapFilters, today: date
+) -> list[BoardColumn]:
+    """The Now / Next / Later board: each column's rows (health, initiative, date, owner)."""
+    columns: list[BoardColumn] = []
+    for name, part in roadmap.board(items(versions, filters, today)).items():
+        if part.empty:
+            columns.append(BoardColumn(horizon=name, count=0, rows=None))
             continue
-        part = shown[lanes == lane] if lane is not None else shown[shown["objective_id"].isna()]
-        specs[None if lane is None else int(lane)] = lane_spec(part, domain=domain, today=today)
-    return specs
+        when = part["target_date"]
+        if name == "shipped":
+            when = part["shipped_date"]
+        elif name in ("next", "later"):
+            when = part["start_date"]
+        rows = pd.DataFrame(
+            {
+                "health": [HEALTH_ICONS.get(h, "") for h in part["health"]],
+                "initiative": part["title"],
+                "when": when,
+                "owner": part["owner"],
+            }
+        )
+        columns.append(BoardColumn(horizon=name, count=len(part), rows=arrow.table(rows)))
+    return columns
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def counts(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> tuple[int, int]:
+    """How many initiatives the filters keep, and how many of them are on the timeline."""
+    found = items(versions, filters, today)
+    return len(found), len(roadmap.timeline_items(found))
+
+
+@dataclass(frozen=True)
+class RoadmapView:
+    """Everything the Roadmap draws for one filter and timeline page, read in one cached call
+    (each cached call hashes its arguments, and a page of lanes needs several reads)."""
+
+    shown: int
+    drawn: int
+    timeline: LanePage
+    board: list[BoardColumn]
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def view(
+    versions: Versions, filters: roadmap.RoadmapFilters, today: date, page: int, per_page: int
+) -> RoadmapView:
+    """The counts, one page of swimlanes and the Now / Next / Later board."""
+    shown, drawn = counts(versions, filters, today)
+    return RoadmapView(
+        shown=shown,
+        drawn=drawn,
+        timeline=lane_page(versions, filters, today, page, per_page),
+        board=board_columns(versions, filters, today),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
@@ -119,7 +119,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
         st.info("No share links yet.")
         return
     st.dataframe(
-        pd.DataFrame(
+        pa.Table.from_pylist(
             [
                 {
                     "label": link.label,

@@ -8,6 +8,9 @@ version query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -17,6 +20,10 @@ from planning.store import data_versions
 from ui.routing import require_router
 
 Versions = tuple[tuple[str, int], ...]
+Read = TypeVar("Read", bound=Callable[..., Any])
+_SHARED_READS: list[Any] = []
+RUN_VERSIONS = "_run_versions"  # what this run read (ui.state.read_versions)
+SEEN_VERSIONS = "_seen_versions"  # what the page on screen was drawn from
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,16 +56,44 @@ def engine() -> Engine:
     return _engine()
 
 
-def versions() -> Versions:
-    """The store's data versions now; pages pass them to cached reads as part of the key."""
+def read_versions() -> Versions:
+    """Read the store's data versions for this run; the router calls it first on every run."""
     current = data_versions(engine())
-    st.session_state["_seen_versions"] = current
+    st.session_state[RUN_VERSIONS] = current
+    st.session_state[SEEN_VERSIONS] = current
     return current
+
+
+def versions() -> Versions:
+    """The store's data versions as this run read them; pages pass them to cached reads as part
+    of the key. One query per run, however many parts of the page ask."""
+    current: Versions | None = st.session_state.get(RUN_VERSIONS)
+    return current if current is not None else read_versions()
+
+
+def shared_read(*, ttl: int, max_entries: int) -> Callable[[Read], Read]:
+    """Cache a large read-only result the way st.cache_data does (keyed by its arguments, with a
+    bound), but hand every caller the one cached object instead of an unpickled copy.
+
+    Unpickling a quarter's evaluation or a 2,000-row backlog costs several milliseconds on every
+    rerun; sharing it costs nothing. What it returns is never changed in place by its callers
+    (frozen dataclasses, and frames that pages only filter or copy).
+    """
+
+    def wrap(func: Read) -> Read:
+        cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False)(func)
+        _SHARED_READS.append(cached)
+        return cached  # type: ignore[return-value]
+
+    return wrap
 
 
 def clear_after_write() -> None:
     """Drop cached reads after a write so the next render reads fresh data."""
+    st.session_state.pop(RUN_VERSIONS, None)
     st.cache_data.clear()
+    for cached in _SHARED_READS:
+        cached.clear()
 
 
 def live_refresh() -> None:
@@ -67,7 +102,7 @@ def live_refresh() -> None:
 
     @st.fragment(run_every=every)
     def _check() -> None:
-        seen = st.session_state.get("_seen_versions")
+        seen = st.session_state.get(SEEN_VERSIONS)
         if seen is not None and data_versions(engine()) != seen:
             st.rerun(scope="app")
 

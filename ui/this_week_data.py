@@ -1,19 +1,30 @@
 """Cached reads for the This week page (the pattern of ui/data.py).
 
 Each function takes the store's data versions first, so any write makes the next call fresh,
-opens one short read-only session and returns plain data.
+opens one short read-only session and returns plain data. What the page only draws comes back
+ready to draw: counts, text and tables in Arrow form (ui/arrow.py), so a warm rerun unpickles a
+few small tables instead of the quarter's whole evaluation and converts nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
+import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
 from planning import this_week
-from planning.okr_evaluation import PeriodEvaluation
+from planning.initiatives import HEALTH_LABELS, status_label
+from planning.periods import quarter_bounds
+from planning.roadmap import HORIZONS, RoadmapFilters, summarise
 from planning.store import read_engine
+from planning.weekly_plan import diff_frame
+from ui import arrow, goals_data, roadmap_data
+from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
 from ui.state import Versions, app_config, engine
 
 TTL = 600
@@ -24,28 +35,215 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
+def ago(days: int | None, moment: datetime | None) -> str:
+    """How long ago something was last posted: '9 days ago (17 Nov)', or 'never'."""
+    if days is None or moment is None:
+        return "never"
+    return f"{days} days ago ({moment:%d %b})"
+
+
+def _table(rows: Sequence[Mapping[str, object]], columns: list[str]) -> pa.Table | None:
+    """Rows as an Arrow table for st.dataframe; None when there are none."""
+    return arrow.table(pd.DataFrame(rows, columns=columns)) if rows else None
+
+
+# --- what I owe --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owing:
+    """What one person owes, and the two tables that list it."""
+
+    owed: this_week.Owed
+    updates: pa.Table | None  # initiative, status, health, percent, last_update, target
+    check_ins: pa.Table | None  # key_result, objective, last_check_in, confidence
+
+
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def owed(versions: Versions, person_id: int, today: date) -> this_week.Owed:
-    """One person's overdue status updates and due check-ins."""
+def owed(versions: Versions, person_id: int, today: date) -> Owing:
+    """One person's overdue status updates and due check-ins, with their tables."""
     del versions
     settings = app_config().settings
     with _session() as session:
-        return this_week.what_i_owe(
+        found = this_week.what_i_owe(
             session=session,
             person_id=person_id,
             today=today,
             every_days=settings.updates.stale_after_days,
             fiscal_start_month=settings.fiscal_year_start_month,
         )
+    updates = [
+        {
+            "initiative": u.title,
+            "status": status_label(u.status),
+            "health": HEALTH_LABELS.get(u.health, u.health),
+            "percent": u.percent_complete,
+            "last_update": ago(u.days_since_update, u.last_update_at),
+            "target": u.target_date,
+        }
+        for u in found.updates
+    ]
+    check_ins = [
+        {
+            "key_result": c.title,
+            "objective": c.objective,
+            "last_check_in": ago(c.days_since_check_in, c.last_check_in_at),
+            "confidence": ("—" if c.last_confidence is None else f"{c.last_confidence}/10"),
+        }
+        for c in found.check_ins
+    ]
+    return Owing(
+        owed=found,
+        updates=_table(
+            updates, ["initiative", "status", "health", "percent", "last_update", "target"]
+        ),
+        check_ins=_table(check_ins, ["key_result", "objective", "last_check_in", "confidence"]),
+    )
+
+
+# --- director ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What needs a director's attention, ready to draw (a table is None when it is empty)."""
+
+    off_track: int
+    at_risk: int
+    stale: int
+    blocked: int
+    key_results: pa.Table | None  # status, key_result, objective, owner, progress, expected, why
+    stale_rows: pa.Table | None  # initiative, owner, status, health, days
+    blocked_rows: pa.Table | None  # initiative, owner, days, note
+    plan_caption: str | None  # None: no earlier committed plan to compare with
+    changes: pa.Table | None  # initiative, change, before, after
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def director_brief(
-    versions: Versions, today: date, _evaluation: PeriodEvaluation, period: str
-) -> this_week.DirectorBrief:
-    """What needs a director's attention (the evaluation is keyed by its quarter)."""
-    del versions, period
+def attention(versions: Versions, period: str, today: date) -> Attention:
+    """Key results off track or at risk, overdue updates, blocked work and what changed since
+    the last committed plan (the quarter's evaluation is the cached one of Goals)."""
+    evaluation = goals_data.period_goals(versions, period, today)
     with _session() as session:
-        return this_week.director_brief(
-            session=session, config=app_config(), evaluation=_evaluation, today=today
+        brief = this_week.director_brief(
+            session=session, config=app_config(), evaluation=evaluation, today=today
         )
+    titles = {o.objective_id: o.title for o in evaluation.objectives}
+    off = sum(1 for kr in brief.key_results if kr.status == "off_track")
+    plan = brief.plan
+    caption: str | None = None
+    changes: pa.Table | None = None
+    if plan is not None and plan.previous is not None:
+        shown = "this week's committed plan" if plan.current_committed else "the live backlog"
+        caption = (
+            f"{shown.capitalize()} ({plan.week}) against the plan committed for "
+            f"{plan.previous.week}."
+        )
+        frame = diff_frame(plan.changes)
+        if not frame.empty:
+            changes = arrow.table(frame[["initiative", "change", "before", "after"]])
+    return Attention(
+        off_track=off,
+        at_risk=len(brief.key_results) - off,
+        stale=len(brief.stale),
+        blocked=len(brief.blocked),
+        key_results=_table(
+            [
+                {
+                    "status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
+                    "key_result": kr.title,
+                    "objective": titles.get(kr.objective_id, ""),
+                    "owner": kr.owner,
+                    "progress": share(kr.progress),
+                    "expected": share(kr.expected),
+                    "why": kr.status_reason,
+                }
+                for kr in brief.key_results
+            ],
+            ["status", "key_result", "objective", "owner", "progress", "expected", "why"],
+        ),
+        stale_rows=_table(
+            [
+                {
+                    "initiative": s.title,
+                    "owner": s.owner,
+                    "status": status_label(s.status),
+                    "health": HEALTH_LABELS.get(s.health, s.health),
+                    "days": s.days_since_update,
+                }
+                for s in brief.stale
+            ],
+            ["initiative", "owner", "status", "health", "days"],
+        ),
+        blocked_rows=_table(
+            [
+                {
+                    "initiative": b.title,
+                    "owner": b.owner,
+                    "days": b.days_blocked,
+                    "note": b.last_note,
+                }
+                for b in brief.blocked
+            ],
+            ["initiative", "owner", "days", "note"],
+        ),
+        plan_caption=caption,
+        changes=changes,
+    )
+
+
+# --- stakeholder -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Glance:
+    """A quarter's goals and roadmap in a few lines, ready to draw."""
+
+    goals: pa.Table | None  # objective, owner, progress, expected, status, attention
+    counts: dict[str, int]  # items per roadmap column, in HORIZONS order
+    now: pa.Table | None  # initiative, owner, when (target date)
+    coming_next: pa.Table | None  # initiative, owner, when (start date)
+    shipped: pa.Table | None  # initiative, owner, when (shipped date)
+
+
+def _short_list(frame: pd.DataFrame, when: str) -> pa.Table | None:
+    if frame.empty:
+        return None
+    return arrow.table(
+        pd.DataFrame({"initiative": frame["title"], "owner": frame["owner"], "when": frame[when]})
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def glance(versions: Versions, period: str, today: date) -> Glance:
+    """The quarter's objectives (progress, pace, status, key results off track or at risk) and
+    its roadmap: counts per column, what is under way, what comes next, what shipped."""
+    goals = this_week.goals_summary(goals_data.period_goals(versions, period, today))
+    first_day = quarter_bounds(period, app_config().settings.fiscal_year_start_month)[0]
+    roadmap = summarise(
+        roadmap_data.items(versions, RoadmapFilters(quarter=period), today),
+        today=today,
+        recent_days=(today - first_day).days,
+    )
+    table = None
+    if not goals.empty:
+        table = arrow.table(
+            goals.assign(
+                status=[f"{STATUS_ICONS[s]} {STATUS_LABELS[s]}" for s in goals["status"]],
+                progress=[None if pd.isna(p) else round(100 * p) for p in goals["progress"]],
+                expected=goals["expected"].map(share),
+                attention=[
+                    f"{o} off track, {r} at risk (of {n})" if o or r else f"all {n} on track"
+                    for o, r, n in zip(
+                        goals["off_track"], goals["at_risk"], goals["key_results"], strict=True
+                    )
+                ],
+            )[["objective", "owner", "progress", "expected", "status", "attention"]]
+        )
+    return Glance(
+        goals=table,
+        counts={name: int(roadmap.counts[name]) for name in HORIZONS},
+        now=_short_list(roadmap.now, "target_date"),
+        coming_next=_short_list(roadmap.coming_next, "start_date"),
+        shipped=_short_list(roadmap.shipped_recently, "shipped_date"),
+    )

@@ -1,0 +1,43 @@
+"""The modules the router and pages import, loaded while the server starts.
+
+A page imports its modules on its first run, and those bring in Altair, pandas, PyArrow and the
+domain: about a second on the two-core machine, which the first visitor of a fresh server would
+wait for. server.py calls page_modules() at start-up instead. The list is read from the scripts'
+own import statements, so it follows the pages as they change.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(script: Path) -> set[str]:
+    """Every absolute module a script imports, submodules named in `from x import y` included."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            for alias in node.names:
+                name = f"{node.module}.{alias.name}"
+                try:
+                    if importlib.util.find_spec(name) is not None:
+                        found.add(name)
+                except ModuleNotFoundError:  # an attribute of a module, not a submodule
+                    pass
+    return found
+
+
+def page_modules(project: Path = PROJECT_DIR) -> list[str]:
+    """Import what app.py and every page import; return the module names."""
+    scripts = [project / "app.py", *sorted((project / "pages").glob("*.py"))]
+    names = sorted(set().union(*(imported_modules(s) for s in scripts)) - {"__future__"})
+    for name in names:
+        importlib.import_module(name)
+    return names
