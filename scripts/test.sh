@@ -18,4 +18,6 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
-.venv/bin/pytest -q "$@"
+# Two workers (one per core on the project machine); every test has its own store, schema, port
+# and temporary folder, so they run side by side.
+.venv/bin/pytest -q -n 2 --dist loadfile "$@"
