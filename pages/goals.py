@@ -72,8 +72,8 @@ if evaluation.objectives and not shown:
 # A page of objectives at a time keeps a large quarter quick to read and to redraw.
 pages = max(1, -(-len(shown) // view_parts.PAGE_SIZE))
 page = min(max(1, int(st.session_state.get("goals_page", 1))), pages)
-if "goals_page" in st.session_state:
-    st.session_state["goals_page"] = page  # the filter may have left fewer pages
+if "goals_page" in st.session_state and st.session_state["goals_page"] != page:
+    st.session_state["goals_page"] = page  # the filter left fewer pages
 for objective in shown[(page - 1) * view_parts.PAGE_SIZE : page * view_parts.PAGE_SIZE]:
     view_parts.objective_block(view, objective)
 if pages > 1:

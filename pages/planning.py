@@ -36,6 +36,7 @@ from ui.text import escape_markdown
 
 CAPACITY_WEEKS = 8
 CALIBRATION_OPEN = "planning_calibration"
+DECISION_OPEN = "planning_decision"
 FLASH = "planning_flash"
 
 st.title("Weekly planning")
@@ -477,26 +478,31 @@ else:
             "author": st.column_config.TextColumn("By", width="small"),
         },
     )
-titles = data.initiative_titles(current)
-with st.form("add_decision"):
-    text = st.text_area(
-        "Decision",
-        max_chars=2000,
-        placeholder="What was decided and why",
-        key="decision_text",
-    )
-    day_col, about_col = st.columns([1, 3])
-    decided_on = day_col.date_input(
-        "Decided on", value=today, max_value=today, format="YYYY-MM-DD", key="decision_day"
-    )
-    tied = about_col.selectbox(
-        "About initiative (optional)",
-        [None, *titles],
-        format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
-        key="decision_initiative",
-    )
-    logged = st.form_submit_button("Log decision")
-if logged:
+
+
+def decision_form() -> None:
+    """The form that logs a decision, optionally about one initiative."""
+    titles = data.initiative_titles(current)
+    with st.form("add_decision"):
+        text = st.text_area(
+            "Decision",
+            max_chars=2000,
+            placeholder="What was decided and why",
+            key="decision_text",
+        )
+        day_col, about_col = st.columns([1, 3])
+        decided_on = day_col.date_input(
+            "Decided on", value=today, max_value=today, format="YYYY-MM-DD", key="decision_day"
+        )
+        tied = about_col.selectbox(
+            "About initiative (optional)",
+            [None, *titles],
+            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+            key="decision_initiative",
+        )
+        logged = st.form_submit_button("Log decision")
+    if not logged:
+        return
     try:
         with session_scope(engine()) as session:
             add_decision(
@@ -514,5 +520,14 @@ if logged:
             st.session_state.pop(key, None)
         clear_after_write()
         st.rerun()
+
+
+# Drawn only while open: its picker lists every initiative, which costs every rerun otherwise.
+decision = st.expander(
+    "Log a decision", key=DECISION_OPEN, on_change="rerun", icon=":material/edit_note:"
+)
+with decision:
+    if decision.open:
+        decision_form()
 
 live_refresh()

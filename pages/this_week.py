@@ -73,6 +73,7 @@ def _saved(message: str, forget: tuple[str, ...], picker: str, following: int | 
     for key in forget:
         st.session_state.pop(key, None)
     st.session_state[f"{picker}_next"] = following
+    st.session_state.pop(f"{picker}_open", None)  # it leaves the list because it was posted
     clear_after_write()
     st.rerun()
 
@@ -118,6 +119,31 @@ def _pick(picker: str, label: str, titles: dict[int, str], fields: Sequence[str]
         del drafts[gone]  # posted, or no longer owed
     st.session_state[shown] = chosen
     return chosen
+
+
+def _left_unposted(actor: PersonRead, picker: str, titles: dict[int, str], what: str) -> None:
+    """Say so when the item whose form this person had open left the list without them
+    posting (someone else posted or changed it), and hand back the note they had written."""
+    opened = st.session_state.get(f"{picker}_open")
+    if opened is None or opened[0] != actor.id or opened[1] in titles:
+        return
+    del st.session_state[f"{picker}_open"]
+    _, _, title, note_key = opened
+    message = (
+        f"“{escape_markdown(title)}” left your list before you posted: it no longer needs "
+        f"{what} from you, because someone else posted one or changed it."
+    )
+    note = st.session_state.get(note_key)
+    if isinstance(note, str) and note.strip():
+        st.warning(message + " Your note was not posted; here it is to copy:")
+        st.code(note, language=None, wrap_lines=True)
+    else:
+        st.info(message)
+
+
+def _remember_open(actor: PersonRead, picker: str, item_id: int, title: str, note: str) -> None:
+    """The item whose form is on screen, for `_left_unposted` on a later run."""
+    st.session_state[f"{picker}_open"] = (actor.id, item_id, title, f"tw_{note}_{item_id}")
 
 
 # --- what I owe --------------------------------------------------------------------------------
@@ -237,6 +263,10 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
     item picked above it."""
     owing = data.owed(current, actor.id, today)
     owed = owing.owed
+    update_titles = {u.initiative_id: u.title for u in owed.updates}
+    check_in_titles = {c.key_result_id: c.title for c in owed.check_ins}
+    _left_unposted(actor, UPDATE_PICK, update_titles, "a status update")
+    _left_unposted(actor, CHECK_IN_PICK, check_in_titles, "a check-in")
     if owed.empty and not always:
         return
     st.header("What I owe")
@@ -270,10 +300,10 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
                 "target": st.column_config.DateColumn("Target", format="D MMM YYYY"),
             },
         )
-        titles = {u.initiative_id: u.title for u in owed.updates}
-        chosen = _pick(UPDATE_PICK, "Post an update on", titles, UPDATE_FIELDS)
+        chosen = _pick(UPDATE_PICK, "Post an update on", update_titles, UPDATE_FIELDS)
         item = next(u for u in owed.updates if u.initiative_id == chosen)
-        _update_form(actor, item, list(titles))
+        _remember_open(actor, UPDATE_PICK, chosen, item.title, "note")
+        _update_form(actor, item, list(update_titles))
     if owing.check_ins is not None:
         st.subheader("Check-ins due")
         st.dataframe(
@@ -287,10 +317,10 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
                 "confidence": st.column_config.TextColumn("Confidence", width="small"),
             },
         )
-        titles = {c.key_result_id: c.title for c in owed.check_ins}
-        chosen = _pick(CHECK_IN_PICK, "Check in on", titles, CHECK_IN_FIELDS)
+        chosen = _pick(CHECK_IN_PICK, "Check in on", check_in_titles, CHECK_IN_FIELDS)
         due = next(c for c in owed.check_ins if c.key_result_id == chosen)
-        _check_in_form(actor, due, list(titles))
+        _remember_open(actor, CHECK_IN_PICK, chosen, due.title, "check_in_note")
+        _check_in_form(actor, due, list(check_in_titles))
 
 
 # --- director ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from planning.audit import record_event, snapshot
+from planning.audit import record_created, record_event, snapshot
 from planning.models import ApiToken, Person, PersonRead, utcnow
 from planning.permissions import require_director
 
@@ -138,15 +138,8 @@ def create_token(
         created_by=actor.id if actor is not None else None,
         created_at=utcnow(),
     )
-    session.add(token)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="api_token",
-        entity_id=token.id,
-        action="create",
-        after=snapshot(token, exclude={"token_hash"}),
+    record_created(
+        session=session, actor=actor, entity="api_token", record=token, exclude={"token_hash"}
     )
     return CreatedToken(secret=secret, token=_info(token, _people_names(session)))
 

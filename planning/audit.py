@@ -56,3 +56,25 @@ def record_event(
     session.add(event)
     bump_version(session, PLAN)
     return event
+
+
+def record_created(
+    *,
+    session: Session,
+    actor: Person | PersonRead | None,
+    entity: str,
+    record: SQLModel,
+    exclude: set[str] | None = None,
+) -> None:
+    """Add a new record, flush it for its id and audit its creation, in the caller's
+    transaction (`exclude` keeps secrets such as hashes out of the event)."""
+    session.add(record)
+    session.flush()
+    record_event(
+        session=session,
+        actor=actor,
+        entity=entity,
+        entity_id=getattr(record, "id", None),
+        action="create",
+        after=snapshot(record, exclude=exclude),
+    )

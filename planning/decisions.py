@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from planning.audit import record_event, snapshot
+from planning.audit import record_created
 from planning.initiatives import person_names
 from planning.models import Decision, DecisionRead, Initiative
 from planning.permissions import Actor, require_director
@@ -47,16 +47,7 @@ def add_decision(
         initiative_id=initiative_id,
         author_id=actor.id,  # type: ignore[arg-type]
     )
-    session.add(decision)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=decision.id,
-        action="create",
-        after=snapshot(decision),
-    )
+    record_created(session=session, actor=actor, entity=ENTITY, record=decision)
     session.flush()
     return DecisionRead.model_validate(decision)
 

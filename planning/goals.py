@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from planning.audit import record_event, snapshot
+from planning.audit import record_created, record_event, snapshot
 from planning.config import MetricsConfig
 from planning.metric_shapes import MetricShape, metric_shape
 from planning.models import (
@@ -438,16 +438,7 @@ def create_objective(
         title=objective.title.strip(),
         period=period_id,
     )
-    session.add(record)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="objective",
-        entity_id=record.id,
-        action="create",
-        after=snapshot(record),
-    )
+    record_created(session=session, actor=actor, entity="objective", record=record)
     return ObjectiveRead.model_validate(record)
 
 
@@ -553,16 +544,7 @@ def create_key_result(
     assert objective is not None
     _refuse_if_closed(session, objective.period)
     record = KeyResult(**_clean_key_result(key_result.model_dump()))
-    session.add(record)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="key_result",
-        entity_id=record.id,
-        action="create",
-        after=snapshot(record),
-    )
+    record_created(session=session, actor=actor, entity="key_result", record=record)
     return KeyResultRead.model_validate(record)
 
 

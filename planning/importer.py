@@ -138,10 +138,14 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     if not content.strip():
         raise ImportFileError("the file is empty")
     try:
+        # The parser reads the bytes itself (the decode above only checks them), and cells stay
+        # Python strings: converting a million of them to another string type costs more than
+        # every check that follows.
         raw = pd.read_csv(
-            io.StringIO(content),
+            io.BytesIO(data),
+            encoding="utf-8-sig",
             header=None,
-            dtype=str,
+            dtype=object,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
@@ -196,7 +200,12 @@ def _cell_text(cell: Any) -> str:
 
 def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
     """Take the header from the first non-blank line and check the columns."""
-    blank = (raw == "").all(axis=1).to_numpy()
+    # A row is blank when every cell is empty: test the first column everywhere, the others only
+    # where the first is empty (comparing every cell of a million rows costs more).
+    blank = np.array(raw.iloc[:, 0] == "", dtype=bool)
+    candidates = np.flatnonzero(blank)
+    if len(candidates) and raw.shape[1] > 1:
+        blank[candidates] = (raw.iloc[candidates, 1:] == "").all(axis=1).to_numpy(dtype=bool)
     filled = np.flatnonzero(~blank)
     if len(filled) == 0:
         raise ImportFileError("the file is empty")
@@ -518,13 +527,20 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
 
     # Every problem above cleared one of these masks, so the rest are the writable rows.
     good = np.flatnonzero(keyed & value_ok)
+    # Text columns stay Python strings (dtype object): pandas would otherwise copy a million of
+    # them into its own string type, only for the write to turn them back.
     frame = pd.DataFrame(
         {
-            "measure": np.array(measure_names, dtype=object)[measure_of_row[good]],
-            "day": days_u[date_codes[good]],
-            "dims_key": np.array(series_keys, dtype=object)[series_code[good]]
-            if series_keys
-            else np.array([], dtype=object),
+            "measure": pd.Series(
+                np.array(measure_names, dtype=object)[measure_of_row[good]], dtype=object
+            ),
+            "day": pd.Series(days_u[date_codes[good]], dtype=object),
+            "dims_key": pd.Series(
+                np.array(series_keys, dtype=object)[series_code[good]]
+                if series_keys
+                else np.array([], dtype=object),
+                dtype=object,
+            ),
             "value": values[good],
         },
         columns=OBSERVATION_COLUMNS,

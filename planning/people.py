@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from planning.audit import record_event, snapshot
+from planning.audit import record_created, record_event, snapshot
 from planning.auth import end_sessions_of, hash_password, normalise_email, password_problems
 from planning.config import AuthSettings
 from planning.models import (
@@ -178,16 +178,7 @@ def create_person(*, session: Session, actor: Actor | None, person: PersonCreate
     if problems:
         raise InputError(problems)
     record = Person(**clean)
-    session.add(record)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="person",
-        entity_id=record.id,
-        action="create",
-        after=snapshot(record),
-    )
+    record_created(session=session, actor=actor, entity="person", record=record)
     return PersonRead.model_validate(record)
 
 
@@ -275,16 +266,7 @@ def add_time_off(
     if problems:
         raise InputError(problems)
     row = TimeOff(person_id=person_id, start_date=start_date, end_date=end_date, note=text)
-    session.add(row)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="time_off",
-        entity_id=row.id,
-        action="create",
-        after=snapshot(row),
-    )
+    record_created(session=session, actor=actor, entity="time_off", record=row)
     return TimeOffRead.model_validate(row)
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from sqlmodel import Session, col, select
 
-from planning.audit import record_event, snapshot
+from planning.audit import record_created, record_event, snapshot
 from planning.models import Person, ShareLink, utcnow
 from planning.permissions import Actor, require_director
 from planning.validation import InputError, is_number
@@ -159,16 +159,7 @@ def create_share_link(
         created_at=now,
         expires_at=now + timedelta(days=days),
     )
-    session.add(link)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=link.id,
-        action="create",
-        after=snapshot(link, exclude={"token_hash"}),
-    )
+    record_created(session=session, actor=actor, entity=ENTITY, record=link, exclude={"token_hash"})
     return CreatedShareLink(token=token, link=_info(link, _names(session)))
 
 

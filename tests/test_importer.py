@@ -127,6 +127,48 @@ def test_a_changed_value_is_updated_in_place(engine: Engine, config: AppConfig) 
     assert store_counts(engine)[0] == 6
 
 
+def test_a_bulk_write_counts_right_and_gives_the_page_cache_back(
+    engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes of many rows run with a larger SQLite page cache; the counts and the connection's
+    own cache size must come out as for a small write."""
+    import planning.observations as observations_module
+
+    monkeypatch.setattr(observations_module, "BULK_CACHE_ROWS", 1)
+    run_import(engine, config, csv_bytes(*GOOD_ROWS))
+    changed = [row.replace(",30,", ",31,") for row in GOOD_ROWS]
+    more = "2026-01-07,orders,5,email,mobile,"
+
+    result = run_import(engine, config, csv_bytes(*changed, more))
+
+    assert (result.added, result.updated, result.unchanged) == (1, 1, 5)
+    assert stored(engine)[("orders", "channel=email|device=mobile", "2026-01-05")] == 31.0
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+
+
+def test_rows_in_any_order_are_stored_under_their_own_keys(
+    engine: Engine, config: AppConfig
+) -> None:
+    rows = [
+        "2026-01-07,orders,7,email,mobile,",
+        "2026-01-05,orders,5,email,mobile,",
+        "2026-01-06,sessions,60,organic,desktop,",
+        "2026-01-06,orders,6,email,mobile,",
+        "2026-01-05,sessions,50,organic,desktop,",
+    ]
+    run_import(engine, config, csv_bytes(*rows))
+
+    assert stored(engine) == {
+        ("orders", "channel=email|device=mobile", "2026-01-05"): 5.0,
+        ("orders", "channel=email|device=mobile", "2026-01-06"): 6.0,
+        ("orders", "channel=email|device=mobile", "2026-01-07"): 7.0,
+        ("sessions", "channel=organic|device=desktop", "2026-01-05"): 50.0,
+        ("sessions", "channel=organic|device=desktop", "2026-01-06"): 60.0,
+    }
+
+
 def test_columns_may_come_in_any_order_and_case_with_spaces(
     engine: Engine, config: AppConfig
 ) -> None:

@@ -546,6 +546,51 @@ def test_report_rows_carry_what_the_cli_prints(
     )
 
 
+def test_a_fiscal_quarter_is_forecast_over_its_own_length(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    """Fiscal year from February: 2027-Q1 is 1 Feb – 30 Apr 2026 (89 days), where the calendar
+    2027-Q1 would be 90. A quarter-to-date level forecast keeps the quarter's own known days and
+    projects the 79 still to come; it must not reach back into January."""
+    fiscal = config.model_copy(
+        update={"settings": config.settings.model_copy(update={"fiscal_year_start_month": 2})}
+    )
+    first = date(2026, 2, 1)
+    as_of = date(2026, 2, 10)
+    rows: list[tuple[str, date, dict[str, str], float]] = [
+        ("orders", first - timedelta(days=n), DESKTOP, 1000.0) for n in range(1, 5)
+    ]
+    rows += [("orders", first + timedelta(days=n), DESKTOP, 30.0) for n in range(10)]
+    write_observations(engine, rows)
+    goals = Goals(engine, team)
+    goals.kr(
+        goals.objective("Fiscal orders", period="2027-Q1"),
+        "Quarter orders",
+        metric_id="orders",
+        direction=Direction.increase,
+        start_value=0.0,
+        target_value=3_000.0,
+    )
+    with Session(read_engine(engine)) as session:
+        evaluation = evaluate_period(session=session, config=fiscal, period="2027-Q1", as_of=as_of)
+    kr = by_title(evaluation)["Quarter orders"]
+
+    assert (evaluation.first_day, evaluation.last_day) == (first, date(2026, 4, 30))
+    assert evaluation.total_days == 89
+    assert (kr.window_start, kr.window_end) == (first, as_of)
+    assert kr.current == 300.0
+    # The recent level is the mean of the last 14 days (4 January days at 1,000, 10 at 30); the
+    # quarter's 10 known days stay in the window and 79 are projected at that level.
+    level = (4 * 1000 + 10 * 30) / 14
+    assert kr.forecast == pytest.approx(300 + level * 79)
+    with Session(read_engine(engine)) as session:
+        track = kr_track(
+            session=session, config=fiscal, evaluation=kr, period="2027-Q1", as_of=as_of
+        )
+    assert track.path["day"].iloc[-1] == date(2026, 4, 30)
+    assert track.band.iloc[-1]["forecast"] == pytest.approx(kr.forecast)
+
+
 def test_track_draws_running_total_pace_and_band(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:

@@ -268,6 +268,9 @@ def test_logging_a_decision_and_refusing_an_empty_one(app_store: str) -> None:
     director = person(engine, Role.director)
     before = count(engine, Decision)
     at = open_page(director.id)
+    assert not [b for b in at.button if b.label == "Log decision"]  # drawn once opened
+    at.session_state["planning_decision"] = True  # what opening the expander does
+    at.run()
     at.text_area(key="decision_text").input("   ")
     [log] = [b for b in at.button if b.label == "Log decision"]
     log.click().run()

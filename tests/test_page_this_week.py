@@ -255,6 +255,44 @@ def test_a_post_on_a_stale_version_is_refused_and_the_note_is_kept(app_store: st
     )
 
 
+def test_an_item_someone_else_updates_leaves_with_a_notice_and_the_note_handed_back(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    [director] = people(engine, Role.director)
+    member, found = member_who_owes_updates(engine)
+    item = found.updates[0]
+    at = open_page(member.id)
+    note = "Supplier feed fixed; 40 SKUs left to map."
+    at.text_area(key=f"tw_note_{item.initiative_id}").input(note)
+    # Meanwhile the director posts an update on the same initiative: it is no longer owed.
+    with session_scope(engine) as session:
+        post_status_update(
+            session=session,
+            actor=director,
+            initiative_id=item.initiative_id,
+            update=NewStatusUpdate(item.status, item.health, item.percent_complete, "On track."),
+            expected_version=item.version,
+        )
+    before = update_count(engine)
+
+    submit(at, f"tw_update_{item.initiative_id}")
+
+    assert not at.exception
+    assert update_count(engine) == before  # the member's note was not posted
+    [warning] = at.warning
+    assert plain(warning.value) == (
+        f"“{item.title}” left your list before you posted: it no longer needs a status update "
+        "from you, because someone else posted one or changed it. Your note was not posted; "
+        "here it is to copy:"
+    )
+    assert [c.value for c in at.code] == [note]
+    assert f"tw_update_{item.initiative_id}" not in forms(at, "tw_update_")
+    at.run()  # said once
+    assert not at.warning
+    assert not at.code
+
+
 def _make_update_owed(engine: Engine, initiative_id: int) -> None:
     """Move an initiative's status updates back so that the last one is ten days old."""
     cutoff = datetime.now(UTC) - timedelta(days=10)

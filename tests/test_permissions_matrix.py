@@ -74,6 +74,7 @@ from tests.planning_seed import Team, seed_team
 # person's behalf on their own: each caller has checked the actor's role already.
 HELPERS = {
     "planning.audit.record_event": "records the event of a write that was already allowed",
+    "planning.audit.record_created": "adds and audits a record whose creation was allowed",
     "planning.observations.record_batch": "records the batch of an import that was allowed",
 }
 

@@ -105,3 +105,63 @@ def test_database_url_selects_store(tmp_path, monkeypatch) -> None:  # type: ign
         session.commit()
     engine.dispose()
     assert target.exists()
+
+
+def _observation_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                text("SELECT series_id, day, value FROM observation ORDER BY series_id, day")
+            )
+        ]
+
+
+def _observation_ddl(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(
+            conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'observation'")
+            ).scalar_one()
+        )
+
+
+def test_observations_move_to_a_without_rowid_table_and_back_unchanged(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from planning.store import alembic_config
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config(engine)
+    command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO series (id, measure, dims_key) "
+                "VALUES (1, 'orders', ''), (2, 'sessions', '')"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO observation (series_id, day, value) VALUES (:s, :d, :v)"),
+            [
+                {"s": s, "d": date(2026, 1, d), "v": s * 100 + d + 0.25}
+                for d in (3, 1, 2)
+                for s in (2, 1)
+            ],
+        )
+    before = _observation_rows(engine)
+    assert "WITHOUT ROWID" not in _observation_ddl(engine)
+
+    migrate(engine)
+    assert "WITHOUT ROWID" in _observation_ddl(engine)
+    assert _observation_rows(engine) == before
+    with engine.connect() as conn:
+        index = conn.execute(text("PRAGMA index_list(observation)")).all()
+        assert "ix_observation_day" in {row[1] for row in index}
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+    command.downgrade(cfg, "0004")
+    assert "WITHOUT ROWID" not in _observation_ddl(engine)
+    assert _observation_rows(engine) == before
+    engine.dispose()

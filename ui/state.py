@@ -24,6 +24,7 @@ Read = TypeVar("Read", bound=Callable[..., Any])
 _SHARED_READS: list[Any] = []
 RUN_VERSIONS = "_run_versions"  # what this run read (ui.state.read_versions)
 SEEN_VERSIONS = "_seen_versions"  # what the page on screen was drawn from
+JUST_READ = "_versions_just_read"  # set by read_versions, taken by the next live check
 
 
 @st.cache_resource(show_spinner=False)
@@ -61,6 +62,7 @@ def read_versions() -> Versions:
     current = data_versions(engine())
     st.session_state[RUN_VERSIONS] = current
     st.session_state[SEEN_VERSIONS] = current
+    st.session_state[JUST_READ] = True
     return current
 
 
@@ -102,6 +104,8 @@ def live_refresh() -> None:
 
     @st.fragment(run_every=every)
     def _check() -> None:
+        if st.session_state.pop(JUST_READ, False):
+            return  # a full run read them moments ago; the next check, seconds later, looks
         seen = st.session_state.get(SEEN_VERSIONS)
         if seen is not None and data_versions(engine()) != seen:
             st.rerun(scope="app")
