@@ -46,12 +46,18 @@ def matrix(versions: Versions, framework_id: str) -> dict[str, Any] | None:
         ["id", "rank", "title", "owner", "status", "score", "value", "effort_weeks", "quadrant"]
     ].assign(status=scored["status"].map(status_label))
     pick = alt.selection_point(name="pick", fields=["id"], on="click")
+    low_x, high_x = float(scored["effort_weeks"].min()), float(scored["effort_weeks"].max())
+    low_y, high_y = float(scored["value"].min()), float(scored["value"].max())
+    # Margins around the extremes keep every point, and the corner names, inside the plot.
+    x_scale = alt.Scale(domain=[min(0.0, low_x), high_x * 1.08 or 1.0], nice=False)
+    y_span = (high_y - min(0.0, low_y)) or 1.0
+    y_scale = alt.Scale(domain=[min(0.0, low_y) - 0.05 * y_span, high_y + 0.1 * y_span], nice=False)
     points = (
         alt.Chart(points_data)
         .mark_circle(size=140, opacity=0.85)
         .encode(
-            x=alt.X("effort_weeks:Q", title="Effort (person-weeks)"),
-            y=alt.Y("value:Q", title=value_title),
+            x=alt.X("effort_weeks:Q", title="Effort (person-weeks)", scale=x_scale),
+            y=alt.Y("value:Q", title=value_title, scale=y_scale),
             color=alt.Color(
                 "quadrant:N",
                 title="Quadrant",
@@ -75,20 +81,28 @@ def matrix(versions: Versions, framework_id: str) -> dict[str, Any] | None:
     splits = pd.DataFrame({"value": [value_split], "effort": [effort_split]})
     value_rule = alt.Chart(splits).mark_rule(strokeDash=[4, 4], color="#888").encode(y="value:Q")
     effort_rule = alt.Chart(splits).mark_rule(strokeDash=[4, 4], color="#888").encode(x="effort:Q")
-    low_x, high_x = float(scored["effort_weeks"].min()), float(scored["effort_weeks"].max())
-    low_y, high_y = float(scored["value"].min()), float(scored["value"].max())
+    # The quadrant names sit in the plot's own corners, clear of the points at the extremes.
+    (x_low, x_high), (y_low, y_high) = x_scale.domain, y_scale.domain
     corners = pd.DataFrame(
         {
             "label": quadrant_names,
-            "x": [low_x, high_x, low_x, high_x],
-            "y": [high_y, high_y, low_y, low_y],
+            "x": [x_low, x_high, x_low, x_high],
+            "y": [y_high, y_high, y_low, y_low],
             "align": ["left", "right", "left", "right"],
+            "baseline": ["top", "top", "bottom", "bottom"],
         }
     )
     labels = [
-        alt.Chart(corners[corners["align"] == side])
-        .mark_text(align=side, baseline="middle", dy=-12, fontWeight="bold", color="#555")  # type: ignore[arg-type]
+        alt.Chart(corners[(corners["align"] == side) & (corners["baseline"] == edge)])
+        .mark_text(
+            align=side,
+            baseline=edge,
+            dx=4 if side == "left" else -4,
+            fontWeight="bold",
+            color="#555",
+        )
         .encode(x="x:Q", y="y:Q", text="label:N")
         for side in ("left", "right")
+        for edge in ("top", "bottom")
     ]
     return vega_spec(alt.layer(points, value_rule, effort_rule, *labels).properties(height=380))
