@@ -2,7 +2,7 @@
 
 Every answer is JSON. No token → 401, a token without the operation's scope → 403, a body that is
 too large → 413, of another type → 415, with bad content → 422 listing every problem (nothing is
-written). A store that cannot be reached → 503. Anything else unexpected is logged with its
+written). A store that cannot be reached or used → 503. Anything else unexpected is logged with its
 traceback and answered 500 without details: a bug to fix, never a way to report bad input.
 """
 
@@ -44,7 +44,7 @@ from planning.metrics import freshness
 from planning.models import ApiToken, Person
 from planning.periods import parse_quarter, quarter_of
 from planning.permissions import PermissionDenied
-from planning.store import alembic_config, read_engine, session_scope
+from planning.store import StoreError, alembic_config, read_engine, session_scope
 
 log = logging.getLogger("quarterdeck.api")
 
@@ -122,7 +122,10 @@ class ApiContext:
     @asynccontextmanager
     async def lifespan(self, _app: object) -> AsyncIterator[None]:
         """Open the store when the server starts (so the first request is fast) and close it."""
-        await run_in_threadpool(lambda: self.engine)
+        try:
+            await run_in_threadpool(lambda: self.engine)
+        except StoreError as exc:  # the server still starts: pages and answers say why
+            log.error("the store cannot be used: %s", exc)
         try:
             yield None
         finally:
@@ -162,6 +165,9 @@ def guarded(handler: Handler) -> Handler:
             return _error(
                 503, "The store is unavailable or busy; retry shortly.", {"Retry-After": "5"}
             )
+        except StoreError as exc:
+            log.error("%s %s: store cannot be used: %s", request.method, request.url.path, exc)
+            return _error(503, f"The store cannot be used: {exc}.")
         except Exception:
             log.exception("%s %s failed", request.method, request.url.path)
             return _error(500, "Internal error; the server log has the details.")

@@ -29,7 +29,13 @@ from planning.config import AppConfig, ConfigError, load_config
 from planning.formatting import format_value
 from planning.importer import ImportFileError, import_observations
 from planning.metrics import GRAINS, MetricError, metric_series
-from planning.store import create_store_engine, database_url, migrate, read_engine
+from planning.store import (
+    StoreError,
+    create_store_engine,
+    database_url,
+    migrate,
+    read_engine,
+)
 
 PROG = "python -m planning"
 EXIT_OK = 0
@@ -146,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command].run(args, context)
     except (UsageError, MetricError) as exc:
         return _fail(str(exc), EXIT_USAGE)
+    except StoreError as exc:
+        return _fail(f"the store at {_where(database_url())} cannot be used: {exc}", EXIT_REFUSED)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return _fail(f"the store at {_where(database_url())} failed: {reason}", EXIT_REFUSED)

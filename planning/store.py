@@ -15,6 +15,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
@@ -98,9 +100,26 @@ def alembic_config(engine: Engine | None = None) -> AlembicConfig:
     return cfg
 
 
+class StoreError(RuntimeError):
+    """The store cannot be used by this version of Quarterdeck (said in one sentence)."""
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration and make sure the calendar is filled."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest migration and make sure the calendar is filled.
+
+    Raises StoreError for a store that a newer version of Quarterdeck has already migrated.
+    """
+    cfg = alembic_config(engine)
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+    if current is not None and current not in known:
+        raise StoreError(
+            f"the store's schema is at revision {current}, which this version of Quarterdeck "
+            "does not know: a newer version has upgraded it. Run that version, or restore an "
+            "export into a new store"
+        )
+    command.upgrade(cfg, "head")
     fill_calendar(engine)
 
 

@@ -21,12 +21,12 @@ from sqlmodel import Session, select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from api.routes import ApiContext, api_routes
+from api.routes import ApiContext, api_app, api_routes
 from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS, revoke_token
 from planning.config import AppConfig
 from planning.models import ApiToken, ImportBatch, Person, PersonRead, Role
 from planning.okr_evaluation import period_goals
-from planning.store import create_store_engine, session_scope
+from planning.store import create_store_engine, migrate, session_scope
 from tests.api_support import (
     OpenApiChecker,
     bearer,
@@ -433,6 +433,24 @@ def test_health_says_degraded_when_the_schema_is_behind(
         "revision": "0002",
         "expected": newest_migration(),
     }
+
+
+def test_a_store_from_a_newer_version_is_503_with_the_reason(
+    config: AppConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    newer = create_store_engine(url)
+    migrate(newer)
+    with newer.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    newer.dispose()
+    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", url)
+    with TestClient(api_app(ApiContext(config=config))) as fresh:  # opens the configured store
+        response = fresh.get(HEALTH)
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith(
+        "The store cannot be used: the store's schema is at revision 9999"
+    )
 
 
 def test_unreachable_store_is_503(config: AppConfig, tmp_path: Path) -> None:

@@ -141,6 +141,26 @@ def test_a_store_that_cannot_be_opened_is_one_line(
     assert "secret" not in err
 
 
+def test_a_store_from_a_newer_version_is_refused_in_one_line_and_left_alone(
+    tmp_path: Path, store: Path, output: Output
+) -> None:
+    assert main(["init"]) == 0
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    output()
+    before = store.read_bytes()
+
+    assert main(["import", str(write(tmp_path, "tiny.csv", TINY))]) == 1
+
+    _, err = output()
+    assert err == (
+        f"error: the store at {store.resolve()} cannot be used: the store's schema is at "
+        "revision 9999, which this version of Quarterdeck does not know: a newer version has "
+        "upgraded it. Run that version, or restore an export into a new store\n"
+    )
+    assert store.read_bytes() == before
+
+
 # --- import --------------------------------------------------------------------------------------
 
 

@@ -165,3 +165,23 @@ def test_observations_move_to_a_without_rowid_table_and_back_unchanged(tmp_path)
     assert "WITHOUT ROWID" not in _observation_ddl(engine)
     assert _observation_rows(engine) == before
     engine.dispose()
+
+
+def test_the_app_says_when_a_newer_version_has_migrated_the_store(app_store: str) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from planning.store import PROJECT_DIR
+
+    engine = create_store_engine(app_store)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60).run()
+
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith(
+        "Quarterdeck cannot open its store: the store's schema is at revision 9999, which this "
+        "version of Quarterdeck does not know"
+    )

@@ -69,8 +69,10 @@ def sign_in() -> PersonRead | None:
 
 def current_person() -> PersonRead | None:
     """The person the app acts for in this run (chosen by sign_in)."""
-    people = {p.id: p for p in _people(versions())}
-    return people.get(st.session_state.get(ACTING_KEY))
+    acting = st.session_state.get(ACTING_KEY)
+    if acting is None:
+        return None
+    return next((p for p in _people(versions()) if p.id == acting), None)
 
 
 # --- shared pieces ------------------------------------------------------------------------------

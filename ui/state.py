@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
-from planning.store import data_versions
+from planning.store import StoreError, data_versions
 from ui.routing import require_router
 
 Versions = tuple[tuple[str, int], ...]
@@ -53,8 +53,14 @@ def _engine() -> Engine:
 
 
 def engine() -> Engine:
-    """The process's one engine, migrated, with demo data on a first start."""
-    return _engine()
+    """The process's one engine, migrated, with demo data on a first start; a store this
+    version cannot use stops the page with one clear message."""
+    try:
+        return _engine()
+    except StoreError as exc:
+        st.error(f"Quarterdeck cannot open its store: {exc}.")
+        st.stop()
+        raise  # st.stop() ends the script; this keeps type checkers content
 
 
 def read_versions() -> Versions:
