@@ -9,7 +9,7 @@ version query.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -42,9 +42,7 @@ def app_config() -> AppConfig:
     try:
         return _load_config()
     except ConfigError as exc:
-        st.error(f"Quarterdeck cannot start because of a configuration mistake.\n\n{exc}")
-        st.stop()
-        raise  # st.stop() ends the script; this keeps type checkers content
+        _stop(f"Quarterdeck cannot start because of a configuration mistake.\n\n{exc}")
 
 
 @st.cache_resource(show_spinner="Preparing the store (the first start loads demo data)…")
@@ -58,9 +56,14 @@ def engine() -> Engine:
     try:
         return _engine()
     except StoreError as exc:
-        st.error(f"Quarterdeck cannot open its store: {exc}.")
-        st.stop()
-        raise  # st.stop() ends the script; this keeps type checkers content
+        _stop(f"Quarterdeck cannot open its store: {exc}.")
+
+
+def _stop(message: str) -> NoReturn:
+    """End the run with one error message in place of the page."""
+    st.error(message)
+    st.stop()
+    raise AssertionError("st.stop() ends the script")  # never reached
 
 
 def read_versions() -> Versions:
