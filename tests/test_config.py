@@ -223,3 +223,29 @@ def test_team_can_add_weighted_framework_without_code(config_dir: Path) -> None:
 
     edit(config_dir, "scoring.yaml", add)
     assert "seo_value" in load_config(config_dir).scoring.frameworks
+
+
+def test_the_app_shows_a_configuration_mistake_instead_of_a_page(
+    app_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from planning.config import CONFIG_DIR_ENV
+    from planning.store import PROJECT_DIR
+
+    folder = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, folder)
+    settings = folder / "settings.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("refresh_seconds: 5", "refresh_seconds: -5"),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60).run()
+
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("Quarterdeck cannot start because of a configuration mistake.")
+    assert "settings.yaml" in error.value and "refresh_seconds" in error.value
+    assert not at.title
