@@ -138,7 +138,7 @@ if asked > timeline.pages and "roadmap_page" in st.session_state:
 
 def _lane(lane: data.Lane) -> None:
     with st.container(border=True):
-        left, right = st.columns([3, 2], gap="medium")
+        left, right = st.columns([4, 3], gap="medium")
         with left:
             st.markdown(f"**{escape_markdown(lane.title)}**")
             if lane.spec is not None:
@@ -192,13 +192,12 @@ for column, board_column in zip([*top, *bottom], view.board, strict=True):
             width="stretch",
             column_config={
                 "health": st.column_config.TextColumn("", width=30),
-                "initiative": st.column_config.TextColumn("Initiative", width=250),
-                "when": st.column_config.DateColumn(
+                "initiative": st.column_config.TextColumn("Initiative", width=205),
+                "when": st.column_config.TextColumn(
                     {"shipped": "Shipped", "now": "Target"}.get(board_column.horizon, "Starts"),
-                    format="D MMM YYYY",
                     width=95,
                 ),
-                "owner": st.column_config.TextColumn("Owner", width=110),
+                "owner": st.column_config.TextColumn("Owner", width=120),
             },
         )
 

@@ -211,12 +211,20 @@ def board_columns(
             {
                 "health": [HEALTH_ICONS.get(h, "") for h in part["health"]],
                 "initiative": part["title"],
-                "when": when,
+                "when": [_day_text(d) for d in when],
                 "owner": part["owner"],
             }
         )
         columns.append(BoardColumn(horizon=name, count=len(part), rows=arrow.table(rows)))
     return columns
+
+
+def _day_text(day: object) -> str:
+    """A board date as a reader writes it (3 Dec 2026), or "not dated"."""
+    if day is None or pd.isna(day):
+        return "not dated"
+    shown = pd.Timestamp(day)
+    return f"{shown.day} {shown:%b %Y}"
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
