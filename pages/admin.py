@@ -316,6 +316,8 @@ with tab_history:
                 width="stretch",
                 column_config={
                     "when (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                    "added": st.column_config.NumberColumn(format="localized"),
+                    "updated": st.column_config.NumberColumn(format="localized"),
                 },
             )
 
