@@ -125,15 +125,15 @@ else:
         on_select=_on_table_pick,
         selection_mode="single-row",
         column_config={
-            "title": st.column_config.TextColumn("Initiative", width="large"),
+            "title": st.column_config.TextColumn("Initiative", width=300),
             "owner": "Owner",
             "status": "Status",
             "health": "Health",
             "percent_complete": st.column_config.ProgressColumn(
-                "Done", min_value=0, max_value=100, format="%d%%"
+                "Done", min_value=0, max_value=100, format="%d%%", width=110
             ),
             "target_date": st.column_config.DateColumn("Target", format="YYYY-MM-DD"),
-            "objectives": "Objectives",
+            "objectives": st.column_config.TextColumn("Objectives", width="medium"),
             "last_update_at": st.column_config.DatetimeColumn(
                 "Last update", format="YYYY-MM-DD HH:mm"
             ),
