@@ -3,8 +3,6 @@ links, the team (people, roles, capacity, time off, passwords) and the loaded co
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -27,7 +25,7 @@ from ui.identity import current_person
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
-from ui.text import escape_markdown
+from ui.text import escape_markdown, moment_text
 
 FLASH = "admin_flash"
 CHECK = "admin_file_check"
@@ -238,10 +236,6 @@ with tab_tokens:
         if not tokens:
             st.info("No API tokens yet.")
         else:
-
-            def moment(value: Any) -> str:
-                return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
             st.dataframe(
                 pa.Table.from_pylist(
                     [
@@ -250,9 +244,11 @@ with tab_tokens:
                             "name": t.name,
                             "scopes": ", ".join(t.scopes),
                             "created by": t.created_by_name,
-                            "created (UTC)": moment(t.created_at),
-                            "last used (UTC)": moment(t.last_used_at) or "never",
-                            "state": "active" if t.active else f"revoked {moment(t.revoked_at)}",
+                            "created (UTC)": moment_text(t.created_at),
+                            "last used (UTC)": moment_text(t.last_used_at) or "never",
+                            "state": (
+                                "active" if t.active else f"revoked {moment_text(t.revoked_at)}"
+                            ),
                         }
                         for t in tokens
                     ]

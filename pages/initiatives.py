@@ -30,11 +30,10 @@ from ui.identity import current_person
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import (
     health_label,
-    refusal_message,
     save_status_update,
     status_update_inputs,
 )
-from ui.text import escape_markdown
+from ui.text import escape_markdown, refusal_message
 
 FLASH = "initiatives_flash"
 PICK = "initiative_pick"
@@ -54,7 +53,6 @@ if flash:
 
 
 _health = health_label
-_problems = refusal_message
 
 
 def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
@@ -284,7 +282,7 @@ def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag:
                 actor=actor, initiative_id=i.id, update=update, expected_version=version
             )
         except REFUSALS as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
         else:
             _done("Status update posted.", forget=_form_keys(i.id))
 
@@ -378,7 +376,7 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
                 changes=changes,
             )
     except REFUSALS as exc:
-        st.error(_problems(exc))
+        st.error(refusal_message(exc))
     else:
         _done("Changes saved.", forget=_form_keys(i.id))
 
@@ -399,7 +397,7 @@ def _drop_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
                     reason=reason,
                 )
         except REFUSALS as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
         else:
             _done("Initiative dropped.", forget=_form_keys(i.id))
 
@@ -505,7 +503,7 @@ def _create_form(actor: PersonRead) -> None:
         with session_scope(engine()) as session:
             saved = create_initiative(session=session, actor=actor, config=config, draft=draft)
     except REFUSALS as exc:
-        st.error(_problems(exc))
+        st.error(refusal_message(exc))
     else:
         keys = (
             "new_title",

@@ -25,11 +25,10 @@ from ui.identity import ROLE_LABELS, current_person
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import (
     health_label,
-    refusal_message,
     save_status_update,
     status_update_inputs,
 )
-from ui.text import escape_markdown
+from ui.text import escape_markdown, refusal_message
 
 FLASH = "this_week_flash"
 REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
@@ -61,9 +60,6 @@ st.caption(
 flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash)
-
-
-_problems = refusal_message
 
 
 def _saved(message: str, forget: tuple[str, ...], picker: str, following: int | None) -> None:
@@ -179,11 +175,12 @@ def _update_form(actor: PersonRead, item: OwedUpdate, ids: Sequence[int]) -> Non
         )
     except ConflictError as exc:
         st.error(
-            _problems(exc) + " Your note is kept; post it again to save it on the latest version."
+            refusal_message(exc)
+            + " Your note is kept; post it again to save it on the latest version."
         )
         st.session_state.pop(version_key, None)  # the next run starts from the latest version
     except REFUSALS as exc:
-        st.error(_problems(exc))
+        st.error(refusal_message(exc))
     else:
         _saved(
             f"Status update posted on “{escape_markdown(item.title)}”.",
@@ -248,7 +245,7 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
                 done=finished or None,
             )
     except REFUSALS as exc:
-        st.error(_problems(exc))
+        st.error(refusal_message(exc))
     else:
         _saved(
             f"Check-in posted on “{escape_markdown(item.title)}”.",

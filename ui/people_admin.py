@@ -26,7 +26,7 @@ from planning.store import read_engine, session_scope
 from planning.validation import InputError
 from planning.versioning import ConflictError
 from ui.state import Versions, app_config, clear_after_write, engine
-from ui.text import escape_markdown
+from ui.text import escape_markdown, refusal_message
 
 FLASH = "admin_people_flash"
 ROUND = "admin_people_round"  # bumped after a save so every form starts from the stored values
@@ -55,12 +55,6 @@ def _with_password(versions: Versions) -> set[int]:
     with Session(read_engine(engine())) as session:
         people = list_people(session=session, include_inactive=True)
         return {p.id for p in people if has_password(session=session, person_id=p.id)}
-
-
-def _problems(exc: Exception) -> str:
-    if isinstance(exc, InputError):
-        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
-    return escape_markdown(str(exc))
 
 
 def _saved(message: str) -> None:
@@ -190,7 +184,7 @@ def _add_form(person: PersonRead, round_number: int) -> None:
                         ),
                     )
             except REFUSALS as exc:
-                st.error(_problems(exc))
+                st.error(refusal_message(exc))
             else:
                 _saved(f"Added {escape_markdown(created.name)} to the team.")
 
@@ -256,7 +250,7 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
                     ),
                 )
         except REFUSALS as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
             if isinstance(exc, ConflictError) and st.button(
                 "Load the latest values", key=f"{key}_reload"
             ):
@@ -309,7 +303,7 @@ def _time_off_forms(
                     note=note,
                 )
         except REFUSALS as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
         else:
             _saved(
                 f"Added {_days(added.start_date, added.end_date)} days off for "
@@ -334,7 +328,7 @@ def _time_off_forms(
             with session_scope(engine()) as session:
                 remove_time_off(session=session, actor=person, time_off_id=gone)
         except REFUSALS as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
         else:
             _saved(f"Removed time off for {escape_markdown(chosen.name)}.")
 
@@ -367,6 +361,6 @@ def _password_form(
                     settings=settings,
                 )
         except REFUSALS as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
         else:
             _saved(f"Password {'reset' if has_one else 'set'} for {escape_markdown(chosen.name)}.")

@@ -4,8 +4,6 @@ anyone else anyway)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
@@ -26,7 +24,7 @@ from planning.store import read_engine, session_scope
 from planning.validation import InputError
 from ui.share_access import app_base_url
 from ui.state import Versions, clear_after_write, engine
-from ui.text import escape_markdown
+from ui.text import escape_markdown, moment_text, refusal_message
 
 NEW_LINK = "admin_new_share_link"
 FLASH = "admin_share_flash"
@@ -43,16 +41,6 @@ def _links(versions: Versions) -> list[ShareLinkInfo]:
     del versions
     with Session(read_engine(engine())) as session:
         return list_share_links(session=session)
-
-
-def _moment(value: datetime | None) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
-
-def _problems(exc: Exception) -> str:
-    if isinstance(exc, InputError):
-        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
-    return escape_markdown(str(exc))
 
 
 def share_links_tab(person: PersonRead, versions: Versions) -> None:
@@ -103,12 +91,12 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
                     session=session, actor=person, label=label, valid_days=int(days)
                 )
         except (InputError, PermissionDenied) as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
         else:
             clear_after_write()
             st.session_state[NEW_LINK] = {
                 "label": created.link.label,
-                "expires": _moment(created.link.expires_at),
+                "expires": moment_text(created.link.expires_at),
                 "url": share_url(base_url=app_base_url(), token=created.token),
             }
             st.session_state.pop("admin_share_label", None)
@@ -124,9 +112,9 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
                 {
                     "label": link.label,
                     "created by": link.created_by_name,
-                    "created (UTC)": _moment(link.created_at),
-                    "expires (UTC)": _moment(link.expires_at),
-                    "last opened (UTC)": _moment(link.last_used_at) or "never",
+                    "created (UTC)": moment_text(link.created_at),
+                    "expires (UTC)": moment_text(link.expires_at),
+                    "last opened (UTC)": moment_text(link.last_used_at) or "never",
                     "state": STATE_LABELS.get(link.state(), link.state().value),
                 }
                 for link in links
@@ -142,7 +130,9 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
         chosen = st.selectbox(
             "Revoke a link",
             list(active),
-            format_func=lambda i: f"{active[i].label} (expires {_moment(active[i].expires_at)})",
+            format_func=lambda i: (
+                f"{active[i].label} (expires {moment_text(active[i].expires_at)})"
+            ),
             help="Anyone holding it sees a “withdrawn” message from their next click on.",
             key="admin_share_revoke",
         )
@@ -152,7 +142,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
             with session_scope(engine()) as session:
                 revoked = revoke_share_link(session=session, actor=person, link_id=chosen)
         except (InputError, PermissionDenied) as exc:
-            st.error(_problems(exc))
+            st.error(refusal_message(exc))
         else:
             clear_after_write()
             st.session_state[FLASH] = (

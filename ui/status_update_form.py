@@ -1,5 +1,4 @@
-"""The one short status-update form, shared by This week and Initiatives, and how a refused save
-reads on screen."""
+"""The one short status-update form, shared by This week and Initiatives."""
 
 from __future__ import annotations
 
@@ -16,20 +15,11 @@ from planning.initiatives import (
 from planning.models import PersonRead
 from planning.store import session_scope
 from ui.state import engine
-from ui.text import escape_markdown
 
 
 def health_label(value: str) -> str:
     """How a health value reads on screen."""
     return HEALTH_LABELS.get(value, value)
-
-
-def refusal_message(exc: Exception) -> str:
-    """A refused save as text: every input problem listed, or the refusal itself."""
-    found = getattr(exc, "problems", None)  # InputError, GoalError
-    if found:
-        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in found)
-    return escape_markdown(str(exc))
 
 
 def status_update_inputs(
