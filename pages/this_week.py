@@ -69,7 +69,7 @@ def _saved(message: str, forget: tuple[str, ...], picker: str, following: int | 
     for key in forget:
         st.session_state.pop(key, None)
     st.session_state[f"{picker}_next"] = following
-    st.session_state.pop(f"{picker}_open", None)  # it leaves the list because it was posted
+    st.session_state.pop(f"{picker}_shown", None)  # it leaves the list because it was posted
     clear_after_write()
     st.rerun()
 
@@ -86,12 +86,15 @@ def _following(ids: Sequence[int], done: int) -> int | None:
     return rest[0] if rest else None
 
 
-def _pick(picker: str, label: str, titles: dict[int, str], fields: Sequence[str]) -> int:
+def _pick(
+    actor: PersonRead, picker: str, label: str, titles: dict[int, str], fields: Sequence[str]
+) -> int:
     """The item whose form is shown, chosen by title (the most overdue first).
 
     Streamlit forgets a widget's value once it is not drawn, so the inputs of the item put aside
     are kept in `{picker}_drafts` and put back when it is picked again: a refused post's note
-    survives looking at another item in between.
+    survives looking at another item in between. `{picker}_shown` remembers (person, item,
+    title) of the form on screen, for this and for `_left_unposted`.
     """
     ids = list(titles)
     following = st.session_state.pop(f"{picker}_next", None)
@@ -100,7 +103,8 @@ def _pick(picker: str, label: str, titles: dict[int, str], fields: Sequence[str]
     chosen: int = st.selectbox(label, ids, format_func=titles.__getitem__, key=picker)
     drafts: dict[int, dict[str, object]] = st.session_state.setdefault(f"{picker}_drafts", {})
     shown = f"{picker}_shown"
-    before = st.session_state.get(shown)
+    was = st.session_state.get(shown)
+    before = was[1] if was is not None and was[0] == actor.id else None
     if before != chosen and before in titles:
         kept = {}
         for field in fields:
@@ -113,33 +117,30 @@ def _pick(picker: str, label: str, titles: dict[int, str], fields: Sequence[str]
             st.session_state[key] = value
     for gone in [tag for tag in drafts if tag not in titles]:
         del drafts[gone]  # posted, or no longer owed
-    st.session_state[shown] = chosen
+    st.session_state[shown] = (actor.id, chosen, titles[chosen])
     return chosen
 
 
-def _left_unposted(actor: PersonRead, picker: str, titles: dict[int, str], what: str) -> None:
+def _left_unposted(
+    actor: PersonRead, picker: str, titles: dict[int, str], note_field: str, what: str
+) -> None:
     """Say so when the item whose form this person had open left the list without them
     posting (someone else posted or changed it), and hand back the note they had written."""
-    opened = st.session_state.get(f"{picker}_open")
-    if opened is None or opened[0] != actor.id or opened[1] in titles:
+    shown = st.session_state.get(f"{picker}_shown")
+    if shown is None or shown[0] != actor.id or shown[1] in titles:
         return
-    del st.session_state[f"{picker}_open"]
-    _, _, title, note_key = opened
+    del st.session_state[f"{picker}_shown"]
+    _, item_id, title = shown
     message = (
         f"“{escape_markdown(title)}” left your list before you posted: it no longer needs "
         f"{what} from you, because someone else posted one or changed it."
     )
-    note = st.session_state.get(note_key)
+    note = st.session_state.get(f"tw_{note_field}_{item_id}")
     if isinstance(note, str) and note.strip():
         st.warning(message + " Your note was not posted; here it is to copy:")
         st.code(note, language=None, wrap_lines=True)
     else:
         st.info(message)
-
-
-def _remember_open(actor: PersonRead, picker: str, item_id: int, title: str, note: str) -> None:
-    """The item whose form is on screen, for `_left_unposted` on a later run."""
-    st.session_state[f"{picker}_open"] = (actor.id, item_id, title, f"tw_{note}_{item_id}")
 
 
 # --- what I owe --------------------------------------------------------------------------------
@@ -262,8 +263,8 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
     owed = owing.owed
     update_titles = {u.initiative_id: u.title for u in owed.updates}
     check_in_titles = {c.key_result_id: c.title for c in owed.check_ins}
-    _left_unposted(actor, UPDATE_PICK, update_titles, "a status update")
-    _left_unposted(actor, CHECK_IN_PICK, check_in_titles, "a check-in")
+    _left_unposted(actor, UPDATE_PICK, update_titles, "note", "a status update")
+    _left_unposted(actor, CHECK_IN_PICK, check_in_titles, "check_in_note", "a check-in")
     if owed.empty and not always:
         return
     st.header("What I owe")
@@ -297,9 +298,8 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
                 "target": st.column_config.DateColumn("Target", format="D MMM YYYY"),
             },
         )
-        chosen = _pick(UPDATE_PICK, "Post an update on", update_titles, UPDATE_FIELDS)
+        chosen = _pick(actor, UPDATE_PICK, "Post an update on", update_titles, UPDATE_FIELDS)
         item = next(u for u in owed.updates if u.initiative_id == chosen)
-        _remember_open(actor, UPDATE_PICK, chosen, item.title, "note")
         _update_form(actor, item, list(update_titles))
     if owing.check_ins is not None:
         st.subheader("Check-ins due")
@@ -314,9 +314,8 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
                 "confidence": st.column_config.TextColumn("Confidence", width="small"),
             },
         )
-        chosen = _pick(CHECK_IN_PICK, "Check in on", check_in_titles, CHECK_IN_FIELDS)
+        chosen = _pick(actor, CHECK_IN_PICK, "Check in on", check_in_titles, CHECK_IN_FIELDS)
         due = next(c for c in owed.check_ins if c.key_result_id == chosen)
-        _remember_open(actor, CHECK_IN_PICK, chosen, due.title, "check_in_note")
         _check_in_form(actor, due, list(check_in_titles))
 
 
