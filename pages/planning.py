@@ -81,6 +81,15 @@ editor_key = f"backlog_editor_{framework_id}_{generation}"
 source_key = f"backlog_source_{framework_id}_{generation}"
 
 
+def _backlog_written(message: str) -> None:
+    """After a write to the backlog: the table reloads from the store and says what was done."""
+    st.session_state["backlog_generation"] = generation + 1
+    st.session_state.pop(source_key, None)
+    st.session_state[FLASH] = message
+    clear_after_write()
+    st.rerun()
+
+
 def _pending(key: str) -> bool:
     state: Any = st.session_state.get(key)
     if not isinstance(state, dict):
@@ -210,13 +219,9 @@ if save_col.button("Save changes", type="primary", disabled=source.empty):
         except PermissionDenied as exc:
             st.error(escape_markdown(str(exc)))
         else:
-            st.session_state["backlog_generation"] = generation + 1
-            st.session_state.pop(source_key, None)
-            st.session_state[FLASH] = (
+            _backlog_written(
                 f"Saved {len(commands)} initiative{'s' if len(commands) != 1 else ''}."
             )
-            clear_after_write()
-            st.rerun()
 if discard_col.button("Discard edits", disabled=source.empty):
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
@@ -288,14 +293,10 @@ def calibration_section() -> None:
             except (InputError, PermissionDenied, ConflictError) as exc:
                 st.error(escape_markdown(str(exc)))
             else:
-                st.session_state["backlog_generation"] = generation + 1
-                st.session_state.pop(source_key, None)
-                st.session_state[FLASH] = (
+                _backlog_written(
                     f"Set {framework.label} confidence on {changed} "
                     f"initiative{'s' if changed != 1 else ''} from the estimators' calibration."
                 )
-                clear_after_write()
-                st.rerun()
     elif not calibrations.empty:
         st.caption(f"Every {framework.label} confidence already matches its estimator's record.")
 
