@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 import planning.metrics
@@ -30,6 +28,7 @@ from planning.metrics import (
     ratio_parts,
 )
 from planning.observations import UpsertCounts, dims_key, record_batch, upsert_observations
+from tests.statements import statements_run
 
 D = date
 
@@ -640,14 +639,9 @@ def test_metric_values_match_single_values_in_one_query(engine: Engine, config: 
     metrics = config.metrics
     start, end = D(2026, 11, 1), D(2026, 11, 30)
     wanted = [*metrics.kpi_tiles, "cart_abandonment_rate", "organic_position"]
-    statements: list[str] = []
-
-    def count(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
     with Session(engine) as session:
         session.connection()  # begin first, so that only the metrics query is counted
-        with listening(engine, count):
+        with statements_run(engine) as statements:
             together = metric_values(
                 session=session, config=metrics, metric_ids=wanted, start=start, end=end
             )
@@ -829,20 +823,14 @@ def test_metric_reads_run_as_few_statements_as_allowed(
         for filters in filter_sets
         for grain in (None, "day")
     ]
-    statements: list[str] = []
-
-    def count(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
     with Session(engine) as session:
         session.connection()  # begin first, so that only the metrics queries are counted
-        with listening(engine, count):
+        with statements_run(engine) as statements:
             together = metric_reads(session=session, config=SMALL, reads=reads)
         # Per grain, one statement for no filter, one for channel, one for both devices.
         assert len(statements) == 6
         monkeypatch.setattr(planning.metrics, "_QUERIES_PER_STATEMENT", 1)
-        statements.clear()
-        with listening(engine, count):
+        with statements_run(engine) as statements:
             split = metric_reads(session=session, config=SMALL, reads=reads)
         assert len(statements) == 12  # a query each for orders and sessions
     assert split == together
@@ -911,15 +899,6 @@ def test_metric_reads_refuse_bad_reads(engine: Engine) -> None:
                     )
                 ],
             )
-
-
-@contextmanager
-def listening(engine: Engine, handler: Any) -> Iterator[None]:
-    event.listen(engine, "before_cursor_execute", handler)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", handler)
 
 
 # --- freshness ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 import planning.okr_evaluation as okr_evaluation
@@ -46,6 +46,7 @@ from planning.quarter_close import GradeOverride, close_quarter, override_grade
 from planning.store import create_store_engine, read_engine, session_scope
 from planning.versioning import ConflictError
 from tests.okr_seed import Team, make_team, write_observations
+from tests.statements import statements_run
 
 PERIOD = "2026-Q4"
 FIRST = date(2026, 10, 1)
@@ -501,17 +502,9 @@ def test_key_results_are_read_in_batches_not_one_query_each(
                     start_value=10.0,
                     target_value=20.0 + i,
                 )
-    statements: list[str] = []
-
-    def count(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
-        if "observation" in statement and "max(observation.day)" not in statement:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(engine) as sent:
         evaluation = evaluate(engine, config)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements = [s for s in sent if "observation" in s and "max(observation.day)" not in s]
     assert len(evaluation.key_results()) == 120
     # Three filter sets × two windows: six window reads; one daily read per filter set; all in
     # one batch. The two devices share statements: one per window and one for the days, with
