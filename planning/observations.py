@@ -114,7 +114,8 @@ def upsert_observations(*, connection: Connection, frame: pd.DataFrame) -> Upser
         [d.isoformat() if isinstance(d, date) else str(d) for d in day_values], dtype=object
     )
     # Rows in key order (series, then day) reach the table's B-tree pages one after another
-    # instead of all over the file.
+    # instead of all over the file. ISO texts sort as their days do, so each row's day is ranked
+    # by its distinct text's place among the (few) distinct days.
     day_rank = np.argsort(np.argsort(day_texts, kind="stable"), kind="stable")[day_codes]
     order = np.lexsort((day_rank, sid_array))
     sid = sid_array[order].tolist()
