@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from api.okrs import period_json
 from api.openapi import openapi_document
+from planning import clock
 from planning.api_tokens import (
     READ_OKRS,
     WRITE_OBSERVATIONS,
@@ -72,7 +73,7 @@ class ApiContext:
         config: AppConfig | None = None,
         engine: Engine | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = clock.today,
     ) -> None:
         self._config = config
         self._engine = engine

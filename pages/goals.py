@@ -4,10 +4,9 @@ check-in form; and for directors, shaping the goals, OKRs as a file, and closing
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
+from planning import clock
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
 from planning.permissions import is_director
 from ui import goals_data as data
@@ -20,7 +19,7 @@ fiscal = config.settings.fiscal_year_start_month
 st.title("Goals")
 person = current_person()
 current = versions()
-today = date.today()
+today = clock.today()
 flash = st.session_state.pop(view_parts.FLASH, None)
 if flash:
     st.success(flash)

@@ -3,11 +3,12 @@ and verdict, the metric around the ship date, calibration per estimator, and the
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
+from planning import clock
 from planning.digest import DigestError
 from planning.formatting import format_value
 from planning.impact import (
@@ -157,7 +158,7 @@ def _calibration() -> None:
 # --- digest ------------------------------------------------------------------------------------
 def _digest() -> None:
     """One week's digest with its downloads."""
-    today = date.today()
+    today = clock.today()
     latest = data.latest_day(current)
     anchor = min(latest, today) if latest is not None else today
     last_monday = week_bounds(iso_week(anchor))[0]

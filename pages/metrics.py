@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import streamlit as st
 
+from planning import clock
 from planning.dashboard import PRESETS, DateWindow, preset_window
 from planning.formatting import format_change, format_value
 from ui import data
@@ -33,7 +34,7 @@ if fresh.latest_day is None:
 def _ago(moment: datetime | None) -> str:
     if moment is None:
         return "never"
-    seconds = (datetime.now(moment.tzinfo) - moment).total_seconds()
+    seconds = (clock.now() - moment).total_seconds()
     if seconds < 90:
         return "just now"
     if seconds < 5400:

@@ -4,12 +4,12 @@ since last week; and the decision log."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from planning import clock
 from planning.backlog_edits import (
     LIFT_POINTS,
     BacklogSaveError,
@@ -51,7 +51,7 @@ if person is None or not is_director(person):
 config = app_config()
 scoring = config.scoring
 current = versions()
-today = date.today()
+today = clock.today()
 week = iso_week(today)
 flash = st.session_state.pop(FLASH, None)
 if flash:

@@ -5,10 +5,9 @@ reopened exactly."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
+from planning import clock
 from planning.initiatives import STATUS_ORDER, status_label
 from planning.periods import quarter_of
 from planning.roadmap import (
@@ -36,7 +35,7 @@ KEYS = {
 
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
-today = date.today()
+today = clock.today()
 current = versions()
 st.title("Roadmap")
 link = shared_link()

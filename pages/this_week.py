@@ -6,10 +6,10 @@ stakeholder sees the quarter's goals and the roadmap at a glance."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import streamlit as st
 
+from planning import clock
 from planning.goals import GoalError, post_check_in
 from planning.initiatives import status_label
 from planning.models import PersonRead, Role
@@ -41,7 +41,7 @@ CHECK_IN_FIELDS = ("confidence", "value", "done", "check_in_note")
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
 every_days = config.settings.updates.stale_after_days
-today = date.today()
+today = clock.today()
 current = versions()
 period = quarter_of(today, fiscal)
 st.title("This week")

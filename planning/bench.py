@@ -56,9 +56,11 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from planning import clock
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1074,7 +1076,7 @@ def run_benchmark(
 ) -> dict[str, Any]:
     """Build the scale's data set in a temporary folder (or `keep`), measure everything, write
     the JSON to `out` and return it."""
-    today = today or date.today()
+    today = today or clock.today()
     runs = runs or scale.warm_runs
     pages = routed_pages()
     began = time.perf_counter()
@@ -1099,7 +1101,7 @@ def run_benchmark(
         )
     result: dict[str, Any] = {
         "scale": scale.name,
-        "measured_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "measured_at": clock.wall_time().astimezone().isoformat(timespec="seconds"),
         "today": today.isoformat(),
         "warm_runs": runs,
         "cpu_count": os.cpu_count(),

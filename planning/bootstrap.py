@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from planning import clock
 from planning.config import AppConfig
 from planning.store import create_store_engine, is_empty, migrate
 
@@ -36,6 +37,6 @@ def open_store(*, config: AppConfig, url: str | None = None, today: date | None 
                 engine=engine,
                 config=config,
                 seed=config.settings.demo.seed,
-                today=today or date.today(),
+                today=today or clock.today(),
             )
     return engine

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from planning import clock
 from planning.config import AppConfig, ConfigError, load_config
 from planning.formatting import format_value
 from planning.importer import ImportFileError, import_observations
@@ -125,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Quarterdeck from the command line: the store, demo data, imports, metrics.",
     )
+    parser.add_argument(
+        "--today",
+        metavar="DAY",
+        help=f"act as if today were DAY (YYYY-MM-DD) or an ISO moment; overrides {clock.TODAY_ENV}",
+    )
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
@@ -144,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version end here with code 0
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     try:
+        if args.today:
+            clock.pin(args.today)
         config = load_config()
-    except ConfigError as exc:
+    except (ConfigError, clock.ClockError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     context = Context(config=config)
     try:
@@ -159,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"the store at {_where(database_url())} failed: {reason}", EXIT_REFUSED)
     finally:
         context.close()
+        if args.today:
+            clock.pin(None)
 
 
 def _fail(message: str, code: int) -> int:
@@ -222,7 +232,7 @@ def run_demo(args: argparse.Namespace, context: Context) -> int:
             engine=context.engine,
             config=context.config,
             seed=seed,
-            today=date.today(),
+            today=clock.today(),
             reset=args.reset,
         )
     except DemoAlreadyLoaded as exc:
@@ -480,7 +490,7 @@ def run_capacity(args: argparse.Namespace, context: Context) -> int:
     """Compute load against capacity for the coming weeks and print it."""
     from planning.team_capacity import capacity_overview
 
-    first_day = args.first_day or date.today()
+    first_day = args.first_day or clock.today()
     with Session(read_engine(context.engine)) as session:
         frame = capacity_overview(
             session=session,
@@ -582,7 +592,7 @@ def run_okr(args: argparse.Namespace, context: Context) -> int:
     if args.actor is not None:
         raise UsageError("--as only applies to okr import")
     period = args.period or quarter_of(
-        date.today(), context.config.settings.fiscal_year_start_month
+        clock.today(), context.config.settings.fiscal_year_start_month
     )
     if args.action == "export":
         return _okr_export(period, args.out, context)
@@ -955,7 +965,7 @@ def run_digest(args: argparse.Namespace, context: Context) -> int:
     from planning.digest import DigestError, build_digest, digest_html, digest_markdown
     from planning.periods import iso_week
 
-    week = args.week or iso_week(date.today())
+    week = args.week or iso_week(clock.today())
     try:
         with Session(read_engine(context.engine)) as session:
             digest = build_digest(session=session, config=context.config, week=week)

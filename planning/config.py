@@ -11,9 +11,19 @@ import os
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from planning import clock
 
 CONFIG_DIR_ENV = "QUARTERDECK_CONFIG_DIR"
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -111,6 +121,7 @@ class Settings(Strict):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     currency_symbol: str = "$"
     fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
+    time_zone: str = "UTC"
     okr: OkrSettings = OkrSettings()
     capacity: CapacitySettings = CapacitySettings()
     updates: UpdateSettings = UpdateSettings()
@@ -119,6 +130,15 @@ class Settings(Strict):
     storage: StorageSettings = StorageSettings()
     impact: ImpactSettings = ImpactSettings()
     auth: AuthSettings = AuthSettings()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+        return value
 
 
 # --- metrics.yaml ------------------------------------------------------------------------------
@@ -503,6 +523,11 @@ def load_config(directory: str | Path | None = None) -> AppConfig:
         raise ConfigError(_display(metrics_path), key, reason)
     scoring_path = base / "scoring.yaml"
     scoring = _validate(ScoringConfig, _read_yaml(scoring_path), scoring_path)
+    clock.use_time_zone(settings.time_zone)
+    try:
+        clock.today()  # a pinned day that is not a day is a configuration mistake
+    except clock.ClockError as exc:
+        raise ConfigError("the environment", clock.TODAY_ENV, str(exc)) from None
     return AppConfig(settings=settings, metrics=metrics, scoring=scoring, directory=str(base))
 
 

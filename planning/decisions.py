@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.audit import record_created
 from planning.initiatives import person_names
 from planning.models import Decision, DecisionRead, Initiative
@@ -32,7 +33,7 @@ def add_decision(
     problems: list[str] = []
     cleaned, found = clean_text(text, what="the decision", max_length=TEXT_MAX, required=True)
     problems += found
-    today = today or date.today()
+    today = today or clock.today()
     if not isinstance(decided_on, date):
         problems.append(f"decision day {decided_on!r} is not a date")
     elif decided_on > today:

@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.config import AppConfig
 from planning.decisions import list_decisions
 from planning.impact import (
@@ -256,7 +257,7 @@ def build_digest(
         monday, sunday = week_bounds(week_id)
     except ValueError as exc:
         raise DigestError(str(exc)) from None
-    today = today or date.today()
+    today = today or clock.today()
     if monday > today:
         raise DigestError(f"{week_id} starts on {monday:%d %b %Y}, after today: nothing to report")
     reference = min(sunday, today)
@@ -356,7 +357,7 @@ def build_digest(
         plan_changes=tuple(plan_lines),
         plan_note=plan_note,
         interval=config.settings.impact.interval,
-        generated_at=datetime.now().astimezone(),
+        generated_at=clock.now(),
     )
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.audit import record_event, snapshot
 from planning.config import AppConfig
 from planning.models import (
@@ -478,7 +479,7 @@ def create_initiative(
     kr_ids = _check_key_results(session, draft.key_result_ids, problems)
     if draft.status == S.dropped:
         problems.append("a new initiative cannot start out dropped")
-    today = today or date.today()
+    today = today or clock.today()
     _apply_status_effects(state, S.idea, False, today)
     _check_state(state, config, problems)
     if problems:
@@ -581,7 +582,7 @@ def update_initiative(
             new_links = _check_key_results(session, value, problems, already=old_links)
     old_status = initiative.status.value
     if not problems:
-        _apply_status_effects(state, old_status, "shipped_date" in changes, today or date.today())
+        _apply_status_effects(state, old_status, "shipped_date" in changes, today or clock.today())
         _check_state(state, config, problems)
     if problems:
         raise InputError(problems)
@@ -668,7 +669,7 @@ def post_status_update(
     old_status = state["status"]
     state["status"] = status
     state["percent_complete"] = int(percent)
-    _apply_status_effects(state, old_status, False, today or date.today())
+    _apply_status_effects(state, old_status, False, today or clock.today())
     initiative.status = InitiativeStatus(status)
     initiative.health = Health(health)
     initiative.percent_complete = state["percent_complete"]

@@ -7,17 +7,19 @@ Timestamps are timezone-aware and stored in UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from planning import clock
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC: every timestamp is stored as UTC."""
-    return datetime.now(UTC)
+    return clock.utcnow()
 
 
 class Role(StrEnum):

@@ -51,6 +51,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.config import AppConfig, MetricsConfig, RatioMetric
 from planning.formatting import format_value
 from planning.metric_shapes import MetricShape, metric_shape
@@ -247,7 +248,7 @@ def latest_data_day(*, session: Session) -> date | None:
 def data_as_of(*, session: Session, today: date | None = None) -> date:
     """The day evaluations run up to: the latest observation day, never after today
     (yesterday when the store holds no observations)."""
-    today = today or date.today()
+    today = today or clock.today()
     latest = latest_data_day(session=session)
     if latest is None:
         return today - timedelta(days=1)

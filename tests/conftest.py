@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from planning import clock
 from planning.config import AppConfig, default_config
 from planning.store import create_store_engine, migrate
 
@@ -72,6 +73,11 @@ def config() -> AppConfig:
 
 DEMO_TODAY = date(2026, 11, 26)
 
+# The suite runs on a pinned day, so it passes on any calendar day: the demo store, the pages under
+# AppTest and every server the browser tests start (they inherit the environment) agree on today.
+# A test that needs another day pins it itself (monkeypatch.setenv or clock.pin).
+os.environ[clock.TODAY_ENV] = DEMO_TODAY.isoformat()
+
 
 @pytest.fixture(scope="session")
 def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -103,6 +109,13 @@ def app_store(
     yield url
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clock_unpinned_after_each_test() -> Iterator[None]:
+    """A test that pins the clock in code (clock.pin) leaves it as it found it."""
+    yield
+    clock.pin(None)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from planning import clock
 from planning.backlog import backlog_entries, ranked_backlog
 from planning.calibration_suggestions import suggested_confidences
 from planning.config import default_config
@@ -88,7 +88,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
         "Estimator calibration",
         "Value / effort matrix",
         "Capacity, next 8 weeks",
-        f"Commit plan for week {iso_week(date.today())}",
+        f"Commit plan for week {iso_week(clock.today())}",
         "Since last week",
         "Decision log",
     ]
@@ -100,7 +100,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
     assert shown["score"].iloc[0] == expected["score"].iloc[0]
     assert {"Save changes", "Discard edits"} <= {b.label for b in at.button}
     assert [b.label for b in at.button if b.label.startswith("Commit plan")] == [
-        f"Commit plan for week {iso_week(date.today())}"
+        f"Commit plan for week {iso_week(clock.today())}"
     ]
     # The matrix names its quadrants from scoring.yaml.
     charts = at.get("vega_lite_chart")
@@ -113,7 +113,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
         load = capacity_overview(
             session=session,
             settings=default_config().settings.capacity,
-            first_day=date.today(),
+            first_day=clock.today(),
             weeks=8,
         )
     grid = at.dataframe[1].value
@@ -129,7 +129,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
             len(over)
         )
     # The demo committed last week's plan: the diff says what moved since then.
-    last_week = iso_week(date.today() - pd.Timedelta(days=7))
+    last_week = iso_week(clock.today() - pd.Timedelta(days=7))
     assert f"against the plan committed for {last_week} by {director_name(engine)}" in texts(at)
     decisions = at.dataframe[-1].value
     assert len(decisions) == count(engine, Decision)
@@ -210,7 +210,7 @@ def test_save_without_edits_says_so(app_store: str) -> None:
 def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
     engine = create_store_engine(app_store)
     director = person(engine, Role.director)
-    week = iso_week(date.today())
+    week = iso_week(clock.today())
     plans_before = count(engine, WeeklyPlan)
     at = open_page(director.id)
     [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
@@ -236,7 +236,7 @@ def test_diff_against_last_weeks_plan(app_store: str) -> None:
     engine = create_store_engine(app_store)
     director = person(engine, Role.director)
     config = default_config()
-    last_week = iso_week(date.today() - pd.Timedelta(days=7))
+    last_week = iso_week(clock.today() - pd.Timedelta(days=7))
     with session_scope(engine) as session:
         commit_weekly_plan(
             session=session,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from planning import clock
 from planning.config import default_config
 from planning.initiatives import (
     HEALTH_LABELS,
@@ -49,7 +50,7 @@ CONFIG = default_config()
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def people(engine: Engine, role: Role) -> list[PersonRead]:
@@ -334,7 +335,7 @@ def test_expired_revoked_and_unknown_links_show_a_message_and_nothing_else(
 ) -> None:
     engine = create_store_engine(app_store)
     if case == "expired":
-        token, _ = make_link(engine, days=1, now=datetime.now(UTC) - timedelta(days=2))
+        token, _ = make_link(engine, days=1, now=clock.utcnow() - timedelta(days=2))
     elif case == "revoked":
         token, link_id = make_link(engine)
         [director] = people(engine, Role.director)

@@ -5,13 +5,14 @@ shown as text."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from planning import clock
 from planning.config import default_config
 from planning.initiatives import (
     HEALTH_LABELS,
@@ -51,7 +52,7 @@ EVERY = CONFIG.settings.updates.stale_after_days
 
 def today() -> date:
     """The day the page runs on (it reads the clock, like every page)."""
-    return date.today()
+    return clock.today()
 
 
 def people(engine: Engine, role: Role) -> list[PersonRead]:
@@ -181,7 +182,7 @@ def test_member_posts_an_owed_update_which_then_leaves_the_list(app_store: str) 
     assert (stored.health, stored.percent_complete) == (Health.at_risk, 60)
     latest = detail.updates.iloc[0]
     assert (latest["author"], latest["note"], latest["health"]) == (member.name, note, "at_risk")
-    assert datetime.now(UTC) - latest["at"].to_pydatetime() < timedelta(minutes=5)
+    assert clock.utcnow() - latest["at"].to_pydatetime() < timedelta(minutes=5)
     assert len(detail.updates) >= 2  # the earlier updates are still there
 
 
@@ -295,7 +296,7 @@ def test_an_item_someone_else_updates_leaves_with_a_notice_and_the_note_handed_b
 
 def _make_update_owed(engine: Engine, initiative_id: int) -> None:
     """Move an initiative's status updates back so that the last one is ten days old."""
-    cutoff = datetime.now(UTC) - timedelta(days=10)
+    cutoff = clock.utcnow() - timedelta(days=10)
     with session_scope(engine) as session:
         rows = session.scalars(
             select(StatusUpdate).where(StatusUpdate.initiative_id == initiative_id)
@@ -333,7 +334,7 @@ def test_after_a_post_the_picker_moves_on_to_the_item_that_followed_it(app_store
 
 def _make_check_in_due(engine: Engine, key_result_id: int) -> None:
     """Move a key result's check-ins back so that the last one is ten days old."""
-    cutoff = datetime.now(UTC) - timedelta(days=10)
+    cutoff = clock.utcnow() - timedelta(days=10)
     with session_scope(engine) as session:
         rows = session.scalars(select(CheckIn).where(CheckIn.key_result_id == key_result_id))
         for row in rows:
@@ -524,7 +525,7 @@ def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store
     [director] = people(engine, Role.director)
     member, found = member_who_owes_updates(engine)
     item = found.updates[0]
-    last = item.last_update_at or datetime.now(UTC) - timedelta(days=EVERY + 1)
+    last = item.last_update_at or clock.utcnow() - timedelta(days=EVERY + 1)
     with session_scope(engine) as session:
         # Set-up: the overdue initiative is blocked and both its title and its latest (still
         # overdue) note are full of tricks.

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from planning import clock
 from planning.config import AppConfig
 from planning.initiatives import NewStatusUpdate, post_status_update
 from planning.models import (
@@ -43,7 +44,7 @@ from planning.this_week import (
 )
 from planning.weekly_plan import commit_weekly_plan
 
-TODAY = datetime.now(UTC).date()
+TODAY = clock.utcnow().date()
 EVERY = 7
 
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning import clock
 from planning.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
 from planning.people import (
     add_time_off,
@@ -84,7 +85,7 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
     team = _team(versions)
     off = _time_off(versions)
     passwords = _with_password(versions) if password_mode else set()
-    today = date.today()
+    today = clock.today()
     rows = []
     for p in team:
         upcoming = [t for t in off if t.person_id == p.id and t.end_date >= today]
@@ -282,7 +283,7 @@ def _time_off_forms(
     else:
         st.caption(f"No time off recorded for {escape_markdown(chosen.name)}.")
     key = f"time_off_{chosen.id}_{round_number}"
-    today = date.today()
+    today = clock.today()
     with st.form(key):
         cols = st.columns([1, 1, 2])
         first = cols[0].date_input("First day off", value=today, key=f"{key}_first")

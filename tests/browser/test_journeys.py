@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +19,7 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.config import default_config
 from planning.initiatives import HEALTH_LABELS, objective_choices, status_label
 from planning.models import Initiative, Person, Role, StatusUpdate, WeeklyPlan
@@ -196,7 +196,7 @@ def test_director_reviews_goals_rescores_commits_the_week_and_reads_the_diff(
     framework = scoring.frameworks[scoring.active]
     # The first input typed as a number (not picked from a scale) is edited in place.
     input_id, spec = next((i, s) for i, s in framework.inputs.items() if s.scale is None)
-    today = date.today()
+    today = clock.today()
     week = iso_week(today)
     period = quarter_of(today, config.settings.fiscal_year_start_month)
     engine = create_store_engine(server.database_url)
@@ -330,7 +330,7 @@ def test_member_posts_an_overdue_status_update_from_this_week(
 ) -> None:
     config = default_config()
     every_days = config.settings.updates.stale_after_days
-    today = date.today()
+    today = clock.today()
     engine = create_store_engine(server.database_url)
     members = {p.id: p for p in _people(engine, Role.member)}
 
@@ -459,7 +459,7 @@ def test_stakeholder_filters_the_roadmap_and_reopens_the_address_in_a_fresh_sess
     server: Server, browser: Browser
 ) -> None:
     fiscal = default_config().settings.fiscal_year_start_month
-    today = date.today()
+    today = clock.today()
     quarter = quarter_of(today, fiscal)
     engine = create_store_engine(server.database_url)
     stakeholder = _people(engine, Role.stakeholder)[0]

@@ -4,11 +4,10 @@ text with HTML tricks shows literally and runs nothing."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import Session, select
 
+from planning import clock
 from planning.config import default_config
 from planning.initiatives import InitiativeDraft, create_initiative
 from planning.models import KeyResult, Objective, Person, PersonRead, Role
@@ -35,7 +34,7 @@ def _prepare(server: Server) -> tuple[str, str]:
         kr = session.exec(
             select(KeyResult)
             .join(Objective, Objective.id == KeyResult.objective_id)  # type: ignore[arg-type]
-            .where(Objective.period == quarter_of(date.today()))
+            .where(Objective.period == quarter_of(clock.today()))
         ).first()
         assert kr is not None and kr.id is not None
     with session_scope(engine) as session:
