@@ -164,6 +164,14 @@ class KrEvaluation:
     grade_reason: str = ""
     grade_version: int | None = None
 
+    @property
+    def no_progress_reason(self) -> str:
+        """Why there is no progress to show (e.g. "no data yet in this window"), shown in place
+        of a percentage; "" when there is progress."""
+        if self.progress is not None:
+            return ""
+        return self.status_reason or NO_DATA_YET
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready copy (dates and times as ISO text), as frozen at a quarter's close."""
         out = asdict(self)
