@@ -377,6 +377,23 @@ def test_a_trailing_guardrail_is_judged_on_its_trailing_window(
     assert (week.met, week.days_in_breach, week.progress) == (True, 7, 1.0)
 
 
+def test_a_guardrails_chart_draws_the_window_value_it_is_judged_on(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    kr_id = goals.kr(goals.objective("Margin"), "Above 47 %", threshold=0.47, **HOME_MARGIN)
+    kr = evaluate(engine, config).key_result(kr_id)
+    assert kr is not None
+    with Session(read_engine(engine)) as session:
+        track = kr_track(session=session, config=config, evaluation=kr, period=PERIOD, as_of=AS_OF)
+    path = track.path.set_index("day")
+    assert track.actual_label == "Actual (window value)"
+    # The quarter-to-date margin, not the 40 % of days 3 and 4 alone.
+    assert path.loc[day(3), "actual"] == pytest.approx(1 - 1_600 / 3_000)
+    assert path.loc[day(4), "actual"] == pytest.approx(0.45)
+    assert path.loc[day(10), "actual"] == pytest.approx(kr.current)
+    assert path.loc[day(10), "target"] == 0.47
+
+
 def test_guardrail_met_over_the_quarter_however_many_single_days_dipped(
     engine: Engine, team: Team, config: AppConfig
 ) -> None:
