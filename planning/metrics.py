@@ -328,17 +328,11 @@ def _running_values(
         present = ~np.isnan(raw)
         seen = _window_sums(present.astype(np.float64), span)
         if component.kind == "wavg":
-            weight = np.nan_to_num(
-                np.fromiter(
-                    (
-                        daily.get(_measure_component(config, component.weight), {}).get(d, 0.0)
-                        for d in days
-                    ),
-                    dtype=np.float64,
-                    count=count,
-                )
+            weights_by_day = daily.get(_measure_component(config, component.weight), {})
+            weight = np.fromiter(
+                (weights_by_day.get(d, 0.0) for d in days), dtype=np.float64, count=count
             )
-            weight = np.where(present, weight, 0.0)
+            weight = np.where(present, np.nan_to_num(weight), 0.0)
             totals = _window_sums(np.where(present, raw, 0.0) * weight, span)
             weights = _window_sums(weight, span)
             running = _divide_arrays(totals, weights)

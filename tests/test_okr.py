@@ -91,6 +91,11 @@ def test_guardrail_is_met_on_its_window_value_with_an_inclusive_threshold() -> N
         rule="stay_above", threshold=48, current=48, running_values=[50, 48, 47.9, 47, 48]
     )
     assert (held.met, held.days_in_breach, held.progress) == (True, 2, 1.0)
+    # On the line up to float noise is on the line: 0.1 + 0.2 is 0.30000000000000004.
+    ceiling = guardrail_check(
+        rule="stay_below", threshold=0.3, current=0.1 + 0.2, running_values=[0.1 + 0.2]
+    )
+    assert (ceiling.met, ceiling.days_in_breach) == (True, 0)
 
 
 def test_guardrail_without_a_window_value_is_not_judged() -> None:
