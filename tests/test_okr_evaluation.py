@@ -615,6 +615,38 @@ def test_key_results_are_read_in_batches_not_one_query_each(
     assert len(statements) == 6
 
 
+def test_guardrails_days_in_breach_cost_one_read_not_one_per_day(
+    engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[list[MetricRead]] = []
+    real_reads = okr_evaluation.metric_reads
+
+    def counted_reads(**kwargs: Any) -> Any:
+        batches.append(list(kwargs["reads"]))
+        return real_reads(**kwargs)
+
+    monkeypatch.setattr(okr_evaluation, "metric_reads", counted_reads)
+    objective = goals.objective("Margins")
+    for line in ("Home", "Apparel", "Beauty", "Footwear"):
+        for threshold in (0.40, 0.45, 0.47):
+            goals.kr(
+                objective,
+                f"{line} above {threshold}",
+                threshold=threshold,
+                **{**HOME_MARGIN, "filters": {"product_line": line}},
+            )
+    with statements_run(engine) as sent:
+        evaluation = evaluate(engine, config)
+    statements = [s for s in sent if "observation" in s and "max(observation.day)" not in s]
+    assert len(evaluation.key_results()) == 12
+    # Per product line: one window read, one daily read and one running read (the window's
+    # value as of each day), all in one batch; the four lines share each statement.
+    assert len(batches) == 1
+    assert sum(1 for read in batches[0] if read.running is not None) == 4
+    assert len(statements) == 3
+    assert by_title(evaluation)["Home above 0.47"].days_in_breach == 4
+
+
 def test_report_rows_carry_what_the_cli_prints(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:
