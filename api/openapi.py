@@ -105,7 +105,9 @@ def _key_result_schema() -> dict[str, Any]:
             "current": number,
             "progress": {
                 **number,
-                "description": "Raw progress: 1 is the target, above 1 overachievement.",
+                "description": "Raw progress: 1 is the target, above 1 overachievement; null "
+                "when there is none yet (status_reason says why, e.g. no data yet in this "
+                "window).",
             },
             "expected": {**number, "description": "Where progress should be by as_of."},
             "status": {"type": "string"},
@@ -117,8 +119,16 @@ def _key_result_schema() -> dict[str, Any]:
             "confidence": _nullable("integer", minimum=0, maximum=10),
             "confidence_gap": number,
             "gap_flagged": {"type": "boolean"},
-            "met": _nullable("boolean"),
-            "days_in_breach": _nullable("integer"),
+            "met": _nullable(
+                "boolean",
+                description="Guardrails: whether the window's value holds (threshold "
+                "inclusive); null before the window has data.",
+            ),
+            "days_in_breach": _nullable(
+                "integer",
+                description="Guardrails: days of the quarter so far on which the window's value "
+                "as of that day was past the threshold.",
+            ),
             "done": _nullable("boolean"),
             "grade": number,
         },

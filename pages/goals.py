@@ -81,8 +81,9 @@ if evaluation.objectives:
     st.caption(
         "Bars show raw progress from start to target (beyond 100 % is overachievement); the black "
         "tick is where the pace says a key result should be by now. Forecasts carry an 80 % band; "
-        "the probability is the chance of reaching the target by the quarter's end. ⚠ gap marks an "
-        f"owner's confidence more than {config.settings.okr.confidence_gap:.0%} away from it."
+        "the probability is the chance of reaching the target by the quarter's end (for a "
+        "guardrail, judged on its window's value, the chance that value still holds). ⚠ gap marks "
+        f"an owner's confidence more than {config.settings.okr.confidence_gap:.0%} away from it."
     )
 
 key_results = evaluation.key_results()

@@ -602,7 +602,7 @@ def run_okr(args: argparse.Namespace, context: Context) -> int:
 
 
 def _okr_show(period: str, output: str, context: Context) -> int:
-    from planning.okr_evaluation import format_kr_value, period_goals, report_rows
+    from planning.okr_evaluation import NO_DATA_YET, format_kr_value, period_goals, report_rows
 
     with Session(read_engine(context.engine)) as session:
         evaluation = period_goals(session=session, config=context.config, period=period)
@@ -630,7 +630,8 @@ def _okr_show(period: str, output: str, context: Context) -> int:
         graded = f" · grade {objective.grade:.1f}" if objective.grade is not None else ""
         print()
         print(
-            f"{objective.title} ({objective.owner}) — progress {share(objective.progress)}, "
+            f"{objective.title} ({objective.owner}) — progress "
+            f"{NO_DATA_YET if objective.progress is None else share(objective.progress)}, "
             f"expected {share(objective.expected)} · {objective.status.replace('_', ' ')}{graded}"
         )
         rows = [
@@ -642,7 +643,7 @@ def _okr_show(period: str, output: str, context: Context) -> int:
                     kr.threshold if kr.kind == "guardrail" else kr.target,
                     currency_symbol=symbol,
                 ),
-                share(kr.progress),
+                kr.no_progress_reason or share(kr.progress),
                 share(kr.expected),
                 kr.status.replace("_", " "),
                 format_kr_value(kr, kr.forecast, currency_symbol=symbol),

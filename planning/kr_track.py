@@ -4,16 +4,17 @@ forecast band and the ship dates of the initiatives that should move it."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from planning.config import AppConfig, RatioMetric
+from planning.config import AppConfig
 from planning.metric_shapes import MetricShape, metric_shape
-from planning.metrics import metric_series_many
+from planning.metrics import MetricRead, metric_reads, metric_series_many
 from planning.models import CheckIn, Initiative, InitiativeKeyResult
 from planning.okr import expected_path
 from planning.okr_evaluation import LAST_YEAR_DAYS, KrEvaluation, day_range, values_by_day
@@ -24,9 +25,9 @@ from planning.periods import quarter_bounds, window_length
 class KrTrack:
     """What a key result's chart draws, in the metric's units.
 
-    ``path``: one row per day of the quarter with ``actual`` (the running total for a total
-    target, else the window's value as of that day; ``daily`` value where the window value cannot
-    be rebuilt day by day), ``expected`` (where the value should be on pace) and ``target``.
+    ``path``: one row per day of the quarter with ``actual`` (the window's value as of that day:
+    the running total for a total target), ``expected`` (where the value should be on pace) and
+    ``target``.
     ``band``: from as_of to the quarter's end, the forecast and its 80 % band widening from the
     current value. ``ships``: linked initiatives' ship dates (planned ones when not shipped yet).
     """
@@ -92,69 +93,24 @@ def _actual_path(
     if kr.metric_id not in metrics.metrics:
         return {}, "Actual"
     shape = metric_shape(metrics, kr.metric_id)
-    span = window_length(kr.window, period, config.settings.fiscal_year_start_month)
     trailing = kr.window != "period_to_date"
-    start = first - timedelta(days=span - 1) if trailing else first
-    metric = metrics.metrics[kr.metric_id]
-    measure_ids = [metric.numerator, metric.denominator] if isinstance(metric, RatioMetric) else []
-    frame = metric_series_many(
-        session=session,
-        config=metrics,
-        metric_ids=[kr.metric_id],
-        start=start,
+    # The window's value as of each day, read as the key result reads it on that day: what a
+    # guardrail is judged on, and what a metric key result's current value was then.
+    read = MetricRead(
+        metric_ids=(kr.metric_id,),
+        start=first,
         end=end,
-        filters=kr.filters,
-        measure_ids=measure_ids,
+        filters=tuple(sorted(kr.filters.items())),
+        grain="day",
+        running=window_length(kr.window, period, config.settings.fiscal_year_start_month)
+        if trailing
+        else 0,
     )
-    by_day = values_by_day(frame)
-    daily = by_day.get(kr.metric_id, {})
-    days = day_range(start, end)
-    if isinstance(metric, RatioMetric):
-        numerator = by_day.get(f"measure:{metric.numerator}", {})
-        denominator = by_day.get(f"measure:{metric.denominator}", {})
-        return _rolling_ratio(days, numerator, denominator, span if trailing else None, first), (
-            "Actual (window value)"
-        )
+    (found,) = metric_reads(session=session, config=metrics, reads=[read])
+    path = {cast(date, d): v for d, v in found.get(kr.metric_id, {}).items()}
     if shape == MetricShape.additive:
-        return _rolling_ratio(days, daily, None, span if trailing else None, first), (
-            "Actual (running total)" if not trailing else "Actual (window total)"
-        )
-    return {d: v for d, v in daily.items() if d >= first}, (
-        "Actual" if shape == MetricShape.snapshot else "Actual (daily value)"
-    )
-
-
-def _rolling_ratio(
-    days: Sequence[date],
-    numerator: Mapping[date, float],
-    denominator: Mapping[date, float] | None,
-    span: int | None,
-    first: date,
-) -> dict[date, float]:
-    """Per day, the sum of the numerator (over the denominator, if any) over the trailing span
-    of days, or since the start when span is None; days before ``first`` only feed the sums."""
-    out: dict[date, float] = {}
-    num_sum = 0.0
-    den_sum = 0.0
-    seen = 0
-    for i, day in enumerate(days):
-        num_sum += numerator.get(day, 0.0)
-        if denominator is not None:
-            den_sum += denominator.get(day, 0.0)
-        seen += 1 if day in numerator else 0
-        if span is not None and i >= span:
-            old = days[i - span]
-            num_sum -= numerator.get(old, 0.0)
-            if denominator is not None:
-                den_sum -= denominator.get(old, 0.0)
-            seen -= 1 if old in numerator else 0
-        if day < first or not seen or day not in numerator:
-            continue
-        if denominator is None:
-            out[day] = num_sum
-        elif den_sum > 0:
-            out[day] = num_sum / den_sum
-    return out
+        return path, "Actual (window total)" if trailing else "Actual (running total)"
+    return path, "Actual" if shape == MetricShape.snapshot else "Actual (window value)"
 
 
 def _expected_values(

@@ -22,7 +22,7 @@ import ast
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal, get_args
 
@@ -239,6 +239,10 @@ class MetricRead:
     filters: tuple[tuple[str, str], ...] = ()
     grain: Grain | None = None
     measure_ids: tuple[str, ...] = ()
+    # With grain "day": each day's value is the metric over the window ending that day, as a
+    # whole-window read of it would give: the ``running`` days up to it (data from before
+    # ``start`` feeding the first days), or every day since ``start`` when 0.
+    running: int | None = None
 
 
 # Per read: {metric id, or "measure:<id>": {period start, or None for the window: value}}.
@@ -272,6 +276,13 @@ def metric_reads(
         for measure_id in read.measure_ids:
             measures[measure_id] = _measure_component(config, measure_id)
             _check_filters(config, filters, [measures[measure_id]], f"measure {measure_id!r}")
+        if read.running is not None:
+            if read.grain != "day" or read.running < 0:
+                raise MetricError("a running read needs the day grain and a window of 0 or more")
+            # A weighted average runs on each day's average weighted by that day's total weight.
+            components |= {
+                _measure_component(config, c.weight) for c in components if c.kind == "wavg"
+            }
         wanted.append((components | set(measures.values()), measures))
         group, member = _read_group(read)
         groups.setdefault(group, {}).setdefault(member, []).append(index)
@@ -284,6 +295,8 @@ def metric_reads(
     for read, found, (_, measures) in zip(reads, values, wanted, strict=True):
         out: ReadValues = {}
         periods: list[Key] | None = None
+        if read.running is not None:
+            found, periods = _running_values(config, found, read.start, read.end, read.running)
         for metric_id in dict.fromkeys(read.metric_ids):
             direct = _direct_values(config, metric_id, found)
             if direct is not None:
@@ -297,6 +310,59 @@ def metric_reads(
             out[f"measure:{measure_id}"] = _known_values(found.get(component, {}))
         results.append(out)
     return results
+
+
+def _running_values(
+    config: MetricsConfig, daily: _Values, start: date, end: date, span: int
+) -> tuple[_Values, list[Key]]:
+    """Each component as a window read ending on each day of [start, end] would aggregate it,
+    from its daily values in one pass of cumulative sums: the ``span`` days up to the day (every
+    day since ``start`` when 0). A window without data leaves the day out."""
+    first = start - timedelta(days=span - 1) if span else start
+    count = (end - first).days + 1
+    days: list[Key] = [first + timedelta(days=i) for i in range(count)]
+    shown = slice((start - first).days, count)
+    out: _Values = {}
+    for component, by_day in daily.items():
+        raw = np.fromiter((by_day.get(d, math.nan) for d in days), dtype=np.float64, count=count)
+        present = ~np.isnan(raw)
+        seen = _window_sums(present.astype(np.float64), span)
+        if component.kind == "wavg":
+            weights_by_day = daily.get(_measure_component(config, component.weight), {})
+            weight = np.fromiter(
+                (weights_by_day.get(d, 0.0) for d in days), dtype=np.float64, count=count
+            )
+            weight = np.where(present, np.nan_to_num(weight), 0.0)
+            totals = _window_sums(np.where(present, raw, 0.0) * weight, span)
+            weights = _window_sums(weight, span)
+            running = _divide_arrays(totals, weights)
+        elif component.kind == "last":
+            running = _last_known(raw, span)
+        else:
+            running = _window_sums(np.nan_to_num(raw), span)
+        running = np.where(seen > 0, running, math.nan)[shown]
+        out[component] = {
+            d: float(v) for d, v in zip(days[shown], running.tolist(), strict=True) if v == v
+        }
+    return out, days[shown]
+
+
+def _window_sums(values: FloatArray, span: int) -> FloatArray:
+    """Per position, the sum of the ``span`` values up to it (all of them when span is 0)."""
+    sums = np.cumsum(values)
+    if span and len(sums) > span:
+        sums[span:] = sums[span:] - sums[:-span]
+    return sums
+
+
+def _last_known(values: FloatArray, span: int) -> FloatArray:
+    """Per position, the last value that is not NaN among the ``span`` up to it (all when 0)."""
+    positions = np.where(~np.isnan(values), np.arange(len(values)), -1)
+    latest = np.maximum.accumulate(positions) if len(values) else positions
+    out = np.where(latest >= 0, values[np.maximum(latest, 0)], math.nan)
+    if span:
+        out = np.where(np.arange(len(values)) - latest < span, out, math.nan)
+    return out
 
 
 def _known_values(values: dict[Key, float]) -> dict[Key, float]:
@@ -550,10 +616,11 @@ class _ReadGroup:
 def _read_group(read: MetricRead) -> tuple[_ReadGroup, str | None]:
     """A read's group, and its value of the group's dimension."""
     filters = tuple(sorted(read.filters))
+    start = read.start - timedelta(days=read.running - 1) if read.running else read.start
     if not filters:
-        return _ReadGroup(read.start, read.end, read.grain, (), None), None
+        return _ReadGroup(start, read.end, read.grain, (), None), None
     dimension, member = filters[-1]
-    return _ReadGroup(read.start, read.end, read.grain, filters[:-1], dimension), member
+    return _ReadGroup(start, read.end, read.grain, filters[:-1], dimension), member
 
 
 def _read_group_values(

@@ -23,6 +23,9 @@ EPSILON = 1e-9
 Z_80 = 1.2815515655446004
 DIRECTIONS = ("increase", "decrease")
 GUARDRAIL_RULES = ("stay_above", "stay_below")
+# A holding guardrail is on track while the forecast gives it at least this chance of still
+# holding at its window's end, at risk below it.
+GUARDRAIL_HOLD = 0.5
 
 
 class Status(StrEnum):
@@ -81,31 +84,46 @@ def milestone_progress(done: bool) -> float:
 
 @dataclass(frozen=True)
 class GuardrailResult:
-    """A guardrail over its window: met when no day with data is on the wrong side."""
+    """A guardrail judged on its window's value: met while that value holds (None before the
+    window has any value), and on how many days the window value as of that day was breached."""
 
-    met: bool
+    met: bool | None
     days_in_breach: int
     days_checked: int
 
     @property
-    def progress(self) -> float:
-        """1.0 while the guardrail holds, 0.0 once breached."""
-        return 1.0 if self.met else 0.0
+    def progress(self) -> float | None:
+        """1.0 while the guardrail holds, 0.0 while breached, None without a value yet."""
+        return None if self.met is None else float(self.met)
+
+
+def holds(*, rule: str, threshold: float, value: float) -> bool:
+    """Whether a value is on the right side of a guardrail's inclusive threshold."""
+    if rule not in GUARDRAIL_RULES:
+        raise ValueError(f"guardrail rule must be 'stay_above' or 'stay_below', got {rule!r}")
+    # Float noise (a window value rebuilt from running sums) must not breach a value on the line.
+    slack = EPSILON * max(1.0, abs(threshold))
+    return value >= threshold - slack if rule == "stay_above" else value <= threshold + slack
 
 
 def guardrail_check(
-    *, rule: str, threshold: float, daily_values: Sequence[float | None]
+    *,
+    rule: str,
+    threshold: float,
+    current: float | None,
+    running_values: Sequence[float | None] = (),
 ) -> GuardrailResult:
-    """Count the days on the wrong side of an inclusive threshold; met when there are none."""
-    if rule not in GUARDRAIL_RULES:
-        raise ValueError(f"guardrail rule must be 'stay_above' or 'stay_below', got {rule!r}")
+    """Judge a guardrail on its window's value: met while ``current`` (the window's value now)
+    is on the right side of the inclusive threshold. ``running_values`` holds, per day so far,
+    the window's value as of that day (None where it had none); the days in breach are the days
+    on which it was on the wrong side, however single days moved inside the window."""
     _check_finite(threshold=threshold)
-    values = _known(daily_values)
-    if rule == "stay_above":
-        breaches = sum(1 for v in values if v < threshold)
-    else:
-        breaches = sum(1 for v in values if v > threshold)
-    return GuardrailResult(met=breaches == 0, days_in_breach=breaches, days_checked=len(values))
+    values = _known(running_values)
+    breaches = sum(1 for v in values if not holds(rule=rule, threshold=threshold, value=v))
+    met = None
+    if current is not None and math.isfinite(current):
+        met = holds(rule=rule, threshold=threshold, value=current)
+    return GuardrailResult(met=met, days_in_breach=breaches, days_checked=len(values))
 
 
 # --- expected progress (pace) ------------------------------------------------------------------
@@ -194,11 +212,28 @@ def kr_status(
     return Status.off_track
 
 
-def guardrail_status(*, result: GuardrailResult, days_of_data: int, okr: OkrSettings) -> Status:
-    """Off track from the first day in breach; on track while met, too_early until enough days."""
-    if result.met and days_of_data < okr.too_early_days:
+def guardrail_status(
+    *,
+    result: GuardrailResult,
+    probability: float | None,
+    days_of_data: int,
+    okr: OkrSettings,
+    denominator: float | None = None,
+    min_denominator: float = 0.0,
+) -> Status:
+    """A guardrail's status from its window value: off track while breached; while it holds,
+    on track when the forecast gives it at least an even chance (``GUARDRAIL_HOLD``) of
+    still holding at the window's end (or gives no chance yet), at risk below that. too_early
+    as a metric key result is: no value, too few days, or a ratio's denominator too small."""
+    if result.met is None or days_of_data < okr.too_early_days:
         return Status.too_early
-    return Status.on_track if result.met else Status.off_track
+    if denominator is not None and denominator < min_denominator:
+        return Status.too_early
+    if not result.met:
+        return Status.off_track
+    if probability is not None and probability < GUARDRAIL_HOLD - EPSILON:
+        return Status.at_risk
+    return Status.on_track
 
 
 def worst_status(statuses: Iterable[str]) -> Status:
@@ -303,6 +338,7 @@ def forecast_level(
     additive: bool = False,
     daily_weights: Sequence[float | None] | None = None,
     recent_days: int = 14,
+    known_value: float | None = None,
 ) -> Forecast | None:
     """Forecast a rate or level at the window's end (conversion, AOV, a trailing-7-day figure).
 
@@ -311,7 +347,10 @@ def forecast_level(
     denominators of a ratio so the level is SUM(numerator) / SUM(denominator)). The window at its
     end holds its last ``window_days`` days: known days still inside it plus the projected ones.
     Its value is their sum when ``additive``, else their weighted mean (projected days carry the
-    recent mean weight). A snapshot metric is a window of one day.
+    recent mean weight). A snapshot metric is a window of one day. ``known_value``, when given,
+    is the exact value of the known days that stay in the window (the window's value so far when
+    all of them stay) and replaces their weighted mean, for a metric whose value over several
+    days is not a weighted mean of its daily values (gross margin).
 
     Uncertainty: with s the standard deviation of the recent daily values, the mean of p projected
     days has variance s² × (1/p + 1/n) for n recent days; it enters the window value scaled by
@@ -355,7 +394,12 @@ def forecast_level(
     total_weight = known_weight + future_weight
     if total_weight <= 0:
         return None
-    value = (sum(v * w for v, w in known) + level * future_weight) / total_weight
+    known_total = (
+        known_value * known_weight
+        if known_value is not None and math.isfinite(known_value)
+        else sum(v * w for v, w in known)
+    )
+    value = (known_total + level * future_weight) / total_weight
     return _forecast(value, sd_mean * future_weight / total_weight, target, direction)
 
 

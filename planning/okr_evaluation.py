@@ -25,9 +25,19 @@ Rules (DESIGN.md §4), as applied here:
   last 14 days, weighted by the daily denominators for a ratio; analytic normal bound); a snapshot
   metric is a window of one day. Derived and weighted-average metrics (gross margin, organic
   position) are projected from their daily values unweighted.
-- Guardrails: met while no day in the window is on the wrong side of the threshold (inclusive),
-  off track from the first day in breach; their forecast is the window's value at the end, and
-  their probability is the chance that they are still met then (see guardrail_hold_probability).
+- Guardrails: judged on their window's value, read exactly as a metric key result with the same
+  metric, filters and window reads it (not on single days). Met while that value holds (the
+  threshold is inclusive), breached while it does not; "days in breach" counts the days of the
+  quarter so far on which the window value as of that day was past the threshold (one running
+  read per window and filters: ``MetricRead.running``, cumulative sums over the daily
+  components). Status: ``too_early`` as a metric key result (no value, too few days, a ratio's
+  denominator too small); else off track while breached, on track while held and the forecast
+  of the window's value at the quarter's end holds with probability ≥ 0.5 (or there is no
+  forecast yet), at risk while held but less likely to hold. The forecast is ``forecast_level``
+  starting, over the quarter to date, from the window's value so far; once the quarter is over
+  the value is final.
+- A metric or guardrail key result with no value in its window (a quarter's first day, a filter
+  with no observations) has no progress and says "no data yet in this window".
 - Milestones: progress 1 when done, else 0. A done milestone is on track; an open one in a running
   quarter takes its status from the owner's last confidence (7–10 on track, 4–6 at risk, 0–3 off
   track; too early before any check-in) and is off track once the quarter is over.
@@ -68,6 +78,7 @@ from planning.models import (
 )
 from planning.okr import (
     Forecast,
+    GuardrailResult,
     Status,
     confidence_gap,
     expected_progress,
@@ -96,6 +107,7 @@ LAST_YEAR_DAYS = 364  # 52 weeks back, so weekdays line up
 RECENT_DAYS = 14  # days whose level a forecast carries forward
 MILESTONE_ON_TRACK = 7  # owner confidence (0–10) from which an open milestone is on track
 MILESTONE_AT_RISK = 4  # ... and from which it is at risk rather than off track
+NO_DATA_YET = "no data yet in this window"  # why a metric key result has no value
 
 Filters = tuple[tuple[str, str], ...]
 
@@ -151,6 +163,14 @@ class KrEvaluation:
     grade: float | None = None
     grade_reason: str = ""
     grade_version: int | None = None
+
+    @property
+    def no_progress_reason(self) -> str:
+        """Why there is no progress to show (e.g. "no data yet in this window"), shown in place
+        of a percentage; "" when there is progress."""
+        if self.progress is not None:
+            return ""
+        return self.status_reason or NO_DATA_YET
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready copy (dates and times as ISO text), as frozen at a quarter's close."""
@@ -328,6 +348,8 @@ class _Reads:
     )
     daily: dict[Filters, dict[str, dict[date, float]]] = field(default_factory=dict)
     last_year: dict[Filters, dict[str, dict[date, float]]] = field(default_factory=dict)
+    # Guardrails: per (window, filters), each metric's window value as of each day so far.
+    running: dict[tuple[str, Filters], dict[str, dict[date, float]]] = field(default_factory=dict)
 
 
 def values_by_day(frame: pd.DataFrame) -> dict[str, dict[date, float]]:
@@ -362,6 +384,7 @@ def _read_metrics(
     daily_measures: dict[Filters, set[str]] = defaultdict(set)
     daily_span: dict[Filters, tuple[date, date]] = {}
     totals: dict[Filters, set[str]] = defaultdict(set)
+    running: dict[tuple[str, Filters], set[str]] = defaultdict(set)
     bounds: dict[str, tuple[date, date]] = {}
     for kr in krs:
         if kr.kind not in (KrKind.metric, KrKind.guardrail) or problems.of(kr):
@@ -385,6 +408,8 @@ def _read_metrics(
             daily_span[key] = (span_start, end)
         if kr.total_target and kr.kind == KrKind.metric:
             totals[key].add(kr.metric_id)
+        if kr.kind == KrKind.guardrail:
+            running[(window, key)].add(kr.metric_id)
     ly_start = first - timedelta(days=LAST_YEAR_DAYS)
     ly_end = last - timedelta(days=LAST_YEAR_DAYS)
     requests = [
@@ -408,6 +433,18 @@ def _read_metrics(
         )
         for key, ids in totals.items()
     ]
+    end = min(as_of, last)
+    requests += [
+        MetricRead(
+            metric_ids=tuple(sorted(ids)),
+            start=first,
+            end=end,
+            filters=key,
+            grain="day",
+            running=0 if window == "period_to_date" else window_length(window, period, fiscal),
+        )
+        for (window, key), ids in running.items()
+    ]
     answers = iter(metric_reads(session=session, config=metrics, reads=requests))
     for (start, end, key), ids in by_window.items():
         found = next(answers)
@@ -418,6 +455,8 @@ def _read_metrics(
         reads.daily[key] = _by_day(next(answers))
     for key in totals:
         reads.last_year[key] = _by_day(next(answers))
+    for window_key in running:
+        reads.running[window_key] = _by_day(next(answers))
     return reads
 
 
@@ -764,13 +803,13 @@ def _metric_values(kr: KeyResult, context: _Context) -> dict[str, Any]:
     if problem:
         return {"status_reason": f"cannot be read: {problem}"}
     if context.as_of < context.first:
-        return {"status_reason": f"the quarter starts on {context.first:%d %b %Y}"}
+        return {"status_reason": NO_DATA_YET}
     assert kr.metric_id is not None
     key = _filters_key(kr.filters)
     start, end = context.bounds(kr.window.value)
     current = context.reads.window_values.get((start, end, key), {}).get(kr.metric_id)
     view = context.daily_view(key, kr.metric_id, start, end)
-    window_days, in_window, days_of_data = view.window_days, view.in_window, view.days_of_data
+    in_window, days_of_data = view.in_window, view.days_of_data
     series, weights = view.series, view.weights
     out: dict[str, Any] = {
         "window_start": start,
@@ -791,54 +830,59 @@ def _metric_values(kr: KeyResult, context: _Context) -> dict[str, Any]:
 
     if kr.kind == KrKind.guardrail:
         assert kr.guardrail_rule is not None and kr.threshold is not None
+        rule = kr.guardrail_rule.value
+        running = context.reads.running.get((kr.window.value, key), {}).get(kr.metric_id, {})
         result = guardrail_check(
-            rule=kr.guardrail_rule.value, threshold=kr.threshold, daily_values=in_window
-        )
-        status = guardrail_status(result=result, days_of_data=days_of_data, okr=okr)
-        out["met"] = result.met if days_of_data else None
-        out["days_in_breach"] = result.days_in_breach
-        out["progress"] = result.progress if days_of_data else None
-        out["status"] = status.value
-        if not days_of_data:
-            out["status_reason"] = "no data in the window yet"
-        elif not result.met:
-            days = result.days_in_breach
-            out["status_reason"] = f"breached on {days} day{'s' if days != 1 else ''}"
-        elif status == Status.too_early:
-            out["status_reason"] = f"{days_of_data} of {okr.too_early_days} days of data so far"
-        else:
-            out["status_reason"] = f"held on all {days_of_data} days"
-        direction = "increase" if kr.guardrail_rule.value == "stay_above" else "decrease"
-        out.update(
-            _forecast_fields(
-                forecast_level(
-                    daily_values=series,
-                    remaining_days=context.remaining,
-                    window_days=span,
-                    target=kr.threshold,
-                    direction=direction,
-                    additive=shape == MetricShape.additive,
-                    daily_weights=weights,
-                    recent_days=RECENT_DAYS,
-                )
-            )
-        )
-        # Days that will still be inside the window when the quarter ends.
-        final_start = (
-            start
-            if kr.window.value == "period_to_date"
-            else context.last - timedelta(days=context.length(kr.window.value) - 1)
-        )
-        kept = [v for d, v in zip(window_days, in_window, strict=True) if d >= final_start]
-        out["probability"] = guardrail_hold_probability(
-            rule=kr.guardrail_rule.value,
+            rule=rule,
             threshold=kr.threshold,
+            current=current,
+            running_values=[running.get(d) for d in context.days(context.first, end)],
+        )
+        direction = "increase" if rule == "stay_above" else "decrease"
+        projection = forecast_level(
             daily_values=series,
+            remaining_days=context.remaining,
+            window_days=span,
+            target=kr.threshold,
+            direction=direction,
+            additive=shape == MetricShape.additive,
             daily_weights=weights,
-            breached_in_final_window=not guardrail_check(
-                rule=kr.guardrail_rule.value, threshold=kr.threshold, daily_values=kept
-            ).met,
-            projected_days=min(context.remaining, context.length(kr.window.value)),
+            recent_days=RECENT_DAYS,
+            # Over the quarter to date every day so far stays in the window: its value so far
+            # is known exactly, whatever the metric's shape.
+            known_value=current if kr.window.value == "period_to_date" else None,
+        )
+        if result.met is not None and context.remaining == 0:
+            # The window is complete: its value is final.
+            projection = (
+                Forecast(value=current, probability=float(result.met), low=current, high=current)
+                if current is not None
+                else projection
+            )
+        probability = projection.probability if projection is not None else None
+        denominator = out.get("denominator")
+        status = guardrail_status(
+            result=result,
+            probability=probability,
+            days_of_data=days_of_data,
+            okr=okr,
+            denominator=denominator if denominator_id else None,
+            min_denominator=min_denominator,
+        )
+        out.update(_forecast_fields(projection))
+        out["met"] = result.met
+        out["days_in_breach"] = result.days_in_breach if result.met is not None else None
+        out["progress"] = result.progress
+        out["status"] = status.value
+        out["status_reason"] = _guardrail_reason(
+            kr,
+            result,
+            status,
+            probability,
+            days_of_data,
+            okr.too_early_days,
+            denominator,
+            min_denominator,
         )
         return out
 
@@ -906,49 +950,33 @@ def _metric_values(kr: KeyResult, context: _Context) -> dict[str, Any]:
     return out
 
 
-def guardrail_hold_probability(
-    *,
-    rule: str,
-    threshold: float,
-    daily_values: Sequence[float | None],
-    daily_weights: Sequence[float | None] | None = None,
-    breached_in_final_window: bool,
-    projected_days: int,
-    recent_days: int = RECENT_DAYS,
-) -> float | None:
-    """Chance that a guardrail is still met when its window ends.
-
-    Zero when a day already in breach will still be inside the window at its end. Otherwise each
-    of the ``projected_days`` still to come is taken as normal around the recent level (the mean
-    of the last ``recent_days`` daily values, weighted by ``daily_weights`` when given) with the
-    recent days' standard deviation, independent of the others: the chance is the chance of one
-    day on the right side of the (inclusive) threshold raised to the number of days. None with
-    fewer than two recent days of data.
-    """
-    if breached_in_final_window:
-        return 0.0
-    weights = list(daily_weights) if daily_weights is not None else [1.0] * len(daily_values)
-    recent = [
-        (v, w if w is not None else 0.0)
-        for v, w in zip(daily_values, weights, strict=True)
-        if v is not None and math.isfinite(v)
-    ][-recent_days:]
-    recent = [(v, w) for v, w in recent if w > 0]
-    if len(recent) < 2:
-        return None
-    if projected_days <= 0:
-        return 1.0
-    total_weight = sum(w for _, w in recent)
-    level = sum(v * w for v, w in recent) / total_weight
-    mean = sum(v for v, _ in recent) / len(recent)
-    sd = math.sqrt(sum((v - mean) ** 2 for v, _ in recent) / (len(recent) - 1))
-    if sd <= 0:
-        inside = level >= threshold if rule == "stay_above" else level <= threshold
-        return 1.0 if inside else 0.0
-    z = (threshold - level) / sd
-    below = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
-    per_day = 1.0 - below if rule == "stay_above" else below
-    return per_day**projected_days
+def _guardrail_reason(
+    kr: KeyResult,
+    result: GuardrailResult,
+    status: Status,
+    probability: float | None,
+    days_of_data: int,
+    too_early_days: int,
+    denominator: float | None,
+    min_denominator: float,
+) -> str:
+    """Why a guardrail stands where it does, in the words the Goals page shows."""
+    if result.met is None:
+        return NO_DATA_YET
+    days = result.days_in_breach
+    breach_days = f"in breach on {days} day{'s' if days != 1 else ''} so far"
+    above = kr.guardrail_rule is not None and kr.guardrail_rule.value == "stay_above"
+    past = f"the window value is {'below' if above else 'above'} the threshold"
+    if status == Status.too_early:
+        early = _metric_reason(
+            status, days_of_data, too_early_days, denominator, min_denominator, 0.0
+        )
+        return early + ("" if result.met else f"; {past}")
+    if not result.met:
+        return f"{past}; {breach_days}"
+    if status == Status.at_risk and probability is not None:
+        return f"holds, but only a {probability:.0%} chance it still holds at the end"
+    return "holds" + (f"; was {breach_days}" if days else "")
 
 
 def _metric_reason(
@@ -962,7 +990,7 @@ def _metric_reason(
     if status != Status.too_early:
         return ""
     if current is None:
-        return "no value in the window yet"
+        return NO_DATA_YET
     if days_of_data < too_early_days:
         return f"{days_of_data} of {too_early_days} days of data so far"
     if denominator is not None and denominator < min_denominator:

@@ -3,10 +3,11 @@
 Closing evaluates the quarter one last time and stores every key result's values as they stand,
 with its grade, so that later imports, edits or config changes never alter what the quarter
 achieved. Suggested key result grade = clamp(progress, 0, 1) rounded to 0.1 (a key result with
-no value yet suggests 0.0); the director may override any grade with a reason; an objective's
-grade is the weighted mean of its key results' grades. Once closed, the quarter's goals and
-check-ins are read-only (planning.goals refuses changes) and its grades can still be corrected,
-each correction with a reason.
+no value yet suggests 0.0; a guardrail's progress is 1 when its final window value holds, 0
+when it is breached, however single days moved); the director may override any grade with a
+reason; an objective's grade is the weighted mean of its key results' grades. Once closed, the
+quarter's goals and check-ins are read-only (planning.goals refuses changes) and its grades can
+still be corrected, each correction with a reason.
 """
 
 from __future__ import annotations

@@ -24,7 +24,17 @@ from starlette.testclient import TestClient
 from api.routes import ApiContext, api_app, api_routes
 from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS, revoke_token
 from planning.config import AppConfig
-from planning.models import ApiToken, ImportBatch, Person, PersonRead, Role
+from planning.models import (
+    ApiToken,
+    Direction,
+    ImportBatch,
+    KeyResult,
+    KrKind,
+    Objective,
+    Person,
+    PersonRead,
+    Role,
+)
 from planning.okr_evaluation import period_goals
 from planning.store import create_store_engine, migrate, session_scope
 from tests.api_support import (
@@ -534,6 +544,38 @@ def test_okrs_are_the_quarters_evaluation(demo_engine: Engine, config: AppConfig
         assert same_number(shown["progress"], kr.progress)
         assert same_number(shown["current"], kr.current)
     assert earlier.json()["period"] == "2026-Q1"
+
+
+def test_okrs_without_data_in_the_window_say_so(demo_engine: Engine, config: AppConfig) -> None:
+    """On a quarter's first day a metric key result has no progress and the reason, not 0."""
+    with Session(demo_engine) as session:
+        owner = session.exec(select(Person)).first()
+        assert owner is not None and owner.id is not None
+        objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner.id)
+        session.add(objective)
+        session.flush()
+        assert objective.id is not None
+        session.add(
+            KeyResult(
+                objective_id=objective.id,
+                title="Conversion up in Q1",
+                owner_id=owner.id,
+                kind=KrKind.metric,
+                metric_id="conversion_rate",
+                direction=Direction.increase,
+                start_value=0.024,
+                target_value=0.027,
+            )
+        )
+        session.commit()
+    secret = new_token(demo_engine, [READ_OKRS])
+    with client_for(demo_engine, config, today=lambda: date(2027, 1, 1)) as client:
+        report = client.get(OKRS, headers=bearer(secret)).json()
+    assert report["period"] == "2027-Q1"
+    (kr,) = report["objectives"][0]["key_results"]
+    assert (kr["current"], kr["progress"], kr["status"]) == (None, None, "too_early")
+    assert kr["status_reason"] == "no data yet in this window"
+    assert report["objectives"][0]["progress"] is None
 
 
 def same_number(shown: float | None, value: float | None) -> bool:

@@ -901,6 +901,65 @@ def test_metric_reads_refuse_bad_reads(engine: Engine) -> None:
             )
 
 
+RUNNING_METRICS = (*BATCH_METRICS, "margin")
+
+
+@pytest.mark.parametrize("span", [0, 2, 3])
+def test_running_read_gives_each_day_the_window_read_ending_that_day(
+    engine: Engine, span: int
+) -> None:
+    """A running read's value on a day is what a whole-window read ending that day gives: the
+    ratio of the window's sums (not a mean of daily ratios), the last stock seen in the window."""
+    rows = [r for r in _batch_rows() if r[1] != D(2026, 3, 31)]  # a day without any data
+    write(engine, rows)
+    start, end = D(2026, 3, 31), D(2026, 4, 5)
+    filter_sets: list[tuple[tuple[str, str], ...]] = [(), (("device", "mobile"),)]
+    with Session(engine) as session:
+        for filters in filter_sets:
+            ids = RUNNING_METRICS if not filters else ("sessions", "conversion", "avg_position")
+            read = MetricRead(
+                metric_ids=ids, start=start, end=end, filters=filters, grain="day", running=span
+            )
+            (found,) = metric_reads(session=session, config=SMALL, reads=[read])
+            for offset in range((end - start).days + 1):
+                day = start + timedelta(days=offset)
+                first = day - timedelta(days=span - 1) if span else start
+                alone = metric_values(
+                    session=session,
+                    config=SMALL,
+                    metric_ids=list(ids),
+                    start=first,
+                    end=day,
+                    filters=dict(filters),
+                )
+                for metric_id in ids:
+                    got = found[metric_id].get(day)
+                    expected = alone[metric_id]
+                    if expected is None:
+                        assert got is None, (metric_id, day, span, filters)
+                    else:
+                        assert got == pytest.approx(expected), (metric_id, day, span, filters)
+    # Worked example: conversion over 1 and 2 Apr (span 2) is all orders of both days over all
+    # their sessions, not the mean of the two days' rates.
+    with Session(engine) as session:
+        (found,) = metric_reads(
+            session=session,
+            config=SMALL,
+            reads=[MetricRead(("conversion",), start, end, grain="day", running=2)],
+        )
+    sessions = (102.5 + 120.75 + 10) + (103.5 + 161.0 + 10)
+    assert found["conversion"][D(2026, 4, 2)] == pytest.approx((5 + 1 + 6 + 1.5) / sessions)
+
+
+def test_running_read_needs_the_day_grain(engine: Engine) -> None:
+    with Session(engine) as session, pytest.raises(MetricError, match="running"):
+        metric_reads(
+            session=session,
+            config=SMALL,
+            reads=[MetricRead(("sessions",), D(2026, 3, 1), D(2026, 3, 31), running=7)],
+        )
+
+
 # --- freshness ---------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from planning.config import OkrSettings
 from planning.okr import (
+    GuardrailResult,
     Status,
     clamp01,
     confidence_gap,
@@ -77,34 +78,62 @@ def test_milestone_progress_is_all_or_nothing() -> None:
     assert milestone_progress(False) == 0.0
 
 
-def test_guardrail_counts_days_in_breach_with_an_inclusive_threshold() -> None:
-    # Gross margin must stay at or above 48 %; a day without data is not judged.
+def test_guardrail_is_met_on_its_window_value_with_an_inclusive_threshold() -> None:
+    # Gross margin must stay at or above 48 %. The window value as of each day so far was 50,
+    # 48, 47.9, 49, none (no data yet that day) and 46: two days in breach; now 46, breached.
     result = guardrail_check(
-        rule="stay_above", threshold=48, daily_values=[50, 48, 47.9, 49, None, 46]
+        rule="stay_above", threshold=48, current=46, running_values=[50, 48, 47.9, 49, None, 46]
     )
-    assert not result.met
-    assert result.days_in_breach == 2
-    assert result.days_checked == 5
+    assert (result.met, result.days_in_breach, result.days_checked) == (False, 2, 5)
     assert result.progress == 0.0
+    # The same days with the window back at 48 now: met (on the threshold), still 2 days.
+    held = guardrail_check(
+        rule="stay_above", threshold=48, current=48, running_values=[50, 48, 47.9, 47, 48]
+    )
+    assert (held.met, held.days_in_breach, held.progress) == (True, 2, 1.0)
+    # On the line up to float noise is on the line: 0.1 + 0.2 is 0.30000000000000004.
+    ceiling = guardrail_check(
+        rule="stay_below", threshold=0.3, current=0.1 + 0.2, running_values=[0.1 + 0.2]
+    )
+    assert (ceiling.met, ceiling.days_in_breach) == (True, 0)
 
-    held = guardrail_check(rule="stay_above", threshold=48, daily_values=[48, 48.5, 52])
-    assert held.met and held.days_in_breach == 0 and held.progress == 1.0
+
+def test_guardrail_without_a_window_value_is_not_judged() -> None:
+    empty = guardrail_check(rule="stay_above", threshold=48, current=None)
+    assert (empty.met, empty.days_in_breach, empty.progress) == (None, 0, None)
+    assert guardrail_status(result=empty, probability=None, days_of_data=0, okr=OKR) == (
+        Status.too_early
+    )
 
 
 def test_guardrail_stay_below() -> None:
-    assert guardrail_check(rule="stay_below", threshold=2, daily_values=[2.0, 1.5]).met
-    breached = guardrail_check(rule="stay_below", threshold=2, daily_values=[2.1, 1.0, 2.5])
+    assert guardrail_check(rule="stay_below", threshold=2, current=2.0, running_values=[1.5]).met
+    breached = guardrail_check(
+        rule="stay_below", threshold=2, current=2.5, running_values=[2.1, 1.0, 2.5]
+    )
     assert not breached.met and breached.days_in_breach == 2
     with pytest.raises(ValueError, match="got 'above'"):
-        guardrail_check(rule="above", threshold=2, daily_values=[1.0])
+        guardrail_check(rule="above", threshold=2, current=1.0)
 
 
-def test_guardrail_status() -> None:
-    held = guardrail_check(rule="stay_above", threshold=48, daily_values=[50] * 10)
-    breached = guardrail_check(rule="stay_above", threshold=48, daily_values=[50, 40])
-    assert guardrail_status(result=held, days_of_data=10, okr=OKR) == Status.on_track
-    assert guardrail_status(result=held, days_of_data=3, okr=OKR) == Status.too_early
-    assert guardrail_status(result=breached, days_of_data=2, okr=OKR) == Status.off_track
+def test_guardrail_status_from_the_window_value_and_the_chance_it_holds() -> None:
+    held = guardrail_check(rule="stay_above", threshold=48, current=50)
+    breached = guardrail_check(rule="stay_above", threshold=48, current=40)
+
+    def status(result: GuardrailResult, probability: float | None, days: int = 10) -> Status:
+        return guardrail_status(result=result, probability=probability, days_of_data=days, okr=OKR)
+
+    assert status(held, 0.9) == Status.on_track
+    assert status(held, 0.5) == Status.on_track  # an even chance is enough
+    assert status(held, 0.49) == Status.at_risk
+    assert status(held, None) == Status.on_track  # no forecast yet: judged on the value alone
+    assert status(breached, 0.9) == Status.off_track
+    assert status(held, 0.9, days=3) == Status.too_early
+    assert status(breached, 0.0, days=3) == Status.too_early
+    small = guardrail_status(
+        result=held, probability=0.9, days_of_data=10, okr=OKR, denominator=10, min_denominator=30
+    )
+    assert small == Status.too_early
 
 
 # --- expected progress -------------------------------------------------------------------------
@@ -298,6 +327,26 @@ def test_forecast_level_sums_ratios_by_their_denominators() -> None:
     assert f is not None
     assert f.value == pytest.approx(130 / 11000)
     assert f.probability == 0.0
+
+
+def test_forecast_level_starts_from_the_known_window_value() -> None:
+    # Gross margin: days at 50 % and 30 % whose revenue differs, so the window so far reads
+    # 42 %, not their 40 % mean. The 8 days to come run at the recent 40 % level.
+    days = [0.5, 0.3] * 5
+    f = forecast_level(
+        daily_values=days,
+        remaining_days=8,
+        window_days=18,
+        target=0.41,
+        direction="increase",
+        known_value=0.42,
+    )
+    assert f is not None
+    assert f.value == pytest.approx((10 * 0.42 + 8 * 0.40) / 18)
+    plain = forecast_level(
+        daily_values=days, remaining_days=8, window_days=18, target=0.41, direction="increase"
+    )
+    assert plain is not None and plain.value == pytest.approx(0.40)
 
 
 def test_forecast_level_trailing_and_snapshot_windows() -> None:

@@ -36,7 +36,6 @@ from planning.okr_evaluation import (
     KrEvaluation,
     PeriodEvaluation,
     evaluate_period,
-    guardrail_hold_probability,
     period_goals,
     report_rows,
 )
@@ -317,63 +316,165 @@ def test_level_forecast_and_confidence_without_gap(
     assert not kr.gap_flagged
 
 
-def test_guardrail_counts_days_in_breach_inclusively(
+HOME = {"product_line": "Home"}
+HOME_MARGIN = {
+    "kind": KrKind.guardrail,
+    "metric_id": "gross_margin_pct",
+    "filters": HOME,
+    "guardrail_rule": GuardrailRule.stay_above,
+}
+
+
+def test_guardrail_is_judged_on_its_window_value_not_single_days(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:
     objective = goals.objective("Margin")
-    guard = {
-        "kind": KrKind.guardrail,
-        "metric_id": "gross_margin_pct",
-        "filters": {"product_line": "Home"},
-        "guardrail_rule": GuardrailRule.stay_above,
-    }
-    goals.kr(objective, "Above 45 %", threshold=0.45, **guard)
-    goals.kr(objective, "Above 40 %", threshold=0.40, **guard)
+    goals.kr(objective, "Above 45 %", threshold=0.45, **HOME_MARGIN)
+    goals.kr(objective, "Above 47 %", threshold=0.47, **HOME_MARGIN)
+    goals.kr(objective, "Above 49 %", threshold=0.49, **HOME_MARGIN)
     krs = by_title(evaluate(engine, config))
-    breached, held = krs["Above 45 %"], krs["Above 40 %"]
-    # Margin is 50 % on eight days and 40 % on days 3 and 4: 1 − 5,200 / 10,000 = 48 % overall.
-    assert breached.current == pytest.approx(0.48)
-    assert (breached.met, breached.days_in_breach) == (False, 2)
+    # Home margin is 50 % on eight days and 40 % on days 3 and 4, so the quarter to date reads
+    # 50 %, 50 %, 46.7 %, 45 %, 46 %, 46.7 %, 47.1 %, 47.5 %, 47.8 % and 48 % on days 1 to 10.
+    floor, recovered, breached = krs["Above 45 %"], krs["Above 47 %"], krs["Above 49 %"]
+    assert floor.current == pytest.approx(0.48)
+    # 45 % on day 4 is on the floor, which is allowed (inclusive): two single days below it
+    # never took the quarter-to-date margin under it.
+    assert (floor.met, floor.days_in_breach, floor.status) == (True, 0, "on_track")
+    assert floor.status_reason == "holds"
+    assert floor.progress == 1.0
+    assert floor.probability is not None and floor.probability > 0.5
+    # Below 47 % on days 3 to 6, back above from day 7: met now, four days in breach.
+    assert (recovered.met, recovered.days_in_breach, recovered.progress) == (True, 4, 1.0)
+    assert recovered.status == "on_track"
+    assert recovered.status_reason == "holds; was in breach on 4 days so far"
+    # Below 49 % from day 3 on: breached, eight days in breach.
+    assert (breached.met, breached.days_in_breach, breached.progress) == (False, 8, 0.0)
     assert breached.status == "off_track"
-    assert breached.status_reason == "breached on 2 days"
-    assert breached.progress == 0.0
-    assert breached.probability == 0.0  # the quarter-to-date window keeps those days
-    # 40 % is on the threshold, which is allowed (inclusive).
-    assert (held.met, held.days_in_breach, held.status) == (True, 0, "on_track")
-    assert held.progress == 1.0
-    assert held.probability is not None and 0 < held.probability < 1
+    assert breached.status_reason == (
+        "the window value is below the threshold; in breach on 8 days so far"
+    )
 
 
-def test_guardrail_hold_probability_worked_example() -> None:
-    # Recent days 49 %, 50 %, 51 %: level 50 %, standard deviation 1 point. A floor of 48 % is
-    # two deviations away: each day holds with Φ(2) = 0.97725; ten days all hold with Φ(2)^10.
-    chance = guardrail_hold_probability(
-        rule="stay_above",
-        threshold=0.48,
-        daily_values=[0.49, 0.50, 0.51],
-        breached_in_final_window=False,
-        projected_days=10,
+def test_a_trailing_guardrail_is_judged_on_its_trailing_window(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    objective = goals.objective("Margin")
+    goals.kr(objective, "Quarter above 48.5 %", threshold=0.485, **HOME_MARGIN)
+    goals.kr(
+        objective,
+        "Week above 48.5 %",
+        threshold=0.485,
+        window=Window.trailing_7d,
+        **HOME_MARGIN,
     )
-    assert chance == pytest.approx(phi(2) ** 10)
-    assert chance == pytest.approx(0.7944, abs=1e-4)
-    ceiling = guardrail_hold_probability(
-        rule="stay_below",
-        threshold=0.52,
-        daily_values=[0.49, 0.50, 0.51],
-        breached_in_final_window=False,
-        projected_days=1,
-    )
-    assert ceiling == pytest.approx(phi(2))
-    assert (
-        guardrail_hold_probability(
-            rule="stay_above",
-            threshold=0.1,
-            daily_values=[0.5, 0.5],
-            breached_in_final_window=True,
-            projected_days=5,
+    krs = by_title(evaluate(engine, config))
+    quarter, week = krs["Quarter above 48.5 %"], krs["Week above 48.5 %"]
+    # The quarter to date is under 48.5 % from day 3 on (48 % on day 10): breached.
+    assert (quarter.met, quarter.days_in_breach, quarter.status) == (False, 8, "off_track")
+    # The seven days up to day 3 to 9 all hold a 40 % day and read at most 47.1 %; the week of
+    # days 4 to 10 holds one: 1 − (6 × 500 + 600) / 7,000 = 48.6 %, held again.
+    assert week.current == pytest.approx(1 - (6 * 500 + 600) / 7_000)
+    assert (week.met, week.days_in_breach, week.progress) == (True, 7, 1.0)
+
+
+def test_a_guardrails_chart_draws_the_window_value_it_is_judged_on(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    kr_id = goals.kr(goals.objective("Margin"), "Above 47 %", threshold=0.47, **HOME_MARGIN)
+    kr = evaluate(engine, config).key_result(kr_id)
+    assert kr is not None
+    with Session(read_engine(engine)) as session:
+        track = kr_track(session=session, config=config, evaluation=kr, period=PERIOD, as_of=AS_OF)
+    path = track.path.set_index("day")
+    assert track.actual_label == "Actual (window value)"
+    # The quarter-to-date margin, not the 40 % of days 3 and 4 alone.
+    assert path.loc[day(3), "actual"] == pytest.approx(1 - 1_600 / 3_000)
+    assert path.loc[day(4), "actual"] == pytest.approx(0.45)
+    assert path.loc[day(10), "actual"] == pytest.approx(kr.current)
+    assert path.loc[day(10), "target"] == 0.47
+
+
+def test_guardrail_met_over_the_quarter_however_many_single_days_dipped(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    """The worked example: Home gross margin of 40.96 % over the quarter against a 40 % floor
+    is met, though 36 single days were below 40 %."""
+    rows: list[tuple[str, date, dict[str, str], float]] = []
+    high = (0.4096 * 92_000 - 36 * 380) / 56  # gross profit on each of the 56 other days
+    for n in range(1, 93):
+        low = n <= 72 and n % 2 == 0  # every other day over the first 72 days
+        rows += [
+            ("line_net_revenue", day(n), HOME, 1_000),
+            ("line_cogs", day(n), HOME, 1_000 - (380 if low else high)),
+        ]
+    write_observations(engine, rows)
+    goals = Goals(engine, team)
+    kr_id = goals.kr(goals.objective("Margin"), "Margin holds", threshold=0.40, **HOME_MARGIN)
+    with Session(read_engine(engine)) as session:
+        daily = [
+            metric_value(
+                session=session,
+                config=config.metrics,
+                metric_id="gross_margin_pct",
+                start=day(n),
+                end=day(n),
+                filters=HOME,
+            )
+            for n in range(1, 93)
+        ]
+    assert sum(1 for v in daily if v is not None and v < 0.40) == 36
+    end = day(92)
+    with Session(read_engine(engine)) as session:
+        live = evaluate_period(session=session, config=config, period=PERIOD, as_of=end)
+    kr = live.key_result(kr_id)
+    assert kr is not None
+    assert kr.current == pytest.approx(0.4096)
+    assert (kr.met, kr.days_in_breach, kr.status) == (True, 0, "on_track")
+    assert kr.probability == 1.0  # the quarter is over: its value is final
+    with session_scope(engine) as session:
+        frozen = close_quarter(
+            session=session, actor=team.director, config=config, period=PERIOD, as_of=end
         )
-        == 0.0
+    closed = frozen.key_result(kr_id)
+    assert closed is not None
+    assert (closed.met, closed.suggested_grade, closed.grade) == (True, 1.0, 1.0)
+
+
+def test_a_holding_guardrail_is_at_risk_when_the_forecast_says_it_will_not_hold(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    # Ten days at 60 % then twenty at 30 %: the quarter to date still reads 40 % (held, on the
+    # floor) but the last fourteen days run at 30 %, so the 62 days to come take it under.
+    rows: list[tuple[str, date, dict[str, str], float]] = []
+    for n in range(1, 31):
+        rows += [
+            ("line_net_revenue", day(n), HOME, 1_000),
+            ("line_cogs", day(n), HOME, 400 if n <= 10 else 700),
+        ]
+    write_observations(engine, rows)
+    goals = Goals(engine, team)
+    goals.kr(goals.objective("Margin"), "Margin holds", threshold=0.40, **HOME_MARGIN)
+    kr = by_title(evaluate(engine, config, as_of=day(30)))["Margin holds"]
+    assert kr.current == pytest.approx(0.40)
+    assert kr.met is True
+    assert kr.forecast == pytest.approx((0.40 * 30 + 0.30 * 62) / 92)
+    assert kr.probability is not None and kr.probability < 0.5
+    assert kr.status == "at_risk"
+    assert kr.status_reason.startswith("holds, but only a 0% chance")
+
+
+def test_a_guardrail_without_data_in_its_window_says_so(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    goals.kr(
+        goals.objective("Margin"),
+        "Beauty margin",
+        threshold=0.40,
+        **{**HOME_MARGIN, "filters": {"product_line": "Beauty"}},
     )
+    kr = by_title(evaluate(engine, config))["Beauty margin"]
+    assert (kr.current, kr.met, kr.days_in_breach, kr.progress) == (None, None, None, None)
+    assert (kr.status, kr.status_reason) == ("too_early", "no data yet in this window")
 
 
 def test_milestone_status_comes_from_done_and_the_owners_confidence(
@@ -453,8 +554,8 @@ def test_archived_goals_are_left_out_and_a_future_quarter_is_too_early(
             session=session, config=config, period=PERIOD, as_of=date(2026, 9, 30)
         )
     kr = future.key_results()[0]
-    assert (kr.current, kr.status) == (None, "too_early")
-    assert kr.status_reason == "the quarter starts on 01 Oct 2026"
+    assert (kr.current, kr.progress, kr.status) == (None, None, "too_early")
+    assert kr.status_reason == "no data yet in this window"
 
 
 def test_a_metric_removed_from_the_config_does_not_break_the_page(
@@ -514,6 +615,38 @@ def test_key_results_are_read_in_batches_not_one_query_each(
     assert len(statements) == 6
 
 
+def test_guardrails_days_in_breach_cost_one_read_not_one_per_day(
+    engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[list[MetricRead]] = []
+    real_reads = okr_evaluation.metric_reads
+
+    def counted_reads(**kwargs: Any) -> Any:
+        batches.append(list(kwargs["reads"]))
+        return real_reads(**kwargs)
+
+    monkeypatch.setattr(okr_evaluation, "metric_reads", counted_reads)
+    objective = goals.objective("Margins")
+    for line in ("Home", "Apparel", "Beauty", "Footwear"):
+        for threshold in (0.40, 0.45, 0.47):
+            goals.kr(
+                objective,
+                f"{line} above {threshold}",
+                threshold=threshold,
+                **{**HOME_MARGIN, "filters": {"product_line": line}},
+            )
+    with statements_run(engine) as sent:
+        evaluation = evaluate(engine, config)
+    statements = [s for s in sent if "observation" in s and "max(observation.day)" not in s]
+    assert len(evaluation.key_results()) == 12
+    # Per product line: one window read, one daily read and one running read (the window's
+    # value as of each day), all in one batch; the four lines share each statement.
+    assert len(batches) == 1
+    assert sum(1 for read in batches[0] if read.running is not None) == 4
+    assert len(statements) == 3
+    assert by_title(evaluation)["Home above 0.47"].days_in_breach == 4
+
+
 def test_report_rows_carry_what_the_cli_prints(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:
@@ -533,7 +666,8 @@ def test_report_rows_carry_what_the_cli_prints(
     assert (rows["Mobile"]["start"], rows["Mobile"]["target"]) == (0.01, 0.03)
     assert rows["Mobile"]["progress"] == pytest.approx(0.5)
     assert rows["Margin"]["target"] == 0.45
-    assert rows["Margin"]["days_in_breach"] == 2
+    assert rows["Margin"]["days_in_breach"] == 0  # the margin to date never fell under 45 %
+    assert rows["Margin"]["met"] is True
     assert {"objective", "current", "expected", "status", "forecast", "probability"} <= set(
         rows["Mobile"]
     )

@@ -366,6 +366,8 @@ def test_cli_import_export_and_show(
         0.02,
     )
     assert conversion["status"] == "too_early"  # no observations in this store
+    assert conversion["progress"] is None
+    assert conversion["status_reason"] == "no data yet in this window"
     assert by_title["Gross margin holds"]["target"] == 0.4
     assert "metric" not in by_title["Wallets live"]
 
@@ -373,6 +375,8 @@ def test_cli_import_export_and_show(
     assert code == 0
     assert "Make checkout effortless on every device (Priya Raman)" in out
     assert "Mobile conversion up" in out and "too early" in out
+    line = next(row for row in out.splitlines() if row.startswith("Mobile conversion up"))
+    assert "no data yet in this window" in line and " 0 %" not in line
 
 
 def test_cli_refuses_bad_files_and_arguments(

@@ -12,7 +12,16 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.formatting import format_value
-from planning.models import CheckIn, KeyResult, Objective, PeriodClose, Person
+from planning.models import (
+    CheckIn,
+    Direction,
+    GuardrailRule,
+    KeyResult,
+    KrKind,
+    Objective,
+    PeriodClose,
+    Person,
+)
 from planning.okr_file import export_okr_file
 from planning.store import create_store_engine
 from ui.text import escape_markdown
@@ -239,6 +248,56 @@ def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> No
     member = open_goals(store, "priya@northwind.example")
     assert not any(b.label == "Post check-in" for b in member.button)
     assert any("2026-Q4 is closed" in i.value for i in member.info)
+
+
+def test_a_quarters_first_day_says_no_data_yet_instead_of_zero(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    owner = person_id(store, "priya@northwind.example")
+    with Session(store) as session:
+        objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner)
+        session.add(objective)
+        session.flush()
+        session.add_all(
+            [
+                KeyResult(
+                    objective_id=objective.id,
+                    title="Conversion up in Q1",
+                    owner_id=owner,
+                    kind=KrKind.metric,
+                    metric_id="conversion_rate",
+                    direction=Direction.increase,
+                    start_value=0.024,
+                    target_value=0.027,
+                ),
+                KeyResult(
+                    objective_id=objective.id,
+                    title="Margin holds in Q1",
+                    owner_id=owner,
+                    kind=KrKind.guardrail,
+                    metric_id="gross_margin_pct",
+                    guardrail_rule=GuardrailRule.stay_above,
+                    threshold=0.40,
+                ),
+            ]
+        )
+        session.commit()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = person_id(store, "maya@northwind.example")
+    at.run()
+    at.switch_page("pages/goals.py").run()
+    assert not at.exception
+    assert at.selectbox(key="goals_period").value == "2027-Q1"
+    assert any("no data yet in this quarter" in c.value for c in at.caption)
+    table = at.dataframe[0].value.set_index("Key result")
+    for title in ("Conversion up in Q1", "Margin holds in Q1"):
+        assert table.loc[title, "Progress"] == "no data yet in this window"
+        assert table.loc[title, "Current"] == "no data yet in this window"
+    assert "0 %" not in table["Progress"].tolist()
+    progress = next(m for m in at.metric if m.label == "Progress")
+    assert progress.value == "no data yet in this window"
+    assert any("progress no data yet in this window" in m.value for m in at.markdown)
 
 
 def test_titles_are_shown_as_text(store: Engine) -> None:

@@ -29,7 +29,18 @@ from planning.initiatives import (
     create_initiative,
     post_status_update,
 )
-from planning.models import Person, PersonRead, Role
+from planning.models import (
+    Direction,
+    Initiative,
+    InitiativeKeyResult,
+    InitiativeStatus,
+    KeyResult,
+    KrKind,
+    Objective,
+    Person,
+    PersonRead,
+    Role,
+)
 from planning.okr_evaluation import period_goals
 from planning.periods import quarter_of
 from planning.roadmap import (
@@ -193,6 +204,46 @@ def test_each_lane_shows_its_objectives_key_results_beside_it(app_store: str) ->
     ]
     lane_heads = [plain(m.value) for m in at.markdown if "progress" in plain(m.value)]
     assert len(lane_heads) == len(with_krs)
+
+
+def test_a_key_result_without_data_says_so_beside_its_lane(
+    app_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    owner = people(engine, Role.member)[0].id
+    with session_scope(engine) as session:
+        objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner)
+        session.add(objective)
+        session.flush()
+        kr = KeyResult(
+            objective_id=objective.id,
+            title="Conversion up in Q1",
+            owner_id=owner,
+            kind=KrKind.metric,
+            metric_id="conversion_rate",
+            direction=Direction.increase,
+            start_value=0.024,
+            target_value=0.027,
+        )
+        work = Initiative(
+            title="January checkout fixes",
+            owner_id=owner,
+            status=InitiativeStatus.planned,
+            start_date=date(2027, 1, 4),
+            target_date=date(2027, 2, 26),
+        )
+        session.add_all([kr, work])
+        session.flush()
+        session.add(InitiativeKeyResult(initiative_id=work.id, key_result_id=kr.id))
+    at = open_roadmap(stakeholder.id)
+    kr_tables = [d.value for d in at.dataframe if "key_result" in d.value.columns]
+    table = next(t for t in kr_tables if "Conversion up in Q1" in list(t["key_result"]))
+    row = table[table["key_result"] == "Conversion up in Q1"].iloc[0]
+    assert pd.isna(row["progress"])  # no bar at 0 %
+    assert row["status"].endswith("Too early · no data yet in this window")
+    assert any("progress no data yet in this window" in plain(m.value) for m in at.markdown)
 
 
 def chart_data(at: AppTest) -> list[list[pd.DataFrame]]:

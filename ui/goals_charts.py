@@ -42,6 +42,12 @@ def share(value: float | None) -> str:
     return f"{shown if shown else 0:.0f} %"
 
 
+def progress_text(kr: KrEvaluation) -> str:
+    """A key result's raw progress as a percentage, or why it has none ("no data yet in this
+    window") rather than a 0 % or a blank."""
+    return kr.no_progress_reason or share(kr.progress)
+
+
 def _spec(chart: Any) -> dict[str, Any]:
     spec: dict[str, Any] = chart.to_dict(validate=False)
     spec.pop("config", None)  # Altair's default view size; Streamlit sizes the chart
@@ -60,7 +66,7 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
         {
             "key result": [k.title for k in krs],
             "bar": [max(0.0, min(k.progress or 0.0, peak)) for k in krs],
-            "progress": [share(k.progress) for k in krs],
+            "progress": [progress_text(k) for k in krs],
             "expected": [k.expected for k in krs],
             "pace": [share(k.expected) for k in krs],
             "status": [STATUS_LABELS[k.status] for k in krs],

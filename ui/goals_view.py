@@ -42,6 +42,7 @@ from planning.models import (
     Window,
 )
 from planning.okr_evaluation import (
+    NO_DATA_YET,
     KrEvaluation,
     ObjectiveEvaluation,
     PeriodEvaluation,
@@ -53,7 +54,7 @@ from planning.quarter_close import GradeOverride, close_quarter, override_grade,
 from planning.store import session_scope
 from planning.versioning import ConflictError
 from ui import goals_data as data
-from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
+from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share
 from ui.state import Versions, clear_after_write, engine
 from ui.text import escape_markdown
 
@@ -166,8 +167,14 @@ def quarter_banner(view: View) -> None:
         )
         if evaluation.close_note:
             st.text(f"Closing note: {evaluation.close_note}")
-    elif evaluation.as_of < view.first_day:
+    elif view.today < view.first_day:
         st.caption(f"{view.period} starts on {view.first_day:%a %d %b %Y}; nothing to measure yet.")
+    elif evaluation.as_of < view.first_day:
+        st.caption(
+            f"{view.first_day:%d %b} – {view.last_day:%d %b %Y} · no data yet in this quarter "
+            f"(data through {evaluation.as_of:%a %d %b %Y}) · metric key results update by "
+            "themselves"
+        )
     else:
         st.caption(
             f"{view.first_day:%d %b} – {view.last_day:%d %b %Y} · data through "
@@ -199,10 +206,17 @@ def _target_text(view: View, kr: KrEvaluation) -> str:
 def _current_text(view: View, kr: KrEvaluation) -> str:
     if kr.kind == "milestone":
         return "done" if kr.done else "not done"
+    if kr.current is None and kr.no_progress_reason:
+        return kr.no_progress_reason
     text = _value(view, kr, kr.current)
     if kr.kind == "guardrail" and kr.met is not None:
+        # Judged on the window's value; the days count those on which that value was breached.
         days = kr.days_in_breach or 0
-        text += " · held" if kr.met else f" · breached {days} day{'s' if days != 1 else ''}"
+        in_breach = f"{days} day{'s' if days != 1 else ''} in breach"
+        if kr.met:
+            text += f" · held ({in_breach})" if days else " · held"
+        else:
+            text += f" · breached ({in_breach})"
     return text
 
 
@@ -216,7 +230,7 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
             "Owner": kr.owner,
             "Current": _current_text(view, kr),
             "Target": _target_text(view, kr),
-            "Progress": share(kr.progress),
+            "Progress": progress_text(kr),
             "Expected": share(kr.expected),
             "Status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
             "Why": kr.status_reason,
@@ -239,7 +253,7 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         st.subheader(escape_markdown(objective.title))
         facts = [
             f"Owner {objective.owner}",
-            f"progress {share(objective.progress)}",
+            f"progress {NO_DATA_YET if objective.progress is None else share(objective.progress)}",
             f"expected by now {share(objective.expected)}",
             f"weight {objective.weight:g}",
         ]
@@ -284,7 +298,7 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
     cols = st.columns(6)
     cols[0].metric("Current", _current_text(view, kr))
     cols[1].metric("Target", _target_text(view, kr))
-    cols[2].metric("Progress", share(kr.progress), help="Raw: beyond 100 % is overachievement.")
+    cols[2].metric("Progress", progress_text(kr), help="Raw: beyond 100 % is overachievement.")
     cols[3].metric("Expected by now", share(kr.expected))
     cols[4].metric(
         "Forecast",
@@ -900,7 +914,7 @@ def close_section(view: View) -> None:
             {
                 "id": [k.key_result_id for k in krs],
                 "Key result": [k.title for k in krs],
-                "Progress": [share(k.progress) for k in krs],
+                "Progress": [progress_text(k) for k in krs],
                 "Suggested": [suggested[k.key_result_id] for k in krs],
                 "Grade": [suggested[k.key_result_id] for k in krs],
                 "Reason": ["" for _ in krs],

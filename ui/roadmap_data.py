@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from planning import roadmap
 from planning.initiatives import status_label
-from planning.okr_evaluation import ObjectiveEvaluation
+from planning.okr_evaluation import NO_DATA_YET, ObjectiveEvaluation
 from planning.store import read_engine
 from ui import arrow, goals_data
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
@@ -112,7 +112,8 @@ def _standing(objective: ObjectiveEvaluation) -> str:
     return (
         f"{STATUS_ICONS.get(objective.status, '')} "
         f"**{STATUS_LABELS.get(objective.status, objective.status)}** · progress "
-        f"{share(objective.progress)} (expected by now {share(objective.expected)}) · "
+        f"{NO_DATA_YET if objective.progress is None else share(objective.progress)} "
+        f"(expected by now {share(objective.expected)}) · "
         f"{escape_markdown(objective.period)}"
     )
 
@@ -128,8 +129,10 @@ def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
                         if kr.progress is None
                         else round(100 * min(max(kr.progress, 0.0), 1.0))
                     ),
+                    # Without progress the bar would read as 0 %: say why there is none.
                     "status": (
                         f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}"
+                        + (f" · {kr.no_progress_reason}" if kr.no_progress_reason else "")
                     ),
                 }
                 for kr in objective.key_results
