@@ -24,7 +24,9 @@ FORBIDDEN = {
     ("date", "today"),
     ("datetime", "now"),
     ("datetime", "utcnow"),
-    ("date", "fromtimestamp"),
+    ("datetime", "today"),
+    ("Timestamp", "now"),
+    ("Timestamp", "today"),
 }
 
 
