@@ -6,6 +6,7 @@ their URLs lead to the role's fallback page (ui/navigation.py has the table).
 
 import streamlit as st
 
+from ui.exposure import warn_if_open_to_network
 from ui.identity import sign_in
 from ui.navigation import open_page, page_access
 from ui.routing import require_router
@@ -14,7 +15,7 @@ from ui.state import app_config, read_versions
 
 require_router()
 st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", layout="wide")
-app_config()
+warn_if_open_to_network(app_config())  # demo mode reachable from a network says so
 read_versions()  # once per run: every cached read of this run is keyed by these
 if share_link_requested():
     open_shared_roadmap()  # a share link sees the Roadmap alone (or why it does not open)

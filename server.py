@@ -5,17 +5,34 @@ Start it with `streamlit run server.py` (scripts/start.sh does). app.py stays th
 this module only adds the routes beside it and opens the store when the server starts.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
 
 from api.routes import ApiContext, api_routes
 from api.sign_in import sign_in_routes
 from ui.preload import page_modules
 
-page_modules()  # the pages' imports load now, not on the first visitor's page
-
 context = ApiContext()
+
+
+@asynccontextmanager
+async def lifespan(app: object) -> AsyncIterator[None]:
+    """Load the pages' imports and open the store before the first visitor arrives.
+
+    The pages' modules declare cached functions, so they load here, once Streamlit's runtime
+    exists, rather than when this module is imported (before it, each cache would be set up
+    on a stand-in store and say so in the log).
+    """
+    await run_in_threadpool(page_modules)
+    async with context.lifespan(app):
+        yield None
+
+
 app = st.App(
     "app.py",
     routes=[*api_routes(context), *sign_in_routes(context)],
-    lifespan=context.lifespan,
+    lifespan=lifespan,
 )

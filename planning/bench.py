@@ -83,7 +83,8 @@ IMPORT_MIN_SHARE = 0.25
 MEMORY_LIMIT_MB = 500.0
 
 KR_EVAL_RUNS = 5
-# What `streamlit run server.py` imports when the server starts, before anyone opens a page.
+# What `streamlit run server.py` imports when the server starts, before anyone opens a page
+# (its lifespan then loads the pages' own imports: ui.preload.page_modules).
 SERVER_MODULES = ["server"]
 KRS_PER_OBJECTIVE = 5
 PERSON_PICKER_KEY = "demo_person_id"  # ui/identity.py's picker; set before the first run
@@ -834,6 +835,10 @@ def _child_cold(params: dict[str, Any]) -> dict[str, Any]:
 
     for module in params.get("preload", []):
         importlib.import_module(module)
+    if params.get("preload"):
+        from ui.preload import page_modules  # what the server's lifespan loads at start-up
+
+        page_modules()
     at = AppTest.from_file(params["app"], default_timeout=120)
     if params.get("person_id") is not None:
         at.session_state[PERSON_PICKER_KEY] = params["person_id"]

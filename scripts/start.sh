@@ -5,4 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/streamlit run server.py --server.headless true --server.port "${PORT:-8501}" "$@"
+# ADDRESS=0.0.0.0 (or --server.address) opens it to the network; demo mode then warns on every
+# page, as anyone who reaches it can act as anyone (README: Running for a team).
+exec .venv/bin/streamlit run server.py --server.headless true \
+  --server.address "${ADDRESS:-127.0.0.1}" --server.port "${PORT:-8501}" "$@"

@@ -140,3 +140,18 @@ def _apptest_runs_the_router() -> Iterator[None]:
         yield
     finally:
         PagesManager.__init__ = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _page_errors_raise() -> Iterator[None]:
+    """Pages run with error details on, as in development: an exception on a page reaches the
+    test as AppTest's exception (.streamlit/config.toml turns details off for the real server,
+    where ui.page_errors shows a message with an error id instead)."""
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", "full")
+    try:
+        yield
+    finally:
+        config.set_option("client.showErrorDetails", before)

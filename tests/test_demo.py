@@ -15,9 +15,6 @@ from sqlmodel import Session
 from planning.config import AppConfig
 from planning.demo import (
     CHANNELS,
-    CHECKOUT_REDESIGN_LIFT,
-    FREE_SHIPPING_LIFT,
-    HOME_ENRICHMENT_LIFT,
     DemoAlreadyLoaded,
     black_friday,
     generate_observations,
@@ -309,13 +306,11 @@ def test_checkout_redesign_lifts_checkout_completion_by_about_8_percent(
     daily: pd.DataFrame,
 ) -> None:
     lift = _ratio_change(daily, "orders", "checkout_sessions", _event("checkout_redesign"))
-    assert CHECKOUT_REDESIGN_LIFT == 0.08
     assert 1.04 <= lift <= 1.12
 
 
 def test_free_shipping_threshold_lifts_aov_by_about_5_percent(daily: pd.DataFrame) -> None:
     lift = _ratio_change(daily, "net_revenue", "orders", _event("free_shipping"))
-    assert FREE_SHIPPING_LIFT == 0.05
     assert 1.02 <= lift <= 1.08
 
 
@@ -340,7 +335,6 @@ def test_home_enrichment_lifts_home_add_to_cart_only(frame: pd.DataFrame) -> Non
         return rate(key, day, day + timedelta(days=27)) / before
 
     home = change("product_line=Home") / change("product_line=Apparel")
-    assert HOME_ENRICHMENT_LIFT == 0.10
     assert 1.06 <= home <= 1.14
 
 

@@ -27,6 +27,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from planning.models import PersonRead, Role
+from ui.page_errors import run_guarded
 
 THIS_WEEK = "pages/this_week.py"
 GOALS = "pages/goals.py"
@@ -74,7 +75,10 @@ def page_access(person: PersonRead | None) -> Callable[[str], dict[str, Any]]:
 
 
 def open_page(page: StreamlitPage, person: PersonRead | None) -> None:
-    """Run the page st.navigation chose, or the role's fallback page if the role may not open it."""
+    """Run the page st.navigation chose, or the role's fallback page if the role may not open it.
+
+    An unexpected error on the page shows a message with an error id (ui.page_errors).
+    """
     if page.visibility == "hidden":
         st.switch_page(FALLBACK[role_of(person)])
-    page.run()
+    run_guarded(page.run, where=page.url_path or "/")

@@ -2,8 +2,9 @@
 
 A page imports its modules on its first run, and those bring in Altair, pandas, PyArrow and the
 domain: about a second on the two-core machine, which the first visitor of a fresh server would
-wait for. server.py calls page_modules() at start-up instead. The list is read from the scripts'
-own import statements, so it follows the pages as they change.
+wait for. server.py's lifespan calls page_modules() at start-up instead (after Streamlit's
+runtime exists, so the pages' cached functions are set up on its cache storage). The list is
+read from the scripts' own import statements, so it follows the pages as they change.
 """
 
 from __future__ import annotations

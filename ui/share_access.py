@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from planning.share_links import SHARE_PARAM, LinkState, ShareLinkInfo, note_use, resolve
 from planning.store import read_engine, session_scope
+from ui.page_errors import run_guarded
 from ui.state import engine
 
 ROADMAP_PAGE = "pages/roadmap.py"
@@ -89,8 +90,9 @@ def open_shared_roadmap() -> NoReturn:
         with session_scope(engine()) as session:
             note_use(session=session, link_id=resolution.link.id)
         st.session_state[NOTED_KEY] = resolution.link.id
-    st.navigation(
+    page = st.navigation(
         [st.Page(ROADMAP_PAGE, title="Roadmap", icon=":material/timeline:", default=True)],
         position="hidden",
-    ).run()
+    )
+    run_guarded(page.run, where="shared roadmap")
     st.stop()

@@ -131,9 +131,12 @@ class Browser:
         return path
 
     def assert_clean(self) -> None:
-        """No Streamlit exception box and no browser console error."""
+        """No Streamlit exception box, no page error (ui/page_errors.py's message with an error
+        id: the server hides tracebacks) and no browser console error."""
         exceptions = self.page.locator('[data-testid="stException"]')  # type: ignore[attr-defined]
         assert exceptions.count() == 0, exceptions.first.inner_text()
+        failed = self.page.get_by_text("give your administrator this error id")  # type: ignore[attr-defined]
+        assert failed.count() == 0, failed.first.inner_text()
         assert not self.problems, self.problems
 
 

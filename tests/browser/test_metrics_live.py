@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -40,9 +39,8 @@ def test_metrics_page_picks_up_a_cli_import_within_ten_seconds(
         check=True,
         capture_output=True,
     )
-    started = time.monotonic()
+    # The open page shows the new day by itself within two refreshes (live.refresh_seconds: 5).
     page.get_by_text("Thu 26 Nov 2026").wait_for(timeout=10000)  # type: ignore[attr-defined]
-    assert time.monotonic() - started <= 10
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
     browser.shot("metrics-after-import")
     browser.assert_clean()
