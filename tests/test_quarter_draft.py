@@ -31,7 +31,7 @@ from planning.models import (
 from planning.okr_evaluation import evaluate_period
 from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
 from planning.permissions import PermissionDenied
-from planning.quarter_draft import copy_unfinished, draft_source
+from planning.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.store import create_store_engine, session_scope
 from planning.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
 
@@ -61,7 +61,7 @@ def count(engine: Engine, model: type, *where: object) -> int:
         return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar())
 
 
-def draft(engine: Engine, *, preview: bool, role: Role = Role.director):  # type: ignore[no-untyped-def]
+def draft(engine: Engine, *, preview: bool, role: Role = Role.director) -> QuarterDraft:
     with session_scope(engine) as session:
         return copy_unfinished(
             session=session,
