@@ -105,6 +105,13 @@ class QuarterDraft:
             for problem in kr.problems
         ]
 
+    def contents(self) -> tuple[tuple[int, tuple[tuple[int, float | None], ...]], ...]:
+        """What the draft creates, by source: each objective with its key results and starts."""
+        return tuple(
+            (o.source_id, tuple((kr.source_id, kr.start_value) for kr in o.key_results))
+            for o in self.objectives
+        )
+
     def rows(self) -> list[dict[str, Any]]:
         """The draft as preview rows: one per key result (one per objective without any)."""
         rows: list[dict[str, Any]] = []
@@ -304,11 +311,13 @@ def copy_unfinished(
     to_period: str,
     preview: bool,
     as_of: date | None = None,
+    previewed: QuarterDraft | None = None,
 ) -> QuarterDraft:
     """Copy a quarter's unfinished objectives and key results into another (directors only).
 
     With `preview` nothing is written; without it the draft is created in the caller's
-    transaction. Refused (GoalError) when the target quarter is closed or already has objectives.
+    transaction. Refused (GoalError) when the target quarter is closed or already has objectives,
+    or when `previewed` (what the director confirmed) no longer matches what would be written.
     """
     require_director(actor, "draft a quarter's goals")
     source = _period_id(from_period)
@@ -337,6 +346,13 @@ def copy_unfinished(
         return draft
     if draft.problems:
         raise GoalError(draft.problems)
+    if previewed is not None and previewed.contents() != draft.contents():
+        raise GoalError(
+            [
+                f"{source}'s goals or {target}'s data changed since the preview: "
+                "look at the new preview before confirming."
+            ]
+        )
     return _write(session, actor, draft)
 
 

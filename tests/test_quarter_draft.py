@@ -22,6 +22,7 @@ from planning.models import (
     InitiativeKeyResult,
     KeyResult,
     KeyResultUpdate,
+    KrGrade,
     KrKind,
     Objective,
     Observation,
@@ -31,6 +32,7 @@ from planning.models import (
 from planning.okr_evaluation import evaluate_period
 from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
 from planning.permissions import PermissionDenied
+from planning.quarter_close import close_quarter
 from planning.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.store import create_store_engine, session_scope
 from planning.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
@@ -301,3 +303,42 @@ def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(store: Engin
     assert first_week.period == NEW
     assert not first_week.key_results
     assert "has no objectives yet" in first_week.period_note
+
+
+def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
+    store: Engine,
+) -> None:
+    preview = draft(store, preview=True)
+    kr = preview.objectives[0].key_results[0]
+    with session_scope(store) as session:
+        record = session.get(KeyResult, kr.source_id)
+        assert record is not None
+        record.archived = True  # someone edits the old quarter between preview and confirm
+        session.add(record)
+    with session_scope(store) as session, pytest.raises(GoalError, match="since the preview"):
+        copy_unfinished(
+            session=session,
+            actor=person(session, Role.director),
+            config=default_config(),
+            from_period=OLD,
+            to_period=NEW,
+            preview=False,
+            previewed=preview,
+        )
+    assert count(store, Objective, Objective.period == NEW) == 0
+
+
+def test_a_closed_quarter_is_drafted_from_its_grades(store: Engine) -> None:
+    config = default_config()
+    with session_scope(store) as session:
+        close_quarter(
+            session=session, actor=person(session, Role.director), config=config, period=OLD
+        )
+    with Session(store) as session:
+        grades = dict(session.execute(select(KrGrade.key_result_id, KrGrade.grade)).all())
+    found = draft(store, preview=True)
+    drafted = {kr.source_id: kr for o in found.objectives for kr in o.key_results}
+    below = {kr_id for kr_id, grade in grades.items() if grade < 1.0}
+    assert below and below <= set(drafted)
+    for kr_id, kr in drafted.items():
+        assert kr.why == f"graded {grades[kr_id]:.1f}" or kr.kind == "guardrail"

@@ -154,6 +154,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
                 from_period=source,
                 to_period=period,
                 preview=False,
+                previewed=draft,
             )
     except REFUSALS as exc:
         st.session_state.pop(_PREVIEW, None)
