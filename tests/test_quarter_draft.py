@@ -5,6 +5,7 @@ the digest. The demo store is loaded as of 31 Dec 2026 (2026-Q4 goals, data thro
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -342,3 +343,23 @@ def test_a_closed_quarter_is_drafted_from_its_grades(store: Engine) -> None:
     assert below and below <= set(drafted)
     for kr_id, kr in drafted.items():
         assert kr.why == f"graded {grades[kr_id]:.1f}" or kr.kind == "guardrail"
+
+
+def test_two_directors_confirming_at_once_copy_the_quarter_once(store: Engine) -> None:
+    outcomes: list[str] = []
+
+    def confirm() -> None:
+        try:
+            draft(store, preview=False)
+        except GoalError:
+            outcomes.append("refused")
+        else:
+            outcomes.append("written")
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "written"]
+    assert count(store, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
