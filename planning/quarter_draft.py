@@ -62,7 +62,7 @@ class DraftKeyResult:
     start_value: float | None
     old_start_value: float | None
     start_note: str  # where the start value comes from
-    target_value: float | None
+    target_value: float | None  # a guardrail's threshold
     initiative_ids: tuple[int, ...]
     initiative_titles: tuple[str, ...]
     problems: tuple[str, ...] = ()  # reasons it could not be created as drafted
@@ -165,7 +165,7 @@ def _unfinished_reason(kr: KrEvaluation) -> str | None:
     if kr.progress is None:
         return "no value yet"
     if kr.progress < 1.0:
-        return f"{kr.progress:.0%} of the way to target"
+        return f"{round(kr.progress * 100)} % of the way to target"
     return None
 
 
@@ -174,6 +174,8 @@ def _new_quarter_start(
 ) -> tuple[float | None, str]:
     """A metric key result's start value in the new quarter and where it comes from."""
     old = kr.start_value
+    if kr.kind in (KrKind.milestone, KrKind.guardrail):
+        return old, ""
     if kr.kind != KrKind.metric or kr.metric_id is None:
         return old, "kept"
     if kr.total_target:
@@ -278,7 +280,9 @@ def _draft(
                     start_value=start,
                     old_start_value=record.start_value,
                     start_note=note,
-                    target_value=record.target_value,
+                    target_value=(
+                        record.threshold if record.kind == KrKind.guardrail else record.target_value
+                    ),
                     initiative_ids=tuple(i for i, _ in linked),
                     initiative_titles=tuple(t for _, t in linked),
                     problems=tuple(problems),

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 
+from planning.cli import main
 from planning.config import default_config
 from planning.digest import build_digest
 from planning.goals import GoalError, post_check_in, update_key_result
@@ -35,7 +36,7 @@ from planning.periods import iso_week, parse_iso_week, week_bounds, window_bound
 from planning.permissions import PermissionDenied
 from planning.quarter_close import close_quarter
 from planning.quarter_draft import QuarterDraft, copy_unfinished, draft_source
-from planning.store import create_store_engine, session_scope
+from planning.store import DATABASE_URL_ENV, create_store_engine, session_scope
 from planning.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
 
 OLD, NEW = "2026-Q4", "2027-Q1"
@@ -363,3 +364,27 @@ def test_two_directors_confirming_at_once_copy_the_quarter_once(store: Engine) -
         thread.join()
     assert sorted(outcomes) == ["refused", "written"]
     assert count(store, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
+
+
+def test_the_command_line_previews_then_drafts_the_quarter_once(
+    store: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(DATABASE_URL_ENV, str(store.url))
+    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+    with Session(store) as session:
+        member = person(session, Role.member).email
+    assert main(["--today", "2027-01-01", "okr", "draft"]) == 0
+    out = capsys.readouterr().out
+    assert "preview only: would create 3 objectives" in out
+    assert "kept: no data for 2027-Q1 yet" in out
+    assert count(store, Objective, Objective.period == NEW) == 0
+
+    assert main(["--today", "2027-01-01", "okr", "draft", "--as", member, "--confirm"]) != 0
+    assert "Only a director can draft" in capsys.readouterr().err
+    assert count(store, Objective, Objective.period == NEW) == 0
+
+    assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) == 0
+    assert "created 3 objectives" in capsys.readouterr().out
+    assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) != 0
+    assert "already has objectives" in capsys.readouterr().err
+    assert count(store, Objective, Objective.period == NEW) == 3
