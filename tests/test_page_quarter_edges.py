@@ -117,6 +117,7 @@ def test_every_page_reads_right_on_the_edge_days(
             )
             assert f"Show {old}" in buttons
             assert not any(label.startswith("Preview the copy") for label in buttons)
+        assert f"{new} began on" in texts["goals"] and "no data for it yet" in texts["goals"]
         assert f"{new} has no objectives yet: the director has not set" in texts["roadmap"]
         assert f"No data for {new} yet" in texts["metrics"]
     else:

@@ -166,6 +166,11 @@ def quarter_banner(view: View) -> None:
         )
         if evaluation.close_note:
             st.text(f"Closing note: {evaluation.close_note}")
+    elif evaluation.as_of < view.first_day and view.today >= view.first_day:
+        st.caption(
+            f"{view.period} began on {view.first_day:%a %d %b %Y}; no data for it yet (data "
+            f"through {evaluation.as_of:%a %d %b %Y})."
+        )
     elif evaluation.as_of < view.first_day:
         st.caption(f"{view.period} starts on {view.first_day:%a %d %b %Y}; nothing to measure yet.")
     else:
