@@ -62,7 +62,8 @@ def empty_quarter(
     source = source_quarter(versions, period)
     director = person is not None and is_director(person)
     if closed or period < this_quarter:
-        st.info(f"No objectives for {period}.")
+        hint = " Add one below, or import an OKR file." if director and not closed else ""
+        st.info(f"No objectives for {period}.{hint}")
         return
     if not director:
         st.info(
