@@ -120,6 +120,11 @@ def test_every_page_reads_right_on_the_edge_days(
         assert f"{new} began on" in texts["goals"] and "no data for it yet" in texts["goals"]
         assert f"{new} has no objectives yet: the director has not set" in texts["roadmap"]
         assert f"No data for {new} yet" in texts["metrics"]
+        still = f"initiatives still link to {old}'s key results"
+        if "initiatives" in texts:
+            assert still in texts["initiatives"]
+        if role == Role.director:
+            assert f"{new} has no objectives yet: {still}" in texts["planning"]
     else:
         for page, text in texts.items():
             assert "has not set" not in text, page

@@ -209,3 +209,17 @@ def _has_goals(versions: Versions, period: str) -> bool:
     del versions
     with Session(read_engine(engine())) as session:
         return bool(list_objectives(session=session, period=period))
+
+
+def running_quarter_caption(*, person: PersonRead, versions: Versions, period: str) -> None:
+    """A line for pages about work (Weekly planning, Initiatives) while the running quarter has
+    no objectives yet: links to key results still point at the last quarter's."""
+    if _has_goals(versions, period):
+        return
+    source = source_quarter(versions, period)
+    still = f": initiatives still link to {source}'s key results" if source else ""
+    if is_director(person):
+        st.caption(f":material/flag: {period} has no objectives yet{still}. Draft it on Goals.")
+        st.page_link("pages/goals.py", label=f"Draft {period} on Goals", icon=":material/flag:")
+    else:
+        st.caption(f":material/flag: The director has not set {period}'s goals yet{still}.")
