@@ -329,8 +329,9 @@ def attention() -> None:
     brief = data.attention(current, period, today)
     st.header("Needs attention")
     cols = st.columns(4)
-    cols[0].metric("Key results off track", brief.off_track)
-    cols[1].metric("Key results at risk", brief.at_risk)
+    # No objectives yet: no key results to count, rather than a reassuring zero.
+    cols[0].metric("Key results off track", brief.off_track if quarter_has_goals else "—")
+    cols[1].metric("Key results at risk", brief.at_risk if quarter_has_goals else "—")
     cols[2].metric("Status updates overdue", brief.stale)
     cols[3].metric("Blocked initiatives", brief.blocked)
 

@@ -103,6 +103,9 @@ def test_every_page_reads_right_on_the_edge_days(
         if role == Role.director:
             assert f"{new} has no objectives yet. Draft the quarter on Goals" in texts["this_week"]
             assert "is on track" not in texts["this_week"]
+            at.switch_page("pages/this_week.py").run()
+            tiles = {m.label: m.value for m in at.metric}
+            assert tiles["Key results off track"] == tiles["Key results at risk"] == "—"
         else:
             assert f"The director has not set {new}'s goals yet." in texts["this_week"]
         at.switch_page("pages/goals.py").run()
