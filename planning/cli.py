@@ -753,11 +753,11 @@ def _okr_draft(
             row["key result"],
             row["owner"],
             row["why"],
-            "-" if row["start"] is None else f"{row['start']:g}",
-            "-" if row["target"] is None else f"{row['target']:g}",
+            row["start"],
+            row["target"],
             row["start from"],
         )
-        for row in draft.rows()
+        for row in draft.rows(currency_symbol=context.config.settings.currency_symbol)
     ]
     header = ("objective", "key result", "owner", "why", "start", "target", "start from")
     print(_grid(header, rows, {4, 5}))

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from planning.audit import record_created, record_event
 from planning.config import AppConfig
+from planning.formatting import format_value
 from planning.goals import GoalError, is_closed, key_result_problems
 from planning.metrics import MetricError, metric_value
 from planning.models import (
@@ -66,6 +67,7 @@ class DraftKeyResult:
     initiative_ids: tuple[int, ...]
     initiative_titles: tuple[str, ...]
     problems: tuple[str, ...] = ()  # reasons it could not be created as drafted
+    value_format: str = "number"  # how its values read: number, money, percent or decimal
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,9 @@ class QuarterDraft:
             for o in self.objectives
         )
 
-    def rows(self) -> list[dict[str, Any]]:
-        """The draft as preview rows: one per key result (one per objective without any)."""
+    def rows(self, *, currency_symbol: str = "$") -> list[dict[str, Any]]:
+        """The draft as preview rows, values as text: one per key result (one per objective
+        without any)."""
         rows: list[dict[str, Any]] = []
         for objective in self.objectives:
             base = {"objective": objective.title, "objective owner": objective.owner}
@@ -124,8 +127,8 @@ class QuarterDraft:
                         "key result": "—",
                         "owner": "",
                         "why": "no key results yet",
-                        "start": None,
-                        "target": None,
+                        "start": "",
+                        "target": "",
                         "start from": "",
                         "initiatives": "",
                     }
@@ -137,8 +140,12 @@ class QuarterDraft:
                         "key result": kr.title,
                         "owner": kr.owner,
                         "why": kr.why,
-                        "start": kr.start_value,
-                        "target": kr.target_value,
+                        "start": format_value(
+                            kr.start_value, kr.value_format, currency_symbol=currency_symbol
+                        ),
+                        "target": format_value(
+                            kr.target_value, kr.value_format, currency_symbol=currency_symbol
+                        ),
                         "start from": kr.start_note,
                         "initiatives": ", ".join(kr.initiative_titles),
                     }
@@ -286,6 +293,7 @@ def _draft(
                     initiative_ids=tuple(i for i, _ in linked),
                     initiative_titles=tuple(t for _, t in linked),
                     problems=tuple(problems),
+                    value_format=kr.value_format,
                 )
             )
         objectives.append(

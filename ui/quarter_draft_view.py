@@ -115,12 +115,8 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         f"**{key_results}** key result{'s' if key_results != 1 else ''} in {period}:"
     )
     st.dataframe(
-        pd.DataFrame(draft.rows()),
+        pd.DataFrame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
         hide_index=True,
-        column_config={
-            "start": st.column_config.NumberColumn("start", format="%.4g"),
-            "target": st.column_config.NumberColumn("target", format="%.4g"),
-        },
     )
     if draft.data_in_new_quarter:
         st.caption(
