@@ -12,6 +12,7 @@ from planning.permissions import is_director
 from ui import goals_data as data
 from ui import goals_view as view_parts
 from ui.identity import current_person
+from ui.quarter_draft_view import empty_quarter
 from ui.state import app_config, live_refresh, versions
 
 config = app_config()
@@ -61,10 +62,13 @@ evaluation = view.evaluation
 view_parts.quarter_banner(view)
 
 if not evaluation.objectives:
-    hint = (
-        " Add one below, or import an OKR file." if view.director and not evaluation.closed else ""
+    empty_quarter(
+        person=person,
+        versions=current,
+        period=period,
+        this_quarter=this_quarter,
+        closed=evaluation.closed,
     )
-    st.info(f"No objectives for {period} yet.{hint}")
 shown = view_parts.shown_objectives(view, show)
 if evaluation.objectives and not shown:
     st.info(f"No objective of {period} matches “{view_parts.SHOW_LABELS[show]}”.")

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from planning import clock
 from planning.initiatives import (
     HEALTH_ORDER,
     STATUS_ORDER,
@@ -21,12 +22,14 @@ from planning.initiatives import (
     update_initiative,
 )
 from planning.models import PersonRead, Role
+from planning.periods import quarter_of
 from planning.permissions import PermissionDenied, is_director
 from planning.store import session_scope
 from planning.validation import InputError
 from planning.versioning import ConflictError
 from ui import planning_data as data
 from ui.identity import current_person
+from ui.quarter_draft_view import running_quarter_caption
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import (
     health_label,
@@ -50,6 +53,12 @@ current = versions()
 flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash)
+if person is not None:
+    running_quarter_caption(
+        person=person,
+        versions=current,
+        period=quarter_of(clock.today(), config.settings.fiscal_year_start_month),
+    )
 
 
 _health = health_label

@@ -9,6 +9,7 @@ import streamlit as st
 from planning import clock
 from planning.dashboard import PRESETS, DateWindow, preset_window
 from planning.formatting import format_change, format_value
+from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts
 from ui.state import app_config, live_refresh, versions
@@ -16,6 +17,7 @@ from ui.state import app_config, live_refresh, versions
 config = app_config()
 metrics_config = config.metrics
 symbol = config.settings.currency_symbol
+fiscal_start = config.settings.fiscal_year_start_month
 GRAINS = ["day", "week", "month", "quarter"]
 
 st.title("Metrics")
@@ -49,6 +51,15 @@ st.caption(
     f"Data through **{latest:%a %d %b %Y}** · last import {_ago(fresh.last_import_at)} · "
     f"{fresh.observation_rows:,} observations · updates by itself while open"
 )
+
+quarter_now = quarter_of(clock.today(), fiscal_start)
+quarter_first = quarter_bounds(quarter_now, fiscal_start)[0]
+if latest < quarter_first:
+    st.info(
+        f"No data for {quarter_now} yet (it began on {quarter_first:%a %d %b %Y}): every window "
+        f"below ends on {latest:%a %d %b %Y}, the last day with data, and this page updates "
+        "by itself when the new quarter's first day arrives."
+    )
 
 # --- controls ----------------------------------------------------------------------------------
 controls = st.columns([2, 2, 2, 2])

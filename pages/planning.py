@@ -22,7 +22,7 @@ from planning.calibration_suggestions import apply_suggested_confidences
 from planning.decisions import add_decision
 from planning.impact import points_text
 from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
-from planning.periods import iso_week
+from planning.periods import iso_week, quarter_of
 from planning.permissions import PermissionDenied, is_director
 from planning.store import session_scope
 from planning.validation import InputError
@@ -31,6 +31,7 @@ from planning.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.identity import current_person
+from ui.quarter_draft_view import running_quarter_caption
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.text import escape_markdown
 
@@ -56,6 +57,11 @@ week = iso_week(today)
 flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash)
+running_quarter_caption(
+    person=person,
+    versions=current,
+    period=quarter_of(today, config.settings.fiscal_year_start_month),
+)
 
 # --- framework switch --------------------------------------------------------------------------
 framework_ids = list(scoring.frameworks)

@@ -20,6 +20,8 @@ from planning.roadmap import (
 )
 from ui import planning_data
 from ui import roadmap_data as data
+from ui.identity import current_person
+from ui.quarter_draft_view import roadmap_quarter_notice
 from ui.share_access import shared_link
 from ui.state import app_config, live_refresh, versions
 from ui.text import escape_markdown
@@ -116,6 +118,12 @@ for name in QUERY_KEYS:
         del st.query_params[name]
 st.session_state[URL_SEEN] = query
 
+roadmap_quarter_notice(
+    person=None if link is not None else current_person(),
+    versions=current,
+    quarter=quarter,
+    this_quarter=this_quarter,
+)
 asked = int(st.session_state.get("roadmap_page", 1))
 view = data.view(current, filters, today, asked, LANES_PER_PAGE)
 if view.shown == 0:

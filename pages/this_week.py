@@ -20,8 +20,10 @@ from planning.store import session_scope
 from planning.this_week import DueCheckIn, OwedUpdate
 from planning.validation import InputError
 from planning.versioning import ConflictError
+from ui import goals_data
 from ui import this_week_data as data
 from ui.identity import ROLE_LABELS, current_person
+from ui.quarter_draft_view import quarter_not_set_notice
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import (
     health_label,
@@ -327,13 +329,16 @@ def attention() -> None:
     brief = data.attention(current, period, today)
     st.header("Needs attention")
     cols = st.columns(4)
-    cols[0].metric("Key results off track", brief.off_track)
-    cols[1].metric("Key results at risk", brief.at_risk)
+    # No objectives yet: no key results to count, rather than a reassuring zero.
+    cols[0].metric("Key results off track", brief.off_track if quarter_has_goals else "—")
+    cols[1].metric("Key results at risk", brief.at_risk if quarter_has_goals else "—")
     cols[2].metric("Status updates overdue", brief.stale)
     cols[3].metric("Blocked initiatives", brief.blocked)
 
     st.subheader("Key results off track or at risk")
-    if brief.key_results is None:
+    if not quarter_has_goals:
+        quarter_not_set_notice(person=person, versions=current, period=period)
+    elif brief.key_results is None:
         st.success(f"Every key result of {period} is on track (or too early to tell).")
     else:
         st.dataframe(
@@ -350,7 +355,8 @@ def attention() -> None:
                 "why": st.column_config.TextColumn("Why", width="medium"),
             },
         )
-    st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
+    if quarter_has_goals:
+        st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
 
     st.subheader("Status updates overdue")
     if brief.stale_rows is None:
@@ -417,7 +423,9 @@ def summary() -> None:
     """The quarter's goals and the roadmap, in a few lines."""
     glance = data.glance(current, period, today)
     st.header(f"Goals for {period}")
-    if glance.goals is None:
+    if not quarter_has_goals:
+        quarter_not_set_notice(person=person, versions=current, period=period)
+    elif glance.goals is None:
         st.info(f"No objectives for {period} yet.")
     else:
         st.dataframe(
@@ -435,7 +443,8 @@ def summary() -> None:
                 "attention": st.column_config.TextColumn("Key results", width="medium"),
             },
         )
-    st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
+    if quarter_has_goals:
+        st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
 
     st.header(f"Roadmap for {period} at a glance")
     cols = st.columns(len(HORIZONS))
@@ -465,12 +474,17 @@ def summary() -> None:
     st.page_link("pages/roadmap.py", label="Open the full roadmap", icon=":material/timeline:")
 
 
+quarter_goals = goals_data.period_goals(current, period, today)
+# A running quarter nobody has set goals for yet (its first days): say so instead of "all clear".
+quarter_has_goals = bool(quarter_goals.objectives) or quarter_goals.closed
 if person.role == Role.stakeholder or not person.active:
     summary()
 elif director:
     what_i_owe(person, always=False)
     attention()
 else:
+    if not quarter_has_goals:
+        quarter_not_set_notice(person=person, versions=current, period=period)
     what_i_owe(person, always=True)
 
 live_refresh()

@@ -544,15 +544,16 @@ def quarter_id(text: str) -> str:
 
 @command(
     "okr",
-    "Print a quarter's key results (value, progress, pace, status, forecast), or export and "
-    "import its OKRs as a YAML file.",
+    "Print a quarter's key results (value, progress, pace, status, forecast), export and "
+    "import its OKRs as a YAML file, or draft it from the last quarter's unfinished goals.",
     arg(
         "action",
         nargs="?",
-        choices=["show", "export", "import"],
+        choices=["show", "export", "import", "draft"],
         default="show",
         help="show (default) prints the key results; export writes the quarter's OKRs as YAML; "
-        "import creates or updates OKRs from a YAML file",
+        "import creates or updates OKRs from a YAML file; draft previews copying the last "
+        "quarter's unfinished objectives and key results into --period (--confirm writes it)",
     ),
     arg("file", nargs="?", metavar="FILE", help="import: the YAML file to read"),
     arg(
@@ -574,8 +575,16 @@ def quarter_id(text: str) -> str:
         "--as",
         dest="actor",
         metavar="EMAIL",
-        help="import: the director doing it (default: the store's only active director)",
+        help="import, draft: the director doing it (default: the store's only active director)",
     ),
+    arg(
+        "--from",
+        dest="source",
+        type=quarter_id,
+        metavar="QUARTER",
+        help="draft: the quarter to copy from (default: the latest earlier one with objectives)",
+    ),
+    arg("--confirm", action="store_true", help="draft: write the draft (default: preview only)"),
 )
 def run_okr(args: argparse.Namespace, context: Context) -> int:
     """Show, export or import a quarter's OKRs."""
@@ -589,11 +598,15 @@ def run_okr(args: argparse.Namespace, context: Context) -> int:
         if args.period is not None:
             raise UsageError("okr import reads the quarter from the file; drop --period")
         return _okr_import(Path(args.file), args.actor, context)
-    if args.actor is not None:
-        raise UsageError("--as only applies to okr import")
     period = args.period or quarter_of(
         clock.today(), context.config.settings.fiscal_year_start_month
     )
+    if args.action == "draft":
+        return _okr_draft(period, args.source, args.actor, args.confirm, context)
+    if args.source is not None or args.confirm:
+        raise UsageError("--from and --confirm only apply to okr draft")
+    if args.actor is not None:
+        raise UsageError("--as only applies to okr import and okr draft")
     if args.action == "export":
         return _okr_export(period, args.out, context)
     if args.out is not None:
@@ -685,11 +698,83 @@ def _okr_export(period: str, out: str | None, context: Context) -> int:
     return EXIT_OK
 
 
-def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
+def _acting_director(session: Session, actor_email: str | None, doing: str) -> Any:
+    """The person --as names, or the store's only active director; UsageError otherwise."""
     from sqlmodel import select
 
-    from planning.goals import GoalError
     from planning.models import Person, Role
+
+    people = session.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
+    if actor_email is None:
+        directors = [p for p in people if p.role == Role.director]
+        if len(directors) != 1:
+            raise UsageError(
+                f"say which director {doing} with --as EMAIL "
+                f"({len(directors)} active directors in the store)"
+            )
+        return directors[0]
+    found = [p for p in people if p.email.lower() == actor_email.strip().lower()]
+    if not found:
+        raise UsageError(f"--as {actor_email}: no active person has that email")
+    return found[0]
+
+
+def _okr_draft(
+    period: str, source: str | None, actor_email: str | None, confirm: bool, context: Context
+) -> int:
+    from planning.goals import GoalError
+    from planning.permissions import PermissionDenied
+    from planning.quarter_draft import copy_unfinished, draft_source
+    from planning.store import session_scope
+
+    try:
+        with session_scope(context.engine) as session:
+            actor = _acting_director(session, actor_email, "drafts")
+            source = source or draft_source(session=session, period=period)
+            if source is None:
+                raise UsageError(f"no quarter before {period} has objectives to copy; use --from")
+            draft = copy_unfinished(
+                session=session,
+                actor=actor,
+                config=context.config,
+                from_period=source,
+                to_period=period,
+                preview=not confirm,
+            )
+    except PermissionDenied as exc:
+        return _fail(f"{exc} Nothing was copied.", EXIT_REFUSED)
+    except GoalError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"nothing was copied into {period}", file=sys.stderr)
+        return EXIT_REFUSED
+    rows = [
+        (
+            row["objective"],
+            row["key result"],
+            row["owner"],
+            row["why"],
+            row["start"],
+            row["target"],
+            row["start from"],
+        )
+        for row in draft.rows(currency_symbol=context.config.settings.currency_symbol)
+    ]
+    header = ("objective", "key result", "owner", "why", "start", "target", "start from")
+    print(_grid(header, rows, {4, 5}))
+    counts = (
+        f"{len(draft.objectives)} objectives and {draft.key_result_count} key results "
+        f"from {source} into {period}"
+    )
+    if draft.written:
+        print(f"created {counts}")
+    else:
+        print(f"preview only: would create {counts}; add --confirm to write it")
+    return EXIT_OK
+
+
+def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
+    from planning.goals import GoalError
     from planning.okr_file import import_okr_file
     from planning.permissions import PermissionDenied
     from planning.store import session_scope
@@ -701,20 +786,7 @@ def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
         raise UsageError(f"cannot read {path}: {reason}") from None
     try:
         with session_scope(context.engine) as session:
-            people = session.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
-            if actor_email is None:
-                directors = [p for p in people if p.role == Role.director]
-                if len(directors) != 1:
-                    raise UsageError(
-                        "say which director imports with --as EMAIL "
-                        f"({len(directors)} active directors in the store)"
-                    )
-                actor = directors[0]
-            else:
-                found = [p for p in people if p.email.lower() == actor_email.strip().lower()]
-                if not found:
-                    raise UsageError(f"--as {actor_email}: no active person has that email")
-                actor = found[0]
+            actor = _acting_director(session, actor_email, "imports")
             result = import_okr_file(
                 session=session, actor=actor, config=context.config.metrics, text=text
             )

@@ -267,14 +267,21 @@ def build_digest(
     fiscal = config.settings.fiscal_year_start_month
     names = person_names(session=session)
 
-    period = quarter_of(reference, fiscal)
     as_of = data_through or reference - timedelta(days=1)
+    # The quarter of the week's last day with data: a week across a quarter's end (2026-W53 runs
+    # 28 Dec - 3 Jan) reports the quarter its data reaches, never one it holds no data for yet.
+    period = quarter_of(max(monday, min(reference, as_of)), fiscal)
+    period_first = quarter_bounds(period, fiscal)[0]
     current = period_goals(session=session, config=config, period=period, as_of=as_of)
     previous: PeriodEvaluation | None = None
     period_note = f"Progress change against {as_of - timedelta(days=7):%d %b %Y}."
     if current.closed:
         period_note = f"{period} is closed: values as frozen at its close."
-    elif as_of - timedelta(days=7) >= quarter_bounds(period, fiscal)[0]:
+    elif not current.objectives:
+        period_note = f"{period} has no objectives yet: the director has not set its goals."
+    elif as_of < period_first:
+        period_note = f"No data for {period} yet: data runs through {as_of:%d %b %Y}."
+    elif as_of - timedelta(days=7) >= period_first:
         previous = evaluate_period(
             session=session, config=config, period=period, as_of=as_of - timedelta(days=7)
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -90,6 +90,41 @@ def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     load_demo(engine=eng, config=default_config(), seed=42, today=DEMO_TODAY)
     eng.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_store_as_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[date], Path]:
+    """Demo stores loaded as of other days (a few seconds each), each built once per test run:
+    call it with the day; the store holds that day's quarter of goals and data up to the day
+    before."""
+    from planning.demo import load_demo
+
+    built: dict[date, Path] = {}
+
+    def build(day: date) -> Path:
+        if day not in built:
+            path = tmp_path_factory.mktemp(f"demo-{day.isoformat()}") / "demo.db"
+            eng = create_store_engine(f"sqlite:///{path}")
+            migrate(eng)
+            load_demo(engine=eng, config=default_config(), seed=42, today=day)
+            eng.dispose()
+            built[day] = path
+        return built[day]
+
+    return build
+
+
+def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the app under AppTest at a private copy of a store file, with empty caches."""
+    import streamlit as st
+
+    shutil.copy(source, target)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", url)
+    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return url
 
 
 @pytest.fixture

@@ -289,7 +289,7 @@ def test_a_quarters_first_day_says_no_data_yet_instead_of_zero(
     at.switch_page("pages/goals.py").run()
     assert not at.exception
     assert at.selectbox(key="goals_period").value == "2027-Q1"
-    assert any("no data yet in this quarter" in c.value for c in at.caption)
+    assert any("no data for it yet" in c.value for c in at.caption)
     table = at.dataframe[0].value.set_index("Key result")
     for title in ("Conversion up in Q1", "Margin holds in Q1"):
         assert table.loc[title, "Progress"] == "no data yet in this window"

@@ -44,6 +44,7 @@ from planning import (
     okr_file,
     people,
     quarter_close,
+    quarter_draft,
     share_links,
     weekly_plan,
 )
@@ -391,6 +392,14 @@ def _override_grade(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _copy_unfinished(w: World, owner: PersonRead) -> Call:
+    source, target = w.fresh_period(), w.fresh_period()
+    w.key_result(owner, w.objective(owner, source))  # a milestone not done: unfinished
+    return lambda s, a: quarter_draft.copy_unfinished(
+        session=s, actor=a, config=w.config, from_period=source, to_period=target, preview=False
+    )
+
+
 def _import_okr_file(w: World, owner: PersonRead) -> Call:
     text = (
         "period: 2026-Q3\n"
@@ -547,6 +556,7 @@ WRITERS: list[Writer] = [
     Writer(decisions.add_decision, Rule.DIRECTOR, _add_decision),
     Writer(quarter_close.close_quarter, Rule.DIRECTOR, _close_quarter),
     Writer(quarter_close.override_grade, Rule.DIRECTOR, _override_grade),
+    Writer(quarter_draft.copy_unfinished, Rule.DIRECTOR, _copy_unfinished),
     Writer(okr_file.import_okr_file, Rule.DIRECTOR, _import_okr_file),
     Writer(importer.import_observations, Rule.DIRECTOR, _import_observations),
     Writer(importer.write_observations, Rule.DIRECTOR, _write_observations),

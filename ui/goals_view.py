@@ -171,9 +171,9 @@ def quarter_banner(view: View) -> None:
         st.caption(f"{view.period} starts on {view.first_day:%a %d %b %Y}; nothing to measure yet.")
     elif evaluation.as_of < view.first_day:
         st.caption(
-            f"{view.first_day:%d %b} – {view.last_day:%d %b %Y} · no data yet in this quarter "
+            f"{view.period} began on {view.first_day:%a %d %b %Y}; no data for it yet "
             f"(data through {evaluation.as_of:%a %d %b %Y}) · metric key results update by "
-            "themselves"
+            "themselves as it arrives"
         )
     else:
         st.caption(

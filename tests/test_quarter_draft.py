@@ -1,0 +1,390 @@
+"""Drafting a quarter from the last one's unfinished goals (planning/quarter_draft.py), and the
+weeks around the turn of a year with an ISO week 53: periods, the weekly plan's "last week" and
+the digest. The demo store is loaded as of 31 Dec 2026 (2026-Q4 goals, data through 30 Dec)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+from sqlmodel import Session
+
+from planning.cli import main
+from planning.config import default_config
+from planning.digest import build_digest
+from planning.goals import GoalError, post_check_in, update_key_result
+from planning.metrics import metric_value
+from planning.models import (
+    AuditEvent,
+    InitiativeKeyResult,
+    KeyResult,
+    KeyResultUpdate,
+    KrGrade,
+    KrKind,
+    Objective,
+    Observation,
+    Person,
+    Role,
+)
+from planning.okr_evaluation import evaluate_period
+from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
+from planning.permissions import PermissionDenied
+from planning.quarter_close import close_quarter
+from planning.quarter_draft import QuarterDraft, copy_unfinished, draft_source
+from planning.store import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
+
+OLD, NEW = "2026-Q4", "2027-Q1"
+STORE_DAY = date(2026, 12, 31)
+
+
+@pytest.fixture
+def store(
+    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A private copy of the demo store as of 31 Dec 2026, on its quarter's first day after."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    target = tmp_path / "store.db"
+    shutil.copy(demo_store_as_of(STORE_DAY), target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    yield engine
+    engine.dispose()
+
+
+def person(session: Session, role: Role) -> Person:
+    return session.execute(select(Person).where(Person.role == role)).scalars().first()
+
+
+def count(engine: Engine, model: type, *where: object) -> int:
+    with Session(engine) as session:
+        return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar())
+
+
+def draft(engine: Engine, *, preview: bool, role: Role = Role.director) -> QuarterDraft:
+    with session_scope(engine) as session:
+        return copy_unfinished(
+            session=session,
+            actor=person(session, role),
+            config=default_config(),
+            from_period=OLD,
+            to_period=NEW,
+            preview=preview,
+        )
+
+
+def test_the_preview_lists_exactly_the_unfinished_goals_and_writes_nothing(store: Engine) -> None:
+    audit_before = count(store, AuditEvent)
+    found = draft(store, preview=True)
+    assert count(store, Objective, Objective.period == NEW) == 0
+    assert count(store, AuditEvent) == audit_before
+    with Session(store) as session:
+        evaluation = evaluate_period(session=session, config=default_config(), period=OLD)
+    unfinished = {
+        kr.key_result_id
+        for kr in evaluation.key_results()
+        if (kr.kind == "milestone" and not kr.done)
+        or (kr.kind == "guardrail" and kr.met is False)
+        or (kr.kind in ("metric", "manual") and (kr.progress is None or kr.progress < 1))
+    }
+    reached = {
+        kr.key_result_id
+        for kr in evaluation.key_results()
+        if kr.kind in ("metric", "manual") and kr.progress is not None and kr.progress >= 1
+    }
+    drafted = {kr.source_id for o in found.objectives for kr in o.key_results}
+    assert unfinished and reached  # the demo quarter has both
+    assert unfinished <= drafted
+    assert not drafted & reached
+    # No data for the new quarter yet: metric key results keep their old start, and say so.
+    metric_krs = [kr for o in found.objectives for kr in o.key_results if kr.kind == "metric"]
+    assert metric_krs
+    assert all(kr.start_value == kr.old_start_value for kr in metric_krs)
+    assert all(kr.start_note.startswith("kept") for kr in metric_krs)
+    assert any(f"no data for {NEW} yet" in kr.start_note for kr in metric_krs)
+    assert not found.data_in_new_quarter
+
+
+def test_confirming_writes_the_draft_once_audited_with_links(store: Engine) -> None:
+    preview = draft(store, preview=True)
+    audit_before = count(store, AuditEvent)
+    written = draft(store, preview=False)
+    assert written.written
+    assert [o.title for o in written.objectives] == [o.title for o in preview.objectives]
+    assert count(store, Objective, Objective.period == NEW) == len(preview.objectives)
+    with Session(store) as session:
+        new_ids = [o.new_id for o in written.objectives]
+        new_krs = session.execute(
+            select(KeyResult).where(KeyResult.objective_id.in_(new_ids))  # type: ignore[attr-defined]
+        ).scalars()
+        new_krs = list(new_krs)
+        links = session.execute(
+            select(func.count())
+            .select_from(InitiativeKeyResult)
+            .where(InitiativeKeyResult.key_result_id.in_([k.id for k in new_krs]))  # type: ignore[attr-defined]
+        ).scalar()
+    assert len(new_krs) == preview.key_result_count
+    assert not any(k.done for k in new_krs if k.kind == KrKind.milestone)
+    assert links == sum(len(kr.initiative_ids) for o in preview.objectives for kr in o.key_results)
+    assert links > 0
+    # One audit event per record created, and one for the copy itself.
+    created = len(preview.objectives) + preview.key_result_count
+    assert count(store, AuditEvent) == audit_before + created + 1
+    assert count(store, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
+
+    # A second confirmation (a double click, a second director) copies nothing more.
+    with pytest.raises(GoalError, match="already has objectives"):
+        draft(store, preview=False)
+    assert count(store, Objective, Objective.period == NEW) == len(preview.objectives)
+
+
+@pytest.mark.parametrize("role", [Role.member, Role.stakeholder])
+def test_members_and_stakeholders_cannot_draft_a_quarter(store: Engine, role: Role) -> None:
+    for preview in (True, False):
+        with pytest.raises(PermissionDenied):
+            draft(store, preview=preview, role=role)
+    assert count(store, Objective, Objective.period == NEW) == 0
+
+
+def test_an_objective_whose_key_results_are_all_finished_is_not_copied(store: Engine) -> None:
+    config = default_config()
+    found = draft(store, preview=True)
+    first = found.objectives[0].source_id
+    with Session(store) as session:
+        evaluation = evaluate_period(session=session, config=config, period=OLD)
+    [objective] = [o for o in evaluation.objectives if o.objective_id == first]
+    with session_scope(store) as session:
+        director = person(session, Role.director)
+        for kr in objective.key_results:
+            record = session.get(KeyResult, kr.key_result_id)
+            assert record is not None
+            if record.kind == KrKind.milestone:
+                post_check_in(
+                    session=session,
+                    actor=director,
+                    key_result_id=kr.key_result_id,
+                    confidence=10,
+                    note="Shipped.",
+                    done=True,
+                )
+                continue
+            current = kr.current
+            assert current is not None
+            up = record.direction == "increase"
+            if record.kind == KrKind.guardrail:
+                above = record.guardrail_rule == "stay_above"
+                changes = KeyResultUpdate(threshold=current * (0.95 if above else 1.05))
+            else:  # reached: the target lies between the start and the current value
+                changes = KeyResultUpdate(
+                    start_value=current * (0.5 if up else 1.2),
+                    target_value=current * (0.9 if up else 1.05),
+                )
+            update_key_result(
+                session=session,
+                actor=director,
+                key_result_id=record.id,
+                expected_version=record.version,
+                changes=changes,
+                config=config.metrics,
+            )
+    again = draft(store, preview=True)
+    assert first not in {o.source_id for o in again.objectives}
+    assert len(again.objectives) == len(found.objectives) - 1
+
+
+def test_metric_key_results_start_from_the_new_quarters_data_once_there_is_some(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two days of the new quarter arrive (a copy of the last two days of the old one).
+    with session_scope(store) as session:
+        rows = session.execute(
+            select(Observation.series_id, Observation.day, Observation.value).where(
+                Observation.day >= date(2026, 12, 29)
+            )
+        ).all()
+        session.execute(
+            insert(Observation),
+            [{"series_id": s, "day": d + timedelta(days=3), "value": v * 1.1} for s, d, v in rows],
+        )
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-03")
+    found = draft(store, preview=True)
+    assert found.data_in_new_quarter
+    config = default_config()
+    read = 0
+    with Session(store) as session:
+        for kr in (kr for o in found.objectives for kr in o.key_results if kr.kind == "metric"):
+            record = session.get(KeyResult, kr.source_id)
+            assert record is not None
+            if record.total_target:
+                assert kr.start_value == record.start_value
+                continue
+            start, end = window_bounds(record.window.value, NEW, date(2027, 1, 2))
+            expected = metric_value(
+                session=session,
+                config=config.metrics,
+                metric_id=record.metric_id,
+                start=start,
+                end=end,
+                filters=record.filters,
+            )
+            assert kr.start_value == pytest.approx(expected)
+            assert kr.start_note == f"{NEW} data through 02 Jan 2027"
+            read += 1
+    assert read > 0
+
+
+def test_the_quarter_to_copy_from_is_the_latest_one_with_goals(store: Engine) -> None:
+    with Session(store) as session:
+        assert draft_source(session=session, period=NEW) == OLD
+        assert draft_source(session=session, period="2027-Q3") == OLD
+        assert draft_source(session=session, period="2020-Q1") is None
+
+
+# --- ISO week 53 --------------------------------------------------------------------------------
+
+
+def test_week_53_labels_and_bounds_across_the_turn_of_2026() -> None:
+    assert iso_week(date(2026, 12, 28)) == "2026-W53"
+    assert iso_week(date(2026, 12, 31)) == "2026-W53"
+    assert iso_week(date(2027, 1, 3)) == "2026-W53"
+    assert iso_week(date(2027, 1, 4)) == "2027-W01"
+    assert week_bounds("2026-W53") == (date(2026, 12, 28), date(2027, 1, 3))
+    assert week_bounds("2027-W01") == (date(2027, 1, 4), date(2027, 1, 10))
+    assert parse_iso_week("2026-w53") == (2026, 53)
+    for bad in ("2027-W53", "2025-W53", "2027-W00"):
+        with pytest.raises(ValueError):
+            parse_iso_week(bad)
+    # A leap day sits in an ordinary week.
+    assert iso_week(date(2028, 2, 29)) == "2028-W09"
+
+
+def test_the_plan_committed_in_week_53_is_last_week_for_week_1(store: Engine) -> None:
+    config = default_config()
+    with session_scope(store) as session:
+        director = person(session, Role.director)
+        for week in ("2026-W52", "2026-W53"):
+            commit_weekly_plan(
+                session=session,
+                actor=director,
+                config=config,
+                week=week,
+                framework=config.scoring.active,
+                replace=True,
+            )
+    with Session(store) as session:
+        found = previous_plan(session=session, week="2027-W01")
+        assert found is not None and found.week == "2026-W53"
+        diff = plan_diff(
+            session=session, config=config, week="2027-W01", framework=config.scoring.active
+        )
+        assert diff.previous is not None and diff.previous.week == "2026-W53"
+        digest = build_digest(
+            session=session, config=config, week="2027-W01", today=date(2027, 1, 10)
+        )
+    assert digest.week == "2027-W01"
+    assert (digest.monday, digest.sunday) == (date(2027, 1, 4), date(2027, 1, 10))
+    assert "against the plan committed for 2026-W53" in digest.plan_note
+
+
+def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(store: Engine) -> None:
+    with Session(store) as session:
+        digest = build_digest(
+            session=session, config=default_config(), week="2026-W53", today=date(2027, 1, 10)
+        )
+        first_week = build_digest(
+            session=session, config=default_config(), week="2027-W01", today=date(2027, 1, 10)
+        )
+    # Data runs through 30 Dec: the week's numbers are 2026-Q4's, not an empty 2027-Q1.
+    assert digest.data_through == date(2026, 12, 30)
+    assert digest.period == OLD
+    assert digest.key_results
+    assert first_week.period == NEW
+    assert not first_week.key_results
+    assert "has no objectives yet" in first_week.period_note
+
+
+def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
+    store: Engine,
+) -> None:
+    preview = draft(store, preview=True)
+    kr = preview.objectives[0].key_results[0]
+    with session_scope(store) as session:
+        record = session.get(KeyResult, kr.source_id)
+        assert record is not None
+        record.archived = True  # someone edits the old quarter between preview and confirm
+        session.add(record)
+    with session_scope(store) as session, pytest.raises(GoalError, match="since the preview"):
+        copy_unfinished(
+            session=session,
+            actor=person(session, Role.director),
+            config=default_config(),
+            from_period=OLD,
+            to_period=NEW,
+            preview=False,
+            previewed=preview,
+        )
+    assert count(store, Objective, Objective.period == NEW) == 0
+
+
+def test_a_closed_quarter_is_drafted_from_its_grades(store: Engine) -> None:
+    config = default_config()
+    with session_scope(store) as session:
+        close_quarter(
+            session=session, actor=person(session, Role.director), config=config, period=OLD
+        )
+    with Session(store) as session:
+        grades = dict(session.execute(select(KrGrade.key_result_id, KrGrade.grade)).all())
+    found = draft(store, preview=True)
+    drafted = {kr.source_id: kr for o in found.objectives for kr in o.key_results}
+    below = {kr_id for kr_id, grade in grades.items() if grade < 1.0}
+    assert below and below <= set(drafted)
+    for kr_id, kr in drafted.items():
+        assert kr.why == f"graded {grades[kr_id]:.1f}" or kr.kind == "guardrail"
+
+
+def test_two_directors_confirming_at_once_copy_the_quarter_once(store: Engine) -> None:
+    outcomes: list[str] = []
+
+    def confirm() -> None:
+        try:
+            draft(store, preview=False)
+        except GoalError:
+            outcomes.append("refused")
+        else:
+            outcomes.append("written")
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "written"]
+    assert count(store, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
+
+
+def test_the_command_line_previews_then_drafts_the_quarter_once(
+    store: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(DATABASE_URL_ENV, str(store.url))
+    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+    with Session(store) as session:
+        member = person(session, Role.member).email
+    assert main(["--today", "2027-01-01", "okr", "draft"]) == 0
+    out = capsys.readouterr().out
+    assert "preview only: would create 3 objectives" in out
+    assert "kept: no data for 2027-Q1 yet" in out
+    assert count(store, Objective, Objective.period == NEW) == 0
+
+    assert main(["--today", "2027-01-01", "okr", "draft", "--as", member, "--confirm"]) != 0
+    assert "Only a director can draft" in capsys.readouterr().err
+    assert count(store, Objective, Objective.period == NEW) == 0
+
+    assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) == 0
+    assert "created 3 objectives" in capsys.readouterr().out
+    assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) != 0
+    assert "already has objectives" in capsys.readouterr().err
+    assert count(store, Objective, Objective.period == NEW) == 3
