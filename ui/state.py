@@ -1,23 +1,29 @@
 """Process-wide resources and the live-data check, for pages.
 
-One engine per process (st.cache_resource). Reads are cached with a bound and keyed by the store's
-data-version counters, so any write (from this process, another app process on the same
-PostgreSQL, the CLI or the API) makes the next read fresh, and an unchanged store costs one cheap
-version query.
+One engine per process, handed out by a StoreGate kept in st.cache_resource: a store that cannot
+be opened or fails in use stops each page with one message saying why, and is tried again on a
+later run after a short back-off (a failed open is never cached). Reads are cached with a bound
+and keyed by the store's data-version counters, so any write (from this process, another app
+process on the same PostgreSQL, the CLI or the API) makes the next read fresh, and an unchanged
+store costs one cheap version query.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
-from planning.store import StoreError, data_versions
+from planning.store import StoreError, data_versions, database_url
+from planning.store_access import StoreGate
 from ui.routing import require_router
+from ui.text import escape_markdown
 
 Versions = tuple[tuple[str, int], ...]
 Read = TypeVar("Read", bound=Callable[..., Any])
@@ -45,18 +51,39 @@ def app_config() -> AppConfig:
         _stop(f"Quarterdeck cannot start because of a configuration mistake.\n\n{exc}")
 
 
-@st.cache_resource(show_spinner="Preparing the store (the first start loads demo data)…")
-def _engine() -> Engine:
-    return open_store(config=app_config())
+@st.cache_resource(show_spinner=False)
+def _store(_config: AppConfig) -> StoreGate:
+    url = database_url()
+    return StoreGate(lambda: open_store(config=_config, url=url), url=url)
 
 
 def engine() -> Engine:
-    """The process's one engine, migrated, with demo data on a first start; a store this
-    version cannot use stops the page with one clear message."""
+    """The process's one engine, migrated, with demo data on a first start; a store that cannot
+    be used stops the page with one clear message (which store, what is wrong, what to do)."""
+    gate = _store(app_config())
     try:
-        return _engine()
+        if gate.is_open:
+            return gate.engine()
+        with st.spinner("Preparing the store (the first start loads demo data)…"):
+            return gate.engine()
     except StoreError as exc:
-        _stop(f"Quarterdeck cannot open its store: {exc}.")
+        _stop_for_store(exc)
+
+
+def _stop_for_store(exc: StoreError) -> NoReturn:
+    # Shown as text: a location or a driver's reason may hold markdown characters (postgres:***@).
+    _stop(
+        f"Quarterdeck cannot open its store: {escape_markdown(str(exc))}. "
+        "It tries again when the page is reloaded."
+    )
+
+
+def _store_failed(exc: SQLAlchemyError | sqlite3.Error) -> None:
+    """Stop the page when an error met reading the store says the store cannot be used (the
+    engine is dropped and reopened after the back-off); return for any other error."""
+    failure = _store(app_config()).failed(exc)
+    if failure is not None:
+        _stop_for_store(failure)
 
 
 def _stop(message: str) -> NoReturn:
@@ -67,8 +94,13 @@ def _stop(message: str) -> NoReturn:
 
 
 def read_versions() -> Versions:
-    """Read the store's data versions for this run; the router calls it first on every run."""
-    current = data_versions(engine())
+    """Read the store's data versions for this run; the router calls it first on every run, so
+    a store that went away since it opened is noticed here, before the page draws anything."""
+    try:
+        current = data_versions(engine())
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        _store_failed(exc)
+        raise
     st.session_state[RUN_VERSIONS] = current
     st.session_state[SEEN_VERSIONS] = current
     st.session_state[JUST_READ] = True
@@ -116,7 +148,13 @@ def live_refresh() -> None:
         if st.session_state.pop(JUST_READ, False):
             return  # a full run read them moments ago; the next check, seconds later, looks
         seen = st.session_state.get(SEEN_VERSIONS)
-        if seen is not None and data_versions(engine()) != seen:
+        try:
+            changed = seen is not None and data_versions(engine()) != seen
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            if _store(app_config()).failed(exc) is None:
+                raise
+            changed = True  # the full run says why the store cannot be used
+        if changed:
             st.rerun(scope="app")
 
     _check()
