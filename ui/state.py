@@ -18,6 +18,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from planning import store_access
 from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
 from planning.store import StoreError, data_versions, database_url
@@ -71,11 +72,30 @@ def engine() -> Engine:
 
 
 def _stop_for_store(exc: StoreError) -> NoReturn:
+    """End the run with why the store cannot be used, and keep trying while the page is open."""
     # Shown as text: a location or a driver's reason may hold markdown characters (postgres:***@).
-    _stop(
-        f"Quarterdeck cannot open its store: {escape_markdown(str(exc))}. "
-        "It tries again when the page is reloaded."
+    st.error(
+        f"Quarterdeck cannot open its store: {escape_markdown(str(exc))}. This page tries "
+        "again every few seconds and opens by itself once the store can be used."
     )
+    _retry_store()
+    st.stop()
+    raise AssertionError("st.stop() ends the script")  # never reached
+
+
+def _retry_store() -> None:
+    """While the message is on screen, ask the gate every back-off period; rerun the whole page
+    once the store opens (the gate makes the attempts, so many open pages do not add up)."""
+
+    @st.fragment(run_every=max(store_access.RETRY_SECONDS, 1.0))
+    def _retry() -> None:
+        try:
+            _store(app_config()).engine()
+        except StoreError:
+            return
+        st.rerun(scope="app")
+
+    _retry()
 
 
 def _store_failed(exc: SQLAlchemyError | sqlite3.Error) -> None:

@@ -74,7 +74,9 @@ READ_ONLY = (
     "folder writable by the user that runs Quarterdeck, or point QUARTERDECK_DATABASE_URL at a "
     "writable store"
 )
-PAGE_END = ". It tries again when the page is reloaded."
+PAGE_END = (
+    ". This page tries again every few seconds and opens by itself once the store can be used."
+)
 CASES = ["garbage", "folder", "truncated", "read_only", "postgres_down"]
 
 
@@ -509,3 +511,33 @@ def test_an_import_into_a_read_only_store_is_one_error_line(
     assert err == f"error: the store at {store} {READ_ONLY}\n"
     assert store.read_bytes() == before
     assert not (ROOT / "file:").exists()  # a file: URL names a file, not a folder to create
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_page_says_why_then_opens_by_itself_once_the_store_is_repaired(
+    tmp_path: Path, demo_store_file: Path, serve: Callable[[str], tuple[str, Path]]
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    store = tmp_path / "store.db"
+    store.write_bytes(os.urandom(8192))
+    base, _ = serve(f"sqlite:///{store}")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = chromium.new_page()
+        page.goto(f"{base}/metrics")
+        alert = page.locator('[data-testid="stAlertContentError"]')
+        alert.wait_for(timeout=30000)
+        assert alert.count() == 1
+        assert alert.inner_text().startswith(
+            f"Quarterdeck cannot open its store: the store at {store} is not a SQLite database"
+        )
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        shutil.copy(demo_store_file, store)  # repaired: the open page comes back by itself
+        page.get_by_text("Data through").wait_for(timeout=30000)
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+        chromium.close()
