@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import URL, Engine, text
 from sqlalchemy.engine import make_url
@@ -72,15 +73,50 @@ def _class_names(exc: BaseException) -> set[str]:
 
 def store_failure(exc: BaseException, url: str | URL) -> StoreUnavailable | None:
     """What a database error met while using the store says about the store, or None when it
-    says nothing about it (a constraint, a bad statement: a bug, not an unavailable store)."""
+    says nothing about it (a constraint, a bad statement, a missing table: a bug, not an
+    unavailable store)."""
     error = _driver_error(exc)
     if isinstance(error, StoreUnavailable):
         return error
+    if make_url(url).get_backend_name() == "sqlite":
+        # SQLite reports a bad statement with the same classes as a bad file: go by the reason.
+        if isinstance(exc, DBAPIError) or isinstance(error, sqlite3.Error):
+            known = _sqlite_problem(_reason(error), sqlite_file(url))
+            if known is not None:
+                return describe_failure(exc, url)
+        return None
     names = _class_names(error) | _class_names(exc)  # the driver's class, or SQLAlchemy's
-    if type(error) is sqlite3.DatabaseError or "OperationalError" in names:
+    if "OperationalError" in names or getattr(error, "sqlstate", None) == "25006":
         return describe_failure(exc, url)
-    if getattr(error, "sqlstate", None) == "25006":  # PostgreSQL: read-only transaction
-        return describe_failure(exc, url)
+    return None
+
+
+def _sqlite_problem(reason: str, path: Path | None) -> tuple[str, str] | None:
+    """What is wrong with a SQLite store and what to do, from the driver's reason; None for a
+    reason that is not about the file (a bad statement)."""
+    lowered = reason.lower()
+    if path is not None and path.is_dir():
+        return (
+            "is a folder, not a database file",
+            f"point {DATABASE_URL_ENV} at a file (sqlite:///path/to/quarterdeck.db)",
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return f"is busy ({reason})", "retry shortly"
+    if "readonly" in lowered or "read-only" in lowered:
+        return _READ_ONLY_PROBLEM, _READ_ONLY
+    if "not a database" in lowered:
+        return "is not a SQLite database", _RESTORE
+    if "malformed" in lowered or "corrupt" in lowered:
+        return f"is damaged, perhaps truncated ({reason})", _RESTORE
+    if "unable to open" in lowered:
+        return (
+            "cannot be opened",
+            "check that its folder exists and that Quarterdeck may read and write there",
+        )
+    if "disk i/o" in lowered:
+        return f"cannot be read or written ({reason})", f"check its disk, or {_RESTORE}"
+    if "disk is full" in lowered:
+        return f"cannot grow ({reason})", "free space on its disk"
     return None
 
 
@@ -92,45 +128,22 @@ def describe_failure(exc: BaseException, url: str | URL) -> StoreUnavailable:
     where = store_location(parsed)
     error = _driver_error(exc)
     reason = _reason(error)
-    lowered = reason.lower()
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(parsed)
-        if path is not None and path.is_dir():
-            return StoreUnavailable(
-                where=where,
-                problem="is a folder, not a database file",
-                remedy=f"point {DATABASE_URL_ENV} at a file (sqlite:///path/to/quarterdeck.db)",
-            )
-        if isinstance(error, OSError):
+        if isinstance(error, OSError) and not (path is not None and path.is_dir()):
             return StoreUnavailable(
                 where=where,
                 problem=f"cannot be created ({error.strerror or reason})",
                 remedy="check that its folder exists and that Quarterdeck may write there",
             )
-        if "locked" in lowered or "busy" in lowered:
-            return StoreUnavailable(
-                where=where, problem=f"is busy ({reason})", remedy="retry shortly", busy=True
-            )
-        if "readonly" in lowered or "read-only" in lowered:
-            return StoreUnavailable(where=where, problem=_READ_ONLY_PROBLEM, remedy=_READ_ONLY)
-        if "not a database" in lowered:
-            return StoreUnavailable(
-                where=where, problem="is not a SQLite database", remedy=_RESTORE
-            )
-        if "malformed" in lowered or "corrupt" in lowered:
-            return StoreUnavailable(
-                where=where,
-                problem=f"is damaged, perhaps truncated ({reason})",
-                remedy=_RESTORE,
-            )
-        if "unable to open" in lowered:
-            return StoreUnavailable(
-                where=where,
-                problem="cannot be opened",
-                remedy="check that its folder exists and that Quarterdeck may read and write there",
-            )
-        return StoreUnavailable(where=where, problem=f"failed ({reason})", remedy=_RESTORE)
-    if getattr(error, "sqlstate", None) == "25006" or "read-only" in lowered:
+        known = _sqlite_problem(reason, path)
+        if known is None:
+            return StoreUnavailable(where=where, problem=f"failed ({reason})", remedy=_RESTORE)
+        problem, remedy = known
+        return StoreUnavailable(
+            where=where, problem=problem, remedy=remedy, busy=problem.startswith("is busy")
+        )
+    if getattr(error, "sqlstate", None) == "25006" or "read-only" in reason.lower():
         return StoreUnavailable(where=where, problem=_READ_ONLY_PROBLEM, remedy=_READ_ONLY)
     if "OperationalError" in _class_names(error):
         return StoreUnavailable(

@@ -309,7 +309,7 @@ def test_an_engine_failing_in_use_is_dropped_and_reopened_but_a_bug_or_a_lock_ke
     assert gate.engine() is first
     gone = gate.failed(OperationalError("SELECT", {}, Exception("disk I/O error")))
     assert gone is not None and not gone.busy
-    with pytest.raises(StoreUnavailable, match=r"failed \(disk I/O error\)"):
+    with pytest.raises(StoreUnavailable, match=r"cannot be read or written \(disk I/O error\)"):
         gate.engine()
     clock.now += 5
     assert gate.engine() is not first
@@ -541,3 +541,23 @@ def test_in_a_browser_the_page_says_why_then_opens_by_itself_once_the_store_is_r
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
         chromium.close()
+
+
+def test_a_bad_statement_is_a_bug_not_an_unavailable_store(tmp_path: Path) -> None:
+    import sqlite3
+
+    from planning.store_access import store_failure
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+
+    def sqlite_error(kind: type[Exception], reason: str) -> Exception:
+        wrapper = IntegrityError if kind is sqlite3.IntegrityError else OperationalError
+        return wrapper("SQL", {}, kind(reason))
+
+    for reason in ("no such table: person", 'near "SELEC": syntax error'):
+        assert store_failure(sqlite_error(sqlite3.OperationalError, reason), url) is None
+    nulls = "NOT NULL constraint failed: person.full_name"
+    assert store_failure(sqlite_error(sqlite3.IntegrityError, nulls), url) is None
+    full = store_failure(sqlite_error(sqlite3.OperationalError, "database or disk is full"), url)
+    assert full is not None
+    assert str(full).endswith("cannot grow (database or disk is full); free space on its disk")
