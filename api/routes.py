@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import math
-import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -21,7 +20,6 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -48,7 +46,7 @@ from planning.models import ApiToken, Person
 from planning.periods import parse_quarter, quarter_of
 from planning.permissions import PermissionDenied
 from planning.store import StoreError, alembic_config, database_url, read_engine, session_scope
-from planning.store_access import StoreGate, StoreUnavailable, store_failure
+from planning.store_access import DATABASE_ERRORS, StoreGate, StoreUnavailable, store_failure
 
 log = logging.getLogger("quarterdeck.api")
 
@@ -192,7 +190,7 @@ def guarded(handler: Handler, context: ApiContext | None = None) -> Handler:
             return await handler(request)
         except StoreError as exc:  # the gate has logged it once; not again on every request
             return _unavailable(exc)
-        except (SQLAlchemyError, sqlite3.Error) as exc:
+        except DATABASE_ERRORS as exc:
             failure = context.failed(exc) if context else store_failure(exc, database_url())
             if failure is not None:
                 log.warning("%s %s: %s", request.method, request.url.path, failure)

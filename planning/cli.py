@@ -13,7 +13,6 @@ import argparse
 import csv
 import json
 import math
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy import URL, Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from planning import clock
@@ -37,7 +35,13 @@ from planning.store import (
     migrate,
     read_engine,
 )
-from planning.store_access import StoreUnavailable, describe_failure, store_failure, store_location
+from planning.store_access import (
+    DATABASE_ERRORS,
+    StoreUnavailable,
+    describe_failure,
+    store_failure,
+    store_location,
+)
 
 PROG = "python -m planning"
 EXIT_OK = 0
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_REFUSED)
     except StoreError as exc:
         return _fail(f"the store at {_where(database_url())} cannot be used: {exc}", EXIT_REFUSED)
-    except (SQLAlchemyError, sqlite3.Error) as exc:  # a bulk write meets the driver's own errors
+    except DATABASE_ERRORS as exc:
         failure = store_failure(exc, database_url())
         if failure is not None:  # unreachable, read-only, damaged, busy…
             return _fail(str(failure), EXIT_REFUSED)

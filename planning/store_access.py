@@ -15,15 +15,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import URL, Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from planning.store import DATABASE_URL_ENV, StoreError, sqlite_file
 
 log = logging.getLogger("quarterdeck.store")
 
 RETRY_SECONDS = 5.0  # the least time between two attempts to open a store that failed
+
+# What using the store may raise: SQLAlchemy's errors, and the drivers' own where a bulk write
+# works on the driver's cursor (planning/observations.py).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
 
 _RESTORE = (
     "replace the file with a backup, or restore an export into a new file "
@@ -247,7 +252,7 @@ class StoreGate:
     def _explain(self, exc: Exception) -> StoreError:
         if isinstance(exc, StoreError):  # already says why (e.g. a newer version's schema)
             return exc
-        if isinstance(exc, DBAPIError | sqlite3.Error | OSError):
+        if isinstance(exc, (*DATABASE_ERRORS, OSError)):
             return describe_failure(exc, self._url)
         # Not a database error: a bug or something unforeseen; the log keeps the traceback.
         log.exception("opening the store at %s failed", store_location(self._url))

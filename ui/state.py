@@ -10,19 +10,17 @@ store costs one cheap version query.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from planning import store_access
 from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
 from planning.store import StoreError, data_versions, database_url
-from planning.store_access import StoreGate
+from planning.store_access import DATABASE_ERRORS, StoreGate
 from ui.routing import require_router
 from ui.text import escape_markdown
 
@@ -98,7 +96,7 @@ def _retry_store() -> None:
     _retry()
 
 
-def _store_failed(exc: SQLAlchemyError | sqlite3.Error) -> None:
+def _store_failed(exc: Exception) -> None:
     """Stop the page when an error met reading the store says the store cannot be used (the
     engine is dropped and reopened after the back-off); return for any other error."""
     failure = _store(app_config()).failed(exc)
@@ -118,7 +116,7 @@ def read_versions() -> Versions:
     a store that went away since it opened is noticed here, before the page draws anything."""
     try:
         current = data_versions(engine())
-    except (SQLAlchemyError, sqlite3.Error) as exc:
+    except DATABASE_ERRORS as exc:
         _store_failed(exc)
         raise
     st.session_state[RUN_VERSIONS] = current
@@ -170,7 +168,7 @@ def live_refresh() -> None:
         seen = st.session_state.get(SEEN_VERSIONS)
         try:
             changed = seen is not None and data_versions(engine()) != seen
-        except (SQLAlchemyError, sqlite3.Error) as exc:
+        except DATABASE_ERRORS as exc:
             if _store(app_config()).failed(exc) is None:
                 raise
             changed = True  # the full run says why the store cannot be used
