@@ -51,15 +51,17 @@ def app_config() -> AppConfig:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(_config: AppConfig) -> StoreGate:
+def _store() -> StoreGate:
+    # Pages call app_config() before the store, so the configuration has loaded by now.
+    config = app_config()
     url = database_url()
-    return StoreGate(lambda: open_store(config=_config, url=url), url=url)
+    return StoreGate(lambda: open_store(config=config, url=url), url=url)
 
 
 def engine() -> Engine:
     """The process's one engine, migrated, with demo data on a first start; a store that cannot
     be used stops the page with one clear message (which store, what is wrong, what to do)."""
-    gate = _store(app_config())
+    gate = _store()
     try:
         if gate.is_open:
             return gate.engine()
@@ -88,7 +90,7 @@ def _retry_store() -> None:
     @st.fragment(run_every=max(store_access.RETRY_SECONDS, 1.0))
     def _retry() -> None:
         try:
-            _store(app_config()).engine()
+            _store().engine()
         except StoreError:
             return
         st.rerun(scope="app")
@@ -99,7 +101,7 @@ def _retry_store() -> None:
 def _store_failed(exc: Exception) -> None:
     """Stop the page when an error met reading the store says the store cannot be used (the
     engine is dropped and reopened after the back-off); return for any other error."""
-    failure = _store(app_config()).failed(exc)
+    failure = _store().failed(exc)
     if failure is not None:
         _stop_for_store(failure)
 
@@ -169,7 +171,7 @@ def live_refresh() -> None:
         try:
             changed = seen is not None and data_versions(engine()) != seen
         except DATABASE_ERRORS as exc:
-            if _store(app_config()).failed(exc) is None:
+            if _store().failed(exc) is None:
                 raise
             changed = True  # the full run says why the store cannot be used
         if changed:
