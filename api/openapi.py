@@ -32,7 +32,10 @@ def _error(description: str) -> dict[str, Any]:
     return _json("Error", description)
 
 
-UNAVAILABLE = _error("The store cannot be reached or stayed locked; retry later.")
+UNAVAILABLE = _error(
+    "The store cannot be reached or used (the detail says which store, what is wrong and what "
+    "to do), or stayed locked; retry after Retry-After seconds."
+)
 INTERNAL = _error("A bug in the server; the server log has the details.")
 UNAUTHORISED = _error(
     "No bearer token, a malformed Authorization header, or an unknown or revoked token."
@@ -168,6 +171,11 @@ def _schemas(config: MetricsConfig) -> dict[str, Any]:
             "properties": {
                 "detail": {"type": "string"},
                 "required_scope": {"type": "string", "enum": list(SCOPES)},
+                "status": {
+                    "type": "string",
+                    "enum": ["unavailable"],
+                    "description": "On a 503: the store cannot be used until it is repaired.",
+                },
             },
             "required": ["detail"],
             "additionalProperties": False,

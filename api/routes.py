@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import date
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from api.okrs import period_json
 from api.openapi import openapi_document
-from planning import clock
+from planning import clock, store_access
 from planning.api_tokens import (
     READ_OKRS,
     WRITE_OBSERVATIONS,
@@ -45,7 +45,8 @@ from planning.metrics import freshness
 from planning.models import ApiToken, Person
 from planning.periods import parse_quarter, quarter_of
 from planning.permissions import PermissionDenied
-from planning.store import StoreError, alembic_config, read_engine, session_scope
+from planning.store import StoreError, alembic_config, database_url, read_engine, session_scope
+from planning.store_access import DATABASE_ERRORS, StoreGate, StoreUnavailable, store_failure
 
 log = logging.getLogger("quarterdeck.api")
 
@@ -64,7 +65,8 @@ class ApiContext:
     """What the routes work with: the configuration and the store, opened on first use.
 
     The server passes nothing and gets the configured store (migrated, demo data on a first
-    start); tests pass their own configuration and engine.
+    start), through a StoreGate: a store that cannot be opened is tried again on a later request
+    after a short back-off, never cached as failed. Tests pass their own configuration and engine.
     """
 
     def __init__(
@@ -77,7 +79,7 @@ class ApiContext:
     ) -> None:
         self._config = config
         self._engine = engine
-        self._owns_engine = engine is None
+        self._gate: StoreGate | None = None
         self._lock = threading.Lock()
         self.max_body_bytes = max_body_bytes
         self.today = today
@@ -93,13 +95,29 @@ class ApiContext:
 
     @property
     def engine(self) -> Engine:
-        """The store's engine (opened, migrated and seeded on first use)."""
-        if self._engine is None:
+        """The store's engine (opened, migrated and seeded on first use); StoreError says why
+        the store cannot be used."""
+        if self._engine is not None:
+            return self._engine
+        return self.gate.engine()
+
+    @property
+    def gate(self) -> StoreGate:
+        """What opens the configured store, and retries it after a failure."""
+        if self._gate is None:
             config = self.config
             with self._lock:
-                if self._engine is None:
-                    self._engine = open_store(config=config)
-        return self._engine
+                if self._gate is None:
+                    url = database_url()
+                    self._gate = StoreGate(lambda: open_store(config=config, url=url), url=url)
+        return self._gate
+
+    def failed(self, exc: BaseException) -> StoreUnavailable | None:
+        """What an error met using the store says about it (None: nothing, a bug); the server's
+        own store is then dropped, to be opened again after the back-off."""
+        if self._engine is not None:
+            return store_failure(exc, self._engine.url)
+        return self.gate.failed(exc)
 
     @cached_property
     def expected_revision(self) -> str:
@@ -116,17 +134,17 @@ class ApiContext:
 
     def close(self) -> None:
         """Release the store's connections if this context opened them."""
-        if self._owns_engine and self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        if self._gate is not None:
+            self._gate.close()
 
     @asynccontextmanager
     async def lifespan(self, _app: object) -> AsyncIterator[None]:
-        """Open the store when the server starts (so the first request is fast) and close it."""
-        try:
+        """Open the store when the server starts (so the first request is fast) and close it.
+
+        The server starts whatever state the store is in: pages and answers say why it cannot be
+        used (the gate logs it) until it can."""
+        with suppress(StoreError):  # the gate has logged why
             await run_in_threadpool(lambda: self.engine)
-        except StoreError as exc:  # the server still starts: pages and answers say why
-            log.error("the store cannot be used: %s", exc)
         try:
             yield None
         finally:
@@ -154,21 +172,31 @@ def _count(n: int, what: str) -> str:
     return f"{n:,} {what}{'' if n == 1 else 's'}"
 
 
-def guarded(handler: Handler) -> Handler:
-    """Answer 503 when the store cannot be reached and 500 (logged) for anything unexpected."""
+def _unavailable(exc: StoreError) -> Response:
+    """503 with why the store cannot be used and when to retry."""
+    retry = {"Retry-After": str(math.ceil(store_access.RETRY_SECONDS))}
+    if isinstance(exc, StoreUnavailable) and exc.busy:
+        return _error(503, "The store is busy; retry shortly.", retry)
+    body = {"detail": f"The store cannot be used: {exc}.", "status": "unavailable"}
+    return JSONResponse(body, status_code=503, headers=retry)
+
+
+def guarded(handler: Handler, context: ApiContext | None = None) -> Handler:
+    """Answer 503 when the store cannot be reached or used (saying why) and 500 (logged) for
+    anything unexpected. Given the context, a store failing in use is dropped and retried."""
 
     async def run(request: Request) -> Response:
         try:
             return await handler(request)
-        except OperationalError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            log.warning("%s %s: store unavailable: %s", request.method, request.url.path, reason)
-            return _error(
-                503, "The store is unavailable or busy; retry shortly.", {"Retry-After": "5"}
-            )
-        except StoreError as exc:
-            log.error("%s %s: store cannot be used: %s", request.method, request.url.path, exc)
-            return _error(503, f"The store cannot be used: {exc}.")
+        except StoreError as exc:  # the gate has logged it once; not again on every request
+            return _unavailable(exc)
+        except DATABASE_ERRORS as exc:
+            failure = context.failed(exc) if context else store_failure(exc, database_url())
+            if failure is not None:
+                log.warning("%s %s: %s", request.method, request.url.path, failure)
+                return _unavailable(failure)
+            log.exception("%s %s failed", request.method, request.url.path)
+            return _error(500, "Internal error; the server log has the details.")
         except Exception:
             log.exception("%s %s failed", request.method, request.url.path)
             return _error(500, "Internal error; the server log has the details.")
@@ -290,7 +318,10 @@ def _parse_json(body: bytes) -> Any | Response:
 def api_routes(context: ApiContext) -> list[BaseRoute]:
     """The API's routes, bound to a context (configuration and store)."""
 
-    @guarded
+    def guard(handler: Handler) -> Handler:
+        return guarded(handler, context)
+
+    @guard
     async def health(request: Request) -> Response:
         """Status, latest observation day and whether the schema is current."""
 
@@ -316,7 +347,7 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
 
         return JSONResponse(await run_in_threadpool(check))
 
-    @guarded
+    @guard
     async def post_observations(request: Request) -> Response:
         """Import a JSON list or a CSV body of observations, whole or not at all."""
         token = await _token(request, context, WRITE_OBSERVATIONS)
@@ -338,7 +369,7 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
             return await run_in_threadpool(_import_json, context, token, records, body)
         return await run_in_threadpool(_import_csv, context, token, body)
 
-    @guarded
+    @guard
     async def okrs(request: Request) -> Response:
         """The quarter's objectives and key results, evaluated now."""
         token = await _token(request, context, READ_OKRS)
@@ -368,7 +399,7 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
 
         return JSONResponse(await run_in_threadpool(evaluate))
 
-    @guarded
+    @guard
     async def openapi(request: Request) -> Response:
         """The OpenAPI 3.1 document describing these routes."""
         return JSONResponse(context.document)

@@ -1,4 +1,5 @@
-"""Opening the store at start-up: migrate, then load the demo data on a first start."""
+"""Opening the store at start-up: migrate, check it can be written, then load the demo data on a
+first start."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 from planning import clock
 from planning.config import AppConfig
 from planning.store import create_store_engine, is_empty, migrate
+from planning.store_access import check_writable
 
 DEMO_ENV = "QUARTERDECK_DEMO"
 
@@ -23,20 +25,26 @@ def demo_wanted(config: AppConfig) -> bool:
 
 
 def open_store(*, config: AppConfig, url: str | None = None, today: date | None = None) -> Engine:
-    """Create the engine, apply migrations and, on an empty store, load the demo if wanted."""
+    """Create the engine, apply migrations, check the store can be written and, on an empty
+    store, load the demo if wanted. Whatever fails is raised as it is, the engine closed."""
     engine = create_store_engine(
         url, busy_timeout_ms=config.settings.storage.sqlite_busy_timeout_ms
     )
-    migrate(engine)
-    if demo_wanted(config) and is_empty(engine):
-        from planning.demo import DemoAlreadyLoaded, load_demo
+    try:
+        migrate(engine)
+        check_writable(engine)
+        if demo_wanted(config) and is_empty(engine):
+            from planning.demo import DemoAlreadyLoaded, load_demo
 
-        # Another process starting at the same moment may load it first; that is fine.
-        with suppress(DemoAlreadyLoaded):
-            load_demo(
-                engine=engine,
-                config=config,
-                seed=config.settings.demo.seed,
-                today=today or clock.today(),
-            )
+            # Another process starting at the same moment may load it first; that is fine.
+            with suppress(DemoAlreadyLoaded):
+                load_demo(
+                    engine=engine,
+                    config=config,
+                    seed=config.settings.demo.seed,
+                    today=today or clock.today(),
+                )
+    except BaseException:
+        engine.dispose()
+        raise
     return engine

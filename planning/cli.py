@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy import URL, Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from planning import clock
@@ -36,6 +34,13 @@ from planning.store import (
     database_url,
     migrate,
     read_engine,
+)
+from planning.store_access import (
+    DATABASE_ERRORS,
+    StoreUnavailable,
+    describe_failure,
+    store_failure,
+    store_location,
 )
 
 PROG = "python -m planning"
@@ -66,11 +71,18 @@ class Context:
     def engine(self) -> Engine:
         """The store's engine, migrated to the newest schema the first time it is asked for."""
         if self._engine is None:
-            engine = create_store_engine(
-                database_url(),
-                busy_timeout_ms=self.config.settings.storage.sqlite_busy_timeout_ms,
-            )
-            migrate(engine)
+            url = database_url()
+            try:
+                engine = create_store_engine(
+                    url, busy_timeout_ms=self.config.settings.storage.sqlite_busy_timeout_ms
+                )
+            except OSError as exc:  # its folder cannot be created
+                raise describe_failure(exc, url) from exc
+            try:
+                migrate(engine)
+            except BaseException:
+                engine.dispose()
+                raise
             self._engine = engine
         return self._engine
 
@@ -160,9 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command].run(args, context)
     except (UsageError, MetricError) as exc:
         return _fail(str(exc), EXIT_USAGE)
+    except StoreUnavailable as exc:
+        return _fail(str(exc), EXIT_REFUSED)
     except StoreError as exc:
         return _fail(f"the store at {_where(database_url())} cannot be used: {exc}", EXIT_REFUSED)
-    except SQLAlchemyError as exc:
+    except DATABASE_ERRORS as exc:
+        failure = store_failure(exc, database_url())
+        if failure is not None:  # unreachable, read-only, damaged, busy…
+            return _fail(str(failure), EXIT_REFUSED)
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return _fail(f"the store at {_where(database_url())} failed: {reason}", EXIT_REFUSED)
     finally:
@@ -178,10 +195,7 @@ def _fail(message: str, code: int) -> int:
 
 def _where(url: str | URL) -> str:
     """The store's location as a person would recognise it, without any password."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return str(Path(parsed.database or ":memory:").resolve())
-    return parsed.render_as_string(hide_password=True)
+    return store_location(url)
 
 
 # --- argument types ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import URL, Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -46,14 +46,32 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (`sqlite:///path`, or `sqlite:///file:path?mode=ro&uri=true`);
+    None for an in-memory store."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.query.get("uri") == "true" and database.startswith("file:"):
+        database = database.removeprefix("file:").partition("?")[0]
+        if database.startswith("///"):  # file:///path: a local file's empty host
+            database = database[2:]
+    if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
 def create_store_engine(url: str | None = None, *, busy_timeout_ms: int = 15000) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys on every connection."""
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys on every connection.
+
+    PostgreSQL gets a connection timeout (unless the URL sets one), so a server that does not
+    answer is reported after seconds instead of holding a page for minutes.
+    """
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        db_path = parsed.database
-        if db_path and db_path != ":memory:":
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        db_path = sqlite_file(parsed)
+        if db_path is not None:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
@@ -81,7 +99,8 @@ def create_store_engine(url: str | None = None, *, busy_timeout_ms: int = 15000)
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def read_engine(engine: Engine) -> Engine:

@@ -1,9 +1,11 @@
 """Process-wide resources and the live-data check, for pages.
 
-One engine per process (st.cache_resource). Reads are cached with a bound and keyed by the store's
-data-version counters, so any write (from this process, another app process on the same
-PostgreSQL, the CLI or the API) makes the next read fresh, and an unchanged store costs one cheap
-version query.
+One engine per process, handed out by a StoreGate kept in st.cache_resource: a store that cannot
+be opened or fails in use stops each page with one message saying why, and is tried again on a
+later run after a short back-off (a failed open is never cached). Reads are cached with a bound
+and keyed by the store's data-version counters, so any write (from this process, another app
+process on the same PostgreSQL, the CLI or the API) makes the next read fresh, and an unchanged
+store costs one cheap version query.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any, NoReturn, TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 
+from planning import store_access
 from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
-from planning.store import StoreError, data_versions
+from planning.store import StoreError, data_versions, database_url
+from planning.store_access import DATABASE_ERRORS, StoreGate
 from ui.routing import require_router
+from ui.text import escape_markdown
 
 Versions = tuple[tuple[str, int], ...]
 Read = TypeVar("Read", bound=Callable[..., Any])
@@ -45,18 +50,60 @@ def app_config() -> AppConfig:
         _stop(f"Quarterdeck cannot start because of a configuration mistake.\n\n{exc}")
 
 
-@st.cache_resource(show_spinner="Preparing the store (the first start loads demo data)…")
-def _engine() -> Engine:
-    return open_store(config=app_config())
+@st.cache_resource(show_spinner=False)
+def _store() -> StoreGate:
+    # Pages call app_config() before the store, so the configuration has loaded by now.
+    config = app_config()
+    url = database_url()
+    return StoreGate(lambda: open_store(config=config, url=url), url=url)
 
 
 def engine() -> Engine:
-    """The process's one engine, migrated, with demo data on a first start; a store this
-    version cannot use stops the page with one clear message."""
+    """The process's one engine, migrated, with demo data on a first start; a store that cannot
+    be used stops the page with one clear message (which store, what is wrong, what to do)."""
+    gate = _store()
     try:
-        return _engine()
+        if gate.is_open:
+            return gate.engine()
+        with st.spinner("Preparing the store (the first start loads demo data)…"):
+            return gate.engine()
     except StoreError as exc:
-        _stop(f"Quarterdeck cannot open its store: {exc}.")
+        _stop_for_store(exc)
+
+
+def _stop_for_store(exc: StoreError) -> NoReturn:
+    """End the run with why the store cannot be used, and keep trying while the page is open."""
+    # Shown as text: a location or a driver's reason may hold markdown characters (postgres:***@).
+    st.error(
+        f"Quarterdeck cannot open its store: {escape_markdown(str(exc))}. This page tries "
+        "again every few seconds and opens by itself once the store can be used."
+    )
+    _retry_store()
+    st.stop()
+    raise AssertionError("st.stop() ends the script")  # never reached
+
+
+def _retry_store() -> None:
+    """While the message is on screen, ask the gate every back-off period; rerun the whole page
+    once the store opens (the gate makes the attempts, so many open pages do not add up)."""
+
+    @st.fragment(run_every=max(store_access.RETRY_SECONDS, 1.0))
+    def _retry() -> None:
+        try:
+            _store().engine()
+        except StoreError:
+            return
+        st.rerun(scope="app")
+
+    _retry()
+
+
+def _store_failed(exc: Exception) -> None:
+    """Stop the page when an error met reading the store says the store cannot be used (the
+    engine is dropped and reopened after the back-off); return for any other error."""
+    failure = _store().failed(exc)
+    if failure is not None:
+        _stop_for_store(failure)
 
 
 def _stop(message: str) -> NoReturn:
@@ -67,8 +114,13 @@ def _stop(message: str) -> NoReturn:
 
 
 def read_versions() -> Versions:
-    """Read the store's data versions for this run; the router calls it first on every run."""
-    current = data_versions(engine())
+    """Read the store's data versions for this run; the router calls it first on every run, so
+    a store that went away since it opened is noticed here, before the page draws anything."""
+    try:
+        current = data_versions(engine())
+    except DATABASE_ERRORS as exc:
+        _store_failed(exc)
+        raise
     st.session_state[RUN_VERSIONS] = current
     st.session_state[SEEN_VERSIONS] = current
     st.session_state[JUST_READ] = True
@@ -116,7 +168,13 @@ def live_refresh() -> None:
         if st.session_state.pop(JUST_READ, False):
             return  # a full run read them moments ago; the next check, seconds later, looks
         seen = st.session_state.get(SEEN_VERSIONS)
-        if seen is not None and data_versions(engine()) != seen:
+        try:
+            changed = seen is not None and data_versions(engine()) != seen
+        except DATABASE_ERRORS as exc:
+            if _store().failed(exc) is None:
+                raise
+            changed = True  # the full run says why the store cannot be used
+        if changed:
             st.rerun(scope="app")
 
     _check()
