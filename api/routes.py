@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -273,7 +274,7 @@ def _parse_json(body: bytes) -> Any | Response:
     if not content.strip():
         return broken("the body is empty; send a JSON list of observations")
     try:
-        return json.loads(content, parse_constant=_reject_constant)
+        parsed = json.loads(content, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         return broken(f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
     except ValueError as exc:
@@ -282,6 +283,35 @@ def _parse_json(body: bytes) -> Any | Response:
         return broken(str(exc))
     except RecursionError:
         return broken("the body is nested too deeply to be a list of observations")
+    # A \uD800-style escape decodes to half of a character pair, which no text can hold: refuse
+    # it here rather than fail when the answer or the store has to encode it.
+    if _SURROGATE_ESCAPE.search(content) and _has_lone_surrogate(parsed):
+        return broken(
+            "the body holds an escape for half a character (a lone surrogate such as \\ud800); "
+            "send whole Unicode characters"
+        )
+    return parsed
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any text in a parsed JSON value (keys included) cannot be encoded as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return False
 
 
 # --- handlers ----------------------------------------------------------------------------------
