@@ -33,7 +33,9 @@ from api.openapi import openapi_document
 from planning import clock
 from planning.api_tokens import (
     READ_OKRS,
+    SCOPES,
     WRITE_OBSERVATIONS,
+    TokenLapsed,
     authenticate,
     has_scope,
     note_use,
@@ -196,8 +198,15 @@ def _authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken 
             "The Authorization header must be 'Bearer <token>'.",
             {"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
         )
-    with Session(read_engine(context.engine)) as session:
-        token = authenticate(session=session, secret=secret)
+    try:
+        with Session(read_engine(context.engine)) as session:
+            token = authenticate(session=session, secret=secret)
+    except TokenLapsed as exc:
+        return _error(
+            403,
+            f"{exc} It can no longer {SCOPES[scope]}; ask a director for a new token.",
+            {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
+        )
     if token is None:
         return _error(
             401,

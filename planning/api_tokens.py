@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from planning.audit import record_created, record_event, snapshot
 from planning.models import ApiToken, Person, PersonRead, utcnow
-from planning.permissions import require_director
+from planning.permissions import can_delegate_api_access, require_director
 
 WRITE_OBSERVATIONS = "write:observations"
 READ_OKRS = "read:okrs"
@@ -36,6 +36,11 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 class TokenError(ValueError):
     """A token request that cannot be carried out (bad name or scope, unknown or revoked id)."""
+
+
+class TokenLapsed(TokenError):
+    """A token whose creator can no longer give the access it grants (demoted, deactivated or
+    removed): it no longer opens the API, though it was never revoked."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,11 @@ def list_tokens(*, session: Session, include_revoked: bool = True) -> list[ApiTo
 
 
 def authenticate(*, session: Session, secret: str) -> ApiToken | None:
-    """The active token with this secret; None for an unknown or revoked one. Reads only."""
+    """The active token with this secret; None for an unknown or revoked one. Reads only.
+
+    Raises TokenLapsed when the token's creator can no longer give API access (see
+    planning.permissions.can_delegate_api_access); command-line tokens have no creator to lose.
+    """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = session.exec(
@@ -192,7 +201,29 @@ def authenticate(*, session: Session, secret: str) -> ApiToken | None:
     ).first()
     if token is None or token.revoked_at is not None:
         return None
+    reason = lapsed_reason(session=session, token=token)
+    if reason:
+        raise TokenLapsed(reason)
     return token
+
+
+def lapsed_reason(*, session: Session, token: ApiToken) -> str | None:
+    """Why a token no longer acts for its creator, or None while it does."""
+    if token.created_by is None:
+        return None
+    creator = session.get(Person, token.created_by)
+    if creator is None:
+        return (
+            f"The token {token.name!r} was created by someone no longer on the team: a token "
+            "works only while the director who created it is an active director."
+        )
+    if can_delegate_api_access(creator):
+        return None
+    now = "deactivated" if not creator.active else f"a {creator.role.value}"
+    return (
+        f"The token {token.name!r} was created by {creator.name}, who is now {now}: a token "
+        "works only while the director who created it is an active director."
+    )
 
 
 def note_use(*, session: Session, token_id: int, now: datetime | None = None) -> bool:
