@@ -67,7 +67,7 @@ def _measure_branch(config: MetricsConfig, measure: str) -> dict[str, Any]:
         if name in spec.dimensions:
             properties[name] = {"type": "string", "enum": list(dimension.values)}
         else:
-            properties[name] = {"type": "null"}
+            properties[name] = {"enum": [None, ""]}
     return {
         "title": measure,
         "properties": properties,
@@ -100,9 +100,9 @@ def _observation_schema(config: MetricsConfig) -> dict[str, Any]:
     for name, dimension in config.dimensions.items():
         properties[name] = {
             "type": ["string", "null"],
-            "enum": [*dimension.values, None],
+            "enum": [*dimension.values, None, ""],
             "description": f"{dimension.label}: required for measures that declare it, "
-            "empty (absent or null) for the others.",
+            "empty (absent, null or \"\") for the others.",
         }
     declared = "; ".join(
         f"{m}: {', '.join(spec.dimensions) or 'none'}" for m, spec in config.measures.items()
