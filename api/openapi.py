@@ -102,7 +102,7 @@ def _observation_schema(config: MetricsConfig) -> dict[str, Any]:
             "type": ["string", "null"],
             "enum": [*dimension.values, None, ""],
             "description": f"{dimension.label}: required for measures that declare it, "
-            "empty (absent, null or \"\") for the others.",
+            'empty (absent, null or "") for the others.',
         }
     declared = "; ".join(
         f"{m}: {', '.join(spec.dimensions) or 'none'}" for m, spec in config.measures.items()
