@@ -63,11 +63,12 @@ class ApiTokenInfo:
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    lapsed: bool = False  # its creator is no longer an active director
 
     @property
     def active(self) -> bool:
         """Whether the token still opens the API."""
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.lapsed
 
 
 def token_digest(secret: str) -> str:
@@ -99,11 +100,14 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def _info(token: ApiToken, people: dict[int, str]) -> ApiTokenInfo:
+def _info(token: ApiToken, people: dict[int, Person]) -> ApiTokenInfo:
     assert token.id is not None
     creator = "command line"
+    lapsed = False
     if token.created_by is not None:
-        creator = people.get(token.created_by, f"person {token.created_by}")
+        person = people.get(token.created_by)
+        creator = person.name if person is not None else f"person {token.created_by}"
+        lapsed = person is None or not can_delegate_api_access(person)
     return ApiTokenInfo(
         id=token.id,
         name=token.name,
@@ -113,11 +117,12 @@ def _info(token: ApiToken, people: dict[int, str]) -> ApiTokenInfo:
         created_at=token.created_at,
         revoked_at=token.revoked_at,
         last_used_at=token.last_used_at,
+        lapsed=lapsed,
     )
 
 
-def _people_names(session: Session) -> dict[int, str]:
-    return {int(p.id): p.name for p in session.exec(select(Person)).all() if p.id is not None}
+def _people(session: Session) -> dict[int, Person]:
+    return {int(p.id): p for p in session.exec(select(Person)).all() if p.id is not None}
 
 
 def create_token(
@@ -146,7 +151,7 @@ def create_token(
     record_created(
         session=session, actor=actor, entity="api_token", record=token, exclude={"token_hash"}
     )
-    return CreatedToken(secret=secret, token=_info(token, _people_names(session)))
+    return CreatedToken(secret=secret, token=_info(token, _people(session)))
 
 
 def revoke_token(
@@ -176,7 +181,7 @@ def revoke_token(
         before=before,
         after=snapshot(token, exclude={"token_hash"}),
     )
-    return _info(token, _people_names(session))
+    return _info(token, _people(session))
 
 
 def list_tokens(*, session: Session, include_revoked: bool = True) -> list[ApiTokenInfo]:
@@ -184,7 +189,7 @@ def list_tokens(*, session: Session, include_revoked: bool = True) -> list[ApiTo
     query = select(ApiToken).order_by(col(ApiToken.id).desc())
     if not include_revoked:
         query = query.where(col(ApiToken.revoked_at).is_(None))
-    people = _people_names(session)
+    people = _people(session)
     return [_info(t, people) for t in session.exec(query).all()]
 
 

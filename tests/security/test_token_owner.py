@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -17,15 +18,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
+from streamlit.testing.v1 import AppTest
 
 from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
+from planning.cli import main
 from planning.config import AppConfig
 from planning.models import Person, PersonRead, Role
-from planning.store import session_scope
+from planning.store import create_store_engine, session_scope
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 OKRS = "/api/v1/okrs"
 OBSERVATIONS = "/api/v1/observations"
 ROW = {
@@ -106,6 +111,43 @@ def test_a_command_line_token_has_no_owner_to_lose(client: TestClient, engine: E
     secret = new_token(engine, [READ_OKRS])  # created at the command line
     change(engine, maya.id, active=False)
     assert client.get(OKRS, headers=bearer(secret)).status_code == 200
+
+
+def test_admin_and_the_cli_list_a_lapsed_token_as_lapsed(
+    app_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = create_store_engine(app_store)
+    with session_scope(engine) as session:
+        ola = Person(name="Ola Berg", email="ola@example.com", role=Role.director)
+        session.add(ola)
+        session.flush()
+        ola_read = PersonRead.model_validate(ola)
+    new_token(engine, [READ_OKRS], actor=ola_read, name="ola-dashboard")
+    new_token(engine, [READ_OKRS], name="etl")
+    change(engine, ola_read.id, role=Role.member)
+    with Session(engine) as session:
+        director = session.exec(
+            select(Person).where(Person.role == Role.director, Person.id != ola_read.id)
+        ).first()
+        assert director is not None
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = director.id
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    at.session_state["admin_tab"] = "API tokens"
+    at.run()
+    assert not at.exception
+    table = at.tabs[1].dataframe[0].value
+    states = dict(zip(table["name"], table["state"], strict=True))
+    assert states == {
+        "etl": "active",
+        "ola-dashboard": "lapsed: its creator is no longer an active director",
+    }
+    capsys.readouterr()
+    assert main(["token", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "lapsed (creator not a director)" in listing
+    engine.dispose()
 
 
 # --- the document says what the API accepts ----------------------------------------------------
