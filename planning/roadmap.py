@@ -322,8 +322,11 @@ def roadmap_quarters(*, session: Session, today: date, fiscal_start_month: int =
         days = span(start, target, shipped)
         if days is None:
             continue
-        quarter = quarter_of(days[0], fiscal_start_month)
-        last = quarter_of(days[1], fiscal_start_month)
+        try:
+            quarter = quarter_of(days[0], fiscal_start_month)
+            last = quarter_of(days[1], fiscal_start_month)
+        except ValueError:  # work dated outside the supported years offers no quarter
+            continue
         found.add(quarter)
         # Long work touches every quarter between its first and last day.
         while quarter != last:

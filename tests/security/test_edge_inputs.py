@@ -5,21 +5,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.cli import main
-from planning.config import AppConfig
+from planning.config import AppConfig, default_config
+from planning.initiatives import InitiativeDraft, create_initiative
 from planning.models import Person, PersonRead, Role
 from planning.periods import parse_iso_week, parse_quarter
+from planning.roadmap import roadmap_quarters
 from planning.share_links import create_share_link
 from planning.store import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.validation import InputError
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 from tests.page_text import plain
@@ -156,4 +160,38 @@ def test_a_shared_roadmap_with_a_far_off_quarter_names_it_and_shows_this_quarter
     warning = plain(at.warning[0].value)
     assert f"quarter '{quarter}' is outside the supported range (years 2000 to 2100)" in warning
     assert at.query_params["quarter"] == "2026-Q4"  # the far-off quarter is dropped from the link
+    engine.dispose()
+
+
+def test_work_dated_outside_the_supported_years_is_refused_and_old_rows_do_not_break_the_roadmap(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    boss = director(engine)
+    with pytest.raises(InputError) as caught, session_scope(engine) as session:
+        create_initiative(
+            session=session,
+            actor=boss,
+            config=default_config(),
+            draft=InitiativeDraft(
+                title="Far future", owner_id=boss.id, target_date=date(2150, 1, 1)
+            ),
+        )
+    assert "target date 2150-01-01 is outside the years 2000 to 2100" in caught.value.problems
+    # A row written around the checks (an ETL, an old store) leaves the Roadmap's quarters intact.
+    with session_scope(engine) as session:
+        created = create_initiative(
+            session=session,
+            actor=boss,
+            config=default_config(),
+            draft=InitiativeDraft(title="Far future", owner_id=boss.id, status="planned"),
+        )
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE initiative SET start_date = :s, target_date = :t WHERE id = :id"),
+            {"s": date(2026, 12, 1), "t": date(9999, 12, 31), "id": created.id},
+        )
+    with Session(engine) as session:
+        quarters = roadmap_quarters(session=session, today=DEMO_TODAY)
+    assert "2026-Q4" in quarters and all(q <= "2100-Q4" for q in quarters)
     engine.dispose()
