@@ -11,7 +11,9 @@ from typing import Any
 
 from planning.api_tokens import READ_OKRS, SCOPES, WRITE_OBSERVATIONS
 from planning.config import MetricsConfig
-from planning.importer import SAMPLE_CSV
+from planning.importer import NON_NEGATIVE_UNITS, SAMPLE_CSV
+from planning.periods import FIRST_YEAR, LAST_YEAR
+from planning.store import CALENDAR_FIRST, CALENDAR_LAST
 
 API_VERSION = "1.0.0"
 
@@ -40,15 +42,51 @@ INTERNAL = _error("A bug in the server; the server log has the details.")
 UNAUTHORISED = _error(
     "No bearer token, a malformed Authorization header, or an unknown or revoked token."
 )
-FORBIDDEN = _error("The token lacks the scope this operation needs.")
+FORBIDDEN = _error(
+    "The token lacks the scope this operation needs, or the director who created it is no "
+    "longer an active director."
+)
+
+
+def _year_pattern(first: int, last: int) -> str:
+    """A regular expression alternative matching the four-digit years first to last."""
+    return "|".join(str(year) for year in range(first, last + 1))
+
+
+# Quarter ids the API reads: YEAR-Qn in the supported years (case and surrounding spaces aside).
+PERIOD_PATTERN = rf"^\s*({_year_pattern(FIRST_YEAR, LAST_YEAR)})-[Qq][1-4]\s*$"
+
+
+def _measure_branch(config: MetricsConfig, measure: str) -> dict[str, Any]:
+    """What one measure's observations must hold: its dimensions filled, the others empty, and
+    a value in its plausible range (min_value and max_value in metrics.yaml)."""
+    spec = config.measures[measure]
+    lowest = max(spec.min_value, 0.0) if spec.unit in NON_NEGATIVE_UNITS else spec.min_value
+    properties: dict[str, Any] = {
+        "measure": {"const": measure},
+        "value": {"type": "number", "minimum": lowest, "maximum": spec.max_value},
+    }
+    for name, dimension in config.dimensions.items():
+        if name in spec.dimensions:
+            properties[name] = {"type": "string", "enum": list(dimension.values)}
+        else:
+            properties[name] = {"enum": [None, ""]}
+    return {
+        "title": measure,
+        "properties": properties,
+        "required": ["date", "measure", "value", *spec.dimensions],
+    }
 
 
 def _observation_schema(config: MetricsConfig) -> dict[str, Any]:
+    years = _year_pattern(CALENDAR_FIRST.year, CALENDAR_LAST.year)
     properties: dict[str, Any] = {
         "date": {
             "type": "string",
             "format": "date",
-            "description": "The day observed, YYYY-MM-DD.",
+            "pattern": rf"^({years})-[0-9]{{2}}-[0-9]{{2}}$",
+            "description": f"The day observed, YYYY-MM-DD, from {CALENDAR_FIRST.isoformat()} "
+            f"to {CALENDAR_LAST.isoformat()}.",
             "examples": ["2026-11-25"],
         },
         "measure": {
@@ -58,15 +96,16 @@ def _observation_schema(config: MetricsConfig) -> dict[str, Any]:
         },
         "value": {
             "type": "number",
-            "description": "The day's value; counts and money cannot be negative.",
+            "description": "The day's value, within its measure's plausible range "
+            "(min_value and max_value in metrics.yaml); counts and money cannot be negative.",
         },
     }
     for name, dimension in config.dimensions.items():
         properties[name] = {
             "type": ["string", "null"],
-            "enum": [*dimension.values, None],
+            "enum": [*dimension.values, None, ""],
             "description": f"{dimension.label}: required for measures that declare it, "
-            "empty (absent or null) for the others.",
+            'empty (absent, null or "") for the others.',
         }
     declared = "; ".join(
         f"{m}: {', '.join(spec.dimensions) or 'none'}" for m, spec in config.measures.items()
@@ -74,9 +113,10 @@ def _observation_schema(config: MetricsConfig) -> dict[str, Any]:
     return {
         "type": "object",
         "description": "One observation of a base measure on a day. Dimensions each measure "
-        f"declares — {declared}.",
+        f"declares — {declared}. A body may hold each measure, date and dimensions once.",
         "properties": properties,
         "required": ["date", "measure", "value"],
+        "oneOf": [_measure_branch(config, m) for m in config.measures],
         "additionalProperties": False,
     }
 
@@ -278,7 +318,10 @@ def _schemas(config: MetricsConfig) -> dict[str, Any]:
         "OkrReport": {
             "type": "object",
             "properties": {
-                "period": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"},
+                "period": {
+                    "type": "string",
+                    "pattern": rf"^({_year_pattern(FIRST_YEAR, LAST_YEAR)})-Q[1-4]$",
+                },
                 "first_day": {"type": "string", "format": "date"},
                 "last_day": {"type": "string", "format": "date"},
                 "as_of": {"type": "string", "format": "date"},
@@ -381,8 +424,13 @@ def openapi_document(config: MetricsConfig, *, max_body_bytes: int) -> dict[str,
                             "name": "period",
                             "in": "query",
                             "required": False,
-                            "description": "The quarter, e.g. 2026-Q4 (default: the current one).",
-                            "schema": {"type": "string", "examples": ["2026-Q4"]},
+                            "description": "The quarter, e.g. 2026-Q4 (default: the current one), "
+                            f"in the years {FIRST_YEAR} to {LAST_YEAR}.",
+                            "schema": {
+                                "type": "string",
+                                "pattern": PERIOD_PATTERN,
+                                "examples": ["2026-Q4"],
+                            },
                         }
                     ],
                     "responses": {

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -32,7 +33,9 @@ from api.openapi import openapi_document
 from planning import clock, store_access
 from planning.api_tokens import (
     READ_OKRS,
+    SCOPES,
     WRITE_OBSERVATIONS,
+    TokenLapsed,
     authenticate,
     has_scope,
     note_use,
@@ -223,8 +226,15 @@ def _authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken 
             "The Authorization header must be 'Bearer <token>'.",
             {"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
         )
-    with Session(read_engine(context.engine)) as session:
-        token = authenticate(session=session, secret=secret)
+    try:
+        with Session(read_engine(context.engine)) as session:
+            token = authenticate(session=session, secret=secret)
+    except TokenLapsed as exc:
+        return _error(
+            403,
+            f"{exc} It can no longer {SCOPES[scope]}; ask a director for a new token.",
+            {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
+        )
     if token is None:
         return _error(
             401,
@@ -301,7 +311,7 @@ def _parse_json(body: bytes) -> Any | Response:
     if not content.strip():
         return broken("the body is empty; send a JSON list of observations")
     try:
-        return json.loads(content, parse_constant=_reject_constant)
+        parsed = json.loads(content, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         return broken(f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
     except ValueError as exc:
@@ -310,6 +320,35 @@ def _parse_json(body: bytes) -> Any | Response:
         return broken(str(exc))
     except RecursionError:
         return broken("the body is nested too deeply to be a list of observations")
+    # A \uD800-style escape decodes to half of a character pair, which no text can hold: refuse
+    # it here rather than fail when the answer or the store has to encode it.
+    if _SURROGATE_ESCAPE.search(content) and _has_lone_surrogate(parsed):
+        return broken(
+            "the body holds an escape for half a character (a lone surrogate such as \\ud800); "
+            "send whole Unicode characters"
+        )
+    return parsed
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any text in a parsed JSON value (keys included) cannot be encoded as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return False
 
 
 # --- handlers ----------------------------------------------------------------------------------

@@ -247,7 +247,11 @@ with tab_tokens:
                             "created (UTC)": moment_text(t.created_at),
                             "last used (UTC)": moment_text(t.last_used_at) or "never",
                             "state": (
-                                "active" if t.active else f"revoked {moment_text(t.revoked_at)}"
+                                f"revoked {moment_text(t.revoked_at)}"
+                                if t.revoked_at is not None
+                                else "lapsed: its creator is no longer an active director"
+                                if t.lapsed
+                                else "active"
                             ),
                         }
                         for t in tokens
@@ -256,7 +260,8 @@ with tab_tokens:
                 hide_index=True,
                 width="stretch",
             )
-            active = {t.id: t for t in tokens if t.active}
+            # A lapsed token can still be revoked, so it stays closed if its creator returns.
+            active = {t.id: t for t in tokens if t.revoked_at is None}
             if active:
                 with st.form("admin_revoke_form"):
                     chosen = st.selectbox(

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from planning.audit import record_created, record_event, snapshot
 from planning.models import ApiToken, Person, PersonRead, utcnow
-from planning.permissions import require_director
+from planning.permissions import can_delegate_api_access, require_director
 
 WRITE_OBSERVATIONS = "write:observations"
 READ_OKRS = "read:okrs"
@@ -36,6 +36,11 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 class TokenError(ValueError):
     """A token request that cannot be carried out (bad name or scope, unknown or revoked id)."""
+
+
+class TokenLapsed(TokenError):
+    """A token whose creator can no longer give the access it grants (demoted, deactivated or
+    removed): it no longer opens the API, though it was never revoked."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,12 @@ class ApiTokenInfo:
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    lapsed: bool = False  # its creator is no longer an active director
 
     @property
     def active(self) -> bool:
         """Whether the token still opens the API."""
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.lapsed
 
 
 def token_digest(secret: str) -> str:
@@ -94,11 +100,14 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def _info(token: ApiToken, people: dict[int, str]) -> ApiTokenInfo:
+def _info(token: ApiToken, people: dict[int, Person]) -> ApiTokenInfo:
     assert token.id is not None
     creator = "command line"
+    lapsed = False
     if token.created_by is not None:
-        creator = people.get(token.created_by, f"person {token.created_by}")
+        person = people.get(token.created_by)
+        creator = person.name if person is not None else f"person {token.created_by}"
+        lapsed = person is None or not can_delegate_api_access(person)
     return ApiTokenInfo(
         id=token.id,
         name=token.name,
@@ -108,11 +117,12 @@ def _info(token: ApiToken, people: dict[int, str]) -> ApiTokenInfo:
         created_at=token.created_at,
         revoked_at=token.revoked_at,
         last_used_at=token.last_used_at,
+        lapsed=lapsed,
     )
 
 
-def _people_names(session: Session) -> dict[int, str]:
-    return {int(p.id): p.name for p in session.exec(select(Person)).all() if p.id is not None}
+def _people(session: Session) -> dict[int, Person]:
+    return {int(p.id): p for p in session.exec(select(Person)).all() if p.id is not None}
 
 
 def create_token(
@@ -141,7 +151,7 @@ def create_token(
     record_created(
         session=session, actor=actor, entity="api_token", record=token, exclude={"token_hash"}
     )
-    return CreatedToken(secret=secret, token=_info(token, _people_names(session)))
+    return CreatedToken(secret=secret, token=_info(token, _people(session)))
 
 
 def revoke_token(
@@ -171,7 +181,7 @@ def revoke_token(
         before=before,
         after=snapshot(token, exclude={"token_hash"}),
     )
-    return _info(token, _people_names(session))
+    return _info(token, _people(session))
 
 
 def list_tokens(*, session: Session, include_revoked: bool = True) -> list[ApiTokenInfo]:
@@ -179,12 +189,16 @@ def list_tokens(*, session: Session, include_revoked: bool = True) -> list[ApiTo
     query = select(ApiToken).order_by(col(ApiToken.id).desc())
     if not include_revoked:
         query = query.where(col(ApiToken.revoked_at).is_(None))
-    people = _people_names(session)
+    people = _people(session)
     return [_info(t, people) for t in session.exec(query).all()]
 
 
 def authenticate(*, session: Session, secret: str) -> ApiToken | None:
-    """The active token with this secret; None for an unknown or revoked one. Reads only."""
+    """The active token with this secret; None for an unknown or revoked one. Reads only.
+
+    Raises TokenLapsed when the token's creator can no longer give API access (see
+    planning.permissions.can_delegate_api_access); command-line tokens have no creator to lose.
+    """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = session.exec(
@@ -192,7 +206,29 @@ def authenticate(*, session: Session, secret: str) -> ApiToken | None:
     ).first()
     if token is None or token.revoked_at is not None:
         return None
+    reason = lapsed_reason(session=session, token=token)
+    if reason:
+        raise TokenLapsed(reason)
     return token
+
+
+def lapsed_reason(*, session: Session, token: ApiToken) -> str | None:
+    """Why a token no longer acts for its creator, or None while it does."""
+    if token.created_by is None:
+        return None
+    creator = session.get(Person, token.created_by)
+    if creator is None:
+        return (
+            f"The token {token.name!r} was created by someone no longer on the team: a token "
+            "works only while the director who created it is an active director."
+        )
+    if can_delegate_api_access(creator):
+        return None
+    now = "deactivated" if not creator.active else f"a {creator.role.value}"
+    return (
+        f"The token {token.name!r} was created by {creator.name}, who is now {now}: a token "
+        "works only while the director who created it is an active director."
+    )
 
 
 def note_use(*, session: Session, token_id: int, now: datetime | None = None) -> bool:

@@ -929,6 +929,7 @@ def _print_tokens(tokens: Sequence[Any], output: str) -> int:
             "created_at": moment(t.created_at),
             "last_used_at": moment(t.last_used_at),
             "revoked_at": moment(t.revoked_at),
+            "lapsed": t.lapsed,
         }
         for t in tokens
     ]
@@ -946,7 +947,11 @@ def _print_tokens(tokens: Sequence[Any], output: str) -> int:
             str(item["created_by"]),
             str(item["created_at"])[:16].replace("T", " "),
             str(item["last_used_at"] or "never")[:16].replace("T", " "),
-            "revoked " + str(item["revoked_at"])[:10] if item["revoked_at"] else "active",
+            "revoked " + str(item["revoked_at"])[:10]
+            if item["revoked_at"]
+            else "lapsed (creator not a director)"
+            if item["lapsed"]
+            else "active",
         )
         for item in items
     ]

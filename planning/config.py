@@ -149,6 +149,14 @@ class Dimension(Strict):
     values: list[str] = Field(min_length=1)
 
 
+# The plausible range of one day's value of a measure unless metrics.yaml says otherwise: wide
+# enough for any real shop, narrow enough that sums over years stay far from float overflow.
+DEFAULT_MAX_VALUE = 1e12
+DEFAULT_MIN_VALUE = -1e12
+# No declared bound may go past this: a quarter of days at the bound must still add up.
+VALUE_BOUND_LIMIT = 1e15
+
+
 class Measure(Strict):
     """A base measure stored by day and by its declared dimensions."""
 
@@ -157,6 +165,23 @@ class Measure(Strict):
     aggregation: Literal["sum", "last"] = "sum"
     dimensions: list[Identifier] = []
     description: str = ""
+    min_value: float = DEFAULT_MIN_VALUE
+    max_value: float = DEFAULT_MAX_VALUE
+
+    @model_validator(mode="after")
+    def _plausible_range(self) -> Measure:
+        for name in ("min_value", "max_value"):
+            bound = getattr(self, name)
+            if not -VALUE_BOUND_LIMIT <= bound <= VALUE_BOUND_LIMIT:  # also refuses nan
+                raise ValueError(
+                    f"{name} must be a number from {-VALUE_BOUND_LIMIT:g} to "
+                    f"{VALUE_BOUND_LIMIT:g}, got {bound!r}"
+                )
+        if self.min_value >= self.max_value:
+            raise ValueError(
+                f"min_value ({self.min_value:g}) must be below max_value ({self.max_value:g})"
+            )
+        return self
 
 
 MetricFormat = Literal["number", "money", "percent", "decimal"]

@@ -11,11 +11,13 @@ Line numbers are those a user sees in the file: the header is line 1 and the fir
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
 import io
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -43,6 +45,10 @@ NON_NEGATIVE_UNITS = frozenset({"count", "money"})
 CSV_SUFFIXES = frozenset({".csv"})
 EXCEL_SUFFIXES = frozenset({".xlsx"})
 LINE = "line"
+# A header may name at most this many columns (or 3 + twice the declared dimensions, if more):
+# the format needs 3 + one per dimension, and a wider header is a wrong file, refused before its
+# rows are parsed.
+MAX_COLUMNS = 64
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -118,7 +124,7 @@ def read_table(*, data: bytes, filename: str, config: MetricsConfig | None = Non
     """
     suffix = PurePath(filename).suffix.lower()
     if suffix in CSV_SUFFIXES:
-        raw = _read_csv(data)
+        raw = _read_csv(data, column_limit(config))
     elif suffix in EXCEL_SUFFIXES:
         raw = _read_xlsx(data)
     else:
@@ -127,7 +133,33 @@ def read_table(*, data: bytes, filename: str, config: MetricsConfig | None = Non
     return _shape(raw, config)
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def column_limit(config: MetricsConfig | None) -> int:
+    """The most columns a file's header may have."""
+    dimensions = len(config.dimensions) if config is not None else 0
+    return max(MAX_COLUMNS, len(REQUIRED_COLUMNS) + 2 * dimensions)
+
+
+def _too_wide(count: int, limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"the header has {count:,} columns; an observations file has at most {limit} "
+        "(date, measure, value and one per dimension)"
+    )
+
+
+def _check_header_width(content: str, limit: int) -> None:
+    """Refuse a CSV whose first non-blank line has more than `limit` cells, reading only that
+    line: parsing a header of half a million cells would take minutes."""
+    try:
+        for record in csv.reader(io.StringIO(content)):
+            if any(cell.strip() for cell in record):
+                if len(record) > limit:
+                    raise _too_wide(len(record), limit)
+                return
+    except csv.Error:
+        return  # the parser below reports what is wrong with the file
+
+
+def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -137,6 +169,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         ) from None
     if not content.strip():
         raise ImportFileError("the file is empty")
+    _check_header_width(content, limit)
     try:
         # The parser reads the bytes itself (the decode above only checks them), and cells stay
         # Python strings: converting a million of them to another string type costs more than
@@ -200,6 +233,9 @@ def _cell_text(cell: Any) -> str:
 
 def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
     """Take the header from the first non-blank line and check the columns."""
+    limit = column_limit(config)
+    if raw.shape[1] > limit:
+        raise _too_wide(raw.shape[1], limit)
     # A row is blank when every cell is empty: test the first column everywhere, the others only
     # where the first is empty (comparing every cell of a million rows costs more).
     blank = np.array(raw.iloc[:, 0] == "", dtype=bool)
@@ -228,7 +264,7 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
     body = body[keep]
     body.columns = pd.Index(names)
 
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
     if repeated:
         raise ImportFileError(f"column named more than once in the header: {', '.join(repeated)}")
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
@@ -423,7 +459,22 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
             dtype=object,
         ),
     )
-    value_ok = finite & ~negative
+    # Plausible range per measure (metrics.yaml min_value / max_value): one absurd number would
+    # otherwise overflow every sum and ratio it enters.
+    lowest_u = np.array([config.measures[m].min_value for m in measure_names] + [-np.inf])
+    highest_u = np.array([config.measures[m].max_value for m in measure_names] + [np.inf])
+    lowest, highest = lowest_u[measure_slot], highest_u[measure_slot]
+    implausible = finite & ~negative & ((values < lowest) | (values > highest))
+    bad = np.flatnonzero(implausible)
+    problems.add(
+        lines[bad],
+        "value",
+        np.array(
+            [_range_reason(values[i], measure_names[measure_of_row[i]], config) for i in bad],
+            dtype=object,
+        ),
+    )
+    value_ok = finite & ~negative & ~implausible
 
     # Dimensions: declared ones filled with a declared value, the others empty.
     dims_ok = np.ones(n, dtype=bool)
@@ -567,6 +618,19 @@ def _missing_dim_reasons(dim: str, config: MetricsConfig, measure_names: list[st
         ]
         + [""],
         dtype=object,
+    )
+
+
+def _range_reason(value: float, measure: str, config: MetricsConfig) -> str:
+    spec = config.measures[measure]
+    if value > spec.max_value:
+        return (
+            f"value {value:g} is above the plausible maximum for {measure} "
+            f"({spec.max_value:g}, max_value in metrics.yaml)"
+        )
+    return (
+        f"value {value:g} is below the plausible minimum for {measure} "
+        f"({spec.min_value:g}, min_value in metrics.yaml)"
     )
 
 

@@ -51,6 +51,7 @@ from planning.models import (
     StatusUpdateRead,
     utcnow,
 )
+from planning.periods import FIRST_YEAR, LAST_YEAR, YEAR_RANGE
 from planning.permissions import (
     Actor,
     PermissionDenied,
@@ -221,8 +222,11 @@ def _as_date(value: Any, what: str, problems: list[str]) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            problems.append(f"{what} {value.isoformat()} is outside the years {YEAR_RANGE}")
+            return None
         return value
     problems.append(f"{what} {value!r} is not a date")
     return None

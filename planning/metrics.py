@@ -183,8 +183,8 @@ def metric_series_many(
         columns[metric_id] = _evaluate_many(config, metric_id, values, periods)
     for measure_id, component in measures.items():
         found = values.get(component, {})
-        columns[f"measure:{measure_id}"] = np.array(
-            [found.get(k, math.nan) for k in periods], dtype=np.float64
+        columns[f"measure:{measure_id}"] = _finite_or_nan(
+            np.array([found.get(k, math.nan) for k in periods], dtype=np.float64)
         )
     return pd.DataFrame(columns)
 
@@ -366,7 +366,8 @@ def _last_known(values: FloatArray, span: int) -> FloatArray:
 
 
 def _known_values(values: dict[Key, float]) -> dict[Key, float]:
-    return {k: v for k, v in values.items() if v == v}
+    # A sum that overflowed (inf) is no value, like a missing one.
+    return {k: v for k, v in values.items() if math.isfinite(v)}
 
 
 def _direct_values(
@@ -389,7 +390,9 @@ def _direct_values(
             denominator = denominators.get(key, math.nan)
             # As _divide_arrays: no value where either part is missing or the denominator is 0.
             if denominator != 0 and denominator == denominator and numerator == numerator:
-                out[key] = numerator / denominator
+                quotient = numerator / denominator
+                if math.isfinite(quotient):  # a tiny denominator can overflow: no value
+                    out[key] = quotient
         return out
     return None
 
@@ -881,7 +884,15 @@ def _value_of(values: _Values, component: _Component, key: Key) -> float:
 
 
 def _optional(value: float) -> float | None:
-    return None if math.isnan(value) else value
+    return value if math.isfinite(value) else None
+
+
+def _finite_or_nan(values: FloatArray) -> FloatArray:
+    """The values with every non-finite one (an overflow to inf, inf − inf) made NaN: no value."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    return np.where(finite, values, math.nan)
 
 
 def _evaluate(config: MetricsConfig, metric_id: str, values: _Values, key: Key) -> float:
@@ -902,16 +913,16 @@ def _evaluate_many(
         )
 
     if isinstance(metric, SimpleMetric):
-        return column(_measure_component(config, metric.measure))
+        return _finite_or_nan(column(_measure_component(config, metric.measure)))
     if isinstance(metric, SnapshotMetric):
-        return column(_Component("last", metric.measure))
+        return _finite_or_nan(column(_Component("last", metric.measure)))
     if isinstance(metric, RatioMetric):
         return _divide_arrays(
             column(_measure_component(config, metric.numerator)),
             column(_measure_component(config, metric.denominator)),
         )
     if isinstance(metric, WeightedAverageMetric):
-        return column(_Component("wavg", metric.value, metric.weight))
+        return _finite_or_nan(column(_Component("wavg", metric.value, metric.weight)))
     assert isinstance(metric, DerivedMetric)
 
     def lookup(name: str) -> FloatArray:
@@ -919,16 +930,19 @@ def _evaluate_many(
             return _evaluate_many(config, name, values, keys)
         return column(_measure_component(config, name))
 
-    result = _arithmetic(_parsed(metric_id, metric.expression)[0].body, lookup)
-    return np.broadcast_to(result, (len(keys),)).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = _arithmetic(_parsed(metric_id, metric.expression)[0].body, lookup)
+    return _finite_or_nan(np.broadcast_to(result, (len(keys),)).astype(np.float64))
 
 
 def _divide_arrays(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """Element-wise division where a zero or missing denominator gives NaN."""
+    """Element-wise division where a zero or missing denominator, or a quotient too large to
+    hold (a tiny denominator), gives NaN."""
     out = np.full(numerator.shape, math.nan)
     usable = (denominator != 0) & ~np.isnan(denominator) & ~np.isnan(numerator)
-    np.divide(numerator, denominator, out=out, where=usable)
-    return out
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.divide(numerator, denominator, out=out, where=usable)
+    return _finite_or_nan(out)
 
 
 @lru_cache(maxsize=512)

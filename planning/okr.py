@@ -267,7 +267,11 @@ def _normal_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-def _forecast(value: float, sd: float, target: float, direction: str) -> Forecast:
+def _forecast(value: float, sd: float, target: float, direction: str) -> Forecast | None:
+    # Extreme data can overflow the projection or its spread (inf, or nan from inf − inf): that
+    # is no forecast, not a forecast of infinity.
+    if not (math.isfinite(value) and math.isfinite(sd)):
+        return None
     if sd <= 0:
         reached = value >= target if direction == "increase" else value <= target
         return Forecast(value=value, probability=1.0 if reached else 0.0, low=value, high=value)
@@ -282,7 +286,8 @@ def _sample_sd(values: Sequence[float]) -> float:
     if len(values) < 2:
         return 0.0
     mean = sum(values) / len(values)
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    # Products rather than ** 2: a float power that overflows raises, a product gives inf.
+    return math.sqrt(sum((v - mean) * (v - mean) for v in values) / (len(values) - 1))
 
 
 def forecast_total(
@@ -324,7 +329,7 @@ def forecast_total(
             weights = [v / base for v in shape[elapsed:]]
     projected = actual + run_rate * sum(weights)
     sd = _sample_sd(known)
-    variance = sd**2 * (sum(w * w for w in weights) + sum(weights) ** 2 / len(known))
+    variance = sd * sd * (sum(w * w for w in weights) + sum(weights) * sum(weights) / len(known))
     return _forecast(projected, math.sqrt(variance), target, direction)
 
 

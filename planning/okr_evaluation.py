@@ -759,11 +759,15 @@ def _evaluate_kr(
     values["confidence"] = check_in.confidence
     values["confidence_at"] = check_in.at
     if kr.kind in (KrKind.metric, KrKind.guardrail):
-        values.update(_metric_values(kr, context))
+        try:
+            values.update(_metric_values(kr, context))
+        except OverflowError:  # extreme stored values: no value, never a failed page
+            values["status_reason"] = NOT_COMPUTABLE
     elif kr.kind == KrKind.milestone:
         values.update(_milestone_values(kr, context, check_in))
     else:
         values.update(_manual_values(kr, context, check_in))
+    _drop_non_finite(values)
     probability = values["probability"]
     if check_in.confidence is not None and probability is not None:
         gap = confidence_gap(
@@ -774,6 +778,22 @@ def _evaluate_kr(
         values["confidence_gap"] = gap.difference
         values["gap_flagged"] = gap.flagged
     return KrEvaluation(**values)
+
+
+NOT_COMPUTABLE = "no value: the data hold numbers too large to compute with"
+
+
+def _drop_non_finite(values: dict[str, Any]) -> None:
+    """Make every non-finite figure (inf, nan from extreme data) None, saying why."""
+    dropped = [
+        name
+        for name, value in values.items()
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+    for name in dropped:
+        values[name] = None
+    if dropped and NOT_COMPUTABLE not in values["status_reason"]:
+        values["status_reason"] = "; ".join(filter(None, [values["status_reason"], NOT_COMPUTABLE]))
 
 
 def _window_total(

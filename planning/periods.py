@@ -17,6 +17,17 @@ from datetime import date, timedelta
 WINDOWS = ("period_to_date", "trailing_7d", "trailing_28d")
 _TRAILING_DAYS = {"trailing_7d": 7, "trailing_28d": 28}
 
+# The years a quarter or week may fall in: every entry point (API, CLI, pages, files) parses
+# periods here, so a far-off year is refused with one message instead of failing deep inside.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+YEAR_RANGE = f"{FIRST_YEAR} to {LAST_YEAR}"
+
+
+class PeriodOutOfRange(ValueError):
+    """A well-formed quarter or week id whose year is outside FIRST_YEAR to LAST_YEAR."""
+
+
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 _QUARTER_LOOSE_RE = re.compile(r"^(\d+)-Q(\d+)$")
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -34,7 +45,12 @@ def parse_quarter(period: str) -> tuple[int, int]:
     if isinstance(text, str):
         match = _QUARTER_RE.match(text)
         if match and int(match.group(1)) >= 1:
-            return int(match.group(1)), int(match.group(2))
+            year = int(match.group(1))
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise PeriodOutOfRange(
+                    f"{period!r} is outside the supported range: the year must be {YEAR_RANGE}"
+                )
+            return year, int(match.group(2))
     raise ValueError(f"{period!r} is not a quarter: {_quarter_problem(text)}")
 
 
@@ -54,8 +70,8 @@ def format_quarter(fiscal_year: int, quarter: int) -> str:
     """The quarter id for a fiscal year and quarter number, e.g. (2026, 4) -> "2026-Q4"."""
     if not 1 <= quarter <= 4:
         raise ValueError(f"quarter number must be 1 to 4, got {quarter!r}")
-    if not 1 <= fiscal_year <= 9999:
-        raise ValueError(f"fiscal year must have four digits, got {fiscal_year!r}")
+    if not FIRST_YEAR <= fiscal_year <= LAST_YEAR:
+        raise ValueError(f"fiscal year must be {YEAR_RANGE}, got {fiscal_year!r}")
     return f"{fiscal_year:04d}-Q{quarter}"
 
 
@@ -141,8 +157,10 @@ def parse_iso_week(text: str) -> tuple[int, int]:
             reason = example
         raise ValueError(f"{text!r} is not an ISO week: {reason}")
     year, week = int(match.group(1)), int(match.group(2))
-    if year < 1:
-        raise ValueError(f"{text!r} is not an ISO week: the year must be 0001 or later")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodOutOfRange(
+            f"{text!r} is outside the supported range: the year must be {YEAR_RANGE}"
+        )
     weeks_in_year = date(year, 12, 28).isocalendar()[1]
     if not 1 <= week <= weeks_in_year:
         raise ValueError(f"{text!r} is not an ISO week: {year} has weeks 01 to {weeks_in_year:02d}")

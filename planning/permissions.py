@@ -45,3 +45,10 @@ def require_member_or_director(actor: Actor, action: str) -> None:
     """Refuse stakeholders and inactive people."""
     if not actor.active or actor.role == Role.stakeholder:
         raise PermissionDenied(f"Only team members and directors can {action}.")
+
+
+def can_delegate_api_access(actor: Actor) -> bool:
+    """Whether the API tokens a person created still act: a token carries its creator's
+    authority, and only an active director may hand out API access, so a creator who is
+    demoted or deactivated takes their tokens' access with them."""
+    return is_director(actor)

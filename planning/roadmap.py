@@ -29,7 +29,13 @@ from sqlmodel import Session, col, select
 
 from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, person_names, status_label
 from planning.models import Initiative, InitiativeKeyResult, InitiativeStatus, KeyResult, Objective
-from planning.periods import parse_quarter, quarter_bounds, quarter_of
+from planning.periods import (
+    YEAR_RANGE,
+    PeriodOutOfRange,
+    parse_quarter,
+    quarter_bounds,
+    quarter_of,
+)
 
 S = InitiativeStatus
 NEXT_WITHIN_DAYS = 42
@@ -190,6 +196,10 @@ def filters_from_query(
             try:
                 year, number = parse_quarter(raw.strip().upper())
                 quarter = f"{year:04d}-Q{number}"
+            except PeriodOutOfRange:
+                problems.append(
+                    f"quarter {raw!r} is outside the supported range (years {YEAR_RANGE})"
+                )
             except ValueError:
                 problems.append(f"quarter {raw!r} is not a quarter like 2026-Q4")
     objective_id = _whole_id(params.get("objective"))
@@ -312,8 +322,11 @@ def roadmap_quarters(*, session: Session, today: date, fiscal_start_month: int =
         days = span(start, target, shipped)
         if days is None:
             continue
-        quarter = quarter_of(days[0], fiscal_start_month)
-        last = quarter_of(days[1], fiscal_start_month)
+        try:
+            quarter = quarter_of(days[0], fiscal_start_month)
+            last = quarter_of(days[1], fiscal_start_month)
+        except ValueError:  # work dated outside the supported years offers no quarter
+            continue
         found.add(quarter)
         # Long work touches every quarter between its first and last day.
         while quarter != last:

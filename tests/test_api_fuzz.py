@@ -109,14 +109,15 @@ def valid_observation(config: AppConfig) -> st.SearchStrategy[dict[str, Any]]:
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         measure = draw(st.sampled_from(list(metrics.measures)))
+        highest = metrics.measures[measure].max_value  # the measure's plausible range
         item: dict[str, Any] = {
             "date": draw(st.dates(date(2015, 1, 1), date(2040, 12, 31))).isoformat(),
             "measure": measure,
             "value": draw(
                 st.one_of(
-                    st.floats(0, 1e15, allow_nan=False),
-                    st.integers(0, 10**12),
-                    st.sampled_from([0, 1e300]),
+                    st.floats(0, highest, allow_nan=False),
+                    st.integers(0, int(highest)),
+                    st.sampled_from([0, highest, 5e-324]),
                 )
             ),
         }

@@ -141,6 +141,21 @@ MISTAKES = [
         "same dimensions",
     ),
     ("metrics.yaml", _delete(["measures", "orders", "label"]), "measures.orders.label", "missing"),
+    (
+        "metrics.yaml",
+        _both(
+            _set(["measures", "sessions", "min_value"], 100),
+            _set(["measures", "sessions", "max_value"], 10),
+        ),
+        "measures.sessions",
+        "min_value (100) must be below max_value (10)",
+    ),
+    (
+        "metrics.yaml",
+        _set(["measures", "orders", "max_value"], 1e300),
+        "measures.orders",
+        "max_value must be a number from -1e+15 to 1e+15",
+    ),
     ("metrics.yaml", _set(["kpi_tiles"], ["net_revenue", "profit"]), "kpi_tiles.1", "'profit'"),
     (
         "scoring.yaml",
