@@ -6,13 +6,11 @@ their URLs lead to the role's fallback page (ui/navigation.py has the table).
 
 import streamlit as st
 
-from ui.identity import sign_in
+from ui.identity import just_switched, sign_in
 from ui.navigation import open_page, page_access
-from ui.routing import require_router
 from ui.share_access import open_shared_roadmap, share_link_requested
 from ui.state import app_config, read_versions
 
-require_router()
 st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", layout="wide")
 app_config()
 read_versions()  # once per run: every cached read of this run is keyed by these
@@ -67,4 +65,4 @@ navigation = st.navigation(
         ),
     ]
 )
-open_page(navigation, person)
+open_page(navigation, person, switched=just_switched())

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
-from streamlit.navigation.page import StreamlitPage
 
 from planning.models import PersonRead, Role
 
@@ -73,8 +72,19 @@ def page_access(person: PersonRead | None) -> Callable[[str], dict[str, Any]]:
     return access
 
 
-def open_page(page: StreamlitPage, person: PersonRead | None) -> None:
-    """Run the page st.navigation chose, or the role's fallback page if the role may not open it."""
-    if page.visibility == "hidden":
-        st.switch_page(FALLBACK[role_of(person)])
+def open_page(page: st.Page, person: PersonRead | None, *, switched: bool = False) -> None:
+    """Run the page st.navigation chose, or the role's fallback page if the role may not open it.
+
+    switched: the run follows a change of person (demo mode's picker); a stakeholder then lands
+    on the Roadmap, the page made for them, wherever the previous person was.
+    """
+    role = role_of(person)
+    if page.visibility == "hidden" or (
+        switched and role == Role.stakeholder and page.url_path != _url_path(ROADMAP)
+    ):
+        st.switch_page(FALLBACK[role])
     page.run()
+
+
+def _url_path(path: str) -> str:
+    return path.removeprefix("pages/").removesuffix(".py")

@@ -50,8 +50,9 @@ class Server:
 
 @pytest.fixture
 def server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port, on a private copy of the demo store."""
-    yield from _serve("app.py", demo_store_file, tmp_path)
+    """`streamlit run server.py` (how scripts/start.sh starts the app) on a free port, on a
+    private copy of the demo store."""
+    yield from _serve("server.py", demo_store_file, tmp_path)
 
 
 @pytest.fixture
