@@ -149,6 +149,38 @@ def test_demo_mode_is_the_default_and_says_so(store: Engine) -> None:
     assert titles(at) == ["Roadmap"]
 
 
+def test_the_person_acted_as_is_kept_in_the_address_for_a_reload(store: Engine) -> None:
+    member = first_of(store, Role.member)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.selectbox(key="demo_person_id").set_value(member.id).run()
+    assert at.query_params["as"] == str(member.id)
+    # A reload is a new session on the same address: it acts as the same person.
+    reloaded = AppTest.from_file(APP, default_timeout=60)
+    reloaded.query_params["as"] = str(member.id)
+    reloaded.run()
+    assert reloaded.sidebar.selectbox(key="demo_person_id").value == member.id
+    # An address naming nobody on the team starts as the first person, as before.
+    stray = AppTest.from_file(APP, default_timeout=60)
+    stray.query_params["as"] = "not-a-person"
+    stray.run()
+    assert not stray.exception
+    director = first_of(store, Role.director)
+    assert stray.sidebar.selectbox(key="demo_person_id").value == director.id
+    assert stray.query_params["as"] == str(director.id)
+
+
+def test_switching_to_a_stakeholder_lands_on_the_roadmap(store: Engine) -> None:
+    stakeholder = first_of(store, Role.stakeholder)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert titles(at) == ["This week"]  # a page stakeholders may open too
+    at.sidebar.selectbox(key="demo_person_id").set_value(stakeholder.id).run()
+    assert titles(at) == ["Roadmap"]
+    assert at.sidebar.selectbox(key="demo_person_id").value == stakeholder.id
+    assert at.query_params["as"] == str(stakeholder.id)
+    at.switch_page("pages/goals.py").run()  # and from there the stakeholder goes where they like
+    assert titles(at) == ["Goals"]
+
+
 # --- password mode -----------------------------------------------------------------------------
 
 

@@ -40,6 +40,7 @@ from ui.text import escape_markdown
 ROLE_LABELS = {"director": "Director", "member": "Member", "stakeholder": "Stakeholder"}
 PICKER_KEY = "demo_person_id"
 ACTING_KEY = "_acting_person_id"
+CHOSEN_KEY = "_demo_person_chosen"
 SWITCHED_KEY = "_demo_person_switched"
 ACTING_PARAM = "as"  # demo mode: ?as=ID keeps the person acted as across a reload
 SIGN_IN_PARAM = "signin"  # ?signin=refused, or ?signin=wait&retry=SECONDS (api/sign_in.py)
@@ -106,6 +107,9 @@ def _signed_in_as(person: PersonRead) -> None:
 
 
 def _noted_switch() -> None:
+    # Kept apart from the widget's own state: a change that leads to st.switch_page in the same
+    # run would otherwise be lost, as Streamlit drops the widget states of an interrupted run.
+    st.session_state[CHOSEN_KEY] = st.session_state[PICKER_KEY]
     st.session_state[SWITCHED_KEY] = True
 
 
@@ -129,9 +133,14 @@ def _demo_person() -> PersonRead | None:
     if not people:
         return None
     by_id = {p.id: p for p in people}
-    if st.session_state.get(PICKER_KEY) not in by_id:
+    chosen = st.session_state.get(CHOSEN_KEY)
+    if chosen not in by_id:
         # A new browser session (a reload) starts as the person named in the address.
-        st.session_state[PICKER_KEY] = _person_in_address(by_id) or people[0].id
+        picked = st.session_state.get(PICKER_KEY)
+        chosen = picked if picked in by_id else _person_in_address(by_id) or people[0].id
+        st.session_state[CHOSEN_KEY] = chosen
+    if st.session_state.get(PICKER_KEY) != chosen:
+        st.session_state[PICKER_KEY] = chosen
     with st.sidebar:
         st.markdown("**Demo mode**")
         st.selectbox(
@@ -145,7 +154,7 @@ def _demo_person() -> PersonRead | None:
                 "auth.mode in config/settings.yaml to password or oidc for real sign-in."
             ),
         )
-    person = by_id[st.session_state[PICKER_KEY]]
+    person = by_id[chosen]
     if st.query_params.get(ACTING_PARAM) != str(person.id):
         st.query_params[ACTING_PARAM] = str(person.id)
     return person
