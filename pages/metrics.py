@@ -11,6 +11,7 @@ from planning.dashboard import PRESETS, DateWindow, preset_window
 from planning.formatting import format_change, format_value
 from ui import data
 from ui import metrics_charts as charts
+from ui.charts import draw
 from ui.state import app_config, live_refresh, versions
 
 config = app_config()
@@ -122,7 +123,7 @@ grain = grain or "day"
 spec = metrics_config.metrics[trend_metric]
 trend_chart = charts.trend(current, trend_metric, window.start, window.end, grain, filter_items)
 if trend_chart is not None:
-    st.vega_lite_chart(spec=trend_chart, width="stretch")
+    draw(trend_chart)
 else:
     st.info(f"No values for {spec.label} in this window.")
 if filters and len(filters) != len(
@@ -136,7 +137,7 @@ with funnel_col:
     st.subheader("Checkout funnel")
     funnel_chart = charts.funnel(current, window.start, window.end, filter_items)
     if funnel_chart is not None:
-        st.vega_lite_chart(spec=funnel_chart, width="stretch")
+        draw(funnel_chart)
     else:
         st.info("No funnel data in this window.")
 
@@ -144,7 +145,7 @@ with margin_col:
     st.subheader("Margin by product line")
     margin_chart = charts.margin(current, window.start, window.end)
     if margin_chart is not None:
-        st.vega_lite_chart(spec=margin_chart, width="stretch")
+        draw(margin_chart)
     else:
         st.info("No product-line data in this window.")
 
@@ -165,7 +166,7 @@ split_chart = charts.breakdown(
     current, split_metric, dimension, window.start, window.end, filter_items
 )
 if split_chart is not None:
-    st.vega_lite_chart(spec=split_chart, width="stretch")
+    draw(split_chart)
 else:
     st.info("No data for this breakdown in the window.")
 

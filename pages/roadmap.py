@@ -20,6 +20,7 @@ from planning.roadmap import (
 )
 from ui import planning_data
 from ui import roadmap_data as data
+from ui.charts import draw
 from ui.share_access import shared_link
 from ui.state import app_config, live_refresh, versions
 from ui.text import escape_markdown
@@ -141,7 +142,7 @@ def _lane(lane: data.Lane) -> None:
         with left:
             st.markdown(f"**{escape_markdown(lane.title)}**")
             if lane.spec is not None:
-                st.vega_lite_chart(spec=lane.spec, width="stretch")
+                draw(lane.spec)
             if lane.undated:
                 st.caption(escape_markdown(f"Not on the timeline yet (no dates): {lane.undated}"))
         with right:
