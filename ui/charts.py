@@ -3,11 +3,12 @@ of its rows, made once inside a cached read and drawn on every rerun with st.veg
 
 Altair charts become specs through Altair's own public conversion, chart.to_dict(validate=False):
 validating against the Vega-Lite schema would cost tens of milliseconds per chart, and the specs
-are pinned by the tests instead. Their rows then sit in the spec as JSON records, which
-st.vega_lite_chart turns into a table on every rerun; a chart drawn from one data set hands that
-set over as a pyarrow table instead (st.vega_lite_chart's `data`, which takes anything
-st.dataframe takes), made once, so a rerun only sends it. Specs written out by hand (the
-Roadmap's lanes, the Goals page's progress bars) take the same route.
+are pinned by the tests instead. Their rows come out as JSON records, which st.vega_lite_chart
+would turn into a table on every rerun (a few milliseconds per data set). So a chart's largest
+data set is handed over as a pyarrow table instead (st.vega_lite_chart's `data`, which takes
+anything st.dataframe takes), made once, so a rerun only sends it; the few rows of its other
+layers (a rule at zero, a ship day, the quadrant names) are written into those layers. Specs
+written out by hand (the Roadmap's lanes, the Goals page's progress bars) take the same route.
 """
 
 from __future__ import annotations
@@ -53,15 +54,46 @@ def from_altair(chart: Any) -> Chart:
         spec["config"].pop("view", None)
     if not spec.get("config"):
         spec.pop("config", None)
+    return _rows_apart(spec)
+
+
+def _named(data: Any) -> str | None:
+    """The data set a view's data refers to by name, if that is all it says."""
+    if isinstance(data, dict) and set(data) == {"name"}:
+        return str(data["name"])
+    return None
+
+
+def _rows_apart(spec: dict[str, Any]) -> Chart:
+    """The spec with its largest data set handed over as the chart's table (every view that drew
+    from it now inherits it) and any other, small set written into the views that use it.
+
+    Specs of another shape (nested layers, data by URL) keep their data as JSON records.
+    """
     datasets = spec.get("datasets") or {}
-    data = spec.get("data")
-    if len(datasets) == 1 and isinstance(data, dict) and set(data) == {"name"}:
-        ((name, records),) = datasets.items()
-        if data["name"] == name and isinstance(records, list):
-            # Every layer draws from this one set: hand it over as a table, made once.
-            rest = {k: v for k, v in spec.items() if k not in ("data", "datasets")}
-            return Chart(spec=rest, rows=rows_table(pd.DataFrame.from_records(records)))
-    return Chart(spec=spec)
+    if not datasets or not all(isinstance(rows, list) for rows in datasets.values()):
+        return Chart(spec=spec)
+    main = max(datasets, key=lambda name: len(datasets[name]))
+    if "data" in spec and _named(spec["data"]) != main:
+        return Chart(spec=spec)
+    apart = {key: value for key, value in spec.items() if key not in ("data", "datasets")}
+    if "layer" in spec:
+        layers = []
+        for layer in spec["layer"]:
+            if "layer" in layer or ("data" in layer and _named(layer["data"]) not in datasets):
+                return Chart(spec=spec)
+            name = _named(layer.get("data"))
+            if name is None and "data" not in spec:
+                return Chart(spec=spec)
+            if name == main:
+                layer = {key: value for key, value in layer.items() if key != "data"}
+            elif name is not None:
+                layer = {**layer, "data": {"values": datasets[name]}}
+            layers.append(layer)
+        apart["layer"] = layers
+    elif "data" not in spec:
+        return Chart(spec=spec)
+    return Chart(spec=apart, rows=rows_table(pd.DataFrame.from_records(datasets[main])))
 
 
 def draw(chart: Chart, **options: Any) -> Any:
