@@ -221,8 +221,10 @@ def _refusal() -> str | None:
         return REFUSED
     if reason == "wait":
         retry = str(st.query_params.get(RETRY_PARAM) or "")
-        seconds = int(retry) if retry.isdigit() else 0
-        wait = f"{seconds} seconds" if seconds < 90 else f"{-(-seconds // 60)} minutes"
+        seconds = max(1, int(retry)) if retry.isdigit() else 1
+        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+        if seconds >= 90:
+            wait = f"{-(-seconds // 60)} minutes"
         return f"Too many wrong passwords for this email. For your safety, try again in {wait}."
     return None
 
