@@ -7,13 +7,11 @@ their URLs lead to the role's fallback page (ui/navigation.py has the table).
 import streamlit as st
 
 from ui.exposure import warn_if_open_to_network
-from ui.identity import sign_in
+from ui.identity import just_switched, sign_in
 from ui.navigation import open_page, page_access
-from ui.routing import require_router
 from ui.share_access import open_shared_roadmap, share_link_requested
 from ui.state import app_config, read_versions
 
-require_router()
 st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", layout="wide")
 warn_if_open_to_network(app_config())  # demo mode reachable from a network says so
 read_versions()  # once per run: every cached read of this run is keyed by these
@@ -68,4 +66,4 @@ navigation = st.navigation(
         ),
     ]
 )
-open_page(navigation, person)
+open_page(navigation, person, switched=just_switched())

@@ -1,5 +1,5 @@
 """Quarterdeck's server: the Streamlit app (app.py), the HTTP API (/api/v1/...) and password
-sign-in's two steps (/session/start, /session/end) on one port.
+sign-in's two routes (/session/sign-in, /session/end) on one port.
 
 Start it with `streamlit run server.py` (scripts/start.sh does). app.py stays the app's router;
 this module only adds the routes beside it and opens the store when the server starts.
@@ -14,6 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from api.routes import ApiContext, api_routes
 from api.sign_in import sign_in_routes
 from ui.preload import page_modules
+from ui.routing import use_router_only
+
+use_router_only()  # before any session: pages/ holds the router's pages, not pages of its own
 
 context = ApiContext()
 

@@ -1,13 +1,21 @@
-"""Password sign-in's two HTTP steps, served beside the app (server.py) on the same port.
+"""Password sign-in and sign-out, served beside the app (server.py) on the same port.
 
-The app's sign-in form checks the password and sends the browser to /session/start with a
-one-time code; that route exchanges it for a session token, keeps the token in an HttpOnly
-cookie (scripts cannot read it) and sends the browser back to the app, which reads the cookie on
-every page load. /session/end ends the session and clears the cookie (sign-out). Both answer 404
+The app's sign-in page is a plain HTML form that posts the email and password to
+/session/sign-in. That route checks them (planning.auth, with its throttle on wrong passwords),
+keeps a new session token in an HttpOnly cookie (scripts cannot read it) and sends the browser
+back to the app, which reads the cookie on every page load. A refusal goes back to the form with
+the reason in the address (?signin=refused, or ?signin=wait&retry=SECONDS). No code or token ever
+travels in an address, so there is nothing to replay from another browser.
+
+/session/end ends the session and clears the cookie (sign-out). Both routes take POST only, and
+only from the app's own pages (the Origin, or failing that the Referer, must name this host):
+another site cannot sign a visitor out, or into an account of its choosing. Both answer 404
 unless settings.yaml has auth.mode: password.
 """
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,14 +26,17 @@ from api.routes import ApiContext, guarded
 from planning.auth import (
     END_PATH,
     SESSION_COOKIE,
-    START_PATH,
+    SIGN_IN_PATH,
+    attempt_sign_in,
     end_session,
     safe_next,
     start_session,
 )
 from planning.store import session_scope
 
-EXPIRED_FLAG = "signin=expired"
+REFUSED_FLAG = "signin=refused"
+WAIT_FLAG = "signin=wait"
+MAX_FORM_BYTES = 8192
 
 
 def _secure(request: Request) -> bool:
@@ -33,30 +44,86 @@ def _secure(request: Request) -> bool:
     return (forwarded or request.url.scheme) == "https"
 
 
+def same_origin(request: Request) -> bool:
+    """Whether a request comes from a page of this host (its Origin, else its Referer, says so).
+
+    A request with neither header is refused: browsers send Origin with every form POST.
+    """
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source or source == "null":
+        return False
+    netloc = urlsplit(source).netloc.lower()
+    hosts = {request.headers.get("host", "").lower()}
+    forwarded = request.headers.get("x-forwarded-host", "").split(",")[0].strip().lower()
+    if forwarded:
+        hosts.add(forwarded)
+    return bool(netloc) and netloc in hosts
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """A urlencoded form body's fields (the first value of each), None when unreadable."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return None
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {name: values[0] for name, values in fields.items()}
+
+
+def _with_flag(target: str, flag: str) -> str:
+    joiner = "&" if "?" in target else "?"
+    return f"{target}{joiner}{flag}"
+
+
+def _go(target: str) -> RedirectResponse:
+    reply = RedirectResponse(target, status_code=303)
+    reply.headers["Cache-Control"] = "no-store"
+    return reply
+
+
+def _refused(status: int, text: str) -> Response:
+    return Response(text, status_code=status, media_type="text/plain")
+
+
 def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
-    """The /session/start and /session/end routes, bound to a context (configuration, store)."""
+    """The /session/sign-in and /session/end routes, bound to a context (configuration, store)."""
 
     def password_mode() -> bool:
         return context.config.settings.auth.mode == "password"
 
     @guarded
-    async def start(request: Request) -> Response:
-        """Exchange a one-time code for a session cookie and go back to the app."""
+    async def sign_in(request: Request) -> Response:
+        """Check an email and password; on success set the session cookie and go to the app."""
         if not password_mode():
-            return Response("Not found", status_code=404, media_type="text/plain")
-        target = safe_next(request.query_params.get("next"))
-        code = request.query_params.get("code", "")
+            return _refused(404, "Not found")
+        if not same_origin(request):
+            return _refused(403, "Sign in from Quarterdeck's own sign-in page.")
+        form = await _form(request)
+        if form is None:
+            return _refused(400, "The sign-in form could not be read.")
+        target = safe_next(form.get("next"))
         settings = context.config.settings.auth
 
-        def exchange() -> str | None:
+        def check() -> tuple[str | None, int]:
             with session_scope(context.engine) as session:
-                return start_session(session=session, code=code, settings=settings)
+                outcome = attempt_sign_in(
+                    session=session,
+                    email=form.get("email", ""),
+                    password=form.get("password", ""),
+                    settings=settings,
+                )
+                if not outcome.ok or outcome.code is None:
+                    return None, outcome.retry_after
+                # The one-time code is exchanged here and now: it never leaves the server.
+                return start_session(session=session, code=outcome.code, settings=settings), 0
 
-        token = await run_in_threadpool(exchange)
+        token, retry_after = await run_in_threadpool(check)
         if token is None:
-            joiner = "&" if "?" in target else "?"
-            return RedirectResponse(f"{target}{joiner}{EXPIRED_FLAG}", status_code=303)
-        reply = RedirectResponse(target, status_code=303)
+            flag = f"{WAIT_FLAG}&retry={retry_after}" if retry_after else REFUSED_FLAG
+            return _go(_with_flag(target, flag))
+        reply = _go(target)
         reply.set_cookie(
             SESSION_COOKIE,
             token,
@@ -66,14 +133,16 @@ def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
             samesite="lax",
             secure=_secure(request),
         )
-        reply.headers["Cache-Control"] = "no-store"
         return reply
 
     @guarded
     async def end(request: Request) -> Response:
         """End the session in the cookie, clear the cookie and go back to the app."""
         if not password_mode():
-            return Response("Not found", status_code=404, media_type="text/plain")
+            return _refused(404, "Not found")
+        if not same_origin(request):
+            return _refused(403, "Sign out from Quarterdeck's own pages.")
+        form = await _form(request) or {}
         token = request.cookies.get(SESSION_COOKIE)
 
         def finish() -> None:
@@ -82,12 +151,11 @@ def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
 
         if token:
             await run_in_threadpool(finish)
-        reply = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+        reply = _go(safe_next(form.get("next")))
         reply.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
-        reply.headers["Cache-Control"] = "no-store"
         return reply
 
     return [
-        Route(START_PATH, start, methods=["GET"]),
-        Route(END_PATH, end, methods=["GET"]),
+        Route(SIGN_IN_PATH, sign_in, methods=["POST"]),
+        Route(END_PATH, end, methods=["POST"]),
     ]

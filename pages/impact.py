@@ -20,6 +20,7 @@ from planning.impact import (
 from planning.periods import iso_week, week_bounds
 from ui import impact_charts as charts
 from ui import impact_data as data
+from ui.charts import draw
 from ui.state import app_config, live_refresh, versions
 
 DIGEST_WEEKS = 12
@@ -61,7 +62,7 @@ def _ledger() -> None:
 
         ledger_chart = charts.ledger(current)
         if ledger_chart is not None:
-            st.vega_lite_chart(spec=ledger_chart, width="stretch")
+            draw(ledger_chart)
             st.caption(
                 "Dot: realised lift · bar: its interval · diamond: the expected lift · dashed "
                 "line: no change."
@@ -108,7 +109,7 @@ def _ledger() -> None:
         if ship_chart is None:
             st.info("No data for this metric around the ship date.")
         else:
-            st.vega_lite_chart(spec=ship_chart, width="stretch")
+            draw(ship_chart)
             st.caption(
                 "Red line: ship date. Last year's values are drawn on the same weekdays "
                 "(364 days later)."

@@ -12,6 +12,7 @@ from planning.formatting import format_change, format_value
 from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts
+from ui.charts import draw
 from ui.state import app_config, live_refresh, versions
 
 config = app_config()
@@ -133,7 +134,7 @@ grain = grain or "day"
 spec = metrics_config.metrics[trend_metric]
 trend_chart = charts.trend(current, trend_metric, window.start, window.end, grain, filter_items)
 if trend_chart is not None:
-    st.vega_lite_chart(spec=trend_chart, width="stretch")
+    draw(trend_chart)
 else:
     st.info(f"No values for {spec.label} in this window.")
 if filters and len(filters) != len(
@@ -147,7 +148,7 @@ with funnel_col:
     st.subheader("Checkout funnel")
     funnel_chart = charts.funnel(current, window.start, window.end, filter_items)
     if funnel_chart is not None:
-        st.vega_lite_chart(spec=funnel_chart, width="stretch")
+        draw(funnel_chart)
     else:
         st.info("No funnel data in this window.")
 
@@ -155,7 +156,7 @@ with margin_col:
     st.subheader("Margin by product line")
     margin_chart = charts.margin(current, window.start, window.end)
     if margin_chart is not None:
-        st.vega_lite_chart(spec=margin_chart, width="stretch")
+        draw(margin_chart)
     else:
         st.info("No product-line data in this window.")
 
@@ -176,7 +177,7 @@ split_chart = charts.breakdown(
     current, split_metric, dimension, window.start, window.end, filter_items
 )
 if split_chart is not None:
-    st.vega_lite_chart(spec=split_chart, width="stretch")
+    draw(split_chart)
 else:
     st.info("No data for this breakdown in the window.")
 

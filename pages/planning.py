@@ -30,6 +30,7 @@ from planning.versioning import ConflictError
 from planning.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import planning_charts as charts
 from ui import planning_data as data
+from ui.charts import draw
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
@@ -326,9 +327,7 @@ matrix = charts.matrix(current, framework_id)
 if matrix is None or value_split is None or effort_split is None:
     st.info(f"No initiative is scored with {framework.label} yet, so there is nothing to plot.")
 else:
-    event: Any = st.vega_lite_chart(
-        spec=matrix, width="stretch", on_select="rerun", selection_mode="pick", key="matrix"
-    )
+    event: Any = draw(matrix, on_select="rerun", selection_mode="pick", key="matrix")
     st.caption(
         f"Dashed lines: the split at the median value ({value_split:,.2f}) and effort "
         f"({effort_split:,.1f} person-weeks); a point on a line counts as high. Click a point "

@@ -20,6 +20,7 @@ from planning.roadmap import (
 )
 from ui import planning_data
 from ui import roadmap_data as data
+from ui.charts import draw
 from ui.identity import current_person
 from ui.quarter_draft_view import roadmap_quarter_notice
 from ui.share_access import shared_link
@@ -149,7 +150,7 @@ def _lane(lane: data.Lane) -> None:
         with left:
             st.markdown(f"**{escape_markdown(lane.title)}**")
             if lane.spec is not None:
-                st.vega_lite_chart(spec=lane.spec, width="stretch")
+                draw(lane.spec)
             if lane.undated:
                 st.caption(escape_markdown(f"Not on the timeline yet (no dates): {lane.undated}"))
         with right:

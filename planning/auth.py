@@ -1,9 +1,9 @@
 """Password sign-in: Argon2 hashes, slowed-down guessing, and sign-ins that survive a reload.
 
-The flow in password mode: the sign-in form calls attempt_sign_in(); a correct password yields a
-one-time code, which the browser hands to the server's /session/start route; that route calls
-start_session() and keeps the returned token in an HttpOnly cookie. Every page run then calls
-person_for_session() with the cookie's token, and /session/end calls end_session().
+The flow in password mode: the sign-in form posts to the server's /session/sign-in route, which
+calls attempt_sign_in(); a correct password yields a one-time code, which the same request
+exchanges with start_session() for a session token kept in an HttpOnly cookie. Every page run
+then calls person_for_session() with the cookie's token, and /session/end calls end_session().
 
 Only digests are stored: an Argon2 hash of each password (Person.password_hash) and the SHA-256
 of each session token and one-time code (SignInSession.token_hash). Sign-ins and sign-outs are
@@ -305,8 +305,8 @@ def anyone_can_sign_in(*, session: Session) -> bool:
 # --- how the server and the app meet -----------------------------------------------------------
 
 SESSION_COOKIE = "quarterdeck_session"
-START_PATH = "/session/start"  # ?code=...&next=/ : exchange the code, set the cookie, go on
-END_PATH = "/session/end"  # ?next=/ : end the session, clear the cookie, go on
+SIGN_IN_PATH = "/session/sign-in"  # POST email, password, next: check, set the cookie, go on
+END_PATH = "/session/end"  # POST next: end the session, clear the cookie, go on
 
 
 def safe_next(path: object) -> str:

@@ -6,10 +6,10 @@ SQLite store and a configuration folder, then measures in one run:
 - the floor: the median warm rerun of a one-line Streamlit page (``st.write``) under AppTest;
 - every page of app.py's navigation, as each role that may open it (ui/navigation.py; the
   director at the small scale, all three roles at the large): the median of warm reruns under
-  AppTest in one process (the
-  same process as the floor; AppTest there keeps compiled scripts between runs as a server does,
-  see share_script_cache) and the first render on a cold process: a fresh Python process per
-  page and role that, before the clock starts, has done only what ``streamlit run server.py``
+  AppTest in one process (the same process as the floor; AppTest there keeps compiled scripts
+  between runs and the router as a server does, see bench_harness/apptest.py) and the first
+  render on a cold process: a fresh Python process per page and role that, before the clock
+  starts, has done only what ``streamlit run server.py``
   does before the first visitor arrives (import Streamlit and server.py, whose HTTP API imports
   pandas, SQLAlchemy and the store's models). The timed first run then imports the rest of the
   app (pages, ui/, charts), opens and checks the store (Alembic), and computes every cached
@@ -756,26 +756,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def share_script_cache() -> None:
-    """Make AppTest keep compiled scripts across runs, as a Streamlit server does.
-
-    AppTest builds a new script cache for every run, so each rerun recompiles app.py and the
-    page (with Streamlit's magic rewrite): tens of milliseconds for a long page that a server
-    spends once per process. The warm measurements share one cache per process instead.
-    """
-    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import app_test, local_script_runner
-
-    shared = ScriptCache()
-    app_test.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
-    local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
-
-
 def _child_warm(params: dict[str, Any]) -> dict[str, Any]:
     """In a child process: the floor, then every page's first and warm reruns for each role."""
     from streamlit.testing.v1 import AppTest
 
-    share_script_cache()
+    from bench_harness.apptest import run_like_a_server
+
+    run_like_a_server()
     runs = int(params["runs"])
     floor = AppTest.from_file(params["floor_script"], default_timeout=120)
     floor.run()
@@ -833,6 +820,9 @@ def _child_cold(params: dict[str, Any]) -> dict[str, Any]:
 
     from streamlit.testing.v1 import AppTest
 
+    from bench_harness.apptest import run_like_a_server
+
+    run_like_a_server()
     for module in params.get("preload", []):
         importlib.import_module(module)
     if params.get("preload"):

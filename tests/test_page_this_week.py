@@ -516,6 +516,8 @@ def test_the_identity_picker_is_labelled_demo_mode_with_each_role(app_store: str
     )
     picker.set_value(stakeholder.id).run()
     assert not at.exception
+    assert at.title[0].value == "Roadmap"  # switching to a stakeholder lands on their page
+    at.switch_page("pages/this_week.py").run()  # This week then shows them the summary
     assert f"Roadmap for {quarter_of(today())} at a glance" in headers(at)
     assert "Needs attention" not in headers(at)
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 import ui.identity
-from planning.auth import attempt_sign_in, start_session
+from planning.auth import attempt_sign_in, end_session, start_session
 from planning.config import DEFAULT_CONFIG_DIR, load_config
-from planning.models import Person, PersonRead, Role, SignInSession
+from planning.models import Person, PersonRead, Role
 from planning.people import set_password
 from planning.store import create_store_engine, read_engine, session_scope
 from ui.navigation import page_access
@@ -149,12 +149,39 @@ def test_demo_mode_is_the_default_and_says_so(store: Engine) -> None:
     assert titles(at) == ["Roadmap"]
 
 
+def test_the_person_acted_as_is_kept_in_the_address_for_a_reload(store: Engine) -> None:
+    member = first_of(store, Role.member)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.sidebar.selectbox(key="demo_person_id").set_value(member.id).run()
+    assert at.query_params["as"] == str(member.id)
+    # A reload is a new session on the same address: it acts as the same person.
+    reloaded = AppTest.from_file(APP, default_timeout=60)
+    reloaded.query_params["as"] = str(member.id)
+    reloaded.run()
+    assert reloaded.sidebar.selectbox(key="demo_person_id").value == member.id
+    # An address naming nobody on the team starts as the first person, as before.
+    stray = AppTest.from_file(APP, default_timeout=60)
+    stray.query_params["as"] = "not-a-person"
+    stray.run()
+    assert not stray.exception
+    director = first_of(store, Role.director)
+    assert stray.sidebar.selectbox(key="demo_person_id").value == director.id
+    assert stray.query_params["as"] == str(director.id)
+
+
+def test_switching_to_a_stakeholder_lands_on_the_roadmap(store: Engine) -> None:
+    stakeholder = first_of(store, Role.stakeholder)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert titles(at) == ["This week"]  # a page stakeholders may open too
+    at.sidebar.selectbox(key="demo_person_id").set_value(stakeholder.id).run()
+    assert titles(at) == ["Roadmap"]
+    assert at.sidebar.selectbox(key="demo_person_id").value == stakeholder.id
+    assert at.query_params["as"] == str(stakeholder.id)
+    at.switch_page("pages/goals.py").run()  # and from there the stakeholder goes where they like
+    assert titles(at) == ["Goals"]
+
+
 # --- password mode -----------------------------------------------------------------------------
-
-
-def sign_in_sessions(engine: Engine) -> int:
-    with Session(read_engine(engine)) as session:
-        return int(session.execute(select(func.count()).select_from(SignInSession)).scalar_one())
 
 
 def give_password(engine: Engine, person: PersonRead) -> None:
@@ -179,6 +206,10 @@ def open_session(engine: Engine, email: str) -> str:
     return token
 
 
+def html_bodies(at: AppTest) -> str:
+    return "\n".join(str(h.proto.body) for h in at.get("html"))
+
+
 def test_password_mode_shows_the_form_and_nothing_else(
     store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,31 +219,45 @@ def test_password_mode_shows_the_form_and_nothing_else(
     assert titles(at) == ["Sign in to Quarterdeck"]
     assert "python -m planning set-password EMAIL" in texts(at)  # nobody has a password yet
     assert len(at.sidebar) == 0  # no picker, no pages
-    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    # A plain form the browser posts to the server itself: the password never reaches a script.
+    form = html_bodies(at)
+    assert '<form method="post" action="/session/sign-in"' in form
+    assert 'name="email"' in form and 'type="password" name="password"' in form
+    assert not at.text_input
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/admin.py")
 
 
-def test_a_wrong_password_is_refused_and_a_right_one_hands_over_a_code(
-    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"signin": "refused"}, "That email and password do not match an active account."),
+        (
+            {"signin": "wait", "retry": "30"},
+            "Too many wrong passwords for this email. For your safety, try again in 30 seconds.",
+        ),
+        (
+            {"signin": "wait", "retry": "900"},
+            "Too many wrong passwords for this email. For your safety, try again in 15 minutes.",
+        ),
+    ],
+)
+def test_the_form_says_why_the_last_try_was_refused(
+    store: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    query: dict[str, str],
+    message: str,
 ) -> None:
     use_mode(tmp_path, monkeypatch, "password")
-    member = first_of(store, Role.member)
-    give_password(store, member)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    give_password(store, first_of(store, Role.member))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
     assert "set-password" not in texts(at)
-    at.text_input(key="sign_in_email").input(member.email.upper())
-    at.text_input(key="sign_in_password").input("not my password")
-    at.button[0].click().run()
-    assert [e.value for e in at.error] == [
-        "That email and password do not match an active account."
-    ]
-    assert at.text_input(key="sign_in_email").value == member.email.upper()  # kept
-    assert sign_in_sessions(store) == 0
-    at.text_input(key="sign_in_password").input(PASSWORD)
-    at.button[0].click().run()
-    assert not at.error and "Signing you in…" in texts(at)
-    assert sign_in_sessions(store) == 1  # the one-time code, to be exchanged by /session/start
+    assert [e.value for e in at.error] == [message]
+    assert titles(at) == ["Sign in to Quarterdeck"]
 
 
 def test_a_session_cookie_signs_the_person_in_until_it_ends(
@@ -227,10 +272,12 @@ def test_a_session_cookie_signs_the_person_in_until_it_ends(
     assert not at.exception
     assert titles(at) == ["This week"]
     assert f"Signed in as {stakeholder.name}" in at.sidebar.caption[0].value.replace("\\", "")
+    assert '<form method="post" action="/session/end"' in html_bodies(at)  # the sign-out
     at.switch_page("pages/planning.py").run()
     assert titles(at) == ["Roadmap"]
-    # Signing out ends the session: the next run shows the form again.
-    at.sidebar.button(key="sign_out").click().run()
+    # Once /session/end has ended the session, the next run shows the form again.
+    with session_scope(store) as session:
+        assert end_session(session=session, token=token)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert titles(at) == ["Sign in to Quarterdeck"]
 

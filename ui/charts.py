@@ -1,14 +1,37 @@
-"""Chart helpers shared by pages.
+"""Chart helpers shared by pages: a chart is a Vega-Lite spec plus, where it has one, the table
+of its rows, made once inside a cached read and drawn on every rerun with st.vega_lite_chart.
 
-Building an Altair chart and converting it (Altair validates the whole spec against the Vega-Lite
-schema) costs tens of milliseconds, which st.altair_chart spends on every rerun. Pages therefore
-build their charts inside cached reads and keep only the result of vega_spec(), which they draw
-with st.vega_lite_chart(spec=...): a rerun then only sends the spec.
+Altair charts become specs through Altair's own public conversion, chart.to_dict(validate=False):
+validating against the Vega-Lite schema would cost tens of milliseconds per chart, and the specs
+are pinned by the tests instead. Their rows come out as JSON records, which st.vega_lite_chart
+would turn into a table on every rerun (a few milliseconds per data set). So a chart's largest
+data set is handed over as a pyarrow table instead (st.vega_lite_chart's `data`, which takes
+anything st.dataframe takes), made once, so a rerun only sends it; the few rows of its other
+layers (a rule at zero, a ship day, the quadrant names) are written into those layers. Specs
+written out by hand (the Roadmap's lanes, the Goals page's progress bars) take the same route.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import altair as alt
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+# Altair refuses data sets over 5,000 rows by default; the trends of a long range at day grain
+# pass that, and every chart here is drawn from rows the app has already aggregated.
+alt.data_transformers.disable_max_rows()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A Vega-Lite spec, and the table of its top-level rows when the spec does not hold them."""
+
+    spec: dict[str, Any]
+    rows: pa.Table | None = None
 
 
 def d3_format(fmt: str) -> str:
@@ -16,11 +39,63 @@ def d3_format(fmt: str) -> str:
     return {"percent": ".2%", "money": "$,.2f", "decimal": ",.2f"}.get(fmt, ",.0f")
 
 
-def vega_spec(chart: Any) -> dict[str, Any]:
-    """An Altair chart as the spec st.altair_chart would send: validated once, its data held as
-    Arrow datasets, ready for st.vega_lite_chart(spec=...)."""
-    # Streamlit's own conversion (the one st.altair_chart runs), so a cached spec draws exactly
-    # like the chart would; the Streamlit version is pinned in requirements.txt.
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+def rows_table(frame: pd.DataFrame) -> pa.Table:
+    """A frame as the table a chart draws from (its index left out)."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
-    return dict(_convert_altair_to_vega_lite_spec(chart))
+
+def from_altair(chart: Any) -> Chart:
+    """An Altair chart as a Chart, converted by Altair (unvalidated; see the module's note)."""
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    view = spec.get("config", {}).get("view", {})
+    for default_size in ("continuousWidth", "continuousHeight"):
+        view.pop(default_size, None)  # Altair's default view size; Streamlit sizes the chart
+    if "config" in spec and not view:
+        spec["config"].pop("view", None)
+    if not spec.get("config"):
+        spec.pop("config", None)
+    return _rows_apart(spec)
+
+
+def _named(data: Any) -> str | None:
+    """The data set a view's data refers to by name, if that is all it says."""
+    if isinstance(data, dict) and set(data) == {"name"}:
+        return str(data["name"])
+    return None
+
+
+def _rows_apart(spec: dict[str, Any]) -> Chart:
+    """The spec with its largest data set handed over as the chart's table (every view that drew
+    from it now inherits it) and any other, small set written into the views that use it.
+
+    Specs of another shape (nested layers, data by URL) keep their data as JSON records.
+    """
+    datasets = spec.get("datasets") or {}
+    if not datasets or not all(isinstance(rows, list) for rows in datasets.values()):
+        return Chart(spec=spec)
+    main = max(datasets, key=lambda name: len(datasets[name]))
+    if "data" in spec and _named(spec["data"]) != main:
+        return Chart(spec=spec)
+    apart = {key: value for key, value in spec.items() if key not in ("data", "datasets")}
+    if "layer" in spec:
+        layers = []
+        for layer in spec["layer"]:
+            if "layer" in layer or ("data" in layer and _named(layer["data"]) not in datasets):
+                return Chart(spec=spec)
+            name = _named(layer.get("data"))
+            if name is None and "data" not in spec:
+                return Chart(spec=spec)
+            if name == main:
+                layer = {key: value for key, value in layer.items() if key != "data"}
+            elif name is not None:
+                layer = {**layer, "data": {"values": datasets[name]}}
+            layers.append(layer)
+        apart["layer"] = layers
+    elif "data" not in spec:
+        return Chart(spec=spec)
+    return Chart(spec=apart, rows=rows_table(pd.DataFrame.from_records(datasets[main])))
+
+
+def draw(chart: Chart, **options: Any) -> Any:
+    """Draw a chart across the page's width (options go to st.vega_lite_chart)."""
+    return st.vega_lite_chart(chart.rows, spec=chart.spec, width="stretch", **options)

@@ -1,8 +1,8 @@
-"""The Goals page's Altair charts, returned as Vega-Lite specs so pages can cache them.
+"""The Goals page's charts, returned as charts (ui/charts.py) so pages can cache them.
 
-A spec is built once per data version (see ui/goals_data.py) and drawn with
-st.vega_lite_chart; building and validating Altair objects on every rerun would cost more than
-the rest of the page.
+A chart is built once per data version (see ui/goals_data.py) and drawn with
+st.vega_lite_chart; building Altair objects on every rerun would cost more than the rest of the
+page.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ import pandas as pd
 
 from planning.kr_track import KrTrack
 from planning.okr_evaluation import KrEvaluation
-from ui.arrow import chart_datasets, ipc_bytes
-from ui.arrow import table as arrow_table
-from ui.charts import d3_format
+from ui.charts import Chart, d3_format, from_altair, rows_table
 
 STATUS_LABELS = {
     "on_track": "On track",
@@ -48,13 +46,7 @@ def progress_text(kr: KrEvaluation) -> str:
     return kr.no_progress_reason or share(kr.progress)
 
 
-def _spec(chart: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = chart.to_dict(validate=False)
-    spec.pop("config", None)  # Altair's default view size; Streamlit sizes the chart
-    return chart_datasets(spec)
-
-
-def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
+def progress_spec(krs: Sequence[KrEvaluation]) -> Chart:
     """Bars of raw progress (labelled with the raw figure, beyond 100 % shown as such), a tick
     at the expected pace and a dashed line at the target (100 %).
 
@@ -87,7 +79,6 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
         {"field": "status", "type": "nominal", "title": "Status"},
     ]
     x_scale = {"domain": [0, peak]}
-    rows = {"name": "rows"}
     bar_encoding = {
         "x": {
             "field": "bar",
@@ -100,17 +91,17 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
         "color": {"field": "color", "type": "nominal", "scale": None},
         "tooltip": tooltip,
     }
-    return {
+    # The layers draw from the chart's rows (handed over as a table), but the target line,
+    # whose one value sits in the spec.
+    spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "layer": [
-            {"data": rows, "mark": {"type": "bar", "height": 14}, "encoding": bar_encoding},
+            {"mark": {"type": "bar", "height": 14}, "encoding": bar_encoding},
             {
-                "data": rows,
                 "mark": {"type": "text", "align": "left", "dx": 4, "color": "#333"},
                 "encoding": {**bar_encoding, "text": {"field": "progress", "type": "nominal"}},
             },
             {
-                "data": rows,
                 "transform": [{"filter": "isValid(datum.expected)"}],
                 "mark": {"type": "tick", "color": "#111", "thickness": 2, "size": 20},
                 "encoding": {
@@ -120,20 +111,17 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> dict[str, Any]:
                 },
             },
             {
-                "data": {"name": "target"},
+                "data": {"values": [{"x": 1.0}]},
                 "mark": {"type": "rule", "strokeDash": [3, 3]},
                 "encoding": {"x": {"field": "x", "type": "quantitative"}},
             },
         ],
         "height": 30 * len(frame) + 20,
-        "datasets": {
-            "rows": ipc_bytes(arrow_table(frame)),
-            "target": ipc_bytes(arrow_table(pd.DataFrame({"x": [1.0]}))),
-        },
     }
+    return Chart(spec=spec, rows=rows_table(frame))
 
 
-def detail_spec(kr: KrEvaluation, track: KrTrack) -> dict[str, Any] | None:
+def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
     """Actual vs expected path vs target, the forecast band, and initiative ship dates."""
     if track.path[["actual", "expected", "target"]].isna().all().all():
         return None
@@ -212,4 +200,4 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> dict[str, Any] | None:
                 ],
             )
         )
-    return _spec(alt.layer(*layers).properties(height=320))
+    return from_altair(alt.layer(*layers).properties(height=320))

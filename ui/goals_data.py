@@ -7,7 +7,6 @@ opens one short read-only session and returns plain data (dataclasses, DataFrame
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import streamlit as st
 from sqlmodel import Session
@@ -18,6 +17,7 @@ from planning.models import KeyResultRead, ObjectiveRead, PersonRead
 from planning.okr_file import export_okr_file
 from planning.people import list_people
 from planning.store import read_engine
+from ui.charts import Chart
 from ui.goals_charts import detail_spec, progress_spec
 from ui.state import Versions, app_config, engine, shared_read
 
@@ -57,10 +57,8 @@ def track(versions: Versions, period: str, today: date, key_result_id: int) -> K
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def progress_chart(
-    versions: Versions, period: str, today: date, objective_id: int
-) -> dict[str, Any] | None:
-    """The progress-against-pace chart of one objective's key results (a Vega-Lite spec)."""
+def progress_chart(versions: Versions, period: str, today: date, objective_id: int) -> Chart | None:
+    """The progress-against-pace chart of one objective's key results."""
     evaluation = period_goals(versions, period, today)
     for objective in evaluation.objectives:
         if objective.objective_id == objective_id and objective.key_results:
@@ -69,10 +67,8 @@ def progress_chart(
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def detail_chart(
-    versions: Versions, period: str, today: date, key_result_id: int
-) -> dict[str, Any] | None:
-    """One key result's chart (a Vega-Lite spec), or None when there is nothing to draw."""
+def detail_chart(versions: Versions, period: str, today: date, key_result_id: int) -> Chart | None:
+    """One key result's chart, or None when there is nothing to draw."""
     evaluation = period_goals(versions, period, today)
     kr = evaluation.key_result(key_result_id)
     found = track(versions, period, today, key_result_id)

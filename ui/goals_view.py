@@ -54,6 +54,7 @@ from planning.quarter_close import GradeOverride, close_quarter, override_grade,
 from planning.store import session_scope
 from planning.versioning import ConflictError
 from ui import goals_data as data
+from ui.charts import draw
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share
 from ui.state import Versions, clear_after_write, engine
 from ui.text import escape_markdown
@@ -270,9 +271,9 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         if not objective.key_results:
             st.caption("No key results yet.")
             return
-        spec = data.progress_chart(view.versions, view.period, view.today, objective.objective_id)
-        if spec is not None:
-            st.vega_lite_chart(spec=spec, width="stretch")
+        chart = data.progress_chart(view.versions, view.period, view.today, objective.objective_id)
+        if chart is not None:
+            draw(chart)
         st.dataframe(kr_table(view, objective.key_results), hide_index=True, width="stretch")
 
 
@@ -323,9 +324,9 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
         if kr.grade_reason:
             st.text(f"Reason: {kr.grade_reason}")
     else:
-        spec = data.detail_chart(view.versions, view.period, view.today, kr.key_result_id)
-        if spec is not None:
-            st.vega_lite_chart(spec=spec, width="stretch")
+        chart = data.detail_chart(view.versions, view.period, view.today, kr.key_result_id)
+        if chart is not None:
+            draw(chart)
     left, right = st.columns(2)
     with left:
         st.markdown("**Check-ins**")

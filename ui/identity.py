@@ -1,8 +1,10 @@
 """Who is using the app, signed in the way settings.yaml chooses (auth.mode):
 
-- demo: a sidebar picker of the team, labelled demo mode, to try every role on one machine;
-- password: a sign-in form; the sign-in lives in an HttpOnly cookie that server.py's
-  /session/start route sets (see api/sign_in.py), so it lasts across reloads until sign-out;
+- demo: a sidebar picker of the team, labelled demo mode, to try every role on one machine; the
+  choice is kept in the address (?as=ID), so a reload keeps acting as the same person;
+- password: a plain HTML form that posts to server.py's /session/sign-in route, which sets an
+  HttpOnly session cookie (see api/sign_in.py), so the sign-in lasts across reloads until
+  sign-out (another small form, posting to /session/end);
 - oidc: Streamlit's st.login with the provider in .streamlit/secrets.toml; the signed-in email
   must belong to an active person of the team, else the visitor sees how to ask for access.
 
@@ -12,29 +14,25 @@ sign-in (or no-access) page and stops the run. Pages call current_person().
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import NoReturn
 
 import streamlit as st
 from sqlmodel import Session
-from streamlit.delta_generator import DeltaGenerator
-from streamlit.errors import StreamlitAuthError
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from planning.auth import (
     END_PATH,
+    REFUSED,
     SESSION_COOKIE,
-    START_PATH,
+    SIGN_IN_PATH,
     anyone_can_sign_in,
-    attempt_sign_in,
-    end_session,
     normalise_email,
     person_for_session,
 )
 from planning.models import PersonRead, Role
 from planning.people import list_people
-from planning.store import read_engine, session_scope
+from planning.store import read_engine
 from ui.navigation import PAGES_BY_ROLE
 from ui.state import Versions, app_config, engine, shared_read, versions
 from ui.text import escape_markdown
@@ -42,8 +40,11 @@ from ui.text import escape_markdown
 ROLE_LABELS = {"director": "Director", "member": "Member", "stakeholder": "Stakeholder"}
 PICKER_KEY = "demo_person_id"
 ACTING_KEY = "_acting_person_id"
-SIGN_IN_FORM = "password_sign_in"
-EXPIRED_PARAM = "signin"
+CHOSEN_KEY = "_demo_person_chosen"
+SWITCHED_KEY = "_demo_person_switched"
+ACTING_PARAM = "as"  # demo mode: ?as=ID keeps the person acted as across a reload
+SIGN_IN_PARAM = "signin"  # ?signin=refused, or ?signin=wait&retry=SECONDS (api/sign_in.py)
+RETRY_PARAM = "retry"
 
 
 @shared_read(ttl=600, max_entries=16)
@@ -84,16 +85,6 @@ def _base_path() -> str:
     return f"/{base}/" if base else "/"
 
 
-def _send_browser_to(url: str) -> None:
-    """Load another address in this browser tab (the message st.login uses to reach a provider)."""
-    ctx = get_script_run_ctx()
-    if ctx is None:
-        return
-    message = ForwardMsg()
-    message.auth_redirect.url = url
-    ctx.enqueue(message)
-
-
 def _gate(render: Callable[[], None], title: str) -> NoReturn:
     """Show one page in place of the app, whatever page URL was opened, and stop the run."""
     paths = sorted(
@@ -106,16 +97,34 @@ def _gate(render: Callable[[], None], title: str) -> NoReturn:
     raise AssertionError("st.stop() ends the run")  # for type checkers
 
 
-def _signed_in_as(person: PersonRead, sign_out: Callable[[], None]) -> None:
-    with st.sidebar:
-        st.caption(
-            escape_markdown(f"Signed in as {person.name} · {ROLE_LABELS[person.role.value]}")
-        )
-        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            sign_out()
+def _signed_in_as(person: PersonRead) -> None:
+    st.sidebar.caption(
+        escape_markdown(f"Signed in as {person.name} · {ROLE_LABELS[person.role.value]}")
+    )
 
 
 # --- demo mode -----------------------------------------------------------------------------------
+
+
+def _noted_switch() -> None:
+    # Kept apart from the widget's own state: a change that leads to st.switch_page in the same
+    # run would otherwise be lost, as Streamlit drops the widget states of an interrupted run.
+    st.session_state[CHOSEN_KEY] = st.session_state[PICKER_KEY]
+    st.session_state[SWITCHED_KEY] = True
+
+
+def just_switched() -> bool:
+    """Whether this run follows a change of the demo picker's person (asked once per change)."""
+    return bool(st.session_state.pop(SWITCHED_KEY, False))
+
+
+def _person_in_address(by_id: dict[int, PersonRead]) -> int | None:
+    wanted = st.query_params.get(ACTING_PARAM)
+    try:
+        person_id = int(wanted) if wanted is not None else None
+    except ValueError:
+        return None
+    return person_id if person_id in by_id else None
 
 
 def _demo_person() -> PersonRead | None:
@@ -124,8 +133,14 @@ def _demo_person() -> PersonRead | None:
     if not people:
         return None
     by_id = {p.id: p for p in people}
-    if st.session_state.get(PICKER_KEY) not in by_id:
-        st.session_state[PICKER_KEY] = people[0].id
+    chosen = st.session_state.get(CHOSEN_KEY)
+    if chosen not in by_id:
+        # A new browser session (a reload) starts as the person named in the address.
+        picked = st.session_state.get(PICKER_KEY)
+        chosen = picked if picked in by_id else _person_in_address(by_id) or people[0].id
+        st.session_state[CHOSEN_KEY] = chosen
+    if st.session_state.get(PICKER_KEY) != chosen:
+        st.session_state[PICKER_KEY] = chosen
     with st.sidebar:
         st.markdown("**Demo mode**")
         st.selectbox(
@@ -133,12 +148,16 @@ def _demo_person() -> PersonRead | None:
             list(by_id),
             format_func=lambda pid: f"{by_id[pid].name} · {ROLE_LABELS[by_id[pid].role.value]}",
             key=PICKER_KEY,
+            on_change=_noted_switch,
             help=(
                 "Demo mode: try each role on one machine; anyone can act as anyone. Set "
                 "auth.mode in config/settings.yaml to password or oidc for real sign-in."
             ),
         )
-    return by_id[st.session_state[PICKER_KEY]]
+    person = by_id[chosen]
+    if st.query_params.get(ACTING_PARAM) != str(person.id):
+        st.query_params[ACTING_PARAM] = str(person.id)
+    return person
 
 
 # --- password mode -------------------------------------------------------------------------------
@@ -154,34 +173,68 @@ def _session_token() -> str | None:
 
 
 def _password_person() -> PersonRead:
-    token = _session_token()
     with Session(read_engine(engine())) as session:
-        person = person_for_session(session=session, token=token)
+        person = person_for_session(session=session, token=_session_token())
     if person is None:
         _gate(_password_form, "Sign in")
-
-    def sign_out() -> None:
-        with session_scope(engine()) as session:
-            end_session(session=session, token=token)
-        _send_browser_to(f"{END_PATH}?next={_base_path()}")
-        st.stop()
-
     assert person is not None
-    _signed_in_as(person, sign_out)
+    _signed_in_as(person)
+    st.sidebar.html(_post_form(END_PATH, _button("Sign out"), form_class="qd-sign-out"))
     return person
 
 
-def _narrow() -> DeltaGenerator:
-    """A centred column for the sign-in pages, which hold little."""
-    return st.columns([1, 2, 1])[1]
+def _route(path: str) -> str:
+    """A server route's address as the browser sees it (below server.baseUrlPath)."""
+    return _base_path() + path.lstrip("/")
+
+
+FORM_STYLE = """<style>
+.qd-form {display: flex; flex-direction: column; gap: 0.75rem; max-width: 28rem;}
+.qd-form label {display: flex; flex-direction: column; gap: 0.25rem; font-size: 0.875rem;}
+.qd-form input {font: inherit; padding: 0.5rem 0.75rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); background: transparent; color: inherit;}
+.qd-form button {font: inherit; align-self: flex-start; padding: 0.4rem 0.9rem;
+  border-radius: 0.5rem; cursor: pointer; border: 1px solid rgba(49, 51, 63, 0.2);
+  background: transparent; color: inherit;}
+.qd-form button.qd-primary {background: #ff4b4b; border-color: #ff4b4b; color: white;}
+</style>"""
+
+
+def _button(label: str, *, primary: bool = False) -> str:
+    css = ' class="qd-primary"' if primary else ""
+    return f'<button type="submit"{css}>{html.escape(label)}</button>'
+
+
+def _post_form(path: str, fields: str, *, form_class: str) -> str:
+    """A plain HTML form posting to one of the server's sign-in routes, then back to "/"."""
+    next_field = f'<input type="hidden" name="next" value="{html.escape(_base_path())}">'
+    return (
+        f'{FORM_STYLE}<form method="post" action="{html.escape(_route(path))}" '
+        f'class="qd-form {form_class}">{fields}{next_field}</form>'
+    )
+
+
+def _refusal() -> str | None:
+    """Why the last sign-in was refused, as the route put it in the address."""
+    reason = st.query_params.get(SIGN_IN_PARAM)
+    if reason == "refused":
+        return REFUSED
+    if reason == "wait":
+        retry = str(st.query_params.get(RETRY_PARAM) or "")
+        seconds = max(1, int(retry)) if retry.isdigit() else 1
+        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+        if seconds >= 90:
+            wait = f"{-(-seconds // 60)} minutes"
+        return f"Too many wrong passwords for this email. For your safety, try again in {wait}."
+    return None
 
 
 def _password_form() -> None:
-    settings = app_config().settings.auth
-    column = _narrow()
+    column = st.columns([1, 2, 1])[1]
     column.title("Sign in to Quarterdeck")
-    if st.query_params.get(EXPIRED_PARAM) == "expired":
-        column.warning("That sign-in took too long to complete. Please sign in again.")
+    refusal = _refusal()
+    if refusal:
+        column.error(refusal)
     with Session(read_engine(engine())) as session:
         ready = anyone_can_sign_in(session=session)
     if not ready:
@@ -189,28 +242,13 @@ def _password_form() -> None:
             "No one has a password yet. Whoever runs the server sets the first director's "
             "password with `python -m planning set-password EMAIL`."
         )
-    with column.form(SIGN_IN_FORM, enter_to_submit=True):
-        email = st.text_input("Email", key="sign_in_email", autocomplete="email")
-        password = st.text_input(
-            "Password", type="password", key="sign_in_password", autocomplete="current-password"
-        )
-        submitted = st.form_submit_button("Sign in", type="primary")
-    message = column.empty()
+    fields = (
+        '<label>Email<input type="email" name="email" autocomplete="email" required></label>'
+        '<label>Password<input type="password" name="password" '
+        'autocomplete="current-password" required></label>' + _button("Sign in", primary=True)
+    )
+    column.html(_post_form(SIGN_IN_PATH, fields, form_class="qd-sign-in"))
     column.caption("Forgot your password? Ask your director to reset it in Admin → People.")
-    if not submitted:
-        return
-    if not normalise_email(email) or not password:
-        message.error("Enter your email and your password.")
-        return
-    with session_scope(engine()) as session:
-        outcome = attempt_sign_in(
-            session=session, email=email, password=password, settings=settings
-        )
-    if not outcome.ok:
-        message.error(outcome.message)
-        return
-    message.info("Signing you in…")
-    _send_browser_to(f"{START_PATH}?code={outcome.code}&next={_base_path()}")
 
 
 # --- OpenID Connect mode -------------------------------------------------------------------------
@@ -225,7 +263,9 @@ def _oidc_person() -> PersonRead:
     if person is None:
         _gate(_no_access_page, "Ask for access")
     assert person is not None
-    _signed_in_as(person, st.logout)
+    _signed_in_as(person)
+    if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
+        st.logout()
     return person
 
 
@@ -233,24 +273,26 @@ def _oidc_provider() -> str | None:
     return app_config().settings.auth.oidc_provider or None
 
 
+NOT_SET_UP = (
+    "Sign-in is not set up on this server: .streamlit/secrets.toml needs an [auth] section for "
+    "your identity provider (see the README)."
+)
+
+
 def _oidc_sign_in_page() -> None:
-    column = _narrow()
+    column = st.columns([1, 2, 1])[1]
     column.title("Sign in to Quarterdeck")
     column.write("Quarterdeck uses your company account: sign in with your identity provider.")
     if column.button("Sign in", type="primary", key="oidc_sign_in", icon=":material/login:"):
         try:
             st.login(_oidc_provider())
-        except StreamlitAuthError as exc:
-            column.error(
-                "Sign-in is not set up on this server: .streamlit/secrets.toml needs an [auth] "
-                "section for your identity provider (see the README).\n\n"
-                + escape_markdown(str(exc))
-            )
+        except Exception as exc:  # st.login refuses a missing or incomplete [auth] this way
+            column.error(NOT_SET_UP + "\n\n" + escape_markdown(str(exc)))
 
 
 def _no_access_page() -> None:
     email = st.user.get("email")
-    column = _narrow()
+    column = st.columns([1, 2, 1])[1]
     column.title("Ask your director for access")
     if email:
         column.write(

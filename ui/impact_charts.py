@@ -5,7 +5,6 @@ nothing to draw."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -13,12 +12,11 @@ import streamlit as st
 
 from planning.impact import VERDICT_LABELS, interval_text, lift_text
 from ui import impact_data as data
-from ui.charts import d3_format, vega_spec
+from ui.charts import Chart, d3_format, from_altair
 from ui.state import Versions
 
 TTL = 600
 ENTRIES = 64
-Spec = dict[str, Any]
 VERDICT_COLOURS = {
     "Beat": "#1b7f3b",
     "Met": "#2f6fd0",
@@ -28,7 +26,7 @@ VERDICT_COLOURS = {
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def ledger(versions: Versions) -> Spec | None:
+def ledger(versions: Versions) -> Chart | None:
     """Each measured initiative's realised lift with its interval beside the expected lift."""
     measured = [e for e in data.ledger(versions) if e.measured]
     if not measured:
@@ -76,11 +74,11 @@ def ledger(versions: Versions) -> Spec | None:
         shape="diamond", size=140, filled=False, color="#1d1d1f", strokeWidth=1.5
     ).encode(x="expected:Q", y=y, tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
-    return vega_spec((zero + bars + dots + expected).properties(height=alt.Step(34)))
+    return from_altair((zero + bars + dots + expected).properties(height=alt.Step(34)))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def around_ship(versions: Versions, initiative_id: int) -> Spec | None:
+def around_ship(versions: Versions, initiative_id: int) -> Chart | None:
     """An initiative's lift metric by day around its ship date, last year's dashed beside it,
     the pre and post windows shaded and the ship day marked."""
     entry = next((e for e in data.ledger(versions) if e.initiative_id == initiative_id), None)
@@ -149,4 +147,4 @@ def around_ship(versions: Versions, initiative_id: int) -> Spec | None:
         .mark_rule(color="#c0392b", strokeWidth=2)
         .encode(x="day:T", tooltip=[alt.Tooltip("day:T", title="Shipped")])
     )
-    return vega_spec((shade + lines + ship).resolve_scale(color="independent"))
+    return from_altair((shade + lines + ship).resolve_scale(color="independent"))

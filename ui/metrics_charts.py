@@ -1,23 +1,21 @@
-"""The Metrics page's charts, built from the cached reads of ui/data.py and kept as Vega-Lite specs
-(see ui/charts.py), keyed like those reads by the store's data versions. Each returns None when
+"""The Metrics page's charts, built from the cached reads of ui/data.py and kept as charts (see
+ui/charts.py), keyed like those reads by the store's data versions. Each returns None when
 there is nothing to draw."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from ui import data
-from ui.charts import d3_format, vega_spec
+from ui.charts import Chart, d3_format, from_altair
 from ui.state import Versions, app_config
 
 TTL = 600
 ENTRIES = 128
-Spec = dict[str, Any]
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -28,7 +26,7 @@ def trend(
     end: date,
     grain: str,
     filters: data.Filters,
-) -> Spec | None:
+) -> Chart | None:
     """A metric by period against last year, as lines."""
     frame = data.trend(versions, metric_id, start, end, grain, filters)
     if not frame["value"].notna().any():
@@ -65,11 +63,11 @@ def trend(
         )
         .properties(height=300)
     )
-    return vega_spec(chart)
+    return from_altair(chart)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def funnel(versions: Versions, start: date, end: date, filters: data.Filters) -> Spec | None:
+def funnel(versions: Versions, start: date, end: date, filters: data.Filters) -> Chart | None:
     """The checkout funnel as bars labelled with each step's rate."""
     steps = data.funnel(versions, start, end, filters)
     if not steps["sessions"].notna().any():
@@ -97,11 +95,11 @@ def funnel(versions: Versions, start: date, end: date, filters: data.Filters) ->
         )
     )
     labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="rate_text:N")
-    return vega_spec((bars + labels).properties(height=240))
+    return from_altair((bars + labels).properties(height=240))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def margin(versions: Versions, start: date, end: date) -> Spec | None:
+def margin(versions: Versions, start: date, end: date) -> Chart | None:
     """Gross margin per product line as bars."""
     frame = data.margin_by_line(versions, start, end)
     if frame.empty:
@@ -123,7 +121,7 @@ def margin(versions: Versions, start: date, end: date) -> Spec | None:
     text = bars.mark_text(align="left", dx=4, color="#333").encode(
         text=alt.Text("gross_margin:Q", format=".1%")
     )
-    return vega_spec((bars + text).properties(height=240))
+    return from_altair((bars + text).properties(height=240))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -134,7 +132,7 @@ def breakdown(
     start: date,
     end: date,
     filters: data.Filters,
-) -> Spec | None:
+) -> Chart | None:
     """A metric per value of a dimension as bars."""
     frame = data.breakdown(versions, metric_id, dimension, start, end, filters)
     if frame.empty:
@@ -156,4 +154,4 @@ def breakdown(
         )
         .properties(height=30 * len(frame) + 40)
     )
-    return vega_spec(chart)
+    return from_altair(chart)

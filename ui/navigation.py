@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
-from streamlit.navigation.page import StreamlitPage
 
 from planning.models import PersonRead, Role
 from ui.page_errors import run_guarded
@@ -74,11 +73,20 @@ def page_access(person: PersonRead | None) -> Callable[[str], dict[str, Any]]:
     return access
 
 
-def open_page(page: StreamlitPage, person: PersonRead | None) -> None:
+def open_page(page: st.Page, person: PersonRead | None, *, switched: bool = False) -> None:
     """Run the page st.navigation chose, or the role's fallback page if the role may not open it.
 
-    An unexpected error on the page shows a message with an error id (ui.page_errors).
+    switched: the run follows a change of person (demo mode's picker); a stakeholder then lands
+    on the Roadmap, the page made for them, wherever the previous person was. An unexpected error
+    on the page shows a message with an error id (ui.page_errors).
     """
-    if page.visibility == "hidden":
-        st.switch_page(FALLBACK[role_of(person)])
+    role = role_of(person)
+    if page.visibility == "hidden" or (
+        switched and role == Role.stakeholder and page.url_path != _url_path(ROADMAP)
+    ):
+        st.switch_page(FALLBACK[role])
     run_guarded(page.run, where=page.url_path or "/")
+
+
+def _url_path(path: str) -> str:
+    return path.removeprefix("pages/").removesuffix(".py")

@@ -4,8 +4,6 @@ versions and the framework. Clicking a point selects it (the selection parameter
 
 from __future__ import annotations
 
-from typing import Any
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -13,7 +11,7 @@ import streamlit as st
 from planning.backlog import value_axis_label
 from planning.initiatives import status_label
 from ui import planning_data as data
-from ui.charts import vega_spec
+from ui.charts import Chart, from_altair
 from ui.state import Versions, app_config
 
 TTL = 600
@@ -22,7 +20,7 @@ QUADRANT_COLOURS = ["#2e7d32", "#1f5fbf", "#9e9e9e", "#c62828"]
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def matrix(versions: Versions, framework_id: str) -> dict[str, Any] | None:
+def matrix(versions: Versions, framework_id: str) -> Chart | None:
     """Scored open initiatives by effort and value, coloured by quadrant, with the median splits
     as dashed lines and the quadrant names in the corners; None when nothing is scored."""
     config = app_config()
@@ -105,4 +103,4 @@ def matrix(versions: Versions, framework_id: str) -> dict[str, Any] | None:
         for side in ("left", "right")
         for edge in ("top", "bottom")
     ]
-    return vega_spec(alt.layer(points, value_rule, effort_rule, *labels).properties(height=380))
+    return from_altair(alt.layer(points, value_rule, effort_rule, *labels).properties(height=380))

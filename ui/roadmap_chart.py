@@ -1,5 +1,5 @@
-"""The Roadmap's timeline, drawn one swimlane (objective) at a time as Vega-Lite specs that
-pages cache.
+"""The Roadmap's timeline, drawn one swimlane (objective) at a time as charts (ui/charts.py)
+that pages cache.
 
 A bar runs from an initiative's start to its target date (to its shipped date once done) and is
 coloured by health; a thin dark bar inside it shows % complete; done work is paler with a diamond
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from planning.initiatives import HEALTH_LABELS, status_label
-from ui import arrow
+from ui.charts import Chart, rows_table
 
 HEALTH_COLORS = {"on_track": "#2e8540", "at_risk": "#e07b00", "off_track": "#c0392b"}
 TODAY_COLOR = "#c0392b"
@@ -44,7 +44,7 @@ def _field(name: str, kind: str, **extra: Any) -> dict[str, Any]:
     return {"field": name, "type": kind, **extra}
 
 
-def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) -> dict[str, Any]:
+def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) -> Chart:
     """One swimlane's timeline as a Vega-Lite spec (items: roadmap rows that have dates).
 
     The spec is written out rather than built with Altair: a lane costs well under a
@@ -92,9 +92,8 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         _field("target_text", "nominal", title="Target"),
         _field("shipped_text", "nominal", title="Shipped"),
     ]
-    rows = {"name": "rows"}
+    # Every layer but today's rule draws from the lane's rows (handed over as a table).
     bars = {
-        "data": rows,
         "mark": {"type": "bar", "size": 18, "cornerRadius": 3},
         "encoding": {
             "x": _field(
@@ -123,7 +122,6 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         },
     }
     progress = {
-        "data": rows,
         "transform": [{"filter": "datum.status != 'done' && datum.percent > 0"}],
         "mark": {"type": "bar", "size": 6, "color": "#1f1f1f", "opacity": 0.6},
         "encoding": {
@@ -134,7 +132,6 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         },
     }
     shipped = {
-        "data": rows,
         "transform": [{"filter": "datum.shipped != null"}],
         "mark": {
             "type": "point",
@@ -147,22 +144,18 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         "encoding": {"x": _field("shipped", "temporal"), "y": y, "tooltip": tooltip},
     }
     labels = {
-        "data": rows,
         "mark": {"type": "text", "align": "left", "dx": 8, "fontSize": 11, "color": "#333333"},
         "encoding": {"x": _field("end", "temporal"), "y": y, "text": _field("label", "nominal")},
     }
     rule = {
-        "data": {"name": "today"},
+        "data": {"values": [{"today": today.isoformat()}]},
         "mark": {"type": "rule", "color": TODAY_COLOR, "strokeDash": [5, 3], "size": 2},
         "encoding": {"x": _field("today", "temporal", scale=x_scale)},
     }
-    return {
+    spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "layer": [bars, progress, shipped, labels, rule],
         # A fixed step per row keeps bars and labels apart however few rows a lane has.
         "height": {"step": ROW_HEIGHT},
-        "datasets": {
-            "rows": arrow.ipc_bytes(arrow.table(data)),
-            "today": arrow.ipc_bytes(arrow.table(pd.DataFrame({"today": [today.isoformat()]}))),
-        },
     }
+    return Chart(spec=spec, rows=rows_table(data))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -22,6 +21,7 @@ from planning.initiatives import status_label
 from planning.okr_evaluation import NO_DATA_YET, ObjectiveEvaluation
 from planning.store import read_engine
 from ui import arrow, goals_data
+from ui.charts import Chart
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
 from ui.roadmap_chart import lane_spec, time_domain
 from ui.state import Versions, app_config, engine, shared_read
@@ -76,7 +76,7 @@ class Lane:
 
     objective_id: int | None
     title: str
-    spec: dict[str, Any] | None
+    spec: Chart | None
     undated: str | None
     standing: str | None
     key_results: pa.Table | None

@@ -21,7 +21,6 @@ from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
 from planning.store import StoreError, data_versions, database_url
 from planning.store_access import DATABASE_ERRORS, StoreGate
-from ui.routing import require_router
 from ui.text import escape_markdown
 
 Versions = tuple[tuple[str, int], ...]
@@ -38,12 +37,7 @@ def _load_config() -> AppConfig:
 
 
 def app_config() -> AppConfig:
-    """The validated configuration; a mistake stops the page with one clear message.
-
-    Every page calls this first, so it is also where a page run outside the router is sent back
-    through it (see ui.routing).
-    """
-    require_router()
+    """The validated configuration; a mistake stops the page with one clear message."""
     try:
         return _load_config()
     except ConfigError as exc:

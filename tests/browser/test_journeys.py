@@ -511,6 +511,7 @@ def test_stakeholder_filters_the_roadmap_and_reopens_the_address_in_a_fresh_sess
     _settle(page)
     address = page.url
     assert parse_qs(urlsplit(address).query) == {
+        "as": [str(stakeholder.id)],  # demo mode keeps the person acted as for a reload
         "quarter": [quarter],
         "objective": [str(objective_id)],
         "owner": [str(owner_id)],
@@ -523,7 +524,7 @@ def test_stakeholder_filters_the_roadmap_and_reopens_the_address_in_a_fresh_sess
     _shot(page, "journey-stakeholder-2-filtered")
 
     # The same address in a brand-new browser context: a fresh session sharing nothing (in demo
-    # mode it acts as the first person, the director; the Roadmap reads the same for everyone).
+    # mode it acts as the person the address names, here the stakeholder).
     context = page.context.browser.new_context(  # type: ignore[union-attr]
         viewport=page.viewport_size
     )

@@ -1,6 +1,7 @@
 """Password sign-in in headless Chromium against `streamlit run server.py`: a wrong password is
 refused, the right one lands on the role's page, the sign-in survives a reload (HttpOnly
-cookie), other pages' addresses lead home, and signing out ends it."""
+cookie), other pages' addresses lead home, and signing out ends it. The form and the sign-out
+button are plain HTML forms posting to the server's own routes (api/sign_in.py)."""
 
 from __future__ import annotations
 
@@ -59,8 +60,7 @@ def test_password_sign_in_reload_and_sign_out(
         alert.wait_for(timeout=30_000)
         browser.shot("sign_in_password_wrong")
 
-        page.get_by_label("Password", exact=True).fill(PASSWORD)  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
+        sign_in(page, MEMBER, PASSWORD)
         heading(page, "This week")
         settle(page)
         assert "Ana Souza" in page.inner_text("body")  # type: ignore[attr-defined]
