@@ -196,8 +196,14 @@ FORM_STYLE = """<style>
 .qd-form button {font: inherit; align-self: flex-start; padding: 0.4rem 0.9rem;
   border-radius: 0.5rem; cursor: pointer; border: 1px solid rgba(49, 51, 63, 0.2);
   background: transparent; color: inherit;}
-.qd-form button.qd-primary {background: #ff4b4b; border-color: #ff4b4b; color: white;}
+.qd-form button.qd-primary {background: PRIMARY; border-color: PRIMARY; color: white;}
 </style>"""
+
+
+def _form_style() -> str:
+    """The forms' style, their main button in the theme's primary colour like Streamlit's own."""
+    primary = st.get_option("theme.primaryColor") or "#ff4b4b"
+    return FORM_STYLE.replace("PRIMARY", html.escape(str(primary)))
 
 
 def _button(label: str, *, primary: bool = False) -> str:
@@ -209,7 +215,7 @@ def _post_form(path: str, fields: str, *, form_class: str) -> str:
     """A plain HTML form posting to one of the server's sign-in routes, then back to "/"."""
     next_field = f'<input type="hidden" name="next" value="{html.escape(_base_path())}">'
     return (
-        f'{FORM_STYLE}<form method="post" action="{html.escape(_route(path))}" '
+        f'{_form_style()}<form method="post" action="{html.escape(_route(path))}" '
         f'class="qd-form {form_class}">{fields}{next_field}</form>'
     )
 
