@@ -47,6 +47,7 @@ from planning.models import (
     PersonUpdate,
 )
 from planning.people import add_time_off, create_person, update_person
+from planning.quarter_close import GradeOverride, close_quarter
 from planning.share_links import create_share_link
 from planning.store import DATABASE_URL_ENV, read_engine, session_scope
 from tests.api_support import bearer, client_for, new_token
@@ -181,6 +182,17 @@ ENTRY_POINTS: dict[str, Write] = {
     ),
     "share link label": lambda s, t, i, c, text: create_share_link(
         session=s, actor=t.director, label=text
+    ),
+    "quarter close note": lambda s, t, i, c, text: close_quarter(
+        session=s, actor=t.director, config=c, period="2026-Q2", note=text, today=TODAY
+    ),
+    "grade reason": lambda s, t, i, c, text: close_quarter(
+        session=s,
+        actor=t.director,
+        config=c,
+        period="2026-Q2",
+        overrides={t.kr_conversion: GradeOverride(grade=0.9, reason=text)},
+        today=TODAY,
     ),
 }
 
