@@ -113,6 +113,7 @@ def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
                     email=form.get("email", ""),
                     password=form.get("password", ""),
                     settings=settings,
+                    client=request.client.host if request.client else None,
                 )
                 if not outcome.ok or outcome.code is None:
                     return None, outcome.retry_after

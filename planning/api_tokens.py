@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from sqlmodel import Session, col, select
 from planning.audit import record_created, record_event, snapshot
 from planning.models import ApiToken, Person, PersonRead, utcnow
 from planning.permissions import can_delegate_api_access, require_director
+from planning.validation import text_problems
 
 WRITE_OBSERVATIONS = "write:observations"
 READ_OKRS = "read:okrs"
@@ -95,8 +95,9 @@ def _clean_name(name: str) -> str:
         raise TokenError("give the token a name that says who uses it, e.g. nightly-etl")
     if len(cleaned) > NAME_MAX:
         raise TokenError(f"the token name is {len(cleaned)} characters; keep it to {NAME_MAX}")
-    if any(unicodedata.category(ch)[0] == "C" for ch in cleaned):
-        raise TokenError("the token name contains control characters")
+    problems = text_problems(cleaned, what="the token name")
+    if problems:
+        raise TokenError("; ".join(problems))
     return cleaned
 
 

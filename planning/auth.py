@@ -21,7 +21,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, or_
+from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
 from planning.config import AuthSettings
@@ -90,19 +90,27 @@ def _code_digest(code: str) -> str:
 # --- slowing down guesses ----------------------------------------------------------------------
 
 
-def retry_delay(*, failures: int, settings: AuthSettings) -> int:
+def retry_delay(*, failures: int, settings: AuthSettings, threshold: int | None = None) -> int:
     """Seconds a further try must wait after the last failure, given recent failures.
 
-    No wait below max_failed_attempts; at it, first_delay_seconds; doubling with each further
-    failure, capped at max_delay_seconds. With 5, 30 s and 900 s: 4 failures → 0, 5 → 30,
-    6 → 60, 7 → 120, 10 → 900 (960 capped).
+    No wait below the threshold (max_failed_attempts unless given); at it, first_delay_seconds;
+    doubling with each further failure, capped at max_delay_seconds. With 5, 30 s and 900 s:
+    4 failures → 0, 5 → 30, 6 → 60, 7 → 120, 10 → 900 (960 capped).
     """
-    if failures < settings.max_failed_attempts:
+    limit = settings.max_failed_attempts if threshold is None else threshold
+    if failures < limit:
         return 0
-    extra = failures - settings.max_failed_attempts
+    extra = failures - limit
     if extra >= 32:  # far beyond any cap; keeps the power small
         return settings.max_delay_seconds
     return min(settings.first_delay_seconds * 2**extra, settings.max_delay_seconds)
+
+
+def client_key(client: object) -> str | None:
+    """A client's address as failed sign-ins are counted under it (None: an unknown client)."""
+    if not isinstance(client, str) or not client.strip():
+        return None
+    return client.strip().lower()[:64]
 
 
 def _wait_words(seconds: int) -> str:
@@ -136,6 +144,50 @@ def _active_person(session: Session, email: str) -> Person | None:
     return session.exec(query).first()
 
 
+def _lock_account(session: Session, email: str) -> None:
+    """Hold every person row with this email until the transaction ends.
+
+    Counting recent failures, checking the password and recording a failure must be one step, or
+    concurrent tries would all read the same count and all be checked. On PostgreSQL the row lock
+    (SELECT ... FOR UPDATE) makes tries for one account wait for each other; on SQLite the write
+    transaction already began IMMEDIATE (planning/store.py), so every writer waits its turn. An
+    email of no one has no row to lock, and no password to find either: its tries cannot succeed.
+    """
+    if email:
+        session.execute(
+            select(Person.id).where(func.lower(col(Person.email)) == email).with_for_update()
+        )
+
+
+def _of_client(client: str | None) -> ColumnElement[bool]:
+    if client is None:
+        return col(SignInAttempt.client).is_(None)
+    return col(SignInAttempt.client) == client
+
+
+def _failures(
+    session: Session, *, email: str, since: datetime, only: ColumnElement[bool] | None = None
+) -> tuple[int, datetime | None]:
+    """How many failures an email had since a time (all clients, or `only` one) and the last."""
+    query = select(func.count(), func.max(col(SignInAttempt.at))).where(
+        col(SignInAttempt.email) == email, col(SignInAttempt.at) > since
+    )
+    if only is not None:
+        query = query.where(only)
+    found = session.execute(query).one()
+    return int(found[0]), found[1]
+
+
+def _seconds_left(
+    *, failures: int, last: datetime | None, threshold: int, settings: AuthSettings, now: datetime
+) -> int:
+    wait = retry_delay(failures=failures, settings=settings, threshold=threshold)
+    if not wait or last is None:
+        return 0
+    ready_at = last + timedelta(seconds=wait)
+    return max(1, math.ceil((ready_at - now).total_seconds())) if now < ready_at else 0
+
+
 def attempt_sign_in(
     *,
     session: Session,
@@ -143,36 +195,50 @@ def attempt_sign_in(
     password: str,
     settings: AuthSettings,
     now: datetime | None = None,
+    client: str | None = None,
 ) -> SignInOutcome:
     """Check an email and password; on success return a one-time code, else one refusal.
 
     An unknown email, an inactive person, a person without a password and a wrong password all
-    get the same message and count as a failure for that email. After too many recent failures
-    (see retry_delay) tries are refused unchecked until the wait is over.
+    get the same message and count as a failure for that email from that client (the
+    requester's address; None counts as one unknown client). Tries are refused unchecked until
+    the wait is over after too many recent failures from this client for this email
+    (max_failed_attempts), or from all clients together (account_max_failed_attempts); see
+    retry_delay. A success clears this client's failures for the email only.
     """
     now = now or utcnow()
     key = normalise_email(email)[:254]
+    source = client_key(client)
     window_start = now - timedelta(minutes=settings.failure_window_minutes)
-    recent = session.execute(
-        select(func.count(), func.max(col(SignInAttempt.at))).where(
-            col(SignInAttempt.email) == key, col(SignInAttempt.at) > window_start
+    _lock_account(session, key)
+    mine, my_last = _failures(session, email=key, since=window_start, only=_of_client(source))
+    everyone, last = _failures(session, email=key, since=window_start)
+    left = max(
+        _seconds_left(
+            failures=mine,
+            last=my_last,
+            threshold=settings.max_failed_attempts,
+            settings=settings,
+            now=now,
+        ),
+        _seconds_left(
+            failures=everyone,
+            last=last,
+            threshold=settings.account_max_failed_attempts,
+            settings=settings,
+            now=now,
+        ),
+    )
+    if left:
+        return SignInOutcome(
+            person=None,
+            code=None,
+            message=(
+                "Too many wrong passwords for this email. For your safety, try again in "
+                f"{_wait_words(left)}."
+            ),
+            retry_after=left,
         )
-    ).one()
-    failures, last = int(recent[0]), recent[1]
-    wait = retry_delay(failures=failures, settings=settings)
-    if wait and last is not None:
-        ready_at = last + timedelta(seconds=wait)
-        if now < ready_at:
-            left = max(1, math.ceil((ready_at - now).total_seconds()))
-            return SignInOutcome(
-                person=None,
-                code=None,
-                message=(
-                    "Too many wrong passwords for this email. For your safety, try again in "
-                    f"{_wait_words(left)}."
-                ),
-                retry_after=left,
-            )
     person = _active_person(session, key)
     given = password if isinstance(password, str) else ""
     good = verify_password(password_hash=person.password_hash if person else None, password=given)
@@ -182,10 +248,12 @@ def attempt_sign_in(
                 col(SignInAttempt.email) == key, col(SignInAttempt.at) <= window_start
             )
         )
-        session.add(SignInAttempt(email=key, at=now))
+        session.add(SignInAttempt(email=key, at=now, client=source))
         session.flush()
         return SignInOutcome(person=None, code=None, message=REFUSED)
-    session.execute(delete(SignInAttempt).where(col(SignInAttempt.email) == key))
+    session.execute(
+        delete(SignInAttempt).where(col(SignInAttempt.email) == key, _of_client(source))
+    )
     code = secrets.token_urlsafe(32)
     session.add(
         SignInSession(

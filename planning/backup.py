@@ -16,10 +16,18 @@ the migrations rebuild identically in every store.
 Restore refuses, writing nothing, when the target store holds any record (the data-version
 counters aside), when the manifest is missing, unreadable or of another schema revision, or when a
 file is missing, altered (its SHA-256 differs), has other columns or another row count than the
-manifest says. Otherwise it writes every table in one transaction, keeping every id, and on
-PostgreSQL moves each id sequence past the highest restored id. The data-version counters take
-the exported values but only ever move forward, so open pages notice the change. A restore adds
-no audit event of its own: the restored store is the exported one, audit trail included.
+manifest says. A manifest can be edited to match an edited file, so every row is also checked as
+a save would check it: the field rules of its model (types, roles, statuses, healths, ranges,
+lengths), the one text rule for titles, names, labels and notes (planning.validation), and the
+Argon2id format of a password hash. Files are read a line at a time, never whole: a file over
+MAX_FILE_BYTES or a line over MAX_ROW_BYTES is refused. Credentials (password hashes, open
+sign-in sessions, API tokens and share links that are not revoked) are restored only when the
+caller says the export is trusted (`with_credentials`): anyone who can edit an export could
+otherwise plant a password or a token they know. Otherwise it writes every table in one
+transaction, keeping every id, and on PostgreSQL moves each id sequence past the highest
+restored id. The data-version counters take the exported values but only ever move forward, so
+open pages notice the change. A restore adds no audit event of its own: the restored store is
+the exported one, audit trail included.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +43,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError, create_model
 from sqlalchemy import (
     JSON,
     Connection,
@@ -53,6 +63,7 @@ from sqlmodel import SQLModel
 
 import planning.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from planning.models import StoreState, utcnow
+from planning.validation import text_problems
 
 FORMAT = "quarterdeck-export"
 FORMAT_VERSION = 1
@@ -60,6 +71,28 @@ MANIFEST = "manifest.json"
 NOT_EXPORTED = frozenset({"alembic_version", "calendar_day"})
 COUNTERS = StoreState.__tablename__
 CHUNK = 5_000
+MAX_FILE_BYTES = 16 * 1024**3  # one table's file: far above any store Quarterdeck is made for
+MAX_ROW_BYTES = 1024**2  # one line (one row): the longest note or snapshot takes a few kB
+
+# Text a person typed, checked by the same rule as a save: True where line breaks are allowed.
+TEXT_FIELDS: dict[str, dict[str, bool]] = {
+    "person": {"name": False, "email": False, "title": False},
+    "time_off": {"note": True},
+    "objective": {"title": False, "description": True},
+    "key_result": {"title": False, "unit": False},
+    "check_in": {"note": True},
+    "period_close": {"note": True},
+    "kr_grade": {"reason": True},
+    "initiative": {"title": False, "description": True},
+    "status_update": {"note": True},
+    "weekly_plan": {"note": True},
+    "decision": {"text": True},
+    "api_token": {"name": False},
+    "share_link": {"label": False},
+}
+_ARGON2ID = re.compile(
+    r"^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,4},p=\d{1,3}\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}$"
+)
 
 
 class BackupError(Exception):
@@ -126,6 +159,61 @@ def _python_type(column: Any) -> type | None:
             continue
         if found is not object:
             return found
+    return None
+
+
+def _row_models() -> dict[str, type[BaseModel]]:
+    """Per table, a plain model with the table model's fields and rules (fast to validate)."""
+    models: dict[str, type[BaseModel]] = {}
+    for mapper in SQLModel._sa_registry.mappers:
+        model = mapper.class_
+        fields: dict[str, Any] = {
+            name: (info.annotation, info) for name, info in model.model_fields.items()
+        }
+        models[model.__tablename__] = create_model(f"{model.__name__}Row", **fields)
+    return models
+
+
+_ROW_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def row_problems(table: Table, row: Mapping[str, Any]) -> list[str]:
+    """Why a restored row could not have been saved (empty when it could)."""
+    if not _ROW_MODELS:
+        _ROW_MODELS.update(_row_models())
+    values = dict(row)
+    for name in _json_columns(table):  # JSON columns arrive as the document's text
+        if isinstance(values.get(name), str):
+            try:
+                values[name] = json.loads(values[name])
+            except json.JSONDecodeError:
+                return [f"{name} is not a JSON document"]
+    problems = []
+    try:
+        _ROW_MODELS[table.name].model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            where = ".".join(str(part) for part in error["loc"])
+            given = repr(error.get("input"))  # escapes control and direction characters
+            shown = f", got {given}" if len(given) <= 60 else ""
+            problems.append(f"{where}: {error['msg']}{shown}")
+    for name, multiline in TEXT_FIELDS.get(table.name, {}).items():
+        if isinstance(values.get(name), str):
+            problems += text_problems(values[name], what=name, multiline=multiline)
+    hashed = values.get("password_hash") if table.name == "person" else None
+    if hashed is not None and not (isinstance(hashed, str) and _ARGON2ID.match(hashed)):
+        problems.append("password_hash is not an Argon2id hash as Quarterdeck writes them")
+    return problems
+
+
+def _credential(table: Table, row: Mapping[str, Any]) -> str | None:
+    """The kind of credential a row holds, if any (something that lets someone in)."""
+    if table.name == "person":
+        return "password hash" if row.get("password_hash") is not None else None
+    if table.name == "sign_in_session":
+        return "sign-in session" if row.get("ended_at") is None else None
+    if table.name in ("api_token", "share_link") and row.get("revoked_at") is None:
+        return "API token" if table.name == "api_token" else "share link"
     return None
 
 
@@ -291,12 +379,17 @@ def _check_files(directory: Path, manifest: Manifest, tables: Mapping[str, Table
         digest = hashlib.sha256()
         lines = 0
         try:
-            with path.open("rb") as handle:
-                for line in handle:
-                    digest.update(line)
-                    lines += 1
+            size = path.stat().st_size
         except FileNotFoundError:
             raise BackupError(f"table {name}: {entry.file} is missing from the export") from None
+        if size > MAX_FILE_BYTES:
+            raise BackupError(
+                f"table {name}: {entry.file} is {size:,} bytes; a restore reads files of at "
+                f"most {MAX_FILE_BYTES:,} bytes"
+            )
+        for _, line in _lines(directory, entry):
+            digest.update(line)
+            lines += 1
         if digest.hexdigest() != entry.sha256:
             raise BackupError(
                 f"table {name}: {entry.file} differs from the one exported (SHA-256 mismatch); "
@@ -308,21 +401,51 @@ def _check_files(directory: Path, manifest: Manifest, tables: Mapping[str, Table
             )
 
 
-def _rows(directory: Path, entry: TableFile, table: Table) -> Iterator[list[dict[str, Any]]]:
-    """The rows of one exported file, in chunks, as the table's column values."""
-    chunk: list[dict[str, Any]] = []
-    with (directory / entry.file).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                row = json.loads(line)
-                chunk.append(_from_json(table, row))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+def _lines(directory: Path, entry: TableFile) -> Iterator[tuple[int, bytes]]:
+    """Each line of an exported file with its number, never reading more than one row's cap."""
+    try:
+        handle = (directory / entry.file).open("rb")
+    except FileNotFoundError:
+        raise BackupError(f"table {entry.table}: {entry.file} is missing from the export") from None
+    with handle:
+        number = 0
+        while line := handle.readline(MAX_ROW_BYTES + 1):
+            number += 1
+            if len(line) > MAX_ROW_BYTES:
                 raise BackupError(
-                    f"{entry.file}, line {number}: not a row of {table.name} ({exc})"
-                ) from None
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
+                    f"table {entry.table}: {entry.file}, line {number} is longer than "
+                    f"{MAX_ROW_BYTES:,} bytes, the most one row may take; Quarterdeck never "
+                    "writes such a row"
+                )
+            yield number, line
+
+
+def _rows(
+    directory: Path, entry: TableFile, table: Table, credentials: dict[str, int] | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """The rows of one exported file, in chunks, as the table's column values, each checked as
+    a save would check it; credentials found are counted by kind."""
+    chunk: list[dict[str, Any]] = []
+    for number, line in _lines(directory, entry):
+        try:
+            row = _from_json(table, json.loads(line.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise BackupError(
+                f"{entry.file}, line {number}: not a row of {table.name} ({exc})"
+            ) from None
+        problems = row_problems(table, row)
+        if problems:
+            raise BackupError(
+                f"{entry.file}, line {number}: a row of {table.name} that no save would write "
+                f"({'; '.join(problems)})"
+            )
+        kind = _credential(table, row)
+        if kind and credentials is not None:
+            credentials[kind] = credentials.get(kind, 0) + 1
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
@@ -351,8 +474,14 @@ class RestoreSummary:
     rows: dict[str, int]
 
 
-def restore_store(*, engine: Engine, directory: Path) -> RestoreSummary:
-    """Restore an export folder into an empty, migrated store, in one transaction."""
+def restore_store(
+    *, engine: Engine, directory: Path, with_credentials: bool = False
+) -> RestoreSummary:
+    """Restore an export folder into an empty, migrated store, in one transaction.
+
+    An export holding credentials (password hashes, open sign-in sessions, unrevoked API tokens
+    and share links) is refused unless `with_credentials` says it is trusted.
+    """
     directory = Path(directory)
     manifest = read_manifest(directory)
     tables = {t.name: t for t in exported_tables()}
@@ -372,11 +501,22 @@ def restore_store(*, engine: Engine, directory: Path) -> RestoreSummary:
                 "into a new, empty store"
             )
         entries = {t.table: t for t in manifest.tables}
+        credentials: dict[str, int] = {}
         for table in exported_tables():
             if table.name == COUNTERS:
                 _restore_counters(connection, table, directory, entries[table.name])
                 continue
-            _restore_table(connection, table, directory, entries[table.name])
+            _restore_table(connection, table, directory, entries[table.name], credentials)
+        if credentials and not with_credentials:
+            found = ", ".join(
+                f"{n} {kind}{'es' if n > 1 and kind.endswith('sh') else 's' if n > 1 else ''}"
+                for kind, n in credentials.items()
+            )
+            raise BackupError(
+                f"the export holds credentials ({found}); anyone able to edit an export could "
+                "have planted them. Restore them only from an export you made and kept safe, "
+                "with --with-credentials"
+            )
         if connection.dialect.name == "postgresql":
             _reset_sequences(connection, list(tables.values()))
     return RestoreSummary(
@@ -386,10 +526,16 @@ def restore_store(*, engine: Engine, directory: Path) -> RestoreSummary:
     )
 
 
-def _restore_table(connection: Connection, table: Table, directory: Path, entry: TableFile) -> None:
+def _restore_table(
+    connection: Connection,
+    table: Table,
+    directory: Path,
+    entry: TableFile,
+    credentials: dict[str, int],
+) -> None:
     later = _self_references(table)
     deferred: list[dict[str, Any]] = []
-    for chunk in _rows(directory, entry, table):
+    for chunk in _rows(directory, entry, table, credentials):
         if later:
             for row in chunk:
                 if any(row[c] is not None for c in later):

@@ -1170,13 +1170,24 @@ def run_export(args: argparse.Namespace, context: Context) -> int:
     "Restore an export folder into an empty store (same schema revision), in one transaction, "
     "keeping every id.",
     arg("directory", metavar="DIR", help="a folder written by the export command"),
+    arg(
+        "--with-credentials",
+        action="store_true",
+        help="also restore password hashes, open sign-in sessions, API tokens and share links; "
+        "only for an export you made and kept safe (without it, an export holding any is "
+        "refused)",
+    ),
 )
 def run_restore(args: argparse.Namespace, context: Context) -> int:
     """Check an export folder whole, then write it into the empty store."""
     from planning.backup import BackupError, restore_store
 
     try:
-        summary = restore_store(engine=context.engine, directory=Path(args.directory))
+        summary = restore_store(
+            engine=context.engine,
+            directory=Path(args.directory),
+            with_credentials=args.with_credentials,
+        )
     except BackupError as exc:
         return _fail(f"{exc}; nothing was restored", EXIT_REFUSED)
     except OSError as exc:

@@ -105,12 +105,18 @@ class AuthSettings(Strict):
     failure_window_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
     first_delay_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
     max_delay_seconds: Annotated[int, Field(ge=1, le=86400)] = 900
+    account_max_failed_attempts: Annotated[int, Field(ge=1, le=100_000)] = 50
     oidc_provider: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=64)] = ""
 
     @model_validator(mode="after")
     def _delays_ordered(self) -> AuthSettings:
         if self.max_delay_seconds < self.first_delay_seconds:
             raise ValueError("max_delay_seconds must be at least first_delay_seconds")
+        if self.account_max_failed_attempts < self.max_failed_attempts:
+            raise ValueError(
+                "account_max_failed_attempts (all clients together) must be at least "
+                "max_failed_attempts (one client)"
+            )
         return self
 
 

@@ -31,7 +31,9 @@ def add_decision(
     """Log a decision (directors only); the day may not be in the future."""
     require_director(actor, "log decisions")
     problems: list[str] = []
-    cleaned, found = clean_text(text, what="the decision", max_length=TEXT_MAX, required=True)
+    cleaned, found = clean_text(
+        text, what="the decision", max_length=TEXT_MAX, required=True, multiline=True
+    )
     problems += found
     today = today or clock.today()
     if not isinstance(decided_on, date):

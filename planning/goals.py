@@ -42,6 +42,7 @@ from planning.models import (
 )
 from planning.periods import parse_quarter
 from planning.permissions import Actor, require_director, require_owner_or_director
+from planning.validation import text_problems, unix_line_breaks
 from planning.versioning import check_and_bump
 
 TITLE_MAX = 200
@@ -199,6 +200,10 @@ def _number(value: float | None) -> str:
     return "none" if value is None else f"{value:g}"
 
 
+def _sentences(problems: list[str]) -> list[str]:
+    return [f"{p}." for p in problems]
+
+
 def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> list[str]:
     """Everything wrong with a key result's shape for its kind (owner and objective aside)."""
     kr = key_result
@@ -208,6 +213,9 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
         problems.append("Give the key result a title.")
     elif len(title) > TITLE_MAX:
         problems.append(f"The title is {len(title)} characters long; keep it to {TITLE_MAX}.")
+    problems += _sentences(text_problems(title, what="The title"))
+    if isinstance(kr.unit, str):
+        problems += _sentences(text_problems(kr.unit, what="The unit"))
     if not _finite(kr.weight) or kr.weight < 0:
         problems.append(f"The weight must be a number of 0 or more, got {kr.weight!r}.")
     if len(kr.unit or "") > UNIT_MAX:
@@ -365,6 +373,11 @@ def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
         problems.append("Give the objective a title.")
     elif len(title) > TITLE_MAX:
         problems.append(f"The title is {len(title)} characters long; keep it to {TITLE_MAX}.")
+    problems += _sentences(text_problems(title, what="The title"))
+    if isinstance(objective.description, str):
+        problems += _sentences(
+            text_problems(objective.description, what="The description", multiline=True)
+        )
     try:
         parse_quarter(objective.period)
     except ValueError as exc:
@@ -434,8 +447,9 @@ def create_objective(
     period_id = f"{period[0]:04d}-Q{period[1]}"
     _refuse_if_closed(session, period_id)
     record = Objective(
-        **objective.model_dump(exclude={"title", "period"}),
+        **objective.model_dump(exclude={"title", "period", "description"}),
         title=objective.title.strip(),
+        description=unix_line_breaks(objective.description),
         period=period_id,
     )
     record_created(session=session, actor=actor, entity="objective", record=record)
@@ -459,6 +473,8 @@ def update_objective(
     updates = changes.model_dump(exclude_unset=True)
     if "title" in updates and updates["title"] is not None:
         updates["title"] = updates["title"].strip()
+    if isinstance(updates.get("description"), str):
+        updates["description"] = unix_line_breaks(updates["description"])
     for required in ("title", "owner_id", "weight", "archived"):
         if required in updates and updates[required] is None:
             raise GoalError([f"The objective's {required.replace('_id', '')} cannot be empty."])
@@ -654,11 +670,12 @@ def post_check_in(
         problems.append(f"Confidence must be a whole number from 0 to 10, got {confidence!r}.")
     elif not 0 <= level <= 10:
         problems.append(f"Confidence must be from 0 to 10, got {level}.")
-    text = (note or "").strip() if isinstance(note, str) else ""
+    text = unix_line_breaks(note.strip()) if isinstance(note, str) else ""
     if not text:
         problems.append("Write a short note: a check-in without one is noise.")
     elif len(text) > NOTE_MAX:
         problems.append(f"The note is {len(text)} characters long; keep it to {NOTE_MAX}.")
+    problems += _sentences(text_problems(text, what="The note", multiline=True))
     if record.kind == KrKind.manual:
         if value is None:
             problems.append("A manual key result's check-in needs the current value.")

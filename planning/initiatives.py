@@ -463,7 +463,11 @@ def create_initiative(
     title, found = clean_text(draft.title, what="title", max_length=TITLE_MAX, required=True)
     problems += found
     description, found = clean_text(
-        draft.description, what="description", max_length=DESCRIPTION_MAX, required=False
+        draft.description,
+        what="description",
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        multiline=True,
     )
     problems += found
     if draft.status not in STATUS_ORDER:
@@ -561,7 +565,11 @@ def update_initiative(
             problems += found
         elif name == "description":
             state["description"], found = clean_text(
-                value, what="description", max_length=DESCRIPTION_MAX, required=False
+                value,
+                what="description",
+                max_length=DESCRIPTION_MAX,
+                required=False,
+                multiline=True,
             )
             problems += found
         elif name == "owner_id":
@@ -660,7 +668,9 @@ def post_status_update(
         problems.append(f"% complete {percent!r} is not a whole number")
     elif not 0 <= int(percent) <= 100:
         problems.append(f"% complete {int(percent)} is not between 0 and 100")
-    note, found = clean_text(update.note, what="a note", max_length=NOTE_MAX, required=True)
+    note, found = clean_text(
+        update.note, what="a note", max_length=NOTE_MAX, required=True, multiline=True
+    )
     if found and found[0].endswith("is required"):
         found = ["a note is required: say in a line what changed"]
     problems += found
@@ -716,7 +726,9 @@ def drop_initiative(
     """Drop an initiative with a reason (a director; a member may withdraw their own idea)."""
     initiative = _load_for_update(session, initiative_id)
     require_owner_or_director(actor, initiative.owner_id, "drop this initiative")
-    text, problems = clean_text(reason, what="a reason", max_length=NOTE_MAX, required=True)
+    text, problems = clean_text(
+        reason, what="a reason", max_length=NOTE_MAX, required=True, multiline=True
+    )
     if problems:
         raise InputError(["say why it is dropped: a reason is required"])
     return post_status_update(

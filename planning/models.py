@@ -496,13 +496,14 @@ class SignInSession(SQLModel, table=True):
 
 
 class SignInAttempt(SQLModel, table=True):
-    """A failed password sign-in, counted to slow down repeated guessing."""
+    """A failed password sign-in, counted per client and account to slow down guessing."""
 
     __tablename__ = "sign_in_attempt"
     __table_args__ = (Index("ix_sign_in_attempt_email_at", "email", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254)
     at: datetime = Field(default_factory=utcnow)
+    client: str | None = Field(default=None, max_length=64)  # the requester's address
 
 
 class Series(SQLModel, table=True):

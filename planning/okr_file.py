@@ -70,6 +70,7 @@ from planning.models import (
 )
 from planning.periods import parse_quarter
 from planning.permissions import Actor, require_director
+from planning.validation import text_problems
 
 OBJECTIVE_KEYS = ("title", "owner", "weight", "description", "parent", "key_results")
 KR_KEYS = (
@@ -247,7 +248,9 @@ class _Plan:
 def _describe(kind: str, index: int, data: Any) -> str:
     title = data.get("title") if isinstance(data, dict) else None
     label = f"{kind} {index + 1}"
-    return f"{label} (“{title.strip()}”)" if isinstance(title, str) and title.strip() else label
+    if not isinstance(title, str) or not title.strip() or text_problems(title.strip(), what=""):
+        return label  # a title with hidden characters is not echoed back
+    return f"{label} (“{title.strip()}”)"
 
 
 def _is_number(value: Any) -> bool:
@@ -392,6 +395,10 @@ class _Reader:
         if weight is not None and weight < 0:
             self.problem(where, f"weight must be 0 or more, got {weight:g}.")
         description = self.text(where, data, "description", required=False)
+        for found in text_problems(title, what="the title") + text_problems(
+            description, what="the description", multiline=True
+        ):
+            self.problem(where, f"{found}.")
         parent = self.parent(where, data.get("parent"), period)
         draft = _ObjectiveDraft(
             where=where,

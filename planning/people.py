@@ -250,7 +250,9 @@ def add_time_off(
     for value, what in ((start_date, "start date"), (end_date, "end date")):
         if not isinstance(value, date):
             problems.append(f"the {what} must be a date, got {value!r}")
-    text, found = clean_text(note, what="the note", max_length=NOTE_MAX, required=False)
+    text, found = clean_text(
+        note, what="the note", max_length=NOTE_MAX, required=False, multiline=True
+    )
     problems += found
     if not problems and end_date < start_date:
         problems.append(

@@ -28,6 +28,7 @@ from planning.okr import EPSILON, suggested_grade
 from planning.okr_evaluation import KrEvaluation, PeriodEvaluation, evaluate_period, frozen_period
 from planning.periods import parse_quarter
 from planning.permissions import Actor, require_director
+from planning.validation import text_problems
 from planning.versioning import check_and_bump
 
 REASON_MAX = 500
@@ -61,6 +62,9 @@ def _grade_problems(what: str, grade: object, reason: str, suggested: float) -> 
         )
     if len((reason or "").strip()) > REASON_MAX:
         problems.append(f"{what}: keep the reason to {REASON_MAX} characters.")
+    if isinstance(reason, str):
+        found = text_problems(reason, what="the reason", multiline=True)
+        problems += [f"{what}: {p}." for p in found]
     return problems
 
 
@@ -109,6 +113,8 @@ def close_quarter(
         )
     if not isinstance(note, str) or len(note) > REASON_MAX * 4:
         problems.append(f"Keep the closing note to {REASON_MAX * 4} characters.")
+    elif found := text_problems(note, what="The closing note", multiline=True):
+        problems += [f"{p}." for p in found]
     if problems:
         raise GoalError(problems)
 

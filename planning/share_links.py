@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,7 +21,7 @@ from sqlmodel import Session, col, select
 from planning.audit import record_created, record_event, snapshot
 from planning.models import Person, ShareLink, utcnow
 from planning.permissions import Actor, require_director
-from planning.validation import InputError, is_number
+from planning.validation import InputError, is_number, text_problems
 
 ENTITY = "share_link"
 LABEL_MAX = 120
@@ -99,9 +98,7 @@ def _clean_label(label: object) -> tuple[str, list[str]]:
         return cleaned, ["give the link a label that says who it is for, e.g. Board, December"]
     if len(cleaned) > LABEL_MAX:
         return cleaned, [f"the label is {len(cleaned)} characters long; keep it to {LABEL_MAX}"]
-    if any(unicodedata.category(ch)[0] == "C" for ch in cleaned):
-        return cleaned, ["the label contains control characters"]
-    return cleaned, []
+    return cleaned, text_problems(cleaned, what="the label")
 
 
 def _valid_days(days: object) -> tuple[int, list[str]]:

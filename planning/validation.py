@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
+
+# Joiners shape emoji sequences and several scripts (Persian, Hindi): the only invisible format
+# characters text may hold. Bidirectional overrides, isolates and marks are refused everywhere:
+# they make "Invoice \u202egnp.exe" read as "Invoice exe.png".
+_ALLOWED_FORMAT = frozenset({"\u200c", "\u200d"})
+_LINE_BREAKS = frozenset({"\n", "\r", "\u2028", "\u2029"})
 
 
 class InputError(ValueError):
@@ -25,15 +32,62 @@ def is_number(value: Any) -> bool:
     )
 
 
-def clean_text(value: Any, *, what: str, max_length: int, required: bool) -> tuple[str, list[str]]:
-    """Text stripped of outer spaces, and the problems with it (empty, too long, not text)."""
+def text_problems(text: str, *, what: str, multiline: bool = False) -> list[str]:
+    """Why text cannot be stored as it is: the one rule for every title, name, label and note.
+
+    Refused: control characters (NUL, escape, …; a line break and a tab are allowed in
+    multi-line text such as notes and descriptions, never in a title or a name), invisible
+    format characters such as bidirectional overrides (joiners aside), and lone surrogates.
+    """
+    found: dict[str, list[str]] = {"control": [], "direction": [], "break": []}
+    for ch in text:
+        if ch in _LINE_BREAKS or ch == "\t":
+            if not multiline:
+                found["break" if ch in _LINE_BREAKS else "control"].append(ch)
+            continue
+        kind = unicodedata.category(ch)
+        if kind == "Cf" and ch not in _ALLOWED_FORMAT:
+            found["direction"].append(ch)
+        elif kind in ("Cc", "Cs", "Co"):
+            found["control"].append(ch)
+    problems = []
+    if found["break"]:
+        problems.append(f"{what} must be on one line")
+    if found["control"]:
+        problems.append(f"{what} contains control characters ({_code_points(found['control'])})")
+    if found["direction"]:
+        problems.append(
+            f"{what} contains invisible characters that can change how text reads, such as "
+            f"text-direction overrides ({_code_points(found['direction'])})"
+        )
+    return problems
+
+
+def unix_line_breaks(text: str) -> str:
+    """Text with Windows and old Mac line breaks (CR LF, CR) written as one LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _code_points(chars: list[str]) -> str:
+    shown = sorted(set(chars))
+    listed = ", ".join(f"U+{ord(c):04X}" for c in shown[:5])
+    return listed + (", …" if len(shown) > 5 else "")
+
+
+def clean_text(
+    value: Any, *, what: str, max_length: int, required: bool, multiline: bool = False
+) -> tuple[str, list[str]]:
+    """Text stripped of outer spaces, and the problems with it (empty, too long, not text, or
+    characters text_problems refuses). Multi-line text keeps its line breaks as "\\n"."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         return "", [f"{what} must be text"]
     text = value.strip()
+    if multiline:
+        text = unix_line_breaks(text)
     if required and not text:
         return text, [f"{what} is required"]
     if len(text) > max_length:
         return text, [f"{what} is {len(text):,} characters long; the limit is {max_length:,}"]
-    return text, []
+    return text, text_problems(text, what=what, multiline=multiline)

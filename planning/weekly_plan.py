@@ -193,7 +193,9 @@ def commit_weekly_plan(
         framework_or_error(config, framework)
     except InputError as exc:
         problems += exc.problems
-    text, found = clean_text(note, what="the note", max_length=NOTE_MAX, required=False)
+    text, found = clean_text(
+        note, what="the note", max_length=NOTE_MAX, required=False, multiline=True
+    )
     problems += found
     if problems:
         raise InputError(problems)

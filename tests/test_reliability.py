@@ -320,7 +320,9 @@ def test_export_then_restore_into_an_empty_store_gives_an_identical_store(
     assert [name for name, rows in source.items() if not rows] == []  # every table is covered
 
     manifest = export_store(engine=engine, directory=tmp_path / "export")
-    restored = restore_store(engine=empty_twin, directory=tmp_path / "export")
+    restored = restore_store(
+        engine=empty_twin, directory=tmp_path / "export", with_credentials=True
+    )
 
     assert restored.rows == manifest.rows()
     assert manifest.rows()["observation"] == len(source["observation"])
