@@ -52,6 +52,16 @@ FALLBACK: dict[Role, str] = {
 }
 
 
+ALL_PAGES = (THIS_WEEK, GOALS, PLANNING, INITIATIVES, ROADMAP, METRICS, IMPACT, ADMIN)
+
+
+def hold_address() -> None:
+    """Register every page, unshown, in a run that stops before the router's own navigation (a
+    store that cannot be opened): the page in the address stays the session's page, so the
+    rerun that follows the store's return opens it rather than the first page."""
+    st.navigation([st.Page(path) for path in ALL_PAGES], position="hidden")
+
+
 def role_of(person: PersonRead | None) -> Role:
     """The role whose pages are shown: nobody signed in (an empty team) reads as a stakeholder."""
     if person is None or not person.active:

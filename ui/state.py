@@ -21,6 +21,7 @@ from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
 from planning.store import StoreError, data_versions, database_url
 from planning.store_access import DATABASE_ERRORS, StoreGate
+from ui.navigation import hold_address
 from ui.text import escape_markdown
 
 Versions = tuple[tuple[str, int], ...]
@@ -73,6 +74,7 @@ def _stop_for_store(exc: StoreError) -> NoReturn:
         "again every few seconds and opens by itself once the store can be used."
     )
     _retry_store()
+    hold_address()
     st.stop()
     raise AssertionError("st.stop() ends the script")  # never reached
 
