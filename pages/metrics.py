@@ -9,6 +9,7 @@ import streamlit as st
 from planning import clock
 from planning.dashboard import PRESETS, DateWindow, preset_window
 from planning.formatting import format_change, format_value
+from planning.metrics import partial_days_text
 from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts
@@ -47,8 +48,9 @@ def _ago(moment: datetime | None) -> str:
 
 
 latest: date = fresh.latest_day
+partial = f" · {partial_days_text(fresh.partial_days)}" if fresh.partial_days else ""
 st.caption(
-    f"Data through **{latest:%a %d %b %Y}** · last import {_ago(fresh.last_import_at)} · "
+    f"Data through **{latest:%a %d %b %Y}**{partial} · last import {_ago(fresh.last_import_at)} · "
     f"{fresh.observation_rows:,} observations · updates by itself while open"
 )
 

@@ -261,7 +261,9 @@ def build_digest(
     if monday > today:
         raise DigestError(f"{week_id} starts on {monday:%d %b %Y}, after today: nothing to report")
     reference = min(sunday, today)
-    latest = freshness(session=session).latest_day
+    latest = freshness(
+        session=session, complete_after_hours=config.settings.metrics.complete_after_hours
+    ).latest_day
     data_through = min(latest, reference) if latest is not None else None
     symbol = config.settings.currency_symbol
     fiscal = config.settings.fiscal_year_start_month

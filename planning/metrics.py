@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from planning import clock
 from planning.config import (
     DerivedMetric,
     MetricsConfig,
@@ -94,13 +95,31 @@ class MetricError(ValueError):
     """A metric request that cannot be answered; the message names the culprit."""
 
 
+# A series is expected on a day when it was present on at least EXPECTED_ON of the LOOKBACK_DAYS
+# days before it ("most of the last week").
+LOOKBACK_DAYS = 7
+EXPECTED_ON = 4
+
+
+@dataclass(frozen=True)
+class PartialDay:
+    """A day after "data through" that does not count yet: how many expected series it has."""
+
+    day: date
+    present: int  # expected series with a value on the day
+    expected: int  # series present on most of the week before it
+
+
 @dataclass(frozen=True)
 class Freshness:
-    """How current the store is: latest observed day, last finished import, observation count."""
+    """How current the store is: the last complete day ("data through"), the newer partial days,
+    the newest observed day, the last finished import and the observation count."""
 
-    latest_day: date | None
+    latest_day: date | None  # the last complete day: everything reads up to here
     last_import_at: datetime | None
     observation_rows: int
+    partial_days: tuple[PartialDay, ...] = ()
+    observed_day: date | None = None  # the newest day with any observation
 
 
 @dataclass(frozen=True)
@@ -474,17 +493,80 @@ def ratio_parts(
     )
 
 
-def freshness(*, session: Session) -> Freshness:
-    """The latest observed day, the last finished import and the number of observations."""
+def freshness(*, session: Session, complete_after_hours: float) -> Freshness:
+    """The last complete day and the partial days after it, the last finished import and the
+    number of observations.
+
+    A day is complete when every series present on at least EXPECTED_ON of the LOOKBACK_DAYS days
+    before it has a value on it, or once `complete_after_hours` have passed since the day ended
+    (in the team's time zone). "Data through" is the day before the first day that is not
+    complete; only days whose cut-off has not passed are checked, in one read of their rows and
+    the week before them.
+    """
     latest = select(func.max(_OBSERVATION.c.day)).scalar_subquery()
     rows = select(func.count()).select_from(_OBSERVATION).scalar_subquery()
     last_import = select(func.max(col(ImportBatch.finished_at))).scalar_subquery()
     latest_day, count, last_import_at = session.execute(select(latest, rows, last_import)).one()
+    observed = _as_date(latest_day) if latest_day is not None else None
+    through: date | None = observed
+    partial: tuple[PartialDay, ...] = ()
+    if observed is not None:
+        through, partial = _complete_through(session, observed, complete_after_hours)
     return Freshness(
-        latest_day=_as_date(latest_day) if latest_day is not None else None,
+        latest_day=through,
         last_import_at=last_import_at,
         observation_rows=int(count or 0),
+        partial_days=partial,
+        observed_day=observed,
     )
+
+
+def partial_days_text(partial: Sequence[PartialDay]) -> str:
+    """The partial days as shown after "data through", e.g. "25 Nov partial (3 of 412 series)"."""
+    return ", ".join(
+        f"{p.day:%d %b} partial ({p.present:,} of {p.expected:,} series)" for p in partial
+    )
+
+
+def last_cut_off_day(complete_after_hours: float) -> date:
+    """The latest day whose cut-off has passed: it counts whatever has arrived for it."""
+    moment = clock.now() - timedelta(hours=complete_after_hours)
+    return moment.date() - timedelta(days=1)
+
+
+def _complete_through(
+    session: Session, observed: date, complete_after_hours: float
+) -> tuple[date, tuple[PartialDay, ...]]:
+    """The last complete day up to `observed`, and the days after it that have observations."""
+    open_from = last_cut_off_day(complete_after_hours) + timedelta(days=1)
+    if observed < open_from:
+        return observed, ()
+    start = open_from - timedelta(days=LOOKBACK_DAYS)
+    found = session.execute(
+        select(_OBSERVATION.c.day, _OBSERVATION.c.series_id).where(_OBSERVATION.c.day >= start)
+    ).all()
+    by_day: dict[date, set[int]] = {}
+    for day, series_id in found:
+        by_day.setdefault(_as_date(day), set()).add(int(series_id))
+    day = open_from
+    while day <= observed and _expected_on(by_day, day) <= by_day.get(day, set()):
+        day += timedelta(days=1)
+    if day > observed:
+        return observed, ()
+    partial = []
+    for later in sorted(d for d in by_day if d >= day):
+        expected = _expected_on(by_day, later)
+        partial.append(PartialDay(later, len(expected & by_day[later]), len(expected)))
+    return day - timedelta(days=1), tuple(partial)
+
+
+def _expected_on(by_day: Mapping[date, set[int]], day: date) -> set[int]:
+    """The series present on at least EXPECTED_ON of the LOOKBACK_DAYS days before `day`."""
+    seen: dict[int, int] = {}
+    for back in range(1, LOOKBACK_DAYS + 1):
+        for series_id in by_day.get(day - timedelta(days=back), ()):
+            seen[series_id] = seen.get(series_id, 0) + 1
+    return {series_id for series_id, days in seen.items() if days >= EXPECTED_ON}
 
 
 # --- what a metric needs -----------------------------------------------------------------------

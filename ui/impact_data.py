@@ -70,7 +70,10 @@ def latest_day(versions: Versions) -> date | None:
     """The latest day with an observation."""
     del versions
     with _session() as session:
-        return freshness(session=session).latest_day
+        return freshness(
+            session=session,
+            complete_after_hours=app_config().settings.metrics.complete_after_hours,
+        ).latest_day
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Writing the digest…")
