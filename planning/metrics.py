@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, reduce
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -38,6 +39,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     column,
     func,
@@ -99,6 +101,8 @@ class MetricError(ValueError):
 # days before it ("most of the last week").
 LOOKBACK_DAYS = 7
 EXPECTED_ON = 4
+# At most this many days after the last cut-off day are checked (one statement covers them).
+MAX_OPEN_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -541,32 +545,63 @@ def _complete_through(
     open_from = last_cut_off_day(complete_after_hours) + timedelta(days=1)
     if observed < open_from:
         return observed, ()
-    start = open_from - timedelta(days=LOOKBACK_DAYS)
-    found = session.execute(
-        select(_OBSERVATION.c.day, _OBSERVATION.c.series_id).where(_OBSERVATION.c.day >= start)
-    ).all()
-    by_day: dict[date, set[int]] = {}
-    for day, series_id in found:
-        by_day.setdefault(_as_date(day), set()).add(int(series_id))
-    day = open_from
-    while day <= observed and _expected_on(by_day, day) <= by_day.get(day, set()):
-        day += timedelta(days=1)
-    if day > observed:
-        return observed, ()
-    partial = []
-    for later in sorted(d for d in by_day if d >= day):
-        expected = _expected_on(by_day, later)
-        partial.append(PartialDay(later, len(expected & by_day[later]), len(expected)))
-    return day - timedelta(days=1), tuple(partial)
+    # Days past the cap (future-dated rows far ahead) are left partial without a check.
+    candidates = [
+        open_from + timedelta(days=i)
+        for i in range(min((observed - open_from).days + 1, MAX_OPEN_DAYS))
+    ]
+    counts = _expected_and_present(session, candidates)
+    through = observed
+    for day in candidates:
+        expected, present, _ = counts[day]
+        if present < expected:
+            through = day - timedelta(days=1)
+            break
+    else:
+        if candidates[-1] >= observed:
+            return observed, ()
+        through = candidates[-1]
+    partial = tuple(
+        PartialDay(day, present, expected)
+        for day, (expected, present, any_rows) in counts.items()
+        if day > through and any_rows
+    )
+    return through, partial
 
 
-def _expected_on(by_day: Mapping[date, set[int]], day: date) -> set[int]:
-    """The series present on at least EXPECTED_ON of the LOOKBACK_DAYS days before `day`."""
-    seen: dict[int, int] = {}
-    for back in range(1, LOOKBACK_DAYS + 1):
-        for series_id in by_day.get(day - timedelta(days=back), ()):
-            seen[series_id] = seen.get(series_id, 0) + 1
-    return {series_id for series_id, days in seen.items() if days >= EXPECTED_ON}
+def _expected_and_present(session: Session, days: list[date]) -> dict[date, tuple[int, int, bool]]:
+    """For each day: how many series were present on at least EXPECTED_ON of the LOOKBACK_DAYS
+    days before it, how many of those it has, and whether it has any row. One statement: a
+    presence flag per series and day, summed over the series."""
+    start = days[0] - timedelta(days=LOOKBACK_DAYS)
+    span = [start + timedelta(days=i) for i in range((days[-1] - start).days + 1)]
+    day_col = _OBSERVATION.c.day
+    flags = (
+        select(
+            *(
+                func.max(case((day_col == day, 1), else_=0)).label(f"p{i}")
+                for i, day in enumerate(span)
+            )
+        )
+        .where(day_col >= start, day_col <= days[-1])
+        .group_by(_OBSERVATION.c.series_id)
+        .subquery()
+    )
+    columns: list[ColumnElement[Any]] = []
+    for j in range(len(days)):
+        k = LOOKBACK_DAYS + j
+        recent = reduce(operator.add, (flags.c[f"p{i}"] for i in range(k - LOOKBACK_DAYS, k)))
+        expected = recent >= EXPECTED_ON
+        columns += [
+            func.sum(case((expected, 1), else_=0)),
+            func.sum(case((and_(expected, flags.c[f"p{k}"] == 1), 1), else_=0)),
+            func.max(flags.c[f"p{k}"]),
+        ]
+    row = session.execute(select(*columns)).one()
+    return {
+        day: (int(row[3 * j] or 0), int(row[3 * j + 1] or 0), bool(row[3 * j + 2]))
+        for j, day in enumerate(days)
+    }
 
 
 # --- what a metric needs -----------------------------------------------------------------------

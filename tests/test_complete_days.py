@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +22,7 @@ from planning.digest import build_digest
 from planning.impact import impact_ledger
 from planning.importer import import_observations, write_observations
 from planning.metrics import freshness, metric_value
+from planning.observations import upsert_observations
 from planning.okr_evaluation import period_goals
 from planning.store import create_store_engine
 from tests.conftest import DEMO_TODAY
@@ -201,3 +202,44 @@ def test_metrics_page_shows_the_partial_day_as_partial(app_store: str, config: A
     caption = at.caption[0].value
     assert "Data through **Wed 25 Nov 2026**" in caption
     assert "26 Nov partial (3 of " in caption
+
+
+def _write(engine: Engine, rows: list[tuple[str, date, float]]) -> None:
+    """Sessions by channel (email/mobile as `e`, paid/mobile as `p`) on given days."""
+    keys = {"e": "channel=email|device=mobile", "p": "channel=paid_search|device=mobile"}
+    frame = pd.DataFrame(
+        [("sessions", day, keys[series], value) for series, day, value in rows],
+        columns=["measure", "day", "dims_key", "value"],
+    )
+    with engine.begin() as connection:
+        upsert_observations(connection=connection, frame=frame)
+
+
+def _through(engine: Engine) -> tuple[date | None, list[tuple[date, int, int]]]:
+    with Session(engine) as session:
+        fresh = freshness(session=session, complete_after_hours=24)
+    return fresh.latest_day, [(p.day, p.present, p.expected) for p in fresh.partial_days]
+
+
+def test_a_series_seen_on_most_recent_days_is_awaited(engine: Engine) -> None:
+    # 14 Nov – 25 Nov: `e` every day; `p` on 3 of the 7 days before 25 Nov only (not expected).
+    days = [date(2026, 11, 14) + timedelta(days=i) for i in range(12)]
+    _write(engine, [("e", d, 100.0) for d in days])
+    _write(engine, [("p", d, 5.0) for d in days[-7:-1:2]])
+    assert _through(engine) == (date(2026, 11, 25), [])
+    # 26 Nov has `p` but not `e`, which every recent day had: partial until `e` arrives.
+    _write(engine, [("p", DEMO_TODAY, 5.0)])
+    assert _through(engine) == (date(2026, 11, 25), [(DEMO_TODAY, 0, 1)])
+    _write(engine, [("e", DEMO_TODAY, 90.0)])
+    assert _through(engine) == (DEMO_TODAY, [])
+
+
+def test_a_gap_holds_data_through_before_it(engine: Engine) -> None:
+    # 25 Nov is missing while its cut-off has not passed: 26 Nov does not count either.
+    missing = date(2026, 11, 25)
+    days = [date(2026, 11, 10) + timedelta(days=i) for i in range(17)]
+    _write(engine, [("e", d, 100.0) for d in days if d != missing])
+    assert _through(engine) == (
+        date(2026, 11, 24),
+        [(DEMO_TODAY, 1, 1)],
+    )
