@@ -243,3 +243,17 @@ def test_a_gap_holds_data_through_before_it(engine: Engine) -> None:
         date(2026, 11, 24),
         [(DEMO_TODAY, 1, 1)],
     )
+
+
+def test_goals_banner_shows_the_partial_day(app_store: str, config: AppConfig) -> None:
+    engine = create_store_engine(app_store)
+    upload_sample(engine, config)
+    engine.dispose()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/goals.py").run()
+    assert not at.exception
+    assert any(
+        "data through **Wed 25 Nov 2026** · 26 Nov partial (3 of 138 series) · day" in c.value
+        for c in at.caption
+    )
