@@ -59,7 +59,7 @@ quarter_first = quarter_bounds(quarter_now, fiscal_start)[0]
 if latest < quarter_first:
     st.info(
         f"No data for {quarter_now} yet (it began on {quarter_first:%a %d %b %Y}): every window "
-        f"below ends on {latest:%a %d %b %Y}, the last day with data, and this page updates "
+        f"below ends on {latest:%a %d %b %Y}, the last complete day, and this page updates "
         "by itself when the new quarter's first day arrives."
     )
 

@@ -231,7 +231,7 @@ def ranked_backlog(
 ) -> pd.DataFrame:
     """The open initiatives ranked by one framework, with score, value and quadrant.
 
-    `as_of` ends the expected-value baseline window (default: the latest day with data).
+    `as_of` ends the expected-value baseline window (default: the last complete day).
     """
     framework = framework_or_error(config, framework_id)
     entries = backlog_entries(session=session)

@@ -2,7 +2,7 @@
 Markdown and as a standalone HTML file.
 
 What it holds, as of the week's last day (or today while the week is running), with metric data
-through the latest observation up to that day:
+through the last complete day (planning.metrics.freshness) up to that day:
 
 - key results of the quarter that day falls in: value, progress and status, and how progress and
   status moved since the same day a week earlier (a closed quarter shows its frozen values);

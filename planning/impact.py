@@ -26,9 +26,9 @@ Rules:
   always gives the same interval) and the lift recomputed; the interval is the central
   ``impact.interval`` share of those lifts (90 % by default: the 5th to the 95th percentile),
   widened to the point estimate in the rare case it falls outside.
-- **Not enough data yet** until the post window's last day has data (the latest observation is on
-  or after it), or when the pre or post window has data on fewer than ``impact.min_coverage`` of
-  its days.
+- **Not enough data yet** until the post window's last day has data (the last complete day is on
+  or after it; a partial day never counts), or when the pre or post window has data on fewer
+  than ``impact.min_coverage`` of its days.
 - **Verdict**, reading "better" in the metric's good direction (a lower-is-better metric's
   interval and expectation are mirrored first), with [low, high] the interval and e the expected
   lift: **beat** when low > e; **missed** when high < e; otherwise e lies in the interval and it
