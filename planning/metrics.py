@@ -498,15 +498,8 @@ def ratio_parts(
 
 
 def freshness(*, session: Session, complete_after_hours: float) -> Freshness:
-    """The last complete day and the partial days after it, the last finished import and the
-    number of observations.
-
-    A day is complete when every series present on at least EXPECTED_ON of the LOOKBACK_DAYS days
-    before it has a value on it, or once `complete_after_hours` have passed since the day ended
-    (in the team's time zone). "Data through" is the day before the first day that is not
-    complete; only days whose cut-off has not passed are checked, in one read of their rows and
-    the week before them.
-    """
+    """The last complete day and the partial days after it (see `data_through`), the last
+    finished import and the number of observations."""
     latest = select(func.max(_OBSERVATION.c.day)).scalar_subquery()
     rows = select(func.count()).select_from(_OBSERVATION).scalar_subquery()
     last_import = select(func.max(col(ImportBatch.finished_at))).scalar_subquery()
@@ -523,6 +516,23 @@ def freshness(*, session: Session, complete_after_hours: float) -> Freshness:
         partial_days=partial,
         observed_day=observed,
     )
+
+
+def data_through(
+    *, session: Session, complete_after_hours: float
+) -> tuple[date | None, tuple[PartialDay, ...]]:
+    """The last complete day (None for an empty store) and the partial days after it.
+
+    A day is complete when every series present on at least EXPECTED_ON of the LOOKBACK_DAYS days
+    before it has a value on it, or once `complete_after_hours` have passed since the day ended
+    (in the team's time zone). "Data through" is the day before the first day that is not
+    complete; only days whose cut-off has not passed are checked, in one aggregated statement over
+    them and the week before them.
+    """
+    value = session.execute(select(func.max(_OBSERVATION.c.day))).scalar_one_or_none()
+    if value is None:
+        return None, ()
+    return _complete_through(session, _as_date(value), complete_after_hours)
 
 
 def partial_days_text(partial: Sequence[PartialDay]) -> str:

@@ -66,7 +66,8 @@ from planning import clock
 from planning.config import AppConfig, MetricsConfig, RatioMetric
 from planning.formatting import format_value
 from planning.metric_shapes import MetricShape, metric_shape
-from planning.metrics import MetricRead, PartialDay, ReadValues, freshness, metric_reads
+from planning.metrics import MetricRead, PartialDay, ReadValues, metric_reads
+from planning.metrics import data_through as complete_through
 from planning.models import (
     CheckIn,
     KeyResult,
@@ -264,12 +265,12 @@ def data_through(
     """The day evaluations run up to, the last complete day and never after today (yesterday when
     the store holds no observations), with the partial days after it."""
     today = today or clock.today()
-    fresh = freshness(
+    through, partial = complete_through(
         session=session, complete_after_hours=config.settings.metrics.complete_after_hours
     )
-    if fresh.latest_day is None:
+    if through is None:
         return today - timedelta(days=1), ()
-    return min(fresh.latest_day, today), tuple(p for p in fresh.partial_days if p.day <= today)
+    return min(through, today), tuple(p for p in partial if p.day <= today)
 
 
 def data_as_of(*, session: Session, config: AppConfig, today: date | None = None) -> date:
