@@ -366,7 +366,10 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
 
         def check() -> dict[str, Any]:
             with Session(read_engine(context.engine)) as session:
-                fresh = freshness(session=session)
+                fresh = freshness(
+                    session=session,
+                    complete_after_hours=context.config.settings.metrics.complete_after_hours,
+                )
                 revision = session.execute(
                     text("SELECT version_num FROM alembic_version")
                 ).scalar_one_or_none()
@@ -374,8 +377,8 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
             ok = revision == expected
             return {
                 "status": "ok" if ok else "degraded",
-                "latest_observation_day": fresh.latest_day.isoformat()
-                if fresh.latest_day
+                "latest_observation_day": fresh.observed_day.isoformat()
+                if fresh.observed_day
                 else None,
                 "last_import_at": fresh.last_import_at.isoformat()
                 if fresh.last_import_at

@@ -9,6 +9,7 @@ import streamlit as st
 from planning import clock
 from planning.dashboard import PRESETS, DateWindow, preset_window
 from planning.formatting import format_change, format_value
+from planning.metrics import partial_days_text
 from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts
@@ -48,8 +49,9 @@ def _ago(moment: datetime | None) -> str:
 
 
 latest: date = fresh.latest_day
+partial = f" · {partial_days_text(fresh.partial_days)}" if fresh.partial_days else ""
 st.caption(
-    f"Data through **{latest:%a %d %b %Y}** · last import {_ago(fresh.last_import_at)} · "
+    f"Data through **{latest:%a %d %b %Y}**{partial} · last import {_ago(fresh.last_import_at)} · "
     f"{fresh.observation_rows:,} observations · updates by itself while open"
 )
 
@@ -58,7 +60,7 @@ quarter_first = quarter_bounds(quarter_now, fiscal_start)[0]
 if latest < quarter_first:
     st.info(
         f"No data for {quarter_now} yet (it began on {quarter_first:%a %d %b %Y}): every window "
-        f"below ends on {latest:%a %d %b %Y}, the last day with data, and this page updates "
+        f"below ends on {latest:%a %d %b %Y}, the last complete day, and this page updates "
         "by itself when the new quarter's first day arrives."
     )
 

@@ -231,7 +231,7 @@ def ranked_backlog(
 ) -> pd.DataFrame:
     """The open initiatives ranked by one framework, with score, value and quadrant.
 
-    `as_of` ends the expected-value baseline window (default: the latest day with data).
+    `as_of` ends the expected-value baseline window (default: the last complete day).
     """
     framework = framework_or_error(config, framework_id)
     entries = backlog_entries(session=session)
@@ -242,6 +242,7 @@ def ranked_backlog(
             config=config.metrics,
             metric_ids=[e.lift_metric for e in entries if e.lift_metric],
             as_of=as_of,
+            complete_after_hours=config.settings.metrics.complete_after_hours,
         )
     return rank_backlog(
         entries,
@@ -274,7 +275,11 @@ def initiative_scores(
     base: Baseline | None = None
     if initiative.lift_metric:
         base = baselines(
-            session=session, config=config.metrics, metric_ids=[initiative.lift_metric], as_of=as_of
+            session=session,
+            config=config.metrics,
+            metric_ids=[initiative.lift_metric],
+            as_of=as_of,
+            complete_after_hours=config.settings.metrics.complete_after_hours,
         )[initiative.lift_metric]
     entry = BacklogEntry(
         id=initiative_id,

@@ -32,7 +32,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from planning.config import MetricsConfig
+from planning.config import MetricsConfig, MetricSettings
 from planning.metrics import freshness, measure_totals, metric_value
 
 WINDOW_DAYS = 28
@@ -98,12 +98,14 @@ def baselines(
     config: MetricsConfig,
     metric_ids: Iterable[str],
     as_of: date | None = None,
+    complete_after_hours: float = MetricSettings().complete_after_hours,
 ) -> dict[str, Baseline]:
-    """The weekly gross profit baseline for each lift metric, from the store's last 28 days."""
+    """The weekly gross profit baseline for each lift metric, from the 28 days up to `as_of`
+    (default: the last complete day)."""
     wanted = sorted(set(metric_ids))
     if not wanted:
         return {}
-    end = as_of or freshness(session=session).latest_day
+    end = as_of or freshness(session=session, complete_after_hours=complete_after_hours).latest_day
     if end is None:
         return {m: Baseline(m, None, problem="the store holds no metric data yet") for m in wanted}
     start, end = baseline_window(end)

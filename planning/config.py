@@ -84,6 +84,12 @@ class LiveSettings(Strict):
     refresh_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
 
 
+class MetricSettings(Strict):
+    # A day counts (metrics, KRs, digest, impact) once every expected series has arrived for it,
+    # or at the latest this many hours after the day ends in the team's time zone.
+    complete_after_hours: Annotated[float, Field(ge=0, le=168)] = 24.0
+
+
 class StorageSettings(Strict):
     sqlite_busy_timeout_ms: Annotated[int, Field(ge=0)] = 15000
 
@@ -133,6 +139,7 @@ class Settings(Strict):
     updates: UpdateSettings = UpdateSettings()
     demo: DemoSettings = DemoSettings()
     live: LiveSettings = LiveSettings()
+    metrics: MetricSettings = MetricSettings()
     storage: StorageSettings = StorageSettings()
     impact: ImpactSettings = ImpactSettings()
     auth: AuthSettings = AuthSettings()

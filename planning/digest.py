@@ -2,7 +2,7 @@
 Markdown and as a standalone HTML file.
 
 What it holds, as of the week's last day (or today while the week is running), with metric data
-through the latest observation up to that day:
+through the last complete day (planning.metrics.freshness) up to that day:
 
 - key results of the quarter that day falls in: value, progress and status, and how progress and
   status moved since the same day a week earlier (a closed quarter shows its frozen values);
@@ -261,7 +261,9 @@ def build_digest(
     if monday > today:
         raise DigestError(f"{week_id} starts on {monday:%d %b %Y}, after today: nothing to report")
     reference = min(sunday, today)
-    latest = freshness(session=session).latest_day
+    latest = freshness(
+        session=session, complete_after_hours=config.settings.metrics.complete_after_hours
+    ).latest_day
     data_through = min(latest, reference) if latest is not None else None
     symbol = config.settings.currency_symbol
     fiscal = config.settings.fiscal_year_start_month

@@ -26,9 +26,9 @@ Rules:
   always gives the same interval) and the lift recomputed; the interval is the central
   ``impact.interval`` share of those lifts (90 % by default: the 5th to the 95th percentile),
   widened to the point estimate in the rare case it falls outside.
-- **Not enough data yet** until the post window's last day has data (the latest observation is on
-  or after it), or when the pre or post window has data on fewer than ``impact.min_coverage`` of
-  its days.
+- **Not enough data yet** until the post window's last day has data (the last complete day is on
+  or after it; a partial day never counts), or when the pre or post window has data on fewer
+  than ``impact.min_coverage`` of its days.
 - **Verdict**, reading "better" in the metric's good direction (a lower-is-better metric's
   interval and expectation are mirrored first), with [low, high] the interval and e the expected
   lift: **beat** when low > e; **missed** when high < e; otherwise e lies in the interval and it
@@ -446,8 +446,10 @@ def _spans(windows: Sequence[ImpactWindows], as_of: date) -> list[tuple[date, da
     return [last_year, this_year]
 
 
-def _latest_day(session: Session) -> date | None:
-    return freshness(session=session).latest_day
+def _latest_day(session: Session, config: AppConfig) -> date | None:
+    """The last complete day: impact never reads a partial day."""
+    hours = config.settings.metrics.complete_after_hours
+    return freshness(session=session, complete_after_hours=hours).latest_day
 
 
 def _candidates(
@@ -504,8 +506,8 @@ def impact_ledger(
     initiative_ids: Sequence[int] | None = None,
 ) -> list[ImpactEntry]:
     """Every shipped initiative with an expected lift, measured with data up to `as_of`
-    (default: the latest observation), oldest ship date first."""
-    latest = _latest_day(session)
+    (default: the last complete day), oldest ship date first."""
+    latest = _latest_day(session, config)
     as_of = latest if as_of is None or (latest is not None and latest < as_of) else as_of
     candidates = _candidates(session, config, initiative_ids)
     people = {int(p.id): p.name for p in session.exec(select(Person)) if p.id is not None}
@@ -761,7 +763,7 @@ def impact_chart_frame(
     windows = entry.windows
     start = windows.pre_start - timedelta(days=margin_days)
     end = windows.post_end + timedelta(days=margin_days)
-    latest = _latest_day(session)
+    latest = _latest_day(session, config)
     if latest is not None:
         end = min(end, latest)
     columns = ["day", "series", "value"]

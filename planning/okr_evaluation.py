@@ -11,8 +11,10 @@ The maths is planning.okr's.
 
 Rules (DESIGN.md §4), as applied here:
 
-- ``as_of`` is the last day of data (the latest observation, never after today); windows end on
-  it and the pace counts the quarter's days up to it.
+- ``as_of`` is "data through": the last complete day (planning.metrics.freshness: every series
+  of the week before has arrived for it, or ``metrics.complete_after_hours`` have passed since it
+  ended), never after today; windows end on it and the pace counts the quarter's days up to it.
+  Newer partial days are listed in ``partial_days`` and never read.
 - Metric key results: progress by the increase or decrease formula, raw (overachievement kept).
   A running total (an additive metric over the quarter to date, ``total_target``) is paced by
   last year's seasonal shape (the same days 364 days back, so weekdays line up), falling back to
@@ -58,21 +60,20 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import AppConfig, MetricsConfig, RatioMetric
 from planning.formatting import format_value
 from planning.metric_shapes import MetricShape, metric_shape
-from planning.metrics import MetricRead, ReadValues, metric_reads
+from planning.metrics import MetricRead, PartialDay, ReadValues, metric_reads
+from planning.metrics import data_through as complete_through
 from planning.models import (
     CheckIn,
     KeyResult,
     KrGrade,
     KrKind,
     Objective,
-    Observation,
     PeriodClose,
     Person,
 )
@@ -235,6 +236,7 @@ class PeriodEvaluation:
     closed_at: datetime | None = None
     closed_by: str | None = None
     close_note: str = ""
+    partial_days: tuple[PartialDay, ...] = ()  # days after as_of that do not count yet
 
     def key_results(self) -> list[KrEvaluation]:
         """Every key result of the quarter, objective by objective."""
@@ -257,22 +259,24 @@ class PeriodEvaluation:
 # --- reading the store -------------------------------------------------------------------------
 
 
-def latest_data_day(*, session: Session) -> date | None:
-    """The latest day with any observation, or None for an empty store."""
-    value = session.exec(select(func.max(Observation.day))).first()
-    if value is None:
-        return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def data_as_of(*, session: Session, today: date | None = None) -> date:
-    """The day evaluations run up to: the latest observation day, never after today
-    (yesterday when the store holds no observations)."""
+def data_through(
+    *, session: Session, config: AppConfig, today: date | None = None
+) -> tuple[date, tuple[PartialDay, ...]]:
+    """The day evaluations run up to, the last complete day and never after today (yesterday when
+    the store holds no observations), with the partial days after it."""
     today = today or clock.today()
-    latest = latest_data_day(session=session)
-    if latest is None:
-        return today - timedelta(days=1)
-    return min(latest, today)
+    through, partial = complete_through(
+        session=session, complete_after_hours=config.settings.metrics.complete_after_hours
+    )
+    if through is None:
+        return today - timedelta(days=1), ()
+    return min(through, today), tuple(p for p in partial if p.day <= today)
+
+
+def data_as_of(*, session: Session, config: AppConfig, today: date | None = None) -> date:
+    """The day evaluations run up to: the last complete day, never after today (yesterday when
+    the store holds no observations)."""
+    return data_through(session=session, config=config, today=today)[0]
 
 
 @dataclass(frozen=True)
@@ -481,7 +485,9 @@ def evaluate_period(
     period = f"{year:04d}-Q{quarter}"
     fiscal = config.settings.fiscal_year_start_month
     first, last = quarter_bounds(period, fiscal)
-    as_of = as_of or data_as_of(session=session, today=today)
+    partial: tuple[PartialDay, ...] = ()
+    if as_of is None:
+        as_of, partial = data_through(session=session, config=config, today=today)
     objectives = session.exec(
         select(Objective)
         .where(Objective.period == period, Objective.archived == False)  # noqa: E712
@@ -554,6 +560,7 @@ def evaluate_period(
         elapsed_days=context.elapsed,
         total_days=context.total,
         objectives=rolled,
+        partial_days=partial,
     )
 
 

@@ -350,7 +350,7 @@ def copy_unfinished(
         )
     if problems:
         raise GoalError(problems)
-    as_of = as_of or data_as_of(session=session)
+    as_of = as_of or data_as_of(session=session, config=config)
     draft = _draft(session, config, source, target, as_of)
     if not draft.objectives:
         raise GoalError([f"{source} has no unfinished objectives to copy."])

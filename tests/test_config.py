@@ -91,6 +91,12 @@ MISTAKES = [
     ("settings.yaml", _set(["currency"], "dollars"), "currency", "pattern"),
     (
         "settings.yaml",
+        _set(["metrics", "complete_after_hours"], 500),
+        "metrics.complete_after_hours",
+        "less than or equal to 168",
+    ),
+    (
+        "settings.yaml",
         _set(["capacity", "hours_per_person_week"], -5),
         "capacity.hours_per_person_week",
         "greater than 0",

@@ -965,7 +965,7 @@ def test_running_read_needs_the_day_grain(engine: Engine) -> None:
 
 def test_freshness_of_empty_store(engine: Engine) -> None:
     with Session(engine) as session:
-        assert freshness(session=session) == Freshness(None, None, 0)
+        assert freshness(session=session, complete_after_hours=24) == Freshness(None, None, 0)
 
 
 def test_freshness_reports_latest_day_last_import_and_rows(engine: Engine) -> None:
@@ -998,7 +998,7 @@ def test_freshness_reports_latest_day_last_import_and_rows(engine: Engine) -> No
         later.finished_at = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
         session.commit()
     with Session(engine) as session:
-        got = freshness(session=session)
+        got = freshness(session=session, complete_after_hours=24)
     assert got.latest_day == D(2026, 3, 9)
     assert got.last_import_at == datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
     assert got.observation_rows == 3

@@ -27,10 +27,14 @@ def _session() -> Session:
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def store_freshness(versions: Versions) -> Freshness:
-    """Latest observation day, last import time and row count."""
+    """Data through (the last complete day), the partial days after it, last import time and
+    row count."""
     del versions
     with _session() as session:
-        return freshness(session=session)
+        return freshness(
+            session=session,
+            complete_after_hours=app_config().settings.metrics.complete_after_hours,
+        )
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

@@ -28,6 +28,7 @@ from planning.goals import (
 )
 from planning.initiatives import HEALTH_LABELS, status_label
 from planning.metric_shapes import is_total
+from planning.metrics import partial_days_text
 from planning.models import (
     Direction,
     GuardrailRule,
@@ -179,9 +180,17 @@ def quarter_banner(view: View) -> None:
     else:
         st.caption(
             f"{view.first_day:%d %b} – {view.last_day:%d %b %Y} · data through "
-            f"**{evaluation.as_of:%a %d %b %Y}** · day {evaluation.elapsed_days} of "
-            f"{evaluation.total_days} · metric key results update by themselves"
+            f"**{evaluation.as_of:%a %d %b %Y}**{_partial_note(evaluation)} · day "
+            f"{evaluation.elapsed_days} of {evaluation.total_days} · metric key results update "
+            "by themselves"
         )
+
+
+def _partial_note(evaluation: PeriodEvaluation) -> str:
+    """Newer days that do not count yet, after "data through"."""
+    if not evaluation.partial_days:
+        return ""
+    return f" · {partial_days_text(evaluation.partial_days)}"
 
 
 def _forecast_text(view: View, kr: KrEvaluation) -> str:

@@ -67,10 +67,13 @@ def chart_frame(versions: Versions, initiative_id: int) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def latest_day(versions: Versions) -> date | None:
-    """The latest day with an observation."""
+    """The last complete day ("data through")."""
     del versions
     with _session() as session:
-        return freshness(session=session).latest_day
+        return freshness(
+            session=session,
+            complete_after_hours=app_config().settings.metrics.complete_after_hours,
+        ).latest_day
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Writing the digest…")
