@@ -180,8 +180,13 @@ if source.empty:
     st.info("The backlog is empty: no idea, planned, running or blocked initiative yet.")
     edited = source
 else:
+    # Score and rank follow the pending edits at once; nothing is written before Save.
+    shown = source
+    if _pending(editor_key):
+        pending: Any = st.session_state[editor_key]
+        shown = data.live_scores(current, source, pending.get("edited_rows"), framework_id)
     edited = st.data_editor(
-        source,
+        shown,
         key=editor_key,
         column_order=order,
         column_config=column_config,
@@ -193,8 +198,9 @@ else:
 ranked_count = int(backlog["rank"].notna().sum())
 st.caption(
     f"{len(backlog)} open initiatives, {ranked_count} ranked by {framework.label}. Edit the "
-    "inputs, owner, status, dates or effort in place, then Save: every row is checked and "
-    "nothing is saved while any row has a problem."
+    "inputs, owner, status, dates or effort in place: score and rank follow your edits at "
+    "once, and Save writes them; every row is checked and nothing is saved while any row has "
+    "a problem. Effort is in person-weeks; each framework's effort input comes from it."
 )
 save_col, discard_col, _ = st.columns([1, 1, 4])
 if save_col.button("Save changes", type="primary", disabled=source.empty):

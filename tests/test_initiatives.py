@@ -49,7 +49,7 @@ from planning.versioning import ConflictError
 from tests.planning_seed import Team, add_initiative, seed_team, store_state
 
 TODAY = date(2026, 5, 20)
-RICE = {"reach": 2000, "impact": 2, "confidence": 0.8, "effort_months": 1}
+RICE = {"reach": 2000, "impact": 2, "confidence": 0.8}
 
 
 @pytest.fixture
@@ -294,7 +294,7 @@ def test_director_edits_with_audit_before_and_after(
         effort_weeks=3,
         start_date=date(2026, 6, 1),
         target_date=date(2026, 6, 30),
-        scores={"ice": {"impact": 7, "confidence": 6, "ease": 8}},
+        scores={"ice": {"impact": 7, "confidence": 6}},
         key_result_ids=[team.kr_conversion],
     )
     assert saved.version == 2
@@ -304,7 +304,7 @@ def test_director_edits_with_audit_before_and_after(
         3.0,
         date(2026, 6, 30),
     )
-    assert stored.scores["ice"] == {"impact": 7.0, "confidence": 6.0, "ease": 8.0}
+    assert stored.scores["ice"] == {"impact": 7.0, "confidence": 6.0}
     event = audit_events(engine, created.id)[-1]
     assert event.action == "update" and event.actor_id == team.director.id
     assert event.before is not None and event.after is not None
@@ -325,7 +325,7 @@ def test_scores_of_other_frameworks_are_kept_and_none_clears_one(
         team.director,
         created.id,
         1,
-        scores={"ice": {"impact": 5, "confidence": 5, "ease": 5}},
+        scores={"ice": {"impact": 5, "confidence": 5}},
     )
     assert set(read(engine, created.id).scores) == {"rice", "ice"}
     update(engine, config, team.director, created.id, 2, scores={"rice": None})
