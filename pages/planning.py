@@ -11,11 +11,13 @@ import streamlit as st
 
 from planning import clock
 from planning.backlog_edits import (
+    EFFORT_INPUT,
     LIFT_POINTS,
     BacklogSaveError,
     apply_backlog_edits,
     editor_frame,
     edits_to_commands,
+    effort_input_label,
     input_column,
 )
 from planning.calibration_suggestions import apply_suggested_confidences
@@ -107,7 +109,12 @@ def _pending(key: str) -> bool:
 # against what the director saw; it refreshes by itself only while nothing is being edited.
 stored = st.session_state.get(source_key)
 if stored is None or (stored[0] != current and not _pending(editor_key)):
-    stored = (current, editor_frame(backlog, framework_id=framework_id, framework=framework))
+    stored = (
+        current,
+        editor_frame(
+            backlog, framework_id=framework_id, framework=framework, effort=scoring.effort
+        ),
+    )
     st.session_state[source_key] = stored
 source: pd.DataFrame = stored[1]
 
@@ -152,6 +159,14 @@ input_columns = [input_column(i) for i in framework.inputs]
 for input_id in framework.inputs:
     column_config[input_column(input_id)] = _input_column_config(input_id)
 extra_columns: list[str] = []
+derived_columns: list[str] = []
+if EFFORT_INPUT in source.columns:
+    column_config[EFFORT_INPUT] = st.column_config.NumberColumn(
+        effort_input_label(framework),
+        format="localized",
+        help="Derived from the effort in person-weeks (config/scoring.yaml, effort)",
+    )
+    derived_columns = [EFFORT_INPUT]
 if framework.formula == "expected_value":
     metrics = config.metrics.metrics
     column_config["lift_metric"] = st.column_config.SelectboxColumn(
@@ -171,6 +186,7 @@ order = [
     *input_columns,
     *extra_columns,
     "effort_weeks",
+    *derived_columns,
     "start_date",
     "target_date",
     "quadrant",
@@ -190,7 +206,7 @@ else:
         key=editor_key,
         column_order=order,
         column_config=column_config,
-        disabled=["rank", "score", "health", "quadrant", "problems"],
+        disabled=["rank", "score", "health", "quadrant", "problems", *derived_columns],
         hide_index=True,
         num_rows="fixed",
         width="stretch",

@@ -26,11 +26,11 @@ from sqlmodel import Session
 
 from planning.backlog import BacklogEntry, rank_backlog
 from planning.baseline import Baseline
-from planning.config import AppConfig, Framework
+from planning.config import AppConfig, EffortConversion, Framework
 from planning.initiatives import EFFORT_MAX_WEEKS, STATUS_ORDER, TITLE_MAX, update_initiative
 from planning.models import InitiativeRead
 from planning.permissions import Actor, PermissionDenied, require_director
-from planning.scoring import validate_inputs
+from planning.scoring import DEFAULT_EFFORT, effort_input, validate_inputs
 from planning.validation import InputError, is_number
 from planning.versioning import ConflictError
 
@@ -57,7 +57,17 @@ COLUMN_LABELS: dict[str, str] = {
     "lift_metric": "Lift metric",
     LIFT_POINTS: "Expected lift %",
 }
-READ_ONLY_COLUMNS = ("id", "version", "rank", "score", "health", "quadrant", "problems")
+EFFORT_INPUT = "effort_input"  # the framework's effort input, derived from the person-weeks
+READ_ONLY_COLUMNS = (
+    "id",
+    "version",
+    "rank",
+    "score",
+    "health",
+    "quadrant",
+    "problems",
+    EFFORT_INPUT,
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,36 @@ def input_column(input_id: str) -> str:
     return f"{INPUT_PREFIX}{input_id}"
 
 
-def editor_frame(backlog: pd.DataFrame, *, framework_id: str, framework: Framework) -> pd.DataFrame:
+def effort_input_label(framework: Framework) -> str | None:
+    """The heading of the derived effort column under a framework; None when it has none."""
+    return {
+        "rice": f"{framework.label} effort (person-months)",
+        "wsjf": "Job size",
+        "ice": "Ease",
+    }.get(framework.formula)
+
+
+def _effort_inputs(
+    efforts: pd.Series, framework: Framework, conversion: EffortConversion
+) -> pd.Series:
+    values = []
+    for weeks in efforts:
+        derived = (
+            effort_input(framework.formula, float(weeks), conversion)
+            if is_number(weeks) and weeks >= 0
+            else None
+        )
+        values.append(round(derived[1], 2) if derived is not None else math.nan)
+    return pd.Series(values, index=efforts.index, dtype="float64")
+
+
+def editor_frame(
+    backlog: pd.DataFrame,
+    *,
+    framework_id: str,
+    framework: Framework,
+    effort: EffortConversion = DEFAULT_EFFORT,
+) -> pd.DataFrame:
     """The ranked backlog (backlog.ranked_backlog) as the table the director edits."""
     frame = pd.DataFrame(
         {
@@ -113,6 +152,8 @@ def editor_frame(backlog: pd.DataFrame, *, framework_id: str, framework: Framewo
             "effort_weeks": backlog["effort_weeks"].astype("float64"),
         }
     )
+    if effort_input_label(framework) is not None:
+        frame[EFFORT_INPUT] = _effort_inputs(frame["effort_weeks"], framework, effort)
     for input_id in framework.inputs:
         frame[input_column(input_id)] = pd.Series(
             [_input_value(inputs, input_id) for inputs in backlog["inputs"]],
@@ -204,6 +245,9 @@ def rescored(
     out["score"] = ids.map(ranked["score"]).astype("float64").to_numpy()
     out["quadrant"] = _text(ids.map(ranked["quadrant"]))
     out["problems"] = _text(ids.map(ranked["problems"]))
+    if EFFORT_INPUT in out.columns:
+        efforts = pd.Series([e.effort_weeks for e in entries], index=out.index)
+        out[EFFORT_INPUT] = _effort_inputs(efforts, framework, config.scoring.effort)
     return out
 
 
@@ -215,7 +259,7 @@ def _text(values: pd.Series) -> pd.Series:
     )
 
 
-SCORE_COLUMNS = ("rank", "score", "quadrant", "problems")
+SCORE_COLUMNS = ("rank", "score", "quadrant", "problems", EFFORT_INPUT)
 
 
 def live_scores(
@@ -238,7 +282,8 @@ def live_scores(
     )
     shown = source.copy()
     for column in SCORE_COLUMNS:
-        shown[column] = scored[column]
+        if column in shown.columns:
+            shown[column] = scored[column]
     return shown
 
 

@@ -228,7 +228,8 @@ def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_
     )
     assert shown.loc[last_id, "rank"] == 1
     top = ranked.iloc[0]["inputs"]
-    # 52 person-weeks are 12 person-months.
+    # 52 person-weeks are 12 person-months, shown beside the effort.
+    assert shown.loc[first_id, "effort_input"] == 12
     assert shown.loc[first_id, "score"] == pytest.approx(
         top["reach"] * top["impact"] * top["confidence"] / 12
     )

@@ -21,6 +21,7 @@ from planning.backlog_edits import (
     editor_frame,
     edits_to_commands,
     input_column,
+    live_scores,
 )
 from planning.baseline import (
     baselines,
@@ -623,6 +624,32 @@ def two_rows() -> list[BacklogEntry]:
         entry(1, 2, rice(1000, 2, 1.0), start_date=date(2026, 6, 1), version=3),
         entry(2, 4, rice(500, 1, 0.8), version=1),
     ]
+
+
+def test_pending_edits_rescore_and_rerank_the_shown_table(config: AppConfig) -> None:
+    spec = config.scoring.frameworks["rice"]
+    original = table(config, "rice", two_rows())
+    assert list(original["rank"]) == [1, 2]
+    # RICE person-months: 2 person-weeks count as the 0.5 minimum, 4 are 4 × 12 / 52 ≈ 0.92.
+    assert list(original["effort_input"]) == [0.5, 0.92]
+    # Row 2 reaches ten times more customers; row 1 grows to 13 person-weeks (3 person-months).
+    edits = {1: {input_column("reach"): 5000}, 0: {"effort_weeks": 13}}
+    shown = live_scores(original, edits, framework_id="rice", framework=spec, config=config)
+    assert list(shown["score"]) == pytest.approx([1000 * 2 * 1.0 / 3, 5000 * 1 * 0.8 / (48 / 52)])
+    assert list(shown["rank"]) == [2, 1]
+    assert list(shown["effort_input"]) == [3, 0.92]
+    # Only the read-only score columns change: the edits stay pending, the column types hold.
+    assert shown["effort_weeks"].tolist() == original["effort_weeks"].tolist()
+    assert shown.dtypes.equals(original.dtypes)
+    unreadable = live_scores(
+        original,
+        {0: {"effort_weeks": "lots"}},
+        framework_id="rice",
+        framework=spec,
+        config=config,
+    )
+    assert pd.isna(unreadable["rank"].iloc[0]) and unreadable["rank"].iloc[1] == 1
+    assert "effort" in unreadable["problems"].iloc[0]
 
 
 def test_unchanged_table_gives_no_commands(config: AppConfig) -> None:
