@@ -830,4 +830,12 @@ def test_the_effort_migration_keeps_one_effort_in_person_weeks(tmp_path) -> None
     assert converted.effort_weeks == 13  # 3 person-months × 52 / 12
     assert converted.scores == {"rice": {"reach": 2000, "impact": 2, "confidence": 0.8}}
     assert (plain.effort_weeks, plain.scores) == (2, {})
+    # Downgrading puts the derived inputs back for the previous version to read.
+    command.downgrade(cfg, "0005")
+    with Session(read_engine(engine)) as session:
+        back = session.get(Initiative, estimated)
+    assert back is not None
+    assert back.scores["rice"]["effort_months"] == pytest.approx(6 * 12 / 52)
+    assert (back.scores["wsjf"]["job_size"], back.scores["ice"]["ease"]) == (5, 6)
+    assert back.scores["weighted"]["ease"] == 2
     engine.dispose()
