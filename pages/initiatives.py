@@ -30,6 +30,7 @@ from planning.versioning import ConflictError
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption
+from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import (
     health_label,
@@ -45,6 +46,8 @@ REFUSALS = (InputError, PermissionDenied, ConflictError)
 
 config = app_config()
 metrics = config.metrics.metrics
+active_id = config.scoring.active
+active = config.scoring.frameworks[active_id]
 st.title("Initiatives")
 person = current_person()
 director = person is not None and is_director(person)
@@ -342,6 +345,13 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
             format="%.1f",
             key=f"ed_lift_pct_{tag}",
         )
+        entered: dict[str, float | None] = {}
+        stored_inputs = (i.scores or {}).get(active_id)
+        if director:
+            st.caption(score_caption(active, config.scoring.effort, i.effort_weeks))
+            entered = score_fields(
+                active, stored=stored_inputs, key_prefix=f"ed_score_{tag}", prefill_defaults=False
+            )
         owner = None
         if director:
             cols = st.columns(2)
@@ -374,6 +384,9 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         changes["key_result_ids"] = [*linked, *hidden]
     if director and owner is not None:
         changes["owner_id"] = owner
+    new_inputs = changed_scores(entered, stored_inputs) if director else None
+    if new_inputs is not None:
+        changes["scores"] = {active_id: new_inputs}
     try:
         with session_scope(engine()) as session:
             update_initiative(
@@ -493,6 +506,12 @@ def _create_form(actor: PersonRead) -> None:
         lift_points = cols[1].number_input(
             "Expected relative lift (%)", value=None, step=0.5, format="%.1f", key="new_lift_pct"
         )
+        entered: dict[str, float | None] = {}
+        if director:
+            st.caption(score_caption(active, config.scoring.effort))
+            entered = score_fields(
+                active, stored=None, key_prefix="new_score", prefill_defaults=True
+            )
         created = st.form_submit_button("Create" if director else "Propose idea", type="primary")
     if not created:
         return
@@ -507,6 +526,7 @@ def _create_form(actor: PersonRead) -> None:
         lift_metric=lift_metric,
         lift_pct=None if lift_points is None else lift_points / 100,
         key_result_ids=linked,
+        scores={active_id: inputs} if (inputs := changed_scores(entered, None)) else {},
     )
     try:
         with session_scope(engine()) as session:
@@ -525,6 +545,7 @@ def _create_form(actor: PersonRead) -> None:
             "new_krs",
             "new_lift_metric",
             "new_lift_pct",
+            *(f"new_score_{input_id}" for input_id in active.inputs),
         )
         _done(f"“{escape_markdown(saved.title)}” created.", pick=saved.id, forget=keys)
 

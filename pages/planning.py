@@ -11,11 +11,13 @@ import streamlit as st
 
 from planning import clock
 from planning.backlog_edits import (
+    EFFORT_INPUT,
     LIFT_POINTS,
     BacklogSaveError,
     apply_backlog_edits,
     editor_frame,
     edits_to_commands,
+    effort_input_label,
     input_column,
 )
 from planning.calibration_suggestions import apply_suggested_confidences
@@ -108,7 +110,12 @@ def _pending(key: str) -> bool:
 # against what the director saw; it refreshes by itself only while nothing is being edited.
 stored = st.session_state.get(source_key)
 if stored is None or (stored[0] != current and not _pending(editor_key)):
-    stored = (current, editor_frame(backlog, framework_id=framework_id, framework=framework))
+    stored = (
+        current,
+        editor_frame(
+            backlog, framework_id=framework_id, framework=framework, effort=scoring.effort
+        ),
+    )
     st.session_state[source_key] = stored
 source: pd.DataFrame = stored[1]
 
@@ -153,6 +160,14 @@ input_columns = [input_column(i) for i in framework.inputs]
 for input_id in framework.inputs:
     column_config[input_column(input_id)] = _input_column_config(input_id)
 extra_columns: list[str] = []
+derived_columns: list[str] = []
+if EFFORT_INPUT in source.columns:
+    column_config[EFFORT_INPUT] = st.column_config.NumberColumn(
+        effort_input_label(framework),
+        format="localized",
+        help="Derived from the effort in person-weeks (config/scoring.yaml, effort)",
+    )
+    derived_columns = [EFFORT_INPUT]
 if framework.formula == "expected_value":
     metrics = config.metrics.metrics
     column_config["lift_metric"] = st.column_config.SelectboxColumn(
@@ -172,6 +187,7 @@ order = [
     *input_columns,
     *extra_columns,
     "effort_weeks",
+    *derived_columns,
     "start_date",
     "target_date",
     "quadrant",
@@ -181,12 +197,17 @@ if source.empty:
     st.info("The backlog is empty: no idea, planned, running or blocked initiative yet.")
     edited = source
 else:
+    # Score and rank follow the pending edits at once; nothing is written before Save.
+    shown = source
+    if _pending(editor_key):
+        pending: Any = st.session_state[editor_key]
+        shown = data.live_scores(current, source, pending.get("edited_rows"), framework_id)
     edited = st.data_editor(
-        source,
+        shown,
         key=editor_key,
         column_order=order,
         column_config=column_config,
-        disabled=["rank", "score", "health", "quadrant", "problems"],
+        disabled=["rank", "score", "health", "quadrant", "problems", *derived_columns],
         hide_index=True,
         num_rows="fixed",
         width="stretch",
@@ -194,8 +215,9 @@ else:
 ranked_count = int(backlog["rank"].notna().sum())
 st.caption(
     f"{len(backlog)} open initiatives, {ranked_count} ranked by {framework.label}. Edit the "
-    "inputs, owner, status, dates or effort in place, then Save: every row is checked and "
-    "nothing is saved while any row has a problem."
+    "inputs, owner, status, dates or effort in place: score and rank follow your edits at "
+    "once, and Save writes them; every row is checked and nothing is saved while any row has "
+    "a problem. Effort is in person-weeks; each framework's effort input comes from it."
 )
 save_col, discard_col, _ = st.columns([1, 1, 4])
 if save_col.button("Save changes", type="primary", disabled=source.empty):

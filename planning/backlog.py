@@ -26,10 +26,18 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning.baseline import Baseline, baselines, improvement
-from planning.config import AppConfig, Framework, Matrix
+from planning.config import AppConfig, EffortConversion, Framework, Matrix
 from planning.initiatives import OPEN_STATUSES, person_names
 from planning.models import Initiative
-from planning.scoring import matrix_splits, quadrant, rank, score
+from planning.scoring import (
+    DEFAULT_EFFORT,
+    effort_input,
+    effort_input_text,
+    matrix_splits,
+    quadrant,
+    rank,
+    score,
+)
 from planning.validation import InputError
 
 COLUMNS = [
@@ -87,13 +95,16 @@ def framework_or_error(config: AppConfig, framework_id: str) -> Framework:
 
 
 def matrix_value(
-    framework: Framework, score_value: float, inputs: Mapping[str, Any], effort_weeks: float
+    framework: Framework,
+    score_value: float,
+    effort_weeks: float,
+    effort: EffortConversion = DEFAULT_EFFORT,
 ) -> float:
     """The value axis of the matrix: the score before any division by effort."""
-    if framework.formula == "rice":
-        return score_value * float(inputs["effort_months"])
-    if framework.formula == "wsjf":
-        return score_value * float(inputs["job_size"])
+    if framework.formula in {"rice", "wsjf"}:
+        derived = effort_input(framework.formula, effort_weeks, effort)
+        assert derived is not None
+        return score_value * derived[1]
     if framework.formula == "expected_value":
         return score_value * effort_weeks
     return score_value
@@ -107,6 +118,7 @@ def rank_backlog(
     matrix: Matrix,
     baseline_by_metric: Mapping[str, Baseline] | None = None,
     higher_is_better: Mapping[str, bool] | None = None,
+    effort: EffortConversion = DEFAULT_EFFORT,
 ) -> pd.DataFrame:
     """Score, rank and place entries on the matrix; one row per entry, ranked ones first."""
     baseline_by_metric = baseline_by_metric or {}
@@ -128,6 +140,7 @@ def rank_backlog(
             effort_weeks=entry.effort_weeks,
             baseline_weekly_value=base.weekly_gross_profit if base else None,
             lift_pct=lift,
+            effort=effort,
         )
         problems: list[str] = list(result.problems)
         if framework.formula == "expected_value" and not entry.lift_metric:
@@ -140,9 +153,7 @@ def rank_backlog(
             ]
         value = None
         if result.score is not None:
-            value = matrix_value(
-                framework, result.score, entry.scores.get(framework_id, {}), entry.effort_weeks
-            )
+            value = matrix_value(framework, result.score, entry.effort_weeks, effort)
         results[entry.id] = (
             result.score,
             value,
@@ -251,6 +262,7 @@ def ranked_backlog(
         matrix=config.scoring.matrix,
         baseline_by_metric=base,
         higher_is_better={m: spec.higher_is_better for m, spec in config.metrics.metrics.items()},
+        effort=config.scoring.effort,
     )
 
 
@@ -305,17 +317,21 @@ def initiative_scores(
             if base and initiative.lift_metric
             else {},
             higher_is_better=better,
+            effort=config.scoring.effort,
         )
         inputs = frame["inputs"].iloc[0]
+        given = [
+            f"{framework.inputs[k].label} {v:g}" for k, v in inputs.items() if k in framework.inputs
+        ]
+        weeks = initiative.effort_weeks
+        derived = effort_input_text(framework.formula, weeks, config.scoring.effort)
+        if derived:
+            given.append(f"{derived} (from {weeks:g} person-weeks)")
         rows.append(
             {
                 "framework": framework.label,
                 "score": frame["score"].iloc[0],
-                "inputs": ", ".join(
-                    f"{framework.inputs[k].label} {v:g}"
-                    for k, v in inputs.items()
-                    if k in framework.inputs
-                ),
+                "inputs": ", ".join(given),
                 "problems": frame["problems"].iloc[0],
             }
         )

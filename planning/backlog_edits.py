@@ -8,6 +8,9 @@ version the director saw. Everything that can be checked without the store is ch
 apply_backlog_edits applies every RowEdit through initiatives.update_initiative in the caller's
 session; if any row is refused (bad input, someone else's newer save) it raises BacklogSaveError
 listing every refused row, and the caller's transaction rolls back, so nothing is half-saved.
+
+Before Save, rescored recomputes the score, rank, quadrant and reasons of the edited table from
+its edited values, so the director sees where a row lands while editing; nothing is written.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from planning.config import AppConfig, Framework
+from planning.backlog import BacklogEntry, rank_backlog
+from planning.baseline import Baseline
+from planning.config import AppConfig, EffortConversion, Framework
 from planning.initiatives import EFFORT_MAX_WEEKS, STATUS_ORDER, TITLE_MAX, update_initiative
 from planning.models import InitiativeRead
 from planning.permissions import Actor, PermissionDenied, require_director
-from planning.scoring import validate_inputs
+from planning.scoring import DEFAULT_EFFORT, effort_input, validate_inputs
 from planning.validation import InputError, is_number
 from planning.versioning import ConflictError
 
@@ -52,7 +57,17 @@ COLUMN_LABELS: dict[str, str] = {
     "lift_metric": "Lift metric",
     LIFT_POINTS: "Expected lift %",
 }
-READ_ONLY_COLUMNS = ("id", "version", "rank", "score", "health", "quadrant", "problems")
+EFFORT_INPUT = "effort_input"  # the framework's effort input, derived from the person-weeks
+READ_ONLY_COLUMNS = (
+    "id",
+    "version",
+    "rank",
+    "score",
+    "health",
+    "quadrant",
+    "problems",
+    EFFORT_INPUT,
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,36 @@ def input_column(input_id: str) -> str:
     return f"{INPUT_PREFIX}{input_id}"
 
 
-def editor_frame(backlog: pd.DataFrame, *, framework_id: str, framework: Framework) -> pd.DataFrame:
+def effort_input_label(framework: Framework) -> str | None:
+    """The heading of the derived effort column under a framework; None when it has none."""
+    return {
+        "rice": f"{framework.label} effort (person-months)",
+        "wsjf": "Job size",
+        "ice": "Ease",
+    }.get(framework.formula)
+
+
+def _effort_inputs(
+    efforts: pd.Series, framework: Framework, conversion: EffortConversion
+) -> pd.Series:
+    values = []
+    for weeks in efforts:
+        derived = (
+            effort_input(framework.formula, float(weeks), conversion)
+            if is_number(weeks) and weeks >= 0
+            else None
+        )
+        values.append(round(derived[1], 2) if derived is not None else math.nan)
+    return pd.Series(values, index=efforts.index, dtype="float64")
+
+
+def editor_frame(
+    backlog: pd.DataFrame,
+    *,
+    framework_id: str,
+    framework: Framework,
+    effort: EffortConversion = DEFAULT_EFFORT,
+) -> pd.DataFrame:
     """The ranked backlog (backlog.ranked_backlog) as the table the director edits."""
     frame = pd.DataFrame(
         {
@@ -108,6 +152,8 @@ def editor_frame(backlog: pd.DataFrame, *, framework_id: str, framework: Framewo
             "effort_weeks": backlog["effort_weeks"].astype("float64"),
         }
     )
+    if effort_input_label(framework) is not None:
+        frame[EFFORT_INPUT] = _effort_inputs(frame["effort_weeks"], framework, effort)
     for input_id in framework.inputs:
         frame[input_column(input_id)] = pd.Series(
             [_input_value(inputs, input_id) for inputs in backlog["inputs"]],
@@ -117,8 +163,8 @@ def editor_frame(backlog: pd.DataFrame, *, framework_id: str, framework: Framewo
     if framework.formula == "expected_value":
         frame["lift_metric"] = backlog["lift_metric"].astype(object)
         frame[LIFT_POINTS] = (backlog["lift_pct"].astype("float64") * 100).round(6)
-    frame["quadrant"] = backlog["quadrant"].astype(object)
-    frame["problems"] = backlog["problems"].astype(object)
+    frame["quadrant"] = _text(backlog["quadrant"])
+    frame["problems"] = _text(backlog["problems"])
     frame.attrs["framework"] = framework_id
     return frame.reset_index(drop=True)
 
@@ -127,6 +173,118 @@ def _input_value(inputs: Any, input_id: str) -> float:
     if isinstance(inputs, Mapping) and is_number(inputs.get(input_id)):
         return float(inputs[input_id])
     return math.nan
+
+
+def with_cell_edits(
+    frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]]
+) -> pd.DataFrame:
+    """A copy of the table with pending cell edits ({row position: {column: value}}) applied."""
+    out = frame.copy()
+    for position, cells in edited_rows.items():
+        row = int(position)
+        if not 0 <= row < len(out) or not isinstance(cells, Mapping):
+            continue
+        for column, value in cells.items():
+            if column in out.columns and column not in READ_ONLY_COLUMNS:
+                if out[column].dtype.kind in "fiu" and not is_number(value):
+                    out[column] = out[column].astype(object)
+                out.iat[row, out.columns.get_loc(column)] = value
+    return out
+
+
+def rescored(
+    edited: pd.DataFrame,
+    *,
+    framework_id: str,
+    framework: Framework,
+    config: AppConfig,
+    baseline_by_metric: Mapping[str, Baseline] | None = None,
+) -> pd.DataFrame:
+    """The edited table with rank, score, quadrant and reasons recomputed from its cells.
+
+    Cells that cannot be read count as not given (an unreadable effort keeps none), so the row
+    shows why it is unranked; Save still checks every cell.
+    """
+    entries: list[BacklogEntry] = []
+    for row in edited.to_dict(orient="records"):
+        ignored: list[str] = []
+        effort = _to_number(row.get("effort_weeks"), "effort", ignored, required=True)
+        inputs: dict[str, float] = {}
+        for input_id in framework.inputs:
+            value = _to_number(row.get(input_column(input_id)), input_id, ignored, required=False)
+            if value is not None:
+                inputs[input_id] = value
+        lift_points = _to_number(row.get(LIFT_POINTS), "lift", ignored, required=False)
+        metric = _plain(row.get("lift_metric"))
+        entries.append(
+            BacklogEntry(
+                id=int(row["id"]),
+                title=str(_plain(row.get("title")) or ""),
+                owner_id=int(row["owner_id"]) if is_number(_plain(row.get("owner_id"))) else 0,
+                owner="",
+                status=str(_plain(row.get("status")) or ""),
+                health=str(_plain(row.get("health")) or ""),
+                effort_weeks=effort if effort is not None else math.nan,
+                scores={framework_id: inputs},
+                lift_metric=str(metric) if metric is not None else None,
+                lift_pct=None if lift_points is None else lift_points / 100,
+            )
+        )
+    ranked = rank_backlog(
+        entries,
+        framework_id=framework_id,
+        framework=framework,
+        matrix=config.scoring.matrix,
+        baseline_by_metric=baseline_by_metric,
+        higher_is_better={m: spec.higher_is_better for m, spec in config.metrics.metrics.items()},
+        effort=config.scoring.effort,
+    ).set_index("id")
+    out = edited.copy()
+    ids = out["id"].astype("int64")
+    out["rank"] = pd.array(ids.map(ranked["rank"]).to_numpy(), dtype="Int64")
+    out["score"] = ids.map(ranked["score"]).astype("float64").to_numpy()
+    out["quadrant"] = _text(ids.map(ranked["quadrant"]))
+    out["problems"] = _text(ids.map(ranked["problems"]))
+    if EFFORT_INPUT in out.columns:
+        efforts = pd.Series([e.effort_weeks for e in entries], index=out.index)
+        out[EFFORT_INPUT] = _effort_inputs(efforts, framework, config.scoring.effort)
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """A text column that stays text when every cell is blank (the editor's identity needs the
+    same column types from one run to the next)."""
+    return pd.Series(
+        [v if isinstance(v, str) else None for v in values], index=values.index, dtype="string"
+    )
+
+
+SCORE_COLUMNS = ("rank", "score", "quadrant", "problems", EFFORT_INPUT)
+
+
+def live_scores(
+    source: pd.DataFrame,
+    edited_rows: Mapping[Any, Mapping[str, Any]],
+    *,
+    framework_id: str,
+    framework: Framework,
+    config: AppConfig,
+    baseline_by_metric: Mapping[str, Baseline] | None = None,
+) -> pd.DataFrame:
+    """The table as shown: `source` with rank, score, quadrant and reasons recomputed from the
+    pending cell edits. Only those read-only columns change; the edits themselves stay pending."""
+    scored = rescored(
+        with_cell_edits(source, edited_rows),
+        framework_id=framework_id,
+        framework=framework,
+        config=config,
+        baseline_by_metric=baseline_by_metric,
+    )
+    shown = source.copy()
+    for column in SCORE_COLUMNS:
+        if column in shown.columns:
+            shown[column] = scored[column]
+    return shown
 
 
 # --- comparing and converting cells ------------------------------------------------------------

@@ -1615,17 +1615,13 @@ def _scores(
     levels: dict[str, float] = {
         "confidence": spec.confidence,
         "ease": 1 - size,
-        "job_size": size,
         "time_criticality": spec.urgency,
         "risk_reduction": 0.2 + 0.5 * spec.urgency,
         "customer_experience": (spec.value + spec.confidence) / 2,
     }
-    # RICE takes estimates in its own units: customers reached, a confidence, person-months.
-    raw: dict[str, float] = {
-        "reach": float(spec.reach),
-        "confidence": spec.confidence,
-        "effort_months": max(0.5, round(spec.effort_weeks / 4.33 * 2) / 2),
-    }
+    # RICE takes estimates in its own units: customers reached and a confidence. Its effort, like
+    # WSJF's job size and ICE's ease, comes from the initiative's person-weeks (scoring.yaml).
+    raw: dict[str, float] = {"reach": float(spec.reach), "confidence": spec.confidence}
     out: dict[str, dict[str, float]] = {}
     for framework_id, framework in frameworks.items():
         inputs: dict[str, float] = {}

@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.audit import record_event, snapshot
-from planning.config import AppConfig
+from planning.config import EFFORT_INPUT_OF_FORMULA, AppConfig
 from planning.models import (
     AuditEvent,
     Decision,
@@ -283,6 +283,10 @@ def _clean_scores(
         if not isinstance(inputs, Mapping):
             problems.append(f"{framework.label} inputs must be named values")
             continue
+        # An effort input the formula now derives from the person-weeks is dropped, not refused,
+        # so inputs read from older data save as they are.
+        derived = EFFORT_INPUT_OF_FORMULA.get(framework.formula)
+        inputs = {k: v for k, v in inputs.items() if k != derived}
         extra = [k for k in inputs if k not in framework.inputs]
         if extra:
             problems.append(f"{framework.label} has no input {', '.join(map(repr, extra))}")

@@ -6,14 +6,17 @@ baseline weekly value belong to the data-access layer, which passes the results 
 Stored shape. Each initiative keeps the inputs of every framework it has been scored with, so
 frameworks can be compared side by side (models.Initiative.scores)::
 
-    {"rice": {"reach": 2000, "impact": 2, "confidence": 0.8, "effort_months": 2},
-     "ice": {"impact": 8, "confidence": 7, "ease": 5},
+    {"rice": {"reach": 2000, "impact": 2, "confidence": 0.8},
+     "ice": {"impact": 8, "confidence": 7},
      "expected_value": {"confidence": 0.5}}
 
 The outer key is the framework id from scoring.yaml, the inner keys are that framework's input
-ids. The expected-value framework also uses the initiative's effort (person-weeks) and expected
-lift, and the baseline weekly value of the linked metric's money measure; those are passed to
-score() as keyword arguments rather than stored under "scores".
+ids. Effort is estimated once, on the initiative, in person-weeks, and each framework's effort
+input is derived from it with scoring.yaml's `effort` conversion (effort_input): RICE's
+person-months, WSJF's job size, ICE's ease; expected value divides by the person-weeks. The
+expected-value framework also uses the expected lift and the baseline weekly value of the linked
+metric's money measure. Those are passed to score() as keyword arguments, never stored under
+"scores".
 
 Missing inputs are reported, never filled in from the YAML defaults: a default prefills a form,
 it is not an estimate anybody made. Keys that are not inputs of the framework (for example a
@@ -29,15 +32,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from planning.config import Framework, Matrix, Quadrants, ScoringConfig
+from planning.config import (
+    EFFORT_INPUT_OF_FORMULA,
+    EffortConversion,
+    EffortStep,
+    Framework,
+    Matrix,
+    Quadrants,
+    ScoringConfig,
+)
 
-# Input ids each built-in formula reads; a weighted framework reads the criteria in its weights.
+# Input ids each built-in formula reads from the stored scores; its effort input comes from the
+# initiative's effort (EFFORT_INPUT_OF_FORMULA). A weighted framework reads its weighted criteria.
 FORMULA_INPUTS: dict[str, tuple[str, ...]] = {
-    "rice": ("reach", "impact", "confidence", "effort_months"),
-    "ice": ("impact", "confidence", "ease"),
-    "wsjf": ("business_value", "time_criticality", "risk_reduction", "job_size"),
+    "rice": ("reach", "impact", "confidence"),
+    "ice": ("impact", "confidence"),
+    "wsjf": ("business_value", "time_criticality", "risk_reduction"),
     "expected_value": ("confidence",),
 }
+WEEKS_PER_MONTH = 52 / 12
+DEFAULT_EFFORT = EffortConversion()
 
 _TOLERANCE = 1e-9
 
@@ -104,6 +118,57 @@ def expected_value(
     if effort_weeks <= 0:
         raise ValueError("effort must be above 0 person-weeks")
     return baseline_weekly_value * lift_pct * confidence / effort_weeks
+
+
+# --- effort conversion -------------------------------------------------------------------------
+
+
+def rice_effort_months(effort_weeks: float, conversion: EffortConversion = DEFAULT_EFFORT) -> float:
+    """RICE effort in person-months: person-weeks / (52 / 12), at least the configured minimum."""
+    return max(conversion.rice_minimum_months, effort_weeks * 12 / 52)
+
+
+def _step(effort_weeks: float, steps: list[EffortStep]) -> float:
+    for step in steps:
+        if step.up_to_weeks is None or effort_weeks <= step.up_to_weeks + _TOLERANCE:
+            return step.value
+    return steps[-1].value
+
+
+def wsjf_job_size(effort_weeks: float, conversion: EffortConversion = DEFAULT_EFFORT) -> float:
+    """WSJF job size: the configured step (1, 2, 3, 5, 8, 13, 20) the person-weeks fall in."""
+    return _step(effort_weeks, conversion.job_size)
+
+
+def ice_ease(effort_weeks: float, conversion: EffortConversion = DEFAULT_EFFORT) -> float:
+    """ICE ease (1–10): the configured step the person-weeks fall in."""
+    return _step(effort_weeks, conversion.ease)
+
+
+def effort_input(
+    formula: str, effort_weeks: float, conversion: EffortConversion = DEFAULT_EFFORT
+) -> tuple[str, float] | None:
+    """The effort input a formula derives from the person-weeks, as (input id, value)."""
+    if formula == "rice":
+        return "effort_months", rice_effort_months(effort_weeks, conversion)
+    if formula == "wsjf":
+        return "job_size", wsjf_job_size(effort_weeks, conversion)
+    if formula == "ice":
+        return "ease", ice_ease(effort_weeks, conversion)
+    return None
+
+
+def effort_input_text(
+    formula: str, effort_weeks: float, conversion: EffortConversion = DEFAULT_EFFORT
+) -> str:
+    """The derived effort input as a person reads it, e.g. 'effort 3 person-months'; '' if none."""
+    derived = effort_input(formula, effort_weeks, conversion)
+    if derived is None:
+        return ""
+    name, value = derived
+    if name == "effort_months":
+        return f"effort {value:.3g} person-months"
+    return f"{'job size' if name == 'job_size' else 'ease'} {_fmt(value)}"
 
 
 # --- validation and scoring --------------------------------------------------------------------
@@ -182,6 +247,16 @@ def _expected_value_problems(
     return problems
 
 
+def _effort_problems(effort_weeks: float | None) -> list[str]:
+    if effort_weeks is None:
+        return ["no effort estimate in person-weeks"]
+    if not _is_number(effort_weeks):
+        return [f"effort {effort_weeks!r} is not a number"]
+    if effort_weeks < 0:
+        return [f"effort {_fmt(effort_weeks)} person-weeks is below 0"]
+    return []
+
+
 def score(
     framework_id: str,
     framework: Framework,
@@ -190,10 +265,13 @@ def score(
     effort_weeks: float | None = None,
     baseline_weekly_value: float | None = None,
     lift_pct: float | None = None,
+    effort: EffortConversion = DEFAULT_EFFORT,
 ) -> ScoreResult:
     """Score an initiative's stored `scores` ({framework_id: {input: value}}) under one framework.
 
-    effort_weeks, baseline_weekly_value and lift_pct are read only by the expected-value formula.
+    effort_weeks (the initiative's one effort) gives RICE, WSJF and ICE their effort input through
+    the `effort` conversion and divides expected value; baseline_weekly_value and lift_pct are
+    read only by the expected-value formula.
     """
     problems = _missing_formula_inputs(framework_id, framework)
     if problems:
@@ -208,10 +286,16 @@ def score(
     problems = validate_inputs(framework, inputs)
     if framework.formula == "expected_value":
         problems += _expected_value_problems(effort_weeks, baseline_weekly_value, lift_pct)
+    elif framework.formula in EFFORT_INPUT_OF_FORMULA:
+        problems += _effort_problems(effort_weeks)
     if problems:
         return ScoreResult(framework_id, None, tuple(problems))
 
     values = {name: float(inputs[name]) for name in framework.inputs}
+    if effort_weeks is not None:
+        derived = effort_input(framework.formula, float(effort_weeks), effort)
+        if derived is not None:
+            values[derived[0]] = derived[1]
     try:
         result = _apply(framework, values, effort_weeks, baseline_weekly_value, lift_pct)
     except ValueError as exc:
@@ -271,6 +355,7 @@ def score_all(
             effort_weeks=effort_weeks,
             baseline_weekly_value=baseline_weekly_value,
             lift_pct=lift_pct,
+            effort=config.effort,
         )
         for framework_id, framework in config.frameworks.items()
     }

@@ -26,7 +26,7 @@ from tests.planning_seed import seed_team
 from tests.test_permissions_matrix import dump
 
 ANA, BEN, CARL = 1, 2, 3
-RICE = {"reach": 1000.0, "impact": 1.0, "confidence": 0.5, "effort_months": 1.0}
+RICE = {"reach": 1000.0, "impact": 1.0, "confidence": 0.5}
 
 
 def record(
@@ -67,7 +67,7 @@ CALIBRATIONS = {ANA: record(ANA, "Ana", 3, 1), BEN: record(BEN, "Ben", 0, 0, inc
 
 def test_worked_example_on_each_scale(config: AppConfig) -> None:
     rows = [
-        entry(1, ANA, {"rice": RICE, "ice": {"impact": 5, "confidence": 5, "ease": 5}}),
+        entry(1, ANA, {"rice": RICE, "ice": {"impact": 5, "confidence": 5}}),
         entry(2, ANA, {}),  # nothing stored: only expected value (confidence alone) can take it
     ]
     frameworks = config.scoring.frameworks
@@ -98,7 +98,7 @@ def test_no_suggestion_without_a_track_record_a_confidence_input_or_a_change(
         entry(4, ANA, {"rice": {**RICE, "confidence": 0.8}}),  # already at the suggestion
     ]
     assert suggested_confidences(rows, CALIBRATIONS, frameworks["rice"], framework_id="rice") == []
-    wsjf_scores = {"business_value": 5, "time_criticality": 3, "risk_reduction": 2, "job_size": 5}
+    wsjf_scores = {"business_value": 5, "time_criticality": 3, "risk_reduction": 2}
     wsjf_row = [entry(5, ANA, {"wsjf": wsjf_scores})]
     assert (
         suggested_confidences(wsjf_row, CALIBRATIONS, frameworks["wsjf"], framework_id="wsjf") == []

@@ -184,10 +184,38 @@ MISTAKES = [
     ),
     (
         "scoring.yaml",
-        _delete(["frameworks", "ice", "inputs", "ease", "maximum"]),
-        "frameworks.ice.inputs.ease",
+        _delete(["frameworks", "ice", "inputs", "impact", "maximum"]),
+        "frameworks.ice.inputs.impact",
         "minimum and maximum",
     ),
+    (
+        "scoring.yaml",
+        _set(
+            ["frameworks", "rice", "inputs", "effort_months"],
+            {"label": "Effort (person-months)", "minimum": 0.5, "maximum": 120},
+        ),
+        "",
+        "frameworks.rice.inputs.effort_months: RICE takes it from the initiative's effort",
+    ),
+    (
+        "scoring.yaml",
+        _set(["effort", "job_size", 2, "value"], 4),
+        "effort",
+        "job_size: 4 is not one of 1, 2, 3, 5, 8, 13, 20",
+    ),
+    (
+        "scoring.yaml",
+        _set(["effort", "ease", 0, "value"], 11),
+        "effort",
+        "ease: 11 is outside 1–10",
+    ),
+    (
+        "scoring.yaml",
+        _set(["effort", "job_size", 6], {"up_to_weeks": 60, "value": 20}),
+        "effort",
+        "the last step needs no up_to_weeks",
+    ),
+    ("scoring.yaml", _set(["effort", "rice_minimum_months"], 0), "effort.rice_minimum_months", "0"),
 ]
 
 

@@ -442,6 +442,9 @@ def test_load_demo_writes_a_team_a_quarter_of_goals_and_initiatives(
             for framework_id, framework in config.scoring.frameworks.items():
                 inputs = initiative.scores.get(framework_id, {})
                 assert validate_inputs(framework, inputs) == [], (initiative.title, framework_id)
+                # One effort per initiative: no framework keeps an effort input of its own.
+                assert set(inputs) == set(framework.inputs), (initiative.title, framework_id)
+            assert initiative.effort_weeks > 0, initiative.title
         assert stale >= 2
 
         shipped = {i.lift_metric: i for i in initiatives if i.status == "done"}

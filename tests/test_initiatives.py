@@ -37,6 +37,7 @@ from planning.initiatives import (
 )
 from planning.models import (
     AuditEvent,
+    Initiative,
     InitiativeKeyResult,
     InitiativeRead,
     PersonRead,
@@ -49,7 +50,7 @@ from planning.versioning import ConflictError
 from tests.planning_seed import Team, add_initiative, seed_team, store_state
 
 TODAY = date(2026, 5, 20)
-RICE = {"reach": 2000, "impact": 2, "confidence": 0.8, "effort_months": 1}
+RICE = {"reach": 2000, "impact": 2, "confidence": 0.8}
 
 
 @pytest.fixture
@@ -294,7 +295,7 @@ def test_director_edits_with_audit_before_and_after(
         effort_weeks=3,
         start_date=date(2026, 6, 1),
         target_date=date(2026, 6, 30),
-        scores={"ice": {"impact": 7, "confidence": 6, "ease": 8}},
+        scores={"ice": {"impact": 7, "confidence": 6}},
         key_result_ids=[team.kr_conversion],
     )
     assert saved.version == 2
@@ -304,7 +305,7 @@ def test_director_edits_with_audit_before_and_after(
         3.0,
         date(2026, 6, 30),
     )
-    assert stored.scores["ice"] == {"impact": 7.0, "confidence": 6.0, "ease": 8.0}
+    assert stored.scores["ice"] == {"impact": 7.0, "confidence": 6.0}
     event = audit_events(engine, created.id)[-1]
     assert event.action == "update" and event.actor_id == team.director.id
     assert event.before is not None and event.after is not None
@@ -325,7 +326,7 @@ def test_scores_of_other_frameworks_are_kept_and_none_clears_one(
         team.director,
         created.id,
         1,
-        scores={"ice": {"impact": 5, "confidence": 5, "ease": 5}},
+        scores={"ice": {"impact": 5, "confidence": 5}},
     )
     assert set(read(engine, created.id).scores) == {"rice", "ice"}
     update(engine, config, team.director, created.id, 2, scores={"rice": None})
@@ -786,3 +787,55 @@ def test_a_link_to_a_since_archived_key_result_may_be_kept_not_added(
     other = create(engine, config, team.director, title="Other")
     with pytest.raises(InputError, match="is archived and cannot be linked"):
         update(engine, config, team.director, other.id, 1, key_result_ids=[team.kr_archived])
+
+
+def test_the_effort_migration_keeps_one_effort_in_person_weeks(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from planning.store import alembic_config, create_store_engine, migrate
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine)
+    team = seed_team(engine)
+    old_rice = {"reach": 2000, "impact": 2, "confidence": 0.8, "effort_months": 3}
+    scores = {
+        "rice": old_rice,
+        "wsjf": {"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "job_size": 5},
+        "ice": {"impact": 8, "confidence": 7, "ease": 5},
+        "weighted": {"revenue_impact": 5, "customer_experience": 3, "strategic_fit": 4, "ease": 2},
+    }
+    estimated = add_initiative(
+        engine, title="Estimated", owner_id=team.ana.id, effort_weeks=6, scores=scores
+    )
+    no_effort = add_initiative(
+        engine, title="RICE only", owner_id=team.ana.id, effort_weeks=0, scores={"rice": old_rice}
+    )
+    untouched = add_initiative(engine, title="Unscored", owner_id=team.ana.id, effort_weeks=2)
+    cfg = alembic_config(engine)
+    command.stamp(cfg, "0005")  # as a store written before the effort was kept once
+    command.upgrade(cfg, "head")
+    with Session(read_engine(engine)) as session:
+        kept = session.get(Initiative, estimated)
+        converted = session.get(Initiative, no_effort)
+        plain = session.get(Initiative, untouched)
+    assert kept is not None and converted is not None and plain is not None
+    assert kept.effort_weeks == 6  # its own person-weeks win over the RICE person-months
+    assert kept.scores == {
+        "rice": {"reach": 2000, "impact": 2, "confidence": 0.8},
+        "wsjf": {"business_value": 8, "time_criticality": 5, "risk_reduction": 3},
+        "ice": {"impact": 8, "confidence": 7},
+        # The weighted framework's own "ease" criterion is an input, not the effort.
+        "weighted": {"revenue_impact": 5, "customer_experience": 3, "strategic_fit": 4, "ease": 2},
+    }
+    assert converted.effort_weeks == 13  # 3 person-months × 52 / 12
+    assert converted.scores == {"rice": {"reach": 2000, "impact": 2, "confidence": 0.8}}
+    assert (plain.effort_weeks, plain.scores) == (2, {})
+    # Downgrading puts the derived inputs back for the previous version to read.
+    command.downgrade(cfg, "0005")
+    with Session(read_engine(engine)) as session:
+        back = session.get(Initiative, estimated)
+    assert back is not None
+    assert back.scores["rice"]["effort_months"] == pytest.approx(6 * 12 / 52)
+    assert (back.scores["wsjf"]["job_size"], back.scores["ice"]["ease"]) == (5, 6)
+    assert back.scores["weighted"]["ease"] == 2
+    engine.dispose()

@@ -234,3 +234,61 @@ def test_second_editor_is_told_of_the_conflict_and_keeps_their_text(app_store: s
     assert stored is not None
     assert (stored.title, stored.description) == (running.title, "Owner's fresh description")
     assert any("Someone else changed this initiative" in w.value for w in at.warning)
+
+
+def scores_shown(at: AppTest) -> dict[str, Any]:
+    """The detail's "Scores under each framework" table: framework label -> row."""
+    [table] = [d.value for d in at.dataframe if "framework" in d.value.columns]
+    return {row["framework"]: row for row in table.to_dict(orient="records")}
+
+
+def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    at = open_page(director.id)
+    at.text_input(key="new_title").input("One-page checkout")
+    at.selectbox(key="new_status").set_value("planned")
+    at.number_input(key="new_effort").set_value(13.0)
+    at.number_input(key="new_score_reach").set_value(3000.0)
+    at.selectbox(key="new_score_impact").set_value(2.0)
+    at.selectbox(key="new_score_confidence").set_value(0.8)
+    submit(at, "Create")
+    assert not at.exception
+    with Session(read_engine(engine)) as session:
+        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
+    assert created is not None and created.title == "One-page checkout"
+    assert created.scores == {"rice": {"reach": 3000.0, "impact": 2.0, "confidence": 0.8}}
+    # 13 person-weeks are 3 person-months: 3000 × 2 × 0.8 / 3 = 1600, shown right away.
+    rice = scores_shown(at)["RICE"]
+    assert rice["score"] == 1600
+    assert "effort 3 person-months (from 13 person-weeks)" in rice["inputs"]
+    at.switch_page("pages/planning.py")
+    at.run()
+    assert not at.exception
+    shown = at.data_editor[0].value.set_index("id")
+    assert shown.loc[created.id, "score"] == 1600
+    assert shown.loc[created.id, "rank"] >= 1
+
+
+def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    member = people(engine, Role.member)[0]
+    running = owned_by(engine, member.id, "in_progress")
+    at = open_page(director.id, pick=running.id)
+    tag = f"{running.id}_{running.version}"
+    at.number_input(key=f"ed_effort_{tag}").set_value(26.0)
+    at.number_input(key=f"ed_score_{tag}_reach").set_value(6000.0)
+    at.selectbox(key=f"ed_score_{tag}_impact").set_value(1.0)
+    at.selectbox(key=f"ed_score_{tag}_confidence").set_value(0.5)
+    submit(at, "Save changes")
+    assert not at.exception
+    with Session(read_engine(engine)) as session:
+        stored = get_initiative(session=session, initiative_id=running.id)
+    assert stored is not None
+    assert stored.effort_weeks == 26
+    assert stored.scores["rice"] == {"reach": 6000.0, "impact": 1.0, "confidence": 0.5}
+    # 26 person-weeks are 6 person-months: 6000 × 1 × 0.5 / 6 = 500.
+    assert scores_shown(at)["RICE"]["score"] == 500

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -26,6 +27,7 @@ from planning.periods import iso_week
 from planning.store import create_store_engine, read_engine, session_scope
 from planning.team_capacity import capacity_overview
 from planning.weekly_plan import commit_weekly_plan, get_plan
+from tests.planning_seed import store_state
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/planning.py"
@@ -163,7 +165,8 @@ def test_framework_switch_re_ranks(app_store: str) -> None:
     shown = at.data_editor[0].value
     assert list(shown["id"]) == list(expected["id"])
     assert list(backlog_of(engine, "rice")["id"]) != list(expected["id"])
-    assert "input.ease" in shown.columns and "input.reach" not in shown.columns
+    assert "input.impact" in shown.columns and "input.reach" not in shown.columns
+    assert "input.ease" not in shown.columns  # ease comes from the effort in person-weeks
     assert any("Impact × Confidence × Ease" in c.value for c in at.caption)
 
 
@@ -197,6 +200,48 @@ def test_saving_table_edits_writes_them_and_a_bad_row_writes_nothing(app_store: 
         rescored = get_initiative(session=session, initiative_id=second)
     assert renamed is not None and renamed.title == "Renamed in planning"
     assert rescored is not None and rescored.scores["rice"]["impact"] == 3
+
+
+def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_save(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    expected = backlog_of(engine, "rice")
+    ranked = expected[expected["rank"].notna()].reset_index(drop=True)
+    last = len(ranked) - 1
+    last_id, first_id = int(ranked["id"].iloc[last]), int(ranked["id"].iloc[0])
+    assert int(ranked["rank"].iloc[last]) > 1
+    before = store_state(engine)
+    # The last-ranked row reaches far more customers, and the top row grows to a year's work.
+    edits = {
+        "edited_rows": {last: {"input.reach": 100_000_000}, 0: {"effort_weeks": 52.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at = open_page(director.id, backlog_editor_rice_0=edits)
+    shown = at.data_editor[0].value.set_index("id")
+    inputs = ranked.iloc[last]["inputs"]
+    months = max(0.5, float(ranked["effort_weeks"].iloc[last]) * 12 / 52)
+    assert shown.loc[last_id, "score"] == pytest.approx(
+        100_000_000 * inputs["impact"] * inputs["confidence"] / months
+    )
+    assert shown.loc[last_id, "rank"] == 1
+    top = ranked.iloc[0]["inputs"]
+    # 52 person-weeks are 12 person-months, shown beside the effort.
+    assert shown.loc[first_id, "effort_input"] == 12
+    assert shown.loc[first_id, "score"] == pytest.approx(
+        top["reach"] * top["impact"] * top["confidence"] / 12
+    )
+    assert shown.loc[first_id, "rank"] != 1
+    assert store_state(engine) == before  # nothing written while editing
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert not at.exception
+    assert at.success[0].value == "Saved 2 initiatives."
+    after = backlog_of(engine, "rice").set_index("id")
+    assert after.loc[last_id, "rank"] == 1
+    assert after.loc[first_id, "effort_weeks"] == 52
 
 
 def test_save_without_edits_says_so(app_store: str) -> None:

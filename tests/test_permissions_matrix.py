@@ -343,7 +343,7 @@ def _apply_suggested_confidences(w: World, owner: PersonRead) -> Call:
             owner_id=owner.id,
             status=InitiativeStatus.planned,
             lift_estimator_id=owner.id,
-            scores={"rice": {"reach": 1000, "impact": 1, "confidence": 0.5, "effort_months": 1}},
+            scores={"rice": {"reach": 1000, "impact": 1, "confidence": 0.5}},
         )
     )
     suggestion = calibration_suggestions.Suggestion(

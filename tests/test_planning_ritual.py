@@ -21,6 +21,7 @@ from planning.backlog_edits import (
     editor_frame,
     edits_to_commands,
     input_column,
+    live_scores,
 )
 from planning.baseline import (
     baselines,
@@ -59,9 +60,9 @@ def team(engine: Engine) -> Team:
     return seed_team(engine)
 
 
-def rice(reach: float, impact: float, confidence: float, months: float) -> dict[str, Any]:
-    return {"rice": {"reach": reach, "impact": impact, "confidence": confidence,
-                     "effort_months": months}}  # fmt: skip
+def rice(reach: float, impact: float, confidence: float) -> dict[str, Any]:
+    """RICE inputs; the effort is the initiative's person-weeks (1 by default: 0.5 months)."""
+    return {"rice": {"reach": reach, "impact": impact, "confidence": confidence}}
 
 
 def read_backlog(engine: Engine, config: AppConfig, framework: str) -> pd.DataFrame:
@@ -199,12 +200,12 @@ def test_expected_value_ranking_in_gross_profit_per_person_week(
 
 def test_matrix_value_is_the_score_before_dividing_by_effort(config: AppConfig) -> None:
     frameworks = config.scoring.frameworks
-    inputs = {"reach": 1000, "impact": 2, "confidence": 1.0, "effort_months": 2}
-    assert matrix_value(frameworks["rice"], 1000, inputs, 8) == 2000  # reach × impact × conf.
-    wsjf = {"business_value": 8, "time_criticality": 5, "risk_reduction": 2, "job_size": 5}
-    assert matrix_value(frameworks["wsjf"], 3, wsjf, 4) == 15  # cost of delay 8 + 5 + 2
-    assert matrix_value(frameworks["expected_value"], 787.5, {"confidence": 0.5}, 2) == 1575
-    assert matrix_value(frameworks["ice"], 336, {}, 6) == 336
+    # RICE: 13 person-weeks are 3 person-months, so a score of 1000 is 3000 reach × impact × conf.
+    assert matrix_value(frameworks["rice"], 1000, 13) == 3000
+    # WSJF: 6 person-weeks are job size 5, so a score of 3 is a cost of delay of 15.
+    assert matrix_value(frameworks["wsjf"], 3, 6) == 15
+    assert matrix_value(frameworks["expected_value"], 787.5, 2) == 1575
+    assert matrix_value(frameworks["ice"], 336, 6) == 336
 
 
 def entry(item_id: int, effort: float, scores: dict[str, Any], **kw: Any) -> BacklogEntry:
@@ -223,10 +224,11 @@ def entry(item_id: int, effort: float, scores: dict[str, Any], **kw: Any) -> Bac
 
 def test_rank_backlog_worked_example_with_median_quadrants(config: AppConfig) -> None:
     entries = [
-        entry(1, 2, rice(1000, 2, 1.0, 1)),  # score 2000, value 2000
-        entry(2, 8, rice(4000, 1, 0.5, 2)),  # score 1000, value 2000
-        entry(3, 1, rice(500, 1, 0.8, 0.5)),  # score 800, value 400
-        entry(4, 12, rice(3000, 0.5, 0.5, 3)),  # score 250, value 750
+        # person-weeks 13, 26, 1 and 52 are 3, 6, 0.5 (the minimum) and 12 person-months
+        entry(1, 13, rice(6000, 1, 1.0)),  # score 2000, value 6000
+        entry(2, 26, rice(6000, 2, 0.5)),  # score 1000, value 6000
+        entry(3, 1, rice(500, 1, 0.8)),  # score 800, value 400
+        entry(4, 52, rice(6000, 1, 0.5)),  # score 250, value 3000
         entry(5, 3, {}),  # not scored with RICE yet
     ]
     frame = rank_backlog(
@@ -244,8 +246,8 @@ def test_rank_backlog_worked_example_with_median_quadrants(config: AppConfig) ->
         None,
     ]
     assert list(frame["score"].iloc[:4]) == [2000, 1000, 800, 250]
-    # Medians: value (750 + 2000) / 2 = 1375, effort (2 + 8) / 2 = 5.
-    assert (frame.attrs["value_split"], frame.attrs["effort_split"]) == (1375, 5)
+    # Medians: value (3000 + 6000) / 2 = 4500, effort (13 + 26) / 2 = 19.5.
+    assert (frame.attrs["value_split"], frame.attrs["effort_split"]) == (4500, 19.5)
     assert list(frame["quadrant"].iloc[:4]) == ["Quick wins", "Big bets", "Fill-ins", "Money pits"]
     assert pd.isna(frame["quadrant"].iloc[4])
     assert frame["problems"].iloc[4] == "not scored with RICE yet"
@@ -255,7 +257,7 @@ def test_an_input_off_its_scale_leaves_the_item_unranked_with_the_reason(
     config: AppConfig,
 ) -> None:
     frame = rank_backlog(
-        [entry(1, 2, rice(1000, 4, 1.0, 1)), entry(2, 2, rice(1000, 1, 1.0, 1))],
+        [entry(1, 2, rice(1000, 4, 1.0)), entry(2, 2, rice(1000, 1, 1.0))],
         framework_id="rice",
         framework=config.scoring.frameworks["rice"],
         matrix=config.scoring.matrix,
@@ -267,7 +269,7 @@ def test_an_input_off_its_scale_leaves_the_item_unranked_with_the_reason(
 def test_backlog_holds_open_work_only(engine: Engine, config: AppConfig, team: Team) -> None:
     open_statuses = ("idea", "planned", "in_progress", "blocked")
     kept = {
-        add_initiative(engine, title=s, owner_id=team.ana.id, status=s, scores=rice(1, 1, 1, 1))
+        add_initiative(engine, title=s, owner_id=team.ana.id, status=s, scores=rice(1, 1, 1))
         for s in open_statuses
     }
     for status in (InitiativeStatus.done, InitiativeStatus.dropped):
@@ -355,7 +357,7 @@ def commit(
 
 def test_commit_stores_the_ranked_snapshot(engine: Engine, config: AppConfig, team: Team) -> None:
     top = add_initiative(
-        engine, title="Top", owner_id=team.ana.id, status="planned", scores=rice(1000, 2, 1.0, 1)
+        engine, title="Top", owner_id=team.ana.id, status="planned", scores=rice(1000, 2, 1.0)
     )
     add_initiative(engine, title="Unscored", owner_id=team.ben.id, status="idea")
     commit(engine, config, team.director, " 2026-w21 ")
@@ -371,13 +373,13 @@ def test_commit_stores_the_ranked_snapshot(engine: Engine, config: AppConfig, te
         "title": "Top",
         "owner_id": team.ana.id,
         "owner": "Ana Member",
-        "score": 2000.0,
+        "score": 4000.0,  # 1000 × 2 × 1.0 / 0.5: 1 person-week counts as 0.5 person-months
         "value": 2000.0,
         "quadrant": "Big bets",  # alone, it sits on both medians, which count as high
         "status": "planned",
         "health": "on_track",
         "effort_weeks": 1.0,
-        "inputs": {"reach": 1000, "impact": 2, "confidence": 1.0, "effort_months": 1},
+        "inputs": {"reach": 1000, "impact": 2, "confidence": 1.0},
     }
     assert (second["title"], second["rank"], second["score"]) == ("Unscored", None, None)
     assert event.action == "commit" and event.after == {
@@ -391,7 +393,7 @@ def test_commit_stores_the_ranked_snapshot(engine: Engine, config: AppConfig, te
 def test_committing_a_week_again_needs_confirmation_and_keeps_the_old_one_in_the_audit(
     engine: Engine, config: AppConfig, team: Team
 ) -> None:
-    add_initiative(engine, title="A", owner_id=team.ana.id, scores=rice(1000, 2, 1.0, 1))
+    add_initiative(engine, title="A", owner_id=team.ana.id, scores=rice(1000, 2, 1.0))
     commit(engine, config, team.director, "2026-W21")
     before = store_state(engine)
     with pytest.raises(PlanAlreadyCommitted, match="already committed by Dora Director"):
@@ -429,7 +431,7 @@ def test_refused_commits_write_nothing(
     error: type[Exception],
     message: str,
 ) -> None:
-    add_initiative(engine, title="A", owner_id=team.ana.id, scores=rice(1000, 2, 1.0, 1))
+    add_initiative(engine, title="A", owner_id=team.ana.id, scores=rice(1000, 2, 1.0))
     before = store_state(engine)
     with pytest.raises(error, match=message):
         commit(engine, config, getattr(team, who), week, framework)
@@ -483,9 +485,9 @@ def test_plan_diff_against_last_week(engine: Engine, config: AppConfig, team: Te
             engine, title=name, owner_id=team.ana.id, status="planned", scores=rice(*args)
         )
         for name, args in {
-            "alpha": (1000, 2, 1.0, 1),  # 2000
-            "beta": (1000, 1, 1.0, 1),  # 1000
-            "gamma": (1000, 1, 0.5, 1),  # 500
+            "alpha": (1000, 2, 1.0),  # 4000 (1 person-week: 0.5 person-months)
+            "beta": (1000, 1, 1.0),  # 2000
+            "gamma": (1000, 1, 0.5),  # 1000
         }.items()
     }
     commit(engine, config, team.director, "2026-W20")
@@ -496,7 +498,7 @@ def test_plan_diff_against_last_week(engine: Engine, config: AppConfig, team: Te
             config=config,
             initiative_id=ids["gamma"],
             expected_version=1,
-            changes={"scores": rice(4000, 1, 1.0, 1)},  # 4000: to the top
+            changes={"scores": rice(4000, 1, 1.0)},  # 8000: to the top
         )
         post_status_update(
             session=session,
@@ -516,7 +518,7 @@ def test_plan_diff_against_last_week(engine: Engine, config: AppConfig, team: Te
     found = {(c.kind, c.title, c.before, c.after) for c in live.changes}
     assert found == {
         ("moved", "gamma", 3, 1),
-        ("rescored", "gamma", 500.0, 4000.0),
+        ("rescored", "gamma", 1000.0, 8000.0),
         ("moved", "alpha", 1, 2),
         ("new", "delta", None, None),
         ("gone", "beta", 2, None),
@@ -619,9 +621,35 @@ def commands(
 
 def two_rows() -> list[BacklogEntry]:
     return [
-        entry(1, 2, rice(1000, 2, 1.0, 1), start_date=date(2026, 6, 1), version=3),
-        entry(2, 4, rice(500, 1, 0.8, 1), version=1),
+        entry(1, 2, rice(1000, 2, 1.0), start_date=date(2026, 6, 1), version=3),
+        entry(2, 4, rice(500, 1, 0.8), version=1),
     ]
+
+
+def test_pending_edits_rescore_and_rerank_the_shown_table(config: AppConfig) -> None:
+    spec = config.scoring.frameworks["rice"]
+    original = table(config, "rice", two_rows())
+    assert list(original["rank"]) == [1, 2]
+    # RICE person-months: 2 person-weeks count as the 0.5 minimum, 4 are 4 × 12 / 52 ≈ 0.92.
+    assert list(original["effort_input"]) == [0.5, 0.92]
+    # Row 2 reaches ten times more customers; row 1 grows to 13 person-weeks (3 person-months).
+    edits = {1: {input_column("reach"): 5000}, 0: {"effort_weeks": 13}}
+    shown = live_scores(original, edits, framework_id="rice", framework=spec, config=config)
+    assert list(shown["score"]) == pytest.approx([1000 * 2 * 1.0 / 3, 5000 * 1 * 0.8 / (48 / 52)])
+    assert list(shown["rank"]) == [2, 1]
+    assert list(shown["effort_input"]) == [3, 0.92]
+    # Only the read-only score columns change: the edits stay pending, the column types hold.
+    assert shown["effort_weeks"].tolist() == original["effort_weeks"].tolist()
+    assert shown.dtypes.equals(original.dtypes)
+    unreadable = live_scores(
+        original,
+        {0: {"effort_weeks": "lots"}},
+        framework_id="rice",
+        framework=spec,
+        config=config,
+    )
+    assert pd.isna(unreadable["rank"].iloc[0]) and unreadable["rank"].iloc[1] == 1
+    assert "effort" in unreadable["problems"].iloc[0]
 
 
 def test_unchanged_table_gives_no_commands(config: AppConfig) -> None:
@@ -650,14 +678,7 @@ def test_each_changed_row_becomes_one_command_with_its_changed_fields(config: Ap
                 "status": "in_progress",
                 "target_date": date(2026, 6, 30),
                 "effort_weeks": 3.0,
-                "scores": {
-                    "rice": {
-                        "reach": 1000.0,
-                        "impact": 3.0,
-                        "confidence": 1.0,
-                        "effort_months": 1.0,
-                    }
-                },
+                "scores": {"rice": {"reach": 1000.0, "impact": 3.0, "confidence": 1.0}},
             },
             columns=("Title", "Status", "Target", "Effort (person-weeks)", "RICE inputs"),
         )
@@ -719,14 +740,14 @@ def save(engine: Engine, config: AppConfig, actor: PersonRead, edits: list[RowEd
 
 def test_saving_the_table_applies_every_row(engine: Engine, config: AppConfig, team: Team) -> None:
     a = add_initiative(
-        engine, title="A", owner_id=team.ana.id, status="planned", scores=rice(1000, 2, 1.0, 1)
+        engine, title="A", owner_id=team.ana.id, status="planned", scores=rice(1000, 2, 1.0)
     )
     b = add_initiative(engine, title="B", owner_id=team.ana.id, status="idea")
     original = store_table(engine, config)
     edited = original.copy()
     edited.loc[edited["id"] == a, "owner_id"] = team.ben.id
     edited.loc[edited["id"] == b, "status"] = "planned"
-    for name, value in {"reach": 300, "impact": 1, "confidence": 0.5, "effort_months": 1}.items():
+    for name, value in {"reach": 300, "impact": 1, "confidence": 0.5}.items():
         edited.loc[edited["id"] == b, input_column(name)] = value
     found, problems = commands(config, "rice", original, edited)
     assert problems == []
@@ -734,7 +755,7 @@ def test_saving_the_table_applies_every_row(engine: Engine, config: AppConfig, t
     after = store_table(engine, config).set_index("id")
     assert after.loc[a, "owner_id"] == team.ben.id
     assert after.loc[b, "status"] == "planned"
-    assert after.loc[b, "score"] == pytest.approx(150)
+    assert after.loc[b, "score"] == pytest.approx(300)  # 300 × 1 × 0.5 / 0.5 person-months
 
 
 def test_one_refused_row_saves_nothing(engine: Engine, config: AppConfig, team: Team) -> None:

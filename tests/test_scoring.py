@@ -6,43 +6,131 @@ from typing import Any
 
 import pytest
 
-from planning.config import AppConfig, Framework, Matrix, Quadrants, ScoringConfig
+from planning.config import AppConfig, EffortConversion, Framework, Matrix, Quadrants, ScoringConfig
 from planning.scoring import (
     Ranked,
     ScoreResult,
+    effort_input,
     expected_value,
+    ice_ease,
     matrix_splits,
     quadrant,
     rank,
+    rice_effort_months,
     score,
     score_all,
     validate_inputs,
+    wsjf_job_size,
 )
 
-RICE_OK = {"reach": 2000, "impact": 2, "confidence": 0.8, "effort_months": 2}
+RICE_OK = {"reach": 3000, "impact": 2, "confidence": 0.8}
+ICE_OK = {"impact": 8, "confidence": 7}
+WSJF_OK = {"business_value": 8, "time_criticality": 5, "risk_reduction": 3}
 
 
 def _score(
-    config: AppConfig, framework_id: str, inputs: dict[str, Any], **kwargs: Any
+    config: AppConfig,
+    framework_id: str,
+    inputs: dict[str, Any],
+    *,
+    effort_weeks: float | None = 13,
+    **kwargs: Any,
 ) -> ScoreResult:
     framework = config.scoring.frameworks[framework_id]
-    return score(framework_id, framework, {framework_id: inputs}, **kwargs)
+    return score(
+        framework_id,
+        framework,
+        {framework_id: inputs},
+        effort_weeks=effort_weeks,
+        effort=config.scoring.effort,
+        **kwargs,
+    )
+
+
+# --- one effort, converted for each framework --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("weeks", "months"),
+    [(13, 3.0), (26, 6.0), (52, 12.0), (4.5, 4.5 * 12 / 52), (1, 0.5), (0, 0.5), (2.1, 0.5)],
+)
+def test_rice_effort_in_person_months_from_person_weeks(
+    config: AppConfig, weeks: float, months: float
+) -> None:
+    # person-weeks / (52 / 12), never below 0.5 person-months
+    assert rice_effort_months(weeks, config.scoring.effort) == pytest.approx(months)
+
+
+@pytest.mark.parametrize(
+    ("weeks", "size"),
+    [(0, 1), (1, 1), (1.5, 2), (2, 2), (3, 3), (4, 3), (6, 5), (8, 5), (13, 8), (20, 13),
+     (26, 13), (27, 20), (200, 20)],
+)  # fmt: skip
+def test_wsjf_job_size_is_the_step_the_person_weeks_fall_in(
+    config: AppConfig, weeks: float, size: float
+) -> None:
+    assert wsjf_job_size(weeks, config.scoring.effort) == size
+
+
+@pytest.mark.parametrize(
+    ("weeks", "ease"), [(0.5, 10), (1, 10), (2, 9), (3, 8), (4, 7), (5, 6), (8, 5), (13, 4),
+                        (20, 3), (52, 2), (53, 1)]
+)  # fmt: skip
+def test_ice_ease_falls_as_the_person_weeks_grow(
+    config: AppConfig, weeks: float, ease: float
+) -> None:
+    assert ice_ease(weeks, config.scoring.effort) == ease
+
+
+def test_expected_value_divides_by_the_person_weeks_themselves(config: AppConfig) -> None:
+    assert effort_input("expected_value", 13, config.scoring.effort) is None
+    result = _score(
+        config,
+        "expected_value",
+        {"confidence": 0.5},
+        effort_weeks=13,
+        baseline_weekly_value=52_000,
+        lift_pct=0.1,
+    )
+    # 52,000 × 0.1 × 0.5 / 13 = 200
+    assert result.score == pytest.approx(200)
+
+
+def test_a_configured_scale_changes_the_conversion() -> None:
+    conversion = EffortConversion.model_validate(
+        {
+            "rice_minimum_months": 1,
+            "job_size": [{"up_to_weeks": 4, "value": 2}, {"value": 13}],
+            "ease": [{"up_to_weeks": 4, "value": 9}, {"value": 3}],
+        }
+    )
+    assert rice_effort_months(1, conversion) == 1
+    assert (wsjf_job_size(4, conversion), wsjf_job_size(4.5, conversion)) == (2, 13)
+    assert (ice_ease(4, conversion), ice_ease(5, conversion)) == (9, 3)
 
 
 # --- RICE --------------------------------------------------------------------------------------
 
 
 def test_rice_worked_example(config: AppConfig) -> None:
-    # 2000 reach × 2 impact × 0.8 confidence / 2 person-months = 1600
-    result = _score(config, "rice", RICE_OK)
+    # 13 person-weeks = 3 person-months: 3000 reach × 2 impact × 0.8 confidence / 3 = 1600
+    result = _score(config, "rice", RICE_OK, effort_weeks=13)
     assert result.score == pytest.approx(1600)
     assert result.problems == ()
 
 
-def test_rice_effort_divides(config: AppConfig) -> None:
-    # Same initiative at half a person-month: 2000 × 2 × 0.8 / 0.5 = 6400
-    result = _score(config, "rice", {**RICE_OK, "effort_months": 0.5})
-    assert result.score == pytest.approx(6400)
+def test_rice_effort_divides_and_counts_at_least_half_a_month(config: AppConfig) -> None:
+    # 1 person-week counts as the 0.5 person-month minimum: 3000 × 2 × 0.8 / 0.5 = 9600
+    assert _score(config, "rice", RICE_OK, effort_weeks=1).score == pytest.approx(9600)
+    # A stored RICE effort from before is ignored: the person-weeks decide.
+    stale = {**RICE_OK, "effort_months": 100}
+    assert _score(config, "rice", stale, effort_weeks=13).score == pytest.approx(1600)
+
+
+def test_rice_without_an_effort_estimate_has_no_score(config: AppConfig) -> None:
+    result = _score(config, "rice", RICE_OK, effort_weeks=None)
+    assert result.score is None
+    assert result.problems == ("no effort estimate in person-weeks",)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +138,6 @@ def test_rice_effort_divides(config: AppConfig) -> None:
     [
         ("impact", 4, "Impact 4 is not one of 3, 2, 1, 0.5, 0.25"),
         ("confidence", 0.7, "Confidence 0.7 is not one of 1, 0.8, 0.5"),
-        ("effort_months", 0.25, "Effort (person-months) 0.25 is below the minimum 0.5"),
         ("reach", -5, "Reach (customers per quarter) -5 is below the minimum 0"),
     ],
 )
@@ -65,8 +152,8 @@ def test_rice_refuses_values_off_its_published_scales(
 def test_rice_reads_a_stored_scores_dict_with_other_frameworks_beside_it(
     config: AppConfig,
 ) -> None:
-    stored = {"rice": RICE_OK, "ice": {"impact": 8, "confidence": 7, "ease": 5}}
-    result = score("rice", config.scoring.frameworks["rice"], stored)
+    stored = {"rice": RICE_OK, "ice": ICE_OK}
+    result = score("rice", config.scoring.frameworks["rice"], stored, effort_weeks=13)
     assert result.framework_id == "rice"
     assert result.score == pytest.approx(1600)
 
@@ -75,15 +162,16 @@ def test_rice_reads_a_stored_scores_dict_with_other_frameworks_beside_it(
 
 
 def test_ice_worked_example(config: AppConfig) -> None:
-    result = _score(config, "ice", {"impact": 8, "confidence": 7, "ease": 5})
-    assert result.score == pytest.approx(280)
+    # 6 person-weeks give ease 6: 8 × 7 × 6 = 336
+    result = _score(config, "ice", ICE_OK, effort_weeks=6)
+    assert result.score == pytest.approx(336)
 
 
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
-        ({"impact": 0, "confidence": 7, "ease": 5}, "Impact 0 is below the minimum 1"),
-        ({"impact": 8, "confidence": 11, "ease": 5}, "Confidence 11 is above the maximum 10"),
+        ({"impact": 0, "confidence": 7}, "Impact 0 is below the minimum 1"),
+        ({"impact": 8, "confidence": 11}, "Confidence 11 is above the maximum 10"),
     ],
 )
 def test_ice_refuses_values_outside_one_to_ten(
@@ -95,23 +183,24 @@ def test_ice_refuses_values_outside_one_to_ten(
 
 
 def test_ice_accepts_its_bounds(config: AppConfig) -> None:
-    assert _score(config, "ice", {"impact": 1, "confidence": 10, "ease": 10}).score == 100
+    # Up to a person-week is as easy as it gets: 1 × 10 × 10 = 100
+    assert _score(config, "ice", {"impact": 1, "confidence": 10}, effort_weeks=1).score == 100
 
 
 # --- WSJF --------------------------------------------------------------------------------------
 
 
 def test_wsjf_worked_example(config: AppConfig) -> None:
-    inputs = {"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "job_size": 5}
-    # (8 + 5 + 3) / 5 = 3.2
-    assert _score(config, "wsjf", inputs).score == pytest.approx(3.2)
+    # 6 person-weeks give job size 5: (8 + 5 + 3) / 5 = 3.2
+    assert _score(config, "wsjf", WSJF_OK, effort_weeks=6).score == pytest.approx(3.2)
+    # 13 person-weeks give job size 8: 16 / 8 = 2
+    assert _score(config, "wsjf", WSJF_OK, effort_weeks=13).score == pytest.approx(2)
 
 
-def test_wsjf_refuses_a_job_size_off_the_fibonacci_scale(config: AppConfig) -> None:
-    inputs = {"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "job_size": 4}
-    result = _score(config, "wsjf", inputs)
+def test_wsjf_refuses_a_value_off_the_fibonacci_scale(config: AppConfig) -> None:
+    result = _score(config, "wsjf", {**WSJF_OK, "business_value": 4})
     assert result.score is None
-    assert result.problems == ("Job size 4 is not one of 1, 2, 3, 5, 8, 13, 20",)
+    assert result.problems == ("Business value 4 is not one of 1, 2, 3, 5, 8, 13, 20",)
 
 
 # --- weighted ----------------------------------------------------------------------------------
@@ -201,28 +290,23 @@ def test_expected_value_refuses_zero_effort_directly() -> None:
 
 def test_validate_inputs_reports_every_bad_input(config: AppConfig) -> None:
     framework = config.scoring.frameworks["rice"]
-    problems = validate_inputs(
-        framework, {"reach": "lots", "impact": 4, "confidence": True, "effort_months": None}
-    )
+    problems = validate_inputs(framework, {"reach": "lots", "impact": 4, "confidence": True})
     assert problems == [
         "Reach (customers per quarter) 'lots' is not a number",
         "Impact 4 is not one of 3, 2, 1, 0.5, 0.25",
         "Confidence True is not a number",
-        "Effort (person-months) is missing",
     ]
 
 
 def test_validate_inputs_refuses_not_a_number_and_infinity(config: AppConfig) -> None:
     framework = config.scoring.frameworks["ice"]
-    problems = validate_inputs(
-        framework, {"impact": float("nan"), "confidence": float("inf"), "ease": 5}
-    )
+    problems = validate_inputs(framework, {"impact": float("nan"), "confidence": float("inf")})
     assert problems == ["Impact nan is not a number", "Confidence inf is not a number"]
 
 
 def test_validate_inputs_ignores_keys_the_framework_does_not_name(config: AppConfig) -> None:
     framework = config.scoring.frameworks["ice"]
-    assert validate_inputs(framework, {"impact": 8, "confidence": 7, "ease": 5, "old": 99}) == []
+    assert validate_inputs(framework, {"impact": 8, "confidence": 7, "old": 99}) == []
 
 
 def test_an_unscored_initiative_is_told_so(config: AppConfig) -> None:
@@ -239,23 +323,22 @@ def test_a_framework_missing_an_input_its_formula_needs_is_reported() -> None:
             "inputs": {
                 "reach": {"label": "Reach", "minimum": 0, "maximum": 10},
                 "impact": {"label": "Impact", "scale": [1, 2, 3]},
-                "confidence": {"label": "Confidence", "scale": [1]},
             },
         }
     )
-    result = score("rice", framework, {"rice": {"reach": 1, "impact": 1, "confidence": 1}})
+    result = score("rice", framework, {"rice": {"reach": 1, "impact": 1}}, effort_weeks=13)
     assert result.score is None
     assert result.problems == (
-        "scoring.yaml: frameworks.rice uses the rice formula but has no input 'effort_months'",
+        "scoring.yaml: frameworks.rice uses the rice formula but has no input 'confidence'",
     )
 
 
 def test_score_all_compares_every_framework(config: AppConfig) -> None:
-    stored = {"rice": RICE_OK, "ice": {"impact": 8, "confidence": 7, "ease": 5}}
-    results = score_all(config.scoring, stored)
+    stored = {"rice": RICE_OK, "ice": ICE_OK}
+    results = score_all(config.scoring, stored, effort_weeks=13)
     assert set(results) == set(config.scoring.frameworks)
     assert results["rice"].score == pytest.approx(1600)
-    assert results["ice"].score == pytest.approx(280)
+    assert results["ice"].score == pytest.approx(8 * 7 * 4)
     assert not results["wsjf"].scored
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -16,6 +17,8 @@ from sqlmodel import Session
 
 from planning import (
     backlog,
+    backlog_edits,
+    baseline,
     calibration_suggestions,
     decisions,
     impact,
@@ -45,6 +48,37 @@ def ranked_backlog(versions: Versions, framework_id: str) -> pd.DataFrame:
         return backlog.ranked_backlog(
             session=session, config=app_config(), framework_id=framework_id
         )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def metric_baselines(
+    versions: Versions, metric_ids: tuple[str, ...]
+) -> dict[str, baseline.Baseline]:
+    """The weekly gross profit baseline of each lift metric (expected value's multiplier)."""
+    del versions
+    with _session() as session:
+        return baseline.baselines(
+            session=session, config=app_config().metrics, metric_ids=metric_ids
+        )
+
+
+def live_scores(
+    versions: Versions, source: pd.DataFrame, edited_rows: Any, framework_id: str
+) -> pd.DataFrame:
+    """The planning table with score, rank, quadrant and reasons following the pending edits."""
+    config = app_config()
+    framework = backlog.framework_or_error(config, framework_id)
+    bases: dict[str, baseline.Baseline] = {}
+    if framework.formula == "expected_value":
+        bases = metric_baselines(versions, tuple(sorted(config.metrics.metrics)))
+    return backlog_edits.live_scores(
+        source,
+        edited_rows if isinstance(edited_rows, dict) else {},
+        framework_id=framework_id,
+        framework=framework,
+        config=config,
+        baseline_by_metric=bases,
+    )
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

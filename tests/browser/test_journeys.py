@@ -270,6 +270,12 @@ def test_director_reviews_goals_rescores_commits_the_week_and_reads_the_diff(
     editor.press("Enter")
     expect(_cell(grid, column, row)).to_have_text(str(new_value))
     _settle(page)
+    # Before Save the edited row already shows its new score and rank; the store is unchanged.
+    expect(_cell(grid, 0, row)).to_have_text("1")
+    expect(_cell(grid, column, row)).to_have_text(str(new_value))
+    with Session(engine) as session:
+        unsaved = session.exec(select(Initiative).where(Initiative.id == initiative_id)).one()
+        assert unsaved.scores[scoring.active] == scores_before
     _shot(page, "journey-director-3-backlog-edited")
 
     page.get_by_role("button", name="Save changes").click()

@@ -1,0 +1,95 @@
+"""The scoring inputs of one framework as form fields (the Initiatives page's create and edit
+forms). Effort is not among them: every framework derives its effort input from the initiative's
+person-weeks (scoring.yaml `effort`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from planning.config import EffortConversion, Framework
+from planning.scoring import effort_input_text
+from planning.validation import is_number
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if is_number(value) else None
+
+
+def score_fields(
+    framework: Framework,
+    *,
+    stored: Mapping[str, Any] | None,
+    key_prefix: str,
+    prefill_defaults: bool,
+) -> dict[str, float | None]:
+    """One field per input of `framework` inside the caller's form; the values, None if blank.
+
+    Fields start from the stored inputs; a new initiative's start from scoring.yaml's defaults
+    when `prefill_defaults`, so it is scored as soon as it is created.
+    """
+    entered: dict[str, float | None] = {}
+    columns = st.columns(max(len(framework.inputs), 1))
+    for column, (input_id, spec) in zip(columns, framework.inputs.items(), strict=False):
+        start = _number((stored or {}).get(input_id))
+        if start is None and prefill_defaults:
+            start = _number(spec.default)
+        key = f"{key_prefix}_{input_id}"
+        if spec.scale is not None:
+            options = [float(v) for v in spec.scale]
+            index = next(
+                (n for n, v in enumerate(options) if start is not None and math.isclose(v, start)),
+                None,
+            )
+            entered[input_id] = column.selectbox(
+                spec.label,
+                options,
+                index=index,
+                format_func=lambda v: f"{v:g}",
+                key=key,
+                help=spec.help or None,
+            )
+        else:
+            entered[input_id] = column.number_input(
+                spec.label,
+                min_value=_number(spec.minimum),
+                max_value=_number(spec.maximum),
+                value=start,
+                key=key,
+                help=spec.help or None,
+            )
+    return entered
+
+
+def score_caption(
+    framework: Framework, conversion: EffortConversion, effort_weeks: float | None = None
+) -> str:
+    """What the score fields are for, and where the framework's effort input comes from."""
+    text = f"Scoring inputs for {framework.label}, the framework weekly planning ranks by."
+    if framework.formula in {"rice", "wsjf", "ice", "expected_value"}:
+        text += " Its effort comes from the person-weeks"
+        derived = (
+            effort_input_text(framework.formula, effort_weeks, conversion)
+            if effort_weeks is not None
+            else ""
+        )
+        text += f" (now {derived})." if derived else "."
+    return text
+
+
+def changed_scores(
+    entered: Mapping[str, float | None], stored: Mapping[str, Any] | None
+) -> dict[str, float] | None:
+    """The inputs to save when any field differs from what is stored, else None (no change)."""
+    stored = stored or {}
+    differs = any(
+        (value is None) != (_number(stored.get(k)) is None)
+        or (value is not None and not math.isclose(value, float(stored[k])))
+        for k, value in entered.items()
+    )
+    if not differs:
+        return None
+    return {k: v for k, v in entered.items() if v is not None}
