@@ -11,6 +11,7 @@ from planning.periods import next_quarter, previous_quarter, quarter_bounds, qua
 from planning.permissions import is_director
 from ui import goals_data as data
 from ui import goals_view as view_parts
+from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
 from ui.identity import current_person
 from ui.quarter_draft_view import empty_quarter
 from ui.state import app_config, live_refresh, versions
@@ -31,15 +32,18 @@ around = [this_quarter]
 for _ in range(4):
     around.insert(0, previous_quarter(around[0]))
 around += [next_quarter(this_quarter), next_quarter(next_quarter(this_quarter))]
-periods = sorted(set(around) | set(data.periods_with_goals(current)))
+# The quarter lives in the address (?quarter=2026-Q4): a reload or a shared link keeps it.
+wanted = quarter_in_address(this_quarter)
+periods = sorted(set(around) | set(data.periods_with_goals(current)) | {wanted})
 controls = st.columns([2, 3, 2])
 period = controls[0].selectbox(
     "Quarter",
     periods,
-    index=periods.index(this_quarter),
+    index=periods.index(wanted),
     format_func=lambda p: f"{p} (current)" if p == this_quarter else p,
     key="goals_period",
 )
+keep_in_address(QUARTER_PARAM, period)
 show = controls[1].selectbox(
     "Show",
     list(view_parts.SHOW_LABELS),

@@ -32,6 +32,7 @@ from planning.versioning import ConflictError
 from planning.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import planning_charts as charts
 from ui import planning_data as data
+from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption
@@ -71,11 +72,18 @@ framework_ids = list(scoring.frameworks)
 framework_id = st.segmented_control(
     "Rank by",
     framework_ids,
-    default=scoring.active,
+    # The framework lives in the address (?framework=ice): a reload or a shared link keeps it.
+    default=choice_in_address(
+        FRAMEWORK_PARAM,
+        {f: scoring.frameworks[f].label for f in framework_ids},
+        scoring.active,
+        "scoring framework",
+    ),
     format_func=lambda f: scoring.frameworks[f].label,
     key="planning_framework",
 )
 framework_id = framework_id or scoring.active
+keep_in_address(FRAMEWORK_PARAM, framework_id)
 framework = scoring.frameworks[framework_id]
 if framework.description:
     st.caption(framework.description)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from planning import clock
 from planning.goals import GoalError, post_check_in
-from planning.initiatives import status_label
+from planning.initiatives import accept_idea, decline_idea, status_label
 from planning.models import PersonRead, Role
 from planning.periods import iso_week, quarter_of
 from planning.permissions import PermissionDenied, is_director
@@ -36,6 +36,7 @@ FLASH = "this_week_flash"
 REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
 UPDATE_PICK = "tw_update_pick"
 CHECK_IN_PICK = "tw_check_in_pick"
+IDEA_PICK = "tw_idea_pick"
 # The widget fields of each form; a widget's key is `tw_{field}_{id}` (ui/status_update_form.py).
 UPDATE_FIELDS = ("status", "health", "percent", "note")
 CHECK_IN_FIELDS = ("confidence", "value", "done", "check_in_note")
@@ -321,7 +322,89 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
         _check_in_form(actor, due, list(check_in_titles))
 
 
+def idea_news(actor: PersonRead) -> None:
+    """How a director triaged the ideas this person proposed, in the last two weeks."""
+    outcomes = data.idea_outcomes(current, actor.id, today)
+    if not outcomes:
+        return
+    st.header("Your ideas")
+    for outcome in outcomes:
+        title = escape_markdown(outcome.title)
+        by = escape_markdown(outcome.by)
+        when = f"{outcome.at:%d %b}"
+        if outcome.accepted:
+            st.success(f"Your idea “{title}” was accepted to the backlog by {by} on {when}.")
+        else:
+            st.info(
+                f"Your idea “{title}” was declined by {by} on {when}: "
+                f"{escape_markdown(outcome.reason)}"
+            )
+
+
 # --- director ----------------------------------------------------------------------------------
+
+
+def triage(actor: PersonRead) -> None:
+    """Ideas members proposed, each accepted to the backlog or declined with a reason."""
+    ideas = data.ideas(current)
+    if not ideas:
+        return
+    st.header("Ideas to triage")
+    st.caption(
+        f"{_count(len(ideas), 'idea')} proposed and waiting for a yes or no. Accept one to the "
+        "backlog (it becomes planned, as proposed) or decline it with a short reason; the "
+        "person who proposed it sees the outcome on their This week."
+    )
+    titles = {i.initiative_id: i.title for i in ideas}
+    following = st.session_state.pop(f"{IDEA_PICK}_next", None)
+    if following in titles:
+        st.session_state[IDEA_PICK] = following
+    elif st.session_state.get(IDEA_PICK) not in titles:
+        st.session_state.pop(IDEA_PICK, None)  # triaged meanwhile: start from the oldest
+    chosen: int = st.selectbox("Idea", list(titles), format_func=titles.__getitem__, key=IDEA_PICK)
+    idea = next(i for i in ideas if i.initiative_id == chosen)
+    with st.form(f"tw_triage_{chosen}"):
+        st.caption(escape_markdown(f"Proposed by {idea.owner} on {idea.proposed_at:%d %b %Y}"))
+        if idea.description:
+            st.markdown(escape_markdown(idea.description))
+        reason = st.text_input(
+            "Reason (required to decline)",
+            max_chars=300,
+            placeholder="Why not now, in a line",
+            key=f"tw_reason_{chosen}",
+        )
+        cols = st.columns(2)
+        accept = cols[0].form_submit_button("Accept to backlog", type="primary")
+        decline = cols[1].form_submit_button("Decline")
+    if not (accept or decline):
+        return
+    try:
+        with session_scope(engine()) as session:
+            if accept:
+                accept_idea(
+                    session=session,
+                    actor=actor,
+                    initiative_id=chosen,
+                    expected_version=idea.version,
+                )
+            else:
+                decline_idea(
+                    session=session,
+                    actor=actor,
+                    initiative_id=chosen,
+                    expected_version=idea.version,
+                    reason=reason,
+                )
+    except REFUSALS as exc:
+        st.error(refusal_message(exc))
+    else:
+        outcome = "accepted to the backlog" if accept else "declined"
+        _saved(
+            f"“{escape_markdown(idea.title)}” {outcome}.",
+            forget=(f"tw_reason_{chosen}",),
+            picker=IDEA_PICK,
+            following=_following(list(titles), chosen),
+        )
 
 
 def attention() -> None:
@@ -480,11 +563,14 @@ quarter_has_goals = bool(quarter_goals.objectives) or quarter_goals.closed
 if person.role == Role.stakeholder or not person.active:
     summary()
 elif director:
+    idea_news(person)
     what_i_owe(person, always=False)
+    triage(person)
     attention()
 else:
     if not quarter_has_goals:
         quarter_not_set_notice(person=person, versions=current, period=period)
+    idea_news(person)
     what_i_owe(person, always=True)
 
 live_refresh()

@@ -56,6 +56,7 @@ from planning.permissions import (
     Actor,
     PermissionDenied,
     is_director,
+    require_director,
     require_member_or_director,
     require_owner_or_director,
 )
@@ -97,6 +98,7 @@ OPEN_STATUSES: tuple[str, ...] = (S.idea, S.planned, S.in_progress, S.blocked)
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 NOTE_MAX = 2_000
+REASON_MAX = 300  # a decline reason is a short line
 EFFORT_MAX_WEEKS = 520.0
 LIFT_MIN, LIFT_MAX = -1.0, 10.0  # a relative change: above -100 %, at most +1,000 %
 
@@ -654,6 +656,29 @@ def post_status_update(
     """
     initiative = _load_for_update(session, initiative_id)
     require_owner_or_director(actor, initiative.owner_id, "post a status update")
+    return _post_update(
+        session=session,
+        actor=actor,
+        initiative=initiative,
+        update=update,
+        expected_version=expected_version,
+        today=today,
+        action="status_update",
+    )
+
+
+def _post_update(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative: Initiative,
+    update: NewStatusUpdate,
+    expected_version: int | None,
+    today: date | None,
+    action: str,
+) -> StatusUpdateRead:
+    """The write behind every status update, audited as `action` (the caller checked roles)."""
+    initiative_id = int(initiative.id or 0)
     director = is_director(actor)
     if expected_version is not None:
         _refuse_if_stale(initiative, expected_version)
@@ -710,7 +735,7 @@ def post_status_update(
         actor=actor,
         entity=ENTITY,
         entity_id=initiative_id,
-        action="status_update",
+        action=action,
         before=before,
         after=after,
     )
@@ -747,6 +772,91 @@ def drop_initiative(
         ),
         expected_version=expected_version,
         today=today,
+    )
+
+
+# The notes that record a director's triage of an idea; This week reads them back to the person
+# who proposed it.
+ACCEPTED_NOTE = "Idea accepted to the backlog"
+DECLINED_PREFIX = "Idea declined: "
+
+
+def _triage(
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    expected_version: int,
+    action: str,
+) -> Initiative:
+    """The idea a director triages: refuses anyone else and anything that is not an idea."""
+    require_director(actor, action)
+    initiative = _load_for_update(session, initiative_id)
+    _refuse_if_stale(initiative, expected_version)
+    if initiative.status != S.idea:
+        raise InputError(
+            [
+                f"“{initiative.title}” is {status_label(initiative.status.value)}, not an idea: "
+                "only ideas are triaged"
+            ]
+        )
+    return initiative
+
+
+def accept_idea(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    expected_version: int,
+    today: date | None = None,
+) -> StatusUpdateRead:
+    """Accept an idea to the backlog (directors only): it becomes planned, keeping its fields."""
+    initiative = _triage(session, actor, initiative_id, expected_version, "accept an idea")
+    return _post_update(
+        session=session,
+        actor=actor,
+        initiative=initiative,
+        update=NewStatusUpdate(
+            status=S.planned,
+            health=initiative.health.value,
+            percent_complete=initiative.percent_complete,
+            note=f"{ACCEPTED_NOTE} by {actor.name}.",
+        ),
+        expected_version=expected_version,
+        today=today,
+        action="accept_idea",
+    )
+
+
+def decline_idea(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    expected_version: int,
+    reason: str,
+    today: date | None = None,
+) -> StatusUpdateRead:
+    """Decline an idea with a short reason (directors only): it is dropped, the reason noted."""
+    initiative = _triage(session, actor, initiative_id, expected_version, "decline an idea")
+    text, problems = clean_text(reason, what="a reason", max_length=REASON_MAX, required=True)
+    if problems:
+        if problems[0].endswith("is required"):
+            problems = ["say why the idea is declined: a short reason is required"]
+        raise InputError(problems)
+    return _post_update(
+        session=session,
+        actor=actor,
+        initiative=initiative,
+        update=NewStatusUpdate(
+            status=S.dropped,
+            health=initiative.health.value,
+            percent_complete=initiative.percent_complete,
+            note=f"{DECLINED_PREFIX}{text}",
+        ),
+        expected_version=expected_version,
+        today=today,
+        action="decline_idea",
     )
 
 

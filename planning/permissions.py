@@ -2,7 +2,8 @@
 
 | role        | may change                                                    |
 |-------------|---------------------------------------------------------------|
-| director    | everything                                                    |
+| director    | everything, including triaging ideas (accept to the backlog or |
+|             | decline with a reason)                                        |
 | member      | their own initiatives and KRs (status updates, check-ins), and |
 |             | ideas they proposed                                           |
 | stakeholder | nothing                                                       |

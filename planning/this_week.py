@@ -16,6 +16,9 @@ Rules:
 - Ages are counted in whole days between the day of the last update (UTC) and today. An update or
   a check-in is owed once `every_days` days have passed: with 7, an initiative last updated on a
   Thursday is owed again on the next Thursday. Never updated means owed.
+- Ideas to triage: every initiative still an idea, oldest first, for a director to accept to
+  the backlog or decline with a reason (planning.initiatives.accept_idea / decline_idea).
+- The person who proposed an idea (its owner) sees how it was triaged for `OUTCOME_DAYS` days.
 - A key result is due a check-in when it belongs to the running quarter (not archived, quarter
   not closed) and it is not a milestone that is already done.
 """
@@ -32,7 +35,7 @@ from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
 from planning.goals import is_closed
-from planning.initiatives import person_names
+from planning.initiatives import ACCEPTED_NOTE, DECLINED_PREFIX, person_names
 from planning.models import (
     CheckIn,
     Initiative,
@@ -49,6 +52,7 @@ from planning.weekly_plan import PlanDiff, plan_diff
 S = InitiativeStatus
 UNDER_WAY: tuple[str, ...] = (S.in_progress.value, S.blocked.value)
 ATTENTION_ORDER: tuple[str, ...] = ("off_track", "at_risk")
+OUTCOME_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,30 @@ class BlockedInitiative:
     days_blocked: int | None
     last_note: str
     target_date: date | None
+
+
+@dataclass(frozen=True)
+class IdeaToTriage:
+    """An idea waiting for a director's yes or no."""
+
+    initiative_id: int
+    title: str
+    description: str
+    owner: str
+    proposed_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class IdeaOutcome:
+    """How a director triaged one of a person's ideas."""
+
+    initiative_id: int
+    title: str
+    accepted: bool
+    reason: str  # the decline reason; empty when accepted
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -406,3 +434,60 @@ def director_brief(
         blocked=tuple(blocked_work(session=session, today=today)),
         plan=plan,
     )
+
+
+def ideas_to_triage(*, session: Session) -> list[IdeaToTriage]:
+    """Every initiative that is still an idea, oldest proposal first."""
+    names = person_names(session=session)
+    rows = session.exec(
+        select(Initiative)
+        .where(Initiative.status == S.idea)
+        .order_by(col(Initiative.created_at), col(Initiative.id))
+    ).all()
+    return [
+        IdeaToTriage(
+            initiative_id=int(i.id or 0),
+            title=i.title,
+            description=i.description,
+            owner=names.get(i.owner_id, "?"),
+            proposed_at=i.created_at,
+            version=i.version,
+        )
+        for i in rows
+    ]
+
+
+def idea_outcomes(
+    *, session: Session, person_id: int, today: date, days: int = OUTCOME_DAYS
+) -> list[IdeaOutcome]:
+    """A person's ideas a director accepted or declined in the last `days` days, newest first."""
+    names = person_names(session=session)
+    rows = session.exec(
+        select(StatusUpdate, Initiative)
+        .join(Initiative, col(Initiative.id) == col(StatusUpdate.initiative_id))
+        .where(Initiative.owner_id == person_id)
+        .where(
+            col(StatusUpdate.note).startswith(ACCEPTED_NOTE)
+            | col(StatusUpdate.note).startswith(DECLINED_PREFIX)
+        )
+        .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
+    ).all()
+    found: list[IdeaOutcome] = []
+    seen: set[int] = set()
+    for update, initiative in rows:
+        age = days_since(update.created_at, today)
+        if initiative.id in seen or age is None or age > days:
+            continue
+        seen.add(int(initiative.id or 0))
+        accepted = update.note.startswith(ACCEPTED_NOTE)
+        found.append(
+            IdeaOutcome(
+                initiative_id=int(initiative.id or 0),
+                title=initiative.title,
+                accepted=accepted,
+                reason="" if accepted else update.note.removeprefix(DECLINED_PREFIX),
+                by=names.get(update.author_id, "?"),
+                at=update.created_at,
+            )
+        )
+    return found

@@ -17,10 +17,12 @@ from planning.config import AppConfig
 from planning.initiatives import (
     InitiativeDraft,
     NewStatusUpdate,
+    accept_idea,
     allowed_statuses,
     assign_owner,
     change_status,
     create_initiative,
+    decline_idea,
     describe_changes,
     drop_initiative,
     get_initiative,
@@ -585,6 +587,66 @@ def test_drop_needs_a_reason_and_the_right_person(
         detail = initiative_detail(session=session, initiative_id=running.id)
     assert detail is not None
     assert detail.updates["note"].iloc[0] == "Dropped: No lift after four weeks"
+
+
+def test_a_director_triages_ideas_with_audit_and_a_reason_to_decline(
+    engine: Engine, config: AppConfig, team: Team
+) -> None:
+    kept = create(engine, config, team.ana, title="Gift wrapping", effort_weeks=3.0)
+    declined = create(engine, config, team.ana, title="Loyalty points")
+
+    def triage(actor: PersonRead, initiative_id: int, reason: str | None = None) -> None:
+        with session_scope(engine) as session:
+            version = read(engine, initiative_id).version
+            if reason is None:
+                accept_idea(
+                    session=session,
+                    actor=actor,
+                    initiative_id=initiative_id,
+                    expected_version=version,
+                    today=TODAY,
+                )
+            else:
+                decline_idea(
+                    session=session,
+                    actor=actor,
+                    initiative_id=initiative_id,
+                    expected_version=version,
+                    reason=reason,
+                    today=TODAY,
+                )
+
+    before = store_state(engine)
+    for someone in (team.ana, team.ben, team.sue):
+        with pytest.raises(PermissionDenied, match="Only a director"):
+            triage(someone, kept.id)
+        with pytest.raises(PermissionDenied, match="Only a director"):
+            triage(someone, declined.id, "No.")
+    with pytest.raises(InputError, match="a short reason is required"):
+        triage(team.director, declined.id, "  ")
+    assert store_state(engine) == before
+
+    triage(team.director, kept.id)
+    triage(team.director, declined.id, "Margins too thin this year")
+    accepted = read(engine, kept.id)
+    assert (accepted.status, accepted.title, accepted.effort_weeks) == (
+        "planned",
+        "Gift wrapping",
+        3.0,
+    )
+    assert read(engine, declined.id).status == "dropped"
+    [*_, accept_event] = audit_events(engine, kept.id)
+    [*_, decline_event] = audit_events(engine, declined.id)
+    assert (accept_event.action, accept_event.actor_id) == ("accept_idea", team.director.id)
+    assert accept_event.before is not None and accept_event.after is not None
+    assert (accept_event.before["status"], accept_event.after["status"]) == ("idea", "planned")
+    assert (decline_event.action, decline_event.actor_id) == ("decline_idea", team.director.id)
+    assert decline_event.after is not None
+    assert decline_event.after["status"] == "dropped"
+    assert decline_event.after["note"] == "Idea declined: Margins too thin this year"
+    # Triage is for ideas: planned work is not accepted or declined again.
+    with pytest.raises(InputError, match="only ideas are triaged"):
+        triage(team.director, kept.id)
 
 
 # --- optimistic versioning ---------------------------------------------------------------------

@@ -255,6 +255,20 @@ def _drop_initiative(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _accept_idea(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "idea")
+    return lambda s, a: initiatives.accept_idea(
+        session=s, actor=a, initiative_id=iid, expected_version=1
+    )
+
+
+def _decline_idea(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "idea")
+    return lambda s, a: initiatives.decline_idea(
+        session=s, actor=a, initiative_id=iid, expected_version=1, reason="Not this year."
+    )
+
+
 def _assign_owner(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner)
     other = w.team.ben if owner.id != w.team.ben.id else w.team.ana
@@ -541,6 +555,8 @@ WRITERS: list[Writer] = [
     Writer(initiatives.update_initiative, Rule.OWNER, _edit(lambda _: {"title": "Renamed"})),
     Writer(initiatives.post_status_update, Rule.OWNER, _post_status_update),
     Writer(initiatives.drop_initiative, Rule.OWNER, _drop_initiative),
+    Writer(initiatives.accept_idea, Rule.DIRECTOR, _accept_idea),
+    Writer(initiatives.decline_idea, Rule.DIRECTOR, _decline_idea),
     Writer(initiatives.assign_owner, Rule.DIRECTOR, _assign_owner),
     Writer(initiatives.change_status, Rule.DIRECTOR, _change_status),
     Writer(initiatives.set_expected_lift, Rule.OWNER, _set_expected_lift),

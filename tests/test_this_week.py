@@ -14,7 +14,14 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.config import AppConfig
-from planning.initiatives import NewStatusUpdate, post_status_update
+from planning.initiatives import (
+    InitiativeDraft,
+    NewStatusUpdate,
+    accept_idea,
+    create_initiative,
+    decline_idea,
+    post_status_update,
+)
 from planning.models import (
     CheckIn,
     Initiative,
@@ -31,18 +38,22 @@ from planning.okr_evaluation import KrEvaluation, ObjectiveEvaluation, PeriodEva
 from planning.periods import iso_week, previous_quarter, quarter_bounds, quarter_of
 from planning.store import read_engine, session_scope
 from planning.this_week import (
+    OUTCOME_DAYS,
     blocked_work,
     check_ins_due,
     days_since,
     director_brief,
     expects_updates,
     goals_summary,
+    idea_outcomes,
+    ideas_to_triage,
     is_owed,
     needs_attention,
     updates_owed,
     what_i_owe,
 )
 from planning.weekly_plan import commit_weekly_plan
+from tests.planning_seed import seed_team
 
 TODAY = clock.utcnow().date()
 EVERY = 7
@@ -473,3 +484,45 @@ def test_director_brief_shows_what_changed_since_the_last_committed_plan(
     assert seeded.stale not in {s.initiative_id for s in brief.stale}  # just updated
     assert {b.initiative_id for b in brief.blocked} == {seeded.never, seeded.stale}
     assert brief.key_results == ()
+
+
+def test_ideas_wait_for_triage_and_their_outcome_reaches_only_the_proposer_for_two_weeks(
+    engine: Engine, config: AppConfig
+) -> None:
+    team = seed_team(engine)
+    with session_scope(engine) as session:
+        ids = [
+            create_initiative(
+                session=session,
+                actor=team.ana,
+                config=config,
+                draft=InitiativeDraft(title=title, owner_id=team.ana.id),
+            ).id
+            for title in ("Gift wrapping", "Loyalty points", "Live chat")
+        ]
+    with Session(read_engine(engine)) as session:
+        waiting = ideas_to_triage(session=session)
+    assert [i.title for i in waiting] == ["Gift wrapping", "Loyalty points", "Live chat"]
+    assert {i.owner for i in waiting} == {team.ana.name}
+
+    with session_scope(engine) as session:
+        accept_idea(session=session, actor=team.director, initiative_id=ids[0], expected_version=1)
+        decline_idea(
+            session=session,
+            actor=team.director,
+            initiative_id=ids[1],
+            expected_version=1,
+            reason="Margins too thin",
+        )
+    with Session(read_engine(engine)) as session:
+        assert [i.title for i in ideas_to_triage(session=session)] == ["Live chat"]
+        mine = idea_outcomes(session=session, person_id=team.ana.id, today=TODAY)
+        others = idea_outcomes(session=session, person_id=team.ben.id, today=TODAY)
+        later = idea_outcomes(
+            session=session, person_id=team.ana.id, today=TODAY + timedelta(OUTCOME_DAYS + 1)
+        )
+    assert {(o.title, o.accepted, o.reason, o.by) for o in mine} == {
+        ("Gift wrapping", True, "", team.director.name),
+        ("Loyalty points", False, "Margins too thin", team.director.name),
+    }
+    assert others == [] and later == []

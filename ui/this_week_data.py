@@ -101,7 +101,23 @@ def owed(versions: Versions, person_id: int, today: date) -> Owing:
     )
 
 
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def idea_outcomes(versions: Versions, person_id: int, today: date) -> list[this_week.IdeaOutcome]:
+    """How a director recently triaged the ideas this person proposed."""
+    del versions
+    with _session() as session:
+        return this_week.idea_outcomes(session=session, person_id=person_id, today=today)
+
+
 # --- director ----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def ideas(versions: Versions) -> list[this_week.IdeaToTriage]:
+    """Every idea waiting for triage, oldest first."""
+    del versions
+    with _session() as session:
+        return this_week.ideas_to_triage(session=session)
 
 
 @dataclass(frozen=True)

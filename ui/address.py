@@ -1,0 +1,68 @@
+"""A page's choices kept in the address bar's query string (like the Roadmap's filters), so a
+reload or a shared address reopens the same view.
+
+A page reads the choice before drawing its widget (as the widget's starting value) and writes it
+back after, so the address always says what is shown. Only the page's own parameter is touched:
+the others (demo mode's `as`, a share token) stay as they are. A value the page cannot use
+falls back to the default with a short notice, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from planning.periods import YEAR_RANGE, PeriodOutOfRange, parse_quarter
+from ui.text import escape_markdown
+
+QUARTER_PARAM = "quarter"
+FRAMEWORK_PARAM = "framework"
+
+
+def _notice(message: str) -> None:
+    st.warning(escape_markdown(message), icon=":material/link_off:")
+
+
+def quarter_in_address(default: str) -> str:
+    """The quarter the address asks for (`?quarter=2026-Q4`), else `default`."""
+    raw = st.query_params.get(QUARTER_PARAM)
+    if raw is None:
+        return default
+    try:
+        year, number = parse_quarter(raw)
+    except PeriodOutOfRange:
+        _notice(
+            f"The address asks for quarter “{raw}”, outside the supported years ({YEAR_RANGE}); "
+            f"showing {default}."
+        )
+        return default
+    except ValueError:
+        _notice(f"The address asks for “{raw}”, not a quarter like 2026-Q4; showing {default}.")
+        return default
+    return f"{year:04d}-Q{number}"
+
+
+def choice_in_address(param: str, choices: Mapping[str, str], default: str, what: str) -> str:
+    """The choice the address asks for (`?{param}=id`, one of `choices`' ids), else `default`.
+
+    `choices` maps each id to its label; `what` names the choice in the notice.
+    """
+    raw = st.query_params.get(param)
+    if raw is None:
+        return default
+    wanted = raw.strip().lower()
+    for choice in choices:
+        if choice.lower() == wanted:
+            return choice
+    _notice(
+        f"The address asks for {what} “{raw}”, which is not one of "
+        f"{', '.join(choices.values())}; showing {choices[default]}."
+    )
+    return default
+
+
+def keep_in_address(param: str, value: str) -> None:
+    """Write the page's choice into the address, leaving its other parameters alone."""
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
