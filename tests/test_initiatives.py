@@ -874,7 +874,7 @@ def test_the_effort_migration_keeps_one_effort_in_person_weeks(tmp_path) -> None
     )
     untouched = add_initiative(engine, title="Unscored", owner_id=team.ana.id, effort_weeks=2)
     cfg = alembic_config(engine)
-    command.stamp(cfg, "0005")  # as a store written before the effort was kept once
+    command.stamp(cfg, "0006")  # as a store written before the effort was kept once
     command.upgrade(cfg, "head")
     with Session(read_engine(engine)) as session:
         kept = session.get(Initiative, estimated)
@@ -893,7 +893,7 @@ def test_the_effort_migration_keeps_one_effort_in_person_weeks(tmp_path) -> None
     assert converted.scores == {"rice": {"reach": 2000, "impact": 2, "confidence": 0.8}}
     assert (plain.effort_weeks, plain.scores) == (2, {})
     # Downgrading puts the derived inputs back for the previous version to read.
-    command.downgrade(cfg, "0005")
+    command.downgrade(cfg, "0006")
     with Session(read_engine(engine)) as session:
         back = session.get(Initiative, estimated)
     assert back is not None

@@ -94,7 +94,8 @@ def test_weekly_planning_ranks_by_the_framework_in_the_address(app_store: str) -
     assert SCORING.active != "ice"
     at = open_page(engine, "pages/planning.py", {"framework": "ice"})
     assert at.segmented_control(key="planning_framework").value == "ice"
-    assert "input.ease" in at.data_editor[0].value.columns
+    assert "input.impact" in at.data_editor[0].value.columns  # ICE: ease comes from the effort
+    assert "input.business_value" not in at.data_editor[0].value.columns
     assert not at.warning
 
     at.segmented_control(key="planning_framework").set_value("wsjf").run()
