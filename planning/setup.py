@@ -32,6 +32,26 @@ class NewPerson:
     role: str = Role.member.value
 
 
+def parse_team(text: str) -> tuple[list[NewPerson], list[str]]:
+    """The people in a text of lines "Name, email, role" (role optional, member by default),
+    and every line that cannot be read; blank lines are skipped."""
+    people: list[NewPerson] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split(",")]
+        if len(parts) not in (2, 3):
+            problems.append(
+                f"team line {number}: write name, email and role separated by commas "
+                "(e.g. Grace Hopper, grace@example.com, member)"
+            )
+            continue
+        role = parts[2].lower() if len(parts) == 3 and parts[2] else Role.member.value
+        people.append(NewPerson(parts[0], parts[1], role))
+    return people, problems
+
+
 def needs_setup(*, session: Session) -> bool:
     """Whether the store has nobody on the team yet (not even an inactive person)."""
     return int(session.exec(select(func.count()).select_from(Person)).one()) == 0

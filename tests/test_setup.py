@@ -10,7 +10,7 @@ from sqlmodel import Session
 from planning.auth import attempt_sign_in
 from planning.config import AuthSettings
 from planning.models import AuditEvent, Person, Role
-from planning.setup import NewPerson, needs_setup, set_up_team
+from planning.setup import NewPerson, needs_setup, parse_team, set_up_team
 from planning.store import read_engine, session_scope
 from planning.validation import InputError
 
@@ -111,3 +111,17 @@ def test_bad_input_is_refused_and_writes_nothing(
     assert reason in problems
     assert everyone(engine) == []
     assert audit(engine) == []
+
+
+def test_team_lines_are_read_with_member_as_the_default_role() -> None:
+    people, problems = parse_team(
+        "Grace Hopper, grace@example.com, Stakeholder\n\n  Linus , l@x.io\nno commas here\n"
+    )
+    assert people == [
+        NewPerson("Grace Hopper", "grace@example.com", "stakeholder"),
+        NewPerson("Linus", "l@x.io", "member"),
+    ]
+    assert problems == [
+        "team line 4: write name, email and role separated by commas "
+        "(e.g. Grace Hopper, grace@example.com, member)"
+    ]
