@@ -83,7 +83,7 @@ def errors(at: AppTest) -> str:
 def test_an_empty_store_opens_the_setup_page(empty_store: str) -> None:
     at = open_app()
     assert at.title[0].value == "Set up Quarterdeck"
-    assert [b.label for b in at.button][0] == "Load the demo data"
+    assert at.button[0].label == "Load the demo data"
     notes = " ".join(c.value for c in at.caption)
     assert "fiscal year starts in **January**" in notes and "**USD**" in notes
     assert not at.selectbox  # no "Acting as" picker: nobody to act as yet

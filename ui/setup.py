@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.demo import DemoAlreadyLoaded, load_demo
-from planning.models import Role
+from planning.models import PersonRead, Role
+from planning.permissions import is_director
 from planning.setup import NewPerson, needs_setup, parse_team, set_up_team
 from planning.store import read_engine, session_scope
 from planning.validation import InputError
@@ -164,3 +165,22 @@ def _set_up(name: str, email: str, password: str | None, repeat: str, team_text:
     ).strip()
     clear_after_write()
     st.rerun()
+
+
+def connect_data_step(
+    person: PersonRead | None, *, what: str = "This store holds no data yet"
+) -> None:
+    """An empty store's next step: a director connects data in Admin; others ask a director."""
+    if person is not None and is_director(person):
+        st.info(
+            f"{what}. Upload a CSV of daily observations in Admin → Data import (a preview "
+            "shows what would change before anything is written), send them to the API, or "
+            "run `python -m planning import FILE`; this page updates by itself.",
+            icon=":material/database:",
+        )
+        st.page_link("pages/admin.py", label="Connect your data in Admin", icon=":material/upload:")
+    else:
+        st.info(
+            f"{what}. A director connects it in Admin; this page updates by itself.",
+            icon=":material/database:",
+        )
