@@ -15,7 +15,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning import clock
-from planning.demo import DemoAlreadyLoaded, load_demo
+from planning.demo import TEAM, DemoAlreadyLoaded, load_demo
 from planning.models import PersonRead, Role
 from planning.permissions import is_director
 from planning.setup import NewPerson, needs_setup, parse_team, set_up_team
@@ -78,7 +78,7 @@ def _demo_choice(password_mode: bool) -> None:
     st.subheader("Try the demo")
     st.write(
         f"A made-up online shop with {config.settings.demo.years} years of daily data, a team "
-        "of eight, goals, initiatives and a roadmap. It only loads into an empty store."
+        f"of {len(TEAM)}, goals, initiatives and a roadmap. It only loads into an empty store."
     )
     if password_mode:
         st.caption(
