@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from planning.audit import record_event
@@ -20,6 +20,7 @@ from planning.models import Person, PersonCreate, PersonRead, Role
 from planning.people import create_person, person_problems, set_password
 from planning.validation import InputError
 
+_LOCK_KEY = 0x51_44_53_55  # PostgreSQL advisory lock: two setups at once run one after the other
 ALREADY_SET_UP = "this store is already set up: people are on the team, so setup cannot run again"
 
 
@@ -90,6 +91,9 @@ def set_up_team(
     Refused with InputError, writing nothing, when anyone is on the team already or any input
     is bad; returns the people added, the director first.
     """
+    connection = session.connection()  # SQLite: BEGIN IMMEDIATE already serialises writers
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     if not needs_setup(session=session):
         raise InputError([ALREADY_SET_UP])
     director = NewPerson(director.name, director.email, Role.director.value)

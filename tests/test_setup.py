@@ -3,6 +3,8 @@ validated whole before anything is written, audited; on SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
@@ -10,7 +12,7 @@ from sqlmodel import Session
 from planning.auth import attempt_sign_in
 from planning.config import AuthSettings
 from planning.models import AuditEvent, Person, Role
-from planning.setup import NewPerson, needs_setup, parse_team, set_up_team
+from planning.setup import ALREADY_SET_UP, NewPerson, needs_setup, parse_team, set_up_team
 from planning.store import read_engine, session_scope
 from planning.validation import InputError
 
@@ -125,3 +127,28 @@ def test_team_lines_are_read_with_member_as_the_default_role() -> None:
         "team line 4: write name, email and role separated by commas "
         "(e.g. Grace Hopper, grace@example.com, member)"
     ]
+
+
+def test_two_setups_at_once_make_one_team(engine: Engine) -> None:
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def set_up(name: str) -> None:
+        barrier.wait()
+        try:
+            with session_scope(engine) as session:
+                set_up_team(
+                    session=session, director=NewPerson(name, f"{name}@x.io"), settings=DEMO
+                )
+        except InputError as exc:
+            outcomes.append("; ".join(exc.problems))
+        else:
+            outcomes.append("set up")
+
+    threads = [threading.Thread(target=set_up, args=(n,)) for n in ("ada", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["set up", ALREADY_SET_UP]
+    assert len(everyone(engine)) == 1
