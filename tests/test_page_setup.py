@@ -16,9 +16,10 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.auth import verify_password
-from planning.config import DEFAULT_CONFIG_DIR
+from planning.config import DEFAULT_CONFIG_DIR, AuthSettings
 from planning.models import Person, Role
-from planning.store import create_store_engine, read_engine
+from planning.setup import NewPerson, set_up_team
+from planning.store import create_store_engine, read_engine, session_scope
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -154,3 +155,26 @@ def test_a_store_with_people_never_shows_setup(app_store: str) -> None:
     at = open_app()
     assert at.title[0].value == "This week"
     assert not any(b.label == "Load the demo data" for b in at.button)
+
+
+def test_the_demo_loads_from_the_setup_page(empty_store: str) -> None:
+    at = open_app()
+    at.button(key="setup_load_demo").click().run()
+    assert not at.exception
+    assert len(team(empty_store)) == 7  # the demo's own team
+    assert at.title[0].value == "This week"
+    assert "The demo data is loaded." in [t.value for t in at.toast]
+
+
+def test_a_setup_page_left_open_after_someone_set_up_writes_nothing(empty_store: str) -> None:
+    at = open_app()
+    engine = create_store_engine(empty_store)
+    with session_scope(engine) as session:
+        set_up_team(
+            session=session, director=NewPerson("Ada", "ada@example.com"), settings=AuthSettings()
+        )
+    engine.dispose()
+    at = fill(at, "Mallory", "mallory@example.com")
+    assert [p.name for p in team(empty_store)] == ["Ada"]
+    assert at.title[0].value == "This week"
+    assert "setup_name" not in [t.key for t in at.text_input]
