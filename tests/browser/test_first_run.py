@@ -23,7 +23,9 @@ from planning.okr_evaluation import period_goals
 from planning.periods import quarter_of
 from planning.store import create_store_engine
 from tests.browser.conftest import Browser, Server, _serve
+from tests.browser.sign_in_support import app_server, heading, nav_links, settle
 from tests.browser.test_journeys import WAIT_MS, _open, _pick, _settle, _shot
+from tests.browser.test_sign_in_password import PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -128,4 +130,37 @@ def test_first_director_sets_up_connects_data_and_sets_a_live_goal(
     current = page.get_by_test_id("stMetric").filter(has_text="Current")
     expect(current).to_contain_text(shown, timeout=WAIT_MS)
     _shot(page, "first-run-5-goals")
+    browser.assert_clean()
+
+
+def test_password_mode_setup_then_sign_in_as_the_first_director(
+    browser: Browser, tmp_path: Path
+) -> None:
+    page = cast("Page", browser.page)
+    store = tmp_path / "new.db"
+    store.touch()
+    with app_server(store=store, tmp_path=tmp_path, mode="password") as server:
+        page.goto(server.url)
+        heading(page, "Set up Quarterdeck")
+        settle(page)
+        page.get_by_label("Your name").fill("Ada Lovelace")
+        page.get_by_label("Your email").fill("ada@example.com")
+        page.get_by_label("Password", exact=True).fill("short")
+        page.get_by_label("Repeat the password").fill("short")
+        page.get_by_role("button", name="Set up").click()
+        expect(page.get_by_text("at least 10 characters")).to_be_visible(timeout=WAIT_MS)
+        settle(page)
+        browser.shot("first-run-password-refused")
+
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Repeat the password").fill(PASSWORD)
+        page.get_by_role("button", name="Set up").click()
+        heading(page, "Sign in to Quarterdeck")
+        settle(page)
+        sign_in(page, "ada@example.com", PASSWORD)
+        heading(page, "This week")
+        settle(page)
+        assert "Signed in as Ada Lovelace · Director" in page.inner_text("body")
+        assert "Admin" in nav_links(page)
+        browser.shot("first-run-password-signed-in")
     browser.assert_clean()
