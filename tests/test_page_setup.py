@@ -107,6 +107,11 @@ def test_setup_makes_the_first_director_then_the_app_opens_as_them(empty_store: 
     assert at.selectbox[0].value == people[0].id  # acting as the new director
     assert "Quarterdeck is set up with 3 people." in [t.value for t in at.toast]
 
+    # The empty pages say what comes next and link there.
+    at.switch_page("pages/roadmap.py").run()
+    assert any("The roadmap is empty: there is no initiative yet" in i.value for i in at.info)
+    assert "initiatives" in [link.proto.page for link in at.get("page_link")]
+
     # Setup never comes back once the team exists: a new session opens the app itself.
     st.cache_data.clear()
     again = open_app("pages/admin.py")
