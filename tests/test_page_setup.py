@@ -111,6 +111,9 @@ def test_setup_makes_the_first_director_then_the_app_opens_as_them(empty_store: 
     at.switch_page("pages/roadmap.py").run()
     assert any("The roadmap is empty: there is no initiative yet" in i.value for i in at.info)
     assert "initiatives" in [link.proto.page for link in at.get("page_link")]
+    at.switch_page("pages/impact.py").run()
+    assert any("No shipped initiative has an expected lift yet" in i.value for i in at.info)
+    assert "initiatives" in [link.proto.page for link in at.get("page_link")]
 
     # Setup never comes back once the team exists: a new session opens the app itself.
     st.cache_data.clear()
