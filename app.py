@@ -9,6 +9,7 @@ import streamlit as st
 from ui.exposure import warn_if_open_to_network
 from ui.identity import just_switched, sign_in
 from ui.navigation import open_page, page_access
+from ui.setup import announce_setup, set_up_if_needed
 from ui.share_access import open_shared_roadmap, share_link_requested
 from ui.state import app_config, read_versions
 
@@ -17,6 +18,8 @@ warn_if_open_to_network(app_config())  # demo mode reachable from a network says
 read_versions()  # once per run: every cached read of this run is keyed by these
 if share_link_requested():
     open_shared_roadmap()  # a share link sees the Roadmap alone (or why it does not open)
+set_up_if_needed()  # a store with nobody on the team opens the setup page instead
+announce_setup()
 person = sign_in()  # or the sign-in page, and the run stops there
 access = page_access(person)
 

@@ -53,6 +53,7 @@ def _ledger() -> None:
             "No shipped initiative has an expected lift yet. Set an expected lift (metric and %) "
             "on an initiative and its shipped date; it is measured once the post window has data."
         )
+        st.page_link("pages/initiatives.py", label="Open Initiatives", icon=":material/checklist:")
     else:
         counts = st.columns(5)
         for column, verdict in zip(

@@ -14,6 +14,8 @@ from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts
 from ui.charts import draw
+from ui.identity import current_person
+from ui.setup import connect_data_step
 from ui.state import app_config, live_refresh, versions
 
 config = app_config()
@@ -27,10 +29,7 @@ current = versions()
 fresh = data.store_freshness(current)
 
 if fresh.latest_day is None:
-    st.info(
-        "The store holds no observations yet. Import a CSV with `python -m planning import FILE` "
-        "or load the demo with `python -m planning demo`; this page updates by itself."
-    )
+    connect_data_step(current_person(), what="The store holds no observations yet")
     live_refresh()
     st.stop()
 

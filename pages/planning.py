@@ -390,7 +390,8 @@ else:
 st.subheader(f"Capacity, next {CAPACITY_WEEKS} weeks")
 grid = data.capacity_grid(current, today, CAPACITY_WEEKS)
 if grid is None:
-    st.info("No team member can own work yet: add people in Admin.")
+    st.info("No team member can own work yet: add people in Admin → People.")
+    st.page_link("pages/admin.py", label="Add people in Admin", icon=":material/group_add:")
 else:
     st.dataframe(grid.rows, hide_index=True, width="stretch")
     st.caption(

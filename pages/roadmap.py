@@ -9,6 +9,7 @@ import streamlit as st
 
 from planning import clock
 from planning.initiatives import STATUS_ORDER, status_label
+from planning.models import Role
 from planning.periods import quarter_of
 from planning.roadmap import (
     HORIZON_LABELS,
@@ -128,7 +129,16 @@ roadmap_quarter_notice(
 asked = int(st.session_state.get("roadmap_page", 1))
 view = data.view(current, filters, today, asked, LANES_PER_PAGE)
 if view.shown == 0:
-    st.info("Nothing on the roadmap matches these filters.")
+    everything = RoadmapFilters(statuses=tuple(STATUS_ORDER))
+    if data.counts(current, everything, today)[0] == 0:
+        viewer = None if link is not None else current_person()
+        st.info("The roadmap is empty: there is no initiative yet. Initiatives are added there.")
+        if viewer is not None and viewer.role != Role.stakeholder:
+            st.page_link(
+                "pages/initiatives.py", label="Add an initiative", icon=":material/checklist:"
+            )
+    else:
+        st.info("Nothing on the roadmap matches these filters.")
     live_refresh()
     st.stop()
 

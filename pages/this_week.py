@@ -22,8 +22,10 @@ from planning.validation import InputError
 from planning.versioning import ConflictError
 from ui import goals_data
 from ui import this_week_data as data
+from ui.data import store_freshness
 from ui.identity import ROLE_LABELS, current_person
 from ui.quarter_draft_view import quarter_not_set_notice
+from ui.setup import connect_data_step
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import (
     health_label,
@@ -63,6 +65,8 @@ st.caption(
 flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash)
+if store_freshness(current).latest_day is None:
+    connect_data_step(person)  # a new store: the next step is its data
 
 
 def _saved(message: str, forget: tuple[str, ...], picker: str, following: int | None) -> None:

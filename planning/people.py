@@ -326,3 +326,8 @@ def set_password(
         after={"has_password": True},
     )
     return PersonRead.model_validate(record)
+
+
+def person_problems(*, name: object, email: object, role: object) -> list[str]:
+    """Every problem with a new person's name, email and role, without writing anything."""
+    return _field_problems({"name": name, "email": email, "role": role})[1]

@@ -180,9 +180,16 @@ def test_empty_store_explains_how_to_get_data(
     monkeypatch.setenv("QUARTERDECK_DEMO", "0")
     st.cache_resource.clear()
     st.cache_data.clear()
-    at = open_app()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()  # the new store's setup page: make the first director
+    at.text_input(key="setup_name").input("Ada")
+    at.text_input(key="setup_email").input("ada@example.com")
+    at.button[-1].click().run()
+    at.switch_page("pages/metrics.py").run()
     assert not at.exception
     assert "no observations yet" in at.info[0].value
+    assert "Admin → Data import" in at.info[0].value
+    assert [link.proto.page for link in at.get("page_link")] == ["admin"]
     st.cache_resource.clear()
     st.cache_data.clear()
 

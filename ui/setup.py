@@ -1,0 +1,186 @@
+"""The first-run setup page: on a store with nobody on the team, app.py shows it in place of the
+app, whatever page was opened, until the team exists.
+
+Two ways on: load the demo data set (it brings its own team, so it only loads while the store is
+empty), or add the first director (with a password in password mode) and, optionally, the rest
+of the team; data is then connected in Admin → Data import. The fiscal year and currency stay in
+config/settings.yaml, which the page shows.
+"""
+
+from __future__ import annotations
+
+import calendar
+
+import streamlit as st
+from sqlmodel import Session
+
+from planning import clock
+from planning.demo import TEAM, DemoAlreadyLoaded, load_demo
+from planning.models import PersonRead, Role
+from planning.permissions import is_director
+from planning.setup import NewPerson, needs_setup, parse_team, set_up_team
+from planning.store import read_engine, session_scope
+from planning.validation import InputError
+from ui.identity import CHOSEN_KEY
+from ui.navigation import PAGES_BY_ROLE
+from ui.state import Versions, app_config, clear_after_write, engine, shared_read, versions
+from ui.text import escape_markdown
+
+JUST_SET_UP = "_just_set_up"  # what the next run says once setup is done
+TEAM_EXAMPLE = "Grace Hopper, grace@example.com, member\nAlan Turing, alan@example.com, stakeholder"
+
+
+@shared_read(ttl=600, max_entries=16)
+def _empty_team(versions: Versions) -> bool:
+    del versions
+    with Session(read_engine(engine())) as session:
+        return needs_setup(session=session)
+
+
+def set_up_if_needed() -> None:
+    """On a store with nobody on the team, show the setup page in place of the app and stop."""
+    if not _empty_team(versions()):
+        return
+    paths = sorted(
+        p.removeprefix("pages/").removesuffix(".py") for p in PAGES_BY_ROLE[Role.director]
+    )
+    title = "Set up Quarterdeck"
+    pages = [st.Page(_setup_page, title=title, url_path="setup", default=True)]
+    pages += [st.Page(_setup_page, title=title, url_path=p, visibility="hidden") for p in paths]
+    st.navigation(pages, position="hidden").run()
+    st.stop()
+
+
+def announce_setup() -> None:
+    """Once, after setup: say what was done and what comes next."""
+    done = st.session_state.pop(JUST_SET_UP, None)
+    if done:
+        st.toast(done, icon=":material/check_circle:")
+
+
+def _setup_page() -> None:
+    config = app_config()
+    password_mode = config.settings.auth.mode == "password"
+    st.title("Set up Quarterdeck")
+    st.write(
+        "Nobody is on the team yet, so this store is new. Try Quarterdeck with the demo data, "
+        "or set up your own team and then connect your data."
+    )
+    demo, own = st.columns(2, gap="large")
+    with demo, st.container(border=True):
+        _demo_choice(password_mode)
+    with own, st.container(border=True):
+        _team_form(password_mode)
+
+
+def _demo_choice(password_mode: bool) -> None:
+    config = app_config()
+    st.subheader("Try the demo")
+    st.write(
+        f"A made-up online shop with {config.settings.demo.years} years of daily data, a team "
+        f"of {len(TEAM)}, goals, initiatives and a roadmap. It only loads into an empty store."
+    )
+    if password_mode:
+        st.caption(
+            "Password mode: the demo team has no passwords; whoever runs the server gives one "
+            "with `python -m planning set-password EMAIL`."
+        )
+    if st.button("Load the demo data", key="setup_load_demo", icon=":material/science:"):
+        try:
+            with st.spinner("Loading the demo data…"):
+                load_demo(
+                    engine=engine(),
+                    config=config,
+                    seed=config.settings.demo.seed,
+                    today=clock.today(),
+                )
+        except DemoAlreadyLoaded as exc:
+            st.error(f"The demo data was not loaded: {escape_markdown(str(exc))}.")
+            return
+        st.session_state[JUST_SET_UP] = "The demo data is loaded."
+        clear_after_write()
+        st.rerun()
+
+
+def _settings_note() -> str:
+    settings = app_config().settings
+    month = calendar.month_name[settings.fiscal_year_start_month]
+    return (
+        f"The fiscal year starts in **{month}** and amounts are in **{settings.currency}** "
+        f"({escape_markdown(settings.currency_symbol)}). These live in `config/settings.yaml` "
+        "(`fiscal_year_start_month`, `currency`, `currency_symbol`): change them there and "
+        "restart the server before you set goals, as quarters and amounts follow them."
+    )
+
+
+def _team_form(password_mode: bool) -> None:
+    st.subheader("Set up your team")
+    with st.form("setup_team", border=False):
+        name = st.text_input("Your name", key="setup_name")
+        email = st.text_input("Your email", key="setup_email")
+        password = repeat = ""
+        if password_mode:
+            password = st.text_input("Password", type="password", key="setup_password")
+            repeat = st.text_input("Repeat the password", type="password", key="setup_repeat")
+        team_text = st.text_area(
+            "The rest of the team (optional)",
+            key="setup_team_text",
+            placeholder=TEAM_EXAMPLE,
+            help="One person a line: name, email and role (director, member or stakeholder; "
+            "member if left out). You can add and change people later in Admin → People.",
+        )
+        st.caption(
+            "You become the team's first director. " + _settings_note(),
+        )
+        submitted = st.form_submit_button("Set up", type="primary", icon=":material/check:")
+    if submitted:
+        _set_up(name, email, password if password_mode else None, repeat, team_text)
+
+
+def _set_up(name: str, email: str, password: str | None, repeat: str, team_text: str) -> None:
+    settings = app_config().settings.auth
+    team, problems = parse_team(team_text)
+    if password is not None and password != repeat:
+        problems.append("the two passwords differ")
+    try:
+        if problems:
+            raise InputError(problems)
+        with session_scope(engine()) as session:
+            added = set_up_team(
+                session=session,
+                director=NewPerson(name, email),
+                team=team,
+                password=password,
+                settings=settings,
+            )
+    except InputError as exc:
+        lines = "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
+        st.error(f"Nothing was saved:\n{lines}")
+        return
+    director = added[0]
+    st.session_state[CHOSEN_KEY] = director.id  # demo mode acts as the new director
+    st.session_state[JUST_SET_UP] = (
+        f"Quarterdeck is set up with {len(added)} {'person' if len(added) == 1 else 'people'}. "
+        + ("Sign in with your email and password." if password is not None else "")
+    ).strip()
+    clear_after_write()
+    st.rerun()
+
+
+def connect_data_step(
+    person: PersonRead | None, *, what: str = "This store holds no data yet"
+) -> None:
+    """An empty store's next step: a director connects data in Admin; others ask a director."""
+    if person is not None and is_director(person):
+        st.info(
+            f"{what}. Upload a CSV of daily observations in Admin → Data import (a preview "
+            "shows what would change before anything is written), send them to the API, or "
+            "run `python -m planning import FILE`; this page updates by itself.",
+            icon=":material/database:",
+        )
+        st.page_link("pages/admin.py", label="Connect your data in Admin", icon=":material/upload:")
+    else:
+        st.info(
+            f"{what}. A director connects it in Admin; this page updates by itself.",
+            icon=":material/database:",
+        )
