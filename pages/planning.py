@@ -28,6 +28,7 @@ from planning.store import session_scope
 from planning.validation import InputError
 from planning.versioning import ConflictError
 from planning.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
+from ui import backlog_carry as carry
 from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.charts import draw
@@ -75,6 +76,7 @@ framework_id = st.segmented_control(
 )
 framework_id = framework_id or scoring.active
 framework = scoring.frameworks[framework_id]
+carry.remember_on_switch(framework_id)
 if framework.description:
     st.caption(framework.description)
 backlog = data.ranked_backlog(current, framework_id)
@@ -92,6 +94,7 @@ def _backlog_written(message: str) -> None:
     """After a write to the backlog: the table reloads from the store and says what was done."""
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
+    carry.forget(framework_id)
     st.session_state[FLASH] = message
     clear_after_write()
     st.rerun()
@@ -107,7 +110,8 @@ def _pending(key: str) -> bool:
 # The table holds the values (and versions) it showed when editing began, so a save is checked
 # against what the director saw; it refreshes by itself only while nothing is being edited.
 stored = st.session_state.get(source_key)
-if stored is None or (stored[0] != current and not _pending(editor_key)):
+kept = carry.carried_for(framework_id)
+if stored is None or (stored[0] != current and not _pending(editor_key) and not kept):
     stored = (current, editor_frame(backlog, framework_id=framework_id, framework=framework))
     st.session_state[source_key] = stored
 source: pd.DataFrame = stored[1]
@@ -182,7 +186,7 @@ if source.empty:
     edited = source
 else:
     edited = st.data_editor(
-        source,
+        carry.with_carried(source, framework_id),
         key=editor_key,
         column_order=order,
         column_config=column_config,
@@ -190,6 +194,17 @@ else:
         hide_index=True,
         num_rows="fixed",
         width="stretch",
+    )
+    carry.note_table(framework_id, source, edited)
+if kept:
+    st.caption(
+        f"Your unsaved edits to {len(kept)} initiative{'s' if len(kept) != 1 else ''} are kept "
+        "across the framework switch: Save changes or Discard edits."
+    )
+for other, how_many in carry.waiting_elsewhere(framework_id).items():
+    st.caption(
+        f"Unsaved {getattr(scoring.frameworks.get(other), 'label', other)} inputs on {how_many} "
+        f"initiative{'s' if how_many != 1 else ''} are kept: switch back to save them."
     )
 ranked_count = int(backlog["rank"].notna().sum())
 st.caption(
@@ -232,6 +247,7 @@ if save_col.button("Save changes", type="primary", disabled=source.empty):
 if discard_col.button("Discard edits", disabled=source.empty):
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
+    carry.forget()
     st.rerun()
 
 # --- estimator calibration --------------------------------------------------------------------

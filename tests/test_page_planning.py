@@ -322,3 +322,41 @@ def test_estimator_calibration_and_applying_its_suggested_confidence(app_store: 
     # Nothing is left to apply, and the table re-ranked with the new confidences.
     assert not [b for b in at.button if b.label.startswith("Apply suggested confidence")]
     assert list(at.data_editor[0].value["id"]) == list(backlog_of(engine, "rice")["id"])
+
+
+def test_unsaved_edits_survive_a_framework_switch(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    rice = backlog_of(engine, "rice")
+    top, second = int(rice["id"].iloc[0]), int(rice["id"].iloc[1])
+    edits = {
+        "edited_rows": {0: {"title": "Renamed before the switch"}, 1: {"input.impact": 3}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at = open_page(director.id, backlog_editor_rice_0=edits)
+    at.segmented_control(key="planning_framework").set_value("ice").run()
+    assert not at.exception
+    shown = at.data_editor[0].value.set_index("id")
+    assert "input.ease" in shown.columns
+    assert shown.loc[top, "title"] == "Renamed before the switch"
+    assert "Your unsaved edits to 1 initiative are kept" in texts(at)
+    assert "Unsaved RICE inputs on 1 initiative are kept" in texts(at)
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert at.success[0].value == "Saved 1 initiative."
+    with Session(read_engine(engine)) as session:
+        renamed = get_initiative(session=session, initiative_id=top)
+        waiting = get_initiative(session=session, initiative_id=second)
+    assert renamed is not None and renamed.title == "Renamed before the switch"
+    assert waiting is not None and waiting.scores["rice"]["impact"] != 3
+    # Back on RICE the impact edit is still there and saves.
+    at.segmented_control(key="planning_framework").set_value("rice").run()
+    shown = at.data_editor[0].value.set_index("id")
+    assert shown.loc[second, "input.impact"] == 3
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert at.success[0].value == "Saved 1 initiative."
+    with Session(read_engine(engine)) as session:
+        rescored = get_initiative(session=session, initiative_id=second)
+    assert rescored is not None and rescored.scores["rice"]["impact"] == 3
