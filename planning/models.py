@@ -406,6 +406,10 @@ class Decision(DecisionBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+    # A withdrawn decision stays in the log, marked, so the record of what was decided is kept.
+    withdrawn_at: datetime | None = None
+    withdrawn_by: int | None = Field(default=None, foreign_key="person.id")
 
 
 class DecisionCreate(DecisionBase):
@@ -416,6 +420,9 @@ class DecisionRead(DecisionBase):
     id: int
     author_id: int
     created_at: datetime
+    version: int = 1
+    withdrawn_at: datetime | None = None
+    withdrawn_by: int | None = None
 
 
 class AuditEvent(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 | role        | may change                                                    |
 |-------------|---------------------------------------------------------------|
-| director    | everything                                                    |
+| director    | everything, including editing and withdrawing decisions       |
 | member      | their own initiatives and KRs (status updates, check-ins), and |
 |             | ideas they proposed                                           |
 | stakeholder | nothing                                                       |
