@@ -220,9 +220,14 @@ def _show_detail(detail: InitiativeDetail) -> None:
         if not tied.empty:
             st.markdown("**Decisions**")
             st.dataframe(
-                tied[["decided_on", "text", "author"]],
+                tied[["decided_on", "text", "author", "withdrawn"]],
                 hide_index=True,
-                column_config={"decided_on": "Day", "text": "Decision", "author": "By"},
+                column_config={
+                    "decided_on": "Day",
+                    "text": "Decision",
+                    "author": "By",
+                    "withdrawn": st.column_config.CheckboxColumn("Withdrawn"),
+                },
             )
     with right:
         st.markdown("**Scores under each framework**")

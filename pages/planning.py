@@ -19,7 +19,7 @@ from planning.backlog_edits import (
     input_column,
 )
 from planning.calibration_suggestions import apply_suggested_confidences
-from planning.decisions import add_decision
+from planning.decisions import add_decision, edit_decision, withdraw_decision
 from planning.impact import points_text
 from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.periods import iso_week, quarter_of
@@ -40,6 +40,7 @@ from ui.text import escape_markdown
 CAPACITY_WEEKS = 8
 CALIBRATION_OPEN = "planning_calibration"
 DECISION_OPEN = "planning_decision"
+DECISION_CHANGE_OPEN = "planning_decision_change"
 FLASH = "planning_flash"
 
 st.title("Weekly planning")
@@ -498,6 +499,7 @@ else:
             "text": st.column_config.TextColumn("Decision", width="large"),
             "initiative": st.column_config.TextColumn("Initiative", width="medium"),
             "author": st.column_config.TextColumn("By", width="small"),
+            "state": st.column_config.TextColumn("State", width="small"),
         },
     )
 
@@ -551,5 +553,86 @@ decision = st.expander(
 with decision:
     if decision.open:
         decision_form()
+
+
+def decision_change_form() -> None:
+    """Edit or withdraw one of the latest decisions; a withdrawn one stays in the log, marked."""
+    choices = data.decision_choices(current, 30)
+    if not choices:
+        st.caption("No decision to edit: none logged yet, or all are withdrawn.")
+        return
+    chosen = st.selectbox(
+        "Decision",
+        list(choices),
+        format_func=lambda i: choices[i][0],
+        key="decision_change_pick",
+    )
+    if chosen is None:
+        return
+    log = data.decision_log(current, None, 30)
+    row = log[log["id"] == chosen].iloc[0]
+    version = choices[chosen][1]
+    titles = data.initiative_titles(current)
+    tied_now = None if pd.isna(row["initiative_id"]) else int(row["initiative_id"])
+    # Keyed by decision and version, so the fields show the decision as last saved.
+    suffix = f"{chosen}_{version}"
+    with st.form(f"change_decision_{suffix}"):
+        text = st.text_area(
+            "Decision", value=str(row["text"]), max_chars=2000, key=f"decision_edit_text_{suffix}"
+        )
+        day_col, about_col = st.columns([1, 3])
+        decided_on = day_col.date_input(
+            "Decided on",
+            value=row["decided_on"],
+            max_value=today,
+            format="YYYY-MM-DD",
+            key=f"decision_edit_day_{suffix}",
+        )
+        options = [None, *titles]
+        tied = about_col.selectbox(
+            "About initiative (optional)",
+            options,
+            index=options.index(tied_now) if tied_now in options else 0,
+            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+            key=f"decision_edit_initiative_{suffix}",
+        )
+        save_col, withdraw_col = st.columns(2)
+        save = save_col.form_submit_button("Save the decision")
+        withdraw = withdraw_col.form_submit_button("Withdraw the decision")
+    if not (save or withdraw):
+        return
+    try:
+        with session_scope(engine()) as session:
+            if withdraw:
+                withdraw_decision(
+                    session=session, actor=person, decision_id=chosen, expected_version=version
+                )
+            else:
+                edit_decision(
+                    session=session,
+                    actor=person,
+                    decision_id=chosen,
+                    text=text,
+                    decided_on=decided_on,  # type: ignore[arg-type]
+                    initiative_id=tied,
+                    expected_version=version,
+                )
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        st.session_state[FLASH] = "Decision withdrawn." if withdraw else "Decision saved."
+        clear_after_write()
+        st.rerun()
+
+
+change = st.expander(
+    "Edit or withdraw a decision",
+    key=DECISION_CHANGE_OPEN,
+    on_change="rerun",
+    icon=":material/edit:",
+)
+with change:
+    if change.open:
+        decision_change_form()
 
 live_refresh()

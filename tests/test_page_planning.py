@@ -360,3 +360,54 @@ def test_unsaved_edits_survive_a_framework_switch(app_store: str) -> None:
     with Session(read_engine(engine)) as session:
         rescored = get_initiative(session=session, initiative_id=second)
     assert rescored is not None and rescored.scores["rice"]["impact"] == 3
+
+
+def test_a_logged_decision_clears_the_form_and_a_second_click_logs_nothing_more(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    before = count(engine, Decision)
+    at = open_page(person(engine, Role.director).id, planning_decision=True)
+    words = "Hold the redesign until the holiday freeze ends."
+    at.text_area(key="decision_text").input(words)
+    [log] = [b for b in at.button if b.label == "Log decision"]
+    log.click().run()
+    assert at.success[0].value == "Decision logged."
+    assert at.text_area(key="decision_text").value == ""
+    # A double click sends the same form again before the page has redrawn.
+    at.text_area(key="decision_text").input(words)
+    [log] = [b for b in at.button if b.label == "Log decision"]
+    log.click().run()
+    assert not at.exception
+    assert count(engine, Decision) == before + 1
+    assert list(at.dataframe[-1].value["text"]).count(words) == 1
+
+
+def test_a_director_edits_then_withdraws_a_decision_and_it_stays_listed(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    at = open_page(director.id, planning_decision_change=True)
+    picked = at.selectbox(key="decision_change_pick").value
+    with Session(read_engine(engine)) as session:
+        original = session.get(Decision, picked)
+        assert original is not None
+    suffix = f"{picked}_{original.version}"
+    at.text_area(key=f"decision_edit_text_{suffix}").input("Reworded after the review.")
+    [save] = [b for b in at.button if b.label == "Save the decision"]
+    save.click().run()
+    assert not at.exception
+    assert at.success[0].value == "Decision saved."
+    with Session(read_engine(engine)) as session:
+        edited = session.get(Decision, picked)
+        assert edited is not None and edited.text == "Reworded after the review."
+    at.selectbox(key="decision_change_pick").set_value(picked).run()
+    [withdraw] = [b for b in at.button if b.label == "Withdraw the decision"]
+    withdraw.click().run()
+    assert at.success[0].value == "Decision withdrawn."
+    table = at.dataframe[-1].value
+    row = table[table["text"] == "Reworded after the review."]
+    assert list(row["state"]) == ["Withdrawn"]
+    assert not any("Reworded" in o for o in at.selectbox(key="decision_change_pick").options)
+    with Session(read_engine(engine)) as session:
+        withdrawn = session.get(Decision, picked)
+        assert withdrawn is not None and withdrawn.withdrawn_by == director.id
