@@ -299,6 +299,10 @@ class InitiativeBase(SQLModel):
     lift_metric: str | None = Field(default=None, max_length=64)
     lift_pct: float | None = None  # expected relative lift, 0.08 = +8 %
     lift_estimator_id: int | None = Field(default=None, foreign_key="person.id")
+    # Where the lift should be measured ({"device": "mobile"}); empty: the metric over everything.
+    lift_filters: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class Initiative(InitiativeBase, table=True):
@@ -327,6 +331,7 @@ class InitiativeUpdate(SQLModel):
     scores: dict[str, Any] | None = None
     lift_metric: str | None = None
     lift_pct: float | None = None
+    lift_filters: dict[str, str] | None = None
 
 
 class InitiativeRead(InitiativeBase):
