@@ -250,6 +250,9 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         )
         session.add(SignInSession(person_id=director.id, token_hash="c" * 64, expires_at=now))
         session.add(SignInAttempt(email="nobody@x.test", at=now))
+        measured = session.scalars(select(Initiative)).first()
+        assert measured is not None
+        measured.lift_filters = {"device": "mobile"}
         session.add(
             Decision(
                 decided_on=date(2026, 11, 19),

@@ -23,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("decision", schema=None) as batch_op:
         batch_op.add_column(
+            # The server default gives existing decisions version 1.
             sa.Column("version", sa.Integer(), nullable=False, server_default=sa.text("1"))
         )
         batch_op.add_column(
@@ -30,9 +31,6 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("withdrawn_by", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_decision_withdrawn_by", "person", ["withdrawn_by"], ["id"])
-    # The default only fills existing rows; new rows get their version from the application.
-    with op.batch_alter_table("decision", schema=None) as batch_op:
-        batch_op.alter_column("version", server_default=None)
 
 
 def downgrade() -> None:

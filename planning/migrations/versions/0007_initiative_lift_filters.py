@@ -20,15 +20,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("lift_filters", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-        )
-    # The default only fills existing rows; new rows get theirs from the application.
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.alter_column("lift_filters", server_default=None)
+    # A plain ADD COLUMN: rebuilding the initiative table on SQLite would trip the foreign keys
+    # of the tables that point at it. The server default fills existing rows with {}.
+    op.add_column(
+        "initiative",
+        sa.Column("lift_filters", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.drop_column("lift_filters")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE initiative DROP COLUMN lift_filters")
+        return
+    op.drop_column("initiative", "lift_filters")
