@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from planning.config import default_config
 from planning.formatting import format_value
 from planning.models import (
     CheckIn,
@@ -393,3 +394,23 @@ def test_a_new_metric_key_result_starts_from_the_metrics_current_value_and_direc
     # A metric where higher is better goes back to increase.
     at.selectbox(key="new_kr_metric").set_value("aov").run()
     assert at.selectbox(key="new_kr_direction").value == "increase"
+
+
+def test_editing_a_metric_key_result_shows_its_current_value_and_keeps_its_start(
+    store: Engine,
+) -> None:
+    with Session(store) as session:
+        kr = session.scalars(
+            select(KeyResult).where(KeyResult.kind == KrKind.metric).order_by(KeyResult.id)
+        ).first()
+        assert kr is not None
+    at = open_goals(store, "maya@northwind.example")
+    at = open_task(pick_kr(at, store, kr.title), "edit_key_result")
+    assert not at.exception
+    where = " · ".join((kr.filters or {}).values()) or "all traffic"
+    assert any(f"Current value for {where}:" in c.value for c in at.caption)
+    key = f"edit_kr_{kr.id}_{kr.version}"
+    assert kr.metric_id is not None and kr.start_value is not None
+    percent = default_config().metrics.metrics[kr.metric_id].format == "percent"
+    shown = at.number_input(key=f"{key}_start").value
+    assert shown == pytest.approx(kr.start_value * (100.0 if percent else 1.0))

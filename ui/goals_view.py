@@ -540,7 +540,7 @@ def _kr_fields(
 ) -> dict[str, Any]:
     """Kind-specific inputs of a key result form. Percentages are typed as percent (2.3 for
     2.3 %) and stored as fractions. `filters` when they were picked outside the form; `defaults`
-    for a new metric key result (start and direction from the metric)."""
+    give a new metric key result its start and direction, and any one its current-value note."""
     metrics = view.config.metrics
     fields: dict[str, Any] = {}
     percent = bool(metric_id) and metrics.metrics[metric_id].format == "percent"  # type: ignore[index]
@@ -573,7 +573,7 @@ def _kr_fields(
         directions = [d.value for d in Direction]
         now_direction = existing.direction.value if existing and existing.direction else "increase"
         start_value = shown(existing.start_value) if existing else None
-        if defaults is not None and kind == "metric":
+        if defaults is not None and kind == "metric" and existing is None:
             now_direction, start_value = defaults.direction.value, defaults.start
         # Once the metric or a filter changed, their callback has set these fields' values.
         direction_set = f"{key}_direction" in st.session_state
@@ -910,7 +910,11 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
             weight = cols[1].number_input(
                 "Weight", min_value=0.0, value=float(found.weight), step=0.5, key=f"{key}_weight"
             )
-            fields = _kr_fields(view, found.kind.value, metric_id, found, key)
+            # The saved filters' current value is shown beside the start; the start is kept.
+            shown_now = None
+            if found.kind == KrKind.metric and metric_id in metrics.metrics:
+                shown_now = _new_kr_defaults(view, metric_id, dict(found.filters or {}))
+            fields = _kr_fields(view, found.kind.value, metric_id, found, key, defaults=shown_now)
             archive = st.checkbox(
                 "Archive this key result (it stops counting towards its objective)",
                 key=f"{key}_archive",
