@@ -411,3 +411,19 @@ def test_a_director_edits_then_withdraws_a_decision_and_it_stays_listed(app_stor
     with Session(read_engine(engine)) as session:
         withdrawn = session.get(Decision, picked)
         assert withdrawn is not None and withdrawn.withdrawn_by == director.id
+
+
+def test_discard_drops_edits_kept_across_a_framework_switch(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    rice = backlog_of(engine, "rice")
+    top = int(rice["id"].iloc[0])
+    edits = {"edited_rows": {0: {"title": "Not wanted"}}, "added_rows": [], "deleted_rows": []}
+    at = open_page(person(engine, Role.director).id, backlog_editor_rice_0=edits)
+    at.segmented_control(key="planning_framework").set_value("ice").run()
+    assert at.data_editor[0].value.set_index("id").loc[top, "title"] == "Not wanted"
+    [discard] = [b for b in at.button if b.label == "Discard edits"]
+    discard.click().run()
+    assert at.data_editor[0].value.set_index("id").loc[top, "title"] == rice["title"].iloc[0]
+    assert "are kept" not in texts(at)
+    at.segmented_control(key="planning_framework").set_value("rice").run()
+    assert at.data_editor[0].value.set_index("id").loc[top, "title"] == rice["title"].iloc[0]
