@@ -190,7 +190,8 @@ def _lift(detail: InitiativeDetail) -> str:
         return "no expected lift yet"
     label = metrics[i.lift_metric].label if i.lift_metric in metrics else i.lift_metric
     who = f" (estimated by {detail.lift_estimator})" if detail.lift_estimator else ""
-    return f"{label} {i.lift_pct or 0:+.1%}{who}"
+    where = f" on {' · '.join((i.lift_filters or {}).values())}" if i.lift_filters else ""
+    return f"{label} {i.lift_pct or 0:+.1%}{where}{who}"
 
 
 def _show_detail(detail: InitiativeDetail) -> None:
@@ -223,9 +224,14 @@ def _show_detail(detail: InitiativeDetail) -> None:
         if not tied.empty:
             st.markdown("**Decisions**")
             st.dataframe(
-                tied[["decided_on", "text", "author"]],
+                tied[["decided_on", "text", "author", "withdrawn"]],
                 hide_index=True,
-                column_config={"decided_on": "Day", "text": "Decision", "author": "By"},
+                column_config={
+                    "decided_on": "Day",
+                    "text": "Decision",
+                    "author": "By",
+                    "withdrawn": st.column_config.CheckboxColumn("Withdrawn"),
+                },
             )
     with right:
         st.markdown("**Scores under each framework**")
@@ -299,6 +305,29 @@ def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag:
             _done("Status update posted.", forget=_form_keys(i.id))
 
 
+# The dimensions an expected lift can name, when the metrics configuration declares them.
+LIFT_DIMENSIONS = [
+    d for d in ("device", "channel", "product_line") if d in config.metrics.dimensions
+]
+
+
+def _lift_filter_pickers(now: dict[str, str], key: str) -> dict[str, str]:
+    """Where the lift should be measured: one picker per dimension, "All" for no filter."""
+    chosen: dict[str, str] = {}
+    for col, dim in zip(st.columns(max(1, len(LIFT_DIMENSIONS))), LIFT_DIMENSIONS, strict=False):
+        spec = config.metrics.dimensions[dim]
+        options = ["All", *spec.values]
+        picked = col.selectbox(
+            f"Lift measured on {spec.label.lower()}",
+            options,
+            index=options.index(now[dim]) if now.get(dim) in options else 0,
+            key=f"{key}_{dim}",
+        )
+        if picked != "All":
+            chosen[dim] = picked
+    return chosen
+
+
 def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
     i = detail.initiative
     krs = data.key_result_choices(current)
@@ -352,6 +381,7 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
             entered = score_fields(
                 active, stored=stored_inputs, key_prefix=f"ed_score_{tag}", prefill_defaults=False
             )
+        lift_filters = _lift_filter_pickers(dict(i.lift_filters or {}), f"ed_lift_filter_{tag}")
         owner = None
         if director:
             cols = st.columns(2)
@@ -376,6 +406,7 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         "effort_weeks": effort,
         "lift_metric": lift_metric,
         "lift_pct": lift_pct,
+        "lift_filters": lift_filters,
     }
     shown_links = [k for k in detail.key_result_ids if k in krs]
     if sorted(linked) != sorted(shown_links):
@@ -512,6 +543,7 @@ def _create_form(actor: PersonRead) -> None:
             entered = score_fields(
                 active, stored=None, key_prefix="new_score", prefill_defaults=True
             )
+        lift_filters = _lift_filter_pickers({}, "new_lift_filter")
         created = st.form_submit_button("Create" if director else "Propose idea", type="primary")
     if not created:
         return
@@ -525,6 +557,7 @@ def _create_form(actor: PersonRead) -> None:
         effort_weeks=effort,
         lift_metric=lift_metric,
         lift_pct=None if lift_points is None else lift_points / 100,
+        lift_filters=lift_filters,
         key_result_ids=linked,
         scores={active_id: inputs} if (inputs := changed_scores(entered, None)) else {},
     )
@@ -546,6 +579,7 @@ def _create_form(actor: PersonRead) -> None:
             "new_lift_metric",
             "new_lift_pct",
             *(f"new_score_{input_id}" for input_id in active.inputs),
+            *(f"new_lift_filter_{d}" for d in LIFT_DIMENSIONS),
         )
         _done(f"“{escape_markdown(saved.title)}” created.", pick=saved.id, forget=keys)
 

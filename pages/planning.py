@@ -21,7 +21,7 @@ from planning.backlog_edits import (
     input_column,
 )
 from planning.calibration_suggestions import apply_suggested_confidences
-from planning.decisions import add_decision
+from planning.decisions import add_decision, edit_decision, withdraw_decision
 from planning.impact import points_text
 from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.periods import iso_week, quarter_of
@@ -30,6 +30,7 @@ from planning.store import session_scope
 from planning.validation import InputError
 from planning.versioning import ConflictError
 from planning.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
+from ui import backlog_carry as carry
 from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
@@ -42,6 +43,7 @@ from ui.text import escape_markdown
 CAPACITY_WEEKS = 8
 CALIBRATION_OPEN = "planning_calibration"
 DECISION_OPEN = "planning_decision"
+DECISION_CHANGE_OPEN = "planning_decision_change"
 FLASH = "planning_flash"
 
 st.title("Weekly planning")
@@ -85,6 +87,7 @@ framework_id = st.segmented_control(
 framework_id = framework_id or scoring.active
 keep_in_address(FRAMEWORK_PARAM, framework_id)
 framework = scoring.frameworks[framework_id]
+carry.remember_on_switch(framework_id)
 if framework.description:
     st.caption(framework.description)
 backlog = data.ranked_backlog(current, framework_id)
@@ -102,6 +105,7 @@ def _backlog_written(message: str) -> None:
     """After a write to the backlog: the table reloads from the store and says what was done."""
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
+    carry.forget(framework_id)
     st.session_state[FLASH] = message
     clear_after_write()
     st.rerun()
@@ -117,7 +121,8 @@ def _pending(key: str) -> bool:
 # The table holds the values (and versions) it showed when editing began, so a save is checked
 # against what the director saw; it refreshes by itself only while nothing is being edited.
 stored = st.session_state.get(source_key)
-if stored is None or (stored[0] != current and not _pending(editor_key)):
+kept = carry.carried_for(framework_id)
+if stored is None or (stored[0] != current and not _pending(editor_key) and not kept):
     stored = (
         current,
         editor_frame(
@@ -205,11 +210,12 @@ if source.empty:
     st.info("The backlog is empty: no idea, planned, running or blocked initiative yet.")
     edited = source
 else:
-    # Score and rank follow the pending edits at once; nothing is written before Save.
-    shown = source
-    if _pending(editor_key):
-        pending: Any = st.session_state[editor_key]
-        shown = data.live_scores(current, source, pending.get("edited_rows"), framework_id)
+    # Score and rank follow the pending edits (and those kept across a framework switch) at
+    # once; nothing is written before Save.
+    shown = carry.with_carried(source, framework_id)
+    if _pending(editor_key) or kept:
+        pending: Any = st.session_state.get(editor_key) or {}
+        shown = data.live_scores(current, shown, pending.get("edited_rows"), framework_id)
     edited = st.data_editor(
         shown,
         key=editor_key,
@@ -219,6 +225,17 @@ else:
         hide_index=True,
         num_rows="fixed",
         width="stretch",
+    )
+    carry.note_table(framework_id, source, edited)
+if kept:
+    st.caption(
+        f"Your unsaved edits to {len(kept)} initiative{'s' if len(kept) != 1 else ''} are kept "
+        "across the framework switch: Save changes or Discard edits."
+    )
+for other, how_many in carry.waiting_elsewhere(framework_id).items():
+    st.caption(
+        f"Unsaved {getattr(scoring.frameworks.get(other), 'label', other)} inputs on {how_many} "
+        f"initiative{'s' if how_many != 1 else ''} are kept: switch back to save them."
     )
 ranked_count = int(backlog["rank"].notna().sum())
 st.caption(
@@ -262,6 +279,7 @@ if save_col.button("Save changes", type="primary", disabled=source.empty):
 if discard_col.button("Discard edits", disabled=source.empty):
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
+    carry.forget()
     st.rerun()
 
 # --- estimator calibration --------------------------------------------------------------------
@@ -513,6 +531,7 @@ else:
             "text": st.column_config.TextColumn("Decision", width="large"),
             "initiative": st.column_config.TextColumn("Initiative", width="medium"),
             "author": st.column_config.TextColumn("By", width="small"),
+            "state": st.column_config.TextColumn("State", width="small"),
         },
     )
 
@@ -566,5 +585,86 @@ decision = st.expander(
 with decision:
     if decision.open:
         decision_form()
+
+
+def decision_change_form() -> None:
+    """Edit or withdraw one of the latest decisions; a withdrawn one stays in the log, marked."""
+    choices = data.decision_choices(current, 30)
+    if not choices:
+        st.caption("No decision to edit: none logged yet, or all are withdrawn.")
+        return
+    chosen = st.selectbox(
+        "Decision",
+        list(choices),
+        format_func=lambda i: choices[i][0],
+        key="decision_change_pick",
+    )
+    if chosen is None:
+        return
+    log = data.decision_log(current, None, 30)
+    row = log[log["id"] == chosen].iloc[0]
+    version = choices[chosen][1]
+    titles = data.initiative_titles(current)
+    tied_now = None if pd.isna(row["initiative_id"]) else int(row["initiative_id"])
+    # Keyed by decision and version, so the fields show the decision as last saved.
+    suffix = f"{chosen}_{version}"
+    with st.form(f"change_decision_{suffix}"):
+        text = st.text_area(
+            "Decision", value=str(row["text"]), max_chars=2000, key=f"decision_edit_text_{suffix}"
+        )
+        day_col, about_col = st.columns([1, 3])
+        decided_on = day_col.date_input(
+            "Decided on",
+            value=row["decided_on"],
+            max_value=today,
+            format="YYYY-MM-DD",
+            key=f"decision_edit_day_{suffix}",
+        )
+        options = [None, *titles]
+        tied = about_col.selectbox(
+            "About initiative (optional)",
+            options,
+            index=options.index(tied_now) if tied_now in options else 0,
+            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+            key=f"decision_edit_initiative_{suffix}",
+        )
+        save_col, withdraw_col = st.columns(2)
+        save = save_col.form_submit_button("Save the decision")
+        withdraw = withdraw_col.form_submit_button("Withdraw the decision")
+    if not (save or withdraw):
+        return
+    try:
+        with session_scope(engine()) as session:
+            if withdraw:
+                withdraw_decision(
+                    session=session, actor=person, decision_id=chosen, expected_version=version
+                )
+            else:
+                edit_decision(
+                    session=session,
+                    actor=person,
+                    decision_id=chosen,
+                    text=text,
+                    decided_on=decided_on,  # type: ignore[arg-type]
+                    initiative_id=tied,
+                    expected_version=version,
+                )
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        st.session_state[FLASH] = "Decision withdrawn." if withdraw else "Decision saved."
+        clear_after_write()
+        st.rerun()
+
+
+change = st.expander(
+    "Edit or withdraw a decision",
+    key=DECISION_CHANGE_OPEN,
+    on_change="rerun",
+    icon=":material/edit:",
+)
+with change:
+    if change.open:
+        decision_change_form()
 
 live_refresh()

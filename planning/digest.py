@@ -315,7 +315,9 @@ def build_digest(
 
     decisions = list_decisions(session=session)
     in_week = decisions[
-        (decisions["decided_on"] >= monday) & (decisions["decided_on"] <= sunday)
+        (decisions["decided_on"] >= monday)
+        & (decisions["decided_on"] <= sunday)
+        & ~decisions["withdrawn"].astype(bool)
     ].sort_values(["decided_on", "id"])
     decision_lines = [
         DecisionLine(

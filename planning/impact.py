@@ -8,9 +8,10 @@ Rules:
 - **Windows.** The post window is the ``impact.post_window_days`` days starting on the ship day
   (the change is live from that day); the pre window is as many days ending the day before. Last
   year's windows are the same days 364 days earlier, so weekdays line up.
-- **Where the metric is read.** The filters of the first linked key result on the same metric;
-  else, for each dimension the metric can be filtered by, the one value of it that the
-  initiative's title names as a whole word ("Product page enrichment for Home" reads the
+- **Where the metric is read.** The filters named with the expected lift (device, channel,
+  product line); else the filters of the first linked key result on the same metric; else,
+  for each dimension the metric can be filtered by, the one value of it that the initiative's
+  title names as a whole word ("Product page enrichment for Home" reads the
   add-to-cart rate of product line Home); else the metric over everything.
 - **Window value.** A ratio of sums over the window's days, Σ aᵢ / Σ bᵢ: for a ratio metric the
   numerator over the denominator (exactly the metric engine's window value); for a weighted
@@ -304,8 +305,12 @@ def lift_filters(
     metric_id: str,
     title: str,
     linked: Sequence[tuple[str | None, Mapping[str, str]]],
+    declared: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], str]:
-    """Where an initiative's lift is read, and why: ("key result" | "title" | "")."""
+    """Where an initiative's lift is read, and why: ("initiative" | "key result" | "title" |
+    ""). Filters named with the expected lift come first."""
+    if declared:
+        return dict(declared), "initiative"
     for kr_metric, filters in linked:
         if kr_metric == metric_id:
             return dict(filters), "key result"
@@ -332,7 +337,7 @@ class ImpactEntry:
     value_format: str
     higher_is_better: bool
     filters: dict[str, str]
-    filter_source: str  # "key result", "title" or "" (the metric over everything)
+    filter_source: str  # "initiative", "key result", "title" or "" (the metric over everything)
     shipped: date
     windows: ImpactWindows
     expected_lift: float
@@ -484,7 +489,11 @@ def _candidates(
         source = ""
         if metric_id in config.metrics.metrics:
             filters, source = lift_filters(
-                config.metrics, metric_id, initiative.title, links[int(initiative.id or 0)]
+                config.metrics,
+                metric_id,
+                initiative.title,
+                links[int(initiative.id or 0)],
+                initiative.lift_filters,
             )
         out.append(
             _Candidate(

@@ -111,6 +111,7 @@ MEMBER_FIELDS: frozenset[str] = frozenset(
         "effort_weeks",
         "lift_metric",
         "lift_pct",
+        "lift_filters",
         "key_result_ids",
     }
 )
@@ -130,6 +131,7 @@ FIELD_LABELS: dict[str, str] = {
     "scores": "scoring inputs",
     "lift_metric": "lift metric",
     "lift_pct": "expected lift",
+    "lift_filters": "lift filters",
     "lift_estimator_id": "lift estimated by",
     "key_result_ids": "linked key results",
 }
@@ -148,6 +150,7 @@ class InitiativeDraft:
     effort_weeks: float = 1.0
     lift_metric: str | None = None
     lift_pct: float | None = None
+    lift_filters: Mapping[str, str] = field(default_factory=dict)
     scores: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
     key_result_ids: Sequence[int] = ()
 
@@ -348,6 +351,31 @@ def _check_state(state: dict[str, Any], config: AppConfig, problems: list[str]) 
         problems.append(f"unknown lift metric {metric!r}; pick a metric from metrics.yaml")
     if (metric is None) != (lift is None):
         problems.append("an expected lift needs both a metric and a relative change")
+    filters = state["lift_filters"]
+    if filters and metric is None:
+        problems.append("lift filters need a lift metric to measure")
+    elif filters and metric in config.metrics.metrics:
+        allowed = config.metrics.metric_dimensions(metric)
+        for dimension, value in filters.items():
+            if dimension not in allowed:
+                problems.append(
+                    f"{metric} cannot be measured by {dimension}; "
+                    f"it can be filtered by {', '.join(allowed) or 'nothing'}"
+                )
+            elif value not in config.metrics.dimensions[dimension].values:
+                problems.append(f"{value!r} is not a {dimension}")
+
+
+def _check_lift_filters(value: Any, problems: list[str]) -> dict[str, str]:
+    """Lift filters as a dimension → value mapping of text (checked against the metric later)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        problems.append("lift filters must map a dimension to one of its values")
+        return {}
+    return dict(value)
 
 
 def _apply_status_effects(
@@ -418,6 +446,7 @@ _STATE_FIELDS = (
 
 def _current_state(initiative: Initiative) -> dict[str, Any]:
     state: dict[str, Any] = {name: getattr(initiative, name) for name in _STATE_FIELDS}
+    state["lift_filters"] = dict(initiative.lift_filters or {})
     state["status"] = initiative.status.value
     state["scores"] = {k: dict(v) for k, v in (initiative.scores or {}).items()}
     return state
@@ -487,6 +516,7 @@ def create_initiative(
         "percent_complete": 0,
         "lift_metric": draft.lift_metric or None,
         "lift_pct": _check_lift_pct(draft.lift_pct, problems),
+        "lift_filters": _check_lift_filters(draft.lift_filters, problems),
     }
     effort = _check_effort(draft.effort_weeks, problems)
     scores = _clean_scores({}, draft.scores, config, problems)
@@ -512,6 +542,7 @@ def create_initiative(
         scores=scores,
         lift_metric=state["lift_metric"],
         lift_pct=state["lift_pct"],
+        lift_filters=state["lift_filters"],
         lift_estimator_id=actor.id if state["lift_metric"] else None,
     )
     session.add(initiative)
@@ -543,7 +574,7 @@ def update_initiative(
     """Change some fields of an initiative; `changes` maps field names to their new values.
 
     Fields: title, description, owner_id, status, start_date, target_date, shipped_date,
-    effort_weeks, lift_metric, lift_pct, key_result_ids (the full new set) and scores
+    effort_weeks, lift_metric, lift_pct, lift_filters, key_result_ids (the full new set) and scores
     ({framework_id: {input: value}}; only the frameworks named are replaced, None clears one).
     """
     initiative = _load_for_update(session, initiative_id)
@@ -594,6 +625,8 @@ def update_initiative(
             state["lift_metric"] = value or None
         elif name == "lift_pct":
             state["lift_pct"] = _check_lift_pct(value, problems)
+        elif name == "lift_filters":
+            state["lift_filters"] = _check_lift_filters(value, problems)
         elif name == "scores":
             state["scores"] = _clean_scores(state["scores"], value, config, problems)
         elif name == "key_result_ids":
@@ -911,15 +944,17 @@ def set_expected_lift(
     expected_version: int,
     metric_id: str | None,
     lift_pct: float | None,
+    filters: Mapping[str, str] | None = None,
 ) -> InitiativeRead:
-    """Set (or clear, with None and None) the expected relative lift on a metric."""
+    """Set (or clear, with None and None) the expected relative lift on a metric, measured
+    on the filters given (device, channel, product line; none: the metric over everything)."""
     return update_initiative(
         session=session,
         actor=actor,
         config=config,
         initiative_id=initiative_id,
         expected_version=expected_version,
-        changes={"lift_metric": metric_id, "lift_pct": lift_pct},
+        changes={"lift_metric": metric_id, "lift_pct": lift_pct, "lift_filters": filters},
     )
 
 

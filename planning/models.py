@@ -299,6 +299,10 @@ class InitiativeBase(SQLModel):
     lift_metric: str | None = Field(default=None, max_length=64)
     lift_pct: float | None = None  # expected relative lift, 0.08 = +8 %
     lift_estimator_id: int | None = Field(default=None, foreign_key="person.id")
+    # Where the lift should be measured ({"device": "mobile"}); empty: the metric over everything.
+    lift_filters: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class Initiative(InitiativeBase, table=True):
@@ -327,6 +331,7 @@ class InitiativeUpdate(SQLModel):
     scores: dict[str, Any] | None = None
     lift_metric: str | None = None
     lift_pct: float | None = None
+    lift_filters: dict[str, str] | None = None
 
 
 class InitiativeRead(InitiativeBase):
@@ -406,6 +411,10 @@ class Decision(DecisionBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)
+    # A withdrawn decision stays in the log, marked, so the record of what was decided is kept.
+    withdrawn_at: datetime | None = None
+    withdrawn_by: int | None = Field(default=None, foreign_key="person.id")
 
 
 class DecisionCreate(DecisionBase):
@@ -416,6 +425,9 @@ class DecisionRead(DecisionBase):
     id: int
     author_id: int
     created_at: datetime
+    version: int = 1
+    withdrawn_at: datetime | None = None
+    withdrawn_by: int | None = None
 
 
 class AuditEvent(SQLModel, table=True):

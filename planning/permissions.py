@@ -3,7 +3,7 @@
 | role        | may change                                                    |
 |-------------|---------------------------------------------------------------|
 | director    | everything, including triaging ideas (accept to the backlog or |
-|             | decline with a reason)                                        |
+|             | decline with a reason) and editing or withdrawing decisions   |
 | member      | their own initiatives and KRs (status updates, check-ins), and |
 |             | ideas they proposed                                           |
 | stakeholder | nothing                                                       |

@@ -649,3 +649,33 @@ def test_demo_calibration_for_the_analyst(
     assert jonas.landed == sum(1 for e in measured if e.verdict in ("met", "beat"))
     assert jonas.missed == sum(1 for e in measured if e.verdict == "missed")
     assert 0 < jonas.suggested_confidence < 1
+
+
+def test_the_ledger_measures_on_the_filters_named_with_the_expected_lift(
+    engine: Engine, config: AppConfig
+) -> None:
+    windows = impact_windows(SHIP, 28)
+    ly = windows.last_year()
+    desktop = {"channel": "organic", "device": "desktop"}
+    # Mobile: 500 -> 550 orders per 1,000 checkouts (+10 %); desktop flat; last year flat.
+    rows = completion_rows(windows, pre=500, post=550, through=windows.post_end)
+    rows += completion_rows(ly, pre=500, post=500, through=ly.post_end)
+    for window in (windows, ly):
+        rows += [
+            (measure, day, desktop, value)
+            for measure, day, _, value in completion_rows(
+                window, pre=500, post=500, through=window.post_end
+            )
+        ]
+    write(engine, rows)
+    initiative_id, _ = add_initiative(engine, title="Checkout polish")
+    overall = ledger(engine, config)[0]
+    assert overall.filters == {} and overall.realised_lift == pytest.approx(0.05)
+    with session_scope(engine) as session:
+        initiative = session.get(Initiative, initiative_id)
+        assert initiative is not None
+        initiative.lift_filters = {"device": "mobile"}
+    on_mobile = ledger(engine, config)[0]
+    assert on_mobile.filters == {"device": "mobile"}
+    assert on_mobile.filter_source == "initiative"
+    assert on_mobile.realised_lift == pytest.approx(0.10)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from planning.config import default_config
 from planning.formatting import format_value
 from planning.models import (
     CheckIn,
@@ -371,3 +372,45 @@ def test_members_do_not_get_the_upload(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
     assert len(at.get("file_uploader")) == 0
     assert len(at.get("download_button")) == 1
+
+
+def test_a_new_metric_key_result_starts_from_the_metrics_current_value_and_direction(
+    store: Engine,
+) -> None:
+    at = open_task(open_goals(store, "maya@northwind.example"), "add_key_result")
+    at.selectbox(key="new_kr_metric").set_value("cart_abandonment_rate").run()
+    assert not at.exception
+    # Lower is better for cart abandonment, so the key result aims to decrease it.
+    assert at.selectbox(key="new_kr_direction").value == "decrease"
+    everyone = at.number_input(key="new_kr_start").value
+    assert everyone is not None and 0 < everyone < 100
+    assert any("Current value for all traffic:" in c.value for c in at.caption)
+    at.selectbox(key="new_kr_filter_device").set_value("mobile").run()
+    assert not at.exception
+    mobile = at.number_input(key="new_kr_start").value
+    assert mobile is not None and mobile != everyone
+    [note] = [c.value for c in at.caption if "Current value for mobile:" in c.value]
+    assert format_value(mobile / 100, "percent") in note
+    # A metric where higher is better goes back to increase.
+    at.selectbox(key="new_kr_metric").set_value("aov").run()
+    assert at.selectbox(key="new_kr_direction").value == "increase"
+
+
+def test_editing_a_metric_key_result_shows_its_current_value_and_keeps_its_start(
+    store: Engine,
+) -> None:
+    with Session(store) as session:
+        kr = session.scalars(
+            select(KeyResult).where(KeyResult.kind == KrKind.metric).order_by(KeyResult.id)
+        ).first()
+        assert kr is not None
+    at = open_goals(store, "maya@northwind.example")
+    at = open_task(pick_kr(at, store, kr.title), "edit_key_result")
+    assert not at.exception
+    where = " · ".join((kr.filters or {}).values()) or "all traffic"
+    assert any(f"Current value for {where}:" in c.value for c in at.caption)
+    key = f"edit_kr_{kr.id}_{kr.version}"
+    assert kr.metric_id is not None and kr.start_value is not None
+    percent = default_config().metrics.metrics[kr.metric_id].format == "percent"
+    shown = at.number_input(key=f"{key}_start").value
+    assert shown == pytest.approx(kr.start_value * (100.0 if percent else 1.0))

@@ -292,3 +292,33 @@ def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
     assert stored.scores["rice"] == {"reach": 6000.0, "impact": 1.0, "confidence": 0.5}
     # 26 person-weeks are 6 person-months: 6000 × 1 × 0.5 / 6 = 500.
     assert scores_shown(at)["RICE"]["score"] == 500
+
+
+def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    at = open_page(director.id)
+    at.text_input(key="new_title").input("One-tap wallet on mobile checkout")
+    at.selectbox(key="new_lift_metric").set_value("conversion_rate")
+    at.number_input(key="new_lift_pct").set_value(4.0)
+    at.selectbox(key="new_lift_filter_product_line").set_value("Home")
+    before = count(engine, Initiative)
+    submit(at, "Create")
+    # Conversion is not recorded per product line, so that filter is refused and nothing saved.
+    assert "conversion_rate cannot be measured by product_line" in plain(at.error[0].value)
+    assert count(engine, Initiative) == before
+    at.selectbox(key="new_lift_filter_product_line").set_value("All")
+    at.selectbox(key="new_lift_filter_device").set_value("mobile")
+    submit(at, "Create")
+    assert not at.exception
+    with Session(read_engine(engine)) as session:
+        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
+    assert created is not None and created.title == "One-tap wallet on mobile checkout"
+    assert created.lift_filters == {"device": "mobile"}
+    assert "+4.0% on mobile" in plain(texts_of(at))
+
+
+def texts_of(at: AppTest) -> str:
+    return "\n".join(
+        str(e.value) for kind in ("markdown", "caption", "success") for e in getattr(at, kind)
+    )

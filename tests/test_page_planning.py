@@ -367,3 +367,108 @@ def test_estimator_calibration_and_applying_its_suggested_confidence(app_store: 
     # Nothing is left to apply, and the table re-ranked with the new confidences.
     assert not [b for b in at.button if b.label.startswith("Apply suggested confidence")]
     assert list(at.data_editor[0].value["id"]) == list(backlog_of(engine, "rice")["id"])
+
+
+def test_unsaved_edits_survive_a_framework_switch(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    rice = backlog_of(engine, "rice")
+    top, second = int(rice["id"].iloc[0]), int(rice["id"].iloc[1])
+    edits = {
+        "edited_rows": {0: {"title": "Renamed before the switch"}, 1: {"input.impact": 3}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at = open_page(director.id, backlog_editor_rice_0=edits)
+    at.segmented_control(key="planning_framework").set_value("ice").run()
+    assert not at.exception
+    shown = at.data_editor[0].value.set_index("id")
+    assert "input.ease" in shown.columns
+    assert shown.loc[top, "title"] == "Renamed before the switch"
+    assert "Your unsaved edits to 1 initiative are kept" in texts(at)
+    assert "Unsaved RICE inputs on 1 initiative are kept" in texts(at)
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert at.success[0].value == "Saved 1 initiative."
+    with Session(read_engine(engine)) as session:
+        renamed = get_initiative(session=session, initiative_id=top)
+        waiting = get_initiative(session=session, initiative_id=second)
+    assert renamed is not None and renamed.title == "Renamed before the switch"
+    assert waiting is not None and waiting.scores["rice"]["impact"] != 3
+    # Back on RICE the impact edit is still there and saves.
+    at.segmented_control(key="planning_framework").set_value("rice").run()
+    shown = at.data_editor[0].value.set_index("id")
+    assert shown.loc[second, "input.impact"] == 3
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert at.success[0].value == "Saved 1 initiative."
+    with Session(read_engine(engine)) as session:
+        rescored = get_initiative(session=session, initiative_id=second)
+    assert rescored is not None and rescored.scores["rice"]["impact"] == 3
+
+
+def test_a_logged_decision_clears_the_form_and_a_second_click_logs_nothing_more(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    before = count(engine, Decision)
+    at = open_page(person(engine, Role.director).id, planning_decision=True)
+    words = "Hold the redesign until the holiday freeze ends."
+    at.text_area(key="decision_text").input(words)
+    [log] = [b for b in at.button if b.label == "Log decision"]
+    log.click().run()
+    assert at.success[0].value == "Decision logged."
+    assert at.text_area(key="decision_text").value == ""
+    # A double click sends the same form again before the page has redrawn.
+    at.text_area(key="decision_text").input(words)
+    [log] = [b for b in at.button if b.label == "Log decision"]
+    log.click().run()
+    assert not at.exception
+    assert count(engine, Decision) == before + 1
+    assert list(at.dataframe[-1].value["text"]).count(words) == 1
+
+
+def test_a_director_edits_then_withdraws_a_decision_and_it_stays_listed(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    at = open_page(director.id, planning_decision_change=True)
+    picked = at.selectbox(key="decision_change_pick").value
+    with Session(read_engine(engine)) as session:
+        original = session.get(Decision, picked)
+        assert original is not None
+    suffix = f"{picked}_{original.version}"
+    at.text_area(key=f"decision_edit_text_{suffix}").input("Reworded after the review.")
+    [save] = [b for b in at.button if b.label == "Save the decision"]
+    save.click().run()
+    assert not at.exception
+    assert at.success[0].value == "Decision saved."
+    with Session(read_engine(engine)) as session:
+        edited = session.get(Decision, picked)
+        assert edited is not None and edited.text == "Reworded after the review."
+    at.selectbox(key="decision_change_pick").set_value(picked).run()
+    [withdraw] = [b for b in at.button if b.label == "Withdraw the decision"]
+    withdraw.click().run()
+    assert at.success[0].value == "Decision withdrawn."
+    table = at.dataframe[-1].value
+    row = table[table["text"] == "Reworded after the review."]
+    assert list(row["state"]) == ["Withdrawn"]
+    assert not any("Reworded" in o for o in at.selectbox(key="decision_change_pick").options)
+    with Session(read_engine(engine)) as session:
+        withdrawn = session.get(Decision, picked)
+        assert withdrawn is not None and withdrawn.withdrawn_by == director.id
+
+
+def test_discard_drops_edits_kept_across_a_framework_switch(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    rice = backlog_of(engine, "rice")
+    top = int(rice["id"].iloc[0])
+    edits = {"edited_rows": {0: {"title": "Not wanted"}}, "added_rows": [], "deleted_rows": []}
+    at = open_page(person(engine, Role.director).id, backlog_editor_rice_0=edits)
+    at.segmented_control(key="planning_framework").set_value("ice").run()
+    assert at.data_editor[0].value.set_index("id").loc[top, "title"] == "Not wanted"
+    [discard] = [b for b in at.button if b.label == "Discard edits"]
+    discard.click().run()
+    assert at.data_editor[0].value.set_index("id").loc[top, "title"] == rice["title"].iloc[0]
+    assert "are kept" not in texts(at)
+    at.segmented_control(key="planning_framework").set_value("rice").run()
+    assert at.data_editor[0].value.set_index("id").loc[top, "title"] == rice["title"].iloc[0]

@@ -51,6 +51,7 @@ from planning import (
 from planning.config import AppConfig
 from planning.initiatives import InitiativeDraft, NewStatusUpdate
 from planning.models import (
+    Decision,
     Initiative,
     InitiativeKeyResult,
     InitiativeStatus,
@@ -380,6 +381,33 @@ def _add_decision(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _logged_decision(w: World, owner: PersonRead) -> int:
+    return w.add(
+        Decision(decided_on=date(2026, 5, 4), text=f"Decision {w.next()}", author_id=owner.id)
+    )
+
+
+def _edit_decision(w: World, owner: PersonRead) -> Call:
+    did = _logged_decision(w, owner)
+    return lambda s, a: decisions.edit_decision(
+        session=s,
+        actor=a,
+        decision_id=did,
+        text="Ship the wallet second.",
+        decided_on=date(2026, 5, 4),
+        initiative_id=None,
+        expected_version=1,
+        today=date(2026, 5, 5),
+    )
+
+
+def _withdraw_decision(w: World, owner: PersonRead) -> Call:
+    did = _logged_decision(w, owner)
+    return lambda s, a: decisions.withdraw_decision(
+        session=s, actor=a, decision_id=did, expected_version=1
+    )
+
+
 def _close_quarter(w: World, owner: PersonRead) -> Call:
     period = w.fresh_period()
     w.key_result(owner, w.objective(owner, period))
@@ -570,6 +598,8 @@ WRITERS: list[Writer] = [
         _apply_suggested_confidences,
     ),
     Writer(decisions.add_decision, Rule.DIRECTOR, _add_decision),
+    Writer(decisions.edit_decision, Rule.DIRECTOR, _edit_decision),
+    Writer(decisions.withdraw_decision, Rule.DIRECTOR, _withdraw_decision),
     Writer(quarter_close.close_quarter, Rule.DIRECTOR, _close_quarter),
     Writer(quarter_close.override_grade, Rule.DIRECTOR, _override_grade),
     Writer(quarter_draft.copy_unfinished, Rule.DIRECTOR, _copy_unfinished),

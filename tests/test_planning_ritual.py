@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from planning import clock
 from planning.backlog import BacklogEntry, matrix_value, rank_backlog, ranked_backlog
 from planning.backlog_edits import (
     LIFT_POINTS,
@@ -31,13 +32,14 @@ from planning.baseline import (
     weekly_value,
 )
 from planning.config import AppConfig
-from planning.decisions import add_decision, list_decisions
+from planning.decisions import add_decision, edit_decision, list_decisions, withdraw_decision
 from planning.initiatives import NewStatusUpdate, post_status_update, update_initiative
 from planning.models import AuditEvent, InitiativeStatus, PersonRead, WeeklyPlan
 from planning.permissions import PermissionDenied
 from planning.store import read_engine, session_scope
 from planning.team_capacity import capacity_overview, unloaded_work
 from planning.validation import InputError
+from planning.versioning import ConflictError
 from planning.weekly_plan import (
     PlanAlreadyCommitted,
     PlanChange,
@@ -787,3 +789,79 @@ def test_one_refused_row_saves_nothing(engine: Engine, config: AppConfig, team: 
     with pytest.raises(PermissionDenied, match="Only a director can save"):
         save(engine, config, team.ana, found[:1])
     assert store_state(engine) == before
+
+
+def test_the_same_decision_sent_twice_within_seconds_is_logged_once(
+    engine: Engine, team: Team
+) -> None:
+    args: dict[str, Any] = {"decided_on": AS_OF, "text": "Freeze the checkout.", "today": AS_OF}
+    with session_scope(engine) as session:
+        first = add_decision(session=session, actor=team.director, **args)
+    with session_scope(engine) as session:
+        again = add_decision(session=session, actor=team.director, **args)
+    assert again.id == first.id
+    with Session(read_engine(engine)) as session:
+        assert list(list_decisions(session=session)["text"]) == ["Freeze the checkout."]
+    # Later, the same words are a new decision.
+    clock.pin(clock.now() + timedelta(seconds=30))
+    try:
+        with session_scope(engine) as session:
+            later = add_decision(session=session, actor=team.director, **args)
+    finally:
+        clock.pin(None)
+    assert later.id != first.id
+
+
+def test_a_director_edits_and_withdraws_a_decision_and_both_are_audited(
+    engine: Engine, team: Team
+) -> None:
+    with session_scope(engine) as session:
+        logged = add_decision(
+            session=session, actor=team.director, decided_on=AS_OF, text="Ship A.", today=AS_OF
+        )
+    with session_scope(engine) as session:
+        edited = edit_decision(
+            session=session,
+            actor=team.director,
+            decision_id=logged.id,
+            text="Ship B first.",
+            decided_on=AS_OF - timedelta(days=1),
+            initiative_id=None,
+            expected_version=1,
+            today=AS_OF,
+        )
+    assert edited.version == 2 and edited.text == "Ship B first."
+    before = store_state(engine)
+    with pytest.raises(ConflictError), session_scope(engine) as session:  # stale version
+        withdraw_decision(
+            session=session, actor=team.director, decision_id=logged.id, expected_version=1
+        )
+    assert store_state(engine) == before
+    with session_scope(engine) as session:
+        withdraw_decision(
+            session=session, actor=team.director, decision_id=logged.id, expected_version=2
+        )
+    with Session(read_engine(engine)) as session:
+        frame = list_decisions(session=session)
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity == "decision")
+        ).all()
+    assert list(frame["text"]) == ["Ship B first."]  # still listed, marked
+    assert list(frame["withdrawn"]) == [True]
+    assert sorted(actions) == ["create", "update", "withdraw"]
+    with pytest.raises(InputError, match="withdrawn"), session_scope(engine) as session:
+        edit_decision(
+            session=session,
+            actor=team.director,
+            decision_id=logged.id,
+            text="Ship C.",
+            decided_on=AS_OF,
+            initiative_id=None,
+            expected_version=3,
+            today=AS_OF,
+        )
+    with pytest.raises(InputError, match="already withdrawn"), session_scope(engine) as session:
+        withdraw_decision(
+            session=session, actor=team.director, decision_id=logged.id, expected_version=3
+        )
+    assert store_state(engine) != before

@@ -31,6 +31,7 @@ from planning.initiatives import NewStatusUpdate, post_status_update, update_ini
 from planning.models import (
     ApiToken,
     AuditEvent,
+    Decision,
     Initiative,
     KeyResult,
     KrGrade,
@@ -249,6 +250,19 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         )
         session.add(SignInSession(person_id=director.id, token_hash="c" * 64, expires_at=now))
         session.add(SignInAttempt(email="nobody@x.test", at=now))
+        measured = session.scalars(select(Initiative)).first()
+        assert measured is not None
+        measured.lift_filters = {"device": "mobile"}
+        session.add(
+            Decision(
+                decided_on=date(2026, 11, 19),
+                text="Withdrawn after an edit",
+                author_id=director.id,
+                version=3,
+                withdrawn_at=now,
+                withdrawn_by=director.id,
+            )
+        )
         session.add(
             WeeklyPlan(
                 week="2020-W10",

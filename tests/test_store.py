@@ -185,3 +185,52 @@ def test_the_app_says_when_a_newer_version_has_migrated_the_store(app_store: str
         "Quarterdeck cannot open its store: the store's schema is at revision 9999, which this "
         "version of Quarterdeck does not know"
     )
+
+
+def test_decisions_and_initiatives_keep_their_rows_through_the_later_migrations(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from alembic import command
+
+    from planning.store import alembic_config
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config(engine)
+    command.upgrade(cfg, "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO person (id, name, email, role, title, weekly_hours, bau_share, "
+                "active, version, created_at) VALUES (1, 'Dora', 'dora@x.test', 'director', "
+                "'', 40, 0.3, 1, 1, '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO initiative (id, title, description, owner_id, status, health, "
+                "effort_weeks, percent_complete, scores, version, created_at, updated_at) "
+                "VALUES (1, 'Wallets', '', 1, 'idea', 'on_track', 1.0, 0, '{}', 1, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO decision (id, decided_on, text, initiative_id, author_id, "
+                "created_at) VALUES (1, '2026-01-02', 'Ship wallets', 1, 1, "
+                "'2026-01-02 09:00:00')"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as conn:
+        decision = conn.execute(
+            text("SELECT text, version, withdrawn_at, withdrawn_by FROM decision")
+        ).one()
+        lift_filters = conn.execute(text("SELECT lift_filters FROM initiative")).scalar_one()
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    assert tuple(decision) == ("Ship wallets", 1, None, None)
+    assert lift_filters == "{}"
+    command.downgrade(cfg, "0005")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT text FROM decision")).scalar_one() == "Ship wallets"
+    engine.dispose()

@@ -11,7 +11,7 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
-from planning import goals, okr_evaluation
+from planning import goals, kr_defaults, okr_evaluation
 from planning.kr_track import KrTrack, kr_track
 from planning.models import KeyResultRead, ObjectiveRead, PersonRead
 from planning.okr_file import export_okr_file
@@ -143,3 +143,19 @@ def okr_yaml(versions: Versions, period: str) -> str:
     del versions
     with _session() as session:
         return export_okr_file(session=session, period=period)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def current_metric_value(
+    versions: Versions, metric_id: str, filters: tuple[tuple[str, str], ...], today: date
+) -> kr_defaults.CurrentValue:
+    """A metric's current value for some filters, the default start of a new key result."""
+    del versions
+    with _session() as session:
+        return kr_defaults.current_value(
+            session=session,
+            config=app_config(),
+            metric_id=metric_id,
+            filters=dict(filters),
+            today=today,
+        )

@@ -18,6 +18,7 @@ import pyarrow as pa
 import streamlit as st
 
 from planning.config import AppConfig
+from planning.formatting import format_value
 from planning.goals import (
     GoalError,
     create_key_result,
@@ -27,6 +28,7 @@ from planning.goals import (
     update_objective,
 )
 from planning.initiatives import HEALTH_LABELS, status_label
+from planning.kr_defaults import default_direction
 from planning.metric_shapes import is_total
 from planning.metrics import partial_days_text
 from planning.models import (
@@ -460,11 +462,94 @@ def _owner_choice(
     return chosen
 
 
+def _filter_pickers(
+    view: View,
+    metric_id: str,
+    existing: KeyResultRead | None,
+    key: str,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[Any, ...] = (),
+) -> dict[str, str]:
+    """One picker per dimension the metric can be filtered by; the chosen filters."""
+    metrics = view.config.metrics
+    chosen: dict[str, str] = {}
+    dimensions = metrics.metric_dimensions(metric_id)
+    for col, dim in zip(st.columns(max(1, len(dimensions))), dimensions, strict=False):
+        spec = metrics.dimensions[dim]
+        options = ["All", *spec.values]
+        now = (existing.filters or {}).get(dim, "All") if existing else "All"
+        picked = col.selectbox(
+            spec.label,
+            options,
+            index=options.index(now) if now in options else 0,
+            key=f"{key}_filter_{dim}",
+            on_change=on_change,
+            args=args,
+        )
+        if picked != "All":
+            chosen[dim] = picked
+    return chosen
+
+
+@dataclass(frozen=True)
+class KrDefaults:
+    """What a new metric key result starts from, and the sentence that says so."""
+
+    direction: Direction
+    start: float | None
+    note: str
+
+
+def _percent(view: View, metric_id: str | None) -> bool:
+    return bool(metric_id) and view.config.metrics.metrics[metric_id].format == "percent"  # type: ignore[index]
+
+
+def _new_kr_defaults(view: View, metric_id: str, filters: dict[str, str]) -> KrDefaults:
+    """The metric's declared direction and its current value for the filters."""
+    metrics = view.config.metrics
+    current = data.current_metric_value(
+        view.versions, metric_id, tuple(sorted(filters.items())), view.today
+    )
+    where = " · ".join(filters.values()) or "all traffic"
+    spec = metrics.metrics[metric_id]
+    if current.value is None:
+        note = f"No current value for {where}: no data in the 28 days to {current.as_of}."
+        start = None
+    else:
+        shown = format_value(current.value, spec.format, currency_symbol=view.symbol)
+        note = f"Current value for {where}: {shown} (28 days to {current.as_of})."
+        start = round(current.value * (100.0 if _percent(view, metric_id) else 1.0), 4)
+    return KrDefaults(direction=default_direction(metrics, metric_id), start=start, note=note)
+
+
+def _reset_new_kr_defaults(view: View) -> None:
+    """After another metric or filter is picked, the direction and start follow it."""
+    metric_id = st.session_state.get("new_kr_metric")
+    if metric_id not in view.config.metrics.metrics:
+        return
+    filters = {
+        dim: str(st.session_state.get(f"new_kr_filter_{dim}", "All"))
+        for dim in view.config.metrics.metric_dimensions(metric_id)
+    }
+    chosen = {dim: value for dim, value in filters.items() if value != "All"}
+    defaults = _new_kr_defaults(view, metric_id, chosen)
+    st.session_state["new_kr_direction"] = defaults.direction.value
+    st.session_state["new_kr_start"] = defaults.start
+
+
 def _kr_fields(
-    view: View, kind: str, metric_id: str | None, existing: KeyResultRead | None, key: str
+    view: View,
+    kind: str,
+    metric_id: str | None,
+    existing: KeyResultRead | None,
+    key: str,
+    *,
+    filters: dict[str, str] | None = None,
+    defaults: KrDefaults | None = None,
 ) -> dict[str, Any]:
     """Kind-specific inputs of a key result form. Percentages are typed as percent (2.3 for
-    2.3 %) and stored as fractions."""
+    2.3 %) and stored as fractions. `filters` when they were picked outside the form; `defaults`
+    give a new metric key result its start and direction, and any one its current-value note."""
     metrics = view.config.metrics
     fields: dict[str, Any] = {}
     percent = bool(metric_id) and metrics.metrics[metric_id].format == "percent"  # type: ignore[index]
@@ -478,21 +563,9 @@ def _kr_fields(
         return None if value is None else value / scale
 
     if kind in ("metric", "guardrail") and metric_id:
-        chosen: dict[str, str] = {}
-        dimensions = metrics.metric_dimensions(metric_id)
-        for col, dim in zip(st.columns(max(1, len(dimensions))), dimensions, strict=False):
-            spec = metrics.dimensions[dim]
-            options = ["All", *spec.values]
-            now = (existing.filters or {}).get(dim, "All") if existing else "All"
-            picked = col.selectbox(
-                spec.label,
-                options,
-                index=options.index(now) if now in options else 0,
-                key=f"{key}_filter_{dim}",
-            )
-            if picked != "All":
-                chosen[dim] = picked
-        fields["filters"] = chosen
+        if filters is None:
+            filters = _filter_pickers(view, metric_id, existing, key)
+        fields["filters"] = filters
         windows = [w.value for w in Window]
         now_window = existing.window.value if existing else Window.period_to_date.value
         fields["window"] = Window(
@@ -508,20 +581,29 @@ def _kr_fields(
         cols = st.columns(3)
         directions = [d.value for d in Direction]
         now_direction = existing.direction.value if existing and existing.direction else "increase"
+        start_value = shown(existing.start_value) if existing else None
+        if defaults is not None and kind == "metric" and existing is None:
+            now_direction, start_value = defaults.direction.value, defaults.start
+        # Once the metric or a filter changed, their callback has set these fields' values.
+        direction_set = f"{key}_direction" in st.session_state
+        start_set = f"{key}_start" in st.session_state
         fields["direction"] = Direction(
             cols[0].selectbox(
                 "Direction",
                 directions,
-                index=directions.index(now_direction),
+                index=None if direction_set else directions.index(now_direction),
                 key=f"{key}_direction",
             )
+            or now_direction
         )
         start = cols[1].number_input(
             f"Start{unit}",
-            value=shown(existing.start_value) if existing else None,
+            value=None if start_set else start_value,
             format="%.4f",
             key=f"{key}_start",
         )
+        if defaults is not None and kind == "metric":
+            cols[1].caption(defaults.note)
         target = cols[2].number_input(
             f"Target{unit}",
             value=shown(existing.target_value) if existing else None,
@@ -756,7 +838,17 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
                 list(metrics.metrics),
                 format_func=lambda m: metrics.metrics[m].label,
                 key="new_kr_metric",
+                on_change=_reset_new_kr_defaults,
+                args=(view,),
             )
+        # Filters sit outside the form so the start value can follow them as they are picked.
+        filters: dict[str, str] | None = None
+        defaults: KrDefaults | None = None
+        if metric_id is not None:
+            filters = _filter_pickers(
+                view, metric_id, None, "new_kr", _reset_new_kr_defaults, (view,)
+            )
+            defaults = _new_kr_defaults(view, metric_id, filters)
         with st.form("new_kr"):
             title = st.text_input("Title", max_chars=200, key="new_kr_title")
             cols = st.columns(2)
@@ -766,7 +858,9 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
             weight = cols[1].number_input(
                 "Weight", min_value=0.0, value=1.0, step=0.5, key="new_kr_weight"
             )
-            fields = _kr_fields(view, kind, metric_id, None, "new_kr")
+            fields = _kr_fields(
+                view, kind, metric_id, None, "new_kr", filters=filters, defaults=defaults
+            )
             if kind == "metric":
                 st.caption(
                     "A metric that adds up day by day (revenue, sessions) over the quarter to "
@@ -825,7 +919,11 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
             weight = cols[1].number_input(
                 "Weight", min_value=0.0, value=float(found.weight), step=0.5, key=f"{key}_weight"
             )
-            fields = _kr_fields(view, found.kind.value, metric_id, found, key)
+            # The saved filters' current value is shown beside the start; the start is kept.
+            shown_now = None
+            if found.kind == KrKind.metric and metric_id in metrics.metrics:
+                shown_now = _new_kr_defaults(view, metric_id, dict(found.filters or {}))
+            fields = _kr_fields(view, found.kind.value, metric_id, found, key, defaults=shown_now)
             archive = st.checkbox(
                 "Archive this key result (it stops counting towards its objective)",
                 key=f"{key}_archive",

@@ -301,11 +301,23 @@ def plan_changes(versions: Versions, week: str, framework_id: str) -> PlanChange
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def decision_rows(versions: Versions, limit: int) -> pa.Table | None:
-    """The latest decisions as shown in the log (day, decision, initiative, by), or None."""
+    """The latest decisions as shown in the log (day, decision, initiative, by, state), or None."""
     log = decision_log(versions, None, limit)
     if log.empty:
         return None
-    return arrow.table(log[["decided_on", "text", "initiative", "author"]])
+    shown = log[["decided_on", "text", "initiative", "author"]].copy()
+    shown["state"] = ["Withdrawn" if w else "" for w in log["withdrawn"]]
+    return arrow.table(shown)
+
+
+def decision_choices(versions: Versions, limit: int) -> dict[int, tuple[str, int]]:
+    """The decisions a director may still edit or withdraw: id → (label, version)."""
+    log = decision_log(versions, None, limit)
+    live = log[~log["withdrawn"].astype(bool)]
+    return {
+        int(row["id"]): (f"{row['decided_on']} · {str(row['text'])[:80]}", int(row["version"]))
+        for row in live.to_dict(orient="records")
+    }
 
 
 @dataclass(frozen=True)
