@@ -167,9 +167,13 @@ def _lane(lane: data.Lane) -> None:
                 width="stretch",
                 column_config={
                     "key_result": st.column_config.TextColumn("Key result", width="medium"),
-                    "progress": st.column_config.ProgressColumn(
-                        "Progress", min_value=0, max_value=100, format="%d %%", width=90
+                    "start": st.column_config.TextColumn("Start", width=70),
+                    "current": st.column_config.TextColumn("Current", width=70),
+                    "target": st.column_config.TextColumn("Target", width=70),
+                    "bar": st.column_config.ProgressColumn(
+                        "", min_value=0, max_value=100, format=" ", width=60
                     ),
+                    "progress": st.column_config.TextColumn("Progress", width=110),
                     "status": st.column_config.TextColumn("Status", width=105),
                 },
             )

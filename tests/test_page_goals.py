@@ -100,32 +100,37 @@ def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
     titles = table_titles(at)
     assert "Conversion rate up" in titles and "Net revenue for the quarter" in titles
     table = at.dataframe[0].value
-    assert list(table.columns[:9]) == [
+    # Forecast, Probability and Why come before the owner's columns (visible at 1,440 px).
+    assert list(table.columns) == [
         "Key result",
-        "Kind",
-        "Owner",
+        "Status",
+        "Start",
         "Current",
         "Target",
         "Progress",
         "Expected",
-        "Status",
+        "Forecast",
+        "Probability",
         "Why",
+        "Owner",
+        "Confidence",
     ]
     conversion = table[table["Key result"] == "Conversion rate up"].iloc[0]
     with Session(store) as session:
         target = session.execute(
             select(KeyResult.target_value).where(KeyResult.title == "Conversion rate up")
         ).scalar_one()
-    assert conversion["Current"].endswith(" %")
+    assert conversion["Current"].endswith(" %") and conversion["Start"].endswith(" %")
     assert conversion["Target"] == format_value(target, "percent")
     assert conversion["Status"].endswith("On track")
-    assert conversion["Confidence"].endswith("/10")
+    assert "/10" in conversion["Confidence"]
     basket = at.dataframe[1].value
     guardrail = basket[basket["Key result"] == "Gross margin stays above its floor"].iloc[0]
     assert guardrail["Target"].startswith("≥")
     assert "breached" in guardrail["Current"] or "held" in guardrail["Current"]
     assert next(h.value for h in at.header) == "Key result detail"
     assert [m.label for m in at.metric] == [
+        "Start",
         "Current",
         "Target",
         "Progress",
@@ -240,9 +245,13 @@ def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> No
     button(at, "Close 2026-Q4 and freeze it").click().run()
     assert not at.exception
     assert rows(store, PeriodClose) == 1
-    assert any("2026-Q4 is closed" in i.value for i in at.info)
+    assert any("2026-Q4 is closed: closed on Thu 31 Dec 2026" in i.value for i in at.info)
     table = at.dataframe[0].value
-    assert {"Suggested grade", "Grade", "Grade reason"} <= set(table.columns)
+    assert {"Suggested grade", "Grade", "Grade reason", "Final"} <= set(table.columns)
+    # History, not a forecast: no forecast, chance or pace on a closed quarter.
+    assert not {"Forecast", "Probability", "Expected", "Current"} & set(table.columns)
+    assert [m.label for m in at.metric] == ["Start", "Final", "Target", "Progress"]
+    assert not any("expected by now" in m.value for m in at.markdown)
     assert not any(b.label == "Post check-in" for b in at.button)
     assert at.segmented_control(key="goals_task").options == ["Correct a grade"]
     member = open_goals(store, "priya@northwind.example")
