@@ -4,6 +4,7 @@ the open tab is built); nobody gets an edit control; people's text in the digest
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -110,6 +111,11 @@ def test_choosing_an_initiative_shows_its_windows_and_values(app_store: str) -> 
     assert {"Before", "After", "Before, last year", "After, last year"} <= set(labels)
     after = next(m for m in at.metric if m.label == "After")
     assert after.value.endswith("%")
+    # The change is shown beside the value, so two tiles rounded alike still tell it apart.
+    tiles = {m.label: m for m in at.metric}
+    assert re.fullmatch(r"[+-]\d+\.\d\d pts", tiles["After"].delta)
+    assert re.fullmatch(r"[+-]\d+\.\d\d pts", tiles["After, last year"].delta)
+    assert not tiles["Before"].delta
 
 
 def test_digest_of_an_earlier_week_and_escaped_decisions(app_store: str) -> None:
