@@ -3,6 +3,7 @@ the check-in form, the director's forms, refusals shown without writing, and a c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -380,3 +381,24 @@ def test_members_do_not_get_the_upload(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
     assert len(at.get("file_uploader")) == 0
     assert len(at.get("download_button")) == 1
+
+
+def test_a_key_results_chart_starts_near_its_values_not_at_zero(store: Engine) -> None:
+    at = pick_kr(open_goals(store, "helen@northwind.example"), store, "Average order value up")
+    assert not at.exception
+    with Session(store) as session:
+        start, target = session.execute(
+            select(KeyResult.start_value, KeyResult.target_value).where(
+                KeyResult.title == "Average order value up"
+            )
+        ).one()
+    detail = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    scales = [
+        layer["encoding"]["y"]["scale"]
+        for layer in detail["layer"]
+        if "scale" in layer.get("encoding", {}).get("y", {})
+    ]
+    low, high = scales[0]["domain"]
+    # About $100 against a $103 target: the axis hugs those, with the start and target inside.
+    assert 0 < low <= min(start, target) and high >= max(start, target)
+    assert high - low < max(start, target)
