@@ -87,7 +87,8 @@ def _ledger() -> None:
         windows = entry.windows
         ly = windows.last_year()
         st.caption(
-            f"{entry.metric_label} ({entry.where}) · pre window {windows.pre_start:%d %b} – "
+            f"{entry.metric_label} ({app_config().metrics.filters_text(entry.filters)}) · "
+            f"pre window {windows.pre_start:%d %b} – "
             f"{windows.pre_end:%d %b %Y} · post window {windows.post_start:%d %b} – "
             f"{windows.post_end:%d %b %Y} · last year {ly.pre_start:%d %b} – "
             f"{ly.post_end:%d %b %Y}"

@@ -25,6 +25,7 @@ from planning.models import (
 )
 from planning.okr_file import export_okr_file
 from planning.store import create_store_engine
+from tests.page_text import plain
 from ui.text import escape_markdown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -402,3 +403,11 @@ def test_a_key_results_chart_starts_near_its_values_not_at_zero(store: Engine) -
     # About $100 against a $103 target: the axis hugs those, with the start and target inside.
     assert 0 < low <= min(start, target) and high >= max(start, target)
     assert high - low < max(start, target)
+
+
+def test_a_key_results_filters_read_as_labels(store: Engine) -> None:
+    at = pick_kr(
+        open_goals(store, "helen@northwind.example"), store, "Mobile cart abandonment down"
+    )
+    captions = " ".join(plain(c.value) for c in at.caption)
+    assert "Device: Mobile" in captions and "device = mobile" not in captions

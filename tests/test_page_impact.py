@@ -74,7 +74,7 @@ def test_every_role_reads_the_ledger_calibration_and_digest(app_store: str, role
     assert redesign["Expected"] == "+8.0 %"
     assert redesign["Verdict"] == "Met"
     assert str(redesign["Interval"]).endswith("%") and " to " in str(redesign["Interval"])
-    assert rows["Product page enrichment for Home (PIM/DAM)"]["Read on"] == "product_line = Home"
+    assert rows["Product page enrichment for Home (PIM/DAM)"]["Read on"] == "Product line: Home"
 
     # Hidden tabs are not built: the ledger's table only, no digest yet.
     assert len(at.dataframe) == 1
@@ -105,7 +105,7 @@ def test_choosing_an_initiative_shows_its_windows_and_values(app_store: str) -> 
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert any(
-        "product_line = Home" in c and "post window 11 Oct – 07 Nov 2026" in c for c in captions
+        "(Product line: Home)" in c and "post window 11 Oct – 07 Nov 2026" in c for c in captions
     )
     labels = [m.label for m in at.metric]
     assert {"Before", "After", "Before, last year", "After, last year"} <= set(labels)

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from planning.config import AppConfig
+from planning.config import AppConfig, MetricsConfig
 from planning.goals import (
     GoalError,
     create_key_result,
@@ -294,11 +294,12 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
 # --- one key result ----------------------------------------------------------------------------
 
 
-def _describe(kr: KrEvaluation) -> str:
+def _describe(kr: KrEvaluation, metrics: MetricsConfig) -> str:
     parts = [f"{KIND_LABELS.get(kr.kind, kr.kind)} key result", f"owner {kr.owner}"]
     if kr.metric_id:
         parts.append(kr.metric_label)
-        parts += [f"{k} = {v}" for k, v in kr.filters.items()]
+        if kr.filters:
+            parts.append(metrics.filters_text(kr.filters))
         parts.append(WINDOW_LABELS.get(kr.window, kr.window).lower())
     if kr.direction:
         parts.append(kr.direction)
@@ -334,7 +335,7 @@ def _live_numbers(view: View, kr: KrEvaluation) -> None:
 
 def kr_detail(view: View, kr: KrEvaluation) -> None:
     """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
-    st.caption(f"{_badge(kr.status)} {escape_markdown(_describe(kr))}")
+    st.caption(f"{_badge(kr.status)} {escape_markdown(_describe(kr, view.config.metrics))}")
     if view.evaluation.closed:
         # A closed quarter is history: its final values and grade, no forecast or chance.
         cols = st.columns(4)
