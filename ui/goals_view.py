@@ -228,6 +228,19 @@ def _current_text(view: View, kr: KrEvaluation) -> str:
     return text
 
 
+# Narrow figure columns leave room for Why at 1,440 px; the title and reason take the rest.
+KR_TABLE_WIDTHS: dict[str, Any] = {
+    "Key result": st.column_config.TextColumn(width=190),
+    "Status": st.column_config.TextColumn(width=95),
+    **{
+        name: st.column_config.TextColumn(width=72)
+        for name in ("Start", "Current", "Target", "Progress", "Expected", "Forecast")
+    },
+    "Probability": st.column_config.TextColumn(width=80),
+    "Why": st.column_config.TextColumn(width="large"),
+}
+
+
 def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
     """One row per key result with what the owner and the director look at."""
     rows = []
@@ -248,7 +261,8 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
             row["Grade reason"] = kr.grade_reason
         else:
             row["Expected"] = share(kr.expected)
-            row["Forecast"] = _forecast_text(view, kr)
+            # The value only: its 80 % band is in the key result's detail below.
+            row["Forecast"] = _value(view, kr, kr.forecast) if kr.forecast is not None else "—"
             row["Probability"] = share(kr.probability)
         row["Why"] = kr.status_reason
         row["Owner"] = kr.owner
@@ -288,7 +302,12 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         chart = data.progress_chart(view.versions, view.period, view.today, objective.objective_id)
         if chart is not None:
             draw(chart)
-        st.dataframe(kr_table(view, objective.key_results), hide_index=True, width="stretch")
+        st.dataframe(
+            kr_table(view, objective.key_results),
+            hide_index=True,
+            width="stretch",
+            column_config=KR_TABLE_WIDTHS,
+        )
 
 
 # --- one key result ----------------------------------------------------------------------------
