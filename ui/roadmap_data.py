@@ -138,9 +138,7 @@ def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
         rows.append(
             {
                 "key_result": kr.title,
-                "start": start,
-                "current": current,
-                "target": target,
+                "values": f"{start} → {current} → {target}",
                 # The bar is clamped to 0–100 %; the figure beside it is the raw progress.
                 "bar": (
                     None if kr.progress is None else round(100 * min(max(kr.progress, 0.0), 1.0))
@@ -149,7 +147,7 @@ def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
                 "status": f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}",
             }
         )
-    columns = ["key_result", "start", "current", "target", "bar", "progress", "status"]
+    columns = ["key_result", "values", "bar", "progress", "status"]
     return arrow.table(pd.DataFrame(rows, columns=columns))
 
 
