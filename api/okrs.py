@@ -77,6 +77,7 @@ def objective_json(objective: ObjectiveEvaluation) -> dict[str, Any]:
         "progress": _plain(objective.progress),
         "expected": _plain(objective.expected),
         "status": objective.status,
+        "status_reason": objective.status_reason,
         "grade": _plain(objective.grade),
         "key_results": [key_result_json(kr) for kr in objective.key_results],
     }

@@ -308,7 +308,15 @@ def _schemas(config: MetricsConfig) -> dict[str, Any]:
                 "weight": {"type": "number"},
                 "progress": _nullable("number"),
                 "expected": _nullable("number"),
-                "status": {"type": "string"},
+                "status": {
+                    "type": "string",
+                    "description": "Weighted progress against the weighted expected pace.",
+                },
+                "status_reason": {
+                    "type": "string",
+                    "description": "The worst key result behind pace, e.g. 'Refunds is off "
+                    "track'; empty when none is.",
+                },
                 "grade": _nullable("number"),
                 "key_results": {"type": "array", "items": _ref("KeyResult")},
             },

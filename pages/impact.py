@@ -10,7 +10,7 @@ import streamlit as st
 
 from planning import clock
 from planning.digest import DigestError
-from planning.formatting import format_value
+from planning.formatting import format_change, format_value
 from planning.impact import (
     VERDICT_LABELS,
     calibration,
@@ -88,20 +88,29 @@ def _ledger() -> None:
         windows = entry.windows
         ly = windows.last_year()
         st.caption(
-            f"{entry.metric_label} ({entry.where}) · pre window {windows.pre_start:%d %b} – "
+            f"{entry.metric_label} ({app_config().metrics.filters_text(entry.filters)}) · "
+            f"pre window {windows.pre_start:%d %b} – "
             f"{windows.pre_end:%d %b %Y} · post window {windows.post_start:%d %b} – "
             f"{windows.post_end:%d %b %Y} · last year {ly.pre_start:%d %b} – "
             f"{ly.post_end:%d %b %Y}"
         )
         fmt = entry.value_format
         tiles = st.columns(4)
-        for column, label, value in zip(
+        # Each "after" tile carries its change from "before": the rounded values alone can read
+        # the same when the metric moved by a few percent.
+        for column, label, value, before in zip(
             tiles,
             ("Before", "After", "Before, last year", "After, last year"),
             (entry.pre_value, entry.post_value, entry.pre_last_year, entry.post_last_year),
+            (None, entry.pre_value, None, entry.pre_last_year),
             strict=True,
         ):
-            column.metric(label, format_value(value, fmt, currency_symbol=symbol))
+            column.metric(
+                label,
+                format_value(value, fmt, currency_symbol=symbol),
+                delta=format_change(value, before, fmt),
+                delta_color="off",
+            )
         if not entry.measured:
             st.info(f"{VERDICT_LABELS[entry.verdict]}: {entry.reason}")
         elif entry.reason:

@@ -85,7 +85,12 @@ for column, dimension in zip(controls[2:], ("channel", "device"), strict=False):
     spec = metrics_config.dimensions.get(dimension)
     if spec is None:
         continue
-    choice = column.selectbox(spec.label, ["All", *spec.values], key=f"filter_{dimension}")
+    choice = column.selectbox(
+        spec.label,
+        ["All", *spec.values],
+        format_func=lambda v, named=spec: v if v == "All" else named.value_label(v),
+        key=f"filter_{dimension}",
+    )
     if choice != "All":
         filters[dimension] = choice
 filter_items = tuple(sorted(filters.items()))

@@ -22,6 +22,7 @@ from planning.backlog_edits import (
 )
 from planning.calibration_suggestions import apply_suggested_confidences
 from planning.decisions import add_decision, edit_decision, withdraw_decision
+from planning.formatting import format_score
 from planning.impact import points_text
 from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.periods import iso_week, quarter_of
@@ -377,7 +378,7 @@ if matrix is None or value_split is None or effort_split is None:
 else:
     event: Any = draw(matrix, on_select="rerun", selection_mode="pick", key="matrix")
     st.caption(
-        f"Dashed lines: the split at the median value ({value_split:,.2f}) and effort "
+        f"Dashed lines: the split at the median value ({format_score(value_split)}) and effort "
         f"({effort_split:,.1f} person-weeks); a point on a line counts as high. Click a point "
         "to see the initiative."
     )
@@ -392,7 +393,8 @@ else:
                 rank_text = "unranked" if pd.isna(item["rank"]) else f"#{int(item['rank'])}"
                 st.write(
                     escape_markdown(
-                        f"Rank {rank_text} · {framework.label} score {item['score']:,.2f} · "
+                        f"Rank {rank_text} · {framework.label} score "
+                        f"{format_score(item['score'])} · "
                         f"{item['quadrant']} · owner {item['owner']} · "
                         f"{status_label(item['status'])} · {item['effort_weeks']:g} person-weeks"
                     )

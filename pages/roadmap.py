@@ -171,18 +171,22 @@ def _lane(lane: data.Lane) -> None:
             if lane.key_results is None:
                 st.caption("No key results yet.")
                 return
-            st.dataframe(
-                lane.key_results,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "key_result": st.column_config.TextColumn("Key result", width="medium"),
-                    "progress": st.column_config.ProgressColumn(
-                        "Progress", min_value=0, max_value=100, format="%d %%", width=90
-                    ),
-                    "status": st.column_config.TextColumn("Status", width=105),
-                },
-            )
+        # Under the timeline, the lane's full width: start, now and target, the raw progress
+        # beside its bar and the status all fit at 1,440 px.
+        st.dataframe(
+            lane.key_results,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "key_result": st.column_config.TextColumn("Key result", width="medium"),
+                "values": st.column_config.TextColumn("Start → now → target", width="medium"),
+                "bar": st.column_config.ProgressColumn(
+                    "Progress", min_value=0, max_value=100, format=" ", width=90
+                ),
+                "progress": st.column_config.TextColumn("", width=170),
+                "status": st.column_config.TextColumn("Status", width=105),
+            },
+        )
 
 
 for lane in timeline.lanes:

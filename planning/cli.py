@@ -655,6 +655,8 @@ def _okr_show(period: str, output: str, context: Context) -> int:
 
     for objective in evaluation.objectives:
         graded = f" · grade {objective.grade:.1f}" if objective.grade is not None else ""
+        if objective.status_reason:
+            graded = f" ({objective.status_reason}){graded}"
         print()
         print(
             f"{objective.title} ({objective.owner}) — progress "

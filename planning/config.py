@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import itertools
 import os
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -161,6 +162,11 @@ class Settings(Strict):
 class Dimension(Strict):
     label: str
     values: list[str] = Field(min_length=1)
+    value_labels: dict[str, str] = {}  # how a value is shown, e.g. paid_search: Paid search
+
+    def value_label(self, value: str) -> str:
+        """A value as people read it: its declared label, else title-cased ("Paid Search")."""
+        return self.value_labels.get(value) or value.replace("_", " ").title()
 
 
 # The plausible range of one day's value of a measure unless metrics.yaml says otherwise: wide
@@ -305,6 +311,17 @@ class MetricsConfig(Strict):
                 found.extend(p for p in parts if p not in found)
             return found
         return [ref for _, ref in _measure_refs(metric)]
+
+    def filters_text(self, filters: Mapping[str, str]) -> str:
+        """Filters as people read them, e.g. "Channel: Paid search · Device: Mobile"; "all"."""
+        parts = []
+        for name, value in sorted(filters.items()):
+            dimension = self.dimensions.get(name)
+            if dimension is None:
+                parts.append(f"{name.replace('_', ' ').capitalize()}: {value}")
+            else:
+                parts.append(f"{dimension.label}: {dimension.value_label(value)}")
+        return " · ".join(parts) or "all"
 
     def metric_dimensions(self, metric_id: str) -> list[str]:
         """Dimensions every measure of a metric declares: the ones it can be filtered by."""

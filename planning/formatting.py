@@ -35,3 +35,11 @@ def format_change(current: float | None, previous: float | None, fmt: str) -> st
     if previous == 0:
         return None
     return f"{(current / previous - 1) * 100:+.1f} %"
+
+
+def format_score(value: float | None) -> str:
+    """A score or other plain figure: thousands separated, no trailing zeros ('480,000', '2.5')."""
+    if value is None or math.isnan(value):
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -250,6 +250,30 @@ def worst_status(statuses: Iterable[str]) -> Status:
     return Status.too_early
 
 
+def objective_status(
+    *, progress: float | None, expected: float | None, statuses: Iterable[str], okr: OkrSettings
+) -> Status:
+    """An objective's status: its weighted progress against its weighted expected pace.
+
+    The same margins as a key result's (``kr_status``), so the status always agrees with the
+    progress and expected figures shown beside it. too_early while every key result is too early
+    to judge (or there are none) or nothing has a value yet.
+    """
+    if worst_status(statuses) == Status.too_early or progress is None or expected is None:
+        return Status.too_early
+    return kr_status(progress=progress, expected=expected, days_of_data=okr.too_early_days, okr=okr)
+
+
+def worst_key_result(items: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first (title, status) pair of the worst status behind pace, or None when none is."""
+    listed = list(items)
+    for status in _SEVERITY[:2]:
+        for title, found in listed:
+            if Status(found) == status:
+                return title, found
+    return None
+
+
 # --- forecast ----------------------------------------------------------------------------------
 
 

@@ -47,7 +47,9 @@ Rules (DESIGN.md §4), as applied here:
 - Confidence gap: the last check-in's confidence (0–10, read as 0–1) against the forecast's
   probability, flagged beyond ``okr.confidence_gap``.
 - Objectives: progress is the weighted mean of their key results' progress clamped to [0, 1];
-  status is the worst of their key results' statuses (too early ones left out).
+  expected pace is the weighted mean of the same key results' expected progress; status is that
+  progress against that pace with a key result's margins (``objective_status``), too early while
+  every key result is. The worst key result behind pace is named as the status's reason.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning import clock
-from planning.config import AppConfig, MetricsConfig, RatioMetric
+from planning.config import AppConfig, MetricsConfig, OkrSettings, RatioMetric
 from planning.formatting import format_value
 from planning.metric_shapes import MetricShape, metric_shape
 from planning.metrics import MetricRead, PartialDay, ReadValues, metric_reads
@@ -93,7 +95,8 @@ from planning.okr import (
     milestone_progress,
     objective_grade,
     objective_progress,
-    worst_status,
+    objective_status,
+    worst_key_result,
 )
 from planning.periods import (
     days_in_period,
@@ -213,6 +216,7 @@ class ObjectiveEvaluation:
     status: str
     key_results: tuple[KrEvaluation, ...]
     grade: float | None = None  # set once the quarter is closed
+    status_reason: str = ""  # the worst key result behind pace, e.g. "Refunds is off track"
 
     def to_json(self) -> dict[str, Any]:
         """The objective's own fields, JSON-ready (its key results are frozen separately)."""
@@ -549,6 +553,7 @@ def evaluate_period(
             parent_title=parents.get(o.parent_id) if o.parent_id is not None else None,
             weight=o.weight,
             key_results=by_objective.get(_pk(o.id), []),
+            okr=config.settings.okr,
         )
         for o in objectives
     )
@@ -576,11 +581,19 @@ def roll_up_objective(
     parent_title: str | None,
     weight: float,
     key_results: Sequence[KrEvaluation],
+    okr: OkrSettings,
 ) -> ObjectiveEvaluation:
-    """An objective's progress (weighted mean, clamped), pace and worst status."""
+    """An objective's progress (weighted mean, clamped), pace, status and its reason."""
     progress = objective_progress([(kr.progress, kr.weight) for kr in key_results])
-    paced = [(kr.expected, kr.weight) for kr in key_results if kr.expected is not None]
+    # The pace is taken over the key results the progress counts, so the two compare like for like.
+    counted = [kr for kr in key_results if kr.progress is not None and math.isfinite(kr.progress)]
+    paced = [(kr.expected, kr.weight) for kr in counted or key_results if kr.expected is not None]
     expected = objective_progress(paced) if paced else None
+    status = objective_status(
+        progress=progress, expected=expected, statuses=[kr.status for kr in key_results], okr=okr
+    )
+    worst = worst_key_result((kr.title, kr.status) for kr in key_results)
+    reason = f"{worst[0]} is {worst[1].replace('_', ' ')}" if worst else ""
     return ObjectiveEvaluation(
         objective_id=objective_id,
         period=period,
@@ -593,8 +606,9 @@ def roll_up_objective(
         weight=weight,
         progress=progress,
         expected=expected,
-        status=worst_status(kr.status for kr in key_results).value,
+        status=status.value,
         key_results=tuple(key_results),
+        status_reason=reason,
     )
 
 

@@ -181,8 +181,8 @@ def needs_attention(evaluations: Iterable[KrEvaluation]) -> list[KrEvaluation]:
 def goals_summary(evaluation: PeriodEvaluation) -> pd.DataFrame:
     """One row per objective: title, owner, progress, expected, status and KR counts by status.
 
-    Columns: objective_id, objective, owner, progress, expected, status, key_results,
-    off_track, at_risk.
+    Columns: objective_id, objective, owner, progress, expected, status, status_reason,
+    key_results, off_track, at_risk.
     """
     rows = []
     for objective in evaluation.objectives:
@@ -195,6 +195,7 @@ def goals_summary(evaluation: PeriodEvaluation) -> pd.DataFrame:
                 "progress": objective.progress,
                 "expected": objective.expected,
                 "status": objective.status,
+                "status_reason": objective.status_reason,
                 "key_results": len(statuses),
                 "off_track": statuses.count("off_track"),
                 "at_risk": statuses.count("at_risk"),
@@ -207,6 +208,7 @@ def goals_summary(evaluation: PeriodEvaluation) -> pd.DataFrame:
         "progress",
         "expected",
         "status",
+        "status_reason",
         "key_results",
         "off_track",
         "at_risk",

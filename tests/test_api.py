@@ -536,6 +536,11 @@ def test_okrs_are_the_quarters_evaluation(demo_engine: Engine, config: AppConfig
     assert report["period"] == "2026-Q4"
     assert report["as_of"] == expected.as_of.isoformat()
     assert [o["title"] for o in report["objectives"]] == [o.title for o in expected.objectives]
+    # The one objective status the pages show, with the worst key result behind it.
+    assert [(o["status"], o["status_reason"]) for o in report["objectives"]] == [
+        (o.status, o.status_reason) for o in expected.objectives
+    ]
+    assert any(o["status_reason"].endswith(" is off track") for o in report["objectives"])
     krs = {kr["id"]: kr for o in report["objectives"] for kr in o["key_results"]}
     assert {kr["kind"] for kr in krs.values()} == {"metric", "guardrail", "milestone", "manual"}
     for kr in expected.key_results():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planning.config import DEFAULT_CONFIG_DIR, ConfigError, load_config
+from planning.config import DEFAULT_CONFIG_DIR, ConfigError, default_config, load_config
 
 
 @pytest.fixture
@@ -298,3 +298,12 @@ def test_the_app_shows_a_configuration_mistake_instead_of_a_page(
     assert error.value.startswith("Quarterdeck cannot start because of a configuration mistake.")
     assert "settings.yaml" in error.value and "refresh_seconds" in error.value
     assert not at.title
+
+
+def test_filters_read_as_labels_never_raw_identifiers() -> None:
+    metrics = default_config().metrics
+    assert metrics.filters_text({"channel": "paid_search", "device": "mobile"}) == (
+        "Channel: Paid search · Device: Mobile"
+    )
+    assert metrics.filters_text({"channel": "affiliate"}) == "Channel: Affiliate"
+    assert metrics.filters_text({}) == "all"

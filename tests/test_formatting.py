@@ -2,7 +2,7 @@
 
 import math
 
-from planning.formatting import format_change, format_value
+from planning.formatting import format_change, format_score, format_value
 
 
 def test_formats() -> None:
@@ -22,3 +22,10 @@ def test_changes() -> None:
     assert format_change(90.0, 100.0, "number") == "-10.0 %"
     assert format_change(5.0, 0.0, "number") is None
     assert format_change(None, 1.0, "number") is None
+
+
+def test_a_score_reads_without_padded_decimals() -> None:
+    assert format_score(480_000.0) == "480,000"
+    assert format_score(2.5) == "2.5"
+    assert format_score(1.236) == "1.24"
+    assert format_score(None) == "—"

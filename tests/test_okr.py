@@ -24,6 +24,7 @@ from planning.okr import (
     milestone_progress,
     objective_grade,
     objective_progress,
+    objective_status,
     suggested_grade,
     worst_status,
 )
@@ -470,3 +471,22 @@ def test_objective_progress_clamps_each_kr_before_weighting() -> None:
     assert objective_progress([(4 / 3, 1), (0.5, 1), (-1 / 3, 2)]) == pytest.approx(1.5 / 4)
     assert objective_progress([(0.5, 1), (None, 5)]) == 0.5
     assert objective_progress([(None, 1)]) is None
+
+
+def test_an_objective_behind_its_pace_is_not_on_track_though_each_kr_is() -> None:
+    okr = OkrSettings()
+    on_track = ["on_track", "on_track", "too_early"]
+    # 56 % against 71 % expected is beyond the on-track margin (10 points), within at-risk's.
+    behind = objective_status(progress=0.56, expected=0.71, statuses=on_track, okr=okr)
+    assert behind == Status.at_risk
+    assert objective_status(progress=0.40, expected=0.71, statuses=on_track, okr=okr) == (
+        Status.off_track
+    )
+    ahead = objective_status(progress=0.63, expected=0.60, statuses=["off_track"], okr=okr)
+    assert ahead == Status.on_track
+    assert objective_status(progress=None, expected=0.5, statuses=on_track, okr=okr) == (
+        Status.too_early
+    )
+    assert objective_status(progress=0.1, expected=0.5, statuses=["too_early"], okr=okr) == (
+        Status.too_early
+    )

@@ -3,6 +3,7 @@ the check-in form, the director's forms, refusals shown without writing, and a c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from planning.models import (
 )
 from planning.okr_file import export_okr_file
 from planning.store import create_store_engine
+from tests.page_text import plain
 from ui.text import escape_markdown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -101,32 +103,37 @@ def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
     titles = table_titles(at)
     assert "Conversion rate up" in titles and "Net revenue for the quarter" in titles
     table = at.dataframe[0].value
-    assert list(table.columns[:9]) == [
+    # Forecast, Probability and Why come before the owner's columns (visible at 1,440 px).
+    assert list(table.columns) == [
         "Key result",
-        "Kind",
-        "Owner",
+        "Status",
+        "Start",
         "Current",
         "Target",
         "Progress",
         "Expected",
-        "Status",
+        "Forecast",
+        "Probability",
         "Why",
+        "Owner",
+        "Confidence",
     ]
     conversion = table[table["Key result"] == "Conversion rate up"].iloc[0]
     with Session(store) as session:
         target = session.execute(
             select(KeyResult.target_value).where(KeyResult.title == "Conversion rate up")
         ).scalar_one()
-    assert conversion["Current"].endswith(" %")
+    assert conversion["Current"].endswith(" %") and conversion["Start"].endswith(" %")
     assert conversion["Target"] == format_value(target, "percent")
     assert conversion["Status"].endswith("On track")
-    assert conversion["Confidence"].endswith("/10")
+    assert "/10" in conversion["Confidence"]
     basket = at.dataframe[1].value
     guardrail = basket[basket["Key result"] == "Gross margin stays above its floor"].iloc[0]
     assert guardrail["Target"].startswith("≥")
     assert "breached" in guardrail["Current"] or "held" in guardrail["Current"]
     assert next(h.value for h in at.header) == "Key result detail"
     assert [m.label for m in at.metric] == [
+        "Start",
         "Current",
         "Target",
         "Progress",
@@ -241,9 +248,13 @@ def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> No
     button(at, "Close 2026-Q4 and freeze it").click().run()
     assert not at.exception
     assert rows(store, PeriodClose) == 1
-    assert any("2026-Q4 is closed" in i.value for i in at.info)
+    assert any("2026-Q4 is closed: closed on Thu 31 Dec 2026" in i.value for i in at.info)
     table = at.dataframe[0].value
-    assert {"Suggested grade", "Grade", "Grade reason"} <= set(table.columns)
+    assert {"Suggested grade", "Grade", "Grade reason", "Final"} <= set(table.columns)
+    # History, not a forecast: no forecast, chance or pace on a closed quarter.
+    assert not {"Forecast", "Probability", "Expected", "Current"} & set(table.columns)
+    assert [m.label for m in at.metric] == ["Start", "Final", "Target", "Progress"]
+    assert not any("expected by now" in m.value for m in at.markdown)
     assert not any(b.label == "Post check-in" for b in at.button)
     assert at.segmented_control(key="goals_task").options == ["Correct a grade"]
     member = open_goals(store, "priya@northwind.example")
@@ -414,3 +425,32 @@ def test_editing_a_metric_key_result_shows_its_current_value_and_keeps_its_start
     percent = default_config().metrics.metrics[kr.metric_id].format == "percent"
     shown = at.number_input(key=f"{key}_start").value
     assert shown == pytest.approx(kr.start_value * (100.0 if percent else 1.0))
+
+
+def test_a_key_results_chart_starts_near_its_values_not_at_zero(store: Engine) -> None:
+    at = pick_kr(open_goals(store, "helen@northwind.example"), store, "Average order value up")
+    assert not at.exception
+    with Session(store) as session:
+        start, target = session.execute(
+            select(KeyResult.start_value, KeyResult.target_value).where(
+                KeyResult.title == "Average order value up"
+            )
+        ).one()
+    detail = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    scales = [
+        layer["encoding"]["y"]["scale"]
+        for layer in detail["layer"]
+        if "scale" in layer.get("encoding", {}).get("y", {})
+    ]
+    low, high = scales[0]["domain"]
+    # About $100 against a $103 target: the axis hugs those, with the start and target inside.
+    assert 0 < low <= min(start, target) and high >= max(start, target)
+    assert high - low < max(start, target)
+
+
+def test_a_key_results_filters_read_as_labels(store: Engine) -> None:
+    at = pick_kr(
+        open_goals(store, "helen@northwind.example"), store, "Mobile cart abandonment down"
+    )
+    captions = " ".join(plain(c.value) for c in at.caption)
+    assert "Device: Mobile" in captions and "device = mobile" not in captions

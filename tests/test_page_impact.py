@@ -4,6 +4,7 @@ the open tab is built); nobody gets an edit control; people's text in the digest
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_every_role_reads_the_ledger_calibration_and_digest(app_store: str, role
     assert redesign["Expected"] == "+8.0 %"
     assert redesign["Verdict"] == "Met"
     assert str(redesign["Interval"]).endswith("%") and " to " in str(redesign["Interval"])
-    assert rows["Product page enrichment for Home (PIM/DAM)"]["Read on"] == "product_line = Home"
+    assert rows["Product page enrichment for Home (PIM/DAM)"]["Read on"] == "Product line: Home"
 
     # Hidden tabs are not built: the ledger's table only, no digest yet.
     assert len(at.dataframe) == 1
@@ -104,12 +105,17 @@ def test_choosing_an_initiative_shows_its_windows_and_values(app_store: str) -> 
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert any(
-        "product_line = Home" in c and "post window 11 Oct – 07 Nov 2026" in c for c in captions
+        "(Product line: Home)" in c and "post window 11 Oct – 07 Nov 2026" in c for c in captions
     )
     labels = [m.label for m in at.metric]
     assert {"Before", "After", "Before, last year", "After, last year"} <= set(labels)
     after = next(m for m in at.metric if m.label == "After")
     assert after.value.endswith("%")
+    # The change is shown beside the value, so two tiles rounded alike still tell it apart.
+    tiles = {m.label: m for m in at.metric}
+    assert re.fullmatch(r"[+-]\d+\.\d\d pts", tiles["After"].delta)
+    assert re.fullmatch(r"[+-]\d+\.\d\d pts", tiles["After, last year"].delta)
+    assert not tiles["Before"].delta
 
 
 def test_digest_of_an_earlier_week_and_escaped_decisions(app_store: str) -> None:

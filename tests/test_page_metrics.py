@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import streamlit as st
 import yaml
@@ -262,3 +263,18 @@ def test_processes_sharing_postgres_see_each_others_imports(
         st.cache_data.clear()
         other.dispose()
         _drop_postgres_schema(schema)
+
+
+def test_dimension_values_read_as_labels(app_store: str) -> None:
+    at = open_app()
+    channel = at.selectbox(key="filter_channel")
+    assert "Paid search" in channel.options and "paid_search" not in channel.options
+    shown: set[str] = set()
+    for chart in at.get("vega_lite_chart"):
+        buffers = [chart.proto.data.data] if chart.proto.data.data else []
+        buffers += [d.data.data for d in chart.proto.datasets]
+        for buffer in buffers:
+            frame = pa.ipc.open_stream(buffer).read_all().to_pandas()
+            if "member" in frame:
+                shown |= set(frame["member"].astype(str))
+    assert "Paid search" in shown and "paid_search" not in shown  # the breakdown by channel

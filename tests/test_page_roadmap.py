@@ -197,13 +197,28 @@ def test_each_lane_shows_its_objectives_key_results_beside_it(app_store: str) ->
     assert [list(t["key_result"]) for t in kr_tables] == [
         [kr.title for kr in o.key_results] for o in with_krs
     ]
-    assert [list(t["progress"]) for t in kr_tables] == [
+    # The bar is clamped; the figure beside it is the raw progress, as the Goals page shows it.
+    assert [list(t["bar"]) for t in kr_tables] == [
         [
             None if kr.progress is None else round(100 * min(max(kr.progress, 0.0), 1.0))
             for kr in o.key_results
         ]
         for o in with_krs
     ]
+    assert [list(t["progress"]) for t in kr_tables] == [
+        [kr.no_progress_reason or f"{100 * kr.progress:.0f} %" for kr in o.key_results]
+        for o in with_krs
+    ]
+    # Start, current and target in the metric's unit, beside the bar.
+    conversion = next(kr for o in with_krs for kr in o.key_results if kr.value_format == "percent")
+    row = next(
+        t[t["key_result"] == conversion.title].iloc[0]
+        for t in kr_tables
+        if conversion.title in list(t["key_result"])
+    )
+    start, current, target = row["values"].split(" → ")
+    assert start == f"{100 * conversion.start:.2f} %"
+    assert current.endswith(" %") and target.endswith(" %")
     lane_heads = [plain(m.value) for m in at.markdown if "progress" in plain(m.value)]
     assert len(lane_heads) == len(with_krs)
 
@@ -243,8 +258,10 @@ def test_a_key_result_without_data_says_so_beside_its_lane(
     kr_tables = [d.value for d in at.dataframe if "key_result" in d.value.columns]
     table = next(t for t in kr_tables if "Conversion up in Q1" in list(t["key_result"]))
     row = table[table["key_result"] == "Conversion up in Q1"].iloc[0]
-    assert pd.isna(row["progress"])  # no bar at 0 %
-    assert row["status"].endswith("Too early · no data yet in this window")
+    assert pd.isna(row["bar"])  # no bar at 0 %
+    assert row["progress"] == "no data yet in this window"
+    assert row["status"].endswith("Too early")
+    assert row["values"] == "2.40 % → — → 2.70 %"
     assert any("progress no data yet in this window" in plain(m.value) for m in at.markdown)
 
 

@@ -159,8 +159,16 @@ def test_goals_summary_counts_key_results_by_status() -> None:
         expected=0.6,
         status="off_track",
         key_results=krs,
+        status_reason="Refunds is off track",
     )
-    calm = replace(objective, objective_id=10, title="Calm", key_results=krs[3:], status="on_track")
+    calm = replace(
+        objective,
+        objective_id=10,
+        title="Calm",
+        key_results=krs[3:],
+        status="on_track",
+        status_reason="",
+    )
     evaluation = PeriodEvaluation(
         period="2026-Q4",
         first_day=date(2026, 10, 1),
@@ -179,6 +187,7 @@ def test_goals_summary_counts_key_results_by_status() -> None:
             "progress": 0.42,
             "expected": 0.6,
             "status": "off_track",
+            "status_reason": "Refunds is off track",
             "key_results": 4,
             "off_track": 1,
             "at_risk": 2,
@@ -190,6 +199,7 @@ def test_goals_summary_counts_key_results_by_status() -> None:
             "progress": 0.42,
             "expected": 0.6,
             "status": "on_track",
+            "status_reason": "",
             "key_results": 1,
             "off_track": 0,
             "at_risk": 0,

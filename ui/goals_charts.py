@@ -7,6 +7,7 @@ page.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -116,9 +117,28 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> Chart:
                 "encoding": {"x": {"field": "x", "type": "quantitative"}},
             },
         ],
-        "height": 30 * len(frame) + 20,
+        # Room for the axis under even a single bar, so a one-key-result objective is not clipped.
+        "height": 34 * len(frame) + 50,
     }
     return Chart(spec=spec, rows=rows_table(frame))
+
+
+def value_domain(kr: KrEvaluation, track: KrTrack) -> list[float]:
+    """The detail chart's y range: the data, the start, the target and the forecast, padded by a
+    tenth of their spread, so a small move is visible instead of a flat line far above zero."""
+    values = [
+        float(v)
+        for v in [
+            *track.path[["actual", "expected", "target"]].stack().tolist(),
+            *(track.band["forecast"].tolist() if "forecast" in track.band else []),
+            kr.start,
+            kr.target,
+        ]
+        if v is not None and math.isfinite(float(v))
+    ]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.1 or abs(high) * 0.05 or 1.0
+    return [low - pad, high + pad]
 
 
 def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
@@ -129,6 +149,7 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
     largest = track.path[["actual", "expected", "target"]].abs().max().max()
     # Axis labels in millions or thousands once money runs large ($6.1M, not $6,100,000.00).
     axis_fmt = "$.3~s" if kr.value_format == "money" and largest >= 10_000 else fmt
+    y_scale = alt.Scale(zero=False, domain=value_domain(kr, track), nice=False)
     names = {"actual": track.actual_label, "expected": "Expected pace", "target": "Target"}
     lines = track.path.melt(id_vars="day", value_vars=["actual", "expected", "target"]).dropna()
     lines = lines.assign(series=lines["variable"].map(names), day=pd.to_datetime(lines["day"]))
@@ -149,7 +170,12 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
         .mark_line()
         .encode(
             x=alt.X("day:T", title=None),
-            y=alt.Y("value:Q", title=kr.metric_label or kr.title, axis=alt.Axis(format=axis_fmt)),
+            y=alt.Y(
+                "value:Q",
+                title=kr.metric_label or kr.title,
+                axis=alt.Axis(format=axis_fmt),
+                scale=y_scale,
+            ),
             color=color,
             strokeDash=dash,
             tooltip=[
@@ -164,7 +190,7 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
         layers.insert(
             0,
             alt.Chart(band)
-            .mark_area(opacity=0.18, color="#e07b00")
+            .mark_area(opacity=0.18, color="#e07b00", clip=True)
             .encode(
                 x="day:T",
                 y="low:Q",

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from planning.config import AppConfig
+from planning.config import AppConfig, MetricsConfig
 from planning.formatting import format_value
 from planning.goals import (
     GoalError,
@@ -164,9 +164,10 @@ def quarter_banner(view: View) -> None:
     if evaluation.closed:
         closed_at = f"{evaluation.closed_at:%d %b %Y}" if evaluation.closed_at else "?"
         st.info(
-            f"{view.period} is closed: closed on {closed_at} by "
-            f"{evaluation.closed_by or 'a director'}. Values and grades are frozen as of "
-            f"{evaluation.as_of:%d %b %Y}; later data does not change them.",
+            f"{view.period} is closed: closed on {evaluation.last_day:%a %d %b %Y}, the "
+            f"quarter's end; graded on {closed_at} by {evaluation.closed_by or 'a director'}. "
+            f"Final values and grades as of {evaluation.as_of:%d %b %Y}; later data does not "
+            "change them.",
             icon=":material/lock:",
         )
         if evaluation.close_note:
@@ -215,6 +216,12 @@ def _target_text(view: View, kr: KrEvaluation) -> str:
     return _value(view, kr, kr.target)
 
 
+def _start_text(view: View, kr: KrEvaluation) -> str:
+    if kr.kind == "milestone":
+        return "not done"
+    return _value(view, kr, kr.start)
+
+
 def _current_text(view: View, kr: KrEvaluation) -> str:
     if kr.kind == "milestone":
         return "done" if kr.done else "not done"
@@ -232,29 +239,47 @@ def _current_text(view: View, kr: KrEvaluation) -> str:
     return text
 
 
+# Narrow figure columns leave room for Why at 1,440 px; the title and reason take the rest.
+KR_TABLE_WIDTHS: dict[str, Any] = {
+    "Key result": st.column_config.TextColumn(width=190),
+    "Status": st.column_config.TextColumn(width=95),
+    **{
+        name: st.column_config.TextColumn(width=72)
+        for name in ("Start", "Current", "Target", "Progress", "Expected", "Forecast")
+    },
+    "Probability": st.column_config.TextColumn(width=80),
+    "Why": st.column_config.TextColumn(width="large"),
+}
+
+
 def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
     """One row per key result with what the owner and the director look at."""
     rows = []
     for kr in krs:
+        # Forecast, Probability and Why come before the owner's columns so a 1,440 px screen
+        # shows them without scrolling; a closed quarter shows final values and grades instead.
         row: dict[str, Any] = {
             "Key result": kr.title,
-            "Kind": KIND_LABELS.get(kr.kind, kr.kind),
-            "Owner": kr.owner,
-            "Current": _current_text(view, kr),
+            "Status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
+            "Start": _start_text(view, kr),
+            "Current" if not view.evaluation.closed else "Final": _current_text(view, kr),
             "Target": _target_text(view, kr),
             "Progress": progress_text(kr),
-            "Expected": share(kr.expected),
-            "Status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
-            "Why": kr.status_reason,
-            "Forecast": _forecast_text(view, kr),
-            "Probability": share(kr.probability),
-            "Confidence": "—" if kr.confidence is None else f"{kr.confidence}/10",
-            "Gap": "⚠ gap" if kr.gap_flagged else "",
         }
         if view.evaluation.closed:
             row["Suggested grade"] = kr.suggested_grade
             row["Grade"] = kr.grade
             row["Grade reason"] = kr.grade_reason
+        else:
+            row["Expected"] = share(kr.expected)
+            # The value only: its 80 % band is in the key result's detail below.
+            row["Forecast"] = _value(view, kr, kr.forecast) if kr.forecast is not None else "—"
+            row["Probability"] = share(kr.probability)
+        row["Why"] = kr.status_reason
+        row["Owner"] = kr.owner
+        row["Confidence"] = ("—" if kr.confidence is None else f"{kr.confidence}/10") + (
+            " ⚠ gap" if kr.gap_flagged else ""
+        )
         rows.append(row)
     return pa.Table.from_pylist(rows)  # straight to Arrow: st.dataframe then converts nothing
 
@@ -266,15 +291,18 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         facts = [
             f"Owner {objective.owner}",
             f"progress {NO_DATA_YET if objective.progress is None else share(objective.progress)}",
-            f"expected by now {share(objective.expected)}",
             f"weight {objective.weight:g}",
         ]
+        if not view.evaluation.closed:
+            facts.insert(2, f"expected by now {share(objective.expected)}")
         if objective.grade is not None:
             facts.append(f"grade {objective.grade:.2f}")
         if objective.parent_title:
             facts.append(f"aligned to “{objective.parent_title}”")
         # One element for the badge, the facts and the description keeps a page of objectives
         # quick to redraw.
+        if objective.status_reason:
+            facts.insert(0, objective.status_reason)
         text = f"{_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
         if objective.description:
             text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
@@ -285,17 +313,23 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         chart = data.progress_chart(view.versions, view.period, view.today, objective.objective_id)
         if chart is not None:
             draw(chart)
-        st.dataframe(kr_table(view, objective.key_results), hide_index=True, width="stretch")
+        st.dataframe(
+            kr_table(view, objective.key_results),
+            hide_index=True,
+            width="stretch",
+            column_config=KR_TABLE_WIDTHS,
+        )
 
 
 # --- one key result ----------------------------------------------------------------------------
 
 
-def _describe(kr: KrEvaluation) -> str:
+def _describe(kr: KrEvaluation, metrics: MetricsConfig) -> str:
     parts = [f"{KIND_LABELS.get(kr.kind, kr.kind)} key result", f"owner {kr.owner}"]
     if kr.metric_id:
         parts.append(kr.metric_label)
-        parts += [f"{k} = {v}" for k, v in kr.filters.items()]
+        if kr.filters:
+            parts.append(metrics.filters_text(kr.filters))
         parts.append(WINDOW_LABELS.get(kr.window, kr.window).lower())
     if kr.direction:
         parts.append(kr.direction)
@@ -304,20 +338,19 @@ def _describe(kr: KrEvaluation) -> str:
     return " · ".join(parts)
 
 
-def kr_detail(view: View, kr: KrEvaluation) -> None:
-    """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
-    st.caption(f"{_badge(kr.status)} {escape_markdown(_describe(kr))}")
-    cols = st.columns(6)
-    cols[0].metric("Current", _current_text(view, kr))
-    cols[1].metric("Target", _target_text(view, kr))
-    cols[2].metric("Progress", progress_text(kr), help="Raw: beyond 100 % is overachievement.")
-    cols[3].metric("Expected by now", share(kr.expected))
-    cols[4].metric(
+def _live_numbers(view: View, kr: KrEvaluation) -> None:
+    cols = st.columns(7)
+    cols[0].metric("Start", _start_text(view, kr))
+    cols[1].metric("Current", _current_text(view, kr))
+    cols[2].metric("Target", _target_text(view, kr))
+    cols[3].metric("Progress", progress_text(kr), help="Raw: beyond 100 % is overachievement.")
+    cols[4].metric("Expected by now", share(kr.expected))
+    cols[5].metric(
         "Forecast",
         _value(view, kr, kr.forecast) if kr.forecast is not None else "—",
         help=f"80 % band: {_forecast_text(view, kr)}" if kr.forecast is not None else None,
     )
-    cols[5].metric(
+    cols[6].metric(
         "Probability",
         share(kr.probability),
         delta=(
@@ -328,6 +361,20 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
         delta_color="inverse" if kr.gap_flagged else "off",
         delta_arrow="off",
     )
+
+
+def kr_detail(view: View, kr: KrEvaluation) -> None:
+    """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
+    st.caption(f"{_badge(kr.status)} {escape_markdown(_describe(kr, view.config.metrics))}")
+    if view.evaluation.closed:
+        # A closed quarter is history: its final values and grade, no forecast or chance.
+        cols = st.columns(4)
+        cols[0].metric("Start", _start_text(view, kr))
+        cols[1].metric("Final", _current_text(view, kr))
+        cols[2].metric("Target", _target_text(view, kr))
+        cols[3].metric("Progress", progress_text(kr), help="Raw: beyond 100 % is overachievement.")
+    else:
+        _live_numbers(view, kr)
     if view.evaluation.closed:
         suggested = "—" if kr.suggested_grade is None else f"{kr.suggested_grade:.1f}"
         grade = "—" if kr.grade is None else f"{kr.grade:.1f}"

@@ -45,7 +45,7 @@ def ledger_table(versions: Versions) -> pa.Table:
                 "Realised": [impact.lift_text(e.realised_lift) for e in entries],
                 "Interval": [impact.interval_text(e.ci_low, e.ci_high) for e in entries],
                 "Metric": [e.metric_label for e in entries],
-                "Read on": [e.where for e in entries],
+                "Read on": [app_config().metrics.filters_text(e.filters) for e in entries],
                 "Shipped": [e.shipped for e in entries],
                 "Seasonally adjusted": [e.seasonally_adjusted for e in entries],
                 "Estimated by": [e.estimator for e in entries],

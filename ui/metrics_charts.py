@@ -139,7 +139,9 @@ def breakdown(
         return None
     config = app_config().metrics
     spec = config.metrics[metric_id]
-    label = config.dimensions[dimension].label
+    named = config.dimensions[dimension]
+    label = named.label
+    frame = frame.assign(member=frame["member"].map(lambda v: named.value_label(str(v))))
     value_format = d3_format(spec.format)
     chart = (
         alt.Chart(frame)

@@ -18,11 +18,11 @@ from sqlmodel import Session
 
 from planning import roadmap
 from planning.initiatives import status_label
-from planning.okr_evaluation import NO_DATA_YET, ObjectiveEvaluation
+from planning.okr_evaluation import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation, format_kr_value
 from planning.store import read_engine
 from ui import arrow, goals_data
 from ui.charts import Chart
-from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
+from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share
 from ui.roadmap_chart import lane_spec, time_domain
 from ui.state import Versions, app_config, engine, shared_read
 from ui.text import escape_markdown
@@ -114,32 +114,41 @@ def _standing(objective: ObjectiveEvaluation) -> str:
         f"**{STATUS_LABELS.get(objective.status, objective.status)}** · progress "
         f"{NO_DATA_YET if objective.progress is None else share(objective.progress)} "
         f"(expected by now {share(objective.expected)}) · "
-        f"{escape_markdown(objective.period)}"
+        + (f"{escape_markdown(objective.status_reason)} · " if objective.status_reason else "")
+        + escape_markdown(objective.period)
+    )
+
+
+def _values(kr: KrEvaluation, symbol: str) -> tuple[str, str, str]:
+    """A key result's start, current and target as its metric's unit reads them."""
+    if kr.kind == "milestone":
+        return "not done", "done" if kr.done else "not done", "done"
+    target = kr.threshold if kr.kind == "guardrail" else kr.target
+    return tuple(  # type: ignore[return-value]
+        format_kr_value(kr, value, currency_symbol=symbol)
+        for value in (kr.start, kr.current, target)
     )
 
 
 def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
-    return arrow.table(
-        pd.DataFrame(
-            [
-                {
-                    "key_result": kr.title,
-                    "progress": (
-                        None
-                        if kr.progress is None
-                        else round(100 * min(max(kr.progress, 0.0), 1.0))
-                    ),
-                    # Without progress the bar would read as 0 %: say why there is none.
-                    "status": (
-                        f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}"
-                        + (f" · {kr.no_progress_reason}" if kr.no_progress_reason else "")
-                    ),
-                }
-                for kr in objective.key_results
-            ],
-            columns=["key_result", "progress", "status"],
+    symbol = app_config().settings.currency_symbol
+    rows = []
+    for kr in objective.key_results:
+        start, current, target = _values(kr, symbol)
+        rows.append(
+            {
+                "key_result": kr.title,
+                "values": f"{start} → {current} → {target}",
+                # The bar is clamped to 0–100 %; the figure beside it is the raw progress.
+                "bar": (
+                    None if kr.progress is None else round(100 * min(max(kr.progress, 0.0), 1.0))
+                ),
+                "progress": progress_text(kr),
+                "status": f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}",
+            }
         )
-    )
+    columns = ["key_result", "values", "bar", "progress", "status"]
+    return arrow.table(pd.DataFrame(rows, columns=columns))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

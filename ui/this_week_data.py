@@ -249,9 +249,17 @@ def glance(versions: Versions, period: str, today: date) -> Glance:
                 progress=[None if pd.isna(p) else round(100 * p) for p in goals["progress"]],
                 expected=goals["expected"].map(share),
                 attention=[
-                    f"{o} off track, {r} at risk (of {n})" if o or r else f"all {n} on track"
-                    for o, r, n in zip(
-                        goals["off_track"], goals["at_risk"], goals["key_results"], strict=True
+                    (
+                        f"{o} off track, {r} at risk (of {n}) · {why}"
+                        if o or r
+                        else f"all {n} on track"
+                    )
+                    for o, r, n, why in zip(
+                        goals["off_track"],
+                        goals["at_risk"],
+                        goals["key_results"],
+                        goals["status_reason"],
+                        strict=True,
                     )
                 ],
             )[["objective", "owner", "progress", "expected", "status", "attention"]]
