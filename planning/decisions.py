@@ -7,6 +7,7 @@ withdrawn decision stays in the log, marked as withdrawn, and every change is au
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session, col, select
@@ -135,18 +136,7 @@ def edit_decision(
     decision.text = cleaned
     decision.decided_on = decided_on
     decision.initiative_id = initiative_id
-    session.add(decision)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=decision.id,
-        action="update",
-        before=before,
-        after=snapshot(decision),
-    )
-    return DecisionRead.model_validate(decision)
+    return _saved(session, actor, decision, "update", before)
 
 
 def withdraw_decision(
@@ -161,6 +151,13 @@ def withdraw_decision(
     check_and_bump(decision, expected_version=expected_version, what="This decision")
     decision.withdrawn_at = clock.utcnow()
     decision.withdrawn_by = actor.id
+    return _saved(session, actor, decision, "withdraw", before)
+
+
+def _saved(
+    session: Session, actor: Actor, decision: Decision, action: str, before: dict[str, Any] | None
+) -> DecisionRead:
+    """Write a changed decision and its audit event (before and after)."""
     session.add(decision)
     session.flush()
     record_event(
@@ -168,7 +165,7 @@ def withdraw_decision(
         actor=actor,
         entity=ENTITY,
         entity_id=decision.id,
-        action="withdraw",
+        action=action,
         before=before,
         after=snapshot(decision),
     )

@@ -845,20 +845,8 @@ def accept_idea(
 ) -> StatusUpdateRead:
     """Accept an idea to the backlog (directors only): it becomes planned, keeping its fields."""
     initiative = _triage(session, actor, initiative_id, expected_version, "accept an idea")
-    return _post_update(
-        session=session,
-        actor=actor,
-        initiative=initiative,
-        update=NewStatusUpdate(
-            status=S.planned,
-            health=initiative.health.value,
-            percent_complete=initiative.percent_complete,
-            note=f"{ACCEPTED_NOTE} by {actor.name}.",
-        ),
-        expected_version=expected_version,
-        today=today,
-        action="accept_idea",
-    )
+    note = f"{ACCEPTED_NOTE} by {actor.name}."
+    return _triaged(session, actor, initiative, S.planned, note, expected_version, today, "accept")
 
 
 def decline_idea(
@@ -877,19 +865,34 @@ def decline_idea(
         if problems[0].endswith("is required"):
             problems = ["say why the idea is declined: a short reason is required"]
         raise InputError(problems)
+    note = f"{DECLINED_PREFIX}{text}"
+    return _triaged(session, actor, initiative, S.dropped, note, expected_version, today, "decline")
+
+
+def _triaged(
+    session: Session,
+    actor: Actor,
+    initiative: Initiative,
+    status: S,
+    note: str,
+    expected_version: int,
+    today: date | None,
+    verb: str,
+) -> StatusUpdateRead:
+    """Post a triage outcome as a status update, audited as accept_idea or decline_idea."""
     return _post_update(
         session=session,
         actor=actor,
         initiative=initiative,
         update=NewStatusUpdate(
-            status=S.dropped,
+            status=status,
             health=initiative.health.value,
             percent_complete=initiative.percent_complete,
-            note=f"{DECLINED_PREFIX}{text}",
+            note=note,
         ),
         expected_version=expected_version,
         today=today,
-        action="decline_idea",
+        action=f"{verb}_idea",
     )
 
 
