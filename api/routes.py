@@ -8,12 +8,14 @@ traceback and answered 500 without details: a bug to fix, never a way to report 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import math
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import date
@@ -43,7 +45,12 @@ from planning.api_tokens import (
 )
 from planning.bootstrap import open_store
 from planning.config import AppConfig, load_config
-from planning.importer import ImportFileError, import_observations, import_records
+from planning.importer import (
+    ImportFileError,
+    TimeBoxExceeded,
+    import_observations,
+    import_records,
+)
 from planning.metrics import freshness
 from planning.models import ApiToken, Person
 from planning.periods import parse_quarter, quarter_of
@@ -55,6 +62,8 @@ log = logging.getLogger("quarterdeck.api")
 
 PREFIX = "/api/v1"
 MAX_BODY_BYTES = 50 * 1024 * 1024
+# No request works longer than this: a read is abandoned (503), an import stops before its write.
+TIME_BOX_SECONDS = 30.0
 MAX_PROBLEMS_LISTED = 10_000
 JSON_TYPES = frozenset({"application/json"})
 CSV_TYPES = frozenset({"text/csv"})
@@ -78,6 +87,7 @@ class ApiContext:
         config: AppConfig | None = None,
         engine: Engine | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        time_box_seconds: float = TIME_BOX_SECONDS,
         today: Callable[[], date] = clock.today,
     ) -> None:
         self._config = config
@@ -85,6 +95,7 @@ class ApiContext:
         self._gate: StoreGate | None = None
         self._lock = threading.Lock()
         self.max_body_bytes = max_body_bytes
+        self.time_box_seconds = time_box_seconds
         self.today = today
 
     @property
@@ -182,6 +193,24 @@ def _unavailable(exc: StoreError) -> Response:
         return _error(503, "The store is busy; retry shortly.", retry)
     body = {"detail": f"The store cannot be used: {exc}.", "status": "unavailable"}
     return JSONResponse(body, status_code=503, headers=retry)
+
+
+def _over_time(seconds: float, what: str) -> Response:
+    return _error(
+        503,
+        f"The request ran past its time box of {seconds:g} s while {what}; nothing was written. "
+        "Retry later, or send the data in smaller parts.",
+        {"Retry-After": "5"},
+    )
+
+
+async def _boxed(context: ApiContext, read: Callable[[], Any], what: str) -> Any:
+    """Run a read in the thread pool, or answer 503 once it passes the request time box (the
+    abandoned read writes nothing, so leaving it to finish on its own is safe)."""
+    try:
+        return await asyncio.wait_for(run_in_threadpool(read), timeout=context.time_box_seconds)
+    except TimeoutError:
+        return _over_time(context.time_box_seconds, what)
 
 
 def guarded(handler: Handler, context: ApiContext | None = None) -> Handler:
@@ -387,7 +416,8 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
                 "schema": {"ok": ok, "revision": revision, "expected": expected},
             }
 
-        return JSONResponse(await run_in_threadpool(check))
+        answer = await _boxed(context, check, "checking the store")
+        return answer if isinstance(answer, Response) else JSONResponse(answer)
 
     @guard
     async def post_observations(request: Request) -> Response:
@@ -401,6 +431,7 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
             return _error(415, f"Cannot import {shown}: send application/json or text/csv (UTF-8).")
         if charset and charset not in {"utf-8", "utf8"}:
             return _error(415, f"Cannot read charset {charset}: send UTF-8.")
+        deadline = time.monotonic() + context.time_box_seconds
         body = await _read_body(request, context.max_body_bytes)
         if isinstance(body, Response):
             return body
@@ -408,8 +439,8 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
             records = _parse_json(body)
             if isinstance(records, Response):
                 return records
-            return await run_in_threadpool(_import_json, context, token, records, body)
-        return await run_in_threadpool(_import_csv, context, token, body)
+            return await run_in_threadpool(_import_json, context, token, records, body, deadline)
+        return await run_in_threadpool(_import_csv, context, token, body, deadline)
 
     @guard
     async def okrs(request: Request) -> Response:
@@ -439,7 +470,8 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
                 )
             return period_json(evaluation)
 
-        return JSONResponse(await run_in_threadpool(evaluate))
+        answer = await _boxed(context, evaluate, "evaluating the quarter")
+        return answer if isinstance(answer, Response) else JSONResponse(answer)
 
     @guard
     async def openapi(request: Request) -> Response:
@@ -487,7 +519,9 @@ def _refused(token: ApiToken, exc: PermissionDenied) -> Response:
     )
 
 
-def _import_json(context: ApiContext, token: ApiToken, records: Any, body: bytes) -> Response:
+def _import_json(
+    context: ApiContext, token: ApiToken, records: Any, body: bytes, deadline: float
+) -> Response:
     try:
         result = import_records(
             engine=context.engine,
@@ -498,9 +532,12 @@ def _import_json(context: ApiContext, token: ApiToken, records: Any, body: bytes
             filename="request.json",
             config=context.config.metrics,
             api_token_id=token.id,
+            deadline=deadline,
         )
     except PermissionDenied as exc:
         return _refused(token, exc)
+    except TimeBoxExceeded:
+        return _over_time(context.time_box_seconds, "importing the body")
     if result.problems:
         return _problems(
             f"{_count(len(result.problems), 'problem')} in the body; nothing was written.",
@@ -509,7 +546,7 @@ def _import_json(context: ApiContext, token: ApiToken, records: Any, body: bytes
     return _written(result.added, result.updated, result.unchanged, result.batch_id)
 
 
-def _import_csv(context: ApiContext, token: ApiToken, body: bytes) -> Response:
+def _import_csv(context: ApiContext, token: ApiToken, body: bytes, deadline: float) -> Response:
     try:
         result = import_observations(
             engine=context.engine,
@@ -519,9 +556,12 @@ def _import_csv(context: ApiContext, token: ApiToken, body: bytes) -> Response:
             source=SOURCE,
             config=context.config.metrics,
             api_token_id=token.id,
+            deadline=deadline,
         )
     except PermissionDenied as exc:
         return _refused(token, exc)
+    except TimeBoxExceeded:
+        return _over_time(context.time_box_seconds, "importing the body")
     except ImportFileError as exc:
         return _problems(
             "The body cannot be read as CSV in the interchange format; nothing was written.",

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
+from time import monotonic
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,17 @@ _PARSER_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be read as an observations table."""
+
+
+class TimeBoxExceeded(Exception):
+    """An import passed its time box before writing: nothing was written."""
+
+
+def _within(deadline: float | None, step: str) -> None:
+    """Raise TimeBoxExceeded when the monotonic deadline has passed (checked between steps, so
+    an import stops before its write, never inside it)."""
+    if deadline is not None and monotonic() > deadline:
+        raise TimeBoxExceeded(f"the import ran past its time box while {step}; nothing was written")
 
 
 @dataclass(frozen=True)
@@ -820,17 +832,21 @@ def import_observations(
     source: str,
     config: MetricsConfig,
     api_token_id: int | None = None,
+    deadline: float | None = None,
 ) -> ImportResult:
     """Validate a whole file and, if every row is good, write it and its batch in one transaction.
 
     A file with bad rows writes nothing and returns every problem; a file that cannot be read at
     all raises ImportFileError. `actor` None stands for the system (command line, demo loader);
-    a person who is not an active director gets PermissionDenied.
+    a person who is not an active director gets PermissionDenied. Past `deadline` (a
+    time.monotonic() moment) before the write, it raises TimeBoxExceeded and writes nothing.
     """
     if actor is not None:
         require_director(actor, "import observations")
     table = read_table(data=data, filename=filename, config=config)
+    _within(deadline, "reading the file")
     validation = validate(table=table, config=config)
+    _within(deadline, "checking its rows")
     if validation.problems:
         return ImportResult(
             added=0, updated=0, unchanged=0, batch_id=None, problems=validation.problems
@@ -1036,14 +1052,17 @@ def import_records(
     config: MetricsConfig,
     filename: str = "",
     api_token_id: int | None = None,
+    deadline: float | None = None,
 ) -> RecordsImportResult:
     """Validate a JSON list of observations whole and write it in one transaction, or nothing.
 
-    `checksum` identifies the request body (its SHA-256) in the import batch.
+    `checksum` identifies the request body (its SHA-256) in the import batch. Past `deadline`
+    before the write, it raises TimeBoxExceeded and writes nothing.
     """
     if actor is not None:
         require_director(actor, "import observations")
     validation, problems = validate_records(records=records, config=config)
+    _within(deadline, "checking its records")
     if problems:
         return RecordsImportResult(
             added=0, updated=0, unchanged=0, batch_id=None, problems=problems
