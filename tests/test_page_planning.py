@@ -383,7 +383,7 @@ def test_unsaved_edits_survive_a_framework_switch(app_store: str) -> None:
     at.segmented_control(key="planning_framework").set_value("ice").run()
     assert not at.exception
     shown = at.data_editor[0].value.set_index("id")
-    assert "input.ease" in shown.columns
+    assert "input.reach" not in shown.columns  # ICE's table: RICE's reach is not there
     assert shown.loc[top, "title"] == "Renamed before the switch"
     assert "Your unsaved edits to 1 initiative are kept" in texts(at)
     assert "Unsaved RICE inputs on 1 initiative are kept" in texts(at)
