@@ -309,7 +309,9 @@ def test_anything_sent_is_answered_as_documented_and_refusals_write_nothing(api:
     seen: set[int] = set()
     as_json, as_csv = json_bodies(api.schema, api.config), csv_bodies(api.schema, api.config)
 
-    @FUZZ
+    # A fixed sequence of examples: a random one reached a written (200) body in only about four
+    # runs of five, and the reach below is asserted, so the run must not depend on luck.
+    @settings(FUZZ, derandomize=True)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         media = data.draw(content_types, label="content type")
