@@ -38,8 +38,21 @@ def store_with_passwords(demo_store_file: Path, tmp_path: Path) -> Path:
 
 
 def sign_in(page: object, email: str, password: str) -> None:
-    page.get_by_label("Email").fill(email)  # type: ignore[attr-defined]
-    page.get_by_label("Password", exact=True).fill(password)  # type: ignore[attr-defined]
+    """Type the email and password into the sign-in form and post it.
+
+    The form is drawn by a script run; on a loaded machine a run that was still finishing can
+    redraw it after the typing, leaving empty required fields that the browser will not post.
+    So the fields are checked to hold what was typed, and typed again if a redraw emptied them,
+    before the one click that posts the form.
+    """
+    email_field = page.get_by_label("Email", exact=True)  # type: ignore[attr-defined]
+    password_field = page.get_by_label("Password", exact=True)  # type: ignore[attr-defined]
+    for _ in range(3):
+        email_field.fill(email)
+        password_field.fill(password)
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        if email_field.input_value() == email and password_field.input_value() == password:
+            break
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
 
 
