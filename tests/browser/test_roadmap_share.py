@@ -20,9 +20,9 @@ from tests.page_text import TRICKS
 pytestmark = pytest.mark.browser
 
 
-def _prepare(server: Server) -> tuple[str, str]:
-    """A share link, and an idea of this quarter whose title is full of tricks; returns the
-    token and the idea owner's name."""
+def shared_ideas(server: Server, titles: tuple[str, ...]) -> tuple[str, str]:
+    """A share link, and one idea of this quarter per title (linked to a key result of it);
+    returns the token and the ideas' owner's name."""
     engine = create_store_engine(server.database_url)
     with Session(engine) as session:
         director = session.exec(select(Person).where(Person.role == Role.director)).first()
@@ -39,18 +39,19 @@ def _prepare(server: Server) -> tuple[str, str]:
         assert kr is not None and kr.id is not None
     with session_scope(engine) as session:
         token = create_share_link(session=session, actor=boss, label="Board").token
-        create_initiative(
-            session=session,
-            actor=owner,
-            config=default_config(),
-            draft=InitiativeDraft(title=TRICKS, owner_id=owner.id, key_result_ids=[kr.id]),
-        )
+        for title in titles:
+            create_initiative(
+                session=session,
+                actor=owner,
+                config=default_config(),
+                draft=InitiativeDraft(title=title, owner_id=owner.id, key_result_ids=[kr.id]),
+            )
     engine.dispose()
     return token, owner.name
 
 
 def test_share_link_roadmap_filters_survive_a_reload(server: Server, browser: Browser) -> None:
-    token, owner = _prepare(server)
+    token, owner = shared_ideas(server, (TRICKS,))
     page = browser.page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]

@@ -10,46 +10,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from planning import clock
-from planning.config import default_config
-from planning.initiatives import InitiativeDraft, create_initiative
-from planning.models import KeyResult, Objective, Person, PersonRead, Role
-from planning.periods import quarter_of
-from planning.share_links import create_share_link
-from planning.store import create_store_engine, session_scope
+from planning.models import Person, Role
+from planning.store import create_store_engine
 from tests.browser.conftest import Browser, Server, browser, server  # noqa: F401
 from tests.browser.test_journeys import _act_as, _open, _open_app
+from tests.browser.test_roadmap_share import shared_ideas
 
 FORMULAS = ("=cmd|' /C calc'!A0", "+1+1", "@SUM(1,2)", "-2+3")
-
-
-def _prepare(server: Server) -> str:  # noqa: F811
-    """Ideas of this quarter titled with formulas, and a share link; returns its token."""
-    engine = create_store_engine(server.database_url)
-    with Session(engine) as session:
-        director = session.exec(select(Person).where(Person.role == Role.director)).first()
-        member = session.exec(
-            select(Person).where(Person.role == Role.member).order_by(Person.id)  # type: ignore[arg-type]
-        ).first()
-        assert director is not None and member is not None
-        boss, owner = PersonRead.model_validate(director), PersonRead.model_validate(member)
-        kr = session.exec(
-            select(KeyResult)
-            .join(Objective, Objective.id == KeyResult.objective_id)  # type: ignore[arg-type]
-            .where(Objective.period == quarter_of(clock.today()))
-        ).first()
-        assert kr is not None and kr.id is not None
-    with session_scope(engine) as session:
-        token = create_share_link(session=session, actor=boss, label="Board").token
-        for title in FORMULAS:
-            create_initiative(
-                session=session,
-                actor=owner,
-                config=default_config(),
-                draft=InitiativeDraft(title=title, owner_id=owner.id, key_result_ids=[kr.id]),
-            )
-    engine.dispose()
-    return token
 
 
 def _toolbar_labels(container: Any) -> list[str]:
@@ -80,7 +47,7 @@ def _assert_no_table_exports(page: Any) -> int:
 
 @pytest.mark.browser
 def test_shared_roadmap_tables_offer_no_csv_download(server: Server, browser: Browser) -> None:  # noqa: F811
-    token = _prepare(server)
+    token = shared_ideas(server, FORMULAS)[0]
     page = browser.page
     page.goto(f"{server.url}/?share={token}")  # type: ignore[attr-defined]
     page.get_by_text("Read-only view shared by link").wait_for(timeout=30000)  # type: ignore[attr-defined]
@@ -96,7 +63,7 @@ def test_a_directors_tables_and_editors_offer_no_csv_download(
     browser: Browser,  # noqa: F811
     link: str,
 ) -> None:
-    _prepare(server)
+    shared_ideas(server, FORMULAS)
     engine = create_store_engine(server.database_url)
     with Session(engine) as session:
         director = session.exec(select(Person).where(Person.role == Role.director)).first()
