@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from planning.api_tokens import READ_OKRS, SCOPES, WRITE_OBSERVATIONS
+from planning.access.api_tokens import READ_OKRS, SCOPES, WRITE_OBSERVATIONS
 from planning.config import MetricsConfig
-from planning.importer import NON_NEGATIVE_UNITS, SAMPLE_CSV
+from planning.metrics.importer import NON_NEGATIVE_UNITS, SAMPLE_CSV
 from planning.periods import FIRST_YEAR, LAST_YEAR
-from planning.store import CALENDAR_FIRST, CALENDAR_LAST
+from planning.store.engine import CALENDAR_FIRST, CALENDAR_LAST
 
 API_VERSION = "1.0.0"
 

@@ -32,8 +32,8 @@ from starlette.routing import BaseRoute, Route
 
 from api.okrs import period_json
 from api.openapi import openapi_document
-from planning import clock, store_access
-from planning.api_tokens import (
+from planning import clock
+from planning.access.api_tokens import (
     READ_OKRS,
     SCOPES,
     WRITE_OBSERVATIONS,
@@ -43,20 +43,27 @@ from planning.api_tokens import (
     note_use,
     stale_use,
 )
-from planning.bootstrap import open_store
+from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig, load_config
-from planning.importer import (
+from planning.metrics.engine import freshness
+from planning.metrics.importer import (
     ImportFileError,
     TimeBoxExceeded,
     import_observations,
     import_records,
 )
-from planning.metrics import freshness
-from planning.models import ApiToken, Person
 from planning.periods import parse_quarter, quarter_of
-from planning.permissions import PermissionDenied
-from planning.store import StoreError, alembic_config, database_url, read_engine, session_scope
-from planning.store_access import DATABASE_ERRORS, StoreGate, StoreUnavailable, store_failure
+from planning.startup.bootstrap import open_store
+from planning.store import gate as store_access
+from planning.store.engine import (
+    StoreError,
+    alembic_config,
+    database_url,
+    read_engine,
+    session_scope,
+)
+from planning.store.gate import DATABASE_ERRORS, StoreGate, StoreUnavailable, store_failure
+from planning.store.models import ApiToken, Person
 
 log = logging.getLogger("quarterdeck.api")
 
@@ -462,7 +469,7 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
             period = f"{year:04d}-Q{quarter}"
 
         def evaluate() -> dict[str, Any]:
-            from planning.okr_evaluation import period_goals
+            from planning.okrs.evaluation import period_goals
 
             with Session(read_engine(context.engine)) as session:
                 evaluation = period_goals(

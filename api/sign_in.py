@@ -1,7 +1,8 @@
 """Password sign-in and sign-out, served beside the app (server.py) on the same port.
 
 The app's sign-in page is a plain HTML form that posts the email and password to
-/session/sign-in. That route checks them (planning.auth, with its throttle on wrong passwords),
+/session/sign-in. That route checks them (planning.access.passwords, with its throttle on wrong
+passwords),
 keeps a new session token in an HttpOnly cookie (scripts cannot read it) and sends the browser
 back to the app, which reads the cookie on every page load. A refusal goes back to the form with
 the reason in the address (?signin=refused, or ?signin=wait&retry=SECONDS). No code or token ever
@@ -23,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from api.routes import ApiContext, guarded
-from planning.auth import (
+from planning.access.passwords import (
     END_PATH,
     SESSION_COOKIE,
     SIGN_IN_PATH,
@@ -32,7 +33,7 @@ from planning.auth import (
     safe_next,
     start_session,
 )
-from planning.store import session_scope
+from planning.store.engine import session_scope
 
 REFUSED_FLAG = "signin=refused"
 WAIT_FLAG = "signin=wait"

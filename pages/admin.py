@@ -8,8 +8,9 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning.api_tokens import SCOPES, TokenError, create_token, revoke_token
-from planning.importer import (
+from planning.access.api_tokens import SCOPES, TokenError, create_token, revoke_token
+from planning.access.permissions import PermissionDenied, is_director
+from planning.metrics.importer import (
     SAMPLE_CSV,
     FileCheck,
     ImportFileError,
@@ -17,8 +18,7 @@ from planning.importer import (
     check_file,
     import_observations,
 )
-from planning.permissions import PermissionDenied, is_director
-from planning.store import read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
 from ui import admin_data as data
 from ui.config_admin import configuration_tab
 from ui.identity import current_person

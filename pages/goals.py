@@ -7,8 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from planning import clock
+from planning.access.permissions import is_director
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
-from planning.permissions import is_director
 from ui import goals_data as data
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address

@@ -9,15 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from planning import clock
-from planning.digest import DigestError
 from planning.formatting import format_change, format_value
-from planning.impact import (
+from planning.impact.ledger import (
     VERDICT_LABELS,
     calibration,
     calibration_frame,
     points_text,
 )
 from planning.periods import iso_week, week_bounds
+from planning.reports.digest import DigestError
 from ui import impact_charts as charts
 from ui import impact_data as data
 from ui.charts import draw
@@ -201,7 +201,8 @@ def _digest() -> None:
             icon=":material/download:",
         )
         with st.container(border=True):
-            # Built by planning.digest with every piece of people's text escaped for Markdown.
+            # Built by planning.reports.digest with every piece of people's text escaped for
+            # Markdown.
             st.markdown(markdown)
 
 

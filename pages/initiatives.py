@@ -11,7 +11,13 @@ from typing import Any
 import streamlit as st
 
 from planning import clock
-from planning.initiatives import (
+from planning.access.permissions import PermissionDenied, is_director
+from planning.periods import quarter_of
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead, Role
+from planning.store.versioning import ConflictError
+from planning.validation import InputError
+from planning.work.initiatives import (
     HEALTH_ORDER,
     STATUS_ORDER,
     InitiativeDetail,
@@ -21,12 +27,6 @@ from planning.initiatives import (
     status_label,
     update_initiative,
 )
-from planning.models import PersonRead, Role
-from planning.periods import quarter_of
-from planning.permissions import PermissionDenied, is_director
-from planning.store import session_scope
-from planning.validation import InputError
-from planning.versioning import ConflictError
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption

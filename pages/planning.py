@@ -10,7 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from planning import clock
-from planning.backlog_edits import (
+from planning.access.permissions import PermissionDenied, is_director
+from planning.formatting import format_score
+from planning.impact.calibration import apply_suggested_confidences
+from planning.impact.ledger import points_text
+from planning.periods import iso_week, quarter_of
+from planning.store.engine import session_scope
+from planning.store.versioning import ConflictError
+from planning.validation import InputError
+from planning.work.backlog_edits import (
     EFFORT_INPUT,
     LIFT_POINTS,
     BacklogSaveError,
@@ -20,17 +28,9 @@ from planning.backlog_edits import (
     effort_input_label,
     input_column,
 )
-from planning.calibration_suggestions import apply_suggested_confidences
-from planning.decisions import add_decision, edit_decision, withdraw_decision
-from planning.formatting import format_score
-from planning.impact import points_text
-from planning.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
-from planning.periods import iso_week, quarter_of
-from planning.permissions import PermissionDenied, is_director
-from planning.store import session_scope
-from planning.validation import InputError
-from planning.versioning import ConflictError
-from planning.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
+from planning.work.decisions import add_decision, edit_decision, withdraw_decision
+from planning.work.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
+from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import backlog_carry as carry
 from ui import planning_charts as charts
 from ui import planning_data as data

@@ -8,10 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from planning import clock
-from planning.initiatives import STATUS_ORDER, status_label
-from planning.models import Role
 from planning.periods import quarter_of
-from planning.roadmap import (
+from planning.store.models import Role
+from planning.work.initiatives import STATUS_ORDER, status_label
+from planning.work.roadmap import (
     HORIZON_LABELS,
     NEXT_WITHIN_DAYS,
     QUERY_KEYS,

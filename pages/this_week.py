@@ -10,16 +10,16 @@ from collections.abc import Sequence
 import streamlit as st
 
 from planning import clock
-from planning.goals import GoalError, post_check_in
-from planning.initiatives import accept_idea, decline_idea, status_label
-from planning.models import PersonRead, Role
+from planning.access.permissions import PermissionDenied, is_director
+from planning.okrs.goals import GoalError, post_check_in
 from planning.periods import iso_week, quarter_of
-from planning.permissions import PermissionDenied, is_director
-from planning.roadmap import HORIZON_LABELS, HORIZONS
-from planning.store import session_scope
-from planning.this_week import DueCheckIn, OwedUpdate
+from planning.reports.this_week import DueCheckIn, OwedUpdate
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead, Role
+from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.versioning import ConflictError
+from planning.work.initiatives import accept_idea, decline_idea, status_label
+from planning.work.roadmap import HORIZON_LABELS, HORIZONS
 from ui import goals_data
 from ui import this_week_data as data
 from ui.data import store_freshness

@@ -1,0 +1,9 @@
+"""Quarterdeck's domain: everything the product knows and decides, with no Streamlit in it.
+
+The top level holds the kernel every subpackage may use: `clock` (the one reader of today),
+`config` (the validated YAML files), `periods` (quarters and fiscal years), `validation` (refused
+input) and `formatting` (numbers by unit). The subpackages are layered, lowest first: `store`,
+`access`, `metrics`, `okrs` and `work`, `impact`, `reports`, `demo`, `startup`, `cli`; each may
+import the kernel and the layers below it, never `ui`, `api`, `bench` or Streamlit
+(tests/test_layering.py keeps it so; docs/architecture.md draws the map).
+"""

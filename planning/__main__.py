@@ -1,5 +1,5 @@
-"""`python -m planning`: the command line (see planning.cli)."""
+"""`python -m planning`: the command line (see planning.cli.main)."""
 
-from planning.cli import main
+from planning.cli.main import main
 
 raise SystemExit(main())

@@ -13,9 +13,9 @@ from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 from api.routes import ApiContext, api_app
-from planning.api_tokens import create_token
-from planning.models import PersonRead
-from planning.store import session_scope
+from planning.access.api_tokens import create_token
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead
 
 
 def new_token(

@@ -11,9 +11,9 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 
-from planning.models import AuditEvent, Person, PersonRead, Role
-from planning.observations import dims_key, upsert_observations
-from planning.store import read_engine, session_scope
+from planning.metrics.observations import dims_key, upsert_observations
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import AuditEvent, Person, PersonRead, Role
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 
-from planning.models import (
+from planning.metrics.observations import dims_key, upsert_observations
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import (
     AuditEvent,
     Decision,
     Initiative,
@@ -25,8 +27,6 @@ from planning.models import (
     TimeOff,
     WeeklyPlan,
 )
-from planning.observations import dims_key, upsert_observations
-from planning.store import read_engine, session_scope
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 
 from api.routes import ApiContext
 from api.sign_in import sign_in_routes
-from planning.auth import SESSION_COOKIE, hash_password, person_for_session
+from planning.access.passwords import SESSION_COOKIE, hash_password, person_for_session
 from planning.config import AppConfig, AuthSettings
-from planning.models import Person, PersonRead, Role
-from planning.store import read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import Person, PersonRead, Role
 
 PASSWORD = "a long enough secret"
 EMAIL = "ana@x.test"

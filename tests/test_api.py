@@ -22,9 +22,11 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from api.routes import ApiContext, api_app, api_routes
-from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS, revoke_token
+from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS, revoke_token
 from planning.config import AppConfig
-from planning.models import (
+from planning.okrs.evaluation import period_goals
+from planning.store.engine import create_store_engine, migrate, session_scope
+from planning.store.models import (
     ApiToken,
     Direction,
     ImportBatch,
@@ -35,8 +37,6 @@ from planning.models import (
     PersonRead,
     Role,
 )
-from planning.okr_evaluation import period_goals
-from planning.store import create_store_engine, migrate, session_scope
 from tests.api_support import (
     OpenApiChecker,
     bearer,
@@ -403,10 +403,12 @@ def test_bodies_over_the_limit_are_413(engine: Engine, config: AppConfig, writer
 
 
 def newest_migration() -> str:
-    """The newest revision in planning/migrations/versions, read from the files themselves."""
+    """The newest revision in planning/store/migrations/versions, read from the files themselves."""
     revisions = [
         line.split("=")[-1].strip().strip('"')
-        for path in (Path(__file__).parent.parent / "planning/migrations/versions").glob("0*.py")
+        for path in (Path(__file__).parent.parent / "planning/store/migrations/versions").glob(
+            "0*.py"
+        )
         for line in path.read_text().splitlines()
         if line.startswith("revision: str =")
     ]
@@ -659,7 +661,7 @@ def test_okrs_and_health_failures_are_500_and_503(
     from sqlalchemy.exc import OperationalError
 
     import api.routes
-    import planning.okr_evaluation
+    import planning.okrs.evaluation
 
     def broken(**_: Any) -> Any:
         raise ValueError("bug")
@@ -669,11 +671,11 @@ def test_okrs_and_health_failures_are_500_and_503(
 
     with client_for(engine, config) as client:
         openapi = OpenApiChecker(client.get(OPENAPI).json())
-        monkeypatch.setattr(planning.okr_evaluation, "period_goals", broken)
+        monkeypatch.setattr(planning.okrs.evaluation, "period_goals", broken)
         response = client.get(OKRS, headers=bearer(reader))
         assert response.status_code == 500
         openapi.check(response, "get", OKRS)
-        monkeypatch.setattr(planning.okr_evaluation, "period_goals", busy)
+        monkeypatch.setattr(planning.okrs.evaluation, "period_goals", busy)
         response = client.get(OKRS, headers=bearer(reader))
         assert response.status_code == 503
         openapi.check(response, "get", OKRS)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
+from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.config import AppConfig
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY

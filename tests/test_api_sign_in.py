@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from planning.auth import SESSION_COOKIE
+from planning.access.passwords import SESSION_COOKIE
 from planning.config import AppConfig
 from tests.sign_in_routes import (
     EMAIL,

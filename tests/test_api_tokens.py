@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from planning.api_tokens import (
+from planning.access.api_tokens import (
     READ_OKRS,
     WRITE_OBSERVATIONS,
     TokenError,
@@ -25,10 +25,10 @@ from planning.api_tokens import (
     revoke_token,
     stale_use,
 )
-from planning.cli import main
-from planning.models import ApiToken, AuditEvent, Person, PersonRead, Role, utcnow
-from planning.permissions import PermissionDenied
-from planning.store import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
+from planning.access.permissions import PermissionDenied
+from planning.cli.main import main
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
+from planning.store.models import ApiToken, AuditEvent, Person, PersonRead, Role, utcnow
 
 Output = Callable[[], tuple[str, str]]
 

@@ -1,5 +1,5 @@
-"""Password sign-in (planning/auth.py): Argon2 hashes, the slowdown after wrong passwords,
-one-time codes and sessions that expire and end; on SQLite and PostgreSQL."""
+"""Password sign-in (planning/access/passwords.py): Argon2 hashes, the slowdown after wrong
+passwords, one-time codes and sessions that expire and end; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from planning.auth import (
+from planning.access.passwords import (
     CODE_SECONDS,
     REFUSED,
     SignInOutcome,
@@ -25,8 +25,8 @@ from planning.auth import (
     verify_password,
 )
 from planning.config import AuthSettings
-from planning.models import Person, PersonRead, Role, SignInAttempt, SignInSession
-from planning.store import read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import Person, PersonRead, Role, SignInAttempt, SignInSession
 
 SETTINGS = AuthSettings()  # 5 failures in 15 minutes, then 30 s doubling up to 900 s
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

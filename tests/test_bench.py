@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from planning.bench import SCALES, routed_pages, sub_value, widen_observations, write_config
-from planning.cli import main
+from bench.run import SCALES, routed_pages, sub_value, widen_observations, write_config
+from planning.cli.main import main
 from planning.config import load_config
-from planning.demo import generate_observations
-from planning.observations import parse_dims_key
+from planning.demo.generator import generate_observations
+from planning.metrics.observations import parse_dims_key
 
 
 @pytest.fixture(scope="module")

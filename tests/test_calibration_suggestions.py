@@ -9,19 +9,19 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from planning.backlog import BacklogEntry, backlog_entries
-from planning.calibration_suggestions import (
+from planning.access.permissions import PermissionDenied
+from planning.config import AppConfig
+from planning.impact.calibration import (
     Suggestion,
     apply_suggested_confidences,
     suggested_confidences,
 )
-from planning.config import AppConfig
-from planning.impact import Calibration, suggested_confidence
-from planning.models import AuditEvent, Initiative, InitiativeStatus
-from planning.permissions import PermissionDenied
-from planning.store import read_engine, session_scope
+from planning.impact.ledger import Calibration, suggested_confidence
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import AuditEvent, Initiative, InitiativeStatus
+from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.versioning import ConflictError
+from planning.work.backlog import BacklogEntry, backlog_entries
 from tests.planning_seed import seed_team
 from tests.test_permissions_matrix import dump
 

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from planning.capacity import (
+from planning.config import CapacitySettings
+from planning.work.capacity_maths import (
     Contribution,
     PersonCapacity,
     Work,
@@ -17,7 +18,6 @@ from planning.capacity import (
     weekly_load,
     weeks_from,
 )
-from planning.config import CapacitySettings
 
 SETTINGS = CapacitySettings()  # 40 hours per person-week, 5 working days
 MONDAY = date(2026, 3, 2)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from planning.cli import COMMANDS, main
+from planning.cli.main import COMMANDS, main
 from planning.config import CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR
-from planning.store import DATABASE_URL_ENV, PROJECT_DIR
+from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR
 
 Output = Callable[[], tuple[str, str]]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from planning.auth import verify_password
-from planning.cli import main
+from planning.access.passwords import verify_password
+from planning.cli.main import main
 from planning.config import CONFIG_DIR_ENV
-from planning.store import DATABASE_URL_ENV
+from planning.store.engine import DATABASE_URL_ENV
 
 
 @pytest.fixture

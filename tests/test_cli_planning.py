@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from planning.backlog import ranked_backlog
-from planning.cli import main
+from planning.cli.main import main
 from planning.config import CONFIG_DIR_ENV, default_config
-from planning.store import DATABASE_URL_ENV, create_store_engine, read_engine
-from planning.team_capacity import capacity_overview
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine, read_engine
+from planning.work.backlog import ranked_backlog
+from planning.work.capacity import capacity_overview
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from planning import clock
-from planning.cli import main
+from planning.cli.main import main
 from planning.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,14 +17,14 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import AppConfig, default_config
-from planning.dashboard import margin_by_product_line, preset_window
-from planning.digest import build_digest
-from planning.impact import impact_ledger
-from planning.importer import import_observations, write_observations
-from planning.metrics import freshness, metric_value
-from planning.observations import upsert_observations
-from planning.okr_evaluation import period_goals
-from planning.store import create_store_engine
+from planning.impact.ledger import impact_ledger
+from planning.metrics.dashboard import margin_by_product_line, preset_window
+from planning.metrics.engine import freshness, metric_value
+from planning.metrics.importer import import_observations, write_observations
+from planning.metrics.observations import upsert_observations
+from planning.okrs.evaluation import period_goals
+from planning.reports.digest import build_digest
+from planning.store.engine import create_store_engine
 from tests.conftest import DEMO_TODAY
 
 LAST_FULL = date(2026, 11, 25)  # the demo store's last day: every series present

@@ -280,7 +280,7 @@ def test_the_app_shows_a_configuration_mistake_instead_of_a_page(
     from streamlit.testing.v1 import AppTest
 
     from planning.config import CONFIG_DIR_ENV
-    from planning.store import PROJECT_DIR
+    from planning.store.engine import PROJECT_DIR
 
     folder = tmp_path / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, folder)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning.config import AppConfig
-from planning.dashboard import (
+from planning.metrics.dashboard import (
     DateWindow,
     applicable_filters,
     funnel,
@@ -19,7 +19,7 @@ from planning.dashboard import (
     preset_window,
     trend,
 )
-from planning.observations import dims_key, upsert_observations
+from planning.metrics.observations import dims_key, upsert_observations
 
 
 def test_comparison_windows() -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
 from planning.config import AppConfig
-from planning.demo import (
+from planning.demo.generator import (
     CHANNELS,
     DemoAlreadyLoaded,
     black_friday,
@@ -21,8 +21,10 @@ from planning.demo import (
     load_demo,
     planted_events,
 )
-from planning.metrics import metric_value
-from planning.models import (
+from planning.metrics.engine import metric_value
+from planning.periods import previous_quarter, quarter_bounds, quarter_of
+from planning.store.engine import data_versions
+from planning.store.models import (
     AuditEvent,
     CheckIn,
     Decision,
@@ -39,9 +41,7 @@ from planning.models import (
     StatusUpdate,
     TimeOff,
 )
-from planning.periods import previous_quarter, quarter_bounds, quarter_of
-from planning.scoring import validate_inputs
-from planning.store import data_versions
+from planning.work.scoring import validate_inputs
 
 END = date(2026, 9, 30)
 SEED = 7

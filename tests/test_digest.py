@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planning.cli import main
+from planning.cli.main import main
 from planning.config import CONFIG_DIR_ENV, AppConfig, default_config
-from planning.digest import (
+from planning.impact.ledger import impact_ledger
+from planning.reports.digest import (
     DigestError,
     WeeklyDigest,
     build_digest,
@@ -24,9 +25,8 @@ from planning.digest import (
     digest_markdown,
     escape_md,
 )
-from planning.impact import impact_ledger
-from planning.models import Decision, InitiativeStatus, StatusUpdate, WeeklyPlan
-from planning.store import DATABASE_URL_ENV, create_store_engine, read_engine, session_scope
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine, read_engine, session_scope
+from planning.store.models import Decision, InitiativeStatus, StatusUpdate, WeeklyPlan
 from tests.planning_seed import Team, add_initiative, seed_team, write_observations
 
 D = date

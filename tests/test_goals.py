@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.goals import (
+from planning.okrs.goals import (
     GoalError,
     archive_key_result,
     archive_objective,
@@ -24,7 +25,9 @@ from planning.goals import (
     update_key_result,
     update_objective,
 )
-from planning.models import (
+from planning.okrs.quarter_close import close_quarter
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import (
     AuditEvent,
     CheckIn,
     Direction,
@@ -41,10 +44,7 @@ from planning.models import (
     PersonRead,
     Window,
 )
-from planning.permissions import PermissionDenied
-from planning.quarter_close import close_quarter
-from planning.store import read_engine, session_scope
-from planning.versioning import ConflictError
+from planning.store.versioning import ConflictError
 from tests.okr_seed import Team, audit_count, count, make_team, snapshot_rows
 
 PERIOD = "2026-Q4"

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning.config import AppConfig, ScoringInput
-from planning.impact import (
+from planning.impact.ledger import (
     ImpactEntry,
     ImpactWindows,
     calibration,
@@ -33,8 +33,10 @@ from planning.impact import (
     title_filters,
     verdict,
 )
-from planning.metrics import metric_value
-from planning.models import (
+from planning.metrics.engine import metric_value
+from planning.metrics.observations import dims_key, upsert_observations
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import (
     Initiative,
     InitiativeKeyResult,
     InitiativeStatus,
@@ -43,8 +45,6 @@ from planning.models import (
     Person,
     Role,
 )
-from planning.observations import dims_key, upsert_observations
-from planning.store import create_store_engine, read_engine, session_scope
 
 D = date
 CELL = {"channel": "organic", "device": "mobile"}
@@ -568,7 +568,7 @@ def by_title(entries: list[ImpactEntry], start: str) -> ImpactEntry:
 def test_demo_checkout_redesign_recovers_the_planted_eight_percent(
     demo_ledger: tuple[list[ImpactEntry], Engine],
 ) -> None:
-    from planning.demo import CHECKOUT_REDESIGN_LIFT, planted_events
+    from planning.demo.generator import CHECKOUT_REDESIGN_LIFT, planted_events
 
     entries, _ = demo_ledger
     redesign = by_title(entries, "One-page checkout redesign")
@@ -583,7 +583,7 @@ def test_demo_checkout_redesign_recovers_the_planted_eight_percent(
 def test_demo_home_enrichment_is_read_on_home_and_recovers_its_ten_percent(
     demo_ledger: tuple[list[ImpactEntry], Engine],
 ) -> None:
-    from planning.demo import HOME_ENRICHMENT_LIFT
+    from planning.demo.generator import HOME_ENRICHMENT_LIFT
 
     entries, _ = demo_ledger
     home = by_title(entries, "Product page enrichment for Home")
@@ -595,7 +595,7 @@ def test_demo_home_enrichment_is_read_on_home_and_recovers_its_ten_percent(
 def test_demo_free_shipping_shows_a_clear_aov_lift(
     demo_ledger: tuple[list[ImpactEntry], Engine],
 ) -> None:
-    from planning.demo import FREE_SHIPPING_LIFT
+    from planning.demo.generator import FREE_SHIPPING_LIFT
 
     entries, _ = demo_ledger
     shipping = by_title(entries, "Free-shipping threshold")

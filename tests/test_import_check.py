@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning.config import AppConfig
-from planning.importer import check_file, import_observations
+from planning.metrics.importer import check_file, import_observations
 from tests.api_support import fingerprint
 
 STORED = "date,measure,value,channel,device\n2026-11-24,sessions,100,email,mobile\n"

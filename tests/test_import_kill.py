@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from planning.store import data_versions
+from planning.store.engine import data_versions
 from tests.api_support import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent

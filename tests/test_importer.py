@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-import planning.importer as importer_module
+import planning.metrics.importer as importer_module
+from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.importer import (
+from planning.metrics.importer import (
     ImportFileError,
     RowProblem,
     import_observations,
@@ -22,9 +23,8 @@ from planning.importer import (
     read_table,
     validate,
 )
-from planning.models import Person, Role
-from planning.permissions import PermissionDenied
-from planning.store import data_versions
+from planning.store.engine import data_versions
+from planning.store.models import Person, Role
 
 HEADER = "date,measure,value,channel,device,product_line"
 GOOD_ROWS = [
@@ -132,7 +132,7 @@ def test_a_bulk_write_counts_right_and_gives_the_page_cache_back(
 ) -> None:
     """Writes of many rows run with a larger SQLite page cache; the counts and the connection's
     own cache size must come out as for a small write."""
-    import planning.observations as observations_module
+    import planning.metrics.observations as observations_module
 
     monkeypatch.setattr(observations_module, "BULK_CACHE_ROWS", 1)
     run_import(engine, config, csv_bytes(*GOOD_ROWS))

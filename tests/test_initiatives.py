@@ -13,8 +13,20 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.initiatives import (
+from planning.store.engine import PLAN, data_versions, read_engine, session_scope
+from planning.store.models import (
+    AuditEvent,
+    Initiative,
+    InitiativeKeyResult,
+    InitiativeRead,
+    PersonRead,
+    StatusUpdate,
+)
+from planning.store.versioning import ConflictError
+from planning.validation import InputError
+from planning.work.initiatives import (
     InitiativeDraft,
     NewStatusUpdate,
     accept_idea,
@@ -37,18 +49,6 @@ from planning.initiatives import (
     unlink_key_result,
     update_initiative,
 )
-from planning.models import (
-    AuditEvent,
-    Initiative,
-    InitiativeKeyResult,
-    InitiativeRead,
-    PersonRead,
-    StatusUpdate,
-)
-from planning.permissions import PermissionDenied
-from planning.store import PLAN, data_versions, read_engine, session_scope
-from planning.validation import InputError
-from planning.versioning import ConflictError
 from tests.planning_seed import Team, add_initiative, seed_team, store_state
 
 TODAY = date(2026, 5, 20)
@@ -854,7 +854,7 @@ def test_a_link_to_a_since_archived_key_result_may_be_kept_not_added(
 def test_the_effort_migration_keeps_one_effort_in_person_weeks(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
 
-    from planning.store import alembic_config, create_store_engine, migrate
+    from planning.store.engine import alembic_config, create_store_engine, migrate
 
     engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
     migrate(engine)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-import planning.metrics
+import planning.metrics.engine
 from planning.config import AppConfig, MetricsConfig
-from planning.metrics import (
+from planning.metrics.engine import (
     Freshness,
     MetricError,
     MetricRead,
@@ -27,7 +27,7 @@ from planning.metrics import (
     metric_values,
     ratio_parts,
 )
-from planning.observations import UpsertCounts, dims_key, record_batch, upsert_observations
+from planning.metrics.observations import UpsertCounts, dims_key, record_batch, upsert_observations
 from tests.statements import statements_run
 
 D = date
@@ -829,7 +829,7 @@ def test_metric_reads_run_as_few_statements_as_allowed(
             together = metric_reads(session=session, config=SMALL, reads=reads)
         # Per grain, one statement for no filter, one for channel, one for both devices.
         assert len(statements) == 6
-        monkeypatch.setattr(planning.metrics, "_QUERIES_PER_STATEMENT", 1)
+        monkeypatch.setattr(planning.metrics.engine, "_QUERIES_PER_STATEMENT", 1)
         with statements_run(engine) as statements:
             split = metric_reads(session=session, config=SMALL, reads=reads)
         assert len(statements) == 12  # a query each for orders and sessions

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from planning.config import OkrSettings
-from planning.okr import (
+from planning.okrs.maths import (
     GuardrailResult,
     Status,
     clamp01,

@@ -16,12 +16,23 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-import planning.okr_evaluation as okr_evaluation
+import planning.okrs.evaluation as okr_evaluation
+from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.goals import GoalError
-from planning.kr_track import kr_track
-from planning.metrics import MetricRead, metric_value, ratio_parts
-from planning.models import (
+from planning.metrics.engine import MetricRead, metric_value, ratio_parts
+from planning.okrs.evaluation import (
+    KrEvaluation,
+    PeriodEvaluation,
+    evaluate_period,
+    period_goals,
+    report_rows,
+)
+from planning.okrs.goals import GoalError
+from planning.okrs.quarter_close import GradeOverride, close_quarter, override_grade
+from planning.okrs.track import kr_track
+from planning.periods import previous_quarter, quarter_bounds
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import (
     CheckIn,
     Direction,
     GuardrailRule,
@@ -32,18 +43,7 @@ from planning.models import (
     Role,
     Window,
 )
-from planning.okr_evaluation import (
-    KrEvaluation,
-    PeriodEvaluation,
-    evaluate_period,
-    period_goals,
-    report_rows,
-)
-from planning.periods import previous_quarter, quarter_bounds
-from planning.permissions import PermissionDenied
-from planning.quarter_close import GradeOverride, close_quarter, override_grade
-from planning.store import create_store_engine, read_engine, session_scope
-from planning.versioning import ConflictError
+from planning.store.versioning import ConflictError
 from tests.okr_seed import Team, make_team, write_observations
 from tests.statements import statements_run
 
@@ -1009,7 +1009,7 @@ def test_metric_series_many_matches_one_metric_at_a_time(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:
     """The batched daily read gives each metric exactly what metric_series gives alone."""
-    from planning.metrics import metric_series, metric_series_many
+    from planning.metrics.engine import metric_series, metric_series_many
 
     ids = ["conversion_rate", "cart_abandonment_rate", "net_revenue"]
     with Session(read_engine(engine)) as session:

@@ -13,9 +13,24 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from planning.cli import main
+from planning.access.permissions import PermissionDenied
+from planning.cli.main import main
 from planning.config import AppConfig
-from planning.models import (
+from planning.okrs.file_format import (
+    OkrFileError,
+    export_okr_file,
+    import_okr_file,
+    okr_file_problems,
+)
+from planning.okrs.quarter_close import close_quarter
+from planning.store.engine import (
+    DATABASE_URL_ENV,
+    create_store_engine,
+    migrate,
+    read_engine,
+    session_scope,
+)
+from planning.store.models import (
     AuditEvent,
     Direction,
     KeyResult,
@@ -24,16 +39,6 @@ from planning.models import (
     Person,
     Role,
     Window,
-)
-from planning.okr_file import OkrFileError, export_okr_file, import_okr_file, okr_file_problems
-from planning.permissions import PermissionDenied
-from planning.quarter_close import close_quarter
-from planning.store import (
-    DATABASE_URL_ENV,
-    create_store_engine,
-    migrate,
-    read_engine,
-    session_scope,
 )
 from tests.okr_seed import Team, audit_count, make_team, snapshot_rows
 

@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.config import default_config
-from planning.models import Person, Role
 from planning.periods import next_quarter, previous_quarter, quarter_of
-from planning.store import create_store_engine
+from planning.store.engine import create_store_engine
+from planning.store.models import Person, Role
 from tests.page_text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

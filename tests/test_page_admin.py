@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
-from planning.api_tokens import authenticate
-from planning.models import ApiToken, Person, Role
-from planning.store import create_store_engine
+from planning.access.api_tokens import authenticate
+from planning.store.engine import create_store_engine
+from planning.store.models import ApiToken, Person, Role
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GOOD = (

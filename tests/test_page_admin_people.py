@@ -15,8 +15,8 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import DEFAULT_CONFIG_DIR, default_config
-from planning.models import Person, Role, TimeOff
-from planning.store import create_store_engine, read_engine
+from planning.store.engine import create_store_engine, read_engine
+from planning.store.models import Person, Role, TimeOff
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -147,8 +147,8 @@ def test_a_director_sets_a_password_in_password_mode(
     app_store: str, password_mode: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import ui.identity
-    from planning.auth import attempt_sign_in, hash_password, start_session
-    from planning.store import session_scope
+    from planning.access.passwords import attempt_sign_in, hash_password, start_session
+    from planning.store.engine import session_scope
 
     boss = director(app_store)
     engine = create_store_engine(app_store)

@@ -14,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
 from planning.formatting import format_value
-from planning.models import (
+from planning.okrs.file_format import export_okr_file
+from planning.store.engine import create_store_engine
+from planning.store.models import (
     CheckIn,
     Direction,
     GuardrailRule,
@@ -24,8 +26,6 @@ from planning.models import (
     PeriodClose,
     Person,
 )
-from planning.okr_file import export_okr_file
-from planning.store import create_store_engine
 from tests.page_text import plain
 from ui.text import escape_markdown
 

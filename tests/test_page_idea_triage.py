@@ -12,9 +12,9 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
-from planning.initiatives import InitiativeDraft, create_initiative, initiative_detail
-from planning.models import Person, PersonRead, Role
-from planning.store import create_store_engine, read_engine, session_scope
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import Person, PersonRead, Role
+from planning.work.initiatives import InitiativeDraft, create_initiative, initiative_detail
 from tests.page_text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planning.models import Decision, Person, Role
-from planning.store import create_store_engine, session_scope
+from planning.store.engine import create_store_engine, session_scope
+from planning.store.models import Decision, Person, Role
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/impact.py"

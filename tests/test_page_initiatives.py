@@ -14,15 +14,15 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
-from planning.initiatives import (
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import Initiative, Person, PersonRead, Role, StatusUpdate
+from planning.work.initiatives import (
     get_initiative,
     initiative_detail,
     list_initiatives,
     objective_choices,
     update_initiative,
 )
-from planning.models import Initiative, Person, PersonRead, Role, StatusUpdate
-from planning.store import create_store_engine, read_engine, session_scope
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/initiatives.py"

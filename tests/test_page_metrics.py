@@ -16,14 +16,14 @@ import yaml
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planning import dashboard
 from planning.config import DEFAULT_CONFIG_DIR, default_config
-from planning.demo import load_demo
+from planning.demo.generator import load_demo
 from planning.formatting import format_value
-from planning.metrics import metric_value
-from planning.models import Person, Role
-from planning.observations import UpsertCounts, dims_key, record_batch, upsert_observations
-from planning.store import create_store_engine, migrate
+from planning.metrics import dashboard
+from planning.metrics.engine import metric_value
+from planning.metrics.observations import UpsertCounts, dims_key, record_batch, upsert_observations
+from planning.store.engine import create_store_engine, migrate
+from planning.store.models import Person, Role
 from tests.conftest import DEMO_TODAY
 
 LATEST = date(2026, 11, 25)

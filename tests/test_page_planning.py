@@ -17,16 +17,16 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning import clock
-from planning.backlog import backlog_entries, ranked_backlog
-from planning.calibration_suggestions import suggested_confidences
 from planning.config import default_config
-from planning.impact import calibration_by_person
-from planning.initiatives import NewStatusUpdate, get_initiative, post_status_update
-from planning.models import Decision, Person, PersonRead, Role, WeeklyPlan
+from planning.impact.calibration import suggested_confidences
+from planning.impact.ledger import calibration_by_person
 from planning.periods import iso_week
-from planning.store import create_store_engine, read_engine, session_scope
-from planning.team_capacity import capacity_overview
-from planning.weekly_plan import commit_weekly_plan, get_plan
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import Decision, Person, PersonRead, Role, WeeklyPlan
+from planning.work.backlog import backlog_entries, ranked_backlog
+from planning.work.capacity import capacity_overview
+from planning.work.initiatives import NewStatusUpdate, get_initiative, post_status_update
+from planning.work.weekly_plan import commit_weekly_plan, get_plan
 from tests.planning_seed import store_state
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planning.models import Objective, Person, Role
-from planning.store import create_store_engine
+from planning.store.engine import create_store_engine
+from planning.store.models import Objective, Person, Role
 from tests.conftest import use_app_store
 from tests.page_text import plain, text_elements
 

@@ -22,15 +22,12 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from planning import clock
+from planning.access.share_links import create_share_link, revoke_share_link
 from planning.config import default_config
-from planning.initiatives import (
-    HEALTH_LABELS,
-    InitiativeDraft,
-    NewStatusUpdate,
-    create_initiative,
-    post_status_update,
-)
-from planning.models import (
+from planning.okrs.evaluation import period_goals
+from planning.periods import quarter_of
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import (
     Direction,
     Initiative,
     InitiativeKeyResult,
@@ -42,9 +39,14 @@ from planning.models import (
     PersonRead,
     Role,
 )
-from planning.okr_evaluation import period_goals
-from planning.periods import quarter_of
-from planning.roadmap import (
+from planning.work.initiatives import (
+    HEALTH_LABELS,
+    InitiativeDraft,
+    NewStatusUpdate,
+    create_initiative,
+    post_status_update,
+)
+from planning.work.roadmap import (
     RoadmapFilters,
     board,
     export_csv,
@@ -52,8 +54,6 @@ from planning.roadmap import (
     roadmap_items,
     timeline_items,
 )
-from planning.share_links import create_share_link, revoke_share_link
-from planning.store import create_store_engine, read_engine, session_scope
 from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

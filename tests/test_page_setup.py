@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planning.auth import verify_password
+from planning.access.passwords import verify_password
 from planning.config import DEFAULT_CONFIG_DIR, AuthSettings
-from planning.models import Person, Role
-from planning.setup import NewPerson, set_up_team
-from planning.store import create_store_engine, read_engine, session_scope
+from planning.startup.first_run import NewPerson, set_up_team
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import Person, Role
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

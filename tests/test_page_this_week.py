@@ -14,16 +14,17 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.config import default_config
-from planning.initiatives import (
-    HEALTH_LABELS,
-    NewStatusUpdate,
-    get_initiative,
-    initiative_detail,
-    post_status_update,
-    status_label,
-    update_initiative,
+from planning.okrs.evaluation import period_goals
+from planning.periods import iso_week, quarter_bounds, quarter_of
+from planning.reports.this_week import Owed, director_brief, goals_summary, what_i_owe
+from planning.store.engine import (
+    PLAN,
+    bump_version,
+    create_store_engine,
+    read_engine,
+    session_scope,
 )
-from planning.models import (
+from planning.store.models import (
     CheckIn,
     Health,
     Initiative,
@@ -37,12 +38,17 @@ from planning.models import (
     StatusUpdate,
     WeeklyPlan,
 )
-from planning.okr_evaluation import period_goals
-from planning.periods import iso_week, quarter_bounds, quarter_of
-from planning.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
-from planning.store import PLAN, bump_version, create_store_engine, read_engine, session_scope
-from planning.this_week import Owed, director_brief, goals_summary, what_i_owe
-from planning.weekly_plan import commit_weekly_plan
+from planning.work.initiatives import (
+    HEALTH_LABELS,
+    NewStatusUpdate,
+    get_initiative,
+    initiative_detail,
+    post_status_update,
+    status_label,
+    update_initiative,
+)
+from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
+from planning.work.weekly_plan import commit_weekly_plan
 from tests.page_text import TRICKS, assert_shown_as_text, plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -1,4 +1,5 @@
-"""The team's writes (planning/people.py): validation that writes nothing, optimistic versions,
+"""The team's writes (planning/access/people.py): validation that writes nothing, optimistic
+versions,
 the last active director, time off, passwords, and the audit trail; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,18 +11,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from planning.auth import attempt_sign_in, person_for_session, start_session
-from planning.config import AuthSettings
-from planning.models import (
-    AuditEvent,
-    Person,
-    PersonCreate,
-    PersonRead,
-    PersonUpdate,
-    Role,
-    TimeOff,
-)
-from planning.people import (
+from planning.access.passwords import attempt_sign_in, person_for_session, start_session
+from planning.access.people import (
     add_time_off,
     create_person,
     find_active_person,
@@ -31,9 +22,19 @@ from planning.people import (
     set_password,
     update_person,
 )
-from planning.store import read_engine, session_scope
+from planning.config import AuthSettings
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import (
+    AuditEvent,
+    Person,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    Role,
+    TimeOff,
+)
+from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.versioning import ConflictError
 from tests.planning_seed import Team, seed_team
 
 SETTINGS = AuthSettings()

@@ -9,8 +9,8 @@ every table must be exactly as it was.
 
 WRITERS lists the functions explicitly; test_every_writer_with_an_actor_is_in_the_matrix finds
 every public planning/ function that takes an `actor` keyword and fails if one is missing, so a
-new writer cannot skip the matrix (the checks in planning/permissions.py take the actor as their
-first argument and are what the writers call). Writers without an actor are system work with
+new writer cannot skip the matrix (the checks in planning/access/permissions.py take the actor as
+their first argument and are what the writers call). Writers without an actor are system work with
 no person behind it: migrations and the demo loader (store.py, demo.py), restoring an export
 (backup.py), the benchmark's data sets (bench.py), noting when a token or share link was last
 used (api_tokens.note_use, share_links.note_use) and password sign-in itself (auth.py).
@@ -33,24 +33,15 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 import planning
-from planning import (
-    api_tokens,
-    backlog_edits,
-    calibration_suggestions,
-    decisions,
-    goals,
-    importer,
-    initiatives,
-    okr_file,
-    people,
-    quarter_close,
-    quarter_draft,
-    share_links,
-    weekly_plan,
-)
+from planning.access import api_tokens, people, share_links
+from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.initiatives import InitiativeDraft, NewStatusUpdate
-from planning.models import (
+from planning.impact import calibration as calibration_suggestions
+from planning.metrics import importer
+from planning.okrs import file_format as okr_file
+from planning.okrs import goals, quarter_close, quarter_draft
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import (
     Decision,
     Initiative,
     InitiativeKeyResult,
@@ -68,16 +59,16 @@ from planning.models import (
     Role,
     TimeOff,
 )
-from planning.permissions import PermissionDenied
-from planning.store import read_engine, session_scope
+from planning.work import backlog_edits, decisions, initiatives, weekly_plan
+from planning.work.initiatives import InitiativeDraft, NewStatusUpdate
 from tests.planning_seed import Team, seed_team
 
 # Functions that take an actor but are steps inside the writers above, never called on a
 # person's behalf on their own: each caller has checked the actor's role already.
 HELPERS = {
-    "planning.audit.record_event": "records the event of a write that was already allowed",
-    "planning.audit.record_created": "adds and audits a record whose creation was allowed",
-    "planning.observations.record_batch": "records the batch of an import that was allowed",
+    "planning.store.audit.record_event": "records the event of a write that was already allowed",
+    "planning.store.audit.record_created": "adds and audits a record whose creation was allowed",
+    "planning.metrics.observations.record_batch": "records the batch of an import that was allowed",
 }
 
 
@@ -680,10 +671,10 @@ def test_every_role_on_every_record(engine: Engine, config: AppConfig, writer: W
 
 def _public_actor_functions() -> set[str]:
     found: set[str] = set()
-    for info in pkgutil.iter_modules(planning.__path__):
-        if info.name.startswith("_") or info.name in {"migrations"}:
+    for info in pkgutil.walk_packages(planning.__path__, prefix="planning."):
+        if info.ispkg or ".migrations" in info.name or info.name.rsplit(".", 1)[-1].startswith("_"):
             continue
-        module = import_module(f"planning.{info.name}")
+        module = import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("_") or function.__module__ != module.__name__:
                 continue

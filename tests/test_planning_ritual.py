@@ -13,8 +13,21 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from planning import clock
-from planning.backlog import BacklogEntry, matrix_value, rank_backlog, ranked_backlog
-from planning.backlog_edits import (
+from planning.access.permissions import PermissionDenied
+from planning.config import AppConfig
+from planning.metrics.baseline import (
+    baselines,
+    improvement,
+    money_measure,
+    weekly_gross_profit,
+    weekly_value,
+)
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import AuditEvent, InitiativeStatus, PersonRead, WeeklyPlan
+from planning.store.versioning import ConflictError
+from planning.validation import InputError
+from planning.work.backlog import BacklogEntry, matrix_value, rank_backlog, ranked_backlog
+from planning.work.backlog_edits import (
     LIFT_POINTS,
     BacklogSaveError,
     RowEdit,
@@ -24,23 +37,10 @@ from planning.backlog_edits import (
     input_column,
     live_scores,
 )
-from planning.baseline import (
-    baselines,
-    improvement,
-    money_measure,
-    weekly_gross_profit,
-    weekly_value,
-)
-from planning.config import AppConfig
-from planning.decisions import add_decision, edit_decision, list_decisions, withdraw_decision
-from planning.initiatives import NewStatusUpdate, post_status_update, update_initiative
-from planning.models import AuditEvent, InitiativeStatus, PersonRead, WeeklyPlan
-from planning.permissions import PermissionDenied
-from planning.store import read_engine, session_scope
-from planning.team_capacity import capacity_overview, unloaded_work
-from planning.validation import InputError
-from planning.versioning import ConflictError
-from planning.weekly_plan import (
+from planning.work.capacity import capacity_overview, unloaded_work
+from planning.work.decisions import add_decision, edit_decision, list_decisions, withdraw_decision
+from planning.work.initiatives import NewStatusUpdate, post_status_update, update_initiative
+from planning.work.weekly_plan import (
     PlanAlreadyCommitted,
     PlanChange,
     commit_weekly_plan,

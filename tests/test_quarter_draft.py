@@ -1,4 +1,4 @@
-"""Drafting a quarter from the last one's unfinished goals (planning/quarter_draft.py), and the
+"""Drafting a quarter from the last one's unfinished goals (planning/okrs/quarter_draft.py), and the
 weeks around the turn of a year with an ISO week 53: periods, the weekly plan's "last week" and
 the digest. The demo store is loaded as of 31 Dec 2026 (2026-Q4 goals, data through 30 Dec)."""
 
@@ -14,12 +14,18 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 
-from planning.cli import main
+from planning.access.permissions import PermissionDenied
+from planning.cli.main import main
 from planning.config import default_config
-from planning.digest import build_digest
-from planning.goals import GoalError, post_check_in, update_key_result
-from planning.metrics import metric_value
-from planning.models import (
+from planning.metrics.engine import metric_value
+from planning.okrs.evaluation import evaluate_period
+from planning.okrs.goals import GoalError, post_check_in, update_key_result
+from planning.okrs.quarter_close import close_quarter
+from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
+from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
+from planning.reports.digest import build_digest
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.store.models import (
     AuditEvent,
     InitiativeKeyResult,
     KeyResult,
@@ -31,13 +37,7 @@ from planning.models import (
     Person,
     Role,
 )
-from planning.okr_evaluation import evaluate_period
-from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
-from planning.permissions import PermissionDenied
-from planning.quarter_close import close_quarter
-from planning.quarter_draft import QuarterDraft, copy_unfinished, draft_source
-from planning.store import DATABASE_URL_ENV, create_store_engine, session_scope
-from planning.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
+from planning.work.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
 
 OLD, NEW = "2026-Q4", "2027-Q1"
 STORE_DAY = date(2026, 12, 31)

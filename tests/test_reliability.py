@@ -21,14 +21,14 @@ import pytest
 from sqlalchemy import JSON, Engine, Text, cast, func, select, text
 from sqlmodel import Session, SQLModel
 
-import planning.models  # noqa: F401  (every table on SQLModel.metadata)
-from planning.backup import BackupError, export_store, read_manifest, restore_store
-from planning.cli import main
+import planning.store.models  # noqa: F401  (every table on SQLModel.metadata)
+from planning.cli.main import main
 from planning.config import AppConfig
-from planning.demo import load_demo
-from planning.importer import ImportFileError, import_observations
-from planning.initiatives import NewStatusUpdate, post_status_update, update_initiative
-from planning.models import (
+from planning.demo.generator import load_demo
+from planning.metrics.importer import ImportFileError, import_observations
+from planning.store.backup import BackupError, export_store, read_manifest, restore_store
+from planning.store.engine import PLAN, create_store_engine, migrate, read_engine, session_scope
+from planning.store.models import (
     ApiToken,
     AuditEvent,
     Decision,
@@ -46,8 +46,8 @@ from planning.models import (
     StoreState,
     WeeklyPlan,
 )
-from planning.store import PLAN, create_store_engine, migrate, read_engine, session_scope
-from planning.versioning import ConflictError
+from planning.store.versioning import ConflictError
+from planning.work.initiatives import NewStatusUpdate, post_status_update, update_initiative
 from tests.conftest import _drop_postgres_schema, _postgres_engine
 from tests.planning_seed import add_initiative, seed_team
 

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planning.models import (
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import (
     Initiative,
     InitiativeKeyResult,
     KeyResult,
@@ -23,7 +24,7 @@ from planning.models import (
     Person,
     Role,
 )
-from planning.roadmap import (
+from planning.work.roadmap import (
     NO_OBJECTIVE,
     RoadmapFilters,
     board,
@@ -41,7 +42,6 @@ from planning.roadmap import (
     summarise,
     timeline_items,
 )
-from planning.store import read_engine, session_scope
 
 TODAY = date(2026, 11, 26)
 

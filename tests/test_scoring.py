@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from planning.config import AppConfig, EffortConversion, Framework, Matrix, Quadrants, ScoringConfig
-from planning.scoring import (
+from planning.work.scoring import (
     Ranked,
     ScoreResult,
     effort_input,

@@ -1,5 +1,5 @@
-"""First-run setup (planning/setup.py): the first director and team of an empty store, once,
-validated whole before anything is written, audited; on SQLite and PostgreSQL."""
+"""First-run setup (planning/startup/first_run.py): the first director and team of an empty store,
+once, validated whole before anything is written, audited; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from planning.auth import attempt_sign_in
+from planning.access.passwords import attempt_sign_in
 from planning.config import AuthSettings
-from planning.models import AuditEvent, Person, Role
-from planning.setup import ALREADY_SET_UP, NewPerson, needs_setup, parse_team, set_up_team
-from planning.store import read_engine, session_scope
+from planning.startup.first_run import (
+    ALREADY_SET_UP,
+    NewPerson,
+    needs_setup,
+    parse_team,
+    set_up_team,
+)
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import AuditEvent, Person, Role
 from planning.validation import InputError
 
 DEMO = AuthSettings()

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from planning.models import AuditEvent, Person, PersonRead, Role, ShareLink
-from planning.permissions import PermissionDenied
-from planning.share_links import (
+from planning.access.permissions import PermissionDenied
+from planning.access.share_links import (
     LinkState,
     create_share_link,
     list_share_links,
@@ -21,7 +20,8 @@ from planning.share_links import (
     share_url,
     token_digest,
 )
-from planning.store import read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import AuditEvent, Person, PersonRead, Role, ShareLink
 from planning.validation import InputError
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -18,11 +18,11 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 import ui.identity
-from planning.auth import attempt_sign_in, end_session, start_session
+from planning.access.passwords import attempt_sign_in, end_session, start_session
+from planning.access.people import set_password
 from planning.config import DEFAULT_CONFIG_DIR, load_config
-from planning.models import Person, PersonRead, Role
-from planning.people import set_password
-from planning.store import create_store_engine, read_engine, session_scope
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import Person, PersonRead, Role
 from ui.navigation import page_access
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -9,8 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel
 
-from planning.models import Person, Role
-from planning.store import (
+from planning.store.engine import (
     OBSERVATIONS,
     PLAN,
     bump_version,
@@ -20,6 +19,7 @@ from planning.store import (
     migrate,
     session_scope,
 )
+from planning.store.models import Person, Role
 
 
 def test_migrated_schema_equals_models(engine: Engine) -> None:
@@ -129,7 +129,7 @@ def _observation_ddl(engine: Engine) -> str:
 def test_observations_move_to_a_without_rowid_table_and_back_unchanged(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
 
-    from planning.store import alembic_config
+    from planning.store.engine import alembic_config
 
     engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = alembic_config(engine)
@@ -170,7 +170,7 @@ def test_observations_move_to_a_without_rowid_table_and_back_unchanged(tmp_path)
 def test_the_app_says_when_a_newer_version_has_migrated_the_store(app_store: str) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from planning.store import PROJECT_DIR
+    from planning.store.engine import PROJECT_DIR
 
     engine = create_store_engine(app_store)
     with engine.begin() as conn:
@@ -192,7 +192,7 @@ def test_decisions_and_initiatives_keep_their_rows_through_the_later_migrations(
 ) -> None:
     from alembic import command
 
-    from planning.store import alembic_config
+    from planning.store.engine import alembic_config
 
     engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = alembic_config(engine)

@@ -1,6 +1,6 @@
 """The product uses Streamlit through its public interface only: no module under
 streamlit.runtime or streamlit.web, no `_`-prefixed Streamlit name, anywhere in app.py, server.py,
-pages/, ui/, planning/ or api/. (The benchmark's AppTest harness lives in bench_harness/, outside
+pages/, ui/, planning/ or api/. (The benchmark's AppTest harness lives in bench/, outside
 the product, and is the one place that patches Streamlit's internals.)"""
 
 from __future__ import annotations

@@ -14,30 +14,9 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.config import AppConfig
-from planning.initiatives import (
-    InitiativeDraft,
-    NewStatusUpdate,
-    accept_idea,
-    create_initiative,
-    decline_idea,
-    post_status_update,
-)
-from planning.models import (
-    CheckIn,
-    Initiative,
-    KeyResult,
-    KrKind,
-    Objective,
-    PeriodClose,
-    Person,
-    PersonRead,
-    Role,
-    StatusUpdate,
-)
-from planning.okr_evaluation import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
+from planning.okrs.evaluation import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 from planning.periods import iso_week, previous_quarter, quarter_bounds, quarter_of
-from planning.store import read_engine, session_scope
-from planning.this_week import (
+from planning.reports.this_week import (
     OUTCOME_DAYS,
     blocked_work,
     check_ins_due,
@@ -52,7 +31,28 @@ from planning.this_week import (
     updates_owed,
     what_i_owe,
 )
-from planning.weekly_plan import commit_weekly_plan
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import (
+    CheckIn,
+    Initiative,
+    KeyResult,
+    KrKind,
+    Objective,
+    PeriodClose,
+    Person,
+    PersonRead,
+    Role,
+    StatusUpdate,
+)
+from planning.work.initiatives import (
+    InitiativeDraft,
+    NewStatusUpdate,
+    accept_idea,
+    create_initiative,
+    decline_idea,
+    post_status_update,
+)
+from planning.work.weekly_plan import commit_weekly_plan
 from tests.planning_seed import seed_team
 
 TODAY = clock.utcnow().date()

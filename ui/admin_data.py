@@ -8,9 +8,9 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
-from planning.api_tokens import ApiTokenInfo, list_tokens
-from planning.observations import ImportBatchInfo, import_history
-from planning.store import read_engine
+from planning.access.api_tokens import ApiTokenInfo, list_tokens
+from planning.metrics.observations import ImportBatchInfo, import_history
+from planning.store.engine import read_engine
 from ui.state import Versions, engine
 
 ENTRIES = 16

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planning.backlog_edits import FIELD_OF_COLUMN
+from planning.work.backlog_edits import FIELD_OF_COLUMN
 
 CARRIED = "backlog_carried_edits"
 LAST = "backlog_last_table"

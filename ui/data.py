@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from planning import dashboard
-from planning.metrics import Freshness, freshness
-from planning.store import read_engine
+from planning.metrics import dashboard
+from planning.metrics.engine import Freshness, freshness
+from planning.store.engine import read_engine
 from ui.state import Versions, app_config, engine
 
 TTL = 600
@@ -41,7 +41,7 @@ def store_freshness(versions: Versions) -> Freshness:
 def kpi_tiles(
     versions: Versions, metric_ids: tuple[str, ...], start: date, end: date, filters: Filters
 ) -> list[dashboard.KpiTile]:
-    """KPI tiles for a window (see planning.dashboard.kpi_tiles)."""
+    """KPI tiles for a window (see planning.metrics.dashboard.kpi_tiles)."""
     del versions
     with _session() as session:
         return dashboard.kpi_tiles(

@@ -14,8 +14,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from planning.kr_track import KrTrack
-from planning.okr_evaluation import KrEvaluation
+from planning.okrs.evaluation import KrEvaluation
+from planning.okrs.track import KrTrack
 from ui.charts import Chart, d3_format, from_altair, rows_table
 
 STATUS_LABELS = {

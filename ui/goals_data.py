@@ -11,12 +11,13 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
-from planning import goals, kr_defaults, okr_evaluation
-from planning.kr_track import KrTrack, kr_track
-from planning.models import KeyResultRead, ObjectiveRead, PersonRead
-from planning.okr_file import export_okr_file
-from planning.people import list_people
-from planning.store import read_engine
+from planning.access.people import list_people
+from planning.okrs import evaluation as okr_evaluation
+from planning.okrs import goals, kr_defaults
+from planning.okrs.file_format import export_okr_file
+from planning.okrs.track import KrTrack, kr_track
+from planning.store.engine import read_engine
+from planning.store.models import KeyResultRead, ObjectiveRead, PersonRead
 from ui.charts import Chart
 from ui.goals_charts import detail_spec, progress_spec
 from ui.state import Versions, app_config, engine, shared_read

@@ -17,9 +17,20 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig, MetricsConfig
 from planning.formatting import format_value
-from planning.goals import (
+from planning.metrics.engine import partial_days_text
+from planning.metrics.shapes import is_total
+from planning.okrs.evaluation import (
+    NO_DATA_YET,
+    KrEvaluation,
+    ObjectiveEvaluation,
+    PeriodEvaluation,
+    format_kr_value,
+)
+from planning.okrs.file_format import import_okr_file
+from planning.okrs.goals import (
     GoalError,
     create_key_result,
     create_objective,
@@ -27,11 +38,15 @@ from planning.goals import (
     update_key_result,
     update_objective,
 )
-from planning.initiatives import HEALTH_LABELS, status_label
-from planning.kr_defaults import default_direction
-from planning.metric_shapes import is_total
-from planning.metrics import partial_days_text
-from planning.models import (
+from planning.okrs.kr_defaults import default_direction
+from planning.okrs.quarter_close import (
+    GradeOverride,
+    close_quarter,
+    override_grade,
+    suggested_grades,
+)
+from planning.store.engine import session_scope
+from planning.store.models import (
     Direction,
     GuardrailRule,
     KeyResultCreate,
@@ -44,18 +59,8 @@ from planning.models import (
     PersonRead,
     Window,
 )
-from planning.okr_evaluation import (
-    NO_DATA_YET,
-    KrEvaluation,
-    ObjectiveEvaluation,
-    PeriodEvaluation,
-    format_kr_value,
-)
-from planning.okr_file import import_okr_file
-from planning.permissions import PermissionDenied
-from planning.quarter_close import GradeOverride, close_quarter, override_grade, suggested_grades
-from planning.store import session_scope
-from planning.versioning import ConflictError
+from planning.store.versioning import ConflictError
+from planning.work.initiatives import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui.charts import draw
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share

@@ -21,7 +21,7 @@ from typing import NoReturn
 import streamlit as st
 from sqlmodel import Session
 
-from planning.auth import (
+from planning.access.passwords import (
     END_PATH,
     REFUSED,
     SESSION_COOKIE,
@@ -30,9 +30,9 @@ from planning.auth import (
     normalise_email,
     person_for_session,
 )
-from planning.models import PersonRead, Role
-from planning.people import list_people
-from planning.store import read_engine
+from planning.access.people import list_people
+from planning.store.engine import read_engine
+from planning.store.models import PersonRead, Role
 from ui.navigation import PAGES_BY_ROLE
 from ui.state import Versions, app_config, engine, shared_read, versions
 from ui.text import escape_markdown

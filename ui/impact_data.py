@@ -10,9 +10,10 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning import digest, impact
-from planning.metrics import freshness
-from planning.store import read_engine
+from planning.impact import ledger as impact
+from planning.metrics.engine import freshness
+from planning.reports import digest
+from planning.store.engine import read_engine
 from ui import arrow
 from ui.state import Versions, app_config, engine, shared_read
 

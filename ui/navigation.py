@@ -25,7 +25,7 @@ from typing import Any
 
 import streamlit as st
 
-from planning.models import PersonRead, Role
+from planning.store.models import PersonRead, Role
 from ui.page_errors import run_guarded
 
 THIS_WEEK = "pages/this_week.py"

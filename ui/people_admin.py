@@ -11,8 +11,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning import clock
-from planning.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
-from planning.people import (
+from planning.access.people import (
     add_time_off,
     create_person,
     has_password,
@@ -22,10 +21,11 @@ from planning.people import (
     set_password,
     update_person,
 )
-from planning.permissions import PermissionDenied
-from planning.store import read_engine, session_scope
+from planning.access.permissions import PermissionDenied
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
+from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.versioning import ConflictError
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 

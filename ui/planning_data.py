@@ -15,20 +15,14 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning import (
-    backlog,
-    backlog_edits,
-    baseline,
-    calibration_suggestions,
-    decisions,
-    impact,
-    initiatives,
-    team_capacity,
-    weekly_plan,
-)
-from planning.models import PersonRead, Role, WeeklyPlanRead
-from planning.people import list_people
-from planning.store import read_engine
+from planning.access.people import list_people
+from planning.impact import calibration as calibration_suggestions
+from planning.impact import ledger as impact
+from planning.metrics import baseline
+from planning.store.engine import read_engine
+from planning.store.models import PersonRead, Role, WeeklyPlanRead
+from planning.work import backlog, backlog_edits, decisions, initiatives, weekly_plan
+from planning.work import capacity as team_capacity
 from ui import arrow
 from ui.state import Versions, app_config, engine, shared_read
 
@@ -42,7 +36,7 @@ def _session() -> Session:
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def ranked_backlog(versions: Versions, framework_id: str) -> pd.DataFrame:
-    """Open initiatives ranked by one framework (see planning.backlog.ranked_backlog)."""
+    """Open initiatives ranked by one framework (see planning.work.backlog.ranked_backlog)."""
     del versions
     with _session() as session:
         return backlog.ranked_backlog(

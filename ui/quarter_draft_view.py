@@ -12,11 +12,11 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from planning.goals import GoalError, list_objectives
-from planning.models import PersonRead
-from planning.permissions import PermissionDenied, is_director
-from planning.quarter_draft import QuarterDraft, copy_unfinished, draft_source
-from planning.store import read_engine, session_scope
+from planning.access.permissions import PermissionDenied, is_director
+from planning.okrs.goals import GoalError, list_objectives
+from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import PersonRead
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 

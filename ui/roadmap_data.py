@@ -16,10 +16,10 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning import roadmap
-from planning.initiatives import status_label
-from planning.okr_evaluation import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation, format_kr_value
-from planning.store import read_engine
+from planning.okrs.evaluation import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation, format_kr_value
+from planning.store.engine import read_engine
+from planning.work import roadmap
+from planning.work.initiatives import status_label
 from ui import arrow, goals_data
 from ui.charts import Chart
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share
@@ -49,7 +49,7 @@ def quarters(versions: Versions, today: date) -> list[str]:
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def items(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> pd.DataFrame:
-    """The initiatives the filters keep, lane by lane (see planning.roadmap.roadmap_items)."""
+    """The initiatives the filters keep, lane by lane (see planning.work.roadmap.roadmap_items)."""
     del versions
     with _session() as session:
         return roadmap.roadmap_items(

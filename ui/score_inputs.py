@@ -11,8 +11,8 @@ from typing import Any
 import streamlit as st
 
 from planning.config import EffortConversion, Framework
-from planning.scoring import effort_input_text
 from planning.validation import is_number
+from planning.work.scoring import effort_input_text
 
 
 def _number(value: Any) -> float | None:

@@ -15,11 +15,11 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning import clock
-from planning.demo import TEAM, DemoAlreadyLoaded, load_demo
-from planning.models import PersonRead, Role
-from planning.permissions import is_director
-from planning.setup import NewPerson, needs_setup, parse_team, set_up_team
-from planning.store import read_engine, session_scope
+from planning.access.permissions import is_director
+from planning.demo.generator import TEAM, DemoAlreadyLoaded, load_demo
+from planning.startup.first_run import NewPerson, needs_setup, parse_team, set_up_team
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import PersonRead, Role
 from planning.validation import InputError
 from ui.identity import CHOSEN_KEY
 from ui.navigation import PAGES_BY_ROLE

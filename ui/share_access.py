@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import streamlit as st
 from sqlmodel import Session
 
-from planning.share_links import SHARE_PARAM, LinkState, ShareLinkInfo, note_use, resolve
-from planning.store import read_engine, session_scope
+from planning.access.share_links import SHARE_PARAM, LinkState, ShareLinkInfo, note_use, resolve
+from planning.store.engine import read_engine, session_scope
 from ui.page_errors import run_guarded
 from ui.state import engine
 

@@ -8,9 +8,8 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning.models import PersonRead
-from planning.permissions import PermissionDenied
-from planning.share_links import (
+from planning.access.permissions import PermissionDenied
+from planning.access.share_links import (
     DEFAULT_VALID_DAYS,
     MAX_VALID_DAYS,
     LinkState,
@@ -20,7 +19,8 @@ from planning.share_links import (
     revoke_share_link,
     share_url,
 )
-from planning.store import read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import PersonRead
 from planning.validation import InputError
 from ui.share_access import app_base_url
 from ui.state import Versions, clear_after_write, engine

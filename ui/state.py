@@ -16,11 +16,11 @@ from typing import Any, NoReturn, TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 
-from planning import store_access
-from planning.bootstrap import open_store
 from planning.config import AppConfig, ConfigError, load_config
-from planning.store import StoreError, data_versions, database_url
-from planning.store_access import DATABASE_ERRORS, StoreGate
+from planning.startup.bootstrap import open_store
+from planning.store import gate as store_access
+from planning.store.engine import StoreError, data_versions, database_url
+from planning.store.gate import DATABASE_ERRORS, StoreGate
 from ui.navigation import hold_address
 from ui.text import escape_markdown
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planning.initiatives import (
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead
+from planning.work.initiatives import (
     HEALTH_LABELS,
     HEALTH_ORDER,
     NewStatusUpdate,
@@ -12,8 +14,6 @@ from planning.initiatives import (
     post_status_update,
     status_label,
 )
-from planning.models import PersonRead
-from planning.store import session_scope
 from ui.state import engine
 
 

@@ -17,12 +17,12 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning import this_week
-from planning.initiatives import HEALTH_LABELS, status_label
 from planning.periods import quarter_bounds
-from planning.roadmap import HORIZONS, RoadmapFilters, summarise
-from planning.store import read_engine
-from planning.weekly_plan import diff_frame
+from planning.reports import this_week
+from planning.store.engine import read_engine
+from planning.work.initiatives import HEALTH_LABELS, status_label
+from planning.work.roadmap import HORIZONS, RoadmapFilters, summarise
+from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, roadmap_data
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
 from ui.state import Versions, app_config, engine

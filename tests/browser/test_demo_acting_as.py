@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from planning.models import Person, Role
-from planning.store import create_store_engine
+from planning.store.engine import create_store_engine
+from planning.store.models import Person, Role
 from tests.browser.conftest import Browser, Server
 from tests.browser.sign_in_support import heading, settle
 from ui.identity import ROLE_LABELS

@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 from planning import clock
 from planning.config import default_config
 from planning.formatting import format_value
-from planning.models import Person, Role
-from planning.okr_evaluation import period_goals
+from planning.okrs.evaluation import period_goals
 from planning.periods import quarter_of
-from planning.store import create_store_engine
+from planning.store.engine import create_store_engine
+from planning.store.models import Person, Role
 from tests.browser.conftest import Browser, Server, _serve
 from tests.browser.sign_in_support import app_server, heading, nav_links, settle
 from tests.browser.test_journeys import WAIT_MS, _open, _pick, _settle, _shot

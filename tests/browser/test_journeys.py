@@ -21,14 +21,14 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import default_config
-from planning.initiatives import HEALTH_LABELS, objective_choices, status_label
-from planning.models import Initiative, Person, Role, StatusUpdate, WeeklyPlan
-from planning.okr_evaluation import period_goals
+from planning.okrs.evaluation import period_goals
 from planning.periods import iso_week, quarter_of
-from planning.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items
-from planning.store import create_store_engine
-from planning.this_week import OwedUpdate, updates_owed
-from planning.weekly_plan import CHANGE_LABELS, diff_frame, plan_diff
+from planning.reports.this_week import OwedUpdate, updates_owed
+from planning.store.engine import create_store_engine
+from planning.store.models import Initiative, Person, Role, StatusUpdate, WeeklyPlan
+from planning.work.initiatives import HEALTH_LABELS, objective_choices, status_label
+from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items
+from planning.work.weekly_plan import CHANGE_LABELS, diff_frame, plan_diff
 from tests.browser.conftest import EXPECTED_404, SCREENSHOTS, Browser, Server
 from ui.goals_charts import share
 from ui.goals_view import PAGE_SIZE

@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import Session, select
 
 from planning import clock
+from planning.access.share_links import create_share_link
 from planning.config import default_config
-from planning.initiatives import InitiativeDraft, create_initiative
-from planning.models import KeyResult, Objective, Person, PersonRead, Role
 from planning.periods import quarter_of
-from planning.share_links import create_share_link
-from planning.store import create_store_engine, session_scope
+from planning.store.engine import create_store_engine, session_scope
+from planning.store.models import KeyResult, Objective, Person, PersonRead, Role
+from planning.work.initiatives import InitiativeDraft, create_initiative
 from tests.browser.conftest import Browser, Server
 from tests.page_text import TRICKS
 

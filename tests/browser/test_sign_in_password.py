@@ -8,10 +8,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from planning.access.people import set_password
 from planning.config import AuthSettings
-from planning.models import Person
-from planning.people import set_password
-from planning.store import create_store_engine, session_scope
+from planning.store.engine import create_store_engine, session_scope
+from planning.store.models import Person
 from tests.browser.conftest import Browser
 from tests.browser.sign_in_support import app_server, heading, nav_links, settle
 

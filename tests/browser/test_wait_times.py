@@ -22,10 +22,10 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import default_config
-from planning.models import Person, Role
 from planning.periods import previous_quarter, quarter_of
-from planning.store import create_store_engine
-from planning.this_week import updates_owed
+from planning.reports.this_week import updates_owed
+from planning.store.engine import create_store_engine
+from planning.store.models import Person, Role
 from tests.browser.conftest import ROOT, Browser, Server
 from tests.browser.test_journeys import _act_as, _open, _open_app, _settle
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from planning.models import Person, Role
-from planning.store import create_store_engine
+from planning.store.engine import create_store_engine
+from planning.store.models import Person, Role
 from tests.browser.conftest import Browser, Server, browser, server  # noqa: F401
 from tests.browser.test_journeys import _act_as, _open, _open_app
 from tests.browser.test_roadmap_share import shared_ideas

@@ -43,11 +43,11 @@ from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from api.routes import ApiContext, api_app
-from planning import store_access
-from planning.cli import main
+from planning.cli.main import main
 from planning.config import AppConfig
-from planning.store import DATABASE_URL_ENV
-from planning.store_access import StoreGate, StoreUnavailable
+from planning.store import gate as store_access
+from planning.store.engine import DATABASE_URL_ENV
+from planning.store.gate import StoreGate, StoreUnavailable
 from tests.page_text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -546,7 +546,7 @@ def test_in_a_browser_the_page_says_why_then_opens_by_itself_once_the_store_is_r
 def test_a_bad_statement_is_a_bug_not_an_unavailable_store(tmp_path: Path) -> None:
     import sqlite3
 
-    from planning.store_access import store_failure
+    from planning.store.gate import store_failure
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
 

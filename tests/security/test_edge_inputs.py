@@ -14,16 +14,16 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
-from planning.cli import main
+from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
+from planning.access.share_links import create_share_link
+from planning.cli.main import main
 from planning.config import AppConfig, default_config
-from planning.initiatives import InitiativeDraft, create_initiative
-from planning.models import Person, PersonRead, Role
 from planning.periods import parse_iso_week, parse_quarter
-from planning.roadmap import roadmap_quarters
-from planning.share_links import create_share_link
-from planning.store import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.store.models import Person, PersonRead, Role
 from planning.validation import InputError
+from planning.work.initiatives import InitiativeDraft, create_initiative
+from planning.work.roadmap import roadmap_quarters
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 from tests.page_text import plain

@@ -11,7 +11,7 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-import planning.roadmap
+import planning.work.roadmap
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 SECRET = "store password is hunter2"
@@ -29,7 +29,7 @@ def everything_shown(at: AppTest) -> str:
 
 
 def open_failing_roadmap(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setattr(planning.roadmap, "filters_from_query", _fail)
+    monkeypatch.setattr(planning.work.roadmap, "filters_from_query", _fail)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_person_id"] = 1
     at.run()

@@ -19,25 +19,21 @@ import yaml
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
-from planning.api_tokens import WRITE_OBSERVATIONS, create_token
-from planning.cli import main
+from planning.access.api_tokens import WRITE_OBSERVATIONS, create_token
+from planning.access.people import add_time_off, create_person, update_person
+from planning.access.share_links import create_share_link
+from planning.cli.main import main
 from planning.config import CONFIG_DIR_ENV, AppConfig
-from planning.decisions import add_decision
-from planning.goals import (
+from planning.okrs.goals import (
     create_key_result,
     create_objective,
     post_check_in,
     update_key_result,
     update_objective,
 )
-from planning.initiatives import (
-    InitiativeDraft,
-    NewStatusUpdate,
-    create_initiative,
-    post_status_update,
-    update_initiative,
-)
-from planning.models import (
+from planning.okrs.quarter_close import GradeOverride, close_quarter
+from planning.store.engine import DATABASE_URL_ENV, read_engine, session_scope
+from planning.store.models import (
     KeyResultCreate,
     KeyResultUpdate,
     KrKind,
@@ -46,10 +42,14 @@ from planning.models import (
     PersonCreate,
     PersonUpdate,
 )
-from planning.people import add_time_off, create_person, update_person
-from planning.quarter_close import GradeOverride, close_quarter
-from planning.share_links import create_share_link
-from planning.store import DATABASE_URL_ENV, read_engine, session_scope
+from planning.work.decisions import add_decision
+from planning.work.initiatives import (
+    InitiativeDraft,
+    NewStatusUpdate,
+    create_initiative,
+    post_status_update,
+    update_initiative,
+)
 from tests.api_support import bearer, client_for, new_token
 from tests.conftest import DEMO_TODAY
 from tests.planning_seed import Team, add_initiative, seed_team

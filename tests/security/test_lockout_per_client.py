@@ -16,10 +16,10 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
-from planning.auth import REFUSED, SignInOutcome, attempt_sign_in, hash_password
+from planning.access.passwords import REFUSED, SignInOutcome, attempt_sign_in, hash_password
 from planning.config import DEFAULT_CONFIG_DIR, AuthSettings, ConfigError, load_config
-from planning.models import Person, Role
-from planning.store import session_scope
+from planning.store.engine import session_scope
+from planning.store.models import Person, Role
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 EMAIL = "maya@example.com"

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-import planning.auth as auth
-from planning.auth import REFUSED, SignInOutcome, attempt_sign_in, hash_password
+import planning.access.passwords as auth
+from planning.access.passwords import REFUSED, SignInOutcome, attempt_sign_in, hash_password
 from planning.config import AuthSettings
-from planning.models import Person, Role, SignInAttempt
-from planning.store import read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import Person, Role, SignInAttempt
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 TRIES = 16

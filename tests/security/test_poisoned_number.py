@@ -22,13 +22,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
-from planning.cli import main
+from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
+from planning.cli.main import main
 from planning.config import AppConfig, MetricsConfig, default_config
-from planning.importer import NON_NEGATIVE_UNITS, check_file, import_records
-from planning.models import Person, Role
-from planning.okr_evaluation import period_goals
-from planning.store import DATABASE_URL_ENV, create_store_engine, migrate, read_engine
+from planning.metrics.importer import NON_NEGATIVE_UNITS, check_file, import_records
+from planning.okrs.evaluation import period_goals
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, read_engine
+from planning.store.models import Person, Role
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 

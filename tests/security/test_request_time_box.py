@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
+from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.config import AppConfig
 from tests.api_support import bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY

@@ -23,13 +23,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
-import planning.backup as backup
-from planning.auth import hash_password, verify_password
-from planning.backup import BackupError, export_store, restore_store
-from planning.cli import main
-from planning.initiatives import NewStatusUpdate, post_status_update
-from planning.models import Person
-from planning.store import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
+import planning.store.backup as backup
+from planning.access.passwords import hash_password, verify_password
+from planning.cli.main import main
+from planning.store.backup import BackupError, export_store, restore_store
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
+from planning.store.models import Person
+from planning.work.initiatives import NewStatusUpdate, post_status_update
 from tests.conftest import _drop_postgres_schema, _postgres_engine
 from tests.planning_seed import add_initiative, seed_team
 
@@ -279,8 +279,8 @@ def test_a_file_over_the_cap_is_refused_before_it_is_read(
 MEASURE = """
 import resource, sys
 from pathlib import Path
-from planning.backup import BackupError, restore_store
-from planning.store import create_store_engine, migrate
+from planning.store.backup import BackupError, restore_store
+from planning.store.engine import create_store_engine, migrate
 
 engine = create_store_engine(f"sqlite:///{sys.argv[2]}")
 migrate(engine)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planning.auth import SESSION_COOKIE, attempt_sign_in
+from planning.access.passwords import SESSION_COOKIE, attempt_sign_in
 from planning.config import AppConfig, AuthSettings
-from planning.store import session_scope
+from planning.store.engine import session_scope
 from tests.sign_in_routes import (
     EMAIL,
     PASSWORD,
@@ -76,7 +76,7 @@ def test_no_row_is_left_behind_by_a_sign_in(engine: Engine, config: AppConfig) -
     """The code a sign-in makes is spent in the same request: no open code row remains."""
     from sqlmodel import col, select
 
-    from planning.models import SignInSession
+    from planning.store.models import SignInSession
 
     add_ana(engine)
     sign_in_form(client(engine, config))

@@ -22,11 +22,11 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
-from planning.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
-from planning.cli import main
+from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
+from planning.cli.main import main
 from planning.config import AppConfig
-from planning.models import Person, PersonRead, Role
-from planning.store import create_store_engine, session_scope
+from planning.store.engine import create_store_engine, session_scope
+from planning.store.models import Person, PersonRead, Role
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 

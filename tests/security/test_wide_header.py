@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from planning.api_tokens import WRITE_OBSERVATIONS
+from planning.access.api_tokens import WRITE_OBSERVATIONS
 from planning.config import AppConfig
-from planning.importer import ImportFileError, column_limit, read_table
+from planning.metrics.importer import ImportFileError, column_limit, read_table
 from tests.api_support import bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 
@@ -24,7 +24,7 @@ COLUMNS = 500_000
 WIDE = textwrap.dedent(
     f"""
     import sys
-    from planning.cli import main
+    from planning.cli.main import main
 
     header = ",".join(["date", "measure", "value"] + [f"c{{i}}" for i in range({COLUMNS})])
     row = "2026-11-25,sessions,1" + "," * {COLUMNS}

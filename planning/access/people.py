@@ -1,0 +1,338 @@
+"""The team: people, their roles and capacity, time off and passwords.
+
+Every write is a director's (the command line, acting as nobody, may add people and set
+passwords, so that an empty store can get its first director), is
+validated whole before anything is written, and is recorded in the audit trail. The last active
+director can be neither demoted nor deactivated, so the team is never left without one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from planning.access.passwords import (
+    end_sessions_of,
+    hash_password,
+    normalise_email,
+    password_problems,
+)
+from planning.access.permissions import Actor, require_director
+from planning.config import AuthSettings
+from planning.store.audit import record_created, record_event, snapshot
+from planning.store.models import (
+    Person,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    Role,
+    TimeOff,
+    TimeOffRead,
+)
+from planning.store.versioning import check_and_bump
+from planning.validation import InputError, clean_text, is_number
+
+NAME_MAX = 120
+TITLE_MAX = 120
+EMAIL_MAX = 254
+NOTE_MAX = 200
+MAX_WEEKLY_HOURS = 168.0
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EDITABLE = ("name", "email", "role", "title", "weekly_hours", "bau_share", "active")
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def list_people(*, session: Session, include_inactive: bool = False) -> list[PersonRead]:
+    """Everyone on the team, directors first, then by name."""
+    query = select(Person)
+    if not include_inactive:
+        query = query.where(Person.active == True)  # noqa: E712  (SQL comparison)
+    people = [PersonRead.model_validate(p) for p in session.exec(query).all()]
+    order = {"director": 0, "member": 1, "stakeholder": 2}
+    return sorted(people, key=lambda p: (order[p.role.value], p.name))
+
+
+def get_person(*, session: Session, person_id: int) -> PersonRead | None:
+    """One person by id, or None."""
+    person = session.get(Person, person_id)
+    return PersonRead.model_validate(person) if person else None
+
+
+def find_active_person(*, session: Session, email: str | None) -> PersonRead | None:
+    """The active person with this email, compared without case or outer spaces; else None."""
+    key = normalise_email(email)
+    if not key:
+        return None
+    query = select(Person).where(func.lower(Person.email) == key, Person.active == True)  # noqa: E712
+    person = session.exec(query).first()
+    return PersonRead.model_validate(person) if person else None
+
+
+def list_time_off(*, session: Session, person_id: int | None = None) -> list[TimeOffRead]:
+    """Time off ranges, of one person or of everyone, by start date."""
+    query = select(TimeOff)
+    if person_id is not None:
+        query = query.where(TimeOff.person_id == person_id)
+    rows = session.exec(query).all()
+    return sorted(
+        (TimeOffRead.model_validate(r) for r in rows),
+        key=lambda r: (r.start_date, r.end_date, r.id),
+    )
+
+
+def has_password(*, session: Session, person_id: int) -> bool:
+    """Whether a person can sign in with a password."""
+    person = session.get(Person, person_id)
+    return bool(person and person.password_hash)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _field_problems(fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Cleaned values of the given person fields, and every problem with them."""
+    clean: dict[str, Any] = {}
+    problems: list[str] = []
+    if "name" in fields:
+        clean["name"], found = clean_text(
+            fields["name"], what="the name", max_length=NAME_MAX, required=True
+        )
+        problems += found
+    if "title" in fields:
+        clean["title"], found = clean_text(
+            fields["title"], what="the title", max_length=TITLE_MAX, required=False
+        )
+        problems += found
+    if "email" in fields:
+        email, found = clean_text(
+            fields["email"], what="the email", max_length=EMAIL_MAX, required=True
+        )
+        if not found and not _EMAIL.match(email):
+            found = [f"{email!r} is not an email address (name@example.com)"]
+        problems += found
+        clean["email"] = email
+    if "role" in fields:
+        role = fields["role"]
+        if role not in {r.value for r in Role}:
+            problems.append(f"unknown role {role!r}; use director, member or stakeholder")
+        else:
+            clean["role"] = Role(role)
+    if "weekly_hours" in fields:
+        hours = fields["weekly_hours"]
+        if not is_number(hours):
+            problems.append(f"weekly hours must be a number, got {hours!r}")
+        elif not 0 <= float(hours) <= MAX_WEEKLY_HOURS:
+            problems.append(f"weekly hours must be from 0 to 168, got {float(hours):g}")
+        else:
+            clean["weekly_hours"] = float(hours)
+    if "bau_share" in fields:
+        share = fields["bau_share"]
+        if not is_number(share):
+            problems.append(f"the BAU share must be a number, got {share!r}")
+        elif not 0 <= float(share) <= 1:
+            problems.append(f"the BAU share must be from 0 to 1 (0 % to 100 %), got {share!r}")
+        else:
+            clean["bau_share"] = float(share)
+    if "active" in fields:
+        if not isinstance(fields["active"], bool):
+            problems.append("active must be yes or no")
+        else:
+            clean["active"] = fields["active"]
+    return clean, problems
+
+
+def _email_taken(session: Session, email: str, person_id: int | None) -> bool:
+    query = select(Person.id).where(func.lower(Person.email) == normalise_email(email))
+    return any(found != person_id for found in session.exec(query).all())
+
+
+def _other_active_directors(session: Session, person_id: int) -> int:
+    query = select(func.count()).where(
+        Person.role == Role.director,
+        Person.active == True,  # noqa: E712
+        Person.id != person_id,
+    )
+    return int(session.exec(query).one())
+
+
+def _load(session: Session, person_id: int, *, for_update: bool = False) -> Person:
+    person = session.get(Person, person_id, with_for_update=for_update)
+    if person is None:
+        raise InputError([f"there is no person with id {person_id}"])
+    return person
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def create_person(*, session: Session, actor: Actor | None, person: PersonCreate) -> PersonRead:
+    """Add someone to the team (directors; `actor` None is the command line, which sets up the
+    first director); the email must not be anyone else's."""
+    if actor is not None:
+        require_director(actor, "add people to the team")
+    fields = {name: getattr(person, name) for name in _EDITABLE}
+    clean, problems = _field_problems(fields)
+    if "email" in clean and not problems and _email_taken(session, clean["email"], None):
+        problems.append(f"{clean['email']} is already someone's email")
+    if problems:
+        raise InputError(problems)
+    record = Person(**clean)
+    record_created(session=session, actor=actor, entity="person", record=record)
+    return PersonRead.model_validate(record)
+
+
+def update_person(
+    *,
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    expected_version: int,
+    changes: PersonUpdate,
+) -> PersonRead:
+    """Change someone's name, email, role, title, capacity or active flag (directors only).
+
+    Deactivating someone ends their open sign-ins. The last active director stays one.
+    """
+    require_director(actor, "change people's details")
+    record = _load(session, person_id, for_update=True)
+    given = changes.model_dump(exclude_unset=True)
+    unknown = sorted(set(given) - set(_EDITABLE))
+    if unknown:
+        raise InputError([f"{name!r} cannot be changed here" for name in unknown])
+    clean, problems = _field_problems(given)
+    if "email" in clean and _email_taken(session, clean["email"], person_id):
+        problems.append(f"{clean['email']} is already someone's email")
+    stays_director = clean.get("role", record.role) == Role.director
+    stays_active = clean.get("active", record.active)
+    was_leading = record.role == Role.director and record.active
+    leaves = was_leading and not (stays_director and stays_active)
+    if leaves and _other_active_directors(session, person_id) == 0:
+        problems.append(
+            f"{record.name} is the last active director: make someone else a director "
+            "first, so the team is never left without one"
+        )
+    if problems:
+        raise InputError(problems)
+    before = snapshot(record)
+    check_and_bump(record, expected_version=expected_version, what=f"{record.name}'s details")
+    for name, value in clean.items():
+        setattr(record, name, value)
+    session.add(record)
+    session.flush()
+    if record.active is False and record.id is not None:
+        end_sessions_of(session=session, person_id=record.id)
+    record_event(
+        session=session,
+        actor=actor,
+        entity="person",
+        entity_id=record.id,
+        action="update",
+        before=before,
+        after=snapshot(record),
+    )
+    return PersonRead.model_validate(record)
+
+
+def add_time_off(
+    *,
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    start_date: date,
+    end_date: date,
+    note: str = "",
+) -> TimeOffRead:
+    """Give someone days off, first and last day included (directors only; no overlaps)."""
+    require_director(actor, "record time off")
+    _load(session, person_id)
+    problems: list[str] = []
+    for value, what in ((start_date, "start date"), (end_date, "end date")):
+        if not isinstance(value, date):
+            problems.append(f"the {what} must be a date, got {value!r}")
+    text, found = clean_text(
+        note, what="the note", max_length=NOTE_MAX, required=False, multiline=True
+    )
+    problems += found
+    if not problems and end_date < start_date:
+        problems.append(
+            f"the time off ends ({end_date:%d %b %Y}) before it starts ({start_date:%d %b %Y})"
+        )
+    if not problems:
+        for other in list_time_off(session=session, person_id=person_id):
+            if other.start_date <= end_date and start_date <= other.end_date:
+                problems.append(
+                    f"it overlaps time off already recorded from {other.start_date:%d %b %Y} "
+                    f"to {other.end_date:%d %b %Y}"
+                )
+    if problems:
+        raise InputError(problems)
+    row = TimeOff(person_id=person_id, start_date=start_date, end_date=end_date, note=text)
+    record_created(session=session, actor=actor, entity="time_off", record=row)
+    return TimeOffRead.model_validate(row)
+
+
+def remove_time_off(*, session: Session, actor: Actor, time_off_id: int) -> TimeOffRead:
+    """Delete a time off range (directors only)."""
+    require_director(actor, "remove time off")
+    row = session.get(TimeOff, time_off_id, with_for_update=True)
+    if row is None:
+        raise InputError([f"there is no time off with id {time_off_id}"])
+    removed = TimeOffRead.model_validate(row)
+    before = snapshot(row)
+    session.delete(row)
+    session.flush()
+    record_event(
+        session=session,
+        actor=actor,
+        entity="time_off",
+        entity_id=time_off_id,
+        action="delete",
+        before=before,
+    )
+    return removed
+
+
+def set_password(
+    *,
+    session: Session,
+    actor: Actor | None,
+    person_id: int,
+    password: str,
+    settings: AuthSettings,
+) -> PersonRead:
+    """Set or reset someone's password (directors; `actor` None is the command line).
+
+    Only the Argon2 hash is stored, and every open sign-in of that person ends.
+    """
+    if actor is not None:
+        require_director(actor, "set passwords")
+    record = _load(session, person_id, for_update=True)
+    problems = password_problems(password, min_length=settings.min_password_length)
+    if problems:
+        raise InputError(problems)
+    had_password = record.password_hash is not None
+    record.password_hash = hash_password(password)
+    session.add(record)
+    session.flush()
+    end_sessions_of(session=session, person_id=person_id)
+    record_event(
+        session=session,
+        actor=actor,
+        entity="person",
+        entity_id=record.id,
+        action="reset_password" if had_password else "set_password",
+        before={"has_password": had_password},
+        after={"has_password": True},
+    )
+    return PersonRead.model_validate(record)
+
+
+def person_problems(*, name: object, email: object, role: object) -> list[str]:
+    """Every problem with a new person's name, email and role, without writing anything."""
+    return _field_problems({"name": name, "email": email, "role": role})[1]

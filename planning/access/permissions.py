@@ -1,0 +1,55 @@
+"""Who may change what (DESIGN §1), enforced in the domain: every write function asks here.
+
+| role        | may change                                                    |
+|-------------|---------------------------------------------------------------|
+| director    | everything, including triaging ideas (accept to the backlog or |
+|             | decline with a reason) and editing or withdrawing decisions   |
+| member      | their own initiatives and KRs (status updates, check-ins), and |
+|             | ideas they proposed                                           |
+| stakeholder | nothing                                                       |
+"""
+
+from __future__ import annotations
+
+from planning.store.models import Person, PersonRead, Role
+
+Actor = Person | PersonRead
+
+
+class PermissionDenied(Exception):
+    """The acting person's role does not allow this change."""
+
+
+def is_director(actor: Actor) -> bool:
+    """Whether the person is an active director."""
+    return actor.active and actor.role == Role.director
+
+
+def require_director(actor: Actor, action: str) -> None:
+    """Refuse unless the actor is a director."""
+    if not is_director(actor):
+        raise PermissionDenied(f"Only a director can {action}.")
+
+
+def require_owner_or_director(actor: Actor, owner_id: int | None, action: str) -> None:
+    """Refuse unless the actor is a director or an active member who owns the record."""
+    if is_director(actor):
+        return
+    if actor.active and actor.role == Role.member and owner_id == actor.id:
+        return
+    if actor.role == Role.stakeholder:
+        raise PermissionDenied(f"Stakeholders can read but not {action}.")
+    raise PermissionDenied(f"Only the owner or a director can {action}.")
+
+
+def require_member_or_director(actor: Actor, action: str) -> None:
+    """Refuse stakeholders and inactive people."""
+    if not actor.active or actor.role == Role.stakeholder:
+        raise PermissionDenied(f"Only team members and directors can {action}.")
+
+
+def can_delegate_api_access(actor: Actor) -> bool:
+    """Whether the API tokens a person created still act: a token carries its creator's
+    authority, and only an active director may hand out API access, so a creator who is
+    demoted or deactivated takes their tokens' access with them."""
+    return is_director(actor)

@@ -1,0 +1,294 @@
+"""What the Metrics page shows, composed from the metrics engine: KPI tiles with comparisons,
+trends against last year, the checkout funnel, margin by product line and breakdowns.
+
+Comparisons: the previous period is the window of the same length that ends the day before this
+one starts; last year is the same window 364 days earlier, so weekdays line up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlmodel import Session
+
+from planning.config import MetricsConfig
+from planning.metrics.engine import (
+    Grain,
+    measure_totals,
+    metric_breakdown,
+    metric_series,
+    metric_values,
+)
+
+YEAR_AGO = timedelta(days=364)
+
+PRESETS = (
+    "Last 7 days",
+    "Last 28 days",
+    "Quarter to date",
+    "Last quarter",
+    "Year to date",
+    "Last 365 days",
+)
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """An inclusive range of days."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        """Number of days in the window."""
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> DateWindow:
+        """The window of the same length just before this one."""
+        return DateWindow(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def year_ago(self) -> DateWindow:
+        """The same window 364 days earlier (weekday-aligned)."""
+        return DateWindow(self.start - YEAR_AGO, self.end - YEAR_AGO)
+
+
+def preset_window(preset: str, *, latest: date) -> DateWindow:
+    """The window a preset names, ending on the latest day with data."""
+    quarter_start = date(latest.year, 3 * ((latest.month - 1) // 3) + 1, 1)
+    if preset == "Last 7 days":
+        return DateWindow(latest - timedelta(days=6), latest)
+    if preset == "Last 28 days":
+        return DateWindow(latest - timedelta(days=27), latest)
+    if preset == "Quarter to date":
+        return DateWindow(quarter_start, latest)
+    if preset == "Last quarter":
+        end = quarter_start - timedelta(days=1)
+        return DateWindow(date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end)
+    if preset == "Year to date":
+        return DateWindow(date(latest.year, 1, 1), latest)
+    if preset == "Last 365 days":
+        return DateWindow(latest - timedelta(days=364), latest)
+    raise ValueError(f"unknown window {preset!r}; choose one of {', '.join(PRESETS)}")
+
+
+def applicable_filters(
+    config: MetricsConfig, metric_id: str, filters: Mapping[str, str]
+) -> dict[str, str]:
+    """The filters a metric can take: those on dimensions all of its measures declare."""
+    dims = set(config.metric_dimensions(metric_id))
+    return {name: value for name, value in filters.items() if name in dims}
+
+
+@dataclass(frozen=True)
+class KpiTile:
+    """One KPI tile: the value in the window and what it compares against."""
+
+    metric_id: str
+    label: str
+    fmt: str
+    higher_is_better: bool
+    value: float | None
+    previous: float | None
+    year_ago: float | None
+    daily: tuple[float, ...]
+    filtered: bool
+
+
+def kpi_tiles(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_ids: list[str],
+    window: DateWindow,
+    filters: Mapping[str, str],
+) -> list[KpiTile]:
+    """KPI tiles for the window, with previous-period and last-year values and a daily trend."""
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for mid in metric_ids:
+        key = tuple(sorted(applicable_filters(config, mid, filters).items()))
+        groups.setdefault(key, []).append(mid)
+    values: dict[str, dict[str, float | None]] = {"now": {}, "prev": {}, "ly": {}}
+    for key, ids in groups.items():
+        for name, win in (("now", window), ("prev", window.previous()), ("ly", window.year_ago())):
+            values[name].update(
+                metric_values(
+                    session=session,
+                    config=config,
+                    metric_ids=ids,
+                    start=win.start,
+                    end=win.end,
+                    filters=dict(key),
+                )
+            )
+    tiles = []
+    for mid in metric_ids:
+        metric = config.metrics[mid]
+        used = applicable_filters(config, mid, filters)
+        daily = metric_series(
+            session=session,
+            config=config,
+            metric_id=mid,
+            start=window.start,
+            end=window.end,
+            grain="day" if window.days <= 92 else "week",
+            filters=used,
+        )
+        tiles.append(
+            KpiTile(
+                metric_id=mid,
+                label=metric.label,
+                fmt=metric.format,
+                higher_is_better=metric.higher_is_better,
+                value=values["now"][mid],
+                previous=values["prev"][mid],
+                year_ago=values["ly"][mid],
+                daily=tuple(float(v) for v in daily["value"].dropna()),
+                filtered=bool(used),
+            )
+        )
+    return tiles
+
+
+def trend(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    window: DateWindow,
+    grain: Grain,
+    filters: Mapping[str, str],
+) -> pd.DataFrame:
+    """The metric by period in the window and the same periods a year earlier.
+
+    Columns: period, series ('This period' or 'Last year'), value. Last year's periods are moved
+    forward 364 days so both lines share the time axis.
+    """
+    used = applicable_filters(config, metric_id, filters)
+    now = metric_series(
+        session=session,
+        config=config,
+        metric_id=metric_id,
+        start=window.start,
+        end=window.end,
+        grain=grain,
+        filters=used,
+    )
+    before = window.year_ago()
+    ago = metric_series(
+        session=session,
+        config=config,
+        metric_id=metric_id,
+        start=before.start,
+        end=before.end,
+        grain=grain,
+        filters=used,
+    )
+    if grain == "day" or grain == "week":
+        ago = ago.assign(period=[p + YEAR_AGO for p in ago["period"]])
+    else:
+        ago = ago.assign(period=[p.replace(year=p.year + 1) for p in ago["period"]])
+    frame = pd.concat(
+        [now.assign(series="This period"), ago.assign(series="Last year")], ignore_index=True
+    )
+    return frame[["period", "series", "value"]]
+
+
+def funnel(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    window: DateWindow,
+    filters: Mapping[str, str],
+) -> pd.DataFrame:
+    """The configured funnel steps: sessions at each step, rate from the step before, rate from
+    the first step."""
+    steps = config.funnel
+    if not steps:
+        return pd.DataFrame(columns=["step", "label", "sessions", "step_rate", "overall_rate"])
+    dims = set.intersection(*(set(config.measures[s].dimensions) for s in steps))
+    used = {k: v for k, v in filters.items() if k in dims}
+    totals = measure_totals(
+        session=session,
+        config=config,
+        measure_ids=steps,
+        start=window.start,
+        end=window.end,
+        filters=used,
+    )
+    rows = []
+    first = totals.get(steps[0])
+    previous: float | None = None
+    for step in steps:
+        count = totals.get(step)
+        rows.append(
+            {
+                "step": step,
+                "label": config.measures[step].label,
+                "sessions": count,
+                "step_rate": _ratio(count, previous),
+                "overall_rate": _ratio(count, first),
+            }
+        )
+        previous = count
+    return pd.DataFrame(rows)
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def breakdown(
+    *,
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    dimension: str,
+    window: DateWindow,
+    filters: Mapping[str, str],
+) -> pd.DataFrame:
+    """The metric for each value of a dimension in the window (other filters still applied)."""
+    used = applicable_filters(config, metric_id, filters)
+    used.pop(dimension, None)
+    return metric_breakdown(
+        session=session,
+        config=config,
+        metric_id=metric_id,
+        start=window.start,
+        end=window.end,
+        dimension=dimension,
+        filters=used,
+    )
+
+
+MARGIN_METRICS = {
+    "line_net_revenue": "net_revenue",
+    "gross_profit": "gross_profit",
+    "gross_margin_pct": "gross_margin",
+}
+
+
+def margin_by_product_line(
+    *, session: Session, config: MetricsConfig, window: DateWindow
+) -> pd.DataFrame:
+    """Net revenue, gross profit and gross margin for each product line in the window."""
+    parts = [
+        metric_breakdown(
+            session=session,
+            config=config,
+            metric_id=metric_id,
+            start=window.start,
+            end=window.end,
+            dimension="product_line",
+        )
+        .rename(columns={"value": column})
+        .set_index("member")
+        for metric_id, column in MARGIN_METRICS.items()
+    ]
+    joined = pd.concat(parts, axis=1).rename_axis("product_line").reset_index()
+    return joined.sort_values("net_revenue", ascending=False, ignore_index=True)

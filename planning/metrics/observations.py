@@ -1,0 +1,255 @@
+"""Writing metric observations: series look-up and the idempotent upsert every import path uses.
+
+An observation is the value of one base measure on one day at one combination of the measure's
+declared dimensions. Each combination is a *series* (`sessions` at `channel=email|device=mobile`);
+observations are keyed by (series, day), so writing the same rows twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, bindparam, text
+from sqlmodel import Session, col, select
+
+from planning.store.engine import OBSERVATIONS, bump_version
+from planning.store.models import ApiToken, ImportBatch, Person, PersonRead, utcnow
+
+OBSERVATION_COLUMNS = ["measure", "day", "dims_key", "value"]
+# Writes of at least BULK_CACHE_ROWS rows run with a page cache of BULK_CACHE_KIB on SQLite.
+BULK_CACHE_ROWS = 50_000
+BULK_CACHE_KIB = 64 * 1024
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """How many rows an upsert added, changed and left as they were."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+def dims_key(dims: Mapping[str, str]) -> str:
+    """Canonical text key of a dimension combination: names sorted, `name=value` joined by |."""
+    return "|".join(f"{name}={dims[name]}" for name in sorted(dims))
+
+
+def parse_dims_key(key: str) -> dict[str, str]:
+    """The dimension mapping a canonical key stands for."""
+    if not key:
+        return {}
+    return dict(part.split("=", 1) for part in key.split("|"))
+
+
+def series_ids(
+    *, connection: Connection, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Ids of the series for (measure, dims_key) pairs, creating the missing ones."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    found = _existing_series(connection, wanted)
+    missing = sorted(wanted - found.keys())
+    if missing:
+        connection.execute(
+            text("INSERT INTO series (measure, dims_key) VALUES (:measure, :dims_key)"),
+            [{"measure": m, "dims_key": k} for m, k in missing],
+        )
+        found = _existing_series(connection, wanted)
+        dim_rows = [
+            {"series_id": found[(m, k)], "name": name, "value": value}
+            for m, k in missing
+            for name, value in parse_dims_key(k).items()
+        ]
+        if dim_rows:
+            connection.execute(
+                text(
+                    "INSERT INTO series_dimension (series_id, name, value) "
+                    "VALUES (:series_id, :name, :value)"
+                ),
+                dim_rows,
+            )
+    return found
+
+
+def _existing_series(
+    connection: Connection, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    measures = sorted({m for m, _ in wanted})
+    rows = connection.execute(
+        text("SELECT id, measure, dims_key FROM series WHERE measure IN :measures").bindparams(
+            bindparam("measures", expanding=True)
+        ),
+        {"measures": measures},
+    ).all()
+    return {(m, k): int(i) for i, m, k in rows if (m, k) in wanted}
+
+
+def upsert_observations(*, connection: Connection, frame: pd.DataFrame) -> UpsertCounts:
+    """Insert or update observations (columns measure, day, dims_key, value) in the caller's
+    transaction; rows must be unique on (measure, day, dims_key)."""
+    if frame.empty:
+        return UpsertCounts(0, 0, 0)
+    # Work on the distinct series and days, then spread them over the rows: a million-row import
+    # has a few hundred series and about a thousand days.
+    measure_codes, measure_names = pd.factorize(frame["measure"])
+    key_codes, key_texts = pd.factorize(frame["dims_key"])
+    combined = measure_codes.astype(np.int64) * max(len(key_texts), 1) + key_codes
+    series_codes, series_found = pd.factorize(combined)
+    pairs = [
+        (str(measure_names[code // max(len(key_texts), 1)]), str(key_texts[code % len(key_texts)]))
+        for code in series_found
+    ]
+    ids = series_ids(connection=connection, pairs=pairs)
+    sid_array = np.array([ids[pair] for pair in pairs], dtype=np.int64)[series_codes]
+    day_codes, day_values = pd.factorize(frame["day"].astype(object))
+    day_texts = np.array(
+        [d.isoformat() if isinstance(d, date) else str(d) for d in day_values], dtype=object
+    )
+    # Rows in key order (series, then day) reach the table's B-tree pages one after another
+    # instead of all over the file. ISO texts sort as their days do, so each row's day is ranked
+    # by its distinct text's place among the (few) distinct days.
+    day_rank = np.argsort(np.argsort(day_texts, kind="stable"), kind="stable")[day_codes]
+    order = np.lexsort((day_rank, sid_array))
+    sid = sid_array[order].tolist()
+    days = day_texts[day_codes[order]].tolist()
+    values = frame["value"].to_numpy(dtype=np.float64)[order].tolist()
+    touched = sorted(ids[pair] for pair in pairs)
+    before = _count_rows(connection, touched)
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        sql = (
+            "INSERT INTO observation (series_id, day, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (series_id, day) DO UPDATE SET value = excluded.value "
+            "WHERE observation.value IS NOT excluded.value"
+        )
+    else:
+        sql = (
+            "INSERT INTO observation (series_id, day, value) VALUES (%s, %s::date, %s) "
+            "ON CONFLICT (series_id, day) DO UPDATE SET value = excluded.value "
+            "WHERE observation.value IS DISTINCT FROM excluded.value"
+        )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        with _bulk_page_cache(raw, dialect, len(frame)):
+            cursor.executemany(sql, list(zip(sid, days, values, strict=True)))
+            # After executemany the driver reports the rows inserted or changed, not those left
+            # as they were (the DO UPDATE's WHERE skips equal values).
+            changed = max(int(cursor.rowcount), 0)
+    finally:
+        cursor.close()
+    added = _count_rows(connection, touched) - before
+    updated = max(changed - added, 0)
+    return UpsertCounts(added=added, updated=updated, unchanged=len(frame) - added - updated)
+
+
+@contextmanager
+def _bulk_page_cache(raw: Any, dialect: str, rows: int) -> Iterator[None]:
+    """On SQLite, give this connection a page cache of up to BULK_CACHE_KIB while a large write
+    runs: rows arrive in key order, so the day index takes them out of its own order, and with
+    the default 2 MB cache most of those inserts reread an index page. Set back afterwards."""
+    if dialect != "sqlite" or rows < BULK_CACHE_ROWS:
+        yield
+        return
+    # Its own cursor: a statement on the writing cursor would reset that cursor's rowcount.
+    cursor = raw.cursor()
+    try:
+        (before,) = cursor.execute("PRAGMA cache_size").fetchone()
+        cursor.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size={int(before)}")
+    finally:
+        cursor.close()
+
+
+def _count_rows(connection: Connection, series: list[int]) -> int:
+    total = 0
+    for start in range(0, len(series), 500):
+        chunk = series[start : start + 500]
+        total += connection.execute(
+            text("SELECT COUNT(*) FROM observation WHERE series_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": chunk},
+        ).scalar_one()
+    return int(total)
+
+
+def record_batch(
+    *,
+    session: Session,
+    actor: Person | PersonRead | None,
+    source: str,
+    filename: str,
+    counts: UpsertCounts,
+    checksum: str,
+    api_token_id: int | None = None,
+) -> ImportBatch:
+    """Record an import batch and advance the observations data version, in the caller's
+    transaction."""
+    batch = ImportBatch(
+        source=source,
+        filename=filename,
+        actor_id=actor.id if actor else None,
+        started_at=utcnow(),
+        finished_at=utcnow(),
+        rows_added=counts.added,
+        rows_updated=counts.updated,
+        checksum=checksum,
+        api_token_id=api_token_id,
+    )
+    session.add(batch)
+    bump_version(session, OBSERVATIONS)
+    session.flush()
+    return batch
+
+
+@dataclass(frozen=True)
+class ImportBatchInfo:
+    """An import batch as listed in Admin: where it came from, who, when, what it did."""
+
+    id: int
+    source: str
+    filename: str
+    actor: str  # the person's name, "system" for the command line and the demo loader
+    token: str  # the API token's name for source "api", else ""
+    finished_at: datetime | None
+    rows_added: int
+    rows_updated: int
+    checksum: str
+
+
+def import_history(*, session: Session, limit: int = 200) -> list[ImportBatchInfo]:
+    """The latest import batches, newest first, with the person and API token behind each."""
+    query = (
+        select(ImportBatch, Person.name, ApiToken.name)
+        .join(Person, col(ImportBatch.actor_id) == col(Person.id), isouter=True)
+        .join(ApiToken, col(ImportBatch.api_token_id) == col(ApiToken.id), isouter=True)
+        .order_by(col(ImportBatch.id).desc())
+        .limit(limit)
+    )
+    return [
+        ImportBatchInfo(
+            id=int(batch.id or 0),
+            source=batch.source,
+            filename=batch.filename,
+            actor=person or "system",
+            token=token or "",
+            finished_at=batch.finished_at,
+            rows_added=batch.rows_added,
+            rows_updated=batch.rows_updated,
+            checksum=batch.checksum,
+        )
+        for batch, person, token in session.exec(query).all()
+    ]

@@ -1,0 +1,80 @@
+"""The audit trail: who changed what, when, before and after. Every write records one event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from planning.store.engine import PLAN, bump_version
+from planning.store.models import AuditEvent, Person, PersonRead
+
+
+def snapshot(record: SQLModel | None, *, exclude: set[str] | None = None) -> dict[str, Any] | None:
+    """A JSON-ready copy of a record's fields for the before/after of an audit event."""
+    if record is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in record.model_dump(exclude=exclude or {"password_hash"}).items():
+        out[key] = _jsonable(value)
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record_event(
+    *,
+    session: Session,
+    actor: Person | PersonRead | None,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event and advance the plan data version, in the caller's transaction."""
+    event = AuditEvent(
+        actor_id=actor.id if actor else None,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    bump_version(session, PLAN)
+    return event
+
+
+def record_created(
+    *,
+    session: Session,
+    actor: Person | PersonRead | None,
+    entity: str,
+    record: SQLModel,
+    exclude: set[str] | None = None,
+) -> None:
+    """Add a new record, flush it for its id and audit its creation, in the caller's
+    transaction (`exclude` keeps secrets such as hashes out of the event)."""
+    session.add(record)
+    session.flush()
+    record_event(
+        session=session,
+        actor=actor,
+        entity=entity,
+        entity_id=getattr(record, "id", None),
+        action="create",
+        after=snapshot(record, exclude=exclude),
+    )

@@ -1,0 +1,208 @@
+"""The store: engine creation, migrations at start-up, short sessions and data-version counters.
+
+`QUARTERDECK_DATABASE_URL` selects the store (`sqlite:///path` or `postgresql+psycopg://...`);
+without it the app uses SQLite at data/quarterdeck.db.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import URL, Engine, event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+from planning.store.models import CalendarDay, StoreState, utcnow
+
+DATABASE_URL_ENV = "QUARTERDECK_DATABASE_URL"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "quarterdeck.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Counters in store_state: observations change with imports, plan with every other write.
+OBSERVATIONS = "observations"
+PLAN = "plan"
+
+CALENDAR_FIRST = date(2015, 1, 1)
+CALENDAR_LAST = date(2040, 12, 31)
+
+
+def database_url() -> str:
+    """The configured database URL, or the default SQLite file."""
+    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (`sqlite:///path`, or `sqlite:///file:path?mode=ro&uri=true`);
+    None for an in-memory store."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.query.get("uri") == "true" and database.startswith("file:"):
+        database = database.removeprefix("file:").partition("?")[0]
+        if database.startswith("///"):  # file:///path: a local file's empty host
+            database = database[2:]
+    if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def create_store_engine(url: str | None = None, *, busy_timeout_ms: int = 15000) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys on every connection.
+
+    PostgreSQL gets a connection timeout (unless the URL sets one), so a server that does not
+    answer is reported after seconds instead of holding a page for minutes.
+    """
+    url = url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        db_path = sqlite_file(parsed)
+        if db_path is not None:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy issue BEGIN itself so that transactions are explicit and whole.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Writers take the lock up front (IMMEDIATE) so concurrent writers wait on the busy
+            # timeout instead of failing with "database is locked" when a read lock upgrades.
+            # Read-only work (see read_engine) starts deferred and never blocks a writer in WAL.
+            if conn.get_execution_options().get("quarterdeck_readonly"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The same engine and pool, marked for read-only work (deferred transactions on SQLite)."""
+    return engine.execution_options(quarterdeck_readonly=True)
+
+
+def alembic_config(engine: Engine | None = None) -> AlembicConfig:
+    """An Alembic configuration pointing at planning/migrations (and the engine, if given)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    url = engine.url.render_as_string(hide_password=False) if engine else database_url()
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used by this version of Quarterdeck (said in one sentence)."""
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration and make sure the calendar is filled.
+
+    Raises StoreError for a store that a newer version of Quarterdeck has already migrated.
+    """
+    cfg = alembic_config(engine)
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+    if current is not None and current not in known:
+        raise StoreError(
+            f"the store's schema is at revision {current}, which this version of Quarterdeck "
+            "does not know: a newer version has upgraded it. Run that version, or restore an "
+            "export into a new store"
+        )
+    command.upgrade(cfg, "head")
+    fill_calendar(engine)
+
+
+def fill_calendar(engine: Engine, first: date = CALENDAR_FIRST, last: date = CALENDAR_LAST) -> None:
+    """Fill calendar_day for every day in [first, last] that is not there yet."""
+    with Session(engine) as session:
+        count = session.exec(select(func.count()).select_from(CalendarDay)).one()  # type: ignore[call-overload]
+        expected = (last - first).days + 1
+        if count and count[0] >= expected:
+            return
+        session.execute(text("DELETE FROM calendar_day"))
+        rows = []
+        day = first
+        while day <= last:
+            q_month = 3 * ((day.month - 1) // 3) + 1
+            rows.append(
+                {
+                    "day": day,
+                    "week_start": day - timedelta(days=day.weekday()),
+                    "month_start": day.replace(day=1),
+                    "quarter_start": date(day.year, q_month, 1),
+                    "year": day.year,
+                }
+            )
+            day += timedelta(days=1)
+        session.execute(CalendarDay.__table__.insert(), rows)  # type: ignore[attr-defined]
+        session.commit()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One short session for one user action: commit on success, roll back on any error."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def bump_version(session: Session, key: str) -> None:
+    """Advance a data-version counter inside the caller's transaction."""
+    state = session.get(StoreState, key)
+    if state is None:
+        session.add(StoreState(key=key, value=1, changed_at=utcnow()))
+    else:
+        state.value += 1
+        state.changed_at = utcnow()
+        session.add(state)
+
+
+def data_versions(engine: Engine) -> tuple[tuple[str, int], ...]:
+    """All data-version counters: one cheap query, compared by pages to decide to re-read."""
+    with read_engine(engine).connect() as conn:
+        rows = conn.execute(text("SELECT key, value FROM store_state ORDER BY key")).all()
+    return tuple((str(k), int(v)) for k, v in rows)
+
+
+def is_empty(engine: Engine) -> bool:
+    """Whether the store holds no people and no observations yet."""
+    with read_engine(engine).connect() as conn:
+        people = conn.execute(text("SELECT COUNT(*) FROM person")).scalar_one()
+        series = conn.execute(text("SELECT COUNT(*) FROM series")).scalar_one()
+    return people == 0 and series == 0

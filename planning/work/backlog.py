@@ -1,0 +1,338 @@
+"""The ranked backlog: open initiatives scored by one framework, ranked, and placed on the
+value/effort matrix.
+
+The backlog is every initiative that is not done or dropped. Each is scored with the stored
+inputs of the chosen framework (planning.work.scoring); one without complete inputs stays in the
+backlog unranked, with the reasons. Expected value reads the weekly gross profit baseline of its
+lift metric (planning.metrics.baseline).
+
+The matrix plots value against effort in person-weeks (the initiative's own estimate, the same
+unit for every framework). Value is the framework's score before any division by effort, so
+effort is not counted twice: RICE reach × impact × confidence, WSJF the cost of delay (business
+value + time criticality + risk reduction), expected value the expected weekly gross profit
+gain; ICE and weighted scores have no effort divisor and are the value as they stand. Splits are
+the medians of the scored items unless scoring.yaml fixes them; a point on a split counts as
+high.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from planning.config import AppConfig, EffortConversion, Framework, Matrix
+from planning.metrics.baseline import Baseline, baselines, improvement
+from planning.store.models import Initiative
+from planning.validation import InputError
+from planning.work.initiatives import OPEN_STATUSES, person_names
+from planning.work.scoring import (
+    DEFAULT_EFFORT,
+    effort_input,
+    effort_input_text,
+    matrix_splits,
+    quadrant,
+    rank,
+    score,
+)
+
+COLUMNS = [
+    "rank",
+    "id",
+    "title",
+    "owner_id",
+    "owner",
+    "status",
+    "health",
+    "start_date",
+    "target_date",
+    "effort_weeks",
+    "percent_complete",
+    "score",
+    "value",
+    "quadrant",
+    "problems",
+    "inputs",
+    "lift_metric",
+    "lift_pct",
+    "baseline",
+    "version",
+]
+
+
+@dataclass(frozen=True)
+class BacklogEntry:
+    """An open initiative as the ranking sees it."""
+
+    id: int
+    title: str
+    owner_id: int
+    owner: str
+    status: str
+    health: str
+    effort_weeks: float
+    scores: Mapping[str, Any] = field(default_factory=dict)
+    start_date: date | None = None
+    target_date: date | None = None
+    percent_complete: int = 0
+    lift_metric: str | None = None
+    lift_pct: float | None = None
+    version: int = 1
+    lift_estimator_id: int | None = None  # who set the expected lift
+
+
+def framework_or_error(config: AppConfig, framework_id: str) -> Framework:
+    """The framework with this id from scoring.yaml; InputError naming the choices otherwise."""
+    framework = config.scoring.frameworks.get(framework_id)
+    if framework is None:
+        choices = ", ".join(config.scoring.frameworks)
+        raise InputError([f"unknown scoring framework {framework_id!r}; use one of {choices}"])
+    return framework
+
+
+def matrix_value(
+    framework: Framework,
+    score_value: float,
+    effort_weeks: float,
+    effort: EffortConversion = DEFAULT_EFFORT,
+) -> float:
+    """The value axis of the matrix: the score before any division by effort."""
+    if framework.formula in {"rice", "wsjf"}:
+        derived = effort_input(framework.formula, effort_weeks, effort)
+        assert derived is not None
+        return score_value * derived[1]
+    if framework.formula == "expected_value":
+        return score_value * effort_weeks
+    return score_value
+
+
+def rank_backlog(
+    entries: Sequence[BacklogEntry],
+    *,
+    framework_id: str,
+    framework: Framework,
+    matrix: Matrix,
+    baseline_by_metric: Mapping[str, Baseline] | None = None,
+    higher_is_better: Mapping[str, bool] | None = None,
+    effort: EffortConversion = DEFAULT_EFFORT,
+) -> pd.DataFrame:
+    """Score, rank and place entries on the matrix; one row per entry, ranked ones first."""
+    baseline_by_metric = baseline_by_metric or {}
+    higher_is_better = higher_is_better or {}
+    results: dict[int, tuple[float | None, float | None, tuple[str, ...], float | None]] = {}
+    for entry in entries:
+        base = baseline_by_metric.get(entry.lift_metric or "")
+        lift = (
+            improvement(
+                entry.lift_pct, higher_is_better=higher_is_better.get(entry.lift_metric, True)
+            )
+            if entry.lift_pct is not None and entry.lift_metric
+            else None
+        )
+        result = score(
+            framework_id,
+            framework,
+            entry.scores,
+            effort_weeks=entry.effort_weeks,
+            baseline_weekly_value=base.weekly_gross_profit if base else None,
+            lift_pct=lift,
+            effort=effort,
+        )
+        problems: list[str] = list(result.problems)
+        if framework.formula == "expected_value" and not entry.lift_metric:
+            problems = [p for p in problems if not p.startswith(("no baseline", "no expected"))]
+            problems.append("no expected lift yet: give a metric and a relative change")
+        elif framework.formula == "expected_value" and base is not None and base.problem:
+            problems = [
+                f"no baseline: {base.problem}" if p.startswith("no baseline") else p
+                for p in problems
+            ]
+        value = None
+        if result.score is not None:
+            value = matrix_value(framework, result.score, entry.effort_weeks, effort)
+        results[entry.id] = (
+            result.score,
+            value,
+            tuple(problems),
+            base.weekly_gross_profit if base else None,
+        )
+    ranking = rank({entry_id: r[0] for entry_id, r in results.items()})
+    by_id = {entry.id: entry for entry in entries}
+    scored = [r for r in ranking if r.score is not None]
+    value_split, effort_split = matrix_splits(
+        [results[r.id][1] for r in scored], [by_id[r.id].effort_weeks for r in scored], matrix
+    )
+    rows = []
+    for ranked in ranking:
+        entry = by_id[ranked.id]
+        score_value, value, reasons, base_value = results[ranked.id]
+        place = None
+        if value is not None and value_split is not None and effort_split is not None:
+            place = quadrant(value, entry.effort_weeks, value_split, effort_split, matrix.quadrants)
+        rows.append(
+            {
+                "rank": ranked.rank,
+                "id": entry.id,
+                "title": entry.title,
+                "owner_id": entry.owner_id,
+                "owner": entry.owner,
+                "status": entry.status,
+                "health": entry.health,
+                "start_date": entry.start_date,
+                "target_date": entry.target_date,
+                "effort_weeks": float(entry.effort_weeks),
+                "percent_complete": entry.percent_complete,
+                "score": score_value,
+                "value": value,
+                "quadrant": place,
+                "problems": "; ".join(reasons),
+                "inputs": dict(entry.scores.get(framework_id) or {}),
+                "lift_metric": entry.lift_metric,
+                "lift_pct": entry.lift_pct,
+                "baseline": base_value,
+                "version": entry.version,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["rank"] = frame["rank"].astype("Int64")
+    for name in ("score", "value", "lift_pct", "baseline", "effort_weeks"):
+        frame[name] = frame[name].astype("float64")
+    frame.attrs["value_split"] = value_split
+    frame.attrs["effort_split"] = effort_split
+    frame.attrs["framework"] = framework_id
+    return frame
+
+
+def backlog_entries(*, session: Session) -> list[BacklogEntry]:
+    """Every open initiative (idea, planned, in progress, blocked) as the ranking needs it."""
+    names = person_names(session=session)
+    rows = session.exec(
+        select(Initiative)
+        .where(col(Initiative.status).in_(OPEN_STATUSES))
+        .order_by(col(Initiative.id))
+    ).all()
+    return [
+        BacklogEntry(
+            id=int(i.id),  # type: ignore[arg-type]
+            title=i.title,
+            owner_id=i.owner_id,
+            owner=names.get(i.owner_id, f"#{i.owner_id}"),
+            status=i.status.value,
+            health=i.health.value,
+            effort_weeks=i.effort_weeks,
+            scores=dict(i.scores or {}),
+            start_date=i.start_date,
+            target_date=i.target_date,
+            percent_complete=i.percent_complete,
+            lift_metric=i.lift_metric,
+            lift_pct=i.lift_pct,
+            version=i.version,
+            lift_estimator_id=i.lift_estimator_id,
+        )
+        for i in rows
+    ]
+
+
+def ranked_backlog(
+    *, session: Session, config: AppConfig, framework_id: str, as_of: date | None = None
+) -> pd.DataFrame:
+    """The open initiatives ranked by one framework, with score, value and quadrant.
+
+    `as_of` ends the expected-value baseline window (default: the last complete day).
+    """
+    framework = framework_or_error(config, framework_id)
+    entries = backlog_entries(session=session)
+    base: dict[str, Baseline] = {}
+    if framework.formula == "expected_value":
+        base = baselines(
+            session=session,
+            config=config.metrics,
+            metric_ids=[e.lift_metric for e in entries if e.lift_metric],
+            as_of=as_of,
+            complete_after_hours=config.settings.metrics.complete_after_hours,
+        )
+    return rank_backlog(
+        entries,
+        framework_id=framework_id,
+        framework=framework,
+        matrix=config.scoring.matrix,
+        baseline_by_metric=base,
+        higher_is_better={m: spec.higher_is_better for m, spec in config.metrics.metrics.items()},
+        effort=config.scoring.effort,
+    )
+
+
+def value_axis_label(framework: Framework, currency_symbol: str = "$") -> str:
+    """What the matrix's value axis measures under a framework."""
+    if framework.formula == "rice":
+        return "Reach × impact × confidence"
+    if framework.formula == "wsjf":
+        return "Cost of delay (value + criticality + risk)"
+    if framework.formula == "expected_value":
+        return f"Expected weekly gross profit gain ({currency_symbol})"
+    return f"{framework.label} score"
+
+
+def initiative_scores(
+    *, session: Session, config: AppConfig, initiative_id: int, as_of: date | None = None
+) -> pd.DataFrame:
+    """One initiative under every framework, to compare: framework, score, inputs, problems."""
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise InputError([f"initiative {initiative_id} does not exist"])
+    base: Baseline | None = None
+    if initiative.lift_metric:
+        base = baselines(
+            session=session,
+            config=config.metrics,
+            metric_ids=[initiative.lift_metric],
+            as_of=as_of,
+            complete_after_hours=config.settings.metrics.complete_after_hours,
+        )[initiative.lift_metric]
+    entry = BacklogEntry(
+        id=initiative_id,
+        title=initiative.title,
+        owner_id=initiative.owner_id,
+        owner="",
+        status=initiative.status.value,
+        health=initiative.health.value,
+        effort_weeks=initiative.effort_weeks,
+        scores=dict(initiative.scores or {}),
+        lift_metric=initiative.lift_metric,
+        lift_pct=initiative.lift_pct,
+    )
+    better = {m: spec.higher_is_better for m, spec in config.metrics.metrics.items()}
+    rows = []
+    for framework_id, framework in config.scoring.frameworks.items():
+        frame = rank_backlog(
+            [entry],
+            framework_id=framework_id,
+            framework=framework,
+            matrix=config.scoring.matrix,
+            baseline_by_metric={initiative.lift_metric: base}
+            if base and initiative.lift_metric
+            else {},
+            higher_is_better=better,
+            effort=config.scoring.effort,
+        )
+        inputs = frame["inputs"].iloc[0]
+        given = [
+            f"{framework.inputs[k].label} {v:g}" for k, v in inputs.items() if k in framework.inputs
+        ]
+        weeks = initiative.effort_weeks
+        derived = effort_input_text(framework.formula, weeks, config.scoring.effort)
+        if derived:
+            given.append(f"{derived} (from {weeks:g} person-weeks)")
+        rows.append(
+            {
+                "framework": framework.label,
+                "score": frame["score"].iloc[0],
+                "inputs": ", ".join(given),
+                "problems": frame["problems"].iloc[0],
+            }
+        )
+    return pd.DataFrame(rows, columns=["framework", "score", "inputs", "problems"])

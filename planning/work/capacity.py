@@ -1,0 +1,138 @@
+"""The team's capacity and initiative load per person per week, read from the store.
+
+The rules are planning.work.capacity_maths's (DESIGN §4): capacity = weekly hours × (1 − BAU share)
+− time off; an initiative in planned, in progress or blocked loads its owner with effort × hours per
+person-week spread over the working days from start to target date. Everyone active who can own
+work (directors and members) is listed, in the team's usual order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from planning.access.people import list_people
+from planning.config import CapacitySettings
+from planning.periods import iso_week
+from planning.store.models import Initiative, Role, TimeOff
+from planning.validation import InputError
+from planning.work.capacity_maths import (
+    LOADING_STATUSES,
+    PersonCapacity,
+    WeekLoad,
+    Work,
+    capacity_table,
+    load_skip_reason,
+    weeks_from,
+)
+
+MAX_WEEKS = 52
+COLUMNS = [
+    "person_id",
+    "person",
+    "week",
+    "week_start",
+    "capacity_hours",
+    "load_hours",
+    "over",
+    "initiatives",
+]
+
+
+def _check_weeks(weeks: object) -> int:
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or not 1 <= weeks <= MAX_WEEKS:
+        raise InputError([f"weeks must be a whole number from 1 to {MAX_WEEKS}, not {weeks!r}"])
+    return weeks
+
+
+def team_capacity(
+    *, session: Session, settings: CapacitySettings, first_day: date, weeks: int = 8
+) -> list[WeekLoad]:
+    """Capacity, load and over-allocation per person for `weeks` weeks from first_day's week."""
+    count = _check_weeks(weeks)
+    people = [p for p in list_people(session=session) if p.role != Role.stakeholder]
+    ids = [p.id for p in people]
+    time_off: dict[int, list[tuple[date, date]]] = {}
+    for row in session.exec(select(TimeOff).where(col(TimeOff.person_id).in_(ids))).all():
+        time_off.setdefault(row.person_id, []).append((row.start_date, row.end_date))
+    capacities = [
+        PersonCapacity(
+            person_id=p.id,
+            name=p.name,
+            weekly_hours=p.weekly_hours,
+            bau_share=p.bau_share,
+            time_off=tuple(time_off.get(p.id, [])),
+        )
+        for p in people
+    ]
+    return capacity_table(
+        capacities, loading_work(session=session), weeks_from(first_day, count), settings
+    )
+
+
+def loading_work(*, session: Session) -> list[Work]:
+    """Initiatives in a status that loads capacity, as the capacity rules see them."""
+    rows = session.exec(
+        select(Initiative).where(col(Initiative.status).in_(sorted(LOADING_STATUSES)))
+    ).all()
+    return [
+        Work(
+            initiative_id=int(i.id),  # type: ignore[arg-type]
+            owner_id=i.owner_id,
+            effort_weeks=i.effort_weeks,
+            start=i.start_date,
+            target=i.target_date,
+            status=i.status.value,
+        )
+        for i in rows
+    ]
+
+
+def unloaded_work(*, session: Session, settings: CapacitySettings) -> pd.DataFrame:
+    """Planned or running initiatives that load nobody, and why (missing dates, no effort…)."""
+    titles = _titles(session)
+    rows = []
+    for work in loading_work(session=session):
+        reason = load_skip_reason(work, settings)
+        if reason is not None:
+            rows.append(
+                {"id": work.initiative_id, "title": titles[work.initiative_id], "reason": reason}
+            )
+    return pd.DataFrame(rows, columns=["id", "title", "reason"])
+
+
+def capacity_frame(loads: Sequence[WeekLoad], titles: dict[int, str]) -> pd.DataFrame:
+    """One row per person per week: hours of capacity and load, over-allocation, what loads it."""
+    rows = [
+        {
+            "person_id": load.person_id,
+            "person": load.name,
+            "week": iso_week(load.week_start),
+            "week_start": load.week_start,
+            "capacity_hours": load.capacity_hours,
+            "load_hours": load.load_hours,
+            "over": load.over,
+            "initiatives": ", ".join(
+                f"{titles.get(c.initiative_id, f'#{c.initiative_id}')} ({c.hours:.0f} h)"
+                for c in load.contributions
+            ),
+        }
+        for load in loads
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def capacity_overview(
+    *, session: Session, settings: CapacitySettings, first_day: date, weeks: int = 8
+) -> pd.DataFrame:
+    """team_capacity as a frame (see capacity_frame), ready to show or print."""
+    loads = team_capacity(session=session, settings=settings, first_day=first_day, weeks=weeks)
+    return capacity_frame(loads, _titles(session))
+
+
+def _titles(session: Session) -> dict[int, str]:
+    rows = session.exec(select(Initiative.id, Initiative.title)).all()
+    return {int(k): str(v) for k, v in rows if k is not None}
