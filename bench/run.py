@@ -273,7 +273,8 @@ def build_data_set(
     from sqlmodel import Session
 
     from planning.config import load_config
-    from planning.demo.generator import generate_observations, load_demo
+    from planning.demo.generator import generate_observations
+    from planning.demo.loader import load_demo
     from planning.metrics.observations import record_batch, upsert_observations
     from planning.periods import quarter_of
     from planning.store.engine import create_store_engine, migrate, read_engine, session_scope

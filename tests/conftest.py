@@ -82,7 +82,7 @@ os.environ[clock.TODAY_ENV] = DEMO_TODAY.isoformat()
 @pytest.fixture(scope="session")
 def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite store with the demo data set loaded once per test run (as of DEMO_TODAY)."""
-    from planning.demo.generator import load_demo
+    from planning.demo.loader import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     eng = create_store_engine(f"sqlite:///{path}")
@@ -97,7 +97,7 @@ def demo_store_as_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[date
     """Demo stores loaded as of other days (a few seconds each), each built once per test run:
     call it with the day; the store holds that day's quarter of goals and data up to the day
     before."""
-    from planning.demo.generator import load_demo
+    from planning.demo.loader import load_demo
 
     built: dict[date, Path] = {}
 

@@ -13,14 +13,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
 from planning.config import AppConfig
-from planning.demo.generator import (
-    CHANNELS,
-    DemoAlreadyLoaded,
-    black_friday,
-    generate_observations,
-    load_demo,
-    planted_events,
-)
+from planning.demo.generator import CHANNELS, black_friday, generate_observations, planted_events
+from planning.demo.loader import DemoAlreadyLoaded, load_demo
 from planning.metrics.engine import metric_value
 from planning.periods import previous_quarter, quarter_bounds, quarter_of
 from planning.store.engine import data_versions

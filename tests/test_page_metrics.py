@@ -17,7 +17,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import DEFAULT_CONFIG_DIR, default_config
-from planning.demo.generator import load_demo
+from planning.demo.loader import load_demo
 from planning.formatting import format_value
 from planning.metrics import dashboard
 from planning.metrics.engine import metric_value

@@ -24,7 +24,7 @@ from sqlmodel import Session, SQLModel
 import planning.store.models  # noqa: F401  (every table on SQLModel.metadata)
 from planning.cli.main import main
 from planning.config import AppConfig
-from planning.demo.generator import load_demo
+from planning.demo.loader import load_demo
 from planning.metrics.importer import ImportFileError, import_observations
 from planning.store.backup import BackupError, export_store, read_manifest, restore_store
 from planning.store.engine import PLAN, create_store_engine, migrate, read_engine, session_scope

@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.access.permissions import is_director
-from planning.demo.generator import TEAM, DemoAlreadyLoaded, load_demo
+from planning.demo.loader import DemoAlreadyLoaded, load_demo
+from planning.demo.story_goals import TEAM
 from planning.startup.first_run import NewPerson, needs_setup, parse_team, set_up_team
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead, Role

@@ -34,7 +34,7 @@ def open_store(*, config: AppConfig, url: str | None = None, today: date | None 
         migrate(engine)
         check_writable(engine)
         if demo_wanted(config) and is_empty(engine):
-            from planning.demo.generator import DemoAlreadyLoaded, load_demo
+            from planning.demo.loader import DemoAlreadyLoaded, load_demo
 
             # Another process starting at the same moment may load it first; that is fine.
             with suppress(DemoAlreadyLoaded):

@@ -1,0 +1,71 @@
+"""The bench command: measure the product against its performance budgets."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail
+
+GROUP = Group()
+
+
+def positive_runs(text: str) -> int:
+    """A --runs argument: a whole number of reruns from 1 to 200."""
+    try:
+        runs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= runs <= 200:
+        raise argparse.ArgumentTypeError(f"{runs} is not between 1 and 200")
+    return runs
+
+
+@GROUP.command(
+    "bench",
+    "Build a data set in a temporary folder and measure page reruns, cold renders, key-result "
+    "evaluation, CSV import and memory against DESIGN.md §7's budgets (the configured store is "
+    "not touched).",
+    arg(
+        "--scale",
+        choices=["small", "large"],
+        default="small",
+        help="small: a quick run (one year of data, the director's view); large: the design's "
+        "data set (about a million observations, 2,000 initiatives, 300 key results, 20 people, "
+        "50,000 status updates) and every role",
+    ),
+    arg("--out", metavar="FILE", help="also write every measurement as JSON to FILE"),
+    arg("--runs", type=positive_runs, metavar="N", help="warm reruns per page (3 small, 15 large)"),
+    arg("--keep", metavar="DIR", help="build the stores in DIR and keep them (default: temporary)"),
+    arg("--strict", action="store_true", help="exit with 1 when a budget is not met"),
+)
+def run_bench(args: argparse.Namespace, context: Context) -> int:
+    """Run the benchmark, print its table and write its JSON."""
+    from bench.run import SCALES, BenchError, checks, render_table, run_benchmark
+
+    out = Path(args.out) if args.out else None
+    try:
+        result = run_benchmark(
+            scale=SCALES[args.scale],
+            out=out,
+            runs=args.runs,
+            keep=Path(args.keep) if args.keep else None,
+        )
+    except BenchError as exc:
+        return fail(str(exc), EXIT_REFUSED)
+    counts = result["counts"]
+    print(
+        f"{args.scale} data set: {counts['observations']:,} observations, "
+        f"{counts['initiatives']:,} initiatives, {counts['key_results']:,} key results, "
+        f"{counts['people']} people, {counts['status_updates']:,} status updates "
+        f"(measured {result['measured_at']}, load average {result['load_average'][0]:.2f} "
+        f"on {result['cpu_count']} cores)"
+    )
+    print(render_table(checks(result)))
+    if out is not None:
+        print(f"wrote {out}")
+    failed = result["failed"]
+    if failed:
+        print(f"{len(failed)} over budget: {'; '.join(failed)}", file=sys.stderr)
+    return EXIT_REFUSED if failed and args.strict else EXIT_OK

@@ -1,0 +1,147 @@
+"""The observation commands: import a file and query a metric."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from planning.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Context,
+    Group,
+    UsageError,
+    arg,
+    fail,
+    iso_date,
+    number,
+)
+from planning.cli.tables import two_column_table
+from planning.formatting import format_value
+from planning.metrics.engine import GRAINS, metric_series
+from planning.metrics.importer import ImportFileError, import_observations
+from planning.store.engine import read_engine
+
+GROUP = Group()
+
+
+def dimension_filter(text: str) -> tuple[str, str]:
+    """A `dimension=value` argument."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not of the form dimension=value")
+    return name.strip(), value.strip()
+
+
+@GROUP.command(
+    "import",
+    "Import observations from a long CSV or .xlsx file (date, measure, value, dimensions).",
+    arg("file", metavar="FILE", help="a .csv (UTF-8) or .xlsx file in the interchange format"),
+)
+def run_import(args: argparse.Namespace, context: Context) -> int:
+    """Validate a file whole and write it, or list every bad row and write nothing."""
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        result = import_observations(
+            engine=context.engine,
+            actor=None,
+            data=data,
+            filename=path.name,
+            source="cli",
+            config=context.config.metrics,
+        )
+    except ImportFileError as exc:
+        return fail(f"{path}: {exc}; nothing was imported", EXIT_REFUSED)
+    if result.problems:
+        for problem in result.problems:
+            print(str(problem), file=sys.stderr)
+        count = len(result.problems)
+        print(
+            f"{count} problem{'s' if count != 1 else ''} in {path}; nothing was imported",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    print(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
+    return EXIT_OK
+
+
+@GROUP.command(
+    "query",
+    "Print a metric's values per day, week, month or quarter.",
+    arg("metric", metavar="METRIC", help="a metric id from metrics.yaml, e.g. conversion_rate"),
+    arg("--start", type=iso_date, required=True, metavar="DATE", help="first day, YYYY-MM-DD"),
+    arg("--end", type=iso_date, required=True, metavar="DATE", help="last day, YYYY-MM-DD"),
+    arg(
+        "--grain",
+        choices=GRAINS,
+        default="day",
+        help="one value per day (default), week, month or quarter",
+    ),
+    arg(
+        "--where",
+        type=dimension_filter,
+        action="append",
+        default=[],
+        metavar="DIM=VALUE",
+        help="keep only one dimension value, e.g. device=mobile (repeatable)",
+    ),
+    arg(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="output as an aligned table (default), CSV or a JSON list of {period, value}",
+    ),
+)
+def run_query(args: argparse.Namespace, context: Context) -> int:
+    """Compute a metric over a window and print it."""
+    filters: dict[str, str] = {}
+    for name, value in args.where:
+        if name in filters:
+            raise UsageError(f"--where names the dimension {name!r} twice")
+        filters[name] = value
+    if args.start > args.end:
+        raise UsageError(f"--start {args.start} is after --end {args.end}")
+    with Session(read_engine(context.engine)) as session:
+        frame = metric_series(
+            session=session,
+            config=context.config.metrics,
+            metric_id=args.metric,
+            start=args.start,
+            end=args.end,
+            grain=args.grain,
+            filters=filters or None,
+        )
+    rows = [
+        (_period_text(p), number(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
+    ]
+    if args.format == "json":
+        print(json.dumps([{"period": p, "value": v} for p, v in rows], indent=2))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["period", "value"])
+        writer.writerows([(p, "" if v is None else repr(v)) for p, v in rows])
+    else:
+        metric = context.config.metrics.metrics[args.metric]
+        symbol = context.config.settings.currency_symbol
+        shown = [(p, format_value(v, metric.format, currency_symbol=symbol)) for p, v in rows]
+        print(two_column_table(("period", metric.label), shown))
+        if not rows:
+            print(f"(no data between {args.start} and {args.end})")
+    return EXIT_OK
+
+
+def _period_text(period: Any) -> str:
+    if hasattr(period, "date") and callable(period.date):  # a pandas or datetime timestamp
+        period = period.date()
+    return period.isoformat() if isinstance(period, date) else str(period)

@@ -1,0 +1,47 @@
+"""The demo command: load the generated demo data set."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from planning import clock
+from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail, where
+
+GROUP = Group()
+
+
+@GROUP.command(
+    "demo",
+    "Load the generated demo data set (three years of metrics, a team, OKRs, initiatives).",
+    arg("--reset", action="store_true", help="wipe the store's contents first"),
+    arg("--seed", type=int, metavar="N", help="random seed (default: settings.yaml demo.seed)"),
+)
+def run_demo(args: argparse.Namespace, context: Context) -> int:
+    """Load the demo data and print what was loaded."""
+    from planning.demo.loader import DemoAlreadyLoaded, load_demo
+
+    seed = args.seed if args.seed is not None else context.config.settings.demo.seed
+    try:
+        summary = load_demo(
+            engine=context.engine,
+            config=context.config,
+            seed=seed,
+            today=clock.today(),
+            reset=args.reset,
+        )
+    except DemoAlreadyLoaded as exc:
+        return fail(f"{exc} (use --reset to replace the store's contents)", EXIT_REFUSED)
+    print(f"demo data loaded into {where(context.engine.url)} (seed {seed})")
+    for name, value in _fields(summary).items():
+        print(f"  {name.replace('_', ' ')}: {value}")
+    return EXIT_OK
+
+
+def _fields(summary: Any) -> dict[str, Any]:
+    if is_dataclass(summary) and not isinstance(summary, type):
+        return asdict(summary)
+    if hasattr(summary, "model_dump"):
+        return dict(summary.model_dump())
+    return dict(vars(summary))

@@ -1,0 +1,299 @@
+"""The okr command: show, export, import or draft a quarter's OKRs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from planning import clock
+from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, fail
+from planning.cli.tables import grid
+from planning.store.engine import read_engine
+
+GROUP = Group()
+
+
+def quarter_id(text: str) -> str:
+    """A --period argument: a quarter id such as 2026-Q4."""
+    from planning.periods import parse_quarter
+
+    try:
+        year, quarter = parse_quarter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{year:04d}-Q{quarter}"
+
+
+@GROUP.command(
+    "okr",
+    "Print a quarter's key results (value, progress, pace, status, forecast), export and "
+    "import its OKRs as a YAML file, or draft it from the last quarter's unfinished goals.",
+    arg(
+        "action",
+        nargs="?",
+        choices=["show", "export", "import", "draft"],
+        default="show",
+        help="show (default) prints the key results; export writes the quarter's OKRs as YAML; "
+        "import creates or updates OKRs from a YAML file; draft previews copying the last "
+        "quarter's unfinished objectives and key results into --period (--confirm writes it)",
+    ),
+    arg("file", nargs="?", metavar="FILE", help="import: the YAML file to read"),
+    arg(
+        "--period",
+        type=quarter_id,
+        metavar="QUARTER",
+        help="the quarter, e.g. 2026-Q4 (default: the current one)",
+    ),
+    arg(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="show: an aligned table (default) or a JSON list with objective, key_result, "
+        "current, progress, expected, status, forecast, probability (and metric, start, target "
+        "for metric and guardrail key results)",
+    ),
+    arg("--out", metavar="FILE", help="export: write the YAML to FILE (default: print it)"),
+    arg(
+        "--as",
+        dest="actor",
+        metavar="EMAIL",
+        help="import, draft: the director doing it (default: the store's only active director)",
+    ),
+    arg(
+        "--from",
+        dest="source",
+        type=quarter_id,
+        metavar="QUARTER",
+        help="draft: the quarter to copy from (default: the latest earlier one with objectives)",
+    ),
+    arg("--confirm", action="store_true", help="draft: write the draft (default: preview only)"),
+)
+def run_okr(args: argparse.Namespace, context: Context) -> int:
+    """Show, export or import a quarter's OKRs."""
+    from planning.periods import quarter_of
+
+    if args.file is not None and args.action != "import":
+        raise UsageError(f"okr {args.action} takes no FILE (export writes to --out FILE)")
+    if args.action == "import":
+        if args.file is None:
+            raise UsageError("okr import needs the YAML FILE to read")
+        if args.period is not None:
+            raise UsageError("okr import reads the quarter from the file; drop --period")
+        return _okr_import(Path(args.file), args.actor, context)
+    period = args.period or quarter_of(
+        clock.today(), context.config.settings.fiscal_year_start_month
+    )
+    if args.action == "draft":
+        return _okr_draft(period, args.source, args.actor, args.confirm, context)
+    if args.source is not None or args.confirm:
+        raise UsageError("--from and --confirm only apply to okr draft")
+    if args.actor is not None:
+        raise UsageError("--as only applies to okr import and okr draft")
+    if args.action == "export":
+        return _okr_export(period, args.out, context)
+    if args.out is not None:
+        raise UsageError("--out only applies to okr export")
+    return _okr_show(period, args.format, context)
+
+
+def _okr_show(period: str, output: str, context: Context) -> int:
+    from planning.okrs.evaluation import NO_DATA_YET, format_kr_value, period_goals, report_rows
+
+    with Session(read_engine(context.engine)) as session:
+        evaluation = period_goals(session=session, config=context.config, period=period)
+    if output == "json":
+        print(json.dumps(report_rows(evaluation), indent=2, default=str))
+        return EXIT_OK
+    symbol = context.config.settings.currency_symbol
+    state = (
+        f"closed {evaluation.closed_at:%d %b %Y} (values frozen at close)"
+        if evaluation.closed and evaluation.closed_at
+        else f"day {evaluation.elapsed_days} of {evaluation.total_days}"
+    )
+    print(f"{period} · data through {evaluation.as_of} · {state}")
+    if not evaluation.objectives:
+        print(f"(no objectives in {period})")
+        return EXIT_OK
+
+    def share(value: float | None) -> str:
+        if value is None:
+            return "-"
+        shown = round(value * 100)
+        return f"{shown if shown else 0} %"  # never "-0 %"
+
+    for objective in evaluation.objectives:
+        graded = f" · grade {objective.grade:.1f}" if objective.grade is not None else ""
+        if objective.status_reason:
+            graded = f" ({objective.status_reason}){graded}"
+        print()
+        print(
+            f"{objective.title} ({objective.owner}) — progress "
+            f"{NO_DATA_YET if objective.progress is None else share(objective.progress)}, "
+            f"expected {share(objective.expected)} · {objective.status.replace('_', ' ')}{graded}"
+        )
+        rows = [
+            (
+                kr.title,
+                format_kr_value(kr, kr.current, currency_symbol=symbol),
+                format_kr_value(
+                    kr,
+                    kr.threshold if kr.kind == "guardrail" else kr.target,
+                    currency_symbol=symbol,
+                ),
+                kr.no_progress_reason or share(kr.progress),
+                share(kr.expected),
+                kr.status.replace("_", " "),
+                format_kr_value(kr, kr.forecast, currency_symbol=symbol),
+                share(kr.probability),
+                "-"
+                if kr.confidence is None
+                else f"{kr.confidence}/10" + (" GAP" if kr.gap_flagged else ""),
+            )
+            for kr in objective.key_results
+        ]
+        header = (
+            "key result",
+            "current",
+            "target",
+            "progress",
+            "expected",
+            "status",
+            "forecast",
+            "probability",
+            "confidence",
+        )
+        print(grid(header, rows, {1, 2, 3, 4, 6, 7}))
+    return EXIT_OK
+
+
+def _okr_export(period: str, out: str | None, context: Context) -> int:
+    from planning.okrs.file_format import export_okr_file
+
+    with Session(read_engine(context.engine)) as session:
+        text = export_okr_file(session=session, period=period)
+    if out is None:
+        print(text, end="")
+        return EXIT_OK
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {period}'s OKRs to {out}")
+    return EXIT_OK
+
+
+def _acting_director(session: Session, actor_email: str | None, doing: str) -> Any:
+    """The person --as names, or the store's only active director; UsageError otherwise."""
+    from sqlmodel import select
+
+    from planning.store.models import Person, Role
+
+    people = session.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
+    if actor_email is None:
+        directors = [p for p in people if p.role == Role.director]
+        if len(directors) != 1:
+            raise UsageError(
+                f"say which director {doing} with --as EMAIL "
+                f"({len(directors)} active directors in the store)"
+            )
+        return directors[0]
+    found = [p for p in people if p.email.lower() == actor_email.strip().lower()]
+    if not found:
+        raise UsageError(f"--as {actor_email}: no active person has that email")
+    return found[0]
+
+
+def _okr_draft(
+    period: str, source: str | None, actor_email: str | None, confirm: bool, context: Context
+) -> int:
+    from planning.access.permissions import PermissionDenied
+    from planning.okrs.goals import GoalError
+    from planning.okrs.quarter_draft import copy_unfinished, draft_source
+    from planning.store.engine import session_scope
+
+    try:
+        with session_scope(context.engine) as session:
+            actor = _acting_director(session, actor_email, "drafts")
+            source = source or draft_source(session=session, period=period)
+            if source is None:
+                raise UsageError(f"no quarter before {period} has objectives to copy; use --from")
+            draft = copy_unfinished(
+                session=session,
+                actor=actor,
+                config=context.config,
+                from_period=source,
+                to_period=period,
+                preview=not confirm,
+            )
+    except PermissionDenied as exc:
+        return fail(f"{exc} Nothing was copied.", EXIT_REFUSED)
+    except GoalError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"nothing was copied into {period}", file=sys.stderr)
+        return EXIT_REFUSED
+    rows = [
+        (
+            row["objective"],
+            row["key result"],
+            row["owner"],
+            row["why"],
+            row["start"],
+            row["target"],
+            row["start from"],
+        )
+        for row in draft.rows(currency_symbol=context.config.settings.currency_symbol)
+    ]
+    header = ("objective", "key result", "owner", "why", "start", "target", "start from")
+    print(grid(header, rows, {4, 5}))
+    counts = (
+        f"{len(draft.objectives)} objectives and {draft.key_result_count} key results "
+        f"from {source} into {period}"
+    )
+    if draft.written:
+        print(f"created {counts}")
+    else:
+        print(f"preview only: would create {counts}; add --confirm to write it")
+    return EXIT_OK
+
+
+def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
+    from planning.access.permissions import PermissionDenied
+    from planning.okrs.file_format import import_okr_file
+    from planning.okrs.goals import GoalError
+    from planning.store.engine import session_scope
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot read {path}: {reason}") from None
+    try:
+        with session_scope(context.engine) as session:
+            actor = _acting_director(session, actor_email, "imports")
+            result = import_okr_file(
+                session=session, actor=actor, config=context.config.metrics, text=text
+            )
+    except PermissionDenied as exc:
+        return fail(f"{exc} Nothing was imported.", EXIT_REFUSED)
+    except GoalError as exc:
+        for problem in exc.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        count = len(exc.problems)
+        print(
+            f"{count} problem{'s' if count != 1 else ''} in {path}; nothing was imported",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    print(
+        f"{result.period}: objectives {result.objectives_created} created, "
+        f"{result.objectives_updated} updated, {result.objectives_unchanged} unchanged; "
+        f"key results {result.key_results_created} created, {result.key_results_updated} "
+        f"updated, {result.key_results_unchanged} unchanged"
+    )
+    return EXIT_OK

@@ -1,0 +1,79 @@
+"""The store's commands: init, export and restore."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, fail, where
+
+GROUP = Group()
+
+
+@GROUP.command("init", "Create or upgrade the store's schema and say where the store is.")
+def run_init(args: argparse.Namespace, context: Context) -> int:
+    """Migrate the store to the newest schema."""
+    engine = context.engine  # opening the store migrates it
+    print(f"store ready at {where(engine.url)}")
+    return EXIT_OK
+
+
+# --- export and restore --------------------------------------------------------------------------
+
+
+@GROUP.command(
+    "export",
+    "Export the whole store into a new folder: one JSON Lines file per table and a manifest "
+    "(schema revision, row counts, checksums).",
+    arg("directory", metavar="DIR", help="a folder that does not exist yet, or an empty one"),
+)
+def run_export(args: argparse.Namespace, context: Context) -> int:
+    """Write every table of the store and its manifest into DIR."""
+    from planning.store.backup import BackupError, export_store
+
+    try:
+        manifest = export_store(engine=context.engine, directory=Path(args.directory))
+    except BackupError as exc:
+        return fail(str(exc), EXIT_REFUSED)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {args.directory}: {exc.strerror or exc}") from None
+    rows = manifest.rows()
+    print(
+        f"exported {len(rows)} tables ({sum(rows.values()):,} rows, schema revision "
+        f"{manifest.schema_revision}) from {where(context.engine.url)} to {args.directory}"
+    )
+    return EXIT_OK
+
+
+@GROUP.command(
+    "restore",
+    "Restore an export folder into an empty store (same schema revision), in one transaction, "
+    "keeping every id.",
+    arg("directory", metavar="DIR", help="a folder written by the export command"),
+    arg(
+        "--with-credentials",
+        action="store_true",
+        help="also restore password hashes, open sign-in sessions, API tokens and share links; "
+        "only for an export you made and kept safe (without it, an export holding any is "
+        "refused)",
+    ),
+)
+def run_restore(args: argparse.Namespace, context: Context) -> int:
+    """Check an export folder whole, then write it into the empty store."""
+    from planning.store.backup import BackupError, restore_store
+
+    try:
+        summary = restore_store(
+            engine=context.engine,
+            directory=Path(args.directory),
+            with_credentials=args.with_credentials,
+        )
+    except BackupError as exc:
+        return fail(f"{exc}; nothing was restored", EXIT_REFUSED)
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.directory}: {exc.strerror or exc}") from None
+    print(
+        f"restored {sum(summary.rows.values()):,} rows in {len(summary.rows)} tables "
+        f"(exported {summary.exported_at}) into {where(context.engine.url)}"
+    )
+    return EXIT_OK
