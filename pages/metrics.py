@@ -111,7 +111,6 @@ for row_start in range(0, len(tiles), 3):
                 delta=format_change(tile.value, tile.previous, tile.fmt),
                 delta_color="normal" if tile.higher_is_better else "inverse",
                 delta_description="vs previous period",
-                chart_data=list(tile.daily) or None,
                 border=True,
                 help=(
                     f"Previous period {previous.start:%d %b} – {previous.end:%d %b %Y}: "

@@ -183,7 +183,7 @@ def _lane(lane: data.Lane) -> None:
                 "bar": st.column_config.ProgressColumn(
                     "Progress", min_value=0, max_value=100, format=" ", width=90
                 ),
-                "progress": st.column_config.TextColumn("", width=170),
+                "progress": st.column_config.TextColumn("Where it stands", width=170),
                 "status": st.column_config.TextColumn("Status", width=105),
             },
         )
@@ -213,7 +213,7 @@ for column, board_column in zip([*top, *bottom], view.board, strict=True):
             hide_index=True,
             width="stretch",
             column_config={
-                "health": st.column_config.TextColumn("", width=30),
+                "health": st.column_config.TextColumn("Health", width=60),
                 "initiative": st.column_config.TextColumn("Initiative", width=205),
                 "when": st.column_config.TextColumn(
                     {"shipped": "Shipped", "now": "Target"}.get(board_column.horizon, "Starts"),
