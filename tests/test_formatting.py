@@ -17,7 +17,7 @@ MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 TRICKS = [
     "**bold** _em_ `code` ~~gone~~ # heading",
     "[click](https://evil.example) ![img](https://evil.example/i.png) <https://evil.example>",
-    "<script>alert(1)</script> \"><img src=x onerror=alert(1)> &amp; &#60;b&#62;",
+    '<script>alert(1)</script> "><img src=x onerror=alert(1)> &amp; &#60;b&#62;',
     "- a list\n1. numbered\n+ plus\n> quote\n=====\n---\n    indented code",
     ":red[red] :material/home: :smile: $x^2$ {{ 7*7 }} | a | b | \\ back\\slash",
     "One-page checkout (PIM/DAM) costs +8.0 % = 2.5 www.evil.example a@b.example",
