@@ -1,8 +1,10 @@
-"""Showing numbers as people read them: money with the currency symbol, rates as percentages."""
+"""Showing numbers as people read them (money with the currency symbol, rates as percentages),
+and people's text as text wherever Markdown is rendered (pages and the weekly digest)."""
 
 from __future__ import annotations
 
 import math
+import re
 
 
 def format_value(value: float | None, fmt: str, *, currency_symbol: str = "$") -> str:
@@ -43,3 +45,28 @@ def format_score(value: float | None) -> str:
         return "—"
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+# Characters that shape Markdown anywhere in a line: emphasis, code, links and images, raw HTML
+# and entities, tables, strikethrough, LaTeX ($), headings, Streamlit's :directives: and emoji.
+_INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]#!|~<>$:&])")
+# Characters that matter only where text may start a line: list items (- + 1.), a heading's
+# underline (= -) and a link's target (after an escaped ], so harmless, but kept).
+_ALL_SPECIALS = re.compile(r"([\\`*_{}\[\]#!|~<>$:&()+\-.=])")
+# A dot before a letter, as in www.example.com or a@b.co: escaped so no bare address turns into
+# a link; a decimal point (2.5) is left alone.
+_DOMAIN_DOT = re.compile(r"\.(?=[^\W\d_])")
+
+
+def escape_markdown(text: object, *, inline: bool = False) -> str:
+    """Text that Markdown shows as typed: every Markdown, emoji-shortcode, LaTeX and HTML
+    character backslash-escaped.
+
+    `inline` is for text placed inside a line (a table cell, after a label): line breaks become
+    spaces and the characters that only matter at a line's start stay as they are, so a
+    Markdown file reads cleanly ("One-page", "+8.0 %").
+    """
+    if not inline:
+        return _ALL_SPECIALS.sub(r"\\\1", str(text))
+    flat = _INLINE_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    return _DOMAIN_DOT.sub(r"\\.", flat)

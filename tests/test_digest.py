@@ -16,15 +16,10 @@ from sqlmodel import Session
 
 from planning.cli.main import main
 from planning.config import CONFIG_DIR_ENV, AppConfig, default_config
+from planning.formatting import escape_markdown
 from planning.impact.ledger import impact_ledger
-from planning.reports.digest import (
-    DigestError,
-    WeeklyDigest,
-    build_digest,
-    digest_html,
-    digest_markdown,
-    escape_md,
-)
+from planning.reports.digest import DigestError, WeeklyDigest, build_digest
+from planning.reports.digest_render import digest_html, digest_markdown
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, read_engine, session_scope
 from planning.store.models import Decision, InitiativeStatus, StatusUpdate, WeeklyPlan
 from tests.planning_seed import Team, add_initiative, seed_team, write_observations
@@ -205,7 +200,8 @@ def test_markdown_escapes_peoples_text(engine: Engine, config: AppConfig) -> Non
     assert "| Checkout redesign | Checkout completion rate |" in text
     assert "+10.0 %" in text and "not seasonally adjusted" in text
     assert "new this week" in text
-    assert escape_md("a|b\nc") == "a\\|b c"  # a table cell stays one cell on one line
+    # A table cell stays one cell on one line.
+    assert escape_markdown("a|b\nc", inline=True) == "a\\|b c"
 
 
 def test_html_is_standalone_and_escaped(engine: Engine, config: AppConfig) -> None:
@@ -213,7 +209,7 @@ def test_html_is_standalone_and_escaped(engine: Engine, config: AppConfig) -> No
     page = digest_html(digest_of(engine, config))
     assert page.startswith("<!DOCTYPE html>")
     assert "<script" not in page.lower()
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     # Nothing is fetched: no external files, links out, imports or URLs in styles.
     for needle in ("src=", "href=", "<link", "@import", "url("):
         assert needle not in page

@@ -1,8 +1,27 @@
-"""Numbers are shown the way an ecommerce team reads them."""
+"""Numbers are shown the way an ecommerce team reads them, and people's text as they typed it
+wherever Markdown is rendered."""
 
+import html
 import math
+import re
 
-from planning.formatting import format_change, format_score, format_value
+import pytest
+from markdown_it import MarkdownIt
+
+from planning import formatting
+from planning.formatting import escape_markdown, format_change, format_score, format_value
+from planning.reports import digest_render
+from ui import text
+
+MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+TRICKS = [
+    "**bold** _em_ `code` ~~gone~~ # heading",
+    "[click](https://evil.example) ![img](https://evil.example/i.png) <https://evil.example>",
+    '<script>alert(1)</script> "><img src=x onerror=alert(1)> &amp; &#60;b&#62;',
+    "- a list\n1. numbered\n+ plus\n> quote\n=====\n---\n    indented code",
+    ":red[red] :material/home: :smile: $x^2$ {{ 7*7 }} | a | b | \\ back\\slash",
+    "One-page checkout (PIM/DAM) costs +8.0 % = 2.5 www.evil.example a@b.example",
+]
 
 
 def test_formats() -> None:
@@ -29,3 +48,30 @@ def test_a_score_reads_without_padded_decimals() -> None:
     assert format_score(2.5) == "2.5"
     assert format_score(1.236) == "1.24"
     assert format_score(None) == "—"
+
+
+def _rendered_text(markdown: str) -> tuple[str, set[str]]:
+    """What a Markdown renderer shows (as text) and the elements it made."""
+    out = MARKDOWN.render(markdown)
+    tags = set(re.findall(r"<([a-z0-9]+)", out))
+    return html.unescape(re.sub(r"<[^>]+>", "", out)), tags
+
+
+@pytest.mark.parametrize("typed", TRICKS)
+def test_escaped_text_renders_as_typed(typed: str) -> None:
+    shown, tags = _rendered_text(escape_markdown(typed))
+    assert tags <= {"p"}  # no list, heading, quote, code, link, image, emphasis or HTML
+    assert shown.split() == typed.split()  # line breaks may fold; every character stays
+
+    inline, tags = _rendered_text("| a |\n|---|\n| " + escape_markdown(typed, inline=True) + " |")
+    assert tags <= {"table", "thead", "tbody", "tr", "th", "td"}  # one cell, nothing in it
+    assert inline.split()[1:] == typed.split()
+
+
+def test_pages_and_the_digest_share_one_escaper() -> None:
+    assert text.escape_markdown is formatting.escape_markdown
+    assert digest_render.escape_markdown is formatting.escape_markdown
+    # Inside a line a table cell stays readable as a file: only what could act there is escaped.
+    assert escape_markdown("One-page (PIM) +8.0 % www.x.io", inline=True) == (
+        "One-page (PIM) +8.0 % www\\.x\\.io"
+    )

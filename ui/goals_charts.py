@@ -16,21 +16,8 @@ import pandas as pd
 
 from planning.okrs.evaluation import KrEvaluation
 from planning.okrs.track import KrTrack
+from planning.palette import STATUS_LABELS, status_colour
 from ui.charts import Chart, d3_format, from_altair, rows_table
-
-STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "too_early": "Too early",
-}
-STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}
-STATUS_COLORS = {
-    "on_track": "#2e8540",
-    "at_risk": "#e07b00",
-    "off_track": "#c0392b",
-    "too_early": "#9e9e9e",
-}
 
 
 def share(value: float | None) -> str:
@@ -63,7 +50,7 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> Chart:
             "expected": [k.expected for k in krs],
             "pace": [share(k.expected) for k in krs],
             "status": [STATUS_LABELS[k.status] for k in krs],
-            "color": [STATUS_COLORS[k.status] for k in krs],
+            "color": [status_colour(k.status) for k in krs],
         }
     )
     y = {

@@ -45,6 +45,7 @@ from planning.okrs.quarter_close import (
     override_grade,
     suggested_grades,
 )
+from planning.palette import STATUS_BADGES, STATUS_ICONS, STATUS_LABELS
 from planning.store.engine import session_scope
 from planning.store.models import (
     Direction,
@@ -63,14 +64,13 @@ from planning.store.versioning import ConflictError
 from planning.work.initiatives import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui.charts import draw
-from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share
+from ui.goals_charts import progress_text, share
 from ui.state import Versions, clear_after_write, engine
 from ui.text import escape_markdown
 
 FLASH = "goals_flash"
 KR_KEY = "goals_kr"
 REFUSALS = (GoalError, PermissionDenied, ConflictError)
-BADGE_COLORS = {"on_track": "green", "at_risk": "orange", "off_track": "red", "too_early": "gray"}
 KIND_LABELS = {
     "metric": "Metric",
     "guardrail": "Guardrail",
@@ -157,7 +157,7 @@ def _value(view: View, kr: KrEvaluation, value: float | None) -> str:
 
 def _badge(status: str) -> str:
     """A status as a coloured badge in markdown."""
-    return f":{BADGE_COLORS[status]}-badge[{STATUS_LABELS[status]}]"
+    return f":{STATUS_BADGES[status]}-badge[{STATUS_LABELS[status]}]"
 
 
 # --- the quarter's goals -----------------------------------------------------------------------
@@ -499,7 +499,7 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
     except REFUSALS as exc:
         st.error(problems_text(exc))
     else:
-        done(f"Check-in posted on “{kr.title}”.")
+        done(f"Check-in posted on “{escape_markdown(kr.title)}”.")
 
 
 # --- directors: shaping the quarter ------------------------------------------------------------
@@ -800,7 +800,7 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
             except REFUSALS as exc:
                 st.error(problems_text(exc))
             else:
-                done(f"Objective “{title.strip()}” added to {view.period}.")
+                done(f"Objective “{escape_markdown(title.strip())}” added to {view.period}.")
 
 
 def edit_objective_form(view: View, people: dict[int, str]) -> None:
@@ -942,7 +942,7 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
         except REFUSALS as exc:
             st.error(problems_text(exc))
         else:
-            done(f"Key result “{title.strip()}” added.")
+            done(f"Key result “{escape_markdown(title.strip())}” added.")
 
 
 def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -> None:
@@ -1163,4 +1163,4 @@ def regrade_section(view: View) -> None:
         except REFUSALS as exc:
             st.error(problems_text(exc))
         else:
-            done(f"Grade of “{kr.title}” saved.")
+            done(f"Grade of “{escape_markdown(kr.title)}” saved.")

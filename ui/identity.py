@@ -14,11 +14,14 @@ sign-in (or no-access) page and stops the run. Pages call current_person().
 
 from __future__ import annotations
 
-import html
+import re
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import NoReturn
 
 import streamlit as st
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
 from planning.access.passwords import (
@@ -179,7 +182,7 @@ def _password_person() -> PersonRead:
         _gate(_password_form, "Sign in")
     assert person is not None
     _signed_in_as(person)
-    st.sidebar.html(_post_form(END_PATH, _button("Sign out"), form_class="qd-sign-out"))
+    st.sidebar.html(_post_form(END_PATH, button="Sign out", form_class="qd-sign-out"))
     return person
 
 
@@ -188,35 +191,58 @@ def _route(path: str) -> str:
     return _base_path() + path.lstrip("/")
 
 
-FORM_STYLE = """<style>
-.qd-form {display: flex; flex-direction: column; gap: 0.75rem; max-width: 28rem;}
-.qd-form label {display: flex; flex-direction: column; gap: 0.25rem; font-size: 0.875rem;}
-.qd-form input {font: inherit; padding: 0.5rem 0.75rem; border-radius: 0.5rem;
-  border: 1px solid rgba(49, 51, 63, 0.2); background: transparent; color: inherit;}
-.qd-form button {font: inherit; align-self: flex-start; padding: 0.4rem 0.9rem;
-  border-radius: 0.5rem; cursor: pointer; border: 1px solid rgba(49, 51, 63, 0.2);
-  background: transparent; color: inherit;}
-.qd-form button.qd-primary {background: PRIMARY; border-color: PRIMARY; color: white;}
-</style>"""
+# The theme's primary colour goes into a style sheet: only a colour's characters may
+# ("#ff4b4b", "rgb(255, 75, 75)", "tomato"), else Streamlit's default.
+_COLOUR = re.compile(r"[#\w(),.%\s]{1,40}")
+DEFAULT_PRIMARY = "#ff4b4b"
+SIGN_IN_FIELDS = (
+    {"label": "Email", "type": "email", "name": "email", "autocomplete": "email"},
+    {
+        "label": "Password",
+        "type": "password",
+        "name": "password",
+        "autocomplete": "current-password",
+    },
+)
 
 
-def _form_style() -> str:
-    """The forms' style, their main button in the theme's primary colour like Streamlit's own."""
-    primary = st.get_option("theme.primaryColor") or "#ff4b4b"
-    return FORM_STYLE.replace("PRIMARY", html.escape(str(primary)))
+@cache
+def _templates() -> Environment:
+    """The sign-in forms' templates (ui/templates), every value autoescaped."""
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+    )
 
 
-def _button(label: str, *, primary: bool = False) -> str:
-    css = ' class="qd-primary"' if primary else ""
-    return f'<button type="submit"{css}>{html.escape(label)}</button>'
+def _primary_colour() -> str:
+    """The main button's colour: the theme's primary colour, like Streamlit's own buttons."""
+    primary = str(st.get_option("theme.primaryColor") or DEFAULT_PRIMARY)
+    return primary if _COLOUR.fullmatch(primary) else DEFAULT_PRIMARY
 
 
-def _post_form(path: str, fields: str, *, form_class: str) -> str:
+def _post_form(
+    path: str,
+    *,
+    button: str,
+    form_class: str,
+    fields: tuple[dict[str, str], ...] = (),
+    primary: bool = False,
+) -> str:
     """A plain HTML form posting to one of the server's sign-in routes, then back to "/"."""
-    next_field = f'<input type="hidden" name="next" value="{html.escape(_base_path())}">'
     return (
-        f'{_form_style()}<form method="post" action="{html.escape(_route(path))}" '
-        f'class="qd-form {form_class}">{fields}{next_field}</form>'
+        _templates()
+        .get_template("post_form.html")
+        .render(
+            primary=_primary_colour(),
+            action=_route(path),
+            form_class=form_class,
+            fields=fields,
+            button=button,
+            primary_button=primary,
+            next=_base_path(),
+        )
     )
 
 
@@ -248,12 +274,15 @@ def _password_form() -> None:
             "No one has a password yet. Whoever runs the server sets the first director's "
             "password with `python -m planning set-password EMAIL`."
         )
-    fields = (
-        '<label>Email<input type="email" name="email" autocomplete="email" required></label>'
-        '<label>Password<input type="password" name="password" '
-        'autocomplete="current-password" required></label>' + _button("Sign in", primary=True)
+    column.html(
+        _post_form(
+            SIGN_IN_PATH,
+            button="Sign in",
+            form_class="qd-sign-in",
+            fields=SIGN_IN_FIELDS,
+            primary=True,
+        )
     )
-    column.html(_post_form(SIGN_IN_PATH, fields, form_class="qd-sign-in"))
     column.caption("Forgot your password? Ask your director to reset it in Admin → People.")
 
 

@@ -11,18 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from planning.impact.ledger import VERDICT_LABELS, interval_text, lift_text
+from planning.palette import VERDICT_COLOURS
 from ui import impact_data as data
 from ui.charts import Chart, d3_format, from_altair
 from ui.state import Versions
 
 TTL = 600
 ENTRIES = 64
-VERDICT_COLOURS = {
-    "Beat": "#1b7f3b",
-    "Met": "#2f6fd0",
-    "Missed": "#c0392b",
-    "Inconclusive": "#8a8a8a",
-}
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -49,7 +44,10 @@ def ledger(versions: Versions) -> Chart | None:
     colour = alt.Color(
         "verdict:N",
         title="Verdict",
-        scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
+        scale=alt.Scale(
+            domain=[VERDICT_LABELS[v] for v in VERDICT_COLOURS],
+            range=list(VERDICT_COLOURS.values()),
+        ),
         legend=alt.Legend(orient="top"),
     )
     tooltip = [

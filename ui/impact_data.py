@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from planning.impact import ledger as impact
 from planning.metrics.engine import freshness
-from planning.reports import digest
+from planning.reports import digest, digest_render
 from planning.store.engine import read_engine
 from ui import arrow
 from ui.state import Versions, app_config, engine, shared_read
@@ -26,11 +26,11 @@ def _session() -> Session:
 
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
-def ledger(versions: Versions) -> list[impact.ImpactEntry]:
+def ledger(versions: Versions) -> tuple[impact.ImpactEntry, ...]:
     """Every shipped initiative with an expected lift, measured with the latest data."""
     del versions
     with _session() as session:
-        return impact.impact_ledger(session=session, config=app_config())
+        return tuple(impact.impact_ledger(session=session, config=app_config()))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -83,4 +83,4 @@ def weekly_digest(versions: Versions, week: str, today: date) -> tuple[str, str]
     del versions
     with _session() as session:
         built = digest.build_digest(session=session, config=app_config(), week=week, today=today)
-    return digest.digest_markdown(built), digest.digest_html(built)
+    return digest_render.digest_markdown(built), digest_render.digest_html(built)

@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from planning.palette import DONE_OPACITY, HEALTH_COLOURS, RED
 from planning.work.initiatives import HEALTH_LABELS, status_label
 from ui.charts import Chart, rows_table
 
-HEALTH_COLORS = {"on_track": "#2e8540", "at_risk": "#e07b00", "off_track": "#c0392b"}
-TODAY_COLOR = "#c0392b"
+TODAY_COLOR = RED
 ROW_HEIGHT = 30
 
 
@@ -110,12 +110,12 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
                 "nominal",
                 legend=None,
                 scale={
-                    "domain": [HEALTH_LABELS[h] for h in HEALTH_COLORS],
-                    "range": list(HEALTH_COLORS.values()),
+                    "domain": [HEALTH_LABELS[h] for h in HEALTH_COLOURS],
+                    "range": list(HEALTH_COLOURS.values()),
                 },
             ),
             "opacity": {
-                "condition": {"test": "datum.status == 'done'", "value": 0.45},
+                "condition": {"test": "datum.status == 'done'", "value": DONE_OPACITY},
                 "value": 0.95,
             },
             "tooltip": tooltip,

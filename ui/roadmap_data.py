@@ -17,12 +17,13 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.okrs.evaluation import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation, format_kr_value
+from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.store.engine import read_engine
 from planning.work import roadmap
 from planning.work.initiatives import status_label
 from ui import arrow, goals_data
 from ui.charts import Chart
-from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share
+from ui.goals_charts import progress_text, share
 from ui.roadmap_chart import lane_spec, time_domain
 from ui.state import Versions, app_config, engine, shared_read
 from ui.text import escape_markdown
@@ -64,9 +65,6 @@ def items(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> p
 def csv_export(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> str:
     """The CSV of exactly the rows the filters keep."""
     return roadmap.export_csv(items(versions, filters, today))
-
-
-HEALTH_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴"}
 
 
 @dataclass(frozen=True)
@@ -221,7 +219,7 @@ def board_columns(
             when = part["start_date"]
         rows = pd.DataFrame(
             {
-                "health": [HEALTH_ICONS.get(h, "") for h in part["health"]],
+                "health": [STATUS_ICONS.get(h, "") for h in part["health"]],
                 "initiative": part["title"],
                 "when": [_day_text(d) for d in when],
                 "owner": part["owner"],

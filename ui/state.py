@@ -10,10 +10,14 @@ store costs one cheap version query.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
+import numpy as np
+import pandas as pd
 import streamlit as st
+from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from planning.config import AppConfig, ConfigError, load_config
@@ -130,19 +134,53 @@ def versions() -> Versions:
     return current if current is not None else read_versions()
 
 
+def read_only(value: Any) -> Any:
+    """What a shared read hands its caller: the cached object where nothing can change it in
+    place, else a cheap copy whose changes stay in the copy.
+
+    A frame or series is a shallow copy: with pandas' copy-on-write it shares the cached data
+    until the caller writes, and the write (a cell, a new column, a drop in place) lands in the
+    copy only. A NumPy array is a view that refuses writes. A Pydantic model (PersonRead) is a
+    copy. A tuple is protected item by item; frozen dataclasses and plain values pass as they
+    are. A list, dict or set could be changed for every later reader, so it is refused.
+    """
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, np.ndarray):
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    if isinstance(value, BaseModel):
+        return value.model_copy()
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(read_only(item) for item in value)
+    if isinstance(value, list | dict | set):
+        raise TypeError(
+            f"a shared read returned a {type(value).__name__}, which a page could change for "
+            "every later reader; return a tuple, a frozen dataclass or a frame"
+        )
+    return value
+
+
 def shared_read(*, ttl: int, max_entries: int) -> Callable[[Read], Read]:
     """Cache a large read-only result the way st.cache_data does (keyed by its arguments, with a
-    bound), but hand every caller the one cached object instead of an unpickled copy.
+    bound), but without unpickling it for every caller.
 
     Unpickling a quarter's evaluation or a 2,000-row backlog costs several milliseconds on every
-    rerun; sharing it costs nothing. What it returns is never changed in place by its callers
-    (frozen dataclasses, and frames that pages only filter or copy).
+    rerun; sharing it costs nothing. What a caller gets cannot change the cached result
+    (read_only: frames as copy-on-write copies, tuples and frozen dataclasses as they are), so a
+    page that edits a frame it read leaves the next read as it was.
     """
 
     def wrap(func: Read) -> Read:
         cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False)(func)
         _SHARED_READS.append(cached)
-        return cached  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def read(*args: Any, **kwargs: Any) -> Any:
+            return read_only(cached(*args, **kwargs))
+
+        return read  # type: ignore[return-value]
 
     return wrap
 

@@ -1,16 +1,16 @@
-"""Showing people's text safely: titles and notes are text, never markdown or HTML."""
+"""Showing people's text safely: titles and notes are text, never markdown or HTML.
+
+The one Markdown escaper is planning.formatting.escape_markdown (the weekly digest uses it too);
+it is re-exported here for the pages.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+from planning.formatting import escape_markdown
 
-
-def escape_markdown(text: str) -> str:
-    """Text with every markdown, emoji-shortcode, LaTeX and HTML character escaped."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+__all__ = ["escape_markdown", "moment_text", "refusal_message"]
 
 
 def refusal_message(exc: Exception) -> str:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.periods import quarter_bounds
 from planning.reports import this_week
 from planning.store.engine import read_engine
@@ -24,7 +25,7 @@ from planning.work.initiatives import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZONS, RoadmapFilters, summarise
 from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, roadmap_data
-from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, share
+from ui.goals_charts import share
 from ui.state import Versions, app_config, engine
 
 TTL = 600

@@ -108,7 +108,8 @@ def run_impact(args: argparse.Namespace, context: Context) -> int:
 def run_digest(args: argparse.Namespace, context: Context) -> int:
     """Build one week's digest and print or write it."""
     from planning.periods import iso_week
-    from planning.reports.digest import DigestError, build_digest, digest_html, digest_markdown
+    from planning.reports.digest import DigestError, build_digest
+    from planning.reports.digest_render import digest_html, digest_markdown
 
     week = args.week or iso_week(clock.today())
     try:

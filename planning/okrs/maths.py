@@ -15,12 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from statistics import NormalDist
 
 from planning.config import OkrSettings
 
 EPSILON = 1e-9
+STANDARD_NORMAL = NormalDist()
 # Two-sided 80 % band of a normal distribution: mean ± 1.2816 standard deviations.
-Z_80 = 1.2815515655446004
+Z_80 = STANDARD_NORMAL.inv_cdf(0.9)
 DIRECTIONS = ("increase", "decrease")
 GUARDRAIL_RULES = ("stay_above", "stay_below")
 # A holding guardrail is on track while the forecast gives it at least this chance of still
@@ -287,10 +289,6 @@ class Forecast:
     high: float
 
 
-def _normal_cdf(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
 def _forecast(value: float, sd: float, target: float, direction: str) -> Forecast | None:
     # Extreme data can overflow the projection or its spread (inf, or nan from inf − inf): that
     # is no forecast, not a forecast of infinity.
@@ -299,7 +297,7 @@ def _forecast(value: float, sd: float, target: float, direction: str) -> Forecas
     if sd <= 0:
         reached = value >= target if direction == "increase" else value <= target
         return Forecast(value=value, probability=1.0 if reached else 0.0, low=value, high=value)
-    below = _normal_cdf((target - value) / sd)  # P(end value < target)
+    below = STANDARD_NORMAL.cdf((target - value) / sd)  # P(end value < target)
     probability = 1.0 - below if direction == "increase" else below
     return Forecast(
         value=value, probability=probability, low=value - Z_80 * sd, high=value + Z_80 * sd
