@@ -37,7 +37,6 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.answers import (
-    INTERNAL_ERROR,
     Refused,
     count,
     error,
@@ -98,8 +97,6 @@ JSON_TYPES = frozenset({"application/json"})
 CSV_TYPES = frozenset({"text/csv"})
 SOURCE = "api"
 REALM = 'Bearer realm="quarterdeck"'
-
-__all__ = ["INTERNAL_ERROR", "ApiContext", "api_app", "api_mount", "api_routes", "guarded"]
 
 
 class ApiContext:
