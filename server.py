@@ -1,5 +1,6 @@
-"""Quarterdeck's server: the Streamlit app (app.py), the HTTP API (/api/v1/...) and password
-sign-in's two routes (/session/sign-in, /session/end) on one port.
+"""Quarterdeck's server: the Streamlit app (app.py), the HTTP API (/api/v1/..., a FastAPI app that
+every /api/ request is handed to) and password sign-in's two routes (/session/sign-in,
+/session/end) on one port.
 
 Start it with `streamlit run server.py` (scripts/start.sh does). app.py stays the app's router;
 this module only adds the routes beside it and opens the store when the server starts.
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
 
-from api.routes import ApiContext, api_routes
+from api.routes import ApiContext, api_mount
 from api.sign_in import sign_in_routes
 from ui.preload import page_modules
 from ui.routing import use_router_only
@@ -36,6 +37,6 @@ async def lifespan(app: object) -> AsyncIterator[None]:
 
 app = st.App(
     "app.py",
-    routes=[*api_routes(context), *sign_in_routes(context)],
+    routes=[api_mount(context), *sign_in_routes(context)],
     lifespan=lifespan,
 )

@@ -1,37 +1,60 @@
-"""The /api/v1 routes: health, observation import, OKR evaluation and the OpenAPI document.
+"""The /api/v1 routes, built with FastAPI: health, observation import, OKR evaluation and the
+OpenAPI document FastAPI generates from the routes and their pydantic models (api/models.py).
 
 Every answer is JSON. No token → 401, a token without the operation's scope → 403, a body that is
 too large → 413, of another type → 415, with bad content → 422 listing every problem (nothing is
 written). A store that cannot be reached or used → 503. Anything else unexpected is logged with its
 traceback and answered 500 without details: a bug to fix, never a way to report bad input.
-"""
 
-from __future__ import annotations
+The server hands every /api/ request to this app (api_mount, in server.py's st.App routes), its
+path unchanged, so the document names the paths clients call.
+"""
 
 import asyncio
 import hashlib
-import json
-import logging
-import math
-import re
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import FastAPI, Query, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from pydantic import Field, TypeAdapter
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Engine, text
 from sqlmodel import Session
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.answers import (
+    Refused,
+    count,
+    error,
+    guarded,
+    over_time,
+    problems,
+)
+from api.bodies import media_type, parse_json, read_body
+from api.models import (
+    PERIOD_PATTERN,
+    Error,
+    Health,
+    ImportResult,
+    OkrReport,
+    Problems,
+    observation_model,
+)
 from api.okrs import period_json
-from api.openapi import openapi_document
 from planning import clock
 from planning.access.api_tokens import (
     READ_OKRS,
@@ -47,14 +70,14 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig, load_config
 from planning.metrics.engine import freshness
 from planning.metrics.importer import (
+    SAMPLE_CSV,
     ImportFileError,
     TimeBoxExceeded,
     import_observations,
     import_records,
 )
-from planning.periods import parse_quarter, quarter_of
+from planning.periods import FIRST_YEAR, LAST_YEAR, parse_quarter, quarter_of
 from planning.startup.bootstrap import open_store
-from planning.store import gate as store_access
 from planning.store.engine import (
     StoreError,
     alembic_config,
@@ -62,22 +85,18 @@ from planning.store.engine import (
     read_engine,
     session_scope,
 )
-from planning.store.gate import DATABASE_ERRORS, StoreGate, StoreUnavailable, store_failure
+from planning.store.gate import StoreGate, StoreUnavailable, store_failure
 from planning.store.models import ApiToken, Person
 
-log = logging.getLogger("quarterdeck.api")
-
 PREFIX = "/api/v1"
+API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 50 * 1024 * 1024
 # No request works longer than this: a read is abandoned (503), an import stops before its write.
 TIME_BOX_SECONDS = 30.0
-MAX_PROBLEMS_LISTED = 10_000
 JSON_TYPES = frozenset({"application/json"})
 CSV_TYPES = frozenset({"text/csv"})
 SOURCE = "api"
 REALM = 'Bearer realm="quarterdeck"'
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 class ApiContext:
@@ -150,8 +169,8 @@ class ApiContext:
 
     @cached_property
     def document(self) -> dict[str, Any]:
-        """The OpenAPI document for this configuration."""
-        return openapi_document(self.config.metrics, max_body_bytes=self.max_body_bytes)
+        """The OpenAPI document FastAPI generates for this configuration."""
+        return api_app(self).openapi()
 
     def close(self) -> None:
         """Release the store's connections if this context opened them."""
@@ -172,92 +191,25 @@ class ApiContext:
             self.close()
 
 
-# --- answers -----------------------------------------------------------------------------------
-
-
-def _error(
-    status: int, detail: str, headers: dict[str, str] | None = None, **extra: str
-) -> Response:
-    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
-
-
-def _problems(detail: str, problems: list[dict[str, Any]]) -> Response:
-    total = len(problems)
-    if total > MAX_PROBLEMS_LISTED:
-        detail += f" (the first {MAX_PROBLEMS_LISTED:,} of {total:,} are listed)"
-        problems = problems[:MAX_PROBLEMS_LISTED]
-    return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n:,} {what}{'' if n == 1 else 's'}"
-
-
-def _unavailable(exc: StoreError) -> Response:
-    """503 with why the store cannot be used and when to retry."""
-    retry = {"Retry-After": str(math.ceil(store_access.RETRY_SECONDS))}
-    if isinstance(exc, StoreUnavailable) and exc.busy:
-        return _error(503, "The store is busy; retry shortly.", retry)
-    body = {"detail": f"The store cannot be used: {exc}.", "status": "unavailable"}
-    return JSONResponse(body, status_code=503, headers=retry)
-
-
-def _over_time(seconds: float, what: str) -> Response:
-    return _error(
-        503,
-        f"The request ran past its time box of {seconds:g} s while {what}; nothing was written. "
-        "Retry later, or send the data in smaller parts.",
-        {"Retry-After": "5"},
-    )
-
-
-async def _boxed(context: ApiContext, read: Callable[[], Any], what: str) -> Any:
-    """Run a read in the thread pool, or answer 503 once it passes the request time box (the
-    abandoned read writes nothing, so leaving it to finish on its own is safe)."""
-    try:
-        return await asyncio.wait_for(run_in_threadpool(read), timeout=context.time_box_seconds)
-    except TimeoutError:
-        return _over_time(context.time_box_seconds, what)
-
-
-def guarded(handler: Handler, context: ApiContext | None = None) -> Handler:
-    """Answer 503 when the store cannot be reached or used (saying why) and 500 (logged) for
-    anything unexpected. Given the context, a store failing in use is dropped and retried."""
-
-    async def run(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except StoreError as exc:  # the gate has logged it once; not again on every request
-            return _unavailable(exc)
-        except DATABASE_ERRORS as exc:
-            failure = context.failed(exc) if context else store_failure(exc, database_url())
-            if failure is not None:
-                log.warning("%s %s: %s", request.method, request.url.path, failure)
-                return _unavailable(failure)
-            log.exception("%s %s failed", request.method, request.url.path)
-            return _error(500, "Internal error; the server log has the details.")
-        except Exception:
-            log.exception("%s %s failed", request.method, request.url.path)
-            return _error(500, "Internal error; the server log has the details.")
-
-    run.__name__ = handler.__name__
-    run.__doc__ = handler.__doc__
-    return run
-
-
 # --- tokens ------------------------------------------------------------------------------------
+
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="Scopes: " + "; ".join(f"`{s}` to {what}" for s, what in SCOPES.items()),
+    auto_error=False,  # the answers below say what is wrong with the header
+)
 
 
 def _authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken | Response:
     """The token behind an Authorization header if it grants `scope`, else the 401/403 answer."""
     if not header or not header.strip():
-        return _error(
+        return error(
             401, "Send a bearer token: Authorization: Bearer <token>.", {"WWW-Authenticate": REALM}
         )
     scheme, _, secret = header.strip().partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or " " in secret:
-        return _error(
+        return error(
             401,
             "The Authorization header must be 'Bearer <token>'.",
             {"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
@@ -266,19 +218,19 @@ def _authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken 
         with Session(read_engine(context.engine)) as session:
             token = authenticate(session=session, secret=secret)
     except TokenLapsed as exc:
-        return _error(
+        return error(
             403,
             f"{exc} It can no longer {SCOPES[scope]}; ask a director for a new token.",
             {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
         )
     if token is None:
-        return _error(
+        return error(
             401,
             "The token is unknown or revoked.",
             {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
     if not has_scope(token, scope):
-        return _error(
+        return error(
             403,
             f"The token {token.name!r} does not grant {scope}.",
             {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
@@ -291,113 +243,106 @@ def _authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken 
     return token
 
 
-async def _token(request: Request, context: ApiContext, scope: str) -> ApiToken | Response:
-    header = request.headers.get("authorization")
-    return await run_in_threadpool(_authorise, context, header, scope)
+def _token_for(context: ApiContext) -> Callable[..., ApiToken]:
+    """The dependency that checks the bearer token against the scopes its operation declares
+    (sync: FastAPI runs it in the thread pool, away from the event loop)."""
+
+    def api_token(
+        scopes: SecurityScopes,
+        request: Request,
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    ) -> ApiToken:
+        [scope] = scopes.scopes
+        answer = _authorise(context, request.headers.get("authorization"), scope)
+        if isinstance(answer, Response):
+            raise Refused(answer)
+        return answer
+
+    return api_token
 
 
-# --- bodies ------------------------------------------------------------------------------------
-
-
-async def _read_body(request: Request, limit: int) -> bytes | Response:
-    """The request body, or a 413 answer as soon as it is known to exceed `limit` bytes."""
-    too_large = _error(413, f"The body is larger than {limit:,} bytes; send it in parts.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return too_large
-    size = 0
-    chunks: list[bytes] = []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _media_type(request: Request) -> tuple[str, str]:
-    """The body's media type and charset (lower case, empty when not given)."""
-    header = request.headers.get("content-type", "")
-    media, *params = (part.strip() for part in header.split(";"))
-    charset = ""
-    for param in params:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return media.lower(), charset
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number; leave the observation out instead")
-
-
-def _parse_json(body: bytes) -> Any | Response:
-    """The parsed JSON body, or a 422 answer saying where it is broken."""
-
-    def broken(reason: str) -> Response:
-        return _problems(
-            "The body is not valid JSON; nothing was written.",
-            [{"index": None, "field": "", "reason": reason}],
-        )
-
+async def _boxed(context: ApiContext, read: Callable[[], Any], what: str) -> Any:
+    """Run a read in the thread pool, or answer 503 once it passes the request time box (the
+    abandoned read writes nothing, so leaving it to finish on its own is safe)."""
     try:
-        content = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return broken(f"the body is not UTF-8 text (byte {exc.start + 1} cannot be read)")
-    if not content.strip():
-        return broken("the body is empty; send a JSON list of observations")
-    try:
-        parsed = json.loads(content, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        return broken(f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
-    except ValueError as exc:
-        if "integer string conversion" in str(exc):
-            return broken("a number in the body has too many digits")
-        return broken(str(exc))
-    except RecursionError:
-        return broken("the body is nested too deeply to be a list of observations")
-    # A \uD800-style escape decodes to half of a character pair, which no text can hold: refuse
-    # it here rather than fail when the answer or the store has to encode it.
-    if _SURROGATE_ESCAPE.search(content) and _has_lone_surrogate(parsed):
-        return broken(
-            "the body holds an escape for half a character (a lone surrogate such as \\ud800); "
-            "send whole Unicode characters"
-        )
-    return parsed
+        return await asyncio.wait_for(run_in_threadpool(read), timeout=context.time_box_seconds)
+    except TimeoutError:
+        return over_time(context.time_box_seconds, what)
 
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# --- the document ------------------------------------------------------------------------------
 
 
-def _has_lone_surrogate(value: Any) -> bool:
-    """Whether any text in a parsed JSON value (keys included) cannot be encoded as UTF-8."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-    return False
+def _answer(model: type[Any], description: str) -> dict[str, Any]:
+    return {"model": model, "description": description}
 
 
-# --- handlers ----------------------------------------------------------------------------------
+UNAVAILABLE = _answer(
+    Error,
+    "The store cannot be reached or used (the detail says which store, what is wrong and what "
+    "to do), or stayed locked; retry after Retry-After seconds.",
+)
+INTERNAL = _answer(Error, "A bug in the server; the server log has the details.")
+UNAUTHORISED = _answer(
+    Error, "No bearer token, a malformed Authorization header, or an unknown or revoked token."
+)
+FORBIDDEN = _answer(
+    Error,
+    "The token lacks the scope this operation needs, or the director who created it is no "
+    "longer an active director.",
+)
 
 
-def api_routes(context: ApiContext) -> list[BaseRoute]:
-    """The API's routes, bound to a context (configuration and store)."""
+def _observations_body(context: ApiContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The import's request body for the document, and the schemas it refers to.
 
-    def guard(handler: Handler) -> Handler:
-        return guarded(handler, context)
+    The handler reads the body itself (JSON or CSV, under the size limit), so FastAPI does not
+    see a body parameter: the JSON form is described by the pydantic Observation model here."""
+    observation = observation_model(context.config.metrics)
+    body = Annotated[list[observation], Field(min_length=1)]  # type: ignore[valid-type]
+    schema = TypeAdapter(body).json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.pop("$defs")
+    request_body = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schema},
+            "text/csv": {"schema": {"type": "string"}, "example": SAMPLE_CSV},
+        },
+    }
+    return request_body, components
 
-    @guard
-    async def health(request: Request) -> Response:
+
+# --- the app -----------------------------------------------------------------------------------
+
+
+def api_app(context: ApiContext) -> FastAPI:
+    """The API as a FastAPI app, bound to a context (configuration and store)."""
+    app = FastAPI(
+        title="Quarterdeck API",
+        version=API_VERSION,
+        description="Send metric observations in and read the quarter's OKRs. Write and read "
+        "endpoints take a bearer token (`Authorization: Bearer qd_…`) created by a director in "
+        "Admin or with `python -m planning token create`.",
+        servers=[{"url": "/"}],
+        openapi_url=None,  # served by the openapi route below, which the document lists
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,  # /api/v1/health/ is an unknown path, as it always was
+        lifespan=context.lifespan,
+    )
+
+    class GuardedRoute(APIRoute):
+        """A route whose store failures are 503s and whose bugs are logged 500s."""
+
+        def get_route_handler(self) -> Callable[[Request], Any]:
+            return guarded(super().get_route_handler(), context.failed)
+
+    app.router.route_class = GuardedRoute
+    api_token = _token_for(context)
+    limit = f"{context.max_body_bytes / 1_000_000:g} MB"
+    request_body, body_schemas = _observations_body(context)
+
+    async def health() -> Response:
         """Status, latest observation day and whether the schema is current."""
 
         def check() -> dict[str, Any]:
@@ -426,89 +371,221 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
         answer = await _boxed(context, check, "checking the store")
         return answer if isinstance(answer, Response) else JSONResponse(answer)
 
-    @guard
-    async def post_observations(request: Request) -> Response:
+    async def post_observations(
+        request: Request,
+        token: Annotated[ApiToken, Security(api_token, scopes=[WRITE_OBSERVATIONS])],
+    ) -> Response:
         """Import a JSON list or a CSV body of observations, whole or not at all."""
-        token = await _token(request, context, WRITE_OBSERVATIONS)
-        if isinstance(token, Response):
-            return token
-        media, charset = _media_type(request)
+        media, charset = media_type(request)
         if media not in JSON_TYPES | CSV_TYPES:
             shown = media or "no Content-Type"
-            return _error(415, f"Cannot import {shown}: send application/json or text/csv (UTF-8).")
+            return error(415, f"Cannot import {shown}: send application/json or text/csv (UTF-8).")
         if charset and charset not in {"utf-8", "utf8"}:
-            return _error(415, f"Cannot read charset {charset}: send UTF-8.")
+            return error(415, f"Cannot read charset {charset}: send UTF-8.")
         deadline = time.monotonic() + context.time_box_seconds
-        body = await _read_body(request, context.max_body_bytes)
+        body = await read_body(request, context.max_body_bytes)
         if isinstance(body, Response):
             return body
         if media in JSON_TYPES:
-            records = _parse_json(body)
+            records = parse_json(body)
             if isinstance(records, Response):
                 return records
             return await run_in_threadpool(_import_json, context, token, records, body, deadline)
         return await run_in_threadpool(_import_csv, context, token, body, deadline)
 
-    @guard
-    async def okrs(request: Request) -> Response:
+    async def okrs(
+        _token: Annotated[ApiToken, Security(api_token, scopes=[READ_OKRS])],
+        period: Annotated[
+            str | SkipJsonSchema[None],
+            Query(
+                description="The quarter, e.g. 2026-Q4 (default: the current one), in the years "
+                f"{FIRST_YEAR} to {LAST_YEAR}.",
+                # Documented, not enforced here: parse_quarter below says what is wrong.
+                json_schema_extra={"pattern": PERIOD_PATTERN, "examples": ["2026-Q4"]},
+            ),
+        ] = None,
+    ) -> Response:
         """The quarter's objectives and key results, evaluated now."""
-        token = await _token(request, context, READ_OKRS)
-        if isinstance(token, Response):
-            return token
-        asked = request.query_params.get("period")
         fiscal_start = context.config.settings.fiscal_year_start_month
-        if asked is None:
-            period = quarter_of(context.today(), fiscal_start)
+        if period is None:
+            quarter = quarter_of(context.today(), fiscal_start)
         else:
             try:
-                year, quarter = parse_quarter(asked)
+                year, number = parse_quarter(period)
             except ValueError as exc:
-                return _problems(
+                return problems(
                     "The period is not a quarter.", [{"parameter": "period", "reason": str(exc)}]
                 )
-            period = f"{year:04d}-Q{quarter}"
+            quarter = f"{year:04d}-Q{number}"
 
         def evaluate() -> dict[str, Any]:
             from planning.okrs.evaluation import period_goals
 
             with Session(read_engine(context.engine)) as session:
                 evaluation = period_goals(
-                    session=session, config=context.config, period=period, today=context.today()
+                    session=session, config=context.config, period=quarter, today=context.today()
                 )
             return period_json(evaluation)
 
         answer = await _boxed(context, evaluate, "evaluating the quarter")
         return answer if isinstance(answer, Response) else JSONResponse(answer)
 
-    @guard
-    async def openapi(request: Request) -> Response:
+    async def openapi() -> Response:
         """The OpenAPI 3.1 document describing these routes."""
-        return JSONResponse(context.document)
+        return JSONResponse(app.openapi())
 
-    routes: list[BaseRoute] = [
-        Route(f"{PREFIX}/health", health, methods=["GET"]),
-        Route(f"{PREFIX}/observations", post_observations, methods=["POST"]),
-        Route(f"{PREFIX}/okrs", okrs, methods=["GET"]),
-        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
-    ]
-    allowed = {
-        route.path: sorted(route.methods or ()) for route in routes if isinstance(route, Route)
-    }
+    app.add_api_route(
+        f"{PREFIX}/health",
+        health,
+        methods=["GET"],
+        operation_id="health",
+        summary="Is the server up, is the schema current, how fresh is the data?",
+        response_model=Health,
+        response_description="The server answers and the store is readable.",
+        responses={500: INTERNAL, 503: UNAVAILABLE},
+    )
+    app.add_api_route(
+        f"{PREFIX}/observations",
+        post_observations,
+        methods=["POST"],
+        operation_id="importObservations",
+        summary="Import observations: validated whole, written in one transaction, idempotent.",
+        description="Send a JSON list of observations or a CSV in the interchange format "
+        "(`date,measure,value` plus a column per dimension). Any bad row means nothing is "
+        "written and every problem is listed. Rows already stored with the same value are left "
+        "as they are, so repeating a request changes nothing. "
+        f"Bodies over {limit} are refused.",
+        response_model=ImportResult,
+        response_description="Written: rows added, updated and left unchanged.",
+        responses={
+            401: UNAUTHORISED,
+            403: FORBIDDEN,
+            413: _answer(Error, f"The body is larger than {limit}."),
+            415: _answer(Error, "The body is neither application/json nor text/csv."),
+            422: _answer(Problems, "Every problem in the body; nothing written."),
+            500: INTERNAL,
+            503: UNAVAILABLE,
+        },
+        openapi_extra={"requestBody": request_body},
+    )
+    app.add_api_route(
+        f"{PREFIX}/okrs",
+        okrs,
+        methods=["GET"],
+        operation_id="okrs",
+        summary="A quarter's objectives and key results, evaluated now.",
+        response_model=OkrReport,
+        response_description="The quarter's evaluation.",
+        responses={
+            401: UNAUTHORISED,
+            403: FORBIDDEN,
+            422: _answer(Problems, "The period is not a quarter id."),
+            500: INTERNAL,
+            503: UNAVAILABLE,
+        },
+    )
+    app.add_api_route(
+        f"{PREFIX}/openapi.json",
+        openapi,
+        methods=["GET"],
+        operation_id="openapi",
+        summary="This document.",
+        response_model=dict[str, Any],
+        response_description="The OpenAPI 3.1 document.",
+    )
+    # GET routes answer HEAD too, as Starlette's routes do; the document lists GET only.
+    for route in list(app.routes):
+        if isinstance(route, APIRoute) and route.methods == {"GET"}:
+            app.add_api_route(route.path, route.endpoint, methods=["HEAD"], include_in_schema=False)
 
-    async def elsewhere(request: Request) -> Response:
-        """Unknown /api paths get a JSON 404 (and known ones a 405) instead of the app's page."""
-        methods = allowed.get(request.url.path)
-        if methods:
-            return _error(
+    allowed: dict[str, set[str]] = {}
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            allowed.setdefault(route.path, set()).update(route.methods or ())
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            generated = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
+                servers=app.servers,
+            )
+            generated.setdefault("components", {}).setdefault("schemas", {}).update(body_schemas)
+            app.openapi_schema = generated
+        return app.openapi_schema
+
+    app.openapi = document  # type: ignore[method-assign]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """Unknown /api paths get a JSON 404 and known ones a JSON 405 with Allow."""
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        if exc.status_code == 404:
+            return error(404, f"No API route {path}; see {PREFIX}/openapi.json.")
+        if exc.status_code == 405 and path in allowed:
+            methods = sorted(allowed[path])
+            return error(
                 405,
                 f"{request.method} is not allowed here; use {', '.join(methods)}.",
                 {"Allow": ", ".join(methods)},
             )
-        return _error(404, f"No API route {request.url.path}; see {PREFIX}/openapi.json.")
+        return error(exc.status_code, str(exc.detail), dict(exc.headers or {}))
 
-    every_method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    routes.append(Route("/api/{rest:path}", elsewhere, methods=every_method))
-    return routes
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        """A parameter FastAPI cannot read: the API's 422 body, not FastAPI's."""
+        assert isinstance(exc, RequestValidationError)
+        found = [
+            {"parameter": ".".join(str(part) for part in e["loc"][1:]), "reason": e["msg"]}
+            for e in exc.errors()
+        ]
+        return problems("The request cannot be read.", found)
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    return app
+
+
+def api_routes(context: ApiContext) -> list[BaseRoute]:
+    """The API's routes, bound to a context (configuration and store)."""
+    return list(api_app(context).routes)
+
+
+class PathPrefix(BaseRoute):
+    """Hands every HTTP request under a path prefix to an ASGI app, its path unchanged.
+
+    A Starlette Mount would show its app paths relative to the prefix; the API app routes and
+    documents the paths clients call (/api/v1/...), so it is given the whole path.
+    """
+
+    def __init__(self, prefix: str, app: ASGIApp) -> None:
+        self.path = prefix.rstrip("/") + "/"  # st.App checks paths against its reserved ones
+        self.app = app
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """A full match for an HTTP request whose path starts with the prefix."""
+        if scope["type"] == "http" and str(scope["path"]).startswith(self.path):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        """The prefix names no routes of its own."""
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on."""
+        await self.app(scope, receive, send)
+
+
+def api_mount(context: ApiContext) -> BaseRoute:
+    """The route server.py gives st.App: every /api/ request goes to the API app (whose JSON
+    404 and 405 answer unknown API paths and methods rather than the app's page)."""
+    return PathPrefix("/api/", api_app(context))
+
+
+# --- imports -----------------------------------------------------------------------------------
 
 
 def _creator(context: ApiContext, token: ApiToken) -> Person | None:
@@ -519,7 +596,7 @@ def _creator(context: ApiContext, token: ApiToken) -> Person | None:
 
 
 def _refused(token: ApiToken, exc: PermissionDenied) -> Response:
-    return _error(
+    return error(
         403,
         f"{exc} The token {token.name!r} was created by someone who can no longer import; "
         "ask a director for a new token.",
@@ -544,10 +621,10 @@ def _import_json(
     except PermissionDenied as exc:
         return _refused(token, exc)
     except TimeBoxExceeded:
-        return _over_time(context.time_box_seconds, "importing the body")
+        return over_time(context.time_box_seconds, "importing the body")
     if result.problems:
-        return _problems(
-            f"{_count(len(result.problems), 'problem')} in the body; nothing was written.",
+        return problems(
+            f"{count(len(result.problems), 'problem')} in the body; nothing was written.",
             [{"index": p.index, "field": p.field, "reason": p.reason} for p in result.problems],
         )
     return _written(result.added, result.updated, result.unchanged, result.batch_id)
@@ -568,15 +645,15 @@ def _import_csv(context: ApiContext, token: ApiToken, body: bytes, deadline: flo
     except PermissionDenied as exc:
         return _refused(token, exc)
     except TimeBoxExceeded:
-        return _over_time(context.time_box_seconds, "importing the body")
+        return over_time(context.time_box_seconds, "importing the body")
     except ImportFileError as exc:
-        return _problems(
+        return problems(
             "The body cannot be read as CSV in the interchange format; nothing was written.",
             [{"line": None, "column": "", "reason": str(exc)}],
         )
     if result.problems:
-        return _problems(
-            f"{_count(len(result.problems), 'problem')} in the body; nothing was written.",
+        return problems(
+            f"{count(len(result.problems), 'problem')} in the body; nothing was written.",
             [{"line": p.line, "column": p.column, "reason": p.reason} for p in result.problems],
         )
     return _written(result.added, result.updated, result.unchanged, result.batch_id)
@@ -592,8 +669,3 @@ def _written(added: int, updated: int, unchanged: int, batch_id: int | None) -> 
             "batch_id": batch_id,
         }
     )
-
-
-def api_app(context: ApiContext) -> Starlette:
-    """The API alone as an ASGI app (the server mounts the same routes beside Streamlit)."""
-    return Starlette(routes=api_routes(context), lifespan=context.lifespan)

@@ -23,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from api.routes import ApiContext, guarded
+from api.answers import guarded
+from api.routes import ApiContext
 from planning.access.passwords import (
     END_PATH,
     SESSION_COOKIE,
