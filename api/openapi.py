@@ -286,6 +286,19 @@ def _schemas(config: MetricsConfig) -> dict[str, Any]:
                     "required": ["ok", "revision", "expected"],
                     "additionalProperties": False,
                 },
+                "sources": {
+                    "type": "object",
+                    "description": "The data sources of config/sources.yaml: ok is false when "
+                    "one's last run failed or one is stale; items hold each source's last run.",
+                    "properties": {
+                        "ok": {"type": "boolean"},
+                        "failing": {"type": "array", "items": {"type": "string"}},
+                        "stale": {"type": "array", "items": {"type": "string"}},
+                        "items": {"type": "array", "items": {"type": "object"}},
+                        "error": {"type": "string"},
+                    },
+                    "required": ["ok", "failing", "stale", "items"],
+                },
             },
             "required": [
                 "status",
@@ -293,6 +306,7 @@ def _schemas(config: MetricsConfig) -> dict[str, Any]:
                 "last_import_at",
                 "observations",
                 "schema",
+                "sources",
             ],
             "additionalProperties": False,
         },

@@ -53,6 +53,7 @@ from planning.metrics.importer import (
     import_records,
 )
 from planning.periods import parse_quarter, quarter_of
+from planning.sources.status import sources_health
 from planning.startup.bootstrap import open_store
 from planning.store import gate as store_access
 from planning.store.engine import (
@@ -409,10 +410,11 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
                 revision = session.execute(
                     text("SELECT version_num FROM alembic_version")
                 ).scalar_one_or_none()
+                sources = sources_health(session=session, config=context.config)
             expected = context.expected_revision
             ok = revision == expected
             return {
-                "status": "ok" if ok else "degraded",
+                "status": "ok" if ok and sources["ok"] else "degraded",
                 "latest_observation_day": fresh.observed_day.isoformat()
                 if fresh.observed_day
                 else None,
@@ -421,6 +423,7 @@ def api_routes(context: ApiContext) -> list[BaseRoute]:
                 else None,
                 "observations": fresh.observation_rows,
                 "schema": {"ok": ok, "revision": revision, "expected": expected},
+                "sources": sources,
             }
 
         answer = await _boxed(context, check, "checking the store")

@@ -1283,3 +1283,9 @@ def run_set_password(args: argparse.Namespace, context: Context) -> int:
         return _fail("; ".join(exc.problems) + "; nothing was changed", EXIT_REFUSED)
     print(f"password set for {person.name} <{person.email}>")
     return EXIT_OK
+
+
+# Commands kept in modules of their own register here.
+from planning.cli import sync as _sync  # noqa: E402
+
+_sync.register(command, arg)
