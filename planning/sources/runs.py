@@ -356,8 +356,14 @@ def _finish_failed(engine: Engine, run_id: int, message: str) -> None:
 
 
 def _checksum(frame: pd.DataFrame) -> str:
-    hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
+    """SHA-256 over the written rows (measure, dimensions, day, value), column by column."""
+    codes, days = pd.factorize(frame["day"])
+    ordinals = np.array([_as_day(d).toordinal() for d in days], dtype=np.int64)  # type: ignore[union-attr]
+    digest = hashlib.sha256()
+    for column in (frame["measure"], frame["dims_key"], pd.Series(ordinals[codes])):
+        digest.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
+    digest.update(frame["value"].to_numpy(dtype=np.float64).tobytes())
+    return digest.hexdigest()
 
 
 def _write(

@@ -139,6 +139,7 @@ def fetch(settings: Any, secret: Any, since: date | None) -> pd.DataFrame:
     engine = _engine(secret(settings.url_secret), settings.timeout_seconds)
     start = since if since is not None else settings.first_day
     parts: list[pd.DataFrame] = []
+    dims = sorted({d for q in settings.queries for d in q.dimensions})
     try:
         with engine.connect() as connection:
             quote = engine.dialect.identifier_preparer.quote
@@ -147,14 +148,10 @@ def fetch(settings: Any, secret: Any, since: date | None) -> pd.DataFrame:
                 result = connection.execute(text(sql_text), params)
                 columns = list(map(str, result.keys()))
                 rows = result.fetchall()
-                parts.append(_long(query, i, columns, rows))
+                parts.append(_long(query, i, columns, rows, dims))
     finally:
         engine.dispose()
-    dims = sorted({d for q in settings.queries for d in q.dimensions})
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    for dim in dims:
-        frame[dim] = frame[dim].fillna("") if dim in frame else ""
-    return frame.reindex(columns=["date", "measure", "value", *dims])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _column(columns: list[str], wanted: str, i: int, role: str) -> int:
@@ -186,8 +183,11 @@ def _day_texts(values: np.ndarray) -> np.ndarray:
     return texts[codes]
 
 
-def _long(query: SqlQuery, i: int, columns: list[str], rows: list[Any]) -> pd.DataFrame:
-    """One query's wide rows as long interchange rows, one per non-NULL measure cell."""
+def _long(
+    query: SqlQuery, i: int, columns: list[str], rows: list[Any], all_dims: list[str]
+) -> pd.DataFrame:
+    """One query's wide rows as long interchange rows, one per non-NULL measure cell (empty
+    cells for the dimensions of the source's other queries)."""
     date_at = _column(columns, query.date, i, "date")
     dim_at = {d: _column(columns, c, i, "dimension") for d, c in query.dimensions.items()}
     measure_at = {m: _column(columns, c, i, "measure") for m, c in query.measures.items()}
@@ -207,8 +207,9 @@ def _long(query: SqlQuery, i: int, columns: list[str], rows: list[Any]) -> pd.Da
             "measure": np.full(int(present.sum()), measure, dtype=object),
             "value": _numbers(values[present]),
         }
-        for d, texts in dims.items():
-            part[d] = texts[present]
+        count = int(present.sum())
+        for d in all_dims:
+            part[d] = dims[d][present] if d in dims else np.full(count, "", dtype=object)
         parts.append(pd.DataFrame(part))
     return pd.concat(parts, ignore_index=True)
 
