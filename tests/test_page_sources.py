@@ -96,3 +96,9 @@ def test_metrics_and_goals_say_a_source_is_stale(app_store: str, sources_config:
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "Team sheet has not synced since" in warnings
+
+
+def test_admin_without_sources_says_how_to_add_them(app_store: str) -> None:
+    at = open_tab(open_admin(app_store), "Sources")
+    assert not at.exception
+    assert "No data sources are configured" in at.info[0].value

@@ -582,3 +582,41 @@ def test_two_processes_on_postgres_run_a_source_once(tmp_path: Path, pg_source: 
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_a_run_cut_off_is_marked_interrupted_by_the_next(
+    tmp_path: Path, config: AppConfig, store: Engine, http_files: tuple[str, dict[str, bytes]]
+) -> None:
+    base, files = http_files
+    files["/daily.csv"] = CSV.encode()
+    source = load_sources(config_dir(tmp_path, csv_yaml(f"{base}/daily.csv")), config.metrics).get(
+        "sheet"
+    )
+    with store.begin() as connection:  # a process died mid-run, leaving its run open
+        connection.execute(
+            text(
+                "INSERT INTO source_run (source, trigger, started_at, status, rows, rows_added, "
+                "rows_updated, measures, error) VALUES ('sheet', 'schedule', :t, 'running', 0, 0, "
+                "0, '', '')"
+            ),
+            {"t": clock.utcnow()},
+        )
+    assert run_source(engine=store, config=config, source=source, trigger="command").ok
+    assert [r[1] for r in runs(store)] == ["interrupted", OK]
+    assert "cut off" in runs(store)[0][3]
+
+
+def test_an_unreadable_secrets_file_is_named_without_its_content(
+    tmp_path: Path, config: AppConfig, store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('WAREHOUSE_URL = "postgresql://u:hunter2hunter2@h/db\n', encoding="utf-8")
+    monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(broken))
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    source = load_sources(config_dir(tmp_path, sql_yaml("WAREHOUSE_URL")), config.metrics).get(
+        "warehouse"
+    )
+    outcome = run_source(engine=store, config=config, source=source, trigger="command")
+    assert outcome.status == FAILED
+    assert f"{broken} cannot be read as TOML" in outcome.error
+    assert "hunter2" not in outcome.error
