@@ -102,3 +102,16 @@ def test_admin_without_sources_says_how_to_add_them(app_store: str) -> None:
     at = open_tab(open_admin(app_store), "Sources")
     assert not at.exception
     assert "No data sources are configured" in at.info[0].value
+
+
+def test_admin_shows_a_mistake_in_sources_yaml(
+    app_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = "sources:\n  w:\n    kind: sql\n    settings:\n      url_secret: not a name\n"
+    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config_dir(tmp_path, body)))
+    at = open_tab(open_admin(app_store), "Sources")
+    assert not at.exception
+    shown = at.error[0].value
+    assert "sources.w.settings.url_secret" in shown and "is not a secret name" in shown
+    at.switch_page("pages/metrics.py").run()
+    assert not at.exception  # the pages keep working

@@ -317,7 +317,9 @@ def test_failures_write_nothing_keep_the_data_and_are_recorded(
         )
     malformed = run_source(engine=store, config=config, source=source, trigger="command")
     assert malformed.status == FAILED
-    assert "'telepathy' is not a declared channel value" in malformed.error
+    assert "2026-11-22 sessions, channel: 'telepathy' is not a declared channel value" in (
+        malformed.error
+    )
 
     # an unreachable database
     monkeypatch.setenv("WAREHOUSE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test")

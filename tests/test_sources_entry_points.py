@@ -121,3 +121,10 @@ def test_health_lists_sources_and_degrades_on_a_failure(folder: Path, engine: En
         "2026-11-24",
     )
     assert "answered 404" in entry["items"][1]["last_run"]["error"]
+
+
+def test_health_and_admin_report_a_broken_sources_yaml(folder: Path, engine: Engine) -> None:
+    (folder / "sources.yaml").write_text("sources:\n  w:\n    kind: ftp\n", encoding="utf-8")
+    answer = client_for(engine, load_config(folder)).get(HEALTH).json()
+    assert answer["status"] == "degraded"
+    assert "sources.yaml: sources.w.kind: unknown kind 'ftp'" in answer["sources"]["error"]

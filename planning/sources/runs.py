@@ -243,8 +243,22 @@ def _date_text(cell: Any) -> str:
     return str(cell)
 
 
-def _problems_text(problems: list[RowProblem]) -> str:
-    shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+def _problem_text(problem: RowProblem, table: pd.DataFrame | None) -> str:
+    """A problem by file line, or (rows that came from a query, not a file) by the row's day
+    and measure, which say more than a position in the long table."""
+    if table is None or problem.line not in table.index:
+        return str(problem)
+    row = table.loc[problem.line]
+    where = f"{row.get('date', '')} {row.get('measure', '')}".strip() or f"row {problem.line - 1}"
+    return (
+        f"{where}, {problem.column}: {problem.reason}"
+        if problem.column
+        else (f"{where}: {problem.reason}")
+    )
+
+
+def _problems_text(problems: list[RowProblem], table: pd.DataFrame | None = None) -> str:
+    shown = "; ".join(_problem_text(p, table) for p in problems[:MAX_PROBLEMS_SHOWN])
     more = len(problems) - MAX_PROBLEMS_SHOWN
     tail = f"; and {more:,} more" if more > 0 else ""
     count = len(problems)
@@ -272,9 +286,11 @@ def _fetch_checked(
     frame = source.spec.fetch(source.settings, secrets, since)
     if frame is None or len(frame) == 0:
         return Validation(frame=pd.DataFrame(), problems=[], rows=0)
-    validation = validate(table=as_table(frame), config=config.metrics)
+    from_file = frame.index.name == LINE  # a kind that read a file numbered its lines
+    table = as_table(frame)
+    validation = validate(table=table, config=config.metrics)
     if validation.problems:
-        raise SourceDataError(_problems_text(validation.problems))
+        raise SourceDataError(_problems_text(validation.problems, None if from_file else table))
     return validation
 
 
