@@ -622,3 +622,34 @@ def test_an_unreadable_secrets_file_is_named_without_its_content(
     assert outcome.status == FAILED
     assert f"{broken} cannot be read as TOML" in outcome.error
     assert "hunter2" not in outcome.error
+
+
+def test_a_new_kind_is_one_registry_entry(
+    tmp_path: Path, config: AppConfig, store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """How the file parsers plug in: a settings model extending FileLocation and a pure
+    parse(bytes, settings) -> interchange DataFrame, wrapped by file_kind."""
+    from planning.sources.files import FileLocation
+    from planning.sources.kinds import KINDS, file_kind
+
+    class WideSettings(FileLocation):
+        channel: str
+
+    def parse(data: bytes, settings: WideSettings) -> pd.DataFrame:
+        wide = pd.read_csv(io.BytesIO(data))
+        long = wide.melt(id_vars=["day"], var_name="measure", value_name="value")
+        return long.rename(columns={"day": "date"}).assign(
+            channel=settings.channel, device="desktop"
+        )
+
+    monkeypatch.setitem(KINDS, "wide_file", file_kind(WideSettings, parse, "Wide file"))
+    export = tmp_path / "export.csv"
+    export.write_text("day,sessions,orders\n2026-11-24,500,9\n", encoding="utf-8")
+    body = (
+        "sources:\n  wide:\n    kind: wide_file\n    settings:\n"
+        f"      path: {export}\n      channel: affiliate\n"
+    )
+    source = load_sources(config_dir(tmp_path, body), config.metrics).get("wide")
+    outcome = run_source(engine=store, config=config, source=source, trigger="command")
+    assert outcome.status == OK, outcome.error
+    assert stored(store)[("orders", "channel=affiliate|device=desktop", "2026-11-24")] == 9
