@@ -117,14 +117,27 @@ class SchemaState(Closed):
     expected: str
 
 
+class SourcesHealth(BaseModel):
+    """The data sources of config/sources.yaml: ok is false when one's last run failed or one is
+    stale; items hold each source's last run."""
+
+    ok: bool
+    failing: list[str]
+    stale: list[str]
+    items: list[dict[str, Any]]
+    error: str | None = None
+
+
 class Health(Closed):
-    """Whether the store is readable and current, and how fresh its observations are."""
+    """Whether the store is readable and current, how fresh its observations are, and how its
+    data sources last ran."""
 
     status: Literal["ok", "degraded"]
     latest_observation_day: date | None
     last_import_at: datetime | None
     observations: Annotated[int, Field(ge=0)]
     schema_: Annotated[SchemaState, Field(alias="schema")]
+    sources: SourcesHealth
 
 
 Number = float | None

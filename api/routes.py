@@ -77,6 +77,7 @@ from planning.metrics.importer import (
     import_records,
 )
 from planning.periods import FIRST_YEAR, LAST_YEAR, parse_quarter, quarter_of
+from planning.sources.status import sources_health
 from planning.startup.bootstrap import open_store
 from planning.store.engine import (
     StoreError,
@@ -354,10 +355,11 @@ def api_app(context: ApiContext) -> FastAPI:
                 revision = session.execute(
                     text("SELECT version_num FROM alembic_version")
                 ).scalar_one_or_none()
+                sources = sources_health(session=session, config=context.config)
             expected = context.expected_revision
             ok = revision == expected
             return {
-                "status": "ok" if ok else "degraded",
+                "status": "ok" if ok and sources["ok"] else "degraded",
                 "latest_observation_day": fresh.observed_day.isoformat()
                 if fresh.observed_day
                 else None,
@@ -366,6 +368,7 @@ def api_app(context: ApiContext) -> FastAPI:
                 else None,
                 "observations": fresh.observation_rows,
                 "schema": {"ok": ok, "revision": revision, "expected": expected},
+                "sources": sources,
             }
 
         answer = await _boxed(context, check, "checking the store")

@@ -19,6 +19,9 @@ SQLite store and a configuration folder, then measures in one run:
 - importing a CSV file of every observation of the data set end to end through
   planning.metrics.importer (read, validate, write) into an empty store, against a bare sqlite3
   ``executemany`` of the same rows into a table with the observation table's own definition;
+- syncing the same observations from PostgreSQL with a ``sql`` data source (one wide table and
+  one query per group of measures sharing their dimensions) into an empty store, when
+  QUARTERDECK_BENCH_POSTGRES_URL names a server (``postgresql+psycopg://user@host/db``);
 - peak memory: the high-water resident set (``VmHWM``) of the processes that ran the pages.
 
 The large data set widens the shipped metrics.yaml instead of changing it: the bench's own
@@ -80,6 +83,10 @@ COLD_LIMIT_MS = 2000.0
 KR_EVAL_LIMIT_MS = 300.0
 IMPORT_MIN_ROWS_PER_S = 100_000.0
 IMPORT_MIN_SHARE = 0.25
+SYNC_MIN_ROWS_PER_S = 100_000.0
+# The PostgreSQL server the sync row reads from (a schema of its own, dropped after); without it
+# the row says "not measured".
+BENCH_POSTGRES_ENV = "QUARTERDECK_BENCH_POSTGRES_URL"
 MEMORY_LIMIT_MB = 500.0
 
 KR_EVAL_RUNS = 5
@@ -232,6 +239,11 @@ def widen_observations(
 
 def interchange_csv(*, frame: pd.DataFrame, config: MetricsConfig) -> bytes:
     """The observations as long CSV in the interchange format (date, measure, value, dims)."""
+    return interchange_frame(frame=frame, config=config).to_csv(index=False).encode("utf-8")
+
+
+def interchange_frame(*, frame: pd.DataFrame, config: MetricsConfig) -> pd.DataFrame:
+    """The observations as a long table in the interchange format (date, measure, value, dims)."""
     import pandas as pd
 
     from planning.metrics.observations import parse_dims_key
@@ -248,7 +260,7 @@ def interchange_csv(*, frame: pd.DataFrame, config: MetricsConfig) -> bytes:
     for name in config.dimensions:
         lookup = {k: dims.get(name, "") for k, dims in parsed.items()}
         table[name] = frame["dims_key"].map(lookup)
-    return table.to_csv(index=False).encode("utf-8")
+    return table
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -677,6 +689,106 @@ def measure_import(
     }
 
 
+def measure_sync(
+    *,
+    frame: pd.DataFrame,
+    config_dir: Path,
+    directory: Path,
+    postgres_url: str,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Put the observations in PostgreSQL as wide tables (one per group of measures with the same
+    dimensions), then time one run of a `sql` source reading them into an empty SQLite store."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from planning.config import load_config
+    from planning.sources.config import load_sources
+    from planning.sources.runs import run_source
+    from planning.store.engine import create_store_engine, migrate
+
+    config = load_config(config_dir)
+    long = interchange_frame(frame=frame, config=config.metrics)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for measure in long["measure"].unique():
+        dims = tuple(sorted(config.metrics.measures[str(measure)].dimensions))
+        groups.setdefault(dims, []).append(str(measure))
+    schema = f"bench_sync_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    source_url = (
+        f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-csearch_path%3D{schema}"
+    )
+    queries = []
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        loading = create_engine(source_url)
+        with loading.begin() as connection:
+            for number, (dims, measures) in enumerate(groups.items()):
+                part = long[long["measure"].isin(measures)]
+                wide = part.pivot_table(
+                    index=["date", *dims], columns="measure", values="value", aggfunc="first"
+                ).reset_index()
+                columns = ["date", *dims, *measures]
+                wide = wide.reindex(columns=columns)
+                table = f"g{number}"
+                definition = ", ".join(
+                    [
+                        "date DATE",
+                        *(f"{d} TEXT" for d in dims),
+                        *(f"{m} DOUBLE PRECISION" for m in measures),
+                    ]
+                )
+                connection.exec_driver_sql(f"CREATE TABLE {table} ({definition})")
+                raw = connection.connection.dbapi_connection
+                assert raw is not None
+                with raw.cursor().copy(
+                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+                ) as copy:
+                    copy.write(wide.to_csv(index=False, header=False).encode("utf-8"))
+                queries.append(
+                    "        - sql: SELECT * FROM " + table + "\n"
+                    "          date: date\n"
+                    f"          dimensions: [{', '.join(dims)}]\n"
+                    f"          measures: [{', '.join(measures)}]\n"
+                )
+        loading.dispose()
+        sync_dir = directory / "sync-config"
+        shutil.copytree(config_dir, sync_dir, dirs_exist_ok=True)
+        (sync_dir / "sources.yaml").write_text(
+            "sources:\n  bench:\n    kind: sql\n    settings:\n"
+            "      url_secret: QUARTERDECK_BENCH_SOURCE_URL\n      queries:\n" + "".join(queries),
+            encoding="utf-8",
+        )
+        os.environ["QUARTERDECK_BENCH_SOURCE_URL"] = source_url
+        source = load_sources(sync_dir, config.metrics).get("bench")
+        path = directory / "sync.db"
+        engine = create_store_engine(f"sqlite:///{path}")
+        try:
+            migrate(engine)
+            start, cpu = time.perf_counter(), time.process_time()
+            outcome = run_source(engine=engine, config=config, source=source, trigger="command")
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        finally:
+            engine.dispose()
+            path.unlink(missing_ok=True)
+    finally:
+        os.environ.pop("QUARTERDECK_BENCH_SOURCE_URL", None)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+    if not outcome.ok:
+        raise BenchError(f"the bench sync failed: {outcome.error}")
+    log(f"  sync of {outcome.rows:,} rows from PostgreSQL: {seconds:.1f} s ({cpu:.1f} s CPU)")
+    return {
+        "sync_rows": outcome.rows,
+        "sync_seconds": seconds,
+        "sync_cpu_seconds": cpu,
+        "sync_rows_per_s": outcome.rows / seconds,
+    }
+
+
 def bare_executemany(*, store: Path, directory: Path) -> dict[str, float]:
     """executemany the store's observation rows into a new file with the same table definition
     (and indexes) and the pragmas the import writes with (WAL, synchronous NORMAL, the bulk page
@@ -1040,6 +1152,26 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
             rate >= IMPORT_MIN_SHARE * bare,
         )
     )
+    if "sync_rows_per_s" in result:
+        synced = float(result["sync_rows_per_s"])
+        found.append(
+            Check(
+                f"sync from PostgreSQL ({int(result['sync_rows']):,} rows), rows/s",
+                f"{synced:,.0f}",
+                f"≥ {SYNC_MIN_ROWS_PER_S:,.0f}",
+                synced >= SYNC_MIN_ROWS_PER_S,
+                cpu=f"{float(result.get('sync_cpu_seconds', 0.0)) * 1000:.0f} ms",
+            )
+        )
+    else:
+        found.append(
+            Check(
+                "sync from PostgreSQL, rows/s",
+                "not measured",
+                f"≥ {SYNC_MIN_ROWS_PER_S:,.0f} (set {BENCH_POSTGRES_ENV})",
+                True,
+            )
+        )
     memory = float(result["peak_rss_mb"])
     found.append(
         Check(
@@ -1091,6 +1223,19 @@ def run_benchmark(
         )
         (directory / "import.db").unlink(missing_ok=True)
         (directory / "bare.db").unlink(missing_ok=True)
+        synced: dict[str, Any] = {}
+        postgres_url = os.environ.get(BENCH_POSTGRES_ENV)
+        if postgres_url:
+            log("syncing from PostgreSQL…")
+            synced = measure_sync(
+                frame=data.observations,
+                config_dir=data.config_dir,
+                directory=directory,
+                postgres_url=postgres_url,
+                log=log,
+            )
+        else:
+            log(f"sync from PostgreSQL not measured: {BENCH_POSTGRES_ENV} is not set")
         log("measuring the pages…")
         measured = measure_pages(
             data=data, scale=scale, runs=runs, directory=directory, pages=pages, log=log
@@ -1109,6 +1254,7 @@ def run_benchmark(
         "pages": measured["pages"],
         **kr,
         **imported,
+        **synced,
         "peak_rss_mb": measured["peak_rss_mb"],
         "page_process_rss_mb": measured["page_process_rss_mb"],
         "seconds": time.perf_counter() - began,

@@ -1,5 +1,6 @@
-"""Admin (directors): data import with a preview, API tokens, the history of imports, share
-links, the team (people, roles, capacity, time off, passwords) and the loaded configuration."""
+"""Admin (directors): data import with a preview, data sources, API tokens, the history of
+imports, share links, the team (people, roles, capacity, time off, passwords) and the loaded
+configuration."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ui.config_admin import configuration_tab
 from ui.identity import current_person
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
+from ui.sources_view import sources_tab
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.text import escape_markdown, moment_text
 
@@ -32,8 +34,17 @@ CHECK = "admin_file_check"
 UPLOADS = "admin_upload_round"  # bumped after an import so the uploader starts empty
 NEW_TOKEN = "admin_new_token"
 SOURCE_LABELS = {"upload": "Upload", "cli": "Command line", "api": "API", "demo": "Demo data"}
+SYNC_PREFIX = "source:"  # a data source's run: source:<name>
 TAB_KEY = "admin_tab"
-TABS = ("Data import", "API tokens", "Import history", "Share links", "People", "Configuration")
+TABS = (
+    "Data import",
+    "API tokens",
+    "Import history",
+    "Sources",
+    "Share links",
+    "People",
+    "Configuration",
+)
 
 config = app_config()
 st.title("Admin")
@@ -53,9 +64,15 @@ if flash:
 
 # Only the open tab runs (a tab switch reruns the page), so Admin stays quick whatever the others
 # hold; TAB_KEY in session state says which tab is open.
-tab_import, tab_tokens, tab_history, tab_share, tab_people, tab_config = st.tabs(
-    list(TABS), key=TAB_KEY, on_change="rerun"
-)
+(
+    tab_import,
+    tab_tokens,
+    tab_history,
+    tab_sources,
+    tab_share,
+    tab_people,
+    tab_config,
+) = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
 
 # --- data import -------------------------------------------------------------------------------
 with tab_import:
@@ -285,6 +302,11 @@ with tab_tokens:
                         )
                         st.rerun()
 
+# --- data sources ------------------------------------------------------------------------------
+with tab_sources:
+    if tab_sources.open:
+        sources_tab(person)
+
 # --- import history ----------------------------------------------------------------------------
 with tab_history:
     if tab_history.open:
@@ -303,7 +325,8 @@ with tab_history:
                         {
                             "batch": b.id,
                             "when (UTC)": b.finished_at,
-                            "source": SOURCE_LABELS.get(b.source, b.source),
+                            "source": SOURCE_LABELS.get(b.source)
+                            or b.source.replace(SYNC_PREFIX, "Source ", 1),
                             "file": b.filename,
                             "who": f"{b.actor} · token {b.token}" if b.token else b.actor,
                             "added": b.rows_added,

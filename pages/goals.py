@@ -14,6 +14,7 @@ from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
 from ui.identity import current_person
 from ui.quarter_draft_view import empty_quarter
+from ui.sources_view import stale_source_notes
 from ui.state import app_config, live_refresh, versions
 
 config = app_config()
@@ -64,6 +65,8 @@ view = view_parts.View(
 )
 evaluation = view.evaluation
 view_parts.quarter_banner(view)
+if not evaluation.closed:  # a closed quarter's values are frozen: a late source changes nothing
+    stale_source_notes(current, view_parts.key_result_measures(view))
 
 if not evaluation.objectives:
     empty_quarter(

@@ -16,6 +16,7 @@ from ui import metrics_charts as charts
 from ui.charts import draw
 from ui.identity import current_person
 from ui.setup import connect_data_step
+from ui.sources_view import stale_source_notes
 from ui.state import app_config, live_refresh, versions
 
 config = app_config()
@@ -53,6 +54,7 @@ st.caption(
     f"Data through **{latest:%a %d %b %Y}**{partial} · last import {_ago(fresh.last_import_at)} · "
     f"{fresh.observation_rows:,} observations · updates by itself while open"
 )
+stale_source_notes(current)
 
 quarter_now = quarter_of(clock.today(), fiscal_start)
 quarter_first = quarter_bounds(quarter_now, fiscal_start)[0]

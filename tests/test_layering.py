@@ -26,10 +26,22 @@ MAY_IMPORT: dict[str, set[str]] = {
     "okrs": {"store", "access", "metrics"},
     "work": {"store", "access", "metrics"},
     "impact": {"store", "access", "metrics", "work"},
+    "sources": {"store", "access", "metrics"},
     "reports": {"store", "access", "metrics", "okrs", "work", "impact"},
     "demo": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
     "startup": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "demo"},
-    "cli": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "demo", "startup"},
+    "cli": {
+        "store",
+        "access",
+        "metrics",
+        "okrs",
+        "work",
+        "impact",
+        "reports",
+        "demo",
+        "startup",
+        "sources",
+    },
 }
 OUTSIDE = ("streamlit", "ui", "api", "pages", "bench", "server", "app")
 

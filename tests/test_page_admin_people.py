@@ -64,6 +64,7 @@ def test_the_team_table_and_the_configuration(app_store: str) -> None:
         "Data import",
         "API tokens",
         "Import history",
+        "Sources",
         "Share links",
         "People",
         "Configuration",

@@ -194,6 +194,16 @@ def quarter_banner(view: View) -> None:
         )
 
 
+def key_result_measures(view: View) -> set[str]:
+    """The base measures the quarter's metric key results read."""
+    metrics = view.config.metrics
+    found: set[str] = set()
+    for kr in view.evaluation.key_results():
+        if kr.metric_id and kr.metric_id in metrics.metrics:
+            found.update(metrics.metric_measures(kr.metric_id))
+    return found
+
+
 def _partial_note(evaluation: PeriodEvaluation) -> str:
     """Newer days that do not count yet, after "data through"."""
     if not evaluation.partial_days:

@@ -6,7 +6,7 @@ import argparse
 from typing import NoReturn
 
 from planning import clock
-from planning.cli import bench, data, demo, okrs, people, reports, store, work
+from planning.cli import bench, data, demo, okrs, people, reports, store, sync, work
 from planning.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -50,6 +50,7 @@ HELP_ORDER = (
     "restore",
     "add-person",
     "set-password",
+    "sync",
 )
 GROUPS: tuple[Group, ...] = (
     store.GROUP,
@@ -58,6 +59,7 @@ GROUPS: tuple[Group, ...] = (
     work.GROUP,
     okrs.GROUP,
     people.GROUP,
+    sync.GROUP,
     reports.GROUP,
     bench.GROUP,
 )

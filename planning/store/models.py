@@ -568,3 +568,34 @@ class StoreState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=40)
     value: int = 0
     changed_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceRun(SQLModel, table=True):
+    """One run of a configured data source (config/sources.yaml): when, what it wrote, how it
+    ended. The error text never holds a secret."""
+
+    __tablename__ = "source_run"
+    __table_args__ = (Index("ix_source_run_source_started", "source", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=40)
+    trigger: str = Field(default="", max_length=20)  # command, schedule, admin
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=20)  # running, ok, failed, interrupted
+    rows: int = 0
+    rows_added: int = 0
+    rows_updated: int = 0
+    since_day: date | None = None  # the first day asked for (None: all history)
+    through_day: date | None = None  # the last day the run's rows hold
+    measures: str = Field(default="", max_length=2000)  # comma-separated, as written
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+    error: str = Field(default="", max_length=4000)
+
+
+class SourceLock(SQLModel, table=True):
+    """Who is running a source right now, on stores without advisory locks (SQLite)."""
+
+    __tablename__ = "source_lock"
+    source: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200)
+    acquired_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,59 @@
+"""Helpers for the data-source tests: a config folder with a sources.yaml, and source databases
+on the machine's PostgreSQL and MariaDB servers (tables unique to each test)."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+
+from planning.config import DEFAULT_CONFIG_DIR
+
+PG_SOURCE_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARIADB_SOURCE_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+def config_dir(tmp_path: Path, sources_yaml: str | None) -> Path:
+    """A copy of the shipped config folder with the given sources.yaml (None: no file)."""
+    folder = tmp_path / "config"
+    folder.mkdir(exist_ok=True)
+    for name in ("settings.yaml", "metrics.yaml", "scoring.yaml"):
+        shutil.copy(DEFAULT_CONFIG_DIR / name, folder / name)
+    if sources_yaml is not None:
+        (folder / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
+    return folder
+
+
+@contextmanager
+def postgres_source() -> Iterator[tuple[str, Engine]]:
+    """A schema of its own on the test PostgreSQL: (its SQLAlchemy URL, an engine on it)."""
+    schema = f"src_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_SOURCE_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_SOURCE_BASE}?options=-csearch_path%3D{schema}"
+    engine = create_engine(url)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def mariadb_table() -> Iterator[tuple[str, str, Engine]]:
+    """A table name of its own in MariaDB's test database: (URL, table name, engine)."""
+    table = f"src_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(MARIADB_SOURCE_URL)
+    try:
+        yield MARIADB_SOURCE_URL, table, engine
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP TABLE IF EXISTS `{table}`"))
+        engine.dispose()
