@@ -14,6 +14,7 @@ from sqlmodel import Session
 from planning.access.people import list_people
 from planning.okrs import evaluation as okr_evaluation
 from planning.okrs import goals, kr_defaults
+from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.okrs.file_format import export_okr_file
 from planning.okrs.track import KrTrack, kr_track
 from planning.store.engine import read_engine
@@ -31,7 +32,7 @@ def _session() -> Session:
 
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
-def period_goals(versions: Versions, period: str, today: date) -> okr_evaluation.PeriodEvaluation:
+def period_goals(versions: Versions, period: str, today: date) -> PeriodEvaluation:
     """A quarter's goals evaluated live, or frozen once closed."""
     del versions
     with _session() as session:

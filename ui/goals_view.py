@@ -22,13 +22,13 @@ from planning.config import AppConfig, MetricsConfig
 from planning.formatting import format_value
 from planning.metrics.engine import partial_days_text
 from planning.metrics.shapes import is_total
-from planning.okrs.evaluation import (
+from planning.okrs.evaluation_results import (
     NO_DATA_YET,
     KrEvaluation,
     ObjectiveEvaluation,
     PeriodEvaluation,
-    format_kr_value,
 )
+from planning.okrs.evaluation_text import format_kr_value
 from planning.okrs.file_format import import_okr_file
 from planning.okrs.goals import (
     GoalError,

@@ -629,7 +629,9 @@ def run_okr(args: argparse.Namespace, context: Context) -> int:
 
 
 def _okr_show(period: str, output: str, context: Context) -> int:
-    from planning.okrs.evaluation import NO_DATA_YET, format_kr_value, period_goals, report_rows
+    from planning.okrs.evaluation import period_goals
+    from planning.okrs.evaluation_results import NO_DATA_YET
+    from planning.okrs.evaluation_text import format_kr_value, report_rows
 
     with Session(read_engine(context.engine)) as session:
         evaluation = period_goals(session=session, config=context.config, period=period)
