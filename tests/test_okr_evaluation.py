@@ -23,7 +23,7 @@ from planning.metrics.engine import MetricRead, metric_value, ratio_parts
 from planning.okrs.evaluation import evaluate_period, period_goals
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.evaluation_text import report_rows
-from planning.okrs.goals import GoalError
+from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_close import GradeOverride, close_quarter, override_grade
 from planning.okrs.track import kr_track
 from planning.periods import previous_quarter, quarter_bounds

@@ -17,11 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from planning.access.permissions import PermissionDenied
+from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig, MetricsConfig
 from planning.formatting import format_value
 from planning.metrics.engine import partial_days_text
-from planning.metrics.shapes import is_total
 from planning.okrs.evaluation_results import (
     NO_DATA_YET,
     KrEvaluation,
@@ -30,8 +29,8 @@ from planning.okrs.evaluation_results import (
 )
 from planning.okrs.evaluation_text import format_kr_value
 from planning.okrs.file_format import import_okr_file
+from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import (
-    GoalError,
     create_key_result,
     create_objective,
     post_check_in,
@@ -112,10 +111,8 @@ class View:
         return self.config.settings.currency_symbol
 
     def can_check_in(self, kr: KrEvaluation) -> bool:
-        """Whether this person sees the check-in form of a key result."""
-        if self.person is None or self.evaluation.closed or self.person.role.value == "stakeholder":
-            return False
-        return self.director or self.person.id == kr.owner_id
+        """Whether this person sees a key result's check-in form (never in a closed quarter)."""
+        return not self.evaluation.closed and can_check_in(self.person, kr.owner_id)
 
 
 def shown_objectives(view: View, show: str) -> list[ObjectiveEvaluation]:
@@ -695,13 +692,6 @@ def _kr_fields(
     return fields
 
 
-def _with_total(view: View, kind: str, metric_id: str | None, fields: dict[str, Any]) -> None:
-    """A metric that adds up over the quarter to date has a quarter total as its target."""
-    if kind == "metric" and metric_id:
-        window = fields.get("window", Window.period_to_date)
-        fields["total_target"] = is_total(view.config.metrics, metric_id, window.value)
-
-
 SHAPE_TASKS = {
     "add_objective": "Add an objective",
     "edit_objective": "Edit an objective",
@@ -922,7 +912,6 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
             submitted = st.form_submit_button("Create key result", type="primary")
         if not submitted:
             return
-        _with_total(view, kind, metric_id, fields)
         try:
             with session_scope(engine()) as session:
                 create_key_result(
@@ -983,7 +972,6 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
             submitted = st.form_submit_button("Save key result", type="primary")
         if not submitted:
             return
-        _with_total(view, found.kind.value, metric_id, fields)
         changes: dict[str, Any] = {
             "title": title,
             "owner_id": owner_id,

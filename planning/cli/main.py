@@ -741,7 +741,7 @@ def _okr_draft(
     period: str, source: str | None, actor_email: str | None, confirm: bool, context: Context
 ) -> int:
     from planning.access.permissions import PermissionDenied
-    from planning.okrs.goals import GoalError
+    from planning.okrs.goal_rules import GoalError
     from planning.okrs.quarter_draft import copy_unfinished, draft_source
     from planning.store.engine import session_scope
 
@@ -794,7 +794,7 @@ def _okr_draft(
 def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
     from planning.access.permissions import PermissionDenied
     from planning.okrs.file_format import import_okr_file
-    from planning.okrs.goals import GoalError
+    from planning.okrs.goal_rules import GoalError
     from planning.store.engine import session_scope
 
     try:

@@ -44,13 +44,11 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.config import MetricsConfig
-from planning.metrics.shapes import is_total
+from planning.okrs.goal_reads import is_closed
+from planning.okrs.goal_rules import GoalError, key_result_problems, total_target_for
 from planning.okrs.goals import (
-    GoalError,
     create_key_result,
     create_objective,
-    is_closed,
-    key_result_problems,
     update_key_result,
     update_objective,
 )
@@ -468,13 +466,8 @@ class _Reader:
         if total_target is not None and not isinstance(total_target, bool):
             self.problem(where, f"total_target must be true or false, got {total_target!r}.")
             total_target = None
-        if total_target is None:
-            total_target = (
-                kind == KrKind.metric
-                and isinstance(metric, str)
-                and metric in self.config.metrics
-                and is_total(self.config, metric, window.value)
-            )
+        if total_target is None:  # left unsaid: the domain's rule, as a create or update applies it
+            total_target = total_target_for(self.config, kind, metric, window)
         unit = data.get("unit")
         if unit is not None and not isinstance(unit, str | int | float):
             self.problem(where, f"unit must be text, got {unit!r}.")
