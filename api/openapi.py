@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from planning.access.api_tokens import READ_OKRS, SCOPES, WRITE_OBSERVATIONS
-from planning.config import MetricsConfig
+from planning.config.metrics import MetricsConfig
 from planning.metrics.importer import NON_NEGATIVE_UNITS, SAMPLE_CSV
 from planning.periods import FIRST_YEAR, LAST_YEAR
 from planning.store.engine import CALENDAR_FIRST, CALENDAR_LAST

@@ -18,7 +18,8 @@ import pyarrow as pa
 import streamlit as st
 
 from planning.access.permissions import PermissionDenied, can_check_in
-from planning.config import AppConfig, MetricsConfig
+from planning.config import AppConfig
+from planning.config.metrics import MetricsConfig
 from planning.formatting import format_value
 from planning.metrics.engine import partial_days_text
 from planning.okrs.evaluation_results import (
@@ -28,7 +29,7 @@ from planning.okrs.evaluation_results import (
     PeriodEvaluation,
 )
 from planning.okrs.evaluation_text import format_kr_value
-from planning.okrs.file_format import import_okr_file
+from planning.okrs.file_import import import_okr_file
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import (
     create_key_result,

@@ -793,7 +793,7 @@ def _okr_draft(
 
 def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
     from planning.access.permissions import PermissionDenied
-    from planning.okrs.file_format import import_okr_file
+    from planning.okrs.file_import import import_okr_file
     from planning.okrs.goal_rules import GoalError
     from planning.store.engine import session_scope
 

@@ -41,7 +41,9 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, func, select, text
 from sqlmodel import Session, SQLModel, col
 
-from planning.config import AppConfig, Framework, MetricsConfig, ScoringInput
+from planning.config import AppConfig
+from planning.config.metrics import MetricsConfig
+from planning.config.scoring import Framework, ScoringInput
 from planning.metrics.observations import (
     OBSERVATION_COLUMNS,
     dims_key,

@@ -27,7 +27,8 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning import clock
-from planning.config import AppConfig, MetricsConfig, RatioMetric
+from planning.config import AppConfig
+from planning.config.metrics import MetricsConfig, RatioMetric
 from planning.metrics.engine import MetricRead, PartialDay, ReadValues, metric_reads
 from planning.metrics.engine import data_through as complete_through
 from planning.periods import quarter_bounds, window_bounds, window_length

@@ -46,7 +46,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from planning.config import AppConfig, OkrSettings, RatioMetric
+from planning.config import AppConfig
+from planning.config.metrics import RatioMetric
+from planning.config.settings import OkrSettings
 from planning.metrics.shapes import MetricShape, metric_shape
 from planning.okrs.evaluation_reads import (
     LAST_YEAR_DAYS,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from planning.config import MetricsConfig
+from planning.config.metrics import MetricsConfig
 from planning.metrics.shapes import MetricShape, is_total, metric_shape
 from planning.okrs.goal_reads import is_closed
 from planning.periods import parse_quarter

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from planning.access.permissions import Actor, require_check_in, require_director
-from planning.config import MetricsConfig
+from planning.config.metrics import MetricsConfig
 from planning.okrs.goal_rules import (
     GoalError,
     check_in_problems,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from planning.config import OkrSettings
+from planning.config.settings import OkrSettings
 
 EPSILON = 1e-9
 # Two-sided 80 % band of a normal distribution: mean ± 1.2816 standard deviations.
