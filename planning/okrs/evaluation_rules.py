@@ -65,7 +65,9 @@ from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, Objectiv
 from planning.okrs.evaluation_text import (
     NOT_COMPUTABLE,
     guardrail_reason,
+    manual_reason,
     metric_reason,
+    milestone_reason,
     objective_reason,
 )
 from planning.okrs.maths import (
@@ -512,34 +514,28 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
 def _milestone_values(
     kr: KeyResult, context: EvaluationContext, check_in: LastCheckIn
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"done": kr.done, "progress": milestone_progress(kr.done)}
+    over = context.as_of >= context.last
+    confidence = check_in.confidence
     if kr.done:
-        out.update({"status": Status.on_track.value, "status_reason": "done", "probability": 1.0})
-    elif context.as_of >= context.last:
-        out.update({"status": Status.off_track.value, "status_reason": "not done by the end"})
-    elif check_in.confidence is None:
-        out["status_reason"] = "no check-in yet"
-    elif check_in.confidence >= MILESTONE_ON_TRACK:
-        out.update(
-            {
-                "status": Status.on_track.value,
-                "status_reason": f"owner's confidence {check_in.confidence}/10",
-            }
-        )
-    elif check_in.confidence >= MILESTONE_AT_RISK:
-        out.update(
-            {
-                "status": Status.at_risk.value,
-                "status_reason": f"owner's confidence {check_in.confidence}/10",
-            }
-        )
+        status = Status.on_track
+    elif over:
+        status = Status.off_track
+    elif confidence is None:
+        status = Status.too_early
+    elif confidence >= MILESTONE_ON_TRACK:
+        status = Status.on_track
+    elif confidence >= MILESTONE_AT_RISK:
+        status = Status.at_risk
     else:
-        out.update(
-            {
-                "status": Status.off_track.value,
-                "status_reason": f"owner's confidence {check_in.confidence}/10",
-            }
-        )
+        status = Status.off_track
+    out: dict[str, Any] = {
+        "done": kr.done,
+        "progress": milestone_progress(kr.done),
+        "status": status.value,
+        "status_reason": milestone_reason(done=kr.done, over=over, confidence=confidence),
+    }
+    if kr.done:
+        out["probability"] = 1.0
     return out
 
 
@@ -551,7 +547,7 @@ def _manual_values(
     current = check_in.value
     out: dict[str, Any] = {"expected": expected, "current": current}
     if current is None or kr.direction is None or kr.start_value is None:
-        out["status_reason"] = "no check-in with a value yet"
+        out["status_reason"] = manual_reason(status=None, elapsed=0, too_early_days=0)
         return out
     assert kr.target_value is not None
     progress = kr_progress(
@@ -563,10 +559,8 @@ def _manual_values(
             "progress": progress,
             "status": status.value,
             "days_of_data": context.elapsed,
-            "status_reason": (
-                f"{context.elapsed} of {okr.too_early_days} days into the quarter"
-                if status == Status.too_early
-                else ""
+            "status_reason": manual_reason(
+                status=status, elapsed=context.elapsed, too_early_days=okr.too_early_days
             ),
         }
     )

@@ -64,6 +64,28 @@ def metric_reason(
     return ""
 
 
+def milestone_reason(*, done: bool, over: bool, confidence: int | None) -> str:
+    """Why a milestone stands where it does: done, not done by the quarter's end, or its owner's
+    last confidence (none yet)."""
+    if done:
+        return "done"
+    if over:
+        return "not done by the end"
+    if confidence is None:
+        return "no check-in yet"
+    return f"owner's confidence {confidence}/10"
+
+
+def manual_reason(*, status: Status | None, elapsed: int, too_early_days: int) -> str:
+    """Why a manual key result has no status yet: no value checked in (status None), or too few
+    days into the quarter; "" once it has one."""
+    if status is None:
+        return "no check-in with a value yet"
+    if status == Status.too_early:
+        return f"{elapsed} of {too_early_days} days into the quarter"
+    return ""
+
+
 def objective_reason(worst: tuple[str, str] | None) -> str:
     """Why an objective stands where it does: its worst key result behind pace, e.g. "Refunds is
     off track"; "" when none is."""
