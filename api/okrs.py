@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from planning.okrs.evaluation import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
+from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 
 # API field name -> KrEvaluation attribute, in the order a reader meets them.
 KEY_RESULT_FIELDS: dict[str, str] = {

@@ -70,7 +70,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
-    from planning.config import AppConfig, MetricsConfig
+    from planning.config import AppConfig
+    from planning.config.metrics import MetricsConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 APP_SCRIPT = PROJECT_DIR / "app.py"
@@ -190,7 +191,7 @@ def widen_observations(
     import numpy as np
     import pandas as pd
 
-    from planning.config import WeightedAverageMetric
+    from planning.config.metrics import WeightedAverageMetric
     from planning.metrics.observations import dims_key, parse_dims_key
 
     copied = {m.value for m in config.metrics.values() if isinstance(m, WeightedAverageMetric)}

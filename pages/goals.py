@@ -10,6 +10,7 @@ from planning import clock
 from planning.access.permissions import is_director
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
 from ui import goals_data as data
+from ui import goals_shape
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
 from ui.identity import current_person
@@ -117,7 +118,7 @@ if key_results:
 
 if view.director:
     st.header("Shape the quarter")
-    view_parts.shape_the_quarter(view, selected, {p.id: p.name for p in data.owners(current)})
-view_parts.okr_file_section(view)
+    goals_shape.shape_the_quarter(view, selected, {p.id: p.name for p in data.owners(current)})
+goals_shape.okr_file_section(view)
 
 live_refresh()

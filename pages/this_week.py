@@ -11,7 +11,8 @@ import streamlit as st
 
 from planning import clock
 from planning.access.permissions import PermissionDenied, is_director
-from planning.okrs.goals import GoalError, post_check_in
+from planning.okrs.goal_rules import GoalError
+from planning.okrs.goals import post_check_in
 from planning.periods import iso_week, quarter_of
 from planning.reports.this_week import DueCheckIn, OwedUpdate
 from planning.store.engine import session_scope

@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 from api.routes import ApiContext
 from api.sign_in import sign_in_routes
 from planning.access.passwords import SESSION_COOKIE, hash_password, person_for_session
-from planning.config import AppConfig, AuthSettings
+from planning.config import AppConfig
+from planning.config.settings import AuthSettings
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
 

@@ -24,7 +24,7 @@ from planning.access.passwords import (
     start_session,
     verify_password,
 )
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import Person, PersonRead, Role, SignInAttempt, SignInSession
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from planning.config import CapacitySettings
+from planning.config.settings import CapacitySettings
 from planning.work.capacity_maths import (
     Contribution,
     PersonCapacity,

@@ -10,17 +10,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from planning.access.permissions import PermissionDenied
+from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
+from planning.okrs.goal_reads import check_in_history, list_key_results, list_objectives
+from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import (
-    GoalError,
     archive_key_result,
     archive_objective,
-    check_in_history,
     create_key_result,
     create_objective,
-    list_key_results,
-    list_objectives,
     post_check_in,
     update_key_result,
     update_objective,
@@ -415,6 +413,7 @@ def test_kind_specific_fields_are_checked(engine: Engine, team: Team, config: Ap
             direction=Direction.increase,
             start_value=0,
             target_value=100,
+            total_target=False,
         )
     assert count(engine, KeyResult) == 0
 
@@ -483,6 +482,52 @@ def test_update_validates_the_merged_key_result(
     assert archived.archived
     with Session(read_engine(engine)) as session:
         assert list_key_results(session=session, objective_ids=[objective.id]) == []
+
+
+def test_a_total_target_follows_the_metric_and_window_when_left_unsaid(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    revenue = {
+        "objective_id": objective.id,
+        "owner_id": team.priya.id,
+        "kind": KrKind.metric,
+        "metric_id": "net_revenue",
+        "direction": Direction.increase,
+        "start_value": 0,
+        "target_value": 6_000_000,
+    }
+    quarter = new_kr(engine, config, team.director, **revenue, title="Revenue this quarter")
+    weekly = new_kr(
+        engine,
+        config,
+        team.director,
+        **{**revenue, "target_value": 500_000},
+        title="Revenue per week",
+        window=Window.trailing_7d,
+    )
+    rate = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
+    assert (quarter.total_target, weekly.total_target, rate.total_target) == (True, False, False)
+    with session_scope(engine) as session:  # the window moves to the quarter: a total again
+        moved = update_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=weekly.id,
+            expected_version=weekly.version,
+            changes=KeyResultUpdate(window=Window.period_to_date, target_value=6_000_000),
+            config=config.metrics,
+        )
+    assert moved.total_target is True
+    with session_scope(engine) as session:  # and back to a trailing window: a level
+        back = update_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=weekly.id,
+            expected_version=moved.version,
+            changes=KeyResultUpdate(window=Window.trailing_28d),
+            config=config.metrics,
+        )
+    assert back.total_target is False
 
 
 # --- check-ins ---------------------------------------------------------------------------------
@@ -585,7 +630,36 @@ def test_only_the_owner_or_a_director_checks_in(
         check_in(engine, team.tom, krs["metric"], confidence=5, note="Not mine.")
     with pytest.raises(PermissionDenied, match="Stakeholders can read"):
         check_in(engine, team.helen, krs["metric"], confidence=5, note="Hello.")
+    with pytest.raises(PermissionDenied, match="owner or a director"):
+        check_in(engine, team.gone, krs["metric"], confidence=5, note="Gone.")
     assert count(engine, CheckIn) == 0
+
+
+def test_who_may_check_in_is_one_rule_for_the_page_and_the_write(
+    team: Team, krs: dict[str, KeyResultRead]
+) -> None:
+    owner = krs["metric"].owner_id
+    allowed = {
+        name: can_check_in(person, owner)
+        for name, person in [
+            ("director", team.director),
+            ("owner", team.priya),
+            ("other member", team.tom),
+            ("stakeholder", team.helen),
+            ("inactive", team.gone),
+            ("signed out", None),
+        ]
+    }
+    assert allowed == {
+        "director": True,
+        "owner": True,
+        "other member": False,
+        "stakeholder": False,
+        "inactive": False,
+        "signed out": False,
+    }
+    inactive_owner = team.priya.model_copy(update={"active": False})
+    assert not can_check_in(inactive_owner, owner)
 
 
 def test_a_closed_quarter_is_frozen(

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planning.config import AppConfig, ScoringInput
+from planning.config import AppConfig
+from planning.config.scoring import ScoringInput
 from planning.impact.ledger import (
     ImpactEntry,
     ImpactWindows,

@@ -114,7 +114,9 @@ def test_every_subpackage_says_what_it_owns_and_may_import() -> None:
             continue
         doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8")))
         assert doc and "import" in doc, f"{package.name}/__init__.py: say what it owns and imports"
-        assert package.name in MAY_IMPORT, f"planning/{package.name}: add it to MAY_IMPORT"
+        # A kernel module grown into a package (config) stays in the kernel.
+        known = package.name in MAY_IMPORT or package.name in KERNEL
+        assert known, f"planning/{package.name}: add it to MAY_IMPORT"
 
 
 @pytest.mark.parametrize(

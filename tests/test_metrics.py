@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 import planning.metrics.engine
-from planning.config import AppConfig, MetricsConfig
+from planning.config import AppConfig
+from planning.config.metrics import MetricsConfig
 from planning.metrics.engine import (
     Freshness,
     MetricError,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from planning.config import OkrSettings
+from planning.config.settings import OkrSettings
 from planning.okrs.maths import (
     GuardrailResult,
     Status,

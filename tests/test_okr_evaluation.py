@@ -16,18 +16,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-import planning.okrs.evaluation as okr_evaluation
+import planning.okrs.evaluation_reads as okr_reads
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.metrics.engine import MetricRead, metric_value, ratio_parts
-from planning.okrs.evaluation import (
-    KrEvaluation,
-    PeriodEvaluation,
-    evaluate_period,
-    period_goals,
-    report_rows,
-)
-from planning.okrs.goals import GoalError
+from planning.okrs.evaluation import evaluate_period, period_goals
+from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
+from planning.okrs.evaluation_text import report_rows
+from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_close import GradeOverride, close_quarter, override_grade
 from planning.okrs.track import kr_track
 from planning.periods import previous_quarter, quarter_bounds
@@ -579,13 +575,13 @@ def test_key_results_are_read_in_batches_not_one_query_each(
     engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches: list[list[MetricRead]] = []
-    real_reads = okr_evaluation.metric_reads
+    real_reads = okr_reads.metric_reads
 
     def counted_reads(**kwargs: Any) -> Any:
         batches.append(list(kwargs["reads"]))
         return real_reads(**kwargs)
 
-    monkeypatch.setattr(okr_evaluation, "metric_reads", counted_reads)
+    monkeypatch.setattr(okr_reads, "metric_reads", counted_reads)
     objective = goals.objective("Many")
     for i in range(10):
         for filters in ({}, {"device": "mobile"}, {"device": "desktop"}):
@@ -622,13 +618,13 @@ def test_guardrails_days_in_breach_cost_one_read_not_one_per_day(
     engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches: list[list[MetricRead]] = []
-    real_reads = okr_evaluation.metric_reads
+    real_reads = okr_reads.metric_reads
 
     def counted_reads(**kwargs: Any) -> Any:
         batches.append(list(kwargs["reads"]))
         return real_reads(**kwargs)
 
-    monkeypatch.setattr(okr_evaluation, "metric_reads", counted_reads)
+    monkeypatch.setattr(okr_reads, "metric_reads", counted_reads)
     objective = goals.objective("Margins")
     for line in ("Home", "Apparel", "Beauty", "Footwear"):
         for threshold in (0.40, 0.45, 0.47):

@@ -16,12 +16,9 @@ from sqlmodel import Session, col, select
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import AppConfig
-from planning.okrs.file_format import (
-    OkrFileError,
-    export_okr_file,
-    import_okr_file,
-    okr_file_problems,
-)
+from planning.okrs.file_format import OkrFileError, export_okr_file
+from planning.okrs.file_import import import_okr_file
+from planning.okrs.file_reading import okr_file_problems
 from planning.okrs.quarter_close import close_quarter
 from planning.store.engine import (
     DATABASE_URL_ENV,

@@ -243,6 +243,22 @@ def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> N
     assert at.text_input(key="new_kr_title").value == "AOV down?"  # what was typed is kept
 
 
+def test_a_revenue_key_result_over_the_quarter_is_saved_as_a_quarter_total(store: Engine) -> None:
+    at = open_task(open_goals(store, "maya@northwind.example"), "add_key_result")
+    at.selectbox(key="new_kr_metric").set_value("net_revenue").run()
+    at.text_input(key="new_kr_title").input("Revenue for the quarter")
+    at.selectbox(key="new_kr_direction").set_value("increase")
+    at.number_input(key="new_kr_start").set_value(0.0)
+    at.number_input(key="new_kr_target").set_value(6_000_000.0)
+    button(at, "Create key result").click().run()
+    assert not at.exception and not at.error
+    with Session(store) as session:
+        saved = session.scalars(
+            select(KeyResult).where(KeyResult.title == "Revenue for the quarter")
+        ).one()
+    assert (saved.window.value, saved.total_target) == ("period_to_date", True)
+
+
 def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> None:
     at = open_task(open_goals(store, "maya@northwind.example"), "close")
     button(at, "Close 2026-Q4 and freeze it").click().run()

@@ -16,7 +16,8 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.access.passwords import verify_password
-from planning.config import DEFAULT_CONFIG_DIR, AuthSettings
+from planning.config import DEFAULT_CONFIG_DIR
+from planning.config.settings import AuthSettings
 from planning.startup.first_run import NewPerson, set_up_team
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Person, Role

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from planning.okrs.evaluation import KrEvaluation
+from planning.okrs.evaluation_results import KrEvaluation
 from planning.palette import (
     STATUS_COLOURS,
     STATUS_LABELS,

@@ -22,7 +22,7 @@ from planning.access.people import (
     set_password,
     update_person,
 )
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     AuditEvent,

@@ -38,7 +38,7 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.impact import calibration as calibration_suggestions
 from planning.metrics import importer
-from planning.okrs import file_format as okr_file
+from planning.okrs import file_import as okr_file
 from planning.okrs import goals, quarter_close, quarter_draft
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (

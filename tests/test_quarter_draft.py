@@ -19,7 +19,8 @@ from planning.cli.main import main
 from planning.config import default_config
 from planning.metrics.engine import metric_value
 from planning.okrs.evaluation import evaluate_period
-from planning.okrs.goals import GoalError, post_check_in, update_key_result
+from planning.okrs.goal_rules import GoalError
+from planning.okrs.goals import post_check_in, update_key_result
 from planning.okrs.quarter_close import close_quarter
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from planning.config import AppConfig, EffortConversion, Framework, Matrix, Quadrants, ScoringConfig
+from planning.config import AppConfig
+from planning.config.scoring import EffortConversion, Framework, Matrix, Quadrants, ScoringConfig
 from planning.work.scoring import (
     Ranked,
     ScoreResult,

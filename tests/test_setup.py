@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from planning.access.passwords import attempt_sign_in
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.startup.first_run import (
     ALREADY_SET_UP,
     NewPerson,

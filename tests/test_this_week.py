@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.config import AppConfig
-from planning.okrs.evaluation import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
+from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 from planning.periods import iso_week, previous_quarter, quarter_bounds, quarter_of
 from planning.reports.this_week import (
     OUTCOME_DAYS,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyarrow as pa
 import streamlit as st
 
-from planning.config import (
-    AppConfig,
+from planning.config import AppConfig
+from planning.config.metrics import (
     DerivedMetric,
     RatioMetric,
     SimpleMetric,

@@ -14,7 +14,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from planning.okrs.evaluation import KrEvaluation
+from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.track import KrTrack
 from planning.palette import STATUS_LABELS, status_colour
 from ui.charts import Chart, d3_format, from_altair, rows_table

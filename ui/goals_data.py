@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from planning.access.people import list_people
 from planning.okrs import evaluation as okr_evaluation
-from planning.okrs import goals, kr_defaults
+from planning.okrs import goal_reads, kr_defaults
+from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.okrs.file_format import export_okr_file
 from planning.okrs.track import KrTrack, kr_track
 from planning.store.engine import read_engine
@@ -31,7 +32,7 @@ def _session() -> Session:
 
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
-def period_goals(versions: Versions, period: str, today: date) -> okr_evaluation.PeriodEvaluation:
+def period_goals(versions: Versions, period: str, today: date) -> PeriodEvaluation:
     """A quarter's goals evaluated live, or frozen once closed."""
     del versions
     with _session() as session:
@@ -79,19 +80,19 @@ def detail_chart(versions: Versions, period: str, today: date, key_result_id: in
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def check_ins(versions: Versions, key_result_id: int) -> list[goals.CheckInEntry]:
+def check_ins(versions: Versions, key_result_id: int) -> list[goal_reads.CheckInEntry]:
     """A key result's check-ins, newest first."""
     del versions
     with _session() as session:
-        return goals.check_in_history(session=session, key_result_id=key_result_id)
+        return goal_reads.check_in_history(session=session, key_result_id=key_result_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def linked_initiatives(versions: Versions, key_result_id: int) -> list[goals.LinkedInitiative]:
+def linked_initiatives(versions: Versions, key_result_id: int) -> list[goal_reads.LinkedInitiative]:
     """Initiatives linked to a key result."""
     del versions
     with _session() as session:
-        return goals.linked_initiatives(session=session, key_result_id=key_result_id)
+        return goal_reads.linked_initiatives(session=session, key_result_id=key_result_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -99,7 +100,7 @@ def periods_with_goals(versions: Versions) -> list[str]:
     """Quarters that have objectives."""
     del versions
     with _session() as session:
-        return goals.periods_with_goals(session=session)
+        return goal_reads.periods_with_goals(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -107,7 +108,7 @@ def objectives(versions: Versions, period: str) -> list[ObjectiveRead]:
     """A quarter's active objectives, with their versions for editing."""
     del versions
     with _session() as session:
-        return goals.list_objectives(session=session, period=period)
+        return goal_reads.list_objectives(session=session, period=period)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -116,8 +117,8 @@ def all_objectives(versions: Versions) -> list[ObjectiveRead]:
     del versions
     with _session() as session:
         found: list[ObjectiveRead] = []
-        for period in goals.periods_with_goals(session=session):
-            found += goals.list_objectives(session=session, period=period)
+        for period in goal_reads.periods_with_goals(session=session):
+            found += goal_reads.list_objectives(session=session, period=period)
         return found
 
 
@@ -126,8 +127,8 @@ def key_results(versions: Versions, period: str) -> list[KeyResultRead]:
     """A quarter's active key results, with their versions for editing."""
     del versions
     with _session() as session:
-        ids = [o.id for o in goals.list_objectives(session=session, period=period)]
-        return goals.list_key_results(session=session, objective_ids=ids)
+        ids = [o.id for o in goal_reads.list_objectives(session=session, period=period)]
+        return goal_reads.list_key_results(session=session, objective_ids=ids)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

@@ -13,7 +13,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied, is_director
-from planning.okrs.goals import GoalError, list_objectives
+from planning.okrs.goal_reads import list_objectives
+from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead

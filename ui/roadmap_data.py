@@ -16,7 +16,8 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning.okrs.evaluation import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation, format_kr_value
+from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation
+from planning.okrs.evaluation_text import format_kr_value
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.store.engine import read_engine
 from planning.work import roadmap

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from planning.config import EffortConversion, Framework
+from planning.config.scoring import EffortConversion, Framework
 from planning.validation import is_number
 from planning.work.scoring import effort_input_text
 

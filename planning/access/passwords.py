@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.store.models import Person, PersonRead, SignInAttempt, SignInSession, utcnow
 
 REFUSED = "That email and password do not match an active account."

@@ -22,7 +22,7 @@ from planning.access.passwords import (
     password_problems,
 )
 from planning.access.permissions import Actor, require_director
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.store.audit import record_created, record_event, snapshot
 from planning.store.models import (
     Person,

@@ -31,11 +31,17 @@ def require_director(actor: Actor, action: str) -> None:
         raise PermissionDenied(f"Only a director can {action}.")
 
 
+def owns_or_directs(actor: Actor, owner_id: int | None) -> bool:
+    """Whether the person may change a record owned by `owner_id`: an active director, or the
+    active member who owns it."""
+    if is_director(actor):
+        return True
+    return actor.active and actor.role == Role.member and owner_id == actor.id
+
+
 def require_owner_or_director(actor: Actor, owner_id: int | None, action: str) -> None:
     """Refuse unless the actor is a director or an active member who owns the record."""
-    if is_director(actor):
-        return
-    if actor.active and actor.role == Role.member and owner_id == actor.id:
+    if owns_or_directs(actor, owner_id):
         return
     if actor.role == Role.stakeholder:
         raise PermissionDenied(f"Stakeholders can read but not {action}.")
@@ -53,3 +59,20 @@ def can_delegate_api_access(actor: Actor) -> bool:
     authority, and only an active director may hand out API access, so a creator who is
     demoted or deactivated takes their tokens' access with them."""
     return is_director(actor)
+
+
+def can_check_in(actor: Actor | None, key_result_owner_id: int | None) -> bool:
+    """Whether a person may check in on a key result: its owner (an active member) or an active
+    director; never a stakeholder or someone signed out. The Goals page shows the check-in form
+    by it and ``post_check_in`` refuses by it."""
+    return actor is not None and owns_or_directs(actor, key_result_owner_id)
+
+
+def require_check_in(actor: Actor, key_result_owner_id: int | None) -> None:
+    """Refuse a check-in unless ``can_check_in``."""
+    if can_check_in(actor, key_result_owner_id):
+        return
+    action = "check in on this key result"
+    if actor.role == Role.stakeholder:
+        raise PermissionDenied(f"Stakeholders can read but not {action}.")
+    raise PermissionDenied(f"Only the owner or a director can {action}.")

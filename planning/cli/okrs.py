@@ -102,7 +102,9 @@ def run_okr(args: argparse.Namespace, context: Context) -> int:
 
 
 def _okr_show(period: str, output: str, context: Context) -> int:
-    from planning.okrs.evaluation import NO_DATA_YET, format_kr_value, period_goals, report_rows
+    from planning.okrs.evaluation import period_goals
+    from planning.okrs.evaluation_results import NO_DATA_YET
+    from planning.okrs.evaluation_text import format_kr_value, report_rows
 
     with Session(read_engine(context.engine)) as session:
         evaluation = period_goals(session=session, config=context.config, period=period)
@@ -212,7 +214,7 @@ def _okr_draft(
     period: str, source: str | None, actor_email: str | None, confirm: bool, context: Context
 ) -> int:
     from planning.access.permissions import PermissionDenied
-    from planning.okrs.goals import GoalError
+    from planning.okrs.goal_rules import GoalError
     from planning.okrs.quarter_draft import copy_unfinished, draft_source
     from planning.store.engine import session_scope
 
@@ -264,8 +266,8 @@ def _okr_draft(
 
 def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
     from planning.access.permissions import PermissionDenied
-    from planning.okrs.file_format import import_okr_file
-    from planning.okrs.goals import GoalError
+    from planning.okrs.file_import import import_okr_file
+    from planning.okrs.goal_rules import GoalError
     from planning.store.engine import session_scope
 
     try:

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from planning.config import MetricsConfig
+from planning.config.metrics import MetricsConfig
 from planning.metrics.observations import OBSERVATION_COLUMNS, dims_key
 from planning.periods import quarter_bounds, quarter_of
 

@@ -12,7 +12,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, func, select, text
 from sqlmodel import Session, SQLModel, col
 
-from planning.config import AppConfig, Framework, ScoringInput
+from planning.config import AppConfig
+from planning.config.scoring import Framework, ScoringInput
 from planning.demo.generator import generate_observations, planted_events
 from planning.demo.story_goals import (
     EMAIL_DOMAIN,

@@ -26,7 +26,8 @@ from typing import Any
 from sqlmodel import Session
 
 from planning.access.permissions import Actor, require_director
-from planning.config import AppConfig, Framework
+from planning.config import AppConfig
+from planning.config.scoring import Framework
 from planning.impact.ledger import Calibration, confidence_on_scale
 from planning.store.models import Initiative
 from planning.validation import InputError, is_number

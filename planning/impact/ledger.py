@@ -58,15 +58,15 @@ import numpy.typing as npt
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from planning.config import (
-    AppConfig,
+from planning.config import AppConfig
+from planning.config.metrics import (
     DerivedMetric,
     MetricsConfig,
     RatioMetric,
-    ScoringInput,
     SimpleMetric,
     WeightedAverageMetric,
 )
+from planning.config.scoring import ScoringInput
 from planning.metrics.engine import freshness, metric_series_many
 from planning.store.models import Initiative, InitiativeKeyResult, KeyResult, Person
 

@@ -32,7 +32,8 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from planning.config import MetricsConfig, MetricSettings
+from planning.config.metrics import MetricsConfig
+from planning.config.settings import MetricSettings
 from planning.metrics.engine import freshness, measure_totals, metric_value
 
 WINDOW_DAYS = 28

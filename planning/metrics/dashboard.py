@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlmodel import Session
 
-from planning.config import MetricsConfig
+from planning.config.metrics import MetricsConfig
 from planning.metrics.engine import (
     Grain,
     measure_totals,

@@ -54,7 +54,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from planning import clock
-from planning.config import (
+from planning.config.metrics import (
     DerivedMetric,
     MetricsConfig,
     RatioMetric,

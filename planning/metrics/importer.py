@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, bindparam, text
 from sqlmodel import Session
 
 from planning.access.permissions import require_director
-from planning.config import MetricsConfig
+from planning.config.metrics import MetricsConfig
 from planning.metrics.observations import OBSERVATION_COLUMNS, record_batch, upsert_observations
 from planning.store.engine import CALENDAR_FIRST, CALENDAR_LAST
 from planning.store.models import Person, PersonRead

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from enum import StrEnum
 
-from planning.config import (
+from planning.config.metrics import (
     DerivedMetric,
     MetricsConfig,
     RatioMetric,

@@ -1,6 +1,9 @@
-"""Objectives and key results: their reads and audited writes, the pure OKR maths (progress,
-pace, status, forecast, grade), evaluation against live metrics, the KR chart track, the OKR
-YAML file format, quarter close and drafting the next quarter, and a new KR's defaults.
+"""Objectives and key results: their reads (goal_reads), the rules a goal meets before it is
+written (goal_rules) and the audited writes (goals); the pure OKR maths (maths: progress, pace,
+status, forecast, grade); evaluation against live metrics (evaluation, with evaluation_reads,
+evaluation_rules, evaluation_text and evaluation_results); the KR chart track (track); the OKR
+YAML file (file_format, file_reading, file_import); quarter close and drafting the next quarter
+(quarter_close, quarter_draft); and a new KR's defaults (kr_defaults).
 
 It may import the kernel, `store`, `access` and `metrics`.
 """

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from planning.config import AppConfig, MetricsConfig
+from planning.config import AppConfig
+from planning.config.metrics import MetricsConfig
 from planning.metrics.engine import metric_value
-from planning.okrs.evaluation import data_as_of
+from planning.okrs.evaluation_reads import data_as_of
 from planning.store.models import Direction
 
 # The current value is the metric's level over the last four weeks of data: long enough to

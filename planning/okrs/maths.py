@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from statistics import NormalDist
 
-from planning.config import OkrSettings
+from planning.config.settings import OkrSettings
 
 EPSILON = 1e-9
 STANDARD_NORMAL = NormalDist()

@@ -22,8 +22,10 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
-from planning.okrs.evaluation import KrEvaluation, PeriodEvaluation, evaluate_period, frozen_period
-from planning.okrs.goals import GoalError, is_closed
+from planning.okrs.evaluation import evaluate_period, frozen_period
+from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
+from planning.okrs.goal_reads import is_closed
+from planning.okrs.goal_rules import GoalError
 from planning.okrs.maths import EPSILON, suggested_grade
 from planning.periods import parse_quarter
 from planning.store.audit import record_event, snapshot

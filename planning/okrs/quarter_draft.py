@@ -30,8 +30,11 @@ from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
 from planning.formatting import format_value
 from planning.metrics.engine import MetricError, metric_value
-from planning.okrs.evaluation import KrEvaluation, data_as_of, period_goals
-from planning.okrs.goals import GoalError, is_closed, key_result_problems
+from planning.okrs.evaluation import period_goals
+from planning.okrs.evaluation_reads import data_as_of
+from planning.okrs.evaluation_results import KrEvaluation
+from planning.okrs.goal_reads import is_closed
+from planning.okrs.goal_rules import GoalError, key_result_problems
 from planning.periods import parse_quarter, quarter_bounds, window_bounds
 from planning.store.audit import record_created, record_event
 from planning.store.engine import PLAN, bump_version

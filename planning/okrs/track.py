@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 from planning.config import AppConfig
 from planning.metrics.engine import MetricRead, metric_reads, metric_series_many
 from planning.metrics.shapes import MetricShape, metric_shape
-from planning.okrs.evaluation import LAST_YEAR_DAYS, KrEvaluation, day_range, values_by_day
+from planning.okrs.evaluation_reads import LAST_YEAR_DAYS, day_range, values_by_day
+from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.maths import expected_path
 from planning.periods import quarter_bounds, window_length
 from planning.store.models import CheckIn, Initiative, InitiativeKeyResult

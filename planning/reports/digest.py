@@ -30,13 +30,9 @@ from planning import clock
 from planning.config import AppConfig
 from planning.impact.ledger import ImpactEntry, impact_ledger, lift_text
 from planning.metrics.engine import freshness
-from planning.okrs.evaluation import (
-    KrEvaluation,
-    PeriodEvaluation,
-    evaluate_period,
-    format_kr_value,
-    period_goals,
-)
+from planning.okrs.evaluation import evaluate_period, period_goals
+from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
+from planning.okrs.evaluation_text import format_kr_value
 from planning.periods import parse_iso_week, quarter_bounds, quarter_of, week_bounds
 from planning.store.models import Initiative, InitiativeStatus, StatusUpdate
 from planning.work.decisions import list_decisions

@@ -34,8 +34,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
-from planning.okrs.evaluation import KrEvaluation, PeriodEvaluation
-from planning.okrs.goals import is_closed
+from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
+from planning.okrs.goal_reads import is_closed
 from planning.periods import iso_week, quarter_of
 from planning.store.models import (
     CheckIn,

@@ -28,12 +28,12 @@ from planning.config import (
     CONFIG_DIR_ENV,
     DEFAULT_CONFIG_DIR,
     ConfigError,
-    MetricsConfig,
-    Strict,
     _display,
     _read_yaml,
     _reason,
 )
+from planning.config.base import Strict
+from planning.config.metrics import MetricsConfig
 from planning.sources.kinds import KINDS, Kind
 
 SOURCES_FILE = "sources.yaml"

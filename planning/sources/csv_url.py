@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 from pydantic import Field
 
-from planning.config import Identifier
+from planning.config.base import Identifier
 from planning.metrics.importer import read_table
 from planning.sources.files import FileLocation, read_location
 

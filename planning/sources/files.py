@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 
-from planning.config import Strict
+from planning.config.base import Strict
 from planning.sources.secrets import check_secret_name
 
 SecretName = Annotated[str, AfterValidator(check_secret_name)]

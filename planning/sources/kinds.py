@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from planning.config import MetricsConfig
+from planning.config.metrics import MetricsConfig
 from planning.sources import csv_url, sql
 
 SecretLookup = Callable[[str], str]

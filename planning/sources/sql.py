@@ -28,7 +28,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
-from planning.config import Identifier, MetricsConfig, Strict
+from planning.config.base import Identifier, Strict
+from planning.config.metrics import MetricsConfig
 from planning.sources.files import FetchError
 from planning.sources.secrets import check_secret_name
 

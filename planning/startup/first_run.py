@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from planning.access.passwords import normalise_email, password_problems
 from planning.access.people import create_person, person_problems, set_password
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.store.audit import record_event
 from planning.store.models import Person, PersonCreate, PersonRead, Role
 from planning.validation import InputError

@@ -25,7 +25,8 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from planning.config import AppConfig, EffortConversion, Framework, Matrix
+from planning.config import AppConfig
+from planning.config.scoring import EffortConversion, Framework, Matrix
 from planning.metrics.baseline import Baseline, baselines, improvement
 from planning.store.models import Initiative
 from planning.validation import InputError

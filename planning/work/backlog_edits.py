@@ -25,7 +25,8 @@ import pandas as pd
 from sqlmodel import Session
 
 from planning.access.permissions import Actor, PermissionDenied, require_director
-from planning.config import AppConfig, EffortConversion, Framework
+from planning.config import AppConfig
+from planning.config.scoring import EffortConversion, Framework
 from planning.metrics.baseline import Baseline
 from planning.store.models import InitiativeRead
 from planning.store.versioning import ConflictError

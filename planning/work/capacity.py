@@ -15,7 +15,7 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning.access.people import list_people
-from planning.config import CapacitySettings
+from planning.config.settings import CapacitySettings
 from planning.periods import iso_week
 from planning.store.models import Initiative, Role, TimeOff
 from planning.validation import InputError

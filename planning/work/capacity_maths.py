@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from planning.config import CapacitySettings
+from planning.config.settings import CapacitySettings
 from planning.store.models import InitiativeStatus
 
 LOADING_STATUSES: frozenset[str] = frozenset(

@@ -41,7 +41,8 @@ from planning.access.permissions import (
     require_member_or_director,
     require_owner_or_director,
 )
-from planning.config import EFFORT_INPUT_OF_FORMULA, AppConfig
+from planning.config import AppConfig
+from planning.config.scoring import EFFORT_INPUT_OF_FORMULA
 from planning.periods import FIRST_YEAR, LAST_YEAR, YEAR_RANGE
 from planning.store.audit import record_event, snapshot
 from planning.store.models import (

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from planning.config import (
+from planning.config.scoring import (
     EFFORT_INPUT_OF_FORMULA,
     EffortConversion,
     EffortStep,

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from planning.access.people import set_password
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person
 from tests.browser.conftest import Browser

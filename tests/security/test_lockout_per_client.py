@@ -17,7 +17,8 @@ import yaml
 from sqlalchemy import Engine
 
 from planning.access.passwords import REFUSED, SignInOutcome, attempt_sign_in, hash_password
-from planning.config import DEFAULT_CONFIG_DIR, AuthSettings, ConfigError, load_config
+from planning.config import DEFAULT_CONFIG_DIR, ConfigError, load_config
+from planning.config.settings import AuthSettings
 from planning.store.engine import session_scope
 from planning.store.models import Person, Role
 

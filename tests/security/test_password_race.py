@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 import planning.access.passwords as auth
 from planning.access.passwords import REFUSED, SignInOutcome, attempt_sign_in, hash_password
-from planning.config import AuthSettings
+from planning.config.settings import AuthSettings
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import Person, Role, SignInAttempt
 

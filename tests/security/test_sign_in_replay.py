@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning.access.passwords import SESSION_COOKIE, attempt_sign_in
-from planning.config import AppConfig, AuthSettings
+from planning.config import AppConfig
+from planning.config.settings import AuthSettings
 from planning.store.engine import session_scope
 from tests.sign_in_routes import (
     EMAIL,

@@ -70,7 +70,7 @@ def _save(initiative_id: int, effort: float, scores: Mapping[str, Any]) -> None:
 
 
 def upgrade() -> None:
-    from planning.config import EFFORT_INPUT_OF_FORMULA
+    from planning.config.scoring import EFFORT_INPUT_OF_FORMULA
 
     formulas = _formulas()
     for initiative_id, effort, scores in _rows():

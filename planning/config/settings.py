@@ -1,0 +1,114 @@
+"""settings.yaml: product-wide settings (company, currency, fiscal year, time zone) and the
+settings of each part of the product (OKRs, capacity, updates, demo, live refresh, metrics,
+storage, impact, sign-in)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from planning.config.base import Fraction, Strict
+
+
+class OkrSettings(Strict):
+    on_track_margin: Fraction = 0.10
+    at_risk_margin: Fraction = 0.25
+    too_early_days: Annotated[int, Field(ge=0)] = 7
+    confidence_gap: Fraction = 0.3
+
+    @model_validator(mode="after")
+    def _margins_ordered(self) -> OkrSettings:
+        if self.at_risk_margin < self.on_track_margin:
+            raise ValueError("at_risk_margin must be at least on_track_margin")
+        return self
+
+
+class CapacitySettings(Strict):
+    hours_per_person_week: Annotated[float, Field(gt=0, le=168)] = 40.0
+    working_days_per_week: Annotated[int, Field(ge=1, le=7)] = 5
+
+
+class UpdateSettings(Strict):
+    stale_after_days: Annotated[int, Field(ge=1)] = 7
+
+
+class DemoSettings(Strict):
+    load_on_first_start: bool = True
+    seed: int = 42
+    years: Annotated[int, Field(ge=1, le=5)] = 3
+
+
+class LiveSettings(Strict):
+    refresh_seconds: Annotated[float, Field(gt=0, le=3600)] = 5.0
+
+
+class MetricSettings(Strict):
+    # A day counts (metrics, KRs, digest, impact) once every expected series has arrived for it,
+    # or at the latest this many hours after the day ends in the team's time zone.
+    complete_after_hours: Annotated[float, Field(ge=0, le=168)] = 24.0
+
+
+class StorageSettings(Strict):
+    sqlite_busy_timeout_ms: Annotated[int, Field(ge=0)] = 15000
+
+
+class ImpactSettings(Strict):
+    post_window_days: Annotated[int, Field(ge=7, le=182)] = 28
+    bootstrap_samples: Annotated[int, Field(ge=200, le=20000)] = 1000
+    interval: Annotated[float, Field(ge=0.5, le=0.99)] = 0.90
+    min_coverage: Fraction = 0.8
+
+
+class AuthSettings(Strict):
+    """How people sign in, and how long a sign-in lasts (password mode)."""
+
+    mode: Literal["demo", "password", "oidc"] = "demo"
+    session_days: Annotated[int, Field(ge=1, le=365)] = 14
+    min_password_length: Annotated[int, Field(ge=8, le=128)] = 10
+    max_failed_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    failure_window_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    first_delay_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
+    max_delay_seconds: Annotated[int, Field(ge=1, le=86400)] = 900
+    account_max_failed_attempts: Annotated[int, Field(ge=1, le=100_000)] = 50
+    oidc_provider: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=64)] = ""
+
+    @model_validator(mode="after")
+    def _delays_ordered(self) -> AuthSettings:
+        if self.max_delay_seconds < self.first_delay_seconds:
+            raise ValueError("max_delay_seconds must be at least first_delay_seconds")
+        if self.account_max_failed_attempts < self.max_failed_attempts:
+            raise ValueError(
+                "account_max_failed_attempts (all clients together) must be at least "
+                "max_failed_attempts (one client)"
+            )
+        return self
+
+
+class Settings(Strict):
+    """settings.yaml: product-wide settings."""
+
+    company: str = "Quarterdeck demo store"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    currency_symbol: str = "$"
+    fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
+    time_zone: str = "UTC"
+    okr: OkrSettings = OkrSettings()
+    capacity: CapacitySettings = CapacitySettings()
+    updates: UpdateSettings = UpdateSettings()
+    demo: DemoSettings = DemoSettings()
+    live: LiveSettings = LiveSettings()
+    metrics: MetricSettings = MetricSettings()
+    storage: StorageSettings = StorageSettings()
+    impact: ImpactSettings = ImpactSettings()
+    auth: AuthSettings = AuthSettings()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+        return value

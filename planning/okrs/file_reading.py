@@ -1,0 +1,366 @@
+"""Reading an OKR file for import: parsing the YAML and validating it whole (keys, the period,
+owners, metrics, filters, directions against start and target, parents, a kind that would
+change) into a plan of drafts, with every problem listed and where it is. Nothing is written
+here; planning.okrs.file_import writes a clean plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from sqlmodel import Session, select
+
+from planning.config.metrics import MetricsConfig
+from planning.okrs.file_format import KR_KEYS, OBJECTIVE_KEYS, OkrFileError
+from planning.okrs.goal_reads import is_closed
+from planning.okrs.goal_rules import key_result_problems, total_target_for
+from planning.periods import parse_quarter
+from planning.store.models import (
+    Direction,
+    GuardrailRule,
+    KeyResult,
+    KeyResultBase,
+    KrKind,
+    Objective,
+    Person,
+    Role,
+    Window,
+)
+from planning.validation import text_problems
+
+
+@dataclass
+class KrDraft:
+    """A key result of the file, validated: where it is, its title and kind, and its fields."""
+
+    where: str
+    title: str
+    kind: KrKind
+    fields: dict[str, Any]
+
+
+@dataclass
+class ObjectiveDraft:
+    """An objective of the file, validated, with its key results."""
+
+    where: str
+    title: str
+    owner_id: int
+    weight: float
+    description: str
+    parent: tuple[str, str] | None  # (period, title)
+    key_results: list[KrDraft] = field(default_factory=list)
+
+
+@dataclass
+class OkrPlan:
+    """A whole file, validated: its quarter and objectives."""
+
+    period: str
+    objectives: list[ObjectiveDraft]
+
+
+def _describe(kind: str, index: int, data: Any) -> str:
+    title = data.get("title") if isinstance(data, dict) else None
+    label = f"{kind} {index + 1}"
+    if not isinstance(title, str) or not title.strip() or text_problems(title.strip(), what=""):
+        return label  # a title with hidden characters is not echoed back
+    return f"{label} (“{title.strip()}”)"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class _Reader:
+    """Turns the parsed YAML into drafts, collecting every problem on the way."""
+
+    def __init__(self, session: Session, config: MetricsConfig) -> None:
+        self.session = session
+        self.config = config
+        self.problems: list[str] = []
+        people = session.exec(select(Person)).all()
+        self.people = {p.email.strip().lower(): p for p in people}
+
+    def problem(self, where: str, text: str) -> None:
+        self.problems.append(f"{where}: {text}" if where else text)
+
+    def person(self, where: str, email: Any, what: str) -> int | None:
+        if not isinstance(email, str) or not email.strip():
+            self.problem(where, f"give the {what}'s email (owner: name@example.com).")
+            return None
+        person = self.people.get(email.strip().lower())
+        if person is None:
+            self.problem(where, f"no one on the team has the email {email.strip()!r}.")
+            return None
+        if not person.active:
+            self.problem(where, f"{person.name} ({person.email}) is no longer active.")
+            return None
+        if person.role == Role.stakeholder:
+            self.problem(
+                where, f"{person.name} is a stakeholder; only members and directors own goals."
+            )
+            return None
+        return person.id
+
+    def unknown_keys(self, where: str, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in data:
+            if key not in allowed:
+                self.problem(where, f"unknown key {key!r} (expected {', '.join(allowed)}).")
+
+    def text(self, where: str, data: dict[str, Any], key: str, *, required: bool) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(where, f"{key} is missing.")
+            return ""
+        if not isinstance(value, str):
+            self.problem(where, f"{key} must be text, got {value!r}.")
+            return ""
+        if required and not value.strip():
+            self.problem(where, f"{key} is empty.")
+        return value.strip()
+
+    def number(self, where: str, data: dict[str, Any], key: str) -> float | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not _is_number(value):
+            self.problem(where, f"{key} must be a number, got {value!r}.")
+            return None
+        return float(value)
+
+    def choice(self, where: str, data: dict[str, Any], key: str, options: Any) -> Any:
+        value = data.get(key)
+        if value is None:
+            return None
+        try:
+            return options(value)
+        except ValueError:
+            allowed = ", ".join(o.value for o in options)
+            self.problem(where, f"{key} must be one of {allowed}, got {value!r}.")
+            return None
+
+    def read(self, document: Any) -> OkrPlan | None:
+        if not isinstance(document, dict):
+            self.problem("", "the file must be a mapping with period and objectives.")
+            return None
+        self.unknown_keys("file", document, ("period", "objectives"))
+        period = document.get("period")
+        period_id = ""
+        if period is None:
+            self.problem("file", "period is missing (e.g. period: 2026-Q4).")
+        else:
+            try:
+                year, quarter = parse_quarter(str(period))
+                period_id = f"{year:04d}-Q{quarter}"
+            except ValueError as exc:
+                self.problem("file", f"period: {exc}.")
+        if period_id and is_closed(session=self.session, period=period_id):
+            self.problem("file", f"{period_id} is closed: its goals are frozen.")
+        raw = document.get("objectives")
+        if raw is None:
+            self.problem("file", "objectives is missing (a list of objectives).")
+            raw = []
+        elif not isinstance(raw, list):
+            self.problem("file", "objectives must be a list.")
+            raw = []
+        drafts: list[ObjectiveDraft] = []
+        titles: set[str] = set()
+        for index, data in enumerate(raw):
+            draft = self.objective(index, data, period_id)
+            if draft is None:
+                continue
+            if draft.title in titles:
+                self.problem(draft.where, "another objective in the file has the same title.")
+            titles.add(draft.title)
+            drafts.append(draft)
+        for draft in drafts:
+            if draft.parent is None:
+                continue
+            parent_period, parent_title = draft.parent
+            if parent_period == period_id and parent_title == draft.title:
+                self.problem(draft.where, "an objective cannot be its own parent.")
+            elif parent_period == period_id and parent_title in titles:
+                continue
+            elif self._stored_objective(parent_period, parent_title) is None:
+                self.problem(
+                    draft.where,
+                    f"parent “{parent_title}” is neither in the file nor an objective of "
+                    f"{parent_period}.",
+                )
+        return OkrPlan(period=period_id, objectives=drafts)
+
+    def _stored_objective(self, period: str, title: str) -> Objective | None:
+        return self.session.exec(
+            select(Objective).where(Objective.period == period, Objective.title == title)
+        ).first()
+
+    def objective(self, index: int, data: Any, period: str) -> ObjectiveDraft | None:
+        where = _describe("objective", index, data)
+        if not isinstance(data, dict):
+            self.problem(where, "must be a mapping with title, owner and key_results.")
+            return None
+        self.unknown_keys(where, data, OBJECTIVE_KEYS)
+        title = self.text(where, data, "title", required=True)
+        if len(title) > 200:
+            self.problem(where, "the title is longer than 200 characters.")
+        owner_id = self.person(where, data.get("owner"), "objective owner")
+        weight = self.number(where, data, "weight")
+        if weight is not None and weight < 0:
+            self.problem(where, f"weight must be 0 or more, got {weight:g}.")
+        description = self.text(where, data, "description", required=False)
+        for found in text_problems(title, what="the title") + text_problems(
+            description, what="the description", multiline=True
+        ):
+            self.problem(where, f"{found}.")
+        parent = self.parent(where, data.get("parent"), period)
+        draft = ObjectiveDraft(
+            where=where,
+            title=title,
+            owner_id=owner_id or 0,
+            weight=1.0 if weight is None else weight,
+            description=description,
+            parent=parent,
+        )
+        raw = data.get("key_results") or []
+        if not isinstance(raw, list):
+            self.problem(where, "key_results must be a list.")
+            raw = []
+        titles: set[str] = set()
+        for kr_index, kr_data in enumerate(raw):
+            kr = self.key_result(f"{where}, {_describe('key result', kr_index, kr_data)}", kr_data)
+            if kr is None:
+                continue
+            if kr.title in titles:
+                self.problem(kr.where, "another key result of this objective has the same title.")
+            titles.add(kr.title)
+            if kr.fields.get("owner_id") is None:
+                kr.fields["owner_id"] = owner_id or 0
+            draft.key_results.append(kr)
+        return draft
+
+    def parent(self, where: str, value: Any, period: str) -> tuple[str, str] | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip():
+            return period, value.strip()
+        if isinstance(value, dict) and set(value) == {"period", "title"}:
+            try:
+                year, quarter = parse_quarter(str(value["period"]))
+            except ValueError as exc:
+                self.problem(where, f"parent period: {exc}.")
+                return None
+            if isinstance(value["title"], str) and value["title"].strip():
+                return f"{year:04d}-Q{quarter}", value["title"].strip()
+        self.problem(where, "parent must be an objective's title, or {period: ..., title: ...}.")
+        return None
+
+    def key_result(self, where: str, data: Any) -> KrDraft | None:
+        if not isinstance(data, dict):
+            self.problem(where, "must be a mapping with title and kind.")
+            return None
+        self.unknown_keys(where, data, KR_KEYS)
+        title = self.text(where, data, "title", required=True)
+        kind = self.choice(where, data, "kind", KrKind)
+        if data.get("kind") is None:
+            self.problem(where, "kind is missing (metric, guardrail, milestone or manual).")
+        owner_id = (
+            self.person(where, data["owner"], "key result owner") if "owner" in data else None
+        )
+        filters = data.get("filters") or {}
+        if not isinstance(filters, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in filters.items()
+        ):
+            self.problem(where, "filters must map dimensions to values, e.g. {device: mobile}.")
+            filters = {}
+        metric = data.get("metric")
+        if metric is not None and not isinstance(metric, str):
+            self.problem(where, f"metric must be a metric id, got {metric!r}.")
+            metric = None
+        window = self.choice(where, data, "window", Window) or Window.period_to_date
+        total_target = data.get("total_target")
+        if total_target is not None and not isinstance(total_target, bool):
+            self.problem(where, f"total_target must be true or false, got {total_target!r}.")
+            total_target = None
+        if total_target is None:  # left unsaid: the domain's rule, as a create or update applies it
+            total_target = total_target_for(self.config, kind, metric, window)
+        unit = data.get("unit")
+        if unit is not None and not isinstance(unit, str | int | float):
+            self.problem(where, f"unit must be text, got {unit!r}.")
+            unit = None
+        weight = self.number(where, data, "weight")
+        fields = {
+            "title": title,
+            "owner_id": owner_id,
+            "weight": 1.0 if weight is None else weight,
+            "kind": kind,
+            "metric_id": metric,
+            "filters": dict(filters),
+            "direction": self.choice(where, data, "direction", Direction),
+            "start_value": self.number(where, data, "start"),
+            "target_value": self.number(where, data, "target"),
+            "window": window,
+            "total_target": total_target,
+            "guardrail_rule": self.choice(where, data, "rule", GuardrailRule),
+            "threshold": self.number(where, data, "threshold"),
+            "unit": str(unit).strip() if unit is not None else "",
+        }
+        if kind is None:
+            return None
+        shape = KeyResultBase.model_construct(objective_id=0, **fields)
+        for text in key_result_problems(shape, self.config):
+            self.problem(where, text[0].lower() + text[1:])
+        return KrDraft(where=where, title=title, kind=kind, fields=fields)
+
+
+def okr_file_problems(*, session: Session, config: MetricsConfig, text: str) -> list[str]:
+    """Every problem an import of this OKR file would refuse, or an empty list."""
+    try:
+        read_okr_file(session=session, config=config, text=text)
+    except OkrFileError as exc:
+        return exc.problems
+    return []
+
+
+def read_okr_file(*, session: Session, config: MetricsConfig, text: str) -> OkrPlan:
+    """Parse and validate an OKR file whole; OkrFileError lists every problem."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
+        reason = getattr(exc, "problem", None) or "it is not valid YAML"
+        raise OkrFileError([f"{where}: not valid YAML: {reason}."]) from None
+    reader = _Reader(session, config)
+    plan = reader.read(document)
+    if plan is not None:
+        _check_against_store(session, plan, reader)
+    if reader.problems or plan is None:
+        raise OkrFileError(reader.problems or ["The file holds no OKRs."])
+    return plan
+
+
+def _check_against_store(session: Session, plan: OkrPlan, reader: _Reader) -> None:
+    """Problems only the store can tell: a key result whose kind would change."""
+    for draft in plan.objectives:
+        objective = reader._stored_objective(plan.period, draft.title)
+        if objective is None:
+            continue
+        existing = {
+            kr.title: kr
+            for kr in session.exec(
+                select(KeyResult).where(KeyResult.objective_id == objective.id)
+            ).all()
+        }
+        for kr in draft.key_results:
+            stored = existing.get(kr.title)
+            if stored is not None and stored.kind != kr.kind:
+                reader.problem(
+                    kr.where,
+                    f"it exists as a {stored.kind.value} key result and a kind cannot change; "
+                    "give the new one another title.",
+                )

@@ -1,0 +1,483 @@
+"""The Goals page's forms for objectives and key results (directors): adding and editing an
+objective, adding and editing a key result of any kind with its filters, start value and
+direction defaults. Writes go through one short session and a planning function; refusals show
+with st.error while keeping what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from planning.formatting import format_value
+from planning.okrs.evaluation_results import (
+    KrEvaluation,
+)
+from planning.okrs.goals import (
+    create_key_result,
+    create_objective,
+    update_key_result,
+    update_objective,
+)
+from planning.okrs.kr_defaults import default_direction
+from planning.store.engine import session_scope
+from planning.store.models import (
+    Direction,
+    GuardrailRule,
+    KeyResultCreate,
+    KeyResultRead,
+    KeyResultUpdate,
+    KrKind,
+    ObjectiveCreate,
+    ObjectiveRead,
+    ObjectiveUpdate,
+    Window,
+)
+from ui import goals_data as data
+from ui.goals_view import KIND_LABELS, REFUSALS, WINDOW_LABELS, View, done, problems_text
+from ui.state import engine
+from ui.text import escape_markdown
+
+
+def _owner_choice(
+    label: str, people: dict[int, str], current_id: int | None, key: str, where: Any = st
+) -> int:
+    ids = list(people)
+    index = ids.index(current_id) if current_id in ids else 0
+    chosen: int = where.selectbox(label, ids, index=index, format_func=lambda i: people[i], key=key)
+    return chosen
+
+
+def _filter_pickers(
+    view: View,
+    metric_id: str,
+    existing: KeyResultRead | None,
+    key: str,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[Any, ...] = (),
+) -> dict[str, str]:
+    """One picker per dimension the metric can be filtered by; the chosen filters."""
+    metrics = view.config.metrics
+    chosen: dict[str, str] = {}
+    dimensions = metrics.metric_dimensions(metric_id)
+    for col, dim in zip(st.columns(max(1, len(dimensions))), dimensions, strict=False):
+        spec = metrics.dimensions[dim]
+        options = ["All", *spec.values]
+        now = (existing.filters or {}).get(dim, "All") if existing else "All"
+        picked = col.selectbox(
+            spec.label,
+            options,
+            index=options.index(now) if now in options else 0,
+            key=f"{key}_filter_{dim}",
+            on_change=on_change,
+            args=args,
+        )
+        if picked != "All":
+            chosen[dim] = picked
+    return chosen
+
+
+@dataclass(frozen=True)
+class KrDefaults:
+    """What a new metric key result starts from, and the sentence that says so."""
+
+    direction: Direction
+    start: float | None
+    note: str
+
+
+def _percent(view: View, metric_id: str | None) -> bool:
+    return bool(metric_id) and view.config.metrics.metrics[metric_id].format == "percent"  # type: ignore[index]
+
+
+def _new_kr_defaults(view: View, metric_id: str, filters: dict[str, str]) -> KrDefaults:
+    """The metric's declared direction and its current value for the filters."""
+    metrics = view.config.metrics
+    current = data.current_metric_value(
+        view.versions, metric_id, tuple(sorted(filters.items())), view.today
+    )
+    where = " · ".join(filters.values()) or "all traffic"
+    spec = metrics.metrics[metric_id]
+    if current.value is None:
+        note = f"No current value for {where}: no data in the 28 days to {current.as_of}."
+        start = None
+    else:
+        shown = format_value(current.value, spec.format, currency_symbol=view.symbol)
+        note = f"Current value for {where}: {shown} (28 days to {current.as_of})."
+        start = round(current.value * (100.0 if _percent(view, metric_id) else 1.0), 4)
+    return KrDefaults(direction=default_direction(metrics, metric_id), start=start, note=note)
+
+
+def _reset_new_kr_defaults(view: View) -> None:
+    """After another metric or filter is picked, the direction and start follow it."""
+    metric_id = st.session_state.get("new_kr_metric")
+    if metric_id not in view.config.metrics.metrics:
+        return
+    filters = {
+        dim: str(st.session_state.get(f"new_kr_filter_{dim}", "All"))
+        for dim in view.config.metrics.metric_dimensions(metric_id)
+    }
+    chosen = {dim: value for dim, value in filters.items() if value != "All"}
+    defaults = _new_kr_defaults(view, metric_id, chosen)
+    st.session_state["new_kr_direction"] = defaults.direction.value
+    st.session_state["new_kr_start"] = defaults.start
+
+
+def _kr_fields(
+    view: View,
+    kind: str,
+    metric_id: str | None,
+    existing: KeyResultRead | None,
+    key: str,
+    *,
+    filters: dict[str, str] | None = None,
+    defaults: KrDefaults | None = None,
+) -> dict[str, Any]:
+    """Kind-specific inputs of a key result form. Percentages are typed as percent (2.3 for
+    2.3 %) and stored as fractions. `filters` when they were picked outside the form; `defaults`
+    give a new metric key result its start and direction, and any one its current-value note."""
+    metrics = view.config.metrics
+    fields: dict[str, Any] = {}
+    percent = bool(metric_id) and metrics.metrics[metric_id].format == "percent"  # type: ignore[index]
+    scale = 100.0 if percent else 1.0
+    unit = " (%)" if percent else ""
+
+    def shown(value: float | None) -> float | None:
+        return None if value is None else value * scale
+
+    def stored(value: float | None) -> float | None:
+        return None if value is None else value / scale
+
+    if kind in ("metric", "guardrail") and metric_id:
+        if filters is None:
+            filters = _filter_pickers(view, metric_id, existing, key)
+        fields["filters"] = filters
+        windows = [w.value for w in Window]
+        now_window = existing.window.value if existing else Window.period_to_date.value
+        fields["window"] = Window(
+            st.selectbox(
+                "Window",
+                windows,
+                index=windows.index(now_window),
+                format_func=lambda w: WINDOW_LABELS[w],
+                key=f"{key}_window",
+            )
+        )
+    if kind in ("metric", "manual"):
+        cols = st.columns(3)
+        directions = [d.value for d in Direction]
+        now_direction = existing.direction.value if existing and existing.direction else "increase"
+        start_value = shown(existing.start_value) if existing else None
+        if defaults is not None and kind == "metric" and existing is None:
+            now_direction, start_value = defaults.direction.value, defaults.start
+        # Once the metric or a filter changed, their callback has set these fields' values.
+        direction_set = f"{key}_direction" in st.session_state
+        start_set = f"{key}_start" in st.session_state
+        fields["direction"] = Direction(
+            cols[0].selectbox(
+                "Direction",
+                directions,
+                index=None if direction_set else directions.index(now_direction),
+                key=f"{key}_direction",
+            )
+            or now_direction
+        )
+        start = cols[1].number_input(
+            f"Start{unit}",
+            value=None if start_set else start_value,
+            format="%.4f",
+            key=f"{key}_start",
+        )
+        if defaults is not None and kind == "metric":
+            cols[1].caption(defaults.note)
+        target = cols[2].number_input(
+            f"Target{unit}",
+            value=shown(existing.target_value) if existing else None,
+            format="%.4f",
+            key=f"{key}_target",
+        )
+        fields["start_value"] = stored(start)
+        fields["target_value"] = stored(target)
+    if kind == "guardrail":
+        cols = st.columns(2)
+        rules = [r.value for r in GuardrailRule]
+        now_rule = (
+            existing.guardrail_rule.value
+            if existing and existing.guardrail_rule
+            else GuardrailRule.stay_above.value
+        )
+        fields["guardrail_rule"] = GuardrailRule(
+            cols[0].selectbox(
+                "Rule",
+                rules,
+                index=rules.index(now_rule),
+                format_func=lambda r: r.replace("_", " "),
+                key=f"{key}_rule",
+            )
+        )
+        threshold = cols[1].number_input(
+            f"Threshold{unit}",
+            value=shown(existing.threshold) if existing else None,
+            format="%.4f",
+            key=f"{key}_threshold",
+        )
+        fields["threshold"] = stored(threshold)
+    if kind == "manual":
+        fields["unit"] = st.text_input(
+            "Unit", value=existing.unit if existing else "", max_chars=20, key=f"{key}_unit"
+        )
+    return fields
+
+
+def _parents(view: View) -> tuple[dict[int, ObjectiveRead], Callable[[int | None], str]]:
+    """Objectives of every quarter that one can be aligned to, and how each reads."""
+    parents = {o.id: o for o in data.all_objectives(view.versions)}
+
+    def parent_label(i: int | None) -> str:
+        return "—" if i is None else f"{parents[i].period} · {parents[i].title}"
+
+    return parents, parent_label
+
+
+def add_objective_form(view: View, people: dict[int, str]) -> None:
+    """Add an objective to the quarter, optionally aligned to another."""
+    parents, parent_label = _parents(view)
+
+    with st.form("new_objective"):
+        title = st.text_input("Title", max_chars=200, key="new_objective_title")
+        description = st.text_area("Description", key="new_objective_description")
+        cols = st.columns(3)
+        owner_id = _owner_choice("Owner", people, None, "new_objective_owner", cols[0])
+        weight = cols[1].number_input(
+            "Weight", min_value=0.0, value=1.0, step=0.5, key="new_objective_weight"
+        )
+        parent_id = cols[2].selectbox(
+            "Aligned to", [None, *parents], format_func=parent_label, key="new_objective_parent"
+        )
+        if st.form_submit_button("Create objective", type="primary"):
+            try:
+                with session_scope(engine()) as session:
+                    create_objective(
+                        session=session,
+                        actor=view.person,  # type: ignore[arg-type]
+                        objective=ObjectiveCreate(
+                            period=view.period,
+                            title=title,
+                            description=description,
+                            owner_id=owner_id,
+                            weight=weight,
+                            parent_id=parent_id,
+                        ),
+                    )
+            except REFUSALS as exc:
+                st.error(problems_text(exc))
+            else:
+                done(f"Objective “{escape_markdown(title.strip())}” added to {view.period}.")
+
+
+def edit_objective_form(view: View, people: dict[int, str]) -> None:
+    """Edit or archive one of the quarter's objectives."""
+    editable = data.objectives(view.versions, view.period)
+    if not editable:
+        return
+    parents, parent_label = _parents(view)
+    with st.container():
+        by_id = {o.id: o for o in editable}
+        chosen = st.selectbox(
+            "Objective", list(by_id), format_func=lambda i: by_id[i].title, key="edit_objective"
+        )
+        objective = by_id[chosen]
+        key = f"edit_objective_{objective.id}_{objective.version}"
+        with st.form(key):
+            title = st.text_input("Title", value=objective.title, max_chars=200, key=f"{key}_title")
+            description = st.text_area(
+                "Description", value=objective.description, key=f"{key}_description"
+            )
+            cols = st.columns(3)
+            owner_id = _owner_choice("Owner", people, objective.owner_id, f"{key}_owner", cols[0])
+            weight = cols[1].number_input(
+                "Weight",
+                min_value=0.0,
+                value=float(objective.weight),
+                step=0.5,
+                key=f"{key}_weight",
+            )
+            choices = [None, *(i for i in parents if i != objective.id)]
+            parent_id = cols[2].selectbox(
+                "Aligned to",
+                choices,
+                index=choices.index(objective.parent_id) if objective.parent_id in choices else 0,
+                format_func=parent_label,
+                key=f"{key}_parent",
+            )
+            archive = st.checkbox(
+                "Archive this objective (it and its key results leave the quarter)",
+                key=f"{key}_archive",
+            )
+            submitted = st.form_submit_button("Save objective", type="primary")
+        if submitted:
+            edits: dict[str, Any] = {
+                "title": title,
+                "description": description,
+                "owner_id": owner_id,
+                "weight": weight,
+                "parent_id": parent_id,
+            }
+            if archive:
+                edits["archived"] = True
+            try:
+                with session_scope(engine()) as session:
+                    update_objective(
+                        session=session,
+                        actor=view.person,  # type: ignore[arg-type]
+                        objective_id=objective.id,
+                        expected_version=objective.version,
+                        changes=ObjectiveUpdate(**edits),
+                    )
+            except REFUSALS as exc:
+                st.error(problems_text(exc))
+            else:
+                done("Objective archived." if archive else "Objective saved.")
+
+
+def key_result_form(view: View, people: dict[int, str]) -> None:
+    """Add a key result of any kind to one of the quarter's objectives."""
+    editable = data.objectives(view.versions, view.period)
+    if not editable:
+        return
+    metrics = view.config.metrics
+    with st.container():
+        by_id = {o.id: o for o in editable}
+        cols = st.columns(3)
+        objective_id = cols[0].selectbox(
+            "Objective", list(by_id), format_func=lambda i: by_id[i].title, key="new_kr_objective"
+        )
+        kind = cols[1].selectbox(
+            "Kind", list(KIND_LABELS), format_func=lambda k: KIND_LABELS[k], key="new_kr_kind"
+        )
+        metric_id = None
+        if kind in ("metric", "guardrail"):
+            metric_id = cols[2].selectbox(
+                "Metric",
+                list(metrics.metrics),
+                format_func=lambda m: metrics.metrics[m].label,
+                key="new_kr_metric",
+                on_change=_reset_new_kr_defaults,
+                args=(view,),
+            )
+        # Filters sit outside the form so the start value can follow them as they are picked.
+        filters: dict[str, str] | None = None
+        defaults: KrDefaults | None = None
+        if metric_id is not None:
+            filters = _filter_pickers(
+                view, metric_id, None, "new_kr", _reset_new_kr_defaults, (view,)
+            )
+            defaults = _new_kr_defaults(view, metric_id, filters)
+        with st.form("new_kr"):
+            title = st.text_input("Title", max_chars=200, key="new_kr_title")
+            cols = st.columns(2)
+            owner_id = _owner_choice(
+                "Owner", people, by_id[objective_id].owner_id, "new_kr_owner", cols[0]
+            )
+            weight = cols[1].number_input(
+                "Weight", min_value=0.0, value=1.0, step=0.5, key="new_kr_weight"
+            )
+            fields = _kr_fields(
+                view, kind, metric_id, None, "new_kr", filters=filters, defaults=defaults
+            )
+            if kind == "metric":
+                st.caption(
+                    "A metric that adds up day by day (revenue, sessions) over the quarter to "
+                    "date takes a total for the quarter as its target; pick a trailing window to "
+                    "track its level instead."
+                )
+            submitted = st.form_submit_button("Create key result", type="primary")
+        if not submitted:
+            return
+        try:
+            with session_scope(engine()) as session:
+                create_key_result(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    key_result=KeyResultCreate(
+                        objective_id=objective_id,
+                        title=title,
+                        owner_id=owner_id,
+                        weight=weight,
+                        kind=KrKind(kind),
+                        metric_id=metric_id,
+                        **fields,
+                    ),
+                    config=metrics,
+                )
+        except REFUSALS as exc:
+            st.error(problems_text(exc))
+        else:
+            done(f"Key result “{escape_markdown(title.strip())}” added.")
+
+
+def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -> None:
+    """Edit or archive the key result shown in the detail."""
+    found = {k.id: k for k in data.key_results(view.versions, view.period)}.get(kr.key_result_id)
+    if found is None:
+        return
+    metrics = view.config.metrics
+    metric_ids = list(metrics.metrics)
+    with st.container():
+        st.markdown(f"**Edit “{escape_markdown(kr.title)}”**")
+        key = f"edit_kr_{found.id}_{found.version}"
+        metric_id = found.metric_id
+        if found.kind in (KrKind.metric, KrKind.guardrail):
+            metric_id = st.selectbox(
+                "Metric",
+                metric_ids,
+                index=metric_ids.index(found.metric_id) if found.metric_id in metric_ids else 0,
+                format_func=lambda m: metrics.metrics[m].label,
+                key=f"{key}_metric",
+            )
+        with st.form(key):
+            title = st.text_input("Title", value=found.title, max_chars=200, key=f"{key}_title")
+            cols = st.columns(2)
+            owner_id = _owner_choice("Owner", people, found.owner_id, f"{key}_owner", cols[0])
+            weight = cols[1].number_input(
+                "Weight", min_value=0.0, value=float(found.weight), step=0.5, key=f"{key}_weight"
+            )
+            # The saved filters' current value is shown beside the start; the start is kept.
+            shown_now = None
+            if found.kind == KrKind.metric and metric_id in metrics.metrics:
+                shown_now = _new_kr_defaults(view, metric_id, dict(found.filters or {}))
+            fields = _kr_fields(view, found.kind.value, metric_id, found, key, defaults=shown_now)
+            archive = st.checkbox(
+                "Archive this key result (it stops counting towards its objective)",
+                key=f"{key}_archive",
+            )
+            submitted = st.form_submit_button("Save key result", type="primary")
+        if not submitted:
+            return
+        changes: dict[str, Any] = {
+            "title": title,
+            "owner_id": owner_id,
+            "weight": weight,
+            **fields,
+        }
+        if metric_id != found.metric_id:
+            changes["metric_id"] = metric_id
+        if archive:
+            changes["archived"] = True
+        try:
+            with session_scope(engine()) as session:
+                update_key_result(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    key_result_id=found.id,
+                    expected_version=found.version,
+                    changes=KeyResultUpdate(**changes),
+                    config=metrics,
+                )
+        except REFUSALS as exc:
+            st.error(problems_text(exc))
+        else:
+            done("Key result archived." if archive else "Key result saved.")

@@ -1,0 +1,242 @@
+"""The Goals page's director tasks, one form at a time (``shape_the_quarter``), and the sections
+around them: the quarter as an OKR file (download for everyone, import for directors), closing
+and grading a quarter, and correcting a grade once it is closed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from planning.okrs.evaluation_results import (
+    KrEvaluation,
+)
+from planning.okrs.file_import import import_okr_file
+from planning.okrs.quarter_close import (
+    GradeOverride,
+    close_quarter,
+    override_grade,
+    suggested_grades,
+)
+from planning.store.engine import session_scope
+from ui import goals_data as data
+from ui.goals_charts import progress_text
+from ui.goals_forms import (
+    add_objective_form,
+    edit_key_result_form,
+    edit_objective_form,
+    key_result_form,
+)
+from ui.goals_view import REFUSALS, View, done, problems_text
+from ui.state import engine
+from ui.text import escape_markdown
+
+SHAPE_TASKS = {
+    "add_objective": "Add an objective",
+    "edit_objective": "Edit an objective",
+    "add_key_result": "Add a key result",
+    "edit_key_result": "Edit the key result above",
+    "close": "Close and grade the quarter",
+    "regrade": "Correct a grade",
+}
+
+
+def shape_tasks(view: View, selected: KrEvaluation | None) -> list[str]:
+    """The director's tasks open to this quarter, in SHAPE_TASKS order."""
+    if view.evaluation.closed:
+        return ["regrade"] if view.evaluation.key_results() else []
+    tasks = ["add_objective"]
+    if data.objectives(view.versions, view.period):
+        tasks += ["edit_objective", "add_key_result"]
+        if selected is not None:
+            tasks.append("edit_key_result")
+    if view.evaluation.objectives:
+        tasks.append("close")
+    return tasks
+
+
+def shape_the_quarter(view: View, selected: KrEvaluation | None, people: dict[int, str]) -> None:
+    """The director's forms, one at a time: only the chosen task's form is drawn, so the page
+    stays quick however many objectives the quarter holds."""
+    tasks = shape_tasks(view, selected)
+    if not tasks:
+        return
+    task = st.segmented_control(
+        "Shape the quarter",
+        tasks,
+        format_func=lambda t: SHAPE_TASKS[t],
+        key="goals_task",
+        label_visibility="collapsed",
+    )
+    if task is None:
+        st.caption("Pick a task to open its form.")
+        return
+    with st.container(border=True):
+        if task == "add_objective":
+            add_objective_form(view, people)
+        elif task == "edit_objective":
+            edit_objective_form(view, people)
+        elif task == "add_key_result":
+            key_result_form(view, people)
+        elif task == "edit_key_result" and selected is not None:
+            edit_key_result_form(view, selected, people)
+        elif task == "close":
+            close_section(view)
+        elif task == "regrade":
+            regrade_section(view)
+
+
+def okr_file_section(view: View) -> None:
+    """Download the quarter as YAML (everyone); import a file (directors)."""
+    with st.expander("OKRs as a file", icon=":material/description:"):
+        st.caption(
+            "The quarter's objectives and key results as YAML: owners by email, metrics by id. "
+            "Edit it to draft the next quarter or copy a template, then import it here or with "
+            "python -m planning okr import FILE."
+        )
+        st.download_button(
+            f"Download {view.period} as YAML",
+            # Made when the button is clicked: a quarter's YAML is not worth building per run.
+            lambda: data.okr_yaml(view.versions, view.period),
+            file_name=f"okrs-{view.period}.yaml",
+            mime="application/x-yaml",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        if not view.director:
+            return
+        upload = st.file_uploader("Import an OKR file", type=["yaml", "yml"], key="okr_upload")
+        if upload is None or not st.button("Import OKRs", type="primary", key="okr_import"):
+            return
+        try:
+            text = upload.getvalue().decode("utf-8")
+        except UnicodeDecodeError:
+            st.error("The file is not UTF-8 text; nothing was imported.")
+            return
+        try:
+            with session_scope(engine()) as session:
+                result = import_okr_file(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    config=view.config.metrics,
+                    text=text,
+                )
+        except REFUSALS as exc:
+            st.error(problems_text(exc))
+        else:
+            done(
+                f"{result.period}: {result.objectives_created} objectives created, "
+                f"{result.objectives_updated} updated; {result.key_results_created} key results "
+                f"created, {result.key_results_updated} updated"
+                + ("" if result.changed else " (nothing changed)")
+                + "."
+            )
+
+
+def close_section(view: View) -> None:
+    """Suggested grades, overrides with reasons, and the button that freezes the quarter."""
+    evaluation = view.evaluation
+    if evaluation.closed or not evaluation.objectives:
+        return
+    with st.container():
+        if evaluation.as_of < view.last_day:
+            st.warning(
+                f"{view.period} runs until {view.last_day:%d %b %Y}. Closing now freezes the "
+                f"values as of {evaluation.as_of:%d %b %Y}."
+            )
+        suggested = suggested_grades(evaluation)
+        krs = evaluation.key_results()
+        grid = pd.DataFrame(
+            {
+                "id": [k.key_result_id for k in krs],
+                "Key result": [k.title for k in krs],
+                "Progress": [progress_text(k) for k in krs],
+                "Suggested": [suggested[k.key_result_id] for k in krs],
+                "Grade": [suggested[k.key_result_id] for k in krs],
+                "Reason": ["" for _ in krs],
+            }
+        )
+        edited = st.data_editor(
+            grid,
+            hide_index=True,
+            width="stretch",
+            disabled=["id", "Key result", "Progress", "Suggested"],
+            column_config={
+                "id": None,
+                "Grade": st.column_config.NumberColumn(min_value=0.0, max_value=1.0, step=0.1),
+                "Reason": st.column_config.TextColumn(
+                    help="Required when the grade differs from the suggestion."
+                ),
+            },
+            key=f"close_grades_{view.period}",
+        )
+        note = st.text_area("Closing note", key=f"close_note_{view.period}")
+        if not st.button(
+            f"Close {view.period} and freeze it", type="primary", key=f"close_{view.period}"
+        ):
+            return
+        overrides: dict[int, GradeOverride] = {}
+        for row in edited.to_dict(orient="records"):
+            grade = float(row["Grade"]) if pd.notna(row["Grade"]) else float("nan")
+            reason = str(row["Reason"] or "")
+            if grade != float(row["Suggested"]) or reason.strip():
+                overrides[int(row["id"])] = GradeOverride(grade=grade, reason=reason)
+        try:
+            with session_scope(engine()) as session:
+                close_quarter(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    config=view.config,
+                    period=view.period,
+                    overrides=overrides,
+                    note=note,
+                    today=view.today,
+                )
+        except REFUSALS as exc:
+            st.error(problems_text(exc))
+        else:
+            done(f"{view.period} is closed and graded.")
+
+
+def regrade_section(view: View) -> None:
+    """Correct a grade of a closed quarter, with a reason."""
+    krs = view.evaluation.key_results()
+    if not view.evaluation.closed or not krs:
+        return
+    with st.container():
+        by_id = {k.key_result_id: k for k in krs}
+        chosen = st.selectbox(
+            "Key result", list(by_id), format_func=lambda i: by_id[i].title, key="regrade_pick"
+        )
+        kr = by_id[chosen]
+        key = f"regrade_{kr.key_result_id}_{kr.grade_version}"
+        with st.form(key):
+            grade = st.number_input(
+                "Grade",
+                min_value=0.0,
+                max_value=1.0,
+                step=0.1,
+                value=float(kr.grade or 0.0),
+                key=f"{key}_grade",
+            )
+            reason = st.text_input(
+                "Reason", value=kr.grade_reason, max_chars=500, key=f"{key}_reason"
+            )
+            submitted = st.form_submit_button("Save grade", type="primary")
+        if not submitted:
+            return
+        try:
+            with session_scope(engine()) as session:
+                override_grade(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    period=view.period,
+                    key_result_id=kr.key_result_id,
+                    grade=grade,
+                    reason=reason,
+                    expected_version=kr.grade_version or 1,
+                )
+        except REFUSALS as exc:
+            st.error(problems_text(exc))
+        else:
+            done(f"Grade of “{escape_markdown(kr.title)}” saved.")
