@@ -110,8 +110,8 @@ def detect_format(data: bytes, filename: str) -> str:
         return SHOPIFY_ORDERS
     if text.lstrip().startswith("#") and "date" in header and "sessions" in header:
         return GA4
-    if {"date", "measure", "value"} <= header:
-        return INTERCHANGE
+    if {"date", "measure", "value"} <= header or len(header) < 2:
+        return INTERCHANGE  # one column is nothing to map: the importer explains what is wrong
     return MAPPING
 
 
