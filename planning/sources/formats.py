@@ -110,7 +110,10 @@ def detect_format(data: bytes, filename: str) -> str:
     header = {cell.strip().lower() for cell in first_record(text)}
     if all(marker in header for marker in SHOPIFY_MARKERS):
         return SHOPIFY_ORDERS
-    if text.lstrip().startswith("#") and "date" in header and "sessions" in header:
+    ga4_dimensions = {"session default channel group", "device category"}
+    if {"date", "sessions"} <= header and (
+        header & ga4_dimensions or text.lstrip().startswith("#")
+    ):
         return GA4
     if {"date", "measure", "value"} <= header or len(header) < 2:
         return INTERCHANGE  # one column is nothing to map: the importer explains what is wrong
