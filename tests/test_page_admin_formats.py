@@ -71,7 +71,7 @@ def test_a_shopify_export_is_recognised_previewed_and_imported(
     )
     assert "4 orders counted; left out: 1 cancelled, 1 test" in shown(at.info)
     tiles = {m.label: m.value for m in at.tabs[0].metric}
-    assert tiles["Rows in the file"] == "20"
+    assert tiles["Observations"] == "20"
     assert counts(app_store) == (before_rows, before_batches)
     at.button(key="admin_confirm_import").click().run()
     assert not at.exception
@@ -105,7 +105,7 @@ def test_a_ga4_export_is_recognised_and_previewed(app_store: str) -> None:
     at = upload(open_admin(app_store), "Funnel.csv", GA4.read_bytes())
     assert at.radio(key="admin_format_0").value == "ga4"
     tiles = {m.label: m.value for m in at.tabs[0].metric}
-    assert tiles["Rows in the file"] == "27"
+    assert tiles["Observations"] == "27"
     assert not at.button(key="admin_confirm_import").disabled
 
 
@@ -126,7 +126,7 @@ def test_a_wide_file_is_mapped_saved_and_offered_again(app_store: str) -> None:
     assert not at.exception
     tiles = {m.label: m.value for m in at.tabs[0].metric}
     assert tiles == {
-        "Rows in the file": "4",
+        "Observations": "4",
         "Would add": "4",
         "Would update": "0",
         "Left as they are": "0",

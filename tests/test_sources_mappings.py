@@ -87,24 +87,36 @@ def test_a_wide_file_read_through_a_mapping(config: AppConfig) -> None:
     }
 
 
-def test_bad_cells_of_a_wide_file_name_their_line(engine: Engine, config: AppConfig) -> None:
-    data = WIDE.replace("25/11/2026", "2026-11-25").replace("5400", "=1+1").encode()
-    converted = convert(data=data, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC)
-    assert [(p.line, p.column) for p in converted.problems] == [(4, "Day")]
-    fixed_day = WIDE.replace("5400", "=1+1").replace("organic", "tiktok").encode()
-    converted = convert(
-        data=fixed_day, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC
+def test_bad_cells_of_a_wide_file_name_their_line_and_column(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = (
+        WIDE.replace("25/11/2026", "2026-11-25")
+        .replace("5400", "=1+1")
+        .replace("organic", "tiktok")
+        .replace("3610.50", "-3")
+        .encode()
     )
+    converted = convert(data=data, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC)
     result = import_converted(
         engine=engine,
         actor=None,
         converted=converted,
-        data=fixed_day,
+        data=data,
         filename="sheet.csv",
         source="upload",
         config=config,
     )
-    assert [(p.line, p.column) for p in result.problems] == [(3, "value"), (3, "channel")]
+    # The file's own column names, except where the importer's rule is about the value itself.
+    assert [(p.line, p.column) for p in result.problems] == [
+        (2, "value"),
+        (3, "Channel"),
+        (3, "Visits"),
+        (4, "Day"),
+    ]
+    assert result.problems[2].reason == "'=1+1' is not a number"
+    assert "negative" in result.problems[0].reason
+    assert "'tiktok' is not a declared channel value" in result.problems[1].reason
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
 
@@ -234,3 +246,34 @@ def test_command_line_imports_in_each_format(
         capsys.readouterr().err
     )
     assert counts(cli_store) == before
+
+
+def test_a_wide_workbook_is_read_through_a_mapping_too(config: AppConfig) -> None:
+    import io
+
+    import pandas as pd
+
+    sheet = pd.DataFrame(
+        {
+            "Day": pd.to_datetime(["2026-11-24", "2026-11-25"]),
+            "Channel": ["email", "email"],
+            "Visits": [1200, 1300],
+            "Orders": [38, None],
+            "Revenue": [3610.5, 3900.0],
+        }
+    )
+    buffer = io.BytesIO()
+    sheet.to_excel(buffer, index=False)
+    spec = SPEC.model_copy(update={"date_format": "YYYY-MM-DD"})
+    converted = convert(
+        data=buffer.getvalue(), filename="sheet.xlsx", fmt=MAPPING, config=config, mapping=spec
+    )
+    assert converted.problems == []
+    rows = {(r.date, r.measure, int(i)): float(r.value) for i, r in converted.table.iterrows()}
+    assert rows == {
+        ("2026-11-24", "sessions", 2): 1200,
+        ("2026-11-25", "sessions", 3): 1300,
+        ("2026-11-24", "orders", 2): 38,
+        ("2026-11-24", "net_revenue", 2): 3610.5,
+        ("2026-11-25", "net_revenue", 3): 3900,
+    }

@@ -122,7 +122,7 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
         st.session_state[CHECK] = (key, check, notes)
     for note in notes:
         st.info(escape_markdown(note))
-    _show_check(check, shown_name)
+    _show_check(check, shown_name, "Rows in the file" if fmt == INTERCHANGE else "Observations")
 
     confirm = st.button(
         "Confirm import",
@@ -234,7 +234,7 @@ def _import(
     )
 
 
-def _show_check(check: FileCheck, shown_name: str) -> None:
+def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
     if check.error is not None:
         st.error(f"{shown_name} cannot be imported: {escape_markdown(check.error)}")
     elif check.problems:
@@ -255,7 +255,7 @@ def _show_check(check: FileCheck, shown_name: str) -> None:
     elif check.preview is not None:
         counts = check.preview
         cols = st.columns(4)
-        cols[0].metric("Rows in the file", f"{counts.rows:,}")
+        cols[0].metric(rows_label, f"{counts.rows:,}")
         cols[1].metric("Would add", f"{counts.would_add:,}")
         cols[2].metric("Would update", f"{counts.would_update:,}")
         cols[3].metric("Left as they are", f"{counts.would_leave:,}")

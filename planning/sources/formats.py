@@ -33,6 +33,7 @@ from planning.metrics.importer import (
     ImportResult,
     Preview,
     RowProblem,
+    Validation,
     compare_with_store,
     validate,
     write_observations,
@@ -70,6 +71,17 @@ class Converted:
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     lines_read: int = 0
+    # The original file's name for an interchange column (a mapping's date and dimension
+    # columns), so a problem names the column the person sees in their file.
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def in_file_terms(self, problems: list[RowProblem]) -> list[RowProblem]:
+        """Problems with interchange column names replaced by the file's own."""
+        if not self.columns:
+            return problems
+        return [
+            RowProblem(p.line, self.columns.get(p.column, p.column), p.reason) for p in problems
+        ]
 
 
 def decode(data: bytes) -> str:
@@ -230,20 +242,13 @@ def check_converted(
 ) -> FileCheck:
     """What importing a converted file would do, as the upload screen shows it; writes nothing."""
     checksum = hashlib.sha256(data).hexdigest()
-    if converted.problems:
+    validation, problems = _validated(converted, config)
+    if problems:
         return FileCheck(
             filename=filename,
             checksum=checksum,
             rows=converted.lines_read,
-            problems=converted.problems,
-        )
-    validation = validate(table=converted.table, config=config.metrics)
-    if validation.problems:
-        return FileCheck(
-            filename=filename,
-            checksum=checksum,
-            rows=validation.rows,
-            problems=validation.problems,
+            problems=problems,
         )
     compared = compare_with_store(session=session, validation=validation)
     change = compared["change"]
@@ -258,6 +263,17 @@ def check_converted(
     return FileCheck(
         filename=filename, checksum=checksum, rows=validation.rows, preview=counts, sample=sample
     )
+
+
+def _validated(converted: Converted, config: AppConfig) -> tuple[Validation, list[RowProblem]]:
+    """The importer's verdict on converted rows, with the conversion's own problems merged in,
+    in file order and in the file's column names."""
+    if converted.problems and converted.table.empty:
+        return Validation(frame=converted.table, problems=[], rows=0), converted.problems
+    validation = validate(table=converted.table, config=config.metrics)
+    problems = [*converted.problems, *converted.in_file_terms(validation.problems)]
+    problems.sort(key=lambda p: (p.line, p.column))
+    return validation, problems
 
 
 def import_converted(
@@ -277,15 +293,9 @@ def import_converted(
     """
     if actor is not None:
         require_director(actor, "import observations")
-    if converted.problems:
-        return ImportResult(
-            added=0, updated=0, unchanged=0, batch_id=None, problems=converted.problems
-        )
-    validation = validate(table=converted.table, config=config.metrics)
-    if validation.problems:
-        return ImportResult(
-            added=0, updated=0, unchanged=0, batch_id=None, problems=validation.problems
-        )
+    validation, problems = _validated(converted, config)
+    if problems:
+        return ImportResult(added=0, updated=0, unchanged=0, batch_id=None, problems=problems)
     return write_observations(
         engine=engine,
         actor=actor,

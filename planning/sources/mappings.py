@@ -224,11 +224,21 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
         name = lookup[column.strip().lower()]
         values = cells[name].astype(str).str.strip()
         present = (values != "").to_numpy()
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+        for row in np.flatnonzero(present & np.isnan(numbers)):
+            problems.append(
+                RowProblem(int(lines[row]), name, f"{str(values.iat[row])[:40]!r} is not a number")
+            )
+        # The importer still checks every other cell, so one look lists every problem of the
+        # file: a bad value stands in as 0 (its problem already stops the import), a row with a
+        # bad day is left out (its day would make false duplicates).
+        present = present & pd.notna(days)
+        shown = np.where(np.isnan(numbers), "0", values.to_numpy(dtype=object))
         part = pd.DataFrame(
             {
                 "date": days[present],
                 "measure": measure,
-                "value": values.to_numpy(dtype=object)[present],
+                "value": shown[present],
                 LINE: lines[present],
             }
         )
@@ -240,21 +250,19 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
                 part[dim] = cells[source].astype(str).str.strip().to_numpy(dtype=object)[present]
         parts.append(part)
     table = long_table(parts, list(metrics.dimensions))
-    if problems:
-        problems.sort(key=lambda p: p.line)
-        return Converted(
-            format="mapping",
-            table=long_table([], list(metrics.dimensions)),
-            problems=problems,
-            lines_read=len(cells),
-        )
-    if table.empty:
+    if table.empty and not problems:
         raise ImportFileError("every measure cell the mapping reads is empty")
+    problems.sort(key=lambda p: (p.line, p.column))
     return Converted(
         format="mapping",
         table=table,
+        problems=problems,
         notes=[f"{len(cells):,} rows read into {len(table):,} observations."],
         lines_read=len(cells),
+        columns={
+            "date": date_name,
+            **{dim: lookup[col.strip().lower()] for dim, col in spec.dimensions.items()},
+        },
     )
 
 
