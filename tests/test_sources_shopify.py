@@ -299,3 +299,28 @@ def test_settings_naming_undeclared_values_are_refused(config: AppConfig) -> Non
         parse_shopify_orders(
             data=EXPORT.read_bytes(), config=shop_config(config, sku_prefixes={"T-": "Toys"})
         )
+
+
+def test_only_directors_import_and_a_member_writes_nothing(
+    engine: Engine, config: AppConfig
+) -> None:
+    from sqlmodel import Session
+
+    from planning.access.permissions import PermissionDenied
+    from planning.store.models import Person, Role
+
+    with Session(engine, expire_on_commit=False) as session:
+        member = Person(name="Milo", email="milo@example.com", role=Role.member)
+        session.add(member)
+        session.commit()
+    with pytest.raises(PermissionDenied, match="director"):
+        import_in_format(
+            engine=engine,
+            actor=member,
+            data=EXPORT.read_bytes(),
+            filename="orders_export.csv",
+            fmt="shopify_orders",
+            source="upload",
+            config=shop_config(config),
+        )
+    assert stored_rows(engine) == (0, 0)

@@ -8,6 +8,7 @@ row with its line, column and reason, and Confirm disabled until there is none.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pandas as pd
@@ -33,6 +34,7 @@ from planning.sources.formats import (
     check_converted,
     convert,
     detect_format,
+    import_converted,
     read_cells,
 )
 from planning.sources.mappings import (
@@ -198,8 +200,6 @@ def _check(
 
 
 def _unreadable(content: bytes, filename: str, reason: str) -> FileCheck:
-    import hashlib
-
     return FileCheck(filename=filename, checksum=hashlib.sha256(content).hexdigest(), error=reason)
 
 
@@ -220,8 +220,6 @@ def _import(
             source="upload",
             config=config.metrics,
         )
-    from planning.sources.formats import import_converted
-
     converted = convert(data=content, filename=filename, fmt=fmt, config=config, mapping=spec)
     return import_converted(
         engine=engine(),
