@@ -324,3 +324,15 @@ def test_only_directors_import_and_a_member_writes_nothing(
             config=shop_config(config),
         )
     assert stored_rows(engine) == (0, 0)
+
+
+def test_a_header_of_thousands_of_columns_or_another_encoding_is_refused(
+    config: AppConfig,
+) -> None:
+    wide = ",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("1" * 5000) + "\n"
+    with pytest.raises(ImportFileError, match="the header has 5,000 columns; at most 500"):
+        parse_shopify_orders(data=wide.encode(), config=shop_config(config))
+    with pytest.raises(ImportFileError, match="not UTF-8 text"):
+        parse_shopify_orders(
+            data=EXPORT.read_text(encoding="utf-8").encode("utf-16"), config=shop_config(config)
+        )
