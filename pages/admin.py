@@ -4,24 +4,15 @@ configuration."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning.access.api_tokens import SCOPES, TokenError, create_token, revoke_token
 from planning.access.permissions import PermissionDenied, is_director
-from planning.metrics.importer import (
-    SAMPLE_CSV,
-    FileCheck,
-    ImportFileError,
-    ImportResult,
-    check_file,
-    import_observations,
-)
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from ui import admin_data as data
 from ui.config_admin import configuration_tab
+from ui.data_import import FLASH, data_import_tab
 from ui.identity import current_person
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
@@ -29,9 +20,6 @@ from ui.sources_view import sources_tab
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.text import escape_markdown, moment_text
 
-FLASH = "admin_flash"
-CHECK = "admin_file_check"
-UPLOADS = "admin_upload_round"  # bumped after an import so the uploader starts empty
 NEW_TOKEN = "admin_new_token"
 SOURCE_LABELS = {"upload": "Upload", "cli": "Command line", "api": "API", "demo": "Demo data"}
 SYNC_PREFIX = "source:"  # a data source's run: source:<name>
@@ -77,135 +65,7 @@ if flash:
 # --- data import -------------------------------------------------------------------------------
 with tab_import:
     if tab_import.open:
-        st.subheader("Import observations from a file")
-        st.caption(
-            "Long format: one row per day, measure and dimension combination — columns `date`, "
-            "`measure`, `value` and one column per dimension the measure declares. Nothing is "
-            "written until you confirm, and a file with any bad row cannot be imported."
-        )
-        with st.expander("Sample file and columns"):
-            st.code(SAMPLE_CSV, language="csv")
-            st.dataframe(
-                pa.Table.from_pylist(
-                    [
-                        {
-                            "measure": m,
-                            "unit": spec.unit,
-                            "dimensions": ", ".join(spec.dimensions) or "—",
-                        }
-                        for m, spec in config.metrics.measures.items()
-                    ]
-                ),
-                hide_index=True,
-            )
-        round_number = st.session_state.get(UPLOADS, 0)
-        uploaded = st.file_uploader(
-            "CSV (UTF-8) or Excel (.xlsx) file",
-            type=["csv", "xlsx"],
-            key=f"admin_upload_{round_number}",
-        )
-        if uploaded is None:
-            st.session_state.pop(CHECK, None)
-        else:
-            content = uploaded.getvalue()
-            key = (uploaded.file_id, len(content), current)
-            cached = st.session_state.get(CHECK)
-            if cached is not None and cached[0] == key:
-                check: FileCheck = cached[1]
-            else:
-                bar = st.progress(0.0, text="Reading the file…")
-
-                def report(fraction: float, step: str) -> None:
-                    bar.progress(fraction, text=escape_markdown(step) + "…")
-
-                with Session(read_engine(engine())) as session:
-                    check = check_file(
-                        session=session,
-                        data=content,
-                        filename=uploaded.name,
-                        config=config.metrics,
-                        progress=report,
-                    )
-                bar.empty()
-                st.session_state[CHECK] = (key, check)
-
-            shown_name = escape_markdown(uploaded.name)
-            if check.error is not None:
-                st.error(f"{shown_name} cannot be imported: {escape_markdown(check.error)}")
-            elif check.problems:
-                count = len(check.problems)
-                st.error(
-                    f"{shown_name} has {count:,} problem{'s' if count != 1 else ''} in "
-                    f"{check.rows:,} rows. Fix every one and upload the file again; nothing can be "
-                    "imported from it as it is."
-                )
-                st.dataframe(
-                    pd.DataFrame(
-                        [(p.line, p.column or "(row)", p.reason) for p in check.problems],
-                        columns=["line", "column", "reason"],
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
-            elif check.preview is not None:
-                counts = check.preview
-                cols = st.columns(4)
-                cols[0].metric("Rows in the file", f"{counts.rows:,}")
-                cols[1].metric("Would add", f"{counts.would_add:,}")
-                cols[2].metric("Would update", f"{counts.would_update:,}")
-                cols[3].metric("Left as they are", f"{counts.would_leave:,}")
-                shown = min(len(check.sample), counts.rows)
-                st.caption(f"A sample of {shown} rows, changes first:")
-                sample = check.sample.rename(columns={"day": "date", "dims_key": "dimensions"})
-                st.dataframe(
-                    sample[["date", "measure", "dimensions", "value", "stored", "change"]],
-                    hide_index=True,
-                    width="stretch",
-                    column_config={
-                        "stored": st.column_config.NumberColumn("stored now"),
-                        "dimensions": st.column_config.TextColumn("dimensions"),
-                    },
-                )
-
-            confirm = st.button(
-                "Confirm import",
-                type="primary",
-                key="admin_confirm_import",
-                disabled=not check.ok,
-                help=None if check.ok else "Only a file without problems can be imported.",
-            )
-            if confirm and check.ok:
-                result: ImportResult | None = None
-                with st.status(f"Importing {check.rows:,} rows…", expanded=False) as status:
-                    try:
-                        result = import_observations(
-                            engine=engine(),
-                            actor=person,
-                            data=content,
-                            filename=uploaded.name,
-                            source="upload",
-                            config=config.metrics,
-                        )
-                    except (PermissionDenied, ImportFileError) as exc:
-                        status.update(label="Nothing was imported", state="error")
-                        st.error(escape_markdown(str(exc)))
-                if result is not None and result.problems:
-                    # The store or the configuration changed since the preview: the new verdict.
-                    st.session_state.pop(CHECK, None)
-                    st.error(
-                        f"{len(result.problems):,} problems found on import; nothing was written. "
-                        "Upload the file again to see them."
-                    )
-                elif result is not None:
-                    clear_after_write()
-                    st.session_state.pop(CHECK, None)
-                    st.session_state[UPLOADS] = round_number + 1
-                    st.session_state[FLASH] = (
-                        f"Imported {shown_name}: {result.added:,} added, "
-                        f"{result.updated:,} updated, {result.unchanged:,} unchanged "
-                        f"(batch {result.batch_id})."
-                    )
-                    st.rerun()
+        data_import_tab(person, config, current)
 
 # --- API tokens --------------------------------------------------------------------------------
 with tab_tokens:

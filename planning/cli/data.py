@@ -44,6 +44,14 @@ def dimension_filter(text: str) -> tuple[str, str]:
     "import",
     "Import observations from a long CSV or .xlsx file (date, measure, value, dimensions).",
     arg("file", metavar="FILE", help="a .csv (UTF-8) or .xlsx file in the interchange format"),
+    arg(
+        "--format",
+        default=None,
+        metavar="FORMAT",
+        help="read FILE as shopify_orders (a Shopify orders export), ga4 (a GA4 report as CSV) "
+        "or mapping:NAME (a wide file through a saved column mapping); default: the "
+        "interchange format",
+    ),
 )
 def run_import(args: argparse.Namespace, context: Context) -> int:
     """Validate a file whole and write it, or list every bad row and write nothing."""
@@ -53,14 +61,27 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        result = import_observations(
-            engine=context.engine,
-            actor=None,
-            data=data,
-            filename=path.name,
-            source="cli",
-            config=context.config.metrics,
-        )
+        if args.format is not None:
+            from planning.sources.formats import import_in_format
+
+            result = import_in_format(
+                engine=context.engine,
+                actor=None,
+                data=data,
+                filename=path.name,
+                fmt=args.format,
+                source="cli",
+                config=context.config,
+            )
+        else:
+            result = import_observations(
+                engine=context.engine,
+                actor=None,
+                data=data,
+                filename=path.name,
+                source="cli",
+                config=context.config.metrics,
+            )
     except ImportFileError as exc:
         return fail(f"{path}: {exc}; nothing was imported", EXIT_REFUSED)
     if result.problems:

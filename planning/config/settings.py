@@ -86,6 +86,63 @@ class AuthSettings(Strict):
         return self
 
 
+class ShopifyOrdersSettings(Strict):
+    """How a Shopify orders export becomes orders, net revenue, units and line revenue."""
+
+    # created: the day an order was placed (Created at); paid: the day it was paid (Paid at),
+    # leaving out orders not paid yet.
+    date: Literal["created", "paid"] = "created"
+    # The export says nothing of marketing channel or device, but orders and net_revenue are
+    # recorded by them: every Shopify order is recorded under these values.
+    channel: str = "direct"
+    device: str = "desktop"
+    # An order is a test order when its Tags hold one of these tags or its Payment Method is one
+    # of these gateways (Shopify's test gateway is "bogus"); test orders are left out.
+    test_tags: list[str] = ["test"]
+    test_payment_methods: list[str] = ["bogus"]
+    # Orders with these financial statuses are left out (besides cancelled and test orders).
+    skip_financial_statuses: list[str] = ["voided"]
+    # Set when the shop's prices include tax: Taxes is then taken off Subtotal.
+    prices_include_taxes: bool = False
+    # The product line of a line item: this column's value (mapped through product_lines, or
+    # used as it is when it names a declared product line), else the longest matching SKU prefix.
+    product_line_column: str = "Lineitem product type"
+    product_lines: dict[str, str] = {}
+    sku_prefixes: dict[str, str] = {}
+
+
+# GA4's default channel groups and device categories that have an obvious counterpart among the
+# shipped dimension values; anything else must be mapped in settings (imports.ga4).
+GA4_DEFAULT_CHANNELS = {
+    "Organic Search": "organic",
+    "Direct": "direct",
+    "Paid Search": "paid_search",
+    "Paid Social": "paid_social",
+    "Email": "email",
+    "Affiliates": "affiliate",
+    "Organic Social": "social",
+}
+GA4_DEFAULT_DEVICES = {"desktop": "desktop", "mobile": "mobile", "tablet": "mobile"}
+
+
+class Ga4Settings(Strict):
+    """How a GA4 report exported as CSV becomes the funnel measures."""
+
+    # Added to (and overriding) the default mappings above: a GA4 value -> a dimension value.
+    channels: dict[str, str] = {}
+    devices: dict[str, str] = {}
+    # Record GA4's purchases as `orders` (by channel and device). Off by default: a shop that
+    # imports its Shopify orders would otherwise count every order twice.
+    record_orders: bool = False
+
+
+class ImportSettings(Strict):
+    """The file formats read besides the interchange format (README: Connect your data)."""
+
+    shopify_orders: ShopifyOrdersSettings = ShopifyOrdersSettings()
+    ga4: Ga4Settings = Ga4Settings()
+
+
 class Settings(Strict):
     """settings.yaml: product-wide settings."""
 
@@ -103,6 +160,7 @@ class Settings(Strict):
     storage: StorageSettings = StorageSettings()
     impact: ImpactSettings = ImpactSettings()
     auth: AuthSettings = AuthSettings()
+    imports: ImportSettings = ImportSettings()
 
     @field_validator("time_zone")
     @classmethod

@@ -479,6 +479,20 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = None
 
 
+class ColumnMapping(SQLModel, table=True):
+    """A saved way to read a wide file: which column holds the date, which the dimensions and
+    which the measures (the spec is planning.sources.mappings.MappingSpec as JSON)."""
+
+    __tablename__ = "column_mapping"
+    __table_args__ = (UniqueConstraint("name", name="uq_column_mapping_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="person.id")  # None: command line
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class ShareLink(SQLModel, table=True):
     """A read-only link to the Roadmap for people without an account; the token is stored hashed."""
 

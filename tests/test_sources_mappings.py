@@ -1,0 +1,279 @@
+"""Column mappings for wide files: saved by directors under a name (audited), refused for others,
+applied to a wide file with worked values, and reused by the command line's
+`import FILE --format shopify_orders|ga4|mapping:NAME`."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
+
+from planning.access.permissions import PermissionDenied
+from planning.cli.main import main
+from planning.config import CONFIG_DIR_ENV, AppConfig
+from planning.metrics.importer import ImportFileError
+from planning.sources.formats import (
+    INTERCHANGE,
+    MAPPING,
+    SHOPIFY_ORDERS,
+    convert,
+    detect_format,
+    import_converted,
+)
+from planning.sources.mappings import (
+    MappingError,
+    MappingSpec,
+    get_mapping,
+    list_mappings,
+    save_mapping,
+)
+from planning.store.engine import DATABASE_URL_ENV, create_store_engine
+from planning.store.models import AuditEvent, ColumnMapping, Person, Role
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
+WIDE = (
+    "Day,Channel,Visits,Orders,Revenue\n"
+    "24/11/2026,email,1200,38,3610.50\n"
+    "24/11/2026,organic,5400,,\n"
+    "25/11/2026,email,1300,41,3900\n"
+)
+SPEC = MappingSpec(
+    date_column="Day",
+    date_format="DD/MM/YYYY",
+    dimensions={"channel": "Channel"},
+    fixed={"device": "mobile"},
+    measures={"sessions": "Visits", "orders": "Orders", "net_revenue": "Revenue"},
+)
+
+
+def people(engine: Engine) -> tuple[Person, Person]:
+    with Session(engine, expire_on_commit=False) as session:
+        director = Person(name="Dana", email="dana@example.com", role=Role.director)
+        member = Person(name="Milo", email="milo@example.com", role=Role.member)
+        session.add_all([director, member])
+        session.commit()
+    return director, member
+
+
+def test_wide_files_are_told_apart_from_the_other_formats() -> None:
+    assert detect_format(WIDE.encode(), "sheet.csv") == MAPPING
+    assert detect_format(b"date,measure,value\n", "long.csv") == INTERCHANGE
+    assert detect_format(b"day;measure;value\n1;2;3\n", "semi.csv") == INTERCHANGE
+    export = (FIXTURES / "shopify_orders_export.csv").read_bytes()
+    assert detect_format(export, "orders_export.csv") == SHOPIFY_ORDERS
+
+
+def test_a_wide_file_read_through_a_mapping(config: AppConfig) -> None:
+    converted = convert(
+        data=WIDE.encode(), filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC
+    )
+    assert converted.problems == []
+    rows = {
+        (r.date, r.measure, r.channel, r.device, int(i)): r.value
+        for i, r in converted.table.iterrows()
+    }
+    # Empty cells are no observation: organic has sessions only.
+    assert rows == {
+        ("2026-11-24", "sessions", "email", "mobile", 2): "1200",
+        ("2026-11-24", "sessions", "organic", "mobile", 3): "5400",
+        ("2026-11-25", "sessions", "email", "mobile", 4): "1300",
+        ("2026-11-24", "orders", "email", "mobile", 2): "38",
+        ("2026-11-25", "orders", "email", "mobile", 4): "41",
+        ("2026-11-24", "net_revenue", "email", "mobile", 2): "3610.50",
+        ("2026-11-25", "net_revenue", "email", "mobile", 4): "3900",
+    }
+
+
+def test_bad_cells_of_a_wide_file_name_their_line_and_column(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = (
+        WIDE.replace("25/11/2026", "2026-11-25")
+        .replace("5400", "=1+1")
+        .replace("organic", "tiktok")
+        .replace("3610.50", "-3")
+        .encode()
+    )
+    converted = convert(data=data, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC)
+    result = import_converted(
+        engine=engine,
+        actor=None,
+        converted=converted,
+        data=data,
+        filename="sheet.csv",
+        source="upload",
+        config=config,
+    )
+    # The file's own column names, except where the importer's rule is about the value itself.
+    assert [(p.line, p.column) for p in result.problems] == [
+        (2, "value"),
+        (3, "Channel"),
+        (3, "Visits"),
+        (4, "Day"),
+    ]
+    assert result.problems[2].reason == "'=1+1' is not a number"
+    assert "negative" in result.problems[0].reason
+    assert "'tiktok' is not a declared channel value" in result.problems[1].reason
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
+
+
+def test_a_mapping_that_does_not_fit_the_file_is_refused(config: AppConfig) -> None:
+    data = WIDE.replace("Visits", "Sessions").encode()
+    with pytest.raises(ImportFileError, match="the file has no column 'Visits'"):
+        convert(data=data, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC)
+
+
+def test_directors_save_mappings_audited_and_members_are_refused(
+    engine: Engine, config: AppConfig
+) -> None:
+    director, member = people(engine)
+    with Session(engine) as session, pytest.raises(PermissionDenied, match="director"):
+        save_mapping(
+            session=session, actor=member, name="Analyst sheet", spec=SPEC, metrics=config.metrics
+        )
+    with Session(engine) as session:
+        assert list_mappings(session=session) == []
+
+    with Session(engine) as session:
+        saved = save_mapping(
+            session=session,
+            actor=director,
+            name="  Analyst sheet ",
+            spec=SPEC,
+            metrics=config.metrics,
+        )
+        session.commit()
+    assert saved.name == "Analyst sheet"
+    changed = SPEC.model_copy(update={"fixed": {"device": "desktop"}})
+    with Session(engine) as session:
+        save_mapping(
+            session=session,
+            actor=director,
+            name="Analyst sheet",
+            spec=changed,
+            metrics=config.metrics,
+        )
+        session.commit()
+    with Session(engine) as session:
+        found = get_mapping(session=session, name="Analyst sheet")
+        assert found is not None and found.spec == changed
+        assert len(session.exec(select(ColumnMapping)).all()) == 1
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.entity == "column_mapping").order_by(AuditEvent.id)
+        ).all()
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("create", director.id),
+        ("update", director.id),
+    ]
+    assert events[1].before is not None and events[1].before["spec"]["fixed"] == {
+        "device": "mobile"
+    }
+
+
+def test_mappings_that_do_not_fit_the_metrics_are_not_saved(
+    engine: Engine, config: AppConfig
+) -> None:
+    director, _ = people(engine)
+    no_device = SPEC.model_copy(update={"fixed": {}})
+    with Session(engine) as session, pytest.raises(MappingError, match="fixed value for device"):
+        save_mapping(
+            session=session, actor=director, name="x", spec=no_device, metrics=config.metrics
+        )
+    with Session(engine) as session, pytest.raises(MappingError, match="give the mapping a name"):
+        save_mapping(session=session, actor=director, name="  ", spec=SPEC, metrics=config.metrics)
+    with pytest.raises(ValueError, match="at least one measure"):
+        MappingSpec(date_column="Day", measures={})
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{path}")
+    monkeypatch.delenv(CONFIG_DIR_ENV, raising=False)
+    return path
+
+
+def counts(store: Path) -> tuple[int, int]:
+    with sqlite3.connect(store) as conn:
+        rows = conn.execute("SELECT COUNT(*) FROM observation").fetchone()[0]
+        batches = conn.execute("SELECT COUNT(*) FROM import_batch").fetchone()[0]
+    return int(rows), int(batches)
+
+
+def test_command_line_imports_in_each_format(
+    cli_store: Path,
+    tmp_path: Path,
+    config: AppConfig,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ga4 = FIXTURES / "ga4_funnel_export.csv"
+    assert main(["import", str(ga4), "--format", "ga4"]) == 0
+    assert capsys.readouterr().out.strip() == "added 27, updated 0, unchanged 0"
+
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(WIDE, encoding="utf-8")
+    assert main(["import", str(sheet), "--format", "mapping:Analyst sheet"]) == 1
+    assert "no saved column mapping named 'Analyst sheet'" in capsys.readouterr().err
+    engine = create_store_engine(f"sqlite:///{cli_store}")
+    with Session(engine) as session:
+        save_mapping(
+            session=session, actor=None, name="Analyst sheet", spec=SPEC, metrics=config.metrics
+        )
+        session.commit()
+    engine.dispose()
+    assert main(["import", str(sheet), "--format", "mapping:Analyst sheet"]) == 0
+    # Email and organic sessions on mobile on the 24th came from GA4 already: updated.
+    assert capsys.readouterr().out.strip() == "added 5, updated 2, unchanged 0"
+
+    # The shipped settings map no SKU to a product line: every line item is listed, none written.
+    before = counts(cli_store)
+    export = FIXTURES / "shopify_orders_export.csv"
+    assert main(["import", str(export), "--format", "shopify_orders"]) == 1
+    err = capsys.readouterr().err
+    assert "line 2, column Lineitem sku: no product line for this item" in err
+    assert "7 problems in" in err and "nothing was imported" in err
+    assert counts(cli_store) == before
+
+    assert main(["import", str(export), "--format", "excel"]) == 1
+    assert "unknown format 'excel': use shopify_orders, ga4 or mapping:NAME" in (
+        capsys.readouterr().err
+    )
+    assert counts(cli_store) == before
+
+
+def test_a_wide_workbook_is_read_through_a_mapping_too(config: AppConfig) -> None:
+    import io
+
+    import pandas as pd
+
+    sheet = pd.DataFrame(
+        {
+            "Day": pd.to_datetime(["2026-11-24", "2026-11-25"]),
+            "Channel": ["email", "email"],
+            "Visits": [1200, 1300],
+            "Orders": [38, None],
+            "Revenue": [3610.5, 3900.0],
+        }
+    )
+    buffer = io.BytesIO()
+    sheet.to_excel(buffer, index=False)
+    spec = SPEC.model_copy(update={"date_format": "YYYY-MM-DD"})
+    converted = convert(
+        data=buffer.getvalue(), filename="sheet.xlsx", fmt=MAPPING, config=config, mapping=spec
+    )
+    assert converted.problems == []
+    rows = {(r.date, r.measure, int(i)): float(r.value) for i, r in converted.table.iterrows()}
+    assert rows == {
+        ("2026-11-24", "sessions", 2): 1200,
+        ("2026-11-25", "sessions", 3): 1300,
+        ("2026-11-24", "orders", 2): 38,
+        ("2026-11-24", "net_revenue", 2): 3610.5,
+        ("2026-11-25", "net_revenue", 3): 3900,
+    }
