@@ -21,11 +21,13 @@ from __future__ import annotations
 import inspect
 import itertools
 import pkgutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +42,9 @@ from planning.impact import calibration as calibration_suggestions
 from planning.metrics import importer
 from planning.okrs import file_import as okr_file
 from planning.okrs import goals, quarter_close, quarter_draft
+from planning.sources import formats, mappings
+from planning.sources.config import load_sources
+from planning.sources.runs import run_source
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     Decision,
@@ -62,6 +67,8 @@ from planning.store.models import (
 from planning.work import backlog_edits, decisions, initiatives, weekly_plan
 from planning.work.initiatives import InitiativeDraft, NewStatusUpdate
 from tests.planning_seed import Team, seed_team
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Functions that take an actor but are steps inside the writers above, never called on a
 # person's behalf on their own: each caller has checked the actor's role already.
@@ -464,6 +471,62 @@ def _import_observations(w: World, owner: PersonRead) -> Call:
     )
 
 
+GA4_EXPORT = ROOT / "tests" / "fixtures" / "formats" / "ga4_funnel_export.csv"
+
+
+def _import_in_format(w: World, owner: PersonRead) -> Call:
+    data = GA4_EXPORT.read_bytes()
+    return lambda s, a: formats.import_in_format(
+        engine=w.engine,
+        actor=a,
+        data=data,
+        filename="ga4.csv",
+        fmt="ga4",
+        source="upload",
+        config=w.config,
+    )
+
+
+def _import_converted(w: World, owner: PersonRead) -> Call:
+    data = GA4_EXPORT.read_bytes()
+    converted = formats.convert(data=data, filename="ga4.csv", fmt="ga4", config=w.config)
+    return lambda s, a: formats.import_converted(
+        engine=w.engine,
+        actor=a,
+        converted=converted,
+        data=data,
+        filename="ga4.csv",
+        source="upload",
+        config=w.config,
+    )
+
+
+def _save_mapping(w: World, owner: PersonRead) -> Call:
+    spec = mappings.MappingSpec(
+        date_column="Day",
+        fixed={"channel": "email", "device": "mobile"},
+        measures={"sessions": "Visits"},
+    )
+    name = f"Visits sheet {w.next()}"
+    return lambda s, a: mappings.save_mapping(
+        session=s, actor=a, name=name, spec=spec, metrics=w.config.metrics
+    )
+
+
+def _run_source(w: World, owner: PersonRead) -> Call:
+    folder = Path(tempfile.mkdtemp(prefix="matrix-source-"))
+    sheet = folder / "sheet.csv"
+    sheet.write_text(importer.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)))
+    (folder / "sources.yaml").write_text(
+        f"sources:\n  sheet:\n    kind: csv_url\n    schedule: manual\n"
+        f"    settings:\n      path: {sheet}\n"
+    )
+    source = load_sources(folder, w.config.metrics).get("sheet")
+    return lambda s, a: run_source(
+        engine=w.engine, config=w.config, source=source, trigger="admin", actor=a
+    )
+
+
 def _write_observations(w: World, owner: PersonRead) -> Call:
     data = importer.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)).encode()
     table = importer.read_table(data=data, filename="week.csv", config=w.config.metrics)
@@ -596,6 +659,10 @@ WRITERS: list[Writer] = [
     Writer(quarter_draft.copy_unfinished, Rule.DIRECTOR, _copy_unfinished),
     Writer(okr_file.import_okr_file, Rule.DIRECTOR, _import_okr_file),
     Writer(importer.import_observations, Rule.DIRECTOR, _import_observations),
+    Writer(formats.import_in_format, Rule.DIRECTOR, _import_in_format),
+    Writer(formats.import_converted, Rule.DIRECTOR, _import_converted),
+    Writer(mappings.save_mapping, Rule.DIRECTOR, _save_mapping),
+    Writer(run_source, Rule.DIRECTOR, _run_source),
     Writer(importer.write_observations, Rule.DIRECTOR, _write_observations),
     Writer(importer.import_records, Rule.DIRECTOR, _import_records),
     Writer(api_tokens.create_token, Rule.DIRECTOR, _create_token),
