@@ -2,7 +2,8 @@
 that pages cache.
 
 A bar runs from an initiative's start to its target date (to its shipped date once done) and is
-coloured by health; a thin dark bar inside it shows % complete; done work is paler with a diamond
+coloured by health, with the initiative's title written above it; a thin dark bar inside it
+shows % complete; done work is paler with a diamond
 on its ship day; the dashed red rule is today. Every lane shares one time axis. Dates are drawn on
 a UTC scale so that no browser time zone shifts them by a day.
 """
@@ -19,7 +20,8 @@ from planning.work.initiatives import HEALTH_LABELS, status_label
 from ui.charts import Chart, rows_table
 
 TODAY_COLOR = RED
-ROW_HEIGHT = 30
+ROW_HEIGHT = 46
+BAR_SIZE = 16
 
 
 def time_domain(items: pd.DataFrame, today: date) -> tuple[date, date]:
@@ -75,13 +77,9 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         }
     )
     x_scale = {"type": "utc", "domain": [domain[0].isoformat(), domain[1].isoformat()]}
-    y = _field(
-        "row",
-        "nominal",
-        sort=list(data["row"]),
-        title=None,
-        axis={"labelLimit": 320, "labelExpr": "split(datum.label, '\u2002#')[0]"},
-    )
+    # Each row's title is written above its bar (the names layer), not in a label column on
+    # the left, so that on a phone the bars keep the width (a left column took three quarters).
+    y = _field("row", "nominal", sort=list(data["row"]), title=None, axis=None)
     tooltip = [
         _field("title", "nominal", title="Initiative"),
         _field("owner", "nominal", title="Owner"),
@@ -94,7 +92,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
     ]
     # Every layer but today's rule draws from the lane's rows (handed over as a table).
     bars = {
-        "mark": {"type": "bar", "size": 18, "cornerRadius": 3},
+        "mark": {"type": "bar", "size": BAR_SIZE, "cornerRadius": 3},
         "encoding": {
             "x": _field(
                 "start",
@@ -143,6 +141,18 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         },
         "encoding": {"x": _field("shipped", "temporal"), "y": y, "tooltip": tooltip},
     }
+    names = {
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "bottom",
+            "dy": -(BAR_SIZE // 2 + 3),
+            "fontSize": 12,
+            "color": "#1f1f1f",
+            "limit": {"expr": "width"},
+        },
+        "encoding": {"x": {"value": 0}, "y": y, "text": _field("title", "nominal")},
+    }
     labels = {
         "mark": {"type": "text", "align": "left", "dx": 8, "fontSize": 11, "color": "#333333"},
         "encoding": {"x": _field("end", "temporal"), "y": y, "text": _field("label", "nominal")},
@@ -154,8 +164,9 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
     }
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "layer": [bars, progress, shipped, labels, rule],
-        # A fixed step per row keeps bars and labels apart however few rows a lane has.
+        "layer": [bars, progress, shipped, rule, names, labels],  # titles drawn over the rule
+        # A fixed step per row keeps each title, its bar and the next row apart however few rows
+        # a lane has.
         "height": {"step": ROW_HEIGHT},
     }
     return Chart(spec=spec, rows=rows_table(data))

@@ -1,0 +1,167 @@
+"""On a phone (390 × 844, touch): a member posts a status update from This week and a check-in from
+Goals, a stakeholder reads the Roadmap and Goals. The page never scrolls sideways; tables scroll inside
+their own frame. Screenshots: artifacts/screenshots/phone-*.png."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, col, select
+
+from planning import clock
+from planning.config import default_config
+from planning.reports.this_week import what_i_owe
+from planning.store.engine import create_store_engine
+from planning.store.models import CheckIn, KeyResult, KrKind, Person, Role, StatusUpdate
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Server
+from tests.browser.test_journeys import _settle
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 30_000
+# How far the page and Streamlit's main area can be scrolled sideways (0 when nothing overflows).
+OVERFLOW_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const page = document.scrollingElement;
+  return Math.max(page.scrollWidth - page.clientWidth, main.scrollWidth - main.clientWidth);
+}"""
+
+
+@pytest.fixture
+def phone() -> Iterator[Page]:
+    """Headless Chromium as a phone: 390 × 844, touch, a mobile user agent's layout."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = chromium.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+        )
+        yield context.new_page()
+        chromium.close()
+
+
+def _visit(page: Page, url: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=heading, level=1).wait_for(timeout=WAIT_MS)
+    _settle(page)
+
+
+def _shot_and_check(page: Page, name: str) -> None:
+    """Nothing scrolls sideways; then a screenshot of the whole page (Streamlit scrolls its main
+    area inside the window, so the window is stretched to the content's height for the shot)."""
+    assert page.evaluate(OVERFLOW_JS) <= 1, f"{name}: the page scrolls sideways on a phone"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height = int(page.get_by_test_id("stMain").evaluate("e => e.scrollHeight"))
+    page.set_viewport_size({"width": PHONE["width"], "height": max(height, PHONE["height"])})
+    page.wait_for_timeout(500)  # charts and tables redraw at the new size
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"phone-{name}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(PHONE)
+
+
+def _person(engine_url: str, role: Role, pick: object = None) -> Person:
+    engine = create_store_engine(engine_url)
+    with Session(engine) as session:
+        people = session.exec(
+            select(Person).where(Person.role == role, col(Person.active)).order_by(col(Person.id))
+        ).all()
+        chosen = next((p for p in people if pick is None or pick(session, p)), None)  # type: ignore[operator]
+        assert chosen is not None
+        session.expunge(chosen)
+    engine.dispose()
+    return chosen
+
+
+def test_member_posts_an_update_on_a_phone(server: Server, phone: Page) -> None:
+    settings = default_config().settings
+    today = clock.today()
+
+    def owes_an_update(session: Session, person: Person) -> bool:
+        owed = what_i_owe(
+            session=session,
+            person_id=int(person.id or 0),
+            today=today,
+            every_days=settings.updates.stale_after_days,
+            fiscal_start_month=settings.fiscal_year_start_month,
+        )
+        return bool(owed.updates)
+
+    member = _person(server.database_url, Role.member, owes_an_update)
+    page = phone
+    _visit(page, f"{server.url}/?as={member.id}", "This week")
+    main = page.get_by_test_id("stMain")
+    main.get_by_role("heading", name="What I owe").wait_for(timeout=WAIT_MS)
+    _shot_and_check(page, "member-what-i-owe")
+
+    update = main.get_by_test_id("stForm").filter(
+        has=page.get_by_role("button", name="Post update")
+    )
+    update.get_by_role("textbox", name="Note (required)").fill("Phone check: on track, copy due.")
+    update.get_by_role("button", name="Post update").click()
+    main.get_by_text("Status update posted on", exact=False).wait_for(timeout=WAIT_MS)
+    _settle(page)
+    _shot_and_check(page, "member-update-posted")
+
+    engine = create_store_engine(server.database_url)
+    with Session(engine) as session:
+        notes = session.exec(
+            select(StatusUpdate.note).where(StatusUpdate.author_id == member.id)
+        ).all()
+    engine.dispose()
+    assert "Phone check: on track, copy due." in notes
+
+
+def test_member_checks_in_on_a_key_result_on_a_phone(server: Server, phone: Page) -> None:
+    def owns_a_metric_kr(session: Session, person: Person) -> bool:
+        return (
+            session.exec(
+                select(KeyResult).where(
+                    KeyResult.owner_id == person.id, KeyResult.kind == KrKind.metric
+                )
+            ).first()
+            is not None
+        )
+
+    member = _person(server.database_url, Role.member, owns_a_metric_kr)
+    page = phone
+    _visit(page, f"{server.url}/goals?as={member.id}", "Goals")
+    main = page.get_by_test_id("stMain")
+    form = main.get_by_test_id("stForm").filter(
+        has=page.get_by_role("button", name="Post check-in")
+    )
+    form.scroll_into_view_if_needed()
+    _shot_and_check(page, "member-goals")
+    form.get_by_role("textbox", name="Note").fill("Phone check-in: steady.")
+    form.get_by_role("button", name="Post check-in").click()
+    main.get_by_text("Check-in posted", exact=False).wait_for(timeout=WAIT_MS)
+    _settle(page)
+    _shot_and_check(page, "member-check-in-posted")
+
+    engine = create_store_engine(server.database_url)
+    with Session(engine) as session:
+        notes = session.exec(select(CheckIn.note).where(CheckIn.author_id == member.id)).all()
+    engine.dispose()
+    assert "Phone check-in: steady." in notes
+
+
+def test_stakeholder_reads_roadmap_and_goals_on_a_phone(server: Server, phone: Page) -> None:
+    stakeholder = _person(server.database_url, Role.stakeholder)
+    page = phone
+    _visit(page, f"{server.url}/roadmap?as={stakeholder.id}", "Roadmap")
+    page.get_by_role("heading", name="Now / Next / Later").wait_for(timeout=WAIT_MS)
+    _settle(page)
+    timeline = page.get_by_test_id("stVegaLiteChart").first
+    expect(timeline).to_be_visible()
+    _shot_and_check(page, "stakeholder-roadmap")
+
+    _visit(page, f"{server.url}/goals?as={stakeholder.id}", "Goals")
+    _shot_and_check(page, "stakeholder-goals")
