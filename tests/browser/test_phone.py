@@ -1,6 +1,6 @@
-"""On a phone (390 × 844, touch): a member posts a status update from This week and a check-in from
-Goals, a stakeholder reads the Roadmap and Goals. The page never scrolls sideways; tables scroll inside
-their own frame. Screenshots: artifacts/screenshots/phone-*.png."""
+"""On a phone (390 × 844, touch): a member posts a status update from This week and a check-in
+from Goals, a stakeholder reads the Roadmap and Goals. The page never scrolls sideways; tables
+scroll inside their own frame. Screenshots: artifacts/screenshots/phone-*.png."""
 
 from __future__ import annotations
 
