@@ -11,7 +11,8 @@ from typing import Any
 
 from planning.access.api_tokens import READ_OKRS, SCOPES, WRITE_OBSERVATIONS
 from planning.config import MetricsConfig
-from planning.metrics.importer import NON_NEGATIVE_UNITS, SAMPLE_CSV
+from planning.metrics.import_checks import NON_NEGATIVE_UNITS
+from planning.metrics.import_file import SAMPLE_CSV
 from planning.periods import FIRST_YEAR, LAST_YEAR
 from planning.store.engine import CALENDAR_FIRST, CALENDAR_LAST
 

@@ -46,12 +46,9 @@ from planning.access.api_tokens import (
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig, load_config
 from planning.metrics.engine import freshness
-from planning.metrics.importer import (
-    ImportFileError,
-    TimeBoxExceeded,
-    import_observations,
-    import_records,
-)
+from planning.metrics.import_file import ImportFileError
+from planning.metrics.import_records import import_records
+from planning.metrics.importer import TimeBoxExceeded, import_observations
 from planning.periods import parse_quarter, quarter_of
 from planning.startup.bootstrap import open_store
 from planning.store import gate as store_access

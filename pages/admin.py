@@ -10,14 +10,8 @@ from sqlmodel import Session
 
 from planning.access.api_tokens import SCOPES, TokenError, create_token, revoke_token
 from planning.access.permissions import PermissionDenied, is_director
-from planning.metrics.importer import (
-    SAMPLE_CSV,
-    FileCheck,
-    ImportFileError,
-    ImportResult,
-    check_file,
-    import_observations,
-)
+from planning.metrics.import_file import SAMPLE_CSV, ImportFileError
+from planning.metrics.importer import FileCheck, ImportResult, check_file, import_observations
 from planning.store.engine import read_engine, session_scope
 from ui import admin_data as data
 from ui.config_admin import configuration_tab

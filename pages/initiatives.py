@@ -17,16 +17,11 @@ from planning.store.engine import session_scope
 from planning.store.models import PersonRead, Role
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work.initiatives import (
-    HEALTH_ORDER,
-    STATUS_ORDER,
-    InitiativeDetail,
-    InitiativeDraft,
-    create_initiative,
-    drop_initiative,
-    status_label,
-    update_initiative,
-)
+from planning.work.initiative_input import InitiativeDraft
+from planning.work.initiative_reads import InitiativeDetail
+from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
+from planning.work.initiatives import create_initiative, update_initiative
+from planning.work.status_updates import drop_initiative
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption

@@ -29,7 +29,7 @@ from planning.work.backlog_edits import (
     input_column,
 )
 from planning.work.decisions import add_decision, edit_decision, withdraw_decision
-from planning.work.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
+from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import backlog_carry as carry
 from ui import planning_charts as charts

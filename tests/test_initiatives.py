@@ -26,28 +26,30 @@ from planning.store.models import (
 )
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work.initiatives import (
-    InitiativeDraft,
-    NewStatusUpdate,
-    accept_idea,
-    allowed_statuses,
-    assign_owner,
-    change_status,
-    create_initiative,
-    decline_idea,
+from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
+from planning.work.initiative_reads import (
     describe_changes,
-    drop_initiative,
     get_initiative,
     initiative_detail,
     initiative_titles,
     key_result_ids,
-    link_key_result,
     list_initiatives,
-    post_status_update,
+)
+from planning.work.initiative_status import allowed_statuses, transition_problem
+from planning.work.initiatives import (
+    assign_owner,
+    change_status,
+    create_initiative,
+    link_key_result,
     set_expected_lift,
-    transition_problem,
     unlink_key_result,
     update_initiative,
+)
+from planning.work.status_updates import (
+    accept_idea,
+    decline_idea,
+    drop_initiative,
+    post_status_update,
 )
 from tests.planning_seed import Team, add_initiative, seed_team, store_state
 

@@ -25,7 +25,9 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import Decision, Person, PersonRead, Role, WeeklyPlan
 from planning.work.backlog import backlog_entries, ranked_backlog
 from planning.work.capacity import capacity_overview
-from planning.work.initiatives import NewStatusUpdate, get_initiative, post_status_update
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiative_reads import get_initiative
+from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan, get_plan
 from tests.planning_seed import store_state
 

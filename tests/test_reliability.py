@@ -25,7 +25,8 @@ import planning.store.models  # noqa: F401  (every table on SQLModel.metadata)
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.demo.generator import load_demo
-from planning.metrics.importer import ImportFileError, import_observations
+from planning.metrics.import_file import ImportFileError
+from planning.metrics.importer import import_observations
 from planning.store.backup import BackupError, export_store, read_manifest, restore_store
 from planning.store.engine import PLAN, create_store_engine, migrate, read_engine, session_scope
 from planning.store.models import (
@@ -47,7 +48,9 @@ from planning.store.models import (
     WeeklyPlan,
 )
 from planning.store.versioning import ConflictError
-from planning.work.initiatives import NewStatusUpdate, post_status_update, update_initiative
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiatives import update_initiative
+from planning.work.status_updates import post_status_update
 from tests.conftest import _drop_postgres_schema, _postgres_engine
 from tests.planning_seed import add_initiative, seed_team
 

@@ -60,7 +60,7 @@ from planning.store.models import (
     Window,
 )
 from planning.store.versioning import ConflictError
-from planning.work.initiatives import HEALTH_LABELS, status_label
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui.charts import draw
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share

@@ -21,8 +21,9 @@ from planning.impact import ledger as impact
 from planning.metrics import baseline
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role, WeeklyPlanRead
-from planning.work import backlog, backlog_edits, decisions, initiatives, weekly_plan
+from planning.work import backlog, backlog_edits, decisions, initiative_reads, weekly_plan
 from planning.work import capacity as team_capacity
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import arrow
 from ui.state import Versions, app_config, engine, shared_read
 
@@ -164,7 +165,7 @@ def person_names(versions: Versions) -> dict[int, str]:
     """Everyone's name by id, inactive people included."""
     del versions
     with _session() as session:
-        return initiatives.person_names(session=session)
+        return initiative_reads.person_names(session=session)
 
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
@@ -178,7 +179,7 @@ def initiative_list(
     """Initiatives matching the filters (empty tuples mean any)."""
     del versions
     with _session() as session:
-        return initiatives.list_initiatives(
+        return initiative_reads.list_initiatives(
             session=session,
             objective_id=objective_id,
             owner_id=owner_id,
@@ -192,17 +193,17 @@ def initiative_titles(versions: Versions) -> dict[int, str]:
     """Every initiative's title by id, open work first."""
     del versions
     with _session() as session:
-        return initiatives.initiative_titles(session=session)
+        return initiative_reads.initiative_titles(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def initiative_detail(
     versions: Versions, initiative_id: int
-) -> initiatives.InitiativeDetail | None:
+) -> initiative_reads.InitiativeDetail | None:
     """One initiative with history and audit trail."""
     del versions
     with _session() as session:
-        return initiatives.initiative_detail(session=session, initiative_id=initiative_id)
+        return initiative_reads.initiative_detail(session=session, initiative_id=initiative_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -220,7 +221,7 @@ def objective_choices(versions: Versions) -> dict[int, str]:
     """Objectives that can be filtered on."""
     del versions
     with _session() as session:
-        return initiatives.objective_choices(session=session)
+        return initiative_reads.objective_choices(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -228,7 +229,7 @@ def key_result_choices(versions: Versions) -> dict[int, str]:
     """Key results an initiative can be linked to."""
     del versions
     with _session() as session:
-        return initiatives.key_result_choices(session=session)
+        return initiative_reads.key_result_choices(session=session)
 
 
 @dataclass(frozen=True)
@@ -335,8 +336,8 @@ def initiative_table(
     if listing.empty:
         return InitiativeTable(ids=[], rows=None)
     shown = listing.assign(
-        status=listing["status"].map(initiatives.status_label),
-        health=listing["health"].map(lambda h: initiatives.HEALTH_LABELS.get(h, h)),
+        status=listing["status"].map(status_label),
+        health=listing["health"].map(lambda h: HEALTH_LABELS.get(h, h)),
     )
     columns = [
         "title",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from planning.work.initiatives import HEALTH_LABELS, status_label
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui.charts import Chart, rows_table
 
 HEALTH_COLORS = {"on_track": "#2e8540", "at_risk": "#e07b00", "off_track": "#c0392b"}

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from planning.okrs.evaluation import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation, format_kr_value
 from planning.store.engine import read_engine
 from planning.work import roadmap
-from planning.work.initiatives import status_label
+from planning.work.initiative_status import status_label
 from ui import arrow, goals_data
 from ui.charts import Chart
 from ui.goals_charts import STATUS_ICONS, STATUS_LABELS, progress_text, share

@@ -27,7 +27,8 @@ from planning import clock
 from planning.config import AppConfig, ConfigError, load_config
 from planning.formatting import format_value
 from planning.metrics.engine import GRAINS, MetricError, metric_series
-from planning.metrics.importer import ImportFileError, import_observations
+from planning.metrics.import_file import ImportFileError
+from planning.metrics.importer import import_observations
 from planning.store.engine import (
     StoreError,
     create_store_engine,

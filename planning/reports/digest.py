@@ -53,7 +53,8 @@ from planning.okrs.evaluation import (
 from planning.periods import parse_iso_week, quarter_bounds, quarter_of, week_bounds
 from planning.store.models import Initiative, InitiativeStatus, StatusUpdate
 from planning.work.decisions import list_decisions
-from planning.work.initiatives import person_names, status_label
+from planning.work.initiative_reads import person_names
+from planning.work.initiative_status import status_label
 from planning.work.weekly_plan import describe_change, plan_diff
 
 ACTIVE_STATUSES = (InitiativeStatus.in_progress, InitiativeStatus.blocked)

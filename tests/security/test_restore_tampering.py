@@ -29,7 +29,8 @@ from planning.cli.main import main
 from planning.store.backup import BackupError, export_store, restore_store
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
 from planning.store.models import Person
-from planning.work.initiatives import NewStatusUpdate, post_status_update
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.status_updates import post_status_update
 from tests.conftest import _drop_postgres_schema, _postgres_engine
 from tests.planning_seed import add_initiative, seed_team
 
