@@ -45,7 +45,7 @@ from planning.access.api_tokens import (
 )
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig, load_config
-from planning.metrics.engine import freshness
+from planning.metrics.completeness import freshness
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.import_records import import_records
 from planning.metrics.importer import TimeBoxExceeded, import_observations

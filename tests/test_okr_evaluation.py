@@ -19,7 +19,8 @@ from sqlmodel import Session
 import planning.okrs.evaluation as okr_evaluation
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.metrics.engine import MetricRead, metric_value, ratio_parts
+from planning.metrics.engine import metric_value, ratio_parts
+from planning.metrics.metric_query import MetricRead
 from planning.okrs.evaluation import (
     KrEvaluation,
     PeriodEvaluation,

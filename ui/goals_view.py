@@ -20,7 +20,7 @@ import streamlit as st
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig, MetricsConfig
 from planning.formatting import format_value
-from planning.metrics.engine import partial_days_text
+from planning.metrics.completeness import partial_days_text
 from planning.metrics.shapes import is_total
 from planning.okrs.evaluation import (
     NO_DATA_YET,

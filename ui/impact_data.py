@@ -11,7 +11,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.impact import ledger as impact
-from planning.metrics.engine import freshness
+from planning.metrics.completeness import freshness
 from planning.reports import digest
 from planning.store.engine import read_engine
 from ui import arrow

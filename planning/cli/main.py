@@ -26,9 +26,10 @@ from sqlmodel import Session
 from planning import clock
 from planning.config import AppConfig, ConfigError, load_config
 from planning.formatting import format_value
-from planning.metrics.engine import GRAINS, MetricError, metric_series
+from planning.metrics.engine import metric_series
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.importer import import_observations
+from planning.metrics.metric_query import GRAINS, MetricError
 from planning.store.engine import (
     StoreError,
     create_store_engine,

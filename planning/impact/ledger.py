@@ -67,7 +67,8 @@ from planning.config import (
     SimpleMetric,
     WeightedAverageMetric,
 )
-from planning.metrics.engine import freshness, metric_series_many
+from planning.metrics.completeness import freshness
+from planning.metrics.engine import metric_series_many
 from planning.store.models import Initiative, InitiativeKeyResult, KeyResult, Person
 
 LAST_YEAR = timedelta(days=364)

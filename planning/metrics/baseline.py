@@ -33,7 +33,8 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from planning.config import MetricsConfig, MetricSettings
-from planning.metrics.engine import freshness, measure_totals, metric_value
+from planning.metrics.completeness import freshness
+from planning.metrics.engine import measure_totals, metric_value
 
 WINDOW_DAYS = 28
 MARGIN_METRIC = "gross_margin_pct"

@@ -68,8 +68,10 @@ from sqlmodel import Session, col, select
 from planning import clock
 from planning.config import AppConfig, MetricsConfig, OkrSettings, RatioMetric
 from planning.formatting import format_value
-from planning.metrics.engine import MetricRead, PartialDay, ReadValues, metric_reads
-from planning.metrics.engine import data_through as complete_through
+from planning.metrics.completeness import PartialDay
+from planning.metrics.completeness import data_through as complete_through
+from planning.metrics.engine import ReadValues, metric_reads
+from planning.metrics.metric_query import MetricRead
 from planning.metrics.shapes import MetricShape, metric_shape
 from planning.okrs.maths import (
     Forecast,

@@ -29,7 +29,8 @@ from sqlmodel import Session, col, select
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
 from planning.formatting import format_value
-from planning.metrics.engine import MetricError, metric_value
+from planning.metrics.engine import metric_value
+from planning.metrics.metric_query import MetricError
 from planning.okrs.evaluation import KrEvaluation, data_as_of, period_goals
 from planning.okrs.goals import GoalError, is_closed, key_result_problems
 from planning.periods import parse_quarter, quarter_bounds, window_bounds

@@ -42,7 +42,7 @@ from planning.impact.ledger import (
     interval_text,
     lift_text,
 )
-from planning.metrics.engine import freshness
+from planning.metrics.completeness import freshness
 from planning.okrs.evaluation import (
     KrEvaluation,
     PeriodEvaluation,
