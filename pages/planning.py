@@ -13,7 +13,7 @@ from planning import clock
 from planning.access.permissions import PermissionDenied, is_director
 from planning.formatting import format_score
 from planning.impact.calibration import apply_suggested_confidences
-from planning.impact.ledger import points_text
+from planning.impact.ledger_views import points_text
 from planning.periods import iso_week, quarter_of
 from planning.store.engine import session_scope
 from planning.store.versioning import ConflictError

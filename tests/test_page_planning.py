@@ -18,8 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.config import default_config
-from planning.impact.calibration import suggested_confidences
-from planning.impact.ledger import calibration_by_person
+from planning.impact.calibration import calibration_by_person, suggested_confidences
 from planning.periods import iso_week
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Decision, Person, PersonRead, Role, WeeklyPlan

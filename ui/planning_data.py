@@ -16,8 +16,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.people import list_people
-from planning.impact import calibration as calibration_suggestions
-from planning.impact import ledger as impact
+from planning.impact import calibration
 from planning.metrics import baseline
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role, WeeklyPlanRead
@@ -79,20 +78,20 @@ def live_scores(
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def estimator_calibration(
     versions: Versions, framework_id: str
-) -> tuple[pd.DataFrame, list[calibration_suggestions.Suggestion]]:
+) -> tuple[pd.DataFrame, list[calibration.Suggestion]]:
     """Each estimator's calibration, and the confidences it suggests under one framework."""
     del versions
     config = app_config()
     with _session() as session:
-        by_person = impact.calibration_by_person(session=session, config=config)
+        by_person = calibration.calibration_by_person(session=session, config=config)
         entries = backlog.backlog_entries(session=session)
-    suggestions = calibration_suggestions.suggested_confidences(
+    suggestions = calibration.suggested_confidences(
         entries,
         by_person,
         backlog.framework_or_error(config, framework_id),
         framework_id=framework_id,
     )
-    return impact.calibration_frame(by_person.values()), suggestions
+    return calibration.calibration_frame(by_person.values()), suggestions
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

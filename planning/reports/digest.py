@@ -35,13 +35,9 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import AppConfig
-from planning.impact.ledger import (
-    VERDICT_LABELS,
-    ImpactEntry,
-    impact_ledger,
-    interval_text,
-    lift_text,
-)
+from planning.impact.ledger import ImpactEntry, impact_ledger
+from planning.impact.ledger_views import interval_text, lift_text
+from planning.impact.lift_estimate import VERDICT_LABELS
 from planning.metrics.completeness import freshness
 from planning.okrs.evaluation import (
     KrEvaluation,
