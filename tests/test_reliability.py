@@ -27,7 +27,7 @@ from planning.config import AppConfig
 from planning.demo.generator import load_demo
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.importer import import_observations
-from planning.store.backup import BackupError, export_store, read_manifest, restore_store
+from planning.store.backup import BackupError, export_store, read_manifest
 from planning.store.engine import PLAN, create_store_engine, migrate, read_engine, session_scope
 from planning.store.models import (
     ApiToken,
@@ -47,6 +47,7 @@ from planning.store.models import (
     StoreState,
     WeeklyPlan,
 )
+from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiatives import update_initiative
