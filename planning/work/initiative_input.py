@@ -7,6 +7,7 @@ who last changed it, where a value equal to the stored one within rounding is no
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -255,3 +256,30 @@ def check_lift_filters(value: Any, problems: list[str]) -> dict[str, str]:
         problems.append("lift filters must map a dimension to one of its values")
         return {}
     return dict(value)
+
+
+# --- who is credited with an expected lift -----------------------------------------------------
+
+
+def kept_lift(stored: float | None, new: float | None) -> float | None:
+    """The expected lift an edit stores: the stored value when the new one equals it within float
+    rounding (a form shows it in percent and divides by 100 again), so re-saving a form changes
+    nothing and the person credited with the estimate stays."""
+    if stored is not None and new is not None and math.isclose(new, stored):
+        return stored
+    return new
+
+
+def credited_estimator(
+    *,
+    stored: tuple[str | None, float | None],
+    stored_by: int | None,
+    new: tuple[str | None, float | None],
+    editor_id: int | None,
+) -> int | None:
+    """Who is credited with an expected lift (metric, relative change) after an edit: whoever
+    set it last. A changed metric or value credits the editor, a cleared lift nobody, and an
+    unchanged one keeps its estimator whoever saved the form."""
+    if new == stored:
+        return stored_by
+    return editor_id if new[0] is not None else None

@@ -66,6 +66,8 @@ from planning.work.initiative_input import (
     check_owner,
     check_state,
     clean_scores,
+    credited_estimator,
+    kept_lift,
 )
 from planning.work.initiative_reads import ENTITY, key_result_ids
 from planning.work.initiative_status import (
@@ -227,7 +229,12 @@ def create_initiative(
         lift_metric=state["lift_metric"],
         lift_pct=state["lift_pct"],
         lift_filters=state["lift_filters"],
-        lift_estimator_id=actor.id if state["lift_metric"] else None,
+        lift_estimator_id=credited_estimator(
+            stored=(None, None),
+            stored_by=None,
+            new=(state["lift_metric"], state["lift_pct"]),
+            editor_id=actor.id,
+        ),
     )
     session.add(initiative)
     session.flush()
@@ -308,7 +315,7 @@ def update_initiative(
         elif name == "lift_metric":
             state["lift_metric"] = value or None
         elif name == "lift_pct":
-            state["lift_pct"] = check_lift_pct(value, problems)
+            state["lift_pct"] = kept_lift(initiative.lift_pct, check_lift_pct(value, problems))
         elif name == "lift_filters":
             state["lift_filters"] = check_lift_filters(value, problems)
         elif name == "scores":
@@ -326,8 +333,12 @@ def update_initiative(
 
     before = audit_state(initiative, old_links)
     check_and_bump(initiative, expected_version=expected_version, what=initiative_name(initiative))
-    if (state["lift_metric"], state["lift_pct"]) != (initiative.lift_metric, initiative.lift_pct):
-        initiative.lift_estimator_id = actor.id if state["lift_metric"] else None
+    initiative.lift_estimator_id = credited_estimator(
+        stored=(initiative.lift_metric, initiative.lift_pct),
+        stored_by=initiative.lift_estimator_id,
+        new=(state["lift_metric"], state["lift_pct"]),
+        editor_id=actor.id,
+    )
     for name, value in state.items():
         setattr(initiative, name, InitiativeStatus(value) if name == "status" else value)
     initiative.updated_at = utcnow()

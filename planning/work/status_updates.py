@@ -14,6 +14,7 @@ from planning import clock
 from planning.access.permissions import (
     Actor,
     PermissionDenied,
+    can_drop_initiative,
     is_director,
     require_director,
     require_owner_or_director,
@@ -166,6 +167,14 @@ def drop_initiative(
     """Drop an initiative with a reason (a director; a member may withdraw their own idea)."""
     initiative = load_for_update(session, initiative_id)
     require_owner_or_director(actor, initiative.owner_id, "drop this initiative")
+    status = initiative.status.value
+    if not can_drop_initiative(actor, initiative.owner_id, status):
+        if status == S.dropped:
+            raise PermissionDenied("Only a director can drop an initiative dropped already.")
+        raise PermissionDenied(
+            f"Only a director can move an initiative from {status_label(status)} to "
+            f"{status_label(S.dropped)}; a member withdraws only their own idea."
+        )
     text, problems = clean_text(
         reason, what="a reason", max_length=NOTE_MAX, required=True, multiline=True
     )
