@@ -12,7 +12,7 @@ every public planning/ function that takes an `actor` keyword and fails if one i
 new writer cannot skip the matrix (the checks in planning/access/permissions.py take the actor as
 their first argument and are what the writers call). Writers without an actor are system work with
 no person behind it: migrations and the demo loader (store.py, demo.py), restoring an export
-(backup.py), the benchmark's data sets (bench.py), noting when a token or share link was last
+(store/restore.py), the benchmark's data sets (bench.py), noting when a token or share link was last
 used (api_tokens.note_use, share_links.note_use) and password sign-in itself (auth.py).
 """
 

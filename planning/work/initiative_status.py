@@ -1,6 +1,7 @@
 """An initiative's statuses and health: their labels, the moves between statuses each role may
-make (TRANSITIONS; a member only withdraws their own idea or moves their planned work along) and
-what a move to or from done does to the shipped date and % complete. Pure rules, no store.
+make (TRANSITIONS; a member withdraws their own idea and moves their other work along, never back
+to an idea nor to dropped) and what a move to or from done does to the shipped date and
+% complete. Pure rules, no store.
 """
 
 from __future__ import annotations
