@@ -18,7 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from planning.access.api_tokens import SCOPES
 from planning.config.metrics import MetricsConfig
-from planning.metrics.importer import NON_NEGATIVE_UNITS
+from planning.metrics.import_checks import NON_NEGATIVE_UNITS
 from planning.periods import FIRST_YEAR, LAST_YEAR
 from planning.store.engine import CALENDAR_FIRST, CALENDAR_LAST
 

@@ -68,14 +68,10 @@ from planning.access.api_tokens import (
 )
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig, load_config
-from planning.metrics.engine import freshness
-from planning.metrics.importer import (
-    SAMPLE_CSV,
-    ImportFileError,
-    TimeBoxExceeded,
-    import_observations,
-    import_records,
-)
+from planning.metrics.completeness import freshness
+from planning.metrics.import_file import SAMPLE_CSV, ImportFileError
+from planning.metrics.import_records import import_records
+from planning.metrics.importer import TimeBoxExceeded, import_observations
 from planning.periods import FIRST_YEAR, LAST_YEAR, parse_quarter, quarter_of
 from planning.sources.status import sources_health
 from planning.startup.bootstrap import open_store

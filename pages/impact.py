@@ -10,12 +10,9 @@ import streamlit as st
 
 from planning import clock
 from planning.formatting import format_change, format_value
-from planning.impact.ledger import (
-    VERDICT_LABELS,
-    calibration,
-    calibration_frame,
-    points_text,
-)
+from planning.impact.calibration import calibration, calibration_frame
+from planning.impact.ledger_views import points_text
+from planning.impact.lift_estimate import VERDICT_LABELS
 from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError
 from ui import impact_charts as charts

@@ -4,29 +4,29 @@ drop)."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
 import streamlit as st
 
 from planning import clock
-from planning.access.permissions import PermissionDenied, is_director
+from planning.access.permissions import (
+    PermissionDenied,
+    can_contribute,
+    can_drop_initiative,
+    is_director,
+    owns_or_directs,
+)
 from planning.periods import quarter_of
 from planning.store.engine import session_scope
-from planning.store.models import PersonRead, Role
+from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work.initiatives import (
-    HEALTH_ORDER,
-    STATUS_ORDER,
-    InitiativeDetail,
-    InitiativeDraft,
-    create_initiative,
-    drop_initiative,
-    status_label,
-    update_initiative,
-)
+from planning.work.initiative_input import InitiativeDraft
+from planning.work.initiative_reads import InitiativeDetail
+from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
+from planning.work.initiatives import create_initiative, update_initiative
+from planning.work.status_updates import drop_initiative
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption
@@ -51,7 +51,6 @@ active = config.scoring.frameworks[active_id]
 st.title("Initiatives")
 person = current_person()
 director = person is not None and is_director(person)
-member = person is not None and person.active and person.role == Role.member
 current = versions()
 flash = st.session_state.pop(FLASH, None)
 if flash:
@@ -395,9 +394,9 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         saved = st.form_submit_button("Save changes", type="primary")
     if not saved:
         return
+    # An unchanged lift keeps who estimated it: the domain reads a value within rounding of the
+    # stored one as no change (planning.work.initiative_input.kept_lift).
     lift_pct = None if lift_points is None else lift_points / 100
-    if lift_pct is not None and i.lift_pct is not None and math.isclose(lift_pct, i.lift_pct):
-        lift_pct = i.lift_pct  # unchanged: keep who estimated it
     changes: dict[str, Any] = {
         "title": title,
         "description": description,
@@ -467,8 +466,7 @@ if picked is not None:
     else:
         _show_detail(detail)
         i = detail.initiative
-        owns = person is not None and member and i.owner_id == person.id
-        if person is not None and (director or owns):
+        if person is not None and owns_or_directs(person, i.owner_id):
             # Forms start from the version read when they were first shown; a later save by
             # someone else is then refused with a clear message instead of overwritten.
             version_key = f"initiative_version_{i.id}"
@@ -485,7 +483,7 @@ if picked is not None:
             st.divider()
             _status_form(detail, person, seen, tag)
             _edit_form(detail, person, seen, tag)
-            if director or (owns and i.status.value == "idea"):
+            if can_drop_initiative(person, i.owner_id, i.status.value):
                 _drop_form(detail, person, seen, tag)
 
 
@@ -584,7 +582,7 @@ def _create_form(actor: PersonRead) -> None:
         _done(f"“{escape_markdown(saved.title)}” created.", pick=saved.id, forget=keys)
 
 
-if person is not None and (director or member):
+if person is not None and can_contribute(person):
     st.divider()
     _create_form(person)
 

@@ -8,8 +8,8 @@ import streamlit as st
 
 from planning import clock
 from planning.formatting import format_change, format_value
+from planning.metrics.completeness import partial_days_text
 from planning.metrics.dashboard import PRESETS, DateWindow, preset_window
-from planning.metrics.engine import partial_days_text
 from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts

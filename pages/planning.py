@@ -13,7 +13,7 @@ from planning import clock
 from planning.access.permissions import PermissionDenied, is_director
 from planning.formatting import format_score
 from planning.impact.calibration import apply_suggested_confidences
-from planning.impact.ledger import points_text
+from planning.impact.ledger_views import points_text
 from planning.periods import iso_week, quarter_of
 from planning.store.engine import session_scope
 from planning.store.versioning import ConflictError
@@ -29,7 +29,7 @@ from planning.work.backlog_edits import (
     input_column,
 )
 from planning.work.decisions import add_decision, edit_decision, withdraw_decision
-from planning.work.initiatives import HEALTH_LABELS, STATUS_ORDER, status_label
+from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import backlog_carry as carry
 from ui import planning_charts as charts

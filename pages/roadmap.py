@@ -10,7 +10,7 @@ import streamlit as st
 from planning import clock
 from planning.periods import quarter_of
 from planning.store.models import Role
-from planning.work.initiatives import STATUS_ORDER, status_label
+from planning.work.initiative_status import STATUS_ORDER, status_label
 from planning.work.roadmap import (
     HORIZON_LABELS,
     NEXT_WITHIN_DAYS,

@@ -19,8 +19,9 @@ from planning.store.engine import session_scope
 from planning.store.models import PersonRead, Role
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work.initiatives import accept_idea, decline_idea, status_label
+from planning.work.initiative_status import status_label
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
+from planning.work.status_updates import accept_idea, decline_idea
 from ui import goals_data
 from ui import this_week_data as data
 from ui.data import store_freshness

@@ -12,11 +12,12 @@ from sqlmodel import Session
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.impact.calibration import (
+    Calibration,
     Suggestion,
     apply_suggested_confidences,
+    suggested_confidence,
     suggested_confidences,
 )
-from planning.impact.ledger import Calibration, suggested_confidence
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import AuditEvent, Initiative, InitiativeStatus
 from planning.store.versioning import ConflictError

@@ -18,8 +18,9 @@ from streamlit.testing.v1 import AppTest
 
 from planning.config import AppConfig, default_config
 from planning.impact.ledger import impact_ledger
+from planning.metrics.completeness import freshness
 from planning.metrics.dashboard import margin_by_product_line, preset_window
-from planning.metrics.engine import freshness, metric_value
+from planning.metrics.engine import metric_value
 from planning.metrics.importer import import_observations, write_observations
 from planning.metrics.observations import upsert_observations
 from planning.okrs.evaluation import period_goals

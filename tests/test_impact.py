@@ -16,22 +16,19 @@ from sqlmodel import Session
 
 from planning.config import AppConfig
 from planning.config.scoring import ScoringInput
-from planning.impact.ledger import (
-    ImpactEntry,
-    ImpactWindows,
+from planning.impact.calibration import (
     calibration,
     calibration_by_person,
     confidence_on_scale,
+    suggested_confidence,
+)
+from planning.impact.ledger import ImpactEntry, impact_ledger, lift_filters, title_filters
+from planning.impact.ledger_views import impact_chart_frame, ledger_frame, ledger_rows
+from planning.impact.lift_estimate import (
+    ImpactWindows,
     daily_parts,
     estimate_lift,
-    impact_chart_frame,
-    impact_ledger,
     impact_windows,
-    ledger_frame,
-    ledger_rows,
-    lift_filters,
-    suggested_confidence,
-    title_filters,
     verdict,
 )
 from planning.metrics.engine import metric_value

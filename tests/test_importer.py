@@ -15,14 +15,9 @@ from sqlmodel import Session
 import planning.metrics.importer as importer_module
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.metrics.importer import (
-    ImportFileError,
-    RowProblem,
-    import_observations,
-    preview,
-    read_table,
-    validate,
-)
+from planning.metrics.import_checks import RowProblem, validate
+from planning.metrics.import_file import ImportFileError, read_table
+from planning.metrics.importer import import_observations, preview
 from planning.store.engine import data_versions
 from planning.store.models import Person, Role
 

@@ -26,28 +26,30 @@ from planning.store.models import (
 )
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work.initiatives import (
-    InitiativeDraft,
-    NewStatusUpdate,
-    accept_idea,
-    allowed_statuses,
-    assign_owner,
-    change_status,
-    create_initiative,
-    decline_idea,
+from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
+from planning.work.initiative_reads import (
     describe_changes,
-    drop_initiative,
     get_initiative,
     initiative_detail,
     initiative_titles,
     key_result_ids,
-    link_key_result,
     list_initiatives,
-    post_status_update,
+)
+from planning.work.initiative_status import allowed_statuses, transition_problem
+from planning.work.initiatives import (
+    assign_owner,
+    change_status,
+    create_initiative,
+    link_key_result,
     set_expected_lift,
-    transition_problem,
     unlink_key_result,
     update_initiative,
+)
+from planning.work.status_updates import (
+    accept_idea,
+    decline_idea,
+    drop_initiative,
+    post_status_update,
 )
 from tests.planning_seed import Team, add_initiative, seed_team, store_state
 
@@ -903,3 +905,64 @@ def test_the_effort_migration_keeps_one_effort_in_person_weeks(tmp_path) -> None
     assert (back.scores["wsjf"]["job_size"], back.scores["ice"]["ease"]) == (5, 6)
     assert back.scores["weighted"]["ease"] == 2
     engine.dispose()
+
+
+def test_an_unchanged_lift_keeps_who_estimated_it(
+    engine: Engine, config: AppConfig, team: Team
+) -> None:
+    """Re-saving a form shows the lift in percent and divides by 100 again; a value within float
+    rounding of the stored one is no change, so the estimate stays credited to who made it."""
+    created = create(engine, config, team.director, owner_id=team.ana.id, status="planned")
+    created = update(
+        engine, config, team.ana, created.id, created.version,
+        lift_metric="conversion_rate", lift_pct=0.007,
+    )  # fmt: skip
+    assert created.lift_estimator_id == team.ana.id
+    resaved = round(0.007 * 100, 4) / 100  # +0.7 % as the edit form sends it back
+    assert resaved != 0.007
+    saved = update(
+        engine, config, team.director, created.id, created.version,
+        title="Guest checkout v2", lift_metric="conversion_rate", lift_pct=resaved,
+    )  # fmt: skip
+    assert saved.lift_pct == 0.007 and saved.lift_estimator_id == team.ana.id
+    saved = update(engine, config, team.director, saved.id, saved.version, lift_pct=0.09)
+    assert saved.lift_estimator_id == team.director.id  # a changed value: the editor's estimate
+    saved = update(
+        engine, config, team.ana, saved.id, saved.version, lift_metric=None, lift_pct=None
+    )
+    assert saved.lift_estimator_id is None  # no expected lift: nobody is credited
+
+
+def test_a_member_drops_only_their_own_idea(engine: Engine, config: AppConfig, team: Team) -> None:
+    """The rule the Initiatives page uses to offer the drop form is the one the write enforces:
+    a director drops anything, a member withdraws only their own idea, and the refusal comes
+    before any complaint about the reason."""
+    planned = create(engine, config, team.director, owner_id=team.ana.id, status="planned")
+    idea = create(engine, config, team.ana, title="Ana's idea")
+    bens = create(engine, config, team.ben, title="Ben's idea")
+
+    def drop(actor: PersonRead, initiative_id: int, reason: str = "Not now") -> None:
+        with session_scope(engine) as session:
+            drop_initiative(
+                session=session,
+                actor=actor,
+                initiative_id=initiative_id,
+                expected_version=read(engine, initiative_id).version,
+                reason=reason,
+                today=TODAY,
+            )
+
+    before = store_state(engine)
+    with pytest.raises(PermissionDenied, match="from Planned to Dropped"):
+        drop(team.ana, planned.id, reason=" ")
+    with pytest.raises(PermissionDenied, match="Only the owner or a director"):
+        drop(team.ana, bens.id)
+    with pytest.raises(PermissionDenied, match="Stakeholders can read"):
+        drop(team.sue, idea.id)
+    assert store_state(engine) == before
+    drop(team.ana, idea.id)
+    assert read(engine, idea.id).status == "dropped"
+    with pytest.raises(PermissionDenied, match="dropped already"):
+        drop(team.ana, idea.id)
+    drop(team.director, planned.id)
+    assert read(engine, planned.id).status == "dropped"

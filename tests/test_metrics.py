@@ -12,13 +12,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 import planning.metrics.engine
+import planning.metrics.metric_query
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
+from planning.metrics.completeness import Freshness, freshness
 from planning.metrics.engine import (
-    Freshness,
-    MetricError,
-    MetricRead,
-    freshness,
     measure_totals,
     metric_breakdown,
     metric_reads,
@@ -28,6 +26,7 @@ from planning.metrics.engine import (
     metric_values,
     ratio_parts,
 )
+from planning.metrics.metric_query import MetricError, MetricRead
 from planning.metrics.observations import UpsertCounts, dims_key, record_batch, upsert_observations
 from tests.statements import statements_run
 
@@ -830,7 +829,7 @@ def test_metric_reads_run_as_few_statements_as_allowed(
             together = metric_reads(session=session, config=SMALL, reads=reads)
         # Per grain, one statement for no filter, one for channel, one for both devices.
         assert len(statements) == 6
-        monkeypatch.setattr(planning.metrics.engine, "_QUERIES_PER_STATEMENT", 1)
+        monkeypatch.setattr(planning.metrics.metric_query, "QUERIES_PER_STATEMENT", 1)
         with statements_run(engine) as statements:
             split = metric_reads(session=session, config=SMALL, reads=reads)
         assert len(statements) == 12  # a query each for orders and sessions

@@ -19,7 +19,8 @@ from sqlmodel import Session
 import planning.okrs.evaluation_reads as okr_reads
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.metrics.engine import MetricRead, metric_value, ratio_parts
+from planning.metrics.engine import metric_value, ratio_parts
+from planning.metrics.metric_query import MetricRead
 from planning.okrs.evaluation import evaluate_period, period_goals
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.evaluation_text import report_rows

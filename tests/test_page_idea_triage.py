@@ -14,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
-from planning.work.initiatives import InitiativeDraft, create_initiative, initiative_detail
+from planning.work.initiative_input import InitiativeDraft
+from planning.work.initiative_reads import initiative_detail
+from planning.work.initiatives import create_initiative
 from tests.page_text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

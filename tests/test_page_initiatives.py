@@ -16,13 +16,13 @@ from streamlit.testing.v1 import AppTest
 from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Initiative, Person, PersonRead, Role, StatusUpdate
-from planning.work.initiatives import (
+from planning.work.initiative_reads import (
     get_initiative,
     initiative_detail,
     list_initiatives,
     objective_choices,
-    update_initiative,
 )
+from planning.work.initiatives import update_initiative
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/initiatives.py"

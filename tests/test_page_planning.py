@@ -18,14 +18,15 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.config import default_config
-from planning.impact.calibration import suggested_confidences
-from planning.impact.ledger import calibration_by_person
+from planning.impact.calibration import calibration_by_person, suggested_confidences
 from planning.periods import iso_week
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Decision, Person, PersonRead, Role, WeeklyPlan
 from planning.work.backlog import backlog_entries, ranked_backlog
 from planning.work.capacity import capacity_overview
-from planning.work.initiatives import NewStatusUpdate, get_initiative, post_status_update
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiative_reads import get_initiative
+from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan, get_plan
 from tests.planning_seed import store_state
 

@@ -39,13 +39,9 @@ from planning.store.models import (
     PersonRead,
     Role,
 )
-from planning.work.initiatives import (
-    HEALTH_LABELS,
-    InitiativeDraft,
-    NewStatusUpdate,
-    create_initiative,
-    post_status_update,
-)
+from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
+from planning.work.initiative_status import HEALTH_LABELS
+from planning.work.initiatives import create_initiative
 from planning.work.roadmap import (
     RoadmapFilters,
     board,
@@ -54,6 +50,7 @@ from planning.work.roadmap import (
     roadmap_items,
     timeline_items,
 )
+from planning.work.status_updates import post_status_update
 from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

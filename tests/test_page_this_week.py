@@ -38,16 +38,12 @@ from planning.store.models import (
     StatusUpdate,
     WeeklyPlan,
 )
-from planning.work.initiatives import (
-    HEALTH_LABELS,
-    NewStatusUpdate,
-    get_initiative,
-    initiative_detail,
-    post_status_update,
-    status_label,
-    update_initiative,
-)
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiative_reads import get_initiative, initiative_detail
+from planning.work.initiative_status import HEALTH_LABELS, status_label
+from planning.work.initiatives import update_initiative
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
+from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan
 from tests.page_text import TRICKS, assert_shown_as_text, plain
 

@@ -23,7 +23,7 @@ from planning.palette import (
 )
 from planning.reports.digest import KrLine, WeeklyDigest
 from planning.reports.digest_render import digest_html
-from planning.work.initiatives import HEALTH_LABELS
+from planning.work.initiative_status import HEALTH_LABELS
 from ui.goals_charts import progress_spec
 from ui.roadmap_chart import lane_spec
 

@@ -12,7 +12,7 @@ every public planning/ function that takes an `actor` keyword and fails if one i
 new writer cannot skip the matrix (the checks in planning/access/permissions.py take the actor as
 their first argument and are what the writers call). Writers without an actor are system work with
 no person behind it: migrations and the demo loader (store.py, demo.py), restoring an export
-(backup.py), the benchmark's data sets (bench.py), noting when a token or share link was last
+(store/restore.py), the benchmark's data sets (bench.py), noting when a token or share link was last
 used (api_tokens.note_use, share_links.note_use) and password sign-in itself (auth.py).
 """
 
@@ -39,7 +39,7 @@ from planning.access import api_tokens, people, share_links
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.impact import calibration as calibration_suggestions
-from planning.metrics import importer
+from planning.metrics import import_checks, import_file, import_records, importer
 from planning.okrs import file_import as okr_file
 from planning.okrs import goals, quarter_close, quarter_draft
 from planning.sources import formats, mappings
@@ -64,8 +64,8 @@ from planning.store.models import (
     Role,
     TimeOff,
 )
-from planning.work import backlog_edits, decisions, initiatives, weekly_plan
-from planning.work.initiatives import InitiativeDraft, NewStatusUpdate
+from planning.work import backlog_edits, decisions, initiatives, status_updates, weekly_plan
+from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from tests.planning_seed import Team, seed_team
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,28 +242,28 @@ def _post_status_update(w: World, owner: PersonRead) -> Call:
     update = NewStatusUpdate(
         status="in_progress", health="at_risk", percent_complete=40, note="Vendor is late."
     )
-    return lambda s, a: initiatives.post_status_update(
+    return lambda s, a: status_updates.post_status_update(
         session=s, actor=a, initiative_id=iid, update=update
     )
 
 
 def _drop_initiative(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner, "idea")
-    return lambda s, a: initiatives.drop_initiative(
+    return lambda s, a: status_updates.drop_initiative(
         session=s, actor=a, initiative_id=iid, expected_version=1, reason="Not worth it."
     )
 
 
 def _accept_idea(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner, "idea")
-    return lambda s, a: initiatives.accept_idea(
+    return lambda s, a: status_updates.accept_idea(
         session=s, actor=a, initiative_id=iid, expected_version=1
     )
 
 
 def _decline_idea(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner, "idea")
-    return lambda s, a: initiatives.decline_idea(
+    return lambda s, a: status_updates.decline_idea(
         session=s, actor=a, initiative_id=iid, expected_version=1, reason="Not this year."
     )
 
@@ -460,7 +460,7 @@ def _sample_day(w: World) -> str:
 
 
 def _import_observations(w: World, owner: PersonRead) -> Call:
-    data = importer.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)).encode()
+    data = import_file.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)).encode()
     return lambda s, a: importer.import_observations(
         engine=w.engine,
         actor=a,
@@ -528,9 +528,9 @@ def _run_source(w: World, owner: PersonRead) -> Call:
 
 
 def _write_observations(w: World, owner: PersonRead) -> Call:
-    data = importer.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)).encode()
-    table = importer.read_table(data=data, filename="week.csv", config=w.config.metrics)
-    frame = importer.validate(table=table, config=w.config.metrics).frame
+    data = import_file.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)).encode()
+    table = import_file.read_table(data=data, filename="week.csv", config=w.config.metrics)
+    frame = import_checks.validate(table=table, config=w.config.metrics).frame
     return lambda s, a: importer.write_observations(
         engine=w.engine, actor=a, frame=frame, checksum="0" * 64, filename="week.csv", source="api"
     )
@@ -546,7 +546,7 @@ def _import_records(w: World, owner: PersonRead) -> Call:
             "device": "mobile",
         }
     ]
-    return lambda s, a: importer.import_records(
+    return lambda s, a: import_records.import_records(
         engine=w.engine,
         actor=a,
         records=records,
@@ -635,10 +635,10 @@ WRITERS: list[Writer] = [
     Writer(goals.post_check_in, Rule.OWNER, _post_check_in),
     Writer(initiatives.create_initiative, Rule.OWNER, _create_initiative),
     Writer(initiatives.update_initiative, Rule.OWNER, _edit(lambda _: {"title": "Renamed"})),
-    Writer(initiatives.post_status_update, Rule.OWNER, _post_status_update),
-    Writer(initiatives.drop_initiative, Rule.OWNER, _drop_initiative),
-    Writer(initiatives.accept_idea, Rule.DIRECTOR, _accept_idea),
-    Writer(initiatives.decline_idea, Rule.DIRECTOR, _decline_idea),
+    Writer(status_updates.post_status_update, Rule.OWNER, _post_status_update),
+    Writer(status_updates.drop_initiative, Rule.OWNER, _drop_initiative),
+    Writer(status_updates.accept_idea, Rule.DIRECTOR, _accept_idea),
+    Writer(status_updates.decline_idea, Rule.DIRECTOR, _decline_idea),
     Writer(initiatives.assign_owner, Rule.DIRECTOR, _assign_owner),
     Writer(initiatives.change_status, Rule.DIRECTOR, _change_status),
     Writer(initiatives.set_expected_lift, Rule.OWNER, _set_expected_lift),
@@ -664,7 +664,7 @@ WRITERS: list[Writer] = [
     Writer(mappings.save_mapping, Rule.DIRECTOR, _save_mapping),
     Writer(run_source, Rule.DIRECTOR, _run_source),
     Writer(importer.write_observations, Rule.DIRECTOR, _write_observations),
-    Writer(importer.import_records, Rule.DIRECTOR, _import_records),
+    Writer(import_records.import_records, Rule.DIRECTOR, _import_records),
     Writer(api_tokens.create_token, Rule.DIRECTOR, _create_token),
     Writer(api_tokens.revoke_token, Rule.DIRECTOR, _revoke_token),
     Writer(share_links.create_share_link, Rule.DIRECTOR, _create_share_link),

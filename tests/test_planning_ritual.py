@@ -39,7 +39,9 @@ from planning.work.backlog_edits import (
 )
 from planning.work.capacity import capacity_overview, unloaded_work
 from planning.work.decisions import add_decision, edit_decision, list_decisions, withdraw_decision
-from planning.work.initiatives import NewStatusUpdate, post_status_update, update_initiative
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiatives import update_initiative
+from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import (
     PlanAlreadyCommitted,
     PlanChange,

@@ -25,8 +25,9 @@ import planning.store.models  # noqa: F401  (every table on SQLModel.metadata)
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.demo.loader import load_demo
-from planning.metrics.importer import ImportFileError, import_observations
-from planning.store.backup import BackupError, export_store, read_manifest, restore_store
+from planning.metrics.import_file import ImportFileError
+from planning.metrics.importer import import_observations
+from planning.store.backup import BackupError, export_store, read_manifest
 from planning.store.engine import PLAN, create_store_engine, migrate, read_engine, session_scope
 from planning.store.models import (
     ApiToken,
@@ -46,8 +47,11 @@ from planning.store.models import (
     StoreState,
     WeeklyPlan,
 )
+from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
-from planning.work.initiatives import NewStatusUpdate, post_status_update, update_initiative
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiatives import update_initiative
+from planning.work.status_updates import post_status_update
 from tests.conftest import _drop_postgres_schema, _postgres_engine
 from tests.planning_seed import add_initiative, seed_team
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from planning.config import AppConfig
-from planning.metrics.importer import ImportFileError
+from planning.metrics.import_file import ImportFileError
 from planning.sources.formats import GA4, detect_format, import_in_format
 from planning.sources.ga4 import parse_ga4
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import CONFIG_DIR_ENV, AppConfig
-from planning.metrics.importer import ImportFileError
+from planning.metrics.import_file import ImportFileError
 from planning.sources.formats import (
     INTERCHANGE,
     MAPPING,

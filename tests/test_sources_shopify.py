@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from planning.config import AppConfig
-from planning.metrics.importer import ImportFileError
+from planning.metrics.import_file import ImportFileError
 from planning.sources.formats import import_in_format
 from planning.sources.shopify_orders import parse_shopify_orders
 

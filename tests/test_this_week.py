@@ -44,14 +44,9 @@ from planning.store.models import (
     Role,
     StatusUpdate,
 )
-from planning.work.initiatives import (
-    InitiativeDraft,
-    NewStatusUpdate,
-    accept_idea,
-    create_initiative,
-    decline_idea,
-    post_status_update,
-)
+from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
+from planning.work.initiatives import create_initiative
+from planning.work.status_updates import accept_idea, decline_idea, post_status_update
 from planning.work.weekly_plan import commit_weekly_plan
 from tests.planning_seed import seed_team
 

@@ -11,7 +11,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.metrics import dashboard
-from planning.metrics.engine import Freshness, freshness
+from planning.metrics.completeness import Freshness, freshness
 from planning.store.engine import read_engine
 from ui.state import Versions, app_config, engine
 

@@ -18,14 +18,8 @@ from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.metrics.importer import (
-    SAMPLE_CSV,
-    FileCheck,
-    ImportFileError,
-    ImportResult,
-    check_file,
-    import_observations,
-)
+from planning.metrics.import_file import SAMPLE_CSV, ImportFileError
+from planning.metrics.importer import FileCheck, ImportResult, check_file, import_observations
 from planning.sources.formats import (
     FORMAT_LABELS,
     INTERCHANGE,

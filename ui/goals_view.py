@@ -20,7 +20,7 @@ import streamlit as st
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
-from planning.metrics.engine import partial_days_text
+from planning.metrics.completeness import partial_days_text
 from planning.okrs.evaluation_results import (
     NO_DATA_YET,
     KrEvaluation,
@@ -29,16 +29,14 @@ from planning.okrs.evaluation_results import (
 )
 from planning.okrs.evaluation_text import format_kr_value
 from planning.okrs.goal_rules import GoalError
-from planning.okrs.goals import (
-    post_check_in,
-)
+from planning.okrs.goals import post_check_in
 from planning.palette import STATUS_BADGES, STATUS_ICONS, STATUS_LABELS
 from planning.store.engine import session_scope
 from planning.store.models import (
     PersonRead,
 )
 from planning.store.versioning import ConflictError
-from planning.work.initiatives import HEALTH_LABELS, status_label
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui.charts import draw
 from ui.goals_charts import progress_text, share

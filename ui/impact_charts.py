@@ -10,7 +10,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from planning.impact.ledger import VERDICT_LABELS, interval_text, lift_text
+from planning.impact.ledger_views import interval_text, lift_text
+from planning.impact.lift_estimate import VERDICT_LABELS
 from planning.palette import VERDICT_COLOURS
 from ui import impact_data as data
 from ui.charts import Chart, d3_format, from_altair

@@ -10,8 +10,10 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning.impact import ledger as impact
-from planning.metrics.engine import freshness
+from planning.impact import ledger_views
+from planning.impact.ledger import ImpactEntry, impact_ledger
+from planning.impact.lift_estimate import VERDICT_LABELS
+from planning.metrics.completeness import freshness
 from planning.reports import digest, digest_render
 from planning.store.engine import read_engine
 from ui import arrow
@@ -26,11 +28,11 @@ def _session() -> Session:
 
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
-def ledger(versions: Versions) -> tuple[impact.ImpactEntry, ...]:
+def ledger(versions: Versions) -> tuple[ImpactEntry, ...]:
     """Every shipped initiative with an expected lift, measured with the latest data."""
     del versions
     with _session() as session:
-        return tuple(impact.impact_ledger(session=session, config=app_config()))
+        return tuple(impact_ledger(session=session, config=app_config()))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -41,10 +43,10 @@ def ledger_table(versions: Versions) -> pa.Table:
         pd.DataFrame(
             {
                 "Initiative": [e.initiative for e in entries],
-                "Verdict": [impact.VERDICT_LABELS[e.verdict] for e in entries],
-                "Expected": [impact.lift_text(e.expected_lift) for e in entries],
-                "Realised": [impact.lift_text(e.realised_lift) for e in entries],
-                "Interval": [impact.interval_text(e.ci_low, e.ci_high) for e in entries],
+                "Verdict": [VERDICT_LABELS[e.verdict] for e in entries],
+                "Expected": [ledger_views.lift_text(e.expected_lift) for e in entries],
+                "Realised": [ledger_views.lift_text(e.realised_lift) for e in entries],
+                "Interval": [ledger_views.interval_text(e.ci_low, e.ci_high) for e in entries],
                 "Metric": [e.metric_label for e in entries],
                 "Read on": [app_config().metrics.filters_text(e.filters) for e in entries],
                 "Shipped": [e.shipped for e in entries],
@@ -61,7 +63,7 @@ def chart_frame(versions: Versions, initiative_id: int) -> pd.DataFrame:
     """Daily values of an initiative's lift metric around its ship date, with last year's."""
     entries = {e.initiative_id: e for e in ledger(versions)}
     with _session() as session:
-        return impact.impact_chart_frame(
+        return ledger_views.impact_chart_frame(
             session=session, config=app_config(), entry=entries[initiative_id]
         )
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from planning.work.backlog import value_axis_label
-from planning.work.initiatives import status_label
+from planning.work.initiative_status import status_label
 from ui import planning_data as data
 from ui.charts import Chart, from_altair
 from ui.state import Versions, app_config

@@ -16,13 +16,13 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.people import list_people
-from planning.impact import calibration as calibration_suggestions
-from planning.impact import ledger as impact
+from planning.impact import calibration
 from planning.metrics import baseline
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role, WeeklyPlanRead
-from planning.work import backlog, backlog_edits, decisions, initiatives, weekly_plan
+from planning.work import backlog, backlog_edits, decisions, initiative_reads, weekly_plan
 from planning.work import capacity as team_capacity
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import arrow
 from ui.state import Versions, app_config, engine, shared_read
 
@@ -78,20 +78,20 @@ def live_scores(
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def estimator_calibration(
     versions: Versions, framework_id: str
-) -> tuple[pd.DataFrame, list[calibration_suggestions.Suggestion]]:
+) -> tuple[pd.DataFrame, list[calibration.Suggestion]]:
     """Each estimator's calibration, and the confidences it suggests under one framework."""
     del versions
     config = app_config()
     with _session() as session:
-        by_person = impact.calibration_by_person(session=session, config=config)
+        by_person = calibration.calibration_by_person(session=session, config=config)
         entries = backlog.backlog_entries(session=session)
-    suggestions = calibration_suggestions.suggested_confidences(
+    suggestions = calibration.suggested_confidences(
         entries,
         by_person,
         backlog.framework_or_error(config, framework_id),
         framework_id=framework_id,
     )
-    return impact.calibration_frame(by_person.values()), suggestions
+    return calibration.calibration_frame(by_person.values()), suggestions
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -164,7 +164,7 @@ def person_names(versions: Versions) -> dict[int, str]:
     """Everyone's name by id, inactive people included."""
     del versions
     with _session() as session:
-        return initiatives.person_names(session=session)
+        return initiative_reads.person_names(session=session)
 
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
@@ -178,7 +178,7 @@ def initiative_list(
     """Initiatives matching the filters (empty tuples mean any)."""
     del versions
     with _session() as session:
-        return initiatives.list_initiatives(
+        return initiative_reads.list_initiatives(
             session=session,
             objective_id=objective_id,
             owner_id=owner_id,
@@ -192,17 +192,17 @@ def initiative_titles(versions: Versions) -> dict[int, str]:
     """Every initiative's title by id, open work first."""
     del versions
     with _session() as session:
-        return initiatives.initiative_titles(session=session)
+        return initiative_reads.initiative_titles(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def initiative_detail(
     versions: Versions, initiative_id: int
-) -> initiatives.InitiativeDetail | None:
+) -> initiative_reads.InitiativeDetail | None:
     """One initiative with history and audit trail."""
     del versions
     with _session() as session:
-        return initiatives.initiative_detail(session=session, initiative_id=initiative_id)
+        return initiative_reads.initiative_detail(session=session, initiative_id=initiative_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -220,7 +220,7 @@ def objective_choices(versions: Versions) -> dict[int, str]:
     """Objectives that can be filtered on."""
     del versions
     with _session() as session:
-        return initiatives.objective_choices(session=session)
+        return initiative_reads.objective_choices(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -228,7 +228,7 @@ def key_result_choices(versions: Versions) -> dict[int, str]:
     """Key results an initiative can be linked to."""
     del versions
     with _session() as session:
-        return initiatives.key_result_choices(session=session)
+        return initiative_reads.key_result_choices(session=session)
 
 
 @dataclass(frozen=True)
@@ -335,8 +335,8 @@ def initiative_table(
     if listing.empty:
         return InitiativeTable(ids=[], rows=None)
     shown = listing.assign(
-        status=listing["status"].map(initiatives.status_label),
-        health=listing["health"].map(lambda h: initiatives.HEALTH_LABELS.get(h, h)),
+        status=listing["status"].map(status_label),
+        health=listing["health"].map(lambda h: HEALTH_LABELS.get(h, h)),
     )
     columns = [
         "title",

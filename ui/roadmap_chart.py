@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from planning.palette import DONE_OPACITY, HEALTH_COLOURS, RED
-from planning.work.initiatives import HEALTH_LABELS, status_label
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui.charts import Chart, rows_table
 
 TODAY_COLOR = RED

@@ -21,7 +21,7 @@ from planning.okrs.evaluation_text import format_kr_value
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.store.engine import read_engine
 from planning.work import roadmap
-from planning.work.initiatives import status_label
+from planning.work.initiative_status import status_label
 from ui import arrow, goals_data
 from ui.charts import Chart
 from ui.goals_charts import progress_text, share

@@ -6,14 +6,14 @@ import streamlit as st
 
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
-from planning.work.initiatives import (
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiative_status import (
     HEALTH_LABELS,
     HEALTH_ORDER,
-    NewStatusUpdate,
     allowed_statuses,
-    post_status_update,
     status_label,
 )
+from planning.work.status_updates import post_status_update
 from ui.state import engine
 
 

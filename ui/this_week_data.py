@@ -21,7 +21,7 @@ from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.periods import quarter_bounds
 from planning.reports import this_week
 from planning.store.engine import read_engine
-from planning.work.initiatives import HEALTH_LABELS, status_label
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZONS, RoadmapFilters, summarise
 from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, roadmap_data

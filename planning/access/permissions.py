@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from planning.store.models import Person, PersonRead, Role
+from planning.store.models import InitiativeStatus, Person, PersonRead, Role
 
 Actor = Person | PersonRead
 
@@ -39,6 +39,19 @@ def owns_or_directs(actor: Actor, owner_id: int | None) -> bool:
     return actor.active and actor.role == Role.member and owner_id == actor.id
 
 
+def can_contribute(actor: Actor) -> bool:
+    """Whether the person takes part (proposes ideas, owns work): an active member or director."""
+    return actor.active and actor.role != Role.stakeholder
+
+
+def can_drop_initiative(actor: Actor, owner_id: int | None, status: str) -> bool:
+    """Whether the person may drop an initiative in `status`: a director any, a member only
+    their own idea (withdrawing it); running work is dropped by a director."""
+    if is_director(actor):
+        return True
+    return status == InitiativeStatus.idea and owns_or_directs(actor, owner_id)
+
+
 def require_owner_or_director(actor: Actor, owner_id: int | None, action: str) -> None:
     """Refuse unless the actor is a director or an active member who owns the record."""
     if owns_or_directs(actor, owner_id):
@@ -50,7 +63,7 @@ def require_owner_or_director(actor: Actor, owner_id: int | None, action: str) -
 
 def require_member_or_director(actor: Actor, action: str) -> None:
     """Refuse stakeholders and inactive people."""
-    if not actor.active or actor.role == Role.stakeholder:
+    if not can_contribute(actor):
         raise PermissionDenied(f"Only team members and directors can {action}.")
 
 

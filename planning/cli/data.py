@@ -25,8 +25,10 @@ from planning.cli.common import (
 )
 from planning.cli.tables import two_column_table
 from planning.formatting import format_value
-from planning.metrics.engine import GRAINS, metric_series
-from planning.metrics.importer import ImportFileError, import_observations
+from planning.metrics.engine import metric_series
+from planning.metrics.import_file import ImportFileError
+from planning.metrics.importer import import_observations
+from planning.metrics.metric_query import GRAINS
 from planning.store.engine import read_engine
 
 GROUP = Group()

@@ -19,7 +19,7 @@ from planning.cli.common import (
     where,
 )
 from planning.config import ConfigError, load_config
-from planning.metrics.engine import MetricError
+from planning.metrics.metric_query import MetricError
 from planning.store.engine import StoreError, database_url
 from planning.store.gate import DATABASE_ERRORS, StoreUnavailable, store_failure
 

@@ -30,15 +30,10 @@ GROUP = Group()
 )
 def run_impact(args: argparse.Namespace, context: Context) -> int:
     """Measure every shipped initiative with an expected lift and print the ledger."""
-    from planning.impact.ledger import (
-        VERDICT_LABELS,
-        calibration,
-        impact_ledger,
-        interval_text,
-        ledger_rows,
-        lift_text,
-        points_text,
-    )
+    from planning.impact.calibration import calibration
+    from planning.impact.ledger import impact_ledger
+    from planning.impact.ledger_views import interval_text, ledger_rows, lift_text, points_text
+    from planning.impact.lift_estimate import VERDICT_LABELS
 
     with Session(read_engine(context.engine)) as session:
         entries = impact_ledger(session=session, config=context.config)

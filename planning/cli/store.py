@@ -60,7 +60,8 @@ def run_export(args: argparse.Namespace, context: Context) -> int:
 )
 def run_restore(args: argparse.Namespace, context: Context) -> int:
     """Check an export folder whole, then write it into the empty store."""
-    from planning.store.backup import BackupError, restore_store
+    from planning.store.backup import BackupError
+    from planning.store.restore import restore_store
 
     try:
         summary = restore_store(

@@ -5,9 +5,6 @@ Rules:
 
 - **Who is measured.** Every initiative with a shipped date, a lift metric and an expected lift
   (``lift_pct``, relative: 0.08 is +8 %), whatever its status.
-- **Windows.** The post window is the ``impact.post_window_days`` days starting on the ship day
-  (the change is live from that day); the pre window is as many days ending the day before. Last
-  year's windows are the same days 364 days earlier, so weekdays line up.
 - **Where the metric is read.** The filters named with the expected lift (device, channel,
   product line); else the filters of the first linked key result on the same metric; else,
   for each dimension the metric can be filtered by, the one value of it that the initiative's
@@ -18,28 +15,12 @@ Rules:
   average, or a derived metric that divides by a summed measure (gross margin), the daily value ×
   that weight over the weight; for anything else (sums, snapshots, other derived metrics) the
   average daily value. Days without a value are left out.
-- **Realised lift.** ``(post / pre) / (post_ly / pre_ly) − 1``: the change after shipping net of
-  the change the same weeks showed a year earlier (difference in differences on the ratio of
-  sums). When either of last year's windows has too few days with data, it is the plain
-  ``post / pre − 1`` and the entry says it is not seasonally adjusted.
-- **Interval.** A percentile bootstrap over days: each of the four windows' days are resampled
-  with replacement (``impact.bootstrap_samples`` times, numpy with a fixed seed, so the same data
-  always gives the same interval) and the lift recomputed; the interval is the central
-  ``impact.interval`` share of those lifts (90 % by default: the 5th to the 95th percentile),
-  widened to the point estimate in the rare case it falls outside.
 - **Not enough data yet** until the post window's last day has data (the last complete day is on
   or after it; a partial day never counts), or when the pre or post window has data on fewer
   than ``impact.min_coverage`` of its days.
-- **Verdict**, reading "better" in the metric's good direction (a lower-is-better metric's
-  interval and expectation are mirrored first), with [low, high] the interval and e the expected
-  lift: **beat** when low > e; **missed** when high < e; otherwise e lies in the interval and it
-  is **met** when low > 0 (surely an improvement, as large as expected is plausible) and
-  **inconclusive** when low ≤ 0 (no change is as plausible as the expected one).
-- **Calibration** per estimator (the person who set the expected lift): predictions measured,
-  landed (met or beat), missed and inconclusive; hit rate = landed / (landed + missed); mean
-  error = mean of expected − realised over every measured prediction (positive: overestimates);
-  suggested confidence = (landed + 1) / (landed + missed + 2), the hit rate shrunk toward 0.5 as
-  if every estimator started with one landed and one missed prediction.
+- **Calibration** per estimator is read from the ledger in `calibration`; the estimate itself
+  (windows, realised lift, interval, verdict) in `lift_estimate`; the ledger as tables and text
+  in `ledger_views`.
 """
 
 from __future__ import annotations
@@ -49,12 +30,10 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from sqlmodel import Session, col, select
 
@@ -66,200 +45,20 @@ from planning.config.metrics import (
     SimpleMetric,
     WeightedAverageMetric,
 )
-from planning.config.scoring import ScoringInput
-from planning.metrics.engine import freshness, metric_series_many
+from planning.impact.lift_estimate import (
+    MEASURED,
+    DailyParts,
+    ImpactWindows,
+    daily_parts,
+    estimate_lift,
+    impact_windows,
+    verdict,
+)
+from planning.metrics.completeness import freshness
+from planning.metrics.engine import metric_series_many
 from planning.store.models import Initiative, InitiativeKeyResult, KeyResult, Person
 
-LAST_YEAR = timedelta(days=364)
-TOLERANCE = 1e-9
-SEED = 20_240_909  # fixed, so a ledger read twice gives the same intervals
-VERDICTS = ("beat", "met", "missed", "inconclusive", "not_enough_data")
-MEASURED = ("beat", "met", "missed", "inconclusive")
-VERDICT_LABELS = {
-    "beat": "Beat",
-    "met": "Met",
-    "missed": "Missed",
-    "inconclusive": "Inconclusive",
-    "not_enough_data": "Not enough data yet",
-}
-
-FloatArray = npt.NDArray[np.float64]
 Filters = tuple[tuple[str, str], ...]
-
-
-# --- windows -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImpactWindows:
-    """The pre and post windows around a ship day (inclusive days)."""
-
-    pre_start: date
-    pre_end: date
-    post_start: date
-    post_end: date
-
-    def last_year(self) -> ImpactWindows:
-        """The same windows 364 days earlier."""
-        return ImpactWindows(
-            self.pre_start - LAST_YEAR,
-            self.pre_end - LAST_YEAR,
-            self.post_start - LAST_YEAR,
-            self.post_end - LAST_YEAR,
-        )
-
-    @property
-    def days(self) -> int:
-        """Days in each window."""
-        return (self.post_end - self.post_start).days + 1
-
-
-def impact_windows(shipped: date, post_window_days: int) -> ImpactWindows:
-    """Post window: `post_window_days` days from the ship day on; pre window: as many before."""
-    if post_window_days < 1:
-        raise ValueError(f"the post window must be at least one day, not {post_window_days}")
-    length = timedelta(days=post_window_days)
-    return ImpactWindows(
-        pre_start=shipped - length,
-        pre_end=shipped - timedelta(days=1),
-        post_start=shipped,
-        post_end=shipped + length - timedelta(days=1),
-    )
-
-
-# --- the maths (pure) --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DailyParts:
-    """A window's days: the parts aᵢ and bᵢ whose sums' ratio is the window's value."""
-
-    numerator: FloatArray
-    denominator: FloatArray
-    window_days: int
-
-    @property
-    def coverage(self) -> float:
-        """Share of the window's days that have data."""
-        return len(self.numerator) / self.window_days if self.window_days else 0.0
-
-    @property
-    def value(self) -> float | None:
-        """Σ a / Σ b, or None without data or with a zero denominator."""
-        return _ratio(float(self.numerator.sum()), float(self.denominator.sum()))
-
-
-def daily_parts(
-    numerator: Sequence[float], denominator: Sequence[float], *, window_days: int | None = None
-) -> DailyParts:
-    """DailyParts from two equal-length sequences (window length defaults to their length)."""
-    a = np.asarray(numerator, dtype=np.float64)
-    b = np.asarray(denominator, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError("numerator and denominator need one value per day each")
-    return DailyParts(a, b, len(a) if window_days is None else window_days)
-
-
-def _ratio(numerator: float, denominator: float) -> float | None:
-    if denominator == 0 or math.isnan(numerator) or math.isnan(denominator):
-        return None
-    return numerator / denominator
-
-
-@dataclass(frozen=True)
-class LiftEstimate:
-    """A realised lift, its bootstrap interval and the four window values behind it."""
-
-    realised: float
-    ci_low: float
-    ci_high: float
-    pre: float
-    post: float
-    pre_last_year: float | None
-    post_last_year: float | None
-    seasonally_adjusted: bool
-
-
-def _resampled(parts: DailyParts, rng: np.random.Generator, samples: int) -> FloatArray:
-    """The window's value in each bootstrap sample of its days."""
-    n = len(parts.numerator)
-    picks = rng.integers(0, n, size=(samples, n))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values: FloatArray = parts.numerator[picks].sum(axis=1) / parts.denominator[picks].sum(
-            axis=1
-        )
-    return values
-
-
-def estimate_lift(
-    *,
-    pre: DailyParts,
-    post: DailyParts,
-    pre_last_year: DailyParts | None = None,
-    post_last_year: DailyParts | None = None,
-    samples: int = 1000,
-    interval: float = 0.90,
-    seed: int = SEED,
-) -> LiftEstimate:
-    """Realised lift (post/pre)/(post_ly/pre_ly) − 1 with a percentile bootstrap interval over
-    days; plain post/pre − 1 when last year's windows are not both given."""
-    if not 0 < interval < 1:
-        raise ValueError(f"the interval must be between 0 and 1, not {interval}")
-    if samples < 1:
-        raise ValueError(f"the bootstrap needs at least one sample, not {samples}")
-    pre_value, post_value = pre.value, post.value
-    if pre_value is None or post_value is None or pre_value == 0:
-        raise ValueError("the pre and post windows need data and a non-zero pre value")
-    adjusted = pre_last_year is not None and post_last_year is not None
-    factor = 1.0
-    pre_ly_value = post_ly_value = None
-    if adjusted:
-        assert pre_last_year is not None and post_last_year is not None
-        pre_ly_value, post_ly_value = pre_last_year.value, post_last_year.value
-        if not pre_ly_value or not post_ly_value:
-            raise ValueError("last year's windows need data and non-zero values")
-        factor = post_ly_value / pre_ly_value
-    realised = post_value / pre_value / factor - 1
-    rng = np.random.default_rng(seed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lifts = _resampled(post, rng, samples) / _resampled(pre, rng, samples)
-        if adjusted:
-            assert pre_last_year is not None and post_last_year is not None
-            lifts = lifts / (
-                _resampled(post_last_year, rng, samples) / _resampled(pre_last_year, rng, samples)
-            )
-    lifts = lifts[np.isfinite(lifts)] - 1
-    tail = (1 - interval) / 2
-    if len(lifts):
-        low, high = (float(q) for q in np.quantile(lifts, [tail, 1 - tail]))
-    else:
-        low = high = realised
-    return LiftEstimate(
-        realised=realised,
-        ci_low=min(low, realised),
-        ci_high=max(high, realised),
-        pre=pre_value,
-        post=post_value,
-        pre_last_year=pre_ly_value,
-        post_last_year=post_ly_value,
-        seasonally_adjusted=adjusted,
-    )
-
-
-def verdict(
-    *, expected: float, ci_low: float, ci_high: float, higher_is_better: bool = True
-) -> str:
-    """beat, met, missed or inconclusive for an expected lift against a realised interval."""
-    if ci_low > ci_high:
-        raise ValueError(f"the interval's low end {ci_low} is above its high end {ci_high}")
-    if not higher_is_better:  # mirror, so that larger is better below
-        expected, ci_low, ci_high = -expected, -ci_high, -ci_low
-    # Lifts come out of floating-point division: equal within TOLERANCE counts as equal.
-    if ci_low > expected + TOLERANCE:
-        return "beat"
-    if ci_high < expected - TOLERANCE:
-        return "missed"
-    return "met" if ci_low > TOLERANCE else "inconclusive"
 
 
 # --- where and how a metric is read ------------------------------------------------------------
@@ -451,7 +250,7 @@ def _spans(windows: Sequence[ImpactWindows], as_of: date) -> list[tuple[date, da
     return [last_year, this_year]
 
 
-def _latest_day(session: Session, config: AppConfig) -> date | None:
+def latest_complete_day(session: Session, config: AppConfig) -> date | None:
     """The last complete day: impact never reads a partial day."""
     hours = config.settings.metrics.complete_after_hours
     return freshness(session=session, complete_after_hours=hours).latest_day
@@ -516,7 +315,7 @@ def impact_ledger(
 ) -> list[ImpactEntry]:
     """Every shipped initiative with an expected lift, measured with data up to `as_of`
     (default: the last complete day), oldest ship date first."""
-    latest = _latest_day(session, config)
+    latest = latest_complete_day(session, config)
     as_of = latest if as_of is None or (latest is not None and latest < as_of) else as_of
     candidates = _candidates(session, config, initiative_ids)
     people = {int(p.id): p.name for p in session.exec(select(Person)) if p.id is not None}
@@ -668,237 +467,3 @@ def _replace(entry: ImpactEntry, **changes: Any) -> ImpactEntry:
     values = {name: getattr(entry, name) for name in entry.__dataclass_fields__}
     values.update(changes)
     return ImpactEntry(**values)
-
-
-LEDGER_COLUMNS = [
-    "initiative_id",
-    "initiative",
-    "status",
-    "owner",
-    "estimator",
-    "metric",
-    "metric_id",
-    "where",
-    "shipped",
-    "ready_on",
-    "expected_lift",
-    "realised_lift",
-    "ci_low",
-    "ci_high",
-    "verdict",
-    "seasonally_adjusted",
-    "reason",
-]
-
-
-def ledger_frame(entries: Iterable[ImpactEntry]) -> pd.DataFrame:
-    """The ledger as a table, one row per initiative (lifts as fractions: 0.08 is +8 %)."""
-    rows = [
-        {
-            "initiative_id": e.initiative_id,
-            "initiative": e.initiative,
-            "status": e.status,
-            "owner": e.owner,
-            "estimator": e.estimator,
-            "metric": e.metric_label,
-            "metric_id": e.metric_id,
-            "where": e.where,
-            "shipped": e.shipped,
-            "ready_on": e.ready_on,
-            "expected_lift": e.expected_lift,
-            "realised_lift": e.realised_lift,
-            "ci_low": e.ci_low,
-            "ci_high": e.ci_high,
-            "verdict": e.verdict,
-            "seasonally_adjusted": e.seasonally_adjusted,
-            "reason": e.reason,
-        }
-        for e in entries
-    ]
-    return pd.DataFrame(rows, columns=LEDGER_COLUMNS).astype(
-        {c: "float64" for c in ("expected_lift", "realised_lift", "ci_low", "ci_high")}
-    )
-
-
-def ledger_rows(entries: Iterable[ImpactEntry]) -> list[dict[str, Any]]:
-    """JSON-ready rows: initiative, metric, expected and realised lift, interval, verdict."""
-    return [
-        {
-            "initiative_id": e.initiative_id,
-            "initiative": e.initiative,
-            "metric": e.metric_id,
-            "filters": e.filters,
-            "shipped": e.shipped.isoformat(),
-            "ready_on": e.ready_on.isoformat(),
-            "estimator": e.estimator,
-            "expected_lift": e.expected_lift,
-            "realised_lift": e.realised_lift,
-            "ci_low": e.ci_low,
-            "ci_high": e.ci_high,
-            "verdict": e.verdict,
-            "seasonally_adjusted": e.seasonally_adjusted,
-            "reason": e.reason,
-        }
-        for e in entries
-    ]
-
-
-def lift_text(value: float | None) -> str:
-    """A relative lift as signed percent text: 0.081 -> "+8.1 %"; None -> "—"."""
-    if value is None or math.isnan(value):
-        return "—"
-    return f"{value * 100:+.1f} %"
-
-
-def points_text(value: float | None) -> str:
-    """A difference of two lifts in percentage points: 0.012 -> "+1.2 pts"; None -> "—"."""
-    if value is None or math.isnan(value):
-        return "—"
-    return f"{value * 100:+.1f} pts"
-
-
-def interval_text(low: float | None, high: float | None) -> str:
-    """An interval as percent text: "+5.2 % to +10.9 %"."""
-    if low is None or high is None:
-        return "—"
-    return f"{lift_text(low)} to {lift_text(high)}"
-
-
-def impact_chart_frame(
-    *, session: Session, config: AppConfig, entry: ImpactEntry, margin_days: int = 14
-) -> pd.DataFrame:
-    """The metric's daily values around the ship date, with last year's shifted onto the same
-    days: columns day, series ("This year" | "Last year"), value."""
-    windows = entry.windows
-    start = windows.pre_start - timedelta(days=margin_days)
-    end = windows.post_end + timedelta(days=margin_days)
-    latest = _latest_day(session, config)
-    if latest is not None:
-        end = min(end, latest)
-    columns = ["day", "series", "value"]
-    if entry.metric_id not in config.metrics.metrics or latest is None or end < start:
-        return pd.DataFrame(columns=columns)
-    frames = []
-    for label, shift in (("This year", timedelta(0)), ("Last year", LAST_YEAR)):
-        frame = metric_series_many(
-            session=session,
-            config=config.metrics,
-            metric_ids=[entry.metric_id],
-            start=start - shift,
-            end=end - shift,
-            filters=entry.filters or None,
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "day": [d + shift for d in frame["period"]],
-                    "series": label,
-                    "value": frame[entry.metric_id].astype("float64"),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)[columns]
-
-
-# --- calibration -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """How one estimator's expected lifts compare with what was realised."""
-
-    person_id: int | None
-    person: str
-    predictions: int  # measured: beat, met, missed or inconclusive
-    landed: int  # beat or met
-    missed: int
-    inconclusive: int
-    waiting: int  # shipped, not measurable yet
-    hit_rate: float | None  # landed / (landed + missed)
-    mean_error: float | None  # mean of expected − realised; positive: overestimates
-    suggested_confidence: float
-
-    @property
-    def tendency(self) -> str:
-        """ "overestimates", "underestimates" or "" when the mean error is within one point."""
-        if self.mean_error is None or abs(self.mean_error) < 0.01:
-            return ""
-        return "overestimates" if self.mean_error > 0 else "underestimates"
-
-
-def suggested_confidence(landed: int, missed: int) -> float:
-    """The hit rate shrunk toward 0.5: (landed + 1) / (landed + missed + 2)."""
-    if landed < 0 or missed < 0:
-        raise ValueError("counts of predictions cannot be negative")
-    return (landed + 1) / (landed + missed + 2)
-
-
-def calibration(entries: Iterable[ImpactEntry]) -> list[Calibration]:
-    """Calibration per estimator, by name."""
-    by_person: dict[int | None, list[ImpactEntry]] = defaultdict(list)
-    for entry in entries:
-        by_person[entry.estimator_id].append(entry)
-    out = []
-    for person_id, own in by_person.items():
-        measured = [e for e in own if e.measured and e.realised_lift is not None]
-        landed = sum(1 for e in measured if e.verdict in ("beat", "met"))
-        missed = sum(1 for e in measured if e.verdict == "missed")
-        errors = [e.expected_lift - float(e.realised_lift or 0.0) for e in measured]
-        out.append(
-            Calibration(
-                person_id=person_id,
-                person=own[0].estimator,
-                predictions=len(measured),
-                landed=landed,
-                missed=missed,
-                inconclusive=len(measured) - landed - missed,
-                waiting=len(own) - len(measured),
-                hit_rate=landed / (landed + missed) if landed + missed else None,
-                mean_error=sum(errors) / len(errors) if errors else None,
-                suggested_confidence=suggested_confidence(landed, missed),
-            )
-        )
-    return sorted(out, key=lambda c: c.person)
-
-
-def calibration_frame(calibrations: Iterable[Calibration]) -> pd.DataFrame:
-    """Calibration as a table, one row per estimator."""
-    columns = [
-        "person_id",
-        "person",
-        "predictions",
-        "landed",
-        "missed",
-        "inconclusive",
-        "waiting",
-        "hit_rate",
-        "mean_error",
-        "tendency",
-        "suggested_confidence",
-    ]
-    rows = [{**asdict(c), "tendency": c.tendency} for c in calibrations]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def calibration_by_person(
-    *, session: Session, config: AppConfig, as_of: date | None = None
-) -> dict[int, Calibration]:
-    """Each estimator's calibration by person id (for scoring pages: a suggested confidence)."""
-    entries = impact_ledger(session=session, config=config, as_of=as_of)
-    return {c.person_id: c for c in calibration(entries) if c.person_id is not None}
-
-
-def confidence_on_scale(value: float, spec: ScoringInput) -> float:
-    """A 0–1 confidence as a scoring input's value: a 0–1 input takes it as is (the nearest
-    allowed value on a scale), a wider range maps it linearly (0.6 on 1–10 is 6.4)."""
-    if not 0 <= value <= 1:
-        raise ValueError(f"a confidence is between 0 and 1, not {value}")
-    if spec.scale:
-        low, high = min(spec.scale), max(spec.scale)
-    else:
-        assert spec.minimum is not None and spec.maximum is not None
-        low, high = spec.minimum, spec.maximum
-    target = value if low >= 0 and high <= 1 else low + value * (high - low)
-    if spec.scale:
-        return min(spec.scale, key=lambda allowed: (abs(allowed - target), -allowed))
-    return min(max(target, low), high)

@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session
 
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import MetricSettings
-from planning.metrics.engine import freshness, measure_totals, metric_value
+from planning.metrics.completeness import freshness
+from planning.metrics.engine import measure_totals, metric_value
 
 WINDOW_DAYS = 28
 MARGIN_METRIC = "gross_margin_pct"

@@ -15,13 +15,8 @@ import pandas as pd
 from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
-from planning.metrics.engine import (
-    Grain,
-    measure_totals,
-    metric_breakdown,
-    metric_series,
-    metric_values,
-)
+from planning.metrics.engine import measure_totals, metric_breakdown, metric_series, metric_values
+from planning.metrics.metric_query import Grain
 
 YEAR_AGO = timedelta(days=364)
 

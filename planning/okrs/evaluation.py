@@ -19,7 +19,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
-from planning.metrics.engine import PartialDay
+from planning.metrics.completeness import PartialDay
 from planning.okrs.evaluation_reads import (
     LastCheckIn,
     MetricProblems,
@@ -29,8 +29,15 @@ from planning.okrs.evaluation_reads import (
 )
 from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr, roll_up_objective
-from planning.okrs.maths import objective_grade
-from planning.periods import days_in_period, elapsed_days, parse_quarter, quarter_bounds
+from planning.okrs.maths import (
+    objective_grade,
+)
+from planning.periods import (
+    days_in_period,
+    elapsed_days,
+    parse_quarter,
+    quarter_bounds,
+)
 from planning.store.models import KeyResult, KrGrade, Objective, PeriodClose, Person
 
 

@@ -29,8 +29,10 @@ from sqlmodel import Session, col, select
 from planning import clock
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig, RatioMetric
-from planning.metrics.engine import MetricRead, PartialDay, ReadValues, metric_reads
-from planning.metrics.engine import data_through as complete_through
+from planning.metrics.completeness import PartialDay
+from planning.metrics.completeness import data_through as complete_through
+from planning.metrics.engine import ReadValues, metric_reads
+from planning.metrics.metric_query import MetricRead
 from planning.periods import quarter_bounds, window_bounds, window_length
 from planning.store.models import CheckIn, KeyResult, KrKind
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from planning.metrics.engine import PartialDay
+from planning.metrics.completeness import PartialDay
 
 NO_DATA_YET = "no data yet in this window"  # why a metric key result has no value
 

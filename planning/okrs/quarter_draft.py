@@ -29,7 +29,8 @@ from sqlmodel import Session, col, select
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
 from planning.formatting import format_value
-from planning.metrics.engine import MetricError, metric_value
+from planning.metrics.engine import metric_value
+from planning.metrics.metric_query import MetricError
 from planning.okrs.evaluation import period_goals
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation

@@ -13,7 +13,8 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
-from planning.metrics.engine import MetricRead, metric_reads, metric_series_many
+from planning.metrics.engine import metric_reads, metric_series_many
+from planning.metrics.metric_query import MetricRead
 from planning.metrics.shapes import MetricShape, metric_shape
 from planning.okrs.evaluation_reads import LAST_YEAR_DAYS, day_range, values_by_day
 from planning.okrs.evaluation_results import KrEvaluation

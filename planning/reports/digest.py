@@ -28,15 +28,17 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import AppConfig
-from planning.impact.ledger import ImpactEntry, impact_ledger, lift_text
-from planning.metrics.engine import freshness
+from planning.impact.ledger import ImpactEntry, impact_ledger
+from planning.impact.ledger_views import lift_text
+from planning.metrics.completeness import freshness
 from planning.okrs.evaluation import evaluate_period, period_goals
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.evaluation_text import format_kr_value
 from planning.periods import parse_iso_week, quarter_bounds, quarter_of, week_bounds
 from planning.store.models import Initiative, InitiativeStatus, StatusUpdate
 from planning.work.decisions import list_decisions
-from planning.work.initiatives import person_names, status_label
+from planning.work.initiative_reads import person_names
+from planning.work.initiative_status import status_label
 from planning.work.weekly_plan import describe_change, plan_diff
 
 ACTIVE_STATUSES = (InitiativeStatus.in_progress, InitiativeStatus.blocked)

@@ -18,7 +18,9 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from planning.formatting import escape_markdown
-from planning.impact.ledger import VERDICT_LABELS, ImpactEntry, interval_text, lift_text
+from planning.impact.ledger import ImpactEntry
+from planning.impact.ledger_views import interval_text, lift_text
+from planning.impact.lift_estimate import VERDICT_LABELS
 from planning.palette import STATUS_LABELS, status_colour, verdict_colour
 from planning.reports.digest import KrLine, WeeklyDigest
 

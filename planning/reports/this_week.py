@@ -17,7 +17,7 @@ Rules:
   a check-in is owed once `every_days` days have passed: with 7, an initiative last updated on a
   Thursday is owed again on the next Thursday. Never updated means owed.
 - Ideas to triage: every initiative still an idea, oldest first, for a director to accept to
-  the backlog or decline with a reason (planning.work.initiatives.accept_idea / decline_idea).
+  the backlog or decline with a reason (planning.work.status_updates.accept_idea / decline_idea).
 - The person who proposed an idea (its owner) sees how it was triaged for `OUTCOME_DAYS` days.
 - A key result is due a check-in when it belongs to the running quarter (not archived, quarter
   not closed) and it is not a milestone that is already done.
@@ -46,7 +46,8 @@ from planning.store.models import (
     Objective,
     StatusUpdate,
 )
-from planning.work.initiatives import ACCEPTED_NOTE, DECLINED_PREFIX, person_names
+from planning.work.initiative_reads import person_names
+from planning.work.status_updates import ACCEPTED_NOTE, DECLINED_PREFIX
 from planning.work.weekly_plan import PlanDiff, plan_diff
 
 S = InitiativeStatus

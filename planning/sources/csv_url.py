@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import Field
 
 from planning.config.base import Identifier
-from planning.metrics.importer import read_table
+from planning.metrics.import_file import read_table
 from planning.sources.files import FileLocation, read_location
 
 

@@ -23,19 +23,16 @@ from sqlmodel import Session
 
 from planning.access.permissions import require_director
 from planning.config import AppConfig
+from planning.metrics.import_checks import RowProblem, Validation, validate
+from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import (
     ADD,
     LEAVE,
-    LINE,
     UPDATE,
     FileCheck,
-    ImportFileError,
     ImportResult,
     Preview,
-    RowProblem,
-    Validation,
     compare_with_store,
-    validate,
     write_observations,
 )
 from planning.store.models import Person, PersonRead

@@ -28,7 +28,8 @@ import pandas as pd
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import GA4_DEFAULT_CHANNELS, GA4_DEFAULT_DEVICES, Ga4Settings
-from planning.metrics.importer import LINE, ImportFileError, RowProblem
+from planning.metrics.import_checks import RowProblem
+from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import GA4, Converted, decode, lines_text, long_table
 
 DATE_COLUMNS = ("date",)

@@ -26,7 +26,8 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
-from planning.metrics.importer import LINE, ImportFileError, RowProblem
+from planning.metrics.import_checks import RowProblem
+from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import Converted, column_lookup, long_table
 from planning.store.audit import record_created, record_event, snapshot
 from planning.store.models import ColumnMapping, Person, PersonRead, utcnow

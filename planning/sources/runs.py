@@ -31,17 +31,9 @@ from sqlmodel import Session
 from planning import clock
 from planning.access.permissions import require_director
 from planning.config import AppConfig
-from planning.metrics.importer import (
-    ADD,
-    LEAVE,
-    LINE,
-    UPDATE,
-    ImportFileError,
-    RowProblem,
-    Validation,
-    compare_with_store,
-    validate,
-)
+from planning.metrics.import_checks import RowProblem, Validation, validate
+from planning.metrics.import_file import LINE, ImportFileError
+from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
 from planning.metrics.observations import record_batch, upsert_observations
 from planning.sources.config import Source, SourcesConfig
 from planning.sources.secrets import Secrets

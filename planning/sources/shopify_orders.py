@@ -30,7 +30,8 @@ import pandas as pd
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import ShopifyOrdersSettings
-from planning.metrics.importer import LINE, ImportFileError, RowProblem
+from planning.metrics.import_checks import RowProblem
+from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import (
     SHOPIFY_ORDERS,
     Converted,

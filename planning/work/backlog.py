@@ -30,7 +30,8 @@ from planning.config.scoring import EffortConversion, Framework, Matrix
 from planning.metrics.baseline import Baseline, baselines, improvement
 from planning.store.models import Initiative
 from planning.validation import InputError
-from planning.work.initiatives import OPEN_STATUSES, person_names
+from planning.work.initiative_reads import person_names
+from planning.work.initiative_status import OPEN_STATUSES
 from planning.work.scoring import (
     DEFAULT_EFFORT,
     effort_input,

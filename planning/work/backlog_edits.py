@@ -32,7 +32,9 @@ from planning.store.models import InitiativeRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError, is_number
 from planning.work.backlog import BacklogEntry, rank_backlog
-from planning.work.initiatives import EFFORT_MAX_WEEKS, STATUS_ORDER, TITLE_MAX, update_initiative
+from planning.work.initiative_input import EFFORT_MAX_WEEKS, TITLE_MAX
+from planning.work.initiative_status import STATUS_ORDER
+from planning.work.initiatives import update_initiative
 from planning.work.scoring import DEFAULT_EFFORT, effort_input, validate_inputs
 
 INPUT_PREFIX = "input."

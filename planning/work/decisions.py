@@ -18,7 +18,7 @@ from planning.store.audit import record_created, record_event, snapshot
 from planning.store.models import Decision, DecisionRead, Initiative
 from planning.store.versioning import check_and_bump
 from planning.validation import InputError, clean_text
-from planning.work.initiatives import person_names
+from planning.work.initiative_reads import person_names
 
 ENTITY = "decision"
 TEXT_MAX = 2_000

@@ -41,7 +41,8 @@ from planning.store.models import (
     KeyResult,
     Objective,
 )
-from planning.work.initiatives import HEALTH_LABELS, STATUS_ORDER, person_names, status_label
+from planning.work.initiative_reads import person_names
+from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 
 S = InitiativeStatus
 NEXT_WITHIN_DAYS = 42

@@ -30,7 +30,8 @@ from planning.store.audit import record_event
 from planning.store.models import WeeklyPlan, WeeklyPlanRead, utcnow
 from planning.validation import InputError, clean_text
 from planning.work.backlog import framework_or_error, ranked_backlog
-from planning.work.initiatives import HEALTH_LABELS, person_names, status_label
+from planning.work.initiative_reads import person_names
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 
 ENTITY = "weekly_plan"
 NOTE_MAX = 2_000

@@ -26,7 +26,8 @@ from planning.periods import iso_week, quarter_of
 from planning.reports.this_week import OwedUpdate, updates_owed
 from planning.store.engine import create_store_engine
 from planning.store.models import Initiative, Person, Role, StatusUpdate, WeeklyPlan
-from planning.work.initiatives import HEALTH_LABELS, objective_choices, status_label
+from planning.work.initiative_reads import objective_choices
+from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items
 from planning.work.weekly_plan import CHANGE_LABELS, diff_frame, plan_diff
 from tests.browser.conftest import EXPECTED_404, SCREENSHOTS, Browser, Server

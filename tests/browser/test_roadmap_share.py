@@ -13,7 +13,8 @@ from planning.config import default_config
 from planning.periods import quarter_of
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import KeyResult, Objective, Person, PersonRead, Role
-from planning.work.initiatives import InitiativeDraft, create_initiative
+from planning.work.initiative_input import InitiativeDraft
+from planning.work.initiatives import create_initiative
 from tests.browser.conftest import Browser, Server
 from tests.page_text import TRICKS
 

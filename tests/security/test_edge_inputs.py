@@ -22,7 +22,8 @@ from planning.periods import parse_iso_week, parse_quarter
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
 from planning.validation import InputError
-from planning.work.initiatives import InitiativeDraft, create_initiative
+from planning.work.initiative_input import InitiativeDraft
+from planning.work.initiatives import create_initiative
 from planning.work.roadmap import roadmap_quarters
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY

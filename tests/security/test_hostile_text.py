@@ -43,13 +43,9 @@ from planning.store.models import (
     PersonUpdate,
 )
 from planning.work.decisions import add_decision
-from planning.work.initiatives import (
-    InitiativeDraft,
-    NewStatusUpdate,
-    create_initiative,
-    post_status_update,
-    update_initiative,
-)
+from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
+from planning.work.initiatives import create_initiative, update_initiative
+from planning.work.status_updates import post_status_update
 from tests.api_support import bearer, client_for, new_token
 from tests.conftest import DEMO_TODAY
 from tests.planning_seed import Team, add_initiative, seed_team

@@ -26,7 +26,9 @@ from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.cli.main import main
 from planning.config import AppConfig, default_config
 from planning.config.metrics import MetricsConfig
-from planning.metrics.importer import NON_NEGATIVE_UNITS, check_file, import_records
+from planning.metrics.import_checks import NON_NEGATIVE_UNITS
+from planning.metrics.import_records import import_records
+from planning.metrics.importer import check_file
 from planning.okrs.evaluation import period_goals
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, read_engine
 from planning.store.models import Person, Role

@@ -23,13 +23,15 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
-import planning.store.backup as backup
+import planning.store.restore as restore_module
 from planning.access.passwords import hash_password, verify_password
 from planning.cli.main import main
-from planning.store.backup import BackupError, export_store, restore_store
+from planning.store.backup import BackupError, export_store
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
 from planning.store.models import Person
-from planning.work.initiatives import NewStatusUpdate, post_status_update
+from planning.store.restore import restore_store
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.status_updates import post_status_update
 from tests.conftest import _drop_postgres_schema, _postgres_engine
 from tests.planning_seed import add_initiative, seed_team
 
@@ -265,7 +267,7 @@ def test_a_file_over_the_cap_is_refused_before_it_is_read(
     export: Path, target: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     size = (export / "person.jsonl").stat().st_size
-    monkeypatch.setattr(backup, "MAX_FILE_BYTES", size - 1)
+    monkeypatch.setattr(restore_module, "MAX_FILE_BYTES", size - 1)
     empty = rows_of(target)
     with pytest.raises(BackupError) as refused:
         restore_store(engine=target, directory=export)
@@ -279,7 +281,8 @@ def test_a_file_over_the_cap_is_refused_before_it_is_read(
 MEASURE = """
 import resource, sys
 from pathlib import Path
-from planning.store.backup import BackupError, restore_store
+from planning.store.backup import BackupError
+from planning.store.restore import restore_store
 from planning.store.engine import create_store_engine, migrate
 
 engine = create_store_engine(f"sqlite:///{sys.argv[2]}")

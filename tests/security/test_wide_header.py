@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from planning.access.api_tokens import WRITE_OBSERVATIONS
 from planning.config import AppConfig
-from planning.metrics.importer import ImportFileError, column_limit, read_table
+from planning.metrics.import_file import ImportFileError, column_limit, read_table
 from tests.api_support import bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 

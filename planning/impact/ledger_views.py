@@ -1,0 +1,149 @@
+"""The impact ledger as people read it: the ledger table and its rows for the API, the lift,
+points and interval texts, and the frame the impact chart draws around a ship date.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session
+
+from planning.config import (
+    AppConfig,
+)
+from planning.impact.ledger import ImpactEntry, latest_complete_day
+from planning.impact.lift_estimate import LAST_YEAR
+from planning.metrics.engine import metric_series_many
+
+LEDGER_COLUMNS = [
+    "initiative_id",
+    "initiative",
+    "status",
+    "owner",
+    "estimator",
+    "metric",
+    "metric_id",
+    "where",
+    "shipped",
+    "ready_on",
+    "expected_lift",
+    "realised_lift",
+    "ci_low",
+    "ci_high",
+    "verdict",
+    "seasonally_adjusted",
+    "reason",
+]
+
+
+def ledger_frame(entries: Iterable[ImpactEntry]) -> pd.DataFrame:
+    """The ledger as a table, one row per initiative (lifts as fractions: 0.08 is +8 %)."""
+    rows = [
+        {
+            "initiative_id": e.initiative_id,
+            "initiative": e.initiative,
+            "status": e.status,
+            "owner": e.owner,
+            "estimator": e.estimator,
+            "metric": e.metric_label,
+            "metric_id": e.metric_id,
+            "where": e.where,
+            "shipped": e.shipped,
+            "ready_on": e.ready_on,
+            "expected_lift": e.expected_lift,
+            "realised_lift": e.realised_lift,
+            "ci_low": e.ci_low,
+            "ci_high": e.ci_high,
+            "verdict": e.verdict,
+            "seasonally_adjusted": e.seasonally_adjusted,
+            "reason": e.reason,
+        }
+        for e in entries
+    ]
+    return pd.DataFrame(rows, columns=LEDGER_COLUMNS).astype(
+        {c: "float64" for c in ("expected_lift", "realised_lift", "ci_low", "ci_high")}
+    )
+
+
+def ledger_rows(entries: Iterable[ImpactEntry]) -> list[dict[str, Any]]:
+    """JSON-ready rows: initiative, metric, expected and realised lift, interval, verdict."""
+    return [
+        {
+            "initiative_id": e.initiative_id,
+            "initiative": e.initiative,
+            "metric": e.metric_id,
+            "filters": e.filters,
+            "shipped": e.shipped.isoformat(),
+            "ready_on": e.ready_on.isoformat(),
+            "estimator": e.estimator,
+            "expected_lift": e.expected_lift,
+            "realised_lift": e.realised_lift,
+            "ci_low": e.ci_low,
+            "ci_high": e.ci_high,
+            "verdict": e.verdict,
+            "seasonally_adjusted": e.seasonally_adjusted,
+            "reason": e.reason,
+        }
+        for e in entries
+    ]
+
+
+def lift_text(value: float | None) -> str:
+    """A relative lift as signed percent text: 0.081 -> "+8.1 %"; None -> "—"."""
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value * 100:+.1f} %"
+
+
+def points_text(value: float | None) -> str:
+    """A difference of two lifts in percentage points: 0.012 -> "+1.2 pts"; None -> "—"."""
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value * 100:+.1f} pts"
+
+
+def interval_text(low: float | None, high: float | None) -> str:
+    """An interval as percent text: "+5.2 % to +10.9 %"."""
+    if low is None or high is None:
+        return "—"
+    return f"{lift_text(low)} to {lift_text(high)}"
+
+
+def impact_chart_frame(
+    *, session: Session, config: AppConfig, entry: ImpactEntry, margin_days: int = 14
+) -> pd.DataFrame:
+    """The metric's daily values around the ship date, with last year's shifted onto the same
+    days: columns day, series ("This year" | "Last year"), value."""
+    windows = entry.windows
+    start = windows.pre_start - timedelta(days=margin_days)
+    end = windows.post_end + timedelta(days=margin_days)
+    latest = latest_complete_day(session, config)
+    if latest is not None:
+        end = min(end, latest)
+    columns = ["day", "series", "value"]
+    if entry.metric_id not in config.metrics.metrics or latest is None or end < start:
+        return pd.DataFrame(columns=columns)
+    frames = []
+    for label, shift in (("This year", timedelta(0)), ("Last year", LAST_YEAR)):
+        frame = metric_series_many(
+            session=session,
+            config=config.metrics,
+            metric_ids=[entry.metric_id],
+            start=start - shift,
+            end=end - shift,
+            filters=entry.filters or None,
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "day": [d + shift for d in frame["period"]],
+                    "series": label,
+                    "value": frame[entry.metric_id].astype("float64"),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)[columns]

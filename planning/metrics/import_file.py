@@ -1,0 +1,229 @@
+"""Reading an observations file: long CSV or Excel into a table of text cells, one row per file
+line, with the header checked (required columns, known dimensions, a bounded width) before the rows
+are parsed. A file that cannot be read as a table at all raises ImportFileError.
+
+Line numbers are those a user sees in the file: the header is line 1 and the first data row line 2
+(blank lines count; a quoted cell spanning several lines shifts the numbers after it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planning.config.metrics import MetricsConfig
+
+REQUIRED_COLUMNS = ("date", "measure", "value")
+SAMPLE_CSV = (
+    "date,measure,value,channel,device\n"
+    "2026-11-25,sessions,1200,email,mobile\n"
+    "2026-11-25,orders,38,email,mobile\n"
+)
+CSV_SUFFIXES = frozenset({".csv"})
+EXCEL_SUFFIXES = frozenset({".xlsx"})
+LINE = "line"
+# A header may name at most this many columns (or 3 + twice the declared dimensions, if more):
+# the format needs 3 + one per dimension, and a wider header is a wrong file, refused before its
+# rows are parsed.
+MAX_COLUMNS = 64
+
+_PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_PARSER_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read as an observations table."""
+
+
+def read_table(*, data: bytes, filename: str, config: MetricsConfig | None = None) -> pd.DataFrame:
+    """Read a CSV or .xlsx file into a table of text cells indexed by file line number.
+
+    With a config, columns that are neither required nor declared dimensions are refused too.
+    Raises ImportFileError for a file that cannot be read as an observations table.
+    """
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        raw = _read_csv(data, column_limit(config))
+    elif suffix in EXCEL_SUFFIXES:
+        raw = _read_xlsx(data)
+    else:
+        shown = suffix or "without an extension"
+        raise ImportFileError(f"cannot import a file {shown}: use a .csv or .xlsx file")
+    return _shape(raw, config)
+
+
+def column_limit(config: MetricsConfig | None) -> int:
+    """The most columns a file's header may have."""
+    dimensions = len(config.dimensions) if config is not None else 0
+    return max(MAX_COLUMNS, len(REQUIRED_COLUMNS) + 2 * dimensions)
+
+
+def _too_wide(count: int, limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"the header has {count:,} columns; an observations file has at most {limit} "
+        "(date, measure, value and one per dimension)"
+    )
+
+
+def _check_header_width(content: str, limit: int) -> None:
+    """Refuse a CSV whose first non-blank line has more than `limit` cells, reading only that
+    line: parsing a header of half a million cells would take minutes."""
+    try:
+        for record in csv.reader(io.StringIO(content)):
+            if any(cell.strip() for cell in record):
+                if len(record) > limit:
+                    raise _too_wide(len(record), limit)
+                return
+    except csv.Error:
+        return  # the parser below reports what is wrong with the file
+
+
+def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+            "save it as CSV UTF-8"
+        ) from None
+    if not content.strip():
+        raise ImportFileError("the file is empty")
+    _check_header_width(content, limit)
+    try:
+        # The parser reads the bytes itself (the decode above only checks them), and cells stay
+        # Python strings: converting a million of them to another string type costs more than
+        # every check that follows.
+        raw = pd.read_csv(
+            io.BytesIO(data),
+            encoding="utf-8-sig",
+            header=None,
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise ImportFileError("the file is empty") from None
+    except pd.errors.ParserError as exc:
+        found = _PARSER_FIELDS.search(str(exc))
+        if found:
+            expected, line, saw = found.groups()
+            raise ImportFileError(
+                f"line {line} has {saw} cells but the first line has {expected}"
+            ) from None
+        opened = _PARSER_OPEN_QUOTE.search(str(exc))
+        if opened:  # the parser counts rows from 0, the header being row 0
+            raise ImportFileError(
+                f"line {int(opened.group(1)) + 1} opens a quoted cell that is never closed"
+            ) from None
+        raise ImportFileError(f"the file is not valid CSV: {exc}") from None
+    # Row i of the raw table is line i + 1 of the file.
+    raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
+    return raw
+
+
+def _read_xlsx(data: bytes) -> pd.DataFrame:
+    if not data:
+        raise ImportFileError("the file is empty")
+    try:
+        raw = pd.read_excel(
+            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
+        )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise ImportFileError(f"the file is not a readable .xlsx workbook ({exc})") from None
+    if raw.empty:
+        raise ImportFileError("the file is empty")
+    raw = raw.map(_cell_text).astype(str)
+    # Row i of the sheet as read is spreadsheet row i + 1.
+    raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
+    return raw
+
+
+def _cell_text(cell: Any) -> str:
+    """A spreadsheet cell as the text a CSV would hold."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == time(0) else cell.isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
+    """Take the header from the first non-blank line and check the columns."""
+    limit = column_limit(config)
+    if raw.shape[1] > limit:
+        raise _too_wide(raw.shape[1], limit)
+    # A row is blank when every cell is empty: test the first column everywhere, the others only
+    # where the first is empty (comparing every cell of a million rows costs more).
+    blank = np.array(raw.iloc[:, 0] == "", dtype=bool)
+    candidates = np.flatnonzero(blank)
+    if len(candidates) and raw.shape[1] > 1:
+        blank[candidates] = (raw.iloc[candidates, 1:] == "").all(axis=1).to_numpy(dtype=bool)
+    filled = np.flatnonzero(~blank)
+    if len(filled) == 0:
+        raise ImportFileError("the file is empty")
+    header_at = int(filled[0])
+    header_line = int(raw.index[header_at])
+    names = [str(cell).strip().lower() for cell in raw.iloc[header_at]]
+    body = raw.iloc[header_at + 1 :]
+    body = body[~blank[header_at + 1 :]]
+    body.columns = pd.Index(range(len(names)))
+
+    keep: list[int] = []
+    for position, name in enumerate(names):
+        if name:
+            keep.append(position)
+        elif (body[position] != "").any():
+            raise ImportFileError(
+                f"column {position + 1} has values but no name on line {header_line}"
+            )
+    names = [names[i] for i in keep]
+    body = body[keep]
+    body.columns = pd.Index(names)
+
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+    if repeated:
+        raise ImportFileError(f"column named more than once in the header: {', '.join(repeated)}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        hint = ""
+        if len(names) == 1 and ";" in names[0]:
+            hint = "; the file seems to use ';' between cells, save it with commas"
+        raise ImportFileError(
+            f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+            f"(the header must name date, measure and value){hint}"
+        )
+    if config is not None:
+        unknown = unknown_columns(names, config)
+        if unknown:
+            raise ImportFileError(unknown_columns_reason(unknown, config))
+    if body.empty:
+        raise ImportFileError("the file has a header but no data rows")
+    return body
+
+
+def unknown_columns(names: Iterable[str], config: MetricsConfig) -> list[str]:
+    """Column names that are neither a required column nor a declared dimension."""
+    return [n for n in names if n not in REQUIRED_COLUMNS and n not in config.dimensions]
+
+
+def unknown_columns_reason(unknown: Sequence[str], config: MetricsConfig) -> str:
+    """Why unknown columns are refused, naming the columns a file may have."""
+    allowed = ", ".join([*REQUIRED_COLUMNS, *config.dimensions])
+    plural = "s" if len(unknown) > 1 else ""
+    return (
+        f"unknown column{plural} {', '.join(repr(u) for u in unknown)}: a column must be one of "
+        f"{allowed}"
+    )

@@ -1,0 +1,94 @@
+"""An initiative's statuses and health: their labels, the moves between statuses each role may
+make (TRANSITIONS; a member withdraws their own idea and moves their other work along, never back
+to an idea nor to dropped) and what a move to or from done does to the shipped date and
+% complete. Pure rules, no store.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from planning.store.models import (
+    Health,
+    InitiativeStatus,
+)
+
+S = InitiativeStatus
+STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in InitiativeStatus)
+HEALTH_ORDER: tuple[str, ...] = tuple(h.value for h in Health)
+STATUS_LABELS: dict[str, str] = {
+    "idea": "Idea",
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "blocked": "Blocked",
+    "done": "Done",
+    "dropped": "Dropped",
+}
+HEALTH_LABELS: dict[str, str] = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+}
+
+# Where an initiative may go from each status (staying put is always allowed).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.idea: frozenset({S.planned, S.in_progress, S.dropped}),
+    S.planned: frozenset({S.idea, S.in_progress, S.blocked, S.done, S.dropped}),
+    S.in_progress: frozenset({S.planned, S.blocked, S.done, S.dropped}),
+    S.blocked: frozenset({S.planned, S.in_progress, S.done, S.dropped}),
+    S.done: frozenset({S.in_progress}),
+    S.dropped: frozenset({S.idea, S.planned}),
+}
+# Statuses of work that is still to do: the backlog.
+OPEN_STATUSES: tuple[str, ...] = (S.idea, S.planned, S.in_progress, S.blocked)
+
+
+def status_label(status: str) -> str:
+    """A status as people write it: in_progress -> In progress."""
+    return STATUS_LABELS.get(str(status), str(status))
+
+
+def _member_targets(current: str) -> frozenset[str]:
+    if current == S.idea:
+        return frozenset({S.dropped})  # withdraw one's own idea
+    if current == S.dropped:
+        return frozenset()
+    return TRANSITIONS[current] - {S.idea, S.dropped}
+
+
+def allowed_statuses(current: str, *, director: bool) -> list[str]:
+    """Statuses an initiative in `current` may be moved to by this role, current one first."""
+    targets = TRANSITIONS.get(current, frozenset()) if director else _member_targets(current)
+    return [current, *(s for s in STATUS_ORDER if s in targets)]
+
+
+def transition_problem(current: str, new: str, *, director: bool) -> str | None:
+    """Why a status move is refused, or None when it is allowed (staying put always is)."""
+    if new == current:
+        return None
+    if new not in STATUS_ORDER:
+        return f"unknown status {new!r}; use one of {', '.join(STATUS_ORDER)}"
+    if new not in TRANSITIONS.get(current, frozenset()):
+        reachable = [status_label(s) for s in STATUS_ORDER if s in TRANSITIONS.get(current, ())]
+        return (
+            f"an initiative cannot move from {status_label(current)} to {status_label(new)}; "
+            f"from {status_label(current)} it can move to {', '.join(reachable)}"
+        )
+    if not director and new not in _member_targets(current):
+        return (
+            f"only a director can move an initiative from {status_label(current)} "
+            f"to {status_label(new)}"
+        )
+    return None
+
+
+def apply_status_effects(
+    state: dict[str, Any], old_status: str, explicit_shipped: bool, today: date
+) -> None:
+    """Done sets the shipped date and 100 %; leaving done clears the shipped date."""
+    if state["status"] == S.done and old_status != S.done:
+        state["shipped_date"] = state["shipped_date"] or today
+        state["percent_complete"] = 100
+    elif old_status == S.done and state["status"] != S.done and not explicit_shipped:
+        state["shipped_date"] = None

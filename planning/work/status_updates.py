@@ -1,0 +1,283 @@
+"""Status updates on an initiative: posting one (its owner or a director), dropping an initiative
+with a reason (a director; a member may withdraw their own idea) and a director's triage of an
+idea (accept to the backlog, or decline with a short reason). Each is a status update in the
+history, validated whole, version-checked and audited inside the caller's session.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from planning import clock
+from planning.access.permissions import (
+    Actor,
+    PermissionDenied,
+    can_drop_initiative,
+    is_director,
+    require_director,
+    require_owner_or_director,
+)
+from planning.store.audit import record_event
+from planning.store.models import (
+    Health,
+    Initiative,
+    InitiativeStatus,
+    StatusUpdate,
+    StatusUpdateRead,
+    utcnow,
+)
+from planning.store.versioning import check_and_bump
+from planning.validation import InputError, clean_text, is_number
+from planning.work.initiative_input import NOTE_MAX, REASON_MAX, NewStatusUpdate
+from planning.work.initiative_reads import ENTITY, key_result_ids
+from planning.work.initiative_status import (
+    HEALTH_ORDER,
+    STATUS_ORDER,
+    S,
+    apply_status_effects,
+    status_label,
+    transition_problem,
+)
+from planning.work.initiatives import (
+    acting_id,
+    audit_state,
+    current_state,
+    initiative_name,
+    load_for_update,
+    refuse_if_stale,
+)
+
+
+def post_status_update(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    update: NewStatusUpdate,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> StatusUpdateRead:
+    """Append a status update; the initiative takes its status, health and % complete.
+
+    The owner or a director may post. `expected_version`, when given, refuses the update if the
+    initiative changed since the author read it.
+    """
+    initiative = load_for_update(session, initiative_id)
+    require_owner_or_director(actor, initiative.owner_id, "post a status update")
+    return _post_update(
+        session=session,
+        actor=actor,
+        initiative=initiative,
+        update=update,
+        expected_version=expected_version,
+        today=today,
+        action="status_update",
+    )
+
+
+def _post_update(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative: Initiative,
+    update: NewStatusUpdate,
+    expected_version: int | None,
+    today: date | None,
+    action: str,
+) -> StatusUpdateRead:
+    """The write behind every status update, audited as `action` (the caller checked roles)."""
+    initiative_id = int(initiative.id or 0)
+    director = is_director(actor)
+    if expected_version is not None:
+        refuse_if_stale(initiative, expected_version)
+    problems: list[str] = []
+    status = str(update.status)
+    health = str(update.health)
+    transition = transition_problem(initiative.status.value, status, director=director)
+    if transition and status in STATUS_ORDER and "only a director" in transition:
+        raise PermissionDenied(transition[0].upper() + transition[1:] + ".")
+    if transition:
+        problems.append(transition)
+    if health not in HEALTH_ORDER:
+        problems.append(f"unknown health {health!r}; use one of {', '.join(HEALTH_ORDER)}")
+    percent = update.percent_complete
+    if not is_number(percent) or float(percent) != int(percent):
+        problems.append(f"% complete {percent!r} is not a whole number")
+    elif not 0 <= int(percent) <= 100:
+        problems.append(f"% complete {int(percent)} is not between 0 and 100")
+    note, found = clean_text(
+        update.note, what="a note", max_length=NOTE_MAX, required=True, multiline=True
+    )
+    if found and found[0].endswith("is required"):
+        found = ["a note is required: say in a line what changed"]
+    problems += found
+    if problems:
+        raise InputError(problems)
+
+    before = audit_state(initiative, key_result_ids(session=session, initiative_id=initiative_id))
+    check_and_bump(
+        initiative, expected_version=initiative.version, what=initiative_name(initiative)
+    )
+    state = current_state(initiative)
+    old_status = state["status"]
+    state["status"] = status
+    state["percent_complete"] = int(percent)
+    apply_status_effects(state, old_status, False, today or clock.today())
+    initiative.status = InitiativeStatus(status)
+    initiative.health = Health(health)
+    initiative.percent_complete = state["percent_complete"]
+    initiative.shipped_date = state["shipped_date"]
+    initiative.updated_at = utcnow()
+    row = StatusUpdate(
+        initiative_id=initiative_id,
+        status=initiative.status,
+        health=initiative.health,
+        percent_complete=initiative.percent_complete,
+        note=note,
+        author_id=acting_id(actor),
+    )
+    session.add(row)
+    session.add(initiative)
+    after = audit_state(initiative, before["key_result_ids"])
+    after["note"] = note
+    record_event(
+        session=session,
+        actor=actor,
+        entity=ENTITY,
+        entity_id=initiative_id,
+        action=action,
+        before=before,
+        after=after,
+    )
+    session.flush()
+    return StatusUpdateRead.model_validate(row)
+
+
+def drop_initiative(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    expected_version: int,
+    reason: str,
+    today: date | None = None,
+) -> StatusUpdateRead:
+    """Drop an initiative with a reason (a director; a member may withdraw their own idea)."""
+    initiative = load_for_update(session, initiative_id)
+    require_owner_or_director(actor, initiative.owner_id, "drop this initiative")
+    status = initiative.status.value
+    if not can_drop_initiative(actor, initiative.owner_id, status):
+        if status == S.dropped:
+            raise PermissionDenied("Only a director can drop an initiative dropped already.")
+        raise PermissionDenied(
+            f"Only a director can move an initiative from {status_label(status)} to "
+            f"{status_label(S.dropped)}; a member withdraws only their own idea."
+        )
+    text, problems = clean_text(
+        reason, what="a reason", max_length=NOTE_MAX, required=True, multiline=True
+    )
+    if problems:
+        raise InputError(["say why it is dropped: a reason is required"])
+    return post_status_update(
+        session=session,
+        actor=actor,
+        initiative_id=initiative_id,
+        update=NewStatusUpdate(
+            status=S.dropped,
+            health=initiative.health.value,
+            percent_complete=initiative.percent_complete,
+            note=f"Dropped: {text}",
+        ),
+        expected_version=expected_version,
+        today=today,
+    )
+
+
+# The notes that record a director's triage of an idea; This week reads them back to the person
+# who proposed it.
+ACCEPTED_NOTE = "Idea accepted to the backlog"
+DECLINED_PREFIX = "Idea declined: "
+
+
+def _triage(
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    expected_version: int,
+    action: str,
+) -> Initiative:
+    """The idea a director triages: refuses anyone else and anything that is not an idea."""
+    require_director(actor, action)
+    initiative = load_for_update(session, initiative_id)
+    refuse_if_stale(initiative, expected_version)
+    if initiative.status != S.idea:
+        raise InputError(
+            [
+                f"“{initiative.title}” is {status_label(initiative.status.value)}, not an idea: "
+                "only ideas are triaged"
+            ]
+        )
+    return initiative
+
+
+def accept_idea(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    expected_version: int,
+    today: date | None = None,
+) -> StatusUpdateRead:
+    """Accept an idea to the backlog (directors only): it becomes planned, keeping its fields."""
+    initiative = _triage(session, actor, initiative_id, expected_version, "accept an idea")
+    note = f"{ACCEPTED_NOTE} by {actor.name}."
+    return _triaged(session, actor, initiative, S.planned, note, expected_version, today, "accept")
+
+
+def decline_idea(
+    *,
+    session: Session,
+    actor: Actor,
+    initiative_id: int,
+    expected_version: int,
+    reason: str,
+    today: date | None = None,
+) -> StatusUpdateRead:
+    """Decline an idea with a short reason (directors only): it is dropped, the reason noted."""
+    initiative = _triage(session, actor, initiative_id, expected_version, "decline an idea")
+    text, problems = clean_text(reason, what="a reason", max_length=REASON_MAX, required=True)
+    if problems:
+        if problems[0].endswith("is required"):
+            problems = ["say why the idea is declined: a short reason is required"]
+        raise InputError(problems)
+    note = f"{DECLINED_PREFIX}{text}"
+    return _triaged(session, actor, initiative, S.dropped, note, expected_version, today, "decline")
+
+
+def _triaged(
+    session: Session,
+    actor: Actor,
+    initiative: Initiative,
+    status: S,
+    note: str,
+    expected_version: int,
+    today: date | None,
+    verb: str,
+) -> StatusUpdateRead:
+    """Post a triage outcome as a status update, audited as accept_idea or decline_idea."""
+    return _post_update(
+        session=session,
+        actor=actor,
+        initiative=initiative,
+        update=NewStatusUpdate(
+            status=status,
+            health=initiative.health.value,
+            percent_complete=initiative.percent_complete,
+            note=note,
+        ),
+        expected_version=expected_version,
+        today=today,
+        action=f"{verb}_idea",
+    )
