@@ -141,7 +141,11 @@ def _input_column_config(input_id: str) -> Any:
             spec.label, options=list(spec.scale), help=spec.help or None
         )
     return st.column_config.NumberColumn(
-        spec.label, min_value=spec.minimum, max_value=spec.maximum, help=spec.help or None
+        spec.label,
+        min_value=spec.minimum,
+        max_value=spec.maximum,
+        help=spec.help or None,
+        format="localized",  # 150,000 customers, not 150000
     )
 
 

@@ -38,6 +38,13 @@ def format_change(current: float | None, previous: float | None, fmt: str) -> st
     return f"{(current / previous - 1) * 100:+.1f} %"
 
 
+def format_entered(value: float) -> str:
+    """A figure someone entered, as entered but with thousands separated ('140,000', '2.25')."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.10g}"
+
+
 def _trimmed(value: float, decimals: int) -> str:
     """Thousands separated, at most `decimals` decimals, no trailing zeros ('2.5', '1,200')."""
     text = f"{value:,.{decimals}f}"

@@ -66,7 +66,7 @@ class Shown:
 
 def _unescaped(text: str) -> str:
     """Markdown text as it reads once its backslash escapes are rendered."""
-    return re.sub(r"\\\\(.)", r"\1", text)
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def _proto_strings(message: Message, where: str) -> Iterator[Shown]:

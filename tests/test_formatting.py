@@ -2,7 +2,13 @@
 
 import math
 
-from planning.formatting import format_change, format_score, format_value, round_score
+from planning.formatting import (
+    format_change,
+    format_entered,
+    format_score,
+    format_value,
+    round_score,
+)
 
 
 def test_formats() -> None:
@@ -48,3 +54,10 @@ def test_percentages_and_decimals_drop_padding_zeros() -> None:
     assert format_value(0.382, "percent") == "38.2 %"
     assert format_value(2.0, "decimal") == "2"
     assert format_value(1_234.5, "decimal") == "1,234.5"
+
+
+def test_an_entered_figure_keeps_its_digits_and_groups_its_thousands() -> None:
+    assert format_entered(140_000.0) == "140,000"
+    assert format_entered(2.25) == "2.25"
+    assert format_entered(0.8) == "0.8"
+    assert format_entered(1_234.5) == "1,234.5"

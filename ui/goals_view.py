@@ -244,22 +244,23 @@ def _current_text(view: View, kr: KrEvaluation) -> str:
     return text
 
 
-# Every column has a fixed width and together they fit a 1,440 px screen beside the sidebar, so
-# Forecast and Probability are always in view; the reasons ("Why") are read in full under the
-# table, where they wrap, rather than cut off in a cell.
+# Every column has a fixed width and together they fit the 940 px a 1,440 px screen leaves beside
+# the sidebar, open or closed quarter, so Forecast and Probability are always in view; the start
+# value is in the key result's detail, and the reasons ("Why") are read in full under the table,
+# where they wrap, rather than cut off in a cell.
 KR_TABLE_WIDTHS: dict[str, Any] = {
     "Key result": st.column_config.TextColumn(width=190),
     "Status": st.column_config.TextColumn(width=95),
     **{
         name: st.column_config.TextColumn(width=72)
-        for name in ("Start", "Current", "Final", "Target", "Progress", "Expected", "Forecast")
+        for name in ("Current", "Final", "Target", "Progress", "Expected", "Forecast")
     },
     "Probability": st.column_config.TextColumn(width=80),
-    "Suggested grade": st.column_config.NumberColumn(width=80),
-    "Grade": st.column_config.NumberColumn(width=60),
-    "Grade reason": st.column_config.TextColumn(width=160),
-    "Owner": st.column_config.TextColumn(width=110),
-    "Confidence": st.column_config.TextColumn(width=90),
+    "Suggested grade": st.column_config.NumberColumn(width=70),
+    "Grade": st.column_config.NumberColumn(width=55),
+    "Grade reason": st.column_config.TextColumn(width=120),
+    "Owner": st.column_config.TextColumn(width=100),
+    "Confidence": st.column_config.TextColumn(width=80),
 }
 
 
@@ -288,7 +289,6 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
         row: dict[str, Any] = {
             "Key result": kr.title,
             "Status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
-            "Start": _start_text(view, kr),
             "Current" if not view.evaluation.closed else "Final": _current_text(view, kr),
             "Target": _target_text(view, kr),
             "Progress": progress_text(kr),
