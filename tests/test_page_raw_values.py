@@ -206,7 +206,6 @@ def test_no_page_shows_a_raw_value(store: Engine, role: str) -> None:
     # every key result's detail on Goals, every initiative's for those who open Initiatives
     assert states["goals"] > 10 and states.get("initiatives", 20) >= 20, states
     assert states.get("impact", 9) > 4, states
-    print(role, states, texts)
     lines = []
     for (page, kind), leaks in sorted(found.items()):
         matches = sorted({leak.match for leak in leaks})
