@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from planning import clock
@@ -17,6 +18,7 @@ from planning.access.permissions import (
     is_director,
     owns_or_directs,
 )
+from planning.formatting import format_score
 from planning.periods import quarter_of
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
@@ -24,7 +26,12 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.initiative_input import InitiativeDraft
 from planning.work.initiative_reads import InitiativeDetail
-from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
+from planning.work.initiative_status import (
+    HEALTH_ORDER,
+    STATUS_ORDER,
+    audit_action_text,
+    status_label,
+)
 from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
 from ui import planning_data as data
@@ -141,7 +148,7 @@ else:
             "percent_complete": st.column_config.ProgressColumn(
                 "Done", min_value=0, max_value=100, format="%d%%", width=110
             ),
-            "target_date": st.column_config.DateColumn("Target", format="YYYY-MM-DD"),
+            "target_date": st.column_config.TextColumn("Target", width=95),
             "objectives": st.column_config.TextColumn("Objectives", width="medium"),
             "last_update_at": st.column_config.DatetimeColumn(
                 "Last update", format="YYYY-MM-DD HH:mm"
@@ -189,8 +196,19 @@ def _lift(detail: InitiativeDetail) -> str:
         return "no expected lift yet"
     label = metrics[i.lift_metric].label if i.lift_metric in metrics else i.lift_metric
     who = f" (estimated by {detail.lift_estimator})" if detail.lift_estimator else ""
-    where = f" on {' · '.join((i.lift_filters or {}).values())}" if i.lift_filters else ""
+    where = f" on {config.metrics.filters_text(i.lift_filters)}" if i.lift_filters else ""
     return f"{label} {i.lift_pct or 0:+.1%}{where}{who}"
+
+
+def _readable_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per framework with its score as people read it (960,917 · 9.6; a dash where the
+    framework cannot score it yet, the reason beside it)."""
+    return scores.assign(score=scores["score"].map(format_score))
+
+
+def _audit_rows(audit: pd.DataFrame) -> pd.DataFrame:
+    """The audit trail with its actions in words ("Status update", "Decision: create")."""
+    return audit.assign(action=audit["action"].map(audit_action_text))
 
 
 def _show_detail(detail: InitiativeDetail) -> None:
@@ -235,11 +253,11 @@ def _show_detail(detail: InitiativeDetail) -> None:
     with right:
         st.markdown("**Scores under each framework**")
         st.dataframe(
-            data.initiative_scores(current, i.id),
+            _readable_scores(data.initiative_scores(current, i.id)),
             hide_index=True,
             column_config={
                 "framework": "Framework",
-                "score": st.column_config.NumberColumn("Score", format="localized"),
+                "score": st.column_config.TextColumn("Score"),
                 "inputs": "Inputs",
                 "problems": "Why no score",
             },
@@ -267,7 +285,7 @@ def _show_detail(detail: InitiativeDetail) -> None:
             )
     with trail:
         st.dataframe(
-            detail.audit,
+            _audit_rows(detail.audit),
             hide_index=True,
             width="stretch",
             column_config={
@@ -319,6 +337,7 @@ def _lift_filter_pickers(now: dict[str, str], key: str) -> dict[str, str]:
         picked = col.selectbox(
             f"Lift measured on {spec.label.lower()}",
             options,
+            format_func=lambda v, named=spec: v if v == "All" else named.value_label(v),
             index=options.index(now[dim]) if now.get(dim) in options else 0,
             key=f"{key}_{dim}",
         )

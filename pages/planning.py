@@ -11,7 +11,7 @@ import streamlit as st
 
 from planning import clock
 from planning.access.permissions import PermissionDenied, is_director
-from planning.formatting import format_score
+from planning.formatting import aligned_figures, format_score, round_score
 from planning.impact.calibration import apply_suggested_confidences
 from planning.impact.ledger_views import points_text
 from planning.periods import iso_week, quarter_of
@@ -141,14 +141,18 @@ def _input_column_config(input_id: str) -> Any:
             spec.label, options=list(spec.scale), help=spec.help or None
         )
     return st.column_config.NumberColumn(
-        spec.label, min_value=spec.minimum, max_value=spec.maximum, help=spec.help or None
+        spec.label,
+        min_value=spec.minimum,
+        max_value=spec.maximum,
+        help=spec.help or None,
+        format="localized",  # 150,000 customers, not 150000
     )
 
 
 owner_options = sorted(set(owners) | set(source["owner_id"].astype(int)))
 column_config: dict[str, Any] = {
-    "rank": st.column_config.NumberColumn("Rank", format="%d"),
-    "score": st.column_config.NumberColumn("Score", format="localized"),
+    "rank": st.column_config.TextColumn("Rank", width=60),
+    "score": st.column_config.TextColumn("Score", width=90),
     "title": st.column_config.TextColumn("Initiative", required=True, max_chars=200),
     "owner_id": st.column_config.SelectboxColumn(
         "Owner",
@@ -217,6 +221,16 @@ else:
     if _pending(editor_key) or kept:
         pending: Any = st.session_state.get(editor_key) or {}
         shown = data.live_scores(current, shown, pending.get("edited_rows"), framework_id)
+    # Rank and score read as people read them (960,917 · 9.6, a dash when unranked: its reason
+    # is beside it) and, padded to one width, still sort by number; the page recomputes both
+    # from the inputs and never reads them back. The derived effort input is rounded alike.
+    shown = shown.assign(
+        rank=aligned_figures(shown["rank"].astype("float64").tolist(), lambda r: f"{r:.0f}"),
+        score=aligned_figures(shown["score"].astype("float64").tolist(), format_score),
+        quadrant=shown["quadrant"].astype("object").where(shown["quadrant"].notna(), "—"),
+    )
+    if EFFORT_INPUT in shown.columns:
+        shown[EFFORT_INPUT] = shown[EFFORT_INPUT].map(round_score).astype("float64")
     edited = st.data_editor(
         shown,
         key=editor_key,

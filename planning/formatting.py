@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 
 
 def format_value(value: float | None, fmt: str, *, currency_symbol: str = "$") -> str:
@@ -12,7 +13,7 @@ def format_value(value: float | None, fmt: str, *, currency_symbol: str = "$") -
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if fmt == "percent":
-        return f"{value * 100:.2f} %"
+        return f"{_trimmed(value * 100, 2)} %"
     if fmt == "money":
         sign = "-" if value < 0 else ""
         magnitude = abs(value)
@@ -22,7 +23,7 @@ def format_value(value: float | None, fmt: str, *, currency_symbol: str = "$") -
             return f"{sign}{currency_symbol}{magnitude / 1_000:.1f}k"
         return f"{sign}{currency_symbol}{magnitude:,.2f}"
     if fmt == "decimal":
-        return f"{value:,.2f}"
+        return _trimmed(value, 2)
     if abs(value) >= 1_000_000:
         return f"{value / 1_000_000:.2f}M"
     return f"{value:,.0f}"
@@ -39,12 +40,43 @@ def format_change(current: float | None, previous: float | None, fmt: str) -> st
     return f"{(current / previous - 1) * 100:+.1f} %"
 
 
+def format_entered(value: float) -> str:
+    """A figure someone entered, as entered but with thousands separated ('140,000', '2.25')."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.10g}"
+
+
+def _trimmed(value: float, decimals: int) -> str:
+    """Thousands separated, at most `decimals` decimals, no trailing zeros ('2.5', '1,200')."""
+    text = f"{value:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def score_decimals(value: float) -> int:
+    """How many decimals a score of this size is read with: none from 100 up, one from 1, two
+    below 1 (960,917 · 48.5 · 9.6 · 0.45)."""
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return 0
+    return 1 if magnitude >= 1 else 2
+
+
+def round_score(value: float | None) -> float | None:
+    """A score rounded to what `format_score` shows, for tables that keep it a number to sort."""
+    if value is None or math.isnan(value):
+        return None
+    return round(value, score_decimals(value))
+
+
 def format_score(value: float | None) -> str:
-    """A score or other plain figure: thousands separated, no trailing zeros ('480,000', '2.5')."""
+    """A score or other plain figure as people read it, its decimals by its size, thousands
+    separated, no trailing zeros ('960,917', '48.5', '9.6', '0.45')."""
     if value is None or math.isnan(value):
         return "—"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return _trimmed(value, score_decimals(value))
 
 
 # Characters that shape Markdown anywhere in a line: emphasis, code, links and images, raw HTML
@@ -70,3 +102,37 @@ def escape_markdown(text: object, *, inline: bool = False) -> str:
         return _ALL_SPECIALS.sub(r"\\\1", str(text))
     flat = _INLINE_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
     return _DOMAIN_DOT.sub(r"\\.", flat)
+
+
+FIGURE_SPACE = "\u2007"  # as wide as a digit
+PUNCTUATION_SPACE = "\u2008"  # as wide as a decimal point
+NO_FIGURE = "—"
+
+
+def aligned_figures(values: Sequence[float | None], fmt: Callable[[float], str]) -> list[str]:
+    """A table column of figures as text: each formatted by `fmt`, padded with figure and
+    punctuation spaces so the decimal points line up, a dash where there is none.
+
+    A browser grid sorts a text column by comparing its strings; with every figure padded to
+    one width, and spaces collating before punctuation and punctuation before digits, that
+    comparison orders the column by number (the dashes first), as a number column would."""
+    texts = [None if v is None or math.isnan(v) else fmt(v) for v in values]
+    parts = [t.partition(".") for t in texts if t is not None]
+    if not parts:
+        return [NO_FIGURE for _ in texts]
+    left = max(len(whole) for whole, _, _ in parts)
+    right = max(len(decimals) for _, _, decimals in parts)
+    width = left + (1 + right if right else 0)
+    shown = []
+    for text in texts:
+        if text is None:
+            shown.append(FIGURE_SPACE * (width - 1) + NO_FIGURE)
+            continue
+        whole, point, decimals = text.partition(".")
+        padded = FIGURE_SPACE * (left - len(whole)) + whole
+        if right:
+            padded += (
+                (point or PUNCTUATION_SPACE) + decimals + FIGURE_SPACE * (right - len(decimals))
+            )
+        shown.append(padded)
+    return shown

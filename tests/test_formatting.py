@@ -9,7 +9,14 @@ import pytest
 from markdown_it import MarkdownIt
 
 from planning import formatting
-from planning.formatting import escape_markdown, format_change, format_score, format_value
+from planning.formatting import (
+    escape_markdown,
+    format_change,
+    format_entered,
+    format_score,
+    format_value,
+    round_score,
+)
 from planning.reports import digest_render
 from ui import text
 
@@ -46,7 +53,6 @@ def test_changes() -> None:
 def test_a_score_reads_without_padded_decimals() -> None:
     assert format_score(480_000.0) == "480,000"
     assert format_score(2.5) == "2.5"
-    assert format_score(1.236) == "1.24"
     assert format_score(None) == "—"
 
 
@@ -75,3 +81,30 @@ def test_pages_and_the_digest_share_one_escaper() -> None:
     assert escape_markdown("One-page (PIM) +8.0 % www.x.io", inline=True) == (
         "One-page (PIM) +8.0 % www\\.x\\.io"
     )
+
+
+def test_a_score_has_the_decimals_its_size_needs() -> None:
+    assert format_score(960_916.667) == "960,917"
+    assert format_score(309_523.81) == "309,524"
+    assert format_score(48.55) == "48.5"
+    assert format_score(9.63) == "9.6"
+    assert format_score(1.236) == "1.2"
+    assert format_score(0.456) == "0.46"
+    # a table keeps the score a number (it sorts by it), rounded to what is shown
+    assert round_score(960_916.667) == 960_917
+    assert round_score(4.667) == 4.7
+    assert round_score(None) is None
+
+
+def test_percentages_and_decimals_drop_padding_zeros() -> None:
+    assert format_value(0.42, "percent") == "42 %"
+    assert format_value(0.382, "percent") == "38.2 %"
+    assert format_value(2.0, "decimal") == "2"
+    assert format_value(1_234.5, "decimal") == "1,234.5"
+
+
+def test_an_entered_figure_keeps_its_digits_and_groups_its_thousands() -> None:
+    assert format_entered(140_000.0) == "140,000"
+    assert format_entered(2.25) == "2.25"
+    assert format_entered(0.8) == "0.8"
+    assert format_entered(1_234.5) == "1,234.5"

@@ -407,7 +407,7 @@ def test_lift_named_for_a_product_line_is_read_on_that_line(
     )
     (entry,) = ledger(engine, config)
     assert entry.filters == {"product_line": "Home"} and entry.filter_source == "title"
-    assert entry.where == "product_line = Home"
+    assert entry.where == "Product line: Home"
     assert entry.realised_lift == pytest.approx(0.10)  # over all lines it would be +1.9 %
 
 

@@ -262,14 +262,14 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
     assert created.scores == {"rice": {"reach": 3000.0, "impact": 2.0, "confidence": 0.8}}
     # 13 person-weeks are 3 person-months: 3000 × 2 × 0.8 / 3 = 1600, shown right away.
     rice = scores_shown(at)["RICE"]
-    assert rice["score"] == 1600
+    assert rice["score"] == "1,600"
     assert "effort 3 person-months (from 13 person-weeks)" in rice["inputs"]
     at.switch_page("pages/planning.py")
     at.run()
     assert not at.exception
     shown = at.data_editor[0].value.set_index("id")
-    assert shown.loc[created.id, "score"] == 1600
-    assert shown.loc[created.id, "rank"] >= 1
+    assert shown.loc[created.id, "score"].strip() == "1,600"
+    assert int(shown.loc[created.id, "rank"]) >= 1
 
 
 def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
@@ -291,7 +291,7 @@ def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
     assert stored.effort_weeks == 26
     assert stored.scores["rice"] == {"reach": 6000.0, "impact": 1.0, "confidence": 0.5}
     # 26 person-weeks are 6 person-months: 6000 × 1 × 0.5 / 6 = 500.
-    assert scores_shown(at)["RICE"]["score"] == 500
+    assert scores_shown(at)["RICE"]["score"] == "500"
 
 
 def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
@@ -315,7 +315,7 @@ def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
         created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
     assert created is not None and created.title == "One-tap wallet on mobile checkout"
     assert created.lift_filters == {"device": "mobile"}
-    assert "+4.0% on mobile" in plain(texts_of(at))
+    assert "+4.0% on Device: Mobile" in plain(texts_of(at))
 
 
 def texts_of(at: AppTest) -> str:

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.config import default_config
+from planning.formatting import format_score
 from planning.impact.calibration import calibration_by_person, suggested_confidences
 from planning.periods import iso_week
 from planning.store.engine import create_store_engine, read_engine, session_scope
@@ -29,6 +30,7 @@ from planning.work.initiative_reads import get_initiative
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan, get_plan
 from tests.planning_seed import store_state
+from tests.shown_text import collation_key, displayed_cell, figure
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/planning.py"
@@ -99,8 +101,8 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
     [editor] = at.data_editor
     shown = editor.value
     assert list(shown["id"]) == list(expected["id"])
-    assert list(shown["rank"].dropna().astype(int)) == list(expected["rank"].dropna().astype(int))
-    assert shown["score"].iloc[0] == expected["score"].iloc[0]
+    assert [figure(r) for r in shown["rank"] if figure(r)] == list(expected["rank"].dropna())
+    assert figure(shown["score"].iloc[0]) == round(expected["score"].iloc[0])
     assert {"Save changes", "Discard edits"} <= {b.label for b in at.button}
     assert [b.label for b in at.button if b.label.startswith("Commit plan")] == [
         f"Commit plan for week {iso_week(clock.today())}"
@@ -224,17 +226,17 @@ def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_
     shown = at.data_editor[0].value.set_index("id")
     inputs = ranked.iloc[last]["inputs"]
     months = max(0.5, float(ranked["effort_weeks"].iloc[last]) * 12 / 52)
-    assert shown.loc[last_id, "score"] == pytest.approx(
+    assert figure(shown.loc[last_id, "score"]) == pytest.approx(
         100_000_000 * inputs["impact"] * inputs["confidence"] / months
     )
-    assert shown.loc[last_id, "rank"] == 1
+    assert int(shown.loc[last_id, "rank"]) == 1
     top = ranked.iloc[0]["inputs"]
     # 52 person-weeks are 12 person-months, shown beside the effort.
     assert shown.loc[first_id, "effort_input"] == 12
-    assert shown.loc[first_id, "score"] == pytest.approx(
+    assert figure(shown.loc[first_id, "score"]) == pytest.approx(
         top["reach"] * top["impact"] * top["confidence"] / 12
     )
-    assert shown.loc[first_id, "rank"] != 1
+    assert shown.loc[first_id, "rank"] == "—" or int(shown.loc[first_id, "rank"]) != 1
     assert store_state(engine) == before  # nothing written while editing
     [save] = [b for b in at.button if b.label == "Save changes"]
     save.click().run()
@@ -473,3 +475,33 @@ def test_discard_drops_edits_kept_across_a_framework_switch(app_store: str) -> N
     assert "are kept" not in texts(at)
     at.segmented_control(key="planning_framework").set_value("rice").run()
     assert at.data_editor[0].value.set_index("id").loc[top, "title"] == rice["title"].iloc[0]
+
+
+@pytest.mark.parametrize("framework", ["rice", "wsjf", "expected_value"])
+def test_scores_read_as_people_read_them_and_still_sort_as_numbers(
+    app_store: str, framework: str
+) -> None:
+    """The Score column shows each score as the matrix caption writes it (960,917 · 9.6), never
+    with padded decimals (960,916.667) or a "None"; padded to one width, sorting the column
+    orders it by number (the browser test checks the browser's own comparison)."""
+    engine = create_store_engine(app_store)
+    at = open_page(person(engine, Role.director).id, planning_framework=framework)
+    editor = at.dataframe[0]
+    config = json.loads(editor.proto.columns)
+    expected = backlog_of(engine, framework).set_index("id")["score"]
+    assert expected.notna().sum() >= 5
+    shown = {
+        int(row["id"]): displayed_cell(row["score"], config["score"])
+        for _, row in editor.value.iterrows()
+    }
+    assert {i: t.strip() for i, t in shown.items()} == {
+        i: "—" if pd.isna(v) else format_score(v) for i, v in expected.items()
+    }
+    for text in shown.values():
+        assert not re.search(r"\d{1,3}(,\d{3})+\.\d|\.\d{3}|None", text), text
+    by_column = sorted(shown, key=lambda i: collation_key(shown[i]))
+    by_number = sorted(shown, key=lambda i: (pd.notna(expected[i]), expected[i]))
+    assert [figure(shown[i]) for i in by_column] == [figure(shown[i]) for i in by_number]
+    ranks = [displayed_cell(r, config["rank"]) for r in editor.value["rank"]]
+    assert sorted(ranks, key=collation_key) == sorted(ranks, key=lambda r: figure(r) or 0)
+    engine.dispose()

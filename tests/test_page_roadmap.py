@@ -258,7 +258,7 @@ def test_a_key_result_without_data_says_so_beside_its_lane(
     assert pd.isna(row["bar"])  # no bar at 0 %
     assert row["progress"] == "no data yet in this window"
     assert row["status"].endswith("Too early")
-    assert row["values"] == "2.40 % → — → 2.70 %"
+    assert row["values"] == "2.4 % → — → 2.7 %"
     assert any("progress no data yet in this window" in plain(m.value) for m in at.markdown)
 
 

@@ -516,7 +516,7 @@ def _save_mapping(w: World, owner: PersonRead) -> Call:
 def _run_source(w: World, owner: PersonRead) -> Call:
     folder = Path(tempfile.mkdtemp(prefix="matrix-source-"))
     sheet = folder / "sheet.csv"
-    sheet.write_text(importer.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)))
+    sheet.write_text(import_file.SAMPLE_CSV.replace("2026-11-25", _sample_day(w)))
     (folder / "sources.yaml").write_text(
         f"sources:\n  sheet:\n    kind: csv_url\n    schedule: manual\n"
         f"    settings:\n      path: {sheet}\n"

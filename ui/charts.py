@@ -35,8 +35,9 @@ class Chart:
 
 
 def d3_format(fmt: str) -> str:
-    """The Vega-Lite (d3) number format for a metric format."""
-    return {"percent": ".2%", "money": "$,.2f", "decimal": ",.2f"}.get(fmt, ",.0f")
+    """The Vega-Lite (d3) number format for a metric format; like planning.formatting, no
+    padding zeros on an axis or in a tooltip (2.8%, not 2.80%)."""
+    return {"percent": ".2~%", "money": "$,.2~f", "decimal": ",.2~f"}.get(fmt, ",.0f")
 
 
 def rows_table(frame: pd.DataFrame) -> pa.Table:

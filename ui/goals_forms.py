@@ -71,6 +71,7 @@ def _filter_pickers(
             spec.label,
             options,
             index=options.index(now) if now in options else 0,
+            format_func=lambda v, named=spec: v if v == "All" else named.value_label(v),
             key=f"{key}_filter_{dim}",
             on_change=on_change,
             args=args,

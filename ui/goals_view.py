@@ -227,29 +227,51 @@ def _current_text(view: View, kr: KrEvaluation) -> str:
     return text
 
 
-# Narrow figure columns leave room for Why at 1,440 px; the title and reason take the rest.
+# Every column has a fixed width and together they fit the 940 px a 1,440 px screen leaves beside
+# the sidebar, open or closed quarter, so Forecast and Probability are always in view; the start
+# value is in the key result's detail, and the reasons ("Why") are read in full under the table,
+# where they wrap, rather than cut off in a cell.
 KR_TABLE_WIDTHS: dict[str, Any] = {
     "Key result": st.column_config.TextColumn(width=190),
     "Status": st.column_config.TextColumn(width=95),
     **{
         name: st.column_config.TextColumn(width=72)
-        for name in ("Start", "Current", "Target", "Progress", "Expected", "Forecast")
+        for name in ("Current", "Final", "Target", "Progress", "Expected", "Forecast")
     },
     "Probability": st.column_config.TextColumn(width=80),
-    "Why": st.column_config.TextColumn(width="large"),
+    "Suggested grade": st.column_config.NumberColumn(width=70),
+    "Grade": st.column_config.NumberColumn(width=55),
+    "Grade reason": st.column_config.TextColumn(width=120),
+    "Owner": st.column_config.TextColumn(width=100),
+    "Confidence": st.column_config.TextColumn(width=80),
 }
+
+
+def _day(day: Any) -> str:
+    """A date as the tables write it; a dash when there is none (not the grid's "None")."""
+    return "—" if day is None else f"{day:%Y-%m-%d}"
+
+
+def kr_reasons(krs: Sequence[KrEvaluation]) -> str:
+    """Why each key result has its status, one wrapped line per key result, as Markdown."""
+    lines = [
+        f"- {STATUS_ICONS[kr.status]} **{escape_markdown(kr.title)}**: "
+        f"{escape_markdown(kr.status_reason)}"
+        for kr in krs
+        if kr.status_reason
+    ]
+    return "**Why**\n\n" + "\n".join(lines) if lines else ""
 
 
 def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
     """One row per key result with what the owner and the director look at."""
     rows = []
     for kr in krs:
-        # Forecast, Probability and Why come before the owner's columns so a 1,440 px screen
-        # shows them without scrolling; a closed quarter shows final values and grades instead.
+        # Forecast and Probability come before the owner's columns; a closed quarter shows final
+        # values and grades instead. Why is under the table (kr_reasons).
         row: dict[str, Any] = {
             "Key result": kr.title,
             "Status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
-            "Start": _start_text(view, kr),
             "Current" if not view.evaluation.closed else "Final": _current_text(view, kr),
             "Target": _target_text(view, kr),
             "Progress": progress_text(kr),
@@ -263,7 +285,6 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
             # The value only: its 80 % band is in the key result's detail below.
             row["Forecast"] = _value(view, kr, kr.forecast) if kr.forecast is not None else "—"
             row["Probability"] = share(kr.probability)
-        row["Why"] = kr.status_reason
         row["Owner"] = kr.owner
         row["Confidence"] = ("—" if kr.confidence is None else f"{kr.confidence}/10") + (
             " ⚠ gap" if kr.gap_flagged else ""
@@ -307,6 +328,9 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
             width="stretch",
             column_config=KR_TABLE_WIDTHS,
         )
+        reasons = kr_reasons(objective.key_results)
+        if reasons:
+            st.markdown(reasons)
 
 
 # --- one key result ----------------------------------------------------------------------------
@@ -422,8 +446,8 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
             "Status": [status_label(i.status) for i in linked],
             "Health": [HEALTH_LABELS.get(i.health, i.health) for i in linked],
             "Done": [i.percent_complete for i in linked],
-            "Target": [i.target_date for i in linked],
-            "Shipped": [i.shipped_date for i in linked],
+            "Target": [_day(i.target_date) for i in linked],
+            "Shipped": [_day(i.shipped_date) for i in linked],
         }
     )
     st.dataframe(

@@ -323,6 +323,11 @@ class InitiativeTable:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _day_text(day: Any) -> str:
+    """A date as the tables write it (2026-12-21); a dash when there is none."""
+    return "—" if day is None or pd.isna(day) else pd.Timestamp(day).strftime("%Y-%m-%d")
+
+
 def initiative_table(
     versions: Versions,
     objective_id: int | None,
@@ -337,6 +342,8 @@ def initiative_table(
     shown = listing.assign(
         status=listing["status"].map(status_label),
         health=listing["health"].map(lambda h: HEALTH_LABELS.get(h, h)),
+        # An idea has no target yet: a dash, not the grid's "None"; ISO text still sorts by day.
+        target_date=[_day_text(d) for d in listing["target_date"]],
     )
     columns = [
         "title",

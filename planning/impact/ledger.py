@@ -152,6 +152,7 @@ class ImpactEntry:
     seasonally_adjusted: bool = False
     pre_coverage: float = 0.0
     post_coverage: float = 0.0
+    filters_label: str = ""  # the filters as people read them, e.g. "Product line: Home"
 
     @property
     def measured(self) -> bool:
@@ -165,8 +166,15 @@ class ImpactEntry:
 
     @property
     def where(self) -> str:
-        """The filters as text, e.g. "product_line = Home", or "all"."""
-        return ", ".join(f"{k} = {v}" for k, v in sorted(self.filters.items())) or "all"
+        """The filters as people read them, e.g. "Product line: Home", or "all"."""
+        if self.filters_label:
+            return self.filters_label
+        return (
+            " · ".join(
+                f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in sorted(self.filters.items())
+            )
+            or "all"
+        )
 
 
 @dataclass
@@ -361,6 +369,7 @@ def impact_ledger(
             value_format=metric.format if metric else "number",
             higher_is_better=metric.higher_is_better if metric else True,
             filters=candidate.filters,
+            filters_label=config.metrics.filters_text(candidate.filters),
             filter_source=candidate.filter_source,
             shipped=candidate.windows.post_start,
             windows=candidate.windows,

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
 from planning.config.scoring import EffortConversion, Framework, Matrix
+from planning.formatting import format_entered
 from planning.metrics.baseline import Baseline, baselines, improvement
 from planning.store.models import Initiative
 from planning.validation import InputError
@@ -323,7 +324,9 @@ def initiative_scores(
         )
         inputs = frame["inputs"].iloc[0]
         given = [
-            f"{framework.inputs[k].label} {v:g}" for k, v in inputs.items() if k in framework.inputs
+            f"{framework.inputs[k].label} {format_entered(v)}"
+            for k, v in inputs.items()
+            if k in framework.inputs
         ]
         weeks = initiative.effort_weeks
         derived = effort_input_text(framework.formula, weeks, config.scoring.effort)

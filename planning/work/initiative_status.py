@@ -49,6 +49,32 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(str(status), str(status))
 
 
+# How the audit trail words what was done (an action not listed reads with its underscores as
+# spaces).
+AUDIT_ACTION_WORDS = {
+    "create": "created",
+    "update": "edited",
+    "status_update": "status update posted",
+    "demo": "loaded with the demo data",
+    "done": "marked done",
+    "delete": "deleted",
+    "copy": "copied",
+    "override": "overridden",
+    "close": "closed",
+    "revoke": "revoked",
+}
+
+
+def audit_action_text(action: str) -> str:
+    """An audit-trail action as people read it: 'status_update demo' -> 'Status update: loaded
+    with the demo data'; 'update' -> 'Edited'."""
+    entity, _, done = str(action).rpartition(" ")
+    words = AUDIT_ACTION_WORDS.get(done, done.replace("_", " "))
+    if not entity:
+        return words[:1].upper() + words[1:]
+    return f"{entity.replace('_', ' ').capitalize()}: {words}"
+
+
 def _member_targets(current: str) -> frozenset[str]:
     if current == S.idea:
         return frozenset({S.dropped})  # withdraw one's own idea

@@ -41,6 +41,7 @@ from planning.config.scoring import (
     Quadrants,
     ScoringConfig,
 )
+from planning.formatting import format_score
 
 # Input ids each built-in formula reads from the stored scores; its effort input comes from the
 # initiative's effort (EFFORT_INPUT_OF_FORMULA). A weighted framework reads its weighted criteria.
@@ -167,7 +168,7 @@ def effort_input_text(
         return ""
     name, value = derived
     if name == "effort_months":
-        return f"effort {value:.3g} person-months"
+        return f"effort {format_score(value)} person-months"
     return f"{'job size' if name == 'job_size' else 'ease'} {_fmt(value)}"
 
 

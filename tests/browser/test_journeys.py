@@ -31,6 +31,7 @@ from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items
 from planning.work.weekly_plan import CHANGE_LABELS, diff_frame, plan_diff
 from tests.browser.conftest import EXPECTED_404, SCREENSHOTS, Browser, Server
+from tests.shown_text import figure
 from ui.goals_charts import share
 from ui.goals_view import PAGE_SIZE
 from ui.identity import ROLE_LABELS
@@ -246,8 +247,8 @@ def test_director_reviews_goals_rescores_commits_the_week_and_reads_the_diff(
     top_title = titles[0]
     rank_before = int(_cell(grid, 0, row).inner_text())
     score, top_score = (
-        float(_cell(grid, 1, row).inner_text()),
-        float(_cell(grid, 1, 0).inner_text()),
+        figure(_cell(grid, 1, row).inner_text()) or 0.0,
+        figure(_cell(grid, 1, 0).inner_text()) or 0.0,
     )
     value = float(_cell(grid, column, row).inner_text())
     assert rank_before > 1 and score > 0 and value > 0
