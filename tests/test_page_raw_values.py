@@ -19,7 +19,7 @@ from planning.config import default_config
 from planning.store.engine import create_store_engine
 from planning.store.models import Initiative, KeyResult, Person
 from tests.shown_text import Leak, Shown, raw_values, shown_texts
-from ui.goals_view import SHAPE_TASKS
+from ui.goals_shape import SHAPE_TASKS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ROLES = {
