@@ -304,3 +304,44 @@ def test_the_command_line_lists_previews_then_starts_a_quarter_once(
     assert "Unknown template 'nope'" in capsys.readouterr().err
     assert main(["okr", "template", "--period", PERIOD]) == 2
     assert "okr template needs a template NAME or --list" in capsys.readouterr().err
+
+
+def test_once_the_quarter_has_data_a_template_starts_from_its_window_in_the_quarter(
+    store: Engine, config: AppConfig
+) -> None:
+    with session_scope(store) as session:  # 2026-Q4 emptied of objectives, its data kept
+        for objective in session.execute(
+            select(Objective).where(Objective.period == "2026-Q4")
+        ).scalars():
+            objective.archived = True
+            session.add(objective)
+    preview = use(store, "retention", preview=True, period="2026-Q4")
+    rows = {kr.title: kr for o in preview.objectives for kr in o.key_results}
+    flows = rows["Automated flow revenue per recipient up"]
+    with Session(store) as session:
+        as_of = data_as_of(session=session, config=config)
+        level = metric_value(
+            session=session,
+            config=config.metrics,
+            metric_id="email_revenue_per_recipient",
+            start=as_of - timedelta(days=27),  # its window: the trailing 28 days
+            end=as_of,
+            filters={"email_type": "flow"},
+        )
+    assert level is not None
+    assert flows.start_note == f"2026-Q4 data through {as_of:%d %b %Y}"
+    assert flows.start_value == pytest.approx(level, rel=1e-3)
+    assert flows.target_value == pytest.approx(level * 1.2, rel=1e-3)
+    assert rows["Loyalty programme live"].start_note == ""  # a milestone has no start
+
+
+def test_a_confirmation_is_refused_when_the_template_changed_since_its_preview(
+    store: Engine, tmp_path: Path
+) -> None:
+    shutil.copy(templates_dir(default_config()) / "basket_size.yaml", tmp_path / "basket.yaml")
+    preview = use(store, "basket", preview=True, directory=tmp_path)
+    text = (tmp_path / "basket.yaml").read_text(encoding="utf-8")
+    (tmp_path / "basket.yaml").write_text(text.replace("target: 100", "target: 110"))
+    with pytest.raises(TemplateError, match="changed since the preview"):
+        use(store, "basket", preview=False, directory=tmp_path, previewed=preview)
+    assert count(store, Objective, Objective.period == PERIOD) == 0
