@@ -5,12 +5,15 @@ stakeholders see neither offer."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
+from planning.okrs import templates
 from planning.okrs.quarter_close import close_quarter
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import AuditEvent, KeyResult, Objective, Person
@@ -134,3 +137,27 @@ def test_members_and_stakeholders_get_no_template_offer(store: Engine, email: st
     assert not keys(at) & {"draft_preview", "template_preview", "template_confirm"}
     assert not any("from a template" in h.value for h in at.subheader)
     assert any(f"The director has not set {NEW}'s goals yet" in i.value for i in at.info)
+
+
+def test_a_malformed_template_is_named_on_goals_and_writes_nothing(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "broken.yaml").write_text("# Broken\nobjectives: [unclosed\n", encoding="utf-8")
+    (tmp_path / "typo.yaml").write_text(
+        "# Typo: a metric that does not exist\nobjectives:\n  - title: Sell more\n"
+        "    key_results:\n      - title: Visits up\n        kind: metric\n"
+        "        metric: visits\n        direction: increase\n        start: 1\n"
+        "        target: 2\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(templates, "templates_dir", lambda config: tmp_path)
+    at = open_goals(store, DIRECTOR, NEW)
+    assert any(
+        "“broken” cannot be used" in w.value and "not valid YAML" in w.value for w in at.warning
+    )
+    assert at.selectbox(key="template_pick").options == ["Typo: a metric that does not exist"]
+    at.button(key="template_preview").click().run()
+    assert not at.exception
+    # The problem names the file and the metric (shown as escaped markdown).
+    assert any("typo\\.yaml" in e.value and "'visits'" in e.value for e in at.error)
+    assert not at.dataframe and objectives(store, NEW) == 0

@@ -221,9 +221,9 @@ def quarter_not_set_notice(*, person: PersonRead, versions: Versions, period: st
     if is_director(person):
         copy = (
             f"copy {source}'s unfinished objectives and key results (you see a preview before "
-            "anything is written) or add new ones."
+            "anything is written), start from a template, or add new ones."
             if source
-            else "add its objectives and key results, or import an OKR file."
+            else "start from a template, add its objectives and key results, or import an OKR file."
         )
         st.warning(f"{period} has no objectives yet. Draft the quarter on Goals: {copy}")
         st.page_link("pages/goals.py", label=f"Draft {period} on Goals", icon=":material/flag:")
