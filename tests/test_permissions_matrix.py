@@ -41,7 +41,7 @@ from planning.config import AppConfig
 from planning.impact import calibration as calibration_suggestions
 from planning.metrics import import_checks, import_file, import_records, importer
 from planning.okrs import file_import as okr_file
-from planning.okrs import goals, quarter_close, quarter_draft
+from planning.okrs import goals, quarter_close, quarter_draft, templates
 from planning.sources import formats, mappings
 from planning.sources.config import load_sources
 from planning.sources.runs import run_source
@@ -440,6 +440,13 @@ def _copy_unfinished(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _start_from_template(w: World, owner: PersonRead) -> Call:
+    period = w.fresh_period()
+    return lambda s, a: templates.start_from_template(
+        session=s, actor=a, config=w.config, name="retention", period=period, preview=False
+    )
+
+
 def _import_okr_file(w: World, owner: PersonRead) -> Call:
     text = (
         "period: 2026-Q3\n"
@@ -657,6 +664,7 @@ WRITERS: list[Writer] = [
     Writer(quarter_close.close_quarter, Rule.DIRECTOR, _close_quarter),
     Writer(quarter_close.override_grade, Rule.DIRECTOR, _override_grade),
     Writer(quarter_draft.copy_unfinished, Rule.DIRECTOR, _copy_unfinished),
+    Writer(templates.start_from_template, Rule.DIRECTOR, _start_from_template),
     Writer(okr_file.import_okr_file, Rule.DIRECTOR, _import_okr_file),
     Writer(importer.import_observations, Rule.DIRECTOR, _import_observations),
     Writer(formats.import_in_format, Rule.DIRECTOR, _import_in_format),

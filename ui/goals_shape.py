@@ -1,6 +1,7 @@
 """The Goals page's director tasks, one form at a time (``shape_the_quarter``), and the sections
 around them: the quarter as an OKR file (download for everyone, import for directors), closing
-and grading a quarter, and correcting a grade once it is closed.
+and grading a quarter, the offer right after the close to carry its unfinished goals and open
+initiatives into the next quarter, and correcting a grade once it is closed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from planning.okrs.quarter_close import (
     override_grade,
     suggested_grades,
 )
+from planning.periods import next_quarter
 from planning.store.engine import session_scope
 from ui import goals_data as data
 from ui.goals_charts import progress_text
@@ -28,6 +30,7 @@ from ui.goals_forms import (
     key_result_form,
 )
 from ui.goals_view import REFUSALS, View, done, problems_text
+from ui.quarter_draft_view import carry_forward_offer
 from ui.state import engine
 from ui.text import escape_markdown
 
@@ -58,6 +61,8 @@ def shape_tasks(view: View, selected: KrEvaluation | None) -> list[str]:
 def shape_the_quarter(view: View, selected: KrEvaluation | None, people: dict[int, str]) -> None:
     """The director's forms, one at a time: only the chosen task's form is drawn, so the page
     stays quick however many objectives the quarter holds."""
+    if view.evaluation.closed and view.person is not None:
+        carry_forward_offer(person=view.person, versions=view.versions, period=view.period)
     tasks = shape_tasks(view, selected)
     if not tasks:
         return
@@ -195,7 +200,14 @@ def close_section(view: View) -> None:
         except REFUSALS as exc:
             st.error(problems_text(exc))
         else:
-            done(f"{view.period} is closed and graded.")
+            following = next_quarter(view.period)
+            offer = (
+                ""
+                if data.objectives(view.versions, following)
+                else f" Carry its unfinished goals and open initiatives into {following} below, "
+                "after a preview."
+            )
+            done(f"{view.period} is closed and graded.{offer}")
 
 
 def regrade_section(view: View) -> None:

@@ -1,9 +1,11 @@
 """A quarter without objectives yet: what each role reads there, and the director's draft.
 
-A director is offered a copy of the last quarter's unfinished objectives and key results: a
-preview table of what will be created first, then one confirm button that writes it in one
-transaction. Members and stakeholders are told the director has not set the quarter's goals yet,
-with a button that shows the last quarter.
+A director is offered a copy of the last quarter's unfinished objectives and key results, and
+beside it a start from an OKR template (ui.okr_templates_view): a preview table of what will be
+created first, then one confirm button that writes it in one transaction. Right after a quarter
+is closed, its page offers the same copy into the next quarter, with the open initiatives whose
+links move to the copies. Members and stakeholders are told the director has not set the
+quarter's goals yet, with a button that shows the last quarter.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from planning.access.permissions import PermissionDenied, is_director
 from planning.okrs.goal_reads import list_objectives
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
+from planning.periods import next_quarter
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead
+from ui.okr_templates_view import template_section
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -82,11 +86,15 @@ def empty_quarter(
     st.info(
         f"No objectives for {period} yet. Draft the quarter: "
         + (f"copy {source}'s unfinished objectives and key results below, " if source else "")
-        + "add objectives under “Shape the quarter”, or import an OKR file.",
+        + "start from a template, add objectives under “Shape the quarter”, or import an OKR "
+        "file.",
         icon=":material/flag:",
     )
-    if source and person is not None:
+    if person is None:
+        return
+    if source:
         draft_section(person=person, source=source, period=period)
+    template_section(person=person, versions=versions, period=period)
 
 
 def draft_section(*, person: PersonRead, source: str, period: str) -> None:
@@ -96,8 +104,8 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         st.caption(
             f"Copies {source}'s objectives that are not finished (a key result below its target, "
             "a milestone not done, a guardrail breached, or graded below 1.0 at the close), with "
-            "those key results, their guardrails and their links to initiatives still open. "
-            "You see the whole draft before anything is written."
+            "those key results, their guardrails and the initiatives still open that are linked "
+            "to them. You see the whole draft before anything is written."
         )
         if st.button(f"Preview the copy of {source}'s unfinished goals", key="draft_preview"):
             st.session_state[_PREVIEW] = period
@@ -111,9 +119,15 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         return
     objectives = len(draft.objectives)
     key_results = draft.key_result_count
+    initiatives = draft.initiative_count
+    carried = (
+        f", and carry **{initiatives}** open initiative{'s' if initiatives != 1 else ''}"
+        if initiatives
+        else ""
+    )
     st.markdown(
         f"Will create **{objectives}** objective{'s' if objectives != 1 else ''} and "
-        f"**{key_results}** key result{'s' if key_results != 1 else ''} in {period}:"
+        f"**{key_results}** key result{'s' if key_results != 1 else ''} in {period}{carried}:"
     )
     st.dataframe(
         pd.DataFrame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
@@ -128,6 +142,17 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         st.caption(
             f"{period} has no data yet, so metric key results keep their {source} start values "
             "(shown as “kept” above); edit them under “Shape the quarter” once data arrives."
+        )
+    if initiatives and draft.moves_links:
+        st.caption(
+            f"{source} is closed: the open initiatives (the “initiatives” column) move their "
+            f"links from {source}'s key results to the copies, so their work counts for "
+            f"{period}; their status updates, scores and dates stay as they are."
+        )
+    elif initiatives:
+        st.caption(
+            f"{source} is still running: the open initiatives are linked to the copies as well "
+            f"and keep their links to {source}'s key results."
         )
     for problem in draft.problems:
         st.warning(escape_markdown(problem))
@@ -159,12 +184,34 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         st.error(refusal_message(exc))
         return
     st.session_state.pop(_PREVIEW, None)
+    moved = (
+        f"; {written.initiative_count} open initiatives now count for {period}"
+        if written.initiative_count and written.moves_links
+        else ""
+    )
     st.session_state[FLASH] = (
         f"{period} drafted from {source}: {len(written.objectives)} objectives and "
-        f"{written.key_result_count} key results created."
+        f"{written.key_result_count} key results created{moved}."
     )
     clear_after_write()
     st.rerun()
+
+
+def carry_forward_offer(*, person: PersonRead, versions: Versions, period: str) -> None:
+    """On a closed quarter, for a director: copy its unfinished goals and open initiatives into
+    the next quarter while that one has no objectives yet."""
+    if not is_director(person):
+        return
+    following = next_quarter(period)
+    if _has_goals(versions, following):
+        return
+    st.info(
+        f"{period} is closed. Carry its unfinished objectives and key results, with the open "
+        f"initiatives linked to them, into {following}: preview the copy first, nothing is "
+        "written until you confirm.",
+        icon=":material/redo:",
+    )
+    draft_section(person=person, source=period, period=following)
 
 
 def quarter_not_set_notice(*, person: PersonRead, versions: Versions, period: str) -> None:
@@ -174,9 +221,9 @@ def quarter_not_set_notice(*, person: PersonRead, versions: Versions, period: st
     if is_director(person):
         copy = (
             f"copy {source}'s unfinished objectives and key results (you see a preview before "
-            "anything is written) or add new ones."
+            "anything is written), start from a template, or add new ones."
             if source
-            else "add its objectives and key results, or import an OKR file."
+            else "start from a template, add its objectives and key results, or import an OKR file."
         )
         st.warning(f"{period} has no objectives yet. Draft the quarter on Goals: {copy}")
         st.page_link("pages/goals.py", label=f"Draft {period} on Goals", icon=":material/flag:")

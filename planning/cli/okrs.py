@@ -1,4 +1,4 @@
-"""The okr command: show, export, import or draft a quarter's OKRs."""
+"""The okr command: show, export, import or draft a quarter's OKRs, or start one from a template."""
 
 from __future__ import annotations
 
@@ -32,17 +32,25 @@ def quarter_id(text: str) -> str:
 @GROUP.command(
     "okr",
     "Print a quarter's key results (value, progress, pace, status, forecast), export and "
-    "import its OKRs as a YAML file, or draft it from the last quarter's unfinished goals.",
+    "import its OKRs as a YAML file, draft it from the last quarter's unfinished goals, or start "
+    "it from an OKR template in config/templates/.",
     arg(
         "action",
         nargs="?",
-        choices=["show", "export", "import", "draft"],
+        choices=["show", "export", "import", "draft", "template"],
         default="show",
         help="show (default) prints the key results; export writes the quarter's OKRs as YAML; "
         "import creates or updates OKRs from a YAML file; draft previews copying the last "
-        "quarter's unfinished objectives and key results into --period (--confirm writes it)",
+        "quarter's unfinished objectives and key results into --period (--confirm writes it); "
+        "template NAME previews starting --period from a template (--confirm writes it, --list "
+        "lists the templates)",
     ),
-    arg("file", nargs="?", metavar="FILE", help="import: the YAML file to read"),
+    arg(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help="import: the YAML file to read; template: the template's NAME",
+    ),
     arg(
         "--period",
         type=quarter_id,
@@ -62,8 +70,15 @@ def quarter_id(text: str) -> str:
         "--as",
         dest="actor",
         metavar="EMAIL",
-        help="import, draft: the director doing it (default: the store's only active director)",
+        help="import, draft, template: the director doing it (default: the store's only active "
+        "director)",
     ),
+    arg(
+        "--owner",
+        metavar="EMAIL",
+        help="template: who owns the objectives and key results (default: the director)",
+    ),
+    arg("--list", action="store_true", help="template: list the templates"),
     arg(
         "--from",
         dest="source",
@@ -71,12 +86,20 @@ def quarter_id(text: str) -> str:
         metavar="QUARTER",
         help="draft: the quarter to copy from (default: the latest earlier one with objectives)",
     ),
-    arg("--confirm", action="store_true", help="draft: write the draft (default: preview only)"),
+    arg(
+        "--confirm",
+        action="store_true",
+        help="draft, template: write it (default: preview only)",
+    ),
 )
 def run_okr(args: argparse.Namespace, context: Context) -> int:
     """Show, export or import a quarter's OKRs."""
     from planning.periods import quarter_of
 
+    if args.action == "template":
+        return _okr_template(args, context)
+    if args.list or args.owner is not None:
+        raise UsageError("--list and --owner only apply to okr template")
     if args.file is not None and args.action != "import":
         raise UsageError(f"okr {args.action} takes no FILE (export writes to --out FILE)")
     if args.action == "import":
@@ -298,4 +321,81 @@ def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
         f"key results {result.key_results_created} created, {result.key_results_updated} "
         f"updated, {result.key_results_unchanged} unchanged"
     )
+    return EXIT_OK
+
+
+def _okr_template(args: argparse.Namespace, context: Context) -> int:
+    from planning.access.permissions import PermissionDenied
+    from planning.okrs.goal_rules import GoalError
+    from planning.okrs.templates import list_templates, start_from_template
+    from planning.periods import quarter_of
+    from planning.store.engine import session_scope
+
+    if args.source is not None or args.out is not None:
+        raise UsageError("--from and --out do not apply to okr template")
+    if args.list:
+        if args.file is not None or args.confirm:
+            raise UsageError("okr template --list takes no NAME and no --confirm")
+        templates = list_templates(config=context.config)
+        rows = [(t.name, t.title, "; ".join(t.problems) if t.problems else "ok") for t in templates]
+        print(grid(("name", "template", "file"), rows, set()))
+        return EXIT_OK
+    if args.file is None:
+        raise UsageError("okr template needs a template NAME or --list")
+    period = args.period or quarter_of(
+        clock.today(), context.config.settings.fiscal_year_start_month
+    )
+    try:
+        with session_scope(context.engine) as session:
+            actor = _acting_director(session, args.actor, "starts the quarter")
+            owner_id = None
+            if args.owner is not None:
+                from sqlmodel import select
+
+                from planning.store.models import Person
+
+                wanted = args.owner.strip().lower()
+                owner_id = next(
+                    (p.id for p in session.exec(select(Person)).all() if p.email.lower() == wanted),
+                    None,
+                )
+                if owner_id is None:
+                    raise UsageError(f"--owner {args.owner}: no one has that email")
+            draft = start_from_template(
+                session=session,
+                actor=actor,
+                config=context.config,
+                name=args.file,
+                period=period,
+                preview=not args.confirm,
+                owner_id=owner_id,
+            )
+    except PermissionDenied as exc:
+        return fail(f"{exc} Nothing was created.", EXIT_REFUSED)
+    except GoalError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"nothing was created in {period}", file=sys.stderr)
+        return EXIT_REFUSED
+    preview = [
+        (
+            row["objective"],
+            row["key result"],
+            row["owner"],
+            row["start"],
+            row["target"],
+            row["start from"],
+        )
+        for row in draft.rows(currency_symbol=context.config.settings.currency_symbol)
+    ]
+    header = ("objective", "key result", "owner", "start", "target", "start from")
+    print(grid(header, preview, {3, 4}))
+    counts = (
+        f"{len(draft.objectives)} objectives and {draft.key_result_count} key results "
+        f"from the {draft.name} template in {period}"
+    )
+    if draft.written:
+        print(f"created {counts}")
+    else:
+        print(f"preview only: would create {counts}; add --confirm to write it")
     return EXIT_OK

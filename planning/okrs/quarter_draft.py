@@ -9,8 +9,15 @@ guardrails: a guardrail is never finished, it keeps holding the line beside the 
 A copied metric key result starts where the new quarter's data puts it: its value over its window
 in the new quarter, as of the latest day of data. Before the new quarter has any data (on its
 first day) it keeps the old start value, and the preview says so. A key result whose target is a
-total for the quarter keeps its start (a total starts from nothing each quarter). Links to
-initiatives still open (not done, not dropped) are carried over; check-ins are not.
+total for the quarter keeps its start (a total starts from nothing each quarter). Check-ins are
+not carried over.
+
+Initiatives are not quarter-scoped: an open one (not done, not dropped) is carried over by its
+links. Copied from a closed quarter, its links to the copied key results move to the copies (the
+closed quarter's grades are frozen; the work now counts for the new quarter's goals, and its
+roadmap lane follows); each move is audited on the initiative, whose status updates, scores and
+dates stay as they were. Copied from a quarter still running, the copies are linked as well and
+the old links stay, so the running quarter's key results keep their work until it closes.
 
 `copy_unfinished(preview=True)` only reads: it returns the draft the director sees before
 anything is written. `preview=False` writes the same draft in the caller's transaction, audited
@@ -48,6 +55,7 @@ from planning.store.models import (
     KrKind,
     Objective,
     Person,
+    utcnow,
 )
 
 ENTITY = "quarter_draft"
@@ -95,6 +103,12 @@ class QuarterDraft:
     objectives: tuple[DraftObjective, ...]
     data_in_new_quarter: bool
     written: bool = False
+    moves_links: bool = False  # the source quarter is closed: open work moves to the copies
+
+    @property
+    def initiative_count(self) -> int:
+        """How many distinct open initiatives the draft carries over."""
+        return len({i for o in self.objectives for kr in o.key_results for i in kr.initiative_ids})
 
     @property
     def key_result_count(self) -> int:
@@ -111,11 +125,20 @@ class QuarterDraft:
             for problem in kr.problems
         ]
 
-    def contents(self) -> tuple[tuple[int, tuple[tuple[int, float | None], ...]], ...]:
-        """What the draft creates, by source: each objective with its key results and starts."""
-        return tuple(
-            (o.source_id, tuple((kr.source_id, kr.start_value) for kr in o.key_results))
-            for o in self.objectives
+    def contents(self) -> tuple[object, ...]:
+        """What the draft creates, by source: each objective with its key results, their starts
+        and carried initiatives, and whether links move."""
+        return (
+            self.moves_links,
+            tuple(
+                (
+                    o.source_id,
+                    tuple(
+                        (kr.source_id, kr.start_value, kr.initiative_ids) for kr in o.key_results
+                    ),
+                )
+                for o in self.objectives
+            ),
         )
 
     def rows(self, *, currency_symbol: str = "$") -> list[dict[str, Any]]:
@@ -315,6 +338,7 @@ def _draft(
         to_period=to_period,
         objectives=tuple(objectives),
         data_in_new_quarter=as_of >= first,
+        moves_links=is_closed(session=session, period=from_period),
     )
 
 
@@ -384,6 +408,7 @@ def _write(session: Session, actor: Actor, draft: QuarterDraft) -> QuarterDraft:
     pending = list(draft.objectives)
     written: dict[int, DraftObjective] = {}
     new_ids: dict[int, int] = {}
+    copies: dict[int, int] = {}  # old key result id -> its copy's id
     while pending:
         # Parents first, so an aligned copy points at its parent's copy from its creation on.
         ready = [
@@ -416,8 +441,9 @@ def _write(session: Session, actor: Actor, draft: QuarterDraft) -> QuarterDraft:
             record_created(session=session, actor=actor, entity="objective", record=objective)
             new_ids[drafted.source_id] = int(objective.id or 0)
             written[drafted.source_id] = replace(drafted, new_id=objective.id)
-            _write_key_results(session, actor, drafted, int(objective.id or 0))
+            copies.update(_write_key_results(session, actor, drafted, int(objective.id or 0)))
     session.flush()
+    moved = _move_links(session, actor, draft, copies) if draft.moves_links else []
     record_event(
         session=session,
         actor=actor,
@@ -429,6 +455,8 @@ def _write(session: Session, actor: Actor, draft: QuarterDraft) -> QuarterDraft:
             "to": draft.to_period,
             "objectives": {str(k): v for k, v in new_ids.items()},
             "key_results": draft.key_result_count,
+            "initiatives": draft.initiative_count,
+            "links_moved": moved,
         },
     )
     session.flush()
@@ -438,8 +466,10 @@ def _write(session: Session, actor: Actor, draft: QuarterDraft) -> QuarterDraft:
 
 def _write_key_results(
     session: Session, actor: Actor, drafted: DraftObjective, objective_id: int
-) -> None:
-    """Create a drafted objective's key results and their links to open initiatives."""
+) -> dict[int, int]:
+    """Create a drafted objective's key results and their links to open initiatives; returns
+    each old key result's id -> its copy's."""
+    copies: dict[int, int] = {}
     for kr in drafted.key_results:
         old = session.get(KeyResult, kr.source_id)
         assert old is not None
@@ -448,10 +478,68 @@ def _write_key_results(
             **{**fields, "objective_id": objective_id, "start_value": kr.start_value}
         )
         record_created(session=session, actor=actor, entity="key_result", record=record)
+        copies[kr.source_id] = int(record.id or 0)
         for initiative_id in kr.initiative_ids:
             session.add(
                 InitiativeKeyResult(initiative_id=initiative_id, key_result_id=int(record.id or 0))
             )
+    return copies
+
+
+def _move_links(
+    session: Session, actor: Actor, draft: QuarterDraft, copies: dict[int, int]
+) -> list[int]:
+    """Drop each carried initiative's links to the old key results that were copied (the copies
+    are linked already), one audited change per initiative; returns the initiatives moved."""
+    carried: dict[int, list[int]] = {}
+    for objective in draft.objectives:
+        for kr in objective.key_results:
+            for initiative_id in kr.initiative_ids:
+                carried.setdefault(initiative_id, []).append(kr.source_id)
+    moved: list[int] = []
+    for initiative_id in sorted(carried):
+        initiative = session.get(Initiative, initiative_id)
+        if initiative is None:
+            continue
+        new_ids = set(copies.values())
+        before = sorted(
+            int(k)
+            for k in session.exec(
+                select(InitiativeKeyResult.key_result_id).where(
+                    InitiativeKeyResult.initiative_id == initiative_id
+                )
+            ).all()
+            if int(k) not in new_ids  # the copies were linked a moment ago
+        )
+        for old_id in carried[initiative_id]:
+            link = session.get(InitiativeKeyResult, (initiative_id, old_id))
+            if link is not None:
+                session.delete(link)
+        after = sorted(
+            {k for k in before if k not in carried[initiative_id]}
+            | {copies[k] for k in carried[initiative_id]}
+        )
+        # A new version: a form opened before the move cannot put the old links back.
+        initiative.version += 1
+        initiative.updated_at = utcnow()
+        session.add(initiative)
+        record_event(
+            session=session,
+            actor=actor,
+            entity="initiative",
+            entity_id=initiative_id,
+            action="carry_forward",
+            before={"key_result_ids": before},
+            after={
+                "key_result_ids": after,
+                "from": draft.from_period,
+                "to": draft.to_period,
+                "version": initiative.version,
+            },
+        )
+        moved.append(initiative_id)
+    session.flush()
+    return moved
 
 
 def draft_source(*, session: Session, period: str) -> str | None:
