@@ -3,7 +3,7 @@
 The top level holds the kernel every subpackage may use: `clock` (the one reader of today),
 `config` (the validated YAML files), `periods` (quarters and fiscal years), `validation` (refused
 input) and `formatting` (numbers by unit). The subpackages are layered, lowest first: `store`,
-`access`, `metrics`, `okrs` and `work`, `impact`, `reports`, `demo`, `startup`, `cli`; each may
-import the kernel and the layers below it, never `ui`, `api`, `bench` or Streamlit
-(tests/test_layering.py keeps it so; docs/architecture.md draws the map).
+`access`, `metrics`, `okrs` and `work`, `impact`, `reports`, `notify`, `demo`, `startup`,
+`cli`; each may import the kernel and the layers below it, never `ui`, `api`, `bench` or
+Streamlit (tests/test_layering.py keeps it so; docs/architecture.md draws the map).
 """

@@ -27,9 +27,21 @@ MAY_IMPORT: dict[str, set[str]] = {
     "work": {"store", "access", "metrics"},
     "impact": {"store", "access", "metrics", "work"},
     "reports": {"store", "access", "metrics", "okrs", "work", "impact"},
+    "notify": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
     "demo": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
     "startup": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "demo"},
-    "cli": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "demo", "startup"},
+    "cli": {
+        "store",
+        "access",
+        "metrics",
+        "okrs",
+        "work",
+        "impact",
+        "reports",
+        "notify",
+        "demo",
+        "startup",
+    },
 }
 OUTSIDE = ("streamlit", "ui", "api", "pages", "bench", "server", "app")
 

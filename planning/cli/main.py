@@ -6,7 +6,7 @@ import argparse
 from typing import NoReturn
 
 from planning import clock
-from planning.cli import bench, data, demo, okrs, people, reports, store, work
+from planning.cli import bench, data, demo, notify, okrs, people, reports, store, work
 from planning.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -45,6 +45,7 @@ HELP_ORDER = (
     "token",
     "impact",
     "digest",
+    "notify",
     "bench",
     "export",
     "restore",
@@ -59,6 +60,7 @@ GROUPS: tuple[Group, ...] = (
     okrs.GROUP,
     people.GROUP,
     reports.GROUP,
+    notify.GROUP,
     bench.GROUP,
 )
 COMMANDS: dict[str, Command] = {

@@ -1,0 +1,463 @@
+"""What is due now, and sending it: the one entry point a scheduler or the command line calls.
+
+`plan_due` reads the store and applies planning.notify.schedule's rules to the moment; it writes
+nothing. `run_due_notifications(engine, config)` adds the due messages to the outbox (each once)
+and sends every pending one whose time has come; any number of processes may call it at once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from planning import clock
+from planning.access.share_links import create_share_link, share_url
+from planning.config import AppConfig
+from planning.notify import compose
+from planning.notify.channels import Delivery, deliver
+from planning.notify.links import LinkError, form_url, sign
+from planning.notify.outbox import (
+    SENT,
+    Planned,
+    claim,
+    enqueue,
+    existing_keys,
+    record_failure,
+    record_sent,
+    reminded_weeks,
+)
+from planning.notify.preferences import all_preferences
+from planning.notify.schedule import (
+    DIGEST,
+    ESCALATION,
+    REMINDER,
+    ROADMAP,
+    OwedItem,
+    Preference,
+    check_in_week,
+    dedupe_key,
+    digest_week,
+    escalations,
+    owed_items,
+    skip_reason,
+)
+from planning.notify.secrets import NotifySecrets, load_secrets
+from planning.periods import week_bounds
+from planning.reports.digest import DigestError, build_digest
+from planning.reports.this_week import what_i_owe
+from planning.store.models import OutboxMessage, Person, Role
+from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
+
+HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
+SEND_THREADS = 8
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one run did: messages added to the outbox, and sends that went and failed."""
+
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    outcomes: tuple[str, ...] = field(default=())
+
+
+def _week_of(now: datetime) -> str:
+    from planning.periods import iso_week
+
+    return iso_week(now.astimezone(clock.time_zone()).date())
+
+
+def _channel_and_skip(
+    preference: Preference, today: date, secrets: NotifySecrets
+) -> tuple[str, str | None]:
+    reason = skip_reason(preference, today)
+    if reason is None and preference.channel not in secrets.urls:
+        reason = f"no {preference.channel} channel is set up on this server"
+    return preference.channel, reason
+
+
+def _link(
+    *, secrets: NotifySecrets, config: AppConfig, person_id: int, item: str, now: datetime
+) -> str:
+    base = config.settings.notify.base_url
+    try:
+        token = sign(
+            secret=secrets.link_secret,
+            person_id=person_id,
+            item=item,
+            expires_at=now + timedelta(days=config.settings.notify.link_valid_days),
+        )
+    except LinkError:  # no link secret: the link opens This week without picking a form
+        return base.rstrip("/") + "/"
+    return form_url(base_url=base, token=token)
+
+
+def _planned(
+    *,
+    key: str,
+    person: Person,
+    kind: str,
+    week: str,
+    item: str,
+    content: compose.Content,
+    channel: str,
+    skipped: str | None,
+    items: Sequence[str] = (),
+) -> Planned:
+    assert person.id is not None
+    return Planned(
+        dedupe_key=key,
+        person_id=person.id,
+        kind=kind,
+        week=week,
+        item=item,
+        channel=channel,
+        subject=content.subject,
+        body_text=content.text,
+        body_html=content.html,
+        body_markdown=content.markdown,
+        items=tuple(items),
+        skipped=skipped,
+    )
+
+
+def plan_due(
+    *,
+    session: Session,
+    config: AppConfig,
+    now: datetime,
+    secrets: NotifySecrets,
+    create_links: bool = False,
+) -> list[Planned]:
+    """Every message due at `now` that the outbox does not hold yet (writes nothing unless
+    `create_links`, which creates the share links of roadmap summaries)."""
+    settings = config.settings
+    zone = clock.time_zone()
+    today = now.astimezone(zone).date()
+    people = list(
+        session.exec(select(Person).where(Person.active == True).order_by(col(Person.id))).all()  # noqa: E712
+    )
+    preferences = all_preferences(session=session)
+    directors = [p for p in people if p.role == Role.director]
+    base = settings.notify.base_url.rstrip("/") + "/"
+    company = settings.company
+    planned: list[Planned] = []
+
+    def taken(keys: Sequence[str]) -> set[str]:
+        return existing_keys(session=session, keys=list(keys))
+
+    week = check_in_week(now, settings.notify, zone)
+    if week is not None:
+        history_from = _week_of(
+            datetime.combine(week_bounds(week)[0], datetime.min.time(), tzinfo=zone)
+            - timedelta(weeks=HISTORY_WEEKS)
+        )
+        owing: list[tuple[Person, list[OwedItem]]] = []
+        for person in people:
+            if person.role == Role.stakeholder or person.id is None:
+                continue
+            owed = what_i_owe(
+                session=session,
+                person_id=person.id,
+                today=today,
+                every_days=settings.updates.stale_after_days,
+                fiscal_start_month=settings.fiscal_year_start_month,
+            )
+            items = owed_items(owed)
+            if items:
+                owing.append((person, items))
+        reminder_keys = {
+            person.id: dedupe_key(person_id=int(person.id or 0), kind=REMINDER, week=week)
+            for person, _ in owing
+        }
+        already = taken(list(reminder_keys.values()))
+        for person, items in owing:
+            assert person.id is not None
+            key = reminder_keys[person.id]
+            if key in already:
+                continue
+            channel, skipped = _channel_and_skip(
+                preferences.get(person.id, Preference()), today, secrets
+            )
+            links = [
+                (
+                    item,
+                    _link(
+                        secrets=secrets, config=config, person_id=person.id, item=item.key, now=now
+                    ),
+                )
+                for item in items
+            ]
+            content = compose.reminder(name=person.name, week=week, company=company, items=links)
+            planned.append(
+                _planned(
+                    key=key,
+                    person=person,
+                    kind=REMINDER,
+                    week=week,
+                    item="",
+                    content=content,
+                    channel=channel,
+                    skipped=skipped,
+                    items=[i.key for i in items],
+                )
+            )
+        candidates: list[tuple[str, Person, Person, OwedItem, str]] = []
+        for person, items in owing:
+            assert person.id is not None
+            history = reminded_weeks(session=session, person_id=person.id, since_week=history_from)
+            for item, since in escalations(items, history, week):
+                for director in directors:
+                    if director.id == person.id or director.id is None:
+                        continue
+                    key = dedupe_key(
+                        person_id=director.id, kind=ESCALATION, week=since, item=item.key
+                    )
+                    candidates.append((key, director, person, item, since))
+        already = taken([c[0] for c in candidates])
+        for key, director, person, item, since in candidates:
+            if key in already:
+                continue
+            assert director.id is not None
+            channel, skipped = _channel_and_skip(
+                preferences.get(director.id, Preference()), today, secrets
+            )
+            content = compose.escalation(
+                owner=person.name, item=item, since_week=since, week=week, company=company, url=base
+            )
+            planned.append(
+                _planned(
+                    key=key,
+                    person=director,
+                    kind=ESCALATION,
+                    week=since,
+                    item=item.key,
+                    content=content,
+                    channel=channel,
+                    skipped=skipped,
+                )
+            )
+
+    week = digest_week(now, settings.notify, zone)
+    if week is not None:
+        keys = {
+            d.id: dedupe_key(person_id=int(d.id or 0), kind=DIGEST, week=week) for d in directors
+        }
+        already = taken(list(keys.values()))
+        wanted = [d for d in directors if keys[d.id] not in already]
+        if wanted:
+            try:
+                weekly = build_digest(session=session, config=config, week=week, today=today)
+            except DigestError:
+                weekly = None
+            if weekly is not None:
+                content = compose.digest(weekly=weekly, url=base)
+                for director in wanted:
+                    assert director.id is not None
+                    channel, skipped = _channel_and_skip(
+                        preferences.get(director.id, Preference()), today, secrets
+                    )
+                    planned.append(
+                        _planned(
+                            key=keys[director.id],
+                            person=director,
+                            kind=DIGEST,
+                            week=week,
+                            item="",
+                            content=content,
+                            channel=channel,
+                            skipped=skipped,
+                        )
+                    )
+        readers = [
+            p
+            for p in people
+            if p.role == Role.stakeholder
+            and p.id is not None
+            and preferences.get(p.id, Preference()).roadmap_summary
+        ]
+        keys = {
+            p.id: dedupe_key(person_id=int(p.id or 0), kind=ROADMAP, week=week) for p in readers
+        }
+        already = taken(list(keys.values()))
+        readers = [p for p in readers if keys[p.id] not in already]
+        if readers:
+            content_lines = _roadmap_lines(session=session, config=config, week=week, today=today)
+            for reader in readers:
+                assert reader.id is not None
+                url = base + "roadmap"
+                if create_links and directors:
+                    link = create_share_link(
+                        session=session,
+                        actor=directors[0],
+                        label=f"Weekly roadmap summary for {reader.name} ({week})"[:120],
+                        valid_days=settings.notify.link_valid_days,
+                    )
+                    url = share_url(base_url=base, token=link.token)
+                channel, skipped = _channel_and_skip(
+                    preferences.get(reader.id, Preference()), today, secrets
+                )
+                content = compose.roadmap(
+                    name=reader.name, week=week, company=company, url=url, **content_lines
+                )
+                planned.append(
+                    _planned(
+                        key=keys[reader.id],
+                        person=reader,
+                        kind=ROADMAP,
+                        week=week,
+                        item="",
+                        content=content,
+                        channel=channel,
+                        skipped=skipped,
+                    )
+                )
+    return planned
+
+
+def _roadmap_lines(
+    *, session: Session, config: AppConfig, week: str, today: date
+) -> dict[str, list[compose.RoadmapLine]]:
+    items = roadmap_items(
+        session=session,
+        filters=RoadmapFilters(),
+        today=today,
+        fiscal_start_month=config.settings.fiscal_year_start_month,
+    )
+    summary = summarise(items, today=today, recent_days=6)
+    monday, sunday = week_bounds(week)
+
+    def lines(frame: pd.DataFrame, when_column: str, word: str) -> list[compose.RoadmapLine]:
+        found = []
+        for row in frame.to_dict("records"):
+            when = row.get(when_column)
+            text = f"{word} {when:%d %b %Y}" if isinstance(when, date) else "no date yet"
+            found.append(
+                compose.RoadmapLine(title=str(row["title"]), owner=str(row["owner"]), when=text)
+            )
+        return found
+
+    shipped = summary.shipped_recently
+    if not shipped.empty:
+        shipped = shipped[(shipped["shipped_date"] >= monday) & (shipped["shipped_date"] <= sunday)]
+    return {
+        "shipped": lines(shipped, "shipped_date", "shipped"),
+        "now": lines(summary.now, "target_date", "target"),
+        "coming": lines(summary.coming_next, "start_date", "starts"),
+    }
+
+
+def worker_name() -> str:
+    """This process, as written in a claim: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def send_due(
+    *,
+    engine: Engine,
+    config: AppConfig,
+    secrets: NotifySecrets,
+    now: datetime | None = None,
+    threads: int = SEND_THREADS,
+) -> RunSummary:
+    """Claim the outbox rows due now and send them, a few at a time; record each outcome."""
+    settings = config.settings.notify
+    moment = now or clock.utcnow()
+    token, rows = claim(engine=engine, settings=settings, now=moment)
+    if not rows:
+        return RunSummary()
+    with Session(engine) as session:
+        ids = sorted({r.person_id for r in rows})
+        emails = dict(
+            session.exec(select(Person.id, Person.email).where(col(Person.id).in_(ids))).all()
+        )
+
+    def one(row: OutboxMessage) -> tuple[OutboxMessage, Delivery]:
+        return row, deliver(
+            message=row,
+            email=str(emails.get(row.person_id, "")),
+            secrets=secrets,
+            timeout=settings.send_timeout_seconds,
+        )
+
+    sent = failed = retrying = 0
+    outcomes = []
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for row, delivery in pool.map(one, rows):
+            assert row.id is not None
+            finished = clock.utcnow()
+            if delivery.ok:
+                record_sent(
+                    engine=engine,
+                    token=token,
+                    message_id=row.id,
+                    now=finished,
+                    outcome=delivery.outcome,
+                )
+                sent += 1
+                continue
+            status = record_failure(
+                engine=engine,
+                token=token,
+                message=row,
+                now=finished,
+                outcome=delivery.outcome,
+                settings=settings,
+                permanent=delivery.permanent,
+            )
+            outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
+            if status == SENT:
+                sent += 1
+            elif status == "failed":
+                failed += 1
+            else:
+                retrying += 1
+    return RunSummary(sent=sent, failed=failed, retrying=retrying, outcomes=tuple(outcomes))
+
+
+def run_due_notifications(
+    engine: Engine,
+    config: AppConfig,
+    *,
+    secrets: NotifySecrets | None = None,
+    now: datetime | None = None,
+) -> RunSummary:
+    """Add what is due now to the outbox (each message once) and send every pending message
+    whose time has come: the one function a scheduler calls, from any number of processes."""
+    secrets = secrets or load_secrets()
+    moment = now or clock.utcnow()
+    with Session(engine) as session:
+        planned = plan_due(
+            session=session, config=config, now=moment, secrets=secrets, create_links=True
+        )
+        session.commit()
+    added = enqueue(engine=engine, messages=planned, now=moment)
+    result = send_due(engine=engine, config=config, secrets=secrets, now=moment)
+    return RunSummary(
+        planned=added,
+        sent=result.sent,
+        failed=result.failed,
+        retrying=result.retrying,
+        outcomes=result.outcomes,
+    )
+
+
+def pending_due(*, session: Session, now: datetime) -> list[OutboxMessage]:
+    """Outbox rows waiting to be sent whose time has come (for the dry run)."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) <= now)
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    )
