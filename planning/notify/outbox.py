@@ -91,14 +91,17 @@ def enqueue(*, engine: Engine, messages: Sequence[Planned], now: datetime) -> in
         for m in messages
     ]
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
-        index_elements=["dedupe_key"]
-    )
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
     added = 0
     with engine.begin() as conn:
         for start in range(0, len(rows), 200):
-            result = conn.execute(statement, rows[start : start + 200])
-            added += max(result.rowcount, 0)
+            statement = (
+                dialect.insert(table)
+                .values(rows[start : start + 200])
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(table.c.id)
+            )
+            added += len(conn.execute(statement).all())
     return added
 
 
