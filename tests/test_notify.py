@@ -58,7 +58,7 @@ def _item(key: str = "update:1") -> OwedItem:
     return OwedItem(key=key, kind=kind, item_id=int(number), title="T", context="c", days=None)
 
 
-# --- when ----------------------------------------------------------------------------------------
+# --- when -----------------------------------------------------------------------------------------
 
 
 def test_check_in_is_due_from_its_moment_for_the_catch_up_hours() -> None:
@@ -92,7 +92,9 @@ def test_an_item_escalates_once_per_run_of_reminders() -> None:
     assert streak_start({"2026-W47", "2026-W48", "2026-W49"}, "2026-W50") == "2026-W47"
     # Not reminded last week (it was posted): nothing to escalate.
     assert streak_start({"2026-W47"}, "2026-W49") is None
-    found = escalations([_item("update:1"), _item("check_in:2")], {"update:1": {"2026-W48"}}, "2026-W49")
+    found = escalations(
+        [_item("update:1"), _item("check_in:2")], {"update:1": {"2026-W48"}}, "2026-W49"
+    )
     assert [(i.key, since) for i, since in found] == [("update:1", "2026-W48")]
 
 
@@ -100,7 +102,9 @@ def test_paused_and_opted_out_people_hear_nothing() -> None:
     today = date(2026, 11, 23)
     assert skip_reason(Preference(), today) is None
     assert skip_reason(Preference(opted_out=True), today) == "opted out"
-    assert skip_reason(Preference(paused_until=date(2026, 11, 30)), today) == "paused until 2026-11-30"
+    assert (
+        skip_reason(Preference(paused_until=date(2026, 11, 30)), today) == "paused until 2026-11-30"
+    )
     assert skip_reason(Preference(paused_until=today), today) is None
 
 
@@ -109,7 +113,7 @@ def test_retries_back_off_up_to_the_longest_wait() -> None:
     assert waits == [60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 
-# --- settings --------------------------------------------------------------------------------------
+# --- settings -------------------------------------------------------------------------------------
 
 
 def _settings_dir(tmp_path: Path, notify_yaml: str) -> Path:
@@ -150,12 +154,14 @@ def test_quoted_times_are_accepted(tmp_path: Path) -> None:
     assert (loaded.check_in_day, loaded.check_in_time) == ("tuesday", "08:05")
 
 
-# --- links ---------------------------------------------------------------------------------------
+# --- links ----------------------------------------------------------------------------------------
 
 
 def test_a_link_opens_one_persons_form_until_it_expires() -> None:
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    token = links.sign(secret=SECRET, person_id=7, item="update:12", expires_at=now + timedelta(days=7))
+    token = links.sign(
+        secret=SECRET, person_id=7, item="update:12", expires_at=now + timedelta(days=7)
+    )
     granted = links.verify(secret=SECRET, token=token, now=now)
     assert (granted.person_id, granted.item) == (7, "update:12")
     url = links.form_url(base_url="https://qd.example.com/", token=token)
@@ -174,20 +180,21 @@ def test_a_malformed_link_is_refused_in_words(token: object) -> None:
 
 def test_an_altered_link_is_refused() -> None:
     token = links.sign(secret=SECRET, person_id=7, item="update:12", expires_at=NEXT_MONDAY)
-    body, signature = token.split(".")
+    _, signature = token.split(".")
     forged_body = links._b64(b"form|8|update:12|9999999999")
     with pytest.raises(links.LinkError):
         links.verify(secret=SECRET, token=f"{forged_body}.{signature}", now=MONDAY_0930)
 
 
-# --- secrets -------------------------------------------------------------------------------------
+# --- secrets --------------------------------------------------------------------------------------
 
 
 def test_channel_urls_come_from_the_environment_before_the_secrets_file(tmp_path: Path) -> None:
     file = tmp_path / "secrets.toml"
     file.write_text(
         '[notify]\nemail = "mailtos://u:file-pass@smtp.example.com"\n'
-        'slack = "https://hooks.slack.com/services/T/B/file"\nlink_secret = "from-the-file-123456"\n',
+        'slack = "https://hooks.slack.com/services/T/B/file"\n'
+        'link_secret = "from-the-file-123456"\n',
         encoding="utf-8",
     )
     env = {"QUARTERDECK_NOTIFY_EMAIL_URL": "mailtos://u:env-pass@smtp.example.com"}
@@ -201,7 +208,7 @@ def test_channel_urls_come_from_the_environment_before_the_secrets_file(tmp_path
     assert "env-pass" not in redact("failed at mailtos://u:env-pass@smtp.example.com", loaded)
 
 
-# --- planning on the store -----------------------------------------------------------------------
+# --- planning on the store ------------------------------------------------------------------------
 
 
 def _owing(engine: Engine, team: Team, title: str = "Faster checkout") -> int:
@@ -308,7 +315,7 @@ def test_a_channel_nobody_set_up_is_skipped_not_retried(engine: Engine, config) 
     assert (row.status, row.outcome) == (SKIPPED, "no email channel is set up on this server")
 
 
-# --- the outbox ----------------------------------------------------------------------------------
+# --- the outbox -----------------------------------------------------------------------------------
 
 
 def _one_pending(engine: Engine, config) -> None:
@@ -322,14 +329,16 @@ def _one_pending(engine: Engine, config) -> None:
 def test_a_claimed_row_is_not_claimed_again(engine: Engine, config) -> None:
     _one_pending(engine, config)
     first, rows = claim(engine=engine, settings=SETTINGS, now=MONDAY_0930)
-    second, again = claim(engine=engine, settings=SETTINGS, now=MONDAY_0930)
+    _, again = claim(engine=engine, settings=SETTINGS, now=MONDAY_0930)
     assert len(rows) == 1 and again == []
     # A claim left by a process that died is taken over after the claim timeout.
     later = MONDAY_0930 + timedelta(minutes=SETTINGS.claim_timeout_minutes, seconds=1)
     third, taken = claim(engine=engine, settings=SETTINGS, now=later)
     assert [r.id for r in taken] == [rows[0].id]
     # The first process's late result no longer counts; the new holder's does.
-    assert not record_sent(engine=engine, token=first, message_id=rows[0].id, now=later, outcome="x")
+    assert not record_sent(
+        engine=engine, token=first, message_id=rows[0].id, now=later, outcome="x"
+    )
     assert record_sent(engine=engine, token=third, message_id=rows[0].id, now=later, outcome="sent")
     [row] = _rows(engine)
     assert (row.status, row.attempts) == (SENT, 1)
@@ -361,7 +370,7 @@ def test_a_failed_send_is_retried_later_then_given_up(engine: Engine, config) ->
     assert row.attempts == 3 and row.outcome == "the email channel refused the message"
 
 
-# --- preferences ---------------------------------------------------------------------------------
+# --- preferences ----------------------------------------------------------------------------------
 
 
 def test_people_change_their_own_preferences_and_directors_anyones(engine: Engine) -> None:
@@ -369,7 +378,11 @@ def test_people_change_their_own_preferences_and_directors_anyones(engine: Engin
     with Session(engine) as session:
         set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="teams")
         set_preference(
-            session=session, actor=team.director, person_id=team.ben.id, channel="email", opted_out=True
+            session=session,
+            actor=team.director,
+            person_id=team.ben.id,
+            channel="email",
+            opted_out=True,
         )
         with pytest.raises(PermissionDenied):
             set_preference(session=session, actor=team.ana, person_id=team.ben.id, channel="slack")
@@ -379,7 +392,9 @@ def test_people_change_their_own_preferences_and_directors_anyones(engine: Engin
         assert preference_of(session=session, person_id=team.ben.id).opted_out
         assert preference_of(session=session, person_id=team.sue.id) == Preference()
         events = session.exec(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "notify_preference")
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.entity == "notify_preference")
         ).one()
     assert events == 2
 
