@@ -1,5 +1,6 @@
 """Admin (directors): data import with a preview, API tokens, the history of imports, share
-links, the team (people, roles, capacity, time off, passwords) and the loaded configuration."""
+links, the team (people, roles, capacity, time off, passwords), notifications (the outbox, each
+person's preferences and a preview) and the loaded configuration."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from planning.store.engine import read_engine, session_scope
 from ui import admin_data as data
 from ui.config_admin import configuration_tab
 from ui.identity import current_person
+from ui.notifications_admin import notifications_tab
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
@@ -33,7 +35,15 @@ UPLOADS = "admin_upload_round"  # bumped after an import so the uploader starts 
 NEW_TOKEN = "admin_new_token"
 SOURCE_LABELS = {"upload": "Upload", "cli": "Command line", "api": "API", "demo": "Demo data"}
 TAB_KEY = "admin_tab"
-TABS = ("Data import", "API tokens", "Import history", "Share links", "People", "Configuration")
+TABS = (
+    "Data import",
+    "API tokens",
+    "Import history",
+    "Share links",
+    "People",
+    "Notifications",
+    "Configuration",
+)
 
 config = app_config()
 st.title("Admin")
@@ -53,7 +63,7 @@ if flash:
 
 # Only the open tab runs (a tab switch reruns the page), so Admin stays quick whatever the others
 # hold; TAB_KEY in session state says which tab is open.
-tab_import, tab_tokens, tab_history, tab_share, tab_people, tab_config = st.tabs(
+tab_import, tab_tokens, tab_history, tab_share, tab_people, tab_notify, tab_config = st.tabs(
     list(TABS), key=TAB_KEY, on_change="rerun"
 )
 
@@ -331,6 +341,11 @@ with tab_share:
 with tab_people:
     if tab_people.open:
         people_tab(person, current)
+
+# --- notifications -----------------------------------------------------------------------------
+with tab_notify:
+    if tab_notify.open:
+        notifications_tab(person, current)
 
 # --- configuration -----------------------------------------------------------------------------
 with tab_config:

@@ -290,3 +290,39 @@ def test_the_dry_run_prints_what_would_go_out_and_sends_nothing(
     assert code == 0 and out.startswith("planned 1, sent 1, retrying 0, failed 0")
     assert len(box.messages) == 1
     engine.dispose()
+
+
+def test_a_roadmap_summary_carries_a_share_link_that_is_never_stored(
+    engine: Engine, config: AppConfig
+) -> None:
+    from planning.access.share_links import LinkState, resolve
+
+    team = seed_team(engine)
+    add_initiative(
+        engine,
+        title="Saved carts",
+        owner_id=team.ben.id,
+        status=InitiativeStatus.done,
+        shipped_date=datetime(2026, 11, 25).date(),
+    )
+    with Session(engine) as session:
+        set_preference(
+            session=session,
+            actor=team.sue,
+            person_id=team.sue.id,
+            channel="webhook",
+            roadmap_summary=True,
+        )
+        session.commit()
+    friday = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
+    with http_receiver() as (port, receiver):
+        secrets = NotifySecrets(urls={"webhook": f"json://127.0.0.1:{port}/in"}, link_secret=SECRET)
+        summary = run_due_notifications(engine, config, secrets=secrets, now=friday)
+    assert summary.sent >= 1
+    [body] = [p["message"] for _, p in receiver.posts if "roadmap this week" in p["title"]]
+    assert "Saved carts" in body
+    token = parse_qs(urlsplit(body.split("](")[-1].rstrip(")")).query)["share"][0]
+    with Session(engine) as session:
+        assert resolve(session=session, token=token).state == LinkState.valid
+    [row] = [r for r in _rows(engine) if r.kind == "roadmap"]
+    assert row.status == SENT and token not in row.model_dump_json()

@@ -66,6 +66,7 @@ def test_the_team_table_and_the_configuration(app_store: str) -> None:
         "Import history",
         "Share links",
         "People",
+        "Notifications",
         "Configuration",
     ]
     team = next(d.value for d in at.dataframe if "BAU share" in d.value.columns)

@@ -7,6 +7,7 @@ and sends every pending one whose time has come; any number of processes may cal
 
 from __future__ import annotations
 
+import html
 import os
 import socket
 from collections.abc import Sequence
@@ -53,9 +54,13 @@ from planning.notify.secrets import NotifySecrets, load_secrets
 from planning.periods import week_bounds
 from planning.reports.digest import DigestError, build_digest
 from planning.reports.this_week import what_i_owe
+from planning.store.engine import session_scope
 from planning.store.models import OutboxMessage, Person, Role
 from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
 
+# A roadmap summary's share link is made at sending and put in its place: a share token is shown
+# once and stored only as a digest (planning.access.share_links), never in an outbox row.
+SHARE_PLACEHOLDER = "(a share link to the roadmap, made when the message is sent)"
 HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
 SEND_THREADS = 8
 
@@ -137,10 +142,12 @@ def plan_due(
     config: AppConfig,
     now: datetime,
     secrets: NotifySecrets,
-    create_links: bool = False,
+    preview: bool = False,
 ) -> list[Planned]:
-    """Every message due at `now` that the outbox does not hold yet (writes nothing unless
-    `create_links`, which creates the share links of roadmap summaries)."""
+    """Every message due at `now` that the outbox does not hold yet; writes nothing.
+
+    `preview` plans this week's messages whatever the time and whatever the outbox holds: what
+    each person would receive (Admin's preview)."""
     settings = config.settings
     zone = clock.time_zone()
     today = now.astimezone(zone).date()
@@ -154,9 +161,10 @@ def plan_due(
     planned: list[Planned] = []
 
     def taken(keys: Sequence[str]) -> set[str]:
-        return existing_keys(session=session, keys=list(keys))
+        return set() if preview else existing_keys(session=session, keys=list(keys))
 
-    week = check_in_week(now, settings.notify, zone)
+    this_week = _week_of(now)
+    week = this_week if preview else check_in_week(now, settings.notify, zone)
     if week is not None:
         history_from = _week_of(
             datetime.combine(week_bounds(week)[0], datetime.min.time(), tzinfo=zone)
@@ -248,7 +256,7 @@ def plan_due(
                 )
             )
 
-    week = digest_week(now, settings.notify, zone)
+    week = this_week if preview else digest_week(now, settings.notify, zone)
     if week is not None:
         keys = {
             d.id: dedupe_key(person_id=int(d.id or 0), kind=DIGEST, week=week) for d in directors
@@ -295,15 +303,8 @@ def plan_due(
             content_lines = _roadmap_lines(session=session, config=config, week=week, today=today)
             for reader in readers:
                 assert reader.id is not None
-                url = base + "roadmap"
-                if create_links and directors:
-                    link = create_share_link(
-                        session=session,
-                        actor=directors[0],
-                        label=f"Weekly roadmap summary for {reader.name} ({week})"[:120],
-                        valid_days=settings.notify.link_valid_days,
-                    )
-                    url = share_url(base_url=base, token=link.token)
+                # The share link is made when the message is sent, so its token is never stored.
+                url = SHARE_PLACEHOLDER
                 channel, skipped = _channel_and_skip(
                     preferences.get(reader.id, Preference()), today, secrets
                 )
@@ -357,6 +358,37 @@ def _roadmap_lines(
     }
 
 
+def _with_share_link(*, engine: Engine, config: AppConfig, row: OutboxMessage) -> OutboxMessage:
+    """A roadmap summary with a fresh share link in its placeholder's place (in memory only),
+    made on behalf of the first active director; the Roadmap page's address when there is none."""
+    if row.kind != ROADMAP or SHARE_PLACEHOLDER not in row.body_text:
+        return row
+    base = config.settings.notify.base_url.rstrip("/") + "/"
+    with session_scope(engine) as session:
+        director = session.exec(
+            select(Person)
+            .where(Person.role == Role.director, Person.active == True)  # noqa: E712
+            .order_by(col(Person.id))
+        ).first()
+        name = session.get(Person, row.person_id)
+        url = base + "roadmap"
+        if director is not None:
+            link = create_share_link(
+                session=session,
+                actor=director,
+                label=f"Roadmap summary for {name.name if name else row.person_id} ({row.week})"[
+                    :120
+                ],
+                valid_days=config.settings.notify.link_valid_days,
+            )
+            url = share_url(base_url=base, token=link.token)
+    copy = row.model_copy()
+    copy.body_text = row.body_text.replace(SHARE_PLACEHOLDER, url)
+    copy.body_html = row.body_html.replace(html.escape(SHARE_PLACEHOLDER), html.escape(url))
+    copy.body_markdown = row.body_markdown.replace(SHARE_PLACEHOLDER, url)
+    return copy
+
+
 def worker_name() -> str:
     """This process, as written in a claim: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -381,6 +413,7 @@ def send_due(
         emails = dict(
             session.exec(select(Person.id, Person.email).where(col(Person.id).in_(ids))).all()
         )
+    rows = [_with_share_link(engine=engine, config=config, row=row) for row in rows]
 
     def one(row: OutboxMessage) -> tuple[OutboxMessage, Delivery]:
         return row, deliver(
@@ -437,9 +470,7 @@ def run_due_notifications(
     secrets = secrets or load_secrets()
     moment = now or clock.utcnow()
     with Session(engine) as session:
-        planned = plan_due(
-            session=session, config=config, now=moment, secrets=secrets, create_links=True
-        )
+        planned = plan_due(session=session, config=config, now=moment, secrets=secrets)
         session.commit()
     added = enqueue(engine=engine, messages=planned, now=moment)
     result = send_due(engine=engine, config=config, secrets=secrets, now=moment)
@@ -450,6 +481,14 @@ def run_due_notifications(
         retrying=result.retrying,
         outcomes=result.outcomes,
     )
+
+
+def preview_for(
+    *, session: Session, config: AppConfig, person_id: int, now: datetime, secrets: NotifySecrets
+) -> list[Planned]:
+    """What one person would receive this week as things stand now (nothing written)."""
+    planned = plan_due(session=session, config=config, now=now, secrets=secrets, preview=True)
+    return [m for m in planned if m.person_id == person_id]
 
 
 def pending_due(*, session: Session, now: datetime) -> list[OutboxMessage]:
