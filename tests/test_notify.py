@@ -336,10 +336,8 @@ def test_a_claimed_row_is_not_claimed_again(engine: Engine, config) -> None:
     third, taken = claim(engine=engine, settings=SETTINGS, now=later)
     assert [r.id for r in taken] == [rows[0].id]
     # The first process's late result no longer counts; the new holder's does.
-    assert not record_sent(
-        engine=engine, token=first, message_id=rows[0].id, now=later, outcome="x"
-    )
-    assert record_sent(engine=engine, token=third, message_id=rows[0].id, now=later, outcome="sent")
+    assert not record_sent(engine=engine, token=first, message=rows[0], now=later, outcome="x")
+    assert record_sent(engine=engine, token=third, message=taken[0], now=later, outcome="sent")
     [row] = _rows(engine)
     assert (row.status, row.attempts) == (SENT, 1)
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, and_, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -148,26 +148,85 @@ def claim(
     return token, rows
 
 
+@dataclass(frozen=True)
+class Result:
+    """How one claimed row's send went (planning.notify.channels.Delivery, flattened)."""
+
+    message: OutboxMessage
+    ok: bool
+    outcome: str
+    permanent: bool = False
+
+
+# One statement for every outcome, so it is compiled once and run per row with its values.
+_RECORD = (
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.id) == bindparam("message_id"),
+        col(OutboxMessage.claimed_by) == bindparam("token"),
+        col(OutboxMessage.status) == SENDING,
+    )
+    .values(
+        status=bindparam("new_status"),
+        sent_at=bindparam("new_sent_at"),
+        next_attempt_at=bindparam("new_next_attempt_at"),
+        outcome=bindparam("new_outcome"),
+        attempts=bindparam("new_attempts"),
+    )
+)
+
+
+def _outcome_values(
+    result: Result, *, token: str, now: datetime, settings: NotifySettings
+) -> dict[str, object]:
+    """The values recording one result: its new status, attempts, next try and outcome."""
+    attempts = result.message.attempts + 1
+    status, text, next_at = SENT, result.outcome, now
+    if not result.ok:
+        give_up = result.permanent or attempts >= settings.max_attempts
+        status = FAILED if give_up else PENDING
+        if not give_up:
+            text = f"{text}; attempt {attempts} of {settings.max_attempts}"
+            next_at = now + retry_delay(attempts, settings)
+    return {
+        "message_id": result.message.id,
+        "token": token,
+        "new_status": status,
+        "new_sent_at": now if result.ok else None,
+        "new_next_attempt_at": next_at,
+        "new_outcome": text[:OUTCOME_MAX],
+        "new_attempts": attempts,
+    }
+
+
+def record_results(
+    *,
+    engine: Engine,
+    token: str,
+    results: Sequence[Result],
+    now: datetime,
+    settings: NotifySettings,
+) -> list[str]:
+    """Record several sends in one transaction; each row's new status ("" when this process no
+    longer held its claim, so another process's result stands)."""
+    statuses = []
+    with engine.begin() as conn:
+        for result in results:
+            values = _outcome_values(result, token=token, now=now, settings=settings)
+            held = conn.execute(_RECORD, values).rowcount == 1
+            statuses.append(str(values["new_status"]) if held else "")
+    return statuses
+
+
 def record_sent(
-    *, engine: Engine, token: str, message_id: int, now: datetime, outcome: str
+    *, engine: Engine, token: str, message: OutboxMessage, now: datetime, outcome: str
 ) -> bool:
     """Mark a claimed row sent; False when this process no longer holds the claim."""
-    with engine.begin() as conn:
-        result = conn.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == message_id,
-                col(OutboxMessage.claimed_by) == token,
-                col(OutboxMessage.status) == SENDING,
-            )
-            .values(
-                status=SENT,
-                sent_at=now,
-                attempts=OutboxMessage.attempts + 1,
-                outcome=outcome[:OUTCOME_MAX],
-            )
-        )
-    return result.rowcount == 1
+    result = Result(message=message, ok=True, outcome=outcome)
+    settings = NotifySettings()
+    return record_results(
+        engine=engine, token=token, results=[result], now=now, settings=settings
+    ) == [SENT]
 
 
 def record_failure(
@@ -181,26 +240,10 @@ def record_failure(
     permanent: bool = False,
 ) -> str:
     """Put a failed row back for a later attempt, or mark it failed; its new status."""
-    attempts = message.attempts + 1
-    give_up = permanent or attempts >= settings.max_attempts
-    status = FAILED if give_up else PENDING
-    next_at = now if give_up else now + retry_delay(attempts, settings)
-    text = outcome if give_up else f"{outcome}; attempt {attempts} of {settings.max_attempts}"
-    with engine.begin() as conn:
-        conn.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == message.id,
-                col(OutboxMessage.claimed_by) == token,
-                col(OutboxMessage.status) == SENDING,
-            )
-            .values(
-                status=status,
-                attempts=attempts,
-                next_attempt_at=next_at,
-                outcome=text[:OUTCOME_MAX],
-            )
-        )
+    result = Result(message=message, ok=False, outcome=outcome, permanent=permanent)
+    [status] = record_results(
+        engine=engine, token=token, results=[result], now=now, settings=settings
+    )
     return status
 
 

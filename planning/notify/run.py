@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import socket
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,13 +27,15 @@ from planning.notify import compose
 from planning.notify.channels import Delivery, deliver
 from planning.notify.links import LinkError, form_url, sign
 from planning.notify.outbox import (
+    FAILED,
+    PENDING,
     SENT,
     Planned,
+    Result,
     claim,
     enqueue,
     existing_keys,
-    record_failure,
-    record_sent,
+    record_results,
     reminded_weeks,
 )
 from planning.notify.preferences import all_preferences
@@ -53,7 +56,7 @@ from planning.notify.schedule import (
 from planning.notify.secrets import NotifySecrets, load_secrets
 from planning.periods import week_bounds
 from planning.reports.digest import DigestError, build_digest
-from planning.reports.this_week import what_i_owe
+from planning.reports.this_week import Owed, check_ins_due, updates_owed
 from planning.store.engine import session_scope
 from planning.store.models import OutboxMessage, Person, Role
 from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
@@ -63,6 +66,7 @@ from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
 SHARE_PLACEHOLDER = "(a share link to the roadmap, made when the message is sent)"
 HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
 SEND_THREADS = 8
+RECORD_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,26 @@ def _planned(
     )
 
 
+def _owed_by_person(*, session: Session, config: AppConfig, today: date) -> dict[int, Owed]:
+    """What each person owes (as planning.reports.this_week.what_i_owe, read once for everyone)."""
+    every_days = config.settings.updates.stale_after_days
+    updates = updates_owed(session=session, today=today, every_days=every_days)
+    check_ins = check_ins_due(
+        session=session,
+        today=today,
+        every_days=every_days,
+        fiscal_start_month=config.settings.fiscal_year_start_month,
+    )
+    owners = {u.owner_id for u in updates} | {c.owner_id for c in check_ins}
+    return {
+        owner: Owed(
+            updates=tuple(u for u in updates if u.owner_id == owner),
+            check_ins=tuple(c for c in check_ins if c.owner_id == owner),
+        )
+        for owner in owners
+    }
+
+
 def plan_due(
     *,
     session: Session,
@@ -171,17 +195,11 @@ def plan_due(
             - timedelta(weeks=HISTORY_WEEKS)
         )
         owing: list[tuple[Person, list[OwedItem]]] = []
+        owed_by = _owed_by_person(session=session, config=config, today=today)
         for person in people:
             if person.role == Role.stakeholder or person.id is None:
                 continue
-            owed = what_i_owe(
-                session=session,
-                person_id=person.id,
-                today=today,
-                every_days=settings.updates.stale_after_days,
-                fiscal_start_month=settings.fiscal_year_start_month,
-            )
-            items = owed_items(owed)
+            items = owed_items(owed_by.get(person.id, Owed(updates=(), check_ins=())))
             if items:
                 owing.append((person, items))
         reminder_keys = {
@@ -423,39 +441,42 @@ def send_due(
             timeout=settings.send_timeout_seconds,
         )
 
-    sent = failed = retrying = 0
+    counts: Counter[str] = Counter()
     outcomes = []
+    batch: list[Result] = []
+
+    def flush() -> None:
+        statuses = record_results(
+            engine=engine, token=token, results=batch, now=clock.utcnow(), settings=settings
+        )
+        counts.update(statuses)
+        batch.clear()
+
+    # Outcomes are recorded a batch at a time (one transaction each, not one per message); a
+    # process that dies before recording leaves its rows claimed, and they are sent again after
+    # claim_timeout_minutes: at least once, never lost.
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         for row, delivery in pool.map(one, rows):
-            assert row.id is not None
-            finished = clock.utcnow()
-            if delivery.ok:
-                record_sent(
-                    engine=engine,
-                    token=token,
-                    message_id=row.id,
-                    now=finished,
+            batch.append(
+                Result(
+                    message=row,
+                    ok=delivery.ok,
                     outcome=delivery.outcome,
+                    permanent=delivery.permanent,
                 )
-                sent += 1
-                continue
-            status = record_failure(
-                engine=engine,
-                token=token,
-                message=row,
-                now=finished,
-                outcome=delivery.outcome,
-                settings=settings,
-                permanent=delivery.permanent,
             )
-            outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
-            if status == SENT:
-                sent += 1
-            elif status == "failed":
-                failed += 1
-            else:
-                retrying += 1
-    return RunSummary(sent=sent, failed=failed, retrying=retrying, outcomes=tuple(outcomes))
+            if not delivery.ok:
+                outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
+            if len(batch) >= RECORD_BATCH:
+                flush()
+    if batch:
+        flush()
+    return RunSummary(
+        sent=counts[SENT],
+        failed=counts[FAILED],
+        retrying=counts[PENDING],
+        outcomes=tuple(outcomes),
+    )
 
 
 def run_due_notifications(
