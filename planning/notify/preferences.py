@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from planning.access.permissions import Actor, PermissionDenied, is_director
+from planning.access.permissions import Actor, require_self_or_director
 from planning.notify.schedule import Preference
 from planning.notify.secrets import CHANNELS
 from planning.store.audit import record_event, snapshot
@@ -58,8 +58,7 @@ def set_preference(
     roadmap_summary: bool = False,
 ) -> Preference:
     """Store how a person wants to be reached (themselves or a director); audited."""
-    if not actor.active or (actor.id != person_id and not is_director(actor)):
-        raise PermissionDenied("Only the person themselves or a director can change this.")
+    require_self_or_director(actor, person_id, "change how someone is notified")
     problems = []
     if session.get(Person, person_id) is None:
         problems.append(f"there is no person with id {person_id}")
