@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from typing import NoReturn
+from urllib.parse import urlencode
 
 import streamlit as st
 from sqlmodel import Session
@@ -31,6 +32,7 @@ from planning.access.passwords import (
     person_for_session,
 )
 from planning.access.people import list_people
+from planning.notify.links import NUDGE_PARAM, TOKEN_MAX
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role
 from ui.navigation import PAGES_BY_ROLE
@@ -211,9 +213,18 @@ def _button(label: str, *, primary: bool = False) -> str:
     return f'<button type="submit"{css}>{html.escape(label)}</button>'
 
 
+def _next_path(path: str) -> str:
+    """Where the browser goes after the form: the front page; after signing in, with a
+    reminder's link (`?nudge=`) kept, so its form opens once the person is in."""
+    nudge = st.query_params.get(NUDGE_PARAM)
+    if path == SIGN_IN_PATH and isinstance(nudge, str) and 0 < len(nudge) <= TOKEN_MAX:
+        return f"{_base_path()}?{urlencode({NUDGE_PARAM: nudge})}"
+    return _base_path()
+
+
 def _post_form(path: str, fields: str, *, form_class: str) -> str:
     """A plain HTML form posting to one of the server's sign-in routes, then back to "/"."""
-    next_field = f'<input type="hidden" name="next" value="{html.escape(_base_path())}">'
+    next_field = f'<input type="hidden" name="next" value="{html.escape(_next_path(path))}">'
     return (
         f'{_form_style()}<form method="post" action="{html.escape(_route(path))}" '
         f'class="qd-form {form_class}">{fields}{next_field}</form>'
