@@ -326,3 +326,26 @@ def test_a_roadmap_summary_carries_a_share_link_that_is_never_stored(
         assert resolve(session=session, token=token).state == LinkState.valid
     [row] = [r for r in _rows(engine) if r.kind == "roadmap"]
     assert row.status == SENT and token not in row.model_dump_json()
+
+
+def test_the_digest_email_shows_its_chart_as_a_png(
+    demo_store_file: Path, tmp_path: Path, config: AppConfig
+) -> None:
+    import shutil
+
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_store_file, target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    friday = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
+    with smtp_server() as (port, box):
+        secrets = NotifySecrets(urls={"email": _email_url(port)}, link_secret=SECRET)
+        run_due_notifications(engine, config, secrets=secrets, now=friday)
+    engine.dispose()
+    [digest] = [m for _, m in box.messages if "weekly digest 2026-W48" in m["Subject"]]
+    html = digest.get_body(("related", "html")).get_content()  # type: ignore[union-attr]
+    assert "<svg" not in html and 'src="cid:chart-1.png"' in html
+    images = [p for p in digest.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0].get_filename() == "chart-1.png"
+    assert images[0].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "2026-W48" in plain

@@ -2,8 +2,10 @@
 webhooks, so a channel is a line of configuration rather than a client library each.
 
 Email goes as HTML with a plain-text part (Apprise derives it from the HTML; links are written out
-in full so the text keeps them), to the person's address. Chat channels get the message's
-Markdown, which Apprise turns into each service's own format. Every send has a timeout
+in full so the text keeps them), to the person's address. Email clients do not show SVG reliably,
+so every inline SVG chart (the digest's impact chart) is turned into a PNG image sent with the
+email and shown in its place (`cid:`); if that conversion fails the SVG stays. Chat channels get
+the message's Markdown, which Apprise turns into each service's own format. Every send has a timeout
 (settings.yaml `notify.send_timeout_seconds`), so a channel that does not answer fails quickly and
 is retried later; an outcome names the channel, never its URL.
 """
@@ -11,10 +13,12 @@ is retried later; an outcome names the channel, never its URL.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import apprise
+from apprise.attachment.memory import AttachMemory
 
 from planning.notify.secrets import NotifySecrets, redact
 from planning.store.models import OutboxMessage
@@ -30,6 +34,30 @@ class Delivery:
     ok: bool
     outcome: str
     permanent: bool = False
+
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
+
+
+def charts_as_png(html: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """The HTML with each inline SVG replaced by an image of it (`cid:chart-N.png`), and those
+    images as (file name, PNG bytes); an SVG that cannot be converted stays as it is."""
+    import vl_convert
+
+    images: list[tuple[str, bytes]] = []
+
+    def replace(match: re.Match[str]) -> str:
+        try:
+            png = vl_convert.svg_to_png(match.group(0), scale=2.0)
+        except Exception:  # a chart that cannot be drawn keeps its SVG; the email still goes
+            return match.group(0)
+        name = f"chart-{len(images) + 1}.png"
+        images.append((name, png))
+        width = re.search(r'width="(\d+)', match.group(0))
+        size = f' width="{width.group(1)}"' if width else ""
+        return f'<img src="cid:{name}" alt="Chart"{size} style="max-width:100%">'
+
+    return _SVG.sub(replace, html), images
 
 
 def _email_url(url: str, address: str) -> str:
@@ -60,10 +88,15 @@ def deliver(
     service.socket_read_timeout = timeout
     try:
         if channel == "email":
+            body, images = charts_as_png(message.body_html)
+            attachments = apprise.AppriseAttachment(
+                [AttachMemory(content=png, name=name, mimetype="image/png") for name, png in images]
+            )
             ok = service.notify(
                 title=message.subject,
-                body=message.body_html,
+                body=body,
                 body_format=apprise.NotifyFormat.HTML,
+                attach=attachments if images else None,
             )
         else:
             ok = service.notify(
