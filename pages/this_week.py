@@ -24,6 +24,7 @@ from ui import goals_data
 from ui import this_week_data as data
 from ui.data import store_freshness
 from ui.identity import ROLE_LABELS, current_person
+from ui.notification_prefs import preference_form, preview
 from ui.nudge_link import form_in_address
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.setup import connect_data_step
@@ -588,5 +589,15 @@ else:
         quarter_not_set_notice(person=person, versions=current, period=period)
     idea_news(person)
     what_i_owe(person, always=True)
+
+if person.active:
+    with st.expander("My reminders and digests", icon=":material/notifications:"):
+        st.caption(
+            "Quarterdeck tells you on the check-in day what you owe, only when you owe something, "
+            "by the channel you choose here. Pause it for a while or opt out at any time."
+        )
+        preference_form(person, person.id, person.name, key="tw_notify_pref", flash=FLASH)
+        if st.toggle("Show what I would receive this week", key="tw_notify_preview"):
+            preview(person.id, "you")
 
 live_refresh()

@@ -5,25 +5,20 @@ Admin page checks; the domain refuses anyone else anyway)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning import clock
 from planning.access.people import list_people
-from planning.access.permissions import PermissionDenied
 from planning.notify.outbox import outbox_rows
-from planning.notify.preferences import all_preferences, set_preference
-from planning.notify.run import preview_for
+from planning.notify.preferences import all_preferences
 from planning.notify.schedule import Preference
-from planning.notify.secrets import CHANNEL_LABELS, CHANNELS, load_secrets
-from planning.store.engine import read_engine, session_scope
+from planning.notify.secrets import CHANNEL_LABELS, load_secrets
+from planning.store.engine import read_engine
 from planning.store.models import PersonRead
-from planning.validation import InputError
-from ui.state import Versions, app_config, clear_after_write, engine
-from ui.text import escape_markdown, moment_text, refusal_message
+from ui.notification_prefs import preference_form, preview
+from ui.state import Versions, app_config, engine
+from ui.text import moment_text
 
 FLASH = "admin_notify_flash"
 STATUS_LABELS = {
@@ -114,52 +109,5 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
         format_func=lambda i: names[i],
         key="admin_notify_person",
     )
-    current = preferences.get(chosen, Preference())
-    with st.form(f"admin_notify_pref_{chosen}"):
-        cols = st.columns(4)
-        channel = cols[0].selectbox(
-            "Channel",
-            list(CHANNELS),
-            index=list(CHANNELS).index(current.channel) if current.channel in CHANNELS else 0,
-            format_func=CHANNEL_LABELS.__getitem__,
-        )
-        paused: date | None = cols[1].date_input(
-            "Paused until", value=current.paused_until, min_value=clock.today()
-        )
-        opted_out = cols[2].checkbox("Opted out", value=current.opted_out)
-        roadmap = cols[3].checkbox("Roadmap summary", value=current.roadmap_summary)
-        save = st.form_submit_button("Save preferences")
-    if save:
-        try:
-            with session_scope(engine()) as session:
-                set_preference(
-                    session=session,
-                    actor=person,
-                    person_id=chosen,
-                    channel=channel,
-                    paused_until=paused,
-                    opted_out=opted_out,
-                    roadmap_summary=roadmap,
-                )
-        except (InputError, PermissionDenied) as exc:
-            st.error(refusal_message(exc))
-        else:
-            st.session_state[FLASH] = f"Saved {names[chosen]}'s notification preferences."
-            clear_after_write()
-            st.rerun()
-
-    st.markdown(f"**What {escape_markdown(names[chosen])} would receive this week**")
-    with Session(read_engine(engine())) as session:
-        messages = preview_for(
-            session=session,
-            config=config,
-            person_id=chosen,
-            now=clock.utcnow(),
-            secrets=secrets,
-        )
-    if not messages:
-        st.caption("Nothing: they owe nothing this week and have no digest or summary to read.")
-    for message in messages:
-        state = f" (skipped: {message.skipped})" if message.skipped else ""
-        st.markdown(f"*{escape_markdown(message.kind)} by {message.channel}{state}*")
-        st.text(f"Subject: {message.subject}\n\n{message.body_text}")
+    preference_form(person, chosen, names[chosen], key="admin_notify_pref", flash=FLASH)
+    preview(chosen, names[chosen])
