@@ -42,8 +42,10 @@ _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
 def charts_as_png(html: str) -> tuple[str, list[tuple[str, bytes]]]:
     """The HTML with each inline SVG replaced by an image of it (`cid:chart-N.png`), and those
     images as (file name, PNG bytes); an SVG that cannot be converted stays as it is."""
-    import vl_convert
-
+    try:
+        import vl_convert
+    except ImportError:  # without the converter the email keeps its SVG
+        return html, []
     images: list[tuple[str, bytes]] = []
 
     def replace(match: re.Match[str]) -> str:

@@ -8,8 +8,6 @@ and sends every pending one whose time has come; any number of processes may cal
 from __future__ import annotations
 
 import html
-import os
-import socket
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +52,7 @@ from planning.notify.schedule import (
     skip_reason,
 )
 from planning.notify.secrets import NotifySecrets, load_secrets
-from planning.periods import week_bounds
+from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError, build_digest
 from planning.reports.this_week import Owed, check_ins_due, updates_owed
 from planning.store.engine import session_scope
@@ -81,8 +79,6 @@ class RunSummary:
 
 
 def _week_of(now: datetime) -> str:
-    from planning.periods import iso_week
-
     return iso_week(now.astimezone(clock.time_zone()).date())
 
 
@@ -405,11 +401,6 @@ def _with_share_link(*, engine: Engine, config: AppConfig, row: OutboxMessage) -
     copy.body_html = row.body_html.replace(html.escape(SHARE_PLACEHOLDER), html.escape(url))
     copy.body_markdown = row.body_markdown.replace(SHARE_PLACEHOLDER, url)
     return copy
-
-
-def worker_name() -> str:
-    """This process, as written in a claim: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def send_due(
