@@ -1,6 +1,6 @@
 """Admin (directors): data import with a preview, data sources, API tokens, the history of
-imports, share links, the team (people, roles, capacity, time off, passwords) and the loaded
-configuration."""
+imports, share links, the team (people, roles, capacity, time off, passwords), notifications (the
+outbox, each person's preferences and a preview) and the loaded configuration."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ui import admin_data as data
 from ui.config_admin import configuration_tab
 from ui.data_import import FLASH, data_import_tab
 from ui.identity import current_person
+from ui.notifications_admin import notifications_tab
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
 from ui.sources_view import sources_tab
@@ -31,6 +32,7 @@ TABS = (
     "Sources",
     "Share links",
     "People",
+    "Notifications",
     "Configuration",
 )
 
@@ -59,6 +61,7 @@ if flash:
     tab_sources,
     tab_share,
     tab_people,
+    tab_notify,
     tab_config,
 ) = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
 
@@ -214,6 +217,11 @@ with tab_share:
 with tab_people:
     if tab_people.open:
         people_tab(person, current)
+
+# --- notifications -----------------------------------------------------------------------------
+with tab_notify:
+    if tab_notify.open:
+        notifications_tab(person, current)
 
 # --- configuration -----------------------------------------------------------------------------
 with tab_config:

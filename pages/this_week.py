@@ -26,6 +26,8 @@ from ui import goals_data
 from ui import this_week_data as data
 from ui.data import store_freshness
 from ui.identity import ROLE_LABELS, current_person
+from ui.notification_prefs import preference_form, preview
+from ui.nudge_link import form_in_address
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.setup import connect_data_step
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
@@ -69,6 +71,8 @@ if flash:
     st.success(flash)
 if store_freshness(current).latest_day is None:
     connect_data_step(person)  # a new store: the next step is its data
+# A reminder's link names the form to pick; it never signs in or writes (ui/nudge_link.py).
+linked = form_in_address(person)
 
 
 def _saved(message: str, forget: tuple[str, ...], picker: str, following: int | None) -> None:
@@ -274,6 +278,15 @@ def what_i_owe(actor: PersonRead, *, always: bool) -> None:
     check_in_titles = {c.key_result_id: c.title for c in owed.check_ins}
     _left_unposted(actor, UPDATE_PICK, update_titles, "note", "a status update")
     _left_unposted(actor, CHECK_IN_PICK, check_in_titles, "check_in_note", "a check-in")
+    if linked is not None:
+        kind, item_id = linked
+        titles, picker = (
+            (check_in_titles, CHECK_IN_PICK) if kind == "check_in" else (update_titles, UPDATE_PICK)
+        )
+        if item_id in titles:
+            st.session_state[f"{picker}_next"] = item_id
+        else:
+            st.info("The item your reminder pointed to is no longer owed: nothing to post there.")
     if owed.empty and not always:
         return
     st.header("What I owe")
@@ -578,5 +591,15 @@ else:
         quarter_not_set_notice(person=person, versions=current, period=period)
     idea_news(person)
     what_i_owe(person, always=True)
+
+if person.active:
+    with st.expander("My reminders and digests", icon=":material/notifications:"):
+        st.caption(
+            "Quarterdeck tells you on the check-in day what you owe, only when you owe something, "
+            "by the channel you choose here. Pause it for a while or opt out at any time."
+        )
+        preference_form(person, person.id, person.name, key="tw_notify_pref", flash=FLASH)
+        if st.toggle("Show what I would receive this week", key="tw_notify_preview"):
+            preview(person.id, "you")
 
 live_refresh()

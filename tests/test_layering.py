@@ -28,6 +28,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "impact": {"store", "access", "metrics", "work"},
     "sources": {"store", "access", "metrics"},
     "reports": {"store", "access", "metrics", "okrs", "work", "impact"},
+    "notify": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
     "demo": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
     "startup": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "demo"},
     "cli": {
@@ -38,6 +39,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "work",
         "impact",
         "reports",
+        "notify",
         "demo",
         "startup",
         "sources",

@@ -67,6 +67,7 @@ def test_the_team_table_and_the_configuration(app_store: str) -> None:
         "Sources",
         "Share links",
         "People",
+        "Notifications",
         "Configuration",
     ]
     team = next(d.value for d in at.dataframe if "BAU share" in d.value.columns)

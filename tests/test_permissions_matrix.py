@@ -1,6 +1,7 @@
 """Who may change what, walked whole: every write function in planning/ × every role × their own
 record and someone else's (DESIGN §1: directors everything; members their own initiatives, KR
-check-ins and ideas; stakeholders and inactive people nothing).
+check-ins and ideas; stakeholders and inactive people nothing, except that any active person sets
+how they themselves are notified).
 
 Each case builds a fresh target record owned by the case's owner, then acts on it. An allowed
 case must succeed and change the store. A refused case must raise PermissionDenied before
@@ -40,6 +41,7 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.impact import calibration as calibration_suggestions
 from planning.metrics import import_checks, import_file, import_records, importer
+from planning.notify import preferences as notify_preferences
 from planning.okrs import file_import as okr_file
 from planning.okrs import goals, quarter_close, quarter_draft, templates
 from planning.sources import formats, mappings
@@ -82,6 +84,7 @@ HELPERS = {
 class Rule(Enum):
     DIRECTOR = "directors only"
     OWNER = "directors, and active members on their own record"
+    SELF = "directors, and any active person on their own record (notification preferences)"
 
 
 @dataclass
@@ -632,6 +635,13 @@ def _set_password(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _set_preference(w: World, owner: PersonRead) -> Call:
+    del w
+    return lambda s, a: notify_preferences.set_preference(
+        session=s, actor=a, person_id=owner.id, channel="slack", opted_out=True
+    )
+
+
 WRITERS: list[Writer] = [
     Writer(goals.create_objective, Rule.DIRECTOR, _create_objective),
     Writer(goals.update_objective, Rule.DIRECTOR, _update_objective),
@@ -682,6 +692,7 @@ WRITERS: list[Writer] = [
     Writer(people.add_time_off, Rule.DIRECTOR, _add_time_off),
     Writer(people.remove_time_off, Rule.DIRECTOR, _remove_time_off),
     Writer(people.set_password, Rule.DIRECTOR, _set_password),
+    Writer(notify_preferences.set_preference, Rule.SELF, _set_preference),
 ]
 
 # (case, who acts, whose record it is)
@@ -702,6 +713,8 @@ def allowed(rule: Rule, actor: PersonRead, owner: PersonRead) -> bool:
         return True
     if rule is Rule.OWNER:
         return actor.active and actor.role == Role.member and actor.id == owner.id
+    if rule is Rule.SELF:
+        return actor.active and actor.id == owner.id
     return False
 
 
@@ -739,9 +752,10 @@ def test_every_role_on_every_record(engine: Engine, config: AppConfig, writer: W
         assert dump(engine) == before, f"{writer.name}, {case}: refused but changed the store"
         outcomes.append("refused")
     expected = ["allowed", "allowed"] + (
-        ["allowed", "refused"] if writer.rule is Rule.OWNER else ["refused", "refused"]
+        ["allowed", "refused"] if writer.rule in (Rule.OWNER, Rule.SELF) else ["refused", "refused"]
     )
-    assert outcomes == [*expected, "refused", "refused", "refused"]
+    stakeholder_own = "allowed" if writer.rule is Rule.SELF else "refused"
+    assert outcomes == [*expected, stakeholder_own, "refused", "refused"]
 
 
 def _public_actor_functions() -> set[str]:

@@ -36,7 +36,9 @@ from planning.store.models import (
     Initiative,
     KeyResult,
     KrGrade,
+    NotifyPreference,
     Objective,
+    OutboxMessage,
     PeriodClose,
     Person,
     Role,
@@ -254,6 +256,29 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         )
         session.add(SignInSession(person_id=director.id, token_hash="c" * 64, expires_at=now))
         session.add(SignInAttempt(email="nobody@x.test", at=now))
+        session.add(
+            NotifyPreference(person_id=director.id, channel="slack", paused_until=date(2026, 12, 1))
+        )
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"{director.id}|digest|2026-W47|",
+                person_id=director.id,
+                kind="digest",
+                week="2026-W47",
+                channel="email",
+                subject="Weekly digest 2026-W47",
+                body_text="Ünïcode ✓\nline two",
+                body_html="<p>Ünïcode ✓</p>",
+                body_markdown="**Ünïcode** ✓",
+                items=["update:1"],
+                status="sent",
+                attempts=2,
+                next_attempt_at=now,
+                created_at=now,
+                sent_at=now,
+                outcome="sent by email",
+            )
+        )
         measured = session.scalars(select(Initiative)).first()
         assert measured is not None
         measured.lift_filters = {"device": "mobile"}

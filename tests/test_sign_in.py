@@ -331,3 +331,15 @@ def test_an_unknown_email_is_told_to_ask_the_director_and_sees_nothing_else(
     assert [b.label for b in at.button] == ["Sign out"]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/roadmap.py")
+
+
+def test_a_reminders_link_survives_signing_in(
+    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sign-in form sends the browser back with the link's `nudge`, so its form opens."""
+    use_mode(tmp_path, monkeypatch, "password")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["nudge"] = "abc.DEF_-1"
+    at.run()
+    assert not at.exception
+    assert '<input type="hidden" name="next" value="/?nudge=abc.DEF_-1">' in html_bodies(at)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlencode
 
 import streamlit as st
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -34,6 +35,7 @@ from planning.access.passwords import (
     person_for_session,
 )
 from planning.access.people import list_people
+from planning.notify.links import NUDGE_PARAM, TOKEN_MAX
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role
 from ui.navigation import PAGES_BY_ROLE
@@ -222,6 +224,15 @@ def _primary_colour() -> str:
     return primary if _COLOUR.fullmatch(primary) else DEFAULT_PRIMARY
 
 
+def _next_path(path: str) -> str:
+    """Where the browser goes after the form: the front page; after signing in, with a
+    reminder's link (`?nudge=`) kept, so its form opens once the person is in."""
+    nudge = st.query_params.get(NUDGE_PARAM)
+    if path == SIGN_IN_PATH and isinstance(nudge, str) and 0 < len(nudge) <= TOKEN_MAX:
+        return f"{_base_path()}?{urlencode({NUDGE_PARAM: nudge})}"
+    return _base_path()
+
+
 def _post_form(
     path: str,
     *,
@@ -241,7 +252,7 @@ def _post_form(
             fields=fields,
             button=button,
             primary_button=primary,
-            next=_base_path(),
+            next=_next_path(path),
         )
     )
 

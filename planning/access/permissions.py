@@ -7,6 +7,9 @@
 | member      | their own initiatives and KRs (status updates, check-ins), and |
 |             | ideas they proposed                                           |
 | stakeholder | nothing                                                       |
+
+Anyone active may change how they themselves are notified (planning.notify.preferences); a
+director may change anyone's.
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ def require_owner_or_director(actor: Actor, owner_id: int | None, action: str) -
     if actor.role == Role.stakeholder:
         raise PermissionDenied(f"Stakeholders can read but not {action}.")
     raise PermissionDenied(f"Only the owner or a director can {action}.")
+
+
+def require_self_or_director(actor: Actor, person_id: int, action: str) -> None:
+    """Refuse unless the actor is a director or an active person acting on themselves."""
+    if is_director(actor) or (actor.active and actor.id == person_id):
+        return
+    raise PermissionDenied(f"Only the person themselves or a director can {action}.")
 
 
 def require_member_or_director(actor: Actor, action: str) -> None:

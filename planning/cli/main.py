@@ -6,7 +6,7 @@ import argparse
 from typing import NoReturn
 
 from planning import clock
-from planning.cli import bench, data, demo, okrs, people, reports, store, sync, work
+from planning.cli import bench, data, demo, notify, okrs, people, reports, store, sync, work
 from planning.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -51,6 +51,7 @@ HELP_ORDER = (
     "add-person",
     "set-password",
     "sync",
+    "notify",
 )
 GROUPS: tuple[Group, ...] = (
     store.GROUP,
@@ -60,6 +61,7 @@ GROUPS: tuple[Group, ...] = (
     okrs.GROUP,
     people.GROUP,
     sync.GROUP,
+    notify.GROUP,
     reports.GROUP,
     bench.GROUP,
 )

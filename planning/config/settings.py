@@ -4,7 +4,7 @@ storage, impact, sign-in)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -143,6 +143,61 @@ class ImportSettings(Strict):
     ga4: Ga4Settings = Ga4Settings()
 
 
+WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def _clock_time(value: Any) -> Any:
+    """A time of day written HH:MM; YAML reads an unquoted 09:00 as a number, so say to quote it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError('write the time in quotes as "HH:MM" (e.g. "09:00")')
+    if not isinstance(value, str):
+        raise ValueError(f'a time of day is written "HH:MM", got {value!r}')
+    hours, _, minutes = value.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        raise ValueError(f'{value!r} is not a time of day written "HH:MM" (e.g. "09:00")')
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ValueError(f"{value!r} is not a time of day (00:00 to 23:59)")
+    return f"{int(hours):02d}:{minutes}"
+
+
+class NotifySettings(Strict):
+    """When reminders, escalations, the digest and roadmap summaries go out, in the team's time
+    zone, and how a failing channel is retried."""
+
+    check_in_day: Weekday = "monday"
+    check_in_time: str = "09:00"
+    digest_day: Weekday = "friday"
+    digest_time: str = "17:00"
+    catch_up_hours: Annotated[int, Field(ge=1, le=72)] = 12
+    link_valid_days: Annotated[int, Field(ge=1, le=30)] = 7
+    base_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] = "http://localhost:8501"
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 6
+    first_retry_seconds: Annotated[int, Field(ge=1, le=86400)] = 60
+    max_retry_seconds: Annotated[int, Field(ge=1, le=604800)] = 3600
+    send_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    claim_timeout_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
+
+    @field_validator("check_in_time", "digest_time", mode="before")
+    @classmethod
+    def _time_of_day(cls, value: Any) -> Any:
+        return _clock_time(value)
+
+    @model_validator(mode="after")
+    def _retries_ordered(self) -> NotifySettings:
+        if self.max_retry_seconds < self.first_retry_seconds:
+            raise ValueError("max_retry_seconds must be at least first_retry_seconds")
+        return self
+
+
 class Settings(Strict):
     """settings.yaml: product-wide settings."""
 
@@ -161,6 +216,7 @@ class Settings(Strict):
     impact: ImpactSettings = ImpactSettings()
     auth: AuthSettings = AuthSettings()
     imports: ImportSettings = ImportSettings()
+    notify: NotifySettings = NotifySettings()
 
     @field_validator("time_zone")
     @classmethod

@@ -1,0 +1,104 @@
+"""How long sending 500 reminders takes: a fresh SQLite store with 500 members who each owe a
+status update, a local SMTP server (aiosmtpd, a development dependency, in its own process as a
+real mail server would be, delivering into a maildir) and the two steps of
+`run_due_notifications` at a Monday check-in: planning into the outbox, then sending.
+Run: `python -m bench.notify_send [--people N]`.
+
+Prints the wall time of planning and of the whole, the process's CPU time, the emails the server
+stored and the outbox's rows by status. Not part of the product; the tests never time anything."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from planning.config import default_config
+from planning.notify.outbox import enqueue
+from planning.notify.run import plan_due, send_due
+from planning.notify.secrets import NotifySecrets
+from planning.store.engine import create_store_engine, migrate
+from planning.store.models import Initiative, InitiativeStatus, OutboxMessage, Person, Role
+
+CHECK_IN = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+def main() -> None:
+    """Seed, send once, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=500)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="qd-notify-bench-"))
+    engine = create_store_engine(f"sqlite:///{folder / 'store.db'}")
+    migrate(engine)
+    with Session(engine) as session:
+        session.add(Person(name="Director", email="director@bench.test", role=Role.director))
+        members = [
+            Person(name=f"Member {n}", email=f"member{n}@bench.test", role=Role.member)
+            for n in range(args.people)
+        ]
+        session.add_all(members)
+        session.flush()
+        session.add_all(
+            Initiative(
+                title=f"Work of member {n}",
+                owner_id=int(m.id or 0),
+                status=InitiativeStatus.in_progress,
+            )
+            for n, m in enumerate(members)
+        )
+        session.commit()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    maildir = folder / "maildir"
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"),
+            *("-c", "aiosmtpd.handlers.Mailbox", str(maildir)),
+        ]
+    )
+    for _ in range(100):  # wait until it listens
+        with socket.socket() as knock:
+            if knock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    secrets = NotifySecrets(
+        urls={"email": f"mailto://127.0.0.1:{port}?from=quarterdeck@bench.test"},
+        link_secret=b"bench-link-secret-0123456789",
+    )
+    config = default_config()
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        with Session(engine) as session:
+            planned = plan_due(session=session, config=config, now=CHECK_IN, secrets=secrets)
+        added = enqueue(engine=engine, messages=planned, now=CHECK_IN)
+        planning = time.perf_counter() - started
+        summary = send_due(engine=engine, config=config, secrets=secrets, now=CHECK_IN)
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    received = len(list((maildir / "new").iterdir()))
+    with Session(engine) as session:
+        states = Counter(session.exec(select(OutboxMessage.status)).all())
+    engine.dispose()
+    print(
+        f"{args.people} members: planned {added} in {planning:.2f} s, then sent {summary.sent} "
+        f"(retrying {summary.retrying}, failed {summary.failed}): {seconds:.2f} s in all, "
+        f"{cpu:.2f} s of this process's CPU; SMTP server stored {received}; "
+        f"outbox {dict(states)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,514 @@
+"""What is due now, and sending it: the one entry point a scheduler or the command line calls.
+
+`plan_due` reads the store and applies planning.notify.schedule's rules to the moment; it writes
+nothing. `run_due_notifications(engine, config)` adds the due messages to the outbox (each once)
+and sends every pending one whose time has come; any number of processes may call it at once.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from planning import clock
+from planning.access.share_links import create_share_link, share_url
+from planning.config import AppConfig
+from planning.notify import compose
+from planning.notify.channels import Delivery, deliver
+from planning.notify.links import LinkError, form_url, sign
+from planning.notify.outbox import (
+    FAILED,
+    PENDING,
+    SENT,
+    Planned,
+    Result,
+    claim,
+    enqueue,
+    existing_keys,
+    record_results,
+    reminded_weeks,
+)
+from planning.notify.preferences import all_preferences
+from planning.notify.schedule import (
+    DIGEST,
+    ESCALATION,
+    REMINDER,
+    ROADMAP,
+    OwedItem,
+    Preference,
+    check_in_week,
+    dedupe_key,
+    digest_week,
+    escalations,
+    owed_items,
+    skip_reason,
+)
+from planning.notify.secrets import NotifySecrets, load_secrets
+from planning.periods import iso_week, week_bounds
+from planning.reports.digest import DigestError, build_digest
+from planning.reports.this_week import Owed, check_ins_due, updates_owed
+from planning.store.engine import session_scope
+from planning.store.models import OutboxMessage, Person, Role
+from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
+
+# A roadmap summary's share link is made at sending and put in its place: a share token is shown
+# once and stored only as a digest (planning.access.share_links), never in an outbox row.
+SHARE_PLACEHOLDER = "(a share link to the roadmap, made when the message is sent)"
+HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
+SEND_THREADS = 8
+RECORD_BATCH = 25
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one run did: messages added to the outbox, and sends that went and failed."""
+
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    outcomes: tuple[str, ...] = field(default=())
+
+
+def _week_of(now: datetime) -> str:
+    return iso_week(now.astimezone(clock.time_zone()).date())
+
+
+def _channel_and_skip(
+    preference: Preference, today: date, secrets: NotifySecrets
+) -> tuple[str, str | None]:
+    reason = skip_reason(preference, today)
+    if reason is None and preference.channel not in secrets.urls:
+        reason = f"no {preference.channel} channel is set up on this server"
+    return preference.channel, reason
+
+
+def _link(
+    *, secrets: NotifySecrets, config: AppConfig, person_id: int, item: str, now: datetime
+) -> str:
+    base = config.settings.notify.base_url
+    try:
+        token = sign(
+            secret=secrets.link_secret,
+            person_id=person_id,
+            item=item,
+            expires_at=now + timedelta(days=config.settings.notify.link_valid_days),
+        )
+    except LinkError:  # no link secret: the link opens This week without picking a form
+        return base.rstrip("/") + "/"
+    return form_url(base_url=base, token=token)
+
+
+def _planned(
+    *,
+    key: str,
+    person: Person,
+    kind: str,
+    week: str,
+    item: str,
+    content: compose.Content,
+    channel: str,
+    skipped: str | None,
+    items: Sequence[str] = (),
+) -> Planned:
+    assert person.id is not None
+    return Planned(
+        dedupe_key=key,
+        person_id=person.id,
+        kind=kind,
+        week=week,
+        item=item,
+        channel=channel,
+        subject=content.subject,
+        body_text=content.text,
+        body_html=content.html,
+        body_markdown=content.markdown,
+        items=tuple(items),
+        skipped=skipped,
+    )
+
+
+def _owed_by_person(*, session: Session, config: AppConfig, today: date) -> dict[int, Owed]:
+    """What each person owes (as planning.reports.this_week.what_i_owe, read once for everyone)."""
+    every_days = config.settings.updates.stale_after_days
+    updates = updates_owed(session=session, today=today, every_days=every_days)
+    check_ins = check_ins_due(
+        session=session,
+        today=today,
+        every_days=every_days,
+        fiscal_start_month=config.settings.fiscal_year_start_month,
+    )
+    owners = {u.owner_id for u in updates} | {c.owner_id for c in check_ins}
+    return {
+        owner: Owed(
+            updates=tuple(u for u in updates if u.owner_id == owner),
+            check_ins=tuple(c for c in check_ins if c.owner_id == owner),
+        )
+        for owner in owners
+    }
+
+
+def plan_due(
+    *,
+    session: Session,
+    config: AppConfig,
+    now: datetime,
+    secrets: NotifySecrets,
+    preview: bool = False,
+) -> list[Planned]:
+    """Every message due at `now` that the outbox does not hold yet; writes nothing.
+
+    `preview` plans this week's messages whatever the time and whatever the outbox holds: what
+    each person would receive (Admin's preview)."""
+    settings = config.settings
+    zone = clock.time_zone()
+    today = now.astimezone(zone).date()
+    people = list(
+        session.exec(select(Person).where(Person.active == True).order_by(col(Person.id))).all()  # noqa: E712
+    )
+    preferences = all_preferences(session=session)
+    directors = [p for p in people if p.role == Role.director]
+    base = settings.notify.base_url.rstrip("/") + "/"
+    company = settings.company
+    planned: list[Planned] = []
+
+    def taken(keys: Sequence[str]) -> set[str]:
+        return set() if preview else existing_keys(session=session, keys=list(keys))
+
+    this_week = _week_of(now)
+    week = this_week if preview else check_in_week(now, settings.notify, zone)
+    if week is not None:
+        history_from = _week_of(
+            datetime.combine(week_bounds(week)[0], datetime.min.time(), tzinfo=zone)
+            - timedelta(weeks=HISTORY_WEEKS)
+        )
+        owing: list[tuple[Person, list[OwedItem]]] = []
+        owed_by = _owed_by_person(session=session, config=config, today=today)
+        for person in people:
+            if person.role == Role.stakeholder or person.id is None:
+                continue
+            items = owed_items(owed_by.get(person.id, Owed(updates=(), check_ins=())))
+            if items:
+                owing.append((person, items))
+        reminder_keys = {
+            person.id: dedupe_key(person_id=int(person.id or 0), kind=REMINDER, week=week)
+            for person, _ in owing
+        }
+        already = taken(list(reminder_keys.values()))
+        for person, items in owing:
+            assert person.id is not None
+            key = reminder_keys[person.id]
+            if key in already:
+                continue
+            channel, skipped = _channel_and_skip(
+                preferences.get(person.id, Preference()), today, secrets
+            )
+            links = [
+                (
+                    item,
+                    _link(
+                        secrets=secrets, config=config, person_id=person.id, item=item.key, now=now
+                    ),
+                )
+                for item in items
+            ]
+            content = compose.reminder(name=person.name, week=week, company=company, items=links)
+            planned.append(
+                _planned(
+                    key=key,
+                    person=person,
+                    kind=REMINDER,
+                    week=week,
+                    item="",
+                    content=content,
+                    channel=channel,
+                    skipped=skipped,
+                    items=[i.key for i in items],
+                )
+            )
+        candidates: list[tuple[str, Person, Person, OwedItem, str]] = []
+        for person, items in owing:
+            assert person.id is not None
+            history = reminded_weeks(session=session, person_id=person.id, since_week=history_from)
+            for item, since in escalations(items, history, week):
+                for director in directors:
+                    if director.id == person.id or director.id is None:
+                        continue
+                    key = dedupe_key(
+                        person_id=director.id, kind=ESCALATION, week=since, item=item.key
+                    )
+                    candidates.append((key, director, person, item, since))
+        already = taken([c[0] for c in candidates])
+        for key, director, person, item, since in candidates:
+            if key in already:
+                continue
+            assert director.id is not None
+            channel, skipped = _channel_and_skip(
+                preferences.get(director.id, Preference()), today, secrets
+            )
+            content = compose.escalation(
+                owner=person.name, item=item, since_week=since, week=week, company=company, url=base
+            )
+            planned.append(
+                _planned(
+                    key=key,
+                    person=director,
+                    kind=ESCALATION,
+                    week=since,
+                    item=item.key,
+                    content=content,
+                    channel=channel,
+                    skipped=skipped,
+                )
+            )
+
+    week = this_week if preview else digest_week(now, settings.notify, zone)
+    if week is not None:
+        keys = {
+            d.id: dedupe_key(person_id=int(d.id or 0), kind=DIGEST, week=week) for d in directors
+        }
+        already = taken(list(keys.values()))
+        wanted = [d for d in directors if keys[d.id] not in already]
+        if wanted:
+            try:
+                weekly = build_digest(session=session, config=config, week=week, today=today)
+            except DigestError:
+                weekly = None
+            if weekly is not None:
+                content = compose.digest(weekly=weekly, url=base)
+                for director in wanted:
+                    assert director.id is not None
+                    channel, skipped = _channel_and_skip(
+                        preferences.get(director.id, Preference()), today, secrets
+                    )
+                    planned.append(
+                        _planned(
+                            key=keys[director.id],
+                            person=director,
+                            kind=DIGEST,
+                            week=week,
+                            item="",
+                            content=content,
+                            channel=channel,
+                            skipped=skipped,
+                        )
+                    )
+        readers = [
+            p
+            for p in people
+            if p.role == Role.stakeholder
+            and p.id is not None
+            and preferences.get(p.id, Preference()).roadmap_summary
+        ]
+        keys = {
+            p.id: dedupe_key(person_id=int(p.id or 0), kind=ROADMAP, week=week) for p in readers
+        }
+        already = taken(list(keys.values()))
+        readers = [p for p in readers if keys[p.id] not in already]
+        if readers:
+            content_lines = _roadmap_lines(session=session, config=config, week=week, today=today)
+            for reader in readers:
+                assert reader.id is not None
+                # The share link is made when the message is sent, so its token is never stored.
+                url = SHARE_PLACEHOLDER
+                channel, skipped = _channel_and_skip(
+                    preferences.get(reader.id, Preference()), today, secrets
+                )
+                content = compose.roadmap(
+                    name=reader.name, week=week, company=company, url=url, **content_lines
+                )
+                planned.append(
+                    _planned(
+                        key=keys[reader.id],
+                        person=reader,
+                        kind=ROADMAP,
+                        week=week,
+                        item="",
+                        content=content,
+                        channel=channel,
+                        skipped=skipped,
+                    )
+                )
+    return planned
+
+
+def _roadmap_lines(
+    *, session: Session, config: AppConfig, week: str, today: date
+) -> dict[str, list[compose.RoadmapLine]]:
+    items = roadmap_items(
+        session=session,
+        filters=RoadmapFilters(),
+        today=today,
+        fiscal_start_month=config.settings.fiscal_year_start_month,
+    )
+    summary = summarise(items, today=today, recent_days=6)
+    monday, sunday = week_bounds(week)
+
+    def lines(frame: pd.DataFrame, when_column: str, word: str) -> list[compose.RoadmapLine]:
+        found = []
+        for row in frame.to_dict("records"):
+            when = row.get(when_column)
+            text = f"{word} {when:%d %b %Y}" if isinstance(when, date) else "no date yet"
+            found.append(
+                compose.RoadmapLine(title=str(row["title"]), owner=str(row["owner"]), when=text)
+            )
+        return found
+
+    shipped = summary.shipped_recently
+    if not shipped.empty:
+        shipped = shipped[(shipped["shipped_date"] >= monday) & (shipped["shipped_date"] <= sunday)]
+    return {
+        "shipped": lines(shipped, "shipped_date", "shipped"),
+        "now": lines(summary.now, "target_date", "target"),
+        "coming": lines(summary.coming_next, "start_date", "starts"),
+    }
+
+
+def _with_share_link(*, engine: Engine, config: AppConfig, row: OutboxMessage) -> OutboxMessage:
+    """A roadmap summary with a fresh share link in its placeholder's place (in memory only),
+    made on behalf of the first active director; the Roadmap page's address when there is none."""
+    if row.kind != ROADMAP or SHARE_PLACEHOLDER not in row.body_text:
+        return row
+    base = config.settings.notify.base_url.rstrip("/") + "/"
+    with session_scope(engine) as session:
+        director = session.exec(
+            select(Person)
+            .where(Person.role == Role.director, Person.active == True)  # noqa: E712
+            .order_by(col(Person.id))
+        ).first()
+        name = session.get(Person, row.person_id)
+        url = base + "roadmap"
+        if director is not None:
+            link = create_share_link(
+                session=session,
+                actor=director,
+                label=f"Roadmap summary for {name.name if name else row.person_id} ({row.week})"[
+                    :120
+                ],
+                valid_days=config.settings.notify.link_valid_days,
+            )
+            url = share_url(base_url=base, token=link.token)
+    copy = row.model_copy()
+    copy.body_text = row.body_text.replace(SHARE_PLACEHOLDER, url)
+    copy.body_html = row.body_html.replace(html.escape(SHARE_PLACEHOLDER), html.escape(url))
+    copy.body_markdown = row.body_markdown.replace(SHARE_PLACEHOLDER, url)
+    return copy
+
+
+def send_due(
+    *,
+    engine: Engine,
+    config: AppConfig,
+    secrets: NotifySecrets,
+    now: datetime | None = None,
+    threads: int = SEND_THREADS,
+) -> RunSummary:
+    """Claim the outbox rows due now and send them, a few at a time; record each outcome."""
+    settings = config.settings.notify
+    moment = now or clock.utcnow()
+    token, rows = claim(engine=engine, settings=settings, now=moment)
+    if not rows:
+        return RunSummary()
+    with Session(engine) as session:
+        ids = sorted({r.person_id for r in rows})
+        emails = dict(
+            session.exec(select(Person.id, Person.email).where(col(Person.id).in_(ids))).all()
+        )
+    rows = [_with_share_link(engine=engine, config=config, row=row) for row in rows]
+
+    def one(row: OutboxMessage) -> tuple[OutboxMessage, Delivery]:
+        return row, deliver(
+            message=row,
+            email=str(emails.get(row.person_id, "")),
+            secrets=secrets,
+            timeout=settings.send_timeout_seconds,
+        )
+
+    counts: Counter[str] = Counter()
+    outcomes = []
+    batch: list[Result] = []
+
+    def flush() -> None:
+        statuses = record_results(
+            engine=engine, token=token, results=batch, now=clock.utcnow(), settings=settings
+        )
+        counts.update(statuses)
+        batch.clear()
+
+    # Outcomes are recorded a batch at a time (one transaction each, not one per message); a
+    # process that dies before recording leaves its rows claimed, and they are sent again after
+    # claim_timeout_minutes: at least once, never lost.
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for row, delivery in pool.map(one, rows):
+            batch.append(
+                Result(
+                    message=row,
+                    ok=delivery.ok,
+                    outcome=delivery.outcome,
+                    permanent=delivery.permanent,
+                )
+            )
+            if not delivery.ok:
+                outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
+            if len(batch) >= RECORD_BATCH:
+                flush()
+    if batch:
+        flush()
+    return RunSummary(
+        sent=counts[SENT],
+        failed=counts[FAILED],
+        retrying=counts[PENDING],
+        outcomes=tuple(outcomes),
+    )
+
+
+def run_due_notifications(
+    engine: Engine,
+    config: AppConfig,
+    *,
+    secrets: NotifySecrets | None = None,
+    now: datetime | None = None,
+) -> RunSummary:
+    """Add what is due now to the outbox (each message once) and send every pending message
+    whose time has come: the one function a scheduler calls, from any number of processes."""
+    secrets = secrets or load_secrets()
+    moment = now or clock.utcnow()
+    with Session(engine) as session:
+        planned = plan_due(session=session, config=config, now=moment, secrets=secrets)
+        session.commit()
+    added = enqueue(engine=engine, messages=planned, now=moment)
+    result = send_due(engine=engine, config=config, secrets=secrets, now=moment)
+    return RunSummary(
+        planned=added,
+        sent=result.sent,
+        failed=result.failed,
+        retrying=result.retrying,
+        outcomes=result.outcomes,
+    )
+
+
+def preview_for(
+    *, session: Session, config: AppConfig, person_id: int, now: datetime, secrets: NotifySecrets
+) -> list[Planned]:
+    """What one person would receive this week as things stand now (nothing written)."""
+    planned = plan_due(session=session, config=config, now=now, secrets=secrets, preview=True)
+    return [m for m in planned if m.person_id == person_id]
+
+
+def pending_due(*, session: Session, now: datetime) -> list[OutboxMessage]:
+    """Outbox rows waiting to be sent whose time has come (for the dry run)."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) <= now)
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    )

@@ -1,0 +1,352 @@
+"""Notifications against real servers on this machine: emails received by a local SMTP server
+(aiosmtpd) and parsed, webhook posts received by a local HTTP server, channels that refuse or do
+not answer, two processes sending at once, and secrets kept out of the store and the output."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from apprise.plugins.slack import NotifySlack
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session, select
+
+from planning.cli.main import main
+from planning.config import AppConfig
+from planning.config.settings import NotifySettings
+from planning.notify import links
+from planning.notify.outbox import PENDING, SENT
+from planning.notify.preferences import set_preference
+from planning.notify.run import run_due_notifications
+from planning.notify.secrets import NotifySecrets
+from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR, create_store_engine, migrate
+from planning.store.models import AuditEvent, InitiativeStatus, OutboxMessage, Person, Role
+from tests.notify_servers import free_port, http_receiver, smtp_server
+from tests.planning_seed import Team, add_initiative, seed_team
+
+MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+SECRET = b"a-test-link-secret-0123456789"
+TRICKY = "<!channel> *Checkout* & <script>alert(1)</script>"
+
+
+def _email_url(port: int, password: str = "") -> str:
+    auth = f"quarterdeck:{password}@" if password else ""
+    return f"mailto://{auth}127.0.0.1:{port}?from=quarterdeck@x.test"
+
+
+def _rows(engine: Engine) -> list[OutboxMessage]:
+    with Session(engine) as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+
+
+def _with_notify(config: AppConfig, **changes: object) -> AppConfig:
+    notify = NotifySettings(**{**config.settings.notify.model_dump(), **changes})
+    return config.model_copy(
+        update={"settings": config.settings.model_copy(update={"notify": notify})}
+    )
+
+
+def _owing(engine: Engine, team: Team, title: str = TRICKY) -> int:
+    return add_initiative(
+        engine, title=title, owner_id=team.ana.id, status=InitiativeStatus.in_progress
+    )
+
+
+def test_a_reminder_arrives_by_email_with_its_link(engine: Engine, config: AppConfig) -> None:
+    team = seed_team(engine)
+    initiative = _owing(engine, team)
+    with smtp_server() as (port, box):
+        secrets = NotifySecrets(urls={"email": _email_url(port)}, link_secret=SECRET)
+        summary = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
+        again = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
+    assert (summary.planned, summary.sent, again.planned, again.sent) == (1, 1, 0, 0)
+    [(recipients, message)] = box.messages
+    assert recipients == ["ana@x.test"]
+    assert message["To"] == "ana@x.test" and message["From"] == "quarterdeck@x.test"
+    assert "1 status update owed this week (2026-W48)" in message["Subject"]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    # The title is escaped in HTML: it shows as typed and runs nothing.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "<!channel>" in plain  # plain text shows it as typed
+    url = next(word for word in plain.split() if "?nudge=" in word)
+    assert url.startswith(config.settings.notify.base_url)
+    token = parse_qs(urlsplit(url).query)["nudge"][0]
+    granted = links.verify(secret=SECRET, token=token, now=MONDAY_0930)
+    assert (granted.person_id, granted.item) == (team.ana.id, f"update:{initiative}")
+    [row] = _rows(engine)
+    assert (row.status, row.attempts, row.outcome) == (SENT, 1, "sent by email")
+
+
+def test_a_chat_message_arrives_as_slack_style_json(engine: Engine, config: AppConfig) -> None:
+    team = seed_team(engine)
+    _owing(engine, team)
+    with Session(engine) as session:
+        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="slack")
+        session.commit()
+    with http_receiver() as (port, receiver):
+        # Apprise's JSON webhook, with its message posted under Slack's "text" key.
+        url = f"json://127.0.0.1:{port}/hooks/quarterdeck?:message=text"
+        secrets = NotifySecrets(urls={"slack": url}, link_secret=SECRET)
+        summary = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
+    assert summary.sent == 1
+    [(path, payload)] = receiver.posts
+    assert path == "/hooks/quarterdeck"
+    body = payload["text"]
+    assert "Hello Ana Member" in body and "?nudge=" in body
+    # User text is Markdown-escaped: no mention, no emphasis, no tag survives as markup.
+    assert r"\<\!channel\>" in body and r"\*Checkout\*" in body and "<script>" not in body
+    # What Slack itself would show: the mention stays literal text.
+    slack = NotifySlack._commonmark_to_slack(body)
+    assert "<!channel>" not in slack and "&lt;!channel&gt;" in slack
+
+
+def test_a_refusing_channel_is_retried_with_back_off(engine: Engine, config: AppConfig) -> None:
+    team = seed_team(engine)
+    _owing(engine, team)
+    with Session(engine) as session:
+        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="webhook")
+        session.commit()
+    with http_receiver() as (port, receiver):
+        secrets = NotifySecrets(urls={"webhook": f"json://127.0.0.1:{port}/in"}, link_secret=SECRET)
+        receiver.mode = "refuse"
+        first = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
+        [row] = _rows(engine)
+        assert (first.retrying, row.status, row.attempts) == (1, PENDING, 1)
+        assert "refused the message or did not answer; attempt 1 of 6" in row.outcome
+        retry_at = row.next_attempt_at
+        assert retry_at == MONDAY_0930 + timedelta(seconds=60) or retry_at > MONDAY_0930
+        receiver.mode = "ok"
+        # Before its time nothing is sent; after it, the retry goes out once.
+        early = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
+        later = run_due_notifications(
+            engine, config, secrets=secrets, now=retry_at + timedelta(seconds=1)
+        )
+    assert (early.sent, later.sent) == (0, 1)
+    assert len(receiver.posts) == 1
+    [row] = _rows(engine)
+    assert (row.status, row.attempts) == (SENT, 2)
+
+
+def test_a_channel_that_does_not_answer_fails_in_time_and_is_retried(
+    engine: Engine, config: AppConfig
+) -> None:
+    team = seed_team(engine)
+    _owing(engine, team)
+    with Session(engine) as session:
+        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="webhook")
+        session.commit()
+    quick = _with_notify(config, send_timeout_seconds=0.5)
+    with http_receiver() as (port, receiver):
+        receiver.mode, receiver.delay = "slow", 3.0
+        secrets = NotifySecrets(urls={"webhook": f"json://127.0.0.1:{port}/in"}, link_secret=SECRET)
+        summary = run_due_notifications(engine, quick, secrets=secrets, now=MONDAY_0930)
+    assert (summary.sent, summary.retrying) == (0, 1)
+    [row] = _rows(engine)
+    assert row.status == PENDING and "did not answer" in row.outcome
+
+
+def test_an_unreachable_smtp_server_is_retried(engine: Engine, config: AppConfig) -> None:
+    team = seed_team(engine)
+    _owing(engine, team)
+    secrets = NotifySecrets(urls={"email": _email_url(free_port())}, link_secret=SECRET)
+    summary = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
+    assert summary.retrying == 1
+    [row] = _rows(engine)
+    assert (row.status, row.attempts) == (PENDING, 1)
+
+
+def test_channel_secrets_stay_out_of_the_store_and_the_logs(
+    engine: Engine, config: AppConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    team = seed_team(engine)
+    _owing(engine, team)
+    password = "pw-" + uuid.uuid4().hex
+    caplog.set_level(logging.DEBUG)
+    with smtp_server() as (port, box):
+        good = NotifySecrets(urls={"email": _email_url(port, password)}, link_secret=SECRET)
+        run_due_notifications(engine, config, secrets=good, now=MONDAY_0930)
+    broken = NotifySecrets(urls={"email": _email_url(free_port(), password)}, link_secret=SECRET)
+    add_initiative(engine, title="Second", owner_id=team.ben.id, status=InitiativeStatus.blocked)
+    run_due_notifications(engine, config, secrets=broken, now=MONDAY_0930)
+    stored = []
+    with Session(engine) as session:
+        for row in session.exec(select(OutboxMessage)).all():
+            stored.append(row.model_dump_json())
+        for event in session.exec(select(AuditEvent)).all():
+            stored.append(event.model_dump_json())
+    everything = "\n".join(stored) + caplog.text
+    assert password not in everything
+    assert SECRET.decode() not in everything
+    assert len(box.messages) == 1 and len(stored) >= 2
+
+
+# --- two processes at once ------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A migrated store two processes can open: (its URL, an engine on it)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        engine = create_store_engine(url)
+        migrate(engine)
+        yield url, engine
+        engine.dispose()
+        return
+    base = os.environ.get("QUARTERDECK_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("needs PostgreSQL (QUARTERDECK_TEST_POSTGRES_URL)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    engine = create_store_engine(url)
+    try:
+        migrate(engine)
+        yield url, engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_two_processes_never_send_a_message_twice(shared_store: tuple[str, Engine]) -> None:
+    url, engine = shared_store
+    members = 40
+    with Session(engine) as session:
+        session.add(Person(name="Dora Director", email="dora@x.test", role=Role.director))
+        people = [
+            Person(name=f"Member {n}", email=f"m{n}@x.test", role=Role.member)
+            for n in range(members)
+        ]
+        session.add_all(people)
+        session.commit()
+        ids = [int(p.id or 0) for p in people]
+    for person_id in ids:
+        add_initiative(
+            engine, title=f"Work {person_id}", owner_id=person_id, status=InitiativeStatus.blocked
+        )
+    with smtp_server() as (port, box):
+        env = {
+            **os.environ,
+            DATABASE_URL_ENV: url,
+            "QUARTERDECK_NOTIFY_EMAIL_URL": _email_url(port),
+            "QUARTERDECK_NOTIFY_LINK_SECRET": SECRET.decode(),
+            "QUARTERDECK_SECRETS_FILE": str(Path(url).parent / "no-secrets.toml"),
+        }
+        command = [sys.executable, "-m", "planning", "--today", MONDAY_0930.isoformat(), "notify"]
+        runs = [
+            subprocess.Popen(
+                command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for _ in range(2)
+        ]
+        results = [run.communicate(timeout=120) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], results
+    received = Counter(r for recipients, _ in box.messages for r in recipients)
+    assert len(received) == members and set(received.values()) == {1}
+    rows = _rows(engine)
+    assert len(rows) == members and {(r.status, r.attempts) for r in rows} == {(SENT, 1)}
+    sent_by = sorted(int(out.decode().split("sent ")[1].split(",")[0]) for out, _ in results)
+    assert sum(sent_by) == members
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def test_the_dry_run_prints_what_would_go_out_and_sends_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = create_store_engine(url)
+    migrate(engine)
+    team = seed_team(engine)
+    _owing(engine, team, title="Faster checkout")
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(tmp_path / "none.toml"))
+    with smtp_server() as (port, box):
+        monkeypatch.setenv("QUARTERDECK_NOTIFY_EMAIL_URL", _email_url(port, "hidden-pass"))
+        code = main(["--today", MONDAY_0930.isoformat(), "notify", "--dry-run"])
+        out, err = capsys.readouterr()
+        assert (code, err) == (0, "")
+        assert "channels set up: email" in out
+        assert "reminder  2026-W48  Ana Member  email    new" in out
+        assert "1 message(s) would be sent, 0 skipped (dry run: nothing sent)" in out
+        assert "hidden-pass" not in out
+        assert box.messages == [] and _rows(engine) == []
+        code = main(["--today", MONDAY_0930.isoformat(), "notify"])
+        out, _ = capsys.readouterr()
+    assert code == 0 and out.startswith("planned 1, sent 1, retrying 0, failed 0")
+    assert len(box.messages) == 1
+    engine.dispose()
+
+
+def test_a_roadmap_summary_carries_a_share_link_that_is_never_stored(
+    engine: Engine, config: AppConfig
+) -> None:
+    from planning.access.share_links import LinkState, resolve
+
+    team = seed_team(engine)
+    add_initiative(
+        engine,
+        title="Saved carts",
+        owner_id=team.ben.id,
+        status=InitiativeStatus.done,
+        shipped_date=datetime(2026, 11, 25).date(),
+    )
+    with Session(engine) as session:
+        set_preference(
+            session=session,
+            actor=team.sue,
+            person_id=team.sue.id,
+            channel="webhook",
+            roadmap_summary=True,
+        )
+        session.commit()
+    friday = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
+    with http_receiver() as (port, receiver):
+        secrets = NotifySecrets(urls={"webhook": f"json://127.0.0.1:{port}/in"}, link_secret=SECRET)
+        summary = run_due_notifications(engine, config, secrets=secrets, now=friday)
+    assert summary.sent >= 1
+    [body] = [p["message"] for _, p in receiver.posts if "roadmap this week" in p["title"]]
+    assert "Saved carts" in body
+    token = parse_qs(urlsplit(body.split("](")[-1].rstrip(")")).query)["share"][0]
+    with Session(engine) as session:
+        assert resolve(session=session, token=token).state == LinkState.valid
+    [row] = [r for r in _rows(engine) if r.kind == "roadmap"]
+    assert row.status == SENT and token not in row.model_dump_json()
+
+
+def test_the_digest_email_shows_its_chart_as_a_png(
+    demo_store_file: Path, tmp_path: Path, config: AppConfig
+) -> None:
+    import shutil
+
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_store_file, target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    friday = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
+    with smtp_server() as (port, box):
+        secrets = NotifySecrets(urls={"email": _email_url(port)}, link_secret=SECRET)
+        run_due_notifications(engine, config, secrets=secrets, now=friday)
+    engine.dispose()
+    [digest] = [m for _, m in box.messages if "weekly digest 2026-W48" in m["Subject"]]
+    html = digest.get_body(("related", "html")).get_content()  # type: ignore[union-attr]
+    assert "<svg" not in html and 'src="cid:chart-1.png"' in html
+    images = [p for p in digest.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0].get_filename() == "chart-1.png"
+    assert images[0].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "2026-W48" in plain

@@ -1,0 +1,93 @@
+"""Admin's Notifications tab under AppTest on a copy of the demo store: the outbox as it stands,
+each person's preferences (a director saves anyone's), and a preview of what one person would
+receive this week; channel addresses never appear."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning.config import default_config
+from planning.notify.preferences import preference_of
+from planning.notify.run import run_due_notifications
+from planning.notify.secrets import NotifySecrets
+from planning.store.engine import create_store_engine
+from planning.store.models import Person, Role
+from tests.page_text import plain
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+CHANNEL_URL = "mailto://quarterdeck:very-secret-pass@127.0.0.1:9?from=qd@x.test"
+
+
+@pytest.fixture
+def store(app_store: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("QUARTERDECK_NOTIFY_EMAIL_URL", CHANNEL_URL)
+    monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", "/nonexistent/secrets.toml")
+    return app_store
+
+
+def _people(url: str) -> dict[Role, Person]:
+    engine = create_store_engine(url)
+    with Session(engine) as session:
+        found = {}
+        for person in session.exec(select(Person).order_by(Person.id)).scalars():
+            found.setdefault(person.role, person)
+    engine.dispose()
+    return found
+
+
+def _open(url: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = _people(url)[Role.director].id
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    at.session_state["admin_tab"] = "Notifications"
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_the_outbox_and_a_preview_show_without_channel_secrets(store: str) -> None:
+    engine = create_store_engine(store)
+    # A Monday check-in on the demo store, sent to a channel that does not answer: rows wait.
+    secrets = NotifySecrets(urls={"email": CHANNEL_URL}, link_secret=b"x" * 20)
+    summary = run_due_notifications(
+        engine, default_config(), secrets=secrets, now=datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    )
+    engine.dispose()
+    at = _open(store)
+    outbox = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+    assert len(outbox) == summary.planned
+    assert set(outbox["state"]) <= {"waiting", "skipped", "failed"}
+    shown = " ".join(plain(m.value) for m in at.markdown) + " ".join(
+        plain(c.value) for c in at.caption
+    )
+    assert "Channels set up on this server: Email" in shown
+    everything = shown + outbox.to_csv() + " ".join(t.value for t in at.text)
+    assert "very-secret-pass" not in everything
+    assert "would receive this week" in shown
+
+
+def test_a_director_saves_someone_elses_preferences(store: str) -> None:
+    member = _people(store)[Role.member]
+    at = _open(store)
+    at.selectbox(key="admin_notify_person").set_value(member.id).run()
+    form = f"admin_notify_pref_{member.id}"
+    [channel] = [s for s in at.selectbox if s.form_id == form]
+    channel.set_value("slack")
+    [opted] = [c for c in at.checkbox if c.form_id == form and c.label == "Opted out"]
+    opted.check()
+    [button] = [b for b in at.button if b.form_id == form]
+    button.click().run()
+    assert not at.exception
+    assert any("preferences" in s.value for s in at.success)
+    engine = create_store_engine(store)
+    with Session(engine) as session:
+        saved = preference_of(session=session, person_id=member.id)
+    engine.dispose()
+    assert (saved.channel, saved.opted_out) == ("slack", True)

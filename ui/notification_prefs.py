@@ -1,0 +1,90 @@
+"""How a person is notified, on screen: the form that sets a person's channel, pause, opt-out and
+roadmap summary, and the preview of what they would receive this week. Used by This week (each
+person, for themselves) and Admin → Notifications (a director, for anyone)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+from sqlmodel import Session
+
+from planning import clock
+from planning.access.permissions import PermissionDenied
+from planning.notify.preferences import preference_of, set_preference
+from planning.notify.run import preview_for
+from planning.notify.secrets import CHANNEL_LABELS, CHANNELS, load_secrets
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import PersonRead
+from planning.validation import InputError
+from ui.state import app_config, clear_after_write, engine
+from ui.text import escape_markdown, refusal_message
+
+
+def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, flash: str) -> None:
+    """The preferences form for one person; on save, a flash message under `flash` and a rerun."""
+    with Session(read_engine(engine())) as session:
+        current = preference_of(session=session, person_id=person_id)
+    today = clock.today()
+    paused_now = (
+        current.paused_until if current.paused_until and current.paused_until > today else None
+    )
+    with st.form(f"{key}_{person_id}"):
+        cols = st.columns(4)
+        channel = cols[0].selectbox(
+            "Channel",
+            list(CHANNELS),
+            index=list(CHANNELS).index(current.channel) if current.channel in CHANNELS else 0,
+            format_func=CHANNEL_LABELS.__getitem__,
+        )
+        paused: date | None = cols[1].date_input(
+            "Paused until",
+            value=paused_now,
+            min_value=today,
+            help="Nothing is sent before this day.",
+        )
+        opted_out = cols[2].checkbox("Opted out", value=current.opted_out)
+        roadmap = cols[3].checkbox(
+            "Roadmap summary",
+            value=current.roadmap_summary,
+            help="Stakeholders: the week's roadmap changes on the digest day.",
+        )
+        save = st.form_submit_button("Save preferences")
+    if not save:
+        return
+    try:
+        with session_scope(engine()) as session:
+            set_preference(
+                session=session,
+                actor=actor,
+                person_id=person_id,
+                channel=channel,
+                paused_until=paused,
+                opted_out=opted_out,
+                roadmap_summary=roadmap,
+            )
+    except (InputError, PermissionDenied) as exc:
+        st.error(refusal_message(exc))
+        return
+    st.session_state[flash] = f"Saved {name}'s notification preferences."
+    clear_after_write()
+    st.rerun()
+
+
+def preview(person_id: int, name: str) -> None:
+    """What a person would receive this week as things stand, in plain text."""
+    with Session(read_engine(engine())) as session:
+        messages = preview_for(
+            session=session,
+            config=app_config(),
+            person_id=person_id,
+            now=clock.utcnow(),
+            secrets=load_secrets(),
+        )
+    st.markdown(f"**What {escape_markdown(name)} would receive this week**")
+    if not messages:
+        st.caption("Nothing: nothing owed this week, and no digest or summary to read.")
+    for message in messages:
+        state = f" (skipped: {message.skipped})" if message.skipped else ""
+        st.markdown(f"*{escape_markdown(message.kind)} by {message.channel}{state}*")
+        st.text(f"Subject: {message.subject}\n\n{message.body_text}")
