@@ -32,6 +32,7 @@ from planning.store.engine import PLAN, create_store_engine, migrate, read_engin
 from planning.store.models import (
     ApiToken,
     AuditEvent,
+    ColumnMapping,
     Decision,
     Initiative,
     KeyResult,
@@ -45,6 +46,8 @@ from planning.store.models import (
     ShareLink,
     SignInAttempt,
     SignInSession,
+    SourceLock,
+    SourceRun,
     StatusUpdate,
     StoreState,
     WeeklyPlan,
@@ -279,6 +282,30 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
                 outcome="sent by email",
             )
         )
+        session.add(
+            ColumnMapping(
+                name="Visits sheet",
+                spec={"date_column": "Day", "measures": {"sessions": "Visits"}},
+                created_by=director.id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.add(
+            SourceRun(
+                source="warehouse",
+                trigger="schedule",
+                started_at=now,
+                finished_at=now,
+                status="ok",
+                rows=12,
+                rows_added=10,
+                rows_updated=2,
+                since_day=date(2026, 11, 17),
+                through_day=date(2026, 11, 19),
+            )
+        )
+        session.add(SourceLock(source="warehouse", holder="host:123", acquired_at=now))
         measured = session.scalars(select(Initiative)).first()
         assert measured is not None
         measured.lift_filters = {"device": "mobile"}
