@@ -1,17 +1,21 @@
 """A message's words: subject, plain text, HTML (email) and Markdown (chat), built from plain
 values so the same reminder reads the same everywhere.
 
-Everything a person typed (titles, names, objectives) is escaped for where it lands: entity-escaped
-in HTML, backslash-escaped in Markdown (Apprise turns that Markdown into Slack's mrkdwn, where an
-escaped `<` stays a literal character and can never become a mention or a link), and kept as is in
-plain text. Links are shown in full in every form, so the plain-text part of an email keeps them.
+Everything a person typed (titles, names, objectives) is escaped for where it lands: in HTML by
+the templates in planning/notify/templates/ (Jinja2 with autoescape), backslash-escaped in
+Markdown (Apprise turns that Markdown into Slack's mrkdwn, where an escaped `<` stays a literal
+character and can never become a mention or a link), and kept as is in plain text. Links are
+shown in full in every form, so the plain-text part of an email keeps them.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from planning.formatting import escape_markdown
 from planning.notify.schedule import CHECK_IN, OwedItem
@@ -29,8 +33,20 @@ class Content:
     markdown: str
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+@cache
+def _templates() -> Environment:
+    """The emails' templates (planning/notify/templates/), every value autoescaped."""
+    return Environment(
+        loader=PackageLoader("planning.notify", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _html(template: str, **values: Any) -> str:
+    return _templates().get_template(template).render(**values)
 
 
 def _md(text: object) -> str:
@@ -62,13 +78,6 @@ def _count(items: Sequence[OwedItem]) -> str:
     return " and ".join(parts)
 
 
-def _page(body: str) -> str:
-    return (
-        '<!DOCTYPE html><html><body style="font-family:Arial,Helvetica,sans-serif;'
-        f'color:#1f2933;max-width:640px">{body}</body></html>'
-    )
-
-
 def reminder(
     *, name: str, week: str, company: str, items: Sequence[tuple[OwedItem, str]]
 ) -> Content:
@@ -81,21 +90,21 @@ def reminder(
         what = f"{_what(item)} “{item.title}” ({item.context}; {_age(item)})"
         text += [f"- {_one_line(what)}", f"  {url}"]
         rows.append(
-            f"<li>{_e(_what(item))} <strong>{_e(item.title)}</strong> "
-            f'<span style="color:#52606d">({_e(item.context)}; {_e(_age(item))})</span><br>'
-            f'<a href="{_e(url)}">Open the form</a> <small>{_e(url)}</small></li>'
+            {
+                "what": _what(item),
+                "title": item.title,
+                "context": item.context,
+                "age": _age(item),
+                "url": url,
+            }
         )
         md.append(
             f"- {_md(_what(item))} **{_md(item.title)}** ({_md(item.context)}; {_age(item)}): "
             f"[Open the form]({url})"
         )
     text += ["", "Each link opens This week with the form picked, after you sign in."]
-    body = (
-        f"<p>Hello {_e(name)},</p><p>This week ({_e(week)}) you owe:</p><ul>{''.join(rows)}</ul>"
-        '<p style="color:#52606d">Each link opens This week with the form picked, after you '
-        "sign in.</p>"
-    )
-    return Content(subject=subject, text="\n".join(text), html=_page(body), markdown="\n".join(md))
+    body = _html("reminder.html", name=name, week=week, rows=rows)
+    return Content(subject=subject, text="\n".join(text), html=body, markdown="\n".join(md))
 
 
 def escalation(
@@ -109,18 +118,23 @@ def escalation(
         f"({item.context}; {_age(item)}) at the {week} check-in."
     )
     text = "\n".join([_one_line(sentence), "", f"This week: {url}"])
-    body = (
-        f"<p>{_e(owner)} was reminded in {_e(since_week)} and still owes a {_e(what)} "
-        f"<strong>{_e(item.title)}</strong> ({_e(item.context)}; {_e(_age(item))}) at the "
-        f'{_e(week)} check-in.</p><p><a href="{_e(url)}">Open This week</a> '
-        f"<small>{_e(url)}</small></p>"
+    body = _html(
+        "escalation.html",
+        owner=owner,
+        since_week=since_week,
+        what=what,
+        title=item.title,
+        context=item.context,
+        age=_age(item),
+        week=week,
+        url=url,
     )
     markdown = (
         f"{_md(owner)} was reminded in {since_week} and still owes a {what} "
         f"**{_md(item.title)}** ({_md(item.context)}; {_age(item)}) at the {week} check-in. "
         f"[Open This week]({url})"
     )
-    return Content(subject=subject, text=text, html=_page(body), markdown=markdown)
+    return Content(subject=subject, text=text, html=body, markdown=markdown)
 
 
 def digest(*, weekly: WeeklyDigest, url: str) -> Content:
@@ -161,7 +175,6 @@ def roadmap(
     subject = f"{company}: roadmap this week ({week})"
     sections = (("Shipped this week", shipped), ("Under way", now), ("Coming next", coming))
     text = [f"Hello {name},", ""]
-    body = [f"<p>Hello {_e(name)},</p>"]
     md = [f"**{_md(subject)}**"]
     for heading, lines in sections:
         if not lines:
@@ -171,24 +184,13 @@ def roadmap(
             + [f"- {_one_line(f'{x.title} ({x.owner}, {x.when})')}" for x in lines]
             + [""]
         )
-        body.append(
-            f"<h3>{_e(heading)}</h3><ul>"
-            + "".join(
-                f"<li><strong>{_e(x.title)}</strong> ({_e(x.owner)}, {_e(x.when)})</li>"
-                for x in lines
-            )
-            + "</ul>"
-        )
         md += [f"*{heading}*"] + [
             f"- {_md(x.title)} ({_md(x.owner)}, {_md(x.when)})" for x in lines
         ]
     if not any(lines for _, lines in sections):
         text.append("Nothing moved on the roadmap this week.")
-        body.append("<p>Nothing moved on the roadmap this week.</p>")
         md.append("Nothing moved on the roadmap this week.")
     text += [f"The roadmap: {url}"]
-    body.append(f'<p><a href="{_e(url)}">Open the roadmap</a> <small>{_e(url)}</small></p>')
     md.append(f"[Open the roadmap]({url})")
-    return Content(
-        subject=subject, text="\n".join(text), html=_page("".join(body)), markdown="\n".join(md)
-    )
+    body = _html("roadmap.html", name=name, sections=sections, url=url)
+    return Content(subject=subject, text="\n".join(text), html=body, markdown="\n".join(md))
