@@ -6,7 +6,7 @@ import argparse
 from typing import NoReturn
 
 from planning import clock
-from planning.cli import bench, data, demo, okrs, people, reports, store, sync, work
+from planning.cli import bench, data, demo, okrs, people, report, reports, store, sync, work
 from planning.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -45,6 +45,7 @@ HELP_ORDER = (
     "token",
     "impact",
     "digest",
+    "report",
     "bench",
     "export",
     "restore",
@@ -61,6 +62,7 @@ GROUPS: tuple[Group, ...] = (
     people.GROUP,
     sync.GROUP,
     reports.GROUP,
+    report.GROUP,
     bench.GROUP,
 )
 COMMANDS: dict[str, Command] = {
