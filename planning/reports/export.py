@@ -11,26 +11,19 @@ board, for the ledger its chart and its table. Status is always written out besi
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import vl_convert
-from fpdf import FPDF
 from sqlmodel import Session
 
 from planning.config import AppConfig
 from planning.impact.ledger import (
-    VERDICT_LABELS,
     ImpactEntry,
     impact_ledger,
-    interval_text,
-    lift_text,
 )
 from planning.okrs import goal_reads
 from planning.okrs.evaluation import period_goals
@@ -43,7 +36,6 @@ from planning.reports.chart_specs import (
     lane_spec,
     ledger_chart,
     progress_spec,
-    progress_text,
     share,
     time_domain,
 )
@@ -55,14 +47,6 @@ VIEWS: tuple[str, ...] = ("goals", "roadmap", "impact")
 MIME: dict[str, str] = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}
 FIGURE_WIDTH = 900  # px of a chart's plot; PNGs are drawn at twice that for slides
 PNG_SCALE = 2
-# A Unicode font for PDFs (arrows, dashes, names in any Latin script); without one the core
-# Helvetica is used and characters outside Latin-1 are replaced.
-FONT_PATHS: tuple[str, ...] = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/Library/Fonts/Arial Unicode.ttf",
-    "C:/Windows/Fonts/arial.ttf",
-)
 
 
 class ExportError(ValueError):
@@ -128,6 +112,8 @@ def figure(parts: Sequence[dict[str, Any]], *, title: str, description: str) -> 
 
 def render(spec: dict[str, Any], fmt: str) -> bytes:
     """A Vega-Lite spec drawn as PNG (at twice its size) or SVG."""
+    import vl_convert  # loaded on the first export, not with the pages
+
     if fmt == "png":
         return bytes(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))
     if fmt == "svg":
@@ -185,14 +171,15 @@ class QuarterReport:
     currency_symbol: str
 
 
-def _day_text(day: date | None) -> str:
+def day_text(day: date | None) -> str:
+    """A day as a reader writes it (3 Dec 2026), or "not dated"."""
     return f"{day.day} {day:%b %Y}" if day is not None else "not dated"
 
 
 def _initiative_when(item: goal_reads.LinkedInitiative) -> str:
     if item.shipped_date is not None:
-        return f"shipped {_day_text(item.shipped_date)}"
-    return f"target {_day_text(item.target_date)}"
+        return f"shipped {day_text(item.shipped_date)}"
+    return f"target {day_text(item.target_date)}"
 
 
 def check_period(period: str) -> str:
@@ -252,7 +239,8 @@ def kr_values(kr: KrEvaluation, symbol: str) -> tuple[str, str, str]:
     return start, current, goal
 
 
-def _standing(objective: ObjectiveEvaluation) -> str:
+def standing(objective: ObjectiveEvaluation) -> str:
+    """An objective's status, progress and expected progress in words."""
     progress = "no data yet" if objective.progress is None else share(objective.progress)
     return (
         f"{STATUS_LABELS.get(objective.status, objective.status)} · progress {progress} "
@@ -265,7 +253,7 @@ def goals_figure(report: QuarterReport) -> dict[str, Any]:
     parts = [
         inline(
             progress_spec(item.objective.key_results),
-            title=f"{item.objective.title} — {_standing(item.objective)}",
+            title=f"{item.objective.title} — {standing(item.objective)}",
         )
         for item in report.objectives
         if item.objective.key_results
@@ -274,7 +262,7 @@ def goals_figure(report: QuarterReport) -> dict[str, Any]:
         raise ExportError(f"{report.period}'s objectives have no key results to draw")
     return figure(
         parts,
-        title=f"Goals {report.period} (as of {_day_text(report.evaluation.as_of)})",
+        title=f"Goals {report.period} (as of {day_text(report.evaluation.as_of)})",
         description=f"Progress of each key result of {report.period} against its pace.",
     )
 
@@ -340,7 +328,7 @@ def roadmap_report(
             (
                 str(title),
                 HEALTH_LABELS.get(str(health), str(health)),
-                _day_text(None if day is None or pd.isna(day) else pd.Timestamp(day).date()),
+                day_text(None if day is None or pd.isna(day) else pd.Timestamp(day).date()),
                 str(owner),
             )
             for title, health, day, owner in zip(
@@ -376,7 +364,7 @@ def roadmap_figure(report: RoadmapReport) -> dict[str, Any]:
     parts = [inline(chart, title=title) for title, chart, _ in report.lanes if chart is not None]
     return figure(
         [*parts, _board_chart(report)],
-        title=f"Roadmap — {report.scope} (as of {_day_text(report.today)})",
+        title=f"Roadmap — {report.scope} (as of {day_text(report.today)})",
         description="The roadmap's timeline by objective (bars by health, red line today) and "
         "its Now / Next / Later board.",
     )
@@ -406,222 +394,28 @@ def impact_figure(entries: Sequence[ImpactEntry]) -> dict[str, Any]:
     return spec
 
 
-# --- PDF ---------------------------------------------------------------------------------------
-
-
-def _font_path() -> Path | None:
-    for candidate in FONT_PATHS:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
-class _Report(FPDF):
-    """A landscape A4 report in one Unicode font, with a footer naming it and the page."""
-
-    def __init__(self, title: str) -> None:
-        super().__init__(orientation="landscape", unit="mm", format="A4")
-        self.report_title = title
-        self.set_title(title)
-        self.set_author("Quarterdeck")
-        self.set_lang("en")
-        self.set_auto_page_break(auto=True, margin=14)
-        found = _font_path()
-        self.unicode = found is not None
-        if found is not None:
-            self.add_font("Body", "", str(found))
-            bold = found.with_name(f"{found.stem}-Bold{found.suffix}")
-            self.add_font("Body", "B", str(bold if bold.is_file() else found))
-            self.family_name = "Body"
-        else:
-            self.family_name = "Helvetica"
-
-    def text_of(self, text: str) -> str:
-        """Text the font can write (outside Latin-1 replaced when there is no Unicode font)."""
-        if self.unicode:
-            return text
-        return text.encode("latin-1", "replace").decode("latin-1")
-
-    def use(self, size: float) -> None:
-        """Write in the report's font at `size` points."""
-        self.set_font(self.family_name, size=size)
-
-    def footer(self) -> None:
-        """The report's name and the page number at the foot of every page."""
-        self.set_y(-10)
-        self.use(8)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 5, self.text_of(f"{self.report_title} · page {self.page_no()}"), align="R")
-        self.set_text_color(0, 0, 0)
-
-    def heading(self, text: str, size: float = 20) -> None:
-        """A heading on its own lines."""
-        self.use(size)
-        self.multi_cell(0, size * 0.5, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
-
-    def line_of(self, text: str, size: float = 11) -> None:
-        """A paragraph."""
-        self.use(size)
-        self.multi_cell(0, size * 0.5, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
-
-    def grid(
-        self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int]
-    ) -> None:
-        """A table with a header row."""
-        self.use(9)
-        with self.table(col_widths=tuple(widths), line_height=5, first_row_as_headings=True) as t:
-            for values in [header, *rows]:
-                row = t.row()
-                for value in values:
-                    row.cell(self.text_of(value))
-        self.ln(3)
-
-    def chart(self, spec: dict[str, Any], *, max_height: float | None = None) -> None:
-        """A chart as an image across the page, shrunk to the room left on it."""
-        png = render(spec, "png")
-        width_px = int.from_bytes(png[16:20], "big")
-        height_px = int.from_bytes(png[20:24], "big")
-        width = self.epw
-        height = width * height_px / width_px
-        room = max_height or (self.h - self.b_margin - self.get_y() - 2)
-        if height > room:
-            width, height = width * room / height, room
-        self.image(io.BytesIO(png), x=self.l_margin, w=width, h=height)
-        self.ln(3)
-
-    def output_bytes(self) -> bytes:
-        """The PDF as bytes."""
-        return bytes(self.output())
+# --- PDF (planning/reports/pdf.py, imported when a PDF is made: fpdf2 takes a while to load) ---
 
 
 def goals_pdf(report: QuarterReport) -> bytes:
     """The quarter's report: a cover, then a page per objective."""
-    title = f"Goals {report.period}"
-    pdf = _Report(f"Quarterdeck · {title}")
-    evaluation = report.evaluation
-    pdf.add_page()
-    pdf.heading(f"{title}: the quarter's report", 26)
-    state = "closed" if evaluation.closed else "in progress"
-    pdf.line_of(
-        f"As of {_day_text(evaluation.as_of)} · day {evaluation.elapsed_days} of "
-        f"{evaluation.total_days} · the quarter is {state}. "
-        f"{len(report.objectives)} objectives, "
-        f"{sum(len(o.objective.key_results) for o in report.objectives)} key results."
-    )
-    pdf.ln(4)
-    pdf.grid(
-        ("Objective", "Owner", "Status", "Progress", "Expected by now"),
-        [
-            (
-                o.objective.title,
-                o.objective.owner,
-                STATUS_LABELS.get(o.objective.status, o.objective.status),
-                "no data yet" if o.objective.progress is None else share(o.objective.progress),
-                share(o.objective.expected),
-            )
-            for o in report.objectives
-        ],
-        (110, 45, 35, 30, 35),
-    )
-    for item in report.objectives:
-        objective = item.objective
-        pdf.add_page()
-        pdf.heading(objective.title, 20)
-        pdf.line_of(f"{_standing(objective)} · owner {objective.owner}", 12)
-        if objective.status_reason:
-            pdf.line_of(objective.status_reason, 10)
-        if objective.description:
-            pdf.line_of(objective.description, 10)
-        pdf.ln(2)
-        if objective.key_results:
-            pdf.grid(
-                ("Key result", "Start", "Current", "Target", "Progress", "Expected", "Status"),
-                [
-                    (
-                        kr.title,
-                        *kr_values(kr, report.currency_symbol),
-                        progress_text(kr),
-                        share(kr.expected),
-                        STATUS_LABELS.get(kr.status, kr.status),
-                    )
-                    for kr in objective.key_results
-                ],
-                (85, 30, 30, 30, 40, 22, 30),
-            )
-        else:
-            pdf.line_of("No key results yet.", 10)
-        if item.initiatives:
-            pdf.grid(
-                ("Initiative", "Owner", "Status", "Health", "% complete", "When"),
-                [
-                    (i.title, i.owner, i.status, i.health, f"{i.percent_complete} %", i.when)
-                    for i in item.initiatives
-                ],
-                (95, 40, 30, 30, 25, 45),
-            )
-        else:
-            pdf.line_of("No initiative is linked to these key results.", 10)
-        if objective.key_results:
-            room = pdf.h - pdf.b_margin - pdf.get_y() - 2
-            if room > 30:  # a chart squeezed under a long table would be unreadable
-                pdf.chart(inline(progress_spec(objective.key_results)))
-    return pdf.output_bytes()
+    from planning.reports import pdf
+
+    return pdf.goals_pdf(report)
 
 
 def roadmap_pdf(report: RoadmapReport) -> bytes:
     """The roadmap: a page per swimlane, then the Now / Next / Later board."""
-    pdf = _Report(f"Quarterdeck · Roadmap {report.scope}")
-    for title, chart, undated in report.lanes:
-        pdf.add_page()
-        pdf.heading(f"Roadmap {report.scope}: {title}", 18)
-        pdf.line_of(
-            "Bars by health (on track, at risk, off track); dark inner bar: % complete; pale bar "
-            f"with a diamond: shipped that day; red dashed line: today, {_day_text(report.today)}.",
-            9,
-        )
-        pdf.ln(2)
-        if chart is not None:
-            pdf.chart(inline(chart))
-        if undated:
-            pdf.line_of("Not on the timeline yet (no dates): " + ", ".join(undated), 10)
-    pdf.add_page()
-    pdf.heading(f"Roadmap {report.scope}: Now / Next / Later", 18)
-    for horizon, rows in report.board:
-        pdf.line_of(f"{horizon} · {len(rows)}", 13)
-        if rows:
-            pdf.grid(("Initiative", "Health", "Date", "Owner"), rows, (130, 35, 45, 50))
-        else:
-            pdf.line_of("Nothing here.", 10)
-    return pdf.output_bytes()
+    from planning.reports import pdf
+
+    return pdf.roadmap_pdf(report)
 
 
 def impact_pdf(entries: Sequence[ImpactEntry]) -> bytes:
     """The impact ledger: its chart when something is measured, and its table."""
-    pdf = _Report("Quarterdeck · Impact ledger")
-    pdf.add_page()
-    pdf.heading("Impact ledger: expected against realised lift", 20)
-    pdf.grid(
-        ("Initiative", "Metric", "Shipped", "Expected", "Realised", "Interval", "Verdict"),
-        [
-            (
-                e.initiative,
-                e.metric_label,
-                _day_text(e.shipped),
-                lift_text(e.expected_lift),
-                lift_text(e.realised_lift),
-                interval_text(e.ci_low, e.ci_high),
-                VERDICT_LABELS[e.verdict],
-            )
-            for e in entries
-        ],
-        (75, 45, 28, 25, 25, 40, 35),
-    )
-    if any(e.measured for e in entries):
-        if pdf.h - pdf.b_margin - pdf.get_y() < 60:
-            pdf.add_page()
-        pdf.chart(impact_figure(entries))
-    return pdf.output_bytes()
+    from planning.reports import pdf
+
+    return pdf.impact_pdf(entries)
 
 
 # --- one call per view -------------------------------------------------------------------------
