@@ -67,6 +67,7 @@ view = view_parts.View(
 evaluation = view.evaluation
 if goals_present.presenting():
     goals_present.present(evaluation, currency_symbol=config.settings.currency_symbol)
+    live_refresh()  # the room's screen follows the team's check-ins
     st.stop()
 view_parts.quarter_banner(view)
 if not evaluation.closed:  # a closed quarter's values are frozen: a late source changes nothing
