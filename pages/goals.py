@@ -9,8 +9,8 @@ import streamlit as st
 from planning import clock
 from planning.access.permissions import is_director
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
+from ui import exports, goals_present, goals_shape
 from ui import goals_data as data
-from ui import goals_shape
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
 from ui.identity import current_person
@@ -65,6 +65,10 @@ view = view_parts.View(
     evaluation=data.period_goals(current, period, today),
 )
 evaluation = view.evaluation
+if goals_present.presenting():
+    goals_present.present(evaluation, currency_symbol=config.settings.currency_symbol)
+    live_refresh()  # the room's screen follows the team's check-ins
+    st.stop()
 view_parts.quarter_banner(view)
 if not evaluation.closed:  # a closed quarter's values are frozen: a late source changes nothing
     stale_source_notes(current, view_parts.key_result_measures(view))
@@ -90,6 +94,22 @@ for objective in shown[(page - 1) * view_parts.PAGE_SIZE : page * view_parts.PAG
 if pages > 1:
     st.pagination(pages, key="goals_page")
 if evaluation.objectives:
+    with st.expander("Take it into the meeting", icon=":material/co_present:"):
+        st.caption(
+            f"The PDF is {period}'s report: a cover, then a page per objective with its key "
+            "results (start, now, target, progress) and initiatives. The images hold the "
+            "progress charts. Present shows one objective per screen in large type."
+        )
+        goals_present.enter_button(period)
+        exports.offer(
+            view="goals",
+            scope=period,
+            build=lambda fmt: exports.goals_file(current, period, today, fmt),
+            key="goals_export",
+            # The images are the progress charts, which need a key result to draw.
+            formats=(("pdf", "png", "svg") if evaluation.key_results() else ("pdf",)),
+            what=f"the goals of {period}",
+        )
     st.caption(
         "Bars show raw progress from start to target (beyond 100 % is overachievement); the black "
         "tick is where the pace says a key result should be by now. Forecasts carry an 80 % band; "

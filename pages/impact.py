@@ -15,6 +15,7 @@ from planning.impact.ledger_views import points_text
 from planning.impact.lift_estimate import VERDICT_LABELS
 from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError
+from ui import exports
 from ui import impact_charts as charts
 from ui import impact_data as data
 from ui.charts import draw
@@ -71,6 +72,16 @@ def _ledger() -> None:
             hide_index=True,
             width="stretch",
             column_config={"Shipped": st.column_config.DateColumn(format="D MMM YYYY")},
+        )
+        st.markdown("**Take the ledger into a meeting**")
+        exports.offer(
+            view="impact-ledger",
+            scope=clock.today().isoformat(),
+            build=lambda fmt: exports.impact_file(current, fmt),
+            key="impact_export",
+            # The images are the ledger's chart, which needs a measured entry.
+            formats=("pdf", "png", "svg") if ledger_chart is not None else ("pdf",),
+            what="the impact ledger",
         )
 
         st.subheader("Around the ship date")

@@ -19,7 +19,7 @@ from planning.work.roadmap import (
     filters_from_query,
     filters_to_query,
 )
-from ui import planning_data
+from ui import exports, planning_data
 from ui import roadmap_data as data
 from ui.charts import draw
 from ui.identity import current_person
@@ -236,6 +236,14 @@ st.download_button(
     icon=":material/download:",
     on_click="ignore",
     key="roadmap_csv",
+)
+st.markdown("**Take the roadmap into a meeting** (timeline and board, as filtered)")
+exports.offer(
+    view="roadmap",
+    scope=filters.quarter or "all-quarters",
+    build=lambda fmt: exports.roadmap_file(current, filters, today, fmt),
+    key="roadmap_export",
+    what="the roadmap",
 )
 
 live_refresh()

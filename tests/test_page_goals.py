@@ -142,20 +142,23 @@ def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
         "Forecast",
         "Probability",
     ]
-    assert len(at.get("download_button")) == 1
+    assert len(at.get("download_button")) == 4  # the YAML, and the PDF, PNG and SVG
 
 
 def test_stakeholder_sees_no_edit_controls(store: Engine) -> None:
     at = open_goals(store, "helen@northwind.example")
     assert not any(b.label == "Post check-in" for b in at.button)
-    assert [e.label for e in at.expander] == ["OKRs as a file"]
+    assert [e.label for e in at.expander] == ["Take it into the meeting", "OKRs as a file"]
     assert len(at.get("file_uploader")) == 0
     assert "Shape the quarter" not in [h.value for h in at.header]
 
 
 def test_member_checks_in_on_own_key_result(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
-    assert [e.label for e in at.expander] == ["OKRs as a file"]  # no director forms
+    assert [e.label for e in at.expander] == [
+        "Take it into the meeting",
+        "OKRs as a file",
+    ]  # no director forms
     at = pick_kr(at, store, "Mobile cart abandonment down")
     before = rows(store, CheckIn)
     kr_id = at.selectbox(key="goals_kr").value
@@ -399,7 +402,7 @@ def test_director_imports_an_okr_file_from_the_page(store: Engine) -> None:
 def test_members_do_not_get_the_upload(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
     assert len(at.get("file_uploader")) == 0
-    assert len(at.get("download_button")) == 1
+    assert len(at.get("download_button")) == 4  # the YAML, and the PDF, PNG and SVG
 
 
 def test_a_new_metric_key_result_starts_from_the_metrics_current_value_and_direction(

@@ -319,7 +319,7 @@ def test_csv_export_holds_exactly_the_rows_shown(
     objective_id, _ = _busiest_objective_and_owner(engine)
     quarter = quarter_of(today())
     at = open_roadmap(stakeholder.id, {"quarter": quarter, "objective": str(objective_id)})
-    [button] = at.download_button
+    [button] = [b for b in at.download_button if b.key == "roadmap_csv"]
     assert button.label == "Download the roadmap as CSV"
     data, mime, name = downloads[-1]
     expected = items_for(engine, RoadmapFilters(quarter=quarter, objective_id=objective_id))
@@ -339,7 +339,8 @@ def test_nothing_on_the_roadmap_can_be_edited(app_store: str) -> None:
     assert not at.text_input and not at.text_area and not at.number_input and not at.slider
     assert not at.checkbox and not at.date_input
     assert [b.label for b in at.button] == []
-    assert len(at.download_button) == 1
+    # The CSV, and the PDF, PNG and SVG to take into a meeting.
+    assert len(at.download_button) == 4
 
 
 # --- share links -------------------------------------------------------------------------------

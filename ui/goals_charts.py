@@ -16,98 +16,18 @@ import pandas as pd
 
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.track import KrTrack
-from planning.palette import STATUS_LABELS, status_colour
+from planning.reports import chart_specs
+from planning.reports.chart_specs import progress_text, share
 from ui.charts import Chart, d3_format, from_altair, rows_table
 
-
-def share(value: float | None) -> str:
-    """A fraction as a whole percentage ('73 %'), '—' when there is none."""
-    if value is None or pd.isna(value):
-        return "—"
-    shown = round(value * 100)
-    return f"{shown if shown else 0:.0f} %"
-
-
-def progress_text(kr: KrEvaluation) -> str:
-    """A key result's raw progress as a percentage, or why it has none ("no data yet in this
-    window") rather than a 0 % or a blank."""
-    return kr.no_progress_reason or share(kr.progress)
+__all__ = ["detail_spec", "progress_spec", "progress_text", "share", "value_domain"]
 
 
 def progress_spec(krs: Sequence[KrEvaluation]) -> Chart:
-    """Bars of raw progress (labelled with the raw figure, beyond 100 % shown as such), a tick
-    at the expected pace and a dashed line at the target (100 %).
-
-    Written out as Vega-Lite rather than built with Altair: a page draws one per objective, and
-    Altair's validation would cost its first render tens of milliseconds each.
-    """
-    peak = max([1.2, *(min(k.progress or 0.0, 2.0) for k in krs)])
-    frame = pd.DataFrame(
-        {
-            "key result": [k.title for k in krs],
-            "bar": [max(0.0, min(k.progress or 0.0, peak)) for k in krs],
-            "progress": [progress_text(k) for k in krs],
-            "expected": [k.expected for k in krs],
-            "pace": [share(k.expected) for k in krs],
-            "status": [STATUS_LABELS[k.status] for k in krs],
-            "color": [status_colour(k.status) for k in krs],
-        }
-    )
-    y = {
-        "field": "key result",
-        "type": "nominal",
-        "sort": list(frame["key result"]),
-        "title": None,
-        "axis": {"labelLimit": 260},
-    }
-    tooltip = [
-        {"field": "key result", "type": "nominal", "title": "Key result"},
-        {"field": "progress", "type": "nominal", "title": "Progress"},
-        {"field": "pace", "type": "nominal", "title": "Expected by now"},
-        {"field": "status", "type": "nominal", "title": "Status"},
-    ]
-    x_scale = {"domain": [0, peak]}
-    bar_encoding = {
-        "x": {
-            "field": "bar",
-            "type": "quantitative",
-            "scale": x_scale,
-            "title": None,
-            "axis": {"format": ".0%"},
-        },
-        "y": y,
-        "color": {"field": "color", "type": "nominal", "scale": None},
-        "tooltip": tooltip,
-    }
-    # The layers draw from the chart's rows (handed over as a table), but the target line,
-    # whose one value sits in the spec.
-    spec = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "layer": [
-            {"mark": {"type": "bar", "height": 14}, "encoding": bar_encoding},
-            {
-                "mark": {"type": "text", "align": "left", "dx": 4, "color": "#333"},
-                "encoding": {**bar_encoding, "text": {"field": "progress", "type": "nominal"}},
-            },
-            {
-                "transform": [{"filter": "isValid(datum.expected)"}],
-                "mark": {"type": "tick", "color": "#111", "thickness": 2, "size": 20},
-                "encoding": {
-                    "x": {"field": "expected", "type": "quantitative", "scale": x_scale},
-                    "y": y,
-                    "tooltip": tooltip,
-                },
-            },
-            {
-                "data": {"values": [{"x": 1.0}]},
-                "mark": {"type": "rule", "strokeDash": [3, 3]},
-                "encoding": {"x": {"field": "x", "type": "quantitative"}},
-            },
-        ],
-        # Room for the axis under even a single bar, so a one-key-result objective is not clipped.
-        "height": 34 * len(frame) + 50,
-    }
-    return Chart(spec=spec, rows=rows_table(frame))
+    """An objective's progress against pace (planning/reports/chart_specs.py) with its rows as a
+    table."""
+    built = chart_specs.progress_spec(krs)
+    return Chart(spec=built.spec, rows=rows_table(built.rows))
 
 
 def value_domain(kr: KrEvaluation, track: KrTrack) -> list[float]:

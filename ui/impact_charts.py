@@ -10,9 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from planning.impact.ledger_views import interval_text, lift_text
-from planning.impact.lift_estimate import VERDICT_LABELS
-from planning.palette import VERDICT_COLOURS
+from planning.reports.chart_specs import ledger_chart
 from ui import impact_data as data
 from ui.charts import Chart, d3_format, from_altair
 from ui.state import Versions
@@ -27,53 +25,7 @@ def ledger(versions: Versions) -> Chart | None:
     measured = [e for e in data.ledger(versions) if e.measured]
     if not measured:
         return None
-    points = pd.DataFrame(
-        {
-            "initiative": [e.initiative for e in measured],
-            "realised": [e.realised_lift for e in measured],
-            "low": [e.ci_low for e in measured],
-            "high": [e.ci_high for e in measured],
-            "expected": [e.expected_lift for e in measured],
-            "verdict": [VERDICT_LABELS[e.verdict] for e in measured],
-            "realised_text": [lift_text(e.realised_lift) for e in measured],
-            "expected_text": [lift_text(e.expected_lift) for e in measured],
-            "interval_text": [interval_text(e.ci_low, e.ci_high) for e in measured],
-        }
-    )
-    order = list(points["initiative"])
-    y = alt.Y("initiative:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
-    colour = alt.Color(
-        "verdict:N",
-        title="Verdict",
-        scale=alt.Scale(
-            domain=[VERDICT_LABELS[v] for v in VERDICT_COLOURS],
-            range=list(VERDICT_COLOURS.values()),
-        ),
-        legend=alt.Legend(orient="top"),
-    )
-    tooltip = [
-        alt.Tooltip("initiative:N", title="Initiative"),
-        alt.Tooltip("expected_text:N", title="Expected"),
-        alt.Tooltip("realised_text:N", title="Realised"),
-        alt.Tooltip("interval_text:N", title="Interval"),
-        alt.Tooltip("verdict:N", title="Verdict"),
-    ]
-    base = alt.Chart(points)
-    bars = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("low:Q", title="Lift", axis=alt.Axis(format="+.0%")),
-        x2="high:Q",
-        y=y,
-        color=colour,
-        tooltip=tooltip,
-    )
-    dots = base.mark_circle(size=90, opacity=1).encode(
-        x="realised:Q", y=y, color=colour, tooltip=tooltip
-    )
-    expected = base.mark_point(
-        shape="diamond", size=140, filled=False, color="#1d1d1f", strokeWidth=1.5
-    ).encode(x="expected:Q", y=y, tooltip=tooltip)
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
-    return from_altair((zero + bars + dots + expected).properties(height=alt.Step(34)))
+    return from_altair(ledger_chart(measured))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

@@ -2,171 +2,25 @@
 that pages cache.
 
 A bar runs from an initiative's start to its target date (to its shipped date once done) and is
-coloured by health, with the initiative's title written above it; a thin dark bar inside it
-shows % complete; done work is paler with a diamond
+coloured by health; a thin dark bar inside it shows % complete; done work is paler with a diamond
 on its ship day; the dashed red rule is today. Every lane shares one time axis. Dates are drawn on
 a UTC scale so that no browser time zone shifts them by a day.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 import pandas as pd
 
-from planning.palette import DONE_OPACITY, HEALTH_COLOURS, RED
-from planning.work.initiative_status import HEALTH_LABELS, status_label
+from planning.reports import chart_specs
+from planning.reports.chart_specs import ROW_HEIGHT, TODAY_COLOR, time_domain
 from ui.charts import Chart, rows_table
 
-TODAY_COLOR = RED
-ROW_HEIGHT = 46
-BAR_SIZE = 16
-
-
-def time_domain(items: pd.DataFrame, today: date) -> tuple[date, date]:
-    """The days every lane shows: all bars and today, with room on the right for labels."""
-    days = [today]
-    for column in ("start_date", "end_date"):
-        days += [d for d in items[column] if isinstance(d, date)]
-    first, last = min(days), max(days)
-    room = max(7, (last - first).days // 8)
-    return first - timedelta(days=3), last + timedelta(days=room)
-
-
-def _day(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, date) else None
-
-
-def _text_day(value: Any) -> str:
-    return value.strftime("%d %b %Y") if isinstance(value, date) else "—"
-
-
-def _field(name: str, kind: str, **extra: Any) -> dict[str, Any]:
-    return {"field": name, "type": kind, **extra}
+__all__ = ["ROW_HEIGHT", "TODAY_COLOR", "lane_spec", "time_domain"]
 
 
 def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) -> Chart:
-    """One swimlane's timeline as a Vega-Lite spec (items: roadmap rows that have dates).
-
-    The spec is written out rather than built with Altair: a lane costs well under a
-    millisecond this way against tens with Altair's validation, which a page with six lanes
-    would pay on its first render.
-    """
-    done = items["status"] == "done"
-    data = pd.DataFrame(
-        {
-            "row": [f"{t}\u2002#{i}" for t, i in zip(items["title"], items["id"], strict=True)],
-            "title": items["title"],
-            "owner": items["owner"],
-            "status": items["status"],
-            "status_label": items["status"].map(status_label),
-            "health": items["health"].map(lambda h: HEALTH_LABELS.get(h, h)),
-            "percent": items["percent_complete"].astype(int),
-            "start": items["start_date"].map(_day),
-            "end": items["end_date"].map(_day),
-            "progress": items["progress_date"].map(_day),
-            "shipped": items["shipped_date"].map(_day),
-            "start_text": items["start_date"].map(_text_day),
-            "target_text": items["target_date"].map(_text_day),
-            "shipped_text": items["shipped_date"].map(_text_day),
-            "label": [
-                "shipped" if is_done else f"{int(p)} %"
-                for is_done, p in zip(done, items["percent_complete"], strict=True)
-            ],
-        }
-    )
-    x_scale = {"type": "utc", "domain": [domain[0].isoformat(), domain[1].isoformat()]}
-    # Each row's title is written above its bar (the names layer), not in a label column on
-    # the left, so that on a phone the bars keep the width (a left column took three quarters).
-    y = _field("row", "nominal", sort=list(data["row"]), title=None, axis=None)
-    tooltip = [
-        _field("title", "nominal", title="Initiative"),
-        _field("owner", "nominal", title="Owner"),
-        _field("status_label", "nominal", title="Status"),
-        _field("health", "nominal", title="Health"),
-        _field("percent", "quantitative", title="% complete"),
-        _field("start_text", "nominal", title="Start"),
-        _field("target_text", "nominal", title="Target"),
-        _field("shipped_text", "nominal", title="Shipped"),
-    ]
-    # Every layer but today's rule draws from the lane's rows (handed over as a table).
-    bars = {
-        "mark": {"type": "bar", "size": BAR_SIZE, "cornerRadius": 3},
-        "encoding": {
-            "x": _field(
-                "start",
-                "temporal",
-                scale=x_scale,
-                title=None,
-                axis={"format": "%d %b", "grid": True},
-            ),
-            "x2": {"field": "end"},
-            "y": y,
-            "color": _field(
-                "health",
-                "nominal",
-                legend=None,
-                scale={
-                    "domain": [HEALTH_LABELS[h] for h in HEALTH_COLOURS],
-                    "range": list(HEALTH_COLOURS.values()),
-                },
-            ),
-            "opacity": {
-                "condition": {"test": "datum.status == 'done'", "value": DONE_OPACITY},
-                "value": 0.95,
-            },
-            "tooltip": tooltip,
-        },
-    }
-    progress = {
-        "transform": [{"filter": "datum.status != 'done' && datum.percent > 0"}],
-        "mark": {"type": "bar", "size": 6, "color": "#1f1f1f", "opacity": 0.6},
-        "encoding": {
-            "x": _field("start", "temporal"),
-            "x2": {"field": "progress"},
-            "y": y,
-            "tooltip": tooltip,
-        },
-    }
-    shipped = {
-        "transform": [{"filter": "datum.shipped != null"}],
-        "mark": {
-            "type": "point",
-            "shape": "diamond",
-            "filled": True,
-            "size": 120,
-            "color": "#1f1f1f",
-            "opacity": 1,
-        },
-        "encoding": {"x": _field("shipped", "temporal"), "y": y, "tooltip": tooltip},
-    }
-    names = {
-        "mark": {
-            "type": "text",
-            "align": "left",
-            "baseline": "bottom",
-            "dy": -(BAR_SIZE // 2 + 3),
-            "fontSize": 12,
-            "color": "#1f1f1f",
-            "limit": {"expr": "width"},
-        },
-        "encoding": {"x": {"value": 0}, "y": y, "text": _field("title", "nominal")},
-    }
-    labels = {
-        "mark": {"type": "text", "align": "left", "dx": 8, "fontSize": 11, "color": "#333333"},
-        "encoding": {"x": _field("end", "temporal"), "y": y, "text": _field("label", "nominal")},
-    }
-    rule = {
-        "data": {"values": [{"today": today.isoformat()}]},
-        "mark": {"type": "rule", "color": TODAY_COLOR, "strokeDash": [5, 3], "size": 2},
-        "encoding": {"x": _field("today", "temporal", scale=x_scale)},
-    }
-    spec = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "layer": [bars, progress, shipped, rule, names, labels],  # titles drawn over the rule
-        # A fixed step per row keeps each title, its bar and the next row apart however few rows
-        # a lane has.
-        "height": {"step": ROW_HEIGHT},
-    }
-    return Chart(spec=spec, rows=rows_table(data))
+    """One swimlane's timeline (planning/reports/chart_specs.py) with its rows as a table."""
+    built = chart_specs.lane_spec(items, domain=domain, today=today)
+    return Chart(spec=built.spec, rows=rows_table(built.rows))

@@ -6,7 +6,7 @@ import argparse
 from typing import NoReturn
 
 from planning import clock
-from planning.cli import bench, data, demo, notify, okrs, people, reports, store, sync, work
+from planning.cli import bench, data, demo, notify, okrs, people, report, reports, store, sync, work
 from planning.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -45,6 +45,7 @@ HELP_ORDER = (
     "token",
     "impact",
     "digest",
+    "report",
     "bench",
     "export",
     "restore",
@@ -63,6 +64,7 @@ GROUPS: tuple[Group, ...] = (
     sync.GROUP,
     notify.GROUP,
     reports.GROUP,
+    report.GROUP,
     bench.GROUP,
 )
 COMMANDS: dict[str, Command] = {

@@ -40,8 +40,16 @@ RUN_ONLY = {
 }
 
 
+# Streamlit fades what a running script has not redrawn yet (stale elements); checked then, a
+# faded badge would fail on contrast it does not have once the page has settled.
+SETTLED_JS = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState
+  === 'notRunning' && document.querySelectorAll('[data-stale="true"]').length === 0"""
+
+
 def _findings(page: Page, where: str) -> list[dict[str, Any]]:
-    """axe-core's violations on the page as it stands, each with where it was seen."""
+    """axe-core's violations on the page once it has settled, each with where it was seen."""
+    page.wait_for_function(SETTLED_JS, timeout=30_000)
+    page.wait_for_timeout(300)  # the last redraw's transition
     response = Axe().run(page, options=RUN_ONLY).response
     return [
         {

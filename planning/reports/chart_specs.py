@@ -1,0 +1,335 @@
+"""The charts a report draws, as Vega-Lite specs built from plain rows (pandas and dicts, no
+Streamlit): a roadmap swimlane, an objective's progress against pace and the impact ledger.
+
+The pages draw them with st.vega_lite_chart (ui/roadmap_chart.py, ui/goals_charts.py and
+ui/impact_charts.py hand them over with their rows as an Arrow table); the exports of
+planning/reports/export.py render the same specs to PNG, SVG and PDF, so a slide shows what the
+page shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from planning.impact.ledger import ImpactEntry
+from planning.impact.ledger_views import interval_text, lift_text
+from planning.impact.lift_estimate import VERDICT_LABELS
+from planning.okrs.evaluation_results import KrEvaluation
+from planning.palette import (
+    DONE_OPACITY,
+    HEALTH_COLOURS,
+    RED,
+    STATUS_LABELS,
+    VERDICT_COLOURS,
+    status_colour,
+)
+from planning.work.initiative_status import HEALTH_LABELS, status_label
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A Vega-Lite spec and the rows its top-level layers draw from (not written into it)."""
+
+    spec: dict[str, Any]
+    rows: pd.DataFrame
+
+
+TODAY_COLOR = RED
+ROW_HEIGHT = 46
+BAR_SIZE = 16
+
+
+def time_domain(items: pd.DataFrame, today: date) -> tuple[date, date]:
+    """The days every lane shows: all bars and today, with room on the right for labels."""
+    days = [today]
+    for column in ("start_date", "end_date"):
+        days += [d for d in items[column] if isinstance(d, date)]
+    first, last = min(days), max(days)
+    room = max(7, (last - first).days // 8)
+    return first - timedelta(days=3), last + timedelta(days=room)
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
+
+
+def _text_day(value: Any) -> str:
+    return value.strftime("%d %b %Y") if isinstance(value, date) else "—"
+
+
+def _field(name: str, kind: str, **extra: Any) -> dict[str, Any]:
+    return {"field": name, "type": kind, **extra}
+
+
+def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) -> ChartSpec:
+    """One swimlane's timeline as a Vega-Lite spec (items: roadmap rows that have dates).
+
+    The spec is written out rather than built with Altair: a lane costs well under a
+    millisecond this way against tens with Altair's validation, which a page with six lanes
+    would pay on its first render.
+    """
+    done = items["status"] == "done"
+    data = pd.DataFrame(
+        {
+            "row": [f"{t}\u2002#{i}" for t, i in zip(items["title"], items["id"], strict=True)],
+            "title": items["title"],
+            "owner": items["owner"],
+            "status": items["status"],
+            "status_label": items["status"].map(status_label),
+            "health": items["health"].map(lambda h: HEALTH_LABELS.get(h, h)),
+            "percent": items["percent_complete"].astype(int),
+            "start": items["start_date"].map(_day),
+            "end": items["end_date"].map(_day),
+            "progress": items["progress_date"].map(_day),
+            "shipped": items["shipped_date"].map(_day),
+            "start_text": items["start_date"].map(_text_day),
+            "target_text": items["target_date"].map(_text_day),
+            "shipped_text": items["shipped_date"].map(_text_day),
+            "label": [
+                "shipped" if is_done else f"{int(p)} %"
+                for is_done, p in zip(done, items["percent_complete"], strict=True)
+            ],
+        }
+    )
+    x_scale = {"type": "utc", "domain": [domain[0].isoformat(), domain[1].isoformat()]}
+    # Each row's title is written above its bar (the names layer), not in a label column on
+    # the left, so that on a phone the bars keep the width (a left column took three quarters).
+    y = _field("row", "nominal", sort=list(data["row"]), title=None, axis=None)
+    tooltip = [
+        _field("title", "nominal", title="Initiative"),
+        _field("owner", "nominal", title="Owner"),
+        _field("status_label", "nominal", title="Status"),
+        _field("health", "nominal", title="Health"),
+        _field("percent", "quantitative", title="% complete"),
+        _field("start_text", "nominal", title="Start"),
+        _field("target_text", "nominal", title="Target"),
+        _field("shipped_text", "nominal", title="Shipped"),
+    ]
+    # Every layer but today's rule draws from the lane's rows (handed over as a table).
+    bars = {
+        "mark": {"type": "bar", "size": BAR_SIZE, "cornerRadius": 3},
+        "encoding": {
+            "x": _field(
+                "start",
+                "temporal",
+                scale=x_scale,
+                title=None,
+                axis={"format": "%d %b", "grid": True},
+            ),
+            "x2": {"field": "end"},
+            "y": y,
+            "color": _field(
+                "health",
+                "nominal",
+                legend=None,
+                scale={
+                    "domain": [HEALTH_LABELS[h] for h in HEALTH_COLOURS],
+                    "range": list(HEALTH_COLOURS.values()),
+                },
+            ),
+            "opacity": {
+                "condition": {"test": "datum.status == 'done'", "value": DONE_OPACITY},
+                "value": 0.95,
+            },
+            "tooltip": tooltip,
+        },
+    }
+    progress = {
+        "transform": [{"filter": "datum.status != 'done' && datum.percent > 0"}],
+        "mark": {"type": "bar", "size": 6, "color": "#1f1f1f", "opacity": 0.6},
+        "encoding": {
+            "x": _field("start", "temporal"),
+            "x2": {"field": "progress"},
+            "y": y,
+            "tooltip": tooltip,
+        },
+    }
+    shipped = {
+        "transform": [{"filter": "datum.shipped != null"}],
+        "mark": {
+            "type": "point",
+            "shape": "diamond",
+            "filled": True,
+            "size": 120,
+            "color": "#1f1f1f",
+            "opacity": 1,
+        },
+        "encoding": {"x": _field("shipped", "temporal"), "y": y, "tooltip": tooltip},
+    }
+    names = {
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "bottom",
+            "dy": -(BAR_SIZE // 2 + 3),
+            "fontSize": 12,
+            "color": "#1f1f1f",
+            "limit": {"expr": "width"},
+        },
+        "encoding": {"x": {"value": 0}, "y": y, "text": _field("title", "nominal")},
+    }
+    labels = {
+        "mark": {"type": "text", "align": "left", "dx": 8, "fontSize": 11, "color": "#333333"},
+        "encoding": {"x": _field("end", "temporal"), "y": y, "text": _field("label", "nominal")},
+    }
+    rule = {
+        "data": {"values": [{"today": today.isoformat()}]},
+        "mark": {"type": "rule", "color": TODAY_COLOR, "strokeDash": [5, 3], "size": 2},
+        "encoding": {"x": _field("today", "temporal", scale=x_scale)},
+    }
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "layer": [bars, progress, shipped, rule, names, labels],  # titles drawn over the rule
+        # A fixed step per row keeps each title, its bar and the next row apart however few rows
+        # a lane has.
+        "height": {"step": ROW_HEIGHT},
+    }
+    return ChartSpec(spec=spec, rows=data)
+
+
+def share(value: float | None) -> str:
+    """A fraction as a whole percentage ('73 %'), '—' when there is none."""
+    if value is None or pd.isna(value):
+        return "—"
+    shown = round(value * 100)
+    return f"{shown if shown else 0:.0f} %"
+
+
+def progress_text(kr: KrEvaluation) -> str:
+    """A key result's raw progress as a percentage, or why it has none ("no data yet in this
+    window") rather than a 0 % or a blank."""
+    return kr.no_progress_reason or share(kr.progress)
+
+
+def progress_spec(krs: Sequence[KrEvaluation]) -> ChartSpec:
+    """Bars of raw progress (labelled with the raw figure, beyond 100 % shown as such), a tick
+    at the expected pace and a dashed line at the target (100 %).
+
+    Written out as Vega-Lite rather than built with Altair: a page draws one per objective, and
+    Altair's validation would cost its first render tens of milliseconds each.
+    """
+    peak = max([1.2, *(min(k.progress or 0.0, 2.0) for k in krs)])
+    frame = pd.DataFrame(
+        {
+            "key result": [k.title for k in krs],
+            "bar": [max(0.0, min(k.progress or 0.0, peak)) for k in krs],
+            "progress": [progress_text(k) for k in krs],
+            "expected": [k.expected for k in krs],
+            "pace": [share(k.expected) for k in krs],
+            "status": [STATUS_LABELS[k.status] for k in krs],
+            "color": [status_colour(k.status) for k in krs],
+        }
+    )
+    y = {
+        "field": "key result",
+        "type": "nominal",
+        "sort": list(frame["key result"]),
+        "title": None,
+        "axis": {"labelLimit": 260},
+    }
+    tooltip = [
+        {"field": "key result", "type": "nominal", "title": "Key result"},
+        {"field": "progress", "type": "nominal", "title": "Progress"},
+        {"field": "pace", "type": "nominal", "title": "Expected by now"},
+        {"field": "status", "type": "nominal", "title": "Status"},
+    ]
+    x_scale = {"domain": [0, peak]}
+    bar_encoding = {
+        "x": {
+            "field": "bar",
+            "type": "quantitative",
+            "scale": x_scale,
+            "title": None,
+            "axis": {"format": ".0%"},
+        },
+        "y": y,
+        "color": {"field": "color", "type": "nominal", "scale": None},
+        "tooltip": tooltip,
+    }
+    # The layers draw from the chart's rows (handed over as a table), but the target line,
+    # whose one value sits in the spec.
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "layer": [
+            {"mark": {"type": "bar", "height": 14}, "encoding": bar_encoding},
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4, "color": "#333"},
+                "encoding": {**bar_encoding, "text": {"field": "progress", "type": "nominal"}},
+            },
+            {
+                "transform": [{"filter": "isValid(datum.expected)"}],
+                "mark": {"type": "tick", "color": "#111", "thickness": 2, "size": 20},
+                "encoding": {
+                    "x": {"field": "expected", "type": "quantitative", "scale": x_scale},
+                    "y": y,
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "data": {"values": [{"x": 1.0}]},
+                "mark": {"type": "rule", "strokeDash": [3, 3]},
+                "encoding": {"x": {"field": "x", "type": "quantitative"}},
+            },
+        ],
+        # Room for the axis under even a single bar, so a one-key-result objective is not clipped.
+        "height": 34 * len(frame) + 50,
+    }
+    return ChartSpec(spec=spec, rows=frame)
+
+
+def ledger_chart(measured: Sequence[ImpactEntry]) -> Any:
+    """The impact ledger as an Altair chart: each measured initiative's realised lift with its
+    interval beside the expected lift (measured: entries that have a realised lift)."""
+    points = pd.DataFrame(
+        {
+            "initiative": [e.initiative for e in measured],
+            "realised": [e.realised_lift for e in measured],
+            "low": [e.ci_low for e in measured],
+            "high": [e.ci_high for e in measured],
+            "expected": [e.expected_lift for e in measured],
+            "verdict": [VERDICT_LABELS[e.verdict] for e in measured],
+            "realised_text": [lift_text(e.realised_lift) for e in measured],
+            "expected_text": [lift_text(e.expected_lift) for e in measured],
+            "interval_text": [interval_text(e.ci_low, e.ci_high) for e in measured],
+        }
+    )
+    order = list(points["initiative"])
+    y = alt.Y("initiative:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
+    colour = alt.Color(
+        "verdict:N",
+        title="Verdict",
+        scale=alt.Scale(
+            domain=[VERDICT_LABELS[v] for v in VERDICT_COLOURS],
+            range=list(VERDICT_COLOURS.values()),
+        ),
+        legend=alt.Legend(orient="top"),
+    )
+    tooltip = [
+        alt.Tooltip("initiative:N", title="Initiative"),
+        alt.Tooltip("expected_text:N", title="Expected"),
+        alt.Tooltip("realised_text:N", title="Realised"),
+        alt.Tooltip("interval_text:N", title="Interval"),
+        alt.Tooltip("verdict:N", title="Verdict"),
+    ]
+    base = alt.Chart(points)
+    bars = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("low:Q", title="Lift", axis=alt.Axis(format="+.0%")),
+        x2="high:Q",
+        y=y,
+        color=colour,
+        tooltip=tooltip,
+    )
+    dots = base.mark_circle(size=90, opacity=1).encode(
+        x="realised:Q", y=y, color=colour, tooltip=tooltip
+    )
+    expected = base.mark_point(
+        shape="diamond", size=140, filled=False, color="#1d1d1f", strokeWidth=1.5
+    ).encode(x="expected:Q", y=y, tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
+    return (zero + bars + dots + expected).properties(height=alt.Step(34))
