@@ -27,6 +27,7 @@ from planning.work.initiatives import (
     status_label,
     update_initiative,
 )
+from ui import dependencies_view
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption
@@ -468,6 +469,15 @@ if picked is not None:
         _show_detail(detail)
         i = detail.initiative
         owns = person is not None and member and i.owner_id == person.id
+        dependencies_view.initiative_section(
+            versions=current,
+            actor=person,
+            initiative_id=i.id,
+            start=i.start_date,
+            may_edit=person is not None and (director or owns),
+            titles=titles,
+            on_saved=_done,
+        )
         if person is not None and (director or owns):
             # Forms start from the version read when they were first shown; a later save by
             # someone else is then refused with a clear message instead of overwritten.

@@ -21,7 +21,7 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.initiatives import accept_idea, decline_idea, status_label
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
-from ui import goals_data
+from ui import dependencies_view, goals_data
 from ui import this_week_data as data
 from ui.data import store_freshness
 from ui.identity import ROLE_LABELS, current_person
@@ -570,6 +570,7 @@ if person.role == Role.stakeholder or not person.active:
 elif director:
     idea_news(person)
     what_i_owe(person, always=False)
+    dependencies_view.news_section(versions=current, owner_id=person.id, today=today)
     triage(person)
     attention()
 else:
@@ -577,5 +578,6 @@ else:
         quarter_not_set_notice(person=person, versions=current, period=period)
     idea_news(person)
     what_i_owe(person, always=True)
+    dependencies_view.news_section(versions=current, owner_id=person.id, today=today)
 
 live_refresh()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from planning.palette import DONE_OPACITY, HEALTH_COLOURS, RED
 from planning.work.initiatives import HEALTH_LABELS, status_label
+from ui import roadmap_dependencies as waits
 from ui.charts import Chart, rows_table
 
 TODAY_COLOR = RED
@@ -72,6 +73,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
                 "shipped" if is_done else f"{int(p)} %"
                 for is_done, p in zip(done, items["percent_complete"], strict=True)
             ],
+            **waits.fields(items),
         }
     )
     x_scale = {"type": "utc", "domain": [domain[0].isoformat(), domain[1].isoformat()]}
@@ -91,6 +93,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         _field("start_text", "nominal", title="Start"),
         _field("target_text", "nominal", title="Target"),
         _field("shipped_text", "nominal", title="Shipped"),
+        *waits.tooltip(items),
     ]
     # Every layer but today's rule draws from the lane's rows (handed over as a table).
     bars = {
@@ -154,7 +157,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
     }
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "layer": [bars, progress, shipped, labels, rule],
+        "layer": [bars, progress, shipped, labels, *waits.layers(items, y, tooltip), rule],
         # A fixed step per row keeps bars and labels apart however few rows a lane has.
         "height": {"step": ROW_HEIGHT},
     }

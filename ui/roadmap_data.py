@@ -22,7 +22,7 @@ from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.store.engine import read_engine
 from planning.work import roadmap
 from planning.work.initiatives import status_label
-from ui import arrow, goals_data
+from ui import arrow, dependencies_view, goals_data, roadmap_dependencies
 from ui.charts import Chart
 from ui.goals_charts import progress_text, share
 from ui.roadmap_chart import lane_spec, time_domain
@@ -79,6 +79,7 @@ class Lane:
     undated: str | None
     standing: str | None
     key_results: pa.Table | None
+    waits: str | None = None  # what the lane's work waits on, in words
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ def lane_page(
     wanted = order[(page - 1) * per_page : page * per_page]
     dated = roadmap.timeline_items(found)
     domain = time_domain(dated, today) if not dated.empty else None
+    dated = roadmap_dependencies.with_waits(dated, dependencies_view.waits(versions))
     dated_lane = _lane_ids(dated)
     evaluated: dict[int, ObjectiveEvaluation] = {}
     for period in sorted({str(p) for p in found["objective_period"].dropna()}):
@@ -193,6 +195,7 @@ def lane_page(
                     else None
                 ),
                 standing=_standing(objective) if objective is not None else None,
+                waits=roadmap_dependencies.lane_text(bars),
                 key_results=(
                     _key_results(objective)
                     if objective is not None and objective.key_results

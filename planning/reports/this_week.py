@@ -536,19 +536,21 @@ def waits_news(
     since = today - timedelta(days=days)
     first_target: dict[int, str | None] = {}
     for entity_id, before in session.exec(
-        select(AuditEvent.entity_id, AuditEvent.before)
+        select(col(AuditEvent.entity_id), col(AuditEvent.before))
         .where(AuditEvent.entity == "initiative", col(AuditEvent.entity_id).in_(sorted(blockers)))
         .where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=UTC))
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all():
-        if before and "target_date" in before and entity_id not in first_target:
+        if entity_id is None or not before or "target_date" not in before:
+            continue
+        if entity_id not in first_target:
             first_target[int(entity_id)] = before["target_date"]
     targets = {
-        int(i): (t, s)
+        i: (t, s)
         for i, t, s in session.exec(
-            select(Initiative.id, Initiative.target_date, Initiative.shipped_date).where(
-                col(Initiative.id).in_(sorted(blockers))
-            )
+            select(
+                col(Initiative.id), col(Initiative.target_date), col(Initiative.shipped_date)
+            ).where(col(Initiative.id).in_(sorted(blockers)))
         ).all()
     }
     found: list[WaitNews] = []

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import (
@@ -39,6 +40,7 @@ from planning.store.models import (
     InitiativeKeyResult,
     InitiativeStatus,
     KeyResult,
+    Objective,
 )
 from planning.validation import InputError
 
@@ -218,20 +220,20 @@ def all_edges(*, session: Session) -> list[Edge]:
 
 def work_of(*, session: Session, ids: Collection[int] | None = None) -> dict[int, Work]:
     """The dependency view of initiatives (all of them when `ids` is None), by id."""
-    query = select(
-        Initiative.id,
-        Initiative.title,
-        Initiative.status,
-        Initiative.start_date,
-        Initiative.target_date,
-        Initiative.shipped_date,
+    query = sa_select(
+        col(Initiative.id),
+        col(Initiative.title),
+        col(Initiative.status),
+        col(Initiative.start_date),
+        col(Initiative.target_date),
+        col(Initiative.shipped_date),
     )
     if ids is not None:
         if not ids:
             return {}
         query = query.where(col(Initiative.id).in_(sorted(ids)))
     out: dict[int, Work] = {}
-    for iid, title, status, start, target, shipped in session.exec(query).all():
+    for iid, title, status, start, target, shipped in session.execute(query).all():
         out[int(iid)] = Work(
             id=int(iid),
             title=str(title),
@@ -299,6 +301,18 @@ def objective_critical_paths(
     edges = all_edges(session=session)
     work = work_of(session=session)
     return {o: critical_path(work, edges, ids) for o, ids in members.items()}
+
+
+def period_critical_paths(*, session: Session, period: str) -> list[tuple[str, list[Work]]]:
+    """Each live objective of a period (oldest first) with its critical path."""
+    objectives = session.exec(
+        select(col(Objective.id), col(Objective.title))
+        .where(Objective.period == period, Objective.archived == False)  # noqa: E712
+        .order_by(col(Objective.id))
+    ).all()
+    found = [(int(o), str(title)) for o, title in objectives if o is not None]
+    paths = objective_critical_paths(session=session, objective_ids=[o for o, _ in found])
+    return [(title, paths[o]) for o, title in found]
 
 
 # --- writes ------------------------------------------------------------------------------------
