@@ -147,9 +147,9 @@ if view.shown == 0:
 st.subheader("Timeline")
 st.caption(
     "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: % complete. "
-    "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on #12 …” left of a "
-    "bar: the work it depends on; in red with ⚑ and a red tick: it starts before that work ends "
-    "(the tick)."
+    "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on …” under a bar: "
+    "the work it depends on; red with ⚑: it starts before that work ends, on the day of the red "
+    "tick."
 )
 timeline = view.timeline
 if asked > timeline.pages and "roadmap_page" in st.session_state:

@@ -159,6 +159,6 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "layer": [bars, progress, shipped, labels, *waits.layers(items, y, tooltip), rule],
         # A fixed step per row keeps bars and labels apart however few rows a lane has.
-        "height": {"step": ROW_HEIGHT},
+        "height": {"step": waits.row_height(items, ROW_HEIGHT)},
     }
     return Chart(spec=spec, rows=rows_table(data))

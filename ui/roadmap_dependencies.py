@@ -1,7 +1,8 @@
 """Dependencies on the Roadmap's timeline (ui/roadmap_chart.py draws them, ui/roadmap_data.py
-hands the rows over): on a dependent's row, "waits on #12 Title" just left of its bar; when it
-starts before what it waits on ends, the text turns red with a ⚑ and a red tick marks the day the
-blocker ends, inside the dependent's bar."""
+hands the rows over): on a dependent's row, "waits on Title, ends 10 Jan" under its bar (the
+full list, with ids and end dates, in its tooltip and under the lane); when it starts before what
+it waits on ends, the text turns red with a ⚑ and a red tick on its row marks the day that work
+ends."""
 
 from __future__ import annotations
 
@@ -38,14 +39,14 @@ def with_waits(items: pd.DataFrame, waits: Mapping[int, Sequence[Work]]) -> pd.D
     short: list[str | None] = []
     full: list[str | None] = []
     late: list[bool] = []
-    ends: list[date | None] = []
+    last_days: list[date | None] = []
     for row in items.to_dict(orient="records"):
         blockers = list(waits.get(int(row["id"]), ()))
         if not blockers:
             short.append(None)
             full.append(None)
             late.append(False)
-            ends.append(None)
+            last_days.append(None)
             continue
         dependent = _row_work(row)
         work = {dependent.id: dependent, **{b.id: b for b in blockers}}
@@ -53,16 +54,17 @@ def with_waits(items: pd.DataFrame, waits: Mapping[int, Sequence[Work]]) -> pd.D
         first = found[0].blocker if found else blockers[-1]
         more = f" +{len(blockers) - 1}" if len(blockers) > 1 else ""
         mark = "⚑ " if found else ""
-        short.append(f"{mark}waits on {first.label}{more}")
+        ends = f", ends {first.end.day} {first.end:%b}" if first.end else ""
+        short.append(f"{mark}waits on {first.title}{ends}{more}")
         full.append("; ".join(f"{b.label} (ends {_day(b.end) or 'undated'})" for b in blockers))
         late.append(bool(found))
-        ends.append(found[0].blocker.end if found else None)
+        last_days.append(found[0].blocker.end if found else None)
     out = items.copy()
     out["waits_on"], out["waits_full"], out["waits_late"], out["blocker_end"] = (
         short,
         full,
         late,
-        ends,
+        last_days,
     )
     return out
 
@@ -72,8 +74,8 @@ def fields(items: pd.DataFrame) -> dict[str, list[Any]]:
     if "waits_on" not in items:
         return {}
     return {
-        "waits_on": list(items["waits_on"]),
-        "waits_full": list(items["waits_full"]),
+        "waits_on": [v if isinstance(v, str) else None for v in items["waits_on"]],
+        "waits_full": [v if isinstance(v, str) else None for v in items["waits_full"]],
         "waits_late": [bool(v) for v in items["waits_late"]],
         "blocker_end": [_day(v) for v in items["blocker_end"]],
     }
@@ -88,11 +90,20 @@ def tooltip(items: pd.DataFrame) -> list[dict[str, Any]]:
 
 def layers(items: pd.DataFrame, y: dict[str, Any], tip: list[dict[str, Any]]) -> list[Any]:
     """The text left of each dependent's bar and the red tick of a late one."""
-    if "waits_on" not in items or not items["waits_on"].notna().any():
+    if "waits_on" not in items or not any(isinstance(v, str) for v in items["waits_on"]):
         return []
     text = {
         "transform": [{"filter": "datum.waits_on != null"}],
-        "mark": {"type": "text", "align": "right", "dx": -6, "fontSize": 10, "limit": 220},
+        # Under the bar, in the taller row such a lane gets (row_height), from the bar's start
+        # rightwards; clipped at the plot's edge, the tooltip and the lane's caption carry it all.
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "top",
+            "dy": 10,
+            "fontSize": 10,
+            "clip": True,
+        },
         "encoding": {
             "x": {"field": "start", "type": "temporal"},
             "y": y,
@@ -113,6 +124,13 @@ def layers(items: pd.DataFrame, y: dict[str, Any], tip: list[dict[str, Any]]) ->
     return [text, tick]
 
 
+def row_height(items: pd.DataFrame, usual: int) -> int:
+    """A lane's row height: taller when a row carries a "waits on" line under its bar."""
+    if "waits_on" in items and any(isinstance(v, str) for v in items["waits_on"]):
+        return usual + 14
+    return usual
+
+
 def lane_text(items: pd.DataFrame) -> str | None:
     """A lane's dependencies in words, for under its timeline (None when it has none)."""
     if "waits_on" not in items:
@@ -121,7 +139,7 @@ def lane_text(items: pd.DataFrame) -> str | None:
     for title, full, late in zip(
         items["title"], items["waits_full"], items["waits_late"], strict=True
     ):
-        if full is None:
+        if not isinstance(full, str):
             continue
         flag = " ⚑ starts before what it waits on ends" if late else ""
         parts.append(f"{title} waits on {full}{flag}")
