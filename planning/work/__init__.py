@@ -1,6 +1,7 @@
 """The work that moves key results: initiatives, the scoring frameworks, the ranked backlog and
 its planning-table edits, the weekly plan, decisions, capacity (the pure rules in
-`capacity_maths`, the team's load read from the store in `capacity`) and the roadmap.
+`capacity_maths`, the team's load read from the store in `capacity`), the roadmap, and the
+dependencies between initiatives with their critical paths (`dependencies`).
 
 It may import the kernel, `store`, `access` and `metrics`; it does not depend on `okrs`.
 """
