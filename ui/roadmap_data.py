@@ -165,8 +165,8 @@ def lane_page(
     wanted = order[(page - 1) * per_page : page * per_page]
     dated = roadmap.timeline_items(found)
     domain = time_domain(dated, today) if not dated.empty else None
-    dated = roadmap_dependencies.with_waits(dated, dependencies_view.waits(versions))
     dated_lane = _lane_ids(dated)
+    waits = dependencies_view.waits(versions)
     evaluated: dict[int, ObjectiveEvaluation] = {}
     for period in sorted({str(p) for p in found["objective_period"].dropna()}):
         for found_objective in goals_data.period_goals(versions, period, today).objectives:
@@ -174,7 +174,7 @@ def lane_page(
     lanes: list[Lane] = []
     for lane in wanted:
         part = _rows_of(found, lane_of, lane)
-        bars = _rows_of(dated, dated_lane, lane)
+        bars = roadmap_dependencies.with_waits(_rows_of(dated, dated_lane, lane), waits)
         undated = part[part["start_date"].isna() | part["end_date"].isna()]
         objective = evaluated.get(lane) if lane is not None else None
         lanes.append(

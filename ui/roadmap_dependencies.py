@@ -40,7 +40,9 @@ def with_waits(items: pd.DataFrame, waits: Mapping[int, Sequence[Work]]) -> pd.D
     full: list[str | None] = []
     late: list[bool] = []
     last_days: list[date | None] = []
-    for row in items.to_dict(orient="records"):
+    columns = ("id", "title", "status", "start_date", "end_date")
+    for values in zip(*(items[c] for c in columns), strict=True):
+        row = dict(zip(columns, values, strict=True))
         blockers = list(waits.get(int(row["id"]), ()))
         if not blockers:
             short.append(None)
