@@ -2,7 +2,8 @@
 what an initiative waits on and is refused a loop with the loop named; a member edits their own
 initiative's dependencies and only reads someone else's; a stakeholder sees them on the Roadmap
 (the text on the dependent's row, the red flag when it starts before its blocker ends); Weekly
-planning lists each objective's critical path."""
+planning lists each objective's critical path; This week tells a member when what their work
+waits on is blocked."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning import clock
+from planning.config import default_config
 from planning.periods import quarter_of
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Initiative, InitiativeDependency, Role
+from planning.work import initiatives
 from planning.work.dependencies import add_dependency, period_critical_paths
 from planning.work.roadmap import RoadmapFilters, roadmap_items, timeline_items
 from tests.page_text import plain
 from tests.test_page_initiatives import APP, open_page, owned_by, people
 from tests.test_page_roadmap import open_roadmap
+from tests.test_page_this_week import open_page as this_week_page
 from ui.dependencies_view import path_text
 
 
@@ -157,3 +161,31 @@ def test_weekly_planning_lists_each_objectives_critical_path(app_store: str) -> 
     for title, path in paths:
         assert title in shown
         assert (path_text(path) if path else "no dated work yet") in shown
+
+
+def test_this_week_tells_a_member_that_what_their_work_waits_on_is_blocked(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    ana, ben = people(engine, Role.member)[:2]
+    mine = owned_by(engine, ana.id, "in_progress")
+    theirs = owned_by(engine, ben.id, "planned")
+    with session_scope(engine) as session:
+        add_dependency(session=session, actor=director, blocker_id=theirs.id, blocked_id=mine.id)
+    at = this_week_page(ana.id)
+    assert "What your work waits on" not in [plain(h.value) for h in at.header]
+    with session_scope(engine) as session:
+        initiatives.update_initiative(
+            session=session,
+            actor=director,
+            config=default_config(),
+            initiative_id=theirs.id,
+            expected_version=theirs.version,
+            changes={"status": "blocked"},
+        )
+    at = this_week_page(ana.id)
+    assert "What your work waits on" in [plain(h.value) for h in at.header]
+    assert f"{mine.title} waits on {theirs.title}: it is blocked." in texts(at)
+    at = this_week_page(ben.id)  # the blocker's owner waits on nothing
+    assert "What your work waits on" not in [plain(h.value) for h in at.header]
