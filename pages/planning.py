@@ -285,7 +285,9 @@ if discard_col.button("Discard edits", disabled=source.empty):
     st.rerun()
 
 dependencies_view.critical_paths_section(
-    versions=current, period=quarter_of(today, config.settings.fiscal_year_start_month)
+    versions=current,
+    period=quarter_of(today, config.settings.fiscal_year_start_month),
+    actor=person,
 )
 
 # --- estimator calibration --------------------------------------------------------------------

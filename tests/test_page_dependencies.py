@@ -2,8 +2,8 @@
 what an initiative waits on and is refused a loop with the loop named; a member edits their own
 initiative's dependencies and only reads someone else's; a stakeholder sees them on the Roadmap
 (the text on the dependent's row, the red flag when it starts before its blocker ends); Weekly
-planning lists each objective's critical path; This week tells a member when what their work
-waits on is blocked."""
+planning lists each objective's critical path and edits any initiative's dependencies; This week
+tells a member when what their work waits on is blocked."""
 
 from __future__ import annotations
 
@@ -189,3 +189,21 @@ def test_this_week_tells_a_member_that_what_their_work_waits_on_is_blocked(
     assert f"{mine.title} waits on {theirs.title}: it is blocked." in texts(at)
     at = this_week_page(ben.id)  # the blocker's owner waits on nothing
     assert "What your work waits on" not in [plain(h.value) for h in at.header]
+
+
+def test_a_director_edits_dependencies_from_weekly_planning(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    member = people(engine, Role.member)[0]
+    first, second, _ = three_of(engine, member.id)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = director.id
+    at.run()
+    at.switch_page("pages/planning.py").run()
+    at.selectbox(key="planning_dependency_pick").select(second.id).run()
+    at.multiselect(key=f"dep_waits_{second.id}").select(first.id)
+    at = save(at)
+    assert not at.exception
+    assert edges(engine) == {(first.id, second.id)}
+    assert "Dependencies saved: 1 added, 0 removed." in texts(at)
+    assert at.title[0].value == "Weekly planning"

@@ -1,6 +1,7 @@
 """Dependencies between initiatives on the pages: the "Waits on / Blocks" section of an
-initiative (edited by its owner or a director), each objective's critical path on Weekly planning,
-and This week's news of what an owner waits on. Reads are cached on the data versions (the pattern
+initiative (edited by its owner or a director), each objective's critical path on Weekly planning
+with the same section for any initiative picked there, and This week's news of what an owner waits
+on. Reads are cached on the data versions (the pattern
 of ui/data.py)."""
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from planning.access.permissions import PermissionDenied
 from planning.reports import this_week
 from planning.store.engine import read_engine, session_scope
 from planning.validation import InputError
-from planning.work import dependencies
+from planning.work import dependencies, initiatives
 from planning.work.dependencies import Work
-from ui.state import Versions, engine, shared_read
+from ui.state import Versions, clear_after_write, engine, shared_read
 from ui.text import escape_markdown, refusal_message
 
 TTL = 600
 ENTRIES = 64
 REFUSALS = (InputError, PermissionDenied)
+FLASH = "dependencies_flash"
 
 
 def _session() -> Session:
@@ -52,6 +54,14 @@ def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
         )
     # A mapping no reader can change: the shared read hands the cached object itself.
     return MappingProxyType({k: tuple(v) for k, v in notes.items()})
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def initiative_titles(versions: Versions) -> dict[int, str]:
+    """Every initiative's title by id, open work first."""
+    del versions
+    with _session() as session:
+        return initiatives.initiative_titles(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -159,20 +169,50 @@ def initiative_section(
         st.info("No change to save.")
 
 
-def critical_paths_section(*, versions: Versions, period: str) -> None:
-    """Each objective's critical path for the quarter, one line each."""
+def critical_paths_section(*, versions: Versions, period: str, actor: object | None = None) -> None:
+    """Each objective's critical path for the quarter, one line each; with an actor (a
+    director on Weekly planning), a picker to edit any initiative's dependencies beside it."""
     found = critical_paths(versions, period)
     st.subheader("Critical paths")
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash)
     if not found:
         st.caption(f"No objective for {period} yet.")
-        return
-    st.caption(
-        "For each objective, the chain of dated work that ends last, through what each step waits "
-        "on: the work that decides when the objective's work is finished."
-    )
+    else:
+        st.caption(
+            "For each objective, the chain of dated work that ends last, through what each step "
+            "waits on: the work that decides when the objective's work is finished."
+        )
     for title, path in found:
         line = path_text(path) if path else "no dated work yet"
         st.markdown(f"- **{escape_markdown(title)}**: {escape_markdown(line)}")
+    if actor is None:
+        return
+    with st.expander("Edit dependencies", icon=":material/account_tree:"):
+        titles = initiative_titles(versions)
+        picked = st.selectbox(
+            "Initiative",
+            [None, *titles],
+            format_func=lambda i: "—" if i is None else f"#{i} {titles[i]}",
+            key="planning_dependency_pick",
+        )
+        if picked is not None:
+            initiative_section(
+                versions=versions,
+                actor=actor,
+                initiative_id=picked,
+                start=None,
+                may_edit=True,
+                titles=titles,
+                on_saved=_saved_here,
+            )
+
+
+def _saved_here(message: str) -> None:
+    st.session_state[FLASH] = message
+    clear_after_write()
+    st.rerun()
 
 
 def news_section(*, versions: Versions, owner_id: int, today: date) -> None:
