@@ -23,6 +23,10 @@ def _day(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
+def _text_day(value: date | None) -> str:
+    return f"{value.day} {value:%b %Y}" if value else "undated"
+
+
 def _row_work(row: Mapping[str, Any]) -> Work:
     return Work(
         id=int(row["id"]),
@@ -58,7 +62,7 @@ def with_waits(items: pd.DataFrame, waits: Mapping[int, Sequence[Work]]) -> pd.D
         mark = "⚑ " if found else ""
         ends = f", ends {first.end.day} {first.end:%b}" if first.end else ""
         short.append(f"{mark}waits on {first.title}{ends}{more}")
-        full.append("; ".join(f"{b.label} (ends {_day(b.end) or 'undated'})" for b in blockers))
+        full.append("; ".join(f"{b.label} (ends {_text_day(b.end)})" for b in blockers))
         late.append(bool(found))
         last_days.append(found[0].blocker.end if found else None)
     out = items.copy()
