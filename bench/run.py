@@ -111,6 +111,7 @@ class Scale:
     status_updates: int
     warm_runs: int
     roles: tuple[str, ...]
+    dependencies: int = 0  # between the added initiatives, none closing a loop
 
 
 SCALES: dict[str, Scale] = {
@@ -124,6 +125,7 @@ SCALES: dict[str, Scale] = {
         status_updates=1_000,
         warm_runs=3,
         roles=("director",),
+        dependencies=150,
     ),
     "large": Scale(
         name="large",
@@ -135,6 +137,7 @@ SCALES: dict[str, Scale] = {
         status_updates=50_000,
         warm_runs=15,
         roles=("director", "member", "stakeholder"),
+        dependencies=3_000,
     ),
 }
 
@@ -503,7 +506,12 @@ def _grow_initiatives(
     one or two key results and with a weekly status history following its model's."""
     from sqlmodel import col, select
 
-    from planning.store.models import Initiative, InitiativeKeyResult, StatusUpdate
+    from planning.store.models import (
+        Initiative,
+        InitiativeDependency,
+        InitiativeKeyResult,
+        StatusUpdate,
+    )
 
     models = list(session.exec(select(Initiative).order_by(col(Initiative.id))).all())
     histories: dict[int, list[StatusUpdate]] = {}
@@ -553,6 +561,7 @@ def _grow_initiatives(
             )
     _insert(session, Initiative, rows)
     _insert(session, InitiativeKeyResult, links)
+    _insert(session, InitiativeDependency, _dependencies(scale, first, count, rng))
     first_update = _next_id(session, StatusUpdate)
     _insert(session, StatusUpdate, updates, first_id=first_update)
     for row in rows:
@@ -560,6 +569,21 @@ def _grow_initiatives(
     for k, posted in enumerate(updates):
         after = {"initiative_id": posted["initiative_id"]}
         audit.append(_audit_row("status_update", first_update + k, after))
+
+
+def _dependencies(scale: Scale, first: int, count: int, rng: Any) -> list[dict[str, Any]]:
+    """Distinct pairs among the added initiatives, the earlier one blocking the later (so no pair
+    closes a loop), mostly between neighbours as real plans chain their work."""
+    from planning.store.models import utcnow
+
+    pairs: set[tuple[int, int]] = set()
+    wanted = min(scale.dependencies, count * (count - 1) // 2)
+    while len(pairs) < wanted:
+        a = rng.randrange(count - 1)
+        b = min(count - 1, a + 1 + int(rng.expovariate(1 / 20)))
+        pairs.add((first + a, first + b))
+    now = utcnow()
+    return [{"blocker_id": a, "blocked_id": b, "created_at": now} for a, b in sorted(pairs)]
 
 
 def _pk(value: int | None) -> int:

@@ -34,6 +34,7 @@ from planning.work.initiative_status import (
 )
 from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
+from ui import dependencies_view
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.quarter_draft_view import running_quarter_caption
@@ -485,7 +486,17 @@ if picked is not None:
     else:
         _show_detail(detail)
         i = detail.initiative
-        if person is not None and owns_or_directs(person, i.owner_id):
+        owns = person is not None and owns_or_directs(person, i.owner_id)
+        dependencies_view.initiative_section(
+            versions=current,
+            actor=person,
+            initiative_id=i.id,
+            start=i.start_date,
+            may_edit=owns,
+            titles=titles,
+            on_saved=_done,
+        )
+        if owns:
             # Forms start from the version read when they were first shown; a later save by
             # someone else is then refused with a clear message instead of overwritten.
             version_key = f"initiative_version_{i.id}"

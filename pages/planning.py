@@ -32,6 +32,7 @@ from planning.work.decisions import add_decision, edit_decision, withdraw_decisi
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import backlog_carry as carry
+from ui import dependencies_view
 from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
@@ -296,6 +297,12 @@ if discard_col.button("Discard edits", disabled=source.empty):
     st.session_state.pop(source_key, None)
     carry.forget()
     st.rerun()
+
+dependencies_view.critical_paths_section(
+    versions=current,
+    period=quarter_of(today, config.settings.fiscal_year_start_month),
+    actor=person,
+)
 
 # --- estimator calibration --------------------------------------------------------------------
 

@@ -147,7 +147,9 @@ if view.shown == 0:
 st.subheader("Timeline")
 st.caption(
     "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: % complete. "
-    "Pale bar with ◆: shipped on that day. Red dashed line: today."
+    "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on …” under a bar: "
+    "the work it depends on; red with ⚑: it starts before that work ends, on the day of the red "
+    "tick."
 )
 timeline = view.timeline
 if asked > timeline.pages and "roadmap_page" in st.session_state:
@@ -163,6 +165,8 @@ def _lane(lane: data.Lane) -> None:
                 draw(lane.spec)
             if lane.undated:
                 st.caption(escape_markdown(f"Not on the timeline yet (no dates): {lane.undated}"))
+            if lane.waits:
+                st.caption(escape_markdown(f"Dependencies: {lane.waits}"))
         with right:
             if lane.standing is None:
                 st.caption("Work not linked to an objective's key results.")

@@ -22,7 +22,7 @@ from planning.validation import InputError
 from planning.work.initiative_status import status_label
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
 from planning.work.status_updates import accept_idea, decline_idea
-from ui import goals_data
+from ui import dependencies_view, goals_data
 from ui import this_week_data as data
 from ui.data import store_freshness
 from ui.identity import ROLE_LABELS, current_person
@@ -584,6 +584,7 @@ if person.role == Role.stakeholder or not person.active:
 elif director:
     idea_news(person)
     what_i_owe(person, always=False)
+    dependencies_view.news_section(versions=current, owner_id=person.id, today=today)
     triage(person)
     attention()
 else:
@@ -591,6 +592,7 @@ else:
         quarter_not_set_notice(person=person, versions=current, period=period)
     idea_news(person)
     what_i_owe(person, always=True)
+    dependencies_view.news_section(versions=current, owner_id=person.id, today=today)
 
 if person.active:
     with st.expander("My reminders and digests", icon=":material/notifications:"):

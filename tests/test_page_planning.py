@@ -90,6 +90,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
     assert at.title[0].value == "Weekly planning"
     assert [s.value for s in at.subheader] == [
         "Ranked backlog",
+        "Critical paths",
         "Estimator calibration",
         "Value / effort matrix",
         "Capacity, next 8 weeks",

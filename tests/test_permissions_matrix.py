@@ -51,6 +51,7 @@ from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     Decision,
     Initiative,
+    InitiativeDependency,
     InitiativeKeyResult,
     InitiativeStatus,
     KeyResult,
@@ -66,7 +67,14 @@ from planning.store.models import (
     Role,
     TimeOff,
 )
-from planning.work import backlog_edits, decisions, initiatives, status_updates, weekly_plan
+from planning.work import (
+    backlog_edits,
+    decisions,
+    dependencies,
+    initiatives,
+    status_updates,
+    weekly_plan,
+)
 from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from tests.planning_seed import Team, seed_team
 
@@ -331,6 +339,28 @@ def _unlink_key_result(w: World, owner: PersonRead) -> Call:
         initiative_id=iid,
         expected_version=1,
         key_result_id=w.team.kr_aov,
+    )
+
+
+def _add_dependency(w: World, owner: PersonRead) -> Call:
+    blocker, blocked = w.initiative(owner), w.initiative(owner)
+    return lambda s, a: dependencies.add_dependency(
+        session=s, actor=a, blocker_id=blocker, blocked_id=blocked
+    )
+
+
+def _remove_dependency(w: World, owner: PersonRead) -> Call:
+    blocker, blocked = w.initiative(owner), w.initiative(owner)
+    w.add(InitiativeDependency(blocker_id=blocker, blocked_id=blocked))
+    return lambda s, a: dependencies.remove_dependency(
+        session=s, actor=a, blocker_id=blocker, blocked_id=blocked
+    )
+
+
+def _set_dependencies(w: World, owner: PersonRead) -> Call:
+    blocker, blocked = w.initiative(owner), w.initiative(owner)
+    return lambda s, a: dependencies.set_dependencies(
+        session=s, actor=a, initiative_id=blocked, waits_on=[blocker], blocks=[]
     )
 
 
@@ -661,6 +691,9 @@ WRITERS: list[Writer] = [
     Writer(initiatives.set_expected_lift, Rule.OWNER, _set_expected_lift),
     Writer(initiatives.link_key_result, Rule.OWNER, _link_key_result),
     Writer(initiatives.unlink_key_result, Rule.OWNER, _unlink_key_result),
+    Writer(dependencies.add_dependency, Rule.OWNER, _add_dependency),
+    Writer(dependencies.remove_dependency, Rule.OWNER, _remove_dependency),
+    Writer(dependencies.set_dependencies, Rule.OWNER, _set_dependencies),
     Writer(weekly_plan.commit_weekly_plan, Rule.DIRECTOR, _commit_weekly_plan),
     Writer(backlog_edits.apply_backlog_edits, Rule.DIRECTOR, _apply_backlog_edits),
     Writer(

@@ -35,6 +35,7 @@ from planning.store.models import (
     ColumnMapping,
     Decision,
     Initiative,
+    InitiativeDependency,
     KeyResult,
     KrGrade,
     NotifyPreference,
@@ -309,6 +310,9 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         measured = session.scalars(select(Initiative)).first()
         assert measured is not None
         measured.lift_filters = {"device": "mobile"}
+        blocker = session.scalars(select(Initiative).where(Initiative.id != measured.id)).first()
+        assert blocker is not None
+        session.add(InitiativeDependency(blocker_id=blocker.id, blocked_id=measured.id))
         session.add(
             Decision(
                 decided_on=date(2026, 11, 19),

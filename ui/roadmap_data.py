@@ -19,10 +19,11 @@ from sqlmodel import Session
 from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation
 from planning.okrs.evaluation_text import format_kr_value
 from planning.palette import STATUS_ICONS, STATUS_LABELS
+from planning.reports import roadmap_dependencies
 from planning.store.engine import read_engine
 from planning.work import roadmap
 from planning.work.initiative_status import status_label
-from ui import arrow, goals_data
+from ui import arrow, dependencies_view, goals_data
 from ui.charts import Chart
 from ui.goals_charts import progress_text, share
 from ui.roadmap_chart import lane_spec, time_domain
@@ -79,6 +80,7 @@ class Lane:
     undated: str | None
     standing: str | None
     key_results: pa.Table | None
+    waits: str | None = None  # what the lane's work waits on, in words
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ def lane_page(
     dated = roadmap.timeline_items(found)
     domain = time_domain(dated, today) if not dated.empty else None
     dated_lane = _lane_ids(dated)
+    waits = dependencies_view.waits(versions)
     evaluated: dict[int, ObjectiveEvaluation] = {}
     for period in sorted({str(p) for p in found["objective_period"].dropna()}):
         for found_objective in goals_data.period_goals(versions, period, today).objectives:
@@ -172,7 +175,7 @@ def lane_page(
     lanes: list[Lane] = []
     for lane in wanted:
         part = _rows_of(found, lane_of, lane)
-        bars = _rows_of(dated, dated_lane, lane)
+        bars = roadmap_dependencies.with_waits(_rows_of(dated, dated_lane, lane), waits)
         undated = part[part["start_date"].isna() | part["end_date"].isna()]
         objective = evaluated.get(lane) if lane is not None else None
         lanes.append(
@@ -193,6 +196,7 @@ def lane_page(
                     else None
                 ),
                 standing=_standing(objective) if objective is not None else None,
+                waits=roadmap_dependencies.lane_text(bars),
                 key_results=(
                     _key_results(objective)
                     if objective is not None and objective.key_results

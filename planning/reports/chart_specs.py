@@ -29,6 +29,7 @@ from planning.palette import (
     VERDICT_COLOURS,
     status_colour,
 )
+from planning.reports import roadmap_dependencies as waits
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 
 
@@ -95,6 +96,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
                 "shipped" if is_done else f"{int(p)} %"
                 for is_done, p in zip(done, items["percent_complete"], strict=True)
             ],
+            **waits.fields(items),
         }
     )
     x_scale = {"type": "utc", "domain": [domain[0].isoformat(), domain[1].isoformat()]}
@@ -110,6 +112,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         _field("start_text", "nominal", title="Start"),
         _field("target_text", "nominal", title="Target"),
         _field("shipped_text", "nominal", title="Shipped"),
+        *waits.tooltip(items),
     ]
     # Every layer but today's rule draws from the lane's rows (handed over as a table).
     bars = {
@@ -185,10 +188,11 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
     }
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "layer": [bars, progress, shipped, rule, names, labels],  # titles drawn over the rule
+        # titles drawn over the rule
+        "layer": [bars, progress, shipped, rule, names, labels, *waits.layers(items, y, tooltip)],
         # A fixed step per row keeps each title, its bar and the next row apart however few rows
         # a lane has.
-        "height": {"step": ROW_HEIGHT},
+        "height": {"step": waits.row_height(items, ROW_HEIGHT)},
     }
     return ChartSpec(spec=spec, rows=data)
 

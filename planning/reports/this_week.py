@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import func
@@ -38,6 +38,7 @@ from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.goal_reads import is_closed
 from planning.periods import iso_week, quarter_of
 from planning.store.models import (
+    AuditEvent,
     CheckIn,
     Initiative,
     InitiativeStatus,
@@ -46,6 +47,7 @@ from planning.store.models import (
     Objective,
     StatusUpdate,
 )
+from planning.work.dependencies import FINISHED, all_edges, work_of
 from planning.work.initiative_reads import person_names
 from planning.work.status_updates import ACCEPTED_NOTE, DECLINED_PREFIX
 from planning.work.weekly_plan import PlanDiff, plan_diff
@@ -493,4 +495,89 @@ def idea_outcomes(
                 at=update.created_at,
             )
         )
+    return found
+
+
+# --- what an owner waits on --------------------------------------------------------------------
+
+NEWS_DAYS = 7
+
+
+@dataclass(frozen=True)
+class WaitNews:
+    """Something an owner's open initiative waits on slipped, is blocked or shipped."""
+
+    initiative_id: int
+    initiative_title: str
+    blocker_id: int
+    blocker_title: str
+    kind: str  # "slipped", "blocked" or "shipped"
+    text: str
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def waits_news(
+    *, session: Session, owner_id: int, today: date, days: int = NEWS_DAYS
+) -> list[WaitNews]:
+    """For a person's open initiatives, what they wait on that, in the last `days` days, moved
+    its target date later (slipped) or shipped, or that is blocked now; slips and blocks first."""
+    mine = work_of(session=session)
+    owned = set(session.exec(select(Initiative.id).where(Initiative.owner_id == owner_id)).all())
+    edges = [
+        (a, b)
+        for a, b in all_edges(session=session)
+        if b in owned and b in mine and mine[b].status not in FINISHED
+    ]
+    if not edges:
+        return []
+    blockers = {a for a, _ in edges}
+    since = today - timedelta(days=days)
+    first_target: dict[int, str | None] = {}
+    for entity_id, before in session.exec(
+        select(col(AuditEvent.entity_id), col(AuditEvent.before))
+        .where(AuditEvent.entity == "initiative", col(AuditEvent.entity_id).in_(sorted(blockers)))
+        .where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=UTC))
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all():
+        if entity_id is None or not before or "target_date" not in before:
+            continue
+        if entity_id not in first_target:
+            first_target[int(entity_id)] = before["target_date"]
+    targets = {
+        i: (t, s)
+        for i, t, s in session.exec(
+            select(
+                col(Initiative.id), col(Initiative.target_date), col(Initiative.shipped_date)
+            ).where(col(Initiative.id).in_(sorted(blockers)))
+        ).all()
+    }
+    found: list[WaitNews] = []
+    for blocker_id, blocked_id in edges:
+        blocker, waiting = mine[blocker_id], mine[blocked_id]
+        target, shipped = targets[blocker_id]
+        news: list[tuple[str, str]] = []
+        old = first_target.get(blocker_id)
+        if old and target is not None and target > date.fromisoformat(old):
+            moved = f"{_day_text(date.fromisoformat(old))} to {_day_text(target)}"
+            news.append(("slipped", f"its target moved from {moved}"))
+        if blocker.status == S.blocked.value:
+            news.append(("blocked", "it is blocked"))
+        if blocker.status == S.done.value and shipped is not None and shipped >= since:
+            news.append(("shipped", f"it shipped on {_day_text(shipped)}"))
+        for kind, what in news:
+            found.append(
+                WaitNews(
+                    initiative_id=blocked_id,
+                    initiative_title=waiting.title,
+                    blocker_id=blocker_id,
+                    blocker_title=blocker.title,
+                    kind=kind,
+                    text=f"{waiting.title} waits on {blocker.title}: {what}.",
+                )
+            )
+    order = {"slipped": 0, "blocked": 1, "shipped": 2}
+    found.sort(key=lambda n: (order[n.kind], n.initiative_id, n.blocker_id))
     return found

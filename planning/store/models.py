@@ -349,6 +349,19 @@ class InitiativeKeyResult(SQLModel, table=True):
     key_result_id: int = Field(foreign_key="key_result.id", primary_key=True, index=True)
 
 
+class InitiativeDependency(SQLModel, table=True):
+    """One initiative waits on another: `blocker_id` blocks `blocked_id`
+    (planning.work.dependencies)."""
+
+    __tablename__ = "initiative_dependency"
+    __table_args__ = (UniqueConstraint("blocker_id", "blocked_id", name="uq_dependency_pair"),)
+    id: int | None = Field(default=None, primary_key=True)
+    blocker_id: int = Field(foreign_key="initiative.id", index=True)
+    blocked_id: int = Field(foreign_key="initiative.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class StatusUpdateBase(SQLModel):
     initiative_id: int = Field(foreign_key="initiative.id", index=True)
     status: InitiativeStatus

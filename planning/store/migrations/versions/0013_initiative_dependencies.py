@@ -1,0 +1,50 @@
+"""dependencies between initiatives
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-06
+
+One initiative waits on another ("blocks / blocked by"); the pair is unique and cycles are refused
+by the domain (planning.work.dependencies).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "initiative_dependency",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("blocker_id", sa.Integer(), nullable=False),
+        sa.Column("blocked_id", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["blocker_id"], ["initiative.id"]),
+        sa.ForeignKeyConstraint(["blocked_id"], ["initiative.id"]),
+        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("blocker_id", "blocked_id", name="uq_dependency_pair"),
+    )
+    with op.batch_alter_table("initiative_dependency", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_initiative_dependency_blocker_id"), ["blocker_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_initiative_dependency_blocked_id"), ["blocked_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("initiative_dependency", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_initiative_dependency_blocked_id"))
+        batch_op.drop_index(batch_op.f("ix_initiative_dependency_blocker_id"))
+    op.drop_table("initiative_dependency")

@@ -1,0 +1,229 @@
+"""Dependencies between initiatives on the pages: the "Waits on / Blocks" section of an
+initiative (edited by its owner or a director), each objective's critical path on Weekly planning
+with the same section for any initiative picked there, and This week's news of what an owner waits
+on. Reads are cached on the data versions (the pattern
+of ui/data.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from types import MappingProxyType
+
+import streamlit as st
+from sqlmodel import Session
+
+from planning.access.permissions import PermissionDenied
+from planning.reports import this_week
+from planning.store.engine import read_engine, session_scope
+from planning.validation import InputError
+from planning.work import dependencies, initiative_reads
+from planning.work.dependencies import Work
+from ui.state import Versions, clear_after_write, engine, shared_read
+from ui.text import escape_markdown, refusal_message
+
+TTL = 600
+ENTRIES = 64
+REFUSALS = (InputError, PermissionDenied)
+FLASH = "dependencies_flash"
+
+
+def _session() -> Session:
+    return Session(read_engine(engine()))
+
+
+# --- cached reads ------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def of_initiative(versions: Versions, initiative_id: int) -> dependencies.Dependencies:
+    """What one initiative waits on and blocks."""
+    del versions
+    with _session() as session:
+        return dependencies.dependencies_of(session=session, initiative_id=initiative_id)
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
+    """For every initiative that waits on something, what it waits on (the roadmap's notes)."""
+    del versions
+    with _session() as session:
+        edges = dependencies.all_edges(session=session)
+        notes = dependencies.waiting_notes(
+            session=session, initiative_ids={blocked for _, blocked in edges}
+        )
+    # A mapping no reader can change: the shared read hands the cached object itself.
+    return MappingProxyType({k: tuple(v) for k, v in notes.items()})
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def initiative_titles(versions: Versions) -> dict[int, str]:
+    """Every initiative's title by id, open work first."""
+    del versions
+    with _session() as session:
+        return initiative_reads.initiative_titles(session=session)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def critical_paths(versions: Versions, period: str) -> list[tuple[str, list[Work]]]:
+    """Each objective of the period with its critical path."""
+    del versions
+    with _session() as session:
+        return dependencies.period_critical_paths(session=session, period=period)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def news(versions: Versions, owner_id: int, today: date) -> list[this_week.WaitNews]:
+    """What a person's open work waits on that slipped, is blocked or shipped this week."""
+    del versions
+    with _session() as session:
+        return this_week.waits_news(session=session, owner_id=owner_id, today=today)
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def _day(day: date | None) -> str:
+    return f"{day.day} {day:%b %Y}" if day else "undated"
+
+
+def _listed(work: tuple[Work, ...]) -> str:
+    return ", ".join(f"{w.label} (ends {_day(w.end)})" for w in work) or "nothing"
+
+
+def path_text(path: list[Work]) -> str:
+    """A critical path as one line: "#21 Design → #12 Build · ends 1 Mar 2027"."""
+    return " → ".join(w.label for w in path) + f" · ends {_day(path[-1].end)}"
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+
+def initiative_section(
+    *,
+    versions: Versions,
+    actor: object,
+    initiative_id: int,
+    start: date | None,
+    may_edit: bool,
+    titles: Mapping[int, str],
+    on_saved: Callable[[str], None],
+) -> None:
+    """The "Waits on / Blocks" section of an initiative: both lists, a warning when it starts
+    before what it waits on ends, and for its owner or a director a form to change them."""
+    found = of_initiative(versions, initiative_id)
+    st.markdown("**Waits on / Blocks**")
+    st.caption(escape_markdown(f"Waits on: {_listed(found.waits_on)}"))
+    st.caption(escape_markdown(f"Blocks: {_listed(found.blocks)}"))
+    early = [
+        w
+        for w in found.waits_on
+        if start and w.end and start < w.end and w.status not in dependencies.FINISHED
+    ]
+    if early:
+        st.warning(
+            escape_markdown(
+                f"It starts on {_day(start)}, before {', '.join(w.label for w in early)} ends."
+            )
+        )
+    if not may_edit:
+        return
+    others = [i for i in titles if i != initiative_id]
+
+    def name(i: int) -> str:
+        return f"#{i} {titles.get(i, '')}"
+
+    with st.form(f"dependencies_{initiative_id}"):
+        waits_on = st.multiselect(
+            "Waits on",
+            others,
+            default=[w.id for w in found.waits_on if w.id in titles],
+            format_func=name,
+            key=f"dep_waits_{initiative_id}",
+        )
+        blocks = st.multiselect(
+            "Blocks",
+            others,
+            default=[w.id for w in found.blocks if w.id in titles],
+            format_func=name,
+            key=f"dep_blocks_{initiative_id}",
+        )
+        saved = st.form_submit_button("Save dependencies")
+    if not saved:
+        return
+    try:
+        with session_scope(engine()) as session:
+            change = dependencies.set_dependencies(
+                session=session,
+                actor=actor,  # type: ignore[arg-type]
+                initiative_id=initiative_id,
+                waits_on=waits_on,
+                blocks=blocks,
+            )
+    except REFUSALS as exc:
+        st.error(refusal_message(exc))
+        return
+    if change.added or change.removed:
+        on_saved(f"Dependencies saved: {change.added} added, {change.removed} removed.")
+    else:
+        st.info("No change to save.")
+
+
+def critical_paths_section(*, versions: Versions, period: str, actor: object | None = None) -> None:
+    """Each objective's critical path for the quarter, one line each; with an actor (a
+    director on Weekly planning), a picker to edit any initiative's dependencies beside it."""
+    found = critical_paths(versions, period)
+    st.subheader("Critical paths")
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash)
+    if not found:
+        st.caption(f"No objective for {period} yet.")
+    else:
+        st.caption(
+            "For each objective, the chain of dated work that ends last, through what each step "
+            "waits on: the work that decides when the objective's work is finished."
+        )
+    for title, path in found:
+        line = path_text(path) if path else "no dated work yet"
+        st.markdown(f"- **{escape_markdown(title)}**: {escape_markdown(line)}")
+    if actor is None:
+        return
+    with st.expander("Edit dependencies", icon=":material/account_tree:"):
+        titles = initiative_titles(versions)
+        picked = st.selectbox(
+            "Initiative",
+            [None, *titles],
+            format_func=lambda i: "—" if i is None else f"#{i} {titles[i]}",
+            key="planning_dependency_pick",
+        )
+        if picked is not None:
+            initiative_section(
+                versions=versions,
+                actor=actor,
+                initiative_id=picked,
+                start=None,
+                may_edit=True,
+                titles=titles,
+                on_saved=_saved_here,
+            )
+
+
+def _saved_here(message: str) -> None:
+    st.session_state[FLASH] = message
+    clear_after_write()
+    st.rerun()
+
+
+def news_section(*, versions: Versions, owner_id: int, today: date) -> None:
+    """This week's word on what a person's open work waits on (nothing when there is none)."""
+    found = news(versions, owner_id, today)
+    if not found:
+        return
+    st.header("What your work waits on")
+    for item in found:
+        text = escape_markdown(item.text)
+        if item.kind == "shipped":
+            st.success(text, icon=":material/check_circle:")
+        else:
+            st.warning(text, icon=":material/schedule:")
