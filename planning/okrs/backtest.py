@@ -714,8 +714,14 @@ _LOCK = threading.Lock()
 def forecast_quality(
     *, session: Session, config: AppConfig, as_of: date | None = None
 ) -> ForecastQuality:
-    """The store's backtest and live calibration, computed once per data version and day."""
+    """The store's backtest and live calibration over the complete quarters before ``as_of``'s,
+    computed once per data version and quarter."""
     as_of = as_of or data_as_of(session=session, config=config)
+    fiscal = config.settings.fiscal_year_start_month
+    # Every day of a quarter sees the same past quarters: one backtest serves them all.
+    as_of = quarter_bounds(quarter_of(as_of + timedelta(days=1), fiscal), fiscal)[0] - timedelta(
+        days=1
+    )
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     key = (str(engine.url), data_versions(engine), as_of, config.metrics.model_dump_json())
