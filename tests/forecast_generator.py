@@ -31,9 +31,10 @@ def generate(
     step_period: str | None = None,
     step: float = 0.0,
 ) -> MetricHistory:
-    """One metric over ``PERIODS``: each quarter's level moves by N(0, drift) relative to the
-    last, each day is that level × (1 + N(0, noise)); a ratio gets daily denominators around
-    1000; from the middle of ``step_period`` on, the level is ``1 + step`` times higher."""
+    """One metric over ``PERIODS``: over each quarter the level moves steadily by N(0, drift)
+    relative to the last quarter's end, each day is that level × (1 + N(0, noise)); a ratio
+    gets daily denominators around 1000; from the middle of ``step_period`` on, the level is
+    ``1 + step`` times higher."""
     rng = random.Random(seed)
     first = quarter_bounds(PERIODS[0])[0]
     last = quarter_bounds(PERIODS[-1])[1]
@@ -45,10 +46,14 @@ def generate(
         start, end = quarter_bounds(step_period)
         step_day = start + (end - start) / 2
     for period in PERIODS:
-        current *= 1.0 + rng.gauss(0.0, drift)
+        # The quarter's level change happens gradually over the quarter, as after a site change
+        # or with a season: the days up to a checkpoint do not show where it ends.
+        before, current = current, current * (1.0 + rng.gauss(0.0, drift))
         start, end = quarter_bounds(period)
-        for day in _days(start, end):
-            moved = current * (1.0 + step if step_day is not None and day >= step_day else 1.0)
+        days = _days(start, end)
+        for i, day in enumerate(days):
+            here = before + (current - before) * (i + 1) / len(days)
+            moved = here * (1.0 + step if step_day is not None and day >= step_day else 1.0)
             daily[day] = max(0.0, moved * (1.0 + rng.gauss(0.0, noise)))
             weights[day] = 1000.0 * (1.0 + rng.gauss(0.0, 0.1))
     assert first in daily and last in daily
@@ -74,7 +79,7 @@ def generate(
     )
 
 
-def shop(drift: float, *, seed: int, metrics: int = 8) -> list[MetricHistory]:
+def shop(drift: float, *, seed: int, metrics: int = 16) -> list[MetricHistory]:
     """A shop's metrics at one drift size: half ratios, half additive; the first one also has a
     one-off step change of +15 % in the middle of a quarter."""
     histories = []

@@ -9,6 +9,7 @@ import pytest
 from planning.okrs.backtest import (
     MIN_QUARTERS,
     Calibration,
+    Drift,
     StepMap,
     assess,
     bins_within,
@@ -51,22 +52,27 @@ def test_step_map_worked_example() -> None:
 @pytest.mark.parametrize("size", sorted(DRIFTS))
 def test_calibration_holds_on_quarters_it_was_not_fitted_on(size: str) -> None:
     quality = assess(shop(DRIFTS[size], seed=len(size)), periods=PERIODS)
+    # The step change of one metric and the drift make the raw forecaster miss somewhere.
+    assert size == "small" or not bins_within(quality.raw, tolerance=0.10, min_n=20)
     held = quality.calibrated
     assert held.n > 500
     assert bins_within(held, tolerance=0.10, min_n=20), [
         (round(b.stated, 2), round(b.hit_rate, 2), b.n) for b in held.bins
     ]
     assert held.brier is not None and quality.raw.brier is not None
-    # Discrimination stays within 5 % of the uncalibrated forecaster's Brier score.
-    assert held.brier <= quality.raw.brier * 1.05
+    # Discrimination no worse than the uncalibrated forecaster's.
+    assert held.brier <= quality.raw.brier
 
 
 def test_bands_widen_with_the_quarter_drift() -> None:
     still = assess(shop(DRIFTS["none"], seed=5), periods=PERIODS).calibration
     moving = assess(shop(DRIFTS["large"], seed=5), periods=PERIODS).calibration
     # The daily spread alone misses quarter-level moves: the band of a drifting shop widens more.
-    for kind in ("level:trailing_7d", "level:trailing_28d"):
-        assert moving.factor("m1", kind) > still.factor("m1", kind) >= 1.0
+    for kind in ("level:period_to_date", "level:trailing_7d", "level:trailing_28d", "total"):
+        assert moving.of("m1", kind).drift > still.of("m1", kind).drift
+        wide = moving.of("m1", kind).spread(sd=1.0, value=100.0, remaining=0.5)
+        narrow = still.of("m1", kind).spread(sd=1.0, value=100.0, remaining=0.5)
+        assert wide > narrow >= 1.0
 
 
 def _raw(value: float, sd: float) -> Forecast:
@@ -82,6 +88,7 @@ def test_little_history_gives_a_range_never_a_number() -> None:
         kind="total",
         target=100.0,
         direction="increase",
+        remaining=0.5,
     )
     assert found.basis == "little_history" and found.probability is None
     assert found.low is not None and found.high is not None
@@ -92,7 +99,9 @@ def test_little_history_gives_a_range_never_a_number() -> None:
 
 def test_enough_history_widens_the_band_and_maps_the_probability() -> None:
     enough = Calibration(
-        drift={("m", "total"): 2.0}, step=StepMap(xs=(0.0, 1.0), ys=(0.1, 0.9)), quarters={"m": 6}
+        drift={("m", "total"): Drift(noise=4.0)},
+        step=StepMap(xs=(0.0, 1.0), ys=(0.1, 0.9)),
+        quarters={"m": 6},
     )
     found = calibrate(
         _raw(110.0, 10.0),
@@ -101,6 +110,7 @@ def test_enough_history_widens_the_band_and_maps_the_probability() -> None:
         kind="total",
         target=100.0,
         direction="increase",
+        remaining=0.5,
     )
     assert found.basis == "calibrated"
     assert found.forecast.high - found.forecast.value == pytest.approx(Z_80 * 20.0)
@@ -113,5 +123,6 @@ def test_enough_history_widens_the_band_and_maps_the_probability() -> None:
         kind="total",
         target=100.0,
         direction="decrease",
+        remaining=0.5,
     )
     assert lower.probability == pytest.approx(1 - found.probability)

@@ -110,6 +110,7 @@ class Case:
     sd: float
     outcome: float
     scale: float
+    remaining: float = 0.0  # share of the quarter's days still to come at the checkpoint
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -209,6 +210,7 @@ def replay(
                             sd=_sd_of(forecast),
                             outcome=outcome,
                             scale=spread * abs(outcome) if outcome else spread,
+                            remaining=(last - as_of).days / ((last - first).days + 1),
                         )
                     )
     return cases
@@ -289,25 +291,37 @@ def _fit_arrays(stated: np.ndarray, hits: np.ndarray) -> StepMap:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """What the backtest fitted: a drift factor per (metric, kind), a pooled one per kind, the
-    step map, and how many past quarters each metric has."""
+class Drift:
+    """How a (metric, kind)'s forecasts erred on past quarters, in raw standard deviations:
+    the outcome landed ``bias`` of them above the projection on average, and its squared
+    error was ``noise`` times the stated variance plus ``drift`` times the square of the
+    level still to move (the projection × the share of the quarter to come, over the stated
+    standard deviation): the quarter-level change the daily spread cannot see."""
 
-    drift: Mapping[tuple[str, str], float] = field(default_factory=dict)
-    pooled: Mapping[str, float] = field(default_factory=dict)
+    bias: float = 0.0
+    noise: float = 1.0
+    drift: float = 0.0
+
+    def spread(self, *, sd: float, value: float, remaining: float) -> float:
+        """The widened standard deviation of a projection."""
+        moving = remaining * abs(value)
+        return math.sqrt(self.noise * sd * sd + self.drift * moving * moving)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the backtest fitted: the drift per (metric, kind) and per kind (for a metric or kind
+    without its own), the step map, and how many past quarters each metric has."""
+
+    drift: Mapping[tuple[str, str], Drift] = field(default_factory=dict)
+    pooled: Mapping[str, Drift] = field(default_factory=dict)
     step: StepMap = field(default_factory=StepMap)
     quarters: Mapping[str, int] = field(default_factory=dict)
-    # Mean standardized error per (metric, kind): how many raw standard deviations the outcome
-    # has tended to land above the projection (a trend the recent level does not carry).
-    bias: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
-    def factor(self, metric_id: str, kind: str) -> float:
-        """How much wider than the daily spread this metric and kind's band must be."""
-        return self.drift.get((metric_id, kind), self.pooled.get(kind, 1.0))
-
-    def shift(self, metric_id: str, kind: str) -> float:
-        """How many raw standard deviations to move this metric and kind's projection by."""
-        return self.bias.get((metric_id, kind), 0.0)
+    def of(self, metric_id: str, kind: str) -> Drift:
+        """The drift fitted for this metric and kind (the kind's pooled one, else none)."""
+        found = self.drift.get((metric_id, kind))
+        return found if found is not None else self.pooled.get(kind, Drift())
 
 
 class _Cases:
@@ -319,6 +333,7 @@ class _Cases:
         self.value = np.array([c.value for c in self.cases], dtype=float)
         self.sd = np.array([c.sd for c in self.cases], dtype=float)
         self.outcome = np.array([c.outcome for c in self.cases], dtype=float)
+        self.remaining = np.array([c.remaining for c in self.cases], dtype=float)
         scale = np.array([c.scale for c in self.cases], dtype=float)
         steps = np.array(TARGET_STEPS, dtype=float)
         self.targets = self.outcome[:, None] + steps[None, :] * scale[:, None]
@@ -328,13 +343,18 @@ class _Cases:
         """The cases at the given row indices."""
         return _Cases([self.cases[i] for i in rows])
 
-    def above(
-        self, factors: np.ndarray | None = None, shifts: np.ndarray | None = None
-    ) -> np.ndarray:
-        """P(end ≥ target) for every case and target, the spread scaled by ``factors`` and the
-        projection moved by ``shifts`` raw standard deviations."""
-        sd = self.sd if factors is None else self.sd * factors
-        value = self.value if shifts is None else self.value + shifts * self.sd
+    def above(self, calibration: Calibration | None = None) -> np.ndarray:
+        """P(end ≥ target) for every case and target, raw or through the drift fitted."""
+        if calibration is None:
+            return _above(self.value, self.sd, self.targets)
+        drifts = [calibration.of(m, k) for m, k in self.keys]
+        value = self.value + np.array([d.bias for d in drifts]) * self.sd
+        sd = np.array(
+            [
+                d.spread(sd=float(s), value=float(v), remaining=float(r))
+                for d, s, v, r in zip(drifts, self.sd, self.value, self.remaining, strict=True)
+            ]
+        )
         return _above(value, sd, self.targets)
 
 
@@ -351,71 +371,84 @@ def _above(value: np.ndarray, sd: np.ndarray, targets: np.ndarray) -> np.ndarray
     return np.where((spread > 0) & np.isfinite(spread), normal, certain)
 
 
-def _biases(found: _Cases) -> dict[tuple[str, str], float]:
-    errors: dict[tuple[str, str], list[float]] = defaultdict(list)
+def _trend(z: np.ndarray, quarters: np.ndarray) -> float:
+    """The mean standardized error, kept only when the quarters agree on it: forecasts within a
+    quarter err together, so it is tested on the quarters' means (|t| ≥ 2 over at least three
+    quarters), else none."""
+    labels = np.unique(quarters)
+    if len(labels) < 3:
+        return 0.0
+    means = np.array([z[quarters == q].mean() for q in labels])
+    spread = float(means.std(ddof=1))
+    centre = float(means.mean())
+    if spread == 0:
+        return centre
+    return centre if abs(centre) / (spread / math.sqrt(len(means))) >= 2.0 else 0.0
+
+
+def _solve(z: np.ndarray, u: np.ndarray, quarters: np.ndarray) -> Drift:
+    """Bias, noise and drift from standardized errors ``z`` and squared moving levels ``u``:
+    (z − bias)² ≈ noise + drift × u by least squares, with noise ≥ 1 and drift ≥ 0."""
+    if len(z) < 2:
+        return Drift()
+    bias = _trend(z, quarters)
+    y = (z - bias) ** 2
+    u_mean, y_mean = float(u.mean()), float(y.mean())
+    spread = float(((u - u_mean) ** 2).sum())
+    drift = float(((u - u_mean) * (y - y_mean)).sum()) / spread if spread > 0 else 0.0
+    drift = max(0.0, drift)
+    noise = y_mean - drift * u_mean
+    if noise < 1.0:
+        # Never narrower than the daily spread: noise held at 1, drift refitted through it.
+        noise = 1.0
+        drift = max(0.0, float(((y - 1.0) * u).sum()) / float((u * u).sum())) if u.any() else 0.0
+    return Drift(bias=bias, noise=noise, drift=drift)
+
+
+def _drifts(found: _Cases) -> tuple[dict[tuple[str, str], Drift], dict[str, Drift]]:
+    ok = (found.sd > 0) & np.isfinite(found.sd)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (found.outcome - found.value) / found.sd
-    for key, spread, err in zip(found.keys, found.sd, z, strict=True):
-        if spread > 0 and math.isfinite(err):
-            errors[key].append(float(err))
-    # Shrunk towards no bias: a few quarters that happened to grow are not a trend yet.
-    return {key: sum(v) / (len(v) + SHRINK) for key, v in errors.items()}
-
-
-def _drift_factors(
-    found: _Cases, bias: Mapping[tuple[str, str], float]
-) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
-    squares: dict[tuple[str, str], list[float]] = defaultdict(list)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (found.outcome - found.value) / found.sd
-    for key, spread, err in zip(found.keys, found.sd, z, strict=True):
-        if spread > 0 and math.isfinite(err):
-            off = err - bias.get(key, 0.0)
-            squares[key].append(float(off * off))
-    by_kind: dict[str, list[float]] = defaultdict(list)
-    for (_, kind), values in squares.items():
-        by_kind[kind].extend(values)
-    pooled = {kind: sum(v) / len(v) for kind, v in by_kind.items()}
-    drift = {
-        key: math.sqrt(max(1.0, (sum(v) + SHRINK * pooled[key[1]]) / (len(v) + SHRINK)))
-        for key, v in squares.items()
-    }
-    return drift, {kind: math.sqrt(max(1.0, v)) for kind, v in pooled.items()}
-
-
-def _factors(calibration: Calibration, found: _Cases) -> np.ndarray:
-    return np.array([calibration.factor(m, k) for m, k in found.keys], dtype=float)
-
-
-def _shifts(calibration: Calibration, found: _Cases) -> np.ndarray:
-    return np.array([calibration.bias.get(key, 0.0) for key in found.keys], dtype=float)
+        z = np.where(ok, (found.outcome - found.value) / np.where(ok, found.sd, 1.0), 0.0)
+        u = np.where(ok, (found.remaining * found.value / np.where(ok, found.sd, 1.0)) ** 2, 0.0)
+    quarters = np.array([c.period for c in found.cases])
+    rows: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, key in enumerate(found.keys):
+        if ok[i] and math.isfinite(z[i]) and math.isfinite(u[i]):
+            rows[key].append(i)
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for (_, kind), found_rows in rows.items():
+        by_kind[kind].extend(found_rows)
+    pooled = {kind: _solve(z[r], u[r], quarters[r]) for kind, r in by_kind.items()}
+    drift: dict[tuple[str, str], Drift] = {}
+    for key, r in rows.items():
+        own = _solve(z[r], u[r], quarters[r])
+        prior = pooled[key[1]]
+        weight = len(r) / (len(r) + SHRINK)  # shrunk towards the kind's pooled fit
+        drift[key] = Drift(
+            # A metric too short or noisy to show a trend alone takes its kind's, if any.
+            bias=own.bias if own.bias else prior.bias,
+            noise=max(1.0, weight * own.noise + (1 - weight) * prior.noise),
+            drift=max(0.0, weight * own.drift + (1 - weight) * prior.drift),
+        )
+    return drift, pooled
 
 
 def _fit(found: _Cases, quarters: Mapping[str, int] | None = None) -> Calibration:
-    bias = _biases(found)
-    drift, pooled = _drift_factors(found, bias)
-    widened = Calibration(drift=drift, pooled=pooled, bias=bias)
-    stated = found.above(_factors(widened, found), _shifts(widened, found))
+    drift, pooled = _drifts(found)
+    widened = Calibration(drift=drift, pooled=pooled)
+    stated = found.above(widened)
     step = (
         _fit_arrays(stated.ravel(), found.hits.ravel().astype(float)) if found.cases else StepMap()
     )
-    return Calibration(drift=drift, pooled=pooled, bias=bias, step=step, quarters=quarters or {})
+    return Calibration(drift=drift, pooled=pooled, step=step, quarters=quarters or {})
 
 
 def fit_calibration(
     cases: Sequence[Case], *, quarters: Mapping[str, int] | None = None
 ) -> Calibration:
-    """Drift factors from the cases' standardized errors, then the step map from the widened
-    probabilities against their outcomes."""
+    """Bias, noise and drift per (metric, kind) from the cases' standardized errors, then the
+    step map from the widened probabilities against their outcomes."""
     return _fit(_Cases(cases), quarters)
-
-
-def apply_calibration(calibration: Calibration, cases: Sequence[Case]) -> list[tuple[float, bool]]:
-    """(calibrated probability, hit) for every case and target."""
-    found = _Cases(cases)
-    stated = found.above(_factors(calibration, found), _shifts(calibration, found))
-    mapped = calibration.step.many(stated.ravel())
-    return list(zip(mapped.tolist(), found.hits.ravel().tolist(), strict=True))
 
 
 # --- scores (pure) -----------------------------------------------------------------------------
@@ -520,9 +553,7 @@ def held_out(cases: Sequence[Case], *, periods: Sequence[str]) -> HeldOut:
         fitted = _fit(found.subset(np.flatnonzero((at >= 0) & (at < i))))
         test = found.subset(rows)
         plain = test.above()
-        mapped = fitted.step.many(
-            test.above(_factors(fitted, test), _shifts(fitted, test)).ravel()
-        ).reshape(plain.shape)
+        mapped = fitted.step.many(test.above(fitted).ravel()).reshape(plain.shape)
         for j, case in enumerate(test.cases):
             hits = test.hits[j].tolist()
             raw[case.kind].extend(zip(plain[j].tolist(), hits, strict=True))
@@ -587,9 +618,11 @@ def calibrate(
     kind: str,
     target: float,
     direction: str,
+    remaining: float,
 ) -> CalibratedForecast:
     """A live forecast through the calibration: with at least ``MIN_QUARTERS`` past quarters of
-    the metric, the projection moved by its past bias, a widened band and a calibrated
+    the metric, the projection moved by its past bias, a band widened by its past noise and
+    drift (``remaining`` is the share of the quarter still to come) and a calibrated
     probability; else the raw band and a range from the raw probability to the one of a band
     ``WIDE`` times as wide."""
     sd = _sd_of(raw)
@@ -606,8 +639,9 @@ def calibrate(
         return CalibratedForecast(
             forecast=raw, probability=None, low=ends[0], high=ends[1], basis="little_history"
         )
-    value = raw.value + calibration.shift(metric_id, kind) * sd
-    wide = sd * calibration.factor(metric_id, kind)
+    drift = calibration.of(metric_id, kind)
+    value = raw.value + drift.bias * sd
+    wide = drift.spread(sd=sd, value=raw.value, remaining=remaining)
     probability = chance(value, wide, calibration.step)
     forecast = Forecast(
         value=value, probability=probability, low=value - Z_80 * wide, high=value + Z_80 * wide

@@ -380,6 +380,7 @@ def _calibrated(
         kind=kind_of(total_target=bool(kr.total_target), window=kr.window.value),
         target=target,
         direction=direction,
+        remaining=context.remaining / context.total,
     )
     return found.forecast, {
         "probability_basis": found.basis,
