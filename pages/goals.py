@@ -9,8 +9,8 @@ import streamlit as st
 from planning import clock
 from planning.access.permissions import is_director
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
+from ui import forecast_quality, goals_shape
 from ui import goals_data as data
-from ui import goals_shape
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
 from ui.identity import current_person
@@ -97,6 +97,8 @@ if evaluation.objectives:
         "guardrail, judged on its window's value, the chance that value still holds). ⚠ gap marks "
         f"an owner's confidence more than {config.settings.okr.confidence_gap:.0%} away from it."
     )
+    if not evaluation.closed:
+        forecast_quality.quality_expander(current, today)
 
 key_results = evaluation.key_results()
 selected = None

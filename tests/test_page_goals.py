@@ -147,14 +147,17 @@ def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
 def test_stakeholder_sees_no_edit_controls(store: Engine) -> None:
     at = open_goals(store, "helen@northwind.example")
     assert not any(b.label == "Post check-in" for b in at.button)
-    assert [e.label for e in at.expander] == ["OKRs as a file"]
+    assert [e.label for e in at.expander] == ["How good are these forecasts?", "OKRs as a file"]
     assert len(at.get("file_uploader")) == 0
     assert "Shape the quarter" not in [h.value for h in at.header]
 
 
 def test_member_checks_in_on_own_key_result(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
-    assert [e.label for e in at.expander] == ["OKRs as a file"]  # no director forms
+    assert [e.label for e in at.expander] == [
+        "How good are these forecasts?",
+        "OKRs as a file",
+    ]  # no director forms
     at = pick_kr(at, store, "Mobile cart abandonment down")
     before = rows(store, CheckIn)
     kr_id = at.selectbox(key="goals_kr").value

@@ -59,7 +59,7 @@ from planning.periods import (
     window_bounds,
     window_length,
 )
-from planning.store.engine import data_versions
+from planning.store.engine import OBSERVATIONS, data_versions
 
 CHECKPOINTS = (15, 30, 46, 60, 75)  # days into a quarter at which a past quarter is replayed
 TARGET_STEPS = (-2.0, -1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)  # × the metric's outcome spread
@@ -749,7 +749,8 @@ def forecast_quality(
     *, session: Session, config: AppConfig, as_of: date | None = None
 ) -> ForecastQuality:
     """The store's backtest and live calibration over the complete quarters before ``as_of``'s,
-    computed once per data version and quarter."""
+    computed once per version of the observations (the store's data-version counter) and
+    quarter, and kept in this process."""
     as_of = as_of or data_as_of(session=session, config=config)
     fiscal = config.settings.fiscal_year_start_month
     # Every day of a quarter sees the same past quarters: one backtest serves them all.
@@ -758,7 +759,10 @@ def forecast_quality(
     )
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    key = (str(engine.url), data_versions(engine), as_of, config.metrics.model_dump_json())
+    # Only observations feed the backtest: a check-in or a new goal does not redo it.
+    observed = dict(data_versions(engine)).get(OBSERVATIONS, 0)
+    span = session.execute(text("SELECT MIN(day), MAX(day) FROM observation")).one()
+    key = (str(engine.url), observed, tuple(span), as_of, config.metrics.model_dump_json())
     with _LOCK:
         found = _CACHE.get(key)
     if found is not None:

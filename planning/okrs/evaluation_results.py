@@ -77,7 +77,7 @@ class KrEvaluation:
         if self.probability is None:
             return ""
         if self.probability_basis != "little_history":
-            return f"{self.probability:.0%}"
+            return f"{round(self.probability * 100):.0f} %"
         low, high = self.probability_low, self.probability_high
         if low is None or high is None or round(high * 100) - round(low * 100) < 1:
             return "not enough history"
