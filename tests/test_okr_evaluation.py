@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -1040,3 +1041,20 @@ def test_metric_series_many_matches_one_metric_at_a_time(
     assert list(many.columns) == ["period", *ids, "measure:sessions"]
     assert (many["measure:sessions"] == 1000).all()  # mobile sessions each day
     assert many["conversion_rate"].iloc[0] == pytest.approx(15 / 1000)
+
+
+def test_little_history_shows_a_range_never_a_confident_number(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    """The store holds days of this quarter only: no past quarter to check forecasts on."""
+    goals.kr(goals.objective("Margin"), "Above 45 %", threshold=0.45, **HOME_MARGIN)
+    kr = by_title(evaluate(engine, config))["Above 45 %"]
+    assert kr.probability_basis == "little_history"
+    assert kr.probability_low is not None and kr.probability_high is not None
+    assert kr.probability_low < kr.probability_high
+    assert kr.probability_text == (
+        f"{kr.probability_low * 100:.0f}–{kr.probability_high * 100:.0f} % (little history)"
+    )
+    # A range that has closed up says so rather than showing one number.
+    narrow = replace(kr, probability_low=0.5, probability_high=0.5)
+    assert narrow.probability_text == "not enough history"
