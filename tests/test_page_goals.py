@@ -473,3 +473,27 @@ def test_a_key_results_filters_read_as_labels(store: Engine) -> None:
     )
     captions = " ".join(plain(c.value) for c in at.caption)
     assert "Device: Mobile" in captions and "device = mobile" not in captions
+
+
+def test_how_good_are_these_forecasts(store: Engine) -> None:
+    at = open_goals(store, "helen@northwind.example")
+    quality = next(e for e in at.expander if e.label == "How good are these forecasts?")
+    said = " ".join(m.value for m in quality.markdown)
+    assert "2024-Q1 to 2026-Q3" in said and "forecasts" in said and "base rate" in said
+    (chart,) = quality.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert spec["title"] == "Stated probability against how often it came true"
+    bins = next(df.value for df in quality.dataframe if "Hit rate" in df.value)
+    assert list(bins.columns) == ["Stated", "Mean stated", "Hit rate", "Forecasts"]
+    # The table holds the chart's numbers: each well-filled bin within ten points of its mean.
+    for _, row in bins.iterrows():
+        if row["Forecasts"] >= 20:
+            stated = int(row["Mean stated"].rstrip("%"))
+            hit = int(row["Hit rate"].rstrip("%"))
+            assert abs(stated - hit) <= 11, row  # rounded shares of a rule on exact ones
+    kinds = next(df.value for df in quality.dataframe if "Brier score" in df.value)
+    assert "Running total over the quarter" in list(kinds["Key result"])
+    # The demo's metrics have eleven past quarters: probabilities are calibrated numbers.
+    table = at.dataframe[0].value
+    shown = [p for p in table["Probability"] if p != "—"]
+    assert shown and all(p.endswith(" %") and "history" not in p for p in shown)
