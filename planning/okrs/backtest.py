@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from planning.config import AppConfig
@@ -60,6 +60,7 @@ from planning.periods import (
     window_length,
 )
 from planning.store.engine import OBSERVATIONS, data_versions
+from planning.store.models import Observation
 
 CHECKPOINTS = (15, 30, 46, 60, 75)  # days into a quarter at which a past quarter is replayed
 TARGET_STEPS = (-2.0, -1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)  # × the metric's outcome spread
@@ -735,7 +736,7 @@ def read_histories(
 
 
 def _first_day(session: Session) -> date | None:
-    found = session.execute(text("SELECT MIN(day) FROM observation")).scalar_one_or_none()
+    found = session.execute(select(func.min(Observation.day))).scalar_one_or_none()
     if found is None:
         return None
     return found if isinstance(found, date) else date.fromisoformat(str(found)[:10])
@@ -761,7 +762,9 @@ def forecast_quality(
     engine = bind if isinstance(bind, Engine) else bind.engine
     # Only observations feed the backtest: a check-in or a new goal does not redo it.
     observed = dict(data_versions(engine)).get(OBSERVATIONS, 0)
-    span = session.execute(text("SELECT MIN(day), MAX(day) FROM observation")).one()
+    # With the first and last day stored: a store rebuilt under the same address and counter
+    # (a test database) is not mistaken for the one before.
+    span = session.execute(select(func.min(Observation.day), func.max(Observation.day))).one()
     key = (str(engine.url), observed, tuple(span), as_of, config.metrics.model_dump_json())
     with _LOCK:
         found = _CACHE.get(key)
