@@ -4,8 +4,13 @@ level drifts by none, a small or a large amount each quarter, on quarters it was
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
 
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from planning.config import AppConfig
 from planning.okrs.backtest import (
     MIN_QUARTERS,
     Calibration,
@@ -20,6 +25,7 @@ from planning.okrs.backtest import (
     score,
 )
 from planning.okrs.maths import Z_80, Forecast
+from planning.store.engine import OBSERVATIONS, bump_version, read_engine, session_scope
 from tests.forecast_generator import DRIFTS, PERIODS, shop
 
 
@@ -126,3 +132,31 @@ def test_enough_history_widens_the_band_and_maps_the_probability() -> None:
         remaining=0.5,
     )
     assert lower.probability == pytest.approx(1 - found.probability)
+
+
+def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
+    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planning.okrs import backtest
+
+    as_of = date(2026, 11, 25)
+    with Session(read_engine(sqlite_engine)) as session:
+        first = backtest.live_calibration(session=session, config=config, as_of=as_of)
+    started: list[object] = []
+
+    class Recorded:
+        def __init__(self, *, target: object, args: tuple[object, ...], daemon: bool) -> None:
+            started.append(args)
+
+        def start(self) -> None:
+            pass
+
+    monkeypatch.setattr(backtest.threading, "Thread", Recorded)
+    with session_scope(sqlite_engine) as session:
+        bump_version(session, OBSERVATIONS)  # an import: a new version of the observations
+    with Session(read_engine(sqlite_engine)) as session:
+        served = backtest.live_calibration(session=session, config=config, as_of=as_of)
+        again = backtest.live_calibration(session=session, config=config, as_of=as_of)
+    # The page got the store's latest at once; one refresh was started for the new version.
+    assert served is first and again is first
+    assert len(started) == 1

@@ -30,11 +30,12 @@ is ``read_histories``, and ``forecast_quality`` caches both per data version.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -59,7 +60,7 @@ from planning.periods import (
     window_bounds,
     window_length,
 )
-from planning.store.engine import OBSERVATIONS, data_versions
+from planning.store.engine import OBSERVATIONS, data_versions, read_engine
 from planning.store.models import Observation
 
 CHECKPOINTS = (15, 30, 46, 60, 75)  # days into a quarter at which a past quarter is replayed
@@ -743,15 +744,23 @@ def _first_day(session: Session) -> date | None:
 
 
 _CACHE: dict[tuple[object, ...], ForecastQuality] = {}
+# The latest backtest per store and quarter whatever the observations' version: past quarters
+# rarely change, so a page serves it while the new version's is worked out in the background.
+_LATEST: dict[tuple[object, ...], ForecastQuality] = {}
+_RUNNING: set[tuple[object, ...]] = set()
 _LOCK = threading.Lock()
+_LOG = logging.getLogger(__name__)
 
 
-def forecast_quality(
-    *, session: Session, config: AppConfig, as_of: date | None = None
-) -> ForecastQuality:
-    """The store's backtest and live calibration over the complete quarters before ``as_of``'s,
-    computed once per version of the observations (the store's data-version counter) and
-    quarter, and kept in this process."""
+@dataclass(frozen=True)
+class _Keys:
+    engine: Engine
+    as_of: date
+    fresh: tuple[object, ...]
+    latest: tuple[object, ...]
+
+
+def _keys(session: Session, config: AppConfig, as_of: date | None) -> _Keys:
     as_of = as_of or data_as_of(session=session, config=config)
     fiscal = config.settings.fiscal_year_start_month
     # Every day of a quarter sees the same past quarters: one backtest serves them all.
@@ -764,16 +773,87 @@ def forecast_quality(
     observed = dict(data_versions(engine)).get(OBSERVATIONS, 0)
     # With the first and last day stored: a store rebuilt under the same address and counter
     # (a test database) is not mistaken for the one before.
-    span = session.execute(select(func.min(Observation.day), func.max(Observation.day))).one()
-    key = (str(engine.url), observed, tuple(span), as_of, config.metrics.model_dump_json())
-    with _LOCK:
-        found = _CACHE.get(key)
-    if found is not None:
-        return found
-    histories, periods = read_histories(session=session, config=config, as_of=as_of)
-    found = assess(histories, periods=periods, fiscal=config.settings.fiscal_year_start_month)
+    first, last = session.execute(
+        select(func.min(Observation.day), func.max(Observation.day))
+    ).one()
+    latest = (str(engine.url), first, as_of, config.metrics.model_dump_json())
+    return _Keys(engine=engine, as_of=as_of, fresh=(*latest, observed, last), latest=latest)
+
+
+def _store(keys: _Keys, found: ForecastQuality) -> None:
     with _LOCK:
         if len(_CACHE) > 8:
             _CACHE.clear()
-        _CACHE[key] = found
+        if len(_LATEST) > 8:
+            _LATEST.clear()
+        _CACHE[keys.fresh] = found
+        _LATEST[keys.latest] = found
+
+
+def _compute(session: Session, config: AppConfig, keys: _Keys) -> ForecastQuality:
+    histories, periods = read_histories(session=session, config=config, as_of=keys.as_of)
+    found = assess(histories, periods=periods, fiscal=config.settings.fiscal_year_start_month)
+    _store(keys, found)
     return found
+
+
+def forecast_quality(
+    *, session: Session, config: AppConfig, as_of: date | None = None
+) -> ForecastQuality:
+    """The store's backtest and live calibration over the complete quarters before ``as_of``'s,
+    computed once per version of the observations (the store's data-version counter) and
+    quarter, and kept in this process."""
+    keys = _keys(session, config, as_of)
+    with _LOCK:
+        found = _CACHE.get(keys.fresh)
+    return found if found is not None else _compute(session, config, keys)
+
+
+def _refresh(config: AppConfig, keys: _Keys) -> None:
+    try:
+        with Session(read_engine(keys.engine)) as session:
+            _compute(session, config, keys)
+    except Exception:  # a background refresh: the page keeps the last backtest, the log says why
+        _LOG.exception("the forecast backtest could not be refreshed")
+    finally:
+        with _LOCK:
+            _RUNNING.discard(keys.fresh)
+
+
+def live_calibration(
+    *, session: Session, config: AppConfig, as_of: date | None = None
+) -> Calibration:
+    """The calibration live forecasts use, off the page's critical path: this version's when it
+    is ready, else the store's latest for the quarter while this version's is worked out in a
+    background thread; worked out now only when this process has none at all (``warm`` at
+    start-up sees to that before the first visitor)."""
+    keys = _keys(session, config, as_of)
+    with _LOCK:
+        found = _CACHE.get(keys.fresh)
+        latest = _LATEST.get(keys.latest)
+        start = found is None and latest is not None and keys.fresh not in _RUNNING
+        if start:
+            _RUNNING.add(keys.fresh)
+    if found is not None:
+        return found.calibration
+    if latest is not None:
+        if start:
+            threading.Thread(target=_refresh, args=(config, keys), daemon=True).start()
+        return latest.calibration
+    return _compute(session, config, keys).calibration
+
+
+def warm(*, engine: Callable[[], Engine], config: Callable[[], AppConfig]) -> threading.Thread:
+    """Work out the store's backtest in a background thread (the server calls it at start-up;
+    ``engine`` and ``config`` are called there, so a store that cannot open yet stops nothing)."""
+
+    def run() -> None:
+        try:
+            with Session(read_engine(engine())) as session:
+                forecast_quality(session=session, config=config())
+        except Exception:  # start-up goes on; the first page works it out instead
+            _LOG.exception("the forecast backtest could not be worked out at start-up")
+
+    thread = threading.Thread(target=run, name="forecast-backtest", daemon=True)
+    thread.start()
+    return thread

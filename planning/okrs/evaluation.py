@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
 from planning.metrics.engine import PartialDay
-from planning.okrs.backtest import Calibration, forecast_quality
+from planning.okrs.backtest import Calibration, live_calibration
 from planning.okrs.evaluation_reads import (
     LastCheckIn,
     MetricProblems,
@@ -47,7 +47,8 @@ def evaluate_period(
     """Evaluate every active key result of a quarter live from the store and roll them up.
 
     Forecasts go through ``calibration``, by default the store's backtest for the quarters
-    before ``as_of`` (planning.okrs.backtest, worked out once per data version and quarter)."""
+    before ``as_of`` (planning.okrs.backtest ``live_calibration``: worked out once per version
+    of the observations and quarter, refreshed in the background)."""
     year, quarter = parse_quarter(period)
     period = f"{year:04d}-Q{quarter}"
     fiscal = config.settings.fiscal_year_start_month
@@ -90,7 +91,7 @@ def evaluate_period(
         session=session, config=config, krs=krs, period=period, as_of=as_of, problems=problems
     )
     if calibration is None and any(kr.kind in (KrKind.metric, KrKind.guardrail) for kr in krs):
-        calibration = forecast_quality(session=session, config=config, as_of=as_of).calibration
+        calibration = live_calibration(session=session, config=config, as_of=as_of)
     context = EvaluationContext(
         config=config,
         period=period,
