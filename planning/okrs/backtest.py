@@ -773,9 +773,9 @@ def _keys(session: Session, config: AppConfig, as_of: date | None) -> _Keys:
     observed = dict(data_versions(engine)).get(OBSERVATIONS, 0)
     # With the first and last day stored: a store rebuilt under the same address and counter
     # (a test database) is not mistaken for the one before.
-    first, last = session.execute(
-        select(func.min(Observation.day), func.max(Observation.day))
-    ).one()
+    # Two statements: SQLite answers a lone MIN or MAX from the day index, not the pair.
+    first = session.execute(select(func.min(Observation.day))).scalar_one_or_none()
+    last = session.execute(select(func.max(Observation.day))).scalar_one_or_none()
     latest = (str(engine.url), first, as_of, config.metrics.model_dump_json())
     return _Keys(engine=engine, as_of=as_of, fresh=(*latest, observed, last), latest=latest)
 
