@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.routes import ApiContext, api_mount
 from api.sign_in import sign_in_routes
+from planning.okrs.backtest import warm as warm_backtest
 from planning.sources.schedule import start_scheduler, stop_scheduler
 from ui.preload import page_modules
 from ui.routing import use_router_only
@@ -33,6 +34,8 @@ async def lifespan(app: object) -> AsyncIterator[None]:
     """
     await run_in_threadpool(page_modules)
     async with context.lifespan(app):
+        # The forecasts' backtest, worked out beside the first visitor rather than in their way.
+        warm_backtest(engine=lambda: context.engine, config=lambda: context.config)
         # Scheduled data sources (config/sources.yaml) run in this process's background threads.
         scheduler = await run_in_threadpool(
             lambda: start_scheduler(engine=lambda: context.engine, config=context.config)

@@ -178,7 +178,28 @@ class KeyResult(Closed):
     forecast: Number
     forecast_low: Annotated[Number, Field(description="Lower end of the 80 % forecast band.")]
     forecast_high: Annotated[Number, Field(description="Upper end of the 80 % forecast band.")]
-    probability: Number
+    probability: Annotated[
+        Number,
+        Field(
+            description="The chance of reaching the target by the quarter's end, calibrated on "
+            "the store's past quarters; null without a forecast, and null when the metric has "
+            "too little history to be checked (probability_basis 'little_history'): then read "
+            "probability_low to probability_high."
+        ),
+    ]
+    probability_basis: Annotated[
+        Literal["calibrated", "little_history", ""],
+        Field(
+            description="'calibrated' when the metric has at least four past quarters to check "
+            "forecasts on, 'little_history' when it has fewer, empty without a forecast."
+        ),
+    ]
+    probability_low: Annotated[
+        Number, Field(description="With little history: the low end of the probability range.")
+    ]
+    probability_high: Annotated[
+        Number, Field(description="With little history: the high end of the probability range.")
+    ]
     confidence: Annotated[int, Field(ge=0, le=10)] | None
     confidence_gap: Number
     gap_flagged: bool
@@ -237,6 +258,43 @@ class OkrReport(Closed):
     closed: bool
     closed_at: datetime | None
     objectives: list[Objective]
+
+
+class ReliabilityBin(Closed):
+    """Forecasts whose stated probability fell in [low, high)."""
+
+    low: float
+    high: float
+    stated: Annotated[float, Field(description="Their mean stated probability.")]
+    hit_rate: Annotated[float, Field(description="The share of them whose target was reached.")]
+    forecasts: int
+
+
+class KindQuality(Closed):
+    """The backtest of one kind of key result."""
+
+    kind: Annotated[
+        str, Field(description="'total' (a running total) or 'level:<window>' (a level).")
+    ]
+    forecasts: int
+    brier: Number
+    base_rate_brier: Number
+
+
+class ForecastQualityReport(Closed):
+    """How good the forecasts are: past quarters replayed at days 15, 30, 46, 60 and 75 with
+    only the days up to then, each quarter forecast with a calibration fitted on the quarters
+    before it only."""
+
+    periods: Annotated[list[str], Field(description="The complete past quarters replayed.")]
+    forecasts: Annotated[int, Field(description="Forecasts scored (0 with too little history).")]
+    brier: Annotated[Number, Field(description="Brier score of the calibrated forecasts.")]
+    base_rate_brier: Annotated[
+        Number, Field(description="Brier score of always saying the base rate.")
+    ]
+    raw_brier: Annotated[Number, Field(description="Brier score before calibration.")]
+    bins: list[ReliabilityBin]
+    by_kind: list[KindQuality]
 
 
 # --- the observation a body holds ----------------------------------------------------------------

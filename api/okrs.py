@@ -6,6 +6,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+from planning.okrs.backtest import ForecastQuality
 from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 
 # API field name -> KrEvaluation attribute, in the order a reader meets them.
@@ -37,6 +38,9 @@ KEY_RESULT_FIELDS: dict[str, str] = {
     "forecast_low": "forecast_low",
     "forecast_high": "forecast_high",
     "probability": "probability",
+    "probability_basis": "probability_basis",
+    "probability_low": "probability_low",
+    "probability_high": "probability_high",
     "confidence": "confidence",
     "confidence_gap": "confidence_gap",
     "gap_flagged": "gap_flagged",
@@ -61,8 +65,43 @@ def _plain(value: Any) -> Any:
 
 
 def key_result_json(kr: KrEvaluation) -> dict[str, Any]:
-    """One key result's definition and evaluation."""
-    return {name: _plain(getattr(kr, attribute)) for name, attribute in KEY_RESULT_FIELDS.items()}
+    """One key result's definition and evaluation; with little history the probability is only
+    given as its range (never a confident number)."""
+    found = {name: _plain(getattr(kr, attribute)) for name, attribute in KEY_RESULT_FIELDS.items()}
+    if kr.probability_basis == "little_history":
+        found["probability"] = None
+    return found
+
+
+def quality_json(quality: ForecastQuality) -> dict[str, Any]:
+    """The forecast backtest as the API returns it."""
+    score = quality.calibrated
+    return {
+        "periods": list(quality.periods),
+        "forecasts": score.n,
+        "brier": _plain(score.brier),
+        "base_rate_brier": _plain(score.base_rate_brier),
+        "raw_brier": _plain(quality.raw.brier),
+        "bins": [
+            {
+                "low": b.low,
+                "high": b.high,
+                "stated": b.stated,
+                "hit_rate": b.hit_rate,
+                "forecasts": b.n,
+            }
+            for b in score.bins
+        ],
+        "by_kind": [
+            {
+                "kind": kind,
+                "forecasts": s.n,
+                "brier": _plain(s.brier),
+                "base_rate_brier": _plain(s.base_rate_brier),
+            }
+            for kind, s in quality.by_kind.items()
+        ],
+    }
 
 
 def objective_json(objective: ObjectiveEvaluation) -> dict[str, Any]:

@@ -48,13 +48,14 @@ from api.bodies import media_type, parse_json, read_body
 from api.models import (
     PERIOD_PATTERN,
     Error,
+    ForecastQualityReport,
     Health,
     ImportResult,
     OkrReport,
     Problems,
     observation_model,
 )
-from api.okrs import period_json
+from api.okrs import period_json, quality_json
 from planning import clock
 from planning.access.api_tokens import (
     READ_OKRS,
@@ -429,6 +430,23 @@ def api_app(context: ApiContext) -> FastAPI:
         answer = await _boxed(context, evaluate, "evaluating the quarter")
         return answer if isinstance(answer, Response) else JSONResponse(answer)
 
+    async def forecast_quality(
+        _token: Annotated[ApiToken, Security(api_token, scopes=[READ_OKRS])],
+    ) -> Response:
+        """How good the forecasts are: the backtest on the store's own past quarters."""
+
+        def assess() -> dict[str, Any]:
+            from planning.okrs.backtest import forecast_quality as backtest_quality
+            from planning.okrs.evaluation_reads import data_as_of
+
+            with Session(read_engine(context.engine)) as session:
+                as_of = data_as_of(session=session, config=context.config, today=context.today())
+                found = backtest_quality(session=session, config=context.config, as_of=as_of)
+            return quality_json(found)
+
+        answer = await _boxed(context, assess, "checking the forecasts")
+        return answer if isinstance(answer, Response) else JSONResponse(answer)
+
     async def openapi() -> Response:
         """The OpenAPI 3.1 document describing these routes."""
         return JSONResponse(app.openapi())
@@ -482,6 +500,16 @@ def api_app(context: ApiContext) -> FastAPI:
             500: INTERNAL,
             503: UNAVAILABLE,
         },
+    )
+    app.add_api_route(
+        f"{PREFIX}/okrs/forecast-quality",
+        forecast_quality,
+        methods=["GET"],
+        operation_id="forecastQuality",
+        summary="How good the forecasts are: Brier score, base rate and reliability bins.",
+        response_model=ForecastQualityReport,
+        response_description="The backtest of the store's own past quarters.",
+        responses={401: UNAUTHORISED, 403: FORBIDDEN, 500: INTERNAL, 503: UNAVAILABLE},
     )
     app.add_api_route(
         f"{PREFIX}/openapi.json",

@@ -82,6 +82,8 @@ FLOOR_FACTOR = 20
 WARM_LIMIT_MS = 250.0
 COLD_LIMIT_MS = 2000.0
 KR_EVAL_LIMIT_MS = 300.0
+BACKTEST_LIMIT_MS = 2000.0  # the forecast backtest, worked out once per observations version
+BACKTEST_RUNS = 3
 IMPORT_MIN_ROWS_PER_S = 100_000.0
 IMPORT_MIN_SHARE = 0.25
 SYNC_MIN_ROWS_PER_S = 100_000.0
@@ -644,6 +646,39 @@ def _lap() -> Iterator[_Lap]:
 # --- measurements in this process --------------------------------------------------------------
 
 
+def measure_backtest(*, url: str, config_dir: Path) -> dict[str, Any]:
+    """The forecast backtest (planning.okrs.backtest) from scratch: its store read and the
+    replay, scoring and fitting, the median of a few runs past its cache."""
+    from sqlmodel import Session
+
+    from planning.config import load_config
+    from planning.okrs.backtest import assess, read_histories
+    from planning.okrs.evaluation_reads import data_as_of
+    from planning.store.engine import create_store_engine, read_engine
+
+    config = load_config(config_dir)
+    engine = create_store_engine(url)
+    laps: list[_Lap] = []
+    forecasts = 0
+    try:
+        for _ in range(BACKTEST_RUNS):
+            with _lap() as lap, Session(read_engine(engine)) as session:
+                as_of = data_as_of(session=session, config=config)
+                histories, periods = read_histories(session=session, config=config, as_of=as_of)
+                quality = assess(
+                    histories, periods=periods, fiscal=config.settings.fiscal_year_start_month
+                )
+            laps.append(lap)
+            forecasts = quality.calibrated.n
+    finally:
+        engine.dispose()
+    return {
+        "backtest_ms": statistics.median(lap.wall_ms for lap in laps),
+        "backtest_cpu_ms": statistics.median(lap.cpu_ms for lap in laps),
+        "backtest_forecasts": forecasts,
+    }
+
+
 def measure_kr_evaluation(*, url: str, config_dir: Path, period: str) -> dict[str, Any]:
     """Evaluate every key result of the period several times; each run in a fresh session."""
     from sqlmodel import Session
@@ -1159,6 +1194,17 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
             cpu=_cpu(result, "kr_eval_cpu_ms"),
         )
     )
+    if "backtest_ms" in result:
+        backtest = float(result["backtest_ms"])
+        found.append(
+            Check(
+                f"forecast backtest ({int(result.get('backtest_forecasts', 0)):,} forecasts)",
+                f"{backtest:.0f} ms",
+                f"< {BACKTEST_LIMIT_MS:.0f} ms",
+                backtest < BACKTEST_LIMIT_MS,
+                cpu=_cpu(result, "backtest_cpu_ms"),
+            )
+        )
     rate = float(result["import_rows_per_s"])
     bare = float(result["sqlite_executemany_rows_per_s"])
     found.append(
@@ -1242,6 +1288,8 @@ def run_benchmark(
         data = build_data_set(directory=directory, scale=scale, today=today, log=log)
         log("evaluating key results…")
         kr = measure_kr_evaluation(url=data.url, config_dir=data.config_dir, period=data.period)
+        log("backtesting the forecasts…")
+        kr.update(measure_backtest(url=data.url, config_dir=data.config_dir))
         log("importing a CSV file…")
         imported = measure_import(
             frame=data.observations, config_dir=data.config_dir, directory=directory, log=log

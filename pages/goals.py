@@ -9,7 +9,7 @@ import streamlit as st
 from planning import clock
 from planning.access.permissions import is_director
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
-from ui import exports, goals_present, goals_shape
+from ui import exports, forecast_quality, goals_present, goals_shape
 from ui import goals_data as data
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
@@ -117,6 +117,8 @@ if evaluation.objectives:
         "guardrail, judged on its window's value, the chance that value still holds). ⚠ gap marks "
         f"an owner's confidence more than {config.settings.okr.confidence_gap:.0%} away from it."
     )
+    if not evaluation.closed:
+        forecast_quality.quality_expander(current, today)
 
 key_results = evaluation.key_results()
 selected = None

@@ -690,3 +690,31 @@ def test_today_default_period_follows_the_fiscal_calendar(
 ) -> None:
     with client_for(engine, config, today=lambda: date(2027, 2, 3)) as client:
         assert client.get(OKRS, headers=bearer(reader)).json()["period"] == "2027-Q1"
+
+
+def test_forecast_quality_is_the_backtest_of_the_stores_history(
+    demo_engine: Engine, config: AppConfig
+) -> None:
+    secret = new_token(demo_engine, [READ_OKRS])
+    quality = "/api/v1/okrs/forecast-quality"
+    with client_for(demo_engine, config, today=lambda: DEMO_TODAY) as client:
+        openapi = OpenApiChecker(client.get(OPENAPI).json())
+        assert client.get(quality).status_code == 401
+        response = client.get(quality, headers=bearer(secret))
+        openapi.check(response, "get", quality)
+        report = client.get(OKRS, headers=bearer(secret)).json()
+    assert response.status_code == 200
+    found = response.json()
+    assert found["periods"][0] == "2024-Q1" and found["periods"][-1] == "2026-Q3"
+    assert found["forecasts"] > 1000
+    assert found["brier"] < found["base_rate_brier"]
+    assert found["brier"] <= found["raw_brier"]
+    for row in found["bins"]:
+        if row["forecasts"] >= 20:
+            assert abs(row["hit_rate"] - row["stated"]) <= 0.10, row
+    assert {k["kind"] for k in found["by_kind"]} >= {"total", "level:period_to_date"}
+    # The demo has eleven past quarters: its metric key results' probabilities are calibrated.
+    krs = [kr for o in report["objectives"] for kr in o["key_results"] if kr["kind"] == "metric"]
+    forecast = [kr for kr in krs if kr["forecast"] is not None]
+    assert forecast and all(kr["probability_basis"] == "calibrated" for kr in forecast)
+    assert all(0 <= kr["probability"] <= 1 for kr in forecast)

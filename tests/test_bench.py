@@ -72,10 +72,16 @@ def test_key_results_import_and_memory_are_measured(
     result, printed = small_run
     assert result["key_results_evaluated"] == 30
     assert result["kr_eval_ms"] > 0 and result["kr_eval_cpu_ms"] > 0
+    assert result["backtest_ms"] > 0 and result["backtest_forecasts"] >= 0
     assert result["import_rows"] == result["counts"]["observations"]
     assert result["import_rows_per_s"] > 0 and result["sqlite_executemany_rows_per_s"] > 0
     assert 50 < result["peak_rss_mb"] < 8_000
-    for line in ("floor: one-line page", "evaluate all 30 key results", "CSV import, rows/s"):
+    for line in (
+        "floor: one-line page",
+        "evaluate all 30 key results",
+        "forecast backtest",
+        "CSV import, rows/s",
+    ):
         assert line in printed
     assert "peak memory of the app's processes" in printed
 

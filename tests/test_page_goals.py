@@ -148,7 +148,11 @@ def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
 def test_stakeholder_sees_no_edit_controls(store: Engine) -> None:
     at = open_goals(store, "helen@northwind.example")
     assert not any(b.label == "Post check-in" for b in at.button)
-    assert [e.label for e in at.expander] == ["Take it into the meeting", "OKRs as a file"]
+    assert [e.label for e in at.expander] == [
+        "Take it into the meeting",
+        "How good are these forecasts?",
+        "OKRs as a file",
+    ]
     assert len(at.get("file_uploader")) == 0
     assert "Shape the quarter" not in [h.value for h in at.header]
 
@@ -157,6 +161,7 @@ def test_member_checks_in_on_own_key_result(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
     assert [e.label for e in at.expander] == [
         "Take it into the meeting",
+        "How good are these forecasts?",
         "OKRs as a file",
     ]  # no director forms
     at = pick_kr(at, store, "Mobile cart abandonment down")
@@ -514,3 +519,27 @@ def test_forecast_probability_and_why_are_readable_at_1440_px(store: Engine, ema
             reasons += 1
             assert any(kr.title in text and kr.status_reason in text for text in shown), kr.title
     assert reasons >= 3
+
+
+def test_how_good_are_these_forecasts(store: Engine) -> None:
+    at = open_goals(store, "helen@northwind.example")
+    quality = next(e for e in at.expander if e.label == "How good are these forecasts?")
+    said = " ".join(m.value for m in quality.markdown)
+    assert "2024-Q1 to 2026-Q3" in said and "forecasts" in said and "base rate" in said
+    (chart,) = quality.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert spec["title"] == "Stated probability against how often it came true"
+    bins = next(df.value for df in quality.dataframe if "Hit rate" in df.value)
+    assert list(bins.columns) == ["Stated", "Mean stated", "Hit rate", "Forecasts"]
+    # The table holds the chart's numbers: each well-filled bin within ten points of its mean.
+    for _, row in bins.iterrows():
+        if row["Forecasts"] >= 20:
+            stated = int(row["Mean stated"].rstrip("%"))
+            hit = int(row["Hit rate"].rstrip("%"))
+            assert abs(stated - hit) <= 11, row  # rounded shares of a rule on exact ones
+    kinds = next(df.value for df in quality.dataframe if "Brier score" in df.value)
+    assert "Running total over the quarter" in list(kinds["Key result"])
+    # The demo's metrics have eleven past quarters: probabilities are calibrated numbers.
+    table = at.dataframe[0].value
+    shown = [p for p in table["Probability"] if p != "—"]
+    assert shown and all(p.endswith(" %") and "history" not in p for p in shown)

@@ -39,6 +39,7 @@ from planning.store.versioning import ConflictError
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui.charts import draw
+from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
 from ui.state import Versions, clear_after_write, engine
 from ui.text import escape_markdown
@@ -284,7 +285,7 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
             row["Expected"] = share(kr.expected)
             # The value only: its 80 % band is in the key result's detail below.
             row["Forecast"] = _value(view, kr, kr.forecast) if kr.forecast is not None else "—"
-            row["Probability"] = share(kr.probability)
+            row["Probability"] = probability_shown(kr)
         row["Owner"] = kr.owner
         row["Confidence"] = ("—" if kr.confidence is None else f"{kr.confidence}/10") + (
             " ⚠ gap" if kr.gap_flagged else ""
@@ -364,7 +365,7 @@ def _live_numbers(view: View, kr: KrEvaluation) -> None:
     )
     cols[6].metric(
         "Probability",
-        share(kr.probability),
+        probability_shown(kr),
         delta=(
             f"owner {kr.confidence}/10{' · gap' if kr.gap_flagged else ''}"
             if kr.confidence is not None

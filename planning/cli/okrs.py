@@ -174,7 +174,7 @@ def _okr_show(period: str, output: str, context: Context) -> int:
                 share(kr.expected),
                 kr.status.replace("_", " "),
                 format_kr_value(kr, kr.forecast, currency_symbol=symbol),
-                share(kr.probability),
+                kr.probability_text or "-",
                 "-"
                 if kr.confidence is None
                 else f"{kr.confidence}/10" + (" GAP" if kr.gap_flagged else ""),

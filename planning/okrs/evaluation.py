@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
 from planning.metrics.completeness import PartialDay
+from planning.okrs.backtest import Calibration, live_calibration
 from planning.okrs.evaluation_reads import (
     LastCheckIn,
     MetricProblems,
@@ -29,16 +30,9 @@ from planning.okrs.evaluation_reads import (
 )
 from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr, roll_up_objective
-from planning.okrs.maths import (
-    objective_grade,
-)
-from planning.periods import (
-    days_in_period,
-    elapsed_days,
-    parse_quarter,
-    quarter_bounds,
-)
-from planning.store.models import KeyResult, KrGrade, Objective, PeriodClose, Person
+from planning.okrs.maths import objective_grade
+from planning.periods import days_in_period, elapsed_days, parse_quarter, quarter_bounds
+from planning.store.models import KeyResult, KrGrade, KrKind, Objective, PeriodClose, Person
 
 
 def evaluate_period(
@@ -48,8 +42,13 @@ def evaluate_period(
     period: str,
     as_of: date | None = None,
     today: date | None = None,
+    calibration: Calibration | None = None,
 ) -> PeriodEvaluation:
-    """Evaluate every active key result of a quarter live from the store and roll them up."""
+    """Evaluate every active key result of a quarter live from the store and roll them up.
+
+    Forecasts go through ``calibration``, by default the store's backtest for the quarters
+    before ``as_of`` (planning.okrs.backtest ``live_calibration``: worked out once per version
+    of the observations and quarter, refreshed in the background)."""
     year, quarter = parse_quarter(period)
     period = f"{year:04d}-Q{quarter}"
     fiscal = config.settings.fiscal_year_start_month
@@ -91,6 +90,8 @@ def evaluate_period(
     reads = read_quarter_metrics(
         session=session, config=config, krs=krs, period=period, as_of=as_of, problems=problems
     )
+    if calibration is None and any(kr.kind in (KrKind.metric, KrKind.guardrail) for kr in krs):
+        calibration = live_calibration(session=session, config=config, as_of=as_of)
     context = EvaluationContext(
         config=config,
         period=period,
@@ -101,6 +102,7 @@ def evaluate_period(
         total=days_in_period(period, fiscal),
         reads=reads,
         problems=problems,
+        calibration=calibration,
     )
     by_objective: dict[int, list[KrEvaluation]] = defaultdict(list)
     for kr in krs:

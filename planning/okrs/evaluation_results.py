@@ -63,6 +63,25 @@ class KrEvaluation:
     grade: float | None = None
     grade_reason: str = ""
     grade_version: int | None = None
+    # How far the probability can be trusted (planning.okrs.backtest): "calibrated" when the
+    # metric has enough past quarters to be backtested, "little_history" when it has not; then
+    # the probability is only shown as the range probability_low to probability_high.
+    probability_basis: str = ""
+    probability_low: float | None = None
+    probability_high: float | None = None
+
+    @property
+    def probability_text(self) -> str:
+        """The probability as shown: a percentage, or with little history a range ("40–70 %",
+        little history) or "not enough history"; "" without a forecast."""
+        if self.probability is None:
+            return ""
+        if self.probability_basis != "little_history":
+            return f"{round(self.probability * 100):.0f} %"
+        low, high = self.probability_low, self.probability_high
+        if low is None or high is None or round(high * 100) - round(low * 100) < 1:
+            return "not enough history"
+        return f"{low * 100:.0f}–{high * 100:.0f} % (little history)"
 
     @property
     def no_progress_reason(self) -> str:

@@ -50,6 +50,7 @@ from planning.config import AppConfig
 from planning.config.metrics import RatioMetric
 from planning.config.settings import OkrSettings
 from planning.metrics.shapes import MetricShape, metric_shape
+from planning.okrs.backtest import Calibration, calibrate, kind_of
 from planning.okrs.evaluation_reads import (
     LAST_YEAR_DAYS,
     RECENT_DAYS,
@@ -161,6 +162,8 @@ class EvaluationContext:
     _bounds: dict[str, tuple[date, date]] = field(default_factory=dict)
     _lengths: dict[str, int] = field(default_factory=dict)
     _views: dict[tuple[Filters, str, date, date], _DailyView] = field(default_factory=dict)
+    # The store's backtest calibration (planning.okrs.backtest); None leaves forecasts raw.
+    calibration: Calibration | None = None
 
     @property
     def remaining(self) -> int:
@@ -357,6 +360,35 @@ def _forecast_fields(forecast: Forecast | None) -> dict[str, Any]:
     }
 
 
+def _calibrated(
+    forecast: Forecast | None,
+    context: EvaluationContext,
+    kr: KeyResult,
+    target: float,
+    direction: str,
+) -> tuple[Forecast | None, dict[str, Any]]:
+    """The forecast through the store's backtest calibration, with the fields saying how far its
+    probability can be trusted. The status and the confidence gap read the probability (raw with
+    little history); pages show the range instead."""
+    if forecast is None or context.remaining == 0:
+        return forecast, {}
+    assert kr.metric_id is not None
+    found = calibrate(
+        forecast,
+        calibration=context.calibration,
+        metric_id=kr.metric_id,
+        kind=kind_of(total_target=bool(kr.total_target), window=kr.window.value),
+        target=target,
+        direction=direction,
+        remaining=context.remaining / context.total,
+    )
+    return found.forecast, {
+        "probability_basis": found.basis,
+        "probability_low": found.low,
+        "probability_high": found.high,
+    }
+
+
 def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
     metrics = context.config.metrics
     okr = context.config.settings.okr
@@ -413,6 +445,8 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
             # is known exactly, whatever the metric's shape.
             known_value=current if kr.window.value == "period_to_date" else None,
         )
+        projection, trust = _calibrated(projection, context, kr, kr.threshold, direction)
+        out.update(trust)
         if result.met is not None and context.remaining == 0:
             # The window is complete: its value is final.
             projection = (
@@ -488,6 +522,8 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
             daily_weights=weights,
             recent_days=RECENT_DAYS,
         )
+    forecast, trust = _calibrated(forecast, context, kr, kr.target_value, direction)
+    out.update(trust)
     denominator = out.get("denominator")
     status = kr_status(
         progress=progress,

@@ -1,0 +1,162 @@
+"""The forecast backtest and its calibration (issue 23): worked examples of the Brier score and
+of the monotone step map, and the calibration judged on generated shops (not the demo) whose
+level drifts by none, a small or a large amount each quarter, on quarters it was not fitted on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from planning.config import AppConfig
+from planning.okrs.backtest import (
+    MIN_QUARTERS,
+    Calibration,
+    Drift,
+    StepMap,
+    assess,
+    bins_within,
+    brier,
+    calibrate,
+    fit_step_map,
+    reliability,
+    score,
+)
+from planning.okrs.maths import Z_80, Forecast
+from planning.store.engine import OBSERVATIONS, bump_version, read_engine, session_scope
+from tests.forecast_generator import DRIFTS, PERIODS, shop
+
+
+def test_brier_score_worked_example() -> None:
+    # (0.9 − 1)² + (0.9 − 0)² + (0.2 − 0)² + (0.5 − 1)² = 0.01 + 0.81 + 0.04 + 0.25 = 1.11; / 4
+    pairs = [(0.9, True), (0.9, False), (0.2, False), (0.5, True)]
+    assert brier(pairs) == pytest.approx(0.2775)
+    found = score(pairs)
+    # Base rate 2 hits in 4: always saying 0.5 scores 0.25.
+    assert found.base_rate == 0.5 and found.base_rate_brier == pytest.approx(0.25)
+    bins = {b.low: (b.stated, b.hit_rate, b.n) for b in reliability(pairs)}
+    assert bins[0.9] == (pytest.approx(0.9), 0.5, 2)
+    assert bins[0.2] == (pytest.approx(0.2), 0.0, 1)
+    assert brier([]) is None
+
+
+def test_step_map_worked_example() -> None:
+    # Stated 0.1, 0.2 (hit), 0.3 (miss), 0.9, 0.9 (hits): 0.2 hit then 0.3 missed violates order,
+    # so the two pool into one block at 0.25 hitting half the time.
+    pairs = [(0.1, False), (0.2, True), (0.3, False), (0.9, True), (0.9, True)]
+    mapped = fit_step_map(pairs)
+    assert mapped.xs == pytest.approx((0.1, 0.25, 0.9))
+    assert mapped.ys == pytest.approx((0.0, 0.5, 1.0))
+    assert mapped(0.05) == 0.0  # flat beyond the ends
+    assert mapped(0.175) == pytest.approx(0.25)  # halfway from 0.1 to 0.25: halfway 0 to 0.5
+    assert mapped(0.95) == 1.0
+    assert StepMap()(0.42) == 0.42  # no fit: unchanged
+
+
+@pytest.mark.parametrize("size", sorted(DRIFTS))
+def test_calibration_holds_on_quarters_it_was_not_fitted_on(size: str) -> None:
+    quality = assess(shop(DRIFTS[size], seed=len(size)), periods=PERIODS)
+    # The step change of one metric and the drift make the raw forecaster miss somewhere.
+    assert size == "small" or not bins_within(quality.raw, tolerance=0.10, min_n=20)
+    held = quality.calibrated
+    assert held.n > 500
+    assert bins_within(held, tolerance=0.10, min_n=20), [
+        (round(b.stated, 2), round(b.hit_rate, 2), b.n) for b in held.bins
+    ]
+    assert held.brier is not None and quality.raw.brier is not None
+    # Discrimination no worse than the uncalibrated forecaster's.
+    assert held.brier <= quality.raw.brier
+
+
+def test_bands_widen_with_the_quarter_drift() -> None:
+    still = assess(shop(DRIFTS["none"], seed=5), periods=PERIODS).calibration
+    moving = assess(shop(DRIFTS["large"], seed=5), periods=PERIODS).calibration
+    # The daily spread alone misses quarter-level moves: the band of a drifting shop widens more.
+    for kind in ("level:period_to_date", "level:trailing_7d", "level:trailing_28d", "total"):
+        assert moving.of("m1", kind).drift > still.of("m1", kind).drift
+        wide = moving.of("m1", kind).spread(sd=1.0, value=100.0, remaining=0.5)
+        narrow = still.of("m1", kind).spread(sd=1.0, value=100.0, remaining=0.5)
+        assert wide > narrow >= 1.0
+
+
+def _raw(value: float, sd: float) -> Forecast:
+    return Forecast(value=value, probability=0.5, low=value - Z_80 * sd, high=value + Z_80 * sd)
+
+
+def test_little_history_gives_a_range_never_a_number() -> None:
+    few = Calibration(quarters={"m": MIN_QUARTERS - 1})
+    found = calibrate(
+        _raw(110.0, 10.0),
+        calibration=few,
+        metric_id="m",
+        kind="total",
+        target=100.0,
+        direction="increase",
+        remaining=0.5,
+    )
+    assert found.basis == "little_history" and found.probability is None
+    assert found.low is not None and found.high is not None
+    # From the band twice as wide (P(z ≥ −0.5) ≈ 0.69) to the raw one (P(z ≥ −1) ≈ 0.84).
+    assert found.low == pytest.approx(0.6915, abs=1e-3)
+    assert found.high == pytest.approx(0.8413, abs=1e-3)
+
+
+def test_enough_history_widens_the_band_and_maps_the_probability() -> None:
+    enough = Calibration(
+        drift={("m", "total"): Drift(noise=4.0)},
+        step=StepMap(xs=(0.0, 1.0), ys=(0.1, 0.9)),
+        quarters={"m": 6},
+    )
+    found = calibrate(
+        _raw(110.0, 10.0),
+        calibration=enough,
+        metric_id="m",
+        kind="total",
+        target=100.0,
+        direction="increase",
+        remaining=0.5,
+    )
+    assert found.basis == "calibrated"
+    assert found.forecast.high - found.forecast.value == pytest.approx(Z_80 * 20.0)
+    # sd 20: P(end ≥ 100) = P(z ≥ −0.5) ≈ 0.6915, mapped linearly onto 0.1–0.9 ≈ 0.653.
+    assert found.probability == pytest.approx(0.1 + 0.8 * 0.6915, abs=1e-3)
+    lower = calibrate(
+        _raw(110.0, 10.0),
+        calibration=enough,
+        metric_id="m",
+        kind="total",
+        target=100.0,
+        direction="decrease",
+        remaining=0.5,
+    )
+    assert lower.probability == pytest.approx(1 - found.probability)
+
+
+def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
+    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planning.okrs import backtest
+
+    as_of = date(2026, 11, 25)
+    with Session(read_engine(sqlite_engine)) as session:
+        first = backtest.live_calibration(session=session, config=config, as_of=as_of)
+    started: list[object] = []
+
+    class Recorded:
+        def __init__(self, *, target: object, args: tuple[object, ...], daemon: bool) -> None:
+            started.append(args)
+
+        def start(self) -> None:
+            pass
+
+    monkeypatch.setattr(backtest.threading, "Thread", Recorded)
+    with session_scope(sqlite_engine) as session:
+        bump_version(session, OBSERVATIONS)  # an import: a new version of the observations
+    with Session(read_engine(sqlite_engine)) as session:
+        served = backtest.live_calibration(session=session, config=config, as_of=as_of)
+        again = backtest.live_calibration(session=session, config=config, as_of=as_of)
+    # The page got the store's latest at once; one refresh was started for the new version.
+    assert served is first and again is first
+    assert len(started) == 1

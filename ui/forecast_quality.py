@@ -1,0 +1,138 @@
+"""Goals → "How good are these forecasts?": the forecaster's backtest on the store's own past
+quarters (planning.okrs.backtest), as a reliability chart, the same numbers as a table, and the
+Brier score against always saying the base rate; and a key result's probability as shown (a
+range, or "not enough history", when its metric has too few past quarters)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+from sqlmodel import Session
+
+from planning.okrs.backtest import CHECKPOINTS, MIN_QUARTERS, ForecastQuality, Score
+from planning.okrs.backtest import forecast_quality as backtest_quality
+from planning.okrs.evaluation_reads import data_as_of
+from planning.okrs.evaluation_results import KrEvaluation
+from planning.store.engine import read_engine
+from ui.charts import Chart, draw, from_altair
+from ui.state import Versions, app_config, engine
+
+KIND_LABELS = {
+    "total": "Running total over the quarter",
+    "level:period_to_date": "Level over the quarter to date",
+    "level:trailing_7d": "Level over the last 7 days",
+    "level:trailing_28d": "Level over the last 28 days",
+}
+
+
+def probability_shown(kr: KrEvaluation) -> str:
+    """A key result's probability as the Goals page shows it ("—" without a forecast)."""
+    return kr.probability_text or "—"
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def quality(versions: Versions, today: date) -> ForecastQuality:
+    """The store's forecast backtest (also cached in the domain per observations version)."""
+    del versions
+    config = app_config()
+    with Session(read_engine(engine())) as session:
+        as_of = data_as_of(session=session, config=config, today=today)
+        return backtest_quality(session=session, config=config, as_of=as_of)
+
+
+def bins_table(score: Score) -> pa.Table:
+    """The reliability bins as a table: stated range, mean stated, hit rate, forecasts."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "Stated": f"{b.low:.0%}–{b.high:.0%}",
+                "Mean stated": f"{b.stated:.0%}",
+                "Hit rate": f"{b.hit_rate:.0%}",
+                "Forecasts": b.n,
+            }
+            for b in score.bins
+        ],
+        schema=pa.schema(
+            [
+                ("Stated", pa.string()),
+                ("Mean stated", pa.string()),
+                ("Hit rate", pa.string()),
+                ("Forecasts", pa.int64()),
+            ]
+        ),
+    )
+
+
+def reliability_chart(score: Score) -> Chart:
+    """Mean stated probability against hit rate per bin (sized by forecasts), and the diagonal
+    a perfectly calibrated forecaster would sit on."""
+    points = pd.DataFrame(
+        {
+            "stated": [b.stated for b in score.bins],
+            "hit_rate": [b.hit_rate for b in score.bins],
+            "forecasts": [b.n for b in score.bins],
+        }
+    )
+    scale = alt.Scale(domain=[0, 1])
+    diagonal = (
+        alt.Chart(pd.DataFrame({"stated": [0.0, 1.0], "hit_rate": [0.0, 1.0]}))
+        .mark_line(color="#999999", strokeDash=[4, 4])
+        .encode(x=alt.X("stated:Q", scale=scale), y=alt.Y("hit_rate:Q", scale=scale))
+    )
+    dots = (
+        alt.Chart(points)
+        .mark_circle(opacity=0.8)
+        .encode(
+            x=alt.X("stated:Q", title="Stated probability", scale=scale, axis=alt.Axis(format="%")),
+            y=alt.Y("hit_rate:Q", title="Hit rate", scale=scale, axis=alt.Axis(format="%")),
+            size=alt.Size("forecasts:Q", title="Forecasts"),
+            tooltip=[
+                alt.Tooltip("stated:Q", title="Stated", format=".0%"),
+                alt.Tooltip("hit_rate:Q", title="Hit rate", format=".0%"),
+                alt.Tooltip("forecasts:Q", title="Forecasts"),
+            ],
+        )
+    )
+    chart = alt.layer(diagonal, dots).properties(
+        title="Stated probability against how often it came true", height=280
+    )
+    return from_altair(chart)
+
+
+def quality_expander(versions: Versions, today: date) -> None:
+    """The "How good are these forecasts?" expander of the Goals page."""
+    with st.expander("How good are these forecasts?"):
+        found = quality(versions, today)
+        score = found.calibrated
+        if score.n == 0 or score.brier is None or score.base_rate_brier is None:
+            st.write(
+                f"Not enough history yet: forecasts are checked once the store holds more than "
+                f"{MIN_QUARTERS} complete past quarters. Until then a key result's probability "
+                "is shown as a range."
+            )
+            return
+        days = ", ".join(str(d) for d in CHECKPOINTS)
+        st.write(
+            f"Every metric's past quarters ({found.periods[0]} to {found.periods[-1]}) replayed "
+            f"at days {days}, with only the days up to then, against targets spread around "
+            f"what happened; each quarter is forecast with a calibration fitted only on the "
+            f"quarters before it. **{score.n:,} forecasts**: Brier score "
+            f"**{score.brier:.3f}** against **{score.base_rate_brier:.3f}** for always saying "
+            f"the base rate (lower is better; {found.raw.brier or 0:.3f} before calibration)."
+        )
+        draw(reliability_chart(score))
+        st.dataframe(bins_table(score), hide_index=True, width="stretch")
+        kinds = [
+            {
+                "Key result": KIND_LABELS.get(kind, kind),
+                "Forecasts": s.n,
+                "Brier score": round(s.brier or 0.0, 3),
+                "Base rate": round(s.base_rate_brier or 0.0, 3),
+            }
+            for kind, s in found.by_kind.items()
+        ]
+        st.dataframe(pa.Table.from_pylist(kinds), hide_index=True, width="stretch")
