@@ -1173,6 +1173,10 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
                 True,
             )
         )
+    if "load" in result:
+        from bench.load import load_checks
+
+        found.extend(load_checks(result["load"]))
     memory = float(result["peak_rss_mb"])
     found.append(
         Check(
