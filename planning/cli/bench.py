@@ -54,6 +54,12 @@ def load_steps(text: str) -> list[int]:
     arg("--keep", metavar="DIR", help="build the stores in DIR and keep them (default: temporary)"),
     arg("--strict", action="store_true", help="exit with 1 when a budget is not met"),
     arg(
+        "--store",
+        metavar="URL",
+        help="measure on PostgreSQL instead of SQLite: a postgresql+psycopg:// URL; the stores "
+        "are schemas unique to the run, dropped at the end",
+    ),
+    arg(
         "--load",
         type=load_steps,
         metavar="N[,N...]",
@@ -76,12 +82,13 @@ def run_bench(args: argparse.Namespace, context: Context) -> int:
             out=out,
             runs=args.runs,
             keep=Path(args.keep) if args.keep else None,
+            store=args.store,
         )
     except BenchError as exc:
         return fail(str(exc), EXIT_REFUSED)
     counts = result["counts"]
     print(
-        f"{args.scale} data set: {counts['observations']:,} observations, "
+        f"{args.scale} data set on {result['store']}: {counts['observations']:,} observations, "
         f"{counts['initiatives']:,} initiatives, {counts['key_results']:,} key results, "
         f"{counts['people']} people, {counts['status_updates']:,} status updates "
         f"(measured {result['measured_at']}, load average {result['load_average'][0]:.2f} "
