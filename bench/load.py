@@ -73,7 +73,7 @@ ACTION_TIMEOUT_MS = 60_000
 START_TIMEOUT_S = 90.0
 NOTE_PREFIX = "Load check"
 SHOTS_ENV = "QUARTERDECK_LOAD_SHOTS"  # a folder for a screenshot of each failed action
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: Any = {"width": 1280, "height": 900}
 ROW_PX = 35  # the data editor's row and header heights
 HEADER_PX = 35
 
@@ -185,12 +185,12 @@ def plan_sessions(
                 )
             )
             continue
-        person = next(pid for pid, ks in sharing.items() if k in ks)
-        slot, share = sharing[person].index(k), len(sharing[person])
-        titles = owed[person][slot::share][:rounds]
+        member = next(pid for pid, ks in sharing.items() if k in ks)
+        slot, share = sharing[member].index(k), len(sharing[member])
+        titles = owed[member][slot::share][:rounds]
         if len(titles) < rounds:
-            raise LoadError(f"member {person} owes too few updates for {share} sessions")
-        plans.append(SessionPlan(index=k, role="member", person_id=person, titles=tuple(titles)))
+            raise LoadError(f"member {member} owes too few updates for {share} sessions")
+        plans.append(SessionPlan(index=k, role="member", person_id=member, titles=tuple(titles)))
     return plans
 
 
@@ -371,7 +371,9 @@ class Visitor:
     async def open(self, path: str, heading: str) -> None:
         """Type the page's address (acting as the plan's person) and wait for it to settle."""
         started = time.perf_counter()
-        await self.page.goto(f"{self.base}/{path}?as={self.plan.person_id}")
+        # Not waiting for the load event: the settled page is the measure, and under load the
+        # event can come long after the page has drawn.
+        await self.page.goto(f"{self.base}/{path}?as={self.plan.person_id}", wait_until="commit")
         await self.settled(f"open {heading}", started)
         title = self.page.get_by_role("heading", name=heading, level=1)
         if not await title.count():
@@ -555,10 +557,7 @@ async def _drive(
                 await context.add_init_script(WATCH_JS)
                 page = await context.new_page()
                 page.set_default_timeout(ACTION_TIMEOUT_MS)
-                page.on(
-                    "pageerror",
-                    lambda exc, k=plan.index: tally.errors.append(f"session {k}: page error {exc}"),
-                )
+                page.on("pageerror", _page_error(tally, plan.index))
                 page.on(
                     "console",
                     lambda message: (
@@ -585,6 +584,15 @@ async def _drive(
         finally:
             await browser.close()
     return {"browser_cpu_seconds": browser_cpu}
+
+
+def _page_error(tally: Tally, index: int) -> Callable[[Any], None]:
+    """A listener counting a page's uncaught script errors as the session's errors."""
+
+    def note(error: Any) -> None:
+        tally.errors.append(f"session {index}: page error {error}")
+
+    return note
 
 
 def _browser_cpu(server_pid: int) -> float:
@@ -702,7 +710,7 @@ def measure_step(
     for name in dict.fromkeys(t["action"] for t in tally.timings):
         actions[name] = _summary([t["settled_ms"] for t in tally.timings if t["action"] == name])
     peak = max([idle_rss, *samples])
-    result = {
+    result: dict[str, Any] = {
         "sessions": sessions,
         "roles": {
             role: sum(1 for p in plans if p.role == role)

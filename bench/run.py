@@ -24,6 +24,13 @@ SQLite store and a configuration folder, then measures in one run:
   QUARTERDECK_BENCH_POSTGRES_URL names a server (``postgresql+psycopg://user@host/db``);
 - peak memory: the high-water resident set (``VmHWM``) of the processes that ran the pages.
 
+With ``--store postgresql+psycopg://…`` the same measurements run on PostgreSQL: the data set,
+the import's empty store and the bare table each live in a schema unique to the run (dropped at
+the end, whatever happens), the import writes through COPY (planning.metrics.observations) and
+is compared with a bare COPY of the same rows into a table ``LIKE`` the observation table
+(``INCLUDING ALL``: its key and indexes); the sync row, which writes into SQLite, is left out.
+``--load N,…`` measures concurrent sessions against the real server instead (bench/load.py).
+
 The large data set widens the shipped metrics.yaml instead of changing it: the bench's own
 config folder splits each declared channel into 3 values, each device into 2 and each product
 line into 10 (``email`` becomes ``email``, ``email_2``, ``email_3``), and every demo series is
@@ -387,32 +394,48 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
-@contextmanager
-def postgres_schemas(url: str) -> Iterator[Callable[[str], str]]:
-    """Schemas unique to this run on the server at `url`, all dropped at the end; yields a
-    function that creates one for a purpose and returns the URL that uses it."""
-    import uuid
+class Schemas:
+    """Creates schemas unique to one run on a PostgreSQL server and remembers them."""
 
-    from sqlalchemy import create_engine, text
+    def __init__(self, url: str) -> None:
+        import uuid
 
-    run = uuid.uuid4().hex[:8]
-    made: list[str] = []
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        from sqlalchemy import create_engine
 
-    def create(purpose: str) -> str:
-        schema = f"bench_{run}_{purpose}"
-        with admin.connect() as connection:
+        self.url = url
+        self.run = uuid.uuid4().hex[:8]
+        self.made: list[str] = []
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def __call__(self, purpose: str) -> str:
+        """Create the schema for a purpose; the URL whose connections use it."""
+        from sqlalchemy import text
+
+        schema = f"bench_{self.run}_{purpose}"
+        with self.admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        made.append(schema)
-        return with_search_path(url, schema)
+        self.made.append(schema)
+        return with_search_path(self.url, schema)
 
-    try:
-        yield create
-    finally:
-        with admin.connect() as connection:
-            for schema in made:
+    def drop(self) -> None:
+        """Drop every schema this run created."""
+        from sqlalchemy import text
+
+        with self.admin.connect() as connection:
+            for schema in self.made:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        self.admin.dispose()
+
+
+@contextmanager
+def postgres_schemas(url: str) -> Iterator[Schemas]:
+    """Schemas unique to this run on the server at `url`, all dropped at the end; yields the
+    callable that creates one for a purpose and returns the URL that uses it."""
+    schemas = Schemas(url)
+    try:
+        yield schemas
+    finally:
+        schemas.drop()
 
 
 def _filter_choices(config: MetricsConfig, metric_id: str) -> list[dict[str, str]]:
@@ -1405,6 +1428,7 @@ def _run_benchmark(
     result: dict[str, Any] = {
         "scale": scale.name,
         "store": "postgresql" if schemas else "sqlite",
+        "postgres_schemas": list(getattr(schemas, "made", [])),
         "measured_at": clock.wall_time().astimezone().isoformat(timespec="seconds"),
         "today": today.isoformat(),
         "warm_runs": runs,
