@@ -34,6 +34,7 @@ step, because every other process on these cores shows up in every timing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -501,7 +502,10 @@ class Visitor:
                 if shots:  # what the page showed when the action failed, for the one reading
                     Path(shots).mkdir(parents=True, exist_ok=True)
                     name = f"load-{self.run_id}-s{self.plan.index}-r{round_}.png"
-                    await self.page.screenshot(path=str(Path(shots) / name), full_page=True)
+                    with contextlib.suppress(Exception):  # a page too busy to draw is no fault
+                        await self.page.screenshot(
+                            path=str(Path(shots) / name), full_page=True, timeout=15_000
+                        )
                 return
             await self.think()
 
@@ -771,12 +775,16 @@ def run_load(
     rounds: int = ROUNDS,
     today: Any,
     log: Callable[[str], None],
+    measured_step: Callable[[dict[str, Any]], None] = lambda section: None,
 ) -> dict[str, Any]:
-    """Every step in turn on a fresh copy of the store; the load section of the bench JSON."""
+    """Every step in turn on a fresh copy of the store; the load section of the bench JSON
+    (also handed to `measured_step` after each step, so a long run keeps what it measured)."""
     if not Path(CHROMIUM).exists():
         raise LoadError(f"{CHROMIUM} is missing (Debian's chromium package)")
-    measured = []
+    measured: list[dict[str, Any]] = []
     for sessions in steps:
+        if measured:
+            measured_step(_section(measured))
         log(f"  driving {sessions} concurrent sessions…")
         measured.append(
             measure_step(
@@ -789,6 +797,11 @@ def run_load(
                 log=log,
             )
         )
+    return _section(measured)
+
+
+def _section(measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """The load section of the bench JSON for the steps measured so far."""
     return {
         "budget": {"sessions": LOAD_SESSIONS, "p95_settled_ms": LOAD_P95_LIMIT_MS},
         "quiet_ms": QUIET_MS,
@@ -926,6 +939,33 @@ def run_load_benchmark(
             log(f"building the {scale.name} data set in {directory}")
             build_data_set(directory=directory, scale=scale, today=today, log=log)
         counts = store_counts(f"sqlite:///{store}")
+        earlier: Any = None
+        if out is not None and out.exists():
+            try:
+                earlier = json.loads(out.read_text(encoding="utf-8"))
+            except ValueError:
+                earlier = None
+
+        def result_of(section: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "scale": scale.name,
+                "measured_at": clock.wall_time().astimezone().isoformat(timespec="seconds"),
+                "today": today.isoformat(),
+                "cpu_count": os.cpu_count(),
+                "load_average": load_average(),
+                "counts": counts,
+                "load": section,
+            }
+
+        def write(section: dict[str, Any]) -> None:
+            if out is None:
+                return
+            out.parent.mkdir(parents=True, exist_ok=True)
+            written = result_of(section)
+            if isinstance(earlier, dict) and earlier.get("scale") == scale.name:
+                written = {**earlier, "load": section}
+            out.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
+
         section = run_load(
             store=store,
             config_dir=config_dir,
@@ -934,25 +974,7 @@ def run_load_benchmark(
             rounds=rounds,
             today=today,
             log=log,
+            measured_step=write,
         )
-    result: dict[str, Any] = {
-        "scale": scale.name,
-        "measured_at": clock.wall_time().astimezone().isoformat(timespec="seconds"),
-        "today": today.isoformat(),
-        "cpu_count": os.cpu_count(),
-        "load_average": load_average(),
-        "counts": counts,
-        "load": section,
-    }
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        written = result
-        if out.exists():
-            try:
-                earlier = json.loads(out.read_text(encoding="utf-8"))
-            except ValueError:
-                earlier = None
-            if isinstance(earlier, dict) and earlier.get("scale") == scale.name:
-                written = {**earlier, "load": section}
-        out.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
-    return result
+    write(section)
+    return result_of(section)
