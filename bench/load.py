@@ -480,10 +480,16 @@ class Visitor:
         self.tally.saves += 1
 
     async def _column_index(self, grid: Any, header: str) -> int:
-        for th in await grid.locator('th[role="columnheader"]').all():
-            if (await th.inner_text()).strip() == header:
-                return int(await th.get_attribute("aria-colindex") or 0) - 1
-        raise LoadError(f"no column {header!r} in the planning table")
+        """The zero-based index of a column, read from the grid's accessible mirror (which
+        follows the drawn canvas by a moment)."""
+        deadline = time.monotonic() + 10
+        while True:
+            for th in await grid.locator('th[role="columnheader"]').all():
+                if (await th.inner_text()).strip() == header:
+                    return int(await th.get_attribute("aria-colindex") or 0) - 1
+            if time.monotonic() > deadline:
+                raise LoadError(f"no column {header!r} in the planning table")
+            await asyncio.sleep(0.2)
 
     async def run(self, rounds: int) -> None:
         """Every round of this session's role; a failed action ends the session."""
