@@ -24,6 +24,13 @@ SQLite store and a configuration folder, then measures in one run:
   QUARTERDECK_BENCH_POSTGRES_URL names a server (``postgresql+psycopg://user@host/db``);
 - peak memory: the high-water resident set (``VmHWM``) of the processes that ran the pages.
 
+With ``--store postgresql+psycopg://…`` the same measurements run on PostgreSQL: the data set,
+the import's empty store and the bare table each live in a schema unique to the run (dropped at
+the end, whatever happens), the import writes through COPY (planning.metrics.observations) and
+is compared with a bare COPY of the same rows into a table ``LIKE`` the observation table
+(``INCLUDING ALL``: its key and indexes); the sync row, which writes into SQLite, is left out.
+``--load N,…`` measures concurrent sessions against the real server instead (bench/load.py).
+
 The large data set widens the shipped metrics.yaml instead of changing it: the bench's own
 config folder splits each declared channel into 3 values, each device into 2 and each product
 line into 10 (``email`` becomes ``email``, ``email_2``, ``email_3``), and every demo series is
@@ -57,7 +64,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -284,9 +291,16 @@ class DataSet:
 
 
 def build_data_set(
-    *, directory: Path, scale: Scale, today: date, seed: int = 42, log: Callable[[str], None]
+    *,
+    directory: Path,
+    scale: Scale,
+    today: date,
+    seed: int = 42,
+    log: Callable[[str], None],
+    url: str | None = None,
 ) -> DataSet:
-    """Build the configuration folder and the store of a scale in `directory`."""
+    """Build the configuration folder of a scale in `directory` and its store there (SQLite), or
+    at `url` (an empty PostgreSQL schema)."""
     from sqlalchemy import func, select
     from sqlmodel import Session
 
@@ -309,7 +323,7 @@ def build_data_set(
 
     config_dir = write_config(directory=directory / "config", scale=scale)
     config = load_config(config_dir)
-    url = f"sqlite:///{directory / 'bench.db'}"
+    url = url or f"sqlite:///{directory / 'bench.db'}"
     engine = create_store_engine(url)
     try:
         migrate(engine)
@@ -341,6 +355,8 @@ def build_data_set(
         period = quarter_of(today, fiscal)
         with _timed(log, "people, goals, initiatives and status history"):
             grow_plan(engine=engine, config=config, scale=scale, period=period, seed=seed)
+        if engine.dialect.name == "postgresql":
+            advance_sequences(engine)
         with Session(read_engine(engine)) as session:
             tally = {
                 name: int(session.execute(select(func.count()).select_from(model)).scalar_one())
@@ -358,6 +374,73 @@ def build_data_set(
     finally:
         engine.dispose()
     return DataSet(url=url, config_dir=config_dir, period=period, observations=frame, counts=tally)
+
+
+def advance_sequences(engine: Engine) -> None:
+    """On PostgreSQL, move each id sequence past the ids the bench inserted itself (executemany
+    with explicit ids leaves the sequences behind), so the app's own inserts do not collide."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if "id" not in table.c or not table.c.id.primary_key:
+                continue
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                )
+            )
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections use `schema` (libpq's options parameter)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+class Schemas:
+    """Creates schemas unique to one run on a PostgreSQL server and remembers them."""
+
+    def __init__(self, url: str) -> None:
+        import uuid
+
+        from sqlalchemy import create_engine
+
+        self.url = url
+        self.run = uuid.uuid4().hex[:8]
+        self.made: list[str] = []
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def __call__(self, purpose: str) -> str:
+        """Create the schema for a purpose; the URL whose connections use it."""
+        from sqlalchemy import text
+
+        schema = f"bench_{self.run}_{purpose}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.made.append(schema)
+        return with_search_path(self.url, schema)
+
+    def drop(self) -> None:
+        """Drop every schema this run created."""
+        from sqlalchemy import text
+
+        with self.admin.connect() as connection:
+            for schema in self.made:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        self.admin.dispose()
+
+
+@contextmanager
+def postgres_schemas(url: str) -> Iterator[Schemas]:
+    """Schemas unique to this run on the server at `url`, all dropped at the end; yields the
+    callable that creates one for a purpose and returns the URL that uses it."""
+    schemas = Schemas(url)
+    try:
+        yield schemas
+    finally:
+        schemas.drop()
 
 
 def _filter_choices(config: MetricsConfig, metric_id: str) -> list[dict[str, str]]:
@@ -708,10 +791,16 @@ def measure_kr_evaluation(*, url: str, config_dir: Path, period: str) -> dict[st
 
 
 def measure_import(
-    *, frame: pd.DataFrame, config_dir: Path, directory: Path, log: Callable[[str], None]
+    *,
+    frame: pd.DataFrame,
+    config_dir: Path,
+    directory: Path,
+    log: Callable[[str], None],
+    postgres: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    """Import every observation as one CSV file into an empty store, and executemany the same
-    rows into an identical bare table, in the same run."""
+    """Import every observation as one CSV file into an empty store, and write the same rows
+    into an identical bare table in the same run: by executemany on SQLite, by COPY in a schema
+    of its own when `postgres` (postgres_schemas' factory) is given."""
     from planning.config import load_config
     from planning.metrics.importer import import_observations
     from planning.store.engine import create_store_engine, migrate
@@ -719,7 +808,8 @@ def measure_import(
     config = load_config(config_dir)
     data = interchange_csv(frame=frame, config=config.metrics)
     path = directory / "import.db"
-    engine = create_store_engine(f"sqlite:///{path}")
+    target = postgres("import") if postgres else f"sqlite:///{path}"
+    engine = create_store_engine(target)
     try:
         migrate(engine)
         start = time.perf_counter()
@@ -738,15 +828,69 @@ def measure_import(
         raise BenchError(f"the bench CSV was refused: {result.problems[0]}")
     rows = result.added
     log(f"  import of {rows:,} rows ({len(data) / 1e6:.0f} MB of CSV): {seconds:.1f} s")
+    if postgres:
+        bare = bare_copy(source=target, target=postgres("bare"))
+        log(f"  bare COPY of the same rows: {bare['seconds']:.1f} s")
+        return {
+            "import_rows": rows,
+            "import_seconds": seconds,
+            "import_rows_per_s": rows / seconds,
+            "bare_method": "COPY",
+            "bare_rows_per_s": rows / bare["seconds"],
+            "csv_megabytes": len(data) / 1e6,
+        }
     bare = bare_executemany(store=path, directory=directory)
     log(f"  bare executemany of the same rows: {bare['seconds']:.1f} s")
     return {
         "import_rows": rows,
         "import_seconds": seconds,
         "import_rows_per_s": rows / seconds,
+        "bare_method": "executemany",
+        "bare_rows_per_s": rows / bare["seconds"],
         "sqlite_executemany_rows_per_s": rows / bare["seconds"],
         "csv_megabytes": len(data) / 1e6,
     }
+
+
+def bare_copy(*, source: str, target: str) -> dict[str, float]:
+    """COPY the observation rows of the store at `source` into a table with the same definition
+    (LIKE ... INCLUDING ALL: key and indexes) in the schema `target` uses, rows in key order as
+    the import sends them; times the COPY and the commit."""
+    from sqlalchemy import text
+
+    from planning.store.engine import create_store_engine
+
+    engine = create_store_engine(source)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT series_id, day, value FROM observation ORDER BY series_id, day")
+            ).all()
+            source_schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    finally:
+        engine.dispose()
+    lines = "".join(f"{s}\t{d.isoformat()}\t{v!r}\n" for s, d, v in rows)
+    engine = create_store_engine(target)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                f'CREATE TABLE observation (LIKE "{source_schema}".observation INCLUDING ALL)'
+            )
+        raw = engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            assert driver is not None
+            start = time.perf_counter()
+            statement = "COPY observation (series_id, day, value) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                copy.write(lines.encode("utf-8"))
+            driver.commit()
+            seconds = time.perf_counter() - start
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
+    return {"rows": float(len(rows)), "seconds": seconds}
 
 
 def measure_sync(
@@ -1206,7 +1350,8 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
             )
         )
     rate = float(result["import_rows_per_s"])
-    bare = float(result["sqlite_executemany_rows_per_s"])
+    bare = float(result.get("bare_rows_per_s") or result["sqlite_executemany_rows_per_s"])
+    method = str(result.get("bare_method", "executemany"))
     found.append(
         Check(
             "CSV import, rows/s",
@@ -1217,7 +1362,7 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
     )
     found.append(
         Check(
-            "CSV import vs bare executemany",
+            f"CSV import vs bare {method}",
             f"{rate / bare:.0%} of {bare:,.0f} rows/s",
             f"≥ {IMPORT_MIN_SHARE:.0%}",
             rate >= IMPORT_MIN_SHARE * bare,
@@ -1239,10 +1384,19 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
             Check(
                 "sync from PostgreSQL, rows/s",
                 "not measured",
-                f"≥ {SYNC_MIN_ROWS_PER_S:,.0f} (set {BENCH_POSTGRES_ENV})",
+                f"≥ {SYNC_MIN_ROWS_PER_S:,.0f} "
+                + (
+                    "(it writes into SQLite)"
+                    if result.get("store") == "postgresql"
+                    else f"(set {BENCH_POSTGRES_ENV})"
+                ),
                 True,
             )
         )
+    if "load" in result:
+        from bench.load import load_checks
+
+        found.extend(load_checks(result["load"]))
     memory = float(result["peak_rss_mb"])
     found.append(
         Check(
@@ -1271,10 +1425,32 @@ def run_benchmark(
     runs: int | None = None,
     today: date | None = None,
     keep: Path | None = None,
+    store: str | None = None,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
 ) -> dict[str, Any]:
     """Build the scale's data set in a temporary folder (or `keep`), measure everything, write
-    the JSON to `out` and return it."""
+    the JSON to `out` and return it. With `store` (a postgresql+psycopg:// URL) the stores are
+    schemas of their own on that server, dropped at the end, and the import is compared with a
+    bare COPY."""
+    if store is not None and not store.startswith("postgresql"):
+        raise BenchError(f"--store takes a postgresql+psycopg:// URL, not {store!r}")
+    with ExitStack() as stack:
+        schemas = stack.enter_context(postgres_schemas(store)) if store else None
+        return _run_benchmark(
+            scale=scale, out=out, runs=runs, today=today, keep=keep, schemas=schemas, log=log
+        )
+
+
+def _run_benchmark(
+    *,
+    scale: Scale,
+    out: Path | None,
+    runs: int | None,
+    today: date | None,
+    keep: Path | None,
+    schemas: Callable[[str], str] | None,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
     today = today or clock.today()
     runs = runs or scale.warm_runs
     pages = routed_pages()
@@ -1284,21 +1460,34 @@ def run_benchmark(
         if (directory / "bench.db").exists():
             raise BenchError(f"{directory} already holds a bench store; give --keep a new folder")
         directory.mkdir(parents=True, exist_ok=True)
-        log(f"building the {scale.name} data set in {directory}")
-        data = build_data_set(directory=directory, scale=scale, today=today, log=log)
+        where = "a PostgreSQL schema" if schemas else str(directory)
+        log(f"building the {scale.name} data set in {where}")
+        data = build_data_set(
+            directory=directory,
+            scale=scale,
+            today=today,
+            log=log,
+            url=schemas("store") if schemas else None,
+        )
         log("evaluating key results…")
         kr = measure_kr_evaluation(url=data.url, config_dir=data.config_dir, period=data.period)
         log("backtesting the forecasts…")
         kr.update(measure_backtest(url=data.url, config_dir=data.config_dir))
         log("importing a CSV file…")
         imported = measure_import(
-            frame=data.observations, config_dir=data.config_dir, directory=directory, log=log
+            frame=data.observations,
+            config_dir=data.config_dir,
+            directory=directory,
+            log=log,
+            postgres=schemas,
         )
         (directory / "import.db").unlink(missing_ok=True)
         (directory / "bare.db").unlink(missing_ok=True)
         synced: dict[str, Any] = {}
         postgres_url = os.environ.get(BENCH_POSTGRES_ENV)
-        if postgres_url:
+        if schemas:
+            log("sync from PostgreSQL not measured: it writes into a SQLite store")
+        elif postgres_url:
             log("syncing from PostgreSQL…")
             synced = measure_sync(
                 frame=data.observations,
@@ -1315,6 +1504,8 @@ def run_benchmark(
         )
     result: dict[str, Any] = {
         "scale": scale.name,
+        "store": "postgresql" if schemas else "sqlite",
+        "postgres_schemas": list(getattr(schemas, "made", [])),
         "measured_at": clock.wall_time().astimezone().isoformat(timespec="seconds"),
         "today": today.isoformat(),
         "warm_runs": runs,

@@ -22,6 +22,20 @@ def positive_runs(text: str) -> int:
     return runs
 
 
+def load_steps(text: str) -> list[int]:
+    """A --load argument: session counts from 1 to 100, comma-separated (e.g. 5,10,20,30)."""
+    steps = []
+    for part in text.split(","):
+        try:
+            sessions = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not a whole number") from None
+        if not 1 <= sessions <= 100:
+            raise argparse.ArgumentTypeError(f"{sessions} sessions is not between 1 and 100")
+        steps.append(sessions)
+    return steps
+
+
 @GROUP.command(
     "bench",
     "Build a data set in a temporary folder and measure page reruns, cold renders, key-result "
@@ -39,24 +53,42 @@ def positive_runs(text: str) -> int:
     arg("--runs", type=positive_runs, metavar="N", help="warm reruns per page (3 small, 15 large)"),
     arg("--keep", metavar="DIR", help="build the stores in DIR and keep them (default: temporary)"),
     arg("--strict", action="store_true", help="exit with 1 when a budget is not met"),
+    arg(
+        "--store",
+        metavar="URL",
+        help="measure on PostgreSQL instead of SQLite: a postgresql+psycopg:// URL; the stores "
+        "are schemas unique to the run, dropped at the end",
+    ),
+    arg(
+        "--load",
+        type=load_steps,
+        metavar="N[,N...]",
+        help="instead of the page measurements: start the real server on a copy of the scale's "
+        "store and drive N concurrent browser sessions (a director saving the planning table, "
+        "members posting status updates, stakeholders reading the Roadmap and Goals), once per "
+        "N; --keep DIR reuses the store DIR holds",
+    ),
 )
 def run_bench(args: argparse.Namespace, context: Context) -> int:
     """Run the benchmark, print its table and write its JSON."""
     from bench.run import SCALES, BenchError, checks, render_table, run_benchmark
 
     out = Path(args.out) if args.out else None
+    if args.load:
+        return _run_load(args, out)
     try:
         result = run_benchmark(
             scale=SCALES[args.scale],
             out=out,
             runs=args.runs,
             keep=Path(args.keep) if args.keep else None,
+            store=args.store,
         )
     except BenchError as exc:
         return fail(str(exc), EXIT_REFUSED)
     counts = result["counts"]
     print(
-        f"{args.scale} data set: {counts['observations']:,} observations, "
+        f"{args.scale} data set on {result['store']}: {counts['observations']:,} observations, "
         f"{counts['initiatives']:,} initiatives, {counts['key_results']:,} key results, "
         f"{counts['people']} people, {counts['status_updates']:,} status updates "
         f"(measured {result['measured_at']}, load average {result['load_average'][0]:.2f} "
@@ -66,6 +98,37 @@ def run_bench(args: argparse.Namespace, context: Context) -> int:
     if out is not None:
         print(f"wrote {out}")
     failed = result["failed"]
+    if failed:
+        print(f"{len(failed)} over budget: {'; '.join(failed)}", file=sys.stderr)
+    return EXIT_REFUSED if failed and args.strict else EXIT_OK
+
+
+def _run_load(args: argparse.Namespace, out: Path | None) -> int:
+    """The load measurement: concurrent browser sessions against the real server."""
+    from bench.load import LoadError, load_checks, run_load_benchmark
+    from bench.run import SCALES, BenchError, render_table
+
+    try:
+        result = run_load_benchmark(
+            scale=SCALES[args.scale],
+            steps=args.load,
+            out=out,
+            keep=Path(args.keep) if args.keep else None,
+        )
+    except (LoadError, BenchError) as exc:
+        return fail(str(exc), EXIT_REFUSED)
+    counts = result["counts"]
+    print(
+        f"{args.scale} data set: {counts['observations']:,} observations, "
+        f"{counts['initiatives']:,} initiatives, {counts['status_updates']:,} status updates "
+        f"(measured {result['measured_at']} on {result['cpu_count']} cores; each row gives the "
+        "load average before and after its step)"
+    )
+    found = load_checks(result["load"])
+    print(render_table(found))
+    if out is not None:
+        print(f"wrote {out}")
+    failed = [c.what for c in found if not c.ok]
     if failed:
         print(f"{len(failed)} over budget: {'; '.join(failed)}", file=sys.stderr)
     return EXIT_REFUSED if failed and args.strict else EXIT_OK
