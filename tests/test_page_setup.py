@@ -105,7 +105,8 @@ def test_setup_makes_the_first_director_then_the_app_opens_as_them(empty_store: 
         ("Alan Turing", Role.stakeholder),
     ]
     assert at.title[0].value == "This week"
-    assert at.selectbox[0].value == people[0].id  # acting as the new director
+    acting_as = next(s for s in at.selectbox if s.label == "Acting as")
+    assert acting_as.value == people[0].id  # acting as the new director
     assert "Quarterdeck is set up with 3 people." in [t.value for t in at.toast]
 
     # The empty pages say what comes next and link there.

@@ -61,7 +61,8 @@ from planning.periods import (
     window_bounds,
     window_length,
 )
-from planning.store.engine import OBSERVATIONS, data_versions, read_engine
+from planning.store.engine import OBSERVATIONS, StoreError, data_versions, read_engine
+from planning.store.gate import DATABASE_ERRORS
 from planning.store.models import Observation
 
 CHECKPOINTS = (15, 30, 46, 60, 75)  # days into a quarter at which a past quarter is replayed
@@ -848,10 +849,17 @@ def warm(*, engine: Callable[[], Engine], config: Callable[[], AppConfig]) -> th
     """Work out the store's backtest in a background thread (the server calls it at start-up;
     ``engine`` and ``config`` are called there, so a store that cannot open yet stops nothing)."""
 
+    quiet: tuple[type[Exception], ...] = (StoreError, *DATABASE_ERRORS)
+
     def run() -> None:
         try:
             with Session(read_engine(engine())) as session:
                 forecast_quality(session=session, config=config())
+        except quiet as exc:
+            # The store gate tells people why the store cannot be used; one line here is enough.
+            _LOG.warning(
+                "the forecast backtest waits for a usable store: %s", exc.__class__.__name__
+            )
         except Exception:  # start-up goes on; the first page works it out instead
             _LOG.exception("the forecast backtest could not be worked out at start-up")
 
