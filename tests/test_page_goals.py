@@ -538,7 +538,7 @@ def test_how_good_are_these_forecasts(store: Engine) -> None:
             hit = int(row["Hit rate"].rstrip("%"))
             assert abs(stated - hit) <= 11, row  # rounded shares of a rule on exact ones
     kinds = next(df.value for df in quality.dataframe if "Brier score" in df.value)
-    assert "Running total over the quarter" in list(kinds["Key result"])
+    assert "Running total over the quarter" in list(kinds["Kind of key result"])
     # The demo's metrics have eleven past quarters: probabilities are calibrated numbers.
     table = at.dataframe[0].value
     shown = [p for p in table["Probability"] if p != "—"]

@@ -109,6 +109,14 @@ ALLOWED: list[tuple[str, str, str, str, str]] = [
         "the grid draws its faded 'None' placeholder in an empty editable cell, and the cell "
         "must stay a date or number for the director to fill in.",
     ),
+    (
+        "goals",
+        r".*",
+        r"markdown\.body|dataframe\[(Brier score|Base rate)\]",
+        r"padded decimals",
+        "Brier scores under 'How good are these forecasts?': a score between 0 and 1 read at "
+        "three decimals, where calibrated and raw forecasts differ (0.099 against 0.100).",
+    ),
 ]
 
 

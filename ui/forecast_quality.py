@@ -128,7 +128,7 @@ def quality_expander(versions: Versions, today: date) -> None:
         st.dataframe(bins_table(score), hide_index=True, width="stretch")
         kinds = [
             {
-                "Key result": KIND_LABELS.get(kind, kind),
+                "Kind of key result": KIND_LABELS.get(kind, kind),
                 "Forecasts": s.n,
                 "Brier score": round(s.brier or 0.0, 3),
                 "Base rate": round(s.base_rate_brier or 0.0, 3),

@@ -41,13 +41,19 @@ HTML_ELEMENTS = {
 MARKDOWN_ELEMENTS = {"h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td"}
 
 
-def payload(field: str) -> str:
-    """A field's hostile text, named so each can be found in the output."""
-    return (
+def payload(field: str, limit: int = 200) -> str:
+    """A field's hostile text, named so each can be found in the output, within the column's
+    length (PostgreSQL refuses longer text; SQLite would store it)."""
+    tricks = (
         f'{field} <script>alert(1)</script> "><img src=x onerror=alert(1)> {{{{ 7*7 }}}} '
-        "{% if true %}jinja{% endif %} [click](https://evil.example) ![i](https://evil.example/i) "
+        "{% if true %}jinja{% endif %} [click](https://e.x) ![i](https://e.x/i) "
         "**bold** _em_ `code` ~~gone~~ :red[red] $x^2$ &amp; <b>b</b>"
     )
+    if len(tricks) <= limit:
+        return tricks
+    short = f'{field} <script>x</script> "><img src=x onerror=y> {{{{ 7*7 }}}} [a](//e.x) **b** `c`'
+    assert len(short) <= limit, short
+    return short
 
 
 class Page(HTMLParser):
@@ -85,7 +91,8 @@ def hostile_week(engine: Engine, config: AppConfig) -> tuple[WeeklyDigest, dict[
             (Decision, "text"),
         ):
             for row in session.exec(select(model)).all():
-                text = payload(f"{model.__name__} {row.id}")
+                limit = model.__table__.columns[column].type.length or 10_000  # type: ignore[attr-defined]
+                text = payload(f"{model.__name__} {row.id}", limit)
                 session.execute(update(model).where(model.id == row.id).values({column: text}))
                 shown[f"{model.__name__} {row.id}"] = text
         session.execute(update(StatusUpdate).values(note=payload("Note")))
@@ -93,7 +100,7 @@ def hostile_week(engine: Engine, config: AppConfig) -> tuple[WeeklyDigest, dict[
         for plan in session.exec(select(WeeklyPlan)).all():
             plan.snapshot = [{**row, "title": titles[row["id"]]} for row in plan.snapshot]
             session.add(plan)
-    settings = config.settings.model_copy(update={"company": payload("Company")})
+    settings = config.settings.model_copy(update={"company": payload("Company", 10_000)})
     shown["Company"] = settings.company
     with Session(read_engine(engine)) as session:
         hostile_config = config.model_copy(update={"settings": settings})
