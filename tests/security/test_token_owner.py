@@ -154,6 +154,7 @@ def test_admin_and_the_cli_list_a_lapsed_token_as_lapsed(
 
 CHECKS = settings(
     max_examples=150,
+    derandomize=True,  # a fixed sequence: its reach of both verdicts does not depend on luck
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
