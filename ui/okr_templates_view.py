@@ -17,9 +17,10 @@ from sqlmodel import Session
 from planning.access.permissions import PermissionDenied
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.templates import OkrTemplate, TemplateDraft, list_templates, start_from_template
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui import goals_data as data
+from ui.confirm_write import confirm_previewed
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -112,34 +113,23 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
         "change; guardrail thresholds, milestones and manual key results are as written. Edit "
         "any of them under “Shape the quarter” afterwards."
     )
-    cols = st.columns([3, 1])
-    confirm = cols[0].button(
-        f"Create these {objectives} objectives in {period}",
-        type="primary",
-        key="template_confirm",
+    written = confirm_previewed(
+        label=f"Create these {objectives} objectives in {period}",
+        key="template",
+        preview_key=_PREVIEW,
+        write=lambda session: start_from_template(
+            session=session,
+            actor=person,
+            config=app_config(),
+            name=name,
+            period=period,
+            preview=False,
+            owner_id=owner,
+            previewed=draft,
+        ),
     )
-    if cols[1].button("Cancel", key="template_cancel"):
-        st.session_state.pop(_PREVIEW, None)
-        st.rerun()
-    if not confirm:
+    if written is None:
         return
-    try:
-        with session_scope(engine()) as session:
-            written = start_from_template(
-                session=session,
-                actor=person,
-                config=app_config(),
-                name=name,
-                period=period,
-                preview=False,
-                owner_id=owner,
-                previewed=draft,
-            )
-    except REFUSALS as exc:
-        st.session_state.pop(_PREVIEW, None)
-        st.error(refusal_message(exc))
-        return
-    st.session_state.pop(_PREVIEW, None)
     st.session_state[FLASH] = (
         f"{period} started from the {title} template: {len(written.objectives)} objectives and "
         f"{written.key_result_count} key results created."

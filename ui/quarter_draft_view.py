@@ -19,8 +19,9 @@ from planning.okrs.goal_reads import list_objectives
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.periods import next_quarter
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import read_engine
 from planning.store.models import PersonRead
+from ui.confirm_write import confirm_previewed
 from ui.okr_templates_view import template_section
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
@@ -156,34 +157,23 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         )
     for problem in draft.problems:
         st.warning(escape_markdown(problem))
-    cols = st.columns([3, 1])
-    confirm = cols[0].button(
-        f"Create these {objectives} objectives in {period}",
-        type="primary",
-        key="draft_confirm",
+    written = confirm_previewed(
+        label=f"Create these {objectives} objectives in {period}",
+        key="draft",
+        preview_key=_PREVIEW,
         disabled=bool(draft.problems),
+        write=lambda session: copy_unfinished(
+            session=session,
+            actor=person,
+            config=app_config(),
+            from_period=source,
+            to_period=period,
+            preview=False,
+            previewed=draft,
+        ),
     )
-    if cols[1].button("Cancel", key="draft_cancel"):
-        st.session_state.pop(_PREVIEW, None)
-        st.rerun()
-    if not confirm:
+    if written is None:
         return
-    try:
-        with session_scope(engine()) as session:
-            written = copy_unfinished(
-                session=session,
-                actor=person,
-                config=app_config(),
-                from_period=source,
-                to_period=period,
-                preview=False,
-                previewed=draft,
-            )
-    except REFUSALS as exc:
-        st.session_state.pop(_PREVIEW, None)
-        st.error(refusal_message(exc))
-        return
-    st.session_state.pop(_PREVIEW, None)
     moved = (
         f"; {written.initiative_count} open initiatives now count for {period}"
         if written.initiative_count and written.moves_links

@@ -1,0 +1,48 @@
+"""The confirm step after a preview: one primary button that writes what was previewed, a
+Cancel that forgets the preview, and a refusal shown in place of the write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+from sqlmodel import Session
+
+from planning.access.permissions import PermissionDenied
+from planning.okrs.goal_rules import GoalError
+from planning.store.engine import session_scope
+from ui.state import engine
+from ui.text import refusal_message
+
+Written = TypeVar("Written")
+REFUSALS = (GoalError, PermissionDenied)
+
+
+def confirm_previewed(
+    *,
+    label: str,
+    key: str,
+    preview_key: str,
+    write: Callable[[Session], Written],
+    disabled: bool = False,
+) -> Written | None:
+    """Offer the confirm and Cancel buttons; on confirm run `write` in one session and return
+    what it wrote (None when not confirmed or refused, the refusal shown). Either way the
+    preview kept under `preview_key` is forgotten once the choice is made."""
+    cols = st.columns([3, 1])
+    confirm = cols[0].button(label, type="primary", key=f"{key}_confirm", disabled=disabled)
+    if cols[1].button("Cancel", key=f"{key}_cancel"):
+        st.session_state.pop(preview_key, None)
+        st.rerun()
+    if not confirm:
+        return None
+    try:
+        with session_scope(engine()) as session:
+            written = write(session)
+    except REFUSALS as exc:
+        st.error(refusal_message(exc))
+        return None
+    finally:
+        st.session_state.pop(preview_key, None)
+    return written
