@@ -14,10 +14,7 @@ from datetime import date
 import pandas as pd
 
 from planning.reports import chart_specs
-from planning.reports.chart_specs import ROW_HEIGHT, TODAY_COLOR, time_domain
 from ui.charts import Chart, rows_table
-
-__all__ = ["ROW_HEIGHT", "TODAY_COLOR", "lane_spec", "time_domain"]
 
 
 def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) -> Chart:

@@ -20,13 +20,14 @@ from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, Objectiv
 from planning.okrs.evaluation_text import format_kr_value
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.reports import roadmap_dependencies
+from planning.reports.chart_specs import time_domain
 from planning.store.engine import read_engine
 from planning.work import roadmap
 from planning.work.initiative_status import status_label
 from ui import arrow, dependencies_view, goals_data
 from ui.charts import Chart
 from ui.goals_charts import progress_text, share
-from ui.roadmap_chart import lane_spec, time_domain
+from ui.roadmap_chart import lane_spec
 from ui.state import Versions, app_config, engine, shared_read
 from ui.text import escape_markdown
 
