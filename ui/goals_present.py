@@ -97,7 +97,6 @@ def present(evaluation: PeriodEvaluation, *, currency_symbol: str) -> None:
     left, middle, right = st.columns(3)
     left.button(
         "Previous objective",
-        icon=":material/arrow_back:",
         on_click=_go,
         args=(slide - 1,),
         disabled=slide == 1,
@@ -108,7 +107,6 @@ def present(evaluation: PeriodEvaluation, *, currency_symbol: str) -> None:
     middle.button("Leave presenting", on_click=_leave, key="present_leave", width="stretch")
     right.button(
         "Next objective",
-        icon=":material/arrow_forward:",
         on_click=_go,
         args=(slide + 1,),
         disabled=slide == len(objectives),
