@@ -134,14 +134,7 @@ def app_store(
     """A private copy of the demo store that the app under AppTest uses; caches start empty."""
     import streamlit as st
 
-    target = tmp_path / "app.db"
-    shutil.copy(demo_store_file, target)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", url)
-    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
+    yield use_app_store(demo_store_file, tmp_path / "app.db", monkeypatch)
     st.cache_resource.clear()
     st.cache_data.clear()
 

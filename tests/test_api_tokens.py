@@ -27,8 +27,9 @@ from planning.access.api_tokens import (
 )
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
+from planning.store.engine import create_store_engine, migrate, session_scope
 from planning.store.models import ApiToken, AuditEvent, Person, PersonRead, Role, utcnow
+from tests.cli_support import point_cli_at
 
 Output = Callable[[], tuple[str, str]]
 
@@ -143,9 +144,7 @@ def test_last_use_is_noted_at_most_once_a_minute(engine: Engine) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    engine = create_store_engine(url)
+    engine = create_store_engine(point_cli_at(tmp_path / "cli.db", monkeypatch))
     migrate(engine)
     return engine
 

@@ -16,6 +16,7 @@ import pytest
 from planning.cli.main import COMMANDS, main
 from planning.config import CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR
 from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR
+from tests.cli_support import point_cli_at
 
 Output = Callable[[], tuple[str, str]]
 
@@ -32,10 +33,8 @@ TINY = (
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The SQLite file the CLI will use (not created yet)."""
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{path}")
-    monkeypatch.delenv(CONFIG_DIR_ENV, raising=False)
-    return path
+    point_cli_at(tmp_path / "cli.db", monkeypatch)
+    return tmp_path / "cli.db"
 
 
 @pytest.fixture

@@ -11,16 +11,13 @@ import pytest
 
 from planning.access.passwords import verify_password
 from planning.cli.main import main
-from planning.config import CONFIG_DIR_ENV
-from planning.store.engine import DATABASE_URL_ENV
+from tests.cli_support import point_cli_at
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{path}")
-    monkeypatch.delenv(CONFIG_DIR_ENV, raising=False)
-    return path
+    point_cli_at(tmp_path / "cli.db", monkeypatch)
+    return tmp_path / "cli.db"
 
 
 def person_rows(store: Path) -> list[tuple[str, str, str | None]]:

@@ -10,27 +10,20 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from planning.cli.main import main
-from planning.config import CONFIG_DIR_ENV, default_config
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, read_engine
+from planning.config import default_config
+from planning.store.engine import create_store_engine, read_engine
 from planning.work.backlog import ranked_backlog
 from planning.work.capacity import capacity_overview
+from tests.cli_support import point_cli_at, run_cli
 
 
 @pytest.fixture
 def store(demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    target = tmp_path / "cli.db"
-    shutil.copy(demo_store_file, target)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.delenv(CONFIG_DIR_ENV, raising=False)
-    return url
+    shutil.copy(demo_store_file, tmp_path / "cli.db")
+    return point_cli_at(tmp_path / "cli.db", monkeypatch)
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+run = run_cli
 
 
 def test_rank_json_matches_the_ranked_backlog(

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planning.cli.main import main
-from planning.config import CONFIG_DIR_ENV, AppConfig, default_config
+from planning.config import AppConfig, default_config
 from planning.formatting import escape_markdown
 from planning.impact.ledger import impact_ledger
 from planning.reports.digest import DigestError, WeeklyDigest, build_digest
 from planning.reports.digest_render import digest_html, digest_markdown
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, read_engine, session_scope
+from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Decision, InitiativeStatus, StatusUpdate, WeeklyPlan
+from tests.cli_support import point_cli_at, run_cli
 from tests.planning_seed import Team, add_initiative, seed_team, write_observations
 
 D = date
@@ -255,18 +255,11 @@ def test_impacts_in_a_past_weeks_digest_use_the_data_of_then(
 
 @pytest.fixture
 def demo_cli(demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    target = tmp_path / "cli.db"
-    shutil.copy(demo_store_file, target)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.delenv(CONFIG_DIR_ENV, raising=False)
-    return url
+    shutil.copy(demo_store_file, tmp_path / "cli.db")
+    return point_cli_at(tmp_path / "cli.db", monkeypatch)
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+run = run_cli
 
 
 def test_digest_command_writes_html_and_prints_markdown(

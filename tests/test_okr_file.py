@@ -14,14 +14,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import PermissionDenied
-from planning.cli.main import main
 from planning.config import AppConfig
 from planning.okrs.file_format import OkrFileError, export_okr_file
 from planning.okrs.file_import import import_okr_file
 from planning.okrs.file_reading import okr_file_problems
 from planning.okrs.quarter_close import close_quarter
 from planning.store.engine import (
-    DATABASE_URL_ENV,
     create_store_engine,
     migrate,
     read_engine,
@@ -37,6 +35,7 @@ from planning.store.models import (
     Role,
     Window,
 )
+from tests.cli_support import point_cli_at, run_cli
 from tests.okr_seed import Team, audit_count, make_team, snapshot_rows
 
 FILE = """
@@ -322,19 +321,13 @@ def test_only_directors_import_and_closed_quarters_refuse(
 
 @pytest.fixture
 def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    path = tmp_path / "cli.db"
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    engine = create_store_engine(url)
+    engine = create_store_engine(point_cli_at(tmp_path / "cli.db", monkeypatch))
     migrate(engine)
     make_team(engine)
     return engine
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+run = run_cli
 
 
 def test_cli_import_export_and_show(

@@ -19,13 +19,14 @@ from planning.access.share_links import create_share_link
 from planning.cli.main import main
 from planning.config import AppConfig, default_config
 from planning.periods import parse_iso_week, parse_quarter
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
 from planning.validation import InputError
 from planning.work.initiative_input import InitiativeDraft
 from planning.work.initiatives import create_initiative
 from planning.work.roadmap import roadmap_quarters
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
+from tests.cli_support import point_cli_at
 from tests.conftest import DEMO_TODAY
 from tests.page_text import plain
 
@@ -110,10 +111,8 @@ def test_the_supported_years_are_one_rule_for_quarters_and_weeks() -> None:
 
 @pytest.fixture
 def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{path}")
-    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
-    return path
+    point_cli_at(tmp_path / "cli.db", monkeypatch)
+    return tmp_path / "cli.db"
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from planning.access.api_tokens import WRITE_OBSERVATIONS, create_token
 from planning.access.people import add_time_off, create_person, update_person
 from planning.access.share_links import create_share_link
 from planning.cli.main import main
-from planning.config import CONFIG_DIR_ENV, AppConfig
+from planning.config import AppConfig
 from planning.okrs.goals import (
     create_key_result,
     create_objective,
@@ -32,7 +32,7 @@ from planning.okrs.goals import (
     update_objective,
 )
 from planning.okrs.quarter_close import GradeOverride, close_quarter
-from planning.store.engine import DATABASE_URL_ENV, read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     KeyResultCreate,
     KeyResultUpdate,
@@ -47,6 +47,7 @@ from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import post_status_update
 from tests.api_support import bearer, client_for, new_token
+from tests.cli_support import point_cli_at
 from tests.conftest import DEMO_TODAY
 from tests.planning_seed import Team, add_initiative, seed_team
 
@@ -264,10 +265,8 @@ def test_the_api_refuses_hostile_text_and_writes_nothing(engine: Engine, config:
 
 @pytest.fixture
 def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{path}")
-    monkeypatch.delenv(CONFIG_DIR_ENV, raising=False)
-    return path
+    point_cli_at(tmp_path / "cli.db", monkeypatch)
+    return tmp_path / "cli.db"
 
 
 def test_the_command_line_refuses_hostile_names_in_one_line(

@@ -33,6 +33,7 @@ from planning.okrs.evaluation import period_goals
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, read_engine
 from planning.store.models import Person, Role
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
+from tests.cli_support import point_cli_at
 from tests.conftest import DEMO_TODAY
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -89,8 +90,7 @@ def test_a_huge_value_is_refused_by_the_command_line_and_the_upload_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = tmp_path / "cli.db"
-    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{store}")
-    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+    point_cli_at(store, monkeypatch)
     path = tmp_path / "poison.csv"
     path.write_text(POISON_CSV, encoding="utf-8")
     assert main(["import", str(path)]) != 0
