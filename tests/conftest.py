@@ -114,6 +114,17 @@ def demo_store_as_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[date
     return build
 
 
+@pytest.fixture
+def demo_engine(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a private copy of the demo store (goals of 2026-Q4, data through the day
+    before DEMO_TODAY)."""
+    target = tmp_path / "demo-copy.db"
+    shutil.copy(demo_store_file, target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    yield engine
+    engine.dispose()
+
+
 def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app under AppTest at a private copy of a store file, with empty caches."""
     import streamlit as st

@@ -512,15 +512,6 @@ def test_unknown_api_paths_and_methods_answer_json(client: TestClient) -> None:
     assert response.headers["allow"] == "POST"
 
 
-@pytest.fixture
-def demo_engine(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
-    target = tmp_path / "demo.db"
-    shutil.copy(demo_store_file, target)
-    engine = create_store_engine(f"sqlite:///{target}")
-    yield engine
-    engine.dispose()
-
-
 def test_okrs_are_the_quarters_evaluation(demo_engine: Engine, config: AppConfig) -> None:
     secret = new_token(demo_engine, [READ_OKRS])
     with client_for(demo_engine, config, today=lambda: DEMO_TODAY) as client:

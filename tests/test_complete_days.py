@@ -4,8 +4,6 @@ arrives or the cut-off (settings.yaml `metrics.complete_after_hours`) passes."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -51,12 +49,8 @@ class Numbers:
 
 
 @pytest.fixture
-def store(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
-    target = tmp_path / "store.db"
-    shutil.copy(demo_store_file, target)
-    engine = create_store_engine(f"sqlite:///{target}")
-    yield engine
-    engine.dispose()
+def store(demo_engine: Engine) -> Engine:
+    return demo_engine
 
 
 def numbers(engine: Engine, config: AppConfig) -> Numbers:

@@ -6,11 +6,8 @@ and a forecast backtest on the demo data."""
 from __future__ import annotations
 
 import math
-import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +26,7 @@ from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_close import GradeOverride, close_quarter, override_grade
 from planning.okrs.track import kr_track
 from planning.periods import previous_quarter, quarter_bounds
-from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     CheckIn,
     Direction,
@@ -896,15 +893,6 @@ BACKTEST_QUARTERS = [
 # Targets relative to the previous quarter's value (a director's usual starting point).
 TARGET_LEVELS = (-0.06, -0.03, -0.01, 0.0, 0.01, 0.03, 0.06)
 REVENUE_LEVELS = (0.0, 0.06, 0.12, 0.18, 0.24)
-
-
-@pytest.fixture
-def demo_engine(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
-    target = tmp_path / "backtest.db"
-    shutil.copy(demo_store_file, target)
-    engine = create_store_engine(f"sqlite:///{target}")
-    yield engine
-    engine.dispose()
 
 
 def _seed_backtest_krs(engine: Engine, config: AppConfig) -> None:

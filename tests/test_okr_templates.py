@@ -6,7 +6,6 @@ file, a member) is refused with a clear message and nothing written."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from planning.okrs.templates import (
     template_problems,
     templates_dir,
 )
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.store.engine import DATABASE_URL_ENV, session_scope
 from planning.store.models import AuditEvent, KeyResult, Objective, Person, Role
 
 PERIOD = "2027-Q1"
@@ -36,13 +35,9 @@ SHIPPED = {"conversion", "basket_size", "retention", "content_quality"}
 
 
 @pytest.fixture
-def store(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
+def store(demo_engine: Engine) -> Engine:
     """A private copy of the demo store (2026-Q4 goals, data through 25 Nov 2026)."""
-    target = tmp_path / "store.db"
-    shutil.copy(demo_store_file, target)
-    engine = create_store_engine(f"sqlite:///{target}")
-    yield engine
-    engine.dispose()
+    return demo_engine
 
 
 def someone(session: Session, role: Role) -> Person:
