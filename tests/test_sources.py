@@ -628,14 +628,14 @@ def test_a_new_kind_is_one_registry_entry(
     tmp_path: Path, config: AppConfig, store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """How the file parsers plug in: a settings model extending FileLocation and a pure
-    parse(bytes, settings) -> interchange DataFrame, wrapped by file_kind."""
+    parse(bytes, settings, context) -> interchange DataFrame, wrapped by file_kind."""
     from planning.sources.files import FileLocation
     from planning.sources.kinds import KINDS, file_kind
 
     class WideSettings(FileLocation):
         channel: str
 
-    def parse(data: bytes, settings: WideSettings) -> pd.DataFrame:
+    def parse(data: bytes, settings: WideSettings, context: object) -> pd.DataFrame:
         wide = pd.read_csv(io.BytesIO(data))
         long = wide.melt(id_vars=["day"], var_name="measure", value_name="value")
         return long.rename(columns={"day": "date"}).assign(
