@@ -1,30 +1,21 @@
-"""Time a Shopify orders export of many line items, parsed and imported into a fresh SQLite store.
+"""A Shopify orders export of any size, in the shape of tests/fixtures/formats/
+shopify_orders_export.csv (Shopify's header, one row per line item, order-level columns on each
+order's first row only), for the benchmark's Shopify row and the tests that need a bigger file.
 
-    .venv/bin/python scripts/time_shopify_import.py [LINES]   # default 200,000 line items
-
-It writes a synthetic export in Shopify's header shape (79 columns; order-level columns on each
-order's first row; some cancelled, test and refunded orders) to a temporary folder, then times
-reading, converting and writing it with the same code as `python -m planning import FILE
---format shopify_orders`, and prints the seconds of each step.
+Orders are spread over a year in the -0500 time zone with one to four line items each, SKUs
+starting with one of PREFIXES (a shop's settings.yaml maps them to product lines); about 3 % are
+refunded in full, 2 % cancelled and 0.5 % tagged as test orders.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import sys
-import tempfile
-import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import numpy as np
 
-from planning.config import load_config
-from planning.sources.formats import import_converted
-from planning.sources.shopify_orders import parse_shopify_orders
-from planning.store.engine import create_store_engine, migrate
-
+# Shopify's column names, in the export's order (as tests/fixtures/formats holds them).
 HEADER_LINE = (
     "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,"
     "Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,"
@@ -41,6 +32,7 @@ HEADER_LINE = (
     "Payment ID,Payment Terms Name,Next Payment Due At,Payment References"
 )
 HEADER = HEADER_LINE.split(",")
+# SKU prefix -> product line, as a shop would write imports.shopify_orders.sku_prefixes.
 PREFIXES = {
     "AP-": "Apparel",
     "FW-": "Footwear",
@@ -48,17 +40,18 @@ PREFIXES = {
     "BT-": "Beauty",
     "AC-": "Accessories",
 }
+SHOP_ZONE = timezone(timedelta(hours=-5))
 
 
-def synthetic_export(lines: int, seed: int = 7) -> bytes:
-    """A Shopify-shaped export of about `lines` line items over a year."""
+def shopify_export(lines: int, *, seed: int = 7, first_day: datetime | None = None) -> bytes:
+    """A Shopify orders export of exactly `lines` line items over the year from `first_day`."""
     rng = np.random.default_rng(seed)
     prefixes = list(PREFIXES)
-    start = datetime(2025, 11, 1, tzinfo=timezone(timedelta(hours=-5)))
+    start = first_day or datetime(2025, 11, 1, tzinfo=SHOP_ZONE)
+    column = {name: i for i, name in enumerate(HEADER)}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    column = {name: i for i, name in enumerate(HEADER)}
     written = 0
     number = 1000
     while written < lines:
@@ -79,8 +72,9 @@ def synthetic_export(lines: int, seed: int = 7) -> bytes:
             row[column["Lineitem discount"]] = "0.00"
             if i == 0:
                 stamp = created.strftime("%Y-%m-%d %H:%M:%S %z")
+                refunded = roll < 0.03
                 row[column["Email"]] = f"customer{number}@example.com"
-                row[column["Financial Status"]] = "refunded" if roll < 0.03 else "paid"
+                row[column["Financial Status"]] = "refunded" if refunded else "paid"
                 row[column["Paid at"]] = stamp
                 row[column["Currency"]] = "USD"
                 row[column["Subtotal"]] = f"{subtotal:.2f}"
@@ -88,7 +82,7 @@ def synthetic_export(lines: int, seed: int = 7) -> bytes:
                 row[column["Taxes"]] = f"{subtotal * 0.08:.2f}"
                 row[column["Total"]] = f"{subtotal * 1.08 + 5:.2f}"
                 row[column["Created at"]] = stamp
-                row[column["Refunded Amount"]] = f"{subtotal:.2f}" if roll < 0.03 else "0.00"
+                row[column["Refunded Amount"]] = f"{subtotal:.2f}" if refunded else "0.00"
                 row[column["Cancelled at"]] = stamp if 0.03 <= roll < 0.05 else ""
                 row[column["Tags"]] = "test" if 0.05 <= roll < 0.055 else ""
                 row[column["Payment Method"]] = "shopify_payments"
@@ -96,41 +90,3 @@ def synthetic_export(lines: int, seed: int = 7) -> bytes:
             writer.writerow(row)
         written += items
     return out.getvalue().encode("utf-8")
-
-
-def main() -> None:
-    """Build the export, then time parsing and importing it."""
-    lines = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-    config = load_config()
-    shopify = config.settings.imports.shopify_orders.model_copy(update={"sku_prefixes": PREFIXES})
-    imports = config.settings.imports.model_copy(update={"shopify_orders": shopify})
-    config = config.model_copy(
-        update={"settings": config.settings.model_copy(update={"imports": imports})}
-    )
-    data = synthetic_export(lines)
-    with tempfile.TemporaryDirectory() as folder:
-        engine = create_store_engine(f"sqlite:///{Path(folder) / 'store.db'}")
-        migrate(engine)
-        began, cpu = time.perf_counter(), time.process_time()
-        converted = parse_shopify_orders(data=data, config=config)
-        parsed = time.perf_counter()
-        result = import_converted(
-            engine=engine,
-            actor=None,
-            converted=converted,
-            data=data,
-            filename="orders_export.csv",
-            source="cli",
-            config=config,
-        )
-        done, cpu_done = time.perf_counter(), time.process_time()
-        engine.dispose()
-    assert result.ok, result.problems[:5]
-    print(f"{lines:,} line items, {len(data) / 1e6:.1f} MB: {converted.notes[0]}")
-    print(f"parse and convert: {parsed - began:.2f} s")
-    print(f"validate and write {result.added:,} rows: {done - parsed:.2f} s")
-    print(f"total: {done - began:.2f} s ({cpu_done - cpu:.2f} s of CPU)")
-
-
-if __name__ == "__main__":
-    main()
