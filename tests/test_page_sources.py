@@ -15,7 +15,7 @@ from planning import clock
 from planning.store.models import Role
 from tests.sources_support import config_dir
 from tests.test_page_admin import open_admin, open_tab, person_of
-from tests.test_sources import CSV, _Files  # noqa: F401  (the HTTP handler the fixture uses)
+from tests.test_sources import CSV
 from tests.test_sources import http_files as http_files
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

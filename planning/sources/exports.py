@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from planning.metrics.import_checks import RowProblem
-from planning.metrics.import_file import ImportFileError
 from planning.sources.files import FileLocation
 from planning.sources.formats import Converted
 from planning.sources.ga4 import MEASURE_COLUMNS
@@ -26,6 +25,10 @@ if TYPE_CHECKING:
     from planning.sources.kinds import FetchContext
 
 MAX_PROBLEMS_SHOWN = 10
+
+
+class BadRowsError(ValueError):
+    """A converted file has row problems (nothing is written); said by file line."""
 
 
 class ShopifyOrdersCsvSettings(FileLocation):
@@ -46,10 +49,10 @@ def problems_text(problems: list[RowProblem]) -> str:
 
 
 def converted_table(converted: Converted) -> pd.DataFrame:
-    """A converted file's interchange rows (indexed by file line); ImportFileError listing its
+    """A converted file's interchange rows (indexed by file line); BadRowsError listing its
     problems when the conversion found any."""
     if converted.problems:
-        raise ImportFileError(problems_text(converted.in_file_terms(converted.problems)))
+        raise BadRowsError(problems_text(converted.in_file_terms(converted.problems)))
     return converted.table
 
 

@@ -9,8 +9,10 @@ Adding a kind is one entry in KINDS mapping its name to a `Kind`:
   empty text where a measure has no such dimension). `context` (a FetchContext) carries
   `secret(name)`, which returns a secret's value, `since`, the first day the run asks for (None:
   everything), which a kind may ignore, and the run's configuration and store (read only);
-- optionally `check(settings, metrics)` → [(key, reason)] against metrics.yaml, and
-  `measures(settings)` → the measures the source writes (for the stale-data notes).
+- optionally `check(settings, metrics)` → [(key, reason)] against metrics.yaml,
+  `measures(settings)` → the measures the source writes (for the stale-data notes), and
+  `incremental=True` when fetch reads only from `since` on (else every run reads everything and
+  is given `since` None).
 
 A kind that parses a downloaded or local file can be built with `file_kind(settings, parse)`
 from `parse(data: bytes, settings, context) -> DataFrame` and a settings model that extends
@@ -59,6 +61,9 @@ class Kind:
     label: str = ""
     check: Check | None = None
     measures: Callable[[Any], list[str]] | None = None
+    # Whether fetch reads from `since` on (a window after the last good run) rather than
+    # everything the source holds each time, as a file does.
+    incremental: bool = False
 
 
 def file_kind(
@@ -87,6 +92,7 @@ KINDS: dict[str, Kind] = {
         label="SQL database",
         check=sql.check,
         measures=sql.measures,
+        incremental=True,
     ),
     "csv_url": file_kind(
         csv_url.CsvUrlSettings,

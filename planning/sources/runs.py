@@ -197,7 +197,10 @@ def watermark(*, engine: Engine, source: str) -> date | None:
 
 
 def window_start(*, engine: Engine, source: Source) -> date | None:
-    """The first day a run asks for: the watermark minus the look-back (None: everything)."""
+    """The first day a run asks for: the watermark minus the look-back (None: everything, and
+    always for a kind that reads its whole file at each run)."""
+    if not source.spec.incremental:
+        return None
     last = watermark(engine=engine, source=source.name)
     if last is None:
         return None
