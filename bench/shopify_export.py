@@ -9,8 +9,6 @@ refunded in full, 2 % cancelled and 0.5 % tagged as test orders.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -43,50 +41,96 @@ PREFIXES = {
 SHOP_ZONE = timezone(timedelta(hours=-5))
 
 
+ITEM_COLUMNS = (
+    "Name",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem sku",
+    "Lineitem discount",
+)
+ORDER_COLUMNS = (
+    "Email",
+    "Financial Status",
+    "Paid at",
+    "Currency",
+    "Subtotal",
+    "Shipping",
+    "Taxes",
+    "Total",
+    "Created at",
+    "Refunded Amount",
+    "Cancelled at",
+    "Tags",
+    "Payment Method",
+    "Source",
+)
+
+
+def _row_template(filled: tuple[str, ...]) -> str:
+    """A CSV line with a `{name}` field for each of `filled` and empty cells elsewhere (the values
+    written hold no comma, quote or line break, so no cell needs quoting)."""
+    fields = {name: "{" + name.replace(" ", "_") + "}" for name in filled}
+    return ",".join(fields.get(name, "") for name in HEADER) + "\n"
+
+
 def shopify_export(lines: int, *, seed: int = 7, first_day: datetime | None = None) -> bytes:
     """A Shopify orders export of exactly `lines` line items over the year from `first_day`."""
     rng = np.random.default_rng(seed)
-    prefixes = list(PREFIXES)
     start = first_day or datetime(2025, 11, 1, tzinfo=SHOP_ZONE)
-    column = {name: i for i, name in enumerate(HEADER)}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    written = 0
-    number = 1000
-    while written < lines:
-        number += 1
-        items = min(int(rng.integers(1, 5)), lines - written)
-        created = start + timedelta(seconds=int(rng.integers(0, 365 * 86400)))
-        quantities = rng.integers(1, 4, size=items)
-        prices = rng.integers(10, 200, size=items).astype(float)
-        subtotal = float((quantities * prices).sum())
-        roll = rng.random()
-        for i in range(items):
-            row = [""] * len(HEADER)
-            row[column["Name"]] = f"#{number}"
-            row[column["Lineitem quantity"]] = str(int(quantities[i]))
-            row[column["Lineitem name"]] = f"Product {int(rng.integers(1, 3000))}"
-            row[column["Lineitem price"]] = f"{prices[i]:.2f}"
-            row[column["Lineitem sku"]] = f"{prefixes[int(rng.integers(0, 5))]}{number}-{i}"
-            row[column["Lineitem discount"]] = "0.00"
-            if i == 0:
-                stamp = created.strftime("%Y-%m-%d %H:%M:%S %z")
-                refunded = roll < 0.03
-                row[column["Email"]] = f"customer{number}@example.com"
-                row[column["Financial Status"]] = "refunded" if refunded else "paid"
-                row[column["Paid at"]] = stamp
-                row[column["Currency"]] = "USD"
-                row[column["Subtotal"]] = f"{subtotal:.2f}"
-                row[column["Shipping"]] = "5.00"
-                row[column["Taxes"]] = f"{subtotal * 0.08:.2f}"
-                row[column["Total"]] = f"{subtotal * 1.08 + 5:.2f}"
-                row[column["Created at"]] = stamp
-                row[column["Refunded Amount"]] = f"{subtotal:.2f}" if refunded else "0.00"
-                row[column["Cancelled at"]] = stamp if 0.03 <= roll < 0.05 else ""
-                row[column["Tags"]] = "test" if 0.05 <= roll < 0.055 else ""
-                row[column["Payment Method"]] = "shopify_payments"
-                row[column["Source"]] = "web"
-            writer.writerow(row)
-        written += items
-    return out.getvalue().encode("utf-8")
+    # Orders of 1 to 4 items, as many as it takes; the last one cut to end on `lines`.
+    sizes = rng.integers(1, 5, size=lines)
+    orders = int(np.searchsorted(np.cumsum(sizes), lines)) + 1
+    sizes = sizes[:orders]
+    sizes[-1] -= int(sizes.sum()) - lines
+    seconds = rng.integers(0, 365 * 86400, size=orders)
+    roll = rng.random(orders)
+    quantity = rng.integers(1, 4, size=lines)
+    price = rng.integers(10, 200, size=lines)
+    product = rng.integers(1, 3000, size=lines)
+    prefix = rng.integers(0, len(PREFIXES), size=lines)
+    order_of = np.repeat(np.arange(orders), sizes)
+    subtotal = np.bincount(order_of, weights=quantity * price, minlength=orders)
+    first_item = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    position = np.arange(lines) - first_item[order_of]
+    prefixes = list(PREFIXES)
+    first_row = _row_template((*ITEM_COLUMNS, *ORDER_COLUMNS))
+    next_row = _row_template(ITEM_COLUMNS)
+    out = [",".join(HEADER) + "\n"]
+    for item in range(lines):
+        order = int(order_of[item])
+        number = 1001 + order
+        cells = {
+            "Name": f"#{number}",
+            "Lineitem_quantity": int(quantity[item]),
+            "Lineitem_name": f"Product {int(product[item])}",
+            "Lineitem_price": f"{int(price[item])}.00",
+            "Lineitem_sku": f"{prefixes[int(prefix[item])]}{number}-{int(position[item])}",
+            "Lineitem_discount": "0.00",
+        }
+        if position[item]:
+            out.append(next_row.format(**cells))
+            continue
+        stamp = (start + timedelta(seconds=int(seconds[order]))).strftime("%Y-%m-%d %H:%M:%S %z")
+        total = float(subtotal[order])
+        refunded = roll[order] < 0.03
+        out.append(
+            first_row.format(
+                **cells,
+                Email=f"customer{number}@example.com",
+                Financial_Status="refunded" if refunded else "paid",
+                Paid_at=stamp,
+                Currency="USD",
+                Subtotal=f"{total:.2f}",
+                Shipping="5.00",
+                Taxes=f"{total * 0.08:.2f}",
+                Total=f"{total * 1.08 + 5:.2f}",
+                Created_at=stamp,
+                Refunded_Amount=f"{total:.2f}" if refunded else "0.00",
+                Cancelled_at=stamp if 0.03 <= roll[order] < 0.05 else "",
+                Tags="test" if 0.05 <= roll[order] < 0.055 else "",
+                Payment_Method="shopify_payments",
+                Source="web",
+            )
+        )
+    return "".join(out).encode("utf-8")
