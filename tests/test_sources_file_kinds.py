@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,12 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from bench.shopify_export import HEADER, PREFIXES, shopify_export
+from planning import clock
 from planning.config import AppConfig, ConfigError, default_config
 from planning.sources.config import load_sources
 from planning.sources.mappings import MappingSpec, save_mapping
 from planning.sources.runs import FAILED, OK, preview_source, run_source
+from planning.sources.status import source_status
 from planning.store.engine import create_store_engine, migrate
 from tests.sources_support import config_dir, serve_files
 
@@ -135,6 +138,31 @@ def test_a_ga4_report_at_a_url_is_synced(
     assert values[("sessions", "channel=organic|device=mobile", "2026-11-24")] == 1300
     assert values[("checkout_sessions", "channel=organic|device=mobile", "2026-11-24")] == 52
     assert not any(k[0] == "orders" for k in values)
+
+
+def test_a_ga4_source_recording_purchases_is_stale_for_orders_too(
+    tmp_path: Path, shop: AppConfig, store: Engine
+) -> None:
+    export = tmp_path / "funnel.csv"
+    export.write_bytes(GA4.read_bytes())
+    ga4 = shop.settings.imports.ga4.model_copy(update={"record_orders": True})
+    imports = shop.settings.imports.model_copy(update={"ga4": ga4})
+    config = shop.model_copy(
+        update={"settings": shop.settings.model_copy(update={"imports": imports})}
+    )
+    body = f"sources:\n  feed:\n    kind: ga4_csv\n    settings:\n      path: {export}\n"
+    sources = load_sources(config_dir(tmp_path, body), config.metrics)
+    funnel = ["sessions", "add_to_cart_sessions", "checkout_sessions"]
+    with Session(store) as session:
+        assert list(source_status(session=session, sources=sources)[0].measures) == funnel
+    outcome = run_source(engine=store, config=config, source=sources.get("feed"), trigger="command")
+    assert outcome.status == OK, outcome.error
+    assert stored(store)[("orders", "channel=organic|device=mobile", "2026-11-24")] == 24
+    later = clock.utcnow() + timedelta(days=3)
+    with Session(store) as session:
+        status = source_status(session=session, sources=sources, now=later)[0]
+    assert list(status.measures) == [*funnel, "orders"]
+    assert status.stale
 
 
 @pytest.mark.parametrize(
