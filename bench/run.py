@@ -22,6 +22,8 @@ SQLite store and a configuration folder, then measures in one run:
 - syncing the same observations from PostgreSQL with a ``sql`` data source (one wide table and
   one query per group of measures sharing their dimensions) into an empty store, when
   QUARTERDECK_BENCH_POSTGRES_URL names a server (``postgresql+psycopg://user@host/db``);
+- syncing a Shopify orders export of 200,000 line items with a ``shopify_orders_csv`` source
+  from a local file into an empty SQLite store (bench/shopify.py), whatever ``--store`` says;
 - peak memory: the high-water resident set (``VmHWM``) of the processes that ran the pages.
 
 With ``--store postgresql+psycopg://…`` the same measurements run on PostgreSQL: the data set,
@@ -70,6 +72,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.shopify import measure_shopify, shopify_check
 from planning import clock
 
 if TYPE_CHECKING:
@@ -1393,6 +1396,10 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
                 True,
             )
         )
+    shopify = shopify_check(result)
+    if shopify is not None:
+        what, value, budget, ok, cpu = shopify
+        found.append(Check(what, value, budget, ok, cpu=cpu))
     if "load" in result:
         from bench.load import load_checks
 
@@ -1498,6 +1505,8 @@ def _run_benchmark(
             )
         else:
             log(f"sync from PostgreSQL not measured: {BENCH_POSTGRES_ENV} is not set")
+        log("syncing a Shopify orders export…")
+        synced.update(measure_shopify(config_dir=data.config_dir, directory=directory, log=log))
         log("measuring the pages…")
         measured = measure_pages(
             data=data, scale=scale, runs=runs, directory=directory, pages=pages, log=log

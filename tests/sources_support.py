@@ -1,13 +1,17 @@
-"""Helpers for the data-source tests: a config folder with a sources.yaml, and source databases
-on the machine's PostgreSQL and MariaDB servers (tables unique to each test)."""
+"""Helpers for the data-source tests: a config folder with a sources.yaml, source databases on the
+machine's PostgreSQL and MariaDB servers (tables unique to each test), and a local HTTP server
+that serves files the test puts in a dict."""
 
 from __future__ import annotations
 
+import http.server
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import Engine, create_engine, text
 
@@ -57,3 +61,36 @@ def mariadb_table() -> Iterator[tuple[str, str, Engine]]:
         with engine.begin() as connection:
             connection.execute(text(f"DROP TABLE IF EXISTS `{table}`"))
         engine.dispose()
+
+
+class _Files(http.server.BaseHTTPRequestHandler):
+    files: ClassVar[dict[str, bytes]] = {}
+
+    def do_GET(self) -> None:
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_files() -> Iterator[tuple[str, dict[str, bytes]]]:
+    """A local HTTP server on a free port: (its base URL, the {path: body} dict it serves)."""
+    files: dict[str, bytes] = {}
+    handler = type("Handler", (_Files,), {"files": files})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", files
+    finally:
+        server.shutdown()
+        server.server_close()

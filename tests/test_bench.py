@@ -39,6 +39,7 @@ def test_small_bench_writes_every_measurement(small_run: tuple[dict[str, Any], s
         "kr_eval_ms",
         "import_rows_per_s",
         "sqlite_executemany_rows_per_s",
+        "shopify_seconds",
         "peak_rss_mb",
     ):
         assert key in result
@@ -75,12 +76,14 @@ def test_key_results_import_and_memory_are_measured(
     assert result["backtest_ms"] > 0 and result["backtest_forecasts"] >= 0
     assert result["import_rows"] == result["counts"]["observations"]
     assert result["import_rows_per_s"] > 0 and result["sqlite_executemany_rows_per_s"] > 0
+    assert result["shopify_lines"] == 200_000 and result["shopify_rows"] > 4_000
     assert 50 < result["peak_rss_mb"] < 8_000
     for line in (
         "floor: one-line page",
         "evaluate all 30 key results",
         "forecast backtest",
         "CSV import, rows/s",
+        "Shopify export of 200,000 line items, synced",
     ):
         assert line in printed
     assert "peak memory of the app's processes" in printed

@@ -15,7 +15,7 @@ from planning import clock
 from planning.store.models import Role
 from tests.sources_support import config_dir
 from tests.test_page_admin import open_admin, open_tab, person_of
-from tests.test_sources import CSV, _Files  # noqa: F401  (the HTTP handler the fixture uses)
+from tests.test_sources import CSV
 from tests.test_sources import http_files as http_files
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -49,6 +49,7 @@ def test_admin_lists_previews_and_runs_sources(app_store: str, sources_config: o
     table = at.dataframe[0].value
     assert list(table["source"]) == ["Team sheet", "broken"]
     assert list(table["last run"]) == ["never", "never"]
+    assert list(table["kind"]) == ["CSV or XLSX file at a URL"] * 2  # the kind in words
 
     at.button(key="admin_sources_preview_button").click().run()
     assert "would read 2 rows: add 0, change 2, leave 0" in " ".join(i.value for i in at.info)

@@ -5,18 +5,15 @@ one runner per source across processes."""
 
 from __future__ import annotations
 
-import http.server
 import io
 import logging
 import os
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -32,6 +29,7 @@ from tests.sources_support import (
     config_dir,
     mariadb_table,
     postgres_source,
+    serve_files,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -401,36 +399,10 @@ def test_a_secret_never_reaches_the_store_or_the_logs(
 # --- csv_url -----------------------------------------------------------------------------------
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    files: ClassVar[dict[str, bytes]] = {}
-
-    def do_GET(self) -> None:
-        body = self.files.get(self.path)
-        if body is None:
-            self.send_response(404)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def http_files() -> Iterator[tuple[str, dict[str, bytes]]]:
-    files: ClassVar[dict[str, bytes]] = {}
-    handler = type("Handler", (_Files,), {"files": files})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", files
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_files() as served:
+        yield served
 
 
 CSV = (
@@ -628,14 +600,14 @@ def test_a_new_kind_is_one_registry_entry(
     tmp_path: Path, config: AppConfig, store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """How the file parsers plug in: a settings model extending FileLocation and a pure
-    parse(bytes, settings) -> interchange DataFrame, wrapped by file_kind."""
+    parse(bytes, settings, context) -> interchange DataFrame, wrapped by file_kind."""
     from planning.sources.files import FileLocation
     from planning.sources.kinds import KINDS, file_kind
 
     class WideSettings(FileLocation):
         channel: str
 
-    def parse(data: bytes, settings: WideSettings) -> pd.DataFrame:
+    def parse(data: bytes, settings: WideSettings, context: object) -> pd.DataFrame:
         wide = pd.read_csv(io.BytesIO(data))
         long = wide.melt(id_vars=["day"], var_name="measure", value_name="value")
         return long.rename(columns={"day": "date"}).assign(

@@ -18,7 +18,7 @@ from planning.sources.schedule import SCHEDULER_ENV, build_scheduler, start_sche
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate
 from tests.api_support import client_for
 from tests.sources_support import config_dir
-from tests.test_sources import CSV, _Files  # noqa: F401  (the HTTP handler the fixture uses)
+from tests.test_sources import CSV
 from tests.test_sources import http_files as http_files
 
 HEALTH = "/api/v1/health"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from bench.shopify_export import PREFIXES
 from planning.config import AppConfig
 from planning.metrics.import_file import ImportFileError
 from planning.sources.formats import import_in_format
@@ -26,13 +27,6 @@ from planning.sources.shopify_orders import parse_shopify_orders
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 EXPORT = FIXTURES / "shopify_orders_export.csv"
 TWO_CURRENCIES = FIXTURES / "shopify_orders_two_currencies.csv"
-PREFIXES = {
-    "AP-": "Apparel",
-    "FW-": "Footwear",
-    "HM-": "Home",
-    "BT-": "Beauty",
-    "AC-": "Accessories",
-}
 
 
 def shop_config(

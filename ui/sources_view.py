@@ -13,6 +13,7 @@ from sqlmodel import Session
 from planning.access.permissions import PermissionDenied
 from planning.config import ConfigError
 from planning.sources.config import SourcesConfig, load_sources
+from planning.sources.kinds import KINDS
 from planning.sources.runs import BUSY, FAILED, preview_source, run_source
 from planning.sources.status import SourceStatus, moment, source_status, stale_notes
 from planning.store.engine import read_engine
@@ -81,7 +82,8 @@ def sources_tab(person: PersonRead) -> None:
     if not sources.sources:
         st.info(
             f"No data sources are configured. Add them to {sources.path} (see the README's "
-            "“Connect your data”): a database query or a file at a URL, synced on a schedule."
+            "“Connect your data”): a database query, a file at a URL or your Shopify and GA4 "
+            "exports, synced on a schedule."
         )
         return
     st.caption(
@@ -94,7 +96,7 @@ def sources_tab(person: PersonRead) -> None:
             [
                 {
                     "source": s.title,
-                    "kind": s.kind,
+                    "kind": KINDS[s.kind].label if s.kind in KINDS else s.kind,
                     "schedule": s.schedule,
                     "last run": moment(s.last_run.started_at) if s.last_run else "never",
                     "status": s.last_run.status if s.last_run else "",

@@ -1,31 +1,53 @@
-"""The `csv_url` kind: a CSV or XLSX file in the interchange format at an HTTP(S) URL (a published
-spreadsheet, a nightly export) or a local path, read whole on every run.
+"""The `csv_url` kind: a CSV or XLSX file at an HTTP(S) URL (a published spreadsheet, a nightly
+export) or a local path, read whole on every run, in the interchange format or, with `mapping`,
+a wide file read through a column mapping saved in Admin (or by `import --format mapping:NAME`).
 
     settings:
       url: https://example.com/exports/daily.csv   # or url_secret: SHEET_URL, or path: /srv/x.csv
       format: auto                                 # auto (from the URL), csv or xlsx
+      mapping: Weekly sheet                        # optional: the saved mapping to read it with
       measures: [sessions, orders]                 # optional: what the file holds, for freshness
+
+The mapping is looked up in the store when the source runs, so a mapping saved again later is
+used from the next run on; a run naming a mapping the store does not hold fails, naming it.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
+from sqlmodel import Session
 
 from planning.config.base import Identifier
 from planning.metrics.import_file import read_table
-from planning.sources.files import FileLocation, read_location
+from planning.sources.files import FetchError, FileLocation
+from planning.store.engine import read_engine
+
+if TYPE_CHECKING:
+    from planning.sources.kinds import FetchContext
 
 
 class CsvUrlSettings(FileLocation):
-    """Where the file is, its format, and (optionally) the measures it holds."""
+    """Where the file is, its format, the saved mapping it is read with, the measures it holds."""
 
     format: Literal["auto", "csv", "xlsx"] = "auto"
+    mapping: str | None = None
     measures: Annotated[list[Identifier], Field(default_factory=list)]
+
+    @field_validator("mapping")
+    @classmethod
+    def _mapping_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from planning.sources.mappings import MappingError, clean_name
+
+        try:
+            return clean_name(value)
+        except MappingError as exc:
+            raise ValueError(str(exc)) from None
 
 
 def _suffix(settings: CsvUrlSettings, data: bytes) -> str:
@@ -37,10 +59,26 @@ def _suffix(settings: CsvUrlSettings, data: bytes) -> str:
     return ".csv"
 
 
-def fetch(settings: Any, secret: Any, since: date | None) -> pd.DataFrame:
-    """Download the file and read it as an interchange table (text cells, file line numbers)."""
-    data = read_location(settings, secret)
-    return read_table(data=data, filename=f"source{_suffix(settings, data)}")
+def parse(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
+    """The file as an interchange table (text cells, file line numbers), through the saved
+    mapping when the settings name one."""
+    filename = f"source{_suffix(settings, data)}"
+    if settings.mapping is None:
+        return read_table(data=data, filename=filename)
+    from planning.sources.exports import converted_table
+    from planning.sources.formats import read_cells
+    from planning.sources.mappings import apply_mapping, get_mapping
+
+    with Session(read_engine(context.engine)) as session:
+        saved = get_mapping(session=session, name=settings.mapping)
+    if saved is None:
+        raise FetchError(
+            f"there is no saved column mapping named {settings.mapping!r}: save it in Admin → "
+            "Data import (upload the file and map its columns) or name another in sources.yaml"
+        )
+    cells = read_cells(data, filename)
+    converted = apply_mapping(cells=cells, spec=saved.spec, metrics=context.config.metrics)
+    return converted_table(converted)
 
 
 def measures(settings: Any) -> list[str]:

@@ -4,16 +4,20 @@ Adding a kind is one entry in KINDS mapping its name to a `Kind`:
 
 - `settings`: a pydantic model of the kind's `settings:` block in sources.yaml (extra keys
   refused; a field named `…_secret` holds the *name* of a secret, never its value);
-- `fetch(settings, secret, since)`: returns a pandas DataFrame in the interchange format (columns
+- `fetch(settings, context)`: returns a pandas DataFrame in the interchange format (columns
   `date`, `measure`, `value` and one column per dimension; dates as YYYY-MM-DD text or dates,
-  empty text where a measure has no such dimension). `secret(name)` returns a secret's value;
-  `since` is the first day the run asks for (None: everything), which a kind may ignore;
-- optionally `check(settings, metrics)` → [(key, reason)] against metrics.yaml, and
-  `measures(settings)` → the measures the source writes (for the stale-data notes).
+  empty text where a measure has no such dimension). `context` (a FetchContext) carries
+  `secret(name)`, which returns a secret's value, `since`, the first day the run asks for (None:
+  everything), which a kind may ignore, and the run's configuration and store (read only);
+- optionally `check(settings, metrics)` → [(key, reason)] against metrics.yaml,
+  `measures(settings)` → the measures the source writes (for the stale-data notes), and
+  `incremental=True` when fetch reads only from `since` on (else every run reads everything and
+  is given `since` None).
 
 A kind that parses a downloaded or local file can be built with `file_kind(settings, parse)`
-from a pure `parse(data: bytes, settings) -> DataFrame` and a settings model that extends
-`planning.sources.files.FileLocation` (url, url_secret or path).
+from `parse(data: bytes, settings, context) -> DataFrame` and a settings model that extends
+`planning.sources.files.FileLocation` (url, url_secret or path). A parse that numbers the rows by
+the line of the file they came from (index named `line`) has problems reported by file line.
 """
 
 from __future__ import annotations
@@ -25,13 +29,27 @@ from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel
+from sqlalchemy import Engine
 
+from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
-from planning.sources import csv_url, sql
+from planning.sources import csv_url, exports, sql
 
 SecretLookup = Callable[[str], str]
-Fetch = Callable[[Any, SecretLookup, date | None], pd.DataFrame]
 Check = Callable[[Any, MetricsConfig], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class FetchContext:
+    """What a kind may use while fetching: secrets, the window, the configuration and the store."""
+
+    secret: SecretLookup
+    since: date | None
+    config: AppConfig
+    engine: Engine
+
+
+Fetch = Callable[[Any, FetchContext], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -43,32 +61,55 @@ class Kind:
     label: str = ""
     check: Check | None = None
     measures: Callable[[Any], list[str]] | None = None
+    # Whether fetch reads from `since` on (a window after the last good run) rather than
+    # everything the source holds each time, as a file does.
+    incremental: bool = False
 
 
 def file_kind(
-    settings: type[BaseModel], parse: Callable[[bytes, Any], pd.DataFrame], label: str
+    settings: type[BaseModel],
+    parse: Callable[[bytes, Any, FetchContext], pd.DataFrame],
+    label: str,
+    measures: Callable[[Any], list[str]] | None = None,
 ) -> Kind:
     """A kind that reads a file (settings extend FileLocation) and parses it with `parse`."""
     from planning.sources.files import read_location
 
-    def fetch(values: Any, secret: SecretLookup, since: date | None) -> pd.DataFrame:
-        return parse(read_location(values, secret), values)
+    def fetch(values: Any, context: FetchContext) -> pd.DataFrame:
+        return parse(read_location(values, context.secret), values, context)
 
-    return Kind(settings=settings, fetch=fetch, label=label)
+    return Kind(settings=settings, fetch=fetch, label=label, measures=measures)
+
+
+def _sql_fetch(settings: Any, context: FetchContext) -> pd.DataFrame:
+    return sql.fetch(settings, context.secret, context.since)
 
 
 KINDS: dict[str, Kind] = {
     "sql": Kind(
         settings=sql.SqlSettings,
-        fetch=sql.fetch,
+        fetch=_sql_fetch,
         label="SQL database",
         check=sql.check,
         measures=sql.measures,
+        incremental=True,
     ),
-    "csv_url": Kind(
-        settings=csv_url.CsvUrlSettings,
-        fetch=csv_url.fetch,
-        label="CSV or XLSX file at a URL",
+    "csv_url": file_kind(
+        csv_url.CsvUrlSettings,
+        csv_url.parse,
+        "CSV or XLSX file at a URL",
         measures=csv_url.measures,
+    ),
+    "shopify_orders_csv": file_kind(
+        exports.ShopifyOrdersCsvSettings,
+        exports.parse_shopify,
+        "Shopify orders export (CSV)",
+        measures=exports.shopify_measures,
+    ),
+    "ga4_csv": file_kind(
+        exports.Ga4CsvSettings,
+        exports.parse_ga4,
+        "GA4 report (CSV)",
+        measures=exports.ga4_measures,
     ),
 }

@@ -36,6 +36,7 @@ from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
 from planning.metrics.observations import record_batch, upsert_observations
 from planning.sources.config import Source, SourcesConfig
+from planning.sources.kinds import FetchContext
 from planning.sources.secrets import Secrets
 from planning.store.engine import read_engine
 from planning.store.models import Person, PersonRead, utcnow
@@ -196,7 +197,10 @@ def watermark(*, engine: Engine, source: str) -> date | None:
 
 
 def window_start(*, engine: Engine, source: Source) -> date | None:
-    """The first day a run asks for: the watermark minus the look-back (None: everything)."""
+    """The first day a run asks for: the watermark minus the look-back (None: everything, and
+    always for a kind that reads its whole file at each run)."""
+    if not source.spec.incremental:
+        return None
     last = watermark(engine=engine, source=source.name)
     if last is None:
         return None
@@ -273,9 +277,10 @@ def describe_failure(exc: BaseException) -> str:
 
 
 def _fetch_checked(
-    source: Source, config: AppConfig, secrets: Secrets, since: date | None
+    source: Source, config: AppConfig, secrets: Secrets, since: date | None, engine: Engine
 ) -> Validation:
-    frame = source.spec.fetch(source.settings, secrets, since)
+    context = FetchContext(secret=secrets, since=since, config=config, engine=engine)
+    frame = source.spec.fetch(source.settings, context)
     if frame is None or len(frame) == 0:
         return Validation(frame=pd.DataFrame(), problems=[], rows=0)
     from_file = frame.index.name == LINE  # a kind that read a file numbered its lines
@@ -314,7 +319,7 @@ def run_source(
         since = window_start(engine=engine, source=source)
         run_id = _start_run(engine, source.name, trigger, since)
         try:
-            validation = _fetch_checked(source, config, secrets, since)
+            validation = _fetch_checked(source, config, secrets, since, engine)
             outcome = _write(engine, source, validation, run_id, actor, since, began)
         except Exception as exc:  # every failure of a source is recorded, never raised
             message = secrets.scrub(describe_failure(exc))[:MAX_ERROR]
@@ -471,7 +476,7 @@ def preview_source(
     secrets = secrets or Secrets()
     since = window_start(engine=engine, source=source)
     try:
-        validation = _fetch_checked(source, config, secrets, since)
+        validation = _fetch_checked(source, config, secrets, since, engine)
         if validation.frame.empty:
             return SourcePreview(source=source.name, since=since)
         with Session(read_engine(engine)) as session:

@@ -138,9 +138,10 @@ def source_status(
     for name, source in sources.sources.items():
         last = latest[name]
         good = latest_ok[name]
-        measures = source.measures() or (
-            [m for m in str(good.measures).split(",") if m] if good is not None else []
-        )
+        # What the settings say the source holds, and what its last good run wrote besides
+        # (a GA4 report's orders, a mapping's measures).
+        written = [m for m in str(good.measures).split(",") if m] if good is not None else []
+        measures = list(dict.fromkeys([*source.measures(), *written]))
         ok_info = _info(good) if good is not None else None
         stale = (
             ok_info is None
