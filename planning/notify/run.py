@@ -52,6 +52,7 @@ from planning.notify.schedule import (
     skip_reason,
 )
 from planning.notify.secrets import NotifySecrets, load_secrets
+from planning.notify.smtp import SmtpSession
 from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError, build_digest
 from planning.reports.this_week import Owed, check_ins_due, updates_owed
@@ -65,6 +66,7 @@ SHARE_PLACEHOLDER = "(a share link to the roadmap, made when the message is sent
 HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
 SEND_THREADS = 8
 RECORD_BATCH = 25
+EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -423,14 +425,10 @@ def send_due(
             session.exec(select(Person.id, Person.email).where(col(Person.id).in_(ids))).all()
         )
     rows = [_with_share_link(engine=engine, config=config, row=row) for row in rows]
+    timeout = settings.send_timeout_seconds
 
-    def one(row: OutboxMessage) -> tuple[OutboxMessage, Delivery]:
-        return row, deliver(
-            message=row,
-            email=str(emails.get(row.person_id, "")),
-            secrets=secrets,
-            timeout=settings.send_timeout_seconds,
-        )
+    def chat(row: OutboxMessage) -> Delivery:
+        return deliver(message=row, email="", secrets=secrets, timeout=timeout)
 
     counts: Counter[str] = Counter()
     outcomes = []
@@ -443,23 +441,43 @@ def send_due(
         counts.update(statuses)
         batch.clear()
 
+    def done(row: OutboxMessage, delivery: Delivery) -> None:
+        batch.append(
+            Result(
+                message=row, ok=delivery.ok, outcome=delivery.outcome, permanent=delivery.permanent
+            )
+        )
+        if not delivery.ok:
+            outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
+        if len(batch) >= RECORD_BATCH:
+            flush()
+
     # Outcomes are recorded a batch at a time (one transaction each, not one per message); a
     # process that dies before recording leaves its rows claimed, and they are sent again after
-    # claim_timeout_minutes: at least once, never lost.
+    # claim_timeout_minutes: at least once, never lost. Chat messages go a few at a time on
+    # threads while this thread sends the emails one after another over one SMTP session.
+    mail = [row for row in rows if row.channel == EMAIL]
+    others = [row for row in rows if row.channel != EMAIL]
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for row, delivery in pool.map(one, rows):
-            batch.append(
-                Result(
-                    message=row,
-                    ok=delivery.ok,
-                    outcome=delivery.outcome,
-                    permanent=delivery.permanent,
-                )
-            )
-            if not delivery.ok:
-                outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
-            if len(batch) >= RECORD_BATCH:
-                flush()
+        pending = [(row, pool.submit(chat, row)) for row in others]
+        if mail:
+            url = secrets.urls.get(EMAIL, "")
+            with SmtpSession(url=url, secrets=secrets, timeout=timeout) as smtp:
+                for row in mail:
+                    address = str(emails.get(row.person_id) or "")
+                    if not url:
+                        delivery = Delivery(
+                            False, "no email channel is set up on this server", permanent=True
+                        )
+                    elif "@" not in address:
+                        delivery = Delivery(
+                            False, "the person has no email address", permanent=True
+                        )
+                    else:
+                        delivery = smtp.send(message=row, address=address)
+                    done(row, delivery)
+        for row, future in pending:
+            done(row, future.result())
     if batch:
         flush()
     return RunSummary(
