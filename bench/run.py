@@ -22,6 +22,8 @@ SQLite store and a configuration folder, then measures in one run:
 - syncing the same observations from PostgreSQL with a ``sql`` data source (one wide table and
   one query per group of measures sharing their dimensions) into an empty store, when
   QUARTERDECK_BENCH_POSTGRES_URL names a server (``postgresql+psycopg://user@host/db``);
+- planning and sending 500 check-in reminders (100 at the small scale) by email to a local SMTP
+  server (aiosmtpd in a process of its own; bench/notify_send.py), against a budget of 10 s;
 - peak memory: the high-water resident set (``VmHWM``) of the processes that ran the pages.
 
 With ``--store postgresql+psycopg://…`` the same measurements run on PostgreSQL: the data set,
@@ -98,6 +100,8 @@ SYNC_MIN_ROWS_PER_S = 100_000.0
 # the row says "not measured".
 BENCH_POSTGRES_ENV = "QUARTERDECK_BENCH_POSTGRES_URL"
 MEMORY_LIMIT_MB = 500.0
+# Reminders at a Monday check-in, sent to a local SMTP server (bench/notify_send.py).
+NOTIFY_LIMIT_S = 10.0  # for the large scale's 500 (the small scale sends 100)
 
 KR_EVAL_RUNS = 5
 # What `streamlit run server.py` imports when the server starts, before anyone opens a page
@@ -121,6 +125,7 @@ class Scale:
     warm_runs: int
     roles: tuple[str, ...]
     dependencies: int = 0  # between the added initiatives, none closing a loop
+    reminders: int = 500  # members owed a check-in reminder in the reminders row
 
 
 SCALES: dict[str, Scale] = {
@@ -135,6 +140,7 @@ SCALES: dict[str, Scale] = {
         warm_runs=3,
         roles=("director",),
         dependencies=150,
+        reminders=100,
     ),
     "large": Scale(
         name="large",
@@ -1393,6 +1399,7 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
                 True,
             )
         )
+    found.append(notify_check(result))
     if "load" in result:
         from bench.load import load_checks
 
@@ -1405,6 +1412,42 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
             f"< {MEMORY_LIMIT_MB:.0f} MB",
             memory < MEMORY_LIMIT_MB,
         )
+    )
+    return found
+
+
+def notify_check(result: Mapping[str, Any]) -> Check:
+    """The reminders row: planning and sending them all by email, wall time against the budget
+    (CPU time of this process beside it; the SMTP server runs in a process of its own)."""
+    people = int(result.get("notify_people", SCALES["large"].reminders))
+    what = f"{people:,} reminders by email (plan and send)"
+    if "notify_seconds" not in result:
+        why = result.get("notify_skipped", "not run")
+        return Check(what, "not measured", f"< {NOTIFY_LIMIT_S:.0f} s ({why})", True)
+    seconds = float(result["notify_seconds"])
+    delivered = int(result.get("notify_received", 0)) == people == int(result["notify_sent"])
+    return Check(
+        what,
+        f"{seconds:.1f} s" + ("" if delivered else f" ({result['notify_sent']} sent)"),
+        f"< {NOTIFY_LIMIT_S:.0f} s, every email received",
+        seconds < NOTIFY_LIMIT_S and delivered,
+        cpu=f"{float(result['notify_cpu_seconds']) * 1000:.0f} ms",
+    )
+
+
+def measure_notify(*, people: int, directory: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """The reminders row's figures, or why it was not measured (no aiosmtpd to receive them)."""
+    import importlib.util
+
+    if importlib.util.find_spec("aiosmtpd") is None:
+        log("  reminders not measured: aiosmtpd (requirements-dev.txt) is not installed")
+        return {"notify_skipped": "aiosmtpd is not installed"}
+    from bench.notify_send import measure_notify_send
+
+    found = measure_notify_send(people=people, directory=directory / "notify")
+    log(
+        f"  {found['notify_sent']} reminders sent: {found['notify_seconds']:.1f} s "
+        f"({found['notify_cpu_seconds']:.1f} s CPU)"
     )
     return found
 
@@ -1498,6 +1541,8 @@ def _run_benchmark(
             )
         else:
             log(f"sync from PostgreSQL not measured: {BENCH_POSTGRES_ENV} is not set")
+        log("sending reminders by email…")
+        notified = measure_notify(people=scale.reminders, directory=directory, log=log)
         log("measuring the pages…")
         measured = measure_pages(
             data=data, scale=scale, runs=runs, directory=directory, pages=pages, log=log
@@ -1519,6 +1564,7 @@ def _run_benchmark(
         **kr,
         **imported,
         **synced,
+        **notified,
         "peak_rss_mb": measured["peak_rss_mb"],
         "page_process_rss_mb": measured["page_process_rss_mb"],
         "seconds": time.perf_counter() - began,
