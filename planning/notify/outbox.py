@@ -280,16 +280,18 @@ def reminded_weeks(*, session: Session, person_id: int, since_week: str) -> dict
 
 
 def cleanup(*, engine: Engine, now: datetime, retention_days: int) -> int:
-    """Delete the outbox rows that are done (sent, failed, skipped) and older than the retention
-    (reminders and escalations: at least KEEP_FOR_ESCALATION); how many were deleted."""
+    """Delete the outbox rows that are done (sent, failed, skipped) and whose outcome is older
+    than the retention (reminders and escalations: at least KEEP_FOR_ESCALATION); how many were
+    deleted. A done row's next_attempt_at is the moment of its outcome (its planning, if
+    skipped)."""
     cutoff = now - timedelta(days=retention_days)
     history_cutoff = min(cutoff, now - KEEP_FOR_ESCALATION)
     remembered = col(OutboxMessage.kind).in_(("reminder", "escalation"))
     statement = delete(OutboxMessage).where(
         col(OutboxMessage.status).in_(DONE),
         or_(
-            and_(~remembered, col(OutboxMessage.created_at) < cutoff),
-            and_(remembered, col(OutboxMessage.created_at) < history_cutoff),
+            and_(~remembered, col(OutboxMessage.next_attempt_at) < cutoff),
+            and_(remembered, col(OutboxMessage.next_attempt_at) < history_cutoff),
         ),
     )
     with engine.begin() as conn:

@@ -84,9 +84,14 @@ def notify_job(engine: Callable[[], Engine], config: AppConfig) -> None:
 
 
 def add_notify_job(
-    scheduler: BaseScheduler, *, engine: Callable[[], Engine], config: AppConfig
+    scheduler: BaseScheduler,
+    *,
+    engine: Callable[[], Engine],
+    config: AppConfig,
+    first_run: timedelta = FIRST_RUN_DELAY,
 ) -> bool:
-    """Add the notification job to a scheduler when settings.yaml enables it; whether it did."""
+    """Add the notification job to a scheduler when settings.yaml enables it (its first turn
+    `first_run` from now, then every run_every_minutes); whether it did."""
     settings = config.settings.notify
     if not settings.enabled:
         return False
@@ -96,7 +101,7 @@ def add_notify_job(
         args=(engine, config),
         id=JOB_ID,
         name="reminders and digests",
-        next_run_time=clock.wall_time() + FIRST_RUN_DELAY,
+        next_run_time=clock.wall_time() + first_run,
         coalesce=True,
         max_instances=1,
         misfire_grace_time=600,
