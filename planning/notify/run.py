@@ -52,7 +52,7 @@ from planning.notify.schedule import (
     skip_reason,
 )
 from planning.notify.secrets import NotifySecrets, load_secrets
-from planning.notify.smtp import SmtpSession
+from planning.notify.smtp import send_emails
 from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError, build_digest
 from planning.reports.this_week import Owed, check_ins_due, updates_owed
@@ -421,9 +421,12 @@ def send_due(
         return RunSummary()
     with Session(engine) as session:
         ids = sorted({r.person_id for r in rows})
-        emails = dict(
-            session.exec(select(Person.id, Person.email).where(col(Person.id).in_(ids))).all()
-        )
+        emails = {
+            int(person_id or 0): str(address or "")
+            for person_id, address in session.exec(
+                select(Person.id, Person.email).where(col(Person.id).in_(ids))
+            ).all()
+        }
     rows = [_with_share_link(engine=engine, config=config, row=row) for row in rows]
     timeout = settings.send_timeout_seconds
 
@@ -455,27 +458,15 @@ def send_due(
     # Outcomes are recorded a batch at a time (one transaction each, not one per message); a
     # process that dies before recording leaves its rows claimed, and they are sent again after
     # claim_timeout_minutes: at least once, never lost. Chat messages go a few at a time on
-    # threads while this thread sends the emails one after another over one SMTP session.
+    # threads while the emails go over a few SMTP sessions (planning.notify.smtp).
     mail = [row for row in rows if row.channel == EMAIL]
     others = [row for row in rows if row.channel != EMAIL]
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         pending = [(row, pool.submit(chat, row)) for row in others]
-        if mail:
-            url = secrets.urls.get(EMAIL, "")
-            with SmtpSession(url=url, secrets=secrets, timeout=timeout) as smtp:
-                for row in mail:
-                    address = str(emails.get(row.person_id) or "")
-                    if not url:
-                        delivery = Delivery(
-                            False, "no email channel is set up on this server", permanent=True
-                        )
-                    elif "@" not in address:
-                        delivery = Delivery(
-                            False, "the person has no email address", permanent=True
-                        )
-                    else:
-                        delivery = smtp.send(message=row, address=address)
-                    done(row, delivery)
+        for row, delivery in send_emails(
+            rows=mail, addresses=emails, secrets=secrets, timeout=timeout
+        ):
+            done(row, delivery)
         for row, future in pending:
             done(row, future.result())
     if batch:

@@ -1,12 +1,13 @@
-"""Email for a whole run over one SMTP session.
+"""Email for a whole run over a few SMTP sessions.
 
 Sending each email through Apprise's `notify()` opens a new SMTP connection per message, and
 Apprise builds a new TLS context for each (about three quarters of the time an email took). A
-run's emails instead go through one connection, opened on the first email and kept for the run:
+run's emails instead go through `SESSIONS` connections (fewer for a few emails), each opened on
+its first email and kept for the run:
 the configured `mailto://` or `mailtos://` URL is read by Apprise's own parser (host, port,
 security mode, sign-in, sender, extra headers), each message is built by Apprise's own email
 builder (HTML with the plain-text part derived from it, PNG charts inline), and only the
-connection is ours (smtplib, one TLS context per run).
+connection is ours (smtplib, one TLS context per session).
 
 Each message still has its own outcome: a recipient the server refuses fails that message alone;
 a connection that drops is opened again once and the message tried on it; when the server cannot
@@ -17,8 +18,11 @@ instead of each waiting for its own timeout.
 from __future__ import annotations
 
 import contextlib
+import queue
 import smtplib
 import ssl
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 
@@ -32,6 +36,9 @@ from planning.notify.secrets import NotifySecrets, redact
 from planning.store.models import OutboxMessage
 
 _CONNECTION_ERRORS = (OSError, smtplib.SMTPException)
+# A few sessions at once overlap the waits on the server's replies (each email is several round
+# trips); the CPU work of building the emails is small since each session builds one TLS context.
+SESSIONS = 4
 
 
 class EmailChannelError(ValueError):
@@ -206,3 +213,45 @@ class SmtpSession:
 def service_address(service: NotifyEmail) -> str:
     """The envelope sender of an email channel."""
     return str(service.from_addr[1])
+
+
+def send_emails(
+    *,
+    rows: Sequence[OutboxMessage],
+    addresses: Mapping[int, str],
+    secrets: NotifySecrets,
+    timeout: float,
+    sessions: int = SESSIONS,
+) -> Iterator[tuple[OutboxMessage, Delivery]]:
+    """Send the rows' emails over a few SMTP sessions at once (each row on one of them, in
+    turn), yielding each row with its delivery as it finishes; never raises."""
+    url = secrets.urls.get("email", "")
+    results: queue.Queue[tuple[OutboxMessage, Delivery]] = queue.Queue()
+
+    def one_session(share: Sequence[OutboxMessage]) -> None:
+        with SmtpSession(url=url, secrets=secrets, timeout=timeout) as smtp:
+            for row in share:
+                address = str(addresses.get(row.person_id) or "")
+                if not url:
+                    delivery = Delivery(
+                        False, "no email channel is set up on this server", permanent=True
+                    )
+                elif "@" not in address:
+                    delivery = Delivery(False, "the person has no email address", permanent=True)
+                else:
+                    try:
+                        delivery = smtp.send(message=row, address=address)
+                    except Exception as exc:  # never lose a row's outcome to a surprise
+                        delivery = Delivery(
+                            False, f"the email channel failed: {type(exc).__name__}"
+                        )
+                results.put((row, delivery))
+
+    count = max(1, min(sessions, len(rows)))
+    shares = [rows[n::count] for n in range(count)]
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(one_session, share) for share in shares if share]
+        for _ in range(len(rows)):
+            yield results.get()
+        for future in futures:
+            future.result()
