@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from planning.config.settings import NotifySettings
-from planning.notify.schedule import retry_delay
+from planning.notify.schedule import HISTORY_WEEKS, retry_delay
 from planning.store.models import OutboxMessage
 
 PENDING = "pending"
@@ -36,9 +36,9 @@ SKIPPED = "skipped"
 STATUSES: tuple[str, ...] = (PENDING, SENDING, SENT, FAILED, SKIPPED)
 OUTCOME_MAX = 500
 DONE: tuple[str, ...] = (SENT, FAILED, SKIPPED)
-# Escalation follows a run of reminders back 26 weeks (planning.notify.run.HISTORY_WEEKS); its
-# memory is kept a week longer than that, whatever the retention.
-KEEP_FOR_ESCALATION = timedelta(weeks=27)
+# Escalation follows a run of reminders back HISTORY_WEEKS; its memory is kept a week longer than
+# that, whatever the retention.
+KEEP_FOR_ESCALATION = timedelta(weeks=HISTORY_WEEKS + 1)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from planning.notify.preferences import all_preferences
 from planning.notify.schedule import (
     DIGEST,
     ESCALATION,
+    HISTORY_WEEKS,
     REMINDER,
     ROADMAP,
     OwedItem,
@@ -63,7 +64,6 @@ from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
 # A roadmap summary's share link is made at sending and put in its place: a share token is shown
 # once and stored only as a digest (planning.access.share_links), never in an outbox row.
 SHARE_PLACEHOLDER = "(a share link to the roadmap, made when the message is sent)"
-HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
 SEND_THREADS = 8
 RECORD_BATCH = 25
 EMAIL = "email"

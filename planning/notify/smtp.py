@@ -161,8 +161,8 @@ class SmtpSession:
                     self._connection = self._connect()
             except _CONNECTION_ERRORS as exc:
                 self._unreachable = redact(
-                    f"the email channel failed: the SMTP server could not be reached "
-                    f"({type(exc).__name__})",
+                    "the email channel failed: the SMTP server could not be reached or "
+                    f"refused the sign-in ({type(exc).__name__})",
                     self._secrets,
                 )
                 return Delivery(False, self._unreachable, permanent=False)
