@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.concurrency import run_in_threadpool
 
 from api.routes import ApiContext, api_mount
 from api.sign_in import sign_in_routes
+from planning.notify.scheduled import add_notify_job
 from planning.okrs.backtest import warm as warm_backtest
 from planning.sources.schedule import start_scheduler, stop_scheduler
 from ui.preload import page_modules
@@ -36,9 +38,16 @@ async def lifespan(app: object) -> AsyncIterator[None]:
     async with context.lifespan(app):
         # The forecasts' backtest, worked out beside the first visitor rather than in their way.
         warm_backtest(engine=lambda: context.engine, config=lambda: context.config)
-        # Scheduled data sources (config/sources.yaml) run in this process's background threads.
+
+        # Scheduled data sources (config/sources.yaml) and, when settings.yaml enables them, the
+        # notification runs go in this process's background threads.
+        def notify(scheduler: BackgroundScheduler) -> bool:
+            return add_notify_job(scheduler, engine=lambda: context.engine, config=context.config)
+
         scheduler = await run_in_threadpool(
-            lambda: start_scheduler(engine=lambda: context.engine, config=context.config)
+            lambda: start_scheduler(
+                engine=lambda: context.engine, config=context.config, extra_jobs=(notify,)
+            )
         )
         try:
             yield None

@@ -24,6 +24,8 @@ SQLite store and a configuration folder, then measures in one run:
   QUARTERDECK_BENCH_POSTGRES_URL names a server (``postgresql+psycopg://user@host/db``);
 - syncing a Shopify orders export of 200,000 line items with a ``shopify_orders_csv`` source
   from a local file into an empty SQLite store (bench/shopify.py), whatever ``--store`` says;
+- planning and sending 500 check-in reminders (100 at the small scale) by email to a local SMTP
+  server (aiosmtpd in a process of its own; bench/notify_send.py), against a budget of 10 s;
 - peak memory: the high-water resident set (``VmHWM``) of the processes that ran the pages.
 
 With ``--store postgresql+psycopg://…`` the same measurements run on PostgreSQL: the data set,
@@ -101,6 +103,8 @@ SYNC_MIN_ROWS_PER_S = 100_000.0
 # the row says "not measured".
 BENCH_POSTGRES_ENV = "QUARTERDECK_BENCH_POSTGRES_URL"
 MEMORY_LIMIT_MB = 500.0
+# Reminders at a Monday check-in, sent to a local SMTP server (bench/notify_send.py).
+NOTIFY_LIMIT_S = 10.0  # for the large scale's 500 (the small scale sends 100)
 
 KR_EVAL_RUNS = 5
 # What `streamlit run server.py` imports when the server starts, before anyone opens a page
@@ -124,6 +128,7 @@ class Scale:
     warm_runs: int
     roles: tuple[str, ...]
     dependencies: int = 0  # between the added initiatives, none closing a loop
+    reminders: int = 500  # members owed a check-in reminder in the reminders row
 
 
 SCALES: dict[str, Scale] = {
@@ -138,6 +143,7 @@ SCALES: dict[str, Scale] = {
         warm_runs=3,
         roles=("director",),
         dependencies=150,
+        reminders=100,
     ),
     "large": Scale(
         name="large",
@@ -1400,6 +1406,7 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
     if shopify is not None:
         what, value, budget, ok, cpu = shopify
         found.append(Check(what, value, budget, ok, cpu=cpu))
+    found.append(notify_check(result))
     if "load" in result:
         from bench.load import load_checks
 
@@ -1412,6 +1419,42 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
             f"< {MEMORY_LIMIT_MB:.0f} MB",
             memory < MEMORY_LIMIT_MB,
         )
+    )
+    return found
+
+
+def notify_check(result: Mapping[str, Any]) -> Check:
+    """The reminders row: planning and sending them all by email, wall time against the budget
+    (CPU time of this process beside it; the SMTP server runs in a process of its own)."""
+    people = int(result.get("notify_people", SCALES["large"].reminders))
+    what = f"{people:,} reminders by email (plan and send)"
+    if "notify_seconds" not in result:
+        why = result.get("notify_skipped", "not run")
+        return Check(what, "not measured", f"< {NOTIFY_LIMIT_S:.0f} s ({why})", True)
+    seconds = float(result["notify_seconds"])
+    delivered = int(result.get("notify_received", 0)) == people == int(result["notify_sent"])
+    return Check(
+        what,
+        f"{seconds:.1f} s" + ("" if delivered else f" ({result['notify_sent']} sent)"),
+        f"< {NOTIFY_LIMIT_S:.0f} s, every email received",
+        seconds < NOTIFY_LIMIT_S and delivered,
+        cpu=f"{float(result['notify_cpu_seconds']) * 1000:.0f} ms",
+    )
+
+
+def measure_notify(*, people: int, directory: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """The reminders row's figures, or why it was not measured (no aiosmtpd to receive them)."""
+    import importlib.util
+
+    if importlib.util.find_spec("aiosmtpd") is None:
+        log("  reminders not measured: aiosmtpd (requirements-dev.txt) is not installed")
+        return {"notify_skipped": "aiosmtpd is not installed"}
+    from bench.notify_send import measure_notify_send
+
+    found = measure_notify_send(people=people, directory=directory / "notify")
+    log(
+        f"  {found['notify_sent']} reminders sent: {found['notify_seconds']:.1f} s "
+        f"({found['notify_cpu_seconds']:.1f} s CPU)"
     )
     return found
 
@@ -1507,6 +1550,8 @@ def _run_benchmark(
             log(f"sync from PostgreSQL not measured: {BENCH_POSTGRES_ENV} is not set")
         log("syncing a Shopify orders export…")
         synced.update(measure_shopify(config_dir=data.config_dir, directory=directory, log=log))
+        log("sending reminders by email…")
+        notified = measure_notify(people=scale.reminders, directory=directory, log=log)
         log("measuring the pages…")
         measured = measure_pages(
             data=data, scale=scale, runs=runs, directory=directory, pages=pages, log=log
@@ -1528,6 +1573,7 @@ def _run_benchmark(
         **kr,
         **imported,
         **synced,
+        **notified,
         "peak_rss_mb": measured["peak_rss_mb"],
         "page_process_rss_mb": measured["page_process_rss_mb"],
         "seconds": time.perf_counter() - began,

@@ -28,7 +28,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "impact": {"store", "access", "metrics", "work"},
     "sources": {"store", "access", "metrics"},
     "reports": {"store", "access", "metrics", "okrs", "work", "impact"},
-    "notify": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
+    "notify": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "sources"},
     "demo": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
     "startup": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "demo"},
     "cli": {

@@ -30,7 +30,7 @@ from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR, create_store_engine, migrate
 from planning.store.models import AuditEvent, InitiativeStatus, OutboxMessage, Person, Role
-from tests.notify_servers import free_port, http_receiver, smtp_server
+from tests.notify_servers import free_port, http_receiver, self_signed_certificate, smtp_server
 from tests.planning_seed import Team, add_initiative, seed_team
 
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -108,6 +108,44 @@ def test_a_chat_message_arrives_as_slack_style_json(engine: Engine, config: AppC
     # What Slack itself would show: the mention stays literal text.
     slack = NotifySlack._commonmark_to_slack(body)
     assert "<!channel>" not in slack and "&lt;!channel&gt;" in slack
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_a_teams_workflow_post_arrives_as_an_adaptive_card(
+    engine: Engine, config: AppConfig, tmp_path: Path
+) -> None:
+    # Apprise's Microsoft Teams plugin is "workflow://" (Power Automate workflows, which replaced
+    # Teams' incoming webhooks); it takes a host and port and posts over HTTPS only, so the
+    # receiver speaks HTTPS with a throwaway certificate and the URL says verify=no.
+    certificate = self_signed_certificate(tmp_path)
+    if certificate is None:
+        pytest.skip("needs openssl to make the receiver's certificate")
+    team = seed_team(engine)
+    _owing(engine, team, title=f"{TRICKY} <at>Everyone</at>")
+    with Session(engine) as session:
+        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="teams")
+        session.commit()
+    with http_receiver(tls=certificate) as (port, receiver):
+        url = f"workflow://127.0.0.1:{port}/qd-flow-1/s1gnature?verify=no&image=no"
+        secrets = NotifySecrets(urls={"teams": url}, link_secret=SECRET)
+        summary = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
+    assert summary.sent == 1
+    [(path, payload)] = receiver.posts
+    where = urlsplit(path)
+    assert where.path == "/workflows/qd-flow-1/triggers/manual/paths/invoke"
+    assert parse_qs(where.query)["sig"] == ["s1gnature"]
+    assert payload["type"] == "message"
+    [attachment] = payload["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard"
+    blocks = {block["id"]: block["text"] for block in card["body"]}
+    assert "1 status update owed this week (2026-W48)" in blocks["title"]
+    body = blocks["body"]
+    assert "Hello Ana Member" in body and "?nudge=" in body
+    # The title is Markdown-escaped: no emphasis, no tag, and no Teams mention (<at>…</at>).
+    assert r"\*Checkout\*" in body and "<script>" not in body and "<at>" not in body
+    assert "entities" not in card["msteams"]
 
 
 def test_a_refusing_channel_is_retried_with_back_off(engine: Engine, config: AppConfig) -> None:

@@ -68,6 +68,9 @@ def test_the_outbox_and_a_preview_show_without_channel_secrets(store: str) -> No
         plain(c.value) for c in at.caption
     )
     assert "Channels set up on this server: Email" in shown
+    # The shipped settings: the server never sends on its own; old rows go after 90 days.
+    assert "The server does not send by itself" in shown
+    assert "cleared from the outbox after 90 days" in shown
     everything = shown + outbox.to_csv() + " ".join(t.value for t in at.text)
     assert "very-secret-pass" not in everything
     assert "would receive this week" in shown

@@ -38,12 +38,24 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
     notify = config.settings.notify
     secrets = load_secrets()
     channels = ", ".join(CHANNEL_LABELS[c] for c in secrets.configured()) or "none yet"
+    if notify.enabled:
+        every = (
+            "every minute"
+            if notify.run_every_minutes == 1
+            else (f"every {notify.run_every_minutes} minutes")
+        )
+        sending = f"The server sends what is due by itself, looking {every}."
+    else:
+        sending = (
+            "The server does not send by itself (settings.yaml `notify.enabled`); "
+            "`python -m planning notify` sends what is due."
+        )
     st.caption(
         f"Reminders go out on {notify.check_in_day.title()}s at {notify.check_in_time}, the "
         f"digest and roadmap summaries on {notify.digest_day.title()}s at {notify.digest_time} "
         f"({config.settings.time_zone}). Channels set up on this server: {channels}. Channel "
-        "addresses live in the server's secrets, never here. `python -m planning notify` sends "
-        "what is due."
+        f"addresses live in the server's secrets, never here. {sending} Sent, failed and "
+        f"skipped messages are cleared from the outbox after {notify.retention_days} days."
     )
     flash = st.session_state.pop(FLASH, None)
     if flash:

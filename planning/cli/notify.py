@@ -7,7 +7,7 @@ import argparse
 from sqlmodel import Session, select
 
 from planning import clock
-from planning.cli.common import EXIT_OK, Context, Group, arg
+from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg
 from planning.cli.tables import grid
 
 GROUP = Group()
@@ -17,21 +17,36 @@ GROUP = Group()
     "notify",
     "Add the reminders, escalations, digests and roadmap summaries due now to the outbox and "
     "send every pending message whose time has come (each message once, even from two "
-    "processes).",
+    "processes), then delete outbox rows older than notify.retention_days.",
     arg(
         "--dry-run",
         action="store_true",
         help="print what would go out now, send nothing and write nothing",
     ),
+    arg(
+        "--cleanup",
+        action="store_true",
+        help="only delete the sent, failed and skipped outbox rows older than "
+        "notify.retention_days; send nothing",
+    ),
 )
 def run_notify(args: argparse.Namespace, context: Context) -> int:
-    """Print what is due now; without --dry-run, plan and send it."""
+    """Print what is due now; without --dry-run, plan and send it; --cleanup only deletes old
+    outbox rows."""
+    from planning.notify.outbox import cleanup
     from planning.notify.run import pending_due, plan_due, run_due_notifications
     from planning.notify.secrets import load_secrets
     from planning.store.models import Person
 
-    secrets = load_secrets()
+    if args.dry_run and args.cleanup:
+        raise UsageError("--dry-run writes nothing and --cleanup deletes rows: give one of them")
     now = clock.utcnow()
+    retention = context.config.settings.notify.retention_days
+    if args.cleanup:
+        deleted = cleanup(engine=context.engine, now=now, retention_days=retention)
+        print(f"deleted {deleted} outbox row(s) older than {retention} days")
+        return EXIT_OK
+    secrets = load_secrets()
     if not args.dry_run:
         summary = run_due_notifications(context.engine, context.config, secrets=secrets, now=now)
         print(
@@ -40,6 +55,9 @@ def run_notify(args: argparse.Namespace, context: Context) -> int:
         )
         for line in summary.outcomes:
             print(f"  {line}")
+        deleted = cleanup(engine=context.engine, now=now, retention_days=retention)
+        if deleted:
+            print(f"deleted {deleted} outbox row(s) older than {retention} days")
         return EXIT_OK
     with Session(context.engine) as session:
         planned = plan_due(session=session, config=context.config, now=now, secrets=secrets)

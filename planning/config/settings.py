@@ -171,8 +171,12 @@ def _clock_time(value: Any) -> Any:
 
 class NotifySettings(Strict):
     """When reminders, escalations, the digest and roadmap summaries go out, in the team's time
-    zone, and how a failing channel is retried."""
+    zone, how a failing channel is retried, whether the server sends by itself and how long the
+    outbox keeps what went out."""
 
+    enabled: bool = False  # the server runs due notifications on its own (off: only the command)
+    run_every_minutes: Annotated[int, Field(ge=1, le=60)] = 5
+    retention_days: Annotated[int, Field(ge=14, le=3650)] = 90
     check_in_day: Weekday = "monday"
     check_in_time: str = "09:00"
     digest_day: Weekday = "friday"

@@ -7,7 +7,8 @@ so every inline SVG chart (the digest's impact chart) is turned into a PNG image
 email and shown in its place (`cid:`); if that conversion fails the SVG stays. Chat channels get
 the message's Markdown, which Apprise turns into each service's own format. Every send has a timeout
 (settings.yaml `notify.send_timeout_seconds`), so a channel that does not answer fails quickly and
-is retried later; an outcome names the channel, never its URL.
+is retried later; an outcome names the channel, never its URL. A run's emails do not come through
+here one connection each: planning.notify.smtp sends them over one SMTP session.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ with back-off and recorded with its outcome.
   then reads back the rows carrying that token: two processes never hold the same row.
 - A delivered row becomes `sent`; a failed one goes back to `pending` with its next attempt
   `retry_delay` later, or becomes `failed` after `max_attempts`.
+- Rows that are done (sent, failed, skipped) are deleted after `retention_days`; reminders and
+  escalations are kept at least `KEEP_FOR_ESCALATION`, because escalation reads past reminders
+  and a deleted escalation could be planned again.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, and_, bindparam, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, bindparam, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from planning.config.settings import NotifySettings
-from planning.notify.schedule import retry_delay
+from planning.notify.schedule import HISTORY_WEEKS, retry_delay
 from planning.store.models import OutboxMessage
 
 PENDING = "pending"
@@ -32,6 +35,10 @@ FAILED = "failed"
 SKIPPED = "skipped"
 STATUSES: tuple[str, ...] = (PENDING, SENDING, SENT, FAILED, SKIPPED)
 OUTCOME_MAX = 500
+DONE: tuple[str, ...] = (SENT, FAILED, SKIPPED)
+# Escalation follows a run of reminders back HISTORY_WEEKS; its memory is kept a week longer than
+# that, whatever the retention.
+KEEP_FOR_ESCALATION = timedelta(weeks=HISTORY_WEEKS + 1)
 
 
 @dataclass(frozen=True)
@@ -270,3 +277,22 @@ def reminded_weeks(*, session: Session, person_id: int, since_week: str) -> dict
         for item in items or []:
             found.setdefault(str(item), set()).add(str(week))
     return found
+
+
+def cleanup(*, engine: Engine, now: datetime, retention_days: int) -> int:
+    """Delete the outbox rows that are done (sent, failed, skipped) and whose outcome is older
+    than the retention (reminders and escalations: at least KEEP_FOR_ESCALATION); how many were
+    deleted. A done row's next_attempt_at is the moment of its outcome (its planning, if
+    skipped)."""
+    cutoff = now - timedelta(days=retention_days)
+    history_cutoff = min(cutoff, now - KEEP_FOR_ESCALATION)
+    remembered = col(OutboxMessage.kind).in_(("reminder", "escalation"))
+    statement = delete(OutboxMessage).where(
+        col(OutboxMessage.status).in_(DONE),
+        or_(
+            and_(~remembered, col(OutboxMessage.next_attempt_at) < cutoff),
+            and_(remembered, col(OutboxMessage.next_attempt_at) < history_cutoff),
+        ),
+    )
+    with engine.begin() as conn:
+        return int(conn.execute(statement).rowcount or 0)

@@ -40,6 +40,7 @@ from planning.notify.preferences import all_preferences
 from planning.notify.schedule import (
     DIGEST,
     ESCALATION,
+    HISTORY_WEEKS,
     REMINDER,
     ROADMAP,
     OwedItem,
@@ -52,6 +53,7 @@ from planning.notify.schedule import (
     skip_reason,
 )
 from planning.notify.secrets import NotifySecrets, load_secrets
+from planning.notify.smtp import send_emails
 from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError, build_digest
 from planning.reports.this_week import Owed, check_ins_due, updates_owed
@@ -62,9 +64,9 @@ from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
 # A roadmap summary's share link is made at sending and put in its place: a share token is shown
 # once and stored only as a digest (planning.access.share_links), never in an outbox row.
 SHARE_PLACEHOLDER = "(a share link to the roadmap, made when the message is sent)"
-HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
 SEND_THREADS = 8
 RECORD_BATCH = 25
+EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -419,18 +421,17 @@ def send_due(
         return RunSummary()
     with Session(engine) as session:
         ids = sorted({r.person_id for r in rows})
-        emails = dict(
-            session.exec(select(Person.id, Person.email).where(col(Person.id).in_(ids))).all()
-        )
+        emails = {
+            int(person_id or 0): str(address or "")
+            for person_id, address in session.exec(
+                select(Person.id, Person.email).where(col(Person.id).in_(ids))
+            ).all()
+        }
     rows = [_with_share_link(engine=engine, config=config, row=row) for row in rows]
+    timeout = settings.send_timeout_seconds
 
-    def one(row: OutboxMessage) -> tuple[OutboxMessage, Delivery]:
-        return row, deliver(
-            message=row,
-            email=str(emails.get(row.person_id, "")),
-            secrets=secrets,
-            timeout=settings.send_timeout_seconds,
-        )
+    def chat(row: OutboxMessage) -> Delivery:
+        return deliver(message=row, email="", secrets=secrets, timeout=timeout)
 
     counts: Counter[str] = Counter()
     outcomes = []
@@ -443,23 +444,31 @@ def send_due(
         counts.update(statuses)
         batch.clear()
 
+    def done(row: OutboxMessage, delivery: Delivery) -> None:
+        batch.append(
+            Result(
+                message=row, ok=delivery.ok, outcome=delivery.outcome, permanent=delivery.permanent
+            )
+        )
+        if not delivery.ok:
+            outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
+        if len(batch) >= RECORD_BATCH:
+            flush()
+
     # Outcomes are recorded a batch at a time (one transaction each, not one per message); a
     # process that dies before recording leaves its rows claimed, and they are sent again after
-    # claim_timeout_minutes: at least once, never lost.
+    # claim_timeout_minutes: at least once, never lost. Chat messages go a few at a time on
+    # threads while the emails go over a few SMTP sessions (planning.notify.smtp).
+    mail = [row for row in rows if row.channel == EMAIL]
+    others = [row for row in rows if row.channel != EMAIL]
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for row, delivery in pool.map(one, rows):
-            batch.append(
-                Result(
-                    message=row,
-                    ok=delivery.ok,
-                    outcome=delivery.outcome,
-                    permanent=delivery.permanent,
-                )
-            )
-            if not delivery.ok:
-                outcomes.append(f"{row.dedupe_key}: {delivery.outcome}")
-            if len(batch) >= RECORD_BATCH:
-                flush()
+        pending = [(row, pool.submit(chat, row)) for row in others]
+        for row, delivery in send_emails(
+            rows=mail, addresses=emails, secrets=secrets, timeout=timeout
+        ):
+            done(row, delivery)
+        for row, future in pending:
+            done(row, future.result())
     if batch:
         flush()
     return RunSummary(

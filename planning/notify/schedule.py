@@ -30,6 +30,7 @@ KINDS: tuple[str, ...] = (REMINDER, ESCALATION, DIGEST, ROADMAP)
 
 UPDATE = "update"
 CHECK_IN = "check_in"
+HISTORY_WEEKS = 26  # how far back a run of reminders is followed for escalation
 
 
 @dataclass(frozen=True)

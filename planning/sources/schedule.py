@@ -4,15 +4,17 @@ One background scheduler per server process, one job per scheduled source. Sever
 one store each schedule every source; the source's lock (see `runs`) lets one of them run it and
 tells the others "busy", so a source never runs twice at once. A source that is already due when
 the server starts (its last good run is older than its interval, or it never ran) runs within a
-minute instead of waiting a whole interval. QUARTERDECK_SCHEDULER=off turns the scheduler off
-(for app processes that should only serve pages).
+minute instead of waiting a whole interval. Other jobs of the server (the notification runs,
+planning.notify.scheduled) join the same scheduler through `start_scheduler(extra_jobs=...)`.
+QUARTERDECK_SCHEDULER=off turns the scheduler off (for app processes that should only serve
+pages).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -103,22 +105,35 @@ def build_scheduler(
 
 
 def start_scheduler(
-    *, engine: Callable[[], Engine], config: AppConfig
+    *,
+    engine: Callable[[], Engine],
+    config: AppConfig,
+    extra_jobs: Sequence[Callable[[BackgroundScheduler], bool]] = (),
 ) -> BackgroundScheduler | None:
-    """Start the background scheduler for the configured sources (None when there are none,
-    the scheduler is turned off, or sources.yaml is wrong, which is logged)."""
+    """Start the background scheduler for the configured sources and the `extra_jobs` (each adds
+    its job to the scheduler, or says False); None when there is nothing to run, the scheduler is
+    turned off, or sources.yaml is wrong (logged; the extra jobs still run)."""
     if not scheduler_enabled():
         return None
+    sources: SourcesConfig | None
     try:
         sources = load_sources(config.directory or None, config.metrics)
     except ConfigError as exc:
         log.error("sources are not scheduled: %s", exc)
+        sources = None
+    if sources is not None and any(not s.schedule.manual for s in sources.sources.values()):
+        scheduler = build_scheduler(engine=engine, config=config, sources=sources)
+    else:
+        scheduler = BackgroundScheduler(
+            timezone=clock.time_zone(),
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+    for add in extra_jobs:
+        add(scheduler)
+    if not scheduler.get_jobs():
         return None
-    if not any(not s.schedule.manual for s in sources.sources.values()):
-        return None
-    scheduler = build_scheduler(engine=engine, config=config, sources=sources)
     scheduler.start()
-    log.info("sources scheduled: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    log.info("scheduled: %s", ", ".join(j.id for j in scheduler.get_jobs()))
     return scheduler
 
 
