@@ -14,7 +14,12 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import AuditEvent, Initiative, InitiativeKeyResult, StatusUpdate
-from planning.work.bulk_edit import BulkChanges, BulkEditError, bulk_edit_initiatives
+from planning.work.bulk_edit import (
+    BulkChanges,
+    BulkEditDenied,
+    BulkEditError,
+    bulk_edit_initiatives,
+)
 from tests.planning_seed import Team, add_initiative, seed_team, store_state
 
 DAY = date(2026, 11, 26)
@@ -96,7 +101,7 @@ def test_one_row_not_allowed_refuses_the_whole_edit_with_every_reason(
 ) -> None:
     team, ids = _three(engine)
     before = store_state(engine)
-    with pytest.raises(BulkEditError) as refused, session_scope(engine) as session:
+    with pytest.raises(BulkEditDenied) as refused, session_scope(engine) as session:
         bulk_edit_initiatives(
             session=session,
             actor=team.ana,
@@ -116,6 +121,21 @@ def test_one_row_not_allowed_refuses_the_whole_edit_with_every_reason(
         "can move to Planned, Blocked, Done, Dropped",
         "“Ben idea” is owned by Ben Member; only its owner or a director can change it",
         "initiative 999 does not exist",
+    ]
+    assert store_state(engine) == before
+    # Values alone wrong (no permission at stake): the same list, as bad input.
+    with pytest.raises(BulkEditError) as bad, session_scope(engine) as session:
+        bulk_edit_initiatives(
+            session=session,
+            actor=team.director,
+            config=config,
+            initiative_ids=ids[:2],
+            changes=BulkChanges(health="great", target_date=date(2026, 10, 1)),
+            today=DAY,
+        )
+    assert list(bad.value.problems) == [
+        "unknown health 'great'; use one of on_track, at_risk, off_track",
+        "“Ana planned”: target date 2026-10-01 is before its start 2026-11-02",
     ]
     assert store_state(engine) == before
 

@@ -67,8 +67,10 @@ from planning.store.models import (
     Role,
     TimeOff,
 )
+from planning.trash import bin as trash_bin
 from planning.work import (
     backlog_edits,
+    bulk_edit,
     decisions,
     dependencies,
     initiatives,
@@ -262,6 +264,47 @@ def _drop_initiative(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner, "idea")
     return lambda s, a: status_updates.drop_initiative(
         session=s, actor=a, initiative_id=iid, expected_version=1, reason="Not worth it."
+    )
+
+
+def _bulk_edit(w: World, owner: PersonRead) -> Call:
+    ids = [w.initiative(owner), w.initiative(owner)]
+    return lambda s, a: bulk_edit.bulk_edit_initiatives(
+        session=s,
+        actor=a,
+        config=w.config,
+        initiative_ids=ids,
+        changes=bulk_edit.BulkChanges(health="at_risk"),
+    )
+
+
+def _delete_initiative(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "idea")
+    return lambda s, a: trash_bin.delete_initiative(
+        session=s, actor=a, initiative_id=iid, expected_version=1
+    )
+
+
+def _restore_initiative(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "idea")
+    with session_scope(w.engine) as session:
+        item = trash_bin.delete_initiative(
+            session=session, actor=w.team.director, initiative_id=iid, expected_version=1
+        )
+    return lambda s, a: trash_bin.restore_from_trash(session=s, actor=a, trash_item_id=item.id)
+
+
+def _delete_objective(w: World, owner: PersonRead) -> Call:
+    oid = w.objective(owner)
+    return lambda s, a: trash_bin.delete_objective(
+        session=s, actor=a, objective_id=oid, expected_version=1
+    )
+
+
+def _delete_key_result(w: World, owner: PersonRead) -> Call:
+    kid = w.key_result(owner)
+    return lambda s, a: trash_bin.delete_key_result(
+        session=s, actor=a, key_result_id=kid, expected_version=1
     )
 
 
@@ -685,6 +728,11 @@ WRITERS: list[Writer] = [
     Writer(status_updates.post_status_update, Rule.OWNER, _post_status_update),
     Writer(status_updates.drop_initiative, Rule.OWNER, _drop_initiative),
     Writer(status_updates.accept_idea, Rule.DIRECTOR, _accept_idea),
+    Writer(bulk_edit.bulk_edit_initiatives, Rule.OWNER, _bulk_edit),
+    Writer(trash_bin.delete_initiative, Rule.OWNER, _delete_initiative),
+    Writer(trash_bin.restore_from_trash, Rule.OWNER, _restore_initiative),
+    Writer(trash_bin.delete_objective, Rule.DIRECTOR, _delete_objective),
+    Writer(trash_bin.delete_key_result, Rule.DIRECTOR, _delete_key_result),
     Writer(status_updates.decline_idea, Rule.DIRECTOR, _decline_idea),
     Writer(initiatives.assign_owner, Rule.DIRECTOR, _assign_owner),
     Writer(initiatives.change_status, Rule.DIRECTOR, _change_status),

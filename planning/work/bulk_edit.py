@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from planning.access.permissions import (
     Actor,
+    PermissionDenied,
     is_director,
     owns_or_directs,
     require_member_or_director,
@@ -66,18 +67,31 @@ class BulkEditError(InputError):
     """A bulk edit that was refused whole; `problems` names every reason. Nothing was written."""
 
 
-def _value_problems(session: Session, changes: BulkChanges, director: bool) -> list[str]:
+class BulkEditDenied(PermissionDenied):
+    """A bulk edit refused whole because the acting person may not change some row or field;
+    `problems` names every reason (those and any others). Nothing was written."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__("; ".join(self.problems))
+
+
+def _value_problems(
+    session: Session, changes: BulkChanges, director: bool, denied: list[str]
+) -> list[str]:
     problems: list[str] = []
     if not changes.fields():
         problems.append("choose at least one field to set")
     if not director:
-        denied = [
+        fields = [
             label
             for name, label in (("owner_id", "owner"), ("status", "status"))
             if name in changes.fields()
         ]
-        if denied:
-            problems.append(f"only a director can set the {' and '.join(denied)} of initiatives")
+        if fields:
+            reason = f"only a director can set the {' and '.join(fields)} of initiatives"
+            problems.append(reason)
+            denied.append(reason)
     if changes.owner_id is not None:
         check_owner(session, changes.owner_id, problems)
     if changes.status is not None and changes.status not in STATUS_ORDER:
@@ -92,13 +106,18 @@ def _value_problems(session: Session, changes: BulkChanges, director: bool) -> l
 
 
 def _row_problems(
-    actor: Actor, initiative: Initiative, changes: BulkChanges, names: dict[int, str]
+    actor: Actor,
+    initiative: Initiative,
+    changes: BulkChanges,
+    names: dict[int, str],
+    denied: list[str],
 ) -> list[str]:
     found: list[str] = []
     name = f"“{initiative.title}”"
     if not owns_or_directs(actor, initiative.owner_id):
         owner = names.get(initiative.owner_id, "someone else")
         found.append(f"{name} is owned by {owner}; only its owner or a director can change it")
+        denied += found
         return found
     if changes.status is not None and changes.status in STATUS_ORDER:
         moved = transition_problem(
@@ -121,12 +140,13 @@ def bulk_edit_initiatives(
     changes: BulkChanges,
     today: date | None = None,
 ) -> list[InitiativeRead]:
-    """Set the same fields on every initiative named, all or nothing (BulkEditError lists every
-    reason a row or value is refused)."""
+    """Set the same fields on every initiative named, all or nothing: BulkEditDenied (when the
+    actor may not change some row or field) or BulkEditError lists every reason."""
     require_member_or_director(actor, "edit initiatives")
     director = is_director(actor)
     ids = list(dict.fromkeys(initiative_ids))
-    problems = _value_problems(session, changes, director)
+    denied: list[str] = []
+    problems = _value_problems(session, changes, director, denied)
     if not ids:
         problems.append("select at least one initiative")
     if len(ids) > BULK_MAX:
@@ -139,7 +159,9 @@ def bulk_edit_initiatives(
             problems.append(f"initiative {initiative_id} does not exist")
             continue
         rows.append(initiative)
-        problems += _row_problems(actor, initiative, changes, names)
+        problems += _row_problems(actor, initiative, changes, names, denied)
+    if denied:
+        raise BulkEditDenied(problems)
     if problems:
         raise BulkEditError(problems)
 
