@@ -74,6 +74,7 @@ from planning.work import (
     decisions,
     dependencies,
     initiatives,
+    planning_undo,
     status_updates,
     weekly_plan,
 )
@@ -425,6 +426,20 @@ def _apply_backlog_edits(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _undo_planning_save(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "planned")
+    edit = backlog_edits.RowEdit(
+        initiative_id=iid, title="Work", expected_version=1, changes={"effort_weeks": 4.0}
+    )
+    with session_scope(w.engine) as session:
+        backlog_edits.apply_backlog_edits(
+            session=session, actor=w.team.director, config=w.config, edits=[edit]
+        )
+        save = planning_undo.last_planning_save(session=session)
+    assert save is not None
+    return lambda s, a: planning_undo.undo_last_planning_save(session=s, actor=a, save_id=save.id)
+
+
 def _apply_suggested_confidences(w: World, owner: PersonRead) -> Call:
     iid = w.add(
         Initiative(
@@ -744,6 +759,7 @@ WRITERS: list[Writer] = [
     Writer(dependencies.set_dependencies, Rule.OWNER, _set_dependencies),
     Writer(weekly_plan.commit_weekly_plan, Rule.DIRECTOR, _commit_weekly_plan),
     Writer(backlog_edits.apply_backlog_edits, Rule.DIRECTOR, _apply_backlog_edits),
+    Writer(planning_undo.undo_last_planning_save, Rule.DIRECTOR, _undo_planning_save),
     Writer(
         calibration_suggestions.apply_suggested_confidences,
         Rule.DIRECTOR,
