@@ -35,6 +35,7 @@ from planning.work.status_updates import drop_initiative
 from ui import dependencies_view
 from ui import planning_data as data
 from ui.identity import current_person
+from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
@@ -45,6 +46,7 @@ from ui.status_update_form import (
     status_update_inputs,
 )
 from ui.text import escape_markdown, refusal_message
+from ui.trash_view import delete_initiative_form, trash_section
 
 FLASH = "initiatives_flash"
 PICK = "initiative_pick"
@@ -126,8 +128,10 @@ def _on_table_pick() -> None:
     state: Any = st.session_state.get(TABLE)
     rows = state["selection"]["rows"] if state else []
     table_ids = st.session_state.get("_initiative_table_ids", [])
-    if rows and rows[0] < len(table_ids):
+    # One selected row opens it; every selected row is what a bulk edit changes.
+    if len(rows) == 1 and rows[0] < len(table_ids):
         st.session_state[PICK] = table_ids[rows[0]]
+    select_rows(table_ids, rows)
 
 
 if listing.rows is None:
@@ -139,7 +143,7 @@ else:
         width="stretch",
         key=TABLE,
         on_select=_on_table_pick,
-        selection_mode="single-row",
+        selection_mode="multi-row",
         column_config={
             "title": st.column_config.TextColumn("Initiative", width=300),
             "owner": "Owner",
@@ -155,9 +159,20 @@ else:
             ),
         },
     )
-    st.caption(f"{len(ids)} initiatives. Select a row to open it.")
+    st.caption(f"{len(ids)} initiatives. Select a row to open it, or several to change at once.")
 
 titles = data.initiative_titles(current)
+if person is not None and can_contribute(person) and ids:
+    bulk_edit_section(
+        actor=person,
+        director=director,
+        config=config,
+        ids=ids,
+        titles=titles,
+        owners=owner_names,
+        key_results=data.key_result_choices(current),
+        on_saved=_done,
+    )
 options: list[int | None] = [None, *ids]
 if st.session_state.get(PICK) not in options:
     if st.session_state.get(PICK) in titles:
@@ -394,6 +409,9 @@ if picked is not None:
             _edit_form(detail, person, seen, tag)
             if can_drop_initiative(person, i.owner_id, i.status.value):
                 _drop_form(detail, person, seen, tag)
+                delete_initiative_form(
+                    actor=person, initiative_id=i.id, version=seen, tag=tag, on_saved=_done
+                )
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -494,5 +512,8 @@ def _create_form(actor: PersonRead) -> None:
 if person is not None and can_contribute(person):
     st.divider()
     _create_form(person)
+
+if person is not None and director:
+    trash_section(actor=person, versions=current, config=config, on_saved=_done)
 
 live_refresh()
