@@ -15,7 +15,7 @@ from planning.config import AppConfig
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
-from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
+from planning.work.bulk_edit import BULK_MAX, BulkChanges, bulk_edit_initiatives
 from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
 from ui.state import engine
 from ui.status_update_form import health_label
@@ -45,7 +45,8 @@ def bulk_edit_section(
     """The "Change several at once" form under the list."""
     picked = [i for i in st.session_state.get(PICKED, []) if i in titles]
     st.session_state[PICKED] = picked
-    options = list(dict.fromkeys([*picked, *ids]))
+    # The picker offers the selected rows and the list's first BULK_MAX (a bulk edit's limit).
+    options = list(dict.fromkeys([*picked, *ids[:BULK_MAX]]))
     with st.expander("Change several initiatives at once"), st.form("bulk_edit"):
         st.caption(
             "Select rows in the list (or pick them here), choose what to set, and apply: every "
