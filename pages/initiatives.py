@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from planning import clock
@@ -18,18 +17,17 @@ from planning.access.permissions import (
     is_director,
     owns_or_directs,
 )
-from planning.formatting import format_score
 from planning.periods import quarter_of
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.initiative_input import InitiativeDraft
+from planning.work.initiative_links import links_after_edit
 from planning.work.initiative_reads import InitiativeDetail
 from planning.work.initiative_status import (
     HEALTH_ORDER,
     STATUS_ORDER,
-    audit_action_text,
     status_label,
 )
 from planning.work.initiatives import create_initiative, update_initiative
@@ -37,6 +35,8 @@ from planning.work.status_updates import drop_initiative
 from ui import dependencies_view
 from ui import planning_data as data
 from ui.identity import current_person
+from ui.initiatives_bulk import bulk_edit_section, select_rows
+from ui.initiatives_detail import show_detail
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
@@ -46,6 +46,7 @@ from ui.status_update_form import (
     status_update_inputs,
 )
 from ui.text import escape_markdown, refusal_message
+from ui.trash_view import delete_initiative_form, trash_section
 
 FLASH = "initiatives_flash"
 PICK = "initiative_pick"
@@ -127,8 +128,10 @@ def _on_table_pick() -> None:
     state: Any = st.session_state.get(TABLE)
     rows = state["selection"]["rows"] if state else []
     table_ids = st.session_state.get("_initiative_table_ids", [])
-    if rows and rows[0] < len(table_ids):
+    # One selected row opens it; every selected row is what a bulk edit changes.
+    if len(rows) == 1 and rows[0] < len(table_ids):
         st.session_state[PICK] = table_ids[rows[0]]
+    select_rows(table_ids, rows)
 
 
 if listing.rows is None:
@@ -140,7 +143,7 @@ else:
         width="stretch",
         key=TABLE,
         on_select=_on_table_pick,
-        selection_mode="single-row",
+        selection_mode="multi-row",
         column_config={
             "title": st.column_config.TextColumn("Initiative", width=300),
             "owner": "Owner",
@@ -156,9 +159,20 @@ else:
             ),
         },
     )
-    st.caption(f"{len(ids)} initiatives. Select a row to open it.")
+    st.caption(f"{len(ids)} initiatives. Select a row to open it, or several to change at once.")
 
 titles = data.initiative_titles(current)
+if person is not None and can_contribute(person) and ids:
+    bulk_edit_section(
+        actor=person,
+        director=director,
+        config=config,
+        ids=ids,
+        titles=titles,
+        owners=owner_names,
+        key_results=data.key_result_choices(current),
+        on_saved=_done,
+    )
 options: list[int | None] = [None, *ids]
 if st.session_state.get(PICK) not in options:
     if st.session_state.get(PICK) in titles:
@@ -178,124 +192,6 @@ else:
     st.session_state["_initiative_linked"] = str(picked)
 
 # --- detail ------------------------------------------------------------------------------------
-
-
-def _dates(detail: InitiativeDetail) -> str:
-    i = detail.initiative
-    parts = [
-        f"start {i.start_date or '—'}",
-        f"target {i.target_date or '—'}",
-    ]
-    if i.shipped_date:
-        parts.append(f"shipped {i.shipped_date}")
-    return " · ".join(parts)
-
-
-def _lift(detail: InitiativeDetail) -> str:
-    i = detail.initiative
-    if not i.lift_metric:
-        return "no expected lift yet"
-    label = metrics[i.lift_metric].label if i.lift_metric in metrics else i.lift_metric
-    who = f" (estimated by {detail.lift_estimator})" if detail.lift_estimator else ""
-    where = f" on {config.metrics.filters_text(i.lift_filters)}" if i.lift_filters else ""
-    return f"{label} {i.lift_pct or 0:+.1%}{where}{who}"
-
-
-def _readable_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """One row per framework with its score as people read it (960,917 · 9.6; a dash where the
-    framework cannot score it yet, the reason beside it)."""
-    return scores.assign(score=scores["score"].map(format_score))
-
-
-def _audit_rows(audit: pd.DataFrame) -> pd.DataFrame:
-    """The audit trail with its actions in words ("Status update", "Decision: create")."""
-    return audit.assign(action=audit["action"].map(audit_action_text))
-
-
-def _show_detail(detail: InitiativeDetail) -> None:
-    i = detail.initiative
-    st.subheader(escape_markdown(i.title))
-    cols = st.columns(4)
-    cols[0].metric("Owner", detail.owner)
-    cols[1].metric("Status", status_label(i.status.value))
-    cols[2].metric("Health", _health(i.health.value))
-    cols[3].metric("Complete", f"{i.percent_complete} %")
-    st.write(
-        escape_markdown(
-            f"{_dates(detail)} · effort {i.effort_weeks:g} person-weeks · lift: {_lift(detail)}"
-        )
-    )
-    if i.description:
-        st.text(i.description)
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Key results it should move**")
-        if detail.key_results.empty:
-            st.caption("Not linked to a key result.")
-        else:
-            st.dataframe(
-                detail.key_results[["objective", "title"]],
-                hide_index=True,
-                column_config={"objective": "Objective", "title": "Key result"},
-            )
-        tied = data.decision_log(current, i.id, None)
-        if not tied.empty:
-            st.markdown("**Decisions**")
-            st.dataframe(
-                tied[["decided_on", "text", "author", "withdrawn"]],
-                hide_index=True,
-                column_config={
-                    "decided_on": "Day",
-                    "text": "Decision",
-                    "author": "By",
-                    "withdrawn": st.column_config.CheckboxColumn("Withdrawn"),
-                },
-            )
-    with right:
-        st.markdown("**Scores under each framework**")
-        st.dataframe(
-            _readable_scores(data.initiative_scores(current, i.id)),
-            hide_index=True,
-            column_config={
-                "framework": "Framework",
-                "score": st.column_config.TextColumn("Score"),
-                "inputs": "Inputs",
-                "problems": "Why no score",
-            },
-        )
-    history, trail = st.tabs(["Status updates", "Audit trail"])
-    with history:
-        if detail.updates.empty:
-            st.caption("No status update yet.")
-        else:
-            st.dataframe(
-                detail.updates.assign(
-                    status=detail.updates["status"].map(status_label),
-                    health=detail.updates["health"].map(_health),
-                ),
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                    "author": "By",
-                    "status": "Status",
-                    "health": "Health",
-                    "percent_complete": st.column_config.NumberColumn("Done", format="%d%%"),
-                    "note": st.column_config.TextColumn("Note", width="large"),
-                },
-            )
-    with trail:
-        st.dataframe(
-            _audit_rows(detail.audit),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
-                "actor": "Who",
-                "action": "What",
-                "changes": st.column_config.TextColumn("Changes", width="large"),
-            },
-        )
 
 
 def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
@@ -427,11 +323,9 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         "lift_pct": lift_pct,
         "lift_filters": lift_filters,
     }
-    shown_links = [k for k in detail.key_result_ids if k in krs]
-    if sorted(linked) != sorted(shown_links):
-        # Links the form cannot show (archived key results) are kept as they are.
-        hidden = [k for k in detail.key_result_ids if k not in krs]
-        changes["key_result_ids"] = [*linked, *hidden]
+    links = links_after_edit(stored=detail.key_result_ids, offered=krs, picked=linked)
+    if links is not None:
+        changes["key_result_ids"] = links
     if director and owner is not None:
         changes["owner_id"] = owner
     new_inputs = changed_scores(entered, stored_inputs) if director else None
@@ -484,7 +378,7 @@ if picked is not None:
     if detail is None:
         st.warning("That initiative no longer exists.")
     else:
-        _show_detail(detail)
+        show_detail(detail, versions=current, config=config)
         i = detail.initiative
         owns = person is not None and owns_or_directs(person, i.owner_id)
         dependencies_view.initiative_section(
@@ -515,6 +409,9 @@ if picked is not None:
             _edit_form(detail, person, seen, tag)
             if can_drop_initiative(person, i.owner_id, i.status.value):
                 _drop_form(detail, person, seen, tag)
+                delete_initiative_form(
+                    actor=person, initiative_id=i.id, version=seen, tag=tag, on_saved=_done
+                )
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -615,5 +512,8 @@ def _create_form(actor: PersonRead) -> None:
 if person is not None and can_contribute(person):
     st.divider()
     _create_form(person)
+
+if person is not None and director:
+    trash_section(actor=person, versions=current, config=config, on_saved=_done)
 
 live_refresh()

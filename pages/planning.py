@@ -38,6 +38,7 @@ from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
 from ui.identity import current_person
+from ui.planning_undo import undo_last_save
 from ui.quarter_draft_view import running_quarter_caption
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.text import escape_markdown
@@ -297,6 +298,9 @@ if discard_col.button("Discard edits", disabled=source.empty):
     st.session_state.pop(source_key, None)
     carry.forget()
     st.rerun()
+
+# Undo the last Save of the table (ui/planning_undo.py).
+undo_last_save(actor=person, versions=current, on_done=_backlog_written)
 
 dependencies_view.critical_paths_section(
     versions=current,

@@ -31,6 +31,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "notify": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "sources"},
     "demo": {"store", "access", "metrics", "okrs", "work", "impact", "reports"},
     "startup": {"store", "access", "metrics", "okrs", "work", "impact", "reports", "demo"},
+    "trash": {"store", "access", "metrics", "okrs", "work"},
     "cli": {
         "store",
         "access",
@@ -43,6 +44,7 @@ MAY_IMPORT: dict[str, set[str]] = {
         "demo",
         "startup",
         "sources",
+        "trash",
     },
 }
 OUTSIDE = ("streamlit", "ui", "api", "pages", "bench", "server", "app")

@@ -67,11 +67,14 @@ from planning.store.models import (
     Role,
     TimeOff,
 )
+from planning.trash import bin as trash_bin
 from planning.work import (
     backlog_edits,
+    bulk_edit,
     decisions,
     dependencies,
     initiatives,
+    planning_undo,
     status_updates,
     weekly_plan,
 )
@@ -265,6 +268,47 @@ def _drop_initiative(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _bulk_edit(w: World, owner: PersonRead) -> Call:
+    ids = [w.initiative(owner), w.initiative(owner)]
+    return lambda s, a: bulk_edit.bulk_edit_initiatives(
+        session=s,
+        actor=a,
+        config=w.config,
+        initiative_ids=ids,
+        changes=bulk_edit.BulkChanges(health="at_risk"),
+    )
+
+
+def _delete_initiative(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "idea")
+    return lambda s, a: trash_bin.delete_initiative(
+        session=s, actor=a, initiative_id=iid, expected_version=1
+    )
+
+
+def _restore_initiative(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "idea")
+    with session_scope(w.engine) as session:
+        item = trash_bin.delete_initiative(
+            session=session, actor=w.team.director, initiative_id=iid, expected_version=1
+        )
+    return lambda s, a: trash_bin.restore_from_trash(session=s, actor=a, trash_item_id=item.id)
+
+
+def _delete_objective(w: World, owner: PersonRead) -> Call:
+    oid = w.objective(owner)
+    return lambda s, a: trash_bin.delete_objective(
+        session=s, actor=a, objective_id=oid, expected_version=1
+    )
+
+
+def _delete_key_result(w: World, owner: PersonRead) -> Call:
+    kid = w.key_result(owner)
+    return lambda s, a: trash_bin.delete_key_result(
+        session=s, actor=a, key_result_id=kid, expected_version=1
+    )
+
+
 def _accept_idea(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner, "idea")
     return lambda s, a: status_updates.accept_idea(
@@ -380,6 +424,20 @@ def _apply_backlog_edits(w: World, owner: PersonRead) -> Call:
     return lambda s, a: backlog_edits.apply_backlog_edits(
         session=s, actor=a, config=w.config, edits=[edit]
     )
+
+
+def _undo_planning_save(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "planned")
+    edit = backlog_edits.RowEdit(
+        initiative_id=iid, title="Work", expected_version=1, changes={"effort_weeks": 4.0}
+    )
+    with session_scope(w.engine) as session:
+        backlog_edits.apply_backlog_edits(
+            session=session, actor=w.team.director, config=w.config, edits=[edit]
+        )
+        save = planning_undo.last_planning_save(session=session)
+    assert save is not None
+    return lambda s, a: planning_undo.undo_last_planning_save(session=s, actor=a, save_id=save.id)
 
 
 def _apply_suggested_confidences(w: World, owner: PersonRead) -> Call:
@@ -685,6 +743,11 @@ WRITERS: list[Writer] = [
     Writer(status_updates.post_status_update, Rule.OWNER, _post_status_update),
     Writer(status_updates.drop_initiative, Rule.OWNER, _drop_initiative),
     Writer(status_updates.accept_idea, Rule.DIRECTOR, _accept_idea),
+    Writer(bulk_edit.bulk_edit_initiatives, Rule.OWNER, _bulk_edit),
+    Writer(trash_bin.delete_initiative, Rule.OWNER, _delete_initiative),
+    Writer(trash_bin.restore_from_trash, Rule.OWNER, _restore_initiative),
+    Writer(trash_bin.delete_objective, Rule.DIRECTOR, _delete_objective),
+    Writer(trash_bin.delete_key_result, Rule.DIRECTOR, _delete_key_result),
     Writer(status_updates.decline_idea, Rule.DIRECTOR, _decline_idea),
     Writer(initiatives.assign_owner, Rule.DIRECTOR, _assign_owner),
     Writer(initiatives.change_status, Rule.DIRECTOR, _change_status),
@@ -696,6 +759,7 @@ WRITERS: list[Writer] = [
     Writer(dependencies.set_dependencies, Rule.OWNER, _set_dependencies),
     Writer(weekly_plan.commit_weekly_plan, Rule.DIRECTOR, _commit_weekly_plan),
     Writer(backlog_edits.apply_backlog_edits, Rule.DIRECTOR, _apply_backlog_edits),
+    Writer(planning_undo.undo_last_planning_save, Rule.DIRECTOR, _undo_planning_save),
     Writer(
         calibration_suggestions.apply_suggested_confidences,
         Rule.DIRECTOR,

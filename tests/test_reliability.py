@@ -53,6 +53,7 @@ from planning.store.models import (
     StoreState,
     WeeklyPlan,
 )
+from planning.store.models_trash import PlanningSave, TrashItem
 from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
@@ -329,6 +330,27 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
                 framework="rice",
                 snapshot=[{"rank": 1, "title": "Ünïcode ✓", "score": 0.1 + 0.2}],
                 committed_by=director.id,
+            )
+        )
+        session.add(
+            TrashItem(
+                entity="initiative",
+                entity_id=99_999,
+                title="Ünïcode ✓ deleted",
+                trashed_by=director.id,
+                trashed_at=now,
+                purge_on=date(2026, 12, 20),
+                rows=[{"table": "initiative", "row": {"id": 99_999, "title": "Ünïcode ✓"}}],
+                cleared=[{"table": "decision", "key": {"id": 1}, "column": "initiative_id"}],
+            )
+        )
+        session.add(
+            PlanningSave(
+                saved_by=director.id,
+                saved_at=now,
+                rows=[{"initiative_id": measured.id, "before": {"effort_weeks": 0.1 + 0.2}}],
+                undone_at=now,
+                undone_by=director.id,
             )
         )
         close = PeriodClose(

@@ -6,7 +6,20 @@ import argparse
 from typing import NoReturn
 
 from planning import clock
-from planning.cli import bench, data, demo, notify, okrs, people, report, reports, store, sync, work
+from planning.cli import (
+    bench,
+    data,
+    demo,
+    notify,
+    okrs,
+    people,
+    report,
+    reports,
+    store,
+    sync,
+    trash,
+    work,
+)
 from planning.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -53,6 +66,7 @@ HELP_ORDER = (
     "set-password",
     "sync",
     "notify",
+    "trash",
 )
 GROUPS: tuple[Group, ...] = (
     store.GROUP,
@@ -66,6 +80,7 @@ GROUPS: tuple[Group, ...] = (
     reports.GROUP,
     report.GROUP,
     bench.GROUP,
+    trash.GROUP,
 )
 COMMANDS: dict[str, Command] = {
     cmd.name: cmd

@@ -28,13 +28,14 @@ from planning.access.permissions import Actor, PermissionDenied, require_directo
 from planning.config import AppConfig
 from planning.config.scoring import EffortConversion, Framework
 from planning.metrics.baseline import Baseline
-from planning.store.models import InitiativeRead
+from planning.store.models import Initiative, InitiativeRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError, is_number
 from planning.work.backlog import BacklogEntry, rank_backlog
 from planning.work.initiative_input import EFFORT_MAX_WEEKS, TITLE_MAX
 from planning.work.initiative_status import STATUS_ORDER
 from planning.work.initiatives import update_initiative
+from planning.work.planning_undo import record_planning_save, saved_state
 from planning.work.scoring import DEFAULT_EFFORT, effort_input, validate_inputs
 
 INPUT_PREFIX = "input."
@@ -478,7 +479,11 @@ def apply_backlog_edits(
     require_director(actor, "save the weekly planning table")
     problems: list[RowProblem] = []
     saved: list[InitiativeRead] = []
+    undoable: list[tuple[Initiative, dict[str, Any]]] = []  # for undoing this save
     for edit in edits:
+        found = session.get(Initiative, edit.initiative_id)
+        if found is not None:
+            undoable.append((found, saved_state(found)))
         try:
             saved.append(
                 update_initiative(
@@ -497,4 +502,5 @@ def apply_backlog_edits(
             problems.append(RowProblem(edit.initiative_id, edit.title, str(exc)))
     if problems:
         raise BacklogSaveError(problems)
+    record_planning_save(session=session, saved_by=actor.id, changes=undoable)
     return saved

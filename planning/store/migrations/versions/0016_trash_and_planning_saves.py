@@ -1,0 +1,62 @@
+"""trash and planning saves
+
+Revision ID: 0016
+Revises: 0013
+Create Date: 2026-12-06
+
+Deleted objectives, key results and initiatives wait 30 days in the trash with the rows linked to
+them; each save of the weekly planning table is recorded so the last one can be undone.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "trash_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("trashed_by", sa.Integer(), nullable=True),
+        sa.Column("trashed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("purge_on", sa.Date(), nullable=False),
+        sa.Column("rows", sa.JSON(), nullable=False),
+        sa.Column("cleared", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["trashed_by"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("trash_item", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_trash_item_trashed_at"), ["trashed_at"], unique=False)
+    op.create_table(
+        "planning_save",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("saved_by", sa.Integer(), nullable=True),
+        sa.Column("saved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("rows", sa.JSON(), nullable=False),
+        sa.Column("undone_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("undone_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["saved_by"], ["person.id"]),
+        sa.ForeignKeyConstraint(["undone_by"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("planning_save", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_planning_save_saved_at"), ["saved_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("planning_save", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_planning_save_saved_at"))
+    op.drop_table("planning_save")
+    with op.batch_alter_table("trash_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_trash_item_trashed_at"))
+    op.drop_table("trash_item")

@@ -1,0 +1,197 @@
+"""Taking a record out of the store with every row that hangs on it, and putting it back.
+
+A record's dependents are found from the tables' foreign keys, so a table added later is covered
+without changes here: a row that cannot exist without the record (a key result of an objective, a
+check-in, a link, a dependency, a status update) is taken with it; a row that merely points at it
+through an optional reference (a decision about an initiative, a child objective's parent) keeps
+its place with the reference emptied, and the reference is written back on restore. Values are
+kept as JSON (dates and times as ISO text, enums as their values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, insert, select, update
+from sqlmodel import Session, SQLModel
+
+import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+
+@dataclass
+class TakenRows:
+    """What taking a record removed: its rows (parents first) and the references emptied."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    cleared: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _python_type(column: Column[Any]) -> type | None:
+    kind = column.type
+    for candidate in (kind, getattr(kind, "impl_instance", kind)):
+        try:
+            found: type = candidate.python_type
+        except NotImplementedError:
+            continue
+        if found is not object:
+            return found
+    return None
+
+
+def _typed(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A kept row's values as the table's columns take them."""
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name not in row:
+            continue
+        value = row[column.name]
+        kind = _python_type(column)
+        if isinstance(value, str) and kind is datetime:
+            value = datetime.fromisoformat(value)
+        elif isinstance(value, str) and kind is date:
+            value = date.fromisoformat(value)
+        out[column.name] = value
+    return out
+
+
+def _key(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {c.name: row[c.name] for c in table.primary_key.columns}
+
+
+def _where_key(table: Table, key: Mapping[str, Any]) -> Any:
+    return and_(*(table.c[name] == value for name, value in key.items()))
+
+
+def _references_to(table: Table) -> list[tuple[Table, Column[Any], Column[Any]]]:
+    """(child table, its referring column, the referred column) for every foreign key to
+    `table`."""
+    found = []
+    for child in SQLModel.metadata.sorted_tables:
+        for fk in child.foreign_keys:
+            if fk.column.table is table:
+                found.append((child, fk.parent, fk.column))
+    return found
+
+
+def take_rows(session: Session, *, table_name: str, key: Mapping[str, Any]) -> TakenRows:
+    """Delete one record and every row depending on it, in the caller's transaction; return
+    what was removed so that `put_back` can write it again."""
+    session.flush()
+    tables = SQLModel.metadata.tables
+    taken = TakenRows()
+    seen: set[tuple[str, tuple[Any, ...]]] = set()
+
+    def collect(table: Table, condition: Any) -> None:
+        rows = [dict(r) for r in session.execute(select(table).where(condition)).mappings()]
+        fresh = []
+        for row in rows:
+            marker = (table.name, tuple(_key(table, row).values()))
+            if marker not in seen:
+                seen.add(marker)
+                fresh.append(row)
+        if not fresh:
+            return
+        taken.rows += [
+            {"table": table.name, "row": {k: _plain(v) for k, v in r.items()}} for r in fresh
+        ]
+        for child, referring, referred in _references_to(table):
+            values = [r[referred.name] for r in fresh if r[referred.name] is not None]
+            if not values:
+                continue
+            if referring.nullable and not referring.primary_key:
+                for mapped in session.execute(
+                    select(child).where(referring.in_(values))
+                ).mappings():
+                    marker = (child.name, tuple(_key(child, mapped).values()))
+                    if marker in seen:
+                        continue
+                    taken.cleared.append(
+                        {
+                            "table": child.name,
+                            "key": _key(child, mapped),
+                            "column": referring.name,
+                            "value": _plain(mapped[referring.name]),
+                        }
+                    )
+            else:
+                collect(child, referring.in_(values))
+
+    collect(tables[table_name], _where_key(tables[table_name], key))
+    for entry in taken.cleared:
+        table = tables[entry["table"]]
+        session.execute(
+            update(table).where(_where_key(table, entry["key"])).values({entry["column"]: None})
+        )
+    for entry in reversed(taken.rows):
+        table = tables[entry["table"]]
+        session.execute(delete(table).where(_where_key(table, _key(table, entry["row"]))))
+    session.expire_all()
+    return taken
+
+
+def _exists(session: Session, table: Table, condition: Any) -> bool:
+    return session.execute(select(*table.primary_key.columns).where(condition)).first() is not None
+
+
+def _why_not(session: Session, table: Table, row: Mapping[str, Any]) -> str | None:
+    """Why a kept row cannot be written back now (a record it refers to is gone, or a row
+    like it exists), or None."""
+    for fk in table.foreign_keys:
+        value = row.get(fk.parent.name)
+        if value is not None and not _exists(session, fk.column.table, fk.column == value):
+            return f"the {fk.column.table.name.replace('_', ' ')} {value} it refers to is gone"
+    if _exists(session, table, _where_key(table, _key(table, row))):
+        return "a record with the same key exists"
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            names = [c.name for c in constraint.columns]
+            if _exists(session, table, and_(*(table.c[n] == row[n] for n in names))):
+                return "an identical record exists"
+    return None
+
+
+def put_back(
+    session: Session, *, rows: Sequence[Mapping[str, Any]], cleared: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """Write kept rows back (parents first) and refill the references that were emptied, in the
+    caller's transaction. Returns, per row that could not return, why (the first row, the record
+    itself, always returns or the caller should refuse)."""
+    tables = SQLModel.metadata.tables
+    skipped: list[str] = []
+    for entry in rows:
+        table = tables[entry["table"]]
+        row = _typed(table, entry["row"])
+        reason = _why_not(session, table, row)
+        if reason is not None:
+            skipped.append(f"{entry['table'].replace('_', ' ')} {_key(table, row)}: {reason}")
+            continue
+        session.execute(insert(table).values(row))
+    for entry in cleared:
+        table = tables[entry["table"]]
+        column = table.c[entry["column"]]
+        referred = next(iter(column.foreign_keys)).column
+        condition = and_(_where_key(table, entry["key"]), column.is_(None))
+        if _exists(session, referred.table, referred == entry["value"]):
+            session.execute(update(table).where(condition).values({column.name: entry["value"]}))
+    session.expire_all()
+    return skipped
+
+
+def first_row_blocker(session: Session, *, rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why the record itself (the first kept row) cannot come back, or None."""
+    if not rows:
+        return "nothing was kept"
+    table = SQLModel.metadata.tables[rows[0]["table"]]
+    return _why_not(session, table, _typed(table, rows[0]["row"]))

@@ -1,0 +1,136 @@
+"""Bulk edit and the trash on the Initiatives page, and Undo last save on Weekly planning, under
+AppTest on a copy of the demo store, for each role: a director changes several initiatives at
+once, deletes one and restores it from the Trash, and undoes the last planning save; a member
+changes only their own (a row of someone else's is refused with its reason, nothing written) and
+sees no Trash; a stakeholder does not reach the Initiatives page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from planning.config import default_config
+from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.models import Initiative, Role
+from planning.store.models_trash import TrashItem
+from planning.work.backlog_edits import RowEdit, apply_backlog_edits
+from tests.test_page_initiatives import owned_by, people, plain, submit
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _open(person_id: int, page: str, **state: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = person_id
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _planned(engine: Engine) -> Initiative:
+    with Session(read_engine(engine)) as session:
+        found = session.scalars(
+            select(Initiative).where(Initiative.status == "planned").order_by(Initiative.id)
+        ).first()
+    assert found is not None
+    return found
+
+
+def _get(engine: Engine, initiative_id: int) -> Initiative | None:
+    with Session(read_engine(engine)) as session:
+        return session.get(Initiative, initiative_id)
+
+
+def test_a_director_sets_health_on_two_initiatives_at_once(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    a, b = people(engine, Role.member)[:2]
+    first, second = owned_by(engine, a.id, "in_progress"), owned_by(engine, b.id, "in_progress")
+    at = _open(director.id, "pages/initiatives.py")
+    assert at.selectbox(key="bulk_owner") is not None  # directors set owner and status too
+    at.multiselect(key="bulk_ids").set_value([first.id, second.id])
+    at.selectbox(key="bulk_health").set_value("off_track")
+    submit(at, "Apply to selected")
+    assert not at.exception
+    assert [s.value for s in at.success] == ["2 initiatives changed."]
+    assert [_get(engine, i).health.value for i in (first.id, second.id)] == ["off_track"] * 2  # type: ignore[union-attr]
+
+
+def test_a_member_is_refused_a_row_of_someone_else_and_nothing_is_written(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    ana, ben = people(engine, Role.member)[:2]
+    mine, theirs = owned_by(engine, ana.id, "in_progress"), owned_by(engine, ben.id, "in_progress")
+    at = _open(ana.id, "pages/initiatives.py")
+    assert not [s for s in at.selectbox if s.key in ("bulk_owner", "bulk_status")]
+    assert not any(e.label.startswith("Trash") for e in at.expander)
+    at.multiselect(key="bulk_ids").set_value([mine.id, theirs.id])
+    at.selectbox(key="bulk_health").set_value("at_risk")
+    submit(at, "Apply to selected")
+    [error] = at.error
+    assert f"“{theirs.title}” is owned by {ben.name}" in plain(error.value)
+    assert _get(engine, mine.id).health == mine.health  # type: ignore[union-attr]
+
+
+def test_a_director_deletes_an_initiative_and_restores_it_from_the_trash(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    doomed = _planned(engine)
+    at = _open(director.id, "pages/initiatives.py", initiative_pick=doomed.id)
+    tag = f"{doomed.id}_{doomed.version}"
+    at.checkbox(key=f"del_sure_{tag}").check()
+    submit(at, "Delete initiative")
+    assert not at.exception
+    assert "gone for good on 26 Dec 2026" in at.success[0].value
+    assert _get(engine, doomed.id) is None
+    trash = next(d.value for d in at.dataframe if "gone_on" in d.value.columns)
+    row = trash[trash["title"] == doomed.title].iloc[0]
+    assert (row["kind"], row["how"], row["gone_on"]) == ("Initiative", "Deleted", "26 Dec 2026")
+    pick = at.selectbox(key="trash_pick")
+    pick.select_index(next(i for i, label in enumerate(pick.options) if doomed.title in label))
+    [restore] = [b for b in at.button if b.key == "trash_restore"]
+    restore.click().run()
+    assert not at.exception
+    assert "restored" in at.success[0].value
+    assert _get(engine, doomed.id) is not None
+    with Session(read_engine(engine)) as session:
+        assert session.scalars(select(TrashItem)).first() is None
+
+
+def test_a_director_undoes_the_last_planning_save(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    work = _planned(engine)
+    edit = RowEdit(
+        initiative_id=work.id,
+        title=work.title,
+        expected_version=work.version,
+        changes={"effort_weeks": work.effort_weeks + 2},
+    )
+    with session_scope(engine) as session:
+        apply_backlog_edits(session=session, actor=director, config=default_config(), edits=[edit])
+    at = _open(director.id, "pages/planning.py")
+    assert any("Last save:" in plain(c.value) and work.title in plain(c.value) for c in at.caption)
+    [undo] = [b for b in at.button if b.key == "undo_planning_save"]
+    undo.click().run()
+    assert not at.exception
+    assert _get(engine, work.id).effort_weeks == work.effort_weeks  # type: ignore[union-attr]
+    assert not [b for b in at.button if b.key == "undo_planning_save"]
+
+
+def test_a_stakeholder_gets_neither_bulk_edit_nor_trash(app_store: str) -> None:
+    # The router sends a stakeholder to the Roadmap (Weekly planning's own test covers its page).
+    engine = create_store_engine(app_store)
+    [sue] = people(engine, Role.stakeholder)
+    at = _open(sue.id, "pages/initiatives.py")
+    assert [t.value for t in at.title] == ["Roadmap"]
+    assert not [b for b in at.button if b.key == "trash_restore"]
+    assert not [m for m in at.multiselect if m.key == "bulk_ids"]

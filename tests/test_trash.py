@@ -1,0 +1,323 @@
+"""The trash: a deleted initiative, key result or objective leaves the store with its links and
+comes back with them within 30 days; what cannot come back is named; after 30 days it is gone for
+good; archived goals wait the same 30 days; who may delete and restore (worked examples on the
+pinned day 2026-11-26, so an item deleted that day goes for good on 2026-12-26)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from planning.access.permissions import PermissionDenied
+from planning.config import AppConfig
+from planning.okrs import goals
+from planning.okrs.goal_rules import GoalError
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import (
+    CheckIn,
+    Decision,
+    Initiative,
+    InitiativeDependency,
+    InitiativeKeyResult,
+    KeyResult,
+    Objective,
+    PeriodClose,
+    StatusUpdate,
+)
+from planning.store.models_trash import TrashItem
+from planning.store.versioning import ConflictError
+from planning.trash.bin import (
+    delete_initiative,
+    delete_key_result,
+    delete_objective,
+    purge_expired_trash,
+    restore_from_trash,
+)
+from planning.trash.listing import trash_entries
+from planning.validation import InputError
+from tests.planning_seed import Team, add_initiative, count, seed_team, store_state
+
+DAY = date(2026, 11, 26)
+
+
+def _version(engine: Engine, model: type[Any], record_id: int) -> int:
+    with Session(read_engine(engine)) as session:
+        record = session.get(model, record_id)
+        assert record is not None
+        return int(record.version)
+
+
+def _world(engine: Engine) -> tuple[Team, int, int]:
+    """The seeded team, an initiative linked to two key results with a blocker, a status update,
+    a decision and a check-in on one of its key results; returns (team, initiative, blocker)."""
+    team = seed_team(engine)
+    work = add_initiative(engine, title="One-page checkout", owner_id=team.ana.id, status="planned")
+    blocker = add_initiative(engine, title="Payment API", owner_id=team.ben.id, status="planned")
+    with session_scope(engine) as session:
+        session.add_all(
+            [
+                InitiativeKeyResult(initiative_id=work, key_result_id=team.kr_conversion),
+                InitiativeKeyResult(initiative_id=work, key_result_id=team.kr_aov),
+                InitiativeDependency(blocker_id=blocker, blocked_id=work),
+                StatusUpdate(
+                    initiative_id=work,
+                    status="planned",
+                    health="on_track",
+                    percent_complete=0,
+                    note="Kicked off",
+                    author_id=team.ana.id,
+                ),
+                Decision(
+                    decided_on=DAY,
+                    text="Ship behind a flag",
+                    initiative_id=work,
+                    author_id=team.director.id,
+                ),
+                CheckIn(
+                    key_result_id=team.kr_conversion,
+                    confidence=7,
+                    note="Fine",
+                    author_id=team.director.id,
+                ),
+            ]
+        )
+    return team, work, blocker
+
+
+def _links(engine: Engine, initiative_id: int) -> list[int]:
+    with Session(read_engine(engine)) as session:
+        return sorted(
+            link.key_result_id
+            for link in session.exec(
+                select(InitiativeKeyResult).where(
+                    InitiativeKeyResult.initiative_id == initiative_id
+                )
+            )
+        )
+
+
+def test_a_deleted_initiative_waits_30_days_and_comes_back_with_its_links(engine: Engine) -> None:
+    team, work, blocker = _world(engine)
+    before = store_state(engine)
+    with session_scope(engine) as session:
+        item = delete_initiative(
+            session=session,
+            actor=team.director,
+            initiative_id=work,
+            expected_version=_version(engine, Initiative, work),
+            today=DAY,
+        )
+    assert item.purge_on == date(2026, 12, 26)
+    assert count(engine, InitiativeDependency) == 0 and count(engine, StatusUpdate) == 0
+    assert _links(engine, work) == []
+    with Session(read_engine(engine)) as session:
+        assert session.get(Initiative, work) is None
+        [decision] = session.exec(select(Decision)).all()
+        assert decision.initiative_id is None  # the decision stays, unlinked
+        [entry] = [e for e in trash_entries(session=session, today=DAY) if e.how == "Deleted"]
+    assert (entry.kind, entry.title, entry.how) == ("Initiative", "One-page checkout", "Deleted")
+    assert (entry.since, entry.gone_on, entry.by) == (DAY, date(2026, 12, 26), "Dora Director")
+
+    with session_scope(engine) as session:
+        restored = restore_from_trash(
+            session=session, actor=team.director, trash_item_id=item.id, today=date(2026, 12, 25)
+        )
+    assert restored.not_restored == ()
+    assert _links(engine, work) == sorted([team.kr_conversion, team.kr_aov])
+    with Session(read_engine(engine)) as session:
+        assert session.get(Initiative, work) is not None
+        [dependency] = session.exec(select(InitiativeDependency)).all()
+        assert (dependency.blocker_id, dependency.blocked_id) == (blocker, work)
+        assert [u.note for u in session.exec(select(StatusUpdate))] == ["Kicked off"]
+        assert session.exec(select(Decision)).one().initiative_id == work
+    assert count(engine, TrashItem) == 0
+    after = store_state(engine)
+    # Everything is as before, but the initiative's version, bumped by the delete.
+    for row in after["initiatives"]:
+        row.pop("version")
+    for row in before["initiatives"]:
+        row.pop("version")
+    assert {k: v for k, v in after.items() if k != "audit"} == {
+        k: v for k, v in before.items() if k != "audit"
+    }
+
+
+def test_an_objective_goes_with_its_key_results_check_ins_and_links(engine: Engine) -> None:
+    team, work, _ = _world(engine)
+    with session_scope(engine) as session:
+        item = delete_objective(
+            session=session,
+            actor=team.director,
+            objective_id=team.checkout,
+            expected_version=_version(engine, Objective, team.checkout),
+            today=DAY,
+        )
+    with Session(read_engine(engine)) as session:
+        left = {kr.title for kr in session.exec(select(KeyResult))}
+    assert left == {"AOV $92→$100", "Old KR"}
+    assert count(engine, CheckIn) == 0
+    assert _links(engine, work) == [team.kr_aov]
+    with session_scope(engine) as session:
+        restore_from_trash(session=session, actor=team.director, trash_item_id=item.id, today=DAY)
+    assert count(engine, KeyResult) == 4 and count(engine, CheckIn) == 1
+    assert _links(engine, work) == sorted([team.kr_conversion, team.kr_aov])
+
+
+def test_a_link_whose_other_end_is_gone_is_named_and_the_rest_comes_back(engine: Engine) -> None:
+    team, work, _ = _world(engine)
+    with session_scope(engine) as session:
+        item = delete_initiative(
+            session=session,
+            actor=team.director,
+            initiative_id=work,
+            expected_version=_version(engine, Initiative, work),
+            today=DAY,
+        )
+        delete_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=team.kr_aov,
+            expected_version=_version(engine, KeyResult, team.kr_aov),
+            today=DAY,
+        )
+    with session_scope(engine) as session:
+        restored = restore_from_trash(
+            session=session, actor=team.director, trash_item_id=item.id, today=DAY
+        )
+    [why] = restored.not_restored
+    assert "key result" in why and "is gone" in why
+    assert _links(engine, work) == [team.kr_conversion]
+
+
+def test_after_30_days_it_is_gone_for_good(engine: Engine) -> None:
+    team, work, _ = _world(engine)
+    with session_scope(engine) as session:
+        item = delete_initiative(
+            session=session,
+            actor=team.director,
+            initiative_id=work,
+            expected_version=_version(engine, Initiative, work),
+            today=DAY,
+        )
+    gone_day = date(2026, 12, 26)
+    with Session(read_engine(engine)) as session:
+        # Gone from the list even before the purge runs (the seed's archived "Old KR" too).
+        assert trash_entries(session=session, today=gone_day) == []
+    with (
+        pytest.raises(InputError, match="deleted for good on 26 Dec 2026"),
+        session_scope(engine) as session,
+    ):
+        restore_from_trash(
+            session=session, actor=team.director, trash_item_id=item.id, today=gone_day
+        )
+    with session_scope(engine) as session:
+        assert purge_expired_trash(session=session, today=date(2026, 12, 25)) == []
+        assert purge_expired_trash(session=session, today=gone_day) == [
+            "Initiative “One-page checkout”",
+            "Key result “Old KR”",
+        ]
+    assert count(engine, TrashItem) == 0
+
+
+def test_an_archived_key_result_waits_30_days_from_its_archive_day(
+    engine: Engine, config: AppConfig
+) -> None:
+    team, work, _ = _world(engine)
+    with session_scope(engine) as session:
+        goals.archive_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=team.kr_conversion,
+            expected_version=_version(engine, KeyResult, team.kr_conversion),
+            config=config.metrics,
+        )
+    with Session(read_engine(engine)) as session:
+        entries = trash_entries(session=session, today=DAY)
+    archived = {e.title: e for e in entries}
+    assert archived["Conversion 2.1→2.4 %"].how == "Archived"
+    assert archived["Conversion 2.1→2.4 %"].gone_on == date(2026, 12, 26)
+    with session_scope(engine) as session:
+        gone = purge_expired_trash(session=session, today=date(2026, 12, 26))
+    assert "Key result “Conversion 2.1→2.4 %”" in gone
+    assert _links(engine, work) == [team.kr_aov]
+    with Session(read_engine(engine)) as session:
+        assert session.get(KeyResult, team.kr_conversion) is None
+
+
+def test_a_closed_quarter_is_frozen(engine: Engine) -> None:
+    team, _, _ = _world(engine)
+    with session_scope(engine) as session:
+        session.add(
+            PeriodClose(period="2026-Q2", as_of=date(2026, 6, 30), closed_by=team.director.id)
+        )
+    with pytest.raises(GoalError, match="closed"), session_scope(engine) as session:
+        delete_objective(
+            session=session,
+            actor=team.director,
+            objective_id=team.basket,
+            expected_version=_version(engine, Objective, team.basket),
+            today=DAY,
+        )
+    with session_scope(engine) as session:
+        assert purge_expired_trash(session=session, today=date(2030, 1, 1)) == []
+    assert count(engine, KeyResult) == 4  # the archived "Old KR" of the closed quarter stays
+
+
+def test_who_may_delete_and_restore(engine: Engine) -> None:
+    team = seed_team(engine)
+    idea = add_initiative(engine, title="Ana's idea", owner_id=team.ana.id, status="idea")
+    running = add_initiative(engine, title="Ana's work", owner_id=team.ana.id, status="planned")
+    before = store_state(engine)
+    refused: list[tuple[Any, str]] = [
+        (
+            lambda s: delete_initiative(
+                session=s, actor=team.ana, initiative_id=running, expected_version=1, today=DAY
+            ),
+            "past the idea stage",
+        ),
+        (
+            lambda s: delete_initiative(
+                session=s, actor=team.ben, initiative_id=idea, expected_version=1, today=DAY
+            ),
+            "owner or a director",
+        ),
+        (
+            lambda s: delete_initiative(
+                session=s, actor=team.sue, initiative_id=idea, expected_version=1, today=DAY
+            ),
+            "Stakeholders",
+        ),
+        (
+            lambda s: delete_objective(
+                session=s, actor=team.ana, objective_id=team.checkout, expected_version=1, today=DAY
+            ),
+            "director",
+        ),
+        (
+            lambda s: delete_key_result(
+                session=s, actor=team.ana, key_result_id=team.kr_aov, expected_version=1, today=DAY
+            ),
+            "director",
+        ),
+    ]
+    for write, message in refused:
+        with pytest.raises(PermissionDenied, match=message), session_scope(engine) as session:
+            write(session)
+    with pytest.raises(ConflictError), session_scope(engine) as session:
+        delete_initiative(
+            session=session, actor=team.ana, initiative_id=idea, expected_version=7, today=DAY
+        )
+    assert store_state(engine) == before
+    with session_scope(engine) as session:
+        item = delete_initiative(
+            session=session, actor=team.ana, initiative_id=idea, expected_version=1, today=DAY
+        )
+    with pytest.raises(PermissionDenied), session_scope(engine) as session:
+        restore_from_trash(session=session, actor=team.ben, trash_item_id=item.id, today=DAY)
+    with session_scope(engine) as session:
+        restore_from_trash(session=session, actor=team.ana, trash_item_id=item.id, today=DAY)
+    assert count(engine, Initiative) == 2

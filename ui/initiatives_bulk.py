@@ -1,0 +1,115 @@
+"""The Initiatives page's bulk edit: pick several initiatives (from the list's selection or the
+picker) and set one owner, status, health, target date or key result to link on all of them in
+one write (planning.work.bulk_edit); a refusal lists every reason and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from planning.access.permissions import PermissionDenied
+from planning.config import AppConfig
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead
+from planning.validation import InputError
+from planning.work.bulk_edit import BULK_MAX, BulkChanges, bulk_edit_initiatives
+from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
+from ui.state import engine
+from ui.status_update_form import health_label
+from ui.text import refusal_message
+
+PICKED = "bulk_ids"
+FIELD_KEYS = ("bulk_owner", "bulk_status", "bulk_health", "bulk_target", "bulk_kr")
+KEEP = "Keep as it is"
+
+
+def select_rows(table_ids: Sequence[int], rows: Sequence[int]) -> None:
+    """Take the list's selected rows as the initiatives the bulk edit will change."""
+    st.session_state[PICKED] = [table_ids[r] for r in rows if r < len(table_ids)]
+
+
+def bulk_edit_section(
+    *,
+    actor: PersonRead,
+    director: bool,
+    config: AppConfig,
+    ids: Sequence[int],
+    titles: Mapping[int, str],
+    owners: Mapping[int, str],
+    key_results: Mapping[int, str],
+    on_saved: Callable[..., None],
+) -> None:
+    """The "Change several at once" form under the list."""
+    picked = [i for i in st.session_state.get(PICKED, []) if i in titles]
+    st.session_state[PICKED] = picked
+    # The picker offers the selected rows and the list's first BULK_MAX (a bulk edit's limit).
+    options = list(dict.fromkeys([*picked, *ids[:BULK_MAX]]))
+    with st.expander("Change several initiatives at once"), st.form("bulk_edit"):
+        st.caption(
+            "Select rows in the list (or pick them here), choose what to set, and apply: every "
+            "initiative changes, or none does and each reason is listed."
+            + ("" if director else " You can change the initiatives you own.")
+        )
+        chosen = st.multiselect(
+            "Initiatives to change", options, format_func=lambda i: titles.get(i, "?"), key=PICKED
+        )
+        cols = st.columns(3)
+        owner = None
+        status = None
+        if director:
+            owner = cols[0].selectbox(
+                "Owner",
+                [None, *owners],
+                format_func=lambda p: KEEP if p is None else owners[p],
+                key="bulk_owner",
+            )
+            status = cols[1].selectbox(
+                "Status",
+                [None, *STATUS_ORDER],
+                format_func=lambda s: KEEP if s is None else status_label(s),
+                key="bulk_status",
+            )
+        health = cols[2].selectbox(
+            "Health",
+            [None, *HEALTH_ORDER],
+            format_func=lambda h: KEEP if h is None else health_label(h),
+            key="bulk_health",
+        )
+        cols = st.columns(2)
+        target = cols[0].date_input(
+            "Target date", value=None, format="YYYY-MM-DD", key="bulk_target"
+        )
+        kr = cols[1].selectbox(
+            "Also link to key result",
+            [None, *key_results],
+            format_func=lambda k: KEEP if k is None else key_results[k],
+            key="bulk_kr",
+        )
+        applied = st.form_submit_button("Apply to selected", type="primary")
+    if not applied:
+        return
+    changes = BulkChanges(
+        owner_id=owner,
+        status=status,
+        health=health,
+        target_date=target if isinstance(target, date) else None,
+        key_result_id=kr,
+    )
+    try:
+        with session_scope(engine()) as session:
+            saved = bulk_edit_initiatives(
+                session=session,
+                actor=actor,
+                config=config,
+                initiative_ids=list(chosen),
+                changes=changes,
+            )
+    except (InputError, PermissionDenied) as exc:
+        st.error(refusal_message(exc))
+        return
+    forget: tuple[Any, ...] = (PICKED, *FIELD_KEYS)
+    count = len(saved)
+    on_saved(f"{count} initiative{'s' if count != 1 else ''} changed.", forget=forget)

@@ -1,0 +1,52 @@
+"""Weekly planning's "Undo last save": the director puts back what the last Save of the planning
+table changed (planning.work.planning_undo), or is told what changed since and by whom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlmodel import Session
+
+from planning.access.permissions import PermissionDenied
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import PersonRead
+from planning.validation import InputError
+from planning.work.planning_undo import LastSave, last_planning_save, undo_last_planning_save
+from ui.state import Versions, engine
+from ui.text import escape_markdown, moment_text, refusal_message
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def last_save(versions: Versions) -> LastSave | None:
+    """The most recent save of the planning table."""
+    del versions
+    with Session(read_engine(engine())) as session:
+        return last_planning_save(session=session)
+
+
+def undo_last_save(
+    *, actor: PersonRead, versions: Versions, on_done: Callable[[str], None]
+) -> None:
+    """The "Undo last save" button with what the last save changed."""
+    save = last_save(versions)
+    if save is None or save.undone:
+        return
+    shown = ", ".join(f"“{t}”" for t in save.titles[:5])
+    more = f" and {len(save.titles) - 5} more" if len(save.titles) > 5 else ""
+    st.caption(
+        escape_markdown(
+            f"Last save: {moment_text(save.saved_at)} by {save.saved_by}, changing {shown}{more}."
+        )
+    )
+    if not st.button("Undo last save", key="undo_planning_save"):
+        return
+    try:
+        with session_scope(engine()) as session:
+            undone = undo_last_planning_save(session=session, actor=actor, save_id=save.id)
+    except (InputError, PermissionDenied) as exc:
+        st.error(refusal_message(exc).replace("Not saved:", "Not undone:"))
+        return
+    on_done(
+        f"Last save undone: {len(undone)} initiative{'s' if len(undone) != 1 else ''} put back."
+    )

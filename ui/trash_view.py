@@ -1,0 +1,165 @@
+"""The trash on the pages: deleting an initiative (its detail's "Delete" form) and the director's
+Trash section, which lists deleted and archived objectives, key results and initiatives with the
+day each goes for good, and restores one with its links (planning.trash)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from planning import clock
+from planning.access.permissions import PermissionDenied
+from planning.config import AppConfig
+from planning.okrs import goals
+from planning.okrs.goal_rules import GoalError
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import KeyResultUpdate, ObjectiveUpdate, PersonRead
+from planning.store.versioning import ConflictError
+from planning.trash import bin as trash_bin
+from planning.trash.listing import TrashEntry, trash_entries
+from planning.validation import InputError
+from ui.state import Versions, engine
+from ui.text import escape_markdown, refusal_message
+
+REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def trash_list(versions: Versions, today: str) -> list[TrashEntry]:
+    """What the trash holds today (keyed by the data versions and the day)."""
+    del versions
+    with Session(read_engine(engine())) as session:
+        return trash_entries(session=session, today=clock.today())
+
+
+def _table(entries: list[TrashEntry]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "kind": [e.kind for e in entries],
+            "title": [e.title for e in entries],
+            "how": [e.how for e in entries],
+            "since": [f"{e.since:%d %b %Y}" for e in entries],
+            "by": [e.by for e in entries],
+            "gone_on": [f"{e.gone_on:%d %b %Y}" for e in entries],
+        }
+    )
+
+
+def _label(entry: TrashEntry) -> str:
+    return f"{entry.kind}: {entry.title} ({entry.how.lower()} {entry.since:%d %b})"
+
+
+def _restore(actor: PersonRead, config: AppConfig, entry: TrashEntry) -> list[str]:
+    """Restore one entry; returns the links that could not come back."""
+    with session_scope(engine()) as session:
+        if entry.trash_item_id is not None:
+            restored = trash_bin.restore_from_trash(
+                session=session, actor=actor, trash_item_id=entry.trash_item_id
+            )
+            return list(restored.not_restored)
+        assert entry.version is not None
+        if entry.entity == "objective":
+            goals.update_objective(
+                session=session,
+                actor=actor,
+                objective_id=entry.entity_id,
+                expected_version=entry.version,
+                changes=ObjectiveUpdate(archived=False),
+            )
+        else:
+            goals.update_key_result(
+                session=session,
+                actor=actor,
+                key_result_id=entry.entity_id,
+                expected_version=entry.version,
+                changes=KeyResultUpdate(archived=False),
+                config=config.metrics,
+            )
+    return []
+
+
+def trash_section(
+    *, actor: PersonRead, versions: Versions, config: AppConfig, on_saved: Callable[..., None]
+) -> None:
+    """The director's Trash: what waits there, when it goes for good, and Restore."""
+    entries = trash_list(versions, clock.today().isoformat())
+    with st.expander(f"Trash ({len(entries)})"):
+        st.caption(
+            f"Deleted and archived objectives, key results and initiatives wait here "
+            f"{trash_bin.TRASH_DAYS} days, then are gone for good. Restoring brings back their "
+            "links: key results, dependencies, check-ins and status updates."
+        )
+        if not entries:
+            st.caption("The trash is empty.")
+            return
+        st.dataframe(
+            _table(entries),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "kind": "What",
+                "title": st.column_config.TextColumn("Title", width="large"),
+                "how": "How",
+                "since": "Since",
+                "by": "By",
+                "gone_on": "Gone for good on",
+            },
+        )
+        picked = st.selectbox(
+            "Restore",
+            range(len(entries)),
+            format_func=lambda i: _label(entries[i]),
+            key="trash_pick",
+        )
+        if not st.button("Restore", key="trash_restore"):
+            return
+        entry = entries[picked]
+        try:
+            missed = _restore(actor, config, entry)
+        except REFUSALS as exc:
+            st.error(refusal_message(exc))
+            return
+        message = f"{entry.kind} “{escape_markdown(entry.title)}” restored."
+        if missed:
+            message += " These links could not come back: " + "; ".join(
+                escape_markdown(m) for m in missed
+            )
+        on_saved(message, forget=("trash_pick",))
+
+
+def delete_initiative_form(
+    *,
+    actor: PersonRead,
+    initiative_id: int,
+    version: int,
+    tag: str,
+    on_saved: Callable[..., None],
+) -> None:
+    """The detail's "Delete this initiative" form: it goes to the trash for 30 days."""
+    with st.expander("Delete this initiative"), st.form(f"delete_{tag}"):
+        st.caption(
+            f"It goes to the trash with its links, dependencies and status updates for "
+            f"{trash_bin.TRASH_DAYS} days; a director can restore it from there."
+        )
+        sure = st.checkbox("Yes, delete it", key=f"del_sure_{tag}")
+        deleted = st.form_submit_button("Delete initiative")
+    if not deleted:
+        return
+    if not sure:
+        st.error("Tick “Yes, delete it” to delete the initiative.")
+        return
+    try:
+        with session_scope(engine()) as session:
+            item = trash_bin.delete_initiative(
+                session=session, actor=actor, initiative_id=initiative_id, expected_version=version
+            )
+    except REFUSALS as exc:
+        st.error(refusal_message(exc))
+        return
+    on_saved(
+        f"Initiative moved to the trash; it is gone for good on {item.purge_on:%d %b %Y}.",
+        forget=(f"initiative_version_{initiative_id}",),
+    )
