@@ -53,6 +53,7 @@ from planning.store.models import (
     StoreState,
     WeeklyPlan,
 )
+from planning.store.models_scenarios import PlanScenario
 from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
@@ -329,6 +330,24 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
                 framework="rice",
                 snapshot=[{"rank": 1, "title": "Ünïcode ✓", "score": 0.1 + 0.2}],
                 committed_by=director.id,
+            )
+        )
+        session.add(
+            PlanScenario(
+                week="2020-W10",
+                name="Ünïcode draft ✓",
+                changes=[
+                    {
+                        "initiative_id": measured.id,
+                        "base_version": 1,
+                        "title": measured.title,
+                        "fields": {"effort_weeks": 0.1 + 0.2, "start_date": "2020-03-02"},
+                    }
+                ],
+                created_by=director.id,
+                created_at=now,
+                updated_at=now,
+                version=2,
             )
         )
         close = PeriodClose(

@@ -313,9 +313,9 @@ def test_bad_drafts_and_other_roles_write_nothing(
         "“Checkout”: Sue Stakeholder cannot own initiatives",
         "“Gift cards”: target date 2026-11-23 is before start date 2026-12-09",
     ]
-    with pytest.raises(InputError, match="already has a scenario named “Lean”"):
-        with session_scope(engine) as session:
-            scenarios.create_scenario(session=session, actor=team.director, week=WEEK, name="Lean")
+    taken = "already has a scenario named “Lean”"
+    with pytest.raises(InputError, match=taken), session_scope(engine) as session:
+        scenarios.create_scenario(session=session, actor=team.director, week=WEEK, name="Lean")
     for who in (team.ana, team.sue):
         with pytest.raises(PermissionDenied), session_scope(engine) as session:
             scenarios.create_scenario(session=session, actor=who, week=WEEK, name="Mine")
