@@ -95,6 +95,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
         "Value / effort matrix",
         "Capacity, next 8 weeks",
         f"Commit plan for week {iso_week(clock.today())}",
+        f"Scenarios for week {iso_week(clock.today())}",
         "Since last week",
         "Decision log",
     ]

@@ -1,0 +1,80 @@
+"""Cached reads for Weekly planning's scenarios (the pattern of ui/planning_data.py): the week's
+drafts, the live plan they are laid over, and a draft compared with the committed plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+from sqlmodel import Session
+
+from planning.store.engine import read_engine
+from planning.store.models_scenarios import PlanScenarioRead
+from planning.work import scenarios
+from planning.work.capacity import team_people
+from planning.work.capacity_maths import weeks_from
+from planning.work.scenario_compare import PlanComparison, PlanItem, compare_plans
+from ui import planning_data as data
+from ui.state import Versions, app_config, engine, shared_read
+
+TTL = 600
+ENTRIES = 32
+
+
+def _session() -> Session:
+    return Session(read_engine(engine()))
+
+
+@dataclass(frozen=True)
+class LivePlan:
+    """Every open initiative as a plan item, each one's version, and the key results' titles."""
+
+    items: tuple[PlanItem, ...]
+    versions: dict[int, int]
+    key_results: dict[int, str]
+    has_value: bool
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def week_scenarios(versions: Versions, week: str) -> list[PlanScenarioRead]:
+    """The draft scenarios of a week, by name."""
+    del versions
+    with _session() as session:
+        return scenarios.list_scenarios(session=session, week=week)
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def live_plan(versions: Versions) -> LivePlan:
+    """The live plan: the backlog ranked by expected value when a framework computes it."""
+    config = app_config()
+    value_framework = scenarios.expected_value_framework(config)
+    backlog = data.ranked_backlog(versions, value_framework or config.scoring.active).copy()
+    if value_framework is None:
+        backlog.attrs["expected_value"] = False
+    with _session() as session:
+        links, titles = scenarios.key_result_links(session=session)
+    return LivePlan(
+        items=tuple(scenarios.plan_items(backlog, links)),
+        versions=dict(zip(backlog["id"].astype(int), backlog["version"].astype(int), strict=True)),
+        key_results=titles,
+        has_value=value_framework is not None,
+    )
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def comparison(versions: Versions, scenario_id: int, first_day: date, weeks: int) -> PlanComparison:
+    """A scenario beside the committed plan, for `weeks` weeks from first_day's week."""
+    plan = live_plan(versions)
+    with _session() as session:
+        people = team_people(session=session)
+        scenario = scenarios.get_scenario(session=session, scenario_id=scenario_id)
+    return compare_plans(
+        items=plan.items,
+        changes=scenarios.draft_fields(scenario),
+        people=people,
+        weeks=weeks_from(first_day, weeks),
+        settings=app_config().settings.capacity,
+        key_results=plan.key_results,
+        names=data.person_names(versions),
+    )
