@@ -158,6 +158,7 @@ def test_members_and_stakeholders_never_reach_the_page(app_store: str) -> None:
         at = open_page(person(engine, role).id)
         assert [t.value for t in at.title] == [landing]
         assert not [b for b in at.button if b.label.startswith("Commit plan")]
+        assert not [b for b in at.button if b.label in {"Make a scenario", "Save the draft"}]
         assert DIRECTORS_ONLY not in texts(at)
 
 

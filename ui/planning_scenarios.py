@@ -79,13 +79,14 @@ def scenarios_section(
     by_id = {s.id: s for s in drafts}
     if st.session_state.get(PICK) not in by_id:
         st.session_state.pop(PICK, None)
-    chosen = st.selectbox(
-        "Scenario",
-        list(by_id),
-        format_func=lambda i: f"{by_id[i].name} ({_plural(len(by_id[i].changes), 'change')})",
-        key=PICK,
-    )
+    chosen = st.selectbox("Scenario", list(by_id), format_func=lambda i: by_id[i].name, key=PICK)
     scenario = by_id[chosen if chosen in by_id else next(iter(by_id))]
+    st.caption(
+        escape_markdown(
+            f"“{scenario.name}” changes {_plural(len(scenario.changes), 'initiative')}; "
+            f"last saved {scenario.updated_at:%d %b %Y %H:%M} UTC."
+        )
+    )
     if st.session_state.get(VIEW) not in VIEWS:
         st.session_state[VIEW] = "edit"
     view = st.segmented_control("Show", list(VIEWS), format_func=lambda v: VIEWS[v], key=VIEW)
@@ -105,7 +106,7 @@ def scenarios_section(
 
 
 def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None:
-    with st.form("new_scenario", border=False):
+    with st.form("new_scenario", border=False, clear_on_submit=True):
         name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         name = name_col.text_input(
             "Name of a new scenario", max_chars=scenarios.NAME_MAX, placeholder="Lean week"
@@ -163,8 +164,10 @@ def draft_frame(plan: sdata.LivePlan, fields: dict[int, dict[str, Any]]) -> pd.D
         ],
     )
     frame = frame.astype({"in_plan": bool, "effort_weeks": "float64"})
+    # Rows the draft changes first, then what is in the plan, each by title.
     order = frame.assign(_changed=frame["draft"] == "", _out=~frame["in_plan"])
-    return frame.loc[order.sort_values(["_changed", "_out", "title"]).index].reset_index(drop=True)
+    order = order.sort_values(["_changed", "_out", "title"], kind="stable")
+    return frame.loc[order.index].reset_index(drop=True)
 
 
 def _edit(
