@@ -109,7 +109,9 @@ def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None
     with st.form("new_scenario", border=False, clear_on_submit=True):
         name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         name = name_col.text_input(
-            "Name of a new scenario", max_chars=scenarios.NAME_MAX, placeholder="Lean week"
+            "Name of a new scenario",
+            max_chars=scenarios.NAME_MAX,
+            placeholder="For example: Lean week",
         )
         made = button_col.form_submit_button("Make a scenario")
     if not made:
@@ -271,6 +273,11 @@ def capacity_grid(result: PlanComparison) -> pd.DataFrame:
     return grid.reindex(index=people, columns=weeks).reset_index()
 
 
+def _against(difference: int) -> str | None:
+    """A metric's delta against the committed plan; none when the draft is the same."""
+    return f"{difference:+,} against committed" if difference else None
+
+
 def _compare(
     *, versions: Versions, scenario: PlanScenarioRead, first_day: date, weeks: int
 ) -> None:
@@ -283,13 +290,13 @@ def _compare(
     over_col.metric(
         "Over-allocated person-weeks",
         f"{result.draft_over:,}",
-        delta=f"{result.draft_over - result.committed_over:+,} against committed",
+        delta=_against(result.draft_over - result.committed_over),
         delta_color="inverse",
     )
     plan_col.metric(
         "Initiatives in the plan",
         f"{draft_in:,}",
-        delta=f"{draft_in - committed_in:+,} against committed",
+        delta=_against(draft_in - committed_in),
         delta_color="off",
     )
     moved_col.metric("Initiatives the draft changes", f"{len(result.moves):,}")
