@@ -19,7 +19,15 @@ from planning.store.models import Initiative, InitiativeStatus, WeeklyPlan
 from planning.store.models_scenarios import PlanScenario
 from planning.validation import InputError
 from planning.work import scenarios
-from planning.work.capacity_maths import PersonCapacity
+from planning.work.capacity_maths import (
+    PersonCapacity,
+    Work,
+    weekly_load,
+    weeks_from,
+    window_load,
+    working_day_count,
+    working_days,
+)
 from planning.work.scenario_compare import PlanItem, compare_plans
 from planning.work.weekly_plan import PlanAlreadyCommitted, get_plan
 from tests.planning_seed import Team, add_initiative, count, seed_team, store_state
@@ -80,6 +88,33 @@ def test_a_draft_beside_the_committed_plan_worked_example() -> None:
         ("Gift cards", "in", ("status Idea → Planned",)),
         ("Search", "out", ("status Planned → Idea",)),
     ]
+
+
+@pytest.mark.parametrize("days_per_week", [5, 6, 7])
+def test_the_load_counted_per_week_is_the_load_spread_per_day(days_per_week: int) -> None:
+    """window_load (what the comparison uses at thousands of initiatives) gives weekly_load's
+    hours for each shown week, e.g. 2 person-weeks from Wednesday 25 Nov to Tuesday 8 Dec 2026
+    over 5-day weeks: 10 working days, 8 h each, so 24 h, 40 h and 16 h."""
+    settings = CapacitySettings(working_days_per_week=days_per_week)
+    weeks = weeks_from(MONDAY, 4)
+    cases = [
+        (2.0, date(2026, 11, 25), date(2026, 12, 8)),
+        (1.0, date(2026, 11, 28), date(2026, 11, 29)),  # a weekend: nothing on 5-day weeks
+        (3.5, date(2026, 10, 1), date(2027, 2, 1)),  # runs past the window on both sides
+        (0.5, date(2026, 12, 3), date(2026, 12, 3)),
+    ]
+    for effort, start, target in cases:
+        work = Work(1, 1, effort, start, target, "planned")
+        spread = {w: h for w, h in weekly_load(work, settings).items() if w in weeks}
+        counted = window_load(work, weeks, settings)
+        assert counted.keys() == spread.keys()
+        assert all(abs(counted[w] - spread[w]) < 1e-9 for w in counted)
+        assert working_day_count(start, target, settings) == len(
+            working_days(start, target, settings)
+        )
+    first = window_load(Work(1, 1, 2.0, date(2026, 11, 25), date(2026, 12, 8), "planned"), weeks,
+                        CapacitySettings())  # fmt: skip
+    assert [round(h, 9) for h in first.values()] == [24.0, 40.0, 16.0]
 
 
 def test_the_draft_table_keeps_the_first_version_of_rows_left_alone() -> None:

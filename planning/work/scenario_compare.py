@@ -24,7 +24,13 @@ from datetime import date
 from typing import Any
 
 from planning.config.settings import CapacitySettings
-from planning.work.capacity_maths import LOADING_STATUSES, PersonCapacity, Work, capacity_table
+from planning.work.capacity_maths import (
+    LOADING_STATUSES,
+    PersonCapacity,
+    Work,
+    capacity_hours,
+    window_load,
+)
 from planning.work.initiative_status import status_label
 
 DRAFT_FIELDS = ("status", "owner_id", "effort_weeks", "start_date", "target_date")
@@ -114,19 +120,37 @@ def apply_draft(
     return out
 
 
-def _work(items: Sequence[PlanItem]) -> list[Work]:
-    return [
-        Work(
-            initiative_id=i.initiative_id,
-            owner_id=i.owner_id,
-            effort_weeks=i.effort_weeks,
-            start=i.start_date,
-            target=i.target_date,
-            status=i.status,
-        )
-        for i in items
-        if i.in_plan
-    ]
+_HOURS_TOLERANCE = 1e-9  # as capacity_maths: differences below this are not an overload
+_LoadKey = tuple[float, date | None, date | None, str]
+
+
+def _loads(
+    items: Sequence[PlanItem],
+    weeks: Sequence[date],
+    settings: CapacitySettings,
+    memo: dict[_LoadKey, dict[date, float]],
+) -> dict[tuple[int, date], float]:
+    """Hours of load per (owner, week Monday) from the items in the plan; `memo` keeps each
+    distinct (effort, start, target, status) load, so the draft reuses the committed side's."""
+    totals: dict[tuple[int, date], float] = {}
+    for item in items:
+        if not item.in_plan:
+            continue
+        key = (item.effort_weeks, item.start_date, item.target_date, item.status)
+        load = memo.get(key)
+        if load is None:
+            work = Work(
+                initiative_id=item.initiative_id,
+                owner_id=item.owner_id,
+                effort_weeks=item.effort_weeks,
+                start=item.start_date,
+                target=item.target_date,
+                status=item.status,
+            )
+            load = memo[key] = window_load(work, weeks, settings)
+        for week, hours in load.items():
+            totals[(item.owner_id, week)] = totals.get((item.owner_id, week), 0.0) + hours
+    return totals
 
 
 def _value_by_kr(items: Sequence[PlanItem]) -> tuple[dict[int, float], dict[int, int]]:
@@ -195,22 +219,32 @@ def compare_plans(
     names: Mapping[int, str],
 ) -> PlanComparison:
     """The committed plan (`items`) beside the draft (`items` with `changes`), week by week."""
+    not_mondays = [week for week in weeks if week.weekday() != 0]
+    if not_mondays:
+        raise ValueError(f"weeks must be given by their Monday; {not_mondays[0]} is not a Monday")
     draft = apply_draft(items, changes)
-    before = capacity_table(people, _work(items), weeks, settings)
-    after = capacity_table(people, _work(draft), weeks, settings)
-    cells = tuple(
-        CapacityCell(
-            person_id=b.person_id,
-            name=b.name,
-            week_start=b.week_start,
-            capacity_hours=b.capacity_hours,
-            committed_hours=b.load_hours,
-            draft_hours=a.load_hours,
-            committed_over=b.over,
-            draft_over=a.over,
-        )
-        for b, a in zip(before, after, strict=True)
-    )
+    memo: dict[_LoadKey, dict[date, float]] = {}
+    before = _loads(items, weeks, settings, memo)
+    after = _loads(draft, weeks, settings, memo)
+    cells_list = []
+    for person in people:
+        for week in weeks:
+            capacity = capacity_hours(person, week, settings)
+            old = before.get((person.person_id, week), 0.0)
+            new = after.get((person.person_id, week), 0.0)
+            cells_list.append(
+                CapacityCell(
+                    person_id=person.person_id,
+                    name=person.name,
+                    week_start=week,
+                    capacity_hours=capacity,
+                    committed_hours=old,
+                    draft_hours=new,
+                    committed_over=old > capacity + _HOURS_TOLERANCE,
+                    draft_over=new > capacity + _HOURS_TOLERANCE,
+                )
+            )
+    cells = tuple(cells_list)
     old_values, old_counts = _value_by_kr(items)
     new_values, new_counts = _value_by_kr(draft)
     linked = set(old_values) | set(new_values)
