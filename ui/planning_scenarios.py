@@ -4,7 +4,6 @@ the committed plan, and commit it or throw it away (planning.work.scenarios does
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -18,8 +17,6 @@ from planning.store.models_scenarios import PlanScenarioRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work import scenarios
-from planning.work.capacity_maths import LOADING_STATUSES
-from planning.work.initiative_status import status_label
 from planning.work.scenario_compare import MOVE_LABELS, PlanComparison
 from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import planning_data as data
@@ -132,51 +129,11 @@ def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None
 # --- edit --------------------------------------------------------------------------------------
 
 
-def draft_frame(plan: sdata.LivePlan, fields: dict[int, dict[str, Any]]) -> pd.DataFrame:
-    """The draft table: each open initiative with the draft's values over the live ones."""
-    rows = []
-    for item in plan.items:
-        change = fields.get(item.initiative_id, {})
-        status = change.get("status", item.status)
-        rows.append(
-            {
-                "id": item.initiative_id,
-                "title": item.title,
-                "now": status_label(item.status),
-                "in_plan": status in LOADING_STATUSES,
-                "owner_id": int(change.get("owner_id", item.owner_id)),
-                "effort_weeks": float(change.get("effort_weeks", item.effort_weeks)),
-                "start_date": change.get("start_date", item.start_date),
-                "target_date": change.get("target_date", item.target_date),
-                "draft": "Changed" if change else "",
-            }
-        )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "title",
-            "now",
-            "in_plan",
-            "owner_id",
-            "effort_weeks",
-            "start_date",
-            "target_date",
-            "draft",
-        ],
-    )
-    frame = frame.astype({"in_plan": bool, "effort_weeks": "float64"})
-    # Rows the draft changes first, then what is in the plan, each by title.
-    order = frame.assign(_changed=frame["draft"] == "", _out=~frame["in_plan"])
-    order = order.sort_values(["_changed", "_out", "title"], kind="stable")
-    return frame.loc[order.index].reset_index(drop=True)
-
-
 def _edit(
     *, versions: Versions, person: PersonRead, scenario: PlanScenarioRead, flash_key: str
 ) -> None:
     plan = sdata.live_plan(versions)
-    shown = draft_frame(plan, scenarios.draft_fields(scenario))
+    shown = sdata.draft_table(versions, scenario.id)
     names = data.person_names(versions)
     owners = data.owners(versions)
     edited = st.data_editor(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
@@ -13,7 +15,8 @@ from planning.store.engine import read_engine
 from planning.store.models_scenarios import PlanScenarioRead
 from planning.work import scenarios
 from planning.work.capacity import team_people
-from planning.work.capacity_maths import weeks_from
+from planning.work.capacity_maths import LOADING_STATUSES, weeks_from
+from planning.work.initiative_status import status_label
 from planning.work.scenario_compare import PlanComparison, PlanItem, compare_plans
 from ui import planning_data as data
 from ui.state import Versions, app_config, engine, shared_read
@@ -78,3 +81,52 @@ def comparison(versions: Versions, scenario_id: int, first_day: date, weeks: int
         key_results=plan.key_results,
         names=data.person_names(versions),
     )
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def draft_table(versions: Versions, scenario_id: int) -> pd.DataFrame:
+    """The table a director edits a scenario in (draft_frame), for one scenario."""
+    plan = live_plan(versions)
+    with _session() as session:
+        scenario = scenarios.get_scenario(session=session, scenario_id=scenario_id)
+    return draft_frame(plan, scenarios.draft_fields(scenario))
+
+
+def draft_frame(plan: LivePlan, fields: dict[int, dict[str, Any]]) -> pd.DataFrame:
+    """The draft table: each open initiative with the draft's values over the live ones."""
+    rows = []
+    for item in plan.items:
+        change = fields.get(item.initiative_id, {})
+        status = change.get("status", item.status)
+        rows.append(
+            {
+                "id": item.initiative_id,
+                "title": item.title,
+                "now": status_label(item.status),
+                "in_plan": status in LOADING_STATUSES,
+                "owner_id": int(change.get("owner_id", item.owner_id)),
+                "effort_weeks": float(change.get("effort_weeks", item.effort_weeks)),
+                "start_date": change.get("start_date", item.start_date),
+                "target_date": change.get("target_date", item.target_date),
+                "draft": "Changed" if change else "",
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "title",
+            "now",
+            "in_plan",
+            "owner_id",
+            "effort_weeks",
+            "start_date",
+            "target_date",
+            "draft",
+        ],
+    )
+    frame = frame.astype({"in_plan": bool, "effort_weeks": "float64"})
+    # Rows the draft changes first, then what is in the plan, each by title.
+    order = frame.assign(_changed=frame["draft"] == "", _out=~frame["in_plan"])
+    order = order.sort_values(["_changed", "_out", "title"], kind="stable")
+    return frame.loc[order.index].reset_index(drop=True)
