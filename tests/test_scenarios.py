@@ -139,7 +139,9 @@ def test_the_draft_table_keeps_the_first_version_of_rows_left_alone() -> None:
     edited = shown.copy()
     edited.loc[1, "in_plan"] = True  # gift cards in
     kept = [scenarios.DraftChange(1, 4, {"owner_id": 2}, "Checkout")]
-    changes, problems = scenarios.changes_from_table(items, versions, shown, edited, kept)
+    changes, problems = scenarios.changes_from_table(
+        items=items, versions=versions, shown=shown, edited=edited, kept=kept
+    )
     assert problems == []
     assert [(c.initiative_id, c.base_version, dict(c.fields)) for c in changes] == [
         (1, 4, {"owner_id": 2}),
@@ -148,7 +150,9 @@ def test_the_draft_table_keeps_the_first_version_of_rows_left_alone() -> None:
     edited.loc[0, "owner_id"] = 1  # checkout back to Ana: no longer a change
     edited["effort_weeks"] = edited["effort_weeks"].astype(object)
     edited.loc[2, "effort_weeks"] = "lots"
-    changes, problems = scenarios.changes_from_table(items, versions, shown, edited, kept)
+    changes, problems = scenarios.changes_from_table(
+        items=items, versions=versions, shown=shown, edited=edited, kept=kept
+    )
     assert [c.initiative_id for c in changes] == [2]
     assert problems == ["“Search”: effort 'lots' is not a number"]
 

@@ -181,7 +181,11 @@ def _edit(
     if not st.button("Save the draft", type="primary", key=f"scenario_save_{scenario.id}"):
         return
     changes, problems = scenarios.changes_from_table(
-        plan.items, plan.versions, shown, edited, scenarios.draft_changes(scenario)
+        items=plan.items,
+        versions=plan.versions,
+        shown=shown,
+        edited=edited,
+        kept=scenarios.draft_changes(scenario),
     )
     if problems:
         st.error(

@@ -52,13 +52,15 @@ def live_plan(versions: Versions) -> LivePlan:
     """The live plan: the backlog ranked by expected value when a framework computes it."""
     config = app_config()
     value_framework = scenarios.expected_value_framework(config)
-    backlog = data.ranked_backlog(versions, value_framework or config.scoring.active).copy()
-    if value_framework is None:
-        backlog.attrs["expected_value"] = False
+    backlog = data.ranked_backlog(versions, value_framework or config.scoring.active)
     with _session() as session:
         links, titles = scenarios.key_result_links(session=session)
     return LivePlan(
-        items=tuple(scenarios.plan_items(backlog, links)),
+        items=tuple(
+            scenarios.plan_items(
+                backlog=backlog, links=links, with_value=value_framework is not None
+            )
+        ),
         versions=dict(zip(backlog["id"].astype(int), backlog["version"].astype(int), strict=True)),
         key_results=titles,
         has_value=value_framework is not None,

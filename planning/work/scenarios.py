@@ -154,9 +154,11 @@ def _day(value: Any) -> date | None:
     return value if isinstance(value, date) else None
 
 
-def plan_items(backlog: pd.DataFrame, links: Mapping[int, tuple[int, ...]]) -> list[PlanItem]:
+def plan_items(
+    *, backlog: pd.DataFrame, links: Mapping[int, tuple[int, ...]], with_value: bool = True
+) -> list[PlanItem]:
     """The ranked backlog (backlog.ranked_backlog) as plan items; `value` is the expected value."""
-    has_value = "value" in backlog.columns and backlog.attrs.get("expected_value", True)
+    has_value = with_value and "value" in backlog.columns
     items = []
     for row in backlog.to_dict(orient="records"):
         value: Any = row.get("value") if has_value else None
@@ -188,12 +190,16 @@ def live_plan(
     *, session: Session, config: AppConfig, as_of: date | None = None
 ) -> tuple[list[PlanItem], dict[int, str]]:
     """Every open initiative as a plan item (with its expected value), and key result titles."""
-    framework_id = expected_value_framework(config) or config.scoring.active
-    backlog = ranked_backlog(session=session, config=config, framework_id=framework_id, as_of=as_of)
-    if expected_value_framework(config) is None:
-        backlog.attrs["expected_value"] = False
+    value_framework = expected_value_framework(config)
+    backlog = ranked_backlog(
+        session=session,
+        config=config,
+        framework_id=value_framework or config.scoring.active,
+        as_of=as_of,
+    )
     links, titles = key_result_links(session=session)
-    return plan_items(backlog, links), titles
+    items = plan_items(backlog=backlog, links=links, with_value=value_framework is not None)
+    return items, titles
 
 
 def scenario_comparison(
@@ -267,6 +273,7 @@ def _row_fields(item: PlanItem, row: Mapping[str, Any], problems: list[str]) -> 
 
 
 def changes_from_table(
+    *,
     items: Sequence[PlanItem],
     versions: Mapping[int, int],
     shown: pd.DataFrame,
