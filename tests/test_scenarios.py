@@ -18,7 +18,7 @@ from planning.store.engine import read_engine, session_scope
 from planning.store.models import Initiative, InitiativeStatus, WeeklyPlan
 from planning.store.models_scenarios import PlanScenario
 from planning.validation import InputError
-from planning.work import scenarios
+from planning.work import scenario_plan, scenarios
 from planning.work.capacity_maths import (
     PersonCapacity,
     Work,
@@ -139,7 +139,7 @@ def test_the_draft_table_keeps_the_first_version_of_rows_left_alone() -> None:
     edited = shown.copy()
     edited.loc[1, "in_plan"] = True  # gift cards in
     kept = [scenarios.DraftChange(1, 4, {"owner_id": 2}, "Checkout")]
-    changes, problems = scenarios.changes_from_table(
+    changes, problems = scenario_plan.changes_from_table(
         items=items, versions=versions, shown=shown, edited=edited, kept=kept
     )
     assert problems == []
@@ -150,7 +150,7 @@ def test_the_draft_table_keeps_the_first_version_of_rows_left_alone() -> None:
     edited.loc[0, "owner_id"] = 1  # checkout back to Ana: no longer a change
     edited["effort_weeks"] = edited["effort_weeks"].astype(object)
     edited.loc[2, "effort_weeks"] = "lots"
-    changes, problems = scenarios.changes_from_table(
+    changes, problems = scenario_plan.changes_from_table(
         items=items, versions=versions, shown=shown, edited=edited, kept=kept
     )
     assert [c.initiative_id for c in changes] == [2]
@@ -214,7 +214,7 @@ def test_drafts_leave_the_backlog_alone_until_committed(
             "Bold",
             "Lean",
         ]
-        comparison = scenarios.scenario_comparison(
+        comparison = scenario_plan.scenario_comparison(
             session=session, config=config, scenario_id=first, first_day=MONDAY, weeks=2
         )
     assert {(m.title, m.kind) for m in comparison.moves} == {

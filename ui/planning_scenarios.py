@@ -16,7 +16,7 @@ from planning.store.models import PersonRead
 from planning.store.models_scenarios import PlanScenarioRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work import scenarios
+from planning.work import scenario_plan, scenarios
 from planning.work.scenario_compare import MOVE_LABELS, PlanComparison
 from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import planning_data as data
@@ -180,7 +180,7 @@ def _edit(
     )
     if not st.button("Save the draft", type="primary", key=f"scenario_save_{scenario.id}"):
         return
-    changes, problems = scenarios.changes_from_table(
+    changes, problems = scenario_plan.changes_from_table(
         items=plan.items,
         versions=plan.versions,
         shown=shown,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from planning.store.engine import read_engine
 from planning.store.models_scenarios import PlanScenarioRead
-from planning.work import scenarios
+from planning.work import scenario_plan, scenarios
 from planning.work.capacity import team_people
 from planning.work.capacity_maths import LOADING_STATUSES, weeks_from
 from planning.work.initiative_status import status_label
@@ -51,13 +51,13 @@ def week_scenarios(versions: Versions, week: str) -> list[PlanScenarioRead]:
 def live_plan(versions: Versions) -> LivePlan:
     """The live plan: the backlog ranked by expected value when a framework computes it."""
     config = app_config()
-    value_framework = scenarios.expected_value_framework(config)
+    value_framework = scenario_plan.expected_value_framework(config)
     backlog = data.ranked_backlog(versions, value_framework or config.scoring.active)
     with _session() as session:
-        links, titles = scenarios.key_result_links(session=session)
+        links, titles = scenario_plan.key_result_links(session=session)
     return LivePlan(
         items=tuple(
-            scenarios.plan_items(
+            scenario_plan.plan_items(
                 backlog=backlog, links=links, with_value=value_framework is not None
             )
         ),
