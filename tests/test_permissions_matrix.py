@@ -374,17 +374,16 @@ def _commit_weekly_plan(w: World, owner: PersonRead) -> Call:
     )
 
 
-def _scenario(w: World, changes: list[dict[str, Any]] | None = None) -> tuple[int, str]:
-    week = f"2026-W{w.next() % 50 + 1:02d}"
-    scenario_id = w.add(
+def _scenario(w: World, changes: list[dict[str, Any]] | None = None) -> int:
+    """A draft of its own week (so committing it never meets another case's plan)."""
+    return w.add(
         PlanScenario(
-            week=week,
+            week=f"2026-W{w.next() % 50 + 1:02d}",
             name=f"Draft {w.next()}",
             changes=changes or [],
             created_by=w.team.director.id,
         )
     )
-    return scenario_id, week
 
 
 def _create_scenario(w: World, owner: PersonRead) -> Call:
