@@ -1,6 +1,7 @@
 """Weekly planning's Scenarios under AppTest, on a copy of the demo store: a director makes a
 named draft, edits it (the initiatives stay as they are), compares it with the committed plan and
-commits it; a bad cell saves nothing. Members and stakeholders never reach the page
+commits it; a bad cell saves nothing, a draft overtaken by an edit is brought up to date, and
+throwing one away writes nothing else. Members and stakeholders never reach the page
 (test_page_planning's role test also looks for the scenario controls)."""
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.periods import iso_week
-from planning.store.engine import create_store_engine, read_engine
+from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Initiative, Role
 from planning.store.models_scenarios import PlanScenario
+from planning.work import scenarios
 from planning.work.weekly_plan import get_plan
 from tests.planning_seed import store_state
 from tests.shown_text import Leak, raw_values, shown_texts
@@ -132,6 +134,29 @@ def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: s
     error = plain(at.error[0].value)
     assert "Nothing was saved" in error and "effort -3 person-weeks is below 0" in error
     assert _scenario(engine).changes == []  # type: ignore[union-attr]
+
+    # Someone edits an initiative the draft changes: the draft says so and is brought up to date.
+    target = int(at.data_editor[1].value["id"].iloc[0])
+    with session_scope(engine) as session:
+        version = _initiative(engine, target).version
+        scenarios.save_scenario(
+            session=session,
+            actor=director,
+            scenario_id=scenario.id,
+            expected_version=1,
+            changes=[scenarios.DraftChange(target, version, {"effort_weeks": 9.0})],
+        )
+        edited = session.get(Initiative, target)
+        assert edited is not None
+        edited.version += 1
+        session.add(edited)
+    at = open_page(director.id)
+    assert "1 initiative in this draft changed since the draft changed it" in texts(at)
+    [rebase] = [b for b in at.button if b.label == "Bring the draft up to date"]
+    rebase.click().run()
+    assert "brought up to date" in texts(at)
+    rebased = _scenario(engine)
+    assert rebased is not None and rebased.changes[0]["base_version"] == version + 1
 
     before = store_state(engine)
     at.segmented_control(key="scenario_view").set_value("commit").run()

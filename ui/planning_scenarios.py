@@ -133,6 +133,11 @@ def _edit(
     *, versions: Versions, person: PersonRead, scenario: PlanScenarioRead, flash_key: str
 ) -> None:
     plan = sdata.live_plan(versions)
+    stale = sdata.stale_changes(plan, scenario)
+    if stale:
+        _bring_up_to_date(
+            plan=plan, scenario=scenario, stale=stale, person=person, flash_key=flash_key
+        )
     shown = sdata.draft_table(versions, scenario.id)
     names = data.person_names(versions)
     owners = data.owners(versions)
@@ -209,6 +214,47 @@ def _edit(
         f"Draft “{saved.name}” saved: it changes {_plural(len(saved.changes), 'initiative')}.",
         flash_key,
     )
+
+
+def _bring_up_to_date(
+    *,
+    plan: sdata.LivePlan,
+    scenario: PlanScenarioRead,
+    stale: list[scenarios.DraftChange],
+    person: PersonRead,
+    flash_key: str,
+) -> None:
+    """Say which rows changed underneath the draft, and offer to base them on the latest values
+    (rows whose initiative left the backlog are dropped from the draft)."""
+    titles = ", ".join(f"“{c.title}”" for c in stale[:5]) + (" …" if len(stale) > 5 else "")
+    st.warning(
+        escape_markdown(
+            f"{_plural(len(stale), 'initiative')} in this draft changed since the draft changed "
+            f"{'it' if len(stale) == 1 else 'them'} ({titles}): a commit is refused until the "
+            "draft is brought up to date. Bringing it up to date keeps the draft's values on "
+            "the latest version of each."
+        )
+    )
+    if not st.button("Bring the draft up to date", key=f"scenario_rebase_{scenario.id}"):
+        return
+    rebased = [
+        scenarios.DraftChange(c.initiative_id, plan.versions[c.initiative_id], c.fields, c.title)
+        for c in scenarios.draft_changes(scenario)
+        if c.initiative_id in plan.versions
+    ]
+    try:
+        with session_scope(engine()) as session:
+            scenarios.save_scenario(
+                session=session,
+                actor=person,
+                scenario_id=scenario.id,
+                expected_version=scenario.version,
+                changes=rebased,
+            )
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error("The draft was not changed:\n\n" + _refusal(exc))
+        return
+    _written(f"Draft “{scenario.name}” brought up to date.", flash_key)
 
 
 # --- compare -----------------------------------------------------------------------------------

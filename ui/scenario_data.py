@@ -3,6 +3,7 @@ drafts, the live plan they are laid over, and a draft compared with the committe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -91,11 +92,25 @@ def draft_table(versions: Versions, scenario_id: int) -> pd.DataFrame:
     plan = live_plan(versions)
     with _session() as session:
         scenario = scenarios.get_scenario(session=session, scenario_id=scenario_id)
-    return draft_frame(plan, scenarios.draft_fields(scenario))
+    return draft_frame(plan, scenarios.draft_fields(scenario), stale_changes(plan, scenario))
 
 
-def draft_frame(plan: LivePlan, fields: dict[int, dict[str, Any]]) -> pd.DataFrame:
+def stale_changes(plan: LivePlan, scenario: PlanScenarioRead) -> list[scenarios.DraftChange]:
+    """The draft's changes to initiatives someone changed (or closed) since the draft did."""
+    return [
+        c
+        for c in scenarios.draft_changes(scenario)
+        if plan.versions.get(c.initiative_id) != c.base_version
+    ]
+
+
+def draft_frame(
+    plan: LivePlan,
+    fields: dict[int, dict[str, Any]],
+    stale: Sequence[scenarios.DraftChange] = (),
+) -> pd.DataFrame:
     """The draft table: each open initiative with the draft's values over the live ones."""
+    edited_since = {c.initiative_id for c in stale}
     rows = []
     for item in plan.items:
         change = fields.get(item.initiative_id, {})
@@ -110,7 +125,11 @@ def draft_frame(plan: LivePlan, fields: dict[int, dict[str, Any]]) -> pd.DataFra
                 "effort_weeks": float(change.get("effort_weeks", item.effort_weeks)),
                 "start_date": change.get("start_date", item.start_date),
                 "target_date": change.get("target_date", item.target_date),
-                "draft": "Changed" if change else "",
+                "draft": (
+                    "Changed, edited since"
+                    if item.initiative_id in edited_since
+                    else ("Changed" if change else "")
+                ),
             }
         )
     frame = pd.DataFrame(

@@ -314,8 +314,8 @@ def _stale(session: Session, changes: Sequence[DraftChange]) -> list[str]:
         elif initiative.version != change.base_version:
             problems.append(
                 f"“{title}” was changed after this draft was made (version "
-                f"{change.base_version} in the draft, {initiative.version} now): edit its row in "
-                "the draft again to start from the latest values"
+                f"{change.base_version} in the draft, {initiative.version} now): bring the draft "
+                "up to date under Edit the draft, or edit its row again"
             )
     return problems
 
