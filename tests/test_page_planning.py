@@ -95,6 +95,7 @@ def test_director_sees_the_whole_ritual(app_store: str) -> None:
         "Value / effort matrix",
         "Capacity, next 8 weeks",
         f"Commit plan for week {iso_week(clock.today())}",
+        f"Scenarios for week {iso_week(clock.today())}",
         "Since last week",
         "Decision log",
     ]
@@ -157,6 +158,7 @@ def test_members_and_stakeholders_never_reach_the_page(app_store: str) -> None:
         at = open_page(person(engine, role).id)
         assert [t.value for t in at.title] == [landing]
         assert not [b for b in at.button if b.label.startswith("Commit plan")]
+        assert not [b for b in at.button if b.label in {"Make a scenario", "Save the draft"}]
         assert DIRECTORS_ONLY not in texts(at)
 
 

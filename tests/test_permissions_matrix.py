@@ -67,6 +67,7 @@ from planning.store.models import (
     Role,
     TimeOff,
 )
+from planning.store.models_scenarios import PlanScenario
 from planning.trash import bin as trash_bin
 from planning.work import (
     backlog_edits,
@@ -75,6 +76,7 @@ from planning.work import (
     dependencies,
     initiatives,
     planning_undo,
+    scenarios,
     status_updates,
     weekly_plan,
 )
@@ -413,6 +415,56 @@ def _commit_weekly_plan(w: World, owner: PersonRead) -> Call:
     week = f"2026-W{w.next() % 50 + 1:02d}"
     return lambda s, a: weekly_plan.commit_weekly_plan(
         session=s, actor=a, config=w.config, week=week, framework="rice", replace=True
+    )
+
+
+def _scenario(w: World, changes: list[dict[str, Any]] | None = None) -> int:
+    """A draft of its own week (so committing it never meets another case's plan)."""
+    return w.add(
+        PlanScenario(
+            week=f"2026-W{w.next() % 50 + 1:02d}",
+            name=f"Draft {w.next()}",
+            changes=changes or [],
+            created_by=w.team.director.id,
+        )
+    )
+
+
+def _create_scenario(w: World, owner: PersonRead) -> Call:
+    del owner
+    name = f"Draft {w.next()}"
+    return lambda s, a: scenarios.create_scenario(session=s, actor=a, week="2026-W48", name=name)
+
+
+def _save_scenario(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "planned")
+    scenario_id = _scenario(w)
+    change = scenarios.DraftChange(initiative_id=iid, base_version=1, fields={"effort_weeks": 3.0})
+    return lambda s, a: scenarios.save_scenario(
+        session=s, actor=a, scenario_id=scenario_id, expected_version=1, changes=[change]
+    )
+
+
+def _discard_scenario(w: World, owner: PersonRead) -> Call:
+    del owner
+    scenario_id = _scenario(w)
+    return lambda s, a: scenarios.discard_scenario(
+        session=s, actor=a, scenario_id=scenario_id, expected_version=1
+    )
+
+
+def _commit_scenario(w: World, owner: PersonRead) -> Call:
+    iid = w.initiative(owner, "planned")
+    change = {"initiative_id": iid, "base_version": 1, "fields": {"effort_weeks": 3.0}}
+    scenario_id = _scenario(w, [change])
+    return lambda s, a: scenarios.commit_scenario(
+        session=s,
+        actor=a,
+        config=w.config,
+        scenario_id=scenario_id,
+        expected_version=1,
+        framework="rice",
+        replace=True,
     )
 
 
@@ -760,6 +812,10 @@ WRITERS: list[Writer] = [
     Writer(weekly_plan.commit_weekly_plan, Rule.DIRECTOR, _commit_weekly_plan),
     Writer(backlog_edits.apply_backlog_edits, Rule.DIRECTOR, _apply_backlog_edits),
     Writer(planning_undo.undo_last_planning_save, Rule.DIRECTOR, _undo_planning_save),
+    Writer(scenarios.create_scenario, Rule.DIRECTOR, _create_scenario),
+    Writer(scenarios.save_scenario, Rule.DIRECTOR, _save_scenario),
+    Writer(scenarios.discard_scenario, Rule.DIRECTOR, _discard_scenario),
+    Writer(scenarios.commit_scenario, Rule.DIRECTOR, _commit_scenario),
     Writer(
         calibration_suggestions.apply_suggested_confidences,
         Rule.DIRECTOR,

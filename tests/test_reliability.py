@@ -53,6 +53,7 @@ from planning.store.models import (
     StoreState,
     WeeklyPlan,
 )
+from planning.store.models_scenarios import PlanScenario
 from planning.store.models_trash import PlanningSave, TrashItem
 from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
@@ -351,6 +352,24 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
                 rows=[{"initiative_id": measured.id, "before": {"effort_weeks": 0.1 + 0.2}}],
                 undone_at=now,
                 undone_by=director.id,
+            )
+        )
+        session.add(
+            PlanScenario(
+                week="2020-W10",
+                name="Ünïcode draft ✓",
+                changes=[
+                    {
+                        "initiative_id": measured.id,
+                        "base_version": 1,
+                        "title": measured.title,
+                        "fields": {"effort_weeks": 0.1 + 0.2, "start_date": "2020-03-02"},
+                    }
+                ],
+                created_by=director.id,
+                created_at=now,
+                updated_at=now,
+                version=2,
             )
         )
         close = PeriodClose(

@@ -21,6 +21,7 @@ from sqlalchemy import URL, Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+import planning.store.models_scenarios  # noqa: F401  (registers the scenario tables)
 from planning.store.models import CalendarDay, StoreState, utcnow
 
 DATABASE_URL_ENV = "QUARTERDECK_DATABASE_URL"

@@ -45,6 +45,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
 import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from planning.store import models_scenarios  # noqa: F401  (the scenario tables too)
 from planning.store.backup import (
     CHUNK,
     COUNTERS,

@@ -53,12 +53,22 @@ def team_capacity(
 ) -> list[WeekLoad]:
     """Capacity, load and over-allocation per person for `weeks` weeks from first_day's week."""
     count = _check_weeks(weeks)
+    return capacity_table(
+        team_people(session=session),
+        loading_work(session=session),
+        weeks_from(first_day, count),
+        settings,
+    )
+
+
+def team_people(*, session: Session) -> list[PersonCapacity]:
+    """Everyone active who can own work, with their hours, BAU share and time off."""
     people = [p for p in list_people(session=session) if p.role != Role.stakeholder]
     ids = [p.id for p in people]
     time_off: dict[int, list[tuple[date, date]]] = {}
     for row in session.exec(select(TimeOff).where(col(TimeOff.person_id).in_(ids))).all():
         time_off.setdefault(row.person_id, []).append((row.start_date, row.end_date))
-    capacities = [
+    return [
         PersonCapacity(
             person_id=p.id,
             name=p.name,
@@ -68,9 +78,6 @@ def team_capacity(
         )
         for p in people
     ]
-    return capacity_table(
-        capacities, loading_work(session=session), weeks_from(first_day, count), settings
-    )
 
 
 def loading_work(*, session: Session) -> list[Work]:

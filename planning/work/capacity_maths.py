@@ -205,3 +205,36 @@ def capacity_table(
                 )
             )
     return table
+
+
+def working_day_count(start: date, end: date, settings: CapacitySettings) -> int:
+    """How many working days lie from start to end, both included, counted without a loop over
+    the days (0 when end is before start): the same number as len(working_days(...))."""
+    span = (end - start).days + 1
+    if span <= 0:
+        return 0
+    full_weeks, rest = divmod(span, 7)
+    first = start.weekday()
+    extra = sum(1 for i in range(rest) if (first + i) % 7 < settings.working_days_per_week)
+    return full_weeks * settings.working_days_per_week + extra
+
+
+def window_load(work: Work, weeks: Sequence[date], settings: CapacitySettings) -> dict[date, float]:
+    """weekly_load for the given week Mondays only, counted per week rather than per day, so a
+    long initiative costs a few steps per week shown (many thousands of them stay quick)."""
+    if work.status not in LOADING_STATUSES or work.effort_weeks <= 0:
+        return {}
+    if work.start is None or work.target is None or work.target < work.start:
+        return {}
+    total = working_day_count(work.start, work.target, settings)
+    if total == 0:
+        return {}
+    per_day = work.effort_weeks * settings.hours_per_person_week / total
+    load: dict[date, float] = {}
+    for monday in weeks:
+        days = working_day_count(
+            max(work.start, monday), min(work.target, monday + timedelta(days=6)), settings
+        )
+        if days:
+            load[monday] = per_day * days
+    return load

@@ -5,6 +5,7 @@ from sqlalchemy import Engine, create_engine
 from sqlmodel import SQLModel
 
 import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from planning.store import models_scenarios  # noqa: F401  (the scenario tables too)
 
 target_metadata = SQLModel.metadata
 

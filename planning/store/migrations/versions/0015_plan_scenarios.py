@@ -1,0 +1,45 @@
+"""named drafts of a week's plan
+
+Revision ID: 0015
+Revises: 0013
+Create Date: 2026-12-06
+
+A scenario keeps a director's trial changes to the week's plan apart from the initiatives until it
+is committed (planning.work.scenarios); a week may hold several, each with its own name.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "plan_scenario",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("week", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("week", "name", name="uq_plan_scenario_week_name"),
+    )
+    with op.batch_alter_table("plan_scenario", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plan_scenario_week"), ["week"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("plan_scenario", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_scenario_week"))
+    op.drop_table("plan_scenario")

@@ -1,0 +1,180 @@
+"""Weekly planning's decision log: the latest decisions, and the forms that log, edit or withdraw
+one (each drawn only while its expander is open)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from planning.access.permissions import PermissionDenied
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead
+from planning.store.versioning import ConflictError
+from planning.validation import InputError
+from planning.work.decisions import add_decision, edit_decision, withdraw_decision
+from ui import planning_data as data
+from ui.state import Versions, clear_after_write, engine
+from ui.text import escape_markdown
+
+DECISION_OPEN = "planning_decision"
+DECISION_CHANGE_OPEN = "planning_decision_change"
+
+
+def decision_log_section(
+    *, versions: Versions, person: PersonRead, today: date, flash_key: str
+) -> None:
+    """The decision log table and its two expanders (log one; edit or withdraw one)."""
+    st.subheader("Decision log")
+    log_rows = data.decision_rows(versions, 30)
+    if log_rows is None:
+        st.caption("No decisions logged yet.")
+    else:
+        st.dataframe(
+            log_rows,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "decided_on": st.column_config.DateColumn("Day", format="YYYY-MM-DD", width=100),
+                "text": st.column_config.TextColumn("Decision", width="large"),
+                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
+                "author": st.column_config.TextColumn("By", width="small"),
+                "state": st.column_config.TextColumn("State", width="small"),
+            },
+        )
+
+    # Drawn only while open: its picker lists every initiative, which costs every rerun otherwise.
+    decision = st.expander(
+        "Log a decision", key=DECISION_OPEN, on_change="rerun", icon=":material/edit_note:"
+    )
+    with decision:
+        if decision.open:
+            decision_form(versions=versions, person=person, today=today, flash_key=flash_key)
+
+    change = st.expander(
+        "Edit or withdraw a decision",
+        key=DECISION_CHANGE_OPEN,
+        on_change="rerun",
+        icon=":material/edit:",
+    )
+    with change:
+        if change.open:
+            decision_change_form(versions=versions, person=person, today=today, flash_key=flash_key)
+
+
+def decision_form(*, versions: Versions, person: PersonRead, today: date, flash_key: str) -> None:
+    """The form that logs a decision, optionally about one initiative."""
+    titles = data.initiative_titles(versions)
+    with st.form("add_decision"):
+        text = st.text_area(
+            "Decision",
+            max_chars=2000,
+            placeholder="What was decided and why",
+            key="decision_text",
+        )
+        day_col, about_col = st.columns([1, 3])
+        decided_on = day_col.date_input(
+            "Decided on", value=today, max_value=today, format="YYYY-MM-DD", key="decision_day"
+        )
+        tied = about_col.selectbox(
+            "About initiative (optional)",
+            [None, *titles],
+            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+            key="decision_initiative",
+        )
+        logged = st.form_submit_button("Log decision")
+    if not logged:
+        return
+    try:
+        with session_scope(engine()) as session:
+            add_decision(
+                session=session,
+                actor=person,
+                decided_on=decided_on,  # type: ignore[arg-type]
+                text=text,
+                initiative_id=tied,
+            )
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        st.session_state[flash_key] = "Decision logged."
+        for key in ("decision_day", "decision_text", "decision_initiative"):
+            st.session_state.pop(key, None)
+        clear_after_write()
+        st.rerun()
+
+
+def decision_change_form(
+    *, versions: Versions, person: PersonRead, today: date, flash_key: str
+) -> None:
+    """Edit or withdraw one of the latest decisions; a withdrawn one stays in the log."""
+    choices = data.decision_choices(versions, 30)
+    if not choices:
+        st.caption("No decision to edit: none logged yet, or all are withdrawn.")
+        return
+    chosen = st.selectbox(
+        "Decision",
+        list(choices),
+        format_func=lambda i: choices[i][0],
+        key="decision_change_pick",
+    )
+    if chosen is None:
+        return
+    log = data.decision_log(versions, None, 30)
+    row = log[log["id"] == chosen].iloc[0]
+    version = choices[chosen][1]
+    titles = data.initiative_titles(versions)
+    tied_now = None if pd.isna(row["initiative_id"]) else int(row["initiative_id"])
+    # Keyed by decision and version, so the fields show the decision as last saved.
+    suffix = f"{chosen}_{version}"
+    with st.form(f"change_decision_{suffix}"):
+        text = st.text_area(
+            "Decision",
+            value=str(row["text"]),
+            max_chars=2000,
+            key=f"decision_edit_text_{suffix}",
+        )
+        day_col, about_col = st.columns([1, 3])
+        decided_on = day_col.date_input(
+            "Decided on",
+            value=row["decided_on"],
+            max_value=today,
+            format="YYYY-MM-DD",
+            key=f"decision_edit_day_{suffix}",
+        )
+        options = [None, *titles]
+        tied = about_col.selectbox(
+            "About initiative (optional)",
+            options,
+            index=options.index(tied_now) if tied_now in options else 0,
+            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+            key=f"decision_edit_initiative_{suffix}",
+        )
+        save_col, withdraw_col = st.columns(2)
+        save = save_col.form_submit_button("Save the decision")
+        withdraw = withdraw_col.form_submit_button("Withdraw the decision")
+    if not (save or withdraw):
+        return
+    try:
+        with session_scope(engine()) as session:
+            if withdraw:
+                withdraw_decision(
+                    session=session, actor=person, decision_id=chosen, expected_version=version
+                )
+            else:
+                edit_decision(
+                    session=session,
+                    actor=person,
+                    decision_id=chosen,
+                    text=text,
+                    decided_on=decided_on,  # type: ignore[arg-type]
+                    initiative_id=tied,
+                    expected_version=version,
+                )
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        st.session_state[flash_key] = "Decision withdrawn." if withdraw else "Decision saved."
+        clear_after_write()
+        st.rerun()
