@@ -735,7 +735,8 @@ def measure_backtest(*, url: str, config_dir: Path) -> dict[str, Any]:
     from sqlmodel import Session
 
     from planning.config import load_config
-    from planning.okrs.backtest import assess, read_histories
+    from planning.okrs.backtest import read_histories
+    from planning.okrs.backtest_score import assess
     from planning.okrs.evaluation_reads import data_as_of
     from planning.store.engine import create_store_engine, read_engine
 
