@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
 
-from api.routes import ApiContext, api_mount
+from api.app import api_mount
+from api.context import ApiContext
 from api.sign_in import sign_in_routes
 from planning.okrs.backtest import warm as warm_backtest
 from planning.sources.schedule import start_scheduler, stop_scheduler

@@ -61,7 +61,7 @@ from planning.periods import (
 )
 from planning.store.engine import OBSERVATIONS, StoreError, data_versions, read_engine
 from planning.store.gate import DATABASE_ERRORS
-from planning.store.models import Observation
+from planning.store.models_metrics import Observation
 
 # --- the store read and the cache --------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlmodel import SQLModel
 
-import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import planning.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 from planning.store.models import StoreState, utcnow
 
 FORMAT = "quarterdeck-export"

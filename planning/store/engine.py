@@ -21,7 +21,8 @@ from sqlalchemy import URL, Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from planning.store.models import CalendarDay, StoreState, utcnow
+from planning.store.models import StoreState, utcnow
+from planning.store.models_metrics import CalendarDay
 
 DATABASE_URL_ENV = "QUARTERDECK_DATABASE_URL"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
