@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from api.answers import (
     Refused,
@@ -137,3 +137,18 @@ FORBIDDEN = answer(
     "The token lacks the scope this operation needs, or the director who created it is no "
     "longer an active director.",
 )
+
+
+async def boxed_json(context: ApiContext, read: Callable[[], Any], what: str) -> Response:
+    """A read's result as JSON, run as ``boxed`` runs it (a 503 once past the time box)."""
+    found = await boxed(context, read, what)
+    return found if isinstance(found, Response) else JSONResponse(found)
+
+
+def token_answers(
+    own: dict[int, dict[str, Any]] | None = None,
+) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of an operation behind a token: 401, 403, 500 and 503, plus the
+    operation's own, in status order."""
+    found = {401: UNAUTHORISED, 403: FORBIDDEN, 500: INTERNAL, 503: UNAVAILABLE, **(own or {})}
+    return {status: found[status] for status in sorted(found)}

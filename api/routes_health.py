@@ -5,11 +5,11 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlmodel import Session
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from api.context import ApiContext
 from api.models import Health
-from api.route_support import INTERNAL, PREFIX, UNAVAILABLE, boxed
+from api.route_support import INTERNAL, PREFIX, UNAVAILABLE, boxed_json
 from planning.metrics.completeness import freshness
 from planning.sources.status import sources_health
 from planning.store.engine import read_engine
@@ -46,8 +46,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 "sources": sources,
             }
 
-        answer = await boxed(context, check, "checking the store")
-        return answer if isinstance(answer, Response) else JSONResponse(answer)
+        return await boxed_json(context, check, "checking the store")
 
     app.add_api_route(
         f"{PREFIX}/health",

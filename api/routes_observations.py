@@ -18,12 +18,9 @@ from api.bodies import media_type, parse_json, read_body
 from api.context import ApiContext
 from api.models import Error, ImportResult, Problems, observation_model
 from api.route_support import (
-    FORBIDDEN,
-    INTERNAL,
     PREFIX,
-    UNAUTHORISED,
-    UNAVAILABLE,
     answer,
+    token_answers,
     token_for,
 )
 from planning.access.api_tokens import WRITE_OBSERVATIONS
@@ -100,15 +97,13 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
         f"Bodies over {limit} are refused.",
         response_model=ImportResult,
         response_description="Written: rows added, updated and left unchanged.",
-        responses={
-            401: UNAUTHORISED,
-            403: FORBIDDEN,
-            413: answer(Error, f"The body is larger than {limit}."),
-            415: answer(Error, "The body is neither application/json nor text/csv."),
-            422: answer(Problems, "Every problem in the body; nothing written."),
-            500: INTERNAL,
-            503: UNAVAILABLE,
-        },
+        responses=token_answers(
+            {
+                413: answer(Error, f"The body is larger than {limit}."),
+                415: answer(Error, "The body is neither application/json nor text/csv."),
+                422: answer(Problems, "Every problem in the body; nothing written."),
+            }
+        ),
         openapi_extra={"requestBody": request_body},
     )
     return body_schemas

@@ -6,20 +6,17 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Security
 from pydantic.json_schema import SkipJsonSchema
 from sqlmodel import Session
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from api.answers import problems
 from api.context import ApiContext
 from api.models import PERIOD_PATTERN, ForecastQualityReport, OkrReport, Problems
 from api.okrs import period_json, quality_json
 from api.route_support import (
-    FORBIDDEN,
-    INTERNAL,
     PREFIX,
-    UNAUTHORISED,
-    UNAVAILABLE,
     answer,
-    boxed,
+    boxed_json,
+    token_answers,
     token_for,
 )
 from planning.access.api_tokens import READ_OKRS
@@ -66,8 +63,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 )
             return period_json(evaluation)
 
-        answer = await boxed(context, evaluate, "evaluating the quarter")
-        return answer if isinstance(answer, Response) else JSONResponse(answer)
+        return await boxed_json(context, evaluate, "evaluating the quarter")
 
     async def forecast_quality(
         _token: Annotated[ApiToken, Security(api_token, scopes=[READ_OKRS])],
@@ -83,8 +79,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 found = backtest_quality(session=session, config=context.config, as_of=as_of)
             return quality_json(found)
 
-        answer = await boxed(context, assess, "checking the forecasts")
-        return answer if isinstance(answer, Response) else JSONResponse(answer)
+        return await boxed_json(context, assess, "checking the forecasts")
 
     app.add_api_route(
         f"{PREFIX}/okrs",
@@ -94,13 +89,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
         summary="A quarter's objectives and key results, evaluated now.",
         response_model=OkrReport,
         response_description="The quarter's evaluation.",
-        responses={
-            401: UNAUTHORISED,
-            403: FORBIDDEN,
-            422: answer(Problems, "The period is not a quarter id."),
-            500: INTERNAL,
-            503: UNAVAILABLE,
-        },
+        responses=token_answers({422: answer(Problems, "The period is not a quarter id.")}),
     )
     app.add_api_route(
         f"{PREFIX}/okrs/forecast-quality",
@@ -110,6 +99,6 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
         summary="How good the forecasts are: Brier score, base rate and reliability bins.",
         response_model=ForecastQualityReport,
         response_description="The backtest of the store's own past quarters.",
-        responses={401: UNAUTHORISED, 403: FORBIDDEN, 500: INTERNAL, 503: UNAVAILABLE},
+        responses=token_answers(),
     )
     return {}

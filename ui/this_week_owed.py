@@ -17,7 +17,16 @@ from ui import this_week_data as data
 from ui.state import engine
 from ui.status_update_form import health_label, save_status_update, status_update_inputs
 from ui.text import escape_markdown, refusal_message
-from ui.this_week_picks import REFUSALS, Week, count, following_item, left_unposted, pick, saved
+from ui.this_week_picks import (
+    REFUSALS,
+    Week,
+    count,
+    following_item,
+    left_unposted,
+    pick,
+    saved,
+    show_table,
+)
 
 UPDATE_PICK = "tw_update_pick"
 CHECK_IN_PICK = "tw_check_in_pick"
@@ -178,11 +187,9 @@ def what_i_owe(
     )
     if owing.updates is not None:
         st.subheader("Status updates owed")
-        st.dataframe(
+        show_table(
             owing.updates,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "initiative": st.column_config.TextColumn("Initiative", width="large"),
                 "status": st.column_config.TextColumn("Status", width="small"),
                 "health": st.column_config.TextColumn("Health", width="small"),
@@ -196,11 +203,9 @@ def what_i_owe(
         _update_form(actor, item, list(update_titles), director=week.director)
     if owing.check_ins is not None:
         st.subheader("Check-ins due")
-        st.dataframe(
+        show_table(
             owing.check_ins,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "key_result": st.column_config.TextColumn("Key result", width="large"),
                 "objective": st.column_config.TextColumn("Objective", width="medium"),
                 "last_check_in": st.column_config.TextColumn("Last check-in", width="medium"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -114,3 +115,8 @@ def left_unposted(
         st.code(note, language=None, wrap_lines=True)
     else:
         st.info(message)
+
+
+def show_table(rows: Any, columns: dict[str, Any]) -> None:
+    """A read-only table across the page, without the index, its columns labelled."""
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=columns)

@@ -13,7 +13,7 @@ from ui import this_week_data as data
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.state import engine
 from ui.text import escape_markdown, refusal_message
-from ui.this_week_picks import REFUSALS, Week, count, following_item, saved
+from ui.this_week_picks import REFUSALS, Week, count, following_item, saved, show_table
 
 IDEA_PICK = "tw_idea_pick"
 
@@ -117,11 +117,9 @@ def attention(week: Week) -> None:
     elif brief.key_results is None:
         st.success(f"Every key result of {week.period} is on track (or too early to tell).")
     else:
-        st.dataframe(
+        show_table(
             brief.key_results,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "status": st.column_config.TextColumn("Status", width="small"),
                 "key_result": st.column_config.TextColumn("Key result", width="medium"),
                 "objective": st.column_config.TextColumn("Objective", width="medium"),
@@ -138,11 +136,9 @@ def attention(week: Week) -> None:
     if brief.stale_rows is None:
         st.success(f"Every initiative under way was updated in the last {week.every_days} days.")
     else:
-        st.dataframe(
+        show_table(
             brief.stale_rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "initiative": st.column_config.TextColumn("Initiative", width="medium"),
                 "owner": "Owner",
                 "status": "Status",
@@ -154,11 +150,9 @@ def attention(week: Week) -> None:
     if brief.blocked_rows is None:
         st.success("Nothing is blocked.")
     else:
-        st.dataframe(
+        show_table(
             brief.blocked_rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "initiative": st.column_config.TextColumn("Initiative", width="medium"),
                 "owner": "Owner",
                 "days": st.column_config.NumberColumn("Days blocked", format="%d"),
@@ -178,11 +172,9 @@ def attention(week: Week) -> None:
         if brief.changes is None:
             st.success("Nothing changed since the last plan.")
         else:
-            st.dataframe(
+            show_table(
                 brief.changes,
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     "initiative": st.column_config.TextColumn("Initiative", width="medium"),
                     "change": "Change",
                     "before": "Before",
@@ -201,11 +193,9 @@ def summary(week: Week) -> None:
     elif glance.goals is None:
         st.info(f"No objectives for {week.period} yet.")
     else:
-        st.dataframe(
+        show_table(
             glance.goals,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "objective": st.column_config.TextColumn("Objective", width="medium"),
                 "owner": st.column_config.TextColumn("Owner", width="small"),
                 "progress": st.column_config.ProgressColumn(
@@ -234,11 +224,9 @@ def summary(week: Week) -> None:
             if rows is None:
                 st.caption("Nothing here.")
                 continue
-            st.dataframe(
+            show_table(
                 rows,
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     "initiative": st.column_config.TextColumn("Initiative", width="medium"),
                     "owner": st.column_config.TextColumn("Owner", width="small"),
                     "when": st.column_config.DateColumn(label, format="D MMM YYYY", width=95),
