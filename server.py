@@ -13,7 +13,8 @@ import streamlit as st
 from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.concurrency import run_in_threadpool
 
-from api.routes import ApiContext, api_mount
+from api.app import api_mount
+from api.context import ApiContext
 from api.sign_in import sign_in_routes
 from planning.notify.scheduled import add_notify_job
 from planning.okrs.backtest import warm as warm_backtest

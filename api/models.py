@@ -1,7 +1,7 @@
 """The API's request and response bodies as pydantic models: FastAPI builds the OpenAPI document
-from them (api/routes.py).
+from them (api/routes_*.py).
 
-The handlers send the very JSON they always have (built in api/routes.py and api/okrs.py), so the
+The handlers send the very JSON they always have (built in api/routes_*.py and api/okrs.py), so the
 models describe answers rather than reshape them; tests/api_support.py and the schemathesis run
 (tests/test_api_schemathesis.py) check every answer against the document. An observation's model
 is built from metrics.yaml: its measures, dimension values and value ranges are the ones this

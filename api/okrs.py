@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from planning.okrs.backtest import ForecastQuality
+from planning.okrs.backtest_score import ForecastQuality
 from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 
 # API field name -> KrEvaluation attribute, in the order a reader meets them.

@@ -24,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from api.answers import guarded
-from api.routes import ApiContext
+from api.context import ApiContext
 from planning.access.passwords import (
     END_PATH,
     SESSION_COOKIE,

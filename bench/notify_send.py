@@ -29,7 +29,8 @@ from planning.notify.outbox import enqueue
 from planning.notify.run import plan_due, send_due
 from planning.notify.secrets import NotifySecrets
 from planning.store.engine import create_store_engine, migrate
-from planning.store.models import Initiative, InitiativeStatus, OutboxMessage, Person, Role
+from planning.store.models import Initiative, InitiativeStatus, Person, Role
+from planning.store.models_notify import OutboxMessage
 
 CHECK_IN = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 

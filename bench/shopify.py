@@ -60,7 +60,7 @@ def measure_shopify(
         path.unlink(missing_ok=True)
         export.unlink(missing_ok=True)
     if not outcome.ok:
-        from bench.run import BenchError
+        from bench.scales import BenchError
 
         raise BenchError(f"the bench Shopify export failed: {outcome.error}")
     log(

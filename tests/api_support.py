@@ -12,7 +12,8 @@ import jsonschema
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
-from api.routes import ApiContext, api_app
+from api.app import api_app
+from api.context import ApiContext
 from planning.access.api_tokens import create_token
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead

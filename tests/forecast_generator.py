@@ -9,7 +9,7 @@ import random
 from datetime import date, timedelta
 
 from planning.metrics.shapes import MetricShape
-from planning.okrs.backtest import LEVEL_WINDOWS, TOTAL, MetricHistory
+from planning.okrs.backtest_replay import LEVEL_WINDOWS, TOTAL, MetricHistory
 from planning.periods import quarter_bounds, window_bounds
 
 PERIODS = tuple(f"{year}-Q{q}" for year in (2023, 2024, 2025) for q in (1, 2, 3, 4))

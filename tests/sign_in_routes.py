@@ -9,7 +9,7 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from api.routes import ApiContext
+from api.context import ApiContext
 from api.sign_in import sign_in_routes
 from planning.access.passwords import SESSION_COOKIE, hash_password, person_for_session
 from planning.config import AppConfig

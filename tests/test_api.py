@@ -21,22 +21,15 @@ from sqlmodel import Session, select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from api.routes import ApiContext, api_app, api_routes
+from api.app import api_app, api_routes
+from api.context import ApiContext
 from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS, revoke_token
 from planning.config import AppConfig
 from planning.okrs.evaluation import period_goals
 from planning.store.engine import create_store_engine, migrate, session_scope
-from planning.store.models import (
-    ApiToken,
-    Direction,
-    ImportBatch,
-    KeyResult,
-    KrKind,
-    Objective,
-    Person,
-    PersonRead,
-    Role,
-)
+from planning.store.models import Direction, KeyResult, KrKind, Objective, Person, PersonRead, Role
+from planning.store.models_access import ApiToken
+from planning.store.models_metrics import ImportBatch
 from tests.api_support import (
     OpenApiChecker,
     bearer,
@@ -487,12 +480,12 @@ def test_a_bug_is_a_logged_500_without_details(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import api.routes
+    import api.routes_observations
 
     def broken(**_: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(api.routes, "import_records", broken)
+    monkeypatch.setattr(api.routes_observations, "import_records", broken)
     with caplog.at_level(logging.ERROR, logger="quarterdeck.api"):
         response = post_json(client, writer, ROWS)
     assert response.status_code == 500
@@ -651,7 +644,7 @@ def test_okrs_and_health_failures_are_500_and_503(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    import api.routes
+    import api.routes_health
     import planning.okrs.evaluation
 
     def broken(**_: Any) -> Any:
@@ -670,7 +663,7 @@ def test_okrs_and_health_failures_are_500_and_503(
         response = client.get(OKRS, headers=bearer(reader))
         assert response.status_code == 503
         openapi.check(response, "get", OKRS)
-        monkeypatch.setattr(api.routes, "freshness", broken)
+        monkeypatch.setattr(api.routes_health, "freshness", broken)
         response = client.get(HEALTH)
         assert response.status_code == 500
         openapi.check(response, "get", HEALTH)

@@ -12,7 +12,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from api.routes import ApiContext, api_app, api_mount
+from api.app import api_app, api_mount
+from api.context import ApiContext
 from planning.config import AppConfig
 from tests.api_support import client_for
 

@@ -25,7 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import Engine
 
-from api.routes import ApiContext, api_app
+from api.app import api_app
+from api.context import ApiContext
 from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.config import AppConfig
 from tests.api_support import bearer, fingerprint, new_token

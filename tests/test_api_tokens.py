@@ -28,7 +28,8 @@ from planning.access.api_tokens import (
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.store.engine import create_store_engine, migrate, session_scope
-from planning.store.models import ApiToken, AuditEvent, Person, PersonRead, Role, utcnow
+from planning.store.models import AuditEvent, Person, PersonRead, Role, utcnow
+from planning.store.models_access import ApiToken
 from tests.cli_support import point_cli_at
 
 Output = Callable[[], tuple[str, str]]

@@ -26,7 +26,8 @@ from planning.access.passwords import (
 )
 from planning.config.settings import AuthSettings
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import Person, PersonRead, Role, SignInAttempt, SignInSession
+from planning.store.models import Person, PersonRead, Role
+from planning.store.models_access import SignInAttempt, SignInSession
 
 SETTINGS = AuthSettings()  # 5 failures in 15 minutes, then 30 s doubling up to 900 s
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

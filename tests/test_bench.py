@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from bench.run import SCALES, routed_pages, sub_value, widen_observations, write_config
+from bench.data_set import sub_value, widen_observations, write_config
+from bench.pages import routed_pages
+from bench.scales import SCALES
 from planning.cli.main import main
 from planning.config import load_config
 from planning.demo.generator import generate_observations

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from bench.data_set import build_data_set
 from bench.load import (
     NOTE_PREFIX,
     found_notes,
@@ -20,7 +21,7 @@ from bench.load import (
     plan_sessions,
     run_load_benchmark,
 )
-from bench.run import SCALES, build_data_set
+from bench.scales import SCALES
 from planning import clock
 from planning.cli.main import main
 from planning.store.engine import create_store_engine

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.notify_send import measure_notify_send
-from bench.run import NOTIFY_LIMIT_S, notify_check
+from bench.run import notify_check
+from bench.scales import NOTIFY_LIMIT_S
 
 
 def test_the_reminders_row_sends_every_email_and_judges_the_time(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.run import SCALES, checks, write_config
+from bench.data_set import write_config
+from bench.run import checks
+from bench.scales import SCALES
 from bench.shopify import SHOPIFY_LIMIT_S, measure_shopify
 
 BASE_RESULT = {

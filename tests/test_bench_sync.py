@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.run import SCALES, checks, measure_sync, write_config
+from bench.data_set import write_config
+from bench.measure import measure_sync
+from bench.run import checks
+from bench.scales import SCALES
 from planning.config import load_config
 from planning.demo.generator import generate_observations
 from tests.sources_support import PG_SOURCE_BASE

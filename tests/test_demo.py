@@ -22,19 +22,18 @@ from planning.store.models import (
     AuditEvent,
     CheckIn,
     Decision,
-    ImportBatch,
     Initiative,
     InitiativeKeyResult,
     InitiativeStatus,
     KeyResult,
     KrKind,
     Objective,
-    Observation,
     Person,
     Role,
     StatusUpdate,
     TimeOff,
 )
+from planning.store.models_metrics import ImportBatch, Observation
 from planning.work.scoring import validate_inputs
 
 END = date(2026, 9, 30)

@@ -39,7 +39,8 @@ from planning.notify.schedule import (
     streak_start,
 )
 from planning.notify.secrets import NotifySecrets, load_secrets, redact
-from planning.store.models import AuditEvent, InitiativeStatus, OutboxMessage
+from planning.store.models import AuditEvent, InitiativeStatus
+from planning.store.models_notify import OutboxMessage
 from tests.planning_seed import Team, add_initiative, seed_team
 
 SETTINGS = NotifySettings()

@@ -29,7 +29,8 @@ from planning.notify.preferences import set_preference
 from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR, create_store_engine, migrate
-from planning.store.models import AuditEvent, InitiativeStatus, OutboxMessage, Person, Role
+from planning.store.models import AuditEvent, InitiativeStatus, Person, Role
+from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import free_port, http_receiver, self_signed_certificate, smtp_server
 from tests.planning_seed import Team, add_initiative, seed_team
 

@@ -26,7 +26,8 @@ from planning.notify.secrets import NotifySecrets
 from planning.sources.runs import source_lock
 from planning.sources.schedule import SCHEDULER_ENV, start_scheduler, stop_scheduler
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate
-from planning.store.models import InitiativeStatus, OutboxMessage, Person, Role
+from planning.store.models import InitiativeStatus, Person, Role
+from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import smtp_server
 from tests.planning_seed import add_initiative
 

@@ -14,7 +14,8 @@ from planning.notify.outbox import FAILED, SENT
 from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.notify.smtp import SmtpSession
-from planning.store.models import InitiativeStatus, OutboxMessage, Person, Role
+from planning.store.models import InitiativeStatus, Person, Role
+from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import Mailbox, free_port, smtp_server
 from tests.planning_seed import add_initiative
 

@@ -11,19 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning.config import AppConfig
-from planning.okrs.backtest import (
-    MIN_QUARTERS,
-    Calibration,
-    Drift,
-    StepMap,
-    assess,
-    bins_within,
-    brier,
-    calibrate,
-    fit_step_map,
-    reliability,
-    score,
-)
+from planning.okrs.backtest_fit import Calibration, Drift, StepMap, calibrate, fit_step_map
+from planning.okrs.backtest_replay import MIN_QUARTERS
+from planning.okrs.backtest_score import assess, bins_within, brier, reliability, score
 from planning.okrs.maths import Z_80, Forecast
 from planning.store.engine import OBSERVATIONS, bump_version, read_engine, session_scope
 from tests.forecast_generator import DRIFTS, PERIODS, shop

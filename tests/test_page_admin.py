@@ -15,7 +15,8 @@ from streamlit.testing.v1.errors import AppTestError
 
 from planning.access.api_tokens import authenticate
 from planning.store.engine import create_store_engine
-from planning.store.models import ApiToken, Person, Role
+from planning.store.models import Person, Role
+from planning.store.models_access import ApiToken
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GOOD = (

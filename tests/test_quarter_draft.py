@@ -34,10 +34,10 @@ from planning.store.models import (
     KrGrade,
     KrKind,
     Objective,
-    Observation,
     Person,
     Role,
 )
+from planning.store.models_metrics import Observation
 from planning.work.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
 
 OLD, NEW = "2026-Q4", "2027-Q1"

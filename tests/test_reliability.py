@@ -30,29 +30,23 @@ from planning.metrics.importer import import_observations
 from planning.store.backup import BackupError, export_store, read_manifest
 from planning.store.engine import PLAN, create_store_engine, migrate, read_engine, session_scope
 from planning.store.models import (
-    ApiToken,
     AuditEvent,
-    ColumnMapping,
     Decision,
     Initiative,
     InitiativeDependency,
     KeyResult,
     KrGrade,
-    NotifyPreference,
     Objective,
-    OutboxMessage,
     PeriodClose,
     Person,
     Role,
-    ShareLink,
-    SignInAttempt,
-    SignInSession,
-    SourceLock,
-    SourceRun,
     StatusUpdate,
     StoreState,
     WeeklyPlan,
 )
+from planning.store.models_access import ApiToken, ShareLink, SignInAttempt, SignInSession
+from planning.store.models_metrics import ColumnMapping, SourceLock, SourceRun
+from planning.store.models_notify import NotifyPreference, OutboxMessage
 from planning.store.models_scenarios import PlanScenario
 from planning.store.models_trash import PlanningSave, TrashItem
 from planning.store.restore import restore_store

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied
+from planning.access.secret_links import token_digest
 from planning.access.share_links import (
     LinkState,
     create_share_link,
@@ -18,10 +19,10 @@ from planning.access.share_links import (
     resolve,
     revoke_share_link,
     share_url,
-    token_digest,
 )
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import AuditEvent, Person, PersonRead, Role, ShareLink
+from planning.store.models import AuditEvent, Person, PersonRead, Role
+from planning.store.models_access import ShareLink
 from planning.validation import InputError
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

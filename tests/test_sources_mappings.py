@@ -31,7 +31,8 @@ from planning.sources.mappings import (
     save_mapping,
 )
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine
-from planning.store.models import AuditEvent, ColumnMapping, Person, Role
+from planning.store.models import AuditEvent, Person, Role
+from planning.store.models_metrics import ColumnMapping
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 WIDE = (

@@ -13,8 +13,9 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning.okrs.backtest import CHECKPOINTS, MIN_QUARTERS, ForecastQuality, Score
 from planning.okrs.backtest import forecast_quality as backtest_quality
+from planning.okrs.backtest_replay import CHECKPOINTS, MIN_QUARTERS
+from planning.okrs.backtest_score import ForecastQuality, Score
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.store.engine import read_engine

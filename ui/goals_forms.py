@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from sqlmodel import Session
 
 from planning.formatting import format_value
 from planning.okrs.evaluation_results import (
@@ -40,6 +41,17 @@ from ui import goals_data as data
 from ui.goals_view import KIND_LABELS, REFUSALS, WINDOW_LABELS, View, done, problems_text
 from ui.state import engine
 from ui.text import escape_markdown
+
+
+def _write(call: Callable[[Session], object], message: str) -> None:
+    """Run a goals write in one transaction: its refusal shown on the form, or done."""
+    try:
+        with session_scope(engine()) as session:
+            call(session)
+    except REFUSALS as exc:
+        st.error(problems_text(exc))
+    else:
+        done(message)
 
 
 def _owner_choice(
@@ -259,24 +271,21 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
             "Aligned to", [None, *parents], format_func=parent_label, key="new_objective_parent"
         )
         if st.form_submit_button("Create objective", type="primary"):
-            try:
-                with session_scope(engine()) as session:
-                    create_objective(
-                        session=session,
-                        actor=view.person,  # type: ignore[arg-type]
-                        objective=ObjectiveCreate(
-                            period=view.period,
-                            title=title,
-                            description=description,
-                            owner_id=owner_id,
-                            weight=weight,
-                            parent_id=parent_id,
-                        ),
-                    )
-            except REFUSALS as exc:
-                st.error(problems_text(exc))
-            else:
-                done(f"Objective “{escape_markdown(title.strip())}” added to {view.period}.")
+            _write(
+                lambda session: create_objective(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    objective=ObjectiveCreate(
+                        period=view.period,
+                        title=title,
+                        description=description,
+                        owner_id=owner_id,
+                        weight=weight,
+                        parent_id=parent_id,
+                    ),
+                ),
+                f"Objective “{escape_markdown(title.strip())}” added to {view.period}.",
+            )
 
 
 def edit_objective_form(view: View, people: dict[int, str]) -> None:
@@ -329,19 +338,16 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
             }
             if archive:
                 edits["archived"] = True
-            try:
-                with session_scope(engine()) as session:
-                    update_objective(
-                        session=session,
-                        actor=view.person,  # type: ignore[arg-type]
-                        objective_id=objective.id,
-                        expected_version=objective.version,
-                        changes=ObjectiveUpdate(**edits),
-                    )
-            except REFUSALS as exc:
-                st.error(problems_text(exc))
-            else:
-                done("Objective archived." if archive else "Objective saved.")
+            _write(
+                lambda session: update_objective(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    objective_id=objective.id,
+                    expected_version=objective.version,
+                    changes=ObjectiveUpdate(**edits),
+                ),
+                "Objective archived." if archive else "Objective saved.",
+            )
 
 
 def key_result_form(view: View, people: dict[int, str]) -> None:
@@ -398,26 +404,23 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
             submitted = st.form_submit_button("Create key result", type="primary")
         if not submitted:
             return
-        try:
-            with session_scope(engine()) as session:
-                create_key_result(
-                    session=session,
-                    actor=view.person,  # type: ignore[arg-type]
-                    key_result=KeyResultCreate(
-                        objective_id=objective_id,
-                        title=title,
-                        owner_id=owner_id,
-                        weight=weight,
-                        kind=KrKind(kind),
-                        metric_id=metric_id,
-                        **fields,
-                    ),
-                    config=metrics,
-                )
-        except REFUSALS as exc:
-            st.error(problems_text(exc))
-        else:
-            done(f"Key result “{escape_markdown(title.strip())}” added.")
+        _write(
+            lambda session: create_key_result(
+                session=session,
+                actor=view.person,  # type: ignore[arg-type]
+                key_result=KeyResultCreate(
+                    objective_id=objective_id,
+                    title=title,
+                    owner_id=owner_id,
+                    weight=weight,
+                    kind=KrKind(kind),
+                    metric_id=metric_id,
+                    **fields,
+                ),
+                config=metrics,
+            ),
+            f"Key result “{escape_markdown(title.strip())}” added.",
+        )
 
 
 def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -> None:
@@ -468,17 +471,14 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
             changes["metric_id"] = metric_id
         if archive:
             changes["archived"] = True
-        try:
-            with session_scope(engine()) as session:
-                update_key_result(
-                    session=session,
-                    actor=view.person,  # type: ignore[arg-type]
-                    key_result_id=found.id,
-                    expected_version=found.version,
-                    changes=KeyResultUpdate(**changes),
-                    config=metrics,
-                )
-        except REFUSALS as exc:
-            st.error(problems_text(exc))
-        else:
-            done("Key result archived." if archive else "Key result saved.")
+        _write(
+            lambda session: update_key_result(
+                session=session,
+                actor=view.person,  # type: ignore[arg-type]
+                key_result_id=found.id,
+                expected_version=found.version,
+                changes=KeyResultUpdate(**changes),
+                config=metrics,
+            ),
+            "Key result archived." if archive else "Key result saved.",
+        )

@@ -9,17 +9,18 @@ the import batches they wrote still name them.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import can_delegate_api_access, require_director
-from planning.store.audit import record_created, record_event, snapshot
-from planning.store.models import ApiToken, Person, PersonRead, utcnow
+from planning.access.secret_links import note_last_use, token_digest, use_is_stale
+from planning.store.audit import record_changed, record_created, snapshot
+from planning.store.models import Person, PersonRead, utcnow
+from planning.store.models_access import ApiToken
 from planning.validation import text_problems
 
 WRITE_OBSERVATIONS = "write:observations"
@@ -31,7 +32,6 @@ SCOPES: dict[str, str] = {
 TOKEN_PREFIX = "qd_"
 NAME_MAX = 80
 # last_used_at is advanced at most this often, so busy clients do not write on every request.
-LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
 class TokenError(ValueError):
@@ -69,11 +69,6 @@ class ApiTokenInfo:
     def active(self) -> bool:
         """Whether the token still opens the API."""
         return self.revoked_at is None and not self.lapsed
-
-
-def token_digest(secret: str) -> str:
-    """The SHA-256 hex digest under which a token is stored and looked up."""
-    return hashlib.sha256(secret.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def parse_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
@@ -171,16 +166,14 @@ def revoke_token(
         )
     before = snapshot(token, exclude={"token_hash"})
     token.revoked_at = utcnow()
-    session.add(token)
-    session.flush()
-    record_event(
+    record_changed(
         session=session,
         actor=actor,
         entity="api_token",
-        entity_id=token.id,
+        record=token,
         action="revoke",
         before=before,
-        after=snapshot(token, exclude={"token_hash"}),
+        exclude={"token_hash"},
     )
     return _info(token, _people(session))
 
@@ -238,21 +231,14 @@ def note_use(*, session: Session, token_id: int, now: datetime | None = None) ->
 
     Bookkeeping, not a change anyone makes: no audit event, no data version.
     """
-    now = now or utcnow()
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        return False
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_GRANULARITY:
-        return False
-    token.last_used_at = now
-    session.add(token)
-    return True
+    return note_last_use(
+        session=session, record=session.get(ApiToken, token_id), now=now or utcnow()
+    )
 
 
 def stale_use(token: ApiToken, now: datetime | None = None) -> bool:
     """Whether note_use would write for this token now (saves opening a write transaction)."""
-    now = now or utcnow()
-    return token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY
+    return use_is_stale(token, now or utcnow())
 
 
 def has_scope(token: ApiToken, scope: str) -> bool:

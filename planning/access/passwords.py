@@ -25,7 +25,8 @@ from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
 from planning.config.settings import AuthSettings
-from planning.store.models import Person, PersonRead, SignInAttempt, SignInSession, utcnow
+from planning.store.models import Person, PersonRead, utcnow
+from planning.store.models_access import SignInAttempt, SignInSession
 
 REFUSED = "That email and password do not match an active account."
 CODE_SECONDS = 60

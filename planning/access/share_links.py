@@ -9,7 +9,6 @@ token to one of: valid, expired, revoked or unknown, and only a valid one shows 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,8 +18,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
-from planning.store.audit import record_created, record_event, snapshot
-from planning.store.models import Person, ShareLink, utcnow
+from planning.access.secret_links import note_last_use, token_digest
+from planning.store.audit import record_changed, record_created, snapshot
+from planning.store.models import Person, utcnow
+from planning.store.models_access import ShareLink
 from planning.validation import InputError, is_number, text_problems
 
 ENTITY = "share_link"
@@ -30,7 +31,6 @@ DEFAULT_VALID_DAYS = 30
 TOKEN_MAX = 200  # longer text is never a token; refused before hashing
 SHARE_PARAM = "share"
 # last_used_at is advanced at most this often, so a busy link does not write on every visit.
-LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
 class LinkState(StrEnum):
@@ -76,11 +76,6 @@ class Resolution:
 
     state: LinkState
     link: ShareLinkInfo | None
-
-
-def token_digest(token: str) -> str:
-    """The SHA-256 hex digest under which a token is stored and looked up."""
-    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def share_url(*, base_url: str, token: str) -> str:
@@ -174,16 +169,14 @@ def revoke_share_link(
         )
     before = snapshot(link, exclude={"token_hash"})
     link.revoked_at = now or utcnow()
-    session.add(link)
-    session.flush()
-    record_event(
+    record_changed(
         session=session,
         actor=actor,
         entity=ENTITY,
-        entity_id=link.id,
+        record=link,
         action="revoke",
         before=before,
-        after=snapshot(link, exclude={"token_hash"}),
+        exclude={"token_hash"},
     )
     return _info(link, _names(session))
 
@@ -213,12 +206,6 @@ def note_use(*, session: Session, link_id: int, now: datetime | None = None) -> 
 
     Bookkeeping, not a change anyone makes: no audit event, no data version.
     """
-    now = now or utcnow()
-    link = session.get(ShareLink, link_id)
-    if link is None:
-        return False
-    if link.last_used_at is not None and now - link.last_used_at < LAST_USED_GRANULARITY:
-        return False
-    link.last_used_at = now
-    session.add(link)
-    return True
+    return note_last_use(
+        session=session, record=session.get(ShareLink, link_id), now=now or utcnow()
+    )

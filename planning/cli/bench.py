@@ -71,7 +71,8 @@ def load_steps(text: str) -> list[int]:
 )
 def run_bench(args: argparse.Namespace, context: Context) -> int:
     """Run the benchmark, print its table and write its JSON."""
-    from bench.run import SCALES, BenchError, checks, render_table, run_benchmark
+    from bench.run import checks, render_table, run_benchmark
+    from bench.scales import SCALES, BenchError
 
     out = Path(args.out) if args.out else None
     if args.load:
@@ -106,7 +107,8 @@ def run_bench(args: argparse.Namespace, context: Context) -> int:
 def _run_load(args: argparse.Namespace, out: Path | None) -> int:
     """The load measurement: concurrent browser sessions against the real server."""
     from bench.load import LoadError, load_checks, run_load_benchmark
-    from bench.run import SCALES, BenchError, render_table
+    from bench.run import render_table
+    from bench.scales import SCALES, BenchError
 
     try:
         result = run_load_benchmark(

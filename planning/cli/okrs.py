@@ -258,28 +258,29 @@ def _okr_draft(
     except PermissionDenied as exc:
         return fail(f"{exc} Nothing was copied.", EXIT_REFUSED)
     except GoalError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"nothing was copied into {period}", file=sys.stderr)
-        return EXIT_REFUSED
+        return _goal_refused(exc.problems, f"nothing was copied into {period}")
+    header = ("objective", "key result", "owner", "why", "start", "target", "start from")
+    return _show_draft(draft, header, {4, 5}, f"from {source} into {period}", context)
+
+
+def _goal_refused(problems: list[str], outcome: str) -> int:
+    """Print each problem and what was not done on stderr; the refused exit code."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(outcome, file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def _show_draft(
+    draft: Any, header: tuple[str, ...], money: set[int], source: str, context: Context
+) -> int:
+    """Print a drafted quarter's rows and what was (or would be) created."""
     rows = [
-        (
-            row["objective"],
-            row["key result"],
-            row["owner"],
-            row["why"],
-            row["start"],
-            row["target"],
-            row["start from"],
-        )
+        tuple(row[column] for column in header)
         for row in draft.rows(currency_symbol=context.config.settings.currency_symbol)
     ]
-    header = ("objective", "key result", "owner", "why", "start", "target", "start from")
-    print(grid(header, rows, {4, 5}))
-    counts = (
-        f"{len(draft.objectives)} objectives and {draft.key_result_count} key results "
-        f"from {source} into {period}"
-    )
+    print(grid(header, rows, money))
+    counts = f"{len(draft.objectives)} objectives and {draft.key_result_count} key results {source}"
     if draft.written:
         print(f"created {counts}")
     else:
@@ -373,29 +374,8 @@ def _okr_template(args: argparse.Namespace, context: Context) -> int:
     except PermissionDenied as exc:
         return fail(f"{exc} Nothing was created.", EXIT_REFUSED)
     except GoalError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"nothing was created in {period}", file=sys.stderr)
-        return EXIT_REFUSED
-    preview = [
-        (
-            row["objective"],
-            row["key result"],
-            row["owner"],
-            row["start"],
-            row["target"],
-            row["start from"],
-        )
-        for row in draft.rows(currency_symbol=context.config.settings.currency_symbol)
-    ]
+        return _goal_refused(exc.problems, f"nothing was created in {period}")
     header = ("objective", "key result", "owner", "start", "target", "start from")
-    print(grid(header, preview, {3, 4}))
-    counts = (
-        f"{len(draft.objectives)} objectives and {draft.key_result_count} key results "
-        f"from the {draft.name} template in {period}"
+    return _show_draft(
+        draft, header, {3, 4}, f"from the {draft.name} template in {period}", context
     )
-    if draft.written:
-        print(f"created {counts}")
-    else:
-        print(f"preview only: would create {counts}; add --confirm to write it")
-    return EXIT_OK

@@ -33,7 +33,6 @@ from planning.store.models import (
     AuditEvent,
     CheckIn,
     Decision,
-    ImportBatch,
     Initiative,
     InitiativeKeyResult,
     KeyResult,
@@ -45,6 +44,7 @@ from planning.store.models import (
     WeeklyPlan,
     utcnow,
 )
+from planning.store.models_metrics import ImportBatch
 
 # --- scores --------------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from planning import clock
 from planning.metrics.metric_query import OBSERVATION, as_date
-from planning.store.models import ImportBatch
+from planning.store.models_metrics import ImportBatch
 
 # A series is expected on a day when it was present on at least EXPECTED_ON of the LOOKBACK_DAYS
 # days before it ("most of the last week").

@@ -163,25 +163,20 @@ def trend(
     forward 364 days so both lines share the time axis.
     """
     used = applicable_filters(config, metric_id, filters)
-    now = metric_series(
-        session=session,
-        config=config,
-        metric_id=metric_id,
-        start=window.start,
-        end=window.end,
-        grain=grain,
-        filters=used,
-    )
-    before = window.year_ago()
-    ago = metric_series(
-        session=session,
-        config=config,
-        metric_id=metric_id,
-        start=before.start,
-        end=before.end,
-        grain=grain,
-        filters=used,
-    )
+
+    def over(span: DateWindow) -> pd.DataFrame:
+        return metric_series(
+            session=session,
+            config=config,
+            metric_id=metric_id,
+            start=span.start,
+            end=span.end,
+            grain=grain,
+            filters=used,
+        )
+
+    now = over(window)
+    ago = over(window.year_ago())
     if grain == "day" or grain == "week":
         ago = ago.assign(period=[p + YEAR_AGO for p in ago["period"]])
     else:

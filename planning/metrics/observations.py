@@ -19,7 +19,9 @@ from sqlalchemy import Connection, bindparam, text
 from sqlmodel import Session, col, select
 
 from planning.store.engine import OBSERVATIONS, bump_version
-from planning.store.models import ApiToken, ImportBatch, Person, PersonRead, utcnow
+from planning.store.models import Person, PersonRead, utcnow
+from planning.store.models_access import ApiToken
+from planning.store.models_metrics import ImportBatch
 
 OBSERVATION_COLUMNS = ["measure", "day", "dims_key", "value"]
 # Writes of at least BULK_CACHE_ROWS rows run with a page cache of BULK_CACHE_KIB on SQLite.

@@ -22,7 +22,7 @@ import apprise
 from apprise.attachment.memory import AttachMemory
 
 from planning.notify.secrets import NotifySecrets, redact
-from planning.store.models import OutboxMessage
+from planning.store.models_notify import OutboxMessage
 
 # Apprise logs the services it talks to; keep its chatter (which may name hosts) out of the logs.
 logging.getLogger("apprise").setLevel(logging.CRITICAL)

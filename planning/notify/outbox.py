@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from planning.config.settings import NotifySettings
 from planning.notify.schedule import HISTORY_WEEKS, retry_delay
-from planning.store.models import OutboxMessage
+from planning.store.models_notify import OutboxMessage
 
 PENDING = "pending"
 SENDING = "sending"

@@ -15,7 +15,8 @@ from planning.access.permissions import Actor, require_self_or_director
 from planning.notify.schedule import Preference
 from planning.notify.secrets import CHANNELS
 from planning.store.audit import record_event, snapshot
-from planning.store.models import NotifyPreference, Person, utcnow
+from planning.store.models import Person, utcnow
+from planning.store.models_notify import NotifyPreference
 from planning.validation import InputError
 
 ENTITY = "notify_preference"

@@ -58,7 +58,8 @@ from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError, build_digest
 from planning.reports.this_week import Owed, check_ins_due, updates_owed
 from planning.store.engine import session_scope
-from planning.store.models import OutboxMessage, Person, Role
+from planning.store.models import Person, Role
+from planning.store.models_notify import OutboxMessage
 from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
 
 # A roadmap summary's share link is made at sending and put in its place: a share token is shown

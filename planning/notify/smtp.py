@@ -33,7 +33,7 @@ from apprise.plugins.email.smtp import SMTPSecureMode
 
 from planning.notify.channels import Delivery, charts_as_png
 from planning.notify.secrets import NotifySecrets, redact
-from planning.store.models import OutboxMessage
+from planning.store.models_notify import OutboxMessage
 
 _CONNECTION_ERRORS = (OSError, smtplib.SMTPException)
 # A few sessions at once overlap the waits on the server's replies (each email is several round

@@ -20,7 +20,8 @@ from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
 from planning.metrics.completeness import PartialDay
-from planning.okrs.backtest import Calibration, live_calibration
+from planning.okrs.backtest import live_calibration
+from planning.okrs.backtest_fit import Calibration
 from planning.okrs.evaluation_reads import (
     LastCheckIn,
     MetricProblems,

@@ -50,7 +50,8 @@ from planning.config import AppConfig
 from planning.config.metrics import RatioMetric
 from planning.config.settings import OkrSettings
 from planning.metrics.shapes import MetricShape, metric_shape
-from planning.okrs.backtest import Calibration, calibrate, kind_of
+from planning.okrs.backtest_fit import Calibration, calibrate
+from planning.okrs.backtest_replay import kind_of
 from planning.okrs.evaluation_reads import (
     LAST_YEAR_DAYS,
     RECENT_DAYS,

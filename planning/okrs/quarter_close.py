@@ -28,7 +28,7 @@ from planning.okrs.goal_reads import is_closed
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.maths import EPSILON, suggested_grade
 from planning.periods import parse_quarter
-from planning.store.audit import record_event, snapshot
+from planning.store.audit import record_changed, record_event, snapshot
 from planning.store.models import KrGrade, PeriodClose
 from planning.store.versioning import check_and_bump
 from planning.validation import text_problems
@@ -204,16 +204,14 @@ def override_grade(
     check_and_bump(record, expected_version=expected_version, what=f"The grade of “{title}”")
     record.grade = float(grade)
     record.reason = (reason or "").strip()
-    session.add(record)
-    session.flush()
-    record_event(
+    record_changed(
         session=session,
         actor=actor,
         entity="kr_grade",
-        entity_id=record.id,
+        record=record,
         action="override",
         before=before,
-        after=snapshot(record, exclude={"evaluation"}),
+        exclude={"evaluation"},
     )
     return replace(
         KrEvaluation.from_json(record.evaluation),

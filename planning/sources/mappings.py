@@ -30,7 +30,8 @@ from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import Converted, column_lookup, long_table
 from planning.store.audit import record_created, record_event, snapshot
-from planning.store.models import ColumnMapping, Person, PersonRead, utcnow
+from planning.store.models import Person, PersonRead, utcnow
+from planning.store.models_metrics import ColumnMapping
 
 DateFormat = Literal["YYYY-MM-DD", "YYYYMMDD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY"]
 DATE_FORMATS: dict[str, str] = {

@@ -78,3 +78,28 @@ def record_created(
         action="create",
         after=snapshot(record, exclude=exclude),
     )
+
+
+def record_changed(
+    *,
+    session: Session,
+    actor: Person | PersonRead | None,
+    entity: str,
+    record: SQLModel,
+    action: str,
+    before: dict[str, Any] | None,
+    exclude: set[str] | None = None,
+) -> None:
+    """Save a changed record, flush it and audit the change from `before` to the record as it
+    now stands, in the caller's transaction (`exclude` keeps fields out of the event's after)."""
+    session.add(record)
+    session.flush()
+    record_event(
+        session=session,
+        actor=actor,
+        entity=entity,
+        entity_id=getattr(record, "id", None),
+        action=action,
+        before=before,
+        after=snapshot(record, exclude=exclude),
+    )

@@ -42,8 +42,7 @@ from sqlalchemy import (
 )
 from sqlmodel import SQLModel
 
-import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from planning.store import models_scenarios  # noqa: F401  (the scenario tables too)
+import planning.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 from planning.store.models import StoreState, utcnow
 
 FORMAT = "quarterdeck-export"

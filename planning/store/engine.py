@@ -21,8 +21,9 @@ from sqlalchemy import URL, Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-import planning.store.models_scenarios  # noqa: F401  (registers the scenario tables)
-from planning.store.models import CalendarDay, StoreState, utcnow
+import planning.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from planning.store.models import StoreState, utcnow
+from planning.store.models_metrics import CalendarDay
 
 DATABASE_URL_ENV = "QUARTERDECK_DATABASE_URL"
 PROJECT_DIR = Path(__file__).resolve().parents[2]

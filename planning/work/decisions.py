@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.access.permissions import Actor, require_director
-from planning.store.audit import record_created, record_event, snapshot
+from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Decision, DecisionRead, Initiative
 from planning.store.versioning import check_and_bump
 from planning.validation import InputError, clean_text
@@ -158,16 +158,13 @@ def _saved(
     session: Session, actor: Actor, decision: Decision, action: str, before: dict[str, Any] | None
 ) -> DecisionRead:
     """Write a changed decision and its audit event (before and after)."""
-    session.add(decision)
-    session.flush()
-    record_event(
+    record_changed(
         session=session,
         actor=actor,
         entity=ENTITY,
-        entity_id=decision.id,
+        record=decision,
         action=action,
         before=before,
-        after=snapshot(decision),
     )
     return DecisionRead.model_validate(decision)
 

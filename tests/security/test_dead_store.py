@@ -42,7 +42,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
-from api.routes import ApiContext, api_app
+from api.app import api_app
+from api.context import ApiContext
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.store import gate as store_access

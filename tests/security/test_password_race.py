@@ -19,7 +19,8 @@ import planning.access.passwords as auth
 from planning.access.passwords import REFUSED, SignInOutcome, attempt_sign_in, hash_password
 from planning.config.settings import AuthSettings
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import Person, Role, SignInAttempt
+from planning.store.models import Person, Role
+from planning.store.models_access import SignInAttempt
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 TRIES = 16

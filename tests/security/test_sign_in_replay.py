@@ -77,7 +77,7 @@ def test_no_row_is_left_behind_by_a_sign_in(engine: Engine, config: AppConfig) -
     """The code a sign-in makes is spent in the same request: no open code row remains."""
     from sqlmodel import col, select
 
-    from planning.store.models import SignInSession
+    from planning.store.models_access import SignInSession
 
     add_ana(engine)
     sign_in_form(client(engine, config))

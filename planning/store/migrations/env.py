@@ -4,8 +4,7 @@ from alembic import context
 from sqlalchemy import Engine, create_engine
 from sqlmodel import SQLModel
 
-import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from planning.store import models_scenarios  # noqa: F401  (the scenario tables too)
+import planning.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,89 @@
+"""The benchmark's scales (how big a data set, what is measured) and the budgets of DESIGN.md §7."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+APP_SCRIPT = PROJECT_DIR / "app.py"
+RESULT_MARK = "BENCH-RESULT "
+
+# DESIGN.md §7.
+FLOOR_FACTOR = 20
+WARM_LIMIT_MS = 250.0
+COLD_LIMIT_MS = 2000.0
+KR_EVAL_LIMIT_MS = 300.0
+BACKTEST_LIMIT_MS = 2000.0  # the forecast backtest, worked out once per observations version
+BACKTEST_RUNS = 3
+IMPORT_MIN_ROWS_PER_S = 100_000.0
+IMPORT_MIN_SHARE = 0.25
+SYNC_MIN_ROWS_PER_S = 100_000.0
+# The PostgreSQL server the sync row reads from (a schema of its own, dropped after); without it
+# the row says "not measured".
+BENCH_POSTGRES_ENV = "QUARTERDECK_BENCH_POSTGRES_URL"
+MEMORY_LIMIT_MB = 500.0
+# Reminders at a Monday check-in, sent to a local SMTP server (bench/notify_send.py).
+NOTIFY_LIMIT_S = 10.0  # for the large scale's 500 (the small scale sends 100)
+
+KR_EVAL_RUNS = 5
+# What `streamlit run server.py` imports when the server starts, before anyone opens a page
+# (its lifespan then loads the pages' own imports: ui.preload.page_modules).
+SERVER_MODULES = ["server"]
+KRS_PER_OBJECTIVE = 5
+PERSON_PICKER_KEY = "demo_person_id"  # ui/identity.py's picker; set before the first run
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big the data set is and how much the bench measures."""
+
+    name: str
+    years: int
+    widen: tuple[tuple[str, int], ...]  # (dimension, values each declared value becomes)
+    people: int
+    key_results: int
+    initiatives: int
+    status_updates: int
+    warm_runs: int
+    roles: tuple[str, ...]
+    dependencies: int = 0  # between the added initiatives, none closing a loop
+    reminders: int = 500  # members owed a check-in reminder in the reminders row
+
+
+SCALES: dict[str, Scale] = {
+    "small": Scale(
+        name="small",
+        years=1,
+        widen=(),
+        people=10,
+        key_results=30,
+        initiatives=100,
+        status_updates=1_000,
+        warm_runs=3,
+        roles=("director",),
+        dependencies=150,
+        reminders=100,
+    ),
+    "large": Scale(
+        name="large",
+        years=3,
+        widen=(("channel", 3), ("device", 2), ("product_line", 10)),
+        people=20,
+        key_results=300,
+        initiatives=2_000,
+        status_updates=50_000,
+        warm_runs=15,
+        roles=("director", "member", "stakeholder"),
+        dependencies=3_000,
+    ),
+}
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not measure something (a page raised, a child process failed)."""

@@ -1,0 +1,195 @@
+"""The forecast backtest's replay (pure): each metric's forecaster run again on its own past
+quarters at fixed checkpoints, and set against what the window really came to
+(planning.okrs.backtest describes the whole method)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from planning.metrics.shapes import MetricShape
+from planning.okrs.evaluation_reads import (
+    LAST_YEAR_DAYS,
+    RECENT_DAYS,
+)
+from planning.okrs.maths import Z_80, Forecast, forecast_level, forecast_total
+from planning.periods import (
+    quarter_bounds,
+    window_bounds,
+    window_length,
+)
+
+CHECKPOINTS = (15, 30, 46, 60, 75)  # days into a quarter at which a past quarter is replayed
+TARGET_STEPS = (-2.0, -1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)  # × the metric's outcome spread
+MIN_QUARTERS = 4  # past quarters of a metric before its probability is a calibrated number
+WIDE = 2.0  # with little history, the range runs to the probability of a band this much wider
+SHRINK = 10.0  # cases of pooled weight a (metric, kind)'s drift factor is shrunk with
+BINS = 10  # reliability bins of width 0.1
+GRID = 1000  # stated probabilities are pooled to this grid before the step map is fitted
+TOTAL = "total"  # a running total over the quarter
+LEVEL_WINDOWS = ("period_to_date", "trailing_7d", "trailing_28d")
+MIN_SPREAD = 0.01  # relative target spread floor, for a metric whose outcomes barely move
+
+
+def kind_of(*, total_target: bool, window: str) -> str:
+    """The backtest kind of a metric key result: ``total`` or ``level:<window>``."""
+    return TOTAL if total_target else f"level:{window}"
+
+
+def _cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+# --- the replay -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricHistory:
+    """One metric's past as the replay needs it: its shape, its daily values and (for a ratio)
+    daily denominators, and what each window really came to at each past quarter's end."""
+
+    metric_id: str
+    shape: MetricShape
+    daily: Mapping[date, float]
+    weights: Mapping[date, float] | None
+    outcomes: Mapping[tuple[str, str], float]  # (period, kind) -> the window's value at its end
+
+
+@dataclass(frozen=True)
+class Case:
+    """One replayed forecast: what the forecaster projected at a checkpoint, with its spread,
+    and what the window came to. ``scale`` is the metric's spread used to place targets."""
+
+    metric_id: str
+    kind: str
+    period: str
+    checkpoint: int
+    value: float
+    sd: float
+    outcome: float
+    scale: float
+    remaining: float = 0.0  # share of the quarter's days still to come at the checkpoint
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def sd_of(forecast: Forecast) -> float:
+    """The standard deviation a forecast's 80 % band stands for."""
+    return max(0.0, (forecast.high - forecast.value) / Z_80)
+
+
+def replay_forecast(
+    history: MetricHistory, *, kind: str, period: str, as_of: date, fiscal: int = 1
+) -> Forecast | None:
+    """The live forecast of a key result of this kind, made on ``as_of`` from the days up to it
+    only (the target is irrelevant to the projection; 0 is passed)."""
+    first, last = quarter_bounds(period, fiscal)
+    remaining = max(0, (last - as_of).days)
+    daily = history.daily
+    if kind == TOTAL:
+        in_window = [daily.get(d) for d in _days(first, as_of)]
+        shift = timedelta(days=LAST_YEAR_DAYS)
+        last_year = [daily.get(d - shift) for d in _days(first, last)]
+        return forecast_total(
+            daily_values=in_window,
+            total_days=(last - first).days + 1,
+            target=0.0,
+            direction="increase",
+            last_year_daily=last_year,
+        )
+    window = kind.split(":", 1)[1]
+    start, end = window_bounds(window, period, as_of, fiscal)
+    recent = _days(min(start, end - timedelta(days=RECENT_DAYS - 1)), end)
+    span = 1 if history.shape == MetricShape.snapshot else window_length(window, period, fiscal)
+    weights = None
+    if history.weights is not None:
+        weights = [history.weights.get(d) for d in recent]
+    return forecast_level(
+        daily_values=[daily.get(d) for d in recent],
+        remaining_days=remaining,
+        window_days=span,
+        target=0.0,
+        direction="increase",
+        additive=history.shape == MetricShape.additive,
+        daily_weights=weights,
+        recent_days=RECENT_DAYS,
+    )
+
+
+def kinds_for(shape: MetricShape) -> tuple[str, ...]:
+    """The key result kinds a metric of this shape can carry."""
+    levels = tuple(f"level:{w}" for w in LEVEL_WINDOWS)
+    return (TOTAL, *levels) if shape == MetricShape.additive else levels
+
+
+def _spread(outcomes: Sequence[float]) -> float:
+    """The metric's relative spread of quarter outcomes (floored), to place targets with."""
+    if len(outcomes) < 2:
+        return MIN_SPREAD
+    mean = sum(outcomes) / len(outcomes)
+    if mean == 0:
+        return MIN_SPREAD
+    sd = math.sqrt(sum((o - mean) ** 2 for o in outcomes) / (len(outcomes) - 1))
+    return max(MIN_SPREAD, sd / abs(mean))
+
+
+def replay(
+    histories: Sequence[MetricHistory], *, periods: Sequence[str], fiscal: int = 1
+) -> list[Case]:
+    """Every past quarter of every metric and kind replayed at every checkpoint."""
+    cases: list[Case] = []
+    for history in histories:
+        for kind in kinds_for(history.shape):
+            found = [(p, history.outcomes.get((p, kind))) for p in periods]
+            outcomes = [(p, o) for p, o in found if o is not None and math.isfinite(o)]
+            spread = _spread([o for _, o in outcomes])
+            for period, outcome in outcomes:
+                first, last = quarter_bounds(period, fiscal)
+                for checkpoint in CHECKPOINTS:
+                    as_of = first + timedelta(days=checkpoint - 1)
+                    if as_of >= last:
+                        continue
+                    try:
+                        forecast = replay_forecast(
+                            history, kind=kind, period=period, as_of=as_of, fiscal=fiscal
+                        )
+                    except OverflowError:
+                        forecast = None
+                    if forecast is None or not math.isfinite(forecast.value):
+                        continue
+                    cases.append(
+                        Case(
+                            metric_id=history.metric_id,
+                            kind=kind,
+                            period=period,
+                            checkpoint=checkpoint,
+                            value=forecast.value,
+                            sd=sd_of(forecast),
+                            outcome=outcome,
+                            scale=spread * abs(outcome) if outcome else spread,
+                            remaining=(last - as_of).days / ((last - first).days + 1),
+                        )
+                    )
+    return cases
+
+
+def probability_above(*, value: float, sd: float, target: float) -> float:
+    """P(end value ≥ target) under a normal projection (a certainty when sd is 0)."""
+    if sd <= 0 or not math.isfinite(sd):
+        return 1.0 if value >= target else 0.0
+    return 1.0 - _cdf((target - value) / sd)
+
+
+def targets(case: Case) -> list[tuple[float, bool]]:
+    """The targets a case is scored against, each with whether the outcome reached it."""
+    return [
+        (target, case.outcome >= target)
+        for target in (case.outcome + step * case.scale for step in TARGET_STEPS)
+    ]
+
+
+# --- calibration (pure) ------------------------------------------------------------------------

@@ -1,0 +1,217 @@
+"""This week's "What I owe": a person's overdue status updates and due check-ins, a table of
+each, and one short form for the item picked above it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from planning.okrs.goals import post_check_in
+from planning.reports.this_week import DueCheckIn, OwedUpdate
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead
+from planning.store.versioning import ConflictError
+from planning.work.initiative_status import status_label
+from ui import this_week_data as data
+from ui.state import engine
+from ui.status_update_form import health_label, save_status_update, status_update_inputs
+from ui.text import escape_markdown, refusal_message
+from ui.this_week_picks import (
+    REFUSALS,
+    Week,
+    count,
+    following_item,
+    left_unposted,
+    pick,
+    saved,
+    show_table,
+)
+
+UPDATE_PICK = "tw_update_pick"
+CHECK_IN_PICK = "tw_check_in_pick"
+# The widget fields of each form; a widget's key is `tw_{field}_{id}` (ui/status_update_form.py).
+UPDATE_FIELDS = ("status", "health", "percent", "note")
+CHECK_IN_FIELDS = ("confidence", "value", "done", "check_in_note")
+
+
+def _update_form(
+    actor: PersonRead, item: OwedUpdate, ids: Sequence[int], *, director: bool
+) -> None:
+    tag = str(item.initiative_id)
+    version_key = f"tw_version_{tag}"
+    seen = st.session_state.setdefault(version_key, item.version)
+    target = f"target {item.target_date:%d %b %Y}" if item.target_date else "no target date"
+    with st.form(f"tw_update_{tag}"):
+        st.caption(
+            f"Now {status_label(item.status)}, {health_label(item.health)}, "
+            f"{item.percent_complete} % · last update "
+            f"{data.ago(item.days_since_update, item.last_update_at)} · {target}"
+        )
+        update = status_update_inputs(
+            status=item.status,
+            health=item.health,
+            percent_complete=item.percent_complete,
+            director=director,
+            key_prefix="tw",
+            tag=tag,
+            placeholder="One line on what moved since the last update, and what is in the way",
+            note_height=80,
+        )
+        sent = st.form_submit_button("Post update", type="primary")
+    if not sent:
+        return
+    try:
+        save_status_update(
+            actor=actor, initiative_id=item.initiative_id, update=update, expected_version=seen
+        )
+    except ConflictError as exc:
+        st.error(
+            refusal_message(exc)
+            + " Your note is kept; post it again to save it on the latest version."
+        )
+        st.session_state.pop(version_key, None)  # the next run starts from the latest version
+    except REFUSALS as exc:
+        st.error(refusal_message(exc))
+    else:
+        saved(
+            f"Status update posted on “{escape_markdown(item.title)}”.",
+            forget=(version_key, *(f"tw_{field}_{tag}" for field in UPDATE_FIELDS)),
+            picker=UPDATE_PICK,
+            following=following_item(ids, item.initiative_id),
+        )
+
+
+def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> None:
+    tag = str(item.key_result_id)
+    with st.form(f"tw_check_in_{tag}"):
+        st.caption(
+            escape_markdown(
+                f"Key result of “{item.objective}” · last check-in "
+                f"{data.ago(item.days_since_check_in, item.last_check_in_at)}"
+                + (
+                    f", confidence {item.last_confidence}/10"
+                    if item.last_confidence is not None
+                    else ""
+                )
+            )
+        )
+        cols = st.columns(2)
+        confidence = cols[0].slider(
+            "Confidence that it lands (0–10)",
+            0,
+            10,
+            value=item.last_confidence if item.last_confidence is not None else 5,
+            key=f"tw_confidence_{tag}",
+        )
+        value = None
+        finished = None
+        if item.kind == "manual":
+            value = cols[1].number_input(
+                f"Current value{f' ({item.unit})' if item.unit else ''} (required)",
+                value=None,
+                format="%.4g",
+                key=f"tw_value_{tag}",
+            )
+        elif item.kind == "milestone":
+            finished = cols[1].checkbox("Done", value=False, key=f"tw_done_{tag}")
+        note = st.text_area(
+            "Note (required)",
+            max_chars=2000,
+            height=80,
+            placeholder="What moved since last week, what is in the way",
+            key=f"tw_check_in_note_{tag}",
+        )
+        sent = st.form_submit_button("Post check-in", type="primary")
+    if not sent:
+        return
+    try:
+        with session_scope(engine()) as session:
+            post_check_in(
+                session=session,
+                actor=actor,
+                key_result_id=item.key_result_id,
+                confidence=confidence,
+                note=note,
+                value=value,
+                done=finished or None,
+            )
+    except REFUSALS as exc:
+        st.error(refusal_message(exc))
+    else:
+        saved(
+            f"Check-in posted on “{escape_markdown(item.title)}”.",
+            forget=tuple(f"tw_{field}_{tag}" for field in CHECK_IN_FIELDS),
+            picker=CHECK_IN_PICK,
+            following=following_item(ids, item.key_result_id),
+        )
+
+
+def what_i_owe(
+    week: Week, actor: PersonRead, *, always: bool, linked: tuple[str, int] | None
+) -> None:
+    """The person's overdue updates and due check-ins: a table of each, and one form for the
+    item picked above it."""
+    owing = data.owed(week.versions, actor.id, week.today)
+    owed = owing.owed
+    update_titles = {u.initiative_id: u.title for u in owed.updates}
+    check_in_titles = {c.key_result_id: c.title for c in owed.check_ins}
+    left_unposted(actor, UPDATE_PICK, update_titles, "note", "a status update")
+    left_unposted(actor, CHECK_IN_PICK, check_in_titles, "check_in_note", "a check-in")
+    if linked is not None:
+        kind, item_id = linked
+        titles, picker = (
+            (check_in_titles, CHECK_IN_PICK) if kind == "check_in" else (update_titles, UPDATE_PICK)
+        )
+        if item_id in titles:
+            st.session_state[f"{picker}_next"] = item_id
+        else:
+            st.info("The item your reminder pointed to is no longer owed: nothing to post there.")
+    if owed.empty and not always:
+        return
+    st.header("What I owe")
+    if owed.empty:
+        st.success(
+            f"All caught up: every initiative you run has a status update from the last "
+            f"{week.every_days} days and every key result you own has a recent check-in."
+        )
+        return
+    parts = [
+        count(len(owed.updates), "status update"),
+        count(len(owed.check_ins), "check-in"),
+    ]
+    st.caption(
+        f"{' and '.join(p for p in parts if p)} to post. Status updates are owed every "
+        f"{week.every_days} days while work is under way; key results of the running quarter "
+        "take a check-in as often. Pick one, fill in its form, and it leaves the list in one click."
+    )
+    if owing.updates is not None:
+        st.subheader("Status updates owed")
+        show_table(
+            owing.updates,
+            {
+                "initiative": st.column_config.TextColumn("Initiative", width="large"),
+                "status": st.column_config.TextColumn("Status", width="small"),
+                "health": st.column_config.TextColumn("Health", width="small"),
+                "percent": st.column_config.NumberColumn("% complete", format="%d %%", width=95),
+                "last_update": st.column_config.TextColumn("Last update", width="medium"),
+                "target": st.column_config.DateColumn("Target", format="D MMM YYYY"),
+            },
+        )
+        chosen = pick(actor, UPDATE_PICK, "Post an update on", update_titles, UPDATE_FIELDS)
+        item = next(u for u in owed.updates if u.initiative_id == chosen)
+        _update_form(actor, item, list(update_titles), director=week.director)
+    if owing.check_ins is not None:
+        st.subheader("Check-ins due")
+        show_table(
+            owing.check_ins,
+            {
+                "key_result": st.column_config.TextColumn("Key result", width="large"),
+                "objective": st.column_config.TextColumn("Objective", width="medium"),
+                "last_check_in": st.column_config.TextColumn("Last check-in", width="medium"),
+                "confidence": st.column_config.TextColumn("Confidence", width="small"),
+            },
+        )
+        chosen = pick(actor, CHECK_IN_PICK, "Check in on", check_in_titles, CHECK_IN_FIELDS)
+        due = next(c for c in owed.check_ins if c.key_result_id == chosen)
+        _check_in_form(actor, due, list(check_in_titles))
