@@ -148,6 +148,20 @@ SCALES: dict[str, Scale] = {
         roles=("director", "member", "stakeholder"),
         dependencies=3_000,
     ),
+    # Ten times the large data: five years (the demo's most), each channel split into 15 values,
+    # each device into 3 and each product line into 40: 10,013,784 daily observations.
+    "xl": Scale(
+        name="xl",
+        years=5,
+        widen=(("channel", 15), ("device", 3), ("product_line", 40)),
+        people=60,
+        key_results=1_000,
+        initiatives=20_000,
+        status_updates=200_000,
+        warm_runs=5,
+        roles=("director", "member", "stakeholder"),
+        dependencies=10_000,
+    ),
 }
 
 

@@ -116,3 +116,20 @@ def test_widened_observations_keep_every_total_and_fill_every_sub_value(tmp_path
         device = parse_dims_key(row["dims_key"])["device"].split("_")[0]
         source = original.loc[(row["day"], f"device={device}"), "value"]
         assert abs(row["value"] / source - 1) < 0.15
+
+
+def test_the_xl_scale_is_ten_times_the_large_data(tmp_path: Path) -> None:
+    xl = SCALES["xl"]
+    assert (xl.key_results, xl.initiatives, xl.years) == (1_000, 20_000, 5)
+    config = load_config(write_config(directory=tmp_path / "config", scale=xl))
+    # Seven channels become 105, two devices 6, and the demo's product lines forty times more.
+    assert len(config.metrics.dimensions["channel"].values) == 7 * 15
+    assert len(config.metrics.dimensions["device"].values) == 2 * 3
+    # One month of sessions (channel × device) widened: 105 × 6 series a day.
+    frame = generate_observations(
+        config=config.metrics, seed=3, end=date(2026, 3, 31), years=1, fiscal_start_month=1
+    )
+    frame = frame[(frame["day"] >= date(2026, 3, 1)) & (frame["measure"] == "sessions")]
+    wide = widen_observations(frame=frame, config=config.metrics, widen=dict(xl.widen), seed=3)
+    assert wide["dims_key"].nunique() == 105 * 6
+    assert len(wide) == 31 * 105 * 6
