@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench.run import SCALES, routed_pages, sub_value, widen_observations, write_config
+from bench.run import SCALES, checks, routed_pages, sub_value, widen_observations, write_config
 from planning.cli.main import main
 from planning.config import load_config
 from planning.demo.generator import generate_observations
@@ -133,3 +133,30 @@ def test_the_xl_scale_is_ten_times_the_large_data(tmp_path: Path) -> None:
     wide = widen_observations(frame=frame, config=config.metrics, widen=dict(xl.widen), seed=3)
     assert wide["dims_key"].nunique() == 105 * 6
     assert len(wide) == 31 * 105 * 6
+
+
+def test_the_xl_scale_is_judged_by_its_own_budgets() -> None:
+    # 800 ms for every key result and 800 MB at peak: within xl's budgets, over large's.
+    result: dict[str, Any] = {
+        "floor_ms": 10.0,
+        "pages": {"Goals": {"roles": {"director": {"warm_median_ms": 180.0, "cold_ms": 2500}}}},
+        "kr_eval_ms": 800.0,
+        "counts": {"key_results": 1000},
+        "import_rows_per_s": 150_000.0,
+        "sqlite_executemany_rows_per_s": 300_000.0,
+        "peak_rss_mb": 800.0,
+    }
+
+    def verdicts(scale: str) -> dict[str, bool]:
+        return {c.what: c.ok for c in checks({**result, "scale": scale})}
+
+    xl, large = verdicts("xl"), verdicts("large")
+    for what in (
+        "evaluate all 1000 key results",
+        "peak memory of the app's processes",
+        "Goals (director): cold first render",
+    ):
+        assert xl[what] and not large[what], what
+    # Warm reruns: 20 × floor (200 ms) at xl, and at most 250 ms at every scale before it.
+    assert xl["Goals (director): warm rerun, median"]
+    assert large["Goals (director): warm rerun, median"]
