@@ -77,17 +77,13 @@ from bench.pages import CHILDREN, measure_pages, routed_pages
 from bench.scales import (
     BACKTEST_LIMIT_MS,
     BENCH_POSTGRES_ENV,
-    COLD_LIMIT_MS,
     FLOOR_FACTOR,
     IMPORT_MIN_ROWS_PER_S,
     IMPORT_MIN_SHARE,
-    KR_EVAL_LIMIT_MS,
-    MEMORY_LIMIT_MB,
     NOTIFY_LIMIT_S,
     RESULT_MARK,
     SCALES,
     SYNC_MIN_ROWS_PER_S,
-    WARM_LIMIT_MS,
     BenchError,
     Scale,
 )
@@ -115,7 +111,15 @@ def _cpu(measured: Mapping[str, Any], key: str) -> str:
 def checks(result: Mapping[str, Any]) -> list[Check]:
     """Every measurement of a result beside its DESIGN.md §7 budget."""
     floor = float(result["floor_ms"])
-    warm_limit = min(FLOOR_FACTOR * floor, WARM_LIMIT_MS)
+    scale = SCALES.get(str(result.get("scale")), SCALES["large"])
+    cap = scale.warm_limit_ms
+    warm_limit = FLOOR_FACTOR * floor if cap is None else min(FLOOR_FACTOR * floor, cap)
+    warm_budget = "20 × floor" if cap is None else f"min of 20 × floor, {cap:.0f}"
+    cold_limit, kr_limit, memory_limit = (
+        scale.cold_limit_ms,
+        scale.kr_eval_limit_ms,
+        scale.memory_limit_mb,
+    )
     found = [
         Check(
             "floor: one-line page, warm rerun",
@@ -134,7 +138,7 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
                 Check(
                     f"{name} ({role}): warm rerun, median",
                     f"{warm:.0f} ms",
-                    f"≤ {warm_limit:.0f} ms (min of 20 × floor, 250)",
+                    f"≤ {warm_limit:.0f} ms ({warm_budget})",
                     warm <= warm_limit and not errors,
                     cpu=_cpu(measured, "warm_median_cpu_ms"),
                 )
@@ -143,8 +147,8 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
                 Check(
                     f"{name} ({role}): cold first render",
                     f"{cold:.0f} ms",
-                    f"< {COLD_LIMIT_MS:.0f} ms",
-                    cold < COLD_LIMIT_MS and not errors,
+                    f"< {cold_limit:.0f} ms",
+                    cold < cold_limit and not errors,
                     cpu=_cpu(measured, "cold_cpu_ms"),
                 )
             )
@@ -155,8 +159,8 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
         Check(
             f"evaluate all {result['counts']['key_results']} key results",
             f"{kr:.0f} ms",
-            f"< {KR_EVAL_LIMIT_MS:.0f} ms",
-            kr < KR_EVAL_LIMIT_MS,
+            f"< {kr_limit:.0f} ms",
+            kr < kr_limit,
             cpu=_cpu(result, "kr_eval_cpu_ms"),
         )
     )
@@ -229,8 +233,8 @@ def checks(result: Mapping[str, Any]) -> list[Check]:
         Check(
             "peak memory of the app's processes",
             f"{memory:.0f} MB",
-            f"< {MEMORY_LIMIT_MB:.0f} MB",
-            memory < MEMORY_LIMIT_MB,
+            f"< {memory_limit:.0f} MB",
+            memory < memory_limit,
         )
     )
     return found

@@ -54,6 +54,11 @@ class Scale:
     roles: tuple[str, ...]
     dependencies: int = 0  # between the added initiatives, none closing a loop
     reminders: int = 500  # members owed a check-in reminder in the reminders row
+    # Budgets that differ by scale (issue 22 gives the xl data set its own).
+    kr_eval_limit_ms: float = KR_EVAL_LIMIT_MS
+    cold_limit_ms: float = COLD_LIMIT_MS
+    warm_limit_ms: float | None = WARM_LIMIT_MS  # a cap on 20 × floor; None: 20 × floor alone
+    memory_limit_mb: float = MEMORY_LIMIT_MB
 
 
 SCALES: dict[str, Scale] = {
@@ -81,6 +86,24 @@ SCALES: dict[str, Scale] = {
         warm_runs=15,
         roles=("director", "member", "stakeholder"),
         dependencies=3_000,
+    ),
+    # Ten times the large data: five years (the demo's most), each channel split into 15 values,
+    # each device into 3 and each product line into 40: 10,013,784 daily observations.
+    "xl": Scale(
+        name="xl",
+        years=5,
+        widen=(("channel", 15), ("device", 3), ("product_line", 40)),
+        people=60,
+        key_results=1_000,
+        initiatives=20_000,
+        status_updates=200_000,
+        warm_runs=5,
+        roles=("director", "member", "stakeholder"),
+        dependencies=10_000,
+        kr_eval_limit_ms=1000.0,
+        cold_limit_ms=3000.0,
+        warm_limit_ms=None,
+        memory_limit_mb=1024.0,
     ),
 }
 

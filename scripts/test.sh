@@ -4,13 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
-# Browser journeys drive Debian's headless Chromium; install it once if it is missing.
-if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then
-  echo "== installing chromium (Debian package) for the browser journeys"
+# Browser journeys drive Debian's headless Chromium, and tests/test_deploy.py checks the proxy's
+# configuration with HAProxy's own checker; install them once if they are missing.
+if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ] || [ ! -x /usr/sbin/haproxy ]; then
+  echo "== installing chromium and haproxy (Debian packages) for the browser and deploy tests"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji haproxy >/dev/null
 fi
 echo "== ruff"
 .venv/bin/ruff check .

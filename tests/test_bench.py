@@ -16,6 +16,7 @@ import pytest
 
 from bench.data_set import sub_value, widen_observations, write_config
 from bench.pages import routed_pages
+from bench.run import checks
 from bench.scales import SCALES
 from planning.cli.main import main
 from planning.config import load_config
@@ -121,3 +122,47 @@ def test_widened_observations_keep_every_total_and_fill_every_sub_value(tmp_path
         device = parse_dims_key(row["dims_key"])["device"].split("_")[0]
         source = original.loc[(row["day"], f"device={device}"), "value"]
         assert abs(row["value"] / source - 1) < 0.15
+
+
+def test_the_xl_scale_is_ten_times_the_large_data(tmp_path: Path) -> None:
+    xl = SCALES["xl"]
+    assert (xl.key_results, xl.initiatives, xl.years) == (1_000, 20_000, 5)
+    config = load_config(write_config(directory=tmp_path / "config", scale=xl))
+    # Seven channels become 105, two devices 6, and the demo's product lines forty times more.
+    assert len(config.metrics.dimensions["channel"].values) == 7 * 15
+    assert len(config.metrics.dimensions["device"].values) == 2 * 3
+    # One month of sessions (channel × device) widened: 105 × 6 series a day.
+    frame = generate_observations(
+        config=config.metrics, seed=3, end=date(2026, 3, 31), years=1, fiscal_start_month=1
+    )
+    frame = frame[(frame["day"] >= date(2026, 3, 1)) & (frame["measure"] == "sessions")]
+    wide = widen_observations(frame=frame, config=config.metrics, widen=dict(xl.widen), seed=3)
+    assert wide["dims_key"].nunique() == 105 * 6
+    assert len(wide) == 31 * 105 * 6
+
+
+def test_the_xl_scale_is_judged_by_its_own_budgets() -> None:
+    # 800 ms for every key result and 800 MB at peak: within xl's budgets, over large's.
+    result: dict[str, Any] = {
+        "floor_ms": 10.0,
+        "pages": {"Goals": {"roles": {"director": {"warm_median_ms": 180.0, "cold_ms": 2500}}}},
+        "kr_eval_ms": 800.0,
+        "counts": {"key_results": 1000},
+        "import_rows_per_s": 150_000.0,
+        "sqlite_executemany_rows_per_s": 300_000.0,
+        "peak_rss_mb": 800.0,
+    }
+
+    def verdicts(scale: str) -> dict[str, bool]:
+        return {c.what: c.ok for c in checks({**result, "scale": scale})}
+
+    xl, large = verdicts("xl"), verdicts("large")
+    for what in (
+        "evaluate all 1000 key results",
+        "peak memory of the app's processes",
+        "Goals (director): cold first render",
+    ):
+        assert xl[what] and not large[what], what
+    # Warm reruns: 20 × floor (200 ms) at xl, and at most 250 ms at every scale before it.
+    assert xl["Goals (director): warm rerun, median"]
+    assert large["Goals (director): warm rerun, median"]

@@ -1,6 +1,7 @@
-"""Cached reads for pages. Every function takes the store's data versions as its first argument,
-so a write anywhere makes the next call read fresh data; entries are bounded in number and age.
-Each call opens one short read-only session and returns plain data (DataFrames, dataclasses)."""
+"""Cached reads for pages. Every function takes the store's data versions as its first argument
+and is keyed by the observations counter alone (ui.state.depends_on), so an import makes the next
+call read fresh data and a write to the plan leaves it cached; entries are bounded in number and
+age. Each call opens one short read-only session and returns plain data (frames, dataclasses)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from sqlmodel import Session
 
 from planning.metrics import dashboard
 from planning.metrics.completeness import Freshness, freshness
-from planning.store.engine import read_engine
-from ui.state import Versions, app_config, engine
+from planning.store.engine import OBSERVATIONS, read_engine
+from ui.state import Versions, app_config, depends_on, engine
 
 TTL = 600
 ENTRIES = 256
@@ -25,6 +26,7 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def store_freshness(versions: Versions) -> Freshness:
     """Data through (the last complete day), the partial days after it, last import time and
@@ -37,6 +39,7 @@ def store_freshness(versions: Versions) -> Freshness:
         )
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def kpi_tiles(
     versions: Versions, metric_ids: tuple[str, ...], start: date, end: date, filters: Filters
@@ -53,6 +56,7 @@ def kpi_tiles(
         )
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def trend(
     versions: Versions, metric_id: str, start: date, end: date, grain: str, filters: Filters
@@ -70,6 +74,7 @@ def trend(
         )
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def funnel(versions: Versions, start: date, end: date, filters: Filters) -> pd.DataFrame:
     """The checkout funnel for a window."""
@@ -83,6 +88,7 @@ def funnel(versions: Versions, start: date, end: date, filters: Filters) -> pd.D
         )
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def margin_by_line(versions: Versions, start: date, end: date) -> pd.DataFrame:
     """Revenue, gross profit and margin per product line."""
@@ -93,6 +99,7 @@ def margin_by_line(versions: Versions, start: date, end: date) -> pd.DataFrame:
         )
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def breakdown(
     versions: Versions, metric_id: str, dimension: str, start: date, end: date, filters: Filters

@@ -17,11 +17,11 @@ from planning.okrs import goal_reads, kr_defaults
 from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.okrs.file_format import export_okr_file
 from planning.okrs.track import KrTrack, kr_track
-from planning.store.engine import read_engine
+from planning.store.engine import OBSERVATIONS, OKRS, PEOPLE, read_engine
 from planning.store.models import KeyResultRead, ObjectiveRead, PersonRead
 from ui.charts import Chart
 from ui.goals_charts import detail_spec, progress_spec
-from ui.state import Versions, app_config, engine, shared_read
+from ui.state import Versions, app_config, depends_on, engine, shared_read
 
 TTL = 600
 ENTRIES = 64
@@ -31,6 +31,12 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
+# A quarter's evaluation reads goals, check-ins, people's names and observations, never the work:
+# a status update leaves it cached.
+EVALUATION = (OKRS, OBSERVATIONS, PEOPLE)
+
+
+@depends_on(*EVALUATION)
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def period_goals(versions: Versions, period: str, today: date) -> PeriodEvaluation:
     """A quarter's goals evaluated live, or frozen once closed."""
@@ -58,6 +64,7 @@ def track(versions: Versions, period: str, today: date, key_result_id: int) -> K
         )
 
 
+@depends_on(*EVALUATION)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def progress_chart(versions: Versions, period: str, today: date, objective_id: int) -> Chart | None:
     """The progress-against-pace chart of one objective's key results."""

@@ -10,14 +10,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from planning.store.engine import OBSERVATIONS
 from ui import data
 from ui.charts import Chart, d3_format, from_altair
-from ui.state import Versions, app_config
+from ui.state import Versions, app_config, depends_on
 
 TTL = 600
 ENTRIES = 128
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def trend(
     versions: Versions,
@@ -66,6 +68,7 @@ def trend(
     return from_altair(chart)
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def funnel(versions: Versions, start: date, end: date, filters: data.Filters) -> Chart | None:
     """The checkout funnel as bars labelled with each step's rate."""
@@ -98,6 +101,7 @@ def funnel(versions: Versions, start: date, end: date, filters: data.Filters) ->
     return from_altair((bars + labels).properties(height=240))
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def margin(versions: Versions, start: date, end: date) -> Chart | None:
     """Gross margin per product line as bars."""
@@ -124,6 +128,7 @@ def margin(versions: Versions, start: date, end: date) -> Chart | None:
     return from_altair((bars + text).properties(height=240))
 
 
+@depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def breakdown(
     versions: Versions,

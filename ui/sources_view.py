@@ -138,6 +138,7 @@ def sources_tab(person: PersonRead) -> None:
             st.error(refusal_message(exc))
             return
         clear_after_write()
+        _notes.clear()  # a run's record changes without a data version
         st.session_state.pop(PREVIEW, None)
         if outcome.status == FAILED:
             st.session_state[FLASH] = ("error", f"{name} failed, nothing written: {outcome.error}")

@@ -30,7 +30,6 @@ from ui.text import escape_markdown
 
 Versions = tuple[tuple[str, int], ...]
 Read = TypeVar("Read", bound=Callable[..., Any])
-_SHARED_READS: list[Any] = []
 RUN_VERSIONS = "_run_versions"  # what this run read (ui.state.read_versions)
 SEEN_VERSIONS = "_seen_versions"  # what the page on screen was drawn from
 JUST_READ = "_versions_just_read"  # set by read_versions, taken by the next live check
@@ -174,7 +173,6 @@ def shared_read(*, ttl: int, max_entries: int) -> Callable[[Read], Read]:
 
     def wrap(func: Read) -> Read:
         cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False)(func)
-        _SHARED_READS.append(cached)
 
         @functools.wraps(func)
         def read(*args: Any, **kwargs: Any) -> Any:
@@ -185,12 +183,48 @@ def shared_read(*, ttl: int, max_entries: int) -> Callable[[Read], Read]:
     return wrap
 
 
+NARROWED = "~narrowed"  # marks versions cut down to some areas (depends_on), never a counter
+
+
+def narrow(current: Versions, areas: tuple[str, ...]) -> Versions:
+    """The data versions of `areas` alone, from a run's full set (an area no write has touched
+    yet is at 0). Versions already narrowed by a caller must hold every area asked for: a read
+    cannot depend on more than the read that calls it."""
+    held = dict(current)
+    if NARROWED in held:
+        missing = [area for area in areas if area not in held]
+        if missing:
+            raise ValueError(
+                f"a cached read keyed by {', '.join(k for k in held if k != NARROWED)} calls one "
+                f"that also depends on {', '.join(missing)}: key the caller by those too"
+            )
+    return ((NARROWED, 0), *((area, held.get(area, 0)) for area in sorted(areas)))
+
+
+def depends_on(*areas: str) -> Callable[[Read], Read]:
+    """Key a cached read (taking the run's data versions first) by the versions of these areas
+    only (planning.store.engine AREAS), so a write elsewhere leaves it cached for everyone: a
+    status update does not make the quarter's goals evaluate again. Put it above the cache
+    decorator."""
+
+    def wrap(func: Read) -> Read:
+        @functools.wraps(func)
+        def read(current: Versions, *args: Any, **kwargs: Any) -> Any:
+            return func(narrow(current, areas), *args, **kwargs)
+
+        return read  # type: ignore[return-value]
+
+    return wrap
+
+
 def clear_after_write() -> None:
-    """Drop cached reads after a write so the next render reads fresh data."""
+    """After a write, make this session's next run read the store's data versions afresh.
+
+    Nothing is emptied: every cached read is keyed by the data versions it depends on, and the
+    write advanced the counters of what it changed, so exactly the reads it affects are read
+    fresh, here and in every other app process, and the rest stay cached for all sessions.
+    """
     st.session_state.pop(RUN_VERSIONS, None)
-    st.cache_data.clear()
-    for cached in _SHARED_READS:
-        cached.clear()
 
 
 def live_refresh() -> None:

@@ -43,11 +43,12 @@ def load_steps(text: str) -> list[int]:
     "not touched).",
     arg(
         "--scale",
-        choices=["small", "large"],
+        choices=["small", "large", "xl"],
         default="small",
         help="small: a quick run (one year of data, the director's view); large: the design's "
         "data set (about a million observations, 2,000 initiatives, 300 key results, 20 people, "
-        "50,000 status updates) and every role",
+        "50,000 status updates) and every role; xl: ten times that data (10 million "
+        "observations over five years, 20,000 initiatives, 1,000 key results, 60 people)",
     ),
     arg("--out", metavar="FILE", help="also write every measurement as JSON to FILE"),
     arg("--runs", type=positive_runs, metavar="N", help="warm reruns per page (3 small, 15 large)"),

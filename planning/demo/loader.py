@@ -28,7 +28,7 @@ from planning.demo.story_initiatives import InitiativeSpec, decisions, underway_
 from planning.demo.story_pipeline import pipeline_initiatives
 from planning.metrics.observations import record_batch, upsert_observations
 from planning.periods import iso_week, quarter_bounds, quarter_of
-from planning.store.engine import PLAN, bump_version, session_scope
+from planning.store.engine import bump_plan, session_scope
 from planning.store.models import (
     AuditEvent,
     CheckIn,
@@ -230,7 +230,7 @@ def load_demo(
         session.flush()
         _add_last_weeks_plan(session, people, config, today)
         audit = _add_audit(session)
-        bump_version(session, PLAN)
+        bump_plan(session)  # everything changed: every area
         session.flush()
         summary = DemoSummary(
             period=period,

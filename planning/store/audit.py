@@ -8,8 +8,33 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from planning.store.engine import PLAN, bump_version
+from planning.store.engine import AREAS, OKRS, PEOPLE, WORK, bump_plan
 from planning.store.models import AuditEvent, Person, PersonRead
+
+# The data-version area each audited entity belongs to; an entity not listed advances every area,
+# so a cached read can never miss a write by being keyed too narrowly.
+ENTITY_AREAS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "objective",
+            "key_result",
+            "check_in",
+            "kr_grade",
+            "period_close",
+            "quarter_draft",
+            "okr_template",
+        ),
+        (OKRS,),
+    ),
+    **dict.fromkeys(
+        ("initiative", "initiative_dependency", "decision", "weekly_plan"),
+        (WORK,),
+    ),
+    **dict.fromkeys(
+        ("person", "time_off", "api_token", "share_link", "notify_preference"),
+        (PEOPLE,),
+    ),
+}
 
 
 def snapshot(record: SQLModel | None, *, exclude: set[str] | None = None) -> dict[str, Any] | None:
@@ -44,7 +69,8 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add an audit event and advance the plan data version, in the caller's transaction."""
+    """Add an audit event and advance the plan data version and the entity's area's (every
+    area for an entity not in ENTITY_AREAS), in the caller's transaction."""
     event = AuditEvent(
         actor_id=actor.id if actor else None,
         entity=entity,
@@ -54,7 +80,7 @@ def record_event(
         after=after,
     )
     session.add(event)
-    bump_version(session, PLAN)
+    bump_plan(session, ENTITY_AREAS.get(entity, AREAS))
     return event
 
 

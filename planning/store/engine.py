@@ -30,9 +30,15 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "quarterdeck.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-# Counters in store_state: observations change with imports, plan with every other write.
+# Counters in store_state: observations change with imports, plan with every other write. Each
+# write to the plan also advances the counter of the area it touched, so a cached read can be
+# keyed by the areas it depends on alone (ui.state.depends_on) and outlive writes elsewhere.
 OBSERVATIONS = "observations"
 PLAN = "plan"
+OKRS = "okrs"  # objectives, key results, check-ins, grades, quarter closes
+WORK = "work"  # initiatives and their status updates, dependencies, decisions, the weekly plan
+PEOPLE = "people"  # people, time off, API tokens, share links, notification preferences
+AREAS = (OBSERVATIONS, OKRS, WORK, PEOPLE)
 
 CALENDAR_FIRST = date(2015, 1, 1)
 CALENDAR_LAST = date(2040, 12, 31)
@@ -193,6 +199,14 @@ def bump_version(session: Session, key: str) -> None:
         state.value += 1
         state.changed_at = utcnow()
         session.add(state)
+
+
+def bump_plan(session: Session, areas: tuple[str, ...] = AREAS) -> None:
+    """Advance the plan counter and those of the areas a write touched (every area unless told),
+    inside the caller's transaction."""
+    bump_version(session, PLAN)
+    for area in areas:
+        bump_version(session, area)
 
 
 def data_versions(engine: Engine) -> tuple[tuple[str, int], ...]:

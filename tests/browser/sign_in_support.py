@@ -57,28 +57,34 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def app_server(
-    *, store: Path, tmp_path: Path, mode: str, secrets: str | None = None, port: int | None = None
+    *,
+    store: Path | str,
+    tmp_path: Path,
+    mode: str,
+    secrets: str | None = None,
+    port: int | None = None,
 ) -> Iterator[Server]:
     """`streamlit run server.py` on the store, with settings choosing this sign-in mode.
 
     The repository's own config/ and .streamlit/ are left alone: the server reads a copy of
-    config/ (QUARTERDECK_CONFIG_DIR) and the secrets file given here (--secrets.files).
+    config/ (QUARTERDECK_CONFIG_DIR) and the secrets file given here (--secrets.files). `store`
+    is a SQLite file, or a database URL (a PostgreSQL store that several servers share).
     """
-    config_dir = tmp_path / "config"
+    port = port or free_port()
+    config_dir = tmp_path / f"config-{port}"  # one each, so two servers can share a tmp_path
     shutil.copytree(DEFAULT_CONFIG_DIR, config_dir)
     settings = yaml.safe_load((config_dir / "settings.yaml").read_text())
     settings["auth"]["mode"] = mode
     (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings))
-    secrets_file = tmp_path / "secrets.toml"
+    secrets_file = tmp_path / f"secrets-{port}.toml"
     secrets_file.write_text(secrets or "")
-    port = port or free_port()
     env = dict(os.environ)
     env.update(
-        QUARTERDECK_DATABASE_URL=f"sqlite:///{store}",
+        QUARTERDECK_DATABASE_URL=store if isinstance(store, str) else f"sqlite:///{store}",
         QUARTERDECK_DEMO="0",
         QUARTERDECK_CONFIG_DIR=str(config_dir),
     )
-    log = tmp_path / "server.log"
+    log = tmp_path / f"server-{port}.log"
     process = subprocess.Popen(
         [
             sys.executable,

@@ -1,0 +1,128 @@
+"""Cached reads are keyed by the data versions they depend on (ui.state.depends_on), so a write
+makes exactly the reads it affects fresh: after an owner's status update the thirty people at the
+Monday review get the quarter's goals and the Metrics tiles from the cache, while the roadmap's
+initiatives are read again. Counted by how often the planning functions under the reads run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from planning.metrics import dashboard
+from planning.okrs import evaluation
+from planning.okrs.goals import post_check_in
+from planning.store.engine import (
+    OBSERVATIONS,
+    OKRS,
+    PEOPLE,
+    WORK,
+    create_store_engine,
+    data_versions,
+    session_scope,
+)
+from planning.store.models import (
+    Initiative,
+    InitiativeStatus,
+    KeyResult,
+    KrKind,
+    Person,
+    PersonRead,
+)
+from planning.work import roadmap
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.roadmap import RoadmapFilters
+from planning.work.status_updates import post_status_update
+from tests.conftest import DEMO_TODAY
+from ui import data, goals_data, roadmap_data
+from ui.state import narrow
+
+PERIOD = "2026-Q4"
+WINDOW = (date(2026, 11, 1), date(2026, 11, 25))
+
+
+@pytest.fixture
+def counted(app_store: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Counter[str]]]:
+    """The demo store under the app's cached reads, with the planning reads under them counted."""
+    calls: Counter[str] = Counter()
+
+    def counting(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return func(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(evaluation, "period_goals", counting("goals", evaluation.period_goals))
+    monkeypatch.setattr(dashboard, "kpi_tiles", counting("metrics", dashboard.kpi_tiles))
+    monkeypatch.setattr(roadmap, "roadmap_items", counting("initiatives", roadmap.roadmap_items))
+    yield app_store, calls
+
+
+def _read_all(url: str) -> None:
+    """What a page run reads: the store's versions, then the goals, tiles and roadmap."""
+    engine = create_store_engine(url)
+    current = data_versions(engine)
+    engine.dispose()
+    goals_data.period_goals(current, PERIOD, DEMO_TODAY)
+    data.kpi_tiles(current, ("net_revenue", "orders"), *WINDOW, ())
+    roadmap_data.items(current, RoadmapFilters(quarter=PERIOD), DEMO_TODAY)
+
+
+def test_a_status_update_reads_the_initiatives_again_and_nothing_else(
+    counted: tuple[str, Counter[str]],
+) -> None:
+    url, calls = counted
+    _read_all(url)
+    _read_all(url)  # a second visitor, nothing written: all from the cache
+    assert calls == {"goals": 1, "metrics": 1, "initiatives": 1}
+
+    engine = create_store_engine(url)
+    with session_scope(engine) as session:
+        work = session.exec(
+            select(Initiative).where(Initiative.status == InitiativeStatus.in_progress)
+        ).first()
+        assert work is not None and work.id is not None
+        owner = PersonRead.model_validate(session.get(Person, work.owner_id))
+        post_status_update(
+            session=session,
+            actor=owner,
+            initiative_id=work.id,
+            update=NewStatusUpdate(
+                status="in_progress",
+                health="at_risk",
+                percent_complete=work.percent_complete,
+                note="Supplier is late; one week behind.",
+            ),
+            today=DEMO_TODAY,
+        )
+    _read_all(url)
+    _read_all(url)
+    assert calls == {"goals": 1, "metrics": 1, "initiatives": 2}
+
+    # A check-in changes the goals: they are evaluated again; the tiles still are not.
+    with Session(engine) as session:
+        kr = session.exec(select(KeyResult).where(KeyResult.kind == KrKind.metric)).first()
+        assert kr is not None and kr.id is not None
+        kr_owner = PersonRead.model_validate(session.get(Person, kr.owner_id))
+    with session_scope(engine) as session:
+        post_check_in(
+            session=session, actor=kr_owner, key_result_id=kr.id, confidence=6, note="Steady."
+        )
+    engine.dispose()
+    _read_all(url)
+    assert calls == {"goals": 2, "metrics": 1, "initiatives": 3}
+
+
+def test_versions_narrowed_to_areas_keep_only_those_and_refuse_a_wider_read() -> None:
+    full = (("observations", 4), ("plan", 9), ("work", 3))
+    narrowed = narrow(full, (OKRS, OBSERVATIONS))
+    # An area no write has touched yet counts as 0; the plan counter is left out.
+    assert dict(narrowed) == {"~narrowed": 0, "observations": 4, "okrs": 0}
+    assert narrow(narrowed, (OBSERVATIONS,)) == (("~narrowed", 0), ("observations", 4))
+    with pytest.raises(ValueError, match="also depends on work, people"):
+        narrow(narrowed, (OKRS, WORK, PEOPLE))
