@@ -53,6 +53,7 @@ from planning.store.models import (
     StoreState,
     WeeklyPlan,
 )
+from planning.store.models_locale import PersonLanguage
 from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
@@ -263,6 +264,7 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         session.add(
             NotifyPreference(person_id=director.id, channel="slack", paused_until=date(2026, 12, 1))
         )
+        session.add(PersonLanguage(person_id=director.id, language="de"))
         session.add(
             OutboxMessage(
                 dedupe_key=f"{director.id}|digest|2026-W47|",

@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlmodel import SQLModel
 
 import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import planning.store.models_locale  # noqa: F401  (each person's language)
 from planning.store.models import StoreState, utcnow
 
 FORMAT = "quarterdeck-export"
