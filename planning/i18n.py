@@ -155,7 +155,7 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(language()).ngettext(singular, plural, count)
 
 
-def N_(message: str) -> str:  # noqa: N802  (the gettext convention's name)
+def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it yet (module constants)."""
     return message
 

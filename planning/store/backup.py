@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlmodel import SQLModel
 
-import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import planning.store.models
 import planning.store.models_locale  # noqa: F401  (each person's language)
 from planning.store.models import StoreState, utcnow
 

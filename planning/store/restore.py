@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
-import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import planning.store.models
 import planning.store.models_locale  # noqa: F401  (each person's language)
 from planning.store.backup import (
     CHUNK,

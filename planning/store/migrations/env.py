@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import Engine, create_engine
 from sqlmodel import SQLModel
 
-import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import planning.store.models
 import planning.store.models_locale  # noqa: F401  (each person's language)
 
 target_metadata = SQLModel.metadata
