@@ -213,3 +213,8 @@ def date_text(day: date, *, weekday: bool = False, year: bool = True) -> str:
     """A day as the format locale writes it (6. Dez. 2026; with weekday So., 6. Dez. 2026)."""
     skeleton = ("yMMM" if year else "MMM") + ("Ed" if weekday else "d")
     return babel_dates.format_skeleton(skeleton, day, locale=format_locale())
+
+
+def month_name(month: int) -> str:
+    """A month's name in the format locale (1: January; German Januar)."""
+    return str(babel_dates.get_month_names("wide", locale=format_locale())[month])
