@@ -218,3 +218,8 @@ def date_text(day: date, *, weekday: bool = False, year: bool = True) -> str:
 def month_name(month: int) -> str:
     """A month's name in the format locale (1: January; German Januar)."""
     return str(babel_dates.get_month_names("wide", locale=format_locale())[month])
+
+
+def locale_key() -> str:
+    """This run's language and formats in one string, for caches of text shown to people."""
+    return f"{language()}|{format_locale()}|{_team_currency}"
