@@ -147,6 +147,8 @@ def translations(code: str) -> _gettext.NullTranslations:
 
 def gettext(message: str) -> str:
     """`message` in this run's language (the English text when it has no translation)."""
+    if not message:
+        return message  # gettext("") would be the catalogue's header
     return translations(language()).gettext(message)
 
 

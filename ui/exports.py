@@ -14,6 +14,8 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.reports import export
 from planning.store.engine import read_engine
 from planning.work.roadmap import RoadmapFilters
@@ -21,7 +23,7 @@ from ui.state import Versions, app_config, engine
 
 TTL = 600
 ENTRIES = 24
-LABELS = {"pdf": "PDF report", "png": "PNG image", "svg": "SVG image"}
+LABELS = {"pdf": N_("PDF report"), "png": N_("PNG image"), "svg": N_("SVG image")}
 
 
 def _session() -> Session:
@@ -69,12 +71,12 @@ def offer(
     columns = st.columns(len(formats))
     for column, fmt in zip(columns, formats, strict=True):
         column.download_button(
-            f"{LABELS[fmt]}",
+            _(LABELS[fmt]),
             data=lambda fmt=fmt: build(fmt),  # type: ignore[misc]
             file_name=export.file_name(view, scope, fmt),
             mime=export.MIME[fmt],
             icon=":material/download:",
             on_click="ignore",
             key=f"{key}_{fmt}",
-            help=f"Download {what} as {fmt.upper()}",
+            help=_("Download {what} as {format}").format(what=what, format=fmt.upper()),
         )
