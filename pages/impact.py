@@ -35,9 +35,9 @@ st.caption(
     _(
         "Did it work? Each shipped initiative's expected lift against what its metric did in "
         "the {days} days from the ship day, compared with the {days} days before and net of the "
-        "same weeks' change a year earlier, with a {interval} % interval from a bootstrap over "
+        "same weeks' change a year earlier, with a {interval} interval from a bootstrap over "
         "days."
-    ).format(days=settings.post_window_days, interval=f"{settings.interval * 100:.0f}")
+    ).format(days=settings.post_window_days, interval=f"{settings.interval * 100:.0f} %")
 )
 
 # Only the open tab runs (the digest is the costly one): a tab switch reruns the page.

@@ -159,11 +159,12 @@ if view.shown == 0:
 st.subheader(_("Timeline"))
 st.caption(
     _(
-        "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: % complete. "
+        "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: {percent} "
+        "complete. "
         "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on …” under a "
         "bar: the work it depends on; red with ⚑: it starts before that work ends, on the day "
         "of the red tick."
-    )
+    ).format(percent="%")
 )
 timeline = view.timeline
 if asked > timeline.pages and "roadmap_page" in st.session_state:

@@ -260,12 +260,18 @@ def _post_form(
             primary=_primary_colour(),
             action=_route(path),
             form_class=form_class,
-            fields=tuple({**field, "label": _(field["label"])} for field in fields),
+            fields=tuple(_in_words(field) for field in fields),
             button=button,
             primary_button=primary,
             next=_next_path(path),
         )
     )
+
+
+def _in_words(field: dict[str, str]) -> dict[str, str]:
+    """A form field with its label in this run's language."""
+    label = field["label"]
+    return {**field, "label": _(label)}
 
 
 def _refusal() -> str | None:

@@ -110,7 +110,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         _field("owner", "nominal", title=_("Owner")),
         _field("status_label", "nominal", title=_("Status")),
         _field("health", "nominal", title=_("Health")),
-        _field("percent", "quantitative", title=_("% complete")),
+        _field("percent", "quantitative", title=_("{percent} complete").format(percent="%")),
         _field("start_text", "nominal", title=_("Start")),
         _field("target_text", "nominal", title=_("Target")),
         _field("shipped_text", "nominal", title=_("Shipped")),
