@@ -25,11 +25,11 @@ PICKER_KEY = "language_picker"
 
 
 @shared_read(ttl=600, max_entries=16)
-def _choices(versions: Versions) -> dict[int, str]:
-    """Every person's chosen language, read once per data version."""
+def _choices(versions: Versions) -> tuple[tuple[int, str], ...]:
+    """Every person's chosen language as (person id, language), read once per data version."""
     del versions
     with Session(read_engine(engine())) as session:
-        return all_languages(session=session)
+        return tuple(all_languages(session=session).items())
 
 
 def start_language() -> None:
@@ -41,7 +41,7 @@ def start_language() -> None:
 
 def use_language(person: PersonRead | None) -> str:
     """This run's language: the person's own choice, else the team's; returns it."""
-    chosen = _choices(versions()).get(person.id) if person is not None else None
+    chosen = dict(_choices(versions())).get(person.id) if person is not None else None
     i18n.set_language(chosen)
     st.session_state[SESSION_LANGUAGE] = chosen
     return i18n.language()
