@@ -9,7 +9,7 @@ import streamlit as st
 from planning import clock, i18n
 from planning.formatting import format_change, format_count, format_day, format_value
 from planning.i18n import gettext as _
-from planning.i18n import ngettext
+from planning.i18n import N_, ngettext
 from planning.metrics.completeness import partial_days_text
 from planning.metrics.dashboard import PRESETS, DateWindow, preset_window
 from planning.periods import quarter_bounds, quarter_of
@@ -27,7 +27,7 @@ symbol = config.settings.currency_symbol
 fiscal_start = config.settings.fiscal_year_start_month
 GRAINS = ["day", "week", "month", "quarter"]
 GRAIN_WORDS = {"day": _("day"), "week": _("week"), "month": _("month"), "quarter": _("quarter")}
-CUSTOM = "Custom range"
+CUSTOM = N_("Custom range")
 lang = i18n.locale_key()
 
 st.title(_("Metrics"))

@@ -40,10 +40,17 @@ def start_language() -> None:
 
 
 def use_language(person: PersonRead | None) -> str:
-    """This run's language: the person's own choice, else the team's; returns it."""
+    """This run's language: the person's own choice, else the team's; returns it.
+
+    The sign-in (and demo mode's picker) drew in the session's language; when the person reads
+    another (a session's first run, or demo mode's switch to someone else), the run starts over
+    once in theirs, so nothing on the screen stays in the other language."""
     chosen = dict(_choices(versions())).get(person.id) if person is not None else None
+    drawn = i18n.language()
     i18n.set_language(chosen)
     st.session_state[SESSION_LANGUAGE] = chosen
+    if i18n.language() != drawn:
+        st.rerun()
     return i18n.language()
 
 
