@@ -8,8 +8,8 @@ import streamlit as st
 
 from planning import clock, i18n
 from planning.formatting import format_change, format_count, format_day, format_value
-from planning.i18n import gettext as _
 from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
 from planning.metrics.dashboard import PRESETS, DateWindow, preset_window
 from planning.periods import quarter_bounds, quarter_of

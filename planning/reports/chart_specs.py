@@ -85,7 +85,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
             "owner": items["owner"],
             "status": items["status"],
             "status_label": items["status"].map(lambda s: _(status_label(s))),
-            "health": items["health"].map(lambda h: _(HEALTH_LABELS.get(h, h))),
+            "health": items["health"].map(lambda h: _(HEALTH_LABELS.get(h, str(h)))),
             "percent": items["percent_complete"].astype(int),
             "start": items["start_date"].map(_day),
             "end": items["end_date"].map(_day),
