@@ -94,7 +94,7 @@ def _ledger() -> None:
         exports.offer(
             view="impact-ledger",
             scope=clock.today().isoformat(),
-            build=lambda fmt: exports.impact_file(current, fmt),
+            build=lambda fmt: exports.impact_file(current, fmt, lang),
             key="impact_export",
             # The images are the ledger's chart, which needs a measured entry.
             formats=("pdf", "png", "svg") if ledger_chart is not None else ("pdf",),

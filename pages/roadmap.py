@@ -271,7 +271,7 @@ st.markdown(
 exports.offer(
     view="roadmap",
     scope=filters.quarter or "all-quarters",
-    build=lambda fmt: exports.roadmap_file(current, filters, today, fmt),
+    build=lambda fmt: exports.roadmap_file(current, filters, today, fmt, lang),
     key="roadmap_export",
     what=_("the roadmap"),
 )

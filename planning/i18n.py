@@ -225,3 +225,16 @@ def month_name(month: int) -> str:
 def locale_key() -> str:
     """This run's language and formats in one string, for caches of text shown to people."""
     return f"{language()}|{format_locale()}|{_team_currency}"
+
+
+@contextmanager
+def use_locale_key(key: str) -> Iterator[None]:
+    """The language and formats of a `locale_key()` inside the block (work done later or on
+    another thread for a run, such as a file built when its download is clicked); '' changes
+    nothing."""
+    if not key:
+        yield
+        return
+    words, formats, *_rest = [*key.split("|"), "", ""]
+    with use_locale(words or language(), formats=formats or None):
+        yield
