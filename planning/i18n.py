@@ -238,3 +238,40 @@ def use_locale_key(key: str) -> Iterator[None]:
     words, formats, *_rest = [*key.split("|"), "", ""]
     with use_locale(words or language(), formats=formats or None):
         yield
+
+
+def vega_locale() -> dict[str, object] | None:
+    """The format locale for Vega-Lite charts (axis numbers, amounts, month and day names), or
+    None in English, where charts keep Vega's own formats."""
+    if english_formats():
+        return None
+    code = format_locale()
+    place = Locale.parse(code)
+    symbol = babel_numbers.get_currency_symbol(_team_currency, locale=code)
+    pattern = place.currency_formats["standard"].pattern.split(";")[0]
+    before = pattern.startswith("¤")
+    space = "\u00a0" if "\u00a0" in pattern or " " in pattern else ""
+    months = babel_dates.get_month_names("wide", locale=code)
+    short_months = babel_dates.get_month_names("abbreviated", locale=code)
+    days = babel_dates.get_day_names("wide", locale=code)
+    short_days = babel_dates.get_day_names("abbreviated", locale=code)
+    # Babel counts days from Monday (0); d3 from Sunday.
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]
+    return {
+        "number": {
+            "decimal": babel_numbers.get_decimal_symbol(code),
+            "thousands": babel_numbers.get_group_symbol(code),
+            "grouping": [3],
+            "currency": [symbol + space, ""] if before else ["", space + symbol],
+        },
+        "time": {
+            "dateTime": "%A, %e. %B %Y, %X",
+            "date": "%d.%m.%Y",
+            "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": [str(days[d]) for d in sunday_first],
+            "shortDays": [str(short_days[d]) for d in sunday_first],
+            "months": [str(months[m]) for m in range(1, 13)],
+            "shortMonths": [str(short_months[m]) for m in range(1, 13)],
+        },
+    }

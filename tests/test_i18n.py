@@ -29,6 +29,7 @@ from planning.formatting import (
     format_score,
     format_value,
 )
+from planning.impact.ledger_views import interval_text, lift_text, points_text
 from planning.store.engine import session_scope
 from planning.store.models import AuditEvent, Person, PersonRead, Role
 from planning.validation import InputError
@@ -176,6 +177,16 @@ def test_german_team_formats() -> None:
         assert format_day(date(2026, 12, 6)) == "6. Dez. 2026"
         assert format_day(date(2026, 12, 6), weekday=True) == "So., 6. Dez. 2026"
         assert aligned_figures([1.5, 12.25], format_score) == ["\u20071,5", "12,2"]
+        assert lift_text(0.081) == "+8,1\u00a0%"
+        assert interval_text(-0.05, 0.109) == "-5,0\u00a0% bis +10,9\u00a0%"
+        assert points_text(0.012) == "+1,2 Pkt."
+        charts = i18n.vega_locale()
+        assert charts is not None and charts["number"] == {
+            "decimal": ",",
+            "thousands": ".",
+            "grouping": [3],
+            "currency": ["", "\u00a0€"],
+        }
 
 
 def test_english_formats_are_unchanged() -> None:
@@ -190,6 +201,9 @@ def test_english_formats_are_unchanged() -> None:
     assert format_score(960_917) == "960,917"
     assert format_day(date(2026, 12, 6)) == "06 Dec 2026"
     assert format_day(date(2026, 12, 6), weekday=True, year=False) == "Sun 06 Dec"
+    assert interval_text(-0.05, 0.109) == "-5.0 % to +10.9 %"
+    assert points_text(0.012) == "+1.2 pts"
+    assert i18n.vega_locale() is None  # charts keep Vega's English formats
     # A German reader of an English team reads German words and English formats.
     with i18n.use_locale("de", formats="en"):
         assert format_value(0.125, "percent") == "12.5 %"

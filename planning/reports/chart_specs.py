@@ -134,7 +134,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
                 "nominal",
                 legend=None,
                 scale={
-                    "domain": [HEALTH_LABELS[h] for h in HEALTH_COLOURS],
+                    "domain": [_(HEALTH_LABELS[h]) for h in HEALTH_COLOURS],
                     "range": list(HEALTH_COLOURS.values()),
                 },
             ),
