@@ -8,8 +8,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from planning import clock
-from planning.formatting import format_change, format_value
+from planning import clock, i18n
+from planning.formatting import format_change, format_day, format_value
+from planning.i18n import gettext as _
 from planning.impact.calibration import calibration, calibration_frame
 from planning.impact.ledger_views import points_text
 from planning.impact.lift_estimate import VERDICT_LABELS
@@ -27,18 +28,21 @@ config = app_config()
 settings = config.settings.impact
 symbol = config.settings.currency_symbol
 current = versions()
+lang = i18n.locale_key()
 
-st.title("Impact")
+st.title(_("Impact"))
 st.caption(
-    f"Did it work? Each shipped initiative's expected lift against what its metric did in the "
-    f"{settings.post_window_days} days from the ship day, compared with the "
-    f"{settings.post_window_days} days before and net of the same weeks' change a year earlier, "
-    f"with a {settings.interval * 100:.0f} % interval from a bootstrap over days."
+    _(
+        "Did it work? Each shipped initiative's expected lift against what its metric did in "
+        "the {days} days from the ship day, compared with the {days} days before and net of the "
+        "same weeks' change a year earlier, with a {interval} interval from a bootstrap over "
+        "days."
+    ).format(days=settings.post_window_days, interval=f"{settings.interval * 100:.0f} %")
 )
 
 # Only the open tab runs (the digest is the costly one): a tab switch reruns the page.
 ledger_tab, calibration_tab, digest_tab = st.tabs(
-    ["Ledger", "Calibration", "Digest"], key="impact_tab", on_change="rerun"
+    [_("Ledger"), _("Calibration"), _("Digest")], key="impact_tab", on_change="rerun"
 )
 
 
@@ -48,46 +52,59 @@ def _ledger() -> None:
     entries = data.ledger(current)
     if not entries:
         st.info(
-            "No shipped initiative has an expected lift yet. Set an expected lift (metric and %) "
-            "on an initiative and its shipped date; it is measured once the post window has data."
+            _(
+                "No shipped initiative has an expected lift yet. Set an expected lift (metric "
+                "and %) on an initiative and its shipped date; it is measured once the post "
+                "window has data."
+            )
         )
-        st.page_link("pages/initiatives.py", label="Open Initiatives", icon=":material/checklist:")
+        st.page_link(
+            "pages/initiatives.py", label=_("Open Initiatives"), icon=":material/checklist:"
+        )
     else:
         counts = st.columns(5)
         for column, verdict in zip(
             counts, ("beat", "met", "missed", "inconclusive", "not_enough_data"), strict=True
         ):
-            column.metric(VERDICT_LABELS[verdict], sum(1 for e in entries if e.verdict == verdict))
+            column.metric(
+                _(VERDICT_LABELS[verdict]), sum(1 for e in entries if e.verdict == verdict)
+            )
 
-        ledger_chart = charts.ledger(current)
+        ledger_chart = charts.ledger(current, lang)
         if ledger_chart is not None:
             draw(ledger_chart)
             st.caption(
-                "Dot: realised lift · bar: its interval · diamond: the expected lift · dashed "
-                "line: no change."
+                _(
+                    "Dot: realised lift · bar: its interval · diamond: the expected lift · "
+                    "dashed line: no change."
+                )
             )
 
         st.dataframe(
-            data.ledger_table(current),
+            data.ledger_table(current, lang),
             hide_index=True,
             width="stretch",
-            column_config={"Shipped": st.column_config.DateColumn(format="D MMM YYYY")},
+            column_config={
+                _("Shipped"): st.column_config.DateColumn(
+                    format="D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
+                )
+            },
         )
-        st.markdown("**Take the ledger into a meeting**")
+        st.markdown("**" + _("Take the ledger into a meeting") + "**")
         exports.offer(
             view="impact-ledger",
             scope=clock.today().isoformat(),
-            build=lambda fmt: exports.impact_file(current, fmt),
+            build=lambda fmt: exports.impact_file(current, fmt, lang),
             key="impact_export",
             # The images are the ledger's chart, which needs a measured entry.
             formats=("pdf", "png", "svg") if ledger_chart is not None else ("pdf",),
-            what="the impact ledger",
+            what=_("the impact ledger"),
         )
 
-        st.subheader("Around the ship date")
+        st.subheader(_("Around the ship date"))
         by_id = {e.initiative_id: e for e in entries}
         chosen_id = st.selectbox(
-            "Initiative",
+            _("Initiative"),
             list(by_id),
             format_func=lambda i: by_id[i].initiative,
             key="impact_initiative",
@@ -97,10 +114,17 @@ def _ledger() -> None:
         ly = windows.last_year()
         st.caption(
             f"{entry.metric_label} ({app_config().metrics.filters_text(entry.filters)}) · "
-            f"pre window {windows.pre_start:%d %b} – "
-            f"{windows.pre_end:%d %b %Y} · post window {windows.post_start:%d %b} – "
-            f"{windows.post_end:%d %b %Y} · last year {ly.pre_start:%d %b} – "
-            f"{ly.post_end:%d %b %Y}"
+            + _(
+                "pre window {pre_start} – {pre_end} · post window {post_start} – {post_end} · "
+                "last year {ly_start} – {ly_end}"
+            ).format(
+                pre_start=format_day(windows.pre_start, year=False),
+                pre_end=format_day(windows.pre_end),
+                post_start=format_day(windows.post_start, year=False),
+                post_end=format_day(windows.post_end),
+                ly_start=format_day(ly.pre_start, year=False),
+                ly_end=format_day(ly.post_end),
+            )
         )
         fmt = entry.value_format
         tiles = st.columns(4)
@@ -108,7 +132,7 @@ def _ledger() -> None:
         # the same when the metric moved by a few percent.
         for column, label, value, before in zip(
             tiles,
-            ("Before", "After", "Before, last year", "After, last year"),
+            (_("Before"), _("After"), _("Before, last year"), _("After, last year")),
             (entry.pre_value, entry.post_value, entry.pre_last_year, entry.post_last_year),
             (None, entry.pre_value, None, entry.pre_last_year),
             strict=True,
@@ -120,17 +144,19 @@ def _ledger() -> None:
                 delta_color="off",
             )
         if not entry.measured:
-            st.info(f"{VERDICT_LABELS[entry.verdict]}: {entry.reason}")
+            st.info(f"{_(VERDICT_LABELS[entry.verdict])}: {entry.reason}")
         elif entry.reason:
             st.caption(entry.reason.capitalize() + ".")
-        ship_chart = charts.around_ship(current, entry.initiative_id)
+        ship_chart = charts.around_ship(current, entry.initiative_id, lang)
         if ship_chart is None:
-            st.info("No data for this metric around the ship date.")
+            st.info(_("No data for this metric around the ship date."))
         else:
             draw(ship_chart)
             st.caption(
-                "Red line: ship date. Last year's values are drawn on the same weekdays "
-                "(364 days later)."
+                _(
+                    "Red line: ship date. Last year's values are drawn on the same weekdays "
+                    "(364 days later)."
+                )
             )
 
 
@@ -139,21 +165,21 @@ def _calibration() -> None:
     """How well each estimator's expected lifts landed."""
     calibrations = calibration(data.ledger(current))
     if not calibrations:
-        st.info("Calibration appears once initiatives with an expected lift have shipped.")
+        st.info(_("Calibration appears once initiatives with an expected lift have shipped."))
     else:
         frame = calibration_frame(calibrations)
         shown = pd.DataFrame(
             {
-                "Estimator": frame["person"],
-                "Measured": frame["predictions"],
-                "Landed (met or beat)": frame["landed"],
-                "Missed": frame["missed"],
-                "Inconclusive": frame["inconclusive"],
-                "Waiting for data": frame["waiting"],
-                "Hit rate": frame["hit_rate"],
-                "Mean over-estimate": [points_text(v) for v in frame["mean_error"]],
-                "Tendency": frame["tendency"],
-                "Suggested confidence": frame["suggested_confidence"],
+                _("Estimator"): frame["person"],
+                _("Measured"): frame["predictions"],
+                _("Landed (met or beat)"): frame["landed"],
+                _("Missed"): frame["missed"],
+                _("Inconclusive"): frame["inconclusive"],
+                _("Waiting for data"): frame["waiting"],
+                _("Hit rate"): frame["hit_rate"],
+                _("Mean over-estimate"): [points_text(v) for v in frame["mean_error"]],
+                _("Tendency"): [_(str(t)) for t in frame["tendency"]],
+                _("Suggested confidence"): frame["suggested_confidence"],
             }
         )
         st.dataframe(
@@ -161,16 +187,19 @@ def _calibration() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "Hit rate": st.column_config.NumberColumn(format="percent"),
-                "Suggested confidence": st.column_config.NumberColumn(format="%.2f"),
+                _("Hit rate"): st.column_config.NumberColumn(format="percent"),
+                _("Suggested confidence"): st.column_config.NumberColumn(format="%.2f"),
             },
         )
         st.caption(
-            "Hit rate: landed / (landed + missed); inconclusive results count for neither. Mean "
-            "over-estimate: the average of expected − realised lift over measured predictions "
-            "(positive: the estimates were too high). Suggested confidence: (landed + 1) / "
-            "(landed + missed + 2), the hit rate pulled toward 0.5 while there are few results; "
-            "weekly planning offers it for the estimator's next expected-value scores."
+            _(
+                "Hit rate: landed / (landed + missed); inconclusive results count for neither. "
+                "Mean over-estimate: the average of expected − realised lift over measured "
+                "predictions (positive: the estimates were too high). Suggested confidence: "
+                "(landed + 1) / (landed + missed + 2), the hit rate pulled toward 0.5 while there "
+                "are few results; weekly planning offers it for the estimator's next "
+                "expected-value scores."
+            )
         )
 
 
@@ -183,26 +212,29 @@ def _digest() -> None:
     last_monday = week_bounds(iso_week(anchor))[0]
     weeks = [iso_week(last_monday - timedelta(weeks=i)) for i in range(DIGEST_WEEKS)]
     week = st.selectbox(
-        "Week",
+        _("Week"),
         weeks,
-        format_func=lambda w: f"{w} · {week_bounds(w)[0]:%d %b} – {week_bounds(w)[1]:%d %b %Y}",
+        format_func=lambda w: (
+            f"{w} · {format_day(week_bounds(w)[0], year=False)} – {format_day(week_bounds(w)[1])}"
+        ),
         key="digest_week",
     )
     try:
-        markdown, html_text = data.weekly_digest(current, week, today)
+        with st.spinner(_("Writing the digest…"), show_time=False):
+            markdown, html_text = data.weekly_digest(current, week, today)
     except DigestError as exc:
         st.error(str(exc))
     else:
         buttons = st.columns([1, 1, 4])
         buttons[0].download_button(
-            "Download .md",
+            _("Download .md"),
             markdown,
             file_name=f"digest-{week}.md",
             mime="text/markdown",
             icon=":material/download:",
         )
         buttons[1].download_button(
-            "Download .html",
+            _("Download .html"),
             html_text,
             file_name=f"digest-{week}.html",
             mime="text/html",

@@ -6,8 +6,10 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from planning import clock
-from planning.formatting import format_change, format_value
+from planning import clock, i18n
+from planning.formatting import format_change, format_count, format_day, format_value
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
 from planning.metrics.dashboard import PRESETS, DateWindow, preset_window
 from planning.periods import quarter_bounds, quarter_of
@@ -24,35 +26,46 @@ metrics_config = config.metrics
 symbol = config.settings.currency_symbol
 fiscal_start = config.settings.fiscal_year_start_month
 GRAINS = ["day", "week", "month", "quarter"]
+GRAIN_WORDS = {"day": _("day"), "week": _("week"), "month": _("month"), "quarter": _("quarter")}
+CUSTOM = N_("Custom range")
+lang = i18n.locale_key()
 
-st.title("Metrics")
+st.title(_("Metrics"))
 current = versions()
 fresh = data.store_freshness(current)
 
 if fresh.latest_day is None:
-    connect_data_step(current_person(), what="The store holds no observations yet")
+    connect_data_step(current_person(), what=_("The store holds no observations yet"))
     live_refresh()
     st.stop()
 
 
 def _ago(moment: datetime | None) -> str:
     if moment is None:
-        return "never"
+        return _("never")
     seconds = (clock.now() - moment).total_seconds()
     if seconds < 90:
-        return "just now"
+        return _("just now")
     if seconds < 5400:
-        return f"{seconds / 60:.0f} min ago"
+        return _("{count} min ago").format(count=f"{seconds / 60:.0f}")
     if seconds < 129600:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
+        return _("{count} h ago").format(count=f"{seconds / 3600:.0f}")
+    days = round(seconds / 86400)
+    return ngettext("{count} day ago", "{count} days ago", days).format(count=days)
 
 
 latest: date = fresh.latest_day
 partial = f" · {partial_days_text(fresh.partial_days)}" if fresh.partial_days else ""
 st.caption(
-    f"Data through **{latest:%a %d %b %Y}**{partial} · last import {_ago(fresh.last_import_at)} · "
-    f"{fresh.observation_rows:,} observations · updates by itself while open"
+    _(
+        "Data through **{day}**{partial} · last import {ago} · {rows} observations · updates "
+        "by itself while open"
+    ).format(
+        day=format_day(latest, weekday=True),
+        partial=partial,
+        ago=_ago(fresh.last_import_at),
+        rows=format_count(fresh.observation_rows),
+    )
 )
 stale_source_notes(current)
 
@@ -60,27 +73,35 @@ quarter_now = quarter_of(clock.today(), fiscal_start)
 quarter_first = quarter_bounds(quarter_now, fiscal_start)[0]
 if latest < quarter_first:
     st.info(
-        f"No data for {quarter_now} yet (it began on {quarter_first:%a %d %b %Y}): every window "
-        f"below ends on {latest:%a %d %b %Y}, the last complete day, and this page updates "
-        "by itself when the new quarter's first day arrives."
+        _(
+            "No data for {quarter} yet (it began on {first}): every window below ends on "
+            "{latest}, the last complete day, and this page updates by itself when the new "
+            "quarter's first day arrives."
+        ).format(
+            quarter=quarter_now,
+            first=format_day(quarter_first, weekday=True),
+            latest=format_day(latest, weekday=True),
+        )
     )
 
 # --- controls ----------------------------------------------------------------------------------
 controls = st.columns([2, 2, 2, 2])
-preset = controls[0].selectbox("Window", [*PRESETS, "Custom range"], index=1)
-if preset == "Custom range":
+preset = controls[0].selectbox(
+    _("Window"), [*PRESETS, CUSTOM], index=1, format_func=lambda p: _(p), key="metrics_window"
+)
+if preset == CUSTOM:
     default = preset_window("Last 28 days", latest=latest)
     picked = controls[1].date_input(
-        "From – to", value=(default.start, default.end), max_value=latest, format="YYYY-MM-DD"
+        _("From – to"), value=(default.start, default.end), max_value=latest, format="YYYY-MM-DD"
     )
     if not isinstance(picked, tuple) or len(picked) != 2:
-        st.info("Pick the first and the last day of the range.")
+        st.info(_("Pick the first and the last day of the range."))
         st.stop()
     window = DateWindow(picked[0], picked[1])
 else:
     window = preset_window(preset, latest=latest)
     controls[1].text_input(
-        "From – to", f"{window.start:%d %b %Y} – {window.end:%d %b %Y}", disabled=True
+        _("From – to"), f"{format_day(window.start)} – {format_day(window.end)}", disabled=True
     )
 filters: dict[str, str] = {}
 for column, dimension in zip(controls[2:], ("channel", "device"), strict=False):
@@ -90,7 +111,7 @@ for column, dimension in zip(controls[2:], ("channel", "device"), strict=False):
     choice = column.selectbox(
         spec.label,
         ["All", *spec.values],
-        format_func=lambda v, named=spec: v if v == "All" else named.value_label(v),
+        format_func=lambda v, named=spec: _("All") if v == "All" else named.value_label(v),
         key=f"filter_{dimension}",
     )
     if choice != "All":
@@ -112,80 +133,101 @@ for row_start in range(0, len(tiles), 3):
                 format_value(tile.value, tile.fmt, currency_symbol=symbol),
                 delta=format_change(tile.value, tile.previous, tile.fmt),
                 delta_color="normal" if tile.higher_is_better else "inverse",
-                delta_description="vs previous period",
+                delta_description=_("vs previous period"),
                 border=True,
-                help=(
-                    f"Previous period {previous.start:%d %b} – {previous.end:%d %b %Y}: "
-                    f"{format_value(tile.previous, tile.fmt, currency_symbol=symbol)}. "
-                    f"Last year {year_ago.start:%d %b} – {year_ago.end:%d %b %Y}: "
-                    f"{format_value(tile.year_ago, tile.fmt, currency_symbol=symbol)}."
+                help=_(
+                    "Previous period {previous_start} – {previous_end}: {previous}. "
+                    "Last year {year_ago_start} – {year_ago_end}: {year_ago}."
+                ).format(
+                    previous_start=format_day(previous.start, year=False),
+                    previous_end=format_day(previous.end),
+                    previous=format_value(tile.previous, tile.fmt, currency_symbol=symbol),
+                    year_ago_start=format_day(year_ago.start, year=False),
+                    year_ago_end=format_day(year_ago.end),
+                    year_ago=format_value(tile.year_ago, tile.fmt, currency_symbol=symbol),
                 ),
             )
-            note = f"vs last year {vs_last_year}" if vs_last_year else "no data last year"
+            note = (
+                _("vs last year {change}").format(change=vs_last_year)
+                if vs_last_year
+                else _("no data last year")
+            )
             if filters and not tile.filtered:
-                note += " · filters do not apply"
+                note += " · " + _("filters do not apply")
             st.caption(note)
 
 # --- trend -------------------------------------------------------------------------------------
-st.subheader("Trend")
+st.subheader(_("Trend"))
 left, right = st.columns([3, 2])
 metric_ids = list(metrics_config.metrics)
 trend_metric = left.selectbox(
-    "Metric",
+    _("Metric"),
     metric_ids,
     index=metric_ids.index("conversion_rate") if "conversion_rate" in metric_ids else 0,
     format_func=lambda m: metrics_config.metrics[m].label,
 )
-grain = right.segmented_control("Grain", GRAINS, default="day" if window.days <= 92 else "week")
+grain = right.segmented_control(
+    _("Grain"),
+    GRAINS,
+    default="day" if window.days <= 92 else "week",
+    format_func=lambda g: GRAIN_WORDS[g],
+    key="metrics_grain",
+)
 grain = grain or "day"
 spec = metrics_config.metrics[trend_metric]
-trend_chart = charts.trend(current, trend_metric, window.start, window.end, grain, filter_items)
+trend_chart = charts.trend(
+    current, trend_metric, window.start, window.end, grain, filter_items, lang
+)
 if trend_chart is not None:
     draw(trend_chart)
 else:
-    st.info(f"No values for {spec.label} in this window.")
+    st.info(_("No values for {metric} in this window.").format(metric=spec.label))
 if filters and len(filters) != len(
     [d for d in filters if d in metrics_config.metric_dimensions(trend_metric)]
 ):
-    st.caption(f"{spec.label} is not recorded by {', '.join(filters)}; shown unfiltered.")
+    st.caption(
+        _("{metric} is not recorded by {filters}; shown unfiltered.").format(
+            metric=spec.label, filters=", ".join(filters)
+        )
+    )
 
 # --- funnel and margin -------------------------------------------------------------------------
 funnel_col, margin_col = st.columns(2)
 with funnel_col:
-    st.subheader("Checkout funnel")
-    funnel_chart = charts.funnel(current, window.start, window.end, filter_items)
+    st.subheader(_("Checkout funnel"))
+    funnel_chart = charts.funnel(current, window.start, window.end, filter_items, lang)
     if funnel_chart is not None:
         draw(funnel_chart)
     else:
-        st.info("No funnel data in this window.")
+        st.info(_("No funnel data in this window."))
 
 with margin_col:
-    st.subheader("Margin by product line")
-    margin_chart = charts.margin(current, window.start, window.end)
+    st.subheader(_("Margin by product line"))
+    margin_chart = charts.margin(current, window.start, window.end, lang)
     if margin_chart is not None:
         draw(margin_chart)
     else:
-        st.info("No product-line data in this window.")
+        st.info(_("No product-line data in this window."))
 
 # --- breakdown ---------------------------------------------------------------------------------
-st.subheader("Breakdown")
+st.subheader(_("Breakdown"))
 left, right = st.columns([3, 2])
 split_metric = left.selectbox(
-    "Metric ",
+    _("Metric") + " ",
     [m for m in metric_ids if metrics_config.metric_dimensions(m)],
     format_func=lambda m: metrics_config.metrics[m].label,
     key="breakdown_metric",
 )
 dimensions = metrics_config.metric_dimensions(split_metric)
 dimension = right.selectbox(
-    "By", dimensions, format_func=lambda d: metrics_config.dimensions[d].label
+    _("By"), dimensions, format_func=lambda d: metrics_config.dimensions[d].label
 )
 split_chart = charts.breakdown(
-    current, split_metric, dimension, window.start, window.end, filter_items
+    current, split_metric, dimension, window.start, window.end, filter_items, lang
 )
 if split_chart is not None:
     draw(split_chart)
 else:
-    st.info("No data for this breakdown in the window.")
+    st.info(_("No data for this breakdown in the window."))
 
 live_refresh()

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planning import clock
+from planning import clock, i18n
+from planning.formatting import format_count, format_day
+from planning.i18n import gettext as _
 from planning.periods import quarter_of
 from planning.store.models import Role
 from planning.work.initiative_status import STATUS_ORDER, status_label
@@ -41,17 +43,23 @@ config = app_config()
 fiscal = config.settings.fiscal_year_start_month
 today = clock.today()
 current = versions()
-st.title("Roadmap")
+st.title(_("Roadmap"))
 link = shared_link()
+lang = i18n.locale_key()
 if link is not None:
     st.caption(
         escape_markdown(
-            f"Read-only view shared by link ({link.label}), valid until "
-            f"{link.expires_at:%d %b %Y %H:%M} UTC. It updates by itself as the team works."
+            _(
+                "Read-only view shared by link ({label}), valid until {moment} UTC. It updates "
+                "by itself as the team works."
+            ).format(
+                label=link.label,
+                moment=f"{format_day(link.expires_at)} {link.expires_at:%H:%M}",
+            )
         )
     )
 else:
-    st.caption("Read-only. Filters are kept in the address bar: copy it to share this view.")
+    st.caption(_("Read-only. Filters are kept in the address bar: copy it to share this view."))
 
 # --- filters, kept in the query string ---------------------------------------------------------
 this_quarter = quarter_of(today, fiscal)
@@ -70,40 +78,44 @@ if st.session_state.get(URL_SEEN) != params:
     st.session_state[KEYS["status"]] = list(wanted.statuses)
     if problems:
         st.warning(
-            escape_markdown("Part of this link's filter was left out: " + "; ".join(problems) + ".")
+            escape_markdown(
+                _("Part of this link's filter was left out:") + " " + "; ".join(problems) + "."
+            )
         )
 quarter_options: list[str | None] = [None, *quarters]
 if st.session_state.get(KEYS["quarter"]) not in quarter_options:
     quarter_options.append(st.session_state[KEYS["quarter"]])
 columns = st.columns([1, 2, 1, 2])
 quarter = columns[0].selectbox(
-    "Quarter",
+    _("Quarter"),
     quarter_options,
-    placeholder="All quarters",
+    placeholder=_("All quarters"),
     format_func=lambda q: (
-        "All quarters" if q is None else (f"{q} (current)" if q == this_quarter else q)
+        _("All quarters")
+        if q is None
+        else (_("{quarter} (current)").format(quarter=q) if q == this_quarter else q)
     ),
     key=KEYS["quarter"],
 )
 objective_id = columns[1].selectbox(
-    "Objective",
+    _("Objective"),
     [None, *objectives],
-    placeholder="All objectives",
-    format_func=lambda o: "All objectives" if o is None else objectives[o],
+    placeholder=_("All objectives"),
+    format_func=lambda o: _("All objectives") if o is None else objectives[o],
     key=KEYS["objective"],
 )
 owner_id = columns[2].selectbox(
-    "Owner",
+    _("Owner"),
     [None, *owners],
-    placeholder="Everyone",
-    format_func=lambda o: "Everyone" if o is None else owners[o],
+    placeholder=_("Everyone"),
+    format_func=lambda o: _("Everyone") if o is None else owners[o],
     key=KEYS["owner"],
 )
 statuses = columns[3].multiselect(
-    "Status",
+    _("Status"),
     list(STATUS_ORDER),
-    format_func=status_label,
-    placeholder="Every status but dropped",
+    format_func=lambda s: _(status_label(s)),
+    placeholder=_("Every status but dropped"),
     key=KEYS["status"],
 )
 filters = RoadmapFilters(
@@ -127,29 +139,32 @@ roadmap_quarter_notice(
     this_quarter=this_quarter,
 )
 asked = int(st.session_state.get("roadmap_page", 1))
-view = data.view(current, filters, today, asked, LANES_PER_PAGE)
+view = data.view(current, filters, today, asked, LANES_PER_PAGE, lang)
 if view.shown == 0:
     everything = RoadmapFilters(statuses=tuple(STATUS_ORDER))
     if data.counts(current, everything, today)[0] == 0:
         viewer = None if link is not None else current_person()
-        st.info("The roadmap is empty: there is no initiative yet. Initiatives are added there.")
+        st.info(_("The roadmap is empty: there is no initiative yet. Initiatives are added there."))
         if viewer is not None and viewer.role != Role.stakeholder:
             st.page_link(
-                "pages/initiatives.py", label="Add an initiative", icon=":material/checklist:"
+                "pages/initiatives.py", label=_("Add an initiative"), icon=":material/checklist:"
             )
     else:
-        st.info("Nothing on the roadmap matches these filters.")
+        st.info(_("Nothing on the roadmap matches these filters."))
     live_refresh()
     st.stop()
 
 
 # --- timeline with each objective's key results beside it --------------------------------------
-st.subheader("Timeline")
+st.subheader(_("Timeline"))
 st.caption(
-    "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: % complete. "
-    "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on …” under a bar: "
-    "the work it depends on; red with ⚑: it starts before that work ends, on the day of the red "
-    "tick."
+    _(
+        "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: {percent} "
+        "complete. "
+        "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on …” under a "
+        "bar: the work it depends on; red with ⚑: it starts before that work ends, on the day "
+        "of the red tick."
+    ).format(percent="%")
 )
 timeline = view.timeline
 if asked > timeline.pages and "roadmap_page" in st.session_state:
@@ -164,16 +179,20 @@ def _lane(lane: data.Lane) -> None:
             if lane.spec is not None:
                 draw(lane.spec)
             if lane.undated:
-                st.caption(escape_markdown(f"Not on the timeline yet (no dates): {lane.undated}"))
+                st.caption(
+                    escape_markdown(
+                        _("Not on the timeline yet (no dates): {work}").format(work=lane.undated)
+                    )
+                )
             if lane.waits:
-                st.caption(escape_markdown(f"Dependencies: {lane.waits}"))
+                st.caption(escape_markdown(_("Dependencies: {work}").format(work=lane.waits)))
         with right:
             if lane.standing is None:
-                st.caption("Work not linked to an objective's key results.")
+                st.caption(_("Work not linked to an objective's key results."))
                 return
             st.markdown(lane.standing)
             if lane.key_results is None:
-                st.caption("No key results yet.")
+                st.caption(_("No key results yet."))
                 return
         # Under the timeline, the lane's full width: start, now and target, the raw progress
         # beside its bar and the status all fit at 1,440 px.
@@ -182,13 +201,13 @@ def _lane(lane: data.Lane) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "key_result": st.column_config.TextColumn("Key result", width="medium"),
-                "values": st.column_config.TextColumn("Start → now → target", width="medium"),
+                "key_result": st.column_config.TextColumn(_("Key result"), width="medium"),
+                "values": st.column_config.TextColumn(_("Start → now → target"), width="medium"),
                 "bar": st.column_config.ProgressColumn(
-                    "Progress", min_value=0, max_value=100, format=" ", width=90
+                    _("Progress"), min_value=0, max_value=100, format=" ", width=90
                 ),
-                "progress": st.column_config.TextColumn("Where it stands", width=170),
-                "status": st.column_config.TextColumn("Status", width=105),
+                "progress": st.column_config.TextColumn(_("Where it stands"), width=170),
+                "status": st.column_config.TextColumn(_("Status"), width=105),
             },
         )
 
@@ -199,41 +218,46 @@ if timeline.pages > 1:
     st.pagination(timeline.pages, key="roadmap_page")
 
 # --- Now / Next / Later ------------------------------------------------------------------------
-st.subheader("Now / Next / Later")
+st.subheader(_("Now / Next / Later"))
 st.caption(
-    f"Now: in progress, blocked, or planned and already started. Next: planned to start within "
-    f"{NEXT_WITHIN_DAYS // 7} weeks (or not yet dated). Later: ideas and work planned further out. "
-    "Shipped: done."
+    _(
+        "Now: in progress, blocked, or planned and already started. Next: planned to start "
+        "within {weeks} weeks (or not yet dated). Later: ideas and work planned further out. "
+        "Shipped: done."
+    ).format(weeks=NEXT_WITHIN_DAYS // 7)
 )
 top, bottom = st.columns(2, gap="medium"), st.columns(2, gap="medium")
 for column, board_column in zip([*top, *bottom], view.board, strict=True):
     with column:
-        st.markdown(f"**{HORIZON_LABELS[board_column.horizon]}** · {board_column.count}")
+        st.markdown(f"**{_(HORIZON_LABELS[board_column.horizon])}** · {board_column.count}")
         if board_column.rows is None:
-            st.caption("Nothing here.")
+            st.caption(_("Nothing here."))
             continue
         st.dataframe(
             board_column.rows,
             hide_index=True,
             width="stretch",
             column_config={
-                "health": st.column_config.TextColumn("Health", width=60),
-                "initiative": st.column_config.TextColumn("Initiative", width=205),
+                "health": st.column_config.TextColumn(_("Health"), width=60),
+                "initiative": st.column_config.TextColumn(_("Initiative"), width=205),
                 "when": st.column_config.TextColumn(
-                    {"shipped": "Shipped", "now": "Target"}.get(board_column.horizon, "Starts"),
+                    {"shipped": _("Shipped"), "now": _("Target")}.get(
+                        board_column.horizon, _("Starts")
+                    ),
                     width=95,
                 ),
-                "owner": st.column_config.TextColumn("Owner", width=120),
+                "owner": st.column_config.TextColumn(_("Owner"), width=120),
             },
         )
 
 # --- export ------------------------------------------------------------------------------------
 st.caption(
-    f"{view.shown} initiatives shown ({view.drawn} on the timeline). The CSV holds exactly "
-    "these rows."
+    _(
+        "{shown} initiatives shown ({drawn} on the timeline). The CSV holds exactly these rows."
+    ).format(shown=format_count(view.shown), drawn=format_count(view.drawn))
 )
 st.download_button(
-    "Download the roadmap as CSV",
+    _("Download the roadmap as CSV"),
     data=data.csv_export(current, filters, today),
     file_name=f"roadmap-{filters.quarter or 'all-quarters'}.csv",
     mime="text/csv",
@@ -241,13 +265,15 @@ st.download_button(
     on_click="ignore",
     key="roadmap_csv",
 )
-st.markdown("**Take the roadmap into a meeting** (timeline and board, as filtered)")
+st.markdown(
+    "**" + _("Take the roadmap into a meeting") + "** " + _("(timeline and board, as filtered)")
+)
 exports.offer(
     view="roadmap",
     scope=filters.quarter or "all-quarters",
-    build=lambda fmt: exports.roadmap_file(current, filters, today, fmt),
+    build=lambda fmt: exports.roadmap_file(current, filters, today, fmt, lang),
     key="roadmap_export",
-    what="the roadmap",
+    what=_("the roadmap"),
 )
 
 live_refresh()

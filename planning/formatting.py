@@ -6,12 +6,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from datetime import date
+
+from planning import i18n
+from planning.i18n import gettext as _
 
 
 def format_value(value: float | None, fmt: str, *, currency_symbol: str = "$") -> str:
     """A metric value in its format ('money', 'percent', 'decimal', 'number'); '—' when none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
+    if not i18n.english_formats():
+        return _local_value(value, fmt)
     if fmt == "percent":
         return f"{_trimmed(value * 100, 2)} %"
     if fmt == "money":
@@ -29,26 +35,72 @@ def format_value(value: float | None, fmt: str, *, currency_symbol: str = "$") -
     return f"{value:,.0f}"
 
 
+def _local_value(value: float, fmt: str) -> str:
+    """format_value in a format locale other than English, through Babel (1.234,56 €)."""
+    if fmt == "percent":
+        return i18n.percent_text(value)
+    if fmt == "money":
+        if abs(value) >= 1_000_000:
+            return i18n.compact_text(value, currency=i18n.team_currency())
+        return i18n.currency_text(value, decimals=abs(value) < 10_000)
+    if fmt == "decimal":
+        return _trimmed(value, 2)
+    if abs(value) >= 1_000_000:
+        return i18n.compact_text(value)
+    return i18n.decimal_text(value, decimals=0)
+
+
+def _signed(text: str, value: float) -> str:
+    return text if text.startswith("-") else ("+" if value >= 0 else "-") + text.lstrip("-")
+
+
 def format_change(current: float | None, previous: float | None, fmt: str) -> str | None:
     """Change from previous to current: points for percentages, relative % otherwise."""
     if current is None or previous is None or math.isnan(current) or math.isnan(previous):
         return None
+    english = i18n.english_formats()
     if fmt == "percent":
-        return f"{(current - previous) * 100:+.2f} pts"
+        points = (current - previous) * 100
+        if english:
+            return f"{points:+.2f} pts"
+        return _("{points} pts").format(points=_signed(i18n.fixed_text(points, decimals=2), points))
     if previous == 0:
         return None
-    return f"{(current / previous - 1) * 100:+.1f} %"
+    change = (current / previous - 1) * 100
+    if english:
+        return f"{change:+.1f} %"
+    return _signed(i18n.fixed_text(change, decimals=1), change) + "\u00a0%"
 
 
 def format_entered(value: float) -> str:
     """A figure someone entered, as entered but with thousands separated ('140,000', '2.25')."""
+    if not i18n.english_formats():
+        return i18n.decimal_text(value, decimals=10)
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.10g}"
 
 
+def format_count(value: int) -> str:
+    """A count with thousands separated in the team's format ('12,345'; German '12.345')."""
+    if i18n.english_formats():
+        return f"{value:,}"
+    return i18n.decimal_text(value, decimals=0)
+
+
+def format_day(day: date, *, weekday: bool = False, year: bool = True) -> str:
+    """A day as the team reads it: in English '06 Dec 2026' ('Sun 06 Dec 2026' with the
+    weekday, '06 Dec' without the year); in German '6. Dez. 2026'."""
+    if not i18n.english_formats():
+        return i18n.date_text(day, weekday=weekday, year=year)
+    pattern = ("%a " if weekday else "") + "%d %b" + (" %Y" if year else "")
+    return day.strftime(pattern)
+
+
 def _trimmed(value: float, decimals: int) -> str:
     """Thousands separated, at most `decimals` decimals, no trailing zeros ('2.5', '1,200')."""
+    if not i18n.english_formats():
+        return "0" if value == 0 else i18n.decimal_text(value, decimals=decimals)
     text = f"{value:,.{decimals}f}"
     if decimals:
         text = text.rstrip("0").rstrip(".")
@@ -117,7 +169,8 @@ def aligned_figures(values: Sequence[float | None], fmt: Callable[[float], str])
     one width, and spaces collating before punctuation and punctuation before digits, that
     comparison orders the column by number (the dashes first), as a number column would."""
     texts = [None if v is None or math.isnan(v) else fmt(v) for v in values]
-    parts = [t.partition(".") for t in texts if t is not None]
+    mark = "." if i18n.english_formats() else i18n.decimal_symbol()
+    parts = [t.partition(mark) for t in texts if t is not None]
     if not parts:
         return [NO_FIGURE for _ in texts]
     left = max(len(whole) for whole, _, _ in parts)
@@ -128,7 +181,7 @@ def aligned_figures(values: Sequence[float | None], fmt: Callable[[float], str])
         if text is None:
             shown.append(FIGURE_SPACE * (width - 1) + NO_FIGURE)
             continue
-        whole, point, decimals = text.partition(".")
+        whole, point, decimals = text.partition(mark)
         padded = FIGURE_SPACE * (left - len(whole)) + whole
         if right:
             padded += (

@@ -8,6 +8,8 @@ A status is never told by colour alone: every chart and table that colours one a
 
 from __future__ import annotations
 
+from planning.i18n import N_
+
 GREEN = "#2e8540"
 AMBER = "#b35c00"
 RED = "#c0392b"
@@ -18,10 +20,10 @@ TEXT_ON_COLOUR = "#ffffff"  # label text drawn on a status colour
 # A key result's or objective's status (too_early: no data yet to judge it), and an initiative's
 # health, which uses the first three.
 STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "too_early": "Too early",
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "off_track": N_("Off track"),
+    "too_early": N_("Too early"),
 }
 STATUS_COLOURS = {"on_track": GREEN, "at_risk": AMBER, "off_track": RED, "too_early": GREY}
 STATUS_ICONS = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "too_early": "⚪"}

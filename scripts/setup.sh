@@ -16,3 +16,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   .venv/bin/python -m pip install --quiet -r "$req"
   echo "$digest" > "$stamp"
 fi
+# The translations, compiled from locales/*/LC_MESSAGES/quarterdeck.po (README: Languages).
+scripts/translations.sh compile >/dev/null

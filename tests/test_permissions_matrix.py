@@ -36,7 +36,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 import planning
-from planning.access import api_tokens, people, share_links
+from planning.access import api_tokens, languages, people, share_links
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.impact import calibration as calibration_suggestions
@@ -782,6 +782,13 @@ def _set_preference(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _set_language(w: World, owner: PersonRead) -> Call:
+    del w
+    return lambda s, a: languages.set_language(
+        session=s, actor=a, person_id=owner.id, language="de"
+    )
+
+
 WRITERS: list[Writer] = [
     Writer(goals.create_objective, Rule.DIRECTOR, _create_objective),
     Writer(goals.update_objective, Rule.DIRECTOR, _update_objective),
@@ -846,6 +853,7 @@ WRITERS: list[Writer] = [
     Writer(people.remove_time_off, Rule.DIRECTOR, _remove_time_off),
     Writer(people.set_password, Rule.DIRECTOR, _set_password),
     Writer(notify_preferences.set_preference, Rule.SELF, _set_preference),
+    Writer(languages.set_language, Rule.SELF, _set_language),
 ]
 
 # (case, who acts, whose record it is)

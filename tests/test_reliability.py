@@ -45,6 +45,7 @@ from planning.store.models import (
     WeeklyPlan,
 )
 from planning.store.models_access import ApiToken, ShareLink, SignInAttempt, SignInSession
+from planning.store.models_locale import PersonLanguage
 from planning.store.models_metrics import ColumnMapping, SourceLock, SourceRun
 from planning.store.models_notify import NotifyPreference, OutboxMessage
 from planning.store.models_scenarios import PlanScenario
@@ -259,6 +260,7 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         session.add(
             NotifyPreference(person_id=director.id, channel="slack", paused_until=date(2026, 12, 1))
         )
+        session.add(PersonLanguage(person_id=director.id, language="de"))
         session.add(
             OutboxMessage(
                 dedupe_key=f"{director.id}|digest|2026-W47|",

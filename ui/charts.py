@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from planning import i18n
+
 # Altair refuses data sets over 5,000 rows by default; the trends of a long range at day grain
 # pass that, and every chart here is drawn from rows the app has already aggregated.
 alt.data_transformers.disable_max_rows()
@@ -120,4 +122,8 @@ def accessible(spec: dict[str, Any]) -> dict[str, Any]:
 
 def draw(chart: Chart, **options: Any) -> Any:
     """Draw a chart across the page's width (options go to st.vega_lite_chart)."""
-    return st.vega_lite_chart(chart.rows, spec=accessible(chart.spec), width="stretch", **options)
+    spec = accessible(chart.spec)
+    local = i18n.vega_locale()  # the team's number and date formats (None: Vega's English)
+    if local is not None:
+        spec = {**spec, "config": {**spec.get("config", {}), "locale": local}}
+    return st.vega_lite_chart(chart.rows, spec=spec, width="stretch", **options)

@@ -14,6 +14,9 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.reports import export
 from planning.store.engine import read_engine
 from planning.work.roadmap import RoadmapFilters
@@ -21,7 +24,7 @@ from ui.state import Versions, app_config, engine
 
 TTL = 600
 ENTRIES = 24
-LABELS = {"pdf": "PDF report", "png": "PNG image", "svg": "SVG image"}
+LABELS = {"pdf": N_("PDF report"), "png": N_("PNG image"), "svg": N_("SVG image")}
 
 
 def _session() -> Session:
@@ -39,20 +42,24 @@ def goals_file(versions: Versions, period: str, today: date, fmt: str) -> bytes:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def roadmap_file(versions: Versions, filters: RoadmapFilters, today: date, fmt: str) -> bytes:
-    """The roadmap the filters keep (timeline and board) as PDF, PNG or SVG."""
+def roadmap_file(
+    versions: Versions, filters: RoadmapFilters, today: date, fmt: str, language: str = ""
+) -> bytes:
+    """The roadmap the filters keep (timeline and board) as PDF, PNG or SVG, its chart words in
+    the reader's language (`language`: i18n.locale_key of the run that offered it)."""
     del versions
-    with _session() as session:
+    with _session() as session, i18n.use_locale_key(language):
         return export.export_roadmap(
             session=session, config=app_config(), filters=filters, today=today, fmt=fmt
         )
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def impact_file(versions: Versions, fmt: str) -> bytes:
-    """The impact ledger as PDF (chart and table), PNG or SVG (its chart)."""
+def impact_file(versions: Versions, fmt: str, language: str = "") -> bytes:
+    """The impact ledger as PDF (chart and table), PNG or SVG (its chart), its chart words in
+    the reader's language (`language`: i18n.locale_key of the run that offered it)."""
     del versions
-    with _session() as session:
+    with _session() as session, i18n.use_locale_key(language):
         return export.export_impact(session=session, config=app_config(), fmt=fmt)
 
 
@@ -69,12 +76,12 @@ def offer(
     columns = st.columns(len(formats))
     for column, fmt in zip(columns, formats, strict=True):
         column.download_button(
-            f"{LABELS[fmt]}",
+            _(LABELS[fmt]),
             data=lambda fmt=fmt: build(fmt),  # type: ignore[misc]
             file_name=export.file_name(view, scope, fmt),
             mime=export.MIME[fmt],
             icon=":material/download:",
             on_click="ignore",
             key=f"{key}_{fmt}",
-            help=f"Download {what} as {fmt.upper()}",
+            help=_("Download {what} as {format}").format(what=what, format=fmt.upper()),
         )

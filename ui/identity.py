@@ -35,6 +35,8 @@ from planning.access.passwords import (
     person_for_session,
 )
 from planning.access.people import list_people
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.notify.links import NUDGE_PARAM, TOKEN_MAX
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role
@@ -42,7 +44,7 @@ from ui.navigation import PAGES_BY_ROLE
 from ui.state import Versions, app_config, engine, shared_read, versions
 from ui.text import escape_markdown
 
-ROLE_LABELS = {"director": "Director", "member": "Member", "stakeholder": "Stakeholder"}
+ROLE_LABELS = {"director": N_("Director"), "member": N_("Member"), "stakeholder": N_("Stakeholder")}
 PICKER_KEY = "demo_person_id"
 ACTING_KEY = "_acting_person_id"
 CHOSEN_KEY = "_demo_person_chosen"
@@ -104,8 +106,17 @@ def _gate(render: Callable[[], None], title: str) -> NoReturn:
 
 def _signed_in_as(person: PersonRead) -> None:
     st.sidebar.caption(
-        escape_markdown(f"Signed in as {person.name} · {ROLE_LABELS[person.role.value]}")
+        escape_markdown(
+            _("Signed in as {name} · {role}").format(
+                name=person.name, role=role_label(person.role.value)
+            )
+        )
     )
+
+
+def role_label(role: str) -> str:
+    """A role as a word in this run's language ('Director', German 'Leitung')."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
 # --- demo mode -----------------------------------------------------------------------------------
@@ -147,14 +158,14 @@ def _demo_person() -> PersonRead | None:
     if st.session_state.get(PICKER_KEY) != chosen:
         st.session_state[PICKER_KEY] = chosen
     with st.sidebar:
-        st.markdown("**Demo mode**")
+        st.markdown("**" + _("Demo mode") + "**")
         st.selectbox(
-            "Acting as",
+            _("Acting as"),
             list(by_id),
-            format_func=lambda pid: f"{by_id[pid].name} · {ROLE_LABELS[by_id[pid].role.value]}",
+            format_func=lambda pid: f"{by_id[pid].name} · {role_label(by_id[pid].role.value)}",
             key=PICKER_KEY,
             on_change=_noted_switch,
-            help=(
+            help=_(
                 "Demo mode: try each role on one machine; anyone can act as anyone. Set "
                 "auth.mode in config/settings.yaml to password or oidc for real sign-in."
             ),
@@ -181,10 +192,10 @@ def _password_person() -> PersonRead:
     with Session(read_engine(engine())) as session:
         person = person_for_session(session=session, token=_session_token())
     if person is None:
-        _gate(_password_form, "Sign in")
+        _gate(_password_form, _("Sign in"))
     assert person is not None
     _signed_in_as(person)
-    st.sidebar.html(_post_form(END_PATH, button="Sign out", form_class="qd-sign-out"))
+    st.sidebar.html(_post_form(END_PATH, button=_("Sign out"), form_class="qd-sign-out"))
     return person
 
 
@@ -198,9 +209,9 @@ def _route(path: str) -> str:
 _COLOUR = re.compile(r"[#\w(),.%\s]{1,40}")
 DEFAULT_PRIMARY = "#ff4b4b"
 SIGN_IN_FIELDS = (
-    {"label": "Email", "type": "email", "name": "email", "autocomplete": "email"},
+    {"label": N_("Email"), "type": "email", "name": "email", "autocomplete": "email"},
     {
-        "label": "Password",
+        "label": N_("Password"),
         "type": "password",
         "name": "password",
         "autocomplete": "current-password",
@@ -249,7 +260,7 @@ def _post_form(
             primary=_primary_colour(),
             action=_route(path),
             form_class=form_class,
-            fields=fields,
+            fields=tuple(_in_words(field) for field in fields),
             button=button,
             primary_button=primary,
             next=_next_path(path),
@@ -257,24 +268,33 @@ def _post_form(
     )
 
 
+def _in_words(field: dict[str, str]) -> dict[str, str]:
+    """A form field with its label in this run's language."""
+    label = field["label"]
+    return {**field, "label": _(label)}
+
+
 def _refusal() -> str | None:
     """Why the last sign-in was refused, as the route put it in the address."""
     reason = st.query_params.get(SIGN_IN_PARAM)
     if reason == "refused":
-        return REFUSED
+        return _(REFUSED)
     if reason == "wait":
         retry = str(st.query_params.get(RETRY_PARAM) or "")
         seconds = max(1, int(retry)) if retry.isdigit() else 1
-        wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+        wait = ngettext("{count} second", "{count} seconds", seconds).format(count=seconds)
         if seconds >= 90:
-            wait = f"{-(-seconds // 60)} minutes"
-        return f"Too many wrong passwords for this email. For your safety, try again in {wait}."
+            minutes = -(-seconds // 60)
+            wait = ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
+        return _(
+            "Too many wrong passwords for this email. For your safety, try again in {wait}."
+        ).format(wait=wait)
     return None
 
 
 def _password_form() -> None:
     column = st.columns([1, 2, 1])[1]
-    column.title("Sign in to Quarterdeck")
+    column.title(_("Sign in to Quarterdeck"))
     refusal = _refusal()
     if refusal:
         column.error(refusal)
@@ -282,19 +302,21 @@ def _password_form() -> None:
         ready = anyone_can_sign_in(session=session)
     if not ready:
         column.info(
-            "No one has a password yet. Whoever runs the server sets the first director's "
-            "password with `python -m planning set-password EMAIL`."
+            _(
+                "No one has a password yet. Whoever runs the server sets the first director's "
+                "password with `python -m planning set-password EMAIL`."
+            )
         )
     column.html(
         _post_form(
             SIGN_IN_PATH,
-            button="Sign in",
+            button=_("Sign in"),
             form_class="qd-sign-in",
             fields=SIGN_IN_FIELDS,
             primary=True,
         )
     )
-    column.caption("Forgot your password? Ask your director to reset it in Admin → People.")
+    column.caption(_("Forgot your password? Ask your director to reset it in Admin → People."))
 
 
 # --- OpenID Connect mode -------------------------------------------------------------------------
@@ -302,15 +324,15 @@ def _password_form() -> None:
 
 def _oidc_person() -> PersonRead:
     if not st.user.is_logged_in:
-        _gate(_oidc_sign_in_page, "Sign in")
+        _gate(_oidc_sign_in_page, _("Sign in"))
     email = normalise_email(st.user.get("email"))
     by_email = {normalise_email(p.email): p for p in _people(versions())}
     person = by_email.get(email) if email else None
     if person is None:
-        _gate(_no_access_page, "Ask for access")
+        _gate(_no_access_page, _("Ask for access"))
     assert person is not None
     _signed_in_as(person)
-    if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
+    if st.sidebar.button(_("Sign out"), key="sign_out", icon=":material/logout:"):
         st.logout()
     return person
 
@@ -319,7 +341,7 @@ def _oidc_provider() -> str | None:
     return app_config().settings.auth.oidc_provider or None
 
 
-NOT_SET_UP = (
+NOT_SET_UP = N_(
     "Sign-in is not set up on this server: .streamlit/secrets.toml needs an [auth] section for "
     "your identity provider (see the README)."
 )
@@ -327,29 +349,32 @@ NOT_SET_UP = (
 
 def _oidc_sign_in_page() -> None:
     column = st.columns([1, 2, 1])[1]
-    column.title("Sign in to Quarterdeck")
-    column.write("Quarterdeck uses your company account: sign in with your identity provider.")
-    if column.button("Sign in", type="primary", key="oidc_sign_in", icon=":material/login:"):
+    column.title(_("Sign in to Quarterdeck"))
+    column.write(_("Quarterdeck uses your company account: sign in with your identity provider."))
+    if column.button(_("Sign in"), type="primary", key="oidc_sign_in", icon=":material/login:"):
         try:
             st.login(_oidc_provider())
         except Exception as exc:  # st.login refuses a missing or incomplete [auth] this way
-            column.error(NOT_SET_UP + "\n\n" + escape_markdown(str(exc)))
+            column.error(_(NOT_SET_UP) + "\n\n" + escape_markdown(str(exc)))
 
 
 def _no_access_page() -> None:
     email = st.user.get("email")
     column = st.columns([1, 2, 1])[1]
-    column.title("Ask your director for access")
+    column.title(_("Ask your director for access"))
     if email:
         column.write(
-            f"You are signed in as **{escape_markdown(str(email))}**, but no one on the team "
-            "has that email."
+            _("You are signed in as **{email}**, but no one on the team has that email.").format(
+                email=escape_markdown(str(email))
+            )
         )
     else:
-        column.write("Your identity provider did not tell Quarterdeck your email address.")
+        column.write(_("Your identity provider did not tell Quarterdeck your email address."))
     column.write(
-        "Ask your director to add you (or your current email) in Admin → People. Then sign "
-        "in again."
+        _(
+            "Ask your director to add you (or your current email) in Admin → People. Then sign "
+            "in again."
+        )
     )
-    if column.button("Sign out", key="no_access_sign_out", icon=":material/logout:"):
+    if column.button(_("Sign out"), key="no_access_sign_out", icon=":material/logout:"):
         st.logout()

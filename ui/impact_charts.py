@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from planning.i18n import gettext as _
 from planning.reports.chart_specs import ledger_chart
 from ui import impact_data as data
 from ui.charts import Chart, d3_format, from_altair
@@ -20,8 +21,9 @@ ENTRIES = 64
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def ledger(versions: Versions) -> Chart | None:
-    """Each measured initiative's realised lift with its interval beside the expected lift."""
+def ledger(versions: Versions, language: str = "") -> Chart | None:
+    """Each measured initiative's realised lift with its interval beside the expected lift
+    (`language`: i18n.locale_key, for the cache)."""
     measured = [e for e in data.ledger(versions) if e.measured]
     if not measured:
         return None
@@ -29,7 +31,7 @@ def ledger(versions: Versions) -> Chart | None:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def around_ship(versions: Versions, initiative_id: int) -> Chart | None:
+def around_ship(versions: Versions, initiative_id: int, language: str = "") -> Chart | None:
     """An initiative's lift metric by day around its ship date, last year's dashed beside it,
     the pre and post windows shaded and the ship day marked."""
     entry = next((e for e in data.ledger(versions) if e.initiative_id == initiative_id), None)
@@ -40,6 +42,13 @@ def around_ship(versions: Versions, initiative_id: int) -> Chart | None:
         return None
     windows = entry.windows
     fmt = entry.value_format
+    pre, post = _("Pre window"), _("Post window")
+    this_year, last_year = _("This year"), _("Last year")
+    frame = frame.assign(
+        series=frame["series"]
+        .map({"This year": this_year, "Last year": last_year})
+        .fillna(frame["series"])
+    )
     frame = frame.assign(day=pd.to_datetime(frame["day"]))
     spans = pd.DataFrame(
         {
@@ -47,7 +56,7 @@ def around_ship(versions: Versions, initiative_id: int) -> Chart | None:
             "end": pd.to_datetime(
                 [windows.pre_end + timedelta(days=1), windows.post_end + timedelta(days=1)]
             ),
-            "window": ["Pre window", "Post window"],
+            "window": [pre, post],
         }
     )
     shade = (
@@ -59,7 +68,7 @@ def around_ship(versions: Versions, initiative_id: int) -> Chart | None:
             color=alt.Color(
                 "window:N",
                 title=None,
-                scale=alt.Scale(domain=["Pre window", "Post window"], range=["#8a8a8a", "#2f6fd0"]),
+                scale=alt.Scale(domain=[pre, post], range=["#8a8a8a", "#2f6fd0"]),
                 legend=alt.Legend(orient="top"),
             ),
         )
@@ -78,17 +87,17 @@ def around_ship(versions: Versions, initiative_id: int) -> Chart | None:
             strokeDash=alt.StrokeDash(
                 "series:N",
                 title=None,
-                scale=alt.Scale(domain=["This year", "Last year"], range=[[1, 0], [4, 3]]),
+                scale=alt.Scale(domain=[this_year, last_year], range=[[1, 0], [4, 3]]),
                 legend=alt.Legend(orient="top"),
             ),
             opacity=alt.Opacity(
                 "series:N",
-                scale=alt.Scale(domain=["This year", "Last year"], range=[1.0, 0.45]),
+                scale=alt.Scale(domain=[this_year, last_year], range=[1.0, 0.45]),
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("day:T", title="Day"),
-                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("day:T", title=_("Day")),
+                alt.Tooltip("series:N", title=_("Series")),
                 alt.Tooltip("value:Q", title=entry.metric_label, format=d3_format(fmt)),
             ],
         )
@@ -96,6 +105,6 @@ def around_ship(versions: Versions, initiative_id: int) -> Chart | None:
     ship = (
         alt.Chart(pd.DataFrame({"day": pd.to_datetime([windows.post_start])}))
         .mark_rule(color="#c0392b", strokeWidth=2)
-        .encode(x="day:T", tooltip=[alt.Tooltip("day:T", title="Shipped")])
+        .encode(x="day:T", tooltip=[alt.Tooltip("day:T", title=_("Shipped"))])
     )
     return from_altair((shade + lines + ship).resolve_scale(color="independent"))

@@ -10,6 +10,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning.i18n import gettext as _
 from planning.impact import ledger_views
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.impact.lift_estimate import VERDICT_LABELS
@@ -36,23 +37,24 @@ def ledger(versions: Versions) -> tuple[ImpactEntry, ...]:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def ledger_table(versions: Versions) -> pa.Table:
-    """The ledger as the page's table: verdict, lifts and interval as text, one row each."""
+def ledger_table(versions: Versions, language: str = "") -> pa.Table:
+    """The ledger as the page's table: verdict, lifts and interval as text, one row each, its
+    headings in the reader's language (`language`: i18n.locale_key, for the cache)."""
     entries = ledger(versions)
     return arrow.table(
         pd.DataFrame(
             {
-                "Initiative": [e.initiative for e in entries],
-                "Verdict": [VERDICT_LABELS[e.verdict] for e in entries],
-                "Expected": [ledger_views.lift_text(e.expected_lift) for e in entries],
-                "Realised": [ledger_views.lift_text(e.realised_lift) for e in entries],
-                "Interval": [ledger_views.interval_text(e.ci_low, e.ci_high) for e in entries],
-                "Metric": [e.metric_label for e in entries],
-                "Read on": [app_config().metrics.filters_text(e.filters) for e in entries],
-                "Shipped": [e.shipped for e in entries],
-                "Seasonally adjusted": [e.seasonally_adjusted for e in entries],
-                "Estimated by": [e.estimator for e in entries],
-                "Note": [e.reason for e in entries],
+                _("Initiative"): [e.initiative for e in entries],
+                _("Verdict"): [_(VERDICT_LABELS[e.verdict]) for e in entries],
+                _("Expected"): [ledger_views.lift_text(e.expected_lift) for e in entries],
+                _("Realised"): [ledger_views.lift_text(e.realised_lift) for e in entries],
+                _("Interval"): [ledger_views.interval_text(e.ci_low, e.ci_high) for e in entries],
+                _("Metric"): [e.metric_label for e in entries],
+                _("Read on"): [app_config().metrics.filters_text(e.filters) for e in entries],
+                _("Shipped"): [e.shipped for e in entries],
+                _("Seasonally adjusted"): [e.seasonally_adjusted for e in entries],
+                _("Estimated by"): [e.estimator for e in entries],
+                _("Note"): [e.reason for e in entries],
             }
         )
     )
@@ -79,7 +81,7 @@ def latest_day(versions: Versions) -> date | None:
         ).latest_day
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner="Writing the digest…")
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def weekly_digest(versions: Versions, week: str, today: date) -> tuple[str, str]:
     """One week's digest as (Markdown, HTML)."""
     del versions

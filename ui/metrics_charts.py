@@ -10,6 +10,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from planning import i18n
+from planning.i18n import gettext as _
 from planning.store.engine import OBSERVATIONS
 from ui import data
 from ui.charts import Chart, d3_format, from_altair
@@ -28,11 +30,16 @@ def trend(
     end: date,
     grain: str,
     filters: data.Filters,
+    language: str = "",
 ) -> Chart | None:
-    """A metric by period against last year, as lines."""
+    """A metric by period against last year, as lines (`language`: i18n.locale_key, for the
+    cache; the chart's words are in the reader's language)."""
     frame = data.trend(versions, metric_id, start, end, grain, filters)
     if not frame["value"].notna().any():
         return None
+    series = {"This period": _("This period"), "Last year": _("Last year")}
+    frame = frame.assign(series=frame["series"].map(lambda v: series.get(v, v)))
+    domain = list(series.values())
     spec = app_config().metrics.metrics[metric_id]
     axis_format = d3_format(spec.format)
     chart = (
@@ -49,17 +56,17 @@ def trend(
             color=alt.Color(
                 "series:N",
                 title=None,
-                scale=alt.Scale(domain=["This period", "Last year"], range=["#1f5fbf", "#b9b9b9"]),
+                scale=alt.Scale(domain=domain, range=["#1f5fbf", "#b9b9b9"]),
                 legend=alt.Legend(orient="top"),
             ),
             strokeDash=alt.StrokeDash(
                 "series:N",
-                scale=alt.Scale(domain=["This period", "Last year"], range=[[1, 0], [4, 3]]),
+                scale=alt.Scale(domain=domain, range=[[1, 0], [4, 3]]),
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("period:T", title="Period"),
-                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("period:T", title=_("Period")),
+                alt.Tooltip("series:N", title=_("Series")),
                 alt.Tooltip("value:Q", title=spec.label, format=axis_format),
             ],
         )
@@ -70,14 +77,16 @@ def trend(
 
 @depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def funnel(versions: Versions, start: date, end: date, filters: data.Filters) -> Chart | None:
-    """The checkout funnel as bars labelled with each step's rate."""
+def funnel(
+    versions: Versions, start: date, end: date, filters: data.Filters, language: str = ""
+) -> Chart | None:
+    """The checkout funnel as bars labelled with each step's rate (`language`: for the cache)."""
     steps = data.funnel(versions, start, end, filters)
     if not steps["sessions"].notna().any():
         return None
     steps = steps.assign(
         rate_text=[
-            "" if r is None or pd.isna(r) else f"{r:.1%} of previous step"
+            "" if r is None or pd.isna(r) else _("{rate} of previous step").format(rate=_rate(r))
             for r in steps["step_rate"]
         ]
     )
@@ -88,12 +97,12 @@ def funnel(versions: Versions, start: date, end: date, filters: data.Filters) ->
             y=alt.Y(
                 "label:N", sort=list(steps["label"]), title=None, axis=alt.Axis(labelLimit=220)
             ),
-            x=alt.X("sessions:Q", title="Sessions", axis=alt.Axis(format="~s")),
+            x=alt.X("sessions:Q", title=_("Sessions"), axis=alt.Axis(format="~s")),
             tooltip=[
-                alt.Tooltip("label:N", title="Step"),
-                alt.Tooltip("sessions:Q", title="Sessions", format=",.0f"),
-                alt.Tooltip("step_rate:Q", title="From previous step", format=".1%"),
-                alt.Tooltip("overall_rate:Q", title="From first step", format=".2%"),
+                alt.Tooltip("label:N", title=_("Step")),
+                alt.Tooltip("sessions:Q", title=_("Sessions"), format=",.0f"),
+                alt.Tooltip("step_rate:Q", title=_("From previous step"), format=".1%"),
+                alt.Tooltip("overall_rate:Q", title=_("From first step"), format=".2%"),
             ],
         )
     )
@@ -103,8 +112,8 @@ def funnel(versions: Versions, start: date, end: date, filters: data.Filters) ->
 
 @depends_on(OBSERVATIONS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def margin(versions: Versions, start: date, end: date) -> Chart | None:
-    """Gross margin per product line as bars."""
+def margin(versions: Versions, start: date, end: date, language: str = "") -> Chart | None:
+    """Gross margin per product line as bars (`language`: for the cache)."""
     frame = data.margin_by_line(versions, start, end)
     if frame.empty:
         return None
@@ -113,12 +122,12 @@ def margin(versions: Versions, start: date, end: date) -> Chart | None:
         .mark_bar(color="#2e8540")
         .encode(
             y=alt.Y("product_line:N", sort="-x", title=None),
-            x=alt.X("gross_margin:Q", title="Gross margin", axis=alt.Axis(format=".0%")),
+            x=alt.X("gross_margin:Q", title=_("Gross margin"), axis=alt.Axis(format=".0%")),
             tooltip=[
-                alt.Tooltip("product_line:N", title="Product line"),
-                alt.Tooltip("net_revenue:Q", title="Net revenue", format="$,.0f"),
-                alt.Tooltip("gross_profit:Q", title="Gross profit", format="$,.0f"),
-                alt.Tooltip("gross_margin:Q", title="Gross margin", format=".1%"),
+                alt.Tooltip("product_line:N", title=_("Product line")),
+                alt.Tooltip("net_revenue:Q", title=_("Net revenue"), format="$,.0f"),
+                alt.Tooltip("gross_profit:Q", title=_("Gross profit"), format="$,.0f"),
+                alt.Tooltip("gross_margin:Q", title=_("Gross margin"), format=".1%"),
             ],
         )
     )
@@ -137,8 +146,9 @@ def breakdown(
     start: date,
     end: date,
     filters: data.Filters,
+    language: str = "",
 ) -> Chart | None:
-    """A metric per value of a dimension as bars."""
+    """A metric per value of a dimension as bars (`language`: for the cache)."""
     frame = data.breakdown(versions, metric_id, dimension, start, end, filters)
     if frame.empty:
         return None
@@ -162,3 +172,10 @@ def breakdown(
         .properties(height=30 * len(frame) + 40)
     )
     return from_altair(chart)
+
+
+def _rate(share: float) -> str:
+    """A step's rate with one decimal, as the team writes percentages (12.5%; German 12,5 %)."""
+    if i18n.english_formats():
+        return f"{share:.1%}"
+    return i18n.percent_text(share, decimals=1)

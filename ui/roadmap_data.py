@@ -16,6 +16,9 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
+from planning.formatting import format_day
+from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation
 from planning.okrs.evaluation_text import format_kr_value
 from planning.palette import STATUS_ICONS, STATUS_LABELS
@@ -111,11 +114,14 @@ def _rows_of(frame: pd.DataFrame, lane_of: list[int | None], lane: int | None) -
 
 
 def _standing(objective: ObjectiveEvaluation) -> str:
+    status = _(STATUS_LABELS.get(objective.status, objective.status))
+    progress = _(NO_DATA_YET) if objective.progress is None else share(objective.progress)
     return (
-        f"{STATUS_ICONS.get(objective.status, '')} "
-        f"**{STATUS_LABELS.get(objective.status, objective.status)}** · progress "
-        f"{NO_DATA_YET if objective.progress is None else share(objective.progress)} "
-        f"(expected by now {share(objective.expected)}) · "
+        f"{STATUS_ICONS.get(objective.status, '')} **{status}** · "
+        + _("progress {progress} (expected by now {expected})").format(
+            progress=progress, expected=share(objective.expected)
+        )
+        + " · "
         + (f"{escape_markdown(objective.status_reason)} · " if objective.status_reason else "")
         + escape_markdown(objective.period)
     )
@@ -124,7 +130,8 @@ def _standing(objective: ObjectiveEvaluation) -> str:
 def _values(kr: KrEvaluation, symbol: str) -> tuple[str, str, str]:
     """A key result's start, current and target as its metric's unit reads them."""
     if kr.kind == "milestone":
-        return "not done", "done" if kr.done else "not done", "done"
+        done, not_done = _("done"), _("not done")
+        return not_done, done if kr.done else not_done, done
     target = kr.threshold if kr.kind == "guardrail" else kr.target
     return tuple(  # type: ignore[return-value]
         format_kr_value(kr, value, currency_symbol=symbol)
@@ -146,7 +153,10 @@ def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
                     None if kr.progress is None else round(100 * min(max(kr.progress, 0.0), 1.0))
                 ),
                 "progress": progress_text(kr),
-                "status": f"{STATUS_ICONS.get(kr.status, '')} {STATUS_LABELS.get(kr.status, '')}",
+                "status": (
+                    f"{STATUS_ICONS.get(kr.status, '')} "
+                    + (_(STATUS_LABELS[kr.status]) if kr.status in STATUS_LABELS else "")
+                ),
             }
         )
     columns = ["key_result", "values", "bar", "progress", "status"]
@@ -155,10 +165,16 @@ def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def lane_page(
-    versions: Versions, filters: roadmap.RoadmapFilters, today: date, page: int, per_page: int
+    versions: Versions,
+    filters: roadmap.RoadmapFilters,
+    today: date,
+    page: int,
+    per_page: int,
+    language: str = "",
 ) -> LanePage:
     """One page of swimlanes, in the order the roadmap lists them; every lane shares one time
-    axis, and only the lanes on the page are built."""
+    axis, and only the lanes on the page are built. `language` (i18n.locale_key) keys the cache:
+    the lanes' words are in the reader's language."""
     found = items(versions, filters, today)
     lane_of = _lane_ids(found)
     order = list(dict.fromkeys(lane_of))
@@ -182,7 +198,7 @@ def lane_page(
         lanes.append(
             Lane(
                 objective_id=lane,
-                title=roadmap.NO_OBJECTIVE if lane is None else str(part["objective"].iloc[0]),
+                title=_(roadmap.NO_OBJECTIVE) if lane is None else str(part["objective"].iloc[0]),
                 spec=(
                     lane_spec(bars, domain=domain, today=today)
                     if domain is not None and not bars.empty
@@ -190,7 +206,7 @@ def lane_page(
                 ),
                 undated=(
                     ", ".join(
-                        f"{t} ({status_label(s)})"
+                        f"{t} ({_(status_label(s))})"
                         for t, s in zip(undated["title"], undated["status"], strict=True)
                     )
                     if not undated.empty
@@ -210,9 +226,10 @@ def lane_page(
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def board_columns(
-    versions: Versions, filters: roadmap.RoadmapFilters, today: date
+    versions: Versions, filters: roadmap.RoadmapFilters, today: date, language: str = ""
 ) -> list[BoardColumn]:
-    """The Now / Next / Later board: each column's rows (health, initiative, date, owner)."""
+    """The Now / Next / Later board: each column's rows (health, initiative, date, owner), its
+    dates in the reader's formats (`language`: i18n.locale_key, for the cache)."""
     columns: list[BoardColumn] = []
     for name, part in roadmap.board(items(versions, filters, today)).items():
         if part.empty:
@@ -236,10 +253,12 @@ def board_columns(
 
 
 def _day_text(day: object) -> str:
-    """A board date as a reader writes it (3 Dec 2026), or "not dated"."""
+    """A board date as a reader writes it (3 Dec 2026; German 3. Dez. 2026), or "not dated"."""
     if day is None or pd.isna(day):
-        return "not dated"
+        return _("not dated")
     shown = pd.Timestamp(day)
+    if not i18n.english_formats():
+        return format_day(shown.date())
     return f"{shown.day} {shown:%b %Y}"
 
 
@@ -263,13 +282,19 @@ class RoadmapView:
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def view(
-    versions: Versions, filters: roadmap.RoadmapFilters, today: date, page: int, per_page: int
+    versions: Versions,
+    filters: roadmap.RoadmapFilters,
+    today: date,
+    page: int,
+    per_page: int,
+    language: str = "",
 ) -> RoadmapView:
-    """The counts, one page of swimlanes and the Now / Next / Later board."""
+    """The counts, one page of swimlanes and the Now / Next / Later board (`language`:
+    i18n.locale_key, so each language and format has its own cached view)."""
     shown, drawn = counts(versions, filters, today)
     return RoadmapView(
         shown=shown,
         drawn=drawn,
-        timeline=lane_page(versions, filters, today, page, per_page),
-        board=board_columns(versions, filters, today),
+        timeline=lane_page(versions, filters, today, page, per_page, language),
+        board=board_columns(versions, filters, today, language),
     )

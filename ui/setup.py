@@ -14,10 +14,12 @@ import calendar
 import streamlit as st
 from sqlmodel import Session
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.permissions import is_director
 from planning.demo.loader import DemoAlreadyLoaded, load_demo
 from planning.demo.story_goals import TEAM
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.startup.first_run import NewPerson, needs_setup, parse_team, set_up_team
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead, Role
@@ -45,7 +47,7 @@ def set_up_if_needed() -> None:
     paths = sorted(
         p.removeprefix("pages/").removesuffix(".py") for p in PAGES_BY_ROLE[Role.director]
     )
-    title = "Set up Quarterdeck"
+    title = _("Set up Quarterdeck")
     pages = [st.Page(_setup_page, title=title, url_path="setup", default=True)]
     pages += [st.Page(_setup_page, title=title, url_path=p, visibility="hidden") for p in paths]
     st.navigation(pages, position="hidden").run()
@@ -62,10 +64,12 @@ def announce_setup() -> None:
 def _setup_page() -> None:
     config = app_config()
     password_mode = config.settings.auth.mode == "password"
-    st.title("Set up Quarterdeck")
+    st.title(_("Set up Quarterdeck"))
     st.write(
-        "Nobody is on the team yet, so this store is new. Try Quarterdeck with the demo data, "
-        "or set up your own team and then connect your data."
+        _(
+            "Nobody is on the team yet, so this store is new. Try Quarterdeck with the demo "
+            "data, or set up your own team and then connect your data."
+        )
     )
     demo, own = st.columns(2, gap="large")
     with demo, st.container(border=True):
@@ -76,19 +80,23 @@ def _setup_page() -> None:
 
 def _demo_choice(password_mode: bool) -> None:
     config = app_config()
-    st.subheader("Try the demo")
+    st.subheader(_("Try the demo"))
     st.write(
-        f"A made-up online shop with {config.settings.demo.years} years of daily data, a team "
-        f"of {len(TEAM)}, goals, initiatives and a roadmap. It only loads into an empty store."
+        _(
+            "A made-up online shop with {years} years of daily data, a team of {people}, goals, "
+            "initiatives and a roadmap. It only loads into an empty store."
+        ).format(years=config.settings.demo.years, people=len(TEAM))
     )
     if password_mode:
         st.caption(
-            "Password mode: the demo team has no passwords; whoever runs the server gives one "
-            "with `python -m planning set-password EMAIL`."
+            _(
+                "Password mode: the demo team has no passwords; whoever runs the server gives "
+                "one with `python -m planning set-password EMAIL`."
+            )
         )
-    if st.button("Load the demo data", key="setup_load_demo", icon=":material/science:"):
+    if st.button(_("Load the demo data"), key="setup_load_demo", icon=":material/science:"):
         try:
-            with st.spinner("Loading the demo data…"):
+            with st.spinner(_("Loading the demo data…")):
                 load_demo(
                     engine=engine(),
                     config=config,
@@ -96,44 +104,58 @@ def _demo_choice(password_mode: bool) -> None:
                     today=clock.today(),
                 )
         except DemoAlreadyLoaded as exc:
-            st.error(f"The demo data was not loaded: {escape_markdown(str(exc))}.")
+            st.error(
+                _("The demo data was not loaded: {reason}.").format(
+                    reason=escape_markdown(str(exc))
+                )
+            )
             return
-        st.session_state[JUST_SET_UP] = "The demo data is loaded."
+        st.session_state[JUST_SET_UP] = _("The demo data is loaded.")
         clear_after_write()
         st.rerun()
 
 
 def _settings_note() -> str:
     settings = app_config().settings
-    month = calendar.month_name[settings.fiscal_year_start_month]
-    return (
-        f"The fiscal year starts in **{month}** and amounts are in **{settings.currency}** "
-        f"({escape_markdown(settings.currency_symbol)}). These live in `config/settings.yaml` "
-        "(`fiscal_year_start_month`, `currency`, `currency_symbol`): change them there and "
-        "restart the server before you set goals, as quarters and amounts follow them."
+    month = (
+        calendar.month_name[settings.fiscal_year_start_month]
+        if i18n.english_formats()
+        else i18n.month_name(settings.fiscal_year_start_month)
+    )
+    return _(
+        "The fiscal year starts in **{month}** and amounts are in **{currency}** ({symbol}). "
+        "These live in `config/settings.yaml` (`fiscal_year_start_month`, `currency`, "
+        "`currency_symbol`, `locale`): change them there and restart the server before you "
+        "set goals, as quarters and amounts follow them."
+    ).format(
+        month=month,
+        currency=settings.currency,
+        symbol=escape_markdown(settings.currency_symbol),
     )
 
 
 def _team_form(password_mode: bool) -> None:
-    st.subheader("Set up your team")
+    st.subheader(_("Set up your team"))
     with st.form("setup_team", border=False):
-        name = st.text_input("Your name", key="setup_name")
-        email = st.text_input("Your email", key="setup_email")
+        name = st.text_input(_("Your name"), key="setup_name")
+        email = st.text_input(_("Your email"), key="setup_email")
         password = repeat = ""
         if password_mode:
-            password = st.text_input("Password", type="password", key="setup_password")
-            repeat = st.text_input("Repeat the password", type="password", key="setup_repeat")
+            password = st.text_input(_("Password"), type="password", key="setup_password")
+            repeat = st.text_input(_("Repeat the password"), type="password", key="setup_repeat")
         team_text = st.text_area(
-            "The rest of the team (optional)",
+            _("The rest of the team (optional)"),
             key="setup_team_text",
             placeholder=TEAM_EXAMPLE,
-            help="One person a line: name, email and role (director, member or stakeholder; "
-            "member if left out). You can add and change people later in Admin → People.",
+            help=_(
+                "One person a line: name, email and role (director, member or stakeholder; "
+                "member if left out). You can add and change people later in Admin → People."
+            ),
         )
         st.caption(
-            "You become the team's first director. " + _settings_note(),
+            _("You become the team's first director.") + " " + _settings_note(),
         )
-        submitted = st.form_submit_button("Set up", type="primary", icon=":material/check:")
+        submitted = st.form_submit_button(_("Set up"), type="primary", icon=":material/check:")
     if submitted:
         _set_up(name, email, password if password_mode else None, repeat, team_text)
 
@@ -142,7 +164,7 @@ def _set_up(name: str, email: str, password: str | None, repeat: str, team_text:
     settings = app_config().settings.auth
     team, problems = parse_team(team_text)
     if password is not None and password != repeat:
-        problems.append("the two passwords differ")
+        problems.append(_("the two passwords differ"))
     try:
         if problems:
             raise InputError(problems)
@@ -156,32 +178,40 @@ def _set_up(name: str, email: str, password: str | None, repeat: str, team_text:
             )
     except InputError as exc:
         lines = "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
-        st.error(f"Nothing was saved:\n{lines}")
+        st.error(_("Nothing was saved:") + f"\n{lines}")
         return
     director = added[0]
     st.session_state[CHOSEN_KEY] = director.id  # demo mode acts as the new director
-    st.session_state[JUST_SET_UP] = (
-        f"Quarterdeck is set up with {len(added)} {'person' if len(added) == 1 else 'people'}. "
-        + ("Sign in with your email and password." if password is not None else "")
-    ).strip()
+    st.session_state[JUST_SET_UP] = ngettext(
+        "Quarterdeck is set up with {count} person.",
+        "Quarterdeck is set up with {count} people.",
+        len(added),
+    ).format(count=len(added)) + (
+        " " + _("Sign in with your email and password.") if password is not None else ""
+    )
     clear_after_write()
     st.rerun()
 
 
-def connect_data_step(
-    person: PersonRead | None, *, what: str = "This store holds no data yet"
-) -> None:
+def connect_data_step(person: PersonRead | None, *, what: str | None = None) -> None:
     """An empty store's next step: a director connects data in Admin; others ask a director."""
+    what = what or _("This store holds no data yet")
     if person is not None and is_director(person):
         st.info(
-            f"{what}. Upload a CSV of daily observations in Admin → Data import (a preview "
-            "shows what would change before anything is written), send them to the API, or "
-            "run `python -m planning import FILE`; this page updates by itself.",
+            _(
+                "{what}. Upload a CSV of daily observations in Admin → Data import (a preview "
+                "shows what would change before anything is written), send them to the API, or "
+                "run `python -m planning import FILE`; this page updates by itself."
+            ).format(what=what),
             icon=":material/database:",
         )
-        st.page_link("pages/admin.py", label="Connect your data in Admin", icon=":material/upload:")
+        st.page_link(
+            "pages/admin.py", label=_("Connect your data in Admin"), icon=":material/upload:"
+        )
     else:
         st.info(
-            f"{what}. A director connects it in Admin; this page updates by itself.",
+            _("{what}. A director connects it in Admin; this page updates by itself.").format(
+                what=what
+            ),
             icon=":material/database:",
         )

@@ -18,6 +18,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.share_links import SHARE_PARAM, LinkState, ShareLinkInfo, note_use, resolve
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from ui.page_errors import run_guarded
 from ui.state import engine
@@ -27,14 +29,14 @@ TOKEN_KEY = "_share_token"
 LINK_KEY = "_share_link"
 NOTED_KEY = "_share_noted"
 REFUSALS = {
-    LinkState.expired: (
+    LinkState.expired: N_(
         "This roadmap link has expired. Ask the person who sent it to you for a new one."
     ),
-    LinkState.revoked: (
+    LinkState.revoked: N_(
         "This roadmap link has been withdrawn by the team that shared it. Ask them for a new one "
         "if you still need access."
     ),
-    LinkState.unknown: (
+    LinkState.unknown: N_(
         "This roadmap link is not valid. Check that you opened the whole link as you received it."
     ),
 }
@@ -65,8 +67,8 @@ def app_base_url() -> str:
 
 def _refused_page() -> None:
     state = st.session_state.get("_share_state", LinkState.unknown)
-    st.title("Quarterdeck roadmap")
-    st.error(REFUSALS.get(state, REFUSALS[LinkState.unknown]))
+    st.title(_("Quarterdeck roadmap"))
+    st.error(_(REFUSALS.get(state, REFUSALS[LinkState.unknown])))
 
 
 def open_shared_roadmap() -> NoReturn:
@@ -81,7 +83,7 @@ def open_shared_roadmap() -> NoReturn:
     if resolution.state != LinkState.valid or resolution.link is None:
         st.session_state.pop(LINK_KEY, None)
         st.navigation(
-            [st.Page(_refused_page, title="Roadmap", url_path="roadmap", default=True)],
+            [st.Page(_refused_page, title=_("Roadmap"), url_path="roadmap", default=True)],
             position="hidden",
         ).run()
         st.stop()
@@ -91,7 +93,7 @@ def open_shared_roadmap() -> NoReturn:
             note_use(session=session, link_id=resolution.link.id)
         st.session_state[NOTED_KEY] = resolution.link.id
     page = st.navigation(
-        [st.Page(ROADMAP_PAGE, title="Roadmap", icon=":material/timeline:", default=True)],
+        [st.Page(ROADMAP_PAGE, title=_("Roadmap"), icon=":material/timeline:", default=True)],
         position="hidden",
     )
     run_guarded(page.run, where="shared roadmap")

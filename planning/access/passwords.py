@@ -25,10 +25,11 @@ from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
 from planning.config.settings import AuthSettings
+from planning.i18n import N_
 from planning.store.models import Person, PersonRead, utcnow
 from planning.store.models_access import SignInAttempt, SignInSession
 
-REFUSED = "That email and password do not match an active account."
+REFUSED = N_("That email and password do not match an active account.")
 CODE_SECONDS = 60
 MAX_PASSWORD_LENGTH = 1024
 _CODE_PREFIX = "code:"  # codes and session tokens never share a digest

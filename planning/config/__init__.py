@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from planning import clock
+from planning import clock, i18n
 from planning.config.base import Strict
 from planning.config.metrics import MetricsConfig
 from planning.config.scoring import ScoringConfig
@@ -120,6 +120,7 @@ def load_config(directory: str | Path | None = None) -> AppConfig:
     scoring_path = base / "scoring.yaml"
     scoring = _validate(ScoringConfig, _read_yaml(scoring_path), scoring_path)
     clock.use_time_zone(settings.time_zone)
+    i18n.use_team_locale(settings.locale, currency=settings.currency)
     try:
         clock.today()  # a pinned day that is not a day is a configuration mistake
     except clock.ClockError as exc:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from planning import i18n
 from planning.config.base import Fraction, Strict
 
 
@@ -210,6 +211,7 @@ class Settings(Strict):
     currency_symbol: str = "$"
     fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
     time_zone: str = "UTC"
+    locale: str = "en"  # the team's language and number, amount and date formats (en, de, de_CH…)
     okr: OkrSettings = OkrSettings()
     capacity: CapacitySettings = CapacitySettings()
     updates: UpdateSettings = UpdateSettings()
@@ -221,6 +223,13 @@ class Settings(Strict):
     auth: AuthSettings = AuthSettings()
     imports: ImportSettings = ImportSettings()
     notify: NotifySettings = NotifySettings()
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if not i18n.valid_locale(value):
+            raise ValueError(f"{value!r} is not a locale (e.g. en, de or de_CH)")
+        return value
 
     @field_validator("time_zone")
     @classmethod

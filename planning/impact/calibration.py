@@ -36,6 +36,7 @@ from sqlmodel import Session
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
 from planning.config.scoring import Framework, ScoringInput
+from planning.i18n import N_
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.store.models import Initiative
 from planning.validation import InputError, is_number
@@ -69,7 +70,7 @@ class Calibration:
         """ "overestimates", "underestimates" or "" when the mean error is within one point."""
         if self.mean_error is None or abs(self.mean_error) < 0.01:
             return ""
-        return "overestimates" if self.mean_error > 0 else "underestimates"
+        return N_("overestimates") if self.mean_error > 0 else N_("underestimates")
 
 
 def suggested_confidence(landed: int, missed: int) -> float:

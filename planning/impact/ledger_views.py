@@ -12,9 +12,11 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from planning import i18n
 from planning.config import (
     AppConfig,
 )
+from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry, latest_complete_day
 from planning.impact.lift_estimate import LAST_YEAR
 from planning.metrics.engine import metric_series_many
@@ -96,13 +98,23 @@ def lift_text(value: float | None) -> str:
     """A relative lift as signed percent text: 0.081 -> "+8.1 %"; None -> "—"."""
     if value is None or math.isnan(value):
         return "—"
+    if not i18n.english_formats():
+        return _signed_percent(value * 100) + "\u00a0%"
     return f"{value * 100:+.1f} %"
+
+
+def _signed_percent(figure: float) -> str:
+    """A figure with one decimal and its sign, in the team's format (+8,1)."""
+    text = i18n.fixed_text(figure, decimals=1)
+    return text if text.startswith(("-", "\u2212")) else "+" + text
 
 
 def points_text(value: float | None) -> str:
     """A difference of two lifts in percentage points: 0.012 -> "+1.2 pts"; None -> "—"."""
     if value is None or math.isnan(value):
         return "—"
+    if not i18n.english_formats():
+        return _("{points} pts").format(points=_signed_percent(value * 100))
     return f"{value * 100:+.1f} pts"
 
 
@@ -110,7 +122,7 @@ def interval_text(low: float | None, high: float | None) -> str:
     """An interval as percent text: "+5.2 % to +10.9 %"."""
     if low is None or high is None:
         return "—"
-    return f"{lift_text(low)} to {lift_text(high)}"
+    return _("{low} to {high}").format(low=lift_text(low), high=lift_text(high))
 
 
 def impact_chart_frame(

@@ -32,6 +32,8 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from planning.i18n import N_
+
 LAST_YEAR = timedelta(days=364)
 TOLERANCE = 1e-9
 SEED = 20_240_909  # fixed, so a ledger read twice gives the same intervals
@@ -39,11 +41,11 @@ VERDICTS = ("beat", "met", "missed", "inconclusive", "not_enough_data")
 MEASURED = ("beat", "met", "missed", "inconclusive")
 FloatArray = npt.NDArray[np.float64]
 VERDICT_LABELS = {
-    "beat": "Beat",
-    "met": "Met",
-    "missed": "Missed",
-    "inconclusive": "Inconclusive",
-    "not_enough_data": "Not enough data yet",
+    "beat": N_("Beat"),
+    "met": N_("Met"),
+    "missed": N_("Missed"),
+    "inconclusive": N_("Inconclusive"),
+    "not_enough_data": N_("Not enough data yet"),
 }
 
 

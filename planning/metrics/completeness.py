@@ -26,6 +26,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from planning import clock
+from planning.formatting import format_count, format_day
+from planning.i18n import gettext as _
 from planning.metrics.metric_query import OBSERVATION, as_date
 from planning.store.models_metrics import ImportBatch
 
@@ -99,7 +101,12 @@ def data_through(
 def partial_days_text(partial: Sequence[PartialDay]) -> str:
     """The partial days as shown after "data through", e.g. "25 Nov partial (3 of 412 series)"."""
     return ", ".join(
-        f"{p.day:%d %b} partial ({p.present:,} of {p.expected:,} series)" for p in partial
+        _("{day} partial ({present} of {expected} series)").format(
+            day=format_day(p.day, year=False),
+            present=format_count(p.present),
+            expected=format_count(p.expected),
+        )
+        for p in partial
     )
 
 

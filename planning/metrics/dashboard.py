@@ -15,18 +15,19 @@ import pandas as pd
 from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
 from planning.metrics.engine import measure_totals, metric_breakdown, metric_series, metric_values
 from planning.metrics.metric_query import Grain
 
 YEAR_AGO = timedelta(days=364)
 
 PRESETS = (
-    "Last 7 days",
-    "Last 28 days",
-    "Quarter to date",
-    "Last quarter",
-    "Year to date",
-    "Last 365 days",
+    N_("Last 7 days"),
+    N_("Last 28 days"),
+    N_("Quarter to date"),
+    N_("Last quarter"),
+    N_("Year to date"),
+    N_("Last 365 days"),
 )
 
 

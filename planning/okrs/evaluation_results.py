@@ -10,9 +10,10 @@ from typing import Any
 
 import pandas as pd
 
+from planning.i18n import N_
 from planning.metrics.completeness import PartialDay
 
-NO_DATA_YET = "no data yet in this window"  # why a metric key result has no value
+NO_DATA_YET = N_("no data yet in this window")  # why a metric key result has no value
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from planning.formatting import format_day
+from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry
 from planning.impact.ledger_views import interval_text, lift_text
 from planning.impact.lift_estimate import VERDICT_LABELS
@@ -61,7 +63,7 @@ def _day(value: Any) -> str | None:
 
 
 def _text_day(value: Any) -> str:
-    return value.strftime("%d %b %Y") if isinstance(value, date) else "—"
+    return format_day(value) if isinstance(value, date) else "—"
 
 
 def _field(name: str, kind: str, **extra: Any) -> dict[str, Any]:
@@ -82,8 +84,8 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
             "title": items["title"],
             "owner": items["owner"],
             "status": items["status"],
-            "status_label": items["status"].map(status_label),
-            "health": items["health"].map(lambda h: HEALTH_LABELS.get(h, h)),
+            "status_label": items["status"].map(lambda s: _(status_label(s))),
+            "health": items["health"].map(lambda h: _(HEALTH_LABELS.get(h, str(h)))),
             "percent": items["percent_complete"].astype(int),
             "start": items["start_date"].map(_day),
             "end": items["end_date"].map(_day),
@@ -93,7 +95,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
             "target_text": items["target_date"].map(_text_day),
             "shipped_text": items["shipped_date"].map(_text_day),
             "label": [
-                "shipped" if is_done else f"{int(p)} %"
+                _("shipped") if is_done else f"{int(p)} %"
                 for is_done, p in zip(done, items["percent_complete"], strict=True)
             ],
             **waits.fields(items),
@@ -104,14 +106,14 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
     # the left, so that on a phone the bars keep the width (a left column took three quarters).
     y = _field("row", "nominal", sort=list(data["row"]), title=None, axis=None)
     tooltip = [
-        _field("title", "nominal", title="Initiative"),
-        _field("owner", "nominal", title="Owner"),
-        _field("status_label", "nominal", title="Status"),
-        _field("health", "nominal", title="Health"),
-        _field("percent", "quantitative", title="% complete"),
-        _field("start_text", "nominal", title="Start"),
-        _field("target_text", "nominal", title="Target"),
-        _field("shipped_text", "nominal", title="Shipped"),
+        _field("title", "nominal", title=_("Initiative")),
+        _field("owner", "nominal", title=_("Owner")),
+        _field("status_label", "nominal", title=_("Status")),
+        _field("health", "nominal", title=_("Health")),
+        _field("percent", "quantitative", title=_("{percent} complete").format(percent="%")),
+        _field("start_text", "nominal", title=_("Start")),
+        _field("target_text", "nominal", title=_("Target")),
+        _field("shipped_text", "nominal", title=_("Shipped")),
         *waits.tooltip(items),
     ]
     # Every layer but today's rule draws from the lane's rows (handed over as a table).
@@ -132,7 +134,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
                 "nominal",
                 legend=None,
                 scale={
-                    "domain": [HEALTH_LABELS[h] for h in HEALTH_COLOURS],
+                    "domain": [_(HEALTH_LABELS[h]) for h in HEALTH_COLOURS],
                     "range": list(HEALTH_COLOURS.values()),
                 },
             ),
@@ -297,7 +299,7 @@ def ledger_chart(measured: Sequence[ImpactEntry]) -> Any:
             "low": [e.ci_low for e in measured],
             "high": [e.ci_high for e in measured],
             "expected": [e.expected_lift for e in measured],
-            "verdict": [VERDICT_LABELS[e.verdict] for e in measured],
+            "verdict": [_(VERDICT_LABELS[e.verdict]) for e in measured],
             "realised_text": [lift_text(e.realised_lift) for e in measured],
             "expected_text": [lift_text(e.expected_lift) for e in measured],
             "interval_text": [interval_text(e.ci_low, e.ci_high) for e in measured],
@@ -307,23 +309,23 @@ def ledger_chart(measured: Sequence[ImpactEntry]) -> Any:
     y = alt.Y("initiative:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
     colour = alt.Color(
         "verdict:N",
-        title="Verdict",
+        title=_("Verdict"),
         scale=alt.Scale(
-            domain=[VERDICT_LABELS[v] for v in VERDICT_COLOURS],
+            domain=[_(VERDICT_LABELS[v]) for v in VERDICT_COLOURS],
             range=list(VERDICT_COLOURS.values()),
         ),
         legend=alt.Legend(orient="top"),
     )
     tooltip = [
-        alt.Tooltip("initiative:N", title="Initiative"),
-        alt.Tooltip("expected_text:N", title="Expected"),
-        alt.Tooltip("realised_text:N", title="Realised"),
-        alt.Tooltip("interval_text:N", title="Interval"),
-        alt.Tooltip("verdict:N", title="Verdict"),
+        alt.Tooltip("initiative:N", title=_("Initiative")),
+        alt.Tooltip("expected_text:N", title=_("Expected")),
+        alt.Tooltip("realised_text:N", title=_("Realised")),
+        alt.Tooltip("interval_text:N", title=_("Interval")),
+        alt.Tooltip("verdict:N", title=_("Verdict")),
     ]
     base = alt.Chart(points)
     bars = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("low:Q", title="Lift", axis=alt.Axis(format="+.0%")),
+        x=alt.X("low:Q", title=_("Lift"), axis=alt.Axis(format="+.0%")),
         x2="high:Q",
         y=y,
         color=colour,

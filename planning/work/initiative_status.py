@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from planning.i18n import N_
 from planning.store.models import (
     Health,
     InitiativeStatus,
@@ -18,17 +19,17 @@ S = InitiativeStatus
 STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in InitiativeStatus)
 HEALTH_ORDER: tuple[str, ...] = tuple(h.value for h in Health)
 STATUS_LABELS: dict[str, str] = {
-    "idea": "Idea",
-    "planned": "Planned",
-    "in_progress": "In progress",
-    "blocked": "Blocked",
-    "done": "Done",
-    "dropped": "Dropped",
+    "idea": N_("Idea"),
+    "planned": N_("Planned"),
+    "in_progress": N_("In progress"),
+    "blocked": N_("Blocked"),
+    "done": N_("Done"),
+    "dropped": N_("Dropped"),
 }
 HEALTH_LABELS: dict[str, str] = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "off_track": N_("Off track"),
 }
 
 # Where an initiative may go from each status (staying put is always allowed).

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from planning.i18n import N_
 from planning.periods import (
     YEAR_RANGE,
     PeriodOutOfRange,
@@ -48,13 +49,13 @@ S = InitiativeStatus
 NEXT_WITHIN_DAYS = 42
 HORIZONS: tuple[str, ...] = ("now", "next", "later", "shipped")
 HORIZON_LABELS: dict[str, str] = {
-    "now": "Now",
-    "next": "Next",
-    "later": "Later",
-    "shipped": "Shipped",
+    "now": N_("Now"),
+    "next": N_("Next"),
+    "later": N_("Later"),
+    "shipped": N_("Shipped"),
 }
 ALL_QUARTERS = "all"
-NO_OBJECTIVE = "No objective"
+NO_OBJECTIVE = N_("No objective")
 # Query-string keys of the filters (the share link's own key, "share", is left alone).
 QUERY_KEYS: tuple[str, ...] = ("quarter", "objective", "owner", "status")
 ITEM_COLUMNS: tuple[str, ...] = (
