@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
-from planning.store.models import Initiative, Role
+from planning.store.models import Initiative, KeyResult, Objective, Role
 from planning.store.models_trash import TrashItem
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
 from tests.test_page_initiatives import owned_by, people, plain, submit
@@ -134,3 +134,49 @@ def test_a_stakeholder_gets_neither_bulk_edit_nor_trash(app_store: str) -> None:
     assert [t.value for t in at.title] == ["Roadmap"]
     assert not [b for b in at.button if b.key == "trash_restore"]
     assert not [m for m in at.multiselect if m.key == "bulk_ids"]
+
+
+def test_a_director_deletes_an_objective_on_goals_and_restores_it_with_its_key_results(
+    app_store: str,
+) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    with Session(read_engine(engine)) as session:
+        doomed = session.scalars(
+            select(Objective).where(Objective.period == "2026-Q4").order_by(Objective.id)
+        ).first()
+        assert doomed is not None
+        krs = session.scalars(select(KeyResult.id).where(KeyResult.objective_id == doomed.id)).all()
+    assert krs, "the demo objective has key results"
+    at = _open(director.id, "pages/goals.py", goals_task="edit_objective", edit_objective=doomed.id)
+    tag = f"objective_{doomed.id}_{doomed.version}"
+    submit(at, "Delete objective")
+    assert [e.value for e in at.error] == ["Tick “Yes, delete it” to delete the objective."]
+    with Session(read_engine(engine)) as session:
+        assert session.get(Objective, doomed.id) is not None  # not ticked: nothing written
+    at.checkbox(key=f"del_sure_{tag}").check()
+    submit(at, "Delete objective")
+    assert not at.exception
+    assert "moved to the trash; it is gone for good on 26 Dec 2026" in at.success[0].value
+    with Session(read_engine(engine)) as session:
+        assert session.get(Objective, doomed.id) is None
+        assert not session.scalars(select(KeyResult).where(KeyResult.id.in_(krs))).all()
+
+    at = _open(director.id, "pages/initiatives.py")
+    pick = at.selectbox(key="trash_pick")
+    pick.select_index(next(i for i, label in enumerate(pick.options) if doomed.title in label))
+    [restore] = [b for b in at.button if b.key == "trash_restore"]
+    restore.click().run()
+    assert not at.exception
+    with Session(read_engine(engine)) as session:
+        assert session.get(Objective, doomed.id) is not None
+        back = session.scalars(select(KeyResult.id).where(KeyResult.id.in_(krs))).all()
+    assert sorted(back) == sorted(krs)
+
+
+def test_a_member_has_no_delete_on_goals(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    member = people(engine, Role.member)[0]
+    at = _open(member.id, "pages/goals.py")
+    assert not [e for e in at.expander if e.label.startswith("Delete this")]
+    assert not [b for b in at.button if b.label in ("Delete objective", "Delete key result")]

@@ -41,6 +41,7 @@ from ui import goals_data as data
 from ui.goals_view import KIND_LABELS, REFUSALS, WINDOW_LABELS, View, done, problems_text
 from ui.state import engine
 from ui.text import escape_markdown
+from ui.trash_view import delete_goal_form
 
 
 def _write(call: Callable[[Session], object], message: str) -> None:
@@ -328,6 +329,13 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
                 key=f"{key}_archive",
             )
             submitted = st.form_submit_button("Save objective", type="primary")
+        delete_goal_form(
+            actor=view.person,  # type: ignore[arg-type]
+            kind="objective",
+            record_id=objective.id,
+            version=objective.version,
+            on_saved=done,
+        )
         if submitted:
             edits: dict[str, Any] = {
                 "title": title,
@@ -459,6 +467,13 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
                 key=f"{key}_archive",
             )
             submitted = st.form_submit_button("Save key result", type="primary")
+        delete_goal_form(
+            actor=view.person,  # type: ignore[arg-type]
+            kind="key_result",
+            record_id=found.id,
+            version=found.version,
+            on_saved=done,
+        )
         if not submitted:
             return
         changes: dict[str, Any] = {

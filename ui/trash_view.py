@@ -163,3 +163,46 @@ def delete_initiative_form(
         f"Initiative moved to the trash; it is gone for good on {item.purge_on:%d %b %Y}.",
         forget=(f"initiative_version_{initiative_id}",),
     )
+
+
+def delete_goal_form(
+    *, actor: PersonRead, kind: str, record_id: int, version: int, on_saved: Callable[[str], None]
+) -> None:
+    """Goals' "Delete this objective / key result" form (directors): the record, with what hangs
+    on it, goes to the trash for 30 days."""
+    what = "objective" if kind == "objective" else "key result"
+    tag = f"{kind}_{record_id}_{version}"
+    with st.expander(f"Delete this {what}"), st.form(f"delete_{tag}"):
+        st.caption(
+            (
+                "It goes to the trash with its key results, their check-ins and links"
+                if kind == "objective"
+                else "It goes to the trash with its check-ins and initiative links"
+            )
+            + f" for {trash_bin.TRASH_DAYS} days; a director can restore it from the Trash on "
+            "Initiatives."
+        )
+        sure = st.checkbox("Yes, delete it", key=f"del_sure_{tag}")
+        deleted = st.form_submit_button(f"Delete {what}")
+    if not deleted:
+        return
+    if not sure:
+        st.error(f"Tick “Yes, delete it” to delete the {what}.")
+        return
+    try:
+        with session_scope(engine()) as session:
+            if kind == "objective":
+                item = trash_bin.delete_objective(
+                    session=session, actor=actor, objective_id=record_id, expected_version=version
+                )
+            else:
+                item = trash_bin.delete_key_result(
+                    session=session, actor=actor, key_result_id=record_id, expected_version=version
+                )
+    except REFUSALS as exc:
+        st.error(refusal_message(exc))
+        return
+    on_saved(
+        f"{what.capitalize()} “{escape_markdown(item.title)}” moved to the trash; it is gone for "
+        f"good on {item.purge_on:%d %b %Y}."
+    )
