@@ -90,6 +90,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HELPERS = {
     "planning.store.audit.record_event": "records the event of a write that was already allowed",
     "planning.store.audit.record_created": "adds and audits a record whose creation was allowed",
+    "planning.store.audit.record_changed": "saves and audits a change that was already allowed",
     "planning.metrics.observations.record_batch": "records the batch of an import that was allowed",
 }
 
