@@ -677,3 +677,7 @@ class SourceLock(SQLModel, table=True):
     source: str = Field(primary_key=True, max_length=40)
     holder: str = Field(max_length=200)
     acquired_at: datetime = Field(default_factory=utcnow)
+
+
+# Tables kept in their own modules register on the same metadata when this module is imported.
+from planning.store import models_alignment  # noqa: E402, F401
