@@ -72,7 +72,7 @@ def test_the_goals_report_has_a_cover_and_a_page_per_objective(demo: Engine) -> 
         )
         evaluation = period_goals(session=session, config=CONFIG, period=QUARTER, today=today)
     pages = pdf_pages(data)
-    assert len(evaluation.objectives) == 3
+    assert len(evaluation.objectives) == 4
     assert len(pages) == len(evaluation.objectives) + 1
     assert f"Goals {QUARTER}: the quarter's report" in pages[0]
     for objective in evaluation.objectives:

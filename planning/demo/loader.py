@@ -16,6 +16,8 @@ from planning.config import AppConfig
 from planning.config.scoring import Framework, ScoringInput
 from planning.demo.generator import generate_observations, planted_events
 from planning.demo.story_goals import (
+    ALIGNMENT,
+    CONTRIBUTIONS,
     EMAIL_DOMAIN,
     OBJECTIVES,
     TEAM,
@@ -45,6 +47,7 @@ from planning.store.models import (
     WeeklyPlan,
     utcnow,
 )
+from planning.store.models_alignment import KrContribution, ObjectiveAlignment
 
 # --- scores --------------------------------------------------------------------------------------
 
@@ -335,6 +338,7 @@ def _add_goals(
         session.add(kr)
         krs[spec.key] = kr
     session.flush()
+    _add_alignment(session, objectives, krs)
     days = _check_in_days(period_start, today)
     written = 0
     for spec in specs:
@@ -486,11 +490,36 @@ def _add_decisions(
     return len(rows)
 
 
+def _add_alignment(
+    session: Session, objectives: Mapping[str, Objective], krs: Mapping[str, KeyResult]
+) -> None:
+    """Team objectives under the company one, and key results counting towards it too."""
+    for key, parents in ALIGNMENT:
+        objective = objectives[key]
+        objective.parent_id = _id(objectives[parents[0]])
+        session.add(objective)
+        for parent in parents[1:]:
+            session.add(
+                ObjectiveAlignment(objective_id=_id(objective), parent_id=_id(objectives[parent]))
+            )
+    for kr_key, objective_key, weight in CONTRIBUTIONS:
+        session.add(
+            KrContribution(
+                key_result_id=_id(krs[kr_key]),
+                objective_id=_id(objectives[objective_key]),
+                weight=weight,
+            )
+        )
+    session.flush()
+
+
 _AUDITED: tuple[tuple[type[SQLModel], str], ...] = (
     (Person, "person"),
     (TimeOff, "time_off"),
     (Objective, "objective"),
     (KeyResult, "key_result"),
+    (ObjectiveAlignment, "objective_alignment"),
+    (KrContribution, "kr_contribution"),
     (CheckIn, "check_in"),
     (Initiative, "initiative"),
     (StatusUpdate, "status_update"),

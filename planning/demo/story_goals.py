@@ -147,7 +147,25 @@ OBJECTIVES = {
         "tom",
         "More shoppers find us through search, and product pages answer their questions.",
     ),
+    "company": (
+        "Grow profitable online revenue",
+        "maya",
+        "The company's aim for the shop this quarter; the team objectives align to it and it is "
+        "measured by their key results that count towards it.",
+    ),
 }
+# Alignment: (objective, its parents), and (key result, another objective it counts towards,
+# weight there). The company objective has no key results of its own.
+ALIGNMENT: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("checkout", ("company",)),
+    ("basket", ("company",)),
+    ("discovery", ("company",)),
+)
+CONTRIBUTIONS = (
+    ("net_revenue", "company", 2.0),
+    ("conversion", "company", 1.0),
+    ("organic_sessions", "company", 1.0),
+)
 
 
 def _round_to(value: float, digits: int) -> float:
