@@ -10,18 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.okrs.alignment import set_kr_contributions, set_objective_parents
 from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.evaluation import evaluate_period
+from planning.okrs.file_format import export_okr_file
+from planning.okrs.file_import import import_okr_file
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import create_key_result, create_objective, post_check_in
 from planning.store.engine import create_store_engine, migrate, read_engine, session_scope
-from planning.store.models import Direction, KeyResultCreate, KrKind, ObjectiveCreate
+from planning.store.models import Direction, KeyResultCreate, KrKind, Objective, ObjectiveCreate
 from planning.store.models_alignment import KrContribution, ObjectiveAlignment
 from tests.okr_seed import Team, audit_count, make_team, snapshot_rows
 
@@ -269,3 +272,83 @@ def test_an_objective_rolls_up_its_own_and_contributing_key_results_by_weight(
     assert [p.title for p in rolled["Delight on delivery"].parents] == ["Customers come back"]
     # 41 of 92 days gone: expected 41/92 ≈ 0.446; 0.725 is ahead of pace.
     assert company_eval.status == "on_track"
+
+
+def test_the_okr_file_carries_alignment_and_contributions_round_trip(
+    store: Any, config: AppConfig
+) -> None:
+    engine, team = store
+    period = "2027-Q2"
+    company = objective(store, "Company aim", period=period)
+    earlier = objective(store, "Year aim", period="2027-Q1")
+    team_goal = objective(store, "Team aim", period=period)
+    parents(store, team_goal, [company, earlier])
+    kr = manual_kr(store, config, team_goal, "Team measure", 30)
+    with session_scope(engine) as session:
+        set_kr_contributions(
+            session=session, actor=team.director, key_result_id=kr, contributions=[(company, 2.5)]
+        )
+    with Session(read_engine(engine)) as session:
+        text = export_okr_file(session=session, period=period)
+    document = yaml.safe_load(text)
+    team_entry = next(o for o in document["objectives"] if o["title"] == "Team aim")
+    assert team_entry["aligns_to"] == ["Company aim", {"period": "2027-Q1", "title": "Year aim"}]
+    assert team_entry["key_results"][0]["contributes_to"] == [
+        {"objective": "Company aim", "weight": 2.5}
+    ]
+    # Links removed in the store come back from the file, exactly.
+    parents(store, team_goal, [])
+    with session_scope(engine) as session:
+        set_kr_contributions(
+            session=session, actor=team.director, key_result_id=kr, contributions=[]
+        )
+    with session_scope(engine) as session:
+        result = import_okr_file(
+            session=session, actor=team.director, config=config.metrics, text=text
+        )
+    assert result.links_changed == 2
+    with Session(read_engine(engine)) as session:
+        assert parents_of(session=session, objective_ids=[team_goal]) == {
+            team_goal: [company, earlier]
+        }
+        assert [
+            (c.objective_id, c.weight) for c in contributions(session=session, key_result_ids=[kr])
+        ] == [(company, 2.5)]
+        assert export_okr_file(session=session, period=period) == text
+    with session_scope(engine) as session:  # the same file again changes nothing
+        again = import_okr_file(
+            session=session, actor=team.director, config=config.metrics, text=text
+        )
+    assert not again.changed
+
+
+def test_an_okr_file_with_unknown_links_is_refused_whole(store: Any, config: AppConfig) -> None:
+    engine, _ = store
+    bad = """
+period: 2027-Q3
+objectives:
+  - title: Lonely aim
+    owner: priya@example.com
+    aligns_to: [Nowhere, {period: 2020-Q1, title: Long gone}]
+    key_results:
+      - title: Measure
+        kind: milestone
+        contributes_to:
+          - {objective: Nobody's aim, weight: 2}
+          - {objective: Lonely aim, weight: 1}
+          - {objective: Elsewhere, weight: 0}
+"""
+
+    def import_bad(session: Session, actor: Any) -> None:
+        import_okr_file(session=session, actor=actor, config=config.metrics, text=bad)
+
+    text = refused(store, import_bad)
+    assert "parent “Nowhere” is neither in the file nor an objective of 2027-Q3." in text
+    assert "parent “Long gone” is neither in the file nor an objective of 2020-Q1." in text
+    assert (
+        "contributes_to “Nobody's aim” is neither in the file nor an objective of 2027-Q3." in text
+    )
+    assert "contributes_to “Lonely aim” is its own objective" in text
+    assert "contributes_to “Elsewhere”: the weight must be above 0 and at most 10, got 0" in text
+    with Session(read_engine(engine)) as session:
+        assert not list(session.exec(select(Objective).where(Objective.period == "2027-Q3")))
