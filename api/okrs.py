@@ -119,6 +119,20 @@ def objective_json(objective: ObjectiveEvaluation) -> dict[str, Any]:
         "status_reason": objective.status_reason,
         "grade": _plain(objective.grade),
         "key_results": [key_result_json(kr) for kr in objective.key_results],
+        "parents": [
+            {"id": p.objective_id, "title": p.title, "period": p.period} for p in objective.parents
+        ],
+        "contributions": [
+            {
+                "key_result_id": c.key_result_id,
+                "title": c.title,
+                "objective_id": c.objective_id,
+                "weight": c.weight,
+                "progress": _plain(c.progress),
+                "status": c.status,
+            }
+            for c in objective.contributions
+        ],
     }
 
 
