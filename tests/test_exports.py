@@ -203,7 +203,7 @@ def test_report_writes_the_quarters_pdf(
     assert main(["report", "--period", QUARTER, "--format", "pdf", "--out", str(out)]) == 0
     assert f"wrote {QUARTER} goals as PDF to {out}" in capsys.readouterr().out
     pages = pdf_pages(out.read_bytes())
-    assert len(pages) == 4 and "the quarter's report" in pages[0]
+    assert len(pages) == 5 and "the quarter's report" in pages[0]
 
 
 @pytest.mark.parametrize(("view", "fmt"), [("goals", "png"), ("roadmap", "svg"), ("impact", "png")])

@@ -498,7 +498,7 @@ def test_forecast_probability_and_why_are_readable_at_1440_px(store: Engine, ema
     wrapping text, not cut off in a table cell."""
     at = open_goals(store, email)
     tables = [df for df in at.dataframe if "Key result" in df.value.columns]
-    assert len(tables) == len(OBJECTIVES) - 1  # the company objective has none of its own
+    assert len(tables) == len(OBJECTIVES)
     for table in tables:
         config = json.loads(table.proto.columns)
         widths = {str(c): config.get(str(c), {}).get("width") for c in table.value.columns}

@@ -53,6 +53,7 @@ from planning.store.models import (
     StoreState,
     WeeklyPlan,
 )
+from planning.store.models_alignment import ObjectiveAlignment
 from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
@@ -254,6 +255,7 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         session.add_all([child, parent])
         session.flush()
         child.parent_id = parent.id
+        session.add(ObjectiveAlignment(objective_id=child.id, parent_id=kr.objective_id))
         session.add(ApiToken(name="etl", token_hash="a" * 64, scopes="write:observations"))
         session.add(
             ShareLink(label="Board", token_hash="b" * 64, created_by=director.id, expires_at=now)

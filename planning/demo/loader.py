@@ -26,7 +26,12 @@ from planning.demo.story_goals import (
     WindowSums,
     kr_specs,
 )
-from planning.demo.story_initiatives import InitiativeSpec, decisions, underway_initiatives
+from planning.demo.story_initiatives import (
+    DEPENDENCIES,
+    InitiativeSpec,
+    decisions,
+    underway_initiatives,
+)
 from planning.demo.story_pipeline import pipeline_initiatives
 from planning.metrics.observations import record_batch, upsert_observations
 from planning.periods import iso_week, quarter_bounds, quarter_of
@@ -37,6 +42,7 @@ from planning.store.models import (
     Decision,
     ImportBatch,
     Initiative,
+    InitiativeDependency,
     InitiativeKeyResult,
     KeyResult,
     KrKind,
@@ -229,6 +235,7 @@ def load_demo(
         )
         specs = underway_initiatives(events, today) + pipeline_initiatives(today)
         initiatives, updates = _add_initiatives(session, people, krs, specs, config)
+        _add_dependencies(session, initiatives)
         decided = _add_decisions(session, people, initiatives, events, today)
         session.flush()
         _add_last_weeks_plan(session, people, config, today)
@@ -490,6 +497,18 @@ def _add_decisions(
     return len(rows)
 
 
+def _add_dependencies(session: Session, initiatives: Mapping[str, Initiative]) -> None:
+    """The demo's "blocks / blocked by" links between initiatives."""
+    session.flush()
+    for blocker, blocked in DEPENDENCIES:
+        session.add(
+            InitiativeDependency(
+                blocker_id=_id(initiatives[blocker]), blocked_id=_id(initiatives[blocked])
+            )
+        )
+    session.flush()
+
+
 def _add_alignment(
     session: Session, objectives: Mapping[str, Objective], krs: Mapping[str, KeyResult]
 ) -> None:
@@ -522,6 +541,7 @@ _AUDITED: tuple[tuple[type[SQLModel], str], ...] = (
     (KrContribution, "kr_contribution"),
     (CheckIn, "check_in"),
     (Initiative, "initiative"),
+    (InitiativeDependency, "initiative_dependency"),
     (StatusUpdate, "status_update"),
     (Decision, "decision"),
     (ImportBatch, "import_batch"),

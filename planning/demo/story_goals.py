@@ -150,21 +150,21 @@ OBJECTIVES = {
     "company": (
         "Grow profitable online revenue",
         "maya",
-        "The company's aim for the shop this quarter; the team objectives align to it and it is "
-        "measured by their key results that count towards it.",
+        "The company's aim for the shop this quarter: the team objectives align to it, and their "
+        "key results for conversion, basket value and organic traffic count towards it.",
     ),
 }
 # Alignment: (objective, its parents), and (key result, another objective it counts towards,
-# weight there). The company objective has no key results of its own.
+# weight there).
 ALIGNMENT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("checkout", ("company",)),
     ("basket", ("company",)),
     ("discovery", ("company",)),
 )
 CONTRIBUTIONS = (
-    ("net_revenue", "company", 2.0),
     ("conversion", "company", 1.0),
-    ("organic_sessions", "company", 1.0),
+    ("aov", "company", 1.0),
+    ("organic_sessions", "company", 0.5),
 )
 
 
@@ -338,7 +338,7 @@ def kr_specs(sums: WindowSums, period: str, fiscal_start_month: int) -> list[KrS
         ),
         KrSpec(
             key="net_revenue",
-            objective="basket",
+            objective="company",
             title="Net revenue for the quarter",
             owner="maya",
             kind=KrKind.metric,
