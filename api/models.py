@@ -412,3 +412,33 @@ def observation_model(config: MetricsConfig) -> type[BaseModel]:
         ),
         **fields,
     )
+
+
+class WorkRef(Closed):
+    """An initiative as a dependency names it: its dates run from start to shipped (else target)."""
+
+    id: int
+    title: str
+    status: str
+    start: date | None
+    end: Annotated[date | None, Field(description="The shipped date, else the target date.")]
+
+
+class DependencyLink(Closed):
+    """One initiative waiting on another."""
+
+    blocker: WorkRef
+    blocked: WorkRef
+    late: Annotated[
+        bool,
+        Field(
+            description="The blocked initiative starts before the blocker ends, while both are "
+            "still to do."
+        ),
+    ]
+
+
+class DependencyReport(Closed):
+    """Every "blocks / blocked by" link between initiatives."""
+
+    dependencies: list[DependencyLink]

@@ -47,6 +47,7 @@ from api.answers import (
 from api.bodies import media_type, parse_json, read_body
 from api.models import (
     PERIOD_PATTERN,
+    DependencyReport,
     Error,
     ForecastQualityReport,
     Health,
@@ -55,7 +56,7 @@ from api.models import (
     Problems,
     observation_model,
 )
-from api.okrs import period_json, quality_json
+from api.okrs import dependencies_json, period_json, quality_json
 from planning import clock
 from planning.access.api_tokens import (
     READ_OKRS,
@@ -447,6 +448,22 @@ def api_app(context: ApiContext) -> FastAPI:
         answer = await _boxed(context, assess, "checking the forecasts")
         return answer if isinstance(answer, Response) else JSONResponse(answer)
 
+    async def dependencies(
+        _token: Annotated[ApiToken, Security(api_token, scopes=[READ_OKRS])],
+    ) -> Response:
+        """Every dependency between initiatives, with the late ones flagged."""
+
+        def read() -> dict[str, Any]:
+            from planning.work.dependencies import all_edges, late_pairs, work_of
+
+            with Session(read_engine(context.engine)) as session:
+                edges = all_edges(session=session)
+                work = work_of(session=session, ids={i for edge in edges for i in edge})
+            return dependencies_json(edges, work, late_pairs(work, edges))
+
+        answer = await _boxed(context, read, "reading the dependencies")
+        return answer if isinstance(answer, Response) else JSONResponse(answer)
+
     async def openapi() -> Response:
         """The OpenAPI 3.1 document describing these routes."""
         return JSONResponse(app.openapi())
@@ -509,6 +526,16 @@ def api_app(context: ApiContext) -> FastAPI:
         summary="How good the forecasts are: Brier score, base rate and reliability bins.",
         response_model=ForecastQualityReport,
         response_description="The backtest of the store's own past quarters.",
+        responses={401: UNAUTHORISED, 403: FORBIDDEN, 500: INTERNAL, 503: UNAVAILABLE},
+    )
+    app.add_api_route(
+        f"{PREFIX}/dependencies",
+        dependencies,
+        methods=["GET"],
+        operation_id="dependencies",
+        summary="Which initiatives wait on which, and which start before what they wait on ends.",
+        response_model=DependencyReport,
+        response_description="Every dependency, blocker first.",
         responses={401: UNAUTHORISED, 403: FORBIDDEN, 500: INTERNAL, 503: UNAVAILABLE},
     )
     app.add_api_route(
