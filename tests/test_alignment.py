@@ -23,6 +23,7 @@ from planning.okrs.file_format import export_okr_file
 from planning.okrs.file_import import import_okr_file
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import create_key_result, create_objective, post_check_in
+from planning.okrs.quarter_close import close_quarter
 from planning.store.engine import create_store_engine, migrate, read_engine, session_scope
 from planning.store.models import Direction, KeyResultCreate, KrKind, Objective, ObjectiveCreate
 from planning.store.models_alignment import KrContribution, ObjectiveAlignment
@@ -272,6 +273,20 @@ def test_an_objective_rolls_up_its_own_and_contributing_key_results_by_weight(
     assert [p.title for p in rolled["Delight on delivery"].parents] == ["Customers come back"]
     # 41 of 92 days gone: expected 41/92 ≈ 0.446; 0.725 is ahead of pace.
     assert company_eval.status == "on_track"
+    # Closing the quarter grades the company objective the same way: suggested grades 0.5 and
+    # 0.8, so (0.5·1 + 0.8·3) / 4 = 0.725; the contribution is kept in the frozen quarter.
+    with session_scope(engine) as session:
+        frozen = close_quarter(
+            session=session,
+            actor=team.director,
+            config=config,
+            period=period,
+            as_of=date(2026, 8, 10),
+        )
+    closed = {o.title: o for o in frozen.objectives}
+    assert closed["Customers come back"].grade == pytest.approx(0.725)
+    assert [c.title for c in closed["Customers come back"].contributions] == ["On-time deliveries"]
+    assert [p.title for p in closed["Delight on delivery"].parents] == ["Customers come back"]
 
 
 def test_the_okr_file_carries_alignment_and_contributions_round_trip(

@@ -236,6 +236,7 @@ def frozen_period(
                 grade_version=grade.version,
             )
         )
+    grades_by_kr = {g.key_result_id: g.grade for g in grades}
     objectives = []
     for data in close.objectives:
         krs = by_objective.get(int(data["objective_id"]), [])
@@ -246,12 +247,18 @@ def frozen_period(
             "contributions",
         }
         parents, contributed = ObjectiveEvaluation.links_from_json(data)
+        # Key results counted here from other objectives count in the grade with their weight.
+        graded = [(kr.grade or 0.0, kr.weight) for kr in krs] + [
+            (grades_by_kr.get(c.key_result_id) or 0.0, c.weight)
+            for c in contributed
+            if c.key_result_id in grades_by_kr
+        ]
         objective = ObjectiveEvaluation(
             **{k: v for k, v in data.items() if k in known},
             key_results=tuple(krs),
             parents=parents,
             contributions=contributed,
-            grade=objective_grade([(kr.grade or 0.0, kr.weight) for kr in krs]) if krs else None,
+            grade=objective_grade(graded) if graded else None,
         )
         objectives.append(objective)
     closer = session.get(Person, close.closed_by)
