@@ -399,9 +399,14 @@ def test_director_imports_an_okr_file_from_the_page(store: Engine) -> None:
     document = yaml.safe_load(text)
     objectives = len(document["objectives"])
     krs = sum(len(o["key_results"]) for o in document["objectives"])
+    # Objectives aligned in the file, and key results counting towards another objective.
+    links = sum(1 for o in document["objectives"] if o.get("aligns_to")) + sum(
+        1 for o in document["objectives"] for kr in o["key_results"] if kr.get("contributes_to")
+    )
+    assert links == 6  # the demo's three aligned objectives and three contributing key results
     assert [s.value for s in at.success] == [
         f"2027-Q1: {objectives} objectives created, 0 updated; {krs} key results created, "
-        "0 updated."
+        f"0 updated; alignment changed on {links}."
     ]
     assert rows(store, Objective) == before + objectives
 

@@ -142,6 +142,7 @@ def okr_file_section(view: View) -> None:
                 f"{result.period}: {result.objectives_created} objectives created, "
                 f"{result.objectives_updated} updated; {result.key_results_created} key results "
                 f"created, {result.key_results_updated} updated"
+                + (f"; alignment changed on {result.links_changed}" if result.links_changed else "")
                 + ("" if result.changed else " (nothing changed)")
                 + "."
             )
