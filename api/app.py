@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import routes_health, routes_observations, routes_okrs
+from api import routes_dependencies, routes_health, routes_observations, routes_okrs
 from api.answers import error, guarded, problems
 from api.context import ApiContext
 from api.route_support import PREFIX
@@ -47,7 +47,12 @@ class RouteGroup(Protocol):
 
 
 # The API's routes, one module per resource, in the order the document lists them.
-ROUTE_GROUPS: tuple[RouteGroup, ...] = (routes_health, routes_observations, routes_okrs)
+ROUTE_GROUPS: tuple[RouteGroup, ...] = (
+    routes_health,
+    routes_observations,
+    routes_okrs,
+    routes_dependencies,
+)
 
 
 def api_app(context: ApiContext) -> FastAPI:

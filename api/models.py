@@ -221,8 +221,27 @@ class KeyResult(Closed):
     grade: Number
 
 
+class ParentRef(Closed):
+    """A parent objective an objective aligns to, of its quarter or another."""
+
+    id: int
+    title: str
+    period: Annotated[str, Field(pattern=PERIOD_ID_PATTERN)]
+
+
+class ContributionRef(Closed):
+    """A key result of another objective that counts towards this one, with its weight here."""
+
+    key_result_id: int
+    title: str
+    objective_id: Annotated[int, Field(description="The key result's own objective.")]
+    weight: Annotated[float, Field(gt=0)]
+    progress: Number
+    status: str
+
+
 class Objective(Closed):
-    """One objective, rolled up from its key results."""
+    """One objective, rolled up from its own key results and those counting towards it."""
 
     id: int
     title: str
@@ -244,6 +263,16 @@ class Objective(Closed):
     ]
     grade: Number
     key_results: list[KeyResult]
+    parents: Annotated[
+        list[ParentRef], Field(description="Every parent it aligns to, the first one first.")
+    ]
+    contributions: Annotated[
+        list[ContributionRef],
+        Field(
+            description="Key results of other objectives counted in its progress and status, "
+            "each with the weight it has here."
+        ),
+    ]
 
 
 class OkrReport(Closed):
@@ -383,3 +412,33 @@ def observation_model(config: MetricsConfig) -> type[BaseModel]:
         ),
         **fields,
     )
+
+
+class WorkRef(Closed):
+    """An initiative as a dependency names it: its dates run from start to shipped (else target)."""
+
+    id: int
+    title: str
+    status: str
+    start: date | None
+    end: Annotated[date | None, Field(description="The shipped date, else the target date.")]
+
+
+class DependencyLink(Closed):
+    """One initiative waiting on another."""
+
+    blocker: WorkRef
+    blocked: WorkRef
+    late: Annotated[
+        bool,
+        Field(
+            description="The blocked initiative starts before the blocker ends, while both are "
+            "still to do."
+        ),
+    ]
+
+
+class DependencyReport(Closed):
+    """Every "blocks / blocked by" link between initiatives."""
+
+    dependencies: list[DependencyLink]

@@ -1,13 +1,16 @@
-"""The OKR evaluation of a quarter as the API returns it: plain JSON, numbers or null."""
+"""The OKR evaluation of a quarter, and the dependencies between initiatives, as the API returns
+them: plain JSON, numbers or null."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from planning.okrs.backtest_score import ForecastQuality
 from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
+from planning.work.dependencies import LateDependent, Work
 
 # API field name -> KrEvaluation attribute, in the order a reader meets them.
 KEY_RESULT_FIELDS: dict[str, str] = {
@@ -119,6 +122,20 @@ def objective_json(objective: ObjectiveEvaluation) -> dict[str, Any]:
         "status_reason": objective.status_reason,
         "grade": _plain(objective.grade),
         "key_results": [key_result_json(kr) for kr in objective.key_results],
+        "parents": [
+            {"id": p.objective_id, "title": p.title, "period": p.period} for p in objective.parents
+        ],
+        "contributions": [
+            {
+                "key_result_id": c.key_result_id,
+                "title": c.title,
+                "objective_id": c.objective_id,
+                "weight": c.weight,
+                "progress": _plain(c.progress),
+                "status": c.status,
+            }
+            for c in objective.contributions
+        ],
     }
 
 
@@ -134,4 +151,32 @@ def period_json(evaluation: PeriodEvaluation) -> dict[str, Any]:
         "closed": evaluation.closed,
         "closed_at": _plain(evaluation.closed_at),
         "objectives": [objective_json(o) for o in evaluation.objectives],
+    }
+
+
+def _work_json(work: Work) -> dict[str, Any]:
+    return {
+        "id": work.id,
+        "title": work.title,
+        "status": work.status,
+        "start": _plain(work.start),
+        "end": _plain(work.end),
+    }
+
+
+def dependencies_json(
+    edges: Sequence[tuple[int, int]], work: Mapping[int, Work], late: Sequence[LateDependent]
+) -> dict[str, Any]:
+    """Every dependency between initiatives, blocker first, with the late ones flagged."""
+    flagged = {(pair.blocker.id, pair.dependent.id) for pair in late}
+    return {
+        "dependencies": [
+            {
+                "blocker": _work_json(work[blocker]),
+                "blocked": _work_json(work[blocked]),
+                "late": (blocker, blocked) in flagged,
+            }
+            for blocker, blocked in sorted(edges)
+            if blocker in work and blocked in work
+        ]
     }

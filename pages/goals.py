@@ -9,7 +9,7 @@ import streamlit as st
 from planning import clock
 from planning.access.permissions import is_director
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
-from ui import exports, forecast_quality, goals_present, goals_shape
+from ui import exports, forecast_quality, goals_alignment, goals_present, goals_shape
 from ui import goals_data as data
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
@@ -93,6 +93,7 @@ for objective in shown[(page - 1) * view_parts.PAGE_SIZE : page * view_parts.PAG
     view_parts.objective_block(view, objective)
 if pages > 1:
     st.pagination(pages, key="goals_page")
+goals_alignment.alignment_section(view)
 if evaluation.objectives:
     with st.expander("Take it into the meeting", icon=":material/co_present:"):
         st.caption(

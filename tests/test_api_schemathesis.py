@@ -78,6 +78,7 @@ OPERATIONS = [
     Operation("/api/v1/observations", "POST", "application/json", 60, BOTH, EVERY_ANSWER),
     Operation("/api/v1/observations", "POST", "text/csv", 25, BOTH, EVERY_ANSWER),
     Operation("/api/v1/okrs", "GET", None, 25, BOTH, EVERY_ANSWER),
+    Operation("/api/v1/dependencies", "GET", None, 6, VALID_ONLY, frozenset({200, 401, 403})),
     Operation("/api/v1/health", "GET", None, 3, VALID_ONLY, frozenset({200})),
     Operation("/api/v1/openapi.json", "GET", None, 3, VALID_ONLY, frozenset({200})),
 ]

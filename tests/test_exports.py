@@ -72,7 +72,7 @@ def test_the_goals_report_has_a_cover_and_a_page_per_objective(demo: Engine) -> 
         )
         evaluation = period_goals(session=session, config=CONFIG, period=QUARTER, today=today)
     pages = pdf_pages(data)
-    assert len(evaluation.objectives) == 3
+    assert len(evaluation.objectives) == 4
     assert len(pages) == len(evaluation.objectives) + 1
     assert f"Goals {QUARTER}: the quarter's report" in pages[0]
     for objective in evaluation.objectives:
@@ -203,7 +203,7 @@ def test_report_writes_the_quarters_pdf(
     assert main(["report", "--period", QUARTER, "--format", "pdf", "--out", str(out)]) == 0
     assert f"wrote {QUARTER} goals as PDF to {out}" in capsys.readouterr().out
     pages = pdf_pages(out.read_bytes())
-    assert len(pages) == 4 and "the quarter's report" in pages[0]
+    assert len(pages) == 5 and "the quarter's report" in pages[0]
 
 
 @pytest.mark.parametrize(("view", "fmt"), [("goals", "png"), ("roadmap", "svg"), ("impact", "png")])

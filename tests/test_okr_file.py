@@ -156,7 +156,7 @@ def test_export_then_import_round_trips(engine: Engine, team: Team, config: AppC
         "target": 0.02,
         "window": "period_to_date",
     }
-    assert document["objectives"][1]["parent"] == "Make checkout effortless on every device"
+    assert document["objectives"][1]["aligns_to"] == ["Make checkout effortless on every device"]
     before = stored(engine)
     assert not do_import(engine, team.director, config, text).changed
     assert stored(engine) == before
@@ -231,7 +231,7 @@ objectives:
     assert excinfo.value.problems == [
         "file: period is missing (e.g. period: 2026-Q4).",
         "objective 1 (“Checkout”): unknown key 'colour' (expected title, owner, weight, "
-        "description, parent, key_results).",
+        "description, aligns_to, parent, key_results).",
         "objective 1 (“Checkout”): no one on the team has the email 'nobody@example.com'.",
         "objective 1 (“Checkout”), key result 1 (“Conversion”): unknown metric "
         "'conversion_rat': it is not in metrics.yaml.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -46,6 +46,12 @@ def save(at: AppTest) -> AppTest:
     return button.click().run()
 
 
+def without_demo_dependencies(engine: Engine) -> None:
+    """Start from the demo store without its dependencies, so a test sees only its own."""
+    with session_scope(engine) as session:
+        session.execute(delete(InitiativeDependency))
+
+
 def three_of(engine: Engine, owner_id: int) -> list[Initiative]:
     with Session(read_engine(engine)) as session:
         found = session.scalars(
@@ -61,6 +67,7 @@ def test_a_director_sets_what_an_initiative_waits_on_and_is_refused_a_loop(
     app_store: str,
 ) -> None:
     engine = create_store_engine(app_store)
+    without_demo_dependencies(engine)
     director = people(engine, Role.director)[0]
     member = people(engine, Role.member)[0]
     first, second, third = three_of(engine, member.id)
@@ -98,6 +105,7 @@ def test_a_member_edits_their_own_initiatives_dependencies_and_reads_others(
     app_store: str,
 ) -> None:
     engine = create_store_engine(app_store)
+    without_demo_dependencies(engine)
     ana, ben = people(engine, Role.member)[:2]
     mine = owned_by(engine, ana.id, "in_progress")
     theirs = owned_by(engine, ben.id, "in_progress")
@@ -193,6 +201,7 @@ def test_this_week_tells_a_member_that_what_their_work_waits_on_is_blocked(
 
 def test_a_director_edits_dependencies_from_weekly_planning(app_store: str) -> None:
     engine = create_store_engine(app_store)
+    without_demo_dependencies(engine)
     director = people(engine, Role.director)[0]
     member = people(engine, Role.member)[0]
     first, second, _ = three_of(engine, member.id)

@@ -37,6 +37,7 @@ OBJECTIVES = [
     "Make checkout effortless on every device",
     "Grow profitable basket size",
     "Win discovery through SEO and content",
+    "Grow profitable online revenue",
 ]
 
 
@@ -149,6 +150,7 @@ def test_stakeholder_sees_no_edit_controls(store: Engine) -> None:
     at = open_goals(store, "helen@northwind.example")
     assert not any(b.label == "Post check-in" for b in at.button)
     assert [e.label for e in at.expander] == [
+        "Alignment",
         "Take it into the meeting",
         "How good are these forecasts?",
         "OKRs as a file",
@@ -160,6 +162,7 @@ def test_stakeholder_sees_no_edit_controls(store: Engine) -> None:
 def test_member_checks_in_on_own_key_result(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
     assert [e.label for e in at.expander] == [
+        "Alignment",
         "Take it into the meeting",
         "How good are these forecasts?",
         "OKRs as a file",
@@ -220,6 +223,8 @@ def test_director_adds_an_objective_and_is_told_what_is_wrong(store: Engine) -> 
         "Add an objective",
         "Edit an objective",
         "Add a key result",
+        "Align objectives",
+        "Count a key result elsewhere",
         "Edit the key result above",
         "Close and grade the quarter",
     ]
@@ -367,13 +372,10 @@ def test_a_large_quarter_is_shown_a_page_at_a_time(store: Engine) -> None:
         session.commit()
     at = open_goals(store, "helen@northwind.example")
     first_page = [s.value for s in at.subheader]
-    assert first_page == [escape_markdown(t) for t in OBJECTIVES] + [
-        "Extra objective 1",
-        "Extra objective 2",
-    ]
+    assert first_page == [escape_markdown(t) for t in OBJECTIVES] + ["Extra objective 1"]
     at.session_state["goals_page"] = 2
     at.run()
-    assert [s.value for s in at.subheader] == [f"Extra objective {n}" for n in range(3, 8)]
+    assert [s.value for s in at.subheader] == [f"Extra objective {n}" for n in range(2, 7)]
 
 
 def test_director_imports_an_okr_file_from_the_page(store: Engine) -> None:
@@ -397,9 +399,14 @@ def test_director_imports_an_okr_file_from_the_page(store: Engine) -> None:
     document = yaml.safe_load(text)
     objectives = len(document["objectives"])
     krs = sum(len(o["key_results"]) for o in document["objectives"])
+    # Objectives aligned in the file, and key results counting towards another objective.
+    links = sum(1 for o in document["objectives"] if o.get("aligns_to")) + sum(
+        1 for o in document["objectives"] for kr in o["key_results"] if kr.get("contributes_to")
+    )
+    assert links == 6  # the demo's three aligned objectives and three contributing key results
     assert [s.value for s in at.success] == [
         f"2027-Q1: {objectives} objectives created, 0 updated; {krs} key results created, "
-        "0 updated."
+        f"0 updated; alignment changed on {links}."
     ]
     assert rows(store, Objective) == before + objectives
 

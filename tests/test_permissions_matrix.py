@@ -42,8 +42,8 @@ from planning.config import AppConfig
 from planning.impact import calibration as calibration_suggestions
 from planning.metrics import import_checks, import_file, import_records, importer
 from planning.notify import preferences as notify_preferences
+from planning.okrs import alignment, goals, quarter_close, quarter_draft, templates
 from planning.okrs import file_import as okr_file
-from planning.okrs import goals, quarter_close, quarter_draft, templates
 from planning.sources import formats, mappings
 from planning.sources.config import load_sources
 from planning.sources.runs import run_source
@@ -187,6 +187,20 @@ def _update_objective(w: World, owner: PersonRead) -> Call:
         objective_id=oid,
         expected_version=1,
         changes=ObjectiveUpdate(title="Renamed"),
+    )
+
+
+def _set_objective_parents(w: World, owner: PersonRead) -> Call:
+    child, parent = w.objective(owner), w.objective(owner)
+    return lambda s, a: alignment.set_objective_parents(
+        session=s, actor=a, objective_id=child, parent_ids=[parent]
+    )
+
+
+def _set_kr_contributions(w: World, owner: PersonRead) -> Call:
+    kid, other = w.key_result(owner), w.objective(owner)
+    return lambda s, a: alignment.set_kr_contributions(
+        session=s, actor=a, key_result_id=kid, contributions=[(other, 2.0)]
     )
 
 
@@ -794,6 +808,8 @@ WRITERS: list[Writer] = [
     Writer(goals.create_objective, Rule.DIRECTOR, _create_objective),
     Writer(goals.update_objective, Rule.DIRECTOR, _update_objective),
     Writer(goals.archive_objective, Rule.DIRECTOR, _archive_objective),
+    Writer(alignment.set_objective_parents, Rule.DIRECTOR, _set_objective_parents),
+    Writer(alignment.set_kr_contributions, Rule.DIRECTOR, _set_kr_contributions),
     Writer(goals.create_key_result, Rule.DIRECTOR, _create_key_result),
     Writer(goals.update_key_result, Rule.DIRECTOR, _update_key_result),
     Writer(goals.archive_key_result, Rule.DIRECTOR, _archive_key_result),

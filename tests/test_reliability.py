@@ -45,6 +45,7 @@ from planning.store.models import (
     WeeklyPlan,
 )
 from planning.store.models_access import ApiToken, ShareLink, SignInAttempt, SignInSession
+from planning.store.models_alignment import ObjectiveAlignment
 from planning.store.models_locale import PersonLanguage
 from planning.store.models_metrics import ColumnMapping, SourceLock, SourceRun
 from planning.store.models_notify import NotifyPreference, OutboxMessage
@@ -251,6 +252,7 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         session.add_all([child, parent])
         session.flush()
         child.parent_id = parent.id
+        session.add(ObjectiveAlignment(objective_id=child.id, parent_id=kr.objective_id))
         session.add(ApiToken(name="etl", token_hash="a" * 64, scopes="write:observations"))
         session.add(
             ShareLink(label="Board", token_hash="b" * 64, created_by=director.id, expires_at=now)

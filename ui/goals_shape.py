@@ -22,6 +22,7 @@ from planning.okrs.quarter_close import (
 from planning.periods import next_quarter
 from planning.store.engine import session_scope
 from ui import goals_data as data
+from ui.goals_alignment import align_objective_form, contribution_form
 from ui.goals_charts import progress_text
 from ui.goals_forms import (
     add_objective_form,
@@ -38,6 +39,8 @@ SHAPE_TASKS = {
     "add_objective": "Add an objective",
     "edit_objective": "Edit an objective",
     "add_key_result": "Add a key result",
+    "align": "Align objectives",
+    "contribute": "Count a key result elsewhere",
     "edit_key_result": "Edit the key result above",
     "close": "Close and grade the quarter",
     "regrade": "Correct a grade",
@@ -51,6 +54,8 @@ def shape_tasks(view: View, selected: KrEvaluation | None) -> list[str]:
     tasks = ["add_objective"]
     if data.objectives(view.versions, view.period):
         tasks += ["edit_objective", "add_key_result"]
+        if view.evaluation.objectives:
+            tasks += ["align", "contribute"]
         if selected is not None:
             tasks.append("edit_key_result")
     if view.evaluation.objectives:
@@ -83,6 +88,10 @@ def shape_the_quarter(view: View, selected: KrEvaluation | None, people: dict[in
             edit_objective_form(view, people)
         elif task == "add_key_result":
             key_result_form(view, people)
+        elif task == "align":
+            align_objective_form(view)
+        elif task == "contribute":
+            contribution_form(view)
         elif task == "edit_key_result" and selected is not None:
             edit_key_result_form(view, selected, people)
         elif task == "close":
@@ -133,6 +142,7 @@ def okr_file_section(view: View) -> None:
                 f"{result.period}: {result.objectives_created} objectives created, "
                 f"{result.objectives_updated} updated; {result.key_results_created} key results "
                 f"created, {result.key_results_updated} updated"
+                + (f"; alignment changed on {result.links_changed}" if result.links_changed else "")
                 + ("" if result.changed else " (nothing changed)")
                 + "."
             )

@@ -20,6 +20,7 @@ import streamlit as st
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
+from planning.formatting import format_entered
 from planning.metrics.completeness import partial_days_text
 from planning.okrs.evaluation_results import (
     NO_DATA_YET,
@@ -307,8 +308,11 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
             facts.insert(2, f"expected by now {share(objective.expected)}")
         if objective.grade is not None:
             facts.append(f"grade {objective.grade:.2f}")
-        if objective.parent_title:
-            facts.append(f"aligned to “{objective.parent_title}”")
+        parents = [p.title for p in objective.parents] or (
+            [objective.parent_title] if objective.parent_title else []
+        )
+        if parents:
+            facts.append("aligned to " + ", ".join(f"“{t}”" for t in parents))
         # One element for the badge, the facts and the description keeps a page of objectives
         # quick to redraw.
         if objective.status_reason:
@@ -316,9 +320,20 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         text = f"{_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
         if objective.description:
             text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
+        if objective.contributions:
+            counted = "; ".join(
+                f"{escape_markdown(c.title)} of “{escape_markdown(c.objective_title)}” "
+                f"(weight {format_entered(c.weight)}, {STATUS_LABELS.get(c.status, 'Too early')})"
+                for c in objective.contributions
+            )
+            text += f"\n\n:gray[Also counted here: {counted}]"
         st.markdown(text)
         if not objective.key_results:
-            st.caption("No key results yet.")
+            st.caption(
+                "No key results of its own: the key results counted here measure it."
+                if objective.contributions
+                else "No key results yet."
+            )
             return
         chart = data.progress_chart(view.versions, view.period, view.today, objective.objective_id)
         if chart is not None:

@@ -27,7 +27,8 @@ WRITE_OBSERVATIONS = "write:observations"
 READ_OKRS = "read:okrs"
 SCOPES: dict[str, str] = {
     WRITE_OBSERVATIONS: "import observations (POST /api/v1/observations)",
-    READ_OKRS: "read the OKR evaluation (GET /api/v1/okrs)",
+    READ_OKRS: "read the OKR evaluation and the dependencies between initiatives "
+    "(GET /api/v1/okrs, /api/v1/dependencies)",
 }
 TOKEN_PREFIX = "qd_"
 NAME_MAX = 80

@@ -321,6 +321,7 @@ def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
         f"{result.objectives_updated} updated, {result.objectives_unchanged} unchanged; "
         f"key results {result.key_results_created} created, {result.key_results_updated} "
         f"updated, {result.key_results_unchanged} unchanged"
+        + (f"; alignment changed on {result.links_changed}" if result.links_changed else "")
     )
     return EXIT_OK
 

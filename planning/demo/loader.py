@@ -16,6 +16,8 @@ from planning.config import AppConfig
 from planning.config.scoring import Framework, ScoringInput
 from planning.demo.generator import generate_observations, planted_events
 from planning.demo.story_goals import (
+    ALIGNMENT,
+    CONTRIBUTIONS,
     EMAIL_DOMAIN,
     OBJECTIVES,
     TEAM,
@@ -24,7 +26,12 @@ from planning.demo.story_goals import (
     WindowSums,
     kr_specs,
 )
-from planning.demo.story_initiatives import InitiativeSpec, decisions, underway_initiatives
+from planning.demo.story_initiatives import (
+    DEPENDENCIES,
+    InitiativeSpec,
+    decisions,
+    underway_initiatives,
+)
 from planning.demo.story_pipeline import pipeline_initiatives
 from planning.metrics.observations import record_batch, upsert_observations
 from planning.periods import iso_week, quarter_bounds, quarter_of
@@ -34,6 +41,7 @@ from planning.store.models import (
     CheckIn,
     Decision,
     Initiative,
+    InitiativeDependency,
     InitiativeKeyResult,
     KeyResult,
     KrKind,
@@ -44,6 +52,7 @@ from planning.store.models import (
     WeeklyPlan,
     utcnow,
 )
+from planning.store.models_alignment import KrContribution, ObjectiveAlignment
 from planning.store.models_metrics import ImportBatch
 
 # --- scores --------------------------------------------------------------------------------------
@@ -226,6 +235,7 @@ def load_demo(
         )
         specs = underway_initiatives(events, today) + pipeline_initiatives(today)
         initiatives, updates = _add_initiatives(session, people, krs, specs, config)
+        _add_dependencies(session, initiatives)
         decided = _add_decisions(session, people, initiatives, events, today)
         session.flush()
         _add_last_weeks_plan(session, people, config, today)
@@ -335,6 +345,7 @@ def _add_goals(
         session.add(kr)
         krs[spec.key] = kr
     session.flush()
+    _add_alignment(session, objectives, krs)
     days = _check_in_days(period_start, today)
     written = 0
     for spec in specs:
@@ -486,13 +497,51 @@ def _add_decisions(
     return len(rows)
 
 
+def _add_dependencies(session: Session, initiatives: Mapping[str, Initiative]) -> None:
+    """The demo's "blocks / blocked by" links between initiatives."""
+    session.flush()
+    for blocker, blocked in DEPENDENCIES:
+        session.add(
+            InitiativeDependency(
+                blocker_id=_id(initiatives[blocker]), blocked_id=_id(initiatives[blocked])
+            )
+        )
+    session.flush()
+
+
+def _add_alignment(
+    session: Session, objectives: Mapping[str, Objective], krs: Mapping[str, KeyResult]
+) -> None:
+    """Team objectives under the company one, and key results counting towards it too."""
+    for key, parents in ALIGNMENT:
+        objective = objectives[key]
+        objective.parent_id = _id(objectives[parents[0]])
+        session.add(objective)
+        for parent in parents[1:]:
+            session.add(
+                ObjectiveAlignment(objective_id=_id(objective), parent_id=_id(objectives[parent]))
+            )
+    for kr_key, objective_key, weight in CONTRIBUTIONS:
+        session.add(
+            KrContribution(
+                key_result_id=_id(krs[kr_key]),
+                objective_id=_id(objectives[objective_key]),
+                weight=weight,
+            )
+        )
+    session.flush()
+
+
 _AUDITED: tuple[tuple[type[SQLModel], str], ...] = (
     (Person, "person"),
     (TimeOff, "time_off"),
     (Objective, "objective"),
     (KeyResult, "key_result"),
+    (ObjectiveAlignment, "objective_alignment"),
+    (KrContribution, "kr_contribution"),
     (CheckIn, "check_in"),
     (Initiative, "initiative"),
+    (InitiativeDependency, "initiative_dependency"),
     (StatusUpdate, "status_update"),
     (Decision, "decision"),
     (ImportBatch, "import_batch"),

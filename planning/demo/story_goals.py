@@ -147,7 +147,25 @@ OBJECTIVES = {
         "tom",
         "More shoppers find us through search, and product pages answer their questions.",
     ),
+    "company": (
+        "Grow profitable online revenue",
+        "maya",
+        "The company's aim for the shop this quarter: the team objectives align to it, and their "
+        "key results for conversion, basket value and organic traffic count towards it.",
+    ),
 }
+# Alignment: (objective, its parents), and (key result, another objective it counts towards,
+# weight there).
+ALIGNMENT: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("checkout", ("company",)),
+    ("basket", ("company",)),
+    ("discovery", ("company",)),
+)
+CONTRIBUTIONS = (
+    ("conversion", "company", 1.0),
+    ("aov", "company", 1.0),
+    ("organic_sessions", "company", 0.5),
+)
 
 
 def _round_to(value: float, digits: int) -> float:
@@ -320,7 +338,7 @@ def kr_specs(sums: WindowSums, period: str, fiscal_start_month: int) -> list[KrS
         ),
         KrSpec(
             key="net_revenue",
-            objective="basket",
+            objective="company",
             title="Net revenue for the quarter",
             owner="maya",
             kind=KrKind.metric,

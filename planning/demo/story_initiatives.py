@@ -415,6 +415,17 @@ def underway_initiatives(events: Mapping[str, date], today: date) -> list[Initia
     ]
 
 
+# Which work waits on which: (blocker, blocked), by the initiatives' keys. Every dependent starts
+# once what it waits on has ended, so the demo roadmap shows the links without a late flag.
+DEPENDENCIES: tuple[tuple[str, str], ...] = (
+    ("checkout_redesign", "express_checkout"),  # wallets go into the new checkout
+    ("checkout_redesign", "guest_checkout"),
+    ("home_enrichment", "home_bundles"),  # bundles need the enriched Home pages
+    ("publishing_workflow", "beauty_howto"),  # how-to guides go through the new QA
+    ("seo_hub", "beauty_howto"),  # and live in the content hub
+)
+
+
 def decisions(events: Mapping[str, date], today: date) -> list[tuple[date, str, str]]:
     """The quarter's decisions: the day decided, the text, and the initiative's key."""
     outage = events["outage"]

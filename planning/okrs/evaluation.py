@@ -13,13 +13,15 @@ and the pace counts the quarter's days up to it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
 from planning.metrics.completeness import PartialDay
+from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.backtest import live_calibration
 from planning.okrs.backtest_fit import Calibration
 from planning.okrs.evaluation_reads import (
@@ -29,7 +31,13 @@ from planning.okrs.evaluation_reads import (
     last_check_ins,
     read_quarter_metrics,
 )
-from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
+from planning.okrs.evaluation_results import (
+    Contribution,
+    KrEvaluation,
+    ObjectiveEvaluation,
+    ParentLink,
+    PeriodEvaluation,
+)
 from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr, roll_up_objective
 from planning.okrs.maths import objective_grade
 from planning.periods import days_in_period, elapsed_days, parse_quarter, quarter_bounds
@@ -106,11 +114,14 @@ def evaluate_period(
         calibration=calibration,
     )
     by_objective: dict[int, list[KrEvaluation]] = defaultdict(list)
+    evaluated: dict[int, KrEvaluation] = {}
     for kr in krs:
         evaluation = evaluate_kr(
             kr, context, names.get(kr.owner_id, "?"), check_ins.get(_pk(kr.id), LastCheckIn())
         )
         by_objective[kr.objective_id].append(evaluation)
+        evaluated[evaluation.key_result_id] = evaluation
+    links = _links(session, objectives, evaluated)
     rolled = tuple(
         roll_up_objective(
             objective_id=_pk(o.id),
@@ -124,6 +135,8 @@ def evaluate_period(
             weight=o.weight,
             key_results=by_objective.get(_pk(o.id), []),
             okr=config.settings.okr,
+            parents=links.parents.get(_pk(o.id), ()),
+            contributions=links.contributions.get(_pk(o.id), ()),
         )
         for o in objectives
     )
@@ -142,6 +155,62 @@ def evaluate_period(
 def _pk(value: int | None) -> int:
     assert value is not None
     return value
+
+
+@dataclass(frozen=True)
+class _Links:
+    parents: dict[int, tuple[ParentLink, ...]]
+    contributions: dict[int, tuple[Contribution, ...]]
+
+
+def _links(
+    session: Session, objectives: Sequence[Objective], evaluated: Mapping[int, KrEvaluation]
+) -> _Links:
+    """The quarter's parents and contributions, in three queries whatever its size. A key result
+    counts where it contributes only while it is evaluated (active, its objective active)."""
+    ids = [_pk(o.id) for o in objectives]
+    parent_ids = parents_of(session=session, objective_ids=ids)
+    wanted = {p for ps in parent_ids.values() for p in ps}
+    links = contributions(session=session, objective_ids=ids)
+    titles = {o.id: o.title for o in objectives}
+    known = (
+        {
+            oid: (title, period)
+            for oid, title, period in session.exec(
+                select(Objective.id, Objective.title, Objective.period).where(
+                    col(Objective.id).in_(sorted(wanted))
+                )
+            ).all()
+        }
+        if wanted
+        else {}
+    )
+    parents = {
+        oid: tuple(
+            ParentLink(objective_id=p, title=known[p][0], period=known[p][1])
+            for p in ps
+            if p in known
+        )
+        for oid, ps in parent_ids.items()
+    }
+    counted: dict[int, list[Contribution]] = defaultdict(list)
+    for link in links:
+        kr = evaluated.get(link.key_result_id)
+        if kr is None:
+            continue
+        counted[link.objective_id].append(
+            Contribution(
+                key_result_id=kr.key_result_id,
+                title=kr.title,
+                objective_id=kr.objective_id,
+                objective_title=titles.get(kr.objective_id, ""),
+                weight=link.weight,
+                progress=kr.progress,
+                expected=kr.expected,
+                status=kr.status,
+            )
+        )
+    return _Links(parents=parents, contributions={k: tuple(v) for k, v in counted.items()})
 
 
 def frozen_period(
@@ -168,14 +237,29 @@ def frozen_period(
                 grade_version=grade.version,
             )
         )
+    grades_by_kr = {g.key_result_id: g.grade for g in grades}
     objectives = []
     for data in close.objectives:
         krs = by_objective.get(int(data["objective_id"]), [])
-        known = {f.name for f in fields(ObjectiveEvaluation)} - {"key_results", "grade"}
+        known = {f.name for f in fields(ObjectiveEvaluation)} - {
+            "key_results",
+            "grade",
+            "parents",
+            "contributions",
+        }
+        parents, contributed = ObjectiveEvaluation.links_from_json(data)
+        # Key results counted here from other objectives count in the grade with their weight.
+        graded = [(kr.grade or 0.0, kr.weight) for kr in krs] + [
+            (grades_by_kr.get(c.key_result_id) or 0.0, c.weight)
+            for c in contributed
+            if c.key_result_id in grades_by_kr
+        ]
         objective = ObjectiveEvaluation(
             **{k: v for k, v in data.items() if k in known},
             key_results=tuple(krs),
-            grade=objective_grade([(kr.grade or 0.0, kr.weight) for kr in krs]) if krs else None,
+            parents=parents,
+            contributions=contributed,
+            grade=objective_grade(graded) if graded else None,
         )
         objectives.append(objective)
     closer = session.get(Person, close.closed_by)

@@ -115,6 +115,29 @@ class KrEvaluation:
 
 
 @dataclass(frozen=True)
+class ParentLink:
+    """A parent an objective aligns to, of its own quarter or another."""
+
+    objective_id: int
+    title: str
+    period: str
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A key result of another objective that counts towards this one, with its weight here."""
+
+    key_result_id: int
+    title: str
+    objective_id: int  # the key result's own objective
+    objective_title: str
+    weight: float
+    progress: float | None
+    expected: float | None
+    status: str
+
+
+@dataclass(frozen=True)
 class ObjectiveEvaluation:
     """An objective with its key results, rolled up."""
 
@@ -133,12 +156,23 @@ class ObjectiveEvaluation:
     key_results: tuple[KrEvaluation, ...]
     grade: float | None = None  # set once the quarter is closed
     status_reason: str = ""  # the worst key result behind pace, e.g. "Refunds is off track"
+    parents: tuple[ParentLink, ...] = ()  # every parent, the first (parent_id) first
+    contributions: tuple[Contribution, ...] = ()  # other objectives' key results counted here
 
     def to_json(self) -> dict[str, Any]:
         """The objective's own fields, JSON-ready (its key results are frozen separately)."""
         out = asdict(self)
         out.pop("key_results")
         return out
+
+    @classmethod
+    def links_from_json(
+        cls, data: Mapping[str, Any]
+    ) -> tuple[tuple[ParentLink, ...], tuple[Contribution, ...]]:
+        """The parents and contributions of a frozen objective's JSON (none before they existed)."""
+        parents = tuple(ParentLink(**p) for p in data.get("parents") or ())
+        contributions = tuple(Contribution(**c) for c in data.get("contributions") or ())
+        return parents, contributions
 
 
 @dataclass(frozen=True)

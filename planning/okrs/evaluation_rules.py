@@ -32,7 +32,9 @@ status's reason from planning.okrs.evaluation_text.
 - Manual key results: the value of the latest check-in that has one; paced linearly; no forecast.
 - Confidence gap: the last check-in's confidence (0–10, read as 0–1) against the forecast's
   probability, flagged beyond ``okr.confidence_gap``.
-- Objectives: progress is the weighted mean of their key results' progress clamped to [0, 1];
+- Objectives: progress is the weighted mean of their key results' progress clamped to [0, 1] (their
+  own key results with their own weights, and key results of other objectives contributing to
+  them with the contribution's weight, planning.okrs.alignment);
   expected pace is the weighted mean of the same key results' expected progress; status is that
   progress against that pace with a key result's margins (``objective_status``), too early while
   every key result is. The worst key result behind pace is named as the status's reason.
@@ -63,7 +65,13 @@ from planning.okrs.evaluation_reads import (
     filters_key,
     ratio_denominator,
 )
-from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation
+from planning.okrs.evaluation_results import (
+    NO_DATA_YET,
+    Contribution,
+    KrEvaluation,
+    ObjectiveEvaluation,
+    ParentLink,
+)
 from planning.okrs.evaluation_text import (
     NOT_COMPUTABLE,
     guardrail_reason,
@@ -109,17 +117,22 @@ def roll_up_objective(
     weight: float,
     key_results: Sequence[KrEvaluation],
     okr: OkrSettings,
+    contributions: Sequence[Contribution] = (),
+    parents: Sequence[ParentLink] = (),
 ) -> ObjectiveEvaluation:
-    """An objective's progress (weighted mean, clamped), pace, status and its reason."""
-    progress = objective_progress([(kr.progress, kr.weight) for kr in key_results])
+    """An objective's progress (weighted mean, clamped), pace, status and its reason, over its own
+    key results (their own weights) and those of other objectives contributing to it (with the
+    contribution's weight)."""
+    counts: list[KrEvaluation | Contribution] = [*key_results, *contributions]
+    progress = objective_progress([(kr.progress, kr.weight) for kr in counts])
     # The pace is taken over the key results the progress counts, so the two compare like for like.
-    counted = [kr for kr in key_results if kr.progress is not None and math.isfinite(kr.progress)]
-    paced = [(kr.expected, kr.weight) for kr in counted or key_results if kr.expected is not None]
+    counted = [kr for kr in counts if kr.progress is not None and math.isfinite(kr.progress)]
+    paced = [(kr.expected, kr.weight) for kr in counted or counts if kr.expected is not None]
     expected = objective_progress(paced) if paced else None
     status = objective_status(
-        progress=progress, expected=expected, statuses=[kr.status for kr in key_results], okr=okr
+        progress=progress, expected=expected, statuses=[kr.status for kr in counts], okr=okr
     )
-    reason = objective_reason(worst_key_result((kr.title, kr.status) for kr in key_results))
+    reason = objective_reason(worst_key_result((kr.title, kr.status) for kr in counts))
     return ObjectiveEvaluation(
         objective_id=objective_id,
         period=period,
@@ -135,6 +148,8 @@ def roll_up_objective(
         status=status.value,
         key_results=tuple(key_results),
         status_reason=reason,
+        parents=tuple(parents),
+        contributions=tuple(contributions),
     )
 
 

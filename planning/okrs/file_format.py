@@ -8,7 +8,9 @@ A director drafts next quarter or copies a template as a file. The shape::
         owner: priya@northwind.example      # people by email
         weight: 1.0                         # optional, default 1
         description: Fewer shoppers lost between cart and order.
-        parent: Another objective's title   # optional; {period: 2026-Q3, title: ...} elsewhere
+        aligns_to:                          # optional: its parents, the first one first
+          - Another objective's title       # of this quarter, or
+          - {period: 2026-Q1, title: ...}   # of another quarter
         key_results:
           - title: Conversion rate up
             kind: metric                    # metric, guardrail, milestone or manual
@@ -19,6 +21,8 @@ A director drafts next quarter or copies a template as a file. The shape::
             start: 0.0231
             target: 0.0259
             window: period_to_date          # or trailing_7d, trailing_28d
+            contributes_to:                 # optional: other objectives of the quarter it
+              - {objective: Grow revenue, weight: 2}  # counts towards (weight above 0, ≤ 10)
           - title: Gross margin stays above its floor
             kind: guardrail
             metric: gross_margin_pct
@@ -30,7 +34,9 @@ filters, directions against start and target, …) and lists every problem with 
 nothing is written unless the file is clean. Objectives are matched by (period, title) and key
 results by (objective, title): a match is updated in place (and restored if it was archived),
 anything else is created, and what the file does not mention is left alone. Importing the same
-file twice changes nothing the second time.
+file twice changes nothing the second time. ``parent: title`` is still read as a one-item
+``aligns_to``. For the objectives and key results it holds, the file's ``aligns_to`` and
+``contributes_to`` are the whole truth: a link it leaves out is removed.
 
 This module holds the shape and the export; planning.okrs.file_reading parses and validates a
 file, planning.okrs.file_import writes it.
@@ -43,11 +49,20 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
+from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.goal_rules import GoalError
 from planning.periods import parse_quarter
 from planning.store.models import KeyResult, KrKind, Objective, Person
 
-OBJECTIVE_KEYS = ("title", "owner", "weight", "description", "parent", "key_results")
+OBJECTIVE_KEYS = (
+    "title",
+    "owner",
+    "weight",
+    "description",
+    "aligns_to",
+    "parent",
+    "key_results",
+)
 KR_KEYS = (
     "title",
     "kind",
@@ -63,6 +78,7 @@ KR_KEYS = (
     "rule",
     "threshold",
     "unit",
+    "contributes_to",
 )
 # Key result fields compared on import, as (file key, model field).
 KR_FIELDS = (
@@ -105,11 +121,23 @@ def export_okr_file(*, session: Session, period: str) -> str:
         if ids
         else []
     )
-    parent_ids = {o.parent_id for o in objectives if o.parent_id is not None}
+    all_parents = parents_of(session=session, objective_ids=[o.id for o in objectives if o.id])
     parents = {
         p.id: p
-        for p in session.exec(select(Objective).where(col(Objective.id).in_(parent_ids))).all()
+        for p in session.exec(
+            select(Objective).where(
+                col(Objective.id).in_(sorted({p for ps in all_parents.values() for p in ps}))
+            )
+        ).all()
     }
+    kr_ids = [kr.id for kr in krs if kr.id is not None]
+    titles = {o.id: o.title for o in objectives}
+    counted: dict[int, list[dict[str, Any]]] = {}
+    for link in contributions(session=session, key_result_ids=kr_ids):
+        if link.objective_id in titles:  # archived objectives are not in the file
+            counted.setdefault(link.key_result_id, []).append(
+                {"objective": titles[link.objective_id], "weight": link.weight}
+            )
     out_objectives = []
     for objective in objectives:
         entry: dict[str, Any] = {
@@ -119,15 +147,16 @@ def export_okr_file(*, session: Session, period: str) -> str:
         }
         if objective.description:
             entry["description"] = objective.description
-        parent = parents.get(objective.parent_id) if objective.parent_id is not None else None
-        if parent is not None:
-            entry["parent"] = (
-                parent.title
-                if parent.period == period
-                else {"period": parent.period, "title": parent.title}
-            )
+        named = [parents[p] for p in all_parents.get(objective.id or 0, []) if p in parents]
+        if named:
+            entry["aligns_to"] = [
+                p.title if p.period == period else {"period": p.period, "title": p.title}
+                for p in named
+            ]
         entry["key_results"] = [
-            _export_kr(kr, emails) for kr in krs if kr.objective_id == objective.id
+            _export_kr(kr, emails, counted.get(kr.id or 0, []))
+            for kr in krs
+            if kr.objective_id == objective.id
         ]
         out_objectives.append(entry)
     document = {"period": period, "objectives": out_objectives}
@@ -139,7 +168,9 @@ def export_okr_file(*, session: Session, period: str) -> str:
     )
 
 
-def _export_kr(kr: KeyResult, emails: dict[int | None, str]) -> dict[str, Any]:
+def _export_kr(
+    kr: KeyResult, emails: dict[int | None, str], counted: list[dict[str, Any]]
+) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "title": kr.title,
         "kind": kr.kind.value,
@@ -163,4 +194,6 @@ def _export_kr(kr: KeyResult, emails: dict[int | None, str]) -> dict[str, Any]:
         entry["total_target"] = True
     if kr.unit:
         entry["unit"] = kr.unit
+    if counted:
+        entry["contributes_to"] = counted
     return entry

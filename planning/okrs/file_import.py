@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import Actor, require_director
 from planning.config.metrics import MetricsConfig
+from planning.okrs.alignment import set_kr_contributions, set_objective_parents
+from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.file_format import KR_FIELDS
 from planning.okrs.file_reading import ObjectiveDraft, read_okr_file
 from planning.okrs.goals import (
@@ -43,6 +45,7 @@ class OkrImportResult:
     key_results_created: int = 0
     key_results_updated: int = 0
     key_results_unchanged: int = 0
+    links_changed: int = 0  # objectives whose parents, key results whose contributions changed
 
     @property
     def changed(self) -> bool:
@@ -52,6 +55,7 @@ class OkrImportResult:
             + self.objectives_updated
             + self.key_results_created
             + self.key_results_updated
+            + self.links_changed
         )
 
 
@@ -97,7 +101,6 @@ def import_okr_file(
             "owner_id": draft.owner_id,
             "weight": draft.weight,
             "description": draft.description,
-            "parent_id": _parent_id(session, plan.period, draft.parent, ids),
             "archived": False,
         }
         changes = {k: v for k, v in wanted.items() if getattr(objective, k) != v}
@@ -115,8 +118,80 @@ def import_okr_file(
             else:
                 result.objectives_unchanged += 1
     for draft in plan.objectives:
+        _import_parents(session, actor, plan.period, draft, ids, result)
+    for draft in plan.objectives:
         _import_key_results(session, actor, config, ids[draft.title], draft, result)
+    for draft in plan.objectives:
+        _import_contributions(session, actor, ids, draft, result)
     return result
+
+
+def _import_parents(
+    session: Session,
+    actor: Actor,
+    period: str,
+    draft: ObjectiveDraft,
+    ids: dict[str, int],
+    result: OkrImportResult,
+) -> None:
+    """Give an objective of the file exactly the parents it names, when they differ."""
+    objective_id = ids[draft.title]
+    wanted = [_parent_id(session, period, p, ids) for p in draft.parents]
+    parent_ids = [p for p in wanted if p is not None]
+    if (
+        parents_of(session=session, objective_ids=[objective_id]).get(objective_id, [])
+        == parent_ids
+    ):
+        return
+    set_objective_parents(
+        session=session, actor=actor, objective_id=objective_id, parent_ids=parent_ids
+    )
+    result.links_changed += 1
+
+
+def _import_contributions(
+    session: Session,
+    actor: Actor,
+    ids: dict[str, int],
+    draft: ObjectiveDraft,
+    result: OkrImportResult,
+) -> None:
+    """Make each key result of the file count towards exactly the objectives it names."""
+    stored = {
+        kr.title: kr.id
+        for kr in session.exec(
+            select(KeyResult).where(KeyResult.objective_id == ids[draft.title])
+        ).all()
+    }
+    for kr in draft.key_results:
+        kr_id = stored.get(kr.title)
+        assert kr_id is not None, "key results are written before their contributions"
+        wanted = [
+            (_objective_in(session, draft, ids, title), weight)
+            for title, weight in kr.contributes_to
+        ]
+        now = [
+            (c.objective_id, c.weight)
+            for c in contributions(session=session, key_result_ids=[kr_id])
+        ]
+        if sorted(now) == sorted(wanted):
+            continue
+        set_kr_contributions(
+            session=session, actor=actor, key_result_id=kr_id, contributions=wanted
+        )
+        result.links_changed += 1
+
+
+def _objective_in(session: Session, draft: ObjectiveDraft, ids: dict[str, int], title: str) -> int:
+    if title in ids:
+        return ids[title]
+    objective = session.get(Objective, ids[draft.title])
+    assert objective is not None
+    found = session.exec(
+        select(Objective.id).where(Objective.period == objective.period, Objective.title == title)
+    ).first()
+    assert found is not None, "the file was checked against the store"
+    return found
 
 
 def _parent_id(

@@ -14,6 +14,7 @@ import yaml
 from sqlmodel import Session, select
 
 from planning.config.metrics import MetricsConfig
+from planning.okrs.alignment import weight_problem
 from planning.okrs.file_format import KR_KEYS, OBJECTIVE_KEYS, OkrFileError
 from planning.okrs.goal_reads import is_closed
 from planning.okrs.goal_rules import key_result_problems, total_target_for
@@ -40,6 +41,7 @@ class KrDraft:
     title: str
     kind: KrKind
     fields: dict[str, Any]
+    contributes_to: list[tuple[str, float]] = field(default_factory=list)  # (objective, weight)
 
 
 @dataclass
@@ -51,7 +53,7 @@ class ObjectiveDraft:
     owner_id: int
     weight: float
     description: str
-    parent: tuple[str, str] | None  # (period, title)
+    parents: list[tuple[str, str]]  # (period, title), the first parent first
     key_results: list[KrDraft] = field(default_factory=list)
 
 
@@ -179,19 +181,31 @@ class _Reader:
             titles.add(draft.title)
             drafts.append(draft)
         for draft in drafts:
-            if draft.parent is None:
-                continue
-            parent_period, parent_title = draft.parent
-            if parent_period == period_id and parent_title == draft.title:
-                self.problem(draft.where, "an objective cannot be its own parent.")
-            elif parent_period == period_id and parent_title in titles:
-                continue
-            elif self._stored_objective(parent_period, parent_title) is None:
-                self.problem(
-                    draft.where,
-                    f"parent “{parent_title}” is neither in the file nor an objective of "
-                    f"{parent_period}.",
-                )
+            for parent_period, parent_title in draft.parents:
+                if parent_period == period_id and parent_title == draft.title:
+                    self.problem(draft.where, "an objective cannot be its own parent.")
+                elif parent_period == period_id and parent_title in titles:
+                    continue
+                elif self._stored_objective(parent_period, parent_title) is None:
+                    self.problem(
+                        draft.where,
+                        f"parent “{parent_title}” is neither in the file nor an objective of "
+                        f"{parent_period}.",
+                    )
+            for kr in draft.key_results:
+                for target, _ in kr.contributes_to:
+                    if target == draft.title:
+                        self.problem(
+                            kr.where,
+                            f"contributes_to “{target}” is its own objective, where it counts "
+                            "already.",
+                        )
+                    elif target not in titles and self._stored_objective(period_id, target) is None:
+                        self.problem(
+                            kr.where,
+                            f"contributes_to “{target}” is neither in the file nor an objective "
+                            f"of {period_id}.",
+                        )
         return OkrPlan(period=period_id, objectives=drafts)
 
     def _stored_objective(self, period: str, title: str) -> Objective | None:
@@ -217,14 +231,14 @@ class _Reader:
             description, what="the description", multiline=True
         ):
             self.problem(where, f"{found}.")
-        parent = self.parent(where, data.get("parent"), period)
+        parents = self.parents(where, data, period)
         draft = ObjectiveDraft(
             where=where,
             title=title,
             owner_id=owner_id or 0,
             weight=1.0 if weight is None else weight,
             description=description,
-            parent=parent,
+            parents=parents,
         )
         raw = data.get("key_results") or []
         if not isinstance(raw, list):
@@ -242,6 +256,60 @@ class _Reader:
                 kr.fields["owner_id"] = owner_id or 0
             draft.key_results.append(kr)
         return draft
+
+    def parents(self, where: str, data: dict[str, Any], period: str) -> list[tuple[str, str]]:
+        """The parents an objective names: ``aligns_to`` (a list), or the one-parent ``parent``."""
+        if "aligns_to" in data and "parent" in data:
+            self.problem(where, "give its parents under aligns_to alone, not parent as well.")
+            return []
+        if "parent" in data:
+            one = self.parent(where, data["parent"], period)
+            return [one] if one else []
+        value = data.get("aligns_to")
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(where, "aligns_to must be a list of objectives' titles.")
+            return []
+        found = [p for p in (self.parent(where, item, period) for item in value) if p]
+        for twice in sorted({p for p in found if found.count(p) > 1}):
+            self.problem(where, f"aligns_to names “{twice[1]}” ({twice[0]}) more than once.")
+        return found
+
+    def contributes_to(self, where: str, value: Any) -> list[tuple[str, float]]:
+        """The other objectives of the quarter a key result counts towards, with weights."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(where, "contributes_to must be a list of {objective: ..., weight: ...}.")
+            return []
+        found: list[tuple[str, float]] = []
+        for item in value:
+            if isinstance(item, str) and item.strip():
+                found.append((item.strip(), 1.0))
+                continue
+            if (
+                isinstance(item, dict)
+                and set(item) <= {"objective", "weight"}
+                and isinstance(item.get("objective"), str)
+                and item["objective"].strip()
+            ):
+                weight = item.get("weight", 1.0)
+                problem = weight_problem(weight, f"contributes_to “{item['objective'].strip()}”")
+                if problem:
+                    self.problem(where, problem[0].lower() + problem[1:].rstrip("."))
+                    continue
+                found.append((item["objective"].strip(), float(weight)))
+                continue
+            self.problem(
+                where,
+                "each contributes_to entry is an objective's title or "
+                "{objective: ..., weight: ...}.",
+            )
+        titles = [t for t, _ in found]
+        for twice in sorted({t for t in titles if titles.count(t) > 1}):
+            self.problem(where, f"contributes_to names “{twice}” more than once.")
+        return found
 
     def parent(self, where: str, value: Any, period: str) -> tuple[str, str] | None:
         if value is None:
@@ -314,7 +382,10 @@ class _Reader:
         shape = KeyResultBase.model_construct(objective_id=0, **fields)
         for text in key_result_problems(shape, self.config):
             self.problem(where, text[0].lower() + text[1:])
-        return KrDraft(where=where, title=title, kind=kind, fields=fields)
+        contributes = self.contributes_to(where, data.get("contributes_to"))
+        return KrDraft(
+            where=where, title=title, kind=kind, fields=fields, contributes_to=contributes
+        )
 
 
 def okr_file_problems(*, session: Session, config: MetricsConfig, text: str) -> list[str]:

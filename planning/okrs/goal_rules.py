@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
 from planning.metrics.shapes import MetricShape, is_total, metric_shape
+from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_reads import is_closed
 from planning.periods import parse_quarter
 from planning.store.models import (
@@ -250,22 +251,24 @@ def owner_problems(session: Session, owner_id: int | None, what: str) -> list[st
 
 
 def parent_problems(session: Session, parent_id: int | None, objective_id: int | None) -> list[str]:
-    """Why an objective cannot be aligned under a parent (missing, itself, a loop), if so."""
+    """Why an objective cannot take this first parent (missing, itself, already a further parent,
+    a loop through any of its parents), if so."""
     if parent_id is None:
         return []
     if objective_id is not None and parent_id == objective_id:
         return ["An objective cannot be its own parent."]
-    seen: set[int] = set()
-    current: int | None = parent_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        parent = session.get(Objective, current)
-        if parent is None:
-            return [f"The parent objective {current} does not exist."]
-        if objective_id is not None and parent.parent_id == objective_id:
-            return ["That parent is aligned under this objective; the alignment would loop."]
-        current = parent.parent_id
-    return []
+    if session.get(Objective, parent_id) is None:
+        return [f"The parent objective {parent_id} does not exist."]
+    if objective_id is None:
+        return []  # a new objective has no children yet, so no loop can close
+    further = parents_of(session=session, objective_ids=[objective_id]).get(objective_id, [])
+    record = session.get(Objective, objective_id)
+    kept = [p for p in further if record is None or p != record.parent_id]
+    if parent_id in kept:
+        return ["The objective already aligns to that parent."]
+    return alignment_loops(
+        session=session, objective_id=objective_id, parent_ids=[parent_id, *kept]
+    )
 
 
 def refuse_if_closed(session: Session, period: str) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 from planning.store import (  # noqa: F401  (each module registers its tables)
     models,
     models_access,
+    models_alignment,
     models_locale,
     models_metrics,
     models_notify,

@@ -33,6 +33,7 @@ from planning.access.permissions import (
     require_member_or_director,
     require_owner_or_director,
 )
+from planning.graphs import find_loop
 from planning.store.audit import record_created, record_event, snapshot
 from planning.store.models import (
     Initiative,
@@ -111,35 +112,6 @@ def _blocked_by(edges: Iterable[Edge]) -> dict[int, list[int]]:
     for blocker, blocked in edges:
         out.setdefault(blocked, []).append(blocker)
     return out
-
-
-def _blocks(edges: Iterable[Edge]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for blocker, blocked in edges:
-        out.setdefault(blocker, []).append(blocked)
-    return out
-
-
-def find_loop(edges: Iterable[Edge], blocker_id: int, blocked_id: int) -> list[int] | None:
-    """The loop that adding "blocker blocks blocked" would close, as ids from the blocker round to
-    itself ([A, B, C, A]: A blocks B blocks C blocks A), or None when it closes none."""
-    if blocker_id == blocked_id:
-        return [blocker_id, blocker_id]
-    onward = _blocks(edges)
-    came_from: dict[int, int] = {blocked_id: blocked_id}
-    queue = [blocked_id]
-    for node in queue:  # breadth first: the shortest loop is the one named
-        for nxt in sorted(onward.get(node, ())):
-            if nxt in came_from:
-                continue
-            came_from[nxt] = node
-            if nxt == blocker_id:
-                path = [blocker_id]
-                while path[-1] != blocked_id:
-                    path.append(came_from[path[-1]])
-                return [blocker_id, *reversed(path)]
-            queue.append(nxt)
-    return None
 
 
 def loop_text(loop: Sequence[int], titles: Mapping[int, str]) -> str:

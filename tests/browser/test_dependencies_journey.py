@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from planning import clock
@@ -39,6 +40,9 @@ def test_director_adds_a_dependency_on_initiatives_and_sees_it_on_the_roadmap(
     today = clock.today()
     engine = create_store_engine(server.database_url)
     director = _people(engine, Role.director)[0]
+    with Session(engine) as session:  # start without the demo's dependencies: only this one shows
+        session.execute(delete(InitiativeDependency))
+        session.commit()
     with Session(engine) as session:
         drawn = timeline_items(
             roadmap_items(

@@ -231,15 +231,15 @@ def test_goals_are_presented_one_objective_per_screen_with_the_arrow_keys(
     _open_app(page, f"{server.url}/goals?as={stakeholder.id}&quarter=2026-Q4&present=1")
     heading = main.get_by_role("heading", level=2)
     expect(heading.first).to_have_text("Make checkout effortless on every device", timeout=WAIT_MS)
-    expect(main.get_by_text("Objective 1 of 3", exact=False)).to_be_visible()
+    expect(main.get_by_text("Objective 1 of 4", exact=False)).to_be_visible()
     _shot(page, "keyboard-present-1")
     page.keyboard.press("ArrowRight")
-    expect(main.get_by_text("Objective 2 of 3", exact=False)).to_be_visible(timeout=WAIT_MS)
+    expect(main.get_by_text("Objective 2 of 4", exact=False)).to_be_visible(timeout=WAIT_MS)
     expect(heading.first).to_have_text("Grow profitable basket size")
     _settle(page)
     _shot(page, "keyboard-present-2")
     page.keyboard.press("ArrowLeft")
-    expect(main.get_by_text("Objective 1 of 3", exact=False)).to_be_visible(timeout=WAIT_MS)
+    expect(main.get_by_text("Objective 1 of 4", exact=False)).to_be_visible(timeout=WAIT_MS)
     browser.assert_clean()
 
 

@@ -1,0 +1,77 @@
+"""alignment to several parents and key results contributing to other objectives
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-06
+
+An objective keeps its first parent in ``objective.parent_id``; further parents are rows of
+``objective_alignment``. A key result counts towards other objectives of its quarter through
+``kr_contribution``, each with a weight. Loops and bad weights are refused by the domain
+(planning.okrs.alignment).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "objective_alignment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("objective_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
+        sa.ForeignKeyConstraint(["parent_id"], ["objective.id"]),
+        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("objective_id", "parent_id", name="uq_alignment_pair"),
+    )
+    with op.batch_alter_table("objective_alignment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_objective_alignment_objective_id"), ["objective_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_objective_alignment_parent_id"), ["parent_id"], unique=False
+        )
+    op.create_table(
+        "kr_contribution",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key_result_id", sa.Integer(), nullable=False),
+        sa.Column("objective_id", sa.Integer(), nullable=False),
+        sa.Column("weight", sa.Float(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["key_result_id"], ["key_result.id"]),
+        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
+        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key_result_id", "objective_id", name="uq_contribution_pair"),
+    )
+    with op.batch_alter_table("kr_contribution", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_kr_contribution_key_result_id"), ["key_result_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_kr_contribution_objective_id"), ["objective_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("kr_contribution", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kr_contribution_objective_id"))
+        batch_op.drop_index(batch_op.f("ix_kr_contribution_key_result_id"))
+    op.drop_table("kr_contribution")
+    with op.batch_alter_table("objective_alignment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_objective_alignment_parent_id"))
+        batch_op.drop_index(batch_op.f("ix_objective_alignment_objective_id"))
+    op.drop_table("objective_alignment")

@@ -1,0 +1,181 @@
+"""The Goals page's alignment view and the director's alignment forms.
+
+The view is an indented tree everyone can read: each objective under every parent it aligns to,
+its status as a coloured badge that also names it, its progress, and under it the key results of
+other objectives that count towards it with their weights. The forms set an objective's parents
+(the first one chosen is its first parent) and the other objectives a key result counts towards.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planning.formatting import format_entered
+from planning.okrs.alignment import MAX_WEIGHT, set_kr_contributions, set_objective_parents
+from planning.okrs.alignment_tree import TreeLine, alignment_tree
+from planning.okrs.evaluation_results import NO_DATA_YET
+from planning.palette import STATUS_BADGES, STATUS_LABELS
+from planning.store.engine import session_scope
+from ui import goals_data as data
+from ui.goals_charts import share
+from ui.goals_view import REFUSALS, View, done, problems_text
+from ui.state import engine
+from ui.text import escape_markdown
+
+INDENT = "    "  # one level of a Markdown list
+
+
+def _badge(status: str) -> str:
+    colour = STATUS_BADGES.get(status, "gray")
+    return f":{colour}-badge[{STATUS_LABELS.get(status, 'Too early')}]"
+
+
+def _progress(value: float | None) -> str:
+    return NO_DATA_YET if value is None else f"progress {share(value)}"
+
+
+def tree_markdown(lines: list[TreeLine]) -> str:
+    """The tree as a nested Markdown list; people's text escaped."""
+    out = []
+    for line in lines:
+        pad = INDENT * line.depth
+        title = escape_markdown(line.title)
+        if line.kind == "contribution":
+            weight = format_entered(line.weight or 0.0)
+            out.append(
+                f"{pad}- ↳ {_badge(line.status)} key result **{title}** of "
+                f"“{escape_markdown(line.source)}” counts here with weight {weight} · "
+                f"{_progress(line.progress)}"
+            )
+            continue
+        facts = [_progress(line.progress), f"owner {escape_markdown(line.owner)}"]
+        if line.elsewhere:
+            facts.append(
+                "aligned to " + ", ".join(f"“{escape_markdown(e)}”" for e in line.elsewhere)
+            )
+        if line.also_under:
+            facts.append(
+                "also under " + ", ".join(f"“{escape_markdown(t)}”" for t in line.also_under)
+            )
+        out.append(f"{pad}- {_badge(line.status)} **{title}** · {' · '.join(facts)}")
+    return "\n".join(out)
+
+
+def alignment_section(view: View) -> None:
+    """How the quarter's objectives align and which key results count where, as a tree."""
+    evaluation = view.evaluation
+    if not evaluation.objectives:
+        return
+    linked = any(o.parents or o.contributions for o in evaluation.objectives)
+    with st.expander("Alignment", icon=":material/account_tree:", expanded=False):
+        if not linked:
+            st.caption(
+                f"No objective of {view.period} is aligned to another yet, and no key result "
+                "counts towards another objective."
+            )
+            return
+        st.caption(
+            "Each objective sits under every objective it aligns to. ↳ marks a key result of "
+            "another objective that counts towards the one above it, with its weight there."
+        )
+        st.markdown(tree_markdown(alignment_tree(evaluation)))
+
+
+def align_objective_form(view: View) -> None:
+    """Choose the parents an objective of the quarter aligns to (directors)."""
+    objectives = {o.objective_id: o for o in view.evaluation.objectives}
+    if not objectives:
+        return
+    chosen = st.selectbox(
+        "Objective",
+        list(objectives),
+        format_func=lambda i: objectives[i].title,
+        key="align_objective",
+    )
+    objective = objectives[chosen]
+    labels = {
+        o.id: f"{o.period} · {o.title}"
+        for o in data.all_objectives(view.versions)
+        if o.id != chosen
+    }
+    current = [p.objective_id for p in objective.parents]
+    for p in objective.parents:  # a parent since archived stays listed until it is removed
+        labels.setdefault(p.objective_id, f"{p.period} · {p.title}")
+
+    with st.form(f"align_{chosen}_{'_'.join(map(str, current))}"):
+        picked = st.multiselect(
+            "Aligns to (the first is its first parent)",
+            list(labels),
+            default=current,
+            format_func=labels.__getitem__,
+            key=f"align_parents_{chosen}",
+        )
+        if st.form_submit_button("Save alignment", type="primary"):
+            try:
+                with session_scope(engine()) as session:
+                    set_objective_parents(
+                        session=session,
+                        actor=view.person,  # type: ignore[arg-type]
+                        objective_id=chosen,
+                        parent_ids=picked,
+                    )
+            except REFUSALS as exc:
+                st.error(problems_text(exc))
+            else:
+                done(f"Alignment of “{escape_markdown(objective.title)}” saved.")
+
+
+def contribution_form(view: View) -> None:
+    """Choose the other objectives of the quarter a key result counts towards, with weights."""
+    krs = {kr.key_result_id: kr for kr in view.evaluation.key_results()}
+    objectives = {o.objective_id: o for o in view.evaluation.objectives}
+    if not krs or len(objectives) < 2:
+        st.caption("A key result can count towards another objective once the quarter has two.")
+        return
+    chosen = st.selectbox(
+        "Key result",
+        list(krs),
+        format_func=lambda i: f"{objectives[krs[i].objective_id].title} › {krs[i].title}",
+        key="contribute_kr",
+    )
+    kr = krs[chosen]
+    current = {
+        o.objective_id: c.weight
+        for o in view.evaluation.objectives
+        for c in o.contributions
+        if c.key_result_id == chosen
+    }
+    others = [i for i in objectives if i != kr.objective_id]
+    picked = st.multiselect(
+        "Also counts towards",
+        others,
+        default=[i for i in others if i in current],
+        format_func=lambda i: objectives[i].title,
+        key=f"contribute_to_{chosen}",
+    )
+    weights: list[tuple[int, float]] = []
+    for oid in picked:
+        weight = st.number_input(
+            f"Weight towards “{objectives[oid].title}”",
+            min_value=0.0,
+            max_value=MAX_WEIGHT,
+            value=float(current.get(oid, 1.0)),
+            step=0.5,
+            key=f"contribute_weight_{chosen}_{oid}",
+            help=f"Above 0 and at most {MAX_WEIGHT:g}; in its own objective the key result keeps "
+            "its own weight.",
+        )
+        weights.append((oid, float(weight)))
+    if st.button("Save contributions", type="primary", key=f"contribute_save_{chosen}"):
+        try:
+            with session_scope(engine()) as session:
+                set_kr_contributions(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    key_result_id=chosen,
+                    contributions=weights,
+                )
+        except REFUSALS as exc:
+            st.error(problems_text(exc))
+        else:
+            done(f"Where “{escape_markdown(kr.title)}” counts is saved.")
