@@ -13,6 +13,7 @@ from planning.store import (  # noqa: F401  (each module registers its tables)
     models_access,
     models_metrics,
     models_notify,
+    models_rollups,
     models_scenarios,
     models_trash,
 )
