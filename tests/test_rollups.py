@@ -289,3 +289,28 @@ def test_an_upgraded_store_gets_the_totals_of_the_observations_it_holds(tmp_path
         ("sessions", "2026-01-02"): (100.0, 1),
     }
     engine.dispose()
+
+
+def test_the_rebuild_command_sums_the_totals_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m planning rebuild-totals` puts right a total changed outside Quarterdeck."""
+    from tests.cli_support import point_cli_at, run_cli
+
+    point_cli_at(tmp_path / "cli.db", monkeypatch)
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    migrate(engine)
+    rows = [(SUM_MEASURE, 0, "email", "mobile", 2.0), (SUM_MEASURE, 1, "email", "mobile", 3.0)]
+    write_observations(
+        engine=engine, actor=None, frame=_frame(rows), checksum="", filename="t.csv", source="cli"
+    )
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM observation_daily WHERE day = '2026-11-02'"))
+    code, out, err = run_cli(capsys, "rebuild-totals")
+    assert (code, err) == (0, "")
+    assert out.startswith("summed 2 daily totals again in ")
+    assert _rollup(engine) == {
+        (SUM_MEASURE, "2026-11-01"): (2.0, 1),
+        (SUM_MEASURE, "2026-11-02"): (3.0, 1),
+    }
+    engine.dispose()
