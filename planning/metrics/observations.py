@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Connection, bindparam, text
 from sqlmodel import Session, col, select
@@ -176,8 +177,8 @@ def _finish(
     touched: list[int],
     before: int,
     changed: int,
-    measures: Any,
-    day_texts: Any,
+    measures: pd.Index,
+    day_texts: npt.NDArray[np.object_],
 ) -> UpsertCounts:
     """Count what an upsert did and, when it changed anything, sum again the daily totals of
     its measures over the days it spans."""
