@@ -314,3 +314,45 @@ def test_the_rebuild_command_sums_the_totals_again(
         (SUM_MEASURE, "2026-11-02"): (3.0, 1),
     }
     engine.dispose()
+
+
+def test_imports_of_the_same_days_at_once_leave_right_totals(store: Engine) -> None:
+    """Four imports of other series on the same days, started together: every one is written
+    and each day's total holds all four (on PostgreSQL the writers take turns)."""
+    import threading
+
+    _empty(store)
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def write(channel: str, device: str) -> None:
+        rows = [(SUM_MEASURE, day, channel, device, float(day + 1)) for day in range(5)]
+        try:
+            barrier.wait(timeout=10)
+            write_observations(
+                engine=store,
+                actor=None,
+                frame=_frame(rows),
+                checksum="",
+                filename=f"{channel}-{device}.csv",
+                source="cli",
+            )
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=write, args=(channel, device))
+        for channel in ("email", "organic")
+        for device in ("mobile", "desktop")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    # Each day's four series hold day + 1 each.
+    assert _rollup(store) == {
+        (SUM_MEASURE, (FIRST + timedelta(days=day)).isoformat()): (4.0 * (day + 1), 4)
+        for day in range(5)
+    }
+    assert _rollup(store) == _raw(store)
