@@ -62,6 +62,7 @@ HELP_ORDER = (
     "bench",
     "export",
     "restore",
+    "rebuild-totals",
     "add-person",
     "set-password",
     "sync",

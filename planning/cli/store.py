@@ -78,3 +78,23 @@ def run_restore(args: argparse.Namespace, context: Context) -> int:
         f"(exported {summary.exported_at}) into {where(context.engine.url)}"
     )
     return EXIT_OK
+
+
+# --- the daily totals --------------------------------------------------------------------------
+
+
+@GROUP.command(
+    "rebuild-totals",
+    "Sum every measure's daily totals again from all the observations (imports keep them in "
+    "step; this is for a store whose observations were changed outside Quarterdeck).",
+)
+def run_rebuild_totals(args: argparse.Namespace, context: Context) -> int:
+    """Rebuild the daily totals per measure from the observations, in one transaction."""
+    from planning.metrics.rollups import rebuild_daily_totals
+    from planning.store.engine import OBSERVATIONS, bump_version, session_scope
+
+    with session_scope(context.engine) as session:
+        rows = rebuild_daily_totals(connection=session.connection())
+        bump_version(session, OBSERVATIONS)
+    print(f"summed {rows:,} daily totals again in {where(context.engine.url)}")
+    return EXIT_OK

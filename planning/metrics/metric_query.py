@@ -49,6 +49,7 @@ from planning.config.metrics import (
     WeightedAverageMetric,
     expression_names,
 )
+from planning.metrics.rollups import DAILY
 
 Grain = Literal["day", "week", "month", "quarter"]
 GRAINS: tuple[str, ...] = get_args(Grain)
@@ -394,6 +395,10 @@ class _GroupScope:
         """The j-th component's grouped query."""
         if component.kind == "wavg":
             return self._weighted(j, component.measure, component.weight, grain)
+        if not self.filter_names and not self.by_member:
+            # Over every series: the measure's daily totals (planning.metrics.rollups) hold the
+            # same sums in a row per day.
+            return _daily_total(component.kind, component.measure, grain)
         if component.kind == "last" and grain != "day":
             return self._last(j, component.measure, grain)
         # A sum; or a day's last value, as a day's group has no other day.
@@ -466,6 +471,52 @@ class _GroupScope:
             .where(s.c.measure == value, *conditions)
             .group_by(*groups)
         )
+
+
+def _daily_total(kind: Kind, measure: str, grain: Grain | None) -> Select[Any]:
+    """A measure's sum, or its total on each group's last day with data, over every series, from
+    the daily totals: the same columns as the grouped queries on observations."""
+    d = DAILY.alias("d")
+    in_window = [
+        d.c.measure == literal(measure, String),
+        d.c.day >= bindparam("start", type_=Date),
+        d.c.day <= bindparam("end", type_=Date),
+    ]
+    joined: Any = d
+    groups: list[ColumnElement[Any]] = []
+    if grain == "day":
+        groups.append(d.c.day)
+    elif grain is not None:
+        cal = _CALENDAR.alias("c")
+        joined = d.join(cal, cal.c.day == d.c.day)
+        groups.append(cal.c[f"{grain}_start"])
+    if kind == "last" and grain != "day":
+        last = (
+            select(
+                *(g.label(f"g{i}") for i, g in enumerate(groups)), func.max(d.c.day).label("day")
+            )
+            .select_from(joined)
+            .where(*in_window)
+            .group_by(*groups)
+            .subquery("l")
+        )
+        on = [last.c.day == d.c.day, *(last.c[f"g{i}"] == g for i, g in enumerate(groups))]
+        joined = joined.join(last, and_(*on))
+    key = groups[-1] if grain is not None else cast(null(), Date)
+    return (
+        select(
+            literal(kind).label("kind"),
+            literal(measure, String).label("measure"),
+            literal("").label("weight"),
+            cast(null(), String).label("member"),
+            key.label("key"),
+            func.sum(d.c.total).label("total"),
+            cast(null(), Float).label("weight_total"),
+        )
+        .select_from(joined)
+        .where(*in_window)
+        .group_by(*groups)
+    )
 
 
 def _window_and_filters(

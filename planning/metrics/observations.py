@@ -14,10 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Connection, bindparam, text
 from sqlmodel import Session, col, select
 
+from planning.metrics.rollups import lock_observation_writes, refresh_daily_totals
 from planning.store.engine import OBSERVATIONS, bump_version
 from planning.store.models import Person, PersonRead, utcnow
 from planning.store.models_access import ApiToken
@@ -103,9 +105,12 @@ def upsert_observations(
     On PostgreSQL the rows travel by COPY into a temporary table and are merged with one
     INSERT ... SELECT ... ON CONFLICT (`copy`, the default there); elsewhere, and with
     copy=False, by one executemany of the same upsert. Both give the same rows and counts.
+    The daily totals of the measures and days written (planning.metrics.rollups) are summed
+    again in the same transaction.
     """
     if frame.empty:
         return UpsertCounts(0, 0, 0)
+    lock_observation_writes(connection)
     # Work on the distinct series and days, then spread them over the rows: a million-row import
     # has a few hundred series and about a thousand days.
     measure_codes, measure_names = pd.factorize(frame["measure"])
@@ -139,9 +144,7 @@ def upsert_observations(
         raise ValueError("COPY is a PostgreSQL statement; this store is " + dialect)
     if copy:
         changed = _copy_upsert(connection, sid, days, values)
-        added = _count_rows(connection, touched) - before
-        updated = max(changed - added, 0)
-        return UpsertCounts(added=added, updated=updated, unchanged=len(frame) - added - updated)
+        return _finish(connection, frame, touched, before, changed, measure_names, day_texts)
     if dialect == "sqlite":
         sql = (
             "INSERT INTO observation (series_id, day, value) VALUES (?, ?, ?) "
@@ -165,8 +168,29 @@ def upsert_observations(
             changed = max(int(cursor.rowcount), 0)
     finally:
         cursor.close()
+    return _finish(connection, frame, touched, before, changed, measure_names, day_texts)
+
+
+def _finish(
+    connection: Connection,
+    frame: pd.DataFrame,
+    touched: list[int],
+    before: int,
+    changed: int,
+    measures: pd.Index,
+    day_texts: npt.NDArray[np.object_],
+) -> UpsertCounts:
+    """Count what an upsert did and, when it changed anything, sum again the daily totals of
+    its measures over the days it spans."""
     added = _count_rows(connection, touched) - before
     updated = max(changed - added, 0)
+    if added or changed:
+        refresh_daily_totals(
+            connection=connection,
+            measures=[str(m) for m in measures],
+            first=date.fromisoformat(str(min(day_texts))[:10]),
+            last=date.fromisoformat(str(max(day_texts))[:10]),
+        )
     return UpsertCounts(added=added, updated=updated, unchanged=len(frame) - added - updated)
 
 

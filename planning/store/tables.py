@@ -15,6 +15,7 @@ from planning.store import (  # noqa: F401  (each module registers its tables)
     models_locale,
     models_metrics,
     models_notify,
+    models_rollups,
     models_scenarios,
     models_trash,
 )
