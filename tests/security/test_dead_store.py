@@ -24,7 +24,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -44,6 +43,7 @@ from streamlit.testing.v1 import AppTest
 
 from api.app import api_app
 from api.context import ApiContext
+from bench.app_process import free_port, launch_app, stop_process
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.store import gate as store_access
@@ -81,18 +81,12 @@ PAGE_END = (
 CASES = ["garbage", "folder", "truncated", "read_only", "postgres_down"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Forwarder:
     """A local port that refuses connections until started, then forwards each to PostgreSQL:
     PostgreSQL down and back up (stop drops every connection, as a restart does)."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._target = (target_host, target_port)
         self._listener: socket.socket | None = None
         self._open: list[socket.socket] = []
@@ -346,26 +340,11 @@ def serve(tmp_path: Path) -> Iterator[Callable[[str], tuple[str, Path]]]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(url: str) -> tuple[str, Path]:
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ)
         env.update({DATABASE_URL_ENV: url, "QUARTERDECK_DEMO": "0"})
         log = tmp_path / "server.log"
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "server.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-        )
+        process = launch_app(port=port, env=env, log=log)
         started.append(process)
         base = f"http://127.0.0.1:{port}"
         _wait_for(
@@ -378,11 +357,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[[str], tuple[str, Path]]]:
 
     yield start
     for process in started:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def _health(base: str) -> tuple[int, dict[str, Any], dict[str, str]]:
