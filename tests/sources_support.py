@@ -21,6 +21,18 @@ PG_SOURCE_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB_SOURCE_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 
 
+def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
+    """Every stored observation keyed by (measure, dims_key, ISO day)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT s.measure, s.dims_key, o.day, o.value FROM observation o "
+                "JOIN series s ON s.id = o.series_id"
+            )
+        ).all()
+    return {(m, k, str(d)[:10]): float(v) for m, k, d, v in rows}
+
+
 def config_dir(tmp_path: Path, sources_yaml: str | None) -> Path:
     """A copy of the shipped config folder with the given sources.yaml (None: no file)."""
     folder = tmp_path / "config"

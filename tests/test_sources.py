@@ -30,6 +30,7 @@ from tests.sources_support import (
     mariadb_table,
     postgres_source,
     serve_files,
+    stored,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,17 +85,6 @@ def fill_daily(engine: Engine, table: str = "daily", rows: list[tuple] | None = 
                     "o": row[4],
                 },
             )
-
-
-def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT s.measure, s.dims_key, o.day, o.value FROM observation o "
-                "JOIN series s ON s.id = o.series_id"
-            )
-        ).all()
-    return {(m, k, str(d)[:10]): float(v) for m, k, d, v in rows}
 
 
 def runs(engine: Engine) -> list[tuple]:
