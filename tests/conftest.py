@@ -125,6 +125,31 @@ def demo_engine(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def new_quarter_engine(
+    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """An engine on a private copy of the demo store as of 31 Dec 2026, with today pinned to
+    1 Jan 2027: the first day of the quarter after the store's."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    target = tmp_path / "store.db"
+    shutil.copy(demo_store_as_of(date(2026, 12, 31)), target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def output(capsys: pytest.CaptureFixture[str]) -> Callable[[], tuple[str, str]]:
+    """Read what was printed since the last call: (stdout, stderr)."""
+
+    def read() -> tuple[str, str]:
+        captured = capsys.readouterr()
+        return captured.out, captured.err
+
+    return read
+
+
 def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app under AppTest at a private copy of a store file, with empty caches."""
     import streamlit as st
