@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bench.app_process import answers, free_port, launch_app, stop_process
-from planning.config import DEFAULT_CONFIG_DIR
 from tests.browser.conftest import Server
+from tests.config_support import config_with_sign_in
 
 SETTLE_MS = 30_000
 
@@ -46,11 +44,8 @@ def app_server(
     is a SQLite file, or a database URL (a PostgreSQL store that several servers share).
     """
     port = port or free_port()
-    config_dir = tmp_path / f"config-{port}"  # one each, so two servers can share a tmp_path
-    shutil.copytree(DEFAULT_CONFIG_DIR, config_dir)
-    settings = yaml.safe_load((config_dir / "settings.yaml").read_text())
-    settings["auth"]["mode"] = mode
-    (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings))
+    # One config each, so two servers can share a tmp_path.
+    config_dir = config_with_sign_in(tmp_path / f"config-{port}", mode)
     secrets_file = tmp_path / f"secrets-{port}.toml"
     secrets_file.write_text(secrets or "")
     env = dict(os.environ)
