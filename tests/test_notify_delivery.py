@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from apprise.plugins.slack import NotifySlack
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from planning.cli.main import main
@@ -33,6 +33,7 @@ from planning.store.models import AuditEvent, InitiativeStatus, Person, Role
 from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import free_port, http_receiver, self_signed_certificate, smtp_server
 from tests.planning_seed import Team, add_initiative, seed_team
+from tests.postgres_support import postgres_schema
 
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 SECRET = b"a-test-link-secret-0123456789"
@@ -245,20 +246,13 @@ def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
     base = os.environ.get("QUARTERDECK_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("needs PostgreSQL (QUARTERDECK_TEST_POSTGRES_URL)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}?options=-csearch_path%3D{schema}"
-    engine = create_store_engine(url)
-    try:
-        migrate(engine)
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(base) as (url, _):
+        engine = create_store_engine(url)
+        try:
+            migrate(engine)
+            yield url, engine
+        finally:
+            engine.dispose()
 
 
 def test_two_processes_never_send_a_message_twice(shared_store: tuple[str, Engine]) -> None:

@@ -28,14 +28,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.testclient import TestClient
@@ -50,6 +49,7 @@ from planning.store import gate as store_access
 from planning.store.engine import DATABASE_URL_ENV
 from planning.store.gate import StoreGate, StoreUnavailable
 from tests.page_text import plain
+from tests.postgres_support import postgres_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -215,29 +215,23 @@ def broken(
         if not _postgres_reachable():
             pytest.skip(f"no PostgreSQL at {POSTGRES_URL} to come back to")
         base = make_url(POSTGRES_URL)
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        forwarder = Forwarder(base.host or "127.0.0.1", base.port or 5432)
-        url = base.set(
-            host="127.0.0.1", port=forwarder.port, query={"options": f"-csearch_path={schema}"}
-        )
-        where = url.render_as_string(hide_password=True)
-        says = "cannot be reached (connection failed: connection to server at"
-        try:
-            yield Broken(
-                url.render_as_string(hide_password=False),
-                where,
-                says,
-                forwarder.start,
-                break_again=forwarder.stop,
+        with postgres_schema(POSTGRES_URL) as (_, schema):
+            forwarder = Forwarder(base.host or "127.0.0.1", base.port or 5432)
+            url = base.set(
+                host="127.0.0.1", port=forwarder.port, query={"options": f"-csearch_path={schema}"}
             )
-        finally:
-            forwarder.stop()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
+            where = url.render_as_string(hide_password=True)
+            says = "cannot be reached (connection failed: connection to server at"
+            try:
+                yield Broken(
+                    url.render_as_string(hide_password=False),
+                    where,
+                    says,
+                    forwarder.start,
+                    break_again=forwarder.stop,
+                )
+            finally:
+                forwarder.stop()
 
 
 def expected(broken: Broken) -> str:
