@@ -11,16 +11,6 @@ from typing import Any
 
 from bench.app_process import answers, free_port, launch_app, stop_process
 
-CHROMIUM = os.environ.get("QUARTERDECK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 # Issue 22's budget on the two-core machine at the large scale.
 LOAD_SESSIONS = 30
 LOAD_P95_LIMIT_MS = 2000.0

@@ -12,19 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from bench.app_process import answers, free_port, launch_app, stop_process
+from bench.app_process import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    answers,
+    free_port,
+    launch_app,
+    stop_process,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = os.environ.get("QUARTERDECK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Streamlit probes these under a page's own URL before falling back; the 404s are expected.
 EXPECTED_404 = ("/_stcore/health", "/_stcore/host-config")
 
