@@ -54,19 +54,26 @@ def ledger_frame(entries: Iterable[ImpactEntry]) -> pd.DataFrame:
             "where": e.where,
             "shipped": e.shipped,
             "ready_on": e.ready_on,
-            "expected_lift": e.expected_lift,
-            "realised_lift": e.realised_lift,
-            "ci_low": e.ci_low,
-            "ci_high": e.ci_high,
-            "verdict": e.verdict,
-            "seasonally_adjusted": e.seasonally_adjusted,
-            "reason": e.reason,
+            **_verdict_fields(e),
         }
         for e in entries
     ]
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS).astype(
         {c: "float64" for c in ("expected_lift", "realised_lift", "ci_low", "ci_high")}
     )
+
+
+def _verdict_fields(entry: ImpactEntry) -> dict[str, Any]:
+    """The lift, its interval and the verdict with its reason: the end of every ledger row."""
+    return {
+        "expected_lift": entry.expected_lift,
+        "realised_lift": entry.realised_lift,
+        "ci_low": entry.ci_low,
+        "ci_high": entry.ci_high,
+        "verdict": entry.verdict,
+        "seasonally_adjusted": entry.seasonally_adjusted,
+        "reason": entry.reason,
+    }
 
 
 def ledger_rows(entries: Iterable[ImpactEntry]) -> list[dict[str, Any]]:
@@ -80,13 +87,7 @@ def ledger_rows(entries: Iterable[ImpactEntry]) -> list[dict[str, Any]]:
             "shipped": e.shipped.isoformat(),
             "ready_on": e.ready_on.isoformat(),
             "estimator": e.estimator,
-            "expected_lift": e.expected_lift,
-            "realised_lift": e.realised_lift,
-            "ci_low": e.ci_low,
-            "ci_high": e.ci_high,
-            "verdict": e.verdict,
-            "seasonally_adjusted": e.seasonally_adjusted,
-            "reason": e.reason,
+            **_verdict_fields(e),
         }
         for e in entries
     ]
