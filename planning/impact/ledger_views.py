@@ -19,6 +19,19 @@ from planning.impact.ledger import ImpactEntry, latest_complete_day
 from planning.impact.lift_estimate import LAST_YEAR
 from planning.metrics.engine import metric_series_many
 
+# The lift, its interval and the verdict with its reason: the end of every ledger row, each
+# named as the entry's own field.
+VERDICT_FIELDS = (
+    "expected_lift",
+    "realised_lift",
+    "ci_low",
+    "ci_high",
+    "verdict",
+    "seasonally_adjusted",
+    "reason",
+)
+
+
 LEDGER_COLUMNS = [
     "initiative_id",
     "initiative",
@@ -30,13 +43,7 @@ LEDGER_COLUMNS = [
     "where",
     "shipped",
     "ready_on",
-    "expected_lift",
-    "realised_lift",
-    "ci_low",
-    "ci_high",
-    "verdict",
-    "seasonally_adjusted",
-    "reason",
+    *VERDICT_FIELDS,
 ]
 
 
@@ -64,16 +71,7 @@ def ledger_frame(entries: Iterable[ImpactEntry]) -> pd.DataFrame:
 
 
 def _verdict_fields(entry: ImpactEntry) -> dict[str, Any]:
-    """The lift, its interval and the verdict with its reason: the end of every ledger row."""
-    return {
-        "expected_lift": entry.expected_lift,
-        "realised_lift": entry.realised_lift,
-        "ci_low": entry.ci_low,
-        "ci_high": entry.ci_high,
-        "verdict": entry.verdict,
-        "seasonally_adjusted": entry.seasonally_adjusted,
-        "reason": entry.reason,
-    }
+    return {name: getattr(entry, name) for name in VERDICT_FIELDS}
 
 
 def ledger_rows(entries: Iterable[ImpactEntry]) -> list[dict[str, Any]]:
