@@ -150,6 +150,15 @@ def output(capsys: pytest.CaptureFixture[str]) -> Callable[[], tuple[str, str]]:
     return read
 
 
+@pytest.fixture
+def demo_cli(demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The command line pointed at a private copy of the demo store; the store's URL."""
+    from tests.cli_support import point_cli_at
+
+    shutil.copy(demo_store_file, tmp_path / "cli.db")
+    return point_cli_at(tmp_path / "cli.db", monkeypatch)
+
+
 def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app under AppTest at a private copy of a store file, with empty caches."""
     import streamlit as st
