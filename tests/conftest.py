@@ -159,6 +159,15 @@ def demo_cli(demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     return point_cli_at(tmp_path / "cli.db", monkeypatch)
 
 
+@pytest.fixture
+def cli_store(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A freshly migrated SQLite store that the command line uses (its URL in the environment)."""
+    from planning.store.engine import DATABASE_URL_ENV
+
+    monkeypatch.setenv(DATABASE_URL_ENV, sqlite_engine.url.render_as_string(hide_password=False))
+    return sqlite_engine
+
+
 def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app under AppTest at a private copy of a store file, with empty caches."""
     import streamlit as st

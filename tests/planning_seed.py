@@ -17,6 +17,7 @@ from planning.store.models import (
     Decision,
     Initiative,
     InitiativeKeyResult,
+    InitiativeStatus,
     KeyResult,
     KrKind,
     Objective,
@@ -146,3 +147,20 @@ def store_state(engine: Engine) -> dict[str, Any]:
         "decisions": count(engine, Decision),
         "plans": count(engine, WeeklyPlan),
     }
+
+
+def add_blocked_members(engine: Engine, count: int) -> list[int]:
+    """A director and `count` members, each member owning one blocked initiative; their ids."""
+    with Session(engine) as session:
+        session.add(Person(name="Dora Director", email="dora@x.test", role=Role.director))
+        people = [
+            Person(name=f"Member {n}", email=f"m{n}@x.test", role=Role.member) for n in range(count)
+        ]
+        session.add_all(people)
+        session.commit()
+        ids = [int(p.id or 0) for p in people]
+    for person_id in ids:
+        add_initiative(
+            engine, title=f"Work {person_id}", owner_id=person_id, status=InitiativeStatus.blocked
+        )
+    return ids
