@@ -28,6 +28,7 @@ from planning.store.models import (
     TimeOff,
     WeeklyPlan,
 )
+from planning.work.backlog import BacklogEntry
 
 
 @dataclass(frozen=True)
@@ -164,3 +165,25 @@ def add_blocked_members(engine: Engine, count: int) -> list[int]:
             engine, title=f"Work {person_id}", owner_id=person_id, status=InitiativeStatus.blocked
         )
     return ids
+
+
+def backlog_entry(
+    item_id: int,
+    *,
+    effort: float = 2.0,
+    scores: dict[str, Any] | None = None,
+    title: str | None = None,
+    **fields: Any,
+) -> BacklogEntry:
+    """An open, planned, on-track initiative of Ana's as the ranking sees it (no store)."""
+    return BacklogEntry(
+        id=item_id,
+        title=title or f"Item {item_id}",
+        owner_id=1,
+        owner="Ana",
+        status="planned",
+        health="on_track",
+        effort_weeks=effort,
+        scores=scores or {},
+        **fields,
+    )
