@@ -44,9 +44,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.app_process import CHROMIUM
 from bench.load_session import Tally, _drive
 from bench.load_setup import (
-    CHROMIUM,
     LOAD_P95_LIMIT_MS,
     LOAD_SESSIONS,
     NOTE_PREFIX,

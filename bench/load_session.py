@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.app_process import CHROMIUM, CHROMIUM_ARGS
 from bench.load_setup import (
     ACTION_TIMEOUT_MS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     HEADER_PX,
     MARK_JS,
     NOTE_PREFIX,

@@ -4,26 +4,12 @@ with the resources it reads (CPU, memory, load average)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SERVER_SCRIPT = PROJECT_DIR / "server.py"
-CHROMIUM = os.environ.get("QUARTERDECK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from bench.app_process import answers, free_port, launch_app, stop_process
 
 # Issue 22's budget on the two-core machine at the large scale.
 LOAD_SESSIONS = 30
@@ -161,13 +147,6 @@ def plan_sessions(
 # --- the server and its resources --------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Server:
     """A running `streamlit run server.py`."""
@@ -186,36 +165,10 @@ def start_server(*, database_url: str, config_dir: Path, log: Path) -> Server:
         "QUARTERDECK_CONFIG_DIR": str(config_dir),
         "QUARTERDECK_DEMO": "0",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(SERVER_SCRIPT),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    process = launch_app(port=port, env=env, log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return Server(url=url, process=process, log=log)
-        except OSError:
-            time.sleep(0.3)
+    if answers(f"{url}/_stcore/health", process, seconds=START_TIMEOUT_S):
+        return Server(url=url, process=process, log=log)
     stop_server(process)
     tail = log.read_text(errors="replace").strip().splitlines()[-5:]
     raise LoadError(f"the app server did not start: {' | '.join(tail)}")
@@ -223,13 +176,7 @@ def start_server(*, database_url: str, config_dir: Path, log: Path) -> Server:
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
     """Stop the server this tool started (its own process id only)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    stop_process(process, seconds=15)
 
 
 def _family(pid: int) -> list[int]:

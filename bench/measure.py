@@ -187,6 +187,23 @@ def bare_copy(*, source: str, target: str) -> dict[str, float]:
     return {"rows": float(len(rows)), "seconds": seconds}
 
 
+def run_source_on_new_store(*, config: Any, source: Any, path: Path) -> tuple[Any, float, float]:
+    """Run one data source into a new SQLite store at `path`, deleted afterwards: the run's
+    outcome, its wall-clock seconds and its CPU seconds."""
+    from planning.sources.runs import run_source
+    from planning.store.engine import create_store_engine, migrate
+
+    engine = create_store_engine(f"sqlite:///{path}")
+    try:
+        migrate(engine)
+        start, cpu = time.perf_counter(), time.process_time()
+        outcome = run_source(engine=engine, config=config, source=source, trigger="command")
+        return outcome, time.perf_counter() - start, time.process_time() - cpu
+    finally:
+        engine.dispose()
+        path.unlink(missing_ok=True)
+
+
 def measure_sync(
     *,
     frame: pd.DataFrame,
@@ -203,8 +220,6 @@ def measure_sync(
 
     from planning.config import load_config
     from planning.sources.config import load_sources
-    from planning.sources.runs import run_source
-    from planning.store.engine import create_store_engine, migrate
 
     config = load_config(config_dir)
     long = interchange_frame(frame=frame, config=config.metrics)
@@ -261,16 +276,9 @@ def measure_sync(
         )
         os.environ["QUARTERDECK_BENCH_SOURCE_URL"] = source_url
         source = load_sources(sync_dir, config.metrics).get("bench")
-        path = directory / "sync.db"
-        engine = create_store_engine(f"sqlite:///{path}")
-        try:
-            migrate(engine)
-            start, cpu = time.perf_counter(), time.process_time()
-            outcome = run_source(engine=engine, config=config, source=source, trigger="command")
-            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        finally:
-            engine.dispose()
-            path.unlink(missing_ok=True)
+        outcome, seconds, cpu = run_source_on_new_store(
+            config=config, source=source, path=directory / "sync.db"
+        )
     finally:
         os.environ.pop("QUARTERDECK_BENCH_SOURCE_URL", None)
         with admin.connect() as connection:

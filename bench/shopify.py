@@ -8,11 +8,11 @@ Its budget (DESIGN.md §7, issue 18): under SHOPIFY_LIMIT_S seconds for 200,000 
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bench.measure import run_source_on_new_store
 from bench.shopify_export import PREFIXES, shopify_export
 
 SHOPIFY_LINES = 200_000
@@ -29,8 +29,6 @@ def measure_shopify(
     """Write the export to `directory`, then time one run of a shopify_orders_csv source on it."""
     from planning.config import load_config
     from planning.sources.config import load_sources
-    from planning.sources.runs import run_source
-    from planning.store.engine import create_store_engine, migrate
 
     config = load_config(config_dir)
     shopify = config.settings.imports.shopify_orders.model_copy(update={"sku_prefixes": PREFIXES})
@@ -48,16 +46,11 @@ def measure_shopify(
         encoding="utf-8",
     )
     source = load_sources(shop_dir, config.metrics).get("shop")
-    path = directory / "shopify.db"
-    engine = create_store_engine(f"sqlite:///{path}")
     try:
-        migrate(engine)
-        start, cpu = time.perf_counter(), time.process_time()
-        outcome = run_source(engine=engine, config=config, source=source, trigger="command")
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        outcome, seconds, cpu = run_source_on_new_store(
+            config=config, source=source, path=directory / "shopify.db"
+        )
     finally:
-        engine.dispose()
-        path.unlink(missing_ok=True)
         export.unlink(missing_ok=True)
     if not outcome.ok:
         from bench.scales import BenchError

@@ -125,6 +125,49 @@ def demo_engine(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def new_quarter_engine(
+    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """An engine on a private copy of the demo store as of 31 Dec 2026, with today pinned to
+    1 Jan 2027: the first day of the quarter after the store's."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    target = tmp_path / "store.db"
+    shutil.copy(demo_store_as_of(date(2026, 12, 31)), target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def output(capsys: pytest.CaptureFixture[str]) -> Callable[[], tuple[str, str]]:
+    """Read what was printed since the last call: (stdout, stderr)."""
+
+    def read() -> tuple[str, str]:
+        captured = capsys.readouterr()
+        return captured.out, captured.err
+
+    return read
+
+
+@pytest.fixture
+def demo_cli(demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The command line pointed at a private copy of the demo store; the store's URL."""
+    from tests.cli_support import point_cli_at
+
+    shutil.copy(demo_store_file, tmp_path / "cli.db")
+    return point_cli_at(tmp_path / "cli.db", monkeypatch)
+
+
+@pytest.fixture
+def cli_store(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A freshly migrated SQLite store that the command line uses (its URL in the environment)."""
+    from planning.store.engine import DATABASE_URL_ENV
+
+    monkeypatch.setenv(DATABASE_URL_ENV, sqlite_engine.url.render_as_string(hide_password=False))
+    return sqlite_engine
+
+
 def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app under AppTest at a private copy of a store file, with empty caches."""
     import streamlit as st

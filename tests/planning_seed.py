@@ -17,6 +17,7 @@ from planning.store.models import (
     Decision,
     Initiative,
     InitiativeKeyResult,
+    InitiativeStatus,
     KeyResult,
     KrKind,
     Objective,
@@ -27,6 +28,7 @@ from planning.store.models import (
     TimeOff,
     WeeklyPlan,
 )
+from planning.work.backlog import BacklogEntry
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,42 @@ def store_state(engine: Engine) -> dict[str, Any]:
         "decisions": count(engine, Decision),
         "plans": count(engine, WeeklyPlan),
     }
+
+
+def add_blocked_members(engine: Engine, count: int) -> list[int]:
+    """A director and `count` members, each member owning one blocked initiative; their ids."""
+    with Session(engine) as session:
+        session.add(Person(name="Dora Director", email="dora@x.test", role=Role.director))
+        people = [
+            Person(name=f"Member {n}", email=f"m{n}@x.test", role=Role.member) for n in range(count)
+        ]
+        session.add_all(people)
+        session.commit()
+        ids = [int(p.id or 0) for p in people]
+    for person_id in ids:
+        add_initiative(
+            engine, title=f"Work {person_id}", owner_id=person_id, status=InitiativeStatus.blocked
+        )
+    return ids
+
+
+def backlog_entry(
+    item_id: int,
+    *,
+    effort: float = 2.0,
+    scores: dict[str, Any] | None = None,
+    title: str | None = None,
+    **fields: Any,
+) -> BacklogEntry:
+    """An open, planned, on-track initiative of Ana's as the ranking sees it (no store)."""
+    return BacklogEntry(
+        id=item_id,
+        title=title or f"Item {item_id}",
+        owner_id=1,
+        owner="Ana",
+        status="planned",
+        health="on_track",
+        effort_weeks=effort,
+        scores=scores or {},
+        **fields,
+    )

@@ -16,9 +16,22 @@ from typing import ClassVar
 from sqlalchemy import Engine, create_engine, text
 
 from planning.config import DEFAULT_CONFIG_DIR
+from tests.postgres_support import postgres_schema
 
 PG_SOURCE_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB_SOURCE_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
+    """Every stored observation keyed by (measure, dims_key, ISO day)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT s.measure, s.dims_key, o.day, o.value FROM observation o "
+                "JOIN series s ON s.id = o.series_id"
+            )
+        ).all()
+    return {(m, k, str(d)[:10]): float(v) for m, k, d, v in rows}
 
 
 def config_dir(tmp_path: Path, sources_yaml: str | None) -> Path:
@@ -35,19 +48,12 @@ def config_dir(tmp_path: Path, sources_yaml: str | None) -> Path:
 @contextmanager
 def postgres_source() -> Iterator[tuple[str, Engine]]:
     """A schema of its own on the test PostgreSQL: (its SQLAlchemy URL, an engine on it)."""
-    schema = f"src_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_SOURCE_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_SOURCE_BASE}?options=-csearch_path%3D{schema}"
-    engine = create_engine(url)
-    try:
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(PG_SOURCE_BASE, "src") as (url, _):
+        engine = create_engine(url)
+        try:
+            yield url, engine
+        finally:
+            engine.dispose()
 
 
 @contextmanager

@@ -150,15 +150,6 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     return engine
 
 
-@pytest.fixture
-def output(capsys: pytest.CaptureFixture[str]) -> Output:
-    def read() -> tuple[str, str]:
-        captured = capsys.readouterr()
-        return captured.out, captured.err
-
-    return read
-
-
 def test_cli_create_prints_the_token_alone_once(store: Engine, output: Output) -> None:
     assert main(["token", "create", "--name", "etl", "--scope", "write:observations"]) == 0
     out, err = output()

@@ -9,16 +9,7 @@ from bench.data_set import write_config
 from bench.run import checks
 from bench.scales import SCALES
 from bench.shopify import SHOPIFY_LIMIT_S, measure_shopify
-
-BASE_RESULT = {
-    "floor_ms": 1.0,
-    "pages": {},
-    "kr_eval_ms": 1.0,
-    "counts": {"key_results": 0},
-    "import_rows_per_s": 1.0,
-    "sqlite_executemany_rows_per_s": 1.0,
-    "peak_rss_mb": 1.0,
-}
+from tests.bench_support import PASSING_RESULT
 
 
 def test_shopify_row_syncs_the_export_and_is_checked(tmp_path: Path) -> None:
@@ -32,13 +23,13 @@ def test_shopify_row_syncs_the_export_and_is_checked(tmp_path: Path) -> None:
     assert result["shopify_rows"] > 2 * 300
     assert "Shopify export of 2,000 line items" in said[0]
     assert not (tmp_path / "orders_export.csv").exists()
-    row = next(c for c in checks({**BASE_RESULT, **result}) if c.what.startswith("Shopify"))
+    row = next(c for c in checks({**PASSING_RESULT, **result}) if c.what.startswith("Shopify"))
     assert row.what == "Shopify export of 2,000 line items, synced"
     assert row.ok and row.budget == f"< {SHOPIFY_LIMIT_S:.0f} s"
 
 
 def test_a_slow_shopify_row_fails_and_an_unmeasured_one_is_absent() -> None:
     slow = {"shopify_lines": 200_000, "shopify_seconds": 12.5, "shopify_cpu_seconds": 11.0}
-    row = next(c for c in checks({**BASE_RESULT, **slow}) if c.what.startswith("Shopify"))
+    row = next(c for c in checks({**PASSING_RESULT, **slow}) if c.what.startswith("Shopify"))
     assert (row.value, row.ok, row.cpu) == ("12.5 s", False, "11000 ms")
-    assert not any(c.what.startswith("Shopify") for c in checks(BASE_RESULT))
+    assert not any(c.what.startswith("Shopify") for c in checks(PASSING_RESULT))

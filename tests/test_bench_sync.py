@@ -12,6 +12,7 @@ from bench.run import checks
 from bench.scales import SCALES
 from planning.config import load_config
 from planning.demo.generator import generate_observations
+from tests.bench_support import PASSING_RESULT
 from tests.sources_support import PG_SOURCE_BASE
 
 
@@ -36,15 +37,7 @@ def test_sync_row_reads_every_observation_back(tmp_path: Path) -> None:
 
 
 def test_without_postgres_the_row_is_not_measured() -> None:
-    result = {
-        "floor_ms": 1.0,
-        "pages": {},
-        "kr_eval_ms": 1.0,
-        "counts": {"key_results": 0},
-        "import_rows_per_s": 1.0,
-        "sqlite_executemany_rows_per_s": 1.0,
-        "peak_rss_mb": 1.0,
-    }
+    result = dict(PASSING_RESULT)
     row = next(c for c in checks(result) if c.what.startswith("sync from PostgreSQL"))
     assert row.value == "not measured"
     measured = checks({**result, "sync_rows": 10, "sync_rows_per_s": 5.0, "sync_cpu_seconds": 1})

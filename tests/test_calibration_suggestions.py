@@ -23,7 +23,7 @@ from planning.store.models import AuditEvent, Initiative, InitiativeStatus
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.backlog import BacklogEntry, backlog_entries
-from tests.planning_seed import seed_team
+from tests.planning_seed import backlog_entry, seed_team
 from tests.test_permissions_matrix import dump
 
 ANA, BEN, CARL = 1, 2, 3
@@ -48,14 +48,9 @@ def record(
 
 
 def entry(initiative_id: int, estimator: int | None, scores: dict[str, Any]) -> BacklogEntry:
-    return BacklogEntry(
-        id=initiative_id,
+    return backlog_entry(
+        initiative_id,
         title=f"Work {initiative_id}",
-        owner_id=1,
-        owner="Ana",
-        status="planned",
-        health="on_track",
-        effort_weeks=2.0,
         scores=scores,
         version=3,
         lift_estimator_id=estimator,

@@ -37,17 +37,6 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cli.db"
 
 
-@pytest.fixture
-def output(capsys: pytest.CaptureFixture[str]) -> Output:
-    """Read what the CLI printed since the last call: (stdout, stderr)."""
-
-    def read() -> tuple[str, str]:
-        captured = capsys.readouterr()
-        return captured.out, captured.err
-
-    return read
-
-
 def write(tmp_path: Path, name: str, content: str) -> Path:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -14,25 +12,18 @@ from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine
 from planning.work.backlog import ranked_backlog
 from planning.work.capacity import capacity_overview
-from tests.cli_support import point_cli_at, run_cli
-
-
-@pytest.fixture
-def store(demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    shutil.copy(demo_store_file, tmp_path / "cli.db")
-    return point_cli_at(tmp_path / "cli.db", monkeypatch)
-
+from tests.cli_support import run_cli
 
 run = run_cli
 
 
 def test_rank_json_matches_the_ranked_backlog(
-    store: str, capsys: pytest.CaptureFixture[str]
+    demo_cli: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(capsys, "rank", "--framework", "wsjf", "--format", "json")
     assert code == 0
     items = json.loads(out)
-    with Session(read_engine(create_store_engine(store))) as session:
+    with Session(read_engine(create_store_engine(demo_cli))) as session:
         expected = ranked_backlog(session=session, config=default_config(), framework_id="wsjf")
     assert [i["initiative"] for i in items] == list(expected["title"])
     assert [i["owner"] for i in items] == list(expected["owner"])
@@ -44,7 +35,7 @@ def test_rank_json_matches_the_ranked_backlog(
 
 
 def test_rank_table_uses_the_active_framework(
-    store: str, capsys: pytest.CaptureFixture[str]
+    demo_cli: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(capsys, "rank")
     assert code == 0
@@ -55,7 +46,7 @@ def test_rank_table_uses_the_active_framework(
 
 
 def test_rank_unknown_framework_is_one_line_and_exit_2(
-    store: str, capsys: pytest.CaptureFixture[str]
+    demo_cli: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(capsys, "rank", "--framework", "moscow")
     assert code == 2 and out == ""
@@ -64,13 +55,15 @@ def test_rank_unknown_framework_is_one_line_and_exit_2(
     )
 
 
-def test_capacity_json_per_person_per_week(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_capacity_json_per_person_per_week(
+    demo_cli: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(
         capsys, "capacity", "--weeks", "3", "--from", "2026-12-01", "--format", "json"
     )
     assert code == 0
     items = json.loads(out)
-    with Session(read_engine(create_store_engine(store))) as session:
+    with Session(read_engine(create_store_engine(demo_cli))) as session:
         expected = capacity_overview(
             session=session,
             settings=default_config().settings.capacity,
@@ -85,7 +78,7 @@ def test_capacity_json_per_person_per_week(store: str, capsys: pytest.CaptureFix
 
 
 def test_capacity_bad_weeks_is_a_usage_error(
-    store: str, capsys: pytest.CaptureFixture[str]
+    demo_cli: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "capacity", "--weeks", "0")
     assert code == 2 and "0 weeks is out of range; use 1 to 52" in err

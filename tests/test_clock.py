@@ -12,14 +12,8 @@ import pytest
 from planning import clock
 from planning.cli.main import main
 from planning.config import ConfigError, load_config
+from tests.product_files import PRODUCT, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = [ROOT / "app.py", ROOT / "server.py"] + [
-    path
-    for folder in ("planning", "pages", "ui", "api")
-    for path in sorted((ROOT / folder).rglob("*.py"))
-    if "migrations" not in path.parts
-]
 FORBIDDEN = {
     ("date", "today"),
     ("datetime", "now"),

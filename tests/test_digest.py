@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from planning.reports.digest import DigestError, WeeklyDigest, build_digest
 from planning.reports.digest_render import digest_html, digest_markdown
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Decision, InitiativeStatus, StatusUpdate, WeeklyPlan
-from tests.cli_support import point_cli_at, run_cli
+from tests.cli_support import run_cli
 from tests.planning_seed import Team, add_initiative, seed_team, write_observations
 
 D = date
@@ -251,12 +250,6 @@ def test_impacts_in_a_past_weeks_digest_use_the_data_of_then(
 
 
 # --- the commands ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo_cli(demo_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    shutil.copy(demo_store_file, tmp_path / "cli.db")
-    return point_cli_at(tmp_path / "cli.db", monkeypatch)
 
 
 run = run_cli

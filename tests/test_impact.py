@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -32,7 +31,6 @@ from planning.impact.lift_estimate import (
     verdict,
 )
 from planning.metrics.engine import metric_value
-from planning.metrics.observations import dims_key, upsert_observations
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import (
     Initiative,
@@ -43,6 +41,7 @@ from planning.store.models import (
     Person,
     Role,
 )
+from tests.planning_seed import write_observations as write
 
 D = date
 CELL = {"channel": "organic", "device": "mobile"}
@@ -216,15 +215,6 @@ def test_a_linked_key_result_on_the_same_metric_decides_before_the_title(
 # --- the ledger on hand-made data --------------------------------------------------------------
 
 SHIP = D(2026, 9, 16)
-
-
-def write(engine: Engine, rows: list[tuple[str, date, dict[str, str], float]]) -> None:
-    frame = pd.DataFrame(
-        [(m, day, dims_key(dims), value) for m, day, dims, value in rows],
-        columns=["measure", "day", "dims_key", "value"],
-    )
-    with engine.begin() as conn:
-        upsert_observations(connection=conn, frame=frame)
 
 
 def days(start: date, end: date) -> list[date]:

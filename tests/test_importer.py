@@ -20,6 +20,7 @@ from planning.metrics.import_file import ImportFileError, read_table
 from planning.metrics.importer import import_observations, preview
 from planning.store.engine import data_versions
 from planning.store.models import Person, Role
+from tests.sources_support import stored
 
 HEADER = "date,measure,value,channel,device,product_line"
 GOOD_ROWS = [
@@ -53,18 +54,6 @@ def store_counts(engine: Engine) -> tuple[int, int]:
         observations = conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one()
         batches = conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one()
     return int(observations), int(batches)
-
-
-def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
-    """Every stored observation keyed by (measure, dims_key, ISO day)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT s.measure, s.dims_key, o.day, o.value "
-                "FROM observation o JOIN series s ON s.id = o.series_id"
-            )
-        ).all()
-    return {(m, k, str(d)): float(v) for m, k, d, v in rows}
 
 
 # --- good files ----------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from planning.metrics.engine import (
     ratio_parts,
 )
 from planning.metrics.metric_query import MetricError, MetricRead
-from planning.metrics.observations import UpsertCounts, dims_key, record_batch, upsert_observations
+from planning.metrics.observations import UpsertCounts, record_batch
+from tests.planning_seed import write_observations as write
 from tests.statements import statements_run
 
 D = date
@@ -86,16 +87,6 @@ SMALL = MetricsConfig.model_validate(
 
 def test_small_config_is_consistent() -> None:
     assert SMALL.check_references() == []
-
-
-def write(engine: Engine, rows: list[tuple[str, date, dict[str, str], float]]) -> None:
-    """Store observations (measure, day, dimensions, value) as an import would."""
-    frame = pd.DataFrame(
-        [(m, day, dims_key(dims), value) for m, day, dims, value in rows],
-        columns=["measure", "day", "dims_key", "value"],
-    )
-    with engine.begin() as conn:
-        upsert_observations(connection=conn, frame=frame)
 
 
 EM = {"channel": "email", "device": "mobile"}

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from apprise.plugins.slack import NotifySlack
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from planning.cli.main import main
@@ -29,10 +29,11 @@ from planning.notify.preferences import set_preference
 from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR, create_store_engine, migrate
-from planning.store.models import AuditEvent, InitiativeStatus, Person, Role
+from planning.store.models import AuditEvent, InitiativeStatus
 from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import free_port, http_receiver, self_signed_certificate, smtp_server
-from tests.planning_seed import Team, add_initiative, seed_team
+from tests.planning_seed import Team, add_blocked_members, add_initiative, seed_team
+from tests.postgres_support import postgres_schema
 
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 SECRET = b"a-test-link-secret-0123456789"
@@ -245,38 +246,19 @@ def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
     base = os.environ.get("QUARTERDECK_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("needs PostgreSQL (QUARTERDECK_TEST_POSTGRES_URL)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}?options=-csearch_path%3D{schema}"
-    engine = create_store_engine(url)
-    try:
-        migrate(engine)
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(base) as (url, _):
+        engine = create_store_engine(url)
+        try:
+            migrate(engine)
+            yield url, engine
+        finally:
+            engine.dispose()
 
 
 def test_two_processes_never_send_a_message_twice(shared_store: tuple[str, Engine]) -> None:
     url, engine = shared_store
     members = 40
-    with Session(engine) as session:
-        session.add(Person(name="Dora Director", email="dora@x.test", role=Role.director))
-        people = [
-            Person(name=f"Member {n}", email=f"m{n}@x.test", role=Role.member)
-            for n in range(members)
-        ]
-        session.add_all(people)
-        session.commit()
-        ids = [int(p.id or 0) for p in people]
-    for person_id in ids:
-        add_initiative(
-            engine, title=f"Work {person_id}", owner_id=person_id, status=InitiativeStatus.blocked
-        )
+    add_blocked_members(engine, members)
     with smtp_server() as (port, box):
         env = {
             **os.environ,
@@ -306,14 +288,14 @@ def test_two_processes_never_send_a_message_twice(shared_store: tuple[str, Engin
 
 
 def test_the_dry_run_prints_what_would_go_out_and_sends_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_store: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = create_store_engine(url)
-    migrate(engine)
+    engine = cli_store
     team = seed_team(engine)
     _owing(engine, team, title="Faster checkout")
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
     monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(tmp_path / "none.toml"))
     with smtp_server() as (port, box):
         monkeypatch.setenv("QUARTERDECK_NOTIFY_EMAIL_URL", _email_url(port, "hidden-pass"))
@@ -329,7 +311,6 @@ def test_the_dry_run_prints_what_would_go_out_and_sends_nothing(
         out, _ = capsys.readouterr()
     assert code == 0 and out.startswith("planned 1, sent 1, retrying 0, failed 0")
     assert len(box.messages) == 1
-    engine.dispose()
 
 
 def test_a_roadmap_summary_carries_a_share_link_that_is_never_stored(

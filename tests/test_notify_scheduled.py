@@ -25,11 +25,10 @@ from planning.notify.scheduled import JOB_ID, LOCK_NAME, add_notify_job, run_loc
 from planning.notify.secrets import NotifySecrets
 from planning.sources.runs import source_lock
 from planning.sources.schedule import SCHEDULER_ENV, start_scheduler, stop_scheduler
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate
-from planning.store.models import InitiativeStatus, Person, Role
+from planning.store.models import Person, Role
 from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import smtp_server
-from tests.planning_seed import add_initiative
+from tests.planning_seed import add_blocked_members
 
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 SECRET = "a-test-link-secret-0123456789"
@@ -40,22 +39,6 @@ def _enabled(config: AppConfig, **changes: object) -> AppConfig:
     return config.model_copy(
         update={"settings": config.settings.model_copy(update={"notify": notify})}
     )
-
-
-def _members(engine: Engine, count: int) -> list[int]:
-    with Session(engine) as session:
-        session.add(Person(name="Dora Director", email="dora@x.test", role=Role.director))
-        people = [
-            Person(name=f"Member {n}", email=f"m{n}@x.test", role=Role.member) for n in range(count)
-        ]
-        session.add_all(people)
-        session.commit()
-        ids = [int(p.id or 0) for p in people]
-    for person_id in ids:
-        add_initiative(
-            engine, title=f"Work {person_id}", owner_id=person_id, status=InitiativeStatus.blocked
-        )
-    return ids
 
 
 def test_the_demo_settings_never_schedule_a_send(
@@ -90,7 +73,7 @@ def test_the_scheduled_job_sends_each_email_once_with_two_runners(
     engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     members = 12
-    _members(engine, members)
+    add_blocked_members(engine, members)
     on = _enabled(config)
     monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(tmp_path / "none.toml"))
     monkeypatch.setenv("QUARTERDECK_NOTIFY_LINK_SECRET", SECRET)
@@ -199,13 +182,10 @@ def test_a_scheduled_run_deletes_old_outbox_rows(engine: Engine, config: AppConf
 
 
 def test_the_cleanup_command_deletes_old_outbox_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_store: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = create_store_engine(url)
-    migrate(engine)
+    engine = cli_store
     _aged(engine, datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
     code = main(["--today", "2026-11-26T12:00:00+00:00", "notify", "--cleanup"])
     out, err = capsys.readouterr()
     assert (code, err, out) == (0, "", "deleted 4 outbox row(s) older than 90 days\n")

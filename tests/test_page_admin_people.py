@@ -4,19 +4,18 @@ off, passwords in password mode, and the loaded configuration."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planning.config import DEFAULT_CONFIG_DIR, default_config
+from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine
 from planning.store.models import Person, Role, TimeOff
+from tests.config_support import use_sign_in_mode
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -137,12 +136,7 @@ def test_time_off_is_added_and_a_backwards_range_refused(app_store: str) -> None
 
 @pytest.fixture
 def password_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    directory = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, directory)
-    settings = yaml.safe_load((directory / "settings.yaml").read_text())
-    settings["auth"]["mode"] = "password"
-    (directory / "settings.yaml").write_text(yaml.safe_dump(settings))
-    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(directory))
+    use_sign_in_mode(tmp_path, monkeypatch, "password")
 
 
 def test_a_director_sets_a_password_in_password_mode(

@@ -6,8 +6,6 @@ sees no Trash; a stakeholder does not reach the Initiatives page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -17,21 +15,12 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import Initiative, KeyResult, Objective, Role
 from planning.store.models_trash import TrashItem
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
+from tests.app_pages import open_as
 from tests.test_page_initiatives import owned_by, people, plain, submit
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def _open(person_id: int, page: str, **state: object) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception
-    return at
+    return open_as(person_id, page, state=state)
 
 
 def _planned(engine: Engine) -> Initiative:

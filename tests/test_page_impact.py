@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -15,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Decision, Person, Role
+from tests.app_pages import open_as
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/impact.py"
 
 
@@ -33,13 +32,7 @@ def person_id(url: str, role: Role) -> int:
 
 
 def open_page(url: str, role: Role) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["demo_person_id"] = person_id(url, role)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_as(person_id(url, role), PAGE, timeout=90)
 
 
 def open_tab(at: AppTest, label: str) -> AppTest:

@@ -6,7 +6,6 @@ second editor's conflict that keeps what they typed."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -23,8 +22,9 @@ from planning.work.initiative_reads import (
     objective_choices,
 )
 from planning.work.initiatives import update_initiative
+from tests.app_pages import APP as APP  # test_page_dependencies imports it from here
+from tests.app_pages import open_as
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/initiatives.py"
 
 
@@ -35,15 +35,7 @@ def people(engine: Engine, role: Role) -> list[PersonRead]:
 
 
 def open_page(person_id: int, pick: int | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id
-    if pick is not None:
-        at.query_params["initiative"] = str(pick)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_as(person_id, PAGE, query={} if pick is None else {"initiative": str(pick)})
 
 
 def owned_by(engine: Engine, owner_id: int, status: str) -> Initiative:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,10 +28,10 @@ from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiative_reads import get_initiative
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan, get_plan
+from tests.app_pages import open_as
 from tests.planning_seed import store_state
 from tests.shown_text import collation_key, displayed_cell, figure
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/planning.py"
 DIRECTORS_ONLY = "Weekly planning is for directors"
 
@@ -51,15 +50,7 @@ def person(engine: Engine, role: Role) -> PersonRead:
 
 
 def open_page(person_id: int, **state: Any) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_as(person_id, PAGE, state=state)
 
 
 def backlog_of(engine: Engine, framework: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from planning.store.engine import create_store_engine
 from planning.store.models import Objective, Person, Role
 from tests.conftest import use_app_store
 from tests.page_text import plain, text_elements
+from tests.role_pages import ROLE_PAGES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 # The day the clock shows -> the day the demo store was loaded as of. A quarter's first day uses
@@ -28,20 +29,7 @@ DAYS = {
     date(2028, 2, 29): date(2028, 2, 29),
 }
 FIRST_DAYS = {date(2027, 1, 1): ("2027-Q1", "2026-Q4"), date(2026, 10, 1): ("2026-Q4", "2026-Q3")}
-PAGES = {
-    Role.director: (
-        "this_week",
-        "goals",
-        "planning",
-        "initiatives",
-        "roadmap",
-        "metrics",
-        "impact",
-        "admin",
-    ),
-    Role.member: ("this_week", "goals", "initiatives", "roadmap", "metrics", "impact"),
-    Role.stakeholder: ("this_week", "goals", "roadmap", "metrics"),
-}
+PAGES = ROLE_PAGES
 TITLES = {
     "this_week": "This week",
     "goals": "Goals",

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from planning.config import default_config
 from planning.store.engine import create_store_engine
 from planning.store.models import Initiative, KeyResult, Person
+from tests.role_pages import ROLE_PAGES
 from tests.shown_text import Leak, Shown, raw_values, shown_texts
 from ui.goals_shape import SHAPE_TASKS
 
@@ -27,20 +28,7 @@ ROLES = {
     "member": "priya@northwind.example",
     "stakeholder": "helen@northwind.example",
 }
-PAGES = {
-    "director": [
-        "this_week",
-        "goals",
-        "planning",
-        "initiatives",
-        "roadmap",
-        "metrics",
-        "impact",
-        "admin",
-    ],
-    "member": ["this_week", "goals", "initiatives", "roadmap", "metrics", "impact"],
-    "stakeholder": ["this_week", "goals", "roadmap", "metrics"],
-}
+PAGES = {role.value: pages for role, pages in ROLE_PAGES.items()}
 
 # Where a page draws part of itself only once a tab is open, an expander is opened or a detail is
 # picked: each state the walk visits, as the session state a click sets.

@@ -4,23 +4,21 @@ nothing, and a store with people never shows it again."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
-import yaml
 from sqlalchemy import select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.access.passwords import verify_password
-from planning.config import DEFAULT_CONFIG_DIR
 from planning.config.settings import AuthSettings
 from planning.startup.first_run import NewPerson, set_up_team
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Person, Role
+from tests.config_support import use_sign_in_mode
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -40,12 +38,7 @@ def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 @pytest.fixture
 def password_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    settings = yaml.safe_load((config / "settings.yaml").read_text())
-    settings["auth"]["mode"] = "password"
-    (config / "settings.yaml").write_text(yaml.safe_dump(settings))
-    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config))
+    use_sign_in_mode(tmp_path, monkeypatch, "password")
 
 
 def team(url: str) -> list[Person]:

@@ -6,9 +6,7 @@ the digest name it too."""
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -24,6 +22,7 @@ from planning.palette import (
 from planning.reports.digest import KrLine, WeeklyDigest
 from planning.reports.digest_render import digest_html
 from planning.work.initiative_status import HEALTH_LABELS
+from tests.evaluation_support import kr_eval
 from ui.goals_charts import progress_spec
 from ui.roadmap_chart import lane_spec
 
@@ -32,29 +31,9 @@ TODAY = date(2026, 11, 26)
 
 
 def kr(status: str, number: int) -> KrEvaluation:
-    values: dict[str, Any] = {f.name: None for f in fields(KrEvaluation)}
-    values.update(
-        key_result_id=number,
-        objective_id=1,
-        title=f"KR {number}",
-        kind="metric",
-        owner_id=1,
-        owner="Maya",
-        weight=1.0,
-        metric_label="",
-        value_format="number",
-        filters={},
-        window="period_to_date",
-        total_target=False,
-        unit="",
-        status=status,
-        status_reason="",
-        days_of_data=30,
-        gap_flagged=False,
-        progress=0.5,
-        expected=0.5,
+    return kr_eval(
+        key_result_id=number, title=f"KR {number}", status=status, progress=0.5, expected=0.5
     )
-    return KrEvaluation(**values)
 
 
 def roadmap_colours() -> dict[str, str]:

@@ -51,7 +51,14 @@ from planning.work.weekly_plan import (
     get_plan,
     plan_diff,
 )
-from tests.planning_seed import Team, add_initiative, add_time_off, seed_team, store_state
+from tests.planning_seed import (
+    Team,
+    add_initiative,
+    add_time_off,
+    backlog_entry,
+    seed_team,
+    store_state,
+)
 from tests.planning_seed import write_observations as write
 
 AS_OF = date(2026, 5, 17)  # a Sunday: the baseline window is 20 Apr – 17 May
@@ -213,17 +220,7 @@ def test_matrix_value_is_the_score_before_dividing_by_effort(config: AppConfig) 
 
 
 def entry(item_id: int, effort: float, scores: dict[str, Any], **kw: Any) -> BacklogEntry:
-    return BacklogEntry(
-        id=item_id,
-        title=f"Item {item_id}",
-        owner_id=1,
-        owner="Ana",
-        status="planned",
-        health="on_track",
-        effort_weeks=effort,
-        scores=scores,
-        **kw,
-    )
+    return backlog_entry(item_id, effort=effort, scores=scores, **kw)
 
 
 def test_rank_backlog_worked_example_with_median_quadrants(config: AppConfig) -> None:

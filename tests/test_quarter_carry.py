@@ -5,11 +5,6 @@ dropped work stays where it was. The demo store is loaded as of 31 Dec 2026 (202
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
@@ -18,7 +13,7 @@ from planning.config import default_config
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_close import close_quarter
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished
-from planning.store.engine import create_store_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import (
     AuditEvent,
     Initiative,
@@ -36,16 +31,9 @@ OLD, NEW = "2026-Q4", "2027-Q1"
 
 
 @pytest.fixture
-def store(
-    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
+def store(new_quarter_engine: Engine) -> Engine:
     """A private copy of the demo store as of 31 Dec 2026, on the new quarter's first day."""
-    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
-    target = tmp_path / "store.db"
-    shutil.copy(demo_store_as_of(date(2026, 12, 31)), target)
-    engine = create_store_engine(f"sqlite:///{target}")
-    yield engine
-    engine.dispose()
+    return new_quarter_engine
 
 
 def director(session: Session) -> Person:

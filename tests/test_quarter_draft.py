@@ -4,11 +4,8 @@ the digest. The demo store is loaded as of 31 Dec 2026 (2026-Q4 goals, data thro
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, insert, select
@@ -25,7 +22,7 @@ from planning.okrs.quarter_close import close_quarter
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
 from planning.reports.digest import build_digest
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, session_scope
+from planning.store.engine import DATABASE_URL_ENV, session_scope
 from planning.store.models import (
     AuditEvent,
     InitiativeKeyResult,
@@ -41,20 +38,12 @@ from planning.store.models_metrics import Observation
 from planning.work.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
 
 OLD, NEW = "2026-Q4", "2027-Q1"
-STORE_DAY = date(2026, 12, 31)
 
 
 @pytest.fixture
-def store(
-    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
-    """A private copy of the demo store as of 31 Dec 2026, on its quarter's first day after."""
-    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
-    target = tmp_path / "store.db"
-    shutil.copy(demo_store_as_of(STORE_DAY), target)
-    engine = create_store_engine(f"sqlite:///{target}")
-    yield engine
-    engine.dispose()
+def store(new_quarter_engine: Engine) -> Engine:
+    """A private copy of the demo store as of 31 Dec 2026, on the new quarter's first day."""
+    return new_quarter_engine
 
 
 def person(session: Session, role: Role) -> Person:

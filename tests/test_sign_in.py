@@ -7,12 +7,10 @@ For each role, the pages it may open open, and every other page's URL shows its 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -20,9 +18,10 @@ from streamlit.testing.v1 import AppTest
 import ui.identity
 from planning.access.passwords import attempt_sign_in, end_session, start_session
 from planning.access.people import set_password
-from planning.config import DEFAULT_CONFIG_DIR, load_config
+from planning.config import load_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
+from tests.config_support import use_sign_in_mode as use_mode
 from ui.navigation import page_access
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -69,16 +68,6 @@ def first_of(engine: Engine, role: Role) -> PersonRead:
         person = session.scalars(query).first()
         assert person is not None
         return PersonRead.model_validate(person)
-
-
-def use_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
-    """Run the app with a copy of config/ whose settings choose this sign-in mode."""
-    directory = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, directory)
-    settings = yaml.safe_load((directory / "settings.yaml").read_text())
-    settings["auth"]["mode"] = mode
-    (directory / "settings.yaml").write_text(yaml.safe_dump(settings))
-    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(directory))
 
 
 def titles(at: AppTest) -> list[str]:

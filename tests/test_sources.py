@@ -24,12 +24,14 @@ from planning.config import AppConfig, ConfigError, default_config
 from planning.sources.config import load_sources
 from planning.sources.runs import BUSY, FAILED, OK, run_source, source_lock
 from planning.store.engine import create_store_engine, migrate
+from tests.postgres_support import postgres_schema
 from tests.sources_support import (
     PG_SOURCE_BASE,
     config_dir,
     mariadb_table,
     postgres_source,
     serve_files,
+    stored,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,17 +86,6 @@ def fill_daily(engine: Engine, table: str = "daily", rows: list[tuple] | None = 
                     "o": row[4],
                 },
             )
-
-
-def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT s.measure, s.dims_key, o.day, o.value FROM observation o "
-                "JOIN series s ON s.id = o.series_id"
-            )
-        ).all()
-    return {(m, k, str(d)[:10]): float(v) for m, k, d, v in rows}
 
 
 def runs(engine: Engine) -> list[tuple]:
@@ -517,12 +508,7 @@ def test_two_processes_on_postgres_run_a_source_once(tmp_path: Path, pg_source: 
     """Two `python -m planning sync` processes on one PostgreSQL store: one runs the source,
     the other is told it is busy; one run and one batch are recorded."""
     folder = config_dir(tmp_path, sql_yaml("WAREHOUSE_URL", sql=SLOW_SQL))
-    schema = f"store_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_SOURCE_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    store_url = f"{PG_SOURCE_BASE}?options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema(PG_SOURCE_BASE, "store") as (store_url, _):
         migrate(create_store_engine(store_url))
         env = {
             **os.environ,
@@ -552,10 +538,6 @@ def test_two_processes_on_postgres_run_a_source_once(tmp_path: Path, pg_source: 
         with engine.connect() as connection:
             assert connection.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one() == 1
         engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_a_run_cut_off_is_marked_interrupted_by_the_next(

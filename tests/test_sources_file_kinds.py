@@ -22,7 +22,7 @@ from planning.sources.mappings import MappingSpec, save_mapping
 from planning.sources.runs import FAILED, OK, preview_source, run_source
 from planning.sources.status import source_status
 from planning.store.engine import create_store_engine, migrate
-from tests.sources_support import config_dir, serve_files
+from tests.sources_support import config_dir, serve_files, stored
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 SHOPIFY = FIXTURES / "shopify_orders_export.csv"
@@ -77,17 +77,6 @@ def http_files() -> Iterator[tuple[str, dict[str, bytes]]]:
 def one_source(tmp_path: Path, kind: str, settings: str, shop: AppConfig):  # type: ignore[no-untyped-def]
     body = f"sources:\n  feed:\n    kind: {kind}\n    settings:\n{settings}"
     return load_sources(config_dir(tmp_path, body), shop.metrics).get("feed")
-
-
-def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT s.measure, s.dims_key, o.day, o.value FROM observation o "
-                "JOIN series s ON s.id = o.series_id"
-            )
-        ).all()
-    return {(m, k, str(d)[:10]): float(v) for m, k, d, v in rows}
 
 
 def batches(engine: Engine) -> list[str]:

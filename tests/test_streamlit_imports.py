@@ -8,13 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = [ROOT / "app.py", ROOT / "server.py"] + [
-    path
-    for folder in ("planning", "pages", "ui", "api")
-    for path in sorted((ROOT / folder).rglob("*.py"))
-    if "migrations" not in path.parts
-]
+from tests.product_files import PRODUCT, ROOT
+
 INTERNAL_PACKAGES = ("streamlit.runtime", "streamlit.web")
 
 

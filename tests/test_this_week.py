@@ -4,7 +4,7 @@ PostgreSQL when configured)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.config import AppConfig
-from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
+from planning.okrs.evaluation_results import ObjectiveEvaluation, PeriodEvaluation
 from planning.periods import iso_week, previous_quarter, quarter_bounds, quarter_of
 from planning.reports.this_week import (
     OUTCOME_DAYS,
@@ -48,6 +48,7 @@ from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiatives import create_initiative
 from planning.work.status_updates import accept_idea, decline_idea, post_status_update
 from planning.work.weekly_plan import commit_weekly_plan
+from tests.evaluation_support import kr_eval
 from tests.planning_seed import seed_team
 
 TODAY = clock.utcnow().date()
@@ -93,32 +94,6 @@ def test_only_work_under_way_owes_status_updates(
     status: str, start: date | None, expected: bool
 ) -> None:
     assert expects_updates(status, start, date(2026, 11, 26)) is expected
-
-
-def kr_eval(**overrides: Any) -> KrEvaluation:
-    """A key result evaluation with every field empty but the ones given."""
-    values: dict[str, Any] = {f.name: None for f in fields(KrEvaluation)}
-    values.update(
-        key_result_id=1,
-        objective_id=1,
-        title="KR",
-        kind="metric",
-        owner_id=1,
-        owner="Maya",
-        weight=1.0,
-        metric_label="",
-        value_format="number",
-        filters={},
-        window="period_to_date",
-        total_target=False,
-        unit="",
-        status="on_track",
-        status_reason="",
-        days_of_data=30,
-        gap_flagged=False,
-    )
-    values.update(overrides)
-    return KrEvaluation(**values)
 
 
 def test_needs_attention_lists_off_track_then_at_risk_in_given_order() -> None:

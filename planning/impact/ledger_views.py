@@ -21,6 +21,19 @@ from planning.impact.ledger import ImpactEntry, latest_complete_day
 from planning.impact.lift_estimate import LAST_YEAR
 from planning.metrics.engine import metric_series_many
 
+# The lift, its interval and the verdict with its reason: the end of every ledger row, each
+# named as the entry's own field.
+VERDICT_FIELDS = (
+    "expected_lift",
+    "realised_lift",
+    "ci_low",
+    "ci_high",
+    "verdict",
+    "seasonally_adjusted",
+    "reason",
+)
+
+
 LEDGER_COLUMNS = [
     "initiative_id",
     "initiative",
@@ -32,13 +45,7 @@ LEDGER_COLUMNS = [
     "where",
     "shipped",
     "ready_on",
-    "expected_lift",
-    "realised_lift",
-    "ci_low",
-    "ci_high",
-    "verdict",
-    "seasonally_adjusted",
-    "reason",
+    *VERDICT_FIELDS,
 ]
 
 
@@ -56,19 +63,17 @@ def ledger_frame(entries: Iterable[ImpactEntry]) -> pd.DataFrame:
             "where": e.where,
             "shipped": e.shipped,
             "ready_on": e.ready_on,
-            "expected_lift": e.expected_lift,
-            "realised_lift": e.realised_lift,
-            "ci_low": e.ci_low,
-            "ci_high": e.ci_high,
-            "verdict": e.verdict,
-            "seasonally_adjusted": e.seasonally_adjusted,
-            "reason": e.reason,
+            **_verdict_fields(e),
         }
         for e in entries
     ]
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS).astype(
         {c: "float64" for c in ("expected_lift", "realised_lift", "ci_low", "ci_high")}
     )
+
+
+def _verdict_fields(entry: ImpactEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in VERDICT_FIELDS}
 
 
 def ledger_rows(entries: Iterable[ImpactEntry]) -> list[dict[str, Any]]:
@@ -82,13 +87,7 @@ def ledger_rows(entries: Iterable[ImpactEntry]) -> list[dict[str, Any]]:
             "shipped": e.shipped.isoformat(),
             "ready_on": e.ready_on.isoformat(),
             "estimator": e.estimator,
-            "expected_lift": e.expected_lift,
-            "realised_lift": e.realised_lift,
-            "ci_low": e.ci_low,
-            "ci_high": e.ci_high,
-            "verdict": e.verdict,
-            "seasonally_adjusted": e.seasonally_adjusted,
-            "reason": e.reason,
+            **_verdict_fields(e),
         }
         for e in entries
     ]

@@ -176,7 +176,8 @@ def _take_lock_row(engine: Engine, name: str) -> str | None:
 # --- a run -------------------------------------------------------------------------------------
 
 
-def _as_day(value: Any) -> date | None:
+def as_day(value: Any) -> date | None:
+    """A stored or fetched day (date, datetime or ISO text) as a date; None stays None."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -193,7 +194,7 @@ def watermark(*, engine: Engine, source: str) -> date | None:
             text("SELECT MAX(through_day) FROM source_run WHERE source = :s AND status = :ok"),
             {"s": source, "ok": OK},
         ).scalar_one()
-    return _as_day(value)
+    return as_day(value)
 
 
 def window_start(*, engine: Engine, source: Source) -> date | None:
@@ -371,7 +372,7 @@ def _finish_failed(engine: Engine, run_id: int, message: str) -> None:
 def _checksum(frame: pd.DataFrame) -> str:
     """SHA-256 over the written rows (measure, dimensions, day, value), column by column."""
     codes, days = pd.factorize(frame["day"])
-    ordinals = np.array([_as_day(d).toordinal() for d in days], dtype=np.int64)  # type: ignore[union-attr]
+    ordinals = np.array([as_day(d).toordinal() for d in days], dtype=np.int64)  # type: ignore[union-attr]
     digest = hashlib.sha256()
     for column in (frame["measure"], frame["dims_key"], pd.Series(ordinals[codes])):
         digest.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
@@ -417,7 +418,7 @@ def _write(
             since=since,
             seconds=perf_counter() - began,
         )
-    through = max(_as_day(d) for d in pd.unique(frame["day"]))  # type: ignore[type-var]
+    through = max(as_day(d) for d in pd.unique(frame["day"]))  # type: ignore[type-var]
     measures = ",".join(sorted(pd.unique(frame["measure"]).tolist()))[:2000]
     with engine.begin() as connection:
         counts = upsert_observations(connection=connection, frame=frame)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from planning import clock
 from planning.config import AppConfig, ConfigError
 from planning.sources.config import SourcesConfig, load_sources
-from planning.sources.runs import OK, RUNNING
+from planning.sources.runs import OK, RUNNING, as_day
 
 
 @dataclass(frozen=True)
@@ -81,16 +81,6 @@ def _utc(value: Any) -> datetime:
     return value
 
 
-def _day(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 _COLUMNS = (
     "id, source, trigger, started_at, finished_at, status, rows, rows_added, rows_updated, "
     "through_day, error, measures"
@@ -107,7 +97,7 @@ def _info(row: Any) -> RunInfo:
         rows=int(row.rows),
         rows_added=int(row.rows_added),
         rows_updated=int(row.rows_updated),
-        through_day=_day(row.through_day),
+        through_day=as_day(row.through_day),
         error=str(row.error or ""),
     )
 

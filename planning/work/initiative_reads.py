@@ -29,6 +29,37 @@ from planning.store.models import (
 from planning.work.initiative_input import FIELD_LABELS
 from planning.work.initiative_status import HEALTH_LABELS, S, status_label
 
+# The columns every table of initiatives starts with (the list, the roadmap's items).
+INITIATIVE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "title",
+    "owner_id",
+    "owner",
+    "status",
+    "health",
+    "percent_complete",
+    "start_date",
+    "target_date",
+    "shipped_date",
+)
+
+
+def initiative_row(initiative: Initiative, names: Mapping[int, str]) -> dict[str, Any]:
+    """The values of INITIATIVE_COLUMNS for one stored initiative, its owner by name."""
+    return {
+        "id": int(initiative.id),  # type: ignore[arg-type]
+        "title": initiative.title,
+        "owner_id": initiative.owner_id,
+        "owner": names.get(initiative.owner_id, f"#{initiative.owner_id}"),
+        "status": initiative.status.value,
+        "health": initiative.health.value,
+        "percent_complete": initiative.percent_complete,
+        "start_date": initiative.start_date,
+        "target_date": initiative.target_date,
+        "shipped_date": initiative.shipped_date,
+    }
+
+
 ENTITY = "initiative"
 
 
@@ -178,16 +209,7 @@ def list_initiatives(
     rank = _open_first()
     rows = [
         {
-            "id": int(i.id),  # type: ignore[arg-type]
-            "title": i.title,
-            "owner_id": i.owner_id,
-            "owner": names.get(i.owner_id, f"#{i.owner_id}"),
-            "status": i.status.value,
-            "health": i.health.value,
-            "percent_complete": i.percent_complete,
-            "start_date": i.start_date,
-            "target_date": i.target_date,
-            "shipped_date": i.shipped_date,
+            **initiative_row(i, names),
             "effort_weeks": i.effort_weeks,
             "objectives": ", ".join(objectives.get(int(i.id), [])),  # type: ignore[arg-type]
             "last_update_at": last_update.get(int(i.id)),  # type: ignore[arg-type]
@@ -202,22 +224,7 @@ def list_initiatives(
             r["id"],
         )
     )
-    columns = [
-        "id",
-        "title",
-        "owner_id",
-        "owner",
-        "status",
-        "health",
-        "percent_complete",
-        "start_date",
-        "target_date",
-        "shipped_date",
-        "effort_weeks",
-        "objectives",
-        "last_update_at",
-        "version",
-    ]
+    columns = [*INITIATIVE_COLUMNS, "effort_weeks", "objectives", "last_update_at", "version"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -42,7 +42,7 @@ from planning.store.models import (
     KeyResult,
     Objective,
 )
-from planning.work.initiative_reads import person_names
+from planning.work.initiative_reads import INITIATIVE_COLUMNS, initiative_row, person_names
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 
 S = InitiativeStatus
@@ -59,16 +59,7 @@ NO_OBJECTIVE = N_("No objective")
 # Query-string keys of the filters (the share link's own key, "share", is left alone).
 QUERY_KEYS: tuple[str, ...] = ("quarter", "objective", "owner", "status")
 ITEM_COLUMNS: tuple[str, ...] = (
-    "id",
-    "title",
-    "owner_id",
-    "owner",
-    "status",
-    "health",
-    "percent_complete",
-    "start_date",
-    "target_date",
-    "shipped_date",
+    *INITIATIVE_COLUMNS,
     "end_date",
     "progress_date",
     "objective_id",
@@ -400,16 +391,7 @@ def roadmap_items(
         drawn = i.start_date is not None and end is not None and i.start_date <= end
         rows.append(
             {
-                "id": i.id,
-                "title": i.title,
-                "owner_id": i.owner_id,
-                "owner": names.get(i.owner_id, f"#{i.owner_id}"),
-                "status": i.status.value,
-                "health": i.health.value,
-                "percent_complete": i.percent_complete,
-                "start_date": i.start_date,
-                "target_date": i.target_date,
-                "shipped_date": i.shipped_date,
+                **initiative_row(i, names),
                 "end_date": end,
                 "progress_date": (
                     progress_date(i.start_date, end, i.percent_complete)  # type: ignore[arg-type]

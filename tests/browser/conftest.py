@@ -5,36 +5,26 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from bench.app_process import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    answers,
+    free_port,
+    launch_app,
+    stop_process,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = os.environ.get("QUARTERDECK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Streamlit probes these under a page's own URL before falling back; the 404s are expected.
 EXPECTED_404 = ("/_stcore/health", "/_stcore/host-config")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -67,42 +57,16 @@ def _serve(script: str, demo_store_file: Path, tmp_path: Path) -> Iterator[Serve
         pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
     store = tmp_path / "browser.db"
     shutil.copy(demo_store_file, store)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     env.update(
         QUARTERDECK_DATABASE_URL=f"sqlite:///{store}",
         QUARTERDECK_DEMO="0",
     )
     log = tmp_path / "server.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / script),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    process = launch_app(port=port, env=env, log=log, script=ROOT / script)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not answers(f"{url}/_stcore/health", process):
         process.kill()
         pytest.fail("the app server did not start:\n" + log.read_text())
     try:
@@ -110,11 +74,7 @@ def _serve(script: str, demo_store_file: Path, tmp_path: Path) -> Iterator[Serve
             url=url, database_url=env["QUARTERDECK_DATABASE_URL"], process=process, log=log, env=env
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 @dataclass

@@ -4,55 +4,28 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
 
-from planning.config import DEFAULT_CONFIG_DIR
-from tests.browser.conftest import ROOT, Server
+from bench.app_process import answers, free_port, launch_app, stop_process
+from tests.browser.conftest import Server
+from tests.config_support import config_with_sign_in
 
 SETTLE_MS = 30_000
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_for(url: str, log: Path, process: subprocess.Popen[bytes], what: str) -> None:
     """Poll a URL until it answers 200, or fail with the process's log."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    pytest.fail(f"{what} did not start:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate a process this test started, killing it if it lingers."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+    if not answers(url, process):
         process.kill()
+        pytest.fail(f"{what} did not start:\n{log.read_text()}")
+
+
+stop = stop_process
 
 
 @contextmanager
@@ -71,11 +44,8 @@ def app_server(
     is a SQLite file, or a database URL (a PostgreSQL store that several servers share).
     """
     port = port or free_port()
-    config_dir = tmp_path / f"config-{port}"  # one each, so two servers can share a tmp_path
-    shutil.copytree(DEFAULT_CONFIG_DIR, config_dir)
-    settings = yaml.safe_load((config_dir / "settings.yaml").read_text())
-    settings["auth"]["mode"] = mode
-    (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings))
+    # One config each, so two servers can share a tmp_path.
+    config_dir = config_with_sign_in(tmp_path / f"config-{port}", mode)
     secrets_file = tmp_path / f"secrets-{port}.toml"
     secrets_file.write_text(secrets or "")
     env = dict(os.environ)
@@ -85,27 +55,7 @@ def app_server(
         QUARTERDECK_CONFIG_DIR=str(config_dir),
     )
     log = tmp_path / f"server-{port}.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "server.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--secrets.files",
-            str(secrets_file),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    process = launch_app(port=port, env=env, log=log, extra=("--secrets.files", str(secrets_file)))
     url = f"http://localhost:{port}"
     wait_for(f"{url}/_stcore/health", log, process, "the app server")
     try:

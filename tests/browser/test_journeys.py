@@ -136,6 +136,18 @@ def _cell(grid: Locator, column: int, row: int) -> Locator:
     return grid.get_by_test_id(f"glide-cell-{column}-{row}")
 
 
+def _latest_update(engine: Engine, initiative_id: int) -> StatusUpdate:
+    """The newest status update stored for an initiative (the one a journey just posted)."""
+    with Session(engine) as session:
+        posted = session.exec(
+            select(StatusUpdate)
+            .where(StatusUpdate.initiative_id == initiative_id)
+            .order_by(col(StatusUpdate.id).desc())
+        ).first()
+    assert posted is not None
+    return posted
+
+
 def _column_index(grid: Locator, header: str) -> int:
     """The zero-based index of the grid column with this header."""
     for th in grid.locator('th[role="columnheader"]').all():
@@ -414,19 +426,13 @@ def test_member_posts_an_overdue_status_update_from_this_week(
         expect(page.get_by_text("All caught up", exact=False)).to_be_visible()
     _shot(page, "journey-member-3-update-posted")
 
-    with Session(engine) as session:
-        posted = session.exec(
-            select(StatusUpdate)
-            .where(StatusUpdate.initiative_id == item.initiative_id)
-            .order_by(col(StatusUpdate.id).desc())
-        ).first()
-        assert posted is not None
-        assert (posted.note, posted.author_id) == (note, member.id)
-        assert (posted.status.value, posted.health.value, posted.percent_complete) == (
-            item.status,
-            health,
-            percent,
-        )
+    posted = _latest_update(engine, item.initiative_id)
+    assert (posted.note, posted.author_id) == (note, member.id)
+    assert (posted.status.value, posted.health.value, posted.percent_complete) == (
+        item.status,
+        health,
+        percent,
+    )
     engine.dispose()
     browser.assert_clean()
 

@@ -17,14 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from planning import clock
 from planning.config import default_config
 from planning.periods import iso_week, quarter_of
 from planning.reports.this_week import updates_owed
 from planning.store.engine import create_store_engine
-from planning.store.models import Initiative, Person, Role, StatusUpdate, WeeklyPlan
+from planning.store.models import Initiative, Person, Role, WeeklyPlan
 from planning.work.initiative_reads import objective_choices
 from planning.work.initiative_status import HEALTH_LABELS
 from tests.browser.conftest import Browser, Server
@@ -33,6 +33,7 @@ from tests.browser.test_journeys import (
     _cell,
     _column,
     _column_index,
+    _latest_update,
     _open_app,
     _people,
     _settle,
@@ -151,15 +152,9 @@ def test_member_posts_an_overdue_status_update_with_the_keyboard(
     page.get_by_text(f"Status update posted on “{item.title}”").wait_for(timeout=WAIT_MS)
     _settle(page)
     _shot(page, "keyboard-member-3-posted")
-    with Session(engine) as session:
-        posted = session.exec(
-            select(StatusUpdate)
-            .where(StatusUpdate.initiative_id == item.initiative_id)
-            .order_by(col(StatusUpdate.id).desc())
-        ).first()
-        assert posted is not None
-        assert (posted.note, posted.author_id) == (text, member.id)
-        assert (posted.health.value, posted.percent_complete) == (health, percent)
+    posted = _latest_update(engine, item.initiative_id)
+    assert (posted.note, posted.author_id) == (text, member.id)
+    assert (posted.health.value, posted.percent_complete) == (health, percent)
     engine.dispose()
     browser.assert_clean()
 

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from planning.access.people import set_password
@@ -34,6 +32,7 @@ from planning.store.restore import restore_store
 from tests.browser.conftest import SCREENSHOTS, Browser
 from tests.browser.sign_in_support import app_server, heading, settle
 from tests.browser.test_sign_in_password import sign_in
+from tests.postgres_support import postgres_schema
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -54,12 +53,7 @@ def shared_store(demo_store_file: Path, tmp_path: Path) -> Iterator[tuple[str, s
     password; yields the store's URL and a share link's token."""
     if not POSTGRES:
         pytest.skip("QUARTERDECK_TEST_POSTGRES_URL is not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema(POSTGRES) as (url, _):
         source = create_store_engine(f"sqlite:///{demo_store_file}")
         export_store(engine=source, directory=tmp_path / "export")
         source.dispose()
@@ -83,10 +77,6 @@ def shared_store(demo_store_file: Path, tmp_path: Path) -> Iterator[tuple[str, s
             token = create_share_link(session=session, actor=boss, label="Board").token
         target.dispose()
         yield url, token
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _shot(page: Page, name: str) -> None:

@@ -24,19 +24,17 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.testclient import TestClient
@@ -44,12 +42,14 @@ from streamlit.testing.v1 import AppTest
 
 from api.app import api_app
 from api.context import ApiContext
+from bench.app_process import free_port, launch_app, stop_process
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.store import gate as store_access
 from planning.store.engine import DATABASE_URL_ENV
 from planning.store.gate import StoreGate, StoreUnavailable
 from tests.page_text import plain
+from tests.postgres_support import postgres_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -81,18 +81,12 @@ PAGE_END = (
 CASES = ["garbage", "folder", "truncated", "read_only", "postgres_down"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Forwarder:
     """A local port that refuses connections until started, then forwards each to PostgreSQL:
     PostgreSQL down and back up (stop drops every connection, as a restart does)."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._target = (target_host, target_port)
         self._listener: socket.socket | None = None
         self._open: list[socket.socket] = []
@@ -221,29 +215,23 @@ def broken(
         if not _postgres_reachable():
             pytest.skip(f"no PostgreSQL at {POSTGRES_URL} to come back to")
         base = make_url(POSTGRES_URL)
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        forwarder = Forwarder(base.host or "127.0.0.1", base.port or 5432)
-        url = base.set(
-            host="127.0.0.1", port=forwarder.port, query={"options": f"-csearch_path={schema}"}
-        )
-        where = url.render_as_string(hide_password=True)
-        says = "cannot be reached (connection failed: connection to server at"
-        try:
-            yield Broken(
-                url.render_as_string(hide_password=False),
-                where,
-                says,
-                forwarder.start,
-                break_again=forwarder.stop,
+        with postgres_schema(POSTGRES_URL) as (_, schema):
+            forwarder = Forwarder(base.host or "127.0.0.1", base.port or 5432)
+            url = base.set(
+                host="127.0.0.1", port=forwarder.port, query={"options": f"-csearch_path={schema}"}
             )
-        finally:
-            forwarder.stop()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
+            where = url.render_as_string(hide_password=True)
+            says = "cannot be reached (connection failed: connection to server at"
+            try:
+                yield Broken(
+                    url.render_as_string(hide_password=False),
+                    where,
+                    says,
+                    forwarder.start,
+                    break_again=forwarder.stop,
+                )
+            finally:
+                forwarder.stop()
 
 
 def expected(broken: Broken) -> str:
@@ -346,26 +334,11 @@ def serve(tmp_path: Path) -> Iterator[Callable[[str], tuple[str, Path]]]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(url: str) -> tuple[str, Path]:
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ)
         env.update({DATABASE_URL_ENV: url, "QUARTERDECK_DEMO": "0"})
         log = tmp_path / "server.log"
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "server.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-        )
+        process = launch_app(port=port, env=env, log=log)
         started.append(process)
         base = f"http://127.0.0.1:{port}"
         _wait_for(
@@ -378,11 +351,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[[str], tuple[str, Path]]]:
 
     yield start
     for process in started:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def _health(base: str) -> tuple[int, dict[str, Any], dict[str, str]]:

@@ -3,17 +3,15 @@ opens it to a network, and then every page says so."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from planning.config import DEFAULT_CONFIG_DIR
+from tests.config_support import use_sign_in_mode
 from tests.start_script import answers, start_script
 from ui.exposure import reachable_beyond_this_machine
 
@@ -63,12 +61,7 @@ def test_demo_mode_on_this_machine_has_no_banner(app_store: str, address: None) 
 def test_a_sign_in_mode_on_the_network_has_no_banner(
     app_store: str, address: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    directory = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, directory)
-    settings = yaml.safe_load((directory / "settings.yaml").read_text())
-    settings["auth"]["mode"] = "password"
-    (directory / "settings.yaml").write_text(yaml.safe_dump(settings))
-    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(directory))
+    use_sign_in_mode(tmp_path, monkeypatch, "password")
     st_config.set_option("server.address", "0.0.0.0")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
