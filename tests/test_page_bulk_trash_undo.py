@@ -43,6 +43,8 @@ def test_a_director_sets_health_on_two_initiatives_at_once(app_store: str) -> No
     a, b = people(engine, Role.member)[:2]
     first, second = owned_by(engine, a.id, "in_progress"), owned_by(engine, b.id, "in_progress")
     at = _open(director.id, "pages/initiatives.py")
+    assert not [m for m in at.multiselect if m.key == "bulk_ids"]  # drawn once asked for
+    at.toggle(key="bulk_open").set_value(True).run()
     assert at.selectbox(key="bulk_owner") is not None  # directors set owner and status too
     at.multiselect(key="bulk_ids").set_value([first.id, second.id])
     at.selectbox(key="bulk_health").set_value("off_track")
@@ -58,7 +60,7 @@ def test_a_member_is_refused_a_row_of_someone_else_and_nothing_is_written(
     engine = create_store_engine(app_store)
     ana, ben = people(engine, Role.member)[:2]
     mine, theirs = owned_by(engine, ana.id, "in_progress"), owned_by(engine, ben.id, "in_progress")
-    at = _open(ana.id, "pages/initiatives.py")
+    at = _open(ana.id, "pages/initiatives.py", bulk_open=True)
     assert not [s for s in at.selectbox if s.key in ("bulk_owner", "bulk_status")]
     assert not any(e.label.startswith("Trash") for e in at.expander)
     at.multiselect(key="bulk_ids").set_value([mine.id, theirs.id])
@@ -119,7 +121,7 @@ def test_a_stakeholder_gets_neither_bulk_edit_nor_trash(app_store: str) -> None:
     # The router sends a stakeholder to the Roadmap (Weekly planning's own test covers its page).
     engine = create_store_engine(app_store)
     [sue] = people(engine, Role.stakeholder)
-    at = _open(sue.id, "pages/initiatives.py")
+    at = _open(sue.id, "pages/initiatives.py", bulk_open=True)
     assert [t.value for t in at.title] == ["Roadmap"]
     assert not [b for b in at.button if b.key == "trash_restore"]
     assert not [m for m in at.multiselect if m.key == "bulk_ids"]

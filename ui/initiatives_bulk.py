@@ -22,6 +22,7 @@ from ui.status_update_form import health_label
 from ui.text import refusal_message
 
 PICKED = "bulk_ids"
+OPEN = "bulk_open"
 FIELD_KEYS = ("bulk_owner", "bulk_status", "bulk_health", "bulk_target", "bulk_kr")
 KEEP = "Keep as it is"
 
@@ -45,9 +46,17 @@ def bulk_edit_section(
     """The "Change several at once" form under the list."""
     picked = [i for i in st.session_state.get(PICKED, []) if i in titles]
     st.session_state[PICKED] = picked
+    # The form (up to BULK_MAX choices) is drawn only once asked for, to keep every run quick.
+    if not st.toggle("Change several initiatives at once", key=OPEN):
+        if len(picked) > 1:
+            st.caption(
+                f"{len(picked)} rows selected: turn on “Change several initiatives at once” to "
+                "change them together."
+            )
+        return
     # The picker offers the selected rows and the list's first BULK_MAX (a bulk edit's limit).
     options = list(dict.fromkeys([*picked, *ids[:BULK_MAX]]))
-    with st.expander("Change several initiatives at once"), st.form("bulk_edit"):
+    with st.container(border=True), st.form("bulk_edit"):
         st.caption(
             "Select rows in the list (or pick them here), choose what to set, and apply: every "
             "initiative changes, or none does and each reason is listed."
