@@ -15,6 +15,7 @@ from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import default_config
 from planning.metrics.engine import metric_value
+from planning.metrics.rollups import rebuild_daily_totals
 from planning.okrs.evaluation import evaluate_period
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import post_check_in, update_key_result
@@ -200,6 +201,9 @@ def test_metric_key_results_start_from_the_new_quarters_data_once_there_is_some(
             insert(Observation),
             [{"series_id": s, "day": d + timedelta(days=3), "value": v * 1.1} for s, d, v in rows],
         )
+        # Written straight into the table, so the daily totals are summed again, as every
+        # product writer of observations does in its transaction.
+        rebuild_daily_totals(connection=session.connection())
     monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-03")
     found = draft(store, preview=True)
     assert found.data_in_new_quarter
