@@ -20,5 +20,5 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
 # Two workers (one per core on the project machine); every test has its own store, schema, port
-# and temporary folder, so they run side by side.
-.venv/bin/pytest -q -n 2 --dist loadfile "$@"
+# and temporary folder, so they run side by side. The slowest 25 are listed, to keep CI under 20 minutes.
+.venv/bin/pytest -q -n 2 --dist loadfile --durations=25 "$@"
