@@ -170,12 +170,13 @@ class Visitor:
         async def edit() -> None:
             # A rerun (the live refresh after someone else's write) can redraw the table while
             # the cursor moves; the move is checked and made again until it lands on the cell.
-            for _ in range(5):
+            for _ in range(10):
                 await page.mouse.click(box["x"] + 10, box["y"] + HEADER_PX + row * ROW_PX + 17)
                 for key in ["ArrowLeft"] * (column + 3) + ["ArrowRight"] * column:
                     await page.keyboard.press(key)  # from the first column, wherever the click was
                 if await _becomes(cell, "aria-selected", "true"):
                     break
+                await asyncio.sleep(0.5)  # let a redraw in progress finish before trying again
             else:
                 raise LoadError("could not select the score input in the planning table")
             await page.keyboard.press("Enter")
