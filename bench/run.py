@@ -22,8 +22,9 @@ SQLite store and a configuration folder, then measures in one run:
 - syncing the same observations from PostgreSQL with a ``sql`` data source (one wide table and
   one query per group of measures sharing their dimensions) into an empty store, when
   QUARTERDECK_BENCH_POSTGRES_URL names a server (``postgresql+psycopg://user@host/db``);
-- syncing a Shopify orders export of 200,000 line items with a ``shopify_orders_csv`` source
-  from a local file into an empty SQLite store (bench/shopify.py), whatever ``--store`` says;
+- syncing a Shopify orders export of 200,000 line items (20,000 at the small scale) with a
+  ``shopify_orders_csv`` source from a local file into an empty SQLite store (bench/shopify.py),
+  whatever ``--store`` says;
 - planning and sending 500 check-in reminders (100 at the small scale) by email to a local SMTP
   server (aiosmtpd in a process of its own; bench/notify_send.py), against a budget of 10 s;
 - peak memory: the high-water resident set (``VmHWM``) of the processes that ran the pages.
@@ -366,7 +367,14 @@ def _run_benchmark(
         else:
             log(f"sync from PostgreSQL not measured: {BENCH_POSTGRES_ENV} is not set")
         log("syncing a Shopify orders export…")
-        synced.update(measure_shopify(config_dir=data.config_dir, directory=directory, log=log))
+        synced.update(
+            measure_shopify(
+                config_dir=data.config_dir,
+                directory=directory,
+                lines=scale.shopify_lines,
+                log=log,
+            )
+        )
         log("sending reminders by email…")
         notified = measure_notify(people=scale.reminders, directory=directory, log=log)
         log("measuring the pages…")

@@ -54,6 +54,7 @@ class Scale:
     roles: tuple[str, ...]
     dependencies: int = 0  # between the added initiatives, none closing a loop
     reminders: int = 500  # members owed a check-in reminder in the reminders row
+    shopify_lines: int = 200_000  # line items in the Shopify export the Shopify row syncs
     # Budgets that differ by scale (issue 22 gives the xl data set its own).
     kr_eval_limit_ms: float = KR_EVAL_LIMIT_MS
     cold_limit_ms: float = COLD_LIMIT_MS
@@ -74,6 +75,7 @@ SCALES: dict[str, Scale] = {
         roles=("director",),
         dependencies=150,
         reminders=100,
+        shopify_lines=20_000,
     ),
     "large": Scale(
         name="large",
