@@ -86,7 +86,7 @@ def test_key_results_import_and_memory_are_measured(
         "evaluate all 30 key results",
         "forecast backtest",
         "CSV import, rows/s",
-        "Shopify export of 200,000 line items, synced",
+        "Shopify export of 20,000 line items, synced",
     ):
         assert line in printed
     assert "peak memory of the app's processes" in printed
