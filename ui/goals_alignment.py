@@ -19,7 +19,7 @@ from planning.palette import STATUS_BADGES, STATUS_LABELS
 from planning.store.engine import session_scope
 from ui import goals_data as data
 from ui.goals_charts import share
-from ui.goals_view import REFUSALS, View, done, figure, problems_text
+from ui.goals_view import REFUSALS, View, done, figure, problems_text, quoted
 from ui.state import engine
 from ui.text import escape_markdown
 
@@ -59,13 +59,13 @@ def tree_markdown(lines: list[TreeLine]) -> str:
         if line.elsewhere:
             facts.append(
                 _("aligned to {objectives}").format(
-                    objectives=", ".join(f"“{escape_markdown(e)}”" for e in line.elsewhere)
+                    objectives=", ".join(quoted(escape_markdown(e)) for e in line.elsewhere)
                 )
             )
         if line.also_under:
             facts.append(
                 _("also under {objectives}").format(
-                    objectives=", ".join(f"“{escape_markdown(t)}”" for t in line.also_under)
+                    objectives=", ".join(quoted(escape_markdown(t)) for t in line.also_under)
                 )
             )
         out.append(f"{pad}- {_badge(line.status)} **{title}** · {' · '.join(facts)}")

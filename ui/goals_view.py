@@ -141,6 +141,11 @@ def _value(view: View, kr: KrEvaluation, value: float | None) -> str:
     return format_kr_value(kr, value, currency_symbol=view.symbol)
 
 
+def quoted(title: str) -> str:
+    """A title in the reader's quotation marks (“…”; German „…“)."""
+    return _("“{title}”").format(title=title)
+
+
 def figure(value: float) -> str:
     """A weight or entered value as written ('1.5'; German '1,5')."""
     if i18n.english_formats():
@@ -382,7 +387,9 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         )
         if parents:
             facts.append(
-                _("aligned to {objectives}").format(objectives=", ".join(f"“{t}”" for t in parents))
+                _("aligned to {objectives}").format(
+                    objectives=", ".join(quoted(t) for t in parents)
+                )
             )
         # One element for the badge, the facts and the description keeps a page of objectives
         # quick to redraw.
