@@ -173,10 +173,15 @@ GOALS_TASKS = (
 
 
 def _goals_sections(at: AppTest, english: tuple[set[str], list[str]]) -> dict[str, list[str]]:
-    """Goals as the director sees it: each "Shape the quarter" form, the next quarter (no
-    objectives yet) with the previews of its draft and of a template, and the present view."""
+    """Goals as the director sees it: a refused check-in, each "Shape the quarter" form, the next
+    quarter (no objectives yet) with the previews of its draft and of a template, and the
+    present view."""
     page = "pages/goals.py"
     leaks = {page: untranslated(at, english)}
+    next(b for b in at.button if b.label == "Check-in speichern").click().run()
+    assert at.error[0].value.startswith("Nicht gespeichert:")  # a check-in needs a note
+    assert "Schreiben Sie eine kurze Notiz" in at.error[0].value
+    leaks[f"{page} refused check-in"] = untranslated(at, english)
     for task in GOALS_TASKS:
         at.session_state["goals_task"] = task
         at.run()
