@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
@@ -52,9 +53,10 @@ REFUSALS = (GoalError, PermissionDenied)
 
 
 @st.cache_data(ttl=600, max_entries=4, show_spinner=False)
-def _templates(directory: str) -> list[OkrTemplate]:
-    """The template files, read once per configuration folder (they change with a deploy)."""
-    del directory
+def _templates(directory: str, language: str) -> list[OkrTemplate]:
+    """The template files, read once per configuration folder (they change with a deploy) and
+    language (`language`: i18n.locale_key; a broken file's problems are in words)."""
+    del directory, language
     return list_templates(config=app_config())
 
 
@@ -82,7 +84,7 @@ def _preview(person: PersonRead, name: str, period: str, owner_id: int) -> Templ
 def template_section(*, person: PersonRead, versions: Versions, period: str) -> None:
     """Pick a template and an owner, preview what it creates in `period`, then confirm it."""
     st.subheader(_("Start {quarter} from a template").format(quarter=period))
-    templates = _templates(str(Path(app_config().directory)))
+    templates = _templates(str(Path(app_config().directory)), i18n.locale_key())
     usable = {t.name: t for t in templates if not t.problems}
     for broken in (t for t in templates if t.problems):
         st.warning(

@@ -158,13 +158,15 @@ def _display(path: Path) -> str:
 def _shape_problems(document: Any) -> list[str]:
     """What a template file gets wrong before any store or quarter is involved."""
     if not isinstance(document, dict):
-        return ["the file must be a mapping with objectives."]
+        return [_("the file must be a mapping with objectives.")]
     problems = []
     if "period" in document:
-        problems.append("period: a template leaves the quarter out; it is chosen when it is used.")
+        problems.append(
+            _("period: a template leaves the quarter out; it is chosen when it is used.")
+        )
     objectives = document.get("objectives")
     if not isinstance(objectives, list) or not objectives:
-        problems.append("objectives: a template needs a list of at least one objective.")
+        problems.append(_("objectives: a template needs a list of at least one objective."))
     return problems
 
 
@@ -176,7 +178,8 @@ def read_template(path: Path) -> OkrTemplate:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return OkrTemplate(name, path, name, "", None, (f"{shown}: cannot be read: {reason}.",))
+        problem = _("{file}: cannot be read: {reason}.").format(file=shown, reason=reason)
+        return OkrTemplate(name, path, name, "", None, (problem,))
     comments = []
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -188,11 +191,14 @@ def read_template(path: Path) -> OkrTemplate:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
-        reason = getattr(exc, "problem", None) or "it is not valid YAML"
-        return OkrTemplate(
-            name, path, title, description, None, (f"{shown}: {where}: not valid YAML: {reason}.",)
+        where = (
+            _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else _("the file")
         )
+        reason = getattr(exc, "problem", None) or _("it is not valid YAML")
+        problem = _("{where}: not valid YAML: {reason}.").format(where=where, reason=reason)
+        return OkrTemplate(name, path, title, description, None, (f"{shown}: {problem}",))
     problems = tuple(f"{shown}: {p}" for p in _shape_problems(document))
     return OkrTemplate(name, path, title, description, document, problems)
 
