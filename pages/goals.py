@@ -8,6 +8,7 @@ import streamlit as st
 
 from planning import clock
 from planning.access.permissions import is_director
+from planning.i18n import gettext as _
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
 from ui import exports, forecast_quality, goals_alignment, goals_present, goals_shape
 from ui import goals_data as data
@@ -20,7 +21,7 @@ from ui.state import app_config, live_refresh, versions
 
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
-st.title("Goals")
+st.title(_("Goals"))
 person = current_person()
 current = versions()
 today = clock.today()
@@ -31,7 +32,7 @@ if flash:
 # Quarters around today, and any quarter that has goals.
 this_quarter = quarter_of(today, fiscal)
 around = [this_quarter]
-for _ in range(4):
+for _step in range(4):
     around.insert(0, previous_quarter(around[0]))
 around += [next_quarter(this_quarter), next_quarter(next_quarter(this_quarter))]
 # The quarter lives in the address (?quarter=2026-Q4): a reload or a shared link keeps it.
@@ -39,17 +40,17 @@ wanted = quarter_in_address(this_quarter)
 periods = sorted(set(around) | set(data.periods_with_goals(current)) | {wanted})
 controls = st.columns([2, 3, 2])
 period = controls[0].selectbox(
-    "Quarter",
+    _("Quarter"),
     periods,
     index=periods.index(wanted),
-    format_func=lambda p: f"{p} (current)" if p == this_quarter else p,
+    format_func=lambda p: _("{quarter} (current)").format(quarter=p) if p == this_quarter else p,
     key="goals_period",
 )
 keep_in_address(QUARTER_PARAM, period)
 show = controls[1].selectbox(
-    "Show",
+    _("Show"),
     list(view_parts.SHOW_LABELS),
-    format_func=lambda s: view_parts.SHOW_LABELS[s],
+    format_func=lambda s: _(view_parts.SHOW_LABELS[s]),
     key="goals_show",
 )
 first_day, last_day = quarter_bounds(period, fiscal)
@@ -83,7 +84,11 @@ if not evaluation.objectives:
     )
 shown = view_parts.shown_objectives(view, show)
 if evaluation.objectives and not shown:
-    st.info(f"No objective of {period} matches “{view_parts.SHOW_LABELS[show]}”.")
+    st.info(
+        _("No objective of {quarter} matches “{filter}”.").format(
+            quarter=period, filter=_(view_parts.SHOW_LABELS[show])
+        )
+    )
 # A page of objectives at a time keeps a large quarter quick to read and to redraw.
 pages = max(1, -(-len(shown) // view_parts.PAGE_SIZE))
 page = min(max(1, int(st.session_state.get("goals_page", 1))), pages)
@@ -95,11 +100,13 @@ if pages > 1:
     st.pagination(pages, key="goals_page")
 goals_alignment.alignment_section(view)
 if evaluation.objectives:
-    with st.expander("Take it into the meeting", icon=":material/co_present:"):
+    with st.expander(_("Take it into the meeting"), icon=":material/co_present:"):
         st.caption(
-            f"The PDF is {period}'s report: a cover, then a page per objective with its key "
-            "results (start, now, target, progress) and initiatives. The images hold the "
-            "progress charts. Present shows one objective per screen in large type."
+            _(
+                "The PDF is {quarter}'s report: a cover, then a page per objective with its key "
+                "results (start, now, target, progress) and initiatives. The images hold the "
+                "progress charts. Present shows one objective per screen in large type."
+            ).format(quarter=period)
         )
         goals_present.enter_button(period)
         exports.offer(
@@ -109,14 +116,16 @@ if evaluation.objectives:
             key="goals_export",
             # The images are the progress charts, which need a key result to draw.
             formats=(("pdf", "png", "svg") if evaluation.key_results() else ("pdf",)),
-            what=f"the goals of {period}",
+            what=_("the goals of {quarter}").format(quarter=period),
         )
     st.caption(
-        "Bars show raw progress from start to target (beyond 100 % is overachievement); the black "
-        "tick is where the pace says a key result should be by now. Forecasts carry an 80 % band; "
-        "the probability is the chance of reaching the target by the quarter's end (for a "
-        "guardrail, judged on its window's value, the chance that value still holds). ⚠ gap marks "
-        f"an owner's confidence more than {config.settings.okr.confidence_gap:.0%} away from it."
+        _(
+            "Bars show raw progress from start to target (beyond 100 % is overachievement); the "
+            "black tick is where the pace says a key result should be by now. Forecasts carry an "
+            "80 % band; the probability is the chance of reaching the target by the quarter's "
+            "end (for a guardrail, judged on its window's value, the chance that value still "
+            "holds). ⚠ gap marks an owner's confidence more than {gap} away from it."
+        ).format(gap=view_parts.whole_percent(config.settings.okr.confidence_gap))
     )
     if not evaluation.closed:
         forecast_quality.quality_expander(current, today)
@@ -124,7 +133,7 @@ if evaluation.objectives:
 key_results = evaluation.key_results()
 selected = None
 if key_results:
-    st.header("Key result detail")
+    st.header(_("Key result detail"))
     objective_titles = {o.objective_id: o.title for o in evaluation.objectives}
     labels = {
         kr.key_result_id: f"{objective_titles[kr.objective_id]} › {kr.title}" for kr in key_results
@@ -133,14 +142,14 @@ if key_results:
     if st.session_state.get(view_parts.KR_KEY) not in labels:
         st.session_state[view_parts.KR_KEY] = mine[0] if mine else key_results[0].key_result_id
     picked = st.selectbox(
-        "Key result", list(labels), format_func=lambda i: labels[i], key=view_parts.KR_KEY
+        _("Key result"), list(labels), format_func=lambda i: labels[i], key=view_parts.KR_KEY
     )
     selected = evaluation.key_result(picked)
     if selected is not None:
         view_parts.kr_detail(view, selected)
 
 if view.director:
-    st.header("Shape the quarter")
+    st.header(_("Shape the quarter"))
     goals_shape.shape_the_quarter(view, selected, {p.id: p.name for p in data.owners(current)})
 goals_shape.okr_file_section(view)
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 import planning.okrs.evaluation_reads as okr_reads
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.metrics.engine import metric_value, ratio_parts
@@ -813,6 +814,30 @@ def test_closing_suggests_grades_and_takes_overrides_with_a_reason(
     assert frozen.objectives[0].grade == pytest.approx((0.5 * 2 + 0.7 + 1.0 + 0.3) / 5)
     with pytest.raises(GoalError, match="already closed"):
         close(engine, team.director, config)
+
+
+def test_reasons_read_in_german_and_a_closed_quarter_keeps_them_in_english(
+    engine: Engine, goals: Goals, team: Team, config: AppConfig
+) -> None:
+    objective = goals.objective("Launches")
+    goals.kr(objective, "Silent", kind=KrKind.milestone)
+    confident = goals.kr(objective, "Confident", kind=KrKind.milestone)
+    goals.check_in(confident, 8)
+    with i18n.use_locale("de"):
+        krs = by_title(evaluate(engine, config))
+        assert krs["Silent"].status_reason == "noch kein Check-in"
+        assert krs["Confident"].status_reason == "Zuversicht der verantwortlichen Person 8/10"
+        frozen = close(engine, team.director, config)  # a German director closes the quarter
+        with pytest.raises(GoalError) as excinfo:
+            close(engine, team.director, config)
+        assert excinfo.value.problems == [f"{PERIOD} ist bereits abgeschlossen."]
+        with Session(read_engine(engine)) as session:
+            german = by_title(period_goals(session=session, config=config, period=PERIOD))
+    # Stored in English, whoever closed it; a fixed reason reads translated, one with figures
+    # as it was frozen.
+    assert by_title(frozen)["Confident"].status_reason == "owner's confidence 8/10"
+    assert german["Silent"].status_reason == "noch kein Check-in"
+    assert german["Confident"].status_reason == "owner's confidence 8/10"
 
 
 def test_a_closed_quarter_does_not_move_with_later_data(

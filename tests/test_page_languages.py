@@ -10,6 +10,7 @@ more (the suite's time budget is tight).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from streamlit.testing.v1 import AppTest
 from planning import i18n
 from planning.access.languages import all_languages, set_language
 from planning.config import DEFAULT_CONFIG_DIR, default_config
+from planning.periods import next_quarter
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
 
@@ -35,6 +37,7 @@ COVERED: dict[str, tuple[Role, ...]] = {
     "pages/roadmap.py": (D, M, S),
     "pages/metrics.py": (D, M, S),
     "pages/impact.py": (D, M),
+    "pages/goals.py": (D, M, S),
 }
 TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
 WIDGET_KINDS = (
@@ -101,7 +104,8 @@ def _names() -> set[str]:
 
 
 def shown_texts(at: AppTest) -> list[str]:
-    """Every text a reader sees on the page: texts, widget labels and options, table headings."""
+    """Every text a reader sees on the page: texts, widget labels and options, table headings
+    (a column's label where one is set)."""
     texts: list[str] = []
     for kind in TEXT_KINDS:
         texts += [str(e.value) for e in at.get(kind)]
@@ -115,7 +119,12 @@ def shown_texts(at: AppTest) -> list[str]:
             if options:
                 texts += [str(o) for o in options]
     for frame in at.dataframe:
-        texts += [str(c) for c in frame.value.columns]
+        # A heading as the reader sees it: the column's label when it has one; hidden: none.
+        config = json.loads(frame.proto.columns or "{}")
+        for column in frame.value.columns:
+            shown = config.get(str(column)) or {}
+            if not shown.get("hidden"):
+                texts.append(str(shown.get("label") or column))
     return [re.sub(r"\\(.)", r"\1", t) for t in texts]
 
 
@@ -151,6 +160,47 @@ def _speaks_german(url: str, person: PersonRead) -> None:
     engine.dispose()
 
 
+# The director's forms on Goals, each drawn only once its task is picked.
+GOALS_TASKS = (
+    "add_objective",
+    "edit_objective",
+    "add_key_result",
+    "align",
+    "contribute",
+    "edit_key_result",
+    "close",
+)
+
+
+def _goals_sections(at: AppTest, english: tuple[set[str], list[str]]) -> dict[str, list[str]]:
+    """Goals as the director sees it: a refused check-in, each "Shape the quarter" form, the next
+    quarter (no objectives yet) with the previews of its draft and of a template, and the
+    present view."""
+    page = "pages/goals.py"
+    leaks = {page: untranslated(at, english)}
+    next(b for b in at.button if b.label == "Check-in speichern").click().run()
+    assert at.error[0].value.startswith("Nicht gespeichert:")  # a check-in needs a note
+    assert "Schreiben Sie eine kurze Notiz" in at.error[0].value
+    leaks[f"{page} refused check-in"] = untranslated(at, english)
+    for task in GOALS_TASKS:
+        at.session_state["goals_task"] = task
+        at.run()
+        assert not at.exception, (task, at.exception)
+        leaks[f"{page} {task}"] = untranslated(at, english)
+    quarter = at.selectbox(key="goals_period").value
+    at.selectbox(key="goals_period").set_value(next_quarter(quarter)).run()
+    at.button(key="draft_preview").click().run()
+    at.button(key="template_preview").click().run()
+    assert not at.exception
+    assert at.dataframe, "both previews show their tables"
+    leaks[f"{page} empty quarter"] = untranslated(at, english)
+    at.query_params["present"] = "1"
+    at.selectbox(key="goals_period").set_value(quarter).run()
+    assert not at.exception
+    leaks[f"{page} present"] = untranslated(at, english)
+    return leaks
+
+
 def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[str, list[str]]:
     """Open every covered page the role opens; what shows in English on each."""
     leaks: dict[str, list[str]] = {}
@@ -165,6 +215,8 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
                 at.run()
                 assert not at.exception
                 leaks[f"{page} {tab}"] = untranslated(at, english)
+        elif page == "pages/goals.py" and role == D:
+            leaks.update(_goals_sections(at, english))
         else:
             leaks[page] = untranslated(at, english)
     return {page: found for page, found in leaks.items() if found}

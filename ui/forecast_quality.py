@@ -13,6 +13,10 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
+from planning.formatting import format_count
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.okrs.backtest import forecast_quality as backtest_quality
 from planning.okrs.backtest_replay import CHECKPOINTS, MIN_QUARTERS
 from planning.okrs.backtest_score import ForecastQuality, Score
@@ -23,11 +27,25 @@ from ui.charts import Chart, draw, from_altair
 from ui.state import Versions, app_config, engine
 
 KIND_LABELS = {
-    "total": "Running total over the quarter",
-    "level:period_to_date": "Level over the quarter to date",
-    "level:trailing_7d": "Level over the last 7 days",
-    "level:trailing_28d": "Level over the last 28 days",
+    "total": N_("Running total over the quarter"),
+    "level:period_to_date": N_("Level over the quarter to date"),
+    "level:trailing_7d": N_("Level over the last 7 days"),
+    "level:trailing_28d": N_("Level over the last 28 days"),
 }
+
+
+def _percent(value: float) -> str:
+    """A share as a whole percentage ('40%'; German '40 %')."""
+    if i18n.english_formats():
+        return f"{value:.0%}"
+    return i18n.percent_text(value, decimals=0)
+
+
+def _score(value: float) -> str:
+    """A Brier score with three decimals ('0.182'; German '0,182')."""
+    if i18n.english_formats():
+        return f"{value:.3f}"
+    return i18n.fixed_text(value, decimals=3)
 
 
 def probability_shown(kr: KrEvaluation) -> str:
@@ -47,22 +65,23 @@ def quality(versions: Versions, today: date) -> ForecastQuality:
 
 def bins_table(score: Score) -> pa.Table:
     """The reliability bins as a table: stated range, mean stated, hit rate, forecasts."""
+    stated, mean, hits, forecasts = _("Stated"), _("Mean stated"), _("Hit rate"), _("Forecasts")
     return pa.Table.from_pylist(
         [
             {
-                "Stated": f"{b.low:.0%}–{b.high:.0%}",
-                "Mean stated": f"{b.stated:.0%}",
-                "Hit rate": f"{b.hit_rate:.0%}",
-                "Forecasts": b.n,
+                stated: f"{_percent(b.low)}–{_percent(b.high)}",
+                mean: _percent(b.stated),
+                hits: _percent(b.hit_rate),
+                forecasts: b.n,
             }
             for b in score.bins
         ],
         schema=pa.schema(
             [
-                ("Stated", pa.string()),
-                ("Mean stated", pa.string()),
-                ("Hit rate", pa.string()),
-                ("Forecasts", pa.int64()),
+                (stated, pa.string()),
+                (mean, pa.string()),
+                (hits, pa.string()),
+                (forecasts, pa.int64()),
             ]
         ),
     )
@@ -88,51 +107,64 @@ def reliability_chart(score: Score) -> Chart:
         alt.Chart(points)
         .mark_circle(opacity=0.8)
         .encode(
-            x=alt.X("stated:Q", title="Stated probability", scale=scale, axis=alt.Axis(format="%")),
-            y=alt.Y("hit_rate:Q", title="Hit rate", scale=scale, axis=alt.Axis(format="%")),
-            size=alt.Size("forecasts:Q", title="Forecasts"),
+            x=alt.X(
+                "stated:Q", title=_("Stated probability"), scale=scale, axis=alt.Axis(format="%")
+            ),
+            y=alt.Y("hit_rate:Q", title=_("Hit rate"), scale=scale, axis=alt.Axis(format="%")),
+            size=alt.Size("forecasts:Q", title=_("Forecasts")),
             tooltip=[
-                alt.Tooltip("stated:Q", title="Stated", format=".0%"),
-                alt.Tooltip("hit_rate:Q", title="Hit rate", format=".0%"),
-                alt.Tooltip("forecasts:Q", title="Forecasts"),
+                alt.Tooltip("stated:Q", title=_("Stated"), format=".0%"),
+                alt.Tooltip("hit_rate:Q", title=_("Hit rate"), format=".0%"),
+                alt.Tooltip("forecasts:Q", title=_("Forecasts")),
             ],
         )
     )
     chart = alt.layer(diagonal, dots).properties(
-        title="Stated probability against how often it came true", height=280
+        title=_("Stated probability against how often it came true"), height=280
     )
     return from_altair(chart)
 
 
 def quality_expander(versions: Versions, today: date) -> None:
     """The "How good are these forecasts?" expander of the Goals page."""
-    with st.expander("How good are these forecasts?"):
+    with st.expander(_("How good are these forecasts?")):
         found = quality(versions, today)
         score = found.calibrated
         if score.n == 0 or score.brier is None or score.base_rate_brier is None:
             st.write(
-                f"Not enough history yet: forecasts are checked once the store holds more than "
-                f"{MIN_QUARTERS} complete past quarters. Until then a key result's probability "
-                "is shown as a range."
+                _(
+                    "Not enough history yet: forecasts are checked once the store holds more "
+                    "than {quarters} complete past quarters. Until then a key result's "
+                    "probability is shown as a range."
+                ).format(quarters=MIN_QUARTERS)
             )
             return
         days = ", ".join(str(d) for d in CHECKPOINTS)
         st.write(
-            f"Every metric's past quarters ({found.periods[0]} to {found.periods[-1]}) replayed "
-            f"at days {days}, with only the days up to then, against targets spread around "
-            f"what happened; each quarter is forecast with a calibration fitted only on the "
-            f"quarters before it. **{score.n:,} forecasts**: Brier score "
-            f"**{score.brier:.3f}** against **{score.base_rate_brier:.3f}** for always saying "
-            f"the base rate (lower is better; {found.raw.brier or 0:.3f} before calibration)."
+            _(
+                "Every metric's past quarters ({first} to {last}) replayed at days {days}, with "
+                "only the days up to then, against targets spread around what happened; each "
+                "quarter is forecast with a calibration fitted only on the quarters before it. "
+                "**{count} forecasts**: Brier score **{brier}** against **{base}** for always "
+                "saying the base rate (lower is better; {raw} before calibration)."
+            ).format(
+                first=found.periods[0],
+                last=found.periods[-1],
+                days=days,
+                count=format_count(score.n),
+                brier=_score(score.brier),
+                base=_score(score.base_rate_brier),
+                raw=_score(found.raw.brier or 0),
+            )
         )
         draw(reliability_chart(score))
         st.dataframe(bins_table(score), hide_index=True, width="stretch")
         kinds = [
             {
-                "Kind of key result": KIND_LABELS.get(kind, kind),
-                "Forecasts": s.n,
-                "Brier score": round(s.brier or 0.0, 3),
-                "Base rate": round(s.base_rate_brier or 0.0, 3),
+                _("Kind of key result"): _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind,
+                _("Forecasts"): s.n,
+                _("Brier score"): round(s.brier or 0.0, 3),
+                _("Base rate"): round(s.base_rate_brier or 0.0, 3),
             }
             for kind, s in found.by_kind.items()
         ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from planning.formatting import format_entered
+from planning.i18n import gettext as _
 from planning.okrs.alignment import MAX_WEIGHT, set_kr_contributions, set_objective_parents
 from planning.okrs.alignment_tree import TreeLine, alignment_tree
 from planning.okrs.evaluation_results import NO_DATA_YET
@@ -18,7 +19,7 @@ from planning.palette import STATUS_BADGES, STATUS_LABELS
 from planning.store.engine import session_scope
 from ui import goals_data as data
 from ui.goals_charts import share
-from ui.goals_view import REFUSALS, View, done, problems_text
+from ui.goals_view import REFUSALS, View, done, figure, problems_text, quoted
 from ui.state import engine
 from ui.text import escape_markdown
 
@@ -27,11 +28,13 @@ INDENT = "    "  # one level of a Markdown list
 
 def _badge(status: str) -> str:
     colour = STATUS_BADGES.get(status, "gray")
-    return f":{colour}-badge[{STATUS_LABELS.get(status, 'Too early')}]"
+    return f":{colour}-badge[{_(STATUS_LABELS.get(status, 'Too early'))}]"
 
 
 def _progress(value: float | None) -> str:
-    return NO_DATA_YET if value is None else f"progress {share(value)}"
+    if value is None:
+        return _(NO_DATA_YET)
+    return _("progress {progress}").format(progress=share(value))
 
 
 def tree_markdown(lines: list[TreeLine]) -> str:
@@ -42,20 +45,28 @@ def tree_markdown(lines: list[TreeLine]) -> str:
         title = escape_markdown(line.title)
         if line.kind == "contribution":
             weight = format_entered(line.weight or 0.0)
+            counts = _("key result **{title}** of “{objective}” counts here with weight {weight}")
             out.append(
-                f"{pad}- ↳ {_badge(line.status)} key result **{title}** of "
-                f"“{escape_markdown(line.source)}” counts here with weight {weight} · "
-                f"{_progress(line.progress)}"
+                f"{pad}- ↳ {_badge(line.status)} "
+                + counts.format(title=title, objective=escape_markdown(line.source), weight=weight)
+                + f" · {_progress(line.progress)}"
             )
             continue
-        facts = [_progress(line.progress), f"owner {escape_markdown(line.owner)}"]
+        facts = [
+            _progress(line.progress),
+            _("owner {owner}").format(owner=escape_markdown(line.owner)),
+        ]
         if line.elsewhere:
             facts.append(
-                "aligned to " + ", ".join(f"“{escape_markdown(e)}”" for e in line.elsewhere)
+                _("aligned to {objectives}").format(
+                    objectives=", ".join(quoted(escape_markdown(e)) for e in line.elsewhere)
+                )
             )
         if line.also_under:
             facts.append(
-                "also under " + ", ".join(f"“{escape_markdown(t)}”" for t in line.also_under)
+                _("also under {objectives}").format(
+                    objectives=", ".join(quoted(escape_markdown(t)) for t in line.also_under)
+                )
             )
         out.append(f"{pad}- {_badge(line.status)} **{title}** · {' · '.join(facts)}")
     return "\n".join(out)
@@ -67,16 +78,20 @@ def alignment_section(view: View) -> None:
     if not evaluation.objectives:
         return
     linked = any(o.parents or o.contributions for o in evaluation.objectives)
-    with st.expander("Alignment", icon=":material/account_tree:", expanded=False):
+    with st.expander(_("Alignment"), icon=":material/account_tree:", expanded=False):
         if not linked:
             st.caption(
-                f"No objective of {view.period} is aligned to another yet, and no key result "
-                "counts towards another objective."
+                _(
+                    "No objective of {quarter} is aligned to another yet, and no key result "
+                    "counts towards another objective."
+                ).format(quarter=view.period)
             )
             return
         st.caption(
-            "Each objective sits under every objective it aligns to. ↳ marks a key result of "
-            "another objective that counts towards the one above it, with its weight there."
+            _(
+                "Each objective sits under every objective it aligns to. ↳ marks a key result of "
+                "another objective that counts towards the one above it, with its weight there."
+            )
         )
         st.markdown(tree_markdown(alignment_tree(evaluation)))
 
@@ -87,7 +102,7 @@ def align_objective_form(view: View) -> None:
     if not objectives:
         return
     chosen = st.selectbox(
-        "Objective",
+        _("Objective"),
         list(objectives),
         format_func=lambda i: objectives[i].title,
         key="align_objective",
@@ -104,13 +119,13 @@ def align_objective_form(view: View) -> None:
 
     with st.form(f"align_{chosen}_{'_'.join(map(str, current))}"):
         picked = st.multiselect(
-            "Aligns to (the first is its first parent)",
+            _("Aligns to (the first is its first parent)"),
             list(labels),
             default=current,
             format_func=labels.__getitem__,
             key=f"align_parents_{chosen}",
         )
-        if st.form_submit_button("Save alignment", type="primary"):
+        if st.form_submit_button(_("Save alignment"), type="primary"):
             try:
                 with session_scope(engine()) as session:
                     set_objective_parents(
@@ -122,7 +137,11 @@ def align_objective_form(view: View) -> None:
             except REFUSALS as exc:
                 st.error(problems_text(exc))
             else:
-                done(f"Alignment of “{escape_markdown(objective.title)}” saved.")
+                done(
+                    _("Alignment of “{title}” saved.").format(
+                        title=escape_markdown(objective.title)
+                    )
+                )
 
 
 def contribution_form(view: View) -> None:
@@ -130,10 +149,10 @@ def contribution_form(view: View) -> None:
     krs = {kr.key_result_id: kr for kr in view.evaluation.key_results()}
     objectives = {o.objective_id: o for o in view.evaluation.objectives}
     if not krs or len(objectives) < 2:
-        st.caption("A key result can count towards another objective once the quarter has two.")
+        st.caption(_("A key result can count towards another objective once the quarter has two."))
         return
     chosen = st.selectbox(
-        "Key result",
+        _("Key result"),
         list(krs),
         format_func=lambda i: f"{objectives[krs[i].objective_id].title} › {krs[i].title}",
         key="contribute_kr",
@@ -147,7 +166,7 @@ def contribution_form(view: View) -> None:
     }
     others = [i for i in objectives if i != kr.objective_id]
     picked = st.multiselect(
-        "Also counts towards",
+        _("Also counts towards"),
         others,
         default=[i for i in others if i in current],
         format_func=lambda i: objectives[i].title,
@@ -156,17 +175,19 @@ def contribution_form(view: View) -> None:
     weights: list[tuple[int, float]] = []
     for oid in picked:
         weight = st.number_input(
-            f"Weight towards “{objectives[oid].title}”",
+            _("Weight towards “{objective}”").format(objective=objectives[oid].title),
             min_value=0.0,
             max_value=MAX_WEIGHT,
             value=float(current.get(oid, 1.0)),
             step=0.5,
             key=f"contribute_weight_{chosen}_{oid}",
-            help=f"Above 0 and at most {MAX_WEIGHT:g}; in its own objective the key result keeps "
-            "its own weight.",
+            help=_(
+                "Above 0 and at most {most}; in its own objective the key result keeps its own "
+                "weight."
+            ).format(most=figure(MAX_WEIGHT)),
         )
         weights.append((oid, float(weight)))
-    if st.button("Save contributions", type="primary", key=f"contribute_save_{chosen}"):
+    if st.button(_("Save contributions"), type="primary", key=f"contribute_save_{chosen}"):
         try:
             with session_scope(engine()) as session:
                 set_kr_contributions(
@@ -178,4 +199,4 @@ def contribution_form(view: View) -> None:
         except REFUSALS as exc:
             st.error(problems_text(exc))
         else:
-            done(f"Where “{escape_markdown(kr.title)}” counts is saved.")
+            done(_("Where “{title}” counts is saved.").format(title=escape_markdown(kr.title)))

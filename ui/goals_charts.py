@@ -14,6 +14,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.track import KrTrack
 from planning.reports import chart_specs
@@ -57,10 +58,16 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
     # Axis labels in millions or thousands once money runs large ($6.1M, not $6,100,000.00).
     axis_fmt = "$.3~s" if kr.value_format == "money" and largest >= 10_000 else fmt
     y_scale = alt.Scale(zero=False, domain=value_domain(kr, track), nice=False)
-    names = {"actual": track.actual_label, "expected": "Expected pace", "target": "Target"}
+    actual, pace, target, forecast = (
+        _(track.actual_label),
+        _("Expected pace"),
+        _("Target"),
+        _("Forecast"),
+    )
+    names = {"actual": actual, "expected": pace, "target": target}
     lines = track.path.melt(id_vars="day", value_vars=["actual", "expected", "target"]).dropna()
     lines = lines.assign(series=lines["variable"].map(names), day=pd.to_datetime(lines["day"]))
-    domain = [track.actual_label, "Expected pace", "Target", "Forecast"]
+    domain = [actual, pace, target, forecast]
     color = alt.Color(
         "series:N",
         title=None,
@@ -86,14 +93,14 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
             color=color,
             strokeDash=dash,
             tooltip=[
-                alt.Tooltip("day:T", title="Day"),
-                alt.Tooltip("series:N", title="Series"),
-                alt.Tooltip("value:Q", title="Value", format=fmt),
+                alt.Tooltip("day:T", title=_("Day")),
+                alt.Tooltip("series:N", title=_("Series")),
+                alt.Tooltip("value:Q", title=_("Value"), format=fmt),
             ],
         )
     ]
     if not track.band.empty:
-        band = track.band.assign(day=pd.to_datetime(track.band["day"]), series="Forecast")
+        band = track.band.assign(day=pd.to_datetime(track.band["day"]), series=forecast)
         layers.insert(
             0,
             alt.Chart(band)
@@ -103,9 +110,9 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
                 y="low:Q",
                 y2="high:Q",
                 tooltip=[
-                    alt.Tooltip("day:T", title="Day"),
-                    alt.Tooltip("low:Q", title="80 % band from", format=fmt),
-                    alt.Tooltip("high:Q", title="to", format=fmt),
+                    alt.Tooltip("day:T", title=_("Day")),
+                    alt.Tooltip("low:Q", title=_("80 % band from"), format=fmt),
+                    alt.Tooltip("high:Q", title=_("to"), format=fmt),
                 ],
             ),
         )
@@ -115,7 +122,10 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
             .encode(x="day:T", y="forecast:Q", color=color, strokeDash=dash)
         )
     if not track.ships.empty:
-        ships = track.ships.assign(day=pd.to_datetime(track.ships["day"]))
+        kinds = {"shipped": _("shipped"), "planned": _("planned")}
+        ships = track.ships.assign(
+            day=pd.to_datetime(track.ships["day"]), kind=track.ships["kind"].map(kinds)
+        )
         layers.append(
             alt.Chart(ships)
             .mark_rule(color="#6a4fb3", strokeWidth=2)
@@ -123,13 +133,13 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
                 x="day:T",
                 strokeDash=alt.StrokeDash(
                     "kind:N",
-                    scale=alt.Scale(domain=["shipped", "planned"], range=[[1, 0], [4, 4]]),
-                    legend=alt.Legend(title="Initiatives", orient="top"),
+                    scale=alt.Scale(domain=list(kinds.values()), range=[[1, 0], [4, 4]]),
+                    legend=alt.Legend(title=_("Initiatives"), orient="top"),
                 ),
                 tooltip=[
-                    alt.Tooltip("initiative:N", title="Initiative"),
-                    alt.Tooltip("kind:N", title="Ship date"),
-                    alt.Tooltip("day:T", title="Day"),
+                    alt.Tooltip("initiative:N", title=_("Initiative")),
+                    alt.Tooltip("kind:N", title=_("Ship date")),
+                    alt.Tooltip("day:T", title=_("Day")),
                 ],
             )
         )

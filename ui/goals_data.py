@@ -11,6 +11,7 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.people import list_people
 from planning.okrs import evaluation as okr_evaluation
 from planning.okrs import goal_reads, kr_defaults
@@ -38,13 +39,19 @@ EVALUATION = (OKRS, OBSERVATIONS, PEOPLE)
 
 @depends_on(*EVALUATION)
 @shared_read(ttl=TTL, max_entries=ENTRIES)
-def period_goals(versions: Versions, period: str, today: date) -> PeriodEvaluation:
-    """A quarter's goals evaluated live, or frozen once closed."""
+def _period_goals(versions: Versions, period: str, today: date, language: str) -> PeriodEvaluation:
+    """period_goals, cached once per language (`language`: i18n.locale_key)."""
     del versions
-    with _session() as session:
+    with i18n.use_locale_key(language), _session() as session:
         return okr_evaluation.period_goals(
             session=session, config=app_config(), period=period, today=today
         )
+
+
+def period_goals(versions: Versions, period: str, today: date) -> PeriodEvaluation:
+    """A quarter's goals evaluated live, or frozen once closed; the reasons of each status in
+    the reader's language (each language has its own cached evaluation)."""
+    return _period_goals(versions, period, today, i18n.locale_key())
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -66,8 +73,11 @@ def track(versions: Versions, period: str, today: date, key_result_id: int) -> K
 
 @depends_on(*EVALUATION)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def progress_chart(versions: Versions, period: str, today: date, objective_id: int) -> Chart | None:
-    """The progress-against-pace chart of one objective's key results."""
+def progress_chart(
+    versions: Versions, period: str, today: date, objective_id: int, language: str = ""
+) -> Chart | None:
+    """The progress-against-pace chart of one objective's key results (`language`:
+    i18n.locale_key, so each language has its own cached chart)."""
     evaluation = period_goals(versions, period, today)
     for objective in evaluation.objectives:
         if objective.objective_id == objective_id and objective.key_results:
@@ -76,8 +86,11 @@ def progress_chart(versions: Versions, period: str, today: date, objective_id: i
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def detail_chart(versions: Versions, period: str, today: date, key_result_id: int) -> Chart | None:
-    """One key result's chart, or None when there is nothing to draw."""
+def detail_chart(
+    versions: Versions, period: str, today: date, key_result_id: int, language: str = ""
+) -> Chart | None:
+    """One key result's chart, or None when there is nothing to draw (`language`:
+    i18n.locale_key, for the cache)."""
     evaluation = period_goals(versions, period, today)
     kr = evaluation.key_result(key_result_id)
     found = track(versions, period, today, key_result_id)

@@ -13,7 +13,10 @@ from typing import Any
 import streamlit as st
 from sqlmodel import Session
 
-from planning.formatting import format_value
+from planning import i18n
+from planning.formatting import format_day, format_value
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import (
     KrEvaluation,
 )
@@ -38,10 +41,20 @@ from planning.store.models import (
     Window,
 )
 from ui import goals_data as data
-from ui.goals_view import KIND_LABELS, REFUSALS, WINDOW_LABELS, View, done, problems_text
+from ui.goals_view import (
+    DIRECTION_LABELS,
+    KIND_LABELS,
+    REFUSALS,
+    WINDOW_LABELS,
+    View,
+    done,
+    problems_text,
+)
 from ui.state import engine
 from ui.text import escape_markdown
 from ui.trash_view import delete_goal_form
+
+RULE_LABELS = {"stay_above": N_("stay above"), "stay_below": N_("stay below")}
 
 
 def _write(call: Callable[[Session], object], message: str) -> None:
@@ -84,7 +97,7 @@ def _filter_pickers(
             spec.label,
             options,
             index=options.index(now) if now in options else 0,
-            format_func=lambda v, named=spec: v if v == "All" else named.value_label(v),
+            format_func=lambda v, named=spec: _("All") if v == "All" else named.value_label(v),
             key=f"{key}_filter_{dim}",
             on_change=on_change,
             args=args,
@@ -113,14 +126,20 @@ def _new_kr_defaults(view: View, metric_id: str, filters: dict[str, str]) -> KrD
     current = data.current_metric_value(
         view.versions, metric_id, tuple(sorted(filters.items())), view.today
     )
-    where = " · ".join(filters.values()) or "all traffic"
+    where = " · ".join(filters.values()) or _("all traffic")
     spec = metrics.metrics[metric_id]
+    # English writes the day as ISO, as it always has; other languages in the team's format.
+    as_of = str(current.as_of) if i18n.english_formats() else format_day(current.as_of)
     if current.value is None:
-        note = f"No current value for {where}: no data in the 28 days to {current.as_of}."
+        note = _("No current value for {where}: no data in the 28 days to {day}.").format(
+            where=where, day=as_of
+        )
         start = None
     else:
         shown = format_value(current.value, spec.format, currency_symbol=view.symbol)
-        note = f"Current value for {where}: {shown} (28 days to {current.as_of})."
+        note = _("Current value for {where}: {value} (28 days to {day}).").format(
+            where=where, value=shown, day=as_of
+        )
         start = round(current.value * (100.0 if _percent(view, metric_id) else 1.0), 4)
     return KrDefaults(direction=default_direction(metrics, metric_id), start=start, note=note)
 
@@ -173,10 +192,10 @@ def _kr_fields(
         now_window = existing.window.value if existing else Window.period_to_date.value
         fields["window"] = Window(
             st.selectbox(
-                "Window",
+                _("Window"),
                 windows,
                 index=windows.index(now_window),
-                format_func=lambda w: WINDOW_LABELS[w],
+                format_func=lambda w: _(WINDOW_LABELS[w]),
                 key=f"{key}_window",
             )
         )
@@ -192,15 +211,16 @@ def _kr_fields(
         start_set = f"{key}_start" in st.session_state
         fields["direction"] = Direction(
             cols[0].selectbox(
-                "Direction",
+                _("Direction"),
                 directions,
                 index=None if direction_set else directions.index(now_direction),
+                format_func=lambda d: _(DIRECTION_LABELS.get(d, d)),
                 key=f"{key}_direction",
             )
             or now_direction
         )
         start = cols[1].number_input(
-            f"Start{unit}",
+            _("Start") + unit,
             value=None if start_set else start_value,
             format="%.4f",
             key=f"{key}_start",
@@ -208,7 +228,7 @@ def _kr_fields(
         if defaults is not None and kind == "metric":
             cols[1].caption(defaults.note)
         target = cols[2].number_input(
-            f"Target{unit}",
+            _("Target") + unit,
             value=shown(existing.target_value) if existing else None,
             format="%.4f",
             key=f"{key}_target",
@@ -225,15 +245,15 @@ def _kr_fields(
         )
         fields["guardrail_rule"] = GuardrailRule(
             cols[0].selectbox(
-                "Rule",
+                _("Rule"),
                 rules,
                 index=rules.index(now_rule),
-                format_func=lambda r: r.replace("_", " "),
+                format_func=lambda r: _(RULE_LABELS.get(r, r.replace("_", " "))),
                 key=f"{key}_rule",
             )
         )
         threshold = cols[1].number_input(
-            f"Threshold{unit}",
+            _("Threshold") + unit,
             value=shown(existing.threshold) if existing else None,
             format="%.4f",
             key=f"{key}_threshold",
@@ -241,7 +261,7 @@ def _kr_fields(
         fields["threshold"] = stored(threshold)
     if kind == "manual":
         fields["unit"] = st.text_input(
-            "Unit", value=existing.unit if existing else "", max_chars=20, key=f"{key}_unit"
+            _("Unit"), value=existing.unit if existing else "", max_chars=20, key=f"{key}_unit"
         )
     return fields
 
@@ -261,17 +281,17 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
     parents, parent_label = _parents(view)
 
     with st.form("new_objective"):
-        title = st.text_input("Title", max_chars=200, key="new_objective_title")
-        description = st.text_area("Description", key="new_objective_description")
+        title = st.text_input(_("Title"), max_chars=200, key="new_objective_title")
+        description = st.text_area(_("Description"), key="new_objective_description")
         cols = st.columns(3)
-        owner_id = _owner_choice("Owner", people, None, "new_objective_owner", cols[0])
+        owner_id = _owner_choice(_("Owner"), people, None, "new_objective_owner", cols[0])
         weight = cols[1].number_input(
-            "Weight", min_value=0.0, value=1.0, step=0.5, key="new_objective_weight"
+            _("Weight"), min_value=0.0, value=1.0, step=0.5, key="new_objective_weight"
         )
         parent_id = cols[2].selectbox(
-            "Aligned to", [None, *parents], format_func=parent_label, key="new_objective_parent"
+            _("Aligned to"), [None, *parents], format_func=parent_label, key="new_objective_parent"
         )
-        if st.form_submit_button("Create objective", type="primary"):
+        if st.form_submit_button(_("Create objective"), type="primary"):
             _write(
                 lambda session: create_objective(
                     session=session,
@@ -285,7 +305,9 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
                         parent_id=parent_id,
                     ),
                 ),
-                f"Objective “{escape_markdown(title.strip())}” added to {view.period}.",
+                _("Objective “{title}” added to {quarter}.").format(
+                    title=escape_markdown(title.strip()), quarter=view.period
+                ),
             )
 
 
@@ -298,19 +320,26 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
     with st.container():
         by_id = {o.id: o for o in editable}
         chosen = st.selectbox(
-            "Objective", list(by_id), format_func=lambda i: by_id[i].title, key="edit_objective"
+            _("Objective"),
+            list(by_id),
+            format_func=lambda i: by_id[i].title,
+            key="edit_objective",
         )
         objective = by_id[chosen]
         key = f"edit_objective_{objective.id}_{objective.version}"
         with st.form(key):
-            title = st.text_input("Title", value=objective.title, max_chars=200, key=f"{key}_title")
+            title = st.text_input(
+                _("Title"), value=objective.title, max_chars=200, key=f"{key}_title"
+            )
             description = st.text_area(
-                "Description", value=objective.description, key=f"{key}_description"
+                _("Description"), value=objective.description, key=f"{key}_description"
             )
             cols = st.columns(3)
-            owner_id = _owner_choice("Owner", people, objective.owner_id, f"{key}_owner", cols[0])
+            owner_id = _owner_choice(
+                _("Owner"), people, objective.owner_id, f"{key}_owner", cols[0]
+            )
             weight = cols[1].number_input(
-                "Weight",
+                _("Weight"),
                 min_value=0.0,
                 value=float(objective.weight),
                 step=0.5,
@@ -318,17 +347,17 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
             )
             choices = [None, *(i for i in parents if i != objective.id)]
             parent_id = cols[2].selectbox(
-                "Aligned to",
+                _("Aligned to"),
                 choices,
                 index=choices.index(objective.parent_id) if objective.parent_id in choices else 0,
                 format_func=parent_label,
                 key=f"{key}_parent",
             )
             archive = st.checkbox(
-                "Archive this objective (it and its key results leave the quarter)",
+                _("Archive this objective (it and its key results leave the quarter)"),
                 key=f"{key}_archive",
             )
-            submitted = st.form_submit_button("Save objective", type="primary")
+            submitted = st.form_submit_button(_("Save objective"), type="primary")
         delete_goal_form(
             actor=view.person,  # type: ignore[arg-type]
             kind="objective",
@@ -354,7 +383,7 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
                     expected_version=objective.version,
                     changes=ObjectiveUpdate(**edits),
                 ),
-                "Objective archived." if archive else "Objective saved.",
+                _("Objective archived.") if archive else _("Objective saved."),
             )
 
 
@@ -368,15 +397,21 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
         by_id = {o.id: o for o in editable}
         cols = st.columns(3)
         objective_id = cols[0].selectbox(
-            "Objective", list(by_id), format_func=lambda i: by_id[i].title, key="new_kr_objective"
+            _("Objective"),
+            list(by_id),
+            format_func=lambda i: by_id[i].title,
+            key="new_kr_objective",
         )
         kind = cols[1].selectbox(
-            "Kind", list(KIND_LABELS), format_func=lambda k: KIND_LABELS[k], key="new_kr_kind"
+            _("Kind"),
+            list(KIND_LABELS),
+            format_func=lambda k: _(KIND_LABELS[k]),
+            key="new_kr_kind",
         )
         metric_id = None
         if kind in ("metric", "guardrail"):
             metric_id = cols[2].selectbox(
-                "Metric",
+                _("Metric"),
                 list(metrics.metrics),
                 format_func=lambda m: metrics.metrics[m].label,
                 key="new_kr_metric",
@@ -392,24 +427,26 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
             )
             defaults = _new_kr_defaults(view, metric_id, filters)
         with st.form("new_kr"):
-            title = st.text_input("Title", max_chars=200, key="new_kr_title")
+            title = st.text_input(_("Title"), max_chars=200, key="new_kr_title")
             cols = st.columns(2)
             owner_id = _owner_choice(
-                "Owner", people, by_id[objective_id].owner_id, "new_kr_owner", cols[0]
+                _("Owner"), people, by_id[objective_id].owner_id, "new_kr_owner", cols[0]
             )
             weight = cols[1].number_input(
-                "Weight", min_value=0.0, value=1.0, step=0.5, key="new_kr_weight"
+                _("Weight"), min_value=0.0, value=1.0, step=0.5, key="new_kr_weight"
             )
             fields = _kr_fields(
                 view, kind, metric_id, None, "new_kr", filters=filters, defaults=defaults
             )
             if kind == "metric":
                 st.caption(
-                    "A metric that adds up day by day (revenue, sessions) over the quarter to "
-                    "date takes a total for the quarter as its target; pick a trailing window to "
-                    "track its level instead."
+                    _(
+                        "A metric that adds up day by day (revenue, sessions) over the quarter to "
+                        "date takes a total for the quarter as its target; pick a trailing window "
+                        "to track its level instead."
+                    )
                 )
-            submitted = st.form_submit_button("Create key result", type="primary")
+            submitted = st.form_submit_button(_("Create key result"), type="primary")
         if not submitted:
             return
         _write(
@@ -427,7 +464,7 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
                 ),
                 config=metrics,
             ),
-            f"Key result “{escape_markdown(title.strip())}” added.",
+            _("Key result “{title}” added.").format(title=escape_markdown(title.strip())),
         )
 
 
@@ -439,23 +476,27 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
     metrics = view.config.metrics
     metric_ids = list(metrics.metrics)
     with st.container():
-        st.markdown(f"**Edit “{escape_markdown(kr.title)}”**")
+        st.markdown("**" + _("Edit “{title}”").format(title=escape_markdown(kr.title)) + "**")
         key = f"edit_kr_{found.id}_{found.version}"
         metric_id = found.metric_id
         if found.kind in (KrKind.metric, KrKind.guardrail):
             metric_id = st.selectbox(
-                "Metric",
+                _("Metric"),
                 metric_ids,
                 index=metric_ids.index(found.metric_id) if found.metric_id in metric_ids else 0,
                 format_func=lambda m: metrics.metrics[m].label,
                 key=f"{key}_metric",
             )
         with st.form(key):
-            title = st.text_input("Title", value=found.title, max_chars=200, key=f"{key}_title")
+            title = st.text_input(_("Title"), value=found.title, max_chars=200, key=f"{key}_title")
             cols = st.columns(2)
-            owner_id = _owner_choice("Owner", people, found.owner_id, f"{key}_owner", cols[0])
+            owner_id = _owner_choice(_("Owner"), people, found.owner_id, f"{key}_owner", cols[0])
             weight = cols[1].number_input(
-                "Weight", min_value=0.0, value=float(found.weight), step=0.5, key=f"{key}_weight"
+                _("Weight"),
+                min_value=0.0,
+                value=float(found.weight),
+                step=0.5,
+                key=f"{key}_weight",
             )
             # The saved filters' current value is shown beside the start; the start is kept.
             shown_now = None
@@ -463,10 +504,10 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
                 shown_now = _new_kr_defaults(view, metric_id, dict(found.filters or {}))
             fields = _kr_fields(view, found.kind.value, metric_id, found, key, defaults=shown_now)
             archive = st.checkbox(
-                "Archive this key result (it stops counting towards its objective)",
+                _("Archive this key result (it stops counting towards its objective)"),
                 key=f"{key}_archive",
             )
-            submitted = st.form_submit_button("Save key result", type="primary")
+            submitted = st.form_submit_button(_("Save key result"), type="primary")
         delete_goal_form(
             actor=view.person,  # type: ignore[arg-type]
             kind="key_result",
@@ -495,5 +536,5 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
                 changes=KeyResultUpdate(**changes),
                 config=metrics,
             ),
-            "Key result archived." if archive else "Key result saved.",
+            _("Key result archived.") if archive else _("Key result saved."),
         )

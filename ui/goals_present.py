@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.reports.chart_specs import progress_text, share
@@ -52,10 +53,10 @@ def _leave() -> None:
 def enter_button(period: str) -> None:
     """The button that starts presenting the quarter."""
     if st.button(
-        f"Present {period}",
+        _("Present {quarter}").format(quarter=period),
         icon=":material/slideshow:",
         key="goals_present",
-        help="One objective per screen in large type; the arrow keys move between them.",
+        help=_("One objective per screen in large type; the arrow keys move between them."),
     ):
         st.query_params[PRESENT_PARAM] = "1"
         st.query_params[SLIDE_PARAM] = "1"
@@ -66,37 +67,45 @@ def present(evaluation: PeriodEvaluation, *, currency_symbol: str) -> None:
     """Show one objective of the quarter on the whole screen, with the way to the others."""
     objectives = evaluation.objectives
     if not objectives:
-        st.info(f"{evaluation.period} has no objectives to present.")
-        st.button("Leave presenting", on_click=_leave, key="present_leave")
+        st.info(_("{quarter} has no objectives to present.").format(quarter=evaluation.period))
+        st.button(_("Leave presenting"), on_click=_leave, key="present_leave")
         return
     slide = _slide(len(objectives))
     objective = objectives[slide - 1]
     st.html(_LARGE)
-    status = STATUS_LABELS.get(objective.status, objective.status)
-    progress = "no data yet" if objective.progress is None else share(objective.progress)
+    status = _(STATUS_LABELS.get(objective.status, objective.status))
+    progress = _("no data yet") if objective.progress is None else share(objective.progress)
     lines = [
-        f"Objective {slide} of {len(objectives)} · {evaluation.period} · owner "
-        f"{escape_markdown(objective.owner)}",
+        _("Objective {number} of {count} · {quarter} · owner {owner}").format(
+            number=slide,
+            count=len(objectives),
+            quarter=evaluation.period,
+            owner=escape_markdown(objective.owner),
+        ),
         f"## {escape_markdown(objective.title)}",
-        f"{STATUS_ICONS.get(objective.status, '')} **{status}** · progress {progress} "
-        f"(expected by now {share(objective.expected)})",
+        f"{STATUS_ICONS.get(objective.status, '')} **{status}** · "
+        + _("progress {progress} (expected by now {expected})").format(
+            progress=progress, expected=share(objective.expected)
+        ),
     ]
     if objective.status_reason:
         lines.append(escape_markdown(objective.status_reason))
     for kr in objective.key_results:
         start, current, target = kr_values(kr, currency_symbol)
+        if kr.kind == "milestone":  # "done" / "not done"
+            start, current, target = _(start), _(current), _(target)
         lines.append(
             f"- {STATUS_ICONS.get(kr.status, '')} **{escape_markdown(kr.title)}**: "
-            f"{STATUS_LABELS.get(kr.status, kr.status)} · "
+            f"{_(STATUS_LABELS.get(kr.status, kr.status))} · "
             f"{escape_markdown(f'{start} → {current} → {target}')} · {progress_text(kr)}"
         )
     if not objective.key_results:
-        lines.append("No key results yet.")
+        lines.append(_("No key results yet."))
     with st.container(key="qd-present"):
         st.markdown("\n\n".join(lines))
     left, middle, right = st.columns(3)
     left.button(
-        "Previous objective",
+        _("Previous objective"),
         on_click=_go,
         args=(slide - 1,),
         disabled=slide == 1,
@@ -104,9 +113,9 @@ def present(evaluation: PeriodEvaluation, *, currency_symbol: str) -> None:
         key="present_previous",
         width="stretch",
     )
-    middle.button("Leave presenting", on_click=_leave, key="present_leave", width="stretch")
+    middle.button(_("Leave presenting"), on_click=_leave, key="present_leave", width="stretch")
     right.button(
-        "Next objective",
+        _("Next objective"),
         on_click=_go,
         args=(slide + 1,),
         disabled=slide == len(objectives),

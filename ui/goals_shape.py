@@ -9,6 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from planning.formatting import format_day
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import (
     KrEvaluation,
 )
@@ -36,14 +39,14 @@ from ui.state import engine
 from ui.text import escape_markdown
 
 SHAPE_TASKS = {
-    "add_objective": "Add an objective",
-    "edit_objective": "Edit an objective",
-    "add_key_result": "Add a key result",
-    "align": "Align objectives",
-    "contribute": "Count a key result elsewhere",
-    "edit_key_result": "Edit the key result above",
-    "close": "Close and grade the quarter",
-    "regrade": "Correct a grade",
+    "add_objective": N_("Add an objective"),
+    "edit_objective": N_("Edit an objective"),
+    "add_key_result": N_("Add a key result"),
+    "align": N_("Align objectives"),
+    "contribute": N_("Count a key result elsewhere"),
+    "edit_key_result": N_("Edit the key result above"),
+    "close": N_("Close and grade the quarter"),
+    "regrade": N_("Correct a grade"),
 }
 
 
@@ -72,14 +75,14 @@ def shape_the_quarter(view: View, selected: KrEvaluation | None, people: dict[in
     if not tasks:
         return
     task = st.segmented_control(
-        "Shape the quarter",
+        _("Shape the quarter"),
         tasks,
-        format_func=lambda t: SHAPE_TASKS[t],
+        format_func=lambda t: _(SHAPE_TASKS[t]),
         key="goals_task",
         label_visibility="collapsed",
     )
     if task is None:
-        st.caption("Pick a task to open its form.")
+        st.caption(_("Pick a task to open its form."))
         return
     with st.container(border=True):
         if task == "add_objective":
@@ -102,14 +105,16 @@ def shape_the_quarter(view: View, selected: KrEvaluation | None, people: dict[in
 
 def okr_file_section(view: View) -> None:
     """Download the quarter as YAML (everyone); import a file (directors)."""
-    with st.expander("OKRs as a file", icon=":material/description:"):
+    with st.expander(_("OKRs as a file"), icon=":material/description:"):
         st.caption(
-            "The quarter's objectives and key results as YAML: owners by email, metrics by id. "
-            "Edit it to draft the next quarter or copy a template, then import it here or with "
-            "python -m planning okr import FILE."
+            _(
+                "The quarter's objectives and key results as YAML: owners by email, metrics by "
+                "id. Edit it to draft the next quarter or copy a template, then import it here "
+                "or with python -m planning okr import FILE."
+            )
         )
         st.download_button(
-            f"Download {view.period} as YAML",
+            _("Download {quarter} as YAML").format(quarter=view.period),
             # Made when the button is clicked: a quarter's YAML is not worth building per run.
             lambda: data.okr_yaml(view.versions, view.period),
             file_name=f"okrs-{view.period}.yaml",
@@ -119,13 +124,13 @@ def okr_file_section(view: View) -> None:
         )
         if not view.director:
             return
-        upload = st.file_uploader("Import an OKR file", type=["yaml", "yml"], key="okr_upload")
-        if upload is None or not st.button("Import OKRs", type="primary", key="okr_import"):
+        upload = st.file_uploader(_("Import an OKR file"), type=["yaml", "yml"], key="okr_upload")
+        if upload is None or not st.button(_("Import OKRs"), type="primary", key="okr_import"):
             return
         try:
             text = upload.getvalue().decode("utf-8")
         except UnicodeDecodeError:
-            st.error("The file is not UTF-8 text; nothing was imported.")
+            st.error(_("The file is not UTF-8 text; nothing was imported."))
             return
         try:
             with session_scope(engine()) as session:
@@ -139,11 +144,23 @@ def okr_file_section(view: View) -> None:
             st.error(problems_text(exc))
         else:
             done(
-                f"{result.period}: {result.objectives_created} objectives created, "
-                f"{result.objectives_updated} updated; {result.key_results_created} key results "
-                f"created, {result.key_results_updated} updated"
-                + (f"; alignment changed on {result.links_changed}" if result.links_changed else "")
-                + ("" if result.changed else " (nothing changed)")
+                _(
+                    "{quarter}: {objectives_created} objectives created, {objectives_updated} "
+                    "updated; {key_results_created} key results created, {key_results_updated} "
+                    "updated"
+                ).format(
+                    quarter=result.period,
+                    objectives_created=result.objectives_created,
+                    objectives_updated=result.objectives_updated,
+                    key_results_created=result.key_results_created,
+                    key_results_updated=result.key_results_updated,
+                )
+                + (
+                    _("; alignment changed on {count}").format(count=result.links_changed)
+                    if result.links_changed
+                    else ""
+                )
+                + ("" if result.changed else " " + _("(nothing changed)"))
                 + "."
             )
 
@@ -156,45 +173,61 @@ def close_section(view: View) -> None:
     with st.container():
         if evaluation.as_of < view.last_day:
             st.warning(
-                f"{view.period} runs until {view.last_day:%d %b %Y}. Closing now freezes the "
-                f"values as of {evaluation.as_of:%d %b %Y}."
+                _(
+                    "{quarter} runs until {end}. Closing now freezes the values as of {as_of}."
+                ).format(
+                    quarter=view.period,
+                    end=format_day(view.last_day),
+                    as_of=format_day(evaluation.as_of),
+                )
             )
         suggested = suggested_grades(evaluation)
         krs = evaluation.key_results()
+        # The grid's columns are headed in the reader's language; the rows are read back by the
+        # same headings.
+        title, progress, suggested_col, grade_col, reason_col = (
+            _("Key result"),
+            _("Progress"),
+            _("Suggested"),
+            _("Grade"),
+            _("Reason"),
+        )
         grid = pd.DataFrame(
             {
                 "id": [k.key_result_id for k in krs],
-                "Key result": [k.title for k in krs],
-                "Progress": [progress_text(k) for k in krs],
-                "Suggested": [suggested[k.key_result_id] for k in krs],
-                "Grade": [suggested[k.key_result_id] for k in krs],
-                "Reason": ["" for _ in krs],
+                title: [k.title for k in krs],
+                progress: [progress_text(k) for k in krs],
+                suggested_col: [suggested[k.key_result_id] for k in krs],
+                grade_col: [suggested[k.key_result_id] for k in krs],
+                reason_col: ["" for _k in krs],
             }
         )
         edited = st.data_editor(
             grid,
             hide_index=True,
             width="stretch",
-            disabled=["id", "Key result", "Progress", "Suggested"],
+            disabled=["id", title, progress, suggested_col],
             column_config={
                 "id": None,
-                "Grade": st.column_config.NumberColumn(min_value=0.0, max_value=1.0, step=0.1),
-                "Reason": st.column_config.TextColumn(
-                    help="Required when the grade differs from the suggestion."
+                grade_col: st.column_config.NumberColumn(min_value=0.0, max_value=1.0, step=0.1),
+                reason_col: st.column_config.TextColumn(
+                    help=_("Required when the grade differs from the suggestion.")
                 ),
             },
             key=f"close_grades_{view.period}",
         )
-        note = st.text_area("Closing note", key=f"close_note_{view.period}")
+        note = st.text_area(_("Closing note"), key=f"close_note_{view.period}")
         if not st.button(
-            f"Close {view.period} and freeze it", type="primary", key=f"close_{view.period}"
+            _("Close {quarter} and freeze it").format(quarter=view.period),
+            type="primary",
+            key=f"close_{view.period}",
         ):
             return
         overrides: dict[int, GradeOverride] = {}
         for row in edited.to_dict(orient="records"):
-            grade = float(row["Grade"]) if pd.notna(row["Grade"]) else float("nan")
-            reason = str(row["Reason"] or "")
-            if grade != float(row["Suggested"]) or reason.strip():
+            grade = float(row[grade_col]) if pd.notna(row[grade_col]) else float("nan")
+            reason = str(row[reason_col] or "")
+            if grade != float(row[suggested_col]) or reason.strip():
                 overrides[int(row["id"])] = GradeOverride(grade=grade, reason=reason)
         try:
             with session_scope(engine()) as session:
@@ -214,10 +247,13 @@ def close_section(view: View) -> None:
             offer = (
                 ""
                 if data.objectives(view.versions, following)
-                else f" Carry its unfinished goals and open initiatives into {following} below, "
-                "after a preview."
+                else " "
+                + _(
+                    "Carry its unfinished goals and open initiatives into {quarter} below, after "
+                    "a preview."
+                ).format(quarter=following)
             )
-            done(f"{view.period} is closed and graded.{offer}")
+            done(_("{quarter} is closed and graded.").format(quarter=view.period) + offer)
 
 
 def regrade_section(view: View) -> None:
@@ -228,13 +264,16 @@ def regrade_section(view: View) -> None:
     with st.container():
         by_id = {k.key_result_id: k for k in krs}
         chosen = st.selectbox(
-            "Key result", list(by_id), format_func=lambda i: by_id[i].title, key="regrade_pick"
+            _("Key result"),
+            list(by_id),
+            format_func=lambda i: by_id[i].title,
+            key="regrade_pick",
         )
         kr = by_id[chosen]
         key = f"regrade_{kr.key_result_id}_{kr.grade_version}"
         with st.form(key):
             grade = st.number_input(
-                "Grade",
+                _("Grade"),
                 min_value=0.0,
                 max_value=1.0,
                 step=0.1,
@@ -242,9 +281,9 @@ def regrade_section(view: View) -> None:
                 key=f"{key}_grade",
             )
             reason = st.text_input(
-                "Reason", value=kr.grade_reason, max_chars=500, key=f"{key}_reason"
+                _("Reason"), value=kr.grade_reason, max_chars=500, key=f"{key}_reason"
             )
-            submitted = st.form_submit_button("Save grade", type="primary")
+            submitted = st.form_submit_button(_("Save grade"), type="primary")
         if not submitted:
             return
         try:
@@ -261,4 +300,4 @@ def regrade_section(view: View) -> None:
         except REFUSALS as exc:
             st.error(problems_text(exc))
         else:
-            done(f"Grade of “{escape_markdown(kr.title)}” saved.")
+            done(_("Grade of “{title}” saved.").format(title=escape_markdown(kr.title)))

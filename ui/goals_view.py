@@ -17,10 +17,13 @@ from typing import Any
 import pyarrow as pa
 import streamlit as st
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
-from planning.formatting import format_entered
+from planning.formatting import format_day, format_entered
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
 from planning.okrs.evaluation_results import (
     NO_DATA_YET,
@@ -49,23 +52,31 @@ FLASH = "goals_flash"
 KR_KEY = "goals_kr"
 REFUSALS = (GoalError, PermissionDenied, ConflictError)
 KIND_LABELS = {
-    "metric": "Metric",
-    "guardrail": "Guardrail",
-    "milestone": "Milestone",
-    "manual": "Manual",
+    "metric": N_("Metric"),
+    "guardrail": N_("Guardrail"),
+    "milestone": N_("Milestone"),
+    "manual": N_("Manual"),
+}
+# How a key result of each kind is described in its detail ("Metric key result · owner …").
+KIND_DESCRIPTIONS = {
+    "metric": N_("Metric key result"),
+    "guardrail": N_("Guardrail key result"),
+    "milestone": N_("Milestone key result"),
+    "manual": N_("Manual key result"),
 }
 WINDOW_LABELS = {
-    "period_to_date": "Quarter to date",
-    "trailing_7d": "Trailing 7 days",
-    "trailing_28d": "Trailing 28 days",
+    "period_to_date": N_("Quarter to date"),
+    "trailing_7d": N_("Trailing 7 days"),
+    "trailing_28d": N_("Trailing 28 days"),
 }
+DIRECTION_LABELS = {"increase": N_("increase"), "decrease": N_("decrease")}
 
 
 PAGE_SIZE = 5  # objectives drawn per page
 SHOW_LABELS = {
-    "all": "All objectives",
-    "mine": "Mine (objectives or key results I own)",
-    "attention": "Needing attention (off track or at risk)",
+    "all": N_("All objectives"),
+    "mine": N_("Mine (objectives or key results I own)"),
+    "attention": N_("Needing attention (off track or at risk)"),
 }
 
 
@@ -115,7 +126,7 @@ def shown_objectives(view: View, show: str) -> list[ObjectiveEvaluation]:
 def problems_text(exc: Exception) -> str:
     """A refusal as markdown-safe text: every problem on its own line."""
     if isinstance(exc, GoalError):
-        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
+        return _("Not saved:") + "\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
     return escape_markdown(str(exc))
 
 
@@ -130,9 +141,35 @@ def _value(view: View, kr: KrEvaluation, value: float | None) -> str:
     return format_kr_value(kr, value, currency_symbol=view.symbol)
 
 
+def quoted(title: str) -> str:
+    """A title in the reader's quotation marks (“…”; German „…“)."""
+    return _("“{title}”").format(title=title)
+
+
+def figure(value: float) -> str:
+    """A weight or entered value as written ('1.5'; German '1,5')."""
+    if i18n.english_formats():
+        return f"{value:g}"
+    return i18n.decimal_text(float(f"{value:g}"), decimals=6, group=False)
+
+
+def whole_percent(value: float) -> str:
+    """A share as a whole percentage ('15%'; German '15 %')."""
+    if i18n.english_formats():
+        return f"{value:.0%}"
+    return i18n.percent_text(value, decimals=0)
+
+
+def fixed(value: float, decimals: int) -> str:
+    """A grade with a fixed number of decimals ('0.70'; German '0,70')."""
+    if i18n.english_formats():
+        return f"{value:.{decimals}f}"
+    return i18n.fixed_text(value, decimals=decimals)
+
+
 def _badge(status: str) -> str:
     """A status as a coloured badge in markdown."""
-    return f":{STATUS_BADGES[status]}-badge[{STATUS_LABELS[status]}]"
+    return f":{STATUS_BADGES[status]}-badge[{_(STATUS_LABELS[status])}]"
 
 
 # --- the quarter's goals -----------------------------------------------------------------------
@@ -142,30 +179,53 @@ def quarter_banner(view: View) -> None:
     """Where the quarter stands: data freshness and day, or frozen at its close."""
     evaluation = view.evaluation
     if evaluation.closed:
-        closed_at = f"{evaluation.closed_at:%d %b %Y}" if evaluation.closed_at else "?"
+        closed_at = format_day(evaluation.closed_at) if evaluation.closed_at else "?"
         st.info(
-            f"{view.period} is closed: closed on {evaluation.last_day:%a %d %b %Y}, the "
-            f"quarter's end; graded on {closed_at} by {evaluation.closed_by or 'a director'}. "
-            f"Final values and grades as of {evaluation.as_of:%d %b %Y}; later data does not "
-            "change them.",
+            _(
+                "{quarter} is closed: closed on {end}, the quarter's end; graded on {graded} by "
+                "{director}. Final values and grades as of {as_of}; later data does not change "
+                "them."
+            ).format(
+                quarter=view.period,
+                end=format_day(evaluation.last_day, weekday=True),
+                graded=closed_at,
+                director=evaluation.closed_by or _("a director"),
+                as_of=format_day(evaluation.as_of),
+            ),
             icon=":material/lock:",
         )
         if evaluation.close_note:
-            st.text(f"Closing note: {evaluation.close_note}")
+            st.text(_("Closing note: {note}").format(note=evaluation.close_note))
     elif view.today < view.first_day:
-        st.caption(f"{view.period} starts on {view.first_day:%a %d %b %Y}; nothing to measure yet.")
+        st.caption(
+            _("{quarter} starts on {day}; nothing to measure yet.").format(
+                quarter=view.period, day=format_day(view.first_day, weekday=True)
+            )
+        )
     elif evaluation.as_of < view.first_day:
         st.caption(
-            f"{view.period} began on {view.first_day:%a %d %b %Y}; no data for it yet "
-            f"(data through {evaluation.as_of:%a %d %b %Y}) · metric key results update by "
-            "themselves as it arrives"
+            _(
+                "{quarter} began on {day}; no data for it yet (data through {as_of}) · metric "
+                "key results update by themselves as it arrives"
+            ).format(
+                quarter=view.period,
+                day=format_day(view.first_day, weekday=True),
+                as_of=format_day(evaluation.as_of, weekday=True),
+            )
         )
     else:
         st.caption(
-            f"{view.first_day:%d %b} – {view.last_day:%d %b %Y} · data through "
-            f"**{evaluation.as_of:%a %d %b %Y}**{_partial_note(evaluation)} · day "
-            f"{evaluation.elapsed_days} of {evaluation.total_days} · metric key results update "
-            "by themselves"
+            _(
+                "{first} – {last} · data through **{as_of}**{partial} · day {day} of {days} · "
+                "metric key results update by themselves"
+            ).format(
+                first=format_day(view.first_day, year=False),
+                last=format_day(view.last_day),
+                as_of=format_day(evaluation.as_of, weekday=True),
+                partial=_partial_note(evaluation),
+                day=evaluation.elapsed_days,
+                days=evaluation.total_days,
+            )
         )
 
 
@@ -202,30 +262,32 @@ def _target_text(view: View, kr: KrEvaluation) -> str:
         sign = "≥" if kr.rule == "stay_above" else "≤"
         return f"{sign} {_value(view, kr, kr.threshold)}"
     if kr.kind == "milestone":
-        return "done"
+        return _("done")
     return _value(view, kr, kr.target)
 
 
 def _start_text(view: View, kr: KrEvaluation) -> str:
     if kr.kind == "milestone":
-        return "not done"
+        return _("not done")
     return _value(view, kr, kr.start)
 
 
 def _current_text(view: View, kr: KrEvaluation) -> str:
     if kr.kind == "milestone":
-        return "done" if kr.done else "not done"
+        return _("done") if kr.done else _("not done")
     if kr.current is None and kr.no_progress_reason:
         return kr.no_progress_reason
     text = _value(view, kr, kr.current)
     if kr.kind == "guardrail" and kr.met is not None:
         # Judged on the window's value; the days count those on which that value was breached.
         days = kr.days_in_breach or 0
-        in_breach = f"{days} day{'s' if days != 1 else ''} in breach"
+        in_breach = ngettext("{count} day in breach", "{count} days in breach", days).format(
+            count=days
+        )
         if kr.met:
-            text += f" · held ({in_breach})" if days else " · held"
+            text += " · " + (_("held ({days})").format(days=in_breach) if days else _("held"))
         else:
-            text += f" · breached ({in_breach})"
+            text += " · " + _("breached ({days})").format(days=in_breach)
     return text
 
 
@@ -233,20 +295,29 @@ def _current_text(view: View, kr: KrEvaluation) -> str:
 # the sidebar, open or closed quarter, so Forecast and Probability are always in view; the start
 # value is in the key result's detail, and the reasons ("Why") are read in full under the table,
 # where they wrap, rather than cut off in a cell.
-KR_TABLE_WIDTHS: dict[str, Any] = {
-    "Key result": st.column_config.TextColumn(width=190),
-    "Status": st.column_config.TextColumn(width=95),
-    **{
-        name: st.column_config.TextColumn(width=72)
-        for name in ("Current", "Final", "Target", "Progress", "Expected", "Forecast")
-    },
-    "Probability": st.column_config.TextColumn(width=80),
-    "Suggested grade": st.column_config.NumberColumn(width=70),
-    "Grade": st.column_config.NumberColumn(width=55),
-    "Grade reason": st.column_config.TextColumn(width=120),
-    "Owner": st.column_config.TextColumn(width=100),
-    "Confidence": st.column_config.TextColumn(width=80),
-}
+def kr_table_widths() -> dict[str, Any]:
+    """The key result table's column widths, by its headings in the reader's language."""
+    return {
+        _("Key result"): st.column_config.TextColumn(width=190),
+        _("Status"): st.column_config.TextColumn(width=95),
+        **{
+            _(name): st.column_config.TextColumn(width=72)
+            for name in (
+                N_("Current"),
+                N_("Final"),
+                N_("Target"),
+                N_("Progress"),
+                N_("Expected"),
+                N_("Forecast"),
+            )
+        },
+        _("Probability"): st.column_config.TextColumn(width=80),
+        _("Suggested grade"): st.column_config.NumberColumn(width=70),
+        _("Grade"): st.column_config.NumberColumn(width=55),
+        _("Grade reason"): st.column_config.TextColumn(width=120),
+        _("Owner"): st.column_config.TextColumn(width=100),
+        _("Confidence"): st.column_config.TextColumn(width=80),
+    }
 
 
 def _day(day: Any) -> str:
@@ -262,7 +333,7 @@ def kr_reasons(krs: Sequence[KrEvaluation]) -> str:
         for kr in krs
         if kr.status_reason
     ]
-    return "**Why**\n\n" + "\n".join(lines) if lines else ""
+    return "**" + _("Why") + "**\n\n" + "\n".join(lines) if lines else ""
 
 
 def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
@@ -272,24 +343,24 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
         # Forecast and Probability come before the owner's columns; a closed quarter shows final
         # values and grades instead. Why is under the table (kr_reasons).
         row: dict[str, Any] = {
-            "Key result": kr.title,
-            "Status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
-            "Current" if not view.evaluation.closed else "Final": _current_text(view, kr),
-            "Target": _target_text(view, kr),
-            "Progress": progress_text(kr),
+            _("Key result"): kr.title,
+            _("Status"): f"{STATUS_ICONS[kr.status]} {_(STATUS_LABELS[kr.status])}",
+            _("Current") if not view.evaluation.closed else _("Final"): _current_text(view, kr),
+            _("Target"): _target_text(view, kr),
+            _("Progress"): progress_text(kr),
         }
         if view.evaluation.closed:
-            row["Suggested grade"] = kr.suggested_grade
-            row["Grade"] = kr.grade
-            row["Grade reason"] = kr.grade_reason
+            row[_("Suggested grade")] = kr.suggested_grade
+            row[_("Grade")] = kr.grade
+            row[_("Grade reason")] = kr.grade_reason
         else:
-            row["Expected"] = share(kr.expected)
+            row[_("Expected")] = share(kr.expected)
             # The value only: its 80 % band is in the key result's detail below.
-            row["Forecast"] = _value(view, kr, kr.forecast) if kr.forecast is not None else "—"
-            row["Probability"] = probability_shown(kr)
-        row["Owner"] = kr.owner
-        row["Confidence"] = ("—" if kr.confidence is None else f"{kr.confidence}/10") + (
-            " ⚠ gap" if kr.gap_flagged else ""
+            row[_("Forecast")] = _value(view, kr, kr.forecast) if kr.forecast is not None else "—"
+            row[_("Probability")] = probability_shown(kr)
+        row[_("Owner")] = kr.owner
+        row[_("Confidence")] = ("—" if kr.confidence is None else f"{kr.confidence}/10") + (
+            " " + _("⚠ gap") if kr.gap_flagged else ""
         )
         rows.append(row)
     return pa.Table.from_pylist(rows)  # straight to Arrow: st.dataframe then converts nothing
@@ -299,20 +370,27 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
     """An objective: status, roll-up, progress chart with pace ticks, and its key results."""
     with st.container(border=True):
         st.subheader(escape_markdown(objective.title))
+        progress = _(NO_DATA_YET) if objective.progress is None else share(objective.progress)
         facts = [
-            f"Owner {objective.owner}",
-            f"progress {NO_DATA_YET if objective.progress is None else share(objective.progress)}",
-            f"weight {objective.weight:g}",
+            _("Owner {owner}").format(owner=objective.owner),
+            _("progress {progress}").format(progress=progress),
+            _("weight {weight}").format(weight=figure(objective.weight)),
         ]
         if not view.evaluation.closed:
-            facts.insert(2, f"expected by now {share(objective.expected)}")
+            facts.insert(
+                2, _("expected by now {expected}").format(expected=share(objective.expected))
+            )
         if objective.grade is not None:
-            facts.append(f"grade {objective.grade:.2f}")
+            facts.append(_("grade {grade}").format(grade=fixed(objective.grade, 2)))
         parents = [p.title for p in objective.parents] or (
             [objective.parent_title] if objective.parent_title else []
         )
         if parents:
-            facts.append("aligned to " + ", ".join(f"“{t}”" for t in parents))
+            facts.append(
+                _("aligned to {objectives}").format(
+                    objectives=", ".join(quoted(t) for t in parents)
+                )
+            )
         # One element for the badge, the facts and the description keeps a page of objectives
         # quick to redraw.
         if objective.status_reason:
@@ -322,27 +400,33 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
             text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
         if objective.contributions:
             counted = "; ".join(
-                f"{escape_markdown(c.title)} of “{escape_markdown(c.objective_title)}” "
-                f"(weight {format_entered(c.weight)}, {STATUS_LABELS.get(c.status, 'Too early')})"
+                _("{key_result} of “{objective}” (weight {weight}, {status})").format(
+                    key_result=escape_markdown(c.title),
+                    objective=escape_markdown(c.objective_title),
+                    weight=format_entered(c.weight),
+                    status=_(STATUS_LABELS.get(c.status, "Too early")),
+                )
                 for c in objective.contributions
             )
-            text += f"\n\n:gray[Also counted here: {counted}]"
+            text += "\n\n:gray[" + _("Also counted here: {counted}").format(counted=counted) + "]"
         st.markdown(text)
         if not objective.key_results:
             st.caption(
-                "No key results of its own: the key results counted here measure it."
+                _("No key results of its own: the key results counted here measure it.")
                 if objective.contributions
-                else "No key results yet."
+                else _("No key results yet.")
             )
             return
-        chart = data.progress_chart(view.versions, view.period, view.today, objective.objective_id)
+        chart = data.progress_chart(
+            view.versions, view.period, view.today, objective.objective_id, i18n.locale_key()
+        )
         if chart is not None:
             draw(chart)
         st.dataframe(
             kr_table(view, objective.key_results),
             hide_index=True,
             width="stretch",
-            column_config=KR_TABLE_WIDTHS,
+            column_config=kr_table_widths(),
         )
         reasons = kr_reasons(objective.key_results)
         if reasons:
@@ -353,36 +437,45 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
 
 
 def _describe(kr: KrEvaluation, metrics: MetricsConfig) -> str:
-    parts = [f"{KIND_LABELS.get(kr.kind, kr.kind)} key result", f"owner {kr.owner}"]
+    kind = KIND_DESCRIPTIONS.get(kr.kind)
+    parts = [_(kind) if kind else kr.kind, _("owner {owner}").format(owner=kr.owner)]
     if kr.metric_id:
         parts.append(kr.metric_label)
         if kr.filters:
             parts.append(metrics.filters_text(kr.filters))
-        parts.append(WINDOW_LABELS.get(kr.window, kr.window).lower())
+        window = _(WINDOW_LABELS[kr.window]) if kr.window in WINDOW_LABELS else kr.window
+        # English writes the window in lower case mid-sentence; German keeps its nouns capital.
+        parts.append(window.lower() if i18n.language() == i18n.SOURCE_LANGUAGE else window)
     if kr.direction:
-        parts.append(kr.direction)
+        parts.append(_(DIRECTION_LABELS.get(kr.direction, kr.direction)))
     if kr.status_reason:
         parts.append(kr.status_reason)
     return " · ".join(parts)
 
 
+RAW_PROGRESS = N_("Raw: beyond 100 % is overachievement.")
+
+
 def _live_numbers(view: View, kr: KrEvaluation) -> None:
     cols = st.columns(7)
-    cols[0].metric("Start", _start_text(view, kr))
-    cols[1].metric("Current", _current_text(view, kr))
-    cols[2].metric("Target", _target_text(view, kr))
-    cols[3].metric("Progress", progress_text(kr), help="Raw: beyond 100 % is overachievement.")
-    cols[4].metric("Expected by now", share(kr.expected))
+    cols[0].metric(_("Start"), _start_text(view, kr))
+    cols[1].metric(_("Current"), _current_text(view, kr))
+    cols[2].metric(_("Target"), _target_text(view, kr))
+    cols[3].metric(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS))
+    cols[4].metric(_("Expected by now"), share(kr.expected))
     cols[5].metric(
-        "Forecast",
+        _("Forecast"),
         _value(view, kr, kr.forecast) if kr.forecast is not None else "—",
-        help=f"80 % band: {_forecast_text(view, kr)}" if kr.forecast is not None else None,
+        help=_("80 % band: {band}").format(band=_forecast_text(view, kr))
+        if kr.forecast is not None
+        else None,
     )
+    gap = " · " + _("gap") if kr.gap_flagged else ""
     cols[6].metric(
-        "Probability",
+        _("Probability"),
         probability_shown(kr),
         delta=(
-            f"owner {kr.confidence}/10{' · gap' if kr.gap_flagged else ''}"
+            _("owner {confidence}/10").format(confidence=kr.confidence) + gap
             if kr.confidence is not None
             else None
         ),
@@ -397,28 +490,32 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
     if view.evaluation.closed:
         # A closed quarter is history: its final values and grade, no forecast or chance.
         cols = st.columns(4)
-        cols[0].metric("Start", _start_text(view, kr))
-        cols[1].metric("Final", _current_text(view, kr))
-        cols[2].metric("Target", _target_text(view, kr))
-        cols[3].metric("Progress", progress_text(kr), help="Raw: beyond 100 % is overachievement.")
+        cols[0].metric(_("Start"), _start_text(view, kr))
+        cols[1].metric(_("Final"), _current_text(view, kr))
+        cols[2].metric(_("Target"), _target_text(view, kr))
+        cols[3].metric(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS))
     else:
         _live_numbers(view, kr)
     if view.evaluation.closed:
-        suggested = "—" if kr.suggested_grade is None else f"{kr.suggested_grade:.1f}"
-        grade = "—" if kr.grade is None else f"{kr.grade:.1f}"
-        st.caption(f"Grade {grade} (suggested {suggested})")
+        suggested = "—" if kr.suggested_grade is None else fixed(kr.suggested_grade, 1)
+        grade = "—" if kr.grade is None else fixed(kr.grade, 1)
+        st.caption(
+            _("Grade {grade} (suggested {suggested})").format(grade=grade, suggested=suggested)
+        )
         if kr.grade_reason:
-            st.text(f"Reason: {kr.grade_reason}")
+            st.text(_("Reason: {reason}").format(reason=kr.grade_reason))
     else:
-        chart = data.detail_chart(view.versions, view.period, view.today, kr.key_result_id)
+        chart = data.detail_chart(
+            view.versions, view.period, view.today, kr.key_result_id, i18n.locale_key()
+        )
         if chart is not None:
             draw(chart)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Check-ins**")
+        st.markdown("**" + _("Check-ins") + "**")
         _check_in_history(view, kr)
     with right:
-        st.markdown("**Linked initiatives**")
+        st.markdown("**" + _("Linked initiatives") + "**")
         _linked_initiatives(view, kr)
     if view.can_check_in(kr):
         check_in_form(view, kr)
@@ -427,16 +524,17 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
 def _check_in_history(view: View, kr: KrEvaluation) -> None:
     history = data.check_ins(view.versions, kr.key_result_id)
     if not history:
-        st.caption("No check-in yet.")
+        st.caption(_("No check-in yet."))
         return
+    yes, no = _("yes"), _("no")
     frame = pa.table(
         {
-            "When": [h.created_at for h in history],
-            "Who": [h.author for h in history],
-            "Confidence": [f"{h.confidence}/10" for h in history],
-            "Value": ["" if h.value is None else f"{h.value:g}" for h in history],
-            "Done": ["" if h.done is None else ("yes" if h.done else "no") for h in history],
-            "Note": [h.note for h in history],
+            _("When"): [h.created_at for h in history],
+            _("Who"): [h.author for h in history],
+            _("Confidence"): [f"{h.confidence}/10" for h in history],
+            _("Value"): ["" if h.value is None else figure(h.value) for h in history],
+            _("Done"): ["" if h.done is None else (yes if h.done else no) for h in history],
+            _("Note"): [h.note for h in history],
         }
     )
     st.dataframe(
@@ -444,8 +542,10 @@ def _check_in_history(view: View, kr: KrEvaluation) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-            "Note": st.column_config.TextColumn(width="large"),
+            _("When"): st.column_config.DatetimeColumn(
+                format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
+            ),
+            _("Note"): st.column_config.TextColumn(width="large"),
         },
     )
 
@@ -453,17 +553,17 @@ def _check_in_history(view: View, kr: KrEvaluation) -> None:
 def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
     linked = data.linked_initiatives(view.versions, kr.key_result_id)
     if not linked:
-        st.caption("No initiative is linked to this key result.")
+        st.caption(_("No initiative is linked to this key result."))
         return
     frame = pa.table(
         {
-            "Initiative": [i.title for i in linked],
-            "Owner": [i.owner for i in linked],
-            "Status": [status_label(i.status) for i in linked],
-            "Health": [HEALTH_LABELS.get(i.health, i.health) for i in linked],
-            "Done": [i.percent_complete for i in linked],
-            "Target": [_day(i.target_date) for i in linked],
-            "Shipped": [_day(i.shipped_date) for i in linked],
+            _("Initiative"): [i.title for i in linked],
+            _("Owner"): [i.owner for i in linked],
+            _("Status"): [_(status_label(i.status)) for i in linked],
+            _("Health"): [_(HEALTH_LABELS.get(i.health, i.health)) for i in linked],
+            _("Done"): [i.percent_complete for i in linked],
+            _("Target"): [_day(i.target_date) for i in linked],
+            _("Shipped"): [_day(i.shipped_date) for i in linked],
         }
     )
     st.dataframe(
@@ -471,7 +571,7 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Done": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")
+            _("Done"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")
         },
     )
 
@@ -480,32 +580,32 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
     """Confidence, a note, and the value (manual) or the done tick (milestone)."""
     key = f"check_in_{kr.key_result_id}"
     with st.form(key):
-        st.markdown("**Check in**")
+        st.markdown("**" + _("Check in") + "**")
         confidence = st.slider(
-            "Confidence that it lands (0–10)",
+            _("Confidence that it lands (0–10)"),
             0,
             10,
             value=kr.confidence if kr.confidence is not None else 5,
             key=f"{key}_confidence",
         )
         note = st.text_area(
-            "Note",
+            _("Note"),
             max_chars=2000,
-            placeholder="What moved since last week, what is in the way.",
+            placeholder=_("What moved since last week, what is in the way."),
             key=f"{key}_note",
         )
         value = None
         finished = None
         if kr.kind == "manual":
             value = st.number_input(
-                f"Current value{f' ({kr.unit})' if kr.unit else ''}",
+                _("Current value") + (f" ({kr.unit})" if kr.unit else ""),
                 value=None,
                 format="%.4g",
                 key=f"{key}_value",
             )
         if kr.kind == "milestone":
-            finished = st.checkbox("Done", value=bool(kr.done), key=f"{key}_done")
-        submitted = st.form_submit_button("Post check-in", type="primary")
+            finished = st.checkbox(_("Done"), value=bool(kr.done), key=f"{key}_done")
+        submitted = st.form_submit_button(_("Post check-in"), type="primary")
     if not submitted or view.person is None:
         return
     try:
@@ -522,4 +622,4 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
     except REFUSALS as exc:
         st.error(problems_text(exc))
     else:
-        done(f"Check-in posted on “{escape_markdown(kr.title)}”.")
+        done(_("Check-in posted on “{title}”.").format(title=escape_markdown(kr.title)))

@@ -9,12 +9,16 @@ then one confirm button that writes it all in one transaction.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.templates import OkrTemplate, TemplateDraft, list_templates, start_from_template
 from planning.store.engine import read_engine
@@ -24,16 +28,44 @@ from ui.confirm_write import confirm_previewed
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
+# The preview tables' headings (planning's row keys), shown in the reader's language.
+PREVIEW_HEADINGS = {
+    "objective": N_("objective"),
+    "objective owner": N_("objective owner"),
+    "key result": N_("key result"),
+    "kind": N_("kind"),
+    "owner": N_("owner"),
+    "why": N_("why"),
+    "start": N_("start"),
+    "target": N_("target"),
+    "start from": N_("start from"),
+    "initiatives": N_("initiatives"),
+}
+KINDS = {
+    "metric": N_("metric"),
+    "guardrail": N_("guardrail"),
+    "milestone": N_("milestone"),
+    "manual": N_("manual"),
+}
 FLASH = "goals_flash"
 _PREVIEW = "okr_template_preview"  # (quarter, template name, owner id) being previewed
 REFUSALS = (GoalError, PermissionDenied)
 
 
 @st.cache_data(ttl=600, max_entries=4, show_spinner=False)
-def _templates(directory: str) -> list[OkrTemplate]:
-    """The template files, read once per configuration folder (they change with a deploy)."""
-    del directory
+def _templates(directory: str, language: str) -> list[OkrTemplate]:
+    """The template files, read once per configuration folder (they change with a deploy) and
+    language (`language`: i18n.locale_key; a broken file's problems are in words)."""
+    del directory, language
     return list_templates(config=app_config())
+
+
+def preview_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A draft's preview rows as a table headed in the reader's language."""
+    frame = pd.DataFrame(rows)
+    if "kind" in frame:
+        frame["kind"] = [_(KINDS[k]) if k in KINDS else k for k in frame["kind"]]
+    return frame.rename(columns={k: _(v) for k, v in PREVIEW_HEADINGS.items()})
 
 
 def _preview(person: PersonRead, name: str, period: str, owner_id: int) -> TemplateDraft:
@@ -51,32 +83,39 @@ def _preview(person: PersonRead, name: str, period: str, owner_id: int) -> Templ
 
 def template_section(*, person: PersonRead, versions: Versions, period: str) -> None:
     """Pick a template and an owner, preview what it creates in `period`, then confirm it."""
-    st.subheader(f"Start {period} from a template")
-    templates = _templates(str(Path(app_config().directory)))
+    st.subheader(_("Start {quarter} from a template").format(quarter=period))
+    templates = _templates(str(Path(app_config().directory)), i18n.locale_key())
     usable = {t.name: t for t in templates if not t.problems}
     for broken in (t for t in templates if t.problems):
         st.warning(
-            f"Template “{escape_markdown(broken.name)}” cannot be used: "
+            _("Template “{name}” cannot be used:").format(name=escape_markdown(broken.name))
+            + " "
             + escape_markdown(" ".join(broken.problems))
         )
     if not usable:
-        st.caption("No templates in config/templates/.")
+        st.caption(_("No templates in config/templates/."))
         return
     people = {p.id: p.name for p in data.owners(versions)}
     chosen = st.session_state.get(_PREVIEW)
     if chosen is None or chosen[0] != period:
         st.caption(
-            "Ecommerce OKRs to start from (conversion, basket size, retention, content quality): "
-            "metric key results start from your data and aim as far as the template's example. "
-            "You see every objective and key result before anything is written."
+            _(
+                "Ecommerce OKRs to start from (conversion, basket size, retention, content "
+                "quality): metric key results start from your data and aim as far as the "
+                "template's example. You see every objective and key result before anything is "
+                "written."
+            )
         )
         cols = st.columns(2)
         name = cols[0].selectbox(
-            "Template", list(usable), format_func=lambda n: usable[n].title, key="template_pick"
+            _("Template"),
+            list(usable),
+            format_func=lambda n: usable[n].title,
+            key="template_pick",
         )
         ids = list(people)
         owner = cols[1].selectbox(
-            "Owner of the new goals",
+            _("Owner of the new goals"),
             ids,
             index=ids.index(person.id) if person.id in ids else 0,
             format_func=lambda i: people[i],
@@ -84,11 +123,11 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
         )
         if usable[name].description:
             st.caption(escape_markdown(usable[name].description))
-        if st.button("Preview the template", key="template_preview"):
+        if st.button(_("Preview the template"), key="template_preview"):
             st.session_state[_PREVIEW] = (period, name, owner)
             st.rerun()
         return
-    _, name, owner = chosen
+    _quarter, name, owner = chosen
     try:
         draft = _preview(person, name, period, owner)
     except REFUSALS as exc:
@@ -99,22 +138,36 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
     objectives = len(draft.objectives)
     key_results = draft.key_result_count
     st.markdown(
-        f"From **{escape_markdown(title)}**, will create **{objectives}** "
-        f"objective{'s' if objectives != 1 else ''} and **{key_results}** key "
-        f"result{'s' if key_results != 1 else ''} in {period}, owned by "
-        f"{escape_markdown(people.get(owner, person.name))}:"
+        _(
+            "From **{template}**, will create {objectives} and {key_results} in {quarter}, "
+            "owned by {owner}:"
+        ).format(
+            template=escape_markdown(title),
+            objectives=ngettext(
+                "**{count}** objective", "**{count}** objectives", objectives
+            ).format(count=objectives),
+            key_results=ngettext(
+                "**{count}** key result", "**{count}** key results", key_results
+            ).format(count=key_results),
+            quarter=period,
+            owner=escape_markdown(people.get(owner, person.name)),
+        )
     )
     st.dataframe(
-        pd.DataFrame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
+        preview_frame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
         hide_index=True,
     )
     st.caption(
-        "Start values come from the data (“start from”); targets keep the template's relative "
-        "change; guardrail thresholds, milestones and manual key results are as written. Edit "
-        "any of them under “Shape the quarter” afterwards."
+        _(
+            "Start values come from the data (“start from”); targets keep the template's "
+            "relative change; guardrail thresholds, milestones and manual key results are as "
+            "written. Edit any of them under “Shape the quarter” afterwards."
+        )
     )
     written = confirm_previewed(
-        label=f"Create these {objectives} objectives in {period}",
+        label=_("Create these {count} objectives in {quarter}").format(
+            count=objectives, quarter=period
+        ),
         key="template",
         preview_key=_PREVIEW,
         write=lambda session: start_from_template(
@@ -130,9 +183,14 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
     )
     if written is None:
         return
-    st.session_state[FLASH] = (
-        f"{period} started from the {title} template: {len(written.objectives)} objectives and "
-        f"{written.key_result_count} key results created."
+    st.session_state[FLASH] = _(
+        "{quarter} started from the {template} template: {objectives} objectives and "
+        "{key_results} key results created."
+    ).format(
+        quarter=period,
+        template=title,
+        objectives=len(written.objectives),
+        key_results=written.key_result_count,
     )
     clear_after_write()
     st.rerun()

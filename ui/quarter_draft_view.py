@@ -10,11 +10,12 @@ quarter's goals yet, with a button that shows the last quarter.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied, is_director
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.okrs.goal_reads import list_objectives
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
@@ -22,7 +23,7 @@ from planning.periods import next_quarter
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui.confirm_write import confirm_previewed
-from ui.okr_templates_view import template_section
+from ui.okr_templates_view import preview_frame, template_section
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -68,27 +69,41 @@ def empty_quarter(
     source = source_quarter(versions, period)
     director = person is not None and is_director(person)
     if closed or period < this_quarter:
-        hint = " Add one below, or import an OKR file." if director and not closed else ""
-        st.info(f"No objectives for {period}.{hint}")
+        hint = " " + _("Add one below, or import an OKR file.") if director and not closed else ""
+        st.info(_("No objectives for {quarter}.").format(quarter=period) + hint)
         return
     if not director:
         st.info(
-            f"The director has not set {period}'s goals yet. "
+            _("The director has not set {quarter}'s goals yet.").format(quarter=period)
+            + " "
             + (
-                f"{source} is still there to read."
+                _("{quarter} is still there to read.").format(quarter=source)
                 if source
-                else "Once they are set, they appear here."
+                else _("Once they are set, they appear here.")
             ),
             icon=":material/flag:",
         )
         if source:
-            st.button(f"Show {source}", on_click=_show, args=(source,), key="empty_show_last")
+            st.button(
+                _("Show {quarter}").format(quarter=source),
+                on_click=_show,
+                args=(source,),
+                key="empty_show_last",
+            )
         return
     st.info(
-        f"No objectives for {period} yet. Draft the quarter: "
-        + (f"copy {source}'s unfinished objectives and key results below, " if source else "")
-        + "start from a template, add objectives under “Shape the quarter”, or import an OKR "
-        "file.",
+        (
+            _(
+                "No objectives for {quarter} yet. Draft the quarter: copy {source}'s unfinished "
+                "objectives and key results below, start from a template, add objectives under "
+                "“Shape the quarter”, or import an OKR file."
+            )
+            if source
+            else _(
+                "No objectives for {quarter} yet. Draft the quarter: start from a template, add "
+                "objectives under “Shape the quarter”, or import an OKR file."
+            )
+        ).format(quarter=period, source=source),
         icon=":material/flag:",
     )
     if person is None:
@@ -100,15 +115,20 @@ def empty_quarter(
 
 def draft_section(*, person: PersonRead, source: str, period: str) -> None:
     """Preview a copy of `source`'s unfinished goals into `period`, then confirm it."""
-    st.subheader(f"Draft {period} from {source}")
+    st.subheader(_("Draft {quarter} from {source}").format(quarter=period, source=source))
     if st.session_state.get(_PREVIEW) != period:
         st.caption(
-            f"Copies {source}'s objectives that are not finished (a key result below its target, "
-            "a milestone not done, a guardrail breached, or graded below 1.0 at the close), with "
-            "those key results, their guardrails and the initiatives still open that are linked "
-            "to them. You see the whole draft before anything is written."
+            _(
+                "Copies {source}'s objectives that are not finished (a key result below its "
+                "target, a milestone not done, a guardrail breached, or graded below 1.0 at the "
+                "close), with those key results, their guardrails and the initiatives still open "
+                "that are linked to them. You see the whole draft before anything is written."
+            ).format(source=source)
         )
-        if st.button(f"Preview the copy of {source}'s unfinished goals", key="draft_preview"):
+        if st.button(
+            _("Preview the copy of {source}'s unfinished goals").format(source=source),
+            key="draft_preview",
+        ):
             st.session_state[_PREVIEW] = period
             st.rerun()
         return
@@ -122,43 +142,66 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
     key_results = draft.key_result_count
     initiatives = draft.initiative_count
     carried = (
-        f", and carry **{initiatives}** open initiative{'s' if initiatives != 1 else ''}"
+        ngettext(
+            ", and carry **{count}** open initiative",
+            ", and carry **{count}** open initiatives",
+            initiatives,
+        ).format(count=initiatives)
         if initiatives
         else ""
     )
     st.markdown(
-        f"Will create **{objectives}** objective{'s' if objectives != 1 else ''} and "
-        f"**{key_results}** key result{'s' if key_results != 1 else ''} in {period}{carried}:"
+        _("Will create {objectives} and {key_results} in {quarter}{carried}:").format(
+            objectives=ngettext(
+                "**{count}** objective", "**{count}** objectives", objectives
+            ).format(count=objectives),
+            key_results=ngettext(
+                "**{count}** key result", "**{count}** key results", key_results
+            ).format(count=key_results),
+            quarter=period,
+            carried=carried,
+        )
     )
     st.dataframe(
-        pd.DataFrame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
+        preview_frame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
         hide_index=True,
     )
     if draft.data_in_new_quarter:
         st.caption(
-            f"Metric key results start from {period}'s data so far; a total for the quarter "
-            "starts from its old start."
+            _(
+                "Metric key results start from {quarter}'s data so far; a total for the quarter "
+                "starts from its old start."
+            ).format(quarter=period)
         )
     else:
         st.caption(
-            f"{period} has no data yet, so metric key results keep their {source} start values "
-            "(shown as “kept” above); edit them under “Shape the quarter” once data arrives."
+            _(
+                "{quarter} has no data yet, so metric key results keep their {source} start "
+                "values (shown as “kept” above); edit them under “Shape the quarter” once data "
+                "arrives."
+            ).format(quarter=period, source=source)
         )
     if initiatives and draft.moves_links:
         st.caption(
-            f"{source} is closed: the open initiatives (the “initiatives” column) move their "
-            f"links from {source}'s key results to the copies, so their work counts for "
-            f"{period}; their status updates, scores and dates stay as they are."
+            _(
+                "{source} is closed: the open initiatives (the “initiatives” column) move their "
+                "links from {source}'s key results to the copies, so their work counts for "
+                "{quarter}; their status updates, scores and dates stay as they are."
+            ).format(quarter=period, source=source)
         )
     elif initiatives:
         st.caption(
-            f"{source} is still running: the open initiatives are linked to the copies as well "
-            f"and keep their links to {source}'s key results."
+            _(
+                "{source} is still running: the open initiatives are linked to the copies as "
+                "well and keep their links to {source}'s key results."
+            ).format(source=source)
         )
     for problem in draft.problems:
         st.warning(escape_markdown(problem))
     written = confirm_previewed(
-        label=f"Create these {objectives} objectives in {period}",
+        label=_("Create these {count} objectives in {quarter}").format(
+            count=objectives, quarter=period
+        ),
         key="draft",
         preview_key=_PREVIEW,
         disabled=bool(draft.problems),
@@ -175,13 +218,21 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
     if written is None:
         return
     moved = (
-        f"; {written.initiative_count} open initiatives now count for {period}"
+        _("; {count} open initiatives now count for {quarter}").format(
+            count=written.initiative_count, quarter=period
+        )
         if written.initiative_count and written.moves_links
         else ""
     )
-    st.session_state[FLASH] = (
-        f"{period} drafted from {source}: {len(written.objectives)} objectives and "
-        f"{written.key_result_count} key results created{moved}."
+    st.session_state[FLASH] = _(
+        "{quarter} drafted from {source}: {objectives} objectives and {key_results} key results "
+        "created{moved}."
+    ).format(
+        quarter=period,
+        source=source,
+        objectives=len(written.objectives),
+        key_results=written.key_result_count,
+        moved=moved,
     )
     clear_after_write()
     st.rerun()
@@ -196,9 +247,11 @@ def carry_forward_offer(*, person: PersonRead, versions: Versions, period: str) 
     if _has_goals(versions, following):
         return
     st.info(
-        f"{period} is closed. Carry its unfinished objectives and key results, with the open "
-        f"initiatives linked to them, into {following}: preview the copy first, nothing is "
-        "written until you confirm.",
+        _(
+            "{quarter} is closed. Carry its unfinished objectives and key results, with the open "
+            "initiatives linked to them, into {following}: preview the copy first, nothing is "
+            "written until you confirm."
+        ).format(quarter=period, following=following),
         icon=":material/redo:",
     )
     draft_section(person=person, source=period, period=following)
@@ -207,20 +260,39 @@ def carry_forward_offer(*, person: PersonRead, versions: Versions, period: str) 
 def quarter_not_set_notice(*, person: PersonRead, versions: Versions, period: str) -> None:
     """This week's word on a running quarter that has no objectives yet, for the person's role."""
     source = source_quarter(versions, period)
-    last = f" {source}'s goals stay readable on Goals." if source else ""
+    last = (
+        " " + _("{quarter}'s goals stay readable on Goals.").format(quarter=source)
+        if source
+        else ""
+    )
     if is_director(person):
         copy = (
-            f"copy {source}'s unfinished objectives and key results (you see a preview before "
-            "anything is written), start from a template, or add new ones."
+            _(
+                "copy {source}'s unfinished objectives and key results (you see a preview before "
+                "anything is written), start from a template, or add new ones."
+            ).format(source=source)
             if source
-            else "start from a template, add its objectives and key results, or import an OKR file."
+            else _(
+                "start from a template, add its objectives and key results, or import an OKR file."
+            )
         )
-        st.warning(f"{period} has no objectives yet. Draft the quarter on Goals: {copy}")
-        st.page_link("pages/goals.py", label=f"Draft {period} on Goals", icon=":material/flag:")
+        st.warning(
+            _("{quarter} has no objectives yet. Draft the quarter on Goals: {how}").format(
+                quarter=period, how=copy
+            )
+        )
+        st.page_link(
+            "pages/goals.py",
+            label=_("Draft {quarter} on Goals").format(quarter=period),
+            icon=":material/flag:",
+        )
         return
-    owes = "" if person.role.value == "stakeholder" else " No check-ins are due until then."
-    st.info(f"The director has not set {period}'s goals yet.{owes}{last}", icon=":material/flag:")
-    st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
+    owes = "" if person.role.value == "stakeholder" else " " + _("No check-ins are due until then.")
+    st.info(
+        _("The director has not set {quarter}'s goals yet.").format(quarter=period) + owes + last,
+        icon=":material/flag:",
+    )
+    st.page_link("pages/goals.py", label=_("Open Goals"), icon=":material/flag:")
 
 
 def roadmap_quarter_notice(
@@ -230,12 +302,18 @@ def roadmap_quarter_notice(
     if quarter is None or quarter < this_quarter or _has_goals(versions, quarter):
         return
     st.info(
-        f"{quarter} has no objectives yet: the director has not set its goals. Work is shown "
-        "under the objectives it was linked to in earlier quarters.",
+        _(
+            "{quarter} has no objectives yet: the director has not set its goals. Work is shown "
+            "under the objectives it was linked to in earlier quarters."
+        ).format(quarter=quarter),
         icon=":material/flag:",
     )
     if person is not None and is_director(person):
-        st.page_link("pages/goals.py", label=f"Draft {quarter} on Goals", icon=":material/flag:")
+        st.page_link(
+            "pages/goals.py",
+            label=_("Draft {quarter} on Goals").format(quarter=quarter),
+            icon=":material/flag:",
+        )
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -251,9 +329,27 @@ def running_quarter_caption(*, person: PersonRead, versions: Versions, period: s
     if _has_goals(versions, period):
         return
     source = source_quarter(versions, period)
-    still = f": initiatives still link to {source}'s key results" if source else ""
+    still = (
+        _(": initiatives still link to {quarter}'s key results").format(quarter=source)
+        if source
+        else ""
+    )
     if is_director(person):
-        st.caption(f":material/flag: {period} has no objectives yet{still}. Draft it on Goals.")
-        st.page_link("pages/goals.py", label=f"Draft {period} on Goals", icon=":material/flag:")
+        st.caption(
+            ":material/flag: "
+            + _("{quarter} has no objectives yet{still}. Draft it on Goals.").format(
+                quarter=period, still=still
+            )
+        )
+        st.page_link(
+            "pages/goals.py",
+            label=_("Draft {quarter} on Goals").format(quarter=period),
+            icon=":material/flag:",
+        )
     else:
-        st.caption(f":material/flag: The director has not set {period}'s goals yet{still}.")
+        st.caption(
+            ":material/flag: "
+            + _("The director has not set {quarter}'s goals yet{still}.").format(
+                quarter=period, still=still
+            )
+        )

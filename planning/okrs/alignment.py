@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
+from planning.i18n import gettext as _
 from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_rules import GoalError, refuse_if_closed
 from planning.store.audit import record_created, record_event, snapshot
@@ -56,14 +57,14 @@ def set_objective_parents(
     require_director(actor, "change how objectives align")
     objective = session.get(Objective, objective_id, with_for_update=True)
     if objective is None:
-        raise GoalError([f"Objective {objective_id} does not exist."])
+        raise GoalError([_("Objective {id} does not exist.").format(id=objective_id)])
     refuse_if_closed(session, objective.period)
     wanted = [int(p) for p in parent_ids]
     problems: list[str] = []
     if objective_id in wanted:
-        problems.append("An objective cannot be its own parent.")
+        problems.append(_("An objective cannot be its own parent."))
     repeated = sorted({p for p in wanted if wanted.count(p) > 1})
-    problems += [f"Parent objective {p} is named more than once." for p in repeated]
+    problems += [_("Parent objective {id} is named more than once.").format(id=p) for p in repeated]
     found = {
         o.id: o
         for o in session.exec(
@@ -73,9 +74,13 @@ def set_objective_parents(
     for pid in dict.fromkeys(wanted):
         parent = found.get(pid)
         if parent is None:
-            problems.append(f"The parent objective {pid} does not exist.")
+            problems.append(_("The parent objective {id} does not exist.").format(id=pid))
         elif parent.archived and pid not in _current(session, objective):
-            problems.append(f"{_label(parent)} is archived; it cannot take new objectives.")
+            problems.append(
+                _("{objective} is archived; it cannot take new objectives.").format(
+                    objective=_label(parent)
+                )
+            )
     if problems:
         raise GoalError(problems)
     problems = alignment_loops(session=session, objective_id=objective_id, parent_ids=wanted)
@@ -141,9 +146,13 @@ def weight_problem(weight: object, where: str) -> str | None:
     """Why a contribution weight cannot be used, if so: a number above 0 and at most MAX_WEIGHT."""
     number = isinstance(weight, int | float) and not isinstance(weight, bool)
     if not number or not math.isfinite(float(weight)):  # type: ignore[arg-type]
-        return f"{where}: the weight must be a number, got {weight!r}."
+        return _("{where}: the weight must be a number, got {value}.").format(
+            where=where, value=repr(weight)
+        )
     if not 0 < float(weight) <= MAX_WEIGHT:  # type: ignore[arg-type]
-        return f"{where}: the weight must be above 0 and at most {MAX_WEIGHT:g}, got {weight:g}."
+        return _("{where}: the weight must be above 0 and at most {most}, got {value}.").format(
+            where=where, most=f"{MAX_WEIGHT:g}", value=f"{weight:g}"
+        )
     return None
 
 
@@ -159,14 +168,16 @@ def set_kr_contributions(
     require_director(actor, "change which objectives a key result counts towards")
     kr = session.get(KeyResult, key_result_id, with_for_update=True)
     if kr is None:
-        raise GoalError([f"Key result {key_result_id} does not exist."])
+        raise GoalError([_("Key result {id} does not exist.").format(id=key_result_id)])
     own = session.get(Objective, kr.objective_id)
     assert own is not None
     refuse_if_closed(session, own.period)
     problems: list[str] = []
     if kr.archived and contributions:
-        problems.append(f"Key result “{kr.title}” is archived; restore it first.")
-    ids = [int(oid) for oid, _ in contributions]
+        problems.append(
+            _("Key result “{title}” is archived; restore it first.").format(title=kr.title)
+        )
+    ids = [int(oid) for oid, _weight in contributions]
     found = {
         o.id: o
         for o in session.exec(
@@ -174,24 +185,28 @@ def set_kr_contributions(
         ).all()
     }
     repeated = sorted({i for i in ids if ids.count(i) > 1})
-    problems += [f"Objective {i} is named more than once." for i in repeated]
+    problems += [_("Objective {id} is named more than once.").format(id=i) for i in repeated]
     for oid, weight in contributions:
         target = found.get(int(oid))
         if target is None:
-            problems.append(f"Objective {oid} does not exist.")
+            problems.append(_("Objective {id} does not exist.").format(id=oid))
             continue
-        where = f"Towards {_label(target)}"
+        where = _("Towards {objective}").format(objective=_label(target))
         if target.id == kr.objective_id:
             problems.append(
-                f"{where}: it is the key result's own objective, where it counts already."
+                _("{where}: it is the key result's own objective, where it counts already.").format(
+                    where=where
+                )
             )
         elif target.period != own.period:
             problems.append(
-                f"{where}: a key result counts only towards objectives of its own quarter "
-                f"({own.period})."
+                _(
+                    "{where}: a key result counts only towards objectives of its own quarter "
+                    "({quarter})."
+                ).format(where=where, quarter=own.period)
             )
         elif target.archived:
-            problems.append(f"{where}: that objective is archived.")
+            problems.append(_("{where}: that objective is archived.").format(where=where))
         problem = weight_problem(weight, where)
         if problem:
             problems.append(problem)

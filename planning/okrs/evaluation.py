@@ -20,6 +20,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.metrics.completeness import PartialDay
 from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.backtest import live_calibration
@@ -231,6 +232,9 @@ def frozen_period(
         by_objective[grade.objective_id].append(
             replace(
                 kr,
+                # Frozen in English (planning.okrs.quarter_close); a fixed reason ("done",
+                # "holds") reads in the reader's language, one with figures as it was frozen.
+                status_reason=_(kr.status_reason),
                 suggested_grade=grade.suggested,
                 grade=grade.grade,
                 grade_reason=grade.reason,

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.completeness import PartialDay
 
 NO_DATA_YET = N_("no data yet in this window")  # why a metric key result has no value
@@ -81,8 +82,10 @@ class KrEvaluation:
             return f"{round(self.probability * 100):.0f} %"
         low, high = self.probability_low, self.probability_high
         if low is None or high is None or round(high * 100) - round(low * 100) < 1:
-            return "not enough history"
-        return f"{low * 100:.0f}–{high * 100:.0f} % (little history)"
+            return _("not enough history")
+        return _("{low}–{high} % (little history)").format(
+            low=f"{low * 100:.0f}", high=f"{high * 100:.0f}"
+        )
 
     @property
     def no_progress_reason(self) -> str:
@@ -90,7 +93,7 @@ class KrEvaluation:
         of a percentage; "" when there is progress."""
         if self.progress is not None:
             return ""
-        return self.status_reason or NO_DATA_YET
+        return self.status_reason or _(NO_DATA_YET)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready copy (dates and times as ISO text), as frozen at a quarter's close."""

@@ -51,6 +51,7 @@ from typing import Any
 from planning.config import AppConfig
 from planning.config.metrics import RatioMetric
 from planning.config.settings import OkrSettings
+from planning.i18n import gettext as _
 from planning.metrics.shapes import MetricShape, metric_shape
 from planning.okrs.backtest_fit import Calibration, calibrate
 from planning.okrs.backtest_replay import kind_of
@@ -325,7 +326,7 @@ def evaluate_kr(
         try:
             values.update(_metric_values(kr, context))
         except OverflowError:  # extreme stored values: no value, never a failed page
-            values["status_reason"] = NOT_COMPUTABLE
+            values["status_reason"] = _(NOT_COMPUTABLE)
     elif kr.kind == KrKind.milestone:
         values.update(_milestone_values(kr, context, check_in))
     else:
@@ -352,8 +353,10 @@ def _drop_non_finite(values: dict[str, Any]) -> None:
     ]
     for name in dropped:
         values[name] = None
-    if dropped and NOT_COMPUTABLE not in values["status_reason"]:
-        values["status_reason"] = "; ".join(filter(None, [values["status_reason"], NOT_COMPUTABLE]))
+    if dropped and _(NOT_COMPUTABLE) not in values["status_reason"]:
+        values["status_reason"] = "; ".join(
+            filter(None, [values["status_reason"], _(NOT_COMPUTABLE)])
+        )
 
 
 def _window_total(
@@ -410,9 +413,9 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
     okr = context.config.settings.okr
     problem = context.problems.of(kr)
     if problem:
-        return {"status_reason": f"cannot be read: {problem}"}
+        return {"status_reason": _("cannot be read: {problem}").format(problem=problem)}
     if context.as_of < context.first:
-        return {"status_reason": NO_DATA_YET}
+        return {"status_reason": _(NO_DATA_YET)}
     assert kr.metric_id is not None
     key = filters_key(kr.filters)
     start, end = context.bounds(kr.window.value)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from planning.formatting import format_value
+from planning import i18n
+from planning.formatting import format_count, format_value
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, PeriodEvaluation
 from planning.okrs.maths import GuardrailResult, Status
 
-NOT_COMPUTABLE = "no value: the data hold numbers too large to compute with"
+NOT_COMPUTABLE = N_("no value: the data hold numbers too large to compute with")
 
 
 def guardrail_reason(
@@ -25,11 +28,17 @@ def guardrail_reason(
 ) -> str:
     """Why a guardrail stands where it does, in the words the Goals page shows."""
     if result.met is None:
-        return NO_DATA_YET
+        return _(NO_DATA_YET)
     days = result.days_in_breach
-    breach_days = f"in breach on {days} day{'s' if days != 1 else ''} so far"
+    breach_days = ngettext(
+        "in breach on {count} day so far", "in breach on {count} days so far", days
+    ).format(count=days)
     above = rule == "stay_above"
-    past = f"the window value is {'below' if above else 'above'} the threshold"
+    past = (
+        _("the window value is below the threshold")
+        if above
+        else _("the window value is above the threshold")
+    )
     if status == Status.too_early:
         early = metric_reason(
             status, days_of_data, too_early_days, denominator, min_denominator, 0.0
@@ -38,8 +47,24 @@ def guardrail_reason(
     if not result.met:
         return f"{past}; {breach_days}"
     if status == Status.at_risk and probability is not None:
-        return f"holds, but only a {probability:.0%} chance it still holds at the end"
-    return "holds" + (f"; was {breach_days}" if days else "")
+        return _("holds, but only a {chance} chance it still holds at the end").format(
+            chance=_whole_percent(probability)
+        )
+    if days:
+        return _("holds; was {breach}").format(breach=breach_days)
+    return _("holds")
+
+
+def _whole_percent(value: float) -> str:
+    """A chance as a whole percentage: '15%' in English as always, '15 %' in German."""
+    if i18n.english_formats():
+        return f"{value:.0%}"
+    return i18n.percent_text(value, decimals=0)
+
+
+def _amount(value: float) -> str:
+    """A denominator as a whole number, thousands separated in the team's format."""
+    return format_count(round(value))
 
 
 def metric_reason(
@@ -54,12 +79,14 @@ def metric_reason(
     if status != Status.too_early:
         return ""
     if current is None:
-        return NO_DATA_YET
+        return _(NO_DATA_YET)
     if days_of_data < too_early_days:
-        return f"{days_of_data} of {too_early_days} days of data so far"
+        return _("{days} of {needed} days of data so far").format(
+            days=days_of_data, needed=too_early_days
+        )
     if denominator is not None and denominator < min_denominator:
-        return (
-            f"only {denominator:,.0f} in the denominator, below the {min_denominator:,.0f} needed"
+        return _("only {found} in the denominator, below the {needed} needed").format(
+            found=_amount(denominator), needed=_amount(min_denominator)
         )
     return ""
 
@@ -68,21 +95,23 @@ def milestone_reason(*, done: bool, over: bool, confidence: int | None) -> str:
     """Why a milestone stands where it does: done, not done by the quarter's end, or its owner's
     last confidence (none yet)."""
     if done:
-        return "done"
+        return _("done")
     if over:
-        return "not done by the end"
+        return _("not done by the end")
     if confidence is None:
-        return "no check-in yet"
-    return f"owner's confidence {confidence}/10"
+        return _("no check-in yet")
+    return _("owner's confidence {confidence}/10").format(confidence=confidence)
 
 
 def manual_reason(*, status: Status | None, elapsed: int, too_early_days: int) -> str:
     """Why a manual key result has no status yet: no value checked in (status None), or too few
     days into the quarter; "" once it has one."""
     if status is None:
-        return "no check-in with a value yet"
+        return _("no check-in with a value yet")
     if status == Status.too_early:
-        return f"{elapsed} of {too_early_days} days into the quarter"
+        return _("{days} of {needed} days into the quarter").format(
+            days=elapsed, needed=too_early_days
+        )
     return ""
 
 
@@ -92,7 +121,11 @@ def objective_reason(worst: tuple[str, str] | None) -> str:
     if worst is None:
         return ""
     title, status = worst
-    return f"{title} is {status.replace('_', ' ')}"
+    if status == "off_track":
+        return _("{title} is off track").format(title=title)
+    if status == "at_risk":
+        return _("{title} is at risk").format(title=title)
+    return _("{title} is {status}").format(title=title, status=status.replace("_", " "))
 
 
 def format_kr_value(kr: KrEvaluation, value: float | None, *, currency_symbol: str = "$") -> str:
@@ -100,6 +133,8 @@ def format_kr_value(kr: KrEvaluation, value: float | None, *, currency_symbol: s
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if kr.kind == "manual" or not kr.metric_id:
+        if not i18n.english_formats():
+            return f"{i18n.decimal_text(float(f'{value:.6g}'), decimals=6)} {kr.unit}".rstrip()
         return f"{value:,.6g} {kr.unit}".rstrip()
     return format_value(value, kr.value_format, currency_symbol=currency_symbol)
 

@@ -13,7 +13,10 @@ from typing import Any
 import yaml
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.okrs.alignment import weight_problem
 from planning.okrs.file_format import KR_KEYS, OBJECTIVE_KEYS, OkrFileError
 from planning.okrs.goal_reads import is_closed
@@ -67,10 +70,18 @@ class OkrPlan:
 
 def _describe(kind: str, index: int, data: Any) -> str:
     title = data.get("title") if isinstance(data, dict) else None
-    label = f"{kind} {index + 1}"
+    label = f"{_(kind)} {index + 1}"
     if not isinstance(title, str) or not title.strip() or text_problems(title.strip(), what=""):
         return label  # a title with hidden characters is not echoed back
     return f"{label} (“{title.strip()}”)"
+
+
+def _sentence_part(text: str) -> str:
+    """A sentence placed after "where: ": English starts it in lower case; German keeps its
+    capitals (its nouns are always capitalised)."""
+    if i18n.language() != i18n.SOURCE_LANGUAGE:
+        return text
+    return text[0].lower() + text[1:]
 
 
 def _is_number(value: Any) -> bool:
@@ -92,18 +103,32 @@ class _Reader:
 
     def person(self, where: str, email: Any, what: str) -> int | None:
         if not isinstance(email, str) or not email.strip():
-            self.problem(where, f"give the {what}'s email (owner: name@example.com).")
+            self.problem(
+                where,
+                _("give the {what}'s email (owner: name@example.com).").format(what=_(what)),
+            )
             return None
         person = self.people.get(email.strip().lower())
         if person is None:
-            self.problem(where, f"no one on the team has the email {email.strip()!r}.")
+            self.problem(
+                where,
+                _("no one on the team has the email {email}.").format(email=repr(email.strip())),
+            )
             return None
         if not person.active:
-            self.problem(where, f"{person.name} ({person.email}) is no longer active.")
+            self.problem(
+                where,
+                _("{name} ({email}) is no longer active.").format(
+                    name=person.name, email=person.email
+                ),
+            )
             return None
         if person.role == Role.stakeholder:
             self.problem(
-                where, f"{person.name} is a stakeholder; only members and directors own goals."
+                where,
+                _("{name} is a stakeholder; only members and directors own goals.").format(
+                    name=person.name
+                ),
             )
             return None
         return person.id
@@ -111,19 +136,26 @@ class _Reader:
     def unknown_keys(self, where: str, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
         for key in data:
             if key not in allowed:
-                self.problem(where, f"unknown key {key!r} (expected {', '.join(allowed)}).")
+                self.problem(
+                    where,
+                    _("unknown key {key} (expected {keys}).").format(
+                        key=repr(key), keys=", ".join(allowed)
+                    ),
+                )
 
     def text(self, where: str, data: dict[str, Any], key: str, *, required: bool) -> str:
         value = data.get(key)
         if value is None:
             if required:
-                self.problem(where, f"{key} is missing.")
+                self.problem(where, _("{key} is missing.").format(key=key))
             return ""
         if not isinstance(value, str):
-            self.problem(where, f"{key} must be text, got {value!r}.")
+            self.problem(
+                where, _("{key} must be text, got {value}.").format(key=key, value=repr(value))
+            )
             return ""
         if required and not value.strip():
-            self.problem(where, f"{key} is empty.")
+            self.problem(where, _("{key} is empty.").format(key=key))
         return value.strip()
 
     def number(self, where: str, data: dict[str, Any], key: str) -> float | None:
@@ -131,7 +163,9 @@ class _Reader:
         if value is None:
             return None
         if not _is_number(value):
-            self.problem(where, f"{key} must be a number, got {value!r}.")
+            self.problem(
+                where, _("{key} must be a number, got {value}.").format(key=key, value=repr(value))
+            )
             return None
         return float(value)
 
@@ -143,32 +177,39 @@ class _Reader:
             return options(value)
         except ValueError:
             allowed = ", ".join(o.value for o in options)
-            self.problem(where, f"{key} must be one of {allowed}, got {value!r}.")
+            self.problem(
+                where,
+                _("{key} must be one of {allowed}, got {value}.").format(
+                    key=key, allowed=allowed, value=repr(value)
+                ),
+            )
             return None
 
     def read(self, document: Any) -> OkrPlan | None:
         if not isinstance(document, dict):
-            self.problem("", "the file must be a mapping with period and objectives.")
+            self.problem("", _("the file must be a mapping with period and objectives."))
             return None
-        self.unknown_keys("file", document, ("period", "objectives"))
+        self.unknown_keys(_("file"), document, ("period", "objectives"))
         period = document.get("period")
         period_id = ""
         if period is None:
-            self.problem("file", "period is missing (e.g. period: 2026-Q4).")
+            self.problem(_("file"), _("period is missing (e.g. period: 2026-Q4)."))
         else:
             try:
                 year, quarter = parse_quarter(str(period))
                 period_id = f"{year:04d}-Q{quarter}"
             except ValueError as exc:
-                self.problem("file", f"period: {exc}.")
+                self.problem(_("file"), _("period: {problem}.").format(problem=exc))
         if period_id and is_closed(session=self.session, period=period_id):
-            self.problem("file", f"{period_id} is closed: its goals are frozen.")
+            self.problem(
+                _("file"), _("{quarter} is closed: its goals are frozen.").format(quarter=period_id)
+            )
         raw = document.get("objectives")
         if raw is None:
-            self.problem("file", "objectives is missing (a list of objectives).")
+            self.problem(_("file"), _("objectives is missing (a list of objectives)."))
             raw = []
         elif not isinstance(raw, list):
-            self.problem("file", "objectives must be a list.")
+            self.problem(_("file"), _("objectives must be a list."))
             raw = []
         drafts: list[ObjectiveDraft] = []
         titles: set[str] = set()
@@ -177,34 +218,39 @@ class _Reader:
             if draft is None:
                 continue
             if draft.title in titles:
-                self.problem(draft.where, "another objective in the file has the same title.")
+                self.problem(draft.where, _("another objective in the file has the same title."))
             titles.add(draft.title)
             drafts.append(draft)
         for draft in drafts:
             for parent_period, parent_title in draft.parents:
                 if parent_period == period_id and parent_title == draft.title:
-                    self.problem(draft.where, "an objective cannot be its own parent.")
+                    self.problem(draft.where, _("an objective cannot be its own parent."))
                 elif parent_period == period_id and parent_title in titles:
                     continue
                 elif self._stored_objective(parent_period, parent_title) is None:
                     self.problem(
                         draft.where,
-                        f"parent “{parent_title}” is neither in the file nor an objective of "
-                        f"{parent_period}.",
+                        _(
+                            "parent “{title}” is neither in the file nor an objective of {quarter}."
+                        ).format(title=parent_title, quarter=parent_period),
                     )
             for kr in draft.key_results:
-                for target, _ in kr.contributes_to:
+                for target, _weight in kr.contributes_to:
                     if target == draft.title:
                         self.problem(
                             kr.where,
-                            f"contributes_to “{target}” is its own objective, where it counts "
-                            "already.",
+                            _(
+                                "contributes_to “{title}” is its own objective, where it counts "
+                                "already."
+                            ).format(title=target),
                         )
                     elif target not in titles and self._stored_objective(period_id, target) is None:
                         self.problem(
                             kr.where,
-                            f"contributes_to “{target}” is neither in the file nor an objective "
-                            f"of {period_id}.",
+                            _(
+                                "contributes_to “{title}” is neither in the file nor an objective "
+                                "of {quarter}."
+                            ).format(title=target, quarter=period_id),
                         )
         return OkrPlan(period=period_id, objectives=drafts)
 
@@ -216,16 +262,18 @@ class _Reader:
     def objective(self, index: int, data: Any, period: str) -> ObjectiveDraft | None:
         where = _describe("objective", index, data)
         if not isinstance(data, dict):
-            self.problem(where, "must be a mapping with title, owner and key_results.")
+            self.problem(where, _("must be a mapping with title, owner and key_results."))
             return None
         self.unknown_keys(where, data, OBJECTIVE_KEYS)
         title = self.text(where, data, "title", required=True)
         if len(title) > 200:
-            self.problem(where, "the title is longer than 200 characters.")
-        owner_id = self.person(where, data.get("owner"), "objective owner")
+            self.problem(where, _("the title is longer than 200 characters."))
+        owner_id = self.person(where, data.get("owner"), N_("objective owner"))
         weight = self.number(where, data, "weight")
         if weight is not None and weight < 0:
-            self.problem(where, f"weight must be 0 or more, got {weight:g}.")
+            self.problem(
+                where, _("weight must be 0 or more, got {value}.").format(value=f"{weight:g}")
+            )
         description = self.text(where, data, "description", required=False)
         for found in text_problems(title, what="the title") + text_problems(
             description, what="the description", multiline=True
@@ -242,7 +290,7 @@ class _Reader:
         )
         raw = data.get("key_results") or []
         if not isinstance(raw, list):
-            self.problem(where, "key_results must be a list.")
+            self.problem(where, _("key_results must be a list."))
             raw = []
         titles: set[str] = set()
         for kr_index, kr_data in enumerate(raw):
@@ -250,7 +298,9 @@ class _Reader:
             if kr is None:
                 continue
             if kr.title in titles:
-                self.problem(kr.where, "another key result of this objective has the same title.")
+                self.problem(
+                    kr.where, _("another key result of this objective has the same title.")
+                )
             titles.add(kr.title)
             if kr.fields.get("owner_id") is None:
                 kr.fields["owner_id"] = owner_id or 0
@@ -260,7 +310,7 @@ class _Reader:
     def parents(self, where: str, data: dict[str, Any], period: str) -> list[tuple[str, str]]:
         """The parents an objective names: ``aligns_to`` (a list), or the one-parent ``parent``."""
         if "aligns_to" in data and "parent" in data:
-            self.problem(where, "give its parents under aligns_to alone, not parent as well.")
+            self.problem(where, _("give its parents under aligns_to alone, not parent as well."))
             return []
         if "parent" in data:
             one = self.parent(where, data["parent"], period)
@@ -269,11 +319,16 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.problem(where, "aligns_to must be a list of objectives' titles.")
+            self.problem(where, _("aligns_to must be a list of objectives' titles."))
             return []
         found = [p for p in (self.parent(where, item, period) for item in value) if p]
         for twice in sorted({p for p in found if found.count(p) > 1}):
-            self.problem(where, f"aligns_to names “{twice[1]}” ({twice[0]}) more than once.")
+            self.problem(
+                where,
+                _("aligns_to names “{title}” ({quarter}) more than once.").format(
+                    title=twice[1], quarter=twice[0]
+                ),
+            )
         return found
 
     def contributes_to(self, where: str, value: Any) -> list[tuple[str, float]]:
@@ -281,7 +336,9 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.problem(where, "contributes_to must be a list of {objective: ..., weight: ...}.")
+            self.problem(
+                where, _("contributes_to must be a list of {objective: ..., weight: ...}.")
+            )
             return []
         found: list[tuple[str, float]] = []
         for item in value:
@@ -297,7 +354,7 @@ class _Reader:
                 weight = item.get("weight", 1.0)
                 problem = weight_problem(weight, f"contributes_to “{item['objective'].strip()}”")
                 if problem:
-                    self.problem(where, problem[0].lower() + problem[1:].rstrip("."))
+                    self.problem(where, _sentence_part(problem).rstrip("."))
                     continue
                 found.append((item["objective"].strip(), float(weight)))
                 continue
@@ -306,9 +363,11 @@ class _Reader:
                 "each contributes_to entry is an objective's title or "
                 "{objective: ..., weight: ...}.",
             )
-        titles = [t for t, _ in found]
+        titles = [t for t, _weight in found]
         for twice in sorted({t for t in titles if titles.count(t) > 1}):
-            self.problem(where, f"contributes_to names “{twice}” more than once.")
+            self.problem(
+                where, _("contributes_to names “{title}” more than once.").format(title=twice)
+            )
         return found
 
     def parent(self, where: str, value: Any, period: str) -> tuple[str, str] | None:
@@ -320,45 +379,52 @@ class _Reader:
             try:
                 year, quarter = parse_quarter(str(value["period"]))
             except ValueError as exc:
-                self.problem(where, f"parent period: {exc}.")
+                self.problem(where, _("parent period: {problem}.").format(problem=exc))
                 return None
             if isinstance(value["title"], str) and value["title"].strip():
                 return f"{year:04d}-Q{quarter}", value["title"].strip()
-        self.problem(where, "parent must be an objective's title, or {period: ..., title: ...}.")
+        self.problem(where, _("parent must be an objective's title, or {period: ..., title: ...}."))
         return None
 
     def key_result(self, where: str, data: Any) -> KrDraft | None:
         if not isinstance(data, dict):
-            self.problem(where, "must be a mapping with title and kind.")
+            self.problem(where, _("must be a mapping with title and kind."))
             return None
         self.unknown_keys(where, data, KR_KEYS)
         title = self.text(where, data, "title", required=True)
         kind = self.choice(where, data, "kind", KrKind)
         if data.get("kind") is None:
-            self.problem(where, "kind is missing (metric, guardrail, milestone or manual).")
+            self.problem(where, _("kind is missing (metric, guardrail, milestone or manual)."))
         owner_id = (
-            self.person(where, data["owner"], "key result owner") if "owner" in data else None
+            self.person(where, data["owner"], N_("key result owner")) if "owner" in data else None
         )
         filters = data.get("filters") or {}
         if not isinstance(filters, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in filters.items()
         ):
-            self.problem(where, "filters must map dimensions to values, e.g. {device: mobile}.")
+            self.problem(where, _("filters must map dimensions to values, e.g. {device: mobile}."))
             filters = {}
         metric = data.get("metric")
         if metric is not None and not isinstance(metric, str):
-            self.problem(where, f"metric must be a metric id, got {metric!r}.")
+            self.problem(
+                where, _("metric must be a metric id, got {value}.").format(value=repr(metric))
+            )
             metric = None
         window = self.choice(where, data, "window", Window) or Window.period_to_date
         total_target = data.get("total_target")
         if total_target is not None and not isinstance(total_target, bool):
-            self.problem(where, f"total_target must be true or false, got {total_target!r}.")
+            self.problem(
+                where,
+                _("total_target must be true or false, got {value}.").format(
+                    value=repr(total_target)
+                ),
+            )
             total_target = None
         if total_target is None:  # left unsaid: the domain's rule, as a create or update applies it
             total_target = total_target_for(self.config, kind, metric, window)
         unit = data.get("unit")
         if unit is not None and not isinstance(unit, str | int | float):
-            self.problem(where, f"unit must be text, got {unit!r}.")
+            self.problem(where, _("unit must be text, got {value}.").format(value=repr(unit)))
             unit = None
         weight = self.number(where, data, "weight")
         fields = {
@@ -381,7 +447,7 @@ class _Reader:
             return None
         shape = KeyResultBase.model_construct(objective_id=0, **fields)
         for text in key_result_problems(shape, self.config):
-            self.problem(where, text[0].lower() + text[1:])
+            self.problem(where, _sentence_part(text))
         contributes = self.contributes_to(where, data.get("contributes_to"))
         return KrDraft(
             where=where, title=title, kind=kind, fields=fields, contributes_to=contributes
@@ -403,15 +469,21 @@ def read_okr_file(*, session: Session, config: MetricsConfig, text: str) -> OkrP
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
-        reason = getattr(exc, "problem", None) or "it is not valid YAML"
-        raise OkrFileError([f"{where}: not valid YAML: {reason}."]) from None
+        where = (
+            _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else _("the file")
+        )
+        reason = getattr(exc, "problem", None) or _("it is not valid YAML")
+        raise OkrFileError(
+            [_("{where}: not valid YAML: {reason}.").format(where=where, reason=reason)]
+        ) from None
     reader = _Reader(session, config)
     plan = reader.read(document)
     if plan is not None:
         _check_against_store(session, plan, reader)
     if reader.problems or plan is None:
-        raise OkrFileError(reader.problems or ["The file holds no OKRs."])
+        raise OkrFileError(reader.problems or [_("The file holds no OKRs.")])
     return plan
 
 
@@ -432,6 +504,8 @@ def _check_against_store(session: Session, plan: OkrPlan, reader: _Reader) -> No
             if stored is not None and stored.kind != kr.kind:
                 reader.problem(
                     kr.where,
-                    f"it exists as a {stored.kind.value} key result and a kind cannot change; "
-                    "give the new one another title.",
+                    _(
+                        "it exists as a {kind} key result and a kind cannot change; give the new "
+                        "one another title."
+                    ).format(kind=stored.kind.value),
                 )

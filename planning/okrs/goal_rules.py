@@ -11,6 +11,8 @@ from typing import Any
 from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.shapes import MetricShape, is_total, metric_shape
 from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_reads import is_closed
@@ -59,64 +61,80 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
     problems: list[str] = []
     title = (kr.title or "").strip()
     if not title:
-        problems.append("Give the key result a title.")
+        problems.append(_("Give the key result a title."))
     elif len(title) > TITLE_MAX:
-        problems.append(f"The title is {len(title)} characters long; keep it to {TITLE_MAX}.")
+        problems.append(_too_long(len(title)))
     problems += _sentences(text_problems(title, what="The title"))
     if isinstance(kr.unit, str):
         problems += _sentences(text_problems(kr.unit, what="The unit"))
     if not _finite(kr.weight) or kr.weight < 0:
-        problems.append(f"The weight must be a number of 0 or more, got {kr.weight!r}.")
+        problems.append(_bad_weight(kr.weight))
     if len(kr.unit or "") > UNIT_MAX:
-        problems.append(f"Keep the unit to {UNIT_MAX} characters.")
+        problems.append(_("Keep the unit to {most} characters.").format(most=UNIT_MAX))
     try:
         kind = KrKind(kr.kind)
     except ValueError:
         problems.append(
-            f"Unknown kind {kr.kind!r}: use one of {', '.join(k.value for k in KrKind)}."
+            _("Unknown kind {kind}: use one of {kinds}.").format(
+                kind=repr(kr.kind), kinds=", ".join(k.value for k in KrKind)
+            )
         )
         return problems
     try:
         window = Window(kr.window)
     except ValueError:
         problems.append(
-            f"Unknown window {kr.window!r}: use one of {', '.join(w.value for w in Window)}."
+            _("Unknown window {window}: use one of {windows}.").format(
+                window=repr(kr.window), windows=", ".join(w.value for w in Window)
+            )
         )
         window = Window.period_to_date
     metric_known = False
     if kind in (KrKind.metric, KrKind.guardrail):
         if not kr.metric_id:
-            problems.append(f"A {kind.value} key result needs a metric.")
+            problems.append(_("A {kind} key result needs a metric.").format(kind=kind.value))
         elif kr.metric_id not in config.metrics:
-            problems.append(f"Unknown metric {kr.metric_id!r}: it is not in metrics.yaml.")
+            problems.append(
+                _("Unknown metric {metric}: it is not in metrics.yaml.").format(
+                    metric=repr(kr.metric_id)
+                )
+            )
         else:
             metric_known = True
             problems.extend(_filter_problems(kr.metric_id, kr.filters or {}, config))
     else:
         if kr.metric_id:
             problems.append(
-                f"A {kind.value} key result is not bound to a metric; remove {kr.metric_id!r}."
+                _("A {kind} key result is not bound to a metric; remove {metric}.").format(
+                    kind=kind.value, metric=repr(kr.metric_id)
+                )
             )
         if kr.filters:
-            problems.append(f"A {kind.value} key result takes no dimension filters.")
+            problems.append(
+                _("A {kind} key result takes no dimension filters.").format(kind=kind.value)
+            )
 
     if kind in (KrKind.metric, KrKind.manual):
         problems.extend(_start_target_problems(kr))
         if kr.guardrail_rule is not None or kr.threshold is not None:
             problems.append(
-                f"Only guardrails have a rule and a threshold; a {kind.value} key result has a "
-                "start and a target."
+                _(
+                    "Only guardrails have a rule and a threshold; a {kind} key result has a "
+                    "start and a target."
+                ).format(kind=kind.value)
             )
     elif kind == KrKind.guardrail:
         if kr.guardrail_rule is None:
-            problems.append("A guardrail needs a rule: stay_above or stay_below.")
+            problems.append(_("A guardrail needs a rule: stay_above or stay_below."))
         if kr.threshold is None:
-            problems.append("A guardrail needs a threshold.")
+            problems.append(_("A guardrail needs a threshold."))
         elif not _finite(kr.threshold):
-            problems.append(f"The threshold must be a number, got {kr.threshold!r}.")
+            problems.append(
+                _("The threshold must be a number, got {value}.").format(value=repr(kr.threshold))
+            )
         if kr.direction is not None or kr.start_value is not None or kr.target_value is not None:
             problems.append(
-                "A guardrail has a rule and a threshold, not a direction, start or target."
+                _("A guardrail has a rule and a threshold, not a direction, start or target.")
             )
     else:  # milestone
         if (
@@ -127,8 +145,10 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
             or kr.threshold is not None
         ):
             problems.append(
-                "A milestone is done or not done: it takes no direction, start, target, rule or "
-                "threshold."
+                _(
+                    "A milestone is done or not done: it takes no direction, start, target, rule "
+                    "or threshold."
+                )
             )
 
     if metric_known and kr.metric_id is not None:
@@ -136,59 +156,90 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
         label = config.metrics[kr.metric_id].label
         cumulative = shape == MetricShape.additive and window == Window.period_to_date
         if kr.total_target and kind != KrKind.metric:
-            problems.append("Only a metric key result can have a total target.")
+            problems.append(_(ONLY_METRIC_TOTAL))
         elif kr.total_target and shape != MetricShape.additive:
             problems.append(
-                f"{label} is not a total that adds up day by day, so it cannot have a total "
-                "target; track its level instead."
+                _(
+                    "{metric} is not a total that adds up day by day, so it cannot have a total "
+                    "target; track its level instead."
+                ).format(metric=label)
             )
         elif kr.total_target and window != Window.period_to_date:
             problems.append(
-                "A total target is a total for the quarter: use the period_to_date window."
+                _("A total target is a total for the quarter: use the period_to_date window.")
             )
         elif kind == KrKind.metric and cumulative and not kr.total_target:
             problems.append(
-                f"{label} adds up over the quarter, so over period_to_date its target is a total "
-                "for the quarter: mark it as a total target, or pick a trailing window to track "
-                "a level."
+                _(
+                    "{metric} adds up over the quarter, so over period_to_date its target is a "
+                    "total for the quarter: mark it as a total target, or pick a trailing window "
+                    "to track a level."
+                ).format(metric=label)
             )
         if config.metrics[kr.metric_id].format == "percent":
             for name, value in (
-                ("start", kr.start_value),
-                ("target", kr.target_value),
-                ("threshold", kr.threshold),
+                (_("start"), kr.start_value),
+                (_("target"), kr.target_value),
+                (_("threshold"), kr.threshold),
             ):
                 if _finite(value) and value is not None and abs(value) > 1.5:
                     problems.append(
-                        f"{label} is a fraction (2.3 % is 0.023); the {name} {value:g} looks "
-                        "like a percentage."
+                        _(
+                            "{metric} is a fraction (2.3 % is 0.023); the {name} {value} looks "
+                            "like a percentage."
+                        ).format(metric=label, name=name, value=f"{value:g}")
                     )
     elif kr.total_target and kind != KrKind.metric:
-        problems.append("Only a metric key result can have a total target.")
+        problems.append(_(ONLY_METRIC_TOTAL))
     return problems
+
+
+ONLY_METRIC_TOTAL = N_("Only a metric key result can have a total target.")
+
+
+def _too_long(length: int) -> str:
+    return _("The title is {length} characters long; keep it to {most}.").format(
+        length=length, most=TITLE_MAX
+    )
+
+
+def _bad_weight(weight: object) -> str:
+    return _("The weight must be a number of 0 or more, got {value}.").format(value=repr(weight))
 
 
 def _start_target_problems(kr: KeyResultBase) -> list[str]:
     problems: list[str] = []
     if kr.direction is None:
-        problems.append("Say whether the value should increase or decrease (direction).")
+        problems.append(_("Say whether the value should increase or decrease (direction)."))
     for name, value in (("start", kr.start_value), ("target", kr.target_value)):
         if value is None:
-            problems.append(f"Give a {name} value.")
+            problems.append(
+                _("Give a start value.") if name == "start" else _("Give a target value.")
+            )
         elif not _finite(value):
-            problems.append(f"The {name} value must be a number, got {value!r}.")
+            problems.append(
+                (
+                    _("The start value must be a number, got {value}.")
+                    if name == "start"
+                    else _("The target value must be a number, got {value}.")
+                ).format(value=repr(value))
+            )
     if kr.direction is None or not _finite(kr.start_value) or not _finite(kr.target_value):
         return problems
     start, target = float(kr.start_value or 0), float(kr.target_value or 0)
     if kr.direction == Direction.decrease and target >= start:
         problems.append(
-            f"A decrease key result needs a target below its start (start {_number(start)}, "
-            f"target {_number(target)})."
+            _(
+                "A decrease key result needs a target below its start (start {start}, target "
+                "{target})."
+            ).format(start=_number(start), target=_number(target))
         )
     if kr.direction == Direction.increase and target <= start:
         problems.append(
-            f"An increase key result needs a target above its start (start {_number(start)}, "
-            f"target {_number(target)})."
+            _(
+                "An increase key result needs a target above its start (start {start}, target "
+                "{target})."
+            ).format(start=_number(start), target=_number(target))
         )
     return problems
 
@@ -200,16 +251,27 @@ def _filter_problems(metric_id: str, filters: dict[str, str], config: MetricsCon
     for name, value in filters.items():
         dimension = config.dimensions.get(name)
         if dimension is None:
-            problems.append(f"Unknown dimension {name!r} in the filters.")
+            problems.append(_("Unknown dimension {name} in the filters.").format(name=repr(name)))
             continue
         if name not in allowed:
-            can = f"it can be by {', '.join(allowed)}" if allowed else "it has no dimensions"
-            problems.append(f"{label} cannot be filtered by {name} ({can}).")
+            can = (
+                _("it can be by {dimensions}").format(dimensions=", ".join(allowed))
+                if allowed
+                else _("it has no dimensions")
+            )
+            problems.append(
+                _("{metric} cannot be filtered by {name} ({can}).").format(
+                    metric=label, name=name, can=can
+                )
+            )
             continue
         if value not in dimension.values:
             problems.append(
-                f"{value!r} is not a {dimension.label.lower()} (expected one of "
-                f"{', '.join(dimension.values)})."
+                _("{value} is not a {dimension} (expected one of {values}).").format(
+                    value=repr(value),
+                    dimension=dimension.label.lower(),
+                    values=", ".join(dimension.values),
+                )
             )
     return problems
 
@@ -219,9 +281,9 @@ def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
     problems: list[str] = []
     title = (objective.title or "").strip()
     if not title:
-        problems.append("Give the objective a title.")
+        problems.append(_("Give the objective a title."))
     elif len(title) > TITLE_MAX:
-        problems.append(f"The title is {len(title)} characters long; keep it to {TITLE_MAX}.")
+        problems.append(_too_long(len(title)))
     problems += _sentences(text_problems(title, what="The title"))
     if isinstance(objective.description, str):
         problems += _sentences(
@@ -230,23 +292,31 @@ def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
     try:
         parse_quarter(objective.period)
     except ValueError as exc:
-        problems.append(f"Period: {exc}.")
+        problems.append(_("Period: {problem}.").format(problem=exc))
     if not _finite(objective.weight) or objective.weight < 0:
-        problems.append(f"The weight must be a number of 0 or more, got {objective.weight!r}.")
+        problems.append(_bad_weight(objective.weight))
     return problems
 
 
 def owner_problems(session: Session, owner_id: int | None, what: str) -> list[str]:
     """Why a person cannot own a goal (missing, inactive or a stakeholder), if so."""
     if owner_id is None:
-        return [f"Choose who owns the {what}."]
+        return [_("Choose who owns the {what}.").format(what=_(what))]
     person = session.get(Person, owner_id)
     if person is None:
-        return [f"The owner (person {owner_id}) does not exist."]
+        return [_("The owner (person {id}) does not exist.").format(id=owner_id)]
     if not person.active:
-        return [f"{person.name} is no longer active and cannot own the {what}."]
+        return [
+            _("{name} is no longer active and cannot own the {what}.").format(
+                name=person.name, what=_(what)
+            )
+        ]
     if person.role == Role.stakeholder:
-        return [f"{person.name} is a stakeholder; only members and directors own goals."]
+        return [
+            _("{name} is a stakeholder; only members and directors own goals.").format(
+                name=person.name
+            )
+        ]
     return []
 
 
@@ -256,16 +326,16 @@ def parent_problems(session: Session, parent_id: int | None, objective_id: int |
     if parent_id is None:
         return []
     if objective_id is not None and parent_id == objective_id:
-        return ["An objective cannot be its own parent."]
+        return [_("An objective cannot be its own parent.")]
     if session.get(Objective, parent_id) is None:
-        return [f"The parent objective {parent_id} does not exist."]
+        return [_("The parent objective {id} does not exist.").format(id=parent_id)]
     if objective_id is None:
         return []  # a new objective has no children yet, so no loop can close
     further = parents_of(session=session, objective_ids=[objective_id]).get(objective_id, [])
     record = session.get(Objective, objective_id)
     kept = [p for p in further if record is None or p != record.parent_id]
     if parent_id in kept:
-        return ["The objective already aligns to that parent."]
+        return [_("The objective already aligns to that parent.")]
     return alignment_loops(
         session=session, objective_id=objective_id, parent_ids=[parent_id, *kept]
     )
@@ -274,7 +344,9 @@ def parent_problems(session: Session, parent_id: int | None, objective_id: int |
 def refuse_if_closed(session: Session, period: str) -> None:
     """Refuse any change to a closed quarter's goals: they are frozen."""
     if is_closed(session=session, period=period):
-        raise GoalError([f"{period} is closed: its goals and check-ins are frozen."])
+        raise GoalError(
+            [_("{quarter} is closed: its goals and check-ins are frozen.").format(quarter=period)]
+        )
 
 
 def _whole_number(value: object) -> int | None:
@@ -314,28 +386,44 @@ def check_in_problems(
     and its note cleaned (both as they would be saved)."""
     problems: list[str] = []
     if record.archived or objective.archived:
-        problems.append(f"Key result “{record.title}” is archived; it takes no check-ins.")
+        problems.append(
+            _("Key result “{title}” is archived; it takes no check-ins.").format(title=record.title)
+        )
     level = _whole_number(confidence)
     if level is None:
-        problems.append(f"Confidence must be a whole number from 0 to 10, got {confidence!r}.")
+        problems.append(
+            _("Confidence must be a whole number from 0 to 10, got {value}.").format(
+                value=repr(confidence)
+            )
+        )
     elif not 0 <= level <= 10:
-        problems.append(f"Confidence must be from 0 to 10, got {level}.")
+        problems.append(_("Confidence must be from 0 to 10, got {value}.").format(value=level))
     text = unix_line_breaks(note.strip()) if isinstance(note, str) else ""
     if not text:
-        problems.append("Write a short note: a check-in without one is noise.")
+        problems.append(_("Write a short note: a check-in without one is noise."))
     elif len(text) > NOTE_MAX:
-        problems.append(f"The note is {len(text)} characters long; keep it to {NOTE_MAX}.")
+        problems.append(
+            _("The note is {length} characters long; keep it to {most}.").format(
+                length=len(text), most=NOTE_MAX
+            )
+        )
     problems += _sentences(text_problems(text, what="The note", multiline=True))
     if record.kind == KrKind.manual:
         if value is None:
-            problems.append("A manual key result's check-in needs the current value.")
+            problems.append(_("A manual key result's check-in needs the current value."))
         elif not _finite(value):
-            problems.append(f"The value must be a number, got {value!r}.")
+            problems.append(_("The value must be a number, got {value}.").format(value=repr(value)))
     elif value is not None:
         problems.append(
-            f"Only manual key results take a value; a {record.kind.value} key result "
-            + ("reads its value from the store." if record.metric_id else "has none.")
+            (
+                _(
+                    "Only manual key results take a value; a {kind} key result reads its value "
+                    "from the store."
+                )
+                if record.metric_id
+                else _("Only manual key results take a value; a {kind} key result has none.")
+            ).format(kind=record.kind.value)
         )
     if done is not None and record.kind != KrKind.milestone:
-        problems.append("Only milestones are ticked done.")
+        problems.append(_("Only milestones are ticked done."))
     return problems, level, text

@@ -15,6 +15,8 @@ from sqlmodel import Session
 
 from planning.access.permissions import Actor, require_check_in, require_director
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.okrs.goal_rules import (
     GoalError,
     check_in_problems,
@@ -59,7 +61,7 @@ def create_objective(
     """Add an objective to a quarter (directors only)."""
     require_director(actor, "create objectives")
     problems = objective_problems(objective)
-    problems += owner_problems(session, objective.owner_id, "objective")
+    problems += owner_problems(session, objective.owner_id, N_("objective"))
     problems += parent_problems(session, objective.parent_id, None)
     if problems:
         raise GoalError(problems)
@@ -88,7 +90,7 @@ def update_objective(
     require_director(actor, "edit objectives")
     record = session.get(Objective, objective_id, with_for_update=True)
     if record is None:
-        raise GoalError([f"Objective {objective_id} does not exist."])
+        raise GoalError([_("Objective {id} does not exist.").format(id=objective_id)])
     refuse_if_closed(session, record.period)
     updates = changes.model_dump(exclude_unset=True)
     if "title" in updates and updates["title"] is not None:
@@ -103,7 +105,7 @@ def update_objective(
     )
     problems = objective_problems(merged)
     if "owner_id" in updates:
-        problems += owner_problems(session, merged.owner_id, "objective")
+        problems += owner_problems(session, merged.owner_id, N_("objective"))
     if "parent_id" in updates:
         problems += parent_problems(session, merged.parent_id, objective_id)
     if problems:
@@ -174,11 +176,13 @@ def create_key_result(
     objective = session.get(Objective, key_result.objective_id)
     problems: list[str] = []
     if objective is None:
-        problems.append(f"Objective {key_result.objective_id} does not exist.")
+        problems.append(_("Objective {id} does not exist.").format(id=key_result.objective_id))
     elif objective.archived:
-        problems.append(f"Objective “{objective.title}” is archived; restore it first.")
+        problems.append(
+            _("Objective “{title}” is archived; restore it first.").format(title=objective.title)
+        )
     problems += key_result_problems(key_result, config)
-    problems += owner_problems(session, key_result.owner_id, "key result")
+    problems += owner_problems(session, key_result.owner_id, N_("key result"))
     if problems:
         raise GoalError(problems)
     assert objective is not None
@@ -203,7 +207,7 @@ def update_key_result(
     require_director(actor, "edit key results")
     record = session.get(KeyResult, key_result_id, with_for_update=True)
     if record is None:
-        raise GoalError([f"Key result {key_result_id} does not exist."])
+        raise GoalError([_("Key result {id} does not exist.").format(id=key_result_id)])
     objective = session.get(Objective, record.objective_id)
     assert objective is not None
     refuse_if_closed(session, objective.period)
@@ -225,7 +229,7 @@ def update_key_result(
     # Archiving alone is always allowed, even when the definition no longer fits the config.
     problems = [] if set(updates) <= {"archived"} else key_result_problems(merged, config)
     if "owner_id" in updates:
-        problems += owner_problems(session, merged.owner_id, "key result")
+        problems += owner_problems(session, merged.owner_id, N_("key result"))
     if problems:
         raise GoalError(problems)
     before = snapshot(record)
@@ -282,7 +286,7 @@ def post_check_in(
     value for a manual key result or the done flag for a milestone, which is ticked with it."""
     record = session.get(KeyResult, key_result_id, with_for_update=True)
     if record is None:
-        raise GoalError([f"Key result {key_result_id} does not exist."])
+        raise GoalError([_("Key result {id} does not exist.").format(id=key_result_id)])
     require_check_in(actor, record.owner_id)
     objective = session.get(Objective, record.objective_id)
     assert objective is not None

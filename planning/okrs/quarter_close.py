@@ -20,8 +20,10 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.okrs.evaluation import evaluate_period, frozen_period
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.goal_reads import is_closed
@@ -54,16 +56,28 @@ def suggested_grades(evaluation: PeriodEvaluation) -> dict[int, float]:
 
 def _grade_problems(what: str, grade: object, reason: str, suggested: float) -> list[str]:
     if isinstance(grade, bool) or not isinstance(grade, int | float) or not math.isfinite(grade):
-        return [f"{what}: the grade must be a number from 0.0 to 1.0, got {grade!r}."]
+        return [
+            _("{what}: the grade must be a number from 0.0 to 1.0, got {grade}.").format(
+                what=what, grade=repr(grade)
+            )
+        ]
     problems = []
     if not 0 <= grade <= 1:
-        problems.append(f"{what}: the grade must be from 0.0 to 1.0, got {grade:g}.")
+        problems.append(
+            _("{what}: the grade must be from 0.0 to 1.0, got {grade}.").format(
+                what=what, grade=f"{grade:g}"
+            )
+        )
     if abs(grade - suggested) > EPSILON and not (reason or "").strip():
         problems.append(
-            f"{what}: say why the grade is {grade:g} rather than the suggested {suggested:g}."
+            _("{what}: say why the grade is {grade} rather than the suggested {suggested}.").format(
+                what=what, grade=f"{grade:g}", suggested=f"{suggested:g}"
+            )
         )
     if len((reason or "").strip()) > REASON_MAX:
-        problems.append(f"{what}: keep the reason to {REASON_MAX} characters.")
+        problems.append(
+            _("{what}: keep the reason to {most} characters.").format(what=what, most=REASON_MAX)
+        )
     if isinstance(reason, str):
         found = text_problems(reason, what="the reason", multiline=True)
         problems += [f"{what}: {p}." for p in found]
@@ -96,25 +110,33 @@ def close_quarter(
     require_director(actor, "close a quarter")
     period = _period_id(period)
     if is_closed(session=session, period=period):
-        raise GoalError([f"{period} is already closed."])
-    evaluation = evaluate_period(
-        session=session, config=config, period=period, as_of=as_of, today=today
-    )
+        raise GoalError([_("{quarter} is already closed.").format(quarter=period)])
+    # The frozen evaluation keeps its words in English, whoever closes the quarter.
+    with i18n.use_locale(i18n.SOURCE_LANGUAGE):
+        evaluation = evaluate_period(
+            session=session, config=config, period=period, as_of=as_of, today=today
+        )
     if not evaluation.objectives:
-        raise GoalError([f"{period} has no objectives to close."])
+        raise GoalError([_("{quarter} has no objectives to close.").format(quarter=period)])
     suggested = suggested_grades(evaluation)
     by_id = {kr.key_result_id: kr for kr in evaluation.key_results()}
     problems: list[str] = []
     for kr_id, override in (overrides or {}).items():
         kr = by_id.get(kr_id)
         if kr is None:
-            problems.append(f"Key result {kr_id} is not one of {period}'s key results.")
+            problems.append(
+                _("Key result {id} is not one of {quarter}'s key results.").format(
+                    id=kr_id, quarter=period
+                )
+            )
             continue
         problems += _grade_problems(
             f"“{kr.title}”", override.grade, override.reason, suggested[kr_id]
         )
     if not isinstance(note, str) or len(note) > REASON_MAX * 4:
-        problems.append(f"Keep the closing note to {REASON_MAX * 4} characters.")
+        problems.append(
+            _("Keep the closing note to {most} characters.").format(most=REASON_MAX * 4)
+        )
     elif found := text_problems(note, what="The closing note", multiline=True):
         problems += [f"{p}." for p in found]
     if problems:
@@ -132,7 +154,7 @@ def close_quarter(
         session.flush()
     except IntegrityError:
         # Another director closed it a moment ago; the caller's transaction is rolled back.
-        raise GoalError([f"{period} is already closed."]) from None
+        raise GoalError([_("{quarter} is already closed.").format(quarter=period)]) from None
     for objective in evaluation.objectives:
         for kr in objective.key_results:
             chosen = (overrides or {}).get(kr.key_result_id)
@@ -188,14 +210,26 @@ def override_grade(
     period = _period_id(period)
     close = session.exec(select(PeriodClose).where(PeriodClose.period == period)).first()
     if close is None:
-        raise GoalError([f"{period} is not closed yet; grades are set when it is closed."])
+        raise GoalError(
+            [
+                _("{quarter} is not closed yet; grades are set when it is closed.").format(
+                    quarter=period
+                )
+            ]
+        )
     record = session.exec(
         select(KrGrade)
         .where(KrGrade.period_close_id == close.id, KrGrade.key_result_id == key_result_id)
         .with_for_update()
     ).first()
     if record is None:
-        raise GoalError([f"Key result {key_result_id} was not graded when {period} was closed."])
+        raise GoalError(
+            [
+                _("Key result {id} was not graded when {quarter} was closed.").format(
+                    id=key_result_id, quarter=period
+                )
+            ]
+        )
     title = str(record.evaluation.get("title", key_result_id))
     problems = _grade_problems(f"“{title}”", grade, reason, record.suggested)
     if problems:

@@ -33,9 +33,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
-from planning.formatting import format_value
+from planning.formatting import format_day, format_value
+from planning.i18n import gettext as _
 from planning.metrics.engine import metric_value
 from planning.metrics.metric_query import MetricError
 from planning.okrs.evaluation import period_goals
@@ -153,7 +155,7 @@ class QuarterDraft:
                         **base,
                         "key result": "—",
                         "owner": "",
-                        "why": "no key results yet",
+                        "why": _("no key results yet"),
                         "start": "",
                         "target": "",
                         "start from": "",
@@ -191,15 +193,18 @@ def _period_id(period: str) -> str:
 def _unfinished_reason(kr: KrEvaluation) -> str | None:
     """Why a key result still needs work, or None when it is finished."""
     if kr.grade is not None:
-        return f"graded {kr.grade:.1f}" if kr.grade < 1.0 else None
+        grade = (
+            f"{kr.grade:.1f}" if i18n.english_formats() else i18n.fixed_text(kr.grade, decimals=1)
+        )
+        return _("graded {grade}").format(grade=grade) if kr.grade < 1.0 else None
     if kr.kind == KrKind.guardrail.value:
-        return "breached" if kr.met is False else None
+        return _("breached") if kr.met is False else None
     if kr.kind == KrKind.milestone.value:
-        return None if kr.done else "not done"
+        return None if kr.done else _("not done")
     if kr.progress is None:
-        return "no value yet"
+        return _("no value yet")
     if kr.progress < 1.0:
-        return f"{round(kr.progress * 100)} % of the way to target"
+        return _("{percent} of the way to target").format(percent=f"{round(kr.progress * 100)} %")
     return None
 
 
@@ -211,13 +216,13 @@ def _new_quarter_start(
     if kr.kind in (KrKind.milestone, KrKind.guardrail):
         return old, ""
     if kr.kind != KrKind.metric or kr.metric_id is None:
-        return old, "kept"
+        return old, _("kept")
     if kr.total_target:
-        return old, "kept: a total starts afresh each quarter"
+        return old, _("kept: a total starts afresh each quarter")
     fiscal = config.settings.fiscal_year_start_month
-    first, _ = quarter_bounds(to_period, fiscal)
+    first, _last = quarter_bounds(to_period, fiscal)
     if as_of < first:
-        return old, f"kept: no data for {to_period} yet"
+        return old, _("kept: no data for {quarter} yet").format(quarter=to_period)
     start, end = window_bounds(kr.window.value, to_period, as_of, fiscal)
     try:
         value = metric_value(
@@ -231,8 +236,8 @@ def _new_quarter_start(
     except MetricError:
         value = None
     if value is None:
-        return old, f"kept: no value for {to_period} yet"
-    return value, f"{to_period} data through {as_of:%d %b %Y}"
+        return old, _("kept: no value for {quarter} yet").format(quarter=to_period)
+    return value, _("{quarter} data through {day}").format(quarter=to_period, day=format_day(as_of))
 
 
 def _open_links(session: Session, kr_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
@@ -310,7 +315,7 @@ def _draft(
                     kind=record.kind.value,
                     owner_id=record.owner_id,
                     owner=names.get(record.owner_id, f"#{record.owner_id}"),
-                    why=why or "guardrail: kept beside its objective",
+                    why=why or _("guardrail: kept beside its objective"),
                     start_value=start,
                     old_start_value=record.start_value,
                     start_note=note,
@@ -318,7 +323,7 @@ def _draft(
                         record.threshold if record.kind == KrKind.guardrail else record.target_value
                     ),
                     initiative_ids=tuple(i for i, _ in linked),
-                    initiative_titles=tuple(t for _, t in linked),
+                    initiative_titles=tuple(t for _id, t in linked),
                     problems=tuple(problems),
                     value_format=kr.value_format,
                 )
@@ -332,7 +337,7 @@ def _draft(
                 key_results=tuple(drafted),
             )
         )
-    first, _ = quarter_bounds(to_period, config.settings.fiscal_year_start_month)
+    first, _last = quarter_bounds(to_period, config.settings.fiscal_year_start_month)
     return QuarterDraft(
         from_period=from_period,
         to_period=to_period,
@@ -364,24 +369,28 @@ def copy_unfinished(
     target = _period_id(to_period)
     problems: list[str] = []
     if source == target:
-        problems.append("Copy from another quarter than the one being drafted.")
+        problems.append(_("Copy from another quarter than the one being drafted."))
     if not preview:
         # Write first: the transaction takes the store's write lock before it looks, so two
         # confirmations at once are serialised and the second sees the first one's objectives.
         bump_version(session, PLAN)
     if is_closed(session=session, period=target):
-        problems.append(f"{target} is closed: its goals are frozen.")
+        problems.append(_("{quarter} is closed: its goals are frozen.").format(quarter=target))
     elif _has_objectives(session, target):
         problems.append(
-            f"{target} already has objectives: copying again would duplicate them. "
-            "Add or edit objectives there instead."
+            _(
+                "{quarter} already has objectives: copying again would duplicate them. Add or "
+                "edit objectives there instead."
+            ).format(quarter=target)
         )
     if problems:
         raise GoalError(problems)
     as_of = as_of or data_as_of(session=session, config=config)
     draft = _draft(session, config, source, target, as_of)
     if not draft.objectives:
-        raise GoalError([f"{source} has no unfinished objectives to copy."])
+        raise GoalError(
+            [_("{quarter} has no unfinished objectives to copy.").format(quarter=source)]
+        )
     if preview:
         return draft
     if draft.problems:
@@ -389,8 +398,10 @@ def copy_unfinished(
     if previewed is not None and previewed.contents() != draft.contents():
         raise GoalError(
             [
-                f"{source}'s goals or {target}'s data changed since the preview: "
-                "look at the new preview before confirming."
+                _(
+                    "{source}'s goals or {quarter}'s data changed since the preview: look at the "
+                    "new preview before confirming."
+                ).format(source=source, quarter=target)
             ]
         )
     return _write(session, actor, draft)

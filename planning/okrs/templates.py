@@ -35,7 +35,8 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.config import DEFAULT_CONFIG_DIR, AppConfig
-from planning.formatting import format_value
+from planning.formatting import format_day, format_value
+from planning.i18n import gettext as _
 from planning.metrics.engine import metric_value
 from planning.metrics.metric_query import MetricError
 from planning.okrs.evaluation_reads import data_as_of
@@ -157,13 +158,15 @@ def _display(path: Path) -> str:
 def _shape_problems(document: Any) -> list[str]:
     """What a template file gets wrong before any store or quarter is involved."""
     if not isinstance(document, dict):
-        return ["the file must be a mapping with objectives."]
+        return [_("the file must be a mapping with objectives.")]
     problems = []
     if "period" in document:
-        problems.append("period: a template leaves the quarter out; it is chosen when it is used.")
+        problems.append(
+            _("period: a template leaves the quarter out; it is chosen when it is used.")
+        )
     objectives = document.get("objectives")
     if not isinstance(objectives, list) or not objectives:
-        problems.append("objectives: a template needs a list of at least one objective.")
+        problems.append(_("objectives: a template needs a list of at least one objective."))
     return problems
 
 
@@ -175,7 +178,8 @@ def read_template(path: Path) -> OkrTemplate:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return OkrTemplate(name, path, name, "", None, (f"{shown}: cannot be read: {reason}.",))
+        problem = _("{file}: cannot be read: {reason}.").format(file=shown, reason=reason)
+        return OkrTemplate(name, path, name, "", None, (problem,))
     comments = []
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -187,11 +191,14 @@ def read_template(path: Path) -> OkrTemplate:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
-        reason = getattr(exc, "problem", None) or "it is not valid YAML"
-        return OkrTemplate(
-            name, path, title, description, None, (f"{shown}: {where}: not valid YAML: {reason}.",)
+        where = (
+            _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else _("the file")
         )
+        reason = getattr(exc, "problem", None) or _("it is not valid YAML")
+        problem = _("{where}: not valid YAML: {reason}.").format(where=where, reason=reason)
+        return OkrTemplate(name, path, title, description, None, (f"{shown}: {problem}",))
     problems = tuple(f"{shown}: {p}" for p in _shape_problems(document))
     return OkrTemplate(name, path, title, description, document, problems)
 
@@ -231,7 +238,7 @@ class _Starts:
         self.config = config
         self.period = period
         self.as_of = as_of
-        first, _ = quarter_bounds(period, config.settings.fiscal_year_start_month)
+        first, _last = quarter_bounds(period, config.settings.fiscal_year_start_month)
         self.in_quarter = as_of >= first
 
     def value(self, metric: str, filters: dict[str, str], window: str) -> tuple[float | None, str]:
@@ -248,7 +255,9 @@ class _Starts:
                     end=end,
                     filters=filters,
                 )
-                return value, f"{self.period} data through {self.as_of:%d %b %Y}"
+                return value, _("{quarter} data through {day}").format(
+                    quarter=self.period, day=format_day(self.as_of)
+                )
             found = current_value(
                 session=self.session,
                 config=self.config,
@@ -258,7 +267,9 @@ class _Starts:
             )
         except MetricError:
             return None, ""
-        return found.value, f"last {CURRENT_DAYS} days of data through {found.as_of:%d %b %Y}"
+        return found.value, _("last {days} days of data through {day}").format(
+            days=CURRENT_DAYS, day=format_day(found.as_of)
+        )
 
 
 def _fill(
@@ -293,12 +304,12 @@ def _fill(
 def _start_from_data(kr: dict[str, Any], starts: _Starts) -> str:
     """Set a metric key result's start from the data and scale its target; returns the note."""
     if kr.get("total_target"):
-        return "template's example: a total for the quarter"
+        return _("template's example: a total for the quarter")
     filters = kr.get("filters") if isinstance(kr.get("filters"), dict) else {}
     window = kr.get("window") or Window.period_to_date.value
     value, note = starts.value(str(kr["metric"]), dict(filters or {}), str(window))
     if value is None:
-        return "template's example: no value in the data yet"
+        return _("template's example: no value in the data yet")
     start, target = kr.get("start"), kr.get("target")
     numbers = all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in (start, target, value)
@@ -362,12 +373,20 @@ def _owner(session: Session, actor: Actor, owner_id: int | None) -> Person:
     """Who owns what the template leaves unowned: the chosen person, else the director."""
     person = session.get(Person, owner_id if owner_id is not None else actor.id)
     if person is None:
-        raise TemplateError([f"Person {owner_id} does not exist; choose who owns the goals."])
+        raise TemplateError(
+            [_("Person {id} does not exist; choose who owns the goals.").format(id=owner_id)]
+        )
     if not person.active:
-        raise TemplateError([f"{person.name} is no longer active and cannot own goals."])
+        raise TemplateError(
+            [_("{name} is no longer active and cannot own goals.").format(name=person.name)]
+        )
     if person.role == Role.stakeholder:
         raise TemplateError(
-            [f"{person.name} is a stakeholder; only members and directors own goals."]
+            [
+                _("{name} is a stakeholder; only members and directors own goals.").format(
+                    name=person.name
+                )
+            ]
         )
     return person
 
@@ -404,15 +423,19 @@ def start_from_template(
         # the second sees the first one's objectives.
         bump_version(session, PLAN)
     if is_closed(session=session, period=period):
-        raise TemplateError([f"{period} is closed: its goals are frozen."])
+        raise TemplateError(
+            [_("{quarter} is closed: its goals are frozen.").format(quarter=period)]
+        )
     existing = session.exec(
         select(col(Objective.id)).where(Objective.period == period, Objective.archived == False)  # noqa: E712
     ).first()
     if existing is not None:
         raise TemplateError(
             [
-                f"{period} already has objectives: a template starts an empty quarter. "
-                "Add objectives there or import an OKR file instead."
+                _(
+                    "{quarter} already has objectives: a template starts an empty quarter. Add "
+                    "objectives there or import an OKR file instead."
+                ).format(quarter=period)
             ]
         )
     owner = _owner(session, actor, owner_id)
@@ -423,8 +446,10 @@ def start_from_template(
     if previewed is not None and previewed.contents() != draft.contents():
         raise TemplateError(
             [
-                f"The template or {period}'s data changed since the preview: look at the new "
-                "preview before confirming."
+                _(
+                    "The template or {quarter}'s data changed since the preview: look at the new "
+                    "preview before confirming."
+                ).format(quarter=period)
             ]
         )
     result = import_okr_file(session=session, actor=actor, config=config.metrics, text=draft.text)

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.metrics.engine import metric_reads, metric_series_many
 from planning.metrics.metric_query import MetricRead
 from planning.metrics.shapes import MetricShape, metric_shape
@@ -88,12 +89,12 @@ def _actual_path(
             .order_by(col(CheckIn.created_at))
         ).all()
         return {at.date(): float(v) for at, v in rows if v is not None and at.date() >= first}, (
-            "Checked-in value"
+            N_("Checked-in value")
         )
     if kr.kind not in ("metric", "guardrail") or not kr.metric_id or end < first:
-        return {}, "Actual"
+        return {}, N_("Actual")
     if kr.metric_id not in metrics.metrics:
-        return {}, "Actual"
+        return {}, N_("Actual")
     shape = metric_shape(metrics, kr.metric_id)
     trailing = kr.window != "period_to_date"
     # The window's value as of each day, read as the key result reads it on that day: what a
@@ -111,8 +112,8 @@ def _actual_path(
     (found,) = metric_reads(session=session, config=metrics, reads=[read])
     path = {cast(date, d): v for d, v in found.get(kr.metric_id, {}).items()}
     if shape == MetricShape.additive:
-        return path, "Actual (window total)" if trailing else "Actual (running total)"
-    return path, "Actual" if shape == MetricShape.snapshot else "Actual (window value)"
+        return path, N_("Actual (window total)") if trailing else N_("Actual (running total)")
+    return path, N_("Actual") if shape == MetricShape.snapshot else N_("Actual (window value)")
 
 
 def _expected_values(

@@ -228,7 +228,7 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> ChartSpec:
             "progress": [progress_text(k) for k in krs],
             "expected": [k.expected for k in krs],
             "pace": [share(k.expected) for k in krs],
-            "status": [STATUS_LABELS[k.status] for k in krs],
+            "status": [_(STATUS_LABELS[k.status]) for k in krs],
             "color": [status_colour(k.status) for k in krs],
         }
     )
@@ -240,10 +240,10 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> ChartSpec:
         "axis": {"labelLimit": 260},
     }
     tooltip = [
-        {"field": "key result", "type": "nominal", "title": "Key result"},
-        {"field": "progress", "type": "nominal", "title": "Progress"},
-        {"field": "pace", "type": "nominal", "title": "Expected by now"},
-        {"field": "status", "type": "nominal", "title": "Status"},
+        {"field": "key result", "type": "nominal", "title": _("Key result")},
+        {"field": "progress", "type": "nominal", "title": _("Progress")},
+        {"field": "pace", "type": "nominal", "title": _("Expected by now")},
+        {"field": "status", "type": "nominal", "title": _("Status")},
     ]
     x_scale = {"domain": [0, peak]}
     bar_encoding = {
