@@ -10,6 +10,7 @@ more (the suite's time budget is tight).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -35,7 +36,19 @@ COVERED: dict[str, tuple[Role, ...]] = {
     "pages/roadmap.py": (D, M, S),
     "pages/metrics.py": (D, M, S),
     "pages/impact.py": (D, M),
+    "pages/admin.py": (D,),
 }
+# Admin's tabs in German, each drawn when opened.
+ADMIN_TABS = (
+    "Datenimport",
+    "API-Tokens",
+    "Importverlauf",
+    "Quellen",
+    "Freigabelinks",
+    "Personen",
+    "Benachrichtigungen",
+    "Konfiguration",
+)
 TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
 WIDGET_KINDS = (
     "selectbox",
@@ -115,7 +128,12 @@ def shown_texts(at: AppTest) -> list[str]:
             if options:
                 texts += [str(o) for o in options]
     for frame in at.dataframe:
-        texts += [str(c) for c in frame.value.columns]
+        # A column's heading is its configured label when it has one, else its name.
+        configured = json.loads(frame.proto.columns or "{}")
+        for column in frame.value.columns:
+            setting = configured.get(str(column)) or {}
+            if not setting.get("hidden"):
+                texts.append(str(setting.get("label") or column))
     return [re.sub(r"\\(.)", r"\1", t) for t in texts]
 
 
@@ -164,6 +182,12 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
                 at.session_state["impact_tab"] = tab
                 at.run()
                 assert not at.exception
+                leaks[f"{page} {tab}"] = untranslated(at, english)
+        elif page == "pages/admin.py":
+            for tab in ADMIN_TABS:
+                at.session_state["admin_tab"] = tab
+                at.run()
+                assert not at.exception, (tab, at.exception)
                 leaks[f"{page} {tab}"] = untranslated(at, english)
         else:
             leaks[page] = untranslated(at, english)
