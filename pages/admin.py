@@ -11,6 +11,7 @@ from planning.access.api_tokens import SCOPES, TokenError, create_token, revoke_
 from planning.access.permissions import PermissionDenied, is_director
 from planning.i18n import N_
 from planning.i18n import gettext as _
+from planning.metrics.observations import ImportBatchInfo
 from planning.store.engine import session_scope
 from ui import admin_data as data
 from ui.config_admin import configuration_tab
@@ -52,6 +53,14 @@ def _source_label(source: str) -> str:
     if source.startswith(SYNC_PREFIX):
         return _("Source {name}").format(name=source.removeprefix(SYNC_PREFIX))
     return source
+
+
+def _who(batch: ImportBatchInfo) -> str:
+    """Who ran an import: a person (with the API token they sent it with), or the system."""
+    actor = _("system") if batch.by_system else batch.actor
+    if batch.token:
+        return _("{actor} · token {token}").format(actor=actor, token=batch.token)
+    return actor
 
 
 config = app_config()
@@ -149,7 +158,9 @@ with tab_tokens:
                             "id": t.id,
                             _("name"): t.name,
                             _("scopes"): ", ".join(t.scopes),
-                            _("created by"): t.created_by_name,
+                            _("created by"): (
+                                t.created_by_name if t.created_by is not None else _("command line")
+                            ),
                             _("created (UTC)"): moment_text(t.created_at),
                             _("last used (UTC)"): moment_text(t.last_used_at) or _("never"),
                             _("state"): (
@@ -218,11 +229,7 @@ with tab_history:
                             when: b.finished_at,
                             _("source"): _source_label(b.source),
                             _("file"): b.filename,
-                            _("who"): (
-                                _("{actor} · token {token}").format(actor=b.actor, token=b.token)
-                                if b.token
-                                else b.actor
-                            ),
+                            _("who"): _who(b),
                             added: b.rows_added,
                             updated: b.rows_updated,
                             _("checksum"): b.checksum,

@@ -374,7 +374,9 @@ def _board_chart(report: RoadmapReport) -> dict[str, Any]:
 
 def roadmap_figure(report: RoadmapReport) -> dict[str, Any]:
     """The timeline's lanes one above the other, then the Now / Next / Later board."""
-    parts = [inline(chart, title=title) for title, chart, _ in report.lanes if chart is not None]
+    parts = [
+        inline(chart, title=title) for title, chart, _undated in report.lanes if chart is not None
+    ]
     return figure(
         [*parts, _board_chart(report)],
         title=_("Roadmap — {scope} (as of {day})").format(
