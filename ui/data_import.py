@@ -274,14 +274,14 @@ def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
         )
     elif check.problems:
         count = len(check.problems)
-        found = ngettext(
-            "{file} has {count} problem in {rows} rows.",
-            "{file} has {count} problems in {rows} rows.",
-            count,
-        ).format(file=shown_name, count=_count(count), rows=_count(check.rows))
+        found = ngettext("{file} has {count} problem", "{file} has {count} problems", count).format(
+            file=shown_name, count=_count(count)
+        )
+        rows = ngettext("in {rows} row.", "in {rows} rows.", check.rows).format(
+            rows=_count(check.rows)
+        )
         st.error(
-            found
-            + " "
+            f"{found} {rows} "
             + _(
                 "Fix every one and upload the file again; nothing can be imported from it as it is."
             )
