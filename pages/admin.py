@@ -9,6 +9,9 @@ import streamlit as st
 
 from planning.access.api_tokens import SCOPES, TokenError, create_token, revoke_token
 from planning.access.permissions import PermissionDenied, is_director
+from planning.i18n import N_
+from planning.i18n import gettext as _
+from planning.metrics.observations import ImportBatchInfo
 from planning.store.engine import session_scope
 from ui import admin_data as data
 from ui.config_admin import configuration_tab
@@ -22,27 +25,53 @@ from ui.state import app_config, clear_after_write, engine, live_refresh, versio
 from ui.text import escape_markdown, moment_text
 
 NEW_TOKEN = "admin_new_token"
-SOURCE_LABELS = {"upload": "Upload", "cli": "Command line", "api": "API", "demo": "Demo data"}
+SOURCE_LABELS = {
+    "upload": N_("Upload"),
+    "cli": N_("Command line"),
+    "api": "API",
+    "demo": N_("Demo data"),
+}
 SYNC_PREFIX = "source:"  # a data source's run: source:<name>
 TAB_KEY = "admin_tab"
 TABS = (
-    "Data import",
-    "API tokens",
-    "Import history",
-    "Sources",
-    "Share links",
-    "People",
-    "Notifications",
-    "Configuration",
+    N_("Data import"),
+    N_("API tokens"),
+    N_("Import history"),
+    N_("Sources"),
+    N_("Share links"),
+    N_("People"),
+    N_("Notifications"),
+    N_("Configuration"),
 )
 
+
+def _source_label(source: str) -> str:
+    """Where an import came from, in words (a data source's run: Source <name>)."""
+    known = SOURCE_LABELS.get(source)
+    if known:
+        return _(known)
+    if source.startswith(SYNC_PREFIX):
+        return _("Source {name}").format(name=source.removeprefix(SYNC_PREFIX))
+    return source
+
+
+def _who(batch: ImportBatchInfo) -> str:
+    """Who ran an import: a person (with the API token they sent it with), or the system."""
+    actor = _("system") if batch.by_system else batch.actor
+    if batch.token:
+        return _("{actor} · token {token}").format(actor=actor, token=batch.token)
+    return actor
+
+
 config = app_config()
-st.title("Admin")
+st.title(_("Admin"))
 person = current_person()
 if person is None or not is_director(person):
     st.warning(
-        "Admin is for directors only: the team, data imports, API tokens and share links are "
-        "managed by a director. Ask one if you need data loaded, a token or access."
+        _(
+            "Admin is for directors only: the team, data imports, API tokens and share links "
+            "are managed by a director. Ask one if you need data loaded, a token or access."
+        )
     )
     st.stop()
 assert person is not None
@@ -63,7 +92,7 @@ if flash:
     tab_people,
     tab_notify,
     tab_config,
-) = st.tabs(list(TABS), key=TAB_KEY, on_change="rerun")
+) = st.tabs([_(t) for t in TABS], key=TAB_KEY, on_change="rerun")
 
 # --- data import -------------------------------------------------------------------------------
 with tab_import:
@@ -73,34 +102,40 @@ with tab_import:
 # --- API tokens --------------------------------------------------------------------------------
 with tab_tokens:
     if tab_tokens.open:
-        st.subheader("API tokens")
+        st.subheader(_("API tokens"))
         st.caption(
-            "Systems send observations to `POST /api/v1/observations` and read OKRs from "
-            "`GET /api/v1/okrs` with a bearer token. A token is shown once, when it is created; "
-            "only a digest of it is stored."
+            _(
+                "Systems send observations to `POST /api/v1/observations` and read OKRs from "
+                "`GET /api/v1/okrs` with a bearer token. A token is shown once, when it is "
+                "created; only a digest of it is stored."
+            )
         )
         new_token = st.session_state.get(NEW_TOKEN)
         if new_token is not None:
             st.success(
-                f"Token {escape_markdown(new_token['name'])} created. Copy it now: it will not be "
-                "shown again."
+                _("Token {name} created. Copy it now: it will not be shown again.").format(
+                    name=escape_markdown(new_token["name"])
+                )
             )
             st.code(new_token["secret"], language=None)
-            if st.button("I have copied it", key="admin_token_copied"):
+            if st.button(_("I have copied it"), key="admin_token_copied"):
                 st.session_state.pop(NEW_TOKEN, None)
                 st.rerun()
 
         with st.form("admin_new_token_form"):
-            st.markdown("**New token**")
+            st.markdown("**" + _("New token") + "**")
             name = st.text_input(
-                "Name", max_chars=80, placeholder="e.g. nightly-etl", help="Who or what uses it."
+                _("Name"),
+                max_chars=80,
+                placeholder=_("e.g. nightly-etl"),
+                help=_("Who or what uses it."),
             )
             scopes = st.multiselect(
-                "Scopes",
+                _("Scopes"),
                 list(SCOPES),
-                format_func=lambda s: f"{s} — {SCOPES[s]}",
+                format_func=lambda s: f"{s} — {_(SCOPES[s])}",
             )
-            create = st.form_submit_button("Create token", type="primary")
+            create = st.form_submit_button(_("Create token"), type="primary")
         if create:
             try:
                 with session_scope(engine()) as session:
@@ -114,24 +149,26 @@ with tab_tokens:
 
         tokens = data.api_tokens(current)
         if not tokens:
-            st.info("No API tokens yet.")
+            st.info(_("No API tokens yet."))
         else:
             st.dataframe(
                 pa.Table.from_pylist(
                     [
                         {
                             "id": t.id,
-                            "name": t.name,
-                            "scopes": ", ".join(t.scopes),
-                            "created by": t.created_by_name,
-                            "created (UTC)": moment_text(t.created_at),
-                            "last used (UTC)": moment_text(t.last_used_at) or "never",
-                            "state": (
-                                f"revoked {moment_text(t.revoked_at)}"
+                            _("name"): t.name,
+                            _("scopes"): ", ".join(t.scopes),
+                            _("created by"): (
+                                t.created_by_name if t.created_by is not None else _("command line")
+                            ),
+                            _("created (UTC)"): moment_text(t.created_at),
+                            _("last used (UTC)"): moment_text(t.last_used_at) or _("never"),
+                            _("state"): (
+                                _("revoked {moment}").format(moment=moment_text(t.revoked_at))
                                 if t.revoked_at is not None
-                                else "lapsed: its creator is no longer an active director"
+                                else _("lapsed: its creator is no longer an active director")
                                 if t.lapsed
-                                else "active"
+                                else _("active")
                             ),
                         }
                         for t in tokens
@@ -145,12 +182,12 @@ with tab_tokens:
             if active:
                 with st.form("admin_revoke_form"):
                     chosen = st.selectbox(
-                        "Revoke a token",
+                        _("Revoke a token"),
                         list(active),
                         format_func=lambda tid: f"{active[tid].name} (id {tid})",
-                        help="Clients using it get 401 from their next request on.",
+                        help=_("Clients using it get 401 from their next request on."),
                     )
-                    revoke = st.form_submit_button("Revoke token")
+                    revoke = st.form_submit_button(_("Revoke token"))
                 if revoke and chosen is not None:
                     try:
                         with session_scope(engine()) as session:
@@ -159,10 +196,9 @@ with tab_tokens:
                         st.error(escape_markdown(str(exc)))
                     else:
                         clear_after_write()
-                        st.session_state[FLASH] = (
-                            f"Revoked token {escape_markdown(revoked.name)}; "
-                            "it no longer opens the API."
-                        )
+                        st.session_state[FLASH] = _(
+                            "Revoked token {name}; it no longer opens the API."
+                        ).format(name=escape_markdown(revoked.name))
                         st.rerun()
 
 # --- data sources ------------------------------------------------------------------------------
@@ -173,28 +209,30 @@ with tab_sources:
 # --- import history ----------------------------------------------------------------------------
 with tab_history:
     if tab_history.open:
-        st.subheader("Import history")
+        st.subheader(_("Import history"))
         batches = data.import_batches(current)
         if not batches:
-            st.info("No imports yet.")
+            st.info(_("No imports yet."))
         else:
             st.caption(
-                "Every import from an upload, the command line or the API, newest first. The "
-                "checksum is the SHA-256 of the file or request body."
+                _(
+                    "Every import from an upload, the command line or the API, newest first. "
+                    "The checksum is the SHA-256 of the file or request body."
+                )
             )
+            when, added, updated = _("when (UTC)"), _("added"), _("updated")
             st.dataframe(
                 pa.Table.from_pylist(
                     [
                         {
-                            "batch": b.id,
-                            "when (UTC)": b.finished_at,
-                            "source": SOURCE_LABELS.get(b.source)
-                            or b.source.replace(SYNC_PREFIX, "Source ", 1),
-                            "file": b.filename,
-                            "who": f"{b.actor} · token {b.token}" if b.token else b.actor,
-                            "added": b.rows_added,
-                            "updated": b.rows_updated,
-                            "checksum": b.checksum,
+                            _("batch"): b.id,
+                            when: b.finished_at,
+                            _("source"): _source_label(b.source),
+                            _("file"): b.filename,
+                            _("who"): _who(b),
+                            added: b.rows_added,
+                            updated: b.rows_updated,
+                            _("checksum"): b.checksum,
                         }
                         for b in batches
                     ]
@@ -202,9 +240,9 @@ with tab_history:
                 hide_index=True,
                 width="stretch",
                 column_config={
-                    "when (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-                    "added": st.column_config.NumberColumn(format="localized"),
-                    "updated": st.column_config.NumberColumn(format="localized"),
+                    when: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                    added: st.column_config.NumberColumn(format="localized"),
+                    updated: st.column_config.NumberColumn(format="localized"),
                 },
             )
 

@@ -13,13 +13,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from pypdf import PdfReader
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from planning import clock
+from planning import clock, i18n
 from planning.cli.main import main
-from planning.config import default_config
+from planning.config import CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR, default_config
 from planning.okrs.evaluation import period_goals
 from planning.reports import export
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine
@@ -204,6 +205,30 @@ def test_report_writes_the_quarters_pdf(
     assert f"wrote {QUARTER} goals as PDF to {out}" in capsys.readouterr().out
     pages = pdf_pages(out.read_bytes())
     assert len(pages) == 5 and "the quarter's report" in pages[0]
+
+
+def test_a_german_teams_report_is_written_in_german(
+    demo: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    settings = yaml.safe_load((config / "settings.yaml").read_text())
+    settings.update(locale="de", currency="EUR", currency_symbol="€")
+    (config / "settings.yaml").write_text(yaml.safe_dump(settings))
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(config))
+    out = tmp_path / "q4.pdf"
+    try:
+        assert main(["report", "--period", QUARTER, "--out", str(out)]) == 0
+    finally:
+        i18n.use_team_locale("en", currency="USD")  # loading the team's settings set German
+    pages = pdf_pages(out.read_bytes())
+    assert len(pages) == 5
+    assert f"Ziele {QUARTER}: Bericht zum Quartal" in pages[0]
+    assert "Stand 25. Nov. 2026 · Tag 56 von 92 · das Quartal läuft. 4 Objectives" in pages[0]
+    assert "Objective Verantwortlich Status Fortschritt Bis jetzt erwartet" in pages[0]
+    assert f"Quarterdeck · Ziele {QUARTER} · Seite 1" in pages[0]
+    assert "Schlüsselergebnis Beginn Aktuell Ziel Fortschritt Erwartet Status" in pages[1]
+    assert "the quarter's report" not in pages[0] and "Key result" not in pages[1]
 
 
 @pytest.mark.parametrize(("view", "fmt"), [("goals", "png"), ("roadmap", "svg"), ("impact", "png")])

@@ -38,7 +38,21 @@ COVERED: dict[str, tuple[Role, ...]] = {
     "pages/metrics.py": (D, M, S),
     "pages/impact.py": (D, M),
     "pages/goals.py": (D, M, S),
+    "pages/admin.py": (D,),
 }
+# Admin's tabs in German, each drawn when opened.
+ADMIN_TABS = (
+    "Datenimport",
+    "API-Tokens",
+    "Importverlauf",
+    "Quellen",
+    "Freigabelinks",
+    "Personen",
+    "Benachrichtigungen",
+    "Konfiguration",
+)
+# A file with one bad row: Data import's check, with its problems, drawn once it is uploaded.
+BAD_FILE = b"date,measure,value,channel,device\n2026-11-20,sessions,viele,email,mobile\n"
 TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
 WIDGET_KINDS = (
     "selectbox",
@@ -217,6 +231,17 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
                 leaks[f"{page} {tab}"] = untranslated(at, english)
         elif page == "pages/goals.py" and role == D:
             leaks.update(_goals_sections(at, english))
+        elif page == "pages/admin.py":
+            for tab in ADMIN_TABS:
+                at.session_state["admin_tab"] = tab
+                at.run()
+                assert not at.exception, (tab, at.exception)
+                leaks[f"{page} {tab}"] = untranslated(at, english)
+            at.session_state["admin_tab"] = ADMIN_TABS[0]
+            at.run()
+            at.file_uploader[0].set_value(("falsch.csv", BAD_FILE, "text/csv")).run()
+            assert "falsch\\.csv hat 1 Problem in 1 Zeile." in at.error[0].value
+            leaks[f"{page} {ADMIN_TABS[0]} check"] = untranslated(at, english)
         else:
             leaks[page] = untranslated(at, english)
     return {page: found for page, found in leaks.items() if found}

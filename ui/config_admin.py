@@ -14,15 +14,17 @@ from planning.config.metrics import (
     SnapshotMetric,
     WeightedAverageMetric,
 )
+from planning.i18n import gettext as _
 
 
 def _definition(metric: object, config: AppConfig) -> str:
     if isinstance(metric, SimpleMetric):
         measure = config.metrics.measures.get(metric.measure)
-        how = "last value" if measure is not None and measure.aggregation == "last" else "sum"
-        return f"{how} of {metric.measure}"
+        if measure is not None and measure.aggregation == "last":
+            return _("last value of {measure}").format(measure=metric.measure)
+        return _("sum of {measure}").format(measure=metric.measure)
     if isinstance(metric, SnapshotMetric):
-        return f"last value of {metric.measure}"
+        return _("last value of {measure}").format(measure=metric.measure)
     if isinstance(metric, RatioMetric):
         return f"Σ {metric.numerator} / Σ {metric.denominator}"
     if isinstance(metric, WeightedAverageMetric):
@@ -34,18 +36,23 @@ def _definition(metric: object, config: AppConfig) -> str:
 
 def configuration_tab(config: AppConfig) -> None:
     """The loaded configuration, file by file."""
-    st.subheader("Configuration")
+    st.subheader(_("Configuration"))
     st.caption(
-        f"Loaded from `{config.directory or 'config/'}` when the server started. To change it, "
-        "edit the YAML files there and restart the server; a mistake is reported with the file, "
-        "key and reason instead of starting."
+        _(
+            "Loaded from `{directory}` when the server started. To change it, edit the YAML "
+            "files there and restart the server; a mistake is reported with the file, key and "
+            "reason instead of starting."
+        ).format(directory=config.directory or "config/")
     )
     settings = config.settings
     cols = st.columns(4)
-    cols[0].metric("Sign-in mode", settings.auth.mode)
-    cols[1].metric("Currency", settings.currency)
-    cols[2].metric("Fiscal year starts", f"month {settings.fiscal_year_start_month}")
-    cols[3].metric("Active scoring framework", config.scoring.active)
+    cols[0].metric(_("Sign-in mode"), settings.auth.mode)
+    cols[1].metric(_("Currency"), settings.currency)
+    cols[2].metric(
+        _("Fiscal year starts"),
+        _("month {number}").format(number=settings.fiscal_year_start_month),
+    )
+    cols[3].metric(_("Active scoring framework"), config.scoring.active)
 
     st.markdown("**settings.yaml**")
     st.json(settings.model_dump(mode="json"), expanded=1)
@@ -55,13 +62,13 @@ def configuration_tab(config: AppConfig) -> None:
         pa.Table.from_pylist(
             [
                 {
-                    "metric": mid,
-                    "label": metric.label,
-                    "type": metric.type,
-                    "format": metric.format,
-                    "definition": _definition(metric, config),
-                    "higher is better": metric.higher_is_better,
-                    "filterable by": ", ".join(config.metrics.metric_dimensions(mid)) or "—",
+                    _("metric"): mid,
+                    _("label"): metric.label,
+                    _("type"): metric.type,
+                    _("format"): metric.format,
+                    _("definition"): _definition(metric, config),
+                    _("higher is better"): metric.higher_is_better,
+                    _("filterable by"): ", ".join(config.metrics.metric_dimensions(mid)) or "—",
                 }
                 for mid, metric in config.metrics.metrics.items()
             ]
@@ -73,11 +80,11 @@ def configuration_tab(config: AppConfig) -> None:
         pa.Table.from_pylist(
             [
                 {
-                    "measure": mid,
-                    "label": measure.label,
-                    "unit": measure.unit,
-                    "aggregation": measure.aggregation,
-                    "dimensions": ", ".join(measure.dimensions) or "—",
+                    _("measure"): mid,
+                    _("label"): measure.label,
+                    _("unit"): measure.unit,
+                    _("aggregation"): measure.aggregation,
+                    _("dimensions"): ", ".join(measure.dimensions) or "—",
                 }
                 for mid, measure in config.metrics.measures.items()
             ]
@@ -88,7 +95,7 @@ def configuration_tab(config: AppConfig) -> None:
     st.dataframe(
         pa.Table.from_pylist(
             [
-                {"dimension": did, "label": dim.label, "values": ", ".join(dim.values)}
+                {_("dimension"): did, _("label"): dim.label, _("values"): ", ".join(dim.values)}
                 for did, dim in config.metrics.dimensions.items()
             ]
         ),
@@ -101,11 +108,11 @@ def configuration_tab(config: AppConfig) -> None:
         pa.Table.from_pylist(
             [
                 {
-                    "framework": fid,
-                    "label": framework.label,
-                    "formula": framework.formula,
-                    "inputs": ", ".join(framework.inputs),
-                    "active": fid == config.scoring.active,
+                    _("framework"): fid,
+                    _("label"): framework.label,
+                    _("formula"): framework.formula,
+                    _("inputs"): ", ".join(framework.inputs),
+                    _("active"): fid == config.scoring.active,
                 }
                 for fid, framework in config.scoring.frameworks.items()
             ]

@@ -16,10 +16,21 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.metrics.import_file import SAMPLE_CSV, ImportFileError
-from planning.metrics.importer import FileCheck, ImportResult, check_file, import_observations
+from planning.metrics.importer import (
+    ADD,
+    LEAVE,
+    UPDATE,
+    FileCheck,
+    ImportResult,
+    check_file,
+    import_observations,
+)
 from planning.sources.formats import (
     FORMAT_LABELS,
     INTERCHANGE,
@@ -47,30 +58,35 @@ from ui.text import escape_markdown
 FLASH = "admin_flash"
 CHECK = "admin_file_check"
 UPLOADS = "admin_upload_round"  # bumped after an import so the uploader starts empty
-NEW_MAPPING = "New mapping…"
-NOT_IN_FILE = "— not in the file"
+# Choices in the mapping editor: the values stay as they are, the words shown are translated.
+NEW_MAPPING = N_("New mapping…")
+NOT_IN_FILE = N_("— not in the file")
+# What an import would do to a row (planning.metrics.importer), in words.
+CHANGE_WORDS = {ADD: N_("add"), UPDATE: N_("update"), LEAVE: N_("unchanged")}
 EVERY_ROW = "every row: "
 COLUMN = "column: "
 
 
 def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Versions) -> None:
     """The Data import tab: upload, format, mapping, preview and confirm."""
-    st.subheader("Import observations from a file")
+    st.subheader(_("Import observations from a file"))
     st.caption(
-        "Quarterdeck's long format (columns `date`, `measure`, `value` and one per dimension), a "
-        "Shopify orders export, a GA4 report exported as CSV, or any wide file read through a "
-        "column mapping. Nothing is written until you confirm, and a file with any bad row "
-        "cannot be imported."
+        _(
+            "Quarterdeck's long format (columns `date`, `measure`, `value` and one per "
+            "dimension), a Shopify orders export, a GA4 report exported as CSV, or any wide file "
+            "read through a column mapping. Nothing is written until you confirm, and a file "
+            "with any bad row cannot be imported."
+        )
     )
-    with st.expander("Sample file and columns"):
+    with st.expander(_("Sample file and columns")):
         st.code(SAMPLE_CSV, language="csv")
         st.dataframe(
             pa.Table.from_pylist(
                 [
                     {
-                        "measure": m,
-                        "unit": spec.unit,
-                        "dimensions": ", ".join(spec.dimensions) or "—",
+                        _("measure"): m,
+                        _("unit"): spec.unit,
+                        _("dimensions"): ", ".join(spec.dimensions) or "—",
                     }
                     for m, spec in config.metrics.measures.items()
                 ]
@@ -79,7 +95,7 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
         )
     round_number = st.session_state.get(UPLOADS, 0)
     uploaded = st.file_uploader(
-        "CSV (UTF-8) or Excel (.xlsx) file",
+        _("CSV (UTF-8) or Excel (.xlsx) file"),
         type=["csv", "xlsx"],
         key=f"admin_upload_{round_number}",
     )
@@ -93,22 +109,27 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
         list(FORMAT_LABELS) if uploaded.name.lower().endswith(".csv") else [INTERCHANGE, MAPPING]
     )
     fmt = st.radio(
-        "Read the file as",
+        _("Read the file as"),
         choices,
         index=choices.index(detected) if detected in choices else 0,
-        format_func=lambda k: FORMAT_LABELS[k],
+        format_func=lambda k: _(FORMAT_LABELS[k]),
         key=f"admin_format_{round_number}",
     )
     if detected != INTERCHANGE:
-        st.caption(f"Recognised by its header as: {FORMAT_LABELS[detected]}.")
+        st.caption(
+            _("Recognised by its header as: {format}.").format(format=_(FORMAT_LABELS[detected]))
+        )
     spec: MappingSpec | None = None
     if fmt == MAPPING:
         spec = _mapping_editor(person, config, content, uploaded.name, round_number)
         if spec is None:
-            st.button("Confirm import", type="primary", key="admin_confirm_import", disabled=True)
+            st.button(
+                _("Confirm import"), type="primary", key="admin_confirm_import", disabled=True
+            )
             return
 
-    key = (uploaded.file_id, len(content), current, fmt, spec.model_dump_json() if spec else "")
+    spec_key = spec.model_dump_json() if spec else ""
+    key = (uploaded.file_id, len(content), current, fmt, spec_key, i18n.locale_key())
     cached = st.session_state.get(CHECK)
     if cached is not None and cached[0] == key:
         check: FileCheck = cached[1]
@@ -118,46 +139,64 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
         st.session_state[CHECK] = (key, check, notes)
     for note in notes:
         st.info(escape_markdown(note))
-    _show_check(check, shown_name, "Rows in the file" if fmt == INTERCHANGE else "Observations")
+    _show_check(
+        check, shown_name, _("Rows in the file") if fmt == INTERCHANGE else _("Observations")
+    )
 
     confirm = st.button(
-        "Confirm import",
+        _("Confirm import"),
         type="primary",
         key="admin_confirm_import",
         disabled=not check.ok,
-        help=None if check.ok else "Only a file without problems can be imported.",
+        help=None if check.ok else _("Only a file without problems can be imported."),
     )
     if confirm and check.ok:
         result: ImportResult | None = None
-        with st.status(f"Importing {check.rows:,} rows…", expanded=False) as status:
+        importing = ngettext("Importing {count} row…", "Importing {count} rows…", check.rows)
+        with st.status(importing.format(count=_count(check.rows)), expanded=False) as status:
             try:
                 result = _import(person, config, content, uploaded.name, fmt, spec)
             except (PermissionDenied, ImportFileError) as exc:
-                status.update(label="Nothing was imported", state="error")
+                status.update(label=_("Nothing was imported"), state="error")
                 st.error(escape_markdown(str(exc)))
         if result is not None and result.problems:
             # The store or the configuration changed since the preview: the new verdict.
             st.session_state.pop(CHECK, None)
             st.error(
-                f"{len(result.problems):,} problems found on import; nothing was written. "
-                "Upload the file again to see them."
+                ngettext(
+                    "{count} problem found on import; nothing was written. Upload the file "
+                    "again to see it.",
+                    "{count} problems found on import; nothing was written. Upload the file "
+                    "again to see them.",
+                    len(result.problems),
+                ).format(count=_count(len(result.problems)))
             )
         elif result is not None:
             clear_after_write()
             st.session_state.pop(CHECK, None)
             st.session_state[UPLOADS] = round_number + 1
-            st.session_state[FLASH] = (
-                f"Imported {shown_name}: {result.added:,} added, "
-                f"{result.updated:,} updated, {result.unchanged:,} unchanged "
-                f"(batch {result.batch_id})."
+            st.session_state[FLASH] = _(
+                "Imported {file}: {added} added, {updated} updated, {unchanged} unchanged "
+                "(batch {batch})."
+            ).format(
+                file=shown_name,
+                added=_count(result.added),
+                updated=_count(result.updated),
+                unchanged=_count(result.unchanged),
+                batch=result.batch_id,
             )
             st.rerun()
+
+
+def _count(number: int) -> str:
+    """A count as the team writes it (1,234; in German 1.234)."""
+    return f"{number:,}" if i18n.english_formats() else i18n.decimal_text(number, decimals=0)
 
 
 def _check(
     config: AppConfig, content: bytes, filename: str, fmt: str, spec: MappingSpec | None
 ) -> tuple[FileCheck, list[str]]:
-    bar = st.progress(0.0, text="Reading the file…")
+    bar = st.progress(0.0, text=_("Reading the file…"))
 
     def report(fraction: float, step: str) -> None:
         bar.progress(fraction, text=escape_markdown(step) + "…")
@@ -180,7 +219,7 @@ def _check(
             except ImportFileError as exc:
                 bar.empty()
                 return _unreadable(content, filename, str(exc)), []
-            report(0.6, "Comparing with the store")
+            report(0.6, _("Comparing with the store"))
             check = check_converted(
                 session=session,
                 converted=converted,
@@ -228,18 +267,29 @@ def _import(
 
 def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
     if check.error is not None:
-        st.error(f"{shown_name} cannot be imported: {escape_markdown(check.error)}")
+        st.error(
+            _("{file} cannot be imported: {reason}").format(
+                file=shown_name, reason=escape_markdown(check.error)
+            )
+        )
     elif check.problems:
         count = len(check.problems)
+        found = ngettext("{file} has {count} problem", "{file} has {count} problems", count).format(
+            file=shown_name, count=_count(count)
+        )
+        rows = ngettext("in {rows} row.", "in {rows} rows.", check.rows).format(
+            rows=_count(check.rows)
+        )
         st.error(
-            f"{shown_name} has {count:,} problem{'s' if count != 1 else ''} in "
-            f"{check.rows:,} rows. Fix every one and upload the file again; nothing can be "
-            "imported from it as it is."
+            f"{found} {rows} "
+            + _(
+                "Fix every one and upload the file again; nothing can be imported from it as it is."
+            )
         )
         st.dataframe(
             pd.DataFrame(
-                [(p.line, p.column or "(row)", p.reason) for p in check.problems],
-                columns=["line", "column", "reason"],
+                [(p.line, p.column or _("(row)"), p.reason) for p in check.problems],
+                columns=[_("line"), _("column"), _("reason")],
             ),
             hide_index=True,
             width="stretch",
@@ -247,22 +297,31 @@ def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
     elif check.preview is not None:
         counts = check.preview
         cols = st.columns(4)
-        cols[0].metric(rows_label, f"{counts.rows:,}")
-        cols[1].metric("Would add", f"{counts.would_add:,}")
-        cols[2].metric("Would update", f"{counts.would_update:,}")
-        cols[3].metric("Left as they are", f"{counts.would_leave:,}")
+        cols[0].metric(rows_label, _count(counts.rows))
+        cols[1].metric(_("Would add"), _count(counts.would_add))
+        cols[2].metric(_("Would update"), _count(counts.would_update))
+        cols[3].metric(_("Left as they are"), _count(counts.would_leave))
         shown = min(len(check.sample), counts.rows)
-        st.caption(f"A sample of {shown} rows, changes first:")
-        sample = check.sample.rename(columns={"day": "date", "dims_key": "dimensions"})
-        st.dataframe(
-            sample[["date", "measure", "dimensions", "value", "stored", "change"]],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "stored": st.column_config.NumberColumn("stored now"),
-                "dimensions": st.column_config.TextColumn("dimensions"),
-            },
+        st.caption(
+            ngettext(
+                "A sample of {count} row, changes first:",
+                "A sample of {count} rows, changes first:",
+                shown,
+            ).format(count=shown)
         )
+        headings = {
+            "day": _("date"),
+            "measure": _("measure"),
+            "dims_key": _("dimensions"),
+            "value": _("value"),
+            "stored": _("stored now"),
+            "change": _("change"),
+        }
+        sample = check.sample[list(headings)].assign(
+            change=check.sample["change"].map(lambda c: _(CHANGE_WORDS.get(c, c)))
+        )
+        sample = sample.rename(columns=headings)
+        st.dataframe(sample, hide_index=True, width="stretch")
 
 
 # --- the column mapping ------------------------------------------------------------------------
@@ -279,17 +338,22 @@ def _mapping_editor(
     try:
         header = [str(c) for c in read_cells(content, filename).columns]
     except ImportFileError as exc:
-        st.error(f"{escape_markdown(filename)} cannot be read: {escape_markdown(str(exc))}")
+        st.error(
+            _("{file} cannot be read: {reason}").format(
+                file=escape_markdown(filename), reason=escape_markdown(str(exc))
+            )
+        )
         return None
     with Session(read_engine(engine())) as session:
         saved = list_mappings(session=session)
     fitting = {m.name: m.spec for m in saved if not missing_columns(m.spec, header)}
     choice = st.selectbox(
-        "Column mapping",
+        _("Column mapping"),
         [NEW_MAPPING, *fitting],
         index=1 if fitting else 0,
+        format_func=lambda name: _(NEW_MAPPING) if name == NEW_MAPPING else name,
         key=f"admin_mapping_{round_number}",
-        help="Saved mappings whose columns this file has; or map the columns anew.",
+        help=_("Saved mappings whose columns this file has; or map the columns anew."),
     )
     if choice != NEW_MAPPING:
         chosen = fitting[choice]
@@ -299,12 +363,12 @@ def _mapping_editor(
     prefix = f"admin_map_{round_number}_"
     first = st.columns(2)
     date_column = first[0].selectbox(
-        "Date column", header, index=_guess(header, ("date", "day")), key=prefix + "date"
+        _("Date column"), header, index=_guess(header, ("date", "day")), key=prefix + "date"
     )
-    date_format = first[1].selectbox("Date format", list(DATE_FORMATS), key=prefix + "format")
+    date_format = first[1].selectbox(_("Date format"), list(DATE_FORMATS), key=prefix + "format")
     dimensions: dict[str, str] = {}
     fixed: dict[str, str] = {}
-    st.markdown("**Dimensions**")
+    st.markdown("**" + _("Dimensions") + "**")
     dim_cols = st.columns(max(1, min(3, len(config.metrics.dimensions))))
     for i, (dim, spec) in enumerate(config.metrics.dimensions.items()):
         options = [
@@ -317,13 +381,16 @@ def _mapping_editor(
             spec.label,
             options,
             index=1 + guess if _named(header, (dim, spec.label)) else 0,
+            format_func=_mapping_choice,
             key=prefix + "dim_" + dim,
         )
         if picked.startswith(COLUMN):
             dimensions[dim] = picked.removeprefix(COLUMN)
         elif picked.startswith(EVERY_ROW):
             fixed[dim] = picked.removeprefix(EVERY_ROW)
-    st.markdown("**Measures** (a column per measure the file holds)")
+    st.markdown(
+        "**" + _("Measures") + "** " + _("(a column per measure the file holds)"),
+    )
     measure_cols = st.columns(3)
     measures: dict[str, str] = {}
     for i, (measure, mspec) in enumerate(config.metrics.measures.items()):
@@ -333,12 +400,13 @@ def _mapping_editor(
             f"{mspec.label} ({measure})",
             options,
             index=1 + _guess(header, (measure, mspec.label)) if named else 0,
+            format_func=lambda c: _(NOT_IN_FILE) if c == NOT_IN_FILE else c,
             key=prefix + "measure_" + measure,
         )
         if picked != NOT_IN_FILE:
             measures[measure] = picked
     if not measures:
-        st.info("Choose the column of at least one measure.")
+        st.info(_("Choose the column of at least one measure."))
         return None
     raw: dict[str, Any] = {
         "date_column": date_column,
@@ -354,13 +422,20 @@ def _mapping_editor(
         return None
     wrong = mapping.problems(config.metrics)
     if wrong:
-        st.warning("The mapping is not complete: " + escape_markdown("; ".join(wrong)) + ".")
+        st.warning(
+            _("The mapping is not complete: {problems}.").format(
+                problems=escape_markdown("; ".join(wrong))
+            )
+        )
         return None
     save = st.columns([3, 1], vertical_alignment="bottom")
     name = save[0].text_input(
-        "Save this mapping as", key=prefix + "name", max_chars=80, placeholder="e.g. Analyst sheet"
+        _("Save this mapping as"),
+        key=prefix + "name",
+        max_chars=80,
+        placeholder=_("e.g. Analyst sheet"),
     )
-    if save[1].button("Save mapping", key=prefix + "save"):
+    if save[1].button(_("Save mapping"), key=prefix + "save"):
         try:
             with session_scope(engine()) as session:
                 stored = save_mapping(
@@ -375,8 +450,10 @@ def _mapping_editor(
         else:
             clear_after_write()
             st.success(
-                f"Saved the mapping {escape_markdown(stored.name)}; a later upload or "
-                f"`import --format mapping:{escape_markdown(stored.name)}` can reuse it."
+                _(
+                    "Saved the mapping {name}; a later upload or "
+                    "`import --format mapping:{name}` can reuse it."
+                ).format(name=escape_markdown(stored.name))
             )
     return mapping
 
@@ -394,9 +471,20 @@ def _guess(header: list[str], names: tuple[str, ...]) -> int:
     return 0
 
 
+def _mapping_choice(choice: str) -> str:
+    """A dimension's choice in the mapping editor, in words."""
+    if choice == NOT_IN_FILE:
+        return _(NOT_IN_FILE)
+    if choice.startswith(COLUMN):
+        return _("column: {name}").format(name=choice.removeprefix(COLUMN))
+    return _("every row: {value}").format(value=choice.removeprefix(EVERY_ROW))
+
+
 def _describe(spec: MappingSpec) -> str:
-    parts = [f"date: {spec.date_column} ({spec.date_format})"]
+    parts = [
+        _("date: {column} ({format})").format(column=spec.date_column, format=spec.date_format)
+    ]
     parts += [f"{d}: {c}" for d, c in spec.dimensions.items()]
     parts += [f"{d} = {v}" for d, v in spec.fixed.items()]
     parts += [f"{m}: {c}" for m, c in spec.measures.items()]
-    return "Reads " + "; ".join(parts)
+    return _("Reads {parts}").format(parts="; ".join(parts))

@@ -13,6 +13,7 @@ import ipaddress
 import streamlit as st
 
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 
 LOCAL_NAMES = frozenset({"localhost"})
 
@@ -39,10 +40,19 @@ def warn_if_open_to_network(config: AppConfig) -> None:
     address = st.get_option("server.address")
     if not reachable_beyond_this_machine(address):
         return
-    where = f"on {address}" if address else "on every network interface"
+    where = (
+        _("listening on {address}").format(address=address)
+        if address
+        else _("listening on every network interface")
+    )
     st.warning(
-        f"**Demo mode is open to the network** (listening {where}): anyone who can reach this "
-        "address can act as anyone on the team, director included. For a team, set auth.mode "
-        "to password or oidc in config/settings.yaml (README: Running for a team).",
+        "**"
+        + _("Demo mode is open to the network")
+        + f"** ({where}): "
+        + _(
+            "anyone who can reach this address can act as anyone on the team, director "
+            "included. For a team, set auth.mode to password or oidc in config/settings.yaml "
+            "(README: Running for a team)."
+        ),
         icon=":material/public:",
     )

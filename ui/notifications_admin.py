@@ -10,52 +10,82 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.people import list_people
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.notify.outbox import outbox_rows
 from planning.notify.preferences import all_preferences
 from planning.notify.schedule import Preference
 from planning.notify.secrets import CHANNEL_LABELS, load_secrets
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
-from ui.notification_prefs import preference_form, preview
+from ui.notification_prefs import kind_label, preference_form, preview
 from ui.state import Versions, app_config, engine
 from ui.text import moment_text
 
 FLASH = "admin_notify_flash"
-STATUS_LABELS = {
-    "pending": "waiting",
-    "sending": "sending",
-    "sent": "sent",
-    "failed": "failed",
-    "skipped": "skipped",
+ROLE_WORDS = {"director": N_("director"), "member": N_("member"), "stakeholder": N_("stakeholder")}
+# settings.yaml names the check-in and digest days in English, lower case.
+WEEKDAYS = {
+    "monday": N_("Mondays"),
+    "tuesday": N_("Tuesdays"),
+    "wednesday": N_("Wednesdays"),
+    "thursday": N_("Thursdays"),
+    "friday": N_("Fridays"),
+    "saturday": N_("Saturdays"),
+    "sunday": N_("Sundays"),
 }
+STATUS_LABELS = {
+    "pending": N_("waiting"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+    "skipped": N_("skipped"),
+}
+
+
+def _weekdays(day: str) -> str:
+    """A weekday from settings.yaml as a recurring day (monday: Mondays; German montags)."""
+    return _(WEEKDAYS.get(day.lower(), day.title() + "s"))
 
 
 def notifications_tab(person: PersonRead, versions: Versions) -> None:
     """The tab's content: channels, the outbox, preferences and a per-person preview."""
     del versions  # the outbox changes without a data version: read it on every run
-    st.subheader("Notifications")
+    st.subheader(_("Notifications"))
     config = app_config()
     notify = config.settings.notify
     secrets = load_secrets()
-    channels = ", ".join(CHANNEL_LABELS[c] for c in secrets.configured()) or "none yet"
+    channels = ", ".join(_(CHANNEL_LABELS[c]) for c in secrets.configured()) or _("none yet")
     if notify.enabled:
-        every = (
-            "every minute"
-            if notify.run_every_minutes == 1
-            else (f"every {notify.run_every_minutes} minutes")
-        )
-        sending = f"The server sends what is due by itself, looking {every}."
+        sending = ngettext(
+            "The server sends what is due by itself, looking every minute.",
+            "The server sends what is due by itself, looking every {count} minutes.",
+            notify.run_every_minutes,
+        ).format(count=notify.run_every_minutes)
     else:
-        sending = (
+        sending = _(
             "The server does not send by itself (settings.yaml `notify.enabled`); "
             "`python -m planning notify` sends what is due."
         )
     st.caption(
-        f"Reminders go out on {notify.check_in_day.title()}s at {notify.check_in_time}, the "
-        f"digest and roadmap summaries on {notify.digest_day.title()}s at {notify.digest_time} "
-        f"({config.settings.time_zone}). Channels set up on this server: {channels}. Channel "
-        f"addresses live in the server's secrets, never here. {sending} Sent, failed and "
-        f"skipped messages are cleared from the outbox after {notify.retention_days} days."
+        _(
+            "Reminders go out on {check_in_day} at {check_in_time}, the digest and roadmap "
+            "summaries on {digest_day} at {digest_time} ({time_zone}). Channels set up on this "
+            "server: {channels}. Channel addresses live in the server's secrets, never here."
+        ).format(
+            check_in_day=_weekdays(notify.check_in_day),
+            check_in_time=notify.check_in_time,
+            digest_day=_weekdays(notify.digest_day),
+            digest_time=notify.digest_time,
+            time_zone=config.settings.time_zone,
+            channels=channels,
+        )
+        + f" {sending} "
+        + ngettext(
+            "Sent, failed and skipped messages are cleared from the outbox after {count} day.",
+            "Sent, failed and skipped messages are cleared from the outbox after {count} days.",
+            notify.retention_days,
+        ).format(count=notify.retention_days)
     )
     flash = st.session_state.pop(FLASH, None)
     if flash:
@@ -66,27 +96,27 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
         rows = outbox_rows(session=session, limit=300)
     names = {p.id: p.name for p in people}
 
-    st.markdown("**Outbox** (newest first)")
+    st.markdown("**" + _("Outbox") + "** " + _("(newest first)"))
     if not rows:
-        st.info("Nothing has been planned yet.")
+        st.info(_("Nothing has been planned yet."))
     else:
         st.dataframe(
             pa.Table.from_pylist(
                 [
                     {
-                        "planned (UTC)": moment_text(r.created_at),
-                        "kind": r.kind,
-                        "week": r.week,
-                        "to": names.get(r.person_id, f"#{r.person_id}"),
-                        "channel": r.channel,
-                        "state": STATUS_LABELS.get(r.status, r.status),
-                        "attempts": r.attempts,
-                        "sent (UTC)": moment_text(r.sent_at),
-                        "next try (UTC)": moment_text(r.next_attempt_at)
+                        _("planned (UTC)"): moment_text(r.created_at),
+                        _("kind"): kind_label(r.kind),
+                        _("week"): r.week,
+                        _("to"): names.get(r.person_id, f"#{r.person_id}"),
+                        _("channel"): r.channel,
+                        _("state"): _(STATUS_LABELS.get(r.status, r.status)),
+                        _("attempts"): r.attempts,
+                        _("sent (UTC)"): moment_text(r.sent_at),
+                        _("next try (UTC)"): moment_text(r.next_attempt_at)
                         if r.status == "pending"
                         else "",
-                        "outcome": r.outcome,
-                        "subject": r.subject,
+                        _("outcome"): r.outcome,
+                        _("subject"): r.subject,
                     }
                     for r in rows
                 ]
@@ -95,17 +125,17 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
             width="stretch",
         )
 
-    st.markdown("**Preferences**")
+    st.markdown("**" + _("Preferences") + "**")
     st.dataframe(
         pa.Table.from_pylist(
             [
                 {
-                    "person": p.name,
-                    "role": p.role.value,
-                    "channel": preferences.get(p.id, Preference()).channel,
-                    "paused until": str(preferences.get(p.id, Preference()).paused_until or ""),
-                    "opted out": preferences.get(p.id, Preference()).opted_out,
-                    "roadmap summary": preferences.get(p.id, Preference()).roadmap_summary,
+                    _("person"): p.name,
+                    _("role"): _(ROLE_WORDS[p.role.value]),
+                    _("channel"): preferences.get(p.id, Preference()).channel,
+                    _("paused until"): str(preferences.get(p.id, Preference()).paused_until or ""),
+                    _("opted out"): preferences.get(p.id, Preference()).opted_out,
+                    _("roadmap summary"): preferences.get(p.id, Preference()).roadmap_summary,
                 }
                 for p in people
             ]
@@ -116,7 +146,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
     if not people:
         return
     chosen = st.selectbox(
-        "Person",
+        _("Person"),
         [p.id for p in people],
         format_func=lambda i: names[i],
         key="admin_notify_person",

@@ -10,7 +10,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.people import (
     add_time_off,
     create_person,
@@ -22,6 +22,8 @@ from planning.access.people import (
     update_person,
 )
 from planning.access.permissions import PermissionDenied
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
 from planning.store.versioning import ConflictError
@@ -32,7 +34,7 @@ from ui.text import escape_markdown, refusal_message
 FLASH = "admin_people_flash"
 ROUND = "admin_people_round"  # bumped after a save so every form starts from the stored values
 ROLES = [r.value for r in Role]
-ROLE_LABELS = {"director": "Director", "member": "Member", "stakeholder": "Stakeholder"}
+ROLE_LABELS = {"director": N_("Director"), "member": N_("Member"), "stakeholder": N_("Stakeholder")}
 REFUSALS = (InputError, PermissionDenied, ConflictError)
 
 
@@ -69,14 +71,27 @@ def _days(first: date, last: date) -> int:
     return (last - first).days + 1
 
 
+def _role(role: str) -> str:
+    return _(ROLE_LABELS[role])
+
+
+def _day(day: date, *, year: bool = True) -> str:
+    """A day as the team writes it (06 Dec 2026; in German 6. Dez. 2026)."""
+    if i18n.english_formats():
+        return f"{day:%d %b %Y}" if year else f"{day:%d %b}"
+    return i18n.date_text(day, year=year)
+
+
 def people_tab(person: PersonRead, versions: Versions) -> None:
     """The tab's content: the team table, then add, edit, time off and password forms."""
     password_mode = app_config().settings.auth.mode == "password"
-    st.subheader("People")
+    st.subheader(_("People"))
     st.caption(
-        "Everyone who uses Quarterdeck, with their role (what they may change), weekly hours "
-        "and business-as-usual (BAU) share (what is left for initiatives), and time off. "
-        "Inactive people keep their history but can no longer sign in."
+        _(
+            "Everyone who uses Quarterdeck, with their role (what they may change), weekly hours "
+            "and business-as-usual (BAU) share (what is left for initiatives), and time off. "
+            "Inactive people keep their history but can no longer sign in."
+        )
     )
     flash = st.session_state.pop(FLASH, None)
     if flash:
@@ -90,19 +105,23 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
     for p in team:
         upcoming = [t for t in off if t.person_id == p.id and t.end_date >= today]
         row = {
-            "name": p.name,
-            "email": p.email,
-            "role": ROLE_LABELS[p.role.value],
-            "title": p.title,
-            "weekly hours": p.weekly_hours,
-            "BAU share": f"{p.bau_share:.0%}",
-            "time off ahead": ", ".join(
-                f"{t.start_date:%d %b}–{t.end_date:%d %b %Y}" for t in upcoming
+            _("name"): p.name,
+            _("email"): p.email,
+            _("role"): _role(p.role.value),
+            _("title"): p.title,
+            _("weekly hours"): p.weekly_hours,
+            _("BAU share"): (
+                f"{p.bau_share:.0%}"
+                if i18n.english_formats()
+                else i18n.percent_text(p.bau_share, decimals=0)
             ),
-            "active": p.active,
+            _("time off ahead"): ", ".join(
+                f"{_day(t.start_date, year=False)}–{_day(t.end_date)}" for t in upcoming
+            ),
+            _("active"): p.active,
         }
         if password_mode:
-            row["password"] = "set" if p.id in passwords else "not set"
+            row[_("password")] = _("set") if p.id in passwords else _("not set")
         rows.append(row)
     st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
 
@@ -112,16 +131,16 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
     by_id = {p.id: p for p in team}
     st.divider()
     chosen_id = st.selectbox(
-        "Person to edit",
+        _("Person to edit"),
         list(by_id),
         format_func=lambda pid: (
-            f"{by_id[pid].name} · {ROLE_LABELS[by_id[pid].role.value]}"
-            + ("" if by_id[pid].active else " (inactive)")
+            f"{by_id[pid].name} · {_role(by_id[pid].role.value)}"
+            + ("" if by_id[pid].active else " " + _("(inactive)"))
         ),
         key="admin_people_chosen",
     )
     chosen = by_id[chosen_id]
-    sections = st.tabs(["Details", "Time off", *(["Password"] if password_mode else [])])
+    sections = st.tabs([_("Details"), _("Time off"), *([_("Password")] if password_mode else [])])
     with sections[0]:
         _edit_form(person, chosen, round_number)
     with sections[1]:
@@ -132,26 +151,28 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
 
 
 def _add_form(person: PersonRead, round_number: int) -> None:
-    with st.expander("Add a person", icon=":material/person_add:"):
+    with st.expander(_("Add a person"), icon=":material/person_add:"):
         with st.form(f"admin_add_person_{round_number}"):
             cols = st.columns(2)
-            name = cols[0].text_input("Name", max_chars=120, key=f"new_person_name_{round_number}")
+            name = cols[0].text_input(
+                _("Name"), max_chars=120, key=f"new_person_name_{round_number}"
+            )
             email = cols[1].text_input(
-                "Email", max_chars=254, key=f"new_person_email_{round_number}"
+                _("Email"), max_chars=254, key=f"new_person_email_{round_number}"
             )
             cols = st.columns(4)
             role = cols[0].selectbox(
-                "Role",
+                _("Role"),
                 ROLES,
                 index=ROLES.index("member"),
-                format_func=ROLE_LABELS.__getitem__,
+                format_func=_role,
                 key=f"new_person_role_{round_number}",
             )
             title = cols[1].text_input(
-                "Title", max_chars=120, key=f"new_person_title_{round_number}"
+                _("Title"), max_chars=120, key=f"new_person_title_{round_number}"
             )
             hours = cols[2].number_input(
-                "Weekly hours",
+                _("Weekly hours"),
                 min_value=0.0,
                 max_value=168.0,
                 value=app_config().settings.capacity.hours_per_person_week,
@@ -159,15 +180,15 @@ def _add_form(person: PersonRead, round_number: int) -> None:
                 key=f"new_person_hours_{round_number}",
             )
             bau = cols[3].number_input(
-                "BAU share (%)",
+                _("BAU share (%)"),
                 min_value=0,
                 max_value=100,
                 value=30,
                 step=5,
-                help="Share of their hours that goes to business as usual, not initiatives.",
+                help=_("Share of their hours that goes to business as usual, not initiatives."),
                 key=f"new_person_bau_{round_number}",
             )
-            add = st.form_submit_button("Add person", type="primary")
+            add = st.form_submit_button(_("Add person"), type="primary")
         if add:
             try:
                 with session_scope(engine()) as session:
@@ -187,7 +208,7 @@ def _add_form(person: PersonRead, round_number: int) -> None:
             except REFUSALS as exc:
                 st.error(refusal_message(exc))
             else:
-                _saved(f"Added {escape_markdown(created.name)} to the team.")
+                _saved(_("Added {name} to the team.").format(name=escape_markdown(created.name)))
 
 
 def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> None:
@@ -197,19 +218,23 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
         st.session_state[read_key] = chosen.version  # the version this editor started from
     with st.form(key):
         cols = st.columns(2)
-        name = cols[0].text_input("Name", value=chosen.name, max_chars=120, key=f"{key}_name")
-        email = cols[1].text_input("Email", value=chosen.email, max_chars=254, key=f"{key}_email")
+        name = cols[0].text_input(_("Name"), value=chosen.name, max_chars=120, key=f"{key}_name")
+        email = cols[1].text_input(
+            _("Email"), value=chosen.email, max_chars=254, key=f"{key}_email"
+        )
         cols = st.columns(4)
         role = cols[0].selectbox(
-            "Role",
+            _("Role"),
             ROLES,
             index=ROLES.index(chosen.role.value),
-            format_func=ROLE_LABELS.__getitem__,
+            format_func=_role,
             key=f"{key}_role",
         )
-        title = cols[1].text_input("Title", value=chosen.title, max_chars=120, key=f"{key}_title")
+        title = cols[1].text_input(
+            _("Title"), value=chosen.title, max_chars=120, key=f"{key}_title"
+        )
         hours = cols[2].number_input(
-            "Weekly hours",
+            _("Weekly hours"),
             min_value=0.0,
             max_value=168.0,
             value=float(chosen.weekly_hours),
@@ -217,7 +242,7 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
             key=f"{key}_hours",
         )
         bau = cols[3].number_input(
-            "BAU share (%)",
+            _("BAU share (%)"),
             min_value=0,
             max_value=100,
             value=round(chosen.bau_share * 100),
@@ -225,13 +250,15 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
             key=f"{key}_bau",
         )
         active = st.checkbox(
-            "Active",
+            _("Active"),
             value=chosen.active,
-            help="An inactive person keeps their history, leaves the team's lists and cannot "
-            "sign in.",
+            help=_(
+                "An inactive person keeps their history, leaves the team's lists and cannot "
+                "sign in."
+            ),
             key=f"{key}_active",
         )
-        save = st.form_submit_button("Save changes", type="primary")
+        save = st.form_submit_button(_("Save changes"), type="primary")
     if save:
         try:
             with session_scope(engine()) as session:
@@ -253,12 +280,12 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
         except REFUSALS as exc:
             st.error(refusal_message(exc))
             if isinstance(exc, ConflictError) and st.button(
-                "Load the latest values", key=f"{key}_reload"
+                _("Load the latest values"), key=f"{key}_reload"
             ):
                 st.session_state[ROUND] = round_number + 1
                 st.rerun()
         else:
-            _saved(f"Saved {escape_markdown(saved.name)}'s details.")
+            _saved(_("Saved {name}'s details.").format(name=escape_markdown(saved.name)))
 
 
 def _time_off_forms(
@@ -269,10 +296,10 @@ def _time_off_forms(
             pa.Table.from_pylist(
                 [
                     {
-                        "first day": t.start_date,
-                        "last day": t.end_date,
-                        "days": _days(t.start_date, t.end_date),
-                        "note": t.note,
+                        _("first day"): t.start_date,
+                        _("last day"): t.end_date,
+                        _("days"): _days(t.start_date, t.end_date),
+                        _("note"): t.note,
                     }
                     for t in ranges
                 ]
@@ -281,17 +308,17 @@ def _time_off_forms(
             width="stretch",
         )
     else:
-        st.caption(f"No time off recorded for {escape_markdown(chosen.name)}.")
+        st.caption(_("No time off recorded for {name}.").format(name=escape_markdown(chosen.name)))
     key = f"time_off_{chosen.id}_{round_number}"
     today = clock.today()
     with st.form(key):
         cols = st.columns([1, 1, 2])
-        first = cols[0].date_input("First day off", value=today, key=f"{key}_first")
+        first = cols[0].date_input(_("First day off"), value=today, key=f"{key}_first")
         last = cols[1].date_input(
-            "Last day off", value=today + timedelta(days=4), key=f"{key}_last"
+            _("Last day off"), value=today + timedelta(days=4), key=f"{key}_last"
         )
-        note = cols[2].text_input("Note", max_chars=200, key=f"{key}_note")
-        add = st.form_submit_button("Add time off")
+        note = cols[2].text_input(_("Note"), max_chars=200, key=f"{key}_note")
+        add = st.form_submit_button(_("Add time off"))
     if add:
         try:
             with session_scope(engine()) as session:
@@ -306,24 +333,26 @@ def _time_off_forms(
         except REFUSALS as exc:
             st.error(refusal_message(exc))
         else:
+            days = _days(added.start_date, added.end_date)
             _saved(
-                f"Added {_days(added.start_date, added.end_date)} days off for "
-                f"{escape_markdown(chosen.name)}."
+                ngettext(
+                    "Added {count} day off for {name}.", "Added {count} days off for {name}.", days
+                ).format(count=days, name=escape_markdown(chosen.name))
             )
     if not ranges:
         return
     by_id = {t.id: t for t in ranges}
     with st.form(f"{key}_remove"):
         gone = st.selectbox(
-            "Remove time off",
+            _("Remove time off"),
             list(by_id),
             format_func=lambda i: (
-                f"{by_id[i].start_date:%d %b %Y} – {by_id[i].end_date:%d %b %Y}"
+                f"{_day(by_id[i].start_date)} – {_day(by_id[i].end_date)}"
                 + (f" ({by_id[i].note})" if by_id[i].note else "")
             ),
             key=f"{key}_remove_choice",
         )
-        remove = st.form_submit_button("Remove")
+        remove = st.form_submit_button(_("Remove"))
     if remove and gone is not None:
         try:
             with session_scope(engine()) as session:
@@ -331,26 +360,32 @@ def _time_off_forms(
         except REFUSALS as exc:
             st.error(refusal_message(exc))
         else:
-            _saved(f"Removed time off for {escape_markdown(chosen.name)}.")
+            _saved(_("Removed time off for {name}.").format(name=escape_markdown(chosen.name)))
 
 
 def _password_form(
     person: PersonRead, chosen: PersonRead, has_one: bool, round_number: int
 ) -> None:
     settings = app_config().settings.auth
+    state = (_("{name} has a password.") if has_one else _("{name} has no password yet.")).format(
+        name=escape_markdown(chosen.name)
+    )
     st.caption(
-        f"{escape_markdown(chosen.name)} {'has a password' if has_one else 'has no password yet'}. "
-        f"Setting a new one signs them out everywhere; tell it to them in person or by another "
-        f"channel. At least {settings.min_password_length} characters."
+        state
+        + " "
+        + _(
+            "Setting a new one signs them out everywhere; tell it to them in person or by "
+            "another channel. At least {count} characters."
+        ).format(count=settings.min_password_length)
     )
     key = f"password_{chosen.id}_{round_number}"
     with st.form(key):
-        first = st.text_input("New password", type="password", key=f"{key}_first")
-        again = st.text_input("Repeat it", type="password", key=f"{key}_again")
-        save = st.form_submit_button("Reset password" if has_one else "Set password")
+        first = st.text_input(_("New password"), type="password", key=f"{key}_first")
+        again = st.text_input(_("Repeat it"), type="password", key=f"{key}_again")
+        save = st.form_submit_button(_("Reset password") if has_one else _("Set password"))
     if save:
         if first != again:
-            st.error("The two passwords differ; type the same one twice.")
+            st.error(_("The two passwords differ; type the same one twice."))
             return
         try:
             with session_scope(engine()) as session:
@@ -364,4 +399,5 @@ def _password_form(
         except REFUSALS as exc:
             st.error(refusal_message(exc))
         else:
-            _saved(f"Password {'reset' if has_one else 'set'} for {escape_markdown(chosen.name)}.")
+            done = _("Password reset for {name}.") if has_one else _("Password set for {name}.")
+            _saved(done.format(name=escape_markdown(chosen.name)))

@@ -19,6 +19,8 @@ from planning.access.share_links import (
     revoke_share_link,
     share_url,
 )
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
@@ -29,9 +31,9 @@ from ui.text import escape_markdown, moment_text, refusal_message
 NEW_LINK = "admin_new_share_link"
 FLASH = "admin_share_flash"
 STATE_LABELS = {
-    LinkState.valid: "active",
-    LinkState.expired: "expired",
-    LinkState.revoked: "revoked",
+    LinkState.valid: N_("active"),
+    LinkState.expired: N_("expired"),
+    LinkState.revoked: N_("revoked"),
 }
 
 
@@ -45,11 +47,14 @@ def _links(versions: Versions) -> list[ShareLinkInfo]:
 
 def share_links_tab(person: PersonRead, versions: Versions) -> None:
     """The tab's content: the new link (once), the create form, the list and the revoke form."""
-    st.subheader("Share links")
+    st.subheader(_("Share links"))
     st.caption(
-        "A share link opens the Roadmap, read-only, for someone without an account: nothing else "
-        "in Quarterdeck is reachable with it. The link is shown once, when it is created; only a "
-        "digest of it is stored. Links expire, and can be revoked at any time."
+        _(
+            "A share link opens the Roadmap, read-only, for someone without an account: nothing "
+            "else in Quarterdeck is reachable with it. The link is shown once, when it is "
+            "created; only a digest of it is stored. Links expire, and can be revoked at any "
+            "time."
+        )
     )
     flash = st.session_state.pop(FLASH, None)
     if flash:
@@ -57,33 +62,35 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
     new_link = st.session_state.get(NEW_LINK)
     if new_link is not None:
         st.success(
-            f"Link “{escape_markdown(new_link['label'])}” created, valid until "
-            f"{new_link['expires']} UTC. Copy it now: it will not be shown again."
+            _(
+                "Link “{label}” created, valid until {expires} UTC. Copy it now: it will not be "
+                "shown again."
+            ).format(label=escape_markdown(new_link["label"]), expires=new_link["expires"])
         )
         st.code(new_link["url"], language=None)
-        if st.button("I have copied it", key="admin_share_copied"):
+        if st.button(_("I have copied it"), key="admin_share_copied"):
             st.session_state.pop(NEW_LINK, None)
             st.rerun()
 
     with st.form("admin_new_share_form"):
-        st.markdown("**New share link**")
+        st.markdown("**" + _("New share link") + "**")
         cols = st.columns([3, 1])
         label = cols[0].text_input(
-            "Label",
+            _("Label"),
             max_chars=120,
-            placeholder="e.g. Board pack, December",
-            help="Who the link is for; only directors see it.",
+            placeholder=_("e.g. Board pack, December"),
+            help=_("Who the link is for; only directors see it."),
             key="admin_share_label",
         )
         days = cols[1].number_input(
-            "Valid for (days)",
+            _("Valid for (days)"),
             min_value=1,
             max_value=MAX_VALID_DAYS,
             value=DEFAULT_VALID_DAYS,
             step=1,
             key="admin_share_days",
         )
-        create = st.form_submit_button("Create share link", type="primary")
+        create = st.form_submit_button(_("Create share link"), type="primary")
     if create:
         try:
             with session_scope(engine()) as session:
@@ -104,18 +111,18 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
 
     links = _links(versions)
     if not links:
-        st.info("No share links yet.")
+        st.info(_("No share links yet."))
         return
     st.dataframe(
         pa.Table.from_pylist(
             [
                 {
-                    "label": link.label,
-                    "created by": link.created_by_name,
-                    "created (UTC)": moment_text(link.created_at),
-                    "expires (UTC)": moment_text(link.expires_at),
-                    "last opened (UTC)": moment_text(link.last_used_at) or "never",
-                    "state": STATE_LABELS.get(link.state(), link.state().value),
+                    _("label"): link.label,
+                    _("created by"): link.created_by_name,
+                    _("created (UTC)"): moment_text(link.created_at),
+                    _("expires (UTC)"): moment_text(link.expires_at),
+                    _("last opened (UTC)"): moment_text(link.last_used_at) or _("never"),
+                    _("state"): _(STATE_LABELS.get(link.state(), link.state().value)),
                 }
                 for link in links
             ]
@@ -128,15 +135,15 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
         return
     with st.form("admin_revoke_share_form"):
         chosen = st.selectbox(
-            "Revoke a link",
+            _("Revoke a link"),
             list(active),
-            format_func=lambda i: (
-                f"{active[i].label} (expires {moment_text(active[i].expires_at)})"
+            format_func=lambda i: _("{label} (expires {moment})").format(
+                label=active[i].label, moment=moment_text(active[i].expires_at)
             ),
-            help="Anyone holding it sees a “withdrawn” message from their next click on.",
+            help=_("Anyone holding it sees a “withdrawn” message from their next click on."),
             key="admin_share_revoke",
         )
-        revoke = st.form_submit_button("Revoke link")
+        revoke = st.form_submit_button(_("Revoke link"))
     if revoke and chosen is not None:
         try:
             with session_scope(engine()) as session:
@@ -145,8 +152,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
             st.error(refusal_message(exc))
         else:
             clear_after_write()
-            st.session_state[FLASH] = (
-                f"Revoked the link “{escape_markdown(revoked.label)}”; it no longer opens the "
-                "roadmap."
-            )
+            st.session_state[FLASH] = _(
+                "Revoked the link “{label}”; it no longer opens the roadmap."
+            ).format(label=escape_markdown(revoked.label))
             st.rerun()

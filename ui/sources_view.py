@@ -5,13 +5,17 @@ since …)" notes that Metrics and Goals show for stale sources."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import ConfigError
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.sources.config import SourcesConfig, load_sources
 from planning.sources.kinds import KINDS
 from planning.sources.runs import BUSY, FAILED, preview_source, run_source
@@ -24,6 +28,14 @@ from ui.text import escape_markdown, refusal_message
 FLASH = "admin_sources_flash"
 PREVIEW = "admin_sources_preview"
 PICK = "admin_sources_pick"
+# A run's status (planning.sources.runs), in words.
+RUN_STATES = {
+    "ok": N_("ok"),
+    "failed": N_("failed"),
+    "running": N_("running"),
+    "interrupted": N_("interrupted"),
+    "busy": N_("busy"),
+}
 
 
 def _sources() -> SourcesConfig:
@@ -39,8 +51,8 @@ def _statuses(sources: SourcesConfig) -> list[SourceStatus]:
 # A run's record changes without a data version (a failed run writes no observation), so the
 # notes live a minute at most.
 @st.cache_data(ttl=60, max_entries=16, show_spinner=False)
-def _notes(versions: Versions, measures: tuple[str, ...] | None) -> list[str]:
-    del versions
+def _notes(versions: Versions, measures: tuple[str, ...] | None, language: str) -> list[str]:
+    del versions, language  # the notes are written in the reader's language
     try:
         sources = _sources()
     except ConfigError:
@@ -53,8 +65,18 @@ def _notes(versions: Versions, measures: tuple[str, ...] | None) -> list[str]:
 def stale_source_notes(versions: Versions, measures: Iterable[str] | None = None) -> None:
     """Warn, once per stale source feeding any of `measures` (all sources when None)."""
     wanted = tuple(sorted(set(measures))) if measures is not None else None
-    for note in _notes(versions, wanted):
+    for note in _notes(versions, wanted, i18n.locale_key()):
         st.warning(note[0].upper() + note[1:], icon=":material/sync_problem:")
+
+
+def _count(number: int) -> str:
+    """A count as the team writes it (1,234; in German 1.234)."""
+    return f"{number:,}" if i18n.english_formats() else i18n.decimal_text(number, decimals=0)
+
+
+def _day(day: date) -> str:
+    """A day as the team writes it (06 Dec 2026; in German 6. Dez. 2026)."""
+    return f"{day:%d %b %Y}" if i18n.english_formats() else i18n.date_text(day)
 
 
 def _duration(status: SourceStatus) -> float | None:
@@ -64,46 +86,55 @@ def _duration(status: SourceStatus) -> float | None:
 def _freshness(status: SourceStatus) -> str:
     if not status.stale:
         through = status.through_day.isoformat() if status.through_day else "—"
-        return f"fresh (data through {through})"
-    return "stale: " + status.note()
+        return _("fresh (data through {day})").format(day=through)
+    return _("stale: {note}").format(note=status.note())
 
 
 def sources_tab(person: PersonRead) -> None:
     """Admin → Sources: the configured sources, their runs, and run now / preview."""
-    st.subheader("Data sources")
+    st.subheader(_("Data sources"))
     flash = st.session_state.pop(FLASH, None)
     if flash:
         (st.error if flash[0] == "error" else st.success)(flash[1])
     try:
         sources = _sources()
     except ConfigError as exc:
-        st.error(f"sources.yaml has a mistake, so no source runs: {exc}")
+        st.error(_("sources.yaml has a mistake, so no source runs: {reason}").format(reason=exc))
         return
     if not sources.sources:
         st.info(
-            f"No data sources are configured. Add them to {sources.path} (see the README's "
-            "“Connect your data”): a database query, a file at a URL or your Shopify and GA4 "
-            "exports, synced on a schedule."
+            _(
+                "No data sources are configured. Add them to {path} (see the README's “Connect "
+                "your data”): a database query, a file at a URL or your Shopify and GA4 exports, "
+                "synced on a schedule."
+            ).format(path=sources.path)
         )
         return
     st.caption(
-        f"From {sources.path}. Each run is checked whole like an upload and written in one "
-        "transaction, or not at all; times in UTC."
+        _(
+            "From {path}. Each run is checked whole like an upload and written in one "
+            "transaction, or not at all; times in UTC."
+        ).format(path=sources.path)
     )
+    rows, seconds = _("rows"), _("seconds")
     statuses = _statuses(sources)
     st.dataframe(
         pa.Table.from_pylist(
             [
                 {
-                    "source": s.title,
-                    "kind": KINDS[s.kind].label if s.kind in KINDS else s.kind,
-                    "schedule": s.schedule,
-                    "last run": moment(s.last_run.started_at) if s.last_run else "never",
-                    "status": s.last_run.status if s.last_run else "",
-                    "rows": s.last_run.rows if s.last_run else None,
-                    "seconds": _duration(s),
-                    "freshness": _freshness(s),
-                    "last error": s.last_run.error if s.last_run else "",
+                    _("source"): s.title,
+                    _("kind"): _(KINDS[s.kind].label) if s.kind in KINDS else s.kind,
+                    _("schedule"): s.schedule,
+                    _("last run"): moment(s.last_run.started_at) if s.last_run else _("never"),
+                    _("status"): (
+                        _(RUN_STATES.get(s.last_run.status, s.last_run.status))
+                        if s.last_run
+                        else ""
+                    ),
+                    rows: s.last_run.rows if s.last_run else None,
+                    seconds: _duration(s),
+                    _("freshness"): _freshness(s),
+                    _("last error"): s.last_run.error if s.last_run else "",
                 }
                 for s in statuses
             ]
@@ -111,22 +142,26 @@ def sources_tab(person: PersonRead) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "rows": st.column_config.NumberColumn(format="localized"),
-            "seconds": st.column_config.NumberColumn(format="%.1f"),
+            rows: st.column_config.NumberColumn(format="localized"),
+            seconds: st.column_config.NumberColumn(format="%.1f"),
         },
     )
     for status in statuses:
         if status.last_run and status.last_run.status == FAILED:
             st.error(
-                f"{escape_markdown(status.title)}: the last run failed and wrote nothing — "
-                f"{escape_markdown(status.last_run.error)}"
+                _("{source}: the last run failed and wrote nothing — {reason}").format(
+                    source=escape_markdown(status.title),
+                    reason=escape_markdown(status.last_run.error),
+                )
             )
     names = list(sources.sources)
-    name = st.selectbox("Source", names, key=PICK, format_func=lambda n: sources.sources[n].title)
+    name = st.selectbox(
+        _("Source"), names, key=PICK, format_func=lambda n: sources.sources[n].title
+    )
     run_col, preview_col = st.columns(2)
-    if run_col.button("Run now", key="admin_sources_run", type="primary"):
+    if run_col.button(_("Run now"), key="admin_sources_run", type="primary"):
         try:
-            with st.spinner(f"Running {name}…"):
+            with st.spinner(_("Running {source}…").format(source=name)):
                 outcome = run_source(
                     engine=engine(),
                     config=app_config(),
@@ -141,31 +176,62 @@ def sources_tab(person: PersonRead) -> None:
         _notes.clear()  # a run's record changes without a data version
         st.session_state.pop(PREVIEW, None)
         if outcome.status == FAILED:
-            st.session_state[FLASH] = ("error", f"{name} failed, nothing written: {outcome.error}")
+            st.session_state[FLASH] = (
+                "error",
+                _("{source} failed, nothing written: {reason}").format(
+                    source=name, reason=outcome.error
+                ),
+            )
         elif outcome.status == BUSY:
-            st.session_state[FLASH] = ("error", f"{name}: {outcome.error}; try again shortly.")
+            st.session_state[FLASH] = (
+                "error",
+                _("{source}: {reason}; try again shortly.").format(
+                    source=name, reason=outcome.error
+                ),
+            )
         else:
             st.session_state[FLASH] = (
                 "ok",
-                f"{name}: {outcome.rows:,} rows — added {outcome.added:,}, updated "
-                f"{outcome.updated:,}, unchanged {outcome.unchanged:,}.",
+                _(
+                    "{source}: {rows} rows — added {added}, updated {updated}, unchanged "
+                    "{unchanged}."
+                ).format(
+                    source=name,
+                    rows=_count(outcome.rows),
+                    added=_count(outcome.added),
+                    updated=_count(outcome.updated),
+                    unchanged=_count(outcome.unchanged),
+                ),
             )
         st.rerun()
-    if preview_col.button("Preview", key="admin_sources_preview_button"):
-        with st.spinner(f"Fetching {name}…"):
+    if preview_col.button(_("Preview"), key="admin_sources_preview_button"):
+        with st.spinner(_("Fetching {source}…").format(source=name)):
             st.session_state[PREVIEW] = preview_source(
                 engine=engine(), config=app_config(), source=sources.get(name)
             )
     preview = st.session_state.get(PREVIEW)
     if preview is not None and preview.source == name:
         if preview.error:
-            st.error(f"A run now would fail and write nothing: {preview.error}")
-        else:
-            window = f" from {preview.since:%d %b %Y}" if preview.since else ""
-            st.info(
-                f"A run now would read {preview.rows:,} rows{window}: add "
-                f"{preview.would_add:,}, change {preview.would_update:,}, leave "
-                f"{preview.would_leave:,} as they are. Nothing was written."
+            st.error(
+                _("A run now would fail and write nothing: {reason}").format(reason=preview.error)
             )
+        else:
+            counts = {
+                "rows": _count(preview.rows),
+                "add": _count(preview.would_add),
+                "change": _count(preview.would_update),
+                "leave": _count(preview.would_leave),
+            }
+            if preview.since:
+                text = _(
+                    "A run now would read {rows} rows from {day}: add {add}, change {change}, "
+                    "leave {leave} as they are. Nothing was written."
+                ).format(day=_day(preview.since), **counts)
+            else:
+                text = _(
+                    "A run now would read {rows} rows: add {add}, change {change}, leave "
+                    "{leave} as they are. Nothing was written."
+                ).format(**counts)
+            st.info(text)
             if not preview.sample.empty:
                 st.dataframe(preview.sample, hide_index=True, width="stretch")

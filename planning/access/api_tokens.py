@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import can_delegate_api_access, require_director
 from planning.access.secret_links import note_last_use, token_digest, use_is_stale
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Person, PersonRead, utcnow
 from planning.store.models_access import ApiToken
@@ -26,9 +28,11 @@ from planning.validation import text_problems
 WRITE_OBSERVATIONS = "write:observations"
 READ_OKRS = "read:okrs"
 SCOPES: dict[str, str] = {
-    WRITE_OBSERVATIONS: "import observations (POST /api/v1/observations)",
-    READ_OKRS: "read the OKR evaluation and the dependencies between initiatives "
-    "(GET /api/v1/okrs, /api/v1/dependencies)",
+    WRITE_OBSERVATIONS: N_("import observations (POST /api/v1/observations)"),
+    READ_OKRS: N_(
+        "read the OKR evaluation and the dependencies between initiatives "
+        "(GET /api/v1/okrs, /api/v1/dependencies)"
+    ),
 }
 TOKEN_PREFIX = "qd_"
 NAME_MAX = 80
@@ -76,11 +80,13 @@ def parse_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
     """The known scopes asked for, in canonical order; TokenError names any unknown one."""
     wanted = {s.strip() for s in scopes if s and s.strip()}
     if not wanted:
-        raise TokenError(f"give at least one scope: {', '.join(SCOPES)}")
+        raise TokenError(_("give at least one scope: {scopes}").format(scopes=", ".join(SCOPES)))
     unknown = sorted(wanted - SCOPES.keys())
     if unknown:
         raise TokenError(
-            f"unknown scope {', '.join(repr(u) for u in unknown)}; use {' or '.join(SCOPES)}"
+            _("unknown scope {names}; use {scopes}").format(
+                names=", ".join(repr(u) for u in unknown), scopes=(" " + _("or") + " ").join(SCOPES)
+            )
         )
     return tuple(s for s in SCOPES if s in wanted)
 
@@ -88,10 +94,14 @@ def parse_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
 def _clean_name(name: str) -> str:
     cleaned = " ".join(str(name).split())
     if not cleaned:
-        raise TokenError("give the token a name that says who uses it, e.g. nightly-etl")
+        raise TokenError(_("give the token a name that says who uses it, e.g. nightly-etl"))
     if len(cleaned) > NAME_MAX:
-        raise TokenError(f"the token name is {len(cleaned)} characters; keep it to {NAME_MAX}")
-    problems = text_problems(cleaned, what="the token name")
+        raise TokenError(
+            _("the token name is {length} characters; keep it to {limit}").format(
+                length=len(cleaned), limit=NAME_MAX
+            )
+        )
+    problems = text_problems(cleaned, what=N_("the token name"))
     if problems:
         raise TokenError("; ".join(problems))
     return cleaned
@@ -134,7 +144,7 @@ def create_token(
     Returns the secret, which is not stored and cannot be shown again.
     """
     if actor is not None:
-        require_director(actor, "create API tokens")
+        require_director(actor, N_("create API tokens"))
     cleaned = _clean_name(name)
     granted = parse_scopes(scopes)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -156,14 +166,15 @@ def revoke_token(
 ) -> ApiTokenInfo:
     """Revoke a token so it no longer opens the API; revoking twice is refused."""
     if actor is not None:
-        require_director(actor, "revoke API tokens")
+        require_director(actor, N_("revoke API tokens"))
     token = session.get(ApiToken, token_id, with_for_update=True)
     if token is None:
-        raise TokenError(f"there is no API token with id {token_id}")
+        raise TokenError(_("there is no API token with id {id}").format(id=token_id))
     if token.revoked_at is not None:
         raise TokenError(
-            f"API token {token_id} ({token.name}) was already revoked on "
-            f"{token.revoked_at:%Y-%m-%d %H:%M} UTC"
+            _("API token {id} ({name}) was already revoked on {moment} UTC").format(
+                id=token_id, name=token.name, moment=f"{token.revoked_at:%Y-%m-%d %H:%M}"
+            )
         )
     before = snapshot(token, exclude={"token_hash"})
     token.revoked_at = utcnow()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from planning.access.permissions import Actor, require_self_or_director
-from planning.i18n import LANGUAGES, known_language
+from planning.i18n import LANGUAGES, N_, known_language
+from planning.i18n import gettext as _
 from planning.store.audit import record_event, snapshot
 from planning.store.models import Person, utcnow
 from planning.store.models_locale import PersonLanguage
@@ -31,12 +32,16 @@ def all_languages(*, session: Session) -> dict[int, str]:
 
 def set_language(*, session: Session, actor: Actor, person_id: int, language: str) -> str:
     """Store the language a person reads Quarterdeck in (themselves or a director); audited."""
-    require_self_or_director(actor, person_id, "change someone's language")
+    require_self_or_director(actor, person_id, N_("change someone's language"))
     problems = []
     if session.get(Person, person_id) is None:
-        problems.append(f"there is no person with id {person_id}")
+        problems.append(_("there is no person with id {id}").format(id=person_id))
     if not known_language(language):
-        problems.append(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+        problems.append(
+            _("language must be one of {languages}, not {language}").format(
+                languages=", ".join(LANGUAGES), language=repr(language)
+            )
+        )
     if problems:
         raise InputError(problems)
     row = session.get(PersonLanguage, person_id, with_for_update=True)

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from planning.config.settings import AuthSettings
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.models import Person, PersonRead, utcnow
 from planning.store.models_access import SignInAttempt, SignInSession
 
@@ -65,13 +66,17 @@ def verify_password(*, password_hash: str | None, password: str) -> bool:
 def password_problems(password: object, *, min_length: int) -> list[str]:
     """Why a new password cannot be used (empty list when it can)."""
     if not isinstance(password, str):
-        return ["the password must be text"]
+        return [_("the password must be text")]
     if len(password) < min_length:
-        return [f"the password must be at least {min_length} characters long"]
+        return [_("the password must be at least {count} characters long").format(count=min_length)]
     if len(password) > MAX_PASSWORD_LENGTH:
-        return [f"the password must be at most {MAX_PASSWORD_LENGTH} characters long"]
+        return [
+            _("the password must be at most {count} characters long").format(
+                count=MAX_PASSWORD_LENGTH
+            )
+        ]
     if not password.strip():
-        return ["the password cannot be only spaces"]
+        return [_("the password cannot be only spaces")]
     return []
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.access.passwords import (
     end_sessions_of,
     hash_password,
@@ -23,6 +24,8 @@ from planning.access.passwords import (
 )
 from planning.access.permissions import Actor, require_director
 from planning.config.settings import AuthSettings
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.audit import record_created, record_event, snapshot
 from planning.store.models import (
     Person,
@@ -95,53 +98,76 @@ def has_password(*, session: Session, person_id: int) -> bool:
 # --- validation --------------------------------------------------------------------------------
 
 
+def _day(day: date) -> str:
+    """A day in a refusal, as the team writes it (06 Dec 2026; in German 6. Dez. 2026)."""
+    return f"{day:%d %b %Y}" if i18n.english_formats() else i18n.date_text(day)
+
+
 def _field_problems(fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Cleaned values of the given person fields, and every problem with them."""
     clean: dict[str, Any] = {}
     problems: list[str] = []
     if "name" in fields:
         clean["name"], found = clean_text(
-            fields["name"], what="the name", max_length=NAME_MAX, required=True
+            fields["name"], what=N_("the name"), max_length=NAME_MAX, required=True
         )
         problems += found
     if "title" in fields:
         clean["title"], found = clean_text(
-            fields["title"], what="the title", max_length=TITLE_MAX, required=False
+            fields["title"], what=N_("the title"), max_length=TITLE_MAX, required=False
         )
         problems += found
     if "email" in fields:
         email, found = clean_text(
-            fields["email"], what="the email", max_length=EMAIL_MAX, required=True
+            fields["email"], what=N_("the email"), max_length=EMAIL_MAX, required=True
         )
         if not found and not _EMAIL.match(email):
-            found = [f"{email!r} is not an email address (name@example.com)"]
+            found = [
+                _("{email} is not an email address (name@example.com)").format(email=repr(email))
+            ]
         problems += found
         clean["email"] = email
     if "role" in fields:
         role = fields["role"]
         if role not in {r.value for r in Role}:
-            problems.append(f"unknown role {role!r}; use director, member or stakeholder")
+            problems.append(
+                _("unknown role {role}; use director, member or stakeholder").format(
+                    role=repr(role)
+                )
+            )
         else:
             clean["role"] = Role(role)
     if "weekly_hours" in fields:
         hours = fields["weekly_hours"]
         if not is_number(hours):
-            problems.append(f"weekly hours must be a number, got {hours!r}")
+            problems.append(
+                _("weekly hours must be a number, got {value}").format(value=repr(hours))
+            )
         elif not 0 <= float(hours) <= MAX_WEEKLY_HOURS:
-            problems.append(f"weekly hours must be from 0 to 168, got {float(hours):g}")
+            problems.append(
+                _("weekly hours must be from 0 to 168, got {value}").format(
+                    value=f"{float(hours):g}"
+                )
+            )
         else:
             clean["weekly_hours"] = float(hours)
     if "bau_share" in fields:
         share = fields["bau_share"]
         if not is_number(share):
-            problems.append(f"the BAU share must be a number, got {share!r}")
+            problems.append(
+                _("the BAU share must be a number, got {value}").format(value=repr(share))
+            )
         elif not 0 <= float(share) <= 1:
-            problems.append(f"the BAU share must be from 0 to 1 (0 % to 100 %), got {share!r}")
+            problems.append(
+                _("the BAU share must be from 0 to 1 (0 % to 100 %), got {value}").format(
+                    value=repr(share)
+                )
+            )
         else:
             clean["bau_share"] = float(share)
     if "active" in fields:
         if not isinstance(fields["active"], bool):
-            problems.append("active must be yes or no")
+            problems.append(_("active must be yes or no"))
         else:
             clean["active"] = fields["active"]
     return clean, problems
@@ -164,7 +190,7 @@ def _other_active_directors(session: Session, person_id: int) -> int:
 def _load(session: Session, person_id: int, *, for_update: bool = False) -> Person:
     person = session.get(Person, person_id, with_for_update=for_update)
     if person is None:
-        raise InputError([f"there is no person with id {person_id}"])
+        raise InputError([_("there is no person with id {id}").format(id=person_id)])
     return person
 
 
@@ -175,11 +201,11 @@ def create_person(*, session: Session, actor: Actor | None, person: PersonCreate
     """Add someone to the team (directors; `actor` None is the command line, which sets up the
     first director); the email must not be anyone else's."""
     if actor is not None:
-        require_director(actor, "add people to the team")
+        require_director(actor, N_("add people to the team"))
     fields = {name: getattr(person, name) for name in _EDITABLE}
     clean, problems = _field_problems(fields)
     if "email" in clean and not problems and _email_taken(session, clean["email"], None):
-        problems.append(f"{clean['email']} is already someone's email")
+        problems.append(_("{email} is already someone's email").format(email=clean["email"]))
     if problems:
         raise InputError(problems)
     record = Person(**clean)
@@ -199,23 +225,27 @@ def update_person(
 
     Deactivating someone ends their open sign-ins. The last active director stays one.
     """
-    require_director(actor, "change people's details")
+    require_director(actor, N_("change people's details"))
     record = _load(session, person_id, for_update=True)
     given = changes.model_dump(exclude_unset=True)
     unknown = sorted(set(given) - set(_EDITABLE))
     if unknown:
-        raise InputError([f"{name!r} cannot be changed here" for name in unknown])
+        raise InputError(
+            [_("{field} cannot be changed here").format(field=repr(name)) for name in unknown]
+        )
     clean, problems = _field_problems(given)
     if "email" in clean and _email_taken(session, clean["email"], person_id):
-        problems.append(f"{clean['email']} is already someone's email")
+        problems.append(_("{email} is already someone's email").format(email=clean["email"]))
     stays_director = clean.get("role", record.role) == Role.director
     stays_active = clean.get("active", record.active)
     was_leading = record.role == Role.director and record.active
     leaves = was_leading and not (stays_director and stays_active)
     if leaves and _other_active_directors(session, person_id) == 0:
         problems.append(
-            f"{record.name} is the last active director: make someone else a director "
-            "first, so the team is never left without one"
+            _(
+                "{name} is the last active director: make someone else a director first, so "
+                "the team is never left without one"
+            ).format(name=record.name)
         )
     if problems:
         raise InputError(problems)
@@ -249,26 +279,32 @@ def add_time_off(
     note: str = "",
 ) -> TimeOffRead:
     """Give someone days off, first and last day included (directors only; no overlaps)."""
-    require_director(actor, "record time off")
+    require_director(actor, N_("record time off"))
     _load(session, person_id)
     problems: list[str] = []
-    for value, what in ((start_date, "start date"), (end_date, "end date")):
+    for value, what in (
+        (start_date, N_("the start date must be a date, got {value}")),
+        (end_date, N_("the end date must be a date, got {value}")),
+    ):
         if not isinstance(value, date):
-            problems.append(f"the {what} must be a date, got {value!r}")
+            problems.append(_(what).format(value=repr(value)))
     text, found = clean_text(
-        note, what="the note", max_length=NOTE_MAX, required=False, multiline=True
+        note, what=N_("the note"), max_length=NOTE_MAX, required=False, multiline=True
     )
     problems += found
     if not problems and end_date < start_date:
         problems.append(
-            f"the time off ends ({end_date:%d %b %Y}) before it starts ({start_date:%d %b %Y})"
+            _("the time off ends ({end}) before it starts ({start})").format(
+                end=_day(end_date), start=_day(start_date)
+            )
         )
     if not problems:
         for other in list_time_off(session=session, person_id=person_id):
             if other.start_date <= end_date and start_date <= other.end_date:
                 problems.append(
-                    f"it overlaps time off already recorded from {other.start_date:%d %b %Y} "
-                    f"to {other.end_date:%d %b %Y}"
+                    _("it overlaps time off already recorded from {first} to {last}").format(
+                        first=_day(other.start_date), last=_day(other.end_date)
+                    )
                 )
     if problems:
         raise InputError(problems)
@@ -279,10 +315,10 @@ def add_time_off(
 
 def remove_time_off(*, session: Session, actor: Actor, time_off_id: int) -> TimeOffRead:
     """Delete a time off range (directors only)."""
-    require_director(actor, "remove time off")
+    require_director(actor, N_("remove time off"))
     row = session.get(TimeOff, time_off_id, with_for_update=True)
     if row is None:
-        raise InputError([f"there is no time off with id {time_off_id}"])
+        raise InputError([_("there is no time off with id {id}").format(id=time_off_id)])
     removed = TimeOffRead.model_validate(row)
     before = snapshot(row)
     session.delete(row)
@@ -311,7 +347,7 @@ def set_password(
     Only the Argon2 hash is stored, and every open sign-in of that person ends.
     """
     if actor is not None:
-        require_director(actor, "set passwords")
+        require_director(actor, N_("set passwords"))
     record = _load(session, person_id, for_update=True)
     problems = password_problems(password, min_length=settings.min_password_length)
     if problems:

@@ -14,6 +14,9 @@ director may change anyone's.
 
 from __future__ import annotations
 
+from planning import i18n
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.models import InitiativeStatus, Person, PersonRead, Role
 
 Actor = Person | PersonRead
@@ -21,6 +24,16 @@ Actor = Person | PersonRead
 
 class PermissionDenied(Exception):
     """The acting person's role does not allow this change."""
+
+
+def _refusal(sentence: str, action: str) -> str:
+    """A refusal in the reader's language: `action` (a phrase marked with N_ by the caller,
+    "create API tokens") completes `sentence`. An action not translated yet keeps the whole
+    sentence in English rather than mixing two languages."""
+    words = _(action)
+    if words == action and i18n.language() != i18n.SOURCE_LANGUAGE:
+        return sentence.format(action=action)
+    return _(sentence).format(action=words)
 
 
 def is_director(actor: Actor) -> bool:
@@ -31,7 +44,7 @@ def is_director(actor: Actor) -> bool:
 def require_director(actor: Actor, action: str) -> None:
     """Refuse unless the actor is a director."""
     if not is_director(actor):
-        raise PermissionDenied(f"Only a director can {action}.")
+        raise PermissionDenied(_refusal(N_("Only a director can {action}."), action))
 
 
 def owns_or_directs(actor: Actor, owner_id: int | None) -> bool:
@@ -60,21 +73,25 @@ def require_owner_or_director(actor: Actor, owner_id: int | None, action: str) -
     if owns_or_directs(actor, owner_id):
         return
     if actor.role == Role.stakeholder:
-        raise PermissionDenied(f"Stakeholders can read but not {action}.")
-    raise PermissionDenied(f"Only the owner or a director can {action}.")
+        raise PermissionDenied(_refusal(N_("Stakeholders can read but not {action}."), action))
+    raise PermissionDenied(_refusal(N_("Only the owner or a director can {action}."), action))
 
 
 def require_self_or_director(actor: Actor, person_id: int, action: str) -> None:
     """Refuse unless the actor is a director or an active person acting on themselves."""
     if is_director(actor) or (actor.active and actor.id == person_id):
         return
-    raise PermissionDenied(f"Only the person themselves or a director can {action}.")
+    raise PermissionDenied(
+        _refusal(N_("Only the person themselves or a director can {action}."), action)
+    )
 
 
 def require_member_or_director(actor: Actor, action: str) -> None:
     """Refuse stakeholders and inactive people."""
     if not can_contribute(actor):
-        raise PermissionDenied(f"Only team members and directors can {action}.")
+        raise PermissionDenied(
+            _refusal(N_("Only team members and directors can {action}."), action)
+        )
 
 
 def can_delegate_api_access(actor: Actor) -> bool:
@@ -97,5 +114,5 @@ def require_check_in(actor: Actor, key_result_owner_id: int | None) -> None:
         return
     action = "check in on this key result"
     if actor.role == Role.stakeholder:
-        raise PermissionDenied(f"Stakeholders can read but not {action}.")
-    raise PermissionDenied(f"Only the owner or a director can {action}.")
+        raise PermissionDenied(_refusal(N_("Stakeholders can read but not {action}."), action))
+    raise PermissionDenied(_refusal(N_("Only the owner or a director can {action}."), action))

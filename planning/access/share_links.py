@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.access.secret_links import note_last_use, token_digest
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Person, utcnow
 from planning.store.models_access import ShareLink
@@ -87,21 +89,31 @@ def share_url(*, base_url: str, token: str) -> str:
 
 def _clean_label(label: object) -> tuple[str, list[str]]:
     if not isinstance(label, str):
-        return "", ["the label must be text"]
+        return "", [_("the label must be text")]
     cleaned = " ".join(label.split())
     if not cleaned:
-        return cleaned, ["give the link a label that says who it is for, e.g. Board, December"]
+        return cleaned, [_("give the link a label that says who it is for, e.g. Board, December")]
     if len(cleaned) > LABEL_MAX:
-        return cleaned, [f"the label is {len(cleaned)} characters long; keep it to {LABEL_MAX}"]
-    return cleaned, text_problems(cleaned, what="the label")
+        return cleaned, [
+            _("the label is {length} characters long; keep it to {limit}").format(
+                length=len(cleaned), limit=LABEL_MAX
+            )
+        ]
+    return cleaned, text_problems(cleaned, what=N_("the label"))
 
 
 def _valid_days(days: object) -> tuple[int, list[str]]:
     if not isinstance(days, int | float) or not is_number(days) or not float(days).is_integer():
-        return 0, [f"the expiry must be a whole number of days, got {days!r}"]
+        return 0, [
+            _("the expiry must be a whole number of days, got {value}").format(value=repr(days))
+        ]
     whole = int(days)
     if not 1 <= whole <= MAX_VALID_DAYS:
-        return whole, [f"a link is valid for 1 to {MAX_VALID_DAYS} days, not {whole}"]
+        return whole, [
+            _("a link is valid for 1 to {limit} days, not {days}").format(
+                limit=MAX_VALID_DAYS, days=whole
+            )
+        ]
     return whole, []
 
 
@@ -135,7 +147,7 @@ def create_share_link(
 
     Returns the token, which is not stored and cannot be shown again.
     """
-    require_director(actor, "create share links")
+    require_director(actor, N_("create share links"))
     cleaned, problems = _clean_label(label)
     days, found = _valid_days(valid_days)
     problems += found
@@ -159,13 +171,17 @@ def revoke_share_link(
     *, session: Session, actor: Actor, link_id: int, now: datetime | None = None
 ) -> ShareLinkInfo:
     """Revoke a link so it no longer opens the roadmap (directors only); twice is refused."""
-    require_director(actor, "revoke share links")
+    require_director(actor, N_("revoke share links"))
     link = session.get(ShareLink, link_id, with_for_update=True)
     if link is None:
-        raise InputError([f"there is no share link with id {link_id}"])
+        raise InputError([_("there is no share link with id {id}").format(id=link_id)])
     if link.revoked_at is not None:
         raise InputError(
-            [f"the link “{link.label}” was already revoked on {link.revoked_at:%Y-%m-%d %H:%M} UTC"]
+            [
+                _("the link “{label}” was already revoked on {moment} UTC").format(
+                    label=link.label, moment=f"{link.revoked_at:%Y-%m-%d %H:%M}"
+                )
+            ]
         )
     before = snapshot(link, exclude={"token_hash"})
     link.revoked_at = now or utcnow()

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planning.config.metrics import MetricsConfig
+from planning.i18n import gettext as _
 from planning.metrics.import_file import (
     LINE,
     REQUIRED_COLUMNS,
@@ -40,8 +41,10 @@ class RowProblem:
 
     def __str__(self) -> str:
         if self.column:
-            return f"line {self.line}, column {self.column}: {self.reason}"
-        return f"line {self.line}: {self.reason}"
+            return _("line {line}, column {column}: {reason}").format(
+                line=self.line, column=self.column, reason=self.reason
+            )
+        return _("line {line}: {reason}").format(line=self.line, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -107,21 +110,20 @@ def _day_checks(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     reasons = np.full(len(texts), None, dtype=object)
     for i, raw in enumerate(texts):
         if not raw:
-            reasons[i] = "date is missing"
+            reasons[i] = _("date is missing")
             continue
         if not _ISO_DAY.fullmatch(raw):
-            reasons[i] = f"date {raw!r} is not in YYYY-MM-DD form"
+            reasons[i] = _("date {raw} is not in YYYY-MM-DD form").format(raw=repr(raw))
             continue
         try:
             day = date.fromisoformat(raw)
         except ValueError:
-            reasons[i] = f"{raw} is not a real date"
+            reasons[i] = _("{raw} is not a real date").format(raw=raw)
             continue
         if not CALENDAR_FIRST <= day <= CALENDAR_LAST:
-            reasons[i] = (
-                f"date {raw} is outside the range the store covers "
-                f"({CALENDAR_FIRST.isoformat()} to {CALENDAR_LAST.isoformat()})"
-            )
+            reasons[i] = _(
+                "date {raw} is outside the range the store covers ({first} to {last})"
+            ).format(raw=raw, first=CALENDAR_FIRST.isoformat(), last=CALENDAR_LAST.isoformat())
             continue
         days[i] = day
         ordinals[i] = day.toordinal()
@@ -133,9 +135,9 @@ def suggest_close(text_value: str, choices: Iterable[str]) -> str:
     options = list(choices)
     folded = {c.lower(): c for c in options}
     if text_value.lower() in folded:
-        return f"; did you mean {folded[text_value.lower()]!r}?"
+        return _("; did you mean {choice}?").format(choice=repr(folded[text_value.lower()]))
     close = difflib.get_close_matches(text_value, options, n=1, cutoff=0.75)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return _("; did you mean {choice}?").format(choice=repr(close[0])) if close else ""
 
 
 def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
@@ -154,7 +156,9 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
     problems = _Problems(["", *REQUIRED_COLUMNS, *columns, *dimension_names])
 
     header_problems = [
-        RowProblem(1, c, "required column is missing") for c in REQUIRED_COLUMNS if c not in columns
+        RowProblem(1, c, _("required column is missing"))
+        for c in REQUIRED_COLUMNS
+        if c not in columns
     ]
     header_problems += [
         RowProblem(1, c, unknown_columns_reason([c], config))
@@ -162,7 +166,7 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
     ]
     if header_problems or n == 0:
         if n == 0 and not header_problems:
-            header_problems = [RowProblem(1, "", "there are no data rows")]
+            header_problems = [RowProblem(1, "", _("there are no data rows"))]
         return Validation(frame=empty_observations(), problems=header_problems, rows=n)
 
     # Dates: parsed once per distinct text.
@@ -182,9 +186,9 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
     )
     measure_reasons_u = np.array(
         [
-            "measure is missing"
+            _("measure is missing")
             if not t
-            else f"unknown measure {t!r}" + suggest_close(t, measure_names)
+            else _("unknown measure {name}").format(name=repr(t)) + suggest_close(t, measure_names)
             for t in measure_texts
         ],
         dtype=object,
@@ -209,14 +213,19 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
     )
     negative = finite & (values < 0) & non_negative_u[measure_slot]
     bad = np.flatnonzero(negative)
+    negative_reason = _(
+        "value {value} is negative; {measure} is a {unit} measure and cannot be below 0"
+    )
     problems.add(
         lines[bad],
         "value",
         np.array(
             [
-                f"value {values[i]:g} is negative; {measure_names[measure_of_row[i]]} is a "
-                f"{config.measures[measure_names[measure_of_row[i]]].unit} measure and cannot "
-                "be below 0"
+                negative_reason.format(
+                    value=f"{values[i]:g}",
+                    measure=measure_names[measure_of_row[i]],
+                    unit=config.measures[measure_names[measure_of_row[i]]].unit,
+                )
                 for i in bad
             ],
             dtype=object,
@@ -273,7 +282,9 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
             values_list = config.dimensions[dim].values
             reason_u = np.array(
                 [
-                    f"{t!r} is not a declared {dim} value (one of: {', '.join(values_list)})"
+                    _("{value} is not a declared {dimension} value (one of: {values})").format(
+                        value=repr(t), dimension=dim, values=", ".join(values_list)
+                    )
                     + suggest_close(t, values_list)
                     for t in texts
                 ],
@@ -286,7 +297,9 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
         if len(bad):
             reason_m = np.array(
                 [
-                    f"{m} does not have the dimension {dim}; leave this cell empty"
+                    _(
+                        "{measure} does not have the dimension {dimension}; leave this cell empty"
+                    ).format(measure=m, dimension=dim)
                     for m in measure_names
                 ]
                 + [""],
@@ -308,7 +321,7 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
         for dim in declared_dims:
             combo = combo * (len(dim_texts[dim]) + 1) + dim_codes[dim][rows]
             combo = pd.factorize(combo)[0].astype(np.int64)
-        _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
+        _unique, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
         offset = len(series_keys)
         for row in rows[first]:
             series_keys.append(
@@ -321,19 +334,17 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
     if len(keyed_rows):
         key = series_code[keyed_rows] * 1_000_000 + ordinals_u[date_codes[keyed_rows]]
         key_codes = pd.factorize(key)[0]
-        _, first_pos = np.unique(key_codes, return_index=True)
+        _unique, first_pos = np.unique(key_codes, return_index=True)
         first_row = keyed_rows[first_pos[key_codes]]
         repeated = first_row != keyed_rows
         later = keyed_rows[repeated]
         earlier_lines = lines[first_row[repeated]]
+        duplicate = _("duplicate of line {line}: same measure, date and dimensions")
         problems.add(
             lines[later],
             "",
             np.array(
-                [
-                    f"duplicate of line {e}: same measure, date and dimensions"
-                    for e in earlier_lines
-                ],
+                [duplicate.format(line=e) for e in earlier_lines],
                 dtype=object,
             ),
         )
@@ -377,7 +388,9 @@ def empty_observations() -> pd.DataFrame:
 def _missing_dim_reasons(dim: str, config: MetricsConfig, measure_names: list[str]) -> np.ndarray:
     return np.array(
         [
-            f"{dim} is missing; {m} is recorded by {', '.join(config.measures[m].dimensions)}"
+            _("{dimension} is missing; {measure} is recorded by {dimensions}").format(
+                dimension=dim, measure=m, dimensions=", ".join(config.measures[m].dimensions)
+            )
             for m in measure_names
         ]
         + [""],
@@ -388,22 +401,22 @@ def _missing_dim_reasons(dim: str, config: MetricsConfig, measure_names: list[st
 def _range_reason(value: float, measure: str, config: MetricsConfig) -> str:
     spec = config.measures[measure]
     if value > spec.max_value:
-        return (
-            f"value {value:g} is above the plausible maximum for {measure} "
-            f"({spec.max_value:g}, max_value in metrics.yaml)"
-        )
-    return (
-        f"value {value:g} is below the plausible minimum for {measure} "
-        f"({spec.min_value:g}, min_value in metrics.yaml)"
-    )
+        return _(
+            "value {value} is above the plausible maximum for {measure} "
+            "({limit}, max_value in metrics.yaml)"
+        ).format(value=f"{value:g}", measure=measure, limit=f"{spec.max_value:g}")
+    return _(
+        "value {value} is below the plausible minimum for {measure} "
+        "({limit}, min_value in metrics.yaml)"
+    ).format(value=f"{value:g}", measure=measure, limit=f"{spec.min_value:g}")
 
 
 def _value_reason(cell: Any) -> str:
     raw = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell).strip()
     if not raw:
-        return "value is missing"
+        return _("value is missing")
     try:
         float(raw)
     except ValueError:
-        return f"value {raw!r} is not a number"
-    return f"value {raw!r} is not a finite number"
+        return _("value {raw} is not a number").format(raw=repr(raw))
+    return _("value {raw} is not a finite number").format(raw=repr(raw))

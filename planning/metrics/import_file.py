@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 
 REQUIRED_COLUMNS = ("date", "measure", "value")
 SAMPLE_CSV = (
@@ -32,6 +34,7 @@ SAMPLE_CSV = (
 CSV_SUFFIXES = frozenset({".csv"})
 EXCEL_SUFFIXES = frozenset({".xlsx"})
 LINE = "line"
+EMPTY = N_("the file is empty")
 # A header may name at most this many columns (or 3 + twice the declared dimensions, if more):
 # the format needs 3 + one per dimension, and a wider header is a wrong file, refused before its
 # rows are parsed.
@@ -57,8 +60,13 @@ def read_table(*, data: bytes, filename: str, config: MetricsConfig | None = Non
     elif suffix in EXCEL_SUFFIXES:
         raw = _read_xlsx(data)
     else:
-        shown = suffix or "without an extension"
-        raise ImportFileError(f"cannot import a file {shown}: use a .csv or .xlsx file")
+        if suffix:
+            raise ImportFileError(
+                _("cannot import a file {suffix}: use a .csv or .xlsx file").format(suffix=suffix)
+            )
+        raise ImportFileError(
+            _("cannot import a file without an extension: use a .csv or .xlsx file")
+        )
     return _shape(raw, config)
 
 
@@ -70,8 +78,10 @@ def column_limit(config: MetricsConfig | None) -> int:
 
 def _too_wide(count: int, limit: int) -> ImportFileError:
     return ImportFileError(
-        f"the header has {count:,} columns; an observations file has at most {limit} "
-        "(date, measure, value and one per dimension)"
+        _(
+            "the header has {count} columns; an observations file has at most {limit} "
+            "(date, measure, value and one per dimension)"
+        ).format(count=f"{count:,}", limit=limit)
     )
 
 
@@ -93,11 +103,12 @@ def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
-            "save it as CSV UTF-8"
+            _(
+                "the file is not UTF-8 text (byte {byte} cannot be read); save it as CSV UTF-8"
+            ).format(byte=exc.start + 1)
         ) from None
     if not content.strip():
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(_(EMPTY))
     _check_header_width(content, limit)
     try:
         # The parser reads the bytes itself (the decode above only checks them), and cells stay
@@ -113,20 +124,24 @@ def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
             skip_blank_lines=False,
         )
     except pd.errors.EmptyDataError:
-        raise ImportFileError("the file is empty") from None
+        raise ImportFileError(_(EMPTY)) from None
     except pd.errors.ParserError as exc:
         found = _PARSER_FIELDS.search(str(exc))
         if found:
             expected, line, saw = found.groups()
             raise ImportFileError(
-                f"line {line} has {saw} cells but the first line has {expected}"
+                _("line {line} has {saw} cells but the first line has {expected}").format(
+                    line=line, saw=saw, expected=expected
+                )
             ) from None
         opened = _PARSER_OPEN_QUOTE.search(str(exc))
         if opened:  # the parser counts rows from 0, the header being row 0
             raise ImportFileError(
-                f"line {int(opened.group(1)) + 1} opens a quoted cell that is never closed"
+                _("line {line} opens a quoted cell that is never closed").format(
+                    line=int(opened.group(1)) + 1
+                )
             ) from None
-        raise ImportFileError(f"the file is not valid CSV: {exc}") from None
+        raise ImportFileError(_("the file is not valid CSV: {reason}").format(reason=exc)) from None
     # Row i of the raw table is line i + 1 of the file.
     raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
     return raw
@@ -134,15 +149,17 @@ def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
     if not data:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(_(EMPTY))
     try:
         raw = pd.read_excel(
             io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
         )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ImportFileError(f"the file is not a readable .xlsx workbook ({exc})") from None
+        raise ImportFileError(
+            _("the file is not a readable .xlsx workbook ({reason})").format(reason=exc)
+        ) from None
     if raw.empty:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(_(EMPTY))
     raw = raw.map(_cell_text).astype(str)
     # Row i of the sheet as read is spreadsheet row i + 1.
     raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
@@ -173,7 +190,7 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
         blank[candidates] = (raw.iloc[candidates, 1:] == "").all(axis=1).to_numpy(dtype=bool)
     filled = np.flatnonzero(~blank)
     if len(filled) == 0:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(_(EMPTY))
     header_at = int(filled[0])
     header_line = int(raw.index[header_at])
     names = [str(cell).strip().lower() for cell in raw.iloc[header_at]]
@@ -187,7 +204,9 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
             keep.append(position)
         elif (body[position] != "").any():
             raise ImportFileError(
-                f"column {position + 1} has values but no name on line {header_line}"
+                _("column {position} has values but no name on line {line}").format(
+                    position=position + 1, line=header_line
+                )
             )
     names = [names[i] for i in keep]
     body = body[keep]
@@ -195,22 +214,30 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
 
     repeated = sorted(name for name, count in Counter(names).items() if count > 1)
     if repeated:
-        raise ImportFileError(f"column named more than once in the header: {', '.join(repeated)}")
+        raise ImportFileError(
+            _("column named more than once in the header: {names}").format(
+                names=", ".join(repeated)
+            )
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         hint = ""
         if len(names) == 1 and ";" in names[0]:
-            hint = "; the file seems to use ';' between cells, save it with commas"
+            hint = _("; the file seems to use ';' between cells, save it with commas")
         raise ImportFileError(
-            f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
-            f"(the header must name date, measure and value){hint}"
+            ngettext(
+                "missing required column: {names} (the header must name date, measure and value)",
+                "missing required columns: {names} (the header must name date, measure and value)",
+                len(missing),
+            ).format(names=", ".join(missing))
+            + hint
         )
     if config is not None:
         unknown = unknown_columns(names, config)
         if unknown:
             raise ImportFileError(unknown_columns_reason(unknown, config))
     if body.empty:
-        raise ImportFileError("the file has a header but no data rows")
+        raise ImportFileError(_("the file has a header but no data rows"))
     return body
 
 
@@ -222,8 +249,8 @@ def unknown_columns(names: Iterable[str], config: MetricsConfig) -> list[str]:
 def unknown_columns_reason(unknown: Sequence[str], config: MetricsConfig) -> str:
     """Why unknown columns are refused, naming the columns a file may have."""
     allowed = ", ".join([*REQUIRED_COLUMNS, *config.dimensions])
-    plural = "s" if len(unknown) > 1 else ""
-    return (
-        f"unknown column{plural} {', '.join(repr(u) for u in unknown)}: a column must be one of "
-        f"{allowed}"
-    )
+    return ngettext(
+        "unknown column {names}: a column must be one of {allowed}",
+        "unknown columns {names}: a column must be one of {allowed}",
+        len(unknown),
+    ).format(names=", ".join(repr(u) for u in unknown), allowed=allowed)

@@ -299,6 +299,7 @@ class ImportBatchInfo:
     rows_added: int
     rows_updated: int
     checksum: str
+    by_system: bool = False  # no person: the command line or the demo loader
 
 
 def import_history(*, session: Session, limit: int = 200) -> list[ImportBatchInfo]:
@@ -321,6 +322,7 @@ def import_history(*, session: Session, limit: int = 200) -> list[ImportBatchInf
             rows_added=batch.rows_added,
             rows_updated=batch.rows_updated,
             checksum=batch.checksum,
+            by_system=person is None,
         )
         for batch, person, token in session.exec(query).all()
     ]

@@ -20,7 +20,9 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
+from planning import i18n
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.impact.ledger import (
     ImpactEntry,
     impact_ledger,
@@ -123,7 +125,7 @@ def render(spec: dict[str, Any], fmt: str) -> bytes:
 
 def _text_chart(title: str, lines: Sequence[str], *, width: int) -> dict[str, Any]:
     """A titled column of text lines (a board column), drawn as a chart so it sits in a figure."""
-    values = [{"i": i, "line": line} for i, line in enumerate(lines or ["Nothing here."])]
+    values = [{"i": i, "line": line} for i, line in enumerate(lines or [_("Nothing here.")])]
     return {
         "title": {"text": title, "anchor": "start", "fontSize": 14},
         "data": {"values": values},
@@ -172,14 +174,16 @@ class QuarterReport:
 
 
 def day_text(day: date | None) -> str:
-    """A day as a reader writes it (3 Dec 2026), or "not dated"."""
-    return f"{day.day} {day:%b %Y}" if day is not None else "not dated"
+    """A day as a reader writes it (3 Dec 2026; in German 3. Dez. 2026), or "not dated"."""
+    if day is None:
+        return _("not dated")
+    return f"{day.day} {day:%b %Y}" if i18n.english_formats() else i18n.date_text(day)
 
 
 def _initiative_when(item: goal_reads.LinkedInitiative) -> str:
     if item.shipped_date is not None:
-        return f"shipped {day_text(item.shipped_date)}"
-    return f"target {day_text(item.target_date)}"
+        return _("shipped {day}").format(day=day_text(item.shipped_date))
+    return _("target {day}").format(day=day_text(item.target_date))
 
 
 def check_period(period: str) -> str:
@@ -212,8 +216,8 @@ def quarter_report(
                     InitiativeLine(
                         title=item.title,
                         owner=item.owner,
-                        status=status_label(item.status),
-                        health=HEALTH_LABELS.get(item.health, item.health),
+                        status=_(status_label(item.status)),
+                        health=_(HEALTH_LABELS.get(item.health, item.health)),
                         percent_complete=item.percent_complete,
                         when=_initiative_when(item),
                     ),
@@ -230,7 +234,7 @@ def quarter_report(
 def kr_values(kr: KrEvaluation, symbol: str) -> tuple[str, str, str]:
     """A key result's start, current and target as its unit reads them."""
     if kr.kind == "milestone":
-        return "not done", "done" if kr.done else "not done", "done"
+        return _("not done"), _("done") if kr.done else _("not done"), _("done")
     target = kr.threshold if kr.kind == "guardrail" else kr.target
     start, current, goal = (
         format_kr_value(kr, value, currency_symbol=symbol)
@@ -241,10 +245,11 @@ def kr_values(kr: KrEvaluation, symbol: str) -> tuple[str, str, str]:
 
 def standing(objective: ObjectiveEvaluation) -> str:
     """An objective's status, progress and expected progress in words."""
-    progress = "no data yet" if objective.progress is None else share(objective.progress)
-    return (
-        f"{STATUS_LABELS.get(objective.status, objective.status)} · progress {progress} "
-        f"(expected by now {share(objective.expected)})"
+    progress = _("no data yet") if objective.progress is None else share(objective.progress)
+    return _("{status} · progress {progress} (expected by now {expected})").format(
+        status=_(STATUS_LABELS.get(objective.status, objective.status)),
+        progress=progress,
+        expected=share(objective.expected),
     )
 
 
@@ -262,8 +267,12 @@ def goals_figure(report: QuarterReport) -> dict[str, Any]:
         raise ExportError(f"{report.period}'s objectives have no key results to draw")
     return figure(
         parts,
-        title=f"Goals {report.period} (as of {day_text(report.evaluation.as_of)})",
-        description=f"Progress of each key result of {report.period} against its pace.",
+        title=_("Goals {period} (as of {day})").format(
+            period=report.period, day=day_text(report.evaluation.as_of)
+        ),
+        description=_("Progress of each key result of {period} against its pace.").format(
+            period=report.period
+        ),
     )
 
 
@@ -301,7 +310,7 @@ def roadmap_report(
         part = items[[found == lane for found in lane_of]]
         bars = dated[[found == lane for found in dated_lane]]
         undated = part[part["start_date"].isna() | part["end_date"].isna()]
-        title = roadmap.NO_OBJECTIVE if lane is None else str(part["objective"].iloc[0])
+        title = _(roadmap.NO_OBJECTIVE) if lane is None else str(part["objective"].iloc[0])
         chart = (
             lane_spec(bars, domain=domain, today=today)
             if domain is not None and not bars.empty
@@ -312,7 +321,7 @@ def roadmap_report(
                 title,
                 chart,
                 tuple(
-                    f"{t} ({status_label(s)})"
+                    f"{t} ({_(status_label(s))})"
                     for t, s in zip(undated["title"], undated["status"], strict=True)
                 ),
             )
@@ -327,7 +336,7 @@ def roadmap_report(
         rows = tuple(
             (
                 str(title),
-                HEALTH_LABELS.get(str(health), str(health)),
+                _(HEALTH_LABELS.get(str(health), str(health))),
                 day_text(None if day is None or pd.isna(day) else pd.Timestamp(day).date()),
                 str(owner),
             )
@@ -335,9 +344,9 @@ def roadmap_report(
                 part["title"], part["health"], when, part["owner"], strict=True
             )
         )
-        board.append((roadmap.HORIZON_LABELS[name], rows))
+        board.append((_(roadmap.HORIZON_LABELS[name]), rows))
     return RoadmapReport(
-        scope=filters.quarter or "all quarters",
+        scope=filters.quarter or _("all quarters"),
         today=today,
         lanes=tuple(lanes),
         board=tuple(board),
@@ -354,19 +363,29 @@ def _board_chart(report: RoadmapReport) -> dict[str, Any]:
         for horizon, rows in report.board
     ]
     return {
-        "title": {"text": "Now / Next / Later", "anchor": "start", "fontSize": 16},
+        "title": {
+            "text": f"{_('Now')} / {_('Next')} / {_('Later')}",
+            "anchor": "start",
+            "fontSize": 16,
+        },
         "vconcat": [{"hconcat": columns[:2]}, {"hconcat": columns[2:]}],
     }
 
 
 def roadmap_figure(report: RoadmapReport) -> dict[str, Any]:
     """The timeline's lanes one above the other, then the Now / Next / Later board."""
-    parts = [inline(chart, title=title) for title, chart, _ in report.lanes if chart is not None]
+    parts = [
+        inline(chart, title=title) for title, chart, _undated in report.lanes if chart is not None
+    ]
     return figure(
         [*parts, _board_chart(report)],
-        title=f"Roadmap — {report.scope} (as of {day_text(report.today)})",
-        description="The roadmap's timeline by objective (bars by health, red line today) and "
-        "its Now / Next / Later board.",
+        title=_("Roadmap — {scope} (as of {day})").format(
+            scope=report.scope, day=day_text(report.today)
+        ),
+        description=_(
+            "The roadmap's timeline by objective (bars by health, red line today) and its Now / "
+            "Next / Later board."
+        ),
     )
 
 
@@ -389,8 +408,8 @@ def impact_figure(entries: Sequence[ImpactEntry]) -> dict[str, Any]:
     spec: dict[str, Any] = (
         ledger_chart(measured).properties(width=FIGURE_WIDTH).to_dict(validate=False)
     )
-    spec["title"] = {"text": "Impact ledger: expected against realised lift", "anchor": "start"}
-    spec["description"] = "Each measured initiative's realised lift with its interval."
+    spec["title"] = {"text": _("Impact ledger: expected against realised lift"), "anchor": "start"}
+    spec["description"] = _("Each measured initiative's realised lift with its interval.")
     return spec
 
 

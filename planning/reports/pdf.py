@@ -10,6 +10,9 @@ from typing import Any
 
 from fpdf import FPDF
 
+from planning import i18n
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.impact.ledger import ImpactEntry
 from planning.impact.ledger_views import interval_text, lift_text
 from planning.impact.lift_estimate import VERDICT_LABELS
@@ -51,7 +54,7 @@ class _Report(FPDF):
         self.report_title = title
         self.set_title(title)
         self.set_author("Quarterdeck")
-        self.set_lang("en")
+        self.set_lang(i18n.language())
         self.set_auto_page_break(auto=True, margin=14)
         found = _font_path()
         self.unicode = found is not None
@@ -78,7 +81,8 @@ class _Report(FPDF):
         self.set_y(-10)
         self.use(8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, self.text_of(f"{self.report_title} · page {self.page_no()}"), align="R")
+        footer = _("{report} · page {page}").format(report=self.report_title, page=self.page_no())
+        self.cell(0, 5, self.text_of(footer), align="R")
         self.set_text_color(0, 0, 0)
 
     def heading(self, text: str, size: float = 20) -> None:
@@ -124,27 +128,40 @@ class _Report(FPDF):
 
 def goals_pdf(report: QuarterReport) -> bytes:
     """The quarter's report: a cover, then a page per objective."""
-    title = f"Goals {report.period}"
+    title = _("Goals {period}").format(period=report.period)
     pdf = _Report(f"Quarterdeck · {title}")
     evaluation = report.evaluation
     pdf.add_page()
-    pdf.heading(f"{title}: the quarter's report", 26)
-    state = "closed" if evaluation.closed else "in progress"
+    pdf.heading(_("{title}: the quarter's report").format(title=title), 26)
+    state = (
+        _("As of {day} · day {elapsed} of {total} · the quarter is closed.")
+        if evaluation.closed
+        else _("As of {day} · day {elapsed} of {total} · the quarter is in progress.")
+    )
+    objectives = len(report.objectives)
+    key_results = sum(len(o.objective.key_results) for o in report.objectives)
     pdf.line_of(
-        f"As of {day_text(evaluation.as_of)} · day {evaluation.elapsed_days} of "
-        f"{evaluation.total_days} · the quarter is {state}. "
-        f"{len(report.objectives)} objectives, "
-        f"{sum(len(o.objective.key_results) for o in report.objectives)} key results."
+        state.format(
+            day=day_text(evaluation.as_of),
+            elapsed=evaluation.elapsed_days,
+            total=evaluation.total_days,
+        )
+        + " "
+        + ngettext("{count} objective", "{count} objectives", objectives).format(count=objectives)
+        + ", "
+        + ngettext("{count} key result.", "{count} key results.", key_results).format(
+            count=key_results
+        )
     )
     pdf.ln(4)
     pdf.grid(
-        ("Objective", "Owner", "Status", "Progress", "Expected by now"),
+        (_("Objective"), _("Owner"), _("Status"), _("Progress"), _("Expected by now")),
         [
             (
                 o.objective.title,
                 o.objective.owner,
-                STATUS_LABELS.get(o.objective.status, o.objective.status),
-                "no data yet" if o.objective.progress is None else share(o.objective.progress),
+                _(STATUS_LABELS.get(o.objective.status, o.objective.status)),
+                _("no data yet") if o.objective.progress is None else share(o.objective.progress),
                 share(o.objective.expected),
             )
             for o in report.objectives
@@ -155,7 +172,12 @@ def goals_pdf(report: QuarterReport) -> bytes:
         objective = item.objective
         pdf.add_page()
         pdf.heading(objective.title, 20)
-        pdf.line_of(f"{standing(objective)} · owner {objective.owner}", 12)
+        pdf.line_of(
+            _("{standing} · owner {owner}").format(
+                standing=standing(objective), owner=objective.owner
+            ),
+            12,
+        )
         if objective.status_reason:
             pdf.line_of(objective.status_reason, 10)
         if objective.description:
@@ -163,24 +185,39 @@ def goals_pdf(report: QuarterReport) -> bytes:
         pdf.ln(2)
         if objective.key_results:
             pdf.grid(
-                ("Key result", "Start", "Current", "Target", "Progress", "Expected", "Status"),
+                (
+                    _("Key result"),
+                    _("Start"),
+                    _("Current"),
+                    _("Target"),
+                    _("Progress"),
+                    _("Expected"),
+                    _("Status"),
+                ),
                 [
                     (
                         kr.title,
                         *kr_values(kr, report.currency_symbol),
                         progress_text(kr),
                         share(kr.expected),
-                        STATUS_LABELS.get(kr.status, kr.status),
+                        _(STATUS_LABELS.get(kr.status, kr.status)),
                     )
                     for kr in objective.key_results
                 ],
                 (85, 30, 30, 30, 40, 22, 30),
             )
         else:
-            pdf.line_of("No key results yet.", 10)
+            pdf.line_of(_("No key results yet."), 10)
         if item.initiatives:
             pdf.grid(
-                ("Initiative", "Owner", "Status", "Health", "% complete", "When"),
+                (
+                    _("Initiative"),
+                    _("Owner"),
+                    _("Status"),
+                    _("Health"),
+                    _("{percent} complete").format(percent="%"),
+                    _("When"),
+                ),
                 [
                     (i.title, i.owner, i.status, i.health, f"{i.percent_complete} %", i.when)
                     for i in item.initiatives
@@ -188,7 +225,7 @@ def goals_pdf(report: QuarterReport) -> bytes:
                 (95, 40, 30, 30, 25, 45),
             )
         else:
-            pdf.line_of("No initiative is linked to these key results.", 10)
+            pdf.line_of(_("No initiative is linked to these key results."), 10)
         if objective.key_results:
             room = pdf.h - pdf.b_margin - pdf.get_y() - 2
             if room > 30:  # a chart squeezed under a long table would be unreadable
@@ -198,38 +235,53 @@ def goals_pdf(report: QuarterReport) -> bytes:
 
 def roadmap_pdf(report: RoadmapReport) -> bytes:
     """The roadmap: a page per swimlane, then the Now / Next / Later board."""
-    pdf = _Report(f"Quarterdeck · Roadmap {report.scope}")
+    roadmap = _("Roadmap {scope}").format(scope=report.scope)
+    pdf = _Report(f"Quarterdeck · {roadmap}")
     for title, chart, undated in report.lanes:
         pdf.add_page()
-        pdf.heading(f"Roadmap {report.scope}: {title}", 18)
+        pdf.heading(f"{roadmap}: {title}", 18)
         pdf.line_of(
-            "Bars by health (on track, at risk, off track); dark inner bar: % complete; pale bar "
-            f"with a diamond: shipped that day; red dashed line: today, {day_text(report.today)}.",
+            _(
+                "Bars by health (on track, at risk, off track); dark inner bar: {percent} "
+                "complete; pale bar with a diamond: shipped that day; red dashed line: today, "
+                "{day}."
+            ).format(percent="%", day=day_text(report.today)),
             9,
         )
         pdf.ln(2)
         if chart is not None:
             pdf.chart(inline(chart))
         if undated:
-            pdf.line_of("Not on the timeline yet (no dates): " + ", ".join(undated), 10)
+            pdf.line_of(
+                _("Not on the timeline yet (no dates): {items}").format(items=", ".join(undated)),
+                10,
+            )
     pdf.add_page()
-    pdf.heading(f"Roadmap {report.scope}: Now / Next / Later", 18)
+    pdf.heading(f"{roadmap}: {_('Now')} / {_('Next')} / {_('Later')}", 18)
     for horizon, rows in report.board:
         pdf.line_of(f"{horizon} · {len(rows)}", 13)
         if rows:
-            pdf.grid(("Initiative", "Health", "Date", "Owner"), rows, (130, 35, 45, 50))
+            pdf.grid((_("Initiative"), _("Health"), _("Date"), _("Owner")), rows, (130, 35, 45, 50))
         else:
-            pdf.line_of("Nothing here.", 10)
+            pdf.line_of(_("Nothing here."), 10)
     return pdf.output_bytes()
 
 
 def impact_pdf(entries: Sequence[ImpactEntry]) -> bytes:
     """The impact ledger: its chart when something is measured, and its table."""
-    pdf = _Report("Quarterdeck · Impact ledger")
+    pdf = _Report("Quarterdeck · " + _("Impact ledger"))
     pdf.add_page()
-    pdf.heading("Impact ledger: expected against realised lift", 20)
+    pdf.heading(_("Impact ledger: expected against realised lift"), 20)
     pdf.grid(
-        ("Initiative", "Metric", "Shipped", "Expected", "Realised", "Interval", "Verdict"),
+        (
+            _("Initiative"),
+            _("Metric"),
+            _("Shipped"),
+            _("Expected"),
+            _("Realised"),
+            _("Interval"),
+            _("Verdict"),
+        ),
         [
             (
                 e.initiative,
@@ -238,7 +290,7 @@ def impact_pdf(entries: Sequence[ImpactEntry]) -> bytes:
                 lift_text(e.expected_lift),
                 lift_text(e.realised_lift),
                 interval_text(e.ci_low, e.ci_high),
-                VERDICT_LABELS[e.verdict],
+                _(VERDICT_LABELS[e.verdict]),
             )
             for e in entries
         ],

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from planning.access.permissions import require_director
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import (
@@ -42,10 +43,10 @@ SHOPIFY_ORDERS = "shopify_orders"
 GA4 = "ga4"
 MAPPING = "mapping"
 FORMAT_LABELS = {
-    INTERCHANGE: "Quarterdeck long format (date, measure, value, dimensions)",
-    SHOPIFY_ORDERS: "Shopify orders export",
-    GA4: "GA4 report (CSV)",
-    MAPPING: "Wide file, read through a column mapping",
+    INTERCHANGE: N_("Quarterdeck long format (date, measure, value, dimensions)"),
+    SHOPIFY_ORDERS: N_("Shopify orders export"),
+    GA4: N_("GA4 report (CSV)"),
+    MAPPING: N_("Wide file, read through a column mapping"),
 }
 # A header naming these is a Shopify orders export (compared case-insensitively).
 SHOPIFY_MARKERS = ("name", "financial status", "created at", "lineitem quantity", "lineitem price")

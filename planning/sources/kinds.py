@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
 from planning.sources import csv_url, exports, sql
 
 SecretLookup = Callable[[str], str]
@@ -89,7 +90,7 @@ KINDS: dict[str, Kind] = {
     "sql": Kind(
         settings=sql.SqlSettings,
         fetch=_sql_fetch,
-        label="SQL database",
+        label=N_("SQL database"),
         check=sql.check,
         measures=sql.measures,
         incremental=True,
@@ -97,19 +98,19 @@ KINDS: dict[str, Kind] = {
     "csv_url": file_kind(
         csv_url.CsvUrlSettings,
         csv_url.parse,
-        "CSV or XLSX file at a URL",
+        N_("CSV or XLSX file at a URL"),
         measures=csv_url.measures,
     ),
     "shopify_orders_csv": file_kind(
         exports.ShopifyOrdersCsvSettings,
         exports.parse_shopify,
-        "Shopify orders export (CSV)",
+        N_("Shopify orders export (CSV)"),
         measures=exports.shopify_measures,
     ),
     "ga4_csv": file_kind(
         exports.Ga4CsvSettings,
         exports.parse_ga4,
-        "GA4 report (CSV)",
+        N_("GA4 report (CSV)"),
         measures=exports.ga4_measures,
     ),
 }

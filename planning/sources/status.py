@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.config import AppConfig, ConfigError
+from planning.i18n import gettext as _
 from planning.sources.config import SourcesConfig, load_sources
 from planning.sources.runs import OK, RUNNING, as_day
 
@@ -62,10 +63,12 @@ class SourceStatus:
     def note(self) -> str:
         """The sentence a page shows when the source is stale."""
         if self.last_ok is None or self.last_ok.finished_at is None:
-            return f"no data yet ({self.title} has never synced)"
+            return _("no data yet ({source} has never synced)").format(source=self.title)
         since = moment(self.last_ok.finished_at)
-        through = self.through_day.isoformat() if self.through_day else "no day yet"
-        return f"data through {through} ({self.title} has not synced since {since})"
+        through = self.through_day.isoformat() if self.through_day else _("no day yet")
+        return _("data through {day} ({source} has not synced since {moment})").format(
+            day=through, source=self.title, moment=since
+        )
 
 
 def moment(value: datetime) -> str:

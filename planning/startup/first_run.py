@@ -16,12 +16,16 @@ from sqlmodel import Session, select
 from planning.access.passwords import normalise_email, password_problems
 from planning.access.people import create_person, person_problems, set_password
 from planning.config.settings import AuthSettings
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import Person, PersonCreate, PersonRead, Role
 from planning.validation import InputError
 
 _LOCK_KEY = 0x51_44_53_55  # PostgreSQL advisory lock: two setups at once run one after the other
-ALREADY_SET_UP = "this store is already set up: people are on the team, so setup cannot run again"
+ALREADY_SET_UP = N_(
+    "this store is already set up: people are on the team, so setup cannot run again"
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,10 @@ def parse_team(text: str) -> tuple[list[NewPerson], list[str]]:
         parts = [part.strip() for part in line.split(",")]
         if len(parts) not in (2, 3):
             problems.append(
-                f"team line {number}: write name, email and role separated by commas "
-                "(e.g. Grace Hopper, grace@example.com, member)"
+                _(
+                    "team line {number}: write name, email and role separated by commas "
+                    "(e.g. Grace Hopper, grace@example.com, member)"
+                ).format(number=number)
             )
             continue
         role = parts[2].lower() if len(parts) == 3 and parts[2] else Role.member.value
@@ -61,19 +67,21 @@ def needs_setup(*, session: Session) -> bool:
 def _problems(
     director: NewPerson, team: Sequence[NewPerson], password: str | None, settings: AuthSettings
 ) -> list[str]:
-    problems = [f"the director: {p}" for p in person_problems(**vars(director))]
+    first = _("the director: {problem}")
+    problems = [first.format(problem=p) for p in person_problems(**vars(director))]
     if settings.mode == "password":
         problems += [
-            f"the director: {p}"
+            first.format(problem=p)
             for p in password_problems(password, min_length=settings.min_password_length)
         ]
     seen = {normalise_email(director.email)}
     for number, person in enumerate(team, start=1):
-        label = f"team row {number}"
-        problems += [f"{label}: {p}" for p in person_problems(**vars(person))]
+        row = _("team row {number}: {problem}")
+        problems += [row.format(number=number, problem=p) for p in person_problems(**vars(person))]
         email = normalise_email(person.email)
         if email and email in seen:
-            problems.append(f"{label}: {person.email.strip()} is already someone else's email")
+            taken = _("{email} is already someone else's email").format(email=person.email.strip())
+            problems.append(row.format(number=number, problem=taken))
         seen.add(email)
     return problems
 
@@ -95,7 +103,7 @@ def set_up_team(
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     if not needs_setup(session=session):
-        raise InputError([ALREADY_SET_UP])
+        raise InputError([_(ALREADY_SET_UP)])
     director = NewPerson(director.name, director.email, Role.director.value)
     problems = _problems(director, team, password, settings)
     if problems:
