@@ -157,6 +157,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(language()).ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in this run's language where the same English word reads differently by its
+    use (`context`: "author" for a table's "By" column, against "By" a breakdown)."""
+    return translations(language()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it yet (module constants)."""
     return message

@@ -8,6 +8,9 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from planning.formatting import format_count
+from planning.i18n import gettext as _
+
 # Joiners shape emoji sequences and several scripts (Persian, Hindi): the only invisible format
 # characters text may hold. Bidirectional overrides, isolates and marks are refused everywhere:
 # they make "Invoice \u202egnp.exe" read as "Invoice exe.png".
@@ -19,7 +22,7 @@ class InputError(ValueError):
     """Input that cannot be saved; `problems` holds one readable line per reason."""
 
     def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems) or ("the input is not valid",)
+        self.problems: tuple[str, ...] = tuple(problems) or (_("the input is not valid"),)
         super().__init__("; ".join(self.problems))
 
 
@@ -52,13 +55,19 @@ def text_problems(text: str, *, what: str, multiline: bool = False) -> list[str]
             found["control"].append(ch)
     problems = []
     if found["break"]:
-        problems.append(f"{what} must be on one line")
+        problems.append(_("{what} must be on one line").format(what=what))
     if found["control"]:
-        problems.append(f"{what} contains control characters ({_code_points(found['control'])})")
+        problems.append(
+            _("{what} contains control characters ({characters})").format(
+                what=what, characters=_code_points(found["control"])
+            )
+        )
     if found["direction"]:
         problems.append(
-            f"{what} contains invisible characters that can change how text reads, such as "
-            f"text-direction overrides ({_code_points(found['direction'])})"
+            _(
+                "{what} contains invisible characters that can change how text reads, such as "
+                "text-direction overrides ({characters})"
+            ).format(what=what, characters=_code_points(found["direction"]))
         )
     return problems
 
@@ -82,12 +91,16 @@ def clean_text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        return "", [f"{what} must be text"]
+        return "", [_("{what} must be text").format(what=what)]
     text = value.strip()
     if multiline:
         text = unix_line_breaks(text)
     if required and not text:
-        return text, [f"{what} is required"]
+        return text, [_("{what} is required").format(what=what)]
     if len(text) > max_length:
-        return text, [f"{what} is {len(text):,} characters long; the limit is {max_length:,}"]
+        return text, [
+            _("{what} is {length} characters long; the limit is {limit}").format(
+                what=what, length=format_count(len(text)), limit=format_count(max_length)
+            )
+        ]
     return text, text_problems(text, what=what, multiline=multiline)

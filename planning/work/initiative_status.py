@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.models import (
     Health,
     InitiativeStatus,
@@ -51,29 +52,43 @@ def status_label(status: str) -> str:
 
 
 # How the audit trail words what was done (an action not listed reads with its underscores as
-# spaces).
+# spaces; those an initiative's trail shows are listed, so they translate).
 AUDIT_ACTION_WORDS = {
-    "create": "created",
-    "update": "edited",
-    "status_update": "status update posted",
-    "demo": "loaded with the demo data",
-    "done": "marked done",
-    "delete": "deleted",
-    "copy": "copied",
-    "override": "overridden",
-    "close": "closed",
-    "revoke": "revoked",
+    "create": N_("created"),
+    "update": N_("edited"),
+    "status_update": N_("status update posted"),
+    "demo": N_("loaded with the demo data"),
+    "done": N_("marked done"),
+    "delete": N_("deleted"),
+    "copy": N_("copied"),
+    "override": N_("overridden"),
+    "close": N_("closed"),
+    "revoke": N_("revoked"),
+    "accept_idea": N_("accept idea"),
+    "decline_idea": N_("decline idea"),
+    "bulk_edit": N_("bulk edit"),
+    "restore_from_trash": N_("restore from trash"),
+    "undo_planning_save": N_("undo planning save"),
+    "reopen": N_("reopen"),
+}
+# The records an initiative's trail names besides the initiative itself.
+AUDIT_ENTITY_WORDS = {
+    "status_update": N_("Status update"),
+    "decision": N_("Decision"),
+    "initiative_dependency": N_("Initiative dependency"),
 }
 
 
 def audit_action_text(action: str) -> str:
     """An audit-trail action as people read it: 'status_update demo' -> 'Status update: loaded
-    with the demo data'; 'update' -> 'Edited'."""
-    entity, _, done = str(action).rpartition(" ")
-    words = AUDIT_ACTION_WORDS.get(done, done.replace("_", " "))
+    with the demo data'; 'update' -> 'Edited' (in the reader's language)."""
+    entity, _sep, done = str(action).rpartition(" ")
+    words = AUDIT_ACTION_WORDS.get(done)
+    words = _(words) if words else done.replace("_", " ")
     if not entity:
         return words[:1].upper() + words[1:]
-    return f"{entity.replace('_', ' ').capitalize()}: {words}"
+    named = AUDIT_ENTITY_WORDS.get(entity)
+    return f"{_(named) if named else entity.replace('_', ' ').capitalize()}: {words}"
 
 
 def _member_targets(current: str) -> frozenset[str]:
