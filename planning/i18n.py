@@ -1,8 +1,8 @@
 """Languages and local formats: the words a person reads in their language, the numbers, amounts
 and dates in the team's.
 
-- Words: `gettext` (imported as `_`) and `ngettext` look a message up in the catalogue of the
-  active language (locales/<lang>/LC_MESSAGES/quarterdeck.mo, or its .po when the .mo is missing
+- Words: `gettext` (imported as `_`), `ngettext` and `pgettext` (one English word read two
+  ways, told apart by a context) look a message up in the catalogue of the active language (locales/<lang>/LC_MESSAGES/quarterdeck.mo, or its .po when the .mo is missing
   or older). English is the source language: its messages are the msgids themselves. A string
   defined at import time (a module constant) is only marked with `N_` and translated where it is
   shown.

@@ -111,7 +111,7 @@ def _post_update(
     note, found = clean_text(
         update.note, what="a note", max_length=NOTE_MAX, required=True, multiline=True
     )
-    if found and not note:  # nothing written: say what the note is for
+    if found and not note and isinstance(update.note, str | None):  # empty: say what it is for
         found = ["a note is required: say in a line what changed"]
     problems += found
     if problems:
@@ -252,7 +252,7 @@ def decline_idea(
     initiative = _triage(session, actor, initiative_id, expected_version, "decline an idea")
     text, problems = clean_text(reason, what="a reason", max_length=REASON_MAX, required=True)
     if problems:
-        if not text:
+        if not text and isinstance(reason, str | None):
             problems = ["say why the idea is declined: a short reason is required"]
         raise InputError(problems)
     note = f"{DECLINED_PREFIX}{text}"
