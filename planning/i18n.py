@@ -2,10 +2,10 @@
 and dates in the team's.
 
 - Words: `gettext` (imported as `_`), `ngettext` and `pgettext` (one English word read two
-  ways, told apart by a context) look a message up in the catalogue of the active language (locales/<lang>/LC_MESSAGES/quarterdeck.mo, or its .po when the .mo is missing
-  or older). English is the source language: its messages are the msgids themselves. A string
-  defined at import time (a module constant) is only marked with `N_` and translated where it is
-  shown.
+  ways, told apart by a context) look a message up in the catalogue of the active language
+  (locales/<lang>/LC_MESSAGES/quarterdeck.mo, or its .po when the .mo is missing or older).
+  English is the source language: its messages are the msgids themselves. A string defined at
+  import time (a module constant) is only marked with `N_` and translated where it is shown.
 - Who reads which language: settings.yaml `locale` is the team's (English by default); a person's
   own choice (planning.access.languages) wins for them. The router sets it for each run with
   `set_language`; it lives in a context variable, so one visitor's language never leaks into
