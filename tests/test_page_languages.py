@@ -212,6 +212,10 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
             assert not at.exception
             # The status-update form (ui/status_update_form.py, keys su_…) is This week's.
             leaks[f"{page} detail"] = untranslated(at, english, cells=True, elsewhere=("su_",))
+            # The create form sent empty: its refusal is in German too.
+            create = next(b for b in at.button if b.label in ("Anlegen", "Idee vorschlagen"))
+            create.click().run()
+            assert [e.value for e in at.error] == ["Nicht gespeichert:\n\n- Titel ist erforderlich"]
         else:
             leaks[page] = untranslated(at, english)
     return {page: found for page, found in leaks.items() if found}
