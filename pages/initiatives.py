@@ -44,7 +44,7 @@ from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.status_update_form import save_status_update, status_update_inputs
-from ui.text import escape_markdown, refusal_message
+from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
 
 FLASH = "initiatives_flash"
@@ -120,10 +120,18 @@ owner_id = columns[1].selectbox(
     key="filter_owner",
 )
 statuses = columns[2].multiselect(
-    _("Status"), list(STATUS_ORDER), format_func=_status, key="filter_status"
+    _("Status"),
+    list(STATUS_ORDER),
+    format_func=_status,
+    placeholder=_(CHOOSE),
+    key="filter_status",
 )
 healths = columns[3].multiselect(
-    _("Health"), list(HEALTH_ORDER), format_func=_health, key="filter_health"
+    _("Health"),
+    list(HEALTH_ORDER),
+    format_func=_health,
+    placeholder=_(CHOOSE),
+    key="filter_health",
 )
 listing = data.initiative_table(current, objective_id, owner_id, tuple(statuses), tuple(healths))
 ids = listing.ids
@@ -285,6 +293,7 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
             list(krs),
             default=[k for k in detail.key_result_ids if k in krs],
             format_func=lambda k: krs.get(k, f"#{k}"),
+            placeholder=_(CHOOSE),
             key=f"ed_krs_{tag}",
         )
         cols = st.columns(2)
@@ -471,6 +480,7 @@ def _create_form(actor: PersonRead) -> None:
             _("Key results it should move"),
             list(krs),
             format_func=lambda k: krs[k],
+            placeholder=_(CHOOSE),
             key="new_krs",
         )
         cols = st.columns(2)

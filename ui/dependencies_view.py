@@ -23,7 +23,7 @@ from planning.validation import InputError
 from planning.work import dependencies, initiative_reads
 from planning.work.dependencies import Work
 from ui.state import Versions, clear_after_write, engine, shared_read
-from ui.text import escape_markdown, refusal_message
+from ui.text import CHOOSE, escape_markdown, refusal_message
 
 TTL = 600
 ENTRIES = 64
@@ -150,6 +150,7 @@ def initiative_section(
             others,
             default=[w.id for w in found.waits_on if w.id in titles],
             format_func=name,
+            placeholder=_(CHOOSE),
             key=f"dep_waits_{initiative_id}",
         )
         blocks = st.multiselect(
@@ -157,6 +158,7 @@ def initiative_section(
             others,
             default=[w.id for w in found.blocks if w.id in titles],
             format_func=name,
+            placeholder=_(CHOOSE),
             key=f"dep_blocks_{initiative_id}",
         )
         saved = st.form_submit_button(_("Save dependencies"))

@@ -20,7 +20,7 @@ from planning.validation import InputError
 from planning.work.bulk_edit import BULK_MAX, BulkChanges, bulk_edit_initiatives
 from planning.work.initiative_status import HEALTH_LABELS, HEALTH_ORDER, STATUS_ORDER, status_label
 from ui.state import engine
-from ui.text import refusal_message
+from ui.text import CHOOSE, refusal_message
 
 PICKED = "bulk_ids"
 OPEN = "bulk_open"
@@ -72,6 +72,7 @@ def bulk_edit_section(
             _("Initiatives to change"),
             options,
             format_func=lambda i: titles.get(i, "?"),
+            placeholder=_(CHOOSE),
             key=PICKED,
         )
         cols = st.columns(3)
