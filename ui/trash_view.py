@@ -186,28 +186,39 @@ def delete_goal_form(
 ) -> None:
     """Goals' "Delete this objective / key result" form (directors): the record, with what hangs
     on it, goes to the trash for 30 days."""
-    what = "objective" if kind == "objective" else "key result"
+    objective = kind == "objective"
     tag = f"{kind}_{record_id}_{version}"
-    with st.expander(f"Delete this {what}"), st.form(f"delete_{tag}"):
+    heading = _("Delete this objective") if objective else _("Delete this key result")
+    with st.expander(heading), st.form(f"delete_{tag}"):
         st.caption(
             (
-                "It goes to the trash with its key results, their check-ins and links"
-                if kind == "objective"
-                else "It goes to the trash with its check-ins and initiative links"
-            )
-            + f" for {trash_bin.TRASH_DAYS} days; a director can restore it from the Trash on "
-            "Initiatives."
+                _(
+                    "It goes to the trash with its key results, their check-ins and links for "
+                    "{days} days; a director can restore it from the Trash on Initiatives."
+                )
+                if objective
+                else _(
+                    "It goes to the trash with its check-ins and initiative links for {days} "
+                    "days; a director can restore it from the Trash on Initiatives."
+                )
+            ).format(days=trash_bin.TRASH_DAYS)
         )
-        sure = st.checkbox("Yes, delete it", key=f"del_sure_{tag}")
-        deleted = st.form_submit_button(f"Delete {what}")
+        sure = st.checkbox(_("Yes, delete it"), key=f"del_sure_{tag}")
+        deleted = st.form_submit_button(
+            _("Delete objective") if objective else _("Delete key result")
+        )
     if not deleted:
         return
     if not sure:
-        st.error(f"Tick “Yes, delete it” to delete the {what}.")
+        st.error(
+            _("Tick “Yes, delete it” to delete the objective.")
+            if objective
+            else _("Tick “Yes, delete it” to delete the key result.")
+        )
         return
     try:
         with session_scope(engine()) as session:
-            if kind == "objective":
+            if objective:
                 item = trash_bin.delete_objective(
                     session=session, actor=actor, objective_id=record_id, expected_version=version
                 )
@@ -218,7 +229,9 @@ def delete_goal_form(
     except REFUSALS as exc:
         st.error(refusal_message(exc))
         return
-    on_saved(
-        f"{what.capitalize()} “{escape_markdown(item.title)}” moved to the trash; it is gone for "
-        f"good on {item.purge_on:%d %b %Y}."
+    moved = (
+        _("Objective “{title}” moved to the trash; it is gone for good on {day}.")
+        if objective
+        else _("Key result “{title}” moved to the trash; it is gone for good on {day}.")
     )
+    on_saved(moved.format(title=escape_markdown(item.title), day=format_day(item.purge_on)))
