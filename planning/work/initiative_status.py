@@ -105,22 +105,38 @@ def allowed_statuses(current: str, *, director: bool) -> list[str]:
     return [current, *(s for s in STATUS_ORDER if s in targets)]
 
 
+def director_only_move(current: str, new: str, *, director: bool) -> bool:
+    """Whether a move is refused only because a member asks for it (a director may make it)."""
+    return (
+        not director
+        and new != current
+        and new in TRANSITIONS.get(current, frozenset())
+        and new not in _member_targets(current)
+    )
+
+
 def transition_problem(current: str, new: str, *, director: bool) -> str | None:
-    """Why a status move is refused, or None when it is allowed (staying put always is)."""
+    """Why a status move is refused, or None when it is allowed (staying put always is), in the
+    reader's language."""
     if new == current:
         return None
     if new not in STATUS_ORDER:
-        return f"unknown status {new!r}; use one of {', '.join(STATUS_ORDER)}"
-    if new not in TRANSITIONS.get(current, frozenset()):
-        reachable = [status_label(s) for s in STATUS_ORDER if s in TRANSITIONS.get(current, ())]
-        return (
-            f"an initiative cannot move from {status_label(current)} to {status_label(new)}; "
-            f"from {status_label(current)} it can move to {', '.join(reachable)}"
+        return _("unknown status {status}; use one of {known}").format(
+            status=repr(new), known=", ".join(STATUS_ORDER)
         )
-    if not director and new not in _member_targets(current):
-        return (
-            f"only a director can move an initiative from {status_label(current)} "
-            f"to {status_label(new)}"
+    if new not in TRANSITIONS.get(current, frozenset()):
+        reachable = [_(status_label(s)) for s in STATUS_ORDER if s in TRANSITIONS.get(current, ())]
+        return _(
+            "an initiative cannot move from {current} to {new}; from {current} it can move to "
+            "{reachable}"
+        ).format(
+            current=_(status_label(current)),
+            new=_(status_label(new)),
+            reachable=", ".join(reachable),
+        )
+    if director_only_move(current, new, director=director):
+        return _("only a director can move an initiative from {current} to {new}").format(
+            current=_(status_label(current)), new=_(status_label(new))
         )
     return None
 

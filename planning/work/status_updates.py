@@ -35,9 +35,9 @@ from planning.work.initiative_input import NOTE_MAX, REASON_MAX, NewStatusUpdate
 from planning.work.initiative_reads import ENTITY, key_result_ids
 from planning.work.initiative_status import (
     HEALTH_ORDER,
-    STATUS_ORDER,
     S,
     apply_status_effects,
+    director_only_move,
     status_label,
     transition_problem,
 )
@@ -97,7 +97,7 @@ def _post_update(
     status = str(update.status)
     health = str(update.health)
     transition = transition_problem(initiative.status.value, status, director=director)
-    if transition and status in STATUS_ORDER and "only a director" in transition:
+    if transition and director_only_move(initiative.status.value, status, director=director):
         raise PermissionDenied(transition[0].upper() + transition[1:] + ".")
     if transition:
         problems.append(transition)
