@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.permissions import (
     PermissionDenied,
     can_contribute,
@@ -17,6 +17,8 @@ from planning.access.permissions import (
     is_director,
     owns_or_directs,
 )
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.periods import quarter_of
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
@@ -26,6 +28,7 @@ from planning.work.initiative_input import InitiativeDraft
 from planning.work.initiative_links import links_after_edit
 from planning.work.initiative_reads import InitiativeDetail
 from planning.work.initiative_status import (
+    HEALTH_LABELS,
     HEALTH_ORDER,
     STATUS_ORDER,
     status_label,
@@ -40,12 +43,8 @@ from ui.initiatives_detail import show_detail
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
-from ui.status_update_form import (
-    health_label,
-    save_status_update,
-    status_update_inputs,
-)
-from ui.text import escape_markdown, refusal_message
+from ui.status_update_form import save_status_update, status_update_inputs
+from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
 
 FLASH = "initiatives_flash"
@@ -57,7 +56,7 @@ config = app_config()
 metrics = config.metrics.metrics
 active_id = config.scoring.active
 active = config.scoring.frameworks[active_id]
-st.title("Initiatives")
+st.title(_("Initiatives"))
 person = current_person()
 director = person is not None and is_director(person)
 current = versions()
@@ -72,7 +71,14 @@ if person is not None:
     )
 
 
-_health = health_label
+def _status(value: str) -> str:
+    """A status as the reader's language writes it."""
+    return _(status_label(value))
+
+
+def _health(value: str) -> str:
+    """A health as the reader's language writes it."""
+    return _(HEALTH_LABELS.get(value, value))
 
 
 def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
@@ -102,22 +108,30 @@ owner_names = data.owners(current)
 names = data.person_names(current)
 columns = st.columns(4)
 objective_id = columns[0].selectbox(
-    "Objective",
+    _("Objective"),
     [None, *objectives],
-    format_func=lambda o: "All objectives" if o is None else objectives[o],
+    format_func=lambda o: _("All objectives") if o is None else objectives[o],
     key="filter_objective",
 )
 owner_id = columns[1].selectbox(
-    "Owner",
+    _("Owner"),
     [None, *owner_names],
-    format_func=lambda o: "Everyone" if o is None else owner_names[o],
+    format_func=lambda o: _("Everyone") if o is None else owner_names[o],
     key="filter_owner",
 )
 statuses = columns[2].multiselect(
-    "Status", list(STATUS_ORDER), format_func=status_label, key="filter_status"
+    _("Status"),
+    list(STATUS_ORDER),
+    format_func=_status,
+    placeholder=_(CHOOSE),
+    key="filter_status",
 )
 healths = columns[3].multiselect(
-    "Health", list(HEALTH_ORDER), format_func=_health, key="filter_health"
+    _("Health"),
+    list(HEALTH_ORDER),
+    format_func=_health,
+    placeholder=_(CHOOSE),
+    key="filter_health",
 )
 listing = data.initiative_table(current, objective_id, owner_id, tuple(statuses), tuple(healths))
 ids = listing.ids
@@ -135,7 +149,7 @@ def _on_table_pick() -> None:
 
 
 if listing.rows is None:
-    st.info("No initiative matches these filters.")
+    st.info(_("No initiative matches these filters."))
 else:
     st.dataframe(
         listing.rows,
@@ -145,21 +159,27 @@ else:
         on_select=_on_table_pick,
         selection_mode="multi-row",
         column_config={
-            "title": st.column_config.TextColumn("Initiative", width=300),
-            "owner": "Owner",
-            "status": "Status",
-            "health": "Health",
+            "title": st.column_config.TextColumn(_("Initiative"), width=300),
+            "owner": _("Owner"),
+            "status": _("Status"),
+            "health": _("Health"),
             "percent_complete": st.column_config.ProgressColumn(
-                "Done", min_value=0, max_value=100, format="%d%%", width=110
+                _("Done"), min_value=0, max_value=100, format="%d%%", width=110
             ),
-            "target_date": st.column_config.TextColumn("Target", width=95),
-            "objectives": st.column_config.TextColumn("Objectives", width="medium"),
+            "target_date": st.column_config.TextColumn(_("Target"), width=95),
+            "objectives": st.column_config.TextColumn(_("Objectives"), width="medium"),
             "last_update_at": st.column_config.DatetimeColumn(
-                "Last update", format="YYYY-MM-DD HH:mm"
+                _("Last update"), format="YYYY-MM-DD HH:mm"
             ),
         },
     )
-    st.caption(f"{len(ids)} initiatives. Select a row to open it, or several to change at once.")
+    st.caption(
+        ngettext(
+            "{count} initiative. Select a row to open it, or several to change at once.",
+            "{count} initiatives. Select a row to open it, or several to change at once.",
+            len(ids),
+        ).format(count=len(ids))
+    )
 
 titles = data.initiative_titles(current)
 if person is not None and can_contribute(person) and ids:
@@ -180,7 +200,7 @@ if st.session_state.get(PICK) not in options:
     else:
         st.session_state[PICK] = None
 picked = st.selectbox(
-    "Open an initiative",
+    _("Open an initiative"),
     options,
     format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
     key=PICK,
@@ -197,7 +217,7 @@ else:
 def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
     i = detail.initiative
     with st.form(f"status_update_{tag}"):
-        st.markdown("**Post a status update**")
+        st.markdown("**" + _("Post a status update") + "**")
         update = status_update_inputs(
             status=i.status.value,
             health=i.health.value,
@@ -205,9 +225,9 @@ def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag:
             director=director,
             key_prefix="su",
             tag=tag,
-            placeholder="One line on what changed since the last update",
+            placeholder=_("One line on what changed since the last update"),
         )
-        sent = st.form_submit_button("Post update", type="primary")
+        sent = st.form_submit_button(_("Post update"), type="primary")
     if sent:
         try:
             save_status_update(
@@ -216,7 +236,7 @@ def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag:
         except REFUSALS as exc:
             st.error(refusal_message(exc))
         else:
-            _done("Status update posted.", forget=_form_keys(i.id))
+            _done(_("Status update posted."), forget=_form_keys(i.id))
 
 
 # The dimensions an expected lift can name, when the metrics configuration declares them.
@@ -226,15 +246,16 @@ LIFT_DIMENSIONS = [
 
 
 def _lift_filter_pickers(now: dict[str, str], key: str) -> dict[str, str]:
-    """Where the lift should be measured: one picker per dimension, "All" for no filter."""
+    """Where the lift should be measured: one picker per dimension, "All" for no filter (the
+    dimensions' names and values come from config and stay as written)."""
     chosen: dict[str, str] = {}
     for col, dim in zip(st.columns(max(1, len(LIFT_DIMENSIONS))), LIFT_DIMENSIONS, strict=False):
         spec = config.metrics.dimensions[dim]
         options = ["All", *spec.values]
         picked = col.selectbox(
-            f"Lift measured on {spec.label.lower()}",
+            _("Lift measured on {dimension}").format(dimension=spec.label.lower()),
             options,
-            format_func=lambda v, named=spec: v if v == "All" else named.value_label(v),
+            format_func=lambda v, named=spec: _("All") if v == "All" else named.value_label(v),
             index=options.index(now[dim]) if now.get(dim) in options else 0,
             key=f"{key}_{dim}",
         )
@@ -247,20 +268,20 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
     i = detail.initiative
     krs = data.key_result_choices(current)
     lift_options: list[str | None] = [None, *metrics]
-    with st.expander("Edit this initiative"), st.form(f"edit_{tag}"):
-        title = st.text_input("Title", value=i.title, max_chars=200, key=f"ed_title_{tag}")
+    with st.expander(_("Edit this initiative")), st.form(f"edit_{tag}"):
+        title = st.text_input(_("Title"), value=i.title, max_chars=200, key=f"ed_title_{tag}")
         description = st.text_area(
-            "Description", value=i.description, max_chars=10_000, key=f"ed_desc_{tag}"
+            _("Description"), value=i.description, max_chars=10_000, key=f"ed_desc_{tag}"
         )
         cols = st.columns(3)
         start = cols[0].date_input(
-            "Start date", value=i.start_date, format="YYYY-MM-DD", key=f"ed_start_{tag}"
+            _("Start date"), value=i.start_date, format="YYYY-MM-DD", key=f"ed_start_{tag}"
         )
         target = cols[1].date_input(
-            "Target date", value=i.target_date, format="YYYY-MM-DD", key=f"ed_target_{tag}"
+            _("Target date"), value=i.target_date, format="YYYY-MM-DD", key=f"ed_target_{tag}"
         )
         effort = cols[2].number_input(
-            "Effort (person-weeks)",
+            _("Effort (person-weeks)"),
             min_value=0.0,
             max_value=520.0,
             value=float(i.effort_weeks),
@@ -268,22 +289,23 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
             key=f"ed_effort_{tag}",
         )
         linked = st.multiselect(
-            "Key results it should move",
+            _("Key results it should move"),
             list(krs),
             default=[k for k in detail.key_result_ids if k in krs],
             format_func=lambda k: krs.get(k, f"#{k}"),
+            placeholder=_(CHOOSE),
             key=f"ed_krs_{tag}",
         )
         cols = st.columns(2)
         lift_metric = cols[0].selectbox(
-            "Expected lift on",
+            _("Expected lift on"),
             lift_options,
             index=lift_options.index(i.lift_metric) if i.lift_metric in lift_options else 0,
             format_func=lambda m: "—" if m is None else metrics[m].label,
             key=f"ed_lift_metric_{tag}",
         )
         lift_points = cols[1].number_input(
-            "Expected relative lift (%)",
+            _("Expected relative lift (%)"),
             value=None if i.lift_pct is None else round(i.lift_pct * 100, 4),
             step=0.5,
             format="%.1f",
@@ -302,12 +324,12 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
             cols = st.columns(2)
             owner_options = list(dict.fromkeys([i.owner_id, *owner_names]))
             owner = cols[0].selectbox(
-                "Owner",
+                _("Owner"),
                 owner_options,
                 format_func=lambda p: names.get(p, f"#{p}"),
                 key=f"ed_owner_{tag}",
             )
-        saved = st.form_submit_button("Save changes", type="primary")
+        saved = st.form_submit_button(_("Save changes"), type="primary")
     if not saved:
         return
     # An unchanged lift keeps who estimated it: the domain reads a value within rounding of the
@@ -344,14 +366,14 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
     except REFUSALS as exc:
         st.error(refusal_message(exc))
     else:
-        _done("Changes saved.", forget=_form_keys(i.id))
+        _done(_("Changes saved."), forget=_form_keys(i.id))
 
 
 def _drop_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
     i = detail.initiative
-    with st.expander("Drop this initiative"), st.form(f"drop_{tag}"):
-        reason = st.text_input("Why is it dropped? (required)", max_chars=2000, key=f"dr_{tag}")
-        dropped = st.form_submit_button("Drop initiative")
+    with st.expander(_("Drop this initiative")), st.form(f"drop_{tag}"):
+        reason = st.text_input(_("Why is it dropped? (required)"), max_chars=2000, key=f"dr_{tag}")
+        dropped = st.form_submit_button(_("Drop initiative"))
     if dropped:
         try:
             with session_scope(engine()) as session:
@@ -365,7 +387,7 @@ def _drop_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         except REFUSALS as exc:
             st.error(refusal_message(exc))
         else:
-            _done("Initiative dropped.", forget=_form_keys(i.id))
+            _done(_("Initiative dropped."), forget=_form_keys(i.id))
 
 
 def _form_keys(initiative_id: int) -> tuple[str, ...]:
@@ -374,9 +396,9 @@ def _form_keys(initiative_id: int) -> tuple[str, ...]:
 
 
 if picked is not None:
-    detail = data.initiative_detail(current, picked)
+    detail = data.initiative_detail(current, picked, i18n.locale_key())
     if detail is None:
-        st.warning("That initiative no longer exists.")
+        st.warning(_("That initiative no longer exists."))
     else:
         show_detail(detail, versions=current, config=config)
         i = detail.initiative
@@ -398,10 +420,13 @@ if picked is not None:
             tag = f"{i.id}_{seen}"
             if seen != i.version:
                 st.warning(
-                    "Someone else changed this initiative after you opened it. Your forms keep "
-                    "what you typed; saving them is refused until you load the latest values."
+                    _(
+                        "Someone else changed this initiative after you opened it. Your forms "
+                        "keep what you typed; saving them is refused until you load the latest "
+                        "values."
+                    )
                 )
-                if st.button("Load the latest values"):
+                if st.button(_("Load the latest values")):
                     st.session_state[version_key] = i.version
                     st.rerun()
             st.divider()
@@ -419,48 +444,58 @@ if picked is not None:
 
 def _create_form(actor: PersonRead) -> None:
     krs = data.key_result_choices(current)
-    heading = "New initiative" if director else "Propose an idea"
+    heading = _("New initiative") if director else _("Propose an idea")
     with st.expander(heading), st.form("create_initiative"):
         if not director:
-            st.caption("Ideas are yours to describe; a director scores, plans and assigns them.")
-        title = st.text_input("Title", max_chars=200, key="new_title")
-        description = st.text_area("Description", max_chars=10_000, key="new_description")
+            st.caption(_("Ideas are yours to describe; a director scores, plans and assigns them."))
+        title = st.text_input(_("Title"), max_chars=200, key="new_title")
+        description = st.text_area(_("Description"), max_chars=10_000, key="new_description")
         cols = st.columns(2)
         if director:
             owner = cols[0].selectbox(
-                "Owner",
+                _("Owner"),
                 list(owner_names),
                 format_func=lambda p: owner_names[p],
                 key="new_owner",
             )
             status = cols[1].selectbox(
-                "Status",
+                _("Status"),
                 ["idea", "planned", "in_progress", "blocked"],
-                format_func=status_label,
+                format_func=_status,
                 key="new_status",
             )
         else:
             owner, status = actor.id, "idea"
         cols = st.columns(3)
-        start = cols[0].date_input("Start date", value=None, format="YYYY-MM-DD", key="new_start")
+        start = cols[0].date_input(
+            _("Start date"), value=None, format="YYYY-MM-DD", key="new_start"
+        )
         target = cols[1].date_input(
-            "Target date", value=None, format="YYYY-MM-DD", key="new_target"
+            _("Target date"), value=None, format="YYYY-MM-DD", key="new_target"
         )
         effort = cols[2].number_input(
-            "Effort (person-weeks)", 0.0, 520.0, value=1.0, step=0.5, key="new_effort"
+            _("Effort (person-weeks)"), 0.0, 520.0, value=1.0, step=0.5, key="new_effort"
         )
         linked = st.multiselect(
-            "Key results it should move", list(krs), format_func=lambda k: krs[k], key="new_krs"
+            _("Key results it should move"),
+            list(krs),
+            format_func=lambda k: krs[k],
+            placeholder=_(CHOOSE),
+            key="new_krs",
         )
         cols = st.columns(2)
         lift_metric = cols[0].selectbox(
-            "Expected lift on",
+            _("Expected lift on"),
             [None, *metrics],
             format_func=lambda m: "—" if m is None else metrics[m].label,
             key="new_lift_metric",
         )
         lift_points = cols[1].number_input(
-            "Expected relative lift (%)", value=None, step=0.5, format="%.1f", key="new_lift_pct"
+            _("Expected relative lift (%)"),
+            value=None,
+            step=0.5,
+            format="%.1f",
+            key="new_lift_pct",
         )
         entered: dict[str, float | None] = {}
         if director:
@@ -469,7 +504,9 @@ def _create_form(actor: PersonRead) -> None:
                 active, stored=None, key_prefix="new_score", prefill_defaults=True
             )
         lift_filters = _lift_filter_pickers({}, "new_lift_filter")
-        created = st.form_submit_button("Create" if director else "Propose idea", type="primary")
+        created = st.form_submit_button(
+            _("Create") if director else _("Propose idea"), type="primary"
+        )
     if not created:
         return
     draft = InitiativeDraft(
@@ -506,7 +543,11 @@ def _create_form(actor: PersonRead) -> None:
             *(f"new_score_{input_id}" for input_id in active.inputs),
             *(f"new_lift_filter_{d}" for d in LIFT_DIMENSIONS),
         )
-        _done(f"“{escape_markdown(saved.title)}” created.", pick=saved.id, forget=keys)
+        _done(
+            _("“{title}” created.").format(title=escape_markdown(saved.title)),
+            pick=saved.id,
+            forget=keys,
+        )
 
 
 if person is not None and can_contribute(person):

@@ -72,6 +72,14 @@ def format_change(current: float | None, previous: float | None, fmt: str) -> st
     return _signed(i18n.fixed_text(change, decimals=1), change) + "\u00a0%"
 
 
+def format_lift(value: float) -> str:
+    """An expected relative lift with its sign and one decimal ('+8.0%'; German '+8,0 %')."""
+    if i18n.english_formats():
+        return f"{value:+.1%}"
+    points = value * 100
+    return _signed(i18n.fixed_text(points, decimals=1), points) + "\u00a0%"
+
+
 def format_entered(value: float) -> str:
     """A figure someone entered, as entered but with thousands separated ('140,000', '2.25')."""
     if not i18n.english_formats():

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from planning.formatting import format_count
 from planning.i18n import gettext as _
 
 # Joiners shape emoji sequences and several scripts (Persian, Hindi): the only invisible format
@@ -103,7 +104,7 @@ def clean_text(
     if len(text) > max_length:
         return text, [
             _("{what} is {length} characters long; the limit is {limit}").format(
-                what=_(what), length=f"{len(text):,}", limit=f"{max_length:,}"
+                what=_(what), length=format_count(len(text)), limit=format_count(max_length)
             )
         ]
     return text, text_problems(text, what=what, multiline=multiline)

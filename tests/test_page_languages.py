@@ -39,6 +39,7 @@ COVERED: dict[str, tuple[Role, ...]] = {
     "pages/impact.py": (D, M),
     "pages/goals.py": (D, M, S),
     "pages/admin.py": (D,),
+    "pages/initiatives.py": (D, M),
 }
 # Admin's tabs in German, each drawn when opened.
 ADMIN_TABS = (
@@ -108,23 +109,30 @@ def english() -> tuple[set[str], list[str]]:
 
 
 def _names() -> set[str]:
-    """Names from configuration, which stay as written (metrics, dimensions and their values)."""
-    metrics = default_config().metrics
+    """Names from configuration, which stay as written (metrics, dimensions and their values,
+    scoring frameworks and their inputs)."""
+    config = default_config()
+    metrics = config.metrics
     names = {m.label for m in metrics.metrics.values()}
+    for framework in config.scoring.frameworks.values():
+        names.add(framework.label)
+        names.update(spec.label for spec in framework.inputs.values())
     for dimension in metrics.dimensions.values():
         names.add(dimension.label)
         names.update(dimension.value_label(v) for v in dimension.values)
     return names
 
 
-def shown_texts(at: AppTest) -> list[str]:
+def shown_texts(at: AppTest, *, elsewhere: tuple[str, ...] = ()) -> list[str]:
     """Every text a reader sees on the page: texts, widget labels and options, table headings
-    (a column's label where one is set)."""
+    (widgets whose key starts with one of `elsewhere` left out: a form another page translates)."""
     texts: list[str] = []
     for kind in TEXT_KINDS:
         texts += [str(e.value) for e in at.get(kind)]
     for kind in WIDGET_KINDS:
         for widget in at.get(kind):
+            if elsewhere and str(getattr(widget, "key", None) or "").startswith(elsewhere):
+                continue
             for attribute in ("label", "placeholder", "help"):
                 value = getattr(widget, attribute, None)
                 if isinstance(value, str) and value:
@@ -142,12 +150,30 @@ def shown_texts(at: AppTest) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", t) for t in texts]
 
 
-def untranslated(at: AppTest, english: tuple[set[str], list[str]]) -> list[str]:
-    """The English strings of the catalogue that show on the page."""
+def table_cells(at: AppTest) -> list[str]:
+    """The words in the page's tables (statuses, audit actions, changes), names aside."""
+    return [
+        value
+        for frame in at.dataframe
+        for column in frame.value.columns
+        for value in frame.value[column]
+        if isinstance(value, str)
+    ]
+
+
+def untranslated(
+    at: AppTest,
+    english: tuple[set[str], list[str]],
+    *,
+    cells: bool = False,
+    elsewhere: tuple[str, ...] = (),
+) -> list[str]:
+    """The English strings of the catalogue that show on the page (with `cells`, in its
+    tables' cells too)."""
     labels, pieces = english
     names = _names()
     found = []
-    for text in shown_texts(at):
+    for text in shown_texts(at, elsewhere=elsewhere) + (table_cells(at) if cells else []):
         bare = text.strip().strip("*").strip()
         if bare in names:
             continue
@@ -215,6 +241,10 @@ def _goals_sections(at: AppTest, english: tuple[set[str], list[str]]) -> dict[st
     return leaks
 
 
+# The demo initiative whose detail shows the most: shipped, with a decision and work waiting on it.
+BUSIEST_INITIATIVE = "One-page checkout redesign"
+
+
 def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[str, list[str]]:
     """Open every covered page the role opens; what shows in English on each."""
     leaks: dict[str, list[str]] = {}
@@ -242,6 +272,21 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
             at.file_uploader[0].set_value(("falsch.csv", BAD_FILE, "text/csv")).run()
             assert "falsch\\.csv hat 1 Problem in 1 Zeile." in at.error[0].value
             leaks[f"{page} {ADMIN_TABS[0]} check"] = untranslated(at, english)
+        elif page == "pages/initiatives.py":  # the list, then an open detail and bulk edit
+            leaks[page] = untranslated(at, english, cells=True)
+            picker = at.selectbox(key="initiative_pick")
+            # The picker offers "—" and then the listed initiatives in the list's order.
+            listed = at.session_state["_initiative_table_ids"]
+            picker.set_value(listed[picker.options.index(BUSIEST_INITIATIVE) - 1])
+            at.toggle(key="bulk_open").set_value(True)
+            at.run()
+            assert not at.exception
+            # The status-update form (ui/status_update_form.py, keys su_…) is This week's.
+            leaks[f"{page} detail"] = untranslated(at, english, cells=True, elsewhere=("su_",))
+            # The create form sent empty: its refusal is in German too.
+            create = next(b for b in at.button if b.label in ("Anlegen", "Idee vorschlagen"))
+            create.click().run()
+            assert [e.value for e in at.error] == ["Nicht gespeichert:\n\n- Titel ist erforderlich"]
         else:
             leaks[page] = untranslated(at, english)
     return {page: found for page, found in leaks.items() if found}

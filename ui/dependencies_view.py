@@ -13,14 +13,17 @@ from types import MappingProxyType
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
+from planning.formatting import format_day
+from planning.i18n import gettext as _
 from planning.reports import this_week
 from planning.store.engine import read_engine, session_scope
 from planning.validation import InputError
 from planning.work import dependencies, initiative_reads
 from planning.work.dependencies import Work
 from ui.state import Versions, clear_after_write, engine, shared_read
-from ui.text import escape_markdown, refusal_message
+from ui.text import CHOOSE, escape_markdown, refusal_message
 
 TTL = 600
 ENTRIES = 64
@@ -50,7 +53,7 @@ def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
     with _session() as session:
         edges = dependencies.all_edges(session=session)
         notes = dependencies.waiting_notes(
-            session=session, initiative_ids={blocked for _, blocked in edges}
+            session=session, initiative_ids={blocked for _blocker, blocked in edges}
         )
     # A mapping no reader can change: the shared read hands the cached object itself.
     return MappingProxyType({k: tuple(v) for k, v in notes.items()})
@@ -84,16 +87,22 @@ def news(versions: Versions, owner_id: int, today: date) -> list[this_week.WaitN
 
 
 def _day(day: date | None) -> str:
-    return f"{day.day} {day:%b %Y}" if day else "undated"
+    if day is None:
+        return _("undated")
+    return f"{day.day} {day:%b %Y}" if i18n.english_formats() else format_day(day)
 
 
 def _listed(work: tuple[Work, ...]) -> str:
-    return ", ".join(f"{w.label} (ends {_day(w.end)})" for w in work) or "nothing"
+    return ", ".join(
+        _("{work} (ends {day})").format(work=w.label, day=_day(w.end)) for w in work
+    ) or _("nothing")
 
 
 def path_text(path: list[Work]) -> str:
     """A critical path as one line: "#21 Design → #12 Build · ends 1 Mar 2027"."""
-    return " → ".join(w.label for w in path) + f" · ends {_day(path[-1].end)}"
+    return (
+        " → ".join(w.label for w in path) + " · " + _("ends {day}").format(day=_day(path[-1].end))
+    )
 
 
 # --- sections ----------------------------------------------------------------------------------
@@ -112,9 +121,9 @@ def initiative_section(
     """The "Waits on / Blocks" section of an initiative: both lists, a warning when it starts
     before what it waits on ends, and for its owner or a director a form to change them."""
     found = of_initiative(versions, initiative_id)
-    st.markdown("**Waits on / Blocks**")
-    st.caption(escape_markdown(f"Waits on: {_listed(found.waits_on)}"))
-    st.caption(escape_markdown(f"Blocks: {_listed(found.blocks)}"))
+    st.markdown("**" + _("Waits on / Blocks") + "**")
+    st.caption(escape_markdown(_("Waits on: {work}").format(work=_listed(found.waits_on))))
+    st.caption(escape_markdown(_("Blocks: {work}").format(work=_listed(found.blocks))))
     early = [
         w
         for w in found.waits_on
@@ -123,7 +132,9 @@ def initiative_section(
     if early:
         st.warning(
             escape_markdown(
-                f"It starts on {_day(start)}, before {', '.join(w.label for w in early)} ends."
+                _("It starts on {day}, before {work} ends.").format(
+                    day=_day(start), work=", ".join(w.label for w in early)
+                )
             )
         )
     if not may_edit:
@@ -135,20 +146,22 @@ def initiative_section(
 
     with st.form(f"dependencies_{initiative_id}"):
         waits_on = st.multiselect(
-            "Waits on",
+            _("Waits on"),
             others,
             default=[w.id for w in found.waits_on if w.id in titles],
             format_func=name,
+            placeholder=_(CHOOSE),
             key=f"dep_waits_{initiative_id}",
         )
         blocks = st.multiselect(
-            "Blocks",
+            _("Blocks"),
             others,
             default=[w.id for w in found.blocks if w.id in titles],
             format_func=name,
+            placeholder=_(CHOOSE),
             key=f"dep_blocks_{initiative_id}",
         )
-        saved = st.form_submit_button("Save dependencies")
+        saved = st.form_submit_button(_("Save dependencies"))
     if not saved:
         return
     try:
@@ -164,35 +177,41 @@ def initiative_section(
         st.error(refusal_message(exc))
         return
     if change.added or change.removed:
-        on_saved(f"Dependencies saved: {change.added} added, {change.removed} removed.")
+        on_saved(
+            _("Dependencies saved: {added} added, {removed} removed.").format(
+                added=change.added, removed=change.removed
+            )
+        )
     else:
-        st.info("No change to save.")
+        st.info(_("No change to save."))
 
 
 def critical_paths_section(*, versions: Versions, period: str, actor: object | None = None) -> None:
     """Each objective's critical path for the quarter, one line each; with an actor (a
     director on Weekly planning), a picker to edit any initiative's dependencies beside it."""
     found = critical_paths(versions, period)
-    st.subheader("Critical paths")
+    st.subheader(_("Critical paths"))
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash)
     if not found:
-        st.caption(f"No objective for {period} yet.")
+        st.caption(_("No objective for {period} yet.").format(period=period))
     else:
         st.caption(
-            "For each objective, the chain of dated work that ends last, through what each step "
-            "waits on: the work that decides when the objective's work is finished."
+            _(
+                "For each objective, the chain of dated work that ends last, through what each "
+                "step waits on: the work that decides when the objective's work is finished."
+            )
         )
     for title, path in found:
-        line = path_text(path) if path else "no dated work yet"
+        line = path_text(path) if path else _("no dated work yet")
         st.markdown(f"- **{escape_markdown(title)}**: {escape_markdown(line)}")
     if actor is None:
         return
-    with st.expander("Edit dependencies", icon=":material/account_tree:"):
+    with st.expander(_("Edit dependencies"), icon=":material/account_tree:"):
         titles = initiative_titles(versions)
         picked = st.selectbox(
-            "Initiative",
+            _("Initiative"),
             [None, *titles],
             format_func=lambda i: "—" if i is None else f"#{i} {titles[i]}",
             key="planning_dependency_pick",
@@ -220,7 +239,7 @@ def news_section(*, versions: Versions, owner_id: int, today: date) -> None:
     found = news(versions, owner_id, today)
     if not found:
         return
-    st.header("What your work waits on")
+    st.header(_("What your work waits on"))
     for item in found:
         text = escape_markdown(item.text)
         if item.kind == "shipped":

@@ -12,19 +12,20 @@ import streamlit as st
 
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from planning.work.bulk_edit import BULK_MAX, BulkChanges, bulk_edit_initiatives
-from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
+from planning.work.initiative_status import HEALTH_LABELS, HEALTH_ORDER, STATUS_ORDER, status_label
 from ui.state import engine
-from ui.status_update_form import health_label
-from ui.text import refusal_message
+from ui.text import CHOOSE, refusal_message
 
 PICKED = "bulk_ids"
 OPEN = "bulk_open"
 FIELD_KEYS = ("bulk_owner", "bulk_status", "bulk_health", "bulk_target", "bulk_kr")
-KEEP = "Keep as it is"
+KEEP = N_("Keep as it is")
 
 
 def select_rows(table_ids: Sequence[int], rows: Sequence[int]) -> None:
@@ -47,57 +48,66 @@ def bulk_edit_section(
     picked = [i for i in st.session_state.get(PICKED, []) if i in titles]
     st.session_state[PICKED] = picked
     # The form (up to BULK_MAX choices) is drawn only once asked for, to keep every run quick.
-    if not st.toggle("Change several initiatives at once", key=OPEN):
+    if not st.toggle(_("Change several initiatives at once"), key=OPEN):
         if len(picked) > 1:
             st.caption(
-                f"{len(picked)} rows selected: turn on “Change several initiatives at once” to "
-                "change them together."
+                _(
+                    "{count} rows selected: turn on “Change several initiatives at once” to "
+                    "change them together."
+                ).format(count=len(picked))
             )
         return
+    keep = _(KEEP)
     # The picker offers the selected rows and the list's first BULK_MAX (a bulk edit's limit).
     options = list(dict.fromkeys([*picked, *ids[:BULK_MAX]]))
     with st.container(border=True), st.form("bulk_edit"):
         st.caption(
-            "Select rows in the list (or pick them here), choose what to set, and apply: every "
-            "initiative changes, or none does and each reason is listed."
-            + ("" if director else " You can change the initiatives you own.")
+            _(
+                "Select rows in the list (or pick them here), choose what to set, and apply: "
+                "every initiative changes, or none does and each reason is listed."
+            )
+            + ("" if director else " " + _("You can change the initiatives you own."))
         )
         chosen = st.multiselect(
-            "Initiatives to change", options, format_func=lambda i: titles.get(i, "?"), key=PICKED
+            _("Initiatives to change"),
+            options,
+            format_func=lambda i: titles.get(i, "?"),
+            placeholder=_(CHOOSE),
+            key=PICKED,
         )
         cols = st.columns(3)
         owner = None
         status = None
         if director:
             owner = cols[0].selectbox(
-                "Owner",
+                _("Owner"),
                 [None, *owners],
-                format_func=lambda p: KEEP if p is None else owners[p],
+                format_func=lambda p: keep if p is None else owners[p],
                 key="bulk_owner",
             )
             status = cols[1].selectbox(
-                "Status",
+                _("Status"),
                 [None, *STATUS_ORDER],
-                format_func=lambda s: KEEP if s is None else status_label(s),
+                format_func=lambda s: keep if s is None else _(status_label(s)),
                 key="bulk_status",
             )
         health = cols[2].selectbox(
-            "Health",
+            _("Health"),
             [None, *HEALTH_ORDER],
-            format_func=lambda h: KEEP if h is None else health_label(h),
+            format_func=lambda h: keep if h is None else _(HEALTH_LABELS.get(h, h)),
             key="bulk_health",
         )
         cols = st.columns(2)
         target = cols[0].date_input(
-            "Target date", value=None, format="YYYY-MM-DD", key="bulk_target"
+            _("Target date"), value=None, format="YYYY-MM-DD", key="bulk_target"
         )
         kr = cols[1].selectbox(
-            "Also link to key result",
+            _("Also link to key result"),
             [None, *key_results],
-            format_func=lambda k: KEEP if k is None else key_results[k],
+            format_func=lambda k: keep if k is None else key_results[k],
             key="bulk_kr",
         )
-        applied = st.form_submit_button("Apply to selected", type="primary")
+        applied = st.form_submit_button(_("Apply to selected"), type="primary")
     if not applied:
         return
     changes = BulkChanges(
@@ -121,4 +131,9 @@ def bulk_edit_section(
         return
     forget: tuple[Any, ...] = (PICKED, *FIELD_KEYS)
     count = len(saved)
-    on_saved(f"{count} initiative{'s' if count != 1 else ''} changed.", forget=forget)
+    on_saved(
+        ngettext("{count} initiative changed.", "{count} initiatives changed.", count).format(
+            count=count
+        ),
+        forget=forget,
+    )

@@ -3,27 +3,38 @@ should move, decisions, scores under each framework, status-update history and a
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
+from planning import i18n
 from planning.config import AppConfig
-from planning.formatting import format_score
+from planning.formatting import format_entered, format_lift, format_score
+from planning.i18n import gettext as _
+from planning.i18n import pgettext
 from planning.work.initiative_reads import InitiativeDetail
-from planning.work.initiative_status import audit_action_text, status_label
+from planning.work.initiative_status import HEALTH_LABELS, audit_action_text, status_label
 from ui import planning_data as data
 from ui.state import Versions
-from ui.status_update_form import health_label
 from ui.text import escape_markdown
+
+
+def _day(day: date | None) -> str:
+    """A day as the team writes it (ISO in English, as always), a dash when there is none."""
+    if day is None:
+        return "—"
+    return str(day) if i18n.english_formats() else i18n.date_text(day)
 
 
 def _dates(detail: InitiativeDetail) -> str:
     i = detail.initiative
     parts = [
-        f"start {i.start_date or '—'}",
-        f"target {i.target_date or '—'}",
+        _("start {day}").format(day=_day(i.start_date)),
+        _("target {day}").format(day=_day(i.target_date)),
     ]
     if i.shipped_date:
-        parts.append(f"shipped {i.shipped_date}")
+        parts.append(_("shipped {day}").format(day=_day(i.shipped_date)))
     return " · ".join(parts)
 
 
@@ -31,11 +42,19 @@ def _lift(detail: InitiativeDetail, config: AppConfig) -> str:
     metrics = config.metrics.metrics
     i = detail.initiative
     if not i.lift_metric:
-        return "no expected lift yet"
+        return _("no expected lift yet")
     label = metrics[i.lift_metric].label if i.lift_metric in metrics else i.lift_metric
-    who = f" (estimated by {detail.lift_estimator})" if detail.lift_estimator else ""
-    where = f" on {config.metrics.filters_text(i.lift_filters)}" if i.lift_filters else ""
-    return f"{label} {i.lift_pct or 0:+.1%}{where}{who}"
+    who = (
+        " " + _("(estimated by {name})").format(name=detail.lift_estimator)
+        if detail.lift_estimator
+        else ""
+    )
+    where = (
+        " " + _("on {filters}").format(filters=config.metrics.filters_text(i.lift_filters))
+        if i.lift_filters
+        else ""
+    )
+    return f"{label} {format_lift(i.lift_pct or 0)}{where}{who}"
 
 
 def _readable_scores(scores: pd.DataFrame) -> pd.DataFrame:
@@ -49,76 +68,90 @@ def _audit_rows(audit: pd.DataFrame) -> pd.DataFrame:
     return audit.assign(action=audit["action"].map(audit_action_text))
 
 
+def _health(value: str) -> str:
+    return _(HEALTH_LABELS.get(value, value))
+
+
+def _status(value: str) -> str:
+    return _(status_label(value))
+
+
 def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConfig) -> None:
     """One initiative: its figures, linked key results, decisions, scores, history and trail."""
     i = detail.initiative
+    lang = i18n.locale_key()
+    by = pgettext("author", "By")
     st.subheader(escape_markdown(i.title))
     cols = st.columns(4)
-    cols[0].metric("Owner", detail.owner)
-    cols[1].metric("Status", status_label(i.status.value))
-    cols[2].metric("Health", health_label(i.health.value))
-    cols[3].metric("Complete", f"{i.percent_complete} %")
+    cols[0].metric(_("Owner"), detail.owner)
+    cols[1].metric(_("Status"), _status(i.status.value))
+    cols[2].metric(_("Health"), _health(i.health.value))
+    cols[3].metric(_("Complete"), f"{i.percent_complete} %")
     lift = _lift(detail, config)
     st.write(
-        escape_markdown(f"{_dates(detail)} · effort {i.effort_weeks:g} person-weeks · lift: {lift}")
+        escape_markdown(
+            _("{dates} · effort {weeks} person-weeks · lift: {lift}").format(
+                dates=_dates(detail), weeks=format_entered(i.effort_weeks), lift=lift
+            )
+        )
     )
     if i.description:
         st.text(i.description)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Key results it should move**")
+        st.markdown("**" + _("Key results it should move") + "**")
         if detail.key_results.empty:
-            st.caption("Not linked to a key result.")
+            st.caption(_("Not linked to a key result."))
         else:
             st.dataframe(
                 detail.key_results[["objective", "title"]],
                 hide_index=True,
-                column_config={"objective": "Objective", "title": "Key result"},
+                column_config={"objective": _("Objective"), "title": _("Key result")},
             )
         tied = data.decision_log(versions, i.id, None)
         if not tied.empty:
-            st.markdown("**Decisions**")
+            st.markdown("**" + _("Decisions") + "**")
             st.dataframe(
                 tied[["decided_on", "text", "author", "withdrawn"]],
                 hide_index=True,
                 column_config={
-                    "decided_on": "Day",
-                    "text": "Decision",
-                    "author": "By",
-                    "withdrawn": st.column_config.CheckboxColumn("Withdrawn"),
+                    "decided_on": _("Day"),
+                    "text": _("Decision"),
+                    "author": by,
+                    "withdrawn": st.column_config.CheckboxColumn(_("Withdrawn")),
                 },
             )
     with right:
-        st.markdown("**Scores under each framework**")
+        st.markdown("**" + _("Scores under each framework") + "**")
         st.dataframe(
-            _readable_scores(data.initiative_scores(versions, i.id)),
+            _readable_scores(data.initiative_scores(versions, i.id, lang)),
             hide_index=True,
             column_config={
-                "framework": "Framework",
-                "score": st.column_config.TextColumn("Score"),
-                "inputs": "Inputs",
-                "problems": "Why no score",
+                "framework": _("Framework"),
+                "score": st.column_config.TextColumn(_("Score")),
+                "inputs": _("Inputs"),
+                "problems": _("Why no score"),
             },
         )
-    history, trail = st.tabs(["Status updates", "Audit trail"])
+    history, trail = st.tabs([_("Status updates"), _("Audit trail")])
     with history:
         if detail.updates.empty:
-            st.caption("No status update yet.")
+            st.caption(_("No status update yet."))
         else:
             st.dataframe(
                 detail.updates.assign(
-                    status=detail.updates["status"].map(status_label),
-                    health=detail.updates["health"].map(health_label),
+                    status=detail.updates["status"].map(_status),
+                    health=detail.updates["health"].map(_health),
                 ),
                 hide_index=True,
                 width="stretch",
                 column_config={
-                    "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                    "author": "By",
-                    "status": "Status",
-                    "health": "Health",
-                    "percent_complete": st.column_config.NumberColumn("Done", format="%d%%"),
-                    "note": st.column_config.TextColumn("Note", width="large"),
+                    "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm"),
+                    "author": by,
+                    "status": _("Status"),
+                    "health": _("Health"),
+                    "percent_complete": st.column_config.NumberColumn(_("Done"), format="%d%%"),
+                    "note": st.column_config.TextColumn(_("Note"), width="large"),
                 },
             )
     with trail:
@@ -127,9 +160,9 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
             hide_index=True,
             width="stretch",
             column_config={
-                "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
-                "actor": "Who",
-                "action": "What",
-                "changes": st.column_config.TextColumn("Changes", width="large"),
+                "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
+                "actor": _("Who"),
+                "action": _("What"),
+                "changes": st.column_config.TextColumn(_("Changes"), width="large"),
             },
         )

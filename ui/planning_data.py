@@ -16,13 +16,14 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.people import list_people
+from planning.i18n import gettext as _
 from planning.impact import calibration
 from planning.metrics import baseline
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role, WeeklyPlanRead
 from planning.work import backlog, backlog_edits, decisions, initiative_reads, weekly_plan
 from planning.work import capacity as team_capacity
-from planning.work.initiative_status import HEALTH_LABELS, status_label
+from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from ui import arrow
 from ui.state import Versions, app_config, engine, shared_read
 
@@ -197,18 +198,20 @@ def initiative_titles(versions: Versions) -> dict[int, str]:
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def initiative_detail(
-    versions: Versions, initiative_id: int
+    versions: Versions, initiative_id: int, language: str = ""
 ) -> initiative_reads.InitiativeDetail | None:
-    """One initiative with history and audit trail."""
-    del versions
+    """One initiative with history and audit trail, its changes described in the reader's
+    language (`language`: i18n.locale_key, for the cache)."""
+    del versions, language
     with _session() as session:
         return initiative_reads.initiative_detail(session=session, initiative_id=initiative_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def initiative_scores(versions: Versions, initiative_id: int) -> pd.DataFrame:
-    """One initiative's score under every framework."""
-    del versions
+def initiative_scores(versions: Versions, initiative_id: int, language: str = "") -> pd.DataFrame:
+    """One initiative's score under every framework, its inputs in the reader's language
+    (`language`: i18n.locale_key, for the cache)."""
+    del versions, language
     with _session() as session:
         return backlog.initiative_scores(
             session=session, config=app_config(), initiative_id=initiative_id
@@ -335,13 +338,16 @@ def initiative_table(
     statuses: tuple[str, ...],
     healths: tuple[str, ...],
 ) -> InitiativeTable:
-    """The filtered initiatives with readable status and health, in the list's columns."""
+    """The filtered initiatives with status and health in the reader's language (looked up once
+    per status, not per row), in the list's columns."""
     listing = initiative_list(versions, objective_id, owner_id, statuses, healths)
     if listing.empty:
         return InitiativeTable(ids=[], rows=None)
+    status_words = {s: _(status_label(s)) for s in STATUS_ORDER}
+    health_words = {h: _(label) for h, label in HEALTH_LABELS.items()}
     shown = listing.assign(
-        status=listing["status"].map(status_label),
-        health=listing["health"].map(lambda h: HEALTH_LABELS.get(h, h)),
+        status=listing["status"].map(lambda s: status_words.get(s, s)),
+        health=listing["health"].map(lambda h: health_words.get(h, h)),
         # An idea has no target yet: a dash, not the grid's "None"; ISO text still sorts by day.
         target_date=_days_text(listing["target_date"]),
     )

@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from planning.config.scoring import EffortConversion, Framework
+from planning.i18n import gettext as _
 from planning.validation import is_number
 from planning.work.scoring import effort_input_text
 
@@ -68,15 +69,20 @@ def score_caption(
     framework: Framework, conversion: EffortConversion, effort_weeks: float | None = None
 ) -> str:
     """What the score fields are for, and where the framework's effort input comes from."""
-    text = f"Scoring inputs for {framework.label}, the framework weekly planning ranks by."
+    text = _("Scoring inputs for {framework}, the framework weekly planning ranks by.").format(
+        framework=framework.label
+    )
     if framework.formula in {"rice", "wsjf", "ice", "expected_value"}:
-        text += " Its effort comes from the person-weeks"
         derived = (
             effort_input_text(framework.formula, effort_weeks, conversion)
             if effort_weeks is not None
             else ""
         )
-        text += f" (now {derived})." if derived else "."
+        text += " " + (
+            _("Its effort comes from the person-weeks (now {derived}).").format(derived=derived)
+            if derived
+            else _("Its effort comes from the person-weeks.")
+        )
     return text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from planning.formatting import escape_markdown
+from planning.i18n import N_
 from planning.i18n import gettext as _
 
 __all__ = ["escape_markdown", "moment_text", "refusal_message"]
@@ -25,3 +26,8 @@ def refusal_message(exc: Exception) -> str:
 def moment_text(value: datetime | None) -> str:
     """A stored moment to the minute (2026-11-26 14:05), or "" when there is none."""
     return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+# Streamlit's own placeholder of an empty multiselect, given explicitly so it reads in the
+# reader's language (the browser would write it in English).
+CHOOSE = N_("Choose options")

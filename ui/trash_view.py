@@ -13,6 +13,9 @@ from sqlmodel import Session
 from planning import clock
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
+from planning.formatting import format_day
+from planning.i18n import gettext as _
+from planning.i18n import pgettext
 from planning.okrs import goals
 from planning.okrs.goal_rules import GoalError
 from planning.store.engine import read_engine, session_scope
@@ -38,18 +41,23 @@ def trash_list(versions: Versions, today: str) -> list[TrashEntry]:
 def _table(entries: list[TrashEntry]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "kind": [e.kind for e in entries],
+            "kind": [_(e.kind) for e in entries],
             "title": [e.title for e in entries],
-            "how": [e.how for e in entries],
-            "since": [f"{e.since:%d %b %Y}" for e in entries],
+            "how": [_(e.how) for e in entries],
+            "since": [format_day(e.since) for e in entries],
             "by": [e.by for e in entries],
-            "gone_on": [f"{e.gone_on:%d %b %Y}" for e in entries],
+            "gone_on": [format_day(e.gone_on) for e in entries],
         }
     )
 
 
 def _label(entry: TrashEntry) -> str:
-    return f"{entry.kind}: {entry.title} ({entry.how.lower()} {entry.since:%d %b})"
+    return _("{kind}: {title} ({how} {day})").format(
+        kind=_(entry.kind),
+        title=entry.title,
+        how=_(entry.how).lower(),
+        day=format_day(entry.since, year=False),
+    )
 
 
 def _restore(actor: PersonRead, config: AppConfig, entry: TrashEntry) -> list[str]:
@@ -86,35 +94,37 @@ def trash_section(
 ) -> None:
     """The director's Trash: what waits there, when it goes for good, and Restore."""
     entries = trash_list(versions, clock.today().isoformat())
-    with st.expander(f"Trash ({len(entries)})"):
+    with st.expander(_("Trash ({count})").format(count=len(entries))):
         st.caption(
-            f"Deleted and archived objectives, key results and initiatives wait here "
-            f"{trash_bin.TRASH_DAYS} days, then are gone for good. Restoring brings back their "
-            "links: key results, dependencies, check-ins and status updates."
+            _(
+                "Deleted and archived objectives, key results and initiatives wait here {days} "
+                "days, then are gone for good. Restoring brings back their links: key results, "
+                "dependencies, check-ins and status updates."
+            ).format(days=trash_bin.TRASH_DAYS)
         )
         if not entries:
-            st.caption("The trash is empty.")
+            st.caption(_("The trash is empty."))
             return
         st.dataframe(
             _table(entries),
             hide_index=True,
             width="stretch",
             column_config={
-                "kind": "What",
-                "title": st.column_config.TextColumn("Title", width="large"),
-                "how": "How",
-                "since": "Since",
-                "by": "By",
-                "gone_on": "Gone for good on",
+                "kind": _("What"),
+                "title": st.column_config.TextColumn(_("Title"), width="large"),
+                "how": _("How"),
+                "since": _("Since"),
+                "by": pgettext("author", "By"),
+                "gone_on": _("Gone for good on"),
             },
         )
         picked = st.selectbox(
-            "Restore",
+            _("Restore"),
             range(len(entries)),
             format_func=lambda i: _label(entries[i]),
             key="trash_pick",
         )
-        if not st.button("Restore", key="trash_restore"):
+        if not st.button(_("Restore"), key="trash_restore"):
             return
         entry = entries[picked]
         try:
@@ -122,10 +132,12 @@ def trash_section(
         except REFUSALS as exc:
             st.error(refusal_message(exc))
             return
-        message = f"{entry.kind} “{escape_markdown(entry.title)}” restored."
+        message = _("{kind} “{title}” restored.").format(
+            kind=_(entry.kind), title=escape_markdown(entry.title)
+        )
         if missed:
-            message += " These links could not come back: " + "; ".join(
-                escape_markdown(m) for m in missed
+            message += " " + _("These links could not come back: {links}").format(
+                links="; ".join(escape_markdown(m) for m in missed)
             )
         on_saved(message, forget=("trash_pick",))
 
@@ -139,17 +151,19 @@ def delete_initiative_form(
     on_saved: Callable[..., None],
 ) -> None:
     """The detail's "Delete this initiative" form: it goes to the trash for 30 days."""
-    with st.expander("Delete this initiative"), st.form(f"delete_{tag}"):
+    with st.expander(_("Delete this initiative")), st.form(f"delete_{tag}"):
         st.caption(
-            f"It goes to the trash with its links, dependencies and status updates for "
-            f"{trash_bin.TRASH_DAYS} days; a director can restore it from there."
+            _(
+                "It goes to the trash with its links, dependencies and status updates for {days} "
+                "days; a director can restore it from there."
+            ).format(days=trash_bin.TRASH_DAYS)
         )
-        sure = st.checkbox("Yes, delete it", key=f"del_sure_{tag}")
-        deleted = st.form_submit_button("Delete initiative")
+        sure = st.checkbox(_("Yes, delete it"), key=f"del_sure_{tag}")
+        deleted = st.form_submit_button(_("Delete initiative"))
     if not deleted:
         return
     if not sure:
-        st.error("Tick “Yes, delete it” to delete the initiative.")
+        st.error(_("Tick “Yes, delete it” to delete the initiative."))
         return
     try:
         with session_scope(engine()) as session:
@@ -160,7 +174,9 @@ def delete_initiative_form(
         st.error(refusal_message(exc))
         return
     on_saved(
-        f"Initiative moved to the trash; it is gone for good on {item.purge_on:%d %b %Y}.",
+        _("Initiative moved to the trash; it is gone for good on {day}.").format(
+            day=format_day(item.purge_on)
+        ),
         forget=(f"initiative_version_{initiative_id}",),
     )
 
@@ -170,28 +186,39 @@ def delete_goal_form(
 ) -> None:
     """Goals' "Delete this objective / key result" form (directors): the record, with what hangs
     on it, goes to the trash for 30 days."""
-    what = "objective" if kind == "objective" else "key result"
+    objective = kind == "objective"
     tag = f"{kind}_{record_id}_{version}"
-    with st.expander(f"Delete this {what}"), st.form(f"delete_{tag}"):
+    heading = _("Delete this objective") if objective else _("Delete this key result")
+    with st.expander(heading), st.form(f"delete_{tag}"):
         st.caption(
             (
-                "It goes to the trash with its key results, their check-ins and links"
-                if kind == "objective"
-                else "It goes to the trash with its check-ins and initiative links"
-            )
-            + f" for {trash_bin.TRASH_DAYS} days; a director can restore it from the Trash on "
-            "Initiatives."
+                _(
+                    "It goes to the trash with its key results, their check-ins and links for "
+                    "{days} days; a director can restore it from the Trash on Initiatives."
+                )
+                if objective
+                else _(
+                    "It goes to the trash with its check-ins and initiative links for {days} "
+                    "days; a director can restore it from the Trash on Initiatives."
+                )
+            ).format(days=trash_bin.TRASH_DAYS)
         )
-        sure = st.checkbox("Yes, delete it", key=f"del_sure_{tag}")
-        deleted = st.form_submit_button(f"Delete {what}")
+        sure = st.checkbox(_("Yes, delete it"), key=f"del_sure_{tag}")
+        deleted = st.form_submit_button(
+            _("Delete objective") if objective else _("Delete key result")
+        )
     if not deleted:
         return
     if not sure:
-        st.error(f"Tick “Yes, delete it” to delete the {what}.")
+        st.error(
+            _("Tick “Yes, delete it” to delete the objective.")
+            if objective
+            else _("Tick “Yes, delete it” to delete the key result.")
+        )
         return
     try:
         with session_scope(engine()) as session:
-            if kind == "objective":
+            if objective:
                 item = trash_bin.delete_objective(
                     session=session, actor=actor, objective_id=record_id, expected_version=version
                 )
@@ -202,7 +229,9 @@ def delete_goal_form(
     except REFUSALS as exc:
         st.error(refusal_message(exc))
         return
-    on_saved(
-        f"{what.capitalize()} “{escape_markdown(item.title)}” moved to the trash; it is gone for "
-        f"good on {item.purge_on:%d %b %Y}."
+    moved = (
+        _("Objective “{title}” moved to the trash; it is gone for good on {day}.")
+        if objective
+        else _("Key result “{title}” moved to the trash; it is gone for good on {day}.")
     )
+    on_saved(moved.format(title=escape_markdown(item.title), day=format_day(item.purge_on)))

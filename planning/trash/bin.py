@@ -34,6 +34,7 @@ from planning.access.permissions import (
     require_director,
     require_owner_or_director,
 )
+from planning.i18n import N_
 from planning.okrs.goal_rules import is_closed, refuse_if_closed
 from planning.store.audit import record_event, snapshot
 from planning.store.models import AuditEvent, Initiative, KeyResult, Objective
@@ -43,7 +44,11 @@ from planning.store.versioning import check_and_bump
 from planning.validation import InputError
 
 TRASH_DAYS = 30
-ENTITY_WORDS = {"objective": "Objective", "key_result": "Key result", "initiative": "Initiative"}
+ENTITY_WORDS = {
+    "objective": N_("Objective"),
+    "key_result": N_("Key result"),
+    "initiative": N_("Initiative"),
+}
 
 
 @dataclass(frozen=True)

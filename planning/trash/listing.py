@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from planning.i18n import N_
 from planning.store.models import Person
 from planning.store.models_trash import TrashItem
 from planning.trash.bin import ENTITY_WORDS, archived_goals, local_day, purge_day
@@ -21,7 +22,7 @@ class TrashEntry:
 
     entity: str
     entity_id: int
-    kind: str  # Objective, Key result, Initiative
+    kind: str  # Objective, Key result, Initiative (in English: translated where shown)
     title: str
     how: str  # Deleted, Archived
     since: date
@@ -44,7 +45,7 @@ def trash_entries(*, session: Session, today: date) -> list[TrashEntry]:
                 entity_id=item.entity_id,
                 kind=ENTITY_WORDS.get(item.entity, item.entity),
                 title=item.title,
-                how="Deleted",
+                how=N_("Deleted"),
                 since=local_day(item.trashed_at),
                 by=names.get(item.trashed_by or 0, "—"),
                 gone_on=item.purge_on,
@@ -61,7 +62,7 @@ def trash_entries(*, session: Session, today: date) -> list[TrashEntry]:
                 entity_id=goal.entity_id,
                 kind=ENTITY_WORDS[goal.entity],
                 title=goal.title,
-                how="Archived",
+                how=N_("Archived"),
                 since=goal.archived_on,
                 by="—",
                 gone_on=gone_on,

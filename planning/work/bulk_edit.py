@@ -31,10 +31,16 @@ from planning.access.permissions import (
     require_member_or_director,
 )
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import Health, Initiative, InitiativeRead, StatusUpdate, utcnow
 from planning.validation import InputError
-from planning.work.initiative_input import check_date, check_key_results, check_owner
+from planning.work.initiative_input import (
+    check_date,
+    check_key_results,
+    check_owner,
+    field_label,
+)
 from planning.work.initiative_reads import ENTITY, key_result_ids, person_names
 from planning.work.initiative_status import (
     HEALTH_LABELS,
@@ -81,25 +87,31 @@ def _value_problems(
 ) -> list[str]:
     problems: list[str] = []
     if not changes.fields():
-        problems.append("choose at least one field to set")
+        problems.append(_("choose at least one field to set"))
     if not director:
-        fields = [
-            label
-            for name, label in (("owner_id", "owner"), ("status", "status"))
-            if name in changes.fields()
-        ]
+        fields = [field_label(name) for name in ("owner_id", "status") if name in changes.fields()]
         if fields:
-            reason = f"only a director can set the {' and '.join(fields)} of initiatives"
+            reason = _("only a director can set the {fields} of initiatives").format(
+                fields=(" " + _("and") + " ").join(fields)
+            )
             problems.append(reason)
             denied.append(reason)
     if changes.owner_id is not None:
         check_owner(session, changes.owner_id, problems)
     if changes.status is not None and changes.status not in STATUS_ORDER:
-        problems.append(f"unknown status {changes.status!r}; use one of {', '.join(STATUS_ORDER)}")
+        problems.append(
+            _("unknown status {status}; use one of {known}").format(
+                status=repr(changes.status), known=", ".join(STATUS_ORDER)
+            )
+        )
     if changes.health is not None and changes.health not in HEALTH_ORDER:
-        problems.append(f"unknown health {changes.health!r}; use one of {', '.join(HEALTH_ORDER)}")
+        problems.append(
+            _("unknown health {health}; use one of {known}").format(
+                health=repr(changes.health), known=", ".join(HEALTH_ORDER)
+            )
+        )
     if changes.target_date is not None:
-        check_date(changes.target_date, "target date", problems)
+        check_date(changes.target_date, field_label("target_date"), problems)
     if changes.key_result_id is not None:
         check_key_results(session, [changes.key_result_id], problems)
     return problems
@@ -113,10 +125,14 @@ def _row_problems(
     denied: list[str],
 ) -> list[str]:
     found: list[str] = []
-    name = f"“{initiative.title}”"
+    name = _("“{title}”").format(title=initiative.title)
     if not owns_or_directs(actor, initiative.owner_id):
-        owner = names.get(initiative.owner_id, "someone else")
-        found.append(f"{name} is owned by {owner}; only its owner or a director can change it")
+        owner = names.get(initiative.owner_id, _("someone else"))
+        found.append(
+            _(
+                "{initiative} is owned by {owner}; only its owner or a director can change it"
+            ).format(initiative=name, owner=owner)
+        )
         denied += found
         return found
     if changes.status is not None and changes.status in STATUS_ORDER:
@@ -127,7 +143,11 @@ def _row_problems(
             found.append(f"{name}: {moved}")
     start = initiative.start_date
     if changes.target_date is not None and start is not None and changes.target_date < start:
-        found.append(f"{name}: target date {changes.target_date} is before its start {start}")
+        found.append(
+            _("{initiative}: target date {target} is before its start {start}").format(
+                initiative=name, target=changes.target_date, start=start
+            )
+        )
     return found
 
 
@@ -148,15 +168,19 @@ def bulk_edit_initiatives(
     denied: list[str] = []
     problems = _value_problems(session, changes, director, denied)
     if not ids:
-        problems.append("select at least one initiative")
+        problems.append(_("select at least one initiative"))
     if len(ids) > BULK_MAX:
-        problems.append(f"{len(ids)} initiatives are selected; change at most {BULK_MAX} at once")
+        problems.append(
+            _("{count} initiatives are selected; change at most {most} at once").format(
+                count=len(ids), most=BULK_MAX
+            )
+        )
     names = person_names(session=session)
     rows: list[Initiative] = []
     for initiative_id in ids[:BULK_MAX]:
         initiative = session.get(Initiative, initiative_id, with_for_update=True)
         if initiative is None:
-            problems.append(f"initiative {initiative_id} does not exist")
+            problems.append(_("initiative {id} does not exist").format(id=initiative_id))
             continue
         rows.append(initiative)
         problems += _row_problems(actor, initiative, changes, names, denied)
@@ -190,7 +214,8 @@ def bulk_edit_initiatives(
                     today=today,
                 )
             except InputError as exc:
-                problems += [f"“{initiative.title}”: {p}" for p in exc.problems]
+                name = _("“{title}”").format(title=initiative.title)
+                problems += [f"{name}: {p}" for p in exc.problems]
                 continue
         if changes.health is not None and initiative.health.value != changes.health:
             _set_health(session, actor, initiative, changes.health, len(rows))

@@ -34,6 +34,7 @@ from planning.access.permissions import (
     require_owner_or_director,
 )
 from planning.graphs import find_loop
+from planning.i18n import gettext as _
 from planning.store.audit import record_created, record_event, snapshot
 from planning.store.models import (
     Initiative,
@@ -116,7 +117,7 @@ def _blocked_by(edges: Iterable[Edge]) -> dict[int, list[int]]:
 
 def loop_text(loop: Sequence[int], titles: Mapping[int, str]) -> str:
     """A loop of ids as a reader says it: "A blocks B blocks A"."""
-    return " blocks ".join(titles.get(i, f"#{i}") for i in loop)
+    return (" " + _("blocks") + " ").join(titles.get(i, f"#{i}") for i in loop)
 
 
 def late_pairs(work: Mapping[int, Work], edges: Iterable[Edge]) -> list[LateDependent]:
@@ -293,7 +294,7 @@ def period_critical_paths(*, session: Session, period: str) -> list[tuple[str, l
 def _load(session: Session, initiative_id: int, problems: list[str]) -> Initiative | None:
     found = session.get(Initiative, initiative_id, with_for_update=True)
     if found is None:
-        problems.append(f"initiative {initiative_id} does not exist")
+        problems.append(_("initiative {id} does not exist").format(id=initiative_id))
     return found
 
 
@@ -310,11 +311,11 @@ def _titles(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 def _refuse_loop(session: Session, edges: list[Edge], blocker_id: int, blocked_id: int) -> None:
     if blocker_id == blocked_id:
-        raise InputError(["an initiative cannot wait on itself"])
+        raise InputError([_("an initiative cannot wait on itself")])
     loop = find_loop(edges, blocker_id, blocked_id)
     if loop is not None:
         text = loop_text(loop, _titles(session, loop))
-        raise InputError([f"this dependency would make a loop: {text}"])
+        raise InputError([_("this dependency would make a loop: {loop}").format(loop=text)])
 
 
 def _add(session: Session, actor: Actor, blocker_id: int, blocked_id: int) -> InitiativeDependency:
@@ -358,7 +359,13 @@ def add_dependency(
         raise InputError(problems)
     _may_change(actor, blocked, blocker)
     if _existing(session, blocker_id, blocked_id) is not None:
-        raise InputError([f"{blocked.title} already waits on {blocker.title}"])
+        raise InputError(
+            [
+                _("{blocked} already waits on {blocker}").format(
+                    blocked=blocked.title, blocker=blocker.title
+                )
+            ]
+        )
     _refuse_loop(session, all_edges(session=session), blocker_id, blocked_id)
     return _add(session, actor, blocker_id, blocked_id)
 
@@ -374,7 +381,13 @@ def remove_dependency(*, session: Session, actor: Actor, blocker_id: int, blocke
     _may_change(actor, blocked, blocker)
     link = _existing(session, blocker_id, blocked_id)
     if link is None:
-        raise InputError([f"{blocked.title} does not wait on {blocker.title}"])
+        raise InputError(
+            [
+                _("{blocked} does not wait on {blocker}").format(
+                    blocked=blocked.title, blocker=blocker.title
+                )
+            ]
+        )
     _remove(session, actor, link)
 
 
@@ -397,14 +410,17 @@ def set_dependencies(
     wanted = {(int(b), initiative_id) for b in waits_on} | {(initiative_id, int(d)) for d in blocks}
     others = {i for edge in wanted for i in edge} - {initiative_id}
     known = work_of(session=session, ids=others)
-    problems += [f"initiative {i} does not exist" for i in sorted(others - set(known))]
+    problems += [
+        _("initiative {id} does not exist").format(id=i) for i in sorted(others - set(known))
+    ]
     if (initiative_id, initiative_id) in wanted:
-        problems.append("an initiative cannot wait on itself")
+        problems.append(_("an initiative cannot wait on itself"))
     if set(waits_on) & set(blocks):
         both = sorted(set(waits_on) & set(blocks))
         problems.append(
-            "it cannot both wait on and block "
-            + ", ".join(known[i].label if i in known else f"#{i}" for i in both)
+            _("it cannot both wait on and block {work}").format(
+                work=", ".join(known[i].label if i in known else f"#{i}" for i in both)
+            )
         )
     if problems:
         raise InputError(problems)
@@ -415,7 +431,7 @@ def set_dependencies(
         loop = find_loop(graph, *edge)
         if loop is not None:
             text = loop_text(loop, _titles(session, loop))
-            problems.append(f"this dependency would make a loop: {text}")
+            problems.append(_("this dependency would make a loop: {loop}").format(loop=text))
             continue
         graph.append(edge)
     if problems:

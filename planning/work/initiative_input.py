@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 from planning.config import AppConfig
 from planning.config.scoring import EFFORT_INPUT_OF_FORMULA
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.periods import FIRST_YEAR, LAST_YEAR, YEAR_RANGE
 from planning.store.models import (
     KeyResult,
@@ -49,24 +51,33 @@ MEMBER_FIELDS: frozenset[str] = frozenset(
 )
 DIRECTOR_FIELDS: frozenset[str] = frozenset({"owner_id", "status", "scores", "shipped_date"})
 EDITABLE_FIELDS: frozenset[str] = MEMBER_FIELDS | DIRECTOR_FIELDS
+# Each field as messages name it (in English: translated where shown).
 FIELD_LABELS: dict[str, str] = {
-    "title": "title",
-    "description": "description",
-    "owner_id": "owner",
-    "status": "status",
-    "health": "health",
-    "start_date": "start date",
-    "target_date": "target date",
-    "shipped_date": "shipped date",
-    "effort_weeks": "effort (person-weeks)",
-    "percent_complete": "% complete",
-    "scores": "scoring inputs",
-    "lift_metric": "lift metric",
-    "lift_pct": "expected lift",
-    "lift_filters": "lift filters",
-    "lift_estimator_id": "lift estimated by",
-    "key_result_ids": "linked key results",
+    "title": N_("title"),
+    "description": N_("description"),
+    "owner_id": N_("owner"),
+    "status": N_("status"),
+    "health": N_("health"),
+    "start_date": N_("start date"),
+    "target_date": N_("target date"),
+    "shipped_date": N_("shipped date"),
+    "effort_weeks": N_("effort (person-weeks)"),
+    "percent_complete": "% complete",  # translated as "{percent} complete" (see field_label)
+    "scores": N_("scoring inputs"),
+    "lift_metric": N_("lift metric"),
+    "lift_pct": N_("expected lift"),
+    "lift_filters": N_("lift filters"),
+    "lift_estimator_id": N_("lift estimated by"),
+    "key_result_ids": N_("linked key results"),
 }
+
+
+def field_label(name: str) -> str:
+    """A field as messages name it, in the reader's language ("start date")."""
+    if name == "percent_complete":
+        # A catalogue entry starting "% c" would read as a printf placeholder.
+        return _("{percent} complete").format(percent="%")
+    return _(FIELD_LABELS[name])
 
 
 @dataclass(frozen=True)
@@ -108,23 +119,33 @@ def check_date(value: Any, what: str, problems: list[str]) -> date | None:
         value = value.date()
     if isinstance(value, date):
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
-            problems.append(f"{what} {value.isoformat()} is outside the years {YEAR_RANGE}")
+            problems.append(
+                _("{what} {day} is outside the years {years}").format(
+                    what=what, day=value.isoformat(), years=YEAR_RANGE
+                )
+            )
             return None
         return value
-    problems.append(f"{what} {value!r} is not a date")
+    problems.append(_("{what} {value} is not a date").format(what=what, value=repr(value)))
     return None
 
 
 def check_effort(value: Any, problems: list[str]) -> float:
     """The effort in person-weeks, between 0 and EFFORT_MAX_WEEKS, problems noted."""
     if not is_number(value):
-        problems.append(f"effort {value!r} is not a number of person-weeks")
+        problems.append(
+            _("effort {value} is not a number of person-weeks").format(value=repr(value))
+        )
         return 0.0
     effort = float(value)
     if effort < 0:
-        problems.append(f"effort {effort:g} person-weeks is below 0")
+        problems.append(_("effort {weeks} person-weeks is below 0").format(weeks=f"{effort:g}"))
     elif effort > EFFORT_MAX_WEEKS:
-        problems.append(f"effort {effort:g} person-weeks is above {EFFORT_MAX_WEEKS:g}")
+        problems.append(
+            _("effort {weeks} person-weeks is above {most}").format(
+                weeks=f"{effort:g}", most=f"{EFFORT_MAX_WEEKS:g}"
+            )
+        )
     return effort
 
 
@@ -133,12 +154,14 @@ def check_lift_pct(value: Any, problems: list[str]) -> float | None:
     if value is None:
         return None
     if not is_number(value):
-        problems.append(f"expected lift {value!r} is not a number")
+        problems.append(_("expected lift {value} is not a number").format(value=repr(value)))
         return None
     lift = float(value)
     if not LIFT_MIN < lift <= LIFT_MAX:
         problems.append(
-            f"expected lift {lift:+.1%} must be above {LIFT_MIN:.0%} and at most {LIFT_MAX:+.0%}"
+            _("expected lift {lift} must be above {least} and at most {most}").format(
+                lift=f"{lift:+.1%}", least=f"{LIFT_MIN:.0%}", most=f"{LIFT_MAX:+.0%}"
+            )
         )
     return lift
 
@@ -151,7 +174,7 @@ def clean_scores(
 ) -> dict[str, Any]:
     """The stored scores with the changed frameworks replaced (None or {} clears one)."""
     if not isinstance(changes, Mapping):
-        problems.append("scoring inputs must be given per framework")
+        problems.append(_("scoring inputs must be given per framework"))
         return dict(current)
     merged = {k: dict(v) for k, v in current.items() if isinstance(v, Mapping)}
     frameworks = config.scoring.frameworks
@@ -159,14 +182,18 @@ def clean_scores(
         framework = frameworks.get(framework_id)
         if framework is None:
             problems.append(
-                f"unknown scoring framework {framework_id!r}; use one of {', '.join(frameworks)}"
+                _("unknown scoring framework {framework}; use one of {known}").format(
+                    framework=repr(framework_id), known=", ".join(frameworks)
+                )
             )
             continue
         if inputs is None or (isinstance(inputs, Mapping) and not inputs):
             merged.pop(framework_id, None)
             continue
         if not isinstance(inputs, Mapping):
-            problems.append(f"{framework.label} inputs must be named values")
+            problems.append(
+                _("{framework} inputs must be named values").format(framework=framework.label)
+            )
             continue
         # An effort input the formula now derives from the person-weeks is dropped, not refused,
         # so inputs read from older data save as they are.
@@ -174,7 +201,11 @@ def clean_scores(
         inputs = {k: v for k, v in inputs.items() if k != derived}
         extra = [k for k in inputs if k not in framework.inputs]
         if extra:
-            problems.append(f"{framework.label} has no input {', '.join(map(repr, extra))}")
+            problems.append(
+                _("{framework} has no input {names}").format(
+                    framework=framework.label, names=", ".join(map(repr, extra))
+                )
+            )
         found = validate_inputs(framework, inputs)
         problems.extend(f"{framework.label}: {p}" for p in found)
         if not found and not extra:
@@ -185,15 +216,19 @@ def clean_scores(
 def check_owner(session: Session, owner_id: Any, problems: list[str]) -> None:
     """Note why a person cannot own initiatives (missing, inactive or a stakeholder)."""
     if not isinstance(owner_id, int) or isinstance(owner_id, bool):
-        problems.append(f"owner {owner_id!r} is not a person")
+        problems.append(_("owner {value} is not a person").format(value=repr(owner_id)))
         return
     owner = session.get(Person, owner_id)
     if owner is None:
-        problems.append(f"owner {owner_id} does not exist")
+        problems.append(_("owner {id} does not exist").format(id=owner_id))
     elif not owner.active:
-        problems.append(f"{owner.name} is no longer active and cannot own initiatives")
+        problems.append(
+            _("{name} is no longer active and cannot own initiatives").format(name=owner.name)
+        )
     elif owner.role == Role.stakeholder:
-        problems.append(f"{owner.name} is a stakeholder; initiatives are owned by the team")
+        problems.append(
+            _("{name} is a stakeholder; initiatives are owned by the team").format(name=owner.name)
+        )
 
 
 def check_key_results(
@@ -201,18 +236,22 @@ def check_key_results(
 ) -> list[int]:
     """Existing key result ids, sorted; archived ones only when they were linked already."""
     if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
-        problems.append("linked key results must be a list of key result ids")
+        problems.append(_("linked key results must be a list of key result ids"))
         return []
     cleaned: list[int] = []
     for kr_id in ids:
         if not isinstance(kr_id, int) or isinstance(kr_id, bool):
-            problems.append(f"key result {kr_id!r} is not a key result id")
+            problems.append(
+                _("key result {value} is not a key result id").format(value=repr(kr_id))
+            )
             continue
         kr = session.get(KeyResult, kr_id)
         if kr is None:
-            problems.append(f"key result {kr_id} does not exist")
+            problems.append(_("key result {id} does not exist").format(id=kr_id))
         elif kr.archived and kr_id not in already and kr_id not in cleaned:
-            problems.append(f"key result “{kr.title}” is archived and cannot be linked")
+            problems.append(
+                _("key result “{title}” is archived and cannot be linked").format(title=kr.title)
+            )
         elif kr_id not in cleaned:
             cleaned.append(kr_id)
     return sorted(cleaned)
@@ -222,29 +261,48 @@ def check_state(state: dict[str, Any], config: AppConfig, problems: list[str]) -
     """Rules across fields: dates in order, shipped only when done, a lift has both parts."""
     start, target, shipped = state["start_date"], state["target_date"], state["shipped_date"]
     if start and target and target < start:
-        problems.append(f"target date {target} is before start date {start}")
+        problems.append(
+            _("target date {target} is before start date {start}").format(
+                target=target, start=start
+            )
+        )
     if start and shipped and shipped < start:
-        problems.append(f"shipped date {shipped} is before start date {start}")
+        problems.append(
+            _("shipped date {shipped} is before start date {start}").format(
+                shipped=shipped, start=start
+            )
+        )
     if shipped and state["status"] != S.done:
-        problems.append("only a done initiative has a shipped date")
+        problems.append(_("only a done initiative has a shipped date"))
     metric, lift = state["lift_metric"], state["lift_pct"]
     if metric is not None and metric not in config.metrics.metrics:
-        problems.append(f"unknown lift metric {metric!r}; pick a metric from metrics.yaml")
+        problems.append(
+            _("unknown lift metric {metric}; pick a metric from metrics.yaml").format(
+                metric=repr(metric)
+            )
+        )
     if (metric is None) != (lift is None):
-        problems.append("an expected lift needs both a metric and a relative change")
+        problems.append(_("an expected lift needs both a metric and a relative change"))
     filters = state["lift_filters"]
     if filters and metric is None:
-        problems.append("lift filters need a lift metric to measure")
+        problems.append(_("lift filters need a lift metric to measure"))
     elif filters and metric in config.metrics.metrics:
         allowed = config.metrics.metric_dimensions(metric)
         for dimension, value in filters.items():
             if dimension not in allowed:
                 problems.append(
-                    f"{metric} cannot be measured by {dimension}; "
-                    f"it can be filtered by {', '.join(allowed) or 'nothing'}"
+                    _(
+                        "{metric} cannot be measured by {dimension}; it can be filtered by {known}"
+                    ).format(
+                        metric=metric,
+                        dimension=dimension,
+                        known=", ".join(allowed) or _("nothing"),
+                    )
                 )
             elif value not in config.metrics.dimensions[dimension].values:
-                problems.append(f"{value!r} is not a {dimension}")
+                problems.append(
+                    _("{value} is not a {dimension}").format(value=repr(value), dimension=dimension)
+                )
 
 
 def check_lift_filters(value: Any, problems: list[str]) -> dict[str, str]:
@@ -254,7 +312,7 @@ def check_lift_filters(value: Any, problems: list[str]) -> dict[str, str]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        problems.append("lift filters must map a dimension to one of its values")
+        problems.append(_("lift filters must map a dimension to one of its values"))
         return {}
     return dict(value)
 

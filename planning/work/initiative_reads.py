@@ -15,6 +15,8 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from planning.formatting import format_lift
+from planning.i18n import gettext as _
 from planning.store.models import (
     AuditEvent,
     Decision,
@@ -26,7 +28,7 @@ from planning.store.models import (
     Person,
     StatusUpdate,
 )
-from planning.work.initiative_input import FIELD_LABELS
+from planning.work.initiative_input import FIELD_LABELS, field_label
 from planning.work.initiative_status import HEALTH_LABELS, S, status_label
 
 # The columns every table of initiatives starts with (the list, the roadmap's items).
@@ -234,11 +236,11 @@ def _shown(value: Any, names: Mapping[int, str], key: str) -> str:
     if key in {"owner_id", "lift_estimator_id"} and isinstance(value, int):
         return names.get(value, f"#{value}")
     if key in {"status"}:
-        return status_label(str(value))
+        return _(status_label(str(value)))
     if key == "health":
-        return HEALTH_LABELS.get(str(value), str(value))
+        return _(HEALTH_LABELS.get(str(value), str(value)))
     if key == "lift_pct" and isinstance(value, int | float):
-        return f"{value:+.1%}"
+        return format_lift(value)
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, separators=(", ", ": "))
     return str(value)
@@ -252,26 +254,27 @@ def describe_changes(
     after: Mapping[str, Any] | None,
     names: Mapping[int, str] | None = None,
 ) -> str:
-    """One line saying what an audit event changed: "status: Planned → In progress; …"."""
+    """One line saying what an audit event changed: "status: Planned → In progress; …" (in the
+    reader's language; names and notes as written)."""
     names = names or {}
     if before is None and after is None:
         return ""
     if before is None:
         assert after is not None
         title = after.get("title") or after.get("text")
-        return f"created “{title}”" if title else "created"
+        return _("created “{title}”").format(title=title) if title else _("created")
     if after is None:
-        return "deleted"
+        return _("deleted")
     parts = []
     for key in after:
         if key in _NOT_SHOWN or key == "note" or before.get(key) == after.get(key):
             continue
-        label = FIELD_LABELS.get(key, key.replace("_", " "))
+        label = field_label(key) if key in FIELD_LABELS else key.replace("_", " ")
         old, new = _shown(before.get(key), names, key), _shown(after.get(key), names, key)
         parts.append(f"{label}: {old} → {new}")
     if "note" in after:
-        parts.append(f"note: {after['note']}")
-    return "; ".join(parts) or "no field changed"
+        parts.append(_("note: {note}").format(note=after["note"]))
+    return "; ".join(parts) or _("no field changed")
 
 
 def initiative_detail(*, session: Session, initiative_id: int) -> InitiativeDetail | None:
@@ -331,7 +334,7 @@ def initiative_detail(*, session: Session, initiative_id: int) -> InitiativeDeta
         [
             {
                 "at": e.at,
-                "actor": names.get(e.actor_id, f"#{e.actor_id}") if e.actor_id else "system",
+                "actor": names.get(e.actor_id, f"#{e.actor_id}") if e.actor_id else _("system"),
                 "action": e.action if e.entity == ENTITY else f"{e.entity} {e.action}",
                 "changes": describe_changes(e.before, e.after, names),
             }
@@ -345,7 +348,7 @@ def initiative_detail(*, session: Session, initiative_id: int) -> InitiativeDeta
         lift_estimator=(
             names.get(initiative.lift_estimator_id) if initiative.lift_estimator_id else None
         ),
-        key_result_ids=tuple(k for k, _, _ in kr_rows if k is not None),
+        key_result_ids=tuple(row[0] for row in kr_rows if row[0] is not None),
         key_results=key_results,
         updates=update_frame,
         audit=audit,

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.models import (
     Health,
     InitiativeStatus,
@@ -51,29 +52,43 @@ def status_label(status: str) -> str:
 
 
 # How the audit trail words what was done (an action not listed reads with its underscores as
-# spaces).
+# spaces; those an initiative's trail shows are listed, so they translate).
 AUDIT_ACTION_WORDS = {
-    "create": "created",
-    "update": "edited",
-    "status_update": "status update posted",
-    "demo": "loaded with the demo data",
-    "done": "marked done",
-    "delete": "deleted",
-    "copy": "copied",
-    "override": "overridden",
-    "close": "closed",
-    "revoke": "revoked",
+    "create": N_("created"),
+    "update": N_("edited"),
+    "status_update": N_("status update posted"),
+    "demo": N_("loaded with the demo data"),
+    "done": N_("marked done"),
+    "delete": N_("deleted"),
+    "copy": N_("copied"),
+    "override": N_("overridden"),
+    "close": N_("closed"),
+    "revoke": N_("revoked"),
+    "accept_idea": N_("accept idea"),
+    "decline_idea": N_("decline idea"),
+    "bulk_edit": N_("bulk edit"),
+    "restore_from_trash": N_("restore from trash"),
+    "undo_planning_save": N_("undo planning save"),
+    "reopen": N_("reopen"),
+}
+# The records an initiative's trail names besides the initiative itself.
+AUDIT_ENTITY_WORDS = {
+    "status_update": N_("Status update"),
+    "decision": N_("Decision"),
+    "initiative_dependency": N_("Initiative dependency"),
 }
 
 
 def audit_action_text(action: str) -> str:
     """An audit-trail action as people read it: 'status_update demo' -> 'Status update: loaded
-    with the demo data'; 'update' -> 'Edited'."""
-    entity, _, done = str(action).rpartition(" ")
-    words = AUDIT_ACTION_WORDS.get(done, done.replace("_", " "))
+    with the demo data'; 'update' -> 'Edited' (in the reader's language)."""
+    entity, _sep, done = str(action).rpartition(" ")
+    words = AUDIT_ACTION_WORDS.get(done)
+    words = _(words) if words else done.replace("_", " ")
     if not entity:
         return words[:1].upper() + words[1:]
-    return f"{entity.replace('_', ' ').capitalize()}: {words}"
+    named = AUDIT_ENTITY_WORDS.get(entity)
+    return f"{_(named) if named else entity.replace('_', ' ').capitalize()}: {words}"
 
 
 def _member_targets(current: str) -> frozenset[str]:
@@ -90,22 +105,38 @@ def allowed_statuses(current: str, *, director: bool) -> list[str]:
     return [current, *(s for s in STATUS_ORDER if s in targets)]
 
 
+def director_only_move(current: str, new: str, *, director: bool) -> bool:
+    """Whether a move is refused only because a member asks for it (a director may make it)."""
+    return (
+        not director
+        and new != current
+        and new in TRANSITIONS.get(current, frozenset())
+        and new not in _member_targets(current)
+    )
+
+
 def transition_problem(current: str, new: str, *, director: bool) -> str | None:
-    """Why a status move is refused, or None when it is allowed (staying put always is)."""
+    """Why a status move is refused, or None when it is allowed (staying put always is), in the
+    reader's language."""
     if new == current:
         return None
     if new not in STATUS_ORDER:
-        return f"unknown status {new!r}; use one of {', '.join(STATUS_ORDER)}"
-    if new not in TRANSITIONS.get(current, frozenset()):
-        reachable = [status_label(s) for s in STATUS_ORDER if s in TRANSITIONS.get(current, ())]
-        return (
-            f"an initiative cannot move from {status_label(current)} to {status_label(new)}; "
-            f"from {status_label(current)} it can move to {', '.join(reachable)}"
+        return _("unknown status {status}; use one of {known}").format(
+            status=repr(new), known=", ".join(STATUS_ORDER)
         )
-    if not director and new not in _member_targets(current):
-        return (
-            f"only a director can move an initiative from {status_label(current)} "
-            f"to {status_label(new)}"
+    if new not in TRANSITIONS.get(current, frozenset()):
+        reachable = [_(status_label(s)) for s in STATUS_ORDER if s in TRANSITIONS.get(current, ())]
+        return _(
+            "an initiative cannot move from {current} to {new}; from {current} it can move to "
+            "{reachable}"
+        ).format(
+            current=_(status_label(current)),
+            new=_(status_label(new)),
+            reachable=", ".join(reachable),
+        )
+    if director_only_move(current, new, director=director):
+        return _("only a director can move an initiative from {current} to {new}").format(
+            current=_(status_label(current)), new=_(status_label(new))
         )
     return None
 

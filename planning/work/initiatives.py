@@ -40,6 +40,7 @@ from planning.access.permissions import (
     require_owner_or_director,
 )
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.store.audit import record_event, snapshot
 from planning.store.models import (
     Initiative,
@@ -55,7 +56,6 @@ from planning.work.initiative_input import (
     DESCRIPTION_MAX,
     DIRECTOR_FIELDS,
     EDITABLE_FIELDS,
-    FIELD_LABELS,
     TITLE_MAX,
     InitiativeDraft,
     check_date,
@@ -67,6 +67,7 @@ from planning.work.initiative_input import (
     check_state,
     clean_scores,
     credited_estimator,
+    field_label,
     kept_lift,
 )
 from planning.work.initiative_reads import ENTITY, key_result_ids
@@ -85,7 +86,7 @@ def load_for_update(session: Session, initiative_id: int) -> Initiative:
     """The initiative locked for this write, or InputError when it does not exist."""
     initiative = session.get(Initiative, initiative_id, with_for_update=True)
     if initiative is None:
-        raise InputError([f"initiative {initiative_id} does not exist"])
+        raise InputError([_("initiative {id} does not exist").format(id=initiative_id)])
     return initiative
 
 
@@ -136,7 +137,7 @@ def current_state(initiative: Initiative) -> dict[str, Any]:
 
 def initiative_name(initiative: Initiative) -> str:
     """How a conflict message names the initiative."""
-    return f"Initiative “{initiative.title}”"
+    return _("Initiative “{title}”").format(title=initiative.title)
 
 
 def refuse_if_stale(initiative: Initiative, expected_version: int) -> None:
@@ -171,33 +172,41 @@ def create_initiative(
     if not director:
         if draft.status != S.idea:
             raise PermissionDenied(
-                f"Members propose ideas; only a director can create an initiative that is "
-                f"{status_label(draft.status)}."
+                _(
+                    "Members propose ideas; only a director can create an initiative that is "
+                    "{status}."
+                ).format(status=_(status_label(draft.status)))
             )
         if draft.owner_id != actor.id:
             raise PermissionDenied(
-                "Members propose ideas for themselves; only a director can assign another owner."
+                _("Members propose ideas for themselves; only a director can assign another owner.")
             )
         if any(draft.scores.values()):
-            raise PermissionDenied("Only a director can score initiatives.")
+            raise PermissionDenied(_("Only a director can score initiatives."))
     problems: list[str] = []
-    title, found = clean_text(draft.title, what="title", max_length=TITLE_MAX, required=True)
+    title, found = clean_text(
+        draft.title, what=field_label("title"), max_length=TITLE_MAX, required=True
+    )
     problems += found
     description, found = clean_text(
         draft.description,
-        what="description",
+        what=field_label("description"),
         max_length=DESCRIPTION_MAX,
         required=False,
         multiline=True,
     )
     problems += found
     if draft.status not in STATUS_ORDER:
-        problems.append(f"unknown status {draft.status!r}; use one of {', '.join(STATUS_ORDER)}")
+        problems.append(
+            _("unknown status {status}; use one of {known}").format(
+                status=repr(draft.status), known=", ".join(STATUS_ORDER)
+            )
+        )
     check_owner(session, draft.owner_id, problems)
     state: dict[str, Any] = {
         "status": draft.status,
-        "start_date": check_date(draft.start_date, "start date", problems),
-        "target_date": check_date(draft.target_date, "target date", problems),
+        "start_date": check_date(draft.start_date, field_label("start_date"), problems),
+        "target_date": check_date(draft.target_date, field_label("target_date"), problems),
         "shipped_date": None,
         "percent_complete": 0,
         "lift_metric": draft.lift_metric or None,
@@ -208,7 +217,7 @@ def create_initiative(
     scores = clean_scores({}, draft.scores, config, problems)
     kr_ids = check_key_results(session, draft.key_result_ids, problems)
     if draft.status == S.dropped:
-        problems.append("a new initiative cannot start out dropped")
+        problems.append(_("a new initiative cannot start out dropped"))
     today = today or clock.today()
     apply_status_effects(state, S.idea, False, today)
     check_state(state, config, problems)
@@ -272,13 +281,17 @@ def update_initiative(
     require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
-        raise InputError([f"{name!r} cannot be edited" for name in unknown])
+        raise InputError(
+            [_("{field} cannot be edited").format(field=repr(name)) for name in unknown]
+        )
     director = is_director(actor)
     if not director:
         denied = sorted(set(changes) & DIRECTOR_FIELDS)
         if denied:
-            names = ", ".join(FIELD_LABELS[n] for n in denied)
-            raise PermissionDenied(f"Only a director can change the {names} of an initiative.")
+            names = ", ".join(field_label(n) for n in denied)
+            raise PermissionDenied(
+                _("Only a director can change the {fields} of an initiative.").format(fields=names)
+            )
     refuse_if_stale(initiative, expected_version)
     old_links = key_result_ids(session=session, initiative_id=initiative_id)
 
@@ -288,13 +301,13 @@ def update_initiative(
     for name, value in changes.items():
         if name == "title":
             state["title"], found = clean_text(
-                value, what="title", max_length=TITLE_MAX, required=True
+                value, what=field_label("title"), max_length=TITLE_MAX, required=True
             )
             problems += found
         elif name == "description":
             state["description"], found = clean_text(
                 value,
-                what="description",
+                what=field_label("description"),
                 max_length=DESCRIPTION_MAX,
                 required=False,
                 multiline=True,
@@ -309,7 +322,7 @@ def update_initiative(
                 problems.append(found_problem)
             state["status"] = value
         elif name in {"start_date", "target_date", "shipped_date"}:
-            state[name] = check_date(value, FIELD_LABELS[name], problems)
+            state[name] = check_date(value, field_label(name), problems)
         elif name == "effort_weeks":
             state["effort_weeks"] = check_effort(value, problems)
         elif name == "lift_metric":

@@ -19,6 +19,7 @@ from planning.access.permissions import (
     require_director,
     require_owner_or_director,
 )
+from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import (
     Health,
@@ -34,9 +35,9 @@ from planning.work.initiative_input import NOTE_MAX, REASON_MAX, NewStatusUpdate
 from planning.work.initiative_reads import ENTITY, key_result_ids
 from planning.work.initiative_status import (
     HEALTH_ORDER,
-    STATUS_ORDER,
     S,
     apply_status_effects,
+    director_only_move,
     status_label,
     transition_problem,
 )
@@ -96,7 +97,7 @@ def _post_update(
     status = str(update.status)
     health = str(update.health)
     transition = transition_problem(initiative.status.value, status, director=director)
-    if transition and status in STATUS_ORDER and "only a director" in transition:
+    if transition and director_only_move(initiative.status.value, status, director=director):
         raise PermissionDenied(transition[0].upper() + transition[1:] + ".")
     if transition:
         problems.append(transition)
@@ -110,7 +111,7 @@ def _post_update(
     note, found = clean_text(
         update.note, what="a note", max_length=NOTE_MAX, required=True, multiline=True
     )
-    if found and found[0].endswith("is required"):
+    if found and not note and isinstance(update.note, str | None):  # empty: say what it is for
         found = ["a note is required: say in a line what changed"]
     problems += found
     if problems:
@@ -170,16 +171,18 @@ def drop_initiative(
     status = initiative.status.value
     if not can_drop_initiative(actor, initiative.owner_id, status):
         if status == S.dropped:
-            raise PermissionDenied("Only a director can drop an initiative dropped already.")
+            raise PermissionDenied(_("Only a director can drop an initiative dropped already."))
         raise PermissionDenied(
-            f"Only a director can move an initiative from {status_label(status)} to "
-            f"{status_label(S.dropped)}; a member withdraws only their own idea."
+            _(
+                "Only a director can move an initiative from {status} to {dropped}; a member "
+                "withdraws only their own idea."
+            ).format(status=_(status_label(status)), dropped=_(status_label(S.dropped)))
         )
     text, problems = clean_text(
-        reason, what="a reason", max_length=NOTE_MAX, required=True, multiline=True
+        reason, what=_("a reason"), max_length=NOTE_MAX, required=True, multiline=True
     )
     if problems:
-        raise InputError(["say why it is dropped: a reason is required"])
+        raise InputError([_("say why it is dropped: a reason is required")])
     return post_status_update(
         session=session,
         actor=actor,
@@ -249,7 +252,7 @@ def decline_idea(
     initiative = _triage(session, actor, initiative_id, expected_version, "decline an idea")
     text, problems = clean_text(reason, what="a reason", max_length=REASON_MAX, required=True)
     if problems:
-        if problems[0].endswith("is required"):
+        if not text and isinstance(reason, str | None):
             problems = ["say why the idea is declined: a short reason is required"]
         raise InputError(problems)
     note = f"{DECLINED_PREFIX}{text}"
