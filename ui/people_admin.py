@@ -22,7 +22,7 @@ from planning.access.people import (
     update_person,
 )
 from planning.access.permissions import PermissionDenied
-from planning.i18n import N_, ngettext
+from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
@@ -108,7 +108,7 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             _("name"): p.name,
             _("email"): p.email,
             _("role"): _role(p.role.value),
-            _("title"): p.title,
+            pgettext("person", "title"): p.title,
             _("weekly hours"): p.weekly_hours,
             _("BAU share"): (
                 f"{p.bau_share:.0%}"
