@@ -13,7 +13,9 @@ from types import MappingProxyType
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
+from planning.i18n import gettext as _
 from planning.reports import this_week
 from planning.store.engine import read_engine, session_scope
 from planning.validation import InputError
@@ -73,9 +75,12 @@ def critical_paths(versions: Versions, period: str) -> list[tuple[str, list[Work
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def news(versions: Versions, owner_id: int, today: date) -> list[this_week.WaitNews]:
-    """What a person's open work waits on that slipped, is blocked or shipped this week."""
-    del versions
+def news(
+    versions: Versions, owner_id: int, today: date, language: str = ""
+) -> list[this_week.WaitNews]:
+    """What a person's open work waits on that slipped, is blocked or shipped this week, in the
+    words of `language` (i18n.locale_key, which keys the cache)."""
+    del versions, language
     with _session() as session:
         return this_week.waits_news(session=session, owner_id=owner_id, today=today)
 
@@ -217,10 +222,10 @@ def _saved_here(message: str) -> None:
 
 def news_section(*, versions: Versions, owner_id: int, today: date) -> None:
     """This week's word on what a person's open work waits on (nothing when there is none)."""
-    found = news(versions, owner_id, today)
+    found = news(versions, owner_id, today, i18n.locale_key())
     if not found:
         return
-    st.header("What your work waits on")
+    st.header(_("What your work waits on"))
     for item in found:
         text = escape_markdown(item.text)
         if item.kind == "shipped":

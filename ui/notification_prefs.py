@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.access.permissions import PermissionDenied
+from planning.i18n import gettext as _
 from planning.notify.preferences import preference_of, set_preference
 from planning.notify.run import preview_for
 from planning.notify.secrets import CHANNEL_LABELS, CHANNELS, load_secrets
@@ -32,24 +33,24 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
     with st.form(f"{key}_{person_id}"):
         cols = st.columns(4)
         channel = cols[0].selectbox(
-            "Channel",
+            _("Channel"),
             list(CHANNELS),
             index=list(CHANNELS).index(current.channel) if current.channel in CHANNELS else 0,
-            format_func=CHANNEL_LABELS.__getitem__,
+            format_func=lambda channel: _(CHANNEL_LABELS[channel]),
         )
         paused: date | None = cols[1].date_input(
-            "Paused until",
+            _("Paused until"),
             value=paused_now,
             min_value=today,
-            help="Nothing is sent before this day.",
+            help=_("Nothing is sent before this day."),
         )
-        opted_out = cols[2].checkbox("Opted out", value=current.opted_out)
+        opted_out = cols[2].checkbox(_("Opted out"), value=current.opted_out)
         roadmap = cols[3].checkbox(
-            "Roadmap summary",
+            _("Roadmap summary"),
             value=current.roadmap_summary,
-            help="Stakeholders: the week's roadmap changes on the digest day.",
+            help=_("Stakeholders: the week's roadmap changes on the digest day."),
         )
-        save = st.form_submit_button("Save preferences")
+        save = st.form_submit_button(_("Save preferences"))
     if not save:
         return
     try:
@@ -66,7 +67,7 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
     except (InputError, PermissionDenied) as exc:
         st.error(refusal_message(exc))
         return
-    st.session_state[flash] = f"Saved {name}'s notification preferences."
+    st.session_state[flash] = _("Saved {name}'s notification preferences.").format(name=name)
     clear_after_write()
     st.rerun()
 
@@ -81,10 +82,18 @@ def preview(person_id: int, name: str) -> None:
             now=clock.utcnow(),
             secrets=load_secrets(),
         )
-    st.markdown(f"**What {escape_markdown(name)} would receive this week**")
+    st.markdown(
+        "**" + _("What {name} would receive this week").format(name=escape_markdown(name)) + "**"
+    )
     if not messages:
-        st.caption("Nothing: nothing owed this week, and no digest or summary to read.")
+        st.caption(_("Nothing: nothing owed this week, and no digest or summary to read."))
     for message in messages:
-        state = f" (skipped: {message.skipped})" if message.skipped else ""
-        st.markdown(f"*{escape_markdown(message.kind)} by {message.channel}{state}*")
-        st.text(f"Subject: {message.subject}\n\n{message.body_text}")
+        how = _("{kind} by {channel}").format(
+            kind=escape_markdown(message.kind), channel=message.channel
+        )
+        if message.skipped:
+            how += " " + _("(skipped: {why})").format(why=message.skipped)
+        st.markdown(f"*{how}*")
+        st.text(
+            _("Subject: {subject}").format(subject=message.subject) + f"\n\n{message.body_text}"
+        )

@@ -15,6 +15,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied, is_director
+from planning.i18n import gettext as _
 from planning.okrs.goal_reads import list_objectives
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
@@ -207,20 +208,35 @@ def carry_forward_offer(*, person: PersonRead, versions: Versions, period: str) 
 def quarter_not_set_notice(*, person: PersonRead, versions: Versions, period: str) -> None:
     """This week's word on a running quarter that has no objectives yet, for the person's role."""
     source = source_quarter(versions, period)
-    last = f" {source}'s goals stay readable on Goals." if source else ""
     if is_director(person):
         copy = (
-            f"copy {source}'s unfinished objectives and key results (you see a preview before "
-            "anything is written), start from a template, or add new ones."
+            _(
+                "copy {source}'s unfinished objectives and key results (you see a preview before "
+                "anything is written), start from a template, or add new ones."
+            ).format(source=source)
             if source
-            else "start from a template, add its objectives and key results, or import an OKR file."
+            else _(
+                "start from a template, add its objectives and key results, or import an OKR file."
+            )
         )
-        st.warning(f"{period} has no objectives yet. Draft the quarter on Goals: {copy}")
-        st.page_link("pages/goals.py", label=f"Draft {period} on Goals", icon=":material/flag:")
+        st.warning(
+            _("{quarter} has no objectives yet. Draft the quarter on Goals: {how}").format(
+                quarter=period, how=copy
+            )
+        )
+        st.page_link(
+            "pages/goals.py",
+            label=_("Draft {quarter} on Goals").format(quarter=period),
+            icon=":material/flag:",
+        )
         return
-    owes = "" if person.role.value == "stakeholder" else " No check-ins are due until then."
-    st.info(f"The director has not set {period}'s goals yet.{owes}{last}", icon=":material/flag:")
-    st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
+    words = [_("The director has not set {quarter}'s goals yet.").format(quarter=period)]
+    if person.role.value != "stakeholder":
+        words.append(_("No check-ins are due until then."))
+    if source:
+        words.append(_("{source}'s goals stay readable on Goals.").format(source=source))
+    st.info(" ".join(words), icon=":material/flag:")
+    st.page_link("pages/goals.py", label=_("Open Goals"), icon=":material/flag:")
 
 
 def roadmap_quarter_notice(
@@ -230,12 +246,18 @@ def roadmap_quarter_notice(
     if quarter is None or quarter < this_quarter or _has_goals(versions, quarter):
         return
     st.info(
-        f"{quarter} has no objectives yet: the director has not set its goals. Work is shown "
-        "under the objectives it was linked to in earlier quarters.",
+        _(
+            "{quarter} has no objectives yet: the director has not set its goals. Work is shown "
+            "under the objectives it was linked to in earlier quarters."
+        ).format(quarter=quarter),
         icon=":material/flag:",
     )
     if person is not None and is_director(person):
-        st.page_link("pages/goals.py", label=f"Draft {quarter} on Goals", icon=":material/flag:")
+        st.page_link(
+            "pages/goals.py",
+            label=_("Draft {quarter} on Goals").format(quarter=quarter),
+            icon=":material/flag:",
+        )
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from planning.formatting import escape_markdown
+from planning.i18n import gettext as _
 
 __all__ = ["escape_markdown", "moment_text", "refusal_message"]
 
@@ -17,7 +18,7 @@ def refusal_message(exc: Exception) -> str:
     """A refused save as text: every input problem listed, or the refusal itself."""
     found = getattr(exc, "problems", None)  # InputError, GoalError
     if found:
-        return "Not saved:\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in found)
+        return _("Not saved:") + "\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in found)
     return escape_markdown(str(exc))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
+from planning.i18n import gettext as _
 from planning.metrics.shapes import MetricShape, is_total, metric_shape
 from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_reads import is_closed
@@ -314,7 +315,9 @@ def check_in_problems(
     and its note cleaned (both as they would be saved)."""
     problems: list[str] = []
     if record.archived or objective.archived:
-        problems.append(f"Key result “{record.title}” is archived; it takes no check-ins.")
+        problems.append(
+            _("Key result “{title}” is archived; it takes no check-ins.").format(title=record.title)
+        )
     level = _whole_number(confidence)
     if level is None:
         problems.append(f"Confidence must be a whole number from 0 to 10, got {confidence!r}.")
@@ -322,15 +325,19 @@ def check_in_problems(
         problems.append(f"Confidence must be from 0 to 10, got {level}.")
     text = unix_line_breaks(note.strip()) if isinstance(note, str) else ""
     if not text:
-        problems.append("Write a short note: a check-in without one is noise.")
+        problems.append(_("Write a short note: a check-in without one is noise."))
     elif len(text) > NOTE_MAX:
-        problems.append(f"The note is {len(text)} characters long; keep it to {NOTE_MAX}.")
+        problems.append(
+            _("The note is {length} characters long; keep it to {limit}.").format(
+                length=len(text), limit=NOTE_MAX
+            )
+        )
     problems += _sentences(text_problems(text, what="The note", multiline=True))
     if record.kind == KrKind.manual:
         if value is None:
-            problems.append("A manual key result's check-in needs the current value.")
+            problems.append(_("A manual key result's check-in needs the current value."))
         elif not _finite(value):
-            problems.append(f"The value must be a number, got {value!r}.")
+            problems.append(_("The value must be a number, got {value}.").format(value=repr(value)))
     elif value is not None:
         problems.append(
             f"Only manual key results take a value; a {record.kind.value} key result "

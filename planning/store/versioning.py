@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from planning.i18n import gettext as _
+
 
 class ConflictError(Exception):
     """Someone else saved this record after you opened it."""
@@ -22,8 +24,10 @@ def check_and_bump(record: Versioned, *, expected_version: int, what: str) -> No
     """Refuse if the record moved past the version the writer read; otherwise advance it."""
     if record.version != expected_version:
         raise ConflictError(
-            f"{what} was changed by someone else while you were editing "
-            f"(you had version {expected_version}, it is now {record.version}). "
-            "Your input is kept: review the latest values and save again."
+            _(
+                "{what} was changed by someone else while you were editing (you had version "
+                "{expected}, it is now {current}). Your input is kept: review the latest values "
+                "and save again."
+            ).format(what=what, expected=expected_version, current=record.version)
         )
     record.version += 1

@@ -40,6 +40,7 @@ from planning.access.permissions import (
     require_owner_or_director,
 )
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.store.audit import record_event, snapshot
 from planning.store.models import (
     Initiative,
@@ -136,7 +137,7 @@ def current_state(initiative: Initiative) -> dict[str, Any]:
 
 def initiative_name(initiative: Initiative) -> str:
     """How a conflict message names the initiative."""
-    return f"Initiative “{initiative.title}”"
+    return _("Initiative “{title}”").format(title=initiative.title)
 
 
 def refuse_if_stale(initiative: Initiative, expected_version: int) -> None:

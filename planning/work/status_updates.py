@@ -19,6 +19,7 @@ from planning.access.permissions import (
     require_director,
     require_owner_or_director,
 )
+from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import (
     Health,
@@ -111,7 +112,7 @@ def _post_update(
         update.note, what="a note", max_length=NOTE_MAX, required=True, multiline=True
     )
     if found and found[0].endswith("is required"):
-        found = ["a note is required: say in a line what changed"]
+        found = [_("a note is required: say in a line what changed")]
     problems += found
     if problems:
         raise InputError(problems)
