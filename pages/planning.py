@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.permissions import PermissionDenied, is_director
 from planning.formatting import aligned_figures, format_score, round_score
 from planning.impact.calibration import apply_suggested_confidences
@@ -535,7 +535,7 @@ else:
             f"this week by {_framework_label(diff.framework)}: ranks are compared, scores "
             "are not."
         )
-    changes = data.plan_changes(current, week, framework_id)
+    changes = data.plan_changes(current, week, framework_id, i18n.locale_key())
     if changes.rows is None:
         st.success("Nothing changed since the last plan.")
     else:

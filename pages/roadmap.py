@@ -85,7 +85,8 @@ if st.session_state.get(URL_SEEN) != params:
 quarter_options: list[str | None] = [None, *quarters]
 if st.session_state.get(KEYS["quarter"]) not in quarter_options:
     quarter_options.append(st.session_state[KEYS["quarter"]])
-columns = st.columns([1, 2, 1, 2])
+# Wide enough for the longest labels, "2026-Q4 (aktuell)" and "Alle Personen" in German.
+columns = st.columns([1.5, 1.75, 1.25, 2])
 quarter = columns[0].selectbox(
     _("Quarter"),
     quarter_options,

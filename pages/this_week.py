@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.permissions import can_contribute, is_director
+from planning.formatting import format_day
+from planning.i18n import gettext as _
 from planning.periods import iso_week, quarter_of
 from ui import dependencies_view, goals_data
 from ui.data import store_freshness
-from ui.identity import ROLE_LABELS, current_person
+from ui.identity import current_person, role_label
 from ui.notification_prefs import preference_form, preview
 from ui.nudge_link import form_in_address
 from ui.quarter_draft_view import quarter_not_set_notice
@@ -29,17 +31,25 @@ fiscal = config.settings.fiscal_year_start_month
 today = clock.today()
 current = versions()
 period = quarter_of(today, fiscal)
-st.title("This week")
+st.title(_("This week"))
 person = current_person()
 if person is None:
-    st.info("Nobody is on the team yet. Add people in Admin, or load the demo data.")
+    st.info(_("Nobody is on the team yet. Add people in Admin, or load the demo data."))
     st.stop()
 assert person is not None
 director = is_director(person)
+lang = i18n.locale_key()
+# English keeps its long date (Thursday 26 November 2026); other formats write the team's.
+day = f"{today:%A %d %B %Y}" if i18n.english_formats() else format_day(today, weekday=True)
 st.caption(
     escape_markdown(
-        f"{today:%A %d %B %Y} · week {iso_week(today)} · {period} · "
-        f"you are {person.name} ({ROLE_LABELS[person.role.value]})"
+        _("{day} · week {week} · {quarter} · you are {name} ({role})").format(
+            day=day,
+            week=iso_week(today),
+            quarter=period,
+            name=person.name,
+            role=role_label(person.role.value),
+        )
     )
 )
 flash = st.session_state.pop(FLASH, None)
@@ -56,6 +66,7 @@ week = Week(
     director=director,
     versions=current,
     today=today,
+    lang=lang,
     period=period,
     every_days=config.settings.updates.stale_after_days,
     # A running quarter nobody has set goals for yet (its first days): say so, not "all clear".
@@ -77,13 +88,16 @@ else:
     dependencies_view.news_section(versions=current, owner_id=person.id, today=today)
 
 if person.active:
-    with st.expander("My reminders and digests", icon=":material/notifications:"):
+    with st.expander(_("My reminders and digests"), icon=":material/notifications:"):
         st.caption(
-            "Quarterdeck tells you on the check-in day what you owe, only when you owe something, "
-            "by the channel you choose here. Pause it for a while or opt out at any time."
+            _(
+                "Quarterdeck tells you on the check-in day what you owe, only when you owe "
+                "something, by the channel you choose here. Pause it for a while or opt out at "
+                "any time."
+            )
         )
         preference_form(person, person.id, person.name, key="tw_notify_pref", flash=FLASH)
-        if st.toggle("Show what I would receive this week", key="tw_notify_preview"):
-            preview(person.id, "you")
+        if st.toggle(_("Show what I would receive this week"), key="tw_notify_preview"):
+            preview(person.id, _("you"))
 
 live_refresh()

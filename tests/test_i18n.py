@@ -30,6 +30,7 @@ from planning.formatting import (
     format_value,
 )
 from planning.impact.ledger_views import interval_text, lift_text, points_text
+from planning.okrs.evaluation_text import reason_text
 from planning.store.engine import session_scope
 from planning.store.models import AuditEvent, Person, PersonRead, Role
 from planning.validation import InputError
@@ -125,6 +126,29 @@ def test_words_follow_the_runs_language() -> None:
     assert i18n.gettext("Metrics") == "Metrics"
     i18n.set_language("xx")  # not a language Quarterdeck speaks: the team's
     assert i18n.language() == "en"
+
+
+def test_status_reasons_read_in_the_readers_language() -> None:
+    """Reasons are evaluated (and frozen at a quarter's close) in English; each reads back in
+    the reader's language, counts in the team's format, names as written."""
+    reasons = [
+        "Mobile cart abandonment down is off track",
+        "holds; was in breach on 1 day so far",
+        "the window value is above the threshold; in breach on 12 days so far",
+        "only 1,234 in the denominator, below the 2,000 needed",
+        "owner's confidence 4/10",
+        "a sentence no reason is made of",
+    ]
+    assert [reason_text(r) for r in reasons] == reasons  # English reads them unchanged
+    with i18n.use_locale("de"):
+        assert [reason_text(r) for r in reasons] == [
+            "Mobile cart abandonment down ist nicht im Plan",
+            "hält; war bisher an 1 Tag verletzt",
+            "der Wert im Zeitraum liegt über der Schwelle; bisher an 12 Tagen verletzt",
+            "nur 1.234 im Nenner, weniger als die nötigen 2.000",
+            "Zuversicht der verantwortlichen Person 4/10",
+            "a sentence no reason is made of",
+        ]
 
 
 def test_one_threads_language_does_not_reach_another() -> None:

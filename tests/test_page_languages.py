@@ -5,7 +5,9 @@ setup pages follow the team's locale.
 COVERED lists the translated pages and the roles that open them: translating another page adds
 one line here. The walks run as the director and as a stakeholder; a member opens a subset of the
 director's covered pages, drawn with the same words, so a third walk would add time, not cover
-more (the suite's time budget is tight).
+more (the suite's time budget is tight). What only a member sees there, This week's forms for
+what they owe, is read in the director's session once it acts as a member who owes a status
+update and a check-in (the demo identity picker: no new app start), forms refused and posted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,12 +26,23 @@ from babel.messages.pofile import read_po
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from planning import i18n
+from planning import clock, i18n
 from planning.access.languages import all_languages, set_language
 from planning.config import DEFAULT_CONFIG_DIR, default_config
-from planning.periods import next_quarter
+from planning.periods import next_quarter, quarter_of
 from planning.store.engine import create_store_engine, session_scope
-from planning.store.models import Person, PersonRead, Role
+from planning.store.models import (
+    CheckIn,
+    Initiative,
+    InitiativeStatus,
+    KeyResult,
+    KrKind,
+    Objective,
+    Person,
+    PersonRead,
+    Role,
+    StatusUpdate,
+)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 D, M, S = Role.director, Role.member, Role.stakeholder
@@ -40,6 +54,7 @@ COVERED: dict[str, tuple[Role, ...]] = {
     "pages/goals.py": (D, M, S),
     "pages/admin.py": (D,),
     "pages/initiatives.py": (D, M),
+    "pages/this_week.py": (D, M, S),
 }
 # Admin's tabs in German, each drawn when opened.
 ADMIN_TABS = (
@@ -54,7 +69,17 @@ ADMIN_TABS = (
 )
 # A file with one bad row: Data import's check, with its problems, drawn once it is uploaded.
 BAD_FILE = b"date,measure,value,channel,device\n2026-11-20,sessions,viele,email,mobile\n"
-TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
+TEXT_KINDS = (
+    "title",
+    "header",
+    "subheader",
+    "markdown",
+    "caption",
+    "info",
+    "warning",
+    "error",
+    "success",
+)
 WIDGET_KINDS = (
     "selectbox",
     "multiselect",
@@ -67,6 +92,9 @@ WIDGET_KINDS = (
     "toggle",
     "checkbox",
     "radio",
+    "slider",
+    "number_input",
+    "expander",
 )
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
@@ -292,6 +320,69 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
     return {page: found for page, found in leaks.items() if found}
 
 
+def _member_owing(url: str) -> tuple[PersonRead, int, int]:
+    """A member who owns a manual key result and work under way, made to owe a status update
+    and a check-in on it (their latest ones moved ten days back): the member, the initiative
+    and the key result."""
+    ago = clock.utcnow() - timedelta(days=10)
+    engine = create_store_engine(url)
+    with session_scope(engine) as session:
+        for kr in session.scalars(
+            select(KeyResult)
+            .join(Objective, Objective.id == KeyResult.objective_id)  # type: ignore[arg-type]
+            .join(Person, Person.id == KeyResult.owner_id)  # type: ignore[arg-type]
+            .where(Person.role == Role.member, KeyResult.kind == KrKind.manual)
+            .where(Objective.period == quarter_of(clock.today()))
+        ):
+            work = session.scalars(
+                select(Initiative).where(
+                    Initiative.owner_id == kr.owner_id,
+                    Initiative.status == InitiativeStatus.in_progress,
+                )
+            ).first()
+            if work is not None:
+                break
+        else:
+            raise AssertionError("the demo store should have a member with a manual key result")
+        for update in session.scalars(
+            select(StatusUpdate).where(StatusUpdate.initiative_id == work.id)
+        ):
+            update.created_at = min(update.created_at, ago)
+        for check_in in session.scalars(select(CheckIn).where(CheckIn.key_result_id == kr.id)):
+            check_in.created_at = min(check_in.created_at, ago)
+        member = PersonRead.model_validate(session.get(Person, kr.owner_id))
+        found = (member, int(work.id or 0), int(kr.id or 0))
+    engine.dispose()
+    return found
+
+
+def _member_posts(
+    at: AppTest, url: str, english: tuple[set[str], list[str]]
+) -> dict[str, list[str]]:
+    """In the same session, act as a German-speaking member who owes a status update and a
+    check-in: their This week with both forms, a refused check-in and a posted update; what
+    shows in English at each step."""
+    member, initiative_id, kr_id = _member_owing(url)
+    _speaks_german(url, member)
+    at.selectbox(key="demo_person_id").set_value(member.id).run()
+    at.switch_page("pages/this_week.py").run()
+    assert not at.exception
+    forms = {b.form_id for b in at.button if b.form_id}
+    assert {f"tw_update_{initiative_id}", f"tw_check_in_{kr_id}"} <= forms
+    leaks = {"member's This week": untranslated(at, english)}
+    [check_in] = [b for b in at.button if b.form_id == f"tw_check_in_{kr_id}"]
+    check_in.click().run()  # no note, no value: refused, with every reason
+    assert at.error[0].value.startswith("Nicht gespeichert:")
+    leaks["a refused check-in"] = untranslated(at, english)
+    at.text_area(key=f"tw_note_{initiative_id}").input("Der Test läuft auf allen Geräten.")
+    [update] = [b for b in at.button if b.form_id == f"tw_update_{initiative_id}"]
+    update.click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Status-Update zu „")
+    leaks["a posted update"] = untranslated(at, english)
+    return {step: found for step, found in leaks.items() if found}
+
+
 def test_a_director_picks_german_and_every_covered_page_speaks_it(
     app_store: str, english: tuple[set[str], list[str]]
 ) -> None:
@@ -311,6 +402,7 @@ def test_a_director_picks_german_and_every_covered_page_speaks_it(
         assert all_languages(session=session) == {director.id: "de"}
     engine.dispose()
     assert _walk(at, D, english) == {}
+    assert _member_posts(at, app_store, english) == {}
 
 
 @pytest.mark.parametrize("role", [S])

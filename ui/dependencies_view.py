@@ -76,9 +76,12 @@ def critical_paths(versions: Versions, period: str) -> list[tuple[str, list[Work
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def news(versions: Versions, owner_id: int, today: date) -> list[this_week.WaitNews]:
-    """What a person's open work waits on that slipped, is blocked or shipped this week."""
-    del versions
+def news(
+    versions: Versions, owner_id: int, today: date, language: str = ""
+) -> list[this_week.WaitNews]:
+    """What a person's open work waits on that slipped, is blocked or shipped this week, in the
+    words of `language` (i18n.locale_key, which keys the cache)."""
+    del versions, language
     with _session() as session:
         return this_week.waits_news(session=session, owner_id=owner_id, today=today)
 
@@ -236,7 +239,7 @@ def _saved_here(message: str) -> None:
 
 def news_section(*, versions: Versions, owner_id: int, today: date) -> None:
     """This week's word on what a person's open work waits on (nothing when there is none)."""
-    found = news(versions, owner_id, today)
+    found = news(versions, owner_id, today, i18n.locale_key())
     if not found:
         return
     st.header(_("What your work waits on"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from planning import clock
+from planning.i18n import gettext as _
 from planning.notify.links import NUDGE_PARAM, LinkError, verify
 from planning.notify.schedule import parse_item_key
 from planning.notify.secrets import load_secrets
@@ -31,12 +32,14 @@ def form_in_address(person: PersonRead) -> tuple[str, int] | None:
     try:
         granted = verify(secret=load_secrets().link_secret, token=raw, now=clock.utcnow())
     except LinkError as exc:
-        _notice(f"The link you followed cannot pick a form: {exc}.")
+        _notice(_("The link you followed cannot pick a form: {reason}.").format(reason=exc))
         return None
     if granted.person_id != person.id:
         _notice(
-            "The link you followed was made for someone else: it opens their form only when "
-            "they are signed in."
+            _(
+                "The link you followed was made for someone else: it opens their form only "
+                "when they are signed in."
+            )
         )
         return None
     return parse_item_key(granted.item)

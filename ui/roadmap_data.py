@@ -20,7 +20,7 @@ from planning import i18n
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation
-from planning.okrs.evaluation_text import format_kr_value
+from planning.okrs.evaluation_text import format_kr_value, reason_text
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.reports import roadmap_dependencies
 from planning.reports.chart_specs import time_domain
@@ -122,7 +122,11 @@ def _standing(objective: ObjectiveEvaluation) -> str:
             progress=progress, expected=share(objective.expected)
         )
         + " · "
-        + (f"{escape_markdown(objective.status_reason)} · " if objective.status_reason else "")
+        + (
+            f"{escape_markdown(reason_text(objective.status_reason))} · "
+            if objective.status_reason
+            else ""
+        )
         + escape_markdown(objective.period)
     )
 

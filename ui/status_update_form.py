@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.work.initiative_input import NewStatusUpdate
@@ -18,8 +19,8 @@ from ui.state import engine
 
 
 def health_label(value: str) -> str:
-    """How a health value reads on screen."""
-    return HEALTH_LABELS.get(value, value)
+    """How a health value reads on screen, in the reader's language."""
+    return _(HEALTH_LABELS.get(value, value))
 
 
 def status_update_inputs(
@@ -37,23 +38,28 @@ def status_update_inputs(
     keys are `{key_prefix}_{field}_{tag}`."""
     cols = st.columns(3)
     chosen_status = cols[0].selectbox(
-        "Status",
+        _("Status"),
         allowed_statuses(status, director=director),
-        format_func=status_label,
+        format_func=lambda s: _(status_label(s)),
         key=f"{key_prefix}_status_{tag}",
     )
     chosen_health = cols[1].selectbox(
-        "Health",
+        _("Health"),
         list(HEALTH_ORDER),
         index=list(HEALTH_ORDER).index(health),
         format_func=health_label,
         key=f"{key_prefix}_health_{tag}",
     )
     percent = cols[2].slider(
-        "% complete", 0, 100, value=percent_complete, step=5, key=f"{key_prefix}_percent_{tag}"
+        _("{percent} complete").format(percent="%"),
+        0,
+        100,
+        value=percent_complete,
+        step=5,
+        key=f"{key_prefix}_percent_{tag}",
     )
     note = st.text_area(
-        "Note (required)",
+        _("Note (required)"),
         max_chars=2000,
         height=note_height,
         placeholder=placeholder,

@@ -3,7 +3,8 @@
 Each function takes the store's data versions first, so any write makes the next call fresh,
 opens one short read-only session and returns plain data. What the page only draws comes back
 ready to draw: counts, text and tables in Arrow form (ui/arrow.py), so a warm rerun unpickles a
-few small tables instead of the quarter's whole evaluation and converts nothing.
+few small tables instead of the quarter's whole evaluation and converts nothing. A read whose
+result holds words takes the reader's `lang` (i18n.locale_key) too, so each language caches its own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning.formatting import format_day
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
+from planning.okrs.evaluation_text import reason_text
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.periods import quarter_bounds
 from planning.reports import this_week
@@ -39,8 +44,10 @@ def _session() -> Session:
 def ago(days: int | None, moment: datetime | None) -> str:
     """How long ago something was last posted: '9 days ago (17 Nov)', or 'never'."""
     if days is None or moment is None:
-        return "never"
-    return f"{days} days ago ({moment:%d %b})"
+        return _("never")
+    return ngettext("{days} day ago ({day})", "{days} days ago ({day})", days).format(
+        days=days, day=format_day(moment.date(), year=False)
+    )
 
 
 def _table(rows: Sequence[Mapping[str, object]], columns: list[str]) -> pa.Table | None:
@@ -61,9 +68,9 @@ class Owing:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def owed(versions: Versions, person_id: int, today: date) -> Owing:
+def owed(versions: Versions, person_id: int, today: date, lang: str) -> Owing:
     """One person's overdue status updates and due check-ins, with their tables."""
-    del versions
+    del versions, lang
     settings = app_config().settings
     with _session() as session:
         found = this_week.what_i_owe(
@@ -76,8 +83,8 @@ def owed(versions: Versions, person_id: int, today: date) -> Owing:
     updates = [
         {
             "initiative": u.title,
-            "status": status_label(u.status),
-            "health": HEALTH_LABELS.get(u.health, u.health),
+            "status": _(status_label(u.status)),
+            "health": _(HEALTH_LABELS.get(u.health, u.health)),
             "percent": u.percent_complete,
             "last_update": ago(u.days_since_update, u.last_update_at),
             "target": u.target_date,
@@ -137,9 +144,10 @@ class Attention:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def attention(versions: Versions, period: str, today: date) -> Attention:
+def attention(versions: Versions, period: str, today: date, lang: str) -> Attention:
     """Key results off track or at risk, overdue updates, blocked work and what changed since
     the last committed plan (the quarter's evaluation is the cached one of Goals)."""
+    del lang
     evaluation = goals_data.period_goals(versions, period, today)
     with _session() as session:
         brief = this_week.director_brief(
@@ -151,11 +159,11 @@ def attention(versions: Versions, period: str, today: date) -> Attention:
     caption: str | None = None
     changes: pa.Table | None = None
     if plan is not None and plan.previous is not None:
-        shown = "this week's committed plan" if plan.current_committed else "the live backlog"
         caption = (
-            f"{shown.capitalize()} ({plan.week}) against the plan committed for "
-            f"{plan.previous.week}."
-        )
+            _("This week's committed plan ({week}) against the plan committed for {previous}.")
+            if plan.current_committed
+            else _("The live backlog ({week}) against the plan committed for {previous}.")
+        ).format(week=plan.week, previous=plan.previous.week)
         frame = diff_frame(plan.changes)
         if not frame.empty:
             changes = arrow.table(frame[["initiative", "change", "before", "after"]])
@@ -167,13 +175,13 @@ def attention(versions: Versions, period: str, today: date) -> Attention:
         key_results=_table(
             [
                 {
-                    "status": f"{STATUS_ICONS[kr.status]} {STATUS_LABELS[kr.status]}",
+                    "status": f"{STATUS_ICONS[kr.status]} {_(STATUS_LABELS[kr.status])}",
                     "key_result": kr.title,
                     "objective": titles.get(kr.objective_id, ""),
                     "owner": kr.owner,
                     "progress": share(kr.progress),
                     "expected": share(kr.expected),
-                    "why": kr.status_reason,
+                    "why": reason_text(kr.status_reason),
                 }
                 for kr in brief.key_results
             ],
@@ -184,8 +192,8 @@ def attention(versions: Versions, period: str, today: date) -> Attention:
                 {
                     "initiative": s.title,
                     "owner": s.owner,
-                    "status": status_label(s.status),
-                    "health": HEALTH_LABELS.get(s.health, s.health),
+                    "status": _(status_label(s.status)),
+                    "health": _(HEALTH_LABELS.get(s.health, s.health)),
                     "days": s.days_since_update,
                 }
                 for s in brief.stale
@@ -232,9 +240,10 @@ def _short_list(frame: pd.DataFrame, when: str) -> pa.Table | None:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def glance(versions: Versions, period: str, today: date) -> Glance:
+def glance(versions: Versions, period: str, today: date, lang: str) -> Glance:
     """The quarter's objectives (progress, pace, status, key results off track or at risk) and
     its roadmap: counts per column, what is under way, what comes next, what shipped."""
+    del lang
     goals = this_week.goals_summary(goals_data.period_goals(versions, period, today))
     first_day = quarter_bounds(period, app_config().settings.fiscal_year_start_month)[0]
     roadmap = summarise(
@@ -246,14 +255,16 @@ def glance(versions: Versions, period: str, today: date) -> Glance:
     if not goals.empty:
         table = arrow.table(
             goals.assign(
-                status=[f"{STATUS_ICONS[s]} {STATUS_LABELS[s]}" for s in goals["status"]],
+                status=[f"{STATUS_ICONS[s]} {_(STATUS_LABELS[s])}" for s in goals["status"]],
                 progress=[None if pd.isna(p) else round(100 * p) for p in goals["progress"]],
                 expected=goals["expected"].map(share),
                 attention=[
                     (
-                        f"{o} off track, {r} at risk (of {n}) · {why}"
+                        _("{off} off track, {risk} at risk (of {count}) · {why}").format(
+                            off=o, risk=r, count=n, why=reason_text(why)
+                        )
                         if o or r
-                        else f"all {n} on track"
+                        else _("all {count} on track").format(count=n)
                     )
                     for o, r, n, why in zip(
                         goals["off_track"],

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from planning.formatting import format_day
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.okrs.goals import post_check_in
 from planning.reports.this_week import DueCheckIn, OwedUpdate
 from planning.store.engine import session_scope
@@ -21,6 +24,7 @@ from ui.this_week_picks import (
     REFUSALS,
     Week,
     count,
+    day_format,
     following_item,
     left_unposted,
     pick,
@@ -41,12 +45,20 @@ def _update_form(
     tag = str(item.initiative_id)
     version_key = f"tw_version_{tag}"
     seen = st.session_state.setdefault(version_key, item.version)
-    target = f"target {item.target_date:%d %b %Y}" if item.target_date else "no target date"
+    target = (
+        _("target {day}").format(day=format_day(item.target_date))
+        if item.target_date
+        else _("no target date")
+    )
     with st.form(f"tw_update_{tag}"):
         st.caption(
-            f"Now {status_label(item.status)}, {health_label(item.health)}, "
-            f"{item.percent_complete} % · last update "
-            f"{data.ago(item.days_since_update, item.last_update_at)} · {target}"
+            _("Now {status}, {health}, {percent} % · last update {ago} · {target}").format(
+                status=_(status_label(item.status)),
+                health=health_label(item.health),
+                percent=item.percent_complete,
+                ago=data.ago(item.days_since_update, item.last_update_at),
+                target=target,
+            )
         )
         update = status_update_inputs(
             status=item.status,
@@ -55,10 +67,10 @@ def _update_form(
             director=director,
             key_prefix="tw",
             tag=tag,
-            placeholder="One line on what moved since the last update, and what is in the way",
+            placeholder=_("One line on what moved since the last update, and what is in the way"),
             note_height=80,
         )
-        sent = st.form_submit_button("Post update", type="primary")
+        sent = st.form_submit_button(_("Post update"), type="primary")
     if not sent:
         return
     try:
@@ -68,14 +80,15 @@ def _update_form(
     except ConflictError as exc:
         st.error(
             refusal_message(exc)
-            + " Your note is kept; post it again to save it on the latest version."
+            + " "
+            + _("Your note is kept; post it again to save it on the latest version.")
         )
         st.session_state.pop(version_key, None)  # the next run starts from the latest version
     except REFUSALS as exc:
         st.error(refusal_message(exc))
     else:
         saved(
-            f"Status update posted on “{escape_markdown(item.title)}”.",
+            _("Status update posted on “{title}”.").format(title=escape_markdown(item.title)),
             forget=(version_key, *(f"tw_{field}_{tag}" for field in UPDATE_FIELDS)),
             picker=UPDATE_PICK,
             following=following_item(ids, item.initiative_id),
@@ -85,20 +98,21 @@ def _update_form(
 def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> None:
     tag = str(item.key_result_id)
     with st.form(f"tw_check_in_{tag}"):
+        ago = data.ago(item.days_since_check_in, item.last_check_in_at)
         st.caption(
             escape_markdown(
-                f"Key result of “{item.objective}” · last check-in "
-                f"{data.ago(item.days_since_check_in, item.last_check_in_at)}"
-                + (
-                    f", confidence {item.last_confidence}/10"
-                    if item.last_confidence is not None
-                    else ""
+                _("Key result of “{objective}” · last check-in {ago}").format(
+                    objective=item.objective, ago=ago
                 )
+                if item.last_confidence is None
+                else _(
+                    "Key result of “{objective}” · last check-in {ago}, confidence {confidence}/10"
+                ).format(objective=item.objective, ago=ago, confidence=item.last_confidence)
             )
         )
         cols = st.columns(2)
         confidence = cols[0].slider(
-            "Confidence that it lands (0–10)",
+            _("Confidence that it lands (0–10)"),
             0,
             10,
             value=item.last_confidence if item.last_confidence is not None else 5,
@@ -108,21 +122,25 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
         finished = None
         if item.kind == "manual":
             value = cols[1].number_input(
-                f"Current value{f' ({item.unit})' if item.unit else ''} (required)",
+                (
+                    _("Current value ({unit}) (required)").format(unit=item.unit)
+                    if item.unit
+                    else _("Current value (required)")
+                ),
                 value=None,
                 format="%.4g",
                 key=f"tw_value_{tag}",
             )
         elif item.kind == "milestone":
-            finished = cols[1].checkbox("Done", value=False, key=f"tw_done_{tag}")
+            finished = cols[1].checkbox(_("Done"), value=False, key=f"tw_done_{tag}")
         note = st.text_area(
-            "Note (required)",
+            _("Note (required)"),
             max_chars=2000,
             height=80,
-            placeholder="What moved since last week, what is in the way",
+            placeholder=_("What moved since last week, what is in the way"),
             key=f"tw_check_in_note_{tag}",
         )
-        sent = st.form_submit_button("Post check-in", type="primary")
+        sent = st.form_submit_button(_("Post check-in"), type="primary")
     if not sent:
         return
     try:
@@ -140,7 +158,7 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
         st.error(refusal_message(exc))
     else:
         saved(
-            f"Check-in posted on “{escape_markdown(item.title)}”.",
+            _("Check-in posted on “{title}”.").format(title=escape_markdown(item.title)),
             forget=tuple(f"tw_{field}_{tag}" for field in CHECK_IN_FIELDS),
             picker=CHECK_IN_PICK,
             following=following_item(ids, item.key_result_id),
@@ -152,12 +170,30 @@ def what_i_owe(
 ) -> None:
     """The person's overdue updates and due check-ins: a table of each, and one form for the
     item picked above it."""
-    owing = data.owed(week.versions, actor.id, week.today)
+    owing = data.owed(week.versions, actor.id, week.today, week.lang)
     owed = owing.owed
     update_titles = {u.initiative_id: u.title for u in owed.updates}
     check_in_titles = {c.key_result_id: c.title for c in owed.check_ins}
-    left_unposted(actor, UPDATE_PICK, update_titles, "note", "a status update")
-    left_unposted(actor, CHECK_IN_PICK, check_in_titles, "check_in_note", "a check-in")
+    left_unposted(
+        actor,
+        UPDATE_PICK,
+        update_titles,
+        "note",
+        _(
+            "“{title}” left your list before you posted: it no longer needs a status update "
+            "from you, because someone else posted one or changed it."
+        ),
+    )
+    left_unposted(
+        actor,
+        CHECK_IN_PICK,
+        check_in_titles,
+        "check_in_note",
+        _(
+            "“{title}” left your list before you posted: it no longer needs a check-in from "
+            "you, because someone else posted one or changed it."
+        ),
+    )
     if linked is not None:
         kind, item_id = linked
         titles, picker = (
@@ -166,52 +202,61 @@ def what_i_owe(
         if item_id in titles:
             st.session_state[f"{picker}_next"] = item_id
         else:
-            st.info("The item your reminder pointed to is no longer owed: nothing to post there.")
+            st.info(
+                _("The item your reminder pointed to is no longer owed: nothing to post there.")
+            )
     if owed.empty and not always:
         return
-    st.header("What I owe")
+    st.header(_("What I owe"))
     if owed.empty:
         st.success(
-            f"All caught up: every initiative you run has a status update from the last "
-            f"{week.every_days} days and every key result you own has a recent check-in."
+            _(
+                "All caught up: every initiative you run has a status update from the last "
+                "{days} days and every key result you own has a recent check-in."
+            ).format(days=week.every_days)
         )
         return
+    updates, check_ins = len(owed.updates), len(owed.check_ins)
     parts = [
-        count(len(owed.updates), "status update"),
-        count(len(owed.check_ins), "check-in"),
+        count(updates, ngettext("{count} status update", "{count} status updates", updates)),
+        count(check_ins, ngettext("{count} check-in", "{count} check-ins", check_ins)),
     ]
     st.caption(
-        f"{' and '.join(p for p in parts if p)} to post. Status updates are owed every "
-        f"{week.every_days} days while work is under way; key results of the running quarter "
-        "take a check-in as often. Pick one, fill in its form, and it leaves the list in one click."
+        _(
+            "{owed} to post. Status updates are owed every {days} days while work is under "
+            "way; key results of the running quarter take a check-in as often. Pick one, fill "
+            "in its form, and it leaves the list in one click."
+        ).format(owed=_(" and ").join(p for p in parts if p), days=week.every_days)
     )
     if owing.updates is not None:
-        st.subheader("Status updates owed")
+        st.subheader(_("Status updates owed"))
         show_table(
             owing.updates,
             {
-                "initiative": st.column_config.TextColumn("Initiative", width="large"),
-                "status": st.column_config.TextColumn("Status", width="small"),
-                "health": st.column_config.TextColumn("Health", width="small"),
-                "percent": st.column_config.NumberColumn("% complete", format="%d %%", width=95),
-                "last_update": st.column_config.TextColumn("Last update", width="medium"),
-                "target": st.column_config.DateColumn("Target", format="D MMM YYYY"),
+                "initiative": st.column_config.TextColumn(_("Initiative"), width="large"),
+                "status": st.column_config.TextColumn(_("Status"), width="small"),
+                "health": st.column_config.TextColumn(_("Health"), width="small"),
+                "percent": st.column_config.NumberColumn(
+                    _("{percent} complete").format(percent="%"), format="%d %%", width=95
+                ),
+                "last_update": st.column_config.TextColumn(_("Last update"), width="medium"),
+                "target": st.column_config.DateColumn(_("Target"), format=day_format()),
             },
         )
-        chosen = pick(actor, UPDATE_PICK, "Post an update on", update_titles, UPDATE_FIELDS)
+        chosen = pick(actor, UPDATE_PICK, _("Post an update on"), update_titles, UPDATE_FIELDS)
         item = next(u for u in owed.updates if u.initiative_id == chosen)
         _update_form(actor, item, list(update_titles), director=week.director)
     if owing.check_ins is not None:
-        st.subheader("Check-ins due")
+        st.subheader(_("Check-ins due"))
         show_table(
             owing.check_ins,
             {
-                "key_result": st.column_config.TextColumn("Key result", width="large"),
-                "objective": st.column_config.TextColumn("Objective", width="medium"),
-                "last_check_in": st.column_config.TextColumn("Last check-in", width="medium"),
-                "confidence": st.column_config.TextColumn("Confidence", width="small"),
+                "key_result": st.column_config.TextColumn(_("Key result"), width="large"),
+                "objective": st.column_config.TextColumn(_("Objective"), width="medium"),
+                "last_check_in": st.column_config.TextColumn(_("Last check-in"), width="medium"),
+                "confidence": st.column_config.TextColumn(_("Confidence"), width="small"),
             },
         )
-        chosen = pick(actor, CHECK_IN_PICK, "Check in on", check_in_titles, CHECK_IN_FIELDS)
+        chosen = pick(actor, CHECK_IN_PICK, _("Check in on"), check_in_titles, CHECK_IN_FIELDS)
         due = next(c for c in owed.check_ins if c.key_result_id == chosen)
         _check_in_form(actor, due, list(check_in_titles))

@@ -10,7 +10,9 @@ from typing import Any
 
 import streamlit as st
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
+from planning.i18n import gettext as _
 from planning.okrs.goal_rules import GoalError
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
@@ -25,12 +27,15 @@ REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
 @dataclass(frozen=True)
 class Week:
     """What every part of the This week page reads: who is looking, the store's data versions,
-    today, the running quarter, how often updates are owed, whether the quarter has goals."""
+    today, the reader's language and formats (i18n.locale_key, part of the key of every cached
+    read that comes back in words), the running quarter, how often updates are owed, whether the
+    quarter has goals."""
 
     person: PersonRead
     director: bool
     versions: Versions
     today: date
+    lang: str
     period: str
     every_days: int
     has_goals: bool
@@ -48,9 +53,10 @@ def saved(message: str, forget: tuple[str, ...], picker: str, following: int | N
     st.rerun()
 
 
-def count(number: int, noun: str) -> str:
-    """'1 check-in', '2 check-ins', '' for none."""
-    return "" if number == 0 else f"{number} {noun}{'' if number == 1 else 's'}"
+def count(number: int, words: str) -> str:
+    """`words` (the ngettext form for `number`, such as '{count} check-ins') with the number in
+    it, or '' for none."""
+    return "" if number == 0 else words.format(count=number)
 
 
 def following_item(ids: Sequence[int], done: int) -> int | None:
@@ -96,25 +102,29 @@ def pick(
 
 
 def left_unposted(
-    actor: PersonRead, picker: str, titles: dict[int, str], note_field: str, what: str
+    actor: PersonRead, picker: str, titles: dict[int, str], note_field: str, message: str
 ) -> None:
     """Say so when the item whose form this person had open left the list without them
-    posting (someone else posted or changed it), and hand back the note they had written."""
+    posting (someone else posted or changed it), and hand back the note they had written.
+    `message` is the notice in the reader's language, with the item's `{title}`."""
     shown = st.session_state.get(f"{picker}_shown")
     if shown is None or shown[0] != actor.id or shown[1] in titles:
         return
     del st.session_state[f"{picker}_shown"]
-    _, item_id, title = shown
-    message = (
-        f"“{escape_markdown(title)}” left your list before you posted: it no longer needs "
-        f"{what} from you, because someone else posted one or changed it."
-    )
+    item_id, title = shown[1], shown[2]
+    message = message.format(title=escape_markdown(title))
     note = st.session_state.get(f"tw_{note_field}_{item_id}")
     if isinstance(note, str) and note.strip():
-        st.warning(message + " Your note was not posted; here it is to copy:")
+        st.warning(message + " " + _("Your note was not posted; here it is to copy:"))
         st.code(note, language=None, wrap_lines=True)
     else:
         st.info(message)
+
+
+def day_format() -> str:
+    """How a table's date column writes a day: '26 Nov 2026' in English formats; other formats
+    take all-number days (26.11.2026), as the table's month names are always English."""
+    return "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
 
 
 def show_table(rows: Any, columns: dict[str, Any]) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planning.formatting import format_day
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
@@ -13,7 +16,15 @@ from ui import this_week_data as data
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.state import engine
 from ui.text import escape_markdown, refusal_message
-from ui.this_week_picks import REFUSALS, Week, count, following_item, saved, show_table
+from ui.this_week_picks import (
+    REFUSALS,
+    Week,
+    count,
+    day_format,
+    following_item,
+    saved,
+    show_table,
+)
 
 IDEA_PICK = "tw_idea_pick"
 
@@ -23,17 +34,22 @@ def idea_news(week: Week, actor: PersonRead) -> None:
     outcomes = data.idea_outcomes(week.versions, actor.id, week.today)
     if not outcomes:
         return
-    st.header("Your ideas")
+    st.header(_("Your ideas"))
     for outcome in outcomes:
         title = escape_markdown(outcome.title)
         by = escape_markdown(outcome.by)
-        when = f"{outcome.at:%d %b}"
+        when = format_day(outcome.at.date(), year=False)
         if outcome.accepted:
-            st.success(f"Your idea “{title}” was accepted to the backlog by {by} on {when}.")
+            st.success(
+                _("Your idea “{title}” was accepted to the backlog by {by} on {day}.").format(
+                    title=title, by=by, day=when
+                )
+            )
         else:
             st.info(
-                f"Your idea “{title}” was declined by {by} on {when}: "
-                f"{escape_markdown(outcome.reason)}"
+                _("Your idea “{title}” was declined by {by} on {day}: {reason}").format(
+                    title=title, by=by, day=when, reason=escape_markdown(outcome.reason)
+                )
             )
 
 
@@ -42,11 +58,14 @@ def triage(week: Week, actor: PersonRead) -> None:
     ideas = data.ideas(week.versions)
     if not ideas:
         return
-    st.header("Ideas to triage")
+    st.header(_("Ideas to triage"))
+    waiting = len(ideas)
     st.caption(
-        f"{count(len(ideas), 'idea')} proposed and waiting for a yes or no. Accept one to the "
-        "backlog (it becomes planned, as proposed) or decline it with a short reason; the "
-        "person who proposed it sees the outcome on their This week."
+        _(
+            "{ideas} proposed and waiting for a yes or no. Accept one to the backlog (it becomes "
+            "planned, as proposed) or decline it with a short reason; the person who proposed "
+            "it sees the outcome on their This week."
+        ).format(ideas=count(waiting, ngettext("{count} idea", "{count} ideas", waiting)))
     )
     titles = {i.initiative_id: i.title for i in ideas}
     following = st.session_state.pop(f"{IDEA_PICK}_next", None)
@@ -54,21 +73,29 @@ def triage(week: Week, actor: PersonRead) -> None:
         st.session_state[IDEA_PICK] = following
     elif st.session_state.get(IDEA_PICK) not in titles:
         st.session_state.pop(IDEA_PICK, None)  # triaged meanwhile: start from the oldest
-    chosen: int = st.selectbox("Idea", list(titles), format_func=titles.__getitem__, key=IDEA_PICK)
+    chosen: int = st.selectbox(
+        _("Idea"), list(titles), format_func=titles.__getitem__, key=IDEA_PICK
+    )
     idea = next(i for i in ideas if i.initiative_id == chosen)
     with st.form(f"tw_triage_{chosen}"):
-        st.caption(escape_markdown(f"Proposed by {idea.owner} on {idea.proposed_at:%d %b %Y}"))
+        st.caption(
+            escape_markdown(
+                _("Proposed by {name} on {day}").format(
+                    name=idea.owner, day=format_day(idea.proposed_at.date())
+                )
+            )
+        )
         if idea.description:
             st.markdown(escape_markdown(idea.description))
         reason = st.text_input(
-            "Reason (required to decline)",
+            _("Reason (required to decline)"),
             max_chars=300,
-            placeholder="Why not now, in a line",
+            placeholder=_("Why not now, in a line"),
             key=f"tw_reason_{chosen}",
         )
         cols = st.columns(2)
-        accept = cols[0].form_submit_button("Accept to backlog", type="primary")
-        decline = cols[1].form_submit_button("Decline")
+        accept = cols[0].form_submit_button(_("Accept to backlog"), type="primary")
+        decline = cols[1].form_submit_button(_("Decline"))
     if not (accept or decline):
         return
     try:
@@ -91,9 +118,9 @@ def triage(week: Week, actor: PersonRead) -> None:
     except REFUSALS as exc:
         st.error(refusal_message(exc))
     else:
-        outcome = "accepted to the backlog" if accept else "declined"
+        done = _("“{title}” accepted to the backlog.") if accept else _("“{title}” declined.")
         saved(
-            f"“{escape_markdown(idea.title)}” {outcome}.",
+            done.format(title=escape_markdown(idea.title)),
             forget=(f"tw_reason_{chosen}",),
             picker=IDEA_PICK,
             following=following_item(list(titles), chosen),
@@ -102,134 +129,146 @@ def triage(week: Week, actor: PersonRead) -> None:
 
 def attention(week: Week) -> None:
     """What needs a director's attention across the team."""
-    brief = data.attention(week.versions, week.period, week.today)
-    st.header("Needs attention")
+    brief = data.attention(week.versions, week.period, week.today, week.lang)
+    st.header(_("Needs attention"))
     cols = st.columns(4)
     # No objectives yet: no key results to count, rather than a reassuring zero.
-    cols[0].metric("Key results off track", brief.off_track if week.has_goals else "—")
-    cols[1].metric("Key results at risk", brief.at_risk if week.has_goals else "—")
-    cols[2].metric("Status updates overdue", brief.stale)
-    cols[3].metric("Blocked initiatives", brief.blocked)
+    cols[0].metric(_("Key results off track"), brief.off_track if week.has_goals else "—")
+    cols[1].metric(_("Key results at risk"), brief.at_risk if week.has_goals else "—")
+    cols[2].metric(_("Status updates overdue"), brief.stale)
+    cols[3].metric(_("Blocked initiatives"), brief.blocked)
 
-    st.subheader("Key results off track or at risk")
+    st.subheader(_("Key results off track or at risk"))
     if not week.has_goals:
         quarter_not_set_notice(person=week.person, versions=week.versions, period=week.period)
     elif brief.key_results is None:
-        st.success(f"Every key result of {week.period} is on track (or too early to tell).")
+        st.success(
+            _("Every key result of {quarter} is on track (or too early to tell).").format(
+                quarter=week.period
+            )
+        )
     else:
         show_table(
             brief.key_results,
             {
-                "status": st.column_config.TextColumn("Status", width="small"),
-                "key_result": st.column_config.TextColumn("Key result", width="medium"),
-                "objective": st.column_config.TextColumn("Objective", width="medium"),
-                "owner": st.column_config.TextColumn("Owner", width="small"),
-                "progress": st.column_config.TextColumn("Progress", width="small"),
-                "expected": st.column_config.TextColumn("Expected by now", width="small"),
-                "why": st.column_config.TextColumn("Why", width="medium"),
+                "status": st.column_config.TextColumn(_("Status"), width="small"),
+                "key_result": st.column_config.TextColumn(_("Key result"), width="medium"),
+                "objective": st.column_config.TextColumn(_("Objective"), width="medium"),
+                "owner": st.column_config.TextColumn(_("Owner"), width="small"),
+                "progress": st.column_config.TextColumn(_("Progress"), width="small"),
+                "expected": st.column_config.TextColumn(_("Expected by now"), width="small"),
+                "why": st.column_config.TextColumn(_("Why"), width="medium"),
             },
         )
     if week.has_goals:
-        st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
+        st.page_link("pages/goals.py", label=_("Open Goals"), icon=":material/flag:")
 
-    st.subheader("Status updates overdue")
+    st.subheader(_("Status updates overdue"))
     if brief.stale_rows is None:
-        st.success(f"Every initiative under way was updated in the last {week.every_days} days.")
+        st.success(
+            _("Every initiative under way was updated in the last {days} days.").format(
+                days=week.every_days
+            )
+        )
     else:
         show_table(
             brief.stale_rows,
             {
-                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                "owner": "Owner",
-                "status": "Status",
-                "health": "Health",
-                "days": st.column_config.NumberColumn("Days since update", format="%d"),
+                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+                "owner": _("Owner"),
+                "status": _("Status"),
+                "health": _("Health"),
+                "days": st.column_config.NumberColumn(_("Days since update"), format="%d"),
             },
         )
-    st.subheader("Blocked")
+    st.subheader(_("Blocked"))
     if brief.blocked_rows is None:
-        st.success("Nothing is blocked.")
+        st.success(_("Nothing is blocked."))
     else:
         show_table(
             brief.blocked_rows,
             {
-                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                "owner": "Owner",
-                "days": st.column_config.NumberColumn("Days blocked", format="%d"),
-                "note": st.column_config.TextColumn("Latest note", width="large"),
+                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+                "owner": _("Owner"),
+                "days": st.column_config.NumberColumn(_("Days blocked"), format="%d"),
+                "note": st.column_config.TextColumn(_("Latest note"), width="large"),
             },
         )
-    st.page_link("pages/initiatives.py", label="Open Initiatives", icon=":material/checklist:")
+    st.page_link("pages/initiatives.py", label=_("Open Initiatives"), icon=":material/checklist:")
 
-    st.subheader("Since the last committed plan")
+    st.subheader(_("Since the last committed plan"))
     if brief.plan_caption is None:
         st.info(
-            "No weekly plan has been committed before this week yet. Commit one in Weekly "
-            "planning; from then on this shows what moved."
+            _(
+                "No weekly plan has been committed before this week yet. Commit one in Weekly "
+                "planning; from then on this shows what moved."
+            )
         )
     else:
         st.caption(brief.plan_caption)
         if brief.changes is None:
-            st.success("Nothing changed since the last plan.")
+            st.success(_("Nothing changed since the last plan."))
         else:
             show_table(
                 brief.changes,
                 {
-                    "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                    "change": "Change",
-                    "before": "Before",
-                    "after": "After",
+                    "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+                    "change": _("Change"),
+                    "before": _("Before"),
+                    "after": _("After"),
                 },
             )
-    st.page_link("pages/planning.py", label="Open Weekly planning", icon=":material/view_kanban:")
+    st.page_link(
+        "pages/planning.py", label=_("Open Weekly planning"), icon=":material/view_kanban:"
+    )
 
 
 def summary(week: Week) -> None:
     """The quarter's goals and the roadmap, in a few lines."""
-    glance = data.glance(week.versions, week.period, week.today)
-    st.header(f"Goals for {week.period}")
+    glance = data.glance(week.versions, week.period, week.today, week.lang)
+    st.header(_("Goals for {quarter}").format(quarter=week.period))
     if not week.has_goals:
         quarter_not_set_notice(person=week.person, versions=week.versions, period=week.period)
     elif glance.goals is None:
-        st.info(f"No objectives for {week.period} yet.")
+        st.info(_("No objectives for {quarter} yet.").format(quarter=week.period))
     else:
         show_table(
             glance.goals,
             {
-                "objective": st.column_config.TextColumn("Objective", width="medium"),
-                "owner": st.column_config.TextColumn("Owner", width="small"),
+                "objective": st.column_config.TextColumn(_("Objective"), width="medium"),
+                "owner": st.column_config.TextColumn(_("Owner"), width="small"),
                 "progress": st.column_config.ProgressColumn(
-                    "Progress", min_value=0, max_value=100, format="%d %%", width=110
+                    _("Progress"), min_value=0, max_value=100, format="%d %%", width=110
                 ),
-                "expected": st.column_config.TextColumn("Expected by now", width="small"),
-                "status": st.column_config.TextColumn("Status", width="small"),
-                "attention": st.column_config.TextColumn("Key results", width="medium"),
+                "expected": st.column_config.TextColumn(_("Expected by now"), width="small"),
+                "status": st.column_config.TextColumn(_("Status"), width="small"),
+                "attention": st.column_config.TextColumn(_("Key results"), width="medium"),
             },
         )
     if week.has_goals:
-        st.page_link("pages/goals.py", label="Open Goals", icon=":material/flag:")
+        st.page_link("pages/goals.py", label=_("Open Goals"), icon=":material/flag:")
 
-    st.header(f"Roadmap for {week.period} at a glance")
+    st.header(_("Roadmap for {quarter} at a glance").format(quarter=week.period))
     cols = st.columns(len(HORIZONS))
     for column, name in zip(cols, HORIZONS, strict=True):
-        column.metric(HORIZON_LABELS[name], glance.counts[name])
+        column.metric(_(HORIZON_LABELS[name]), glance.counts[name])
     top = st.columns(2, gap="large")
     for column, heading, rows, label in (
-        (top[0], "Under way now", glance.now, "Target"),
-        (top[1], "Coming next", glance.coming_next, "Starts"),
-        (st.container(), "Shipped this quarter", glance.shipped, "Shipped"),
+        (top[0], _("Under way now"), glance.now, _("Target")),
+        (top[1], _("Coming next"), glance.coming_next, _("Starts")),
+        (st.container(), _("Shipped this quarter"), glance.shipped, _("Shipped")),
     ):
         with column:
             st.markdown(f"**{heading}**")
             if rows is None:
-                st.caption("Nothing here.")
+                st.caption(_("Nothing here."))
                 continue
             show_table(
                 rows,
                 {
-                    "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                    "owner": st.column_config.TextColumn("Owner", width="small"),
-                    "when": st.column_config.DateColumn(label, format="D MMM YYYY", width=95),
+                    "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+                    "owner": st.column_config.TextColumn(_("Owner"), width="small"),
+                    "when": st.column_config.DateColumn(label, format=day_format(), width=95),
                 },
             )
-    st.page_link("pages/roadmap.py", label="Open the full roadmap", icon=":material/timeline:")
+    st.page_link("pages/roadmap.py", label=_("Open the full roadmap"), icon=":material/timeline:")

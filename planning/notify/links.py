@@ -15,13 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from planning.formatting import format_day
+from planning.i18n import gettext as _
+
 NUDGE_PARAM = "nudge"
 PURPOSE = "form"  # the only thing a token may do: pick a form on This week
 TOKEN_MAX = 300
 
 
 class LinkError(ValueError):
-    """A token that cannot be used: the message says why, in words a person reads."""
+    """A token that cannot be used: the message says why, in words a person reads (in the
+    language of the run that checked it)."""
 
 
 @dataclass(frozen=True)
@@ -57,26 +61,26 @@ def verify(*, secret: bytes, token: object, now: datetime) -> FormLink:
     """The form a token asks for; LinkError when it is forged, altered, of another purpose or
     expired."""
     if not secret:
-        raise LinkError("links from reminders are not set up on this server")
+        raise LinkError(_("links from reminders are not set up on this server"))
     if not isinstance(token, str) or len(token) > TOKEN_MAX or token.count(".") != 1:
-        raise LinkError("this link is not one Quarterdeck made")
+        raise LinkError(_("this link is not one Quarterdeck made"))
     body, signature = token.split(".")
     try:
         payload = _unb64(body).decode("utf-8")
         given = _unb64(signature)
     except (ValueError, UnicodeDecodeError):
-        raise LinkError("this link is not one Quarterdeck made") from None
+        raise LinkError(_("this link is not one Quarterdeck made")) from None
     if not hmac.compare_digest(given, _mac(secret, payload)):
-        raise LinkError("this link is not one Quarterdeck made, or it was altered")
+        raise LinkError(_("this link is not one Quarterdeck made, or it was altered"))
     parts = payload.split("|")
     if len(parts) != 4 or parts[0] != PURPOSE or not parts[1].isdigit():
-        raise LinkError("this link does not open a form")
+        raise LinkError(_("this link does not open a form"))
     try:
         expires_at = datetime.fromtimestamp(int(parts[3]), UTC)
     except (ValueError, OverflowError):
-        raise LinkError("this link is not one Quarterdeck made") from None
+        raise LinkError(_("this link is not one Quarterdeck made")) from None
     if now >= expires_at:
-        raise LinkError(f"this link expired on {expires_at:%d %b %Y}")
+        raise LinkError(_("this link expired on {day}").format(day=format_day(expires_at.date())))
     return FormLink(person_id=int(parts[1]), item=parts[2], expires_at=expires_at)
 
 

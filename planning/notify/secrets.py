@@ -19,9 +19,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planning.i18n import N_
+
 CHANNELS: tuple[str, ...] = ("email", "slack", "teams", "webhook")
-CHANNEL_LABELS = {
-    "email": "Email",
+CHANNEL_LABELS = {  # translated where shown: _(CHANNEL_LABELS[channel])
+    "email": N_("Email"),
     "slack": "Slack",
     "teams": "Microsoft Teams",
     "webhook": "Webhook",

@@ -4,6 +4,8 @@ result's values as people read them, and the rows the command line prints."""
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from typing import Any
 
 from planning import i18n
@@ -126,6 +128,111 @@ def objective_reason(worst: tuple[str, str] | None) -> str:
     if status == "at_risk":
         return _("{title} is at risk").format(title=title)
     return _("{title} is {status}").format(title=title, status=status.replace("_", " "))
+
+
+# --- a reason in the reader's language ---------------------------------------------------------
+# Reasons are written in English when a quarter is evaluated (and frozen so at its close):
+# `reason_text` reads each part back through the shapes above and writes it in this run's
+# language, so a closed quarter's reasons read in German too.
+
+_SAME_WORDS: tuple[str, ...] = (
+    NO_DATA_YET,
+    NOT_COMPUTABLE,
+    N_("the window value is below the threshold"),
+    N_("the window value is above the threshold"),
+    N_("holds"),
+    N_("done"),
+    N_("not done by the end"),
+    N_("no check-in yet"),
+    N_("no check-in with a value yet"),
+)
+_BEHIND: dict[str, str] = {
+    "off track": N_("{title} is off track"),
+    "at risk": N_("{title} is at risk"),
+}
+
+
+def _count(text: str) -> str:
+    """A count as the reason wrote it (1,234), in the team's format."""
+    return format_count(int(text.replace(",", "")))
+
+
+def _breach(found: re.Match[str]) -> str:
+    days = int(found["days"].replace(",", ""))
+    if found["was"]:
+        words = ngettext(
+            "was in breach on {days} day so far", "was in breach on {days} days so far", days
+        )
+    else:
+        words = ngettext("in breach on {days} day so far", "in breach on {days} days so far", days)
+    return words.format(days=format_count(days))
+
+
+def _behind(title: str, status: str) -> str:
+    return _(_BEHIND[status]).format(title=title)
+
+
+def _chance(found: re.Match[str]) -> str:
+    chance = found["chance"]
+    if not i18n.english_formats():
+        chance = i18n.percent_text(int(chance.rstrip("%")) / 100, decimals=0)
+    return _("holds, but only a {chance} chance it still holds at the end").format(chance=chance)
+
+
+_SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?P<was>was )?in breach on (?P<days>[\d,]+) days? so far"), _breach),
+    (re.compile(r"holds, but only a (?P<chance>\d+%) chance it still holds at the end"), _chance),
+    (
+        re.compile(r"(?P<days>[\d,]+) of (?P<needed>[\d,]+) days of data so far"),
+        lambda m: _("{days} of {needed} days of data so far").format(
+            days=_count(m["days"]), needed=_count(m["needed"])
+        ),
+    ),
+    (
+        re.compile(
+            r"only (?P<have>[\d,]+) in the denominator, below the (?P<needed>[\d,]+) needed"
+        ),
+        lambda m: _("only {have} in the denominator, below the {needed} needed").format(
+            have=_count(m["have"]), needed=_count(m["needed"])
+        ),
+    ),
+    (
+        re.compile(r"owner's confidence (?P<confidence>\d+)/10"),
+        lambda m: _("owner's confidence {confidence}/10").format(confidence=m["confidence"]),
+    ),
+    (
+        re.compile(r"(?P<elapsed>[\d,]+) of (?P<total>[\d,]+) days into the quarter"),
+        lambda m: _("{elapsed} of {total} days into the quarter").format(
+            elapsed=_count(m["elapsed"]), total=_count(m["total"])
+        ),
+    ),
+    (
+        re.compile(r"cannot be read: (?P<problem>.+)", re.DOTALL),
+        lambda m: _("cannot be read: {problem}").format(problem=m["problem"]),
+    ),
+    (
+        re.compile(r"(?P<title>.+) is (?P<status>off track|at risk)", re.DOTALL),
+        lambda m: _behind(m["title"], m["status"]),
+    ),
+)
+
+
+def _part_text(part: str) -> str:
+    if part in _SAME_WORDS:
+        return _(part)
+    for shape, words in _SHAPES:
+        found = shape.fullmatch(part)
+        if found is not None:
+            return words(found)
+    return part  # not a reason's shape (a title, a problem): as written
+
+
+def reason_text(reason: str) -> str:
+    """A key result's or objective's status reason (as evaluated, in English) in this run's
+    language; English reads it unchanged."""
+    if not reason or i18n.language() == i18n.SOURCE_LANGUAGE:
+        return reason
+    return "; ".join(_part_text(part) for part in reason.split("; "))
 
 
 def format_kr_value(kr: KrEvaluation, value: float | None, *, currency_symbol: str = "$") -> str:

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.impact.ledger_views import lift_text
 from planning.metrics.completeness import freshness
@@ -314,13 +315,20 @@ def build_digest(
     for change in diff.changes:
         what, before, after = describe_change(change)
         plan_lines.append(PlanLine(change.title, what, before, after))
-    source = "the committed plan" if diff.current_committed else "the live backlog"
     if diff.previous is None:
-        plan_note = f"No plan was committed before {week_id}: nothing to compare {source} with."
+        plan_note = (
+            _("No plan was committed before {week}: nothing to compare the committed plan with.")
+            if diff.current_committed
+            else _("No plan was committed before {week}: nothing to compare the live backlog with.")
+        ).format(week=week_id)
     else:
-        plan_note = f"{week_id} ({source}) against the plan committed for {diff.previous.week}."
+        plan_note = (
+            _("{week} (the committed plan) against the plan committed for {previous}.")
+            if diff.current_committed
+            else _("{week} (the live backlog) against the plan committed for {previous}.")
+        ).format(week=week_id, previous=diff.previous.week)
         if not diff.same_framework:
-            plan_note += " The frameworks differ, so scores are not compared."
+            plan_note += " " + _("The frameworks differ, so scores are not compared.")
 
     return WeeklyDigest(
         company=config.settings.company,

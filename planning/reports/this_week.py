@@ -33,7 +33,10 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from planning import i18n
 from planning.config import AppConfig
+from planning.formatting import format_day
+from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.goal_reads import is_closed
 from planning.periods import iso_week, quarter_of
@@ -516,14 +519,16 @@ class WaitNews:
 
 
 def _day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """A day in a news line: '5 Dec 2026' in English formats, else the team's (5. Dez. 2026)."""
+    return f"{day.day} {day:%b %Y}" if i18n.english_formats() else format_day(day)
 
 
 def waits_news(
     *, session: Session, owner_id: int, today: date, days: int = NEWS_DAYS
 ) -> list[WaitNews]:
     """For a person's open initiatives, what they wait on that, in the last `days` days, moved
-    its target date later (slipped) or shipped, or that is blocked now; slips and blocks first."""
+    its target date later (slipped) or shipped, or that is blocked now; slips and blocks first.
+    The news lines are in this run's language."""
     mine = work_of(session=session)
     owned = set(session.exec(select(Initiative.id).where(Initiative.owner_id == owner_id)).all())
     edges = [
@@ -561,12 +566,14 @@ def waits_news(
         news: list[tuple[str, str]] = []
         old = first_target.get(blocker_id)
         if old and target is not None and target > date.fromisoformat(old):
-            moved = f"{_day_text(date.fromisoformat(old))} to {_day_text(target)}"
-            news.append(("slipped", f"its target moved from {moved}"))
+            moved = _("its target moved from {before} to {after}").format(
+                before=_day_text(date.fromisoformat(old)), after=_day_text(target)
+            )
+            news.append(("slipped", moved))
         if blocker.status == S.blocked.value:
-            news.append(("blocked", "it is blocked"))
+            news.append(("blocked", _("it is blocked")))
         if blocker.status == S.done.value and shipped is not None and shipped >= since:
-            news.append(("shipped", f"it shipped on {_day_text(shipped)}"))
+            news.append(("shipped", _("it shipped on {day}").format(day=_day_text(shipped))))
         for kind, what in news:
             found.append(
                 WaitNews(
@@ -575,7 +582,9 @@ def waits_news(
                     blocker_id=blocker_id,
                     blocker_title=blocker.title,
                     kind=kind,
-                    text=f"{waiting.title} waits on {blocker.title}: {what}.",
+                    text=_("{waiting} waits on {blocker}: {news}.").format(
+                        waiting=waiting.title, blocker=blocker.title, news=what
+                    ),
                 )
             )
     order = {"slipped": 0, "blocked": 1, "shipped": 2}

@@ -112,7 +112,7 @@ def _post_update(
         update.note, what="a note", max_length=NOTE_MAX, required=True, multiline=True
     )
     if found and not note and isinstance(update.note, str | None):  # empty: say what it is for
-        found = ["a note is required: say in a line what changed"]
+        found = [_("a note is required: say in a line what changed")]
     problems += found
     if problems:
         raise InputError(problems)

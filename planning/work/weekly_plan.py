@@ -23,8 +23,11 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.periods import parse_iso_week
 from planning.store.audit import record_event
 from planning.store.models import WeeklyPlan, WeeklyPlanRead, utcnow
@@ -51,12 +54,12 @@ SNAPSHOT_FIELDS = (
 )
 CHANGE_KINDS = ("new", "gone", "moved", "rescored", "status", "health")
 CHANGE_LABELS = {
-    "new": "New in the backlog",
-    "gone": "Left the backlog",
-    "moved": "Rank moved",
-    "rescored": "Score changed",
-    "status": "Status changed",
-    "health": "Health changed",
+    "new": N_("New in the backlog"),
+    "gone": N_("Left the backlog"),
+    "moved": N_("Rank moved"),
+    "rescored": N_("Score changed"),
+    "status": N_("Status changed"),
+    "health": N_("Health changed"),
 }
 _SCORE_TOLERANCE = 1e-9
 
@@ -292,40 +295,50 @@ def diff_snapshots(
 
 
 def _rank_text(rank: Any) -> str:
-    return f"#{rank}" if rank is not None else "unranked"
+    return f"#{rank}" if rank is not None else _("unranked")
 
 
 def _score_text(score: Any) -> str:
     if score is None:
-        return "no score"
+        return _("no score")
+    if not i18n.english_formats():
+        return i18n.decimal_text(float(score), decimals=2)
     return f"{float(score):,.2f}".rstrip("0").rstrip(".")
 
 
+def _change_label(kind: str) -> str:
+    return _(CHANGE_LABELS[kind])
+
+
 def describe_change(change: PlanChange) -> tuple[str, str, str]:
-    """A change as (what, before, after) text for a table."""
+    """A change as (what, before, after) text for a table, in this run's language."""
     if change.kind == "new":
-        return CHANGE_LABELS["new"], "—", _rank_text(change.after)
+        return _change_label("new"), "—", _rank_text(change.after)
     if change.kind == "gone":
-        return CHANGE_LABELS["gone"], _rank_text(change.before), "—"
+        return _change_label("gone"), _rank_text(change.before), "—"
     if change.kind == "moved":
-        what = CHANGE_LABELS["moved"]
+        what = _change_label("moved")
         if change.before is not None and change.after is not None:
             steps = int(change.before) - int(change.after)
-            what = f"Up {steps}" if steps > 0 else f"Down {-steps}"
+            what = (
+                _("Up {steps}").format(steps=steps)
+                if steps > 0
+                else _("Down {steps}").format(steps=-steps)
+            )
         return what, _rank_text(change.before), _rank_text(change.after)
     if change.kind == "rescored":
-        return CHANGE_LABELS["rescored"], _score_text(change.before), _score_text(change.after)
+        return _change_label("rescored"), _score_text(change.before), _score_text(change.after)
     if change.kind == "status":
         return (
-            CHANGE_LABELS["status"],
-            status_label(str(change.before)),
-            status_label(str(change.after)),
+            _change_label("status"),
+            _(status_label(str(change.before))),
+            _(status_label(str(change.after))),
         )
     labels = HEALTH_LABELS
     return (
-        CHANGE_LABELS["health"],
-        labels.get(str(change.before), str(change.before)),
-        labels.get(str(change.after), str(change.after)),
+        _change_label("health"),
+        _(labels.get(str(change.before), str(change.before))),
+        _(labels.get(str(change.after), str(change.after))),
     )
 
 
