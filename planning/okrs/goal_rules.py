@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -269,6 +269,18 @@ def parent_problems(session: Session, parent_id: int | None, objective_id: int |
     return alignment_loops(
         session=session, objective_id=objective_id, parent_ids=[parent_id, *kept]
     )
+
+
+Goal = TypeVar("Goal", Objective, KeyResult)
+_GOAL_NAMES: dict[type, str] = {Objective: "Objective", KeyResult: "Key result"}
+
+
+def goal_for_update(session: Session, model: type[Goal], record_id: int) -> Goal:
+    """An objective or key result locked for this write; GoalError when it does not exist."""
+    record = session.get(model, record_id, with_for_update=True)
+    if record is None:
+        raise GoalError([f"{_GOAL_NAMES[model]} {record_id} does not exist."])
+    return record
 
 
 def refuse_if_closed(session: Session, period: str) -> None:
