@@ -28,18 +28,53 @@ use_language(person)  # the person's own language, else the team's
 language_picker(person)
 access = page_access(person)
 
-# Every page in menu order: its script, title and icon.
-pages = (
-    ("pages/this_week.py", _("This week"), ":material/today:"),
-    ("pages/goals.py", _("Goals"), ":material/flag:"),
-    ("pages/planning.py", _("Weekly planning"), ":material/view_kanban:"),
-    ("pages/initiatives.py", _("Initiatives"), ":material/checklist:"),
-    ("pages/roadmap.py", _("Roadmap"), ":material/timeline:"),
-    ("pages/metrics.py", _("Metrics"), ":material/monitoring:"),
-    ("pages/impact.py", _("Impact"), ":material/insights:"),
-    ("pages/admin.py", _("Admin"), ":material/settings:"),
-)
 navigation = st.navigation(
-    [st.Page(path, title=title, icon=icon, **access(path)) for path, title, icon in pages]
+    [
+        st.Page(
+            "pages/this_week.py",
+            title=_("This week"),
+            icon=":material/today:",
+            **access("pages/this_week.py"),
+        ),
+        st.Page(
+            "pages/goals.py", title=_("Goals"), icon=":material/flag:", **access("pages/goals.py")
+        ),
+        st.Page(
+            "pages/planning.py",
+            title=_("Weekly planning"),
+            icon=":material/view_kanban:",
+            **access("pages/planning.py"),
+        ),
+        st.Page(
+            "pages/initiatives.py",
+            title=_("Initiatives"),
+            icon=":material/checklist:",
+            **access("pages/initiatives.py"),
+        ),
+        st.Page(
+            "pages/roadmap.py",
+            title=_("Roadmap"),
+            icon=":material/timeline:",
+            **access("pages/roadmap.py"),
+        ),
+        st.Page(
+            "pages/metrics.py",
+            title=_("Metrics"),
+            icon=":material/monitoring:",
+            **access("pages/metrics.py"),
+        ),
+        st.Page(
+            "pages/impact.py",
+            title=_("Impact"),
+            icon=":material/insights:",
+            **access("pages/impact.py"),
+        ),
+        st.Page(
+            "pages/admin.py",
+            title=_("Admin"),
+            icon=":material/settings:",
+            **access("pages/admin.py"),
+        ),
+    ]
 )
 open_page(navigation, person, switched=just_switched())
