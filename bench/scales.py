@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,51 +62,39 @@ class Scale:
     memory_limit_mb: float = MEMORY_LIMIT_MB
 
 
+EVERY_ROLE = ("director", "member", "stakeholder")
+LARGE_WIDEN = (("channel", 3), ("device", 2), ("product_line", 10))
+# Ten times the large data: five years (the demo's most), each channel split into 15 values, each
+# device into 3 and each product line into 40: 10,013,784 daily observations.
+XL_WIDEN = (("channel", 15), ("device", 3), ("product_line", 40))
 SCALES: dict[str, Scale] = {
-    "small": Scale(
-        name="small",
-        years=1,
-        widen=(),
-        people=10,
-        key_results=30,
-        initiatives=100,
-        status_updates=1_000,
-        warm_runs=3,
-        roles=("director",),
-        dependencies=150,
-        reminders=100,
-        shopify_lines=20_000,
-    ),
-    "large": Scale(
-        name="large",
-        years=3,
-        widen=(("channel", 3), ("device", 2), ("product_line", 10)),
-        people=20,
-        key_results=300,
-        initiatives=2_000,
-        status_updates=50_000,
-        warm_runs=15,
-        roles=("director", "member", "stakeholder"),
-        dependencies=3_000,
-    ),
-    # Ten times the large data: five years (the demo's most), each channel split into 15 values,
-    # each device into 3 and each product line into 40: 10,013,784 daily observations.
-    "xl": Scale(
-        name="xl",
-        years=5,
-        widen=(("channel", 15), ("device", 3), ("product_line", 40)),
-        people=60,
-        key_results=1_000,
-        initiatives=20_000,
-        status_updates=200_000,
-        warm_runs=5,
-        roles=("director", "member", "stakeholder"),
-        dependencies=10_000,
-        kr_eval_limit_ms=1000.0,
-        cold_limit_ms=3000.0,
-        warm_limit_ms=None,
-        memory_limit_mb=1024.0,
-    ),
+    scale.name: scale
+    for scale in (
+        # name, years, widen, people, key results, initiatives, status updates, warm runs, roles,
+        # dependencies
+        Scale(
+            "small",
+            1,
+            (),
+            10,
+            30,
+            100,
+            1_000,
+            3,
+            ("director",),
+            150,
+            reminders=100,
+            shopify_lines=20_000,
+        ),
+        Scale("large", 3, LARGE_WIDEN, 20, 300, 2_000, 50_000, 15, EVERY_ROLE, 3_000),
+        replace(  # the xl data set has budgets of its own
+            Scale("xl", 5, XL_WIDEN, 60, 1_000, 20_000, 200_000, 5, EVERY_ROLE, 10_000),
+            kr_eval_limit_ms=1000.0,
+            cold_limit_ms=3000.0,
+            warm_limit_ms=None,
+            memory_limit_mb=1024.0,
+        ),
+    )
 }
 
 

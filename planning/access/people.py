@@ -26,7 +26,7 @@ from planning.access.permissions import Actor, require_director
 from planning.config.settings import AuthSettings
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.audit import record_created, record_event, snapshot
+from planning.store.audit import record_changed, record_created, record_event, snapshot
 from planning.store.models import (
     Person,
     PersonCreate,
@@ -253,19 +253,11 @@ def update_person(
     check_and_bump(record, expected_version=expected_version, what=f"{record.name}'s details")
     for name, value in clean.items():
         setattr(record, name, value)
-    session.add(record)
-    session.flush()
+    record_changed(
+        session=session, actor=actor, entity="person", record=record, action="update", before=before
+    )
     if record.active is False and record.id is not None:
         end_sessions_of(session=session, person_id=record.id)
-    record_event(
-        session=session,
-        actor=actor,
-        entity="person",
-        entity_id=record.id,
-        action="update",
-        before=before,
-        after=snapshot(record),
-    )
     return PersonRead.model_validate(record)
 
 

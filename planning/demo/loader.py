@@ -269,14 +269,9 @@ def _add_team(session: Session, today: date) -> dict[str, Person]:
     people: dict[str, Person] = {}
     for spec in TEAM:
         first_name = spec.name.split()[0].lower()
-        person = Person(
-            name=spec.name,
-            email=f"{first_name}@{EMAIL_DOMAIN}",
-            role=spec.role,
-            title=spec.title,
-            weekly_hours=spec.weekly_hours,
-            bau_share=spec.bau_share,
-        )
+        fields = asdict(spec)  # a person's own fields, and their key in the story
+        del fields["key"]
+        person = Person(email=f"{first_name}@{EMAIL_DOMAIN}", **fields)
         session.add(person)
         people[spec.key] = person
     session.flush()

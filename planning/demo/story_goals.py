@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -168,6 +169,186 @@ CONTRIBUTIONS = (
 )
 
 
+# Each key result: what kind it is, its metric and filter (dimension=value), which way it should
+# move (a guardrail: its rule) and its window. "-" marks none.
+KEY_RESULTS = """
+# key              kind      metric                   filter            way        window
+conversion         metric    conversion_rate          -                 increase   period_to_date
+completion         metric    checkout_completion_rate -                 increase   trailing_28d
+mobile_abandonment metric    cart_abandonment_rate    device=mobile     decrease   trailing_28d
+express_milestone  milestone -                        -                 -          period_to_date
+aov                metric    aov                      -                 increase   period_to_date
+margin_guardrail   guardrail gross_margin_pct         -                 stay_above period_to_date
+home_margin        metric    gross_margin_pct         product_line=Home increase   period_to_date
+units_per_order    metric    units_per_order          -                 increase   period_to_date
+net_revenue        metric    net_revenue              -                 increase   period_to_date
+organic_sessions   metric    sessions                 channel=organic   increase   period_to_date
+completeness       metric    content_completeness     -                 increase   period_to_date
+on_time            metric    on_time_publishing_rate  -                 increase   period_to_date
+qa_defects         manual    -                        -                 decrease   period_to_date
+content_standards  milestone -                        -                 -          period_to_date
+"""
+# Each key result's objective, owner and title, then the confidences and notes of its weekly
+# check-ins (used in turn, from the quarter's first week).
+KrStory = tuple[str, str, str, str, tuple[str, ...]]
+KR_STORIES: dict[str, KrStory] = {
+    "conversion": (
+        "checkout",
+        "priya",
+        "Conversion rate up",
+        "7 7 6 6 7 6",
+        (
+            "Redesigned checkout holding its lift; traffic mix steady.",
+            "Paid social pulls the blended rate down; mobile is still the gap.",
+            "Guest checkout in QA should add the next step up.",
+        ),
+    ),
+    "completion": (
+        "checkout",
+        "priya",
+        "Checkout completion up",
+        "7 8 8 7 8 8",
+        (
+            "One-page checkout at full traffic; completion up as in the test.",
+            "Wallet buttons next; payment errors down since the fix.",
+            "Tracking the 28-day rate weekly with the analyst.",
+        ),
+    ),
+    "mobile_abandonment": (
+        "checkout",
+        "priya",
+        "Mobile cart abandonment down",
+        "5 5 4 5 4 4",
+        (
+            "Abandonment moves slowly; guest checkout is the big lever.",
+            "Delivery cost shown early helped desktop more than mobile.",
+            "Sticky cart button planned to help small screens.",
+        ),
+    ),
+    "express_milestone": (
+        "checkout",
+        "priya",
+        "Express checkout with wallets live",
+        "6 7 7 7 6 7",
+        (
+            "Apple Pay domain verified.",
+            "Google Pay review submitted.",
+            "Buttons in staging; release after the payment provider's sign-off.",
+        ),
+    ),
+    "aov": (
+        "basket",
+        "ana",
+        "Average order value up",
+        "6 6 5 5 6 5",
+        (
+            "Free-shipping threshold is holding AOV up.",
+            "Recommendations pilot slipping; bundles wait on it.",
+            "Electronics promotions pull AOV up and margin down: watching both.",
+        ),
+    ),
+    "margin_guardrail": (
+        "basket",
+        "jonas",
+        "Gross margin stays above its floor",
+        "8 8 7 8 7 7",
+        (
+            "Margin comfortably above the floor.",
+            "Discount depth reviewed weekly with finance.",
+            "Electronics share up a little; still inside the guardrail.",
+        ),
+    ),
+    "home_margin": (
+        "basket",
+        "ana",
+        "Home gross margin up",
+        "5 5 5 4 5 4",
+        (
+            "Range list agreed with buying; rules go live next week.",
+            "Own-brand textiles now lead the Home landing page.",
+            "Branded small appliances are still a third of Home revenue.",
+        ),
+    ),
+    "units_per_order": (
+        "basket",
+        "ana",
+        "Units per order up",
+        "5 4 4 4 3 4",
+        (
+            "Bundles depend on the recommendations pilot.",
+            "Feed sync issue blocks the pilot; units flat.",
+            "Free-shipping bar adds a little; not enough alone.",
+        ),
+    ),
+    "net_revenue": (
+        "company",
+        "maya",
+        "Net revenue for the quarter",
+        "7 7 6 7 7 6",
+        (
+            "Tracking ahead of last year's shape.",
+            "The outage cost most of a day; recovering.",
+            "Peak plan agreed with the team.",
+        ),
+    ),
+    "organic_sessions": (
+        "discovery",
+        "tom",
+        "Organic sessions up 20 % year on year",
+        "6 6 5 5 5 4",
+        (
+            "The content hub's first clusters are indexed.",
+            "Structured data release frozen; rich results on hold.",
+            "Writer capacity is the constraint for the rest of the quarter.",
+        ),
+    ),
+    "completeness": (
+        "discovery",
+        "tom",
+        "Content completeness on top SKUs",
+        "7 7 7 8 8 8",
+        (
+            "Home enrichment done; Electronics next.",
+            "The PIM completeness report is now weekly.",
+            "Suppliers send missing attributes faster since the template change.",
+        ),
+    ),
+    "on_time": (
+        "discovery",
+        "tom",
+        "On-time publishing",
+        "6 6 6 5 6 6",
+        (
+            "Due dates in the CMS make slips visible.",
+            "Automated QA catches issues before review.",
+            "Spell-check integration still failing; manual checks meanwhile.",
+        ),
+    ),
+    "qa_defects": (
+        "discovery",
+        "tom",
+        "QA defects in published content",
+        "6 6 5 6 6 5",
+        (
+            "Counted from the weekly QA sample of 50 items.",
+            "Broken links gone since the automated check.",
+            "Spelling in product names is still the main defect.",
+        ),
+    ),
+    "content_standards": (
+        "discovery",
+        "ana",
+        "Content standards for top SKUs signed off",
+        "8 9 10",
+        (
+            "Draft standards shared with category managers.",
+            "Feedback from buying folded in.",
+            "Signed off by merchandising and buying.",
+        ),
+    ),
+}
+
+
 def _round_to(value: float, digits: int) -> float:
     return float(round(value, digits))
 
@@ -198,244 +379,52 @@ def kr_specs(sums: WindowSums, period: str, fiscal_start_month: int) -> list[KrS
     filled = sums.latest("content_filled_attributes", first, last)
     completeness = filled / required if required else 0.0
     on_time = sums.ratio("content_items_on_time", "content_items_due", first, last)
-    up, down = Direction.increase, Direction.decrease
-    return [
-        KrSpec(
-            key="conversion",
-            objective="checkout",
-            title="Conversion rate up",
-            owner="priya",
-            kind=KrKind.metric,
-            metric_id="conversion_rate",
-            direction=up,
-            start=_round_to(conversion, 4),
-            target=_round_to(conversion * 1.12, 4),
-            confidence=(7, 7, 6, 6, 7, 6),
-            notes=(
-                "Redesigned checkout holding its lift; traffic mix steady.",
-                "Paid social pulls the blended rate down; mobile is still the gap.",
-                "Guest checkout in QA should add the next step up.",
-            ),
-        ),
-        KrSpec(
-            key="completion",
-            objective="checkout",
-            title="Checkout completion up",
-            owner="priya",
-            kind=KrKind.metric,
-            metric_id="checkout_completion_rate",
-            direction=up,
-            start=_round_to(completion, 4),
-            target=_round_to(completion * 1.10, 4),
-            window=Window.trailing_28d,
-            confidence=(7, 8, 8, 7, 8, 8),
-            notes=(
-                "One-page checkout at full traffic; completion up as in the test.",
-                "Wallet buttons next; payment errors down since the fix.",
-                "Tracking the 28-day rate weekly with the analyst.",
-            ),
-        ),
-        KrSpec(
-            key="mobile_abandonment",
-            objective="checkout",
-            title="Mobile cart abandonment down",
-            owner="priya",
-            kind=KrKind.metric,
-            metric_id="cart_abandonment_rate",
-            filters=mobile,
-            direction=down,
-            start=_round_to(abandonment, 4),
-            target=_round_to(abandonment - 0.05, 4),
-            window=Window.trailing_28d,
-            confidence=(5, 5, 4, 5, 4, 4),
-            notes=(
-                "Abandonment moves slowly; guest checkout is the big lever.",
-                "Delivery cost shown early helped desktop more than mobile.",
-                "Sticky cart button planned to help small screens.",
-            ),
-        ),
-        KrSpec(
-            key="express_milestone",
-            objective="checkout",
-            title="Express checkout with wallets live",
-            owner="priya",
-            kind=KrKind.milestone,
-            confidence=(6, 7, 7, 7, 6, 7),
-            notes=(
-                "Apple Pay domain verified.",
-                "Google Pay review submitted.",
-                "Buttons in staging; release after the payment provider's sign-off.",
-            ),
-        ),
-        KrSpec(
-            key="aov",
-            objective="basket",
-            title="Average order value up",
-            owner="ana",
-            kind=KrKind.metric,
-            metric_id="aov",
-            direction=up,
-            start=_round_to(aov, 2),
-            target=float(round(aov * 1.07)),
-            confidence=(6, 6, 5, 5, 6, 5),
-            notes=(
-                "Free-shipping threshold is holding AOV up.",
-                "Recommendations pilot slipping; bundles wait on it.",
-                "Electronics promotions pull AOV up and margin down: watching both.",
-            ),
-        ),
-        KrSpec(
-            key="margin_guardrail",
-            objective="basket",
-            title="Gross margin stays above its floor",
-            owner="jonas",
-            kind=KrKind.guardrail,
-            metric_id="gross_margin_pct",
-            rule=GuardrailRule.stay_above,
-            # A floor a point and a half under last quarter's margin, in whole percent.
-            threshold=math.floor((margin - 0.015) * 100) / 100,
-            confidence=(8, 8, 7, 8, 7, 7),
-            notes=(
-                "Margin comfortably above the floor.",
-                "Discount depth reviewed weekly with finance.",
-                "Electronics share up a little; still inside the guardrail.",
-            ),
-        ),
-        KrSpec(
-            key="home_margin",
-            objective="basket",
-            title="Home gross margin up",
-            owner="ana",
-            kind=KrKind.metric,
-            metric_id="gross_margin_pct",
-            filters=home,
-            direction=up,
-            start=_round_to(home_margin, 4),
-            target=_round_to(home_margin + 0.04, 3),
-            confidence=(5, 5, 5, 4, 5, 4),
-            notes=(
-                "Range list agreed with buying; rules go live next week.",
-                "Own-brand textiles now lead the Home landing page.",
-                "Branded small appliances are still a third of Home revenue.",
-            ),
-        ),
-        KrSpec(
-            key="units_per_order",
-            objective="basket",
-            title="Units per order up",
-            owner="ana",
-            kind=KrKind.metric,
-            metric_id="units_per_order",
-            direction=up,
-            start=_round_to(upo, 2),
-            target=_round_to(upo + 0.15, 2),
-            confidence=(5, 4, 4, 4, 3, 4),
-            notes=(
-                "Bundles depend on the recommendations pilot.",
-                "Feed sync issue blocks the pilot; units flat.",
-                "Free-shipping bar adds a little; not enough alone.",
-            ),
-        ),
-        KrSpec(
-            key="net_revenue",
-            objective="company",
-            title="Net revenue for the quarter",
-            owner="maya",
-            kind=KrKind.metric,
-            metric_id="net_revenue",
-            direction=up,
-            start=0.0,
-            target=float(round(quarter_total("net_revenue") * 1.15, -3)),
-            total_target=True,
-            confidence=(7, 7, 6, 7, 7, 6),
-            notes=(
-                "Tracking ahead of last year's shape.",
-                "The outage cost most of a day; recovering.",
-                "Peak plan agreed with the team.",
-            ),
-        ),
-        KrSpec(
-            key="organic_sessions",
-            objective="discovery",
-            title="Organic sessions up 20 % year on year",
-            owner="tom",
-            kind=KrKind.metric,
-            metric_id="sessions",
-            filters=organic,
-            direction=up,
-            start=0.0,
-            target=float(round(quarter_total("sessions", organic) * 1.20, -3)),
-            total_target=True,
-            confidence=(6, 6, 5, 5, 5, 4),
-            notes=(
-                "The content hub's first clusters are indexed.",
-                "Structured data release frozen; rich results on hold.",
-                "Writer capacity is the constraint for the rest of the quarter.",
-            ),
-        ),
-        KrSpec(
-            key="completeness",
-            objective="discovery",
-            title="Content completeness on top SKUs",
-            owner="tom",
-            kind=KrKind.metric,
-            metric_id="content_completeness",
-            direction=up,
-            start=_round_to(completeness, 4),
-            target=0.95,
-            confidence=(7, 7, 7, 8, 8, 8),
-            notes=(
-                "Home enrichment done; Electronics next.",
-                "The PIM completeness report is now weekly.",
-                "Suppliers send missing attributes faster since the template change.",
-            ),
-        ),
-        KrSpec(
-            key="on_time",
-            objective="discovery",
-            title="On-time publishing",
-            owner="tom",
-            kind=KrKind.metric,
-            metric_id="on_time_publishing_rate",
-            direction=up,
-            start=_round_to(on_time, 4),
-            target=0.95,
-            confidence=(6, 6, 6, 5, 6, 6),
-            notes=(
-                "Due dates in the CMS make slips visible.",
-                "Automated QA catches issues before review.",
-                "Spell-check integration still failing; manual checks meanwhile.",
-            ),
-        ),
-        KrSpec(
-            key="qa_defects",
-            objective="discovery",
-            title="QA defects in published content",
-            owner="tom",
-            kind=KrKind.manual,
-            direction=down,
-            start=6.0,
-            target=2.0,
-            unit="%",
-            confidence=(6, 6, 5, 6, 6, 5),
-            notes=(
-                "Counted from the weekly QA sample of 50 items.",
-                "Broken links gone since the automated check.",
-                "Spelling in product names is still the main defect.",
-            ),
-        ),
-        KrSpec(
-            key="content_standards",
-            objective="discovery",
-            title="Content standards for top SKUs signed off",
-            owner="ana",
-            kind=KrKind.milestone,
-            done=True,
-            confidence=(8, 9, 10),
-            notes=(
-                "Draft standards shared with category managers.",
-                "Feedback from buying folded in.",
-                "Signed off by merchandising and buying.",
-            ),
-        ),
-    ]
+    # Start and target of the key results that have them.
+    values = {
+        "conversion": (_round_to(conversion, 4), _round_to(conversion * 1.12, 4)),
+        "completion": (_round_to(completion, 4), _round_to(completion * 1.10, 4)),
+        "mobile_abandonment": (_round_to(abandonment, 4), _round_to(abandonment - 0.05, 4)),
+        "aov": (_round_to(aov, 2), float(round(aov * 1.07))),
+        "home_margin": (_round_to(home_margin, 4), _round_to(home_margin + 0.04, 3)),
+        "units_per_order": (_round_to(upo, 2), _round_to(upo + 0.15, 2)),
+        "net_revenue": (0.0, float(round(quarter_total("net_revenue") * 1.15, -3))),
+        "organic_sessions": (0.0, float(round(quarter_total("sessions", organic) * 1.20, -3))),
+        "completeness": (_round_to(completeness, 4), 0.95),
+        "on_time": (_round_to(on_time, 4), 0.95),
+        "qa_defects": (6.0, 2.0),
+    }
+    # What only some key results have.
+    extras: dict[str, dict[str, Any]] = {
+        # A floor a point and a half under last quarter's margin, in whole percent.
+        "margin_guardrail": {"threshold": math.floor((margin - 0.015) * 100) / 100},
+        "net_revenue": {"total_target": True},
+        "organic_sessions": {"total_target": True},
+        "qa_defects": {"unit": "%"},
+        "content_standards": {"done": True},
+    }
+    specs = []
+    for line in KEY_RESULTS.strip().splitlines()[1:]:
+        key, kind, metric, filters, way, window = line.split()
+        objective, owner, title, confidence, notes = KR_STORIES[key]
+        guardrail = kind == KrKind.guardrail
+        start, target = values.get(key, (None, None))
+        specs.append(
+            KrSpec(
+                key=key,
+                objective=objective,
+                title=title,
+                owner=owner,
+                kind=KrKind(kind),
+                metric_id=None if metric == "-" else metric,
+                filters=None if filters == "-" else dict([filters.split("=")]),
+                direction=None if guardrail or way == "-" else Direction(way),
+                start=start,
+                target=target,
+                window=Window(window),
+                rule=GuardrailRule(way) if guardrail else None,
+                confidence=tuple(int(level) for level in confidence.split()),
+                notes=notes,
+                **extras.get(key, {}),
+            )
+        )
+    return specs

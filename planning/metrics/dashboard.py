@@ -124,15 +124,8 @@ def kpi_tiles(
     for mid in metric_ids:
         metric = config.metrics[mid]
         used = applicable_filters(config, mid, filters)
-        daily = metric_series(
-            session=session,
-            config=config,
-            metric_id=mid,
-            start=window.start,
-            end=window.end,
-            grain="day" if window.days <= 92 else "week",
-            filters=used,
-        )
+        grain: Grain = "day" if window.days <= 92 else "week"
+        daily = _series(session, config, mid, window, grain, used)
         tiles.append(
             KpiTile(
                 metric_id=mid,
@@ -147,6 +140,44 @@ def kpi_tiles(
             )
         )
     return tiles
+
+
+def _series(
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    window: DateWindow,
+    grain: Grain,
+    filters: Mapping[str, str],
+) -> pd.DataFrame:
+    return metric_series(
+        session=session,
+        config=config,
+        metric_id=metric_id,
+        start=window.start,
+        end=window.end,
+        grain=grain,
+        filters=filters,
+    )
+
+
+def _by_member(
+    session: Session,
+    config: MetricsConfig,
+    metric_id: str,
+    window: DateWindow,
+    dimension: str,
+    filters: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    return metric_breakdown(
+        session=session,
+        config=config,
+        metric_id=metric_id,
+        start=window.start,
+        end=window.end,
+        dimension=dimension,
+        filters=filters,
+    )
 
 
 def trend(
@@ -164,20 +195,8 @@ def trend(
     forward 364 days so both lines share the time axis.
     """
     used = applicable_filters(config, metric_id, filters)
-
-    def over(span: DateWindow) -> pd.DataFrame:
-        return metric_series(
-            session=session,
-            config=config,
-            metric_id=metric_id,
-            start=span.start,
-            end=span.end,
-            grain=grain,
-            filters=used,
-        )
-
-    now = over(window)
-    ago = over(window.year_ago())
+    now = _series(session, config, metric_id, window, grain, used)
+    ago = _series(session, config, metric_id, window.year_ago(), grain, used)
     if grain == "day" or grain == "week":
         ago = ago.assign(period=[p + YEAR_AGO for p in ago["period"]])
     else:
@@ -246,15 +265,7 @@ def breakdown(
     """The metric for each value of a dimension in the window (other filters still applied)."""
     used = applicable_filters(config, metric_id, filters)
     used.pop(dimension, None)
-    return metric_breakdown(
-        session=session,
-        config=config,
-        metric_id=metric_id,
-        start=window.start,
-        end=window.end,
-        dimension=dimension,
-        filters=used,
-    )
+    return _by_member(session, config, metric_id, window, dimension, used)
 
 
 MARGIN_METRICS = {
@@ -269,14 +280,7 @@ def margin_by_product_line(
 ) -> pd.DataFrame:
     """Net revenue, gross profit and gross margin for each product line in the window."""
     parts = [
-        metric_breakdown(
-            session=session,
-            config=config,
-            metric_id=metric_id,
-            start=window.start,
-            end=window.end,
-            dimension="product_line",
-        )
+        _by_member(session, config, metric_id, window, "product_line")
         .rename(columns={"value": column})
         .set_index("member")
         for metric_id, column in MARGIN_METRICS.items()

@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
@@ -110,41 +110,52 @@ def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
     if not content.strip():
         raise ImportFileError(_(EMPTY))
     _check_header_width(content, limit)
+    # The parser reads the bytes itself (the decode above only checks them), and cells stay
+    # Python strings: converting a million of them to another string type costs more than every
+    # check that follows.
+    raw = read_csv_cells(
+        io.BytesIO(data),
+        wrong_width=lambda line, saw, expected: _(
+            "line {line} has {saw} cells but the first line has {expected}"
+        ).format(line=line, saw=saw, expected=expected),
+        open_quote=True,
+        encoding="utf-8-sig",
+        header=None,
+        skip_blank_lines=False,
+    )
+    # Row i of the raw table is line i + 1 of the file.
+    raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
+    return raw
+
+
+def read_csv_cells(
+    source: io.BytesIO | io.StringIO,
+    *,
+    wrong_width: Callable[[int, str, str], str],
+    open_quote: bool = False,
+    **options: Any,
+) -> pd.DataFrame:
+    """CSV cells, every one kept as text (nothing turned into NaN), or ImportFileError saying why
+    the file cannot be read: `wrong_width(line, cells, expected)` words a row of the wrong width,
+    and `open_quote` names the line of a quoted cell never closed (lines counted from the first
+    row read)."""
     try:
-        # The parser reads the bytes itself (the decode above only checks them), and cells stay
-        # Python strings: converting a million of them to another string type costs more than
-        # every check that follows.
-        raw = pd.read_csv(
-            io.BytesIO(data),
-            encoding="utf-8-sig",
-            header=None,
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
+        return pd.read_csv(source, dtype=object, keep_default_na=False, na_filter=False, **options)
     except pd.errors.EmptyDataError:
         raise ImportFileError(_(EMPTY)) from None
     except pd.errors.ParserError as exc:
         found = _PARSER_FIELDS.search(str(exc))
         if found:
             expected, line, saw = found.groups()
-            raise ImportFileError(
-                _("line {line} has {saw} cells but the first line has {expected}").format(
-                    line=line, saw=saw, expected=expected
-                )
-            ) from None
-        opened = _PARSER_OPEN_QUOTE.search(str(exc))
-        if opened:  # the parser counts rows from 0, the header being row 0
+            raise ImportFileError(wrong_width(int(line), saw, expected)) from None
+        opened = _PARSER_OPEN_QUOTE.search(str(exc)) if open_quote else None
+        if opened:  # the parser counts rows from 0, the first row being row 0
             raise ImportFileError(
                 _("line {line} opens a quoted cell that is never closed").format(
                     line=int(opened.group(1)) + 1
                 )
             ) from None
         raise ImportFileError(_("the file is not valid CSV: {reason}").format(reason=exc)) from None
-    # Row i of the raw table is line i + 1 of the file.
-    raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
-    return raw
 
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:

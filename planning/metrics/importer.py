@@ -108,7 +108,10 @@ def compare_with_store(*, session: Session, validation: Validation) -> pd.DataFr
 
 def preview(*, session: Session, validation: Validation) -> Preview:
     """Count how many rows an import would add, change and leave as they are; writes nothing."""
-    compared = compare_with_store(session=session, validation=validation)
+    return _counted(compare_with_store(session=session, validation=validation))
+
+
+def _counted(compared: pd.DataFrame) -> Preview:
     change = compared["change"]
     return Preview(
         rows=len(compared),
@@ -172,17 +175,7 @@ def check_file(
             filename=filename, checksum=checksum, rows=validation.rows, problems=validation.problems
         )
     step(0.7, "Comparing with the store")
-    compared = compare_with_store(session=session, validation=validation)
-    change = compared["change"]
-    counts = Preview(
-        rows=len(compared),
-        would_add=int((change == ADD).sum()),
-        would_update=int((change == UPDATE).sum()),
-        would_leave=int((change == LEAVE).sum()),
-    )
-    # The sample shows changes first: those are what the person is about to confirm.
-    order = np.argsort(np.asarray(change == LEAVE, dtype=np.int8), kind="stable")
-    sample = compared.iloc[order[:sample_rows]].reset_index(drop=True)
+    counts, sample = preview_import(session=session, validation=validation, sample_rows=sample_rows)
     step(1.0, f"{counts.rows:,} rows ready to import")
     return FileCheck(
         filename=filename,
@@ -191,6 +184,16 @@ def check_file(
         preview=counts,
         sample=sample,
     )
+
+
+def preview_import(
+    *, session: Session, validation: Validation, sample_rows: int
+) -> tuple[Preview, pd.DataFrame]:
+    """What writing validated rows would do: how many it adds, updates and leaves, and a sample
+    of rows with the changes first (those are what the person is about to confirm)."""
+    compared = compare_with_store(session=session, validation=validation)
+    order = np.argsort(np.asarray(compared["change"] == LEAVE, dtype=np.int8), kind="stable")
+    return _counted(compared), compared.iloc[order[:sample_rows]].reset_index(drop=True)
 
 
 def _existing_series(connection: Connection, frame: pd.DataFrame) -> dict[tuple[str, str], int]:
@@ -257,10 +260,25 @@ def import_observations(
     check_time_box(deadline, "reading the file")
     validation = validate(table=table, config=config)
     check_time_box(deadline, "checking its rows")
-    if validation.problems:
-        return ImportResult(
-            added=0, updated=0, unchanged=0, batch_id=None, problems=validation.problems
-        )
+    return write_unless_problems(
+        engine, actor, validation, validation.problems, data, filename, source, api_token_id
+    )
+
+
+def write_unless_problems(
+    engine: Engine,
+    actor: Person | PersonRead | None,
+    validation: Validation,
+    problems: list[RowProblem],
+    data: bytes,
+    filename: str,
+    source: str,
+    api_token_id: int | None = None,
+) -> ImportResult:
+    """Write a checked file's rows and its batch, or nothing (returning the problems) when any
+    row has a problem."""
+    if problems:
+        return ImportResult(added=0, updated=0, unchanged=0, batch_id=None, problems=problems)
     return write_observations(
         engine=engine,
         actor=actor,

@@ -11,13 +11,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from planning.access.permissions import Actor, require_self_or_director
+from planning.access.permissions import Actor
+from planning.access.person_settings import save_person_setting
 from planning.notify.schedule import Preference
 from planning.notify.secrets import CHANNELS
-from planning.store.audit import record_event, snapshot
-from planning.store.models import Person, utcnow
 from planning.store.models_notify import NotifyPreference
-from planning.validation import InputError
 
 ENTITY = "notify_preference"
 
@@ -25,8 +23,10 @@ ENTITY = "notify_preference"
 def preference_of(*, session: Session, person_id: int) -> Preference:
     """A person's preference (the defaults when they never set one)."""
     row = session.get(NotifyPreference, person_id)
-    if row is None:
-        return Preference()
+    return Preference() if row is None else _preference(row)
+
+
+def _preference(row: NotifyPreference) -> Preference:
     return Preference(
         channel=row.channel,
         paused_until=row.paused_until,
@@ -37,15 +37,7 @@ def preference_of(*, session: Session, person_id: int) -> Preference:
 
 def all_preferences(*, session: Session) -> dict[int, Preference]:
     """Every stored preference by person id (people missing here have the defaults)."""
-    return {
-        row.person_id: Preference(
-            channel=row.channel,
-            paused_until=row.paused_until,
-            opted_out=row.opted_out,
-            roadmap_summary=row.roadmap_summary,
-        )
-        for row in session.exec(select(NotifyPreference)).all()
-    }
+    return {row.person_id: _preference(row) for row in session.exec(select(NotifyPreference)).all()}
 
 
 def set_preference(
@@ -59,38 +51,26 @@ def set_preference(
     roadmap_summary: bool = False,
 ) -> Preference:
     """Store how a person wants to be reached (themselves or a director); audited."""
-    require_self_or_director(actor, person_id, "change how someone is notified")
     problems = []
-    if session.get(Person, person_id) is None:
-        problems.append(f"there is no person with id {person_id}")
     if channel not in CHANNELS:
         problems.append(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
     if paused_until is not None and not isinstance(paused_until, date):
         problems.append("paused until must be a day")
     if not isinstance(opted_out, bool) or not isinstance(roadmap_summary, bool):
         problems.append("opted out and roadmap summary are yes or no")
-    if problems:
-        raise InputError(problems)
-    row = session.get(NotifyPreference, person_id, with_for_update=True)
-    before = snapshot(row)
-    if row is None:
-        row = NotifyPreference(person_id=person_id)
-    else:
-        row.version += 1
-    row.channel = channel
-    row.paused_until = paused_until
-    row.opted_out = opted_out
-    row.roadmap_summary = roadmap_summary
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    record_event(
+    save_person_setting(
         session=session,
         actor=actor,
+        person_id=person_id,
+        model=NotifyPreference,
         entity=ENTITY,
-        entity_id=person_id,
-        action="create" if before is None else "update",
-        before=before,
-        after=snapshot(row),
+        doing="change how someone is notified",
+        values={
+            "channel": channel,
+            "paused_until": paused_until,
+            "opted_out": opted_out,
+            "roadmap_summary": roadmap_summary,
+        },
+        problems=problems,
     )
     return preference_of(session=session, person_id=person_id)

@@ -110,35 +110,6 @@ def _link(
     return form_url(base_url=base, token=token)
 
 
-def _planned(
-    *,
-    key: str,
-    person: Person,
-    kind: str,
-    week: str,
-    item: str,
-    content: compose.Content,
-    channel: str,
-    skipped: str | None,
-    items: Sequence[str] = (),
-) -> Planned:
-    assert person.id is not None
-    return Planned(
-        dedupe_key=key,
-        person_id=person.id,
-        kind=kind,
-        week=week,
-        item=item,
-        channel=channel,
-        subject=content.subject,
-        body_text=content.text,
-        body_html=content.html,
-        body_markdown=content.markdown,
-        items=tuple(items),
-        skipped=skipped,
-    )
-
-
 def _owed_by_person(*, session: Session, config: AppConfig, today: date) -> dict[int, Owed]:
     """What each person owes (as planning.reports.this_week.what_i_owe, read once for everyone)."""
     every_days = config.settings.updates.stale_after_days
@@ -186,6 +157,34 @@ def plan_due(
     def taken(keys: Sequence[str]) -> set[str]:
         return set() if preview else existing_keys(session=session, keys=list(keys))
 
+    def message(
+        key: str,
+        person: Person,
+        kind: str,
+        week: str,
+        content: compose.Content,
+        item: str = "",
+        items: Sequence[str] = (),
+    ) -> Planned:
+        """One message to a person, on their channel, or skipped with the reason."""
+        assert person.id is not None
+        preference = preferences.get(person.id, Preference())
+        channel, skipped = _channel_and_skip(preference, today, secrets)
+        return Planned(
+            dedupe_key=key,
+            person_id=person.id,
+            kind=kind,
+            week=week,
+            item=item,
+            channel=channel,
+            subject=content.subject,
+            body_text=content.text,
+            body_html=content.html,
+            body_markdown=content.markdown,
+            items=tuple(items),
+            skipped=skipped,
+        )
+
     this_week = _week_of(now)
     week = this_week if preview else check_in_week(now, settings.notify, zone)
     if week is not None:
@@ -211,9 +210,6 @@ def plan_due(
             key = reminder_keys[person.id]
             if key in already:
                 continue
-            channel, skipped = _channel_and_skip(
-                preferences.get(person.id, Preference()), today, secrets
-            )
             links = [
                 (
                     item,
@@ -225,17 +221,7 @@ def plan_due(
             ]
             content = compose.reminder(name=person.name, week=week, company=company, items=links)
             planned.append(
-                _planned(
-                    key=key,
-                    person=person,
-                    kind=REMINDER,
-                    week=week,
-                    item="",
-                    content=content,
-                    channel=channel,
-                    skipped=skipped,
-                    items=[i.key for i in items],
-                )
+                message(key, person, REMINDER, week, content, items=[i.key for i in items])
             )
         candidates: list[tuple[str, Person, Person, OwedItem, str]] = []
         for person, items in owing:
@@ -253,25 +239,10 @@ def plan_due(
         for key, director, person, item, since in candidates:
             if key in already:
                 continue
-            assert director.id is not None
-            channel, skipped = _channel_and_skip(
-                preferences.get(director.id, Preference()), today, secrets
-            )
             content = compose.escalation(
                 owner=person.name, item=item, since_week=since, week=week, company=company, url=base
             )
-            planned.append(
-                _planned(
-                    key=key,
-                    person=director,
-                    kind=ESCALATION,
-                    week=since,
-                    item=item.key,
-                    content=content,
-                    channel=channel,
-                    skipped=skipped,
-                )
-            )
+            planned.append(message(key, director, ESCALATION, since, content, item=item.key))
 
     week = this_week if preview else digest_week(now, settings.notify, zone)
     if week is not None:
@@ -288,22 +259,7 @@ def plan_due(
             if weekly is not None:
                 content = compose.digest(weekly=weekly, url=base)
                 for director in wanted:
-                    assert director.id is not None
-                    channel, skipped = _channel_and_skip(
-                        preferences.get(director.id, Preference()), today, secrets
-                    )
-                    planned.append(
-                        _planned(
-                            key=keys[director.id],
-                            person=director,
-                            kind=DIGEST,
-                            week=week,
-                            item="",
-                            content=content,
-                            channel=channel,
-                            skipped=skipped,
-                        )
-                    )
+                    planned.append(message(keys[director.id], director, DIGEST, week, content))
         readers = [
             p
             for p in people
@@ -319,27 +275,12 @@ def plan_due(
         if readers:
             content_lines = _roadmap_lines(session=session, config=config, week=week, today=today)
             for reader in readers:
-                assert reader.id is not None
                 # The share link is made when the message is sent, so its token is never stored.
                 url = SHARE_PLACEHOLDER
-                channel, skipped = _channel_and_skip(
-                    preferences.get(reader.id, Preference()), today, secrets
-                )
                 content = compose.roadmap(
                     name=reader.name, week=week, company=company, url=url, **content_lines
                 )
-                planned.append(
-                    _planned(
-                        key=keys[reader.id],
-                        person=reader,
-                        kind=ROADMAP,
-                        week=week,
-                        item="",
-                        content=content,
-                        channel=channel,
-                        skipped=skipped,
-                    )
-                )
+                planned.append(message(keys[reader.id], reader, ROADMAP, week, content))
     return planned
 
 

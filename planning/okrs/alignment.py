@@ -21,14 +21,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.i18n import gettext as _
 from planning.okrs.alignment_reads import alignment_loops, parents_of
-from planning.okrs.goal_rules import GoalError, refuse_if_closed
-from planning.store.audit import record_created, record_event, snapshot
+from planning.okrs.goal_rules import GoalError, goal_for_update, refuse_if_closed
+from planning.store.audit import record_changed, record_created, record_event, snapshot
 from planning.store.models import KeyResult, Objective
 from planning.store.models_alignment import KrContribution, ObjectiveAlignment
 
@@ -55,9 +56,7 @@ def set_objective_parents(
 ) -> AlignmentChange:
     """Make an objective align to exactly these parents, the first one first (directors only)."""
     require_director(actor, "change how objectives align")
-    objective = session.get(Objective, objective_id, with_for_update=True)
-    if objective is None:
-        raise GoalError([_("Objective {id} does not exist.").format(id=objective_id)])
+    objective = goal_for_update(session, Objective, objective_id)
     refuse_if_closed(session, objective.period)
     wanted = [int(p) for p in parent_ids]
     problems: list[str] = []
@@ -92,17 +91,7 @@ def set_objective_parents(
         before = snapshot(objective)
         objective.parent_id = first
         objective.version += 1
-        session.add(objective)
-        session.flush()
-        record_event(
-            session=session,
-            actor=actor,
-            entity="objective",
-            entity_id=objective.id,
-            action="update",
-            before=before,
-            after=snapshot(objective),
-        )
+        _save(session, actor, "objective", objective, before)
         changed = 1
     rows = {
         r.parent_id: r
@@ -124,6 +113,18 @@ def set_objective_parents(
 def _current(session: Session, objective: Objective) -> list[int]:
     assert objective.id is not None
     return parents_of(session=session, objective_ids=[objective.id]).get(objective.id, [])
+
+
+def _save(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    row: Objective | KrContribution,
+    before: dict[str, Any] | None,
+) -> None:
+    record_changed(
+        session=session, actor=actor, entity=entity, record=row, action="update", before=before
+    )
 
 
 def _delete(
@@ -166,9 +167,7 @@ def set_kr_contributions(
     """Make a key result count towards exactly these other objectives, as (objective id, weight)
     pairs, besides its own (directors only)."""
     require_director(actor, "change which objectives a key result counts towards")
-    kr = session.get(KeyResult, key_result_id, with_for_update=True)
-    if kr is None:
-        raise GoalError([_("Key result {id} does not exist.").format(id=key_result_id)])
+    kr = goal_for_update(session, KeyResult, key_result_id)
     own = session.get(Objective, kr.objective_id)
     assert own is not None
     refuse_if_closed(session, own.period)
@@ -230,17 +229,7 @@ def set_kr_contributions(
         if kept.weight != weight:
             before = snapshot(kept)
             kept.weight = weight
-            session.add(kept)
-            session.flush()
-            record_event(
-                session=session,
-                actor=actor,
-                entity=CONTRIBUTION,
-                entity_id=kept.id,
-                action="update",
-                before=before,
-                after=snapshot(kept),
-            )
+            _save(session, actor, CONTRIBUTION, kept, before)
             changed += 1
     added = [oid for oid in wanted if oid not in rows]
     for oid in added:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -339,6 +339,21 @@ def parent_problems(session: Session, parent_id: int | None, objective_id: int |
     return alignment_loops(
         session=session, objective_id=objective_id, parent_ids=[parent_id, *kept]
     )
+
+
+Goal = TypeVar("Goal", Objective, KeyResult)
+_NOT_FOUND: dict[type, str] = {
+    Objective: N_("Objective {id} does not exist."),
+    KeyResult: N_("Key result {id} does not exist."),
+}
+
+
+def goal_for_update(session: Session, model: type[Goal], record_id: int) -> Goal:
+    """An objective or key result locked for this write; GoalError when it does not exist."""
+    record = session.get(model, record_id, with_for_update=True)
+    if record is None:
+        raise GoalError([_(_NOT_FOUND[model]).format(id=record_id)])
+    return record
 
 
 def refuse_if_closed(session: Session, period: str) -> None:

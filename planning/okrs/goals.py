@@ -20,6 +20,7 @@ from planning.i18n import gettext as _
 from planning.okrs.goal_rules import (
     GoalError,
     check_in_problems,
+    goal_for_update,
     key_result_problems,
     objective_problems,
     owner_problems,
@@ -28,7 +29,7 @@ from planning.okrs.goal_rules import (
     total_target_for,
 )
 from planning.periods import parse_quarter
-from planning.store.audit import record_created, record_event, snapshot
+from planning.store.audit import record_changed, record_created, record_event, snapshot
 from planning.store.models import (
     CheckIn,
     CheckInRead,
@@ -88,9 +89,7 @@ def update_objective(
 ) -> ObjectiveRead:
     """Change an objective's title, owner, parent, weight or archived flag (directors only)."""
     require_director(actor, "edit objectives")
-    record = session.get(Objective, objective_id, with_for_update=True)
-    if record is None:
-        raise GoalError([_("Objective {id} does not exist.").format(id=objective_id)])
+    record = goal_for_update(session, Objective, objective_id)
     refuse_if_closed(session, record.period)
     updates = changes.model_dump(exclude_unset=True)
     if "title" in updates and updates["title"] is not None:
@@ -110,22 +109,7 @@ def update_objective(
         problems += parent_problems(session, merged.parent_id, objective_id)
     if problems:
         raise GoalError(problems)
-    before = snapshot(record)
-    check_and_bump(record, expected_version=expected_version, what=f"Objective “{record.title}”")
-    for name, value in updates.items():
-        setattr(record, name, value)
-    session.add(record)
-    session.flush()
-    action = _archive_action(updates, before)
-    record_event(
-        session=session,
-        actor=actor,
-        entity="objective",
-        entity_id=record.id,
-        action=action,
-        before=before,
-        after=snapshot(record),
-    )
+    _apply(session, actor, "objective", record, updates, expected_version, "Objective")
     return ObjectiveRead.model_validate(record)
 
 
@@ -139,6 +123,27 @@ def archive_objective(
         objective_id=objective_id,
         expected_version=expected_version,
         changes=ObjectiveUpdate(archived=True),
+    )
+
+
+def _apply(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    record: Objective | KeyResult,
+    updates: dict[str, Any],
+    expected_version: int,
+    what: str,
+) -> None:
+    """Write checked changes to an objective or key result, refusing a stale version; audited
+    as an archive, a restore or an update."""
+    before = snapshot(record)
+    check_and_bump(record, expected_version=expected_version, what=f"{what} “{record.title}”")
+    for name, value in updates.items():
+        setattr(record, name, value)
+    action = _archive_action(updates, before)
+    record_changed(
+        session=session, actor=actor, entity=entity, record=record, action=action, before=before
     )
 
 
@@ -205,9 +210,7 @@ def update_key_result(
     unsaid, whether a metric key result's target is a total for the quarter follows its metric
     and window as edited (``total_target_for``)."""
     require_director(actor, "edit key results")
-    record = session.get(KeyResult, key_result_id, with_for_update=True)
-    if record is None:
-        raise GoalError([_("Key result {id} does not exist.").format(id=key_result_id)])
+    record = goal_for_update(session, KeyResult, key_result_id)
     objective = session.get(Objective, record.objective_id)
     assert objective is not None
     refuse_if_closed(session, objective.period)
@@ -232,21 +235,7 @@ def update_key_result(
         problems += owner_problems(session, merged.owner_id, N_("key result"))
     if problems:
         raise GoalError(problems)
-    before = snapshot(record)
-    check_and_bump(record, expected_version=expected_version, what=f"Key result “{record.title}”")
-    for name, value in updates.items():
-        setattr(record, name, value)
-    session.add(record)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="key_result",
-        entity_id=record.id,
-        action=_archive_action(updates, before),
-        before=before,
-        after=snapshot(record),
-    )
+    _apply(session, actor, "key_result", record, updates, expected_version, "Key result")
     return KeyResultRead.model_validate(record)
 
 
@@ -284,9 +273,7 @@ def post_check_in(
 ) -> CheckInRead:
     """Record a check-in on a key result (its owner or a director): confidence, note, and a
     value for a manual key result or the done flag for a milestone, which is ticked with it."""
-    record = session.get(KeyResult, key_result_id, with_for_update=True)
-    if record is None:
-        raise GoalError([_("Key result {id} does not exist.").format(id=key_result_id)])
+    record = goal_for_update(session, KeyResult, key_result_id)
     require_check_in(actor, record.owner_id)
     objective = session.get(Objective, record.objective_id)
     assert objective is not None
@@ -310,15 +297,13 @@ def post_check_in(
         before = snapshot(record)
         record.done = done
         record.version += 1
-        session.add(record)
-        record_event(
+        record_changed(
             session=session,
             actor=actor,
             entity="key_result",
-            entity_id=record.id,
+            record=record,
             action="done" if done else "reopen",
             before=before,
-            after=snapshot(record),
         )
     session.flush()
     record_event(

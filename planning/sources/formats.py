@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -25,16 +24,12 @@ from planning.access.permissions import require_director
 from planning.config import AppConfig
 from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
-from planning.metrics.import_file import LINE, ImportFileError
+from planning.metrics.import_file import LINE, ImportFileError, read_csv_cells
 from planning.metrics.importer import (
-    ADD,
-    LEAVE,
-    UPDATE,
     FileCheck,
     ImportResult,
-    Preview,
-    compare_with_store,
-    write_observations,
+    preview_import,
+    write_unless_problems,
 )
 from planning.store.models import Person, PersonRead
 
@@ -52,8 +47,6 @@ FORMAT_LABELS = {
 SHOPIFY_MARKERS = ("name", "financial status", "created at", "lineitem quantity", "lineitem price")
 # Cells in any text file read here: a spreadsheet would be refused long before this.
 MAX_COLUMNS = 500
-
-_PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 @dataclass(frozen=True)
@@ -171,27 +164,16 @@ def read_csv_text(
     header = first_record(text)
     if len(header) > MAX_COLUMNS:
         raise ImportFileError(f"the header has {len(header):,} columns; at most {MAX_COLUMNS}")
-    try:
-        # Cells stay Python strings (dtype object): pandas' own string type costs seconds to
-        # build on a big export, only for the rules to read them back.
-        return pd.read_csv(
-            io.StringIO(text),
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-            usecols=columns,
-        )
-    except pd.errors.EmptyDataError:
-        raise ImportFileError("the file is empty") from None
-    except pd.errors.ParserError as exc:
-        found = _PARSER_FIELDS.search(str(exc))
-        if found:
-            expected, line, saw = found.groups()
-            raise ImportFileError(
-                f"line {int(line) + first_line - 1} has {saw} cells but the header has {expected}"
-            ) from None
-        raise ImportFileError(f"the file is not valid CSV: {exc}") from None
+    # Cells stay Python strings (dtype object): pandas' own string type costs seconds to build on
+    # a big export, only for the rules to read them back.
+    return read_csv_cells(
+        io.StringIO(text),
+        wrong_width=lambda line, saw, expected: (
+            f"line {line + first_line - 1} has {saw} cells but the header has {expected}"
+        ),
+        skip_blank_lines=True,
+        usecols=columns,
+    )
 
 
 def column_lookup(columns: pd.Index) -> dict[str, str]:
@@ -248,16 +230,7 @@ def check_converted(
             rows=converted.lines_read,
             problems=problems,
         )
-    compared = compare_with_store(session=session, validation=validation)
-    change = compared["change"]
-    counts = Preview(
-        rows=len(compared),
-        would_add=int((change == ADD).sum()),
-        would_update=int((change == UPDATE).sum()),
-        would_leave=int((change == LEAVE).sum()),
-    )
-    order = np.argsort(np.asarray(change == LEAVE, dtype=np.int8), kind="stable")
-    sample = compared.iloc[order[:sample_rows]].reset_index(drop=True)
+    counts, sample = preview_import(session=session, validation=validation, sample_rows=sample_rows)
     return FileCheck(
         filename=filename, checksum=checksum, rows=validation.rows, preview=counts, sample=sample
     )
@@ -292,16 +265,7 @@ def import_converted(
     if actor is not None:
         require_director(actor, "import observations")
     validation, problems = _validated(converted, config)
-    if problems:
-        return ImportResult(added=0, updated=0, unchanged=0, batch_id=None, problems=problems)
-    return write_observations(
-        engine=engine,
-        actor=actor,
-        frame=validation.frame,
-        checksum=hashlib.sha256(data).hexdigest(),
-        filename=filename,
-        source=source,
-    )
+    return write_unless_problems(engine, actor, validation, problems, data, filename, source)
 
 
 def convert(

@@ -29,7 +29,7 @@ from planning.config.metrics import MetricsConfig
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import Converted, column_lookup, long_table
-from planning.store.audit import record_created, record_event, snapshot
+from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Person, PersonRead, utcnow
 from planning.store.models_metrics import ColumnMapping
 
@@ -159,16 +159,13 @@ def save_mapping(
         before = snapshot(row)
         row.spec = spec.model_dump()
         row.updated_at = utcnow()
-        session.add(row)
-        session.flush()
-        record_event(
+        record_changed(
             session=session,
             actor=actor,
             entity="column_mapping",
-            entity_id=row.id,
+            record=row,
             action="update",
             before=before,
-            after=snapshot(row),
         )
     return _read(row)
 

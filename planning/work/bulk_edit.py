@@ -33,7 +33,7 @@ from planning.access.permissions import (
 from planning.config import AppConfig
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
-from planning.store.models import Health, Initiative, InitiativeRead, StatusUpdate, utcnow
+from planning.store.models import Health, Initiative, InitiativeRead, utcnow
 from planning.validation import InputError
 from planning.work.initiative_input import (
     check_date,
@@ -49,7 +49,7 @@ from planning.work.initiative_status import (
     status_label,
     transition_problem,
 )
-from planning.work.initiatives import acting_id, audit_state, update_initiative
+from planning.work.initiatives import audit_state, post_status_update, update_initiative
 
 BULK_MAX = 500  # rows one bulk edit may change
 
@@ -252,19 +252,13 @@ def _set_health(
     initiative.version += 1
     initiative.updated_at = utcnow()
     session.add(initiative)
-    session.add(
-        StatusUpdate(
-            initiative_id=initiative.id,
-            status=initiative.status,
-            health=initiative.health,
-            percent_complete=initiative.percent_complete,
-            note=(
-                f"Health changed from {old} to {HEALTH_LABELS[health]} by {actor.name} "
-                f"(bulk edit of {how_many} initiative{'s' if how_many != 1 else ''}; "
-                f"status {status_label(initiative.status.value)})."
-            ),
-            author_id=acting_id(actor),
-        )
+    post_status_update(
+        session,
+        actor,
+        initiative,
+        f"Health changed from {old} to {HEALTH_LABELS[health]} by {actor.name} "
+        f"(bulk edit of {how_many} initiative{'s' if how_many != 1 else ''}; "
+        f"status {status_label(initiative.status.value)}).",
     )
     record_event(
         session=session,

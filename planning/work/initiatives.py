@@ -155,6 +155,22 @@ def acting_id(actor: Actor) -> int:
     return int(actor.id)
 
 
+def post_status_update(session: Session, actor: Actor, initiative: Initiative, note: str) -> None:
+    """Post the initiative's status, health and progress as they now stand, with the actor's
+    note on what changed (every change of status or health made outside an update is posted)."""
+    assert initiative.id is not None
+    session.add(
+        StatusUpdate(
+            initiative_id=initiative.id,
+            status=initiative.status,
+            health=initiative.health,
+            percent_complete=initiative.percent_complete,
+            note=note,
+            author_id=acting_id(actor),
+        )
+    )
+
+
 # --- writes ------------------------------------------------------------------------------------
 
 
@@ -357,15 +373,8 @@ def update_initiative(
     initiative.updated_at = utcnow()
     _set_links(session, initiative_id, old_links, new_links)
     if state["status"] != old_status:
-        session.add(
-            StatusUpdate(
-                initiative_id=initiative_id,
-                status=initiative.status,
-                health=initiative.health,
-                percent_complete=initiative.percent_complete,
-                note=_status_note(actor, old_status, state["status"]),
-                author_id=acting_id(actor),
-            )
+        post_status_update(
+            session, actor, initiative, _status_note(actor, old_status, state["status"])
         )
     session.add(initiative)
     record_event(
@@ -456,19 +465,7 @@ def link_key_result(
     key_result_id: int,
 ) -> InitiativeRead:
     """Link an initiative to one more key result it should move."""
-    initiative = load_for_update(session, initiative_id)
-    require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
-    current = key_result_ids(session=session, initiative_id=initiative_id)
-    if key_result_id in current:
-        raise InputError([f"key result {key_result_id} is already linked"])
-    return update_initiative(
-        session=session,
-        actor=actor,
-        config=config,
-        initiative_id=initiative_id,
-        expected_version=expected_version,
-        changes={"key_result_ids": [*current, key_result_id]},
-    )
+    return _relink(session, actor, config, initiative_id, expected_version, key_result_id, True)
 
 
 def unlink_key_result(
@@ -481,16 +478,32 @@ def unlink_key_result(
     key_result_id: int,
 ) -> InitiativeRead:
     """Remove one key result from an initiative's links."""
+    return _relink(session, actor, config, initiative_id, expected_version, key_result_id, False)
+
+
+def _relink(
+    session: Session,
+    actor: Actor,
+    config: AppConfig,
+    initiative_id: int,
+    expected_version: int,
+    key_result_id: int,
+    linked: bool,
+) -> InitiativeRead:
+    """Add (`linked`) or remove one key result link, refused when it already is that way."""
     initiative = load_for_update(session, initiative_id)
     require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
     current = key_result_ids(session=session, initiative_id=initiative_id)
-    if key_result_id not in current:
+    if linked and key_result_id in current:
+        raise InputError([f"key result {key_result_id} is already linked"])
+    if not linked and key_result_id not in current:
         raise InputError([f"key result {key_result_id} is not linked to this initiative"])
+    wanted = [*current, key_result_id] if linked else [k for k in current if k != key_result_id]
     return update_initiative(
         session=session,
         actor=actor,
         config=config,
         initiative_id=initiative_id,
         expected_version=expected_version,
-        changes={"key_result_ids": [k for k in current if k != key_result_id]},
+        changes={"key_result_ids": wanted},
     )

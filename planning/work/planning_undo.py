@@ -19,13 +19,13 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.store.audit import record_event
-from planning.store.models import AuditEvent, Initiative, InitiativeStatus, StatusUpdate, utcnow
+from planning.store.models import AuditEvent, Initiative, InitiativeStatus, utcnow
 from planning.store.models_trash import PlanningSave
 from planning.validation import InputError
 from planning.work.initiative_input import FIELD_LABELS
 from planning.work.initiative_reads import ENTITY, key_result_ids, person_names
 from planning.work.initiative_status import status_label
-from planning.work.initiatives import acting_id, audit_state, current_state
+from planning.work.initiatives import acting_id, audit_state, current_state, post_status_update
 
 _DATES = ("start_date", "target_date", "shipped_date")
 
@@ -157,19 +157,13 @@ def undo_last_planning_save(*, session: Session, actor: Actor, save_id: int) -> 
         initiative.updated_at = utcnow()
         session.add(initiative)
         if initiative.status.value != old_status:
-            session.add(
-                StatusUpdate(
-                    initiative_id=initiative.id,
-                    status=initiative.status,
-                    health=initiative.health,
-                    percent_complete=initiative.percent_complete,
-                    note=(
-                        f"Status changed from {status_label(old_status)} to "
-                        f"{status_label(initiative.status.value)} by {actor.name} "
-                        "(undoing a save of the planning table)."
-                    ),
-                    author_id=acting_id(actor),
-                )
+            post_status_update(
+                session,
+                actor,
+                initiative,
+                f"Status changed from {status_label(old_status)} to "
+                f"{status_label(initiative.status.value)} by {actor.name} "
+                "(undoing a save of the planning table).",
             )
         record_event(
             session=session,

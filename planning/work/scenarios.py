@@ -39,7 +39,7 @@ from planning.work.backlog_edits import BacklogSaveError, RowEdit, apply_backlog
 from planning.work.initiative_input import check_date, check_effort
 from planning.work.initiative_status import OPEN_STATUSES, status_label, transition_problem
 from planning.work.scenario_compare import DRAFT_FIELDS
-from planning.work.weekly_plan import commit_weekly_plan, normalise_week
+from planning.work.weekly_plan import checked_week, commit_weekly_plan, normalise_week
 
 ENTITY = "plan_scenario"
 NAME_MAX = 80
@@ -126,37 +126,50 @@ def _clean_name(name: Any, problems: list[str]) -> str:
     return text
 
 
-def _name_taken(session: Session, week: str, name: str, other_than: int | None) -> bool:
+def _check_name_free(
+    session: Session, week: str, name: str, other_than: int | None, problems: list[str]
+) -> None:
+    """A week's scenarios have different names: say so when another one has this name."""
     query = select(PlanScenario.id).where(PlanScenario.week == week, PlanScenario.name == name)
     found = session.exec(query).first()
-    return found is not None and found != other_than
+    if found is not None and found != other_than:
+        problems.append(f"{week} already has a scenario named “{name}”; pick another name")
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    scenario: PlanScenario,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    record_event(
+        session=session,
+        actor=actor,
+        entity=ENTITY,
+        entity_id=scenario.id,
+        action=action,
+        before=before,
+        after=after,
+    )
 
 
 def create_scenario(*, session: Session, actor: Actor, week: str, name: str) -> PlanScenarioRead:
     """Start an empty named draft of a week's plan (directors only)."""
     require_director(actor, "make a scenario of the week's plan")
     problems: list[str] = []
-    try:
-        week_id = normalise_week(week)
-    except InputError as exc:
-        problems += exc.problems
-        week_id = ""
+    week_id = checked_week(week, problems)
     text = _clean_name(name, problems)
-    if not problems and _name_taken(session, week_id, text, None):
-        problems.append(f"{week_id} already has a scenario named “{text}”; pick another name")
+    if not problems:
+        _check_name_free(session, week_id, text, None, problems)
     if problems:
         raise InputError(problems)
     scenario = PlanScenario(week=week_id, name=text, changes=[], created_by=actor.id)  # type: ignore[arg-type]
     session.add(scenario)
     session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=scenario.id,
-        action="create",
-        after={"week": week_id, "name": text},
-    )
+    _audit(session, actor, scenario, "create", after={"week": week_id, "name": text})
     return PlanScenarioRead.model_validate(scenario)
 
 
@@ -235,12 +248,8 @@ def save_scenario(
     scenario = _load(session, scenario_id, lock=True)
     problems: list[str] = []
     text = scenario.name if name is None else _clean_name(name, problems)
-    if (
-        not problems
-        and text != scenario.name
-        and _name_taken(session, scenario.week, text, scenario.id)
-    ):
-        problems.append(f"{scenario.week} already has a scenario named “{text}”; pick another name")
+    if not problems and text != scenario.name:
+        _check_name_free(session, scenario.week, text, scenario.id, problems)
     stored, found = _check_changes(session, changes)
     problems += found
     if problems:
@@ -252,14 +261,8 @@ def save_scenario(
     scenario.updated_at = utcnow()
     session.add(scenario)
     session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=scenario.id,
-        action="update",
-        before=before,
-        after={"name": text, "changes": stored},
+    _audit(
+        session, actor, scenario, "update", before=before, after={"name": text, "changes": stored}
     )
     return PlanScenarioRead.model_validate(scenario)
 
@@ -280,14 +283,7 @@ def discard_scenario(
     require_director(actor, "throw away a scenario of the week's plan")
     scenario = _load(session, scenario_id, lock=True)
     check_and_bump(scenario, expected_version=expected_version, what=f"Scenario “{scenario.name}”")
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=scenario.id,
-        action="discard",
-        before=_snapshot(scenario),
-    )
+    _audit(session, actor, scenario, "discard", before=_snapshot(scenario))
     session.delete(scenario)
     session.flush()
 
@@ -370,15 +366,8 @@ def commit_scenario(
         note=note,
         as_of=as_of,
     )
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=scenario.id,
-        action="commit",
-        before=_snapshot(scenario),
-        after={"week": scenario.week, "weekly_plan_id": plan.id, "initiatives": len(edits)},
-    )
+    after = {"week": scenario.week, "weekly_plan_id": plan.id, "initiatives": len(edits)}
+    _audit(session, actor, scenario, "commit", before=_snapshot(scenario), after=after)
     session.delete(scenario)
     session.flush()
     return plan

@@ -112,6 +112,15 @@ def normalise_week(week: str) -> str:
     return f"{year:04d}-W{number:02d}"
 
 
+def checked_week(week: str, problems: list[str]) -> str:
+    """The week id in canonical form, or "" with the reason it is not one added to `problems`."""
+    try:
+        return normalise_week(week)
+    except InputError as exc:
+        problems += exc.problems
+        return ""
+
+
 def _plain(value: Any) -> Any:
     """A JSON-safe copy: NaN and missing values become None, numpy numbers become Python ones."""
     if value is None or value is pd.NA:
@@ -188,11 +197,7 @@ def commit_weekly_plan(
     """
     require_director(actor, "commit the weekly plan")
     problems: list[str] = []
-    try:
-        week_id = normalise_week(week)
-    except InputError as exc:
-        problems += exc.problems
-        week_id = ""
+    week_id = checked_week(week, problems)
     try:
         framework_or_error(config, framework)
     except InputError as exc:
