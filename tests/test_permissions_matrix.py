@@ -36,7 +36,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 import planning
-from planning.access import api_tokens, languages, people, share_links
+from planning.access import api_tokens, languages, people, person_settings, share_links
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.impact import calibration as calibration_suggestions
@@ -67,6 +67,7 @@ from planning.store.models import (
     Role,
     TimeOff,
 )
+from planning.store.models_locale import PersonLanguage
 from planning.store.models_scenarios import PlanScenario
 from planning.trash import bin as trash_bin
 from planning.work import (
@@ -804,6 +805,20 @@ def _set_language(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _save_person_setting(w: World, owner: PersonRead) -> Call:
+    del w
+    return lambda s, a: person_settings.save_person_setting(
+        session=s,
+        actor=a,
+        person_id=owner.id,
+        model=PersonLanguage,
+        entity="person_language",
+        doing="change someone's language",
+        values={"language": "de"},
+        problems=[],
+    )
+
+
 WRITERS: list[Writer] = [
     Writer(goals.create_objective, Rule.DIRECTOR, _create_objective),
     Writer(goals.update_objective, Rule.DIRECTOR, _update_objective),
@@ -871,6 +886,7 @@ WRITERS: list[Writer] = [
     Writer(people.set_password, Rule.DIRECTOR, _set_password),
     Writer(notify_preferences.set_preference, Rule.SELF, _set_preference),
     Writer(languages.set_language, Rule.SELF, _set_language),
+    Writer(person_settings.save_person_setting, Rule.SELF, _save_person_setting),
 ]
 
 # (case, who acts, whose record it is)
