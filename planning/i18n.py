@@ -157,6 +157,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(language()).ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in this run's language where the same English words need different
+    translations (a column headed "By" is the author, not "group by"); `context` tells which."""
+    return translations(language()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it yet (module constants)."""
     return message

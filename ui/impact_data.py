@@ -82,9 +82,12 @@ def latest_day(versions: Versions) -> date | None:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def weekly_digest(versions: Versions, week: str, today: date) -> tuple[str, str]:
-    """One week's digest as (Markdown, HTML)."""
-    del versions
+def weekly_digest(
+    versions: Versions, week: str, today: date, language: str = ""
+) -> tuple[str, str]:
+    """One week's digest as (Markdown, HTML); its plan changes and lifts are worded in the
+    reader's language (`language`: i18n.locale_key, for the cache)."""
+    del versions, language
     with _session() as session:
         built = digest.build_digest(session=session, config=app_config(), week=week, today=today)
     return digest_render.digest_markdown(built), digest_render.digest_html(built)

@@ -10,13 +10,20 @@ from typing import Any
 
 import streamlit as st
 
+from planning import i18n
 from planning.config.scoring import EffortConversion, Framework
+from planning.i18n import gettext as _
 from planning.validation import is_number
 from planning.work.scoring import effort_input_text
 
 
 def _number(value: Any) -> float | None:
     return float(value) if is_number(value) else None
+
+
+def _scale_value(value: float) -> str:
+    """A step of an input's scale as written (0.5; German 0,5)."""
+    return f"{value:g}" if i18n.english_formats() else i18n.decimal_text(value, decimals=6)
 
 
 def score_fields(
@@ -45,21 +52,21 @@ def score_fields(
                 None,
             )
             entered[input_id] = column.selectbox(
-                spec.label,
+                _(spec.label),
                 options,
                 index=index,
-                format_func=lambda v: f"{v:g}",
+                format_func=_scale_value,
                 key=key,
-                help=spec.help or None,
+                help=_(spec.help) or None,
             )
         else:
             entered[input_id] = column.number_input(
-                spec.label,
+                _(spec.label),
                 min_value=_number(spec.minimum),
                 max_value=_number(spec.maximum),
                 value=start,
                 key=key,
-                help=spec.help or None,
+                help=_(spec.help) or None,
             )
     return entered
 
@@ -68,15 +75,20 @@ def score_caption(
     framework: Framework, conversion: EffortConversion, effort_weeks: float | None = None
 ) -> str:
     """What the score fields are for, and where the framework's effort input comes from."""
-    text = f"Scoring inputs for {framework.label}, the framework weekly planning ranks by."
+    text = _("Scoring inputs for {framework}, the framework weekly planning ranks by.").format(
+        framework=_(framework.label)
+    )
     if framework.formula in {"rice", "wsjf", "ice", "expected_value"}:
-        text += " Its effort comes from the person-weeks"
         derived = (
             effort_input_text(framework.formula, effort_weeks, conversion)
             if effort_weeks is not None
             else ""
         )
-        text += f" (now {derived})." if derived else "."
+        text += " " + (
+            _("Its effort comes from the person-weeks (now {derived}).").format(derived=derived)
+            if derived
+            else _("Its effort comes from the person-weeks.")
+        )
     return text
 
 

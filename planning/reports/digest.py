@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.impact.ledger_views import lift_text
 from planning.metrics.completeness import freshness
@@ -314,13 +315,16 @@ def build_digest(
     for change in diff.changes:
         what, before, after = describe_change(change)
         plan_lines.append(PlanLine(change.title, what, before, after))
-    source = "the committed plan" if diff.current_committed else "the live backlog"
+    source = _("the committed plan") if diff.current_committed else _("the live backlog")
     if diff.previous is None:
-        plan_note = f"No plan was committed before {week_id}: nothing to compare {source} with."
+        plan_note = _("No plan was committed before {week}: nothing to compare {source} with.")
+        plan_note = plan_note.format(week=week_id, source=source)
     else:
-        plan_note = f"{week_id} ({source}) against the plan committed for {diff.previous.week}."
+        plan_note = _("{week} ({source}) against the plan committed for {previous}.").format(
+            week=week_id, source=source, previous=diff.previous.week
+        )
         if not diff.same_framework:
-            plan_note += " The frameworks differ, so scores are not compared."
+            plan_note += " " + _("The frameworks differ, so scores are not compared.")
 
     return WeeklyDigest(
         company=config.settings.company,

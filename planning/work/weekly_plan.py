@@ -23,8 +23,12 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
+from planning.formatting import format_day
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.periods import parse_iso_week
 from planning.store.audit import record_event
 from planning.store.models import WeeklyPlan, WeeklyPlanRead, utcnow
@@ -51,12 +55,12 @@ SNAPSHOT_FIELDS = (
 )
 CHANGE_KINDS = ("new", "gone", "moved", "rescored", "status", "health")
 CHANGE_LABELS = {
-    "new": "New in the backlog",
-    "gone": "Left the backlog",
-    "moved": "Rank moved",
-    "rescored": "Score changed",
-    "status": "Status changed",
-    "health": "Health changed",
+    "new": N_("New in the backlog"),
+    "gone": N_("Left the backlog"),
+    "moved": N_("Rank moved"),
+    "rescored": N_("Score changed"),
+    "status": N_("Status changed"),
+    "health": N_("Health changed"),
 }
 _SCORE_TOLERANCE = 1e-9
 
@@ -68,8 +72,15 @@ class PlanAlreadyCommitted(Exception):
         self.plan = plan
         self.committed_by = committed_by
         super().__init__(
-            f"The plan for {plan.week} was already committed by {committed_by} on "
-            f"{plan.committed_at:%d %b %Y at %H:%M} UTC. Confirm to replace it."
+            _(
+                "The plan for {week} was already committed by {name} on {day} at {time} UTC. "
+                "Confirm to replace it."
+            ).format(
+                week=plan.week,
+                name=committed_by,
+                day=format_day(plan.committed_at.date()),
+                time=f"{plan.committed_at:%H:%M}",
+            )
         )
 
 
@@ -292,41 +303,42 @@ def diff_snapshots(
 
 
 def _rank_text(rank: Any) -> str:
-    return f"#{rank}" if rank is not None else "unranked"
+    return f"#{rank}" if rank is not None else _("unranked")
 
 
 def _score_text(score: Any) -> str:
     if score is None:
-        return "no score"
-    return f"{float(score):,.2f}".rstrip("0").rstrip(".")
+        return _("no score")
+    if i18n.english_formats():
+        return f"{float(score):,.2f}".rstrip("0").rstrip(".")
+    return i18n.decimal_text(float(score), decimals=2)
+
+
+def _health_text(health: str) -> str:
+    return _(HEALTH_LABELS[health]) if health in HEALTH_LABELS else health
 
 
 def describe_change(change: PlanChange) -> tuple[str, str, str]:
-    """A change as (what, before, after) text for a table."""
+    """A change as (what, before, after) text for a table, in the reader's language."""
+    what = _(CHANGE_LABELS[change.kind])
     if change.kind == "new":
-        return CHANGE_LABELS["new"], "—", _rank_text(change.after)
+        return what, "—", _rank_text(change.after)
     if change.kind == "gone":
-        return CHANGE_LABELS["gone"], _rank_text(change.before), "—"
+        return what, _rank_text(change.before), "—"
     if change.kind == "moved":
-        what = CHANGE_LABELS["moved"]
         if change.before is not None and change.after is not None:
             steps = int(change.before) - int(change.after)
-            what = f"Up {steps}" if steps > 0 else f"Down {-steps}"
+            what = (
+                _("Up {steps}").format(steps=steps)
+                if steps > 0
+                else _("Down {steps}").format(steps=-steps)
+            )
         return what, _rank_text(change.before), _rank_text(change.after)
     if change.kind == "rescored":
-        return CHANGE_LABELS["rescored"], _score_text(change.before), _score_text(change.after)
+        return what, _score_text(change.before), _score_text(change.after)
     if change.kind == "status":
-        return (
-            CHANGE_LABELS["status"],
-            status_label(str(change.before)),
-            status_label(str(change.after)),
-        )
-    labels = HEALTH_LABELS
-    return (
-        CHANGE_LABELS["health"],
-        labels.get(str(change.before), str(change.before)),
-        labels.get(str(change.after), str(change.after)),
-    )
+        return what, _(status_label(str(change.before))), _(status_label(str(change.after)))
+    return what, _health_text(str(change.before)), _health_text(str(change.after))
 
 
 def diff_frame(changes: Sequence[PlanChange]) -> pd.DataFrame:
