@@ -8,6 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
@@ -20,9 +21,10 @@ from ui.text import escape_markdown, moment_text
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def last_save(versions: Versions) -> LastSave | None:
-    """The most recent save of the planning table."""
-    del versions
+def last_save(versions: Versions, language: str = "") -> LastSave | None:
+    """The most recent save of the planning table (`language`: i18n.locale_key, as a save by
+    someone no longer on the team is worded in the reader's language)."""
+    del versions, language
     with Session(read_engine(engine())) as session:
         return last_planning_save(session=session)
 
@@ -31,7 +33,7 @@ def undo_last_save(
     *, actor: PersonRead, versions: Versions, on_done: Callable[[str], None]
 ) -> None:
     """The "Undo last save" button with what the last save changed."""
-    save = last_save(versions)
+    save = last_save(versions, i18n.locale_key())
     if save is None or save.undone:
         return
     shown = ", ".join(f"“{t}”" for t in save.titles[:5])
