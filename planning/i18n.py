@@ -5,7 +5,8 @@ and dates in the team's.
   active language (locales/<lang>/LC_MESSAGES/quarterdeck.mo, or its .po when the .mo is missing
   or older). English is the source language: its messages are the msgids themselves. A string
   defined at import time (a module constant) is only marked with `N_` and translated where it is
-  shown.
+  shown. `pgettext(context, message)` keeps apart the same English words that German writes
+  differently (a column headed "By" names an author, "Von"; "By" before a dimension is "Nach").
 - Who reads which language: settings.yaml `locale` is the team's (English by default); a person's
   own choice (planning.access.languages) wins for them. The router sets it for each run with
   `set_language`; it lives in a context variable, so one visitor's language never leaks into
