@@ -1,12 +1,11 @@
 """Languages and local formats: the words a person reads in their language, the numbers, amounts
 and dates in the team's.
 
-- Words: `gettext` (imported as `_`) and `ngettext` look a message up in the catalogue of the
-  active language (locales/<lang>/LC_MESSAGES/quarterdeck.mo, or its .po when the .mo is missing
-  or older). English is the source language: its messages are the msgids themselves. A string
-  defined at import time (a module constant) is only marked with `N_` and translated where it is
-  shown. `pgettext(context, message)` keeps apart the same English words that German writes
-  differently (a column headed "By" names an author, "Von"; "By" before a dimension is "Nach").
+- Words: `gettext` (imported as `_`), `ngettext` and `pgettext` (one English word read two
+  ways, told apart by a context) look a message up in the catalogue of the active language
+  (locales/<lang>/LC_MESSAGES/quarterdeck.mo, or its .po when the .mo is missing or older).
+  English is the source language: its messages are the msgids themselves. A string defined at
+  import time (a module constant) is only marked with `N_` and translated where it is shown.
 - Who reads which language: settings.yaml `locale` is the team's (English by default); a person's
   own choice (planning.access.languages) wins for them. The router sets it for each run with
   `set_language`; it lives in a context variable, so one visitor's language never leaks into
@@ -159,8 +158,8 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 def pgettext(context: str, message: str) -> str:
-    """`message` in this run's language where the same English words need different
-    translations (a column headed "By" is the author, not "group by"); `context` tells which."""
+    """`message` in this run's language where the same English word reads differently by its
+    use (`context`: "author" for a table's "By" column, against "By" a breakdown)."""
     return translations(language()).pgettext(context, message)
 
 

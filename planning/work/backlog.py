@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from planning import i18n
 from planning.config import AppConfig
 from planning.config.scoring import EffortConversion, Framework, Matrix
 from planning.formatting import format_entered
@@ -329,17 +330,22 @@ def initiative_scores(
         )
         inputs = frame["inputs"].iloc[0]
         given = [
-            f"{framework.inputs[k].label} {format_entered(v)}"
+            f"{_(framework.inputs[k].label)} {format_entered(v)}"
             for k, v in inputs.items()
             if k in framework.inputs
         ]
         weeks = initiative.effort_weeks
         derived = effort_input_text(framework.formula, weeks, config.scoring.effort)
         if derived:
-            given.append(f"{derived} (from {weeks:g} person-weeks)")
+            given.append(
+                _("{derived} (from {weeks} person-weeks)").format(
+                    derived=derived,
+                    weeks=f"{weeks:g}" if i18n.english_formats() else format_entered(weeks),
+                )
+            )
         rows.append(
             {
-                "framework": framework.label,
+                "framework": _(framework.label),
                 "score": frame["score"].iloc[0],
                 "inputs": ", ".join(given),
                 "problems": frame["problems"].iloc[0],
