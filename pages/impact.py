@@ -221,7 +221,7 @@ def _digest() -> None:
     )
     try:
         with st.spinner(_("Writing the digest…"), show_time=False):
-            markdown, html_text = data.weekly_digest(current, week, today, lang)
+            markdown, html_text = data.weekly_digest(current, week, today, i18n.locale_key())
     except DigestError as exc:
         st.error(str(exc))
     else:

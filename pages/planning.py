@@ -665,7 +665,7 @@ else:
                 now=_framework_label(diff.framework),
             )
         )
-    changes = data.plan_changes(current, week, framework_id, lang)
+    changes = data.plan_changes(current, week, framework_id, i18n.locale_key())
     if changes.rows is None:
         st.success(_("Nothing changed since the last plan."))
     else:

@@ -85,8 +85,8 @@ def latest_day(versions: Versions) -> date | None:
 def weekly_digest(
     versions: Versions, week: str, today: date, language: str = ""
 ) -> tuple[str, str]:
-    """One week's digest as (Markdown, HTML); its plan changes and lifts are worded in the
-    reader's language (`language`: i18n.locale_key, for the cache)."""
+    """One week's digest as (Markdown, HTML); `language` (i18n.locale_key) keys the cache, as
+    the digest's own words follow the reader's language where they are translated."""
     del versions, language
     with _session() as session:
         built = digest.build_digest(session=session, config=app_config(), week=week, today=today)

@@ -298,9 +298,8 @@ class PlanChanges:
 def plan_changes(
     versions: Versions, week: str, framework_id: str, language: str = ""
 ) -> PlanChanges:
-    """The rows of the plan diff (initiative, change, before, after) and a line of counts, in
-    the reader's language (`language`: i18n.locale_key, for the cache)."""
-    del language
+    """The rows of the plan diff (initiative, change, before, after) and a line of counts;
+    `language` (i18n.locale_key) keys the cache, the rows' words being in the reader's."""
     changes = weekly_plan.diff_frame(plan_diff(versions, week, framework_id).changes)
     if changes.empty:
         return PlanChanges(counts="", rows=None)

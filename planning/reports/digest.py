@@ -315,14 +315,18 @@ def build_digest(
     for change in diff.changes:
         what, before, after = describe_change(change)
         plan_lines.append(PlanLine(change.title, what, before, after))
-    source = _("the committed plan") if diff.current_committed else _("the live backlog")
     if diff.previous is None:
-        plan_note = _("No plan was committed before {week}: nothing to compare {source} with.")
-        plan_note = plan_note.format(week=week_id, source=source)
+        plan_note = (
+            _("No plan was committed before {week}: nothing to compare the committed plan with.")
+            if diff.current_committed
+            else _("No plan was committed before {week}: nothing to compare the live backlog with.")
+        ).format(week=week_id)
     else:
-        plan_note = _("{week} ({source}) against the plan committed for {previous}.").format(
-            week=week_id, source=source, previous=diff.previous.week
-        )
+        plan_note = (
+            _("{week} (the committed plan) against the plan committed for {previous}.")
+            if diff.current_committed
+            else _("{week} (the live backlog) against the plan committed for {previous}.")
+        ).format(week=week_id, previous=diff.previous.week)
         if not diff.same_framework:
             plan_note += " " + _("The frameworks differ, so scores are not compared.")
 

@@ -309,23 +309,23 @@ def _rank_text(rank: Any) -> str:
 def _score_text(score: Any) -> str:
     if score is None:
         return _("no score")
-    if i18n.english_formats():
-        return f"{float(score):,.2f}".rstrip("0").rstrip(".")
-    return i18n.decimal_text(float(score), decimals=2)
+    if not i18n.english_formats():
+        return i18n.decimal_text(float(score), decimals=2)
+    return f"{float(score):,.2f}".rstrip("0").rstrip(".")
 
 
-def _health_text(health: str) -> str:
-    return _(HEALTH_LABELS[health]) if health in HEALTH_LABELS else health
+def _change_label(kind: str) -> str:
+    return _(CHANGE_LABELS[kind])
 
 
 def describe_change(change: PlanChange) -> tuple[str, str, str]:
-    """A change as (what, before, after) text for a table, in the reader's language."""
-    what = _(CHANGE_LABELS[change.kind])
+    """A change as (what, before, after) text for a table, in this run's language."""
     if change.kind == "new":
-        return what, "—", _rank_text(change.after)
+        return _change_label("new"), "—", _rank_text(change.after)
     if change.kind == "gone":
-        return what, _rank_text(change.before), "—"
+        return _change_label("gone"), _rank_text(change.before), "—"
     if change.kind == "moved":
+        what = _change_label("moved")
         if change.before is not None and change.after is not None:
             steps = int(change.before) - int(change.after)
             what = (
@@ -335,10 +335,19 @@ def describe_change(change: PlanChange) -> tuple[str, str, str]:
             )
         return what, _rank_text(change.before), _rank_text(change.after)
     if change.kind == "rescored":
-        return what, _score_text(change.before), _score_text(change.after)
+        return _change_label("rescored"), _score_text(change.before), _score_text(change.after)
     if change.kind == "status":
-        return what, _(status_label(str(change.before))), _(status_label(str(change.after)))
-    return what, _health_text(str(change.before)), _health_text(str(change.after))
+        return (
+            _change_label("status"),
+            _(status_label(str(change.before))),
+            _(status_label(str(change.after))),
+        )
+    labels = HEALTH_LABELS
+    return (
+        _change_label("health"),
+        _(labels.get(str(change.before), str(change.before))),
+        _(labels.get(str(change.after), str(change.after))),
+    )
 
 
 def diff_frame(changes: Sequence[PlanChange]) -> pd.DataFrame:
