@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, PermissionDenied, require_director
 from planning.config import AppConfig
-from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import (
@@ -44,7 +43,6 @@ from planning.work.scenario_compare import DRAFT_FIELDS
 from planning.work.weekly_plan import commit_weekly_plan, normalise_week
 
 ENTITY = "plan_scenario"
-NAME_TAKEN = N_("{week} already has a scenario named “{name}”; pick another name")
 NAME_MAX = 80
 _DATE_FIELDS = ("start_date", "target_date")
 
@@ -150,7 +148,7 @@ def create_scenario(*, session: Session, actor: Actor, week: str, name: str) -> 
         week_id = ""
     text = _clean_name(name, problems)
     if not problems and _name_taken(session, week_id, text, None):
-        problems.append(_(NAME_TAKEN).format(week=week_id, name=text))
+        problems.append(f"{week_id} already has a scenario named “{text}”; pick another name")
     if problems:
         raise InputError(problems)
     scenario = PlanScenario(week=week_id, name=text, changes=[], created_by=actor.id)  # type: ignore[arg-type]
@@ -265,7 +263,7 @@ def save_scenario(
         and text != scenario.name
         and _name_taken(session, scenario.week, text, scenario.id)
     ):
-        problems.append(_(NAME_TAKEN).format(week=scenario.week, name=text))
+        problems.append(f"{scenario.week} already has a scenario named “{text}”; pick another name")
     stored, found = _check_changes(session, changes)
     problems += found
     if problems:
