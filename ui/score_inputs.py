@@ -76,7 +76,7 @@ def score_caption(
 ) -> str:
     """What the score fields are for, and where the framework's effort input comes from."""
     text = _("Scoring inputs for {framework}, the framework weekly planning ranks by.").format(
-        framework=_(framework.label)
+        framework=framework.label
     )
     if framework.formula in {"rice", "wsjf", "ice", "expected_value"}:
         derived = (
