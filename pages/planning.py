@@ -4,6 +4,7 @@ since last week; and the decision log."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,9 @@ import streamlit as st
 
 from planning import clock, i18n
 from planning.access.permissions import PermissionDenied, is_director
-from planning.formatting import aligned_figures, format_score, round_score
+from planning.formatting import aligned_figures, format_day, format_score, round_score
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.impact.calibration import apply_suggested_confidences
 from planning.impact.ledger_views import points_text
 from planning.periods import iso_week, quarter_of
@@ -46,12 +49,35 @@ CAPACITY_WEEKS = 8
 CALIBRATION_OPEN = "planning_calibration"
 FLASH = "planning_flash"
 
-st.title("Weekly planning")
+
+def _share(value: float) -> str:
+    """A share as a whole percentage (45%; German 45 %)."""
+    return f"{value:.0%}" if i18n.english_formats() else i18n.percent_text(value, decimals=0)
+
+
+def _figure(value: float) -> str:
+    """A figure with as many decimals as it has (0.8; German 0,8)."""
+    return f"{value:g}" if i18n.english_formats() else i18n.decimal_text(value, decimals=6)
+
+
+def _weeks(value: float) -> str:
+    """Person-weeks with one decimal (1,234.5; German 1.234,5)."""
+    return f"{value:,.1f}" if i18n.english_formats() else i18n.fixed_text(value, decimals=1)
+
+
+def _moment(value: datetime) -> str:
+    """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
+    return f"{format_day(value.date())} {value:%H:%M}"
+
+
+st.title(_("Weekly planning"))
 person = current_person()
 if person is None or not is_director(person):
     st.info(
-        "Weekly planning is for directors: they score and rank the backlog and commit the "
-        "week's plan. The Initiatives page shows every initiative and its status."
+        _(
+            "Weekly planning is for directors: they score and rank the backlog and commit the "
+            "week's plan. The Initiatives page shows every initiative and its status."
+        )
     )
     st.stop()
 
@@ -59,6 +85,7 @@ config = app_config()
 scoring = config.scoring
 current = versions()
 today = clock.today()
+lang = i18n.locale_key()
 week = iso_week(today)
 flash = st.session_state.pop(FLASH, None)
 if flash:
@@ -72,7 +99,7 @@ running_quarter_caption(
 # --- framework switch --------------------------------------------------------------------------
 framework_ids = list(scoring.frameworks)
 framework_id = st.segmented_control(
-    "Rank by",
+    _("Rank by"),
     framework_ids,
     # The framework lives in the address (?framework=ice): a reload or a shared link keeps it.
     default=choice_in_address(
@@ -81,21 +108,24 @@ framework_id = st.segmented_control(
         scoring.active,
         "scoring framework",
     ),
-    format_func=lambda f: scoring.frameworks[f].label,
+    format_func=lambda f: _(scoring.frameworks[f].label),
     key="planning_framework",
 )
 framework_id = framework_id or scoring.active
 keep_in_address(FRAMEWORK_PARAM, framework_id)
 framework = scoring.frameworks[framework_id]
+# Framework names, input labels and help from the shipped scoring.yaml read in the person's
+# language (planning.config.scoring marks them); a team's own stay as written.
+framework_name = _(framework.label)
 carry.remember_on_switch(framework_id)
 if framework.description:
-    st.caption(framework.description)
+    st.caption(_(framework.description))
 backlog = data.ranked_backlog(current, framework_id)
 owners = data.owners(current)
 names = data.person_names(current)
 
 # --- the ranked backlog, editable --------------------------------------------------------------
-st.subheader("Ranked backlog")
+st.subheader(_("Ranked backlog"))
 generation = st.session_state.setdefault("backlog_generation", 0)
 editor_key = f"backlog_editor_{framework_id}_{generation}"
 source_key = f"backlog_source_{framework_id}_{generation}"
@@ -137,41 +167,46 @@ def _input_column_config(input_id: str) -> Any:
     spec = framework.inputs[input_id]
     if spec.scale is not None:
         return st.column_config.SelectboxColumn(
-            spec.label, options=list(spec.scale), help=spec.help or None
+            _(spec.label), options=list(spec.scale), help=_(spec.help) or None
         )
     return st.column_config.NumberColumn(
-        spec.label,
+        _(spec.label),
         min_value=spec.minimum,
         max_value=spec.maximum,
-        help=spec.help or None,
+        help=_(spec.help) or None,
         format="localized",  # 150,000 customers, not 150000
     )
 
 
 owner_options = sorted(set(owners) | set(source["owner_id"].astype(int)))
 column_config: dict[str, Any] = {
-    "rank": st.column_config.TextColumn("Rank", width=60),
-    "score": st.column_config.TextColumn("Score", width=90),
-    "title": st.column_config.TextColumn("Initiative", required=True, max_chars=200),
+    "rank": st.column_config.TextColumn(_("Rank"), width=60),
+    "score": st.column_config.TextColumn(_("Score"), width=90),
+    "title": st.column_config.TextColumn(_("Initiative"), required=True, max_chars=200),
     "owner_id": st.column_config.SelectboxColumn(
-        "Owner",
+        _("Owner"),
         options=owner_options,
         format_func=lambda pid: names.get(pid, f"#{pid}"),
         required=True,
     ),
     "status": st.column_config.SelectboxColumn(
-        "Status", options=list(STATUS_ORDER), format_func=status_label, required=True
+        _("Status"),
+        options=list(STATUS_ORDER),
+        format_func=lambda s: _(status_label(s)),
+        required=True,
     ),
     "health": st.column_config.SelectboxColumn(
-        "Health", options=list(HEALTH_LABELS), format_func=lambda h: HEALTH_LABELS.get(h, h)
+        _("Health"),
+        options=list(HEALTH_LABELS),
+        format_func=lambda h: _(HEALTH_LABELS.get(h, h)),
     ),
-    "start_date": st.column_config.DateColumn("Start", format="YYYY-MM-DD"),
-    "target_date": st.column_config.DateColumn("Target", format="YYYY-MM-DD"),
+    "start_date": st.column_config.DateColumn(_("Start"), format="YYYY-MM-DD"),
+    "target_date": st.column_config.DateColumn(_("Target"), format="YYYY-MM-DD"),
     "effort_weeks": st.column_config.NumberColumn(
-        "Effort (person-weeks)", min_value=0.0, max_value=520.0, step=0.5, format="%.1f"
+        _("Effort (person-weeks)"), min_value=0.0, max_value=520.0, step=0.5, format="%.1f"
     ),
-    "quadrant": st.column_config.TextColumn("Quadrant"),
-    "problems": st.column_config.TextColumn("Why unranked"),
+    "quadrant": st.column_config.TextColumn(_("Quadrant")),
+    "problems": st.column_config.TextColumn(_("Why unranked")),
 }
 input_columns = [input_column(i) for i in framework.inputs]
 for input_id in framework.inputs:
@@ -182,16 +217,16 @@ if EFFORT_INPUT in source.columns:
     column_config[EFFORT_INPUT] = st.column_config.NumberColumn(
         effort_input_label(framework),
         format="localized",
-        help="Derived from the effort in person-weeks (config/scoring.yaml, effort)",
+        help=_("Derived from the effort in person-weeks (config/scoring.yaml, effort)"),
     )
     derived_columns = [EFFORT_INPUT]
 if framework.formula == "expected_value":
     metrics = config.metrics.metrics
     column_config["lift_metric"] = st.column_config.SelectboxColumn(
-        "Lift metric", options=list(metrics), format_func=lambda m: metrics[m].label
+        _("Lift metric"), options=list(metrics), format_func=lambda m: metrics[m].label
     )
     column_config[LIFT_POINTS] = st.column_config.NumberColumn(
-        "Expected lift %", format="%.1f%%", help="Relative change: 8 means +8 %"
+        _("Expected lift %"), format="%.1f%%", help=_("Relative change: 8 means +8 %")
     )
     extra_columns = ["lift_metric", LIFT_POINTS]
 order = [
@@ -211,7 +246,7 @@ order = [
     "problems",
 ]
 if source.empty:
-    st.info("The backlog is empty: no idea, planned, running or blocked initiative yet.")
+    st.info(_("The backlog is empty: no idea, planned, running or blocked initiative yet."))
     edited = source
 else:
     # Score and rank follow the pending edits (and those kept across a framework switch) at
@@ -226,7 +261,7 @@ else:
     shown = shown.assign(
         rank=aligned_figures(shown["rank"].astype("float64").tolist(), lambda r: f"{r:.0f}"),
         score=aligned_figures(shown["score"].astype("float64").tolist(), format_score),
-        quadrant=shown["quadrant"].astype("object").where(shown["quadrant"].notna(), "—"),
+        quadrant=["—" if pd.isna(q) else _(str(q)) for q in shown["quadrant"]],
     )
     if EFFORT_INPUT in shown.columns:
         shown[EFFORT_INPUT] = shown[EFFORT_INPUT].map(round_score).astype("float64")
@@ -243,23 +278,35 @@ else:
     carry.note_table(framework_id, source, edited)
 if kept:
     st.caption(
-        f"Your unsaved edits to {len(kept)} initiative{'s' if len(kept) != 1 else ''} are kept "
-        "across the framework switch: Save changes or Discard edits."
+        ngettext(
+            "Your unsaved edits to {count} initiative are kept across the framework switch: "
+            "Save changes or Discard edits.",
+            "Your unsaved edits to {count} initiatives are kept across the framework switch: "
+            "Save changes or Discard edits.",
+            len(kept),
+        ).format(count=len(kept))
     )
 for other, how_many in carry.waiting_elsewhere(framework_id).items():
     st.caption(
-        f"Unsaved {getattr(scoring.frameworks.get(other), 'label', other)} inputs on {how_many} "
-        f"initiative{'s' if how_many != 1 else ''} are kept: switch back to save them."
+        ngettext(
+            "Unsaved {framework} inputs on {count} initiative are kept: switch back to save them.",
+            "Unsaved {framework} inputs on {count} initiatives are kept: switch back to save them.",
+            how_many,
+        ).format(
+            framework=_(getattr(scoring.frameworks.get(other), "label", other)), count=how_many
+        )
     )
 ranked_count = int(backlog["rank"].notna().sum())
 st.caption(
-    f"{len(backlog)} open initiatives, {ranked_count} ranked by {framework.label}. Edit the "
-    "inputs, owner, status, dates or effort in place: score and rank follow your edits at "
-    "once, and Save writes them; every row is checked and nothing is saved while any row has "
-    "a problem. Effort is in person-weeks; each framework's effort input comes from it."
+    _(
+        "{open} open initiatives, {ranked} ranked by {framework}. Edit the inputs, owner, "
+        "status, dates or effort in place: score and rank follow your edits at once, and Save "
+        "writes them; every row is checked and nothing is saved while any row has a problem. "
+        "Effort is in person-weeks; each framework's effort input comes from it."
+    ).format(open=len(backlog), ranked=ranked_count, framework=framework_name)
 )
-save_col, discard_col, _ = st.columns([1, 1, 4])
-if save_col.button("Save changes", type="primary", disabled=source.empty):
+save_col, discard_col, _rest = st.columns([1, 1, 4])
+if save_col.button(_("Save changes"), type="primary", disabled=source.empty):
     commands, problems = edits_to_commands(
         source,
         edited,
@@ -269,28 +316,33 @@ if save_col.button("Save changes", type="primary", disabled=source.empty):
     )
     if problems:
         st.error(
-            "Nothing was saved. Fix these rows and save again:\n\n"
+            _("Nothing was saved. Fix these rows and save again:")
+            + "\n\n"
             + "\n".join(f"- {escape_markdown(str(p))}" for p in problems)
         )
     elif not commands:
-        st.info("No changes to save.")
+        st.info(_("No changes to save."))
     else:
         try:
             with session_scope(engine()) as session:
                 apply_backlog_edits(session=session, actor=person, config=config, edits=commands)
         except BacklogSaveError as exc:
             st.error(
-                "Nothing was saved. These rows were refused:\n\n"
+                _("Nothing was saved. These rows were refused:")
+                + "\n\n"
                 + "\n".join(f"- {escape_markdown(str(p))}" for p in exc.rows)
-                + "\n\nYour edits are kept. *Discard edits* reloads the latest values."
+                + "\n\n"
+                + _("Your edits are kept. *Discard edits* reloads the latest values.")
             )
         except PermissionDenied as exc:
             st.error(escape_markdown(str(exc)))
         else:
             _backlog_written(
-                f"Saved {len(commands)} initiative{'s' if len(commands) != 1 else ''}."
+                ngettext(
+                    "Saved {count} initiative.", "Saved {count} initiatives.", len(commands)
+                ).format(count=len(commands))
             )
-if discard_col.button("Discard edits", disabled=source.empty):
+if discard_col.button(_("Discard edits"), disabled=source.empty):
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
     carry.forget()
@@ -312,53 +364,72 @@ def calibration_section() -> None:
     """Each estimator's record and the confidences it suggests, with the button to apply them."""
     calibrations, suggestions = data.estimator_calibration(current, framework_id)
     if calibrations.empty:
-        st.info("Calibration appears once initiatives with an expected lift have shipped.")
+        st.info(_("Calibration appears once initiatives with an expected lift have shipped."))
     else:
+        estimator = _("Estimator")
         st.table(
             pd.DataFrame(
                 {
-                    "Estimator": calibrations["person"],
-                    "Predictions": calibrations["predictions"],
-                    "Landed": calibrations["landed"],
-                    "Missed": calibrations["missed"],
-                    "Hit rate": [
-                        "—" if pd.isna(v) else f"{v:.0%}" for v in calibrations["hit_rate"]
+                    estimator: calibrations["person"],
+                    _("Predictions"): calibrations["predictions"],
+                    _("Landed"): calibrations["landed"],
+                    _("Missed"): calibrations["missed"],
+                    _("Hit rate"): [
+                        "—" if pd.isna(v) else _share(v) for v in calibrations["hit_rate"]
                     ],
-                    "Average over/under-estimate": [
-                        f"{points_text(v)} {t}".strip()
+                    _("Average over/under-estimate"): [
+                        f"{points_text(v)} {_(str(t)) if t else ''}".strip()
                         for v, t in zip(
                             calibrations["mean_error"], calibrations["tendency"], strict=True
                         )
                     ],
-                    "Suggested confidence": [
-                        f"{v:.0%}" for v in calibrations["suggested_confidence"]
+                    _("Suggested confidence"): [
+                        _share(v) for v in calibrations["suggested_confidence"]
                     ],
                 }
-            ).set_index("Estimator")
+            ).set_index(estimator)
         )
         st.caption(
-            "Measured predictions of each person who set expected lifts (the Impact page has the "
-            "ledger). Suggested confidence = (landed + 1) / (landed + missed + 2)."
+            _(
+                "Measured predictions of each person who set expected lifts (the Impact page has "
+                "the ledger). Suggested confidence = (landed + 1) / (landed + missed + 2)."
+            )
         )
     if "confidence" not in framework.inputs:
-        st.caption(f"{framework.label} has no confidence input, so there is nothing to suggest.")
+        st.caption(
+            _("{framework} has no confidence input, so there is nothing to suggest.").format(
+                framework=framework_name
+            )
+        )
     elif suggestions:
         how_many = len(suggestions)
-        noun = f"initiative{'s' if how_many != 1 else ''}"
-        with st.expander(f"{how_many} {noun} would change {framework.label} confidence"):
+        with st.expander(
+            ngettext(
+                "{count} initiative would change {framework} confidence",
+                "{count} initiatives would change {framework} confidence",
+                how_many,
+            ).format(count=how_many, framework=framework_name)
+        ):
+            initiative = _("Initiative")
             st.table(
                 pd.DataFrame(
                     {
-                        "Initiative": [s.title for s in suggestions],
-                        "Estimator": [s.estimator for s in suggestions],
-                        "Now": [
-                            "—" if s.current is None else f"{s.current:g}" for s in suggestions
+                        initiative: [s.title for s in suggestions],
+                        _("Estimator"): [s.estimator for s in suggestions],
+                        _("Now"): [
+                            "—" if s.current is None else _figure(s.current) for s in suggestions
                         ],
-                        "Suggested": [f"{s.suggested:g}" for s in suggestions],
+                        _("Suggested"): [_figure(s.suggested) for s in suggestions],
                     }
-                ).set_index("Initiative")
+                ).set_index(initiative)
             )
-        if st.button(f"Apply suggested confidence to {how_many} {noun}"):
+        if st.button(
+            ngettext(
+                "Apply suggested confidence to {count} initiative",
+                "Apply suggested confidence to {count} initiatives",
+                how_many,
+            ).format(count=how_many)
+        ):
             try:
                 with session_scope(engine()) as session:
                     changed = apply_suggested_confidences(
@@ -372,16 +443,25 @@ def calibration_section() -> None:
                 st.error(escape_markdown(str(exc)))
             else:
                 _backlog_written(
-                    f"Set {framework.label} confidence on {changed} "
-                    f"initiative{'s' if changed != 1 else ''} from the estimators' calibration."
+                    ngettext(
+                        "Set {framework} confidence on {count} initiative from the estimators' "
+                        "calibration.",
+                        "Set {framework} confidence on {count} initiatives from the estimators' "
+                        "calibration.",
+                        changed,
+                    ).format(framework=framework_name, count=changed)
                 )
     elif not calibrations.empty:
-        st.caption(f"Every {framework.label} confidence already matches its estimator's record.")
+        st.caption(
+            _("Every {framework} confidence already matches its estimator's record.").format(
+                framework=framework_name
+            )
+        )
 
 
-st.subheader("Estimator calibration")
+st.subheader(_("Estimator calibration"))
 calibration = st.expander(
-    "Each estimator's record of expected lifts, and the confidence it suggests",
+    _("Each estimator's record of expected lifts, and the confidence it suggests"),
     key=CALIBRATION_OPEN,
     on_change="rerun",
     icon=":material/target:",
@@ -391,18 +471,24 @@ with calibration:
         calibration_section()
 
 # --- value / effort matrix ---------------------------------------------------------------------
-st.subheader("Value / effort matrix")
+st.subheader(_("Value / effort matrix"))
 value_split = backlog.attrs.get("value_split")
 effort_split = backlog.attrs.get("effort_split")
-matrix = charts.matrix(current, framework_id)
+matrix = charts.matrix(current, framework_id, lang)
 if matrix is None or value_split is None or effort_split is None:
-    st.info(f"No initiative is scored with {framework.label} yet, so there is nothing to plot.")
+    st.info(
+        _("No initiative is scored with {framework} yet, so there is nothing to plot.").format(
+            framework=framework_name
+        )
+    )
 else:
     event: Any = draw(matrix, on_select="rerun", selection_mode="pick", key="matrix")
     st.caption(
-        f"Dashed lines: the split at the median value ({format_score(value_split)}) and effort "
-        f"({effort_split:,.1f} person-weeks); a point on a line counts as high. Click a point "
-        "to see the initiative."
+        _(
+            "Dashed lines: the split at the median value ({value}) and effort ({effort} "
+            "person-weeks); a point on a line counts as high. Click a point to see the "
+            "initiative."
+        ).format(value=format_score(value_split), effort=_weeks(effort_split))
     )
     picked = (event.selection.get("pick") or []) if event is not None else []
     if picked:
@@ -412,73 +498,101 @@ else:
             item = match.iloc[0]
             with st.container(border=True):
                 st.markdown(f"**{escape_markdown(item['title'])}**")
-                rank_text = "unranked" if pd.isna(item["rank"]) else f"#{int(item['rank'])}"
+                rank_text = _("unranked") if pd.isna(item["rank"]) else f"#{int(item['rank'])}"
                 st.write(
                     escape_markdown(
-                        f"Rank {rank_text} · {framework.label} score "
-                        f"{format_score(item['score'])} · "
-                        f"{item['quadrant']} · owner {item['owner']} · "
-                        f"{status_label(item['status'])} · {item['effort_weeks']:g} person-weeks"
+                        _(
+                            "Rank {rank} · {framework} score {score} · {quadrant} · owner "
+                            "{owner} · {status} · {effort} person-weeks"
+                        ).format(
+                            rank=rank_text,
+                            framework=framework_name,
+                            score=format_score(item["score"]),
+                            quadrant=_(str(item["quadrant"])),
+                            owner=item["owner"],
+                            status=_(status_label(item["status"])),
+                            effort=_figure(item["effort_weeks"]),
+                        )
                     )
                 )
                 st.page_link(
                     "pages/initiatives.py",
-                    label="Open in Initiatives",
+                    label=_("Open in Initiatives"),
                     icon=":material/checklist:",
                     query_params={"initiative": str(chosen)},
                 )
 
 # --- capacity ----------------------------------------------------------------------------------
-st.subheader(f"Capacity, next {CAPACITY_WEEKS} weeks")
-grid = data.capacity_grid(current, today, CAPACITY_WEEKS)
+st.subheader(_("Capacity, next {weeks} weeks").format(weeks=CAPACITY_WEEKS))
+grid = data.capacity_grid(current, today, CAPACITY_WEEKS, lang)
 if grid is None:
-    st.info("No team member can own work yet: add people in Admin → People.")
-    st.page_link("pages/admin.py", label="Add people in Admin", icon=":material/group_add:")
+    st.info(_("No team member can own work yet: add people in Admin → People."))
+    st.page_link("pages/admin.py", label=_("Add people in Admin"), icon=":material/group_add:")
 else:
     st.dataframe(grid.rows, hide_index=True, width="stretch")
+    over = (
+        _("over-allocated ({count} person-weeks: {people})").format(
+            count=grid.over_count, people=", ".join(grid.over_people)
+        )
+        if grid.over_people
+        else _("over-allocated ({count} person-weeks)").format(count=grid.over_count)
+    )
     st.caption(
         escape_markdown(
-            "Load / capacity hours per week. Capacity = weekly hours × (1 − BAU share) − time off; "
-            "planned, running and blocked initiatives load their owner evenly from start to target "
-            f"date. 🔴 over-allocated ({grid.over_count} person-weeks"
-            + (f": {', '.join(grid.over_people)}" if grid.over_people else "")
-            + ")."
+            _(
+                "Load / capacity hours per week. Capacity = weekly hours × (1 − BAU share) − "
+                "time off; planned, running and blocked initiatives load their owner evenly from "
+                "start to target date."
+            )
+            + f" 🔴 {over}."
         )
     )
-    unloaded = data.unloaded_work(current)
+    unloaded = data.unloaded_work(current, lang)
     if not unloaded.empty:
-        with st.expander(f"{len(unloaded)} planned or running initiatives load nobody"):
+        with st.expander(
+            _("{count} planned or running initiatives load nobody").format(count=len(unloaded))
+        ):
             st.dataframe(
                 unloaded[["title", "reason"]],
                 hide_index=True,
-                column_config={"title": "Initiative", "reason": "Why"},
+                column_config={"title": _("Initiative"), "reason": _("Why")},
             )
 
 # --- commit ------------------------------------------------------------------------------------
-st.subheader(f"Commit plan for week {week}")
+st.subheader(_("Commit plan for week {week}").format(week=week))
 existing = data.committed_plan(current, week)
 
 
 def _framework_label(framework_name: str) -> str:
     spec = scoring.frameworks.get(framework_name)
-    return spec.label if spec else framework_name
+    return _(spec.label) if spec else framework_name
 
 
 if existing is not None:
     st.caption(
         escape_markdown(
-            f"{week} was committed by {names.get(existing.committed_by, '?')} on "
-            f"{existing.committed_at:%d %b %Y %H:%M} UTC, ranked by "
-            f"{_framework_label(existing.framework)}"
-            f" ({len(existing.snapshot)} initiatives). Committing again replaces it."
+            _(
+                "{week} was committed by {name} on {moment} UTC, ranked by {framework} "
+                "({count} initiatives). Committing again replaces it."
+            ).format(
+                week=week,
+                name=names.get(existing.committed_by, "?"),
+                moment=_moment(existing.committed_at),
+                framework=_framework_label(existing.framework),
+                count=len(existing.snapshot),
+            )
         )
     )
 with st.form("commit_plan"):
-    note = st.text_input("Note (optional)", max_chars=2000, placeholder="What this week is about")
+    note = st.text_input(
+        _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
+    )
     replace = False
     if existing is not None:
-        replace = st.checkbox(f"Replace the plan already committed for {week}")
-    submitted = st.form_submit_button(f"Commit plan for week {week}", type="primary")
+        replace = st.checkbox(_("Replace the plan already committed for {week}").format(week=week))
+    submitted = st.form_submit_button(
+        _("Commit plan for week {week}").format(week=week), type="primary"
+    )
 if submitted:
     try:
         with session_scope(engine()) as session:
@@ -492,13 +606,15 @@ if submitted:
                 note=note,
             )
     except PlanAlreadyCommitted as exc:
-        st.warning(escape_markdown(f"{exc} Tick “Replace the plan already committed” to do so."))
+        st.warning(
+            escape_markdown(f"{exc} " + _("Tick “Replace the plan already committed” to do so."))
+        )
     except (InputError, PermissionDenied) as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        st.session_state[FLASH] = (
-            f"Plan for {week} committed: {len(backlog)} initiatives ranked by {framework.label}."
-        )
+        st.session_state[FLASH] = _(
+            "Plan for {week} committed: {count} initiatives ranked by {framework}."
+        ).format(week=week, count=len(backlog), framework=framework_name)
         clear_after_write()
         st.rerun()
 
@@ -507,37 +623,51 @@ planning_scenarios.scenarios_section(
     person=person,
     week=week,
     framework_id=framework_id,
-    framework_label=framework.label,
+    framework_label=framework_name,
     first_day=today,
     weeks=CAPACITY_WEEKS,
     flash_key=FLASH,
 )
 
 # --- since last week and the decision log ------------------------------------------------------
-st.subheader("Since last week")
+st.subheader(_("Since last week"))
 diff = data.plan_diff(current, week, framework_id)
 if diff.previous is None:
     st.info(
-        "No plan was committed before this week. Commit this week's plan; next week this "
-        "shows what moved."
+        _(
+            "No plan was committed before this week. Commit this week's plan; next week this "
+            "shows what moved."
+        )
     )
 else:
-    shown = "the committed plan" if diff.current_committed else "the live backlog"
+    shown_plan = (
+        _("{week} (the committed plan) against the plan committed for {previous} by {name}.")
+        if diff.current_committed
+        else _("{week} (the live backlog) against the plan committed for {previous} by {name}.")
+    )
     st.caption(
         escape_markdown(
-            f"{week} ({shown}) against the plan committed for {diff.previous.week} by "
-            f"{names.get(diff.previous.committed_by, '?')}."
+            shown_plan.format(
+                week=week,
+                previous=diff.previous.week,
+                name=names.get(diff.previous.committed_by, "?"),
+            )
         )
     )
     if not diff.same_framework:
         st.caption(
-            f"{diff.previous.week} was ranked by {_framework_label(diff.previous.framework)}, "
-            f"this week by {_framework_label(diff.framework)}: ranks are compared, scores "
-            "are not."
+            _(
+                "{previous} was ranked by {before}, this week by {now}: ranks are compared, "
+                "scores are not."
+            ).format(
+                previous=diff.previous.week,
+                before=_framework_label(diff.previous.framework),
+                now=_framework_label(diff.framework),
+            )
         )
     changes = data.plan_changes(current, week, framework_id, i18n.locale_key())
     if changes.rows is None:
-        st.success("Nothing changed since the last plan.")
+        st.success(_("Nothing changed since the last plan."))
     else:
         st.write(changes.counts)
         st.dataframe(
@@ -545,10 +675,10 @@ else:
             hide_index=True,
             width="stretch",
             column_config={
-                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                "change": st.column_config.TextColumn("Change", width="medium"),
-                "before": st.column_config.TextColumn("Before", width="medium"),
-                "after": st.column_config.TextColumn("After", width="medium"),
+                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+                "change": st.column_config.TextColumn(_("Change"), width="medium"),
+                "before": st.column_config.TextColumn(_("Before"), width="medium"),
+                "after": st.column_config.TextColumn(_("After"), width="medium"),
             },
         )
 

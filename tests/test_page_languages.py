@@ -29,7 +29,7 @@ from streamlit.testing.v1 import AppTest
 from planning import clock, i18n
 from planning.access.languages import all_languages, set_language
 from planning.config import DEFAULT_CONFIG_DIR, default_config
-from planning.periods import next_quarter, quarter_of
+from planning.periods import iso_week, next_quarter, quarter_of
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import (
     CheckIn,
@@ -43,6 +43,8 @@ from planning.store.models import (
     Role,
     StatusUpdate,
 )
+from planning.work import scenarios
+from tests.shown_text import shown_texts as whole_page_texts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 D, M, S = Role.director, Role.member, Role.stakeholder
@@ -55,6 +57,7 @@ COVERED: dict[str, tuple[Role, ...]] = {
     "pages/admin.py": (D,),
     "pages/initiatives.py": (D, M),
     "pages/this_week.py": (D, M, S),
+    "pages/planning.py": (D,),
 }
 # Admin's tabs in German, each drawn when opened.
 ADMIN_TABS = (
@@ -69,6 +72,19 @@ ADMIN_TABS = (
 )
 # A file with one bad row: Data import's check, with its problems, drawn once it is uploaded.
 BAD_FILE = b"date,measure,value,channel,device\n2026-11-20,sessions,viele,email,mobile\n"
+# Weekly planning's sections drawn only once opened, as one more run each: the calibration and
+# decision expanders with the scenario comparison and the expected-value framework's table, then
+# the scenario's commit view with WSJF's (its derived job size).
+PLANNING_OPENED: tuple[dict[str, object], ...] = (
+    {
+        "planning_calibration": True,
+        "planning_decision": True,
+        "planning_decision_change": True,
+        "scenario_view": "compare",
+        "planning_framework": "expected_value",
+    },
+    {"scenario_view": "commit", "planning_framework": "wsjf"},
+)
 TEXT_KINDS = (
     "title",
     "header",
@@ -175,6 +191,8 @@ def shown_texts(at: AppTest, *, elsewhere: tuple[str, ...] = ()) -> list[str]:
             shown = config.get(str(column)) or {}
             if not shown.get("hidden"):
                 texts.append(str(shown.get("label") or column))
+                if shown.get("help"):
+                    texts.append(str(shown["help"]))
     return [re.sub(r"\\(.)", r"\1", t) for t in texts]
 
 
@@ -195,13 +213,18 @@ def untranslated(
     *,
     cells: bool = False,
     elsewhere: tuple[str, ...] = (),
+    whole: bool = False,
 ) -> list[str]:
     """The English strings of the catalogue that show on the page (with `cells`, in its
-    tables' cells too)."""
+    tables' cells too; `whole` reads every text of the run: table cells, chart titles and
+    categories, help, expander labels)."""
     labels, pieces = english
     names = _names()
     found = []
-    for text in shown_texts(at, elsewhere=elsewhere) + (table_cells(at) if cells else []):
+    texts = shown_texts(at, elsewhere=elsewhere) + (table_cells(at) if cells else [])
+    if whole:
+        texts += [shown.text for shown in whole_page_texts(at)]
+    for text in texts:
         bare = text.strip().strip("*").strip()
         if bare in names:
             continue
@@ -315,6 +338,14 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
             create = next(b for b in at.button if b.label in ("Anlegen", "Idee vorschlagen"))
             create.click().run()
             assert [e.value for e in at.error] == ["Nicht gespeichert:\n\n- Titel ist erforderlich"]
+        elif page == "pages/planning.py":  # every table, chart and cell; then what opens
+            leaks[page] = untranslated(at, english, whole=True)
+            for opened in PLANNING_OPENED:
+                for key, value in opened.items():
+                    at.session_state[key] = value
+                at.run()
+                assert not at.exception, (page, opened, at.exception)
+                leaks[f"{page} {opened}"] = untranslated(at, english, whole=True)
         else:
             leaks[page] = untranslated(at, english)
     return {page: found for page, found in leaks.items() if found}
@@ -383,10 +414,32 @@ def _member_posts(
     return {step: found for step, found in leaks.items() if found}
 
 
+def _a_scenario_moving_an_idea_in(url: str, director: PersonRead) -> None:
+    """This week's draft that brings the first idea into the plan, for the planning walk."""
+    engine = create_store_engine(url)
+    with session_scope(engine) as session:
+        idea = session.scalars(
+            select(Initiative).where(Initiative.status == InitiativeStatus.idea)
+        ).first()
+        assert idea is not None and idea.id is not None
+        draft = scenarios.create_scenario(
+            session=session, actor=director, week=iso_week(clock.today()), name="Lean week"
+        )
+        scenarios.save_scenario(
+            session=session,
+            actor=director,
+            scenario_id=draft.id,
+            expected_version=draft.version,
+            changes=[scenarios.DraftChange(idea.id, idea.version, {"status": "planned"})],
+        )
+    engine.dispose()
+
+
 def test_a_director_picks_german_and_every_covered_page_speaks_it(
     app_store: str, english: tuple[set[str], list[str]]
 ) -> None:
     director = _person(app_store, D)
+    _a_scenario_moving_an_idea_in(app_store, director)
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["demo_person_id"] = director.id
     at.run()
@@ -478,3 +531,17 @@ def test_a_share_link_opens_in_the_teams_language(
     assert at.title[0].value == "Quarterdeck-Roadmap"
     assert at.error[0].value.startswith("Dieser Roadmap-Link ist ungültig.")
     assert untranslated(at, english) == []
+
+
+def test_the_shipped_scoring_words_read_in_german() -> None:
+    scoring = default_config().scoring
+    words = [q for q in scoring.matrix.quadrants.model_dump().values()]
+    for framework in scoring.frameworks.values():
+        if not framework.label.isupper():  # RICE, ICE and WSJF are names
+            words.append(framework.label)
+        words.append(framework.description)
+        words += [spec.label for spec in framework.inputs.values()]
+    with i18n.use_locale("de"):
+        assert [w for w in words if i18n.gettext(w) == w] == []
+        assert i18n.gettext("Reach (customers per quarter)") == "Reichweite (Kunden pro Quartal)"
+    assert i18n.gettext("Reach (customers per quarter)") == "Reach (customers per quarter)"

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from planning.i18n import gettext as _
 from planning.work.backlog import value_axis_label
 from planning.work.initiative_status import status_label
 from ui import planning_data as data
@@ -20,9 +21,11 @@ QUADRANT_COLOURS = ["#2e7d32", "#1f5fbf", "#9e9e9e", "#c62828"]
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def matrix(versions: Versions, framework_id: str) -> Chart | None:
+def matrix(versions: Versions, framework_id: str, language: str = "") -> Chart | None:
     """Scored open initiatives by effort and value, coloured by quadrant, with the median splits
-    as dashed lines and the quadrant names in the corners; None when nothing is scored."""
+    as dashed lines and the quadrant names in the corners; None when nothing is scored. Its
+    words are the reader's (`language`: i18n.locale_key, for the cache)."""
+    del language
     config = app_config()
     scoring = config.scoring
     framework = scoring.frameworks[framework_id]
@@ -34,15 +37,18 @@ def matrix(versions: Versions, framework_id: str) -> Chart | None:
         return None
     names_of = scoring.matrix.quadrants
     quadrant_names = [
-        names_of.quick_wins,
-        names_of.big_bets,
-        names_of.fill_ins,
-        names_of.money_pits,
+        _(names_of.quick_wins),
+        _(names_of.big_bets),
+        _(names_of.fill_ins),
+        _(names_of.money_pits),
     ]
     value_title = value_axis_label(framework, config.settings.currency_symbol)
     points_data = scored[
         ["id", "rank", "title", "owner", "status", "score", "value", "effort_weeks", "quadrant"]
-    ].assign(status=scored["status"].map(status_label))
+    ].assign(
+        status=scored["status"].map(lambda s: _(status_label(s))),
+        quadrant=scored["quadrant"].map(lambda q: _(q) if isinstance(q, str) else q),
+    )
     pick = alt.selection_point(name="pick", fields=["id"], on="click")
     low_x, high_x = float(scored["effort_weeks"].min()), float(scored["effort_weeks"].max())
     low_y, high_y = float(scored["value"].min()), float(scored["value"].max())
@@ -54,24 +60,28 @@ def matrix(versions: Versions, framework_id: str) -> Chart | None:
         alt.Chart(points_data)
         .mark_circle(size=140, opacity=0.85)
         .encode(
-            x=alt.X("effort_weeks:Q", title="Effort (person-weeks)", scale=x_scale),
+            x=alt.X("effort_weeks:Q", title=_("Effort (person-weeks)"), scale=x_scale),
             y=alt.Y("value:Q", title=value_title, scale=y_scale),
             color=alt.Color(
                 "quadrant:N",
-                title="Quadrant",
+                title=_("Quadrant"),
                 scale=alt.Scale(domain=quadrant_names, range=QUADRANT_COLOURS),
                 legend=alt.Legend(orient="top"),
             ),
             opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)),
             tooltip=[
-                alt.Tooltip("title:N", title="Initiative"),
-                alt.Tooltip("rank:Q", title="Rank"),
-                alt.Tooltip("owner:N", title="Owner"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("score:Q", title=f"{framework.label} score", format=",.2~f"),
+                alt.Tooltip("title:N", title=_("Initiative")),
+                alt.Tooltip("rank:Q", title=_("Rank")),
+                alt.Tooltip("owner:N", title=_("Owner")),
+                alt.Tooltip("status:N", title=_("Status")),
+                alt.Tooltip(
+                    "score:Q",
+                    title=_("{framework} score").format(framework=_(framework.label)),
+                    format=",.2~f",
+                ),
                 alt.Tooltip("value:Q", title=value_title, format=",.2~f"),
-                alt.Tooltip("effort_weeks:Q", title="Effort (person-weeks)", format=",.1f"),
-                alt.Tooltip("quadrant:N", title="Quadrant"),
+                alt.Tooltip("effort_weeks:Q", title=_("Effort (person-weeks)"), format=",.1f"),
+                alt.Tooltip("quadrant:N", title=_("Quadrant")),
             ],
         )
         .add_params(pick)

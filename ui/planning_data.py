@@ -15,6 +15,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.people import list_people
 from planning.i18n import gettext as _
 from planning.impact import calibration
@@ -35,10 +36,16 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
-@shared_read(ttl=TTL, max_entries=ENTRIES)
 def ranked_backlog(versions: Versions, framework_id: str) -> pd.DataFrame:
-    """Open initiatives ranked by one framework (see planning.work.backlog.ranked_backlog)."""
-    del versions
+    """Open initiatives ranked by one framework (see planning.work.backlog.ranked_backlog), the
+    reasons a row is unranked in the reader's language."""
+    return _ranked_backlog(versions, framework_id, i18n.locale_key())
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _ranked_backlog(versions: Versions, framework_id: str, language: str) -> pd.DataFrame:
+    """ranked_backlog, cached per language (`language`: i18n.locale_key)."""
+    del versions, language
     with _session() as session:
         return backlog.ranked_backlog(
             session=session, config=app_config(), framework_id=framework_id
@@ -109,9 +116,10 @@ def capacity(versions: Versions, first_day: date, weeks: int) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def unloaded_work(versions: Versions) -> pd.DataFrame:
-    """Planned or running initiatives that load nobody, with the reason."""
-    del versions
+def unloaded_work(versions: Versions, language: str = "") -> pd.DataFrame:
+    """Planned or running initiatives that load nobody, with the reason (in the reader's
+    language: `language` is i18n.locale_key, for the cache)."""
+    del versions, language
     with _session() as session:
         return team_capacity.unloaded_work(session=session, settings=app_config().settings.capacity)
 
@@ -244,15 +252,24 @@ class CapacityGrid:
     over_people: list[str]
 
 
+def hours_text(hours: float) -> str:
+    """Whole hours with no thousands separator in English (1040), as the team writes numbers."""
+    return f"{hours:.0f}" if i18n.english_formats() else i18n.decimal_text(hours, decimals=0)
+
+
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def capacity_grid(versions: Versions, first_day: date, weeks: int) -> CapacityGrid | None:
-    """Capacity and load per person per week as one table, or None when nobody can own work."""
+def capacity_grid(
+    versions: Versions, first_day: date, weeks: int, language: str = ""
+) -> CapacityGrid | None:
+    """Capacity and load per person per week as one table, or None when nobody can own work
+    (`language`: i18n.locale_key, as the heading and figures are the reader's)."""
+    del language
     load = capacity(versions, first_day, weeks)
     if load.empty:
         return None
     cells = load.assign(
         cell=[
-            f"{'🔴 ' if over else ''}{lh:.0f} / {ch:.0f} h"
+            f"{'🔴 ' if over else ''}{hours_text(lh)} / {hours_text(ch)} h"
             for lh, ch, over in zip(
                 load["load_hours"], load["capacity_hours"], load["over"], strict=True
             )
@@ -263,7 +280,7 @@ def capacity_grid(versions: Versions, first_day: date, weeks: int) -> CapacityGr
     grid = cells.pivot(index="person", columns="week", values="cell").reindex(
         index=people_order, columns=week_order
     )
-    grid.index.name = "Person"
+    grid.index.name = _("Person")
     return CapacityGrid(
         rows=arrow.table(grid.reset_index()),
         over_count=int(load["over"].sum()),
@@ -291,7 +308,7 @@ def plan_changes(
     found = changes["kind"].value_counts()
     return PlanChanges(
         counts=" · ".join(
-            f"{weekly_plan.CHANGE_LABELS[kind]}: {int(found[kind])}"
+            f"{_(weekly_plan.CHANGE_LABELS[kind])}: {int(found[kind])}"
             for kind in weekly_plan.CHANGE_LABELS
             if kind in found
         ),
@@ -300,13 +317,15 @@ def plan_changes(
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def decision_rows(versions: Versions, limit: int) -> pa.Table | None:
-    """The latest decisions as shown in the log (day, decision, initiative, by, state), or None."""
+def decision_rows(versions: Versions, limit: int, language: str = "") -> pa.Table | None:
+    """The latest decisions as shown in the log (day, decision, initiative, by, state), or None
+    (`language`: i18n.locale_key, as the state is in the reader's language)."""
+    del language
     log = decision_log(versions, None, limit)
     if log.empty:
         return None
     shown = log[["decided_on", "text", "initiative", "author"]].copy()
-    shown["state"] = ["Withdrawn" if w else "" for w in log["withdrawn"]]
+    shown["state"] = [_("Withdrawn") if w else "" for w in log["withdrawn"]]
     return arrow.table(shown)
 
 

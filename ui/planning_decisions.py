@@ -8,7 +8,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
+from planning.i18n import gettext as _
+from planning.i18n import pgettext
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
@@ -26,34 +29,34 @@ def decision_log_section(
     *, versions: Versions, person: PersonRead, today: date, flash_key: str
 ) -> None:
     """The decision log table and its two expanders (log one; edit or withdraw one)."""
-    st.subheader("Decision log")
-    log_rows = data.decision_rows(versions, 30)
+    st.subheader(_("Decision log"))
+    log_rows = data.decision_rows(versions, 30, i18n.locale_key())
     if log_rows is None:
-        st.caption("No decisions logged yet.")
+        st.caption(_("No decisions logged yet."))
     else:
         st.dataframe(
             log_rows,
             hide_index=True,
             width="stretch",
             column_config={
-                "decided_on": st.column_config.DateColumn("Day", format="YYYY-MM-DD", width=100),
-                "text": st.column_config.TextColumn("Decision", width="large"),
-                "initiative": st.column_config.TextColumn("Initiative", width="medium"),
-                "author": st.column_config.TextColumn("By", width="small"),
-                "state": st.column_config.TextColumn("State", width="small"),
+                "decided_on": st.column_config.DateColumn(_("Day"), format="YYYY-MM-DD", width=100),
+                "text": st.column_config.TextColumn(_("Decision"), width="large"),
+                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+                "author": st.column_config.TextColumn(pgettext("author", "By"), width="small"),
+                "state": st.column_config.TextColumn(_("State"), width="small"),
             },
         )
 
     # Drawn only while open: its picker lists every initiative, which costs every rerun otherwise.
     decision = st.expander(
-        "Log a decision", key=DECISION_OPEN, on_change="rerun", icon=":material/edit_note:"
+        _("Log a decision"), key=DECISION_OPEN, on_change="rerun", icon=":material/edit_note:"
     )
     with decision:
         if decision.open:
             decision_form(versions=versions, person=person, today=today, flash_key=flash_key)
 
     change = st.expander(
-        "Edit or withdraw a decision",
+        _("Edit or withdraw a decision"),
         key=DECISION_CHANGE_OPEN,
         on_change="rerun",
         icon=":material/edit:",
@@ -68,22 +71,26 @@ def decision_form(*, versions: Versions, person: PersonRead, today: date, flash_
     titles = data.initiative_titles(versions)
     with st.form("add_decision"):
         text = st.text_area(
-            "Decision",
+            _("Decision"),
             max_chars=2000,
-            placeholder="What was decided and why",
+            placeholder=_("What was decided and why"),
             key="decision_text",
         )
         day_col, about_col = st.columns([1, 3])
         decided_on = day_col.date_input(
-            "Decided on", value=today, max_value=today, format="YYYY-MM-DD", key="decision_day"
+            _("Decided on"),
+            value=today,
+            max_value=today,
+            format="YYYY-MM-DD",
+            key="decision_day",
         )
         tied = about_col.selectbox(
-            "About initiative (optional)",
+            _("About initiative (optional)"),
             [None, *titles],
             format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
             key="decision_initiative",
         )
-        logged = st.form_submit_button("Log decision")
+        logged = st.form_submit_button(_("Log decision"))
     if not logged:
         return
     try:
@@ -98,7 +105,7 @@ def decision_form(*, versions: Versions, person: PersonRead, today: date, flash_
     except (InputError, PermissionDenied, ConflictError) as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        st.session_state[flash_key] = "Decision logged."
+        st.session_state[flash_key] = _("Decision logged.")
         for key in ("decision_day", "decision_text", "decision_initiative"):
             st.session_state.pop(key, None)
         clear_after_write()
@@ -111,10 +118,10 @@ def decision_change_form(
     """Edit or withdraw one of the latest decisions; a withdrawn one stays in the log."""
     choices = data.decision_choices(versions, 30)
     if not choices:
-        st.caption("No decision to edit: none logged yet, or all are withdrawn.")
+        st.caption(_("No decision to edit: none logged yet, or all are withdrawn."))
         return
     chosen = st.selectbox(
-        "Decision",
+        _("Decision"),
         list(choices),
         format_func=lambda i: choices[i][0],
         key="decision_change_pick",
@@ -130,14 +137,14 @@ def decision_change_form(
     suffix = f"{chosen}_{version}"
     with st.form(f"change_decision_{suffix}"):
         text = st.text_area(
-            "Decision",
+            _("Decision"),
             value=str(row["text"]),
             max_chars=2000,
             key=f"decision_edit_text_{suffix}",
         )
         day_col, about_col = st.columns([1, 3])
         decided_on = day_col.date_input(
-            "Decided on",
+            _("Decided on"),
             value=row["decided_on"],
             max_value=today,
             format="YYYY-MM-DD",
@@ -145,15 +152,15 @@ def decision_change_form(
         )
         options = [None, *titles]
         tied = about_col.selectbox(
-            "About initiative (optional)",
+            _("About initiative (optional)"),
             options,
             index=options.index(tied_now) if tied_now in options else 0,
             format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
             key=f"decision_edit_initiative_{suffix}",
         )
         save_col, withdraw_col = st.columns(2)
-        save = save_col.form_submit_button("Save the decision")
-        withdraw = withdraw_col.form_submit_button("Withdraw the decision")
+        save = save_col.form_submit_button(_("Save the decision"))
+        withdraw = withdraw_col.form_submit_button(_("Withdraw the decision"))
     if not (save or withdraw):
         return
     try:
@@ -175,6 +182,6 @@ def decision_change_form(
     except (InputError, PermissionDenied, ConflictError) as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        st.session_state[flash_key] = "Decision withdrawn." if withdraw else "Decision saved."
+        st.session_state[flash_key] = _("Decision withdrawn.") if withdraw else _("Decision saved.")
         clear_after_write()
         st.rerun()

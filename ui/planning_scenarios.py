@@ -3,13 +3,16 @@ the committed plan, and commit it or throw it away (planning.work.scenarios does
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_value
+from planning.formatting import format_day, format_value
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.periods import iso_week
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
@@ -27,14 +30,27 @@ from ui.text import escape_markdown
 PICK = "scenario_pick"
 VIEW = "scenario_view"
 VIEWS = {
-    "edit": "Edit the draft",
-    "compare": "Compare with the committed plan",
-    "commit": "Commit or throw away",
+    "edit": N_("Edit the draft"),
+    "compare": N_("Compare with the committed plan"),
+    "commit": N_("Commit or throw away"),
 }
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _initiatives(count: int) -> str:
+    return ngettext("{count} initiative", "{count} initiatives", count).format(count=count)
+
+
+def _moment(value: datetime) -> str:
+    """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
+    return f"{format_day(value.date())} {value:%H:%M}"
+
+
+def _count(value: int) -> str:
+    return f"{value:,}" if i18n.english_formats() else i18n.decimal_text(value, decimals=0)
+
+
+def _hours(value: float) -> str:
+    return f"{value:.0f}" if i18n.english_formats() else i18n.decimal_text(value, decimals=0)
 
 
 def _written(message: str, flash_key: str) -> None:
@@ -61,32 +77,37 @@ def scenarios_section(
     flash_key: str,
 ) -> None:
     """The Scenarios section: pick or make a draft, then edit, compare or commit it."""
-    st.subheader(f"Scenarios for week {week}")
+    st.subheader(_("Scenarios for week {week}").format(week=week))
     st.caption(
-        "A scenario is a named draft of this week's plan: move initiatives into or out of the "
-        "plan, change owners, effort or dates, and compare the draft with the committed plan. "
-        "Nothing in a draft changes an initiative until you commit it; committing saves its "
-        "changes and commits the week's plan in one step."
+        _(
+            "A scenario is a named draft of this week's plan: move initiatives into or out of "
+            "the plan, change owners, effort or dates, and compare the draft with the committed "
+            "plan. Nothing in a draft changes an initiative until you commit it; committing saves "
+            "its changes and commits the week's plan in one step."
+        )
     )
     drafts = sdata.week_scenarios(versions, week)
     _new_scenario_form(person=person, week=week, flash_key=flash_key)
     if not drafts:
-        st.info(f"No scenario for {week} yet: name one above to start a draft.")
+        st.info(_("No scenario for {week} yet: name one above to start a draft.").format(week=week))
         return
     by_id = {s.id: s for s in drafts}
     if st.session_state.get(PICK) not in by_id:
         st.session_state.pop(PICK, None)
-    chosen = st.selectbox("Scenario", list(by_id), format_func=lambda i: by_id[i].name, key=PICK)
+    chosen = st.selectbox(_("Scenario"), list(by_id), format_func=lambda i: by_id[i].name, key=PICK)
     scenario = by_id[chosen if chosen in by_id else next(iter(by_id))]
     st.caption(
         escape_markdown(
-            f"“{scenario.name}” changes {_plural(len(scenario.changes), 'initiative')}; "
-            f"last saved {scenario.updated_at:%d %b %Y %H:%M} UTC."
+            _("“{name}” changes {initiatives}; last saved {moment} UTC.").format(
+                name=scenario.name,
+                initiatives=_initiatives(len(scenario.changes)),
+                moment=_moment(scenario.updated_at),
+            )
         )
     )
     if st.session_state.get(VIEW) not in VIEWS:
         st.session_state[VIEW] = "edit"
-    view = st.segmented_control("Show", list(VIEWS), format_func=lambda v: VIEWS[v], key=VIEW)
+    view = st.segmented_control(_("Show"), list(VIEWS), format_func=lambda v: _(VIEWS[v]), key=VIEW)
     if view == "compare":
         _compare(versions=versions, scenario=scenario, first_day=first_day, weeks=weeks)
     elif view == "commit":
@@ -106,11 +127,11 @@ def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None
     with st.form("new_scenario", border=False, clear_on_submit=True):
         name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         name = name_col.text_input(
-            "Name of a new scenario",
+            _("Name of a new scenario"),
             max_chars=scenarios.NAME_MAX,
-            placeholder="For example: Lean week",
+            placeholder=_("For example: Lean week"),
         )
-        made = button_col.form_submit_button("Make a scenario")
+        made = button_col.form_submit_button(_("Make a scenario"))
     if not made:
         return
     try:
@@ -119,11 +140,11 @@ def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None
                 session=session, actor=person, week=week, name=name
             )
     except (InputError, PermissionDenied) as exc:
-        st.error("No scenario was made:\n\n" + _refusal(exc))
+        st.error(_("No scenario was made:") + "\n\n" + _refusal(exc))
         return
     st.session_state[PICK] = scenario.id
     st.session_state[VIEW] = "edit"
-    _written(f"Scenario “{scenario.name}” made: edit it below.", flash_key)
+    _written(_("Scenario “{name}” made: edit it below.").format(name=scenario.name), flash_key)
 
 
 # --- edit --------------------------------------------------------------------------------------
@@ -141,6 +162,7 @@ def _edit(
     shown = sdata.draft_table(versions, scenario.id)
     names = data.person_names(versions)
     owners = data.owners(versions)
+    day_format = "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
     edited = st.data_editor(
         shown,
         key=f"scenario_editor_{scenario.id}_{scenario.version}",
@@ -155,23 +177,27 @@ def _edit(
             "draft",
         ],
         column_config={
-            "title": st.column_config.TextColumn("Initiative", width="medium"),
-            "now": st.column_config.TextColumn("Status now", width="small"),
+            "title": st.column_config.TextColumn(_("Initiative"), width="medium"),
+            "now": st.column_config.TextColumn(_("Status now"), width="small"),
             "in_plan": st.column_config.CheckboxColumn(
-                "In plan", help="Ticked: planned this week (it loads its owner's capacity)"
+                _("In plan"), help=_("Ticked: planned this week (it loads its owner's capacity)")
             ),
             "owner_id": st.column_config.SelectboxColumn(
-                "Owner",
+                _("Owner"),
                 options=sorted(set(owners) | set(shown["owner_id"].astype(int))),
                 format_func=lambda pid: names.get(int(pid), f"#{pid}"),
                 required=True,
             ),
             "effort_weeks": st.column_config.NumberColumn(
-                "Effort (person-weeks)", min_value=0.0, max_value=520.0, step=0.5, format="%.1f"
+                _("Effort (person-weeks)"),
+                min_value=0.0,
+                max_value=520.0,
+                step=0.5,
+                format="%.1f",
             ),
-            "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
-            "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
-            "draft": st.column_config.TextColumn("In the draft", width="small"),
+            "start_date": st.column_config.DateColumn(_("Start"), format=day_format),
+            "target_date": st.column_config.DateColumn(_("Target"), format=day_format),
+            "draft": st.column_config.TextColumn(_("In the draft"), width="small"),
         },
         disabled=["title", "now", "draft"],
         hide_index=True,
@@ -179,11 +205,13 @@ def _edit(
         width="stretch",
     )
     st.caption(
-        "Tick In plan to bring an idea into this week's plan, untick it to take planned work out "
-        "(back to an idea). Rows the draft changes come first. Save the draft to keep your "
-        "edits; the initiatives change only when the scenario is committed."
+        _(
+            "Tick In plan to bring an idea into this week's plan, untick it to take planned work "
+            "out (back to an idea). Rows the draft changes come first. Save the draft to keep "
+            "your edits; the initiatives change only when the scenario is committed."
+        )
     )
-    if not st.button("Save the draft", type="primary", key=f"scenario_save_{scenario.id}"):
+    if not st.button(_("Save the draft"), type="primary", key=f"scenario_save_{scenario.id}"):
         return
     changes, problems = scenario_plan.changes_from_table(
         items=plan.items,
@@ -194,7 +222,8 @@ def _edit(
     )
     if problems:
         st.error(
-            "Nothing was saved. Fix these rows and save again:\n\n"
+            _("Nothing was saved. Fix these rows and save again:")
+            + "\n\n"
             + "\n".join(f"- {escape_markdown(p)}" for p in problems)
         )
         return
@@ -208,10 +237,12 @@ def _edit(
                 changes=changes,
             )
     except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error("Nothing was saved:\n\n" + _refusal(exc))
+        st.error(_("Nothing was saved:") + "\n\n" + _refusal(exc))
         return
     _written(
-        f"Draft “{saved.name}” saved: it changes {_plural(len(saved.changes), 'initiative')}.",
+        _("Draft “{name}” saved: it changes {initiatives}.").format(
+            name=saved.name, initiatives=_initiatives(len(saved.changes))
+        ),
         flash_key,
     )
 
@@ -229,13 +260,18 @@ def _bring_up_to_date(
     titles = ", ".join(f"“{c.title}”" for c in stale[:5]) + (" …" if len(stale) > 5 else "")
     st.warning(
         escape_markdown(
-            f"{_plural(len(stale), 'initiative')} in this draft changed since the draft changed "
-            f"{'it' if len(stale) == 1 else 'them'} ({titles}): a commit is refused until the "
-            "draft is brought up to date. Bringing it up to date keeps the draft's values on "
-            "the latest version of each."
+            ngettext(
+                "{count} initiative in this draft changed since the draft changed it ({titles}): "
+                "a commit is refused until the draft is brought up to date. Bringing it up to "
+                "date keeps the draft's values on the latest version of each.",
+                "{count} initiatives in this draft changed since the draft changed them "
+                "({titles}): a commit is refused until the draft is brought up to date. Bringing "
+                "it up to date keeps the draft's values on the latest version of each.",
+                len(stale),
+            ).format(count=len(stale), titles=titles)
         )
     )
-    if not st.button("Bring the draft up to date", key=f"scenario_rebase_{scenario.id}"):
+    if not st.button(_("Bring the draft up to date"), key=f"scenario_rebase_{scenario.id}"):
         return
     rebased = [
         scenarios.DraftChange(c.initiative_id, plan.versions[c.initiative_id], c.fields, c.title)
@@ -252,9 +288,9 @@ def _bring_up_to_date(
                 changes=rebased,
             )
     except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error("The draft was not changed:\n\n" + _refusal(exc))
+        st.error(_("The draft was not changed:") + "\n\n" + _refusal(exc))
         return
-    _written(f"Draft “{scenario.name}” brought up to date.", flash_key)
+    _written(_("Draft “{name}” brought up to date.").format(name=scenario.name), flash_key)
 
 
 # --- compare -----------------------------------------------------------------------------------
@@ -262,27 +298,32 @@ def _bring_up_to_date(
 
 def capacity_grid(result: PlanComparison) -> pd.DataFrame:
     """Person × week cells: committed load → draft load / capacity, flagged when over."""
+    person = _("Person")
     rows = []
     for cell in result.capacity:
         flag = "🔴 " if cell.draft_over else ("🟢 " if cell.committed_over else "")
         rows.append(
             {
-                "Person": cell.name,
-                "week": f"{iso_week(cell.week_start)[-3:]} · {cell.week_start:%d %b}",
-                "cell": f"{flag}{cell.committed_hours:.0f} → {cell.draft_hours:.0f} / "
-                f"{cell.capacity_hours:.0f} h",
+                person: cell.name,
+                "week": f"{iso_week(cell.week_start)[-3:]} · "
+                f"{format_day(cell.week_start, year=False)}",
+                "cell": f"{flag}{_hours(cell.committed_hours)} → {_hours(cell.draft_hours)} / "
+                f"{_hours(cell.capacity_hours)} h",
             }
         )
-    frame = pd.DataFrame(rows, columns=["Person", "week", "cell"])
-    people = list(dict.fromkeys(frame["Person"]))
+    frame = pd.DataFrame(rows, columns=[person, "week", "cell"])
+    people = list(dict.fromkeys(frame[person]))
     weeks = list(dict.fromkeys(frame["week"]))
-    grid = frame.pivot(index="Person", columns="week", values="cell")
+    grid = frame.pivot(index=person, columns="week", values="cell")
     return grid.reindex(index=people, columns=weeks).reset_index()
 
 
 def _against(difference: int) -> str | None:
     """A metric's delta against the committed plan; none when the draft is the same."""
-    return f"{difference:+,} against committed" if difference else None
+    if not difference:
+        return None
+    figure = f"{difference:+,}" if i18n.english_formats() else f"{difference:+}"
+    return _("{change} against committed").format(change=figure)
 
 
 def _compare(
@@ -295,67 +336,71 @@ def _compare(
     draft_in = committed_in + kinds.count("in") - kinds.count("out")
     over_col, plan_col, moved_col = st.columns(3)
     over_col.metric(
-        "Over-allocated person-weeks",
-        f"{result.draft_over:,}",
+        _("Over-allocated person-weeks"),
+        _count(result.draft_over),
         delta=_against(result.draft_over - result.committed_over),
         delta_color="inverse",
     )
     plan_col.metric(
-        "Initiatives in the plan",
-        f"{draft_in:,}",
+        _("Initiatives in the plan"),
+        _count(draft_in),
         delta=_against(draft_in - committed_in),
         delta_color="off",
     )
-    moved_col.metric("Initiatives the draft changes", f"{len(result.moves):,}")
+    moved_col.metric(_("Initiatives the draft changes"), _count(len(result.moves)))
 
-    st.markdown("**What moved**")
+    st.markdown("**" + _("What moved") + "**")
     if not result.moves:
-        st.caption("The draft changes nothing yet: edit it first.")
+        st.caption(_("The draft changes nothing yet: edit it first."))
     else:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Initiative": [m.title for m in result.moves],
-                    "Move": [MOVE_LABELS[m.kind] for m in result.moves],
-                    "What changes": ["; ".join(m.details) for m in result.moves],
+                    _("Initiative"): [m.title for m in result.moves],
+                    _("Move"): [_(MOVE_LABELS[m.kind]) for m in result.moves],
+                    _("What changes"): ["; ".join(m.details) for m in result.moves],
                 }
             ),
             hide_index=True,
             width="stretch",
         )
 
-    st.markdown(f"**Capacity per person, next {weeks} weeks**")
+    st.markdown("**" + _("Capacity per person, next {weeks} weeks").format(weeks=weeks) + "**")
     st.dataframe(capacity_grid(result), hide_index=True, width="stretch")
     st.caption(
-        "Hours of load: committed plan → this draft / capacity. 🔴 over capacity in the draft "
-        f"({result.draft_over} person-weeks, {result.committed_over} committed); 🟢 over in the "
-        "committed plan, within capacity in the draft."
+        _(
+            "Hours of load: committed plan → this draft / capacity. 🔴 over capacity in the "
+            "draft ({draft} person-weeks, {committed} committed); 🟢 over in the committed plan, "
+            "within capacity in the draft."
+        ).format(draft=result.draft_over, committed=result.committed_over)
     )
 
-    st.markdown("**Expected value per key result**")
+    st.markdown("**" + _("Expected value per key result") + "**")
     symbol = app_config().settings.currency_symbol
     if not plan.has_value:
-        st.caption("No scoring framework computes expected value, so there is none to compare.")
+        st.caption(_("No scoring framework computes expected value, so there is none to compare."))
     elif not result.values:
-        st.caption("No initiative in either plan is linked to a key result.")
+        st.caption(_("No initiative in either plan is linked to a key result."))
     else:
 
         def money(value: float) -> str:
-            return f"{format_value(value, 'money', currency_symbol=symbol)} a week"
+            return _("{amount} a week").format(
+                amount=format_value(value, "money", currency_symbol=symbol)
+            )
 
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Key result": [v.title for v in result.values],
-                    "Committed plan": [money(v.committed_value) for v in result.values],
-                    "This draft": [money(v.draft_value) for v in result.values],
-                    "Change": [
+                    _("Key result"): [v.title for v in result.values],
+                    _("Committed plan"): [money(v.committed_value) for v in result.values],
+                    _("This draft"): [money(v.draft_value) for v in result.values],
+                    _("Change"): [
                         money(v.draft_value - v.committed_value)
                         if v.draft_value != v.committed_value
                         else "—"
                         for v in result.values
                     ],
-                    "Initiatives": [
+                    _("Initiatives"): [
                         f"{v.committed_count} → {v.draft_count}" for v in result.values
                     ],
                 }
@@ -364,9 +409,11 @@ def _compare(
             width="stretch",
         )
         st.caption(
-            "Expected weekly gross profit gain of the planned initiatives linked to each key "
-            "result (baseline × expected lift × confidence); an initiative linked to two key "
-            "results counts for each."
+            _(
+                "Expected weekly gross profit gain of the planned initiatives linked to each key "
+                "result (baseline × expected lift × confidence); an initiative linked to two key "
+                "results counts for each."
+            )
         )
 
 
@@ -386,19 +433,34 @@ def _commit(
     existing = data.committed_plan(versions, week)
     st.caption(
         escape_markdown(
-            f"Committing “{scenario.name}” saves its {_plural(len(scenario.changes), 'change')} "
-            f"to the initiatives and commits the plan for {week} ranked by {framework_label}, "
-            "all at once. If an initiative in the draft changed since, nothing is written."
+            ngettext(
+                "Committing “{name}” saves its {count} change to the initiatives and commits the "
+                "plan for {week} ranked by {framework}, all at once. If an initiative in the "
+                "draft changed since, nothing is written.",
+                "Committing “{name}” saves its {count} changes to the initiatives and commits "
+                "the plan for {week} ranked by {framework}, all at once. If an initiative in the "
+                "draft changed since, nothing is written.",
+                len(scenario.changes),
+            ).format(
+                name=scenario.name,
+                count=len(scenario.changes),
+                week=week,
+                framework=framework_label,
+            )
         )
     )
     with st.form(f"commit_scenario_{scenario.id}"):
         note = st.text_input(
-            "Note (optional)", max_chars=2000, placeholder="What this week is about"
+            _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
         )
         replace = False
         if existing is not None:
-            replace = st.checkbox(f"Replace the plan already committed for {week}")
-        commit = st.form_submit_button(f"Commit this scenario for {week}", type="primary")
+            replace = st.checkbox(
+                _("Replace the plan already committed for {week}").format(week=week)
+            )
+        commit = st.form_submit_button(
+            _("Commit this scenario for {week}").format(week=week), type="primary"
+        )
     if commit:
         try:
             with session_scope(engine()) as session:
@@ -413,26 +475,31 @@ def _commit(
                     note=note,
                 )
         except PlanAlreadyCommitted as exc:
-            st.warning(escape_markdown(f"{exc} Tick “Replace the plan already committed”."))
+            st.warning(escape_markdown(f"{exc} " + _("Tick “Replace the plan already committed”.")))
         except scenarios.ScenarioCommitError as exc:
-            st.error("Nothing was committed. The draft no longer fits:\n\n" + _refusal(exc))
+            st.error(_("Nothing was committed. The draft no longer fits:") + "\n\n" + _refusal(exc))
         except (InputError, PermissionDenied, ConflictError) as exc:
-            st.error("Nothing was committed:\n\n" + _refusal(exc))
+            st.error(_("Nothing was committed:") + "\n\n" + _refusal(exc))
         else:
             st.session_state.pop(PICK, None)
             _written(
-                f"Scenario “{scenario.name}” committed: "
-                f"{_plural(len(scenario.changes), 'initiative')} changed and the plan for "
-                f"{week} committed.",
+                _(
+                    "Scenario “{name}” committed: {initiatives} changed and the plan for {week} "
+                    "committed."
+                ).format(
+                    name=scenario.name,
+                    initiatives=_initiatives(len(scenario.changes)),
+                    week=week,
+                ),
                 flash_key,
             )
     with st.form(f"discard_scenario_{scenario.id}"):
-        sure = st.checkbox("Yes, throw this draft away")
-        discard = st.form_submit_button("Throw the scenario away")
+        sure = st.checkbox(_("Yes, throw this draft away"))
+        discard = st.form_submit_button(_("Throw the scenario away"))
     if not discard:
         return
     if not sure:
-        st.warning("Tick “Yes, throw this draft away” first: nothing was thrown away.")
+        st.warning(_("Tick “Yes, throw this draft away” first: nothing was thrown away."))
         return
     try:
         with session_scope(engine()) as session:
@@ -443,7 +510,10 @@ def _commit(
                 expected_version=scenario.version,
             )
     except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error("Nothing was thrown away:\n\n" + _refusal(exc))
+        st.error(_("Nothing was thrown away:") + "\n\n" + _refusal(exc))
         return
     st.session_state.pop(PICK, None)
-    _written(f"Scenario “{scenario.name}” thrown away; the plan is as it was.", flash_key)
+    _written(
+        _("Scenario “{name}” thrown away; the plan is as it was.").format(name=scenario.name),
+        flash_key,
+    )

@@ -8,19 +8,23 @@ from collections.abc import Callable
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from planning.work.planning_undo import LastSave, last_planning_save, undo_last_planning_save
 from ui.state import Versions, engine
-from ui.text import escape_markdown, moment_text, refusal_message
+from ui.text import escape_markdown, moment_text
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def last_save(versions: Versions) -> LastSave | None:
-    """The most recent save of the planning table."""
-    del versions
+def last_save(versions: Versions, language: str = "") -> LastSave | None:
+    """The most recent save of the planning table (`language`: i18n.locale_key, as a save by
+    someone no longer on the team is worded in the reader's language)."""
+    del versions, language
     with Session(read_engine(engine())) as session:
         return last_planning_save(session=session)
 
@@ -29,24 +33,36 @@ def undo_last_save(
     *, actor: PersonRead, versions: Versions, on_done: Callable[[str], None]
 ) -> None:
     """The "Undo last save" button with what the last save changed."""
-    save = last_save(versions)
+    save = last_save(versions, i18n.locale_key())
     if save is None or save.undone:
         return
     shown = ", ".join(f"“{t}”" for t in save.titles[:5])
-    more = f" and {len(save.titles) - 5} more" if len(save.titles) > 5 else ""
+    if len(save.titles) > 5:
+        shown = _("{titles} and {count} more").format(titles=shown, count=len(save.titles) - 5)
     st.caption(
         escape_markdown(
-            f"Last save: {moment_text(save.saved_at)} by {save.saved_by}, changing {shown}{more}."
+            _("Last save: {moment} by {name}, changing {titles}.").format(
+                moment=moment_text(save.saved_at), name=save.saved_by, titles=shown
+            )
         )
     )
-    if not st.button("Undo last save", key="undo_planning_save"):
+    if not st.button(_("Undo last save"), key="undo_planning_save"):
         return
     try:
         with session_scope(engine()) as session:
             undone = undo_last_planning_save(session=session, actor=actor, save_id=save.id)
-    except (InputError, PermissionDenied) as exc:
-        st.error(refusal_message(exc).replace("Not saved:", "Not undone:"))
+    except InputError as exc:
+        st.error(
+            _("Not undone:") + "\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
+        )
+        return
+    except PermissionDenied as exc:
+        st.error(escape_markdown(str(exc)))
         return
     on_done(
-        f"Last save undone: {len(undone)} initiative{'s' if len(undone) != 1 else ''} put back."
+        ngettext(
+            "Last save undone: {count} initiative put back.",
+            "Last save undone: {count} initiatives put back.",
+            len(undone),
+        ).format(count=len(undone))
     )

@@ -12,6 +12,8 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
+from planning import i18n
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 from planning.store.models_scenarios import PlanScenarioRead
 from planning.work import scenario_plan, scenarios
@@ -68,9 +70,18 @@ def live_plan(versions: Versions) -> LivePlan:
     )
 
 
-@shared_read(ttl=TTL, max_entries=ENTRIES)
 def comparison(versions: Versions, scenario_id: int, first_day: date, weeks: int) -> PlanComparison:
-    """A scenario beside the committed plan, for `weeks` weeks from first_day's week."""
+    """A scenario beside the committed plan, for `weeks` weeks from first_day's week (what
+    changes worded in the reader's language)."""
+    return _comparison(versions, scenario_id, first_day, weeks, i18n.locale_key())
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _comparison(
+    versions: Versions, scenario_id: int, first_day: date, weeks: int, language: str
+) -> PlanComparison:
+    """comparison, cached per language (`language`: i18n.locale_key)."""
+    del language
     plan = live_plan(versions)
     with _session() as session:
         people = team_people(session=session)
@@ -86,9 +97,16 @@ def comparison(versions: Versions, scenario_id: int, first_day: date, weeks: int
     )
 
 
-@shared_read(ttl=TTL, max_entries=ENTRIES)
 def draft_table(versions: Versions, scenario_id: int) -> pd.DataFrame:
-    """The table a director edits a scenario in (draft_frame), for one scenario."""
+    """The table a director edits a scenario in (draft_frame), for one scenario, its words in
+    the reader's language."""
+    return _draft_table(versions, scenario_id, i18n.locale_key())
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _draft_table(versions: Versions, scenario_id: int, language: str) -> pd.DataFrame:
+    """draft_table, cached per language (`language`: i18n.locale_key)."""
+    del language
     plan = live_plan(versions)
     with _session() as session:
         scenario = scenarios.get_scenario(session=session, scenario_id=scenario_id)
@@ -119,16 +137,16 @@ def draft_frame(
             {
                 "id": item.initiative_id,
                 "title": item.title,
-                "now": status_label(item.status),
+                "now": _(status_label(item.status)),
                 "in_plan": status in LOADING_STATUSES,
                 "owner_id": int(change.get("owner_id", item.owner_id)),
                 "effort_weeks": float(change.get("effort_weeks", item.effort_weeks)),
                 "start_date": change.get("start_date", item.start_date),
                 "target_date": change.get("target_date", item.target_date),
                 "draft": (
-                    "Changed, edited since"
+                    _("Changed, edited since")
                     if item.initiative_id in edited_since
-                    else ("Changed" if change else "")
+                    else (_("Changed") if change else "")
                 ),
             }
         )

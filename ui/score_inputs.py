@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from planning import i18n
 from planning.config.scoring import EffortConversion, Framework
 from planning.i18n import gettext as _
 from planning.validation import is_number
@@ -18,6 +19,11 @@ from planning.work.scoring import effort_input_text
 
 def _number(value: Any) -> float | None:
     return float(value) if is_number(value) else None
+
+
+def _scale_value(value: float) -> str:
+    """A step of an input's scale as written (0.5; German 0,5)."""
+    return f"{value:g}" if i18n.english_formats() else i18n.decimal_text(value, decimals=6)
 
 
 def score_fields(
@@ -46,21 +52,21 @@ def score_fields(
                 None,
             )
             entered[input_id] = column.selectbox(
-                spec.label,
+                _(spec.label),
                 options,
                 index=index,
-                format_func=lambda v: f"{v:g}",
+                format_func=_scale_value,
                 key=key,
-                help=spec.help or None,
+                help=_(spec.help) or None,
             )
         else:
             entered[input_id] = column.number_input(
-                spec.label,
+                _(spec.label),
                 min_value=_number(spec.minimum),
                 max_value=_number(spec.maximum),
                 value=start,
                 key=key,
-                help=spec.help or None,
+                help=_(spec.help) or None,
             )
     return entered
 

@@ -9,6 +9,40 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from planning.config.base import Identifier, Strict
+from planning.i18n import N_
+
+# The product's own words in the shipped scoring.yaml, for the catalogue: pages show a framework's
+# name, description and input labels through gettext, so these read in the person's language
+# while a team's own wording (not in the catalogue) stays as written. Acronyms (RICE, ICE, WSJF)
+# are names and stay.
+SHIPPED_WORDS = (
+    N_("Ecommerce weighted"),
+    N_("Expected value"),
+    N_(
+        "Reach × Impact × Confidence / Effort (person-months: the initiative's person-weeks × "
+        "12 / 52, at least 0.5)."
+    ),
+    N_("Impact × Confidence × Ease, each 1–10; Ease comes from the effort (see effort)."),
+    N_(
+        "(Business value + Time criticality + Risk reduction) / Job size; the job size comes "
+        "from the effort (see effort)."
+    ),
+    N_("Weighted sum of criteria scored 1–5."),
+    N_(
+        "Expected weekly gross profit gain per person-week: baseline weekly value of the linked "
+        "metric's money measure × expected relative lift × confidence / effort."
+    ),
+    N_("Reach (customers per quarter)"),
+    N_("Impact"),
+    N_("Confidence"),
+    N_("Business value"),
+    N_("Time criticality"),
+    N_("Risk reduction"),
+    N_("Revenue impact"),
+    N_("Customer experience"),
+    N_("Strategic fit"),
+    N_("Ease"),
+)
 
 
 class ScoringInput(Strict):
@@ -54,10 +88,10 @@ class Framework(Strict):
 
 
 class Quadrants(Strict):
-    quick_wins: str = "Quick wins"
-    big_bets: str = "Big bets"
-    fill_ins: str = "Fill-ins"
-    money_pits: str = "Money pits"
+    quick_wins: str = N_("Quick wins")
+    big_bets: str = N_("Big bets")
+    fill_ins: str = N_("Fill-ins")
+    money_pits: str = N_("Money pits")
 
 
 class Matrix(Strict):

@@ -25,9 +25,11 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from planning import i18n
 from planning.config import AppConfig
 from planning.config.scoring import EffortConversion, Framework, Matrix
 from planning.formatting import format_entered
+from planning.i18n import gettext as _
 from planning.metrics.baseline import Baseline, baselines, improvement
 from planning.store.models import Initiative
 from planning.validation import InputError
@@ -35,6 +37,8 @@ from planning.work.initiative_reads import person_names
 from planning.work.initiative_status import OPEN_STATUSES
 from planning.work.scoring import (
     DEFAULT_EFFORT,
+    NO_BASELINE,
+    NO_LIFT,
     effort_input,
     effort_input_text,
     matrix_splits,
@@ -147,11 +151,13 @@ def rank_backlog(
         )
         problems: list[str] = list(result.problems)
         if framework.formula == "expected_value" and not entry.lift_metric:
-            problems = [p for p in problems if not p.startswith(("no baseline", "no expected"))]
-            problems.append("no expected lift yet: give a metric and a relative change")
+            problems = [p for p in problems if p not in (_(NO_BASELINE), _(NO_LIFT))]
+            problems.append(_("no expected lift yet: give a metric and a relative change"))
         elif framework.formula == "expected_value" and base is not None and base.problem:
             problems = [
-                f"no baseline: {base.problem}" if p.startswith("no baseline") else p
+                _("no baseline: {problem}").format(problem=base.problem)
+                if p == _(NO_BASELINE)
+                else p
                 for p in problems
             ]
         value = None
@@ -272,12 +278,12 @@ def ranked_backlog(
 def value_axis_label(framework: Framework, currency_symbol: str = "$") -> str:
     """What the matrix's value axis measures under a framework."""
     if framework.formula == "rice":
-        return "Reach × impact × confidence"
+        return _("Reach × impact × confidence")
     if framework.formula == "wsjf":
-        return "Cost of delay (value + criticality + risk)"
+        return _("Cost of delay (value + criticality + risk)")
     if framework.formula == "expected_value":
-        return f"Expected weekly gross profit gain ({currency_symbol})"
-    return f"{framework.label} score"
+        return _("Expected weekly gross profit gain ({symbol})").format(symbol=currency_symbol)
+    return _("{framework} score").format(framework=_(framework.label))
 
 
 def initiative_scores(
@@ -324,17 +330,22 @@ def initiative_scores(
         )
         inputs = frame["inputs"].iloc[0]
         given = [
-            f"{framework.inputs[k].label} {format_entered(v)}"
+            f"{_(framework.inputs[k].label)} {format_entered(v)}"
             for k, v in inputs.items()
             if k in framework.inputs
         ]
         weeks = initiative.effort_weeks
         derived = effort_input_text(framework.formula, weeks, config.scoring.effort)
         if derived:
-            given.append(f"{derived} (from {weeks:g} person-weeks)")
+            given.append(
+                _("{derived} (from {weeks} person-weeks)").format(
+                    derived=derived,
+                    weeks=f"{weeks:g}" if i18n.english_formats() else format_entered(weeks),
+                )
+            )
         rows.append(
             {
-                "framework": framework.label,
+                "framework": _(framework.label),
                 "score": frame["score"].iloc[0],
                 "inputs": ", ".join(given),
                 "problems": frame["problems"].iloc[0],

@@ -27,6 +27,8 @@ from sqlmodel import Session
 from planning.access.permissions import Actor, PermissionDenied, require_director
 from planning.config import AppConfig
 from planning.config.scoring import EffortConversion, Framework
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.baseline import Baseline
 from planning.store.models import Initiative, InitiativeRead
 from planning.store.versioning import ConflictError
@@ -52,14 +54,14 @@ FIELD_OF_COLUMN: dict[str, str] = {
     LIFT_POINTS: "lift_pct",
 }
 COLUMN_LABELS: dict[str, str] = {
-    "title": "Title",
-    "owner_id": "Owner",
-    "status": "Status",
-    "start_date": "Start",
-    "target_date": "Target",
-    "effort_weeks": "Effort (person-weeks)",
-    "lift_metric": "Lift metric",
-    LIFT_POINTS: "Expected lift %",
+    "title": N_("Title"),
+    "owner_id": N_("Owner"),
+    "status": N_("Status"),
+    "start_date": N_("Start"),
+    "target_date": N_("Target"),
+    "effort_weeks": N_("Effort (person-weeks)"),
+    "lift_metric": N_("Lift metric"),
+    LIFT_POINTS: N_("Expected lift %"),
 }
 EFFORT_INPUT = "effort_input"  # the framework's effort input, derived from the person-weeks
 READ_ONLY_COLUMNS = (
@@ -112,11 +114,13 @@ def input_column(input_id: str) -> str:
 
 def effort_input_label(framework: Framework) -> str | None:
     """The heading of the derived effort column under a framework; None when it has none."""
-    return {
-        "rice": f"{framework.label} effort (person-months)",
-        "wsjf": "Job size",
-        "ice": "Ease",
-    }.get(framework.formula)
+    if framework.formula == "rice":
+        return _("{framework} effort (person-months)").format(framework=_(framework.label))
+    if framework.formula == "wsjf":
+        return _("Job size")
+    if framework.formula == "ice":
+        return _("Ease")
+    return None
 
 
 def _effort_inputs(
@@ -335,7 +339,9 @@ def _to_date(value: Any, label: str, problems: list[str]) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    problems.append(f"{label} {value!r} is not a date (YYYY-MM-DD)")
+    problems.append(
+        _("{label} {value} is not a date (YYYY-MM-DD)").format(label=label, value=repr(value))
+    )
     return None
 
 
@@ -343,51 +349,69 @@ def _to_number(value: Any, label: str, problems: list[str], *, required: bool) -
     value = _plain(value)
     if value is None:
         if required:
-            problems.append(f"{label} is required")
+            problems.append(_("{label} is required").format(label=label))
         return None
     if isinstance(value, str):
         try:
             value = float(value.replace(",", "").strip())
         except ValueError:
-            problems.append(f"{label} {value!r} is not a number")
+            problems.append(
+                _("{label} {value} is not a number").format(label=label, value=repr(value))
+            )
             return None
     if not is_number(value):
-        problems.append(f"{label} {value!r} is not a number")
+        problems.append(_("{label} {value} is not a number").format(label=label, value=repr(value)))
         return None
     return float(value)
 
 
 def _convert(column: str, value: Any, problems: list[str], metric_ids: Collection[str]) -> Any:
-    label = COLUMN_LABELS.get(column, column)
+    label = _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
     if column == "title":
         text = _plain(value)
         text = "" if text is None else str(text).strip()
         if not text:
-            problems.append("Title is required")
+            problems.append(_("Title is required"))
         elif len(text) > TITLE_MAX:
-            problems.append(f"Title is {len(text)} characters long; the limit is {TITLE_MAX}")
+            problems.append(
+                _("Title is {length} characters long; the limit is {limit}").format(
+                    length=len(text), limit=TITLE_MAX
+                )
+            )
         return text
     if column == "owner_id":
         owner = _to_number(value, label, problems, required=True)
         if owner is not None and not owner.is_integer():
-            problems.append(f"Owner {owner!r} is not a person")
+            problems.append(_("Owner {value} is not a person").format(value=repr(owner)))
         return int(owner) if owner is not None and owner.is_integer() else None
     if column == "status":
         status = _plain(value)
         if status not in STATUS_ORDER:
-            problems.append(f"Status {status!r} is not one of {', '.join(STATUS_ORDER)}")
+            problems.append(
+                _("Status {value} is not one of {statuses}").format(
+                    value=repr(status), statuses=", ".join(STATUS_ORDER)
+                )
+            )
         return status
     if column in {"start_date", "target_date"}:
         return _to_date(value, label, problems)
     if column == "effort_weeks":
         effort = _to_number(value, label, problems, required=True)
         if effort is not None and not 0 <= effort <= EFFORT_MAX_WEEKS:
-            problems.append(f"{label} {effort:g} must be between 0 and {EFFORT_MAX_WEEKS:g}")
+            problems.append(
+                _("{label} {value} must be between 0 and {maximum}").format(
+                    label=label, value=f"{effort:g}", maximum=f"{EFFORT_MAX_WEEKS:g}"
+                )
+            )
         return effort
     if column == "lift_metric":
         metric = _plain(value)
         if metric is not None and metric_ids and metric not in metric_ids:
-            problems.append(f"{label} {metric!r} is not a metric from metrics.yaml")
+            problems.append(
+                _("{label} {value} is not a metric from metrics.yaml").format(
+                    label=label, value=repr(metric)
+                )
+            )
         return metric
     points = _to_number(value, label, problems, required=False)
     return None if points is None else points / 100
@@ -413,7 +437,11 @@ def edits_to_commands(
     after_ids = [_plain(row.get("id")) for row in after_rows]
     if sorted(i for i in after_ids if i is not None) != sorted(before) or None in after_ids:
         problems.append(
-            RowProblem(0, "the table", "rows cannot be added or removed here; reload the table")
+            RowProblem(
+                0,
+                _("the table"),
+                _("rows cannot be added or removed here; reload the table"),
+            )
         )
         return [], problems
     input_columns = [input_column(i) for i in framework.inputs]
@@ -436,18 +464,22 @@ def edits_to_commands(
             inputs: dict[str, float] = {}
             for input_id, spec in framework.inputs.items():
                 number = _to_number(
-                    row.get(input_column(input_id)), spec.label, found, required=False
+                    row.get(input_column(input_id)), _(spec.label), found, required=False
                 )
                 if number is not None:
                     inputs[input_id] = number
             if inputs:
-                found += [f"{framework.label}: {p}" for p in validate_inputs(framework, inputs)]
+                found += [f"{_(framework.label)}: {p}" for p in validate_inputs(framework, inputs)]
             changes["scores"] = {framework_id: inputs}
             changed.append(f"{framework.label} inputs")
         start = changes.get("start_date", _plain(old.get("start_date")))
         target = changes.get("target_date", _plain(old.get("target_date")))
         if isinstance(start, date) and isinstance(target, date) and target < start:
-            found.append(f"target date {target} is before start date {start}")
+            found.append(
+                _("target date {target} is before start date {start}").format(
+                    target=target, start=start
+                )
+            )
         if found:
             problems += [RowProblem(initiative_id, title, message) for message in found]
         elif changes:

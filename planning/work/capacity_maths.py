@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from planning.config.settings import CapacitySettings
+from planning.i18n import gettext as _
 from planning.store.models import InitiativeStatus
 
 LOADING_STATUSES: frozenset[str] = frozenset(
@@ -137,15 +138,17 @@ def capacity_hours(person: PersonCapacity, week: date, settings: CapacitySetting
 def load_skip_reason(work: Work, settings: CapacitySettings) -> str | None:
     """Why an initiative puts no load on its owner, or None when it does."""
     if work.status not in LOADING_STATUSES:
-        return f"status {work.status} does not load capacity"
+        return _("status {status} does not load capacity").format(status=work.status)
     if work.start is None or work.target is None:
-        return "no start date and target date"
+        return _("no start date and target date")
     if work.target < work.start:
-        return f"target date {work.target} is before start date {work.start}"
+        return _("target date {target} is before start date {start}").format(
+            target=work.target, start=work.start
+        )
     if work.effort_weeks <= 0:
-        return "no effort estimate"
+        return _("no effort estimate")
     if not working_days(work.start, work.target, settings):
-        return "no working day between start date and target date"
+        return _("no working day between start date and target date")
     return None
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.access.permissions import Actor, require_director
+from planning.i18n import gettext as _
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Decision, DecisionRead, Initiative
 from planning.store.versioning import check_and_bump
@@ -91,11 +92,15 @@ def _check_fields(
     )
     problems += found
     if not isinstance(decided_on, date):
-        problems.append(f"decision day {decided_on!r} is not a date")
+        problems.append(_("decision day {day} is not a date").format(day=repr(decided_on)))
     elif decided_on > today:
-        problems.append(f"decision day {decided_on} is in the future; log decisions once taken")
+        problems.append(
+            _("decision day {day} is in the future; log decisions once taken").format(
+                day=decided_on
+            )
+        )
     if initiative_id is not None and session.get(Initiative, initiative_id) is None:
-        problems.append(f"initiative {initiative_id} does not exist")
+        problems.append(_("initiative {id} does not exist").format(id=initiative_id))
     return cleaned, problems
 
 
@@ -128,7 +133,7 @@ def edit_decision(
         today=today or clock.today(),
     )
     if decision.withdrawn_at is not None:
-        problems.insert(0, "this decision was withdrawn; log a new one instead")
+        problems.insert(0, _("this decision was withdrawn; log a new one instead"))
     if problems:
         raise InputError(problems)
     before = snapshot(decision)
@@ -146,7 +151,7 @@ def withdraw_decision(
     require_director(actor, "withdraw decisions")
     decision = _load(session, decision_id)
     if decision.withdrawn_at is not None:
-        raise InputError(["this decision is already withdrawn"])
+        raise InputError([_("this decision is already withdrawn")])
     before = snapshot(decision)
     check_and_bump(decision, expected_version=expected_version, what="This decision")
     decision.withdrawn_at = clock.utcnow()

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
+from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import AuditEvent, Initiative, InitiativeStatus, utcnow
 from planning.store.models_trash import PlanningSave
@@ -99,7 +100,7 @@ def last_planning_save(*, session: Session) -> LastSave | None:
     return LastSave(
         id=save.id,
         saved_at=save.saved_at,
-        saved_by=names.get(save.saved_by or 0, "someone"),
+        saved_by=names.get(save.saved_by or 0, _("someone")),
         titles=tuple(str(r["title"]) for r in save.rows),
         undone=save.undone_at is not None,
     )
@@ -115,9 +116,12 @@ def _what_changed(
         .where(AuditEvent.entity == ENTITY, AuditEvent.entity_id == initiative.id)
         .order_by(col(AuditEvent.id).desc())
     ).first()
-    by = f" by {names[who]}" if who in names else ""
-    what = ", ".join(fields) if fields else "it was edited"
-    return f"“{initiative.title}” changed since the save ({what}{by})"
+    what = ", ".join(fields) if fields else _("it was edited")
+    if who in names:
+        return _("“{title}” changed since the save ({what} by {name})").format(
+            title=initiative.title, what=what, name=names[who]
+        )
+    return _("“{title}” changed since the save ({what})").format(title=initiative.title, what=what)
 
 
 def undo_last_planning_save(*, session: Session, actor: Actor, save_id: int) -> list[str]:
@@ -128,24 +132,24 @@ def undo_last_planning_save(*, session: Session, actor: Actor, save_id: int) -> 
         select(PlanningSave).order_by(col(PlanningSave.id).desc()).with_for_update()
     ).first()
     if save is None:
-        raise InputError(["there is no save of the planning table to undo"])
+        raise InputError([_("there is no save of the planning table to undo")])
     if save.id != save_id:
-        raise InputError(["the planning table was saved again since; reload to undo that save"])
+        raise InputError([_("the planning table was saved again since; reload to undo that save")])
     if save.undone_at is not None:
-        raise InputError(["the last save of the planning table was undone already"])
+        raise InputError([_("the last save of the planning table was undone already")])
     names = person_names(session=session)
     problems: list[str] = []
     found: list[tuple[Initiative, Mapping[str, Any]]] = []
     for row in save.rows:
         initiative = session.get(Initiative, int(row["initiative_id"]), with_for_update=True)
         if initiative is None:
-            problems.append(f"“{row['title']}” was deleted since the save")
+            problems.append(_("“{title}” was deleted since the save").format(title=row["title"]))
         elif initiative.version != row["version"]:
             problems.append(_what_changed(session, row, initiative, names))
         else:
             found.append((initiative, row))
     if problems:
-        raise InputError(["nothing was undone", *problems])
+        raise InputError([_("nothing was undone"), *problems])
     for initiative, kept in found:
         assert initiative.id is not None
         links = key_result_ids(session=session, initiative_id=initiative.id)

@@ -23,7 +23,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from planning import i18n
 from planning.config.settings import CapacitySettings
+from planning.formatting import format_day
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.work.capacity_maths import (
     LOADING_STATUSES,
     PersonCapacity,
@@ -35,7 +39,7 @@ from planning.work.initiative_status import status_label
 
 DRAFT_FIELDS = ("status", "owner_id", "effort_weeks", "start_date", "target_date")
 MOVE_KINDS = ("in", "out", "changed")
-MOVE_LABELS = {"in": "Into the plan", "out": "Out of the plan", "changed": "Changed"}
+MOVE_LABELS = {"in": N_("Into the plan"), "out": N_("Out of the plan"), "changed": N_("Changed")}
 
 
 @dataclass(frozen=True)
@@ -166,22 +170,47 @@ def _value_by_kr(items: Sequence[PlanItem]) -> tuple[dict[int, float], dict[int,
 
 
 def _day(value: date | None) -> str:
-    return value.strftime("%d %b %Y") if value else "no date"
+    return format_day(value) if value else _("no date")
+
+
+def _weeks(value: float) -> str:
+    return f"{value:g}" if i18n.english_formats() else i18n.decimal_text(value, decimals=6)
 
 
 def _details(old: PlanItem, new: PlanItem, names: Mapping[int, str]) -> list[str]:
+    """What the draft changes on one initiative, each change worded in the reader's language."""
     said: list[str] = []
     if old.status != new.status:
-        said.append(f"status {status_label(old.status)} → {status_label(new.status)}")
+        said.append(
+            _("status {before} → {after}").format(
+                before=_(status_label(old.status)), after=_(status_label(new.status))
+            )
+        )
     if old.owner_id != new.owner_id:
-        before = names.get(old.owner_id, f"#{old.owner_id}")
-        said.append(f"owner {before} → {names.get(new.owner_id, f'#{new.owner_id}')}")
+        said.append(
+            _("owner {before} → {after}").format(
+                before=names.get(old.owner_id, f"#{old.owner_id}"),
+                after=names.get(new.owner_id, f"#{new.owner_id}"),
+            )
+        )
     if old.effort_weeks != new.effort_weeks:
-        said.append(f"effort {old.effort_weeks:g} → {new.effort_weeks:g} person-weeks")
+        said.append(
+            _("effort {before} → {after} person-weeks").format(
+                before=_weeks(old.effort_weeks), after=_weeks(new.effort_weeks)
+            )
+        )
     if old.start_date != new.start_date:
-        said.append(f"start {_day(old.start_date)} → {_day(new.start_date)}")
+        said.append(
+            _("start {before} → {after}").format(
+                before=_day(old.start_date), after=_day(new.start_date)
+            )
+        )
     if old.target_date != new.target_date:
-        said.append(f"target {_day(old.target_date)} → {_day(new.target_date)}")
+        said.append(
+            _("target {before} → {after}").format(
+                before=_day(old.target_date), after=_day(new.target_date)
+            )
+        )
     return said
 
 

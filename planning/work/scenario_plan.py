@@ -17,6 +17,8 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.models import InitiativeKeyResult, KeyResult
 from planning.validation import is_number
 from planning.work.backlog import ranked_backlog
@@ -27,6 +29,12 @@ from planning.work.scenario_compare import PlanComparison, PlanItem, compare_pla
 from planning.work.scenarios import DraftChange, draft_fields, get_scenario
 
 _DATE_FIELDS = ("start_date", "target_date")
+DATE_LABELS = {"start_date": N_("start date"), "target_date": N_("target date")}
+REQUIRED = {"owner": N_("owner is required"), "effort": N_("effort is required")}
+NOT_A_NUMBER = {
+    "owner": N_("owner {value} is not a number"),
+    "effort": N_("effort {value} is not a number"),
+}
 
 
 def key_result_links(
@@ -139,13 +147,14 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def _cell_number(value: Any, what: str, problems: list[str]) -> float | None:
+    """A number cell of the draft table ("owner" or "effort"); a problem when it is not one."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        problems.append(f"{what} is required")
+        problems.append(_(REQUIRED[what]))
         return None
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if not is_number(value):
-        problems.append(f"{what} {value!r} is not a number")
+        problems.append(_(NOT_A_NUMBER[what]).format(value=repr(value)))
         return None
     return float(value)
 
@@ -169,7 +178,11 @@ def _row_fields(item: PlanItem, row: Mapping[str, Any], problems: list[str]) -> 
             try:
                 day = date.fromisoformat(raw.strip())
             except ValueError:
-                problems.append(f"{name.replace('_', ' ')} {raw!r} is not a date (YYYY-MM-DD)")
+                problems.append(
+                    _("{label} {value} is not a date (YYYY-MM-DD)").format(
+                        label=_(DATE_LABELS[name]), value=repr(raw)
+                    )
+                )
                 continue
         if day != getattr(item, name):
             fields[name] = day

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, PermissionDenied, require_director
 from planning.config import AppConfig
+from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import (
     Initiative,
@@ -112,7 +113,11 @@ def _load(session: Session, scenario_id: int, *, lock: bool) -> PlanScenario:
     scenario = session.get(PlanScenario, scenario_id, with_for_update=lock)
     if scenario is None:
         raise InputError(
-            [f"scenario {scenario_id} no longer exists: it was committed or thrown away"]
+            [
+                _("scenario {id} no longer exists: it was committed or thrown away").format(
+                    id=scenario_id
+                )
+            ]
         )
     return scenario
 
@@ -179,7 +184,7 @@ def _check_changes(
     """Every change checked against the live initiatives and people, in two queries."""
     ids = [c.initiative_id for c in changes]
     if len(set(ids)) != len(ids):
-        return [], ["an initiative appears twice in the scenario"]
+        return [], [_("an initiative appears twice in the scenario")]
     found = session.exec(select(Initiative).where(col(Initiative.id).in_(ids))).all()
     live = {int(i.id): i for i in found}  # type: ignore[arg-type]
     owner_ids = {c.fields["owner_id"] for c in changes if isinstance(c.fields.get("owner_id"), int)}
@@ -192,25 +197,39 @@ def _check_changes(
     for change in changes:
         initiative = live.get(change.initiative_id)
         if initiative is None:
-            problems.append(f"initiative {change.initiative_id} does not exist")
+            problems.append(_("initiative {id} does not exist").format(id=change.initiative_id))
             continue
         title = initiative.title
         said: list[str] = []
         if initiative.status.value not in OPEN_STATUSES:
-            said.append(f"it is {status_label(initiative.status.value)} and left the backlog")
+            said.append(
+                _("it is {status} and left the backlog").format(
+                    status=_(status_label(initiative.status.value))
+                )
+            )
         unknown = sorted(set(change.fields) - set(DRAFT_FIELDS))
-        said += [f"{name!r} cannot be changed in a scenario" for name in unknown]
+        said += [
+            _("{field} cannot be changed in a scenario").format(field=repr(name))
+            for name in unknown
+        ]
         fields = dict(change.fields)
         if "status" in fields:
             moved = transition_problem(initiative.status.value, fields["status"], director=True)
             if moved or fields["status"] not in OPEN_STATUSES:
-                said.append(moved or f"a scenario keeps initiatives open, not {fields['status']}")
+                said.append(
+                    moved
+                    or _("a scenario keeps initiatives open, not {status}").format(
+                        status=fields["status"]
+                    )
+                )
         if "owner_id" in fields:
             owner = people.get(fields["owner_id"]) if isinstance(fields["owner_id"], int) else None
             if owner is None:
-                said.append(f"owner {fields['owner_id']!r} is not a person")
+                said.append(
+                    _("owner {value} is not a person").format(value=repr(fields["owner_id"]))
+                )
             elif not owner.active or owner.role == Role.stakeholder:
-                said.append(f"{owner.name} cannot own initiatives")
+                said.append(_("{name} cannot own initiatives").format(name=owner.name))
         if "effort_weeks" in fields:
             fields["effort_weeks"] = check_effort(fields["effort_weeks"], said)
         for name in _DATE_FIELDS:
@@ -219,7 +238,11 @@ def _check_changes(
         start = fields.get("start_date", initiative.start_date)
         target = fields.get("target_date", initiative.target_date)
         if start and target and target < start:
-            said.append(f"target date {target} is before start date {start}")
+            said.append(
+                _("target date {target} is before start date {start}").format(
+                    target=target, start=start
+                )
+            )
         if said:
             problems += [f"“{title}”: {p}" for p in said]
         elif fields:
@@ -302,16 +325,20 @@ def _stale(session: Session, changes: Sequence[DraftChange]) -> list[str]:
         initiative = live.get(change.initiative_id)
         title = change.title or f"#{change.initiative_id}"
         if initiative is None:
-            problems.append(f"“{title}” no longer exists")
+            problems.append(_("“{title}” no longer exists").format(title=title))
         elif initiative.status.value not in OPEN_STATUSES:
             problems.append(
-                f"“{title}” is {status_label(initiative.status.value)} now and left the backlog"
+                _("“{title}” is {status} now and left the backlog").format(
+                    title=title, status=_(status_label(initiative.status.value))
+                )
             )
         elif initiative.version != change.base_version:
             problems.append(
-                f"“{title}” was changed after this draft was made (version "
-                f"{change.base_version} in the draft, {initiative.version} now): bring the draft "
-                "up to date under Edit the draft, or edit its row again"
+                _(
+                    "“{title}” was changed after this draft was made (version {draft} in the "
+                    "draft, {now} now): bring the draft up to date under Edit the draft, or edit "
+                    "its row again"
+                ).format(title=title, draft=change.base_version, now=initiative.version)
             )
     return problems
 

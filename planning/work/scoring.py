@@ -42,6 +42,8 @@ from planning.config.scoring import (
     ScoringConfig,
 )
 from planning.formatting import format_score
+from planning.i18n import N_
+from planning.i18n import gettext as _
 
 # Input ids each built-in formula reads from the stored scores; its effort input comes from the
 # initiative's effort (EFFORT_INPUT_OF_FORMULA). A weighted framework reads its weighted criteria.
@@ -55,6 +57,10 @@ WEEKS_PER_MONTH = 52 / 12
 DEFAULT_EFFORT = EffortConversion()
 
 _TOLERANCE = 1e-9
+
+# The reasons an expected-value score is missing that the backlog words its own way (backlog.py).
+NO_BASELINE = N_("no baseline weekly value for the linked metric")
+NO_LIFT = N_("no expected lift")
 
 
 @dataclass(frozen=True)
@@ -168,8 +174,10 @@ def effort_input_text(
         return ""
     name, value = derived
     if name == "effort_months":
-        return f"effort {format_score(value)} person-months"
-    return f"{'job size' if name == 'job_size' else 'ease'} {_fmt(value)}"
+        return _("effort {value} person-months").format(value=format_score(value))
+    if name == "job_size":
+        return _("job size {value}").format(value=_fmt(value))
+    return _("ease {value}").format(value=_fmt(value))
 
 
 # --- validation and scoring --------------------------------------------------------------------
@@ -194,13 +202,13 @@ def validate_inputs(framework: Framework, inputs: Mapping[str, Any]) -> list[str
     """One clear message per missing, non-numeric, off-scale or out-of-range input."""
     problems: list[str] = []
     for input_id, spec in framework.inputs.items():
-        name = spec.label
+        name = _(spec.label)
         if input_id not in inputs or inputs[input_id] is None:
-            problems.append(f"{name} is missing")
+            problems.append(_("{name} is missing").format(name=name))
             continue
         raw = inputs[input_id]
         if not _is_number(raw):
-            problems.append(f"{name} {raw!r} is not a number")
+            problems.append(_("{name} {value} is not a number").format(name=name, value=repr(raw)))
             continue
         value = float(raw)
         if spec.scale is not None and not any(
@@ -208,12 +216,24 @@ def validate_inputs(framework: Framework, inputs: Mapping[str, Any]) -> list[str
             for allowed in spec.scale
         ):
             allowed_text = ", ".join(_fmt(allowed) for allowed in spec.scale)
-            problems.append(f"{name} {_fmt(value)} is not one of {allowed_text}")
+            problems.append(
+                _("{name} {value} is not one of {allowed}").format(
+                    name=name, value=_fmt(value), allowed=allowed_text
+                )
+            )
             continue
         if spec.minimum is not None and value < spec.minimum:
-            problems.append(f"{name} {_fmt(value)} is below the minimum {_fmt(spec.minimum)}")
+            problems.append(
+                _("{name} {value} is below the minimum {minimum}").format(
+                    name=name, value=_fmt(value), minimum=_fmt(spec.minimum)
+                )
+            )
         elif spec.maximum is not None and value > spec.maximum:
-            problems.append(f"{name} {_fmt(value)} is above the maximum {_fmt(spec.maximum)}")
+            problems.append(
+                _("{name} {value} is above the maximum {maximum}").format(
+                    name=name, value=_fmt(value), maximum=_fmt(spec.maximum)
+                )
+            )
     return problems
 
 
@@ -232,29 +252,35 @@ def _expected_value_problems(
 ) -> list[str]:
     problems: list[str] = []
     if baseline_weekly_value is None:
-        problems.append("no baseline weekly value for the linked metric")
+        problems.append(_(NO_BASELINE))
     elif not _is_number(baseline_weekly_value):
-        problems.append(f"baseline weekly value {baseline_weekly_value!r} is not a number")
+        problems.append(
+            _("baseline weekly value {value} is not a number").format(
+                value=repr(baseline_weekly_value)
+            )
+        )
     if lift_pct is None:
-        problems.append("no expected lift")
+        problems.append(_(NO_LIFT))
     elif not _is_number(lift_pct):
-        problems.append(f"expected lift {lift_pct!r} is not a number")
-    if effort_weeks is None:
-        problems.append("no effort estimate in person-weeks")
-    elif not _is_number(effort_weeks):
-        problems.append(f"effort {effort_weeks!r} is not a number")
-    elif effort_weeks <= 0:
-        problems.append(f"effort {_fmt(effort_weeks)} person-weeks leaves nothing to divide by")
+        problems.append(_("expected lift {value} is not a number").format(value=repr(lift_pct)))
+    problems += _effort_problems(effort_weeks, divides=True)
     return problems
 
 
-def _effort_problems(effort_weeks: float | None) -> list[str]:
+def _effort_problems(effort_weeks: float | None, *, divides: bool = False) -> list[str]:
+    """What is wrong with the effort; `divides`: the formula divides by it, so 0 is wrong too."""
     if effort_weeks is None:
-        return ["no effort estimate in person-weeks"]
+        return [_("no effort estimate in person-weeks")]
     if not _is_number(effort_weeks):
-        return [f"effort {effort_weeks!r} is not a number"]
+        return [_("effort {value} is not a number").format(value=repr(effort_weeks))]
+    if divides and effort_weeks <= 0:
+        return [
+            _("effort {value} person-weeks leaves nothing to divide by").format(
+                value=_fmt(effort_weeks)
+            )
+        ]
     if effort_weeks < 0:
-        return [f"effort {_fmt(effort_weeks)} person-weeks is below 0"]
+        return [_("effort {value} person-weeks is below 0").format(value=_fmt(effort_weeks))]
     return []
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
+from planning.formatting import format_day
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.periods import parse_iso_week
@@ -71,8 +72,15 @@ class PlanAlreadyCommitted(Exception):
         self.plan = plan
         self.committed_by = committed_by
         super().__init__(
-            f"The plan for {plan.week} was already committed by {committed_by} on "
-            f"{plan.committed_at:%d %b %Y at %H:%M} UTC. Confirm to replace it."
+            _(
+                "The plan for {week} was already committed by {name} on {day} at {time} UTC. "
+                "Confirm to replace it."
+            ).format(
+                week=plan.week,
+                name=committed_by,
+                day=format_day(plan.committed_at.date()),
+                time=f"{plan.committed_at:%H:%M}",
+            )
         )
 
 
