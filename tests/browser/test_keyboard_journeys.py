@@ -1,10 +1,11 @@
 """The main journeys with the keyboard alone, in a real browser on a copy of the demo store: a
 member posts an overdue status update from This week, a stakeholder filters the roadmap and
-downloads it as a PDF for the meeting, and Goals is presented one objective per screen with the
-arrow keys. No step clicks: focus moves with Tab (and Shift+Tab), choices are typed and taken
-with Enter, the slider moves with the arrow keys, buttons are pressed with Enter. The person is
-picked by the address (?as=ID, demo mode's way to act as someone), as typed into the address bar.
-Screenshots go to artifacts/screenshots/keyboard-*."""
+downloads it as a PDF for the meeting, the director edits a score in the planning grid, saves
+and commits the week, and Goals is presented one objective per screen with the arrow keys. No
+step clicks: focus moves with Tab (and Shift+Tab), choices are typed and taken with Enter, the
+slider and the grid's cell cursor move with the arrow keys, buttons are pressed with Enter. The
+person is picked by the address (?as=ID, demo mode's way to act as someone), as typed into the
+address bar. Screenshots go to artifacts/screenshots/keyboard-*."""
 
 from __future__ import annotations
 
@@ -20,15 +21,18 @@ from sqlmodel import Session, select
 
 from planning import clock
 from planning.config import default_config
-from planning.periods import quarter_of
+from planning.periods import iso_week, quarter_of
 from planning.reports.this_week import updates_owed
 from planning.store.engine import create_store_engine
-from planning.store.models import Person, Role
+from planning.store.models import Initiative, Person, Role, WeeklyPlan
 from planning.work.initiative_reads import objective_choices
 from planning.work.initiative_status import HEALTH_LABELS
 from tests.browser.conftest import Browser, Server
 from tests.browser.test_journeys import (
     WAIT_MS,
+    _cell,
+    _column,
+    _column_index,
     _latest_update,
     _open_app,
     _people,
@@ -72,6 +76,32 @@ def _choose(page: Page, box: Locator, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).wait_for(timeout=WAIT_MS)
     page.keyboard.press("Enter")
     expect(box).to_have_value(option)
+
+
+def _painted(page: Page) -> None:
+    """Wait until the browser has drawn what was just typed, as a person sees it before the next
+    key. The grid's editor keeps the value it last drew: Enter pressed within the same frame as
+    the last digit closes the editor without the edit (and still moves down a row)."""
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+
+
+def _grid_cell_focused(page: Page, moved_from: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The (column, row) of the grid cell with the keyboard focus, zero-based, once it has left
+    `moved_from`."""
+    script = """() => {
+        const e = document.activeElement;
+        if (!e || e.tagName !== 'TD') return null;
+        return [Number(e.getAttribute('aria-colindex')) - 1,
+                Number(e.parentElement.getAttribute('aria-rowindex')) - 2];
+    }"""
+    for _ in range(TABS):
+        at = page.evaluate(script)
+        if at is not None and tuple(at) != moved_from:
+            return (int(at[0]), int(at[1]))
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the grid's keyboard focus did not move from {moved_from}")
 
 
 def test_member_posts_an_overdue_status_update_with_the_keyboard(
@@ -214,4 +244,79 @@ def test_goals_are_presented_one_objective_per_screen_with_the_arrow_keys(
     _shot(page, "keyboard-present-2")
     page.keyboard.press("ArrowLeft")
     expect(main.get_by_text("Objective 1 of 4", exact=False)).to_be_visible(timeout=WAIT_MS)
+    browser.assert_clean()
+
+
+def test_director_rescores_saves_and_commits_the_week_with_the_keyboard(
+    server: Server, browser: Browser
+) -> None:
+    config = default_config()
+    scoring = config.scoring
+    framework = scoring.frameworks[scoring.active]
+    input_id, spec = next((i, s) for i, s in framework.inputs.items() if s.scale is None)
+    week = iso_week(clock.today())
+    engine = create_store_engine(server.database_url)
+    director = _people(engine, Role.director)[0]
+    page = _page(browser)
+    main = page.get_by_test_id("stMain")
+
+    _open_app(page, f"{server.url}/planning?as={director.id}")
+    page.get_by_role("heading", name="Ranked backlog").wait_for(timeout=WAIT_MS)
+    grid = main.get_by_test_id("stDataFrame").first
+    grid.get_by_test_id("data-grid-canvas").wait_for(timeout=WAIT_MS)
+    grid.locator('th[role="columnheader"]').first.wait_for(state="attached", timeout=WAIT_MS)
+    titles = _column(grid, "Initiative")
+    assert len(titles) > 2, titles
+    row, column = 2, _column_index(grid, spec.label)
+    title = titles[row]
+    value = float(_cell(grid, column, row).inner_text())
+    new_value = int(value) + 1000
+    with Session(engine) as session:
+        before = session.exec(select(Initiative).where(Initiative.title == title)).one()
+        scores_before, initiative_id = dict(before.scores[scoring.active]), before.id
+
+    # Into the grid with Tab; the arrow keys walk to the cell, Enter opens it, Enter keeps it.
+    _tab_to(page, grid.get_by_test_id("data-grid-canvas"))
+    page.keyboard.press("ArrowDown")
+    at = _grid_cell_focused(page)
+    while at != (column, row):
+        if at[1] != row:
+            page.keyboard.press("ArrowDown" if at[1] < row else "ArrowUp")
+        else:
+            page.keyboard.press("ArrowRight" if at[0] < column else "ArrowLeft")
+        at = _grid_cell_focused(page, moved_from=at)
+    expect(_cell(grid, column, row)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    editor = page.locator("#portal input.gdg-input")
+    editor.wait_for(timeout=WAIT_MS)
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(str(new_value))
+    expect(editor).to_have_value(str(new_value))
+    _painted(page)
+    page.keyboard.press("Enter")
+    expect(_cell(grid, column, row)).to_have_text(str(new_value))
+    _settle(page)
+    _shot(page, "keyboard-director-1-edited")
+
+    save = main.get_by_role("button", name="Save changes")
+    _tab_to(page, save)
+    page.keyboard.press("Enter")
+    page.get_by_text("Saved 1 initiative.").wait_for(timeout=WAIT_MS)
+    _settle(page)
+    with Session(engine) as session:
+        saved = session.exec(select(Initiative).where(Initiative.id == initiative_id)).one()
+        assert saved.scores[scoring.active] == {**scores_before, input_id: new_value}
+    _shot(page, "keyboard-director-2-saved")
+
+    commit = main.get_by_role("button", name=f"Commit plan for week {week}")
+    _tab_to(page, commit)
+    page.keyboard.press("Enter")
+    page.get_by_text(f"Plan for {week} committed").wait_for(timeout=WAIT_MS)
+    _settle(page)
+    with Session(engine) as session:
+        plan = session.exec(select(WeeklyPlan).where(WeeklyPlan.week == week)).one()
+        assert plan.committed_by == director.id
+        assert any(item["id"] == initiative_id for item in plan.snapshot)
+    _shot(page, "keyboard-director-3-committed")
+    engine.dispose()
     browser.assert_clean()
