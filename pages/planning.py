@@ -305,7 +305,7 @@ st.caption(
         "Effort is in person-weeks; each framework's effort input comes from it."
     ).format(open=len(backlog), ranked=ranked_count, framework=framework_name)
 )
-save_col, discard_col, _rest = st.columns([1, 1, 4])
+save_col, discard_col, _rest = st.columns([1.5, 1.5, 3])  # room for "Änderungen speichern"
 if save_col.button(_("Save changes"), type="primary", disabled=source.empty):
     commands, problems = edits_to_commands(
         source,

@@ -219,7 +219,8 @@ def quarter_banner(view: View) -> None:
                 "{first} – {last} · data through **{as_of}**{partial} · day {day} of {days} · "
                 "metric key results update by themselves"
             ).format(
-                first=format_day(view.first_day, year=False),
+                # Escaped: a German day ("1. Okt.") at a line's start would read as a list.
+                first=escape_markdown(format_day(view.first_day, year=False)),
                 last=format_day(view.last_day),
                 as_of=format_day(evaluation.as_of, weekday=True),
                 partial=_partial_note(evaluation),
