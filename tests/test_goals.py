@@ -99,44 +99,29 @@ def edit_objective(
     engine: Engine, actor: PersonRead, objective: int, version: int, **changes: Any
 ) -> ObjectiveRead:
     """Apply `changes` to an objective as `actor`, who last saw it at `version`."""
+    target = {"objective_id": objective, "expected_version": version}
+    changed = ObjectiveUpdate(**changes)
     with session_scope(engine) as session:
-        return update_objective(
-            session=session,
-            actor=actor,
-            objective_id=objective,
-            expected_version=version,
-            changes=ObjectiveUpdate(**changes),
-        )
+        return update_objective(session=session, actor=actor, changes=changed, **target)
 
 
 def edit_kr(
-    engine: Engine,
-    metrics: MetricsConfig,
-    actor: PersonRead,
-    kr: int,
-    version: int,
-    **changes: Any,
+    engine: Engine, metrics: MetricsConfig, actor: PersonRead, kr: int, version: int, **kw: Any
 ) -> KeyResultRead:
-    """Apply `changes` to a key result as `actor`, who last saw it at `version`."""
+    """Apply changes to a key result as `actor`, who last saw it at `version`."""
+    target = {"key_result_id": kr, "expected_version": version, "config": metrics}
+    changed = KeyResultUpdate(**kw)
     with session_scope(engine) as session:
-        return update_key_result(
-            session=session,
-            actor=actor,
-            key_result_id=kr,
-            expected_version=version,
-            changes=KeyResultUpdate(**changes),
-            config=metrics,
-        )
+        return update_key_result(session=session, actor=actor, changes=changed, **target)
 
 
 def archive_kr(
     engine: Engine, metrics: MetricsConfig, actor: PersonRead, kr: int, version: int
 ) -> KeyResultRead:
     """Archive a key result as `actor`, who last saw it at `version`."""
+    target = {"key_result_id": kr, "expected_version": version, "config": metrics}
     with session_scope(engine) as session:
-        return archive_key_result(
-            session=session, actor=actor, key_result_id=kr, expected_version=version, config=metrics
-        )
+        return archive_key_result(session=session, actor=actor, **target)
 
 
 def problems_of(excinfo: pytest.ExceptionInfo[GoalError]) -> str:

@@ -78,18 +78,10 @@ def update(
     actor: PersonRead,
     initiative_id: int,
     version: int,
-    **changes: Any,
+    **kw: Any,
 ) -> InitiativeRead:
-    with session_scope(engine) as session:
-        return update_initiative(
-            session=session,
-            actor=actor,
-            config=config,
-            initiative_id=initiative_id,
-            expected_version=version,
-            changes=changes,
-            today=TODAY,
-        )
+    edit = {"changes": kw, "today": TODAY}
+    return act(engine, update_initiative, actor, config, initiative_id, version, **edit)
 
 
 def post(
@@ -129,16 +121,10 @@ def act(
     version: int,
     **fields: Any,
 ) -> Any:
-    """Run one initiative write (owner, lift, link, status) as `actor`, who saw `version`."""
+    """Run one initiative write (edit, owner, lift, link, status) as `actor`, who saw `version`."""
+    target = {"initiative_id": initiative_id, "expected_version": version, "config": config}
     with session_scope(engine) as session:
-        return action(
-            session=session,
-            actor=actor,
-            config=config,
-            initiative_id=initiative_id,
-            expected_version=version,
-            **fields,
-        )
+        return action(session=session, actor=actor, **target, **fields)
 
 
 def detail_of(engine: Engine, initiative_id: int) -> InitiativeDetail:
