@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -37,14 +38,17 @@ def _drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A freshly migrated, empty store on each configured backend."""
-    if request.param == "sqlite":
-        eng = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
-        migrate(eng)
-        yield eng
-        eng.dispose()
+@contextmanager
+def migrated_store(backend: str, sqlite_file: Path) -> Iterator[Engine]:
+    """A freshly migrated, empty store: a SQLite file, or a PostgreSQL schema of its own that is
+    dropped afterwards."""
+    if backend == "sqlite":
+        eng = create_store_engine(f"sqlite:///{sqlite_file}")
+        try:
+            migrate(eng)
+            yield eng
+        finally:
+            eng.dispose()
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     eng = _postgres_engine(schema)
@@ -56,13 +60,18 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         _drop_postgres_schema(schema)
 
 
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A freshly migrated, empty store on each configured backend."""
+    with migrated_store(request.param, tmp_path / "store.db") as eng:
+        yield eng
+
+
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated SQLite store, for tests about SQLite itself."""
-    eng = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    migrate(eng)
-    yield eng
-    eng.dispose()
+    with migrated_store("sqlite", tmp_path / "store.db") as eng:
+        yield eng
 
 
 @pytest.fixture(scope="session")
@@ -191,6 +200,14 @@ def app_store(
     yield use_app_store(demo_store_file, tmp_path / "app.db", monkeypatch)
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture
+def app_engine(app_store: str) -> Iterator[Engine]:
+    """An engine on the app's private store copy, to arrange and check what the pages show."""
+    engine = create_store_engine(app_store)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@ from planning.config import AppConfig, ConfigError, default_config
 from planning.sources.config import load_sources
 from planning.sources.runs import BUSY, FAILED, OK, run_source, source_lock
 from planning.store.engine import create_store_engine, migrate
+from tests.conftest import migrated_store
 from tests.postgres_support import postgres_schema
 from tests.sources_support import (
     PG_SOURCE_BASE,
@@ -105,10 +106,8 @@ def config() -> AppConfig:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+    with migrated_store("sqlite", tmp_path / "store.db") as engine:
+        yield engine
 
 
 @pytest.fixture
