@@ -7,7 +7,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -38,17 +37,14 @@ def _drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
-@contextmanager
-def migrated_store(backend: str, sqlite_file: Path) -> Iterator[Engine]:
-    """A freshly migrated, empty store: a SQLite file, or a PostgreSQL schema of its own that is
-    dropped afterwards."""
-    if backend == "sqlite":
-        eng = create_store_engine(f"sqlite:///{sqlite_file}")
-        try:
-            migrate(eng)
-            yield eng
-        finally:
-            eng.dispose()
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A freshly migrated, empty store on each configured backend."""
+    if request.param == "sqlite":
+        eng = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        migrate(eng)
+        yield eng
+        eng.dispose()
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     eng = _postgres_engine(schema)
@@ -60,18 +56,13 @@ def migrated_store(backend: str, sqlite_file: Path) -> Iterator[Engine]:
         _drop_postgres_schema(schema)
 
 
-@pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A freshly migrated, empty store on each configured backend."""
-    with migrated_store(request.param, tmp_path / "store.db") as eng:
-        yield eng
-
-
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated SQLite store, for tests about SQLite itself."""
-    with migrated_store("sqlite", tmp_path / "store.db") as eng:
-        yield eng
+    eng = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    migrate(eng)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,9 @@ from planning.metrics.rollups import rebuild_daily_totals
 from planning.sources.config import load_sources
 from planning.sources.runs import OK, run_source
 from planning.store.engine import create_store_engine, migrate
-from tests.conftest import BACKENDS, migrated_store
+from tests.conftest import BACKENDS
 from tests.sources_support import config_dir, stored
+from tests.store_support import migrated_store
 
 FIRST = date(2026, 11, 1)
 SUM_MEASURE = "sessions"  # summed; dimensions channel and device

@@ -24,7 +24,6 @@ from planning.config import AppConfig, ConfigError, default_config
 from planning.sources.config import load_sources
 from planning.sources.runs import BUSY, FAILED, OK, run_source, source_lock
 from planning.store.engine import create_store_engine, migrate
-from tests.conftest import migrated_store
 from tests.postgres_support import postgres_schema
 from tests.sources_support import (
     PG_SOURCE_BASE,
@@ -34,6 +33,7 @@ from tests.sources_support import (
     serve_files,
     stored,
 )
+from tests.store_support import migrated_store
 
 ROOT = Path(__file__).resolve().parent.parent
 

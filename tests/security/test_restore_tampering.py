@@ -30,8 +30,8 @@ from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate
 from planning.store.models import Person
 from planning.store.restore import restore_store
 from planning.work.initiative_input import NewStatusUpdate
-from tests.conftest import migrated_store
 from tests.planning_seed import seed_saved_carts
+from tests.store_support import migrated_store
 
 PROJECT = Path(__file__).resolve().parents[2]
 Row = dict[str, Any]
