@@ -765,16 +765,9 @@ def close(
     config: AppConfig,
     overrides: dict[int, GradeOverride] | None = None,
 ) -> PeriodEvaluation:
+    closing = {"period": PERIOD, "overrides": overrides, "note": "Good quarter.", "as_of": AS_OF}
     with session_scope(engine) as session:
-        return close_quarter(
-            session=session,
-            actor=actor,
-            config=config,
-            period=PERIOD,
-            overrides=overrides,
-            note="Good quarter.",
-            as_of=AS_OF,
-        )
+        return close_quarter(session=session, actor=actor, config=config, **closing)
 
 
 def test_closing_suggests_grades_and_takes_overrides_with_a_reason(
