@@ -8,6 +8,13 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+# The demo quarter's objectives, in the order the Goals page lists them.
+DEMO_OBJECTIVES = [
+    "Make checkout effortless on every device",
+    "Grow profitable basket size",
+    "Win discovery through SEO and content",
+    "Grow profitable online revenue",
+]
 
 
 def open_as(

@@ -240,6 +240,14 @@ def app_store(
     st.cache_data.clear()
 
 
+@pytest.fixture
+def app_engine(app_store: str) -> Iterator[Engine]:
+    """An engine on the app's private store copy, to arrange and check what the pages show."""
+    engine = create_store_engine(app_store)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _clock_unpinned_after_each_test() -> Iterator[None]:
     """A test that pins the clock in code (clock.pin) leaves it as it found it."""

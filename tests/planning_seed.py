@@ -29,6 +29,8 @@ from planning.store.models import (
     WeeklyPlan,
 )
 from planning.work.backlog import BacklogEntry
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.status_updates import post_status_update
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,17 @@ def add_initiative(engine: Engine, **fields: Any) -> int:
         session.flush()
         assert initiative.id is not None
         return initiative.id
+
+
+def seed_saved_carts(engine: Engine, update: NewStatusUpdate, **fields: Any) -> Team:
+    """The seeded team and Ana's one initiative, "Saved carts", with one status update of hers."""
+    team = seed_team(engine)
+    initiative_id = add_initiative(engine, title="Saved carts", owner_id=team.ana.id, **fields)
+    with session_scope(engine) as session:
+        post_status_update(
+            session=session, actor=team.ana, initiative_id=initiative_id, update=update
+        )
+    return team
 
 
 def add_time_off(engine: Engine, person_id: int, start: date, end: date) -> None:

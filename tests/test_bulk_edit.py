@@ -5,6 +5,7 @@ not allowed (worked examples on the seeded team)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -13,7 +14,13 @@ from sqlmodel import Session, col, select
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import AuditEvent, Initiative, InitiativeKeyResult, StatusUpdate
+from planning.store.models import (
+    AuditEvent,
+    Initiative,
+    InitiativeKeyResult,
+    PersonRead,
+    StatusUpdate,
+)
 from planning.work.bulk_edit import (
     BulkChanges,
     BulkEditDenied,
@@ -41,6 +48,16 @@ def _three(engine: Engine) -> tuple[Team, list[int]]:
     return team, ids
 
 
+def _bulk(
+    engine: Engine, config: AppConfig, actor: PersonRead, ids: list[int], **fields: Any
+) -> Any:
+    """Bulk-edit the initiatives `ids` as `actor` in one transaction; `today` may be given."""
+    extra = {"today": fields.pop("today")} if "today" in fields else {}
+    extra |= {"initiative_ids": ids, "changes": BulkChanges(**fields)}
+    with session_scope(engine) as session:
+        return bulk_edit_initiatives(session=session, actor=actor, config=config, **extra)
+
+
 def _rows(engine: Engine, ids: list[int]) -> list[Initiative]:
     with Session(read_engine(engine)) as session:
         return [session.get(Initiative, i) for i in ids]  # type: ignore[misc]
@@ -50,21 +67,18 @@ def test_a_director_sets_five_fields_on_three_initiatives_in_one_write(
     engine: Engine, config: AppConfig
 ) -> None:
     team, ids = _three(engine)
-    with session_scope(engine) as session:
-        saved = bulk_edit_initiatives(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_ids=ids,
-            changes=BulkChanges(
-                owner_id=team.ben.id,
-                status="in_progress",
-                health="at_risk",
-                target_date=date(2026, 12, 18),
-                key_result_id=team.kr_aov,
-            ),
-            today=DAY,
-        )
+    saved = _bulk(
+        engine,
+        config,
+        team.director,
+        ids,
+        owner_id=team.ben.id,
+        status="in_progress",
+        health="at_risk",
+        target_date=date(2026, 12, 18),
+        key_result_id=team.kr_aov,
+        today=DAY,
+    )
     assert [s.id for s in saved] == ids
     for row in _rows(engine, ids):
         assert (row.owner_id, row.status.value, row.health.value, row.target_date) == (
@@ -101,15 +115,15 @@ def test_one_row_not_allowed_refuses_the_whole_edit_with_every_reason(
 ) -> None:
     team, ids = _three(engine)
     before = store_state(engine)
-    with pytest.raises(BulkEditDenied) as refused, session_scope(engine) as session:
-        bulk_edit_initiatives(
-            session=session,
-            actor=team.ana,
-            config=config,
-            initiative_ids=[*ids, 999],
-            changes=BulkChanges(
-                status="idea", target_date=date(2026, 10, 1), key_result_id=team.kr_archived
-            ),
+    with pytest.raises(BulkEditDenied) as refused:
+        _bulk(
+            engine,
+            config,
+            team.ana,
+            [*ids, 999],
+            status="idea",
+            target_date=date(2026, 10, 1),
+            key_result_id=team.kr_archived,
             today=DAY,
         )
     assert list(refused.value.problems) == [
@@ -124,15 +138,9 @@ def test_one_row_not_allowed_refuses_the_whole_edit_with_every_reason(
     ]
     assert store_state(engine) == before
     # Values alone wrong (no permission at stake): the same list, as bad input.
-    with pytest.raises(BulkEditError) as bad, session_scope(engine) as session:
-        bulk_edit_initiatives(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_ids=ids[:2],
-            changes=BulkChanges(health="great", target_date=date(2026, 10, 1)),
-            today=DAY,
-        )
+    wrong = {"health": "great", "target_date": date(2026, 10, 1)}
+    with pytest.raises(BulkEditError) as bad:
+        _bulk(engine, config, team.director, ids[:2], **wrong, today=DAY)
     assert list(bad.value.problems) == [
         "unknown health 'great'; use one of on_track, at_risk, off_track",
         "“Ana planned”: target date 2026-10-01 is before its start 2026-11-02",
@@ -144,40 +152,15 @@ def test_a_member_changes_their_own_and_a_stakeholder_nothing(
     engine: Engine, config: AppConfig
 ) -> None:
     team, ids = _three(engine)
-    with session_scope(engine) as session:
-        bulk_edit_initiatives(
-            session=session,
-            actor=team.ana,
-            config=config,
-            initiative_ids=ids[:2],
-            changes=BulkChanges(health="off_track", target_date=date(2027, 1, 15)),
-            today=DAY,
-        )
+    slipping = {"health": "off_track", "target_date": date(2027, 1, 15)}
+    _bulk(engine, config, team.ana, ids[:2], **slipping, today=DAY)
     assert [(r.health.value, r.target_date) for r in _rows(engine, ids)] == [
         ("off_track", date(2027, 1, 15)),
         ("off_track", date(2027, 1, 15)),
         ("on_track", None),
     ]
     # Nothing chosen, and a stakeholder, are refused.
-    with (
-        pytest.raises(BulkEditError, match="choose at least one field"),
-        session_scope(engine) as session,
-    ):
-        bulk_edit_initiatives(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_ids=ids,
-            changes=BulkChanges(),
-        )
-    with (
-        pytest.raises(PermissionDenied, match="Only team members and directors"),
-        session_scope(engine) as session,
-    ):
-        bulk_edit_initiatives(
-            session=session,
-            actor=team.sue,
-            config=config,
-            initiative_ids=ids,
-            changes=BulkChanges(health="at_risk"),
-        )
+    with pytest.raises(BulkEditError, match="choose at least one field"):
+        _bulk(engine, config, team.director, ids)
+    with pytest.raises(PermissionDenied, match="Only team members and directors"):
+        _bulk(engine, config, team.sue, ids, health="at_risk")

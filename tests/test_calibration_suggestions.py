@@ -133,6 +133,15 @@ def _suggestions(engine: Engine, config: AppConfig, estimator: int) -> list[Sugg
     )
 
 
+def _apply(
+    engine: Engine, config: AppConfig, actor: Any, framework: str, suggestions: list[Suggestion]
+) -> int:
+    """Apply suggested confidences as `actor` in one transaction."""
+    chosen = {"framework_id": framework, "suggestions": suggestions}
+    with session_scope(engine) as session:
+        return apply_suggested_confidences(session=session, actor=actor, config=config, **chosen)
+
+
 def test_director_applies_and_the_change_is_versioned_and_audited(
     engine: Engine, config: AppConfig
 ) -> None:
@@ -141,15 +150,7 @@ def test_director_applies_and_the_change_is_versioned_and_audited(
     assert [(s.initiative_id, s.current, s.suggested) for s in suggestions] == [
         (initiative_id, 0.5, 0.8)
     ]
-    with session_scope(engine) as session:
-        changed = apply_suggested_confidences(
-            session=session,
-            actor=team.director,
-            config=config,
-            framework_id="rice",
-            suggestions=suggestions,
-        )
-    assert changed == 1
+    assert _apply(engine, config, team.director, "rice", suggestions) == 1
     with Session(read_engine(engine)) as session:
         stored = session.get(Initiative, initiative_id)
         assert stored is not None
@@ -192,34 +193,10 @@ def test_a_stale_suggestion_or_unknown_framework_writes_nothing(
         stored.version += 1  # someone saved the initiative after the suggestion was read
         session.add(stored)
     before = dump(engine)
-    with pytest.raises(ConflictError), session_scope(engine) as session:
-        apply_suggested_confidences(
-            session=session,
-            actor=team.director,
-            config=config,
-            framework_id="rice",
-            suggestions=suggestions,
-        )
-    with (
-        pytest.raises(InputError, match="unknown scoring framework 'rcie'"),
-        session_scope(engine) as session,
-    ):
-        apply_suggested_confidences(
-            session=session,
-            actor=team.director,
-            config=config,
-            framework_id="rcie",
-            suggestions=suggestions,
-        )
-    with (
-        pytest.raises(InputError, match="WSJF has no confidence input"),
-        session_scope(engine) as session,
-    ):
-        apply_suggested_confidences(
-            session=session,
-            actor=team.director,
-            config=config,
-            framework_id="wsjf",
-            suggestions=suggestions,
-        )
+    with pytest.raises(ConflictError):
+        _apply(engine, config, team.director, "rice", suggestions)
+    with pytest.raises(InputError, match="unknown scoring framework 'rcie'"):
+        _apply(engine, config, team.director, "rcie", suggestions)
+    with pytest.raises(InputError, match="WSJF has no confidence input"):
+        _apply(engine, config, team.director, "wsjf", suggestions)
     assert dump(engine) == before

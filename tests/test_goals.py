@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
+from planning.config.metrics import MetricsConfig
 from planning.okrs.goal_reads import check_in_history, list_key_results, list_objectives
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import (
@@ -54,13 +55,18 @@ def team(engine: Engine) -> Team:
 
 
 def new_objective(
-    engine: Engine, actor: PersonRead, owner: PersonRead, title: str = "Checkout", **extra: Any
+    engine: Engine,
+    actor: PersonRead,
+    owner: PersonRead,
+    title: str = "Checkout",
+    period: str = PERIOD,
+    **extra: Any,
 ) -> ObjectiveRead:
     with session_scope(engine) as session:
         return create_objective(
             session=session,
             actor=actor,
-            objective=ObjectiveCreate(period=PERIOD, title=title, owner_id=owner.id, **extra),
+            objective=ObjectiveCreate(period=period, title=title, owner_id=owner.id, **extra),
         )
 
 
@@ -89,6 +95,35 @@ def conversion_kr(objective: ObjectiveRead, owner: PersonRead, **extra: Any) -> 
     return fields
 
 
+def edit_objective(
+    engine: Engine, actor: PersonRead, objective: int, version: int, **changes: Any
+) -> ObjectiveRead:
+    """Apply `changes` to an objective as `actor`, who last saw it at `version`."""
+    target = {"objective_id": objective, "expected_version": version}
+    changed = ObjectiveUpdate(**changes)
+    with session_scope(engine) as session:
+        return update_objective(session=session, actor=actor, changes=changed, **target)
+
+
+def edit_kr(
+    engine: Engine, metrics: MetricsConfig, actor: PersonRead, kr: int, version: int, **kw: Any
+) -> KeyResultRead:
+    """Apply changes to a key result as `actor`, who last saw it at `version`."""
+    target = {"key_result_id": kr, "expected_version": version, "config": metrics}
+    changed = KeyResultUpdate(**kw)
+    with session_scope(engine) as session:
+        return update_key_result(session=session, actor=actor, changes=changed, **target)
+
+
+def archive_kr(
+    engine: Engine, metrics: MetricsConfig, actor: PersonRead, kr: int, version: int
+) -> KeyResultRead:
+    """Archive a key result as `actor`, who last saw it at `version`."""
+    target = {"key_result_id": kr, "expected_version": version, "config": metrics}
+    with session_scope(engine) as session:
+        return archive_key_result(session=session, actor=actor, **target)
+
+
 def problems_of(excinfo: pytest.ExceptionInfo[GoalError]) -> str:
     return "\n".join(excinfo.value.problems)
 
@@ -102,14 +137,14 @@ def test_director_creates_edits_and_archives_an_objective(engine: Engine, team: 
     )
     assert objective.title == "Make checkout effortless"
     assert objective.version == 1
-    with session_scope(engine) as session:
-        updated = update_objective(
-            session=session,
-            actor=team.director,
-            objective_id=objective.id,
-            expected_version=1,
-            changes=ObjectiveUpdate(title="Checkout on every device", owner_id=team.tom.id),
-        )
+    updated = edit_objective(
+        engine,
+        team.director,
+        objective.id,
+        1,
+        title="Checkout on every device",
+        owner_id=team.tom.id,
+    )
     assert (updated.title, updated.owner_id, updated.version) == (
         "Checkout on every device",
         team.tom.id,
@@ -132,31 +167,17 @@ def test_members_and_stakeholders_cannot_shape_objectives(engine: Engine, team: 
     objective = new_objective(engine, team.director, team.priya)
     before = (snapshot_rows(engine, Objective), audit_count(engine))
     for actor in (team.priya, team.helen):
-        with pytest.raises(PermissionDenied), session_scope(engine) as session:
-            create_objective(
-                session=session,
-                actor=actor,
-                objective=ObjectiveCreate(period=PERIOD, title="Mine", owner_id=team.priya.id),
-            )
-        with pytest.raises(PermissionDenied), session_scope(engine) as session:
-            update_objective(
-                session=session,
-                actor=actor,
-                objective_id=objective.id,
-                expected_version=1,
-                changes=ObjectiveUpdate(title="Renamed"),
-            )
+        with pytest.raises(PermissionDenied):
+            new_objective(engine, actor, team.priya, title="Mine")
+        with pytest.raises(PermissionDenied):
+            edit_objective(engine, actor, objective.id, 1, title="Renamed")
     assert (snapshot_rows(engine, Objective), audit_count(engine)) == before
 
 
 def test_bad_objective_lists_every_problem_and_writes_nothing(engine: Engine, team: Team) -> None:
-    with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
-        create_objective(
-            session=session,
-            actor=team.director,
-            objective=ObjectiveCreate(
-                period="2026-Q5", title="   ", owner_id=team.helen.id, parent_id=999
-            ),
+    with pytest.raises(GoalError) as excinfo:
+        new_objective(
+            engine, team.director, team.helen, title="   ", period="2026-Q5", parent_id=999
         )
     text = problems_of(excinfo)
     assert "Give the objective a title." in text
@@ -169,57 +190,25 @@ def test_bad_objective_lists_every_problem_and_writes_nothing(engine: Engine, te
 
 
 def test_inactive_owner_is_refused(engine: Engine, team: Team) -> None:
-    with pytest.raises(GoalError, match="no longer active"), session_scope(engine) as session:
-        create_objective(
-            session=session,
-            actor=team.director,
-            objective=ObjectiveCreate(period=PERIOD, title="Old", owner_id=team.gone.id),
-        )
+    with pytest.raises(GoalError, match="no longer active"):
+        new_objective(engine, team.director, team.gone, title="Old")
 
 
 def test_alignment_cannot_loop(engine: Engine, team: Team) -> None:
     parent = new_objective(engine, team.director, team.priya, title="Company goal")
     child = new_objective(engine, team.director, team.priya, title="Team goal", parent_id=parent.id)
     assert child.parent_id == parent.id
-    with pytest.raises(GoalError, match="loop"), session_scope(engine) as session:
-        update_objective(
-            session=session,
-            actor=team.director,
-            objective_id=parent.id,
-            expected_version=parent.version,
-            changes=ObjectiveUpdate(parent_id=child.id),
-        )
-    with pytest.raises(GoalError, match="own parent"), session_scope(engine) as session:
-        update_objective(
-            session=session,
-            actor=team.director,
-            objective_id=parent.id,
-            expected_version=parent.version,
-            changes=ObjectiveUpdate(parent_id=parent.id),
-        )
+    with pytest.raises(GoalError, match="loop"):
+        edit_objective(engine, team.director, parent.id, parent.version, parent_id=child.id)
+    with pytest.raises(GoalError, match="own parent"):
+        edit_objective(engine, team.director, parent.id, parent.version, parent_id=parent.id)
 
 
 def test_stale_version_is_refused_and_the_newer_edit_kept(engine: Engine, team: Team) -> None:
     objective = new_objective(engine, team.director, team.priya)
-    with session_scope(engine) as session:
-        update_objective(
-            session=session,
-            actor=team.director,
-            objective_id=objective.id,
-            expected_version=1,
-            changes=ObjectiveUpdate(title="First writer"),
-        )
-    with (
-        pytest.raises(ConflictError, match="changed by someone else"),
-        session_scope(engine) as session,
-    ):
-        update_objective(
-            session=session,
-            actor=team.director,
-            objective_id=objective.id,
-            expected_version=1,
-            changes=ObjectiveUpdate(title="Second writer"),
-        )
+    edit_objective(engine, team.director, objective.id, 1, title="First writer")
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        edit_objective(engine, team.director, objective.id, 1, title="Second writer")
     with Session(read_engine(engine)) as session:
         stored = session.get(Objective, objective.id)
         assert stored is not None
@@ -233,53 +222,43 @@ def test_director_creates_key_results_of_all_four_kinds(
     engine: Engine, team: Team, config: AppConfig
 ) -> None:
     objective = new_objective(engine, team.director, team.priya)
+
+    def add(title: str, owner: PersonRead = team.priya, **fields: Any) -> KeyResultRead:
+        return new_kr(
+            engine,
+            config,
+            team.director,
+            objective_id=objective.id,
+            title=title,
+            owner_id=owner.id,
+            **fields,
+        )
+
     metric = new_kr(
         engine,
         config,
         team.director,
         **conversion_kr(objective, team.priya, filters={"device": "mobile"}),
     )
-    guardrail = new_kr(
-        engine,
-        config,
-        team.director,
-        objective_id=objective.id,
-        title="Gross margin holds",
-        owner_id=team.priya.id,
+    guardrail = add(
+        "Gross margin holds",
         kind=KrKind.guardrail,
         metric_id="gross_margin_pct",
         guardrail_rule=GuardrailRule.stay_above,
         threshold=0.48,
     )
-    milestone = new_kr(
-        engine,
-        config,
-        team.director,
-        objective_id=objective.id,
-        title="Wallets live",
-        owner_id=team.priya.id,
-        kind=KrKind.milestone,
-    )
-    manual = new_kr(
-        engine,
-        config,
-        team.director,
-        objective_id=objective.id,
-        title="QA defects down",
-        owner_id=team.tom.id,
+    milestone = add("Wallets live", kind=KrKind.milestone)
+    manual = add(
+        "QA defects down",
+        team.tom,
         kind=KrKind.manual,
         direction=Direction.decrease,
         start_value=6,
         target_value=2,
         unit="%",
     )
-    revenue = new_kr(
-        engine,
-        config,
-        team.director,
-        objective_id=objective.id,
-        title="Net revenue",
-        owner_id=team.priya.id,
+    revenue = add(
+        "Net revenue",
         kind=KrKind.metric,
         metric_id="net_revenue",
         direction=Direction.increase,
@@ -386,35 +365,26 @@ def test_kind_specific_fields_are_checked(engine: Engine, team: Team, config: Ap
             start_value=0,
             target_value=1,
         )
+    revenue = {
+        **base,
+        "title": "Revenue",
+        "kind": KrKind.metric,
+        "metric_id": "net_revenue",
+        "direction": Direction.increase,
+        "start_value": 0,
+        "target_value": 100,
+    }
     with pytest.raises(GoalError, match="use the period_to_date window"):
         new_kr(
             engine,
             config,
             team.director,
-            **base,
-            title="Revenue",
-            kind=KrKind.metric,
-            metric_id="net_revenue",
-            direction=Direction.increase,
-            start_value=0,
-            target_value=100,
+            **revenue,
             window=Window.trailing_7d,
             total_target=True,
         )
     with pytest.raises(GoalError, match="mark it as a total target"):
-        new_kr(
-            engine,
-            config,
-            team.director,
-            **base,
-            title="Revenue",
-            kind=KrKind.metric,
-            metric_id="net_revenue",
-            direction=Direction.increase,
-            start_value=0,
-            target_value=100,
-            total_target=False,
-        )
+        new_kr(engine, config, team.director, **revenue, total_target=False)
     assert count(engine, KeyResult) == 0
 
 
@@ -426,15 +396,8 @@ def test_member_cannot_create_or_edit_key_results(
     before = (snapshot_rows(engine, KeyResult), audit_count(engine))
     with pytest.raises(PermissionDenied):
         new_kr(engine, config, team.priya, **conversion_kr(objective, team.priya, title="Mine"))
-    with pytest.raises(PermissionDenied), session_scope(engine) as session:
-        update_key_result(
-            session=session,
-            actor=team.priya,
-            key_result_id=kr.id,
-            expected_version=1,
-            changes=KeyResultUpdate(target_value=0.03),
-            config=config.metrics,
-        )
+    with pytest.raises(PermissionDenied):
+        edit_kr(engine, config.metrics, team.priya, kr.id, 1, target_value=0.03)
     assert (snapshot_rows(engine, KeyResult), audit_count(engine)) == before
 
 
@@ -443,42 +406,24 @@ def test_update_validates_the_merged_key_result(
 ) -> None:
     objective = new_objective(engine, team.director, team.priya)
     kr = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
-    with (
-        pytest.raises(GoalError, match="needs a target above its start"),
-        session_scope(engine) as session,
-    ):
-        update_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=kr.id,
-            expected_version=1,
-            changes=KeyResultUpdate(target_value=0.02),
-            config=config.metrics,
-        )
-    with session_scope(engine) as session:
-        updated = update_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=kr.id,
-            expected_version=1,
-            changes=KeyResultUpdate(
-                direction=Direction.decrease, start_value=0.03, target_value=0.02
-            ),
-            config=config.metrics,
-        )
+    with pytest.raises(GoalError, match="needs a target above its start"):
+        edit_kr(engine, config.metrics, team.director, kr.id, 1, target_value=0.02)
+    updated = edit_kr(
+        engine,
+        config.metrics,
+        team.director,
+        kr.id,
+        1,
+        direction=Direction.decrease,
+        start_value=0.03,
+        target_value=0.02,
+    )
     assert (updated.direction, updated.target_value, updated.version) == (
         Direction.decrease,
         0.02,
         2,
     )
-    with session_scope(engine) as session:
-        archived = archive_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=kr.id,
-            expected_version=2,
-            config=config.metrics,
-        )
+    archived = archive_kr(engine, config.metrics, team.director, kr.id, 2)
     assert archived.archived
     with Session(read_engine(engine)) as session:
         assert list_key_results(session=session, objective_ids=[objective.id]) == []
@@ -508,25 +453,26 @@ def test_a_total_target_follows_the_metric_and_window_when_left_unsaid(
     )
     rate = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
     assert (quarter.total_target, weekly.total_target, rate.total_target) == (True, False, False)
-    with session_scope(engine) as session:  # the window moves to the quarter: a total again
-        moved = update_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=weekly.id,
-            expected_version=weekly.version,
-            changes=KeyResultUpdate(window=Window.period_to_date, target_value=6_000_000),
-            config=config.metrics,
-        )
+    # The window moves to the quarter: a total again.
+    moved = edit_kr(
+        engine,
+        config.metrics,
+        team.director,
+        weekly.id,
+        weekly.version,
+        window=Window.period_to_date,
+        target_value=6_000_000,
+    )
     assert moved.total_target is True
-    with session_scope(engine) as session:  # and back to a trailing window: a level
-        back = update_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=weekly.id,
-            expected_version=moved.version,
-            changes=KeyResultUpdate(window=Window.trailing_28d),
-            config=config.metrics,
-        )
+    # And back to a trailing window: a level.
+    back = edit_kr(
+        engine,
+        config.metrics,
+        team.director,
+        weekly.id,
+        moved.version,
+        window=Window.trailing_28d,
+    )
     assert back.total_target is False
 
 
@@ -676,15 +622,8 @@ def test_a_closed_quarter_is_frozen(
     before = (snapshot_rows(engine, KeyResult), snapshot_rows(engine, Objective))
     with pytest.raises(GoalError, match="2026-Q4 is closed"):
         check_in(engine, team.priya, krs["metric"], confidence=5, note="Late.")
-    with pytest.raises(GoalError, match="2026-Q4 is closed"), session_scope(engine) as session:
-        update_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=krs["metric"].id,
-            expected_version=1,
-            changes=KeyResultUpdate(target_value=0.03),
-            config=config.metrics,
-        )
+    with pytest.raises(GoalError, match="2026-Q4 is closed"):
+        edit_kr(engine, config.metrics, team.director, krs["metric"].id, 1, target_value=0.03)
     with pytest.raises(GoalError, match="2026-Q4 is closed"):
         new_objective(engine, team.director, team.priya, title="Late addition")
     assert (snapshot_rows(engine, KeyResult), snapshot_rows(engine, Objective)) == before
@@ -697,24 +636,7 @@ def test_a_key_result_whose_metric_left_the_config_can_still_be_archived(
     kr = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
     metrics = {k: v for k, v in config.metrics.metrics.items() if k != "conversion_rate"}
     smaller = config.metrics.model_copy(update={"metrics": metrics})
-    with (
-        pytest.raises(GoalError, match="Unknown metric 'conversion_rate'"),
-        session_scope(engine) as session,
-    ):
-        update_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=kr.id,
-            expected_version=1,
-            changes=KeyResultUpdate(title="Renamed"),
-            config=smaller,
-        )
-    with session_scope(engine) as session:
-        archived = archive_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=kr.id,
-            expected_version=1,
-            config=smaller,
-        )
+    with pytest.raises(GoalError, match="Unknown metric 'conversion_rate'"):
+        edit_kr(engine, smaller, team.director, kr.id, 1, title="Renamed")
+    archived = archive_kr(engine, smaller, team.director, kr.id, 1)
     assert archived.archived and archived.title == "Conversion rate up"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -28,6 +29,7 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiative_reads import (
+    InitiativeDetail,
     describe_changes,
     get_initiative,
     initiative_detail,
@@ -76,18 +78,10 @@ def update(
     actor: PersonRead,
     initiative_id: int,
     version: int,
-    **changes: Any,
+    **kw: Any,
 ) -> InitiativeRead:
-    with session_scope(engine) as session:
-        return update_initiative(
-            session=session,
-            actor=actor,
-            config=config,
-            initiative_id=initiative_id,
-            expected_version=version,
-            changes=changes,
-            today=TODAY,
-        )
+    edit = {"changes": kw, "today": TODAY}
+    return act(engine, update_initiative, actor, config, initiative_id, version, **edit)
 
 
 def post(
@@ -116,6 +110,42 @@ def read(engine: Engine, initiative_id: int) -> InitiativeRead:
         found = get_initiative(session=session, initiative_id=initiative_id)
     assert found is not None
     return found
+
+
+def act(
+    engine: Engine,
+    action: Callable[..., Any],
+    actor: PersonRead,
+    config: AppConfig,
+    initiative_id: int,
+    version: int,
+    **fields: Any,
+) -> Any:
+    """Run one initiative write (edit, owner, lift, link, status) as `actor`, who saw `version`."""
+    target = {"initiative_id": initiative_id, "expected_version": version, "config": config}
+    with session_scope(engine) as session:
+        return action(session=session, actor=actor, **target, **fields)
+
+
+def detail_of(engine: Engine, initiative_id: int) -> InitiativeDetail:
+    """The detail view of an initiative that exists."""
+    with Session(read_engine(engine)) as session:
+        detail = initiative_detail(session=session, initiative_id=initiative_id)
+    assert detail is not None
+    return detail
+
+
+def drop(engine: Engine, actor: PersonRead, initiative_id: int, reason: str = "Not now") -> None:
+    """Drop an initiative as `actor`, at the version the store holds now."""
+    with session_scope(engine) as session:
+        drop_initiative(
+            session=session,
+            actor=actor,
+            initiative_id=initiative_id,
+            expected_version=read(engine, initiative_id).version,
+            reason=reason,
+            today=TODAY,
+        )
 
 
 def audit_events(engine: Engine, initiative_id: int) -> list[AuditEvent]:
@@ -378,41 +408,15 @@ def test_unknown_fields_and_initiatives_are_refused(
 
 def test_assign_owner_and_set_expected_lift(engine: Engine, config: AppConfig, team: Team) -> None:
     created = create(engine, config, team.director)
-    with session_scope(engine) as session:
-        assign_owner(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_id=created.id,
-            expected_version=1,
-            owner_id=team.ben.id,
-        )
-    with session_scope(engine) as session:
-        set_expected_lift(
-            session=session,
-            actor=team.ben,
-            config=config,
-            initiative_id=created.id,
-            expected_version=2,
-            metric_id="conversion_rate",
-            lift_pct=0.03,
-        )
+    act(engine, assign_owner, team.director, config, created.id, 1, owner_id=team.ben.id)
+    lift = {"metric_id": "conversion_rate", "lift_pct": 0.03}
+    act(engine, set_expected_lift, team.ben, config, created.id, 2, **lift)
     stored = read(engine, created.id)
     assert stored.owner_id == team.ben.id
     assert (stored.lift_metric, stored.lift_pct) == ("conversion_rate", 0.03)
     assert stored.lift_estimator_id == team.ben.id  # whoever set the estimate
-    with (
-        pytest.raises(InputError, match="Gus Gone is no longer active"),
-        session_scope(engine) as session,
-    ):
-        assign_owner(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_id=created.id,
-            expected_version=3,
-            owner_id=team.gone.id,
-        )
+    with pytest.raises(InputError, match="Gus Gone is no longer active"):
+        act(engine, assign_owner, team.director, config, created.id, 3, owner_id=team.gone.id)
 
 
 def test_link_and_unlink_key_results(engine: Engine, config: AppConfig, team: Team) -> None:
@@ -420,15 +424,7 @@ def test_link_and_unlink_key_results(engine: Engine, config: AppConfig, team: Te
 
     def link(kr: int, version: int, *, unlink: bool = False) -> None:
         action = unlink_key_result if unlink else link_key_result
-        with session_scope(engine) as session:
-            action(
-                session=session,
-                actor=team.director,
-                config=config,
-                initiative_id=created.id,
-                expected_version=version,
-                key_result_id=kr,
-            )
+        act(engine, action, team.director, config, created.id, version, key_result_id=kr)
 
     link(team.kr_aov, 1)
     with Session(read_engine(engine)) as session:
@@ -453,24 +449,13 @@ def test_done_sets_shipped_date_and_reopening_clears_it(
     created = create(
         engine, config, team.director, status="in_progress", start_date=date(2026, 5, 1)
     )
-    with session_scope(engine) as session:
-        change_status(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_id=created.id,
-            expected_version=1,
-            status="done",
-            today=TODAY,
-        )
+    act(engine, change_status, team.director, config, created.id, 1, status="done", today=TODAY)
     done = read(engine, created.id)
     assert (done.status, done.shipped_date, done.percent_complete) == ("done", TODAY, 100)
     update(engine, config, team.director, created.id, 2, status="in_progress")
     reopened = read(engine, created.id)
     assert (reopened.status, reopened.shipped_date) == ("in_progress", None)
-    with Session(read_engine(engine)) as session:
-        detail = initiative_detail(session=session, initiative_id=created.id)
-    assert detail is not None
+    detail = detail_of(engine, created.id)
     # Each move through editing leaves a status update, newest first.
     assert list(detail.updates["status"]) == ["in_progress", "done"]
     assert detail.updates["note"].iloc[1] == (
@@ -497,9 +482,7 @@ def test_owner_posts_status_updates_and_history_is_kept(
     stored = read(engine, created.id)
     assert (stored.status, stored.health, stored.percent_complete) == ("in_progress", "at_risk", 40)
     assert stored.version == 3
-    with Session(read_engine(engine)) as session:
-        detail = initiative_detail(session=session, initiative_id=created.id)
-    assert detail is not None
+    detail = detail_of(engine, created.id)
     assert list(detail.updates["note"]) == ["Payment provider slow.", "Started the A/B test."]
     assert list(detail.updates["author"]) == ["Ana Member", "Ana Member"]
     actions = list(detail.audit["action"])
@@ -564,30 +547,16 @@ def test_drop_needs_a_reason_and_the_right_person(
 ) -> None:
     running = create(engine, config, team.director, owner_id=team.ana.id, status="in_progress")
     idea = create(engine, config, team.ana, title="Ana's idea")
-
-    def drop(actor: PersonRead, initiative_id: int, reason: str) -> None:
-        with session_scope(engine) as session:
-            drop_initiative(
-                session=session,
-                actor=actor,
-                initiative_id=initiative_id,
-                expected_version=read(engine, initiative_id).version,
-                reason=reason,
-                today=TODAY,
-            )
-
     before = store_state(engine)
     with pytest.raises(InputError, match="a reason is required"):
-        drop(team.director, running.id, " ")
+        drop(engine, team.director, running.id, " ")
     with pytest.raises(PermissionDenied, match="Only a director can move"):
-        drop(team.ana, running.id, "Too slow")
+        drop(engine, team.ana, running.id, "Too slow")
     assert store_state(engine) == before
-    drop(team.ana, idea.id, "Duplicate of guest checkout")  # withdrawing one's own idea
-    drop(team.director, running.id, "No lift after four weeks")
+    drop(engine, team.ana, idea.id, "Duplicate of guest checkout")  # withdrawing one's own idea
+    drop(engine, team.director, running.id, "No lift after four weeks")
     assert read(engine, running.id).status == "dropped"
-    with Session(read_engine(engine)) as session:
-        detail = initiative_detail(session=session, initiative_id=running.id)
-    assert detail is not None
+    detail = detail_of(engine, running.id)
     assert detail.updates["note"].iloc[0] == "Dropped: No lift after four weeks"
 
 
@@ -810,15 +779,7 @@ def test_detail_shows_linked_key_results_and_lift_estimator(
         lift_pct=0.05,
         lift_estimator_id=team.ben.id,
     )
-    with session_scope(engine) as session:
-        link_key_result(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_id=initiative_id,
-            expected_version=1,
-            key_result_id=team.kr_aov,
-        )
+    act(engine, link_key_result, team.director, config, initiative_id, 1, key_result_id=team.kr_aov)
     with Session(read_engine(engine)) as session:
         detail = initiative_detail(session=session, initiative_id=initiative_id)
         updates = session.scalars(select(StatusUpdate)).all()
@@ -940,29 +901,17 @@ def test_a_member_drops_only_their_own_idea(engine: Engine, config: AppConfig, t
     planned = create(engine, config, team.director, owner_id=team.ana.id, status="planned")
     idea = create(engine, config, team.ana, title="Ana's idea")
     bens = create(engine, config, team.ben, title="Ben's idea")
-
-    def drop(actor: PersonRead, initiative_id: int, reason: str = "Not now") -> None:
-        with session_scope(engine) as session:
-            drop_initiative(
-                session=session,
-                actor=actor,
-                initiative_id=initiative_id,
-                expected_version=read(engine, initiative_id).version,
-                reason=reason,
-                today=TODAY,
-            )
-
     before = store_state(engine)
     with pytest.raises(PermissionDenied, match="from Planned to Dropped"):
-        drop(team.ana, planned.id, reason=" ")
+        drop(engine, team.ana, planned.id, reason=" ")
     with pytest.raises(PermissionDenied, match="Only the owner or a director"):
-        drop(team.ana, bens.id)
+        drop(engine, team.ana, bens.id)
     with pytest.raises(PermissionDenied, match="Stakeholders can read"):
-        drop(team.sue, idea.id)
+        drop(engine, team.sue, idea.id)
     assert store_state(engine) == before
-    drop(team.ana, idea.id)
+    drop(engine, team.ana, idea.id)
     assert read(engine, idea.id).status == "dropped"
     with pytest.raises(PermissionDenied, match="dropped already"):
-        drop(team.ana, idea.id)
-    drop(team.director, planned.id)
+        drop(engine, team.ana, idea.id)
+    drop(engine, team.director, planned.id)
     assert read(engine, planned.id).status == "dropped"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -94,28 +95,40 @@ OD = {"channel": "organic", "device": "desktop"}
 PM = {"channel": "paid", "device": "mobile"}
 
 
-def series(engine: Engine, metric_id: str, start: date, end: date, **kw: Any) -> pd.DataFrame:
+def read_one(
+    read: Callable[..., Any], engine: Engine, metric_id: str, start: date, end: date, **kw: Any
+) -> Any:
+    """Call one engine read for a metric and window, on SMALL unless a config is given."""
     with Session(engine) as session:
-        return metric_series(
-            session=session,
-            config=kw.pop("config", SMALL),
-            metric_id=metric_id,
-            start=start,
-            end=end,
-            **kw,
-        )
+        config = kw.pop("config", SMALL)
+        return read(session=session, config=config, metric_id=metric_id, start=start, end=end, **kw)
+
+
+def read_many(
+    read: Callable[..., Any], engine: Engine, ids: list[str], start: date, end: date, **kw: Any
+) -> dict[str, float | None]:
+    """Call metric_values or measure_totals for several ids, on SMALL."""
+    ids_name = "metric_ids" if read is metric_values else "measure_ids"
+    with Session(engine) as session:
+        return read(session=session, config=SMALL, start=start, end=end, **{ids_name: ids}, **kw)
+
+
+def series(engine: Engine, metric_id: str, start: date, end: date, **kw: Any) -> pd.DataFrame:
+    return read_one(metric_series, engine, metric_id, start, end, **kw)
 
 
 def value(engine: Engine, metric_id: str, start: date, end: date, **kw: Any) -> float | None:
-    with Session(engine) as session:
-        return metric_value(
-            session=session,
-            config=kw.pop("config", SMALL),
-            metric_id=metric_id,
-            start=start,
-            end=end,
-            **kw,
-        )
+    return read_one(metric_value, engine, metric_id, start, end, **kw)
+
+
+def parts(engine: Engine, metric_id: str, start: date, end: date, **kw: Any) -> tuple[Any, Any]:
+    return read_one(ratio_parts, engine, metric_id, start, end, **kw)
+
+
+def breakdown(
+    engine: Engine, metric_id: str, start: date, end: date, dimension: str, **kw: Any
+) -> pd.DataFrame:
+    return read_one(metric_breakdown, engine, metric_id, start, end, dimension=dimension, **kw)
 
 
 def as_pairs(frame: pd.DataFrame) -> list[tuple[Any, float]]:
@@ -203,15 +216,8 @@ def test_ratio_is_sum_over_sum_not_mean_of_daily_rates(engine: Engine, config: A
         engine, "conversion_rate", D(2026, 11, 1), D(2026, 11, 30), grain="week", config=metrics
     )
     assert as_pairs(weekly) == [(D(2026, 11, 2), round(130 / 11_000, 10))]
-    with Session(engine) as session:
-        parts = ratio_parts(
-            session=session,
-            config=metrics,
-            metric_id="conversion_rate",
-            start=D(2026, 11, 1),
-            end=D(2026, 11, 30),
-        )
-    assert parts == (130.0, 11_000.0)
+    got = parts(engine, "conversion_rate", D(2026, 11, 1), D(2026, 11, 30), config=metrics)
+    assert got == (130.0, 11_000.0)
 
 
 def test_ratio_with_empty_denominator_has_no_value(engine: Engine) -> None:
@@ -223,41 +229,19 @@ def test_ratio_with_empty_denominator_has_no_value(engine: Engine) -> None:
     assert math.isnan(frame["value"].iloc[0])
     # 2 June has sessions but no orders recorded: unknown, not 0 %.
     assert math.isnan(frame["value"].iloc[1])
-    with Session(engine) as session:
-        parts = ratio_parts(
-            session=session,
-            config=SMALL,
-            metric_id="conversion",
-            start=D(2026, 6, 1),
-            end=D(2026, 6, 1),
-        )
-    assert parts == (5.0, None)
+    assert parts(engine, "conversion", D(2026, 6, 1), D(2026, 6, 1)) == (5.0, None)
 
 
 def test_ratio_with_zero_denominator_has_no_value(engine: Engine) -> None:
     write(engine, [("orders", D(2026, 6, 1), EM, 0), ("sessions", D(2026, 6, 1), EM, 0)])
     assert value(engine, "conversion", D(2026, 6, 1), D(2026, 6, 30)) is None
-    with Session(engine) as session:
-        parts = ratio_parts(
-            session=session,
-            config=SMALL,
-            metric_id="conversion",
-            start=D(2026, 6, 1),
-            end=D(2026, 6, 30),
-        )
-    assert parts == (0.0, 0.0)
+    assert parts(engine, "conversion", D(2026, 6, 1), D(2026, 6, 30)) == (0.0, 0.0)
     assert value(engine, "conversion_pct", D(2026, 6, 1), D(2026, 6, 30)) is None
 
 
 def test_ratio_parts_refuses_other_metric_types(engine: Engine) -> None:
-    with Session(engine) as session, pytest.raises(MetricError, match=r"'margin'.*not a ratio"):
-        ratio_parts(
-            session=session,
-            config=SMALL,
-            metric_id="margin",
-            start=D(2026, 1, 1),
-            end=D(2026, 1, 2),
-        )
+    with pytest.raises(MetricError, match=r"'margin'.*not a ratio"):
+        parts(engine, "margin", D(2026, 1, 1), D(2026, 1, 2))
 
 
 # --- snapshots ---------------------------------------------------------------------------------
@@ -292,15 +276,7 @@ def test_snapshot_takes_last_day_with_data_per_period(engine: Engine) -> None:
         ]
         assert value(engine, metric_id, start, end) == 25.0
         assert value(engine, metric_id, start, D(2026, 4, 1)) == 28.0
-    with Session(engine) as session:
-        by_line = metric_breakdown(
-            session=session,
-            config=SMALL,
-            metric_id="stock_now",
-            start=start,
-            end=end,
-            dimension="product_line",
-        )
+    by_line = breakdown(engine, "stock_now", start, end, "product_line")
     # Per member: Home's last day with data is 1 April.
     assert as_pairs(by_line) == [("Apparel", 25.0), ("Home", 8.0)]
 
@@ -314,14 +290,9 @@ def test_snapshot_of_a_summed_measure_next_to_its_sum(engine: Engine) -> None:
             ("sessions", D(2026, 7, 2), OD, 12),
         ],
     )
-    with Session(engine) as session:
-        got = metric_values(
-            session=session,
-            config=SMALL,
-            metric_ids=["sessions", "sessions_latest"],
-            start=D(2026, 7, 1),
-            end=D(2026, 7, 31),
-        )
+    got = read_many(
+        metric_values, engine, ["sessions", "sessions_latest"], D(2026, 7, 1), D(2026, 7, 31)
+    )
     assert got == {"sessions": 142.0, "sessions_latest": 42.0}
 
 
@@ -383,15 +354,7 @@ def test_derived_gross_margin_is_computed_after_aggregation(
     margin = value(engine, "gross_margin_pct", start, end, config=metrics)
     assert margin == pytest.approx(250 / 600)
     assert value(engine, "gross_profit", start, end, config=metrics) == pytest.approx(250.0)
-    with Session(engine) as session:
-        by_line = metric_breakdown(
-            session=session,
-            config=metrics,
-            metric_id="gross_margin_pct",
-            start=start,
-            end=end,
-            dimension="product_line",
-        )
+    by_line = breakdown(engine, "gross_margin_pct", start, end, "product_line", config=metrics)
     assert as_pairs(by_line) == [("Apparel", 0.6), ("Home", 0.05)]
     filtered = value(
         engine, "gross_margin_pct", start, end, config=metrics, filters={"product_line": "Home"}
@@ -510,32 +473,12 @@ def test_bad_requests_name_the_culprit(engine: Engine) -> None:
         value(engine, "sessions", D(2026, 2, 1), D(2026, 1, 1))
     with pytest.raises(MetricError, match="unknown grain 'year'"):
         series(engine, "sessions", D(2026, 1, 1), D(2026, 1, 2), grain="year")
-    with Session(engine) as session:
-        with pytest.raises(MetricError, match="unknown metric 'nope'"):
-            metric_values(
-                session=session,
-                config=SMALL,
-                metric_ids=["sessions", "nope"],
-                start=D(2026, 1, 1),
-                end=D(2026, 1, 2),
-            )
-        with pytest.raises(MetricError, match="unknown measure 'visits'"):
-            measure_totals(
-                session=session,
-                config=SMALL,
-                measure_ids=["visits"],
-                start=D(2026, 1, 1),
-                end=D(2026, 1, 2),
-            )
-        with pytest.raises(MetricError, match="'margin' cannot be broken down by 'channel'"):
-            metric_breakdown(
-                session=session,
-                config=SMALL,
-                metric_id="margin",
-                start=D(2026, 1, 1),
-                end=D(2026, 1, 2),
-                dimension="channel",
-            )
+    with pytest.raises(MetricError, match="unknown metric 'nope'"):
+        read_many(metric_values, engine, ["sessions", "nope"], D(2026, 1, 1), D(2026, 1, 2))
+    with pytest.raises(MetricError, match="unknown measure 'visits'"):
+        read_many(measure_totals, engine, ["visits"], D(2026, 1, 1), D(2026, 1, 2))
+    with pytest.raises(MetricError, match="'margin' cannot be broken down by 'channel'"):
+        breakdown(engine, "margin", D(2026, 1, 1), D(2026, 1, 2), "channel")
 
 
 # --- breakdowns, totals, several at once -------------------------------------------------------
@@ -556,15 +499,9 @@ def test_breakdown_by_channel(engine: Engine, config: AppConfig) -> None:
     # Paid search has sessions but no orders recorded: no value, not 0 %.
     paid_pm = {"channel": "paid_search", "device": "mobile"}
     write(engine, [("sessions", D(2026, 9, 2), paid_pm, 100)])
-    with Session(engine) as session:
-        frame = metric_breakdown(
-            session=session,
-            config=config.metrics,
-            metric_id="conversion_rate",
-            start=D(2026, 9, 1),
-            end=D(2026, 9, 30),
-            dimension="channel",
-        )
+    frame = breakdown(
+        engine, "conversion_rate", D(2026, 9, 1), D(2026, 9, 30), "channel", config=config.metrics
+    )
     assert list(frame.columns) == ["member", "value"]
     # Members come in the order metrics.yaml declares them; channels without data are absent.
     assert list(frame["member"]) == ["organic", "paid_search", "email"]
@@ -585,31 +522,13 @@ def test_measure_totals_for_the_funnel(engine: Engine) -> None:
             ("stock", D(2026, 10, 6), APPAREL, 6),
         ],
     )
-    with Session(engine) as session:
-        totals = measure_totals(
-            session=session,
-            config=SMALL,
-            measure_ids=["sessions", "orders", "stock", "cogs"],
-            start=D(2026, 10, 1),
-            end=D(2026, 10, 31),
-        )
-        mobile_paid = measure_totals(
-            session=session,
-            config=SMALL,
-            measure_ids=["sessions", "orders"],
-            start=D(2026, 10, 1),
-            end=D(2026, 10, 31),
-            filters={"channel": "paid"},
-        )
-        with pytest.raises(MetricError, match="'stock' does not have that dimension"):
-            measure_totals(
-                session=session,
-                config=SMALL,
-                measure_ids=["sessions", "stock"],
-                start=D(2026, 10, 1),
-                end=D(2026, 10, 31),
-                filters={"channel": "paid"},
-            )
+    start, end, paid = D(2026, 10, 1), D(2026, 10, 31), {"channel": "paid"}
+    measures = ["sessions", "orders", "stock", "cogs"]
+    totals = read_many(measure_totals, engine, measures, start, end)
+    funnel = ["sessions", "orders"]
+    mobile_paid = read_many(measure_totals, engine, funnel, start, end, filters=paid)
+    with pytest.raises(MetricError, match="'stock' does not have that dimension"):
+        read_many(measure_totals, engine, ["sessions", "stock"], start, end, filters=paid)
     # stock aggregates by its own rule (last value), cogs has no data at all.
     assert totals == {"sessions": 1000.0, "orders": 7.0, "stock": 6.0, "cogs": None}
     assert mobile_paid == {"sessions": 100.0, "orders": 7.0}
@@ -742,36 +661,24 @@ def test_metric_reads_match_each_read_alone(engine: Engine) -> None:
     with Session(engine) as session:
         got = metric_reads(session=session, config=SMALL, reads=reads)
         for read, found in zip(reads, got, strict=True):
-            filters = dict(read.filters)
+            common: dict[str, Any] = {
+                "session": session,
+                "config": SMALL,
+                "start": read.start,
+                "end": read.end,
+                "filters": dict(read.filters),
+            }
             if read.grain is None:
-                alone = metric_values(
-                    session=session,
-                    config=SMALL,
-                    metric_ids=list(read.metric_ids),
-                    start=read.start,
-                    end=read.end,
-                    filters=filters,
-                )
-                totals = measure_totals(
-                    session=session,
-                    config=SMALL,
-                    measure_ids=list(read.measure_ids),
-                    start=read.start,
-                    end=read.end,
-                    filters=filters,
-                )
+                alone = metric_values(metric_ids=list(read.metric_ids), **common)
+                totals = measure_totals(measure_ids=list(read.measure_ids), **common)
                 alone.update((f"measure:{m}", v) for m, v in totals.items())
                 assert found == {m: {} if v is None else {None: v} for m, v in alone.items()}
                 continue
             frame = metric_series_many(
-                session=session,
-                config=SMALL,
                 metric_ids=list(read.metric_ids),
-                start=read.start,
-                end=read.end,
                 grain=read.grain,
-                filters=filters,
                 measure_ids=list(read.measure_ids),
+                **common,
             )
             expected = {
                 name: {
@@ -969,24 +876,20 @@ def test_freshness_reports_latest_day_last_import_and_rows(engine: Engine) -> No
         ],
     )
     with Session(engine) as session:
-        first = record_batch(
-            session=session,
-            actor=None,
-            source="cli",
-            filename="a.csv",
-            counts=UpsertCounts(3, 0, 0),
-            checksum="x",
-        )
-        first.finished_at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
-        later = record_batch(
-            session=session,
-            actor=None,
-            source="api",
-            filename="",
-            counts=UpsertCounts(0, 0, 0),
-            checksum="y",
-        )
-        later.finished_at = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+
+        def batch(source: str, filename: str, rows: int, checksum: str, at: datetime) -> None:
+            done = record_batch(
+                session=session,
+                actor=None,
+                source=source,
+                filename=filename,
+                counts=UpsertCounts(rows, 0, 0),
+                checksum=checksum,
+            )
+            done.finished_at = at
+
+        batch("cli", "a.csv", 3, "x", datetime(2026, 3, 10, 8, 0, tzinfo=UTC))
+        batch("api", "", 0, "y", datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
         session.commit()
     with Session(engine) as session:
         got = freshness(session=session, complete_after_hours=24)

@@ -11,7 +11,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning.config import AppConfig
-from planning.okrs.backtest_fit import Calibration, Drift, StepMap, calibrate, fit_step_map
+from planning.okrs.backtest_fit import (
+    CalibratedForecast,
+    Calibration,
+    Drift,
+    StepMap,
+    calibrate,
+    fit_step_map,
+)
 from planning.okrs.backtest_replay import MIN_QUARTERS
 from planning.okrs.backtest_score import assess, bins_within, brier, reliability, score
 from planning.okrs.maths import Z_80, Forecast
@@ -75,17 +82,16 @@ def _raw(value: float, sd: float) -> Forecast:
     return Forecast(value=value, probability=0.5, low=value - Z_80 * sd, high=value + Z_80 * sd)
 
 
+def _calibrated_total(calibration: Calibration, direction: str) -> CalibratedForecast:
+    """A raw forecast of 110 ± 10 (sd) for a total of metric m with target 100, half the
+    quarter to go, calibrated on `calibration`."""
+    target = {"metric_id": "m", "kind": "total", "target": 100.0, "remaining": 0.5}
+    return calibrate(_raw(110.0, 10.0), calibration=calibration, direction=direction, **target)
+
+
 def test_little_history_gives_a_range_never_a_number() -> None:
     few = Calibration(quarters={"m": MIN_QUARTERS - 1})
-    found = calibrate(
-        _raw(110.0, 10.0),
-        calibration=few,
-        metric_id="m",
-        kind="total",
-        target=100.0,
-        direction="increase",
-        remaining=0.5,
-    )
+    found = _calibrated_total(few, "increase")
     assert found.basis == "little_history" and found.probability is None
     assert found.low is not None and found.high is not None
     # From the band twice as wide (P(z ≥ −0.5) ≈ 0.69) to the raw one (P(z ≥ −1) ≈ 0.84).
@@ -99,28 +105,12 @@ def test_enough_history_widens_the_band_and_maps_the_probability() -> None:
         step=StepMap(xs=(0.0, 1.0), ys=(0.1, 0.9)),
         quarters={"m": 6},
     )
-    found = calibrate(
-        _raw(110.0, 10.0),
-        calibration=enough,
-        metric_id="m",
-        kind="total",
-        target=100.0,
-        direction="increase",
-        remaining=0.5,
-    )
+    found = _calibrated_total(enough, "increase")
     assert found.basis == "calibrated"
     assert found.forecast.high - found.forecast.value == pytest.approx(Z_80 * 20.0)
     # sd 20: P(end ≥ 100) = P(z ≥ −0.5) ≈ 0.6915, mapped linearly onto 0.1–0.9 ≈ 0.653.
     assert found.probability == pytest.approx(0.1 + 0.8 * 0.6915, abs=1e-3)
-    lower = calibrate(
-        _raw(110.0, 10.0),
-        calibration=enough,
-        metric_id="m",
-        kind="total",
-        target=100.0,
-        direction="decrease",
-        remaining=0.5,
-    )
+    lower = _calibrated_total(enough, "decrease")
     assert lower.probability == pytest.approx(1 - found.probability)
 
 

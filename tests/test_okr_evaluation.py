@@ -148,6 +148,31 @@ def _day_bound(statement: str) -> bool:
     return "max(observation.day)" in statement or "min(observation.day)" in statement
 
 
+def count_metric_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[MetricRead]]:
+    """Record each batch of metric reads the evaluation asks for, as it asks."""
+    batches: list[list[MetricRead]] = []
+    real_reads = okr_reads.metric_reads
+
+    def counted_reads(**kwargs: Any) -> Any:
+        batches.append(list(kwargs["reads"]))
+        return real_reads(**kwargs)
+
+    monkeypatch.setattr(okr_reads, "metric_reads", counted_reads)
+    return batches
+
+
+def evaluate_counted(
+    engine: Engine, config: AppConfig, batches: list[list[MetricRead]]
+) -> tuple[PeriodEvaluation, list[str]]:
+    """Evaluate with the forecasts' backtest warmed (a page has it cached: it is read once per
+    data version), keeping only this evaluation's batches and its metric statements."""
+    evaluate(engine, config)
+    batches.clear()
+    with statements_run(engine) as sent:
+        evaluation = evaluate(engine, config)
+    return evaluation, [s for s in sent if "observation" in s and not _day_bound(s)]
+
+
 def by_title(evaluation: PeriodEvaluation) -> dict[str, KrEvaluation]:
     return {kr.title: kr for kr in evaluation.key_results()}
 
@@ -579,14 +604,7 @@ def test_a_metric_removed_from_the_config_does_not_break_the_page(
 def test_key_results_are_read_in_batches_not_one_query_each(
     engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batches: list[list[MetricRead]] = []
-    real_reads = okr_reads.metric_reads
-
-    def counted_reads(**kwargs: Any) -> Any:
-        batches.append(list(kwargs["reads"]))
-        return real_reads(**kwargs)
-
-    monkeypatch.setattr(okr_reads, "metric_reads", counted_reads)
+    batches = count_metric_reads(monkeypatch)
     objective = goals.objective("Many")
     for i in range(10):
         for filters in ({}, {"device": "mobile"}, {"device": "desktop"}):
@@ -607,13 +625,7 @@ def test_key_results_are_read_in_batches_not_one_query_each(
                     start_value=10.0,
                     target_value=20.0 + i,
                 )
-    # The forecasts' backtest (planning.okrs.backtest) is read once per data version; a page
-    # has it cached, so it is warmed before counting the key results' own reads.
-    evaluate(engine, config)
-    batches.clear()
-    with statements_run(engine) as sent:
-        evaluation = evaluate(engine, config)
-    statements = [s for s in sent if "observation" in s and not _day_bound(s)]
+    evaluation, statements = evaluate_counted(engine, config, batches)
     assert len(evaluation.key_results()) == 120
     # Three filter sets × two windows: six window reads; one daily read per filter set; all in
     # one batch. The two devices share statements: one per window and one for the days, with
@@ -626,14 +638,7 @@ def test_key_results_are_read_in_batches_not_one_query_each(
 def test_guardrails_days_in_breach_cost_one_read_not_one_per_day(
     engine: Engine, goals: Goals, config: AppConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batches: list[list[MetricRead]] = []
-    real_reads = okr_reads.metric_reads
-
-    def counted_reads(**kwargs: Any) -> Any:
-        batches.append(list(kwargs["reads"]))
-        return real_reads(**kwargs)
-
-    monkeypatch.setattr(okr_reads, "metric_reads", counted_reads)
+    batches = count_metric_reads(monkeypatch)
     objective = goals.objective("Margins")
     for line in ("Home", "Apparel", "Beauty", "Footwear"):
         for threshold in (0.40, 0.45, 0.47):
@@ -643,11 +648,7 @@ def test_guardrails_days_in_breach_cost_one_read_not_one_per_day(
                 threshold=threshold,
                 **{**HOME_MARGIN, "filters": {"product_line": line}},
             )
-    evaluate(engine, config)  # warms the backtest, read once per data version
-    batches.clear()
-    with statements_run(engine) as sent:
-        evaluation = evaluate(engine, config)
-    statements = [s for s in sent if "observation" in s and not _day_bound(s)]
+    evaluation, statements = evaluate_counted(engine, config, batches)
     assert len(evaluation.key_results()) == 12
     # Per product line: one window read, one daily read and one running read (the window's
     # value as of each day), all in one batch; the four lines share each statement.
@@ -765,16 +766,9 @@ def close(
     config: AppConfig,
     overrides: dict[int, GradeOverride] | None = None,
 ) -> PeriodEvaluation:
+    closing = {"period": PERIOD, "overrides": overrides, "note": "Good quarter.", "as_of": AS_OF}
     with session_scope(engine) as session:
-        return close_quarter(
-            session=session,
-            actor=actor,
-            config=config,
-            period=PERIOD,
-            overrides=overrides,
-            note="Good quarter.",
-            as_of=AS_OF,
-        )
+        return close_quarter(session=session, actor=actor, config=config, **closing)
 
 
 def test_closing_suggests_grades_and_takes_overrides_with_a_reason(
@@ -1035,24 +1029,16 @@ def test_metric_series_many_matches_one_metric_at_a_time(
 
     ids = ["conversion_rate", "cart_abandonment_rate", "net_revenue"]
     with Session(read_engine(engine)) as session:
-        many = metric_series_many(
-            session=session,
-            config=config.metrics,
-            metric_ids=ids,
-            start=FIRST,
-            end=AS_OF,
-            filters={"device": "mobile"},
-            measure_ids=["sessions"],
-        )
+        common: dict[str, Any] = {
+            "session": session,
+            "config": config.metrics,
+            "start": FIRST,
+            "end": AS_OF,
+            "filters": {"device": "mobile"},
+        }
+        many = metric_series_many(metric_ids=ids, measure_ids=["sessions"], **common)
         for metric_id in ids:
-            alone = metric_series(
-                session=session,
-                config=config.metrics,
-                metric_id=metric_id,
-                start=FIRST,
-                end=AS_OF,
-                filters={"device": "mobile"},
-            )
+            alone = metric_series(metric_id=metric_id, **common)
             joined = many.set_index("period")[metric_id].dropna()
             assert joined.to_dict() == pytest.approx(
                 alone.set_index("period")["value"].dropna().to_dict()

@@ -6,8 +6,9 @@ file, a member) is refused with a clear message and nothing written."""
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -61,6 +62,7 @@ def use(
     role: Role = Role.director,
     directory: Path | None = None,
     previewed: TemplateDraft | None = None,
+    owner_id: int | None = None,
 ) -> TemplateDraft:
     with session_scope(engine) as session:
         return start_from_template(
@@ -72,6 +74,21 @@ def use(
             preview=preview,
             directory=directory,
             previewed=previewed,
+            owner_id=owner_id,
+        )
+
+
+def last_28_days(
+    engine: Engine, config: AppConfig, metric_id: str, **filters: str
+) -> tuple[date, float | None]:
+    """The last day with data and the metric's value over the 28 days ending on it."""
+    with Session(engine) as session:
+        as_of = data_as_of(session=session, config=config)
+        window: dict[str, Any] = {"start": as_of - timedelta(days=27), "end": as_of}
+        if filters:
+            window["filters"] = filters
+        return as_of, metric_value(
+            session=session, config=config.metrics, metric_id=metric_id, **window
         )
 
 
@@ -159,23 +176,8 @@ def test_starting_a_quarter_from_a_template_reads_its_starts_from_the_data(
     rows = {kr.title: kr for kr in objective.key_results}
     # 2027-Q1 has no data yet: a metric key result starts from the metric's level over the last
     # 28 days of data, and aims as far as the template's example (2.1 % → 2.4 %: 8/7 of it).
-    with Session(store) as session:
-        as_of = data_as_of(session=session, config=config)
-        level = metric_value(
-            session=session,
-            config=config.metrics,
-            metric_id="conversion_rate",
-            start=as_of - timedelta(days=27),
-            end=as_of,
-        )
-        mobile_abandonment = metric_value(
-            session=session,
-            config=config.metrics,
-            metric_id="cart_abandonment_rate",
-            start=as_of - timedelta(days=27),
-            end=as_of,
-            filters={"device": "mobile"},
-        )
+    as_of, level = last_28_days(store, config, "conversion_rate")
+    _, mobile_abandonment = last_28_days(store, config, "cart_abandonment_rate", device="mobile")
     assert level is not None and mobile_abandonment is not None
     conversion = rows["Conversion rate up"]
     assert conversion.start_value == pytest.approx(level, rel=1e-3)
@@ -214,30 +216,14 @@ def test_starting_a_quarter_from_a_template_reads_its_starts_from_the_data(
     assert count(store, Objective, Objective.period == PERIOD) == 1
 
 
-def test_another_owner_can_be_chosen_for_the_goals(store: Engine, config: AppConfig) -> None:
-    with session_scope(store) as session:
+def test_another_owner_can_be_chosen_for_the_goals(store: Engine) -> None:
+    with Session(store) as session:
         member = someone(session, Role.member)
         stakeholder = someone(session, Role.stakeholder)
-        draft = start_from_template(
-            session=session,
-            actor=someone(session, Role.director),
-            config=config,
-            name="basket_size",
-            period=PERIOD,
-            preview=True,
-            owner_id=member.id,
-        )
-        assert {o.owner for o in draft.objectives} == {member.name}
-        with pytest.raises(TemplateError, match="is a stakeholder"):
-            start_from_template(
-                session=session,
-                actor=someone(session, Role.director),
-                config=config,
-                name="basket_size",
-                period=PERIOD,
-                preview=True,
-                owner_id=stakeholder.id,
-            )
+    draft = use(store, "basket_size", preview=True, owner_id=member.id)
+    assert {o.owner for o in draft.objectives} == {member.name}
+    with pytest.raises(TemplateError, match="is a stakeholder"):
+        use(store, "basket_size", preview=True, owner_id=stakeholder.id)
 
 
 @pytest.mark.parametrize(
@@ -313,16 +299,8 @@ def test_once_the_quarter_has_data_a_template_starts_from_its_window_in_the_quar
     preview = use(store, "retention", preview=True, period="2026-Q4")
     rows = {kr.title: kr for o in preview.objectives for kr in o.key_results}
     flows = rows["Automated flow revenue per recipient up"]
-    with Session(store) as session:
-        as_of = data_as_of(session=session, config=config)
-        level = metric_value(
-            session=session,
-            config=config.metrics,
-            metric_id="email_revenue_per_recipient",
-            start=as_of - timedelta(days=27),  # its window: the trailing 28 days
-            end=as_of,
-            filters={"email_type": "flow"},
-        )
+    # Its window: the trailing 28 days.
+    as_of, level = last_28_days(store, config, "email_revenue_per_recipient", email_type="flow")
     assert level is not None
     assert flows.start_note == f"2026-Q4 data through {as_of:%d %b %Y}"
     assert flows.start_value == pytest.approx(level, rel=1e-3)

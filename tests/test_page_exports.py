@@ -16,28 +16,21 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.access.share_links import create_share_link
-from planning.store.engine import create_store_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import Person, PersonRead, Role
 from planning.work.roadmap import RoadmapFilters
+from tests.app_pages import DEMO_OBJECTIVES
 from tests.page_text import plain
 from ui import exports
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PERIOD = "2026-Q4"
 EXPORT_LABELS = ["PDF report", "PNG image", "SVG image"]
-OBJECTIVES = [
-    "Make checkout effortless on every device",
-    "Grow profitable basket size",
-    "Win discovery through SEO and content",
-    "Grow profitable online revenue",
-]
 
 
 @pytest.fixture
-def store(app_store: str) -> Engine:
-    engine = create_store_engine(app_store)
-    yield engine
-    engine.dispose()
+def store(app_engine: Engine) -> Engine:
+    return app_engine
 
 
 def first_of(engine: Engine, role: Role) -> PersonRead:
@@ -125,7 +118,7 @@ def test_the_downloaded_file_is_the_shown_roadmap(store: Engine) -> None:
     )
     reader = PdfReader(io.BytesIO(data))
     text = " ".join((p.extract_text() or "") for p in reader.pages)
-    for title in OBJECTIVES:
+    for title in DEMO_OBJECTIVES:
         assert f"Roadmap {PERIOD}: {title}" in " ".join(text.split())
 
 
@@ -134,14 +127,14 @@ def test_present_shows_one_objective_per_screen(store: Engine) -> None:
     next(b for b in at.button if b.key == "goals_present").click().run()
     assert at.query_params["present"] in ("1", ["1"])
     shown = " ".join(plain(m.value) for m in at.markdown)
-    assert "Objective 1 of 4" in shown and OBJECTIVES[0] in shown
-    assert OBJECTIVES[1] not in shown
+    assert "Objective 1 of 4" in shown and DEMO_OBJECTIVES[0] in shown
+    assert DEMO_OBJECTIVES[1] not in shown
     assert not at.dataframe  # no tables, no forms: the room reads large text
     previous = next(b for b in at.button if b.key == "present_previous")
     assert previous.disabled
     next(b for b in at.button if b.key == "present_next").click().run()
     shown = " ".join(plain(m.value) for m in at.markdown)
-    assert "Objective 2 of 4" in shown and OBJECTIVES[1] in shown
+    assert "Objective 2 of 4" in shown and DEMO_OBJECTIVES[1] in shown
     next(b for b in at.button if b.key == "present_next").click().run()
     next(b for b in at.button if b.key == "present_next").click().run()
     assert next(b for b in at.button if b.key == "present_next").disabled

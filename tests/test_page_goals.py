@@ -17,7 +17,6 @@ from planning.config import default_config
 from planning.formatting import format_value
 from planning.okrs.evaluation import period_goals
 from planning.okrs.file_format import export_okr_file
-from planning.store.engine import create_store_engine
 from planning.store.models import (
     CheckIn,
     Direction,
@@ -28,24 +27,17 @@ from planning.store.models import (
     PeriodClose,
     Person,
 )
+from tests.app_pages import DEMO_OBJECTIVES
 from tests.page_text import plain
 from ui.text import escape_markdown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PERIOD = "2026-Q4"  # the demo quarter
-OBJECTIVES = [
-    "Make checkout effortless on every device",
-    "Grow profitable basket size",
-    "Win discovery through SEO and content",
-    "Grow profitable online revenue",
-]
 
 
 @pytest.fixture
-def store(app_store: str) -> Engine:
-    engine = create_store_engine(app_store)
-    yield engine
-    engine.dispose()
+def store(app_engine: Engine) -> Engine:
+    return app_engine
 
 
 def person_id(engine: Engine, email: str) -> int:
@@ -54,13 +46,14 @@ def person_id(engine: Engine, email: str) -> int:
     return int(found)
 
 
-def open_goals(engine: Engine, email: str) -> AppTest:
+def open_goals(engine: Engine, email: str, period: str = PERIOD) -> AppTest:
+    """The Goals page as the person with this email, showing `period`."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_person_id"] = person_id(engine, email)
     at.run()
     at.switch_page("pages/goals.py")
     at.run()
-    at.selectbox(key="goals_period").set_value(PERIOD).run()
+    at.selectbox(key="goals_period").set_value(period).run()
     assert not at.exception
     return at
 
@@ -101,7 +94,7 @@ def open_task(at: AppTest, task: str) -> AppTest:
 def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
     at = open_goals(store, email)
     assert at.title[0].value == "Goals"
-    assert [s.value for s in at.subheader] == [escape_markdown(t) for t in OBJECTIVES]
+    assert [s.value for s in at.subheader] == [escape_markdown(t) for t in DEMO_OBJECTIVES]
     assert any("data through **Wed 25 Nov 2026**" in c.value for c in at.caption)
     titles = table_titles(at)
     assert "Conversion rate up" in titles and "Net revenue for the quarter" in titles
@@ -292,29 +285,36 @@ def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> No
     assert any("2026-Q4 is closed" in i.value for i in member.info)
 
 
+def next_year_conversion_kr(session: Session, owner: int) -> KeyResult:
+    """Add the 2027-Q1 objective "Start the year well" (the quarter after the demo's) owned by
+    `owner`, and return its key result "Conversion up in Q1" (2.4 % to 2.7 %), not yet added."""
+    objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner)
+    session.add(objective)
+    session.flush()
+    return KeyResult(
+        objective_id=objective.id,
+        title="Conversion up in Q1",
+        owner_id=owner,
+        kind=KrKind.metric,
+        metric_id="conversion_rate",
+        direction=Direction.increase,
+        start_value=0.024,
+        target_value=0.027,
+    )
+
+
 def test_a_quarters_first_day_says_no_data_yet_instead_of_zero(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
     owner = person_id(store, "priya@northwind.example")
     with Session(store) as session:
-        objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner)
-        session.add(objective)
-        session.flush()
+        conversion = next_year_conversion_kr(session, owner)
         session.add_all(
             [
+                conversion,
                 KeyResult(
-                    objective_id=objective.id,
-                    title="Conversion up in Q1",
-                    owner_id=owner,
-                    kind=KrKind.metric,
-                    metric_id="conversion_rate",
-                    direction=Direction.increase,
-                    start_value=0.024,
-                    target_value=0.027,
-                ),
-                KeyResult(
-                    objective_id=objective.id,
+                    objective_id=conversion.objective_id,
                     title="Margin holds in Q1",
                     owner_id=owner,
                     kind=KrKind.guardrail,
@@ -357,11 +357,11 @@ def test_titles_are_shown_as_text(store: Engine) -> None:
 def test_show_filter_keeps_my_objectives(store: Engine) -> None:
     at = open_goals(store, "tom@northwind.example")
     at.selectbox(key="goals_show").set_value("mine").run()
-    assert [s.value for s in at.subheader] == [escape_markdown(OBJECTIVES[2])]
+    assert [s.value for s in at.subheader] == [escape_markdown(DEMO_OBJECTIVES[2])]
     at.selectbox(key="goals_show").set_value("attention").run()
     assert not at.exception
     shown = [s.value for s in at.subheader]
-    assert shown and set(shown) <= {escape_markdown(t) for t in OBJECTIVES}
+    assert shown and set(shown) <= {escape_markdown(t) for t in DEMO_OBJECTIVES}
 
 
 def test_a_large_quarter_is_shown_a_page_at_a_time(store: Engine) -> None:
@@ -372,7 +372,7 @@ def test_a_large_quarter_is_shown_a_page_at_a_time(store: Engine) -> None:
         session.commit()
     at = open_goals(store, "helen@northwind.example")
     first_page = [s.value for s in at.subheader]
-    assert first_page == [escape_markdown(t) for t in OBJECTIVES] + ["Extra objective 1"]
+    assert first_page == [escape_markdown(t) for t in DEMO_OBJECTIVES] + ["Extra objective 1"]
     at.session_state["goals_page"] = 2
     at.run()
     assert [s.value for s in at.subheader] == [f"Extra objective {n}" for n in range(2, 7)]
@@ -503,7 +503,7 @@ def test_forecast_probability_and_why_are_readable_at_1440_px(store: Engine, ema
     wrapping text, not cut off in a table cell."""
     at = open_goals(store, email)
     tables = [df for df in at.dataframe if "Key result" in df.value.columns]
-    assert len(tables) == len(OBJECTIVES)
+    assert len(tables) == len(DEMO_OBJECTIVES)
     for table in tables:
         config = json.loads(table.proto.columns)
         widths = {str(c): config.get(str(c), {}).get("width") for c in table.value.columns}

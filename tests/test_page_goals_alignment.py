@@ -5,43 +5,24 @@ a loop refused by name and nothing written."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planning.store.engine import create_store_engine
-from planning.store.models import KeyResult, Objective, Person
+from planning.store.models import KeyResult, Objective
 from planning.store.models_alignment import KrContribution, ObjectiveAlignment
 from tests.page_text import plain
+from tests.test_page_goals import open_goals
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PERIOD = "2026-Q4"
 COMPANY = "Grow profitable online revenue"
 CHECKOUT = "Make checkout effortless on every device"
 DISCOVERY = "Win discovery through SEO and content"
 
 
 @pytest.fixture
-def store(app_store: str) -> Engine:
-    engine = create_store_engine(app_store)
-    yield engine
-    engine.dispose()
-
-
-def open_goals(engine: Engine, email: str) -> AppTest:
-    with Session(engine) as session:
-        pid = session.execute(select(Person.id).where(Person.email == email)).scalar_one()
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = pid
-    at.run()
-    at.switch_page("pages/goals.py")
-    at.run()
-    at.selectbox(key="goals_period").set_value(PERIOD).run()
-    assert not at.exception
-    return at
+def store(app_engine: Engine) -> Engine:
+    return app_engine
 
 
 def objective_id(engine: Engine, title: str) -> int:

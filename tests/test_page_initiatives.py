@@ -14,7 +14,14 @@ from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
-from planning.store.models import Initiative, Person, PersonRead, Role, StatusUpdate
+from planning.store.models import (
+    Initiative,
+    InitiativeRead,
+    Person,
+    PersonRead,
+    Role,
+    StatusUpdate,
+)
 from planning.work.initiative_reads import (
     get_initiative,
     initiative_detail,
@@ -47,6 +54,40 @@ def owned_by(engine: Engine, owner_id: int, status: str) -> Initiative:
         ).first()
     assert found is not None
     return found
+
+
+def newest(engine: Engine) -> Initiative:
+    """The initiative created last."""
+    with Session(read_engine(engine)) as session:
+        found = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
+    assert found is not None
+    return found
+
+
+def director_edits_running_work(app_store: str) -> tuple[Engine, PersonRead, Initiative, AppTest]:
+    """The page as the first director, opened on the first member's first running initiative:
+    (engine, that member, the initiative, the page)."""
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    member = people(engine, Role.member)[0]
+    running = owned_by(engine, member.id, "in_progress")
+    return engine, member, running, open_page(director.id, pick=running.id)
+
+
+def director_starts_new(app_store: str, title: str) -> tuple[Engine, AppTest]:
+    """The page as the first director, with `title` typed into the new-initiative form."""
+    engine = create_store_engine(app_store)
+    at = open_page(people(engine, Role.director)[0].id)
+    at.text_input(key="new_title").input(title)
+    return engine, at
+
+
+def stored_initiative(engine: Engine, initiative_id: int) -> InitiativeRead:
+    """An initiative as the store holds it now."""
+    with Session(read_engine(engine)) as session:
+        stored = get_initiative(session=session, initiative_id=initiative_id)
+    assert stored is not None
+    return stored
 
 
 def count(engine: Engine, model: type) -> int:
@@ -166,9 +207,7 @@ def test_member_proposes_an_idea(app_store: str) -> None:
     submit(at, "Propose idea")
     assert not at.exception
     assert "created" in plain(at.success[0].value)
-    with Session(read_engine(engine)) as session:
-        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
-    assert created is not None
+    created = newest(engine)
     assert (created.title, created.status, created.owner_id) == (
         "Size guide on product pages",
         "idea",
@@ -178,18 +217,13 @@ def test_member_proposes_an_idea(app_store: str) -> None:
 
 
 def test_director_creates_with_any_status_and_owner(app_store: str) -> None:
-    engine = create_store_engine(app_store)
-    director = people(engine, Role.director)[0]
+    engine, at = director_starts_new(app_store, "Sticky add-to-cart on mobile")
     member = people(engine, Role.member)[1]
-    at = open_page(director.id)
-    at.text_input(key="new_title").input("Sticky add-to-cart on mobile")
     at.selectbox(key="new_owner").set_value(member.id)
     at.selectbox(key="new_status").set_value("planned")
     submit(at, "Create")
     assert not at.exception
-    with Session(read_engine(engine)) as session:
-        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
-    assert created is not None
+    created = newest(engine)
     assert (created.title, created.status, created.owner_id) == (
         "Sticky add-to-cart on mobile",
         "planned",
@@ -198,11 +232,7 @@ def test_director_creates_with_any_status_and_owner(app_store: str) -> None:
 
 
 def test_second_editor_is_told_of_the_conflict_and_keeps_their_text(app_store: str) -> None:
-    engine = create_store_engine(app_store)
-    director = people(engine, Role.director)[0]
-    member = people(engine, Role.member)[0]
-    running = owned_by(engine, member.id, "in_progress")
-    at = open_page(director.id, pick=running.id)
+    engine, member, running, at = director_edits_running_work(app_store)
     tag = f"{running.id}_{running.version}"
     at.text_input(key=f"ed_title_{tag}").input("The director's new title")
     # Meanwhile the owner saves a change.
@@ -221,9 +251,7 @@ def test_second_editor_is_told_of_the_conflict_and_keeps_their_text(app_store: s
     assert "was changed by someone else while you were editing" in message
     assert "Your input is kept" in message
     assert at.text_input(key=f"ed_title_{tag}").value == "The director's new title"
-    with Session(read_engine(engine)) as session:
-        stored = get_initiative(session=session, initiative_id=running.id)
-    assert stored is not None
+    stored = stored_initiative(engine, running.id)
     assert (stored.title, stored.description) == (running.title, "Owner's fresh description")
     assert any("Someone else changed this initiative" in w.value for w in at.warning)
 
@@ -237,10 +265,7 @@ def scores_shown(at: AppTest) -> dict[str, Any]:
 def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
     app_store: str,
 ) -> None:
-    engine = create_store_engine(app_store)
-    director = people(engine, Role.director)[0]
-    at = open_page(director.id)
-    at.text_input(key="new_title").input("One-page checkout")
+    engine, at = director_starts_new(app_store, "One-page checkout")
     at.selectbox(key="new_status").set_value("planned")
     at.number_input(key="new_effort").set_value(13.0)
     at.number_input(key="new_score_reach").set_value(3000.0)
@@ -248,9 +273,8 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
     at.selectbox(key="new_score_confidence").set_value(0.8)
     submit(at, "Create")
     assert not at.exception
-    with Session(read_engine(engine)) as session:
-        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
-    assert created is not None and created.title == "One-page checkout"
+    created = newest(engine)
+    assert created.title == "One-page checkout"
     assert created.scores == {"rice": {"reach": 3000.0, "impact": 2.0, "confidence": 0.8}}
     # 13 person-weeks are 3 person-months: 3000 × 2 × 0.8 / 3 = 1600, shown right away.
     rice = scores_shown(at)["RICE"]
@@ -265,11 +289,7 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
 
 
 def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
-    engine = create_store_engine(app_store)
-    director = people(engine, Role.director)[0]
-    member = people(engine, Role.member)[0]
-    running = owned_by(engine, member.id, "in_progress")
-    at = open_page(director.id, pick=running.id)
+    engine, _, running, at = director_edits_running_work(app_store)
     tag = f"{running.id}_{running.version}"
     at.number_input(key=f"ed_effort_{tag}").set_value(26.0)
     at.number_input(key=f"ed_score_{tag}_reach").set_value(6000.0)
@@ -277,9 +297,7 @@ def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
     at.selectbox(key=f"ed_score_{tag}_confidence").set_value(0.5)
     submit(at, "Save changes")
     assert not at.exception
-    with Session(read_engine(engine)) as session:
-        stored = get_initiative(session=session, initiative_id=running.id)
-    assert stored is not None
+    stored = stored_initiative(engine, running.id)
     assert stored.effort_weeks == 26
     assert stored.scores["rice"] == {"reach": 6000.0, "impact": 1.0, "confidence": 0.5}
     # 26 person-weeks are 6 person-months: 6000 × 1 × 0.5 / 6 = 500.
@@ -287,10 +305,7 @@ def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
 
 
 def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
-    engine = create_store_engine(app_store)
-    director = people(engine, Role.director)[0]
-    at = open_page(director.id)
-    at.text_input(key="new_title").input("One-tap wallet on mobile checkout")
+    engine, at = director_starts_new(app_store, "One-tap wallet on mobile checkout")
     at.selectbox(key="new_lift_metric").set_value("conversion_rate")
     at.number_input(key="new_lift_pct").set_value(4.0)
     at.selectbox(key="new_lift_filter_product_line").set_value("Home")
@@ -303,9 +318,8 @@ def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
     at.selectbox(key="new_lift_filter_device").set_value("mobile")
     submit(at, "Create")
     assert not at.exception
-    with Session(read_engine(engine)) as session:
-        created = session.scalars(select(Initiative).order_by(Initiative.id.desc())).first()  # type: ignore[union-attr]
-    assert created is not None and created.title == "One-tap wallet on mobile checkout"
+    created = newest(engine)
+    assert created.title == "One-tap wallet on mobile checkout"
     assert created.lift_filters == {"device": "mobile"}
     assert "+4.0% on Device: Mobile" in plain(texts_of(at))
 

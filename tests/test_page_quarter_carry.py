@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 from planning.config import default_config
 from planning.okrs import templates
 from planning.okrs.quarter_close import close_quarter
-from planning.store.engine import create_store_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import AuditEvent, KeyResult, Objective, Person
-from tests.test_page_goals import APP, button, open_task, person_id
+from tests.test_page_goals import button, open_goals, open_task
 
 OLD, NEW = "2026-Q4", "2027-Q1"
 DIRECTOR = "maya@northwind.example"
@@ -26,20 +26,8 @@ STAKEHOLDER = "helen@northwind.example"
 
 
 @pytest.fixture
-def store(app_store: str) -> Engine:
-    engine = create_store_engine(app_store)
-    yield engine
-    engine.dispose()
-
-
-def open_goals(engine: Engine, email: str, period: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id(engine, email)
-    at.run()
-    at.switch_page("pages/goals.py").run()
-    at.selectbox(key="goals_period").set_value(period).run()
-    assert not at.exception
-    return at
+def store(app_engine: Engine) -> Engine:
+    return app_engine
 
 
 def objectives(engine: Engine, period: str) -> int:

@@ -16,7 +16,6 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
-from planning.store.engine import create_store_engine
 from planning.store.models import Initiative, KeyResult, Person
 from tests.role_pages import ROLE_PAGES
 from tests.shown_text import Leak, Shown, raw_values, shown_texts
@@ -120,10 +119,8 @@ def allowed(page: str, state: str, leak: Leak) -> bool:
 
 
 @pytest.fixture
-def store(app_store: str) -> Iterator[Engine]:
-    engine = create_store_engine(app_store)
-    yield engine
-    engine.dispose()
+def store(app_engine: Engine) -> Engine:
+    return app_engine
 
 
 def person_id(engine: Engine, email: str) -> int:

@@ -28,13 +28,9 @@ from planning.okrs.evaluation import period_goals
 from planning.periods import quarter_of
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import (
-    Direction,
     Initiative,
     InitiativeKeyResult,
     InitiativeStatus,
-    KeyResult,
-    KrKind,
-    Objective,
     Person,
     PersonRead,
     Role,
@@ -52,6 +48,7 @@ from planning.work.roadmap import (
 )
 from planning.work.status_updates import post_status_update
 from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
+from tests.test_page_goals import next_year_conversion_kr
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/roadmap.py"
@@ -228,19 +225,7 @@ def test_a_key_result_without_data_says_so_beside_its_lane(
     [stakeholder] = people(engine, Role.stakeholder)
     owner = people(engine, Role.member)[0].id
     with session_scope(engine) as session:
-        objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner)
-        session.add(objective)
-        session.flush()
-        kr = KeyResult(
-            objective_id=objective.id,
-            title="Conversion up in Q1",
-            owner_id=owner,
-            kind=KrKind.metric,
-            metric_id="conversion_rate",
-            direction=Direction.increase,
-            start_value=0.024,
-            target_value=0.027,
-        )
+        kr = next_year_conversion_kr(session, owner)
         work = Initiative(
             title="January checkout fixes",
             owner_id=owner,

@@ -118,34 +118,18 @@ def test_bad_people_are_refused_with_every_reason(engine: Engine, team: Team) ->
 
 def test_edits_check_the_version_and_the_email(engine: Engine, team: Team) -> None:
     with session_scope(engine) as session:
-        ben = update_person(
-            session=session,
-            actor=team.director,
-            person_id=team.ben.id,
-            expected_version=team.ben.version,
-            changes=PersonUpdate(weekly_hours=20, title="Part-time analyst"),
-        )
+        part_time = {"weekly_hours": 20, "title": "Part-time analyst"}
+        ben = edit_person(team.director, team.ben.id, team.ben.version, **part_time)(session)
     assert ben.weekly_hours == 20 and ben.version == team.ben.version + 1
     before = rows(engine)
     stale = pytest.raises(ConflictError, match="changed by someone else")
     with stale, session_scope(engine) as session:
-        update_person(
-            session=session,
-            actor=team.director,
-            person_id=team.ben.id,
-            expected_version=team.ben.version,  # stale
-            changes=PersonUpdate(weekly_hours=30),
-        )
+        # team.ben.version is what the first edit started from: stale now.
+        edit_person(team.director, team.ben.id, team.ben.version, weekly_hours=30)(session)
     assert rows(engine) == before
     refused(
         engine,
-        lambda s: update_person(
-            session=s,
-            actor=team.director,
-            person_id=team.ben.id,
-            expected_version=ben.version,
-            changes=PersonUpdate(email="Ana@X.test"),
-        ),
+        edit_person(team.director, team.ben.id, ben.version, email="Ana@X.test"),
         "already someone's email",
     )
     [update] = [e for e in events(engine, "person") if e.action == "update"]
@@ -156,66 +140,31 @@ def test_edits_check_the_version_and_the_email(engine: Engine, team: Team) -> No
 def test_the_last_active_director_can_be_neither_demoted_nor_deactivated(
     engine: Engine, team: Team
 ) -> None:
-    for change in (PersonUpdate(role=Role.member), PersonUpdate(active=False)):
+    dora_id, dora_version = team.director.id, team.director.version
+    for change in ({"role": Role.member}, {"active": False}):
         refused(
             engine,
-            lambda s, change=change: update_person(
-                session=s,
-                actor=team.director,
-                person_id=team.director.id,
-                expected_version=team.director.version,
-                changes=change,
-            ),
+            edit_person(team.director, dora_id, dora_version, **change),
             "Dora Director is the last active director",
         )
     # With a second director, the first may step down.
     with session_scope(engine) as session:
-        update_person(
-            session=session,
-            actor=team.director,
-            person_id=team.ana.id,
-            expected_version=team.ana.version,
-            changes=PersonUpdate(role=Role.director),
-        )
-        dora = update_person(
-            session=session,
-            actor=team.director,
-            person_id=team.director.id,
-            expected_version=team.director.version,
-            changes=PersonUpdate(role=Role.member),
-        )
+        edit_person(team.director, team.ana.id, team.ana.version, role=Role.director)(session)
+        dora = edit_person(team.director, dora_id, dora_version, role=Role.member)(session)
     assert dora.role == Role.member
 
 
 def test_deactivating_someone_signs_them_out(engine: Engine, team: Team) -> None:
     with session_scope(engine) as session:
-        set_password(
-            session=session,
-            actor=team.director,
-            person_id=team.ben.id,
-            password="a long secret",
-            settings=SETTINGS,
-        )
+        new_password(team.director, team.ben.id, "a long secret")(session)
     with session_scope(engine) as session:
         outcome = attempt_sign_in(
             session=session, email="ben@x.test", password="a long secret", settings=SETTINGS
         )
         token = start_session(session=session, code=outcome.code or "", settings=SETTINGS)
     with session_scope(engine) as session:
-        update_person(
-            session=session,
-            actor=team.director,
-            person_id=team.ben.id,
-            expected_version=team.ben.version,
-            changes=PersonUpdate(active=False),
-        )
-        update_person(
-            session=session,
-            actor=team.director,
-            person_id=team.ben.id,
-            expected_version=team.ben.version + 1,
-            changes=PersonUpdate(active=True),
-        )
+        edit_person(team.director, team.ben.id, team.ben.version, active=False)(session)
+        edit_person(team.director, team.ben.id, team.ben.version + 1, active=True)(session)
     with Session(read_engine(engine)) as session:
         assert person_for_session(session=session, token=token) is None
         assert find_active_person(session=session, email=" BEN@x.test") is not None
@@ -258,27 +207,30 @@ def test_time_off_is_added_checked_and_removed(engine: Engine, team: Team) -> No
     )
 
 
+def edit_person(actor: PersonRead, person_id: int, version: int, **changes: Any) -> Any:
+    """The write that changes a person, as `actor` who saw `version`, to run in a session."""
+    changed = PersonUpdate(**changes)
+    return lambda s: update_person(
+        session=s, actor=actor, person_id=person_id, expected_version=version, changes=changed
+    )
+
+
+def new_password(actor: PersonRead, person_id: int, password: str) -> Any:
+    """The write that sets a person's password, to run in a session."""
+    return lambda s: set_password(
+        session=s, actor=actor, person_id=person_id, password=password, settings=SETTINGS
+    )
+
+
 def test_setting_a_password_stores_only_its_hash_and_is_audited(engine: Engine, team: Team) -> None:
     refused(
         engine,
-        lambda s: set_password(
-            session=s,
-            actor=team.director,
-            person_id=team.ana.id,
-            password="short",
-            settings=SETTINGS,
-        ),
+        new_password(team.director, team.ana.id, "short"),
         "at least 10 characters",
     )
     for _ in range(2):
         with session_scope(engine) as session:
-            set_password(
-                session=session,
-                actor=team.director,
-                person_id=team.ana.id,
-                password="ana's new secret",
-                settings=SETTINGS,
-            )
+            new_password(team.director, team.ana.id, "ana's new secret")(session)
     with Session(read_engine(engine)) as session:
         stored = session.get(Person, team.ana.id)
         assert stored is not None and stored.password_hash is not None

@@ -254,17 +254,17 @@ def _create_initiative(w: World, owner: PersonRead) -> Call:
     )
 
 
+def _on_initiative(w: World, iid: int, action: Callable[..., Any], **fields: Any) -> Call:
+    """A call of an initiative write that takes the config and version 1 of initiative `iid`."""
+    return lambda s, a: action(
+        session=s, actor=a, config=w.config, initiative_id=iid, expected_version=1, **fields
+    )
+
+
 def _edit(change: Callable[[int], dict[str, Any]], status: str = "in_progress") -> Prepare:
     def prepare(w: World, owner: PersonRead) -> Call:
         iid = w.initiative(owner, status)
-        return lambda s, a: initiatives.update_initiative(
-            session=s,
-            actor=a,
-            config=w.config,
-            initiative_id=iid,
-            expected_version=1,
-            changes=change(iid),
-        )
+        return _on_initiative(w, iid, initiatives.update_initiative, changes=change(iid))
 
     return prepare
 
@@ -344,64 +344,29 @@ def _decline_idea(w: World, owner: PersonRead) -> Call:
 def _assign_owner(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner)
     other = w.team.ben if owner.id != w.team.ben.id else w.team.ana
-    return lambda s, a: initiatives.assign_owner(
-        session=s,
-        actor=a,
-        config=w.config,
-        initiative_id=iid,
-        expected_version=1,
-        owner_id=other.id,
-    )
+    return _on_initiative(w, iid, initiatives.assign_owner, owner_id=other.id)
 
 
 def _change_status(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner)
-    return lambda s, a: initiatives.change_status(
-        session=s,
-        actor=a,
-        config=w.config,
-        initiative_id=iid,
-        expected_version=1,
-        status="blocked",
-    )
+    return _on_initiative(w, iid, initiatives.change_status, status="blocked")
 
 
 def _set_expected_lift(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner)
-    return lambda s, a: initiatives.set_expected_lift(
-        session=s,
-        actor=a,
-        config=w.config,
-        initiative_id=iid,
-        expected_version=1,
-        metric_id="conversion_rate",
-        lift_pct=0.05,
-    )
+    lift = {"metric_id": "conversion_rate", "lift_pct": 0.05}
+    return _on_initiative(w, iid, initiatives.set_expected_lift, **lift)
 
 
 def _link_key_result(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner)
-    return lambda s, a: initiatives.link_key_result(
-        session=s,
-        actor=a,
-        config=w.config,
-        initiative_id=iid,
-        expected_version=1,
-        key_result_id=w.team.kr_aov,
-    )
+    return _on_initiative(w, iid, initiatives.link_key_result, key_result_id=w.team.kr_aov)
 
 
 def _unlink_key_result(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner)
     w.link(iid, w.team.kr_aov)
-    return lambda s, a: initiatives.unlink_key_result(
-        session=s,
-        actor=a,
-        config=w.config,
-        initiative_id=iid,
-        expected_version=1,
-        key_result_id=w.team.kr_aov,
-    )
+    return _on_initiative(w, iid, initiatives.unlink_key_result, key_result_id=w.team.kr_aov)
 
 
 def _add_dependency(w: World, owner: PersonRead) -> Call:
@@ -640,30 +605,26 @@ def _import_observations(w: World, owner: PersonRead) -> Call:
 GA4_EXPORT = ROOT / "tests" / "fixtures" / "formats" / "ga4_funnel_export.csv"
 
 
+def _ga4_upload(w: World) -> dict[str, Any]:
+    """The GA4 funnel export as an admin uploads it."""
+    return {
+        "data": GA4_EXPORT.read_bytes(),
+        "filename": "ga4.csv",
+        "source": "upload",
+        "config": w.config,
+    }
+
+
 def _import_in_format(w: World, owner: PersonRead) -> Call:
-    data = GA4_EXPORT.read_bytes()
-    return lambda s, a: formats.import_in_format(
-        engine=w.engine,
-        actor=a,
-        data=data,
-        filename="ga4.csv",
-        fmt="ga4",
-        source="upload",
-        config=w.config,
-    )
+    upload = _ga4_upload(w)
+    return lambda s, a: formats.import_in_format(engine=w.engine, actor=a, fmt="ga4", **upload)
 
 
 def _import_converted(w: World, owner: PersonRead) -> Call:
-    data = GA4_EXPORT.read_bytes()
-    converted = formats.convert(data=data, filename="ga4.csv", fmt="ga4", config=w.config)
+    upload = _ga4_upload(w)
+    converted = formats.convert(data=upload["data"], filename="ga4.csv", fmt="ga4", config=w.config)
     return lambda s, a: formats.import_converted(
-        engine=w.engine,
-        actor=a,
-        converted=converted,
-        data=data,
-        filename="ga4.csv",
-        source="upload",
-        config=w.config,
+        engine=w.engine, actor=a, converted=converted, **upload
     )
 
 
@@ -989,24 +950,15 @@ def test_a_refusal_comes_before_any_complaint_about_the_input(
     attempts: list[tuple[PersonRead, Call]] = [
         (
             ana,
-            lambda s, a: initiatives.update_initiative(
-                session=s,
-                actor=a,
-                config=config,
-                initiative_id=theirs,
-                expected_version=1,
-                changes={"no_such_field": 1},
+            _on_initiative(
+                world, theirs, initiatives.update_initiative, changes={"no_such_field": 1}
             ),
         ),
         (
             sue,
-            lambda s, a: initiatives.link_key_result(
-                session=s,
-                actor=a,
-                config=config,
-                initiative_id=linked,
-                expected_version=1,
-                key_result_id=world.team.kr_aov,  # already linked
+            # Already linked.
+            _on_initiative(
+                world, linked, initiatives.link_key_result, key_result_id=world.team.kr_aov
             ),
         ),
         (

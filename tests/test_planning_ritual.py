@@ -160,33 +160,17 @@ def test_expected_value_ranking_in_gross_profit_per_person_week(
 ) -> None:
     seed_revenue(engine)
     common = {"owner_id": team.ana.id, "status": InitiativeStatus.planned}
-    conversion = add_initiative(
-        engine,
-        title="Guest checkout",
-        effort_weeks=2,
-        lift_metric="conversion_rate",
-        lift_pct=0.10,
-        scores={"expected_value": {"confidence": 0.5}},
-        **common,
-    )
-    abandonment = add_initiative(
-        engine,
-        title="Show delivery cost early",
-        effort_weeks=1,
-        lift_metric="cart_abandonment_rate",
-        lift_pct=-0.05,
-        scores={"expected_value": {"confidence": 0.8}},
-        **common,
-    )
-    publishing = add_initiative(
-        engine,
-        title="Publishing QA",
-        effort_weeks=1,
-        lift_metric="on_time_publishing_rate",
-        lift_pct=0.1,
-        scores={"expected_value": {"confidence": 1.0}},
-        **common,
-    )
+
+    def lifted(title: str, effort: float, metric: str, lift: float, confidence: float) -> int:
+        lift_fields = {"lift_metric": metric, "lift_pct": lift}
+        scores = {"expected_value": {"confidence": confidence}}
+        return add_initiative(
+            engine, title=title, effort_weeks=effort, scores=scores, **lift_fields, **common
+        )
+
+    conversion = lifted("Guest checkout", 2, "conversion_rate", 0.10, 0.5)
+    abandonment = lifted("Show delivery cost early", 1, "cart_abandonment_rate", -0.05, 0.8)
+    publishing = lifted("Publishing QA", 1, "on_time_publishing_rate", 0.1, 1.0)
     no_lift = add_initiative(
         engine, title="Instrumentation", scores={"expected_value": {"confidence": 1.0}}, **common
     )
@@ -345,15 +329,9 @@ def commit(
     framework: str = "rice",
     replace: bool = False,
 ) -> None:
+    plan = {"week": week, "framework": framework, "replace": replace}
     with session_scope(engine) as session:
-        commit_weekly_plan(
-            session=session,
-            actor=actor,
-            config=config,
-            week=week,
-            framework=framework,
-            replace=replace,
-        )
+        commit_weekly_plan(session=session, actor=actor, config=config, **plan)
 
 
 def test_commit_stores_the_ranked_snapshot(engine: Engine, config: AppConfig, team: Team) -> None:

@@ -10,7 +10,6 @@ import hashlib
 import json
 import shutil
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -56,8 +55,8 @@ from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiatives import update_initiative
 from planning.work.status_updates import post_status_update
-from tests.conftest import _drop_postgres_schema, _postgres_engine
-from tests.planning_seed import add_initiative, seed_team
+from tests.planning_seed import add_initiative, seed_saved_carts, seed_team
+from tests.store_support import migrated_store
 
 CORPUS = Path(__file__).parent / "corpus" / "bad_csv"
 TODAY = date(2026, 11, 26)
@@ -409,20 +408,8 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture
 def empty_twin(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
     """A second empty, migrated store on the same backend as `engine`."""
-    if engine.dialect.name == "sqlite":
-        twin = create_store_engine(f"sqlite:///{tmp_path / 'twin.db'}")
-        migrate(twin)
+    with migrated_store(engine.dialect.name, tmp_path / "twin.db") as twin:
         yield twin
-        twin.dispose()
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    twin = _postgres_engine(schema)
-    try:
-        migrate(twin)
-        yield twin
-    finally:
-        twin.dispose()
-        _drop_postgres_schema(schema)
 
 
 def test_export_then_restore_into_an_empty_store_gives_an_identical_store(
@@ -504,15 +491,7 @@ def _broken_copy(source: Path, target: Path, how: str) -> Path:
 def test_restore_refuses_a_broken_export_whole(
     sqlite_engine: Engine, tmp_path: Path, how: str, message: str
 ) -> None:
-    team = seed_team(sqlite_engine)
-    add_initiative(sqlite_engine, title="Saved carts", owner_id=team.ana.id)
-    with session_scope(sqlite_engine) as session:
-        post_status_update(
-            session=session,
-            actor=team.ana,
-            initiative_id=1,
-            update=NewStatusUpdate("idea", "on_track", 5, "Scoped it."),
-        )
+    seed_saved_carts(sqlite_engine, NewStatusUpdate("idea", "on_track", 5, "Scoped it."))
     export_store(engine=sqlite_engine, directory=tmp_path / "good")
     broken = _broken_copy(tmp_path / "good", tmp_path / "broken", how)
     target = create_store_engine(f"sqlite:///{tmp_path / 'target.db'}")

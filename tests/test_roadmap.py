@@ -193,6 +193,28 @@ def _add(session: Session, row: Any) -> int:
     return int(row.id)
 
 
+D = date
+
+
+def _work(
+    owner: int,
+    status: str,
+    start: date | None = None,
+    target: date | None = None,
+    health: str | None = None,
+    shipped: date | None = None,
+) -> dict[str, Any]:
+    """An initiative's fields; only those given are set (a done one is 100 % complete)."""
+    row: dict[str, Any] = {"owner_id": owner, "status": status}
+    if start is not None:
+        row |= {"start_date": start, "target_date": target}
+    if health is not None:
+        row["health"] = health
+    if shipped is not None:
+        row |= {"percent_complete": 100, "shipped_date": shipped}
+    return row
+
+
 @pytest.fixture
 def seeded(engine: Engine) -> Seeded:
     with session_scope(engine) as session:
@@ -208,78 +230,30 @@ def seeded(engine: Engine) -> Seeded:
             "s1": _add(session, KeyResult(objective_id=spring, title="s1", owner_id=ana)),
         }
         specs: dict[str, tuple[dict[str, Any], list[str]]] = {
+            # Two checkout KRs: the checkout lane, also basket.
             "wallets": (
-                dict(
-                    owner_id=ana,
-                    status="in_progress",
-                    health="at_risk",
-                    percent_complete=40,
-                    start_date=date(2026, 11, 1),
-                    target_date=date(2026, 12, 21),
-                ),
-                ["c1", "c2", "b1"],  # two checkout KRs: the checkout lane, also basket
+                _work(ana, "in_progress", D(2026, 11, 1), D(2026, 12, 21), health="at_risk")
+                | {"percent_complete": 40},
+                ["c1", "c2", "b1"],
             ),
+            # A tie: the older objective (checkout) wins.
             "bundles": (
-                dict(
-                    owner_id=ben,
-                    status="in_progress",
-                    health="off_track",
-                    start_date=date(2026, 10, 27),
-                    target_date=date(2026, 12, 26),
-                ),
-                ["b1", "c1"],  # a tie: the older objective (checkout) wins
+                _work(ben, "in_progress", D(2026, 10, 27), D(2026, 12, 26), health="off_track"),
+                ["b1", "c1"],
             ),
             "delivery": (
-                dict(
-                    owner_id=ana,
-                    status="done",
-                    percent_complete=100,
-                    start_date=date(2026, 10, 12),
-                    target_date=date(2026, 10, 27),
-                    shipped_date=date(2026, 10, 25),
-                ),
+                _work(ana, "done", D(2026, 10, 12), D(2026, 10, 27), shipped=D(2026, 10, 25)),
                 ["c1"],
             ),
             "summer": (
-                dict(
-                    owner_id=ana,
-                    status="done",
-                    percent_complete=100,
-                    start_date=date(2026, 7, 1),
-                    target_date=date(2026, 8, 1),
-                    shipped_date=date(2026, 8, 3),
-                ),
+                _work(ana, "done", D(2026, 7, 1), D(2026, 8, 1), shipped=D(2026, 8, 3)),
                 ["c1"],
             ),
-            "loyalty": (
-                dict(
-                    owner_id=ben,
-                    status="planned",
-                    start_date=date(2026, 12, 17),
-                    target_date=date(2027, 3, 16),
-                ),
-                ["b1"],
-            ),
-            "bnpl": (dict(owner_id=ana, status="idea"), ["s1"]),
-            "alerts": (dict(owner_id=ben, status="idea"), []),
-            "chat": (
-                dict(
-                    owner_id=ben,
-                    status="dropped",
-                    start_date=date(2026, 10, 1),
-                    target_date=date(2026, 10, 30),
-                ),
-                ["c1"],
-            ),
-            "instrumentation": (
-                dict(
-                    owner_id=ben,
-                    status="planned",
-                    start_date=date(2026, 12, 1),
-                    target_date=date(2026, 12, 15),
-                ),
-                [],
-            ),
+            "loyalty": (_work(ben, "planned", D(2026, 12, 17), D(2027, 3, 16)), ["b1"]),
+            "bnpl": (_work(ana, "idea"), ["s1"]),
+            "alerts": (_work(ben, "idea"), []),
+            "chat": (_work(ben, "dropped", D(2026, 10, 1), D(2026, 10, 30)), ["c1"]),
+            "instrumentation": (_work(ben, "planned", D(2026, 12, 1), D(2026, 12, 15)), []),
         }
         ids = {}
         for title, (row, links) in specs.items():

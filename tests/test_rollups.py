@@ -6,7 +6,6 @@ observations give."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,8 +26,9 @@ from planning.metrics.rollups import rebuild_daily_totals
 from planning.sources.config import load_sources
 from planning.sources.runs import OK, run_source
 from planning.store.engine import create_store_engine, migrate
-from tests.conftest import BACKENDS, _drop_postgres_schema, _postgres_engine
-from tests.sources_support import config_dir
+from tests.conftest import BACKENDS
+from tests.sources_support import config_dir, stored
+from tests.store_support import migrated_store
 
 FIRST = date(2026, 11, 1)
 SUM_MEASURE = "sessions"  # summed; dimensions channel and device
@@ -40,20 +40,8 @@ def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """One migrated store per backend for the whole module; each example empties it first."""
-    if request.param == "sqlite":
-        engine = create_store_engine(f"sqlite:///{tmp_path_factory.mktemp('rollups') / 's.db'}")
-        migrate(engine)
+    with migrated_store(request.param, tmp_path_factory.mktemp("rollups") / "s.db") as engine:
         yield engine
-        engine.dispose()
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = _postgres_engine(schema)
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        _drop_postgres_schema(schema)
 
 
 @pytest.fixture(scope="module")
@@ -137,17 +125,10 @@ def _rollup(engine: Engine) -> dict[tuple[str, str], tuple[float, int]]:
 
 
 def _raw(engine: Engine) -> dict[tuple[str, str], tuple[float, int]]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT s.measure, o.day, o.value FROM observation o "
-                "JOIN series s ON s.id = o.series_id"
-            )
-        ).all()
     sums: dict[tuple[str, str], tuple[float, int]] = {}
-    for measure, day, value in rows:
-        total, count = sums.get((measure, str(day)[:10]), (0.0, 0))
-        sums[(measure, str(day)[:10])] = (total + float(value), count + 1)
+    for (measure, _, day), value in stored(engine).items():
+        total, count = sums.get((measure, day), (0.0, 0))
+        sums[(measure, day)] = (total + value, count + 1)
     return sums
 
 

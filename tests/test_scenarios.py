@@ -5,6 +5,7 @@ refuse a commit whole when something changed underneath."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -15,7 +16,7 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.config.settings import CapacitySettings
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import Initiative, InitiativeStatus, WeeklyPlan
+from planning.store.models import Initiative, InitiativeStatus, WeeklyPlan, WeeklyPlanRead
 from planning.store.models_scenarios import PlanScenario
 from planning.validation import InputError
 from planning.work import scenario_plan, scenarios
@@ -184,20 +185,57 @@ def _initiative(engine: Engine, initiative_id: int) -> Initiative:
         return found
 
 
-def _draft(engine: Engine, team: Team, ids: dict[str, int], name: str = "Lean") -> int:
-    with session_scope(engine) as session:
-        made = scenarios.create_scenario(session=session, actor=team.director, week=WEEK, name=name)
+def _save(
+    engine: Engine, team: Team, scenario_id: int, version: int, *changes: scenarios.DraftChange
+) -> None:
+    """Save a draft's changes as the director, who last saw it at `version`."""
     with session_scope(engine) as session:
         scenarios.save_scenario(
             session=session,
             actor=team.director,
-            scenario_id=made.id,
-            expected_version=1,
-            changes=[
-                scenarios.DraftChange(ids["checkout"], 1, {"owner_id": team.ben.id}),
-                scenarios.DraftChange(ids["gifts"], 1, {"status": "planned", "effort_weeks": 3.0}),
-            ],
+            scenario_id=scenario_id,
+            expected_version=version,
+            changes=list(changes),
         )
+
+
+def _commit(
+    engine: Engine, team: Team, config: AppConfig, scenario_id: int, version: int, **extra: Any
+) -> WeeklyPlanRead:
+    """Commit a draft as the director with the RICE framework."""
+    with session_scope(engine) as session:
+        return scenarios.commit_scenario(
+            session=session,
+            actor=team.director,
+            config=config,
+            scenario_id=scenario_id,
+            expected_version=version,
+            framework="rice",
+            **extra,
+        )
+
+
+def _change_underneath(engine: Engine, initiative_id: int, **fields: Any) -> None:
+    """Someone else edits an initiative straight in the store: it moves to version 2."""
+    with session_scope(engine) as session:
+        changed = session.get(Initiative, initiative_id)
+        assert changed is not None
+        for name, value in {**fields, "version": 2}.items():
+            setattr(changed, name, value)
+        session.add(changed)
+
+
+def _draft(engine: Engine, team: Team, ids: dict[str, int], name: str = "Lean") -> int:
+    with session_scope(engine) as session:
+        made = scenarios.create_scenario(session=session, actor=team.director, week=WEEK, name=name)
+    _save(
+        engine,
+        team,
+        made.id,
+        1,
+        scenarios.DraftChange(ids["checkout"], 1, {"owner_id": team.ben.id}),
+        scenarios.DraftChange(ids["gifts"], 1, {"status": "planned", "effort_weeks": 3.0}),
+    )
     return made.id
 
 
@@ -221,16 +259,7 @@ def test_drafts_leave_the_backlog_alone_until_committed(
         ("Checkout", "changed"),
         ("Gift cards", "in"),
     }
-    with session_scope(engine) as session:
-        plan = scenarios.commit_scenario(
-            session=session,
-            actor=team.director,
-            config=config,
-            scenario_id=first,
-            expected_version=2,
-            framework="rice",
-            note="Lean week",
-        )
+    plan = _commit(engine, team, config, first, 2, note="Lean week")
     assert _initiative(engine, ids["checkout"]).owner_id == team.ben.id
     gifts = _initiative(engine, ids["gifts"])
     assert (gifts.status, gifts.effort_weeks) == (InitiativeStatus.planned, 3.0)
@@ -246,21 +275,10 @@ def test_a_commit_is_refused_whole_when_an_initiative_changed_underneath(
 ) -> None:
     engine, team, ids = world
     scenario_id = _draft(engine, team, ids)
-    with session_scope(engine) as session:
-        dropped = session.get(Initiative, ids["gifts"])
-        assert dropped is not None
-        dropped.status, dropped.version = InitiativeStatus.dropped, 2
-        session.add(dropped)
+    _change_underneath(engine, ids["gifts"], status=InitiativeStatus.dropped)
     before = store_state(engine)
-    with pytest.raises(scenarios.ScenarioCommitError) as refused, session_scope(engine) as session:
-        scenarios.commit_scenario(
-            session=session,
-            actor=team.director,
-            config=config,
-            scenario_id=scenario_id,
-            expected_version=2,
-            framework="rice",
-        )
+    with pytest.raises(scenarios.ScenarioCommitError) as refused:
+        _commit(engine, team, config, scenario_id, 2)
     assert list(refused.value.problems) == ["“Gift cards” is Dropped now and left the backlog"]
     assert store_state(engine) == before  # checkout keeps Ana, no plan, no audit event
     assert count(engine, WeeklyPlan) == 0 and count(engine, PlanScenario) == 1
@@ -271,30 +289,18 @@ def test_an_edit_since_the_draft_is_named_and_an_existing_plan_needs_replace(
 ) -> None:
     engine, team, ids = world
     scenario_id = _draft(engine, team, ids)
-    with session_scope(engine) as session:
-        moved = session.get(Initiative, ids["checkout"])
-        assert moved is not None
-        moved.effort_weeks, moved.version = 2.0, 2
-        session.add(moved)
-    with pytest.raises(scenarios.ScenarioCommitError) as refused, session_scope(engine) as session:
-        scenarios.commit_scenario(
-            session=session,
-            actor=team.director,
-            config=config,
-            scenario_id=scenario_id,
-            expected_version=2,
-            framework="rice",
-        )
+    _change_underneath(engine, ids["checkout"], effort_weeks=2.0)
+    with pytest.raises(scenarios.ScenarioCommitError) as refused:
+        _commit(engine, team, config, scenario_id, 2)
     assert "“Checkout” was changed after this draft was made" in refused.value.problems[0]
     # Editing the row again takes the latest version; a week with a plan then asks to replace.
-    with session_scope(engine) as session:
-        scenarios.save_scenario(
-            session=session,
-            actor=team.director,
-            scenario_id=scenario_id,
-            expected_version=2,
-            changes=[scenarios.DraftChange(ids["checkout"], 2, {"owner_id": team.ben.id})],
-        )
+    _save(
+        engine,
+        team,
+        scenario_id,
+        2,
+        scenarios.DraftChange(ids["checkout"], 2, {"owner_id": team.ben.id}),
+    )
     with session_scope(engine) as session:
         from planning.work.weekly_plan import commit_weekly_plan
 
@@ -302,26 +308,10 @@ def test_an_edit_since_the_draft_is_named_and_an_existing_plan_needs_replace(
             session=session, actor=team.director, config=config, week=WEEK, framework="rice"
         )
     before = store_state(engine)
-    with pytest.raises(PlanAlreadyCommitted), session_scope(engine) as session:
-        scenarios.commit_scenario(
-            session=session,
-            actor=team.director,
-            config=config,
-            scenario_id=scenario_id,
-            expected_version=3,
-            framework="rice",
-        )
+    with pytest.raises(PlanAlreadyCommitted):
+        _commit(engine, team, config, scenario_id, 3)
     assert store_state(engine) == before
-    with session_scope(engine) as session:
-        scenarios.commit_scenario(
-            session=session,
-            actor=team.director,
-            config=config,
-            scenario_id=scenario_id,
-            expected_version=3,
-            framework="rice",
-            replace=True,
-        )
+    _commit(engine, team, config, scenario_id, 3, replace=True)
     assert _initiative(engine, ids["checkout"]).owner_id == team.ben.id
 
 
@@ -335,18 +325,16 @@ def test_bad_drafts_and_other_roles_write_nothing(
         stored = session.get(PlanScenario, scenario_id)
         assert stored is not None
         kept_changes = stored.changes
-    with pytest.raises(InputError) as refused, session_scope(engine) as session:
-        scenarios.save_scenario(
-            session=session,
-            actor=team.director,
-            scenario_id=scenario_id,
-            expected_version=2,
-            changes=[
-                scenarios.DraftChange(ids["checkout"], 1, {"owner_id": team.sue.id}),
-                scenarios.DraftChange(
-                    ids["gifts"], 1, {"start_date": date(2026, 12, 9), "target_date": MONDAY}
-                ),
-            ],
+    with pytest.raises(InputError) as refused:
+        _save(
+            engine,
+            team,
+            scenario_id,
+            2,
+            scenarios.DraftChange(ids["checkout"], 1, {"owner_id": team.sue.id}),
+            scenarios.DraftChange(
+                ids["gifts"], 1, {"start_date": date(2026, 12, 9), "target_date": MONDAY}
+            ),
         )
     assert list(refused.value.problems) == [
         "“Checkout”: Sue Stakeholder cannot own initiatives",

@@ -7,7 +7,6 @@ For each role, the pages it may open open, and every other page's URL shows its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import ui.identity
 from planning.access.passwords import attempt_sign_in, end_session, start_session
 from planning.access.people import set_password
 from planning.config import load_config
-from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.engine import read_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
 from tests.config_support import use_sign_in_mode as use_mode
 from ui.navigation import page_access
@@ -56,10 +55,8 @@ FALLBACK_OF = {
 
 
 @pytest.fixture
-def store(app_store: str) -> Iterator[Engine]:
-    engine = create_store_engine(app_store)
-    yield engine
-    engine.dispose()
+def store(app_engine: Engine) -> Engine:
+    return app_engine
 
 
 def first_of(engine: Engine, role: Role) -> PersonRead:

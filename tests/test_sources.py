@@ -33,6 +33,7 @@ from tests.sources_support import (
     serve_files,
     stored,
 )
+from tests.store_support import migrated_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,10 +106,8 @@ def config() -> AppConfig:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+    with migrated_store("sqlite", tmp_path / "store.db") as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -21,8 +21,11 @@ from sqlalchemy import Engine, text
 from bench.shopify_export import PREFIXES
 from planning.config import AppConfig
 from planning.metrics.import_file import ImportFileError
+from planning.metrics.importer import ImportResult
 from planning.sources.formats import import_in_format
 from planning.sources.shopify_orders import parse_shopify_orders
+from planning.store.models import Person, Role
+from tests.sources_support import stored
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 EXPORT = FIXTURES / "shopify_orders_export.csv"
@@ -64,6 +67,20 @@ def stored_rows(engine: Engine) -> tuple[int, int]:
         rows = conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one()
         batches = conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one()
     return int(rows), int(batches)
+
+
+def import_orders(
+    engine: Engine,
+    config: AppConfig,
+    data: bytes,
+    actor: Person | None = None,
+    source: str = "cli",
+) -> ImportResult:
+    """Import a Shopify orders export (the shop's settings) as `actor` from `source`."""
+    upload = {"filename": "orders_export.csv", "fmt": "shopify_orders", "source": source}
+    return import_in_format(
+        engine=engine, actor=actor, data=data, config=shop_config(config), **upload
+    )
 
 
 def test_worked_example_in_the_shops_time_zone(config: AppConfig) -> None:
@@ -171,51 +188,22 @@ def test_unmapped_product_lines_are_listed_by_line(config: AppConfig) -> None:
 
 
 def test_import_writes_once_and_a_rerun_changes_nothing(engine: Engine, config: AppConfig) -> None:
-    shop = shop_config(config)
-    first = import_in_format(
-        engine=engine,
-        actor=None,
-        data=EXPORT.read_bytes(),
-        filename="orders_export.csv",
-        fmt="shopify_orders",
-        source="cli",
-        config=shop,
-    )
+    first = import_orders(engine, config, EXPORT.read_bytes())
     assert first.ok and (first.added, first.updated, first.unchanged) == (20, 0, 0)
-    again = import_in_format(
-        engine=engine,
-        actor=None,
-        data=EXPORT.read_bytes(),
-        filename="orders_export.csv",
-        fmt="shopify_orders",
-        source="cli",
-        config=shop,
-    )
+    again = import_orders(engine, config, EXPORT.read_bytes())
     assert (again.added, again.updated, again.unchanged) == (0, 0, 20)
     assert stored_rows(engine) == (20, 2)
-    with engine.connect() as conn:
-        revenue = conn.execute(
-            text(
-                "SELECT o.value FROM observation o JOIN series s ON s.id = o.series_id "
-                "WHERE s.measure = 'net_revenue' AND o.day = '2026-11-24'"
-            )
-        ).scalar_one()
-    assert revenue == 202
+    revenue = [
+        v for (m, _, day), v in stored(engine).items() if (m, day) == ("net_revenue", "2026-11-24")
+    ]
+    assert revenue == [202]
 
 
 def test_two_currencies_are_refused_naming_them_and_their_lines(
     engine: Engine, config: AppConfig
 ) -> None:
     with pytest.raises(ImportFileError) as refused:
-        import_in_format(
-            engine=engine,
-            actor=None,
-            data=TWO_CURRENCIES.read_bytes(),
-            filename="orders_export.csv",
-            fmt="shopify_orders",
-            source="cli",
-            config=shop_config(config),
-        )
+        import_orders(engine, config, TWO_CURRENCIES.read_bytes())
     assert str(refused.value) == (
         "the export mixes currencies (EUR on lines 8 and 12; USD on lines 2, 4 and 11); "
         "Quarterdeck counts money in one currency (USD, settings.yaml): export the USD orders only"
@@ -256,15 +244,7 @@ def test_malformed_formula_and_huge_cells_are_listed_and_nothing_is_written(
         (8, "Lineitem quantity"): "-1 is negative",
         (11, "Created at"): "'yesterday' is not a Shopify time such as 2026-11-24 09:15:02 -0500",
     }
-    result = import_in_format(
-        engine=engine,
-        actor=None,
-        data=data,
-        filename="orders_export.csv",
-        fmt="shopify_orders",
-        source="cli",
-        config=shop_config(config),
-    )
+    result = import_orders(engine, config, data)
     assert not result.ok and len(result.problems) == 5
     assert stored_rows(engine) == (0, 0)
 
@@ -301,22 +281,13 @@ def test_only_directors_import_and_a_member_writes_nothing(
     from sqlmodel import Session
 
     from planning.access.permissions import PermissionDenied
-    from planning.store.models import Person, Role
 
     with Session(engine, expire_on_commit=False) as session:
         member = Person(name="Milo", email="milo@example.com", role=Role.member)
         session.add(member)
         session.commit()
     with pytest.raises(PermissionDenied, match="director"):
-        import_in_format(
-            engine=engine,
-            actor=member,
-            data=EXPORT.read_bytes(),
-            filename="orders_export.csv",
-            fmt="shopify_orders",
-            source="upload",
-            config=shop_config(config),
-        )
+        import_orders(engine, config, EXPORT.read_bytes(), actor=member, source="upload")
     assert stored_rows(engine) == (0, 0)
 
 

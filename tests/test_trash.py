@@ -5,6 +5,7 @@ pinned day 2026-11-26, so an item deleted that day goes for good on 2026-12-26).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -26,11 +27,13 @@ from planning.store.models import (
     KeyResult,
     Objective,
     PeriodClose,
+    PersonRead,
     StatusUpdate,
 )
-from planning.store.models_trash import TrashItem
+from planning.store.models_trash import TrashItem, TrashItemRead
 from planning.store.versioning import ConflictError
 from planning.trash.bin import (
+    Restored,
     delete_initiative,
     delete_key_result,
     delete_objective,
@@ -49,6 +52,30 @@ def _version(engine: Engine, model: type[Any], record_id: int) -> int:
         record = session.get(model, record_id)
         assert record is not None
         return int(record.version)
+
+
+_DELETES: dict[type[Any], tuple[Callable[..., TrashItemRead], str]] = {
+    Initiative: (delete_initiative, "initiative_id"),
+    KeyResult: (delete_key_result, "key_result_id"),
+    Objective: (delete_objective, "objective_id"),
+}
+
+
+def _delete(
+    engine: Engine, actor: PersonRead, model: type[Any], record_id: int, version: int | None = None
+) -> TrashItemRead:
+    """Delete a record as `actor` on DAY, at `version` or else the version the store holds."""
+    delete, id_field = _DELETES[model]
+    if version is None:
+        version = _version(engine, model, record_id)
+    target = {id_field: record_id}
+    with session_scope(engine) as session:
+        return delete(session=session, actor=actor, expected_version=version, today=DAY, **target)
+
+
+def _restore(engine: Engine, actor: PersonRead, item_id: int, today: date = DAY) -> Restored:
+    with session_scope(engine) as session:
+        return restore_from_trash(session=session, actor=actor, trash_item_id=item_id, today=today)
 
 
 def _world(engine: Engine) -> tuple[Team, int, int]:
@@ -103,14 +130,7 @@ def _links(engine: Engine, initiative_id: int) -> list[int]:
 def test_a_deleted_initiative_waits_30_days_and_comes_back_with_its_links(engine: Engine) -> None:
     team, work, blocker = _world(engine)
     before = store_state(engine)
-    with session_scope(engine) as session:
-        item = delete_initiative(
-            session=session,
-            actor=team.director,
-            initiative_id=work,
-            expected_version=_version(engine, Initiative, work),
-            today=DAY,
-        )
+    item = _delete(engine, team.director, Initiative, work)
     assert item.purge_on == date(2026, 12, 26)
     assert count(engine, InitiativeDependency) == 0 and count(engine, StatusUpdate) == 0
     assert _links(engine, work) == []
@@ -122,10 +142,7 @@ def test_a_deleted_initiative_waits_30_days_and_comes_back_with_its_links(engine
     assert (entry.kind, entry.title, entry.how) == ("Initiative", "One-page checkout", "Deleted")
     assert (entry.since, entry.gone_on, entry.by) == (DAY, date(2026, 12, 26), "Dora Director")
 
-    with session_scope(engine) as session:
-        restored = restore_from_trash(
-            session=session, actor=team.director, trash_item_id=item.id, today=date(2026, 12, 25)
-        )
+    restored = _restore(engine, team.director, item.id, today=date(2026, 12, 25))
     assert restored.not_restored == ()
     assert _links(engine, work) == sorted([team.kr_conversion, team.kr_aov])
     with Session(read_engine(engine)) as session:
@@ -148,46 +165,22 @@ def test_a_deleted_initiative_waits_30_days_and_comes_back_with_its_links(engine
 
 def test_an_objective_goes_with_its_key_results_check_ins_and_links(engine: Engine) -> None:
     team, work, _ = _world(engine)
-    with session_scope(engine) as session:
-        item = delete_objective(
-            session=session,
-            actor=team.director,
-            objective_id=team.checkout,
-            expected_version=_version(engine, Objective, team.checkout),
-            today=DAY,
-        )
+    item = _delete(engine, team.director, Objective, team.checkout)
     with Session(read_engine(engine)) as session:
         left = {kr.title for kr in session.exec(select(KeyResult))}
     assert left == {"AOV $92→$100", "Old KR"}
     assert count(engine, CheckIn) == 0
     assert _links(engine, work) == [team.kr_aov]
-    with session_scope(engine) as session:
-        restore_from_trash(session=session, actor=team.director, trash_item_id=item.id, today=DAY)
+    _restore(engine, team.director, item.id)
     assert count(engine, KeyResult) == 4 and count(engine, CheckIn) == 1
     assert _links(engine, work) == sorted([team.kr_conversion, team.kr_aov])
 
 
 def test_a_link_whose_other_end_is_gone_is_named_and_the_rest_comes_back(engine: Engine) -> None:
     team, work, _ = _world(engine)
-    with session_scope(engine) as session:
-        item = delete_initiative(
-            session=session,
-            actor=team.director,
-            initiative_id=work,
-            expected_version=_version(engine, Initiative, work),
-            today=DAY,
-        )
-        delete_key_result(
-            session=session,
-            actor=team.director,
-            key_result_id=team.kr_aov,
-            expected_version=_version(engine, KeyResult, team.kr_aov),
-            today=DAY,
-        )
-    with session_scope(engine) as session:
-        restored = restore_from_trash(
-            session=session, actor=team.director, trash_item_id=item.id, today=DAY
-        )
+    item = _delete(engine, team.director, Initiative, work)
+    _delete(engine, team.director, KeyResult, team.kr_aov)
+    restored = _restore(engine, team.director, item.id)
     [why] = restored.not_restored
     assert "key result" in why and "is gone" in why
     assert _links(engine, work) == [team.kr_conversion]
@@ -195,25 +188,13 @@ def test_a_link_whose_other_end_is_gone_is_named_and_the_rest_comes_back(engine:
 
 def test_after_30_days_it_is_gone_for_good(engine: Engine) -> None:
     team, work, _ = _world(engine)
-    with session_scope(engine) as session:
-        item = delete_initiative(
-            session=session,
-            actor=team.director,
-            initiative_id=work,
-            expected_version=_version(engine, Initiative, work),
-            today=DAY,
-        )
+    item = _delete(engine, team.director, Initiative, work)
     gone_day = date(2026, 12, 26)
     with Session(read_engine(engine)) as session:
         # Gone from the list even before the purge runs (the seed's archived "Old KR" too).
         assert trash_entries(session=session, today=gone_day) == []
-    with (
-        pytest.raises(InputError, match="deleted for good on 26 Dec 2026"),
-        session_scope(engine) as session,
-    ):
-        restore_from_trash(
-            session=session, actor=team.director, trash_item_id=item.id, today=gone_day
-        )
+    with pytest.raises(InputError, match="deleted for good on 26 Dec 2026"):
+        _restore(engine, team.director, item.id, today=gone_day)
     with session_scope(engine) as session:
         assert purge_expired_trash(session=session, today=date(2026, 12, 25)) == []
         assert purge_expired_trash(session=session, today=gone_day) == [
@@ -254,14 +235,8 @@ def test_a_closed_quarter_is_frozen(engine: Engine) -> None:
         session.add(
             PeriodClose(period="2026-Q2", as_of=date(2026, 6, 30), closed_by=team.director.id)
         )
-    with pytest.raises(GoalError, match="closed"), session_scope(engine) as session:
-        delete_objective(
-            session=session,
-            actor=team.director,
-            objective_id=team.basket,
-            expected_version=_version(engine, Objective, team.basket),
-            today=DAY,
-        )
+    with pytest.raises(GoalError, match="closed"):
+        _delete(engine, team.director, Objective, team.basket)
     with session_scope(engine) as session:
         assert purge_expired_trash(session=session, today=date(2030, 1, 1)) == []
     assert count(engine, KeyResult) == 4  # the archived "Old KR" of the closed quarter stays
@@ -272,52 +247,21 @@ def test_who_may_delete_and_restore(engine: Engine) -> None:
     idea = add_initiative(engine, title="Ana's idea", owner_id=team.ana.id, status="idea")
     running = add_initiative(engine, title="Ana's work", owner_id=team.ana.id, status="planned")
     before = store_state(engine)
-    refused: list[tuple[Any, str]] = [
-        (
-            lambda s: delete_initiative(
-                session=s, actor=team.ana, initiative_id=running, expected_version=1, today=DAY
-            ),
-            "past the idea stage",
-        ),
-        (
-            lambda s: delete_initiative(
-                session=s, actor=team.ben, initiative_id=idea, expected_version=1, today=DAY
-            ),
-            "owner or a director",
-        ),
-        (
-            lambda s: delete_initiative(
-                session=s, actor=team.sue, initiative_id=idea, expected_version=1, today=DAY
-            ),
-            "Stakeholders",
-        ),
-        (
-            lambda s: delete_objective(
-                session=s, actor=team.ana, objective_id=team.checkout, expected_version=1, today=DAY
-            ),
-            "director",
-        ),
-        (
-            lambda s: delete_key_result(
-                session=s, actor=team.ana, key_result_id=team.kr_aov, expected_version=1, today=DAY
-            ),
-            "director",
-        ),
+    refused: list[tuple[PersonRead, type[Any], int, str]] = [
+        (team.ana, Initiative, running, "past the idea stage"),
+        (team.ben, Initiative, idea, "owner or a director"),
+        (team.sue, Initiative, idea, "Stakeholders"),
+        (team.ana, Objective, team.checkout, "director"),
+        (team.ana, KeyResult, team.kr_aov, "director"),
     ]
-    for write, message in refused:
-        with pytest.raises(PermissionDenied, match=message), session_scope(engine) as session:
-            write(session)
-    with pytest.raises(ConflictError), session_scope(engine) as session:
-        delete_initiative(
-            session=session, actor=team.ana, initiative_id=idea, expected_version=7, today=DAY
-        )
+    for actor, model, record_id, message in refused:
+        with pytest.raises(PermissionDenied, match=message):
+            _delete(engine, actor, model, record_id, version=1)
+    with pytest.raises(ConflictError):
+        _delete(engine, team.ana, Initiative, idea, version=7)
     assert store_state(engine) == before
-    with session_scope(engine) as session:
-        item = delete_initiative(
-            session=session, actor=team.ana, initiative_id=idea, expected_version=1, today=DAY
-        )
-    with pytest.raises(PermissionDenied), session_scope(engine) as session:
-        restore_from_trash(session=session, actor=team.ben, trash_item_id=item.id, today=DAY)
-    with session_scope(engine) as session:
-        restore_from_trash(session=session, actor=team.ana, trash_item_id=item.id, today=DAY)
+    item = _delete(engine, team.ana, Initiative, idea, version=1)
+    with pytest.raises(PermissionDenied):
+        _restore(engine, team.ben, item.id)
+    _restore(engine, team.ana, item.id)
     assert count(engine, Initiative) == 2

@@ -14,7 +14,6 @@ import json
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,8 @@ from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate
 from planning.store.models import Person
 from planning.store.restore import restore_store
 from planning.work.initiative_input import NewStatusUpdate
-from planning.work.status_updates import post_status_update
-from tests.conftest import _drop_postgres_schema, _postgres_engine
-from tests.planning_seed import add_initiative, seed_team
+from tests.planning_seed import seed_saved_carts
+from tests.store_support import migrated_store
 
 PROJECT = Path(__file__).resolve().parents[2]
 Row = dict[str, Any]
@@ -42,15 +40,8 @@ Row = dict[str, Any]
 @pytest.fixture
 def export(engine: Engine, tmp_path: Path) -> Path:
     """An honest export of a small store: a team, an initiative with a status update, a decision."""
-    team = seed_team(engine)
-    add_initiative(engine, title="Saved carts", owner_id=team.ana.id, status="in_progress")
-    with session_scope(engine) as session:
-        post_status_update(
-            session=session,
-            actor=team.ana,
-            initiative_id=1,
-            update=NewStatusUpdate("in_progress", "on_track", 40, "Halfway."),
-        )
+    halfway = NewStatusUpdate("in_progress", "on_track", 40, "Halfway.")
+    seed_saved_carts(engine, halfway, status="in_progress")
     folder = tmp_path / "export"
     export_store(engine=engine, directory=folder)
     return folder
@@ -59,20 +50,8 @@ def export(engine: Engine, tmp_path: Path) -> Path:
 @pytest.fixture
 def target(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
     """The empty store a restore goes into, on the same backend as `engine`."""
-    if engine.dialect.name == "sqlite":
-        twin = create_store_engine(f"sqlite:///{tmp_path / 'target.db'}")
-        migrate(twin)
+    with migrated_store(engine.dialect.name, tmp_path / "target.db") as twin:
         yield twin
-        twin.dispose()
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    twin = _postgres_engine(schema)
-    try:
-        migrate(twin)
-        yield twin
-    finally:
-        twin.dispose()
-        _drop_postgres_schema(schema)
 
 
 def rows_of(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
