@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from planning import i18n
+from planning.i18n import gettext as _
 from planning.palette import RED
 from planning.work.dependencies import Work, late_pairs
 
@@ -23,8 +25,13 @@ def _day(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
-def _text_day(value: date | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "undated"
+def _text_day(value: date | None, *, year: bool = True) -> str:
+    """A day as the lanes write it: "16 Sep 2026" in English, the team's format otherwise."""
+    if value is None:
+        return _("undated")
+    if i18n.english_formats():
+        return f"{value.day} {value:%b %Y}" if year else f"{value.day} {value:%b}"
+    return i18n.date_text(value, year=year)
 
 
 def _row_work(row: Mapping[str, Any]) -> Work:
@@ -60,9 +67,14 @@ def with_waits(items: pd.DataFrame, waits: Mapping[int, Sequence[Work]]) -> pd.D
         first = found[0].blocker if found else blockers[-1]
         more = f" +{len(blockers) - 1}" if len(blockers) > 1 else ""
         mark = "⚑ " if found else ""
-        ends = f", ends {first.end.day} {first.end:%b}" if first.end else ""
-        short.append(f"{mark}waits on {first.title}{ends}{more}")
-        full.append("; ".join(f"{b.label} (ends {_text_day(b.end)})" for b in blockers))
+        ends = _(", ends {day}").format(day=_text_day(first.end, year=False)) if first.end else ""
+        short.append(mark + _("waits on {title}").format(title=first.title) + ends + more)
+        full.append(
+            "; ".join(
+                _("{work} (ends {day})").format(work=b.label, day=_text_day(b.end))
+                for b in blockers
+            )
+        )
         late.append(bool(found))
         last_days.append(found[0].blocker.end if found else None)
     out = items.copy()
@@ -91,7 +103,7 @@ def tooltip(items: pd.DataFrame) -> list[dict[str, Any]]:
     """The tooltip entry naming what a row waits on."""
     if "waits_on" not in items:
         return []
-    return [{"field": "waits_full", "type": "nominal", "title": "Waits on"}]
+    return [{"field": "waits_full", "type": "nominal", "title": _("Waits on")}]
 
 
 def layers(items: pd.DataFrame, y: dict[str, Any], tip: list[dict[str, Any]]) -> list[Any]:
@@ -147,6 +159,6 @@ def lane_text(items: pd.DataFrame) -> str | None:
     ):
         if not isinstance(full, str):
             continue
-        flag = " ⚑ starts before what it waits on ends" if late else ""
-        parts.append(f"{title} waits on {full}{flag}")
+        flag = " ⚑ " + _("starts before what it waits on ends") if late else ""
+        parts.append(_("{title} waits on {work}").format(title=title, work=full) + flag)
     return "; ".join(parts) if parts else None
