@@ -20,8 +20,6 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
 # Two workers (one per core on the project machine); every test has its own store, database,
-# port and temporary folder, so they run side by side. Files go out in the order collected, the
-# browser journeys first (tests/conftest.py): pytest-xdist would otherwise send the files with
-# the most tests first, leaving the long journeys for the end, one worker waiting on the other.
-# The slowest 25 are listed, to keep CI under 20 minutes.
-.venv/bin/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 "$@"
+# port and temporary folder, so they run side by side. The slowest 25 are listed, to keep CI
+# under 20 minutes.
+.venv/bin/pytest -q -n 2 --dist loadfile --durations=25 "$@"

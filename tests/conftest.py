@@ -292,10 +292,3 @@ def _page_errors_raise() -> Iterator[None]:
         yield
     finally:
         config.set_option("client.showErrorDetails", before)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser journeys first. They are the longest files, and the workers take one file at a
-    time (--dist loadfile): started first, they run beside the short files, which then even out
-    the end of the run instead of waiting behind a journey."""
-    items.sort(key=lambda item: 0 if "/browser/" in f"/{item.nodeid}" else 1)
