@@ -60,6 +60,16 @@ def _templates(directory: str, language: str) -> list[OkrTemplate]:
     return list_templates(config=app_config())
 
 
+def objective_count(count: int) -> str:
+    """ "**3** objectives", in the reader's language, for a draft's preview line."""
+    return ngettext("**{count}** objective", "**{count}** objectives", count).format(count=count)
+
+
+def key_result_count(count: int) -> str:
+    """ "**12** key results", in the reader's language, for a draft's preview line."""
+    return ngettext("**{count}** key result", "**{count}** key results", count).format(count=count)
+
+
 def preview_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A draft's preview rows as a table headed in the reader's language."""
     frame = pd.DataFrame(rows)
@@ -143,12 +153,8 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
             "owned by {owner}:"
         ).format(
             template=escape_markdown(title),
-            objectives=ngettext(
-                "**{count}** objective", "**{count}** objectives", objectives
-            ).format(count=objectives),
-            key_results=ngettext(
-                "**{count}** key result", "**{count}** key results", key_results
-            ).format(count=key_results),
+            objectives=objective_count(objectives),
+            key_results=key_result_count(key_results),
             quarter=period,
             owner=escape_markdown(people.get(owner, person.name)),
         )

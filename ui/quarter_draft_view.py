@@ -23,7 +23,12 @@ from planning.periods import next_quarter
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui.confirm_write import confirm_previewed
-from ui.okr_templates_view import preview_frame, template_section
+from ui.okr_templates_view import (
+    key_result_count,
+    objective_count,
+    preview_frame,
+    template_section,
+)
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -152,12 +157,8 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
     )
     st.markdown(
         _("Will create {objectives} and {key_results} in {quarter}{carried}:").format(
-            objectives=ngettext(
-                "**{count}** objective", "**{count}** objectives", objectives
-            ).format(count=objectives),
-            key_results=ngettext(
-                "**{count}** key result", "**{count}** key results", key_results
-            ).format(count=key_results),
+            objectives=objective_count(objectives),
+            key_results=key_result_count(key_results),
             quarter=period,
             carried=carried,
         )
