@@ -32,12 +32,14 @@ def _frame(
     return pd.DataFrame(rows)
 
 
-# Each step: new rows; the same rows again; half of them changed and a new series; a mix.
+# Each step: new rows; the same rows again; half of them changed and a new series; a mix; new
+# days after every stored one (nothing to merge: COPY goes straight into the table).
 STEPS = [
     _frame(range(0, 40)),
     _frame(range(0, 40)),
     pd.concat([_frame(range(0, 20), shift=0.5), _frame(range(0, 20), devices=("desktop",))]),
     pd.concat([_frame(range(30, 60), shift=0.25), _frame(range(10, 25), devices=("desktop",))]),
+    _frame(range(60, 75), devices=("mobile", "desktop")),
 ]
 
 
@@ -67,7 +69,8 @@ def test_copy_and_executemany_leave_the_same_rows_and_counts(engine: Engine) -> 
     assert counts[0] == UpsertCounts(added=120, updated=0, unchanged=0)
     assert counts[1] == UpsertCounts(added=0, updated=0, unchanged=120)
     assert counts[2] == UpsertCounts(added=60, updated=60, unchanged=0)
-    assert len(rows) == 3 * (60 + 25)
+    assert counts[4] == UpsertCounts(added=90, updated=0, unchanged=0)
+    assert len(rows) == 3 * (75 + 40)
 
 
 def test_two_copies_in_one_transaction(engine: Engine) -> None:
@@ -77,6 +80,27 @@ def test_two_copies_in_one_transaction(engine: Engine) -> None:
         first = upsert_observations(connection=connection, frame=STEPS[0])
         again = upsert_observations(connection=connection, frame=STEPS[2])
     assert (first.added, again.added, again.updated) == (120, 60, 60)
+
+
+def test_rows_copied_straight_in_keep_the_daily_totals_equal_to_the_raw_sums(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    with engine.begin() as connection:
+        upsert_observations(connection=connection, frame=STEPS[0])
+        upsert_observations(connection=connection, frame=STEPS[4])
+        totals = connection.execute(
+            text("SELECT measure, day, total, rows FROM observation_daily ORDER BY 1, 2")
+        ).all()
+        summed = connection.execute(
+            text(
+                "SELECT s.measure, o.day, SUM(o.value), COUNT(*) FROM observation o "
+                "JOIN series s ON s.id = o.series_id GROUP BY 1, 2 ORDER BY 1, 2"
+            )
+        ).all()
+    assert [tuple(r) for r in totals] == [tuple(r) for r in summed]
+    assert len(totals) == 3 * (40 + 15)
 
 
 def test_copy_is_refused_on_sqlite(sqlite_engine: Engine) -> None:

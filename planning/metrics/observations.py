@@ -29,6 +29,7 @@ OBSERVATION_COLUMNS = ["measure", "day", "dims_key", "value"]
 # Writes of at least BULK_CACHE_ROWS rows run with a page cache of BULK_CACHE_KIB on SQLite.
 BULK_CACHE_ROWS = 50_000
 BULK_CACHE_KIB = 64 * 1024
+COPY_SLICE_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,22 @@ def upsert_observations(
     if copy and dialect != "postgresql":
         raise ValueError("COPY is a PostgreSQL statement; this store is " + dialect)
     if copy:
+        span = (str(min(day_texts)), str(max(day_texts)))
+        if not _stored_in_span(connection, touched, *span):
+            # Nothing stored for these series on these days (a first import, or new days
+            # appended): every row is new, and the lock above keeps it so until commit, so
+            # the rows go straight into the table as a bare COPY would.
+            _copy_rows(connection, "observation", sid, days, values)
+            return _finish(
+                connection,
+                frame,
+                touched,
+                before,
+                len(sid),
+                measure_names,
+                day_texts,
+                added=len(sid),
+            )
         changed = _copy_upsert(connection, sid, days, values)
         return _finish(connection, frame, touched, before, changed, measure_names, day_texts)
     if dialect == "sqlite":
@@ -179,10 +196,13 @@ def _finish(
     changed: int,
     measures: pd.Index,
     day_texts: npt.NDArray[np.object_],
+    *,
+    added: int | None = None,
 ) -> UpsertCounts:
-    """Count what an upsert did and, when it changed anything, sum again the daily totals of
-    its measures over the days it spans."""
-    added = _count_rows(connection, touched) - before
+    """Count what an upsert did (unless the caller knows how many rows it added) and, when it
+    changed anything, sum again the daily totals of its measures over the days it spans."""
+    if added is None:
+        added = _count_rows(connection, touched) - before
     updated = max(changed - added, 0)
     if added or changed:
         refresh_daily_totals(
@@ -202,14 +222,12 @@ def _copy_upsert(
     upsert leaves them)."""
     raw = connection.connection.driver_connection
     assert raw is not None
-    lines = "".join(f"{s}\t{d}\t{v!r}\n" for s, d, v in zip(sid, days, values, strict=True))
     with raw.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE observation_incoming ON COMMIT DROP AS "
             "SELECT series_id, day, value FROM observation WITH NO DATA"
         )
-        with cursor.copy("COPY observation_incoming (series_id, day, value) FROM STDIN") as copy:
-            copy.write(lines.encode("utf-8"))
+        _copy_rows(connection, "observation_incoming", sid, days, values)
         cursor.execute(
             "INSERT INTO observation (series_id, day, value) "
             "SELECT series_id, day, value FROM observation_incoming ORDER BY series_id, day "
@@ -221,6 +239,44 @@ def _copy_upsert(
         # create it again.
         cursor.execute("DROP TABLE observation_incoming")
     return changed
+
+
+def _copy_rows(
+    connection: Connection, table: str, sid: list[int], days: list[str], values: list[float]
+) -> None:
+    """COPY (series_id, day, value) rows into `table` on this connection (PostgreSQL).
+
+    The text goes out in slices of COPY_SLICE_ROWS: psycopg sends each from a thread of its
+    own, so the server stores one slice while the next is being written here."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} (series_id, day, value) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(sid), COPY_SLICE_ROWS):
+            end = start + COPY_SLICE_ROWS
+            rows = zip(sid[start:end], days[start:end], values[start:end], strict=True)
+            copy.write("".join(f"{s}\t{d}\t{v!r}\n" for s, d, v in rows).encode("utf-8"))
+
+
+def _stored_in_span(connection: Connection, series: list[int], first: str, last: str) -> bool:
+    """Whether any of these series has an observation stored on a day from first to last."""
+    for start in range(0, len(series), 500):
+        found = connection.execute(
+            text(
+                "SELECT 1 FROM observation WHERE series_id IN :ids "
+                "AND day BETWEEN :first AND :last LIMIT 1"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {
+                "ids": series[start : start + 500],
+                "first": date.fromisoformat(first[:10]),
+                "last": date.fromisoformat(last[:10]),
+            },
+        ).first()
+        if found is not None:
+            return True
+    return False
 
 
 @contextmanager
