@@ -32,8 +32,12 @@ KIND_LABELS = {
 }
 
 
-# The languages a message may be written in, named in the reader's language.
-LANGUAGE_NAMES = {"en": N_("English"), "de": N_("German")}
+# Which language a previewed message is written in, said in the reader's language (one sentence
+# per language: the picker names each language in itself, "English", "Deutsch").
+WRITTEN_IN = {
+    "en": N_("Written in English, the language {name} reads Quarterdeck in."),
+    "de": N_("Written in German, the language {name} reads Quarterdeck in."),
+}
 
 
 def kind_label(kind: str) -> str:
@@ -106,11 +110,8 @@ def preview(person_id: int, name: str) -> None:
     st.markdown(
         "**" + _("What {name} would receive this week").format(name=escape_markdown(name)) + "**"
     )
-    st.caption(
-        _("Written in {language}, the language {name} reads Quarterdeck in.").format(
-            language=_(LANGUAGE_NAMES.get(code, code)), name=escape_markdown(name)
-        )
-    )
+    if code in WRITTEN_IN:
+        st.caption(_(WRITTEN_IN[code]).format(name=escape_markdown(name)))
     if not messages:
         st.caption(_("Nothing: nothing owed this week, and no digest or summary to read."))
     for message in messages:
