@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -27,6 +26,7 @@ from planning.notify.secrets import NotifySecrets
 from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import InitiativeStatus, Person, PersonRead, Role
+from tests import test_page_languages
 from tests.planning_seed import Team, add_initiative, seed_team
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -36,7 +36,6 @@ SECRETS = NotifySecrets(
     urls={"email": "mailto://127.0.0.1:9?from=qd@x.test", "slack": "json://127.0.0.1:9/"},
     link_secret=b"a-test-link-secret-0123456789",
 )
-_PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
 
 @pytest.fixture(autouse=True)
@@ -49,27 +48,9 @@ def _english_team_after() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def english() -> tuple[set[str], list[str]]:
-    """The catalogue's English strings German writes differently: whole labels, and the pieces
-    of three words or more between the placeholders of the longer ones."""
-    with i18n.catalogue_path("de").open("rb") as handle:
-        catalogue = read_po(handle, locale="de")
-    labels: set[str] = set()
-    pieces: list[str] = []
-    for message in catalogue:
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for english_text, german in zip(ids, strings, strict=False):
-            if english_text == german:
-                continue
-            labels.add(english_text)
-            pieces += [
-                piece.strip(" .:·()")
-                for piece in _PLACEHOLDER.split(english_text)
-                if len(piece.strip(" .:·()").split()) >= 3
-            ]
-    return labels, pieces
+    """The catalogue's English strings German writes differently, read as the page walk reads
+    them (tests/test_page_languages.py)."""
+    return test_page_languages.english.__wrapped__()
 
 
 def _untranslated(text: str, english: tuple[set[str], list[str]], names: set[str]) -> list[str]:
