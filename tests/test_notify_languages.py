@@ -21,12 +21,13 @@ from planning.access.languages import set_language
 from planning.config import AppConfig, default_config
 from planning.notify.outbox import Planned
 from planning.notify.preferences import set_preference
-from planning.notify.run import plan_due, preview_for
+from planning.notify.run import plan_due, preview_for, run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import InitiativeStatus, Person, PersonRead, Role
 from tests import test_page_languages
+from tests.notify_servers import http_receiver
 from tests.planning_seed import Team, add_initiative, seed_team
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -189,6 +190,30 @@ def test_the_german_digest_holds_no_english_catalogue_string(
     assert "Mo., 23. Nov. – So., 29. Nov. 2026" in digest.body_html
     assert re.search(r"</span>\d+\u00a0%</td>", digest.body_html)  # progress: 67 %
     assert digest.body_markdown.endswith("[Quarterdeck öffnen](http://localhost:8501/)")
+
+
+def test_a_german_roadmap_summary_gets_its_share_link_when_sent(
+    engine: Engine, config: AppConfig
+) -> None:
+    team = seed_team(engine)
+    _roadmap_reader(engine, team)
+    _speaks(engine, team.sue, "de")
+    with session_scope(engine) as session:
+        set_preference(
+            session=session,
+            actor=team.sue,
+            person_id=team.sue.id,
+            channel="webhook",
+            roadmap_summary=True,
+        )
+    with http_receiver() as (port, receiver):
+        secrets = NotifySecrets(
+            urls={"webhook": f"json://127.0.0.1:{port}/in"}, link_secret=b"s" * 24
+        )
+        run_due_notifications(engine, config, secrets=secrets, now=FRIDAY_1730)
+    [body] = [p["message"] for _, p in receiver.posts if "Roadmap dieser Woche" in p["title"]]
+    assert "[Roadmap öffnen](http" in body and "?share=" in body
+    assert "Freigabelink" not in body
 
 
 def test_a_director_previews_a_german_member_in_german(engine: Engine, config: AppConfig) -> None:
