@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from planning import clock, i18n
 from planning.access.languages import set_language
 from planning.config import AppConfig, default_config
-from planning.notify.outbox import Planned
+from planning.notify.outbox import Planned, enqueue
 from planning.notify.preferences import set_preference
 from planning.notify.run import plan_due, preview_for, run_due_notifications
 from planning.notify.secrets import NotifySecrets
@@ -130,6 +130,30 @@ def test_a_german_member_of_an_english_team_is_reminded_in_german(
     assert "[Formular öffnen](" in reminder.body_markdown
     # The run that planned it is still English: only the message was German.
     assert i18n.language() == "en"
+
+
+def test_a_german_director_hears_of_an_item_still_owed_in_german(
+    engine: Engine, config: AppConfig
+) -> None:
+    team = seed_team(engine)
+    add_initiative(engine, title="<b>Faster</b> checkout", owner_id=team.ana.id, status="blocked")
+    _speaks(engine, team.director, "de")
+    for now in (MONDAY_0930, MONDAY_0930 + timedelta(days=7)):
+        planned = _planned(engine, config, now)
+        enqueue(engine=engine, messages=planned, now=now)
+    [escalation] = [m for m in planned if m.kind == "escalation"]
+    assert escalation.body_text.startswith(
+        "Ana Member wurde in 2026-W48 erinnert und schuldet beim Check-in 2026-W49 noch: "
+        "Status-Update für „<b>Faster</b> checkout“ (blockiert; "
+    )
+    assert "Status-Update für <strong>&lt;b&gt;Faster&lt;/b&gt; checkout</strong>" in (
+        escalation.body_html
+    )
+    assert ">„Diese Woche“ öffnen</a>" in escalation.body_html
+    assert escalation.body_markdown.endswith("[„Diese Woche“ öffnen](http://localhost:8501/)")
+    # Ana reads the team's language: her reminder stayed English.
+    [reminder] = [m for m in planned if m.kind == "reminder"]
+    assert reminder.body_text.startswith("Hello Ana Member,")
 
 
 def test_each_reader_gets_their_language_and_the_team_formats(
