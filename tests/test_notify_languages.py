@@ -86,8 +86,9 @@ def _owing(engine: Engine, team: Team) -> None:
     )
 
 
-def _roadmap_reader(engine: Engine, team: Team) -> None:
-    """Sue reads the roadmap summary; one initiative is under way with a target day."""
+def _roadmap_reader(engine: Engine, team: Team, channel: str = "slack") -> None:
+    """Sue reads the roadmap summary on `channel`; one initiative is under way with a target
+    day."""
     add_initiative(
         engine,
         title="Saved carts",
@@ -100,7 +101,7 @@ def _roadmap_reader(engine: Engine, team: Team) -> None:
             session=session,
             actor=team.sue,
             person_id=team.sue.id,
-            channel="slack",
+            channel=channel,
             roadmap_summary=True,
         )
 
@@ -220,16 +221,8 @@ def test_a_german_roadmap_summary_gets_its_share_link_when_sent(
     engine: Engine, config: AppConfig
 ) -> None:
     team = seed_team(engine)
-    _roadmap_reader(engine, team)
+    _roadmap_reader(engine, team, channel="webhook")
     _speaks(engine, team.sue, "de")
-    with session_scope(engine) as session:
-        set_preference(
-            session=session,
-            actor=team.sue,
-            person_id=team.sue.id,
-            channel="webhook",
-            roadmap_summary=True,
-        )
     with http_receiver() as (port, receiver):
         secrets = NotifySecrets(
             urls={"webhook": f"json://127.0.0.1:{port}/in"}, link_secret=b"s" * 24
