@@ -14,7 +14,8 @@ from planning.access.permissions import PermissionDenied
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.notify.preferences import preference_of, set_preference
-from planning.notify.run import preview_for
+from planning.notify.run import preview_for, recipient_language
+from planning.notify.schedule import skip_text
 from planning.notify.secrets import CHANNEL_LABELS, CHANNELS, load_secrets
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead
@@ -28,6 +29,14 @@ KIND_LABELS = {
     "escalation": N_("escalation"),
     "digest": N_("digest"),
     "roadmap": N_("roadmap"),
+}
+
+
+# Which language a previewed message is written in, said in the reader's language (one sentence
+# per language: the picker names each language in itself, "English", "Deutsch").
+WRITTEN_IN = {
+    "en": N_("Written in English, the language {name} reads Quarterdeck in."),
+    "de": N_("Written in German, the language {name} reads Quarterdeck in."),
 }
 
 
@@ -87,7 +96,8 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
 
 
 def preview(person_id: int, name: str) -> None:
-    """What a person would receive this week as things stand, in plain text."""
+    """What a person would receive this week as things stand, in plain text, written in the
+    language that person reads (whoever looks)."""
     with Session(read_engine(engine())) as session:
         messages = preview_for(
             session=session,
@@ -96,14 +106,19 @@ def preview(person_id: int, name: str) -> None:
             now=clock.utcnow(),
             secrets=load_secrets(),
         )
+        code = recipient_language(session=session, person_id=person_id)
     st.markdown(
         "**" + _("What {name} would receive this week").format(name=escape_markdown(name)) + "**"
     )
+    if code in WRITTEN_IN:
+        st.caption(_(WRITTEN_IN[code]).format(name=escape_markdown(name)))
     if not messages:
         st.caption(_("Nothing: nothing owed this week, and no digest or summary to read."))
     for message in messages:
         state = (
-            " " + _("(skipped: {reason})").format(reason=message.skipped) if message.skipped else ""
+            " " + _("(skipped: {reason})").format(reason=skip_text(message.skipped))
+            if message.skipped
+            else ""
         )
         by = _("{kind} by {channel}").format(
             kind=escape_markdown(kind_label(message.kind)), channel=message.channel

@@ -14,7 +14,7 @@ from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.notify.outbox import outbox_rows
 from planning.notify.preferences import all_preferences
-from planning.notify.schedule import Preference
+from planning.notify.schedule import Preference, skip_text
 from planning.notify.secrets import CHANNEL_LABELS, load_secrets
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
@@ -115,7 +115,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
                         _("next try (UTC)"): moment_text(r.next_attempt_at)
                         if r.status == "pending"
                         else "",
-                        _("outcome"): r.outcome,
+                        _("outcome"): skip_text(r.outcome) if r.status == "skipped" else r.outcome,
                         _("subject"): r.subject,
                     }
                     for r in rows

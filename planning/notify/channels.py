@@ -58,7 +58,10 @@ def charts_as_png(html: str) -> tuple[str, list[tuple[str, bytes]]]:
         images.append((name, png))
         width = re.search(r'width="(\d+)', match.group(0))
         size = f' width="{width.group(1)}"' if width else ""
-        return f'<img src="cid:{name}" alt="Chart"{size} style="max-width:100%">'
+        # The chart's own label (in the message's language, already escaped) is the image's text.
+        label = re.search(r'aria-label="([^"]*)"', match.group(0))
+        alt = label.group(1) if label else "Chart"
+        return f'<img src="cid:{name}" alt="{alt}"{size} style="max-width:100%">'
 
     return _SVG.sub(replace, html), images
 

@@ -16,11 +16,17 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from planning.formatting import escape_markdown
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.notify.schedule import CHECK_IN, OwedItem
 from planning.reports.digest import WeeklyDigest
 from planning.reports.digest_render import digest_html, digest_markdown
+
+# An owed status update's context is its initiative's state, as planning.notify.schedule writes it.
+UPDATE_STATES = {"in progress": N_("in progress"), "blocked": N_("blocked")}
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,16 @@ def _html(template: str, **values: Any) -> str:
     return _templates().get_template(template).render(**values)
 
 
+def _markup(sentence: str, **values: object) -> Markup:
+    """A translated sentence as HTML: the sentence and every value escaped, except values that
+    are already markup (a title in <strong>)."""
+    return escape(sentence).format(**values)
+
+
+def _strong(text: str) -> Markup:
+    return Markup("<strong>{}</strong>").format(text)
+
+
 def _md(text: object) -> str:
     return escape_markdown(text, inline=True)
 
@@ -58,13 +74,22 @@ def _one_line(text: str) -> str:
 
 
 def _what(item: OwedItem) -> str:
-    return "Check in on" if item.kind == CHECK_IN else "Post a status update on"
+    return _("Check in on") if item.kind == CHECK_IN else _("Post a status update on")
+
+
+def _context(item: OwedItem) -> str:
+    """The item's objective (as written) or its initiative's state (in the reader's words)."""
+    if item.kind != CHECK_IN and item.context in UPDATE_STATES:
+        return _(UPDATE_STATES[item.context])
+    return item.context
 
 
 def _age(item: OwedItem) -> str:
     if item.days is None:
-        return "never given"
-    return f"last one {item.days} day{'s' if item.days != 1 else ''} ago"
+        return _("never given")
+    return ngettext("last one {count} day ago", "last one {count} days ago", item.days).format(
+        count=item.days
+    )
 
 
 def _count(items: Sequence[OwedItem]) -> str:
@@ -72,38 +97,63 @@ def _count(items: Sequence[OwedItem]) -> str:
     checks = len(items) - updates
     parts = []
     if updates:
-        parts.append(f"{updates} status update{'s' if updates != 1 else ''}")
+        parts.append(
+            ngettext("{count} status update", "{count} status updates", updates).format(
+                count=updates
+            )
+        )
     if checks:
-        parts.append(f"{checks} check-in{'s' if checks != 1 else ''}")
-    return " and ".join(parts)
+        parts.append(ngettext("{count} check-in", "{count} check-ins", checks).format(count=checks))
+    if len(parts) == 2:
+        return _("{first} and {second}").format(first=parts[0], second=parts[1])
+    return parts[0] if parts else ""
 
 
 def reminder(
     *, name: str, week: str, company: str, items: Sequence[tuple[OwedItem, str]]
 ) -> Content:
     """What one person owes this week, each item with its link to the form."""
-    subject = _one_line(f"{company}: {_count([i for i, _ in items])} owed this week ({week})")
-    text = [f"Hello {name},", "", f"This week ({week}) you owe:", ""]
+    owed = _count([i for i, _url in items])
+    subject = _one_line(
+        _("{company}: {owed} owed this week ({week})").format(company=company, owed=owed, week=week)
+    )
+    hello = _("Hello {name},")
+    you_owe = _("This week ({week}) you owe:").format(week=week)
+    open_form = _("Open the form")
+    footer = _("Each link opens This week with the form picked, after you sign in.")
+    text = [hello.format(name=name), "", you_owe, ""]
     rows = []
-    md = [f"Hello {_md(name)}, this week ({week}) you owe:", ""]
+    md = [
+        _("Hello {name}, this week ({week}) you owe:").format(name=_md(name), week=week),
+        "",
+    ]
     for item, url in items:
-        what = f"{_what(item)} “{item.title}” ({item.context}; {_age(item)})"
+        what = _("{what} “{title}” ({context}; {age})").format(
+            what=_what(item), title=item.title, context=_context(item), age=_age(item)
+        )
         text += [f"- {_one_line(what)}", f"  {url}"]
         rows.append(
             {
                 "what": _what(item),
                 "title": item.title,
-                "context": item.context,
+                "context": _context(item),
                 "age": _age(item),
                 "url": url,
             }
         )
         md.append(
-            f"- {_md(_what(item))} **{_md(item.title)}** ({_md(item.context)}; {_age(item)}): "
-            f"[Open the form]({url})"
+            f"- {_md(_what(item))} **{_md(item.title)}** ({_md(_context(item))}; {_age(item)}): "
+            f"[{open_form}]({url})"
         )
-    text += ["", "Each link opens This week with the form picked, after you sign in."]
-    body = _html("reminder.html", name=name, week=week, rows=rows)
+    text += ["", footer]
+    body = _html(
+        "reminder.html",
+        hello=_markup(hello, name=name),
+        you_owe=you_owe,
+        open_form=open_form,
+        footer=footer,
+        rows=rows,
+    )
     return Content(subject=subject, text="\n".join(text), html=body, markdown="\n".join(md))
 
 
@@ -111,28 +161,39 @@ def escalation(
     *, owner: str, item: OwedItem, since_week: str, week: str, company: str, url: str
 ) -> Content:
     """To a director: an item still owed after its owner was reminded."""
-    what = "check-in on" if item.kind == CHECK_IN else "status update on"
-    subject = _one_line(f"{company}: still owed after a reminder: {owner}'s {what} {item.title}")
-    sentence = (
-        f"{owner} was reminded in {since_week} and still owes a {what} “{item.title}” "
-        f"({item.context}; {_age(item)}) at the {week} check-in."
+    what = _("check-in on") if item.kind == CHECK_IN else _("status update on")
+    subject = _one_line(
+        _("{company}: still owed after a reminder: {owner}'s {what} {title}").format(
+            company=company, owner=owner, what=what, title=item.title
+        )
     )
-    text = "\n".join([_one_line(sentence), "", f"This week: {url}"])
+    still_owes = _(
+        "{owner} was reminded in {since_week} and still owes a {what} {title} "
+        "({context}; {age}) at the {week} check-in."
+    )
+    values = {
+        "owner": owner,
+        "since_week": since_week,
+        "what": what,
+        "context": _context(item),
+        "age": _age(item),
+        "week": week,
+    }
+    sentence = still_owes.format(title=_("“{title}”").format(title=item.title), **values)
+    open_this_week = _("Open This week")
+    text = "\n".join([_one_line(sentence), "", _("This week: {url}").format(url=url)])
     body = _html(
         "escalation.html",
-        owner=owner,
-        since_week=since_week,
-        what=what,
-        title=item.title,
-        context=item.context,
-        age=_age(item),
-        week=week,
+        sentence=_markup(still_owes, title=_strong(item.title), **values),
+        open_this_week=open_this_week,
         url=url,
     )
     markdown = (
-        f"{_md(owner)} was reminded in {since_week} and still owes a {what} "
-        f"**{_md(item.title)}** ({_md(item.context)}; {_age(item)}) at the {week} check-in. "
-        f"[Open This week]({url})"
+        still_owes.format(
+            title=f"**{_md(item.title)}**",
+            **{**values, "owner": _md(owner), "context": _md(_context(item))},
+        )
+        + f" [{open_this_week}]({url})"
     )
     return Content(subject=subject, text=text, html=body, markdown=markdown)
 
@@ -141,14 +202,31 @@ def digest(*, weekly: WeeklyDigest, url: str) -> Content:
     """The weekly digest: the full digest as HTML and Markdown text, a short summary for chat."""
     off = sum(1 for k in weekly.key_results if k.status == "off_track")
     risk = sum(1 for k in weekly.key_results if k.status == "at_risk")
-    subject = f"{weekly.company}: weekly digest {weekly.week}"
-    summary = (
-        f"{len(weekly.key_results)} key results ({off} off track, {risk} at risk), "
-        f"{len(weekly.shipped)} shipped, {len(weekly.stale)} stale updates, "
-        f"{len(weekly.decisions)} decisions, {len(weekly.plan_changes)} plan changes."
+    subject = _("{company}: weekly digest {week}").format(company=weekly.company, week=weekly.week)
+    summary = " ".join(
+        [
+            ngettext(
+                "{count} key result ({off} off track, {risk} at risk),",
+                "{count} key results ({off} off track, {risk} at risk),",
+                len(weekly.key_results),
+            ).format(count=len(weekly.key_results), off=off, risk=risk),
+            ngettext("{count} shipped,", "{count} shipped,", len(weekly.shipped)).format(
+                count=len(weekly.shipped)
+            ),
+            ngettext("{count} stale update,", "{count} stale updates,", len(weekly.stale)).format(
+                count=len(weekly.stale)
+            ),
+            ngettext("{count} decision,", "{count} decisions,", len(weekly.decisions)).format(
+                count=len(weekly.decisions)
+            ),
+            ngettext(
+                "{count} plan change.", "{count} plan changes.", len(weekly.plan_changes)
+            ).format(count=len(weekly.plan_changes)),
+        ]
     )
-    markdown = f"**{_md(subject)}**: {summary} [Open Quarterdeck]({url})"
-    text = digest_markdown(weekly) + f"\n\nOpen Quarterdeck: {url}\n"
+    open_quarterdeck = _("Open Quarterdeck")
+    markdown = f"**{_md(subject)}**: {summary} [{open_quarterdeck}]({url})"
+    text = digest_markdown(weekly) + "\n\n" + _("Open Quarterdeck: {url}").format(url=url) + "\n"
     return Content(subject=subject, text=text, html=digest_html(weekly), markdown=markdown)
 
 
@@ -172,9 +250,16 @@ def roadmap(
     url: str,
 ) -> Content:
     """A stakeholder's weekly roadmap summary with the link that opens the roadmap."""
-    subject = f"{company}: roadmap this week ({week})"
-    sections = (("Shipped this week", shipped), ("Under way", now), ("Coming next", coming))
-    text = [f"Hello {name},", ""]
+    subject = _("{company}: roadmap this week ({week})").format(company=company, week=week)
+    sections = (
+        (_("Shipped this week"), shipped),
+        (_("Under way"), now),
+        (_("Coming next"), coming),
+    )
+    nothing = _("Nothing moved on the roadmap this week.")
+    open_roadmap = _("Open the roadmap")
+    hello = _("Hello {name},")
+    text = [hello.format(name=name), ""]
     md = [f"**{_md(subject)}**"]
     for heading, lines in sections:
         if not lines:
@@ -187,10 +272,17 @@ def roadmap(
         md += [f"*{heading}*"] + [
             f"- {_md(x.title)} ({_md(x.owner)}, {_md(x.when)})" for x in lines
         ]
-    if not any(lines for _, lines in sections):
-        text.append("Nothing moved on the roadmap this week.")
-        md.append("Nothing moved on the roadmap this week.")
-    text += [f"The roadmap: {url}"]
-    md.append(f"[Open the roadmap]({url})")
-    body = _html("roadmap.html", name=name, sections=sections, url=url)
+    if not any(lines for _heading, lines in sections):
+        text.append(nothing)
+        md.append(nothing)
+    text += [_("The roadmap: {url}").format(url=url)]
+    md.append(f"[{open_roadmap}]({url})")
+    body = _html(
+        "roadmap.html",
+        hello=_markup(hello, name=name),
+        sections=sections,
+        nothing=nothing,
+        open_roadmap=open_roadmap,
+        url=url,
+    )
     return Content(subject=subject, text="\n".join(text), html=body, markdown="\n".join(md))

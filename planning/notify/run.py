@@ -11,6 +11,7 @@ import html
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -18,9 +19,13 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from planning import clock
+from planning import clock, i18n
+from planning.access.languages import all_languages, language_of
 from planning.access.share_links import create_share_link, share_url
 from planning.config import AppConfig
+from planning.formatting import format_day
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.notify import compose
 from planning.notify.channels import Delivery, deliver
 from planning.notify.links import LinkError, form_url, sign
@@ -60,11 +65,12 @@ from planning.reports.this_week import Owed, check_ins_due, updates_owed
 from planning.store.engine import session_scope
 from planning.store.models import Person, Role
 from planning.store.models_notify import OutboxMessage
-from planning.work.roadmap import RoadmapFilters, roadmap_items, summarise
+from planning.work.roadmap import RoadmapFilters, RoadmapSummary, roadmap_items, summarise
 
 # A roadmap summary's share link is made at sending and put in its place: a share token is shown
-# once and stored only as a digest (planning.access.share_links), never in an outbox row.
-SHARE_PLACEHOLDER = "(a share link to the roadmap, made when the message is sent)"
+# once and stored only as a digest (planning.access.share_links), never in an outbox row. The
+# placeholder is written in the recipient's language; sending looks for it in every language.
+SHARE_PLACEHOLDER = N_("(a share link to the roadmap, made when the message is sent)")
 SEND_THREADS = 8
 RECORD_BATCH = 25
 EMAIL = "email"
@@ -79,6 +85,16 @@ class RunSummary:
     failed: int = 0
     retrying: int = 0
     outcomes: tuple[str, ...] = field(default=())
+
+
+def recipient_language(*, session: Session, person_id: int) -> str:
+    """The language a person's messages are written in: their own choice, else the team's."""
+    return language_of(session=session, person_id=person_id) or i18n.team_language()
+
+
+def _share_placeholders() -> set[str]:
+    """The share link's placeholder in every language a message may be written in."""
+    return {i18n.translations(code).gettext(SHARE_PLACEHOLDER) for code in i18n.LANGUAGES}
 
 
 def _week_of(now: datetime) -> str:
@@ -149,10 +165,19 @@ def plan_due(
         session.exec(select(Person).where(Person.active == True).order_by(col(Person.id))).all()  # noqa: E712
     )
     preferences = all_preferences(session=session)
+    chosen = all_languages(session=session)
     directors = [p for p in people if p.role == Role.director]
     base = settings.notify.base_url.rstrip("/") + "/"
     company = settings.company
     planned: list[Planned] = []
+
+    def words_of(person: Person) -> str:
+        """The language `person`'s messages are written in (their choice, else the team's)."""
+        return chosen.get(int(person.id or 0)) or i18n.team_language()
+
+    def in_language(code: str) -> AbstractContextManager[None]:
+        """Words in `code`, numbers and dates in the team's formats, whoever runs this."""
+        return i18n.use_locale(code, formats=i18n.team_locale())
 
     def taken(keys: Sequence[str]) -> set[str]:
         return set() if preview else existing_keys(session=session, keys=list(keys))
@@ -202,7 +227,7 @@ def plan_due(
                 owing.append((person, items))
         reminder_keys = {
             person.id: dedupe_key(person_id=int(person.id or 0), kind=REMINDER, week=week)
-            for person, _ in owing
+            for person, _items in owing
         }
         already = taken(list(reminder_keys.values()))
         for person, items in owing:
@@ -219,7 +244,10 @@ def plan_due(
                 )
                 for item in items
             ]
-            content = compose.reminder(name=person.name, week=week, company=company, items=links)
+            with in_language(words_of(person)):
+                content = compose.reminder(
+                    name=person.name, week=week, company=company, items=links
+                )
             planned.append(
                 message(key, person, REMINDER, week, content, items=[i.key for i in items])
             )
@@ -239,9 +267,15 @@ def plan_due(
         for key, director, person, item, since in candidates:
             if key in already:
                 continue
-            content = compose.escalation(
-                owner=person.name, item=item, since_week=since, week=week, company=company, url=base
-            )
+            with in_language(words_of(director)):
+                content = compose.escalation(
+                    owner=person.name,
+                    item=item,
+                    since_week=since,
+                    week=week,
+                    company=company,
+                    url=base,
+                )
             planned.append(message(key, director, ESCALATION, since, content, item=item.key))
 
     week = this_week if preview else digest_week(now, settings.notify, zone)
@@ -251,15 +285,23 @@ def plan_due(
         }
         already = taken(list(keys.values()))
         wanted = [d for d in directors if keys[d.id] not in already]
-        if wanted:
-            try:
-                weekly = build_digest(session=session, config=config, week=week, today=today)
-            except DigestError:
-                weekly = None
-            if weekly is not None:
-                content = compose.digest(weekly=weekly, url=base)
-                for director in wanted:
-                    planned.append(message(keys[director.id], director, DIGEST, week, content))
+        # The digest is built once per language its readers read (its notes are words too).
+        digests: dict[str, compose.Content | None] = {}
+        for director in wanted:
+            code = words_of(director)
+            if code not in digests:
+                with in_language(code):
+                    try:
+                        weekly = build_digest(
+                            session=session, config=config, week=week, today=today
+                        )
+                    except DigestError:
+                        digests[code] = None
+                    else:
+                        digests[code] = compose.digest(weekly=weekly, url=base)
+            built = digests[code]
+            if built is not None:
+                planned.append(message(keys[director.id], director, DIGEST, week, built))
         readers = [
             p
             for p in people
@@ -273,34 +315,41 @@ def plan_due(
         already = taken(list(keys.values()))
         readers = [p for p in readers if keys[p.id] not in already]
         if readers:
-            content_lines = _roadmap_lines(session=session, config=config, week=week, today=today)
+            roadmap_now = _roadmap_items(session=session, config=config, today=today)
             for reader in readers:
-                # The share link is made when the message is sent, so its token is never stored.
-                url = SHARE_PLACEHOLDER
-                content = compose.roadmap(
-                    name=reader.name, week=week, company=company, url=url, **content_lines
-                )
+                with in_language(words_of(reader)):
+                    # The share link is made when the message is sent: its token is never stored.
+                    content = compose.roadmap(
+                        name=reader.name,
+                        week=week,
+                        company=company,
+                        url=_(SHARE_PLACEHOLDER),
+                        **_roadmap_lines(roadmap_now, week=week),
+                    )
                 planned.append(message(keys[reader.id], reader, ROADMAP, week, content))
     return planned
 
 
-def _roadmap_lines(
-    *, session: Session, config: AppConfig, week: str, today: date
-) -> dict[str, list[compose.RoadmapLine]]:
+def _roadmap_items(*, session: Session, config: AppConfig, today: date) -> RoadmapSummary:
+    """The roadmap as it stands today, summarised (read once for every reader)."""
     items = roadmap_items(
         session=session,
         filters=RoadmapFilters(),
         today=today,
         fiscal_start_month=config.settings.fiscal_year_start_month,
     )
-    summary = summarise(items, today=today, recent_days=6)
+    return summarise(items, today=today, recent_days=6)
+
+
+def _roadmap_lines(summary: RoadmapSummary, *, week: str) -> dict[str, list[compose.RoadmapLine]]:
+    """A roadmap summary's lines, their words in this run's language and dates in its formats."""
     monday, sunday = week_bounds(week)
 
     def lines(frame: pd.DataFrame, when_column: str, word: str) -> list[compose.RoadmapLine]:
         found = []
         for row in frame.to_dict("records"):
             when = row.get(when_column)
-            text = f"{word} {when:%d %b %Y}" if isinstance(when, date) else "no date yet"
+            text = word.format(day=format_day(when)) if isinstance(when, date) else _("no date yet")
             found.append(
                 compose.RoadmapLine(title=str(row["title"]), owner=str(row["owner"]), when=text)
             )
@@ -310,16 +359,17 @@ def _roadmap_lines(
     if not shipped.empty:
         shipped = shipped[(shipped["shipped_date"] >= monday) & (shipped["shipped_date"] <= sunday)]
     return {
-        "shipped": lines(shipped, "shipped_date", "shipped"),
-        "now": lines(summary.now, "target_date", "target"),
-        "coming": lines(summary.coming_next, "start_date", "starts"),
+        "shipped": lines(shipped, "shipped_date", _("shipped {day}")),
+        "now": lines(summary.now, "target_date", _("target {day}")),
+        "coming": lines(summary.coming_next, "start_date", _("starts {day}")),
     }
 
 
 def _with_share_link(*, engine: Engine, config: AppConfig, row: OutboxMessage) -> OutboxMessage:
     """A roadmap summary with a fresh share link in its placeholder's place (in memory only),
     made on behalf of the first active director; the Roadmap page's address when there is none."""
-    if row.kind != ROADMAP or SHARE_PLACEHOLDER not in row.body_text:
+    placeholders = [p for p in _share_placeholders() if p in row.body_text]
+    if row.kind != ROADMAP or not placeholders:
         return row
     base = config.settings.notify.base_url.rstrip("/") + "/"
     with session_scope(engine) as session:
@@ -341,9 +391,10 @@ def _with_share_link(*, engine: Engine, config: AppConfig, row: OutboxMessage) -
             )
             url = share_url(base_url=base, token=link.token)
     copy = row.model_copy()
-    copy.body_text = row.body_text.replace(SHARE_PLACEHOLDER, url)
-    copy.body_html = row.body_html.replace(html.escape(SHARE_PLACEHOLDER), html.escape(url))
-    copy.body_markdown = row.body_markdown.replace(SHARE_PLACEHOLDER, url)
+    for placeholder in placeholders:
+        copy.body_text = copy.body_text.replace(placeholder, url)
+        copy.body_html = copy.body_html.replace(html.escape(placeholder), html.escape(url))
+        copy.body_markdown = copy.body_markdown.replace(placeholder, url)
     return copy
 
 
@@ -449,7 +500,8 @@ def run_due_notifications(
 def preview_for(
     *, session: Session, config: AppConfig, person_id: int, now: datetime, secrets: NotifySecrets
 ) -> list[Planned]:
-    """What one person would receive this week as things stand now (nothing written)."""
+    """What one person would receive this week as things stand now (nothing written), in the
+    language that person reads, whoever asks."""
     planned = plan_due(session=session, config=config, now=now, secrets=secrets, preview=True)
     return [m for m in planned if m.person_id == person_id]
 

@@ -14,11 +14,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from planning.config.settings import WEEKDAYS, NotifySettings
+from planning.i18n import gettext as _
 from planning.periods import iso_week, week_bounds
 from planning.reports.this_week import Owed
 
@@ -62,7 +64,7 @@ def item_key(kind: str, item_id: int) -> str:
 
 def parse_item_key(key: str) -> tuple[str, int] | None:
     """(kind, id) of an item key, or None when it is not one."""
-    kind, _, number = key.partition(":")
+    kind, _sep, number = key.partition(":")
     if kind not in (UPDATE, CHECK_IN) or not number.isdigit() or len(number) > 12:
         return None
     return kind, int(number)
@@ -102,7 +104,7 @@ def _at(text: str) -> time:
 
 def occurrence(week: str, day: str, at: str, zone: tzinfo) -> datetime:
     """The moment a weekly event (a weekday and an HH:MM) falls on in an ISO week, in `zone`."""
-    monday, _ = week_bounds(week)
+    monday, _sunday = week_bounds(week)
     return datetime.combine(monday + timedelta(days=WEEKDAYS.index(day)), _at(at), tzinfo=zone)
 
 
@@ -140,7 +142,7 @@ def digest_week(now: datetime, settings: NotifySettings, zone: tzinfo) -> str | 
 
 def previous_week(week: str) -> str:
     """The ISO week before `week`."""
-    monday, _ = week_bounds(week)
+    monday, _sunday = week_bounds(week)
     return iso_week(monday - timedelta(days=7))
 
 
@@ -175,6 +177,21 @@ def skip_reason(preference: Preference, today: date) -> str | None:
     if preference.paused_until is not None and today < preference.paused_until:
         return f"paused until {preference.paused_until.isoformat()}"
     return None
+
+
+_PAUSED = re.compile(r"paused until (\S+)")
+_NO_CHANNEL = re.compile(r"no (\S+) channel is set up on this server")
+
+
+def skip_text(reason: str) -> str:
+    """A skip reason (kept in English in the outbox) in the reader's language."""
+    if reason == "opted out":
+        return _("opted out")
+    if found := _PAUSED.fullmatch(reason):
+        return _("paused until {day}").format(day=found[1])
+    if found := _NO_CHANNEL.fullmatch(reason):
+        return _("no {channel} channel is set up on this server").format(channel=found[1])
+    return reason
 
 
 def dedupe_key(*, person_id: int, kind: str, week: str, item: str = "") -> str:

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import AppConfig
+from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.impact.ledger_views import lift_text
@@ -214,7 +215,7 @@ def _stale_lines(
                 StaleLine(
                     initiative=initiative.title,
                     owner=names.get(initiative.owner_id, f"#{initiative.owner_id}"),
-                    status=status_label(status),
+                    status=_(status_label(status)),
                     last_update=latest[0] if latest else None,
                     days_since=age,
                 )
@@ -234,7 +235,11 @@ def build_digest(
         raise DigestError(str(exc)) from None
     today = today or clock.today()
     if monday > today:
-        raise DigestError(f"{week_id} starts on {monday:%d %b %Y}, after today: nothing to report")
+        raise DigestError(
+            _("{week} starts on {day}, after today: nothing to report").format(
+                week=week_id, day=format_day(monday)
+            )
+        )
     reference = min(sunday, today)
     latest = freshness(
         session=session, complete_after_hours=config.settings.metrics.complete_after_hours
@@ -251,19 +256,27 @@ def build_digest(
     period_first = quarter_bounds(period, fiscal)[0]
     current = period_goals(session=session, config=config, period=period, as_of=as_of)
     previous: PeriodEvaluation | None = None
-    period_note = f"Progress change against {as_of - timedelta(days=7):%d %b %Y}."
+    period_note = _("Progress change against {day}.").format(
+        day=format_day(as_of - timedelta(days=7))
+    )
     if current.closed:
-        period_note = f"{period} is closed: values as frozen at its close."
+        period_note = _("{period} is closed: values as frozen at its close.").format(period=period)
     elif not current.objectives:
-        period_note = f"{period} has no objectives yet: the director has not set its goals."
+        period_note = _(
+            "{period} has no objectives yet: the director has not set its goals."
+        ).format(period=period)
     elif as_of < period_first:
-        period_note = f"No data for {period} yet: data runs through {as_of:%d %b %Y}."
+        period_note = _("No data for {period} yet: data runs through {day}.").format(
+            period=period, day=format_day(as_of)
+        )
     elif as_of - timedelta(days=7) >= period_first:
         previous = evaluate_period(
             session=session, config=config, period=period, as_of=as_of - timedelta(days=7)
         )
     else:
-        period_note = f"{period} began less than a week earlier: no change to show yet."
+        period_note = _("{period} began less than a week earlier: no change to show yet.").format(
+            period=period
+        )
 
     shipped_rows = session.exec(
         select(Initiative)
@@ -277,8 +290,12 @@ def build_digest(
             owner=names.get(i.owner_id, f"#{i.owner_id}"),
             shipped=i.shipped_date or monday,
             expected=(
-                f"{lift_text(i.lift_pct)} on "
-                f"{metrics[i.lift_metric].label if i.lift_metric in metrics else i.lift_metric}"
+                _("{lift} on {metric}").format(
+                    lift=lift_text(i.lift_pct),
+                    metric=metrics[i.lift_metric].label
+                    if i.lift_metric in metrics
+                    else i.lift_metric,
+                )
                 if i.lift_metric and i.lift_pct is not None
                 else ""
             ),

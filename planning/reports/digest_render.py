@@ -17,75 +17,120 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from planning.formatting import escape_markdown
+from planning import i18n
+from planning.formatting import escape_markdown, format_count, format_day
+from planning.i18n import N_, ngettext, pgettext
+from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry
 from planning.impact.ledger_views import interval_text, lift_text
 from planning.impact.lift_estimate import VERDICT_LABELS
 from planning.palette import STATUS_LABELS, status_colour, verdict_colour
 from planning.reports.digest import KrLine, WeeklyDigest
 
-IMPACT_HEADER = ["Initiative", "Metric", "Shipped", "Expected", "Realised", "Interval", "Verdict"]
-KR_HEADER = ["Objective", "Key result", "Owner", "Value", "Progress", "Week", "Status"]
-SHIPPED_HEADER = ["Initiative", "Owner", "Shipped", "Expected lift"]
-STALE_HEADER = ["Initiative", "Owner", "Status", "Last update", "Days"]
-DECISIONS_HEADER = ["Day", "Decision", "Initiative", "By"]
-PLAN_HEADER = ["Initiative", "Change", "Before", "After"]
+IMPACT_HEADER = [
+    N_("Initiative"),
+    N_("Metric"),
+    N_("Shipped"),
+    N_("Expected"),
+    N_("Realised"),
+    N_("Interval"),
+    N_("Verdict"),
+]
+KR_HEADER = [
+    N_("Objective"),
+    N_("Key result"),
+    N_("Owner"),
+    N_("Value"),
+    N_("Progress"),
+    N_("Week"),
+    N_("Status"),
+]
+SHIPPED_HEADER = [N_("Initiative"), N_("Owner"), N_("Shipped"), N_("Expected lift")]
+STALE_HEADER = [N_("Initiative"), N_("Owner"), N_("Status"), N_("Last update"), N_("Days")]
+DECISIONS_HEADER = [N_("Day"), N_("Decision"), N_("Initiative"), "By"]  # By: pgettext("author")
+PLAN_HEADER = [N_("Initiative"), N_("Change"), N_("Before"), N_("After")]
 
 
 # --- text both renderings share ----------------------------------------------------------------
 
 
+def _header(names: Sequence[str]) -> list[str]:
+    """A table's headings in the reader's language ("By" read as the author's column)."""
+    return [pgettext("author", name) if name == "By" else _(name) for name in names]
+
+
+def _signed_percent(figure: float) -> str:
+    """A whole signed percentage in the team's format: +5 % (German with a no-break space)."""
+    if i18n.english_formats():
+        return f"{figure:+.0f} %"
+    text = i18n.fixed_text(figure, decimals=0)
+    return (text if text.startswith(("-", "\u2212")) else "+" + text) + "\u00a0%"
+
+
 def _share(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "—"
-    return f"{value * 100:.0f} %"
+    if i18n.english_formats():
+        return f"{value * 100:.0f} %"
+    return i18n.percent_text(value, decimals=0)
 
 
 def _points(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "—"
     points = round(value * 100)
-    return "±0 pts" if points == 0 else f"{points:+d} pts"
+    if i18n.english_formats():
+        return "±0 pts" if points == 0 else f"{points:+d} pts"
+    figure = "±0" if points == 0 else f"{points:+d}"
+    return _("{points} pts").format(points=figure)
 
 
 def _status_word(status: str | None) -> str:
     if status is None:
         return "—"
-    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+    if status in STATUS_LABELS:
+        return _(STATUS_LABELS[status])
+    return status.replace("_", " ").capitalize()
 
 
 def _status_move(line: KrLine) -> str:
     if line.previous_status is None or line.previous_status == line.status:
         return _status_word(line.status)
-    return f"{_status_word(line.status)} (was {_status_word(line.previous_status)})"
+    return _("{status} (was {before})").format(
+        status=_status_word(line.status), before=_status_word(line.previous_status)
+    )
 
 
 def _title(digest: WeeklyDigest) -> str:
-    return f"Weekly digest · {digest.week}"
+    return _("Weekly digest · {week}").format(week=digest.week)
 
 
 def _subtitle(digest: WeeklyDigest) -> str:
     through = (
-        f"data through {digest.data_through:%a %d %b %Y}"
+        _("data through {day}").format(day=format_day(digest.data_through, weekday=True))
         if digest.data_through
-        else "no metric data yet"
+        else _("no metric data yet")
     )
-    return f"{digest.company} · {digest.monday:%a %d %b} – {digest.sunday:%a %d %b %Y} · {through}"
+    week = (
+        f"{format_day(digest.monday, weekday=True, year=False)} – "
+        f"{format_day(digest.sunday, weekday=True)}"
+    )
+    return f"{digest.company} · {week} · {through}"
 
 
 def _impact_row(digest: WeeklyDigest, entry: ImpactEntry) -> list[str]:
-    verdict = VERDICT_LABELS[entry.verdict]
+    verdict = _(VERDICT_LABELS[entry.verdict])
     if entry.measured and not entry.seasonally_adjusted:
-        verdict += " (not seasonally adjusted)"
+        verdict += " " + _("(not seasonally adjusted)")
     if entry.verdict == "not_enough_data":
-        verdict += f" (ready {entry.ready_on:%d %b})"
+        verdict += " " + _("(ready {day})").format(day=format_day(entry.ready_on, year=False))
     if digest.new_impact(entry):
-        verdict += " · new this week"
+        verdict += " · " + _("new this week")
     where = "" if not entry.filters else f" ({entry.where})"
     return [
         entry.initiative,
         entry.metric_label + where,
-        f"{entry.shipped:%d %b %Y}",
+        format_day(entry.shipped),
         lift_text(entry.expected_lift),
         lift_text(entry.realised_lift),
         interval_text(entry.ci_low, entry.ci_high),
@@ -94,22 +139,41 @@ def _impact_row(digest: WeeklyDigest, entry: ImpactEntry) -> list[str]:
 
 
 def _impact_note(digest: WeeklyDigest) -> str:
-    return (
+    return _(
         "Realised lift: the metric's change over the post window against the pre window, net "
-        f"of last year's change over the same weeks, with its {digest.interval * 100:.0f} % "
-        "interval."
-    )
+        "of last year's change over the same weeks, with its {interval} interval."
+    ).format(interval=_share(digest.interval))
 
 
 def _stale_note(digest: WeeklyDigest) -> str:
-    return (
-        "In progress or blocked, with no status update for more than "
-        f"{digest.stale_after_days} days."
-    )
+    return ngettext(
+        "In progress or blocked, with no status update for more than {count} day.",
+        "In progress or blocked, with no status update for more than {count} days.",
+        digest.stale_after_days,
+    ).format(count=digest.stale_after_days)
 
 
 def _generated(digest: WeeklyDigest) -> str:
-    return f"Generated by Quarterdeck on {digest.generated_at:%d %b %Y at %H:%M}."
+    return _("Generated by Quarterdeck on {day} at {time}.").format(
+        day=format_day(digest.generated_at.date()), time=f"{digest.generated_at:%H:%M}"
+    )
+
+
+def _words(digest: WeeklyDigest) -> dict[str, str]:
+    """The digest's headings and its sections' sentences for when they are empty."""
+    return {
+        "key_results": _("Key results · {period}").format(period=digest.period),
+        "no_key_results": _("No key results in {period}.").format(period=digest.period),
+        "shipped": _("Shipped this week"),
+        "no_shipped": _("Nothing shipped this week."),
+        "impact": _("Realised impact"),
+        "no_impact": _("No shipped initiative has an expected lift yet."),
+        "stale": _("Stale updates"),
+        "no_stale": _("Every initiative under way has a recent status update."),
+        "decisions": _("Decisions"),
+        "no_decisions": _("No decisions logged this week."),
+        "plan": _("What changed in the plan"),
+    }
 
 
 def _kr_row(line: KrLine) -> list[str]:
@@ -127,7 +191,8 @@ def _kr_row(line: KrLine) -> list[str]:
 def _shipped_rows(digest: WeeklyDigest, *, none: str = "—") -> list[list[str]]:
     """Shipped work; `none` stands for no expected lift."""
     return [
-        [s.initiative, s.owner, f"{s.shipped:%a %d %b}", s.expected or none] for s in digest.shipped
+        [s.initiative, s.owner, format_day(s.shipped, weekday=True, year=False), s.expected or none]
+        for s in digest.shipped
     ]
 
 
@@ -137,8 +202,8 @@ def _stale_rows(digest: WeeklyDigest) -> list[list[str]]:
             s.initiative,
             s.owner,
             s.status,
-            f"{s.last_update:%d %b %Y}" if s.last_update else "never",
-            str(s.days_since),
+            format_day(s.last_update) if s.last_update else _("never"),
+            format_count(s.days_since),
         ]
         for s in digest.stale
     ]
@@ -146,7 +211,7 @@ def _stale_rows(digest: WeeklyDigest) -> list[list[str]]:
 
 def _decision_rows(digest: WeeklyDigest) -> list[list[str]]:
     return [
-        [f"{d.decided_on:%a %d %b}", d.text, d.initiative or "—", d.author]
+        [format_day(d.decided_on, weekday=True, year=False), d.text, d.initiative or "—", d.author]
         for d in digest.decisions
     ]
 
@@ -171,48 +236,49 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]
 
 def digest_markdown(digest: WeeklyDigest) -> str:
     """The digest as Markdown; every piece of text is escaped."""
+    words = _words(digest)
     out = [f"# {_title(digest)}", "", escape_markdown(_subtitle(digest)), ""]
 
-    out += [f"## Key results · {digest.period}", "", digest.period_note, ""]
+    out += [f"## {words['key_results']}", "", digest.period_note, ""]
     if digest.key_results:
-        out += _md_table(KR_HEADER, [_kr_row(line) for line in digest.key_results])
+        out += _md_table(_header(KR_HEADER), [_kr_row(line) for line in digest.key_results])
     else:
-        out.append(f"No key results in {digest.period}.")
+        out.append(words["no_key_results"])
     out.append("")
 
-    out += ["## Shipped this week", ""]
+    out += [f"## {words['shipped']}", ""]
     if digest.shipped:
-        out += _md_table(SHIPPED_HEADER, _shipped_rows(digest))
+        out += _md_table(_header(SHIPPED_HEADER), _shipped_rows(digest))
     else:
-        out.append("Nothing shipped this week.")
+        out.append(words["no_shipped"])
     out.append("")
 
-    out += ["## Realised impact", ""]
+    out += [f"## {words['impact']}", ""]
     if digest.impacts:
         out += [_impact_note(digest), ""]
-        out += _md_table(IMPACT_HEADER, [_impact_row(digest, e) for e in digest.impacts])
+        out += _md_table(_header(IMPACT_HEADER), [_impact_row(digest, e) for e in digest.impacts])
     else:
-        out.append("No shipped initiative has an expected lift yet.")
+        out.append(words["no_impact"])
     out.append("")
 
-    out += ["## Stale updates", ""]
+    out += [f"## {words['stale']}", ""]
     if digest.stale:
         out += [_stale_note(digest), ""]
-        out += _md_table(STALE_HEADER, _stale_rows(digest))
+        out += _md_table(_header(STALE_HEADER), _stale_rows(digest))
     else:
-        out.append("Every initiative under way has a recent status update.")
+        out.append(words["no_stale"])
     out.append("")
 
-    out += ["## Decisions", ""]
+    out += [f"## {words['decisions']}", ""]
     if digest.decisions:
-        out += _md_table(DECISIONS_HEADER, _decision_rows(digest))
+        out += _md_table(_header(DECISIONS_HEADER), _decision_rows(digest))
     else:
-        out.append("No decisions logged this week.")
+        out.append(words["no_decisions"])
     out.append("")
 
-    out += ["## What changed in the plan", "", digest.plan_note, ""]
+    out += [f"## {words['plan']}", "", digest.plan_note, ""]
     if digest.plan_changes:
-        out += _md_table(PLAN_HEADER, _plan_rows(digest))
+        out += _md_table(_header(PLAN_HEADER), _plan_rows(digest))
         out.append("")
     out.append(_generated(digest))
     return "\n".join(out) + "\n"
@@ -296,7 +362,7 @@ def impact_chart(entries: Sequence[ImpactEntry], *, width: int = 900) -> ImpactC
     step = _tick_step(high - low)
     tick = math.ceil(low / step) * step
     while tick <= high:
-        ticks.append((f"{x(tick):.1f}", f"{tick * 100:+.0f} %"))
+        ticks.append((f"{x(tick):.1f}", _signed_percent(tick * 100)))
         tick += step
     rows = []
     for i, e in enumerate(measured):
@@ -315,9 +381,10 @@ def impact_chart(entries: Sequence[ImpactEntry], *, width: int = 900) -> ImpactC
                     f"M {ex:.1f} {y - 7:.1f} L {ex + 6:.1f} {y:.1f} L {ex:.1f} {y + 7:.1f} "
                     f"L {ex - 6:.1f} {y:.1f} Z"
                 ),
-                title=(
-                    f"{VERDICT_LABELS[e.verdict]}: realised {lift_text(e.realised_lift)}, "
-                    f"expected {lift_text(e.expected_lift)}"
+                title=_("{verdict}: realised {realised}, expected {expected}").format(
+                    verdict=_(VERDICT_LABELS[e.verdict]),
+                    realised=lift_text(e.realised_lift),
+                    expected=lift_text(e.expected_lift),
                 ),
             )
         )
@@ -370,13 +437,19 @@ def digest_html(digest: WeeklyDigest) -> str:
             title=_title(digest),
             subtitle=_subtitle(digest),
             headers={
-                "key_results": KR_HEADER,
-                "shipped": SHIPPED_HEADER,
-                "impacts": IMPACT_HEADER,
-                "stale": STALE_HEADER,
-                "decisions": DECISIONS_HEADER,
-                "plan": PLAN_HEADER,
+                "key_results": _header(KR_HEADER),
+                "shipped": _header(SHIPPED_HEADER),
+                "impacts": _header(IMPACT_HEADER),
+                "stale": _header(STALE_HEADER),
+                "decisions": _header(DECISIONS_HEADER),
+                "plan": _header(PLAN_HEADER),
             },
+            words=_words(digest),
+            chart_label=_("Expected and realised lift"),
+            chart_legend=_(
+                "● realised lift and its interval · ◇ expected · dashed line: no change"
+            ),
+            lang=i18n.language(),
             key_results=key_results,
             shipped=_shipped_rows(digest, none=""),
             impact_note=_impact_note(digest),
