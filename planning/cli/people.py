@@ -243,7 +243,7 @@ def _print_tokens(tokens: Sequence[Any], output: str) -> int:
         for item in items
     ]
     header = (
-        _("id"),
+        "id",  # the same in every language, as the JSON key
         pgettext("token", "name"),
         _("scopes"),
         _("created by"),
