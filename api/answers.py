@@ -11,6 +11,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from planning import i18n
+from planning.formatting import format_count
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.store import gate as store_access
 from planning.store.engine import StoreError, database_url
 from planning.store.gate import DATABASE_ERRORS, StoreUnavailable, store_failure
@@ -18,7 +22,7 @@ from planning.store.gate import DATABASE_ERRORS, StoreUnavailable, store_failure
 log = logging.getLogger("quarterdeck.api")
 
 MAX_PROBLEMS_LISTED = 10_000
-INTERNAL_ERROR = "Internal error; the server log has the details."
+INTERNAL_ERROR = N_("Internal error; the server log has the details.")
 
 Handler = Callable[[Request], Awaitable[Response]]
 Failed = Callable[[BaseException], StoreUnavailable | None]
@@ -43,22 +47,27 @@ def problems(detail: str, found: list[dict[str, Any]]) -> Response:
     """A 422 listing every problem (the first MAX_PROBLEMS_LISTED when there are more)."""
     total = len(found)
     if total > MAX_PROBLEMS_LISTED:
-        detail += f" (the first {MAX_PROBLEMS_LISTED:,} of {total:,} are listed)"
+        detail += _(" (the first {listed} of {total} are listed)").format(
+            listed=format_count(MAX_PROBLEMS_LISTED), total=format_count(total)
+        )
         found = found[:MAX_PROBLEMS_LISTED]
     return JSONResponse({"detail": detail, "problems": found}, status_code=422)
 
 
-def count(n: int, what: str) -> str:
-    """'1 problem', '2 problems'."""
-    return f"{n:,} {what}{'' if n == 1 else 's'}"
+def problems_found(n: int) -> str:
+    """'1 problem', '2 problems' (in the answer's language)."""
+    return ngettext("{count} problem", "{count} problems", n).format(count=format_count(n))
 
 
 def unavailable(exc: StoreError) -> Response:
     """503 with why the store cannot be used and when to retry."""
     retry = {"Retry-After": str(math.ceil(store_access.RETRY_SECONDS))}
     if isinstance(exc, StoreUnavailable) and exc.busy:
-        return error(503, "The store is busy; retry shortly.", retry)
-    body = {"detail": f"The store cannot be used: {exc}.", "status": "unavailable"}
+        return error(503, _("The store is busy; retry shortly."), retry)
+    body = {
+        "detail": _("The store cannot be used: {reason}.").format(reason=exc),
+        "status": "unavailable",
+    }
     return JSONResponse(body, status_code=503, headers=retry)
 
 
@@ -66,10 +75,17 @@ def over_time(seconds: float, what: str) -> Response:
     """503 for a request that ran past its time box (nothing written)."""
     return error(
         503,
-        f"The request ran past its time box of {seconds:g} s while {what}; nothing was written. "
-        "Retry later, or send the data in smaller parts.",
+        _(
+            "The request ran past its time box of {seconds} s while {what}; nothing was "
+            "written. Retry later, or send the data in smaller parts."
+        ).format(seconds=_seconds(seconds), what=what),
         {"Retry-After": "5"},
     )
+
+
+def _seconds(value: float) -> str:
+    """A time box in seconds as the answer's locale writes it ('30', '0.5'; German '0,5')."""
+    return f"{value:g}" if i18n.english_formats() else i18n.decimal_text(value, decimals=3)
 
 
 def guarded(handler: Handler, failed: Failed | None = None) -> Handler:
@@ -95,10 +111,10 @@ def guarded(handler: Handler, failed: Failed | None = None) -> Handler:
                 log.warning("%s %s: %s", request.method, request.url.path, failure)
                 return unavailable(failure)
             log.exception("%s %s failed", request.method, request.url.path)
-            return error(500, INTERNAL_ERROR)
+            return error(500, _(INTERNAL_ERROR))
         except Exception:
             log.exception("%s %s failed", request.method, request.url.path)
-            return error(500, INTERNAL_ERROR)
+            return error(500, _(INTERNAL_ERROR))
 
     run.__name__ = getattr(handler, "__name__", "handler")
     run.__doc__ = handler.__doc__

@@ -35,7 +35,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import routes_dependencies, routes_health, routes_observations, routes_okrs
 from api.answers import error, guarded, problems
 from api.context import ApiContext
+from api.language import Speaking
 from api.route_support import PREFIX
+from planning.i18n import gettext as _
 
 API_VERSION = "1.0.0"
 
@@ -126,12 +128,19 @@ def api_app(context: ApiContext) -> FastAPI:
         assert isinstance(exc, HTTPException)
         path = request.url.path
         if exc.status_code == 404:
-            return error(404, f"No API route {path}; see {PREFIX}/openapi.json.")
+            return error(
+                404,
+                _("No API route {path}; see {document}.").format(
+                    path=path, document=f"{PREFIX}/openapi.json"
+                ),
+            )
         if exc.status_code == 405 and path in allowed:
             methods = sorted(allowed[path])
             return error(
                 405,
-                f"{request.method} is not allowed here; use {', '.join(methods)}.",
+                _("{method} is not allowed here; use {methods}.").format(
+                    method=request.method, methods=", ".join(methods)
+                ),
                 {"Allow": ", ".join(methods)},
             )
         return error(exc.status_code, str(exc.detail), dict(exc.headers or {}))
@@ -143,10 +152,11 @@ def api_app(context: ApiContext) -> FastAPI:
             {"parameter": ".".join(str(part) for part in e["loc"][1:]), "reason": e["msg"]}
             for e in exc.errors()
         ]
-        return problems("The request cannot be read.", found)
+        return problems(_("The request cannot be read."), found)
 
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_middleware(Speaking)
     return app
 
 

@@ -14,11 +14,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.answers import error, problems
+from planning.formatting import format_count
+from planning.i18n import gettext as _
 
 
 async def read_body(request: Request, limit: int) -> bytes | Response:
     """The request body, or a 413 answer as soon as it is known to exceed `limit` bytes."""
-    too_large = error(413, f"The body is larger than {limit:,} bytes; send it in parts.")
+    too_large = error(
+        413,
+        _("The body is larger than {limit} bytes; send it in parts.").format(
+            limit=format_count(limit)
+        ),
+    )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return too_large
@@ -38,14 +45,16 @@ def media_type(request: Request) -> tuple[str, str]:
     media, *params = (part.strip() for part in header.split(";"))
     charset = ""
     for param in params:
-        key, _, value = param.partition("=")
+        key, _sep, value = param.partition("=")
         if key.strip().lower() == "charset":
             charset = value.strip().strip('"').lower()
     return media.lower(), charset
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number; leave the observation out instead")
+    raise ValueError(
+        _("{name} is not a JSON number; leave the observation out instead").format(name=name)
+    )
 
 
 def parse_json(body: bytes) -> Any | Response:
@@ -53,32 +62,42 @@ def parse_json(body: bytes) -> Any | Response:
 
     def broken(reason: str) -> Response:
         return problems(
-            "The body is not valid JSON; nothing was written.",
+            _("The body is not valid JSON; nothing was written."),
             [{"index": None, "field": "", "reason": reason}],
         )
 
     try:
         content = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return broken(f"the body is not UTF-8 text (byte {exc.start + 1} cannot be read)")
+        return broken(
+            _("the body is not UTF-8 text (byte {position} cannot be read)").format(
+                position=exc.start + 1
+            )
+        )
     if not content.strip():
-        return broken("the body is empty; send a JSON list of observations")
+        return broken(_("the body is empty; send a JSON list of observations"))
     try:
         parsed = json.loads(content, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        return broken(f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
+        return broken(
+            _("{reason} at line {line}, column {column}").format(
+                reason=exc.msg, line=exc.lineno, column=exc.colno
+            )
+        )
     except ValueError as exc:
         if "integer string conversion" in str(exc):
-            return broken("a number in the body has too many digits")
+            return broken(_("a number in the body has too many digits"))
         return broken(str(exc))
     except RecursionError:
-        return broken("the body is nested too deeply to be a list of observations")
+        return broken(_("the body is nested too deeply to be a list of observations"))
     # A \uD800-style escape decodes to half of a character pair, which no text can hold: refuse
     # it here rather than fail when the answer or the store has to encode it.
     if _SURROGATE_ESCAPE.search(content) and _has_lone_surrogate(parsed):
         return broken(
-            "the body holds an escape for half a character (a lone surrogate such as \\ud800); "
-            "send whole Unicode characters"
+            _(
+                "the body holds an escape for half a character (a lone surrogate such as "
+                "\\ud800); send whole Unicode characters"
+            )
         )
     return parsed
 

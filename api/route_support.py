@@ -21,6 +21,7 @@ from api.context import ApiContext
 from api.models import (
     Error,
 )
+from planning import i18n
 from planning.access.api_tokens import (
     SCOPES,
     TokenLapsed,
@@ -29,6 +30,7 @@ from planning.access.api_tokens import (
     note_use,
     stale_use,
 )
+from planning.i18n import gettext as _
 from planning.store.engine import (
     read_engine,
     session_scope,
@@ -49,14 +51,16 @@ def authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken |
     """The token behind an Authorization header if it grants `scope`, else the 401/403 answer."""
     if not header or not header.strip():
         return error(
-            401, "Send a bearer token: Authorization: Bearer <token>.", {"WWW-Authenticate": REALM}
+            401,
+            _("Send a bearer token: Authorization: Bearer <token>."),
+            {"WWW-Authenticate": REALM},
         )
-    scheme, _, secret = header.strip().partition(" ")
+    scheme, _sep, secret = header.strip().partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or " " in secret:
         return error(
             401,
-            "The Authorization header must be 'Bearer <token>'.",
+            _("The Authorization header must be 'Bearer <token>'."),
             {"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
         )
     try:
@@ -65,19 +69,23 @@ def authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken |
     except TokenLapsed as exc:
         return error(
             403,
-            f"{exc} It can no longer {SCOPES[scope]}; ask a director for a new token.",
+            _("{reason} It can no longer {what}; ask a director for a new token.").format(
+                reason=exc, what=_(SCOPES[scope])
+            ),
             {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
         )
     if token is None:
         return error(
             401,
-            "The token is unknown or revoked.",
+            _("The token is unknown or revoked."),
             {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
     if not has_scope(token, scope):
         return error(
             403,
-            f"The token {token.name!r} does not grant {scope}.",
+            _("The token {name} does not grant {scope}.").format(
+                name=repr(token.name), scope=scope
+            ),
             {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
             required_scope=scope,
         )
@@ -109,8 +117,17 @@ def token_for(context: ApiContext) -> Callable[..., ApiToken]:
 async def boxed(context: ApiContext, read: Callable[[], Any], what: str) -> Any:
     """Run a read in the thread pool, or answer 503 once it passes the request time box (the
     abandoned read writes nothing, so leaving it to finish on its own is safe)."""
+
+    def in_team_words() -> Any:
+        # Data answers read as they always have, in the team's language, whatever the request
+        # asks for: Accept-Language picks the language of error details only.
+        with i18n.use_locale(i18n.team_language(), formats=i18n.team_locale()):
+            return read()
+
     try:
-        return await asyncio.wait_for(run_in_threadpool(read), timeout=context.time_box_seconds)
+        return await asyncio.wait_for(
+            run_in_threadpool(in_team_words), timeout=context.time_box_seconds
+        )
     except TimeoutError:
         return over_time(context.time_box_seconds, what)
 

@@ -12,6 +12,7 @@ from api.models import DependencyReport
 from api.okrs import dependencies_json
 from api.route_support import PREFIX, boxed_json, token_answers, token_for
 from planning.access.api_tokens import READ_OKRS
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 from planning.store.models_access import ApiToken
 
@@ -33,7 +34,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 work = work_of(session=session, ids={i for edge in edges for i in edge})
             return dependencies_json(edges, work, late_pairs(work, edges))
 
-        return await boxed_json(context, read, "reading the dependencies")
+        return await boxed_json(context, read, _("reading the dependencies"))
 
     app.add_api_route(
         f"{PREFIX}/dependencies",

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api.context import ApiContext
 from api.models import Health
 from api.route_support import INTERNAL, PREFIX, UNAVAILABLE, boxed_json
+from planning.i18n import gettext as _
 from planning.metrics.completeness import freshness
 from planning.sources.status import sources_health
 from planning.store.engine import read_engine
@@ -46,7 +47,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 "sources": sources,
             }
 
-        return await boxed_json(context, check, "checking the store")
+        return await boxed_json(context, check, _("checking the store"))
 
     app.add_api_route(
         f"{PREFIX}/health",

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.answers import count, error, over_time, problems
+from api.answers import error, over_time, problems, problems_found
 from api.bodies import media_type, parse_json, read_body
 from api.context import ApiContext
 from api.models import Error, ImportResult, Problems, observation_model
@@ -25,6 +25,7 @@ from api.route_support import (
 )
 from planning.access.api_tokens import WRITE_OBSERVATIONS
 from planning.access.permissions import PermissionDenied
+from planning.i18n import gettext as _
 from planning.metrics.import_file import SAMPLE_CSV, ImportFileError
 from planning.metrics.import_records import import_records
 from planning.metrics.importer import TimeBoxExceeded, import_observations
@@ -69,10 +70,17 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
         """Import a JSON list or a CSV body of observations, whole or not at all."""
         media, charset = media_type(request)
         if media not in JSON_TYPES | CSV_TYPES:
-            shown = media or "no Content-Type"
-            return error(415, f"Cannot import {shown}: send application/json or text/csv (UTF-8).")
+            shown = media or _("no Content-Type")
+            return error(
+                415,
+                _("Cannot import {media}: send application/json or text/csv (UTF-8).").format(
+                    media=shown
+                ),
+            )
         if charset and charset not in {"utf-8", "utf8"}:
-            return error(415, f"Cannot read charset {charset}: send UTF-8.")
+            return error(
+                415, _("Cannot read charset {charset}: send UTF-8.").format(charset=charset)
+            )
         deadline = time.monotonic() + context.time_box_seconds
         body = await read_body(request, context.max_body_bytes)
         if isinstance(body, Response):
@@ -120,8 +128,10 @@ def _creator(context: ApiContext, token: ApiToken) -> Person | None:
 def _refused(token: ApiToken, exc: PermissionDenied) -> Response:
     return error(
         403,
-        f"{exc} The token {token.name!r} was created by someone who can no longer import; "
-        "ask a director for a new token.",
+        _(
+            "{reason} The token {name} was created by someone who can no longer import; ask a "
+            "director for a new token."
+        ).format(reason=exc, name=repr(token.name)),
     )
 
 
@@ -138,10 +148,12 @@ def _imported(
     except PermissionDenied as exc:
         return _refused(token, exc)
     except TimeBoxExceeded:
-        return over_time(context.time_box_seconds, "importing the body")
+        return over_time(context.time_box_seconds, _("importing the body"))
     if result.problems:
         return problems(
-            f"{count(len(result.problems), 'problem')} in the body; nothing was written.",
+            _("{problems} in the body; nothing was written.").format(
+                problems=problems_found(len(result.problems))
+            ),
             [{**where(p), "reason": p.reason} for p in result.problems],
         )
     return _written(result.added, result.updated, result.unchanged, result.batch_id)
@@ -187,7 +199,7 @@ def _import_csv(context: ApiContext, token: ApiToken, body: bytes, deadline: flo
         )
     except ImportFileError as exc:
         return problems(
-            "The body cannot be read as CSV in the interchange format; nothing was written.",
+            _("The body cannot be read as CSV in the interchange format; nothing was written."),
             [{"line": None, "column": "", "reason": str(exc)}],
         )
 

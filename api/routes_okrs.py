@@ -20,6 +20,7 @@ from api.route_support import (
     token_for,
 )
 from planning.access.api_tokens import READ_OKRS
+from planning.i18n import gettext as _
 from planning.periods import FIRST_YEAR, LAST_YEAR, parse_quarter, quarter_of
 from planning.store.engine import read_engine
 from planning.store.models_access import ApiToken
@@ -50,7 +51,8 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 year, number = parse_quarter(period)
             except ValueError as exc:
                 return problems(
-                    "The period is not a quarter.", [{"parameter": "period", "reason": str(exc)}]
+                    _("The period is not a quarter."),
+                    [{"parameter": "period", "reason": str(exc)}],
                 )
             quarter = f"{year:04d}-Q{number}"
 
@@ -63,7 +65,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 )
             return period_json(evaluation)
 
-        return await boxed_json(context, evaluate, "evaluating the quarter")
+        return await boxed_json(context, evaluate, _("evaluating the quarter"))
 
     async def forecast_quality(
         _token: Annotated[ApiToken, Security(api_token, scopes=[READ_OKRS])],
@@ -79,7 +81,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
                 found = backtest_quality(session=session, config=context.config, as_of=as_of)
             return quality_json(found)
 
-        return await boxed_json(context, assess, "checking the forecasts")
+        return await boxed_json(context, assess, _("checking the forecasts"))
 
     app.add_api_route(
         f"{PREFIX}/okrs",

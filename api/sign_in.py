@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from api.answers import guarded
 from api.context import ApiContext
+from api.language import speaking
 from planning.access.passwords import (
     END_PATH,
     SESSION_COOKIE,
@@ -34,6 +35,7 @@ from planning.access.passwords import (
     safe_next,
     start_session,
 )
+from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 
 REFUSED_FLAG = "signin=refused"
@@ -95,16 +97,17 @@ def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
     def password_mode() -> bool:
         return context.config.settings.auth.mode == "password"
 
+    @speaking
     @guarded
     async def sign_in(request: Request) -> Response:
         """Check an email and password; on success set the session cookie and go to the app."""
         if not password_mode():
-            return _refused(404, "Not found")
+            return _refused(404, _("Not found"))
         if not same_origin(request):
-            return _refused(403, "Sign in from Quarterdeck's own sign-in page.")
+            return _refused(403, _("Sign in from Quarterdeck's own sign-in page."))
         form = await _form(request)
         if form is None:
-            return _refused(400, "The sign-in form could not be read.")
+            return _refused(400, _("The sign-in form could not be read."))
         target = safe_next(form.get("next"))
         settings = context.config.settings.auth
 
@@ -138,13 +141,14 @@ def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
         )
         return reply
 
+    @speaking
     @guarded
     async def end(request: Request) -> Response:
         """End the session in the cookie, clear the cookie and go back to the app."""
         if not password_mode():
-            return _refused(404, "Not found")
+            return _refused(404, _("Not found"))
         if not same_origin(request):
-            return _refused(403, "Sign out from Quarterdeck's own pages.")
+            return _refused(403, _("Sign out from Quarterdeck's own pages."))
         form = await _form(request) or {}
         token = request.cookies.get(SESSION_COOKIE)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from planning.i18n import gettext as _
+
 WINDOWS = ("period_to_date", "trailing_7d", "trailing_28d")
 _TRAILING_DAYS = {"trailing_7d": 7, "trailing_28d": 28}
 
@@ -47,23 +49,31 @@ def parse_quarter(period: str) -> tuple[int, int]:
         if match and int(match.group(1)) >= 1:
             year = int(match.group(1))
             if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise PeriodOutOfRange(
-                    f"{period!r} is outside the supported range: the year must be {YEAR_RANGE}"
-                )
+                raise PeriodOutOfRange(_out_of_range(period))
             return year, int(match.group(2))
-    raise ValueError(f"{period!r} is not a quarter: {_quarter_problem(text)}")
+    raise ValueError(
+        _("{period} is not a quarter: {problem}").format(
+            period=repr(period), problem=_quarter_problem(text)
+        )
+    )
+
+
+def _out_of_range(period: object) -> str:
+    return _("{period} is outside the supported range: the year must be {years}").format(
+        period=repr(period), years=YEAR_RANGE
+    )
 
 
 def _quarter_problem(text: object) -> str:
-    example = "write it as YEAR-Qn, e.g. 2026-Q4"
+    example = _("write it as YEAR-Qn, e.g. 2026-Q4")
     if not isinstance(text, str):
-        return f"expected text, {example}"
+        return _("expected text, {example}").format(example=example)
     loose = _QUARTER_LOOSE_RE.match(text)
     if loose is None:
         return example
     if len(loose.group(1)) != 4 or int(loose.group(1)) < 1:
-        return f"the year must have four digits, {example}"
-    return f"the quarter must be Q1, Q2, Q3 or Q4, {example}"
+        return _("the year must have four digits, {example}").format(example=example)
+    return _("the quarter must be Q1, Q2, Q3 or Q4, {example}").format(example=example)
 
 
 def format_quarter(fiscal_year: int, quarter: int) -> str:
@@ -136,35 +146,39 @@ def elapsed_days(period: str, today: date, fiscal_start_month: int = 1) -> int:
 
 def iso_week(day: date) -> str:
     """The ISO week id of a day, e.g. 2026-11-26 -> "2026-W48"."""
-    year, week, _ = day.isocalendar()
+    year, week, _weekday = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
 
 
 def parse_iso_week(text: str) -> tuple[int, int]:
     """Split an ISO week id like "2026-W48" into (ISO year, week number)."""
     cleaned = text.strip().upper() if isinstance(text, str) else text
-    example = "write it as YEAR-Www, e.g. 2026-W48"
+    example = _("write it as YEAR-Www, e.g. 2026-W48")
     if not isinstance(cleaned, str):
-        raise ValueError(f"{text!r} is not an ISO week: expected text, {example}")
+        reason = _("expected text, {example}").format(example=example)
+        raise ValueError(_not_a_week(text, reason))
     match = _WEEK_RE.match(cleaned)
     if match is None:
         loose = _WEEK_LOOSE_RE.match(cleaned)
         if loose and len(loose.group(1)) != 4:
-            reason = f"the year must have four digits, {example}"
+            reason = _("the year must have four digits, {example}").format(example=example)
         elif loose:
-            reason = f"the week must have two digits, {example}"
+            reason = _("the week must have two digits, {example}").format(example=example)
         else:
             reason = example
-        raise ValueError(f"{text!r} is not an ISO week: {reason}")
+        raise ValueError(_not_a_week(text, reason))
     year, week = int(match.group(1)), int(match.group(2))
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise PeriodOutOfRange(
-            f"{text!r} is outside the supported range: the year must be {YEAR_RANGE}"
-        )
+        raise PeriodOutOfRange(_out_of_range(text))
     weeks_in_year = date(year, 12, 28).isocalendar()[1]
     if not 1 <= week <= weeks_in_year:
-        raise ValueError(f"{text!r} is not an ISO week: {year} has weeks 01 to {weeks_in_year:02d}")
+        reason = _("{year} has weeks 01 to {last}").format(year=year, last=f"{weeks_in_year:02d}")
+        raise ValueError(_not_a_week(text, reason))
     return year, week
+
+
+def _not_a_week(text: object, reason: str) -> str:
+    return _("{text} is not an ISO week: {reason}").format(text=repr(text), reason=reason)
 
 
 def week_bounds(week_id: str) -> tuple[date, date]:

@@ -268,11 +268,11 @@ def test_the_command_line_lists_previews_then_starts_a_quarter_once(
     assert main(["okr", "template", "retention", "--period", PERIOD]) == 0
     out = capsys.readouterr().out
     assert "Automated flow revenue per recipient up" in out
-    assert "preview only: would create 1 objectives and 3 key results" in out
+    assert "preview only: would create 1 objective and 3 key results" in out
     assert count(store, Objective, Objective.period == PERIOD) == 0
 
     assert main(["okr", "template", "retention", "--period", PERIOD, "--confirm"]) == 0
-    assert "created 1 objectives and 3 key results" in capsys.readouterr().out
+    assert "created 1 objective and 3 key results" in capsys.readouterr().out
     assert count(store, Objective, Objective.period == PERIOD) == 1
 
     assert main(["okr", "template", "retention", "--period", PERIOD, "--confirm"]) == 1

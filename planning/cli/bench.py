@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail
+from planning.i18n import gettext as _
 
 GROUP = Group()
 
@@ -16,9 +17,11 @@ def positive_runs(text: str) -> int:
     try:
         runs = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a whole number").format(text=repr(text))
+        ) from None
     if not 1 <= runs <= 200:
-        raise argparse.ArgumentTypeError(f"{runs} is not between 1 and 200")
+        raise argparse.ArgumentTypeError(_("{runs} is not between 1 and 200").format(runs=runs))
     return runs
 
 
@@ -29,9 +32,13 @@ def load_steps(text: str) -> list[int]:
         try:
             sessions = int(part)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{part!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a whole number").format(text=repr(part))
+            ) from None
         if not 1 <= sessions <= 100:
-            raise argparse.ArgumentTypeError(f"{sessions} sessions is not between 1 and 100")
+            raise argparse.ArgumentTypeError(
+                _("{sessions} sessions is not between 1 and 100").format(sessions=sessions)
+            )
         steps.append(sessions)
     return steps
 

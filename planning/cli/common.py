@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import URL, Engine
 
+from planning import i18n
 from planning.config import AppConfig
+from planning.formatting import format_count, format_day
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.store.engine import create_store_engine, database_url, migrate
 from planning.store.gate import describe_failure, store_location
 
@@ -108,8 +113,46 @@ def arg(*flags: str, **options: Any) -> Argument:
 
 def fail(message: str, code: int) -> int:
     """Print `message` as one error line on stderr and return the exit code `code`."""
-    print(f"error: {message}", file=sys.stderr)
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     return code
+
+
+def fixed(value: float, decimals: int) -> str:
+    """A figure with exactly `decimals` decimals as the team writes it ('1,234.50'; German
+    '1.234,50')."""
+    if i18n.english_formats():
+        return f"{value:,.{decimals}f}"
+    return i18n.fixed_text(value, decimals=decimals)
+
+
+@contextmanager
+def machine_words(output: str) -> Iterator[None]:
+    """English words inside the block when `output` is csv or json: what scripts read (reasons,
+    labels the domain computes) is the same in every language; a table keeps the team's."""
+    if output in ("csv", "json"):
+        with i18n.use_locale(i18n.SOURCE_LANGUAGE):
+            yield
+    else:
+        yield
+
+
+def whole(value: int) -> str:
+    """A count in a result line: its bare digits in English (as scripts have always read them),
+    grouped as the team writes it otherwise ('1.234')."""
+    return str(value) if i18n.english_formats() else format_count(value)
+
+
+def day(value: date) -> str:
+    """A day in a message: YYYY-MM-DD in English (as it always was), else as the team writes
+    it ('6. Dez. 2026')."""
+    return value.isoformat() if i18n.english_formats() else format_day(value)
+
+
+def problems_line(count: int, path: object, outcome: str) -> str:
+    """The line closing a refused file's problems: '3 problems in FILE; nothing was imported'."""
+    return ngettext(
+        "{count} problem in {path}; {outcome}", "{count} problems in {path}; {outcome}", count
+    ).format(count=format_count(count), path=path, outcome=outcome)
 
 
 def where(url: str | URL) -> str:
@@ -127,7 +170,9 @@ def iso_date(text: str) -> date:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a date in YYYY-MM-DD form").format(text=repr(text))
+        ) from None
 
 
 def number(value: Any) -> float | None:

@@ -19,12 +19,16 @@ from planning.cli.common import (
     Group,
     UsageError,
     arg,
+    day,
     fail,
     iso_date,
     number,
+    problems_line,
+    whole,
 )
 from planning.cli.tables import two_column_table
 from planning.formatting import format_value
+from planning.i18n import gettext as _
 from planning.metrics.engine import metric_series
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.importer import import_observations
@@ -38,7 +42,9 @@ def dimension_filter(text: str) -> tuple[str, str]:
     """A `dimension=value` argument."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip() or not value.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not of the form dimension=value")
+        raise argparse.ArgumentTypeError(
+            _("{text} is not of the form dimension=value").format(text=repr(text))
+        )
     return name.strip(), value.strip()
 
 
@@ -61,7 +67,9 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
     try:
         if args.format is not None:
             from planning.sources.formats import import_in_format
@@ -85,17 +93,22 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
                 config=context.config.metrics,
             )
     except ImportFileError as exc:
-        return fail(f"{path}: {exc}; nothing was imported", EXIT_REFUSED)
+        return fail(
+            _("{path}: {reason}; nothing was imported").format(path=path, reason=exc), EXIT_REFUSED
+        )
     if result.problems:
         for problem in result.problems:
             print(str(problem), file=sys.stderr)
         count = len(result.problems)
-        print(
-            f"{count} problem{'s' if count != 1 else ''} in {path}; nothing was imported",
-            file=sys.stderr,
-        )
+        print(problems_line(count, path, _("nothing was imported")), file=sys.stderr)
         return EXIT_REFUSED
-    print(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
+    print(
+        _("added {added}, updated {updated}, unchanged {unchanged}").format(
+            added=whole(result.added),
+            updated=whole(result.updated),
+            unchanged=whole(result.unchanged),
+        )
+    )
     return EXIT_OK
 
 
@@ -131,10 +144,12 @@ def run_query(args: argparse.Namespace, context: Context) -> int:
     filters: dict[str, str] = {}
     for name, value in args.where:
         if name in filters:
-            raise UsageError(f"--where names the dimension {name!r} twice")
+            raise UsageError(_("--where names the dimension {name} twice").format(name=repr(name)))
         filters[name] = value
     if args.start > args.end:
-        raise UsageError(f"--start {args.start} is after --end {args.end}")
+        raise UsageError(
+            _("--start {start} is after --end {end}").format(start=args.start, end=args.end)
+        )
     with Session(read_engine(context.engine)) as session:
         frame = metric_series(
             session=session,
@@ -158,9 +173,13 @@ def run_query(args: argparse.Namespace, context: Context) -> int:
         metric = context.config.metrics.metrics[args.metric]
         symbol = context.config.settings.currency_symbol
         shown = [(p, format_value(v, metric.format, currency_symbol=symbol)) for p, v in rows]
-        print(two_column_table(("period", metric.label), shown))
+        print(two_column_table((_("period"), metric.label), shown))
         if not rows:
-            print(f"(no data between {args.start} and {args.end})")
+            print(
+                _("(no data between {start} and {end})").format(
+                    start=day(args.start), end=day(args.end)
+                )
+            )
     return EXIT_OK
 
 

@@ -8,8 +8,28 @@ from typing import Any
 
 from planning import clock
 from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail, where
+from planning.i18n import N_
+from planning.i18n import gettext as _
 
 GROUP = Group()
+
+# What the demo loaded, line by line (its summary's fields).
+SUMMARY_WORDS = {
+    "period": N_("period"),
+    "first_day": N_("first day"),
+    "last_day": N_("last day"),
+    "observations": N_("observations"),
+    "series": N_("series"),
+    "people": N_("people"),
+    "time_off": N_("time off"),
+    "objectives": N_("objectives"),
+    "key_results": N_("key results"),
+    "check_ins": N_("check ins"),
+    "initiatives": N_("initiatives"),
+    "status_updates": N_("status updates"),
+    "decisions": N_("decisions"),
+    "audit_events": N_("audit events"),
+}
 
 
 @GROUP.command(
@@ -32,10 +52,18 @@ def run_demo(args: argparse.Namespace, context: Context) -> int:
             reset=args.reset,
         )
     except DemoAlreadyLoaded as exc:
-        return fail(f"{exc} (use --reset to replace the store's contents)", EXIT_REFUSED)
-    print(f"demo data loaded into {where(context.engine.url)} (seed {seed})")
+        return fail(
+            _("{reason} (use --reset to replace the store's contents)").format(reason=exc),
+            EXIT_REFUSED,
+        )
+    print(
+        _("demo data loaded into {where} (seed {seed})").format(
+            where=where(context.engine.url), seed=seed
+        )
+    )
     for name, value in _fields(summary).items():
-        print(f"  {name.replace('_', ' ')}: {value}")
+        label = SUMMARY_WORDS.get(name)
+        print(f"  {_(label) if label else name.replace('_', ' ')}: {value}")
     return EXIT_OK
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from planning import clock
+from planning import clock, i18n
 from planning.cli import (
     bench,
     data,
@@ -31,7 +31,8 @@ from planning.cli.common import (
     fail,
     where,
 )
-from planning.config import ConfigError, load_config
+from planning.config import AppConfig, ConfigError, load_config
+from planning.i18n import gettext as _
 from planning.metrics.metric_query import MetricError
 from planning.store.engine import StoreError, database_url
 from planning.store.gate import DATABASE_ERRORS, StoreUnavailable, store_failure
@@ -43,7 +44,9 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line instead of usage plus message."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        raise UsageError(
+            _("{prog}: {message} (see --help)").format(prog=self.prog, message=message)
+        )
 
 
 # The order `--help` lists the commands in; every group's command must be named here.
@@ -117,9 +120,26 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command line and return its exit code.
 
     The command gets the parsed arguments and a Context holding the loaded configuration and, on
-    first use, the migrated store. Errors are one line on stderr, never a traceback: bad
-    arguments or configuration exit with 2, a store that cannot be used with 1.
+    first use, the migrated store. Everything it prints for a person is in the team's language
+    and formats (settings.yaml `locale`); CSV, JSON and exit codes are the same in every
+    language. Errors are one line on stderr, never a traceback: bad arguments or configuration
+    exit with 2, a store that cannot be used with 1.
     """
+    config = _team_config()
+    with i18n.use_locale(i18n.team_language(), formats=i18n.team_locale()):
+        return _run(argv, config)
+
+
+def _team_config() -> AppConfig | None:
+    """The configuration, loaded before the arguments are read so that their errors are in the
+    team's language too; None when it cannot be loaded yet (said once the arguments are read)."""
+    try:
+        return load_config()
+    except (ConfigError, clock.ClockError):
+        return None
+
+
+def _run(argv: list[str] | None, config: AppConfig | None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
@@ -129,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.today:
             clock.pin(args.today)
-        config = load_config()
+        if config is None:
+            config = load_config()
     except (ConfigError, clock.ClockError) as exc:
         return fail(str(exc), EXIT_USAGE)
     context = Context(config=config)
@@ -140,13 +161,23 @@ def main(argv: list[str] | None = None) -> int:
     except StoreUnavailable as exc:
         return fail(str(exc), EXIT_REFUSED)
     except StoreError as exc:
-        return fail(f"the store at {where(database_url())} cannot be used: {exc}", EXIT_REFUSED)
+        return fail(
+            _("the store at {where} cannot be used: {reason}").format(
+                where=where(database_url()), reason=exc
+            ),
+            EXIT_REFUSED,
+        )
     except DATABASE_ERRORS as exc:
         failure = store_failure(exc, database_url())
         if failure is not None:  # unreachable, read-only, damaged, busy…
             return fail(str(failure), EXIT_REFUSED)
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        return fail(f"the store at {where(database_url())} failed: {reason}", EXIT_REFUSED)
+        return fail(
+            _("the store at {where} failed: {reason}").format(
+                where=where(database_url()), reason=reason
+            ),
+            EXIT_REFUSED,
+        )
     finally:
         context.close()
         if args.today:

@@ -9,6 +9,9 @@ from sqlmodel import Session, select
 from planning import clock
 from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg
 from planning.cli.tables import grid
+from planning.formatting import format_day
+from planning.i18n import gettext as _
+from planning.i18n import pgettext
 
 GROUP = Group()
 
@@ -39,25 +42,29 @@ def run_notify(args: argparse.Namespace, context: Context) -> int:
     from planning.store.models import Person
 
     if args.dry_run and args.cleanup:
-        raise UsageError("--dry-run writes nothing and --cleanup deletes rows: give one of them")
+        raise UsageError(_("--dry-run writes nothing and --cleanup deletes rows: give one of them"))
     now = clock.utcnow()
     retention = context.config.settings.notify.retention_days
     if args.cleanup:
         deleted = cleanup(engine=context.engine, now=now, retention_days=retention)
-        print(f"deleted {deleted} outbox row(s) older than {retention} days")
+        print(_deleted_line(deleted, retention))
         return EXIT_OK
     secrets = load_secrets()
     if not args.dry_run:
         summary = run_due_notifications(context.engine, context.config, secrets=secrets, now=now)
         print(
-            f"planned {summary.planned}, sent {summary.sent}, retrying {summary.retrying}, "
-            f"failed {summary.failed}"
+            _("planned {planned}, sent {sent}, retrying {retrying}, failed {failed}").format(
+                planned=summary.planned,
+                sent=summary.sent,
+                retrying=summary.retrying,
+                failed=summary.failed,
+            )
         )
         for line in summary.outcomes:
             print(f"  {line}")
         deleted = cleanup(engine=context.engine, now=now, retention_days=retention)
         if deleted:
-            print(f"deleted {deleted} outbox row(s) older than {retention} days")
+            print(_deleted_line(deleted, retention))
         return EXIT_OK
     with Session(context.engine) as session:
         planned = plan_due(session=session, config=context.config, now=now, secrets=secrets)
@@ -70,7 +77,7 @@ def run_notify(args: argparse.Namespace, context: Context) -> int:
                 m.week,
                 str(people.get(m.person_id, m.person_id)),
                 m.channel,
-                "skipped: " + m.skipped if m.skipped else "new",
+                _("skipped: {reason}").format(reason=m.skipped) if m.skipped else _("new"),
                 m.subject,
             )
             for m in planned
@@ -81,22 +88,40 @@ def run_notify(args: argparse.Namespace, context: Context) -> int:
                 m.week,
                 str(people.get(m.person_id, m.person_id)),
                 m.channel,
-                f"retry {m.attempts + 1}" if m.attempts else "pending",
+                _("retry {attempt}").format(attempt=m.attempts + 1) if m.attempts else _("pending"),
                 m.subject,
             )
             for m in sorted(waiting, key=lambda m: m.id or 0)
         ]
-    channels = ", ".join(secrets.configured()) or "none"
+    channels = ", ".join(secrets.configured()) or _("none")
+    local = now.astimezone(clock.time_zone())
     print(
-        f"now: {now.astimezone(clock.time_zone()):%a %d %b %Y %H:%M %Z}; "
-        f"channels set up: {channels}"
+        _("now: {moment}; channels set up: {channels}").format(
+            moment=f"{format_day(local.date(), weekday=True)} {local:%H:%M %Z}", channels=channels
+        )
     )
     if not rows:
-        print("(nothing would go out now)")
+        print(_("(nothing would go out now)"))
         return EXIT_OK
-    print(grid(("kind", "week", "to", "channel", "state", "subject"), rows, set()))
-    sending = sum(1 for r in rows if not r[4].startswith("skipped"))
+    header = (
+        _("kind"),
+        _("week"),
+        pgettext("recipient", "to"),
+        _("channel"),
+        _("state"),
+        _("subject"),
+    )
+    print(grid(header, rows, set()))
+    skipped = sum(1 for m in planned if m.skipped)
     print(
-        f"{sending} message(s) would be sent, {len(rows) - sending} skipped (dry run: nothing sent)"
+        _("{sending} message(s) would be sent, {skipped} skipped (dry run: nothing sent)").format(
+            sending=len(rows) - skipped, skipped=skipped
+        )
     )
     return EXIT_OK
+
+
+def _deleted_line(deleted: int, retention: int) -> str:
+    return _("deleted {count} outbox row(s) older than {days} days").format(
+        count=deleted, days=retention
+    )

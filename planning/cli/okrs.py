@@ -10,12 +10,43 @@ from typing import Any
 
 from sqlmodel import Session
 
-from planning import clock
-from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, fail
+from planning import clock, i18n
+from planning.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Context,
+    Group,
+    UsageError,
+    arg,
+    day,
+    fail,
+    machine_words,
+    problems_line,
+)
 from planning.cli.tables import grid
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 
 GROUP = Group()
+
+# The columns of a drafted quarter's table (the keys of its rows), as headed.
+DRAFT_HEADINGS = {
+    "objective": N_("objective"),
+    "key result": N_("key result"),
+    "owner": N_("owner"),
+    "why": N_("why"),
+    "start": N_("start"),
+    "target": N_("target"),
+    "start from": N_("start from"),
+}
+# A key result's or objective's status as the table writes it (English: its id, spaced).
+STATUS_WORDS = {
+    "on_track": N_("on track"),
+    "at_risk": N_("at risk"),
+    "off_track": N_("off track"),
+    "too_early": N_("too early"),
+}
 
 
 def quarter_id(text: str) -> str:
@@ -99,14 +130,16 @@ def run_okr(args: argparse.Namespace, context: Context) -> int:
     if args.action == "template":
         return _okr_template(args, context)
     if args.list or args.owner is not None:
-        raise UsageError("--list and --owner only apply to okr template")
+        raise UsageError(_("--list and --owner only apply to okr template"))
     if args.file is not None and args.action != "import":
-        raise UsageError(f"okr {args.action} takes no FILE (export writes to --out FILE)")
+        raise UsageError(
+            _("okr {action} takes no FILE (export writes to --out FILE)").format(action=args.action)
+        )
     if args.action == "import":
         if args.file is None:
-            raise UsageError("okr import needs the YAML FILE to read")
+            raise UsageError(_("okr import needs the YAML FILE to read"))
         if args.period is not None:
-            raise UsageError("okr import reads the quarter from the file; drop --period")
+            raise UsageError(_("okr import reads the quarter from the file; drop --period"))
         return _okr_import(Path(args.file), args.actor, context)
     period = args.period or quarter_of(
         clock.today(), context.config.settings.fiscal_year_start_month
@@ -114,35 +147,43 @@ def run_okr(args: argparse.Namespace, context: Context) -> int:
     if args.action == "draft":
         return _okr_draft(period, args.source, args.actor, args.confirm, context)
     if args.source is not None or args.confirm:
-        raise UsageError("--from and --confirm only apply to okr draft")
+        raise UsageError(_("--from and --confirm only apply to okr draft"))
     if args.actor is not None:
-        raise UsageError("--as only applies to okr import and okr draft")
+        raise UsageError(_("--as only applies to okr import and okr draft"))
     if args.action == "export":
         return _okr_export(period, args.out, context)
     if args.out is not None:
-        raise UsageError("--out only applies to okr export")
+        raise UsageError(_("--out only applies to okr export"))
     return _okr_show(period, args.format, context)
 
 
 def _okr_show(period: str, output: str, context: Context) -> int:
+    from planning.formatting import format_day
     from planning.okrs.evaluation import period_goals
     from planning.okrs.evaluation_results import NO_DATA_YET
-    from planning.okrs.evaluation_text import format_kr_value, report_rows
+    from planning.okrs.evaluation_text import format_kr_value, reason_text, report_rows
 
-    with Session(read_engine(context.engine)) as session:
+    with machine_words(output), Session(read_engine(context.engine)) as session:
         evaluation = period_goals(session=session, config=context.config, period=period)
     if output == "json":
-        print(json.dumps(report_rows(evaluation), indent=2, default=str))
+        with machine_words(output):
+            print(json.dumps(report_rows(evaluation), indent=2, default=str))
         return EXIT_OK
     symbol = context.config.settings.currency_symbol
     state = (
-        f"closed {evaluation.closed_at:%d %b %Y} (values frozen at close)"
+        _("closed {day} (values frozen at close)").format(day=format_day(evaluation.closed_at))
         if evaluation.closed and evaluation.closed_at
-        else f"day {evaluation.elapsed_days} of {evaluation.total_days}"
+        else _("day {day} of {days}").format(
+            day=evaluation.elapsed_days, days=evaluation.total_days
+        )
     )
-    print(f"{period} · data through {evaluation.as_of} · {state}")
+    print(
+        _("{period} · data through {day} · {state}").format(
+            period=period, day=day(evaluation.as_of), state=state
+        )
+    )
     if not evaluation.objectives:
-        print(f"(no objectives in {period})")
+        print(_("(no objectives in {period})").format(period=period))
         return EXIT_OK
 
     def share(value: float | None) -> str:
@@ -152,14 +193,25 @@ def _okr_show(period: str, output: str, context: Context) -> int:
         return f"{shown if shown else 0} %"  # never "-0 %"
 
     for objective in evaluation.objectives:
-        graded = f" · grade {objective.grade:.1f}" if objective.grade is not None else ""
+        graded = (
+            _(" · grade {grade}").format(grade=_one_decimal(objective.grade))
+            if objective.grade is not None
+            else ""
+        )
         if objective.status_reason:
-            graded = f" ({objective.status_reason}){graded}"
+            graded = f" ({reason_text(objective.status_reason)}){graded}"
         print()
         print(
-            f"{objective.title} ({objective.owner}) — progress "
-            f"{NO_DATA_YET if objective.progress is None else share(objective.progress)}, "
-            f"expected {share(objective.expected)} · {objective.status.replace('_', ' ')}{graded}"
+            _("{title} ({owner}) — progress {progress}, expected {expected} · {status}").format(
+                title=objective.title,
+                owner=objective.owner,
+                progress=_(NO_DATA_YET)
+                if objective.progress is None
+                else share(objective.progress),
+                expected=share(objective.expected),
+                status=_status(objective.status),
+            )
+            + graded
         )
         rows = [
             (
@@ -170,9 +222,9 @@ def _okr_show(period: str, output: str, context: Context) -> int:
                     kr.threshold if kr.kind == "guardrail" else kr.target,
                     currency_symbol=symbol,
                 ),
-                kr.no_progress_reason or share(kr.progress),
+                reason_text(kr.no_progress_reason) or share(kr.progress),
                 share(kr.expected),
-                kr.status.replace("_", " "),
+                _status(kr.status),
                 format_kr_value(kr, kr.forecast, currency_symbol=symbol),
                 kr.probability_text or "-",
                 "-"
@@ -182,15 +234,15 @@ def _okr_show(period: str, output: str, context: Context) -> int:
             for kr in objective.key_results
         ]
         header = (
-            "key result",
-            "current",
-            "target",
-            "progress",
-            "expected",
-            "status",
-            "forecast",
-            "probability",
-            "confidence",
+            _("key result"),
+            _("current"),
+            _("target"),
+            _("progress"),
+            _("expected"),
+            _("status"),
+            _("forecast"),
+            _("probability"),
+            _("confidence"),
         )
         print(grid(header, rows, {1, 2, 3, 4, 6, 7}))
     return EXIT_OK
@@ -207,13 +259,16 @@ def _okr_export(period: str, out: str | None, context: Context) -> int:
     try:
         Path(out).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
-    print(f"wrote {period}'s OKRs to {out}")
+        raise UsageError(
+            _("cannot write {path}: {reason}").format(path=out, reason=exc.strerror or exc)
+        ) from None
+    print(_("wrote {period}'s OKRs to {path}").format(period=period, path=out))
     return EXIT_OK
 
 
 def _acting_director(session: Session, actor_email: str | None, doing: str) -> Any:
-    """The person --as names, or the store's only active director; UsageError otherwise."""
+    """The person --as names, or the store's only active director; UsageError otherwise
+    (`doing`: what the director does, as a translated phrase)."""
     from sqlmodel import select
 
     from planning.store.models import Person, Role
@@ -223,13 +278,20 @@ def _acting_director(session: Session, actor_email: str | None, doing: str) -> A
         directors = [p for p in people if p.role == Role.director]
         if len(directors) != 1:
             raise UsageError(
-                f"say which director {doing} with --as EMAIL "
-                f"({len(directors)} active directors in the store)"
+                ngettext(
+                    "say which director {doing} with --as EMAIL "
+                    "({count} active director in the store)",
+                    "say which director {doing} with --as EMAIL "
+                    "({count} active directors in the store)",
+                    len(directors),
+                ).format(doing=doing, count=len(directors))
             )
         return directors[0]
     found = [p for p in people if p.email.lower() == actor_email.strip().lower()]
     if not found:
-        raise UsageError(f"--as {actor_email}: no active person has that email")
+        raise UsageError(
+            _("--as {email}: no active person has that email").format(email=actor_email)
+        )
     return found[0]
 
 
@@ -243,10 +305,14 @@ def _okr_draft(
 
     try:
         with session_scope(context.engine) as session:
-            actor = _acting_director(session, actor_email, "drafts")
+            actor = _acting_director(session, actor_email, _("drafts"))
             source = source or draft_source(session=session, period=period)
             if source is None:
-                raise UsageError(f"no quarter before {period} has objectives to copy; use --from")
+                raise UsageError(
+                    _("no quarter before {period} has objectives to copy; use --from").format(
+                        period=period
+                    )
+                )
             draft = copy_unfinished(
                 session=session,
                 actor=actor,
@@ -256,11 +322,19 @@ def _okr_draft(
                 preview=not confirm,
             )
     except PermissionDenied as exc:
-        return fail(f"{exc} Nothing was copied.", EXIT_REFUSED)
+        return fail(_("{reason} Nothing was copied.").format(reason=exc), EXIT_REFUSED)
     except GoalError as exc:
-        return _goal_refused(exc.problems, f"nothing was copied into {period}")
+        return _goal_refused(
+            exc.problems, _("nothing was copied into {period}").format(period=period)
+        )
     header = ("objective", "key result", "owner", "why", "start", "target", "start from")
-    return _show_draft(draft, header, {4, 5}, f"from {source} into {period}", context)
+    return _show_draft(
+        draft,
+        header,
+        {4, 5},
+        _("from {source} into {period}").format(source=source, period=period),
+        context,
+    )
 
 
 def _goal_refused(problems: list[str], outcome: str) -> int:
@@ -279,12 +353,24 @@ def _show_draft(
         tuple(row[column] for column in header)
         for row in draft.rows(currency_symbol=context.config.settings.currency_symbol)
     ]
-    print(grid(header, rows, money))
-    counts = f"{len(draft.objectives)} objectives and {draft.key_result_count} key results {source}"
+    print(grid([_(DRAFT_HEADINGS[column]) for column in header], rows, money))
+    counts = _("{objectives} and {key_results} {source}").format(
+        objectives=ngettext(
+            "{count} objective", "{count} objectives", len(draft.objectives)
+        ).format(count=len(draft.objectives)),
+        key_results=ngettext(
+            "{count} key result", "{count} key results", draft.key_result_count
+        ).format(count=draft.key_result_count),
+        source=source,
+    )
     if draft.written:
-        print(f"created {counts}")
+        print(_("created {counts}").format(counts=counts))
     else:
-        print(f"preview only: would create {counts}; add --confirm to write it")
+        print(
+            _("preview only: would create {counts}; add --confirm to write it").format(
+                counts=counts
+            )
+        )
     return EXIT_OK
 
 
@@ -298,30 +384,41 @@ def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError(f"cannot read {path}: {reason}") from None
+        raise UsageError(
+            _("cannot read {path}: {reason}").format(path=path, reason=reason)
+        ) from None
     try:
         with session_scope(context.engine) as session:
-            actor = _acting_director(session, actor_email, "imports")
+            actor = _acting_director(session, actor_email, _("imports"))
             result = import_okr_file(
                 session=session, actor=actor, config=context.config.metrics, text=text
             )
     except PermissionDenied as exc:
-        return fail(f"{exc} Nothing was imported.", EXIT_REFUSED)
+        return fail(_("{reason} Nothing was imported.").format(reason=exc), EXIT_REFUSED)
     except GoalError as exc:
         for problem in exc.problems:
             print(f"{path}: {problem}", file=sys.stderr)
-        count = len(exc.problems)
-        print(
-            f"{count} problem{'s' if count != 1 else ''} in {path}; nothing was imported",
-            file=sys.stderr,
-        )
+        print(problems_line(len(exc.problems), path, _("nothing was imported")), file=sys.stderr)
         return EXIT_REFUSED
     print(
-        f"{result.period}: objectives {result.objectives_created} created, "
-        f"{result.objectives_updated} updated, {result.objectives_unchanged} unchanged; "
-        f"key results {result.key_results_created} created, {result.key_results_updated} "
-        f"updated, {result.key_results_unchanged} unchanged"
-        + (f"; alignment changed on {result.links_changed}" if result.links_changed else "")
+        _(
+            "{period}: objectives {objectives_created} created, {objectives_updated} updated, "
+            "{objectives_unchanged} unchanged; key results {key_results_created} created, "
+            "{key_results_updated} updated, {key_results_unchanged} unchanged"
+        ).format(
+            period=result.period,
+            objectives_created=result.objectives_created,
+            objectives_updated=result.objectives_updated,
+            objectives_unchanged=result.objectives_unchanged,
+            key_results_created=result.key_results_created,
+            key_results_updated=result.key_results_updated,
+            key_results_unchanged=result.key_results_unchanged,
+        )
+        + (
+            _("; alignment changed on {count}").format(count=result.links_changed)
+            if result.links_changed
+            else ""
+        )
     )
     return EXIT_OK
 
@@ -334,22 +431,24 @@ def _okr_template(args: argparse.Namespace, context: Context) -> int:
     from planning.store.engine import session_scope
 
     if args.source is not None or args.out is not None:
-        raise UsageError("--from and --out do not apply to okr template")
+        raise UsageError(_("--from and --out do not apply to okr template"))
     if args.list:
         if args.file is not None or args.confirm:
-            raise UsageError("okr template --list takes no NAME and no --confirm")
+            raise UsageError(_("okr template --list takes no NAME and no --confirm"))
         templates = list_templates(config=context.config)
-        rows = [(t.name, t.title, "; ".join(t.problems) if t.problems else "ok") for t in templates]
-        print(grid(("name", "template", "file"), rows, set()))
+        rows = [
+            (t.name, t.title, "; ".join(t.problems) if t.problems else _("ok")) for t in templates
+        ]
+        print(grid((_("name"), _("template"), _("file")), rows, set()))
         return EXIT_OK
     if args.file is None:
-        raise UsageError("okr template needs a template NAME or --list")
+        raise UsageError(_("okr template needs a template NAME or --list"))
     period = args.period or quarter_of(
         clock.today(), context.config.settings.fiscal_year_start_month
     )
     try:
         with session_scope(context.engine) as session:
-            actor = _acting_director(session, args.actor, "starts the quarter")
+            actor = _acting_director(session, args.actor, _("starts the quarter"))
             owner_id = None
             if args.owner is not None:
                 from sqlmodel import select
@@ -362,7 +461,9 @@ def _okr_template(args: argparse.Namespace, context: Context) -> int:
                     None,
                 )
                 if owner_id is None:
-                    raise UsageError(f"--owner {args.owner}: no one has that email")
+                    raise UsageError(
+                        _("--owner {email}: no one has that email").format(email=args.owner)
+                    )
             draft = start_from_template(
                 session=session,
                 actor=actor,
@@ -373,10 +474,27 @@ def _okr_template(args: argparse.Namespace, context: Context) -> int:
                 owner_id=owner_id,
             )
     except PermissionDenied as exc:
-        return fail(f"{exc} Nothing was created.", EXIT_REFUSED)
+        return fail(_("{reason} Nothing was created.").format(reason=exc), EXIT_REFUSED)
     except GoalError as exc:
-        return _goal_refused(exc.problems, f"nothing was created in {period}")
+        return _goal_refused(
+            exc.problems, _("nothing was created in {period}").format(period=period)
+        )
     header = ("objective", "key result", "owner", "start", "target", "start from")
     return _show_draft(
-        draft, header, {3, 4}, f"from the {draft.name} template in {period}", context
+        draft,
+        header,
+        {3, 4},
+        _("from the {name} template in {period}").format(name=draft.name, period=period),
+        context,
     )
+
+
+def _status(status: str) -> str:
+    """A status as the table writes it ('on track'; German 'im Plan')."""
+    words = STATUS_WORDS.get(status)
+    return _(words) if words else status.replace("_", " ")
+
+
+def _one_decimal(value: float) -> str:
+    """A grade with one decimal as the team writes it (0.7; German 0,7)."""
+    return f"{value:.1f}" if i18n.english_formats() else i18n.fixed_text(value, decimals=1)

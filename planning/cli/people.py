@@ -6,15 +6,21 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, fail
+from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, day, fail
 from planning.cli.tables import grid
+from planning.i18n import N_, pgettext
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 
 GROUP = Group()
+
+# A role as the command line names it (settings and --role use the ids).
+ROLE_WORDS = {"director": N_("director"), "member": N_("member"), "stakeholder": N_("stakeholder")}
 
 
 @GROUP.command(
@@ -55,8 +61,15 @@ def run_add_person(args: argparse.Namespace, context: Context) -> int:
         with session_scope(context.engine) as session:
             person = create_person(session=session, actor=None, person=draft)
     except InputError as exc:
-        return fail("; ".join(exc.problems) + "; nobody was added", EXIT_REFUSED)
-    print(f"added {person.name} <{person.email}> as {person.role.value} (id {person.id})")
+        return fail("; ".join(exc.problems) + _("; nobody was added"), EXIT_REFUSED)
+    print(
+        _("added {name} <{email}> as {role} (id {id})").format(
+            name=person.name,
+            email=person.email,
+            role=_(ROLE_WORDS[person.role.value]),
+            id=person.id,
+        )
+    )
     return EXIT_OK
 
 
@@ -79,13 +92,16 @@ def run_set_password(args: argparse.Namespace, context: Context) -> int:
     with Session(read_engine(context.engine)) as session:
         person = find_active_person(session=session, email=args.email)
     if person is None:
-        return fail(f"no active person has the email {args.email!r}", EXIT_REFUSED)
+        return fail(
+            _("no active person has the email {email}").format(email=repr(args.email)),
+            EXIT_REFUSED,
+        )
     if args.stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass(f"New password for {person.email}: ")
-        if getpass.getpass("Repeat it: ") != password:
-            return fail("the two passwords differ; nothing was changed", EXIT_REFUSED)
+        password = getpass.getpass(_("New password for {email}: ").format(email=person.email))
+        if getpass.getpass(_("Repeat it: ")) != password:
+            return fail(_("the two passwords differ; nothing was changed"), EXIT_REFUSED)
     try:
         with session_scope(context.engine) as session:
             set_password(
@@ -96,8 +112,8 @@ def run_set_password(args: argparse.Namespace, context: Context) -> int:
                 settings=context.config.settings.auth,
             )
     except InputError as exc:
-        return fail("; ".join(exc.problems) + "; nothing was changed", EXIT_REFUSED)
-    print(f"password set for {person.name} <{person.email}>")
+        return fail("; ".join(exc.problems) + _("; nothing was changed"), EXIT_REFUSED)
+    print(_("password set for {name} <{email}>").format(name=person.name, email=person.email))
     return EXIT_OK
 
 
@@ -135,21 +151,21 @@ def run_token(args: argparse.Namespace, context: Context) -> int:
     from planning.store.engine import session_scope
 
     if args.action != "create" and (args.name is not None or args.scope):
-        raise UsageError("--name and --scope only apply to token create")
+        raise UsageError(_("--name and --scope only apply to token create"))
     if args.action != "revoke" and args.id is not None:
-        raise UsageError(f"token {args.action} takes no ID")
+        raise UsageError(_("token {action} takes no ID").format(action=args.action))
     if args.action == "list":
         if args.actor is not None:
-            raise UsageError("--as only applies to token create and token revoke")
+            raise UsageError(_("--as only applies to token create and token revoke"))
         with Session(read_engine(context.engine)) as session:
             tokens = list_tokens(session=session)
         return _print_tokens(tokens, args.format)
     if args.format != "table":
-        raise UsageError("--format only applies to token list")
+        raise UsageError(_("--format only applies to token list"))
     if args.action == "create" and (args.name is None or not args.scope):
-        raise UsageError("token create needs --name NAME and at least one --scope SCOPE")
+        raise UsageError(_("token create needs --name NAME and at least one --scope SCOPE"))
     if args.action == "revoke" and args.id is None:
-        raise UsageError("token revoke needs the token's ID (see token list)")
+        raise UsageError(_("token revoke needs the token's ID (see token list)"))
     try:
         with session_scope(context.engine) as session:
             actor = _director_by_email(session, args.actor)
@@ -166,12 +182,13 @@ def run_token(args: argparse.Namespace, context: Context) -> int:
         info = created.token
         print(created.secret)
         print(
-            f"created API token {info.id} ({info.name}) with {' '.join(info.scopes)}; "
-            "store it now, it is not shown again",
+            _(
+                "created API token {id} ({name}) with {scopes}; store it now, it is not shown again"
+            ).format(id=info.id, name=info.name, scopes=" ".join(info.scopes)),
             file=sys.stderr,
         )
     else:
-        print(f"revoked API token {revoked.id} ({revoked.name})")
+        print(_("revoked API token {id} ({name})").format(id=revoked.id, name=revoked.name))
     return EXIT_OK
 
 
@@ -187,7 +204,7 @@ def _director_by_email(session: Session, email: str | None) -> Any:
     for person in session.exec(select(Person).where(Person.active == True)).all():  # noqa: E712
         if person.email.lower() == wanted:
             return person
-    raise UsageError(f"--as {email}: no active person has that email")
+    raise UsageError(_("--as {email}: no active person has that email").format(email=email))
 
 
 def _print_tokens(tokens: Sequence[Any], output: str) -> int:
@@ -211,7 +228,7 @@ def _print_tokens(tokens: Sequence[Any], output: str) -> int:
         print(json.dumps(items, indent=2))
         return EXIT_OK
     if not items:
-        print("no API tokens yet; create one with: token create --name NAME --scope SCOPE")
+        print(_("no API tokens yet; create one with: token create --name NAME --scope SCOPE"))
         return EXIT_OK
     rows = [
         (
@@ -220,15 +237,29 @@ def _print_tokens(tokens: Sequence[Any], output: str) -> int:
             " ".join(item["scopes"]),
             str(item["created_by"]),
             str(item["created_at"])[:16].replace("T", " "),
-            str(item["last_used_at"] or "never")[:16].replace("T", " "),
-            "revoked " + str(item["revoked_at"])[:10]
-            if item["revoked_at"]
-            else "lapsed (creator not a director)"
-            if item["lapsed"]
-            else "active",
+            str(item["last_used_at"] or _("never"))[:16].replace("T", " "),
+            _token_state(item),
         )
         for item in items
     ]
-    header = ("id", "name", "scopes", "created by", "created (UTC)", "last used", "state")
+    header = (
+        "id",  # the same in every language, as the JSON key
+        pgettext("token", "name"),
+        _("scopes"),
+        _("created by"),
+        _("created (UTC)"),
+        _("last used"),
+        _("state"),
+    )
     print(grid(header, rows, {0}))
     return EXIT_OK
+
+
+def _token_state(item: dict[str, Any]) -> str:
+    """A token's state as the list writes it: active, revoked on a day, or lapsed."""
+    if item["revoked_at"]:
+        revoked = datetime.fromisoformat(str(item["revoked_at"])).date()
+        return _("revoked {day}").format(day=day(revoked))
+    if item["lapsed"]:
+        return _("lapsed (creator not a director)")
+    return _("active")

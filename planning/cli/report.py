@@ -11,10 +11,16 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg
+from planning.formatting import format_count
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.periods import quarter_of
 from planning.store.engine import read_engine
 
 GROUP = Group()
+
+# What a written export was, by --view (the impact ledger has no quarter).
+VIEW_WORDS = {"goals": N_("{period} goals"), "roadmap": N_("{period} roadmap")}
 
 
 def _writable(out: str) -> Path:
@@ -22,11 +28,13 @@ def _writable(out: str) -> Path:
     path = Path(out)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise UsageError(f"--out {out}: is a folder; name a file")
+        raise UsageError(_("--out {path}: is a folder; name a file").format(path=out))
     if not folder.is_dir():
-        raise UsageError(f"--out {out}: the folder {folder} does not exist")
+        raise UsageError(
+            _("--out {path}: the folder {folder} does not exist").format(path=out, folder=folder)
+        )
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"--out {out}: cannot write there (permission denied)")
+        raise UsageError(_("--out {path}: cannot write there (permission denied)").format(path=out))
     return path
 
 
@@ -88,7 +96,17 @@ def run_report(args: argparse.Namespace, context: Context) -> int:
         path.write_bytes(data)
     except OSError as exc:
         path.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    scope = "the impact ledger" if args.view == "impact" else f"{period} {args.view}"
-    print(f"wrote {scope} as {args.format.upper()} to {path} ({len(data):,} bytes)")
+        raise UsageError(
+            _("cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)
+        ) from None
+    scope = (
+        _("the impact ledger")
+        if args.view == "impact"
+        else _(VIEW_WORDS[args.view]).format(period=period)
+    )
+    print(
+        _("wrote {what} as {format} to {path} ({size} bytes)").format(
+            what=scope, format=args.format.upper(), path=path, size=format_count(len(data))
+        )
+    )
     return EXIT_OK

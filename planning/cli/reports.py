@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from planning import clock
-from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg
+from planning import clock, i18n
+from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg, day, fixed, machine_words
 from planning.cli.tables import grid
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 
 GROUP = Group()
@@ -35,30 +36,44 @@ def run_impact(args: argparse.Namespace, context: Context) -> int:
     from planning.impact.ledger_views import interval_text, ledger_rows, lift_text, points_text
     from planning.impact.lift_estimate import VERDICT_LABELS
 
-    with Session(read_engine(context.engine)) as session:
+    with machine_words(args.format), Session(read_engine(context.engine)) as session:
         entries = impact_ledger(session=session, config=context.config)
     if args.format == "json":
-        print(json.dumps(ledger_rows(entries), indent=2))
+        with machine_words(args.format):
+            print(json.dumps(ledger_rows(entries), indent=2))
         return EXIT_OK
     if not entries:
-        print("(no shipped initiative has an expected lift yet)")
+        print(_("(no shipped initiative has an expected lift yet)"))
         return EXIT_OK
     interval = context.config.settings.impact.interval
     rows = [
         (
             e.initiative,
             e.metric_id + ("" if not e.filters else f" [{e.where}]"),
-            e.shipped.isoformat(),
+            day(e.shipped),
             lift_text(e.expected_lift),
             lift_text(e.realised_lift),
             interval_text(e.ci_low, e.ci_high),
-            VERDICT_LABELS[e.verdict] + ("" if e.seasonally_adjusted or not e.measured else " *"),
+            _(VERDICT_LABELS[e.verdict])
+            + ("" if e.seasonally_adjusted or not e.measured else " *"),
         )
         for e in entries
     ]
-    header = ("initiative", "metric", "shipped", "expected", "realised", "interval", "verdict")
+    header = (
+        _("initiative"),
+        _("metric"),
+        _("shipped"),
+        _("expected"),
+        _("realised"),
+        _("interval"),
+        _("verdict"),
+    )
     print(grid(header, rows, {3, 4}))
-    print(f"interval: {interval:.0%} bootstrap over days; * not seasonally adjusted")
+    print(
+        _("interval: {share} bootstrap over days; * not seasonally adjusted").format(
+            share=_share(interval)
+        )
+    )
     for entry in entries:
         if entry.verdict == "not_enough_data":
             print(f"  {entry.initiative}: {entry.reason}")
@@ -70,20 +85,23 @@ def run_impact(args: argparse.Namespace, context: Context) -> int:
             str(c.predictions),
             str(c.landed),
             str(c.missed),
-            "-" if c.hit_rate is None else f"{c.hit_rate:.0%}",
-            points_text(c.mean_error) + (f" ({c.tendency})" if c.tendency else ""),
-            f"{c.suggested_confidence:.2f}",
+            "-" if c.hit_rate is None else _share(c.hit_rate),
+            points_text(c.mean_error) + (f" ({_(c.tendency)})" if c.tendency else ""),
+            fixed(c.suggested_confidence, 2),
         )
         for c in calibrations
     ]
-    print("Calibration per estimator")
-    print(
-        grid(
-            ("estimator", "measured", "landed", "missed", "hit rate", "mean error", "confidence"),
-            cal_rows,
-            {1, 2, 3, 4, 6},
-        )
+    print(_("Calibration per estimator"))
+    header = (
+        _("estimator"),
+        _("measured"),
+        _("landed"),
+        _("missed"),
+        _("hit rate"),
+        _("mean error"),
+        _("confidence"),
     )
+    print(grid(header, cal_rows, {1, 2, 3, 4, 6}))
     return EXIT_OK
 
 
@@ -119,6 +137,13 @@ def run_digest(args: argparse.Namespace, context: Context) -> int:
     try:
         Path(args.out).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"wrote the {digest.week} digest to {args.out}")
+        raise UsageError(
+            _("cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror or exc)
+        ) from None
+    print(_("wrote the {week} digest to {path}").format(week=digest.week, path=args.out))
     return EXIT_OK
+
+
+def _share(value: float) -> str:
+    """A share as a whole percentage ('62%'; German '62 %')."""
+    return f"{value:.0%}" if i18n.english_formats() else i18n.percent_text(value, decimals=0)

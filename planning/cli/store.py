@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, fail, where
+from planning.formatting import format_count
+from planning.i18n import gettext as _
 
 GROUP = Group()
 
@@ -14,7 +16,7 @@ GROUP = Group()
 def run_init(args: argparse.Namespace, context: Context) -> int:
     """Migrate the store to the newest schema."""
     engine = context.engine  # opening the store migrates it
-    print(f"store ready at {where(engine.url)}")
+    print(_("store ready at {where}").format(where=where(engine.url)))
     return EXIT_OK
 
 
@@ -36,11 +38,23 @@ def run_export(args: argparse.Namespace, context: Context) -> int:
     except BackupError as exc:
         return fail(str(exc), EXIT_REFUSED)
     except OSError as exc:
-        raise UsageError(f"cannot write into {args.directory}: {exc.strerror or exc}") from None
+        raise UsageError(
+            _("cannot write into {path}: {reason}").format(
+                path=args.directory, reason=exc.strerror or exc
+            )
+        ) from None
     rows = manifest.rows()
     print(
-        f"exported {len(rows)} tables ({sum(rows.values()):,} rows, schema revision "
-        f"{manifest.schema_revision}) from {where(context.engine.url)} to {args.directory}"
+        _(
+            "exported {tables} tables ({rows} rows, schema revision {revision}) from {where} "
+            "to {path}"
+        ).format(
+            tables=len(rows),
+            rows=format_count(sum(rows.values())),
+            revision=manifest.schema_revision,
+            where=where(context.engine.url),
+            path=args.directory,
+        )
     )
     return EXIT_OK
 
@@ -70,12 +84,20 @@ def run_restore(args: argparse.Namespace, context: Context) -> int:
             with_credentials=args.with_credentials,
         )
     except BackupError as exc:
-        return fail(f"{exc}; nothing was restored", EXIT_REFUSED)
+        return fail(_("{reason}; nothing was restored").format(reason=exc), EXIT_REFUSED)
     except OSError as exc:
-        raise UsageError(f"cannot read {args.directory}: {exc.strerror or exc}") from None
+        raise UsageError(
+            _("cannot read {path}: {reason}").format(
+                path=args.directory, reason=exc.strerror or exc
+            )
+        ) from None
     print(
-        f"restored {sum(summary.rows.values()):,} rows in {len(summary.rows)} tables "
-        f"(exported {summary.exported_at}) into {where(context.engine.url)}"
+        _("restored {rows} rows in {tables} tables (exported {when}) into {where}").format(
+            rows=format_count(sum(summary.rows.values())),
+            tables=len(summary.rows),
+            when=summary.exported_at,
+            where=where(context.engine.url),
+        )
     )
     return EXIT_OK
 
@@ -96,5 +118,9 @@ def run_rebuild_totals(args: argparse.Namespace, context: Context) -> int:
     with session_scope(context.engine) as session:
         rows = rebuild_daily_totals(connection=session.connection())
         bump_version(session, OBSERVATIONS)
-    print(f"summed {rows:,} daily totals again in {where(context.engine.url)}")
+    print(
+        _("summed {rows} daily totals again in {where}").format(
+            rows=format_count(rows), where=where(context.engine.url)
+        )
+    )
     return EXIT_OK

@@ -12,8 +12,10 @@ import argparse
 import json
 import sys
 
-from planning.cli.common import Context, Group, arg
+from planning.cli.common import Context, Group, arg, day, fail, fixed, machine_words
 from planning.config import ConfigError
+from planning.formatting import format_count
+from planning.i18n import gettext as _
 from planning.sources.config import load_sources
 from planning.sources.runs import BUSY, FAILED, SyncOutcome, run_sources
 
@@ -26,14 +28,27 @@ GROUP = Group()
 
 def _line(outcome: SyncOutcome) -> str:
     if outcome.status == FAILED:
-        return f"{outcome.source}: failed, nothing written: {outcome.error}"
+        return _("{source}: failed, nothing written: {error}").format(
+            source=outcome.source, error=outcome.error
+        )
     if outcome.status == BUSY:
-        return f"{outcome.source}: skipped, {outcome.error}"
-    window = f" from {outcome.since.isoformat()}" if outcome.since else ""
-    through = f" through {outcome.through.isoformat()}" if outcome.through else ""
-    return (
-        f"{outcome.source}: {outcome.rows:,} rows{window}{through} — added {outcome.added:,}, "
-        f"updated {outcome.updated:,}, unchanged {outcome.unchanged:,} ({outcome.seconds:.1f} s)"
+        return _("{source}: skipped, {reason}").format(
+            source=outcome.source, reason=_(outcome.error)
+        )
+    window = _(" from {day}").format(day=day(outcome.since)) if outcome.since else ""
+    through = _(" through {day}").format(day=day(outcome.through)) if outcome.through else ""
+    return _(
+        "{source}: {rows} rows{window}{through} — added {added}, updated {updated}, "
+        "unchanged {unchanged} ({seconds} s)"
+    ).format(
+        source=outcome.source,
+        rows=format_count(outcome.rows),
+        window=window,
+        through=through,
+        added=format_count(outcome.added),
+        updated=format_count(outcome.updated),
+        unchanged=format_count(outcome.unchanged),
+        seconds=fixed(outcome.seconds, 1),
     )
 
 
@@ -53,25 +68,29 @@ def run(args: argparse.Namespace, context: Context) -> int:
     try:
         sources = load_sources(context.config.directory or None, context.config.metrics)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc), 2)
     unknown = [n for n in args.sources if n not in sources.sources]
     if unknown:
-        known = ", ".join(sources.sources) or f"none: {sources.path} lists no sources"
-        print(
-            f"error: no source called {', '.join(unknown)} (configured: {known})", file=sys.stderr
+        known = ", ".join(sources.sources) or _("none: {path} lists no sources").format(
+            path=sources.path
         )
-        return 2
+        return fail(
+            _("no source called {names} (configured: {known})").format(
+                names=", ".join(unknown), known=known
+            ),
+            2,
+        )
     if not sources.sources:
-        print(f"no sources configured ({sources.path} is missing or empty)")
+        print(_("no sources configured ({path} is missing or empty)").format(path=sources.path))
         return 0
-    outcomes = run_sources(
-        engine=context.engine,
-        config=context.config,
-        sources=sources,
-        names=list(args.sources) or None,
-        trigger="command",
-    )
+    with machine_words(args.format):
+        outcomes = run_sources(
+            engine=context.engine,
+            config=context.config,
+            sources=sources,
+            names=list(args.sources) or None,
+            trigger="command",
+        )
     if args.format == "json":
         print(
             json.dumps(

@@ -9,6 +9,8 @@ from sqlmodel import Session
 
 from planning import clock
 from planning.cli.common import EXIT_OK, Context, Group, arg
+from planning.formatting import format_day
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from planning.trash.bin import purge_expired_trash
 from planning.trash.listing import trash_entries
@@ -27,14 +29,22 @@ def run_trash(args: argparse.Namespace, context: Context) -> int:
     if args.action == "purge":
         with session_scope(context.engine) as session:
             gone = purge_expired_trash(session=session, today=today)
-        print(f"{len(gone)} gone for good" + ("".join(f"\n  {g}" for g in gone)))
+        print(
+            _("{count} gone for good").format(count=len(gone)) + ("".join(f"\n  {g}" for g in gone))
+        )
         return EXIT_OK
     with Session(read_engine(context.engine)) as session:
         entries = trash_entries(session=session, today=today)
     if not entries:
-        print("the trash is empty")
+        print(_("the trash is empty"))
     for e in entries:
         print(
-            f"{e.kind}: {e.title} ({e.how.lower()} {e.since:%d %b %Y}, gone {e.gone_on:%d %b %Y})"
+            _("{kind}: {title} ({how} {since}, gone {gone})").format(
+                kind=_(e.kind),
+                title=e.title,
+                how=_(e.how).lower(),
+                since=format_day(e.since),
+                gone=format_day(e.gone_on),
+            )
         )
     return EXIT_OK

@@ -8,11 +8,34 @@ import json
 from sqlmodel import Session
 
 from planning import clock
-from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg, iso_date, number
+from planning.cli.common import (
+    EXIT_OK,
+    Context,
+    Group,
+    UsageError,
+    arg,
+    fixed,
+    iso_date,
+    machine_words,
+    number,
+)
 from planning.cli.tables import grid
+from planning.formatting import format_count
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 
 GROUP = Group()
+
+# An initiative's status as the backlog table writes it (English: its id, spaced).
+STATUS_WORDS = {
+    "idea": N_("idea"),
+    "planned": N_("planned"),
+    "in_progress": N_("in progress"),
+    "blocked": N_("blocked"),
+    "done": N_("done"),
+    "dropped": N_("dropped"),
+}
 
 
 def positive_weeks(text: str) -> int:
@@ -20,9 +43,13 @@ def positive_weeks(text: str) -> int:
     try:
         weeks = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of weeks") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a whole number of weeks").format(text=repr(text))
+        ) from None
     if not 1 <= weeks <= 52:
-        raise argparse.ArgumentTypeError(f"{weeks} weeks is out of range; use 1 to 52")
+        raise argparse.ArgumentTypeError(
+            _("{weeks} weeks is out of range; use 1 to 52").format(weeks=weeks)
+        )
     return weeks
 
 
@@ -52,9 +79,11 @@ def run_rank(args: argparse.Namespace, context: Context) -> int:
     framework_id = args.framework or scoring.active
     if framework_id not in scoring.frameworks:
         raise UsageError(
-            f"unknown framework {framework_id!r}; use one of {', '.join(scoring.frameworks)}"
+            _("unknown framework {name}; use one of {names}").format(
+                name=repr(framework_id), names=", ".join(scoring.frameworks)
+            )
         )
-    with Session(read_engine(context.engine)) as session:
+    with machine_words(args.format), Session(read_engine(context.engine)) as session:
         frame = ranked_backlog(session=session, config=context.config, framework_id=framework_id)
     items = [
         {
@@ -75,20 +104,29 @@ def run_rank(args: argparse.Namespace, context: Context) -> int:
     if args.format == "json":
         print(json.dumps(items, indent=2))
         return EXIT_OK
-    label = scoring.frameworks[framework_id].label
+    label = _(scoring.frameworks[framework_id].label)
     rows = [
         (
             "-" if item["rank"] is None else str(item["rank"]),
             str(item["initiative"]),
             str(item["owner"]),
-            str(item["status"]).replace("_", " "),
-            "-" if item["score"] is None else f"{item['score']:,.2f}",
-            item["quadrant"] or f"unscored: {item['problems']}",
+            _status(str(item["status"])),
+            "-" if item["score"] is None else fixed(item["score"], 2),
+            _(item["quadrant"])
+            if item["quadrant"]
+            else _("unscored: {problems}").format(problems=item["problems"]),
         )
         for item in items
     ]
-    print(f"Backlog ranked by {label} ({len(items)} open initiatives)")
-    print(grid(("rank", "initiative", "owner", "status", "score", "quadrant"), rows, {0, 4}))
+    print(
+        ngettext(
+            "Backlog ranked by {framework} ({count} open initiative)",
+            "Backlog ranked by {framework} ({count} open initiatives)",
+            len(items),
+        ).format(framework=label, count=format_count(len(items)))
+    )
+    header = (_("rank"), _("initiative"), _("owner"), _("status"), _("score"), _("quadrant"))
+    print(grid(header, rows, {0, 4}))
     return EXIT_OK
 
 
@@ -141,13 +179,24 @@ def run_capacity(args: argparse.Namespace, context: Context) -> int:
         (
             str(item["person"]),
             str(item["week"]),
-            f"{item['capacity_hours']:.1f}",
-            f"{item['load_hours']:.1f}",
-            "OVER" if item["over"] else "",
+            fixed(item["capacity_hours"], 1),
+            fixed(item["load_hours"], 1),
+            _("OVER") if item["over"] else "",
         )
         for item in items
     ]
-    print(grid(("person", "week", "capacity h", "load h", ""), rows, {2, 3}))
+    header = (_("person"), _("week"), _("capacity h"), _("load h"), "")
+    print(grid(header, rows, {2, 3}))
     over = sum(1 for item in items if item["over"])
-    print(f"{over} person-week{'s' if over != 1 else ''} over capacity")
+    print(
+        ngettext(
+            "{count} person-week over capacity", "{count} person-weeks over capacity", over
+        ).format(count=format_count(over))
+    )
     return EXIT_OK
+
+
+def _status(status: str) -> str:
+    """An initiative's status as the table writes it ('in progress'; German 'in Arbeit')."""
+    words = STATUS_WORDS.get(status)
+    return _(words) if words else status.replace("_", " ")

@@ -33,6 +33,9 @@ from planning.demo.story_initiatives import (
     underway_initiatives,
 )
 from planning.demo.story_pipeline import pipeline_initiatives
+from planning.formatting import format_count
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.observations import record_batch, upsert_observations
 from planning.periods import iso_week, quarter_bounds, quarter_of
 from planning.store.engine import bump_plan, session_scope
@@ -164,15 +167,20 @@ def _refuse_if_not_empty(connection: Connection, tables: Sequence[Any]) -> None:
         return
     by_name = {t.name: t for t in tables}
     parts = []
-    for name, label in (("person", "people"), ("observation", "observations")):
+    for name, label in (
+        ("person", N_("{count} people")),
+        ("observation", N_("{count} observations")),
+    ):
         if name in by_name:
             count = connection.execute(select(func.count()).select_from(by_name[name])).scalar()
             if count:
-                parts.append(f"{count:,} {label}")
-    what = ", ".join(parts) or "records in " + ", ".join(held)
+                parts.append(_(label).format(count=format_count(count)))
+    what = ", ".join(parts) or _("records in {tables}").format(tables=", ".join(held))
     raise DemoAlreadyLoaded(
-        f"the store already holds data ({what}); the demo data set only loads into an empty "
-        "store or replaces everything on reset"
+        _(
+            "the store already holds data ({what}); the demo data set only loads into an empty "
+            "store or replaces everything on reset"
+        ).format(what=what)
     )
 
 

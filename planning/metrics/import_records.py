@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.import_checks import Validation, empty_observations, suggest_close, validate
 from planning.metrics.import_file import LINE, REQUIRED_COLUMNS
 from planning.metrics.importer import check_time_box, write_observations
@@ -29,9 +31,11 @@ class RecordProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = "the body" if self.index is None else f"item {self.index}"
+        where = _("the body") if self.index is None else _("item {index}").format(index=self.index)
         if self.field:
-            return f"{where}, field {self.field}: {self.reason}"
+            return _("{where}, field {field}: {reason}").format(
+                where=where, field=self.field, reason=self.reason
+            )
         return f"{where}: {self.reason}"
 
 
@@ -52,19 +56,31 @@ class RecordsImportResult:
 
 
 _JSON_TYPES = {
-    dict: "an object",
-    list: "a list",
-    str: "text",
-    bool: "true or false",
-    int: "a number",
-    float: "a number",
-    type(None): "null",
+    dict: N_("an object"),
+    list: N_("a list"),
+    str: N_("text"),
+    bool: N_("true or false"),
+    int: N_("a number"),
+    float: N_("a number"),
+    type(None): N_("null"),
 }
-_DUPLICATE_LINE = re.compile(r"duplicate of line (\d+)")
 
 
 def _json_kind(value: Any) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
+    kind = _JSON_TYPES.get(type(value))
+    return _(kind) if kind else type(value).__name__
+
+
+def _as_item(reason: str) -> str:
+    """A file check's reason read for a JSON list: a duplicate names the item, not the line."""
+    line = _("duplicate of line {line}: same measure, date and dimensions")
+    pattern = re.escape(line).replace(re.escape("{line}"), r"(\d+)")
+    found = re.fullmatch(pattern, reason)
+    if found is None:
+        return reason
+    return _("duplicate of item {item}: same measure, date and dimensions").format(
+        item=found.group(1)
+    )
 
 
 def _records_table(
@@ -79,20 +95,30 @@ def _records_table(
             RecordProblem(
                 None,
                 "",
-                f"the body is {_json_kind(records)}; send a JSON list of objects such as "
-                '[{"date": "2026-11-25", "measure": "sessions", "value": 1200, '
-                '"channel": "email", "device": "mobile"}]',
+                _("the body is {kind}; send a JSON list of objects such as {example}").format(
+                    kind=_json_kind(records),
+                    example='[{"date": "2026-11-25", "measure": "sessions", "value": 1200, '
+                    '"channel": "email", "device": "mobile"}]',
+                ),
             )
         )
         return pd.DataFrame(columns=columns), problems, flagged
     if not records:
-        problems.append(RecordProblem(None, "", "the list is empty; send at least one observation"))
+        problems.append(
+            RecordProblem(None, "", _("the list is empty; send at least one observation"))
+        )
         return pd.DataFrame(columns=columns), problems, flagged
     cells: dict[str, list[str]] = {c: [""] * len(records) for c in columns}
     for index, item in enumerate(records):
         if not isinstance(item, dict):
             problems.append(
-                RecordProblem(index, "", f"item {index} is {_json_kind(item)}, not an object")
+                RecordProblem(
+                    index,
+                    "",
+                    _("item {index} is {kind}, not an object").format(
+                        index=index, kind=_json_kind(item)
+                    ),
+                )
             )
             for column in columns:
                 flagged.add((index, column))
@@ -104,7 +130,9 @@ def _records_table(
                     RecordProblem(
                         index,
                         str(key),
-                        f"unknown field {key!r}: a field is one of {', '.join(columns)}"
+                        _("unknown field {name}: a field is one of {fields}").format(
+                            name=repr(key), fields=", ".join(columns)
+                        )
                         + suggest_close(str(key), columns),
                     )
                 )
@@ -125,14 +153,16 @@ def _record_cell(key: str, value: Any) -> tuple[str, str]:
         return "", ""
     if key == "value":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return "", f"value must be a JSON number, not {_json_kind(value)}"
+            return "", _("value must be a JSON number, not {kind}").format(kind=_json_kind(value))
         try:
             return repr(float(value)), ""
         except OverflowError:
-            return "", "value is too large to store"
+            return "", _("value is too large to store")
     if not isinstance(value, str):
-        wanted = "text in YYYY-MM-DD form" if key == "date" else "text"
-        return "", f"{key} must be {wanted}, not {_json_kind(value)}"
+        wanted = _("text in YYYY-MM-DD form") if key == "date" else _("text")
+        return "", _("{field} must be {wanted}, not {kind}").format(
+            field=key, wanted=wanted, kind=_json_kind(value)
+        )
     return value, ""
 
 
@@ -151,8 +181,7 @@ def validate_records(
     for problem in validation.problems:
         if (problem.line, problem.column) in flagged or (problem.line, "") in flagged:
             continue
-        reason = _DUPLICATE_LINE.sub(r"duplicate of item \1", problem.reason)
-        problems.append(RecordProblem(problem.line, problem.column, reason))
+        problems.append(RecordProblem(problem.line, problem.column, _as_item(problem.reason)))
     order = {name: i for i, name in enumerate(["", *table.columns])}
     problems.sort(
         key=lambda p: (-1 if p.index is None else p.index, order.get(p.field, len(order)))

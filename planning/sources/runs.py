@@ -31,6 +31,7 @@ from sqlmodel import Session
 from planning import clock
 from planning.access.permissions import require_director
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
@@ -40,6 +41,10 @@ from planning.sources.kinds import FetchContext
 from planning.sources.secrets import Secrets
 from planning.store.engine import read_engine
 from planning.store.models import Person, PersonRead, utcnow
+
+# Why a source was skipped, kept in English in the outcome (JSON, the run record) and read in
+# the team's language where a person reads it.
+ANOTHER_RUN = N_("another process is running this source right now")
 
 OK, FAILED, RUNNING, INTERRUPTED, BUSY = "ok", "failed", "running", "interrupted", "busy"
 BATCH_PREFIX = "source:"
@@ -140,7 +145,7 @@ def _advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
 
 
 def _holder_alive(holder: str, acquired_at: Any) -> bool:
-    host, _, rest = holder.partition(":")
+    host, _sep, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
     if host == socket.gethostname() and pid_text.isdigit():
         try:
@@ -314,7 +319,7 @@ def run_source(
             return SyncOutcome(
                 source=source.name,
                 status=BUSY,
-                error="another process is running this source right now",
+                error=ANOTHER_RUN,
             )
         began = perf_counter()
         since = window_start(engine=engine, source=source)
