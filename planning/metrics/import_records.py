@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
 from planning.metrics.import_checks import Validation, empty_observations, suggest_close, validate
 from planning.metrics.import_file import LINE, REQUIRED_COLUMNS
 from planning.metrics.importer import check_time_box, write_observations
@@ -178,7 +179,7 @@ def import_records(
     before the write, it raises TimeBoxExceeded and writes nothing.
     """
     if actor is not None:
-        require_director(actor, "import observations")
+        require_director(actor, N_("import observations"))
     validation, problems = validate_records(records=records, config=config)
     check_time_box(deadline, "checking its records")
     if problems:

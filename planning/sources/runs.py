@@ -31,6 +31,7 @@ from sqlmodel import Session
 from planning import clock
 from planning.access.permissions import require_director
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
@@ -307,7 +308,7 @@ def run_source(
     Never raises for a failure of the source itself: the outcome and the run record carry it.
     """
     if actor is not None:
-        require_director(actor, "run a data source")
+        require_director(actor, N_("run a data source"))
     secrets = secrets or Secrets()
     with source_lock(engine, source.name) as held:
         if not held:
