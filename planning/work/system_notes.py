@@ -96,14 +96,9 @@ _FIELDS: dict[str, str | None] = {
 
 
 def _shape(sentence: str, labels: Iterable[str]) -> re.Pattern[str]:
-    """A stored sentence as a pattern: its words as written, each field what it may hold."""
+    """A stored sentence as a pattern: each field what it may hold (old and new: `labels`)."""
     either = _either(labels)
-    pattern = ""
-    for literal, field in re.findall(r"([^{]*)(?:\{(\w+)\})?", sentence):
-        pattern += re.escape(literal)
-        if field:
-            pattern += f"(?P<{field}>{_FIELDS[field] or either})"
-    return re.compile(pattern, re.DOTALL)
+    return i18n.sentence_pattern(sentence, {name: held or either for name, held in _FIELDS.items()})
 
 
 def _labels(found: re.Match[str], *fields: str) -> dict[str, str]:
