@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
@@ -169,6 +170,18 @@ def N_(message: str) -> str:
 
 
 _ = gettext
+
+
+def sentence_pattern(sentence: str, fields: Mapping[str, str]) -> re.Pattern[str]:
+    """An English message with {placeholders}, as stored in English, as a pattern that finds it
+    again (to write it in the reader's language): its words as written, each placeholder a named
+    group matching `fields[name]` (any text when not named)."""
+    pattern = ""
+    for literal, field in re.findall(r"([^{]*)(?:\{(\w+)\})?", sentence):
+        pattern += re.escape(literal)
+        if field:
+            pattern += f"(?P<{field}>{fields.get(field, '.+')})"
+    return re.compile(pattern, re.DOTALL)
 
 
 # --- formats -------------------------------------------------------------------------------------

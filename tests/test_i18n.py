@@ -145,7 +145,7 @@ def test_status_reasons_read_in_the_readers_language() -> None:
             "Mobile cart abandonment down ist nicht im Plan",
             "hält; war bisher an 1 Tag verletzt",
             "der Wert des Zeitraums liegt über dem Schwellenwert; bisher an 12 Tagen verletzt",
-            "nur 1.234 im Nenner, weniger als die nötigen 2.000",
+            "nur 1.234 im Nenner, unter den nötigen 2.000",
             "Zuversicht der verantwortlichen Person 4/10",
             "a sentence no reason is made of",
         ]

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from planning import i18n
 from planning.config import AppConfig
 from planning.config.scoring import ScoringInput
 from planning.impact.calibration import (
@@ -22,7 +23,12 @@ from planning.impact.calibration import (
     suggested_confidence,
 )
 from planning.impact.ledger import ImpactEntry, impact_ledger, lift_filters, title_filters
-from planning.impact.ledger_views import impact_chart_frame, ledger_frame, ledger_rows
+from planning.impact.ledger_views import (
+    impact_chart_frame,
+    ledger_frame,
+    ledger_rows,
+    reason_text,
+)
 from planning.impact.lift_estimate import (
     ImpactWindows,
     daily_parts,
@@ -323,6 +329,12 @@ def test_not_enough_data_until_the_post_window_is_complete(
     assert entry.verdict == "not_enough_data" and not entry.measured
     assert entry.realised_lift is None and entry.ci_low is None
     assert "13 Oct 2026" in entry.reason and "12 Oct 2026" in entry.reason
+    with i18n.use_locale("de"):  # written in English, read in the reader's language
+        assert reason_text(entry.reason) == (
+            "der Zeitraum danach (28 Tage) ist mit den Daten vom 13. Okt. 2026 vollständig; "
+            "Daten liegen bis 12. Okt. 2026 vor"
+        )
+    assert reason_text(entry.reason) == entry.reason
 
     write(engine, completion_rows(windows, pre=500, post=550, through=windows.post_end))
     (entry,) = ledger(engine, config)
@@ -356,7 +368,11 @@ def test_a_window_with_too_few_days_of_data_is_not_measured(
     add_initiative(engine)
     (entry,) = ledger(engine, config)
     assert entry.verdict == "not_enough_data"
-    assert "10 of the 28 days before shipping" in entry.reason
+    assert entry.reason == "data on 10 of the 28 days before shipping; at least 80% are needed"
+    with i18n.use_locale("de"):
+        assert reason_text(entry.reason) == (
+            "Daten an 10 der 28 Tage vor der Auslieferung; mindestens 80\u00a0% sind nötig"
+        )
     assert entry.pre_coverage == pytest.approx(10 / 28)
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.store.engine import PLAN, data_versions, read_engine, session_scope
@@ -461,6 +462,11 @@ def test_done_sets_shipped_date_and_reopening_clears_it(
     assert detail.updates["note"].iloc[1] == (
         "Status changed from In progress to Done by Dora Director."
     )
+    with i18n.use_locale("de"):  # stored in English, read in the reader's language
+        german = detail_of(engine, created.id)
+    assert german.updates["note"].iloc[1] == (
+        "Dora Director hat den Status von In Arbeit auf Erledigt geändert."
+    )
 
 
 def test_refused_status_moves(engine: Engine, config: AppConfig, team: Team) -> None:
@@ -558,6 +564,10 @@ def test_drop_needs_a_reason_and_the_right_person(
     assert read(engine, running.id).status == "dropped"
     detail = detail_of(engine, running.id)
     assert detail.updates["note"].iloc[0] == "Dropped: No lift after four weeks"
+    with i18n.use_locale("de"):
+        german = detail_of(engine, running.id)
+    assert german.updates["note"].iloc[0] == "Verworfen: No lift after four weeks"
+    assert any("Notiz: Verworfen: No lift after four weeks" in c for c in german.audit["changes"])
 
 
 def test_a_director_triages_ideas_with_audit_and_a_reason_to_decline(

@@ -817,21 +817,30 @@ def test_reasons_read_in_german_and_a_closed_quarter_keeps_them_in_english(
     goals.kr(objective, "Silent", kind=KrKind.milestone)
     confident = goals.kr(objective, "Confident", kind=KrKind.milestone)
     goals.check_in(confident, 8)
+    goals.kr(objective, "Email conversion", **conversion(0.02, 0.04, filters=EMAIL))
     with i18n.use_locale("de"):
         krs = by_title(evaluate(engine, config))
         assert krs["Silent"].status_reason == "noch kein Check-in"
         assert krs["Confident"].status_reason == "Zuversicht der verantwortlichen Person 8/10"
-        frozen = close(engine, team.director, config)  # a German director closes the quarter
+        live = krs["Email conversion"].status_reason
+        assert live == "nur 900 im Nenner, unter den nötigen 1.000"
+        close(engine, team.director, config)  # a German director closes the quarter
         with pytest.raises(GoalError) as excinfo:
             close(engine, team.director, config)
         assert excinfo.value.problems == [f"{PERIOD} ist bereits abgeschlossen."]
         with Session(read_engine(engine)) as session:
             german = by_title(period_goals(session=session, config=config, period=PERIOD))
-    # Stored in English, whoever closed it; a fixed reason reads translated, one with figures
-    # as it was frozen.
-    assert by_title(frozen)["Confident"].status_reason == "owner's confidence 8/10"
+    # Frozen in English, whoever closed it, and read in the reader's language, figures and all,
+    # in the words of the live quarter.
+    with Session(read_engine(engine)) as session:
+        english = by_title(period_goals(session=session, config=config, period=PERIOD))
+    assert english["Confident"].status_reason == "owner's confidence 8/10"
+    assert english["Email conversion"].status_reason == (
+        "only 900 in the denominator, below the 1,000 needed"
+    )
     assert german["Silent"].status_reason == "noch kein Check-in"
-    assert german["Confident"].status_reason == "owner's confidence 8/10"
+    assert german["Confident"].status_reason == "Zuversicht der verantwortlichen Person 8/10"
+    assert german["Email conversion"].status_reason == live
 
 
 def test_a_closed_quarter_does_not_move_with_later_data(

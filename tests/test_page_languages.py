@@ -44,6 +44,7 @@ from planning.store.models import (
     StatusUpdate,
 )
 from planning.work import scenarios
+from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
 from tests.shown_text import shown_texts as whole_page_texts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -72,6 +73,8 @@ ADMIN_TABS = (
 )
 # A file with one bad row: Data import's check, with its problems, drawn once it is uploaded.
 BAD_FILE = b"date,measure,value,channel,device\n2026-11-20,sessions,viele,email,mobile\n"
+# Its column names, which the check shows as the file has them.
+BAD_FILE_COLUMNS = frozenset(BAD_FILE.decode().splitlines()[0].split(","))
 # Weekly planning's sections drawn only once opened, as one more run each: the calibration and
 # decision expanders with the scenario comparison and the expected-value framework's table, then
 # the scenario's commit view with WSJF's (its derived job size).
@@ -154,10 +157,11 @@ def english() -> tuple[set[str], list[str]]:
 
 def _names() -> set[str]:
     """Names from configuration, which stay as written (metrics, dimensions and their values,
-    scoring frameworks and their inputs)."""
+    scoring frameworks and their inputs, with the ids the configuration gives them)."""
     config = default_config()
     metrics = config.metrics
-    names = {m.label for m in metrics.metrics.values()}
+    names = {m.label for m in metrics.metrics.values()} | set(metrics.metrics)
+    names |= set(metrics.dimensions) | set(metrics.measures)
     for framework in config.scoring.frameworks.values():
         names.add(framework.label)
         names.update(spec.label for spec in framework.inputs.values())
@@ -213,17 +217,20 @@ def untranslated(
     *,
     cells: bool = False,
     elsewhere: tuple[str, ...] = (),
-    whole: bool = False,
+    whole: bool = True,
+    written: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The English strings of the catalogue that show on the page (with `cells`, in its
-    tables' cells too; `whole` reads every text of the run: table cells, chart titles and
-    categories, help, expander labels)."""
+    tables' raw cells too; `whole`, on for every page, reads every text of the run: table cells
+    as displayed, chart titles, axis, legend and tooltip titles and the categories a chart
+    names, help, expander labels; the configuration shown as JSON stays as written, as do the
+    `written` words of a reader's own file)."""
     labels, pieces = english
-    names = _names()
+    names = _names() | written
     found = []
     texts = shown_texts(at, elsewhere=elsewhere) + (table_cells(at) if cells else [])
     if whole:
-        texts += [shown.text for shown in whole_page_texts(at)]
+        texts += [shown.text for shown in whole_page_texts(at) if shown.where != "json.body"]
     for text in texts:
         bare = text.strip().strip("*").strip()
         if bare in names:
@@ -322,7 +329,9 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
             at.run()
             at.file_uploader[0].set_value(("falsch.csv", BAD_FILE, "text/csv")).run()
             assert "falsch\\.csv hat 1 Problem in 1 Zeile." in at.error[0].value
-            leaks[f"{page} {ADMIN_TABS[0]} check"] = untranslated(at, english)
+            leaks[f"{page} {ADMIN_TABS[0]} check"] = untranslated(
+                at, english, written=BAD_FILE_COLUMNS
+            )
         elif page == "pages/initiatives.py":  # the list, then an open detail and bulk edit
             leaks[page] = untranslated(at, english, cells=True)
             picker = at.selectbox(key="initiative_pick")
@@ -338,14 +347,14 @@ def _walk(at: AppTest, role: Role, english: tuple[set[str], list[str]]) -> dict[
             create = next(b for b in at.button if b.label in ("Anlegen", "Idee vorschlagen"))
             create.click().run()
             assert [e.value for e in at.error] == ["Nicht gespeichert:\n\n- Titel ist erforderlich"]
-        elif page == "pages/planning.py":  # every table, chart and cell; then what opens
-            leaks[page] = untranslated(at, english, whole=True)
+        elif page == "pages/planning.py":  # then what opens
+            leaks[page] = untranslated(at, english)
             for opened in PLANNING_OPENED:
                 for key, value in opened.items():
                     at.session_state[key] = value
                 at.run()
                 assert not at.exception, (page, opened, at.exception)
-                leaks[f"{page} {opened}"] = untranslated(at, english, whole=True)
+                leaks[f"{page} {opened}"] = untranslated(at, english)
         else:
             leaks[page] = untranslated(at, english)
     return {page: found for page, found in leaks.items() if found}
@@ -435,11 +444,37 @@ def _a_scenario_moving_an_idea_in(url: str, director: PersonRead) -> None:
     engine.dispose()
 
 
+def _a_note_the_app_writes(url: str, director: PersonRead) -> None:
+    """The busiest initiative's health set by a bulk edit: its history gains a note the app
+    writes (stored in English), which the walk reads on its detail."""
+    engine = create_store_engine(url)
+    with session_scope(engine) as session:
+        busiest = session.scalars(
+            select(Initiative).where(Initiative.title == BUSIEST_INITIATIVE)
+        ).one()
+        health = "at_risk" if busiest.health.value != "at_risk" else "on_track"
+        bulk_edit_initiatives(
+            session=session,
+            actor=director,
+            config=default_config(),
+            initiative_ids=[int(busiest.id or 0)],
+            changes=BulkChanges(health=health),
+        )
+        stored = session.scalars(
+            select(StatusUpdate)
+            .where(StatusUpdate.initiative_id == busiest.id)
+            .order_by(StatusUpdate.id.desc())  # type: ignore[union-attr]
+        ).first()
+        assert stored is not None and stored.note.startswith("Health changed from ")
+    engine.dispose()
+
+
 def test_a_director_picks_german_and_every_covered_page_speaks_it(
     app_store: str, english: tuple[set[str], list[str]]
 ) -> None:
     director = _person(app_store, D)
     _a_scenario_moving_an_idea_in(app_store, director)
+    _a_note_the_app_writes(app_store, director)
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["demo_person_id"] = director.id
     at.run()

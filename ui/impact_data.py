@@ -54,7 +54,7 @@ def ledger_table(versions: Versions, language: str = "") -> pa.Table:
                 _("Shipped"): [e.shipped for e in entries],
                 _("Seasonally adjusted"): [e.seasonally_adjusted for e in entries],
                 _("Estimated by"): [e.estimator for e in entries],
-                _("Note"): [e.reason for e in entries],
+                _("Note"): [ledger_views.reason_text(e.reason) for e in entries],
             }
         )
     )

@@ -43,6 +43,11 @@ STATUS_LABELS = {
 }
 
 
+def _channel_word(channel: str) -> str:
+    """A channel as the reader's language names it (Email: E-Mail)."""
+    return _(CHANNEL_LABELS.get(channel, channel))
+
+
 def _weekdays(day: str) -> str:
     """A weekday from settings.yaml as a recurring day (monday: Mondays; German montags)."""
     return _(WEEKDAYS.get(day.lower(), day.title() + "s"))
@@ -108,7 +113,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
                         _("kind"): kind_label(r.kind),
                         _("week"): r.week,
                         _("to"): names.get(r.person_id, f"#{r.person_id}"),
-                        _("channel"): r.channel,
+                        _("channel"): _channel_word(r.channel),
                         _("state"): _(STATUS_LABELS.get(r.status, r.status)),
                         _("attempts"): r.attempts,
                         _("sent (UTC)"): moment_text(r.sent_at),
@@ -132,7 +137,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
                 {
                     _("person"): p.name,
                     _("role"): _(ROLE_WORDS[p.role.value]),
-                    _("channel"): preferences.get(p.id, Preference()).channel,
+                    _("channel"): _channel_word(preferences.get(p.id, Preference()).channel),
                     _("paused until"): str(preferences.get(p.id, Preference()).paused_until or ""),
                     _("opted out"): preferences.get(p.id, Preference()).opted_out,
                     _("roadmap summary"): preferences.get(p.id, Preference()).roadmap_summary,

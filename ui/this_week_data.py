@@ -28,6 +28,7 @@ from planning.reports import this_week
 from planning.store.engine import read_engine
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZONS, RoadmapFilters, summarise
+from planning.work.system_notes import note_text
 from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, roadmap_data
 from ui.goals_charts import share
@@ -206,7 +207,7 @@ def attention(versions: Versions, period: str, today: date, lang: str) -> Attent
                     "initiative": b.title,
                     "owner": b.owner,
                     "days": b.days_blocked,
-                    "note": b.last_note,
+                    "note": note_text(b.last_note),
                 }
                 for b in brief.blocked
             ],

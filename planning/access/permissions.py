@@ -112,7 +112,7 @@ def require_check_in(actor: Actor, key_result_owner_id: int | None) -> None:
     """Refuse a check-in unless ``can_check_in``."""
     if can_check_in(actor, key_result_owner_id):
         return
-    action = "check in on this key result"
+    action = N_("check in on this key result")
     if actor.role == Role.stakeholder:
         raise PermissionDenied(_refusal(N_("Stakeholders can read but not {action}."), action))
     raise PermissionDenied(_refusal(N_("Only the owner or a director can {action}."), action))

@@ -217,7 +217,7 @@ def apply_suggested_confidences(
     Only a director applies them. Any refusal (bad framework, an initiative changed since the
     suggestion was read) raises, and the caller's transaction must roll back.
     """
-    require_director(actor, "apply suggested confidences")
+    require_director(actor, N_("apply suggested confidences"))
     framework = framework_or_error(config, framework_id)
     if CONFIDENCE not in framework.inputs:
         raise InputError([f"{framework.label} has no confidence input to set"])

@@ -45,6 +45,7 @@ from planning.config.metrics import (
     SimpleMetric,
     WeightedAverageMetric,
 )
+from planning.i18n import N_
 from planning.impact.lift_estimate import (
     MEASURED,
     DailyParts,
@@ -118,6 +119,21 @@ def lift_filters(
 
 
 # --- the ledger --------------------------------------------------------------------------------
+
+
+# Why an entry has no realised lift yet, or no seasonal adjustment: written in English (the
+# ledger is read once for every language), shown in the reader's by ledger_views.reason_text.
+UNKNOWN_METRIC = N_("unknown metric {metric} in metrics.yaml")
+NO_OBSERVATIONS = N_("the store holds no observations yet")
+WINDOW_OPEN = N_(
+    "the {days}-day post window completes with the data of {end}; data runs through {through}"
+)
+TOO_FEW_BEFORE = N_(
+    "data on {count} of the {days} days before shipping; at least {share} are needed"
+)
+TOO_FEW_AFTER = N_("data on {count} of the {days} days after shipping; at least {share} are needed")
+NOT_ADJUSTED = N_("last year's windows lack data: not seasonally adjusted")
+REASON_DAY = "%d %b %Y"
 
 
 @dataclass(frozen=True)
@@ -397,14 +413,17 @@ def _measure(
     """
     windows = entry.windows
     if entry.metric_id not in config.metrics.metrics:
-        return _replace(entry, reason=f"unknown metric {entry.metric_id!r} in metrics.yaml")
+        return _replace(entry, reason=UNKNOWN_METRIC.format(metric=repr(entry.metric_id)))
     if as_of is None:
-        return _replace(entry, reason="the store holds no observations yet")
+        return _replace(entry, reason=NO_OBSERVATIONS)
     if windows.post_end > as_of:
         return _replace(
             entry,
-            reason=f"the {windows.days}-day post window completes with the data of "
-            f"{windows.post_end:%d %b %Y}; data runs through {as_of:%d %b %Y}",
+            reason=WINDOW_OPEN.format(
+                days=windows.days,
+                end=f"{windows.post_end:{REASON_DAY}}",
+                through=f"{as_of:{REASON_DAY}}",
+            ),
         )
     assert daily is not None
     key = (entry.metric_id, tuple(sorted(entry.filters.items())), windows)
@@ -438,11 +457,12 @@ def _measurement(
     pre = _parts(metrics, metric_id, daily, windows.pre_start, windows.pre_end)
     post = _parts(metrics, metric_id, daily, windows.post_start, windows.post_end)
     coverage = {"pre_coverage": pre.coverage, "post_coverage": post.coverage}
-    for name, parts in (("before shipping", pre), ("after shipping", post)):
+    for sentence, parts in ((TOO_FEW_BEFORE, pre), (TOO_FEW_AFTER, post)):
         if parts.coverage < min_coverage or not parts.value:
             return {
-                "reason": f"data on {len(parts.numerator)} of the {parts.window_days} days "
-                f"{name}; at least {min_coverage:.0%} are needed",
+                "reason": sentence.format(
+                    count=len(parts.numerator), days=parts.window_days, share=f"{min_coverage:.0%}"
+                ),
                 **coverage,
             }
     ly = windows.last_year()
@@ -459,7 +479,7 @@ def _measurement(
         interval=impact.interval,
     )
     return {
-        "reason": "" if usable else "last year's windows lack data: not seasonally adjusted",
+        "reason": "" if usable else NOT_ADJUSTED,
         "realised_lift": estimate.realised,
         "ci_low": estimate.ci_low,
         "ci_high": estimate.ci_high,

@@ -5,8 +5,9 @@ points and interval texts, and the frame the impact chart draws around a ship da
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from datetime import timedelta
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,7 @@ from planning.config import (
     AppConfig,
 )
 from planning.i18n import gettext as _
+from planning.impact import ledger
 from planning.impact.ledger import ImpactEntry, latest_complete_day
 from planning.impact.lift_estimate import LAST_YEAR
 from planning.metrics.engine import metric_series_many
@@ -32,6 +34,56 @@ VERDICT_FIELDS = (
     "seasonally_adjusted",
     "reason",
 )
+
+
+# --- an entry's reason in the reader's language ----------------------------------------------
+
+
+def _day(text: str) -> str:
+    return i18n.date_text(datetime.strptime(text, ledger.REASON_DAY).date())
+
+
+def _share(text: str) -> str:
+    if i18n.english_formats():
+        return text
+    return i18n.percent_text(int(text.rstrip("%")) / 100, decimals=0)
+
+
+_DAY = r"\d{2} [A-Z][a-z]{2} \d{4}"
+_WHOLE = r"\d+"
+# Each reason's placeholders as stored (English formats) and as the reader's format writes them.
+_REASON_FIELDS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "metric": (".+", str),
+    "days": (_WHOLE, str),
+    "count": (_WHOLE, str),
+    "end": (_DAY, _day),
+    "through": (_DAY, _day),
+    "share": (r"\d+%", _share),
+}
+_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (i18n.sentence_pattern(sentence, {k: v[0] for k, v in _REASON_FIELDS.items()}), sentence)
+    for sentence in (
+        ledger.UNKNOWN_METRIC,
+        ledger.NO_OBSERVATIONS,
+        ledger.WINDOW_OPEN,
+        ledger.TOO_FEW_BEFORE,
+        ledger.TOO_FEW_AFTER,
+        ledger.NOT_ADJUSTED,
+    )
+)
+
+
+def reason_text(reason: str) -> str:
+    """Why an entry has no realised lift (or no seasonal adjustment), in the reader's language
+    with dates and shares in the team's format; English reads it as the ledger wrote it."""
+    if not reason or i18n.language() == i18n.SOURCE_LANGUAGE:
+        return reason
+    for shape, sentence in _REASONS:
+        found = shape.fullmatch(reason)
+        if found is not None:
+            values = {k: _REASON_FIELDS[k][1](v) for k, v in found.groupdict().items()}
+            return _(sentence).format(**values)
+    return reason
 
 
 LEDGER_COLUMNS = [

@@ -207,7 +207,7 @@ def import_records(
     before the write, it raises TimeBoxExceeded and writes nothing.
     """
     if actor is not None:
-        require_director(actor, "import observations")
+        require_director(actor, N_("import observations"))
     validation, problems = validate_records(records=records, config=config)
     check_time_box(deadline, "checking its records")
     if problems:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import ImportFileError, read_table
 from planning.metrics.observations import record_batch, upsert_observations
@@ -255,7 +256,7 @@ def import_observations(
     time.monotonic() moment) before the write, it raises TimeBoxExceeded and writes nothing.
     """
     if actor is not None:
-        require_director(actor, "import observations")
+        require_director(actor, N_("import observations"))
     table = read_table(data=data, filename=filename, config=config)
     check_time_box(deadline, "reading the file")
     validation = validate(table=table, config=config)
@@ -302,7 +303,7 @@ def write_observations(
 ) -> ImportResult:
     """Write validated rows (a Validation's frame) and their import batch in one transaction."""
     if actor is not None:
-        require_director(actor, "import observations")
+        require_director(actor, N_("import observations"))
     with engine.begin() as connection:
         counts = upsert_observations(connection=connection, frame=frame)
         session = Session(bind=connection)

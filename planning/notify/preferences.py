@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import Actor
 from planning.access.person_settings import save_person_setting
+from planning.i18n import N_
 from planning.notify.schedule import Preference
 from planning.notify.secrets import CHANNELS
 from planning.store.models_notify import NotifyPreference
@@ -64,7 +65,7 @@ def set_preference(
         person_id=person_id,
         model=NotifyPreference,
         entity=ENTITY,
-        doing="change how someone is notified",
+        doing=N_("change how someone is notified"),
         values={
             "channel": channel,
             "paused_until": paused_until,

@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_rules import GoalError, goal_for_update, refuse_if_closed
@@ -55,7 +56,7 @@ def set_objective_parents(
     *, session: Session, actor: Actor, objective_id: int, parent_ids: Sequence[int]
 ) -> AlignmentChange:
     """Make an objective align to exactly these parents, the first one first (directors only)."""
-    require_director(actor, "change how objectives align")
+    require_director(actor, N_("change how objectives align"))
     objective = goal_for_update(session, Objective, objective_id)
     refuse_if_closed(session, objective.period)
     wanted = [int(p) for p in parent_ids]
@@ -166,7 +167,7 @@ def set_kr_contributions(
 ) -> AlignmentChange:
     """Make a key result count towards exactly these other objectives, as (objective id, weight)
     pairs, besides its own (directors only)."""
-    require_director(actor, "change which objectives a key result counts towards")
+    require_director(actor, N_("change which objectives a key result counts towards"))
     kr = goal_for_update(session, KeyResult, key_result_id)
     own = session.get(Objective, kr.objective_id)
     assert own is not None

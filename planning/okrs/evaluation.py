@@ -20,7 +20,6 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from planning.config import AppConfig
-from planning.i18n import gettext as _
 from planning.metrics.completeness import PartialDay
 from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.backtest import live_calibration
@@ -40,6 +39,7 @@ from planning.okrs.evaluation_results import (
     PeriodEvaluation,
 )
 from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr, roll_up_objective
+from planning.okrs.evaluation_text import reason_text
 from planning.okrs.maths import objective_grade
 from planning.periods import days_in_period, elapsed_days, parse_quarter, quarter_bounds
 from planning.store.models import KeyResult, KrGrade, KrKind, Objective, PeriodClose, Person
@@ -232,9 +232,9 @@ def frozen_period(
         by_objective[grade.objective_id].append(
             replace(
                 kr,
-                # Frozen in English (planning.okrs.quarter_close); a fixed reason ("done",
-                # "holds") reads in the reader's language, one with figures as it was frozen.
-                status_reason=_(kr.status_reason),
+                # Frozen in English (planning.okrs.quarter_close), read in the reader's
+                # language, figures and all.
+                status_reason=reason_text(kr.status_reason),
                 suggested_grade=grade.suggested,
                 grade=grade.grade,
                 grade_reason=grade.reason,
@@ -258,8 +258,10 @@ def frozen_period(
             for c in contributed
             if c.key_result_id in grades_by_kr
         ]
+        kept = {k: v for k, v in data.items() if k in known}
+        kept["status_reason"] = reason_text(str(kept.get("status_reason") or ""))
         objective = ObjectiveEvaluation(
-            **{k: v for k, v in data.items() if k in known},
+            **kept,
             key_results=tuple(krs),
             parents=parents,
             contributions=contributed,

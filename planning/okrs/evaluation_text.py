@@ -131,9 +131,9 @@ def objective_reason(worst: tuple[str, str] | None) -> str:
 
 
 # --- a reason in the reader's language ---------------------------------------------------------
-# Reasons are written in English when a quarter is evaluated (and frozen so at its close):
-# `reason_text` reads each part back through the shapes above and writes it in this run's
-# language, so a closed quarter's reasons read in German too.
+# A quarter is frozen at its close with its reasons in English: `reason_text` reads each part back
+# through the shapes above and writes it in this run's language with the words a live quarter
+# uses, figures in the team's format, so a closed quarter's reasons read in German too.
 
 _SAME_WORDS: tuple[str, ...] = (
     NO_DATA_YET,
@@ -163,9 +163,9 @@ def _breach(found: re.Match[str]) -> str:
         words = ngettext(
             "was in breach on {days} day so far", "was in breach on {days} days so far", days
         )
-    else:
-        words = ngettext("in breach on {days} day so far", "in breach on {days} days so far", days)
-    return words.format(days=format_count(days))
+        return words.format(days=format_count(days))
+    words = ngettext("in breach on {count} day so far", "in breach on {count} days so far", days)
+    return words.format(count=format_count(days))
 
 
 def _behind(title: str, status: str) -> str:
@@ -192,8 +192,8 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         re.compile(
             r"only (?P<have>[\d,]+) in the denominator, below the (?P<needed>[\d,]+) needed"
         ),
-        lambda m: _("only {have} in the denominator, below the {needed} needed").format(
-            have=_count(m["have"]), needed=_count(m["needed"])
+        lambda m: _("only {found} in the denominator, below the {needed} needed").format(
+            found=_count(m["have"]), needed=_count(m["needed"])
         ),
     ),
     (
@@ -202,8 +202,8 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     ),
     (
         re.compile(r"(?P<elapsed>[\d,]+) of (?P<total>[\d,]+) days into the quarter"),
-        lambda m: _("{elapsed} of {total} days into the quarter").format(
-            elapsed=_count(m["elapsed"]), total=_count(m["total"])
+        lambda m: _("{days} of {needed} days into the quarter").format(
+            days=_count(m["elapsed"]), needed=_count(m["total"])
         ),
     ),
     (

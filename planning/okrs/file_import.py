@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import Actor, require_director
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
 from planning.okrs.alignment import set_kr_contributions, set_objective_parents
 from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.file_format import KR_FIELDS
@@ -66,7 +67,7 @@ def import_okr_file(
 
     The file is validated whole first; OkrFileError lists every problem and nothing is written.
     """
-    require_director(actor, "import OKRs")
+    require_director(actor, N_("import OKRs"))
     plan = read_okr_file(session=session, config=config, text=text)
     result = OkrImportResult(period=plan.period)
     stored: dict[str, Objective] = {

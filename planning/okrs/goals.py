@@ -60,7 +60,7 @@ def create_objective(
     *, session: Session, actor: Actor, objective: ObjectiveCreate
 ) -> ObjectiveRead:
     """Add an objective to a quarter (directors only)."""
-    require_director(actor, "create objectives")
+    require_director(actor, N_("create objectives"))
     problems = objective_problems(objective)
     problems += owner_problems(session, objective.owner_id, N_("objective"))
     problems += parent_problems(session, objective.parent_id, None)
@@ -88,7 +88,7 @@ def update_objective(
     changes: ObjectiveUpdate,
 ) -> ObjectiveRead:
     """Change an objective's title, owner, parent, weight or archived flag (directors only)."""
-    require_director(actor, "edit objectives")
+    require_director(actor, N_("edit objectives"))
     record = goal_for_update(session, Objective, objective_id)
     refuse_if_closed(session, record.period)
     updates = changes.model_dump(exclude_unset=True)
@@ -174,7 +174,7 @@ def create_key_result(
 ) -> KeyResultRead:
     """Add a key result of any kind to an objective (directors only). Left unsaid, whether its
     target is a total for the quarter follows its metric and window (``total_target_for``)."""
-    require_director(actor, "create key results")
+    require_director(actor, N_("create key results"))
     if "total_target" not in key_result.model_fields_set:
         total = total_target_for(config, key_result.kind, key_result.metric_id, key_result.window)
         key_result = key_result.model_copy(update={"total_target": total})
@@ -209,7 +209,7 @@ def update_key_result(
     """Change a key result's definition, owner, weight or archived flag (directors only). Left
     unsaid, whether a metric key result's target is a total for the quarter follows its metric
     and window as edited (``total_target_for``)."""
-    require_director(actor, "edit key results")
+    require_director(actor, N_("edit key results"))
     record = goal_for_update(session, KeyResult, key_result_id)
     objective = session.get(Objective, record.objective_id)
     assert objective is not None

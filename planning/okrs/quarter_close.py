@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.evaluation import evaluate_period, frozen_period
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
@@ -107,7 +108,7 @@ def close_quarter(
 
     Every problem with the overrides is listed before anything is written.
     """
-    require_director(actor, "close a quarter")
+    require_director(actor, N_("close a quarter"))
     period = _period_id(period)
     if is_closed(session=session, period=period):
         raise GoalError([_("{quarter} is already closed.").format(quarter=period)])
@@ -206,7 +207,7 @@ def override_grade(
     expected_version: int,
 ) -> KrEvaluation:
     """Correct one key result's grade in a closed quarter, with a reason (directors only)."""
-    require_director(actor, "grade key results")
+    require_director(actor, N_("grade key results"))
     period = _period_id(period)
     close = session.exec(select(PeriodClose).where(PeriodClose.period == period)).first()
     if close is None:

@@ -37,6 +37,7 @@ from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
 from planning.formatting import format_day, format_value
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.engine import metric_value
 from planning.metrics.metric_query import MetricError
@@ -364,7 +365,7 @@ def copy_unfinished(
     transaction. Refused (GoalError) when the target quarter is closed or already has objectives,
     or when `previewed` (what the director confirmed) no longer matches what would be written.
     """
-    require_director(actor, "draft a quarter's goals")
+    require_director(actor, N_("draft a quarter's goals"))
     source = _period_id(from_period)
     target = _period_id(to_period)
     problems: list[str] = []

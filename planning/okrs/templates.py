@@ -36,6 +36,7 @@ from sqlmodel import Session, col, select
 from planning.access.permissions import Actor, require_director
 from planning.config import DEFAULT_CONFIG_DIR, AppConfig
 from planning.formatting import format_day, format_value
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.engine import metric_value
 from planning.metrics.metric_query import MetricError
@@ -411,7 +412,7 @@ def start_from_template(
     malformed template, a closed quarter or one that has objectives, or when `previewed` no
     longer matches what would be written.
     """
-    require_director(actor, "start a quarter from a template")
+    require_director(actor, N_("start a quarter from a template"))
     try:
         year, quarter = parse_quarter(period)
     except (ValueError, TypeError) as exc:

@@ -263,7 +263,7 @@ def import_converted(
     director gets PermissionDenied.
     """
     if actor is not None:
-        require_director(actor, "import observations")
+        require_director(actor, N_("import observations"))
     validation, problems = _validated(converted, config)
     return write_unless_problems(engine, actor, validation, problems, data, filename, source)
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import Converted, column_lookup, long_table
@@ -140,7 +141,7 @@ def save_mapping(
     `actor` None stands for the command line.
     """
     if actor is not None:
-        require_director(actor, "save column mappings")
+        require_director(actor, N_("save column mappings"))
     cleaned = clean_name(name)
     wrong = spec.problems(metrics)
     if wrong:

@@ -312,7 +312,7 @@ def run_source(
     Never raises for a failure of the source itself: the outcome and the run record carry it.
     """
     if actor is not None:
-        require_director(actor, "run a data source")
+        require_director(actor, N_("run a data source"))
     secrets = secrets or Secrets()
     with source_lock(engine, source.name) as held:
         if not held:

@@ -35,6 +35,7 @@ from planning.access.permissions import (
     require_owner_or_director,
 )
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.okrs.goal_rules import is_closed, refuse_if_closed
 from planning.store.audit import record_event, snapshot
 from planning.store.models import AuditEvent, Initiative, KeyResult, Objective
@@ -48,6 +49,11 @@ ENTITY_WORDS = {
     "objective": N_("Objective"),
     "key_result": N_("Key result"),
     "initiative": N_("Initiative"),
+}
+# What a member may not do when they restore a director's goal, by what was deleted.
+RESTORE_ACTIONS = {
+    "objective": N_("restore a deleted objective"),
+    "key_result": N_("restore a deleted key result"),
 }
 
 
@@ -107,7 +113,7 @@ def delete_objective(
 ) -> TrashItemRead:
     """Move an objective, its key results and everything linked to them to the trash
     (directors only; never in a closed quarter)."""
-    require_director(actor, "delete objectives")
+    require_director(actor, N_("delete objectives"))
     today = today or clock.today()
     purge_expired_trash(session=session, today=today)
     record = session.get(Objective, objective_id, with_for_update=True)
@@ -128,7 +134,7 @@ def delete_key_result(
 ) -> TrashItemRead:
     """Move a key result with its check-ins and initiative links to the trash (directors only;
     never in a closed quarter)."""
-    require_director(actor, "delete key results")
+    require_director(actor, N_("delete key results"))
     today = today or clock.today()
     purge_expired_trash(session=session, today=today)
     record = session.get(KeyResult, key_result_id, with_for_update=True)
@@ -154,11 +160,13 @@ def delete_initiative(
     record = session.get(Initiative, initiative_id, with_for_update=True)
     if record is None:
         raise InputError([f"initiative {initiative_id} does not exist"])
-    require_owner_or_director(actor, record.owner_id, "delete this initiative")
+    require_owner_or_director(actor, record.owner_id, N_("delete this initiative"))
     if not can_drop_initiative(actor, record.owner_id, record.status.value):
         raise PermissionDenied(
-            "Only a director can delete work that is past the idea stage; a member deletes only "
-            "their own idea."
+            _(
+                "Only a director can delete work that is past the idea stage; a member deletes "
+                "only their own idea."
+            )
         )
     today = today or clock.today()
     purge_expired_trash(session=session, today=today)
@@ -168,12 +176,12 @@ def delete_initiative(
 
 def _may_restore(actor: Actor, item: TrashItem) -> None:
     if item.entity != "initiative":
-        require_director(actor, f"restore a deleted {item.entity.replace('_', ' ')}")
+        require_director(actor, RESTORE_ACTIONS[item.entity])
         return
     row = item.rows[0]["row"] if item.rows else {}
-    require_owner_or_director(actor, row.get("owner_id"), "restore this initiative")
+    require_owner_or_director(actor, row.get("owner_id"), N_("restore this initiative"))
     if not can_drop_initiative(actor, row.get("owner_id"), str(row.get("status"))):
-        raise PermissionDenied("Only a director can restore work that was past the idea stage.")
+        raise PermissionDenied(_("Only a director can restore work that was past the idea stage."))
 
 
 def restore_from_trash(

@@ -508,7 +508,7 @@ def apply_backlog_edits(
     Only a director saves the planning table. The caller's transaction must roll back on the
     error (store.session_scope does), so either every row is saved or none is.
     """
-    require_director(actor, "save the weekly planning table")
+    require_director(actor, N_("save the weekly planning table"))
     problems: list[RowProblem] = []
     saved: list[InitiativeRead] = []
     undoable: list[tuple[Initiative, dict[str, Any]]] = []  # for undoing this save

@@ -31,10 +31,12 @@ from planning.access.permissions import (
     require_member_or_director,
 )
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import Health, Initiative, InitiativeRead, utcnow
 from planning.validation import InputError
+from planning.work import system_notes
 from planning.work.initiative_input import (
     check_date,
     check_key_results,
@@ -43,10 +45,8 @@ from planning.work.initiative_input import (
 )
 from planning.work.initiative_reads import ENTITY, key_result_ids, person_names
 from planning.work.initiative_status import (
-    HEALTH_LABELS,
     HEALTH_ORDER,
     STATUS_ORDER,
-    status_label,
     transition_problem,
 )
 from planning.work.initiatives import audit_state, post_status_update, update_initiative
@@ -162,7 +162,7 @@ def bulk_edit_initiatives(
 ) -> list[InitiativeRead]:
     """Set the same fields on every initiative named, all or nothing: BulkEditDenied (when the
     actor may not change some row or field) or BulkEditError lists every reason."""
-    require_member_or_director(actor, "edit initiatives")
+    require_member_or_director(actor, N_("edit initiatives"))
     director = is_director(actor)
     ids = list(dict.fromkeys(initiative_ids))
     denied: list[str] = []
@@ -247,7 +247,7 @@ def _set_health(
     assert initiative.id is not None
     links = key_result_ids(session=session, initiative_id=initiative.id)
     before = audit_state(initiative, links)
-    old = HEALTH_LABELS.get(initiative.health.value, initiative.health.value)
+    old = initiative.health.value
     initiative.health = Health(health)
     initiative.version += 1
     initiative.updated_at = utcnow()
@@ -256,9 +256,9 @@ def _set_health(
         session,
         actor,
         initiative,
-        f"Health changed from {old} to {HEALTH_LABELS[health]} by {actor.name} "
-        f"(bulk edit of {how_many} initiative{'s' if how_many != 1 else ''}; "
-        f"status {status_label(initiative.status.value)}).",
+        system_notes.health_changed(
+            old, health, actor.name, count=how_many, status=initiative.status.value
+        ),
     )
     record_event(
         session=session,

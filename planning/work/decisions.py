@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.access.permissions import Actor, require_director
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Decision, DecisionRead, Initiative
@@ -50,7 +51,7 @@ def add_decision(
 ) -> DecisionRead:
     """Log a decision (directors only); the day may not be in the future. The same decision
     sent again within seconds by the same person (a double click) returns the first one."""
-    require_director(actor, "log decisions")
+    require_director(actor, N_("log decisions"))
     cleaned, problems = _check_fields(
         session,
         text=text,
@@ -123,7 +124,7 @@ def edit_decision(
     today: date | None = None,
 ) -> DecisionRead:
     """Change a decision's text, day or initiative (directors only; not once withdrawn)."""
-    require_director(actor, "edit decisions")
+    require_director(actor, N_("edit decisions"))
     decision = _load(session, decision_id)
     cleaned, problems = _check_fields(
         session,
@@ -148,7 +149,7 @@ def withdraw_decision(
     *, session: Session, actor: Actor, decision_id: int, expected_version: int
 ) -> DecisionRead:
     """Mark a decision withdrawn (directors only): it stays in the log, shown as withdrawn."""
-    require_director(actor, "withdraw decisions")
+    require_director(actor, N_("withdraw decisions"))
     decision = _load(session, decision_id)
     if decision.withdrawn_at is not None:
         raise InputError([_("this decision is already withdrawn")])

@@ -34,6 +34,7 @@ from planning.access.permissions import (
     require_owner_or_director,
 )
 from planning.graphs import find_loop
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_created, record_event, snapshot
 from planning.store.models import (
@@ -49,7 +50,7 @@ from planning.validation import InputError
 ENTITY = "initiative_dependency"
 S = InitiativeStatus
 FINISHED: frozenset[str] = frozenset({S.done.value, S.dropped.value})
-ACTION = "change this initiative's dependencies"
+ACTION = N_("change this initiative's dependencies")
 
 Edge = tuple[int, int]  # (blocker_id, blocked_id)
 

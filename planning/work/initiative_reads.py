@@ -30,6 +30,7 @@ from planning.store.models import (
 )
 from planning.work.initiative_input import FIELD_LABELS, field_label
 from planning.work.initiative_status import HEALTH_LABELS, S, status_label
+from planning.work.system_notes import note_text
 
 # The columns every table of initiatives starts with (the list, the roadmap's items).
 INITIATIVE_COLUMNS: tuple[str, ...] = (
@@ -273,7 +274,7 @@ def describe_changes(
         old, new = _shown(before.get(key), names, key), _shown(after.get(key), names, key)
         parts.append(f"{label}: {old} → {new}")
     if "note" in after:
-        parts.append(_("note: {note}").format(note=after["note"]))
+        parts.append(_("note: {note}").format(note=note_text(str(after["note"]))))
     return "; ".join(parts) or _("no field changed")
 
 
@@ -307,7 +308,7 @@ def initiative_detail(*, session: Session, initiative_id: int) -> InitiativeDeta
                 "status": u.status.value,
                 "health": u.health.value,
                 "percent_complete": u.percent_complete,
-                "note": u.note,
+                "note": note_text(u.note),
             }
             for u in updates
         ],

@@ -40,6 +40,7 @@ from planning.access.permissions import (
     require_owner_or_director,
 )
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event, snapshot
 from planning.store.models import (
@@ -52,6 +53,7 @@ from planning.store.models import (
 )
 from planning.store.versioning import check_and_bump
 from planning.validation import InputError, clean_text
+from planning.work import system_notes
 from planning.work.initiative_input import (
     DESCRIPTION_MAX,
     DIRECTOR_FIELDS,
@@ -108,10 +110,6 @@ def _set_links(
         session.add(InitiativeKeyResult(initiative_id=initiative_id, key_result_id=kr_id))
 
 
-def _status_note(actor: Actor, old: str, new: str) -> str:
-    return f"Status changed from {status_label(old)} to {status_label(new)} by {actor.name}."
-
-
 _STATE_FIELDS = (
     "title",
     "description",
@@ -151,7 +149,7 @@ def refuse_if_stale(initiative: Initiative, expected_version: int) -> None:
 def acting_id(actor: Actor) -> int:
     """The id of the person making a change (a saved person), recorded as its author."""
     if actor.id is None:
-        raise PermissionDenied("Only a saved team member can make changes.")
+        raise PermissionDenied(_("Only a saved team member can make changes."))
     return int(actor.id)
 
 
@@ -183,7 +181,7 @@ def create_initiative(
     today: date | None = None,
 ) -> InitiativeRead:
     """Create an initiative (directors: any; members: an idea they own) with its KR links."""
-    require_member_or_director(actor, "propose initiatives")
+    require_member_or_director(actor, N_("propose initiatives"))
     director = is_director(actor)
     if not director:
         if draft.status != S.idea:
@@ -294,7 +292,7 @@ def update_initiative(
     ({framework_id: {input: value}}; only the frameworks named are replaced, None clears one).
     """
     initiative = load_for_update(session, initiative_id)
-    require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
+    require_owner_or_director(actor, initiative.owner_id, N_("edit this initiative"))
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         raise InputError(
@@ -374,7 +372,10 @@ def update_initiative(
     _set_links(session, initiative_id, old_links, new_links)
     if state["status"] != old_status:
         post_status_update(
-            session, actor, initiative, _status_note(actor, old_status, state["status"])
+            session,
+            actor,
+            initiative,
+            system_notes.status_changed(old_status, state["status"], actor.name),
         )
     session.add(initiative)
     record_event(
@@ -492,7 +493,7 @@ def _relink(
 ) -> InitiativeRead:
     """Add (`linked`) or remove one key result link, refused when it already is that way."""
     initiative = load_for_update(session, initiative_id)
-    require_owner_or_director(actor, initiative.owner_id, "edit this initiative")
+    require_owner_or_director(actor, initiative.owner_id, N_("edit this initiative"))
     current = key_result_ids(session=session, initiative_id=initiative_id)
     if linked and key_result_id in current:
         raise InputError([f"key result {key_result_id} is already linked"])

@@ -18,14 +18,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import AuditEvent, Initiative, InitiativeStatus, utcnow
 from planning.store.models_trash import PlanningSave
 from planning.validation import InputError
+from planning.work import system_notes
 from planning.work.initiative_input import FIELD_LABELS
 from planning.work.initiative_reads import ENTITY, key_result_ids, person_names
-from planning.work.initiative_status import status_label
 from planning.work.initiatives import acting_id, audit_state, current_state, post_status_update
 
 _DATES = ("start_date", "target_date", "shipped_date")
@@ -127,7 +128,7 @@ def _what_changed(
 def undo_last_planning_save(*, session: Session, actor: Actor, save_id: int) -> list[str]:
     """Give every initiative the last planning save changed its fields from before that save
     (directors only); `save_id` is the save the director saw. Returns the titles put back."""
-    require_director(actor, "undo a save of the weekly planning table")
+    require_director(actor, N_("undo a save of the weekly planning table"))
     save = session.exec(
         select(PlanningSave).order_by(col(PlanningSave.id).desc()).with_for_update()
     ).first()
@@ -165,9 +166,9 @@ def undo_last_planning_save(*, session: Session, actor: Actor, save_id: int) -> 
                 session,
                 actor,
                 initiative,
-                f"Status changed from {status_label(old_status)} to "
-                f"{status_label(initiative.status.value)} by {actor.name} "
-                "(undoing a save of the planning table).",
+                system_notes.status_changed(
+                    old_status, initiative.status.value, actor.name, undoing=True
+                ),
             )
         record_event(
             session=session,

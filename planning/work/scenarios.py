@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, PermissionDenied, require_director
 from planning.config import AppConfig
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import (
@@ -163,7 +164,7 @@ def _audit(
 
 def create_scenario(*, session: Session, actor: Actor, week: str, name: str) -> PlanScenarioRead:
     """Start an empty named draft of a week's plan (directors only)."""
-    require_director(actor, "make a scenario of the week's plan")
+    require_director(actor, N_("make a scenario of the week's plan"))
     problems: list[str] = []
     week_id = checked_week(week, problems)
     text = _clean_name(name, problems)
@@ -267,7 +268,7 @@ def save_scenario(
     name: str | None = None,
 ) -> PlanScenarioRead:
     """Replace a scenario's changes (and optionally its name); refused whole on any problem."""
-    require_director(actor, "change a scenario of the week's plan")
+    require_director(actor, N_("change a scenario of the week's plan"))
     scenario = _load(session, scenario_id, lock=True)
     problems: list[str] = []
     text = scenario.name if name is None else _clean_name(name, problems)
@@ -303,7 +304,7 @@ def discard_scenario(
     *, session: Session, actor: Actor, scenario_id: int, expected_version: int
 ) -> None:
     """Throw a scenario away; the initiatives and the committed plan stay as they are."""
-    require_director(actor, "throw away a scenario of the week's plan")
+    require_director(actor, N_("throw away a scenario of the week's plan"))
     scenario = _load(session, scenario_id, lock=True)
     check_and_bump(scenario, expected_version=expected_version, what=f"Scenario “{scenario.name}”")
     _audit(session, actor, scenario, "discard", before=_snapshot(scenario))
@@ -361,7 +362,7 @@ def commit_scenario(
     weekly_plan) when the week has a plan and `replace` does not confirm replacing it. The caller's
     transaction must roll back on an error (store.session_scope does).
     """
-    require_director(actor, "commit a scenario of the week's plan")
+    require_director(actor, N_("commit a scenario of the week's plan"))
     scenario = _load(session, scenario_id, lock=True)
     check_and_bump(scenario, expected_version=expected_version, what=f"Scenario “{scenario.name}”")
     changes = draft_changes(PlanScenarioRead.model_validate(scenario))

@@ -19,6 +19,7 @@ from planning.access.permissions import (
     require_director,
     require_owner_or_director,
 )
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
 from planning.store.models import (
@@ -31,6 +32,7 @@ from planning.store.models import (
 )
 from planning.store.versioning import check_and_bump
 from planning.validation import InputError, clean_text, is_number
+from planning.work import system_notes
 from planning.work.initiative_input import NOTE_MAX, REASON_MAX, NewStatusUpdate
 from planning.work.initiative_reads import ENTITY, key_result_ids
 from planning.work.initiative_status import (
@@ -66,7 +68,7 @@ def post_status_update(
     initiative changed since the author read it.
     """
     initiative = load_for_update(session, initiative_id)
-    require_owner_or_director(actor, initiative.owner_id, "post a status update")
+    require_owner_or_director(actor, initiative.owner_id, N_("post a status update"))
     return _post_update(
         session=session,
         actor=actor,
@@ -167,7 +169,7 @@ def drop_initiative(
 ) -> StatusUpdateRead:
     """Drop an initiative with a reason (a director; a member may withdraw their own idea)."""
     initiative = load_for_update(session, initiative_id)
-    require_owner_or_director(actor, initiative.owner_id, "drop this initiative")
+    require_owner_or_director(actor, initiative.owner_id, N_("drop this initiative"))
     status = initiative.status.value
     if not can_drop_initiative(actor, initiative.owner_id, status):
         if status == S.dropped:
@@ -191,7 +193,7 @@ def drop_initiative(
             status=S.dropped,
             health=initiative.health.value,
             percent_complete=initiative.percent_complete,
-            note=f"Dropped: {text}",
+            note=system_notes.dropped(text),
         ),
         expected_version=expected_version,
         today=today,
@@ -200,8 +202,8 @@ def drop_initiative(
 
 # The notes that record a director's triage of an idea; This week reads them back to the person
 # who proposed it.
-ACCEPTED_NOTE = "Idea accepted to the backlog"
-DECLINED_PREFIX = "Idea declined: "
+ACCEPTED_NOTE = system_notes.ACCEPTED_NOTE
+DECLINED_PREFIX = system_notes.DECLINED_PREFIX
 
 
 def _triage(
@@ -234,8 +236,8 @@ def accept_idea(
     today: date | None = None,
 ) -> StatusUpdateRead:
     """Accept an idea to the backlog (directors only): it becomes planned, keeping its fields."""
-    initiative = _triage(session, actor, initiative_id, expected_version, "accept an idea")
-    note = f"{ACCEPTED_NOTE} by {actor.name}."
+    initiative = _triage(session, actor, initiative_id, expected_version, N_("accept an idea"))
+    note = system_notes.accepted(actor.name)
     return _triaged(session, actor, initiative, S.planned, note, expected_version, today, "accept")
 
 
@@ -249,13 +251,13 @@ def decline_idea(
     today: date | None = None,
 ) -> StatusUpdateRead:
     """Decline an idea with a short reason (directors only): it is dropped, the reason noted."""
-    initiative = _triage(session, actor, initiative_id, expected_version, "decline an idea")
+    initiative = _triage(session, actor, initiative_id, expected_version, N_("decline an idea"))
     text, problems = clean_text(reason, what="a reason", max_length=REASON_MAX, required=True)
     if problems:
         if not text and isinstance(reason, str | None):
             problems = ["say why the idea is declined: a short reason is required"]
         raise InputError(problems)
-    note = f"{DECLINED_PREFIX}{text}"
+    note = system_notes.declined(text)
     return _triaged(session, actor, initiative, S.dropped, note, expected_version, today, "decline")
 
 

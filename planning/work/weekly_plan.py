@@ -203,7 +203,7 @@ def commit_weekly_plan(
 
     A week that already has a plan raises PlanAlreadyCommitted unless `replace` confirms it.
     """
-    require_director(actor, "commit the weekly plan")
+    require_director(actor, N_("commit the weekly plan"))
     problems: list[str] = []
     week_id = checked_week(week, problems)
     try:
