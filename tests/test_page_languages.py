@@ -164,6 +164,7 @@ def _names() -> set[str]:
     names |= set(metrics.dimensions) | set(metrics.measures)
     for framework in config.scoring.frameworks.values():
         names.add(framework.label)
+        names.update(framework.inputs)
         names.update(spec.label for spec in framework.inputs.values())
     for dimension in metrics.dimensions.values():
         names.add(dimension.label)
