@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from planning.i18n import N_
@@ -335,6 +337,19 @@ def roadmap_quarters(*, session: Session, today: date, fiscal_start_month: int =
     return sorted(found)
 
 
+_ROW_COLUMNS = (
+    "id",
+    "title",
+    "owner_id",
+    "status",
+    "health",
+    "percent_complete",
+    "start_date",
+    "target_date",
+    "shipped_date",
+)
+
+
 def roadmap_items(
     *,
     session: Session,
@@ -345,12 +360,14 @@ def roadmap_items(
 ) -> pd.DataFrame:
     """The initiatives the filters keep, lane by lane (objective order, "No objective" last),
     each lane by start date. Columns: ITEM_COLUMNS."""
-    query = select(Initiative)
+    # The columns a row shows, not whole initiatives: tens of thousands of them load at once.
+    # A row reads like an initiative (i.id, i.status…), so initiative_row takes it as one.
+    query = sa_select(*(col(getattr(Initiative, name)) for name in _ROW_COLUMNS))
     if filters.owner_id is not None:
-        query = query.where(Initiative.owner_id == filters.owner_id)
+        query = query.where(col(Initiative.owner_id) == filters.owner_id)
     statuses = list(filters.statuses) or [s for s in STATUS_ORDER if s != S.dropped.value]
     query = query.where(col(Initiative.status).in_(statuses))
-    initiatives = session.exec(query).all()
+    initiatives: Sequence[Any] = session.execute(query).all()
     ids = [int(i.id) for i in initiatives if i.id is not None]
     links: dict[int, dict[int, int]] = {}  # initiative -> objective -> linked key results
     objectives: dict[int, tuple[str, str]] = {}  # objective -> (title, period)
@@ -394,9 +411,7 @@ def roadmap_items(
                 **initiative_row(i, names),
                 "end_date": end,
                 "progress_date": (
-                    progress_date(i.start_date, end, i.percent_complete)  # type: ignore[arg-type]
-                    if drawn
-                    else None
+                    progress_date(i.start_date, end, i.percent_complete) if drawn else None
                 ),
                 "objective_id": lane,
                 "objective": objectives[lane][0] if lane is not None else NO_OBJECTIVE,
