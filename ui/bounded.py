@@ -13,8 +13,9 @@ from planning.i18n import ngettext
 STEP = 100  # rows shown at first, and added by each "Show more"
 
 
-def rows_shown(key: str, total: int, *, step: int = STEP) -> int:
-    """How many of `total` rows to show: the first `step`, more once the reader asked for them."""
+def rows_shown(key: str, total: int) -> int:
+    """How many of `total` rows to show: the first STEP, more once the reader asked for them."""
+    step = STEP
     wanted = st.session_state.get(key, step)
     return min(total, max(step, wanted if isinstance(wanted, int) else step))
 
@@ -27,9 +28,10 @@ def _show(key: str, rows: int) -> None:
     st.session_state[key] = rows
 
 
-def more_rows(key: str, *, shown: int, total: int, hint: str, step: int = STEP) -> None:
+def more_rows(key: str, *, shown: int, total: int, hint: str) -> None:
     """Under a list cut at `shown` of `total` rows: how many are hidden, what narrows the list
-    (`hint`), and buttons that show `step` more or all of them (nothing when all are shown)."""
+    (`hint`), and buttons that show STEP more or all of them (nothing when all are shown)."""
+    step = STEP
     hidden = total - shown
     if hidden <= 0:
         return

@@ -246,24 +246,30 @@ def export_csv(items: pd.DataFrame) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(list(CSV_COLUMNS.values()))
-    for row in items.to_dict(orient="records"):
-        values = []
-        for key in CSV_COLUMNS:
-            value = row.get(key)
-            if key == "status":
-                value = status_label(str(value))
-            elif key == "health":
-                value = HEALTH_LABELS.get(str(value), str(value))
-            elif key == "horizon":
-                value = HORIZON_LABELS.get(str(value), "")
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                values.append("")
-            elif isinstance(value, str):
-                values.append(spreadsheet_safe(value))
-            else:
-                values.append(str(value))
-        writer.writerow(values)
+    # Column by column (tolist hands Python values), then written row by row.
+    columns = [
+        [_csv_cell(key, value) for value in items[key].tolist()]
+        if key in items.columns
+        else [""] * len(items)
+        for key in CSV_COLUMNS
+    ]
+    writer.writerows(zip(*columns))
     return out.getvalue()
+
+
+def _csv_cell(key: str, value: Any) -> str:
+    """One cell of the CSV: labels as shown on the page, blanks for missing values."""
+    if key == "status":
+        value = status_label(str(value))
+    elif key == "health":
+        value = HEALTH_LABELS.get(str(value), str(value))
+    elif key == "horizon":
+        value = HORIZON_LABELS.get(str(value), "")
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
+    return str(value)
 
 
 def board(items: pd.DataFrame) -> dict[str, pd.DataFrame]:
