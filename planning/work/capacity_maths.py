@@ -147,7 +147,7 @@ def load_skip_reason(work: Work, settings: CapacitySettings) -> str | None:
         )
     if work.effort_weeks <= 0:
         return _("no effort estimate")
-    if not _working_days_by_week(work.start, work.target, settings):
+    if not _any_working_day(work.start, work.target, settings):
         return _("no working day between start date and target date")
     return None
 
@@ -166,6 +166,13 @@ def weekly_load(work: Work, settings: CapacitySettings) -> dict[date, float]:
             hours += per_day
         load[monday] = hours
     return load
+
+
+def _any_working_day(start: date, end: date, settings: CapacitySettings) -> bool:
+    """True when a working day falls from start to end (both included): a look at a week at
+    most, however long the span."""
+    days = min((end - start).days + 1, 7)
+    return any(is_working_day(start + timedelta(days=i), settings) for i in range(days))
 
 
 def _working_days_by_week(start: date, end: date, settings: CapacitySettings) -> dict[date, int]:

@@ -253,7 +253,7 @@ def export_csv(items: pd.DataFrame) -> str:
         else [""] * len(items)
         for key in CSV_COLUMNS
     ]
-    writer.writerows(zip(*columns))
+    writer.writerows(zip(*columns, strict=True))
     return out.getvalue()
 
 

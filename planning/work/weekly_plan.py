@@ -148,7 +148,9 @@ def snapshot_rows(backlog: pd.DataFrame) -> list[dict[str, Any]]:
     """The ranked backlog as the rows a weekly plan stores (SNAPSHOT_FIELDS of each)."""
     # Column by column: tolist() hands Python values, so few cells need more than a look.
     columns = [[_plain(v) for v in backlog[name].tolist()] for name in SNAPSHOT_FIELDS]
-    return [dict(zip(SNAPSHOT_FIELDS, values, strict=True)) for values in zip(*columns)]
+    return [
+        dict(zip(SNAPSHOT_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)
+    ]
 
 
 def get_plan(*, session: Session, week: str) -> WeeklyPlanRead | None:
