@@ -28,11 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func
-from sqlalchemy import select as sa_select
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from planning import i18n
@@ -53,7 +51,7 @@ from planning.store.models import (
     StatusUpdate,
 )
 from planning.work.dependencies import FINISHED, all_edges, work_of
-from planning.work.initiative_reads import person_names
+from planning.work.initiative_reads import ROW_FIELDS, initiative_columns, person_names
 from planning.work.status_updates import ACCEPTED_NOTE, DECLINED_PREFIX
 from planning.work.weekly_plan import PlanDiff, plan_diff
 
@@ -243,12 +241,6 @@ def _last_updates(session: Session, ids: Sequence[int]) -> dict[int, datetime]:
     return {int(i): at for i, at in rows if at is not None}
 
 
-def _initiative_columns(*names: str) -> Select[Any]:
-    """A query for these columns of initiatives; its rows read like initiatives (row.title),
-    without building thousands of whole ones."""
-    return sa_select(*(col(getattr(Initiative, name)) for name in names))
-
-
 def updates_owed(
     *,
     session: Session,
@@ -257,17 +249,9 @@ def updates_owed(
     owner_id: int | None = None,
 ) -> list[OwedUpdate]:
     """Initiatives under way whose status update is owed, longest overdue first."""
-    query = _initiative_columns(
-        "id",
-        "title",
-        "owner_id",
-        "status",
-        "health",
-        "percent_complete",
-        "start_date",
-        "target_date",
-        "version",
-    ).where(col(Initiative.status).in_([*UNDER_WAY, S.planned.value]))
+    query = initiative_columns(*ROW_FIELDS, "version").where(
+        col(Initiative.status).in_([*UNDER_WAY, S.planned.value])
+    )
     if owner_id is not None:
         query = query.where(col(Initiative.owner_id) == owner_id)
     candidates = [
@@ -403,7 +387,7 @@ def blocked_work(*, session: Session, today: date) -> list[BlockedInitiative]:
     latest one.
     """
     blocked = session.execute(
-        _initiative_columns("id", "title", "owner_id", "health", "target_date").where(
+        initiative_columns("id", "title", "owner_id", "health", "target_date").where(
             col(Initiative.status) == S.blocked.value
         )
     ).all()

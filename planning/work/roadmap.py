@@ -26,7 +26,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from planning.i18n import N_
@@ -44,7 +43,13 @@ from planning.store.models import (
     KeyResult,
     Objective,
 )
-from planning.work.initiative_reads import INITIATIVE_COLUMNS, initiative_row, person_names
+from planning.work.initiative_reads import (
+    INITIATIVE_COLUMNS,
+    ROW_FIELDS,
+    initiative_columns,
+    initiative_row,
+    person_names,
+)
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 
 S = InitiativeStatus
@@ -343,19 +348,6 @@ def roadmap_quarters(*, session: Session, today: date, fiscal_start_month: int =
     return sorted(found)
 
 
-_ROW_COLUMNS = (
-    "id",
-    "title",
-    "owner_id",
-    "status",
-    "health",
-    "percent_complete",
-    "start_date",
-    "target_date",
-    "shipped_date",
-)
-
-
 def roadmap_items(
     *,
     session: Session,
@@ -368,7 +360,7 @@ def roadmap_items(
     each lane by start date. Columns: ITEM_COLUMNS."""
     # The columns a row shows, not whole initiatives: tens of thousands of them load at once.
     # A row reads like an initiative (i.id, i.status…), so initiative_row takes it as one.
-    query = sa_select(*(col(getattr(Initiative, name)) for name in _ROW_COLUMNS))
+    query = initiative_columns(*ROW_FIELDS)
     if filters.owner_id is not None:
         query = query.where(col(Initiative.owner_id) == filters.owner_id)
     statuses = list(filters.statuses) or [s for s in STATUS_ORDER if s != S.dropped.value]
