@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
@@ -201,14 +202,17 @@ def _keys(session: Session, config: AppConfig, as_of: date | None) -> _Keys:
     return _Keys(engine=engine, as_of=as_of, fresh=(*latest, observed, last), latest=latest)
 
 
+def _keep(store: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any) -> None:
+    """Keep `value` under `key`, emptying `store` first once it holds more than 8 (under _LOCK)."""
+    if len(store) > 8:
+        store.clear()
+    store[key] = value
+
+
 def _store(keys: _Keys, found: ForecastQuality) -> None:
     with _LOCK:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        if len(_LATEST) > 8:
-            _LATEST.clear()
-        _CACHE[keys.fresh] = found
-        _LATEST[keys.latest] = found.calibration
+        _keep(_CACHE, keys.fresh, found)
+        _keep(_LATEST, keys.latest, found.calibration)
         _FITTED.pop(keys.fresh, None)
 
 
@@ -242,12 +246,8 @@ def _fit(session: Session, config: AppConfig, keys: _Keys) -> Calibration:
         calibration=live_fit(cases, histories),
     )
     with _LOCK:
-        if len(_FITTED) > 8:
-            _FITTED.clear()
-        if len(_LATEST) > 8:
-            _LATEST.clear()
-        _FITTED[keys.fresh] = fitted
-        _LATEST[keys.latest] = fitted.calibration
+        _keep(_FITTED, keys.fresh, fitted)
+        _keep(_LATEST, keys.latest, fitted.calibration)
     return fitted.calibration
 
 
