@@ -35,7 +35,7 @@ from planning.work.initiative_status import (
 )
 from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
-from ui import dependencies_view
+from ui import bounded, dependencies_view
 from ui import planning_data as data
 from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
@@ -50,6 +50,7 @@ from ui.trash_view import delete_initiative_form, trash_section
 FLASH = "initiatives_flash"
 PICK = "initiative_pick"
 TABLE = "initiative_table"
+LIST_ROWS = "initiative_list_rows"  # how many of the filtered initiatives the list shows
 REFUSALS = (InputError, PermissionDenied, ConflictError)
 
 config = app_config()
@@ -134,7 +135,10 @@ healths = columns[3].multiselect(
     key="filter_health",
 )
 listing = data.initiative_table(current, objective_id, owner_id, tuple(statuses), tuple(healths))
-ids = listing.ids
+# The list shows the top of the filtered initiatives (ui/bounded.py): "Show more", "Show all"
+# or a narrower filter reach the rest.
+shown_count = bounded.rows_shown(LIST_ROWS, len(listing.ids))
+ids = list(listing.ids[:shown_count])
 st.session_state["_initiative_table_ids"] = ids
 
 
@@ -152,7 +156,7 @@ if listing.rows is None:
     st.info(_("No initiative matches these filters."))
 else:
     st.dataframe(
-        listing.rows,
+        listing.rows.slice(0, shown_count),
         hide_index=True,
         width="stretch",
         key=TABLE,
@@ -177,8 +181,14 @@ else:
         ngettext(
             "{count} initiative. Select a row to open it, or several to change at once.",
             "{count} initiatives. Select a row to open it, or several to change at once.",
-            len(ids),
-        ).format(count=len(ids))
+            len(listing.ids),
+        ).format(count=len(listing.ids))
+    )
+    bounded.more_rows(
+        LIST_ROWS,
+        shown=shown_count,
+        total=len(listing.ids),
+        hint=_("The filters above narrow the list."),
     )
 
 titles = data.initiative_titles(current)

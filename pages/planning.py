@@ -34,7 +34,7 @@ from planning.work.backlog_edits import (
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import backlog_carry as carry
-from ui import dependencies_view, planning_decisions, planning_scenarios
+from ui import bounded, dependencies_view, planning_decisions, planning_scenarios
 from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
@@ -48,6 +48,7 @@ from ui.text import escape_markdown
 CAPACITY_WEEKS = 8
 CALIBRATION_OPEN = "planning_calibration"
 FLASH = "planning_flash"
+BACKLOG_ROWS = "planning_backlog_rows"  # how many of the ranked backlog the table shows
 
 
 def _share(value: float) -> str:
@@ -258,6 +259,11 @@ else:
     # Rank and score read as people read them (960,917 · 9.6, a dash when unranked: its reason
     # is beside it) and, padded to one width, still sort by number; the page recomputes both
     # from the inputs and never reads them back. The derived effort input is rounded alike.
+    # The table shows the top of the ranking (ui/bounded.py); the rows below keep their values
+    # and kept edits, so Save and a framework switch still see all of them.
+    limit = bounded.rows_shown(BACKLOG_ROWS, len(shown))
+    rest = shown.iloc[limit:]
+    shown = shown.iloc[:limit]
     shown = shown.assign(
         rank=aligned_figures(shown["rank"].astype("float64").tolist(), lambda r: f"{r:.0f}"),
         score=aligned_figures(shown["score"].astype("float64").tolist(), format_score),
@@ -275,6 +281,14 @@ else:
         num_rows="fixed",
         width="stretch",
     )
+    bounded.more_rows(
+        BACKLOG_ROWS,
+        shown=limit,
+        total=len(source),
+        hint=_("The Initiatives page finds any initiative by its filters."),
+    )
+    if not rest.empty:
+        edited = pd.concat([edited, rest])
     carry.note_table(framework_id, source, edited)
 if kept:
     st.caption(

@@ -208,6 +208,7 @@ def test_a_director_edits_dependencies_from_weekly_planning(app_store: str) -> N
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_person_id"] = director.id
     at.run()
+    at.session_state["planning_dependency_open"] = True  # what opening the expander does
     at.switch_page("pages/planning.py").run()
     at.selectbox(key="planning_dependency_pick").select(second.id).run()
     at.multiselect(key=f"dep_waits_{second.id}").select(first.id)

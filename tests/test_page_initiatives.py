@@ -328,3 +328,31 @@ def texts_of(at: AppTest) -> str:
     return "\n".join(
         str(e.value) for kind in ("markdown", "caption", "success") for e in getattr(at, kind)
     )
+
+
+def test_a_long_list_shows_its_top_and_every_initiative_stays_reachable(
+    app_store: str, monkeypatch: Any
+) -> None:
+    # Tens of thousands of initiatives are not drawn at once: the list shows its first rows
+    # (100; 4 here, the demo holding fewer), says how many more there are, and shows more or
+    # all of them on request.
+    monkeypatch.setattr("ui.bounded.STEP", 4)
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    with Session(read_engine(engine)) as session:
+        everything = list_initiatives(session=session)
+    total = len(everything)
+    at = open_page(director.id)
+    assert list(at.dataframe[0].value["title"]) == list(everything["title"][:4])
+    said = " ".join(plain(c.value) for c in at.caption)
+    assert f"Showing the top 4 of {total}: {total - 4} more below." in said
+    assert f"{total} initiatives." in said  # the count is of the whole filtered list
+    assert [o for o in at.selectbox(key="initiative_pick").options[1:]] == list(
+        everything["title"][:4]
+    )
+    next(b for b in at.button if b.label == "Show 4 more").click().run()
+    assert list(at.dataframe[0].value["title"]) == list(everything["title"][:8])
+    next(b for b in at.button if b.label == f"Show all {total}").click().run()
+    assert list(at.dataframe[0].value["title"]) == list(everything["title"])
+    assert not any(b.label.startswith("Show all") for b in at.button)
+    assert not any("more below" in plain(c.value) for c in at.caption)

@@ -83,6 +83,7 @@ PLANNING_OPENED: tuple[dict[str, object], ...] = (
         "planning_calibration": True,
         "planning_decision": True,
         "planning_decision_change": True,
+        "planning_dependency_open": True,
         "scenario_view": "compare",
         "planning_framework": "expected_value",
     },

@@ -499,3 +499,31 @@ def test_scores_read_as_people_read_them_and_still_sort_as_numbers(
     ranks = [displayed_cell(r, config["rank"]) for r in editor.value["rank"]]
     assert sorted(ranks, key=collation_key) == sorted(ranks, key=lambda r: figure(r) or 0)
     engine.dispose()
+
+
+def test_a_long_backlog_shows_its_top_ranked_against_the_whole_backlog(
+    app_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The table shows the top of the ranking (100 rows; 3 here, the demo holding fewer), says
+    # how many more there are and shows them on request; an edit still ranks the row against
+    # every open initiative, and Save writes it.
+    monkeypatch.setattr("ui.bounded.STEP", 3)
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    expected = backlog_of(engine, "rice")
+    total = len(expected)
+    ranked = int(expected["rank"].notna().sum())
+    top = int(expected["id"].iloc[0])
+    at = open_page(director.id)
+    assert list(at.data_editor[0].value["id"]) == list(expected["id"][:3])
+    assert f"Showing the top 3 of {total}: {total - 3} more below." in texts(at)
+    edits = {"edited_rows": {0: {"input.reach": 1}}, "added_rows": [], "deleted_rows": []}
+    at = open_page(director.id, backlog_editor_rice_0=edits)
+    shown = at.data_editor[0].value.set_index("id")
+    assert int(shown.loc[top, "rank"]) == ranked  # last of all, not of the three shown
+    [save] = [b for b in at.button if b.label == "Save changes"]
+    save.click().run()
+    assert at.success[0].value == "Saved 1 initiative."
+    next(b for b in at.button if b.label == f"Show all {total}").click().run()
+    assert len(at.data_editor[0].value) == total
+    assert "more below" not in texts(at)

@@ -50,6 +50,7 @@ LAZY: dict[str, list[dict[str, object]]] = {
             "planning_calibration": True,
             "planning_decision": True,
             "planning_decision_change": True,
+            "planning_dependency_open": True,
         }
     ],
 }

@@ -206,12 +206,24 @@ def critical_paths_section(*, versions: Versions, period: str, actor: object | N
                 "step waits on: the work that decides when the objective's work is finished."
             )
         )
-    for title, path in found:
-        line = path_text(path) if path else _("no dated work yet")
-        st.markdown(f"- **{escape_markdown(title)}**: {escape_markdown(line)}")
+    lines = [
+        f"- **{escape_markdown(title)}**: "
+        + escape_markdown(path_text(path) if path else _("no dated work yet"))
+        for title, path in found
+    ]
+    if lines:  # one list, not one element per objective: a quarter may hold hundreds
+        st.markdown("\n".join(lines))
     if actor is None:
         return
-    with st.expander(_("Edit dependencies"), icon=":material/account_tree:"):
+    editing = st.expander(
+        _("Edit dependencies"),
+        icon=":material/account_tree:",
+        key="planning_dependency_open",
+        on_change="rerun",
+    )
+    with editing:
+        if not editing.open:  # the picker lists every initiative: built only when opened
+            return
         titles = initiative_titles(versions)
         picked = st.selectbox(
             _("Initiative"),

@@ -125,6 +125,14 @@ def reliability_chart(score: Score) -> Chart:
     return from_altair(chart)
 
 
+@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
+def _reliability(versions: Versions, today: date, language: str) -> Chart:
+    """The reliability chart of `quality`, built once per data version and language
+    (`language`: i18n.locale_key) rather than on every rerun of the Goals page."""
+    del language
+    return reliability_chart(quality(versions, today).calibrated)
+
+
 def quality_expander(versions: Versions, today: date) -> None:
     """The "How good are these forecasts?" expander of the Goals page."""
     with st.expander(_("How good are these forecasts?")):
@@ -157,7 +165,7 @@ def quality_expander(versions: Versions, today: date) -> None:
                 raw=_score(found.raw.brier or 0),
             )
         )
-        draw(reliability_chart(score))
+        draw(_reliability(versions, today, i18n.locale_key()))
         st.dataframe(bins_table(score), hide_index=True, width="stretch")
         kinds = [
             {

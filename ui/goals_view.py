@@ -234,9 +234,9 @@ def key_result_measures(view: View) -> set[str]:
     """The base measures the quarter's metric key results read."""
     metrics = view.config.metrics
     found: set[str] = set()
-    for kr in view.evaluation.key_results():
-        if kr.metric_id and kr.metric_id in metrics.metrics:
-            found.update(metrics.metric_measures(kr.metric_id))
+    read = {kr.metric_id for kr in view.evaluation.key_results() if kr.metric_id}
+    for metric_id in read & set(metrics.metrics):  # once per metric, not per key result
+        found.update(metrics.metric_measures(metric_id))
     return found
 
 

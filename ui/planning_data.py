@@ -343,7 +343,7 @@ def decision_choices(versions: Versions, limit: int) -> dict[int, tuple[str, int
 class InitiativeTable:
     """The Initiatives list as shown: the ids in row order, and the rows (None when empty)."""
 
-    ids: list[int]
+    ids: tuple[int, ...]
     rows: pa.Table | None
 
 
@@ -362,9 +362,27 @@ def initiative_table(
 ) -> InitiativeTable:
     """The filtered initiatives with status and health in the reader's language (looked up once
     per status, not per row), in the list's columns."""
+    return _initiative_table(
+        versions, objective_id, owner_id, statuses, healths, language=i18n.locale_key()
+    )
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _initiative_table(
+    versions: Versions,
+    objective_id: int | None,
+    owner_id: int | None,
+    statuses: tuple[str, ...],
+    healths: tuple[str, ...],
+    *,
+    language: str,
+) -> InitiativeTable:
+    """initiative_table, shaped once per filter, data version and language (`language`:
+    i18n.locale_key): tens of thousands of rows are not relabelled on every rerun."""
+    del language
     listing = initiative_list(versions, objective_id, owner_id, statuses, healths)
     if listing.empty:
-        return InitiativeTable(ids=[], rows=None)
+        return InitiativeTable(ids=(), rows=None)
     status_words = {s: _(status_label(s)) for s in STATUS_ORDER}
     health_words = {h: _(label) for h, label in HEALTH_LABELS.items()}
     shown = listing.assign(
@@ -383,4 +401,6 @@ def initiative_table(
         "objectives",
         "last_update_at",
     ]
-    return InitiativeTable(ids=[int(i) for i in listing["id"]], rows=arrow.table(shown[columns]))
+    return InitiativeTable(
+        ids=tuple(int(i) for i in listing["id"]), rows=arrow.table(shown[columns])
+    )

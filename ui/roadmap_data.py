@@ -284,7 +284,8 @@ class RoadmapView:
     board: list[BoardColumn]
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+# Shared, not copied per run: at ten times the data the board alone holds thousands of rows.
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def view(
     versions: Versions,
     filters: roadmap.RoadmapFilters,

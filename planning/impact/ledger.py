@@ -26,6 +26,7 @@ Rules:
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 from collections import defaultdict
@@ -85,6 +86,13 @@ def _weight_measure(config: MetricsConfig, metric_id: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _whole_word(value: str) -> re.Pattern[str]:
+    """A dimension value as a case-blind whole word, compiled once: re's own cache of 512
+    patterns is too small for a catalogue of many product lines and channels."""
+    return re.compile(rf"(?<![\w-]){re.escape(value)}(?![\w-])", re.IGNORECASE)
+
+
 def title_filters(config: MetricsConfig, metric_id: str, title: str) -> dict[str, str]:
     """Dimension values a title names as whole words, for dimensions the metric can be
     filtered by, where exactly one value of that dimension is named."""
@@ -93,7 +101,7 @@ def title_filters(config: MetricsConfig, metric_id: str, title: str) -> dict[str
         named = [
             value
             for value in config.dimensions[dimension].values
-            if re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", title, re.IGNORECASE)
+            if _whole_word(value).search(title)
         ]
         if len(named) == 1:
             found[dimension] = named[0]

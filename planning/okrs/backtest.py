@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
@@ -47,8 +48,8 @@ from planning.metrics.engine import metric_reads
 from planning.metrics.metric_query import MetricRead
 from planning.metrics.shapes import metric_shape
 from planning.okrs.backtest_fit import Calibration
-from planning.okrs.backtest_replay import LEVEL_WINDOWS, TOTAL, MetricHistory
-from planning.okrs.backtest_score import ForecastQuality, assess
+from planning.okrs.backtest_replay import LEVEL_WINDOWS, TOTAL, Case, MetricHistory, replay
+from planning.okrs.backtest_score import ForecastQuality, assess, live_fit
 from planning.okrs.evaluation_reads import (
     data_as_of,
     ratio_denominator,
@@ -154,12 +155,23 @@ def _first_day(session: Session) -> date | None:
 
 
 _CACHE: dict[tuple[object, ...], ForecastQuality] = {}
-# The latest backtest per store and quarter whatever the observations' version: past quarters
+# The latest calibration per store and quarter whatever the observations' version: past quarters
 # rarely change, so a page serves it while the new version's is worked out in the background.
-_LATEST: dict[tuple[object, ...], ForecastQuality] = {}
+_LATEST: dict[tuple[object, ...], Calibration] = {}
+# A version's replay and live fit, worked out for a page's forecasts before the rest of the
+# backtest (the held-out scoring only the quality report reads), which then starts from it.
+_FITTED: dict[tuple[object, ...], _Fitted] = {}
 _RUNNING: set[tuple[object, ...]] = set()
 _LOCK = threading.Lock()
 _LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    histories: tuple[MetricHistory, ...]
+    periods: tuple[str, ...]
+    cases: tuple[Case, ...]
+    calibration: Calibration
 
 
 @dataclass(frozen=True)
@@ -190,21 +202,53 @@ def _keys(session: Session, config: AppConfig, as_of: date | None) -> _Keys:
     return _Keys(engine=engine, as_of=as_of, fresh=(*latest, observed, last), latest=latest)
 
 
+def _keep(store: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any) -> None:
+    """Keep `value` under `key`, emptying `store` first once it holds more than 8 (under _LOCK)."""
+    if len(store) > 8:
+        store.clear()
+    store[key] = value
+
+
 def _store(keys: _Keys, found: ForecastQuality) -> None:
     with _LOCK:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        if len(_LATEST) > 8:
-            _LATEST.clear()
-        _CACHE[keys.fresh] = found
-        _LATEST[keys.latest] = found
+        _keep(_CACHE, keys.fresh, found)
+        _keep(_LATEST, keys.latest, found.calibration)
+        _FITTED.pop(keys.fresh, None)
 
 
 def _compute(session: Session, config: AppConfig, keys: _Keys) -> ForecastQuality:
-    histories, periods = read_histories(session=session, config=config, as_of=keys.as_of)
-    found = assess(histories, periods=periods, fiscal=config.settings.fiscal_year_start_month)
+    with _LOCK:
+        fitted = _FITTED.get(keys.fresh)
+    fiscal = config.settings.fiscal_year_start_month
+    if fitted is None:
+        histories, periods = read_histories(session=session, config=config, as_of=keys.as_of)
+        found = assess(histories, periods=periods, fiscal=fiscal)
+    else:
+        found = assess(
+            fitted.histories,
+            periods=fitted.periods,
+            fiscal=fiscal,
+            cases=fitted.cases,
+            calibration=fitted.calibration,
+        )
     _store(keys, found)
     return found
+
+
+def _fit(session: Session, config: AppConfig, keys: _Keys) -> Calibration:
+    """Replay and fit the live calibration, keeping both for the rest of the backtest."""
+    histories, periods = read_histories(session=session, config=config, as_of=keys.as_of)
+    cases = replay(histories, periods=periods, fiscal=config.settings.fiscal_year_start_month)
+    fitted = _Fitted(
+        histories=tuple(histories),
+        periods=tuple(periods),
+        cases=tuple(cases),
+        calibration=live_fit(cases, histories),
+    )
+    with _LOCK:
+        _keep(_FITTED, keys.fresh, fitted)
+        _keep(_LATEST, keys.latest, fitted.calibration)
+    return fitted.calibration
 
 
 def forecast_quality(
@@ -239,18 +283,21 @@ def live_calibration(
     start-up sees to that before the first visitor)."""
     keys = _keys(session, config, as_of)
     with _LOCK:
-        found = _CACHE.get(keys.fresh)
+        full = _CACHE.get(keys.fresh)
+        fitted = _FITTED.get(keys.fresh)
+        found = full.calibration if full is not None else getattr(fitted, "calibration", None)
         latest = _LATEST.get(keys.latest)
         start = found is None and latest is not None and keys.fresh not in _RUNNING
         if start:
             _RUNNING.add(keys.fresh)
     if found is not None:
-        return found.calibration
+        return found
     if latest is not None:
         if start:
             threading.Thread(target=_refresh, args=(config, keys), daemon=True).start()
-        return latest.calibration
-    return _compute(session, config, keys).calibration
+        return latest
+    # The forecasts need only the fit: the held-out scoring waits for the quality report.
+    return _fit(session, config, keys)
 
 
 def warm(*, engine: Callable[[], Engine], config: Callable[[], AppConfig]) -> threading.Thread:

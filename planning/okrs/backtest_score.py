@@ -135,22 +135,32 @@ class ForecastQuality:
     cases: int
 
 
-def assess(
-    histories: Sequence[MetricHistory], *, periods: Sequence[str], fiscal: int = 1
-) -> ForecastQuality:
-    """Replay, score on held-out quarters, and fit the live calibration on all of them."""
-    cases = replay(histories, periods=periods, fiscal=fiscal)
+def live_fit(cases: Sequence[Case], histories: Sequence[MetricHistory]) -> Calibration:
+    """The live calibration: fitted on every replayed case, each metric's quarters counted."""
     seen: dict[str, set[str]] = defaultdict(set)
     for case in cases:
         seen[case.metric_id].add(case.period)
+    return fit_calibration(cases, quarters={h.metric_id: len(seen[h.metric_id]) for h in histories})
+
+
+def assess(
+    histories: Sequence[MetricHistory],
+    *,
+    periods: Sequence[str],
+    fiscal: int = 1,
+    cases: Sequence[Case] | None = None,
+    calibration: Calibration | None = None,
+) -> ForecastQuality:
+    """Replay (unless `cases` holds the replay already), score on held-out quarters, and fit
+    the live calibration on all of them (unless `calibration` is that fit already)."""
+    if cases is None:
+        cases = replay(histories, periods=periods, fiscal=fiscal)
     out = held_out(cases, periods=periods)
     return ForecastQuality(
         raw=score(out.all_raw()),
         calibrated=score(out.all_calibrated()),
         by_kind={kind: score(pairs) for kind, pairs in sorted(out.calibrated.items())},
-        calibration=fit_calibration(
-            cases, quarters={h.metric_id: len(seen[h.metric_id]) for h in histories}
-        ),
+        calibration=calibration if calibration is not None else live_fit(cases, histories),
         periods=tuple(sorted(periods)),
         cases=len(cases),
     )

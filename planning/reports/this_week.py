@@ -28,9 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from planning import i18n
@@ -51,7 +53,7 @@ from planning.store.models import (
     StatusUpdate,
 )
 from planning.work.dependencies import FINISHED, all_edges, work_of
-from planning.work.initiative_reads import person_names
+from planning.work.initiative_reads import ROW_FIELDS, initiative_columns, person_names
 from planning.work.status_updates import ACCEPTED_NOTE, DECLINED_PREFIX
 from planning.work.weekly_plan import PlanDiff, plan_diff
 
@@ -249,13 +251,15 @@ def updates_owed(
     owner_id: int | None = None,
 ) -> list[OwedUpdate]:
     """Initiatives under way whose status update is owed, longest overdue first."""
-    query = select(Initiative).where(
-        col(Initiative.status).in_([*UNDER_WAY, S.planned.value]),
+    query = initiative_columns(*ROW_FIELDS, "version").where(
+        col(Initiative.status).in_([*UNDER_WAY, S.planned.value])
     )
     if owner_id is not None:
-        query = query.where(Initiative.owner_id == owner_id)
+        query = query.where(col(Initiative.owner_id) == owner_id)
     candidates = [
-        i for i in session.exec(query).all() if expects_updates(i.status.value, i.start_date, today)
+        i
+        for i in session.execute(query).all()
+        if expects_updates(i.status.value, i.start_date, today)
     ]
     last = _last_updates(session, [int(i.id) for i in candidates if i.id is not None])
     names = person_names(session=session)
@@ -384,12 +388,21 @@ def blocked_work(*, session: Session, today: date) -> list[BlockedInitiative]:
     Blocked since = the first of the unbroken run of blocked status updates that ends with the
     latest one.
     """
-    blocked = session.exec(select(Initiative).where(Initiative.status == S.blocked.value)).all()
+    blocked = session.execute(
+        initiative_columns("id", "title", "owner_id", "health", "target_date").where(
+            col(Initiative.status) == S.blocked.value
+        )
+    ).all()
     ids = [int(i.id) for i in blocked if i.id is not None]
-    history: dict[int, list[StatusUpdate]] = {}
+    history: dict[int, list[Any]] = {}  # rows of the four columns read, newest first
     if ids:
-        for update in session.exec(
-            select(StatusUpdate)
+        for update in session.execute(
+            sa_select(
+                col(StatusUpdate.initiative_id),
+                col(StatusUpdate.status),
+                col(StatusUpdate.created_at),
+                col(StatusUpdate.note),
+            )
             .where(col(StatusUpdate.initiative_id).in_(ids))
             .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
         ).all():
@@ -529,8 +542,9 @@ def waits_news(
     """For a person's open initiatives, what they wait on that, in the last `days` days, moved
     its target date later (slipped) or shipped, or that is blocked now; slips and blocks first.
     The news lines are in this run's language."""
-    mine = work_of(session=session)
     owned = set(session.exec(select(Initiative.id).where(Initiative.owner_id == owner_id)).all())
+    # Only the owner's work and what it waits on: not every initiative in the store.
+    mine = work_of(session=session, ids={i for i in owned if i is not None})
     edges = [
         (a, b)
         for a, b in all_edges(session=session)
@@ -539,6 +553,7 @@ def waits_news(
     if not edges:
         return []
     blockers = {a for a, _ in edges}
+    mine.update(work_of(session=session, ids=blockers - set(mine)))
     since = today - timedelta(days=days)
     first_target: dict[int, str | None] = {}
     for entity_id, before in session.exec(

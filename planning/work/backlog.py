@@ -23,7 +23,8 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from planning import i18n
 from planning.config import AppConfig
@@ -31,7 +32,7 @@ from planning.config.scoring import EffortConversion, Framework, Matrix
 from planning.formatting import format_entered
 from planning.i18n import gettext as _
 from planning.metrics.baseline import Baseline, baselines, improvement
-from planning.store.models import Initiative
+from planning.store.models import Health, Initiative, InitiativeStatus
 from planning.validation import InputError
 from planning.work.initiative_reads import person_names
 from planning.work.initiative_status import OPEN_STATUSES
@@ -219,19 +220,35 @@ def rank_backlog(
 def backlog_entries(*, session: Session) -> list[BacklogEntry]:
     """Every open initiative (idea, planned, in progress, blocked) as the ranking needs it."""
     names = person_names(session=session)
-    rows = session.exec(
-        select(Initiative)
+    # The columns the ranking reads, not whole initiatives: thousands of them load at once.
+    rows = session.execute(
+        sa_select(
+            col(Initiative.id),
+            col(Initiative.title),
+            col(Initiative.owner_id),
+            col(Initiative.status),
+            col(Initiative.health),
+            col(Initiative.effort_weeks),
+            col(Initiative.scores),
+            col(Initiative.start_date),
+            col(Initiative.target_date),
+            col(Initiative.percent_complete),
+            col(Initiative.lift_metric),
+            col(Initiative.lift_pct),
+            col(Initiative.version),
+            col(Initiative.lift_estimator_id),
+        )
         .where(col(Initiative.status).in_(OPEN_STATUSES))
         .order_by(col(Initiative.id))
     ).all()
     return [
         BacklogEntry(
-            id=int(i.id),  # type: ignore[arg-type]
+            id=int(i.id),
             title=i.title,
             owner_id=i.owner_id,
             owner=names.get(i.owner_id, f"#{i.owner_id}"),
-            status=i.status.value,
-            health=i.health.value,
+            status=InitiativeStatus(i.status).value,
+            health=Health(i.health).value,
             effort_weeks=i.effort_weeks,
             scores=dict(i.scores or {}),
             start_date=i.start_date,

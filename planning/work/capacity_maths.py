@@ -147,7 +147,7 @@ def load_skip_reason(work: Work, settings: CapacitySettings) -> str | None:
         )
     if work.effort_weeks <= 0:
         return _("no effort estimate")
-    if not working_days(work.start, work.target, settings):
+    if not _any_working_day(work.start, work.target, settings):
         return _("no working day between start date and target date")
     return None
 
@@ -157,13 +157,37 @@ def weekly_load(work: Work, settings: CapacitySettings) -> dict[date, float]:
     if load_skip_reason(work, settings) is not None:
         return {}
     assert work.start is not None and work.target is not None  # checked by load_skip_reason
-    days = working_days(work.start, work.target, settings)
-    per_day = work.effort_weeks * settings.hours_per_person_week / len(days)
+    counts = _working_days_by_week(work.start, work.target, settings)
+    per_day = work.effort_weeks * settings.hours_per_person_week / sum(counts.values())
     load: dict[date, float] = {}
-    for day in days:
-        monday = week_start(day)
-        load[monday] = load.get(monday, 0.0) + per_day
+    for monday, count in counts.items():
+        hours = 0.0
+        for _day in range(count):  # added day by day, as the hours add up to the same float
+            hours += per_day
+        load[monday] = hours
     return load
+
+
+def _any_working_day(start: date, end: date, settings: CapacitySettings) -> bool:
+    """True when a working day falls from start to end (both included): a look at a week at
+    most, however long the span."""
+    days = min((end - start).days + 1, 7)
+    return any(is_working_day(start + timedelta(days=i), settings) for i in range(days))
+
+
+def _working_days_by_week(start: date, end: date, settings: CapacitySettings) -> dict[date, int]:
+    """How many working days from start to end (both included) fall in each week, by its
+    Monday; weeks without one are left out. Counted a week at a time: a year-long initiative
+    is 52 steps, not 365 days made and tested."""
+    counts: dict[date, int] = {}
+    monday = week_start(start)
+    while monday <= end:
+        first = max(start, monday)
+        last = min(end, monday + timedelta(days=settings.working_days_per_week - 1))
+        if last >= first:
+            counts[monday] = (last - first).days + 1
+        monday += timedelta(weeks=1)
+    return counts
 
 
 def capacity_table(

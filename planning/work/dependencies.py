@@ -145,10 +145,15 @@ def critical_path(
     """The chain of dated work that ends last among `members` (an objective's initiatives),
     first to last: the member that ends last, preceded by its dated blocker that ends last, and
     so on. Ties go to the lower id. Empty when no member is dated."""
+    return _critical_path(work, _blocked_by(edges), members)
+
+
+def _critical_path(
+    work: Mapping[int, Work], blocked_by: Mapping[int, list[int]], members: Collection[int]
+) -> list[Work]:
     dated = [work[i] for i in members if i in work and work[i].dated]
     if not dated:
         return []
-    blocked_by = _blocked_by(edges)
 
     def latest(candidates: Iterable[Work]) -> Work | None:
         ranked = sorted(candidates, key=lambda w: (-(w.end or date.min).toordinal(), w.id))
@@ -272,9 +277,9 @@ def objective_critical_paths(
         .where(col(KeyResult.objective_id).in_(sorted(objective_ids)))
     ).all():
         members[int(objective_id)].add(int(initiative_id))
-    edges = all_edges(session=session)
+    blocked_by = _blocked_by(all_edges(session=session))  # once for every objective
     work = work_of(session=session)
-    return {o: critical_path(work, edges, ids) for o, ids in members.items()}
+    return {o: _critical_path(work, blocked_by, ids) for o, ids in members.items()}
 
 
 def period_critical_paths(*, session: Session, period: str) -> list[tuple[str, list[Work]]]:

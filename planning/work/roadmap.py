@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session, col, select
@@ -42,7 +43,13 @@ from planning.store.models import (
     KeyResult,
     Objective,
 )
-from planning.work.initiative_reads import INITIATIVE_COLUMNS, initiative_row, person_names
+from planning.work.initiative_reads import (
+    INITIATIVE_COLUMNS,
+    ROW_FIELDS,
+    initiative_columns,
+    initiative_row,
+    person_names,
+)
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 
 S = InitiativeStatus
@@ -244,24 +251,30 @@ def export_csv(items: pd.DataFrame) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(list(CSV_COLUMNS.values()))
-    for row in items.to_dict(orient="records"):
-        values = []
-        for key in CSV_COLUMNS:
-            value = row.get(key)
-            if key == "status":
-                value = status_label(str(value))
-            elif key == "health":
-                value = HEALTH_LABELS.get(str(value), str(value))
-            elif key == "horizon":
-                value = HORIZON_LABELS.get(str(value), "")
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                values.append("")
-            elif isinstance(value, str):
-                values.append(spreadsheet_safe(value))
-            else:
-                values.append(str(value))
-        writer.writerow(values)
+    # Column by column (tolist hands Python values), then written row by row.
+    columns = [
+        [_csv_cell(key, value) for value in items[key].tolist()]
+        if key in items.columns
+        else [""] * len(items)
+        for key in CSV_COLUMNS
+    ]
+    writer.writerows(zip(*columns, strict=True))
     return out.getvalue()
+
+
+def _csv_cell(key: str, value: Any) -> str:
+    """One cell of the CSV: labels as shown on the page, blanks for missing values."""
+    if key == "status":
+        value = status_label(str(value))
+    elif key == "health":
+        value = HEALTH_LABELS.get(str(value), str(value))
+    elif key == "horizon":
+        value = HORIZON_LABELS.get(str(value), "")
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
+    return str(value)
 
 
 def board(items: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -345,12 +358,14 @@ def roadmap_items(
 ) -> pd.DataFrame:
     """The initiatives the filters keep, lane by lane (objective order, "No objective" last),
     each lane by start date. Columns: ITEM_COLUMNS."""
-    query = select(Initiative)
+    # The columns a row shows, not whole initiatives: tens of thousands of them load at once.
+    # A row reads like an initiative (i.id, i.status…), so initiative_row takes it as one.
+    query = initiative_columns(*ROW_FIELDS)
     if filters.owner_id is not None:
-        query = query.where(Initiative.owner_id == filters.owner_id)
+        query = query.where(col(Initiative.owner_id) == filters.owner_id)
     statuses = list(filters.statuses) or [s for s in STATUS_ORDER if s != S.dropped.value]
     query = query.where(col(Initiative.status).in_(statuses))
-    initiatives = session.exec(query).all()
+    initiatives: Sequence[Any] = session.execute(query).all()
     ids = [int(i.id) for i in initiatives if i.id is not None]
     links: dict[int, dict[int, int]] = {}  # initiative -> objective -> linked key results
     objectives: dict[int, tuple[str, str]] = {}  # objective -> (title, period)
@@ -394,9 +409,7 @@ def roadmap_items(
                 **initiative_row(i, names),
                 "end_date": end,
                 "progress_date": (
-                    progress_date(i.start_date, end, i.percent_complete)  # type: ignore[arg-type]
-                    if drawn
-                    else None
+                    progress_date(i.start_date, end, i.percent_complete) if drawn else None
                 ),
                 "objective_id": lane,
                 "objective": objectives[lane][0] if lane is not None else NO_OBJECTIVE,

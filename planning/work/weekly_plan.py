@@ -146,9 +146,10 @@ def _plain(value: Any) -> Any:
 
 def snapshot_rows(backlog: pd.DataFrame) -> list[dict[str, Any]]:
     """The ranked backlog as the rows a weekly plan stores (SNAPSHOT_FIELDS of each)."""
+    # Column by column: tolist() hands Python values, so few cells need more than a look.
+    columns = [[_plain(v) for v in backlog[name].tolist()] for name in SNAPSHOT_FIELDS]
     return [
-        {name: _plain(row[name]) for name in SNAPSHOT_FIELDS}
-        for row in backlog.to_dict(orient="records")
+        dict(zip(SNAPSHOT_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)
     ]
 
 
@@ -386,18 +387,20 @@ def plan_diff(
     `backlog` is that live backlog when the caller has already ranked it."""
     week_id = normalise_week(week)
     committed = get_plan(session=session, week=week_id)
+    previous = previous_plan(session=session, week=week_id)
+    current_rows: list[dict[str, Any]] = []
     if committed is not None:
         current_rows = committed.snapshot
         current_framework = committed.framework
     else:
         framework_or_error(config, framework)
-        if backlog is None:
-            backlog = ranked_backlog(
-                session=session, config=config, framework_id=framework, as_of=as_of
-            )
-        current_rows = snapshot_rows(backlog)
         current_framework = framework
-    previous = previous_plan(session=session, week=week_id)
+        if previous is not None:  # the live backlog matters only to compare with a plan
+            if backlog is None:
+                backlog = ranked_backlog(
+                    session=session, config=config, framework_id=framework, as_of=as_of
+                )
+            current_rows = snapshot_rows(backlog)
     changes: list[PlanChange] = []
     if previous is not None:
         changes = diff_snapshots(
