@@ -4,6 +4,8 @@ drop)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -264,53 +266,89 @@ def _lift_filter_pickers(now: dict[str, str], key: str) -> dict[str, str]:
     return chosen
 
 
+@dataclass(frozen=True)
+class _WorkInputs:
+    """What the create and edit forms both ask: dates, effort, key results and expected lift."""
+
+    start: Any
+    target: Any
+    effort: float
+    linked: list[int]
+    lift_metric: str | None
+    lift_pct: float | None  # relative, 0.08 = +8 %
+
+
+def _work_inputs(
+    krs: dict[int, str], key: Callable[[str], str], *, now: InitiativeDetail | None = None
+) -> _WorkInputs:
+    """The dates, effort, linked key results and expected lift inputs, filled from `now` (an
+    edit) or empty (a new initiative); `key` names each input's session key."""
+    i = None if now is None else now.initiative
+    cols = st.columns(3)
+    start = cols[0].date_input(
+        _("Start date"),
+        value=None if i is None else i.start_date,
+        format="YYYY-MM-DD",
+        key=key("start"),
+    )
+    target = cols[1].date_input(
+        _("Target date"),
+        value=None if i is None else i.target_date,
+        format="YYYY-MM-DD",
+        key=key("target"),
+    )
+    effort = cols[2].number_input(
+        _("Effort (person-weeks)"),
+        min_value=0.0,
+        max_value=520.0,
+        value=1.0 if i is None else float(i.effort_weeks),
+        step=0.5,
+        key=key("effort"),
+    )
+    linked = st.multiselect(
+        _("Key results it should move"),
+        list(krs),
+        default=None if now is None else [k for k in now.key_result_ids if k in krs],
+        format_func=lambda k: krs.get(k, f"#{k}"),
+        placeholder=_(CHOOSE),
+        key=key("krs"),
+    )
+    lift_options: list[str | None] = [None, *metrics]
+    now_metric = None if i is None else i.lift_metric
+    cols = st.columns(2)
+    lift_metric = cols[0].selectbox(
+        _("Expected lift on"),
+        lift_options,
+        index=lift_options.index(now_metric) if now_metric in lift_options else 0,
+        format_func=lambda m: "—" if m is None else metrics[m].label,
+        key=key("lift_metric"),
+    )
+    lift_points = cols[1].number_input(
+        _("Expected relative lift (%)"),
+        value=None if i is None or i.lift_pct is None else round(i.lift_pct * 100, 4),
+        step=0.5,
+        format="%.1f",
+        key=key("lift_pct"),
+    )
+    return _WorkInputs(
+        start=start,
+        target=target,
+        effort=effort,
+        linked=linked,
+        lift_metric=lift_metric,
+        lift_pct=None if lift_points is None else lift_points / 100,
+    )
+
+
 def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
     i = detail.initiative
     krs = data.key_result_choices(current)
-    lift_options: list[str | None] = [None, *metrics]
     with st.expander(_("Edit this initiative")), st.form(f"edit_{tag}"):
         title = st.text_input(_("Title"), value=i.title, max_chars=200, key=f"ed_title_{tag}")
         description = st.text_area(
             _("Description"), value=i.description, max_chars=10_000, key=f"ed_desc_{tag}"
         )
-        cols = st.columns(3)
-        start = cols[0].date_input(
-            _("Start date"), value=i.start_date, format="YYYY-MM-DD", key=f"ed_start_{tag}"
-        )
-        target = cols[1].date_input(
-            _("Target date"), value=i.target_date, format="YYYY-MM-DD", key=f"ed_target_{tag}"
-        )
-        effort = cols[2].number_input(
-            _("Effort (person-weeks)"),
-            min_value=0.0,
-            max_value=520.0,
-            value=float(i.effort_weeks),
-            step=0.5,
-            key=f"ed_effort_{tag}",
-        )
-        linked = st.multiselect(
-            _("Key results it should move"),
-            list(krs),
-            default=[k for k in detail.key_result_ids if k in krs],
-            format_func=lambda k: krs.get(k, f"#{k}"),
-            placeholder=_(CHOOSE),
-            key=f"ed_krs_{tag}",
-        )
-        cols = st.columns(2)
-        lift_metric = cols[0].selectbox(
-            _("Expected lift on"),
-            lift_options,
-            index=lift_options.index(i.lift_metric) if i.lift_metric in lift_options else 0,
-            format_func=lambda m: "—" if m is None else metrics[m].label,
-            key=f"ed_lift_metric_{tag}",
-        )
-        lift_points = cols[1].number_input(
-            _("Expected relative lift (%)"),
-            value=None if i.lift_pct is None else round(i.lift_pct * 100, 4),
-            step=0.5,
-            format="%.1f",
-            key=f"ed_lift_pct_{tag}",
-        )
+        work = _work_inputs(krs, lambda name: f"ed_{name}_{tag}", now=detail)
         entered: dict[str, float | None] = {}
         stored_inputs = (i.scores or {}).get(active_id)
         if director:
@@ -334,18 +372,17 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         return
     # An unchanged lift keeps who estimated it: the domain reads a value within rounding of the
     # stored one as no change (planning.work.initiative_input.kept_lift).
-    lift_pct = None if lift_points is None else lift_points / 100
     changes: dict[str, Any] = {
         "title": title,
         "description": description,
-        "start_date": start,
-        "target_date": target,
-        "effort_weeks": effort,
-        "lift_metric": lift_metric,
-        "lift_pct": lift_pct,
+        "start_date": work.start,
+        "target_date": work.target,
+        "effort_weeks": work.effort,
+        "lift_metric": work.lift_metric,
+        "lift_pct": work.lift_pct,
         "lift_filters": lift_filters,
     }
-    links = links_after_edit(stored=detail.key_result_ids, offered=krs, picked=linked)
+    links = links_after_edit(stored=detail.key_result_ids, offered=krs, picked=work.linked)
     if links is not None:
         changes["key_result_ids"] = links
     if director and owner is not None:
@@ -466,37 +503,7 @@ def _create_form(actor: PersonRead) -> None:
             )
         else:
             owner, status = actor.id, "idea"
-        cols = st.columns(3)
-        start = cols[0].date_input(
-            _("Start date"), value=None, format="YYYY-MM-DD", key="new_start"
-        )
-        target = cols[1].date_input(
-            _("Target date"), value=None, format="YYYY-MM-DD", key="new_target"
-        )
-        effort = cols[2].number_input(
-            _("Effort (person-weeks)"), 0.0, 520.0, value=1.0, step=0.5, key="new_effort"
-        )
-        linked = st.multiselect(
-            _("Key results it should move"),
-            list(krs),
-            format_func=lambda k: krs[k],
-            placeholder=_(CHOOSE),
-            key="new_krs",
-        )
-        cols = st.columns(2)
-        lift_metric = cols[0].selectbox(
-            _("Expected lift on"),
-            [None, *metrics],
-            format_func=lambda m: "—" if m is None else metrics[m].label,
-            key="new_lift_metric",
-        )
-        lift_points = cols[1].number_input(
-            _("Expected relative lift (%)"),
-            value=None,
-            step=0.5,
-            format="%.1f",
-            key="new_lift_pct",
-        )
+        work = _work_inputs(krs, lambda name: f"new_{name}")
         entered: dict[str, float | None] = {}
         if director:
             st.caption(score_caption(active, config.scoring.effort))
@@ -514,13 +521,13 @@ def _create_form(actor: PersonRead) -> None:
         owner_id=owner,
         description=description,
         status=status,
-        start_date=start if isinstance(start, date) else None,
-        target_date=target if isinstance(target, date) else None,
-        effort_weeks=effort,
-        lift_metric=lift_metric,
-        lift_pct=None if lift_points is None else lift_points / 100,
+        start_date=work.start if isinstance(work.start, date) else None,
+        target_date=work.target if isinstance(work.target, date) else None,
+        effort_weeks=work.effort,
+        lift_metric=work.lift_metric,
+        lift_pct=work.lift_pct,
         lift_filters=lift_filters,
-        key_result_ids=linked,
+        key_result_ids=work.linked,
         scores={active_id: inputs} if (inputs := changed_scores(entered, None)) else {},
     )
     try:
