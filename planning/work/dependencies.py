@@ -347,10 +347,11 @@ def _existing(session: Session, blocker_id: int, blocked_id: int) -> InitiativeD
     ).first()
 
 
-def add_dependency(
-    *, session: Session, actor: Actor, blocker_id: int, blocked_id: int
-) -> InitiativeDependency:
-    """Record that `blocker_id` blocks `blocked_id` (which then waits on it)."""
+def _changeable_pair(
+    session: Session, actor: Actor, blocker_id: int, blocked_id: int
+) -> tuple[Initiative, Initiative]:
+    """A dependency's blocker and blocked initiatives, once `actor` may change it (InputError
+    when either does not exist)."""
     require_member_or_director(actor, ACTION)
     problems: list[str] = []
     blocker = _load(session, blocker_id, problems)
@@ -358,6 +359,14 @@ def add_dependency(
     if blocker is None or blocked is None:
         raise InputError(problems)
     _may_change(actor, blocked, blocker)
+    return blocker, blocked
+
+
+def add_dependency(
+    *, session: Session, actor: Actor, blocker_id: int, blocked_id: int
+) -> InitiativeDependency:
+    """Record that `blocker_id` blocks `blocked_id` (which then waits on it)."""
+    blocker, blocked = _changeable_pair(session, actor, blocker_id, blocked_id)
     if _existing(session, blocker_id, blocked_id) is not None:
         raise InputError(
             [
@@ -372,13 +381,7 @@ def add_dependency(
 
 def remove_dependency(*, session: Session, actor: Actor, blocker_id: int, blocked_id: int) -> None:
     """Remove the dependency of `blocked_id` on `blocker_id`."""
-    require_member_or_director(actor, ACTION)
-    problems: list[str] = []
-    blocker = _load(session, blocker_id, problems)
-    blocked = _load(session, blocked_id, problems)
-    if blocker is None or blocked is None:
-        raise InputError(problems)
-    _may_change(actor, blocked, blocker)
+    blocker, blocked = _changeable_pair(session, actor, blocker_id, blocked_id)
     link = _existing(session, blocker_id, blocked_id)
     if link is None:
         raise InputError(
