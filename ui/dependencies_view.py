@@ -20,8 +20,9 @@ from planning.i18n import gettext as _
 from planning.reports import this_week
 from planning.store.engine import read_engine, session_scope
 from planning.validation import InputError
-from planning.work import dependencies, initiative_reads
+from planning.work import dependencies
 from planning.work.dependencies import Work
+from ui import planning_data
 from ui.state import Versions, clear_after_write, engine, shared_read
 from ui.text import CHOOSE, escape_markdown, refusal_message
 
@@ -57,14 +58,6 @@ def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
         )
     # A mapping no reader can change: the shared read hands the cached object itself.
     return MappingProxyType({k: tuple(v) for k, v in notes.items()})
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def initiative_titles(versions: Versions) -> dict[int, str]:
-    """Every initiative's title by id, open work first."""
-    del versions
-    with _session() as session:
-        return initiative_reads.initiative_titles(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -212,7 +205,7 @@ def critical_paths_section(*, versions: Versions, period: str, actor: object | N
     if actor is None:
         return
     with st.expander(_("Edit dependencies"), icon=":material/account_tree:"):
-        titles = initiative_titles(versions)
+        titles = planning_data.initiative_titles(versions)
         picked = st.selectbox(
             _("Initiative"),
             [None, *titles],
