@@ -166,16 +166,7 @@ def _edit(
     edited = st.data_editor(
         shown,
         key=f"scenario_editor_{scenario.id}_{scenario.version}",
-        column_order=[
-            "title",
-            "now",
-            "in_plan",
-            "owner_id",
-            "effort_weeks",
-            "start_date",
-            "target_date",
-            "draft",
-        ],
+        column_order=list(sdata.DRAFT_COLUMNS),
         column_config={
             "title": st.column_config.TextColumn(_("Initiative"), width="medium"),
             "now": st.column_config.TextColumn(_("Status now"), width="small"),
