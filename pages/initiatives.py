@@ -22,7 +22,6 @@ from planning.access.permissions import (
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.periods import quarter_of
-from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
@@ -39,12 +38,13 @@ from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
 from ui import dependencies_view
 from ui import planning_data as data
+from ui.confirm_write import run_write
 from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
-from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.state import app_config, clear_after_write, live_refresh, versions
 from ui.status_update_form import save_status_update, status_update_inputs
 from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
@@ -390,19 +390,18 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
     new_inputs = changed_scores(entered, stored_inputs) if director else None
     if new_inputs is not None:
         changes["scores"] = {active_id: new_inputs}
-    try:
-        with session_scope(engine()) as session:
-            update_initiative(
-                session=session,
-                actor=actor,
-                config=config,
-                initiative_id=i.id,
-                expected_version=version,
-                changes=changes,
-            )
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-    else:
+    saved = run_write(
+        lambda session: update_initiative(
+            session=session,
+            actor=actor,
+            config=config,
+            initiative_id=i.id,
+            expected_version=version,
+            changes=changes,
+        ),
+        refusals=REFUSALS,
+    )
+    if saved is not None:
         _done(_("Changes saved."), forget=_form_keys(i.id))
 
 
@@ -411,20 +410,20 @@ def _drop_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
     with st.expander(_("Drop this initiative")), st.form(f"drop_{tag}"):
         reason = st.text_input(_("Why is it dropped? (required)"), max_chars=2000, key=f"dr_{tag}")
         dropped = st.form_submit_button(_("Drop initiative"))
-    if dropped:
-        try:
-            with session_scope(engine()) as session:
-                drop_initiative(
-                    session=session,
-                    actor=actor,
-                    initiative_id=i.id,
-                    expected_version=version,
-                    reason=reason,
-                )
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
-            _done(_("Initiative dropped."), forget=_form_keys(i.id))
+    if not dropped:
+        return
+    update = run_write(
+        lambda session: drop_initiative(
+            session=session,
+            actor=actor,
+            initiative_id=i.id,
+            expected_version=version,
+            reason=reason,
+        ),
+        refusals=REFUSALS,
+    )
+    if update is not None:
+        _done(_("Initiative dropped."), forget=_form_keys(i.id))
 
 
 def _form_keys(initiative_id: int) -> tuple[str, ...]:
@@ -530,12 +529,11 @@ def _create_form(actor: PersonRead) -> None:
         key_result_ids=work.linked,
         scores={active_id: inputs} if (inputs := changed_scores(entered, None)) else {},
     )
-    try:
-        with session_scope(engine()) as session:
-            saved = create_initiative(session=session, actor=actor, config=config, draft=draft)
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-    else:
+    saved = run_write(
+        lambda session: create_initiative(session=session, actor=actor, config=config, draft=draft),
+        refusals=REFUSALS,
+    )
+    if saved is not None:
         keys = (
             "new_title",
             "new_description",

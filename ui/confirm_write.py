@@ -20,6 +20,19 @@ Written = TypeVar("Written")
 REFUSALS = (GoalError, PermissionDenied)
 
 
+def run_write(
+    write: Callable[[Session], Written], *, refusals: tuple[type[Exception], ...] = REFUSALS
+) -> Written | None:
+    """Run one write in its own transaction and return what it wrote; a refusal (one of
+    `refusals`) is shown in its place and None returned, nothing written."""
+    try:
+        with session_scope(engine()) as session:
+            return write(session)
+    except refusals as exc:
+        st.error(refusal_message(exc))
+        return None
+
+
 def read_preview(*, preview_key: str, read: Callable[[Session], Written]) -> Written | None:
     """Run a preview's `read` in a read-only session and return it; a refusal is shown instead
     (None) and the preview kept under `preview_key` forgotten."""
@@ -51,11 +64,6 @@ def confirm_previewed(
     if not confirm:
         return None
     try:
-        with session_scope(engine()) as session:
-            written = write(session)
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-        return None
+        return run_write(write)
     finally:
         st.session_state.pop(preview_key, None)
-    return written

@@ -30,6 +30,7 @@ from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
+from ui.confirm_write import run_write
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -227,24 +228,23 @@ def _add_form(person: PersonRead, round_number: int) -> None:
             fields = _person_inputs(lambda name: f"new_person_{name}_{round_number}")
             add = st.form_submit_button(_("Add person"), type="primary")
         if add:
-            try:
-                with session_scope(engine()) as session:
-                    created = create_person(
-                        session=session,
-                        actor=person,
-                        person=PersonCreate.model_construct(
-                            name=fields.name,
-                            email=fields.email,
-                            role=fields.role,
-                            title=fields.title,
-                            weekly_hours=fields.weekly_hours,
-                            bau_share=fields.bau_share,
-                            active=True,
-                        ),
-                    )
-            except REFUSALS as exc:
-                st.error(refusal_message(exc))
-            else:
+            created = run_write(
+                lambda session: create_person(
+                    session=session,
+                    actor=person,
+                    person=PersonCreate.model_construct(
+                        name=fields.name,
+                        email=fields.email,
+                        role=fields.role,
+                        title=fields.title,
+                        weekly_hours=fields.weekly_hours,
+                        bau_share=fields.bau_share,
+                        active=True,
+                    ),
+                ),
+                refusals=REFUSALS,
+            )
+            if created is not None:
                 _saved(_("Added {name} to the team.").format(name=escape_markdown(created.name)))
 
 
@@ -326,19 +326,18 @@ def _time_off_forms(
         note = cols[2].text_input(_("Note"), max_chars=200, key=f"{key}_note")
         add = st.form_submit_button(_("Add time off"))
     if add:
-        try:
-            with session_scope(engine()) as session:
-                added = add_time_off(
-                    session=session,
-                    actor=person,
-                    person_id=chosen.id,
-                    start_date=first,
-                    end_date=last,
-                    note=note,
-                )
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
+        added = run_write(
+            lambda session: add_time_off(
+                session=session,
+                actor=person,
+                person_id=chosen.id,
+                start_date=first,
+                end_date=last,
+                note=note,
+            ),
+            refusals=REFUSALS,
+        )
+        if added is not None:
             days = _days(added.start_date, added.end_date)
             _saved(
                 ngettext(
@@ -360,12 +359,11 @@ def _time_off_forms(
         )
         remove = st.form_submit_button(_("Remove"))
     if remove and gone is not None:
-        try:
-            with session_scope(engine()) as session:
-                remove_time_off(session=session, actor=person, time_off_id=gone)
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
+        removed = run_write(
+            lambda session: remove_time_off(session=session, actor=person, time_off_id=gone),
+            refusals=REFUSALS,
+        )
+        if removed is not None:
             _saved(_("Removed time off for {name}.").format(name=escape_markdown(chosen.name)))
 
 
@@ -393,17 +391,16 @@ def _password_form(
         if first != again:
             st.error(_("The two passwords differ; type the same one twice."))
             return
-        try:
-            with session_scope(engine()) as session:
-                set_password(
-                    session=session,
-                    actor=person,
-                    person_id=chosen.id,
-                    password=first,
-                    settings=settings,
-                )
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
+        changed = run_write(
+            lambda session: set_password(
+                session=session,
+                actor=person,
+                person_id=chosen.id,
+                password=first,
+                settings=settings,
+            ),
+            refusals=REFUSALS,
+        )
+        if changed is not None:
             done = _("Password reset for {name}.") if has_one else _("Password set for {name}.")
             _saved(done.format(name=escape_markdown(chosen.name)))
