@@ -106,6 +106,23 @@ def record_created(
     )
 
 
+def record_deleted(
+    *, session: Session, actor: Person | PersonRead | None, entity: str, record: SQLModel
+) -> None:
+    """Delete a record and audit it as it stood, in the caller's transaction."""
+    before = snapshot(record)
+    session.delete(record)
+    record_event(
+        session=session,
+        actor=actor,
+        entity=entity,
+        entity_id=getattr(record, "id", None),
+        action="delete",
+        before=before,
+    )
+    session.flush()
+
+
 def record_changed(
     *,
     session: Session,

@@ -35,7 +35,7 @@ from planning.access.permissions import (
 )
 from planning.graphs import find_loop
 from planning.i18n import gettext as _
-from planning.store.audit import record_created, record_event, snapshot
+from planning.store.audit import record_created, record_deleted
 from planning.store.models import (
     Initiative,
     InitiativeDependency,
@@ -325,17 +325,7 @@ def _add(session: Session, actor: Actor, blocker_id: int, blocked_id: int) -> In
 
 
 def _remove(session: Session, actor: Actor, link: InitiativeDependency) -> None:
-    before = snapshot(link)
-    session.delete(link)
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=link.id,
-        action="delete",
-        before=before,
-    )
-    session.flush()
+    record_deleted(session=session, actor=actor, entity=ENTITY, record=link)
 
 
 def _existing(session: Session, blocker_id: int, blocked_id: int) -> InitiativeDependency | None:
