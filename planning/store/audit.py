@@ -94,15 +94,14 @@ def record_created(
 ) -> None:
     """Add a new record, flush it for its id and audit its creation, in the caller's
     transaction (`exclude` keeps secrets such as hashes out of the event)."""
-    session.add(record)
-    session.flush()
-    record_event(
+    record_changed(
         session=session,
         actor=actor,
         entity=entity,
-        entity_id=getattr(record, "id", None),
+        record=record,
         action="create",
-        after=snapshot(record, exclude=exclude),
+        before=None,
+        exclude=exclude,
     )
 
 
