@@ -326,32 +326,3 @@ def import_history(*, session: Session, limit: int = 200) -> list[ImportBatchInf
         )
         for batch, person, token in session.exec(query).all()
     ]
-
-
-def upsert_as_batch(
-    *,
-    connection: Connection,
-    actor: Person | PersonRead | None,
-    frame: pd.DataFrame,
-    source: str,
-    filename: str,
-    checksum: str,
-    api_token_id: int | None = None,
-) -> tuple[UpsertCounts, int | None]:
-    """Upsert validated rows and record them as one import batch on the caller's transaction:
-    the counts and the batch's id."""
-    counts = upsert_observations(connection=connection, frame=frame)
-    session = Session(bind=connection)
-    try:
-        batch = record_batch(
-            session=session,
-            actor=actor,
-            source=source,
-            filename=filename,
-            counts=counts,
-            checksum=checksum,
-            api_token_id=api_token_id,
-        )
-        return counts, batch.id
-    finally:
-        session.close()
