@@ -6,6 +6,7 @@ their URLs lead to the role's fallback page (ui/navigation.py has the table).
 
 import streamlit as st
 
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from ui.exposure import warn_if_open_to_network
 from ui.identity import just_switched, sign_in
@@ -14,6 +15,18 @@ from ui.navigation import open_page, page_access
 from ui.setup import announce_setup, set_up_if_needed
 from ui.share_access import open_shared_roadmap, share_link_requested
 from ui.state import app_config, read_versions
+
+# The menu, in its order: (page file, title, icon). bench/pages.py reads the files from this table.
+PAGES = (
+    ("pages/this_week.py", N_("This week"), ":material/today:"),
+    ("pages/goals.py", N_("Goals"), ":material/flag:"),
+    ("pages/planning.py", N_("Weekly planning"), ":material/view_kanban:"),
+    ("pages/initiatives.py", N_("Initiatives"), ":material/checklist:"),
+    ("pages/roadmap.py", N_("Roadmap"), ":material/timeline:"),
+    ("pages/metrics.py", N_("Metrics"), ":material/monitoring:"),
+    ("pages/impact.py", N_("Impact"), ":material/insights:"),
+    ("pages/admin.py", N_("Admin"), ":material/settings:"),
+)
 
 st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", layout="wide")
 start_language()  # the team's formats; this session's language until the person is known
@@ -29,52 +42,6 @@ language_picker(person)
 access = page_access(person)
 
 navigation = st.navigation(
-    [
-        st.Page(
-            "pages/this_week.py",
-            title=_("This week"),
-            icon=":material/today:",
-            **access("pages/this_week.py"),
-        ),
-        st.Page(
-            "pages/goals.py", title=_("Goals"), icon=":material/flag:", **access("pages/goals.py")
-        ),
-        st.Page(
-            "pages/planning.py",
-            title=_("Weekly planning"),
-            icon=":material/view_kanban:",
-            **access("pages/planning.py"),
-        ),
-        st.Page(
-            "pages/initiatives.py",
-            title=_("Initiatives"),
-            icon=":material/checklist:",
-            **access("pages/initiatives.py"),
-        ),
-        st.Page(
-            "pages/roadmap.py",
-            title=_("Roadmap"),
-            icon=":material/timeline:",
-            **access("pages/roadmap.py"),
-        ),
-        st.Page(
-            "pages/metrics.py",
-            title=_("Metrics"),
-            icon=":material/monitoring:",
-            **access("pages/metrics.py"),
-        ),
-        st.Page(
-            "pages/impact.py",
-            title=_("Impact"),
-            icon=":material/insights:",
-            **access("pages/impact.py"),
-        ),
-        st.Page(
-            "pages/admin.py",
-            title=_("Admin"),
-            icon=":material/settings:",
-            **access("pages/admin.py"),
-        ),
-    ]
+    [st.Page(path, title=_(title), icon=icon, **access(path)) for path, title, icon in PAGES]
 )
 open_page(navigation, person, switched=just_switched())

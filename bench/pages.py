@@ -34,7 +34,8 @@ from bench.scales import (
 def routed_pages(app: Path = APP_SCRIPT) -> list[str]:
     """The page files app.py's navigation routes to, in its order (e.g. "pages/goals.py")."""
     text = app.read_text(encoding="utf-8")
-    return re.findall(r"""st\.Page\(\s*["'](pages/[A-Za-z0-9_]+\.py)["']""", text)
+    # Each row of app.py's PAGES table opens with its page file: ("pages/goals.py", ...).
+    return re.findall(r"""^\s*\(\s*["'](pages/[A-Za-z0-9_]+\.py)["']""", text, flags=re.MULTILINE)
 
 
 def role_people(*, url: str) -> dict[str, int]:

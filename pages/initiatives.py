@@ -4,6 +4,8 @@ drop)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,7 +22,6 @@ from planning.access.permissions import (
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.periods import quarter_of
-from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
@@ -37,12 +38,13 @@ from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
 from ui import bounded, dependencies_view
 from ui import planning_data as data
+from ui.confirm_write import run_write
 from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
-from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.state import app_config, clear_after_write, live_refresh, versions
 from ui.status_update_form import save_status_update, status_update_inputs
 from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
@@ -274,53 +276,89 @@ def _lift_filter_pickers(now: dict[str, str], key: str) -> dict[str, str]:
     return chosen
 
 
+@dataclass(frozen=True)
+class _WorkInputs:
+    """What the create and edit forms both ask: dates, effort, key results and expected lift."""
+
+    start: Any
+    target: Any
+    effort: float
+    linked: list[int]
+    lift_metric: str | None
+    lift_pct: float | None  # relative, 0.08 = +8 %
+
+
+def _work_inputs(
+    krs: dict[int, str], key: Callable[[str], str], *, now: InitiativeDetail | None = None
+) -> _WorkInputs:
+    """The dates, effort, linked key results and expected lift inputs, filled from `now` (an
+    edit) or empty (a new initiative); `key` names each input's session key."""
+    i = None if now is None else now.initiative
+    cols = st.columns(3)
+    start = cols[0].date_input(
+        _("Start date"),
+        value=None if i is None else i.start_date,
+        format="YYYY-MM-DD",
+        key=key("start"),
+    )
+    target = cols[1].date_input(
+        _("Target date"),
+        value=None if i is None else i.target_date,
+        format="YYYY-MM-DD",
+        key=key("target"),
+    )
+    effort = cols[2].number_input(
+        _("Effort (person-weeks)"),
+        min_value=0.0,
+        max_value=520.0,
+        value=1.0 if i is None else float(i.effort_weeks),
+        step=0.5,
+        key=key("effort"),
+    )
+    linked = st.multiselect(
+        _("Key results it should move"),
+        list(krs),
+        default=None if now is None else [k for k in now.key_result_ids if k in krs],
+        format_func=lambda k: krs.get(k, f"#{k}"),
+        placeholder=_(CHOOSE),
+        key=key("krs"),
+    )
+    lift_options: list[str | None] = [None, *metrics]
+    now_metric = None if i is None else i.lift_metric
+    cols = st.columns(2)
+    lift_metric = cols[0].selectbox(
+        _("Expected lift on"),
+        lift_options,
+        index=lift_options.index(now_metric) if now_metric in lift_options else 0,
+        format_func=lambda m: "—" if m is None else metrics[m].label,
+        key=key("lift_metric"),
+    )
+    lift_points = cols[1].number_input(
+        _("Expected relative lift (%)"),
+        value=None if i is None or i.lift_pct is None else round(i.lift_pct * 100, 4),
+        step=0.5,
+        format="%.1f",
+        key=key("lift_pct"),
+    )
+    return _WorkInputs(
+        start=start,
+        target=target,
+        effort=effort,
+        linked=linked,
+        lift_metric=lift_metric,
+        lift_pct=None if lift_points is None else lift_points / 100,
+    )
+
+
 def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
     i = detail.initiative
     krs = data.key_result_choices(current)
-    lift_options: list[str | None] = [None, *metrics]
     with st.expander(_("Edit this initiative")), st.form(f"edit_{tag}"):
         title = st.text_input(_("Title"), value=i.title, max_chars=200, key=f"ed_title_{tag}")
         description = st.text_area(
             _("Description"), value=i.description, max_chars=10_000, key=f"ed_desc_{tag}"
         )
-        cols = st.columns(3)
-        start = cols[0].date_input(
-            _("Start date"), value=i.start_date, format="YYYY-MM-DD", key=f"ed_start_{tag}"
-        )
-        target = cols[1].date_input(
-            _("Target date"), value=i.target_date, format="YYYY-MM-DD", key=f"ed_target_{tag}"
-        )
-        effort = cols[2].number_input(
-            _("Effort (person-weeks)"),
-            min_value=0.0,
-            max_value=520.0,
-            value=float(i.effort_weeks),
-            step=0.5,
-            key=f"ed_effort_{tag}",
-        )
-        linked = st.multiselect(
-            _("Key results it should move"),
-            list(krs),
-            default=[k for k in detail.key_result_ids if k in krs],
-            format_func=lambda k: krs.get(k, f"#{k}"),
-            placeholder=_(CHOOSE),
-            key=f"ed_krs_{tag}",
-        )
-        cols = st.columns(2)
-        lift_metric = cols[0].selectbox(
-            _("Expected lift on"),
-            lift_options,
-            index=lift_options.index(i.lift_metric) if i.lift_metric in lift_options else 0,
-            format_func=lambda m: "—" if m is None else metrics[m].label,
-            key=f"ed_lift_metric_{tag}",
-        )
-        lift_points = cols[1].number_input(
-            _("Expected relative lift (%)"),
-            value=None if i.lift_pct is None else round(i.lift_pct * 100, 4),
-            step=0.5,
-            format="%.1f",
-            key=f"ed_lift_pct_{tag}",
-        )
+        work = _work_inputs(krs, lambda name: f"ed_{name}_{tag}", now=detail)
         entered: dict[str, float | None] = {}
         stored_inputs = (i.scores or {}).get(active_id)
         if director:
@@ -344,18 +382,17 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         return
     # An unchanged lift keeps who estimated it: the domain reads a value within rounding of the
     # stored one as no change (planning.work.initiative_input.kept_lift).
-    lift_pct = None if lift_points is None else lift_points / 100
     changes: dict[str, Any] = {
         "title": title,
         "description": description,
-        "start_date": start,
-        "target_date": target,
-        "effort_weeks": effort,
-        "lift_metric": lift_metric,
-        "lift_pct": lift_pct,
+        "start_date": work.start,
+        "target_date": work.target,
+        "effort_weeks": work.effort,
+        "lift_metric": work.lift_metric,
+        "lift_pct": work.lift_pct,
         "lift_filters": lift_filters,
     }
-    links = links_after_edit(stored=detail.key_result_ids, offered=krs, picked=linked)
+    links = links_after_edit(stored=detail.key_result_ids, offered=krs, picked=work.linked)
     if links is not None:
         changes["key_result_ids"] = links
     if director and owner is not None:
@@ -363,19 +400,18 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
     new_inputs = changed_scores(entered, stored_inputs) if director else None
     if new_inputs is not None:
         changes["scores"] = {active_id: new_inputs}
-    try:
-        with session_scope(engine()) as session:
-            update_initiative(
-                session=session,
-                actor=actor,
-                config=config,
-                initiative_id=i.id,
-                expected_version=version,
-                changes=changes,
-            )
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-    else:
+    saved = run_write(
+        lambda session: update_initiative(
+            session=session,
+            actor=actor,
+            config=config,
+            initiative_id=i.id,
+            expected_version=version,
+            changes=changes,
+        ),
+        refusals=REFUSALS,
+    )
+    if saved is not None:
         _done(_("Changes saved."), forget=_form_keys(i.id))
 
 
@@ -384,20 +420,20 @@ def _drop_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
     with st.expander(_("Drop this initiative")), st.form(f"drop_{tag}"):
         reason = st.text_input(_("Why is it dropped? (required)"), max_chars=2000, key=f"dr_{tag}")
         dropped = st.form_submit_button(_("Drop initiative"))
-    if dropped:
-        try:
-            with session_scope(engine()) as session:
-                drop_initiative(
-                    session=session,
-                    actor=actor,
-                    initiative_id=i.id,
-                    expected_version=version,
-                    reason=reason,
-                )
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
-            _done(_("Initiative dropped."), forget=_form_keys(i.id))
+    if not dropped:
+        return
+    update = run_write(
+        lambda session: drop_initiative(
+            session=session,
+            actor=actor,
+            initiative_id=i.id,
+            expected_version=version,
+            reason=reason,
+        ),
+        refusals=REFUSALS,
+    )
+    if update is not None:
+        _done(_("Initiative dropped."), forget=_form_keys(i.id))
 
 
 def _form_keys(initiative_id: int) -> tuple[str, ...]:
@@ -476,37 +512,7 @@ def _create_form(actor: PersonRead) -> None:
             )
         else:
             owner, status = actor.id, "idea"
-        cols = st.columns(3)
-        start = cols[0].date_input(
-            _("Start date"), value=None, format="YYYY-MM-DD", key="new_start"
-        )
-        target = cols[1].date_input(
-            _("Target date"), value=None, format="YYYY-MM-DD", key="new_target"
-        )
-        effort = cols[2].number_input(
-            _("Effort (person-weeks)"), 0.0, 520.0, value=1.0, step=0.5, key="new_effort"
-        )
-        linked = st.multiselect(
-            _("Key results it should move"),
-            list(krs),
-            format_func=lambda k: krs[k],
-            placeholder=_(CHOOSE),
-            key="new_krs",
-        )
-        cols = st.columns(2)
-        lift_metric = cols[0].selectbox(
-            _("Expected lift on"),
-            [None, *metrics],
-            format_func=lambda m: "—" if m is None else metrics[m].label,
-            key="new_lift_metric",
-        )
-        lift_points = cols[1].number_input(
-            _("Expected relative lift (%)"),
-            value=None,
-            step=0.5,
-            format="%.1f",
-            key="new_lift_pct",
-        )
+        work = _work_inputs(krs, lambda name: f"new_{name}")
         entered: dict[str, float | None] = {}
         if director:
             st.caption(score_caption(active, config.scoring.effort))
@@ -524,21 +530,20 @@ def _create_form(actor: PersonRead) -> None:
         owner_id=owner,
         description=description,
         status=status,
-        start_date=start if isinstance(start, date) else None,
-        target_date=target if isinstance(target, date) else None,
-        effort_weeks=effort,
-        lift_metric=lift_metric,
-        lift_pct=None if lift_points is None else lift_points / 100,
+        start_date=work.start if isinstance(work.start, date) else None,
+        target_date=work.target if isinstance(work.target, date) else None,
+        effort_weeks=work.effort,
+        lift_metric=work.lift_metric,
+        lift_pct=work.lift_pct,
         lift_filters=lift_filters,
-        key_result_ids=linked,
+        key_result_ids=work.linked,
         scores={active_id: inputs} if (inputs := changed_scores(entered, None)) else {},
     )
-    try:
-        with session_scope(engine()) as session:
-            saved = create_initiative(session=session, actor=actor, config=config, draft=draft)
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-    else:
+    saved = run_write(
+        lambda session: create_initiative(session=session, actor=actor, config=config, draft=draft),
+        refusals=REFUSALS,
+    )
+    if saved is not None:
         keys = (
             "new_title",
             "new_description",

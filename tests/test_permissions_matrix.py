@@ -92,6 +92,7 @@ HELPERS = {
     "planning.store.audit.record_event": "records the event of a write that was already allowed",
     "planning.store.audit.record_created": "adds and audits a record whose creation was allowed",
     "planning.store.audit.record_changed": "saves and audits a change that was already allowed",
+    "planning.store.audit.record_deleted": "deletes and audits a record whose removal was allowed",
     "planning.metrics.observations.record_batch": "records the batch of an import that was allowed",
 }
 

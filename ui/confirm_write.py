@@ -1,5 +1,6 @@
-"""The confirm step after a preview: one primary button that writes what was previewed, a
-Cancel that forgets the preview, and a refusal shown in place of the write."""
+"""The preview and its confirm step: the preview read in a read-only session, then one primary
+button that writes what was previewed, a Cancel that forgets the preview, and a refusal shown in
+place of the preview or the write."""
 
 from __future__ import annotations
 
@@ -11,12 +12,37 @@ from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied
 from planning.okrs.goal_rules import GoalError
-from planning.store.engine import session_scope
+from planning.store.engine import read_engine, session_scope
 from ui.state import engine
 from ui.text import refusal_message
 
 Written = TypeVar("Written")
 REFUSALS = (GoalError, PermissionDenied)
+
+
+def run_write(
+    write: Callable[[Session], Written], *, refusals: tuple[type[Exception], ...] = REFUSALS
+) -> Written | None:
+    """Run one write in its own transaction and return what it wrote; a refusal (one of
+    `refusals`) is shown in its place and None returned, nothing written."""
+    try:
+        with session_scope(engine()) as session:
+            return write(session)
+    except refusals as exc:
+        st.error(refusal_message(exc))
+        return None
+
+
+def read_preview(*, preview_key: str, read: Callable[[Session], Written]) -> Written | None:
+    """Run a preview's `read` in a read-only session and return it; a refusal is shown instead
+    (None) and the preview kept under `preview_key` forgotten."""
+    try:
+        with Session(read_engine(engine())) as session:
+            return read(session)
+    except REFUSALS as exc:
+        st.session_state.pop(preview_key, None)
+        st.error(refusal_message(exc))
+        return None
 
 
 def confirm_previewed(
@@ -38,11 +64,6 @@ def confirm_previewed(
     if not confirm:
         return None
     try:
-        with session_scope(engine()) as session:
-            written = write(session)
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-        return None
+        return run_write(write)
     finally:
         st.session_state.pop(preview_key, None)
-    return written

@@ -18,12 +18,14 @@ from planning.access.permissions import PermissionDenied
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.reports import this_week
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import read_engine
 from planning.validation import InputError
-from planning.work import dependencies, initiative_reads
+from planning.work import dependencies
 from planning.work.dependencies import Work
+from ui import planning_data
+from ui.confirm_write import run_write
 from ui.state import Versions, clear_after_write, engine, shared_read
-from ui.text import CHOOSE, escape_markdown, refusal_message
+from ui.text import CHOOSE, escape_markdown
 
 TTL = 600
 ENTRIES = 64
@@ -57,14 +59,6 @@ def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
         )
     # A mapping no reader can change: the shared read hands the cached object itself.
     return MappingProxyType({k: tuple(v) for k, v in notes.items()})
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def initiative_titles(versions: Versions) -> dict[int, str]:
-    """Every initiative's title by id, open work first."""
-    del versions
-    with _session() as session:
-        return initiative_reads.initiative_titles(session=session)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -167,17 +161,17 @@ def initiative_section(
         saved = st.form_submit_button(_("Save dependencies"))
     if not saved:
         return
-    try:
-        with session_scope(engine()) as session:
-            change = dependencies.set_dependencies(
-                session=session,
-                actor=actor,  # type: ignore[arg-type]
-                initiative_id=initiative_id,
-                waits_on=waits_on,
-                blocks=blocks,
-            )
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
+    change = run_write(
+        lambda session: dependencies.set_dependencies(
+            session=session,
+            actor=actor,  # type: ignore[arg-type]
+            initiative_id=initiative_id,
+            waits_on=waits_on,
+            blocks=blocks,
+        ),
+        refusals=REFUSALS,
+    )
+    if change is None:
         return
     if change.added or change.removed:
         on_saved(
@@ -224,7 +218,7 @@ def critical_paths_section(*, versions: Versions, period: str, actor: object | N
     with editing:
         if not editing.open:  # the picker lists every initiative: built only when opened
             return
-        titles = initiative_titles(versions)
+        titles = planning_data.initiative_titles(versions)
         picked = st.selectbox(
             _("Initiative"),
             [None, *titles],

@@ -14,13 +14,12 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
-from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from planning.work.bulk_edit import BULK_MAX, BulkChanges, bulk_edit_initiatives
 from planning.work.initiative_status import HEALTH_LABELS, HEALTH_ORDER, STATUS_ORDER, status_label
-from ui.state import engine
-from ui.text import CHOOSE, refusal_message
+from ui.confirm_write import run_write
+from ui.text import CHOOSE
 
 PICKED = "bulk_ids"
 OPEN = "bulk_open"
@@ -117,17 +116,17 @@ def bulk_edit_section(
         target_date=target if isinstance(target, date) else None,
         key_result_id=kr,
     )
-    try:
-        with session_scope(engine()) as session:
-            saved = bulk_edit_initiatives(
-                session=session,
-                actor=actor,
-                config=config,
-                initiative_ids=list(chosen),
-                changes=changes,
-            )
-    except (InputError, PermissionDenied) as exc:
-        st.error(refusal_message(exc))
+    saved = run_write(
+        lambda session: bulk_edit_initiatives(
+            session=session,
+            actor=actor,
+            config=config,
+            initiative_ids=list(chosen),
+            changes=changes,
+        ),
+        refusals=(InputError, PermissionDenied),
+    )
+    if saved is None:
         return
     forget: tuple[Any, ...] = (PICKED, *FIELD_KEYS)
     count = len(saved)

@@ -17,11 +17,12 @@ from planning.notify.preferences import preference_of, set_preference
 from planning.notify.run import preview_for, recipient_language
 from planning.notify.schedule import skip_text
 from planning.notify.secrets import CHANNEL_LABELS, CHANNELS, load_secrets
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from planning.validation import InputError
+from ui.confirm_write import run_write
 from ui.state import app_config, clear_after_write, engine
-from ui.text import escape_markdown, refusal_message
+from ui.text import escape_markdown
 
 # What a message is (planning.notify.schedule), in words.
 KIND_LABELS = {
@@ -76,19 +77,19 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
         save = st.form_submit_button(_("Save preferences"))
     if not save:
         return
-    try:
-        with session_scope(engine()) as session:
-            set_preference(
-                session=session,
-                actor=actor,
-                person_id=person_id,
-                channel=channel,
-                paused_until=paused,
-                opted_out=opted_out,
-                roadmap_summary=roadmap,
-            )
-    except (InputError, PermissionDenied) as exc:
-        st.error(refusal_message(exc))
+    kept = run_write(
+        lambda session: set_preference(
+            session=session,
+            actor=actor,
+            person_id=person_id,
+            channel=channel,
+            paused_until=paused,
+            opted_out=opted_out,
+            roadmap_summary=roadmap,
+        ),
+        refusals=(InputError, PermissionDenied),
+    )
+    if kept is None:
         return
     st.session_state[flash] = _("Saved {name}'s notification preferences.").format(name=name)
     clear_after_write()

@@ -16,17 +16,15 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning import i18n
-from planning.access.permissions import PermissionDenied
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
-from planning.okrs.goal_rules import GoalError
+from planning.okrs.quarter_draft import QuarterDraft
 from planning.okrs.templates import OkrTemplate, TemplateDraft, list_templates, start_from_template
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui import goals_data as data
-from ui.confirm_write import confirm_previewed
-from ui.state import Versions, app_config, clear_after_write, engine
-from ui.text import escape_markdown, refusal_message
+from ui.confirm_write import confirm_previewed, read_preview
+from ui.state import Versions, app_config, clear_after_write
+from ui.text import escape_markdown
 
 # The preview tables' headings (planning's row keys), shown in the reader's language.
 PREVIEW_HEADINGS = {
@@ -49,7 +47,6 @@ KINDS = {
 }
 FLASH = "goals_flash"
 _PREVIEW = "okr_template_preview"  # (quarter, template name, owner id) being previewed
-REFUSALS = (GoalError, PermissionDenied)
 
 
 @st.cache_data(ttl=600, max_entries=4, show_spinner=False)
@@ -78,17 +75,33 @@ def preview_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.rename(columns={k: _(v) for k, v in PREVIEW_HEADINGS.items()})
 
 
-def _preview(person: PersonRead, name: str, period: str, owner_id: int) -> TemplateDraft:
-    with Session(read_engine(engine())) as session:
-        return start_from_template(
-            session=session,
-            actor=person,
-            config=app_config(),
-            name=name,
-            period=period,
-            preview=True,
-            owner_id=owner_id,
-        )
+def preview_table(draft: TemplateDraft | QuarterDraft) -> None:
+    """A draft's preview table: a row per key result, values in the team's currency."""
+    st.dataframe(
+        preview_frame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
+        hide_index=True,
+    )
+
+
+def _start(
+    session: Session,
+    person: PersonRead,
+    name: str,
+    period: str,
+    owner_id: int,
+    previewed: TemplateDraft | None = None,
+) -> TemplateDraft:
+    """Start `period` from template `name`: a preview, or the write of what was `previewed`."""
+    return start_from_template(
+        session=session,
+        actor=person,
+        config=app_config(),
+        name=name,
+        period=period,
+        preview=previewed is None,
+        owner_id=owner_id,
+        previewed=previewed,
+    )
 
 
 def template_section(*, person: PersonRead, versions: Versions, period: str) -> None:
@@ -138,11 +151,10 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
             st.rerun()
         return
     _quarter, name, owner = chosen
-    try:
-        draft = _preview(person, name, period, owner)
-    except REFUSALS as exc:
-        st.session_state.pop(_PREVIEW, None)
-        st.error(refusal_message(exc))
+    draft = read_preview(
+        preview_key=_PREVIEW, read=lambda session: _start(session, person, name, period, owner)
+    )
+    if draft is None:
         return
     title = usable[name].title if name in usable else name
     objectives = len(draft.objectives)
@@ -159,10 +171,7 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
             owner=escape_markdown(people.get(owner, person.name)),
         )
     )
-    st.dataframe(
-        preview_frame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
-        hide_index=True,
-    )
+    preview_table(draft)
     st.caption(
         _(
             "Start values come from the data (“start from”); targets keep the template's "
@@ -176,16 +185,7 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
         ),
         key="template",
         preview_key=_PREVIEW,
-        write=lambda session: start_from_template(
-            session=session,
-            actor=person,
-            config=app_config(),
-            name=name,
-            period=period,
-            preview=False,
-            owner_id=owner,
-            previewed=draft,
-        ),
+        write=lambda session: _start(session, person, name, period, owner, previewed=draft),
     )
     if written is None:
         return

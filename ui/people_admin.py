@@ -4,6 +4,8 @@ the domain refuses anyone else anyway)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pyarrow as pa
@@ -28,6 +30,7 @@ from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
+from ui.confirm_write import run_write
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -150,64 +153,98 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             _password_form(person, chosen, chosen.id in passwords, round_number)
 
 
+@dataclass(frozen=True)
+class _PersonInputs:
+    """What the add and edit forms both ask of a person."""
+
+    name: str
+    email: str
+    role: str
+    title: str
+    weekly_hours: float
+    bau_share: float  # 0.3 = 30 %
+
+
+def _person_inputs(key: Callable[[str], str], *, now: PersonRead | None = None) -> _PersonInputs:
+    """Name, email, role, job title, weekly hours and BAU share: filled from `now` (an edit) or
+    a new person's defaults; `key` names each input's session key."""
+    cols = st.columns(2)
+    name = cols[0].text_input(
+        _("Name"), value="" if now is None else now.name, max_chars=120, key=key("name")
+    )
+    email = cols[1].text_input(
+        _("Email"), value="" if now is None else now.email, max_chars=254, key=key("email")
+    )
+    cols = st.columns(4)
+    role = cols[0].selectbox(
+        _("Role"),
+        ROLES,
+        index=ROLES.index("member" if now is None else now.role.value),
+        format_func=_role,
+        key=key("role"),
+    )
+    title = cols[1].text_input(
+        _("Title"), value="" if now is None else now.title, max_chars=120, key=key("title")
+    )
+    hours = cols[2].number_input(
+        _("Weekly hours"),
+        min_value=0.0,
+        max_value=168.0,
+        value=(
+            app_config().settings.capacity.hours_per_person_week
+            if now is None
+            else float(now.weekly_hours)
+        ),
+        step=1.0,
+        key=key("hours"),
+    )
+    bau = cols[3].number_input(
+        _("BAU share (%)"),
+        min_value=0,
+        max_value=100,
+        value=30 if now is None else round(now.bau_share * 100),
+        step=5,
+        # A new person's form says what the share is; the edit form leaves it said.
+        help=(
+            _("Share of their hours that goes to business as usual, not initiatives.")
+            if now is None
+            else None
+        ),
+        key=key("bau"),
+    )
+    return _PersonInputs(
+        name=name,
+        email=email,
+        role=role,
+        title=title,
+        weekly_hours=float(hours),
+        bau_share=float(bau) / 100,
+    )
+
+
 def _add_form(person: PersonRead, round_number: int) -> None:
     with st.expander(_("Add a person"), icon=":material/person_add:"):
         with st.form(f"admin_add_person_{round_number}"):
-            cols = st.columns(2)
-            name = cols[0].text_input(
-                _("Name"), max_chars=120, key=f"new_person_name_{round_number}"
-            )
-            email = cols[1].text_input(
-                _("Email"), max_chars=254, key=f"new_person_email_{round_number}"
-            )
-            cols = st.columns(4)
-            role = cols[0].selectbox(
-                _("Role"),
-                ROLES,
-                index=ROLES.index("member"),
-                format_func=_role,
-                key=f"new_person_role_{round_number}",
-            )
-            title = cols[1].text_input(
-                _("Title"), max_chars=120, key=f"new_person_title_{round_number}"
-            )
-            hours = cols[2].number_input(
-                _("Weekly hours"),
-                min_value=0.0,
-                max_value=168.0,
-                value=app_config().settings.capacity.hours_per_person_week,
-                step=1.0,
-                key=f"new_person_hours_{round_number}",
-            )
-            bau = cols[3].number_input(
-                _("BAU share (%)"),
-                min_value=0,
-                max_value=100,
-                value=30,
-                step=5,
-                help=_("Share of their hours that goes to business as usual, not initiatives."),
-                key=f"new_person_bau_{round_number}",
-            )
+            fields = _person_inputs(lambda name: f"new_person_{name}_{round_number}")
             add = st.form_submit_button(_("Add person"), type="primary")
         if add:
-            try:
-                with session_scope(engine()) as session:
-                    created = create_person(
-                        session=session,
-                        actor=person,
-                        person=PersonCreate.model_construct(
-                            name=name,
-                            email=email,
-                            role=role,
-                            title=title,
-                            weekly_hours=float(hours),
-                            bau_share=float(bau) / 100,
-                            active=True,
-                        ),
-                    )
-            except REFUSALS as exc:
-                st.error(refusal_message(exc))
-            else:
+            created = run_write(
+                lambda session: create_person(
+                    session=session,
+                    actor=person,
+                    person=PersonCreate.model_construct(
+                        name=fields.name,
+                        email=fields.email,
+                        role=fields.role,
+                        title=fields.title,
+                        weekly_hours=fields.weekly_hours,
+                        bau_share=fields.bau_share,
+                        active=True,
+                    ),
+                ),
+                refusals=REFUSALS,
+            )
+            if created is not None:
                 _saved(_("Added {name} to the team.").format(name=escape_markdown(created.name)))
 
 
@@ -217,38 +254,7 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
     if read_key not in st.session_state:
         st.session_state[read_key] = chosen.version  # the version this editor started from
     with st.form(key):
-        cols = st.columns(2)
-        name = cols[0].text_input(_("Name"), value=chosen.name, max_chars=120, key=f"{key}_name")
-        email = cols[1].text_input(
-            _("Email"), value=chosen.email, max_chars=254, key=f"{key}_email"
-        )
-        cols = st.columns(4)
-        role = cols[0].selectbox(
-            _("Role"),
-            ROLES,
-            index=ROLES.index(chosen.role.value),
-            format_func=_role,
-            key=f"{key}_role",
-        )
-        title = cols[1].text_input(
-            _("Title"), value=chosen.title, max_chars=120, key=f"{key}_title"
-        )
-        hours = cols[2].number_input(
-            _("Weekly hours"),
-            min_value=0.0,
-            max_value=168.0,
-            value=float(chosen.weekly_hours),
-            step=1.0,
-            key=f"{key}_hours",
-        )
-        bau = cols[3].number_input(
-            _("BAU share (%)"),
-            min_value=0,
-            max_value=100,
-            value=round(chosen.bau_share * 100),
-            step=5,
-            key=f"{key}_bau",
-        )
+        fields = _person_inputs(lambda name: f"{key}_{name}", now=chosen)
         active = st.checkbox(
             _("Active"),
             value=chosen.active,
@@ -268,12 +274,12 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
                     person_id=chosen.id,
                     expected_version=int(st.session_state[read_key]),
                     changes=PersonUpdate(
-                        name=name,
-                        email=email,
-                        role=Role(role),
-                        title=title,
-                        weekly_hours=float(hours),
-                        bau_share=float(bau) / 100,
+                        name=fields.name,
+                        email=fields.email,
+                        role=Role(fields.role),
+                        title=fields.title,
+                        weekly_hours=fields.weekly_hours,
+                        bau_share=fields.bau_share,
                         active=bool(active),
                     ),
                 )
@@ -320,19 +326,18 @@ def _time_off_forms(
         note = cols[2].text_input(_("Note"), max_chars=200, key=f"{key}_note")
         add = st.form_submit_button(_("Add time off"))
     if add:
-        try:
-            with session_scope(engine()) as session:
-                added = add_time_off(
-                    session=session,
-                    actor=person,
-                    person_id=chosen.id,
-                    start_date=first,
-                    end_date=last,
-                    note=note,
-                )
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
+        added = run_write(
+            lambda session: add_time_off(
+                session=session,
+                actor=person,
+                person_id=chosen.id,
+                start_date=first,
+                end_date=last,
+                note=note,
+            ),
+            refusals=REFUSALS,
+        )
+        if added is not None:
             days = _days(added.start_date, added.end_date)
             _saved(
                 ngettext(
@@ -354,12 +359,11 @@ def _time_off_forms(
         )
         remove = st.form_submit_button(_("Remove"))
     if remove and gone is not None:
-        try:
-            with session_scope(engine()) as session:
-                remove_time_off(session=session, actor=person, time_off_id=gone)
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
+        removed = run_write(
+            lambda session: remove_time_off(session=session, actor=person, time_off_id=gone),
+            refusals=REFUSALS,
+        )
+        if removed is not None:
             _saved(_("Removed time off for {name}.").format(name=escape_markdown(chosen.name)))
 
 
@@ -387,17 +391,16 @@ def _password_form(
         if first != again:
             st.error(_("The two passwords differ; type the same one twice."))
             return
-        try:
-            with session_scope(engine()) as session:
-                set_password(
-                    session=session,
-                    actor=person,
-                    person_id=chosen.id,
-                    password=first,
-                    settings=settings,
-                )
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
-        else:
+        changed = run_write(
+            lambda session: set_password(
+                session=session,
+                actor=person,
+                person_id=chosen.id,
+                password=first,
+                settings=settings,
+            ),
+            refusals=REFUSALS,
+        )
+        if changed is not None:
             done = _("Password reset for {name}.") if has_one else _("Password set for {name}.")
             _saved(done.format(name=escape_markdown(chosen.name)))

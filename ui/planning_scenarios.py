@@ -3,6 +3,7 @@ the committed plan, and commit it or throw it away (planning.work.scenarios does
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import pandas as pd
@@ -166,16 +167,7 @@ def _edit(
     edited = st.data_editor(
         shown,
         key=f"scenario_editor_{scenario.id}_{scenario.version}",
-        column_order=[
-            "title",
-            "now",
-            "in_plan",
-            "owner_id",
-            "effort_weeks",
-            "start_date",
-            "target_date",
-            "draft",
-        ],
+        column_order=list(sdata.DRAFT_COLUMNS),
         column_config={
             "title": st.column_config.TextColumn(_("Initiative"), width="medium"),
             "now": st.column_config.TextColumn(_("Status now"), width="small"),
@@ -227,17 +219,8 @@ def _edit(
             + "\n".join(f"- {escape_markdown(p)}" for p in problems)
         )
         return
-    try:
-        with session_scope(engine()) as session:
-            saved = scenarios.save_scenario(
-                session=session,
-                actor=person,
-                scenario_id=scenario.id,
-                expected_version=scenario.version,
-                changes=changes,
-            )
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error(_("Nothing was saved:") + "\n\n" + _refusal(exc))
+    saved = _save_draft(person, scenario, changes, refused=_("Nothing was saved:"))
+    if saved is None:
         return
     _written(
         _("Draft “{name}” saved: it changes {initiatives}.").format(
@@ -245,6 +228,29 @@ def _edit(
         ),
         flash_key,
     )
+
+
+def _save_draft(
+    person: PersonRead,
+    scenario: PlanScenarioRead,
+    changes: Sequence[scenarios.DraftChange],
+    *,
+    refused: str,
+) -> PlanScenarioRead | None:
+    """Save a draft's changes from the version shown; a refusal is shown under `refused` (the
+    heading that says nothing was changed) and None returned."""
+    try:
+        with session_scope(engine()) as session:
+            return scenarios.save_scenario(
+                session=session,
+                actor=person,
+                scenario_id=scenario.id,
+                expected_version=scenario.version,
+                changes=changes,
+            )
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error(refused + "\n\n" + _refusal(exc))
+        return None
 
 
 def _bring_up_to_date(
@@ -278,17 +284,7 @@ def _bring_up_to_date(
         for c in scenarios.draft_changes(scenario)
         if c.initiative_id in plan.versions
     ]
-    try:
-        with session_scope(engine()) as session:
-            scenarios.save_scenario(
-                session=session,
-                actor=person,
-                scenario_id=scenario.id,
-                expected_version=scenario.version,
-                changes=rebased,
-            )
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error(_("The draft was not changed:") + "\n\n" + _refusal(exc))
+    if _save_draft(person, scenario, rebased, refused=_("The draft was not changed:")) is None:
         return
     _written(_("Draft “{name}” brought up to date.").format(name=scenario.name), flash_key)
 

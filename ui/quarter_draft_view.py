@@ -13,29 +13,27 @@ from __future__ import annotations
 import streamlit as st
 from sqlmodel import Session
 
-from planning.access.permissions import PermissionDenied, is_director
+from planning.access.permissions import is_director
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.okrs.goal_reads import list_objectives
-from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.periods import next_quarter
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
-from ui.confirm_write import confirm_previewed
+from ui.confirm_write import confirm_previewed, read_preview
 from ui.okr_templates_view import (
     key_result_count,
     objective_count,
-    preview_frame,
+    preview_table,
     template_section,
 )
 from ui.state import Versions, app_config, clear_after_write, engine
-from ui.text import escape_markdown, refusal_message
+from ui.text import escape_markdown
 
 PERIOD_KEY = "goals_period"  # the Goals page's quarter picker
 FLASH = "goals_flash"
 _PREVIEW = "quarter_draft_preview"  # the quarter whose draft is being previewed
-REFUSALS = (GoalError, PermissionDenied)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -46,16 +44,23 @@ def source_quarter(versions: Versions, period: str) -> str | None:
         return draft_source(session=session, period=period)
 
 
-def _preview(person: PersonRead, source: str, period: str) -> QuarterDraft:
-    with Session(read_engine(engine())) as session:
-        return copy_unfinished(
-            session=session,
-            actor=person,
-            config=app_config(),
-            from_period=source,
-            to_period=period,
-            preview=True,
-        )
+def _copy(
+    session: Session,
+    person: PersonRead,
+    source: str,
+    period: str,
+    previewed: QuarterDraft | None = None,
+) -> QuarterDraft:
+    """Copy `source`'s unfinished goals into `period`: a preview, or the write of `previewed`."""
+    return copy_unfinished(
+        session=session,
+        actor=person,
+        config=app_config(),
+        from_period=source,
+        to_period=period,
+        preview=previewed is None,
+        previewed=previewed,
+    )
 
 
 def _show(period: str) -> None:
@@ -137,11 +142,10 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
             st.session_state[_PREVIEW] = period
             st.rerun()
         return
-    try:
-        draft = _preview(person, source, period)
-    except REFUSALS as exc:
-        st.session_state.pop(_PREVIEW, None)
-        st.error(refusal_message(exc))
+    draft = read_preview(
+        preview_key=_PREVIEW, read=lambda session: _copy(session, person, source, period)
+    )
+    if draft is None:
         return
     objectives = len(draft.objectives)
     key_results = draft.key_result_count
@@ -163,10 +167,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
             carried=carried,
         )
     )
-    st.dataframe(
-        preview_frame(draft.rows(currency_symbol=app_config().settings.currency_symbol)),
-        hide_index=True,
-    )
+    preview_table(draft)
     if draft.data_in_new_quarter:
         st.caption(
             _(
@@ -206,15 +207,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         key="draft",
         preview_key=_PREVIEW,
         disabled=bool(draft.problems),
-        write=lambda session: copy_unfinished(
-            session=session,
-            actor=person,
-            config=app_config(),
-            from_period=source,
-            to_period=period,
-            preview=False,
-            previewed=draft,
-        ),
+        write=lambda session: _copy(session, person, source, period, previewed=draft),
     )
     if written is None:
         return

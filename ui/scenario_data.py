@@ -26,6 +26,17 @@ from ui.state import Versions, app_config, engine, shared_read
 
 TTL = 600
 ENTRIES = 32
+# The draft table's columns after its initiative id, in the order the editor shows them.
+DRAFT_COLUMNS = (
+    "title",
+    "now",
+    "in_plan",
+    "owner_id",
+    "effort_weeks",
+    "start_date",
+    "target_date",
+    "draft",
+)
 
 
 def _session() -> Session:
@@ -152,17 +163,7 @@ def draft_frame(
         )
     frame = pd.DataFrame(
         rows,
-        columns=[
-            "id",
-            "title",
-            "now",
-            "in_plan",
-            "owner_id",
-            "effort_weeks",
-            "start_date",
-            "target_date",
-            "draft",
-        ],
+        columns=["id", *DRAFT_COLUMNS],
     )
     frame = frame.astype({"in_plan": bool, "effort_weeks": "float64"})
     # Rows the draft changes first, then what is in the plan, each by title.

@@ -12,12 +12,11 @@ from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.okrs.goals import post_check_in
 from planning.reports.this_week import DueCheckIn, OwedUpdate
-from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.work.initiative_status import status_label
 from ui import this_week_data as data
-from ui.state import engine
+from ui.confirm_write import run_write
 from ui.status_update_form import health_label, save_status_update, status_update_inputs
 from ui.text import escape_markdown, refusal_message
 from ui.this_week_picks import (
@@ -143,20 +142,19 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
         sent = st.form_submit_button(_("Post check-in"), type="primary")
     if not sent:
         return
-    try:
-        with session_scope(engine()) as session:
-            post_check_in(
-                session=session,
-                actor=actor,
-                key_result_id=item.key_result_id,
-                confidence=confidence,
-                note=note,
-                value=value,
-                done=finished or None,
-            )
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-    else:
+    posted = run_write(
+        lambda session: post_check_in(
+            session=session,
+            actor=actor,
+            key_result_id=item.key_result_id,
+            confidence=confidence,
+            note=note,
+            value=value,
+            done=finished or None,
+        ),
+        refusals=REFUSALS,
+    )
+    if posted is not None:
         saved(
             _("Check-in posted on “{title}”.").format(title=escape_markdown(item.title)),
             forget=tuple(f"tw_{field}_{tag}" for field in CHECK_IN_FIELDS),

@@ -26,7 +26,13 @@ from planning.access.permissions import Actor, require_director
 from planning.config.settings import AuthSettings
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.audit import record_changed, record_created, record_event, snapshot
+from planning.store.audit import (
+    record_changed,
+    record_created,
+    record_deleted,
+    record_event,
+    snapshot,
+)
 from planning.store.models import (
     Person,
     PersonCreate,
@@ -312,17 +318,7 @@ def remove_time_off(*, session: Session, actor: Actor, time_off_id: int) -> Time
     if row is None:
         raise InputError([_("there is no time off with id {id}").format(id=time_off_id)])
     removed = TimeOffRead.model_validate(row)
-    before = snapshot(row)
-    session.delete(row)
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="time_off",
-        entity_id=time_off_id,
-        action="delete",
-        before=before,
-    )
+    record_deleted(session=session, actor=actor, entity="time_off", record=row)
     return removed
 
 

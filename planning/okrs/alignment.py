@@ -30,7 +30,12 @@ from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_rules import GoalError, goal_for_update, refuse_if_closed
-from planning.store.audit import record_changed, record_created, record_event, snapshot
+from planning.store.audit import (
+    record_changed,
+    record_created,
+    record_deleted,
+    snapshot,
+)
 from planning.store.models import KeyResult, Objective
 from planning.store.models_alignment import KrContribution, ObjectiveAlignment
 
@@ -131,17 +136,7 @@ def _save(
 def _delete(
     session: Session, actor: Actor, entity: str, row: KrContribution | ObjectiveAlignment
 ) -> None:
-    before = snapshot(row)
-    session.delete(row)
-    record_event(
-        session=session,
-        actor=actor,
-        entity=entity,
-        entity_id=row.id,
-        action="delete",
-        before=before,
-    )
-    session.flush()
+    record_deleted(session=session, actor=actor, entity=entity, record=row)
 
 
 def weight_problem(weight: object, where: str) -> str | None:

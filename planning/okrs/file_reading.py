@@ -463,21 +463,24 @@ def okr_file_problems(*, session: Session, config: MetricsConfig, text: str) -> 
     return []
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where a YAML text stops parsing and why ("line 3, column 5: not valid YAML: …")."""
+    mark = getattr(exc, "problem_mark", None)
+    where = (
+        _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
+        if mark
+        else _("the file")
+    )
+    reason = getattr(exc, "problem", None) or _("it is not valid YAML")
+    return _("{where}: not valid YAML: {reason}.").format(where=where, reason=reason)
+
+
 def read_okr_file(*, session: Session, config: MetricsConfig, text: str) -> OkrPlan:
     """Parse and validate an OKR file whole; OkrFileError lists every problem."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = (
-            _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
-            if mark
-            else _("the file")
-        )
-        reason = getattr(exc, "problem", None) or _("it is not valid YAML")
-        raise OkrFileError(
-            [_("{where}: not valid YAML: {reason}.").format(where=where, reason=reason)]
-        ) from None
+        raise OkrFileError([yaml_problem(exc)]) from None
     reader = _Reader(session, config)
     plan = reader.read(document)
     if plan is not None:

@@ -43,6 +43,15 @@ class GoalError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
+def quarter_id(period: str) -> str:
+    """A quarter as goals store it ("2026-Q4"); GoalError when `period` is not a quarter."""
+    try:
+        year, quarter = parse_quarter(period)
+    except ValueError as exc:
+        raise GoalError([f"{exc}."]) from None
+    return f"{year:04d}-Q{quarter}"
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -55,16 +64,22 @@ def _sentences(problems: list[str]) -> list[str]:
     return [f"{p}." for p in problems]
 
 
+def _title_problems(title: str | None, missing: str) -> list[str]:
+    """A title's problems: none given (`missing` says so), too long, or text it cannot hold."""
+    stripped = (title or "").strip()
+    problems: list[str] = []
+    if not stripped:
+        problems.append(missing)
+    elif len(stripped) > TITLE_MAX:
+        problems.append(_too_long(len(stripped)))
+    return problems + _sentences(text_problems(stripped, what="The title"))
+
+
 def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> list[str]:
     """Everything wrong with a key result's shape for its kind (owner and objective aside)."""
     kr = key_result
     problems: list[str] = []
-    title = (kr.title or "").strip()
-    if not title:
-        problems.append(_("Give the key result a title."))
-    elif len(title) > TITLE_MAX:
-        problems.append(_too_long(len(title)))
-    problems += _sentences(text_problems(title, what="The title"))
+    problems += _title_problems(kr.title, _("Give the key result a title."))
     if isinstance(kr.unit, str):
         problems += _sentences(text_problems(kr.unit, what="The unit"))
     if not _finite(kr.weight) or kr.weight < 0:
@@ -279,12 +294,7 @@ def _filter_problems(metric_id: str, filters: dict[str, str], config: MetricsCon
 def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
     """Everything wrong with an objective's own fields (owner and parent aside)."""
     problems: list[str] = []
-    title = (objective.title or "").strip()
-    if not title:
-        problems.append(_("Give the objective a title."))
-    elif len(title) > TITLE_MAX:
-        problems.append(_too_long(len(title)))
-    problems += _sentences(text_problems(title, what="The title"))
+    problems += _title_problems(objective.title, _("Give the objective a title."))
     if isinstance(objective.description, str):
         problems += _sentences(
             text_problems(objective.description, what="The description", multiline=True)

@@ -28,9 +28,8 @@ from planning.i18n import gettext as _
 from planning.okrs.evaluation import evaluate_period, frozen_period
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.goal_reads import is_closed
-from planning.okrs.goal_rules import GoalError
+from planning.okrs.goal_rules import GoalError, quarter_id
 from planning.okrs.maths import EPSILON, suggested_grade
-from planning.periods import parse_quarter
 from planning.store.audit import record_changed, record_event, snapshot
 from planning.store.models import KrGrade, PeriodClose
 from planning.store.versioning import check_and_bump
@@ -85,14 +84,6 @@ def _grade_problems(what: str, grade: object, reason: str, suggested: float) -> 
     return problems
 
 
-def _period_id(period: str) -> str:
-    try:
-        year, quarter = parse_quarter(period)
-    except ValueError as exc:
-        raise GoalError([f"{exc}."]) from None
-    return f"{year:04d}-Q{quarter}"
-
-
 def close_quarter(
     *,
     session: Session,
@@ -109,7 +100,7 @@ def close_quarter(
     Every problem with the overrides is listed before anything is written.
     """
     require_director(actor, N_("close a quarter"))
-    period = _period_id(period)
+    period = quarter_id(period)
     if is_closed(session=session, period=period):
         raise GoalError([_("{quarter} is already closed.").format(quarter=period)])
     # The frozen evaluation keeps its words in English, whoever closes the quarter.
@@ -208,7 +199,7 @@ def override_grade(
 ) -> KrEvaluation:
     """Correct one key result's grade in a closed quarter, with a reason (directors only)."""
     require_director(actor, N_("grade key results"))
-    period = _period_id(period)
+    period = quarter_id(period)
     close = session.exec(select(PeriodClose).where(PeriodClose.period == period)).first()
     if close is None:
         raise GoalError(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -45,8 +45,8 @@ from planning.okrs.evaluation import period_goals
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.goal_reads import is_closed
-from planning.okrs.goal_rules import GoalError, key_result_problems
-from planning.periods import parse_quarter, quarter_bounds, window_bounds
+from planning.okrs.goal_rules import GoalError, key_result_problems, quarter_id
+from planning.periods import quarter_bounds, window_bounds
 from planning.store.audit import record_created, record_event
 from planning.store.engine import PLAN, bump_version
 from planning.store.models import (
@@ -63,6 +63,25 @@ from planning.store.models import (
 
 ENTITY = "quarter_draft"
 _CLOSED_INITIATIVES = (InitiativeStatus.done.value, InitiativeStatus.dropped.value)
+
+
+class DraftValues(Protocol):
+    """A drafted key result's values, as a template or a copied quarter holds them."""
+
+    @property
+    def start_value(self) -> float | None: ...
+    @property
+    def target_value(self) -> float | None: ...
+    @property
+    def value_format(self) -> str: ...
+
+
+def preview_values(kr: DraftValues, currency_symbol: str) -> dict[str, str]:
+    """A drafted key result's start and target as its preview row shows them."""
+    return {
+        "start": format_value(kr.start_value, kr.value_format, currency_symbol=currency_symbol),
+        "target": format_value(kr.target_value, kr.value_format, currency_symbol=currency_symbol),
+    }
 
 
 @dataclass(frozen=True)
@@ -170,25 +189,12 @@ class QuarterDraft:
                         "key result": kr.title,
                         "owner": kr.owner,
                         "why": kr.why,
-                        "start": format_value(
-                            kr.start_value, kr.value_format, currency_symbol=currency_symbol
-                        ),
-                        "target": format_value(
-                            kr.target_value, kr.value_format, currency_symbol=currency_symbol
-                        ),
+                        **preview_values(kr, currency_symbol),
                         "start from": kr.start_note,
                         "initiatives": ", ".join(kr.initiative_titles),
                     }
                 )
         return rows
-
-
-def _period_id(period: str) -> str:
-    try:
-        year, quarter = parse_quarter(period)
-    except ValueError as exc:
-        raise GoalError([f"{exc}."]) from None
-    return f"{year:04d}-Q{quarter}"
 
 
 def _unfinished_reason(kr: KrEvaluation) -> str | None:
@@ -366,8 +372,8 @@ def copy_unfinished(
     or when `previewed` (what the director confirmed) no longer matches what would be written.
     """
     require_director(actor, N_("draft a quarter's goals"))
-    source = _period_id(from_period)
-    target = _period_id(to_period)
+    source = quarter_id(from_period)
+    target = quarter_id(to_period)
     problems: list[str] = []
     if source == target:
         problems.append(_("Copy from another quarter than the one being drafted."))
@@ -556,7 +562,7 @@ def _move_links(
 
 def draft_source(*, session: Session, period: str) -> str | None:
     """The latest quarter before `period` that has objectives: what a draft copies from."""
-    target = _period_id(period)
+    target = quarter_id(period)
     rows = session.exec(
         select(Objective.period)
         .where(col(Objective.period) < target, Objective.archived == False)  # noqa: E712

@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.config import DEFAULT_CONFIG_DIR, AppConfig
-from planning.formatting import format_day, format_value
+from planning.formatting import format_day
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.engine import metric_value
@@ -43,10 +43,11 @@ from planning.metrics.metric_query import MetricError
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.file_format import OkrFileError
 from planning.okrs.file_import import OkrImportResult, import_okr_file
-from planning.okrs.file_reading import read_okr_file
+from planning.okrs.file_reading import read_okr_file, yaml_problem
 from planning.okrs.goal_reads import is_closed
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.kr_defaults import CURRENT_DAYS, current_value
+from planning.okrs.quarter_draft import preview_values
 from planning.periods import parse_quarter, quarter_bounds, window_bounds
 from planning.store.audit import record_event
 from planning.store.engine import PLAN, bump_version
@@ -132,12 +133,7 @@ class TemplateDraft:
                         "key result": kr.title,
                         "kind": kr.kind,
                         "owner": kr.owner,
-                        "start": format_value(
-                            kr.start_value, kr.value_format, currency_symbol=currency_symbol
-                        ),
-                        "target": format_value(
-                            kr.target_value, kr.value_format, currency_symbol=currency_symbol
-                        ),
+                        **preview_values(kr, currency_symbol),
                         "start from": kr.start_note,
                     }
                 )
@@ -191,14 +187,7 @@ def read_template(path: Path) -> OkrTemplate:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = (
-            _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
-            if mark
-            else _("the file")
-        )
-        reason = getattr(exc, "problem", None) or _("it is not valid YAML")
-        problem = _("{where}: not valid YAML: {reason}.").format(where=where, reason=reason)
+        problem = yaml_problem(exc)
         return OkrTemplate(name, path, title, description, None, (f"{shown}: {problem}",))
     problems = tuple(f"{shown}: {p}" for p in _shape_problems(document))
     return OkrTemplate(name, path, title, description, document, problems)

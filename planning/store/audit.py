@@ -94,16 +94,32 @@ def record_created(
 ) -> None:
     """Add a new record, flush it for its id and audit its creation, in the caller's
     transaction (`exclude` keeps secrets such as hashes out of the event)."""
-    session.add(record)
-    session.flush()
+    record_changed(
+        session=session,
+        actor=actor,
+        entity=entity,
+        record=record,
+        action="create",
+        before=None,
+        exclude=exclude,
+    )
+
+
+def record_deleted(
+    *, session: Session, actor: Person | PersonRead | None, entity: str, record: SQLModel
+) -> None:
+    """Delete a record and audit it as it stood, in the caller's transaction."""
+    before = snapshot(record)
+    session.delete(record)
     record_event(
         session=session,
         actor=actor,
         entity=entity,
         entity_id=getattr(record, "id", None),
-        action="create",
-        after=snapshot(record, exclude=exclude),
+        action="delete",
+        before=before,
     )
+    session.flush()
 
 
 def record_changed(

@@ -97,8 +97,8 @@ def schema_revision(connection: Connection) -> str:
     return ",".join(sorted(str(r) for r in revisions))
 
 
-def _plain(value: Any) -> Any:
-    """A column value as JSON can hold it."""
+def plain_value(value: Any) -> Any:
+    """A column value as JSON can hold it (enums as their values, dates and times as ISO)."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -106,8 +106,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def column_type(column: Any) -> type | None:
+    """The Python type a column holds, looking through type decorators (UTC datetimes)."""
+    kind = column.type
+    engine_type = getattr(kind, "impl_instance", kind)
+    for candidate in (kind, engine_type):
+        try:
+            found: type = candidate.python_type
+        except NotImplementedError:
+            continue
+        if found is not object:
+            return found
+    return None
+
+
 def _row_line(row: Mapping[Any, Any], columns: Sequence[str]) -> str:
-    return json.dumps({c: _plain(row[c]) for c in columns}, ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        {c: plain_value(row[c]) for c in columns}, ensure_ascii=False, allow_nan=False
+    )
 
 
 # --- export ------------------------------------------------------------------------------------

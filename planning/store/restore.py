@@ -51,6 +51,7 @@ from planning.store.backup import (
     BackupError,
     Manifest,
     TableFile,
+    column_type,
     exported_tables,
     json_columns,
     read_manifest,
@@ -80,20 +81,6 @@ TEXT_FIELDS: dict[str, dict[str, bool]] = {
 _ARGON2ID = re.compile(
     r"^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,4},p=\d{1,3}\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}$"
 )
-
-
-def _python_type(column: Any) -> type | None:
-    """The Python type a column holds, looking through type decorators (UTC datetimes)."""
-    kind = column.type
-    engine_type = getattr(kind, "impl_instance", kind)
-    for candidate in (kind, engine_type):
-        try:
-            found: type = candidate.python_type
-        except NotImplementedError:
-            continue
-        if found is not object:
-            return found
-    return None
 
 
 def _row_models() -> dict[str, type[BaseModel]]:
@@ -156,7 +143,7 @@ def _from_json(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column in table.columns:
         value = row[column.name]
-        kind = _python_type(column)
+        kind = column_type(column)
         if value is not None and isinstance(value, str):
             if kind is datetime:
                 value = datetime.fromisoformat(value)

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
 import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from planning.store.backup import column_type, plain_value
 
 
 @dataclass
@@ -30,26 +30,6 @@ class TakenRows:
     cleared: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _python_type(column: Column[Any]) -> type | None:
-    kind = column.type
-    for candidate in (kind, getattr(kind, "impl_instance", kind)):
-        try:
-            found: type = candidate.python_type
-        except NotImplementedError:
-            continue
-        if found is not object:
-            return found
-    return None
-
-
 def _typed(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     """A kept row's values as the table's columns take them."""
     out: dict[str, Any] = {}
@@ -57,7 +37,7 @@ def _typed(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
         if column.name not in row:
             continue
         value = row[column.name]
-        kind = _python_type(column)
+        kind = column_type(column)
         if isinstance(value, str) and kind is datetime:
             value = datetime.fromisoformat(value)
         elif isinstance(value, str) and kind is date:
@@ -104,7 +84,7 @@ def take_rows(session: Session, *, table_name: str, key: Mapping[str, Any]) -> T
         if not fresh:
             return
         taken.rows += [
-            {"table": table.name, "row": {k: _plain(v) for k, v in r.items()}} for r in fresh
+            {"table": table.name, "row": {k: plain_value(v) for k, v in r.items()}} for r in fresh
         ]
         for child, referring, referred in _references_to(table):
             values = [r[referred.name] for r in fresh if r[referred.name] is not None]
@@ -122,7 +102,7 @@ def take_rows(session: Session, *, table_name: str, key: Mapping[str, Any]) -> T
                             "table": child.name,
                             "key": _key(child, mapped),
                             "column": referring.name,
-                            "value": _plain(mapped[referring.name]),
+                            "value": plain_value(mapped[referring.name]),
                         }
                     )
             else:

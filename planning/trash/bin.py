@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -103,6 +103,45 @@ def _into_trash(
     return TrashItemRead.model_validate(item)
 
 
+Goal = TypeVar("Goal", Objective, KeyResult)
+
+
+def _goal_to_delete(
+    session: Session,
+    actor: Actor,
+    model: type[Goal],
+    record_id: int,
+    *,
+    action: str,
+    today: date | None,
+) -> tuple[Goal, date]:
+    """The objective or key result a director deletes, locked, and the day; the trash's expired
+    items are purged first. InputError when it does not exist."""
+    require_director(actor, action)
+    today = today or clock.today()
+    purge_expired_trash(session=session, today=today)
+    record = session.get(model, record_id, with_for_update=True)
+    if record is None:
+        name = "objective" if model is Objective else "key result"
+        raise InputError([f"{name} {record_id} does not exist"])
+    return record, today
+
+
+def _bump_into_trash(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    record: Objective | KeyResult | Initiative,
+    expected_version: int,
+    what: str,
+    today: date,
+) -> TrashItemRead:
+    """Check the version the deleter saw (`what` names the record in a conflict), then move the
+    record and what hangs on it to the trash."""
+    check_and_bump(record, expected_version=expected_version, what=what)
+    return _into_trash(session, actor=actor, entity=entity, record=record, today=today)
+
+
 def delete_objective(
     *,
     session: Session,
@@ -113,15 +152,12 @@ def delete_objective(
 ) -> TrashItemRead:
     """Move an objective, its key results and everything linked to them to the trash
     (directors only; never in a closed quarter)."""
-    require_director(actor, N_("delete objectives"))
-    today = today or clock.today()
-    purge_expired_trash(session=session, today=today)
-    record = session.get(Objective, objective_id, with_for_update=True)
-    if record is None:
-        raise InputError([f"objective {objective_id} does not exist"])
+    record, today = _goal_to_delete(
+        session, actor, Objective, objective_id, action=N_("delete objectives"), today=today
+    )
     refuse_if_closed(session, record.period)
-    check_and_bump(record, expected_version=expected_version, what=f"Objective “{record.title}”")
-    return _into_trash(session, actor=actor, entity="objective", record=record, today=today)
+    what = f"Objective “{record.title}”"
+    return _bump_into_trash(session, actor, "objective", record, expected_version, what, today)
 
 
 def delete_key_result(
@@ -134,17 +170,14 @@ def delete_key_result(
 ) -> TrashItemRead:
     """Move a key result with its check-ins and initiative links to the trash (directors only;
     never in a closed quarter)."""
-    require_director(actor, N_("delete key results"))
-    today = today or clock.today()
-    purge_expired_trash(session=session, today=today)
-    record = session.get(KeyResult, key_result_id, with_for_update=True)
-    if record is None:
-        raise InputError([f"key result {key_result_id} does not exist"])
+    record, today = _goal_to_delete(
+        session, actor, KeyResult, key_result_id, action=N_("delete key results"), today=today
+    )
     objective = session.get(Objective, record.objective_id)
     if objective is not None:
         refuse_if_closed(session, objective.period)
-    check_and_bump(record, expected_version=expected_version, what=f"Key result “{record.title}”")
-    return _into_trash(session, actor=actor, entity="key_result", record=record, today=today)
+    what = f"Key result “{record.title}”"
+    return _bump_into_trash(session, actor, "key_result", record, expected_version, what, today)
 
 
 def delete_initiative(
@@ -170,8 +203,8 @@ def delete_initiative(
         )
     today = today or clock.today()
     purge_expired_trash(session=session, today=today)
-    check_and_bump(record, expected_version=expected_version, what=f"Initiative “{record.title}”")
-    return _into_trash(session, actor=actor, entity="initiative", record=record, today=today)
+    what = f"Initiative “{record.title}”"
+    return _bump_into_trash(session, actor, "initiative", record, expected_version, what, today)
 
 
 def _may_restore(actor: Actor, item: TrashItem) -> None:

@@ -36,7 +36,7 @@ from planning.access.permissions import (
 from planning.graphs import find_loop
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.audit import record_created, record_event, snapshot
+from planning.store.audit import record_created, record_deleted
 from planning.store.models import (
     Initiative,
     InitiativeDependency,
@@ -331,17 +331,7 @@ def _add(session: Session, actor: Actor, blocker_id: int, blocked_id: int) -> In
 
 
 def _remove(session: Session, actor: Actor, link: InitiativeDependency) -> None:
-    before = snapshot(link)
-    session.delete(link)
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=link.id,
-        action="delete",
-        before=before,
-    )
-    session.flush()
+    record_deleted(session=session, actor=actor, entity=ENTITY, record=link)
 
 
 def _existing(session: Session, blocker_id: int, blocked_id: int) -> InitiativeDependency | None:
@@ -353,10 +343,11 @@ def _existing(session: Session, blocker_id: int, blocked_id: int) -> InitiativeD
     ).first()
 
 
-def add_dependency(
-    *, session: Session, actor: Actor, blocker_id: int, blocked_id: int
-) -> InitiativeDependency:
-    """Record that `blocker_id` blocks `blocked_id` (which then waits on it)."""
+def _changeable_pair(
+    session: Session, actor: Actor, blocker_id: int, blocked_id: int
+) -> tuple[Initiative, Initiative]:
+    """A dependency's blocker and blocked initiatives, once `actor` may change it (InputError
+    when either does not exist)."""
     require_member_or_director(actor, ACTION)
     problems: list[str] = []
     blocker = _load(session, blocker_id, problems)
@@ -364,6 +355,14 @@ def add_dependency(
     if blocker is None or blocked is None:
         raise InputError(problems)
     _may_change(actor, blocked, blocker)
+    return blocker, blocked
+
+
+def add_dependency(
+    *, session: Session, actor: Actor, blocker_id: int, blocked_id: int
+) -> InitiativeDependency:
+    """Record that `blocker_id` blocks `blocked_id` (which then waits on it)."""
+    blocker, blocked = _changeable_pair(session, actor, blocker_id, blocked_id)
     if _existing(session, blocker_id, blocked_id) is not None:
         raise InputError(
             [
@@ -378,13 +377,7 @@ def add_dependency(
 
 def remove_dependency(*, session: Session, actor: Actor, blocker_id: int, blocked_id: int) -> None:
     """Remove the dependency of `blocked_id` on `blocker_id`."""
-    require_member_or_director(actor, ACTION)
-    problems: list[str] = []
-    blocker = _load(session, blocker_id, problems)
-    blocked = _load(session, blocked_id, problems)
-    if blocker is None or blocked is None:
-        raise InputError(problems)
-    _may_change(actor, blocked, blocker)
+    blocker, blocked = _changeable_pair(session, actor, blocker_id, blocked_id)
     link = _existing(session, blocker_id, blocked_id)
     if link is None:
         raise InputError(
