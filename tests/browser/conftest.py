@@ -45,6 +45,16 @@ def server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
     yield from _serve("server.py", demo_store_file, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def module_server(
+    demo_store_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One `streamlit run server.py` for a whole test file, on a private copy of the demo store:
+    for files whose tests read the store, or each write what no other test of the file looks at
+    (starting a server and its first session costs seconds on every test that has its own)."""
+    yield from _serve("server.py", demo_store_file, tmp_path_factory.mktemp("server"))
+
+
 @pytest.fixture
 def api_server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
     """`streamlit run server.py` (the app and the HTTP API on one port), as scripts/start.sh
