@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from planning.cli.main import main
-from tests.bench_support import small_scale_for_tests
 from tests.conftest import POSTGRES_URL_ENV
 
 needs_postgres = pytest.mark.skipif(
@@ -42,7 +41,7 @@ def test_small_bench_on_postgresql_measures_everything_and_drops_its_schemas(
     url = os.environ[POSTGRES_URL_ENV]
     out = tmp_path / "pg.json"
     printed = io.StringIO()
-    with small_scale_for_tests(), contextlib.redirect_stdout(printed):
+    with contextlib.redirect_stdout(printed):
         code = main(["bench", "--scale", "small", "--store", url, "--runs", "1", "--out", str(out)])
     assert code == 0
     result = json.loads(out.read_text())
