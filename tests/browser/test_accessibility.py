@@ -49,13 +49,6 @@ SETTLED_JS = """() => document.querySelector('[data-testid="stApp"]')?.dataset.t
   === 'notRunning' && document.querySelectorAll('[data-stale="true"]').length === 0"""
 
 
-@pytest.fixture
-def server(module_server: Server) -> Server:
-    """One server for the file: the walks only read the store, and the share link the shared
-    roadmap's test makes is no page's subject here."""
-    return module_server
-
-
 def _findings(page: Page, where: str) -> list[dict[str, Any]]:
     """axe-core's violations on the page once it has settled, each with where it was seen."""
     page.wait_for_function(SETTLED_JS, timeout=30_000)

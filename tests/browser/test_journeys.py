@@ -42,14 +42,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def server(module_server: Server) -> Server:
-    """One server for the file: each journey writes only what it then reads back (its own
-    plan, update or nothing), and picks its person and rows from the store as it finds it."""
-    return module_server
-
-
 WAIT_MS = 30_000
 # st.data_editor draws its grid on a canvas: rows and the header are 35 px high by default.
 ROW_PX = 35

@@ -45,14 +45,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def server(module_server: Server) -> Server:
-    """One server for the file: each journey writes only what it then reads back (its own
-    update or plan), and picks its person and rows from the store as it finds it."""
-    return module_server
-
-
 OBJECTIVE = "Make checkout effortless on every device"
 TABS = 250  # more tab stops than any page here has
 

@@ -24,14 +24,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def server(module_server: Server) -> Server:
-    """One server for the file: each test writes only what it then reads back (its own
-    update or check-in), and picks its person from the store as it finds it."""
-    return module_server
-
-
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 30_000
 # How far the page and Streamlit's main area can be scrolled sideways (0 when nothing overflows).

@@ -21,12 +21,6 @@ from tests.page_text import TRICKS
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def server(module_server: Server) -> Server:
-    """One server for the file: the unknown link's test reads nothing the other one writes."""
-    return module_server
-
-
 def shared_ideas(server: Server, titles: tuple[str, ...]) -> tuple[str, str]:
     """A share link, and one idea of this quarter per title (linked to a key result of it);
     returns the token and the ideas' owner's name."""
