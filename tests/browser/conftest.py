@@ -45,6 +45,17 @@ def server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
     yield from _serve("server.py", demo_store_file, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def module_server(
+    demo_store_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One `streamlit run server.py` for a whole test file, on a private copy of the demo store,
+    for files whose tests only read the store (starting a server costs seconds per test). Tests
+    that open the Roadmap after other sessions on one server failed when shared (a download's
+    file name, the board's tables), so the journeys keep a server each."""
+    yield from _serve("server.py", demo_store_file, tmp_path_factory.mktemp("server"))
+
+
 @pytest.fixture
 def api_server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
     """`streamlit run server.py` (the app and the HTTP API on one port), as scripts/start.sh

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -163,10 +164,12 @@ def _column(grid: Locator, header: str) -> list[str]:
     return [t.strip() for t in cells.all_inner_texts()]
 
 
-def _shot(page: Page, name: str) -> None:
-    """A screenshot of the whole page under artifacts/screenshots/: Streamlit scrolls its main
-    area inside the window, so the window is stretched to the content's height for the shot."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def _shot(page: Page, name: str, folder: Path = SCREENSHOTS) -> Path:
+    """A screenshot of the whole page under artifacts/screenshots/ (or `folder`): Streamlit
+    scrolls its main area inside the window, so the window is stretched to the content's height
+    for the shot."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     size = page.viewport_size
     assert size is not None
     height = int(page.get_by_test_id("stMain").evaluate("e => e.scrollHeight"))
@@ -174,9 +177,10 @@ def _shot(page: Page, name: str) -> None:
         page.set_viewport_size({"width": size["width"], "height": height})
         page.wait_for_timeout(500)  # charts and tables redraw at the new size
     try:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(path), full_page=True)
     finally:
         page.set_viewport_size(size)
+    return path
 
 
 def _people(engine: Engine, role: Role) -> list[Person]:
