@@ -24,11 +24,10 @@ from bench.load_setup import (
     ROW_PX,
     SETTLED_JS,
     SHOTS_ENV,
-    STAGGER_S,
-    THINK_S,
     VIEWPORT,
     WATCH_JS,
     LoadError,
+    Pace,
     SessionPlan,
     cpu_seconds,
 )
@@ -51,8 +50,17 @@ class Visitor:
     """One browser context acting as one person."""
 
     def __init__(
-        self, *, context: Any, page: Any, plan: SessionPlan, base: str, tally: Tally, run_id: str
+        self,
+        *,
+        context: Any,
+        page: Any,
+        plan: SessionPlan,
+        base: str,
+        tally: Tally,
+        run_id: str,
+        pace: Pace,
     ) -> None:
+        self.pace = pace
         self.context = context
         self.page = page
         self.plan = plan
@@ -109,7 +117,7 @@ class Visitor:
 
     async def think(self) -> None:
         """Pause as a person reading the page would."""
-        await asyncio.sleep(THINK_S * random.uniform(0.5, 1.5))
+        await asyncio.sleep(self.pace.think_s * random.uniform(0.5, 1.5))
 
     async def member_round(self, round_: int) -> None:
         """Open This week, pick an initiative owed an update and post one."""
@@ -257,6 +265,7 @@ async def _drive(
     rounds: int,
     run_id: str,
     tally: Tally,
+    pace: Pace,
 ) -> dict[str, float]:
     """All sessions at once from one browser; returns the browser's CPU seconds."""
     from playwright.async_api import async_playwright
@@ -292,12 +301,18 @@ async def _drive(
                 )
                 visitors.append(
                     Visitor(
-                        context=context, page=page, plan=plan, base=base, tally=tally, run_id=run_id
+                        context=context,
+                        page=page,
+                        plan=plan,
+                        base=base,
+                        tally=tally,
+                        run_id=run_id,
+                        pace=pace,
                     )
                 )
 
             async def start(visitor: Visitor) -> None:
-                await asyncio.sleep(visitor.plan.index * STAGGER_S)
+                await asyncio.sleep(visitor.plan.index * pace.apart(len(plans)))
                 await visitor.run(rounds)
 
             browser_cpu = _browser_cpu(server_pid)
