@@ -19,13 +19,14 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import FrameType
 
 from bench.app_process import PROJECT_DIR
 
 PROFILE_ENV = "QUARTERDECK_LOAD_PROFILE"
 EVERY_S = 0.005
 WRITE_EVERY_S = 5.0
-TOP = 60
+TOP = 250
 # A thread whose top frame is one of these is waiting, not working.
 IDLE = {
     "select",
@@ -79,7 +80,7 @@ class Sampler(threading.Thread):
             self.groups[group if group == "script" or ident == self.main else "other"] += 1
             self.own[_where(frame)] += 1
             seen: set[str] = set()
-            current = frame
+            current: FrameType | None = frame
             while current is not None:
                 where = _where(current)
                 if where not in seen:
@@ -99,8 +100,8 @@ class Sampler(threading.Thread):
         self.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
 
-def _where(frame: object) -> str:
-    code = frame.f_code  # type: ignore[attr-defined]
+def _where(frame: FrameType) -> str:
+    code = frame.f_code
     path = str(code.co_filename)
     for marker in ("site-packages/", f"{PROJECT_DIR}/", "/lib/python3.11/"):
         if marker in path:

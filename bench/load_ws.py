@@ -24,18 +24,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 from collections.abc import Sequence
 from typing import Any
 
-from bench.load_session import Tally, _score_input_label
+from bench.load_session import Acting, Tally, _score_input_label
 from bench.load_setup import ACTION_TIMEOUT_MS, NOTE_PREFIX, LoadError, Pace, SessionPlan
 from bench.load_ws_client import Run, Tab, text, trigger
 
 LIVE_REFRESH = "live refresh"  # the fragment's reruns: reported per action, not as page waits
 
 
-class WsVisitor:
+class WsVisitor(Acting):
     """One person in one tab, acting out their plan."""
 
     def __init__(
@@ -79,10 +78,6 @@ class WsVisitor:
         except LoadError as exc:
             self.tally.errors.append(f"session {self.plan.index}: {exc}")
 
-    async def think(self) -> None:
-        """Pause as a person reading the page would."""
-        await asyncio.sleep(self.pace.think_s * random.uniform(0.5, 1.5))
-
     async def open(self, path: str, title: str) -> None:
         """Open a page: typed in on the first visit, clicked in the sidebar afterwards."""
         run = await (self.tab.open(path) if self.visited else self.tab.visit(path))
@@ -123,13 +118,6 @@ class WsVisitor:
             raise LoadError("post a status update: “Status update posted on” not shown")
         self.tally.confirmed_notes.append(note)
 
-    async def stakeholder_round(self, round_: int) -> None:
-        """Open the Roadmap, then Goals."""
-        del round_
-        await self.open("roadmap", "Roadmap")
-        await self.think()
-        await self.open("goals", "Goals")
-
     async def director_round(self, round_: int) -> None:
         """Open Weekly planning, change one score input in the table and save it."""
         await self.open("planning", "Weekly planning")
@@ -141,7 +129,7 @@ class WsVisitor:
         column = _column_named(editor.columns, _score_input_label())
         row = round_ % 3
         value = _cell(editor, column, row)
-        edits = {"edited_rows": {str(row): {column: int(value) + 1}}}
+        edits: dict[str, Any] = {"edited_rows": {str(row): {column: int(value) + 1}}}
         edits |= {"added_rows": [], "deleted_rows": []}
         run = await self.tab.change(text(editor.id, json.dumps(edits)))  # JSON as a string
         self._note("edit the planning table", run)
@@ -151,22 +139,6 @@ class WsVisitor:
         if not run.shows("Saved 1 initiative"):
             raise LoadError("save the planning table: “Saved 1 initiative” not shown")
         self.tally.saves += 1
-
-    async def run(self, rounds: int) -> None:
-        """Every round of this session's role; a failed action ends the session's rounds."""
-        step = {
-            "director": self.director_round,
-            "member": self.member_round,
-            "stakeholder": self.stakeholder_round,
-        }[self.plan.role]
-        for round_ in range(rounds):
-            try:
-                await step(round_)
-            except Exception as exc:  # every failure is counted, none stops the others
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-                self.tally.errors.append(f"session {self.plan.index} ({self.plan.role}): {message}")
-                return
-            await self.think()
 
 
 def _option(options: Sequence[str], index: int) -> str:
