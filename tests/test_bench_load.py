@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from bench.data_set import build_data_set
 from bench.load import (
     NOTE_PREFIX,
     found_notes,
@@ -27,7 +26,7 @@ from planning import clock
 from planning.cli.main import main
 from planning.store.engine import create_store_engine
 from planning.store.models import StatusUpdate
-from tests.bench_support import assert_every_write_landed
+from tests.bench_support import assert_every_write_landed, small_store_in
 
 ROUNDS = 2
 
@@ -35,9 +34,7 @@ ROUNDS = 2
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small bench data set, built once for the module."""
-    directory = tmp_path_factory.mktemp("load-store")
-    build_data_set(directory=directory, scale=SCALES["small"], today=clock.today(), log=print)
-    return directory
+    return small_store_in(tmp_path_factory.mktemp("load-store"))
 
 
 def test_sessions_acting_as_one_member_never_post_on_the_same_initiative(

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from bench.data_set import build_data_set
 from bench.load import load_checks, run_load_benchmark
 from bench.load_session import Tally
 from bench.load_setup import Pace, SessionPlan, plan_sessions, start_server, stop_server
@@ -20,7 +19,7 @@ from bench.load_ws import drive_ws
 from bench.scales import SCALES
 from planning import clock
 from planning.cli.main import main
-from tests.bench_support import assert_every_write_landed
+from tests.bench_support import assert_every_write_landed, small_store_in
 
 ROUNDS = 2
 QUICK = Pace(arrive_over_s=0.5, think_s=0.2)
@@ -29,9 +28,7 @@ QUICK = Pace(arrive_over_s=0.5, think_s=0.2)
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small bench data set, built once for the module."""
-    directory = tmp_path_factory.mktemp("load-ws-store")
-    build_data_set(directory=directory, scale=SCALES["small"], today=clock.today(), log=print)
-    return directory
+    return small_store_in(tmp_path_factory.mktemp("load-ws-store"))
 
 
 def test_three_tabs_post_save_and_read_and_every_confirmed_update_is_in_the_store(

@@ -24,12 +24,9 @@ def positive_runs(text: str) -> int:
 
 def pace_seconds(text: str) -> float:
     """An --arrive-over or --think argument: seconds from 0 to 3600."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"{seconds:g} s is not between 0 and 3600")
+    seconds = float(text) if text.replace(".", "", 1).lstrip("-").isdigit() else None
+    if seconds is None or not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 3600")
     return seconds
 
 
