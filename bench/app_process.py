@@ -40,12 +40,13 @@ def launch_app(
     log: Path,
     script: Path = SERVER_SCRIPT,
     extra: Sequence[str] = (),
+    runner: Sequence[str] = ("-m", "streamlit"),
 ) -> subprocess.Popen[bytes]:
-    """Run `streamlit run <script>` headless on a port, its output going to the log file."""
+    """Run `streamlit run <script>` headless on a port, its output going to the log file
+    (`runner`: what follows the interpreter in place of `-m streamlit`)."""
     command = [
         sys.executable,
-        "-m",
-        "streamlit",
+        *runner,
         "run",
         str(script),
         "--server.headless",

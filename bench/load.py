@@ -2,8 +2,7 @@
 
 For each number of sessions the tool copies the scale's store (built as bench/run.py builds it),
 starts ``streamlit run server.py`` on it on a free port, as scripts/start.sh does, and drives that
-many sessions at once from one headless Chromium (Debian's package), one browser context per
-session, all from one asyncio loop:
+many sessions at once from one asyncio loop:
 
 - one director opens Weekly planning, edits one score input in the planning table and saves it;
 - members (every other session) open This week, pick one of the initiatives they owe an update
@@ -11,24 +10,40 @@ session, all from one asyncio loop:
   a refused post is a fault rather than two people editing the same record;
 - stakeholders (the rest) open the Roadmap, then Goals.
 
-Each session repeats its round a few times with a pause between actions, as a person reading the
-page would. Real browser contexts were chosen over speaking Streamlit's websocket protocol: the
-protocol is internal to Streamlit (its messages change between versions) and a protocol client
-would skip what a visitor's browser costs the server (static files, the host-config and health
-probes, component iframes, the reruns that widget values and the live-refresh fragment cause),
-so its numbers would flatter the server. The price is that Chromium runs on the same cores as the
-server; its CPU time is reported beside the server's.
+Two drivers play the sessions (``--load-client``). ``ws``, the default, is a tab speaking
+Streamlit's websocket protocol (bench/load_ws.py): it costs the server what a browser costs it
+(the first visit's HTTP requests and static files, every rerun a widget causes, the live-refresh
+fragment's reruns) and costs this machine next to nothing, so the figures are the server's, as
+on the Monday review where each of the thirty people has their own browser on their own
+computer. ``chromium`` is one headless Chromium (Debian's package) with a browser context per
+session (bench/load_session.py): the whole stack down to the drawn page, but on a two-core
+machine its renderers take the cores the server needs (5 sessions drove the load average past
+11), so its figures measure Chromium as much as Quarterdeck. Its CPU time is reported beside the
+server's, as is the protocol client's.
 
-A page is settled when a script run started after the action, the app is marked
-``data-test-script-state="notRunning"`` and nothing on the page has changed for QUIET_MS; the
-time reported is from the action (for an address typed in, the navigation's start) to the later
-of the run's end and the last change on screen, read on the page's own clock. Writes are counted:
-every status update the browser saw confirmed carries a note unique to the run, and after the
-server stops the store is searched for each one; a confirmed update not found is a lost write.
-Server CPU is the user and system time of the server process and its children over the run;
-memory is their summed resident set, sampled twice a second, the peak above the idle server's
-divided by the number of sessions. The machine's load average is noted before and after each
-step, because every other process on these cores shows up in every timing.
+The pace is the review's (issue 22: "thirty people open the Roadmap and This week within a
+minute while owners post updates"): the sessions arrive evenly spread over ``--arrive-over``
+seconds (60) and each pauses about ``--think`` seconds (5, ± half at random) between actions, the
+time it takes to read a page before acting on it. Three rounds each; a protocol tab then stays
+on its page, its live refresh ticking, until every session is done, as the thirty tabs stay open.
+The earlier, harsher pace (sessions 0.2 s apart, a second's pause) is
+``--arrive-over 0.2*N --think 1``.
+
+Settled means, for ``ws``: the script_finished of the run the action started (after a page's own
+st.rerun(), of the last run), every message before it received; for ``chromium``: a script run
+started after the action, the app is marked ``data-test-script-state="notRunning"`` and nothing
+on the page has changed for QUIET_MS, the time reported running to the later of the run's end
+and the last change on screen, read on the page's own clock. Either way from the action (for an
+address typed in, the navigation's start, the HTTP requests included). The live-refresh
+fragment's reruns are reported per action and left out of the settled-page percentiles: nobody
+waits for them. Writes are counted: every status update a session saw confirmed carries a note
+unique to the run, and after the server stops the store is searched for each one; a confirmed
+update not found is a lost write. Errors are an exception or error message drawn, a confirmation
+not shown, a timeout and, for ``ws``, a dropped connection. Server CPU is the user and system
+time of the server process and its children over the run; memory is their summed resident set,
+sampled twice a second, the peak above the idle server's divided by the number of sessions. The
+machine's load average is noted before and after each step, because every other process on these
+cores shows up in every timing.
 """
 
 from __future__ import annotations
@@ -45,15 +60,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.app_process import CHROMIUM
+from bench.load_profile import PROFILE_ENV
 from bench.load_session import Tally, _drive
 from bench.load_setup import (
     LOAD_P95_LIMIT_MS,
     LOAD_SESSIONS,
+    MONDAY,
     NOTE_PREFIX,
     QUIET_MS,
     ROUNDS,
-    THINK_S,
     LoadError,
+    Pace,
     cpu_seconds,
     load_average,
     plan_sessions,
@@ -61,6 +78,7 @@ from bench.load_setup import (
     start_server,
     stop_server,
 )
+from bench.load_ws import drive_ws
 
 # --- one step and the whole run ----------------------------------------------------------------
 
@@ -112,8 +130,11 @@ def measure_step(
     rounds: int,
     today: Any,
     log: Callable[[str], None],
+    client: str = "ws",
+    pace: Pace = MONDAY,
 ) -> dict[str, Any]:
-    """Copy the store, start the server, drive `sessions` sessions, stop it, count the writes."""
+    """Copy the store, start the server, drive `sessions` sessions (protocol tabs, or Chromium
+    contexts with `client="chromium"`), stop it, count the writes."""
     copy = directory / f"load-{sessions}.db"
     shutil.copy(store, copy)
     url = f"sqlite:///{copy}"
@@ -123,8 +144,16 @@ def measure_step(
     run_id = uuid.uuid4().hex[:8]
     tally = Tally()
     before = load_average()
+    profiles = os.environ.get(PROFILE_ENV)  # a folder for a sampled profile of each step
+    profile = Path(profiles) / f"profile-{client}-{sessions}.json" if profiles else None
+    if profile is not None:
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        log(f"  profiling the server into {profile}")
     server = start_server(
-        database_url=url, config_dir=config_dir, log=directory / f"server-{sessions}.log"
+        database_url=url,
+        config_dir=config_dir,
+        log=directory / f"server-{sessions}.log",
+        profile=profile,
     )
     samples: list[float] = []
     try:
@@ -141,13 +170,15 @@ def measure_step(
 
             sampler = asyncio.create_task(sample())
             try:
-                return await _drive(
+                drive = drive_ws if client == "ws" else _drive
+                return await drive(
                     base=server.url,
                     server_pid=pid,
                     plans=plans,
                     rounds=rounds,
                     run_id=run_id,
                     tally=tally,
+                    pace=pace,
                 )
             finally:
                 done.set()
@@ -155,7 +186,7 @@ def measure_step(
 
         cpu = cpu_seconds(pid)
         began = time.perf_counter()
-        browser = asyncio.run(main())
+        spent = asyncio.run(main())
         seconds = time.perf_counter() - began
         cpu = cpu_seconds(pid) - cpu
         hwm = _vm_hwm(pid)
@@ -165,13 +196,18 @@ def measure_step(
     found = found_notes(url=url, run_id=run_id)
     copy.unlink(missing_ok=True)
     lost = [n for n in tally.confirmed_notes if n not in found]
-    settled = [float(t["settled_ms"]) for t in tally.timings]
+    # The live-refresh fragment's reruns are nobody's wait: reported per action, not as pages.
+    settled = [float(t["settled_ms"]) for t in tally.timings if not t.get("background")]
     actions: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(t["action"] for t in tally.timings):
-        actions[name] = _summary([t["settled_ms"] for t in tally.timings if t["action"] == name])
+        of_action = [t for t in tally.timings if t["action"] == name]
+        actions[name] = _summary([t["settled_ms"] for t in of_action])
+        # How long the action's first script run took once started (the rest is waiting).
+        actions[name]["script_p50_ms"] = round(statistics.median(t["script_ms"] for t in of_action))
     peak = max([idle_rss, *samples])
     result: dict[str, Any] = {
         "sessions": sessions,
+        "client": client,
         "roles": {
             role: sum(1 for p in plans if p.role == role)
             for role in ("director", "member", "stakeholder")
@@ -188,7 +224,7 @@ def measure_step(
         "seconds": round(seconds, 1),
         "server_cpu_seconds": round(cpu, 2),
         "server_cpu_seconds_per_session": round(cpu / sessions, 2),
-        "browser_cpu_seconds": round(browser["browser_cpu_seconds"], 2),
+        "client_cpu_seconds": round(next(iter(spent.values())), 2),
         "server_idle_rss_mb": round(idle_rss, 1),
         "server_peak_rss_mb": round(peak, 1),
         "server_vm_hwm_mb": round(hwm, 1),
@@ -232,15 +268,17 @@ def run_load(
     today: Any,
     log: Callable[[str], None],
     measured_step: Callable[[dict[str, Any]], None] = lambda section: None,
+    client: str = "ws",
+    pace: Pace = MONDAY,
 ) -> dict[str, Any]:
     """Every step in turn on a fresh copy of the store; the load section of the bench JSON
     (also handed to `measured_step` after each step, so a long run keeps what it measured)."""
-    if not Path(CHROMIUM).exists():
+    if client == "chromium" and not Path(CHROMIUM).exists():
         raise LoadError(f"{CHROMIUM} is missing (Debian's chromium package)")
     measured: list[dict[str, Any]] = []
     for sessions in steps:
         if measured:
-            measured_step(_section(measured))
+            measured_step(_section(measured, client, pace))
         log(f"  driving {sessions} concurrent sessions…")
         measured.append(
             measure_step(
@@ -251,17 +289,21 @@ def run_load(
                 rounds=rounds,
                 today=today,
                 log=log,
+                client=client,
+                pace=pace,
             )
         )
-    return _section(measured)
+    return _section(measured, client, pace)
 
 
-def _section(measured: list[dict[str, Any]]) -> dict[str, Any]:
+def _section(measured: list[dict[str, Any]], client: str, pace: Pace) -> dict[str, Any]:
     """The load section of the bench JSON for the steps measured so far."""
     return {
         "budget": {"sessions": LOAD_SESSIONS, "p95_settled_ms": LOAD_P95_LIMIT_MS},
-        "quiet_ms": QUIET_MS,
-        "think_s": THINK_S,
+        "client": client,
+        "quiet_ms": QUIET_MS if client == "chromium" else 0,
+        "arrive_over_s": pace.arrive_over_s,
+        "think_s": pace.think_s,
         "cpu_count": os.cpu_count(),
         "steps": measured,
         "knee_sessions": knee(measured),
@@ -323,7 +365,8 @@ def load_checks(section: dict[str, Any]) -> list[Any]:
                 f"load, {sessions} sessions: server CPU and memory per session",
                 f"{float(step['server_cpu_seconds_per_session']):.1f} s, "
                 f"{float(step['server_rss_mb_per_session']):.0f} MB "
-                f"(peak {float(step['server_peak_rss_mb']):.0f} MB)",
+                f"(peak {float(step['server_peak_rss_mb']):.0f} MB; the {step['client']} "
+                f"client's CPU {float(step['client_cpu_seconds']):.0f} s)",
                 "(reference)",
                 True,
             )
@@ -375,6 +418,8 @@ def run_load_benchmark(
     rounds: int = ROUNDS,
     today: Any = None,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+    client: str = "ws",
+    pace: Pace = MONDAY,
 ) -> dict[str, Any]:
     """Build the scale's store (or reuse the one `keep` holds), run every step, and write the
     load section into `out` (beside the other measurements when `out` holds a run of the same
@@ -432,6 +477,8 @@ def run_load_benchmark(
             today=today,
             log=log,
             measured_step=write,
+            client=client,
+            pace=pace,
         )
     write(section)
     return result_of(section)

@@ -24,11 +24,10 @@ from bench.load_setup import (
     ROW_PX,
     SETTLED_JS,
     SHOTS_ENV,
-    STAGGER_S,
-    THINK_S,
     VIEWPORT,
     WATCH_JS,
     LoadError,
+    Pace,
     SessionPlan,
     cpu_seconds,
 )
@@ -47,12 +46,74 @@ class Tally:
     saves: int = 0
 
 
-class Visitor:
+class Acting:
+    """What every session does whatever drives it: its role's rounds with a reading pause
+    between them, the stakeholder's round, and a failed action counted as an error."""
+
+    plan: SessionPlan
+    tally: Tally
+    pace: Pace
+
+    async def open(self, path: str, heading: str) -> None:
+        """Open a page and wait for it to settle (each driver its own way)."""
+        raise NotImplementedError
+
+    async def member_round(self, round_: int) -> None:
+        """Open This week and post a status update (each driver its own way)."""
+        raise NotImplementedError
+
+    async def director_round(self, round_: int) -> None:
+        """Edit and save the planning table (each driver its own way)."""
+        raise NotImplementedError
+
+    async def failed(self, round_: int) -> None:
+        """What a driver does once an action has failed (nothing by default)."""
+        del round_
+
+    async def think(self) -> None:
+        """Pause as a person reading the page would."""
+        await asyncio.sleep(self.pace.think_s * random.uniform(0.5, 1.5))
+
+    async def stakeholder_round(self, round_: int) -> None:
+        """Open the Roadmap, then Goals."""
+        del round_
+        await self.open("roadmap", "Roadmap")
+        await self.think()
+        await self.open("goals", "Goals")
+
+    async def run(self, rounds: int) -> None:
+        """Every round of this session's role; a failed action ends the session."""
+        step = {
+            "director": self.director_round,
+            "member": self.member_round,
+            "stakeholder": self.stakeholder_round,
+        }[self.plan.role]
+        for round_ in range(rounds):
+            try:
+                await step(round_)
+            except Exception as exc:  # every failure is counted, none stops the others
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                self.tally.errors.append(f"session {self.plan.index} ({self.plan.role}): {message}")
+                await self.failed(round_)
+                return
+            await self.think()
+
+
+class Visitor(Acting):
     """One browser context acting as one person."""
 
     def __init__(
-        self, *, context: Any, page: Any, plan: SessionPlan, base: str, tally: Tally, run_id: str
+        self,
+        *,
+        context: Any,
+        page: Any,
+        plan: SessionPlan,
+        base: str,
+        tally: Tally,
+        run_id: str,
+        pace: Pace,
     ) -> None:
+        self.pace = pace
         self.context = context
         self.page = page
         self.plan = plan
@@ -107,10 +168,6 @@ class Visitor:
                 raise LoadError(f"{action}: “{expect}” not shown") from None
         await self.settled(action, started)
 
-    async def think(self) -> None:
-        """Pause as a person reading the page would."""
-        await asyncio.sleep(THINK_S * random.uniform(0.5, 1.5))
-
     async def member_round(self, round_: int) -> None:
         """Open This week, pick an initiative owed an update and post one."""
         await self.open("", "This week")  # the landing page has the bare address
@@ -137,13 +194,6 @@ class Visitor:
             expect="Status update posted on",
         )
         self.tally.confirmed_notes.append(note)
-
-    async def stakeholder_round(self, round_: int) -> None:
-        """Open the Roadmap, then Goals."""
-        del round_
-        await self.open("roadmap", "Roadmap")
-        await self.think()
-        await self.open("goals", "Goals")
 
     async def director_round(self, round_: int) -> None:
         """Open Weekly planning, change one score input in the table and save it."""
@@ -205,29 +255,16 @@ class Visitor:
                 raise LoadError(f"no column {header!r} in the planning table")
             await asyncio.sleep(0.2)
 
-    async def run(self, rounds: int) -> None:
-        """Every round of this session's role; a failed action ends the session."""
-        step = {
-            "director": self.director_round,
-            "member": self.member_round,
-            "stakeholder": self.stakeholder_round,
-        }[self.plan.role]
-        for round_ in range(rounds):
-            try:
-                await step(round_)
-            except Exception as exc:  # every failure is counted, none stops the others
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-                self.tally.errors.append(f"session {self.plan.index} ({self.plan.role}): {message}")
-                shots = os.environ.get(SHOTS_ENV)
-                if shots:  # what the page showed when the action failed, for the one reading
-                    Path(shots).mkdir(parents=True, exist_ok=True)
-                    name = f"load-{self.run_id}-s{self.plan.index}-r{round_}.png"
-                    with contextlib.suppress(Exception):  # a page too busy to draw is no fault
-                        await self.page.screenshot(
-                            path=str(Path(shots) / name), full_page=True, timeout=15_000
-                        )
-                return
-            await self.think()
+    async def failed(self, round_: int) -> None:
+        """Keep what the page showed when an action failed, if asked to."""
+        shots = os.environ.get(SHOTS_ENV)
+        if shots:  # what the page showed when the action failed, for the one reading
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            name = f"load-{self.run_id}-s{self.plan.index}-r{round_}.png"
+            with contextlib.suppress(Exception):  # a page too busy to draw is no fault
+                await self.page.screenshot(
+                    path=str(Path(shots) / name), full_page=True, timeout=15_000
+                )
 
 
 async def _becomes(locator: Any, attribute: str, value: str, seconds: float = 2.0) -> bool:
@@ -257,6 +294,7 @@ async def _drive(
     rounds: int,
     run_id: str,
     tally: Tally,
+    pace: Pace,
 ) -> dict[str, float]:
     """All sessions at once from one browser; returns the browser's CPU seconds."""
     from playwright.async_api import async_playwright
@@ -292,12 +330,18 @@ async def _drive(
                 )
                 visitors.append(
                     Visitor(
-                        context=context, page=page, plan=plan, base=base, tally=tally, run_id=run_id
+                        context=context,
+                        page=page,
+                        plan=plan,
+                        base=base,
+                        tally=tally,
+                        run_id=run_id,
+                        pace=pace,
                     )
                 )
 
             async def start(visitor: Visitor) -> None:
-                await asyncio.sleep(visitor.plan.index * STAGGER_S)
+                await asyncio.sleep(visitor.plan.index * pace.apart(len(plans)))
                 await visitor.run(rounds)
 
             browser_cpu = _browser_cpu(server_pid)

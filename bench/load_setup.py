@@ -16,8 +16,11 @@ LOAD_SESSIONS = 30
 LOAD_P95_LIMIT_MS = 2000.0
 DEFAULT_STEPS = (5, 10, 20, 30)
 ROUNDS = 3
-THINK_S = 1.0  # a person's pause between actions (± half of it, at random)
-STAGGER_S = 0.2  # sessions arrive this far apart
+# The Monday review's pace (issue 22): the sessions arrive spread over a minute, and a person
+# reads a page for a few seconds (± half of it, at random) before the next action. The earlier,
+# harsher pace (sessions 0.2 s apart, a second's pause) is `--arrive-over 0.2*N --think 1`.
+ARRIVE_OVER_S = 60.0
+THINK_S = 5.0
 QUIET_MS = 500
 ACTION_TIMEOUT_MS = 60_000
 START_TIMEOUT_S = 90.0
@@ -65,6 +68,22 @@ PROBLEM_SELECTORS = {
     "exception": '[data-testid="stException"]',
     "error message": '[data-testid="stAlertContentError"]',
 }
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast the sessions come and act: all arrive within `arrive_over_s` seconds, evenly
+    spread, and pause about `think_s` seconds between actions."""
+
+    arrive_over_s: float = ARRIVE_OVER_S
+    think_s: float = THINK_S
+
+    def apart(self, sessions: int) -> float:
+        """Seconds between one session's arrival and the next."""
+        return self.arrive_over_s / max(1, sessions)
+
+
+MONDAY = Pace()  # the review's pace, the default
 
 
 class LoadError(RuntimeError):
@@ -156,8 +175,11 @@ class Server:
     log: Path
 
 
-def start_server(*, database_url: str, config_dir: Path, log: Path) -> Server:
-    """Start the app as scripts/start.sh does, on a free port; wait until it answers."""
+def start_server(
+    *, database_url: str, config_dir: Path, log: Path, profile: Path | None = None
+) -> Server:
+    """Start the app as scripts/start.sh does, on a free port; wait until it answers. With
+    `profile`, the server runs under bench/load_profile.py's sampler, writing there."""
     port = free_port()
     env = {
         **os.environ,
@@ -165,7 +187,8 @@ def start_server(*, database_url: str, config_dir: Path, log: Path) -> Server:
         "QUARTERDECK_CONFIG_DIR": str(config_dir),
         "QUARTERDECK_DEMO": "0",
     }
-    process = launch_app(port=port, env=env, log=log)
+    runner = ("-m", "streamlit") if profile is None else ("-m", "bench.load_profile", str(profile))
+    process = launch_app(port=port, env=env, log=log, runner=runner)
     url = f"http://127.0.0.1:{port}"
     if answers(f"{url}/_stcore/health", process, seconds=START_TIMEOUT_S):
         return Server(url=url, process=process, log=log)

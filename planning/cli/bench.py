@@ -25,6 +25,14 @@ def positive_runs(text: str) -> int:
     return runs
 
 
+def pace_seconds(text: str) -> float:
+    """An --arrive-over or --think argument: seconds from 0 to 3600."""
+    seconds = float(text) if text.replace(".", "", 1).lstrip("-").isdigit() else None
+    if seconds is None or not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 3600")
+    return seconds
+
+
 def load_steps(text: str) -> list[int]:
     """A --load argument: session counts from 1 to 100, comma-separated (e.g. 5,10,20,30)."""
     steps = []
@@ -72,9 +80,31 @@ def load_steps(text: str) -> list[int]:
         type=load_steps,
         metavar="N[,N...]",
         help="instead of the page measurements: start the real server on a copy of the scale's "
-        "store and drive N concurrent browser sessions (a director saving the planning table, "
+        "store and drive N concurrent sessions (a director saving the planning table, "
         "members posting status updates, stakeholders reading the Roadmap and Goals), once per "
         "N; --keep DIR reuses the store DIR holds",
+    ),
+    arg(
+        "--load-client",
+        choices=["ws", "chromium"],
+        default="ws",
+        help="with --load: ws (default) speaks Streamlit's websocket protocol as a browser tab "
+        "does and costs this machine little, so the figures are the server's; chromium drives "
+        "headless Chromium contexts, the whole stack, whose renderers share the server's cores",
+    ),
+    arg(
+        "--arrive-over",
+        type=pace_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --load: the sessions arrive evenly spread over this many seconds (default 60)",
+    ),
+    arg(
+        "--think",
+        type=pace_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="with --load: a person's pause between actions, ± half at random (default 5)",
     ),
 )
 def run_bench(args: argparse.Namespace, context: Context) -> int:
@@ -115,6 +145,7 @@ def run_bench(args: argparse.Namespace, context: Context) -> int:
 def _run_load(args: argparse.Namespace, out: Path | None) -> int:
     """The load measurement: concurrent browser sessions against the real server."""
     from bench.load import LoadError, load_checks, run_load_benchmark
+    from bench.load_setup import Pace
     from bench.run import render_table
     from bench.scales import SCALES, BenchError
 
@@ -124,6 +155,8 @@ def _run_load(args: argparse.Namespace, out: Path | None) -> int:
             steps=args.load,
             out=out,
             keep=Path(args.keep) if args.keep else None,
+            client=args.load_client,
+            pace=Pace(arrive_over_s=args.arrive_over, think_s=args.think),
         )
     except (LoadError, BenchError) as exc:
         return fail(str(exc), EXIT_REFUSED)
@@ -131,8 +164,9 @@ def _run_load(args: argparse.Namespace, out: Path | None) -> int:
     print(
         f"{args.scale} data set: {counts['observations']:,} observations, "
         f"{counts['initiatives']:,} initiatives, {counts['status_updates']:,} status updates "
-        f"(measured {result['measured_at']} on {result['cpu_count']} cores; each row gives the "
-        "load average before and after its step)"
+        f"(measured {result['measured_at']} on {result['cpu_count']} cores with the "
+        f"{args.load_client} client, sessions arriving over {args.arrive_over:g} s, "
+        f"{args.think:g} s pauses; each row gives the load average before and after its step)"
     )
     found = load_checks(result["load"])
     print(render_table(found))
