@@ -186,7 +186,10 @@ def attention(versions: Versions, period: str, today: date, lang: str) -> Attent
                 }
                 for kr in brief.key_results
             ],
-            ["status", "key_result", "objective", "owner", "progress", "expected", "why"],
+            # A reason is written only where the figures do not say it (too early, no data):
+            # the column shows only when one of them has one.
+            ["status", "key_result", "objective", "owner", "progress", "expected"]
+            + (["why"] if any(kr.status_reason for kr in brief.key_results) else []),
         ),
         stale_rows=_table(
             [
