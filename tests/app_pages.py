@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy import Engine, select
+from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
+
+from planning.store.engine import create_store_engine, read_engine
+from planning.store.models import Person, PersonRead, Role
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 # The demo quarter's objectives, in the order the Goals page lists them.
@@ -17,24 +22,49 @@ DEMO_OBJECTIVES = [
 ]
 
 
+def people(store: Engine | str, role: Role) -> list[PersonRead]:
+    """The store's people with this role, in the order they were added (a store given by its URL
+    is opened for the read and closed again)."""
+    engine = create_store_engine(store) if isinstance(store, str) else store
+    try:
+        with Session(read_engine(engine)) as session:
+            found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
+            return [PersonRead.model_validate(p) for p in found]
+    finally:
+        if isinstance(store, str):
+            engine.dispose()
+
+
 def open_as(
-    person_id: int,
+    person_id: int | None,
     page: str,
     *,
     state: Mapping[str, object] | None = None,
     query: Mapping[str, str] | None = None,
     timeout: float = 60,
 ) -> AppTest:
-    """The app run as this person (demo picker), then switched to the page (a script path), with
-    the given session state and query parameters set first; no exception on the way."""
+    """The app run as this person (demo picker; None leaves the picker's first choice), then
+    switched to the page (a script path), with the given session state and query parameters set
+    first; no exception on the way."""
     at = AppTest.from_file(APP, default_timeout=timeout)
-    at.session_state["demo_person_id"] = person_id
+    if person_id is not None:
+        at.session_state["demo_person_id"] = person_id
     for key, value in (state or {}).items():
         at.session_state[key] = value
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
     at.switch_page(page)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def open_admin_tab(person_id: int, tab: str) -> AppTest:
+    """Admin as this person, then one of its tabs opened as a click on it does (only the open
+    tab runs); no exception on the way."""
+    at = open_as(person_id, "pages/admin.py")
+    at.session_state["admin_tab"] = tab
     at.run()
     assert not at.exception
     return at

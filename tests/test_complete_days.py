@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,6 +23,7 @@ from planning.metrics.observations import upsert_observations
 from planning.okrs.evaluation import period_goals
 from planning.reports.digest import build_digest
 from planning.store.engine import create_store_engine
+from tests.app_pages import open_as
 from tests.conftest import DEMO_TODAY
 
 LAST_FULL = date(2026, 11, 25)  # the demo store's last day: every series present
@@ -34,7 +34,6 @@ SAMPLE = (
     f"{DEMO_TODAY},orders,82,email,mobile,\n"
     f"{DEMO_TODAY},line_net_revenue,18250.40,,,Home\n"
 ).encode()
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @dataclass(frozen=True)
@@ -186,14 +185,16 @@ def test_digest_and_impact_read_up_to_the_complete_day(store: Engine, config: Ap
     assert ledger_after == ledger_before
 
 
-def test_metrics_page_shows_the_partial_day_as_partial(app_store: str, config: AppConfig) -> None:
+def page_after_the_sample(app_store: str, config: AppConfig, page: str) -> AppTest:
+    """The app's store given today's three-row sample, then the page opened."""
     engine = create_store_engine(app_store)
     upload_sample(engine, config)
     engine.dispose()
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/metrics.py").run()
-    assert not at.exception
+    return open_as(None, page)
+
+
+def test_metrics_page_shows_the_partial_day_as_partial(app_store: str, config: AppConfig) -> None:
+    at = page_after_the_sample(app_store, config, "pages/metrics.py")
     caption = at.caption[0].value
     assert "Data through **Wed 25 Nov 2026**" in caption
     assert "26 Nov partial (3 of " in caption
@@ -241,13 +242,7 @@ def test_a_gap_holds_data_through_before_it(engine: Engine) -> None:
 
 
 def test_goals_banner_shows_the_partial_day(app_store: str, config: AppConfig) -> None:
-    engine = create_store_engine(app_store)
-    upload_sample(engine, config)
-    engine.dispose()
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/goals.py").run()
-    assert not at.exception
+    at = page_after_the_sample(app_store, config, "pages/goals.py")
     assert any(
         "data through **Wed 25 Nov 2026** · 26 Nov partial (3 of 138 series) · day" in c.value
         for c in at.caption

@@ -65,6 +65,14 @@ def pdf_pages(data: bytes) -> list[str]:
     return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
 
 
+def quarter_report(engine: Engine) -> export.QuarterReport:
+    """What the goals exports draw for the quarter, as of today."""
+    with Session(engine) as session:
+        return export.quarter_report(
+            session=session, config=CONFIG, period=QUARTER, today=clock.today()
+        )
+
+
 def test_the_goals_report_has_a_cover_and_a_page_per_objective(demo: Engine) -> None:
     today = clock.today()
     with Session(demo) as session:
@@ -90,10 +98,7 @@ def test_the_goals_report_has_a_cover_and_a_page_per_objective(demo: Engine) -> 
 def test_a_key_results_start_current_and_target_are_written_as_its_unit_reads_them(
     demo: Engine,
 ) -> None:
-    with Session(demo) as session:
-        report = export.quarter_report(
-            session=session, config=CONFIG, period=QUARTER, today=clock.today()
-        )
+    report = quarter_report(demo)
     pages = pdf_pages(export.goals_pdf(report))
     first = report.objectives[0].objective
     kr = next(k for k in first.key_results if k.kind != "milestone")
@@ -108,10 +113,7 @@ def test_a_key_results_start_current_and_target_are_written_as_its_unit_reads_th
 def test_goals_images_are_drawn_at_twice_the_chart_size_and_name_every_key_result(
     demo: Engine,
 ) -> None:
-    with Session(demo) as session:
-        report = export.quarter_report(
-            session=session, config=CONFIG, period=QUARTER, today=clock.today()
-        )
+    report = quarter_report(demo)
     spec = export.goals_figure(report)
     png = export.render(spec, "png")
     svg = export.render(spec, "svg")

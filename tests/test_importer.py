@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -239,25 +240,18 @@ def test_director_actor_is_recorded_and_others_are_refused(
         session.add_all([director, member])
         session.commit()
 
+    upload: dict[str, Any] = {
+        "engine": engine,
+        "data": csv_bytes(*GOOD_ROWS),
+        "filename": "a.csv",
+        "source": "upload",
+        "config": config.metrics,
+    }
     with pytest.raises(PermissionDenied, match="director"):
-        import_observations(
-            engine=engine,
-            actor=member,
-            data=csv_bytes(*GOOD_ROWS),
-            filename="a.csv",
-            source="upload",
-            config=config.metrics,
-        )
+        import_observations(actor=member, **upload)
     assert store_counts(engine) == (0, 0)
 
-    result = import_observations(
-        engine=engine,
-        actor=director,
-        data=csv_bytes(*GOOD_ROWS),
-        filename="a.csv",
-        source="upload",
-        config=config.metrics,
-    )
+    result = import_observations(actor=director, **upload)
     with engine.connect() as conn:
         actor_id = conn.execute(
             text("SELECT actor_id FROM import_batch WHERE id = :i"), {"i": result.batch_id}

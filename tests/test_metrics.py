@@ -27,7 +27,7 @@ from planning.metrics.engine import (
     metric_values,
     ratio_parts,
 )
-from planning.metrics.metric_query import MetricError, MetricRead
+from planning.metrics.metric_query import Grain, MetricError, MetricRead
 from planning.metrics.observations import UpsertCounts, record_batch
 from tests.planning_seed import write_observations as write
 from tests.statements import statements_run
@@ -93,6 +93,8 @@ def test_small_config_is_consistent() -> None:
 EM = {"channel": "email", "device": "mobile"}
 OD = {"channel": "organic", "device": "desktop"}
 PM = {"channel": "paid", "device": "mobile"}
+ED = {"channel": "email", "device": "desktop"}
+Row = tuple[str, date, dict[str, str], float]
 
 
 def read_one(
@@ -131,6 +133,11 @@ def breakdown(
     return read_one(metric_breakdown, engine, metric_id, start, end, dimension=dimension, **kw)
 
 
+def on(day: date, **measures: list[tuple[dict[str, str], float]]) -> list[Row]:
+    """One day's observations, given per measure as (series, value) pairs."""
+    return [(measure, day, dims, v) for measure, pairs in measures.items() for dims, v in pairs]
+
+
 def as_pairs(frame: pd.DataFrame) -> list[tuple[Any, float]]:
     return [(row.iloc[0], round(float(row.iloc[1]), 10)) for _, row in frame.iterrows()]
 
@@ -143,13 +150,10 @@ def test_simple_sum_by_day_week_month_quarter(engine: Engine) -> None:
     write(
         engine,
         [
-            ("sessions", D(2026, 3, 29), EM, 10),
-            ("sessions", D(2026, 3, 29), OD, 1),
-            ("sessions", D(2026, 3, 30), EM, 20),
-            ("sessions", D(2026, 3, 31), OD, 40),
-            ("sessions", D(2026, 4, 1), EM, 80),
-            ("sessions", D(2026, 4, 1), OD, 100),
-            ("orders", D(2026, 3, 30), EM, 999),  # another measure is not summed in
+            *on(D(2026, 3, 29), sessions=[(EM, 10), (OD, 1)]),
+            *on(D(2026, 3, 30), sessions=[(EM, 20)], orders=[(EM, 999)]),  # orders not summed in
+            *on(D(2026, 3, 31), sessions=[(OD, 40)]),
+            *on(D(2026, 4, 1), sessions=[(EM, 80), (OD, 100)]),
         ],
     )
     start, end = D(2026, 3, 1), D(2026, 4, 30)
@@ -198,12 +202,8 @@ def test_ratio_is_sum_over_sum_not_mean_of_daily_rates(engine: Engine, config: A
     write(
         engine,
         [
-            ("sessions", D(2026, 11, 2), EM, 400),
-            ("sessions", D(2026, 11, 2), OD, 600),
-            ("orders", D(2026, 11, 2), EM, 10),
-            ("orders", D(2026, 11, 2), OD, 20),
-            ("sessions", D(2026, 11, 3), EM, 10_000),
-            ("orders", D(2026, 11, 3), EM, 100),
+            *on(D(2026, 11, 2), sessions=[(EM, 400), (OD, 600)], orders=[(EM, 10), (OD, 20)]),
+            *on(D(2026, 11, 3), sessions=[(EM, 10_000)], orders=[(EM, 100)]),
         ],
     )
     metrics = config.metrics
@@ -255,14 +255,11 @@ def test_snapshot_takes_last_day_with_data_per_period(engine: Engine) -> None:
     write(
         engine,
         [
-            ("stock", D(2026, 3, 30), APPAREL, 10),
-            ("stock", D(2026, 3, 30), HOME, 5),
-            ("stock", D(2026, 3, 31), APPAREL, 12),
-            ("stock", D(2026, 3, 31), HOME, 7),
-            ("stock", D(2026, 4, 1), APPAREL, 20),
-            ("stock", D(2026, 4, 1), HOME, 8),
+            *on(D(2026, 3, 30), stock=[(APPAREL, 10), (HOME, 5)]),
+            *on(D(2026, 3, 31), stock=[(APPAREL, 12), (HOME, 7)]),
+            *on(D(2026, 4, 1), stock=[(APPAREL, 20), (HOME, 8)]),
             # The last April day with data has only Apparel: Home is not carried forward.
-            ("stock", D(2026, 4, 2), APPAREL, 25),
+            *on(D(2026, 4, 2), stock=[(APPAREL, 25)]),
         ],
     )
     start, end = D(2026, 3, 1), D(2026, 4, 30)
@@ -285,9 +282,8 @@ def test_snapshot_of_a_summed_measure_next_to_its_sum(engine: Engine) -> None:
     write(
         engine,
         [
-            ("sessions", D(2026, 7, 1), EM, 100),
-            ("sessions", D(2026, 7, 2), EM, 30),
-            ("sessions", D(2026, 7, 2), OD, 12),
+            *on(D(2026, 7, 1), sessions=[(EM, 100)]),
+            *on(D(2026, 7, 2), sessions=[(EM, 30), (OD, 12)]),
         ],
     )
     got = read_many(
@@ -304,13 +300,10 @@ def test_weighted_average_weights_by_impressions(engine: Engine) -> None:
     write(
         engine,
         [
-            ("position", D(2026, 2, 2), mobile, 2),
-            ("impressions", D(2026, 2, 2), mobile, 300),
-            ("position", D(2026, 2, 2), desktop, 10),
-            ("impressions", D(2026, 2, 2), desktop, 100),
+            *on(D(2026, 2, 2), position=[(mobile, 2), (desktop, 10)]),
+            *on(D(2026, 2, 2), impressions=[(mobile, 300), (desktop, 100)]),
             # A position without impressions on its day and series is left out of the pairing.
-            ("position", D(2026, 2, 3), mobile, 50),
-            ("impressions", D(2026, 2, 3), desktop, 1000),
+            *on(D(2026, 2, 3), position=[(mobile, 50)], impressions=[(desktop, 1000)]),
         ],
     )
     start, end = D(2026, 2, 1), D(2026, 2, 28)
@@ -340,12 +333,12 @@ def test_derived_gross_margin_is_computed_after_aggregation(
     write(
         engine,
         [
-            ("line_net_revenue", D(2026, 5, 4), APPAREL, 100),
-            ("line_cogs", D(2026, 5, 4), APPAREL, 40),
-            ("line_net_revenue", D(2026, 5, 5), APPAREL, 300),
-            ("line_cogs", D(2026, 5, 5), APPAREL, 120),
-            ("line_net_revenue", D(2026, 5, 5), HOME, 200),
-            ("line_cogs", D(2026, 5, 5), HOME, 190),
+            *on(D(2026, 5, 4), line_net_revenue=[(APPAREL, 100)], line_cogs=[(APPAREL, 40)]),
+            *on(
+                D(2026, 5, 5),
+                line_net_revenue=[(APPAREL, 300), (HOME, 200)],
+                line_cogs=[(APPAREL, 120), (HOME, 190)],
+            ),
         ],
     )
     start, end = D(2026, 5, 1), D(2026, 5, 31)
@@ -366,10 +359,8 @@ def test_derived_cart_abandonment(engine: Engine, config: AppConfig) -> None:
     write(
         engine,
         [
-            ("add_to_cart_sessions", D(2026, 5, 4), EM, 400),
-            ("add_to_cart_sessions", D(2026, 5, 5), OD, 600),
-            ("orders", D(2026, 5, 4), EM, 30),
-            ("orders", D(2026, 5, 5), OD, 100),
+            *on(D(2026, 5, 4), add_to_cart_sessions=[(EM, 400)], orders=[(EM, 30)]),
+            *on(D(2026, 5, 5), add_to_cart_sessions=[(OD, 600)], orders=[(OD, 100)]),
         ],
     )
     got = value(
@@ -382,11 +373,9 @@ def test_derived_division_by_zero_and_missing_parts_have_no_value(engine: Engine
     write(
         engine,
         [
-            ("revenue", D(2026, 5, 4), APPAREL, 0),
-            ("cogs", D(2026, 5, 4), APPAREL, 0),
-            ("revenue", D(2026, 5, 5), APPAREL, 100),  # no cogs that day
-            ("revenue", D(2026, 5, 6), APPAREL, 50),
-            ("cogs", D(2026, 5, 6), APPAREL, 20),
+            *on(D(2026, 5, 4), revenue=[(APPAREL, 0)], cogs=[(APPAREL, 0)]),
+            *on(D(2026, 5, 5), revenue=[(APPAREL, 100)]),  # no cogs that day
+            *on(D(2026, 5, 6), revenue=[(APPAREL, 50)], cogs=[(APPAREL, 20)]),
         ],
     )
     daily = series(engine, "margin", D(2026, 5, 4), D(2026, 5, 6))
@@ -424,12 +413,11 @@ def test_filters_restrict_a_ratio_to_matching_series(engine: Engine) -> None:
     write(
         engine,
         [
-            ("sessions", D(2026, 8, 3), EM, 1000),
-            ("orders", D(2026, 8, 3), EM, 10),
-            ("sessions", D(2026, 8, 3), PM, 1000),
-            ("orders", D(2026, 8, 3), PM, 30),
-            ("sessions", D(2026, 8, 3), OD, 2000),
-            ("orders", D(2026, 8, 3), OD, 160),
+            *on(
+                D(2026, 8, 3),
+                sessions=[(EM, 1000), (PM, 1000), (OD, 2000)],
+                orders=[(EM, 10), (PM, 30), (OD, 160)],
+            ),
         ],
     )
     start, end = D(2026, 8, 1), D(2026, 8, 31)
@@ -488,12 +476,8 @@ def test_breakdown_by_channel(engine: Engine, config: AppConfig) -> None:
     write(
         engine,
         [
-            ("sessions", D(2026, 9, 1), EM, 500),
-            ("orders", D(2026, 9, 1), EM, 20),
-            ("sessions", D(2026, 9, 1), {"channel": "email", "device": "desktop"}, 500),
-            ("orders", D(2026, 9, 1), {"channel": "email", "device": "desktop"}, 10),
-            ("sessions", D(2026, 9, 2), OD, 2000),
-            ("orders", D(2026, 9, 2), OD, 50),
+            *on(D(2026, 9, 1), sessions=[(EM, 500), (ED, 500)], orders=[(EM, 20), (ED, 10)]),
+            *on(D(2026, 9, 2), sessions=[(OD, 2000)], orders=[(OD, 50)]),
         ],
     )
     # Paid search has sessions but no orders recorded: no value, not 0 %.
@@ -515,11 +499,8 @@ def test_measure_totals_for_the_funnel(engine: Engine) -> None:
     write(
         engine,
         [
-            ("sessions", D(2026, 10, 5), EM, 900),
-            ("sessions", D(2026, 10, 6), PM, 100),
-            ("orders", D(2026, 10, 6), PM, 7),
-            ("stock", D(2026, 10, 5), APPAREL, 4),
-            ("stock", D(2026, 10, 6), APPAREL, 6),
+            *on(D(2026, 10, 5), sessions=[(EM, 900)], stock=[(APPAREL, 4)]),
+            *on(D(2026, 10, 6), sessions=[(PM, 100)], orders=[(PM, 7)], stock=[(APPAREL, 6)]),
         ],
     )
     start, end, paid = D(2026, 10, 1), D(2026, 10, 31), {"channel": "paid"}
@@ -536,7 +517,7 @@ def test_measure_totals_for_the_funnel(engine: Engine) -> None:
 
 def test_metric_values_match_single_values_in_one_query(engine: Engine, config: AppConfig) -> None:
     days = [D(2026, 11, 2), D(2026, 11, 3)]
-    rows: list[tuple[str, date, dict[str, str], float]] = []
+    rows: list[Row] = []
     for i, day in enumerate(days):
         rows += [
             ("sessions", day, EM, 1000 + i),
@@ -562,8 +543,8 @@ def test_metric_values_match_single_values_in_one_query(engine: Engine, config: 
     assert together["organic_position"] is None
 
 
-def _batch_rows() -> list[tuple[str, date, dict[str, str], float]]:
-    rows: list[tuple[str, date, dict[str, str], float]] = []
+def _batch_rows() -> list[Row]:
+    rows: list[Row] = []
     for i, day in enumerate([D(2026, 3, 30), D(2026, 3, 31), D(2026, 4, 1), D(2026, 4, 2)]):
         rows += [
             ("sessions", day, EM, 100.5 + i),
@@ -623,38 +604,16 @@ def test_metric_reads_match_each_read_alone(engine: Engine) -> None:
     ]
     # Reads that differ in one filter's value share a statement grouped by that value; every
     # kind of component, per window, day and week, with a read repeated for other metrics.
+    grains: tuple[Grain | None, ...] = (None, "day", "week")
     for member in ["mobile", "desktop"]:
-        for grain in (None, "day", "week"):
-            reads.append(
-                MetricRead(
-                    metric_ids=("avg_position", "conversion"),
-                    start=start,
-                    end=end,
-                    filters=(("device", member),),
-                    grain=grain,
-                )
-            )
-        reads.append(
-            MetricRead(
-                metric_ids=("sessions",),
-                start=start,
-                end=end,
-                filters=(("channel", "email"), ("device", member)),
-                grain="day",
-            )
-        )
+        device = (("device", member),)
+        reads += [MetricRead(("avg_position", "conversion"), start, end, device, g) for g in grains]
+        reads.append(MetricRead(("sessions",), start, end, (("channel", "email"), *device), "day"))
     for member in ["Home", "Apparel"]:
-        for grain in (None, "day", "week"):
-            reads.append(
-                MetricRead(
-                    metric_ids=("stock_now", "margin"),
-                    start=start,
-                    end=D(2026, 4, 1) if member == "Home" else end,
-                    filters=(("product_line", member),),
-                    grain=grain,
-                    measure_ids=("stock",),
-                )
-            )
+        line, last = (("product_line", member),), D(2026, 4, 1) if member == "Home" else end
+        reads += [
+            MetricRead(("stock_now", "margin"), start, last, line, g, ("stock",)) for g in grains
+        ]
     reads.append(
         MetricRead(metric_ids=("stock",), start=start, end=end, filters=(("product_line", "Home"),))
     )
@@ -741,12 +700,10 @@ def test_metric_reads_leave_out_a_ratio_without_a_denominator(engine: Engine) ->
     write(
         engine,
         [
-            ("orders", D(2026, 3, 2), EM, 4.0),
-            ("sessions", D(2026, 3, 2), EM, 0.0),  # zero denominator
-            ("orders", D(2026, 3, 3), EM, 3.0),  # no sessions at all that day
-            ("orders", D(2026, 3, 4), EM, 0.0),
-            ("sessions", D(2026, 3, 4), EM, 50.0),
-            ("sessions", D(2026, 3, 5), EM, 40.0),  # no orders that day
+            *on(D(2026, 3, 2), orders=[(EM, 4.0)], sessions=[(EM, 0.0)]),  # zero denominator
+            *on(D(2026, 3, 3), orders=[(EM, 3.0)]),  # no sessions at all that day
+            *on(D(2026, 3, 4), orders=[(EM, 0.0)], sessions=[(EM, 50.0)]),
+            *on(D(2026, 3, 5), sessions=[(EM, 40.0)]),  # no orders that day
         ],
     )
     start, end = D(2026, 3, 1), D(2026, 3, 31)
@@ -770,33 +727,17 @@ def test_metric_reads_leave_out_a_ratio_without_a_denominator(engine: Engine) ->
 
 def test_metric_reads_refuse_bad_reads(engine: Engine) -> None:
     start, end = D(2026, 3, 1), D(2026, 3, 31)
+    mobile = (("device", "mobile"),)
+    bad_reads = {  # what the refusal names: the read
+        "starts": MetricRead(("sessions",), start=end, end=start),
+        "grain": MetricRead(("sessions",), start, end, grain="year"),  # type: ignore[arg-type]
+        "revenue": MetricRead(("sessions",), start, end, filters=mobile, measure_ids=("revenue",)),
+    }
     with Session(engine) as session:
-        with pytest.raises(MetricError, match="starts"):
-            metric_reads(
-                session=session,
-                config=SMALL,
-                reads=[MetricRead(metric_ids=("sessions",), start=end, end=start)],
-            )
-        with pytest.raises(MetricError, match="grain"):
-            metric_reads(
-                session=session,
-                config=SMALL,
-                reads=[MetricRead(metric_ids=("sessions",), start=start, end=end, grain="year")],  # type: ignore[arg-type]
-            )
-        with pytest.raises(MetricError, match="revenue"):
-            metric_reads(
-                session=session,
-                config=SMALL,
-                reads=[
-                    MetricRead(
-                        metric_ids=("sessions",),
-                        start=start,
-                        end=end,
-                        filters=(("device", "mobile"),),
-                        measure_ids=("revenue",),
-                    )
-                ],
-            )
+        for problem, read in bad_reads.items():
+            with pytest.raises(MetricError) as refused:
+                metric_reads(session=session, config=SMALL, reads=[read])
+            assert problem in str(refused.value), (problem, read)
 
 
 RUNNING_METRICS = (*BATCH_METRICS, "margin")
@@ -870,9 +811,9 @@ def test_freshness_reports_latest_day_last_import_and_rows(engine: Engine) -> No
     write(
         engine,
         [
-            ("sessions", D(2026, 3, 1), EM, 1),
-            ("sessions", D(2026, 3, 9), EM, 2),
-            ("orders", D(2026, 3, 5), EM, 3),
+            *on(D(2026, 3, 1), sessions=[(EM, 1)]),
+            *on(D(2026, 3, 5), orders=[(EM, 3)]),
+            *on(D(2026, 3, 9), sessions=[(EM, 2)]),
         ],
     )
     with Session(engine) as session:

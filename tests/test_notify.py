@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,7 +40,7 @@ from planning.notify.schedule import (
     streak_start,
 )
 from planning.notify.secrets import NotifySecrets, load_secrets, redact
-from planning.store.models import AuditEvent, InitiativeStatus
+from planning.store.models import AuditEvent, InitiativeStatus, PersonRead
 from planning.store.models_notify import OutboxMessage
 from tests.planning_seed import Team, add_initiative, seed_team
 
@@ -269,19 +270,21 @@ def test_an_item_still_owed_a_cycle_later_goes_to_the_director_once(engine: Engi
     assert [r.week for r in rows if r.kind == "reminder"] == ["2026-W48", "2026-W49", "2026-W50"]
 
 
+def choose_own(engine: Engine, person: PersonRead, channel: str, **settings: Any) -> None:
+    """The person sets their own notification channel and settings (committed)."""
+    with Session(engine) as session:
+        set_preference(
+            session=session, actor=person, person_id=person.id, channel=channel, **settings
+        )
+        session.commit()
+
+
 def test_the_director_gets_the_digest_and_opted_in_stakeholders_the_roadmap(
     engine: Engine, config
 ) -> None:
     team = seed_team(engine)
+    choose_own(engine, team.sue, "slack", roadmap_summary=True)
     with Session(engine) as session:
-        set_preference(
-            session=session,
-            actor=team.sue,
-            person_id=team.sue.id,
-            channel="slack",
-            roadmap_summary=True,
-        )
-        session.commit()
         planned = plan_due(session=session, config=config, now=FRIDAY_1730, secrets=UNREACHED)
     kinds = {(m.person_id, m.kind, m.channel) for m in planned}
     assert kinds == {(team.director.id, "digest", "email"), (team.sue.id, "roadmap", "slack")}
@@ -292,15 +295,7 @@ def test_the_director_gets_the_digest_and_opted_in_stakeholders_the_roadmap(
 def test_a_paused_person_is_listed_as_skipped_with_the_reason(engine: Engine, config) -> None:
     team = seed_team(engine)
     _owing(engine, team)
-    with Session(engine) as session:
-        set_preference(
-            session=session,
-            actor=team.ana,
-            person_id=team.ana.id,
-            channel="email",
-            paused_until=date(2026, 12, 1),
-        )
-        session.commit()
+    choose_own(engine, team.ana, "email", paused_until=date(2026, 12, 1))
     summary = run_due_notifications(engine, config, secrets=UNREACHED, now=MONDAY_0930)
     assert (summary.planned, summary.sent) == (1, 0)
     [row] = _rows(engine)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from planning.metrics.observations import UpsertCounts, dims_key, upsert_observations
+from tests.sources_support import stored
 
 START = date(2026, 1, 1)
 
@@ -43,20 +44,18 @@ STEPS = [
 ]
 
 
-def _write_all(engine: Engine, *, copy: bool) -> tuple[list[UpsertCounts], list[tuple]]:
+def _write_all(
+    engine: Engine, *, copy: bool
+) -> tuple[list[UpsertCounts], dict[tuple[str, str, str], float]]:
+    """Write every step, one transaction each; the counts and the rows stored, then none."""
     counts = []
     for frame in STEPS:
         with engine.begin() as connection:
             counts.append(upsert_observations(connection=connection, frame=frame, copy=copy))
+    rows = stored(engine)
     with engine.begin() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT s.measure, s.dims_key, o.day, o.value FROM observation o "
-                "JOIN series s ON s.id = o.series_id ORDER BY 1, 2, 3"
-            )
-        ).all()
         connection.execute(text("DELETE FROM observation"))
-    return counts, [tuple(r) for r in rows]
+    return counts, rows
 
 
 def test_copy_and_executemany_leave_the_same_rows_and_counts(engine: Engine) -> None:

@@ -5,10 +5,8 @@ receive this week; channel addresses never appear."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -17,10 +15,10 @@ from planning.notify.preferences import preference_of
 from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.store.engine import create_store_engine
-from planning.store.models import Person, Role
+from planning.store.models import Role
+from tests.app_pages import open_admin_tab, people
 from tests.page_text import plain
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 CHANNEL_URL = "mailto://quarterdeck:very-secret-pass@127.0.0.1:9?from=qd@x.test"
 
 
@@ -31,25 +29,8 @@ def store(app_store: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return app_store
 
 
-def _people(url: str) -> dict[Role, Person]:
-    engine = create_store_engine(url)
-    with Session(engine) as session:
-        found = {}
-        for person in session.exec(select(Person).order_by(Person.id)).scalars():
-            found.setdefault(person.role, person)
-    engine.dispose()
-    return found
-
-
 def _open(url: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = _people(url)[Role.director].id
-    at.run()
-    at.switch_page("pages/admin.py").run()
-    at.session_state["admin_tab"] = "Notifications"
-    at.run()
-    assert not at.exception
-    return at
+    return open_admin_tab(people(url, Role.director)[0].id, "Notifications")
 
 
 def test_the_outbox_and_a_preview_show_without_channel_secrets(store: str) -> None:
@@ -77,7 +58,7 @@ def test_the_outbox_and_a_preview_show_without_channel_secrets(store: str) -> No
 
 
 def test_a_director_saves_someone_elses_preferences(store: str) -> None:
-    member = _people(store)[Role.member]
+    member = people(store, Role.member)[0]
     at = _open(store)
     at.selectbox(key="admin_notify_person").set_value(member.id).run()
     form = f"admin_notify_pref_{member.id}"

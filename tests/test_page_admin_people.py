@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine
 from planning.store.models import Person, Role, TimeOff
+from tests.app_pages import open_admin_tab
 from tests.config_support import use_sign_in_mode
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -42,14 +43,7 @@ def director(url: str) -> Person:
 
 
 def open_people(url: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = director(url).id
-    at.run()
-    at.switch_page("pages/admin.py").run()
-    at.session_state["admin_tab"] = "People"  # as a click on the tab does
-    at.run()
-    assert not at.exception
-    return at
+    return open_admin_tab(director(url).id, "People")
 
 
 def errors(at: AppTest) -> str:

@@ -15,8 +15,8 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import Initiative, KeyResult, Objective, Role
 from planning.store.models_trash import TrashItem
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
-from tests.app_pages import open_as
-from tests.test_page_initiatives import owned_by, people, plain, submit
+from tests.app_pages import open_as, people
+from tests.test_page_initiatives import owned_by, plain, submit
 
 
 def _open(person_id: int, page: str, **state: object) -> AppTest:

@@ -21,8 +21,9 @@ from planning.store.models import Initiative, InitiativeDependency, Role
 from planning.work import initiatives
 from planning.work.dependencies import add_dependency, period_critical_paths
 from planning.work.roadmap import RoadmapFilters, roadmap_items, timeline_items
+from tests.app_pages import open_as, people
 from tests.page_text import plain
-from tests.test_page_initiatives import APP, open_page, owned_by, people
+from tests.test_page_initiatives import open_page, owned_by
 from tests.test_page_roadmap import open_roadmap
 from tests.test_page_this_week import open_page as this_week_page
 from ui.dependencies_view import path_text
@@ -158,11 +159,7 @@ def test_weekly_planning_lists_each_objectives_critical_path(app_store: str) -> 
     period = quarter_of(clock.today())
     with Session(read_engine(engine)) as session:
         paths = period_critical_paths(session=session, period=period)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = director.id
-    at.run()
-    at.switch_page("pages/planning.py").run()
-    assert not at.exception
+    at = open_as(director.id, "pages/planning.py")
     shown = texts(at)
     assert "Critical paths" in [plain(s.value) for s in at.subheader]
     assert paths, "the demo quarter has objectives"
@@ -205,11 +202,8 @@ def test_a_director_edits_dependencies_from_weekly_planning(app_store: str) -> N
     director = people(engine, Role.director)[0]
     member = people(engine, Role.member)[0]
     first, second, _ = three_of(engine, member.id)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = director.id
-    at.run()
-    at.session_state["planning_dependency_open"] = True  # what opening the expander does
-    at.switch_page("pages/planning.py").run()
+    # what opening the expander does
+    at = open_as(director.id, "pages/planning.py", state={"planning_dependency_open": True})
     at.selectbox(key="planning_dependency_pick").select(second.id).run()
     at.multiselect(key=f"dep_waits_{second.id}").select(first.id)
     at = save(at)

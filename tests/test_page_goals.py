@@ -4,7 +4,6 @@ the check-in form, the director's forms, refusals shown without writing, and a c
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
@@ -27,11 +26,10 @@ from planning.store.models import (
     PeriodClose,
     Person,
 )
-from tests.app_pages import DEMO_OBJECTIVES
+from tests.app_pages import DEMO_OBJECTIVES, open_as
 from tests.page_text import plain
 from ui.text import escape_markdown
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PERIOD = "2026-Q4"  # the demo quarter
 
 
@@ -48,11 +46,7 @@ def person_id(engine: Engine, email: str) -> int:
 
 def open_goals(engine: Engine, email: str, period: str = PERIOD) -> AppTest:
     """The Goals page as the person with this email, showing `period`."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id(engine, email)
-    at.run()
-    at.switch_page("pages/goals.py")
-    at.run()
+    at = open_as(person_id(engine, email), "pages/goals.py")
     at.selectbox(key="goals_period").set_value(period).run()
     assert not at.exception
     return at
@@ -234,13 +228,21 @@ def test_director_adds_an_objective_and_is_told_what_is_wrong(store: Engine) -> 
     assert "Open a marketplace channel" in [s.value for s in at.subheader]
 
 
-def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> None:
+def new_key_result(
+    store: Engine, metric: str, title: str, direction: str, start: float, target: float
+) -> AppTest:
+    """The director's add-key-result form on Goals, filled in and not yet sent."""
     at = open_task(open_goals(store, "maya@northwind.example"), "add_key_result")
-    at.selectbox(key="new_kr_metric").set_value("aov").run()
-    at.text_input(key="new_kr_title").input("AOV down?")
-    at.selectbox(key="new_kr_direction").set_value("decrease")
-    at.number_input(key="new_kr_start").set_value(95.0)
-    at.number_input(key="new_kr_target").set_value(100.0)
+    at.selectbox(key="new_kr_metric").set_value(metric).run()
+    at.text_input(key="new_kr_title").input(title)
+    at.selectbox(key="new_kr_direction").set_value(direction)
+    at.number_input(key="new_kr_start").set_value(start)
+    at.number_input(key="new_kr_target").set_value(target)
+    return at
+
+
+def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> None:
+    at = new_key_result(store, "aov", "AOV down?", "decrease", start=95.0, target=100.0)
     before = rows(store, KeyResult)
     button(at, "Create key result").click().run()
     assert refused(
@@ -251,12 +253,8 @@ def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> N
 
 
 def test_a_revenue_key_result_over_the_quarter_is_saved_as_a_quarter_total(store: Engine) -> None:
-    at = open_task(open_goals(store, "maya@northwind.example"), "add_key_result")
-    at.selectbox(key="new_kr_metric").set_value("net_revenue").run()
-    at.text_input(key="new_kr_title").input("Revenue for the quarter")
-    at.selectbox(key="new_kr_direction").set_value("increase")
-    at.number_input(key="new_kr_start").set_value(0.0)
-    at.number_input(key="new_kr_target").set_value(6_000_000.0)
+    title = "Revenue for the quarter"
+    at = new_key_result(store, "net_revenue", title, "increase", start=0.0, target=6_000_000.0)
     button(at, "Create key result").click().run()
     assert not at.exception and not at.error
     with Session(store) as session:
@@ -325,11 +323,7 @@ def test_a_quarters_first_day_says_no_data_yet_instead_of_zero(
             ]
         )
         session.commit()
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id(store, "maya@northwind.example")
-    at.run()
-    at.switch_page("pages/goals.py").run()
-    assert not at.exception
+    at = open_as(person_id(store, "maya@northwind.example"), "pages/goals.py")
     assert at.selectbox(key="goals_period").value == "2027-Q1"
     assert any("no data for it yet" in c.value for c in at.caption)
     table = at.dataframe[0].value.set_index("Key result")

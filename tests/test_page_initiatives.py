@@ -17,7 +17,6 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import (
     Initiative,
     InitiativeRead,
-    Person,
     PersonRead,
     Role,
     StatusUpdate,
@@ -29,16 +28,9 @@ from planning.work.initiative_reads import (
     objective_choices,
 )
 from planning.work.initiatives import update_initiative
-from tests.app_pages import APP as APP  # test_page_dependencies imports it from here
-from tests.app_pages import open_as
+from tests.app_pages import open_as, people
 
 PAGE = "pages/initiatives.py"
-
-
-def people(engine: Engine, role: Role) -> list[PersonRead]:
-    with Session(engine) as session:
-        found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
-        return [PersonRead.model_validate(p) for p in found]
 
 
 def open_page(person_id: int, pick: int | None = None) -> AppTest:

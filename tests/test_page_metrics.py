@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 import streamlit as st
 import yaml
+from sqlalchemy import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -23,30 +24,15 @@ from planning.metrics import dashboard
 from planning.metrics.engine import metric_value
 from planning.metrics.observations import UpsertCounts, dims_key, record_batch, upsert_observations
 from planning.store.engine import create_store_engine, migrate
-from planning.store.models import Person, Role
+from planning.store.models import Role
+from tests.app_pages import APP, open_as, people
 from tests.conftest import DEMO_TODAY
 
 LATEST = date(2026, 11, 25)
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def open_app(person_id: int | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if person_id is not None:
-        at.session_state["demo_person_id"] = person_id
-    at.run()
-    at.switch_page("pages/metrics.py").run()  # This week is the landing page
-    return at
-
-
-def person_of(url: str, role: Role) -> int:
-    engine = create_store_engine(url)
-    with Session(engine) as session:
-        person = session.query(Person).filter(Person.role == role).first()
-        assert person is not None and person.id is not None
-        pid = person.id
-    engine.dispose()
-    return pid
+    return open_as(person_id, "pages/metrics.py")  # This week is the landing page
 
 
 def tile_values(at: AppTest) -> dict[str, str]:
@@ -55,7 +41,7 @@ def tile_values(at: AppTest) -> dict[str, str]:
 
 @pytest.mark.parametrize("role", [Role.director, Role.member, Role.stakeholder])
 def test_every_role_sees_kpis_and_freshness(app_store: str, role: Role) -> None:
-    at = open_app(person_of(app_store, role))
+    at = open_app(people(app_store, role)[0].id)
     assert not at.exception
     assert at.title[0].value == "Metrics"
     labels = list(tile_values(at))
@@ -121,8 +107,8 @@ def test_window_switch_to_last_quarter(app_store: str) -> None:
     assert at.text_input[0].value == "01 Jul 2026 – 30 Sep 2026"
 
 
-def _write_day(url: str, day: date, sessions: float) -> None:
-    engine = create_store_engine(url)
+def _write_day(engine: Engine, day: date, sessions: float, source: str = "test") -> None:
+    """Email/mobile sessions for one day, recorded as an import batch from `source`."""
     frame = pd.DataFrame(
         {
             "measure": ["sessions"],
@@ -137,13 +123,12 @@ def _write_day(url: str, day: date, sessions: float) -> None:
             record_batch(
                 session=session,
                 actor=None,
-                source="test",
+                source=source,
                 filename="",
                 counts=UpsertCounts(counts.added, counts.updated, counts.unchanged),
                 checksum="",
             )
             session.commit()
-    engine.dispose()
 
 
 def test_new_data_shows_without_reload_and_unchanged_store_reads_nothing(
@@ -163,7 +148,9 @@ def test_new_data_shows_without_reload_and_unchanged_store_reads_nothing(
     at.run()
     assert calls["kpi"] == 1, "an unchanged store must be served from the cache"
 
-    _write_day(app_store, LATEST + timedelta(days=1), 900)
+    engine = create_store_engine(app_store)
+    _write_day(engine, LATEST + timedelta(days=1), 900)
+    engine.dispose()
     at.run()
     assert not at.exception
     assert calls["kpi"] == 2
@@ -235,26 +222,7 @@ def test_processes_sharing_postgres_see_each_others_imports(
         st.cache_data.clear()
         at = open_app()
         assert any("Data through **Wed 25 Nov 2026**" in c.value for c in at.caption)
-        frame = pd.DataFrame(
-            {
-                "measure": ["sessions"],
-                "day": [LATEST + timedelta(days=1)],
-                "dims_key": [dims_key({"channel": "email", "device": "mobile"})],
-                "value": [900.0],
-            }
-        )
-        with other.begin() as conn:
-            counts = upsert_observations(connection=conn, frame=frame)
-            with Session(bind=conn) as session:
-                record_batch(
-                    session=session,
-                    actor=None,
-                    source="other-process",
-                    filename="",
-                    counts=counts,
-                    checksum="",
-                )
-                session.commit()
+        _write_day(other, LATEST + timedelta(days=1), 900.0, source="other-process")
         at.run()
         assert not at.exception
         # One series of the new day's 138 has arrived: the day shows as partial, not counted.

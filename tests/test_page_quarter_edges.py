@@ -14,12 +14,12 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.store.engine import create_store_engine
-from planning.store.models import Objective, Person, Role
+from planning.store.models import Objective, Role
+from tests.app_pages import APP, open_as, people
 from tests.conftest import use_app_store
 from tests.page_text import plain, text_elements
 from tests.role_pages import ROLE_PAGES
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 # The day the clock shows -> the day the demo store was loaded as of. A quarter's first day uses
 # a store from the day before: last quarter's goals and data, nothing yet for the new quarter.
 DAYS = {
@@ -52,16 +52,6 @@ def open_store(
     return use_app_store(demo_store_as_of(DAYS[day]), tmp_path / "app.db", monkeypatch)
 
 
-def person_id(url: str, role: Role) -> int:
-    engine = create_store_engine(url)
-    with Session(engine) as session:
-        found = session.execute(
-            select(Person.id).where(Person.role == role).order_by(Person.id)
-        ).scalar()
-    engine.dispose()
-    return int(found)
-
-
 def visit(at: AppTest, page: str) -> str:
     """Open a page and return all its text, after checking it rendered without an error."""
     at.switch_page(f"pages/{page}.py").run()
@@ -82,7 +72,7 @@ def test_every_page_reads_right_on_the_edge_days(
 ) -> None:
     url = open_store(demo_store_as_of, tmp_path, monkeypatch, day)
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id(url, role)
+    at.session_state["demo_person_id"] = people(url, role)[0].id
     at.run()
     texts = {page: visit(at, page) for page in PAGES[role]}
 
@@ -148,10 +138,7 @@ def test_a_director_drafts_the_new_quarter_from_goals_after_a_preview(
                 ).scalar()
             )
 
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id(url, Role.director)
-    at.run()
-    at.switch_page("pages/goals.py").run()
+    at = open_as(people(url, Role.director)[0].id, "pages/goals.py")
     at.button(key="draft_preview").click().run()
     assert not at.exception
     # The preview: a table of what will be created, and nothing written yet.
@@ -177,10 +164,7 @@ def test_a_member_on_the_first_day_opens_last_quarter_in_one_click(
     demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = open_store(demo_store_as_of, tmp_path, monkeypatch, date(2027, 1, 1))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_id(url, Role.member)
-    at.run()
-    at.switch_page("pages/goals.py").run()
+    at = open_as(people(url, Role.member)[0].id, "pages/goals.py")
     at.button(key="empty_show_last").click().run()
     assert not at.exception
     assert at.selectbox(key="goals_period").value == "2026-Q4"

@@ -10,13 +10,12 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -31,8 +30,6 @@ from planning.store.models import (
     Initiative,
     InitiativeKeyResult,
     InitiativeStatus,
-    Person,
-    PersonRead,
     Role,
 )
 from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
@@ -47,22 +44,16 @@ from planning.work.roadmap import (
     timeline_items,
 )
 from planning.work.status_updates import post_status_update
+from tests.app_pages import APP, open_as, people
 from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
 from tests.test_page_goals import next_year_conversion_kr
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/roadmap.py"
 CONFIG = default_config()
 
 
 def today() -> date:
     return clock.today()
-
-
-def people(engine: Engine, role: Role) -> list[PersonRead]:
-    with Session(read_engine(engine)) as session:
-        found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
-        return [PersonRead.model_validate(p) for p in found]
 
 
 def open_roadmap(person_id: int, query: dict[str, str] | None = None) -> AppTest:
@@ -375,10 +366,7 @@ def test_another_pages_url_with_a_share_link_still_shows_the_roadmap(app_store: 
     engine = create_store_engine(app_store)
     [director] = people(engine, Role.director)
     token, _ = make_link(engine)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = director.id
-    at.run()
-    at.switch_page("pages/admin.py").run()
+    at = open_as(director.id, "pages/admin.py")
     assert at.title[0].value == "Admin"
     at.query_params["share"] = token  # the Admin page's address, now with a share token
     at.run()
@@ -471,12 +459,7 @@ def test_tricky_text_shows_literally_on_the_initiatives_page(app_store: str) -> 
     engine = create_store_engine(app_store)
     initiative_id = _tricky_initiative(engine)
     reader = people(engine, Role.member)[-1]  # stakeholders do not open Initiatives
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = reader.id
-    at.query_params["initiative"] = str(initiative_id)
-    at.run()
-    at.switch_page("pages/initiatives.py").run()
-    assert not at.exception
+    at = open_as(reader.id, "pages/initiatives.py", query={"initiative": str(initiative_id)})
     assert assert_shown_as_text(at) >= 1  # the detail's heading
     assert [t.value for t in at.text] == [TRICKS]  # the description, as plain text
     assert dataframe_cells(at).count(TRICKS) >= 2  # the list's title and the history's note

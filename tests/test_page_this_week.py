@@ -6,7 +6,6 @@ shown as text."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
@@ -45,9 +44,9 @@ from planning.work.initiatives import update_initiative
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan
+from tests.app_pages import APP, people
 from tests.page_text import TRICKS, assert_shown_as_text, plain
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 CONFIG = default_config()
 EVERY = CONFIG.settings.updates.stale_after_days
 
@@ -55,12 +54,6 @@ EVERY = CONFIG.settings.updates.stale_after_days
 def today() -> date:
     """The day the page runs on (it reads the clock, like every page)."""
     return clock.today()
-
-
-def people(engine: Engine, role: Role) -> list[PersonRead]:
-    with Session(read_engine(engine)) as session:
-        found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
-        return [PersonRead.model_validate(p) for p in found]
 
 
 def owed(engine: Engine, person_id: int) -> Owed:

@@ -181,17 +181,6 @@ def _create_objective(w: World, owner: PersonRead) -> Call:
     return lambda s, a: goals.create_objective(session=s, actor=a, objective=draft)
 
 
-def _update_objective(w: World, owner: PersonRead) -> Call:
-    oid = w.objective(owner)
-    return lambda s, a: goals.update_objective(
-        session=s,
-        actor=a,
-        objective_id=oid,
-        expected_version=1,
-        changes=ObjectiveUpdate(title="Renamed"),
-    )
-
-
 def _set_objective_parents(w: World, owner: PersonRead) -> Call:
     child, parent = w.objective(owner), w.objective(owner)
     return lambda s, a: alignment.set_objective_parents(
@@ -206,38 +195,12 @@ def _set_kr_contributions(w: World, owner: PersonRead) -> Call:
     )
 
 
-def _archive_objective(w: World, owner: PersonRead) -> Call:
-    oid = w.objective(owner)
-    return lambda s, a: goals.archive_objective(
-        session=s, actor=a, objective_id=oid, expected_version=1
-    )
-
-
 def _create_key_result(w: World, owner: PersonRead) -> Call:
     draft = KeyResultCreate(
         objective_id=w.team.checkout, title="Ship it", owner_id=owner.id, kind=KrKind.milestone
     )
     return lambda s, a: goals.create_key_result(
         session=s, actor=a, key_result=draft, config=w.config.metrics
-    )
-
-
-def _update_key_result(w: World, owner: PersonRead) -> Call:
-    kid = w.key_result(owner)
-    return lambda s, a: goals.update_key_result(
-        session=s,
-        actor=a,
-        key_result_id=kid,
-        expected_version=1,
-        changes=KeyResultUpdate(title="Renamed"),
-        config=w.config.metrics,
-    )
-
-
-def _archive_key_result(w: World, owner: PersonRead) -> Call:
-    kid = w.key_result(owner)
-    return lambda s, a: goals.archive_key_result(
-        session=s, actor=a, key_result_id=kid, expected_version=1, config=w.config.metrics
     )
 
 
@@ -280,11 +243,44 @@ def _post_status_update(w: World, owner: PersonRead) -> Call:
     )
 
 
-def _drop_initiative(w: World, owner: PersonRead) -> Call:
-    iid = w.initiative(owner, "idea")
-    return lambda s, a: status_updates.drop_initiative(
-        session=s, actor=a, initiative_id=iid, expected_version=1, reason="Not worth it."
-    )
+_NEW_ROW: dict[str, Callable[[World, PersonRead], int]] = {
+    "initiative_id": lambda w, owner: w.initiative(owner, "idea"),
+    "objective_id": lambda w, owner: w.objective(owner),
+    "key_result_id": lambda w, owner: w.key_result(owner),
+}
+
+
+def _at_version_1(
+    id_name: str, action: Callable[..., Any], *, metrics: bool = False, **fields: Any
+) -> Prepare:
+    """A call of `action` on version 1 of a new row of the owner's, named by the id it takes: an
+    idea, an objective or a key result (and the metrics config, for `metrics`)."""
+
+    def prepare(w: World, owner: PersonRead) -> Call:
+        target = {id_name: _NEW_ROW[id_name](w, owner), "expected_version": 1, **fields}
+        if metrics:
+            target["config"] = w.config.metrics
+        return lambda s, a: action(session=s, actor=a, **target)
+
+    return prepare
+
+
+_update_objective = _at_version_1(
+    "objective_id", goals.update_objective, changes=ObjectiveUpdate(title="Renamed")
+)
+_archive_objective = _at_version_1("objective_id", goals.archive_objective)
+_delete_objective = _at_version_1("objective_id", trash_bin.delete_objective)
+_update_key_result = _at_version_1(
+    "key_result_id", goals.update_key_result, metrics=True, changes=KeyResultUpdate(title="Renamed")
+)
+_archive_key_result = _at_version_1("key_result_id", goals.archive_key_result, metrics=True)
+_delete_key_result = _at_version_1("key_result_id", trash_bin.delete_key_result)
+_drop_initiative = _at_version_1(
+    "initiative_id", status_updates.drop_initiative, reason="Not worth it."
+)
+_delete_initiative = _at_version_1("initiative_id", trash_bin.delete_initiative)
+_accept_idea = _at_version_1("initiative_id", status_updates.accept_idea)
+_decline_idea = _at_version_1("initiative_id", status_updates.decline_idea, reason="Not this year.")
 
 
 def _bulk_edit(w: World, owner: PersonRead) -> Call:
@@ -298,13 +294,6 @@ def _bulk_edit(w: World, owner: PersonRead) -> Call:
     )
 
 
-def _delete_initiative(w: World, owner: PersonRead) -> Call:
-    iid = w.initiative(owner, "idea")
-    return lambda s, a: trash_bin.delete_initiative(
-        session=s, actor=a, initiative_id=iid, expected_version=1
-    )
-
-
 def _restore_initiative(w: World, owner: PersonRead) -> Call:
     iid = w.initiative(owner, "idea")
     with session_scope(w.engine) as session:
@@ -312,34 +301,6 @@ def _restore_initiative(w: World, owner: PersonRead) -> Call:
             session=session, actor=w.team.director, initiative_id=iid, expected_version=1
         )
     return lambda s, a: trash_bin.restore_from_trash(session=s, actor=a, trash_item_id=item.id)
-
-
-def _delete_objective(w: World, owner: PersonRead) -> Call:
-    oid = w.objective(owner)
-    return lambda s, a: trash_bin.delete_objective(
-        session=s, actor=a, objective_id=oid, expected_version=1
-    )
-
-
-def _delete_key_result(w: World, owner: PersonRead) -> Call:
-    kid = w.key_result(owner)
-    return lambda s, a: trash_bin.delete_key_result(
-        session=s, actor=a, key_result_id=kid, expected_version=1
-    )
-
-
-def _accept_idea(w: World, owner: PersonRead) -> Call:
-    iid = w.initiative(owner, "idea")
-    return lambda s, a: status_updates.accept_idea(
-        session=s, actor=a, initiative_id=iid, expected_version=1
-    )
-
-
-def _decline_idea(w: World, owner: PersonRead) -> Call:
-    iid = w.initiative(owner, "idea")
-    return lambda s, a: status_updates.decline_idea(
-        session=s, actor=a, initiative_id=iid, expected_version=1, reason="Not this year."
-    )
 
 
 def _assign_owner(w: World, owner: PersonRead) -> Call:

@@ -520,22 +520,14 @@ def test_director_logs_decisions_newest_first(
     engine: Engine, config: AppConfig, team: Team
 ) -> None:
     initiative = add_initiative(engine, title="Marketplace", owner_id=team.ana.id)
+    logged = [  # (day, text, initiative)
+        (date(2026, 5, 1), "Drop marketplace: fees leave Electronics at a loss.", initiative),
+        (date(2026, 5, 12), "  Page speed before new features.  ", None),
+    ]
     with session_scope(engine) as session:
-        add_decision(
-            session=session,
-            actor=team.director,
-            decided_on=date(2026, 5, 1),
-            text="Drop marketplace: fees leave Electronics at a loss.",
-            initiative_id=initiative,
-            today=AS_OF,
-        )
-        add_decision(
-            session=session,
-            actor=team.director,
-            decided_on=date(2026, 5, 12),
-            text="  Page speed before new features.  ",
-            today=AS_OF,
-        )
+        for day, text, initiative_id in logged:
+            args = {"decided_on": day, "text": text, "initiative_id": initiative_id}
+            add_decision(session=session, actor=team.director, today=AS_OF, **args)
     with Session(read_engine(engine)) as session:
         frame = list_decisions(session=session)
         tied = list_decisions(session=session, initiative_id=initiative)

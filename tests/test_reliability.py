@@ -21,11 +21,12 @@ from sqlalchemy import JSON, Engine, Text, cast, func, select, text
 from sqlmodel import Session, SQLModel
 
 import planning.store.models  # noqa: F401  (every table on SQLModel.metadata)
+from planning.access.permissions import Actor
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.demo.loader import load_demo
 from planning.metrics.import_file import ImportFileError
-from planning.metrics.importer import import_observations
+from planning.metrics.importer import ImportResult, import_observations
 from planning.store.backup import BackupError, export_store, read_manifest
 from planning.store.engine import PLAN, create_store_engine, migrate, read_engine, session_scope
 from planning.store.models import (
@@ -146,6 +147,20 @@ def test_eight_threads_posting_at_once_lose_nothing_and_never_see_a_lock(tmp_pat
 # --- two people saving one record --------------------------------------------------------------
 
 
+def edit(
+    engine: Engine,
+    config: AppConfig,
+    actor: Actor,
+    initiative_id: int,
+    version: int,
+    **changes: Any,
+) -> None:
+    """`actor` saves changes to an initiative they last saw at `version`."""
+    target = {"initiative_id": initiative_id, "expected_version": version}
+    with session_scope(engine) as session:
+        update_initiative(session=session, actor=actor, config=config, changes=changes, **target)
+
+
 def test_the_second_of_two_editors_gets_a_conflict_and_writes_nothing(
     engine: Engine, config: AppConfig
 ) -> None:
@@ -157,24 +172,17 @@ def test_the_second_of_two_editors_gets_a_conflict_and_writes_nothing(
         assert seen_by_first is not None and seen_by_second is not None
         version = seen_by_first.version
         assert seen_by_second.version == version
-    with session_scope(engine) as session:
-        update_initiative(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_id=initiative_id,
-            expected_version=version,
-            changes={"title": "Saved carts across devices"},
-        )
+    edit(engine, config, team.director, initiative_id, version, title="Saved carts across devices")
     audit_after_first = count(engine, AuditEvent)
-    with pytest.raises(ConflictError, match="changed by someone else"), session_scope(engine) as s:
-        update_initiative(
-            session=s,
-            actor=team.ana,
-            config=config,
-            initiative_id=initiative_id,
-            expected_version=version,
-            changes={"title": "Saved carts (v2)", "description": "Written over?"},
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        edit(
+            engine,
+            config,
+            team.ana,
+            initiative_id,
+            version,
+            title="Saved carts (v2)",
+            description="Written over?",
         )
     with Session(read_engine(engine)) as session:
         stored = session.get(Initiative, initiative_id)
@@ -195,15 +203,7 @@ def test_two_editors_saving_at_the_same_moment_get_one_save_and_one_conflict(
     def save(who: str, title: str) -> None:
         start.wait()
         try:
-            with session_scope(engine) as session:
-                update_initiative(
-                    session=session,
-                    actor=team.director,
-                    config=config,
-                    initiative_id=initiative_id,
-                    expected_version=1,
-                    changes={"title": title},
-                )
+            edit(engine, config, team.director, initiative_id, 1, title=title)
             outcomes[who] = "saved"
         except ConflictError:
             outcomes[who] = "conflict"
@@ -251,123 +251,115 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
         session.add_all([child, parent])
         session.flush()
         child.parent_id = parent.id
-        session.add(ObjectiveAlignment(objective_id=child.id, parent_id=kr.objective_id))
-        session.add(ApiToken(name="etl", token_hash="a" * 64, scopes="write:observations"))
-        session.add(
-            ShareLink(label="Board", token_hash="b" * 64, created_by=director.id, expires_at=now)
+        session.add_all(
+            [
+                ObjectiveAlignment(objective_id=child.id, parent_id=kr.objective_id),
+                ApiToken(name="etl", token_hash="a" * 64, scopes="write:observations"),
+                ShareLink(
+                    label="Board", token_hash="b" * 64, created_by=director.id, expires_at=now
+                ),
+                SignInSession(person_id=director.id, token_hash="c" * 64, expires_at=now),
+                SignInAttempt(email="nobody@x.test", at=now),
+                NotifyPreference(
+                    person_id=director.id, channel="slack", paused_until=date(2026, 12, 1)
+                ),
+                PersonLanguage(person_id=director.id, language="de"),
+                OutboxMessage(
+                    dedupe_key=f"{director.id}|digest|2026-W47|",
+                    person_id=director.id,
+                    kind="digest",
+                    week="2026-W47",
+                    channel="email",
+                    subject="Weekly digest 2026-W47",
+                    body_text="Ünïcode ✓\nline two",
+                    body_html="<p>Ünïcode ✓</p>",
+                    body_markdown="**Ünïcode** ✓",
+                    items=["update:1"],
+                    status="sent",
+                    attempts=2,
+                    next_attempt_at=now,
+                    created_at=now,
+                    sent_at=now,
+                    outcome="sent by email",
+                ),
+                ColumnMapping(
+                    name="Visits sheet",
+                    spec={"date_column": "Day", "measures": {"sessions": "Visits"}},
+                    created_by=director.id,
+                    created_at=now,
+                    updated_at=now,
+                ),
+                SourceRun(
+                    source="warehouse",
+                    trigger="schedule",
+                    started_at=now,
+                    finished_at=now,
+                    status="ok",
+                    rows=12,
+                    rows_added=10,
+                    rows_updated=2,
+                    since_day=date(2026, 11, 17),
+                    through_day=date(2026, 11, 19),
+                ),
+                SourceLock(source="warehouse", holder="host:123", acquired_at=now),
+            ]
         )
-        session.add(SignInSession(person_id=director.id, token_hash="c" * 64, expires_at=now))
-        session.add(SignInAttempt(email="nobody@x.test", at=now))
-        session.add(
-            NotifyPreference(person_id=director.id, channel="slack", paused_until=date(2026, 12, 1))
-        )
-        session.add(PersonLanguage(person_id=director.id, language="de"))
-        session.add(
-            OutboxMessage(
-                dedupe_key=f"{director.id}|digest|2026-W47|",
-                person_id=director.id,
-                kind="digest",
-                week="2026-W47",
-                channel="email",
-                subject="Weekly digest 2026-W47",
-                body_text="Ünïcode ✓\nline two",
-                body_html="<p>Ünïcode ✓</p>",
-                body_markdown="**Ünïcode** ✓",
-                items=["update:1"],
-                status="sent",
-                attempts=2,
-                next_attempt_at=now,
-                created_at=now,
-                sent_at=now,
-                outcome="sent by email",
-            )
-        )
-        session.add(
-            ColumnMapping(
-                name="Visits sheet",
-                spec={"date_column": "Day", "measures": {"sessions": "Visits"}},
-                created_by=director.id,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        session.add(
-            SourceRun(
-                source="warehouse",
-                trigger="schedule",
-                started_at=now,
-                finished_at=now,
-                status="ok",
-                rows=12,
-                rows_added=10,
-                rows_updated=2,
-                since_day=date(2026, 11, 17),
-                through_day=date(2026, 11, 19),
-            )
-        )
-        session.add(SourceLock(source="warehouse", holder="host:123", acquired_at=now))
         measured = session.scalars(select(Initiative)).first()
         assert measured is not None
         measured.lift_filters = {"device": "mobile"}
         blocker = session.scalars(select(Initiative).where(Initiative.id != measured.id)).first()
         assert blocker is not None
-        session.add(InitiativeDependency(blocker_id=blocker.id, blocked_id=measured.id))
-        session.add(
-            Decision(
-                decided_on=date(2026, 11, 19),
-                text="Withdrawn after an edit",
-                author_id=director.id,
-                version=3,
-                withdrawn_at=now,
-                withdrawn_by=director.id,
-            )
-        )
-        session.add(
-            WeeklyPlan(
-                week="2020-W10",
-                framework="rice",
-                snapshot=[{"rank": 1, "title": "Ünïcode ✓", "score": 0.1 + 0.2}],
-                committed_by=director.id,
-            )
-        )
-        session.add(
-            TrashItem(
-                entity="initiative",
-                entity_id=99_999,
-                title="Ünïcode ✓ deleted",
-                trashed_by=director.id,
-                trashed_at=now,
-                purge_on=date(2026, 12, 20),
-                rows=[{"table": "initiative", "row": {"id": 99_999, "title": "Ünïcode ✓"}}],
-                cleared=[{"table": "decision", "key": {"id": 1}, "column": "initiative_id"}],
-            )
-        )
-        session.add(
-            PlanningSave(
-                saved_by=director.id,
-                saved_at=now,
-                rows=[{"initiative_id": measured.id, "before": {"effort_weeks": 0.1 + 0.2}}],
-                undone_at=now,
-                undone_by=director.id,
-            )
-        )
-        session.add(
-            PlanScenario(
-                week="2020-W10",
-                name="Ünïcode draft ✓",
-                changes=[
-                    {
-                        "initiative_id": measured.id,
-                        "base_version": 1,
-                        "title": measured.title,
-                        "fields": {"effort_weeks": 0.1 + 0.2, "start_date": "2020-03-02"},
-                    }
-                ],
-                created_by=director.id,
-                created_at=now,
-                updated_at=now,
-                version=2,
-            )
+        session.add_all(
+            [
+                InitiativeDependency(blocker_id=blocker.id, blocked_id=measured.id),
+                Decision(
+                    decided_on=date(2026, 11, 19),
+                    text="Withdrawn after an edit",
+                    author_id=director.id,
+                    version=3,
+                    withdrawn_at=now,
+                    withdrawn_by=director.id,
+                ),
+                WeeklyPlan(
+                    week="2020-W10",
+                    framework="rice",
+                    snapshot=[{"rank": 1, "title": "Ünïcode ✓", "score": 0.1 + 0.2}],
+                    committed_by=director.id,
+                ),
+                TrashItem(
+                    entity="initiative",
+                    entity_id=99_999,
+                    title="Ünïcode ✓ deleted",
+                    trashed_by=director.id,
+                    trashed_at=now,
+                    purge_on=date(2026, 12, 20),
+                    rows=[{"table": "initiative", "row": {"id": 99_999, "title": "Ünïcode ✓"}}],
+                    cleared=[{"table": "decision", "key": {"id": 1}, "column": "initiative_id"}],
+                ),
+                PlanningSave(
+                    saved_by=director.id,
+                    saved_at=now,
+                    rows=[{"initiative_id": measured.id, "before": {"effort_weeks": 0.1 + 0.2}}],
+                    undone_at=now,
+                    undone_by=director.id,
+                ),
+                PlanScenario(
+                    week="2020-W10",
+                    name="Ünïcode draft ✓",
+                    changes=[
+                        {
+                            "initiative_id": measured.id,
+                            "base_version": 1,
+                            "title": measured.title,
+                            "fields": {"effort_weeks": 0.1 + 0.2, "start_date": "2020-03-02"},
+                        }
+                    ],
+                    created_by=director.id,
+                    created_at=now,
+                    updated_at=now,
+                    version=2,
+                ),
+            ]
         )
         close = PeriodClose(
             period="2020-Q1",
@@ -627,6 +619,13 @@ def store_fingerprint(engine: Engine) -> str:
     return digest.hexdigest()
 
 
+def import_file(engine: Engine, config: AppConfig, data: bytes, filename: str) -> ImportResult:
+    """Import a file's bytes as the command line does."""
+    return import_observations(
+        engine=engine, actor=None, data=data, filename=filename, source="cli", config=config.metrics
+    )
+
+
 @pytest.fixture
 def stocked_store(sqlite_engine: Engine, config: AppConfig) -> Engine:
     """A store holding the values the corpus files would overwrite, had they been accepted."""
@@ -634,14 +633,7 @@ def stocked_store(sqlite_engine: Engine, config: AppConfig) -> Engine:
         f"2026-{1 + k // 28:02d}-{1 + k % 28:02d},sessions,{500 + k},email,mobile,"
         for k in range(300)
     ]
-    result = import_observations(
-        engine=sqlite_engine,
-        actor=None,
-        data=("\n".join(rows) + "\n").encode(),
-        filename="first.csv",
-        source="cli",
-        config=config.metrics,
-    )
+    result = import_file(sqlite_engine, config, ("\n".join(rows) + "\n").encode(), "first.csv")
     assert result.ok and result.added == 300
     return sqlite_engine
 
@@ -652,14 +644,7 @@ def test_an_unreadable_file_is_refused_whole_with_one_clear_message(
 ) -> None:
     before = store_fingerprint(stocked_store)
     with pytest.raises(ImportFileError) as refused:
-        import_observations(
-            engine=stocked_store,
-            actor=None,
-            data=(CORPUS / name).read_bytes(),
-            filename=name,
-            source="cli",
-            config=config.metrics,
-        )
+        import_file(stocked_store, config, (CORPUS / name).read_bytes(), name)
     assert str(refused.value) == FILE_ERRORS[name]
     assert store_fingerprint(stocked_store) == before
 
@@ -669,14 +654,7 @@ def test_a_file_with_bad_rows_reports_every_one_and_writes_nothing(
     stocked_store: Engine, config: AppConfig, name: str
 ) -> None:
     before = store_fingerprint(stocked_store)
-    result = import_observations(
-        engine=stocked_store,
-        actor=None,
-        data=(CORPUS / name).read_bytes(),
-        filename=name,
-        source="cli",
-        config=config.metrics,
-    )
+    result = import_file(stocked_store, config, (CORPUS / name).read_bytes(), name)
     assert [str(p) for p in result.problems] == ROW_ERRORS[name]
     assert (result.added, result.updated, result.batch_id) == (0, 0, None)
     assert store_fingerprint(stocked_store) == before

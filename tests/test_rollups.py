@@ -116,6 +116,15 @@ def _sync(engine: Engine, config: AppConfig, folder: Path, frame: pd.DataFrame) 
     assert outcome.status == OK, outcome.error
 
 
+def _import(
+    engine: Engine, rows: list[tuple[str, int, str, str, float]], filename: str = "t.csv"
+) -> None:
+    """Write the rows as the command line's import of a file does."""
+    write_observations(
+        engine=engine, actor=None, frame=_frame(rows), checksum="", filename=filename, source="cli"
+    )
+
+
 def _rollup(engine: Engine) -> dict[tuple[str, str], tuple[float, int]]:
     with engine.connect() as connection:
         rows = connection.execute(
@@ -152,13 +161,10 @@ def test_daily_totals_equal_the_raw_sums_after_any_imports_and_syncs(
 ) -> None:
     _empty(store)
     for kind, rows in steps:
-        frame = _frame(rows)
         if kind == "import":
-            write_observations(
-                engine=store, actor=None, frame=frame, checksum="", filename="t.csv", source="cli"
-            )
+            _import(store, rows)
         else:
-            _sync(store, app_config, folder, frame)
+            _sync(store, app_config, folder, _frame(rows))
         # After every step, not only the last: a later write must not hide a stale total.
         assert _rollup(store) == _raw(store)
 
@@ -179,9 +185,7 @@ def test_unfiltered_reads_give_the_observations_numbers(
         (LAST_MEASURE, 5, "Apparel", "", 42.0),
         (LAST_MEASURE, 5, "Footwear", "", 31.0),
     ]
-    write_observations(
-        engine=store, actor=None, frame=_frame(rows), checksum="", filename="t.csv", source="cli"
-    )
+    _import(store, rows)
     end = FIRST + timedelta(days=8)
     measures = (SUM_MEASURE, LAST_MEASURE)
     with Session(store) as session:
@@ -230,9 +234,7 @@ def test_a_rebuild_sums_every_total_again(store: Engine) -> None:
     the importer's back."""
     _empty(store)
     rows = [(SUM_MEASURE, 2, "email", "mobile", 4.0), (SUM_MEASURE, 2, "organic", "mobile", 1.0)]
-    write_observations(
-        engine=store, actor=None, frame=_frame(rows), checksum="", filename="t.csv", source="cli"
-    )
+    _import(store, rows)
     with store.begin() as connection:
         connection.execute(text("UPDATE observation_daily SET total = 99"))
     with store.begin() as connection:
@@ -282,9 +284,7 @@ def test_the_rebuild_command_sums_the_totals_again(
     engine = create_store_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     migrate(engine)
     rows = [(SUM_MEASURE, 0, "email", "mobile", 2.0), (SUM_MEASURE, 1, "email", "mobile", 3.0)]
-    write_observations(
-        engine=engine, actor=None, frame=_frame(rows), checksum="", filename="t.csv", source="cli"
-    )
+    _import(engine, rows)
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM observation_daily WHERE day = '2026-11-02'"))
     code, out, err = run_cli(capsys, "rebuild-totals")
@@ -310,14 +310,7 @@ def test_imports_of_the_same_days_at_once_leave_right_totals(store: Engine) -> N
         rows = [(SUM_MEASURE, day, channel, device, float(day + 1)) for day in range(5)]
         try:
             barrier.wait(timeout=10)
-            write_observations(
-                engine=store,
-                actor=None,
-                frame=_frame(rows),
-                checksum="",
-                filename=f"{channel}-{device}.csv",
-                source="cli",
-            )
+            _import(store, rows, filename=f"{channel}-{device}.csv")
         except BaseException as exc:  # reported by the assertion below
             failures.append(exc)
 

@@ -83,20 +83,6 @@ def test_ice_ease_falls_as_the_person_weeks_grow(
     assert ice_ease(weeks, config.scoring.effort) == ease
 
 
-def test_expected_value_divides_by_the_person_weeks_themselves(config: AppConfig) -> None:
-    assert effort_input("expected_value", 13, config.scoring.effort) is None
-    result = _score(
-        config,
-        "expected_value",
-        {"confidence": 0.5},
-        effort_weeks=13,
-        baseline_weekly_value=52_000,
-        lift_pct=0.1,
-    )
-    # 52,000 × 0.1 × 0.5 / 13 = 200
-    assert result.score == pytest.approx(200)
-
-
 def test_a_configured_scale_changes_the_conversion() -> None:
     conversion = EffortConversion.model_validate(
         {
@@ -251,16 +237,27 @@ def test_expected_value_worked_example() -> None:
     assert value == pytest.approx(500)
 
 
-def test_expected_value_through_the_framework(config: AppConfig) -> None:
+@pytest.mark.parametrize(
+    ("weeks", "baseline", "lift", "score"),
+    [
+        pytest.param(13, 52_000, 0.1, 200, id="52,000 x 0.1 x 0.5 over 13 weeks is 200"),
+        pytest.param(4, 50_000, 0.08, 500, id="50,000 x 0.08 x 0.5 over 4 weeks is 500"),
+    ],
+)
+def test_expected_value_divides_by_the_person_weeks_themselves(
+    config: AppConfig, weeks: float, baseline: float, lift: float, score: float
+) -> None:
+    """Through the framework: weekly value × lift × confidence over the person-weeks as given."""
+    assert effort_input("expected_value", weeks, config.scoring.effort) is None
     result = _score(
         config,
         "expected_value",
         {"confidence": 0.5},
-        effort_weeks=4,
-        baseline_weekly_value=50_000,
-        lift_pct=0.08,
+        effort_weeks=weeks,
+        baseline_weekly_value=baseline,
+        lift_pct=lift,
     )
-    assert result.score == pytest.approx(500)
+    assert result.score == pytest.approx(score)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from planning import clock
 from planning.config import AppConfig, ConfigError, default_config
-from planning.sources.config import load_sources
+from planning.sources.config import Source, load_sources
 from planning.sources.runs import BUSY, FAILED, OK, run_source, source_lock
 from planning.store.engine import create_store_engine, migrate
 from tests.postgres_support import postgres_schema
@@ -406,6 +406,17 @@ def csv_yaml(url: str) -> str:
     return f"sources:\n  sheet:\n    kind: csv_url\n    settings:\n      url: {url}\n"
 
 
+@pytest.fixture
+def daily_csv_source(
+    tmp_path: Path, config: AppConfig, http_files: tuple[str, dict[str, bytes]]
+) -> Source:
+    """The "sheet" source: a CSV at a URL, serving the CSV of the day."""
+    base, files = http_files
+    files["/daily.csv"] = CSV.encode()
+    source = load_sources(config_dir(tmp_path, csv_yaml(f"{base}/daily.csv")), config.metrics)
+    return source.get("sheet")
+
+
 def test_csv_url_reads_a_csv_and_an_xlsx(
     tmp_path: Path, config: AppConfig, store: Engine, http_files: tuple[str, dict[str, bytes]]
 ) -> None:
@@ -469,13 +480,9 @@ def test_csv_url_refuses_other_schemes(tmp_path: Path, config: AppConfig) -> Non
 
 
 def test_sqlite_lock_lets_one_runner_in_and_takes_over_a_dead_holder(
-    tmp_path: Path, config: AppConfig, store: Engine, http_files: tuple[str, dict[str, bytes]]
+    config: AppConfig, store: Engine, daily_csv_source: Source
 ) -> None:
-    base, files = http_files
-    files["/daily.csv"] = CSV.encode()
-    source = load_sources(config_dir(tmp_path, csv_yaml(f"{base}/daily.csv")), config.metrics).get(
-        "sheet"
-    )
+    source = daily_csv_source
     with source_lock(store, "sheet") as held:
         assert held
         busy = run_source(engine=store, config=config, source=source, trigger="command")
@@ -540,13 +547,9 @@ def test_two_processes_on_postgres_run_a_source_once(tmp_path: Path, pg_source: 
 
 
 def test_a_run_cut_off_is_marked_interrupted_by_the_next(
-    tmp_path: Path, config: AppConfig, store: Engine, http_files: tuple[str, dict[str, bytes]]
+    config: AppConfig, store: Engine, daily_csv_source: Source
 ) -> None:
-    base, files = http_files
-    files["/daily.csv"] = CSV.encode()
-    source = load_sources(config_dir(tmp_path, csv_yaml(f"{base}/daily.csv")), config.metrics).get(
-        "sheet"
-    )
+    source = daily_csv_source
     with store.begin() as connection:  # a process died mid-run, leaving its run open
         connection.execute(
             text(

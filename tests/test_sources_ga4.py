@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from planning.config import AppConfig
 from planning.metrics.import_file import ImportFileError
+from planning.metrics.importer import ImportResult
 from planning.sources.formats import GA4, detect_format, import_in_format
 from planning.sources.ga4 import parse_ga4
 
@@ -87,20 +88,25 @@ def test_settings_override_the_default_mapping(config: AppConfig) -> None:
     assert got[("2026-11-24", "sessions", "organic/mobile")] == 1200
 
 
+def import_ga4(engine: Engine, config: AppConfig, data: bytes) -> ImportResult:
+    """Import a GA4 export as the command line does."""
+    return import_in_format(
+        engine=engine,
+        actor=None,
+        data=data,
+        filename="ga4.csv",
+        fmt="ga4",
+        source="cli",
+        config=config,
+    )
+
+
 def test_unmapped_channels_are_listed_with_their_lines(engine: Engine, config: AppConfig) -> None:
     data = edited("20261125,Paid Social", "20261125,Referral").replace(
         b"20261124,Email", b"20261124,Unassigned"
     )
     with pytest.raises(ImportFileError) as refused:
-        import_in_format(
-            engine=engine,
-            actor=None,
-            data=data,
-            filename="ga4.csv",
-            fmt="ga4",
-            source="cli",
-            config=config,
-        )
+        import_ga4(engine, config, data)
     assert str(refused.value) == (
         "GA4 channel values with no channel to record them under: 'Unassigned' (line 15); "
         "'Referral' (line 20). Map each in settings.yaml under imports.ga4.channels to one of: "
@@ -130,15 +136,7 @@ def test_bad_cells_are_listed_and_nothing_is_written(engine: Engine, config: App
         .replace(b"20261125,Direct,desktop,520,47", b"20261125,Direct,desktop,9e99,47")
         .replace(b"20261125,Organic Search,mobile", b"20261131,Organic Search,mobile")
     )
-    result = import_in_format(
-        engine=engine,
-        actor=None,
-        data=data,
-        filename="ga4.csv",
-        fmt="ga4",
-        source="cli",
-        config=config,
-    )
+    result = import_ga4(engine, config, data)
     assert [(p.line, p.column, p.reason) for p in result.problems] == [
         (12, "Date", "'2026-11-24' is not a GA4 date (YYYYMMDD)"),
         (14, "Sessions", "'=HYPERLINK(\"x\")' is not a number"),

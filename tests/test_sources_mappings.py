@@ -25,6 +25,7 @@ from planning.sources.formats import (
 )
 from planning.sources.mappings import (
     MappingError,
+    MappingRead,
     MappingSpec,
     get_mapping,
     list_mappings,
@@ -57,6 +58,18 @@ def people(engine: Engine) -> tuple[Person, Person]:
         session.add_all([director, member])
         session.commit()
     return director, member
+
+
+def save(
+    engine: Engine, actor: Person | None, name: str, spec: MappingSpec, config: AppConfig
+) -> MappingRead:
+    """Save a column mapping as `actor` and commit it."""
+    with Session(engine) as session:
+        saved = save_mapping(
+            session=session, actor=actor, name=name, spec=spec, metrics=config.metrics
+        )
+        session.commit()
+    return saved
 
 
 def test_wide_files_are_told_apart_from_the_other_formats() -> None:
@@ -132,33 +145,15 @@ def test_directors_save_mappings_audited_and_members_are_refused(
     engine: Engine, config: AppConfig
 ) -> None:
     director, member = people(engine)
-    with Session(engine) as session, pytest.raises(PermissionDenied, match="director"):
-        save_mapping(
-            session=session, actor=member, name="Analyst sheet", spec=SPEC, metrics=config.metrics
-        )
+    with pytest.raises(PermissionDenied, match="director"):
+        save(engine, member, "Analyst sheet", SPEC, config)
     with Session(engine) as session:
         assert list_mappings(session=session) == []
 
-    with Session(engine) as session:
-        saved = save_mapping(
-            session=session,
-            actor=director,
-            name="  Analyst sheet ",
-            spec=SPEC,
-            metrics=config.metrics,
-        )
-        session.commit()
+    saved = save(engine, director, "  Analyst sheet ", SPEC, config)
     assert saved.name == "Analyst sheet"
     changed = SPEC.model_copy(update={"fixed": {"device": "desktop"}})
-    with Session(engine) as session:
-        save_mapping(
-            session=session,
-            actor=director,
-            name="Analyst sheet",
-            spec=changed,
-            metrics=config.metrics,
-        )
-        session.commit()
+    save(engine, director, "Analyst sheet", changed, config)
     with Session(engine) as session:
         found = get_mapping(session=session, name="Analyst sheet")
         assert found is not None and found.spec == changed
@@ -180,12 +175,10 @@ def test_mappings_that_do_not_fit_the_metrics_are_not_saved(
 ) -> None:
     director, _ = people(engine)
     no_device = SPEC.model_copy(update={"fixed": {}})
-    with Session(engine) as session, pytest.raises(MappingError, match="fixed value for device"):
-        save_mapping(
-            session=session, actor=director, name="x", spec=no_device, metrics=config.metrics
-        )
-    with Session(engine) as session, pytest.raises(MappingError, match="give the mapping a name"):
-        save_mapping(session=session, actor=director, name="  ", spec=SPEC, metrics=config.metrics)
+    with pytest.raises(MappingError, match="fixed value for device"):
+        save(engine, director, "x", no_device, config)
+    with pytest.raises(MappingError, match="give the mapping a name"):
+        save(engine, director, "  ", SPEC, config)
     with pytest.raises(ValueError, match="at least one measure"):
         MappingSpec(date_column="Day", measures={})
 
@@ -223,11 +216,7 @@ def test_command_line_imports_in_each_format(
     assert main(["import", str(sheet), "--format", "mapping:Analyst sheet"]) == 1
     assert "no saved column mapping named 'Analyst sheet'" in capsys.readouterr().err
     engine = create_store_engine(f"sqlite:///{cli_store}")
-    with Session(engine) as session:
-        save_mapping(
-            session=session, actor=None, name="Analyst sheet", spec=SPEC, metrics=config.metrics
-        )
-        session.commit()
+    save(engine, None, "Analyst sheet", SPEC, config)
     engine.dispose()
     assert main(["import", str(sheet), "--format", "mapping:Analyst sheet"]) == 0
     # Email and organic sessions on mobile on the 24th came from GA4 already: updated.

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel
@@ -12,6 +16,7 @@ from sqlmodel import Session, SQLModel
 from planning.store.engine import (
     OBSERVATIONS,
     PLAN,
+    alembic_config,
     bump_version,
     create_store_engine,
     data_versions,
@@ -22,10 +27,27 @@ from planning.store.engine import (
 from planning.store.models import Person, Role
 
 
-def test_migrated_schema_equals_models(engine: Engine) -> None:
+def schema_drift(engine: Engine) -> list[Any]:
+    """Where the store's schema differs from the models (empty when they agree)."""
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, SQLModel.metadata) == []
+        return list(compare_metadata(context, SQLModel.metadata))
+
+
+def old_store(tmp_path: Path, revision: str, *inserts: str) -> tuple[Engine, Config]:
+    """A SQLite store migrated only up to `revision`, holding the rows the INSERTs add; with the
+    alembic configuration to move it on or back."""
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config(engine)
+    command.upgrade(cfg, revision)
+    with engine.begin() as conn:
+        for insert in inserts:
+            conn.execute(text(insert))
+    return engine, cfg
+
+
+def test_migrated_schema_equals_models(engine: Engine) -> None:
+    assert schema_drift(engine) == []
 
 
 def test_every_model_table_exists(engine: Engine) -> None:
@@ -126,21 +148,13 @@ def _observation_ddl(engine: Engine) -> str:
         )
 
 
-def test_observations_move_to_a_without_rowid_table_and_back_unchanged(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from alembic import command
-
-    from planning.store.engine import alembic_config
-
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = alembic_config(engine)
-    command.upgrade(cfg, "0004")
+def test_observations_move_to_a_without_rowid_table_and_back_unchanged(tmp_path: Path) -> None:
+    engine, cfg = old_store(
+        tmp_path,
+        "0004",
+        "INSERT INTO series (id, measure, dims_key) VALUES (1, 'orders', ''), (2, 'sessions', '')",
+    )
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO series (id, measure, dims_key) "
-                "VALUES (1, 'orders', ''), (2, 'sessions', '')"
-            )
-        )
         conn.execute(
             text("INSERT INTO observation (series_id, day, value) VALUES (:s, :d, :v)"),
             [
@@ -158,8 +172,7 @@ def test_observations_move_to_a_without_rowid_table_and_back_unchanged(tmp_path)
     with engine.connect() as conn:
         index = conn.execute(text("PRAGMA index_list(observation)")).all()
         assert "ix_observation_day" in {row[1] for row in index}
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, SQLModel.metadata) == []
+    assert schema_drift(engine) == []
 
     command.downgrade(cfg, "0004")
     assert "WITHOUT ROWID" not in _observation_ddl(engine)
@@ -188,46 +201,29 @@ def test_the_app_says_when_a_newer_version_has_migrated_the_store(app_store: str
 
 
 def test_decisions_and_initiatives_keep_their_rows_through_the_later_migrations(
-    tmp_path,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
 ) -> None:
-    from alembic import command
-
-    from planning.store.engine import alembic_config
-
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = alembic_config(engine)
-    command.upgrade(cfg, "0005")
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO person (id, name, email, role, title, weekly_hours, bau_share, "
-                "active, version, created_at) VALUES (1, 'Dora', 'dora@x.test', 'director', "
-                "'', 40, 0.3, 1, 1, '2026-01-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO initiative (id, title, description, owner_id, status, health, "
-                "effort_weeks, percent_complete, scores, version, created_at, updated_at) "
-                "VALUES (1, 'Wallets', '', 1, 'idea', 'on_track', 1.0, 0, '{}', 1, "
-                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO decision (id, decided_on, text, initiative_id, author_id, "
-                "created_at) VALUES (1, '2026-01-02', 'Ship wallets', 1, 1, "
-                "'2026-01-02 09:00:00')"
-            )
-        )
+    engine, cfg = old_store(
+        tmp_path,
+        "0005",
+        "INSERT INTO person (id, name, email, role, title, weekly_hours, bau_share, "
+        "active, version, created_at) VALUES (1, 'Dora', 'dora@x.test', 'director', "
+        "'', 40, 0.3, 1, 1, '2026-01-01 00:00:00')",
+        "INSERT INTO initiative (id, title, description, owner_id, status, health, "
+        "effort_weeks, percent_complete, scores, version, created_at, updated_at) "
+        "VALUES (1, 'Wallets', '', 1, 'idea', 'on_track', 1.0, 0, '{}', 1, "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO decision (id, decided_on, text, initiative_id, author_id, "
+        "created_at) VALUES (1, '2026-01-02', 'Ship wallets', 1, 1, "
+        "'2026-01-02 09:00:00')",
+    )
     migrate(engine)
     with engine.connect() as conn:
         decision = conn.execute(
             text("SELECT text, version, withdrawn_at, withdrawn_by FROM decision")
         ).one()
         lift_filters = conn.execute(text("SELECT lift_filters FROM initiative")).scalar_one()
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, SQLModel.metadata) == []
+    assert schema_drift(engine) == []
     assert tuple(decision) == ("Ship wallets", 1, None, None)
     assert lift_filters == "{}"
     command.downgrade(cfg, "0005")

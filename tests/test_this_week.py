@@ -323,6 +323,14 @@ def seeded(engine: Engine) -> Seeded:
     )
 
 
+def ana_posts_on_stale_work(engine: Engine, seeded: Seeded, update: NewStatusUpdate) -> None:
+    """Ana posts a status update on her initiative whose last update is overdue."""
+    with session_scope(engine) as session:
+        post_status_update(
+            session=session, actor=seeded.ana, initiative_id=seeded.stale, update=update
+        )
+
+
 def test_member_owes_updates_on_stale_work_under_way_longest_overdue_first(
     engine: Engine, seeded: Seeded
 ) -> None:
@@ -384,13 +392,9 @@ def test_posting_an_update_takes_it_off_what_i_owe(engine: Engine, seeded: Seede
     with Session(read_engine(engine)) as session:
         before = what_i_owe(session=session, person_id=seeded.ana.id, today=TODAY, every_days=EVERY)
     assert seeded.stale in {o.initiative_id for o in before.updates}
-    with session_scope(engine) as session:
-        post_status_update(
-            session=session,
-            actor=seeded.ana,
-            initiative_id=seeded.stale,
-            update=NewStatusUpdate("in_progress", "at_risk", 60, "Payment API is slow."),
-        )
+    ana_posts_on_stale_work(
+        engine, seeded, NewStatusUpdate("in_progress", "at_risk", 60, "Payment API is slow.")
+    )
     with Session(read_engine(engine)) as session:
         after = what_i_owe(session=session, person_id=seeded.ana.id, today=TODAY, every_days=EVERY)
         ben = what_i_owe(session=session, person_id=seeded.ben.id, today=TODAY, every_days=EVERY)
@@ -437,13 +441,9 @@ def test_director_brief_shows_what_changed_since_the_last_committed_plan(
             week=last_week,
             framework=config.scoring.active,
         )
-    with session_scope(engine) as session:
-        post_status_update(
-            session=session,
-            actor=seeded.ana,
-            initiative_id=seeded.stale,
-            update=NewStatusUpdate("blocked", "off_track", 50, "Vendor contract stuck."),
-        )
+    ana_posts_on_stale_work(
+        engine, seeded, NewStatusUpdate("blocked", "off_track", 50, "Vendor contract stuck.")
+    )
     first, last = quarter_bounds(quarter_of(TODAY))
     evaluation = PeriodEvaluation(
         period=quarter_of(TODAY),

@@ -10,7 +10,6 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -20,7 +19,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
-from streamlit.testing.v1 import AppTest
 
 from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.cli.main import main
@@ -28,9 +26,10 @@ from planning.config import AppConfig
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
 from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
+from tests.app_pages import open_admin_tab
 from tests.conftest import DEMO_TODAY
+from tests.okr_seed import make_team
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 OKRS = "/api/v1/okrs"
 OBSERVATIONS = "/api/v1/observations"
 ROW = {
@@ -46,14 +45,6 @@ ROW = {
 def client(engine: Engine, config: AppConfig) -> Iterator[TestClient]:
     with client_for(engine, config, today=lambda: DEMO_TODAY) as test_client:
         yield test_client
-
-
-def add_director(engine: Engine) -> PersonRead:
-    with session_scope(engine) as session:
-        person = Person(name="Maya Lindqvist", email="maya@example.com", role=Role.director)
-        session.add(person)
-        session.flush()
-        return PersonRead.model_validate(person)
 
 
 def change(engine: Engine, person_id: int, **fields: Any) -> None:
@@ -78,7 +69,7 @@ def test_a_read_token_stops_when_its_creator_is_no_longer_an_active_director(
     client: TestClient, engine: Engine, fields: dict[str, Any], now: str
 ) -> None:
     openapi = OpenApiChecker(client.get("/api/v1/openapi.json").json())
-    maya = add_director(engine)
+    maya = make_team(engine).director
     secret = new_token(engine, [READ_OKRS], actor=maya, name="board-dashboard")
     assert client.get(OKRS, headers=bearer(secret)).status_code == 200
     change(engine, maya.id, **fields)
@@ -96,7 +87,7 @@ def test_a_read_token_stops_when_its_creator_is_no_longer_an_active_director(
 def test_a_write_token_of_a_deactivated_director_writes_nothing(
     client: TestClient, engine: Engine
 ) -> None:
-    maya = add_director(engine)
+    maya = make_team(engine).director
     secret = new_token(engine, [WRITE_OBSERVATIONS, READ_OKRS], actor=maya)
     change(engine, maya.id, active=False)
     before = fingerprint(engine)
@@ -107,7 +98,7 @@ def test_a_write_token_of_a_deactivated_director_writes_nothing(
 
 
 def test_a_command_line_token_has_no_owner_to_lose(client: TestClient, engine: Engine) -> None:
-    maya = add_director(engine)
+    maya = make_team(engine).director
     secret = new_token(engine, [READ_OKRS])  # created at the command line
     change(engine, maya.id, active=False)
     assert client.get(OKRS, headers=bearer(secret)).status_code == 200
@@ -130,13 +121,7 @@ def test_admin_and_the_cli_list_a_lapsed_token_as_lapsed(
             select(Person).where(Person.role == Role.director, Person.id != ola_read.id)
         ).first()
         assert director is not None
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = director.id
-    at.run()
-    at.switch_page("pages/admin.py").run()
-    at.session_state["admin_tab"] = "API tokens"
-    at.run()
-    assert not at.exception
+    at = open_admin_tab(director.id, "API tokens")
     table = at.tabs[1].dataframe[0].value
     states = dict(zip(table["name"], table["state"], strict=True))
     assert states == {
