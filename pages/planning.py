@@ -13,8 +13,8 @@ import streamlit as st
 from planning import clock, i18n
 from planning.access.permissions import PermissionDenied, is_director
 from planning.formatting import aligned_figures, format_day, format_score, round_score
+from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
-from planning.i18n import ngettext
 from planning.impact.calibration import apply_suggested_confidences
 from planning.impact.ledger_views import points_text
 from planning.periods import iso_week, quarter_of
@@ -107,7 +107,7 @@ framework_id = st.segmented_control(
         FRAMEWORK_PARAM,
         {f: scoring.frameworks[f].label for f in framework_ids},
         scoring.active,
-        "scoring framework",
+        N_("scoring framework"),
     ),
     format_func=lambda f: _(scoring.frameworks[f].label),
     key="planning_framework",

@@ -218,3 +218,39 @@ def test_a_german_refusal_reads_wholly_german(
             if not str(refused.value).startswith("Nur eine Leitung darf "):
                 english_kept.append(str(refused.value))
     assert english_kept == []
+
+
+# The field names a validation problem is worded around ("{what} is required").
+FIELD_NAMERS = {"clean_text", "text_problems", "choice_in_address"}
+
+
+def test_every_field_name_a_problem_is_worded_around_is_marked() -> None:
+    plain = []
+    for path in PRODUCT:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in FIELD_NAMERS:
+                continue
+            values = [k.value for k in node.keywords if k.arg == "what"]
+            if name == "choice_in_address" and len(node.args) == 4:
+                values.append(node.args[3])
+            plain += [
+                f"{path.relative_to(ROOT)}:{node.lineno}: {v.value!r}"
+                for v in values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value
+            ]
+    assert plain == []
+
+
+def test_a_german_reader_is_told_in_german_what_is_wrong_with_an_update() -> None:
+    from planning.validation import clean_text
+
+    with i18n.use_locale("de"):
+        _, missing = clean_text("", what=i18n.N_("a note"), max_length=10, required=True)
+        _, long = clean_text(
+            "x" * 20, what=i18n.N_("the scenario name"), max_length=10, required=True
+        )
+    assert missing == ["eine Notiz ist erforderlich"]
+    assert long == ["der Name des Szenarios ist 20 Zeichen lang; erlaubt sind 10"]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from planning.i18n import gettext as _
 from planning.periods import YEAR_RANGE, PeriodOutOfRange, parse_quarter
 from ui.text import escape_markdown
 
@@ -33,12 +34,18 @@ def quarter_in_address(default: str) -> str:
         year, number = parse_quarter(raw)
     except PeriodOutOfRange:
         _notice(
-            f"The address asks for quarter “{raw}”, outside the supported years ({YEAR_RANGE}); "
-            f"showing {default}."
+            _(
+                "The address asks for quarter “{asked}”, outside the supported years ({years}); "
+                "showing {shown}."
+            ).format(asked=raw, years=YEAR_RANGE, shown=default)
         )
         return default
     except ValueError:
-        _notice(f"The address asks for “{raw}”, not a quarter like 2026-Q4; showing {default}.")
+        _notice(
+            _(
+                "The address asks for “{asked}”, not a quarter like 2026-Q4; showing {shown}."
+            ).format(asked=raw, shown=default)
+        )
         return default
     return f"{year:04d}-Q{number}"
 
@@ -56,8 +63,11 @@ def choice_in_address(param: str, choices: Mapping[str, str], default: str, what
         if choice.lower() == wanted:
             return choice
     _notice(
-        f"The address asks for {what} “{raw}”, which is not one of "
-        f"{', '.join(choices.values())}; showing {choices[default]}."
+        _(
+            "The address asks for {what} “{asked}”, which is not one of {choices}; showing {shown}."
+        ).format(
+            what=_(what), asked=raw, choices=", ".join(choices.values()), shown=choices[default]
+        )
     )
     return default
 

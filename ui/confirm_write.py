@@ -11,6 +11,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied
+from planning.i18n import gettext as _
 from planning.okrs.goal_rules import GoalError
 from planning.store.engine import read_engine, session_scope
 from ui.state import engine
@@ -58,7 +59,7 @@ def confirm_previewed(
     preview kept under `preview_key` is forgotten once the choice is made."""
     cols = st.columns([3, 1])
     confirm = cols[0].button(label, type="primary", key=f"{key}_confirm", disabled=disabled)
-    if cols[1].button("Cancel", key=f"{key}_cancel"):
+    if cols[1].button(_("Cancel"), key=f"{key}_cancel"):
         st.session_state.pop(preview_key, None)
         st.rerun()
     if not confirm:

@@ -275,8 +275,8 @@ class _Reader:
                 where, _("weight must be 0 or more, got {value}.").format(value=f"{weight:g}")
             )
         description = self.text(where, data, "description", required=False)
-        for found in text_problems(title, what="the title") + text_problems(
-            description, what="the description", multiline=True
+        for found in text_problems(title, what=N_("the title")) + text_problems(
+            description, what=N_("the description"), multiline=True
         ):
             self.problem(where, f"{found}.")
         parents = self.parents(where, data, period)

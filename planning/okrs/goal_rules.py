@@ -72,7 +72,7 @@ def _title_problems(title: str | None, missing: str) -> list[str]:
         problems.append(missing)
     elif len(stripped) > TITLE_MAX:
         problems.append(_too_long(len(stripped)))
-    return problems + _sentences(text_problems(stripped, what="The title"))
+    return problems + _sentences(text_problems(stripped, what=N_("The title")))
 
 
 def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> list[str]:
@@ -81,7 +81,7 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
     problems: list[str] = []
     problems += _title_problems(kr.title, _("Give the key result a title."))
     if isinstance(kr.unit, str):
-        problems += _sentences(text_problems(kr.unit, what="The unit"))
+        problems += _sentences(text_problems(kr.unit, what=N_("The unit")))
     if not _finite(kr.weight) or kr.weight < 0:
         problems.append(_bad_weight(kr.weight))
     if len(kr.unit or "") > UNIT_MAX:
@@ -297,7 +297,7 @@ def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
     problems += _title_problems(objective.title, _("Give the objective a title."))
     if isinstance(objective.description, str):
         problems += _sentences(
-            text_problems(objective.description, what="The description", multiline=True)
+            text_problems(objective.description, what=N_("The description"), multiline=True)
         )
     try:
         parse_quarter(objective.period)
@@ -432,7 +432,7 @@ def check_in_problems(
                 length=len(text), most=NOTE_MAX
             )
         )
-    problems += _sentences(text_problems(text, what="The note", multiline=True))
+    problems += _sentences(text_problems(text, what=N_("The note"), multiline=True))
     if record.kind == KrKind.manual:
         if value is None:
             problems.append(_("A manual key result's check-in needs the current value."))

@@ -79,7 +79,7 @@ def _grade_problems(what: str, grade: object, reason: str, suggested: float) -> 
             _("{what}: keep the reason to {most} characters.").format(what=what, most=REASON_MAX)
         )
     if isinstance(reason, str):
-        found = text_problems(reason, what="the reason", multiline=True)
+        found = text_problems(reason, what=N_("the reason"), multiline=True)
         problems += [f"{what}: {p}." for p in found]
     return problems
 
@@ -129,7 +129,7 @@ def close_quarter(
         problems.append(
             _("Keep the closing note to {most} characters.").format(most=REASON_MAX * 4)
         )
-    elif found := text_problems(note, what="The closing note", multiline=True):
+    elif found := text_problems(note, what=N_("The closing note"), multiline=True):
         problems += [f"{p}." for p in found]
     if problems:
         raise GoalError(problems)

@@ -34,6 +34,7 @@ from planning.access.permissions import (
     require_director,
     require_owner_or_director,
 )
+from planning.formatting import format_day
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.goal_rules import is_closed, refuse_if_closed
@@ -122,8 +123,12 @@ def _goal_to_delete(
     purge_expired_trash(session=session, today=today)
     record = session.get(model, record_id, with_for_update=True)
     if record is None:
-        name = "objective" if model is Objective else "key result"
-        raise InputError([f"{name} {record_id} does not exist"])
+        missing = (
+            _("objective {id} does not exist")
+            if model is Objective
+            else _("key result {id} does not exist")
+        )
+        raise InputError([missing.format(id=record_id)])
     return record, today
 
 
@@ -192,7 +197,7 @@ def delete_initiative(
     trash (a director any; a member only an idea they own)."""
     record = session.get(Initiative, initiative_id, with_for_update=True)
     if record is None:
-        raise InputError([f"initiative {initiative_id} does not exist"])
+        raise InputError([_("initiative {id} does not exist").format(id=initiative_id)])
     require_owner_or_director(actor, record.owner_id, N_("delete this initiative"))
     if not can_drop_initiative(actor, record.owner_id, record.status.value):
         raise PermissionDenied(
@@ -226,14 +231,28 @@ def restore_from_trash(
     today = today or clock.today()
     item = session.get(TrashItem, trash_item_id, with_for_update=True)
     if item is None:
-        raise InputError([f"trash item {trash_item_id} does not exist (restored or purged)"])
+        raise InputError(
+            [_("trash item {id} does not exist (restored or purged)").format(id=trash_item_id)]
+        )
     _may_restore(actor, item)
-    what = f"{ENTITY_WORDS.get(item.entity, item.entity)} “{item.title}”"
+    what = f"{_(ENTITY_WORDS.get(item.entity, item.entity))} “{item.title}”"
     if item.purge_on <= today:
-        raise InputError([f"{what} was deleted for good on {item.purge_on:%d %b %Y}"])
+        raise InputError(
+            [
+                _("{what} was deleted for good on {day}").format(
+                    what=what, day=format_day(item.purge_on)
+                )
+            ]
+        )
     blocker = first_row_blocker(session, rows=item.rows)
     if blocker is not None:
-        raise InputError([f"{what} cannot be restored: {blocker}; restore that first"])
+        raise InputError(
+            [
+                _("{what} cannot be restored: {blocker}; restore that first").format(
+                    what=what, blocker=blocker
+                )
+            ]
+        )
     if item.entity != "initiative":
         objective_id = item.rows[0]["row"].get("objective_id", item.entity_id)
         objective = session.get(Objective, objective_id)

@@ -89,7 +89,7 @@ def _check_fields(
 ) -> tuple[str, list[str]]:
     problems: list[str] = []
     cleaned, found = clean_text(
-        text, what="the decision", max_length=TEXT_MAX, required=True, multiline=True
+        text, what=N_("the decision"), max_length=TEXT_MAX, required=True, multiline=True
     )
     problems += found
     if not isinstance(decided_on, date):
@@ -138,7 +138,7 @@ def edit_decision(
     if problems:
         raise InputError(problems)
     before = snapshot(decision)
-    check_and_bump(decision, expected_version=expected_version, what="This decision")
+    check_and_bump(decision, expected_version=expected_version, what=_("This decision"))
     decision.text = cleaned
     decision.decided_on = decided_on
     decision.initiative_id = initiative_id
@@ -154,7 +154,7 @@ def withdraw_decision(
     if decision.withdrawn_at is not None:
         raise InputError([_("this decision is already withdrawn")])
     before = snapshot(decision)
-    check_and_bump(decision, expected_version=expected_version, what="This decision")
+    check_and_bump(decision, expected_version=expected_version, what=_("This decision"))
     decision.withdrawn_at = clock.utcnow()
     decision.withdrawn_by = actor.id
     return _saved(session, actor, decision, "withdraw", before)

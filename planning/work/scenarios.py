@@ -127,7 +127,7 @@ def _load(session: Session, scenario_id: int, *, lock: bool) -> PlanScenario:
 
 
 def _clean_name(name: Any, problems: list[str]) -> str:
-    text, found = clean_text(name, what="the scenario name", max_length=NAME_MAX, required=True)
+    text, found = clean_text(name, what=N_("the scenario name"), max_length=NAME_MAX, required=True)
     problems += found
     return text
 

@@ -53,6 +53,12 @@ from planning.work.initiatives import (
 )
 
 
+def _PERCENT_FIELD() -> str:
+    """The "% complete" field's name as the form shows it ("%" kept out of the catalogue's text,
+    where it would read as a printf placeholder)."""
+    return _("{percent} complete").format(percent="%")
+
+
 def post_status_update(
     *,
     session: Session,
@@ -104,14 +110,26 @@ def _post_update(
     if transition:
         problems.append(transition)
     if health not in HEALTH_ORDER:
-        problems.append(f"unknown health {health!r}; use one of {', '.join(HEALTH_ORDER)}")
+        problems.append(
+            _("unknown health {health}; use one of {choices}").format(
+                health=repr(health), choices=", ".join(HEALTH_ORDER)
+            )
+        )
     percent = update.percent_complete
     if not is_number(percent) or float(percent) != int(percent):
-        problems.append(f"% complete {percent!r} is not a whole number")
+        problems.append(
+            _("{field} {value} is not a whole number").format(
+                field=_PERCENT_FIELD(), value=repr(percent)
+            )
+        )
     elif not 0 <= int(percent) <= 100:
-        problems.append(f"% complete {int(percent)} is not between 0 and 100")
+        problems.append(
+            _("{field} {value} is not between 0 and 100").format(
+                field=_PERCENT_FIELD(), value=int(percent)
+            )
+        )
     note, found = clean_text(
-        update.note, what="a note", max_length=NOTE_MAX, required=True, multiline=True
+        update.note, what=N_("a note"), max_length=NOTE_MAX, required=True, multiline=True
     )
     if found and not note and isinstance(update.note, str | None):  # empty: say what it is for
         found = [_("a note is required: say in a line what changed")]
@@ -220,8 +238,9 @@ def _triage(
     if initiative.status != S.idea:
         raise InputError(
             [
-                f"“{initiative.title}” is {status_label(initiative.status.value)}, not an idea: "
-                "only ideas are triaged"
+                _("“{title}” is {status}, not an idea: only ideas are triaged").format(
+                    title=initiative.title, status=_(status_label(initiative.status.value))
+                )
             ]
         )
     return initiative
@@ -252,10 +271,10 @@ def decline_idea(
 ) -> StatusUpdateRead:
     """Decline an idea with a short reason (directors only): it is dropped, the reason noted."""
     initiative = _triage(session, actor, initiative_id, expected_version, N_("decline an idea"))
-    text, problems = clean_text(reason, what="a reason", max_length=REASON_MAX, required=True)
+    text, problems = clean_text(reason, what=N_("a reason"), max_length=REASON_MAX, required=True)
     if problems:
         if not text and isinstance(reason, str | None):
-            problems = ["say why the idea is declined: a short reason is required"]
+            problems = [_("say why the idea is declined: a short reason is required")]
         raise InputError(problems)
     note = system_notes.declined(text)
     return _triaged(session, actor, initiative, S.dropped, note, expected_version, today, "decline")

@@ -212,7 +212,7 @@ def commit_weekly_plan(
     except InputError as exc:
         problems += exc.problems
     text, found = clean_text(
-        note, what="the note", max_length=NOTE_MAX, required=False, multiline=True
+        note, what=N_("the note"), max_length=NOTE_MAX, required=False, multiline=True
     )
     problems += found
     if problems:
