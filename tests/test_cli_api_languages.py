@@ -157,16 +157,16 @@ def test_a_german_teams_refusals_are_german(
     english: tuple[set[str], list[str]],
 ) -> None:
     _as_team(monkeypatch, teams["de"])
-    weeks = "99 Wochen liegen außerhalb des Bereichs; nutze 1 bis 52"
+    weeks = "99 Wochen liegen außerhalb des Bereichs; verwenden Sie 1 bis 52"
     quarter = (
-        "'2026-Q5' ist kein Quartal: das Quartal muss Q1, Q2, Q3 oder Q4 sein, schreibe es als "
-        "JAHR-Qn, z. B. 2026-Q4"
+        "'2026-Q5' ist kein Quartal: das Quartal muss Q1, Q2, Q3 oder Q4 sein, "
+        "schreiben Sie es als JAHR-Qn, z. B. 2026-Q4"
     )
     refusals = [
         (["okr", "import"], "okr import braucht die YAML-DATEI, die gelesen werden soll"),
         (
             ["rank", "--framework", "moscow"],
-            "unbekanntes Modell 'moscow'; nutze eines von rice, ice, wsjf, weighted, "
+            "unbekanntes Modell 'moscow'; verwenden Sie eines von rice, ice, wsjf, weighted, "
             "expected_value",
         ),
         (
@@ -356,7 +356,7 @@ def test_an_api_error_answers_in_the_language_asked_for(
     }
     wrong = client.delete(OBSERVATIONS, headers={"Accept-Language": "de"})
     assert wrong.status_code == 405
-    assert wrong.json()["detail"] == "DELETE ist hier nicht erlaubt; nutze POST."
+    assert wrong.json()["detail"] == "DELETE ist hier nicht erlaubt; verwenden Sie POST."
 
 
 def test_an_import_refused_in_german_keeps_its_problems_shape(
