@@ -7,7 +7,7 @@ import streamlit as st
 from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
-from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiative_input import NewStatusUpdate, field_label
 from planning.work.initiative_status import (
     HEALTH_LABELS,
     HEALTH_ORDER,
@@ -51,7 +51,7 @@ def status_update_inputs(
         key=f"{key_prefix}_health_{tag}",
     )
     percent = cols[2].slider(
-        _("{percent} complete").format(percent="%"),
+        field_label("percent_complete"),
         0,
         100,
         value=percent_complete,

@@ -14,6 +14,7 @@ from planning.okrs.goals import post_check_in
 from planning.reports.this_week import DueCheckIn, OwedUpdate
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
+from planning.work.initiative_input import field_label
 from planning.work.initiative_status import status_label
 from ui import this_week_data as data
 from ui.confirm_write import run_write
@@ -235,7 +236,7 @@ def what_i_owe(
                 "status": st.column_config.TextColumn(_("Status"), width="small"),
                 "health": st.column_config.TextColumn(_("Health"), width="small"),
                 "percent": st.column_config.NumberColumn(
-                    _("{percent} complete").format(percent="%"), format="%d %%", width=95
+                    field_label("percent_complete"), format="%d %%", width=95
                 ),
                 "last_update": st.column_config.TextColumn(_("Last update"), width="medium"),
                 "target": st.column_config.DateColumn(_("Target"), format=day_format()),

@@ -32,6 +32,7 @@ from planning.palette import (
     status_colour,
 )
 from planning.reports import roadmap_dependencies as waits
+from planning.work.initiative_input import field_label
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 
 
@@ -110,7 +111,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         _field("owner", "nominal", title=_("Owner")),
         _field("status_label", "nominal", title=_("Status")),
         _field("health", "nominal", title=_("Health")),
-        _field("percent", "quantitative", title=_("{percent} complete").format(percent="%")),
+        _field("percent", "quantitative", title=field_label("percent_complete")),
         _field("start_text", "nominal", title=_("Start")),
         _field("target_text", "nominal", title=_("Target")),
         _field("shipped_text", "nominal", title=_("Shipped")),

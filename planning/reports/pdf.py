@@ -28,6 +28,7 @@ from planning.reports.export import (
     render,
     standing,
 )
+from planning.work.initiative_input import field_label
 
 # A Unicode font for PDFs (arrows, dashes, names in any Latin script); without one the core
 # Helvetica is used and characters outside Latin-1 are replaced.
@@ -215,7 +216,7 @@ def goals_pdf(report: QuarterReport) -> bytes:
                     _("Owner"),
                     _("Status"),
                     _("Health"),
-                    _("{percent} complete").format(percent="%"),
+                    field_label("percent_complete"),
                     _("When"),
                 ),
                 [

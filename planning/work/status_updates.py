@@ -33,7 +33,7 @@ from planning.store.models import (
 from planning.store.versioning import check_and_bump
 from planning.validation import InputError, clean_text, is_number
 from planning.work import system_notes
-from planning.work.initiative_input import NOTE_MAX, REASON_MAX, NewStatusUpdate
+from planning.work.initiative_input import NOTE_MAX, REASON_MAX, NewStatusUpdate, field_label
 from planning.work.initiative_reads import ENTITY, key_result_ids
 from planning.work.initiative_status import (
     HEALTH_ORDER,
@@ -51,12 +51,6 @@ from planning.work.initiatives import (
     load_for_update,
     refuse_if_stale,
 )
-
-
-def _PERCENT_FIELD() -> str:
-    """The "% complete" field's name as the form shows it ("%" kept out of the catalogue's text,
-    where it would read as a printf placeholder)."""
-    return _("{percent} complete").format(percent="%")
 
 
 def post_status_update(
@@ -119,13 +113,13 @@ def _post_update(
     if not is_number(percent) or float(percent) != int(percent):
         problems.append(
             _("{field} {value} is not a whole number").format(
-                field=_PERCENT_FIELD(), value=repr(percent)
+                field=field_label("percent_complete"), value=repr(percent)
             )
         )
     elif not 0 <= int(percent) <= 100:
         problems.append(
             _("{field} {value} is not between 0 and 100").format(
-                field=_PERCENT_FIELD(), value=int(percent)
+                field=field_label("percent_complete"), value=int(percent)
             )
         )
     note, found = clean_text(
