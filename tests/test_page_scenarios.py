@@ -154,6 +154,7 @@ def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: s
     assert "1 initiative in this draft changed since the draft changed it" in texts(at)
     [rebase] = [b for b in at.button if b.label == "Bring the draft up to date"]
     rebase.click().run()
+    assert not at.exception
     assert "brought up to date" in texts(at)
     rebased = _scenario(engine)
     assert rebased is not None and rebased.changes[0]["base_version"] == version + 1
