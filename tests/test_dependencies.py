@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from planning import clock
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.reports.this_week import waits_news
+from planning.reports.this_week import waits_news, waits_news_by_owner
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     AuditEvent,
@@ -261,8 +261,10 @@ def test_this_week_tells_an_owner_when_what_they_wait_on_slips_blocks_or_ships(
     with Session(read_engine(engine)) as session:
         news = waits_news(session=session, owner_id=team.ana.id, today=clock.today())
         nothing = waits_news(session=session, owner_id=team.ben.id, today=clock.today())
+        everyone = waits_news_by_owner(session=session, today=clock.today())
     said = {(n.blocker_title, n.kind): n.text for n in news}
     assert set(said) == {("Slips", "slipped"), ("Ships", "shipped"), ("Stuck", "blocked")}
     assert "30 Nov 2026 to 20 Dec 2026" in said[("Slips", "slipped")]
     assert all(n.initiative_title == "Mine" for n in news)
     assert nothing == []
+    assert everyone == {team.ana.id: news}  # the whole team's read, as This week shares it

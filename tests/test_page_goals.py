@@ -4,6 +4,7 @@ the check-in form, the director's forms, refusals shown without writing, and a c
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 import yaml
@@ -16,16 +17,21 @@ from planning.config import default_config
 from planning.formatting import format_value
 from planning.okrs.evaluation import period_goals
 from planning.okrs.file_format import export_okr_file
+from planning.store.engine import session_scope
 from planning.store.models import (
     CheckIn,
     Direction,
     GuardrailRule,
+    Initiative,
     KeyResult,
     KrKind,
     Objective,
     PeriodClose,
     Person,
+    PersonRead,
+    Role,
 )
+from planning.work.initiatives import update_initiative
 from tests.app_pages import DEMO_OBJECTIVES, open_as
 from tests.page_text import plain
 from ui.text import escape_markdown
@@ -544,3 +550,43 @@ def test_how_good_are_these_forecasts(store: Engine) -> None:
     table = at.dataframe[0].value
     shown = [p for p in table["Probability"] if p != "—"]
     assert shown and all(p.endswith(" %") and "history" not in p for p in shown)
+
+
+def ship_marks_drawn(at: AppTest) -> set[tuple[str, str]]:
+    """The (day, initiative) marks on the key result detail chart."""
+    detail = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    return {
+        (row["day"][:10], row["initiative"])
+        for layer in detail["layer"]
+        for row in layer.get("data", {}).get("values", [])
+        if "initiative" in row
+    }
+
+
+def test_a_moved_ship_date_is_redrawn_on_the_open_key_result_chart(store: Engine) -> None:
+    """The chart's observations stay cached through a write to the work; its ship dates don't."""
+    title = "Recommendations and bundles on product pages"
+    at = pick_kr(open_goals(store, "helen@northwind.example"), store, "Average order value up")
+    assert ("2026-12-26", title) in ship_marks_drawn(at)
+    with Session(store) as session:
+        initiative = session.execute(
+            select(Initiative).where(Initiative.title == title)
+        ).scalar_one()
+        director = (
+            session.execute(select(Person).where(Person.role == Role.director)).scalars().first()
+        )
+        assert director is not None
+        initiative_id, version = initiative.id, initiative.version
+    with session_scope(store) as session:
+        update_initiative(
+            session=session,
+            actor=PersonRead.model_validate(director),
+            config=default_config(),
+            initiative_id=int(initiative_id or 0),
+            expected_version=version,
+            changes={"target_date": date(2026, 12, 18)},
+        )
+    at.run()  # as the page's live refresh does
+    assert not at.exception
+    marks = ship_marks_drawn(at)
+    assert ("2026-12-18", title) in marks and ("2026-12-26", title) not in marks

@@ -18,6 +18,7 @@ from planning.okrs.evaluation_results import ObjectiveEvaluation, PeriodEvaluati
 from planning.periods import iso_week, previous_quarter, quarter_bounds, quarter_of
 from planning.reports.this_week import (
     OUTCOME_DAYS,
+    Owed,
     blocked_work,
     check_ins_due,
     days_since,
@@ -29,6 +30,7 @@ from planning.reports.this_week import (
     is_owed,
     needs_attention,
     updates_owed,
+    what_everyone_owes,
     what_i_owe,
 )
 from planning.store.engine import read_engine, session_scope
@@ -401,6 +403,25 @@ def test_posting_an_update_takes_it_off_what_i_owe(engine: Engine, seeded: Seede
     assert [o.initiative_id for o in after.updates] == [seeded.never, seeded.started]
     assert len(after.check_ins) == 2 and not after.empty
     assert [o.initiative_id for o in ben.updates] == [seeded.bens]
+
+
+def test_what_everyone_owes_is_each_persons_what_i_owe(engine: Engine, seeded: Seeded) -> None:
+    ana_posts_on_stale_work(
+        engine, seeded, NewStatusUpdate("in_progress", "at_risk", 60, "Payment API is slow.")
+    )
+    with Session(read_engine(engine)) as session:
+        everyone = what_everyone_owes(session=session, today=TODAY, every_days=EVERY)
+        each = {
+            p.id: what_i_owe(session=session, person_id=p.id, today=TODAY, every_days=EVERY)
+            for p in (seeded.director, seeded.ana, seeded.ben)
+        }
+    assert set(everyone) == {seeded.ana.id, seeded.ben.id}  # the director owes nothing
+    for person, owed in each.items():
+        assert everyone.get(person, Owed(updates=(), check_ins=())) == owed
+    assert [o.initiative_id for o in everyone[seeded.ana.id].updates] == [
+        seeded.never,
+        seeded.started,
+    ]
 
 
 def test_nothing_owed_is_empty(engine: Engine, seeded: Seeded) -> None:

@@ -22,6 +22,7 @@ import pyarrow as pa
 import streamlit as st
 
 from planning import i18n
+from ui import arrow
 
 # Altair refuses data sets over 5,000 rows by default; the trends of a long range at day grain
 # pass that, and every chart here is drawn from rows the app has already aggregated.
@@ -44,7 +45,7 @@ def d3_format(fmt: str) -> str:
 
 def rows_table(frame: pd.DataFrame) -> pa.Table:
     """A frame as the table a chart draws from (its index left out)."""
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    return arrow.table(frame)
 
 
 def from_altair(chart: Any) -> Chart:

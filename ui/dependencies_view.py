@@ -75,9 +75,18 @@ def news(
 ) -> list[this_week.WaitNews]:
     """What a person's open work waits on that slipped, is blocked or shipped this week, in the
     words of `language` (i18n.locale_key, which keys the cache)."""
+    return list(_news_by_owner(versions, today, language).get(owner_id, ()))
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _news_by_owner(
+    versions: Versions, today: date, language: str
+) -> Mapping[int, tuple[this_week.WaitNews, ...]]:
+    """`news` for every owner, read once after each write for all the sessions showing it."""
     del versions, language
     with _session() as session:
-        return this_week.waits_news(session=session, owner_id=owner_id, today=today)
+        found = this_week.waits_news_by_owner(session=session, today=today)
+    return MappingProxyType({owner: tuple(items) for owner, items in found.items()})
 
 
 # --- text --------------------------------------------------------------------------------------

@@ -22,9 +22,13 @@ from planning.okrs.backtest_replay import CHECKPOINTS, MIN_QUARTERS
 from planning.okrs.backtest_score import ForecastQuality, Score
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
-from planning.store.engine import read_engine
+from planning.store.engine import OBSERVATIONS, OKRS, read_engine
 from ui.charts import Chart, draw, from_altair
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, depends_on, engine
+
+# The backtest reads key results, check-ins and observations only: a status update or a planning
+# save leaves it, and the chart drawn from it, cached.
+BACKTEST = (OKRS, OBSERVATIONS)
 
 KIND_LABELS = {
     "total": N_("Running total over the quarter"),
@@ -53,6 +57,7 @@ def probability_shown(kr: KrEvaluation) -> str:
     return kr.probability_text or "—"
 
 
+@depends_on(*BACKTEST)
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
 def quality(versions: Versions, today: date) -> ForecastQuality:
     """The store's forecast backtest (also cached in the domain per observations version)."""
@@ -125,6 +130,7 @@ def reliability_chart(score: Score) -> Chart:
     return from_altair(chart)
 
 
+@depends_on(*BACKTEST)
 @st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
 def _reliability(versions: Versions, today: date, language: str) -> Chart:
     """The reliability chart of `quality`, built once per data version and language

@@ -6,8 +6,10 @@ opens one short read-only session and returns plain data (dataclasses, DataFrame
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
@@ -17,8 +19,9 @@ from planning.okrs import evaluation as okr_evaluation
 from planning.okrs import goal_reads, kr_defaults
 from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.okrs.file_format import export_okr_file
-from planning.okrs.track import KrTrack, kr_track
-from planning.store.engine import OBSERVATIONS, OKRS, PEOPLE, read_engine
+from planning.okrs.track import KrTrack, kr_track, ship_dates
+from planning.periods import quarter_bounds
+from planning.store.engine import OBSERVATIONS, OKRS, PEOPLE, WORK, read_engine
 from planning.store.models import KeyResultRead, ObjectiveRead, PersonRead
 from ui.charts import Chart
 from ui.goals_charts import detail_spec, progress_spec
@@ -54,9 +57,11 @@ def period_goals(versions: Versions, period: str, today: date) -> PeriodEvaluati
     return _period_goals(versions, period, today, i18n.locale_key())
 
 
+@depends_on(*EVALUATION)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def track(versions: Versions, period: str, today: date, key_result_id: int) -> KrTrack | None:
-    """The chart data of one key result of a quarter."""
+def _track(versions: Versions, period: str, today: date, key_result_id: int) -> KrTrack | None:
+    """The chart data of one key result of a quarter. Kept while only work changes: its ship
+    dates are those of when it was read, and detail_chart draws the current ones."""
     evaluation = period_goals(versions, period, today)
     kr = evaluation.key_result(key_result_id)
     if kr is None:
@@ -69,6 +74,17 @@ def track(versions: Versions, period: str, today: date, key_result_id: int) -> K
             period=period,
             as_of=evaluation.as_of,
         )
+
+
+@depends_on(OKRS, WORK)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def ship_marks(versions: Versions, period: str, key_result_id: int) -> pd.DataFrame:
+    """The quarter's ship dates of the initiatives linked to a key result (a cheap read that
+    every write to the work makes afresh)."""
+    del versions
+    first, last = quarter_bounds(period, app_config().settings.fiscal_year_start_month)
+    with _session() as session:
+        return ship_dates(session=session, key_result_id=key_result_id, first=first, last=last)
 
 
 @depends_on(*EVALUATION)
@@ -85,18 +101,33 @@ def progress_chart(
     return None
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def detail_chart(
     versions: Versions, period: str, today: date, key_result_id: int, language: str = ""
 ) -> Chart | None:
     """One key result's chart, or None when there is nothing to draw (`language`:
-    i18n.locale_key, for the cache)."""
+    i18n.locale_key, for the cache). A status update elsewhere redraws it only when it moved a
+    ship date the chart marks."""
+    ships = ship_marks(versions, period, key_result_id)
+    return _detail_chart(versions, period, today, key_result_id, language, ships)
+
+
+@depends_on(*EVALUATION)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _detail_chart(
+    versions: Versions,
+    period: str,
+    today: date,
+    key_result_id: int,
+    language: str,
+    ships: pd.DataFrame,
+) -> Chart | None:
+    del language
     evaluation = period_goals(versions, period, today)
     kr = evaluation.key_result(key_result_id)
-    found = track(versions, period, today, key_result_id)
+    found = _track(versions, period, today, key_result_id)
     if kr is None or found is None:
         return None
-    return detail_spec(kr, found)
+    return detail_spec(kr, replace(found, ships=ships))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 
 import pandas as pd
 import pyarrow as pa
@@ -32,7 +33,7 @@ from planning.work.system_notes import note_text
 from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, roadmap_data
 from ui.goals_charts import share
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, engine, shared_read
 
 TTL = 600
 ENTRIES = 64
@@ -68,19 +69,30 @@ class Owing:
     check_ins: pa.Table | None  # key_result, objective, last_check_in, confidence
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def owed(versions: Versions, person_id: int, today: date, lang: str) -> Owing:
-    """One person's overdue status updates and due check-ins, with their tables."""
-    del versions, lang
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _owed_by_person(versions: Versions, today: date) -> Mapping[int, this_week.Owed]:
+    """What everyone owes, read once for every session after each write (a per-person read
+    would run once for each member with This week open)."""
+    del versions
     settings = app_config().settings
     with _session() as session:
-        found = this_week.what_i_owe(
+        found = this_week.what_everyone_owes(
             session=session,
-            person_id=person_id,
             today=today,
             every_days=settings.updates.stale_after_days,
             fiscal_start_month=settings.fiscal_year_start_month,
         )
+    return MappingProxyType(found)
+
+
+NOTHING_OWED = this_week.Owed(updates=(), check_ins=())
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def owed(versions: Versions, person_id: int, today: date, lang: str) -> Owing:
+    """One person's overdue status updates and due check-ins, with their tables."""
+    del lang
+    found = _owed_by_person(versions, today).get(person_id, NOTHING_OWED)
     updates = [
         {
             "initiative": u.title,
@@ -113,9 +125,18 @@ def owed(versions: Versions, person_id: int, today: date, lang: str) -> Owing:
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def idea_outcomes(versions: Versions, person_id: int, today: date) -> list[this_week.IdeaOutcome]:
     """How a director recently triaged the ideas this person proposed."""
+    return list(_idea_outcomes_by_owner(versions, today).get(person_id, ()))
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _idea_outcomes_by_owner(
+    versions: Versions, today: date
+) -> Mapping[int, tuple[this_week.IdeaOutcome, ...]]:
+    """`idea_outcomes` for every owner, read once after each write for all sessions."""
     del versions
     with _session() as session:
-        return this_week.idea_outcomes(session=session, person_id=person_id, today=today)
+        found = this_week.idea_outcomes_by_owner(session=session, today=today)
+    return MappingProxyType({owner: tuple(items) for owner, items in found.items()})
 
 
 # --- director ----------------------------------------------------------------------------------

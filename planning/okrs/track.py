@@ -68,7 +68,9 @@ def kr_track(
     return KrTrack(
         path=path,
         band=band,
-        ships=_ship_dates(session, evaluation, first, last),
+        ships=ship_dates(
+            session=session, key_result_id=evaluation.key_result_id, first=first, last=last
+        ),
         actual_label=label,
     )
 
@@ -170,11 +172,13 @@ def _band(kr: KrEvaluation, as_of: date, last: date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _ship_dates(session: Session, kr: KrEvaluation, first: date, last: date) -> pd.DataFrame:
+def ship_dates(*, session: Session, key_result_id: int, first: date, last: date) -> pd.DataFrame:
+    """The ship dates (planned ones when not shipped yet) of the initiatives linked to a key
+    result that fall between first and last: day, initiative, kind."""
     rows = session.exec(
         select(Initiative.title, col(Initiative.shipped_date), col(Initiative.target_date))
         .join(InitiativeKeyResult, col(InitiativeKeyResult.initiative_id) == col(Initiative.id))
-        .where(InitiativeKeyResult.key_result_id == kr.key_result_id)
+        .where(InitiativeKeyResult.key_result_id == key_result_id)
     ).all()
     marks = []
     for title, shipped, target in rows:

@@ -382,6 +382,30 @@ def what_i_owe(
     )
 
 
+def what_everyone_owes(
+    *, session: Session, today: date, every_days: int, fiscal_start_month: int = 1
+) -> dict[int, Owed]:
+    """`what_i_owe` for everyone who owes something, by person id (one read for a whole team's
+    This week; each person's lists keep `what_i_owe`'s order)."""
+    updates: dict[int, list[OwedUpdate]] = {}
+    for update in updates_owed(session=session, today=today, every_days=every_days):
+        updates.setdefault(update.owner_id, []).append(update)
+    check_ins: dict[int, list[DueCheckIn]] = {}
+    for due in check_ins_due(
+        session=session,
+        today=today,
+        every_days=every_days,
+        fiscal_start_month=fiscal_start_month,
+    ):
+        check_ins.setdefault(due.owner_id, []).append(due)
+    return {
+        person: Owed(
+            updates=tuple(updates.get(person, ())), check_ins=tuple(check_ins.get(person, ()))
+        )
+        for person in updates.keys() | check_ins.keys()
+    }
+
+
 def blocked_work(*, session: Session, today: date) -> list[BlockedInitiative]:
     """Blocked initiatives with the day they became blocked and their latest note, longest first.
 
@@ -482,18 +506,29 @@ def idea_outcomes(
     *, session: Session, person_id: int, today: date, days: int = OUTCOME_DAYS
 ) -> list[IdeaOutcome]:
     """A person's ideas a director accepted or declined in the last `days` days, newest first."""
+    return idea_outcomes_by_owner(session=session, today=today, days=days).get(person_id, [])
+
+
+def idea_outcomes_by_owner(
+    *, session: Session, today: date, days: int = OUTCOME_DAYS
+) -> dict[int, list[IdeaOutcome]]:
+    """`idea_outcomes` for everyone at once, by the ideas' owner."""
     names = person_names(session=session)
     rows = session.exec(
         select(StatusUpdate, Initiative)
         .join(Initiative, col(Initiative.id) == col(StatusUpdate.initiative_id))
-        .where(Initiative.owner_id == person_id)
         .where(
             col(StatusUpdate.note).startswith(ACCEPTED_NOTE)
             | col(StatusUpdate.note).startswith(DECLINED_PREFIX)
         )
+        # Older ones are left out below anyway; the time index keeps this off the whole history.
+        .where(
+            col(StatusUpdate.created_at)
+            >= datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
+        )
         .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
     ).all()
-    found: list[IdeaOutcome] = []
+    found: dict[int, list[IdeaOutcome]] = {}
     seen: set[int] = set()
     for update, initiative in rows:
         age = days_since(update.created_at, today)
@@ -501,7 +536,7 @@ def idea_outcomes(
             continue
         seen.add(int(initiative.id or 0))
         accepted = update.note.startswith(ACCEPTED_NOTE)
-        found.append(
+        found.setdefault(initiative.owner_id, []).append(
             IdeaOutcome(
                 initiative_id=int(initiative.id or 0),
                 title=initiative.title,
@@ -542,38 +577,52 @@ def waits_news(
     """For a person's open initiatives, what they wait on that, in the last `days` days, moved
     its target date later (slipped) or shipped, or that is blocked now; slips and blocks first.
     The news lines are in this run's language."""
-    owned = set(session.exec(select(Initiative.id).where(Initiative.owner_id == owner_id)).all())
-    # Only the owner's work and what it waits on: not every initiative in the store.
-    mine = work_of(session=session, ids={i for i in owned if i is not None})
+    return waits_news_by_owner(session=session, today=today, days=days).get(owner_id, [])
+
+
+def waits_news_by_owner(
+    *, session: Session, today: date, days: int = NEWS_DAYS
+) -> dict[int, list[WaitNews]]:
+    """`waits_news` for every owner at once, by owner id (one read for a whole team's This week,
+    however many of them have it open)."""
+    every_edge = all_edges(session=session)
+    if not every_edge:
+        return {}
+    # The whole team's work is read whole: lists of thousands of ids in IN (...) cost more to
+    # build and send than the rows they would leave out.
+    mine = work_of(session=session)
+    dates = {
+        int(i): (int(owner), target, shipped)
+        for i, owner, target, shipped in session.exec(
+            select(
+                col(Initiative.id),
+                col(Initiative.owner_id),
+                col(Initiative.target_date),
+                col(Initiative.shipped_date),
+            )
+        ).all()
+        if i is not None
+    }
     edges = [
-        (a, b)
-        for a, b in all_edges(session=session)
-        if b in owned and b in mine and mine[b].status not in FINISHED
+        (a, b) for a, b in every_edge if a in mine and b in mine and mine[b].status not in FINISHED
     ]
     if not edges:
-        return []
+        return {}
     blockers = {a for a, _ in edges}
-    mine.update(work_of(session=session, ids=blockers - set(mine)))
     since = today - timedelta(days=days)
     first_target: dict[int, str | None] = {}
     for entity_id, before in session.exec(
         select(col(AuditEvent.entity_id), col(AuditEvent.before))
-        .where(AuditEvent.entity == "initiative", col(AuditEvent.entity_id).in_(sorted(blockers)))
+        .where(AuditEvent.entity == "initiative")
         .where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=UTC))
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all():
-        if entity_id is None or not before or "target_date" not in before:
+        if entity_id not in blockers or not before or "target_date" not in before:
             continue
         if entity_id not in first_target:
             first_target[int(entity_id)] = before["target_date"]
-    targets = {
-        i: (t, s)
-        for i, t, s in session.exec(
-            select(
-                col(Initiative.id), col(Initiative.target_date), col(Initiative.shipped_date)
-            ).where(col(Initiative.id).in_(sorted(blockers)))
-        ).all()
-    }
+    owners = {i: owner for i, (owner, _target, _shipped) in dates.items()}
+    targets = {i: (target, shipped) for i, (_owner, target, shipped) in dates.items()}
     found: list[WaitNews] = []
     for blocker_id, blocked_id in edges:
         blocker, waiting = mine[blocker_id], mine[blocked_id]
@@ -604,4 +653,7 @@ def waits_news(
             )
     order = {"slipped": 0, "blocked": 1, "shipped": 2}
     found.sort(key=lambda n: (order[n.kind], n.initiative_id, n.blocker_id))
-    return found
+    by_owner: dict[int, list[WaitNews]] = {}
+    for item in found:
+        by_owner.setdefault(owners[item.initiative_id], []).append(item)
+    return by_owner
