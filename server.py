@@ -6,6 +6,7 @@ Start it with `streamlit run server.py` (scripts/start.sh does). app.py stays th
 this module only adds the routes beside it and opens the store when the server starts.
 """
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,6 +37,10 @@ async def lifespan(app: object) -> AsyncIterator[None]:
     on a stand-in store and say so in the log).
     """
     await run_in_threadpool(page_modules)
+    # What start-up loaded (Streamlit, pandas, Altair's schema, the pages) lives as long as the
+    # process: set it aside from the garbage collector, whose every full pass would otherwise walk
+    # it again while holding up every session's run.
+    gc.freeze()
     async with context.lifespan(app):
         # The forecasts' backtest, worked out beside the first visitor rather than in their way.
         warm_backtest(engine=lambda: context.engine, config=lambda: context.config)
