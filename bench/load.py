@@ -132,9 +132,11 @@ def measure_step(
     log: Callable[[str], None],
     client: str = "ws",
     pace: Pace = MONDAY,
+    processes: int = 1,
 ) -> dict[str, Any]:
-    """Copy the store, start the server, drive `sessions` sessions (protocol tabs, or Chromium
-    contexts with `client="chromium"`), stop it, count the writes."""
+    """Copy the store, start the server (`processes` app processes on the one store copy, each
+    session kept on one of them), drive `sessions` sessions (protocol tabs, or Chromium contexts
+    with `client="chromium"`), stop it, count the writes."""
     copy = directory / f"load-{sessions}.db"
     shutil.copy(store, copy)
     url = f"sqlite:///{copy}"
@@ -149,31 +151,45 @@ def measure_step(
     if profile is not None:
         profile.parent.mkdir(parents=True, exist_ok=True)
         log(f"  profiling the server into {profile}")
-    server = start_server(
-        database_url=url,
-        config_dir=config_dir,
-        log=directory / f"server-{sessions}.log",
-        profile=profile,
-    )
+    servers = []
     samples: list[float] = []
     try:
-        pid = server.process.pid
-        idle_rss = rss_mb(pid)
+        for n in range(processes):
+            name = f"server-{sessions}.log" if processes == 1 else f"server-{sessions}-{n}.log"
+            servers.append(
+                start_server(
+                    database_url=url,
+                    config_dir=config_dir,
+                    log=directory / name,
+                    profile=profile if n == 0 else None,
+                )
+            )
+        pids = [server.process.pid for server in servers]
+        idle_rss = sum(rss_mb(pid) for pid in pids)
 
         async def main() -> dict[str, float]:
             done = asyncio.Event()
 
             async def sample() -> None:
                 while not done.is_set():
-                    samples.append(rss_mb(pid))
+                    samples.append(sum(rss_mb(pid) for pid in pids))
                     await asyncio.sleep(0.5)
 
             sampler = asyncio.create_task(sample())
             try:
-                drive = drive_ws if client == "ws" else _drive
-                return await drive(
-                    base=server.url,
-                    server_pid=pid,
+                if client == "ws":
+                    return await drive_ws(
+                        base=[server.url for server in servers],
+                        server_pid=pids[0],
+                        plans=plans,
+                        rounds=rounds,
+                        run_id=run_id,
+                        tally=tally,
+                        pace=pace,
+                    )
+                return await _drive(
+                    base=servers[0].url,
+                    server_pid=pids[0],
                     plans=plans,
                     rounds=rounds,
                     run_id=run_id,
@@ -184,14 +200,15 @@ def measure_step(
                 done.set()
                 await sampler
 
-        cpu = cpu_seconds(pid)
+        cpu = sum(cpu_seconds(pid) for pid in pids)
         began = time.perf_counter()
         spent = asyncio.run(main())
         seconds = time.perf_counter() - began
-        cpu = cpu_seconds(pid) - cpu
-        hwm = _vm_hwm(pid)
+        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
+        hwm = sum(_vm_hwm(pid) for pid in pids)
     finally:
-        stop_server(server.process)
+        for server in servers:
+            stop_server(server.process)
     after = load_average()
     found = found_notes(url=url, run_id=run_id)
     copy.unlink(missing_ok=True)
@@ -208,6 +225,7 @@ def measure_step(
     result: dict[str, Any] = {
         "sessions": sessions,
         "client": client,
+        "processes": processes,
         "roles": {
             role: sum(1 for p in plans if p.role == role)
             for role in ("director", "member", "stakeholder")
@@ -270,6 +288,7 @@ def run_load(
     measured_step: Callable[[dict[str, Any]], None] = lambda section: None,
     client: str = "ws",
     pace: Pace = MONDAY,
+    processes: int = 1,
 ) -> dict[str, Any]:
     """Every step in turn on a fresh copy of the store; the load section of the bench JSON
     (also handed to `measured_step` after each step, so a long run keeps what it measured)."""
@@ -291,6 +310,7 @@ def run_load(
                 log=log,
                 client=client,
                 pace=pace,
+                processes=processes,
             )
         )
     return _section(measured, client, pace)
@@ -320,6 +340,8 @@ def load_checks(section: dict[str, Any]) -> list[Any]:
         roles = step["roles"]
         who = f"{roles['director']} director, {roles['member']} members, "
         who += f"{roles['stakeholder']} stakeholders"
+        if int(step.get("processes", 1)) > 1:
+            who += f"; {step['processes']} app processes"
         settled = step["settled"]
         p95 = float(settled.get("p95_ms", float("inf")))
         before, after = step["load_average_before"][0], step["load_average_after"][0]
@@ -420,6 +442,7 @@ def run_load_benchmark(
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
     client: str = "ws",
     pace: Pace = MONDAY,
+    processes: int = 1,
 ) -> dict[str, Any]:
     """Build the scale's store (or reuse the one `keep` holds), run every step, and write the
     load section into `out` (beside the other measurements when `out` holds a run of the same
@@ -428,6 +451,9 @@ def run_load_benchmark(
     import tempfile
 
     from bench.data_set import build_data_set
+
+    if client == "chromium" and processes > 1:
+        raise LoadError("more than one app process is driven by the ws client only")
     from planning import clock
 
     today = today or clock.today()
@@ -479,6 +505,7 @@ def run_load_benchmark(
             measured_step=write,
             client=client,
             pace=pace,
+            processes=processes,
         )
     write(section)
     return result_of(section)

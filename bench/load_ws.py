@@ -167,7 +167,7 @@ def _cell(editor: Any, column: str, row: int) -> float:
 
 async def drive_ws(
     *,
-    base: str,
+    base: str | Sequence[str],
     server_pid: int,
     plans: Sequence[SessionPlan],
     rounds: int,
@@ -175,17 +175,22 @@ async def drive_ws(
     tally: Tally,
     pace: Pace,
 ) -> dict[str, float]:
-    """All sessions as protocol tabs from one asyncio loop; returns this client's CPU seconds."""
+    """All sessions as protocol tabs from one asyncio loop; returns this client's CPU seconds.
+    Given several servers (app processes on one store), session i stays on server i mod n, as a
+    proxy with sticky sessions keeps each browser tab on one process."""
     del server_pid
-    # A first visitor before the measured ones, as the Chromium driver has (a fresh server's
-    # first session is slower and once lost its first widget change).
-    warm = Tab(base=base, query=f"as={plans[0].person_id}", timeout_s=ACTION_TIMEOUT_MS / 1000)
-    try:
-        await warm.visit("")
-    finally:
-        await warm.close()
+    bases = [base] if isinstance(base, str) else list(base)
+    for url in bases:
+        # A first visitor before the measured ones, as the Chromium driver has (a fresh
+        # server's first session is slower and once lost its first widget change).
+        warm = Tab(base=url, query=f"as={plans[0].person_id}", timeout_s=ACTION_TIMEOUT_MS / 1000)
+        try:
+            await warm.visit("")
+        finally:
+            await warm.close()
     visitors = [
-        WsVisitor(plan=plan, base=base, tally=tally, run_id=run_id, pace=pace) for plan in plans
+        WsVisitor(plan=plan, base=bases[n % len(bases)], tally=tally, run_id=run_id, pace=pace)
+        for n, plan in enumerate(plans)
     ]
 
     async def session(visitor: WsVisitor) -> None:

@@ -64,6 +64,32 @@ def test_three_tabs_post_save_and_read_and_every_confirmed_update_is_in_the_stor
     assert rows["load, 3 sessions: lost status updates"].value == f"0 of {ROUNDS} confirmed"
 
 
+def test_two_app_processes_on_one_store_share_the_sessions_and_lose_no_write(
+    small_store: Path, tmp_path: Path
+) -> None:
+    """The director's tab on one process and the member's on the other write to the same store;
+    each process has its own log and every confirmed update is found."""
+    keep = tmp_path / "store"
+    keep.mkdir()
+    (keep / "bench.db").write_bytes((small_store / "bench.db").read_bytes())
+    (keep / "config").symlink_to(small_store / "config", target_is_directory=True)
+    result = run_load_benchmark(
+        scale=SCALES["small"],
+        steps=[3],
+        keep=keep,
+        rounds=1,
+        client="ws",
+        pace=QUICK,
+        processes=2,
+    )
+    step: dict[str, Any] = result["load"]["steps"][0]
+    assert step["processes"] == 2
+    assert_every_write_landed(step, client="ws", rounds=1)
+    assert (keep / "server-3-0.log").exists() and (keep / "server-3-1.log").exists()
+    [row] = [c for c in load_checks(result["load"]) if "settled page p95" in c.what]
+    assert "2 app processes" in row.what
+
+
 def test_a_session_that_cannot_post_is_reported_as_an_error_and_confirms_nothing(
     small_store: Path, tmp_path: Path
 ) -> None:
@@ -103,6 +129,13 @@ def test_a_session_that_cannot_post_is_reported_as_an_error_and_confirms_nothing
 
 
 def test_pace_arguments_out_of_range_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    for option, bad in (("--arrive-over", "-1"), ("--think", "x"), ("--load-client", "curl")):
+    for option, bad in (
+        ("--arrive-over", "-1"),
+        ("--think", "x"),
+        ("--load-client", "curl"),
+        ("--processes", "0"),
+    ):
         assert main(["bench", "--load", "2", option, bad]) != 0
         assert f"argument {option}" in capsys.readouterr().err
+    assert main(["bench", "--load", "2", "--processes", "2", "--load-client", "chromium"]) != 0
+    assert "ws client only" in capsys.readouterr().err

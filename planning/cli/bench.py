@@ -33,6 +33,14 @@ def pace_seconds(text: str) -> float:
     return seconds
 
 
+def app_processes(text: str) -> int:
+    """A --processes argument: 1 to 8 app processes."""
+    processes = int(text) if text.isdigit() else 0
+    if not 1 <= processes <= 8:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 8")
+    return processes
+
+
 def load_steps(text: str) -> list[int]:
     """A --load argument: session counts from 1 to 100, comma-separated (e.g. 5,10,20,30)."""
     steps = []
@@ -100,6 +108,14 @@ def load_steps(text: str) -> list[int]:
         help="with --load: the sessions arrive evenly spread over this many seconds (default 60)",
     ),
     arg(
+        "--processes",
+        type=app_processes,
+        default=1,
+        metavar="N",
+        help="with --load and the ws client: start N app processes on the one store (1 to 8, "
+        "default 1), each session kept on one of them as a proxy with sticky sessions does",
+    ),
+    arg(
         "--think",
         type=pace_seconds,
         default=5.0,
@@ -157,6 +173,7 @@ def _run_load(args: argparse.Namespace, out: Path | None) -> int:
             keep=Path(args.keep) if args.keep else None,
             client=args.load_client,
             pace=Pace(arrive_over_s=args.arrive_over, think_s=args.think),
+            processes=args.processes,
         )
     except (LoadError, BenchError) as exc:
         return fail(str(exc), EXIT_REFUSED)
@@ -165,7 +182,9 @@ def _run_load(args: argparse.Namespace, out: Path | None) -> int:
         f"{args.scale} data set: {counts['observations']:,} observations, "
         f"{counts['initiatives']:,} initiatives, {counts['status_updates']:,} status updates "
         f"(measured {result['measured_at']} on {result['cpu_count']} cores with the "
-        f"{args.load_client} client, sessions arriving over {args.arrive_over:g} s, "
+        f"{args.load_client} client"
+        + (f" and {args.processes} app processes" if args.processes > 1 else "")
+        + f", sessions arriving over {args.arrive_over:g} s, "
         f"{args.think:g} s pauses; each row gives the load average before and after its step)"
     )
     found = load_checks(result["load"])
