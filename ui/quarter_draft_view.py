@@ -227,7 +227,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         source=source,
         objectives=format_count(len(written.objectives)),
         key_results=format_count(written.key_result_count),
-        moved=format_count(moved),
+        moved=moved,
     )
     clear_after_write()
     st.rerun()
