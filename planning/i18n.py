@@ -330,6 +330,12 @@ def _d3_time_format(skeleton: str) -> str:
     return "".join(out)
 
 
+def vega_day_format(english: str = "%d %b") -> str:
+    """A chart's d3 format for a day and month: `english` in English formats, else the format
+    locale's order (German %-d. %b: 1. Sept.)."""
+    return english if english_formats() else _d3_time_format("MMMd")
+
+
 def vega_date_axis() -> dict[str, str] | None:
     """The labels of a time axis as the format locale writes dates (26. Nov., November, 2026),
     for each granularity Vega picks; None in English, where charts keep Vega's own (Nov 26)."""

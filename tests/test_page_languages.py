@@ -118,6 +118,9 @@ WIDGET_KINDS = (
     "expander",
 )
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
+# Counts of a thousand or more written without the team's grouping (1360, not 1.360); years and
+# parts of dates, times, versions and addresses are not counts.
+BARE_COUNT = re.compile(r"(?<![\d.,:/\-#\w])(?!(?:19|20)\d\d\b)\d{4,}(?![\d.,:/\-\w])")
 
 
 @pytest.fixture(autouse=True)
@@ -227,13 +230,17 @@ def untranslated(
     tables' raw cells too; `whole`, on for every page, reads every text of the run: table cells
     as displayed, chart titles, axis, legend and tooltip titles and the categories a chart
     names, help, expander labels; the configuration shown as JSON stays as written, as do the
-    `written` words of a reader's own file)."""
+    `written` words of a reader's own file); with `whole`, also any count of a thousand or more
+    not grouped in the team's format."""
     labels, pieces = english
     names = _names() | written
-    found = []
+    found: list[str] = []
     texts = shown_texts(at, elsewhere=elsewhere) + (table_cells(at) if cells else [])
     if whole:
-        texts += [shown.text for shown in whole_page_texts(at) if shown.where != "json.body"]
+        shown_whole = [shown for shown in whole_page_texts(at) if shown.where != "json.body"]
+        texts += [shown.text for shown in shown_whole]
+        # A count of a thousand or more must be grouped in the team's format too.
+        found += [f"ungrouped count: {s.text}" for s in shown_whole if BARE_COUNT.search(s.text)]
     for text in texts:
         bare = text.strip().strip("*").strip()
         if bare in names:
@@ -587,9 +594,6 @@ def test_the_shipped_scoring_words_read_in_german() -> None:
 
 # --- a German team: its formats on every page, whatever the browser ------------------------------
 
-# Counts of a thousand or more written without the team's grouping (1360, not 1.360); years and
-# parts of dates, times, versions and addresses are not counts.
-BARE_COUNT = re.compile(r"(?<![\d.,:/\-#\w])(?!(?:19|20)\d\d\b)\d{4,}(?![\d.,:/\-\w])")
 # Ideas added to the demo backlog so that its counts pass a thousand.
 MANY_IDEAS = 1_000
 
@@ -625,17 +629,6 @@ def _many_ideas(url: str) -> int:
         found = len(open_work)
     engine.dispose()
     return found
-
-
-def _bare_counts(at: AppTest) -> list[str]:
-    """Texts on the page with a count of a thousand or more not grouped the team's way."""
-    return sorted(
-        {
-            f"{shown.where}: {shown.text}"
-            for shown in whole_page_texts(at)
-            if shown.where != "json.body" and BARE_COUNT.search(shown.text)
-        }
-    )
 
 
 def _grid_column(at: AppTest, label: str) -> tuple[dict[str, object], list[str]]:
@@ -676,8 +669,7 @@ def test_a_german_team_reads_grids_charts_and_counts_in_its_format(
     _config, efforts = _grid_column(at, "RICE-Aufwand (Personenmonate)")
     assert any("0,81" in e for e in efforts) and not any("0.81" in e for e in efforts)
     _grid_column(at, "Zieltermin")  # a date, not a key result's "Ziel"
-    assert _bare_counts(at) == []
-    assert untranslated(at, english) == []
+    assert untranslated(at, english) == []  # with any count not grouped (1360)
     # The cells stay numbers: an edit saves as in any team.
     at.session_state["backlog_editor_rice_0"] = {
         "edited_rows": {0: {"input.reach": 160_000, "effort_weeks": 2.5}},
@@ -695,7 +687,7 @@ def test_a_german_team_reads_grids_charts_and_counts_in_its_format(
     assert re.search(r"\b\d\.\d{3} Initiativen\. ", captions), captions
     assert [c for c in at.caption if "Initiativen." in str(c.value)]
     _grid_column(at, "Zieltermin")
-    assert _bare_counts(at) == []
+    assert untranslated(at, english, cells=True) == []
 
     at.switch_page("pages/metrics.py").run()
     assert not at.exception
@@ -707,8 +699,12 @@ def test_a_german_team_reads_grids_charts_and_counts_in_its_format(
         assert spec["config"]["axisTemporal"]["format"]["date"] == "%-d. %b"
     funnel = json.dumps(specs)
     assert '"format": "~s"' not in funnel  # 800k is English; German axes group: 800.000
-    assert _bare_counts(at) == []
-    assert untranslated(at, english) == []
+    assert untranslated(at, english) == []  # with any count not grouped (1360)
+
+    at.switch_page("pages/roadmap.py").run()
+    assert not at.exception
+    lanes = json.dumps([json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")])
+    assert '"format": "%-d. %b"' in lanes and '"format": "%d %b"' not in lanes  # 1. Sept.
 
     at.switch_page("pages/impact.py").run()
     assert not at.exception

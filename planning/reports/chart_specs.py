@@ -17,6 +17,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from planning import i18n
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.i18n import pgettext
@@ -127,7 +128,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
                 "temporal",
                 scale=x_scale,
                 title=None,
-                axis={"format": "%d %b", "grid": True},
+                axis={"format": i18n.vega_day_format(), "grid": True},
             ),
             "x2": {"field": "end"},
             "y": y,
