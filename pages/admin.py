@@ -14,6 +14,7 @@ from planning.i18n import gettext as _
 from planning.metrics.observations import ImportBatchInfo
 from planning.store.engine import session_scope
 from ui import admin_data as data
+from ui import grid_formats
 from ui.config_admin import configuration_tab
 from ui.data_import import FLASH, data_import_tab
 from ui.identity import current_person
@@ -241,8 +242,8 @@ with tab_history:
                 width="stretch",
                 column_config={
                     when: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-                    added: st.column_config.NumberColumn(format="localized"),
-                    updated: st.column_config.NumberColumn(format="localized"),
+                    added: st.column_config.NumberColumn(format=grid_formats.whole_format()),
+                    updated: st.column_config.NumberColumn(format=grid_formats.whole_format()),
                 },
             )
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from planning import clock, i18n
-from planning.formatting import format_change, format_day, format_value
+from planning.formatting import aligned_figures, format_change, format_day, format_value
 from planning.i18n import gettext as _
 from planning.impact.calibration import calibration, calibration_frame
 from planning.impact.ledger_views import points_text
@@ -20,6 +20,7 @@ from ui import exports
 from ui import impact_charts as charts
 from ui import impact_data as data
 from ui.charts import draw
+from ui.grid_formats import figures
 from ui.state import app_config, live_refresh, versions
 
 DIGEST_WEEKS = 12
@@ -176,20 +177,32 @@ def _calibration() -> None:
                 _("Missed"): frame["missed"],
                 _("Inconclusive"): frame["inconclusive"],
                 _("Waiting for data"): frame["waiting"],
-                _("Hit rate"): frame["hit_rate"],
+                _("Hit rate"): (
+                    frame["hit_rate"]
+                    if i18n.english_formats()
+                    else aligned_figures(
+                        frame["hit_rate"].tolist(), lambda v: i18n.percent_text(v, decimals=0)
+                    )
+                ),
                 _("Mean over-estimate"): [points_text(v) for v in frame["mean_error"]],
                 _("Tendency"): [_(str(t)) for t in frame["tendency"]],
-                _("Suggested confidence"): frame["suggested_confidence"],
+                _("Suggested confidence"): figures(
+                    frame["suggested_confidence"].tolist(), lambda v: i18n.fixed_text(v, decimals=2)
+                ),
             }
         )
         st.dataframe(
             shown,
             hide_index=True,
             width="stretch",
-            column_config={
-                _("Hit rate"): st.column_config.NumberColumn(format="percent"),
-                _("Suggested confidence"): st.column_config.NumberColumn(format="%.2f"),
-            },
+            column_config=(
+                {
+                    _("Hit rate"): st.column_config.NumberColumn(format="percent"),
+                    _("Suggested confidence"): st.column_config.NumberColumn(format="%.2f"),
+                }
+                if i18n.english_formats()
+                else None  # written as text in the team's format (ui/grid_formats.py)
+            ),
         )
         st.caption(
             _(

@@ -19,8 +19,9 @@ from planning.access.permissions import (
     is_director,
     owns_or_directs,
 )
+from planning.formatting import format_count
 from planning.i18n import gettext as _
-from planning.i18n import ngettext
+from planning.i18n import ngettext, pgettext
 from planning.periods import quarter_of
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
@@ -36,7 +37,7 @@ from planning.work.initiative_status import (
 )
 from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
-from ui import bounded, dependencies_view
+from ui import bounded, dependencies_view, grid_formats
 from ui import planning_data as data
 from ui.confirm_write import run_write
 from ui.identity import current_person
@@ -170,9 +171,13 @@ else:
             "status": _("Status"),
             "health": _("Health"),
             "percent_complete": st.column_config.ProgressColumn(
-                _("Done"), min_value=0, max_value=100, format="%d%%", width=110
+                _("Done"),
+                min_value=0,
+                max_value=100,
+                format=grid_formats.whole_percent("%d%%"),
+                width=110,
             ),
-            "target_date": st.column_config.TextColumn(_("Target"), width=95),
+            "target_date": st.column_config.TextColumn(pgettext("date", "Target"), width=95),
             "objectives": st.column_config.TextColumn(_("Objectives"), width="medium"),
             "last_update_at": st.column_config.DatetimeColumn(
                 _("Last update"), format="YYYY-MM-DD HH:mm"
@@ -184,7 +189,7 @@ else:
             "{count} initiative. Select a row to open it, or several to change at once.",
             "{count} initiatives. Select a row to open it, or several to change at once.",
             len(listing.ids),
-        ).format(count=len(listing.ids))
+        ).format(count=format_count(len(listing.ids)))
     )
     bounded.more_rows(
         LIST_ROWS,

@@ -12,8 +12,15 @@ import streamlit as st
 
 from planning import clock, i18n
 from planning.access.permissions import PermissionDenied, is_director
-from planning.formatting import aligned_figures, format_day, format_score, round_score
-from planning.i18n import N_, ngettext
+from planning.formatting import (
+    aligned_figures,
+    format_count,
+    format_day,
+    format_entered,
+    format_score,
+    round_score,
+)
+from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.impact.calibration import apply_suggested_confidences
 from planning.impact.ledger_views import points_text
@@ -34,7 +41,7 @@ from planning.work.backlog_edits import (
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import backlog_carry as carry
-from ui import bounded, dependencies_view, planning_decisions, planning_scenarios
+from ui import bounded, dependencies_view, grid_formats, planning_decisions, planning_scenarios
 from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
@@ -165,17 +172,21 @@ source: pd.DataFrame = stored[1]
 
 
 def _input_column_config(input_id: str) -> Any:
+    # Reach reads 150,000 (150.000 in a German team) in any browser; see ui/grid_formats.py.
     spec = framework.inputs[input_id]
     if spec.scale is not None:
         return st.column_config.SelectboxColumn(
-            _(spec.label), options=list(spec.scale), help=_(spec.help) or None
+            _(spec.label),
+            options=list(spec.scale),
+            format_func=format_entered,  # 0,5 in a German team
+            help=_(spec.help) or None,
         )
     return st.column_config.NumberColumn(
         _(spec.label),
         min_value=spec.minimum,
         max_value=spec.maximum,
         help=_(spec.help) or None,
-        format="localized",  # 150,000 customers, not 150000
+        format=grid_formats.number_format(source[input_column(input_id)].tolist()),
     )
 
 
@@ -202,9 +213,13 @@ column_config: dict[str, Any] = {
         format_func=lambda h: _(HEALTH_LABELS.get(h, h)),
     ),
     "start_date": st.column_config.DateColumn(_("Start"), format="YYYY-MM-DD"),
-    "target_date": st.column_config.DateColumn(_("Target"), format="YYYY-MM-DD"),
+    "target_date": st.column_config.DateColumn(pgettext("date", "Target"), format="YYYY-MM-DD"),
     "effort_weeks": st.column_config.NumberColumn(
-        _("Effort (person-weeks)"), min_value=0.0, max_value=520.0, step=0.5, format="%.1f"
+        _("Effort (person-weeks)"),
+        min_value=0.0,
+        max_value=520.0,
+        step=0.5,
+        format=grid_formats.decimal_format("%.1f"),
     ),
     "quadrant": st.column_config.TextColumn(_("Quadrant")),
     "problems": st.column_config.TextColumn(_("Why unranked")),
@@ -215,11 +230,17 @@ for input_id in framework.inputs:
 extra_columns: list[str] = []
 derived_columns: list[str] = []
 if EFFORT_INPUT in source.columns:
-    column_config[EFFORT_INPUT] = st.column_config.NumberColumn(
-        effort_input_label(framework),
-        format="localized",
-        help=_("Derived from the effort in person-weeks (config/scoring.yaml, effort)"),
-    )
+    effort_help = _("Derived from the effort in person-weeks (config/scoring.yaml, effort)")
+    if i18n.decimal_symbol() == ".":
+        column_config[EFFORT_INPUT] = st.column_config.NumberColumn(
+            effort_input_label(framework),
+            format=grid_formats.number_format(source[EFFORT_INPUT].tolist()),
+            help=effort_help,
+        )
+    else:  # read-only, so written as text in the team's format (0,81), aligned so it sorts
+        column_config[EFFORT_INPUT] = st.column_config.TextColumn(
+            effort_input_label(framework), help=effort_help
+        )
     derived_columns = [EFFORT_INPUT]
 if framework.formula == "expected_value":
     metrics = config.metrics.metrics
@@ -227,7 +248,9 @@ if framework.formula == "expected_value":
         _("Lift metric"), options=list(metrics), format_func=lambda m: metrics[m].label
     )
     column_config[LIFT_POINTS] = st.column_config.NumberColumn(
-        _("Expected lift %"), format="%.1f%%", help=_("Relative change: 8 means +8 %")
+        _("Expected lift %"),
+        format=grid_formats.decimal_format("%.1f%%"),
+        help=_("Relative change: 8 means +8 %"),
     )
     extra_columns = ["lift_metric", LIFT_POINTS]
 order = [
@@ -270,7 +293,8 @@ else:
         quadrant=["—" if pd.isna(q) else _(str(q)) for q in shown["quadrant"]],
     )
     if EFFORT_INPUT in shown.columns:
-        shown[EFFORT_INPUT] = shown[EFFORT_INPUT].map(round_score).astype("float64")
+        efforts = shown[EFFORT_INPUT].map(round_score).astype("float64").tolist()
+        shown[EFFORT_INPUT] = grid_formats.figures(efforts, format_score)
     edited = st.data_editor(
         shown,
         key=editor_key,
@@ -298,7 +322,7 @@ if kept:
             "Your unsaved edits to {count} initiatives are kept across the framework switch: "
             "Save changes or Discard edits.",
             len(kept),
-        ).format(count=len(kept))
+        ).format(count=format_count(len(kept)))
     )
 for other, how_many in carry.waiting_elsewhere(framework_id).items():
     st.caption(
@@ -307,7 +331,8 @@ for other, how_many in carry.waiting_elsewhere(framework_id).items():
             "Unsaved {framework} inputs on {count} initiatives are kept: switch back to save them.",
             how_many,
         ).format(
-            framework=_(getattr(scoring.frameworks.get(other), "label", other)), count=how_many
+            framework=_(getattr(scoring.frameworks.get(other), "label", other)),
+            count=format_count(how_many),
         )
     )
 ranked_count = int(backlog["rank"].notna().sum())
@@ -317,7 +342,9 @@ st.caption(
         "status, dates or effort in place: score and rank follow your edits at once, and Save "
         "writes them; every row is checked and nothing is saved while any row has a problem. "
         "Effort is in person-weeks; each framework's effort input comes from it."
-    ).format(open=len(backlog), ranked=ranked_count, framework=framework_name)
+    ).format(
+        open=format_count(len(backlog)), ranked=format_count(ranked_count), framework=framework_name
+    )
 )
 save_col, discard_col, _rest = st.columns([1.5, 1.5, 3])  # room for "Änderungen speichern"
 if save_col.button(_("Save changes"), type="primary", disabled=source.empty):
@@ -354,7 +381,7 @@ if save_col.button(_("Save changes"), type="primary", disabled=source.empty):
             _backlog_written(
                 ngettext(
                     "Saved {count} initiative.", "Saved {count} initiatives.", len(commands)
-                ).format(count=len(commands))
+                ).format(count=format_count(len(commands)))
             )
 if discard_col.button(_("Discard edits"), disabled=source.empty):
     st.session_state["backlog_generation"] = generation + 1
@@ -422,7 +449,7 @@ def calibration_section() -> None:
                 "{count} initiative would change {framework} confidence",
                 "{count} initiatives would change {framework} confidence",
                 how_many,
-            ).format(count=how_many, framework=framework_name)
+            ).format(count=format_count(how_many), framework=framework_name)
         ):
             initiative = _("Initiative")
             st.table(
@@ -442,7 +469,7 @@ def calibration_section() -> None:
                 "Apply suggested confidence to {count} initiative",
                 "Apply suggested confidence to {count} initiatives",
                 how_many,
-            ).format(count=how_many)
+            ).format(count=format_count(how_many))
         ):
             try:
                 with session_scope(engine()) as session:
@@ -463,7 +490,7 @@ def calibration_section() -> None:
                         "Set {framework} confidence on {count} initiatives from the estimators' "
                         "calibration.",
                         changed,
-                    ).format(framework=framework_name, count=changed)
+                    ).format(framework=framework_name, count=format_count(changed))
                 )
     elif not calibrations.empty:
         st.caption(
@@ -546,10 +573,10 @@ else:
     st.dataframe(grid.rows, hide_index=True, width="stretch")
     over = (
         _("over-allocated ({count} person-weeks: {people})").format(
-            count=grid.over_count, people=", ".join(grid.over_people)
+            count=format_count(grid.over_count), people=", ".join(grid.over_people)
         )
         if grid.over_people
-        else _("over-allocated ({count} person-weeks)").format(count=grid.over_count)
+        else _("over-allocated ({count} person-weeks)").format(count=format_count(grid.over_count))
     )
     st.caption(
         escape_markdown(
@@ -564,7 +591,9 @@ else:
     unloaded = data.unloaded_work(current, lang)
     if not unloaded.empty:
         with st.expander(
-            _("{count} planned or running initiatives load nobody").format(count=len(unloaded))
+            _("{count} planned or running initiatives load nobody").format(
+                count=format_count(len(unloaded))
+            )
         ):
             st.dataframe(
                 unloaded[["title", "reason"]],
@@ -593,7 +622,7 @@ if existing is not None:
                 name=names.get(existing.committed_by, "?"),
                 moment=_moment(existing.committed_at),
                 framework=_framework_label(existing.framework),
-                count=len(existing.snapshot),
+                count=format_count(len(existing.snapshot)),
             )
         )
     )
@@ -628,7 +657,7 @@ if submitted:
     else:
         st.session_state[FLASH] = _(
             "Plan for {week} committed: {count} initiatives ranked by {framework}."
-        ).format(week=week, count=len(backlog), framework=framework_name)
+        ).format(week=week, count=format_count(len(backlog)), framework=framework_name)
         clear_after_write()
         st.rerun()
 

@@ -10,6 +10,7 @@ import streamlit as st
 from planning import clock, i18n
 from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
+from planning.i18n import pgettext
 from planning.periods import quarter_of
 from planning.store.models import Role
 from planning.work.initiative_status import STATUS_ORDER, status_label
@@ -242,7 +243,7 @@ for column, board_column in zip([*top, *bottom], view.board, strict=True):
                 "health": st.column_config.TextColumn(_("Health"), width=60),
                 "initiative": st.column_config.TextColumn(_("Initiative"), width=205),
                 "when": st.column_config.TextColumn(
-                    {"shipped": _("Shipped"), "now": _("Target")}.get(
+                    {"shipped": _("Shipped"), "now": pgettext("date", "Target")}.get(
                         board_column.horizon, _("Starts")
                     ),
                     width=95,

@@ -230,6 +230,11 @@ def decimal_symbol() -> str:
     return babel_numbers.get_decimal_symbol(format_locale())
 
 
+def group_symbol() -> str:
+    """The format locale's thousands separator (',' in English, '.' in German)."""
+    return babel_numbers.get_group_symbol(format_locale())
+
+
 def date_text(day: date, *, weekday: bool = False, year: bool = True) -> str:
     """A day as the format locale writes it (6. Dez. 2026; with weekday So., 6. Dez. 2026)."""
     skeleton = ("yMMM" if year else "MMM") + ("Ed" if weekday else "d")
@@ -276,12 +281,15 @@ def vega_locale() -> dict[str, object] | None:
     short_days = babel_dates.get_day_names("abbreviated", locale=code)
     # Babel counts days from Monday (0); d3 from Sunday.
     sunday_first = [6, 0, 1, 2, 3, 4, 5]
+    percent = place.percent_formats[None].pattern.split(";")[0]
     return {
         "number": {
             "decimal": babel_numbers.get_decimal_symbol(code),
             "thousands": babel_numbers.get_group_symbol(code),
             "grouping": [3],
             "currency": [symbol + space, ""] if before else ["", space + symbol],
+            # German writes 10 % (a no-break space before the sign); d3 puts the sign after.
+            "percent": percent.lstrip("#,0.") if percent.endswith("%") else "%",
         },
         "time": {
             "dateTime": "%A, %e. %B %Y, %X",
@@ -293,4 +301,53 @@ def vega_locale() -> dict[str, object] | None:
             "months": [str(months[m]) for m in range(1, 13)],
             "shortMonths": [str(short_months[m]) for m in range(1, 13)],
         },
+    }
+
+
+# CLDR date pattern letters and the d3 time format directives that write them.
+_D3_DIRECTIVES = {
+    "d": "%-d",
+    "dd": "%d",
+    "M": "%-m",
+    "MM": "%m",
+    "MMM": "%b",
+    "LLL": "%b",
+    "MMMM": "%B",
+    "y": "%Y",
+}
+
+
+def _d3_time_format(skeleton: str) -> str:
+    """A CLDR skeleton's pattern in the format locale as a d3 time format (d. MMM -> %-d. %b)."""
+    pattern = Locale.parse(format_locale()).datetime_skeletons[skeleton].pattern
+    out = []
+    for found in re.finditer(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+", pattern):
+        token = found.group(0)
+        if found.group(1):  # a run of one pattern letter
+            out.append(_D3_DIRECTIVES.get(token, token))
+        else:  # literal text, quoted or not
+            out.append(token.strip("'").replace("%", "%%"))
+    return "".join(out)
+
+
+def vega_day_format(english: str = "%d %b") -> str:
+    """A chart's d3 format for a day and month: `english` in English formats, else the format
+    locale's order (German %-d. %b: 1. Sept.)."""
+    return english if english_formats() else _d3_time_format("MMMd")
+
+
+def vega_date_axis() -> dict[str, str] | None:
+    """The labels of a time axis as the format locale writes dates (26. Nov., November, 2026),
+    for each granularity Vega picks; None in English, where charts keep Vega's own (Nov 26)."""
+    if english_formats():
+        return None
+    day = _d3_time_format("MMMd")
+    return {
+        "year": "%Y",
+        "quarter": _d3_time_format("yMMM"),
+        "month": "%B",
+        "week": day,
+        "date": day,
+        "hours": "%H:%M",
+        "minutes": "%H:%M",
     }

@@ -83,18 +83,27 @@ def _proto_strings(message: Message, where: str) -> Iterator[Shown]:
 
 
 def _printf(fmt: str, value: float) -> str:
-    """A printf-style number format as sprintf-js applies it (the forms the pages use)."""
+    """A printf-style number format as sprintf-js applies it (the forms the pages use: a sign,
+    thousands grouped with "," or with the character after "'" (`%'.,d`), a precision)."""
     out = fmt.replace("%%", "\0")
-    match = re.search(r"%([+]?)(?:\.(\d+))?([dfieg])", out)
+    match = re.search(r"%([+]?)(?:'(.))?(,)?(?:\.(\d+))?([dfieg])", out)
     if match is None:
         return fmt
-    sign, precision, kind = match.groups()
+    sign, group, grouped, precision, kind = match.groups()
     if kind in "di":
         number = f"{int(value):{sign}d}"
     elif kind == "f":
         number = f"{value:{sign}.{int(precision or 6)}f}"
+    elif kind == "g" and precision is None:
+        number = ("+" if sign and value >= 0 else "") + _js_string(float(value))
     else:
         number = f"{value:{sign}.{int(precision or 6)}{kind}}"
+    if grouped:
+        whole, point, decimals = number.partition(".")
+        digits = whole.lstrip("+-")
+        head = whole[: len(whole) - len(digits)]
+        groups = re.sub(r"\B(?=(\d{3})+(?!\d))", group or ",", digits)
+        number = head + groups + point + decimals
     return (out[: match.start()] + number + out[match.end() :]).replace("\0", "%")
 
 

@@ -210,6 +210,18 @@ def test_german_team_formats() -> None:
             "thousands": ".",
             "grouping": [3],
             "currency": ["", "\u00a0€"],
+            "percent": "\u00a0%",  # 10 %, as German writes it
+        }
+        assert charts["time"]["shortMonths"][10] == "Nov."  # type: ignore[index]
+        # A time axis says 26. Nov. (a day), November (a month), not Vega's Nov 26.
+        assert i18n.vega_date_axis() == {
+            "year": "%Y",
+            "quarter": "%b %Y",
+            "month": "%B",
+            "week": "%-d. %b",
+            "date": "%-d. %b",
+            "hours": "%H:%M",
+            "minutes": "%H:%M",
         }
 
 
@@ -228,6 +240,7 @@ def test_english_formats_are_unchanged() -> None:
     assert interval_text(-0.05, 0.109) == "-5.0 % to +10.9 %"
     assert points_text(0.012) == "+1.2 pts"
     assert i18n.vega_locale() is None  # charts keep Vega's English formats
+    assert i18n.vega_date_axis() is None
     # A German reader of an English team reads German words and English formats.
     with i18n.use_locale("de", formats="en"):
         assert format_value(0.125, "percent") == "12.5 %"

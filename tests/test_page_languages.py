@@ -45,6 +45,7 @@ from planning.store.models import (
 )
 from planning.work import scenarios
 from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
+from tests.shown_text import displayed_cell
 from tests.shown_text import shown_texts as whole_page_texts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -117,6 +118,9 @@ WIDGET_KINDS = (
     "expander",
 )
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
+# Counts of a thousand or more written without the team's grouping (1360, not 1.360); years and
+# parts of dates, times, versions and addresses are not counts.
+BARE_COUNT = re.compile(r"(?<![\d.,:/\-#\w])(?!(?:19|20)\d\d\b)\d{4,}(?![\d.,:/\-\w])")
 
 
 @pytest.fixture(autouse=True)
@@ -226,13 +230,17 @@ def untranslated(
     tables' raw cells too; `whole`, on for every page, reads every text of the run: table cells
     as displayed, chart titles, axis, legend and tooltip titles and the categories a chart
     names, help, expander labels; the configuration shown as JSON stays as written, as do the
-    `written` words of a reader's own file)."""
+    `written` words of a reader's own file); with `whole`, also any count of a thousand or more
+    not grouped in the team's format."""
     labels, pieces = english
     names = _names() | written
-    found = []
+    found: list[str] = []
     texts = shown_texts(at, elsewhere=elsewhere) + (table_cells(at) if cells else [])
     if whole:
-        texts += [shown.text for shown in whole_page_texts(at) if shown.where != "json.body"]
+        shown_whole = [shown for shown in whole_page_texts(at) if shown.where != "json.body"]
+        texts += [shown.text for shown in shown_whole]
+        # A count of a thousand or more must be grouped in the team's format too.
+        found += [f"ungrouped count: {s.text}" for s in shown_whole if BARE_COUNT.search(s.text)]
     for text in texts:
         bare = text.strip().strip("*").strip()
         if bare in names:
@@ -582,3 +590,157 @@ def test_the_shipped_scoring_words_read_in_german() -> None:
         assert [w for w in words if i18n.gettext(w) == w] == []
         assert i18n.gettext("Reach (customers per quarter)") == "Reichweite (Kunden pro Quartal)"
     assert i18n.gettext("Reach (customers per quarter)") == "Reach (customers per quarter)"
+
+
+# --- a German team: its formats on every page, whatever the browser ------------------------------
+
+# Ideas added to the demo backlog so that its counts pass a thousand.
+MANY_IDEAS = 1_000
+
+
+def _many_ideas(url: str) -> int:
+    """A thousand more ideas in the store (plain rows, as an import of a large backlog leaves
+    them); how many open initiatives there are now."""
+    engine = create_store_engine(url)
+    with session_scope(engine) as session:
+        owner = session.scalars(select(Person).where(Person.role == Role.member)).first()
+        assert owner is not None
+        session.add_all(
+            Initiative(
+                title=f"Idee {n}",
+                owner_id=int(owner.id or 0),
+                scores={"rice": {"reach": 1500 + n, "impact": 0.5, "confidence": 0.8}},
+            )
+            for n in range(MANY_IDEAS)
+        )
+        session.flush()
+        open_work = session.scalars(
+            select(Initiative).where(
+                Initiative.status.in_(  # type: ignore[attr-defined]
+                    [
+                        InitiativeStatus.idea,
+                        InitiativeStatus.planned,
+                        InitiativeStatus.in_progress,
+                        InitiativeStatus.blocked,
+                    ]
+                )
+            )
+        ).all()
+        found = len(open_work)
+    engine.dispose()
+    return found
+
+
+def _grid_column(at: AppTest, label: str) -> tuple[dict[str, object], list[str]]:
+    """A table column the page shows under this heading: its configuration and its cells as the
+    browser displays them."""
+    for frame in at.dataframe:
+        configs = json.loads(frame.proto.columns or "{}")
+        for column in frame.value.columns:
+            config = configs.get(str(column)) or {}
+            if (config.get("label") or str(column)) == label:
+                integer = bool(frame.value[column].dtype.kind in "iu")
+                cells = [displayed_cell(v, config, integer) for v in frame.value[column].tolist()]
+                return config, cells
+    raise AssertionError(f"no column {label!r} on the page")
+
+
+def test_a_german_team_reads_grids_charts_and_counts_in_its_format(
+    app_store: str, german_team: Path, english: tuple[set[str], list[str]]
+) -> None:
+    open_count = _many_ideas(app_store)
+    director = _person(app_store, D)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["demo_person_id"] = director.id
+    at.run()
+    _reading_german()
+
+    at.switch_page("pages/planning.py").run()
+    assert not at.exception
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert f"{format_de(open_count)} offene Initiativen" in captions  # 1.025, not 1025
+    # The backlog grid groups the team's way in any browser (a printf format, not the browser's
+    # "localized"), and an input scale reads with a decimal comma; the target date is a date.
+    reach, cells = _grid_column(at, "Reichweite (Kunden pro Quartal)")
+    assert reach["type_config"]["format"] == "%'.,d"  # type: ignore[index]
+    assert "150.000" in cells and "150,000" not in cells
+    _config, impacts = _grid_column(at, "Wirkung")
+    assert "0,5" in impacts and "0.5" not in impacts
+    _config, efforts = _grid_column(at, "RICE-Aufwand (Personenmonate)")
+    assert any("0,81" in e for e in efforts) and not any("0.81" in e for e in efforts)
+    _grid_column(at, "Zieltermin")  # a date, not a key result's "Ziel"
+    assert untranslated(at, english) == []  # with any count not grouped (1360)
+    # The cells stay numbers: an edit saves as in any team.
+    at.session_state["backlog_editor_rice_0"] = {
+        "edited_rows": {0: {"input.reach": 160_000, "effort_weeks": 2.5}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    next(b for b in at.button if b.label == "Änderungen speichern").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value == "1 Initiative gespeichert."
+
+    at.switch_page("pages/initiatives.py").run()
+    assert not at.exception
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert re.search(r"\b\d\.\d{3} Initiativen\. ", captions), captions
+    assert [c for c in at.caption if "Initiativen." in str(c.value)]
+    _grid_column(at, "Zieltermin")
+    assert untranslated(at, english, cells=True) == []
+
+    at.switch_page("pages/metrics.py").run()
+    assert not at.exception
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert specs, "the metrics page draws its charts"
+    for spec in specs:  # 10 % and 1.500 on the axes, German months on time axes
+        assert spec["config"]["locale"]["number"]["percent"] == "\u00a0%"
+        assert spec["config"]["locale"]["time"]["shortMonths"][10] == "Nov."
+        assert spec["config"]["axisTemporal"]["format"]["date"] == "%-d. %b"
+    funnel = json.dumps(specs)
+    assert '"format": "~s"' not in funnel  # 800k is English; German axes group: 800.000
+    assert untranslated(at, english) == []  # with any count not grouped (1360)
+
+    at.switch_page("pages/roadmap.py").run()
+    assert not at.exception
+    lanes = json.dumps([json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")])
+    assert '"format": "%-d. %b"' in lanes and '"format": "%d %b"' not in lanes  # 1. Sept.
+
+    at.switch_page("pages/impact.py").run()
+    assert not at.exception
+    _config, where = _grid_column(at, "Gemessen an")
+    assert "gesamt" in where and "all" not in where
+    assert any("(gesamt)" in str(c.value) for c in at.caption)
+
+
+def format_de(count: int) -> str:
+    """A count as a German team writes it."""
+    return f"{count:,}".replace(",", ".")
+
+
+def test_a_german_team_reads_why_its_store_cannot_open_in_german(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, german_team: Path
+) -> None:
+    broken = tmp_path / "store.db"
+    broken.write_bytes(b"not a database" * 600)
+    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", f"sqlite:///{broken}")
+    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        assert not at.exception
+        [message] = at.error
+        shown = re.sub(r"\\(.)", r"\1", str(message.value))
+        assert shown.startswith(
+            f"Quarterdeck kann seinen Speicher nicht öffnen: the store at {broken}"
+        )
+        assert shown.endswith(
+            "Diese Seite versucht es alle paar Sekunden erneut und öffnet sich von selbst, "
+            "sobald der Speicher verwendet werden kann."
+        )
+        # Nothing else on the page; the reason between is the store's one English sentence,
+        # shared by every request (README, Languages).
+        assert not at.title and not at.markdown and not at.warning
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()

@@ -126,5 +126,9 @@ def draw(chart: Chart, **options: Any) -> Any:
     spec = accessible(chart.spec)
     local = i18n.vega_locale()  # the team's number and date formats (None: Vega's English)
     if local is not None:
-        spec = {**spec, "config": {**spec.get("config", {}), "locale": local}}
+        config = spec.get("config", {})
+        # A time axis's labels in the team's order too (26. Nov., not Nov 26), where the chart
+        # does not set its own format.
+        dates = {**config.get("axisTemporal", {}), "format": i18n.vega_date_axis()}
+        spec = {**spec, "config": {**config, "locale": local, "axisTemporal": dates}}
     return st.vega_lite_chart(chart.rows, spec=spec, width="stretch", **options)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
+from planning.formatting import format_count
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.metrics.import_file import SAMPLE_CSV, ImportFileError
@@ -307,7 +308,7 @@ def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
                 "A sample of {count} row, changes first:",
                 "A sample of {count} rows, changes first:",
                 shown,
-            ).format(count=shown)
+            ).format(count=format_count(shown))
         )
         headings = {
             "day": _("date"),

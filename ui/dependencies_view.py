@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_day
+from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
 from planning.reports import this_week
 from planning.store.engine import read_engine
@@ -185,7 +185,7 @@ def initiative_section(
     if change.added or change.removed:
         on_saved(
             _("Dependencies saved: {added} added, {removed} removed.").format(
-                added=change.added, removed=change.removed
+                added=format_count(change.added), removed=format_count(change.removed)
             )
         )
     else:

@@ -24,6 +24,7 @@ from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.store.engine import OBSERVATIONS, OKRS, read_engine
 from ui.charts import Chart, draw, from_altair
+from ui.grid_formats import figures, whole_format
 from ui.state import Versions, app_config, depends_on, engine
 
 # The backtest reads key results, check-ins and observations only: a status update or a planning
@@ -66,6 +67,12 @@ def quality(versions: Versions, today: date) -> ForecastQuality:
     with Session(read_engine(engine())) as session:
         as_of = data_as_of(session=session, config=config, today=today)
         return backtest_quality(session=session, config=config, as_of=as_of)
+
+
+def _scores(values: list[float | None]) -> list[float | None] | list[str]:
+    """Brier scores for a table column, to three decimals in the team's format."""
+    rounded = [round(v or 0.0, 3) for v in values]
+    return list(figures(rounded, lambda v: i18n.decimal_text(v, decimals=3)))
 
 
 def bins_table(score: Score) -> pa.Table:
@@ -172,14 +179,24 @@ def quality_expander(versions: Versions, today: date) -> None:
             )
         )
         draw(_reliability(versions, today, i18n.locale_key()))
-        st.dataframe(bins_table(score), hide_index=True, width="stretch")
-        kinds = [
-            {
-                _("Kind of key result"): _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind,
-                _("Forecasts"): s.n,
-                _("Brier score"): round(s.brier or 0.0, 3),
-                _("Base rate"): round(s.base_rate_brier or 0.0, 3),
-            }
-            for kind, s in found.by_kind.items()
-        ]
-        st.dataframe(pa.Table.from_pylist(kinds), hide_index=True, width="stretch")
+        st.dataframe(
+            bins_table(score),
+            hide_index=True,
+            width="stretch",
+            column_config={_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
+        )
+        scores = found.by_kind.values()
+        kinds = {
+            _("Kind of key result"): [
+                _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind for kind in found.by_kind
+            ],
+            _("Forecasts"): [s.n for s in scores],
+            _("Brier score"): _scores([s.brier for s in scores]),
+            _("Base rate"): _scores([s.base_rate_brier for s in scores]),
+        }
+        st.dataframe(
+            pa.Table.from_pydict(kinds),
+            hide_index=True,
+            width="stretch",
+            column_config={_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
+        )

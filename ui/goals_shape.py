@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planning.formatting import format_day
+from planning.formatting import format_count, format_day
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import (
@@ -150,13 +150,15 @@ def okr_file_section(view: View) -> None:
                     "updated"
                 ).format(
                     quarter=result.period,
-                    objectives_created=result.objectives_created,
-                    objectives_updated=result.objectives_updated,
-                    key_results_created=result.key_results_created,
-                    key_results_updated=result.key_results_updated,
+                    objectives_created=format_count(result.objectives_created),
+                    objectives_updated=format_count(result.objectives_updated),
+                    key_results_created=format_count(result.key_results_created),
+                    key_results_updated=format_count(result.key_results_updated),
                 )
                 + (
-                    _("; alignment changed on {count}").format(count=result.links_changed)
+                    _("; alignment changed on {count}").format(
+                        count=format_count(result.links_changed)
+                    )
                     if result.links_changed
                     else ""
                 )

@@ -22,7 +22,7 @@ from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.formatting import format_day, format_entered
-from planning.i18n import N_, ngettext
+from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
 from planning.okrs.evaluation_results import (
@@ -42,6 +42,7 @@ from planning.store.models import (
 from planning.store.versioning import ConflictError
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
+from ui import grid_formats
 from ui.charts import draw
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
@@ -563,7 +564,7 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
             _("Status"): [_(status_label(i.status)) for i in linked],
             _("Health"): [_(HEALTH_LABELS.get(i.health, i.health)) for i in linked],
             _("Done"): [i.percent_complete for i in linked],
-            _("Target"): [_day(i.target_date) for i in linked],
+            pgettext("date", "Target"): [_day(i.target_date) for i in linked],
             _("Shipped"): [_day(i.shipped_date) for i in linked],
         }
     )
@@ -572,7 +573,9 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            _("Done"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d%%")
+            _("Done"): st.column_config.ProgressColumn(
+                min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
+            )
         },
     )
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
+from planning.formatting import format_count
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.store.models import PersonRead
@@ -53,7 +54,7 @@ def bulk_edit_section(
                 _(
                     "{count} rows selected: turn on “Change several initiatives at once” to "
                     "change them together."
-                ).format(count=len(picked))
+                ).format(count=format_count(len(picked)))
             )
         return
     keep = _(KEEP)
@@ -132,7 +133,7 @@ def bulk_edit_section(
     count = len(saved)
     on_saved(
         ngettext("{count} initiative changed.", "{count} initiatives changed.", count).format(
-            count=count
+            count=format_count(count)
         ),
         forget=forget,
     )

@@ -15,6 +15,7 @@ from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.work.initiative_reads import InitiativeDetail
 from planning.work.initiative_status import HEALTH_LABELS, audit_action_text, status_label
+from ui import grid_formats
 from ui import planning_data as data
 from ui.state import Versions
 from ui.text import escape_markdown
@@ -150,7 +151,9 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
                     "author": by,
                     "status": _("Status"),
                     "health": _("Health"),
-                    "percent_complete": st.column_config.NumberColumn(_("Done"), format="%d%%"),
+                    "percent_complete": st.column_config.NumberColumn(
+                        _("Done"), format=grid_formats.whole_percent("%d%%")
+                    ),
                     "note": st.column_config.TextColumn(_("Note"), width="large"),
                 },
             )

@@ -97,7 +97,7 @@ def funnel(
             y=alt.Y(
                 "label:N", sort=list(steps["label"]), title=None, axis=alt.Axis(labelLimit=220)
             ),
-            x=alt.X("sessions:Q", title=_("Sessions"), axis=alt.Axis(format="~s")),
+            x=alt.X("sessions:Q", title=_("Sessions"), axis=alt.Axis(format=_short_count())),
             tooltip=[
                 alt.Tooltip("label:N", title=_("Step")),
                 alt.Tooltip("sessions:Q", title=_("Sessions"), format=",.0f"),
@@ -172,6 +172,11 @@ def breakdown(
         .properties(height=30 * len(frame) + 40)
     )
     return from_altair(chart)
+
+
+def _short_count() -> str:
+    """An axis of large counts: 800k in English; German writes no "k", so grouped (800.000)."""
+    return "~s" if i18n.english_formats() else ",.0f"
 
 
 def _rate(share: float) -> str:

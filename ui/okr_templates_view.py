@@ -16,6 +16,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning import i18n
+from planning.formatting import format_count
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.okrs.quarter_draft import QuarterDraft
@@ -59,12 +60,16 @@ def _templates(directory: str, language: str) -> list[OkrTemplate]:
 
 def objective_count(count: int) -> str:
     """ "**3** objectives", in the reader's language, for a draft's preview line."""
-    return ngettext("**{count}** objective", "**{count}** objectives", count).format(count=count)
+    return ngettext("**{count}** objective", "**{count}** objectives", count).format(
+        count=format_count(count)
+    )
 
 
 def key_result_count(count: int) -> str:
     """ "**12** key results", in the reader's language, for a draft's preview line."""
-    return ngettext("**{count}** key result", "**{count}** key results", count).format(count=count)
+    return ngettext("**{count}** key result", "**{count}** key results", count).format(
+        count=format_count(count)
+    )
 
 
 def preview_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -181,7 +186,7 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
     )
     written = confirm_previewed(
         label=_("Create these {count} objectives in {quarter}").format(
-            count=objectives, quarter=period
+            count=format_count(objectives), quarter=period
         ),
         key="template",
         preview_key=_PREVIEW,
@@ -195,8 +200,8 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
     ).format(
         quarter=period,
         template=title,
-        objectives=len(written.objectives),
-        key_results=written.key_result_count,
+        objectives=format_count(len(written.objectives)),
+        key_results=format_count(written.key_result_count),
     )
     clear_after_write()
     st.rerun()

@@ -24,6 +24,7 @@ from planning.access.people import (
     update_person,
 )
 from planning.access.permissions import PermissionDenied
+from planning.formatting import format_entered
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
@@ -31,6 +32,7 @@ from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, 
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui.confirm_write import run_write
+from ui.grid_formats import figures
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -126,6 +128,9 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
         if password_mode:
             row[_("password")] = _("set") if p.id in passwords else _("not set")
         rows.append(row)
+    hours = figures([r[_("weekly hours")] for r in rows], format_entered)
+    for row, shown in zip(rows, hours, strict=True):
+        row[_("weekly hours")] = shown  # 37,5 in a German team, in any browser
     st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
 
     _add_form(person, round_number)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from planning import i18n
 from planning.access.people import list_people
+from planning.formatting import format_count
 from planning.i18n import gettext as _
 from planning.impact import calibration
 from planning.metrics import baseline
@@ -308,7 +309,7 @@ def plan_changes(
     found = changes["kind"].value_counts()
     return PlanChanges(
         counts=" · ".join(
-            f"{_(weekly_plan.CHANGE_LABELS[kind])}: {int(found[kind])}"
+            f"{_(weekly_plan.CHANGE_LABELS[kind])}: {format_count(int(found[kind]))}"
             for kind in weekly_plan.CHANGE_LABELS
             if kind in found
         ),

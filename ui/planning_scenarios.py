@@ -11,8 +11,8 @@ import streamlit as st
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_day, format_value
-from planning.i18n import N_, ngettext
+from planning.formatting import format_count, format_day, format_value
+from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.periods import iso_week
 from planning.store.engine import session_scope
@@ -23,6 +23,7 @@ from planning.validation import InputError
 from planning.work import scenario_plan, scenarios
 from planning.work.scenario_compare import MOVE_LABELS, PlanComparison
 from planning.work.weekly_plan import PlanAlreadyCommitted
+from ui import grid_formats
 from ui import planning_data as data
 from ui import scenario_data as sdata
 from ui.state import Versions, app_config, clear_after_write, engine
@@ -38,7 +39,9 @@ VIEWS = {
 
 
 def _initiatives(count: int) -> str:
-    return ngettext("{count} initiative", "{count} initiatives", count).format(count=count)
+    return ngettext("{count} initiative", "{count} initiatives", count).format(
+        count=format_count(count)
+    )
 
 
 def _moment(value: datetime) -> str:
@@ -185,10 +188,12 @@ def _edit(
                 min_value=0.0,
                 max_value=520.0,
                 step=0.5,
-                format="%.1f",
+                format=grid_formats.decimal_format("%.1f"),
             ),
             "start_date": st.column_config.DateColumn(_("Start"), format=day_format),
-            "target_date": st.column_config.DateColumn(_("Target"), format=day_format),
+            "target_date": st.column_config.DateColumn(
+                pgettext("date", "Target"), format=day_format
+            ),
             "draft": st.column_config.TextColumn(_("In the draft"), width="small"),
         },
         disabled=["title", "now", "draft"],
@@ -274,7 +279,7 @@ def _bring_up_to_date(
                 "({titles}): a commit is refused until the draft is brought up to date. Bringing "
                 "it up to date keeps the draft's values on the latest version of each.",
                 len(stale),
-            ).format(count=len(stale), titles=titles)
+            ).format(count=format_count(len(stale)), titles=titles)
         )
     )
     if not st.button(_("Bring the draft up to date"), key=f"scenario_rebase_{scenario.id}"):
@@ -439,7 +444,7 @@ def _commit(
                 len(scenario.changes),
             ).format(
                 name=scenario.name,
-                count=len(scenario.changes),
+                count=format_count(len(scenario.changes)),
                 week=week,
                 framework=framework_label,
             )

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
+from planning.formatting import format_count
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.store.engine import read_engine, session_scope
@@ -38,7 +39,9 @@ def undo_last_save(
         return
     shown = ", ".join(f"“{t}”" for t in save.titles[:5])
     if len(save.titles) > 5:
-        shown = _("{titles} and {count} more").format(titles=shown, count=len(save.titles) - 5)
+        shown = _("{titles} and {count} more").format(
+            titles=shown, count=format_count(len(save.titles) - 5)
+        )
     st.caption(
         escape_markdown(
             _("Last save: {moment} by {name}, changing {titles}.").format(
@@ -64,5 +67,5 @@ def undo_last_save(
             "Last save undone: {count} initiative put back.",
             "Last save undone: {count} initiatives put back.",
             len(undone),
-        ).format(count=len(undone))
+        ).format(count=format_count(len(undone)))
     )

@@ -14,6 +14,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.access.permissions import is_director
+from planning.formatting import format_count
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.okrs.goal_reads import list_objectives
@@ -155,7 +156,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
             ", and carry **{count}** open initiative",
             ", and carry **{count}** open initiatives",
             initiatives,
-        ).format(count=initiatives)
+        ).format(count=format_count(initiatives))
         if initiatives
         else ""
     )
@@ -202,7 +203,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         st.warning(escape_markdown(problem))
     written = confirm_previewed(
         label=_("Create these {count} objectives in {quarter}").format(
-            count=objectives, quarter=period
+            count=format_count(objectives), quarter=period
         ),
         key="draft",
         preview_key=_PREVIEW,
@@ -213,7 +214,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         return
     moved = (
         _("; {count} open initiatives now count for {quarter}").format(
-            count=written.initiative_count, quarter=period
+            count=format_count(written.initiative_count), quarter=period
         )
         if written.initiative_count and written.moves_links
         else ""
@@ -224,8 +225,8 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
     ).format(
         quarter=period,
         source=source,
-        objectives=len(written.objectives),
-        key_results=written.key_result_count,
+        objectives=format_count(len(written.objectives)),
+        key_results=format_count(written.key_result_count),
         moved=moved,
     )
     clear_after_write()

@@ -18,6 +18,7 @@ from planning import clock, i18n
 from planning.access.permissions import is_director
 from planning.demo.loader import DemoAlreadyLoaded, load_demo
 from planning.demo.story_goals import TEAM
+from planning.formatting import format_count
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.startup.first_run import NewPerson, needs_setup, parse_team, set_up_team
@@ -186,7 +187,7 @@ def _set_up(name: str, email: str, password: str | None, repeat: str, team_text:
         "Quarterdeck is set up with {count} person.",
         "Quarterdeck is set up with {count} people.",
         len(added),
-    ).format(count=len(added)) + (
+    ).format(count=format_count(len(added))) + (
         " " + _("Sign in with your email and password.") if password is not None else ""
     )
     clear_after_write()

@@ -22,6 +22,7 @@ from planning.sources.runs import BUSY, FAILED, preview_source, run_source
 from planning.sources.status import SourceStatus, moment, source_status, stale_notes
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
+from ui import grid_formats
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -142,8 +143,8 @@ def sources_tab(person: PersonRead) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            rows: st.column_config.NumberColumn(format="localized"),
-            seconds: st.column_config.NumberColumn(format="%.1f"),
+            rows: st.column_config.NumberColumn(format=grid_formats.whole_format()),
+            seconds: st.column_config.NumberColumn(format=grid_formats.decimal_format("%.1f")),
         },
     )
     for status in statuses:

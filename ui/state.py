@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from planning.config import AppConfig, ConfigError, load_config
+from planning.i18n import gettext as _
 from planning.startup.bootstrap import open_store
 from planning.store import gate as store_access
 from planning.store.engine import StoreError, data_versions, database_url
@@ -63,7 +64,7 @@ def engine() -> Engine:
     try:
         if gate.is_open:
             return gate.engine()
-        with st.spinner("Preparing the store (the first start loads demo data)…"):
+        with st.spinner(_("Preparing the store (the first start loads demo data)…")):
             return gate.engine()
     except StoreError as exc:
         _stop_for_store(exc)
@@ -72,9 +73,13 @@ def engine() -> Engine:
 def _stop_for_store(exc: StoreError) -> NoReturn:
     """End the run with why the store cannot be used, and keep trying while the page is open."""
     # Shown as text: a location or a driver's reason may hold markdown characters (postgres:***@).
+    # The router has set the team's language before the first read (ui.language.start_language);
+    # the reason itself is the store's one English sentence, shared by every request.
     st.error(
-        f"Quarterdeck cannot open its store: {escape_markdown(str(exc))}. This page tries "
-        "again every few seconds and opens by itself once the store can be used."
+        _(
+            "Quarterdeck cannot open its store: {reason}. This page tries again every few "
+            "seconds and opens by itself once the store can be used."
+        ).format(reason=escape_markdown(str(exc)))
     )
     _retry_store()
     hold_address()

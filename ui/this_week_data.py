@@ -19,7 +19,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
-from planning.formatting import format_day
+from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.okrs.evaluation_text import reason_text
@@ -286,10 +286,13 @@ def glance(versions: Versions, period: str, today: date, lang: str) -> Glance:
                 attention=[
                     (
                         _("{off} off track, {risk} at risk (of {count}) · {why}").format(
-                            off=o, risk=r, count=n, why=reason_text(why)
+                            off=format_count(o),
+                            risk=format_count(r),
+                            count=format_count(n),
+                            why=reason_text(why),
                         )
                         if o or r
-                        else _("all {count} on track").format(count=n)
+                        else _("all {count} on track").format(count=format_count(n))
                     )
                     for o, r, n, why in zip(
                         goals["off_track"],

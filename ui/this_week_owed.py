@@ -9,13 +9,14 @@ import streamlit as st
 
 from planning.formatting import format_day
 from planning.i18n import gettext as _
-from planning.i18n import ngettext
+from planning.i18n import ngettext, pgettext
 from planning.okrs.goals import post_check_in
 from planning.reports.this_week import DueCheckIn, OwedUpdate
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.work.initiative_input import field_label
 from planning.work.initiative_status import status_label
+from ui import grid_formats
 from ui import this_week_data as data
 from ui.confirm_write import run_write
 from ui.status_update_form import health_label, save_status_update, status_update_inputs
@@ -236,10 +237,14 @@ def what_i_owe(
                 "status": st.column_config.TextColumn(_("Status"), width="small"),
                 "health": st.column_config.TextColumn(_("Health"), width="small"),
                 "percent": st.column_config.NumberColumn(
-                    field_label("percent_complete"), format="%d %%", width=95
+                    field_label("percent_complete"),
+                    format=grid_formats.whole_percent("%d %%"),
+                    width=95,
                 ),
                 "last_update": st.column_config.TextColumn(_("Last update"), width="medium"),
-                "target": st.column_config.DateColumn(_("Target"), format=day_format()),
+                "target": st.column_config.DateColumn(
+                    pgettext("date", "Target"), format=day_format()
+                ),
             },
         )
         chosen = pick(actor, UPDATE_PICK, _("Post an update on"), update_titles, UPDATE_FIELDS)

@@ -7,11 +7,12 @@ import streamlit as st
 
 from planning.formatting import format_day
 from planning.i18n import gettext as _
-from planning.i18n import ngettext
+from planning.i18n import ngettext, pgettext
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
 from planning.work.status_updates import accept_idea, decline_idea
+from ui import grid_formats
 from ui import this_week_data as data
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.state import engine
@@ -238,7 +239,11 @@ def summary(week: Week) -> None:
                 "objective": st.column_config.TextColumn(_("Objective"), width="medium"),
                 "owner": st.column_config.TextColumn(_("Owner"), width="small"),
                 "progress": st.column_config.ProgressColumn(
-                    _("Progress"), min_value=0, max_value=100, format="%d %%", width=110
+                    _("Progress"),
+                    min_value=0,
+                    max_value=100,
+                    format=grid_formats.whole_percent("%d %%"),
+                    width=110,
                 ),
                 "expected": st.column_config.TextColumn(_("Expected by now"), width="small"),
                 "status": st.column_config.TextColumn(_("Status"), width="small"),
@@ -254,7 +259,7 @@ def summary(week: Week) -> None:
         column.metric(_(HORIZON_LABELS[name]), glance.counts[name])
     top = st.columns(2, gap="large")
     for column, heading, rows, label in (
-        (top[0], _("Under way now"), glance.now, _("Target")),
+        (top[0], _("Under way now"), glance.now, pgettext("date", "Target")),
         (top[1], _("Coming next"), glance.coming_next, _("Starts")),
         (st.container(), _("Shipped this quarter"), glance.shipped, _("Shipped")),
     ):

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from planning import clock
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.formatting import format_day
+from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.okrs import goals
@@ -94,7 +94,7 @@ def trash_section(
 ) -> None:
     """The director's Trash: what waits there, when it goes for good, and Restore."""
     entries = trash_list(versions, clock.today().isoformat())
-    with st.expander(_("Trash ({count})").format(count=len(entries))):
+    with st.expander(_("Trash ({count})").format(count=format_count(len(entries)))):
         st.caption(
             _(
                 "Deleted and archived objectives, key results and initiatives wait here {days} "

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from planning.config.base import Identifier, Strict
+from planning.i18n import pgettext
 
 
 class Dimension(Strict):
@@ -166,7 +167,8 @@ class MetricsConfig(Strict):
         return [ref for _, ref in _measure_refs(metric)]
 
     def filters_text(self, filters: Mapping[str, str]) -> str:
-        """Filters as people read them, e.g. "Channel: Paid search · Device: Mobile"; "all"."""
+        """Filters as people read them, e.g. "Channel: Paid search · Device: Mobile"; "all"
+        (in the reader's language) when there is none."""
         parts = []
         for name, value in sorted(filters.items()):
             dimension = self.dimensions.get(name)
@@ -174,7 +176,8 @@ class MetricsConfig(Strict):
                 parts.append(f"{name.replace('_', ' ').capitalize()}: {value}")
             else:
                 parts.append(f"{dimension.label}: {dimension.value_label(value)}")
-        return " · ".join(parts) or "all"
+        # No filter: the metric as a whole ("all" in English, "gesamt" in German).
+        return " · ".join(parts) or pgettext("filters", "all")
 
     def metric_dimensions(self, metric_id: str) -> list[str]:
         """Dimensions every measure of a metric declares: the ones it can be filtered by."""

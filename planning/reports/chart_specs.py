@@ -17,8 +17,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from planning import i18n
 from planning.formatting import format_day
 from planning.i18n import gettext as _
+from planning.i18n import pgettext
 from planning.impact.ledger import ImpactEntry
 from planning.impact.ledger_views import interval_text, lift_text
 from planning.impact.lift_estimate import VERDICT_LABELS
@@ -113,7 +115,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
         _field("health", "nominal", title=_("Health")),
         _field("percent", "quantitative", title=field_label("percent_complete")),
         _field("start_text", "nominal", title=_("Start")),
-        _field("target_text", "nominal", title=_("Target")),
+        _field("target_text", "nominal", title=pgettext("date", "Target")),
         _field("shipped_text", "nominal", title=_("Shipped")),
         *waits.tooltip(items),
     ]
@@ -126,7 +128,7 @@ def lane_spec(items: pd.DataFrame, *, domain: tuple[date, date], today: date) ->
                 "temporal",
                 scale=x_scale,
                 title=None,
-                axis={"format": "%d %b", "grid": True},
+                axis={"format": i18n.vega_day_format(), "grid": True},
             ),
             "x2": {"field": "end"},
             "y": y,

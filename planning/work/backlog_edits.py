@@ -27,7 +27,7 @@ from sqlmodel import Session
 from planning.access.permissions import Actor, PermissionDenied, require_director
 from planning.config import AppConfig
 from planning.config.scoring import EffortConversion, Framework
-from planning.i18n import N_
+from planning.i18n import N_, pgettext
 from planning.i18n import gettext as _
 from planning.metrics.baseline import Baseline
 from planning.store.models import Initiative, InitiativeRead
@@ -63,6 +63,15 @@ COLUMN_LABELS: dict[str, str] = {
     "lift_metric": N_("Lift metric"),
     LIFT_POINTS: N_("Expected lift %"),
 }
+
+
+def column_label(column: str) -> str:
+    """A backlog column's name in the reader's language; "Target" there is the target date."""
+    if column == "target_date":
+        return pgettext("date", "Target")
+    return _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
+
+
 EFFORT_INPUT = "effort_input"  # the framework's effort input, derived from the person-weeks
 READ_ONLY_COLUMNS = (
     "id",
@@ -366,7 +375,7 @@ def _to_number(value: Any, label: str, problems: list[str], *, required: bool) -
 
 
 def _convert(column: str, value: Any, problems: list[str], metric_ids: Collection[str]) -> Any:
-    label = _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
+    label = column_label(column)
     if column == "title":
         text = _plain(value)
         text = "" if text is None else str(text).strip()
