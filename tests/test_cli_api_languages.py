@@ -108,6 +108,14 @@ def _as_team(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
 
 
+@pytest.fixture
+def german_demo_cli(demo_cli: str, teams: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The command line on a private copy of the demo store, run by the German team; that team's
+    configuration folder."""
+    _as_team(monkeypatch, teams["de"])
+    return teams["de"]
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 
@@ -150,13 +158,8 @@ def test_a_german_teams_import_speaks_german_and_writes_german_numbers(
 
 
 def test_a_german_teams_refusals_are_german(
-    demo_cli: str,
-    teams: dict[str, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    english: tuple[set[str], list[str]],
+    german_demo_cli: Path, capsys: pytest.CaptureFixture[str], english: tuple[set[str], list[str]]
 ) -> None:
-    _as_team(monkeypatch, teams["de"])
     weeks = "99 Wochen liegen außerhalb des Bereichs; verwenden Sie 1 bis 52"
     quarter = (
         "'2026-Q5' ist kein Quartal: das Quartal muss Q1, Q2, Q3 oder Q4 sein, "
@@ -186,14 +189,9 @@ def test_a_german_teams_refusals_are_german(
 
 
 def test_a_german_teams_listings_and_tables_are_german(
-    demo_cli: str,
-    teams: dict[str, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    english: tuple[set[str], list[str]],
+    german_demo_cli: Path, capsys: pytest.CaptureFixture[str], english: tuple[set[str], list[str]]
 ) -> None:
-    _as_team(monkeypatch, teams["de"])
-    names = _names(load_config(teams["de"]), capsys)
+    names = _names(load_config(german_demo_cli), capsys)
 
     code, out, err = run_cli(capsys, "okr")
     assert code == 0, err
