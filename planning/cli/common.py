@@ -175,6 +175,14 @@ def iso_date(text: str) -> date:
         ) from None
 
 
+def whole_number(text: str, not_whole: str) -> int:
+    """An argument as a whole number; else a refusal in the words `not_whole` ({text}: the text)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(not_whole.format(text=repr(text))) from None
+
+
 def number(value: Any) -> float | None:
     """A value as a float for output, None when it is missing, not a number or infinite."""
     if value is None:

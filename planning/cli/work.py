@@ -18,6 +18,7 @@ from planning.cli.common import (
     iso_date,
     machine_words,
     number,
+    whole_number,
 )
 from planning.cli.tables import grid
 from planning.formatting import format_count
@@ -40,12 +41,7 @@ STATUS_WORDS = {
 
 def positive_weeks(text: str) -> int:
     """A --weeks argument: a whole number of weeks from 1 to 52."""
-    try:
-        weeks = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{text} is not a whole number of weeks").format(text=repr(text))
-        ) from None
+    weeks = whole_number(text, _("{text} is not a whole number of weeks"))
     if not 1 <= weeks <= 52:
         raise argparse.ArgumentTypeError(
             _("{weeks} weeks is out of range; use 1 to 52").format(weeks=weeks)
