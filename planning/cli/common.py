@@ -111,6 +111,11 @@ def arg(*flags: str, **options: Any) -> Argument:
     return Argument(flags=flags, options=options)
 
 
+def table_or_json(help: str) -> Argument:
+    """A listing's --format option: an aligned table (the default) or JSON, as `help` says."""
+    return arg("--format", choices=["table", "json"], default="table", help=help)
+
+
 def fail(message: str, code: int) -> int:
     """Print `message` as one error line on stderr and return the exit code `code`."""
     print(_("error: {message}").format(message=message), file=sys.stderr)
