@@ -342,35 +342,6 @@ def record_batch(
     return batch
 
 
-def write_batch(
-    *,
-    connection: Connection,
-    actor: Person | PersonRead | None,
-    frame: pd.DataFrame,
-    source: str,
-    filename: str,
-    checksum: str,
-    api_token_id: int | None = None,
-) -> tuple[UpsertCounts, int | None]:
-    """Upsert the rows and record their import batch in the caller's transaction; the counts and
-    the batch's id."""
-    counts = upsert_observations(connection=connection, frame=frame)
-    session = Session(bind=connection)
-    try:
-        batch = record_batch(
-            session=session,
-            actor=actor,
-            source=source,
-            filename=filename,
-            counts=counts,
-            checksum=checksum,
-            api_token_id=api_token_id,
-        )
-        return counts, batch.id
-    finally:
-        session.close()
-
-
 @dataclass(frozen=True)
 class ImportBatchInfo:
     """An import batch as listed in Admin: where it came from, who, when, what it did."""
