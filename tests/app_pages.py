@@ -68,3 +68,9 @@ def open_admin_tab(person_id: int, tab: str) -> AppTest:
     at.run()
     assert not at.exception
     return at
+
+
+def submit_form(at: AppTest, form: str) -> AppTest:
+    """Click the one submit button of the form `form` and run the page again."""
+    [button] = [b for b in at.button if b.form_id == form]
+    return button.click().run()

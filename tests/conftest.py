@@ -56,23 +56,33 @@ def _postgres_admin() -> Engine:
     return create_engine(os.environ[POSTGRES_URL_ENV], isolation_level="AUTOCOMMIT")
 
 
+def _create_postgres_database(admin: Engine, name: str, template: str | None = None) -> Engine:
+    """Create the PostgreSQL database `name` (a copy of `template` if named); an engine on it."""
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
+    return create_engine(make_url(os.environ[POSTGRES_URL_ENV]).set(database=name))
+
+
+def _drop_postgres_database(admin: Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated_postgres_database() -> Iterator[str]:
     """The name of an empty PostgreSQL database brought to the newest migration, the template of
     each test's own database (CREATE DATABASE ... TEMPLATE)."""
     name = f"qd_template_{uuid.uuid4().hex[:12]}"
     admin = _postgres_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    eng = create_engine(make_url(os.environ[POSTGRES_URL_ENV]).set(database=name))
+    eng = _create_postgres_database(admin, name)
     try:
         migrate(eng)
     finally:
         eng.dispose()
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_postgres_database(admin, name)
 
 
 def _sqlite_copy(template: Path, tmp_path: Path) -> Engine:
@@ -92,16 +102,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     template = request.getfixturevalue("migrated_postgres_database")
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = _postgres_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    eng = create_engine(make_url(os.environ[POSTGRES_URL_ENV]).set(database=name))
+    eng = _create_postgres_database(admin, name, template=template)
     try:
         yield eng
     finally:
         eng.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_postgres_database(admin, name)
 
 
 @pytest.fixture
@@ -217,10 +223,16 @@ def cli_store(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
 
 def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app under AppTest at a private copy of a store file, with empty caches."""
+    shutil.copy(source, target)
+    return point_app_at(target, monkeypatch)
+
+
+def point_app_at(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the app under AppTest at the store file `path` (no demo loaded on start), caches
+    empty; the store's URL."""
     import streamlit as st
 
-    shutil.copy(source, target)
-    url = f"sqlite:///{target}"
+    url = f"sqlite:///{path}"
     monkeypatch.setenv("QUARTERDECK_DATABASE_URL", url)
     monkeypatch.setenv("QUARTERDECK_DEMO", "0")
     st.cache_resource.clear()

@@ -8,12 +8,13 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from planning.metrics.observations import dims_key, upsert_observations
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import AuditEvent, Person, PersonRead, Role
+from tests.planning_seed import count
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,6 @@ def write_observations(engine: Engine, rows: Iterable[Row]) -> None:
     )
     with session_scope(engine) as session:
         upsert_observations(connection=session.connection(), frame=frame)
-
-
-def count(engine: Engine, model: type[SQLModel]) -> int:
-    """Rows in a table."""
-    with Session(read_engine(engine)) as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def audit_count(engine: Engine) -> int:

@@ -137,10 +137,11 @@ def write_observations(engine: Engine, rows: list[tuple[str, date, dict[str, str
         upsert_observations(connection=conn, frame=frame)
 
 
-def count(engine: Engine, model: type[SQLModel]) -> int:
-    """Rows in a table."""
+def count(engine: Engine, model: type[SQLModel], *where: Any) -> int:
+    """Rows in a table (those that meet every `where` condition, if any)."""
     with Session(read_engine(engine)) as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+        query = select(func.count()).select_from(model).where(*where)
+        return int(session.execute(query).scalar_one())
 
 
 def store_state(engine: Engine) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -108,18 +108,36 @@ def _as_team(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
 
 
+@pytest.fixture
+def store_cli_as(
+    cli_store: Engine, teams: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], None]:
+    """Run the command line on an empty store as the team of a language ("en" or "de")."""
+
+    def as_team(language: str) -> None:
+        _as_team(monkeypatch, teams[language])
+
+    return as_team
+
+
+@pytest.fixture
+def german_demo_cli(demo_cli: str, teams: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The command line on a private copy of the demo store, run by the German team; that team's
+    configuration folder."""
+    _as_team(monkeypatch, teams["de"])
+    return teams["de"]
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 
 def test_a_german_teams_import_speaks_german_and_writes_german_numbers(
-    cli_store: Engine,
-    teams: dict[str, Path],
+    store_cli_as: Callable[[str], None],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     english: tuple[set[str], list[str]],
 ) -> None:
-    _as_team(monkeypatch, teams["de"])
+    store_cli_as("de")
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD_ROWS, encoding="utf-8")
     code, out, err = run_cli(capsys, "import", str(bad))
@@ -150,13 +168,8 @@ def test_a_german_teams_import_speaks_german_and_writes_german_numbers(
 
 
 def test_a_german_teams_refusals_are_german(
-    demo_cli: str,
-    teams: dict[str, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    english: tuple[set[str], list[str]],
+    german_demo_cli: Path, capsys: pytest.CaptureFixture[str], english: tuple[set[str], list[str]]
 ) -> None:
-    _as_team(monkeypatch, teams["de"])
     weeks = "99 Wochen liegen außerhalb des Bereichs; verwenden Sie 1 bis 52"
     quarter = (
         "'2026-Q5' ist kein Quartal: das Quartal muss Q1, Q2, Q3 oder Q4 sein, "
@@ -186,14 +199,9 @@ def test_a_german_teams_refusals_are_german(
 
 
 def test_a_german_teams_listings_and_tables_are_german(
-    demo_cli: str,
-    teams: dict[str, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    english: tuple[set[str], list[str]],
+    german_demo_cli: Path, capsys: pytest.CaptureFixture[str], english: tuple[set[str], list[str]]
 ) -> None:
-    _as_team(monkeypatch, teams["de"])
-    names = _names(load_config(teams["de"]), capsys)
+    names = _names(load_config(german_demo_cli), capsys)
 
     code, out, err = run_cli(capsys, "okr")
     assert code == 0, err
@@ -291,13 +299,9 @@ def test_csv_and_json_are_the_same_in_every_language(
 
 
 def test_an_english_teams_command_line_is_unchanged(
-    cli_store: Engine,
-    teams: dict[str, Path],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    store_cli_as: Callable[[str], None], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _as_team(monkeypatch, teams["en"])
+    store_cli_as("en")
     good = tmp_path / "good.csv"
     good.write_text(GOOD_ROWS, encoding="utf-8")
     assert run_cli(capsys, "import", str(good)) == (0, "added 30, updated 0, unchanged 0\n", "")

@@ -63,6 +63,15 @@ def _owing(engine: Engine, team: Team, title: str = TRICKY) -> int:
     )
 
 
+def _ana_owes_via(engine: Engine, channel: str, title: str = TRICKY) -> None:
+    """The seeded team with Ana owing an update on `title`, her reminders set to `channel`."""
+    team = seed_team(engine)
+    _owing(engine, team, title=title)
+    with Session(engine) as session:
+        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel=channel)
+        session.commit()
+
+
 def test_a_reminder_arrives_by_email_with_its_link(engine: Engine, config: AppConfig) -> None:
     team = seed_team(engine)
     initiative = _owing(engine, team)
@@ -90,11 +99,7 @@ def test_a_reminder_arrives_by_email_with_its_link(engine: Engine, config: AppCo
 
 
 def test_a_chat_message_arrives_as_slack_style_json(engine: Engine, config: AppConfig) -> None:
-    team = seed_team(engine)
-    _owing(engine, team)
-    with Session(engine) as session:
-        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="slack")
-        session.commit()
+    _ana_owes_via(engine, "slack")
     with http_receiver() as (port, receiver):
         # Apprise's JSON webhook, with its message posted under Slack's "text" key.
         url = f"json://127.0.0.1:{port}/hooks/quarterdeck?:message=text"
@@ -122,11 +127,7 @@ def test_a_teams_workflow_post_arrives_as_an_adaptive_card(
     certificate = self_signed_certificate(tmp_path)
     if certificate is None:
         pytest.skip("needs openssl to make the receiver's certificate")
-    team = seed_team(engine)
-    _owing(engine, team, title=f"{TRICKY} <at>Everyone</at>")
-    with Session(engine) as session:
-        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="teams")
-        session.commit()
+    _ana_owes_via(engine, "teams", title=f"{TRICKY} <at>Everyone</at>")
     with http_receiver(tls=certificate) as (port, receiver):
         url = f"workflow://127.0.0.1:{port}/qd-flow-1/s1gnature?verify=no&image=no"
         secrets = NotifySecrets(urls={"teams": url}, link_secret=SECRET)
@@ -151,11 +152,7 @@ def test_a_teams_workflow_post_arrives_as_an_adaptive_card(
 
 
 def test_a_refusing_channel_is_retried_with_back_off(engine: Engine, config: AppConfig) -> None:
-    team = seed_team(engine)
-    _owing(engine, team)
-    with Session(engine) as session:
-        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="webhook")
-        session.commit()
+    _ana_owes_via(engine, "webhook")
     with http_receiver() as (port, receiver):
         secrets = NotifySecrets(urls={"webhook": f"json://127.0.0.1:{port}/in"}, link_secret=SECRET)
         receiver.mode = "refuse"
@@ -180,11 +177,7 @@ def test_a_refusing_channel_is_retried_with_back_off(engine: Engine, config: App
 def test_a_channel_that_does_not_answer_fails_in_time_and_is_retried(
     engine: Engine, config: AppConfig
 ) -> None:
-    team = seed_team(engine)
-    _owing(engine, team)
-    with Session(engine) as session:
-        set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel="webhook")
-        session.commit()
+    _ana_owes_via(engine, "webhook")
     quick = _with_notify(config, send_timeout_seconds=0.5)
     with http_receiver() as (port, receiver):
         receiver.mode, receiver.delay = "slow", 3.0

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied
@@ -30,6 +30,7 @@ from planning.okrs.templates import (
 )
 from planning.store.engine import DATABASE_URL_ENV, session_scope
 from planning.store.models import AuditEvent, KeyResult, Objective, Person, Role
+from tests.planning_seed import count
 
 PERIOD = "2027-Q1"
 SHIPPED = {"conversion", "basket_size", "retention", "content_quality"}
@@ -46,11 +47,6 @@ def someone(session: Session, role: Role) -> Person:
         select(Person).where(Person.role == role, Person.active == True)  # noqa: E712
     ).scalars()
     return next(iter(found))
-
-
-def count(engine: Engine, model: type, *where: object) -> int:
-    with Session(engine) as session:
-        return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar())
 
 
 def use(

@@ -16,7 +16,7 @@ from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.store.engine import create_store_engine
 from planning.store.models import Role
-from tests.app_pages import open_admin_tab, people
+from tests.app_pages import open_admin_tab, people, submit_form
 from tests.page_text import plain
 
 CHANNEL_URL = "mailto://quarterdeck:very-secret-pass@127.0.0.1:9?from=qd@x.test"
@@ -66,8 +66,7 @@ def test_a_director_saves_someone_elses_preferences(store: str) -> None:
     channel.set_value("slack")
     [opted] = [c for c in at.checkbox if c.form_id == form and c.label == "Opted out"]
     opted.check()
-    [button] = [b for b in at.button if b.form_id == form]
-    button.click().run()
+    submit_form(at, form)
     assert not at.exception
     assert any("preferences" in s.value for s in at.success)
     engine = create_store_engine(store)

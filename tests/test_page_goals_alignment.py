@@ -6,13 +6,14 @@ a loop refused by name and nothing written."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.store.models import KeyResult, Objective
 from planning.store.models_alignment import KrContribution, ObjectiveAlignment
 from tests.page_text import plain
+from tests.planning_seed import count
 from tests.test_page_goals import open_goals
 
 COMPANY = "Grow profitable online revenue"
@@ -30,11 +31,6 @@ def objective_id(engine: Engine, title: str) -> int:
         return int(
             session.execute(select(Objective.id).where(Objective.title == title)).scalar_one()
         )
-
-
-def count(engine: Engine, model: type) -> int:
-    with Session(engine) as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def tree_text(at: AppTest) -> str:

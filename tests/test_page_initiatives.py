@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -29,6 +29,7 @@ from planning.work.initiative_reads import (
 )
 from planning.work.initiatives import update_initiative
 from tests.app_pages import open_as, people
+from tests.planning_seed import count
 
 PAGE = "pages/initiatives.py"
 
@@ -80,11 +81,6 @@ def stored_initiative(engine: Engine, initiative_id: int) -> InitiativeRead:
         stored = get_initiative(session=session, initiative_id=initiative_id)
     assert stored is not None
     return stored
-
-
-def count(engine: Engine, model: type) -> int:
-    with Session(read_engine(engine)) as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def plain(text: Any) -> str:

@@ -45,6 +45,7 @@ from planning.store.models import (
 )
 from planning.work import scenarios
 from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
+from tests.app_pages import submit_form
 from tests.shown_text import displayed_cell
 from tests.shown_text import shown_texts as whole_page_texts
 
@@ -420,13 +421,11 @@ def _member_posts(
     forms = {b.form_id for b in at.button if b.form_id}
     assert {f"tw_update_{initiative_id}", f"tw_check_in_{kr_id}"} <= forms
     leaks = {"member's This week": untranslated(at, english)}
-    [check_in] = [b for b in at.button if b.form_id == f"tw_check_in_{kr_id}"]
-    check_in.click().run()  # no note, no value: refused, with every reason
+    submit_form(at, f"tw_check_in_{kr_id}")  # no note, no value: refused, with every reason
     assert at.error[0].value.startswith("Nicht gespeichert:")
     leaks["a refused check-in"] = untranslated(at, english)
     at.text_area(key=f"tw_note_{initiative_id}").input("Der Test läuft auf allen Geräten.")
-    [update] = [b for b in at.button if b.form_id == f"tw_update_{initiative_id}"]
-    update.click().run()
+    submit_form(at, f"tw_update_{initiative_id}")
     assert not at.exception
     assert at.success[0].value.startswith("Status-Update zu „")
     leaks["a posted update"] = untranslated(at, english)

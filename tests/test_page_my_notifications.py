@@ -15,6 +15,7 @@ from planning.notify.preferences import preference_of
 from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine
 from planning.store.models import Person, Role
+from tests.app_pages import submit_form
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EVERY = default_config().settings.updates.stale_after_days
@@ -45,8 +46,7 @@ def test_a_member_sets_their_own_channel_and_sees_their_reminder(app_store: str)
     form = f"tw_notify_pref_{member.id}"
     [channel] = [s for s in at.selectbox if s.form_id == form]
     channel.set_value("teams")
-    [button] = [b for b in at.button if b.form_id == form]
-    button.click().run()
+    submit_form(at, form)
     assert not at.exception
     assert any("notification preferences" in s.value for s in at.success)
     engine = create_store_engine(app_store)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -29,7 +29,7 @@ from planning.work.initiative_reads import get_initiative
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan, get_plan
 from tests.app_pages import open_as
-from tests.planning_seed import store_state
+from tests.planning_seed import count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
 
 PAGE = "pages/planning.py"
@@ -56,11 +56,6 @@ def open_page(person_id: int, **state: Any) -> AppTest:
 def backlog_of(engine: Engine, framework: str) -> pd.DataFrame:
     with Session(read_engine(engine)) as session:
         return ranked_backlog(session=session, config=default_config(), framework_id=framework)
-
-
-def count(engine: Engine, model: type) -> int:
-    with Session(read_engine(engine)) as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def plain(text: str) -> str:

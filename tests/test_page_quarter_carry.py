@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -17,6 +17,7 @@ from planning.okrs import templates
 from planning.okrs.quarter_close import close_quarter
 from planning.store.engine import session_scope
 from planning.store.models import AuditEvent, KeyResult, Objective, Person
+from tests.planning_seed import count
 from tests.test_page_goals import button, open_goals, open_task
 
 OLD, NEW = "2026-Q4", "2027-Q1"
@@ -28,24 +29,6 @@ STAKEHOLDER = "helen@northwind.example"
 @pytest.fixture
 def store(app_engine: Engine) -> Engine:
     return app_engine
-
-
-def objectives(engine: Engine, period: str) -> int:
-    with Session(engine) as session:
-        return int(
-            session.execute(
-                select(func.count()).select_from(Objective).where(Objective.period == period)
-            ).scalar_one()
-        )
-
-
-def events(engine: Engine, action: str) -> int:
-    with Session(engine) as session:
-        return int(
-            session.execute(
-                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
-            ).scalar_one()
-        )
 
 
 def keys(at: AppTest) -> set[str]:
@@ -66,11 +49,11 @@ def test_right_after_the_close_a_director_carries_the_quarter_forward(store: Eng
     text = "\n".join(m.value for m in at.markdown)
     assert "open initiative" in text and f"in {NEW}" in text
     assert any("move their links" in c.value for c in at.caption)
-    assert objectives(store, NEW) == 0  # nothing written by the preview
+    assert count(store, Objective, Objective.period == NEW) == 0  # nothing written by the preview
     at.button(key="draft_confirm").click().run()
     assert not at.exception
-    assert objectives(store, NEW) == len(set(preview["objective"]))
-    assert events(store, "carry_forward") > 0
+    assert count(store, Objective, Objective.period == NEW) == len(set(preview["objective"]))
+    assert count(store, AuditEvent, AuditEvent.action == "carry_forward") > 0
     assert f"open initiatives now count for {NEW}" in at.success[0].value
     # Carried: the offer is gone, so nothing can be copied twice.
     assert not keys(at) & {"draft_preview", "draft_confirm"}
@@ -101,7 +84,7 @@ def test_a_director_starts_an_empty_quarter_from_a_template(store: Engine) -> No
     [preview] = at.dataframe
     assert "Content completeness on top SKUs up" in set(preview.value["key result"])
     assert any("last 28 days of data" in v for v in preview.value["start from"])
-    assert objectives(store, NEW) == 0
+    assert count(store, Objective, Objective.period == NEW) == 0
     confirm = at.button(key="template_confirm")
     assert confirm.label == f"Create these 1 objectives in {NEW}"
     confirm.click().run()
@@ -148,4 +131,4 @@ def test_a_malformed_template_is_named_on_goals_and_writes_nothing(
     assert not at.exception
     # The problem names the file and the metric (shown as escaped markdown).
     assert any("typo\\.yaml" in e.value and "'visits'" in e.value for e in at.error)
-    assert not at.dataframe and objectives(store, NEW) == 0
+    assert not at.dataframe and count(store, Objective, Objective.period == NEW) == 0

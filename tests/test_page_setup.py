@@ -19,6 +19,7 @@ from planning.startup.first_run import NewPerson, set_up_team
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Person, Role
 from tests.config_support import use_sign_in_mode
+from tests.conftest import point_app_at
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -26,12 +27,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 @pytest.fixture
 def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A new store file, no demo loaded on start, caches empty."""
-    url = f"sqlite:///{tmp_path / 'new.db'}"
-    monkeypatch.setenv("QUARTERDECK_DATABASE_URL", url)
-    monkeypatch.setenv("QUARTERDECK_DEMO", "0")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield url
+    yield point_app_at(tmp_path / "new.db", monkeypatch)
     st.cache_resource.clear()
     st.cache_data.clear()
 

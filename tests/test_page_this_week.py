@@ -44,7 +44,7 @@ from planning.work.initiatives import update_initiative
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan
-from tests.app_pages import APP, people
+from tests.app_pages import APP, people, submit_form
 from tests.page_text import TRICKS, assert_shown_as_text, plain
 
 CONFIG = default_config()
@@ -96,11 +96,6 @@ def posting_forms(at: AppTest) -> list[object]:
     return [f for f in at.get("form") if "tw_notify_pref_" not in str(f)]
 
 
-def submit(at: AppTest, form: str) -> AppTest:
-    [button] = [b for b in at.button if b.form_id == form]
-    return button.click().run()
-
-
 def update_count(engine: Engine) -> int:
     with Session(read_engine(engine)) as session:
         return int(session.execute(select(func.count()).select_from(StatusUpdate)).scalar_one())
@@ -149,7 +144,7 @@ def test_member_posts_an_owed_update_which_then_leaves_the_list(app_store: str) 
     before = update_count(engine)
     at.selectbox(key=f"tw_health_{item.initiative_id}").set_value("at_risk")
     at.slider(key=f"tw_percent_{item.initiative_id}").set_value(60)
-    submit(at, form)
+    submit_form(at, form)
     assert not at.exception
     assert "a note is required" in plain(at.error[0].value)
     assert update_count(engine) == before
@@ -158,7 +153,7 @@ def test_member_posts_an_owed_update_which_then_leaves_the_list(app_store: str) 
 
     note = "Payment provider API is slow; testing a fallback this week."
     at.text_area(key=f"tw_note_{item.initiative_id}").input(note)
-    submit(at, form)
+    submit_form(at, form)
     assert not at.exception
     assert plain(at.success[0].value) == f"Status update posted on “{item.title}”."
     assert update_count(engine) == before + 1
@@ -196,7 +191,7 @@ def test_picking_another_initiative_shows_its_form_and_keeps_the_first_ones_inpu
     health = "at_risk" if first.health == "off_track" else "off_track"
     at = open_page(member.id)
     at.selectbox(key=f"tw_health_{first.initiative_id}").set_value(health)
-    submit(at, f"tw_update_{first.initiative_id}")  # refused: no note; the choice is on screen
+    submit_form(at, f"tw_update_{first.initiative_id}")  # refused: no note; the choice is on screen
     assert "a note is required" in plain(at.error[0].value)
 
     at.selectbox(key="tw_update_pick").set_value(other.initiative_id).run()
@@ -233,7 +228,7 @@ def test_a_post_on_a_stale_version_is_refused_and_the_note_is_kept(app_store: st
             changes={"description": "Scope agreed with the vendor."},
         )
     before = update_count(engine)
-    submit(at, form)
+    submit_form(at, form)
     assert not at.exception
     message = plain(at.error[0].value)
     assert "Your note is kept; post it again" in message
@@ -244,7 +239,7 @@ def test_a_post_on_a_stale_version_is_refused_and_the_note_is_kept(app_store: st
     at.selectbox(key="tw_update_pick").set_value(item.initiative_id).run()
     assert at.text_area(key=f"tw_note_{item.initiative_id}").value == note
 
-    submit(at, form)  # again: now on the latest version
+    submit_form(at, form)  # again: now on the latest version
     assert not at.exception
     assert plain(at.success[0].value) == f"Status update posted on “{item.title}”."
     assert update_count(engine) == before + 1
@@ -278,7 +273,7 @@ def test_an_item_someone_else_updates_leaves_with_a_notice_and_the_note_handed_b
         )
     before = update_count(engine)
 
-    submit(at, f"tw_update_{item.initiative_id}")
+    submit_form(at, f"tw_update_{item.initiative_id}")
 
     assert not at.exception
     assert update_count(engine) == before  # the member's note was not posted
@@ -326,7 +321,7 @@ def test_after_a_post_the_picker_moves_on_to_the_item_that_followed_it(app_store
     at = open_page(member.id)
     at.selectbox(key="tw_update_pick").set_value(ids[1]).run()
     at.text_area(key=f"tw_note_{ids[1]}").input("Shipped to 10 % of traffic.")
-    submit(at, f"tw_update_{ids[1]}")
+    submit_form(at, f"tw_update_{ids[1]}")
     assert not at.exception
     assert at.selectbox(key="tw_update_pick").value == ids[2]
     assert forms(at, "tw_update_") == [f"tw_update_{ids[2]}"]
@@ -374,13 +369,13 @@ def test_member_checks_in_on_a_due_manual_key_result(app_store: str) -> None:
     before = check_in_count(engine, kr.id)
 
     at.text_area(key=f"tw_check_in_note_{kr.id}").input("Two defects left in the checklist.")
-    submit(at, form)  # no value: a manual key result's check-in needs one
+    submit_form(at, form)  # no value: a manual key result's check-in needs one
     assert "needs the current value" in plain(at.error[0].value)
     assert check_in_count(engine, kr.id) == before
 
     at.number_input(key=f"tw_value_{kr.id}").set_value(2.0)
     at.slider(key=f"tw_confidence_{kr.id}").set_value(8)
-    submit(at, form)
+    submit_form(at, form)
     assert not at.exception
     assert plain(at.success[0].value) == f"Check-in posted on “{kr.title}”."
     assert check_in_count(engine, kr.id) == before + 1
@@ -566,6 +561,6 @@ def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store
     assert assert_shown_as_text(mine) == 0
     mine.selectbox(key="tw_update_pick").set_value(item.initiative_id).run()
     mine.text_area(key=f"tw_note_{item.initiative_id}").input(TRICKS)
-    submit(mine, f"tw_update_{item.initiative_id}")
+    submit_form(mine, f"tw_update_{item.initiative_id}")
     assert not mine.exception
     assert assert_shown_as_text(mine) == 1  # the flash message, every character escaped

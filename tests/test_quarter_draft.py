@@ -37,6 +37,7 @@ from planning.store.models import (
 )
 from planning.store.models_metrics import Observation
 from planning.work.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
+from tests.planning_seed import count
 
 OLD, NEW = "2026-Q4", "2027-Q1"
 
@@ -49,11 +50,6 @@ def store(new_quarter_engine: Engine) -> Engine:
 
 def person(session: Session, role: Role) -> Person:
     return session.execute(select(Person).where(Person.role == role)).scalars().first()
-
-
-def count(engine: Engine, model: type, *where: object) -> int:
-    with Session(engine) as session:
-        return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar())
 
 
 def draft(engine: Engine, *, preview: bool, role: Role = Role.director) -> QuarterDraft:

@@ -56,16 +56,11 @@ from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiatives import update_initiative
 from planning.work.status_updates import post_status_update
-from tests.planning_seed import add_initiative, seed_saved_carts, seed_team
+from tests.planning_seed import add_initiative, count, seed_saved_carts, seed_team
 from tests.store_support import migrated_store
 
 CORPUS = Path(__file__).parent / "corpus" / "bad_csv"
 TODAY = date(2026, 11, 26)
-
-
-def count(engine: Engine, model: type[SQLModel]) -> int:
-    with Session(read_engine(engine)) as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def plan_version(engine: Engine) -> int:

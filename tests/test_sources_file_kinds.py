@@ -5,7 +5,6 @@ with nothing written. (The conversion rules themselves: test_sources_shopify.py,
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from planning.sources.config import load_sources
 from planning.sources.mappings import MappingSpec, save_mapping
 from planning.sources.runs import FAILED, OK, preview_source, run_source
 from planning.sources.status import source_status
-from planning.store.engine import create_store_engine, migrate
 from tests.sources_support import config_dir, serve_files, stored
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
@@ -49,23 +47,10 @@ def shop() -> AppConfig:
     return config.model_copy(update={"settings": settings})
 
 
-@pytest.fixture(scope="module")
-def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated, empty SQLite store, migrated once and copied for each test."""
-    path = tmp_path_factory.mktemp("template") / "store.db"
-    engine = create_store_engine(f"sqlite:///{path}")
-    migrate(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def store(tmp_path: Path, empty_store: Path) -> Iterator[Engine]:
-    path = tmp_path / "store.db"
-    shutil.copy(empty_store, path)
-    engine = create_store_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+def store(sqlite_engine: Engine) -> Engine:
+    """A migrated, empty SQLite store of the test's own."""
+    return sqlite_engine
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail
+from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail, whole_number
 from planning.i18n import gettext as _
 
 GROUP = Group()
@@ -14,12 +14,7 @@ GROUP = Group()
 
 def positive_runs(text: str) -> int:
     """A --runs argument: a whole number of reruns from 1 to 200."""
-    try:
-        runs = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{text} is not a whole number").format(text=repr(text))
-        ) from None
+    runs = whole_number(text, _("{text} is not a whole number"))
     if not 1 <= runs <= 200:
         raise argparse.ArgumentTypeError(_("{runs} is not between 1 and 200").format(runs=runs))
     return runs
@@ -45,12 +40,7 @@ def load_steps(text: str) -> list[int]:
     """A --load argument: session counts from 1 to 100, comma-separated (e.g. 5,10,20,30)."""
     steps = []
     for part in text.split(","):
-        try:
-            sessions = int(part)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                _("{text} is not a whole number").format(text=repr(part))
-            ) from None
+        sessions = whole_number(part, _("{text} is not a whole number"))
         if not 1 <= sessions <= 100:
             raise argparse.ArgumentTypeError(
                 _("{sessions} sessions is not between 1 and 100").format(sessions=sessions)

@@ -111,6 +111,11 @@ def arg(*flags: str, **options: Any) -> Argument:
     return Argument(flags=flags, options=options)
 
 
+def table_or_json(help: str) -> Argument:
+    """A listing's --format option: an aligned table (the default) or JSON, as `help` says."""
+    return arg("--format", choices=["table", "json"], default="table", help=help)
+
+
 def fail(message: str, code: int) -> int:
     """Print `message` as one error line on stderr and return the exit code `code`."""
     print(_("error: {message}").format(message=message), file=sys.stderr)
@@ -173,6 +178,14 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             _("{text} is not a date in YYYY-MM-DD form").format(text=repr(text))
         ) from None
+
+
+def whole_number(text: str, not_whole: str) -> int:
+    """An argument as a whole number; else a refusal in the words `not_whole` ({text}: the text)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(not_whole.format(text=repr(text))) from None
 
 
 def number(value: Any) -> float | None:

@@ -22,6 +22,7 @@ from planning.cli.common import (
     fail,
     machine_words,
     problems_line,
+    table_or_json,
 )
 from planning.cli.tables import grid
 from planning.i18n import N_, ngettext
@@ -88,13 +89,10 @@ def quarter_id(text: str) -> str:
         metavar="QUARTER",
         help="the quarter, e.g. 2026-Q4 (default: the current one)",
     ),
-    arg(
-        "--format",
-        choices=["table", "json"],
-        default="table",
-        help="show: an aligned table (default) or a JSON list with objective, key_result, "
+    table_or_json(
+        "show: an aligned table (default) or a JSON list with objective, key_result, "
         "current, progress, expected, status, forecast, probability (and metric, start, target "
-        "for metric and guardrail key results)",
+        "for metric and guardrail key results)"
     ),
     arg("--out", metavar="FILE", help="export: write the YAML to FILE (default: print it)"),
     arg(

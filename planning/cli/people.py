@@ -11,7 +11,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, day, fail
+from planning.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Context,
+    Group,
+    UsageError,
+    arg,
+    day,
+    fail,
+    table_or_json,
+)
 from planning.cli.tables import grid
 from planning.i18n import N_, pgettext
 from planning.i18n import gettext as _
@@ -137,12 +147,7 @@ def run_set_password(args: argparse.Namespace, context: Context) -> int:
         metavar="EMAIL",
         help="create, revoke: the director doing it (default: the command line, no person)",
     ),
-    arg(
-        "--format",
-        choices=["table", "json"],
-        default="table",
-        help="list: an aligned table (default) or JSON",
-    ),
+    table_or_json("list: an aligned table (default) or JSON"),
 )
 def run_token(args: argparse.Namespace, context: Context) -> int:
     """Create, list or revoke API tokens."""

@@ -9,7 +9,17 @@ from pathlib import Path
 from sqlmodel import Session
 
 from planning import clock, i18n
-from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg, day, fixed, machine_words
+from planning.cli.common import (
+    EXIT_OK,
+    Context,
+    Group,
+    UsageError,
+    arg,
+    day,
+    fixed,
+    machine_words,
+    table_or_json,
+)
 from planning.cli.tables import grid
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine
@@ -20,13 +30,10 @@ GROUP = Group()
 @GROUP.command(
     "impact",
     "Print the impact ledger: each shipped initiative's expected lift against the realised one.",
-    arg(
-        "--format",
-        choices=["table", "json"],
-        default="table",
-        help="an aligned table (default) or a JSON list of {initiative, metric, filters, "
+    table_or_json(
+        "an aligned table (default) or a JSON list of {initiative, metric, filters, "
         "shipped, expected_lift, realised_lift, ci_low, ci_high, verdict, ...}; lifts are "
-        "fractions (0.08 is +8 %%)",
+        "fractions (0.08 is +8 %%)"
     ),
 )
 def run_impact(args: argparse.Namespace, context: Context) -> int:

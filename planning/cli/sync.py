@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from planning.cli.common import Context, Group, arg, day, fail, fixed, machine_words
+from planning.cli.common import Context, Group, arg, day, fail, fixed, machine_words, table_or_json
 from planning.config import ConfigError
 from planning.formatting import format_count
 from planning.i18n import gettext as _
@@ -56,12 +56,7 @@ def _line(outcome: SyncOutcome) -> str:
     NAME,
     HELP,
     arg("sources", nargs="*", metavar="SOURCE", help="source names (default: every source)"),
-    arg(
-        "--format",
-        choices=["table", "json"],
-        default="table",
-        help="one line per source (default) or a JSON list",
-    ),
+    table_or_json("one line per source (default) or a JSON list"),
 )
 def run(args: argparse.Namespace, context: Context) -> int:
     """Run the sources and print one line (or one JSON object) per source."""

@@ -18,6 +18,8 @@ from planning.cli.common import (
     iso_date,
     machine_words,
     number,
+    table_or_json,
+    whole_number,
 )
 from planning.cli.tables import grid
 from planning.formatting import format_count
@@ -40,12 +42,7 @@ STATUS_WORDS = {
 
 def positive_weeks(text: str) -> int:
     """A --weeks argument: a whole number of weeks from 1 to 52."""
-    try:
-        weeks = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("{text} is not a whole number of weeks").format(text=repr(text))
-        ) from None
+    weeks = whole_number(text, _("{text} is not a whole number of weeks"))
     if not 1 <= weeks <= 52:
         raise argparse.ArgumentTypeError(
             _("{weeks} weeks is out of range; use 1 to 52").format(weeks=weeks)
@@ -61,12 +58,9 @@ def positive_weeks(text: str) -> int:
         metavar="NAME",
         help="a framework id from scoring.yaml (default: the active one)",
     ),
-    arg(
-        "--format",
-        choices=["table", "json"],
-        default="table",
-        help="an aligned table (default) or a JSON list of "
-        "{rank, id, initiative, owner, status, health, score, value, quadrant, effort_weeks}",
+    table_or_json(
+        "an aligned table (default) or a JSON list of "
+        "{rank, id, initiative, owner, status, health, score, value, quadrant, effort_weeks}"
     ),
 )
 def run_rank(args: argparse.Namespace, context: Context) -> int:
@@ -141,12 +135,9 @@ def run_rank(args: argparse.Namespace, context: Context) -> int:
         metavar="DATE",
         help="a day in the first week, YYYY-MM-DD (default: today)",
     ),
-    arg(
-        "--format",
-        choices=["table", "json"],
-        default="table",
-        help="an aligned table (default) or a JSON list of "
-        "{person, week, week_start, capacity_hours, load_hours, over}",
+    table_or_json(
+        "an aligned table (default) or a JSON list of "
+        "{person, week, week_start, capacity_hours, load_hours, over}"
     ),
 )
 def run_capacity(args: argparse.Namespace, context: Context) -> int:

@@ -271,11 +271,10 @@ def report_rows(evaluation: PeriodEvaluation) -> list[dict[str, Any]]:
                 "confidence_gap": kr.confidence_gap,
                 "gap_flagged": kr.gap_flagged,
             }
+            if kr.kind in ("metric", "guardrail"):
+                row.update(metric=kr.metric_id, filters=kr.filters, window=kr.window)
             if kr.kind == "metric":
                 row.update(
-                    metric=kr.metric_id,
-                    filters=kr.filters,
-                    window=kr.window,
                     direction=kr.direction,
                     total_target=kr.total_target,
                     start=kr.start,
@@ -283,9 +282,6 @@ def report_rows(evaluation: PeriodEvaluation) -> list[dict[str, Any]]:
                 )
             elif kr.kind == "guardrail":
                 row.update(
-                    metric=kr.metric_id,
-                    filters=kr.filters,
-                    window=kr.window,
                     rule=kr.rule,
                     threshold=kr.threshold,
                     start=None,

@@ -192,6 +192,20 @@ def lines_text(lines: np.ndarray | list[int], limit: int = 8) -> str:
     return f"lines {', '.join(shown[:-1])} and {shown[-1]}"
 
 
+def number_problem(
+    cell: str, value: float, *, name: str, limit: float, reads_as_number: bool
+) -> str:
+    """Why a cell of a count or amount column cannot be taken: empty, not a number, negative or
+    beyond `limit` (long cells are cut to 40 characters, a negative one is shown whole)."""
+    if not cell:
+        return f"{name} is empty"
+    if not reads_as_number:
+        return f"{cell[:40]!r} is not a number"
+    if value < 0:
+        return f"{cell} is negative"
+    return f"{cell[:40]} is beyond {limit:g}, too large to be real"
+
+
 def long_table(parts: list[pd.DataFrame], dimensions: list[str]) -> pd.DataFrame:
     """Interchange rows from per-measure parts (date, measure, value, some dimensions, line)."""
     columns = ["date", "measure", "value", *dimensions]

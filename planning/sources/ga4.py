@@ -30,7 +30,14 @@ from planning.config.metrics import MetricsConfig
 from planning.config.settings import GA4_DEFAULT_CHANNELS, GA4_DEFAULT_DEVICES, Ga4Settings
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
-from planning.sources.formats import GA4, Converted, decode, lines_text, long_table
+from planning.sources.formats import (
+    GA4,
+    Converted,
+    decode,
+    lines_text,
+    long_table,
+    number_problem,
+)
 
 DATE_COLUMNS = ("date",)
 CHANNEL_COLUMNS = (
@@ -304,14 +311,9 @@ def _counts(
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values > MAX_COUNT))
     for i in bad:
-        cell = str(text.iat[i])[:40]
-        if not cell:
-            reason = f"{name} is empty"
-        elif not np.isfinite(values[i]):
-            reason = f"{cell!r} is not a number"
-        elif values[i] < 0:
-            reason = f"{cell} is negative"
-        else:
-            reason = f"{cell} is beyond {MAX_COUNT:g}, too large to be real"
+        finite = bool(np.isfinite(values[i]))
+        reason = number_problem(
+            str(text.iat[i])[:40], values[i], name=name, limit=MAX_COUNT, reads_as_number=finite
+        )
         problems.append(RowProblem(int(lines[i]), name, reason))
     return values

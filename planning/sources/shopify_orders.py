@@ -40,6 +40,7 @@ from planning.sources.formats import (
     decode,
     lines_text,
     long_table,
+    number_problem,
     read_csv_text,
 )
 
@@ -377,14 +378,8 @@ def _amounts(
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0) | (values > limit))
     for i in bad:
         cell = str(text[i]).strip()
-        if not cell:
-            reason = f"{name} is empty"
-        elif not np.isfinite(values[i]) and not _is_number(cell):
-            reason = f"{cell[:40]!r} is not a number"
-        elif values[i] < 0:
-            reason = f"{cell} is negative"
-        else:
-            reason = f"{cell[:40]} is beyond {limit:g}, too large to be real"
+        numeric = bool(np.isfinite(values[i])) or _is_number(cell)
+        reason = number_problem(cell, values[i], name=name, limit=limit, reads_as_number=numeric)
         problems.append(RowProblem(int(lines[i]), name, reason))
     return values
 

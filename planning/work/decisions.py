@@ -52,13 +52,7 @@ def add_decision(
     """Log a decision (directors only); the day may not be in the future. The same decision
     sent again within seconds by the same person (a double click) returns the first one."""
     require_director(actor, N_("log decisions"))
-    cleaned, problems = _check_fields(
-        session,
-        text=text,
-        decided_on=decided_on,
-        initiative_id=initiative_id,
-        today=today or clock.today(),
-    )
+    cleaned, problems = _check_fields(session, text, decided_on, initiative_id, today)
     if problems:
         raise InputError(problems)
     repeated = session.exec(
@@ -85,8 +79,10 @@ def add_decision(
 
 
 def _check_fields(
-    session: Session, *, text: str, decided_on: date, initiative_id: int | None, today: date
+    session: Session, text: str, decided_on: date, initiative_id: int | None, today: date | None
 ) -> tuple[str, list[str]]:
+    """A decision's text cleaned, and every problem with its text, day (not after `today`,
+    default the team's today) and initiative."""
     problems: list[str] = []
     cleaned, found = clean_text(
         text, what=N_("the decision"), max_length=TEXT_MAX, required=True, multiline=True
@@ -94,7 +90,7 @@ def _check_fields(
     problems += found
     if not isinstance(decided_on, date):
         problems.append(_("decision day {day} is not a date").format(day=repr(decided_on)))
-    elif decided_on > today:
+    elif decided_on > (today or clock.today()):
         problems.append(
             _("decision day {day} is in the future; log decisions once taken").format(
                 day=decided_on
@@ -126,13 +122,7 @@ def edit_decision(
     """Change a decision's text, day or initiative (directors only; not once withdrawn)."""
     require_director(actor, N_("edit decisions"))
     decision = _load(session, decision_id)
-    cleaned, problems = _check_fields(
-        session,
-        text=text,
-        decided_on=decided_on,
-        initiative_id=initiative_id,
-        today=today or clock.today(),
-    )
+    cleaned, problems = _check_fields(session, text, decided_on, initiative_id, today)
     if decision.withdrawn_at is not None:
         problems.insert(0, _("this decision was withdrawn; log a new one instead"))
     if problems:
