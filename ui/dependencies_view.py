@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from types import MappingProxyType
 
 import streamlit as st
 from sqlmodel import Session
@@ -24,7 +23,7 @@ from planning.work import dependencies
 from planning.work.dependencies import Work
 from ui import planning_data
 from ui.confirm_write import run_write
-from ui.state import Versions, clear_after_write, engine, shared_read
+from ui.state import Versions, clear_after_write, engine, frozen_lists, shared_read
 from ui.text import CHOOSE, escape_markdown
 
 TTL = 600
@@ -58,7 +57,7 @@ def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
             session=session, initiative_ids={blocked for _blocker, blocked in edges}
         )
     # A mapping no reader can change: the shared read hands the cached object itself.
-    return MappingProxyType({k: tuple(v) for k, v in notes.items()})
+    return frozen_lists(notes)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -86,7 +85,7 @@ def _news_by_owner(
     del versions, language
     with _session() as session:
         found = this_week.waits_news_by_owner(session=session, today=today)
-    return MappingProxyType({owner: tuple(items) for owner, items in found.items()})
+    return frozen_lists(found)
 
 
 # --- text --------------------------------------------------------------------------------------

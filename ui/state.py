@@ -11,7 +11,8 @@ store costs one cheap version query.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
 
 import numpy as np
@@ -31,6 +32,8 @@ from ui.text import escape_markdown
 
 Versions = tuple[tuple[str, int], ...]
 Read = TypeVar("Read", bound=Callable[..., Any])
+K = TypeVar("K")
+V = TypeVar("V")
 RUN_VERSIONS = "_run_versions"  # what this run read (ui.state.read_versions)
 SEEN_VERSIONS = "_seen_versions"  # what the page on screen was drawn from
 JUST_READ = "_versions_just_read"  # set by read_versions, taken by the next live check
@@ -164,6 +167,12 @@ def read_only(value: Any) -> Any:
             "every later reader; return a tuple, a frozen dataclass or a frame"
         )
     return value
+
+
+def frozen_lists(found: Mapping[K, Iterable[V]]) -> Mapping[K, tuple[V, ...]]:
+    """Lists by key as a shared read may hand them out: tuples in a mapping no reader can change
+    (read_only passes a MappingProxyType on as it is)."""
+    return MappingProxyType({key: tuple(items) for key, items in found.items()})
 
 
 def shared_read(*, ttl: int, max_entries: int) -> Callable[[Read], Read]:

@@ -33,7 +33,7 @@ from planning.work.system_notes import note_text
 from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, roadmap_data
 from ui.goals_charts import share
-from ui.state import Versions, app_config, engine, shared_read
+from ui.state import Versions, app_config, engine, frozen_lists, shared_read
 
 TTL = 600
 ENTRIES = 64
@@ -136,7 +136,7 @@ def _idea_outcomes_by_owner(
     del versions
     with _session() as session:
         found = this_week.idea_outcomes_by_owner(session=session, today=today)
-    return MappingProxyType({owner: tuple(items) for owner, items in found.items()})
+    return frozen_lists(found)
 
 
 # --- director ----------------------------------------------------------------------------------
