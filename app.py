@@ -8,6 +8,7 @@ import streamlit as st
 
 from planning.i18n import N_
 from planning.i18n import gettext as _
+from ui.downloads import keep_held
 from ui.exposure import warn_if_open_to_network
 from ui.identity import just_switched, sign_in
 from ui.language import language_picker, start_language, use_language
@@ -29,6 +30,7 @@ PAGES = (
 )
 
 st.set_page_config(page_title="Quarterdeck", page_icon="assets/favicon.png", layout="wide")
+keep_held()  # the files this session's download buttons just built stay until fetched
 start_language()  # the team's formats; this session's language until the person is known
 warn_if_open_to_network(app_config())  # demo mode reachable from a network says so
 read_versions()  # once per run: every cached read of this run is keyed by these

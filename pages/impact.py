@@ -20,6 +20,7 @@ from ui import exports
 from ui import impact_charts as charts
 from ui import impact_data as data
 from ui.charts import draw
+from ui.downloads import download_button
 from ui.grid_formats import figures
 from ui.state import app_config, live_refresh, versions
 
@@ -239,19 +240,21 @@ def _digest() -> None:
         st.error(str(exc))
     else:
         buttons = st.columns([1, 1, 4])
-        buttons[0].download_button(
+        download_button(
             _("Download .md"),
-            markdown,
+            lambda text=markdown: text,  # type: ignore[misc]
             file_name=f"digest-{week}.md",
             mime="text/markdown",
-            icon=":material/download:",
+            key="digest_md",
+            where=buttons[0],
         )
-        buttons[1].download_button(
+        download_button(
             _("Download .html"),
-            html_text,
+            lambda text=html_text: text,  # type: ignore[misc]
             file_name=f"digest-{week}.html",
             mime="text/html",
-            icon=":material/download:",
+            key="digest_html",
+            where=buttons[1],
         )
         with st.container(border=True):
             # Built by planning.reports.digest with every piece of people's text escaped for

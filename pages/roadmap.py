@@ -25,6 +25,7 @@ from planning.work.roadmap import (
 from ui import exports, planning_data
 from ui import roadmap_data as data
 from ui.charts import draw
+from ui.downloads import download_button
 from ui.identity import current_person
 from ui.quarter_draft_view import roadmap_quarter_notice
 from ui.share_access import shared_link
@@ -141,8 +142,8 @@ roadmap_quarter_notice(
     this_quarter=this_quarter,
 )
 asked = int(st.session_state.get("roadmap_page", 1))
-view = data.view(current, filters, today, asked, LANES_PER_PAGE, lang)
-if view.shown == 0:
+shown, drawn = data.counts(current, filters, today)
+if shown == 0:
     everything = RoadmapFilters(statuses=tuple(STATUS_ORDER))
     if data.counts(current, everything, today)[0] == 0:
         viewer = None if link is not None else current_person()
@@ -156,21 +157,34 @@ if view.shown == 0:
     live_refresh()
     st.stop()
 
+# The timeline and the board are drawn here after the downloads under them: a rerun (after
+# any write, by the live check) lists the buttons' files again before its slow part, so a
+# click on a button the browser still shows from the previous run finds its file.
+drawing = st.container()
 
-# --- timeline with each objective's key results beside it --------------------------------------
-st.subheader(_("Timeline"))
+# --- export (drawn before the timeline and board above it) ------------------------------------
 st.caption(
     _(
-        "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: {percent} "
-        "complete. "
-        "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on …” under a "
-        "bar: the work it depends on; red with ⚑: it starts before that work ends, on the day "
-        "of the red tick."
-    ).format(percent="%")
+        "{shown} initiatives shown ({drawn} on the timeline). The CSV holds exactly these rows."
+    ).format(shown=format_count(shown), drawn=format_count(drawn))
 )
-timeline = view.timeline
-if asked > timeline.pages and "roadmap_page" in st.session_state:
-    st.session_state["roadmap_page"] = timeline.pages  # the filters left fewer pages
+download_button(
+    _("Download the roadmap as CSV"),
+    lambda: data.csv_export(current, filters, today),
+    file_name=f"roadmap-{filters.quarter or 'all-quarters'}.csv",
+    mime="text/csv",
+    key="roadmap_csv",
+)
+st.markdown(
+    "**" + _("Take the roadmap into a meeting") + "** " + _("(timeline and board, as filtered)")
+)
+exports.offer(
+    view="roadmap",
+    scope=filters.quarter or "all-quarters",
+    build=lambda fmt: exports.roadmap_file(current, filters, today, fmt, lang),
+    key="roadmap_export",
+    what=_("the roadmap"),
+)
 
 
 def _lane(lane: data.Lane) -> None:
@@ -214,68 +228,58 @@ def _lane(lane: data.Lane) -> None:
         )
 
 
-for lane in timeline.lanes:
-    _lane(lane)
-if timeline.pages > 1:
-    st.pagination(timeline.pages, key="roadmap_page")
+with drawing:
+    # --- timeline with each objective's key results beside it ----------------------------------
+    st.subheader(_("Timeline"))
+    st.caption(
+        _(
+            "Bars by health: 🟢 on track · 🟠 at risk · 🔴 off track. Dark inner bar: {percent} "
+            "complete. "
+            "Pale bar with ◆: shipped on that day. Red dashed line: today. “waits on …” under a "
+            "bar: the work it depends on; red with ⚑: it starts before that work ends, on the day "
+            "of the red tick."
+        ).format(percent="%")
+    )
+    view = data.view(current, filters, today, asked, LANES_PER_PAGE, lang)
+    timeline = view.timeline
+    if asked > timeline.pages and "roadmap_page" in st.session_state:
+        st.session_state["roadmap_page"] = timeline.pages  # the filters left fewer pages
+    for lane in timeline.lanes:
+        _lane(lane)
+    if timeline.pages > 1:
+        st.pagination(timeline.pages, key="roadmap_page")
 
-# --- Now / Next / Later ------------------------------------------------------------------------
-st.subheader(_("Now / Next / Later"))
-st.caption(
-    _(
-        "Now: in progress, blocked, or planned and already started. Next: planned to start "
-        "within {weeks} weeks (or not yet dated). Later: ideas and work planned further out. "
-        "Shipped: done."
-    ).format(weeks=NEXT_WITHIN_DAYS // 7)
-)
-top, bottom = st.columns(2, gap="medium"), st.columns(2, gap="medium")
-for column, board_column in zip([*top, *bottom], view.board, strict=True):
-    with column:
-        st.markdown(f"**{_(HORIZON_LABELS[board_column.horizon])}** · {board_column.count}")
-        if board_column.rows is None:
-            st.caption(_("Nothing here."))
-            continue
-        st.dataframe(
-            board_column.rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "health": st.column_config.TextColumn(_("Health"), width=60),
-                "initiative": st.column_config.TextColumn(_("Initiative"), width=205),
-                "when": st.column_config.TextColumn(
-                    {"shipped": _("Shipped"), "now": pgettext("date", "Target")}.get(
-                        board_column.horizon, _("Starts")
+    # --- Now / Next / Later --------------------------------------------------------------------
+    st.subheader(_("Now / Next / Later"))
+    st.caption(
+        _(
+            "Now: in progress, blocked, or planned and already started. Next: planned to start "
+            "within {weeks} weeks (or not yet dated). Later: ideas and work planned further out. "
+            "Shipped: done."
+        ).format(weeks=NEXT_WITHIN_DAYS // 7)
+    )
+    top, bottom = st.columns(2, gap="medium"), st.columns(2, gap="medium")
+    for column, board_column in zip([*top, *bottom], view.board, strict=True):
+        with column:
+            st.markdown(f"**{_(HORIZON_LABELS[board_column.horizon])}** · {board_column.count}")
+            if board_column.rows is None:
+                st.caption(_("Nothing here."))
+                continue
+            st.dataframe(
+                board_column.rows,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "health": st.column_config.TextColumn(_("Health"), width=60),
+                    "initiative": st.column_config.TextColumn(_("Initiative"), width=205),
+                    "when": st.column_config.TextColumn(
+                        {"shipped": _("Shipped"), "now": pgettext("date", "Target")}.get(
+                            board_column.horizon, _("Starts")
+                        ),
+                        width=95,
                     ),
-                    width=95,
-                ),
-                "owner": st.column_config.TextColumn(_("Owner"), width=120),
-            },
-        )
-
-# --- export ------------------------------------------------------------------------------------
-st.caption(
-    _(
-        "{shown} initiatives shown ({drawn} on the timeline). The CSV holds exactly these rows."
-    ).format(shown=format_count(view.shown), drawn=format_count(view.drawn))
-)
-st.download_button(
-    _("Download the roadmap as CSV"),
-    data=data.csv_export(current, filters, today),
-    file_name=f"roadmap-{filters.quarter or 'all-quarters'}.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-    key="roadmap_csv",
-)
-st.markdown(
-    "**" + _("Take the roadmap into a meeting") + "** " + _("(timeline and board, as filtered)")
-)
-exports.offer(
-    view="roadmap",
-    scope=filters.quarter or "all-quarters",
-    build=lambda fmt: exports.roadmap_file(current, filters, today, fmt, lang),
-    key="roadmap_export",
-    what=_("the roadmap"),
-)
+                    "owner": st.column_config.TextColumn(_("Owner"), width=120),
+                },
+            )
 
 live_refresh()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from planning import clock
@@ -86,19 +86,30 @@ def board_titles(at: AppTest) -> dict[str, list[str]]:
     return {name: list(next(tables)["initiative"]) if n else [] for name, n in columns}
 
 
+Click = Callable[[], Any]  # what a download button calls when it is clicked
+
+
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[bytes, str, str | None]]]:
-    """Every file a page hands to a download button in this test: (data, mime type, name)."""
-    seen: list[tuple[bytes, str, str | None]] = []
-    original = MemoryMediaFileStorage.load_and_get_id
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, tuple[Click, str | None]]]:
+    """Every file a page offers on a download button in this test, by file name: what a click on
+    the button calls to build it, and its mime type."""
+    offered: dict[str, tuple[Click, str | None]] = {}
+    original = MediaFileManager.add_deferred
 
-    def keep(self: Any, path_or_data: Any, mimetype: str, kind: Any, filename: Any = None) -> str:
-        if isinstance(path_or_data, bytes):
-            seen.append((path_or_data, mimetype, filename))
-        return original(self, path_or_data, mimetype, kind, filename)
+    def keep(
+        self: Any,
+        data_callable: Click,
+        mimetype: str | None,
+        coordinates: str,
+        file_name: str | None = None,
+        **options: Any,
+    ) -> str:
+        if file_name is not None:
+            offered[file_name] = (data_callable, mimetype)
+        return original(self, data_callable, mimetype, coordinates, file_name, **options)
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    yield seen
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    yield offered
 
 
 def _busiest_objective_and_owner(engine: Engine) -> tuple[int, int]:
@@ -288,7 +299,7 @@ def test_timeline_draws_each_lanes_dated_work_with_progress_shipping_and_today(
 
 
 def test_csv_export_holds_exactly_the_rows_shown(
-    app_store: str, downloads: list[tuple[bytes, str, str | None]]
+    app_store: str, downloads: dict[str, tuple[Click, str | None]]
 ) -> None:
     engine = create_store_engine(app_store)
     [stakeholder] = people(engine, Role.stakeholder)
@@ -297,9 +308,10 @@ def test_csv_export_holds_exactly_the_rows_shown(
     at = open_roadmap(stakeholder.id, {"quarter": quarter, "objective": str(objective_id)})
     [button] = [b for b in at.download_button if b.key == "roadmap_csv"]
     assert button.label == "Download the roadmap as CSV"
-    data, mime, name = downloads[-1]
+    click, mime = downloads[f"roadmap-{quarter}.csv"]
+    data = click()
     expected = items_for(engine, RoadmapFilters(quarter=quarter, objective_id=objective_id))
-    assert (mime, name) == ("text/csv", f"roadmap-{quarter}.csv")
+    assert mime == "text/csv"
     assert data.decode("utf-8") == export_csv(expected)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     shown = {t for titles in board_titles(at).values() for t in titles}
@@ -441,7 +453,7 @@ def _tricky_initiative(engine: Engine) -> int:
 
 
 def test_tricky_text_shows_literally_on_the_roadmap(
-    app_store: str, downloads: list[tuple[bytes, str, str | None]]
+    app_store: str, downloads: dict[str, tuple[Click, str | None]]
 ) -> None:
     engine = create_store_engine(app_store)
     _tricky_initiative(engine)
@@ -449,7 +461,7 @@ def test_tricky_text_shows_literally_on_the_roadmap(
     at = open_roadmap(stakeholder.id, {"quarter": "all"})
     assert TRICKS in board_titles(at)["Later"]  # in a table cell, as typed
     assert TRICKS in dataframe_cells(at)
-    assert TRICKS in downloads[-1][0].decode("utf-8")
+    assert TRICKS in downloads["roadmap-all-quarters.csv"][0]().decode("utf-8")
     at.session_state["roadmap_page"] = 2  # the unlinked work's lane follows the objectives' four
     at.run()
     assert assert_shown_as_text(at) == 1  # "not on the timeline yet", every character escaped

@@ -1,7 +1,10 @@
 """The product uses Streamlit through its public interface only: no module under
 streamlit.runtime or streamlit.web, no `_`-prefixed Streamlit name, anywhere in app.py, server.py,
 pages/, ui/, planning/ or api/. (The benchmark's AppTest harness lives in bench/, outside
-the product, and is the one place that patches Streamlit's internals.)"""
+the product, and is the one place that patches Streamlit's internals.) One module is let through
+by name: ui/downloads.py lists a file a download button built as the clicking session's own, which
+Streamlit's public interface cannot do, so the file is not deleted before the browser fetches it
+(README "Exports and the meeting"; tests/browser/test_downloads_shared_server.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,14 @@ from pathlib import Path
 from tests.product_files import PRODUCT, ROOT
 
 INTERNAL_PACKAGES = ("streamlit.runtime", "streamlit.web")
+# The one product module allowed Streamlit's runtime, and the imports it is allowed.
+LET_THROUGH = {
+    "ui/downloads.py": {
+        "from streamlit import runtime",
+        "from streamlit.runtime.scriptrunner import ScriptRunContext, add_script_run_ctx, "
+        "get_script_run_ctx",
+    }
+}
 
 
 def _private_module(module: str) -> bool:
@@ -55,8 +66,13 @@ def private_uses(path: Path) -> list[str]:
     return sorted(found, key=lambda hit: int(hit.split(" ", 1)[0].rsplit(":", 1)[1]))
 
 
+def _let_through(hit: str) -> bool:
+    where, what = hit.split(" ", 1)
+    return what in LET_THROUGH.get(where.rsplit(":", 1)[0], set())
+
+
 def test_the_product_uses_only_streamlits_public_interface() -> None:
-    offenders = [hit for path in PRODUCT for hit in private_uses(path)]
+    offenders = [hit for path in PRODUCT for hit in private_uses(path) if not _let_through(hit)]
     assert offenders == [], "use Streamlit's public API instead:\n" + "\n".join(offenders)
 
 

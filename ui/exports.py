@@ -3,7 +3,7 @@ roadmap and the impact ledger (planning/reports/export.py builds them).
 
 A file is made only when its button is clicked (Streamlit calls the button's data then, off the
 page's run), and kept per data version, so a page rerun never pays for an export and a second
-click on the same data is instant.
+click on the same data is instant. ui/downloads.py keeps it on the server until the browser has it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from planning.i18n import gettext as _
 from planning.reports import export
 from planning.store.engine import read_engine
 from planning.work.roadmap import RoadmapFilters
+from ui.downloads import download_button
 from ui.state import Versions, app_config, engine
 
 TTL = 600
@@ -75,13 +76,12 @@ def offer(
     """One download button per format, side by side, each building its file when clicked."""
     columns = st.columns(len(formats))
     for column, fmt in zip(columns, formats, strict=True):
-        column.download_button(
+        download_button(
             _(LABELS[fmt]),
-            data=lambda fmt=fmt: build(fmt),  # type: ignore[misc]
+            lambda fmt=fmt: build(fmt),  # type: ignore[misc]
             file_name=export.file_name(view, scope, fmt),
             mime=export.MIME[fmt],
-            icon=":material/download:",
-            on_click="ignore",
             key=f"{key}_{fmt}",
+            where=column,
             help=_("Download {what} as {format}").format(what=what, format=fmt.upper()),
         )

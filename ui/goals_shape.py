@@ -25,6 +25,7 @@ from planning.okrs.quarter_close import (
 from planning.periods import next_quarter
 from planning.store.engine import session_scope
 from ui import goals_data as data
+from ui.downloads import download_button
 from ui.goals_alignment import align_objective_form, contribution_form
 from ui.goals_charts import progress_text
 from ui.goals_forms import (
@@ -113,14 +114,13 @@ def okr_file_section(view: View) -> None:
                 "or with python -m planning okr import FILE."
             )
         )
-        st.download_button(
+        download_button(
             _("Download {quarter} as YAML").format(quarter=view.period),
             # Made when the button is clicked: a quarter's YAML is not worth building per run.
             lambda: data.okr_yaml(view.versions, view.period),
             file_name=f"okrs-{view.period}.yaml",
             mime="application/x-yaml",
-            icon=":material/download:",
-            on_click="ignore",
+            key="okr_yaml_download",
         )
         if not view.director:
             return

@@ -50,9 +50,9 @@ def module_server(
     demo_store_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """One `streamlit run server.py` for a whole test file, on a private copy of the demo store,
-    for files whose tests only read the store (starting a server costs seconds per test). Tests
-    that open the Roadmap after other sessions on one server failed when shared (a download's
-    file name, the board's tables), so the journeys keep a server each."""
+    for files whose tests only read the store (starting a server costs seconds per test). The
+    journeys keep a server each. A download saved under the file's id after other sessions ran
+    on the same server was the app's fault (ui/downloads.py; test_downloads_shared_server.py)."""
     yield from _serve("server.py", demo_store_file, tmp_path_factory.mktemp("server"))
 
 

@@ -452,11 +452,14 @@ def _shown(page: Page) -> dict[str, Any]:
         main.get_by_text(re.compile(rf"^{label} · \d+$")).inner_text()
         for label in HORIZON_LABELS.values()
     ]
-    # One table per horizon that holds work; each mirrors its cells once it has drawn them.
+    # One table per horizon that holds work; each mirrors its cells once it has drawn them, which
+    # on a loaded machine with other sessions drawing too can take longer than expect's 5 s.
     tables = main.get_by_test_id("stDataFrame").filter(
         has=page.locator('th[role="columnheader"]', has_text=re.compile(r"^Initiative$"))
     )
-    expect(tables).to_have_count(sum(not heading.endswith(" · 0") for heading in board))
+    expect(tables).to_have_count(
+        sum(not heading.endswith(" · 0") for heading in board), timeout=WAIT_MS
+    )
     titles: list[str] = []
     for index in range(tables.count()):
         table = tables.nth(index)
