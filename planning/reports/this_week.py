@@ -31,8 +31,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import String, cast, func
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from planning import i18n
@@ -46,13 +47,14 @@ from planning.store.models import (
     AuditEvent,
     CheckIn,
     Initiative,
+    InitiativeDependency,
     InitiativeStatus,
     KeyResult,
     KrKind,
     Objective,
     StatusUpdate,
 )
-from planning.work.dependencies import FINISHED, all_edges, work_of
+from planning.work.dependencies import FINISHED
 from planning.work.initiative_reads import ROW_FIELDS, initiative_columns, person_names
 from planning.work.status_updates import ACCEPTED_NOTE, DECLINED_PREFIX
 from planning.work.weekly_plan import PlanDiff, plan_diff
@@ -585,48 +587,41 @@ def waits_news_by_owner(
 ) -> dict[int, list[WaitNews]]:
     """`waits_news` for every owner at once, by owner id (one read for a whole team's This week,
     however many of them have it open)."""
-    every_edge = all_edges(session=session)
-    if not every_edge:
-        return {}
-    # The whole team's work is read whole: lists of thousands of ids in IN (...) cost more to
-    # build and send than the rows they would leave out.
-    mine = work_of(session=session)
-    dates = {
-        int(i): (int(owner), target, shipped)
-        for i, owner, target, shipped in session.exec(
-            select(
-                col(Initiative.id),
-                col(Initiative.owner_id),
-                col(Initiative.target_date),
-                col(Initiative.shipped_date),
-            )
-        ).all()
-        if i is not None
-    }
-    edges = [
-        (a, b) for a, b in every_edge if a in mine and b in mine and mine[b].status not in FINISHED
-    ]
-    if not edges:
-        return {}
-    blockers = {a for a, _ in edges}
     since = today - timedelta(days=days)
-    first_target: dict[int, str | None] = {}
+    # What a blocker's target was before its first move in the period (subqueries, not lists of
+    # thousands of ids: at ten times the data a lookup list would cost more than the rows).
+    first_target: dict[int, str] = {}
     for entity_id, before in session.exec(
         select(col(AuditEvent.entity_id), col(AuditEvent.before))
         .where(AuditEvent.entity == "initiative")
         .where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=UTC))
+        .where(col(AuditEvent.entity_id).in_(sa_select(col(InitiativeDependency.blocker_id))))
+        .where(cast(col(AuditEvent.before), String).contains('"target_date"'))
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all():
-        if entity_id not in blockers or not before or "target_date" not in before:
-            continue
-        if entity_id not in first_target:
-            first_target[int(entity_id)] = before["target_date"]
-    owners = {i: owner for i, (owner, _target, _shipped) in dates.items()}
-    targets = {i: (target, shipped) for i, (_owner, target, shipped) in dates.items()}
+        if entity_id is not None and before and before.get("target_date"):
+            first_target.setdefault(int(entity_id), before["target_date"])
+    blocker, waiting = aliased(Initiative), aliased(Initiative)
+    rows = session.execute(
+        sa_select(
+            col(InitiativeDependency.blocker_id),
+            col(InitiativeDependency.blocked_id),
+            col(blocker.title),
+            col(blocker.status),
+            col(blocker.target_date),
+            col(blocker.shipped_date),
+            col(waiting.title),
+            col(waiting.owner_id),
+        )
+        .join(blocker, col(blocker.id) == col(InitiativeDependency.blocker_id))
+        .join(waiting, col(waiting.id) == col(InitiativeDependency.blocked_id))
+        .where(col(waiting.status).not_in(sorted(FINISHED)))
+        .order_by(col(InitiativeDependency.id))
+    ).all()
     found: list[WaitNews] = []
-    for blocker_id, blocked_id in edges:
-        blocker, waiting = mine[blocker_id], mine[blocked_id]
-        target, shipped = targets[blocker_id]
+    owners: dict[int, int] = {}
+    for blocker_id, blocked_id, title, status, target, shipped, waiting_title, owner in rows:
+        state = status.value if hasattr(status, "value") else str(status)
         news: list[tuple[str, str]] = []
         old = first_target.get(blocker_id)
         if old and target is not None and target > date.fromisoformat(old):
@@ -634,20 +629,21 @@ def waits_news_by_owner(
                 before=_day_text(date.fromisoformat(old)), after=_day_text(target)
             )
             news.append(("slipped", moved))
-        if blocker.status == S.blocked.value:
+        if state == S.blocked.value:
             news.append(("blocked", _("it is blocked")))
-        if blocker.status == S.done.value and shipped is not None and shipped >= since:
+        if state == S.done.value and shipped is not None and shipped >= since:
             news.append(("shipped", _("it shipped on {day}").format(day=_day_text(shipped))))
+        owners[blocked_id] = owner
         for kind, what in news:
             found.append(
                 WaitNews(
                     initiative_id=blocked_id,
-                    initiative_title=waiting.title,
+                    initiative_title=waiting_title,
                     blocker_id=blocker_id,
-                    blocker_title=blocker.title,
+                    blocker_title=title,
                     kind=kind,
                     text=_("{waiting} waits on {blocker}: {news}.").format(
-                        waiting=waiting.title, blocker=blocker.title, news=what
+                        waiting=waiting_title, blocker=title, news=what
                     ),
                 )
             )
