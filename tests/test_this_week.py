@@ -485,6 +485,14 @@ def test_director_brief_shows_what_changed_since_the_last_committed_plan(
     assert seeded.stale not in {s.initiative_id for s in brief.stale}  # just updated
     assert {b.initiative_id for b in brief.blocked} == {seeded.never, seeded.stale}
     assert brief.key_results == ()
+    # A diff the caller already holds (the Weekly planning page's cached one) is shown as given.
+    held = replace(brief.plan, changes=brief.plan.changes[:1])
+    with Session(read_engine(engine)) as session:
+        again = director_brief(
+            session=session, config=config, evaluation=evaluation, today=TODAY, plan=held
+        )
+    assert again.plan is held and len(again.plan.changes) == 1
+    assert again.stale == brief.stale and again.blocked == brief.blocked
 
 
 def test_ideas_wait_for_triage_and_their_outcome_reaches_only_the_proposer_for_two_weeks(

@@ -463,11 +463,12 @@ def director_brief(
     config: AppConfig,
     evaluation: PeriodEvaluation,
     today: date,
+    plan: PlanDiff | None = None,
 ) -> DirectorBrief:
-    """Key results needing attention, overdue updates, blocked work and the plan's changes."""
+    """Key results needing attention, overdue updates, blocked work and the plan's changes
+    (`plan`: this week's plan diff by the active framework when the caller has it already)."""
     framework = config.scoring.active
-    plan: PlanDiff | None = None
-    if framework in config.scoring.frameworks:
+    if plan is None and framework in config.scoring.frameworks:
         plan = plan_diff(session=session, config=config, week=iso_week(today), framework=framework)
     return DirectorBrief(
         key_results=tuple(needs_attention(evaluation.key_results())),
