@@ -4,7 +4,7 @@ level drifts by none, a small or a large amount each quarter, on quarters it was
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -19,7 +19,7 @@ from planning.okrs.backtest_fit import (
     calibrate,
     fit_step_map,
 )
-from planning.okrs.backtest_replay import MIN_QUARTERS
+from planning.okrs.backtest_replay import MIN_QUARTERS, DayValues
 from planning.okrs.backtest_score import assess, bins_within, brier, reliability, score
 from planning.okrs.maths import Z_80, Forecast
 from planning.store.engine import OBSERVATIONS, bump_version, read_engine, session_scope
@@ -140,3 +140,29 @@ def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
     # The page got the store's latest at once; one refresh was started for the new version.
     assert served is first and again is first
     assert len(started) == 1
+
+
+def test_a_run_of_days_reads_each_day_and_none_where_there_is_none() -> None:
+    by_day = {date(2026, 1, 2): 5.0, date(2026, 1, 4): 7.0, date(2026, 1, 5): float("nan")}
+    days = DayValues(by_day)
+
+    def looked_up(start: date, end: date) -> list[float | None]:
+        count = (end - start).days + 1
+        return [by_day.get(start + timedelta(days=i)) for i in range(max(count, 0))]
+
+    for start, end in [
+        (date(2026, 1, 2), date(2026, 1, 5)),  # exactly the stored days
+        (date(2025, 12, 30), date(2026, 1, 3)),  # starts before the first stored day
+        (date(2026, 1, 4), date(2026, 1, 9)),  # runs past the last
+        (date(2025, 12, 1), date(2026, 2, 1)),  # around all of them
+        (date(2025, 11, 1), date(2025, 11, 3)),  # wholly before
+        (date(2026, 3, 1), date(2026, 3, 2)),  # wholly after
+        (date(2026, 1, 4), date(2026, 1, 3)),  # an empty run
+    ]:
+        found = days.run(start, end)
+        assert [repr(v) for v in found] == [repr(v) for v in looked_up(start, end)]
+    assert days.run(date(2026, 1, 1), date(2026, 1, 4)) == [None, 5.0, None, 7.0]
+    assert DayValues({}).run(date(2026, 1, 1), date(2026, 1, 2)) == [None, None]
+    # Keys that are not plain dates are looked up as they are, day by day.
+    mixed = DayValues({datetime(2026, 1, 2): 1.0, date(2026, 1, 3): 2.0})
+    assert mixed.run(date(2026, 1, 2), date(2026, 1, 3)) == [None, 2.0]
