@@ -485,21 +485,22 @@ def director_brief(
 def ideas_to_triage(*, session: Session) -> list[IdeaToTriage]:
     """Every initiative that is still an idea, oldest proposal first."""
     names = person_names(session=session)
-    rows = session.exec(
-        select(Initiative)
-        .where(Initiative.status == S.idea)
+    # The columns shown, not whole initiatives: a large backlog holds thousands of ideas.
+    rows = session.execute(
+        initiative_columns("id", "title", "description", "owner_id", "created_at", "version")
+        .where(col(Initiative.status) == S.idea.value)
         .order_by(col(Initiative.created_at), col(Initiative.id))
     ).all()
     return [
         IdeaToTriage(
-            initiative_id=int(i.id or 0),
-            title=i.title,
-            description=i.description,
-            owner=names.get(i.owner_id, "?"),
-            proposed_at=i.created_at,
-            version=i.version,
+            initiative_id=int(pk or 0),
+            title=title,
+            description=description,
+            owner=names.get(owner_id, "?"),
+            proposed_at=created_at,
+            version=version,
         )
-        for i in rows
+        for pk, title, description, owner_id, created_at, version in rows
     ]
 
 
