@@ -177,9 +177,16 @@ def attention(versions: Versions, period: str, today: date, lang: str) -> Attent
         # The Weekly planning page's cached diff and ranking: a director opening both pages
         # ranks the backlog once.
         plan = planning_data.plan_diff(versions, iso_week(today), config.scoring.active)
+    # The team's overdue updates are what everyone owes, already read for "What I owe".
+    stale = this_week.everyone_stale(_owed_by_person(versions, today))
     with _session() as session:
         brief = this_week.director_brief(
-            session=session, config=config, evaluation=evaluation, today=today, plan=plan
+            session=session,
+            config=config,
+            evaluation=evaluation,
+            today=today,
+            plan=plan,
+            stale=stale,
         )
     titles = {o.objective_id: o.title for o in evaluation.objectives}
     off = sum(1 for kr in brief.key_results if kr.status == "off_track")

@@ -25,7 +25,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -406,6 +406,14 @@ def what_everyone_owes(
     }
 
 
+def everyone_stale(owed: Mapping[int, Owed]) -> list[OwedUpdate]:
+    """Every person's owed updates from `what_everyone_owes` as one list in `updates_owed`'s
+    order (longest overdue first, then by initiative): the team's overdue work, not read again."""
+    found = [update for person in owed.values() for update in person.updates]
+    found.sort(key=lambda o: (-_age(o.days_since_update), o.initiative_id))
+    return found
+
+
 def blocked_work(*, session: Session, today: date) -> list[BlockedInitiative]:
     """Blocked initiatives with the day they became blocked and their latest note, longest first.
 
@@ -464,19 +472,21 @@ def director_brief(
     evaluation: PeriodEvaluation,
     today: date,
     plan: PlanDiff | None = None,
+    stale: Sequence[OwedUpdate] | None = None,
 ) -> DirectorBrief:
     """Key results needing attention, overdue updates, blocked work and the plan's changes
-    (`plan`: this week's plan diff by the active framework when the caller has it already)."""
+    (`plan`: this week's plan diff by the active framework, `stale`: the team's overdue updates
+    in `updates_owed`'s order, each when the caller has it already)."""
     framework = config.scoring.active
     if plan is None and framework in config.scoring.frameworks:
         plan = plan_diff(session=session, config=config, week=iso_week(today), framework=framework)
+    if stale is None:
+        stale = updates_owed(
+            session=session, today=today, every_days=config.settings.updates.stale_after_days
+        )
     return DirectorBrief(
         key_results=tuple(needs_attention(evaluation.key_results())),
-        stale=tuple(
-            updates_owed(
-                session=session, today=today, every_days=config.settings.updates.stale_after_days
-            )
-        ),
+        stale=tuple(stale),
         blocked=tuple(blocked_work(session=session, today=today)),
         plan=plan,
     )
