@@ -4,7 +4,9 @@ level drifts by none, a small or a large amount each quarter, on quarters it was
 
 from __future__ import annotations
 
-from datetime import date
+import threading
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -19,7 +21,7 @@ from planning.okrs.backtest_fit import (
     calibrate,
     fit_step_map,
 )
-from planning.okrs.backtest_replay import MIN_QUARTERS
+from planning.okrs.backtest_replay import MIN_QUARTERS, DayValues
 from planning.okrs.backtest_score import assess, bins_within, brier, reliability, score
 from planning.okrs.maths import Z_80, Forecast
 from planning.store.engine import OBSERVATIONS, bump_version, read_engine, session_scope
@@ -140,3 +142,68 @@ def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
     # The page got the store's latest at once; one refresh was started for the new version.
     assert served is first and again is first
     assert len(started) == 1
+
+
+def test_a_first_page_works_the_calibration_out_in_a_thread_beside_its_reads(
+    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planning.okrs import backtest
+
+    as_of = date(2026, 11, 25)
+    names: list[object] = []
+    real = backtest.threading.Thread
+
+    def recorded(*args: Any, **kwargs: Any) -> threading.Thread:
+        names.append(kwargs.get("name"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backtest.threading, "Thread", recorded)
+    with Session(read_engine(sqlite_engine)) as session:
+        found = backtest.calibration_later(session=session, config=config, as_of=as_of)()
+        # Kept like live_calibration's own: later pages are served the same one at once.
+        assert backtest.live_calibration(session=session, config=config, as_of=as_of) is found
+        assert backtest.calibration_later(session=session, config=config, as_of=as_of)() is found
+    assert names == ["forecast-calibration"]
+
+
+def test_a_calibration_that_fails_in_its_thread_fails_where_the_page_waits(
+    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planning.okrs import backtest
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("the observations could not be read")
+
+    monkeypatch.setattr(backtest, "_fit", broken)
+    with Session(read_engine(sqlite_engine)) as session:
+        pending = backtest.calibration_later(
+            session=session, config=config, as_of=date(2026, 11, 25)
+        )
+        with pytest.raises(RuntimeError, match="could not be read"):
+            pending()
+
+
+def test_a_run_of_days_reads_each_day_and_none_where_there_is_none() -> None:
+    by_day = {date(2026, 1, 2): 5.0, date(2026, 1, 4): 7.0, date(2026, 1, 5): float("nan")}
+    days = DayValues(by_day)
+
+    def looked_up(start: date, end: date) -> list[float | None]:
+        count = (end - start).days + 1
+        return [by_day.get(start + timedelta(days=i)) for i in range(max(count, 0))]
+
+    for start, end in [
+        (date(2026, 1, 2), date(2026, 1, 5)),  # exactly the stored days
+        (date(2025, 12, 30), date(2026, 1, 3)),  # starts before the first stored day
+        (date(2026, 1, 4), date(2026, 1, 9)),  # runs past the last
+        (date(2025, 12, 1), date(2026, 2, 1)),  # around all of them
+        (date(2025, 11, 1), date(2025, 11, 3)),  # wholly before
+        (date(2026, 3, 1), date(2026, 3, 2)),  # wholly after
+        (date(2026, 1, 4), date(2026, 1, 3)),  # an empty run
+    ]:
+        found = days.run(start, end)
+        assert [repr(v) for v in found] == [repr(v) for v in looked_up(start, end)]
+    assert days.run(date(2026, 1, 1), date(2026, 1, 4)) == [None, 5.0, None, 7.0]
+    assert DayValues({}).run(date(2026, 1, 1), date(2026, 1, 2)) == [None, None]
+    # Keys that are not plain dates are looked up as they are, day by day.
+    mixed = DayValues({datetime(2026, 1, 2): 1.0, date(2026, 1, 3): 2.0})
+    assert mixed.run(date(2026, 1, 2), date(2026, 1, 3)) == [None, 2.0]

@@ -46,10 +46,12 @@ from planning.work.weekly_plan import (
     PlanAlreadyCommitted,
     PlanChange,
     commit_weekly_plan,
+    compared_rows,
     describe_change,
     diff_snapshots,
     get_plan,
     plan_diff,
+    snapshot_rows,
 )
 from tests.planning_seed import (
     Team,
@@ -456,6 +458,29 @@ def test_diff_snapshots_worked_example() -> None:
         "1,234.5",
         "1,000",
     )
+
+
+def test_the_live_backlog_is_compared_on_the_fields_a_plan_stores(config: AppConfig) -> None:
+    backlog = rank_backlog(
+        [
+            entry(1, 13, rice(6000, 1, 1.0)),  # 2000
+            entry(2, 1, rice(500, 1, 0.8)),  # 800
+            entry(3, 3, {}),  # unranked, no score
+        ],
+        framework_id="rice",
+        framework=config.scoring.frameworks["rice"],
+        matrix=config.scoring.matrix,
+    )
+    rows = compared_rows(backlog)
+    assert [(r["id"], r["rank"], r["score"]) for r in rows] == [
+        (1, 1, 2000.0),
+        (2, 2, 800.0),
+        (3, None, None),
+    ]
+    stored = snapshot_rows(backlog)
+    assert rows == [{k: r[k] for k in rows[0]} for r in stored]
+    previous = [row(2, 1, 800.0), row(3, 2, 10.0), row(4, 3, 5.0)]
+    assert diff_snapshots(previous, rows) == diff_snapshots(previous, stored)
 
 
 def test_plan_diff_against_last_week(engine: Engine, config: AppConfig, team: Team) -> None:

@@ -23,6 +23,7 @@ from planning.reports.this_week import (
     check_ins_due,
     days_since,
     director_brief,
+    everyone_stale,
     expects_updates,
     goals_summary,
     idea_outcomes,
@@ -424,6 +425,18 @@ def test_what_everyone_owes_is_each_persons_what_i_owe(engine: Engine, seeded: S
     ]
 
 
+def test_the_teams_overdue_updates_come_from_what_everyone_owes_in_the_same_order(
+    engine: Engine, seeded: Seeded
+) -> None:
+    with Session(read_engine(engine)) as session:
+        everyone = what_everyone_owes(session=session, today=TODAY, every_days=EVERY)
+        team = updates_owed(session=session, today=TODAY, every_days=EVERY)
+    found = everyone_stale(everyone)
+    assert len(found) >= 3 and found == team  # ana's and ben's, longest overdue first
+    assert {o.owner_id for o in found} == {seeded.ana.id, seeded.ben.id}
+    assert everyone_stale({}) == []
+
+
 def test_nothing_owed_is_empty(engine: Engine, seeded: Seeded) -> None:
     with Session(read_engine(engine)) as session:
         owed = what_i_owe(
@@ -485,6 +498,19 @@ def test_director_brief_shows_what_changed_since_the_last_committed_plan(
     assert seeded.stale not in {s.initiative_id for s in brief.stale}  # just updated
     assert {b.initiative_id for b in brief.blocked} == {seeded.never, seeded.stale}
     assert brief.key_results == ()
+    # A diff the caller already holds (the Weekly planning page's cached one) is shown as given.
+    held = replace(brief.plan, changes=brief.plan.changes[:1])
+    with Session(read_engine(engine)) as session:
+        again = director_brief(
+            session=session, config=config, evaluation=evaluation, today=TODAY, plan=held
+        )
+    assert again.plan is held and len(again.plan.changes) == 1
+    assert again.stale == brief.stale and again.blocked == brief.blocked
+    with Session(read_engine(engine)) as session:
+        given = director_brief(
+            session=session, config=config, evaluation=evaluation, today=TODAY, stale=()
+        )
+    assert given.stale == () and given.blocked == brief.blocked
 
 
 def test_ideas_wait_for_triage_and_their_outcome_reaches_only_the_proposer_for_two_weeks(

@@ -24,14 +24,14 @@ from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.okrs.evaluation_text import reason_text
 from planning.palette import STATUS_ICONS, STATUS_LABELS
-from planning.periods import quarter_bounds
+from planning.periods import iso_week, quarter_bounds
 from planning.reports import this_week
 from planning.store.engine import read_engine
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZONS, RoadmapFilters, summarise
 from planning.work.system_notes import note_text
 from planning.work.weekly_plan import diff_frame
-from ui import arrow, goals_data, roadmap_data
+from ui import arrow, goals_data, planning_data, roadmap_data
 from ui.goals_charts import share
 from ui.state import Versions, app_config, engine, frozen_lists, shared_read
 
@@ -171,9 +171,22 @@ def attention(versions: Versions, period: str, today: date, lang: str) -> Attent
     the last committed plan (the quarter's evaluation is the cached one of Goals)."""
     del lang
     evaluation = goals_data.period_goals(versions, period, today)
+    config = app_config()
+    plan = None
+    if config.scoring.active in config.scoring.frameworks:
+        # The Weekly planning page's cached diff and ranking: a director opening both pages
+        # ranks the backlog once.
+        plan = planning_data.plan_diff(versions, iso_week(today), config.scoring.active)
+    # The team's overdue updates are what everyone owes, already read for "What I owe".
+    stale = this_week.everyone_stale(_owed_by_person(versions, today))
     with _session() as session:
         brief = this_week.director_brief(
-            session=session, config=app_config(), evaluation=evaluation, today=today
+            session=session,
+            config=config,
+            evaluation=evaluation,
+            today=today,
+            plan=plan,
+            stale=stale,
         )
     titles = {o.objective_id: o.title for o in evaluation.objectives}
     off = sum(1 for kr in brief.key_results if kr.status == "off_track")

@@ -73,8 +73,33 @@ class Case:
     remaining: float = 0.0  # share of the quarter's days still to come at the checkpoint
 
 
-def _days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+class DayValues:
+    """A metric's values by day, read a run of days at a time: ``run(start, end)`` is
+    ``[by_day.get(d) for each day d from start to end]``, one list slice when every key is a
+    plain date (the replay reads thousands of such runs from the same history)."""
+
+    def __init__(self, by_day: Mapping[date, float]) -> None:
+        self._by_day = by_day
+        self._values: list[float | None] = []
+        self._origin: date | None = None
+        if by_day and all(type(day) is date for day in by_day):
+            self._origin = min(by_day)
+            self._values = [None] * ((max(by_day) - self._origin).days + 1)
+            for day, value in by_day.items():
+                self._values[(day - self._origin).days] = value
+
+    def run(self, start: date, end: date) -> list[float | None]:
+        """The value of each day from ``start`` to ``end`` (inclusive), None where there is none."""
+        count = (end - start).days + 1
+        if count <= 0:
+            return []
+        if self._origin is None:
+            return [self._by_day.get(start + timedelta(days=i)) for i in range(count)]
+        first = (start - self._origin).days
+        low, high = max(first, 0), min(first + count, len(self._values))
+        middle = self._values[low:high] if low < high else []
+        before = min(count, max(0, -first))
+        return [None] * before + middle + [None] * (count - before - len(middle))
 
 
 def sd_of(forecast: Forecast) -> float:
@@ -83,33 +108,41 @@ def sd_of(forecast: Forecast) -> float:
 
 
 def replay_forecast(
-    history: MetricHistory, *, kind: str, period: str, as_of: date, fiscal: int = 1
+    history: MetricHistory,
+    *,
+    kind: str,
+    period: str,
+    as_of: date,
+    fiscal: int = 1,
+    days: tuple[DayValues, DayValues | None] | None = None,
 ) -> Forecast | None:
     """The live forecast of a key result of this kind, made on ``as_of`` from the days up to it
-    only (the target is irrelevant to the projection; 0 is passed)."""
+    only (the target is irrelevant to the projection; 0 is passed). ``days`` are the history's
+    daily values and weights as DayValues, when the caller replays it many times."""
     first, last = quarter_bounds(period, fiscal)
     remaining = max(0, (last - as_of).days)
-    daily = history.daily
+    if days is None:
+        weights_by_day = None if history.weights is None else DayValues(history.weights)
+        days = (DayValues(history.daily), weights_by_day)
+    daily, weights_of = days
     if kind == TOTAL:
-        in_window = [daily.get(d) for d in _days(first, as_of)]
         shift = timedelta(days=LAST_YEAR_DAYS)
-        last_year = [daily.get(d - shift) for d in _days(first, last)]
         return forecast_total(
-            daily_values=in_window,
+            daily_values=daily.run(first, as_of),
             total_days=(last - first).days + 1,
             target=0.0,
             direction="increase",
-            last_year_daily=last_year,
+            last_year_daily=daily.run(first - shift, last - shift),
         )
     window = kind.split(":", 1)[1]
     start, end = window_bounds(window, period, as_of, fiscal)
-    recent = _days(min(start, end - timedelta(days=RECENT_DAYS - 1)), end)
+    recent_start = min(start, end - timedelta(days=RECENT_DAYS - 1))
     span = 1 if history.shape == MetricShape.snapshot else window_length(window, period, fiscal)
     weights = None
-    if history.weights is not None:
-        weights = [history.weights.get(d) for d in recent]
+    if weights_of is not None:
+        weights = weights_of.run(recent_start, end)
     return forecast_level(
-        daily_values=[daily.get(d) for d in recent],
+        daily_values=daily.run(recent_start, end),
         remaining_days=remaining,
         window_days=span,
         target=0.0,
@@ -143,6 +176,10 @@ def replay(
     """Every past quarter of every metric and kind replayed at every checkpoint."""
     cases: list[Case] = []
     for history in histories:
+        days = (
+            DayValues(history.daily),
+            None if history.weights is None else DayValues(history.weights),
+        )
         for kind in kinds_for(history.shape):
             found = [(p, history.outcomes.get((p, kind))) for p in periods]
             outcomes = [(p, o) for p, o in found if o is not None and math.isfinite(o)]
@@ -155,7 +192,12 @@ def replay(
                         continue
                     try:
                         forecast = replay_forecast(
-                            history, kind=kind, period=period, as_of=as_of, fiscal=fiscal
+                            history,
+                            kind=kind,
+                            period=period,
+                            as_of=as_of,
+                            fiscal=fiscal,
+                            days=days,
                         )
                     except OverflowError:
                         forecast = None

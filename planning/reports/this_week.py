@@ -25,7 +25,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -408,6 +408,14 @@ def what_everyone_owes(
     }
 
 
+def everyone_stale(owed: Mapping[int, Owed]) -> list[OwedUpdate]:
+    """Every person's owed updates from `what_everyone_owes` as one list in `updates_owed`'s
+    order (longest overdue first, then by initiative): the team's overdue work, not read again."""
+    found = [update for person in owed.values() for update in person.updates]
+    found.sort(key=lambda o: (-_age(o.days_since_update), o.initiative_id))
+    return found
+
+
 def blocked_work(*, session: Session, today: date) -> list[BlockedInitiative]:
     """Blocked initiatives with the day they became blocked and their latest note, longest first.
 
@@ -465,19 +473,22 @@ def director_brief(
     config: AppConfig,
     evaluation: PeriodEvaluation,
     today: date,
+    plan: PlanDiff | None = None,
+    stale: Sequence[OwedUpdate] | None = None,
 ) -> DirectorBrief:
-    """Key results needing attention, overdue updates, blocked work and the plan's changes."""
+    """Key results needing attention, overdue updates, blocked work and the plan's changes
+    (`plan`: this week's plan diff by the active framework, `stale`: the team's overdue updates
+    in `updates_owed`'s order, each when the caller has it already)."""
     framework = config.scoring.active
-    plan: PlanDiff | None = None
-    if framework in config.scoring.frameworks:
+    if plan is None and framework in config.scoring.frameworks:
         plan = plan_diff(session=session, config=config, week=iso_week(today), framework=framework)
+    if stale is None:
+        stale = updates_owed(
+            session=session, today=today, every_days=config.settings.updates.stale_after_days
+        )
     return DirectorBrief(
         key_results=tuple(needs_attention(evaluation.key_results())),
-        stale=tuple(
-            updates_owed(
-                session=session, today=today, every_days=config.settings.updates.stale_after_days
-            )
-        ),
+        stale=tuple(stale),
         blocked=tuple(blocked_work(session=session, today=today)),
         plan=plan,
     )
@@ -486,21 +497,22 @@ def director_brief(
 def ideas_to_triage(*, session: Session) -> list[IdeaToTriage]:
     """Every initiative that is still an idea, oldest proposal first."""
     names = person_names(session=session)
-    rows = session.exec(
-        select(Initiative)
-        .where(Initiative.status == S.idea)
+    # The columns shown, not whole initiatives: a large backlog holds thousands of ideas.
+    rows = session.execute(
+        initiative_columns("id", "title", "description", "owner_id", "created_at", "version")
+        .where(col(Initiative.status) == S.idea.value)
         .order_by(col(Initiative.created_at), col(Initiative.id))
     ).all()
     return [
         IdeaToTriage(
-            initiative_id=int(i.id or 0),
-            title=i.title,
-            description=i.description,
-            owner=names.get(i.owner_id, "?"),
-            proposed_at=i.created_at,
-            version=i.version,
+            initiative_id=int(pk or 0),
+            title=title,
+            description=description,
+            owner=names.get(owner_id, "?"),
+            proposed_at=created_at,
+            version=version,
         )
-        for i in rows
+        for pk, title, description, owner_id, created_at, version in rows
     ]
 
 

@@ -45,8 +45,8 @@ from planning.work.scoring import (
     matrix_splits,
     quadrant,
     rank,
-    score,
 )
+from planning.work.scoring_batch import score_many
 
 COLUMNS = [
     "rank",
@@ -131,43 +131,44 @@ def rank_backlog(
     """Score, rank and place entries on the matrix; one row per entry, ranked ones first."""
     baseline_by_metric = baseline_by_metric or {}
     higher_is_better = higher_is_better or {}
+    bases = [baseline_by_metric.get(entry.lift_metric or "") for entry in entries]
+    lifts = [
+        improvement(entry.lift_pct, higher_is_better=higher_is_better.get(entry.lift_metric, True))
+        if entry.lift_pct is not None and entry.lift_metric
+        else None
+        for entry in entries
+    ]
+    # Every entry at once (scoring_batch): the same scores and reasons as score() row by row.
+    scored_results = score_many(
+        framework_id,
+        framework,
+        [entry.scores for entry in entries],
+        effort_weeks=[entry.effort_weeks for entry in entries],
+        baseline_weekly_value=[base.weekly_gross_profit if base else None for base in bases],
+        lift_pct=lifts,
+        effort=effort,
+    )
+    expected = framework.formula == "expected_value"
     results: dict[int, tuple[float | None, float | None, tuple[str, ...], float | None]] = {}
-    for entry in entries:
-        base = baseline_by_metric.get(entry.lift_metric or "")
-        lift = (
-            improvement(
-                entry.lift_pct, higher_is_better=higher_is_better.get(entry.lift_metric, True)
-            )
-            if entry.lift_pct is not None and entry.lift_metric
-            else None
-        )
-        result = score(
-            framework_id,
-            framework,
-            entry.scores,
-            effort_weeks=entry.effort_weeks,
-            baseline_weekly_value=base.weekly_gross_profit if base else None,
-            lift_pct=lift,
-            effort=effort,
-        )
-        problems: list[str] = list(result.problems)
-        if framework.formula == "expected_value" and not entry.lift_metric:
-            problems = [p for p in problems if p not in (_(NO_BASELINE), _(NO_LIFT))]
-            problems.append(_("no expected lift yet: give a metric and a relative change"))
-        elif framework.formula == "expected_value" and base is not None and base.problem:
-            problems = [
+    for entry, base, result in zip(entries, bases, scored_results, strict=True):
+        problems = result.problems
+        if expected and not entry.lift_metric:
+            kept = [p for p in problems if p not in (_(NO_BASELINE), _(NO_LIFT))]
+            problems = (*kept, _("no expected lift yet: give a metric and a relative change"))
+        elif expected and problems and base is not None and base.problem:
+            problems = tuple(
                 _("no baseline: {problem}").format(problem=base.problem)
                 if p == _(NO_BASELINE)
                 else p
                 for p in problems
-            ]
+            )
         value = None
         if result.score is not None:
             value = matrix_value(framework, result.score, entry.effort_weeks, effort)
         results[entry.id] = (
             result.score,
             value,
-            tuple(problems),
+            problems,
             base.weekly_gross_profit if base else None,
         )
     ranking = rank({entry_id: r[0] for entry_id, r in results.items()})
@@ -176,39 +177,40 @@ def rank_backlog(
     value_split, effort_split = matrix_splits(
         [results[r.id][1] for r in scored], [by_id[r.id].effort_weeks for r in scored], matrix
     )
-    rows = []
-    for ranked in ranking:
-        entry = by_id[ranked.id]
-        score_value, value, reasons, base_value = results[ranked.id]
+    ordered = [by_id[r.id] for r in ranking]
+    found = [results[r.id] for r in ranking]
+    places: list[str | None] = []
+    for entry, (_score, value, _reasons, _base) in zip(ordered, found, strict=True):
         place = None
         if value is not None and value_split is not None and effort_split is not None:
             place = quadrant(value, entry.effort_weeks, value_split, effort_split, matrix.quadrants)
-        rows.append(
-            {
-                "rank": ranked.rank,
-                "id": entry.id,
-                "title": entry.title,
-                "owner_id": entry.owner_id,
-                "owner": entry.owner,
-                "status": entry.status,
-                "health": entry.health,
-                "start_date": entry.start_date,
-                "target_date": entry.target_date,
-                "effort_weeks": float(entry.effort_weeks),
-                "percent_complete": entry.percent_complete,
-                "score": score_value,
-                "value": value,
-                "quadrant": place,
-                "problems": "; ".join(reasons),
-                "inputs": dict(entry.scores.get(framework_id) or {}),
-                "lift_metric": entry.lift_metric,
-                "lift_pct": entry.lift_pct,
-                "baseline": base_value,
-                "version": entry.version,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["rank"] = frame["rank"].astype("Int64")
+        places.append(place)
+    # Column by column: building a frame from thousands of row dicts costs more than the maths.
+    frame = pd.DataFrame(
+        {
+            "rank": pd.array([r.rank for r in ranking], dtype="Int64"),
+            "id": [e.id for e in ordered],
+            "title": [e.title for e in ordered],
+            "owner_id": [e.owner_id for e in ordered],
+            "owner": [e.owner for e in ordered],
+            "status": [e.status for e in ordered],
+            "health": [e.health for e in ordered],
+            "start_date": pd.Series([e.start_date for e in ordered], dtype=object),
+            "target_date": pd.Series([e.target_date for e in ordered], dtype=object),
+            "effort_weeks": [float(e.effort_weeks) for e in ordered],
+            "percent_complete": [e.percent_complete for e in ordered],
+            "score": [f[0] for f in found],
+            "value": [f[1] for f in found],
+            "quadrant": places,
+            "problems": ["; ".join(f[2]) for f in found],
+            "inputs": [dict(e.scores.get(framework_id) or {}) for e in ordered],
+            "lift_metric": [e.lift_metric for e in ordered],
+            "lift_pct": [e.lift_pct for e in ordered],
+            "baseline": [f[3] for f in found],
+            "version": [e.version for e in ordered],
+        },
+        columns=COLUMNS,
+    )
     for name in ("score", "value", "lift_pct", "baseline", "effort_weeks"):
         frame[name] = frame[name].astype("float64")
     frame.attrs["value_split"] = value_split
@@ -220,46 +222,67 @@ def rank_backlog(
 def backlog_entries(*, session: Session) -> list[BacklogEntry]:
     """Every open initiative (idea, planned, in progress, blocked) as the ranking needs it."""
     names = person_names(session=session)
-    # The columns the ranking reads, not whole initiatives: thousands of them load at once.
-    rows = session.execute(
-        sa_select(
-            col(Initiative.id),
-            col(Initiative.title),
-            col(Initiative.owner_id),
-            col(Initiative.status),
-            col(Initiative.health),
-            col(Initiative.effort_weeks),
-            col(Initiative.scores),
-            col(Initiative.start_date),
-            col(Initiative.target_date),
-            col(Initiative.percent_complete),
-            col(Initiative.lift_metric),
-            col(Initiative.lift_pct),
-            col(Initiative.version),
-            col(Initiative.lift_estimator_id),
+    # The columns the ranking reads, not whole initiatives: thousands of them load at once, as
+    # plain rows through the session's connection and unpacked by position (the ORM's handling
+    # of each row and reading fields by name cost more than the read itself at that size).
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(Initiative.id),
+                col(Initiative.title),
+                col(Initiative.owner_id),
+                col(Initiative.status),
+                col(Initiative.health),
+                col(Initiative.effort_weeks),
+                col(Initiative.scores),
+                col(Initiative.start_date),
+                col(Initiative.target_date),
+                col(Initiative.percent_complete),
+                col(Initiative.lift_metric),
+                col(Initiative.lift_pct),
+                col(Initiative.version),
+                col(Initiative.lift_estimator_id),
+            )
+            .where(col(Initiative.status).in_(OPEN_STATUSES))
+            .order_by(col(Initiative.id))
         )
-        .where(col(Initiative.status).in_(OPEN_STATUSES))
-        .order_by(col(Initiative.id))
-    ).all()
+        .all()
+    )
     return [
         BacklogEntry(
-            id=int(i.id),
-            title=i.title,
-            owner_id=i.owner_id,
-            owner=names.get(i.owner_id, f"#{i.owner_id}"),
-            status=InitiativeStatus(i.status).value,
-            health=Health(i.health).value,
-            effort_weeks=i.effort_weeks,
-            scores=dict(i.scores or {}),
-            start_date=i.start_date,
-            target_date=i.target_date,
-            percent_complete=i.percent_complete,
-            lift_metric=i.lift_metric,
-            lift_pct=i.lift_pct,
-            version=i.version,
-            lift_estimator_id=i.lift_estimator_id,
+            id=int(pk),
+            title=title,
+            owner_id=owner_id,
+            owner=names.get(owner_id, f"#{owner_id}"),
+            status=InitiativeStatus(status).value,
+            health=Health(health).value,
+            effort_weeks=effort_weeks,
+            scores=dict(scores or {}),
+            start_date=start_date,
+            target_date=target_date,
+            percent_complete=percent_complete,
+            lift_metric=lift_metric,
+            lift_pct=lift_pct,
+            version=version,
+            lift_estimator_id=estimator_id,
         )
-        for i in rows
+        for (
+            pk,
+            title,
+            owner_id,
+            status,
+            health,
+            effort_weeks,
+            scores,
+            start_date,
+            target_date,
+            percent_complete,
+            lift_metric,
+            lift_pct,
+            version,
+            estimator_id,
+        ) in rows
     ]
 
 

@@ -191,6 +191,8 @@ def _fmt(number: float) -> str:
 
 
 def _is_number(value: Any) -> bool:
+    if type(value) is float or type(value) is int:  # the usual case, without the ABC check
+        return math.isfinite(value)
     return (
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)

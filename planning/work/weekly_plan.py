@@ -153,6 +153,34 @@ def snapshot_rows(backlog: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+DIFF_FIELDS = ("id", "title", "rank", "score", "status", "health")
+
+
+def _texts(column: pd.Series) -> list[Any]:
+    """A text column's values as _plain gives them (a string is already plain)."""
+    return [v if type(v) is str else _plain(v) for v in column.tolist()]
+
+
+def compared_rows(backlog: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ranked backlog as the diff reads it: the DIFF_FIELDS of snapshot_rows, no more (the
+    live backlog of thousands of initiatives is compared on every read of the diff, never
+    stored, so its other fields are not converted)."""
+    ranks = [None if pd.isna(r) else int(r) for r in backlog["rank"].tolist()]
+    scores = [None if s is None or math.isnan(s) else float(s) for s in backlog["score"].tolist()]
+    columns = {
+        "id": [int(i) for i in backlog["id"].tolist()],
+        "title": _texts(backlog["title"]),
+        "rank": ranks,
+        "score": scores,
+        "status": _texts(backlog["status"]),
+        "health": _texts(backlog["health"]),
+    }
+    return [
+        dict(zip(DIFF_FIELDS, values, strict=True))
+        for values in zip(*(columns[name] for name in DIFF_FIELDS), strict=True)
+    ]
+
+
 def get_plan(*, session: Session, week: str) -> WeeklyPlanRead | None:
     """The plan committed for a week, or None."""
     plan = session.exec(select(WeeklyPlan).where(WeeklyPlan.week == normalise_week(week))).first()
@@ -400,7 +428,7 @@ def plan_diff(
                 backlog = ranked_backlog(
                     session=session, config=config, framework_id=framework, as_of=as_of
                 )
-            current_rows = snapshot_rows(backlog)
+            current_rows = compared_rows(backlog)
     changes: list[PlanChange] = []
     if previous is not None:
         changes = diff_snapshots(
