@@ -4,9 +4,7 @@ level drifts by none, a small or a large amount each quarter, on quarters it was
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -142,45 +140,6 @@ def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
     # The page got the store's latest at once; one refresh was started for the new version.
     assert served is first and again is first
     assert len(started) == 1
-
-
-def test_a_first_page_works_the_calibration_out_in_a_thread_beside_its_reads(
-    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from planning.okrs import backtest
-
-    as_of = date(2026, 11, 25)
-    names: list[object] = []
-    real = backtest.threading.Thread
-
-    def recorded(*args: Any, **kwargs: Any) -> threading.Thread:
-        names.append(kwargs.get("name"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(backtest.threading, "Thread", recorded)
-    with Session(read_engine(sqlite_engine)) as session:
-        found = backtest.calibration_later(session=session, config=config, as_of=as_of)()
-        # Kept like live_calibration's own: later pages are served the same one at once.
-        assert backtest.live_calibration(session=session, config=config, as_of=as_of) is found
-        assert backtest.calibration_later(session=session, config=config, as_of=as_of)() is found
-    assert names == ["forecast-calibration"]
-
-
-def test_a_calibration_that_fails_in_its_thread_fails_where_the_page_waits(
-    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from planning.okrs import backtest
-
-    def broken(*args: object) -> object:
-        raise RuntimeError("the observations could not be read")
-
-    monkeypatch.setattr(backtest, "_fit", broken)
-    with Session(read_engine(sqlite_engine)) as session:
-        pending = backtest.calibration_later(
-            session=session, config=config, as_of=date(2026, 11, 25)
-        )
-        with pytest.raises(RuntimeError, match="could not be read"):
-            pending()
 
 
 def test_a_run_of_days_reads_each_day_and_none_where_there_is_none() -> None:

@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
@@ -60,13 +60,7 @@ from planning.periods import (
     quarter_of,
     window_bounds,
 )
-from planning.store.engine import (
-    OBSERVATIONS,
-    StoreError,
-    data_versions,
-    read_engine,
-    sqlite_file,
-)
+from planning.store.engine import OBSERVATIONS, StoreError, data_versions, read_engine
 from planning.store.gate import DATABASE_ERRORS
 from planning.store.models_metrics import Observation
 
@@ -304,45 +298,6 @@ def live_calibration(
         return latest
     # The forecasts need only the fit: the held-out scoring waits for the quality report.
     return _fit(session, config, keys)
-
-
-def calibration_later(
-    *, session: Session, config: AppConfig, as_of: date | None = None
-) -> Callable[[], Calibration]:
-    """``live_calibration``, asked for now and read when the returned function is called.
-
-    When this process has no calibration for the store yet (its first page), it is worked out
-    in a thread of its own, with its own read session, while the caller goes on with its reads:
-    the store answers those outside Python's lock, so on a second core the two overlap instead
-    of adding up. Otherwise (or for an in-memory SQLite store, which another thread cannot see)
-    the answer is ready at once. Calling the function waits for it and raises what the work
-    raised."""
-    keys = _keys(session, config, as_of)
-    with _LOCK:
-        ready = keys.fresh in _CACHE or keys.fresh in _FITTED or keys.latest in _LATEST
-    private = keys.engine.dialect.name == "sqlite" and sqlite_file(keys.engine.url) is None
-    if ready or private:
-        found = live_calibration(session=session, config=config, as_of=as_of)
-        return lambda: found
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            with Session(read_engine(keys.engine)) as own:
-                outcome["calibration"] = _fit(own, config, keys)
-        except BaseException as exc:  # handed to the caller, who raises it where it waits
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=work, name="forecast-calibration", daemon=True)
-    thread.start()
-
-    def wait() -> Calibration:
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return cast(Calibration, outcome["calibration"])
-
-    return wait
 
 
 def warm(*, engine: Callable[[], Engine], config: Callable[[], AppConfig]) -> threading.Thread:

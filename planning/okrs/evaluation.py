@@ -13,7 +13,7 @@ and the pace counts the quarter's days up to it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from planning.config import AppConfig
 from planning.metrics.completeness import PartialDay
 from planning.okrs.alignment_reads import contributions, parents_of
-from planning.okrs.backtest import calibration_later
+from planning.okrs.backtest import live_calibration
 from planning.okrs.backtest_fit import Calibration
 from planning.okrs.evaluation_reads import (
     LastCheckIn,
@@ -97,15 +97,11 @@ def evaluate_period(
     )
     check_ins = last_check_ins(session=session, kr_ids=[kr.id for kr in krs if kr.id is not None])
     problems = MetricProblems(config.metrics)
-    pending: Callable[[], Calibration] | None = None
-    if calibration is None and any(kr.kind in (KrKind.metric, KrKind.guardrail) for kr in krs):
-        # Asked for before the quarter's reads: a first page works it out beside them.
-        pending = calibration_later(session=session, config=config, as_of=as_of)
     reads = read_quarter_metrics(
         session=session, config=config, krs=krs, period=period, as_of=as_of, problems=problems
     )
-    if pending is not None:
-        calibration = pending()
+    if calibration is None and any(kr.kind in (KrKind.metric, KrKind.guardrail) for kr in krs):
+        calibration = live_calibration(session=session, config=config, as_of=as_of)
     context = EvaluationContext(
         config=config,
         period=period,
