@@ -5,11 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import select
 
-from planning.store.engine import create_store_engine, migrate
+from planning.store.engine import create_store_engine, migrate, session_scope
+from planning.store.models import Initiative, InitiativeStatus, Person, PersonRead
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.status_updates import post_status_update
 from tests.conftest import _drop_postgres_schema, _postgres_engine
 
 
@@ -33,3 +38,26 @@ def migrated_store(backend: str, sqlite_file: Path) -> Iterator[Engine]:
     finally:
         eng.dispose()
         _drop_postgres_schema(schema)
+
+
+def post_a_late_update(engine: Engine, *, today: date | None = None) -> None:
+    """The owner of the first initiative in progress posts that it is at risk (a write to the
+    work, as an owner makes one during the Monday review)."""
+    with session_scope(engine) as session:
+        work = session.exec(
+            select(Initiative).where(Initiative.status == InitiativeStatus.in_progress)
+        ).first()
+        assert work is not None and work.id is not None
+        owner = PersonRead.model_validate(session.get(Person, work.owner_id))
+        post_status_update(
+            session=session,
+            actor=owner,
+            initiative_id=work.id,
+            update=NewStatusUpdate(
+                status="in_progress",
+                health="at_risk",
+                percent_complete=work.percent_complete,
+                note="Supplier is late; one week behind.",
+            ),
+            today=today,
+        )

@@ -26,18 +26,15 @@ from planning.store.engine import (
     session_scope,
 )
 from planning.store.models import (
-    Initiative,
-    InitiativeStatus,
     KeyResult,
     KrKind,
     Person,
     PersonRead,
 )
 from planning.work import roadmap
-from planning.work.initiative_input import NewStatusUpdate
 from planning.work.roadmap import RoadmapFilters
-from planning.work.status_updates import post_status_update
 from tests.conftest import DEMO_TODAY
+from tests.store_support import post_a_late_update
 from ui import data, goals_data, roadmap_data
 from ui.state import narrow
 
@@ -82,24 +79,7 @@ def test_a_status_update_reads_the_initiatives_again_and_nothing_else(
     assert calls == {"goals": 1, "metrics": 1, "initiatives": 1}
 
     engine = create_store_engine(url)
-    with session_scope(engine) as session:
-        work = session.exec(
-            select(Initiative).where(Initiative.status == InitiativeStatus.in_progress)
-        ).first()
-        assert work is not None and work.id is not None
-        owner = PersonRead.model_validate(session.get(Person, work.owner_id))
-        post_status_update(
-            session=session,
-            actor=owner,
-            initiative_id=work.id,
-            update=NewStatusUpdate(
-                status="in_progress",
-                health="at_risk",
-                percent_complete=work.percent_complete,
-                note="Supplier is late; one week behind.",
-            ),
-            today=DEMO_TODAY,
-        )
+    post_a_late_update(engine, today=DEMO_TODAY)
     _read_all(url)
     _read_all(url)
     assert calls == {"goals": 1, "metrics": 1, "initiatives": 2}

@@ -18,18 +18,16 @@ import re
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from sqlmodel import select
 
 from planning import clock
 from planning.config import default_config
 from planning.periods import quarter_of
-from planning.store.engine import create_store_engine, session_scope
-from planning.store.models import Initiative, InitiativeStatus, Person, PersonRead, Role
-from planning.work.initiative_input import NewStatusUpdate
+from planning.store.engine import create_store_engine
+from planning.store.models import Role
 from planning.work.roadmap import CSV_COLUMNS, HORIZON_LABELS
-from planning.work.status_updates import post_status_update
 from tests.browser.conftest import Browser, Server
 from tests.browser.test_journeys import WAIT_MS, _people, _pick, _settle, _watch
+from tests.store_support import post_a_late_update
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser as Chromium
@@ -75,23 +73,7 @@ def _board(page: Page) -> tuple[list[str], int]:
 def _post_update(database_url: str) -> None:
     """An owner posts a status update (every open page refreshes itself)."""
     engine = create_store_engine(database_url)
-    with session_scope(engine) as session:
-        work = session.exec(
-            select(Initiative).where(Initiative.status == InitiativeStatus.in_progress)
-        ).first()
-        assert work is not None and work.id is not None
-        owner = PersonRead.model_validate(session.get(Person, work.owner_id))
-        post_status_update(
-            session=session,
-            actor=owner,
-            initiative_id=work.id,
-            update=NewStatusUpdate(
-                status="in_progress",
-                health="at_risk",
-                percent_complete=work.percent_complete,
-                note="Supplier is late; one week behind.",
-            ),
-        )
+    post_a_late_update(engine)
     engine.dispose()
 
 
