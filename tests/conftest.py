@@ -17,10 +17,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import app_test, local_script_runner
 
 from planning import clock
 from planning.config import AppConfig, default_config
 from planning.store.engine import create_store_engine, migrate
+
+# AppTest compiles app.py and the page (ast.parse, for Streamlit's magic) afresh on every run; a
+# server compiles each script once per process. CPython 3.11's ast.parse can fail with
+# "SystemError: AST constructor recursion depth mismatch" when another thread builds an AST at
+# the same moment (CPython issue 106905), which CI saw twice in a page test's run. One script
+# cache for the test process, as a server has, parses each script once.
+_SCRIPTS = ScriptCache()
+app_test.ScriptCache = lambda: _SCRIPTS  # type: ignore[assignment,misc]
+local_script_runner.ScriptCache = lambda: _SCRIPTS  # type: ignore[assignment,misc]
+
 
 POSTGRES_URL_ENV = "QUARTERDECK_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_URL_ENV) else [])
