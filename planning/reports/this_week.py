@@ -633,7 +633,7 @@ def waits_news_by_owner(
     found: list[WaitNews] = []
     owners: dict[int, int] = {}
     for blocker_id, blocked_id, title, status, target, shipped, waiting_title, owner in rows:
-        state = status.value if hasattr(status, "value") else str(status)
+        state = InitiativeStatus(status).value
         news: list[tuple[str, str]] = []
         old = first_target.get(blocker_id)
         if old and target is not None and target > date.fromisoformat(old):
