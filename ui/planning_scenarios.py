@@ -4,14 +4,14 @@ the committed plan, and commit it or throw it away (planning.work.scenarios does
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_count, format_day, format_value
+from planning.formatting import format_count, format_day, format_moment, format_value
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.periods import iso_week
@@ -42,11 +42,6 @@ def _initiatives(count: int) -> str:
     return ngettext("{count} initiative", "{count} initiatives", count).format(
         count=format_count(count)
     )
-
-
-def _moment(value: datetime) -> str:
-    """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
-    return f"{format_day(value.date())} {value:%H:%M}"
 
 
 def _count(value: int) -> str:
@@ -105,7 +100,7 @@ def scenarios_section(
             _("“{name}” changes {initiatives}; last saved {moment} UTC.").format(
                 name=scenario.name,
                 initiatives=_initiatives(len(scenario.changes)),
-                moment=_moment(scenario.updated_at),
+                moment=format_moment(scenario.updated_at),
             )
         )
     )
