@@ -27,6 +27,22 @@ def framework_label_of(scoring: ScoringConfig, framework_id: str) -> str:
     return _(spec.label) if spec else framework_id
 
 
+def commit_form(
+    *, key: str, week: str, already_committed: bool, submit_label: str
+) -> tuple[bool, str, bool]:
+    """The form that commits a week's plan: whether it was submitted, its note, and whether to
+    replace the plan already committed for `week` (asked only when there is one)."""
+    with st.form(key):
+        note = st.text_input(
+            _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
+        )
+        replace = already_committed and st.checkbox(
+            _("Replace the plan already committed for {week}").format(week=week)
+        )
+        submitted = st.form_submit_button(submit_label, type="primary")
+    return submitted, note, replace
+
+
 def commit_section(
     *,
     versions: Versions,
@@ -59,18 +75,12 @@ def commit_section(
                 )
             )
         )
-    with st.form("commit_plan"):
-        note = st.text_input(
-            _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
-        )
-        replace = False
-        if existing is not None:
-            replace = st.checkbox(
-                _("Replace the plan already committed for {week}").format(week=week)
-            )
-        submitted = st.form_submit_button(
-            _("Commit plan for week {week}").format(week=week), type="primary"
-        )
+    submitted, note, replace = commit_form(
+        key="commit_plan",
+        week=week,
+        already_committed=existing is not None,
+        submit_label=_("Commit plan for week {week}").format(week=week),
+    )
     if submitted:
         try:
             with session_scope(engine()) as session:

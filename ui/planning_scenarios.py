@@ -26,6 +26,7 @@ from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import grid_formats
 from ui import planning_data as data
 from ui import scenario_data as sdata
+from ui.planning_commit import commit_form
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown
 
@@ -445,18 +446,12 @@ def _commit(
             )
         )
     )
-    with st.form(f"commit_scenario_{scenario.id}"):
-        note = st.text_input(
-            _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
-        )
-        replace = False
-        if existing is not None:
-            replace = st.checkbox(
-                _("Replace the plan already committed for {week}").format(week=week)
-            )
-        commit = st.form_submit_button(
-            _("Commit this scenario for {week}").format(week=week), type="primary"
-        )
+    commit, note, replace = commit_form(
+        key=f"commit_scenario_{scenario.id}",
+        week=week,
+        already_committed=existing is not None,
+        submit_label=_("Commit this scenario for {week}").format(week=week),
+    )
     if commit:
         try:
             with session_scope(engine()) as session:
