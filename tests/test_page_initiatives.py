@@ -255,8 +255,8 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
 ) -> None:
     engine, at = director_starts_new(app_store, "One-page checkout")
     at.selectbox(key="new_status").set_value("planned")
-    at.number_input(key="new_effort").set_value(13.0)
-    at.number_input(key="new_score_reach").set_value(3000.0)
+    at.text_input(key="new_effort").input("13")
+    at.text_input(key="new_score_reach").input("3,000")
     at.selectbox(key="new_score_impact").set_value(2.0)
     at.selectbox(key="new_score_confidence").set_value(0.8)
     submit(at, "Create")
@@ -279,8 +279,8 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
 def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
     engine, _, running, at = director_edits_running_work(app_store)
     tag = f"{running.id}_{running.version}"
-    at.number_input(key=f"ed_effort_{tag}").set_value(26.0)
-    at.number_input(key=f"ed_score_{tag}_reach").set_value(6000.0)
+    at.text_input(key=f"ed_effort_{tag}").input("26")
+    at.text_input(key=f"ed_score_{tag}_reach").input("6000")
     at.selectbox(key=f"ed_score_{tag}_impact").set_value(1.0)
     at.selectbox(key=f"ed_score_{tag}_confidence").set_value(0.5)
     submit(at, "Save changes")
@@ -295,7 +295,7 @@ def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
 def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
     engine, at = director_starts_new(app_store, "One-tap wallet on mobile checkout")
     at.selectbox(key="new_lift_metric").set_value("conversion_rate")
-    at.number_input(key="new_lift_pct").set_value(4.0)
+    at.text_input(key="new_lift_pct").input("4")
     at.selectbox(key="new_lift_filter_product_line").set_value("Home")
     before = count(engine, Initiative)
     submit(at, "Create")
