@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -274,6 +275,32 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
     shown = at.data_editor[0].value.set_index("id")
     assert shown.loc[created.id, "score"].strip() == "1,600"
     assert int(shown.loc[created.id, "rank"]) >= 1
+
+
+def test_figures_that_cannot_be_read_are_all_listed_and_nothing_is_created(
+    app_store: str,
+) -> None:
+    engine, at = director_starts_new(app_store, "One-page checkout")
+    at.text_input(key="new_effort").input("600")
+    at.text_input(key="new_score_reach").input("3.000,5")
+    at.text_input(key="new_lift_pct").input("4 percent")
+    before = count(engine, Initiative)
+    submit(at, "Create")
+    assert not at.exception
+    shown = " ".join(plain(e.value) for e in at.error)
+    assert "Effort (person-weeks): 600 is above the highest allowed, 520." in shown
+    assert "“3.000,5” is not a number; write it like 1,234.5." in shown
+    assert "Expected relative lift (%): “4 percent” is not a number" in shown
+    assert count(engine, Initiative) == before
+    at.text_input(key="new_effort").input("1.5")
+    at.text_input(key="new_score_reach").input("3,000.5")
+    at.selectbox(key="new_lift_metric").set_value("conversion_rate")
+    at.text_input(key="new_lift_pct").input("4 %")
+    submit(at, "Create")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    created = newest(engine)
+    assert (created.effort_weeks, created.lift_pct) == (1.5, pytest.approx(0.04))
+    assert created.scores["rice"]["reach"] == 3000.5
 
 
 def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:

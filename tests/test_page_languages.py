@@ -425,6 +425,10 @@ def _member_posts(
     submit_form(at, f"tw_check_in_{kr_id}")  # no note, no value: refused, with every reason
     assert at.error[0].value.startswith("Nicht gespeichert:")
     leaks["a refused check-in"] = untranslated(at, english)
+    # Words follow the person, formats the team: in an English team 2,5 is not a number.
+    at.text_input(key=f"tw_value_{kr_id}").input("2,5")
+    submit_form(at, f"tw_check_in_{kr_id}")
+    assert "„2,5“ ist keine Zahl; schreiben Sie sie wie 1,234.5." in plain(at.error[0].value)
     at.text_area(key=f"tw_note_{initiative_id}").input("Der Test läuft auf allen Geräten.")
     submit_form(at, f"tw_update_{initiative_id}")
     assert not at.exception
