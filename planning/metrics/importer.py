@@ -27,7 +27,7 @@ from planning.config.metrics import MetricsConfig
 from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import ImportFileError, read_table
-from planning.metrics.observations import record_batch, upsert_observations
+from planning.metrics.observations import by_series_chunks, record_batch, upsert_observations
 from planning.store.models import Person, PersonRead
 
 
@@ -211,16 +211,14 @@ def _existing_series(connection: Connection, frame: pd.DataFrame) -> dict[tuple[
 def _stored_values(
     connection: Connection, series: list[int], *, first: date, last: date
 ) -> pd.DataFrame:
-    parts: list[pd.DataFrame] = []
-    for start in range(0, len(series), 500):
-        rows = connection.execute(
-            text(
-                "SELECT series_id, day, value FROM observation "
-                "WHERE series_id IN :ids AND day BETWEEN :first AND :last"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": series[start : start + 500], "first": first, "last": last},
-        ).all()
-        parts.append(pd.DataFrame(rows, columns=["series_id", "day", "value_stored"]))
+    sql = (
+        "SELECT series_id, day, value FROM observation "
+        "WHERE series_id IN :ids AND day BETWEEN :first AND :last"
+    )
+    parts = [
+        pd.DataFrame(chunk.all(), columns=["series_id", "day", "value_stored"])
+        for chunk in by_series_chunks(connection, sql, series, {"first": first, "last": last})
+    ]
     if not parts:
         return pd.DataFrame(
             {
