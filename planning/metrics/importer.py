@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 from time import monotonic
+from typing import Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -52,19 +53,23 @@ class Preview:
     would_leave: int
 
 
+Problem = TypeVar("Problem")
+
+
 @dataclass(frozen=True)
-class ImportResult:
-    """What an import did; with problems, nothing was written and batch_id is None."""
+class ImportResult(Generic[Problem]):
+    """What an import did; with problems (a file's RowProblem, a JSON list's RecordProblem),
+    nothing was written and batch_id is None."""
 
     added: int
     updated: int
     unchanged: int
     batch_id: int | None
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Whether the file was written."""
+        """Whether the rows were written."""
         return not self.problems
 
 
@@ -245,7 +250,7 @@ def import_observations(
     config: MetricsConfig,
     api_token_id: int | None = None,
     deadline: float | None = None,
-) -> ImportResult:
+) -> ImportResult[RowProblem]:
     """Validate a whole file and, if every row is good, write it and its batch in one transaction.
 
     A file with bad rows writes nothing and returns every problem; a file that cannot be read at
@@ -273,7 +278,7 @@ def write_unless_problems(
     filename: str,
     source: str,
     api_token_id: int | None = None,
-) -> ImportResult:
+) -> ImportResult[RowProblem]:
     """Write a checked file's rows and its batch, or nothing (returning the problems) when any
     row has a problem."""
     if problems:
@@ -298,7 +303,7 @@ def write_observations(
     filename: str,
     source: str,
     api_token_id: int | None = None,
-) -> ImportResult:
+) -> ImportResult[RowProblem]:
     """Write validated rows (a Validation's frame) and their import batch in one transaction."""
     if actor is not None:
         require_director(actor, N_("import observations"))
