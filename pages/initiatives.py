@@ -43,6 +43,7 @@ from ui.confirm_write import run_write
 from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
+from ui.pickers import pick_or_none
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, clear_after_write, live_refresh, versions
@@ -111,17 +112,15 @@ objectives = data.objective_choices(current)
 owner_names = data.owners(current)
 names = data.person_names(current)
 columns = st.columns(4)
-objective_id = columns[0].selectbox(
+objective_id = pick_or_none(
+    columns[0],
     _("Objective"),
-    [None, *objectives],
-    format_func=lambda o: _("All objectives") if o is None else objectives[o],
+    objectives,
+    none_label=_("All objectives"),
     key="filter_objective",
 )
-owner_id = columns[1].selectbox(
-    _("Owner"),
-    [None, *owner_names],
-    format_func=lambda o: _("Everyone") if o is None else owner_names[o],
-    key="filter_owner",
+owner_id = pick_or_none(
+    columns[1], _("Owner"), owner_names, none_label=_("Everyone"), key="filter_owner"
 )
 statuses = columns[2].multiselect(
     _("Status"),

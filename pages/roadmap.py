@@ -27,6 +27,7 @@ from ui import roadmap_data as data
 from ui.charts import draw
 from ui.downloads import download_button
 from ui.identity import current_person
+from ui.pickers import pick_or_none
 from ui.quarter_draft_view import roadmap_quarter_notice
 from ui.share_access import shared_link
 from ui.state import app_config, live_refresh, versions
@@ -100,20 +101,14 @@ quarter = columns[0].selectbox(
     ),
     key=KEYS["quarter"],
 )
-objective_id = columns[1].selectbox(
+objective_id = pick_or_none(
+    columns[1],
     _("Objective"),
-    [None, *objectives],
-    placeholder=_("All objectives"),
-    format_func=lambda o: _("All objectives") if o is None else objectives[o],
+    objectives,
+    none_label=_("All objectives"),
     key=KEYS["objective"],
 )
-owner_id = columns[2].selectbox(
-    _("Owner"),
-    [None, *owners],
-    placeholder=_("Everyone"),
-    format_func=lambda o: _("Everyone") if o is None else owners[o],
-    key=KEYS["owner"],
-)
+owner_id = pick_or_none(columns[2], _("Owner"), owners, none_label=_("Everyone"), key=KEYS["owner"])
 statuses = columns[3].multiselect(
     _("Status"),
     list(STATUS_ORDER),
