@@ -239,23 +239,20 @@ def _digest() -> None:
     except DigestError as exc:
         st.error(str(exc))
     else:
-        buttons = st.columns([1, 1, 4])
-        download_button(
-            _("Download .md"),
-            lambda text=markdown: text,  # type: ignore[misc]
-            file_name=f"digest-{week}.md",
-            mime="text/markdown",
-            key="digest_md",
-            where=buttons[0],
+        files = (
+            (_("Download .md"), markdown, "md", "text/markdown"),
+            (_("Download .html"), html_text, "html", "text/html"),
         )
-        download_button(
-            _("Download .html"),
-            lambda text=html_text: text,  # type: ignore[misc]
-            file_name=f"digest-{week}.html",
-            mime="text/html",
-            key="digest_html",
-            where=buttons[1],
-        )
+        buttons = st.columns([1, 1, 4])[:2]  # the wide third column keeps the buttons together
+        for where, (label, content, suffix, mime) in zip(buttons, files, strict=True):
+            download_button(
+                label,
+                lambda text=content: text,  # type: ignore[misc]
+                file_name=f"digest-{week}.{suffix}",
+                mime=mime,
+                key=f"digest_{suffix}",
+                where=where,
+            )
         with st.container(border=True):
             # Built by planning.reports.digest with every piece of people's text escaped for
             # Markdown.
