@@ -17,6 +17,7 @@ from ui import admin_data as data
 from ui import grid_formats
 from ui.config_admin import configuration_tab
 from ui.data_import import FLASH, data_import_tab
+from ui.flash import show_flash
 from ui.identity import current_person
 from ui.notifications_admin import notifications_tab
 from ui.people_admin import people_tab
@@ -78,9 +79,7 @@ if person is None or not is_director(person):
 assert person is not None
 current = versions()
 
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
+show_flash(FLASH)
 
 # Only the open tab runs (a tab switch reruns the page), so Admin stays quick whatever the others
 # hold; TAB_KEY in session state says which tab is open.

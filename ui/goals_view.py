@@ -44,9 +44,10 @@ from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui import grid_formats
 from ui.charts import draw
+from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
-from ui.state import Versions, clear_after_write, engine
+from ui.state import Versions, engine
 from ui.text import escape_markdown
 
 FLASH = "goals_flash"
@@ -133,9 +134,7 @@ def problems_text(exc: Exception) -> str:
 
 def done(message: str) -> None:
     """After a successful write: say so on the next run, refresh the cached reads, re-run."""
-    st.session_state[FLASH] = message
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def _value(view: View, kr: KrEvaluation, value: float | None) -> str:

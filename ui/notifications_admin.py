@@ -18,6 +18,7 @@ from planning.notify.schedule import Preference, skip_text
 from planning.notify.secrets import CHANNEL_LABELS, load_secrets
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
+from ui.flash import show_flash
 from ui.notification_prefs import kind_label, preference_form, preview
 from ui.state import Versions, app_config, engine
 from ui.text import moment_text
@@ -92,9 +93,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
             notify.retention_days,
         ).format(count=notify.retention_days)
     )
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    show_flash(FLASH)
     with Session(read_engine(engine())) as session:
         people = list_people(session=session)
         preferences = all_preferences(session=session)

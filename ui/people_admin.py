@@ -32,8 +32,9 @@ from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, 
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui.confirm_write import run_write
+from ui.flash import flash_after_write, show_flash
 from ui.grid_formats import figures
-from ui.state import Versions, app_config, clear_after_write, engine
+from ui.state import Versions, app_config, engine
 from ui.text import escape_markdown, refusal_message
 
 FLASH = "admin_people_flash"
@@ -66,10 +67,8 @@ def _with_password(versions: Versions) -> set[int]:
 
 
 def _saved(message: str) -> None:
-    st.session_state[FLASH] = message
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def _days(first: date, last: date) -> int:
@@ -98,9 +97,7 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             "Inactive people keep their history but can no longer sign in."
         )
     )
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    show_flash(FLASH)
     round_number = st.session_state.get(ROUND, 0)
     team = _team(versions)
     off = _time_off(versions)

@@ -18,7 +18,8 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.decisions import add_decision, edit_decision, withdraw_decision
 from ui import planning_data as data
-from ui.state import Versions, clear_after_write, engine
+from ui.flash import flash_after_write
+from ui.state import Versions, engine
 from ui.text import escape_markdown
 
 DECISION_OPEN = "planning_decision"
@@ -105,11 +106,9 @@ def decision_form(*, versions: Versions, person: PersonRead, today: date, flash_
     except (InputError, PermissionDenied, ConflictError) as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        st.session_state[flash_key] = _("Decision logged.")
         for key in ("decision_day", "decision_text", "decision_initiative"):
             st.session_state.pop(key, None)
-        clear_after_write()
-        st.rerun()
+        flash_after_write(flash_key, _("Decision logged."))
 
 
 def decision_change_form(
@@ -182,6 +181,4 @@ def decision_change_form(
     except (InputError, PermissionDenied, ConflictError) as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        st.session_state[flash_key] = _("Decision withdrawn.") if withdraw else _("Decision saved.")
-        clear_after_write()
-        st.rerun()
+        flash_after_write(flash_key, _("Decision withdrawn.") if withdraw else _("Decision saved."))

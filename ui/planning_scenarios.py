@@ -26,7 +26,8 @@ from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import grid_formats
 from ui import planning_data as data
 from ui import scenario_data as sdata
-from ui.state import Versions, app_config, clear_after_write, engine
+from ui.flash import flash_after_write
+from ui.state import Versions, app_config, engine
 from ui.text import escape_markdown
 
 PICK = "scenario_pick"
@@ -58,9 +59,7 @@ def _hours(value: float) -> str:
 
 
 def _written(message: str, flash_key: str) -> None:
-    st.session_state[flash_key] = message
-    clear_after_write()
-    st.rerun()
+    flash_after_write(flash_key, message)
 
 
 def _refusal(exc: Exception) -> str:

@@ -24,6 +24,7 @@ from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
+from ui.flash import show_flash
 from ui.share_access import app_base_url
 from ui.state import Versions, clear_after_write, engine
 from ui.text import escape_markdown, moment_text, refusal_message
@@ -56,9 +57,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
             "time."
         )
     )
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    show_flash(FLASH)
     new_link = st.session_state.get(NEW_LINK)
     if new_link is not None:
         st.success(
