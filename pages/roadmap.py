@@ -31,6 +31,7 @@ from ui.pickers import pick_or_none
 from ui.quarter_draft_view import roadmap_quarter_notice
 from ui.share_access import shared_link
 from ui.state import app_config, live_refresh, versions
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 LANES_PER_PAGE = 4
@@ -207,11 +208,9 @@ def _lane(lane: data.Lane) -> None:
                 return
         # Under the timeline, the lane's full width: start, now and target, the raw progress
         # beside its bar and the status all fit at 1,440 px.
-        st.dataframe(
+        show_table(
             lane.key_results,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "key_result": st.column_config.TextColumn(_("Key result"), width="medium"),
                 "values": st.column_config.TextColumn(_("Start → now → target"), width="medium"),
                 "bar": st.column_config.ProgressColumn(
@@ -260,11 +259,9 @@ with drawing:
             if board_column.rows is None:
                 st.caption(_("Nothing here."))
                 continue
-            st.dataframe(
+            show_table(
                 board_column.rows,
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     "health": st.column_config.TextColumn(_("Health"), width=60),
                     "initiative": st.column_config.TextColumn(_("Initiative"), width=205),
                     "when": st.column_config.TextColumn(

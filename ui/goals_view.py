@@ -48,6 +48,7 @@ from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
 from ui.state import Versions, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 FLASH = "goals_flash"
@@ -423,12 +424,7 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         )
         if chart is not None:
             draw(chart)
-        st.dataframe(
-            kr_table(view, objective.key_results),
-            hide_index=True,
-            width="stretch",
-            column_config=kr_table_widths(),
-        )
+        show_table(kr_table(view, objective.key_results), kr_table_widths())
         reasons = kr_reasons(objective.key_results)
         if reasons:
             st.markdown(reasons)
@@ -538,11 +534,9 @@ def _check_in_history(view: View, kr: KrEvaluation) -> None:
             _("Note"): [h.note for h in history],
         }
     )
-    st.dataframe(
+    show_table(
         frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             _("When"): st.column_config.DatetimeColumn(
                 format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
             ),
@@ -567,11 +561,9 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
             _("Shipped"): [_day(i.shipped_date) for i in linked],
         }
     )
-    st.dataframe(
+    show_table(
         frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             _("Done"): st.column_config.ProgressColumn(
                 min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
             )

@@ -21,6 +21,7 @@ from planning.store.models import PersonRead
 from ui.flash import show_flash
 from ui.notification_prefs import kind_label, preference_form, preview
 from ui.state import Versions, app_config, engine
+from ui.tables import show_table
 from ui.text import moment_text
 
 FLASH = "admin_notify_flash"
@@ -104,7 +105,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
     if not rows:
         st.info(_("Nothing has been planned yet."))
     else:
-        st.dataframe(
+        show_table(
             pa.Table.from_pylist(
                 [
                     {
@@ -124,13 +125,11 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
                     }
                     for r in rows
                 ]
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
 
     st.markdown("**" + _("Preferences") + "**")
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {
@@ -143,9 +142,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
                 }
                 for p in people
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     if not people:
         return

@@ -20,6 +20,7 @@ from planning.work.decisions import add_decision, edit_decision, withdraw_decisi
 from ui import planning_data as data
 from ui.flash import flash_after_write
 from ui.state import Versions, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 DECISION_OPEN = "planning_decision"
@@ -35,11 +36,9 @@ def decision_log_section(
     if log_rows is None:
         st.caption(_("No decisions logged yet."))
     else:
-        st.dataframe(
+        show_table(
             log_rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "decided_on": st.column_config.DateColumn(_("Day"), format="YYYY-MM-DD", width=100),
                 "text": st.column_config.TextColumn(_("Decision"), width="large"),
                 "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),

@@ -28,6 +28,7 @@ from ui import planning_data as data
 from ui import scenario_data as sdata
 from ui.flash import flash_after_write
 from ui.state import Versions, app_config, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 PICK = "scenario_pick"
@@ -353,20 +354,18 @@ def _compare(
     if not result.moves:
         st.caption(_("The draft changes nothing yet: edit it first."))
     else:
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 {
                     _("Initiative"): [m.title for m in result.moves],
                     _("Move"): [_(MOVE_LABELS[m.kind]) for m in result.moves],
                     _("What changes"): ["; ".join(m.details) for m in result.moves],
                 }
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
 
     st.markdown("**" + _("Capacity per person, next {weeks} weeks").format(weeks=weeks) + "**")
-    st.dataframe(capacity_grid(result), hide_index=True, width="stretch")
+    show_table(capacity_grid(result))
     st.caption(
         _(
             "Hours of load: committed plan → this draft / capacity. 🔴 over capacity in the "
@@ -388,7 +387,7 @@ def _compare(
                 amount=format_value(value, "money", currency_symbol=symbol)
             )
 
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 {
                     _("Key result"): [v.title for v in result.values],
@@ -404,9 +403,7 @@ def _compare(
                         f"{v.committed_count} → {v.draft_count}" for v in result.values
                     ],
                 }
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
         st.caption(
             _(
