@@ -17,12 +17,14 @@ from ui import admin_data as data
 from ui import grid_formats
 from ui.config_admin import configuration_tab
 from ui.data_import import FLASH, data_import_tab
+from ui.flash import flash_after_write, show_flash, show_secret_once
 from ui.identity import current_person
 from ui.notifications_admin import notifications_tab
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
 from ui.sources_view import sources_tab
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.tables import show_table
 from ui.text import escape_markdown, moment_text
 
 NEW_TOKEN = "admin_new_token"
@@ -78,9 +80,7 @@ if person is None or not is_director(person):
 assert person is not None
 current = versions()
 
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
+show_flash(FLASH)
 
 # Only the open tab runs (a tab switch reruns the page), so Admin stays quick whatever the others
 # hold; TAB_KEY in session state says which tab is open.
@@ -113,15 +113,14 @@ with tab_tokens:
         )
         new_token = st.session_state.get(NEW_TOKEN)
         if new_token is not None:
-            st.success(
+            show_secret_once(
                 _("Token {name} created. Copy it now: it will not be shown again.").format(
                     name=escape_markdown(new_token["name"])
-                )
+                ),
+                new_token["secret"],
+                state_key=NEW_TOKEN,
+                key="admin_token_copied",
             )
-            st.code(new_token["secret"], language=None)
-            if st.button(_("I have copied it"), key="admin_token_copied"):
-                st.session_state.pop(NEW_TOKEN, None)
-                st.rerun()
 
         with st.form("admin_new_token_form"):
             st.markdown("**" + _("New token") + "**")
@@ -152,7 +151,7 @@ with tab_tokens:
         if not tokens:
             st.info(_("No API tokens yet."))
         else:
-            st.dataframe(
+            show_table(
                 pa.Table.from_pylist(
                     [
                         {
@@ -174,9 +173,7 @@ with tab_tokens:
                         }
                         for t in tokens
                     ]
-                ),
-                hide_index=True,
-                width="stretch",
+                )
             )
             # A lapsed token can still be revoked, so it stays closed if its creator returns.
             active = {t.id: t for t in tokens if t.revoked_at is None}
@@ -196,11 +193,12 @@ with tab_tokens:
                     except (TokenError, PermissionDenied) as exc:
                         st.error(escape_markdown(str(exc)))
                     else:
-                        clear_after_write()
-                        st.session_state[FLASH] = _(
-                            "Revoked token {name}; it no longer opens the API."
-                        ).format(name=escape_markdown(revoked.name))
-                        st.rerun()
+                        flash_after_write(
+                            FLASH,
+                            _("Revoked token {name}; it no longer opens the API.").format(
+                                name=escape_markdown(revoked.name)
+                            ),
+                        )
 
 # --- data sources ------------------------------------------------------------------------------
 with tab_sources:
@@ -222,7 +220,7 @@ with tab_history:
                 )
             )
             when, added, updated = _("when (UTC)"), _("added"), _("updated")
-            st.dataframe(
+            show_table(
                 pa.Table.from_pylist(
                     [
                         {
@@ -238,9 +236,7 @@ with tab_history:
                         for b in batches
                     ]
                 ),
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     when: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
                     added: st.column_config.NumberColumn(format=grid_formats.whole_format()),
                     updated: st.column_config.NumberColumn(format=grid_formats.whole_format()),

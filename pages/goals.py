@@ -14,6 +14,7 @@ from ui import exports, forecast_quality, goals_alignment, goals_present, goals_
 from ui import goals_data as data
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
+from ui.flash import show_flash
 from ui.identity import current_person
 from ui.quarter_draft_view import empty_quarter
 from ui.sources_view import stale_source_notes
@@ -25,9 +26,7 @@ st.title(_("Goals"))
 person = current_person()
 current = versions()
 today = clock.today()
-flash = st.session_state.pop(view_parts.FLASH, None)
-if flash:
-    st.success(flash)
+show_flash(view_parts.FLASH)
 
 # Quarters around today, and any quarter that has goals.
 this_quarter = quarter_of(today, fiscal)

@@ -22,7 +22,9 @@ from ui import impact_data as data
 from ui.charts import draw
 from ui.downloads import download_button
 from ui.grid_formats import figures
+from ui.pickers import pick_record
 from ui.state import app_config, live_refresh, versions
+from ui.tables import show_table
 
 DIGEST_WEEKS = 12
 
@@ -82,11 +84,9 @@ def _ledger() -> None:
                 )
             )
 
-        st.dataframe(
+        show_table(
             data.ledger_table(current, lang),
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 _("Shipped"): st.column_config.DateColumn(
                     format="D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
                 )
@@ -104,14 +104,12 @@ def _ledger() -> None:
         )
 
         st.subheader(_("Around the ship date"))
-        by_id = {e.initiative_id: e for e in entries}
-        chosen_id = st.selectbox(
+        entry = pick_record(
             _("Initiative"),
-            list(by_id),
-            format_func=lambda i: by_id[i].initiative,
+            {e.initiative_id: e for e in entries},
+            lambda e: e.initiative,
             key="impact_initiative",
         )
-        entry = by_id[chosen_id]
         windows = entry.windows
         ly = windows.last_year()
         st.caption(
@@ -192,18 +190,14 @@ def _calibration() -> None:
                 ),
             }
         )
-        st.dataframe(
+        show_table(
             shown,
-            hide_index=True,
-            width="stretch",
-            column_config=(
-                {
-                    _("Hit rate"): st.column_config.NumberColumn(format="percent"),
-                    _("Suggested confidence"): st.column_config.NumberColumn(format="%.2f"),
-                }
-                if i18n.english_formats()
-                else None  # written as text in the team's format (ui/grid_formats.py)
-            ),
+            {
+                _("Hit rate"): st.column_config.NumberColumn(format="percent"),
+                _("Suggested confidence"): st.column_config.NumberColumn(format="%.2f"),
+            }
+            if i18n.english_formats()
+            else None,
         )
         st.caption(
             _(
@@ -239,23 +233,20 @@ def _digest() -> None:
     except DigestError as exc:
         st.error(str(exc))
     else:
-        buttons = st.columns([1, 1, 4])
-        download_button(
-            _("Download .md"),
-            lambda text=markdown: text,  # type: ignore[misc]
-            file_name=f"digest-{week}.md",
-            mime="text/markdown",
-            key="digest_md",
-            where=buttons[0],
+        files = (
+            (_("Download .md"), markdown, "md", "text/markdown"),
+            (_("Download .html"), html_text, "html", "text/html"),
         )
-        download_button(
-            _("Download .html"),
-            lambda text=html_text: text,  # type: ignore[misc]
-            file_name=f"digest-{week}.html",
-            mime="text/html",
-            key="digest_html",
-            where=buttons[1],
-        )
+        buttons = st.columns([1, 1, 4])[:2]  # the wide third column keeps the buttons together
+        for where, (label, content, suffix, mime) in zip(buttons, files, strict=True):
+            download_button(
+                label,
+                lambda text=content: text,  # type: ignore[misc]
+                file_name=f"digest-{week}.{suffix}",
+                mime=mime,
+                key=f"digest_{suffix}",
+                where=where,
+            )
         with st.container(border=True):
             # Built by planning.reports.digest with every piece of people's text escaped for
             # Markdown.

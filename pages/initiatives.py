@@ -40,13 +40,15 @@ from planning.work.status_updates import drop_initiative
 from ui import bounded, dependencies_view, grid_formats
 from ui import planning_data as data
 from ui.confirm_write import run_write
+from ui.flash import flash_after_write, show_flash
 from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
 from ui.number_entry import NumberField, number_field, read_numbers
+from ui.pickers import pick_or_none
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
-from ui.state import app_config, clear_after_write, live_refresh, versions
+from ui.state import app_config, live_refresh, versions
 from ui.status_update_form import save_status_update, status_update_inputs
 from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
@@ -65,9 +67,7 @@ st.title(_("Initiatives"))
 person = current_person()
 director = person is not None and is_director(person)
 current = versions()
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
+show_flash(FLASH)
 if person is not None:
     running_quarter_caption(
         person=person,
@@ -88,13 +88,11 @@ def _health(value: str) -> str:
 
 def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
     """After a successful write: say so, drop stale form state, refresh the reads, re-run."""
-    st.session_state[FLASH] = message
     for key in forget:
         st.session_state.pop(key, None)
     if pick is not None:
         st.session_state["_initiative_goto"] = pick
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 # A link from elsewhere (?initiative=ID) or a just-created initiative opens its detail.
@@ -112,17 +110,15 @@ objectives = data.objective_choices(current)
 owner_names = data.owners(current)
 names = data.person_names(current)
 columns = st.columns(4)
-objective_id = columns[0].selectbox(
+objective_id = pick_or_none(
+    columns[0],
     _("Objective"),
-    [None, *objectives],
-    format_func=lambda o: _("All objectives") if o is None else objectives[o],
+    objectives,
+    none_label=_("All objectives"),
     key="filter_objective",
 )
-owner_id = columns[1].selectbox(
-    _("Owner"),
-    [None, *owner_names],
-    format_func=lambda o: _("Everyone") if o is None else owner_names[o],
-    key="filter_owner",
+owner_id = pick_or_none(
+    columns[1], _("Owner"), owner_names, none_label=_("Everyone"), key="filter_owner"
 )
 statuses = columns[2].multiselect(
     _("Status"),

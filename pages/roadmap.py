@@ -27,9 +27,11 @@ from ui import roadmap_data as data
 from ui.charts import draw
 from ui.downloads import download_button
 from ui.identity import current_person
+from ui.pickers import pick_or_none
 from ui.quarter_draft_view import roadmap_quarter_notice
 from ui.share_access import shared_link
 from ui.state import app_config, live_refresh, versions
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 LANES_PER_PAGE = 4
@@ -100,20 +102,14 @@ quarter = columns[0].selectbox(
     ),
     key=KEYS["quarter"],
 )
-objective_id = columns[1].selectbox(
+objective_id = pick_or_none(
+    columns[1],
     _("Objective"),
-    [None, *objectives],
-    placeholder=_("All objectives"),
-    format_func=lambda o: _("All objectives") if o is None else objectives[o],
+    objectives,
+    none_label=_("All objectives"),
     key=KEYS["objective"],
 )
-owner_id = columns[2].selectbox(
-    _("Owner"),
-    [None, *owners],
-    placeholder=_("Everyone"),
-    format_func=lambda o: _("Everyone") if o is None else owners[o],
-    key=KEYS["owner"],
-)
+owner_id = pick_or_none(columns[2], _("Owner"), owners, none_label=_("Everyone"), key=KEYS["owner"])
 statuses = columns[3].multiselect(
     _("Status"),
     list(STATUS_ORDER),
@@ -212,11 +208,9 @@ def _lane(lane: data.Lane) -> None:
                 return
         # Under the timeline, the lane's full width: start, now and target, the raw progress
         # beside its bar and the status all fit at 1,440 px.
-        st.dataframe(
+        show_table(
             lane.key_results,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "key_result": st.column_config.TextColumn(_("Key result"), width="medium"),
                 "values": st.column_config.TextColumn(_("Start → now → target"), width="medium"),
                 "bar": st.column_config.ProgressColumn(
@@ -265,11 +259,9 @@ with drawing:
             if board_column.rows is None:
                 st.caption(_("Nothing here."))
                 continue
-            st.dataframe(
+            show_table(
                 board_column.rows,
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     "health": st.column_config.TextColumn(_("Health"), width=60),
                     "initiative": st.column_config.TextColumn(_("Initiative"), width=205),
                     "when": st.column_config.TextColumn(

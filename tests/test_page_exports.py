@@ -28,11 +28,6 @@ PERIOD = "2026-Q4"
 EXPORT_LABELS = ["PDF report", "PNG image", "SVG image"]
 
 
-@pytest.fixture
-def store(app_engine: Engine) -> Engine:
-    return app_engine
-
-
 def first_of(engine: Engine, role: Role) -> PersonRead:
     with Session(engine) as session:
         found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
@@ -77,29 +72,29 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.mark.parametrize("role", [Role.director, Role.member, Role.stakeholder])
 def test_every_role_downloads_the_roadmap_and_the_goals(
-    store: Engine, role: Role, monkeypatch: pytest.MonkeyPatch
+    app_engine: Engine, role: Role, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = built(monkeypatch)
-    at = open_page(store, role, "pages/roadmap.py", {"quarter": PERIOD})
+    at = open_page(app_engine, role, "pages/roadmap.py", {"quarter": PERIOD})
     buttons = export_buttons(at, "roadmap_export")
     assert list(buttons) == EXPORT_LABELS
     assert buttons["PDF report"] == "Download the roadmap as PDF"
     assert "Take the roadmap into a meeting" in " ".join(plain(m.value) for m in at.markdown)
-    at = open_page(store, role, "pages/goals.py", {"quarter": PERIOD})
+    at = open_page(app_engine, role, "pages/goals.py", {"quarter": PERIOD})
     assert list(export_buttons(at, "goals_export")) == EXPORT_LABELS
     assert [b.label for b in at.button if b.key == "goals_present"] == [f"Present {PERIOD}"]
     assert calls == []  # nothing is built until a button is clicked
 
 
 @pytest.mark.parametrize("role", [Role.director, Role.member])
-def test_the_team_downloads_the_impact_ledger(store: Engine, role: Role) -> None:
-    at = open_page(store, role, "pages/impact.py")
+def test_the_team_downloads_the_impact_ledger(app_engine: Engine, role: Role) -> None:
+    at = open_page(app_engine, role, "pages/impact.py")
     assert list(export_buttons(at, "impact_export")) == EXPORT_LABELS
 
 
-def test_a_share_link_offers_the_same_roadmap_downloads(store: Engine) -> None:
-    director = first_of(store, Role.director)
-    with session_scope(store) as session:
+def test_a_share_link_offers_the_same_roadmap_downloads(app_engine: Engine) -> None:
+    director = first_of(app_engine, Role.director)
+    with session_scope(app_engine) as session:
         created = create_share_link(session=session, actor=director, label="Board", valid_days=7)
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params["share"] = created.token
@@ -108,9 +103,9 @@ def test_a_share_link_offers_the_same_roadmap_downloads(store: Engine) -> None:
     assert list(export_buttons(at, "roadmap_export")) == EXPORT_LABELS
 
 
-def test_the_downloaded_file_is_the_shown_roadmap(store: Engine) -> None:
+def test_the_downloaded_file_is_the_shown_roadmap(app_engine: Engine) -> None:
     """What a button hands over when clicked: the builder the page gives it, for its filters."""
-    at = open_page(store, Role.stakeholder, "pages/roadmap.py", {"quarter": PERIOD})
+    at = open_page(app_engine, Role.stakeholder, "pages/roadmap.py", {"quarter": PERIOD})
     assert not at.exception
     # The builder is keyed by the store's data versions; any key builds from the store.
     data = exports.roadmap_file.__wrapped__(  # type: ignore[attr-defined]
@@ -122,8 +117,8 @@ def test_the_downloaded_file_is_the_shown_roadmap(store: Engine) -> None:
         assert f"Roadmap {PERIOD}: {title}" in " ".join(text.split())
 
 
-def test_present_shows_one_objective_per_screen(store: Engine) -> None:
-    at = open_page(store, Role.stakeholder, "pages/goals.py", {"quarter": PERIOD})
+def test_present_shows_one_objective_per_screen(app_engine: Engine) -> None:
+    at = open_page(app_engine, Role.stakeholder, "pages/goals.py", {"quarter": PERIOD})
     next(b for b in at.button if b.key == "goals_present").click().run()
     assert at.query_params["present"] in ("1", ["1"])
     shown = " ".join(plain(m.value) for m in at.markdown)

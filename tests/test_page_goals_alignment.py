@@ -21,11 +21,6 @@ CHECKOUT = "Make checkout effortless on every device"
 DISCOVERY = "Win discovery through SEO and content"
 
 
-@pytest.fixture
-def store(app_engine: Engine) -> Engine:
-    return app_engine
-
-
 def objective_id(engine: Engine, title: str) -> int:
     with Session(engine) as session:
         return int(
@@ -59,23 +54,25 @@ def check_tree(at: AppTest, *, director: bool) -> None:
 
 
 @pytest.mark.parametrize("email", ["priya@northwind.example", "helen@northwind.example"])
-def test_member_and_stakeholder_read_the_alignment_tree(store: Engine, email: str) -> None:
-    check_tree(open_goals(store, email), director=False)
+def test_member_and_stakeholder_read_the_alignment_tree(app_engine: Engine, email: str) -> None:
+    check_tree(open_goals(app_engine, email), director=False)
 
 
 def test_director_reads_aligns_refuses_a_loop_and_counts_a_key_result_elsewhere(
-    store: Engine,
+    app_engine: Engine,
 ) -> None:
-    at = open_goals(store, "maya@northwind.example")
+    at = open_goals(app_engine, "maya@northwind.example")
     check_tree(at, director=True)
     at.segmented_control(key="goals_task").set_value("align").run()
-    discovery, company, checkout = (objective_id(store, t) for t in (DISCOVERY, COMPANY, CHECKOUT))
+    discovery, company, checkout = (
+        objective_id(app_engine, t) for t in (DISCOVERY, COMPANY, CHECKOUT)
+    )
     at.selectbox(key="align_objective").set_value(discovery).run()
     at.multiselect(key=f"align_parents_{discovery}").set_value([company, checkout])
     next(b for b in at.button if b.label == "Save alignment").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [f"Alignment of “{DISCOVERY}” saved."]
-    assert count(store, ObjectiveAlignment) == 1
+    assert count(app_engine, ObjectiveAlignment) == 1
     tree = plain(tree_text(at))
     assert f"also under “{COMPANY}”" in tree  # shown under checkout too, saying so
 
@@ -83,33 +80,33 @@ def test_director_reads_aligns_refuses_a_loop_and_counts_a_key_result_elsewhere(
     at.segmented_control(key="goals_task").set_value("align").run()
     at.selectbox(key="align_objective").set_value(company).run()
     at.multiselect(key=f"align_parents_{company}").set_value([checkout])
-    with Session(store) as session:
+    with Session(app_engine) as session:
         before = session.get(Objective, company)
         assert before is not None and before.parent_id is None
     next(b for b in at.button if b.label == "Save alignment").click().run()
     assert not at.exception
     shown = " ".join(plain(e.value) for e in at.error)
     assert f"The alignment would loop: “{COMPANY}” aligns to “{CHECKOUT}” aligns to" in shown
-    with Session(store) as session:
+    with Session(app_engine) as session:
         after = session.get(Objective, company)
         assert after is not None and after.parent_id is None
-    assert count(store, ObjectiveAlignment) == 1
+    assert count(app_engine, ObjectiveAlignment) == 1
 
     # A key result of discovery also counts towards checkout, with weight 0.5.
     at.segmented_control(key="goals_task").set_value("contribute").run()
-    with Session(store) as session:
+    with Session(app_engine) as session:
         kr = session.execute(
             select(KeyResult.id).where(KeyResult.title == "Content completeness on top SKUs")
         ).scalar_one()
-    checkout = objective_id(store, CHECKOUT)
+    checkout = objective_id(app_engine, CHECKOUT)
     at.selectbox(key="contribute_kr").set_value(kr).run()
-    before = count(store, KrContribution)
+    before = count(app_engine, KrContribution)
     at.multiselect(key=f"contribute_to_{kr}").select(checkout).run()
     at.text_input(key=f"contribute_weight_{kr}_{checkout}").input("0.5").run()
     next(b for b in at.button if b.label == "Save contributions").click().run()
     assert not at.exception
-    assert count(store, KrContribution) == before + 1
-    with Session(store) as session:
+    assert count(app_engine, KrContribution) == before + 1
+    with Session(app_engine) as session:
         weight = session.execute(
             select(KrContribution.weight).where(
                 KrContribution.key_result_id == kr, KrContribution.objective_id == checkout

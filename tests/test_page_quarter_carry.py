@@ -26,17 +26,12 @@ MEMBER = "priya@northwind.example"
 STAKEHOLDER = "helen@northwind.example"
 
 
-@pytest.fixture
-def store(app_engine: Engine) -> Engine:
-    return app_engine
-
-
 def keys(at: AppTest) -> set[str]:
     return {b.key for b in at.button if b.key}
 
 
-def test_right_after_the_close_a_director_carries_the_quarter_forward(store: Engine) -> None:
-    at = open_task(open_goals(store, DIRECTOR, OLD), "close")
+def test_right_after_the_close_a_director_carries_the_quarter_forward(app_engine: Engine) -> None:
+    at = open_task(open_goals(app_engine, DIRECTOR, OLD), "close")
     button(at, f"Close {OLD} and freeze it").click().run()
     assert not at.exception
     assert at.success[0].value.startswith(f"{OLD} is closed and graded. Carry its unfinished")
@@ -49,28 +44,32 @@ def test_right_after_the_close_a_director_carries_the_quarter_forward(store: Eng
     text = "\n".join(m.value for m in at.markdown)
     assert "open initiative" in text and f"in {NEW}" in text
     assert any("move their links" in c.value for c in at.caption)
-    assert count(store, Objective, Objective.period == NEW) == 0  # nothing written by the preview
+    assert (
+        count(app_engine, Objective, Objective.period == NEW) == 0
+    )  # nothing written by the preview
     at.button(key="draft_confirm").click().run()
     assert not at.exception
-    assert count(store, Objective, Objective.period == NEW) == len(set(preview["objective"]))
-    assert count(store, AuditEvent, AuditEvent.action == "carry_forward") > 0
+    assert count(app_engine, Objective, Objective.period == NEW) == len(set(preview["objective"]))
+    assert count(app_engine, AuditEvent, AuditEvent.action == "carry_forward") > 0
     assert f"open initiatives now count for {NEW}" in at.success[0].value
     # Carried: the offer is gone, so nothing can be copied twice.
     assert not keys(at) & {"draft_preview", "draft_confirm"}
 
 
 @pytest.mark.parametrize("email", [MEMBER, STAKEHOLDER])
-def test_members_and_stakeholders_get_no_carry_forward_offer(store: Engine, email: str) -> None:
-    with session_scope(store) as session:
+def test_members_and_stakeholders_get_no_carry_forward_offer(
+    app_engine: Engine, email: str
+) -> None:
+    with session_scope(app_engine) as session:
         director = session.execute(select(Person).where(Person.email == DIRECTOR)).scalar_one()
         close_quarter(session=session, actor=director, config=default_config(), period=OLD)
-    at = open_goals(store, email, OLD)
+    at = open_goals(app_engine, email, OLD)
     assert not keys(at) & {"draft_preview", "template_preview"}
     assert not any("Carry its unfinished" in i.value for i in at.info)
 
 
-def test_a_director_starts_an_empty_quarter_from_a_template(store: Engine) -> None:
-    at = open_goals(store, DIRECTOR, NEW)
+def test_a_director_starts_an_empty_quarter_from_a_template(app_engine: Engine) -> None:
+    at = open_goals(app_engine, DIRECTOR, NEW)
     assert {"draft_preview", "template_preview"} <= keys(at)
     assert any(f"Start {NEW} from a template" in h.value for h in at.subheader)
     picker = at.selectbox(key="template_pick")
@@ -84,13 +83,13 @@ def test_a_director_starts_an_empty_quarter_from_a_template(store: Engine) -> No
     [preview] = at.dataframe
     assert "Content completeness on top SKUs up" in set(preview.value["key result"])
     assert any("last 28 days of data" in v for v in preview.value["start from"])
-    assert count(store, Objective, Objective.period == NEW) == 0
+    assert count(app_engine, Objective, Objective.period == NEW) == 0
     confirm = at.button(key="template_confirm")
     assert confirm.label == f"Create these 1 objectives in {NEW}"
     confirm.click().run()
     assert not at.exception
     assert at.success[0].value.startswith(f"{NEW} started from the Content quality")
-    with Session(store) as session:
+    with Session(app_engine) as session:
         [objective] = session.execute(select(Objective).where(Objective.period == NEW)).scalars()
         titles = set(
             session.execute(
@@ -103,15 +102,15 @@ def test_a_director_starts_an_empty_quarter_from_a_template(store: Engine) -> No
 
 
 @pytest.mark.parametrize("email", [MEMBER, STAKEHOLDER])
-def test_members_and_stakeholders_get_no_template_offer(store: Engine, email: str) -> None:
-    at = open_goals(store, email, NEW)
+def test_members_and_stakeholders_get_no_template_offer(app_engine: Engine, email: str) -> None:
+    at = open_goals(app_engine, email, NEW)
     assert not keys(at) & {"draft_preview", "template_preview", "template_confirm"}
     assert not any("from a template" in h.value for h in at.subheader)
     assert any(f"The director has not set {NEW}'s goals yet" in i.value for i in at.info)
 
 
 def test_a_malformed_template_is_named_on_goals_and_writes_nothing(
-    store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "broken.yaml").write_text("# Broken\nobjectives: [unclosed\n", encoding="utf-8")
     (tmp_path / "typo.yaml").write_text(
@@ -122,7 +121,7 @@ def test_a_malformed_template_is_named_on_goals_and_writes_nothing(
         encoding="utf-8",
     )
     monkeypatch.setattr(templates, "templates_dir", lambda config: tmp_path)
-    at = open_goals(store, DIRECTOR, NEW)
+    at = open_goals(app_engine, DIRECTOR, NEW)
     assert any(
         "“broken” cannot be used" in w.value and "not valid YAML" in w.value for w in at.warning
     )
@@ -131,4 +130,4 @@ def test_a_malformed_template_is_named_on_goals_and_writes_nothing(
     assert not at.exception
     # The problem names the file and the metric (shown as escaped markdown).
     assert any("typo\\.yaml" in e.value and "'visits'" in e.value for e in at.error)
-    assert not at.dataframe and count(store, Objective, Objective.period == NEW) == 0
+    assert not at.dataframe and count(app_engine, Objective, Objective.period == NEW) == 0

@@ -119,11 +119,6 @@ def allowed(page: str, state: str, leak: Leak) -> bool:
     )
 
 
-@pytest.fixture
-def store(app_engine: Engine) -> Engine:
-    return app_engine
-
-
 def person_id(engine: Engine, email: str) -> int:
     with Session(engine) as session:
         return int(session.execute(select(Person.id).where(Person.email == email)).scalar_one())
@@ -184,12 +179,12 @@ def visits(engine: Engine, role: str, page: str) -> Iterator[tuple[str, AppTest]
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_no_page_shows_a_raw_value(store: Engine, role: str) -> None:
+def test_no_page_shows_a_raw_value(app_engine: Engine, role: str) -> None:
     found: dict[tuple[str, str], list[Leak]] = {}
     texts = 0
     states: dict[str, int] = {}
     for page in PAGES[role]:
-        for state, at in visits(store, role, page):
+        for state, at in visits(app_engine, role, page):
             states[page] = states.get(page, 0) + 1
             shown: list[Shown] = shown_texts(at)
             texts += len(shown)

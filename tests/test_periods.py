@@ -145,36 +145,28 @@ def test_iso_week_round_trips_for_every_day() -> None:
         day += timedelta(days=1)
 
 
-def test_period_to_date_window_ends_on_as_of_or_the_quarter_end() -> None:
-    q4 = "2026-Q4"
-    assert window_bounds("period_to_date", q4, date(2026, 11, 14)) == (
-        date(2026, 10, 1),
-        date(2026, 11, 14),
-    )
-    assert window_bounds("period_to_date", q4, date(2027, 1, 20)) == (
-        date(2026, 10, 1),
-        date(2026, 12, 31),
-    )
-    start, end = window_bounds("period_to_date", q4, date(2026, 9, 15))
-    assert end < start  # the quarter has not started: an empty window
+@pytest.mark.parametrize(
+    ("window", "as_of", "start", "end"),
+    [
+        ("period_to_date", date(2026, 11, 14), date(2026, 10, 1), date(2026, 11, 14)),
+        # After the quarter, period to date is the whole quarter.
+        ("period_to_date", date(2027, 1, 20), date(2026, 10, 1), date(2026, 12, 31)),
+        ("trailing_7d", date(2026, 11, 14), date(2026, 11, 8), date(2026, 11, 14)),
+        # Early in the quarter a trailing window reaches back into the previous one.
+        ("trailing_28d", date(2026, 10, 3), date(2026, 9, 6), date(2026, 10, 3)),
+        # After the quarter, the window is the quarter's last 7 days.
+        ("trailing_7d", date(2027, 1, 10), date(2026, 12, 25), date(2026, 12, 31)),
+    ],
+)
+def test_windows_end_on_as_of_or_the_quarter_end(
+    window: str, as_of: date, start: date, end: date
+) -> None:
+    assert window_bounds(window, "2026-Q4", as_of) == (start, end)
 
 
-def test_trailing_windows_cover_seven_or_28_days_ending_on_as_of() -> None:
-    q4 = "2026-Q4"
-    assert window_bounds("trailing_7d", q4, date(2026, 11, 14)) == (
-        date(2026, 11, 8),
-        date(2026, 11, 14),
-    )
-    # Early in the quarter a trailing window reaches back into the previous one.
-    assert window_bounds("trailing_28d", q4, date(2026, 10, 3)) == (
-        date(2026, 9, 6),
-        date(2026, 10, 3),
-    )
-    # After the quarter, the window is the quarter's last 7 days.
-    assert window_bounds("trailing_7d", q4, date(2027, 1, 10)) == (
-        date(2026, 12, 25),
-        date(2026, 12, 31),
-    )
+def test_period_to_date_before_the_quarter_is_an_empty_window() -> None:
+    start, end = window_bounds("period_to_date", "2026-Q4", date(2026, 9, 15))
+    assert end < start
 
 
 def test_window_lengths_and_unknown_windows() -> None:

@@ -30,12 +30,6 @@ from planning.store.models import (
 OLD, NEW = "2026-Q4", "2027-Q1"
 
 
-@pytest.fixture
-def store(new_quarter_engine: Engine) -> Engine:
-    """A private copy of the demo store as of 31 Dec 2026, on the new quarter's first day."""
-    return new_quarter_engine
-
-
 def director(session: Session) -> Person:
     return session.execute(select(Person).where(Person.role == Role.director)).scalars().first()
 
@@ -69,20 +63,22 @@ def table(engine: Engine, *columns: object) -> list[tuple[object, ...]]:
 
 
 def test_closing_then_carrying_moves_open_initiatives_to_the_copied_key_results(
-    store: Engine,
+    new_quarter_engine: Engine,
 ) -> None:
-    with session_scope(store) as session:
+    with session_scope(new_quarter_engine) as session:
         close_quarter(session=session, actor=director(session), config=default_config(), period=OLD)
-    grades = table(store, KrGrade.key_result_id, KrGrade.grade)
-    updates = table(store, StatusUpdate.id, StatusUpdate.initiative_id, StatusUpdate.note)
-    with Session(store) as session:
+    grades = table(new_quarter_engine, KrGrade.key_result_id, KrGrade.grade)
+    updates = table(
+        new_quarter_engine, StatusUpdate.id, StatusUpdate.initiative_id, StatusUpdate.note
+    )
+    with Session(new_quarter_engine) as session:
         statuses = {
             int(i.id): i.status for i in session.execute(select(Initiative)).scalars() if i.id
         }
         versions = {int(i.id): i.version for i in session.execute(select(Initiative)).scalars()}
-    before = links(store)
+    before = links(new_quarter_engine)
 
-    preview = draft(store, preview=True)
+    preview = draft(new_quarter_engine, preview=True)
     assert preview.moves_links
     copied = {kr.source_id: kr for o in preview.objectives for kr in o.key_results}
     carried = {i for kr in copied.values() for i in kr.initiative_ids}
@@ -94,15 +90,15 @@ def test_closing_then_carrying_moves_open_initiatives_to_the_copied_key_results(
     assert carried == expected
     left_behind = {i for i, krs in before.items() if krs & set(copied)} - carried
     assert left_behind  # the demo quarter has shipped work on unfinished key results
-    assert links(store) == before  # the preview writes nothing
+    assert links(new_quarter_engine) == before  # the preview writes nothing
     rows = preview.rows()
     assert any(row["initiatives"] for row in rows)
 
-    audit = table(store, func.count(AuditEvent.id))[0][0]
-    written = draft(store, preview=False, previewed=preview)
+    audit = table(new_quarter_engine, func.count(AuditEvent.id))[0][0]
+    written = draft(new_quarter_engine, preview=False, previewed=preview)
     assert written.written and written.moves_links
-    after = links(store)
-    with Session(store) as session:
+    after = links(new_quarter_engine)
+    with Session(new_quarter_engine) as session:
         copies = {
             int(k.id): k
             for k in session.execute(
@@ -137,30 +133,36 @@ def test_closing_then_carrying_moves_open_initiatives_to_the_copied_key_results(
         assert set(event.before["key_result_ids"]) == before[event.entity_id]
         assert set(event.after["key_result_ids"]) == after[event.entity_id]
     created = len(preview.objectives) + preview.key_result_count
-    assert table(store, func.count(AuditEvent.id))[0][0] == audit + created + len(carried) + 1
+    assert (
+        table(new_quarter_engine, func.count(AuditEvent.id))[0][0]
+        == audit + created + len(carried) + 1
+    )
     # The closed quarter's grades and the initiatives' history are untouched.
-    assert table(store, KrGrade.key_result_id, KrGrade.grade) == grades
-    assert table(store, StatusUpdate.id, StatusUpdate.initiative_id, StatusUpdate.note) == updates
+    assert table(new_quarter_engine, KrGrade.key_result_id, KrGrade.grade) == grades
+    assert (
+        table(new_quarter_engine, StatusUpdate.id, StatusUpdate.initiative_id, StatusUpdate.note)
+        == updates
+    )
 
     # A second confirmation moves and copies nothing more.
     with pytest.raises(GoalError, match="already has objectives"):
-        draft(store, preview=False, previewed=preview)
-    assert links(store) == after
+        draft(new_quarter_engine, preview=False, previewed=preview)
+    assert links(new_quarter_engine) == after
 
 
 def test_drafting_from_a_running_quarter_links_the_copies_and_keeps_the_old_links(
-    store: Engine,
+    new_quarter_engine: Engine,
 ) -> None:
-    before = links(store)
-    preview = draft(store, preview=True)
+    before = links(new_quarter_engine)
+    preview = draft(new_quarter_engine, preview=True)
     assert not preview.moves_links and preview.initiative_count > 0
-    draft(store, preview=False, previewed=preview)
-    after = links(store)
+    draft(new_quarter_engine, preview=False, previewed=preview)
+    after = links(new_quarter_engine)
     for initiative, krs in before.items():
         assert krs <= after[initiative]  # nothing taken from the running quarter
     carried = {i for o in preview.objectives for kr in o.key_results for i in kr.initiative_ids}
     assert all(len(after[i]) > len(before[i]) for i in carried)
-    with Session(store) as session:
+    with Session(new_quarter_engine) as session:
         moved = session.execute(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "carry_forward")
         ).scalar()

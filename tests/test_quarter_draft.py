@@ -42,12 +42,6 @@ from tests.planning_seed import count
 OLD, NEW = "2026-Q4", "2027-Q1"
 
 
-@pytest.fixture
-def store(new_quarter_engine: Engine) -> Engine:
-    """A private copy of the demo store as of 31 Dec 2026, on the new quarter's first day."""
-    return new_quarter_engine
-
-
 def person(session: Session, role: Role) -> Person:
     return session.execute(select(Person).where(Person.role == role)).scalars().first()
 
@@ -64,12 +58,14 @@ def draft(engine: Engine, *, preview: bool, role: Role = Role.director) -> Quart
         )
 
 
-def test_the_preview_lists_exactly_the_unfinished_goals_and_writes_nothing(store: Engine) -> None:
-    audit_before = count(store, AuditEvent)
-    found = draft(store, preview=True)
-    assert count(store, Objective, Objective.period == NEW) == 0
-    assert count(store, AuditEvent) == audit_before
-    with Session(store) as session:
+def test_the_preview_lists_exactly_the_unfinished_goals_and_writes_nothing(
+    new_quarter_engine: Engine,
+) -> None:
+    audit_before = count(new_quarter_engine, AuditEvent)
+    found = draft(new_quarter_engine, preview=True)
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
+    assert count(new_quarter_engine, AuditEvent) == audit_before
+    with Session(new_quarter_engine) as session:
         evaluation = evaluate_period(session=session, config=default_config(), period=OLD)
     unfinished = {
         kr.key_result_id
@@ -96,14 +92,14 @@ def test_the_preview_lists_exactly_the_unfinished_goals_and_writes_nothing(store
     assert not found.data_in_new_quarter
 
 
-def test_confirming_writes_the_draft_once_audited_with_links(store: Engine) -> None:
-    preview = draft(store, preview=True)
-    audit_before = count(store, AuditEvent)
-    written = draft(store, preview=False)
+def test_confirming_writes_the_draft_once_audited_with_links(new_quarter_engine: Engine) -> None:
+    preview = draft(new_quarter_engine, preview=True)
+    audit_before = count(new_quarter_engine, AuditEvent)
+    written = draft(new_quarter_engine, preview=False)
     assert written.written
     assert [o.title for o in written.objectives] == [o.title for o in preview.objectives]
-    assert count(store, Objective, Objective.period == NEW) == len(preview.objectives)
-    with Session(store) as session:
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == len(preview.objectives)
+    with Session(new_quarter_engine) as session:
         new_ids = [o.new_id for o in written.objectives]
         new_krs = session.execute(
             select(KeyResult).where(KeyResult.objective_id.in_(new_ids))  # type: ignore[attr-defined]
@@ -120,31 +116,35 @@ def test_confirming_writes_the_draft_once_audited_with_links(store: Engine) -> N
     assert links > 0
     # One audit event per record created, and one for the copy itself.
     created = len(preview.objectives) + preview.key_result_count
-    assert count(store, AuditEvent) == audit_before + created + 1
-    assert count(store, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
+    assert count(new_quarter_engine, AuditEvent) == audit_before + created + 1
+    assert count(new_quarter_engine, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
 
     # A second confirmation (a double click, a second director) copies nothing more.
     with pytest.raises(GoalError, match="already has objectives"):
-        draft(store, preview=False)
-    assert count(store, Objective, Objective.period == NEW) == len(preview.objectives)
+        draft(new_quarter_engine, preview=False)
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == len(preview.objectives)
 
 
 @pytest.mark.parametrize("role", [Role.member, Role.stakeholder])
-def test_members_and_stakeholders_cannot_draft_a_quarter(store: Engine, role: Role) -> None:
+def test_members_and_stakeholders_cannot_draft_a_quarter(
+    new_quarter_engine: Engine, role: Role
+) -> None:
     for preview in (True, False):
         with pytest.raises(PermissionDenied):
-            draft(store, preview=preview, role=role)
-    assert count(store, Objective, Objective.period == NEW) == 0
+            draft(new_quarter_engine, preview=preview, role=role)
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
 
 
-def test_an_objective_whose_key_results_are_all_finished_is_not_copied(store: Engine) -> None:
+def test_an_objective_whose_key_results_are_all_finished_is_not_copied(
+    new_quarter_engine: Engine,
+) -> None:
     config = default_config()
-    found = draft(store, preview=True)
+    found = draft(new_quarter_engine, preview=True)
     first = found.objectives[0].source_id
-    with Session(store) as session:
+    with Session(new_quarter_engine) as session:
         evaluation = evaluate_period(session=session, config=config, period=OLD)
     [objective] = [o for o in evaluation.objectives if o.objective_id == first]
-    with session_scope(store) as session:
+    with session_scope(new_quarter_engine) as session:
         director = person(session, Role.director)
         for kr in objective.key_results:
             record = session.get(KeyResult, kr.key_result_id)
@@ -178,16 +178,16 @@ def test_an_objective_whose_key_results_are_all_finished_is_not_copied(store: En
                 changes=changes,
                 config=config.metrics,
             )
-    again = draft(store, preview=True)
+    again = draft(new_quarter_engine, preview=True)
     assert first not in {o.source_id for o in again.objectives}
     assert len(again.objectives) == len(found.objectives) - 1
 
 
 def test_metric_key_results_start_from_the_new_quarters_data_once_there_is_some(
-    store: Engine, monkeypatch: pytest.MonkeyPatch
+    new_quarter_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two days of the new quarter arrive (a copy of the last two days of the old one).
-    with session_scope(store) as session:
+    with session_scope(new_quarter_engine) as session:
         rows = session.execute(
             select(Observation.series_id, Observation.day, Observation.value).where(
                 Observation.day >= date(2026, 12, 29)
@@ -201,11 +201,11 @@ def test_metric_key_results_start_from_the_new_quarters_data_once_there_is_some(
         # product writer of observations does in its transaction.
         rebuild_daily_totals(connection=session.connection())
     monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-03")
-    found = draft(store, preview=True)
+    found = draft(new_quarter_engine, preview=True)
     assert found.data_in_new_quarter
     config = default_config()
     read = 0
-    with Session(store) as session:
+    with Session(new_quarter_engine) as session:
         for kr in (kr for o in found.objectives for kr in o.key_results if kr.kind == "metric"):
             record = session.get(KeyResult, kr.source_id)
             assert record is not None
@@ -227,8 +227,8 @@ def test_metric_key_results_start_from_the_new_quarters_data_once_there_is_some(
     assert read > 0
 
 
-def test_the_quarter_to_copy_from_is_the_latest_one_with_goals(store: Engine) -> None:
-    with Session(store) as session:
+def test_the_quarter_to_copy_from_is_the_latest_one_with_goals(new_quarter_engine: Engine) -> None:
+    with Session(new_quarter_engine) as session:
         assert draft_source(session=session, period=NEW) == OLD
         assert draft_source(session=session, period="2027-Q3") == OLD
         assert draft_source(session=session, period="2020-Q1") is None
@@ -252,9 +252,9 @@ def test_week_53_labels_and_bounds_across_the_turn_of_2026() -> None:
     assert iso_week(date(2028, 2, 29)) == "2028-W09"
 
 
-def test_the_plan_committed_in_week_53_is_last_week_for_week_1(store: Engine) -> None:
+def test_the_plan_committed_in_week_53_is_last_week_for_week_1(new_quarter_engine: Engine) -> None:
     config = default_config()
-    with session_scope(store) as session:
+    with session_scope(new_quarter_engine) as session:
         director = person(session, Role.director)
         for week in ("2026-W52", "2026-W53"):
             commit_weekly_plan(
@@ -265,7 +265,7 @@ def test_the_plan_committed_in_week_53_is_last_week_for_week_1(store: Engine) ->
                 framework=config.scoring.active,
                 replace=True,
             )
-    with Session(store) as session:
+    with Session(new_quarter_engine) as session:
         found = previous_plan(session=session, week="2027-W01")
         assert found is not None and found.week == "2026-W53"
         diff = plan_diff(
@@ -280,8 +280,10 @@ def test_the_plan_committed_in_week_53_is_last_week_for_week_1(store: Engine) ->
     assert "against the plan committed for 2026-W53" in digest.plan_note
 
 
-def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(store: Engine) -> None:
-    with Session(store) as session:
+def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(
+    new_quarter_engine: Engine,
+) -> None:
+    with Session(new_quarter_engine) as session:
         digest = build_digest(
             session=session, config=default_config(), week="2026-W53", today=date(2027, 1, 10)
         )
@@ -298,16 +300,19 @@ def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(store: Engin
 
 
 def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
-    store: Engine,
+    new_quarter_engine: Engine,
 ) -> None:
-    preview = draft(store, preview=True)
+    preview = draft(new_quarter_engine, preview=True)
     kr = preview.objectives[0].key_results[0]
-    with session_scope(store) as session:
+    with session_scope(new_quarter_engine) as session:
         record = session.get(KeyResult, kr.source_id)
         assert record is not None
         record.archived = True  # someone edits the old quarter between preview and confirm
         session.add(record)
-    with session_scope(store) as session, pytest.raises(GoalError, match="since the preview"):
+    with (
+        session_scope(new_quarter_engine) as session,
+        pytest.raises(GoalError, match="since the preview"),
+    ):
         copy_unfinished(
             session=session,
             actor=person(session, Role.director),
@@ -317,18 +322,18 @@ def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
             preview=False,
             previewed=preview,
         )
-    assert count(store, Objective, Objective.period == NEW) == 0
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
 
 
-def test_a_closed_quarter_is_drafted_from_its_grades(store: Engine) -> None:
+def test_a_closed_quarter_is_drafted_from_its_grades(new_quarter_engine: Engine) -> None:
     config = default_config()
-    with session_scope(store) as session:
+    with session_scope(new_quarter_engine) as session:
         close_quarter(
             session=session, actor=person(session, Role.director), config=config, period=OLD
         )
-    with Session(store) as session:
+    with Session(new_quarter_engine) as session:
         grades = dict(session.execute(select(KrGrade.key_result_id, KrGrade.grade)).all())
-    found = draft(store, preview=True)
+    found = draft(new_quarter_engine, preview=True)
     drafted = {kr.source_id: kr for o in found.objectives for kr in o.key_results}
     below = {kr_id for kr_id, grade in grades.items() if grade < 1.0}
     assert below and below <= set(drafted)
@@ -336,12 +341,12 @@ def test_a_closed_quarter_is_drafted_from_its_grades(store: Engine) -> None:
         assert kr.why == f"graded {grades[kr_id]:.1f}" or kr.kind == "guardrail"
 
 
-def test_two_directors_confirming_at_once_copy_the_quarter_once(store: Engine) -> None:
+def test_two_directors_confirming_at_once_copy_the_quarter_once(new_quarter_engine: Engine) -> None:
     outcomes: list[str] = []
 
     def confirm() -> None:
         try:
-            draft(store, preview=False)
+            draft(new_quarter_engine, preview=False)
         except GoalError:
             outcomes.append("refused")
         else:
@@ -353,28 +358,28 @@ def test_two_directors_confirming_at_once_copy_the_quarter_once(store: Engine) -
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["refused", "written"]
-    assert count(store, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
+    assert count(new_quarter_engine, AuditEvent, AuditEvent.entity == "quarter_draft") == 1
 
 
 def test_the_command_line_previews_then_drafts_the_quarter_once(
-    store: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    new_quarter_engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(DATABASE_URL_ENV, str(store.url))
+    monkeypatch.setenv(DATABASE_URL_ENV, str(new_quarter_engine.url))
     monkeypatch.setenv("QUARTERDECK_DEMO", "0")
-    with Session(store) as session:
+    with Session(new_quarter_engine) as session:
         member = person(session, Role.member).email
     assert main(["--today", "2027-01-01", "okr", "draft"]) == 0
     out = capsys.readouterr().out
     assert "preview only: would create 3 objectives" in out
     assert "kept: no data for 2027-Q1 yet" in out
-    assert count(store, Objective, Objective.period == NEW) == 0
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
 
     assert main(["--today", "2027-01-01", "okr", "draft", "--as", member, "--confirm"]) != 0
     assert "Only a director can draft" in capsys.readouterr().err
-    assert count(store, Objective, Objective.period == NEW) == 0
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
 
     assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) == 0
     assert "created 3 objectives" in capsys.readouterr().out
     assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) != 0
     assert "already has objectives" in capsys.readouterr().err
-    assert count(store, Objective, Objective.period == NEW) == 3
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 3

@@ -15,6 +15,7 @@ from planning.config.metrics import (
     WeightedAverageMetric,
 )
 from planning.i18n import gettext as _
+from ui.tables import show_table
 
 
 def _definition(metric: object, config: AppConfig) -> str:
@@ -58,7 +59,7 @@ def configuration_tab(config: AppConfig) -> None:
     st.json(settings.model_dump(mode="json"), expanded=1)
 
     st.markdown("**metrics.yaml**")
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {
@@ -72,11 +73,9 @@ def configuration_tab(config: AppConfig) -> None:
                 }
                 for mid, metric in config.metrics.metrics.items()
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {
@@ -88,23 +87,19 @@ def configuration_tab(config: AppConfig) -> None:
                 }
                 for mid, measure in config.metrics.measures.items()
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {_("dimension"): did, _("label"): dim.label, _("values"): ", ".join(dim.values)}
                 for did, dim in config.metrics.dimensions.items()
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 
     st.markdown("**scoring.yaml**")
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {
@@ -116,8 +111,6 @@ def configuration_tab(config: AppConfig) -> None:
                 }
                 for fid, framework in config.scoring.frameworks.items()
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     st.json(config.scoring.model_dump(mode="json"), expanded=False)

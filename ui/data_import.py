@@ -54,6 +54,7 @@ from planning.sources.mappings import (
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import Person, PersonRead
 from ui.state import Versions, clear_after_write, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 FLASH = "admin_flash"
@@ -287,13 +288,11 @@ def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
                 "Fix every one and upload the file again; nothing can be imported from it as it is."
             )
         )
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 [(p.line, p.column or _("(row)"), p.reason) for p in check.problems],
                 columns=[_("line"), _("column"), _("reason")],
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
     elif check.preview is not None:
         counts = check.preview
@@ -322,7 +321,7 @@ def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
             change=check.sample["change"].map(lambda c: _(CHANGE_WORDS.get(c, c)))
         )
         sample = sample.rename(columns=headings)
-        st.dataframe(sample, hide_index=True, width="stretch")
+        show_table(sample)
 
 
 # --- the column mapping ------------------------------------------------------------------------

@@ -146,26 +146,20 @@ def initiative_section(
         return
     others = [i for i in titles if i != initiative_id]
 
-    def name(i: int) -> str:
-        return f"#{i} {titles.get(i, '')}"
+    def linked(label: str, now: tuple[Work, ...], key: str) -> list[int]:
+        """The other initiatives on one side of the link, starting from those linked `now`."""
+        return st.multiselect(
+            label,
+            others,
+            default=[w.id for w in now if w.id in titles],
+            format_func=lambda i: f"#{i} {titles.get(i, '')}",
+            placeholder=_(CHOOSE),
+            key=f"{key}_{initiative_id}",
+        )
 
     with st.form(f"dependencies_{initiative_id}"):
-        waits_on = st.multiselect(
-            _("Waits on"),
-            others,
-            default=[w.id for w in found.waits_on if w.id in titles],
-            format_func=name,
-            placeholder=_(CHOOSE),
-            key=f"dep_waits_{initiative_id}",
-        )
-        blocks = st.multiselect(
-            _("Blocks"),
-            others,
-            default=[w.id for w in found.blocks if w.id in titles],
-            format_func=name,
-            placeholder=_(CHOOSE),
-            key=f"dep_blocks_{initiative_id}",
-        )
+        waits_on = linked(_("Waits on"), found.waits_on, "dep_waits")
+        blocks = linked(_("Blocks"), found.blocks, "dep_blocks")
         saved = st.form_submit_button(_("Save dependencies"))
     if not saved:
         return

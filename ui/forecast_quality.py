@@ -26,6 +26,7 @@ from planning.store.engine import OBSERVATIONS, OKRS, read_engine
 from ui.charts import Chart, draw, from_altair
 from ui.grid_formats import figures, whole_format
 from ui.state import Versions, app_config, depends_on, engine
+from ui.tables import show_table
 
 # The backtest reads key results, check-ins and observations only: a status update or a planning
 # save leaves it, and the chart drawn from it, cached.
@@ -179,11 +180,9 @@ def quality_expander(versions: Versions, today: date) -> None:
             )
         )
         draw(_reliability(versions, today, i18n.locale_key()))
-        st.dataframe(
+        show_table(
             bins_table(score),
-            hide_index=True,
-            width="stretch",
-            column_config={_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
+            {_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
         )
         scores = found.by_kind.values()
         kinds = {
@@ -194,9 +193,7 @@ def quality_expander(versions: Versions, today: date) -> None:
             _("Brier score"): _scores([s.brier for s in scores]),
             _("Base rate"): _scores([s.base_rate_brier for s in scores]),
         }
-        st.dataframe(
+        show_table(
             pa.Table.from_pydict(kinds),
-            hide_index=True,
-            width="stretch",
-            column_config={_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
+            {_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
         )

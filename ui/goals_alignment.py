@@ -21,6 +21,7 @@ from ui import goals_data as data
 from ui.goals_charts import share
 from ui.goals_view import REFUSALS, View, done, figure, problems_text, quoted
 from ui.number_entry import number_field, read_numbers
+from ui.pickers import pick_record
 from ui.state import engine
 from ui.text import escape_markdown
 
@@ -102,13 +103,8 @@ def align_objective_form(view: View) -> None:
     objectives = {o.objective_id: o for o in view.evaluation.objectives}
     if not objectives:
         return
-    chosen = st.selectbox(
-        _("Objective"),
-        list(objectives),
-        format_func=lambda i: objectives[i].title,
-        key="align_objective",
-    )
-    objective = objectives[chosen]
+    objective = pick_record(_("Objective"), objectives, lambda o: o.title, key="align_objective")
+    chosen = objective.objective_id
     labels = {
         o.id: f"{o.period} · {o.title}"
         for o in data.all_objectives(view.versions)
@@ -152,13 +148,13 @@ def contribution_form(view: View) -> None:
     if not krs or len(objectives) < 2:
         st.caption(_("A key result can count towards another objective once the quarter has two."))
         return
-    chosen = st.selectbox(
+    kr = pick_record(
         _("Key result"),
-        list(krs),
-        format_func=lambda i: f"{objectives[krs[i].objective_id].title} › {krs[i].title}",
+        krs,
+        lambda k: f"{objectives[k.objective_id].title} › {k.title}",
         key="contribute_kr",
     )
-    kr = krs[chosen]
+    chosen = kr.key_result_id
     current = {
         o.objective_id: c.weight
         for o in view.evaluation.objectives

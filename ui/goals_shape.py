@@ -36,6 +36,7 @@ from ui.goals_forms import (
 )
 from ui.goals_view import REFUSALS, View, done, problems_text
 from ui.number_entry import number_field, read_numbers
+from ui.pickers import pick_record
 from ui.quarter_draft_view import carry_forward_offer
 from ui.state import engine
 from ui.text import escape_markdown
@@ -265,14 +266,12 @@ def regrade_section(view: View) -> None:
     if not view.evaluation.closed or not krs:
         return
     with st.container():
-        by_id = {k.key_result_id: k for k in krs}
-        chosen = st.selectbox(
+        kr = pick_record(
             _("Key result"),
-            list(by_id),
-            format_func=lambda i: by_id[i].title,
+            {k.key_result_id: k for k in krs},
+            lambda k: k.title,
             key="regrade_pick",
         )
-        kr = by_id[chosen]
         key = f"regrade_{kr.key_result_id}_{kr.grade_version}"
         with st.form(key):
             grade = number_field(

@@ -44,10 +44,12 @@ from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui import grid_formats
 from ui.charts import draw
+from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
 from ui.number_entry import number_field, read_numbers
-from ui.state import Versions, clear_after_write, engine
+from ui.state import Versions, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 FLASH = "goals_flash"
@@ -134,9 +136,7 @@ def problems_text(exc: Exception) -> str:
 
 def done(message: str) -> None:
     """After a successful write: say so on the next run, refresh the cached reads, re-run."""
-    st.session_state[FLASH] = message
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def _value(view: View, kr: KrEvaluation, value: float | None) -> str:
@@ -425,12 +425,7 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         )
         if chart is not None:
             draw(chart)
-        st.dataframe(
-            kr_table(view, objective.key_results),
-            hide_index=True,
-            width="stretch",
-            column_config=kr_table_widths(),
-        )
+        show_table(kr_table(view, objective.key_results), kr_table_widths())
         reasons = kr_reasons(objective.key_results)
         if reasons:
             st.markdown(reasons)
@@ -540,11 +535,9 @@ def _check_in_history(view: View, kr: KrEvaluation) -> None:
             _("Note"): [h.note for h in history],
         }
     )
-    st.dataframe(
+    show_table(
         frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             _("When"): st.column_config.DatetimeColumn(
                 format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
             ),
@@ -569,11 +562,9 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
             _("Shipped"): [_day(i.shipped_date) for i in linked],
         }
     )
-    st.dataframe(
+    show_table(
         frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             _("Done"): st.column_config.ProgressColumn(
                 min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
             )

@@ -20,6 +20,7 @@ from planning.validation import InputError
 from planning.work.bulk_edit import BULK_MAX, BulkChanges, bulk_edit_initiatives
 from planning.work.initiative_status import HEALTH_LABELS, HEALTH_ORDER, STATUS_ORDER, status_label
 from ui.confirm_write import run_write
+from ui.pickers import pick_or_none
 from ui.text import CHOOSE
 
 PICKED = "bulk_ids"
@@ -79,12 +80,7 @@ def bulk_edit_section(
         owner = None
         status = None
         if director:
-            owner = cols[0].selectbox(
-                _("Owner"),
-                [None, *owners],
-                format_func=lambda p: keep if p is None else owners[p],
-                key="bulk_owner",
-            )
+            owner = pick_or_none(cols[0], _("Owner"), owners, none_label=keep, key="bulk_owner")
             status = cols[1].selectbox(
                 _("Status"),
                 [None, *STATUS_ORDER],
@@ -101,11 +97,8 @@ def bulk_edit_section(
         target = cols[0].date_input(
             _("Target date"), value=None, format="YYYY-MM-DD", key="bulk_target"
         )
-        kr = cols[1].selectbox(
-            _("Also link to key result"),
-            [None, *key_results],
-            format_func=lambda k: keep if k is None else key_results[k],
-            key="bulk_kr",
+        kr = pick_or_none(
+            cols[1], _("Also link to key result"), key_results, none_label=keep, key="bulk_kr"
         )
         applied = st.form_submit_button(_("Apply to selected"), type="primary")
     if not applied:

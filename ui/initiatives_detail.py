@@ -18,6 +18,7 @@ from planning.work.initiative_status import HEALTH_LABELS, audit_action_text, st
 from ui import grid_formats
 from ui import planning_data as data
 from ui.state import Versions
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 
@@ -139,14 +140,12 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
         if detail.updates.empty:
             st.caption(_("No status update yet."))
         else:
-            st.dataframe(
+            show_table(
                 detail.updates.assign(
                     status=detail.updates["status"].map(_status),
                     health=detail.updates["health"].map(_health),
                 ),
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm"),
                     "author": by,
                     "status": _("Status"),
@@ -158,11 +157,9 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
                 },
             )
     with trail:
-        st.dataframe(
+        show_table(
             _audit_rows(detail.audit),
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
                 "actor": _("Who"),
                 "action": _("What"),

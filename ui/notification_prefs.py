@@ -21,7 +21,8 @@ from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from ui.confirm_write import run_write
-from ui.state import app_config, clear_after_write, engine
+from ui.flash import flash_after_write
+from ui.state import app_config, engine
 from ui.text import escape_markdown
 
 # What a message is (planning.notify.schedule), in words.
@@ -91,9 +92,7 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
     )
     if kept is None:
         return
-    st.session_state[flash] = _("Saved {name}'s notification preferences.").format(name=name)
-    clear_after_write()
-    st.rerun()
+    flash_after_write(flash, _("Saved {name}'s notification preferences.").format(name=name))
 
 
 def preview(person_id: int, name: str) -> None:

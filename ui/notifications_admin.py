@@ -18,8 +18,10 @@ from planning.notify.schedule import Preference, skip_text
 from planning.notify.secrets import CHANNEL_LABELS, load_secrets
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
+from ui.flash import show_flash
 from ui.notification_prefs import kind_label, preference_form, preview
 from ui.state import Versions, app_config, engine
+from ui.tables import show_table
 from ui.text import moment_text
 
 FLASH = "admin_notify_flash"
@@ -92,9 +94,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
             notify.retention_days,
         ).format(count=notify.retention_days)
     )
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    show_flash(FLASH)
     with Session(read_engine(engine())) as session:
         people = list_people(session=session)
         preferences = all_preferences(session=session)
@@ -105,7 +105,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
     if not rows:
         st.info(_("Nothing has been planned yet."))
     else:
-        st.dataframe(
+        show_table(
             pa.Table.from_pylist(
                 [
                     {
@@ -125,13 +125,11 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
                     }
                     for r in rows
                 ]
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
 
     st.markdown("**" + _("Preferences") + "**")
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {
@@ -144,9 +142,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
                 }
                 for p in people
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     if not people:
         return

@@ -24,7 +24,8 @@ from planning.okrs.templates import OkrTemplate, TemplateDraft, list_templates, 
 from planning.store.models import PersonRead
 from ui import goals_data as data
 from ui.confirm_write import confirm_previewed, read_preview
-from ui.state import Versions, app_config, clear_after_write
+from ui.flash import flash_after_write
+from ui.state import Versions, app_config
 from ui.text import escape_markdown
 
 # The preview tables' headings (planning's row keys), shown in the reader's language.
@@ -194,7 +195,7 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
     )
     if written is None:
         return
-    st.session_state[FLASH] = _(
+    message = _(
         "{quarter} started from the {template} template: {objectives} objectives and "
         "{key_results} key results created."
     ).format(
@@ -203,5 +204,4 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
         objectives=format_count(len(written.objectives)),
         key_results=format_count(written.key_result_count),
     )
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)

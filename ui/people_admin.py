@@ -32,9 +32,12 @@ from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, 
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui.confirm_write import run_write
+from ui.flash import flash_after_write, show_flash
 from ui.grid_formats import figures
 from ui.number_entry import NumberField, number_field, read_numbers
-from ui.state import Versions, app_config, clear_after_write, engine
+from ui.pickers import pick_record
+from ui.state import Versions, app_config, engine
+from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 
 FLASH = "admin_people_flash"
@@ -67,10 +70,8 @@ def _with_password(versions: Versions) -> set[int]:
 
 
 def _saved(message: str) -> None:
-    st.session_state[FLASH] = message
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def _days(first: date, last: date) -> int:
@@ -99,9 +100,7 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             "Inactive people keep their history but can no longer sign in."
         )
     )
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    show_flash(FLASH)
     round_number = st.session_state.get(ROUND, 0)
     team = _team(versions)
     off = _time_off(versions)
@@ -132,23 +131,18 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
     hours = figures([r[_("weekly hours")] for r in rows], format_entered)
     for row, shown in zip(rows, hours, strict=True):
         row[_("weekly hours")] = shown  # 37,5 in a German team, in any browser
-    st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
+    show_table(pa.Table.from_pylist(rows))
 
     _add_form(person, round_number)
     if not team:
         return
-    by_id = {p.id: p for p in team}
     st.divider()
-    chosen_id = st.selectbox(
+    chosen = pick_record(
         _("Person to edit"),
-        list(by_id),
-        format_func=lambda pid: (
-            f"{by_id[pid].name} · {_role(by_id[pid].role.value)}"
-            + ("" if by_id[pid].active else " " + _("(inactive)"))
-        ),
+        {p.id: p for p in team},
+        lambda p: f"{p.name} · {_role(p.role.value)}" + ("" if p.active else " " + _("(inactive)")),
         key="admin_people_chosen",
     )
-    chosen = by_id[chosen_id]
     sections = st.tabs([_("Details"), _("Time off"), *([_("Password")] if password_mode else [])])
     with sections[0]:
         _edit_form(person, chosen, round_number)
@@ -307,7 +301,7 @@ def _time_off_forms(
     person: PersonRead, chosen: PersonRead, ranges: list[TimeOffRead], round_number: int
 ) -> None:
     if ranges:
-        st.dataframe(
+        show_table(
             pa.Table.from_pylist(
                 [
                     {
@@ -318,9 +312,7 @@ def _time_off_forms(
                     }
                     for t in ranges
                 ]
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
     else:
         st.caption(_("No time off recorded for {name}.").format(name=escape_markdown(chosen.name)))

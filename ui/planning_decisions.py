@@ -18,7 +18,9 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.decisions import add_decision, edit_decision, withdraw_decision
 from ui import planning_data as data
-from ui.state import Versions, clear_after_write, engine
+from ui.flash import flash_after_write
+from ui.state import Versions, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 DECISION_OPEN = "planning_decision"
@@ -34,11 +36,9 @@ def decision_log_section(
     if log_rows is None:
         st.caption(_("No decisions logged yet."))
     else:
-        st.dataframe(
+        show_table(
             log_rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "decided_on": st.column_config.DateColumn(_("Day"), format="YYYY-MM-DD", width=100),
                 "text": st.column_config.TextColumn(_("Decision"), width="large"),
                 "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
@@ -105,11 +105,9 @@ def decision_form(*, versions: Versions, person: PersonRead, today: date, flash_
     except (InputError, PermissionDenied, ConflictError) as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        st.session_state[flash_key] = _("Decision logged.")
         for key in ("decision_day", "decision_text", "decision_initiative"):
             st.session_state.pop(key, None)
-        clear_after_write()
-        st.rerun()
+        flash_after_write(flash_key, _("Decision logged."))
 
 
 def decision_change_form(
@@ -182,6 +180,4 @@ def decision_change_form(
     except (InputError, PermissionDenied, ConflictError) as exc:
         st.error(escape_markdown(str(exc)))
     else:
-        st.session_state[flash_key] = _("Decision withdrawn.") if withdraw else _("Decision saved.")
-        clear_after_write()
-        st.rerun()
+        flash_after_write(flash_key, _("Decision withdrawn.") if withdraw else _("Decision saved."))

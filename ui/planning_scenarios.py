@@ -26,8 +26,10 @@ from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import grid_formats
 from ui import planning_data as data
 from ui import scenario_data as sdata
+from ui.flash import flash_after_write
 from ui.planning_commit import commit_form
-from ui.state import Versions, app_config, clear_after_write, engine
+from ui.state import Versions, app_config, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 PICK = "scenario_pick"
@@ -54,9 +56,7 @@ def _hours(value: float) -> str:
 
 
 def _written(message: str, flash_key: str) -> None:
-    st.session_state[flash_key] = message
-    clear_after_write()
-    st.rerun()
+    flash_after_write(flash_key, message)
 
 
 def _refusal(exc: Exception) -> str:
@@ -350,20 +350,18 @@ def _compare(
     if not result.moves:
         st.caption(_("The draft changes nothing yet: edit it first."))
     else:
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 {
                     _("Initiative"): [m.title for m in result.moves],
                     _("Move"): [_(MOVE_LABELS[m.kind]) for m in result.moves],
                     _("What changes"): ["; ".join(m.details) for m in result.moves],
                 }
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
 
     st.markdown("**" + _("Capacity per person, next {weeks} weeks").format(weeks=weeks) + "**")
-    st.dataframe(capacity_grid(result), hide_index=True, width="stretch")
+    show_table(capacity_grid(result))
     st.caption(
         _(
             "Hours of load: committed plan → this draft / capacity. 🔴 over capacity in the "
@@ -385,7 +383,7 @@ def _compare(
                 amount=format_value(value, "money", currency_symbol=symbol)
             )
 
-        st.dataframe(
+        show_table(
             pd.DataFrame(
                 {
                     _("Key result"): [v.title for v in result.values],
@@ -401,9 +399,7 @@ def _compare(
                         f"{v.committed_count} → {v.draft_count}" for v in result.values
                     ],
                 }
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
         st.caption(
             _(

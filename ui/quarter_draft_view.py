@@ -23,13 +23,14 @@ from planning.periods import next_quarter
 from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui.confirm_write import confirm_previewed, read_preview
+from ui.flash import flash_after_write
 from ui.okr_templates_view import (
     key_result_count,
     objective_count,
     preview_table,
     template_section,
 )
-from ui.state import Versions, app_config, clear_after_write, engine
+from ui.state import Versions, app_config, engine
 from ui.text import escape_markdown
 
 PERIOD_KEY = "goals_period"  # the Goals page's quarter picker
@@ -219,7 +220,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         if written.initiative_count and written.moves_links
         else ""
     )
-    st.session_state[FLASH] = _(
+    message = _(
         "{quarter} drafted from {source}: {objectives} objectives and {key_results} key results "
         "created{moved}."
     ).format(
@@ -229,8 +230,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
         key_results=format_count(written.key_result_count),
         moved=moved,
     )
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def carry_forward_offer(*, person: PersonRead, versions: Versions, period: str) -> None:

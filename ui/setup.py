@@ -25,9 +25,10 @@ from planning.startup.first_run import NewPerson, needs_setup, parse_team, set_u
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead, Role
 from planning.validation import InputError
+from ui.flash import flash_after_write
 from ui.identity import CHOSEN_KEY
 from ui.navigation import PAGES_BY_ROLE
-from ui.state import Versions, app_config, clear_after_write, engine, shared_read, versions
+from ui.state import Versions, app_config, engine, shared_read, versions
 from ui.text import escape_markdown
 
 JUST_SET_UP = "_just_set_up"  # what the next run says once setup is done
@@ -111,9 +112,7 @@ def _demo_choice(password_mode: bool) -> None:
                 )
             )
             return
-        st.session_state[JUST_SET_UP] = _("The demo data is loaded.")
-        clear_after_write()
-        st.rerun()
+        flash_after_write(JUST_SET_UP, _("The demo data is loaded."))
 
 
 def _settings_note() -> str:
@@ -183,15 +182,14 @@ def _set_up(name: str, email: str, password: str | None, repeat: str, team_text:
         return
     director = added[0]
     st.session_state[CHOSEN_KEY] = director.id  # demo mode acts as the new director
-    st.session_state[JUST_SET_UP] = ngettext(
+    message = ngettext(
         "Quarterdeck is set up with {count} person.",
         "Quarterdeck is set up with {count} people.",
         len(added),
     ).format(count=format_count(len(added))) + (
         " " + _("Sign in with your email and password.") if password is not None else ""
     )
-    clear_after_write()
-    st.rerun()
+    flash_after_write(JUST_SET_UP, message)
 
 
 def connect_data_step(person: PersonRead | None, *, what: str | None = None) -> None:

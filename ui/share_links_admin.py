@@ -24,8 +24,10 @@ from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
+from ui.flash import flash_after_write, show_flash, show_secret_once
 from ui.share_access import app_base_url
 from ui.state import Versions, clear_after_write, engine
+from ui.tables import show_table
 from ui.text import escape_markdown, moment_text, refusal_message
 
 NEW_LINK = "admin_new_share_link"
@@ -56,21 +58,18 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
             "time."
         )
     )
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    show_flash(FLASH)
     new_link = st.session_state.get(NEW_LINK)
     if new_link is not None:
-        st.success(
+        show_secret_once(
             _(
                 "Link “{label}” created, valid until {expires} UTC. Copy it now: it will not be "
                 "shown again."
-            ).format(label=escape_markdown(new_link["label"]), expires=new_link["expires"])
+            ).format(label=escape_markdown(new_link["label"]), expires=new_link["expires"]),
+            new_link["url"],
+            state_key=NEW_LINK,
+            key="admin_share_copied",
         )
-        st.code(new_link["url"], language=None)
-        if st.button(_("I have copied it"), key="admin_share_copied"):
-            st.session_state.pop(NEW_LINK, None)
-            st.rerun()
 
     with st.form("admin_new_share_form"):
         st.markdown("**" + _("New share link") + "**")
@@ -113,7 +112,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
     if not links:
         st.info(_("No share links yet."))
         return
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {
@@ -126,9 +125,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
                 }
                 for link in links
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     active = {link.id: link for link in links if link.state() == LinkState.valid}
     if not active:
@@ -151,8 +148,9 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
         except (InputError, PermissionDenied) as exc:
             st.error(refusal_message(exc))
         else:
-            clear_after_write()
-            st.session_state[FLASH] = _(
-                "Revoked the link “{label}”; it no longer opens the roadmap."
-            ).format(label=escape_markdown(revoked.label))
-            st.rerun()
+            flash_after_write(
+                FLASH,
+                _("Revoked the link “{label}”; it no longer opens the roadmap.").format(
+                    label=escape_markdown(revoked.label)
+                ),
+            )

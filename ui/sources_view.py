@@ -24,6 +24,7 @@ from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui import grid_formats
 from ui.state import Versions, app_config, clear_after_write, engine
+from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 
 FLASH = "admin_sources_flash"
@@ -119,7 +120,7 @@ def sources_tab(person: PersonRead) -> None:
     )
     rows, seconds = _("rows"), _("seconds")
     statuses = _statuses(sources)
-    st.dataframe(
+    show_table(
         pa.Table.from_pylist(
             [
                 {
@@ -140,9 +141,7 @@ def sources_tab(person: PersonRead) -> None:
                 for s in statuses
             ]
         ),
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             rows: st.column_config.NumberColumn(format=grid_formats.whole_format()),
             seconds: st.column_config.NumberColumn(format=grid_formats.decimal_format("%.1f")),
         },
@@ -235,4 +234,4 @@ def sources_tab(person: PersonRead) -> None:
                 ).format(**counts)
             st.info(text)
             if not preview.sample.empty:
-                st.dataframe(preview.sample, hide_index=True, width="stretch")
+                show_table(preview.sample)

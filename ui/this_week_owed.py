@@ -21,6 +21,7 @@ from ui import this_week_data as data
 from ui.confirm_write import run_write
 from ui.number_entry import number_field, read_numbers
 from ui.status_update_form import health_label, save_status_update, status_update_inputs
+from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 from ui.this_week_picks import (
     REFUSALS,
@@ -31,7 +32,6 @@ from ui.this_week_picks import (
     left_unposted,
     pick,
     saved,
-    show_table,
 )
 
 UPDATE_PICK = "tw_update_pick"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import streamlit as st
 
@@ -125,8 +124,3 @@ def day_format() -> str:
     """How a table's date column writes a day: '26 Nov 2026' in English formats; other formats
     take all-number days (26.11.2026), as the table's month names are always English."""
     return "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
-
-
-def show_table(rows: Any, columns: dict[str, Any]) -> None:
-    """A read-only table across the page, without the index, its columns labelled."""
-    st.dataframe(rows, hide_index=True, width="stretch", column_config=columns)

@@ -16,6 +16,7 @@ from ui import grid_formats
 from ui import this_week_data as data
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.state import engine
+from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 from ui.this_week_picks import (
     REFUSALS,
@@ -24,7 +25,6 @@ from ui.this_week_picks import (
     day_format,
     following_item,
     saved,
-    show_table,
 )
 
 IDEA_PICK = "tw_idea_pick"

@@ -25,6 +25,7 @@ from planning.trash import bin as trash_bin
 from planning.trash.listing import TrashEntry, trash_entries
 from planning.validation import InputError
 from ui.state import Versions, engine
+from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 
 REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
@@ -105,11 +106,9 @@ def trash_section(
         if not entries:
             st.caption(_("The trash is empty."))
             return
-        st.dataframe(
+        show_table(
             _table(entries),
-            hide_index=True,
-            width="stretch",
-            column_config={
+            {
                 "kind": _("What"),
                 "title": st.column_config.TextColumn(_("Title"), width="large"),
                 "how": _("How"),
