@@ -4,7 +4,7 @@ drop)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -43,6 +43,7 @@ from ui.confirm_write import run_write
 from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
+from ui.number_entry import NumberField, number_field, read_numbers
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, clear_after_write, live_refresh, versions
@@ -287,10 +288,10 @@ class _WorkInputs:
 
     start: Any
     target: Any
-    effort: float
+    effort: NumberField
     linked: list[int]
     lift_metric: str | None
-    lift_pct: float | None  # relative, 0.08 = +8 %
+    lift_pct: NumberField  # typed in percent, read as relative: 8 → 0.08
 
 
 def _work_inputs(
@@ -312,13 +313,14 @@ def _work_inputs(
         format="YYYY-MM-DD",
         key=key("target"),
     )
-    effort = cols[2].number_input(
+    effort = number_field(
         _("Effort (person-weeks)"),
-        min_value=0.0,
-        max_value=520.0,
         value=1.0 if i is None else float(i.effort_weeks),
-        step=0.5,
         key=key("effort"),
+        where=cols[2],
+        minimum=0.0,
+        maximum=520.0,
+        required=True,
     )
     linked = st.multiselect(
         _("Key results it should move"),
@@ -338,12 +340,13 @@ def _work_inputs(
         format_func=lambda m: "—" if m is None else metrics[m].label,
         key=key("lift_metric"),
     )
-    lift_points = cols[1].number_input(
+    lift = number_field(
         _("Expected relative lift (%)"),
         value=None if i is None or i.lift_pct is None else round(i.lift_pct * 100, 4),
-        step=0.5,
-        format="%.1f",
         key=key("lift_pct"),
+        where=cols[1],
+        percent=True,
+        scale=100.0,
     )
     return _WorkInputs(
         start=start,
@@ -351,8 +354,16 @@ def _work_inputs(
         effort=effort,
         linked=linked,
         lift_metric=lift_metric,
-        lift_pct=None if lift_points is None else lift_points / 100,
+        lift_pct=lift,
     )
+
+
+def _read_figures(
+    work: _WorkInputs, entered: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The effort, lift and score inputs as typed, read as numbers; each part None when one of
+    its fields cannot be read (shown under the form)."""
+    return read_numbers({"effort": work.effort, "lift_pct": work.lift_pct}), read_numbers(entered)
 
 
 def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
@@ -364,7 +375,7 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
             _("Description"), value=i.description, max_chars=10_000, key=f"ed_desc_{tag}"
         )
         work = _work_inputs(krs, lambda name: f"ed_{name}_{tag}", now=detail)
-        entered: dict[str, float | None] = {}
+        entered: dict[str, float | NumberField | None] = {}
         stored_inputs = (i.scores or {}).get(active_id)
         if director:
             st.caption(score_caption(active, config.scoring.effort, i.effort_weeks))
@@ -385,6 +396,9 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         saved = st.form_submit_button(_("Save changes"), type="primary")
     if not saved:
         return
+    typed, scores = _read_figures(work, entered)
+    if typed is None or scores is None:
+        return
     # An unchanged lift keeps who estimated it: the domain reads a value within rounding of the
     # stored one as no change (planning.work.initiative_input.kept_lift).
     changes: dict[str, Any] = {
@@ -392,9 +406,9 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         "description": description,
         "start_date": work.start,
         "target_date": work.target,
-        "effort_weeks": work.effort,
+        "effort_weeks": typed["effort"],
         "lift_metric": work.lift_metric,
-        "lift_pct": work.lift_pct,
+        "lift_pct": typed["lift_pct"],
         "lift_filters": lift_filters,
     }
     links = links_after_edit(stored=detail.key_result_ids, offered=krs, picked=work.linked)
@@ -402,7 +416,7 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
         changes["key_result_ids"] = links
     if director and owner is not None:
         changes["owner_id"] = owner
-    new_inputs = changed_scores(entered, stored_inputs) if director else None
+    new_inputs = changed_scores(scores, stored_inputs) if director else None
     if new_inputs is not None:
         changes["scores"] = {active_id: new_inputs}
     saved = run_write(
@@ -518,7 +532,7 @@ def _create_form(actor: PersonRead) -> None:
         else:
             owner, status = actor.id, "idea"
         work = _work_inputs(krs, lambda name: f"new_{name}")
-        entered: dict[str, float | None] = {}
+        entered: dict[str, float | NumberField | None] = {}
         if director:
             st.caption(score_caption(active, config.scoring.effort))
             entered = score_fields(
@@ -530,6 +544,9 @@ def _create_form(actor: PersonRead) -> None:
         )
     if not created:
         return
+    typed, scores = _read_figures(work, entered)
+    if typed is None or scores is None:
+        return
     draft = InitiativeDraft(
         title=title,
         owner_id=owner,
@@ -537,12 +554,12 @@ def _create_form(actor: PersonRead) -> None:
         status=status,
         start_date=work.start if isinstance(work.start, date) else None,
         target_date=work.target if isinstance(work.target, date) else None,
-        effort_weeks=work.effort,
+        effort_weeks=typed["effort"],
         lift_metric=work.lift_metric,
-        lift_pct=work.lift_pct,
+        lift_pct=typed["lift_pct"],
         lift_filters=lift_filters,
         key_result_ids=work.linked,
-        scores={active_id: inputs} if (inputs := changed_scores(entered, None)) else {},
+        scores={active_id: inputs} if (inputs := changed_scores(scores, None)) else {},
     )
     saved = run_write(
         lambda session: create_initiative(session=session, actor=actor, config=config, draft=draft),

@@ -4,7 +4,6 @@ since last week; and the decision log."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -15,19 +14,14 @@ from planning.access.permissions import PermissionDenied, is_director
 from planning.formatting import (
     aligned_figures,
     format_count,
-    format_day,
     format_entered,
     format_score,
     round_score,
 )
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
-from planning.impact.calibration import apply_suggested_confidences
-from planning.impact.ledger_views import points_text
 from planning.periods import iso_week, quarter_of
 from planning.store.engine import session_scope
-from planning.store.versioning import ConflictError
-from planning.validation import InputError
 from planning.work.backlog_edits import (
     EFFORT_INPUT,
     LIFT_POINTS,
@@ -39,7 +33,6 @@ from planning.work.backlog_edits import (
     input_column,
 )
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
-from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import backlog_carry as carry
 from ui import bounded, dependencies_view, grid_formats, planning_decisions, planning_scenarios
 from ui import planning_charts as charts
@@ -47,20 +40,16 @@ from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
 from ui.identity import current_person
+from ui.planning_calibration import calibration_section
+from ui.planning_commit import commit_section, since_last_week_section
 from ui.planning_undo import undo_last_save
 from ui.quarter_draft_view import running_quarter_caption
 from ui.state import app_config, clear_after_write, engine, live_refresh, versions
 from ui.text import escape_markdown
 
 CAPACITY_WEEKS = 8
-CALIBRATION_OPEN = "planning_calibration"
 FLASH = "planning_flash"
 BACKLOG_ROWS = "planning_backlog_rows"  # how many of the ranked backlog the table shows
-
-
-def _share(value: float) -> str:
-    """A share as a whole percentage (45%; German 45 %)."""
-    return f"{value:.0%}" if i18n.english_formats() else i18n.percent_text(value, decimals=0)
 
 
 def _figure(value: float) -> str:
@@ -71,11 +60,6 @@ def _figure(value: float) -> str:
 def _weeks(value: float) -> str:
     """Person-weeks with one decimal (1,234.5; German 1.234,5)."""
     return f"{value:,.1f}" if i18n.english_formats() else i18n.fixed_text(value, decimals=1)
-
-
-def _moment(value: datetime) -> str:
-    """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
-    return f"{format_day(value.date())} {value:%H:%M}"
 
 
 st.title(_("Weekly planning"))
@@ -398,118 +382,15 @@ dependencies_view.critical_paths_section(
     actor=person,
 )
 
-# --- estimator calibration --------------------------------------------------------------------
-
-
-def calibration_section() -> None:
-    """Each estimator's record and the confidences it suggests, with the button to apply them."""
-    calibrations, suggestions = data.estimator_calibration(current, framework_id)
-    if calibrations.empty:
-        st.info(_("Calibration appears once initiatives with an expected lift have shipped."))
-    else:
-        estimator = _("Estimator")
-        st.table(
-            pd.DataFrame(
-                {
-                    estimator: calibrations["person"],
-                    _("Predictions"): calibrations["predictions"],
-                    _("Landed"): calibrations["landed"],
-                    _("Missed"): calibrations["missed"],
-                    _("Hit rate"): [
-                        "—" if pd.isna(v) else _share(v) for v in calibrations["hit_rate"]
-                    ],
-                    _("Average over/under-estimate"): [
-                        f"{points_text(v)} {_(str(t)) if t else ''}".strip()
-                        for v, t in zip(
-                            calibrations["mean_error"], calibrations["tendency"], strict=True
-                        )
-                    ],
-                    _("Suggested confidence"): [
-                        _share(v) for v in calibrations["suggested_confidence"]
-                    ],
-                }
-            ).set_index(estimator)
-        )
-        st.caption(
-            _(
-                "Measured predictions of each person who set expected lifts (the Impact page has "
-                "the ledger). Suggested confidence = (landed + 1) / (landed + missed + 2)."
-            )
-        )
-    if "confidence" not in framework.inputs:
-        st.caption(
-            _("{framework} has no confidence input, so there is nothing to suggest.").format(
-                framework=framework_name
-            )
-        )
-    elif suggestions:
-        how_many = len(suggestions)
-        with st.expander(
-            ngettext(
-                "{count} initiative would change {framework} confidence",
-                "{count} initiatives would change {framework} confidence",
-                how_many,
-            ).format(count=format_count(how_many), framework=framework_name)
-        ):
-            initiative = _("Initiative")
-            st.table(
-                pd.DataFrame(
-                    {
-                        initiative: [s.title for s in suggestions],
-                        _("Estimator"): [s.estimator for s in suggestions],
-                        _("Now"): [
-                            "—" if s.current is None else _figure(s.current) for s in suggestions
-                        ],
-                        _("Suggested"): [_figure(s.suggested) for s in suggestions],
-                    }
-                ).set_index(initiative)
-            )
-        if st.button(
-            ngettext(
-                "Apply suggested confidence to {count} initiative",
-                "Apply suggested confidence to {count} initiatives",
-                how_many,
-            ).format(count=format_count(how_many))
-        ):
-            try:
-                with session_scope(engine()) as session:
-                    changed = apply_suggested_confidences(
-                        session=session,
-                        actor=person,
-                        config=config,
-                        framework_id=framework_id,
-                        suggestions=suggestions,
-                    )
-            except (InputError, PermissionDenied, ConflictError) as exc:
-                st.error(escape_markdown(str(exc)))
-            else:
-                _backlog_written(
-                    ngettext(
-                        "Set {framework} confidence on {count} initiative from the estimators' "
-                        "calibration.",
-                        "Set {framework} confidence on {count} initiatives from the estimators' "
-                        "calibration.",
-                        changed,
-                    ).format(framework=framework_name, count=format_count(changed))
-                )
-    elif not calibrations.empty:
-        st.caption(
-            _("Every {framework} confidence already matches its estimator's record.").format(
-                framework=framework_name
-            )
-        )
-
-
-st.subheader(_("Estimator calibration"))
-calibration = st.expander(
-    _("Each estimator's record of expected lifts, and the confidence it suggests"),
-    key=CALIBRATION_OPEN,
-    on_change="rerun",
-    icon=":material/target:",
+calibration_section(
+    versions=current,
+    person=person,
+    config=config,
+    framework_id=framework_id,
+    framework_label=framework_name,
+    inputs=framework.inputs,
+    on_written=_backlog_written,
 )
-with calibration:
-    if calibration.open:  # measuring every shipped lift is the page's heaviest read
-        calibration_section()
 
 # --- value / effort matrix ---------------------------------------------------------------------
 st.subheader(_("Value / effort matrix"))
@@ -601,65 +482,17 @@ else:
                 column_config={"title": _("Initiative"), "reason": _("Why")},
             )
 
-# --- commit ------------------------------------------------------------------------------------
-st.subheader(_("Commit plan for week {week}").format(week=week))
-existing = data.committed_plan(current, week)
-
-
-def _framework_label(framework_name: str) -> str:
-    spec = scoring.frameworks.get(framework_name)
-    return _(spec.label) if spec else framework_name
-
-
-if existing is not None:
-    st.caption(
-        escape_markdown(
-            _(
-                "{week} was committed by {name} on {moment} UTC, ranked by {framework} "
-                "({count} initiatives). Committing again replaces it."
-            ).format(
-                week=week,
-                name=names.get(existing.committed_by, "?"),
-                moment=_moment(existing.committed_at),
-                framework=_framework_label(existing.framework),
-                count=format_count(len(existing.snapshot)),
-            )
-        )
-    )
-with st.form("commit_plan"):
-    note = st.text_input(
-        _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
-    )
-    replace = False
-    if existing is not None:
-        replace = st.checkbox(_("Replace the plan already committed for {week}").format(week=week))
-    submitted = st.form_submit_button(
-        _("Commit plan for week {week}").format(week=week), type="primary"
-    )
-if submitted:
-    try:
-        with session_scope(engine()) as session:
-            commit_weekly_plan(
-                session=session,
-                actor=person,
-                config=config,
-                week=week,
-                framework=framework_id,
-                replace=replace,
-                note=note,
-            )
-    except PlanAlreadyCommitted as exc:
-        st.warning(
-            escape_markdown(f"{exc} " + _("Tick “Replace the plan already committed” to do so."))
-        )
-    except (InputError, PermissionDenied) as exc:
-        st.error(escape_markdown(str(exc)))
-    else:
-        st.session_state[FLASH] = _(
-            "Plan for {week} committed: {count} initiatives ranked by {framework}."
-        ).format(week=week, count=format_count(len(backlog)), framework=framework_name)
-        clear_after_write()
-        st.rerun()
+commit_section(
+    versions=current,
+    person=person,
+    config=config,
+    week=week,
+    framework_id=framework_id,
+    framework_label=framework_name,
+    ranked_count=len(backlog),
+    names=names,
+    flash_key=FLASH,
+)
 
 planning_scenarios.scenarios_section(
     versions=current,
@@ -672,59 +505,9 @@ planning_scenarios.scenarios_section(
     flash_key=FLASH,
 )
 
-# --- since last week and the decision log ------------------------------------------------------
-st.subheader(_("Since last week"))
-diff = data.plan_diff(current, week, framework_id)
-if diff.previous is None:
-    st.info(
-        _(
-            "No plan was committed before this week. Commit this week's plan; next week this "
-            "shows what moved."
-        )
-    )
-else:
-    shown_plan = (
-        _("{week} (the committed plan) against the plan committed for {previous} by {name}.")
-        if diff.current_committed
-        else _("{week} (the live backlog) against the plan committed for {previous} by {name}.")
-    )
-    st.caption(
-        escape_markdown(
-            shown_plan.format(
-                week=week,
-                previous=diff.previous.week,
-                name=names.get(diff.previous.committed_by, "?"),
-            )
-        )
-    )
-    if not diff.same_framework:
-        st.caption(
-            _(
-                "{previous} was ranked by {before}, this week by {now}: ranks are compared, "
-                "scores are not."
-            ).format(
-                previous=diff.previous.week,
-                before=_framework_label(diff.previous.framework),
-                now=_framework_label(diff.framework),
-            )
-        )
-    changes = data.plan_changes(current, week, framework_id, i18n.locale_key())
-    if changes.rows is None:
-        st.success(_("Nothing changed since the last plan."))
-    else:
-        st.write(changes.counts)
-        st.dataframe(
-            changes.rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
-                "change": st.column_config.TextColumn(_("Change"), width="medium"),
-                "before": st.column_config.TextColumn(_("Before"), width="medium"),
-                "after": st.column_config.TextColumn(_("After"), width="medium"),
-            },
-        )
-
+since_last_week_section(
+    versions=current, week=week, framework_id=framework_id, names=names, scoring=scoring
+)
 planning_decisions.decision_log_section(
     versions=current, person=person, today=today, flash_key=FLASH
 )

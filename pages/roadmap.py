@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from planning import clock, i18n
-from planning.formatting import format_count, format_day
+from planning.formatting import format_count, format_moment
 from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.periods import quarter_of
@@ -56,7 +56,7 @@ if link is not None:
                 "by itself as the team works."
             ).format(
                 label=link.label,
-                moment=f"{format_day(link.expires_at)} {link.expires_at:%H:%M}",
+                moment=format_moment(link.expires_at),
             )
         )
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from planning import i18n
 from planning.i18n import gettext as _
@@ -103,6 +103,11 @@ def format_day(day: date, *, weekday: bool = False, year: bool = True) -> str:
         return i18n.date_text(day, weekday=weekday, year=year)
     pattern = ("%a " if weekday else "") + "%d %b" + (" %Y" if year else "")
     return day.strftime(pattern)
+
+
+def format_moment(value: datetime) -> str:
+    """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
+    return f"{format_day(value.date())} {value:%H:%M}"
 
 
 def _trimmed(value: float, decimals: int) -> str:

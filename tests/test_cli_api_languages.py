@@ -23,6 +23,7 @@ from api.context import ApiContext
 from api.language import asked_language
 from planning import i18n
 from planning.access.api_tokens import WRITE_OBSERVATIONS
+from planning.cli.main import COMMANDS
 from planning.config import CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR, AppConfig, load_config
 from tests.api_support import bearer, client_for, new_token
 from tests.cli_support import run_cli
@@ -184,11 +185,29 @@ def test_a_german_teams_refusals_are_german(
         ),
         (
             ["okr", "--period", "2026-Q5"],
-            f"python -m planning okr: argument --period: {quarter} (siehe --help)",
+            f"python -m planning okr: Argument --period: {quarter} (siehe --help)",
         ),
         (
             ["capacity", "--weeks", "99"],
-            f"python -m planning capacity: argument --weeks: {weeks} (siehe --help)",
+            f"python -m planning capacity: Argument --weeks: {weeks} (siehe --help)",
+        ),
+        (
+            ["capacity", "--weeks"],
+            "python -m planning capacity: Argument --weeks: ein Argument erwartet (siehe --help)",
+        ),
+        (
+            ["query"],
+            "python -m planning query: diese Argumente sind nötig: METRIC, --start, --end "
+            "(siehe --help)",
+        ),
+        (
+            ["rank", "--bogus"],
+            "python -m planning: unbekannte Argumente: --bogus (siehe --help)",
+        ),
+        (
+            ["trash", "empty"],
+            "python -m planning trash: Argument action: ungültige Wahl: 'empty' "
+            "(möglich sind 'list', 'purge') (siehe --help)",
         ),
         (["token", "revoke"], "token revoke braucht die ID des Tokens (siehe token list)"),
     ]
@@ -196,6 +215,51 @@ def test_a_german_teams_refusals_are_german(
         code, out, err = run_cli(capsys, *argv)
         assert (code, out, err) == (2, "", f"Fehler: {message}\n")
         assert untranslated(err, english, set()) == []
+
+
+def test_a_german_teams_help_is_german(
+    store_cli_as: Callable[[str], None],
+    capsys: pytest.CaptureFixture[str],
+    english: tuple[set[str], list[str]],
+) -> None:
+    store_cli_as("de")
+    code, out, err = run_cli(capsys, "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith("Aufruf: python -m planning ")
+    assert "Quarterdeck auf der Kommandozeile" in out
+    assert "Positionsargumente:" in out and "Optionen:" in out
+    assert "diese Hilfe anzeigen und beenden" in out
+    assert "Die Werte einer Kennzahl je Tag, Woche, Monat oder Quartal ausgeben." in " ".join(
+        out.split()
+    )
+    # Command names, argument names and their choices stay as written.
+    commands = set(COMMANDS) | {
+        str(word)
+        for command in COMMANDS.values()
+        for argument in command.arguments
+        for word in (*argument.flags, *argument.options.get("choices", ()))
+    }
+    assert untranslated(out, english, commands) == []
+    for name in COMMANDS:
+        code, out, err = run_cli(capsys, name, "--help")
+        assert (code, err) == (0, ""), name
+        assert out.startswith(f"Aufruf: python -m planning {name}"), name
+        assert untranslated(out, english, commands) == [], name
+    code, out, _err = run_cli(capsys, "capacity", "--help")
+    assert "anzuzeigende Wochen (Standard 8)" in " ".join(out.split())
+
+
+def test_an_english_teams_help_is_unchanged(
+    store_cli_as: Callable[[str], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_cli_as("de")
+    assert run_cli(capsys, "--help")[1].startswith("Aufruf:")
+    store_cli_as("en")
+    code, out, err = run_cli(capsys, "capacity", "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith("usage: python -m planning capacity")
+    assert "options:" in out and "show this help message and exit" in out
+    assert "weeks to show (default 8)" in out
 
 
 def test_a_german_teams_listings_and_tables_are_german(

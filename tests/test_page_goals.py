@@ -194,7 +194,7 @@ def test_manual_check_in_needs_its_value(store: Engine) -> None:
     button(at, "Post check-in").click().run()
     assert refused(at, "A manual key result's check-in needs the current value.")
     assert rows(store, CheckIn) == before
-    at.number_input(key=f"check_in_{kr_id}_value").set_value(2.5)
+    at.text_input(key=f"check_in_{kr_id}_value").input("2.5")
     button(at, "Post check-in").click().run()
     assert rows(store, CheckIn) == before + 1
     table = at.dataframe[2].value
@@ -234,6 +234,62 @@ def test_director_adds_an_objective_and_is_told_what_is_wrong(store: Engine) -> 
     assert "Open a marketplace channel" in [s.value for s in at.subheader]
 
 
+def objective_weight(engine: Engine, title: str) -> float:
+    with Session(engine) as session:
+        return float(
+            session.execute(select(Objective.weight).where(Objective.title == title)).scalar_one()
+        )
+
+
+def test_an_english_team_types_a_weight_with_thousands_grouped(store: Engine) -> None:
+    at = open_task(open_goals(store, "maya@northwind.example"), "add_objective")
+    at.text_input(key="new_objective_title").input("Wholesale")
+    at.text_input(key="new_objective_weight").input("1,234.5")
+    button(at, "Create objective").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert objective_weight(store, "Wholesale") == 1234.5
+    at = open_task(at, "edit_objective")
+    with Session(store) as session:
+        objective = session.scalars(select(Objective).where(Objective.title == "Wholesale")).one()
+    at.selectbox(key="edit_objective").set_value(objective.id).run()
+    key = f"edit_objective_{objective.id}_{objective.version}"
+    assert at.text_input(key=f"{key}_weight").value == "1,234.5"
+
+
+@pytest.mark.parametrize("typed", ["1.234,5", "12abc", "NaN", "1e309", "-1"])
+def test_a_weight_that_cannot_be_read_is_refused_and_nothing_is_written(
+    store: Engine, typed: str
+) -> None:
+    at = open_task(open_goals(store, "maya@northwind.example"), "add_objective")
+    before = rows(store, Objective)
+    at.text_input(key="new_objective_title").input("Wholesale")
+    at.text_input(key="new_objective_weight").input(typed)
+    button(at, "Create objective").click().run()
+    assert not at.exception
+    problem = (
+        f"Weight: {typed} is below the lowest allowed, 0."
+        if typed == "-1"
+        else f"Weight: “{typed}” is not a number; write it like 1,234.5."
+    )
+    assert refused(at, problem), [e.value for e in at.error]
+    assert rows(store, Objective) == before
+    assert at.text_input(key="new_objective_weight").value == typed  # kept to correct
+
+
+def test_a_percent_target_is_typed_in_percent_and_stored_as_a_share(store: Engine) -> None:
+    at = new_key_result(store, "conversion_rate", "Convert more", "increase", 2.5, 3.5)
+    at.text_input(key="new_kr_target").input("3.5 %")
+    button(at, "Create key result").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with Session(store) as session:
+        start, target = session.execute(
+            select(KeyResult.start_value, KeyResult.target_value).where(
+                KeyResult.title == "Convert more"
+            )
+        ).one()
+    assert (start, target) == (pytest.approx(0.025), pytest.approx(0.035))
+
+
 def new_key_result(
     store: Engine, metric: str, title: str, direction: str, start: float, target: float
 ) -> AppTest:
@@ -242,8 +298,8 @@ def new_key_result(
     at.selectbox(key="new_kr_metric").set_value(metric).run()
     at.text_input(key="new_kr_title").input(title)
     at.selectbox(key="new_kr_direction").set_value(direction)
-    at.number_input(key="new_kr_start").set_value(start)
-    at.number_input(key="new_kr_target").set_value(target)
+    at.text_input(key="new_kr_start").input(f"{start:,}")
+    at.text_input(key="new_kr_target").input(f"{target:,}")
     return at
 
 
@@ -425,13 +481,13 @@ def test_a_new_metric_key_result_starts_from_the_metrics_current_value_and_direc
     assert not at.exception
     # Lower is better for cart abandonment, so the key result aims to decrease it.
     assert at.selectbox(key="new_kr_direction").value == "decrease"
-    everyone = at.number_input(key="new_kr_start").value
-    assert everyone is not None and 0 < everyone < 100
+    everyone = float(at.text_input(key="new_kr_start").value)
+    assert 0 < everyone < 100
     assert any("Current value for all traffic:" in c.value for c in at.caption)
     at.selectbox(key="new_kr_filter_device").set_value("mobile").run()
     assert not at.exception
-    mobile = at.number_input(key="new_kr_start").value
-    assert mobile is not None and mobile != everyone
+    mobile = float(at.text_input(key="new_kr_start").value)
+    assert mobile != everyone
     [note] = [c.value for c in at.caption if "Current value for mobile:" in c.value]
     assert format_value(mobile / 100, "percent") in note
     # A metric where higher is better goes back to increase.
@@ -455,8 +511,10 @@ def test_editing_a_metric_key_result_shows_its_current_value_and_keeps_its_start
     key = f"edit_kr_{kr.id}_{kr.version}"
     assert kr.metric_id is not None and kr.start_value is not None
     percent = default_config().metrics.metrics[kr.metric_id].format == "percent"
-    shown = at.number_input(key=f"{key}_start").value
-    assert shown == pytest.approx(kr.start_value * (100.0 if percent else 1.0))
+    shown = at.text_input(key=f"{key}_start").value
+    money = default_config().metrics.metrics[kr.metric_id].format == "money"
+    figure = float(shown.lstrip("$").replace(",", "")) if money else float(shown.replace(",", ""))
+    assert figure == pytest.approx(kr.start_value * (100.0 if percent else 1.0))
 
 
 def test_a_key_results_chart_starts_near_its_values_not_at_zero(store: Engine) -> None:

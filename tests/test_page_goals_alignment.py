@@ -105,7 +105,7 @@ def test_director_reads_aligns_refuses_a_loop_and_counts_a_key_result_elsewhere(
     at.selectbox(key="contribute_kr").set_value(kr).run()
     before = count(store, KrContribution)
     at.multiselect(key=f"contribute_to_{kr}").select(checkout).run()
-    at.number_input(key=f"contribute_weight_{kr}_{checkout}").set_value(0.5).run()
+    at.text_input(key=f"contribute_weight_{kr}_{checkout}").input("0.5").run()
     next(b for b in at.button if b.label == "Save contributions").click().run()
     assert not at.exception
     assert count(store, KrContribution) == before + 1

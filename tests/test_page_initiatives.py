@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -255,8 +256,8 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
 ) -> None:
     engine, at = director_starts_new(app_store, "One-page checkout")
     at.selectbox(key="new_status").set_value("planned")
-    at.number_input(key="new_effort").set_value(13.0)
-    at.number_input(key="new_score_reach").set_value(3000.0)
+    at.text_input(key="new_effort").input("13")
+    at.text_input(key="new_score_reach").input("3,000")
     at.selectbox(key="new_score_impact").set_value(2.0)
     at.selectbox(key="new_score_confidence").set_value(0.8)
     submit(at, "Create")
@@ -276,11 +277,37 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
     assert int(shown.loc[created.id, "rank"]) >= 1
 
 
+def test_figures_that_cannot_be_read_are_all_listed_and_nothing_is_created(
+    app_store: str,
+) -> None:
+    engine, at = director_starts_new(app_store, "One-page checkout")
+    at.text_input(key="new_effort").input("600")
+    at.text_input(key="new_score_reach").input("3.000,5")
+    at.text_input(key="new_lift_pct").input("4 percent")
+    before = count(engine, Initiative)
+    submit(at, "Create")
+    assert not at.exception
+    shown = " ".join(plain(e.value) for e in at.error)
+    assert "Effort (person-weeks): 600 is above the highest allowed, 520." in shown
+    assert "“3.000,5” is not a number; write it like 1,234.5." in shown
+    assert "Expected relative lift (%): “4 percent” is not a number" in shown
+    assert count(engine, Initiative) == before
+    at.text_input(key="new_effort").input("1.5")
+    at.text_input(key="new_score_reach").input("3,000.5")
+    at.selectbox(key="new_lift_metric").set_value("conversion_rate")
+    at.text_input(key="new_lift_pct").input("4 %")
+    submit(at, "Create")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    created = newest(engine)
+    assert (created.effort_weeks, created.lift_pct) == (1.5, pytest.approx(0.04))
+    assert created.scores["rice"]["reach"] == 3000.5
+
+
 def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
     engine, _, running, at = director_edits_running_work(app_store)
     tag = f"{running.id}_{running.version}"
-    at.number_input(key=f"ed_effort_{tag}").set_value(26.0)
-    at.number_input(key=f"ed_score_{tag}_reach").set_value(6000.0)
+    at.text_input(key=f"ed_effort_{tag}").input("26")
+    at.text_input(key=f"ed_score_{tag}_reach").input("6000")
     at.selectbox(key=f"ed_score_{tag}_impact").set_value(1.0)
     at.selectbox(key=f"ed_score_{tag}_confidence").set_value(0.5)
     submit(at, "Save changes")
@@ -295,7 +322,7 @@ def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
 def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
     engine, at = director_starts_new(app_store, "One-tap wallet on mobile checkout")
     at.selectbox(key="new_lift_metric").set_value("conversion_rate")
-    at.number_input(key="new_lift_pct").set_value(4.0)
+    at.text_input(key="new_lift_pct").input("4")
     at.selectbox(key="new_lift_filter_product_line").set_value("Home")
     before = count(engine, Initiative)
     submit(at, "Create")

@@ -46,6 +46,7 @@ from planning.store.models import (
 from planning.work import scenarios
 from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
 from tests.app_pages import submit_form
+from tests.page_text import plain
 from tests.shown_text import displayed_cell
 from tests.shown_text import shown_texts as whole_page_texts
 
@@ -424,6 +425,10 @@ def _member_posts(
     submit_form(at, f"tw_check_in_{kr_id}")  # no note, no value: refused, with every reason
     assert at.error[0].value.startswith("Nicht gespeichert:")
     leaks["a refused check-in"] = untranslated(at, english)
+    # Words follow the person, formats the team: in an English team 2,5 is not a number.
+    at.text_input(key=f"tw_value_{kr_id}").input("2,5")
+    submit_form(at, f"tw_check_in_{kr_id}")
+    assert "„2,5“ ist keine Zahl; schreiben Sie sie wie 1,234.5." in plain(at.error[0].value)
     at.text_area(key=f"tw_note_{initiative_id}").input("Der Test läuft auf allen Geräten.")
     submit_form(at, f"tw_update_{initiative_id}")
     assert not at.exception
@@ -577,6 +582,45 @@ def test_a_share_link_opens_in_the_teams_language(
     assert untranslated(at, english) == []
 
 
+def _director_signed_in(url: str, *, timeout: float) -> AppTest:
+    """The app run as the store's director (the demo picker), read in the team's German."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.session_state["demo_person_id"] = _person(url, D).id
+    at.run()
+    _reading_german()
+    return at
+
+
+def test_a_german_team_types_numbers_with_a_decimal_comma_on_goals(
+    app_store: str, german_team: Path
+) -> None:
+    at = _director_signed_in(app_store, timeout=90)
+    at.switch_page("pages/goals.py").run()
+    at.selectbox(key="goals_period").set_value("2026-Q4").run()
+    at.segmented_control(key="goals_task").set_value("add_objective").run()
+    assert at.text_input(key="new_objective_weight").value == "1"
+    at.text_input(key="new_objective_title").input("Großhandel")
+    at.text_input(key="new_objective_weight").input("1,234.5")  # an English way: refused
+    submit_form(at, "new_objective")
+    assert not at.exception
+    [refusal] = [plain(e.value) for e in at.error]
+    assert "Gewicht: „1,234.5“ ist keine Zahl; schreiben Sie sie wie 1.234,5." in refusal
+    engine = create_store_engine(app_store)
+    with Session(engine) as session:
+        assert not session.exec(select(Objective).where(Objective.title == "Großhandel")).all()
+    at.text_input(key="new_objective_weight").input("1.234,5")
+    submit_form(at, "new_objective")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with Session(engine) as session:
+        objective = session.exec(select(Objective).where(Objective.title == "Großhandel")).one()
+    engine.dispose()
+    assert objective.weight == 1234.5
+    at.segmented_control(key="goals_task").set_value("edit_objective").run()
+    at.selectbox(key="edit_objective").set_value(objective.id).run()
+    key = f"edit_objective_{objective.id}_{objective.version}"
+    assert at.text_input(key=f"{key}_weight").value == "1.234,5"
+
+
 def test_the_shipped_scoring_words_read_in_german() -> None:
     scoring = default_config().scoring
     words = [q for q in scoring.matrix.quadrants.model_dump().values()]
@@ -648,11 +692,7 @@ def test_a_german_team_reads_grids_charts_and_counts_in_its_format(
     app_store: str, german_team: Path, english: tuple[set[str], list[str]]
 ) -> None:
     open_count = _many_ideas(app_store)
-    director = _person(app_store, D)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["demo_person_id"] = director.id
-    at.run()
-    _reading_german()
+    at = _director_signed_in(app_store, timeout=120)
 
     at.switch_page("pages/planning.py").run()
     assert not at.exception

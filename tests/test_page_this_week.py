@@ -373,7 +373,7 @@ def test_member_checks_in_on_a_due_manual_key_result(app_store: str) -> None:
     assert "needs the current value" in plain(at.error[0].value)
     assert check_in_count(engine, kr.id) == before
 
-    at.number_input(key=f"tw_value_{kr.id}").set_value(2.0)
+    at.text_input(key=f"tw_value_{kr.id}").input("2")
     at.slider(key=f"tw_confidence_{kr.id}").set_value(8)
     submit_form(at, form)
     assert not at.exception

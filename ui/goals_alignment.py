@@ -20,6 +20,7 @@ from planning.store.engine import session_scope
 from ui import goals_data as data
 from ui.goals_charts import share
 from ui.goals_view import REFUSALS, View, done, figure, problems_text, quoted
+from ui.number_entry import number_field, read_numbers
 from ui.state import engine
 from ui.text import escape_markdown
 
@@ -172,22 +173,26 @@ def contribution_form(view: View) -> None:
         format_func=lambda i: objectives[i].title,
         key=f"contribute_to_{chosen}",
     )
-    weights: list[tuple[int, float]] = []
-    for oid in picked:
-        weight = st.number_input(
+    fields = {
+        str(oid): number_field(
             _("Weight towards “{objective}”").format(objective=objectives[oid].title),
-            min_value=0.0,
-            max_value=MAX_WEIGHT,
             value=float(current.get(oid, 1.0)),
-            step=0.5,
             key=f"contribute_weight_{chosen}_{oid}",
+            minimum=0.0,
+            maximum=MAX_WEIGHT,
+            required=True,
             help=_(
                 "Above 0 and at most {most}; in its own objective the key result keeps its own "
                 "weight."
             ).format(most=figure(MAX_WEIGHT)),
         )
-        weights.append((oid, float(weight)))
+        for oid in picked
+    }
     if st.button(_("Save contributions"), type="primary", key=f"contribute_save_{chosen}"):
+        typed = read_numbers(fields)
+        if typed is None:
+            return
+        weights = [(int(oid), float(weight)) for oid, weight in typed.items()]
         try:
             with session_scope(engine()) as session:
                 set_kr_contributions(

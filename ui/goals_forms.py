@@ -50,11 +50,14 @@ from ui.goals_view import (
     done,
     problems_text,
 )
+from ui.number_entry import field_text, number_field, read_numbers
 from ui.state import engine
 from ui.text import escape_markdown
 from ui.trash_view import delete_goal_form
 
 RULE_LABELS = {"stay_above": N_("stay above"), "stay_below": N_("stay below")}
+# An objective's or key result's weight: a share, never negative, always given.
+WEIGHT_RULE: dict[str, Any] = {"minimum": 0.0, "required": True}
 
 
 def _write(call: Callable[[Session], object], message: str) -> None:
@@ -120,6 +123,10 @@ def _percent(view: View, metric_id: str | None) -> bool:
     return bool(metric_id) and view.config.metrics.metrics[metric_id].format == "percent"  # type: ignore[index]
 
 
+def _money(view: View, metric_id: str | None) -> bool:
+    return bool(metric_id) and view.config.metrics.metrics[metric_id].format == "money"  # type: ignore[index]
+
+
 def _new_kr_defaults(view: View, metric_id: str, filters: dict[str, str]) -> KrDefaults:
     """The metric's declared direction and its current value for the filters."""
     metrics = view.config.metrics
@@ -156,7 +163,7 @@ def _reset_new_kr_defaults(view: View) -> None:
     chosen = {dim: value for dim, value in filters.items() if value != "All"}
     defaults = _new_kr_defaults(view, metric_id, chosen)
     st.session_state["new_kr_direction"] = defaults.direction.value
-    st.session_state["new_kr_start"] = defaults.start
+    st.session_state["new_kr_start"] = field_text(defaults.start, money=_money(view, metric_id))
 
 
 def _kr_fields(
@@ -169,20 +176,18 @@ def _kr_fields(
     filters: dict[str, str] | None = None,
     defaults: KrDefaults | None = None,
 ) -> dict[str, Any]:
-    """Kind-specific inputs of a key result form. Percentages are typed as percent (2.3 for
-    2.3 %) and stored as fractions. `filters` when they were picked outside the form; `defaults`
-    give a new metric key result its start and direction, and any one its current-value note."""
-    metrics = view.config.metrics
+    """Kind-specific inputs of a key result form, its figures as NumberFields (read with
+    read_numbers). Percentages are typed as percent (2.3 for 2.3 %) and stored as fractions;
+    amounts show the team's currency. `filters` when they were picked outside the form;
+    `defaults` give a new metric key result its start and direction, and any one its
+    current-value note."""
     fields: dict[str, Any] = {}
-    percent = bool(metric_id) and metrics.metrics[metric_id].format == "percent"  # type: ignore[index]
+    percent, money = _percent(view, metric_id), _money(view, metric_id)
     scale = 100.0 if percent else 1.0
     unit = " (%)" if percent else ""
 
     def shown(value: float | None) -> float | None:
         return None if value is None else value * scale
-
-    def stored(value: float | None) -> float | None:
-        return None if value is None else value / scale
 
     if kind in ("metric", "guardrail") and metric_id:
         if filters is None:
@@ -208,7 +213,6 @@ def _kr_fields(
             now_direction, start_value = defaults.direction.value, defaults.start
         # Once the metric or a filter changed, their callback has set these fields' values.
         direction_set = f"{key}_direction" in st.session_state
-        start_set = f"{key}_start" in st.session_state
         fields["direction"] = Direction(
             cols[0].selectbox(
                 _("Direction"),
@@ -219,22 +223,26 @@ def _kr_fields(
             )
             or now_direction
         )
-        start = cols[1].number_input(
+        fields["start_value"] = number_field(
             _("Start") + unit,
-            value=None if start_set else start_value,
-            format="%.4f",
+            value=start_value,
             key=f"{key}_start",
+            where=cols[1],
+            money=money,
+            percent=percent,
+            scale=scale,
         )
         if defaults is not None and kind == "metric":
             cols[1].caption(defaults.note)
-        target = cols[2].number_input(
+        fields["target_value"] = number_field(
             _("Target") + unit,
             value=shown(existing.target_value) if existing else None,
-            format="%.4f",
             key=f"{key}_target",
+            where=cols[2],
+            money=money,
+            percent=percent,
+            scale=scale,
         )
-        fields["start_value"] = stored(start)
-        fields["target_value"] = stored(target)
     if kind == "guardrail":
         cols = st.columns(2)
         rules = [r.value for r in GuardrailRule]
@@ -252,13 +260,15 @@ def _kr_fields(
                 key=f"{key}_rule",
             )
         )
-        threshold = cols[1].number_input(
+        fields["threshold"] = number_field(
             _("Threshold") + unit,
             value=shown(existing.threshold) if existing else None,
-            format="%.4f",
             key=f"{key}_threshold",
+            where=cols[1],
+            money=money,
+            percent=percent,
+            scale=scale,
         )
-        fields["threshold"] = stored(threshold)
     if kind == "manual":
         fields["unit"] = st.text_input(
             _("Unit"), value=existing.unit if existing else "", max_chars=20, key=f"{key}_unit"
@@ -285,13 +295,16 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
         description = st.text_area(_("Description"), key="new_objective_description")
         cols = st.columns(3)
         owner_id = _owner_choice(_("Owner"), people, None, "new_objective_owner", cols[0])
-        weight = cols[1].number_input(
-            _("Weight"), min_value=0.0, value=1.0, step=0.5, key="new_objective_weight"
+        weight = number_field(
+            _("Weight"), value=1.0, key="new_objective_weight", where=cols[1], **WEIGHT_RULE
         )
         parent_id = cols[2].selectbox(
             _("Aligned to"), [None, *parents], format_func=parent_label, key="new_objective_parent"
         )
         if st.form_submit_button(_("Create objective"), type="primary"):
+            numbers = read_numbers({"weight": weight})
+            if numbers is None:
+                return
             _write(
                 lambda session: create_objective(
                     session=session,
@@ -301,7 +314,7 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
                         title=title,
                         description=description,
                         owner_id=owner_id,
-                        weight=weight,
+                        weight=numbers["weight"],
                         parent_id=parent_id,
                     ),
                 ),
@@ -338,12 +351,12 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
             owner_id = _owner_choice(
                 _("Owner"), people, objective.owner_id, f"{key}_owner", cols[0]
             )
-            weight = cols[1].number_input(
+            weight = number_field(
                 _("Weight"),
-                min_value=0.0,
                 value=float(objective.weight),
-                step=0.5,
                 key=f"{key}_weight",
+                where=cols[1],
+                **WEIGHT_RULE,
             )
             choices = [None, *(i for i in parents if i != objective.id)]
             parent_id = cols[2].selectbox(
@@ -365,14 +378,18 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
             version=objective.version,
             on_saved=done,
         )
-        if submitted:
-            edits: dict[str, Any] = {
+        if not submitted:
+            return
+        edits = read_numbers(
+            {
                 "title": title,
                 "description": description,
                 "owner_id": owner_id,
                 "weight": weight,
                 "parent_id": parent_id,
             }
+        )
+        if edits is not None:
             if archive:
                 edits["archived"] = True
             _write(
@@ -432,8 +449,8 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
             owner_id = _owner_choice(
                 _("Owner"), people, by_id[objective_id].owner_id, "new_kr_owner", cols[0]
             )
-            weight = cols[1].number_input(
-                _("Weight"), min_value=0.0, value=1.0, step=0.5, key="new_kr_weight"
+            weight = number_field(
+                _("Weight"), value=1.0, key="new_kr_weight", where=cols[1], **WEIGHT_RULE
             )
             fields = _kr_fields(
                 view, kind, metric_id, None, "new_kr", filters=filters, defaults=defaults
@@ -449,6 +466,9 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
             submitted = st.form_submit_button(_("Create key result"), type="primary")
         if not submitted:
             return
+        numbers = read_numbers({"weight": weight, **fields})
+        if numbers is None:
+            return
         _write(
             lambda session: create_key_result(
                 session=session,
@@ -457,10 +477,9 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
                     objective_id=objective_id,
                     title=title,
                     owner_id=owner_id,
-                    weight=weight,
                     kind=KrKind(kind),
                     metric_id=metric_id,
-                    **fields,
+                    **numbers,
                 ),
                 config=metrics,
             ),
@@ -491,12 +510,12 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
             title = st.text_input(_("Title"), value=found.title, max_chars=200, key=f"{key}_title")
             cols = st.columns(2)
             owner_id = _owner_choice(_("Owner"), people, found.owner_id, f"{key}_owner", cols[0])
-            weight = cols[1].number_input(
+            weight = number_field(
                 _("Weight"),
-                min_value=0.0,
                 value=float(found.weight),
-                step=0.5,
                 key=f"{key}_weight",
+                where=cols[1],
+                **WEIGHT_RULE,
             )
             # The saved filters' current value is shown beside the start; the start is kept.
             shown_now = None
@@ -517,12 +536,9 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
         )
         if not submitted:
             return
-        changes: dict[str, Any] = {
-            "title": title,
-            "owner_id": owner_id,
-            "weight": weight,
-            **fields,
-        }
+        changes = read_numbers({"title": title, "owner_id": owner_id, "weight": weight, **fields})
+        if changes is None:
+            return
         if metric_id != found.metric_id:
             changes["metric_id"] = metric_id
         if archive:

@@ -35,6 +35,7 @@ from ui.goals_forms import (
     key_result_form,
 )
 from ui.goals_view import REFUSALS, View, done, problems_text
+from ui.number_entry import number_field, read_numbers
 from ui.quarter_draft_view import carry_forward_offer
 from ui.state import engine
 from ui.text import escape_markdown
@@ -274,19 +275,22 @@ def regrade_section(view: View) -> None:
         kr = by_id[chosen]
         key = f"regrade_{kr.key_result_id}_{kr.grade_version}"
         with st.form(key):
-            grade = st.number_input(
+            grade = number_field(
                 _("Grade"),
-                min_value=0.0,
-                max_value=1.0,
-                step=0.1,
                 value=float(kr.grade or 0.0),
                 key=f"{key}_grade",
+                minimum=0.0,
+                maximum=1.0,
+                required=True,
             )
             reason = st.text_input(
                 _("Reason"), value=kr.grade_reason, max_chars=500, key=f"{key}_reason"
             )
             submitted = st.form_submit_button(_("Save grade"), type="primary")
         if not submitted:
+            return
+        typed = read_numbers({"grade": grade})
+        if typed is None:
             return
         try:
             with session_scope(engine()) as session:
@@ -295,7 +299,7 @@ def regrade_section(view: View) -> None:
                     actor=view.person,  # type: ignore[arg-type]
                     period=view.period,
                     key_result_id=kr.key_result_id,
-                    grade=grade,
+                    grade=typed["grade"],
                     reason=reason,
                     expected_version=kr.grade_version or 1,
                 )

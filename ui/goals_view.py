@@ -46,6 +46,7 @@ from ui import grid_formats
 from ui.charts import draw
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
+from ui.number_entry import number_field, read_numbers
 from ui.state import Versions, clear_after_write, engine
 from ui.text import escape_markdown
 
@@ -601,16 +602,18 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
         value = None
         finished = None
         if kr.kind == "manual":
-            value = st.number_input(
+            value = number_field(
                 _("Current value") + (f" ({kr.unit})" if kr.unit else ""),
                 value=None,
-                format="%.4g",
                 key=f"{key}_value",
             )
         if kr.kind == "milestone":
             finished = st.checkbox(_("Done"), value=bool(kr.done), key=f"{key}_done")
         submitted = st.form_submit_button(_("Post check-in"), type="primary")
     if not submitted or view.person is None:
+        return
+    typed = read_numbers({"value": value})
+    if typed is None:
         return
     try:
         with session_scope(engine()) as session:
@@ -620,7 +623,7 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
                 key_result_id=kr.key_result_id,
                 confidence=confidence,
                 note=note,
-                value=value,
+                value=typed["value"],
                 done=finished,
             )
     except REFUSALS as exc:

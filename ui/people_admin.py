@@ -33,6 +33,7 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui.confirm_write import run_write
 from ui.grid_formats import figures
+from ui.number_entry import NumberField, number_field, read_numbers
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown, refusal_message
 
@@ -166,7 +167,7 @@ class _PersonInputs:
     email: str
     role: str
     title: str
-    weekly_hours: float
+    weekly_hours: NumberField
     bau_share: float  # 0.3 = 30 %
 
 
@@ -191,17 +192,18 @@ def _person_inputs(key: Callable[[str], str], *, now: PersonRead | None = None) 
     title = cols[1].text_input(
         _("Title"), value="" if now is None else now.title, max_chars=120, key=key("title")
     )
-    hours = cols[2].number_input(
+    hours = number_field(
         _("Weekly hours"),
-        min_value=0.0,
-        max_value=168.0,
         value=(
             app_config().settings.capacity.hours_per_person_week
             if now is None
             else float(now.weekly_hours)
         ),
-        step=1.0,
         key=key("hours"),
+        where=cols[2],
+        minimum=0.0,
+        maximum=168.0,
+        required=True,
     )
     bau = cols[3].number_input(
         _("BAU share (%)"),
@@ -222,7 +224,7 @@ def _person_inputs(key: Callable[[str], str], *, now: PersonRead | None = None) 
         email=email,
         role=role,
         title=title,
-        weekly_hours=float(hours),
+        weekly_hours=hours,
         bau_share=float(bau) / 100,
     )
 
@@ -232,7 +234,8 @@ def _add_form(person: PersonRead, round_number: int) -> None:
         with st.form(f"admin_add_person_{round_number}"):
             fields = _person_inputs(lambda name: f"new_person_{name}_{round_number}")
             add = st.form_submit_button(_("Add person"), type="primary")
-        if add:
+        typed = read_numbers({"hours": fields.weekly_hours}) if add else None
+        if typed is not None:
             created = run_write(
                 lambda session: create_person(
                     session=session,
@@ -242,7 +245,7 @@ def _add_form(person: PersonRead, round_number: int) -> None:
                         email=fields.email,
                         role=fields.role,
                         title=fields.title,
-                        weekly_hours=fields.weekly_hours,
+                        weekly_hours=typed["hours"],
                         bau_share=fields.bau_share,
                         active=True,
                     ),
@@ -270,7 +273,8 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
             key=f"{key}_active",
         )
         save = st.form_submit_button(_("Save changes"), type="primary")
-    if save:
+    typed = read_numbers({"hours": fields.weekly_hours}) if save else None
+    if typed is not None:
         try:
             with session_scope(engine()) as session:
                 saved = update_person(
@@ -283,7 +287,7 @@ def _edit_form(person: PersonRead, chosen: PersonRead, round_number: int) -> Non
                         email=fields.email,
                         role=Role(fields.role),
                         title=fields.title,
-                        weekly_hours=fields.weekly_hours,
+                        weekly_hours=typed["hours"],
                         bau_share=fields.bau_share,
                         active=bool(active),
                     ),

@@ -4,14 +4,14 @@ the committed plan, and commit it or throw it away (planning.work.scenarios does
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_count, format_day, format_value
+from planning.formatting import format_count, format_day, format_moment, format_value
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.periods import iso_week
@@ -26,6 +26,7 @@ from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import grid_formats
 from ui import planning_data as data
 from ui import scenario_data as sdata
+from ui.planning_commit import commit_form
 from ui.state import Versions, app_config, clear_after_write, engine
 from ui.text import escape_markdown
 
@@ -42,11 +43,6 @@ def _initiatives(count: int) -> str:
     return ngettext("{count} initiative", "{count} initiatives", count).format(
         count=format_count(count)
     )
-
-
-def _moment(value: datetime) -> str:
-    """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
-    return f"{format_day(value.date())} {value:%H:%M}"
 
 
 def _count(value: int) -> str:
@@ -105,7 +101,7 @@ def scenarios_section(
             _("“{name}” changes {initiatives}; last saved {moment} UTC.").format(
                 name=scenario.name,
                 initiatives=_initiatives(len(scenario.changes)),
-                moment=_moment(scenario.updated_at),
+                moment=format_moment(scenario.updated_at),
             )
         )
     )
@@ -450,18 +446,12 @@ def _commit(
             )
         )
     )
-    with st.form(f"commit_scenario_{scenario.id}"):
-        note = st.text_input(
-            _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
-        )
-        replace = False
-        if existing is not None:
-            replace = st.checkbox(
-                _("Replace the plan already committed for {week}").format(week=week)
-            )
-        commit = st.form_submit_button(
-            _("Commit this scenario for {week}").format(week=week), type="primary"
-        )
+    commit, note, replace = commit_form(
+        key=f"commit_scenario_{scenario.id}",
+        week=week,
+        already_committed=existing is not None,
+        submit_label=_("Commit this scenario for {week}").format(week=week),
+    )
     if commit:
         try:
             with session_scope(engine()) as session:

@@ -15,6 +15,7 @@ from planning.config.scoring import EffortConversion, Framework
 from planning.i18n import gettext as _
 from planning.validation import is_number
 from planning.work.scoring import effort_input_text
+from ui.number_entry import NumberField, number_field
 
 
 def _number(value: Any) -> float | None:
@@ -32,13 +33,14 @@ def score_fields(
     stored: Mapping[str, Any] | None,
     key_prefix: str,
     prefill_defaults: bool,
-) -> dict[str, float | None]:
-    """One field per input of `framework` inside the caller's form; the values, None if blank.
+) -> dict[str, float | NumberField | None]:
+    """One field per input of `framework` inside the caller's form: a picked step of a scale
+    (None if blank), or a NumberField for a typed figure (read with read_numbers on submit).
 
     Fields start from the stored inputs; a new initiative's start from scoring.yaml's defaults
     when `prefill_defaults`, so it is scored as soon as it is created.
     """
-    entered: dict[str, float | None] = {}
+    entered: dict[str, float | NumberField | None] = {}
     columns = st.columns(max(len(framework.inputs), 1))
     for column, (input_id, spec) in zip(columns, framework.inputs.items(), strict=False):
         start = _number((stored or {}).get(input_id))
@@ -60,12 +62,13 @@ def score_fields(
                 help=_(spec.help) or None,
             )
         else:
-            entered[input_id] = column.number_input(
+            entered[input_id] = number_field(
                 _(spec.label),
-                min_value=_number(spec.minimum),
-                max_value=_number(spec.maximum),
                 value=start,
                 key=key,
+                where=column,
+                minimum=_number(spec.minimum),
+                maximum=_number(spec.maximum),
                 help=_(spec.help) or None,
             )
     return entered

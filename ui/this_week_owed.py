@@ -19,6 +19,7 @@ from planning.work.initiative_status import status_label
 from ui import grid_formats
 from ui import this_week_data as data
 from ui.confirm_write import run_write
+from ui.number_entry import number_field, read_numbers
 from ui.status_update_form import health_label, save_status_update, status_update_inputs
 from ui.text import escape_markdown, refusal_message
 from ui.this_week_picks import (
@@ -122,15 +123,15 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
         value = None
         finished = None
         if item.kind == "manual":
-            value = cols[1].number_input(
+            value = number_field(
                 (
                     _("Current value ({unit}) (required)").format(unit=item.unit)
                     if item.unit
                     else _("Current value (required)")
                 ),
                 value=None,
-                format="%.4g",
                 key=f"tw_value_{tag}",
+                where=cols[1],
             )
         elif item.kind == "milestone":
             finished = cols[1].checkbox(_("Done"), value=False, key=f"tw_done_{tag}")
@@ -142,7 +143,8 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
             key=f"tw_check_in_note_{tag}",
         )
         sent = st.form_submit_button(_("Post check-in"), type="primary")
-    if not sent:
+    typed = read_numbers({"value": value}) if sent else None
+    if typed is None:
         return
     posted = run_write(
         lambda session: post_check_in(
@@ -151,7 +153,7 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
             key_result_id=item.key_result_id,
             confidence=confidence,
             note=note,
-            value=value,
+            value=typed["value"],
             done=finished or None,
         ),
         refusals=REFUSALS,

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail, whole_number
+from planning.i18n import N_
 from planning.i18n import gettext as _
 
 GROUP = Group()
@@ -51,66 +52,89 @@ def load_steps(text: str) -> list[int]:
 
 @GROUP.command(
     "bench",
-    "Build a data set in a temporary folder and measure page reruns, cold renders, key-result "
-    "evaluation, CSV import and memory against DESIGN.md §7's budgets (the configured store is "
-    "not touched).",
+    N_(
+        "Build a data set in a temporary folder and measure page reruns, cold renders, key-result "
+        "evaluation, CSV import and memory against DESIGN.md §7's budgets (the configured store is "
+        "not touched)."
+    ),
     arg(
         "--scale",
         choices=["small", "large", "xl"],
         default="small",
-        help="small: a quick run (one year of data, the director's view); large: the design's "
-        "data set (about a million observations, 2,000 initiatives, 300 key results, 20 people, "
-        "50,000 status updates) and every role; xl: ten times that data (10 million "
-        "observations over five years, 20,000 initiatives, 1,000 key results, 60 people)",
+        help=N_(
+            "small: a quick run (one year of data, the director's view); large: the design's "
+            "data set (about a million observations, 2,000 initiatives, 300 key results, "
+            "20 people, 50,000 status updates) and every role; xl: ten times that data (10 million "
+            "observations over five years, 20,000 initiatives, 1,000 key results, 60 people)"
+        ),
     ),
-    arg("--out", metavar="FILE", help="also write every measurement as JSON to FILE"),
-    arg("--runs", type=positive_runs, metavar="N", help="warm reruns per page (3 small, 15 large)"),
-    arg("--keep", metavar="DIR", help="build the stores in DIR and keep them (default: temporary)"),
-    arg("--strict", action="store_true", help="exit with 1 when a budget is not met"),
+    arg("--out", metavar="FILE", help=N_("also write every measurement as JSON to FILE")),
+    arg(
+        "--runs",
+        type=positive_runs,
+        metavar="N",
+        help=N_("warm reruns per page (3 small, 15 large)"),
+    ),
+    arg(
+        "--keep",
+        metavar="DIR",
+        help=N_("build the stores in DIR and keep them (default: temporary)"),
+    ),
+    arg("--strict", action="store_true", help=N_("exit with 1 when a budget is not met")),
     arg(
         "--store",
         metavar="URL",
-        help="measure on PostgreSQL instead of SQLite: a postgresql+psycopg:// URL; the stores "
-        "are schemas unique to the run, dropped at the end",
+        help=N_(
+            "measure on PostgreSQL instead of SQLite: a postgresql+psycopg:// URL; the stores "
+            "are schemas unique to the run, dropped at the end"
+        ),
     ),
     arg(
         "--load",
         type=load_steps,
         metavar="N[,N...]",
-        help="instead of the page measurements: start the real server on a copy of the scale's "
-        "store and drive N concurrent sessions (a director saving the planning table, "
-        "members posting status updates, stakeholders reading the Roadmap and Goals), once per "
-        "N; --keep DIR reuses the store DIR holds",
+        help=N_(
+            "instead of the page measurements: start the real server on a copy of the scale's "
+            "store and drive N concurrent sessions (a director saving the planning table, "
+            "members posting status updates, stakeholders reading the Roadmap and Goals), once per "
+            "N; --keep DIR reuses the store DIR holds"
+        ),
     ),
     arg(
         "--load-client",
         choices=["ws", "chromium"],
         default="ws",
-        help="with --load: ws (default) speaks Streamlit's websocket protocol as a browser tab "
-        "does and costs this machine little, so the figures are the server's; chromium drives "
-        "headless Chromium contexts, the whole stack, whose renderers share the server's cores",
+        help=N_(
+            "with --load: ws (default) speaks Streamlit's websocket protocol as a browser tab "
+            "does and costs this machine little, so the figures are the server's; chromium drives "
+            "headless Chromium contexts, the whole stack, whose renderers share the server's cores"
+        ),
     ),
     arg(
         "--arrive-over",
         type=pace_seconds,
         default=60.0,
         metavar="SECONDS",
-        help="with --load: the sessions arrive evenly spread over this many seconds (default 60)",
+        help=N_(
+            "with --load: the sessions arrive evenly spread over this many seconds (default 60)"
+        ),
     ),
     arg(
         "--processes",
         type=app_processes,
         default=1,
         metavar="N",
-        help="with --load and the ws client: start N app processes on the one store (1 to 8, "
-        "default 1), each session kept on one of them as a proxy with sticky sessions does",
+        help=N_(
+            "with --load and the ws client: start N app processes on the one store (1 to 8, "
+            "default 1), each session kept on one of them as a proxy with sticky sessions does"
+        ),
     ),
     arg(
         "--think",
         type=pace_seconds,
         default=5.0,
         metavar="SECONDS",
-        help="with --load: a person's pause between actions, ± half at random (default 5)",
+        help=N_("with --load: a person's pause between actions, ± half at random (default 5)"),
     ),
 )
 def run_bench(args: argparse.Namespace, context: Context) -> int:

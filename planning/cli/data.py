@@ -28,6 +28,7 @@ from planning.cli.common import (
 )
 from planning.cli.tables import two_column_table
 from planning.formatting import format_value
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.engine import metric_series
 from planning.metrics.import_file import ImportFileError
@@ -50,15 +51,17 @@ def dimension_filter(text: str) -> tuple[str, str]:
 
 @GROUP.command(
     "import",
-    "Import observations from a long CSV or .xlsx file (date, measure, value, dimensions).",
-    arg("file", metavar="FILE", help="a .csv (UTF-8) or .xlsx file in the interchange format"),
+    N_("Import observations from a long CSV or .xlsx file (date, measure, value, dimensions)."),
+    arg("file", metavar="FILE", help=N_("a .csv (UTF-8) or .xlsx file in the interchange format")),
     arg(
         "--format",
         default=None,
         metavar="FORMAT",
-        help="read FILE as shopify_orders (a Shopify orders export), ga4 (a GA4 report as CSV) "
-        "or mapping:NAME (a wide file through a saved column mapping); default: the "
-        "interchange format",
+        help=N_(
+            "read FILE as shopify_orders (a Shopify orders export), ga4 (a GA4 report as CSV) "
+            "or mapping:NAME (a wide file through a saved column mapping); default: the "
+            "interchange format"
+        ),
     ),
 )
 def run_import(args: argparse.Namespace, context: Context) -> int:
@@ -114,15 +117,15 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "query",
-    "Print a metric's values per day, week, month or quarter.",
-    arg("metric", metavar="METRIC", help="a metric id from metrics.yaml, e.g. conversion_rate"),
-    arg("--start", type=iso_date, required=True, metavar="DATE", help="first day, YYYY-MM-DD"),
-    arg("--end", type=iso_date, required=True, metavar="DATE", help="last day, YYYY-MM-DD"),
+    N_("Print a metric's values per day, week, month or quarter."),
+    arg("metric", metavar="METRIC", help=N_("a metric id from metrics.yaml, e.g. conversion_rate")),
+    arg("--start", type=iso_date, required=True, metavar="DATE", help=N_("first day, YYYY-MM-DD")),
+    arg("--end", type=iso_date, required=True, metavar="DATE", help=N_("last day, YYYY-MM-DD")),
     arg(
         "--grain",
         choices=GRAINS,
         default="day",
-        help="one value per day (default), week, month or quarter",
+        help=N_("one value per day (default), week, month or quarter"),
     ),
     arg(
         "--where",
@@ -130,13 +133,13 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
         action="append",
         default=[],
         metavar="DIM=VALUE",
-        help="keep only one dimension value, e.g. device=mobile (repeatable)",
+        help=N_("keep only one dimension value, e.g. device=mobile (repeatable)"),
     ),
     arg(
         "--format",
         choices=["table", "csv", "json"],
         default="table",
-        help="output as an aligned table (default), CSV or a JSON list of {period, value}",
+        help=N_("output as an aligned table (default), CSV or a JSON list of {period, value}"),
     ),
 )
 def run_query(args: argparse.Namespace, context: Context) -> int:

@@ -34,9 +34,9 @@ SUMMARY_WORDS = {
 
 @GROUP.command(
     "demo",
-    "Load the generated demo data set (three years of metrics, a team, OKRs, initiatives).",
-    arg("--reset", action="store_true", help="wipe the store's contents first"),
-    arg("--seed", type=int, metavar="N", help="random seed (default: settings.yaml demo.seed)"),
+    N_("Load the generated demo data set (three years of metrics, a team, OKRs, initiatives)."),
+    arg("--reset", action="store_true", help=N_("wipe the store's contents first")),
+    arg("--seed", type=int, metavar="N", help=N_("random seed (default: settings.yaml demo.seed)")),
 )
 def run_demo(args: argparse.Namespace, context: Context) -> int:
     """Load the demo data and print what was loaded."""

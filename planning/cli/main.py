@@ -31,6 +31,7 @@ from planning.cli.common import (
     fail,
     where,
 )
+from planning.cli.parser_words import speak_the_runs_language, translated_help
 from planning.config import AppConfig, ConfigError, load_config
 from planning.i18n import gettext as _
 from planning.metrics.metric_query import MetricError
@@ -96,23 +97,27 @@ COMMANDS: dict[str, Command] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser for every registered command."""
+    """The parser for every registered command, its help in the run's language."""
+    speak_the_runs_language()
     parser = _Parser(
         prog=PROG,
-        description="Quarterdeck from the command line: the store, demo data, imports, metrics.",
+        description=_("Quarterdeck from the command line: the store, demo data, imports, metrics."),
     )
     parser.add_argument(
         "--today",
         metavar="DAY",
-        help=f"act as if today were DAY (YYYY-MM-DD) or an ISO moment; overrides {clock.TODAY_ENV}",
+        help=_(
+            "act as if today were DAY (YYYY-MM-DD) or an ISO moment; overrides {variable}"
+        ).format(variable=clock.TODAY_ENV),
     )
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
     for cmd in COMMANDS.values():
-        sub = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        summary = _(cmd.help)
+        sub = subparsers.add_parser(cmd.name, help=summary, description=summary)
         for argument in cmd.arguments:
-            sub.add_argument(*argument.flags, **argument.options)
+            sub.add_argument(*argument.flags, **translated_help(argument.options))
     return parser
 
 

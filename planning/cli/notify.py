@@ -10,27 +10,31 @@ from planning import clock
 from planning.cli.common import EXIT_OK, Context, Group, UsageError, arg
 from planning.cli.tables import grid
 from planning.formatting import format_day
+from planning.i18n import N_, pgettext
 from planning.i18n import gettext as _
-from planning.i18n import pgettext
 
 GROUP = Group()
 
 
 @GROUP.command(
     "notify",
-    "Add the reminders, escalations, digests and roadmap summaries due now to the outbox and "
-    "send every pending message whose time has come (each message once, even from two "
-    "processes), then delete outbox rows older than notify.retention_days.",
+    N_(
+        "Add the reminders, escalations, digests and roadmap summaries due now to the outbox and "
+        "send every pending message whose time has come (each message once, even from two "
+        "processes), then delete outbox rows older than notify.retention_days."
+    ),
     arg(
         "--dry-run",
         action="store_true",
-        help="print what would go out now, send nothing and write nothing",
+        help=N_("print what would go out now, send nothing and write nothing"),
     ),
     arg(
         "--cleanup",
         action="store_true",
-        help="only delete the sent, failed and skipped outbox rows older than "
-        "notify.retention_days; send nothing",
+        help=N_(
+            "only delete the sent, failed and skipped outbox rows older than "
+            "notify.retention_days; send nothing"
+        ),
     ),
 )
 def run_notify(args: argparse.Namespace, context: Context) -> int:

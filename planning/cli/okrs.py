@@ -63,62 +63,72 @@ def quarter_id(text: str) -> str:
 
 @GROUP.command(
     "okr",
-    "Print a quarter's key results (value, progress, pace, status, forecast), export and "
-    "import its OKRs as a YAML file, draft it from the last quarter's unfinished goals, or start "
-    "it from an OKR template in config/templates/.",
+    N_(
+        "Print a quarter's key results (value, progress, pace, status, forecast), export and "
+        "import its OKRs as a YAML file, draft it from the last quarter's unfinished goals, or "
+        "start it from an OKR template in config/templates/."
+    ),
     arg(
         "action",
         nargs="?",
         choices=["show", "export", "import", "draft", "template"],
         default="show",
-        help="show (default) prints the key results; export writes the quarter's OKRs as YAML; "
-        "import creates or updates OKRs from a YAML file; draft previews copying the last "
-        "quarter's unfinished objectives and key results into --period (--confirm writes it); "
-        "template NAME previews starting --period from a template (--confirm writes it, --list "
-        "lists the templates)",
+        help=N_(
+            "show (default) prints the key results; export writes the quarter's OKRs as YAML; "
+            "import creates or updates OKRs from a YAML file; draft previews copying the last "
+            "quarter's unfinished objectives and key results into --period (--confirm writes it); "
+            "template NAME previews starting --period from a template (--confirm writes it, --list "
+            "lists the templates)"
+        ),
     ),
     arg(
         "file",
         nargs="?",
         metavar="FILE",
-        help="import: the YAML file to read; template: the template's NAME",
+        help=N_("import: the YAML file to read; template: the template's NAME"),
     ),
     arg(
         "--period",
         type=quarter_id,
         metavar="QUARTER",
-        help="the quarter, e.g. 2026-Q4 (default: the current one)",
+        help=N_("the quarter, e.g. 2026-Q4 (default: the current one)"),
     ),
     table_or_json(
-        "show: an aligned table (default) or a JSON list with objective, key_result, "
-        "current, progress, expected, status, forecast, probability (and metric, start, target "
-        "for metric and guardrail key results)"
+        N_(
+            "show: an aligned table (default) or a JSON list with objective, key_result, "
+            "current, progress, expected, status, forecast, probability (and metric, start, target "
+            "for metric and guardrail key results)"
+        )
     ),
-    arg("--out", metavar="FILE", help="export: write the YAML to FILE (default: print it)"),
+    arg("--out", metavar="FILE", help=N_("export: write the YAML to FILE (default: print it)")),
     arg(
         "--as",
         dest="actor",
         metavar="EMAIL",
-        help="import, draft, template: the director doing it (default: the store's only active "
-        "director)",
+        help=N_(
+            "import, draft, template: the director doing it (default: the store's only active "
+            "director)"
+        ),
     ),
     arg(
         "--owner",
         metavar="EMAIL",
-        help="template: who owns the objectives and key results (default: the director)",
+        help=N_("template: who owns the objectives and key results (default: the director)"),
     ),
-    arg("--list", action="store_true", help="template: list the templates"),
+    arg("--list", action="store_true", help=N_("template: list the templates")),
     arg(
         "--from",
         dest="source",
         type=quarter_id,
         metavar="QUARTER",
-        help="draft: the quarter to copy from (default: the latest earlier one with objectives)",
+        help=N_(
+            "draft: the quarter to copy from (default: the latest earlier one with objectives)"
+        ),
     ),
     arg(
         "--confirm",
         action="store_true",
-        help="draft, template: write it (default: preview only)",
+        help=N_("draft, template: write it (default: preview only)"),
     ),
 )
 def run_okr(args: argparse.Namespace, context: Context) -> int:

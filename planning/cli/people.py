@@ -35,18 +35,18 @@ ROLE_WORDS = {"director": N_("director"), "member": N_("member"), "stakeholder":
 
 @GROUP.command(
     "add-person",
-    "Add someone to the team, e.g. the first director of a store without demo data.",
-    arg("--name", required=True, help="the person's full name"),
-    arg("--email", required=True, help="the email they sign in with"),
+    N_("Add someone to the team, e.g. the first director of a store without demo data."),
+    arg("--name", required=True, help=N_("the person's full name")),
+    arg("--email", required=True, help=N_("the email they sign in with")),
     arg(
         "--role",
         choices=["director", "member", "stakeholder"],
         default="member",
-        help="what they may change (default: member)",
+        help=N_("what they may change (default: member)"),
     ),
-    arg("--title", default="", help="job title, shown beside their name"),
-    arg("--hours", type=float, default=None, help="weekly hours (default: capacity setting)"),
-    arg("--bau", type=float, default=0.3, help="business-as-usual share, 0 to 1 (default 0.3)"),
+    arg("--title", default="", help=N_("job title, shown beside their name")),
+    arg("--hours", type=float, default=None, help=N_("weekly hours (default: capacity setting)")),
+    arg("--bau", type=float, default=0.3, help=N_("business-as-usual share, 0 to 1 (default 0.3)")),
 )
 def run_add_person(args: argparse.Namespace, context: Context) -> int:
     """Create a person as the command line (no acting person)."""
@@ -85,11 +85,13 @@ def run_add_person(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "set-password",
-    "Set or reset someone's password for password sign-in (auth.mode: password). It is asked "
-    "for twice, or read as one line from standard input with --stdin; only its Argon2 hash is "
-    "stored, and the person's open sign-ins end.",
-    arg("email", help="the person's email (any case)"),
-    arg("--stdin", action="store_true", help="read the password from standard input"),
+    N_(
+        "Set or reset someone's password for password sign-in (auth.mode: password). It is asked "
+        "for twice, or read as one line from standard input with --stdin; only its Argon2 hash is "
+        "stored, and the person's open sign-ins end."
+    ),
+    arg("email", help=N_("the person's email (any case)")),
+    arg("--stdin", action="store_true", help=N_("read the password from standard input")),
 )
 def run_set_password(args: argparse.Namespace, context: Context) -> int:
     """Set a password as the command line (no acting person)."""
@@ -129,25 +131,31 @@ def run_set_password(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "token",
-    "Create, list or revoke bearer tokens for the HTTP API (/api/v1). A new token is printed "
-    "once, alone on stdout, and only its SHA-256 is stored.",
-    arg("action", choices=["create", "list", "revoke"], help="what to do"),
-    arg("id", nargs="?", type=int, metavar="ID", help="revoke: the token's id (see token list)"),
-    arg("--name", metavar="NAME", help="create: who or what uses the token, e.g. nightly-etl"),
+    N_(
+        "Create, list or revoke bearer tokens for the HTTP API (/api/v1). A new token is printed "
+        "once, alone on stdout, and only its SHA-256 is stored."
+    ),
+    arg("action", choices=["create", "list", "revoke"], help=N_("what to do")),
+    arg(
+        "id", nargs="?", type=int, metavar="ID", help=N_("revoke: the token's id (see token list)")
+    ),
+    arg("--name", metavar="NAME", help=N_("create: who or what uses the token, e.g. nightly-etl")),
     arg(
         "--scope",
         action="append",
         metavar="SCOPE",
-        help="create: write:observations (POST /api/v1/observations) or read:okrs "
-        "(GET /api/v1/okrs); repeat for both",
+        help=N_(
+            "create: write:observations (POST /api/v1/observations) or read:okrs "
+            "(GET /api/v1/okrs); repeat for both"
+        ),
     ),
     arg(
         "--as",
         dest="actor",
         metavar="EMAIL",
-        help="create, revoke: the director doing it (default: the command line, no person)",
+        help=N_("create, revoke: the director doing it (default: the command line, no person)"),
     ),
-    table_or_json("list: an aligned table (default) or JSON"),
+    table_or_json(N_("list: an aligned table (default) or JSON")),
 )
 def run_token(args: argparse.Namespace, context: Context) -> int:
     """Create, list or revoke API tokens."""

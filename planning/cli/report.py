@@ -40,23 +40,27 @@ def _writable(out: str) -> Path:
 
 @GROUP.command(
     "report",
-    "Write a quarter's Goals report (a cover and a page per objective), the roadmap (timeline "
-    "and board) or the impact ledger as PDF, PNG or SVG, to take into a meeting.",
-    arg("--period", metavar="QUARTER", help="e.g. 2026-Q4 (default: this quarter)"),
+    N_(
+        "Write a quarter's Goals report (a cover and a page per objective), the roadmap (timeline "
+        "and board) or the impact ledger as PDF, PNG or SVG, to take into a meeting."
+    ),
+    arg("--period", metavar="QUARTER", help=N_("e.g. 2026-Q4 (default: this quarter)")),
     arg(
         "--view",
         choices=["goals", "roadmap", "impact"],
         default="goals",
-        help="what to export: the Goals report (default), the roadmap of the quarter, or the "
-        "impact ledger (all shipped work; --period is not used)",
+        help=N_(
+            "what to export: the Goals report (default), the roadmap of the quarter, or the "
+            "impact ledger (all shipped work; --period is not used)"
+        ),
     ),
     arg(
         "--format",
         choices=["pdf", "png", "svg"],
         default="pdf",
-        help="a PDF report (default), or the charts as one PNG or SVG image",
+        help=N_("a PDF report (default), or the charts as one PNG or SVG image"),
     ),
-    arg("--out", metavar="FILE", required=True, help="the file to write"),
+    arg("--out", metavar="FILE", required=True, help=N_("the file to write")),
 )
 def run_report(args: argparse.Namespace, context: Context) -> int:
     """Build the export in memory, then write it; nothing is written when it cannot be made."""

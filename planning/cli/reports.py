@@ -21,6 +21,7 @@ from planning.cli.common import (
     table_or_json,
 )
 from planning.cli.tables import grid
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 
@@ -29,11 +30,15 @@ GROUP = Group()
 
 @GROUP.command(
     "impact",
-    "Print the impact ledger: each shipped initiative's expected lift against the realised one.",
+    N_(
+        "Print the impact ledger: each shipped initiative's expected lift against the realised one."
+    ),
     table_or_json(
-        "an aligned table (default) or a JSON list of {initiative, metric, filters, "
-        "shipped, expected_lift, realised_lift, ci_low, ci_high, verdict, ...}; lifts are "
-        "fractions (0.08 is +8 %%)"
+        N_(
+            "an aligned table (default) or a JSON list of {initiative, metric, filters, "
+            "shipped, expected_lift, realised_lift, ci_low, ci_high, verdict, ...}; lifts are "
+            "fractions (0.08 is +8 %%)"
+        )
     ),
 )
 def run_impact(args: argparse.Namespace, context: Context) -> int:
@@ -114,16 +119,18 @@ def run_impact(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "digest",
-    "Write the weekly digest (key results, shipped work, realised impact, stale updates, "
-    "decisions, plan changes) as Markdown or standalone HTML.",
-    arg("--week", metavar="WEEK", help="an ISO week, e.g. 2026-W48 (default: this week)"),
+    N_(
+        "Write the weekly digest (key results, shipped work, realised impact, stale updates, "
+        "decisions, plan changes) as Markdown or standalone HTML."
+    ),
+    arg("--week", metavar="WEEK", help=N_("an ISO week, e.g. 2026-W48 (default: this week)")),
     arg(
         "--format",
         choices=["md", "html"],
         default="md",
-        help="Markdown (default) or one standalone HTML file with its chart",
+        help=N_("Markdown (default) or one standalone HTML file with its chart"),
     ),
-    arg("--out", metavar="FILE", help="write to FILE (default: print it)"),
+    arg("--out", metavar="FILE", help=N_("write to FILE (default: print it)")),
 )
 def run_digest(args: argparse.Namespace, context: Context) -> int:
     """Build one week's digest and print or write it."""

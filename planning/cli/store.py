@@ -7,12 +7,13 @@ from pathlib import Path
 
 from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, UsageError, arg, fail, where
 from planning.formatting import format_count
+from planning.i18n import N_
 from planning.i18n import gettext as _
 
 GROUP = Group()
 
 
-@GROUP.command("init", "Create or upgrade the store's schema and say where the store is.")
+@GROUP.command("init", N_("Create or upgrade the store's schema and say where the store is."))
 def run_init(args: argparse.Namespace, context: Context) -> int:
     """Migrate the store to the newest schema."""
     engine = context.engine  # opening the store migrates it
@@ -25,9 +26,11 @@ def run_init(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "export",
-    "Export the whole store into a new folder: one JSON Lines file per table and a manifest "
-    "(schema revision, row counts, checksums).",
-    arg("directory", metavar="DIR", help="a folder that does not exist yet, or an empty one"),
+    N_(
+        "Export the whole store into a new folder: one JSON Lines file per table and a manifest "
+        "(schema revision, row counts, checksums)."
+    ),
+    arg("directory", metavar="DIR", help=N_("a folder that does not exist yet, or an empty one")),
 )
 def run_export(args: argparse.Namespace, context: Context) -> int:
     """Write every table of the store and its manifest into DIR."""
@@ -61,15 +64,19 @@ def run_export(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "restore",
-    "Restore an export folder into an empty store (same schema revision), in one transaction, "
-    "keeping every id.",
-    arg("directory", metavar="DIR", help="a folder written by the export command"),
+    N_(
+        "Restore an export folder into an empty store (same schema revision), in one transaction, "
+        "keeping every id."
+    ),
+    arg("directory", metavar="DIR", help=N_("a folder written by the export command")),
     arg(
         "--with-credentials",
         action="store_true",
-        help="also restore password hashes, open sign-in sessions, API tokens and share links; "
-        "only for an export you made and kept safe (without it, an export holding any is "
-        "refused)",
+        help=N_(
+            "also restore password hashes, open sign-in sessions, API tokens and share links; "
+            "only for an export you made and kept safe (without it, an export holding any is "
+            "refused)"
+        ),
     ),
 )
 def run_restore(args: argparse.Namespace, context: Context) -> int:
@@ -107,8 +114,10 @@ def run_restore(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "rebuild-totals",
-    "Sum every measure's daily totals again from all the observations (imports keep them in "
-    "step; this is for a store whose observations were changed outside Quarterdeck).",
+    N_(
+        "Sum every measure's daily totals again from all the observations (imports keep them in "
+        "step; this is for a store whose observations were changed outside Quarterdeck)."
+    ),
 )
 def run_rebuild_totals(args: argparse.Namespace, context: Context) -> int:
     """Rebuild the daily totals per measure from the observations, in one transaction."""

@@ -15,6 +15,7 @@ import sys
 from planning.cli.common import Context, Group, arg, day, fail, fixed, machine_words, table_or_json
 from planning.config import ConfigError
 from planning.formatting import format_count
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.sources.config import load_sources
 from planning.sources.runs import BUSY, FAILED, SyncOutcome, run_sources
@@ -55,8 +56,8 @@ def _line(outcome: SyncOutcome) -> str:
 @GROUP.command(
     NAME,
     HELP,
-    arg("sources", nargs="*", metavar="SOURCE", help="source names (default: every source)"),
-    table_or_json("one line per source (default) or a JSON list"),
+    arg("sources", nargs="*", metavar="SOURCE", help=N_("source names (default: every source)")),
+    table_or_json(N_("one line per source (default) or a JSON list")),
 )
 def run(args: argparse.Namespace, context: Context) -> int:
     """Run the sources and print one line (or one JSON object) per source."""

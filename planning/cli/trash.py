@@ -10,6 +10,7 @@ from sqlmodel import Session
 from planning import clock
 from planning.cli.common import EXIT_OK, Context, Group, arg
 from planning.formatting import format_day
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine, session_scope
 from planning.trash.bin import purge_expired_trash
@@ -20,8 +21,8 @@ GROUP = Group()
 
 @GROUP.command(
     "trash",
-    "List the trash (deleted and archived goals and initiatives) or purge what waited 30 days.",
-    arg("action", choices=("list", "purge"), nargs="?", default="list", help="default: list"),
+    N_("List the trash (deleted and archived goals and initiatives) or purge what waited 30 days."),
+    arg("action", choices=("list", "purge"), nargs="?", default="list", help=N_("default: list")),
 )
 def run_trash(args: argparse.Namespace, context: Context) -> int:
     """Print the trash, or delete for good what has waited its 30 days."""

@@ -52,15 +52,17 @@ def positive_weeks(text: str) -> int:
 
 @GROUP.command(
     "rank",
-    "Print the backlog (open initiatives) ranked by a scoring framework.",
+    N_("Print the backlog (open initiatives) ranked by a scoring framework."),
     arg(
         "--framework",
         metavar="NAME",
-        help="a framework id from scoring.yaml (default: the active one)",
+        help=N_("a framework id from scoring.yaml (default: the active one)"),
     ),
     table_or_json(
-        "an aligned table (default) or a JSON list of "
-        "{rank, id, initiative, owner, status, health, score, value, quadrant, effort_weeks}"
+        N_(
+            "an aligned table (default) or a JSON list of "
+            "{rank, id, initiative, owner, status, health, score, value, quadrant, effort_weeks}"
+        )
     ),
 )
 def run_rank(args: argparse.Namespace, context: Context) -> int:
@@ -126,18 +128,22 @@ def run_rank(args: argparse.Namespace, context: Context) -> int:
 
 @GROUP.command(
     "capacity",
-    "Print capacity and initiative load per person per week, flagging over-allocation.",
-    arg("--weeks", type=positive_weeks, default=8, metavar="N", help="weeks to show (default 8)"),
+    N_("Print capacity and initiative load per person per week, flagging over-allocation."),
+    arg(
+        "--weeks", type=positive_weeks, default=8, metavar="N", help=N_("weeks to show (default 8)")
+    ),
     arg(
         "--from",
         dest="first_day",
         type=iso_date,
         metavar="DATE",
-        help="a day in the first week, YYYY-MM-DD (default: today)",
+        help=N_("a day in the first week, YYYY-MM-DD (default: today)"),
     ),
     table_or_json(
-        "an aligned table (default) or a JSON list of "
-        "{person, week, week_start, capacity_hours, load_hours, over}"
+        N_(
+            "an aligned table (default) or a JSON list of "
+            "{person, week, week_start, capacity_hours, load_hours, over}"
+        )
     ),
 )
 def run_capacity(args: argparse.Namespace, context: Context) -> int:
