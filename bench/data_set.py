@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from planning.config import AppConfig
     from planning.config.metrics import MetricsConfig
+    from planning.store.models import Person
 
 from bench.scales import KRS_PER_OBJECTIVE, BenchError, Scale
 
@@ -243,6 +244,16 @@ def build_data_set(
     finally:
         engine.dispose()
     return DataSet(url=url, config_dir=config_dir, period=period, observations=frame, counts=tally)
+
+
+def active_people(session: Session) -> list[Person]:
+    """The team's active people, by id (the order the bench deals out roles and sessions in)."""
+    from sqlmodel import col, select
+
+    from planning.store.models import Person
+
+    query = select(Person).where(Person.active == True).order_by(col(Person.id))  # noqa: E712
+    return list(session.exec(query).all())
 
 
 def advance_sequences(engine: Engine) -> None:

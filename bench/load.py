@@ -56,6 +56,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -177,18 +178,13 @@ def measure_step(
 
             sampler = asyncio.create_task(sample())
             try:
-                if client == "ws":
-                    return await drive_ws(
-                        base=[server.url for server in servers],
-                        server_pid=pids[0],
-                        plans=plans,
-                        rounds=rounds,
-                        run_id=run_id,
-                        tally=tally,
-                        pace=pace,
-                    )
-                return await _drive(
-                    base=servers[0].url,
+                # The protocol client spreads its sessions over every server; the browser has one.
+                drive = (
+                    partial(drive_ws, base=[server.url for server in servers])
+                    if client == "ws"
+                    else partial(_drive, base=servers[0].url)
+                )
+                return await drive(
                     server_pid=pids[0],
                     plans=plans,
                     rounds=rounds,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.app_process import answers, free_port, launch_app, stop_process
+from bench.data_set import active_people
 
 # Issue 22's budget on the two-core machine at the large scale.
 LOAD_SESSIONS = 30
@@ -109,20 +110,18 @@ def plan_sessions(
     """Session 0 is the director; odd sessions are members, even ones stakeholders. Members
     owing updates are taken in turn and their owed initiatives dealt out so that no two sessions
     post on the same one."""
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session
 
     from planning.config import load_config
     from planning.reports.this_week import updates_owed
     from planning.store.engine import create_store_engine, read_engine
-    from planning.store.models import Person, Role
+    from planning.store.models import Role
 
     every_days = load_config(config_dir).settings.updates.stale_after_days
     engine = create_store_engine(url)
     try:
         with Session(read_engine(engine)) as session:
-            people = session.exec(
-                select(Person).where(Person.active == True).order_by(col(Person.id))  # noqa: E712
-            ).all()
+            people = active_people(session)
             by_role: dict[Role, list[int]] = {}
             for person in people:
                 by_role.setdefault(person.role, []).append(int(person.id or 0))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     pass
 
-from bench.data_set import DataSet, _lap, _pk
+from bench.data_set import DataSet, _lap, _pk, active_people
 from bench.scales import (
     APP_SCRIPT,
     PERSON_PICKER_KEY,
@@ -40,17 +40,14 @@ def routed_pages(app: Path = APP_SCRIPT) -> list[str]:
 
 def role_people(*, url: str) -> dict[str, int]:
     """The person each role is measured as: the first active person of that role by id."""
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session
 
     from planning.store.engine import create_store_engine, read_engine
-    from planning.store.models import Person
 
     engine = create_store_engine(url)
     try:
         with Session(read_engine(engine)) as session:
-            people = session.exec(
-                select(Person).where(Person.active == True).order_by(col(Person.id))  # noqa: E712
-            ).all()
+            people = active_people(session)
     finally:
         engine.dispose()
     found: dict[str, int] = {}

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from planning import clock
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.reports.this_week import waits_news, waits_news_by_owner
+from planning.reports.blocker_news import waits_news, waits_news_by_owner
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     AuditEvent,

@@ -16,7 +16,7 @@ from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
-from planning.reports import this_week
+from planning.reports import blocker_news
 from planning.store.engine import read_engine
 from planning.validation import InputError
 from planning.work import dependencies
@@ -71,7 +71,7 @@ def critical_paths(versions: Versions, period: str) -> list[tuple[str, list[Work
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def news(
     versions: Versions, owner_id: int, today: date, language: str = ""
-) -> list[this_week.WaitNews]:
+) -> list[blocker_news.WaitNews]:
     """What a person's open work waits on that slipped, is blocked or shipped this week, in the
     words of `language` (i18n.locale_key, which keys the cache)."""
     return list(_news_by_owner(versions, today, language).get(owner_id, ()))
@@ -80,11 +80,11 @@ def news(
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def _news_by_owner(
     versions: Versions, today: date, language: str
-) -> Mapping[int, tuple[this_week.WaitNews, ...]]:
+) -> Mapping[int, tuple[blocker_news.WaitNews, ...]]:
     """`news` for every owner, read once after each write for all the sessions showing it."""
     del versions, language
     with _session() as session:
-        found = this_week.waits_news_by_owner(session=session, today=today)
+        found = blocker_news.waits_news_by_owner(session=session, today=today)
     return frozen_lists(found)
 
 

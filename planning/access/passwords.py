@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -92,6 +93,25 @@ def token_digest(token: str) -> str:
 
 def _code_digest(code: str) -> str:
     return token_digest(_CODE_PREFIX + code)
+
+
+def _new_secret(
+    session: Session,
+    person_id: int,
+    *,
+    digest: Callable[[str], str],
+    now: datetime,
+    lasts: timedelta,
+) -> str:
+    """A fresh random secret for the person, stored by its digest as a row lasting `lasts`."""
+    secret = secrets.token_urlsafe(32)
+    session.add(
+        SignInSession(
+            person_id=person_id, token_hash=digest(secret), created_at=now, expires_at=now + lasts
+        )
+    )
+    session.flush()
+    return secret
 
 
 # --- slowing down guesses ----------------------------------------------------------------------
@@ -220,21 +240,14 @@ def attempt_sign_in(
     _lock_account(session, key)
     mine, my_last = _failures(session, email=key, since=window_start, only=_of_client(source))
     everyone, last = _failures(session, email=key, since=window_start)
+    # This client's failures for the account and everyone's, each against its own threshold.
+    counted = (
+        (mine, my_last, settings.max_failed_attempts),
+        (everyone, last, settings.account_max_failed_attempts),
+    )
     left = max(
-        _seconds_left(
-            failures=mine,
-            last=my_last,
-            threshold=settings.max_failed_attempts,
-            settings=settings,
-            now=now,
-        ),
-        _seconds_left(
-            failures=everyone,
-            last=last,
-            threshold=settings.account_max_failed_attempts,
-            settings=settings,
-            now=now,
-        ),
+        _seconds_left(failures=failures, last=at, threshold=limit, settings=settings, now=now)
+        for failures, at, limit in counted
     )
     if left:
         return SignInOutcome(
@@ -261,16 +274,9 @@ def attempt_sign_in(
     session.execute(
         delete(SignInAttempt).where(col(SignInAttempt.email) == key, _of_client(source))
     )
-    code = secrets.token_urlsafe(32)
-    session.add(
-        SignInSession(
-            person_id=person.id,
-            token_hash=_code_digest(code),
-            created_at=now,
-            expires_at=now + timedelta(seconds=CODE_SECONDS),
-        )
+    code = _new_secret(
+        session, person.id, digest=_code_digest, now=now, lasts=timedelta(seconds=CODE_SECONDS)
     )
-    session.flush()
     return SignInOutcome(person=PersonRead.model_validate(person), code=code, message="")
 
 
@@ -303,17 +309,13 @@ def start_session(
             or_(col(SignInSession.expires_at) <= now, col(SignInSession.ended_at).is_not(None)),
         )
     )
-    token = secrets.token_urlsafe(32)
-    session.add(
-        SignInSession(
-            person_id=row.person_id,
-            token_hash=token_digest(token),
-            created_at=now,
-            expires_at=now + timedelta(days=settings.session_days),
-        )
+    return _new_secret(
+        session,
+        row.person_id,
+        digest=token_digest,
+        now=now,
+        lasts=timedelta(days=settings.session_days),
     )
-    session.flush()
-    return token
 
 
 def person_for_session(

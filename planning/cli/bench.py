@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail, whole_number
@@ -163,13 +164,7 @@ def run_bench(args: argparse.Namespace, context: Context) -> int:
         f"(measured {result['measured_at']}, load average {result['load_average'][0]:.2f} "
         f"on {result['cpu_count']} cores)"
     )
-    print(render_table(checks(result)))
-    if out is not None:
-        print(f"wrote {out}")
-    failed = result["failed"]
-    if failed:
-        print(f"{len(failed)} over budget: {'; '.join(failed)}", file=sys.stderr)
-    return EXIT_REFUSED if failed and args.strict else EXIT_OK
+    return _verdict(render_table(checks(result)), result["failed"], out, strict=args.strict)
 
 
 def _run_load(args: argparse.Namespace, out: Path | None) -> int:
@@ -202,10 +197,16 @@ def _run_load(args: argparse.Namespace, out: Path | None) -> int:
         f"{args.think:g} s pauses; each row gives the load average before and after its step)"
     )
     found = load_checks(result["load"])
-    print(render_table(found))
+    failed = [c.what for c in found if not c.ok]
+    return _verdict(render_table(found), failed, out, strict=args.strict)
+
+
+def _verdict(table: str, failed: Sequence[str], out: Path | None, *, strict: bool) -> int:
+    """Print the checks and where the results were written; what is over budget goes to stderr
+    and, with --strict, makes the exit code a refusal."""
+    print(table)
     if out is not None:
         print(f"wrote {out}")
-    failed = [c.what for c in found if not c.ok]
     if failed:
         print(f"{len(failed)} over budget: {'; '.join(failed)}", file=sys.stderr)
-    return EXIT_REFUSED if failed and args.strict else EXIT_OK
+    return EXIT_REFUSED if failed and strict else EXIT_OK

@@ -119,6 +119,11 @@ class EffortStep(Strict):
     value: float
 
 
+def _steps(*bounded: tuple[float, float], then: float) -> list[EffortStep]:
+    """A default effort scale: (up_to_weeks, value) steps, then one value for any larger effort."""
+    return [*(EffortStep(up_to_weeks=w, value=v) for w, v in bounded), EffortStep(value=then)]
+
+
 def _check_steps(steps: list[EffortStep], name: str) -> None:
     limits = [s.up_to_weeks for s in steps]
     if not steps or limits[-1] is not None:
@@ -134,27 +139,10 @@ class EffortConversion(Strict):
     """How the initiative's one effort (person-weeks) becomes each framework's effort input."""
 
     rice_minimum_months: float = Field(default=0.5, gt=0)
-    job_size: list[EffortStep] = [
-        EffortStep(up_to_weeks=1, value=1),
-        EffortStep(up_to_weeks=2, value=2),
-        EffortStep(up_to_weeks=4, value=3),
-        EffortStep(up_to_weeks=8, value=5),
-        EffortStep(up_to_weeks=13, value=8),
-        EffortStep(up_to_weeks=26, value=13),
-        EffortStep(value=20),
-    ]
-    ease: list[EffortStep] = [
-        EffortStep(up_to_weeks=1, value=10),
-        EffortStep(up_to_weeks=2, value=9),
-        EffortStep(up_to_weeks=3, value=8),
-        EffortStep(up_to_weeks=4, value=7),
-        EffortStep(up_to_weeks=6, value=6),
-        EffortStep(up_to_weeks=8, value=5),
-        EffortStep(up_to_weeks=13, value=4),
-        EffortStep(up_to_weeks=26, value=3),
-        EffortStep(up_to_weeks=52, value=2),
-        EffortStep(value=1),
-    ]
+    job_size: list[EffortStep] = _steps((1, 1), (2, 2), (4, 3), (8, 5), (13, 8), (26, 13), then=20)
+    ease: list[EffortStep] = _steps(
+        (1, 10), (2, 9), (3, 8), (4, 7), (6, 6), (8, 5), (13, 4), (26, 3), (52, 2), then=1
+    )
 
     @model_validator(mode="after")
     def _scales(self) -> EffortConversion:

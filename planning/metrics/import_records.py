@@ -6,7 +6,7 @@ one transaction or not at all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -18,7 +18,7 @@ from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import Validation, empty_observations, suggest_close, validate
 from planning.metrics.import_file import LINE, REQUIRED_COLUMNS
-from planning.metrics.importer import check_time_box, write_observations
+from planning.metrics.importer import ImportResult, check_time_box, write_observations
 from planning.store.models import Person, PersonRead
 
 
@@ -39,20 +39,8 @@ class RecordProblem:
         return f"{where}: {self.reason}"
 
 
-@dataclass(frozen=True)
-class RecordsImportResult:
-    """What importing a JSON list did; with problems, nothing was written and batch_id is None."""
-
-    added: int
-    updated: int
-    unchanged: int
-    batch_id: int | None
-    problems: list[RecordProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Whether the list was written."""
-        return not self.problems
+# What importing a JSON list did; with problems, nothing was written and batch_id is None.
+RecordsImportResult = ImportResult[RecordProblem]
 
 
 _JSON_TYPES = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 from time import monotonic
+from typing import Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from planning.config.metrics import MetricsConfig
 from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import ImportFileError, read_table
-from planning.metrics.observations import record_batch, upsert_observations
+from planning.metrics.observations import by_series_chunks, record_batch, upsert_observations
 from planning.store.models import Person, PersonRead
 
 
@@ -52,19 +53,23 @@ class Preview:
     would_leave: int
 
 
+Problem = TypeVar("Problem")
+
+
 @dataclass(frozen=True)
-class ImportResult:
-    """What an import did; with problems, nothing was written and batch_id is None."""
+class ImportResult(Generic[Problem]):
+    """What an import did; with problems (a file's RowProblem, a JSON list's RecordProblem),
+    nothing was written and batch_id is None."""
 
     added: int
     updated: int
     unchanged: int
     batch_id: int | None
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Whether the file was written."""
+        """Whether the rows were written."""
         return not self.problems
 
 
@@ -211,16 +216,14 @@ def _existing_series(connection: Connection, frame: pd.DataFrame) -> dict[tuple[
 def _stored_values(
     connection: Connection, series: list[int], *, first: date, last: date
 ) -> pd.DataFrame:
-    parts: list[pd.DataFrame] = []
-    for start in range(0, len(series), 500):
-        rows = connection.execute(
-            text(
-                "SELECT series_id, day, value FROM observation "
-                "WHERE series_id IN :ids AND day BETWEEN :first AND :last"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": series[start : start + 500], "first": first, "last": last},
-        ).all()
-        parts.append(pd.DataFrame(rows, columns=["series_id", "day", "value_stored"]))
+    sql = (
+        "SELECT series_id, day, value FROM observation "
+        "WHERE series_id IN :ids AND day BETWEEN :first AND :last"
+    )
+    parts = [
+        pd.DataFrame(chunk.all(), columns=["series_id", "day", "value_stored"])
+        for chunk in by_series_chunks(connection, sql, series, {"first": first, "last": last})
+    ]
     if not parts:
         return pd.DataFrame(
             {
@@ -247,7 +250,7 @@ def import_observations(
     config: MetricsConfig,
     api_token_id: int | None = None,
     deadline: float | None = None,
-) -> ImportResult:
+) -> ImportResult[RowProblem]:
     """Validate a whole file and, if every row is good, write it and its batch in one transaction.
 
     A file with bad rows writes nothing and returns every problem; a file that cannot be read at
@@ -275,7 +278,7 @@ def write_unless_problems(
     filename: str,
     source: str,
     api_token_id: int | None = None,
-) -> ImportResult:
+) -> ImportResult[RowProblem]:
     """Write a checked file's rows and its batch, or nothing (returning the problems) when any
     row has a problem."""
     if problems:
@@ -300,7 +303,7 @@ def write_observations(
     filename: str,
     source: str,
     api_token_id: int | None = None,
-) -> ImportResult:
+) -> ImportResult[RowProblem]:
     """Write validated rows (a Validation's frame) and their import batch in one transaction."""
     if actor is not None:
         require_director(actor, N_("import observations"))

@@ -7,7 +7,7 @@ observations are keyed by (series, day), so writing the same rows twice changes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Result, bindparam, text
 from sqlmodel import Session, col, select
 
 from planning.metrics.rollups import lock_observation_writes, refresh_daily_totals
@@ -30,6 +30,7 @@ OBSERVATION_COLUMNS = ["measure", "day", "dims_key", "value"]
 BULK_CACHE_ROWS = 50_000
 BULK_CACHE_KIB = 64 * 1024
 COPY_SLICE_ROWS = 50_000
+SERIES_CHUNK = 500  # series ids per IN list
 
 
 @dataclass(frozen=True)
@@ -262,21 +263,25 @@ def _copy_rows(
 
 def _stored_in_span(connection: Connection, series: list[int], first: str, last: str) -> bool:
     """Whether any of these series has an observation stored on a day from first to last."""
-    for start in range(0, len(series), 500):
-        found = connection.execute(
-            text(
-                "SELECT 1 FROM observation WHERE series_id IN :ids "
-                "AND day BETWEEN :first AND :last LIMIT 1"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {
-                "ids": series[start : start + 500],
-                "first": date.fromisoformat(first[:10]),
-                "last": date.fromisoformat(last[:10]),
-            },
-        ).first()
-        if found is not None:
-            return True
-    return False
+    span = {"first": date.fromisoformat(first[:10]), "last": date.fromisoformat(last[:10])}
+    sql = (
+        "SELECT 1 FROM observation WHERE series_id IN :ids AND day BETWEEN :first AND :last LIMIT 1"
+    )
+    # any() stops at the first chunk that finds a row: later chunks are never queried.
+    chunks = by_series_chunks(connection, sql, series, span)
+    return any(found.first() is not None for found in chunks)
+
+
+def by_series_chunks(
+    connection: Connection, sql: str, series: Sequence[int], params: Mapping[str, Any] | None = None
+) -> Iterator[Result[Any]]:
+    """Run `sql`, whose `:ids` list takes series ids, once per SERIES_CHUNK ids (an IN list stays
+    under the drivers' parameter limits); each chunk's result, queried as it is asked for."""
+    statement = text(sql).bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(series), SERIES_CHUNK):
+        yield connection.execute(
+            statement, {"ids": list(series[start : start + SERIES_CHUNK]), **(params or {})}
+        )
 
 
 @contextmanager
@@ -301,16 +306,8 @@ def _bulk_page_cache(raw: Any, dialect: str, rows: int) -> Iterator[None]:
 
 
 def _count_rows(connection: Connection, series: list[int]) -> int:
-    total = 0
-    for start in range(0, len(series), 500):
-        chunk = series[start : start + 500]
-        total += connection.execute(
-            text("SELECT COUNT(*) FROM observation WHERE series_id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": chunk},
-        ).scalar_one()
-    return int(total)
+    sql = "SELECT COUNT(*) FROM observation WHERE series_id IN :ids"
+    return sum(int(chunk.scalar_one()) for chunk in by_series_chunks(connection, sql, series))
 
 
 def record_batch(

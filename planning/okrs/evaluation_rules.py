@@ -46,6 +46,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from planning.config import AppConfig
@@ -439,6 +440,17 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
         out["denominator"] = view.denominator
         out["min_denominator"] = min_denominator
     span = 1 if shape == MetricShape.snapshot else context.length(kr.window.value)
+    # Guardrails and level key results project the window's recent level alike; only the target
+    # (and, over the quarter to date, a known value) differ.
+    level = partial(
+        forecast_level,
+        daily_values=series,
+        remaining_days=context.remaining,
+        window_days=span,
+        additive=shape == MetricShape.additive,
+        daily_weights=weights,
+        recent_days=RECENT_DAYS,
+    )
 
     if kr.kind == KrKind.guardrail:
         assert kr.guardrail_rule is not None and kr.threshold is not None
@@ -451,15 +463,9 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
             running_values=[running.get(d) for d in context.days(context.first, end)],
         )
         direction = "increase" if rule == "stay_above" else "decrease"
-        projection = forecast_level(
-            daily_values=series,
-            remaining_days=context.remaining,
-            window_days=span,
+        projection = level(
             target=kr.threshold,
             direction=direction,
-            additive=shape == MetricShape.additive,
-            daily_weights=weights,
-            recent_days=RECENT_DAYS,
             # Over the quarter to date every day so far stays in the window: its value so far
             # is known exactly, whatever the metric's shape.
             known_value=current if kr.window.value == "period_to_date" else None,
@@ -531,16 +537,7 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
         )
     else:
         expected = linear_expected(context.elapsed, context.total)
-        forecast = forecast_level(
-            daily_values=series,
-            remaining_days=context.remaining,
-            window_days=span,
-            target=kr.target_value,
-            direction=direction,
-            additive=shape == MetricShape.additive,
-            daily_weights=weights,
-            recent_days=RECENT_DAYS,
-        )
+        forecast = level(target=kr.target_value, direction=direction)
     forecast, trust = _calibrated(forecast, context, kr, kr.target_value, direction)
     out.update(trust)
     denominator = out.get("denominator")

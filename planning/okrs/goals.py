@@ -9,6 +9,7 @@ frozen: nothing in it changes. Reads are in planning.okrs.goal_reads.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session
@@ -96,9 +97,7 @@ def update_objective(
         updates["title"] = updates["title"].strip()
     if isinstance(updates.get("description"), str):
         updates["description"] = unix_line_breaks(updates["description"])
-    for required in ("title", "owner_id", "weight", "archived"):
-        if required in updates and updates[required] is None:
-            raise GoalError([f"The objective's {required.replace('_id', '')} cannot be empty."])
+    _refuse_emptied(updates, ("title", "owner_id", "weight", "archived"), "objective")
     merged = ObjectiveCreate.model_construct(
         **{**record.model_dump(include=set(ObjectiveCreate.model_fields)), **updates}
     )
@@ -124,6 +123,13 @@ def archive_objective(
         expected_version=expected_version,
         changes=ObjectiveUpdate(archived=True),
     )
+
+
+def _refuse_emptied(updates: Mapping[str, Any], required: tuple[str, ...], goal: str) -> None:
+    """Refuse changes that would clear a field the goal cannot be without."""
+    for name in required:
+        if name in updates and updates[name] is None:
+            raise GoalError([f"The {goal}'s {name.replace('_id', '')} cannot be empty."])
 
 
 def _apply(
@@ -215,9 +221,8 @@ def update_key_result(
     assert objective is not None
     refuse_if_closed(session, objective.period)
     updates = _clean_key_result(changes.model_dump(exclude_unset=True))
-    for required in ("title", "owner_id", "weight", "window", "total_target", "archived"):
-        if required in updates and updates[required] is None:
-            raise GoalError([f"The key result's {required.replace('_id', '')} cannot be empty."])
+    required = ("title", "owner_id", "weight", "window", "total_target", "archived")
+    _refuse_emptied(updates, required, "key result")
     merged = KeyResultBase.model_construct(
         **{**record.model_dump(include=set(KeyResultBase.model_fields)), **updates}
     )

@@ -176,6 +176,10 @@ def _words(digest: WeeklyDigest) -> dict[str, str]:
     }
 
 
+def _impact_rows(digest: WeeklyDigest) -> list[list[str]]:
+    return [_impact_row(digest, entry) for entry in digest.impacts]
+
+
 def _kr_row(line: KrLine) -> list[str]:
     return [
         line.objective,
@@ -238,48 +242,32 @@ def digest_markdown(digest: WeeklyDigest) -> str:
     """The digest as Markdown; every piece of text is escaped."""
     words = _words(digest)
     out = [f"# {_title(digest)}", "", escape_markdown(_subtitle(digest)), ""]
-
-    out += [f"## {words['key_results']}", "", digest.period_note, ""]
-    if digest.key_results:
-        out += _md_table(_header(KR_HEADER), [_kr_row(line) for line in digest.key_results])
-    else:
-        out.append(words["no_key_results"])
-    out.append("")
-
-    out += [f"## {words['shipped']}", ""]
-    if digest.shipped:
-        out += _md_table(_header(SHIPPED_HEADER), _shipped_rows(digest))
-    else:
-        out.append(words["no_shipped"])
-    out.append("")
-
-    out += [f"## {words['impact']}", ""]
-    if digest.impacts:
-        out += [_impact_note(digest), ""]
-        out += _md_table(_header(IMPACT_HEADER), [_impact_row(digest, e) for e in digest.impacts])
-    else:
-        out.append(words["no_impact"])
-    out.append("")
-
-    out += [f"## {words['stale']}", ""]
-    if digest.stale:
-        out += [_stale_note(digest), ""]
-        out += _md_table(_header(STALE_HEADER), _stale_rows(digest))
-    else:
-        out.append(words["no_stale"])
-    out.append("")
-
-    out += [f"## {words['decisions']}", ""]
-    if digest.decisions:
-        out += _md_table(_header(DECISIONS_HEADER), _decision_rows(digest))
-    else:
-        out.append(words["no_decisions"])
-    out.append("")
-
-    out += [f"## {words['plan']}", "", digest.plan_note, ""]
-    if digest.plan_changes:
-        out += _md_table(_header(PLAN_HEADER), _plan_rows(digest))
-        out.append("")
+    # Each section: its key in `words`, a note always shown under the heading, a note shown only
+    # above a table, the table's header and rows (the plan has no sentence for an empty section).
+    sections: list[tuple[str, str | None, str | None, Sequence[str], Sequence[Sequence[str]]]] = [
+        (
+            "key_results",
+            digest.period_note,
+            None,
+            KR_HEADER,
+            list(map(_kr_row, digest.key_results)),
+        ),
+        ("shipped", None, None, SHIPPED_HEADER, _shipped_rows(digest)),
+        ("impact", None, _impact_note(digest), IMPACT_HEADER, _impact_rows(digest)),
+        ("stale", None, _stale_note(digest), STALE_HEADER, _stale_rows(digest)),
+        ("decisions", None, None, DECISIONS_HEADER, _decision_rows(digest)),
+        ("plan", digest.plan_note, None, PLAN_HEADER, _plan_rows(digest)),
+    ]
+    for key, lead, note, header, rows in sections:
+        out += [f"## {words[key]}", ""]
+        if lead is not None:
+            out += [lead, ""]
+        if rows:
+            if note is not None:
+                out += [note, ""]
+            out += [*_md_table(_header(header), rows), ""]
+        elif empty := words.get(f"no_{key}"):
+            out += [empty, ""]
     out.append(_generated(digest))
     return "\n".join(out) + "\n"
 

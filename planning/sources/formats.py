@@ -318,15 +318,7 @@ def record_lines(text: str, records: int) -> np.ndarray:
     physical = text.rstrip("\r\n").count("\n") + 1
     if physical == records + 1:
         return np.arange(2, records + 2, dtype=np.int64)
-    starts: list[int] = []
-    reader = csv.reader(io.StringIO(text))
-    previous_end = 0
-    for record in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
-        if record:  # the CSV reader, like pandas, skips only empty lines
-            starts.append(start)
-    return np.asarray(starts[1 : records + 1], dtype=np.int64)
+    return _walked_layout(text)[0][1 : records + 1]
 
 
 def import_in_format(
@@ -436,7 +428,7 @@ def _walked_layout(text: str) -> tuple[np.ndarray, np.ndarray]:
     for record in reader:
         start = previous_end + 1
         previous_end = reader.line_num
-        if record:
+        if record:  # the CSV reader, like pandas, skips only empty lines
             starts.append(start)
             cells.append(len(record))
     return np.asarray(starts, dtype=np.int64), np.asarray(cells, dtype=np.int64)

@@ -468,6 +468,18 @@ def _unmapped_reason(value: str, sku: str, rules: ShopifyOrdersSettings, column:
     )
 
 
+def _measure_rows(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """One measure's rows of the long table: its day, value (to 6 places) and first file line."""
+    return pd.DataFrame(
+        {
+            "date": frame["date"],
+            "measure": measure,
+            "value": frame[measure].round(6),
+            LINE: frame["line"],
+        }
+    )
+
+
 def _rows(
     *,
     days: np.ndarray,
@@ -490,14 +502,7 @@ def _rows(
     )
     parts: list[pd.DataFrame] = []
     for measure in ORDER_MEASURES:
-        part = pd.DataFrame(
-            {
-                "date": orders["date"],
-                "measure": measure,
-                "value": orders[measure].round(6),
-                LINE: orders["line"],
-            }
-        )
+        part = _measure_rows(orders, measure)
         for dim in metrics.measures[measure].dimensions:
             part[dim] = getattr(rules, dim)
         parts.append(part)
@@ -520,14 +525,7 @@ def _rows(
         .reset_index()
     )
     for measure in LINE_MEASURES:
-        part = pd.DataFrame(
-            {
-                "date": items["date"],
-                "measure": measure,
-                "value": items[measure].round(6),
-                LINE: items["line"],
-            }
-        )
+        part = _measure_rows(items, measure)
         if "product_line" in metrics.measures[measure].dimensions:
             part["product_line"] = items["product_line"]
         parts.append(part)

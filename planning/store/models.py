@@ -124,10 +124,6 @@ class TimeOff(TimeOffBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-class TimeOffCreate(TimeOffBase):
-    pass
-
-
 class TimeOffRead(TimeOffBase):
     id: int
 
@@ -241,10 +237,6 @@ class CheckIn(CheckInBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class CheckInCreate(CheckInBase):
-    pass
-
-
 class CheckInRead(CheckInBase):
     id: int
     author_id: int
@@ -318,27 +310,6 @@ class Initiative(InitiativeBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class InitiativeCreate(InitiativeBase):
-    pass
-
-
-class InitiativeUpdate(SQLModel):
-    title: str | None = None
-    description: str | None = None
-    owner_id: int | None = None
-    status: InitiativeStatus | None = None
-    health: Health | None = None
-    start_date: date | None = None
-    target_date: date | None = None
-    shipped_date: date | None = None
-    effort_weeks: float | None = None
-    percent_complete: int | None = None
-    scores: dict[str, Any] | None = None
-    lift_metric: str | None = None
-    lift_pct: float | None = None
-    lift_filters: dict[str, str] | None = None
-
-
 class InitiativeRead(InitiativeBase):
     id: int
     version: int
@@ -380,10 +351,6 @@ class StatusUpdate(StatusUpdateBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow, index=True)
-
-
-class StatusUpdateCreate(StatusUpdateBase):
-    pass
 
 
 class StatusUpdateRead(StatusUpdateBase):
@@ -433,10 +400,6 @@ class Decision(DecisionBase, table=True):
     # A withdrawn decision stays in the log, marked, so the record of what was decided is kept.
     withdrawn_at: datetime | None = None
     withdrawn_by: int | None = Field(default=None, foreign_key="person.id")
-
-
-class DecisionCreate(DecisionBase):
-    pass
 
 
 class DecisionRead(DecisionBase):

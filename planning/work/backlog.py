@@ -286,6 +286,26 @@ def backlog_entries(*, session: Session) -> list[BacklogEntry]:
     ]
 
 
+def rank_as_configured(
+    entries: Sequence[BacklogEntry],
+    *,
+    config: AppConfig,
+    framework_id: str,
+    framework: Framework,
+    baselines: Mapping[str, Baseline] | None,
+) -> pd.DataFrame:
+    """rank_backlog with the configured matrix, effort scales and metric directions."""
+    return rank_backlog(
+        entries,
+        framework_id=framework_id,
+        framework=framework,
+        matrix=config.scoring.matrix,
+        baseline_by_metric=baselines,
+        higher_is_better={m: spec.higher_is_better for m, spec in config.metrics.metrics.items()},
+        effort=config.scoring.effort,
+    )
+
+
 def ranked_backlog(
     *, session: Session, config: AppConfig, framework_id: str, as_of: date | None = None
 ) -> pd.DataFrame:
@@ -304,14 +324,8 @@ def ranked_backlog(
             as_of=as_of,
             complete_after_hours=config.settings.metrics.complete_after_hours,
         )
-    return rank_backlog(
-        entries,
-        framework_id=framework_id,
-        framework=framework,
-        matrix=config.scoring.matrix,
-        baseline_by_metric=base,
-        higher_is_better={m: spec.higher_is_better for m, spec in config.metrics.metrics.items()},
-        effort=config.scoring.effort,
+    return rank_as_configured(
+        entries, config=config, framework_id=framework_id, framework=framework, baselines=base
     )
 
 
@@ -354,19 +368,14 @@ def initiative_scores(
         lift_metric=initiative.lift_metric,
         lift_pct=initiative.lift_pct,
     )
-    better = {m: spec.higher_is_better for m, spec in config.metrics.metrics.items()}
     rows = []
     for framework_id, framework in config.scoring.frameworks.items():
-        frame = rank_backlog(
+        frame = rank_as_configured(
             [entry],
+            config=config,
             framework_id=framework_id,
             framework=framework,
-            matrix=config.scoring.matrix,
-            baseline_by_metric={initiative.lift_metric: base}
-            if base and initiative.lift_metric
-            else {},
-            higher_is_better=better,
-            effort=config.scoring.effort,
+            baselines={initiative.lift_metric: base} if base and initiative.lift_metric else {},
         )
         inputs = frame["inputs"].iloc[0]
         given = [

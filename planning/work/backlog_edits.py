@@ -33,7 +33,7 @@ from planning.metrics.baseline import Baseline
 from planning.store.models import Initiative, InitiativeRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError, is_number
-from planning.work.backlog import BacklogEntry, rank_backlog
+from planning.work.backlog import BacklogEntry, rank_as_configured
 from planning.work.initiative_input import EFFORT_MAX_WEEKS, TITLE_MAX
 from planning.work.initiative_status import STATUS_ORDER
 from planning.work.initiatives import update_initiative
@@ -247,14 +247,12 @@ def rescored(
                 lift_pct=None if lift_points is None else lift_points / 100,
             )
         )
-    ranked = rank_backlog(
+    ranked = rank_as_configured(
         entries,
+        config=config,
         framework_id=framework_id,
         framework=framework,
-        matrix=config.scoring.matrix,
-        baseline_by_metric=baseline_by_metric,
-        higher_is_better={m: spec.higher_is_better for m, spec in config.metrics.metrics.items()},
-        effort=config.scoring.effort,
+        baselines=baseline_by_metric,
     ).set_index("id")
     out = edited.copy()
     ids = out["id"].astype("int64")

@@ -49,7 +49,12 @@ from planning.work.initiative_status import (
     STATUS_ORDER,
     transition_problem,
 )
-from planning.work.initiatives import audit_state, post_status_update, update_initiative
+from planning.work.initiatives import (
+    audit_initiative,
+    audit_state,
+    post_status_update,
+    update_initiative,
+)
 
 BULK_MAX = 500  # rows one bulk edit may change
 
@@ -260,12 +265,4 @@ def _set_health(
             old, health, actor.name, count=how_many, status=initiative.status.value
         ),
     )
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=initiative.id,
-        action="update",
-        before=before,
-        after=audit_state(initiative, links),
-    )
+    audit_initiative(session, actor, initiative, "update", links, before=before)

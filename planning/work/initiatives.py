@@ -99,6 +99,28 @@ def audit_state(initiative: Initiative, kr_ids: Sequence[int]) -> dict[str, Any]
     return state
 
 
+def audit_initiative(
+    session: Session,
+    actor: Actor,
+    initiative: Initiative,
+    action: str,
+    links: Sequence[int],
+    *,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Audit an initiative's creation or change (from `before`) as it now stands, with the key
+    results it is linked to; the write itself was already allowed."""
+    record_event(
+        session=session,
+        actor=actor,
+        entity=ENTITY,
+        entity_id=initiative.id,
+        action=action,
+        before=before,
+        after=audit_state(initiative, links),
+    )
+
+
 def _set_links(
     session: Session, initiative_id: int, old: Sequence[int], new: Sequence[int]
 ) -> None:
@@ -263,14 +285,7 @@ def create_initiative(
     session.flush()
     assert initiative.id is not None
     _set_links(session, initiative.id, [], kr_ids)
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=initiative.id,
-        action="create",
-        after=audit_state(initiative, kr_ids),
-    )
+    audit_initiative(session, actor, initiative, "create", kr_ids)
     session.flush()
     return InitiativeRead.model_validate(initiative)
 
@@ -378,15 +393,7 @@ def update_initiative(
             system_notes.status_changed(old_status, state["status"], actor.name),
         )
     session.add(initiative)
-    record_event(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        entity_id=initiative_id,
-        action="update",
-        before=before,
-        after=audit_state(initiative, new_links),
-    )
+    audit_initiative(session, actor, initiative, "update", new_links, before=before)
     session.flush()
     return InitiativeRead.model_validate(initiative)
 

@@ -27,7 +27,13 @@ from planning.validation import InputError
 from planning.work import system_notes
 from planning.work.initiative_input import FIELD_LABELS
 from planning.work.initiative_reads import ENTITY, key_result_ids, person_names
-from planning.work.initiatives import acting_id, audit_state, current_state, post_status_update
+from planning.work.initiatives import (
+    acting_id,
+    audit_initiative,
+    audit_state,
+    current_state,
+    post_status_update,
+)
 
 _DATES = ("start_date", "target_date", "shipped_date")
 
@@ -170,15 +176,7 @@ def undo_last_planning_save(*, session: Session, actor: Actor, save_id: int) -> 
                     old_status, initiative.status.value, actor.name, undoing=True
                 ),
             )
-        record_event(
-            session=session,
-            actor=actor,
-            entity=ENTITY,
-            entity_id=initiative.id,
-            action="undo_planning_save",
-            before=before,
-            after=audit_state(initiative, links),
-        )
+        audit_initiative(session, actor, initiative, "undo_planning_save", links, before=before)
     save.undone_at = utcnow()
     save.undone_by = acting_id(actor)
     session.add(save)
