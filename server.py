@@ -6,7 +6,6 @@ Start it with `streamlit run server.py` (scripts/start.sh does). app.py stays th
 this module only adds the routes beside it and opens the store when the server starts.
 """
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +19,7 @@ from api.sign_in import sign_in_routes
 from planning.notify.scheduled import add_notify_job
 from planning.okrs.backtest import warm as warm_backtest
 from planning.sources.schedule import start_scheduler, stop_scheduler
-from ui.preload import page_modules
+from ui.preload import page_modules, settle_collector
 from ui.routing import use_router_only
 
 use_router_only()  # before any session: pages/ holds the router's pages, not pages of its own
@@ -38,9 +37,9 @@ async def lifespan(app: object) -> AsyncIterator[None]:
     """
     await run_in_threadpool(page_modules)
     # What start-up loaded (Streamlit, pandas, Altair's schema, the pages) lives as long as the
-    # process: set it aside from the garbage collector, whose every full pass would otherwise walk
-    # it again while holding up every session's run.
-    gc.freeze()
+    # process: set aside from the garbage collector, whose every full pass would otherwise walk
+    # it again while holding up every session's run; young objects are collected less often.
+    settle_collector()
     async with context.lifespan(app):
         # The forecasts' backtest, worked out beside the first visitor rather than in their way.
         warm_backtest(engine=lambda: context.engine, config=lambda: context.config)

@@ -20,6 +20,7 @@ from ui import exports
 from ui import impact_charts as charts
 from ui import impact_data as data
 from ui.charts import draw
+from ui.data import latest_complete_day
 from ui.downloads import download_button
 from ui.grid_formats import figures
 from ui.pickers import pick_record
@@ -215,7 +216,7 @@ def _calibration() -> None:
 def _digest() -> None:
     """One week's digest with its downloads."""
     today = clock.today()
-    latest = data.latest_day(current)
+    latest = latest_complete_day(current)
     anchor = min(latest, today) if latest is not None else today
     last_monday = week_bounds(iso_week(anchor))[0]
     weeks = [iso_week(last_monday - timedelta(weeks=i)) for i in range(DIGEST_WEEKS)]

@@ -14,7 +14,7 @@ from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.periods import iso_week, quarter_of
 from ui import dependencies_view, goals_data
-from ui.data import store_freshness
+from ui.data import latest_complete_day
 from ui.identity import current_person, role_label
 from ui.notification_prefs import preference_form, preview
 from ui.nudge_link import form_in_address
@@ -55,7 +55,7 @@ st.caption(
 flash = st.session_state.pop(FLASH, None)
 if flash:
     st.success(flash)
-if store_freshness(current).latest_day is None:
+if latest_complete_day(current) is None:
     connect_data_step(person)  # a new store: the next step is its data
 # A reminder's link names the form to pick; it never signs in or writes (ui/nudge_link.py).
 linked = form_in_address(person)

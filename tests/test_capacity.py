@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -253,3 +254,50 @@ def test_weeks_must_be_mondays() -> None:
 def test_negative_effort_is_refused() -> None:
     with pytest.raises(ValueError, match="effort -1 is below 0"):
         work(effort_weeks=-1)
+
+
+@pytest.mark.parametrize("days_per_week", [5, 6, 7])
+@pytest.mark.parametrize(
+    "first_day",
+    [date(2027, 12, 20), date(2028, 2, 14)],  # weeks across the year end; the leap day's week
+    ids=["year end", "leap day"],
+)
+def test_the_table_counts_only_the_weeks_shown_and_gets_the_whole_range_spread(
+    days_per_week: int, first_day: date
+) -> None:
+    """capacity_table works out the eight weeks shown, not each initiative's whole range, and
+    gets to the last bit the hours, totals and over-allocation of spreading every initiative
+    over its whole range (weekly_load) and keeping the weeks shown: on 400 seeded initiatives of
+    three people, starting up to a year before the weeks and ending up to a year after."""
+    settings = CapacitySettings(working_days_per_week=days_per_week)
+    weeks = weeks_from(first_day, 8)
+    people = [
+        PersonCapacity(person_id=p, name=f"P{p}", weekly_hours=40, bau_share=0.2) for p in (1, 2, 3)
+    ]
+    draw = random.Random(22)
+    items = []
+    for initiative_id in range(1, 401):
+        start = first_day + timedelta(days=draw.randint(-370, 80))
+        items.append(
+            Work(
+                initiative_id=initiative_id,
+                owner_id=draw.choice([1, 2, 3, 4]),  # 4 is nobody listed: left out
+                effort_weeks=draw.choice([0, 0.5, 1, 2.5, 3, 7.3, 12]),
+                start=start,
+                target=start + timedelta(days=draw.randint(-3, 400)),
+                status=draw.choice(["planned", "in_progress", "blocked", "idea", "done"]),
+            )
+        )
+    table = capacity_table(people, items, weeks, settings)
+    spread = {(w.owner_id, w.initiative_id): weekly_load(w, settings) for w in items}
+    assert len(table) == len(people) * len(weeks)
+    for row in table:
+        expected = [
+            Contribution(initiative_id=i, hours=load[row.week_start])
+            for (owner, i), load in sorted(spread.items(), key=lambda pair: pair[0][1])
+            if owner == row.person_id and load.get(row.week_start, 0.0) > 0
+        ]
+        assert list(row.contributions) == expected
+        assert row.load_hours == sum(c.hours for c in expected)
+        assert row.over == (row.load_hours > row.capacity_hours + 1e-9)
+    assert any(row.contributions for row in table if row.week_start.year == 2028)

@@ -28,6 +28,7 @@ from planning.work.dependencies import (
     Work,
     add_dependency,
     critical_path,
+    dated_work,
     dependencies_of,
     find_loop,
     late_dependents,
@@ -37,6 +38,7 @@ from planning.work.dependencies import (
     remove_dependency,
     set_dependencies,
     waiting_notes,
+    work_of,
 )
 from tests.planning_seed import Team, seed_team
 
@@ -228,6 +230,40 @@ def test_reads_name_late_dependents_waiting_notes_and_critical_paths(engine: Eng
     assert {k: [w.title for w in v] for k, v in notes.items()} == {build: ["Design"]}
     assert [w.title for w in paths[team.checkout]] == ["Design", "Build"]
     assert paths[team.basket] == []
+
+
+def test_the_dependency_view_ends_work_on_its_shipped_day_and_paths_read_only_dated_work(
+    engine: Engine,
+) -> None:
+    """The view read from the store: shipped work ends on its shipped day, other work on its
+    target; the critical paths' read holds only dated work, so a dropped or undated blocker is
+    not on a path, whatever its dates."""
+    team = seed_team(engine)
+    shipped = _initiative(engine, team.ana.id, "Shipped", "2026-09-01", "2026-12-31")
+    dropped = _initiative(engine, team.ana.id, "Dropped", "2026-09-01", "2027-06-30")
+    undated = _initiative(engine, team.ana.id, "Undated", "2026-09-01")
+    build = _initiative(engine, team.ben.id, "Build", "2026-12-01", "2027-02-01")
+    with session_scope(engine) as session:
+        for iid, status, day in (
+            (shipped, InitiativeStatus.done, date(2026, 11, 20)),
+            (dropped, InitiativeStatus.dropped, None),
+        ):
+            row = session.get(Initiative, iid)
+            assert row is not None
+            row.status, row.shipped_date = status, day
+        session.add(InitiativeKeyResult(initiative_id=build, key_result_id=team.kr_conversion))
+    for blocker in (shipped, dropped, undated):
+        _add(engine, team, blocker, build)
+    with Session(read_engine(engine)) as session:
+        every = work_of(session=session)
+        dated = dated_work(session=session)
+        paths = objective_critical_paths(session=session, objective_ids=[team.checkout])
+    assert (every[shipped].status, every[shipped].end) == ("done", date(2026, 11, 20))
+    assert (every[dropped].status, every[dropped].end) == ("dropped", date(2027, 6, 30))
+    assert every[undated].end is None
+    assert set(dated) == {i for i, w in every.items() if w.dated} == {shipped, build}
+    assert dated[build] == every[build]
+    assert [w.title for w in paths[team.checkout]] == ["Shipped", "Build"]
 
 
 def test_this_week_tells_an_owner_when_what_they_wait_on_slips_blocks_or_ships(

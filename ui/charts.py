@@ -48,8 +48,20 @@ def rows_table(frame: pd.DataFrame) -> pa.Table:
     return arrow.table(frame)
 
 
-def from_altair(chart: Any) -> Chart:
-    """An Altair chart as a Chart, converted by Altair (unvalidated; see the module's note)."""
+GIVEN_ROWS = "given_rows"
+
+
+def given_rows() -> Any:
+    """The data of an Altair view that draws from the rows handed to from_altair."""
+    return alt.NamedData(name=GIVEN_ROWS)
+
+
+def from_altair(chart: Any, rows: pd.DataFrame | None = None) -> Chart:
+    """An Altair chart as a Chart, converted by Altair (unvalidated; see the module's note).
+
+    `rows`, for a chart whose main views draw from `given_rows()`: the table they draw from,
+    made straight from the frame; thousands of points then skip Altair's JSON records and the
+    frame made again from them."""
     spec: dict[str, Any] = chart.to_dict(validate=False)
     view = spec.get("config", {}).get("view", {})
     for default_size in ("continuousWidth", "continuousHeight"):
@@ -58,7 +70,29 @@ def from_altair(chart: Any) -> Chart:
         spec["config"].pop("view", None)
     if not spec.get("config"):
         spec.pop("config", None)
+    if rows is not None:
+        return _given_rows(spec, rows)
     return _rows_apart(spec)
+
+
+def _given_rows(spec: dict[str, Any], rows: pd.DataFrame) -> Chart:
+    """The spec with `rows` as its table and each small data set written into the views that
+    use it (the shape _rows_apart gives, the main set coming from the frame itself)."""
+    datasets = spec.get("datasets") or {}
+    apart = {key: value for key, value in spec.items() if key != "datasets"}
+    if _named(spec.get("data")) == GIVEN_ROWS:
+        apart.pop("data")
+    layers = []
+    for layer in spec.get("layer", []):
+        name = _named(layer.get("data"))
+        if name == GIVEN_ROWS:
+            layer = {key: value for key, value in layer.items() if key != "data"}
+        elif name in datasets:
+            layer = {**layer, "data": {"values": datasets[name]}}
+        layers.append(layer)
+    if layers:
+        apart["layer"] = layers
+    return Chart(spec=apart, rows=rows_table(rows))
 
 
 def _named(data: Any) -> str | None:

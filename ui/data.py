@@ -12,7 +12,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from planning.metrics import dashboard
-from planning.metrics.completeness import Freshness, freshness
+from planning.metrics.completeness import Freshness, data_through, freshness
 from planning.store.engine import OBSERVATIONS, read_engine
 from ui.state import Versions, app_config, depends_on, engine
 
@@ -37,6 +37,20 @@ def store_freshness(versions: Versions) -> Freshness:
             session=session,
             complete_after_hours=app_config().settings.metrics.complete_after_hours,
         )
+
+
+@depends_on(OBSERVATIONS)
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def latest_complete_day(versions: Versions) -> date | None:
+    """Data through (the last complete day; None for a store without observations), without
+    store_freshness's count of every observation (ten million at xl)."""
+    del versions
+    with _session() as session:
+        latest, _partial = data_through(
+            session=session,
+            complete_after_hours=app_config().settings.metrics.complete_after_hours,
+        )
+    return latest
 
 
 @depends_on(OBSERVATIONS)

@@ -14,7 +14,6 @@ from planning.i18n import gettext as _
 from planning.impact import ledger_views
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.impact.lift_estimate import VERDICT_LABELS
-from planning.metrics.completeness import freshness
 from planning.reports import digest, digest_render
 from planning.store.engine import read_engine
 from ui import arrow
@@ -68,17 +67,6 @@ def chart_frame(versions: Versions, initiative_id: int) -> pd.DataFrame:
         return ledger_views.impact_chart_frame(
             session=session, config=app_config(), entry=entries[initiative_id]
         )
-
-
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def latest_day(versions: Versions) -> date | None:
-    """The last complete day ("data through")."""
-    del versions
-    with _session() as session:
-        return freshness(
-            session=session,
-            complete_after_hours=app_config().settings.metrics.complete_after_hours,
-        ).latest_day
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

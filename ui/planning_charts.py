@@ -12,7 +12,7 @@ from planning.i18n import gettext as _
 from planning.work.backlog import value_axis_label
 from planning.work.initiative_status import status_label
 from ui import planning_data as data
-from ui.charts import Chart, from_altair
+from ui.charts import Chart, from_altair, given_rows
 from ui.state import Versions, app_config
 
 TTL = 600
@@ -57,7 +57,7 @@ def matrix(versions: Versions, framework_id: str, language: str = "") -> Chart |
     y_span = (high_y - min(0.0, low_y)) or 1.0
     y_scale = alt.Scale(domain=[min(0.0, low_y) - 0.05 * y_span, high_y + 0.1 * y_span], nice=False)
     points = (
-        alt.Chart(points_data)
+        alt.Chart(given_rows())  # drawn from the rows handed to from_altair
         .mark_circle(size=140, opacity=0.85)
         .encode(
             x=alt.X("effort_weeks:Q", title=_("Effort (person-weeks)"), scale=x_scale),
@@ -113,4 +113,5 @@ def matrix(versions: Versions, framework_id: str, language: str = "") -> Chart |
         for side in ("left", "right")
         for edge in ("top", "bottom")
     ]
-    return from_altair(alt.layer(points, value_rule, effort_rule, *labels).properties(height=380))
+    layers = alt.layer(points, value_rule, effort_rule, *labels).properties(height=380)
+    return from_altair(layers, rows=points_data)

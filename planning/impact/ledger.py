@@ -56,7 +56,7 @@ from planning.impact.lift_estimate import (
     impact_windows,
     verdict,
 )
-from planning.metrics.completeness import freshness
+from planning.metrics.completeness import data_through
 from planning.metrics.engine import metric_series_many
 from planning.store.models import Initiative, InitiativeKeyResult, KeyResult, Person
 
@@ -285,7 +285,7 @@ def _spans(windows: Sequence[ImpactWindows], as_of: date) -> list[tuple[date, da
 def latest_complete_day(session: Session, config: AppConfig) -> date | None:
     """The last complete day: impact never reads a partial day."""
     hours = config.settings.metrics.complete_after_hours
-    return freshness(session=session, complete_after_hours=hours).latest_day
+    return data_through(session=session, complete_after_hours=hours)[0]
 
 
 def _candidates(

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import MetricSettings
-from planning.metrics.completeness import freshness
+from planning.metrics.completeness import data_through
 from planning.metrics.engine import measure_totals, metric_value
 
 WINDOW_DAYS = 28
@@ -107,7 +107,7 @@ def baselines(
     wanted = sorted(set(metric_ids))
     if not wanted:
         return {}
-    end = as_of or freshness(session=session, complete_after_hours=complete_after_hours).latest_day
+    end = as_of or data_through(session=session, complete_after_hours=complete_after_hours)[0]
     if end is None:
         return {m: Baseline(m, None, problem="the store holds no metric data yet") for m in wanted}
     start, end = baseline_window(end)

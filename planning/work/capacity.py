@@ -53,13 +53,14 @@ def team_capacity(
     *, session: Session, settings: CapacitySettings, first_day: date, weeks: int = 8
 ) -> list[WeekLoad]:
     """Capacity, load and over-allocation per person for `weeks` weeks from first_day's week."""
-    count = _check_weeks(weeks)
-    return capacity_table(
-        team_people(session=session),
-        loading_work(session=session),
-        weeks_from(first_day, count),
-        settings,
-    )
+    return _team_capacity(session, settings, first_day, weeks, loading_work(session=session))
+
+
+def _team_capacity(
+    session: Session, settings: CapacitySettings, first_day: date, weeks: int, work: list[Work]
+) -> list[WeekLoad]:
+    shown = weeks_from(first_day, _check_weeks(weeks))
+    return capacity_table(team_people(session=session), work, shown, settings)
 
 
 def team_people(*, session: Session) -> list[PersonCapacity]:
@@ -83,7 +84,12 @@ def team_people(*, session: Session) -> list[PersonCapacity]:
 
 def loading_work(*, session: Session) -> list[Work]:
     """Initiatives in a status that loads capacity, as the capacity rules see them."""
-    # The six columns the rules read, not whole initiatives: thousands of them load at once.
+    return _loading(session)[0]
+
+
+def _loading(session: Session) -> tuple[list[Work], dict[int, str]]:
+    """loading_work and those initiatives' titles, from one read."""
+    # The columns the rules and the tables read, not whole initiatives: thousands load at once.
     rows = session.execute(
         sa_select(
             col(Initiative.id),
@@ -92,9 +98,10 @@ def loading_work(*, session: Session) -> list[Work]:
             col(Initiative.start_date),
             col(Initiative.target_date),
             col(Initiative.status),
+            col(Initiative.title),
         ).where(col(Initiative.status).in_(sorted(LOADING_STATUSES)))
     ).all()
-    return [
+    work = [
         Work(
             initiative_id=int(iid),
             owner_id=owner_id,
@@ -103,19 +110,20 @@ def loading_work(*, session: Session) -> list[Work]:
             target=target,
             status=InitiativeStatus(status).value,
         )
-        for iid, owner_id, effort_weeks, start, target, status in rows
+        for iid, owner_id, effort_weeks, start, target, status, _title in rows
     ]
+    return work, {int(row[0]): str(row[-1]) for row in rows}
 
 
 def unloaded_work(*, session: Session, settings: CapacitySettings) -> pd.DataFrame:
     """Planned or running initiatives that load nobody, and why (missing dates, no effort…)."""
-    titles = _titles(session)
+    work, titles = _loading(session)
     rows = []
-    for work in loading_work(session=session):
-        reason = load_skip_reason(work, settings)
+    for item in work:
+        reason = load_skip_reason(item, settings)
         if reason is not None:
             rows.append(
-                {"id": work.initiative_id, "title": titles[work.initiative_id], "reason": reason}
+                {"id": item.initiative_id, "title": titles[item.initiative_id], "reason": reason}
             )
     return pd.DataFrame(rows, columns=["id", "title", "reason"])
 
@@ -145,10 +153,5 @@ def capacity_overview(
     *, session: Session, settings: CapacitySettings, first_day: date, weeks: int = 8
 ) -> pd.DataFrame:
     """team_capacity as a frame (see capacity_frame), ready to show or print."""
-    loads = team_capacity(session=session, settings=settings, first_day=first_day, weeks=weeks)
-    return capacity_frame(loads, _titles(session))
-
-
-def _titles(session: Session) -> dict[int, str]:
-    rows = session.exec(select(Initiative.id, Initiative.title)).all()
-    return {int(k): str(v) for k, v in rows if k is not None}
+    work, titles = _loading(session)  # the titles of the work that loads anyone, in the same read
+    return capacity_frame(_team_capacity(session, settings, first_day, weeks, work), titles)

@@ -205,7 +205,7 @@ def capacity_table(
         raise ValueError(f"weeks must be given by their Monday; {not_mondays[0]} is not a Monday")
     by_owner: dict[int, list[tuple[int, dict[date, float]]]] = {}
     for item in work:
-        load = weekly_load(item, settings)
+        load = window_load(item, weeks, settings)  # the weeks shown, not the whole range
         if load:
             by_owner.setdefault(item.owner_id, []).append((item.initiative_id, load))
 
@@ -247,8 +247,9 @@ def working_day_count(start: date, end: date, settings: CapacitySettings) -> int
 
 
 def window_load(work: Work, weeks: Sequence[date], settings: CapacitySettings) -> dict[date, float]:
-    """weekly_load for the given week Mondays only, counted per week rather than per day, so a
-    long initiative costs a few steps per week shown (many thousands of them stay quick)."""
+    """weekly_load for the given week Mondays only, the same hours to the last bit, counted per
+    week shown rather than over the whole range: the capacity grid and the scenario comparison
+    load thousands of initiatives at once."""
     if work.status not in LOADING_STATUSES or work.effort_weeks <= 0:
         return {}
     if work.start is None or work.target is None or work.target < work.start:
@@ -257,11 +258,14 @@ def window_load(work: Work, weeks: Sequence[date], settings: CapacitySettings) -
     if total == 0:
         return {}
     per_day = work.effort_weeks * settings.hours_per_person_week / total
+    last_working_day = timedelta(days=settings.working_days_per_week - 1)
     load: dict[date, float] = {}
     for monday in weeks:
-        days = working_day_count(
-            max(work.start, monday), min(work.target, monday + timedelta(days=6)), settings
-        )
-        if days:
-            load[monday] = per_day * days
+        # The working days are a week's first ones, so those in range are one run of days.
+        days = (min(work.target, monday + last_working_day) - max(work.start, monday)).days + 1
+        if days > 0:
+            hours = 0.0
+            for _day in range(days):  # added day by day, as weekly_load adds them
+                hours += per_day
+            load[monday] = hours
     return load

@@ -24,7 +24,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Date, String, func, type_coerce
 from sqlalchemy import select as sa_select
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import (
@@ -197,30 +199,45 @@ def all_edges(*, session: Session) -> list[Edge]:
     return [(int(a), int(b)) for a, b in rows]
 
 
+# Shipped date, else target date, worked out by the database: one date per row to convert.
+_END = func.coalesce(col(Initiative.shipped_date), col(Initiative.target_date), type_=Date)
+
+
 def work_of(*, session: Session, ids: Collection[int] | None = None) -> dict[int, Work]:
     """The dependency view of initiatives (all of them when `ids` is None), by id."""
+    if ids is None:
+        return _read_work(session)
+    if not ids:
+        return {}
+    return _read_work(session, col(Initiative.id).in_(sorted(ids)))
+
+
+def dated_work(*, session: Session) -> dict[int, Work]:
+    """The dependency view of every dated initiative (see Work.dated), the only ones a critical
+    path goes through, by id."""
+    return _read_work(
+        session,
+        col(Initiative.start_date).is_not(None),
+        _END.is_not(None),
+        col(Initiative.status) != InitiativeStatus.dropped,
+    )
+
+
+def _read_work(session: Session, *where: ColumnElement[bool]) -> dict[int, Work]:
+    # The status as stored (the member's name), looked up in a table made once per read rather
+    # than converted to the enum row by row: the view of 20,000 initiatives is read at once.
+    status_of = {s.name: s.value for s in InitiativeStatus}
     query = sa_select(
         col(Initiative.id),
         col(Initiative.title),
-        col(Initiative.status),
+        type_coerce(col(Initiative.status), String),
         col(Initiative.start_date),
-        col(Initiative.target_date),
-        col(Initiative.shipped_date),
-    )
-    if ids is not None:
-        if not ids:
-            return {}
-        query = query.where(col(Initiative.id).in_(sorted(ids)))
-    out: dict[int, Work] = {}
-    for iid, title, status, start, target, shipped in session.execute(query).all():
-        out[int(iid)] = Work(
-            id=int(iid),
-            title=str(title),
-            status=InitiativeStatus(status).value,
-            start=start,
-            end=shipped or target,
-        )
-    return out
+        _END,
+    ).where(*where)
+    return {
+        int(i): Work(id=int(i), title=str(title), status=status_of[status], start=start, end=end)
+        for i, title, status, start, end in session.execute(query).all()
+    }
 
 
 def dependencies_of(*, session: Session, initiative_id: int) -> Dependencies:
@@ -278,7 +295,7 @@ def objective_critical_paths(
     ).all():
         members[int(objective_id)].add(int(initiative_id))
     blocked_by = _blocked_by(all_edges(session=session))  # once for every objective
-    work = work_of(session=session)
+    work = dated_work(session=session)  # a path takes only dated work
     return {o: _critical_path(work, blocked_by, ids) for o, ids in members.items()}
 
 
