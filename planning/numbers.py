@@ -21,6 +21,7 @@ MAX_LENGTH = 40
 _SPACES = (" ", "\u00a0", "\u202f")
 _MINUSES = ("\u2212", "\u2013")  # the minus sign and the en dash, as word processors write "-"
 _SHOWN_TYPED = 24  # characters of what was typed quoted back in a refusal
+_DIRECTION_MARKS = str.maketrans("", "", "\u200e\u200f\u061c")
 
 
 class NumberEntryError(ValueError):
@@ -34,7 +35,7 @@ def entry_text(value: float | None, *, locale: str, currency: str | None = None)
     if value is None or not math.isfinite(value):
         return ""
     if currency is None:
-        return babel_numbers.format_decimal(value, format="#,##0.##########", locale=locale)
+        return babel_numbers.format_decimal(value, format=_decimal_pattern(locale), locale=locale)
     pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
     return babel_numbers.format_currency(
         value,
@@ -47,7 +48,15 @@ def entry_text(value: float | None, *, locale: str, currency: str | None = None)
 
 def example_text(*, locale: str) -> str:
     """How a number is written in `locale`, to show in a refusal ('1.234,5' in German)."""
-    return babel_numbers.format_decimal(1234.5, format="#,##0.0", locale=locale)
+    return babel_numbers.format_decimal(1234.5, format=_decimal_pattern(locale), locale=locale)
+
+
+def _decimal_pattern(locale: str) -> str:
+    """`locale`'s own number pattern, so its grouping ('#,##,##0' in India, where 250000 is
+    2,50,000), with up to ten decimals instead of its usual three."""
+    pattern = Locale.parse(locale).decimal_formats[None].pattern.split(";")[0]
+    whole = re.sub(r"\.[0#]+", "", pattern)
+    return re.sub(r"0(?=[^0#,]*$)", "0.##########", whole, count=1)
 
 
 def read_number(
@@ -97,6 +106,8 @@ def _parsed(typed: str, *, locale: str, currency: str | None, percent: bool) -> 
     """`typed` as a finite number in `locale`, or None when it is not one for certain."""
     if len(typed) > MAX_LENGTH:
         return None
+    # Babel writes amounts in right-to-left locales with direction marks no one types.
+    typed = typed.translate(_DIRECTION_MARKS)
     if currency is not None:
         for mark in (babel_numbers.get_currency_symbol(currency, locale=locale), currency):
             typed = typed.replace(mark, "")

@@ -150,8 +150,10 @@ def test_an_amount_may_carry_the_teams_currency() -> None:
         read("1.234,50 $", "de", currency="EUR")  # another currency's sign
 
 
-@pytest.mark.parametrize("locale", ["de", "en", "de_CH", "fr"])
-@pytest.mark.parametrize("value", [0.0, 1234.5, -1234.5, 0.023, 95.456, 1e9, 123456.789])
+@pytest.mark.parametrize("locale", ["de", "en", "de_CH", "fr", "en_IN", "hi", "ar", "fa"])
+@pytest.mark.parametrize(
+    "value", [0.0, 1234.5, -1234.5, 0.023, 95.456, 1e9, 123456.789, 250000.25, 1234567.5]
+)
 def test_a_shown_value_reads_back_as_itself(locale: str, value: float) -> None:
     assert read(entry_text(value, locale=locale), locale) == pytest.approx(value)
     amount = entry_text(value, locale=locale, currency="EUR")
@@ -164,6 +166,8 @@ def test_a_shown_value_is_grouped_the_teams_way() -> None:
     assert entry_text(95.456, locale="de", currency="EUR") == "95,456\u00a0€"
     assert entry_text(1234.5, locale="en", currency="USD") == "$1,234.50"
     assert entry_text(None, locale="de") == ""
+    assert entry_text(250000.5, locale="en_IN") == "2,50,000.5"  # India groups by lakh
+    assert entry_text(1234567.5, locale="de_CH") == "1\u2019234\u2019567.5"
 
 
 def test_swiss_grouping_takes_the_apostrophe_a_keyboard_types() -> None:
