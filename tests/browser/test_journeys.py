@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import default_config
+from planning.config.scoring import ScoringConfig, ScoringInput
 from planning.okrs.evaluation import period_goals
 from planning.periods import iso_week, quarter_of
 from planning.reports.this_week import OwedUpdate, updates_owed
@@ -189,6 +190,13 @@ def _people(engine: Engine, role: Role) -> list[Person]:
         return list(session.exec(query.order_by(col(Person.id))).all())
 
 
+def _typed_input(scoring: ScoringConfig) -> tuple[str, ScoringInput]:
+    """The active framework's first input typed as a number (not picked from a scale): the one
+    the journeys edit in place in the planning table."""
+    framework = scoring.frameworks[scoring.active]
+    return next((i, s) for i, s in framework.inputs.items() if s.scale is None)
+
+
 def _watch(page: Page, problems: list[str]) -> None:
     """Collect console errors and failed requests of a page opened outside the fixture."""
 
@@ -211,9 +219,7 @@ def test_director_reviews_goals_rescores_commits_the_week_and_reads_the_diff(
 ) -> None:
     config = default_config()
     scoring = config.scoring
-    framework = scoring.frameworks[scoring.active]
-    # The first input typed as a number (not picked from a scale) is edited in place.
-    input_id, spec = next((i, s) for i, s in framework.inputs.items() if s.scale is None)
+    input_id, spec = _typed_input(scoring)
     today = clock.today()
     week = iso_week(today)
     period = quarter_of(today, config.settings.fiscal_year_start_month)

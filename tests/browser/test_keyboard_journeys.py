@@ -38,6 +38,7 @@ from tests.browser.test_journeys import (
     _people,
     _settle,
     _shot,
+    _typed_input,
 )
 
 if TYPE_CHECKING:
@@ -250,10 +251,8 @@ def test_goals_are_presented_one_objective_per_screen_with_the_arrow_keys(
 def test_director_rescores_saves_and_commits_the_week_with_the_keyboard(
     server: Server, browser: Browser
 ) -> None:
-    config = default_config()
-    scoring = config.scoring
-    framework = scoring.frameworks[scoring.active]
-    input_id, spec = next((i, s) for i, s in framework.inputs.items() if s.scale is None)
+    scoring = default_config().scoring
+    input_id, spec = _typed_input(scoring)
     week = iso_week(clock.today())
     engine = create_store_engine(server.database_url)
     director = _people(engine, Role.director)[0]
