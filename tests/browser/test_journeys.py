@@ -133,6 +133,15 @@ def _pick(page: Page, scope: Page | Locator, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _query_becomes(page: Page, key: str, value: object) -> None:
+    """Wait until the address bar's query says key=value, then for the page to settle."""
+    page.wait_for_function(
+        f"() => new URLSearchParams(window.location.search).get('{key}') === '{value}'",
+        timeout=WAIT_MS,
+    )
+    _settle(page)
+
+
 def _cell(grid: Locator, column: int, row: int) -> Locator:
     """One cell of a data grid's accessible mirror (the canvas's cells as a hidden table)."""
     return grid.get_by_test_id(f"glide-cell-{column}-{row}")
@@ -525,17 +534,9 @@ def test_stakeholder_filters_the_roadmap_and_reopens_the_address_in_a_fresh_sess
 
     main = page.get_by_test_id("stMain")
     _pick(page, main, "Objective", objective_label)
-    page.wait_for_function(
-        f"() => new URLSearchParams(window.location.search).get('objective') === '{objective_id}'",
-        timeout=WAIT_MS,
-    )
-    _settle(page)
+    _query_becomes(page, "objective", objective_id)
     _pick(page, main, "Owner", owner.name)
-    page.wait_for_function(
-        f"() => new URLSearchParams(window.location.search).get('owner') === '{owner_id}'",
-        timeout=WAIT_MS,
-    )
-    _settle(page)
+    _query_becomes(page, "owner", owner_id)
     address = page.url
     assert parse_qs(urlsplit(address).query) == {
         "as": [str(stakeholder.id)],  # demo mode keeps the person acted as for a reload
