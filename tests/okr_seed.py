@@ -72,14 +72,8 @@ def measured(
 ) -> float | None:
     """A metric key result's value over start..end, under its own filters."""
     assert kr.metric_id is not None
-    return metric_value(
-        session=session,
-        config=metrics,
-        metric_id=kr.metric_id,
-        start=start,
-        end=end,
-        filters=kr.filters,
-    )
+    window: dict[str, Any] = {"start": start, "end": end, "filters": kr.filters}
+    return metric_value(session=session, config=metrics, metric_id=kr.metric_id, **window)
 
 
 def audit_count(engine: Engine) -> int:
