@@ -11,9 +11,11 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
+from planning.config.metrics import MetricsConfig
+from planning.metrics.engine import metric_value
 from planning.metrics.observations import dims_key, upsert_observations
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import AuditEvent, Person, PersonRead, Role
+from planning.store.models import AuditEvent, KeyResult, Person, PersonRead, Role
 from tests.planning_seed import count
 
 
@@ -63,6 +65,15 @@ def write_observations(engine: Engine, rows: Iterable[Row]) -> None:
     )
     with session_scope(engine) as session:
         upsert_observations(connection=session.connection(), frame=frame)
+
+
+def measured(
+    session: Session, metrics: MetricsConfig, kr: KeyResult, start: date, end: date
+) -> float | None:
+    """A metric key result's value over start..end, under its own filters."""
+    assert kr.metric_id is not None
+    window: dict[str, Any] = {"start": start, "end": end, "filters": kr.filters}
+    return metric_value(session=session, config=metrics, metric_id=kr.metric_id, **window)
 
 
 def audit_count(engine: Engine) -> int:

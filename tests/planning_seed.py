@@ -10,6 +10,8 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 
+from planning.access.permissions import Actor
+from planning.config import AppConfig
 from planning.metrics.observations import dims_key, upsert_observations
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
@@ -30,6 +32,7 @@ from planning.store.models import (
 )
 from planning.work.backlog import BacklogEntry
 from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiatives import update_initiative
 from planning.work.status_updates import post_status_update
 
 
@@ -108,6 +111,20 @@ def add_initiative(engine: Engine, **fields: Any) -> int:
         session.flush()
         assert initiative.id is not None
         return initiative.id
+
+
+def edit_initiative(
+    engine: Engine,
+    config: AppConfig,
+    actor: Actor,
+    initiative_id: int,
+    version: int,
+    **changes: Any,
+) -> None:
+    """`actor` saves changes to an initiative they last saw at `version`."""
+    target = {"initiative_id": initiative_id, "expected_version": version}
+    with session_scope(engine) as session:
+        update_initiative(session=session, actor=actor, config=config, changes=changes, **target)
 
 
 def seed_saved_carts(engine: Engine, update: NewStatusUpdate, **fields: Any) -> Team:

@@ -35,6 +35,7 @@ from planning.store.models import (
 )
 from planning.store.models_metrics import ImportBatch, Observation
 from planning.work.scoring import validate_inputs
+from tests.okr_seed import measured
 
 END = date(2026, 9, 30)
 SEED = 7
@@ -466,15 +467,7 @@ def test_kr_start_values_are_the_previous_quarters_values(
         for kr in krs:
             if kr.kind != KrKind.metric or kr.total_target:
                 continue
-            assert kr.metric_id is not None
-            value = metric_value(
-                session=session,
-                config=config.metrics,
-                metric_id=kr.metric_id,
-                start=first,
-                end=last,
-                filters=kr.filters,
-            )
+            value = measured(session, config.metrics, kr, first, last)
             assert value is not None and kr.start_value is not None
             assert math.isclose(kr.start_value, value, rel_tol=0.003), kr.title
             assert kr.target_value is not None

@@ -18,11 +18,11 @@ from planning.config import default_config
 from planning.periods import quarter_of
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Initiative, InitiativeDependency, Role
-from planning.work import initiatives
 from planning.work.dependencies import add_dependency, period_critical_paths
 from planning.work.roadmap import RoadmapFilters, roadmap_items, timeline_items
 from tests.app_pages import open_as, people
 from tests.page_text import plain
+from tests.planning_seed import edit_initiative
 from tests.test_page_initiatives import open_page, owned_by
 from tests.test_page_roadmap import open_roadmap
 from tests.test_page_this_week import open_page as this_week_page
@@ -180,15 +180,7 @@ def test_this_week_tells_a_member_that_what_their_work_waits_on_is_blocked(
         add_dependency(session=session, actor=director, blocker_id=theirs.id, blocked_id=mine.id)
     at = this_week_page(ana.id)
     assert "What your work waits on" not in [plain(h.value) for h in at.header]
-    with session_scope(engine) as session:
-        initiatives.update_initiative(
-            session=session,
-            actor=director,
-            config=default_config(),
-            initiative_id=theirs.id,
-            expected_version=theirs.version,
-            changes={"status": "blocked"},
-        )
+    edit_initiative(engine, default_config(), director, theirs.id, theirs.version, status="blocked")
     at = this_week_page(ana.id)
     assert "What your work waits on" in [plain(h.value) for h in at.header]
     assert f"{mine.title} waits on {theirs.title}: it is blocked." in texts(at)

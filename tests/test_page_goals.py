@@ -17,7 +17,6 @@ from planning.config import default_config
 from planning.formatting import format_value
 from planning.okrs.evaluation import period_goals
 from planning.okrs.file_format import export_okr_file
-from planning.store.engine import session_scope
 from planning.store.models import (
     CheckIn,
     Direction,
@@ -31,9 +30,9 @@ from planning.store.models import (
     PersonRead,
     Role,
 )
-from planning.work.initiatives import update_initiative
 from tests.app_pages import DEMO_OBJECTIVES, open_as
 from tests.page_text import plain
+from tests.planning_seed import edit_initiative
 from ui.text import escape_markdown
 
 PERIOD = "2026-Q4"  # the demo quarter
@@ -635,15 +634,14 @@ def test_a_moved_ship_date_is_redrawn_on_the_open_key_result_chart(store: Engine
         )
         assert director is not None
         initiative_id, version = initiative.id, initiative.version
-    with session_scope(store) as session:
-        update_initiative(
-            session=session,
-            actor=PersonRead.model_validate(director),
-            config=default_config(),
-            initiative_id=int(initiative_id or 0),
-            expected_version=version,
-            changes={"target_date": date(2026, 12, 18)},
-        )
+    edit_initiative(
+        store,
+        default_config(),
+        PersonRead.model_validate(director),
+        int(initiative_id or 0),
+        version,
+        target_date=date(2026, 12, 18),
+    )
     at.run()  # as the page's live refresh does
     assert not at.exception
     marks = ship_marks_drawn(at)

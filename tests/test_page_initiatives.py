@@ -14,7 +14,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
-from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.engine import create_store_engine, read_engine
 from planning.store.models import (
     Initiative,
     InitiativeRead,
@@ -28,9 +28,8 @@ from planning.work.initiative_reads import (
     list_initiatives,
     objective_choices,
 )
-from planning.work.initiatives import update_initiative
 from tests.app_pages import open_as, people
-from tests.planning_seed import count
+from tests.planning_seed import count, edit_initiative
 
 PAGE = "pages/initiatives.py"
 
@@ -225,15 +224,14 @@ def test_second_editor_is_told_of_the_conflict_and_keeps_their_text(app_store: s
     tag = f"{running.id}_{running.version}"
     at.text_input(key=f"ed_title_{tag}").input("The director's new title")
     # Meanwhile the owner saves a change.
-    with session_scope(engine) as session:
-        update_initiative(
-            session=session,
-            actor=member,
-            config=default_config(),
-            initiative_id=running.id,
-            expected_version=running.version,
-            changes={"description": "Owner's fresh description"},
-        )
+    edit_initiative(
+        engine,
+        default_config(),
+        member,
+        running.id,
+        running.version,
+        description="Owner's fresh description",
+    )
     submit(at, "Save changes")
     assert not at.exception
     message = plain(at.error[0].value)

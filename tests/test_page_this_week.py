@@ -40,12 +40,12 @@ from planning.store.models import (
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiative_reads import get_initiative, initiative_detail
 from planning.work.initiative_status import HEALTH_LABELS, status_label
-from planning.work.initiatives import update_initiative
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan
 from tests.app_pages import APP, people, submit_form
 from tests.page_text import TRICKS, assert_shown_as_text, plain
+from tests.planning_seed import edit_initiative
 
 CONFIG = default_config()
 EVERY = CONFIG.settings.updates.stale_after_days
@@ -218,15 +218,14 @@ def test_a_post_on_a_stale_version_is_refused_and_the_note_is_kept(app_store: st
     note = "Vendor signed; integration starts Monday."
     at.text_area(key=f"tw_note_{item.initiative_id}").input(note)
     # Meanwhile the director edits the initiative: it is still owed, on a newer version.
-    with session_scope(engine) as session:
-        update_initiative(
-            session=session,
-            actor=director,
-            config=CONFIG,
-            initiative_id=item.initiative_id,
-            expected_version=item.version,
-            changes={"description": "Scope agreed with the vendor."},
-        )
+    edit_initiative(
+        engine,
+        CONFIG,
+        director,
+        item.initiative_id,
+        item.version,
+        description="Scope agreed with the vendor.",
+    )
     before = update_count(engine)
     submit_form(at, form)
     assert not at.exception

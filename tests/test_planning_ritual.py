@@ -58,6 +58,7 @@ from tests.planning_seed import (
     add_initiative,
     add_time_off,
     backlog_entry,
+    edit_initiative,
     seed_team,
     store_state,
 )
@@ -759,15 +760,7 @@ def test_one_refused_row_saves_nothing(engine: Engine, config: AppConfig, team: 
     b = add_initiative(engine, title="B", owner_id=team.ana.id, status="planned")
     original = store_table(engine, config)
     # Someone else saves B after the table was opened.
-    with session_scope(engine) as session:
-        update_initiative(
-            session=session,
-            actor=team.director,
-            config=config,
-            initiative_id=b,
-            expected_version=1,
-            changes={"effort_weeks": 5},
-        )
+    edit_initiative(engine, config, team.director, b, 1, effort_weeks=5)
     edited = original.copy()
     edited.loc[edited["id"] == a, "title"] = "A renamed"
     edited.loc[edited["id"] == b, "title"] = "B renamed"

@@ -15,9 +15,8 @@ from planning.store.engine import read_engine, session_scope
 from planning.store.models import Initiative, StatusUpdate
 from planning.validation import InputError
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
-from planning.work.initiatives import update_initiative
 from planning.work.planning_undo import last_planning_save, undo_last_planning_save
-from tests.planning_seed import Team, add_initiative, seed_team, store_state
+from tests.planning_seed import Team, add_initiative, edit_initiative, seed_team, store_state
 
 
 def _saved(engine: Engine, config: AppConfig) -> tuple[Team, int, int, int]:
@@ -81,15 +80,7 @@ def test_undo_puts_back_what_the_last_save_changed(engine: Engine, config: AppCo
 
 def test_undo_is_refused_when_something_changed_since(engine: Engine, config: AppConfig) -> None:
     team, _, second, save_id = _saved(engine, config)
-    with session_scope(engine) as session:
-        update_initiative(
-            session=session,
-            actor=team.ben,
-            config=config,
-            initiative_id=second,
-            expected_version=2,
-            changes={"target_date": date(2026, 12, 24)},
-        )
+    edit_initiative(engine, config, team.ben, second, 2, target_date=date(2026, 12, 24))
     before = store_state(engine)
     with pytest.raises(InputError) as refused, session_scope(engine) as session:
         undo_last_planning_save(session=session, actor=team.director, save_id=save_id)

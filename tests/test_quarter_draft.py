@@ -14,7 +14,6 @@ from sqlmodel import Session
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import default_config
-from planning.metrics.engine import metric_value
 from planning.metrics.rollups import rebuild_daily_totals
 from planning.okrs.evaluation import evaluate_period
 from planning.okrs.goal_rules import GoalError
@@ -37,6 +36,7 @@ from planning.store.models import (
 )
 from planning.store.models_metrics import Observation
 from planning.work.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
+from tests.okr_seed import measured
 from tests.planning_seed import count
 
 OLD, NEW = "2026-Q4", "2027-Q1"
@@ -213,14 +213,7 @@ def test_metric_key_results_start_from_the_new_quarters_data_once_there_is_some(
                 assert kr.start_value == record.start_value
                 continue
             start, end = window_bounds(record.window.value, NEW, date(2027, 1, 2))
-            expected = metric_value(
-                session=session,
-                config=config.metrics,
-                metric_id=record.metric_id,
-                start=start,
-                end=end,
-                filters=record.filters,
-            )
+            expected = measured(session, config.metrics, record, start, end)
             assert kr.start_value == pytest.approx(expected)
             assert kr.start_note == f"{NEW} data through 02 Jan 2027"
             read += 1

@@ -21,7 +21,6 @@ from sqlalchemy import JSON, Engine, Text, cast, func, select, text
 from sqlmodel import Session, SQLModel
 
 import planning.store.models  # noqa: F401  (every table on SQLModel.metadata)
-from planning.access.permissions import Actor
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.demo.loader import load_demo
@@ -54,9 +53,8 @@ from planning.store.models_trash import PlanningSave, TrashItem
 from planning.store.restore import restore_store
 from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
-from planning.work.initiatives import update_initiative
 from planning.work.status_updates import post_status_update
-from tests.planning_seed import add_initiative, count, seed_saved_carts, seed_team
+from tests.planning_seed import add_initiative, count, edit_initiative, seed_saved_carts, seed_team
 from tests.store_support import migrated_store
 
 CORPUS = Path(__file__).parent / "corpus" / "bad_csv"
@@ -142,20 +140,6 @@ def test_eight_threads_posting_at_once_lose_nothing_and_never_see_a_lock(tmp_pat
 # --- two people saving one record --------------------------------------------------------------
 
 
-def edit(
-    engine: Engine,
-    config: AppConfig,
-    actor: Actor,
-    initiative_id: int,
-    version: int,
-    **changes: Any,
-) -> None:
-    """`actor` saves changes to an initiative they last saw at `version`."""
-    target = {"initiative_id": initiative_id, "expected_version": version}
-    with session_scope(engine) as session:
-        update_initiative(session=session, actor=actor, config=config, changes=changes, **target)
-
-
 def test_the_second_of_two_editors_gets_a_conflict_and_writes_nothing(
     engine: Engine, config: AppConfig
 ) -> None:
@@ -167,10 +151,12 @@ def test_the_second_of_two_editors_gets_a_conflict_and_writes_nothing(
         assert seen_by_first is not None and seen_by_second is not None
         version = seen_by_first.version
         assert seen_by_second.version == version
-    edit(engine, config, team.director, initiative_id, version, title="Saved carts across devices")
+    edit_initiative(
+        engine, config, team.director, initiative_id, version, title="Saved carts across devices"
+    )
     audit_after_first = count(engine, AuditEvent)
     with pytest.raises(ConflictError, match="changed by someone else"):
-        edit(
+        edit_initiative(
             engine,
             config,
             team.ana,
@@ -198,7 +184,7 @@ def test_two_editors_saving_at_the_same_moment_get_one_save_and_one_conflict(
     def save(who: str, title: str) -> None:
         start.wait()
         try:
-            edit(engine, config, team.director, initiative_id, 1, title=title)
+            edit_initiative(engine, config, team.director, initiative_id, 1, title=title)
             outcomes[who] = "saved"
         except ConflictError:
             outcomes[who] = "conflict"

@@ -94,6 +94,12 @@ def settle(page: object) -> None:
     page.wait_for_function(QUIET, polling=200, timeout=SETTLE_MS)  # type: ignore[attr-defined]
 
 
+def headings(page: object) -> list[str]:
+    """The text of every heading on the page."""
+    found = page.get_by_role("heading").all_inner_texts()  # type: ignore[attr-defined]
+    return [text.strip() for text in found]
+
+
 def nav_links(page: object) -> list[str]:
     """The page names in the sidebar's navigation menu (without their icons' names)."""
     links = page.locator('[data-testid="stSidebarNav"] a')  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from planning import clock
 from planning.config import default_config
+from planning.config.scoring import ScoringConfig, ScoringInput
 from planning.okrs.evaluation import period_goals
 from planning.periods import iso_week, quarter_of
 from planning.reports.this_week import OwedUpdate, updates_owed
@@ -132,6 +133,15 @@ def _pick(page: Page, scope: Page | Locator, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _query_becomes(page: Page, key: str, value: object) -> None:
+    """Wait until the address bar's query says key=value, then for the page to settle."""
+    page.wait_for_function(
+        f"() => new URLSearchParams(window.location.search).get('{key}') === '{value}'",
+        timeout=WAIT_MS,
+    )
+    _settle(page)
+
+
 def _cell(grid: Locator, column: int, row: int) -> Locator:
     """One cell of a data grid's accessible mirror (the canvas's cells as a hidden table)."""
     return grid.get_by_test_id(f"glide-cell-{column}-{row}")
@@ -189,6 +199,13 @@ def _people(engine: Engine, role: Role) -> list[Person]:
         return list(session.exec(query.order_by(col(Person.id))).all())
 
 
+def _typed_input(scoring: ScoringConfig) -> tuple[str, ScoringInput]:
+    """The active framework's first input typed as a number (not picked from a scale): the one
+    the journeys edit in place in the planning table."""
+    framework = scoring.frameworks[scoring.active]
+    return next((i, s) for i, s in framework.inputs.items() if s.scale is None)
+
+
 def _watch(page: Page, problems: list[str]) -> None:
     """Collect console errors and failed requests of a page opened outside the fixture."""
 
@@ -211,9 +228,7 @@ def test_director_reviews_goals_rescores_commits_the_week_and_reads_the_diff(
 ) -> None:
     config = default_config()
     scoring = config.scoring
-    framework = scoring.frameworks[scoring.active]
-    # The first input typed as a number (not picked from a scale) is edited in place.
-    input_id, spec = next((i, s) for i, s in framework.inputs.items() if s.scale is None)
+    input_id, spec = _typed_input(scoring)
     today = clock.today()
     week = iso_week(today)
     period = quarter_of(today, config.settings.fiscal_year_start_month)
@@ -519,17 +534,9 @@ def test_stakeholder_filters_the_roadmap_and_reopens_the_address_in_a_fresh_sess
 
     main = page.get_by_test_id("stMain")
     _pick(page, main, "Objective", objective_label)
-    page.wait_for_function(
-        f"() => new URLSearchParams(window.location.search).get('objective') === '{objective_id}'",
-        timeout=WAIT_MS,
-    )
-    _settle(page)
+    _query_becomes(page, "objective", objective_id)
     _pick(page, main, "Owner", owner.name)
-    page.wait_for_function(
-        f"() => new URLSearchParams(window.location.search).get('owner') === '{owner_id}'",
-        timeout=WAIT_MS,
-    )
-    _settle(page)
+    _query_becomes(page, "owner", owner_id)
     address = page.url
     assert parse_qs(urlsplit(address).query) == {
         "as": [str(stakeholder.id)],  # demo mode keeps the person acted as for a reload

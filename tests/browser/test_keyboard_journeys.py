@@ -36,8 +36,10 @@ from tests.browser.test_journeys import (
     _latest_update,
     _open_app,
     _people,
+    _query_becomes,
     _settle,
     _shot,
+    _typed_input,
 )
 
 if TYPE_CHECKING:
@@ -76,6 +78,14 @@ def _choose(page: Page, box: Locator, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).wait_for(timeout=WAIT_MS)
     page.keyboard.press("Enter")
     expect(box).to_have_value(option)
+
+
+def _pick_by_keys(page: Page, within: Locator, name: str, option: str) -> Locator:
+    """Tab to the select labelled `name` inside `within` and choose `option` from the keyboard."""
+    box = within.get_by_role("combobox", name=name, exact=True)
+    _tab_to(page, box)
+    _choose(page, box, option)
+    return box
 
 
 def _painted(page: Page) -> None:
@@ -130,18 +140,14 @@ def test_member_posts_an_overdue_status_update_with_the_keyboard(
 
     _open_app(page, f"{server.url}/?as={member.id}")
     page.get_by_role("heading", name="What I owe").wait_for(timeout=WAIT_MS)
-    picker = main.get_by_role("combobox", name="Post an update on", exact=True)
-    _tab_to(page, picker)
-    _choose(page, picker, item.title)
+    picker = _pick_by_keys(page, main, "Post an update on", item.title)
     _settle(page)
     expect(picker).to_have_value(item.title)
     _shot(page, "keyboard-member-1-picked")
 
     form = main.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Post update"))
     health = "at_risk" if item.health != "at_risk" else "off_track"
-    box = form.get_by_role("combobox", name="Health", exact=True)
-    _tab_to(page, box)
-    _choose(page, box, HEALTH_LABELS[health])
+    _pick_by_keys(page, form, "Health", HEALTH_LABELS[health])
     slider = form.get_by_role("slider")
     _tab_to(page, slider)
     step = 1 if item.percent_complete <= 90 else -1
@@ -188,22 +194,10 @@ def test_stakeholder_filters_the_roadmap_and_downloads_it_with_the_keyboard(
 
     _open_app(page, f"{server.url}/roadmap?as={stakeholder.id}")
     page.get_by_role("heading", name="Now / Next / Later").wait_for(timeout=WAIT_MS)
-    box = main.get_by_role("combobox", name="Objective", exact=True)
-    _tab_to(page, box)
-    _choose(page, box, label)
-    page.wait_for_function(
-        f"() => new URLSearchParams(window.location.search).get('objective') === '{objective_id}'",
-        timeout=WAIT_MS,
-    )
-    _settle(page)
-    box = main.get_by_role("combobox", name="Owner", exact=True)
-    _tab_to(page, box)
-    _choose(page, box, owner.name)
-    page.wait_for_function(
-        f"() => new URLSearchParams(window.location.search).get('owner') === '{owner.id}'",
-        timeout=WAIT_MS,
-    )
-    _settle(page)
+    _pick_by_keys(page, main, "Objective", label)
+    _query_becomes(page, "objective", objective_id)
+    _pick_by_keys(page, main, "Owner", owner.name)
+    _query_becomes(page, "owner", owner.id)
     query = parse_qs(urlsplit(page.url).query)
     assert query["quarter"] == [quarter] and query["owner"] == [str(owner.id)]
     _shot(page, "keyboard-stakeholder-1-filtered")
@@ -250,10 +244,8 @@ def test_goals_are_presented_one_objective_per_screen_with_the_arrow_keys(
 def test_director_rescores_saves_and_commits_the_week_with_the_keyboard(
     server: Server, browser: Browser
 ) -> None:
-    config = default_config()
-    scoring = config.scoring
-    framework = scoring.frameworks[scoring.active]
-    input_id, spec = next((i, s) for i, s in framework.inputs.items() if s.scale is None)
+    scoring = default_config().scoring
+    input_id, spec = _typed_input(scoring)
     week = iso_week(clock.today())
     engine = create_store_engine(server.database_url)
     director = _people(engine, Role.director)[0]

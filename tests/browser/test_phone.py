@@ -68,6 +68,18 @@ def _shot_and_check(page: Page, name: str) -> None:
         page.set_viewport_size(PHONE)
 
 
+def _post_note(page: Page, *, button: str, field: str, note: str, posted: str, shot: str) -> None:
+    """Type `note` into `field` of the form sent with `button`, send it, wait for the `posted`
+    message, then check and shoot the page as `shot`."""
+    main = page.get_by_test_id("stMain")
+    form = main.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=button))
+    form.get_by_role("textbox", name=field).fill(note)
+    form.get_by_role("button", name=button).click()
+    main.get_by_text(posted, exact=False).wait_for(timeout=WAIT_MS)
+    _settle(page)
+    _shot_and_check(page, shot)
+
+
 def _person(engine_url: str, role: Role, pick: object = None) -> Person:
     engine = create_store_engine(engine_url)
     with Session(engine) as session:
@@ -102,14 +114,14 @@ def test_member_posts_an_update_on_a_phone(server: Server, phone: Page) -> None:
     main.get_by_role("heading", name="What I owe").wait_for(timeout=WAIT_MS)
     _shot_and_check(page, "member-what-i-owe")
 
-    update = main.get_by_test_id("stForm").filter(
-        has=page.get_by_role("button", name="Post update")
+    _post_note(
+        page,
+        button="Post update",
+        field="Note (required)",
+        note="Phone check: on track, copy due.",
+        posted="Status update posted on",
+        shot="member-update-posted",
     )
-    update.get_by_role("textbox", name="Note (required)").fill("Phone check: on track, copy due.")
-    update.get_by_role("button", name="Post update").click()
-    main.get_by_text("Status update posted on", exact=False).wait_for(timeout=WAIT_MS)
-    _settle(page)
-    _shot_and_check(page, "member-update-posted")
 
     engine = create_store_engine(server.database_url)
     with Session(engine) as session:
@@ -140,11 +152,14 @@ def test_member_checks_in_on_a_key_result_on_a_phone(server: Server, phone: Page
     )
     form.scroll_into_view_if_needed()
     _shot_and_check(page, "member-goals")
-    form.get_by_role("textbox", name="Note").fill("Phone check-in: steady.")
-    form.get_by_role("button", name="Post check-in").click()
-    main.get_by_text("Check-in posted", exact=False).wait_for(timeout=WAIT_MS)
-    _settle(page)
-    _shot_and_check(page, "member-check-in-posted")
+    _post_note(
+        page,
+        button="Post check-in",
+        field="Note",
+        note="Phone check-in: steady.",
+        posted="Check-in posted",
+        shot="member-check-in-posted",
+    )
 
     engine = create_store_engine(server.database_url)
     with Session(engine) as session:

@@ -13,7 +13,7 @@ from planning.config.settings import AuthSettings
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person
 from tests.browser.conftest import Browser
-from tests.browser.sign_in_support import app_server, heading, nav_links, settle
+from tests.browser.sign_in_support import app_server, heading, headings, nav_links, settle
 
 PASSWORD = "correct horse battery"
 MEMBER = "ana@northwind.example"  # Ana Souza, a member in the demo team
@@ -107,9 +107,6 @@ def test_password_sign_in_reload_and_sign_out(
         page.goto(f"{server.url}/planning")  # type: ignore[attr-defined]
         heading(page, "Roadmap")
         settle(page)
-        assert "Weekly planning" not in [
-            h.strip()
-            for h in page.get_by_role("heading").all_inner_texts()  # type: ignore[attr-defined]
-        ]
+        assert "Weekly planning" not in headings(page)
         browser.shot("sign_in_password_stakeholder_roadmap")
         browser.assert_clean()
