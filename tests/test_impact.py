@@ -198,6 +198,23 @@ def test_a_dimension_value_named_in_the_title_picks_the_filter(config: AppConfig
     assert title_filters(metrics, "line_add_to_cart_rate", "Home and Beauty bundles") == {}
 
 
+def test_title_matching_ignores_case_as_the_whole_word_pattern_does(config: AppConfig) -> None:
+    """Values are named in any case, accented letters folded as `re` folds them (the dotless ı
+    matches I and i); the quick substring test before the pattern must not lose any of them."""
+    lines = config.metrics.dimensions["product_line"].model_copy(
+        update={"values": ["Home", "Yıl sonu", "Straße"]}
+    )
+    metrics = config.metrics.model_copy(
+        update={"dimensions": {**config.metrics.dimensions, "product_line": lines}}
+    )
+    line = "line_add_to_cart_rate"
+    assert title_filters(metrics, line, "HOME refresh") == {"product_line": "Home"}
+    assert title_filters(metrics, line, "YIL SONU sale") == {"product_line": "Yıl sonu"}
+    assert title_filters(metrics, line, "yil sonu banners") == {"product_line": "Yıl sonu"}
+    assert title_filters(metrics, line, "STRASSE pop-up") == {}
+    assert title_filters(metrics, line, "Yılsonu") == {}
+
+
 def test_a_linked_key_result_on_the_same_metric_decides_before_the_title(
     config: AppConfig,
 ) -> None:
