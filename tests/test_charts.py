@@ -10,9 +10,8 @@ from datetime import date, timedelta
 import altair as alt
 import pandas as pd
 
-from planning.impact.ledger import ImpactEntry
-from planning.impact.lift_estimate import impact_windows
 from planning.reports.chart_specs import ledger_chart, ledger_points
+from tests.impact_support import impact_entry
 from ui.charts import Chart, from_altair, given_rows
 
 
@@ -59,27 +58,14 @@ def test_a_chart_given_its_rows_draws_what_altairs_conversion_of_them_draws() ->
 def test_the_impact_ledger_chart_given_its_rows_draws_what_altair_draws_of_them() -> None:
     verdicts = ["beat", "met", "missed", "inconclusive"]
     measured = [
-        ImpactEntry(
+        impact_entry(
+            shipped=date(2026, 3, 2) + timedelta(days=i),
+            expected=0.05,
+            realised=0.01 * i - 0.1,
+            verdict=verdicts[i % 4],
             initiative_id=i,
             initiative=f"Checkout tweak {i} – ü",
-            status="done",
-            owner_id=1,
-            owner="Ana",
-            estimator_id=None,
-            estimator="nobody recorded",
-            metric_id="conversion_rate",
-            metric_label="Conversion",
-            value_format="percent",
-            higher_is_better=True,
-            filters={},
-            filter_source="",
-            shipped=date(2026, 3, 2) + timedelta(days=i),
-            windows=impact_windows(date(2026, 3, 2) + timedelta(days=i), 28),
-            expected_lift=0.05,
-            verdict=verdicts[i % 4],
-            realised_lift=0.01 * i - 0.1,
-            ci_low=0.01 * i - 0.13,
-            ci_high=0.01 * i - 0.07,
+            half_width=0.03,
         )
         for i in range(40)
     ]

@@ -47,6 +47,7 @@ from planning.store.models import (
     Person,
     Role,
 )
+from tests.impact_support import impact_entry
 from tests.planning_seed import write_observations as write
 
 D = date
@@ -493,28 +494,8 @@ def test_chart_frame_overlays_last_year_on_the_same_days(engine: Engine, config:
 def entry(
     person_id: int | None, expected: float, realised: float | None, result: str
 ) -> ImpactEntry:
-    windows = impact_windows(SHIP, 28)
-    return ImpactEntry(
-        initiative_id=1,
-        initiative="x",
-        status="done",
-        owner_id=1,
-        owner="o",
-        estimator_id=person_id,
-        estimator=f"P{person_id}",
-        metric_id="aov",
-        metric_label="AOV",
-        value_format="money",
-        higher_is_better=True,
-        filters={},
-        filter_source="",
-        shipped=SHIP,
-        windows=windows,
-        expected_lift=expected,
-        verdict=result,
-        realised_lift=realised,
-        ci_low=None if realised is None else realised - 0.01,
-        ci_high=None if realised is None else realised + 0.01,
+    return impact_entry(
+        shipped=SHIP, expected=expected, realised=realised, verdict=result, estimator_id=person_id
     )
 
 
