@@ -19,7 +19,7 @@ from api.sign_in import sign_in_routes
 from planning.notify.scheduled import add_notify_job
 from planning.okrs.backtest import warm as warm_backtest
 from planning.sources.schedule import start_scheduler, stop_scheduler
-from ui.preload import page_modules, settle_collector
+from ui.preload import map_module_files, page_modules, settle_collector
 from ui.routing import use_router_only
 
 use_router_only()  # before any session: pages/ holds the router's pages, not pages of its own
@@ -36,6 +36,7 @@ async def lifespan(app: object) -> AsyncIterator[None]:
     on a stand-in store and say so in the log).
     """
     await run_in_threadpool(page_modules)
+    map_module_files()
     # What start-up loaded (Streamlit, pandas, Altair's schema, the pages) lives as long as the
     # process: set aside from the garbage collector, whose every full pass would otherwise walk
     # it again while holding up every session's run; young objects are collected less often.

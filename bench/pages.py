@@ -137,9 +137,10 @@ def _child_cold(params: dict[str, Any]) -> dict[str, Any]:
     for module in params.get("preload", []):
         importlib.import_module(module)
     if params.get("preload"):
-        from ui.preload import page_modules, settle_collector  # the server's start-up steps
+        from ui.preload import map_module_files, page_modules, settle_collector  # as the server
 
         page_modules()
+        map_module_files()
         settle_collector()
     at = AppTest.from_file(params["app"], default_timeout=120)
     if params.get("person_id") is not None:

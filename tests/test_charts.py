@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
 
+from planning.reports.chart_specs import ledger_chart, ledger_points
+from tests.impact_support import impact_entry
 from ui.charts import Chart, from_altair, given_rows
 
 
@@ -50,3 +53,27 @@ def test_a_chart_given_its_rows_draws_what_altairs_conversion_of_them_draws() ->
     assert "datasets" not in given.spec and "given_rows" not in _spec_text(given)
     assert given.rows is not None and through_altair.rows is not None
     assert given.rows.to_pylist() == through_altair.rows.to_pylist()
+
+
+def test_the_impact_ledger_chart_given_its_rows_draws_what_altair_draws_of_them() -> None:
+    verdicts = ["beat", "met", "missed", "inconclusive"]
+    measured = [
+        impact_entry(
+            shipped=date(2026, 3, 2) + timedelta(days=i),
+            expected=0.05,
+            realised=0.01 * i - 0.1,
+            verdict=verdicts[i % 4],
+            initiative_id=i,
+            initiative=f"Checkout tweak {i} – ü",
+            half_width=0.03,
+        )
+        for i in range(40)
+    ]
+    points = ledger_points(measured)
+    through_altair = from_altair(ledger_chart(points))
+    given = from_altair(ledger_chart(points, data=given_rows()), rows=points)
+    assert _spec_text(given) == _spec_text(through_altair)
+    assert "datasets" not in given.spec
+    assert given.rows is not None and through_altair.rows is not None
+    assert given.rows.to_pylist() == through_altair.rows.to_pylist()
+    assert len(given.rows) == 40

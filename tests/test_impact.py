@@ -47,6 +47,7 @@ from planning.store.models import (
     Person,
     Role,
 )
+from tests.impact_support import impact_entry
 from tests.planning_seed import write_observations as write
 
 D = date
@@ -196,6 +197,23 @@ def test_a_dimension_value_named_in_the_title_picks_the_filter(config: AppConfig
     # Whole words only, and one value per dimension.
     assert title_filters(metrics, "line_add_to_cart_rate", "Homeware refresh") == {}
     assert title_filters(metrics, "line_add_to_cart_rate", "Home and Beauty bundles") == {}
+
+
+def test_title_matching_ignores_case_as_the_whole_word_pattern_does(config: AppConfig) -> None:
+    """Values are named in any case, accented letters folded as `re` folds them (the dotless ı
+    matches I and i); the quick substring test before the pattern must not lose any of them."""
+    lines = config.metrics.dimensions["product_line"].model_copy(
+        update={"values": ["Home", "Yıl sonu", "Straße"]}
+    )
+    metrics = config.metrics.model_copy(
+        update={"dimensions": {**config.metrics.dimensions, "product_line": lines}}
+    )
+    line = "line_add_to_cart_rate"
+    assert title_filters(metrics, line, "HOME refresh") == {"product_line": "Home"}
+    assert title_filters(metrics, line, "YIL SONU sale") == {"product_line": "Yıl sonu"}
+    assert title_filters(metrics, line, "yil sonu banners") == {"product_line": "Yıl sonu"}
+    assert title_filters(metrics, line, "STRASSE pop-up") == {}
+    assert title_filters(metrics, line, "Yılsonu") == {}
 
 
 def test_a_linked_key_result_on_the_same_metric_decides_before_the_title(
@@ -476,28 +494,8 @@ def test_chart_frame_overlays_last_year_on_the_same_days(engine: Engine, config:
 def entry(
     person_id: int | None, expected: float, realised: float | None, result: str
 ) -> ImpactEntry:
-    windows = impact_windows(SHIP, 28)
-    return ImpactEntry(
-        initiative_id=1,
-        initiative="x",
-        status="done",
-        owner_id=1,
-        owner="o",
-        estimator_id=person_id,
-        estimator=f"P{person_id}",
-        metric_id="aov",
-        metric_label="AOV",
-        value_format="money",
-        higher_is_better=True,
-        filters={},
-        filter_source="",
-        shipped=SHIP,
-        windows=windows,
-        expected_lift=expected,
-        verdict=result,
-        realised_lift=realised,
-        ci_low=None if realised is None else realised - 0.01,
-        ci_high=None if realised is None else realised + 0.01,
+    return impact_entry(
+        shipped=SHIP, expected=expected, realised=realised, verdict=result, estimator_id=person_id
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ui.preload import YOUNG_COLLECTION_THRESHOLD, settle_collector
+from ui.preload import YOUNG_COLLECTION_THRESHOLD, map_module_files, settle_collector
 
 
 @pytest.fixture
@@ -35,3 +35,16 @@ def test_settling_never_makes_collections_more_frequent(collector: None) -> None
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD * 2, 10, 10)
     settle_collector()
     assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD * 2
+
+
+def test_start_up_maps_the_loaded_modules_to_their_files_for_streamlits_stack_check() -> None:
+    import inspect
+    import os
+
+    import altair
+
+    map_module_files()
+    # What the first element drawn would otherwise work out on the first visitor's time.
+    for module in (altair, pytest, inspect):
+        path = os.path.realpath(inspect.getabsfile(module))
+        assert inspect.modulesbyfile.get(path) == module.__name__

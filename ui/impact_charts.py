@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from planning.i18n import gettext as _
-from planning.reports.chart_specs import ledger_chart
+from planning.reports.chart_specs import ledger_chart, ledger_points
 from ui import impact_data as data
-from ui.charts import Chart, d3_format, from_altair
+from ui.charts import Chart, d3_format, from_altair, given_rows
 from ui.state import Versions
 
 TTL = 600
@@ -27,7 +27,8 @@ def ledger(versions: Versions, language: str = "") -> Chart | None:
     measured = [e for e in data.ledger(versions) if e.measured]
     if not measured:
         return None
-    return from_altair(ledger_chart(measured))
+    points = ledger_points(measured)
+    return from_altair(ledger_chart(points, data=given_rows()), rows=points)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

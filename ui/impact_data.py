@@ -3,6 +3,7 @@ versions first, opens one short read-only session and returns plain data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlmodel import Session
 
+from planning.config.metrics import MetricsConfig
 from planning.i18n import gettext as _
 from planning.impact import ledger_views
 from planning.impact.ledger import ImpactEntry, impact_ledger
@@ -40,6 +42,7 @@ def ledger_table(versions: Versions, language: str = "") -> pa.Table:
     """The ledger as the page's table: verdict, lifts and interval as text, one row each, its
     headings in the reader's language (`language`: i18n.locale_key, for the cache)."""
     entries = ledger(versions)
+    read_on = _read_on(app_config().metrics, entries)
     return arrow.table(
         pd.DataFrame(
             {
@@ -49,7 +52,7 @@ def ledger_table(versions: Versions, language: str = "") -> pa.Table:
                 _("Realised"): [ledger_views.lift_text(e.realised_lift) for e in entries],
                 _("Interval"): [ledger_views.interval_text(e.ci_low, e.ci_high) for e in entries],
                 _("Metric"): [e.metric_label for e in entries],
-                _("Read on"): [app_config().metrics.filters_text(e.filters) for e in entries],
+                _("Read on"): read_on,
                 _("Shipped"): [e.shipped for e in entries],
                 _("Seasonally adjusted"): [e.seasonally_adjusted for e in entries],
                 _("Estimated by"): [e.estimator for e in entries],
@@ -79,3 +82,15 @@ def weekly_digest(
     with _session() as session:
         built = digest.build_digest(session=session, config=app_config(), week=week, today=today)
     return digest_render.digest_markdown(built), digest_render.digest_html(built)
+
+
+def _read_on(metrics: MetricsConfig, entries: Sequence[ImpactEntry]) -> list[str]:
+    """Each entry's filters as text, worked out once per distinct set of filters."""
+    texts: dict[tuple[tuple[str, str], ...], str] = {}
+    out = []
+    for entry in entries:
+        key = tuple(sorted(entry.filters.items()))
+        if key not in texts:
+            texts[key] = metrics.filters_text(entry.filters)
+        out.append(texts[key])
+    return out

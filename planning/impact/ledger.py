@@ -93,15 +93,29 @@ def _whole_word(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(value)}(?![\w-])", re.IGNORECASE)
 
 
+def _folded(text: str) -> str:
+    """Text folded so that a value `_whole_word` finds in a title is always a substring of the
+    folded title: a cheap test that skips the pattern for values the title cannot name (re's
+    case-blind match also pairs the dotless ı with i, which casefold keeps apart)."""
+    return text.casefold().replace("ı", "i")
+
+
+@functools.lru_cache(maxsize=256)
+def _folded_values(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """A dimension's values, each with its folded text, worked out once per dimension."""
+    return tuple((value, _folded(value)) for value in values)
+
+
 def title_filters(config: MetricsConfig, metric_id: str, title: str) -> dict[str, str]:
     """Dimension values a title names as whole words, for dimensions the metric can be
     filtered by, where exactly one value of that dimension is named."""
     found: dict[str, str] = {}
+    folded = _folded(title)
     for dimension in config.metric_dimensions(metric_id):
         named = [
             value
-            for value in config.dimensions[dimension].values
-            if _whole_word(value).search(title)
+            for value, folded_value in _folded_values(tuple(config.dimensions[dimension].values))
+            if folded_value in folded and _whole_word(value).search(title)
         ]
         if len(named) == 1:
             found[dimension] = named[0]

@@ -292,10 +292,9 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> ChartSpec:
     return ChartSpec(spec=spec, rows=frame)
 
 
-def ledger_chart(measured: Sequence[ImpactEntry]) -> Any:
-    """The impact ledger as an Altair chart: each measured initiative's realised lift with its
-    interval beside the expected lift (measured: entries that have a realised lift)."""
-    points = pd.DataFrame(
+def ledger_points(measured: Sequence[ImpactEntry]) -> pd.DataFrame:
+    """The rows ledger_chart draws: one per measured initiative (entries with a realised lift)."""
+    return pd.DataFrame(
         {
             "initiative": [e.initiative for e in measured],
             "realised": [e.realised_lift for e in measured],
@@ -308,6 +307,13 @@ def ledger_chart(measured: Sequence[ImpactEntry]) -> Any:
             "interval_text": [interval_text(e.ci_low, e.ci_high) for e in measured],
         }
     )
+
+
+def ledger_chart(points: pd.DataFrame, *, data: Any = None) -> Any:
+    """The impact ledger as an Altair chart: each measured initiative's realised lift with its
+    interval beside the expected lift (`points`: ledger_points). `data`, when given, is what the
+    views draw from instead of the points themselves (a table named here and handed over apart,
+    which spares converting thousands of rows to JSON records)."""
     order = list(points["initiative"])
     y = alt.Y("initiative:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
     colour = alt.Color(
@@ -326,7 +332,7 @@ def ledger_chart(measured: Sequence[ImpactEntry]) -> Any:
         alt.Tooltip("interval_text:N", title=_("Interval")),
         alt.Tooltip("verdict:N", title=_("Verdict")),
     ]
-    base = alt.Chart(points)
+    base = alt.Chart(points if data is None else data)
     bars = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("low:Q", title=_("Lift"), axis=alt.Axis(format="+.0%")),
         x2="high:Q",

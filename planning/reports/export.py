@@ -37,6 +37,7 @@ from planning.reports.chart_specs import (
     ChartSpec,
     lane_spec,
     ledger_chart,
+    ledger_points,
     progress_spec,
     share,
     time_domain,
@@ -406,7 +407,7 @@ def impact_figure(entries: Sequence[ImpactEntry]) -> dict[str, Any]:
     if not measured:
         raise ExportError("no entry of the impact ledger is measured yet: nothing to draw")
     spec: dict[str, Any] = (
-        ledger_chart(measured).properties(width=FIGURE_WIDTH).to_dict(validate=False)
+        ledger_chart(ledger_points(measured)).properties(width=FIGURE_WIDTH).to_dict(validate=False)
     )
     spec["title"] = {"text": _("Impact ledger: expected against realised lift"), "anchor": "start"}
     spec["description"] = _("Each measured initiative's realised lift with its interval.")
