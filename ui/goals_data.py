@@ -58,6 +58,31 @@ def period_goals(versions: Versions, period: str, today: date) -> PeriodEvaluati
 
 
 @depends_on(*EVALUATION)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _objective_goals(
+    versions: Versions, period: str, today: date, objective_ids: tuple[int, ...], language: str
+) -> PeriodEvaluation:
+    """period_goals for a few of the quarter's objectives, cached once per language."""
+    del versions
+    with i18n.use_locale_key(language), _session() as session:
+        return okr_evaluation.period_goals(
+            session=session,
+            config=app_config(),
+            period=period,
+            today=today,
+            objective_ids=objective_ids,
+        )
+
+
+def objective_goals(
+    versions: Versions, period: str, today: date, objective_ids: tuple[int, ...]
+) -> PeriodEvaluation:
+    """A few of a quarter's objectives, each as period_goals has it, without evaluating the
+    others (the Roadmap's page of lanes)."""
+    return _objective_goals(versions, period, today, objective_ids, i18n.locale_key())
+
+
+@depends_on(*EVALUATION)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def _track(versions: Versions, period: str, today: date, key_result_id: int) -> KrTrack | None:
     """The chart data of one key result of a quarter. Kept while only work changes: its ship

@@ -190,8 +190,13 @@ def lane_page(
     dated_lane = _lane_ids(dated)
     waits = dependencies_view.waits(versions)
     evaluated: dict[int, ObjectiveEvaluation] = {}
-    for period in sorted({str(p) for p in found["objective_period"].dropna()}):
-        for found_objective in goals_data.period_goals(versions, period, today).objectives:
+    on_page = set(wanted)
+    shown = found[[lane in on_page for lane in lane_of]]
+    for period, part in shown.dropna(subset=["objective_period"]).groupby("objective_period"):
+        ids = tuple(sorted({int(i) for i in part["objective_id"]}))
+        for found_objective in goals_data.objective_goals(
+            versions, str(period), today, ids
+        ).objectives:
             evaluated[found_objective.objective_id] = found_objective
     lanes: list[Lane] = []
     for lane in wanted:

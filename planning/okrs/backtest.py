@@ -49,6 +49,7 @@ from planning.metrics.metric_query import MetricRead
 from planning.metrics.shapes import metric_shape
 from planning.okrs.backtest_fit import Calibration
 from planning.okrs.backtest_replay import LEVEL_WINDOWS, TOTAL, Case, MetricHistory, replay
+from planning.okrs.backtest_saved import Fitted, metrics_key, read_saved, save
 from planning.okrs.backtest_score import ForecastQuality, assess, live_fit
 from planning.okrs.evaluation_reads import (
     data_as_of,
@@ -161,6 +162,9 @@ _LATEST: dict[tuple[object, ...], Calibration] = {}
 # A version's replay and live fit, worked out for a page's forecasts before the rest of the
 # backtest (the held-out scoring only the quality report reads), which then starts from it.
 _FITTED: dict[tuple[object, ...], _Fitted] = {}
+# A version's calibration read back from the store (planning.okrs.backtest_saved), fitted there
+# by an earlier process on the same observations.
+_SAVED: dict[tuple[object, ...], Calibration] = {}
 _RUNNING: set[tuple[object, ...]] = set()
 _LOCK = threading.Lock()
 _LOG = logging.getLogger(__name__)
@@ -180,6 +184,8 @@ class _Keys:
     as_of: date
     fresh: tuple[object, ...]
     latest: tuple[object, ...]
+    fitted: Fitted
+    metrics: str
 
 
 def _keys(session: Session, config: AppConfig, as_of: date | None) -> _Keys:
@@ -199,7 +205,30 @@ def _keys(session: Session, config: AppConfig, as_of: date | None) -> _Keys:
     first = session.execute(select(func.min(Observation.day))).scalar_one_or_none()
     last = session.execute(select(func.max(Observation.day))).scalar_one_or_none()
     latest = (str(engine.url), first, as_of, config.metrics.model_dump_json())
-    return _Keys(engine=engine, as_of=as_of, fresh=(*latest, observed, last), latest=latest)
+    return _Keys(
+        engine=engine,
+        as_of=as_of,
+        fresh=(*latest, observed, last),
+        latest=latest,
+        fitted=Fitted(observed, _day(first), _day(last)),
+        metrics=metrics_key(config),
+    )
+
+
+def _day(found: object) -> date | None:
+    if found is None or isinstance(found, date):
+        return found
+    return date.fromisoformat(str(found)[:10])
+
+
+def _save(keys: _Keys, calibration: Calibration) -> None:
+    save(
+        engine=keys.engine,
+        past_end=keys.as_of,
+        key=keys.metrics,
+        fitted=keys.fitted,
+        calibration=calibration,
+    )
 
 
 def _keep(store: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any) -> None:
@@ -223,6 +252,7 @@ def _compute(session: Session, config: AppConfig, keys: _Keys) -> ForecastQualit
     if fitted is None:
         histories, periods = read_histories(session=session, config=config, as_of=keys.as_of)
         found = assess(histories, periods=periods, fiscal=fiscal)
+        _save(keys, found.calibration)
     else:
         found = assess(
             fitted.histories,
@@ -248,6 +278,7 @@ def _fit(session: Session, config: AppConfig, keys: _Keys) -> Calibration:
     with _LOCK:
         _keep(_FITTED, keys.fresh, fitted)
         _keep(_LATEST, keys.latest, fitted.calibration)
+    _save(keys, fitted.calibration)
     return fitted.calibration
 
 
@@ -278,14 +309,20 @@ def live_calibration(
     *, session: Session, config: AppConfig, as_of: date | None = None
 ) -> Calibration:
     """The calibration live forecasts use, off the page's critical path: this version's when it
-    is ready, else the store's latest for the quarter while this version's is worked out in a
-    background thread; worked out now only when this process has none at all (``warm`` at
-    start-up sees to that before the first visitor)."""
+    is ready, else the latest for the quarter (this process's, or the one kept in the store)
+    while this version's is worked out in a background thread; worked out now only when neither
+    this process nor the store has one (``warm`` at start-up sees to that before the first
+    visitor)."""
     keys = _keys(session, config, as_of)
+    with _LOCK:
+        known = _LATEST.get(keys.latest) is not None or keys.fresh in _SAVED
+    if not known:
+        _read_saved(session, keys)
     with _LOCK:
         full = _CACHE.get(keys.fresh)
         fitted = _FITTED.get(keys.fresh)
         found = full.calibration if full is not None else getattr(fitted, "calibration", None)
+        found = found if found is not None else _SAVED.get(keys.fresh)
         latest = _LATEST.get(keys.latest)
         start = found is None and latest is not None and keys.fresh not in _RUNNING
         if start:
@@ -298,6 +335,19 @@ def live_calibration(
         return latest
     # The forecasts need only the fit: the held-out scoring waits for the quality report.
     return _fit(session, config, keys)
+
+
+def _read_saved(session: Session, keys: _Keys) -> None:
+    """Take the calibration kept in the store as this process's latest (and as this version's
+    when it was fitted on the same observations)."""
+    saved = read_saved(session=session, past_end=keys.as_of, key=keys.metrics)
+    if saved is None:
+        return
+    with _LOCK:
+        if keys.latest not in _LATEST:
+            _keep(_LATEST, keys.latest, saved.calibration)
+        if saved.fitted == keys.fitted:
+            _keep(_SAVED, keys.fresh, saved.calibration)
 
 
 def warm(*, engine: Callable[[], Engine], config: Callable[[], AppConfig]) -> threading.Thread:

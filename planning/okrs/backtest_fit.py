@@ -4,11 +4,12 @@ both."""
 
 from __future__ import annotations
 
+import json
 import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 import numpy as np
 
@@ -113,6 +114,29 @@ class Calibration:
         """The drift fitted for this metric and kind (the kind's pooled one, else none)."""
         found = self.drift.get((metric_id, kind))
         return found if found is not None else self.pooled.get(kind, Drift())
+
+    def to_json(self) -> str:
+        """The calibration as JSON text; ``from_json`` reads it back equal (floats exactly)."""
+        return json.dumps(
+            {
+                "drift": [[m, k, *astuple(d)] for (m, k), d in sorted(self.drift.items())],
+                "pooled": {k: astuple(d) for k, d in sorted(self.pooled.items())},
+                "step": [self.step.xs, self.step.ys],
+                "quarters": dict(sorted(self.quarters.items())),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        """A calibration written by ``to_json``."""
+        found = json.loads(text)
+        xs, ys = found["step"]
+        return cls(
+            drift={(m, k): Drift(*values) for m, k, *values in found["drift"]},
+            pooled={k: Drift(*values) for k, values in found["pooled"].items()},
+            step=StepMap(xs=tuple(xs), ys=tuple(ys)),
+            quarters={m: int(n) for m, n in found["quarters"].items()},
+        )
 
 
 class CaseTable:

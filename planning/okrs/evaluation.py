@@ -13,7 +13,7 @@ and the pace counts the quarter's days up to it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 
@@ -53,12 +53,16 @@ def evaluate_period(
     as_of: date | None = None,
     today: date | None = None,
     calibration: Calibration | None = None,
+    objective_ids: Collection[int] | None = None,
 ) -> PeriodEvaluation:
     """Evaluate every active key result of a quarter live from the store and roll them up.
 
     Forecasts go through ``calibration``, by default the store's backtest for the quarters
     before ``as_of`` (planning.okrs.backtest ``live_calibration``: worked out once per version
-    of the observations and quarter, refreshed in the background)."""
+    of the observations and quarter, refreshed in the background). With ``objective_ids`` only
+    those objectives of the quarter come back, each exactly as the whole quarter's evaluation
+    has it (its own key results and those of other objectives contributing to it are
+    evaluated, no others): a page showing a few objectives does not evaluate them all."""
     year, quarter = parse_quarter(period)
     period = f"{year:04d}-Q{quarter}"
     fiscal = config.settings.fiscal_year_start_month
@@ -71,19 +75,11 @@ def evaluate_period(
         .where(Objective.period == period, Objective.archived == False)  # noqa: E712
         .order_by(col(Objective.id))
     ).all()
-    objective_ids = [o.id for o in objectives if o.id is not None]
-    krs = (
-        session.exec(
-            select(KeyResult)
-            .where(
-                col(KeyResult.objective_id).in_(objective_ids),
-                KeyResult.archived == False,  # noqa: E712
-            )
-            .order_by(col(KeyResult.id))
-        ).all()
-        if objective_ids
-        else []
-    )
+    titles = {_pk(o.id): o.title for o in objectives}
+    if objective_ids is not None:
+        kept = set(objective_ids)
+        objectives = [o for o in objectives if o.id in kept]
+    krs = _key_results(session, quarter=list(titles), shown=[_pk(o.id) for o in objectives])
     names = {pid: name for pid, name in session.exec(select(Person.id, Person.name)).all()}
     parent_ids = {o.parent_id for o in objectives if o.parent_id is not None}
     parents = (
@@ -122,7 +118,7 @@ def evaluate_period(
         )
         by_objective[kr.objective_id].append(evaluation)
         evaluated[evaluation.key_result_id] = evaluation
-    links = _links(session, objectives, evaluated)
+    links = _links(session, objectives, evaluated, titles)
     rolled = tuple(
         roll_up_objective(
             objective_id=_pk(o.id),
@@ -164,16 +160,34 @@ class _Links:
     contributions: dict[int, tuple[Contribution, ...]]
 
 
+def _key_results(session: Session, *, quarter: list[int], shown: list[int]) -> Sequence[KeyResult]:
+    """The active key results of the ``shown`` objectives and those contributing to them from
+    the quarter's other active objectives (``quarter``: all of them)."""
+    if not shown:
+        return []
+    query = select(KeyResult).where(
+        col(KeyResult.objective_id).in_(quarter),
+        KeyResult.archived == False,  # noqa: E712
+    )
+    if len(shown) < len(quarter):
+        helping = [c.key_result_id for c in contributions(session=session, objective_ids=shown)]
+        query = query.where(col(KeyResult.objective_id).in_(shown) | col(KeyResult.id).in_(helping))
+    return session.exec(query.order_by(col(KeyResult.id))).all()
+
+
 def _links(
-    session: Session, objectives: Sequence[Objective], evaluated: Mapping[int, KrEvaluation]
+    session: Session,
+    objectives: Sequence[Objective],
+    evaluated: Mapping[int, KrEvaluation],
+    titles: Mapping[int, str],
 ) -> _Links:
-    """The quarter's parents and contributions, in three queries whatever its size. A key result
-    counts where it contributes only while it is evaluated (active, its objective active)."""
+    """The parents of ``objectives`` and the contributions to them, in three queries whatever
+    the quarter's size (``titles``: every objective of the quarter). A key result counts where
+    it contributes only while it is evaluated (active, its objective active)."""
     ids = [_pk(o.id) for o in objectives]
     parent_ids = parents_of(session=session, objective_ids=ids)
     wanted = {p for ps in parent_ids.values() for p in ps}
     links = contributions(session=session, objective_ids=ids)
-    titles = {o.id: o.title for o in objectives}
     known = (
         {
             oid: (title, period)
@@ -293,8 +307,10 @@ def period_goals(
     period: str,
     as_of: date | None = None,
     today: date | None = None,
+    objective_ids: Collection[int] | None = None,
 ) -> PeriodEvaluation:
-    """A quarter's goals: the frozen snapshot once it is closed, else evaluated live."""
+    """A quarter's goals: the frozen snapshot once it is closed, else evaluated live (only the
+    objectives ``objective_ids`` names, when given)."""
     year, quarter = parse_quarter(period)
     period = f"{year:04d}-Q{quarter}"
     frozen = frozen_period(
@@ -303,5 +319,17 @@ def period_goals(
         fiscal_start_month=config.settings.fiscal_year_start_month,
     )
     if frozen is not None:
-        return frozen
-    return evaluate_period(session=session, config=config, period=period, as_of=as_of, today=today)
+        if objective_ids is None:
+            return frozen
+        kept = set(objective_ids)
+        return replace(
+            frozen, objectives=tuple(o for o in frozen.objectives if o.objective_id in kept)
+        )
+    return evaluate_period(
+        session=session,
+        config=config,
+        period=period,
+        as_of=as_of,
+        today=today,
+        objective_ids=objective_ids,
+    )

@@ -10,8 +10,9 @@ no value at all stay apart. The export reads every table in one transaction
 (REPEATABLE READ on PostgreSQL), so it is consistent while the app keeps writing; the manifest is
 written last, so a folder without one is an unfinished export.
 
-Not exported: ``alembic_version`` (the manifest carries the revision) and ``calendar_day``, which
-the migrations rebuild identically in every store.
+Not exported: ``alembic_version`` (the manifest carries the revision), ``calendar_day``, which
+the migrations rebuild identically in every store, and ``forecast_calibration``, derived data the
+restored store fits again on first use.
 
 Restoring such a folder into an empty store, with every file and row checked first, is in
 `restore`.
@@ -48,7 +49,7 @@ from planning.store.models import StoreState, utcnow
 FORMAT = "quarterdeck-export"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-NOT_EXPORTED = frozenset({"alembic_version", "calendar_day"})
+NOT_EXPORTED = frozenset({"alembic_version", "calendar_day", "forecast_calibration"})
 COUNTERS = StoreState.__tablename__
 CHUNK = 5_000
 

@@ -12,6 +12,7 @@ from planning.store import (  # noqa: F401  (each module registers its tables)
     models,
     models_access,
     models_alignment,
+    models_forecast,
     models_locale,
     models_metrics,
     models_notify,
