@@ -171,7 +171,6 @@ def build_data_set(
 ) -> DataSet:
     """Build the configuration folder of a scale in `directory` and its store there (SQLite), or
     at `url` (an empty PostgreSQL schema)."""
-    from sqlalchemy import func, select
     from sqlmodel import Session
 
     from planning.config import load_config
@@ -180,16 +179,6 @@ def build_data_set(
     from planning.metrics.observations import record_batch, upsert_observations
     from planning.periods import quarter_of
     from planning.store.engine import create_store_engine, migrate, read_engine, session_scope
-    from planning.store.models import (
-        AuditEvent,
-        CheckIn,
-        Initiative,
-        KeyResult,
-        Objective,
-        Person,
-        StatusUpdate,
-    )
-    from planning.store.models_metrics import Observation
 
     config_dir = write_config(directory=directory / "config", scale=scale)
     config = load_config(config_dir)
@@ -228,22 +217,41 @@ def build_data_set(
         if engine.dialect.name == "postgresql":
             advance_sequences(engine)
         with Session(read_engine(engine)) as session:
-            tally = {
-                name: int(session.execute(select(func.count()).select_from(model)).scalar_one())
-                for name, model in (
-                    ("observations", Observation),
-                    ("people", Person),
-                    ("objectives", Objective),
-                    ("key_results", KeyResult),
-                    ("check_ins", CheckIn),
-                    ("initiatives", Initiative),
-                    ("status_updates", StatusUpdate),
-                    ("audit_events", AuditEvent),
-                )
-            }
+            tally = record_counts(session)
     finally:
         engine.dispose()
     return DataSet(url=url, config_dir=config_dir, period=period, observations=frame, counts=tally)
+
+
+def record_counts(session: Session, kinds: Sequence[str] | None = None) -> dict[str, int]:
+    """How many records of each kind the store holds: of every kind, or of those in `kinds`."""
+    from sqlalchemy import func, select
+
+    from planning.store.models import (
+        AuditEvent,
+        CheckIn,
+        Initiative,
+        KeyResult,
+        Objective,
+        Person,
+        StatusUpdate,
+    )
+    from planning.store.models_metrics import Observation
+
+    models: dict[str, Any] = {
+        "observations": Observation,
+        "people": Person,
+        "objectives": Objective,
+        "key_results": KeyResult,
+        "check_ins": CheckIn,
+        "initiatives": Initiative,
+        "status_updates": StatusUpdate,
+        "audit_events": AuditEvent,
+    }
+    return {
+        kind: int(session.execute(select(func.count()).select_from(models[kind])).scalar_one())
+        for kind in kinds or models
+    }
 
 
 def active_people(session: Session) -> list[Person]:

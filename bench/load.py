@@ -403,26 +403,17 @@ def load_checks(section: dict[str, Any]) -> list[Any]:
 
 def store_counts(url: str) -> dict[str, int]:
     """How many of the records the load touches the store holds."""
-    from sqlalchemy import func, select
     from sqlmodel import Session
 
+    from bench.data_set import record_counts
     from planning.store.engine import create_store_engine
-    from planning.store.models import Initiative, KeyResult, Person, StatusUpdate
-    from planning.store.models_metrics import Observation
 
     engine = create_store_engine(url)
     try:
         with Session(engine) as session:
-            return {
-                name: int(session.execute(select(func.count()).select_from(model)).scalar_one())
-                for name, model in (
-                    ("observations", Observation),
-                    ("people", Person),
-                    ("key_results", KeyResult),
-                    ("initiatives", Initiative),
-                    ("status_updates", StatusUpdate),
-                )
-            }
+            return record_counts(
+                session, ("observations", "people", "key_results", "initiatives", "status_updates")
+            )
     finally:
         engine.dispose()
 

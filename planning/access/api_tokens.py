@@ -17,10 +17,15 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import can_delegate_api_access, require_director
-from planning.access.secret_links import note_last_use, token_digest, use_is_stale
+from planning.access.secret_links import (
+    note_last_use,
+    record_revoked,
+    token_digest,
+    use_is_stale,
+)
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.audit import record_changed, record_created, snapshot
+from planning.store.audit import record_created
 from planning.store.models import Person, PersonRead, utcnow
 from planning.store.models_access import ApiToken
 from planning.validation import text_problems
@@ -176,17 +181,7 @@ def revoke_token(
                 id=token_id, name=token.name, moment=f"{token.revoked_at:%Y-%m-%d %H:%M}"
             )
         )
-    before = snapshot(token, exclude={"token_hash"})
-    token.revoked_at = utcnow()
-    record_changed(
-        session=session,
-        actor=actor,
-        entity="api_token",
-        record=token,
-        action="revoke",
-        before=before,
-        exclude={"token_hash"},
-    )
+    record_revoked(session=session, actor=actor, entity="api_token", record=token, now=utcnow())
     return _info(token, _people(session))
 
 

@@ -143,34 +143,31 @@ def _field_problems(fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             )
         else:
             clean["role"] = Role(role)
-    if "weekly_hours" in fields:
-        hours = fields["weekly_hours"]
-        if not is_number(hours):
-            problems.append(
-                _("weekly hours must be a number, got {value}").format(value=repr(hours))
-            )
-        elif not 0 <= float(hours) <= MAX_WEEKLY_HOURS:
-            problems.append(
-                _("weekly hours must be from 0 to 168, got {value}").format(
-                    value=f"{float(hours):g}"
-                )
-            )
+    for name, upper, not_number, out_of_range, shown in (
+        (
+            "weekly_hours",
+            MAX_WEEKLY_HOURS,
+            N_("weekly hours must be a number, got {value}"),
+            N_("weekly hours must be from 0 to 168, got {value}"),
+            lambda value: f"{float(value):g}",
+        ),
+        (
+            "bau_share",
+            1.0,
+            N_("the BAU share must be a number, got {value}"),
+            N_("the BAU share must be from 0 to 1 (0 % to 100 %), got {value}"),
+            repr,
+        ),
+    ):
+        if name not in fields:
+            continue
+        value = fields[name]
+        if not is_number(value):
+            problems.append(_(not_number).format(value=repr(value)))
+        elif not 0 <= float(value) <= upper:
+            problems.append(_(out_of_range).format(value=shown(value)))
         else:
-            clean["weekly_hours"] = float(hours)
-    if "bau_share" in fields:
-        share = fields["bau_share"]
-        if not is_number(share):
-            problems.append(
-                _("the BAU share must be a number, got {value}").format(value=repr(share))
-            )
-        elif not 0 <= float(share) <= 1:
-            problems.append(
-                _("the BAU share must be from 0 to 1 (0 % to 100 %), got {value}").format(
-                    value=repr(share)
-                )
-            )
-        else:
-            clean["bau_share"] = float(share)
+            clean[name] = float(value)
     if "active" in fields:
         if not isinstance(fields["active"], bool):
             problems.append(_("active must be yes or no"))

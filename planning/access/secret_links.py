@@ -1,5 +1,6 @@
-"""What API tokens and share links have in common: a secret kept only as its digest, and a last
-use noted at most once a minute (bookkeeping: no audit event, no data version)."""
+"""What API tokens and share links have in common: a secret kept only as its digest, a last use
+noted at most once a minute (bookkeeping: no audit event, no data version), and an audited
+revocation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlmodel import Session
+
+from planning.access.permissions import Actor
+from planning.store.audit import record_changed, snapshot
+from planning.store.models_access import ApiToken, ShareLink
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
@@ -35,3 +40,25 @@ def note_last_use(*, session: Session, record: Used | None, now: datetime) -> bo
     record.last_used_at = now
     session.add(record)
     return True
+
+
+def record_revoked(
+    *,
+    session: Session,
+    actor: Actor | None,
+    entity: str,
+    record: ApiToken | ShareLink,
+    now: datetime,
+) -> None:
+    """Mark a token or link revoked at `now` and audit it, its digest kept out of the event."""
+    before = snapshot(record, exclude={"token_hash"})
+    record.revoked_at = now
+    record_changed(
+        session=session,
+        actor=actor,
+        entity=entity,
+        record=record,
+        action="revoke",
+        before=before,
+        exclude={"token_hash"},
+    )

@@ -18,10 +18,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
-from planning.access.secret_links import note_last_use, token_digest
+from planning.access.secret_links import note_last_use, record_revoked, token_digest
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.audit import record_changed, record_created, snapshot
+from planning.store.audit import record_created
 from planning.store.models import Person, utcnow
 from planning.store.models_access import ShareLink
 from planning.validation import InputError, is_number, text_problems
@@ -183,17 +183,7 @@ def revoke_share_link(
                 )
             ]
         )
-    before = snapshot(link, exclude={"token_hash"})
-    link.revoked_at = now or utcnow()
-    record_changed(
-        session=session,
-        actor=actor,
-        entity=ENTITY,
-        record=link,
-        action="revoke",
-        before=before,
-        exclude={"token_hash"},
-    )
+    record_revoked(session=session, actor=actor, entity=ENTITY, record=link, now=now or utcnow())
     return _info(link, _names(session))
 
 
