@@ -50,9 +50,8 @@ from planning.store.models import (
 from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiatives import create_initiative
 from planning.work.status_updates import accept_idea, decline_idea, post_status_update
-from planning.work.weekly_plan import commit_weekly_plan
 from tests.evaluation_support import kr_eval
-from tests.planning_seed import seed_team
+from tests.planning_seed import commit_plan, seed_team
 
 TODAY = clock.utcnow().date()
 EVERY = 7
@@ -467,14 +466,7 @@ def test_director_brief_shows_what_changed_since_the_last_committed_plan(
     engine: Engine, seeded: Seeded, config: AppConfig
 ) -> None:
     last_week = iso_week(TODAY - timedelta(days=7))
-    with session_scope(engine) as session:
-        commit_weekly_plan(
-            session=session,
-            actor=seeded.director,
-            config=config,
-            week=last_week,
-            framework=config.scoring.active,
-        )
+    commit_plan(engine, config, seeded.director, last_week, config.scoring.active)
     ana_posts_on_stale_work(
         engine, seeded, NewStatusUpdate("blocked", "off_track", 50, "Vendor contract stuck.")
     )
