@@ -104,14 +104,19 @@ def seed_team(engine: Engine) -> Team:
         )
 
 
+def insert_initiative(session: Session, **fields: Any) -> int:
+    """Insert an initiative in an open session (test set-up, no audit), returning its id."""
+    initiative = Initiative(**fields)
+    session.add(initiative)
+    session.flush()
+    assert initiative.id is not None
+    return initiative.id
+
+
 def add_initiative(engine: Engine, **fields: Any) -> int:
     """Insert an initiative directly (test set-up, no audit), returning its id."""
     with session_scope(engine) as session:
-        initiative = Initiative(**fields)
-        session.add(initiative)
-        session.flush()
-        assert initiative.id is not None
-        return initiative.id
+        return insert_initiative(session, **fields)
 
 
 def edit_initiative(

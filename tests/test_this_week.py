@@ -37,7 +37,6 @@ from planning.reports.this_week import (
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     CheckIn,
-    Initiative,
     KeyResult,
     KrKind,
     Objective,
@@ -51,7 +50,7 @@ from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiatives import create_initiative
 from planning.work.status_updates import accept_idea, decline_idea, post_status_update
 from tests.evaluation_support import kr_eval
-from tests.planning_seed import commit_plan, seed_team
+from tests.planning_seed import commit_plan, insert_initiative, seed_team
 
 TODAY = clock.utcnow().date()
 EVERY = 7
@@ -208,11 +207,7 @@ def _person(session: Session, name: str, role: Role) -> Person:
 
 
 def _initiative(session: Session, owner: Person, title: str, status: str, **extra: Any) -> int:
-    initiative = Initiative(title=title, owner_id=owner.id, status=status, **extra)  # type: ignore[arg-type]
-    session.add(initiative)
-    session.flush()
-    assert initiative.id is not None
-    return initiative.id
+    return insert_initiative(session, title=title, owner_id=owner.id, status=status, **extra)
 
 
 def _update(
