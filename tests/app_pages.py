@@ -1,4 +1,5 @@
-"""Opening the app under AppTest as one person, on one page, for the page tests."""
+"""Opening the app under AppTest as one person, on one page, for the page tests, and the demo
+store's goals they (and the API tests) look for."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.store.engine import create_store_engine, read_engine
-from planning.store.models import Person, PersonRead, Role
+from planning.store.models import Direction, KeyResult, KrKind, Objective, Person, PersonRead, Role
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 # The demo quarter's objectives, in the order the Goals page lists them.
@@ -74,3 +75,21 @@ def submit_form(at: AppTest, form: str) -> AppTest:
     """Click the one submit button of the form `form` and run the page again."""
     [button] = [b for b in at.button if b.form_id == form]
     return button.click().run()
+
+
+def next_year_conversion_kr(session: Session, owner: int) -> KeyResult:
+    """Add the 2027-Q1 objective "Start the year well" (the quarter after the demo's) owned by
+    `owner`, and return its key result "Conversion up in Q1" (2.4 % to 2.7 %), not yet added."""
+    objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner)
+    session.add(objective)
+    session.flush()
+    return KeyResult(
+        objective_id=objective.id,
+        title="Conversion up in Q1",
+        owner_id=owner,
+        kind=KrKind.metric,
+        metric_id="conversion_rate",
+        direction=Direction.increase,
+        start_value=0.024,
+        target_value=0.027,
+    )

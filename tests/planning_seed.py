@@ -34,6 +34,7 @@ from planning.work.backlog import BacklogEntry
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiatives import update_initiative
 from planning.work.status_updates import post_status_update
+from planning.work.weekly_plan import commit_weekly_plan
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,19 @@ def seed_team(engine: Engine) -> Team:
         )
 
 
+def insert_initiative(session: Session, **fields: Any) -> int:
+    """Insert an initiative in an open session (test set-up, no audit), returning its id."""
+    initiative = Initiative(**fields)
+    session.add(initiative)
+    session.flush()
+    assert initiative.id is not None
+    return initiative.id
+
+
 def add_initiative(engine: Engine, **fields: Any) -> int:
     """Insert an initiative directly (test set-up, no audit), returning its id."""
     with session_scope(engine) as session:
-        initiative = Initiative(**fields)
-        session.add(initiative)
-        session.flush()
-        assert initiative.id is not None
-        return initiative.id
+        return insert_initiative(session, **fields)
 
 
 def edit_initiative(
@@ -125,6 +131,20 @@ def edit_initiative(
     target = {"initiative_id": initiative_id, "expected_version": version}
     with session_scope(engine) as session:
         update_initiative(session=session, actor=actor, config=config, changes=changes, **target)
+
+
+def commit_plan(
+    engine: Engine,
+    config: AppConfig,
+    actor: Actor,
+    week: str,
+    framework: str = "rice",
+    replace: bool = False,
+) -> None:
+    """`actor` commits the week's plan, ranked by `framework`."""
+    plan = {"week": week, "framework": framework, "replace": replace}
+    with session_scope(engine) as session:
+        commit_weekly_plan(session=session, actor=actor, config=config, **plan)
 
 
 def seed_saved_carts(engine: Engine, update: NewStatusUpdate, **fields: Any) -> Team:

@@ -27,7 +27,7 @@ from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS, revoke_tok
 from planning.config import AppConfig
 from planning.okrs.evaluation import period_goals
 from planning.store.engine import create_store_engine, migrate, session_scope
-from planning.store.models import Direction, KeyResult, KrKind, Objective, Person, PersonRead, Role
+from planning.store.models import Person, PersonRead, Role
 from planning.store.models_access import ApiToken
 from planning.store.models_metrics import ImportBatch
 from tests.api_support import (
@@ -37,6 +37,7 @@ from tests.api_support import (
     fingerprint,
     new_token,
 )
+from tests.app_pages import next_year_conversion_kr
 from tests.conftest import DEMO_TODAY
 
 OBSERVATIONS = "/api/v1/observations"
@@ -542,22 +543,7 @@ def test_okrs_without_data_in_the_window_say_so(demo_engine: Engine, config: App
     with Session(demo_engine) as session:
         owner = session.exec(select(Person)).first()
         assert owner is not None and owner.id is not None
-        objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner.id)
-        session.add(objective)
-        session.flush()
-        assert objective.id is not None
-        session.add(
-            KeyResult(
-                objective_id=objective.id,
-                title="Conversion up in Q1",
-                owner_id=owner.id,
-                kind=KrKind.metric,
-                metric_id="conversion_rate",
-                direction=Direction.increase,
-                start_value=0.024,
-                target_value=0.027,
-            )
-        )
+        session.add(next_year_conversion_kr(session, owner.id))
         session.commit()
     secret = new_token(demo_engine, [READ_OKRS])
     with client_for(demo_engine, config, today=lambda: date(2027, 1, 1)) as client:

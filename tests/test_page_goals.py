@@ -19,7 +19,6 @@ from planning.okrs.evaluation import period_goals
 from planning.okrs.file_format import export_okr_file
 from planning.store.models import (
     CheckIn,
-    Direction,
     GuardrailRule,
     Initiative,
     KeyResult,
@@ -30,7 +29,7 @@ from planning.store.models import (
     PersonRead,
     Role,
 )
-from tests.app_pages import DEMO_OBJECTIVES, open_as
+from tests.app_pages import DEMO_OBJECTIVES, next_year_conversion_kr, open_as
 from tests.page_text import plain
 from tests.planning_seed import edit_initiative
 from ui.text import escape_markdown
@@ -342,24 +341,6 @@ def test_director_closes_the_quarter_and_it_is_shown_frozen(store: Engine) -> No
     member = open_goals(store, "priya@northwind.example")
     assert not any(b.label == "Post check-in" for b in member.button)
     assert any("2026-Q4 is closed" in i.value for i in member.info)
-
-
-def next_year_conversion_kr(session: Session, owner: int) -> KeyResult:
-    """Add the 2027-Q1 objective "Start the year well" (the quarter after the demo's) owned by
-    `owner`, and return its key result "Conversion up in Q1" (2.4 % to 2.7 %), not yet added."""
-    objective = Objective(period="2027-Q1", title="Start the year well", owner_id=owner)
-    session.add(objective)
-    session.flush()
-    return KeyResult(
-        objective_id=objective.id,
-        title="Conversion up in Q1",
-        owner_id=owner,
-        kind=KrKind.metric,
-        metric_id="conversion_rate",
-        direction=Direction.increase,
-        start_value=0.024,
-        target_value=0.027,
-    )
 
 
 def test_a_quarters_first_day_says_no_data_yet_instead_of_zero(

@@ -27,9 +27,9 @@ from planning.work.capacity import capacity_overview
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiative_reads import get_initiative
 from planning.work.status_updates import post_status_update
-from planning.work.weekly_plan import commit_weekly_plan, get_plan
+from planning.work.weekly_plan import get_plan
 from tests.app_pages import open_as
-from tests.planning_seed import count, store_state
+from tests.planning_seed import commit_plan, count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
 
 PAGE = "pages/planning.py"
@@ -272,17 +272,8 @@ def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
 def test_diff_against_last_weeks_plan(app_store: str) -> None:
     engine = create_store_engine(app_store)
     director = person(engine, Role.director)
-    config = default_config()
     last_week = iso_week(clock.today() - pd.Timedelta(days=7))
-    with session_scope(engine) as session:
-        commit_weekly_plan(
-            session=session,
-            actor=director,
-            config=config,
-            week=last_week,
-            framework="rice",
-            replace=True,
-        )
+    commit_plan(engine, default_config(), director, last_week, replace=True)
     finished = backlog_of(engine, "rice").iloc[0]
     with session_scope(engine) as session:
         post_status_update(

@@ -44,9 +44,8 @@ from planning.work.roadmap import (
     timeline_items,
 )
 from planning.work.status_updates import post_status_update
-from tests.app_pages import APP, open_as, people
+from tests.app_pages import APP, next_year_conversion_kr, open_as, people
 from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
-from tests.test_page_goals import next_year_conversion_kr
 
 PAGE = "pages/roadmap.py"
 CONFIG = default_config()

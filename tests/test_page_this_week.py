@@ -42,10 +42,9 @@ from planning.work.initiative_reads import get_initiative, initiative_detail
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
-from planning.work.weekly_plan import commit_weekly_plan
 from tests.app_pages import APP, people, submit_form
 from tests.page_text import TRICKS, assert_shown_as_text, plain
-from tests.planning_seed import edit_initiative
+from tests.planning_seed import commit_plan, edit_initiative
 
 CONFIG = default_config()
 EVERY = CONFIG.settings.updates.stale_after_days
@@ -408,15 +407,8 @@ def test_director_sees_what_needs_attention(app_store: str) -> None:
     [director] = people(engine, Role.director)
     period = quarter_of(today())
     # A plan committed last week, then a status change: the director sees it as a change.
-    with session_scope(engine) as session:
-        commit_weekly_plan(
-            session=session,
-            actor=director,
-            config=CONFIG,
-            week=iso_week(today() - timedelta(days=7)),
-            framework=CONFIG.scoring.active,
-            replace=True,
-        )
+    last_week = iso_week(today() - timedelta(days=7))
+    commit_plan(engine, CONFIG, director, last_week, CONFIG.scoring.active, replace=True)
     member, found = member_who_owes_updates(engine)
     moved = found.updates[0]
     status = "in_progress" if moved.status == "blocked" else "blocked"

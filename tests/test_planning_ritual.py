@@ -45,7 +45,6 @@ from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import (
     PlanAlreadyCommitted,
     PlanChange,
-    commit_weekly_plan,
     compared_rows,
     describe_change,
     diff_snapshots,
@@ -58,6 +57,7 @@ from tests.planning_seed import (
     add_initiative,
     add_time_off,
     backlog_entry,
+    commit_plan,
     edit_initiative,
     seed_team,
     store_state,
@@ -324,25 +324,12 @@ def test_capacity_per_person_per_week_from_people_time_off_and_initiatives(
 # --- weekly plan -------------------------------------------------------------------------------
 
 
-def commit(
-    engine: Engine,
-    config: AppConfig,
-    actor: PersonRead,
-    week: str,
-    framework: str = "rice",
-    replace: bool = False,
-) -> None:
-    plan = {"week": week, "framework": framework, "replace": replace}
-    with session_scope(engine) as session:
-        commit_weekly_plan(session=session, actor=actor, config=config, **plan)
-
-
 def test_commit_stores_the_ranked_snapshot(engine: Engine, config: AppConfig, team: Team) -> None:
     top = add_initiative(
         engine, title="Top", owner_id=team.ana.id, status="planned", scores=rice(1000, 2, 1.0)
     )
     add_initiative(engine, title="Unscored", owner_id=team.ben.id, status="idea")
-    commit(engine, config, team.director, " 2026-w21 ")
+    commit_plan(engine, config, team.director, " 2026-w21 ")
     with Session(read_engine(engine)) as session:
         plan = get_plan(session=session, week="2026-W21")
         event = session.scalars(select(AuditEvent).where(AuditEvent.entity == "weekly_plan")).one()
@@ -376,14 +363,14 @@ def test_committing_a_week_again_needs_confirmation_and_keeps_the_old_one_in_the
     engine: Engine, config: AppConfig, team: Team
 ) -> None:
     add_initiative(engine, title="A", owner_id=team.ana.id, scores=rice(1000, 2, 1.0))
-    commit(engine, config, team.director, "2026-W21")
+    commit_plan(engine, config, team.director, "2026-W21")
     before = store_state(engine)
     with pytest.raises(PlanAlreadyCommitted, match="already committed by Dora Director"):
-        commit(engine, config, team.director, "2026-W21", framework="ice")
+        commit_plan(engine, config, team.director, "2026-W21", framework="ice")
     assert store_state(engine) == before
     with Session(read_engine(engine)) as session:
         old = get_plan(session=session, week="2026-W21")
-    commit(engine, config, team.director, "2026-W21", framework="ice", replace=True)
+    commit_plan(engine, config, team.director, "2026-W21", framework="ice", replace=True)
     with Session(read_engine(engine)) as session:
         new = get_plan(session=session, week="2026-W21")
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "replace")).one()
@@ -416,7 +403,7 @@ def test_refused_commits_write_nothing(
     add_initiative(engine, title="A", owner_id=team.ana.id, scores=rice(1000, 2, 1.0))
     before = store_state(engine)
     with pytest.raises(error, match=message):
-        commit(engine, config, getattr(team, who), week, framework)
+        commit_plan(engine, config, getattr(team, who), week, framework)
     assert store_state(engine) == before
 
 
@@ -495,7 +482,7 @@ def test_plan_diff_against_last_week(engine: Engine, config: AppConfig, team: Te
             "gamma": (1000, 1, 0.5),  # 1000
         }.items()
     }
-    commit(engine, config, team.director, "2026-W20")
+    commit_plan(engine, config, team.director, "2026-W20")
     with session_scope(engine) as session:
         update_initiative(
             session=session,
@@ -532,7 +519,7 @@ def test_plan_diff_against_last_week(engine: Engine, config: AppConfig, team: Te
     other = diff("ice")  # a different framework: ranks compared, scores not
     assert not other.same_framework
     assert all(c.kind != "rescored" for c in other.changes)
-    commit(engine, config, team.director, "2026-W21")
+    commit_plan(engine, config, team.director, "2026-W21")
     assert diff("ice").current_committed  # the committed plan is what W21 shows now
     with Session(read_engine(engine)) as session:
         first = plan_diff(session=session, config=config, week="2026-W20", framework="rice")

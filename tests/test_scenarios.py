@@ -31,7 +31,14 @@ from planning.work.capacity_maths import (
 )
 from planning.work.scenario_compare import PlanItem, compare_plans
 from planning.work.weekly_plan import PlanAlreadyCommitted, get_plan
-from tests.planning_seed import Team, add_initiative, count, seed_team, store_state
+from tests.planning_seed import (
+    Team,
+    add_initiative,
+    commit_plan,
+    count,
+    seed_team,
+    store_state,
+)
 
 WEEK = "2026-W48"
 MONDAY = date(2026, 11, 23)
@@ -301,12 +308,7 @@ def test_an_edit_since_the_draft_is_named_and_an_existing_plan_needs_replace(
         2,
         scenarios.DraftChange(ids["checkout"], 2, {"owner_id": team.ben.id}),
     )
-    with session_scope(engine) as session:
-        from planning.work.weekly_plan import commit_weekly_plan
-
-        commit_weekly_plan(
-            session=session, actor=team.director, config=config, week=WEEK, framework="rice"
-        )
+    commit_plan(engine, config, team.director, WEEK)
     before = store_state(engine)
     with pytest.raises(PlanAlreadyCommitted):
         _commit(engine, team, config, scenario_id, 3)

@@ -37,7 +37,6 @@ from planning.reports.this_week import (
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     CheckIn,
-    Initiative,
     KeyResult,
     KrKind,
     Objective,
@@ -50,9 +49,8 @@ from planning.store.models import (
 from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiatives import create_initiative
 from planning.work.status_updates import accept_idea, decline_idea, post_status_update
-from planning.work.weekly_plan import commit_weekly_plan
 from tests.evaluation_support import kr_eval
-from tests.planning_seed import seed_team
+from tests.planning_seed import commit_plan, insert_initiative, seed_team
 
 TODAY = clock.utcnow().date()
 EVERY = 7
@@ -209,11 +207,7 @@ def _person(session: Session, name: str, role: Role) -> Person:
 
 
 def _initiative(session: Session, owner: Person, title: str, status: str, **extra: Any) -> int:
-    initiative = Initiative(title=title, owner_id=owner.id, status=status, **extra)  # type: ignore[arg-type]
-    session.add(initiative)
-    session.flush()
-    assert initiative.id is not None
-    return initiative.id
+    return insert_initiative(session, title=title, owner_id=owner.id, status=status, **extra)
 
 
 def _update(
@@ -467,14 +461,7 @@ def test_director_brief_shows_what_changed_since_the_last_committed_plan(
     engine: Engine, seeded: Seeded, config: AppConfig
 ) -> None:
     last_week = iso_week(TODAY - timedelta(days=7))
-    with session_scope(engine) as session:
-        commit_weekly_plan(
-            session=session,
-            actor=seeded.director,
-            config=config,
-            week=last_week,
-            framework=config.scoring.active,
-        )
+    commit_plan(engine, config, seeded.director, last_week, config.scoring.active)
     ana_posts_on_stale_work(
         engine, seeded, NewStatusUpdate("blocked", "off_track", 50, "Vendor contract stuck.")
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -256,6 +256,21 @@ class PoisonedStore:
         assert result.ok, result.problems[:3]  # the set is one the store accepts
         return engine
 
+    def holds_for_any(self, check: Callable[[Engine], None], *, examples: int) -> None:
+        """`check` passes on the store loaded with the worst set, then up to `examples` others."""
+
+        @settings(EXAMPLES, max_examples=examples)
+        @example(rows=WORST)
+        @given(rows=poisoned_days())
+        def run(rows: list[dict[str, Any]]) -> None:
+            engine = self.load(rows)
+            try:
+                check(engine)
+            finally:
+                engine.dispose()
+
+        run()
+
 
 @pytest.fixture
 def poisoned(
@@ -301,17 +316,7 @@ def assert_api_and_cli_hold(engine: Engine, capsys: pytest.CaptureFixture[str]) 
 def test_any_accepted_values_leave_the_api_and_the_cli_working(
     poisoned: PoisonedStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    @settings(EXAMPLES, max_examples=12)
-    @example(rows=WORST)
-    @given(rows=poisoned_days())
-    def run(rows: list[dict[str, Any]]) -> None:
-        engine = poisoned.load(rows)
-        try:
-            assert_api_and_cli_hold(engine, capsys)
-        finally:
-            engine.dispose()
-
-    run()
+    poisoned.holds_for_any(lambda engine: assert_api_and_cli_hold(engine, capsys), examples=12)
 
 
 def director_id(engine: Engine) -> int:
@@ -336,14 +341,4 @@ def assert_pages_hold(engine: Engine) -> None:
 def test_any_accepted_values_leave_this_week_goals_and_roadmap_working(
     poisoned: PoisonedStore,
 ) -> None:
-    @settings(EXAMPLES, max_examples=2)
-    @example(rows=WORST)
-    @given(rows=poisoned_days())
-    def run(rows: list[dict[str, Any]]) -> None:
-        engine = poisoned.load(rows)
-        try:
-            assert_pages_hold(engine)
-        finally:
-            engine.dispose()
-
-    run()
+    poisoned.holds_for_any(assert_pages_hold, examples=2)
