@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.formatting import format_day, format_value
@@ -27,7 +26,6 @@ from planning.okrs.goals import (
     update_objective,
 )
 from planning.okrs.kr_defaults import default_direction
-from planning.store.engine import session_scope
 from planning.store.models import (
     Direction,
     GuardrailRule,
@@ -44,31 +42,18 @@ from ui import goals_data as data
 from ui.goals_view import (
     DIRECTION_LABELS,
     KIND_LABELS,
-    REFUSALS,
     WINDOW_LABELS,
     View,
     done,
-    problems_text,
+    write_goal,
 )
 from ui.number_entry import NumberField, field_text, number_field, read_numbers
-from ui.state import engine
 from ui.text import escape_markdown
 from ui.trash_view import delete_goal_form
 
 RULE_LABELS = {"stay_above": N_("stay above"), "stay_below": N_("stay below")}
 # An objective's or key result's weight: a share, never negative, always given.
 WEIGHT_RULE: dict[str, Any] = {"minimum": 0.0, "required": True}
-
-
-def _write(call: Callable[[Session], object], message: str) -> None:
-    """Run a goals write in one transaction: its refusal shown on the form, or done."""
-    try:
-        with session_scope(engine()) as session:
-            call(session)
-    except REFUSALS as exc:
-        st.error(problems_text(exc))
-    else:
-        done(message)
 
 
 def _owner_and_weight(
@@ -328,7 +313,7 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
             numbers = read_numbers({"weight": weight})
             if numbers is None:
                 return
-            _write(
+            write_goal(
                 lambda session: create_objective(
                     session=session,
                     actor=view.person,  # type: ignore[arg-type]
@@ -399,7 +384,7 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
         if edits is not None:
             if archive:
                 edits["archived"] = True
-            _write(
+            write_goal(
                 lambda session: update_objective(
                     session=session,
                     actor=view.person,  # type: ignore[arg-type]
@@ -467,7 +452,7 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
         numbers = read_numbers({"weight": weight, **fields})
         if numbers is None:
             return
-        _write(
+        write_goal(
             lambda session: create_key_result(
                 session=session,
                 actor=view.person,  # type: ignore[arg-type]
@@ -530,7 +515,7 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
             changes["metric_id"] = metric_id
         if archive:
             changes["archived"] = True
-        _write(
+        write_goal(
             lambda session: update_key_result(
                 session=session,
                 actor=view.person,  # type: ignore[arg-type]

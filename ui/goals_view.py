@@ -9,13 +9,14 @@ shows people's text as text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pyarrow as pa
 import streamlit as st
+from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
@@ -137,6 +138,17 @@ def problems_text(exc: Exception) -> str:
 def done(message: str) -> None:
     """After a successful write: say so on the next run, refresh the cached reads, re-run."""
     flash_after_write(FLASH, message)
+
+
+def write_goal(call: Callable[[Session], object], message: str) -> None:
+    """Run a goals write in one transaction: its refusal shown on the form, or done."""
+    try:
+        with session_scope(engine()) as session:
+            call(session)
+    except REFUSALS as exc:
+        st.error(problems_text(exc))
+    else:
+        done(message)
 
 
 def _value(view: View, kr: KrEvaluation, value: float | None) -> str:
