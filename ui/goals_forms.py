@@ -48,6 +48,7 @@ from ui.goals_view import (
     write_goal,
 )
 from ui.number_entry import NumberField, field_text, number_field, read_numbers
+from ui.pickers import ALL, dimension_filters
 from ui.text import escape_markdown
 from ui.trash_view import delete_goal_form
 
@@ -98,24 +99,14 @@ def _filter_pickers(
 ) -> dict[str, str]:
     """One picker per dimension the metric can be filtered by; the chosen filters."""
     metrics = view.config.metrics
-    chosen: dict[str, str] = {}
-    dimensions = metrics.metric_dimensions(metric_id)
-    for col, dim in zip(st.columns(max(1, len(dimensions))), dimensions, strict=False):
-        spec = metrics.dimensions[dim]
-        options = ["All", *spec.values]
-        now = (existing.filters or {}).get(dim, "All") if existing else "All"
-        picked = col.selectbox(
-            spec.label,
-            options,
-            index=options.index(now) if now in options else 0,
-            format_func=lambda v, named=spec: _("All") if v == "All" else named.value_label(v),
-            key=f"{key}_filter_{dim}",
-            on_change=on_change,
-            args=args,
-        )
-        if picked != "All":
-            chosen[dim] = picked
-    return chosen
+    return dimension_filters(
+        metrics.metric_dimensions(metric_id),
+        metrics.dimensions,
+        now=(existing.filters or {}) if existing else {},
+        key=lambda dim: f"{key}_filter_{dim}",
+        on_change=on_change,
+        args=args,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,10 +156,10 @@ def _reset_new_kr_defaults(view: View) -> None:
     if metric_id not in view.config.metrics.metrics:
         return
     filters = {
-        dim: str(st.session_state.get(f"new_kr_filter_{dim}", "All"))
+        dim: str(st.session_state.get(f"new_kr_filter_{dim}", ALL))
         for dim in view.config.metrics.metric_dimensions(metric_id)
     }
-    chosen = {dim: value for dim, value in filters.items() if value != "All"}
+    chosen = {dim: value for dim, value in filters.items() if value != ALL}
     defaults = _new_kr_defaults(view, metric_id, chosen)
     st.session_state["new_kr_direction"] = defaults.direction.value
     st.session_state["new_kr_start"] = field_text(defaults.start, money=_money(view, metric_id))
