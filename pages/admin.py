@@ -8,7 +8,7 @@ import pyarrow as pa
 import streamlit as st
 
 from planning.access.api_tokens import SCOPES, TokenError, create_token, revoke_token
-from planning.access.permissions import PermissionDenied, is_director
+from planning.access.permissions import PermissionDenied
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.observations import ImportBatchInfo
@@ -18,7 +18,7 @@ from ui import grid_formats
 from ui.config_admin import configuration_tab
 from ui.data_import import FLASH, data_import_tab
 from ui.flash import flash_after_write, show_flash, show_secret_once
-from ui.identity import current_person
+from ui.identity import director_or_stop
 from ui.notifications_admin import notifications_tab
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
@@ -68,16 +68,13 @@ def _who(batch: ImportBatchInfo) -> str:
 
 config = app_config()
 st.title(_("Admin"))
-person = current_person()
-if person is None or not is_director(person):
-    st.warning(
-        _(
-            "Admin is for directors only: the team, data imports, API tokens and share links "
-            "are managed by a director. Ask one if you need data loaded, a token or access."
-        )
-    )
-    st.stop()
-assert person is not None
+person = director_or_stop(
+    st.warning,
+    _(
+        "Admin is for directors only: the team, data imports, API tokens and share links "
+        "are managed by a director. Ask one if you need data loaded, a token or access."
+    ),
+)
 current = versions()
 
 show_flash(FLASH)

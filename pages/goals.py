@@ -10,7 +10,14 @@ from planning import clock
 from planning.access.permissions import is_director
 from planning.i18n import gettext as _
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
-from ui import exports, forecast_quality, goals_alignment, goals_present, goals_shape
+from ui import (
+    exports,
+    forecast_quality,
+    goals_alignment,
+    goals_detail,
+    goals_present,
+    goals_shape,
+)
 from ui import goals_data as data
 from ui import goals_view as view_parts
 from ui.address import QUARTER_PARAM, keep_in_address, quarter_in_address
@@ -145,7 +152,7 @@ if key_results:
     )
     selected = evaluation.key_result(picked)
     if selected is not None:
-        view_parts.kr_detail(view, selected)
+        goals_detail.kr_detail(view, selected)
 
 if view.director:
     st.header(_("Shape the quarter"))

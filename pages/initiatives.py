@@ -45,7 +45,7 @@ from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
 from ui.number_entry import NumberField, number_field, read_numbers
-from ui.pickers import pick_or_none
+from ui.pickers import dimension_filters, pick_or_none
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, live_refresh, versions
@@ -262,20 +262,13 @@ LIFT_DIMENSIONS = [
 def _lift_filter_pickers(now: dict[str, str], key: str) -> dict[str, str]:
     """Where the lift should be measured: one picker per dimension, "All" for no filter (the
     dimensions' names and values come from config and stay as written)."""
-    chosen: dict[str, str] = {}
-    for col, dim in zip(st.columns(max(1, len(LIFT_DIMENSIONS))), LIFT_DIMENSIONS, strict=False):
-        spec = config.metrics.dimensions[dim]
-        options = ["All", *spec.values]
-        picked = col.selectbox(
-            _("Lift measured on {dimension}").format(dimension=spec.label.lower()),
-            options,
-            format_func=lambda v, named=spec: _("All") if v == "All" else named.value_label(v),
-            index=options.index(now[dim]) if now.get(dim) in options else 0,
-            key=f"{key}_{dim}",
-        )
-        if picked != "All":
-            chosen[dim] = picked
-    return chosen
+    return dimension_filters(
+        LIFT_DIMENSIONS,
+        config.metrics.dimensions,
+        now=now,
+        key=lambda dim: f"{key}_{dim}",
+        label=lambda spec: _("Lift measured on {dimension}").format(dimension=spec.label.lower()),
+    )
 
 
 @dataclass(frozen=True)

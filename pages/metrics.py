@@ -17,6 +17,7 @@ from ui import data
 from ui import metrics_charts as charts
 from ui.charts import draw
 from ui.identity import current_person
+from ui.pickers import dimension_filter
 from ui.setup import connect_data_step
 from ui.sources_view import stale_source_notes
 from ui.state import app_config, live_refresh, versions
@@ -108,13 +109,8 @@ for column, dimension in zip(controls[2:], ("channel", "device"), strict=False):
     spec = metrics_config.dimensions.get(dimension)
     if spec is None:
         continue
-    choice = column.selectbox(
-        spec.label,
-        ["All", *spec.values],
-        format_func=lambda v, named=spec: _("All") if v == "All" else named.value_label(v),
-        key=f"filter_{dimension}",
-    )
-    if choice != "All":
+    choice = dimension_filter(column, spec.label, spec, key=f"filter_{dimension}")
+    if choice is not None:
         filters[dimension] = choice
 filter_items = tuple(sorted(filters.items()))
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from planning import clock, i18n
-from planning.access.permissions import PermissionDenied, is_director
+from planning.access.permissions import PermissionDenied
 from planning.formatting import (
     aligned_figures,
     format_count,
@@ -39,7 +39,7 @@ from ui import planning_charts as charts
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
-from ui.identity import current_person
+from ui.identity import director_or_stop
 from ui.planning_calibration import calibration_section
 from ui.planning_commit import commit_section, since_last_week_section
 from ui.planning_undo import undo_last_save
@@ -63,15 +63,13 @@ def _weeks(value: float) -> str:
 
 
 st.title(_("Weekly planning"))
-person = current_person()
-if person is None or not is_director(person):
-    st.info(
-        _(
-            "Weekly planning is for directors: they score and rank the backlog and commit the "
-            "week's plan. The Initiatives page shows every initiative and its status."
-        )
-    )
-    st.stop()
+person = director_or_stop(
+    st.info,
+    _(
+        "Weekly planning is for directors: they score and rank the backlog and commit the "
+        "week's plan. The Initiatives page shows every initiative and its status."
+    ),
+)
 
 config = app_config()
 scoring = config.scoring

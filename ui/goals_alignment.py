@@ -16,13 +16,11 @@ from planning.okrs.alignment import MAX_WEIGHT, set_kr_contributions, set_object
 from planning.okrs.alignment_tree import TreeLine, alignment_tree
 from planning.okrs.evaluation_results import NO_DATA_YET
 from planning.palette import STATUS_BADGES, STATUS_LABELS
-from planning.store.engine import session_scope
 from ui import goals_data as data
 from ui.goals_charts import share
-from ui.goals_view import REFUSALS, View, done, figure, problems_text, quoted
+from ui.goals_view import View, figure, quoted, write_goal
 from ui.number_entry import number_field, read_numbers
 from ui.pickers import pick_record
-from ui.state import engine
 from ui.text import escape_markdown
 
 INDENT = "    "  # one level of a Markdown list
@@ -123,22 +121,15 @@ def align_objective_form(view: View) -> None:
             key=f"align_parents_{chosen}",
         )
         if st.form_submit_button(_("Save alignment"), type="primary"):
-            try:
-                with session_scope(engine()) as session:
-                    set_objective_parents(
-                        session=session,
-                        actor=view.person,  # type: ignore[arg-type]
-                        objective_id=chosen,
-                        parent_ids=picked,
-                    )
-            except REFUSALS as exc:
-                st.error(problems_text(exc))
-            else:
-                done(
-                    _("Alignment of “{title}” saved.").format(
-                        title=escape_markdown(objective.title)
-                    )
-                )
+            write_goal(
+                lambda session: set_objective_parents(
+                    session=session,
+                    actor=view.person,  # type: ignore[arg-type]
+                    objective_id=chosen,
+                    parent_ids=picked,
+                ),
+                _("Alignment of “{title}” saved.").format(title=escape_markdown(objective.title)),
+            )
 
 
 def contribution_form(view: View) -> None:
@@ -189,15 +180,12 @@ def contribution_form(view: View) -> None:
         if typed is None:
             return
         weights = [(int(oid), float(weight)) for oid, weight in typed.items()]
-        try:
-            with session_scope(engine()) as session:
-                set_kr_contributions(
-                    session=session,
-                    actor=view.person,  # type: ignore[arg-type]
-                    key_result_id=chosen,
-                    contributions=weights,
-                )
-        except REFUSALS as exc:
-            st.error(problems_text(exc))
-        else:
-            done(_("Where “{title}” counts is saved.").format(title=escape_markdown(kr.title)))
+        write_goal(
+            lambda session: set_kr_contributions(
+                session=session,
+                actor=view.person,  # type: ignore[arg-type]
+                key_result_id=chosen,
+                contributions=weights,
+            ),
+            _("Where “{title}” counts is saved.").format(title=escape_markdown(kr.title)),
+        )

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.formatting import format_day, format_value
@@ -27,7 +26,6 @@ from planning.okrs.goals import (
     update_objective,
 )
 from planning.okrs.kr_defaults import default_direction
-from planning.store.engine import session_scope
 from planning.store.models import (
     Direction,
     GuardrailRule,
@@ -44,14 +42,13 @@ from ui import goals_data as data
 from ui.goals_view import (
     DIRECTION_LABELS,
     KIND_LABELS,
-    REFUSALS,
     WINDOW_LABELS,
     View,
     done,
-    problems_text,
+    write_goal,
 )
-from ui.number_entry import field_text, number_field, read_numbers
-from ui.state import engine
+from ui.number_entry import NumberField, field_text, number_field, read_numbers
+from ui.pickers import ALL, dimension_filters
 from ui.text import escape_markdown
 from ui.trash_view import delete_goal_form
 
@@ -60,24 +57,36 @@ RULE_LABELS = {"stay_above": N_("stay above"), "stay_below": N_("stay below")}
 WEIGHT_RULE: dict[str, Any] = {"minimum": 0.0, "required": True}
 
 
-def _write(call: Callable[[Session], object], message: str) -> None:
-    """Run a goals write in one transaction: its refusal shown on the form, or done."""
-    try:
-        with session_scope(engine()) as session:
-            call(session)
-    except REFUSALS as exc:
-        st.error(problems_text(exc))
-    else:
-        done(message)
-
-
-def _owner_choice(
-    label: str, people: dict[int, str], current_id: int | None, key: str, where: Any = st
-) -> int:
+def _owner_and_weight(
+    people: dict[int, str], *, owner_id: int | None, weight: float, key: str, cols: Any
+) -> tuple[int, NumberField]:
+    """A goal's owner picker and weight field in the first two of `cols`: (owner, weight)."""
     ids = list(people)
-    index = ids.index(current_id) if current_id in ids else 0
-    chosen: int = where.selectbox(label, ids, index=index, format_func=lambda i: people[i], key=key)
-    return chosen
+    index = ids.index(owner_id) if owner_id in ids else 0
+    chosen: int = cols[0].selectbox(
+        _("Owner"), ids, index=index, format_func=lambda i: people[i], key=f"{key}_owner"
+    )
+    field = number_field(
+        _("Weight"), value=weight, key=f"{key}_weight", where=cols[1], **WEIGHT_RULE
+    )
+    return chosen, field
+
+
+def _archive_and_save(key: str, archive_label: str, save_label: str) -> tuple[bool, bool]:
+    """An edit form's last row, the archive box and the save button: (archive, submitted)."""
+    archive = st.checkbox(archive_label, key=f"{key}_archive")
+    return archive, st.form_submit_button(save_label, type="primary")
+
+
+def _offer_delete(view: View, kind: str, record: ObjectiveRead | KeyResultRead) -> None:
+    """The delete form under an objective's or key result's edit form."""
+    delete_goal_form(
+        actor=view.person,  # type: ignore[arg-type]
+        kind=kind,
+        record_id=record.id,
+        version=record.version,
+        on_saved=done,
+    )
 
 
 def _filter_pickers(
@@ -90,24 +99,14 @@ def _filter_pickers(
 ) -> dict[str, str]:
     """One picker per dimension the metric can be filtered by; the chosen filters."""
     metrics = view.config.metrics
-    chosen: dict[str, str] = {}
-    dimensions = metrics.metric_dimensions(metric_id)
-    for col, dim in zip(st.columns(max(1, len(dimensions))), dimensions, strict=False):
-        spec = metrics.dimensions[dim]
-        options = ["All", *spec.values]
-        now = (existing.filters or {}).get(dim, "All") if existing else "All"
-        picked = col.selectbox(
-            spec.label,
-            options,
-            index=options.index(now) if now in options else 0,
-            format_func=lambda v, named=spec: _("All") if v == "All" else named.value_label(v),
-            key=f"{key}_filter_{dim}",
-            on_change=on_change,
-            args=args,
-        )
-        if picked != "All":
-            chosen[dim] = picked
-    return chosen
+    return dimension_filters(
+        metrics.metric_dimensions(metric_id),
+        metrics.dimensions,
+        now=(existing.filters or {}) if existing else {},
+        key=lambda dim: f"{key}_filter_{dim}",
+        on_change=on_change,
+        args=args,
+    )
 
 
 @dataclass(frozen=True)
@@ -157,10 +156,10 @@ def _reset_new_kr_defaults(view: View) -> None:
     if metric_id not in view.config.metrics.metrics:
         return
     filters = {
-        dim: str(st.session_state.get(f"new_kr_filter_{dim}", "All"))
+        dim: str(st.session_state.get(f"new_kr_filter_{dim}", ALL))
         for dim in view.config.metrics.metric_dimensions(metric_id)
     }
-    chosen = {dim: value for dim, value in filters.items() if value != "All"}
+    chosen = {dim: value for dim, value in filters.items() if value != ALL}
     defaults = _new_kr_defaults(view, metric_id, chosen)
     st.session_state["new_kr_direction"] = defaults.direction.value
     st.session_state["new_kr_start"] = field_text(defaults.start, money=_money(view, metric_id))
@@ -188,6 +187,18 @@ def _kr_fields(
 
     def shown(value: float | None) -> float | None:
         return None if value is None else value * scale
+
+    def figure(label: str, value: float | None, name: str, where: Any) -> NumberField:
+        """A figure typed in the metric's unit (percent, money or plain)."""
+        return number_field(
+            label + unit,
+            value=value,
+            key=f"{key}_{name}",
+            where=where,
+            money=money,
+            percent=percent,
+            scale=scale,
+        )
 
     if kind in ("metric", "guardrail") and metric_id:
         if filters is None:
@@ -223,25 +234,11 @@ def _kr_fields(
             )
             or now_direction
         )
-        fields["start_value"] = number_field(
-            _("Start") + unit,
-            value=start_value,
-            key=f"{key}_start",
-            where=cols[1],
-            money=money,
-            percent=percent,
-            scale=scale,
-        )
+        fields["start_value"] = figure(_("Start"), start_value, "start", cols[1])
         if defaults is not None and kind == "metric":
             cols[1].caption(defaults.note)
-        fields["target_value"] = number_field(
-            _("Target") + unit,
-            value=shown(existing.target_value) if existing else None,
-            key=f"{key}_target",
-            where=cols[2],
-            money=money,
-            percent=percent,
-            scale=scale,
+        fields["target_value"] = figure(
+            _("Target"), shown(existing.target_value) if existing else None, "target", cols[2]
         )
     if kind == "guardrail":
         cols = st.columns(2)
@@ -260,20 +257,23 @@ def _kr_fields(
                 key=f"{key}_rule",
             )
         )
-        fields["threshold"] = number_field(
-            _("Threshold") + unit,
-            value=shown(existing.threshold) if existing else None,
-            key=f"{key}_threshold",
-            where=cols[1],
-            money=money,
-            percent=percent,
-            scale=scale,
+        fields["threshold"] = figure(
+            _("Threshold"), shown(existing.threshold) if existing else None, "threshold", cols[1]
         )
     if kind == "manual":
         fields["unit"] = st.text_input(
             _("Unit"), value=existing.unit if existing else "", max_chars=20, key=f"{key}_unit"
         )
     return fields
+
+
+def _pick_objective(editable: list[ObjectiveRead], key: str, where: Any = st) -> ObjectiveRead:
+    """A picker over the quarter's objectives by title; the one picked."""
+    by_id = {o.id: o for o in editable}
+    chosen = where.selectbox(
+        _("Objective"), list(by_id), format_func=lambda i: by_id[i].title, key=key
+    )
+    return by_id[chosen]
 
 
 def _parents(view: View) -> tuple[dict[int, ObjectiveRead], Callable[[int | None], str]]:
@@ -294,9 +294,8 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
         title = st.text_input(_("Title"), max_chars=200, key="new_objective_title")
         description = st.text_area(_("Description"), key="new_objective_description")
         cols = st.columns(3)
-        owner_id = _owner_choice(_("Owner"), people, None, "new_objective_owner", cols[0])
-        weight = number_field(
-            _("Weight"), value=1.0, key="new_objective_weight", where=cols[1], **WEIGHT_RULE
+        owner_id, weight = _owner_and_weight(
+            people, owner_id=None, weight=1.0, key="new_objective", cols=cols
         )
         parent_id = cols[2].selectbox(
             _("Aligned to"), [None, *parents], format_func=parent_label, key="new_objective_parent"
@@ -305,7 +304,7 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
             numbers = read_numbers({"weight": weight})
             if numbers is None:
                 return
-            _write(
+            write_goal(
                 lambda session: create_objective(
                     session=session,
                     actor=view.person,  # type: ignore[arg-type]
@@ -331,14 +330,7 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
         return
     parents, parent_label = _parents(view)
     with st.container():
-        by_id = {o.id: o for o in editable}
-        chosen = st.selectbox(
-            _("Objective"),
-            list(by_id),
-            format_func=lambda i: by_id[i].title,
-            key="edit_objective",
-        )
-        objective = by_id[chosen]
+        objective = _pick_objective(editable, "edit_objective")
         key = f"edit_objective_{objective.id}_{objective.version}"
         with st.form(key):
             title = st.text_input(
@@ -348,15 +340,12 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
                 _("Description"), value=objective.description, key=f"{key}_description"
             )
             cols = st.columns(3)
-            owner_id = _owner_choice(
-                _("Owner"), people, objective.owner_id, f"{key}_owner", cols[0]
-            )
-            weight = number_field(
-                _("Weight"),
-                value=float(objective.weight),
-                key=f"{key}_weight",
-                where=cols[1],
-                **WEIGHT_RULE,
+            owner_id, weight = _owner_and_weight(
+                people,
+                owner_id=objective.owner_id,
+                weight=float(objective.weight),
+                key=key,
+                cols=cols,
             )
             choices = [None, *(i for i in parents if i != objective.id)]
             parent_id = cols[2].selectbox(
@@ -366,18 +355,12 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
                 format_func=parent_label,
                 key=f"{key}_parent",
             )
-            archive = st.checkbox(
+            archive, submitted = _archive_and_save(
+                key,
                 _("Archive this objective (it and its key results leave the quarter)"),
-                key=f"{key}_archive",
+                _("Save objective"),
             )
-            submitted = st.form_submit_button(_("Save objective"), type="primary")
-        delete_goal_form(
-            actor=view.person,  # type: ignore[arg-type]
-            kind="objective",
-            record_id=objective.id,
-            version=objective.version,
-            on_saved=done,
-        )
+        _offer_delete(view, "objective", objective)
         if not submitted:
             return
         edits = read_numbers(
@@ -392,7 +375,7 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
         if edits is not None:
             if archive:
                 edits["archived"] = True
-            _write(
+            write_goal(
                 lambda session: update_objective(
                     session=session,
                     actor=view.person,  # type: ignore[arg-type]
@@ -411,14 +394,8 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
         return
     metrics = view.config.metrics
     with st.container():
-        by_id = {o.id: o for o in editable}
         cols = st.columns(3)
-        objective_id = cols[0].selectbox(
-            _("Objective"),
-            list(by_id),
-            format_func=lambda i: by_id[i].title,
-            key="new_kr_objective",
-        )
+        objective = _pick_objective(editable, "new_kr_objective", cols[0])
         kind = cols[1].selectbox(
             _("Kind"),
             list(KIND_LABELS),
@@ -446,11 +423,8 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
         with st.form("new_kr"):
             title = st.text_input(_("Title"), max_chars=200, key="new_kr_title")
             cols = st.columns(2)
-            owner_id = _owner_choice(
-                _("Owner"), people, by_id[objective_id].owner_id, "new_kr_owner", cols[0]
-            )
-            weight = number_field(
-                _("Weight"), value=1.0, key="new_kr_weight", where=cols[1], **WEIGHT_RULE
+            owner_id, weight = _owner_and_weight(
+                people, owner_id=objective.owner_id, weight=1.0, key="new_kr", cols=cols
             )
             fields = _kr_fields(
                 view, kind, metric_id, None, "new_kr", filters=filters, defaults=defaults
@@ -469,12 +443,12 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
         numbers = read_numbers({"weight": weight, **fields})
         if numbers is None:
             return
-        _write(
+        write_goal(
             lambda session: create_key_result(
                 session=session,
                 actor=view.person,  # type: ignore[arg-type]
                 key_result=KeyResultCreate(
-                    objective_id=objective_id,
+                    objective_id=objective.id,
                     title=title,
                     owner_id=owner_id,
                     kind=KrKind(kind),
@@ -509,31 +483,20 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
         with st.form(key):
             title = st.text_input(_("Title"), value=found.title, max_chars=200, key=f"{key}_title")
             cols = st.columns(2)
-            owner_id = _owner_choice(_("Owner"), people, found.owner_id, f"{key}_owner", cols[0])
-            weight = number_field(
-                _("Weight"),
-                value=float(found.weight),
-                key=f"{key}_weight",
-                where=cols[1],
-                **WEIGHT_RULE,
+            owner_id, weight = _owner_and_weight(
+                people, owner_id=found.owner_id, weight=float(found.weight), key=key, cols=cols
             )
             # The saved filters' current value is shown beside the start; the start is kept.
             shown_now = None
             if found.kind == KrKind.metric and metric_id in metrics.metrics:
                 shown_now = _new_kr_defaults(view, metric_id, dict(found.filters or {}))
             fields = _kr_fields(view, found.kind.value, metric_id, found, key, defaults=shown_now)
-            archive = st.checkbox(
+            archive, submitted = _archive_and_save(
+                key,
                 _("Archive this key result (it stops counting towards its objective)"),
-                key=f"{key}_archive",
+                _("Save key result"),
             )
-            submitted = st.form_submit_button(_("Save key result"), type="primary")
-        delete_goal_form(
-            actor=view.person,  # type: ignore[arg-type]
-            kind="key_result",
-            record_id=found.id,
-            version=found.version,
-            on_saved=done,
-        )
+        _offer_delete(view, "key_result", found)
         if not submitted:
             return
         changes = read_numbers({"title": title, "owner_id": owner_id, "weight": weight, **fields})
@@ -543,7 +506,7 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -
             changes["metric_id"] = metric_id
         if archive:
             changes["archived"] = True
-        _write(
+        write_goal(
             lambda session: update_key_result(
                 session=session,
                 actor=view.person,  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ from ui.goals_forms import (
     edit_objective_form,
     key_result_form,
 )
-from ui.goals_view import REFUSALS, View, done, problems_text
+from ui.goals_view import REFUSALS, View, done, problems_text, write_goal
 from ui.number_entry import number_field, read_numbers
 from ui.pickers import pick_record
 from ui.quarter_draft_view import carry_forward_offer
@@ -291,18 +291,15 @@ def regrade_section(view: View) -> None:
         typed = read_numbers({"grade": grade})
         if typed is None:
             return
-        try:
-            with session_scope(engine()) as session:
-                override_grade(
-                    session=session,
-                    actor=view.person,  # type: ignore[arg-type]
-                    period=view.period,
-                    key_result_id=kr.key_result_id,
-                    grade=typed["grade"],
-                    reason=reason,
-                    expected_version=kr.grade_version or 1,
-                )
-        except REFUSALS as exc:
-            st.error(problems_text(exc))
-        else:
-            done(_("Grade of “{title}” saved.").format(title=escape_markdown(kr.title)))
+        write_goal(
+            lambda session: override_grade(
+                session=session,
+                actor=view.person,  # type: ignore[arg-type]
+                period=view.period,
+                key_result_id=kr.key_result_id,
+                grade=typed["grade"],
+                reason=reason,
+                expected_version=kr.grade_version or 1,
+            ),
+            _("Grade of “{title}” saved.").format(title=escape_markdown(kr.title)),
+        )

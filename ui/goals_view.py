@@ -1,6 +1,7 @@
-"""The Goals page's parts for everyone: objectives with their key results, one key result's
-detail and the check-in form; the director's forms are in ui/goals_forms.py and
-ui/goals_shape.py.
+"""The Goals page's parts for everyone: the quarter's banner, objectives with their key results,
+and what the other goals modules share (the View, labels, value texts, writes). One key result's
+detail and the check-in form are in ui/goals_detail.py; the director's forms are in
+ui/goals_forms.py and ui/goals_shape.py.
 
 Every part reads through ui/goals_data.py, writes only on an explicit submit through one short
 session and a planning function, shows refusals with st.error while keeping what was typed, and
@@ -9,20 +10,20 @@ shows people's text as text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pyarrow as pa
 import streamlit as st
+from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
-from planning.config.metrics import MetricsConfig
 from planning.formatting import format_day, format_entered
-from planning.i18n import N_, ngettext, pgettext
+from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
 from planning.okrs.evaluation_results import (
@@ -33,21 +34,17 @@ from planning.okrs.evaluation_results import (
 )
 from planning.okrs.evaluation_text import format_kr_value
 from planning.okrs.goal_rules import GoalError
-from planning.okrs.goals import post_check_in
 from planning.palette import STATUS_BADGES, STATUS_ICONS, STATUS_LABELS
 from planning.store.engine import session_scope
 from planning.store.models import (
     PersonRead,
 )
 from planning.store.versioning import ConflictError
-from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
-from ui import grid_formats
 from ui.charts import draw
 from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
-from ui.number_entry import number_field, read_numbers
 from ui.state import Versions, engine
 from ui.tables import show_table
 from ui.text import escape_markdown
@@ -60,13 +57,6 @@ KIND_LABELS = {
     "guardrail": N_("Guardrail"),
     "milestone": N_("Milestone"),
     "manual": N_("Manual"),
-}
-# How a key result of each kind is described in its detail ("Metric key result · owner …").
-KIND_DESCRIPTIONS = {
-    "metric": N_("Metric key result"),
-    "guardrail": N_("Guardrail key result"),
-    "milestone": N_("Milestone key result"),
-    "manual": N_("Manual key result"),
 }
 WINDOW_LABELS = {
     "period_to_date": N_("Quarter to date"),
@@ -139,7 +129,19 @@ def done(message: str) -> None:
     flash_after_write(FLASH, message)
 
 
-def _value(view: View, kr: KrEvaluation, value: float | None) -> str:
+def write_goal(call: Callable[[Session], object], message: str) -> None:
+    """Run a goals write in one transaction: its refusal shown on the form, or done."""
+    try:
+        with session_scope(engine()) as session:
+            call(session)
+    except REFUSALS as exc:
+        st.error(problems_text(exc))
+    else:
+        done(message)
+
+
+def kr_value(view: View, kr: KrEvaluation, value: float | None) -> str:
+    """A key result's value in its unit (money in the team's currency, percent, count)."""
     return format_kr_value(kr, value, currency_symbol=view.symbol)
 
 
@@ -169,7 +171,7 @@ def fixed(value: float, decimals: int) -> str:
     return i18n.fixed_text(value, decimals=decimals)
 
 
-def _badge(status: str) -> str:
+def status_badge(status: str) -> str:
     """A status as a coloured badge in markdown."""
     return f":{STATUS_BADGES[status]}-badge[{_(STATUS_LABELS[status])}]"
 
@@ -249,38 +251,23 @@ def _partial_note(evaluation: PeriodEvaluation) -> str:
     return f" · {partial_days_text(evaluation.partial_days)}"
 
 
-def _forecast_text(view: View, kr: KrEvaluation) -> str:
-    if kr.forecast is None:
-        return "—"
-    if kr.forecast_low is None or kr.forecast_high is None or kr.forecast_low == kr.forecast_high:
-        return _value(view, kr, kr.forecast)
-    return (
-        f"{_value(view, kr, kr.forecast)} ({_value(view, kr, kr.forecast_low)} – "
-        f"{_value(view, kr, kr.forecast_high)})"
-    )
-
-
-def _target_text(view: View, kr: KrEvaluation) -> str:
+def target_text(view: View, kr: KrEvaluation) -> str:
+    """What a key result aims for: its target, a guardrail's threshold, or "done"."""
     if kr.kind == "guardrail":
         sign = "≥" if kr.rule == "stay_above" else "≤"
-        return f"{sign} {_value(view, kr, kr.threshold)}"
+        return f"{sign} {kr_value(view, kr, kr.threshold)}"
     if kr.kind == "milestone":
         return _("done")
-    return _value(view, kr, kr.target)
+    return kr_value(view, kr, kr.target)
 
 
-def _start_text(view: View, kr: KrEvaluation) -> str:
-    if kr.kind == "milestone":
-        return _("not done")
-    return _value(view, kr, kr.start)
-
-
-def _current_text(view: View, kr: KrEvaluation) -> str:
+def current_text(view: View, kr: KrEvaluation) -> str:
+    """Where a key result stands now, with a guardrail's days in breach."""
     if kr.kind == "milestone":
         return _("done") if kr.done else _("not done")
     if kr.current is None and kr.no_progress_reason:
         return kr.no_progress_reason
-    text = _value(view, kr, kr.current)
+    text = kr_value(view, kr, kr.current)
     if kr.kind == "guardrail" and kr.met is not None:
         # Judged on the window's value; the days count those on which that value was breached.
         days = kr.days_in_breach or 0
@@ -323,11 +310,6 @@ def kr_table_widths() -> dict[str, Any]:
     }
 
 
-def _day(day: Any) -> str:
-    """A date as the tables write it; a dash when there is none (not the grid's "None")."""
-    return "—" if day is None else f"{day:%Y-%m-%d}"
-
-
 def kr_reasons(krs: Sequence[KrEvaluation]) -> str:
     """Why each key result has its status, one wrapped line per key result, as Markdown."""
     lines = [
@@ -348,8 +330,8 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
         row: dict[str, Any] = {
             _("Key result"): kr.title,
             _("Status"): f"{STATUS_ICONS[kr.status]} {_(STATUS_LABELS[kr.status])}",
-            _("Current") if not view.evaluation.closed else _("Final"): _current_text(view, kr),
-            _("Target"): _target_text(view, kr),
+            _("Current") if not view.evaluation.closed else _("Final"): current_text(view, kr),
+            _("Target"): target_text(view, kr),
             _("Progress"): progress_text(kr),
         }
         if view.evaluation.closed:
@@ -359,7 +341,7 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
         else:
             row[_("Expected")] = share(kr.expected)
             # The value only: its 80 % band is in the key result's detail below.
-            row[_("Forecast")] = _value(view, kr, kr.forecast) if kr.forecast is not None else "—"
+            row[_("Forecast")] = kr_value(view, kr, kr.forecast) if kr.forecast is not None else "—"
             row[_("Probability")] = probability_shown(kr)
         row[_("Owner")] = kr.owner
         row[_("Confidence")] = ("—" if kr.confidence is None else f"{kr.confidence}/10") + (
@@ -398,7 +380,7 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         # quick to redraw.
         if objective.status_reason:
             facts.insert(0, objective.status_reason)
-        text = f"{_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
+        text = f"{status_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
         if objective.description:
             text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
         if objective.contributions:
@@ -429,195 +411,3 @@ def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
         reasons = kr_reasons(objective.key_results)
         if reasons:
             st.markdown(reasons)
-
-
-# --- one key result ----------------------------------------------------------------------------
-
-
-def _describe(kr: KrEvaluation, metrics: MetricsConfig) -> str:
-    kind = KIND_DESCRIPTIONS.get(kr.kind)
-    parts = [_(kind) if kind else kr.kind, _("owner {owner}").format(owner=kr.owner)]
-    if kr.metric_id:
-        parts.append(kr.metric_label)
-        if kr.filters:
-            parts.append(metrics.filters_text(kr.filters))
-        window = _(WINDOW_LABELS[kr.window]) if kr.window in WINDOW_LABELS else kr.window
-        # English writes the window in lower case mid-sentence; German keeps its nouns capital.
-        parts.append(window.lower() if i18n.language() == i18n.SOURCE_LANGUAGE else window)
-    if kr.direction:
-        parts.append(_(DIRECTION_LABELS.get(kr.direction, kr.direction)))
-    if kr.status_reason:
-        parts.append(kr.status_reason)
-    return " · ".join(parts)
-
-
-RAW_PROGRESS = N_("Raw: beyond 100 % is overachievement.")
-
-
-def _live_numbers(view: View, kr: KrEvaluation) -> None:
-    cols = st.columns(7)
-    cols[0].metric(_("Start"), _start_text(view, kr))
-    cols[1].metric(_("Current"), _current_text(view, kr))
-    cols[2].metric(_("Target"), _target_text(view, kr))
-    cols[3].metric(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS))
-    cols[4].metric(_("Expected by now"), share(kr.expected))
-    cols[5].metric(
-        _("Forecast"),
-        _value(view, kr, kr.forecast) if kr.forecast is not None else "—",
-        help=_("80 % band: {band}").format(band=_forecast_text(view, kr))
-        if kr.forecast is not None
-        else None,
-    )
-    gap = " · " + _("gap") if kr.gap_flagged else ""
-    cols[6].metric(
-        _("Probability"),
-        probability_shown(kr),
-        delta=(
-            _("owner {confidence}/10").format(confidence=kr.confidence) + gap
-            if kr.confidence is not None
-            else None
-        ),
-        delta_color="inverse" if kr.gap_flagged else "off",
-        delta_arrow="off",
-    )
-
-
-def kr_detail(view: View, kr: KrEvaluation) -> None:
-    """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
-    st.caption(f"{_badge(kr.status)} {escape_markdown(_describe(kr, view.config.metrics))}")
-    if view.evaluation.closed:
-        # A closed quarter is history: its final values and grade, no forecast or chance.
-        cols = st.columns(4)
-        cols[0].metric(_("Start"), _start_text(view, kr))
-        cols[1].metric(_("Final"), _current_text(view, kr))
-        cols[2].metric(_("Target"), _target_text(view, kr))
-        cols[3].metric(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS))
-    else:
-        _live_numbers(view, kr)
-    if view.evaluation.closed:
-        suggested = "—" if kr.suggested_grade is None else fixed(kr.suggested_grade, 1)
-        grade = "—" if kr.grade is None else fixed(kr.grade, 1)
-        st.caption(
-            _("Grade {grade} (suggested {suggested})").format(grade=grade, suggested=suggested)
-        )
-        if kr.grade_reason:
-            st.text(_("Reason: {reason}").format(reason=kr.grade_reason))
-    else:
-        chart = data.detail_chart(
-            view.versions, view.period, view.today, kr.key_result_id, i18n.locale_key()
-        )
-        if chart is not None:
-            draw(chart)
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**" + _("Check-ins") + "**")
-        _check_in_history(view, kr)
-    with right:
-        st.markdown("**" + _("Linked initiatives") + "**")
-        _linked_initiatives(view, kr)
-    if view.can_check_in(kr):
-        check_in_form(view, kr)
-
-
-def _check_in_history(view: View, kr: KrEvaluation) -> None:
-    history = data.check_ins(view.versions, kr.key_result_id)
-    if not history:
-        st.caption(_("No check-in yet."))
-        return
-    yes, no = _("yes"), _("no")
-    frame = pa.table(
-        {
-            _("When"): [h.created_at for h in history],
-            _("Who"): [h.author for h in history],
-            _("Confidence"): [f"{h.confidence}/10" for h in history],
-            _("Value"): ["" if h.value is None else figure(h.value) for h in history],
-            _("Done"): ["" if h.done is None else (yes if h.done else no) for h in history],
-            _("Note"): [h.note for h in history],
-        }
-    )
-    show_table(
-        frame,
-        {
-            _("When"): st.column_config.DatetimeColumn(
-                format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
-            ),
-            _("Note"): st.column_config.TextColumn(width="large"),
-        },
-    )
-
-
-def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
-    linked = data.linked_initiatives(view.versions, kr.key_result_id)
-    if not linked:
-        st.caption(_("No initiative is linked to this key result."))
-        return
-    frame = pa.table(
-        {
-            _("Initiative"): [i.title for i in linked],
-            _("Owner"): [i.owner for i in linked],
-            _("Status"): [_(status_label(i.status)) for i in linked],
-            _("Health"): [_(HEALTH_LABELS.get(i.health, i.health)) for i in linked],
-            _("Done"): [i.percent_complete for i in linked],
-            pgettext("date", "Target"): [_day(i.target_date) for i in linked],
-            _("Shipped"): [_day(i.shipped_date) for i in linked],
-        }
-    )
-    show_table(
-        frame,
-        {
-            _("Done"): st.column_config.ProgressColumn(
-                min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
-            )
-        },
-    )
-
-
-def check_in_form(view: View, kr: KrEvaluation) -> None:
-    """Confidence, a note, and the value (manual) or the done tick (milestone)."""
-    key = f"check_in_{kr.key_result_id}"
-    with st.form(key):
-        st.markdown("**" + _("Check in") + "**")
-        confidence = st.slider(
-            _("Confidence that it lands (0–10)"),
-            0,
-            10,
-            value=kr.confidence if kr.confidence is not None else 5,
-            key=f"{key}_confidence",
-        )
-        note = st.text_area(
-            _("Note"),
-            max_chars=2000,
-            placeholder=_("What moved since last week, what is in the way."),
-            key=f"{key}_note",
-        )
-        value = None
-        finished = None
-        if kr.kind == "manual":
-            value = number_field(
-                _("Current value") + (f" ({kr.unit})" if kr.unit else ""),
-                value=None,
-                key=f"{key}_value",
-            )
-        if kr.kind == "milestone":
-            finished = st.checkbox(_("Done"), value=bool(kr.done), key=f"{key}_done")
-        submitted = st.form_submit_button(_("Post check-in"), type="primary")
-    if not submitted or view.person is None:
-        return
-    typed = read_numbers({"value": value})
-    if typed is None:
-        return
-    try:
-        with session_scope(engine()) as session:
-            post_check_in(
-                session=session,
-                actor=view.person,
-                key_result_id=kr.key_result_id,
-                confidence=confidence,
-                note=note,
-                value=typed["value"],
-                done=finished,
-            )
-    except REFUSALS as exc:
-        st.error(problems_text(exc))
-    else:
-        done(_("Check-in posted on “{title}”.").format(title=escape_markdown(kr.title)))

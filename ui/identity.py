@@ -35,6 +35,7 @@ from planning.access.passwords import (
     person_for_session,
 )
 from planning.access.people import list_people
+from planning.access.permissions import is_director
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.notify.links import NUDGE_PARAM, TOKEN_MAX
@@ -81,6 +82,16 @@ def current_person() -> PersonRead | None:
     if acting is None:
         return None
     return next((p for p in _people(versions()) if p.id == acting), None)
+
+
+def director_or_stop(notice: Callable[[str], object], message: str) -> PersonRead:
+    """The acting person when a director; anyone else is told `message` (by `notice`, e.g.
+    st.info) and the page stops there."""
+    person = current_person()
+    if person is None or not is_director(person):
+        notice(message)
+        st.stop()
+    return person
 
 
 # --- shared pieces ------------------------------------------------------------------------------

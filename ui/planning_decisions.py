@@ -3,10 +3,12 @@ one (each drawn only while its expander is open)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
@@ -66,48 +68,81 @@ def decision_log_section(
             decision_change_form(versions=versions, person=person, today=today, flash_key=flash_key)
 
 
+def _decision_fields(
+    titles: dict[int, str],
+    today: date,
+    key: Callable[[str], str],
+    *,
+    text: str = "",
+    day: date | None = None,
+    tied: int | None = None,
+    placeholder: str | None = None,
+) -> tuple[str, date, int | None]:
+    """A decision's text, day and initiative inputs, filled from a logged one or empty; `key`
+    names each input's session key. What is typed: (text, day, initiative)."""
+    typed = st.text_area(
+        _("Decision"), value=text, max_chars=2000, placeholder=placeholder, key=key("text")
+    )
+    day_col, about_col = st.columns([1, 3])
+    decided_on = day_col.date_input(
+        _("Decided on"),
+        value=today if day is None else day,
+        max_value=today,
+        format="YYYY-MM-DD",
+        key=key("day"),
+    )
+    options = [None, *titles]
+    about = about_col.selectbox(
+        _("About initiative (optional)"),
+        options,
+        index=options.index(tied) if tied in options else 0,
+        format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
+        key=key("initiative"),
+    )
+    return typed, decided_on, about
+
+
+def _write(
+    write: Callable[[Session], object],
+    *,
+    flash_key: str,
+    message: str,
+    forget: tuple[str, ...] = (),
+) -> None:
+    """Run one decision write: its refusal shown, or the form's keys forgotten and `message`
+    flashed."""
+    try:
+        with session_scope(engine()) as session:
+            write(session)
+    except (InputError, PermissionDenied, ConflictError) as exc:
+        st.error(escape_markdown(str(exc)))
+    else:
+        for key in forget:
+            st.session_state.pop(key, None)
+        flash_after_write(flash_key, message)
+
+
 def decision_form(*, versions: Versions, person: PersonRead, today: date, flash_key: str) -> None:
     """The form that logs a decision, optionally about one initiative."""
     titles = data.initiative_titles(versions)
     with st.form("add_decision"):
-        text = st.text_area(
-            _("Decision"),
-            max_chars=2000,
+        text, decided_on, tied = _decision_fields(
+            titles,
+            today,
+            lambda name: f"decision_{name}",
             placeholder=_("What was decided and why"),
-            key="decision_text",
-        )
-        day_col, about_col = st.columns([1, 3])
-        decided_on = day_col.date_input(
-            _("Decided on"),
-            value=today,
-            max_value=today,
-            format="YYYY-MM-DD",
-            key="decision_day",
-        )
-        tied = about_col.selectbox(
-            _("About initiative (optional)"),
-            [None, *titles],
-            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
-            key="decision_initiative",
         )
         logged = st.form_submit_button(_("Log decision"))
     if not logged:
         return
-    try:
-        with session_scope(engine()) as session:
-            add_decision(
-                session=session,
-                actor=person,
-                decided_on=decided_on,  # type: ignore[arg-type]
-                text=text,
-                initiative_id=tied,
-            )
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error(escape_markdown(str(exc)))
-    else:
-        for key in ("decision_day", "decision_text", "decision_initiative"):
-            st.session_state.pop(key, None)
-        flash_after_write(flash_key, _("Decision logged."))
+    _write(
+        lambda session: add_decision(
+            session=session, actor=person, decided_on=decided_on, text=text, initiative_id=tied
+        ),
+        flash_key=flash_key,
+        message=_("Decision logged."),
+        forget=("decision_day", "decision_text", "decision_initiative"),
+    )
 
 
 def decision_change_form(
@@ -134,50 +169,38 @@ def decision_change_form(
     # Keyed by decision and version, so the fields show the decision as last saved.
     suffix = f"{chosen}_{version}"
     with st.form(f"change_decision_{suffix}"):
-        text = st.text_area(
-            _("Decision"),
-            value=str(row["text"]),
-            max_chars=2000,
-            key=f"decision_edit_text_{suffix}",
-        )
-        day_col, about_col = st.columns([1, 3])
-        decided_on = day_col.date_input(
-            _("Decided on"),
-            value=row["decided_on"],
-            max_value=today,
-            format="YYYY-MM-DD",
-            key=f"decision_edit_day_{suffix}",
-        )
-        options = [None, *titles]
-        tied = about_col.selectbox(
-            _("About initiative (optional)"),
-            options,
-            index=options.index(tied_now) if tied_now in options else 0,
-            format_func=lambda i: "—" if i is None else titles.get(i, f"#{i}"),
-            key=f"decision_edit_initiative_{suffix}",
+        text, decided_on, tied = _decision_fields(
+            titles,
+            today,
+            lambda name: f"decision_edit_{name}_{suffix}",
+            text=str(row["text"]),
+            day=row["decided_on"],
+            tied=tied_now,
         )
         save_col, withdraw_col = st.columns(2)
         save = save_col.form_submit_button(_("Save the decision"))
         withdraw = withdraw_col.form_submit_button(_("Withdraw the decision"))
     if not (save or withdraw):
         return
-    try:
-        with session_scope(engine()) as session:
-            if withdraw:
-                withdraw_decision(
-                    session=session, actor=person, decision_id=chosen, expected_version=version
-                )
-            else:
-                edit_decision(
-                    session=session,
-                    actor=person,
-                    decision_id=chosen,
-                    text=text,
-                    decided_on=decided_on,  # type: ignore[arg-type]
-                    initiative_id=tied,
-                    expected_version=version,
-                )
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error(escape_markdown(str(exc)))
-    else:
-        flash_after_write(flash_key, _("Decision withdrawn.") if withdraw else _("Decision saved."))
+
+    def write(session: Session) -> None:
+        if withdraw:
+            withdraw_decision(
+                session=session, actor=person, decision_id=chosen, expected_version=version
+            )
+        else:
+            edit_decision(
+                session=session,
+                actor=person,
+                decision_id=chosen,
+                text=text,
+                decided_on=decided_on,
+                initiative_id=tied,
+                expected_version=version,
+            )
+
+    _write(
+        write,
+        flash_key=flash_key,
+        message=_("Decision withdrawn.") if withdraw else _("Decision saved."),
+    )

@@ -3,6 +3,8 @@ what needs their attention across the team, and a stakeholder's summary of goals
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from planning.formatting import format_day
@@ -128,6 +130,14 @@ def triage(week: Week, actor: PersonRead) -> None:
         )
 
 
+def _table_or_all_clear(rows: Any, columns: dict[str, Any], all_clear: str) -> None:
+    """The rows needing attention as a table, or `all_clear` when there are none."""
+    if rows is None:
+        st.success(all_clear)
+    else:
+        show_table(rows, columns)
+
+
 def attention(week: Week) -> None:
     """What needs a director's attention across the team."""
     brief = data.attention(week.versions, week.period, week.today, week.lang)
@@ -142,14 +152,8 @@ def attention(week: Week) -> None:
     st.subheader(_("Key results off track or at risk"))
     if not week.has_goals:
         quarter_not_set_notice(person=week.person, versions=week.versions, period=week.period)
-    elif brief.key_results is None:
-        st.success(
-            _("Every key result of {quarter} is on track (or too early to tell).").format(
-                quarter=week.period
-            )
-        )
     else:
-        show_table(
+        _table_or_all_clear(
             brief.key_results,
             {
                 "status": st.column_config.TextColumn(_("Status"), width="small"),
@@ -160,41 +164,38 @@ def attention(week: Week) -> None:
                 "expected": st.column_config.TextColumn(_("Expected by now"), width="small"),
                 "why": st.column_config.TextColumn(_("Why"), width="medium"),
             },
+            _("Every key result of {quarter} is on track (or too early to tell).").format(
+                quarter=week.period
+            ),
         )
     if week.has_goals:
         st.page_link("pages/goals.py", label=_("Open Goals"), icon=":material/flag:")
 
     st.subheader(_("Status updates overdue"))
-    if brief.stale_rows is None:
-        st.success(
-            _("Every initiative under way was updated in the last {days} days.").format(
-                days=week.every_days
-            )
-        )
-    else:
-        show_table(
-            brief.stale_rows,
-            {
-                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
-                "owner": _("Owner"),
-                "status": _("Status"),
-                "health": _("Health"),
-                "days": st.column_config.NumberColumn(_("Days since update"), format="%d"),
-            },
-        )
+    _table_or_all_clear(
+        brief.stale_rows,
+        {
+            "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+            "owner": _("Owner"),
+            "status": _("Status"),
+            "health": _("Health"),
+            "days": st.column_config.NumberColumn(_("Days since update"), format="%d"),
+        },
+        _("Every initiative under way was updated in the last {days} days.").format(
+            days=week.every_days
+        ),
+    )
     st.subheader(_("Blocked"))
-    if brief.blocked_rows is None:
-        st.success(_("Nothing is blocked."))
-    else:
-        show_table(
-            brief.blocked_rows,
-            {
-                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
-                "owner": _("Owner"),
-                "days": st.column_config.NumberColumn(_("Days blocked"), format="%d"),
-                "note": st.column_config.TextColumn(_("Latest note"), width="large"),
-            },
-        )
+    _table_or_all_clear(
+        brief.blocked_rows,
+        {
+            "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+            "owner": _("Owner"),
+            "days": st.column_config.NumberColumn(_("Days blocked"), format="%d"),
+            "note": st.column_config.TextColumn(_("Latest note"), width="large"),
+        },
+        _("Nothing is blocked."),
+    )
     st.page_link("pages/initiatives.py", label=_("Open Initiatives"), icon=":material/checklist:")
 
     st.subheader(_("Since the last committed plan"))
@@ -207,18 +208,16 @@ def attention(week: Week) -> None:
         )
     else:
         st.caption(brief.plan_caption)
-        if brief.changes is None:
-            st.success(_("Nothing changed since the last plan."))
-        else:
-            show_table(
-                brief.changes,
-                {
-                    "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
-                    "change": _("Change"),
-                    "before": _("Before"),
-                    "after": _("After"),
-                },
-            )
+        _table_or_all_clear(
+            brief.changes,
+            {
+                "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
+                "change": _("Change"),
+                "before": _("Before"),
+                "after": _("After"),
+            },
+            _("Nothing changed since the last plan."),
+        )
     st.page_link(
         "pages/planning.py", label=_("Open Weekly planning"), icon=":material/view_kanban:"
     )

@@ -1,0 +1,258 @@
+"""The Goals page's detail of one key result: what it is, its figures, chart, check-ins and
+linked initiatives, and the check-in form for its owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import streamlit as st
+
+from planning import i18n
+from planning.config.metrics import MetricsConfig
+from planning.i18n import N_, pgettext
+from planning.i18n import gettext as _
+from planning.okrs.evaluation_results import KrEvaluation
+from planning.okrs.goals import post_check_in
+from planning.store.engine import session_scope
+from planning.work.initiative_status import HEALTH_LABELS, status_label
+from ui import goals_data as data
+from ui import grid_formats
+from ui.charts import draw
+from ui.forecast_quality import probability_shown
+from ui.goals_charts import progress_text, share
+from ui.goals_view import (
+    DIRECTION_LABELS,
+    REFUSALS,
+    WINDOW_LABELS,
+    View,
+    current_text,
+    done,
+    figure,
+    fixed,
+    kr_value,
+    problems_text,
+    status_badge,
+    target_text,
+)
+from ui.number_entry import number_field, read_numbers
+from ui.state import engine
+from ui.tables import show_table
+from ui.text import escape_markdown
+
+# How a key result of each kind is described in its detail ("Metric key result · owner …").
+KIND_DESCRIPTIONS = {
+    "metric": N_("Metric key result"),
+    "guardrail": N_("Guardrail key result"),
+    "milestone": N_("Milestone key result"),
+    "manual": N_("Manual key result"),
+}
+
+
+def _forecast_text(view: View, kr: KrEvaluation) -> str:
+    if kr.forecast is None:
+        return "—"
+    if kr.forecast_low is None or kr.forecast_high is None or kr.forecast_low == kr.forecast_high:
+        return kr_value(view, kr, kr.forecast)
+    return (
+        f"{kr_value(view, kr, kr.forecast)} ({kr_value(view, kr, kr.forecast_low)} – "
+        f"{kr_value(view, kr, kr.forecast_high)})"
+    )
+
+
+def _start_text(view: View, kr: KrEvaluation) -> str:
+    if kr.kind == "milestone":
+        return _("not done")
+    return kr_value(view, kr, kr.start)
+
+
+def _day(day: Any) -> str:
+    """A date as the tables write it; a dash when there is none (not the grid's "None")."""
+    return "—" if day is None else f"{day:%Y-%m-%d}"
+
+
+def _describe(kr: KrEvaluation, metrics: MetricsConfig) -> str:
+    kind = KIND_DESCRIPTIONS.get(kr.kind)
+    parts = [_(kind) if kind else kr.kind, _("owner {owner}").format(owner=kr.owner)]
+    if kr.metric_id:
+        parts.append(kr.metric_label)
+        if kr.filters:
+            parts.append(metrics.filters_text(kr.filters))
+        window = _(WINDOW_LABELS[kr.window]) if kr.window in WINDOW_LABELS else kr.window
+        # English writes the window in lower case mid-sentence; German keeps its nouns capital.
+        parts.append(window.lower() if i18n.language() == i18n.SOURCE_LANGUAGE else window)
+    if kr.direction:
+        parts.append(_(DIRECTION_LABELS.get(kr.direction, kr.direction)))
+    if kr.status_reason:
+        parts.append(kr.status_reason)
+    return " · ".join(parts)
+
+
+RAW_PROGRESS = N_("Raw: beyond 100 % is overachievement.")
+
+
+def _numbers(view: View, kr: KrEvaluation) -> None:
+    """The key result's figures in a row: start, now, target and progress, and while the quarter
+    runs its expectation, forecast and probability (a closed quarter is history: its final
+    values, no forecast or chance)."""
+    closed = view.evaluation.closed
+    cols = st.columns(4 if closed else 7)
+    cols[0].metric(_("Start"), _start_text(view, kr))
+    cols[1].metric(_("Final") if closed else _("Current"), current_text(view, kr))
+    cols[2].metric(_("Target"), target_text(view, kr))
+    cols[3].metric(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS))
+    if closed:
+        return
+    cols[4].metric(_("Expected by now"), share(kr.expected))
+    cols[5].metric(
+        _("Forecast"),
+        kr_value(view, kr, kr.forecast) if kr.forecast is not None else "—",
+        help=_("80 % band: {band}").format(band=_forecast_text(view, kr))
+        if kr.forecast is not None
+        else None,
+    )
+    gap = " · " + _("gap") if kr.gap_flagged else ""
+    cols[6].metric(
+        _("Probability"),
+        probability_shown(kr),
+        delta=(
+            _("owner {confidence}/10").format(confidence=kr.confidence) + gap
+            if kr.confidence is not None
+            else None
+        ),
+        delta_color="inverse" if kr.gap_flagged else "off",
+        delta_arrow="off",
+    )
+
+
+def kr_detail(view: View, kr: KrEvaluation) -> None:
+    """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
+    st.caption(f"{status_badge(kr.status)} {escape_markdown(_describe(kr, view.config.metrics))}")
+    _numbers(view, kr)
+    if view.evaluation.closed:
+        suggested = "—" if kr.suggested_grade is None else fixed(kr.suggested_grade, 1)
+        grade = "—" if kr.grade is None else fixed(kr.grade, 1)
+        st.caption(
+            _("Grade {grade} (suggested {suggested})").format(grade=grade, suggested=suggested)
+        )
+        if kr.grade_reason:
+            st.text(_("Reason: {reason}").format(reason=kr.grade_reason))
+    else:
+        chart = data.detail_chart(
+            view.versions, view.period, view.today, kr.key_result_id, i18n.locale_key()
+        )
+        if chart is not None:
+            draw(chart)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**" + _("Check-ins") + "**")
+        _check_in_history(view, kr)
+    with right:
+        st.markdown("**" + _("Linked initiatives") + "**")
+        _linked_initiatives(view, kr)
+    if view.can_check_in(kr):
+        check_in_form(view, kr)
+
+
+def _check_in_history(view: View, kr: KrEvaluation) -> None:
+    history = data.check_ins(view.versions, kr.key_result_id)
+    if not history:
+        st.caption(_("No check-in yet."))
+        return
+    yes, no = _("yes"), _("no")
+    frame = pa.table(
+        {
+            _("When"): [h.created_at for h in history],
+            _("Who"): [h.author for h in history],
+            _("Confidence"): [f"{h.confidence}/10" for h in history],
+            _("Value"): ["" if h.value is None else figure(h.value) for h in history],
+            _("Done"): ["" if h.done is None else (yes if h.done else no) for h in history],
+            _("Note"): [h.note for h in history],
+        }
+    )
+    show_table(
+        frame,
+        {
+            _("When"): st.column_config.DatetimeColumn(
+                format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
+            ),
+            _("Note"): st.column_config.TextColumn(width="large"),
+        },
+    )
+
+
+def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
+    linked = data.linked_initiatives(view.versions, kr.key_result_id)
+    if not linked:
+        st.caption(_("No initiative is linked to this key result."))
+        return
+    frame = pa.table(
+        {
+            _("Initiative"): [i.title for i in linked],
+            _("Owner"): [i.owner for i in linked],
+            _("Status"): [_(status_label(i.status)) for i in linked],
+            _("Health"): [_(HEALTH_LABELS.get(i.health, i.health)) for i in linked],
+            _("Done"): [i.percent_complete for i in linked],
+            pgettext("date", "Target"): [_day(i.target_date) for i in linked],
+            _("Shipped"): [_day(i.shipped_date) for i in linked],
+        }
+    )
+    show_table(
+        frame,
+        {
+            _("Done"): st.column_config.ProgressColumn(
+                min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
+            )
+        },
+    )
+
+
+def check_in_form(view: View, kr: KrEvaluation) -> None:
+    """Confidence, a note, and the value (manual) or the done tick (milestone)."""
+    key = f"check_in_{kr.key_result_id}"
+    with st.form(key):
+        st.markdown("**" + _("Check in") + "**")
+        confidence = st.slider(
+            _("Confidence that it lands (0–10)"),
+            0,
+            10,
+            value=kr.confidence if kr.confidence is not None else 5,
+            key=f"{key}_confidence",
+        )
+        note = st.text_area(
+            _("Note"),
+            max_chars=2000,
+            placeholder=_("What moved since last week, what is in the way."),
+            key=f"{key}_note",
+        )
+        value = None
+        finished = None
+        if kr.kind == "manual":
+            value = number_field(
+                _("Current value") + (f" ({kr.unit})" if kr.unit else ""),
+                value=None,
+                key=f"{key}_value",
+            )
+        if kr.kind == "milestone":
+            finished = st.checkbox(_("Done"), value=bool(kr.done), key=f"{key}_done")
+        submitted = st.form_submit_button(_("Post check-in"), type="primary")
+    if not submitted or view.person is None:
+        return
+    typed = read_numbers({"value": value})
+    if typed is None:
+        return
+    try:
+        with session_scope(engine()) as session:
+            post_check_in(
+                session=session,
+                actor=view.person,
+                key_result_id=kr.key_result_id,
+                confidence=confidence,
+                note=note,
+                value=typed["value"],
+                done=finished,
+            )
+    except REFUSALS as exc:
+        st.error(problems_text(exc))
+    else:
+        done(_("Check-in posted on “{title}”.").format(title=escape_markdown(kr.title)))
