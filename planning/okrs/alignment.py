@@ -10,7 +10,7 @@ Rules (README "Goals: OKRs on live metrics", Alignment):
 - A key result counts towards its own objective with its own weight (1 unless set), and may also
   count towards other objectives of the same quarter, each with a contribution weight above 0 and
   at most ``MAX_WEIGHT``. Those objectives' progress and status then take it in with that weight
-  (planning.okrs.evaluation_rules ``roll_up_objective``).
+  (planning.okrs.evaluation_rollup ``roll_up_objective``).
 - Only directors change alignment; every change is audited; bad input (unknown objective or key
   result, itself, a loop, a weight out of range, the same link twice, a closed or archived
   objective) is refused with every reason and nothing is written.

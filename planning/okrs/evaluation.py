@@ -38,7 +38,8 @@ from planning.okrs.evaluation_results import (
     ParentLink,
     PeriodEvaluation,
 )
-from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr, roll_up_objective
+from planning.okrs.evaluation_rollup import roll_up_objective
+from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr
 from planning.okrs.evaluation_text import reason_text
 from planning.okrs.maths import objective_grade
 from planning.periods import days_in_period, elapsed_days, parse_quarter, quarter_bounds

@@ -1,7 +1,8 @@
 """The rules that turn one key result's values into its progress, pace, status, forecast and
-confidence gap, and roll key results up to their objective (DESIGN.md §4). The maths is
-planning.okrs.maths's; the values come from planning.okrs.evaluation_reads; the words of each
-status's reason from planning.okrs.evaluation_text.
+confidence gap (DESIGN.md §4); planning.okrs.evaluation_rollup rolls key results up to their
+objective. The maths is planning.okrs.maths's; the values come from
+planning.okrs.evaluation_reads; the words of each status's reason from
+planning.okrs.evaluation_text.
 
 - Metric key results: progress by the increase or decrease formula, raw (overachievement kept).
   A running total (an additive metric over the quarter to date, ``total_target``) is paced by
@@ -32,12 +33,6 @@ status's reason from planning.okrs.evaluation_text.
 - Manual key results: the value of the latest check-in that has one; paced linearly; no forecast.
 - Confidence gap: the last check-in's confidence (0–10, read as 0–1) against the forecast's
   probability, flagged beyond ``okr.confidence_gap``.
-- Objectives: progress is the weighted mean of their key results' progress clamped to [0, 1] (their
-  own key results with their own weights, and key results of other objectives contributing to
-  them with the contribution's weight, planning.okrs.alignment);
-  expected pace is the weighted mean of the same key results' expected progress; status is that
-  progress against that pace with a key result's margins (``objective_status``), too early while
-  every key result is. The worst key result behind pace is named as the status's reason.
 """
 
 from __future__ import annotations
@@ -51,7 +46,6 @@ from typing import Any
 
 from planning.config import AppConfig
 from planning.config.metrics import RatioMetric
-from planning.config.settings import OkrSettings
 from planning.i18n import gettext as _
 from planning.metrics.shapes import MetricShape, metric_shape
 from planning.okrs.backtest_fit import Calibration, calibrate
@@ -67,20 +61,13 @@ from planning.okrs.evaluation_reads import (
     filters_key,
     ratio_denominator,
 )
-from planning.okrs.evaluation_results import (
-    NO_DATA_YET,
-    Contribution,
-    KrEvaluation,
-    ObjectiveEvaluation,
-    ParentLink,
-)
+from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation
 from planning.okrs.evaluation_text import (
     NOT_COMPUTABLE,
     guardrail_reason,
     manual_reason,
     metric_reason,
     milestone_reason,
-    objective_reason,
 )
 from planning.okrs.maths import (
     Forecast,
@@ -95,64 +82,12 @@ from planning.okrs.maths import (
     kr_status,
     linear_expected,
     milestone_progress,
-    objective_progress,
-    objective_status,
-    worst_key_result,
 )
 from planning.periods import window_bounds, window_length
 from planning.store.models import KeyResult, KrKind
 
 MILESTONE_ON_TRACK = 7  # owner confidence (0–10) from which an open milestone is on track
 MILESTONE_AT_RISK = 4  # ... and from which it is at risk rather than off track
-
-
-def roll_up_objective(
-    *,
-    objective_id: int,
-    period: str,
-    title: str,
-    description: str,
-    owner_id: int,
-    owner: str,
-    parent_id: int | None,
-    parent_title: str | None,
-    weight: float,
-    key_results: Sequence[KrEvaluation],
-    okr: OkrSettings,
-    contributions: Sequence[Contribution] = (),
-    parents: Sequence[ParentLink] = (),
-) -> ObjectiveEvaluation:
-    """An objective's progress (weighted mean, clamped), pace, status and its reason, over its own
-    key results (their own weights) and those of other objectives contributing to it (with the
-    contribution's weight)."""
-    counts: list[KrEvaluation | Contribution] = [*key_results, *contributions]
-    progress = objective_progress([(kr.progress, kr.weight) for kr in counts])
-    # The pace is taken over the key results the progress counts, so the two compare like for like.
-    counted = [kr for kr in counts if kr.progress is not None and math.isfinite(kr.progress)]
-    paced = [(kr.expected, kr.weight) for kr in counted or counts if kr.expected is not None]
-    expected = objective_progress(paced) if paced else None
-    status = objective_status(
-        progress=progress, expected=expected, statuses=[kr.status for kr in counts], okr=okr
-    )
-    reason = objective_reason(worst_key_result((kr.title, kr.status) for kr in counts))
-    return ObjectiveEvaluation(
-        objective_id=objective_id,
-        period=period,
-        title=title,
-        description=description,
-        owner_id=owner_id,
-        owner=owner,
-        parent_id=parent_id,
-        parent_title=parent_title,
-        weight=weight,
-        progress=progress,
-        expected=expected,
-        status=status.value,
-        key_results=tuple(key_results),
-        status_reason=reason,
-        parents=tuple(parents),
-        contributions=tuple(contributions),
-    )
 
 
 def _pk(value: int | None) -> int:

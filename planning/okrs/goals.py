@@ -30,7 +30,7 @@ from planning.okrs.goal_rules import (
     total_target_for,
 )
 from planning.periods import parse_quarter
-from planning.store.audit import record_changed, record_created, record_event, snapshot
+from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import (
     CheckIn,
     CheckInRead,
@@ -297,7 +297,6 @@ def post_check_in(
         done=done,
         author_id=_id(actor.id),
     )
-    session.add(check_in)
     if record.kind == KrKind.milestone and done is not None and done != record.done:
         before = snapshot(record)
         record.done = done
@@ -310,13 +309,5 @@ def post_check_in(
             action="done" if done else "reopen",
             before=before,
         )
-    session.flush()
-    record_event(
-        session=session,
-        actor=actor,
-        entity="check_in",
-        entity_id=check_in.id,
-        action="create",
-        after=snapshot(check_in),
-    )
+    record_created(session=session, actor=actor, entity="check_in", record=check_in)
     return CheckInRead.model_validate(check_in)

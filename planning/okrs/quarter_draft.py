@@ -57,6 +57,7 @@ from planning.store.models import (
     KeyResultCreate,
     KrKind,
     Objective,
+    ObjectiveCreate,
     Person,
     utcnow,
 )
@@ -448,14 +449,8 @@ def _write(session: Session, actor: Actor, draft: QuarterDraft) -> QuarterDraft:
                 # A parent finished and left behind in the old quarter no longer aligns it.
                 if parent_row is None or parent_row.period == draft.from_period:
                     parent = None
-            objective = Objective(
-                period=draft.to_period,
-                title=source.title,
-                description=source.description,
-                owner_id=source.owner_id,
-                weight=source.weight,
-                parent_id=parent,
-            )
+            fields = source.model_dump(include=set(ObjectiveCreate.model_fields))
+            objective = Objective(**{**fields, "period": draft.to_period, "parent_id": parent})
             record_created(session=session, actor=actor, entity="objective", record=objective)
             new_ids[drafted.source_id] = int(objective.id or 0)
             written[drafted.source_id] = replace(drafted, new_id=objective.id)

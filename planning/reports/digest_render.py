@@ -224,14 +224,71 @@ def _plan_rows(digest: WeeklyDigest) -> list[list[str]]:
     return [[p.initiative, p.change, p.before, p.after] for p in digest.plan_changes]
 
 
+@dataclass(frozen=True)
+class Section:
+    """One section of the digest, in both renderings: its key in `words`, a note always shown
+    under the heading (`lead`), a note shown only above a table, the table's header and rows; in
+    HTML also its right-aligned and unbroken columns and a chart above the table."""
+
+    key: str
+    header: list[str]
+    rows: Sequence[Sequence[object]]
+    lead: str | None = None
+    note: str | None = None
+    numeric: tuple[int, ...] = ()
+    nowrap: tuple[int, ...] = ()
+    chart: ImpactChart | None = None
+
+
+def _sections(
+    digest: WeeklyDigest,
+    *,
+    key_results: Sequence[Sequence[object]],
+    shipped: Sequence[Sequence[object]],
+    impacts: Sequence[Sequence[object]],
+    chart: ImpactChart | None = None,
+) -> list[Section]:
+    """The digest's sections in order, with the rows each rendering gives the first three (the
+    plan has no sentence for an empty section)."""
+    return [
+        Section(
+            "key_results",
+            _header(KR_HEADER),
+            key_results,
+            lead=digest.period_note,
+            numeric=(3, 5),
+            nowrap=(4,),
+        ),
+        Section("shipped", _header(SHIPPED_HEADER), shipped),
+        Section(
+            "impact",
+            _header(IMPACT_HEADER),
+            impacts,
+            note=_impact_note(digest),
+            numeric=(3, 4, 5),
+            nowrap=(2,),
+            chart=chart,
+        ),
+        Section(
+            "stale",
+            _header(STALE_HEADER),
+            _stale_rows(digest),
+            note=_stale_note(digest),
+            numeric=(4,),
+        ),
+        Section("decisions", _header(DECISIONS_HEADER), _decision_rows(digest)),
+        Section("plan", _header(PLAN_HEADER), _plan_rows(digest), lead=digest.plan_note),
+    ]
+
+
 # --- Markdown ----------------------------------------------------------------------------------
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     """A Markdown table; every cell escaped and kept on one line."""
 
-    def cells(values: Sequence[str]) -> str:
-        return "| " + " | ".join(escape_markdown(v, inline=True) for v in values) + " |"
+    def cells(values: Sequence[object]) -> str:
+        return "| " + " | ".join(escape_markdown(str(v), inline=True) for v in values) + " |"
 
     return [cells(header), "|" + "|".join("---" for _ in header) + "|"] + [
         cells(row) for row in rows
@@ -242,31 +299,21 @@ def digest_markdown(digest: WeeklyDigest) -> str:
     """The digest as Markdown; every piece of text is escaped."""
     words = _words(digest)
     out = [f"# {_title(digest)}", "", escape_markdown(_subtitle(digest)), ""]
-    # Each section: its key in `words`, a note always shown under the heading, a note shown only
-    # above a table, the table's header and rows (the plan has no sentence for an empty section).
-    sections: list[tuple[str, str | None, str | None, Sequence[str], Sequence[Sequence[str]]]] = [
-        (
-            "key_results",
-            digest.period_note,
-            None,
-            KR_HEADER,
-            list(map(_kr_row, digest.key_results)),
-        ),
-        ("shipped", None, None, SHIPPED_HEADER, _shipped_rows(digest)),
-        ("impact", None, _impact_note(digest), IMPACT_HEADER, _impact_rows(digest)),
-        ("stale", None, _stale_note(digest), STALE_HEADER, _stale_rows(digest)),
-        ("decisions", None, None, DECISIONS_HEADER, _decision_rows(digest)),
-        ("plan", digest.plan_note, None, PLAN_HEADER, _plan_rows(digest)),
-    ]
-    for key, lead, note, header, rows in sections:
-        out += [f"## {words[key]}", ""]
-        if lead is not None:
-            out += [lead, ""]
-        if rows:
-            if note is not None:
-                out += [note, ""]
-            out += [*_md_table(_header(header), rows), ""]
-        elif empty := words.get(f"no_{key}"):
+    sections = _sections(
+        digest,
+        key_results=list(map(_kr_row, digest.key_results)),
+        shipped=_shipped_rows(digest),
+        impacts=_impact_rows(digest),
+    )
+    for section in sections:
+        out += [f"## {words[section.key]}", ""]
+        if section.lead is not None:
+            out += [section.lead, ""]
+        if section.rows:
+            if section.note is not None:
+                out += [section.note, ""]
+            out += [*_md_table(section.header, section.rows), ""]
+        elif empty := words.get(f"no_{section.key}"):
             out += [empty, ""]
     out.append(_generated(digest))
     return "\n".join(out) + "\n"
@@ -424,29 +471,19 @@ def digest_html(digest: WeeklyDigest) -> str:
             digest=digest,
             title=_title(digest),
             subtitle=_subtitle(digest),
-            headers={
-                "key_results": _header(KR_HEADER),
-                "shipped": _header(SHIPPED_HEADER),
-                "impacts": _header(IMPACT_HEADER),
-                "stale": _header(STALE_HEADER),
-                "decisions": _header(DECISIONS_HEADER),
-                "plan": _header(PLAN_HEADER),
-            },
             words=_words(digest),
             chart_label=_("Expected and realised lift"),
             chart_legend=_(
                 "● realised lift and its interval · ◇ expected · dashed line: no change"
             ),
             lang=i18n.language(),
-            key_results=key_results,
-            shipped=_shipped_rows(digest, none=""),
-            impact_note=_impact_note(digest),
-            impact_chart=impact_chart(digest.impacts),
-            impacts=impacts,
-            stale_note=_stale_note(digest),
-            stale=_stale_rows(digest),
-            decisions=_decision_rows(digest),
-            plan=_plan_rows(digest),
+            sections=_sections(
+                digest,
+                key_results=key_results,
+                shipped=_shipped_rows(digest, none=""),
+                impacts=impacts,
+                chart=impact_chart(digest.impacts),
+            ),
             generated=_generated(digest),
         )
     )
