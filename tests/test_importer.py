@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-import planning.metrics.importer as importer_module
+import planning.metrics.observations as observations_module
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.metrics.import_checks import RowProblem, validate
@@ -268,7 +268,7 @@ def test_failure_while_recording_the_batch_leaves_the_store_as_it_was(
     def broken(**_: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer_module, "record_batch", broken)
+    monkeypatch.setattr(observations_module, "record_batch", broken)
     changed = [row.replace(",30,", ",99,") for row in GOOD_ROWS] + [
         "2026-01-07,orders,5,email,mobile,"
     ]

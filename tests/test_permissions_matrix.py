@@ -94,6 +94,7 @@ HELPERS = {
     "planning.store.audit.record_changed": "saves and audits a change that was already allowed",
     "planning.store.audit.record_deleted": "deletes and audits a record whose removal was allowed",
     "planning.metrics.observations.record_batch": "records the batch of an import that was allowed",
+    "planning.metrics.observations.write_batch": "writes the rows and batch of an allowed import",
     "planning.work.initiatives.audit_initiative": "audits an initiative write that was allowed",
 }
 

@@ -28,7 +28,7 @@ from planning.config.metrics import MetricsConfig
 from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import ImportFileError, read_table
-from planning.metrics.observations import by_series_chunks, record_batch, upsert_observations
+from planning.metrics.observations import by_series_chunks, write_batch
 from planning.store.models import Person, PersonRead
 
 
@@ -308,21 +308,15 @@ def write_observations(
     if actor is not None:
         require_director(actor, N_("import observations"))
     with engine.begin() as connection:
-        counts = upsert_observations(connection=connection, frame=frame)
-        session = Session(bind=connection)
-        try:
-            batch = record_batch(
-                session=session,
-                actor=actor,
-                source=source,
-                filename=PurePath(filename).name[:255],
-                counts=counts,
-                checksum=checksum,
-                api_token_id=api_token_id,
-            )
-            batch_id = batch.id
-        finally:
-            session.close()
+        counts, batch_id = write_batch(
+            connection=connection,
+            actor=actor,
+            frame=frame,
+            source=source,
+            filename=filename,
+            checksum=checksum,
+            api_token_id=api_token_id,
+        )
     return ImportResult(
         added=counts.added,
         updated=counts.updated,

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -337,6 +338,35 @@ def record_batch(
     bump_version(session, OBSERVATIONS)
     session.flush()
     return batch
+
+
+def write_batch(
+    *,
+    connection: Connection,
+    actor: Person | PersonRead | None,
+    frame: pd.DataFrame,
+    source: str,
+    filename: str,
+    checksum: str,
+    api_token_id: int | None = None,
+) -> tuple[UpsertCounts, int | None]:
+    """Upsert the rows and record their import batch in the connection's transaction: the
+    counts and the batch's id. The batch keeps the file's base name, cut to the column's size."""
+    counts = upsert_observations(connection=connection, frame=frame)
+    session = Session(bind=connection)
+    try:
+        batch = record_batch(
+            session=session,
+            actor=actor,
+            source=source,
+            filename=PurePath(filename).name[:255],
+            counts=counts,
+            checksum=checksum,
+            api_token_id=api_token_id,
+        )
+        return counts, batch.id
+    finally:
+        session.close()
 
 
 @dataclass(frozen=True)

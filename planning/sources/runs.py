@@ -35,7 +35,7 @@ from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
-from planning.metrics.observations import record_batch, upsert_observations
+from planning.metrics.observations import write_batch
 from planning.sources.config import Source, SourcesConfig
 from planning.sources.kinds import FetchContext
 from planning.sources.secrets import Secrets
@@ -426,20 +426,14 @@ def _write(
     through = max(as_day(d) for d in pd.unique(frame["day"]))  # type: ignore[type-var]
     measures = ",".join(sorted(pd.unique(frame["measure"]).tolist()))[:2000]
     with engine.begin() as connection:
-        counts = upsert_observations(connection=connection, frame=frame)
-        session = Session(bind=connection)
-        try:
-            batch = record_batch(
-                session=session,
-                actor=actor,
-                source=f"{BATCH_PREFIX}{source.name}",
-                filename=source.name,
-                counts=counts,
-                checksum=_checksum(frame),
-            )
-            batch_id = batch.id
-        finally:
-            session.close()
+        counts, batch_id = write_batch(
+            connection=connection,
+            actor=actor,
+            frame=frame,
+            source=f"{BATCH_PREFIX}{source.name}",
+            filename=source.name,
+            checksum=_checksum(frame),
+        )
         connection.execute(
             text(finish),
             {

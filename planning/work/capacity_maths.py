@@ -200,9 +200,7 @@ def capacity_table(
 
     `weeks` are week Mondays. Work owned by someone not in `people` is left out.
     """
-    not_mondays = [week for week in weeks if week.weekday() != 0]
-    if not_mondays:
-        raise ValueError(f"weeks must be given by their Monday; {not_mondays[0]} is not a Monday")
+    check_mondays(weeks)
     by_owner: dict[int, list[tuple[int, dict[date, float]]]] = {}
     for item in work:
         load = window_load(item, weeks, settings)  # the weeks shown, not the whole range
@@ -232,6 +230,13 @@ def capacity_table(
                 )
             )
     return table
+
+
+def check_mondays(weeks: Sequence[date]) -> None:
+    """Refuse (ValueError) weeks not given by their Monday, naming the first such day."""
+    not_mondays = [week for week in weeks if week.weekday() != 0]
+    if not_mondays:
+        raise ValueError(f"weeks must be given by their Monday; {not_mondays[0]} is not a Monday")
 
 
 def working_day_count(start: date, end: date, settings: CapacitySettings) -> int:

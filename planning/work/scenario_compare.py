@@ -33,6 +33,7 @@ from planning.work.capacity_maths import (
     PersonCapacity,
     Work,
     capacity_hours,
+    check_mondays,
     window_load,
 )
 from planning.work.initiative_status import status_label
@@ -248,9 +249,7 @@ def compare_plans(
     names: Mapping[int, str],
 ) -> PlanComparison:
     """The committed plan (`items`) beside the draft (`items` with `changes`), week by week."""
-    not_mondays = [week for week in weeks if week.weekday() != 0]
-    if not_mondays:
-        raise ValueError(f"weeks must be given by their Monday; {not_mondays[0]} is not a Monday")
+    check_mondays(weeks)
     draft = apply_draft(items, changes)
     memo: dict[_LoadKey, dict[date, float]] = {}
     before = _loads(items, weeks, settings, memo)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,6 +332,10 @@ def score(
     return ScoreResult(framework_id, result)
 
 
+# The built-in formulas that take an effort input (EFFORT_INPUT_OF_FORMULA), by formula id.
+_EFFORT_FORMULAS: dict[str, Callable[..., float]] = {"rice": rice, "ice": ice, "wsjf": wsjf}
+
+
 def _apply(
     framework: Framework,
     values: dict[str, float],
@@ -339,22 +343,10 @@ def _apply(
     baseline_weekly_value: float | None,
     lift_pct: float | None,
 ) -> float:
-    if framework.formula == "rice":
-        return rice(
-            reach=values["reach"],
-            impact=values["impact"],
-            confidence=values["confidence"],
-            effort_months=values["effort_months"],
-        )
-    if framework.formula == "ice":
-        return ice(impact=values["impact"], confidence=values["confidence"], ease=values["ease"])
-    if framework.formula == "wsjf":
-        return wsjf(
-            business_value=values["business_value"],
-            time_criticality=values["time_criticality"],
-            risk_reduction=values["risk_reduction"],
-            job_size=values["job_size"],
-        )
+    if framework.formula in _EFFORT_FORMULAS:
+        # Each takes its stored inputs and its effort input, by the names the formula declares.
+        names = (*FORMULA_INPUTS[framework.formula], EFFORT_INPUT_OF_FORMULA[framework.formula])
+        return _EFFORT_FORMULAS[framework.formula](**{name: values[name] for name in names})
     if framework.formula == "weighted":
         return weighted(values, framework.weights)
     # expected_value: _expected_value_problems has already refused missing arguments.
