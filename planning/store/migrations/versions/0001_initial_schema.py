@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -28,10 +30,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day"),
     )
-    with op.batch_alter_table("calendar_day", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_calendar_day_week_start"), ["week_start"], unique=False
-        )
+    ddl.create_indexes("calendar_day", "week_start")
 
     op.create_table(
         "person",
@@ -59,8 +58,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("measure", "dims_key", name="uq_series_measure_dims"),
     )
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_series_measure"), ["measure"], unique=False)
+    ddl.create_indexes("series", "measure")
 
     op.create_table(
         "store_state",
@@ -85,9 +83,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_event_at"), ["at"], unique=False)
-        batch_op.create_index("ix_audit_event_entity", ["entity", "entity_id"], unique=False)
+    ddl.create_indexes("audit_event", "at")
+    op.create_index("ix_audit_event_entity", "audit_event", ["entity", "entity_id"])
 
     op.create_table(
         "import_batch",
@@ -150,8 +147,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_initiative_owner_id"), ["owner_id"], unique=False)
+    ddl.create_indexes("initiative", "owner_id")
 
     op.create_table(
         "objective",
@@ -175,8 +171,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("objective", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_objective_period"), ["period"], unique=False)
+    ddl.create_indexes("objective", "period")
 
     op.create_table(
         "observation",
@@ -189,8 +184,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("series_id", "day"),
     )
-    with op.batch_alter_table("observation", schema=None) as batch_op:
-        batch_op.create_index("ix_observation_day", ["day"], unique=False)
+    ddl.create_indexes("observation", "day")
 
     op.create_table(
         "series_dimension",
@@ -203,8 +197,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("series_id", "name"),
     )
-    with op.batch_alter_table("series_dimension", schema=None) as batch_op:
-        batch_op.create_index("ix_series_dimension_lookup", ["name", "value"], unique=False)
+    op.create_index("ix_series_dimension_lookup", "series_dimension", ["name", "value"])
 
     op.create_table(
         "time_off",
@@ -219,8 +212,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("time_off", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_time_off_person_id"), ["person_id"], unique=False)
+    ddl.create_indexes("time_off", "person_id")
 
     op.create_table(
         "weekly_plan",
@@ -300,10 +292,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("key_result", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_key_result_objective_id"), ["objective_id"], unique=False
-        )
+    ddl.create_indexes("key_result", "objective_id")
 
     op.create_table(
         "status_update",
@@ -339,13 +328,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("status_update", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_status_update_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_status_update_initiative_id"), ["initiative_id"], unique=False
-        )
+    ddl.create_indexes("status_update", "created_at", "initiative_id")
 
     op.create_table(
         "check_in",
@@ -367,11 +350,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("check_in", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_check_in_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_check_in_key_result_id"), ["key_result_id"], unique=False
-        )
+    ddl.create_indexes("check_in", "created_at", "key_result_id")
 
     op.create_table(
         "initiative_key_result",
@@ -387,70 +366,53 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("initiative_id", "key_result_id"),
     )
-    with op.batch_alter_table("initiative_key_result", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_initiative_key_result_key_result_id"), ["key_result_id"], unique=False
-        )
+    ddl.create_indexes("initiative_key_result", "key_result_id")
 
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("initiative_key_result", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_initiative_key_result_key_result_id"))
+    ddl.drop_indexes("initiative_key_result", "key_result_id")
 
     op.drop_table("initiative_key_result")
-    with op.batch_alter_table("check_in", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_check_in_key_result_id"))
-        batch_op.drop_index(batch_op.f("ix_check_in_created_at"))
+    ddl.drop_indexes("check_in", "key_result_id", "created_at")
 
     op.drop_table("check_in")
-    with op.batch_alter_table("status_update", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_status_update_initiative_id"))
-        batch_op.drop_index(batch_op.f("ix_status_update_created_at"))
+    ddl.drop_indexes("status_update", "initiative_id", "created_at")
 
     op.drop_table("status_update")
-    with op.batch_alter_table("key_result", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_key_result_objective_id"))
+    ddl.drop_indexes("key_result", "objective_id")
 
     op.drop_table("key_result")
     op.drop_table("decision")
     op.drop_table("weekly_plan")
-    with op.batch_alter_table("time_off", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_time_off_person_id"))
+    ddl.drop_indexes("time_off", "person_id")
 
     op.drop_table("time_off")
-    with op.batch_alter_table("series_dimension", schema=None) as batch_op:
-        batch_op.drop_index("ix_series_dimension_lookup")
+    op.drop_index("ix_series_dimension_lookup", table_name="series_dimension")
 
     op.drop_table("series_dimension")
-    with op.batch_alter_table("observation", schema=None) as batch_op:
-        batch_op.drop_index("ix_observation_day")
+    ddl.drop_indexes("observation", "day")
 
     op.drop_table("observation")
-    with op.batch_alter_table("objective", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_objective_period"))
+    ddl.drop_indexes("objective", "period")
 
     op.drop_table("objective")
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_initiative_owner_id"))
+    ddl.drop_indexes("initiative", "owner_id")
 
     op.drop_table("initiative")
     op.drop_table("import_batch")
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_event_entity")
-        batch_op.drop_index(batch_op.f("ix_audit_event_at"))
+    op.drop_index("ix_audit_event_entity", table_name="audit_event")
+    ddl.drop_indexes("audit_event", "at")
 
     op.drop_table("audit_event")
     op.drop_table("store_state")
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_series_measure"))
+    ddl.drop_indexes("series", "measure")
 
     op.drop_table("series")
     op.drop_table("person")
-    with op.batch_alter_table("calendar_day", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_calendar_day_week_start"))
+    ddl.drop_indexes("calendar_day", "week_start")
 
     op.drop_table("calendar_day")
     # ### end Alembic commands ###

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -48,14 +50,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period_close_id", "key_result_id", name="uq_kr_grade_close_kr"),
     )
-    with op.batch_alter_table("kr_grade", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_kr_grade_period_close_id"), ["period_close_id"], unique=False
-        )
+    ddl.create_indexes("kr_grade", "period_close_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("kr_grade", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_kr_grade_period_close_id"))
+    ddl.drop_indexes("kr_grade", "period_close_id")
     op.drop_table("kr_grade")
     op.drop_table("period_close")

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -44,10 +46,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_sign_in_session_hash"),
     )
-    with op.batch_alter_table("sign_in_session", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_sign_in_session_person_id"), ["person_id"], unique=False
-        )
+    ddl.create_indexes("sign_in_session", "person_id")
     op.create_table(
         "sign_in_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -55,15 +54,12 @@ def upgrade() -> None:
         sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("sign_in_attempt", schema=None) as batch_op:
-        batch_op.create_index("ix_sign_in_attempt_email_at", ["email", "at"], unique=False)
+    op.create_index("ix_sign_in_attempt_email_at", "sign_in_attempt", ["email", "at"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sign_in_attempt", schema=None) as batch_op:
-        batch_op.drop_index("ix_sign_in_attempt_email_at")
+    op.drop_index("ix_sign_in_attempt_email_at", table_name="sign_in_attempt")
     op.drop_table("sign_in_attempt")
-    with op.batch_alter_table("sign_in_session", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sign_in_session_person_id"))
+    ddl.drop_indexes("sign_in_session", "person_id")
     op.drop_table("sign_in_session")
     op.drop_table("share_link")

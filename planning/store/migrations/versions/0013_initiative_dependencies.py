@@ -14,6 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
@@ -34,17 +36,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("blocker_id", "blocked_id", name="uq_dependency_pair"),
     )
-    with op.batch_alter_table("initiative_dependency", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_initiative_dependency_blocker_id"), ["blocker_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_initiative_dependency_blocked_id"), ["blocked_id"], unique=False
-        )
+    ddl.create_indexes("initiative_dependency", "blocker_id", "blocked_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("initiative_dependency", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_initiative_dependency_blocked_id"))
-        batch_op.drop_index(batch_op.f("ix_initiative_dependency_blocker_id"))
+    ddl.drop_indexes("initiative_dependency", "blocked_id", "blocker_id")
     op.drop_table("initiative_dependency")

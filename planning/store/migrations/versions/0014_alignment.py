@@ -16,6 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
@@ -36,13 +38,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("objective_id", "parent_id", name="uq_alignment_pair"),
     )
-    with op.batch_alter_table("objective_alignment", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_objective_alignment_objective_id"), ["objective_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_objective_alignment_parent_id"), ["parent_id"], unique=False
-        )
+    ddl.create_indexes("objective_alignment", "objective_id", "parent_id")
     op.create_table(
         "kr_contribution",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,21 +53,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key_result_id", "objective_id", name="uq_contribution_pair"),
     )
-    with op.batch_alter_table("kr_contribution", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_kr_contribution_key_result_id"), ["key_result_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_kr_contribution_objective_id"), ["objective_id"], unique=False
-        )
+    ddl.create_indexes("kr_contribution", "key_result_id", "objective_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("kr_contribution", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_kr_contribution_objective_id"))
-        batch_op.drop_index(batch_op.f("ix_kr_contribution_key_result_id"))
+    ddl.drop_indexes("kr_contribution", "objective_id", "key_result_id")
     op.drop_table("kr_contribution")
-    with op.batch_alter_table("objective_alignment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_objective_alignment_parent_id"))
-        batch_op.drop_index(batch_op.f("ix_objective_alignment_objective_id"))
+    ddl.drop_indexes("objective_alignment", "parent_id", "objective_id")
     op.drop_table("objective_alignment")

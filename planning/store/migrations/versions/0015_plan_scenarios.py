@@ -14,6 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
@@ -35,11 +37,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("week", "name", name="uq_plan_scenario_week_name"),
     )
-    with op.batch_alter_table("plan_scenario", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_plan_scenario_week"), ["week"], unique=False)
+    ddl.create_indexes("plan_scenario", "week")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("plan_scenario", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_plan_scenario_week"))
+    ddl.drop_indexes("plan_scenario", "week")
     op.drop_table("plan_scenario")

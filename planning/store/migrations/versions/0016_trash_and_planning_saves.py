@@ -14,6 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
@@ -35,8 +37,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["trashed_by"], ["person.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("trash_item", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_trash_item_trashed_at"), ["trashed_at"], unique=False)
+    ddl.create_indexes("trash_item", "trashed_at")
     op.create_table(
         "planning_save",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -49,14 +50,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["undone_by"], ["person.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("planning_save", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_planning_save_saved_at"), ["saved_at"], unique=False)
+    ddl.create_indexes("planning_save", "saved_at")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("planning_save", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_planning_save_saved_at"))
+    ddl.drop_indexes("planning_save", "saved_at")
     op.drop_table("planning_save")
-    with op.batch_alter_table("trash_item", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_trash_item_trashed_at"))
+    ddl.drop_indexes("trash_item", "trashed_at")
     op.drop_table("trash_item")
