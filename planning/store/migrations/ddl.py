@@ -6,6 +6,7 @@ PostgreSQL. tests/test_migration_history.py guards that by comparing every revis
 golden files. Something new gets a new helper; an existing one stays as it is.
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 
@@ -21,3 +22,8 @@ def drop_indexes(table: str, *columns: str) -> None:
     with op.batch_alter_table(table, schema=None) as batch_op:
         for column in columns:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
+
+
+def foreign_keys(**targets: str) -> list[sa.ForeignKeyConstraint]:
+    """An unnamed foreign key from each column to its target ("table.column"), in this order."""
+    return [sa.ForeignKeyConstraint([column], [target]) for column, target in targets.items()]

@@ -77,10 +77,7 @@ def upgrade() -> None:
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["actor_id"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(actor_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("audit_event", "at")
@@ -97,10 +94,7 @@ def upgrade() -> None:
         sa.Column("rows_added", sa.Integer(), nullable=False),
         sa.Column("rows_updated", sa.Integer(), nullable=False),
         sa.Column("checksum", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["actor_id"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(actor_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -137,14 +131,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["lift_estimator_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(lift_estimator_id="person.id", owner_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("initiative", "owner_id")
@@ -161,14 +148,7 @@ def upgrade() -> None:
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["parent_id"],
-            ["objective.id"],
-        ),
+        *ddl.foreign_keys(owner_id="person.id", parent_id="objective.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("objective", "period")
@@ -178,10 +158,7 @@ def upgrade() -> None:
         sa.Column("series_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["series_id"],
-            ["series.id"],
-        ),
+        *ddl.foreign_keys(series_id="series.id"),
         sa.PrimaryKeyConstraint("series_id", "day"),
     )
     ddl.create_indexes("observation", "day")
@@ -191,10 +168,7 @@ def upgrade() -> None:
         sa.Column("series_id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["series_id"],
-            ["series.id"],
-        ),
+        *ddl.foreign_keys(series_id="series.id"),
         sa.PrimaryKeyConstraint("series_id", "name"),
     )
     op.create_index("ix_series_dimension_lookup", "series_dimension", ["name", "value"])
@@ -206,10 +180,7 @@ def upgrade() -> None:
         sa.Column("end_date", sa.Date(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("time_off", "person_id")
@@ -223,10 +194,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("committed_by", sa.Integer(), nullable=False),
         sa.Column("committed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["committed_by"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(committed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("week", name="uq_weekly_plan_week"),
     )
@@ -238,14 +206,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["initiative_id"],
-            ["initiative.id"],
-        ),
+        *ddl.foreign_keys(author_id="person.id", initiative_id="initiative.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -282,14 +243,7 @@ def upgrade() -> None:
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["objective_id"],
-            ["objective.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(objective_id="objective.id", owner_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("key_result", "objective_id")
@@ -318,14 +272,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["initiative_id"],
-            ["initiative.id"],
-        ),
+        *ddl.foreign_keys(author_id="person.id", initiative_id="initiative.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("status_update", "created_at", "initiative_id")
@@ -340,14 +287,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["key_result_id"],
-            ["key_result.id"],
-        ),
+        *ddl.foreign_keys(author_id="person.id", key_result_id="key_result.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("check_in", "created_at", "key_result_id")
@@ -356,14 +296,7 @@ def upgrade() -> None:
         "initiative_key_result",
         sa.Column("initiative_id", sa.Integer(), nullable=False),
         sa.Column("key_result_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["initiative_id"],
-            ["initiative.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["key_result_id"],
-            ["key_result.id"],
-        ),
+        *ddl.foreign_keys(initiative_id="initiative.id", key_result_id="key_result.id"),
         sa.PrimaryKeyConstraint("initiative_id", "key_result_id"),
     )
     ddl.create_indexes("initiative_key_result", "key_result_id")

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("closed_by", sa.Integer(), nullable=False),
         sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("objectives", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["closed_by"], ["person.id"]),
+        *ddl.foreign_keys(closed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period", name="uq_period_close_period"),
     )
@@ -44,9 +44,11 @@ def upgrade() -> None:
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("evaluation", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["key_result_id"], ["key_result.id"]),
-        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["period_close_id"], ["period_close.id"]),
+        *ddl.foreign_keys(
+            key_result_id="key_result.id",
+            objective_id="objective.id",
+            period_close_id="period_close.id",
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period_close_id", "key_result_id", name="uq_kr_grade_close_kr"),
     )

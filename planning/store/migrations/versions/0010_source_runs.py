@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -34,7 +36,7 @@ def upgrade() -> None:
         sa.Column("measures", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
         sa.Column("batch_id", sa.Integer(), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
-        sa.ForeignKeyConstraint(["batch_id"], ["import_batch.id"]),
+        *ddl.foreign_keys(batch_id="import_batch.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_source_run_source_started", "source_run", ["source", "started_at"])

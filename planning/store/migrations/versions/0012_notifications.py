@@ -15,6 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from planning.store.migrations import ddl
+
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
@@ -33,7 +35,7 @@ def upgrade() -> None:
         sa.Column("roadmap_summary", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", moment(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("person_id"),
     )
     op.create_table(
@@ -58,7 +60,7 @@ def upgrade() -> None:
         sa.Column("created_at", moment(), nullable=False),
         sa.Column("sent_at", moment(), nullable=True),
         sa.Column("outcome", text(length=500), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key", name="uq_outbox_message_dedupe_key"),
     )

@@ -30,9 +30,9 @@ def upgrade() -> None:
         sa.Column("blocked_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["blocker_id"], ["initiative.id"]),
-        sa.ForeignKeyConstraint(["blocked_id"], ["initiative.id"]),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        *ddl.foreign_keys(
+            blocker_id="initiative.id", blocked_id="initiative.id", created_by="person.id"
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("blocker_id", "blocked_id", name="uq_dependency_pair"),
     )

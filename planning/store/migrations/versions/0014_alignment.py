@@ -32,9 +32,9 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["parent_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        *ddl.foreign_keys(
+            objective_id="objective.id", parent_id="objective.id", created_by="person.id"
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("objective_id", "parent_id", name="uq_alignment_pair"),
     )
@@ -47,9 +47,9 @@ def upgrade() -> None:
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["key_result_id"], ["key_result.id"]),
-        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        *ddl.foreign_keys(
+            key_result_id="key_result.id", objective_id="objective.id", created_by="person.id"
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key_result_id", "objective_id", name="uq_contribution_pair"),
     )

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        *ddl.foreign_keys(created_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("week", "name", name="uq_plan_scenario_week_name"),
     )

@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("purge_on", sa.Date(), nullable=False),
         sa.Column("rows", sa.JSON(), nullable=False),
         sa.Column("cleared", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["trashed_by"], ["person.id"]),
+        *ddl.foreign_keys(trashed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("trash_item", "trashed_at")
@@ -46,8 +46,7 @@ def upgrade() -> None:
         sa.Column("rows", sa.JSON(), nullable=False),
         sa.Column("undone_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("undone_by", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["saved_by"], ["person.id"]),
-        sa.ForeignKeyConstraint(["undone_by"], ["person.id"]),
+        *ddl.foreign_keys(saved_by="person.id", undone_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     ddl.create_indexes("planning_save", "saved_at")
