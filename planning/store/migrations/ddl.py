@@ -6,8 +6,21 @@ PostgreSQL. tests/test_migration_history.py guards that by comparing every revis
 golden files. Something new gets a new helper; an existing one stays as it is.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+
+def string(name: str, length: int | None = None, *, nullable: bool = False) -> sa.Column[Any]:
+    """A text column (SQLModel's AutoString: VARCHAR, of at most `length` characters if given)."""
+    return sa.Column(name, AutoString(length=length), nullable=nullable)
+
+
+def timestamp(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    """A moment column (SQLModel's UTCDateTime: a timestamp with time zone)."""
+    return sa.Column(name, UTCDateTime(), nullable=nullable)
 
 
 def create_indexes(table: str, *columns: str) -> None:

@@ -8,7 +8,6 @@ Create Date: 2026-11-26
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -34,27 +33,27 @@ def upgrade() -> None:
 
     op.create_table(
         "person",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+        ddl.string("name", 120),
+        ddl.string("email", 254),
         sa.Column(
             "role", sa.Enum("director", "member", "stakeholder", name="role"), nullable=False
         ),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        ddl.string("title", 120),
         sa.Column("weekly_hours", sa.Float(), nullable=False),
         sa.Column("bau_share", sa.Float(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        ddl.string("password_hash", 255, nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email", name="uq_person_email"),
     )
     op.create_table(
         "series",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("measure", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("dims_key", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        ddl.string("measure", 64),
+        ddl.string("dims_key", 500),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("measure", "dims_key", name="uq_series_measure_dims"),
     )
@@ -62,19 +61,19 @@ def upgrade() -> None:
 
     op.create_table(
         "store_state",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        ddl.string("key", 40),
         sa.Column("value", sa.Integer(), nullable=False),
-        sa.Column("changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("changed_at"),
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("at"),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        ddl.string("entity", 40),
         sa.Column("entity_id", sa.Integer(), nullable=True),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        ddl.string("action", 40),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
         *ddl.foreign_keys(actor_id="person.id"),
@@ -86,21 +85,21 @@ def upgrade() -> None:
     op.create_table(
         "import_batch",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        ddl.string("source", 40),
+        ddl.string("filename", 255),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        ddl.timestamp("started_at"),
+        ddl.timestamp("finished_at", nullable=True),
         sa.Column("rows_added", sa.Integer(), nullable=False),
         sa.Column("rows_updated", sa.Integer(), nullable=False),
-        sa.Column("checksum", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        ddl.string("checksum", 64),
         *ddl.foreign_keys(actor_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "initiative",
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("title", 200),
+        ddl.string("description"),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column(
             "status",
@@ -124,13 +123,13 @@ def upgrade() -> None:
         sa.Column("effort_weeks", sa.Float(), nullable=False),
         sa.Column("percent_complete", sa.Integer(), nullable=False),
         sa.Column("scores", sa.JSON(), nullable=False),
-        sa.Column("lift_metric", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        ddl.string("lift_metric", 64, nullable=True),
         sa.Column("lift_pct", sa.Float(), nullable=True),
         sa.Column("lift_estimator_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
         *ddl.foreign_keys(lift_estimator_id="person.id", owner_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -138,16 +137,16 @@ def upgrade() -> None:
 
     op.create_table(
         "objective",
-        sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("period", 7),
+        ddl.string("title", 200),
+        ddl.string("description"),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(owner_id="person.id", parent_id="objective.id"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -166,8 +165,8 @@ def upgrade() -> None:
     op.create_table(
         "series_dimension",
         sa.Column("series_id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        ddl.string("name", 64),
+        ddl.string("value", 200),
         *ddl.foreign_keys(series_id="series.id"),
         sa.PrimaryKeyConstraint("series_id", "name"),
     )
@@ -178,7 +177,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        ddl.string("note", 200),
         sa.Column("id", sa.Integer(), nullable=False),
         *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
@@ -187,13 +186,13 @@ def upgrade() -> None:
 
     op.create_table(
         "weekly_plan",
-        sa.Column("week", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("framework", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        ddl.string("week", 8),
+        ddl.string("framework", 64),
         sa.Column("snapshot", sa.JSON(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("committed_by", sa.Integer(), nullable=False),
-        sa.Column("committed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("committed_at"),
         *ddl.foreign_keys(committed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("week", name="uq_weekly_plan_week"),
@@ -201,18 +200,18 @@ def upgrade() -> None:
     op.create_table(
         "decision",
         sa.Column("decided_on", sa.Date(), nullable=False),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("text"),
         sa.Column("initiative_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(author_id="person.id", initiative_id="initiative.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "key_result",
         sa.Column("objective_id", sa.Integer(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        ddl.string("title", 200),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column(
@@ -220,7 +219,7 @@ def upgrade() -> None:
             sa.Enum("metric", "guardrail", "milestone", "manual", name="krkind"),
             nullable=False,
         ),
-        sa.Column("metric_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        ddl.string("metric_id", 64, nullable=True),
         sa.Column("filters", sa.JSON(), nullable=False),
         sa.Column("direction", sa.Enum("increase", "decrease", name="direction"), nullable=True),
         sa.Column("start_value", sa.Float(), nullable=True),
@@ -237,12 +236,12 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("threshold", sa.Float(), nullable=True),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        ddl.string("unit", 20),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(objective_id="objective.id", owner_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -268,10 +267,10 @@ def upgrade() -> None:
             "health", sa.Enum("on_track", "at_risk", "off_track", name="health"), nullable=False
         ),
         sa.Column("percent_complete", sa.Integer(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(author_id="person.id", initiative_id="initiative.id"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -281,12 +280,12 @@ def upgrade() -> None:
         "check_in",
         sa.Column("key_result_id", sa.Integer(), nullable=False),
         sa.Column("confidence", sa.Integer(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(author_id="person.id", key_result_id="key_result.id"),
         sa.PrimaryKeyConstraint("id"),
     )

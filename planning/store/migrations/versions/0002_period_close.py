@@ -8,7 +8,6 @@ Create Date: 2026-11-26
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -23,11 +22,11 @@ def upgrade() -> None:
     op.create_table(
         "period_close",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        ddl.string("period", 7),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("closed_by", sa.Integer(), nullable=False),
-        sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("closed_at"),
         sa.Column("objectives", sa.JSON(), nullable=False),
         *ddl.foreign_keys(closed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
@@ -41,7 +40,7 @@ def upgrade() -> None:
         sa.Column("objective_id", sa.Integer(), nullable=False),
         sa.Column("suggested", sa.Float(), nullable=False),
         sa.Column("grade", sa.Float(), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("reason"),
         sa.Column("evaluation", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         *ddl.foreign_keys(

@@ -8,7 +8,6 @@ Create Date: 2026-11-26
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -23,13 +22,13 @@ def upgrade() -> None:
     op.create_table(
         "share_link",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        ddl.string("label", 120),
+        ddl.string("token_hash", 64),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("last_used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("expires_at"),
+        ddl.timestamp("revoked_at", nullable=True),
+        ddl.timestamp("last_used_at", nullable=True),
         *ddl.foreign_keys(created_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_share_link_hash"),
@@ -38,10 +37,10 @@ def upgrade() -> None:
         "sign_in_session",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        ddl.string("token_hash", 64),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("expires_at"),
+        ddl.timestamp("ended_at", nullable=True),
         *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_sign_in_session_hash"),
@@ -50,8 +49,8 @@ def upgrade() -> None:
     op.create_table(
         "sign_in_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.string("email", 254),
+        ddl.timestamp("at"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_sign_in_attempt_email_at", "sign_in_attempt", ["email", "at"])

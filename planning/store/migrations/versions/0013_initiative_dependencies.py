@@ -11,7 +11,6 @@ by the domain (planning.work.dependencies).
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -29,7 +28,7 @@ def upgrade() -> None:
         sa.Column("blocker_id", sa.Integer(), nullable=False),
         sa.Column("blocked_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(
             blocker_id="initiative.id", blocked_id="initiative.id", created_by="person.id"
         ),

@@ -13,7 +13,6 @@ An objective keeps its first parent in ``objective.parent_id``; further parents 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -31,7 +30,7 @@ def upgrade() -> None:
         sa.Column("objective_id", sa.Integer(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(
             objective_id="objective.id", parent_id="objective.id", created_by="person.id"
         ),
@@ -46,7 +45,7 @@ def upgrade() -> None:
         sa.Column("objective_id", sa.Integer(), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         *ddl.foreign_keys(
             key_result_id="key_result.id", objective_id="objective.id", created_by="person.id"
         ),

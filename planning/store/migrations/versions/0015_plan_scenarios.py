@@ -11,7 +11,6 @@ is committed (planning.work.scenarios); a week may hold several, each with its o
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -26,12 +25,12 @@ def upgrade() -> None:
     op.create_table(
         "plan_scenario",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("week", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        ddl.string("week", 8),
+        ddl.string("name", 80),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
         sa.Column("version", sa.Integer(), nullable=False),
         *ddl.foreign_keys(created_by="person.id"),
         sa.PrimaryKeyConstraint("id"),

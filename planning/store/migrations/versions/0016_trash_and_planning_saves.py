@@ -11,7 +11,6 @@ them; each save of the weekly planning table is recorded so the last one can be 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -26,11 +25,11 @@ def upgrade() -> None:
     op.create_table(
         "trash_item",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        ddl.string("entity", 20),
         sa.Column("entity_id", sa.Integer(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        ddl.string("title", 200),
         sa.Column("trashed_by", sa.Integer(), nullable=True),
-        sa.Column("trashed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("trashed_at"),
         sa.Column("purge_on", sa.Date(), nullable=False),
         sa.Column("rows", sa.JSON(), nullable=False),
         sa.Column("cleared", sa.JSON(), nullable=False),
@@ -42,9 +41,9 @@ def upgrade() -> None:
         "planning_save",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("saved_by", sa.Integer(), nullable=True),
-        sa.Column("saved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("saved_at"),
         sa.Column("rows", sa.JSON(), nullable=False),
-        sa.Column("undone_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        ddl.timestamp("undone_at", nullable=True),
         sa.Column("undone_by", sa.Integer(), nullable=True),
         *ddl.foreign_keys(saved_by="person.id", undone_by="person.id"),
         sa.PrimaryKeyConstraint("id"),

@@ -11,7 +11,6 @@ team's language from settings.yaml.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from planning.store.migrations import ddl
@@ -26,9 +25,9 @@ def upgrade() -> None:
     op.create_table(
         "person_language",
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        ddl.string("language", 10),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("updated_at"),
         *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("person_id"),
     )
