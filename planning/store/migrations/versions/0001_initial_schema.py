@@ -8,13 +8,18 @@ Create Date: 2026-11-26
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The values of an initiative's status and health, which its status updates record too.
+_STATUSES = ("idea", "planned", "in_progress", "blocked", "done", "dropped")
+_HEALTHS = ("on_track", "at_risk", "off_track")
 
 
 def upgrade() -> None:
@@ -28,238 +33,175 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day"),
     )
-    with op.batch_alter_table("calendar_day", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_calendar_day_week_start"), ["week_start"], unique=False
-        )
+    ddl.create_indexes("calendar_day", "week_start")
 
     op.create_table(
         "person",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+        ddl.string("name", 120),
+        ddl.string("email", 254),
         sa.Column(
             "role", sa.Enum("director", "member", "stakeholder", name="role"), nullable=False
         ),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        ddl.string("title", 120),
         sa.Column("weekly_hours", sa.Float(), nullable=False),
         sa.Column("bau_share", sa.Float(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+        ddl.string("password_hash", 255, nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email", name="uq_person_email"),
     )
     op.create_table(
         "series",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("measure", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("dims_key", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        ddl.string("measure", 64),
+        ddl.string("dims_key", 500),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("measure", "dims_key", name="uq_series_measure_dims"),
     )
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_series_measure"), ["measure"], unique=False)
+    ddl.create_indexes("series", "measure")
 
     op.create_table(
         "store_state",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        ddl.string("key", 40),
         sa.Column("value", sa.Integer(), nullable=False),
-        sa.Column("changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("changed_at"),
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("at"),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        ddl.string("entity", 40),
         sa.Column("entity_id", sa.Integer(), nullable=True),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        ddl.string("action", 40),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["actor_id"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(actor_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_event_at"), ["at"], unique=False)
-        batch_op.create_index("ix_audit_event_entity", ["entity", "entity_id"], unique=False)
+    ddl.create_indexes("audit_event", "at")
+    op.create_index("ix_audit_event_entity", "audit_event", ["entity", "entity_id"])
 
     op.create_table(
         "import_batch",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        ddl.string("source", 40),
+        ddl.string("filename", 255),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        ddl.timestamp("started_at"),
+        ddl.timestamp("finished_at", nullable=True),
         sa.Column("rows_added", sa.Integer(), nullable=False),
         sa.Column("rows_updated", sa.Integer(), nullable=False),
-        sa.Column("checksum", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["actor_id"],
-            ["person.id"],
-        ),
+        ddl.string("checksum", 64),
+        *ddl.foreign_keys(actor_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "initiative",
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("title", 200),
+        ddl.string("description"),
         sa.Column("owner_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "idea",
-                "planned",
-                "in_progress",
-                "blocked",
-                "done",
-                "dropped",
-                name="initiativestatus",
-            ),
-            nullable=False,
-        ),
-        sa.Column(
-            "health", sa.Enum("on_track", "at_risk", "off_track", name="health"), nullable=False
-        ),
+        sa.Column("status", sa.Enum(*_STATUSES, name="initiativestatus"), nullable=False),
+        sa.Column("health", sa.Enum(*_HEALTHS, name="health"), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("target_date", sa.Date(), nullable=True),
         sa.Column("shipped_date", sa.Date(), nullable=True),
         sa.Column("effort_weeks", sa.Float(), nullable=False),
         sa.Column("percent_complete", sa.Integer(), nullable=False),
         sa.Column("scores", sa.JSON(), nullable=False),
-        sa.Column("lift_metric", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        ddl.string("lift_metric", 64, nullable=True),
         sa.Column("lift_pct", sa.Float(), nullable=True),
         sa.Column("lift_estimator_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["lift_estimator_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["person.id"],
-        ),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
+        *ddl.foreign_keys(lift_estimator_id="person.id", owner_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_initiative_owner_id"), ["owner_id"], unique=False)
+    ddl.create_indexes("initiative", "owner_id")
 
     op.create_table(
         "objective",
-        sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("period", 7),
+        ddl.string("title", 200),
+        ddl.string("description"),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["parent_id"],
-            ["objective.id"],
-        ),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(owner_id="person.id", parent_id="objective.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("objective", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_objective_period"), ["period"], unique=False)
+    ddl.create_indexes("objective", "period")
 
     op.create_table(
         "observation",
         sa.Column("series_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["series_id"],
-            ["series.id"],
-        ),
+        *ddl.foreign_keys(series_id="series.id"),
         sa.PrimaryKeyConstraint("series_id", "day"),
     )
-    with op.batch_alter_table("observation", schema=None) as batch_op:
-        batch_op.create_index("ix_observation_day", ["day"], unique=False)
+    ddl.create_indexes("observation", "day")
 
     op.create_table(
         "series_dimension",
         sa.Column("series_id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["series_id"],
-            ["series.id"],
-        ),
+        ddl.string("name", 64),
+        ddl.string("value", 200),
+        *ddl.foreign_keys(series_id="series.id"),
         sa.PrimaryKeyConstraint("series_id", "name"),
     )
-    with op.batch_alter_table("series_dimension", schema=None) as batch_op:
-        batch_op.create_index("ix_series_dimension_lookup", ["name", "value"], unique=False)
+    op.create_index("ix_series_dimension_lookup", "series_dimension", ["name", "value"])
 
     op.create_table(
         "time_off",
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        ddl.string("note", 200),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["person.id"],
-        ),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("time_off", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_time_off_person_id"), ["person_id"], unique=False)
+    ddl.create_indexes("time_off", "person_id")
 
     op.create_table(
         "weekly_plan",
-        sa.Column("week", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("framework", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        ddl.string("week", 8),
+        ddl.string("framework", 64),
         sa.Column("snapshot", sa.JSON(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("committed_by", sa.Integer(), nullable=False),
-        sa.Column("committed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["committed_by"],
-            ["person.id"],
-        ),
+        ddl.timestamp("committed_at"),
+        *ddl.foreign_keys(committed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("week", name="uq_weekly_plan_week"),
     )
     op.create_table(
         "decision",
         sa.Column("decided_on", sa.Date(), nullable=False),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("text"),
         sa.Column("initiative_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["initiative_id"],
-            ["initiative.id"],
-        ),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(author_id="person.id", initiative_id="initiative.id"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "key_result",
         sa.Column("objective_id", sa.Integer(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        ddl.string("title", 200),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column(
@@ -267,7 +209,7 @@ def upgrade() -> None:
             sa.Enum("metric", "guardrail", "milestone", "manual", name="krkind"),
             nullable=False,
         ),
-        sa.Column("metric_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        ddl.string("metric_id", 64, nullable=True),
         sa.Column("filters", sa.JSON(), nullable=False),
         sa.Column("direction", sa.Enum("increase", "decrease", name="direction"), nullable=True),
         sa.Column("start_value", sa.Float(), nullable=True),
@@ -284,173 +226,101 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("threshold", sa.Float(), nullable=True),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        ddl.string("unit", 20),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["objective_id"],
-            ["objective.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["person.id"],
-        ),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(objective_id="objective.id", owner_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("key_result", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_key_result_objective_id"), ["objective_id"], unique=False
-        )
+    ddl.create_indexes("key_result", "objective_id")
 
     op.create_table(
         "status_update",
         sa.Column("initiative_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "idea",
-                "planned",
-                "in_progress",
-                "blocked",
-                "done",
-                "dropped",
-                name="initiativestatus",
-            ),
-            nullable=False,
-        ),
-        sa.Column(
-            "health", sa.Enum("on_track", "at_risk", "off_track", name="health"), nullable=False
-        ),
+        sa.Column("status", sa.Enum(*_STATUSES, name="initiativestatus"), nullable=False),
+        sa.Column("health", sa.Enum(*_HEALTHS, name="health"), nullable=False),
         sa.Column("percent_complete", sa.Integer(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["initiative_id"],
-            ["initiative.id"],
-        ),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(author_id="person.id", initiative_id="initiative.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("status_update", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_status_update_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_status_update_initiative_id"), ["initiative_id"], unique=False
-        )
+    ddl.create_indexes("status_update", "created_at", "initiative_id")
 
     op.create_table(
         "check_in",
         sa.Column("key_result_id", sa.Integer(), nullable=False),
         sa.Column("confidence", sa.Integer(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["person.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["key_result_id"],
-            ["key_result.id"],
-        ),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(author_id="person.id", key_result_id="key_result.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("check_in", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_check_in_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_check_in_key_result_id"), ["key_result_id"], unique=False
-        )
+    ddl.create_indexes("check_in", "created_at", "key_result_id")
 
     op.create_table(
         "initiative_key_result",
         sa.Column("initiative_id", sa.Integer(), nullable=False),
         sa.Column("key_result_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["initiative_id"],
-            ["initiative.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["key_result_id"],
-            ["key_result.id"],
-        ),
+        *ddl.foreign_keys(initiative_id="initiative.id", key_result_id="key_result.id"),
         sa.PrimaryKeyConstraint("initiative_id", "key_result_id"),
     )
-    with op.batch_alter_table("initiative_key_result", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_initiative_key_result_key_result_id"), ["key_result_id"], unique=False
-        )
+    ddl.create_indexes("initiative_key_result", "key_result_id")
 
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("initiative_key_result", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_initiative_key_result_key_result_id"))
+    ddl.drop_indexes("initiative_key_result", "key_result_id")
 
     op.drop_table("initiative_key_result")
-    with op.batch_alter_table("check_in", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_check_in_key_result_id"))
-        batch_op.drop_index(batch_op.f("ix_check_in_created_at"))
+    ddl.drop_indexes("check_in", "key_result_id", "created_at")
 
     op.drop_table("check_in")
-    with op.batch_alter_table("status_update", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_status_update_initiative_id"))
-        batch_op.drop_index(batch_op.f("ix_status_update_created_at"))
+    ddl.drop_indexes("status_update", "initiative_id", "created_at")
 
     op.drop_table("status_update")
-    with op.batch_alter_table("key_result", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_key_result_objective_id"))
+    ddl.drop_indexes("key_result", "objective_id")
 
     op.drop_table("key_result")
     op.drop_table("decision")
     op.drop_table("weekly_plan")
-    with op.batch_alter_table("time_off", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_time_off_person_id"))
+    ddl.drop_indexes("time_off", "person_id")
 
     op.drop_table("time_off")
-    with op.batch_alter_table("series_dimension", schema=None) as batch_op:
-        batch_op.drop_index("ix_series_dimension_lookup")
+    op.drop_index("ix_series_dimension_lookup", table_name="series_dimension")
 
     op.drop_table("series_dimension")
-    with op.batch_alter_table("observation", schema=None) as batch_op:
-        batch_op.drop_index("ix_observation_day")
+    ddl.drop_indexes("observation", "day")
 
     op.drop_table("observation")
-    with op.batch_alter_table("objective", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_objective_period"))
+    ddl.drop_indexes("objective", "period")
 
     op.drop_table("objective")
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_initiative_owner_id"))
+    ddl.drop_indexes("initiative", "owner_id")
 
     op.drop_table("initiative")
     op.drop_table("import_batch")
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_event_entity")
-        batch_op.drop_index(batch_op.f("ix_audit_event_at"))
+    op.drop_index("ix_audit_event_entity", table_name="audit_event")
+    ddl.drop_indexes("audit_event", "at")
 
     op.drop_table("audit_event")
     op.drop_table("store_state")
-    with op.batch_alter_table("series", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_series_measure"))
+    ddl.drop_indexes("series", "measure")
 
     op.drop_table("series")
     op.drop_table("person")
-    with op.batch_alter_table("calendar_day", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_calendar_day_week_start"))
+    ddl.drop_indexes("calendar_day", "week_start")
 
     op.drop_table("calendar_day")
     # ### end Alembic commands ###

@@ -8,8 +8,9 @@ Create Date: 2026-11-26
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -21,13 +22,13 @@ def upgrade() -> None:
     op.create_table(
         "period_close",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+        ddl.string("period", 7),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("note"),
         sa.Column("closed_by", sa.Integer(), nullable=False),
-        sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("closed_at"),
         sa.Column("objectives", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["closed_by"], ["person.id"]),
+        *ddl.foreign_keys(closed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period", name="uq_period_close_period"),
     )
@@ -39,23 +40,21 @@ def upgrade() -> None:
         sa.Column("objective_id", sa.Integer(), nullable=False),
         sa.Column("suggested", sa.Float(), nullable=False),
         sa.Column("grade", sa.Float(), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        ddl.string("reason"),
         sa.Column("evaluation", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["key_result_id"], ["key_result.id"]),
-        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["period_close_id"], ["period_close.id"]),
+        *ddl.foreign_keys(
+            key_result_id="key_result.id",
+            objective_id="objective.id",
+            period_close_id="period_close.id",
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period_close_id", "key_result_id", name="uq_kr_grade_close_kr"),
     )
-    with op.batch_alter_table("kr_grade", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_kr_grade_period_close_id"), ["period_close_id"], unique=False
-        )
+    ddl.create_indexes("kr_grade", "period_close_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("kr_grade", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_kr_grade_period_close_id"))
+    ddl.drop_indexes("kr_grade", "period_close_id")
     op.drop_table("kr_grade")
     op.drop_table("period_close")

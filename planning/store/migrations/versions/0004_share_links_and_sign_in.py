@@ -8,8 +8,9 @@ Create Date: 2026-11-26
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -21,14 +22,14 @@ def upgrade() -> None:
     op.create_table(
         "share_link",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        ddl.string("label", 120),
+        ddl.string("token_hash", 64),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("last_used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("expires_at"),
+        ddl.timestamp("revoked_at", nullable=True),
+        ddl.timestamp("last_used_at", nullable=True),
+        *ddl.foreign_keys(created_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_share_link_hash"),
     )
@@ -36,34 +37,28 @@ def upgrade() -> None:
         "sign_in_session",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        ddl.string("token_hash", 64),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("expires_at"),
+        ddl.timestamp("ended_at", nullable=True),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_sign_in_session_hash"),
     )
-    with op.batch_alter_table("sign_in_session", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_sign_in_session_person_id"), ["person_id"], unique=False
-        )
+    ddl.create_indexes("sign_in_session", "person_id")
     op.create_table(
         "sign_in_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.string("email", 254),
+        ddl.timestamp("at"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("sign_in_attempt", schema=None) as batch_op:
-        batch_op.create_index("ix_sign_in_attempt_email_at", ["email", "at"], unique=False)
+    op.create_index("ix_sign_in_attempt_email_at", "sign_in_attempt", ["email", "at"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sign_in_attempt", schema=None) as batch_op:
-        batch_op.drop_index("ix_sign_in_attempt_email_at")
+    op.drop_index("ix_sign_in_attempt_email_at", table_name="sign_in_attempt")
     op.drop_table("sign_in_attempt")
-    with op.batch_alter_table("sign_in_session", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sign_in_session_person_id"))
+    ddl.drop_indexes("sign_in_session", "person_id")
     op.drop_table("sign_in_session")
     op.drop_table("share_link")

@@ -12,9 +12,9 @@ unknown client.
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -24,9 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("sign_in_attempt", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("client", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
-        )
+        batch_op.add_column(ddl.string("client", 64, nullable=True))
 
 
 def downgrade() -> None:

@@ -11,8 +11,9 @@ withdrawn decision keeps its row, marked with when and by whom.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -26,9 +27,7 @@ def upgrade() -> None:
             # The server default gives existing decisions version 1.
             sa.Column("version", sa.Integer(), nullable=False, server_default=sa.text("1"))
         )
-        batch_op.add_column(
-            sa.Column("withdrawn_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(ddl.timestamp("withdrawn_at", nullable=True))
         batch_op.add_column(sa.Column("withdrawn_by", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_decision_withdrawn_by", "person", ["withdrawn_by"], ["id"])
 

@@ -11,8 +11,9 @@ under a name that later uploads, the command line and sources reuse.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -24,12 +25,12 @@ def upgrade() -> None:
     op.create_table(
         "column_mapping",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        ddl.string("name", 80),
         sa.Column("spec", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
+        *ddl.foreign_keys(created_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name", name="uq_column_mapping_name"),
     )

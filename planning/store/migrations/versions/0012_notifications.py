@@ -12,8 +12,9 @@ dedupe key (person, kind, ISO week, item).
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -22,43 +23,41 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    text = sqlmodel.sql.sqltypes.AutoString
-    moment = sqlmodel.sql.sqltypes.UTCDateTime
     op.create_table(
         "notify_preference",
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("channel", text(length=20), nullable=False),
+        ddl.string("channel", 20),
         sa.Column("paused_until", sa.Date(), nullable=True),
         sa.Column("opted_out", sa.Boolean(), nullable=False),
         sa.Column("roadmap_summary", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", moment(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        ddl.timestamp("updated_at"),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("person_id"),
     )
     op.create_table(
         "outbox_message",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("dedupe_key", text(length=200), nullable=False),
+        ddl.string("dedupe_key", 200),
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("kind", text(length=20), nullable=False),
-        sa.Column("week", text(length=8), nullable=False),
-        sa.Column("item", text(length=60), nullable=False),
-        sa.Column("channel", text(length=20), nullable=False),
-        sa.Column("subject", text(length=300), nullable=False),
-        sa.Column("body_text", text(), nullable=False),
-        sa.Column("body_html", text(), nullable=False),
-        sa.Column("body_markdown", text(), nullable=False),
+        ddl.string("kind", 20),
+        ddl.string("week", 8),
+        ddl.string("item", 60),
+        ddl.string("channel", 20),
+        ddl.string("subject", 300),
+        ddl.string("body_text"),
+        ddl.string("body_html"),
+        ddl.string("body_markdown"),
         sa.Column("items", sa.JSON(), nullable=False),
-        sa.Column("status", text(length=10), nullable=False),
+        ddl.string("status", 10),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", moment(), nullable=False),
-        sa.Column("claimed_by", text(length=80), nullable=True),
-        sa.Column("claimed_at", moment(), nullable=True),
-        sa.Column("created_at", moment(), nullable=False),
-        sa.Column("sent_at", moment(), nullable=True),
-        sa.Column("outcome", text(length=500), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        ddl.timestamp("next_attempt_at"),
+        ddl.string("claimed_by", 80, nullable=True),
+        ddl.timestamp("claimed_at", nullable=True),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("sent_at", nullable=True),
+        ddl.string("outcome", 500),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key", name="uq_outbox_message_dedupe_key"),
     )

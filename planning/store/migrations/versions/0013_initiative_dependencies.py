@@ -11,8 +11,9 @@ by the domain (planning.work.dependencies).
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -27,24 +28,16 @@ def upgrade() -> None:
         sa.Column("blocker_id", sa.Integer(), nullable=False),
         sa.Column("blocked_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["blocker_id"], ["initiative.id"]),
-        sa.ForeignKeyConstraint(["blocked_id"], ["initiative.id"]),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(
+            blocker_id="initiative.id", blocked_id="initiative.id", created_by="person.id"
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("blocker_id", "blocked_id", name="uq_dependency_pair"),
     )
-    with op.batch_alter_table("initiative_dependency", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_initiative_dependency_blocker_id"), ["blocker_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_initiative_dependency_blocked_id"), ["blocked_id"], unique=False
-        )
+    ddl.create_indexes("initiative_dependency", "blocker_id", "blocked_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("initiative_dependency", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_initiative_dependency_blocked_id"))
-        batch_op.drop_index(batch_op.f("ix_initiative_dependency_blocker_id"))
+    ddl.drop_indexes("initiative_dependency", "blocked_id", "blocker_id")
     op.drop_table("initiative_dependency")

@@ -13,8 +13,9 @@ An objective keeps its first parent in ``objective.parent_id``; further parents 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -29,20 +30,14 @@ def upgrade() -> None:
         sa.Column("objective_id", sa.Integer(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["parent_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(
+            objective_id="objective.id", parent_id="objective.id", created_by="person.id"
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("objective_id", "parent_id", name="uq_alignment_pair"),
     )
-    with op.batch_alter_table("objective_alignment", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_objective_alignment_objective_id"), ["objective_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_objective_alignment_parent_id"), ["parent_id"], unique=False
-        )
+    ddl.create_indexes("objective_alignment", "objective_id", "parent_id")
     op.create_table(
         "kr_contribution",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -50,28 +45,18 @@ def upgrade() -> None:
         sa.Column("objective_id", sa.Integer(), nullable=False),
         sa.Column("weight", sa.Float(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["key_result_id"], ["key_result.id"]),
-        sa.ForeignKeyConstraint(["objective_id"], ["objective.id"]),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        ddl.timestamp("created_at"),
+        *ddl.foreign_keys(
+            key_result_id="key_result.id", objective_id="objective.id", created_by="person.id"
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key_result_id", "objective_id", name="uq_contribution_pair"),
     )
-    with op.batch_alter_table("kr_contribution", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_kr_contribution_key_result_id"), ["key_result_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_kr_contribution_objective_id"), ["objective_id"], unique=False
-        )
+    ddl.create_indexes("kr_contribution", "key_result_id", "objective_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("kr_contribution", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_kr_contribution_objective_id"))
-        batch_op.drop_index(batch_op.f("ix_kr_contribution_key_result_id"))
+    ddl.drop_indexes("kr_contribution", "objective_id", "key_result_id")
     op.drop_table("kr_contribution")
-    with op.batch_alter_table("objective_alignment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_objective_alignment_parent_id"))
-        batch_op.drop_index(batch_op.f("ix_objective_alignment_objective_id"))
+    ddl.drop_indexes("objective_alignment", "parent_id", "objective_id")
     op.drop_table("objective_alignment")

@@ -11,8 +11,9 @@ is committed (planning.work.scenarios); a week may hold several, each with its o
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0015"
 down_revision: str | None = "0014"
@@ -24,22 +25,20 @@ def upgrade() -> None:
     op.create_table(
         "plan_scenario",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("week", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        ddl.string("week", 8),
+        ddl.string("name", 80),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("created_at"),
+        ddl.timestamp("updated_at"),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["person.id"]),
+        *ddl.foreign_keys(created_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("week", "name", name="uq_plan_scenario_week_name"),
     )
-    with op.batch_alter_table("plan_scenario", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_plan_scenario_week"), ["week"], unique=False)
+    ddl.create_indexes("plan_scenario", "week")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("plan_scenario", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_plan_scenario_week"))
+    ddl.drop_indexes("plan_scenario", "week")
     op.drop_table("plan_scenario")

@@ -11,8 +11,9 @@ them; each save of the weekly planning table is recorded so the last one can be 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0016"
 down_revision: str | None = "0015"
@@ -24,39 +25,34 @@ def upgrade() -> None:
     op.create_table(
         "trash_item",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        ddl.string("entity", 20),
         sa.Column("entity_id", sa.Integer(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        ddl.string("title", 200),
         sa.Column("trashed_by", sa.Integer(), nullable=True),
-        sa.Column("trashed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("trashed_at"),
         sa.Column("purge_on", sa.Date(), nullable=False),
         sa.Column("rows", sa.JSON(), nullable=False),
         sa.Column("cleared", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["trashed_by"], ["person.id"]),
+        *ddl.foreign_keys(trashed_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("trash_item", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_trash_item_trashed_at"), ["trashed_at"], unique=False)
+    ddl.create_indexes("trash_item", "trashed_at")
     op.create_table(
         "planning_save",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("saved_by", sa.Integer(), nullable=True),
-        sa.Column("saved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.timestamp("saved_at"),
         sa.Column("rows", sa.JSON(), nullable=False),
-        sa.Column("undone_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        ddl.timestamp("undone_at", nullable=True),
         sa.Column("undone_by", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["saved_by"], ["person.id"]),
-        sa.ForeignKeyConstraint(["undone_by"], ["person.id"]),
+        *ddl.foreign_keys(saved_by="person.id", undone_by="person.id"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("planning_save", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_planning_save_saved_at"), ["saved_at"], unique=False)
+    ddl.create_indexes("planning_save", "saved_at")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("planning_save", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_planning_save_saved_at"))
+    ddl.drop_indexes("planning_save", "saved_at")
     op.drop_table("planning_save")
-    with op.batch_alter_table("trash_item", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_trash_item_trashed_at"))
+    ddl.drop_indexes("trash_item", "trashed_at")
     op.drop_table("trash_item")

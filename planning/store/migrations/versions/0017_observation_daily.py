@@ -12,8 +12,9 @@ observations an upgraded store already holds.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0017"
 down_revision: str | None = "0016"
@@ -24,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "observation_daily",
-        sa.Column("measure", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        ddl.string("measure", 64),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("total", sa.Float(), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),

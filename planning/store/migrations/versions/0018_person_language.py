@@ -11,8 +11,9 @@ team's language from settings.yaml.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0018"
 down_revision: str | None = "0017"
@@ -24,10 +25,10 @@ def upgrade() -> None:
     op.create_table(
         "person_language",
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        ddl.string("language", 10),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        ddl.timestamp("updated_at"),
+        *ddl.foreign_keys(person_id="person.id"),
         sa.PrimaryKeyConstraint("person_id"),
     )
 
