@@ -11,8 +11,9 @@ and set of metric definitions, so a starting process does not replay the past qu
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from planning.store.migrations import ddl
 
 revision: str = "0019"
 down_revision: str | None = "0018"
@@ -24,12 +25,12 @@ def upgrade() -> None:
     op.create_table(
         "forecast_calibration",
         sa.Column("past_end", sa.Date(), nullable=False),
-        sa.Column("metrics_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        ddl.string("metrics_key", 64),
         sa.Column("observations_version", sa.Integer(), nullable=False),
         sa.Column("first_day", sa.Date(), nullable=False),
         sa.Column("last_day", sa.Date(), nullable=False),
-        sa.Column("calibration", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("fitted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        ddl.string("calibration"),
+        ddl.timestamp("fitted_at"),
         sa.PrimaryKeyConstraint("past_end", "metrics_key"),
     )
 
