@@ -5,7 +5,7 @@ metric definitions, an unreadable row or a store that refuses the write only los
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -30,12 +30,17 @@ FITTED = Calibration(
 
 
 @pytest.fixture
-def new_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Forget what this process worked out, as a freshly started process would."""
-    for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED"):
-        monkeypatch.setattr(backtest, name, {})
-    monkeypatch.setattr(backtest, "_RUNNING", set())
-    yield
+def restart(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Forget what this process worked out, as a freshly started process would: at once, and
+    again at each call."""
+
+    def forget() -> None:
+        for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED"):
+            monkeypatch.setattr(backtest, name, {})
+        monkeypatch.setattr(backtest, "_RUNNING", set())
+
+    forget()
+    return forget
 
 
 def _calibration(engine: Engine, config: AppConfig) -> Calibration:
@@ -95,13 +100,12 @@ def test_the_store_keeps_one_calibration_per_quarter_and_metric_definitions(
 def test_a_new_process_serves_the_kept_calibration_without_replaying(
     demo_engine: Engine,
     config: AppConfig,
-    new_process: None,
+    restart: Callable[[], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fitted = _calibration(demo_engine, config)
     assert fitted.drift, "the demo's past quarters fit a calibration"
-    for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED"):
-        monkeypatch.setattr(backtest, name, {})
+    restart()
     replays = _no_replay(monkeypatch)
     started = _threads(monkeypatch)
     assert _calibration(demo_engine, config) == fitted
@@ -111,14 +115,13 @@ def test_a_new_process_serves_the_kept_calibration_without_replaying(
 def test_new_observations_serve_the_kept_calibration_while_a_new_fit_is_worked_out(
     demo_engine: Engine,
     config: AppConfig,
-    new_process: None,
+    restart: Callable[[], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fitted = _calibration(demo_engine, config)
     with session_scope(demo_engine) as session:
         bump_version(session, OBSERVATIONS)  # an import since the fit
-    for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED"):
-        monkeypatch.setattr(backtest, name, {})
+    restart()
     replays = _no_replay(monkeypatch)
     started = _threads(monkeypatch)
     assert _calibration(demo_engine, config) == fitted
@@ -129,14 +132,13 @@ def test_new_observations_serve_the_kept_calibration_while_a_new_fit_is_worked_o
 def test_other_metric_definitions_or_an_unreadable_row_are_fitted_anew(
     demo_engine: Engine,
     config: AppConfig,
-    new_process: None,
+    restart: Callable[[], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fitted = _calibration(demo_engine, config)
     with session_scope(demo_engine) as session:
         session.execute(text("UPDATE forecast_calibration SET calibration = '{\"drift\": 1}'"))
-    for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED"):
-        monkeypatch.setattr(backtest, name, {})
+    restart()
     assert _calibration(demo_engine, config) == fitted  # worked out again, and kept again
     with Session(read_engine(demo_engine)) as session:
         kept = read_saved(session=session, past_end=PAST_END, key=metrics_key(config))
@@ -147,8 +149,7 @@ def test_other_metric_definitions_or_an_unreadable_row_are_fitted_anew(
     renamed.metrics[first_id] = renamed.metrics[first_id].model_copy(update={"label": "Renamed"})
     other = config.model_copy(update={"metrics": renamed})
     assert metrics_key(other) != metrics_key(config)
-    for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED"):
-        monkeypatch.setattr(backtest, name, {})
+    restart()
     replays = _no_replay(monkeypatch)
     with pytest.raises(AssertionError, match="replayed again"):
         _calibration(demo_engine, other)
@@ -158,10 +159,23 @@ def test_other_metric_definitions_or_an_unreadable_row_are_fitted_anew(
 def test_a_store_that_refuses_the_write_still_serves_the_forecasts(
     demo_engine: Engine,
     config: AppConfig,
-    new_process: None,
-    monkeypatch: pytest.MonkeyPatch,
+    restart: Callable[[], None],
 ) -> None:
     with session_scope(demo_engine) as session:
         session.execute(text("DROP TABLE forecast_calibration"))
     fitted = _calibration(demo_engine, config)
     assert fitted.drift
+
+
+def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
+    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _calibration(sqlite_engine, config)
+    started = _threads(monkeypatch)
+    with session_scope(sqlite_engine) as session:
+        bump_version(session, OBSERVATIONS)  # an import: a new version of the observations
+    served = _calibration(sqlite_engine, config)
+    again = _calibration(sqlite_engine, config)
+    # The page got the process's latest at once; one refresh was started for the new version.
+    assert served is first and again is first
+    assert len(started) == 1

@@ -7,10 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from planning.config import AppConfig
 from planning.okrs.backtest_fit import (
     CalibratedForecast,
     Calibration,
@@ -22,7 +19,6 @@ from planning.okrs.backtest_fit import (
 from planning.okrs.backtest_replay import MIN_QUARTERS, DayValues
 from planning.okrs.backtest_score import assess, bins_within, brier, reliability, score
 from planning.okrs.maths import Z_80, Forecast
-from planning.store.engine import OBSERVATIONS, bump_version, read_engine, session_scope
 from tests.forecast_generator import DRIFTS, PERIODS, shop
 
 
@@ -112,34 +108,6 @@ def test_enough_history_widens_the_band_and_maps_the_probability() -> None:
     assert found.probability == pytest.approx(0.1 + 0.8 * 0.6915, abs=1e-3)
     lower = _calibrated_total(enough, "decrease")
     assert lower.probability == pytest.approx(1 - found.probability)
-
-
-def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
-    sqlite_engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from planning.okrs import backtest
-
-    as_of = date(2026, 11, 25)
-    with Session(read_engine(sqlite_engine)) as session:
-        first = backtest.live_calibration(session=session, config=config, as_of=as_of)
-    started: list[object] = []
-
-    class Recorded:
-        def __init__(self, *, target: object, args: tuple[object, ...], daemon: bool) -> None:
-            started.append(args)
-
-        def start(self) -> None:
-            pass
-
-    monkeypatch.setattr(backtest.threading, "Thread", Recorded)
-    with session_scope(sqlite_engine) as session:
-        bump_version(session, OBSERVATIONS)  # an import: a new version of the observations
-    with Session(read_engine(sqlite_engine)) as session:
-        served = backtest.live_calibration(session=session, config=config, as_of=as_of)
-        again = backtest.live_calibration(session=session, config=config, as_of=as_of)
-    # The page got the store's latest at once; one refresh was started for the new version.
-    assert served is first and again is first
-    assert len(started) == 1
 
 
 def test_a_run_of_days_reads_each_day_and_none_where_there_is_none() -> None:
