@@ -35,7 +35,7 @@ def restart(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     again at each call."""
 
     def forget() -> None:
-        for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED"):
+        for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED", "_UNSAVED"):
             monkeypatch.setattr(backtest, name, {})
         monkeypatch.setattr(backtest, "_RUNNING", set())
 
@@ -154,6 +154,25 @@ def test_other_metric_definitions_or_an_unreadable_row_are_fitted_anew(
     with pytest.raises(AssertionError, match="replayed again"):
         _calibration(demo_engine, other)
     assert len(replays) == 1
+
+
+def test_a_fit_made_inside_a_write_transaction_is_kept_by_the_next_read(
+    demo_engine: Engine,
+    config: AppConfig,
+    restart: Callable[[], None],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Closing or drafting a quarter evaluates it inside its own write transaction: on SQLite a
+    # second writer there would wait on the lock the same thread holds.
+    with session_scope(demo_engine) as session:
+        fitted = backtest.live_calibration(session=session, config=config, as_of=AS_OF)
+    assert "not kept" not in caplog.text
+    with Session(read_engine(demo_engine)) as session:
+        assert read_saved(session=session, past_end=PAST_END, key=metrics_key(config)) is None
+    assert _calibration(demo_engine, config) == fitted
+    with Session(read_engine(demo_engine)) as session:
+        kept = read_saved(session=session, past_end=PAST_END, key=metrics_key(config))
+    assert kept is not None and kept.calibration == fitted
 
 
 def test_a_store_that_refuses_the_write_still_serves_the_forecasts(

@@ -96,6 +96,7 @@ HELPERS = {
     "planning.metrics.observations.record_batch": "records the batch of an import that was allowed",
     "planning.metrics.observations.write_batch": "writes the rows and batch of an allowed import",
     "planning.work.initiatives.audit_initiative": "audits an initiative write that was allowed",
+    "planning.access.secret_links.record_revoked": "revokes a token or link as an allowed write",
 }
 
 

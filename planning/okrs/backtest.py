@@ -165,6 +165,8 @@ _FITTED: dict[tuple[object, ...], _Fitted] = {}
 # A version's calibration read back from the store (planning.okrs.backtest_saved), fitted there
 # by an earlier process on the same observations.
 _SAVED: dict[tuple[object, ...], Calibration] = {}
+# Fitted inside a write transaction, to be kept in the store by the next read (_save).
+_UNSAVED: dict[tuple[object, ...], Calibration] = {}
 _RUNNING: set[tuple[object, ...]] = set()
 _LOCK = threading.Lock()
 _LOG = logging.getLogger(__name__)
@@ -222,8 +224,16 @@ def _day(found: object) -> date | None:
 
 
 def _save(keys: _Keys, calibration: Calibration) -> None:
+    if not keys.engine.get_execution_options().get("quarterdeck_readonly"):
+        # Fitted inside a write transaction (closing or drafting a quarter): on SQLite a second
+        # writer would wait on the lock this very thread holds. The next read keeps it.
+        with _LOCK:
+            _keep(_UNSAVED, keys.fresh, calibration)
+        return
+    with _LOCK:
+        _UNSAVED.pop(keys.fresh, None)
     save(
-        engine=keys.engine,
+        engine=keys.engine.execution_options(quarterdeck_readonly=False),
         past_end=keys.as_of,
         key=keys.metrics,
         fitted=keys.fitted,
@@ -328,6 +338,10 @@ def live_calibration(
         if start:
             _RUNNING.add(keys.fresh)
     if found is not None:
+        with _LOCK:
+            unsaved = _UNSAVED.get(keys.fresh)
+        if unsaved is not None:
+            _save(keys, unsaved)
         return found
     if latest is not None:
         if start:
