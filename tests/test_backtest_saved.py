@@ -97,36 +97,26 @@ def test_the_store_keeps_one_calibration_per_quarter_and_metric_definitions(
     assert rows == 1
 
 
+@pytest.mark.parametrize("imported", [False, True], ids=["same observations", "an import since"])
 def test_a_new_process_serves_the_kept_calibration_without_replaying(
     demo_engine: Engine,
     config: AppConfig,
     restart: Callable[[], None],
     monkeypatch: pytest.MonkeyPatch,
+    imported: bool,
 ) -> None:
     fitted = _calibration(demo_engine, config)
     assert fitted.drift, "the demo's past quarters fit a calibration"
-    restart()
-    replays = _no_replay(monkeypatch)
-    started = _threads(monkeypatch)
-    assert _calibration(demo_engine, config) == fitted
-    assert replays == [] and started == []
-
-
-def test_new_observations_serve_the_kept_calibration_while_a_new_fit_is_worked_out(
-    demo_engine: Engine,
-    config: AppConfig,
-    restart: Callable[[], None],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    fitted = _calibration(demo_engine, config)
-    with session_scope(demo_engine) as session:
-        bump_version(session, OBSERVATIONS)  # an import since the fit
+    if imported:
+        with session_scope(demo_engine) as session:
+            bump_version(session, OBSERVATIONS)
     restart()
     replays = _no_replay(monkeypatch)
     started = _threads(monkeypatch)
     assert _calibration(demo_engine, config) == fitted
     assert replays == []
-    assert len(started) == 1  # one refresh for the new observations, in the background
+    # Fitted on other observations, the kept one serves while one refresh runs in the background.
+    assert len(started) == (1 if imported else 0)
 
 
 def test_other_metric_definitions_or_an_unreadable_row_are_fitted_anew(
