@@ -251,6 +251,7 @@ order = [
     "quadrant",
     "problems",
 ]
+rest = source.iloc[:0]  # the rows below the table's top, joined to it only for a Save
 if source.empty:
     st.info(_("The backlog is empty: no idea, planned, running or blocked initiative yet."))
     edited = source
@@ -293,9 +294,7 @@ else:
         total=len(source),
         hint=_("The Initiatives page finds any initiative by its filters."),
     )
-    if not rest.empty:
-        edited = pd.concat([edited, rest])
-    carry.note_table(framework_id, source, edited)
+    carry.note_table(framework_id, source, edited, rest)
 if kept:
     st.caption(
         ngettext(
@@ -332,7 +331,7 @@ save_col, discard_col, _rest = st.columns([1.5, 1.5, 3])  # room for "Änderunge
 if save_col.button(_("Save changes"), type="primary", disabled=source.empty):
     commands, problems = edits_to_commands(
         source,
-        edited,
+        pd.concat([edited, rest]) if not rest.empty else edited,
         framework_id=framework_id,
         framework=framework,
         metric_ids=list(config.metrics.metrics),
