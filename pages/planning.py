@@ -168,7 +168,7 @@ def _input_column_config(input_id: str) -> Any:
         min_value=spec.minimum,
         max_value=spec.maximum,
         help=_(spec.help) or None,
-        format=grid_formats.number_format(source[input_column(input_id)].tolist()),
+        format=grid_formats.number_format(source[input_column(input_id)]),
     )
 
 
@@ -216,7 +216,7 @@ if EFFORT_INPUT in source.columns:
     if i18n.decimal_symbol() == ".":
         column_config[EFFORT_INPUT] = st.column_config.NumberColumn(
             effort_input_label(framework),
-            format=grid_formats.number_format(source[EFFORT_INPUT].tolist()),
+            format=grid_formats.number_format(source[EFFORT_INPUT]),
             help=effort_help,
         )
     else:  # read-only, so written as text in the team's format (0,81), aligned so it sorts
