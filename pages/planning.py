@@ -34,8 +34,14 @@ from planning.work.backlog_edits import (
 )
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from ui import backlog_carry as carry
-from ui import bounded, dependencies_view, grid_formats, planning_decisions, planning_scenarios
-from ui import planning_charts as charts
+from ui import (
+    bounded,
+    dependencies_view,
+    grid_formats,
+    planning_decisions,
+    planning_scenarios,
+    planning_view,
+)
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
@@ -111,8 +117,9 @@ carry.remember_on_switch(framework_id)
 if framework.description:
     st.caption(_(framework.description))
 backlog = data.ranked_backlog(current, framework_id)
-owners = data.owners(current)
-names = data.person_names(current)
+view = planning_view.view(current, framework_id, today, CAPACITY_WEEKS, lang)
+owners = view.owners
+names = view.names
 
 # --- the ranked backlog, editable --------------------------------------------------------------
 st.subheader(_("Ranked backlog"))
@@ -393,7 +400,7 @@ calibration_section(
 st.subheader(_("Value / effort matrix"))
 value_split = backlog.attrs.get("value_split")
 effort_split = backlog.attrs.get("effort_split")
-matrix = charts.matrix(current, framework_id, lang)
+matrix = view.matrix
 if matrix is None or value_split is None or effort_split is None:
     st.info(
         _("No initiative is scored with {framework} yet, so there is nothing to plot.").format(
@@ -443,7 +450,7 @@ else:
 
 # --- capacity ----------------------------------------------------------------------------------
 st.subheader(_("Capacity, next {weeks} weeks").format(weeks=CAPACITY_WEEKS))
-grid = data.capacity_grid(current, today, CAPACITY_WEEKS, lang)
+grid = view.capacity
 if grid is None:
     st.info(_("No team member can own work yet: add people in Admin → People."))
     st.page_link("pages/admin.py", label=_("Add people in Admin"), icon=":material/group_add:")
@@ -466,15 +473,15 @@ else:
             + f" 🔴 {over}."
         )
     )
-    unloaded = data.unloaded_work(current, lang)
-    if not unloaded.empty:
+    unloaded = view.unloaded
+    if unloaded is not None:
         with st.expander(
             _("{count} planned or running initiatives load nobody").format(
-                count=format_count(len(unloaded))
+                count=format_count(unloaded.count)
             )
         ):
             st.dataframe(
-                unloaded[["title", "reason"]],
+                unloaded.rows,
                 hide_index=True,
                 column_config={"title": _("Initiative"), "reason": _("Why")},
             )

@@ -7,7 +7,7 @@ opens one short read-only session and returns plain data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -133,6 +133,30 @@ def committed_plan(versions: Versions, week: str) -> WeeklyPlanRead | None:
         return weekly_plan.get_plan(session=session, week=week)
 
 
+@dataclass(frozen=True)
+class CommittedPlan:
+    """Who committed a week's plan, when, by which framework, with how many initiatives."""
+
+    committed_by: int
+    committed_at: datetime
+    framework: str
+    count: int
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def week_commit(versions: Versions, week: str) -> CommittedPlan | None:
+    """The plan committed for a week, if any, without its snapshot (a row per initiative)."""
+    plan = committed_plan(versions, week)
+    if plan is None:
+        return None
+    return CommittedPlan(
+        committed_by=plan.committed_by,
+        committed_at=plan.committed_at,
+        framework=plan.framework,
+        count=len(plan.snapshot),
+    )
+
+
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def plan_diff(versions: Versions, week: str, framework_id: str) -> weekly_plan.PlanDiff:
     """The week's plan against the previous one."""
@@ -250,7 +274,7 @@ class CapacityGrid:
 
     rows: pa.Table
     over_count: int
-    over_people: list[str]
+    over_people: tuple[str, ...]
 
 
 def hours_text(hours: float) -> str:
@@ -285,7 +309,7 @@ def capacity_grid(
     return CapacityGrid(
         rows=arrow.table(grid.reset_index()),
         over_count=int(load["over"].sum()),
-        over_people=sorted(set(load.loc[load["over"], "person"])),
+        over_people=tuple(sorted(set(load.loc[load["over"], "person"]))),
     )
 
 
@@ -297,7 +321,7 @@ class PlanChanges:
     rows: pa.Table | None
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def plan_changes(
     versions: Versions, week: str, framework_id: str, language: str = ""
 ) -> PlanChanges:
@@ -317,7 +341,7 @@ def plan_changes(
     )
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def decision_rows(versions: Versions, limit: int, language: str = "") -> pa.Table | None:
     """The latest decisions as shown in the log (day, decision, initiative, by, state), or None
     (`language`: i18n.locale_key, as the state is in the reader's language)."""
