@@ -56,6 +56,7 @@ from ui.text import escape_markdown
 CAPACITY_WEEKS = 8
 FLASH = "planning_flash"
 BACKLOG_ROWS = "planning_backlog_rows"  # how many of the ranked backlog the table shows
+DRAWN = "planning_backlog_drawn"  # the unedited table's shown rows, kept with their source
 
 
 def _figure(value: float) -> str:
@@ -158,6 +159,27 @@ if stored is None or (stored[0] != current and not _pending(editor_key) and not 
     )
     st.session_state[source_key] = stored
 source: pd.DataFrame = stored[1]
+
+
+def _table_top(table: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The first `limit` rows as the table shows them, and the rows below them.
+
+    Rank and score read as people read them (960,917 · 9.6, a dash when unranked: its reason is
+    beside it) and, padded to one width, still sort by number; the page recomputes both from the
+    inputs and never reads them back. The derived effort input is rounded alike. The table shows
+    the top of the ranking (ui/bounded.py); the rows below keep their values and kept edits, so
+    Save and a framework switch still see all of them.
+    """
+    top = table.iloc[:limit]
+    top = top.assign(
+        rank=aligned_figures(top["rank"].astype("float64").tolist(), lambda r: f"{r:.0f}"),
+        score=aligned_figures(top["score"].astype("float64").tolist(), format_score),
+        quadrant=["—" if pd.isna(q) else _(str(q)) for q in top["quadrant"]],
+    )
+    if EFFORT_INPUT in top.columns:
+        efforts = top[EFFORT_INPUT].map(round_score).astype("float64").tolist()
+        top[EFFORT_INPUT] = grid_formats.figures(efforts, format_score)
+    return top, table.iloc[limit:]
 
 
 def _input_column_config(input_id: str) -> Any:
@@ -265,26 +287,25 @@ if source.empty:
 else:
     # Score and rank follow the pending edits (and those kept across a framework switch) at
     # once; nothing is written before Save.
-    shown = carry.with_carried(source, framework_id)
     if _pending(editor_key) or kept:
         pending: Any = st.session_state.get(editor_key) or {}
-        shown = data.live_scores(current, shown, pending.get("edited_rows"), framework_id)
-    # Rank and score read as people read them (960,917 · 9.6, a dash when unranked: its reason
-    # is beside it) and, padded to one width, still sort by number; the page recomputes both
-    # from the inputs and never reads them back. The derived effort input is rounded alike.
-    # The table shows the top of the ranking (ui/bounded.py); the rows below keep their values
-    # and kept edits, so Save and a framework switch still see all of them.
-    limit = bounded.rows_shown(BACKLOG_ROWS, len(shown))
-    rest = shown.iloc[limit:]
-    shown = shown.iloc[:limit]
-    shown = shown.assign(
-        rank=aligned_figures(shown["rank"].astype("float64").tolist(), lambda r: f"{r:.0f}"),
-        score=aligned_figures(shown["score"].astype("float64").tolist(), format_score),
-        quadrant=["—" if pd.isna(q) else _(str(q)) for q in shown["quadrant"]],
-    )
-    if EFFORT_INPUT in shown.columns:
-        efforts = shown[EFFORT_INPUT].map(round_score).astype("float64").tolist()
-        shown[EFFORT_INPUT] = grid_formats.figures(efforts, format_score)
+        scored = data.live_scores(
+            current,
+            carry.with_carried(source, framework_id),
+            pending.get("edited_rows"),
+            framework_id,
+        )
+        limit = bounded.rows_shown(BACKLOG_ROWS, len(scored))
+        shown, rest = _table_top(scored, limit)
+    else:
+        # Nothing edited: the rows drawn from this table before, as long as the same number of
+        # them is shown in the same language.
+        limit = bounded.rows_shown(BACKLOG_ROWS, len(source))
+        drawn = st.session_state.get(DRAWN)
+        if drawn is None or drawn[0] is not source or drawn[1] != (limit, lang):
+            drawn = (source, (limit, lang), *_table_top(source, limit))
+            st.session_state[DRAWN] = drawn
+        shown, rest = drawn[2], drawn[3]
     edited = st.data_editor(
         shown,
         key=editor_key,
