@@ -121,7 +121,8 @@ def since_last_week_section(
 ) -> None:
     """The live (or committed) plan of `week` against the plan committed before it."""
     st.subheader(_("Since last week"))
-    diff = data.plan_diff(versions, week, framework_id)
+    changes = data.plan_changes(versions, week, framework_id, i18n.locale_key())
+    diff = changes.diff
     if diff.previous is None:
         st.info(
             _(
@@ -155,7 +156,6 @@ def since_last_week_section(
                     now=framework_label_of(scoring, diff.framework),
                 )
             )
-        changes = data.plan_changes(versions, week, framework_id, i18n.locale_key())
         if changes.rows is None:
             st.success(_("Nothing changed since the last plan."))
         else:

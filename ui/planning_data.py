@@ -315,8 +315,10 @@ def capacity_grid(
 
 @dataclass(frozen=True)
 class PlanChanges:
-    """What moved between two weekly plans, as shown: counts per kind and the rows."""
+    """What moved between two weekly plans, as shown: counts per kind and the rows, with the
+    comparison they come from."""
 
+    diff: weekly_plan.PlanDiff
     counts: str
     rows: pa.Table | None
 
@@ -325,13 +327,16 @@ class PlanChanges:
 def plan_changes(
     versions: Versions, week: str, framework_id: str, language: str = ""
 ) -> PlanChanges:
-    """The rows of the plan diff (initiative, change, before, after) and a line of counts;
-    `language` (i18n.locale_key) keys the cache, the rows' words being in the reader's."""
-    changes = weekly_plan.diff_frame(plan_diff(versions, week, framework_id).changes)
+    """The week's plan diff with its rows (initiative, change, before, after) and a line of
+    counts, in one read for the section that shows them; `language` (i18n.locale_key) keys the
+    cache, the rows' words being in the reader's."""
+    diff = plan_diff(versions, week, framework_id)
+    changes = weekly_plan.diff_frame(diff.changes)
     if changes.empty:
-        return PlanChanges(counts="", rows=None)
+        return PlanChanges(diff=diff, counts="", rows=None)
     found = changes["kind"].value_counts()
     return PlanChanges(
+        diff=diff,
         counts=" · ".join(
             f"{_(weekly_plan.CHANGE_LABELS[kind])}: {format_count(int(found[kind]))}"
             for kind in weekly_plan.CHANGE_LABELS
