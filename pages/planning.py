@@ -34,8 +34,14 @@ from planning.work.backlog_edits import (
 )
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from ui import backlog_carry as carry
-from ui import bounded, dependencies_view, grid_formats, planning_decisions, planning_scenarios
-from ui import planning_charts as charts
+from ui import (
+    bounded,
+    dependencies_view,
+    grid_formats,
+    planning_decisions,
+    planning_scenarios,
+    planning_view,
+)
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
@@ -50,6 +56,7 @@ from ui.text import escape_markdown
 CAPACITY_WEEKS = 8
 FLASH = "planning_flash"
 BACKLOG_ROWS = "planning_backlog_rows"  # how many of the ranked backlog the table shows
+DRAWN = "planning_backlog_drawn"  # the unedited table's shown rows, kept with their source
 
 
 def _figure(value: float) -> str:
@@ -111,8 +118,9 @@ carry.remember_on_switch(framework_id)
 if framework.description:
     st.caption(_(framework.description))
 backlog = data.ranked_backlog(current, framework_id)
-owners = data.owners(current)
-names = data.person_names(current)
+view = planning_view.view(current, framework_id, today, CAPACITY_WEEKS, lang)
+owners = view.owners
+names = view.names
 
 # --- the ranked backlog, editable --------------------------------------------------------------
 st.subheader(_("Ranked backlog"))
@@ -153,6 +161,27 @@ if stored is None or (stored[0] != current and not _pending(editor_key) and not 
 source: pd.DataFrame = stored[1]
 
 
+def _table_top(table: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The first `limit` rows as the table shows them, and the rows below them.
+
+    Rank and score read as people read them (960,917 · 9.6, a dash when unranked: its reason is
+    beside it) and, padded to one width, still sort by number; the page recomputes both from the
+    inputs and never reads them back. The derived effort input is rounded alike. The table shows
+    the top of the ranking (ui/bounded.py); the rows below keep their values and kept edits, so
+    Save and a framework switch still see all of them.
+    """
+    top = table.iloc[:limit]
+    top = top.assign(
+        rank=aligned_figures(top["rank"].astype("float64").tolist(), lambda r: f"{r:.0f}"),
+        score=aligned_figures(top["score"].astype("float64").tolist(), format_score),
+        quadrant=["—" if pd.isna(q) else _(str(q)) for q in top["quadrant"]],
+    )
+    if EFFORT_INPUT in top.columns:
+        efforts = top[EFFORT_INPUT].map(round_score).astype("float64").tolist()
+        top[EFFORT_INPUT] = grid_formats.figures(efforts, format_score)
+    return top, table.iloc[limit:]
+
+
 def _input_column_config(input_id: str) -> Any:
     # Reach reads 150,000 (150.000 in a German team) in any browser; see ui/grid_formats.py.
     spec = framework.inputs[input_id]
@@ -168,7 +197,7 @@ def _input_column_config(input_id: str) -> Any:
         min_value=spec.minimum,
         max_value=spec.maximum,
         help=_(spec.help) or None,
-        format=grid_formats.number_format(source[input_column(input_id)].tolist()),
+        format=grid_formats.number_format(source[input_column(input_id)]),
     )
 
 
@@ -216,7 +245,7 @@ if EFFORT_INPUT in source.columns:
     if i18n.decimal_symbol() == ".":
         column_config[EFFORT_INPUT] = st.column_config.NumberColumn(
             effort_input_label(framework),
-            format=grid_formats.number_format(source[EFFORT_INPUT].tolist()),
+            format=grid_formats.number_format(source[EFFORT_INPUT]),
             help=effort_help,
         )
     else:  # read-only, so written as text in the team's format (0,81), aligned so it sorts
@@ -251,32 +280,32 @@ order = [
     "quadrant",
     "problems",
 ]
+rest = source.iloc[:0]  # the rows below the table's top, joined to it only for a Save
 if source.empty:
     st.info(_("The backlog is empty: no idea, planned, running or blocked initiative yet."))
     edited = source
 else:
     # Score and rank follow the pending edits (and those kept across a framework switch) at
     # once; nothing is written before Save.
-    shown = carry.with_carried(source, framework_id)
     if _pending(editor_key) or kept:
         pending: Any = st.session_state.get(editor_key) or {}
-        shown = data.live_scores(current, shown, pending.get("edited_rows"), framework_id)
-    # Rank and score read as people read them (960,917 · 9.6, a dash when unranked: its reason
-    # is beside it) and, padded to one width, still sort by number; the page recomputes both
-    # from the inputs and never reads them back. The derived effort input is rounded alike.
-    # The table shows the top of the ranking (ui/bounded.py); the rows below keep their values
-    # and kept edits, so Save and a framework switch still see all of them.
-    limit = bounded.rows_shown(BACKLOG_ROWS, len(shown))
-    rest = shown.iloc[limit:]
-    shown = shown.iloc[:limit]
-    shown = shown.assign(
-        rank=aligned_figures(shown["rank"].astype("float64").tolist(), lambda r: f"{r:.0f}"),
-        score=aligned_figures(shown["score"].astype("float64").tolist(), format_score),
-        quadrant=["—" if pd.isna(q) else _(str(q)) for q in shown["quadrant"]],
-    )
-    if EFFORT_INPUT in shown.columns:
-        efforts = shown[EFFORT_INPUT].map(round_score).astype("float64").tolist()
-        shown[EFFORT_INPUT] = grid_formats.figures(efforts, format_score)
+        scored = data.live_scores(
+            current,
+            carry.with_carried(source, framework_id),
+            pending.get("edited_rows"),
+            framework_id,
+        )
+        limit = bounded.rows_shown(BACKLOG_ROWS, len(scored))
+        shown, rest = _table_top(scored, limit)
+    else:
+        # Nothing edited: the rows drawn from this table before, as long as the same number of
+        # them is shown in the same language.
+        limit = bounded.rows_shown(BACKLOG_ROWS, len(source))
+        drawn = st.session_state.get(DRAWN)
+        if drawn is None or drawn[0] is not source or drawn[1] != (limit, lang):
+            drawn = (source, (limit, lang), *_table_top(source, limit))
+            st.session_state[DRAWN] = drawn
+        shown, rest = drawn[2], drawn[3]
     edited = st.data_editor(
         shown,
         key=editor_key,
@@ -293,9 +322,7 @@ else:
         total=len(source),
         hint=_("The Initiatives page finds any initiative by its filters."),
     )
-    if not rest.empty:
-        edited = pd.concat([edited, rest])
-    carry.note_table(framework_id, source, edited)
+    carry.note_table(framework_id, source, edited, rest)
 if kept:
     st.caption(
         ngettext(
@@ -332,7 +359,7 @@ save_col, discard_col, _rest = st.columns([1.5, 1.5, 3])  # room for "Änderunge
 if save_col.button(_("Save changes"), type="primary", disabled=source.empty):
     commands, problems = edits_to_commands(
         source,
-        edited,
+        pd.concat([edited, rest]) if not rest.empty else edited,
         framework_id=framework_id,
         framework=framework,
         metric_ids=list(config.metrics.metrics),
@@ -394,7 +421,7 @@ calibration_section(
 st.subheader(_("Value / effort matrix"))
 value_split = backlog.attrs.get("value_split")
 effort_split = backlog.attrs.get("effort_split")
-matrix = charts.matrix(current, framework_id, lang)
+matrix = view.matrix
 if matrix is None or value_split is None or effort_split is None:
     st.info(
         _("No initiative is scored with {framework} yet, so there is nothing to plot.").format(
@@ -444,7 +471,7 @@ else:
 
 # --- capacity ----------------------------------------------------------------------------------
 st.subheader(_("Capacity, next {weeks} weeks").format(weeks=CAPACITY_WEEKS))
-grid = data.capacity_grid(current, today, CAPACITY_WEEKS, lang)
+grid = view.capacity
 if grid is None:
     st.info(_("No team member can own work yet: add people in Admin → People."))
     st.page_link("pages/admin.py", label=_("Add people in Admin"), icon=":material/group_add:")
@@ -467,15 +494,15 @@ else:
             + f" 🔴 {over}."
         )
     )
-    unloaded = data.unloaded_work(current, lang)
-    if not unloaded.empty:
+    unloaded = view.unloaded
+    if unloaded is not None:
         with st.expander(
             _("{count} planned or running initiatives load nobody").format(
-                count=format_count(len(unloaded))
+                count=format_count(unloaded.count)
             )
         ):
             st.dataframe(
-                unloaded[["title", "reason"]],
+                unloaded.rows,
                 hide_index=True,
                 column_config={"title": _("Initiative"), "reason": _("Why")},
             )

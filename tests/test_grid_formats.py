@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 
 from planning import i18n
@@ -47,3 +48,14 @@ def test_an_english_team_reads_its_grids_numbers_as_before() -> None:
     assert grid_formats.decimal_format("%.1f") == "%.1f"
     assert grid_formats.whole_percent("%d%%") == "%d%%"
     assert grid_formats.figures([0.5, 12.25], format_score) == [0.5, 12.25]
+
+
+def test_a_table_column_reads_as_its_values_do() -> None:
+    # The planning table hands its input columns over whole (a float column, gaps as NaN).
+    i18n.use_team_locale("de", currency="EUR")
+    reach = pd.Series([150_000.0, float("nan"), 90_000.0])
+    assert shown(150_000, grid_formats.number_format(reach)) == "150.000"
+    assert grid_formats.number_format(pd.Series([0.8, float("nan")])) == "localized"
+    # An endless value is not a whole number, as in a list.
+    endless = [1.0, float("inf")]
+    assert grid_formats.number_format(pd.Series(endless)) == grid_formats.number_format(endless)

@@ -21,7 +21,14 @@ from planning.formatting import format_score
 from planning.impact.calibration import calibration_by_person, suggested_confidences
 from planning.periods import iso_week
 from planning.store.engine import create_store_engine, read_engine, session_scope
-from planning.store.models import Decision, Person, PersonRead, Role, WeeklyPlan
+from planning.store.models import (
+    Decision,
+    InitiativeStatus,
+    Person,
+    PersonRead,
+    Role,
+    WeeklyPlan,
+)
 from planning.work.backlog import backlog_entries, ranked_backlog
 from planning.work.capacity import capacity_overview
 from planning.work.initiative_input import NewStatusUpdate
@@ -29,7 +36,7 @@ from planning.work.initiative_reads import get_initiative
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import get_plan
 from tests.app_pages import open_as
-from tests.planning_seed import commit_plan, count, store_state
+from tests.planning_seed import add_initiative, commit_plan, count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
 
 PAGE = "pages/planning.py"
@@ -513,3 +520,19 @@ def test_a_long_backlog_shows_its_top_ranked_against_the_whole_backlog(
     next(b for b in at.button if b.label == f"Show all {total}").click().run()
     assert len(at.data_editor[0].value) == total
     assert "more below" not in texts(at)
+
+
+def test_planned_work_without_dates_is_listed_under_capacity_with_why(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = person(engine, Role.director)
+    add_initiative(
+        engine, title="Undated launch", owner_id=director.id, status=InitiativeStatus.planned
+    )
+    at = open_page(director.id)
+    [nobody] = [e for e in at.expander if e.label.endswith("load nobody")]
+    assert nobody.label == "1 planned or running initiatives load nobody"
+    [table] = nobody.dataframe
+    assert table.value.to_dict(orient="records") == [
+        {"title": "Undated launch", "reason": "no start date and target date"}
+    ]
+    engine.dispose()

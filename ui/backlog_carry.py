@@ -48,12 +48,14 @@ def _same(old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def _diff(source: pd.DataFrame, edited: pd.DataFrame) -> tuple[Edits, Edits]:
-    """The edited cells by initiative: (shared fields, the framework's own columns)."""
+def _diff(source: pd.DataFrame, edited: tuple[pd.DataFrame, ...]) -> tuple[Edits, Edits]:
+    """The edited cells by initiative: (shared fields, the framework's own columns); `edited`
+    is the table in parts (the rows shown, then those below them)."""
     before = {int(r["id"]): r for r in source.to_dict(orient="records")}
     shared: Edits = {}
     own: Edits = {}
-    for row in edited.to_dict(orient="records"):
+    rows = (row for part in edited for row in part.to_dict(orient="records"))
+    for row in rows:
         if _plain(row.get("id")) is None or int(row["id"]) not in before:
             continue
         initiative_id = int(row["id"])
@@ -79,17 +81,18 @@ def remember_on_switch(framework_id: str) -> None:
     last = st.session_state.get(LAST)
     if not isinstance(last, tuple) or last[0] == framework_id:
         return
-    left, source, edited = last
-    shared, own = _diff(source, edited)
+    left, source, *edited = last
+    shared, own = _diff(source, tuple(edited))
     carried = _carried()
     carried["shared"] = shared
     carried["inputs"][left] = own
     st.session_state.pop(LAST, None)
 
 
-def note_table(framework_id: str, source: pd.DataFrame, edited: pd.DataFrame) -> None:
-    """Remember the table as drawn this run, so a switch can keep its edits."""
-    st.session_state[LAST] = (framework_id, source, edited)
+def note_table(framework_id: str, source: pd.DataFrame, *edited: pd.DataFrame) -> None:
+    """Remember the table as drawn this run, so a switch can keep its edits: `edited` in parts
+    (the rows shown, then those below them), joined only if the framework is switched."""
+    st.session_state[LAST] = (framework_id, source, *edited)
 
 
 def carried_for(framework_id: str) -> Edits:

@@ -68,6 +68,20 @@ def critical_paths(versions: Versions, period: str) -> list[tuple[str, list[Work
         return dependencies.period_critical_paths(session=session, period=period)
 
 
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def critical_path_list(versions: Versions, period: str, language: str) -> str:
+    """The period's critical paths as one markdown list, a line per objective ("" when the
+    period has no objective), written once per data version and `language` (i18n.locale_key):
+    a quarter may hold hundreds of objectives, escaped and dated on every rerun otherwise."""
+    del language
+    # One list, not one element per objective.
+    return "\n".join(
+        f"- **{escape_markdown(title)}**: "
+        + escape_markdown(path_text(path) if path else _("no dated work yet"))
+        for title, path in critical_paths(versions, period)
+    )
+
+
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def news(
     versions: Versions, owner_id: int, today: date, language: str = ""
@@ -188,7 +202,7 @@ def initiative_section(
 def critical_paths_section(*, versions: Versions, period: str, actor: object | None = None) -> None:
     """Each objective's critical path for the quarter, one line each; with an actor (a
     director on Weekly planning), a picker to edit any initiative's dependencies beside it."""
-    found = critical_paths(versions, period)
+    found = critical_path_list(versions, period, i18n.locale_key())
     st.subheader(_("Critical paths"))
     flash = st.session_state.pop(FLASH, None)
     if flash:
@@ -202,13 +216,8 @@ def critical_paths_section(*, versions: Versions, period: str, actor: object | N
                 "step waits on: the work that decides when the objective's work is finished."
             )
         )
-    lines = [
-        f"- **{escape_markdown(title)}**: "
-        + escape_markdown(path_text(path) if path else _("no dated work yet"))
-        for title, path in found
-    ]
-    if lines:  # one list, not one element per objective: a quarter may hold hundreds
-        st.markdown("\n".join(lines))
+    if found:
+        st.markdown(found)
     if actor is None:
         return
     editing = st.expander(

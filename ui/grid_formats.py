@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
+import pandas as pd
+
 from planning import i18n
 from planning.formatting import aligned_figures
 
@@ -38,9 +41,21 @@ def decimal_format(english: str) -> str:
 def number_format(values: Iterable[float | None]) -> str:
     """The format of a column of entered numbers: grouped whole numbers while every value is
     whole (reach: 150.000), else as `decimal_format` writes decimals (confidence: 0,8)."""
-    if all(v is None or v != v or float(v).is_integer() for v in values):
+    if _all_whole(values):
         return whole_format()
     return decimal_format("%,g")
+
+
+def _all_whole(values: Iterable[float | None]) -> bool:
+    """Whether every value is whole or missing (NaN, None); a column of floats is checked at
+    once, as the planning table's inputs hold a value per open initiative."""
+    if isinstance(values, pd.Series) and values.dtype.kind == "f":
+        numbers = values.to_numpy()
+        # trunc(inf) is inf, yet inf is not whole: only finite values count as whole.
+        return bool(
+            np.all(np.isnan(numbers) | (np.isfinite(numbers) & (numbers == np.trunc(numbers))))
+        )
+    return all(v is None or v != v or float(v).is_integer() for v in values)
 
 
 def whole_percent(english: str) -> str:

@@ -15,9 +15,10 @@ sign-in (or no-access) page and stops the run. Pages call current_person().
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import NoReturn
 from urllib.parse import urlencode
 
@@ -56,11 +57,19 @@ RETRY_PARAM = "retry"
 
 
 @shared_read(ttl=600, max_entries=16)
-def _people(versions: Versions) -> tuple[PersonRead, ...]:
-    """The team, read once per data version and shared by every run (read-only)."""
+def _team(versions: Versions) -> Mapping[int, PersonRead]:
+    """The team by id, in the list's order, read once per data version and shared by every run.
+
+    The people in it are the cached ones, so only this module reads them and it hands out
+    copies (_own): a run copies the one person it acts for, not the whole team twice."""
     del versions
     with Session(read_engine(engine())) as session:
-        return tuple(list_people(session=session))
+        return MappingProxyType({p.id: p for p in list_people(session=session)})
+
+
+def _own(person: PersonRead | None) -> PersonRead | None:
+    """A person from the shared team as the caller's own copy."""
+    return None if person is None else person.model_copy()
 
 
 def sign_in() -> PersonRead | None:
@@ -81,7 +90,7 @@ def current_person() -> PersonRead | None:
     acting = st.session_state.get(ACTING_KEY)
     if acting is None:
         return None
-    return next((p for p in _people(versions()) if p.id == acting), None)
+    return _own(_team(versions()).get(acting))
 
 
 def director_or_stop(notice: Callable[[str], object], message: str) -> PersonRead:
@@ -145,7 +154,7 @@ def just_switched() -> bool:
     return bool(st.session_state.pop(SWITCHED_KEY, False))
 
 
-def _person_in_address(by_id: dict[int, PersonRead]) -> int | None:
+def _person_in_address(by_id: Mapping[int, PersonRead]) -> int | None:
     wanted = st.query_params.get(ACTING_PARAM)
     try:
         person_id = int(wanted) if wanted is not None else None
@@ -156,15 +165,14 @@ def _person_in_address(by_id: dict[int, PersonRead]) -> int | None:
 
 def _demo_person() -> PersonRead | None:
     """The sidebar picker: anyone can act as anyone (demo mode)."""
-    people = _people(versions())
-    if not people:
+    by_id = _team(versions())
+    if not by_id:
         return None
-    by_id = {p.id: p for p in people}
     chosen = st.session_state.get(CHOSEN_KEY)
     if chosen not in by_id:
         # A new browser session (a reload) starts as the person named in the address.
         picked = st.session_state.get(PICKER_KEY)
-        chosen = picked if picked in by_id else _person_in_address(by_id) or people[0].id
+        chosen = picked if picked in by_id else _person_in_address(by_id) or next(iter(by_id))
         st.session_state[CHOSEN_KEY] = chosen
     if st.session_state.get(PICKER_KEY) != chosen:
         st.session_state[PICKER_KEY] = chosen
@@ -181,7 +189,7 @@ def _demo_person() -> PersonRead | None:
                 "auth.mode in config/settings.yaml to password or oidc for real sign-in."
             ),
         )
-    person = by_id[chosen]
+    person = by_id[chosen].model_copy()
     if st.query_params.get(ACTING_PARAM) != str(person.id):
         st.query_params[ACTING_PARAM] = str(person.id)
     return person
@@ -337,8 +345,8 @@ def _oidc_person() -> PersonRead:
     if not st.user.is_logged_in:
         _gate(_oidc_sign_in_page, _("Sign in"))
     email = normalise_email(st.user.get("email"))
-    by_email = {normalise_email(p.email): p for p in _people(versions())}
-    person = by_email.get(email) if email else None
+    by_email = {normalise_email(p.email): p for p in _team(versions()).values()}
+    person = _own(by_email.get(email)) if email else None
     if person is None:
         _gate(_no_access_page, _("Ask for access"))
     assert person is not None

@@ -4,6 +4,8 @@ since the last committed plan."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from planning import i18n
@@ -52,13 +54,13 @@ def commit_section(
     framework_id: str,
     framework_label: str,
     ranked_count: int,
-    names: dict[int, str],
+    names: Mapping[int, str],
     flash_key: str,
 ) -> None:
     """The week's commit: who committed it already, and the form that commits (or replaces) it."""
     scoring = config.scoring
     st.subheader(_("Commit plan for week {week}").format(week=week))
-    existing = data.committed_plan(versions, week)
+    existing = data.week_commit(versions, week)
 
     if existing is not None:
         st.caption(
@@ -71,7 +73,7 @@ def commit_section(
                     name=names.get(existing.committed_by, "?"),
                     moment=format_moment(existing.committed_at),
                     framework=framework_label_of(scoring, existing.framework),
-                    count=format_count(len(existing.snapshot)),
+                    count=format_count(existing.count),
                 )
             )
         )
@@ -114,12 +116,13 @@ def since_last_week_section(
     versions: Versions,
     week: str,
     framework_id: str,
-    names: dict[int, str],
+    names: Mapping[int, str],
     scoring: ScoringConfig,
 ) -> None:
     """The live (or committed) plan of `week` against the plan committed before it."""
     st.subheader(_("Since last week"))
-    diff = data.plan_diff(versions, week, framework_id)
+    changes = data.plan_changes(versions, week, framework_id, i18n.locale_key())
+    diff = changes.diff
     if diff.previous is None:
         st.info(
             _(
@@ -153,7 +156,6 @@ def since_last_week_section(
                     now=framework_label_of(scoring, diff.framework),
                 )
             )
-        changes = data.plan_changes(versions, week, framework_id, i18n.locale_key())
         if changes.rows is None:
             st.success(_("Nothing changed since the last plan."))
         else:

@@ -7,7 +7,7 @@ opens one short read-only session and returns plain data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -133,6 +133,30 @@ def committed_plan(versions: Versions, week: str) -> WeeklyPlanRead | None:
         return weekly_plan.get_plan(session=session, week=week)
 
 
+@dataclass(frozen=True)
+class CommittedPlan:
+    """Who committed a week's plan, when, by which framework, with how many initiatives."""
+
+    committed_by: int
+    committed_at: datetime
+    framework: str
+    count: int
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def week_commit(versions: Versions, week: str) -> CommittedPlan | None:
+    """The plan committed for a week, if any, without its snapshot (a row per initiative)."""
+    plan = committed_plan(versions, week)
+    if plan is None:
+        return None
+    return CommittedPlan(
+        committed_by=plan.committed_by,
+        committed_at=plan.committed_at,
+        framework=plan.framework,
+        count=len(plan.snapshot),
+    )
+
+
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def plan_diff(versions: Versions, week: str, framework_id: str) -> weekly_plan.PlanDiff:
     """The week's plan against the previous one."""
@@ -250,7 +274,7 @@ class CapacityGrid:
 
     rows: pa.Table
     over_count: int
-    over_people: list[str]
+    over_people: tuple[str, ...]
 
 
 def hours_text(hours: float) -> str:
@@ -285,29 +309,34 @@ def capacity_grid(
     return CapacityGrid(
         rows=arrow.table(grid.reset_index()),
         over_count=int(load["over"].sum()),
-        over_people=sorted(set(load.loc[load["over"], "person"])),
+        over_people=tuple(sorted(set(load.loc[load["over"], "person"]))),
     )
 
 
 @dataclass(frozen=True)
 class PlanChanges:
-    """What moved between two weekly plans, as shown: counts per kind and the rows."""
+    """What moved between two weekly plans, as shown: counts per kind and the rows, with the
+    comparison they come from."""
 
+    diff: weekly_plan.PlanDiff
     counts: str
     rows: pa.Table | None
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def plan_changes(
     versions: Versions, week: str, framework_id: str, language: str = ""
 ) -> PlanChanges:
-    """The rows of the plan diff (initiative, change, before, after) and a line of counts;
-    `language` (i18n.locale_key) keys the cache, the rows' words being in the reader's."""
-    changes = weekly_plan.diff_frame(plan_diff(versions, week, framework_id).changes)
+    """The week's plan diff with its rows (initiative, change, before, after) and a line of
+    counts, in one read for the section that shows them; `language` (i18n.locale_key) keys the
+    cache, the rows' words being in the reader's."""
+    diff = plan_diff(versions, week, framework_id)
+    changes = weekly_plan.diff_frame(diff.changes)
     if changes.empty:
-        return PlanChanges(counts="", rows=None)
+        return PlanChanges(diff=diff, counts="", rows=None)
     found = changes["kind"].value_counts()
     return PlanChanges(
+        diff=diff,
         counts=" · ".join(
             f"{_(weekly_plan.CHANGE_LABELS[kind])}: {format_count(int(found[kind]))}"
             for kind in weekly_plan.CHANGE_LABELS
@@ -317,7 +346,7 @@ def plan_changes(
     )
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
 def decision_rows(versions: Versions, limit: int, language: str = "") -> pa.Table | None:
     """The latest decisions as shown in the log (day, decision, initiative, by, state), or None
     (`language`: i18n.locale_key, as the state is in the reader's language)."""

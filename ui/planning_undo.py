@@ -17,11 +17,11 @@ from planning.store.engine import read_engine, session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from planning.work.planning_undo import LastSave, last_planning_save, undo_last_planning_save
-from ui.state import Versions, engine
+from ui.state import Versions, engine, shared_read
 from ui.text import escape_markdown, moment_text
 
 
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+@shared_read(ttl=600, max_entries=16)
 def last_save(versions: Versions, language: str = "") -> LastSave | None:
     """The most recent save of the planning table (`language`: i18n.locale_key, as a save by
     someone no longer on the team is worded in the reader's language)."""

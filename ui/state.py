@@ -11,6 +11,7 @@ store costs one cheap version query.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
@@ -187,9 +188,20 @@ def shared_read(*, ttl: int, max_entries: int) -> Callable[[Read], Read]:
 
     def wrap(func: Read) -> Read:
         cached = st.cache_resource(ttl=ttl, max_entries=max_entries, show_spinner=False)(func)
+        # Arguments are passed on by name: Streamlit looks a positional argument's name up in
+        # the function's signature on every call, which costs more than hashing a short value.
+        names = [
+            p.name
+            for p in inspect.signature(func).parameters.values()
+            if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD
+        ]
 
         @functools.wraps(func)
         def read(*args: Any, **kwargs: Any) -> Any:
+            given = names[: len(args)]
+            if len(args) == len(given) and kwargs.keys().isdisjoint(given):
+                kwargs = {**dict(zip(given, args, strict=True)), **kwargs}
+                args = ()
             return read_only(cached(*args, **kwargs))
 
         return read  # type: ignore[return-value]
