@@ -5,8 +5,12 @@ metric definitions, an unreadable row or a store that refuses the write only los
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -16,7 +20,13 @@ from planning.config import AppConfig
 from planning.okrs import backtest
 from planning.okrs.backtest_fit import Calibration, Drift, StepMap
 from planning.okrs.backtest_saved import Fitted, metrics_key, read_saved, save
-from planning.store.engine import OBSERVATIONS, bump_version, read_engine, session_scope
+from planning.store.engine import (
+    OBSERVATIONS,
+    bump_version,
+    create_store_engine,
+    read_engine,
+    session_scope,
+)
 
 AS_OF = date(2026, 11, 25)
 PAST_END = date(2026, 9, 30)  # the day before the quarter AS_OF is in
@@ -37,10 +47,28 @@ def restart(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     def forget() -> None:
         for name in ("_CACHE", "_LATEST", "_FITTED", "_SAVED", "_UNSAVED"):
             monkeypatch.setattr(backtest, name, {})
-        monkeypatch.setattr(backtest, "_RUNNING", set())
+        for name in ("_RUNNING", "_REFUSED"):
+            monkeypatch.setattr(backtest, name, set())
 
     forget()
     return forget
+
+
+# Rows no reader can use: not JSON, other shapes, other types, a step map's lists apart.
+UNREADABLE = (
+    "not json",
+    '{"drift": 1}',
+    '{"drift": [], "pooled": [], "step": [[], []], "quarters": []}',
+    '{"drift": [["m", "total", "a", 1, 1]], "pooled": {}, "step": [[], []], "quarters": {}}',
+    '{"drift": [["m", "total", 1, 1]], "pooled": {}, "step": [[], []], "quarters": {}}',
+    '{"drift": [], "pooled": {}, "step": [[0.5], []], "quarters": {}}',
+    '{"drift": [], "pooled": {"total": [1, 1, true]}, "step": [[], []], "quarters": {}}',
+)
+
+
+def _kept(engine: Engine, config: AppConfig) -> Calibration | None:
+    found = read_saved(engine=engine, past_end=PAST_END, key=metrics_key(config))
+    return None if found is None else found.calibration
 
 
 def _calibration(engine: Engine, config: AppConfig) -> Calibration:
@@ -86,10 +114,10 @@ def test_the_store_keeps_one_calibration_per_quarter_and_metric_definitions(
     later = Fitted(4, date(2023, 1, 1), date(2026, 11, 26))
     save(engine=engine, past_end=PAST_END, key=key, fitted=first, calibration=Calibration())
     save(engine=engine, past_end=PAST_END, key=key, fitted=later, calibration=FITTED)
+    found = read_saved(engine=engine, past_end=PAST_END, key=key)
+    other_quarter = read_saved(engine=engine, past_end=date(2026, 6, 30), key=key)
+    other_metrics = read_saved(engine=engine, past_end=PAST_END, key="0" * 64)
     with Session(read_engine(engine)) as session:
-        found = read_saved(session=session, past_end=PAST_END, key=key)
-        other_quarter = read_saved(session=session, past_end=date(2026, 6, 30), key=key)
-        other_metrics = read_saved(session=session, past_end=PAST_END, key="0" * 64)
         rows = session.execute(text("SELECT COUNT(*) FROM forecast_calibration")).scalar_one()
     assert found is not None
     assert found.calibration == FITTED and found.fitted == later
@@ -126,13 +154,15 @@ def test_other_metric_definitions_or_an_unreadable_row_are_fitted_anew(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fitted = _calibration(demo_engine, config)
-    with session_scope(demo_engine) as session:
-        session.execute(text("UPDATE forecast_calibration SET calibration = '{\"drift\": 1}'"))
-    restart()
-    assert _calibration(demo_engine, config) == fitted  # worked out again, and kept again
-    with Session(read_engine(demo_engine)) as session:
-        kept = read_saved(session=session, past_end=PAST_END, key=metrics_key(config))
-    assert kept is not None and kept.calibration == fitted
+    for unreadable in UNREADABLE:
+        with session_scope(demo_engine) as session:
+            session.execute(
+                text("UPDATE forecast_calibration SET calibration = :c"), {"c": unreadable}
+            )
+        restart()
+        assert _calibration(demo_engine, config) == fitted  # worked out again, and kept again
+    kept = _kept(demo_engine, config)
+    assert kept == fitted
 
     renamed = config.metrics.model_copy(deep=True)
     first_id = sorted(renamed.metrics)[0]
@@ -157,12 +187,10 @@ def test_a_fit_made_inside_a_write_transaction_is_kept_by_the_next_read(
     with session_scope(demo_engine) as session:
         fitted = backtest.live_calibration(session=session, config=config, as_of=AS_OF)
     assert "not kept" not in caplog.text
-    with Session(read_engine(demo_engine)) as session:
-        assert read_saved(session=session, past_end=PAST_END, key=metrics_key(config)) is None
+    assert _kept(demo_engine, config) is None
     assert _calibration(demo_engine, config) == fitted
-    with Session(read_engine(demo_engine)) as session:
-        kept = read_saved(session=session, past_end=PAST_END, key=metrics_key(config))
-    assert kept is not None and kept.calibration == fitted
+    kept = _kept(demo_engine, config)
+    assert kept == fitted
 
 
 def test_a_store_that_refuses_the_write_still_serves_the_forecasts(
@@ -188,3 +216,34 @@ def test_pages_are_served_the_latest_backtest_while_a_new_one_is_worked_out(
     # The page got the process's latest at once; one refresh was started for the new version.
     assert served is first and again is first
     assert len(started) == 1
+
+
+@pytest.mark.parametrize("document", UNREADABLE)
+def test_any_other_document_is_refused_as_a_calibration(document: str) -> None:
+    with pytest.raises(ValueError):
+        Calibration.from_json(document)
+
+
+def test_a_page_does_not_wait_for_another_writer_to_keep_the_fit(
+    demo_store_file: Path, tmp_path: Path, config: AppConfig, restart: Callable[[], None]
+) -> None:
+    copy = tmp_path / "busy.db"
+    shutil.copy(demo_store_file, copy)
+    # A busy timeout far longer than the wait below: a page that waited for the lock would hang.
+    engine = create_store_engine(f"sqlite:///{copy}", busy_timeout_ms=120_000)
+    importing = sqlite3.connect(copy, isolation_level=None)
+    importing.execute("BEGIN IMMEDIATE")  # another writer, an import say, holds the store
+    try:
+        answers: list[Calibration] = []
+        page = threading.Thread(target=lambda: answers.append(_calibration(engine, config)))
+        page.start()
+        page.join(timeout=60)
+        assert not page.is_alive(), "the page waited for the other writer"
+        assert answers and answers[0].drift
+    finally:
+        importing.execute("ROLLBACK")
+        importing.close()
+    assert _kept(engine, config) is None  # not kept while the store was busy…
+    assert _calibration(engine, config) == answers[0]
+    assert _kept(engine, config) == answers[0]  # …and kept by the next read
+    engine.dispose()

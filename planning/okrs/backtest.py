@@ -165,8 +165,11 @@ _FITTED: dict[tuple[object, ...], _Fitted] = {}
 # A version's calibration read back from the store (planning.okrs.backtest_saved), fitted there
 # by an earlier process on the same observations.
 _SAVED: dict[tuple[object, ...], Calibration] = {}
-# Fitted inside a write transaction, to be kept in the store by the next read (_save).
+# Fits the store could not take yet (made inside a write transaction, or the store busy with
+# another writer), kept by the next read that finds them (_save); and the stores that refused
+# such a write for good (read-only, not migrated), not asked again.
 _UNSAVED: dict[tuple[object, ...], Calibration] = {}
+_REFUSED: set[str] = set()
 _RUNNING: set[tuple[object, ...]] = set()
 _LOCK = threading.Lock()
 _LOG = logging.getLogger(__name__)
@@ -224,21 +227,31 @@ def _day(found: object) -> date | None:
 
 
 def _save(keys: _Keys, calibration: Calibration) -> None:
+    """Keep a fit in the store; one the store cannot take now waits in _UNSAVED for a later read."""
     if not keys.engine.get_execution_options().get("quarterdeck_readonly"):
         # Fitted inside a write transaction (closing or drafting a quarter): on SQLite a second
-        # writer would wait on the lock this very thread holds. The next read keeps it.
+        # writer would wait on the lock this very thread holds.
         with _LOCK:
             _keep(_UNSAVED, keys.fresh, calibration)
         return
+    store = str(keys.engine.url)
     with _LOCK:
-        _UNSAVED.pop(keys.fresh, None)
-    save(
-        engine=keys.engine.execution_options(quarterdeck_readonly=False),
+        if store in _REFUSED:
+            return
+    saved = save(
+        engine=keys.engine,
         past_end=keys.as_of,
         key=keys.metrics,
         fitted=keys.fitted,
         calibration=calibration,
     )
+    with _LOCK:
+        if saved == "busy":
+            _keep(_UNSAVED, keys.fresh, calibration)
+        else:
+            _UNSAVED.pop(keys.fresh, None)
+        if saved == "failed":
+            _REFUSED.add(store)
 
 
 def _keep(store: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any) -> None:
@@ -354,7 +367,7 @@ def live_calibration(
 def _read_saved(session: Session, keys: _Keys) -> None:
     """Take the calibration kept in the store as this process's latest (and as this version's
     when it was fitted on the same observations)."""
-    saved = read_saved(session=session, past_end=keys.as_of, key=keys.metrics)
+    saved = read_saved(engine=keys.engine, past_end=keys.as_of, key=keys.metrics)
     if saved is None:
         return
     with _LOCK:

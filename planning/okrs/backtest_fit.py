@@ -9,7 +9,8 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -128,15 +129,47 @@ class Calibration:
 
     @classmethod
     def from_json(cls, text: str) -> Calibration:
-        """A calibration written by ``to_json``."""
-        found = json.loads(text)
-        xs, ys = found["step"]
-        return cls(
-            drift={(m, k): Drift(*values) for m, k, *values in found["drift"]},
-            pooled={k: Drift(*values) for k, values in found["pooled"].items()},
-            step=StepMap(xs=tuple(xs), ys=tuple(ys)),
-            quarters={m: int(n) for m, n in found["quarters"].items()},
-        )
+        """A calibration written by ``to_json``; ValueError for any other document."""
+        try:
+            found = json.loads(text)
+            xs, ys = (_numbers(v) for v in found["step"])
+            if len(xs) != len(ys):
+                raise ValueError("the step map's two lists differ in length")
+            return cls(
+                drift={(_name(m), _name(k)): _drift(values) for m, k, *values in found["drift"]},
+                pooled={_name(k): _drift(v) for k, v in _mapping(found["pooled"]).items()},
+                step=StepMap(xs=xs, ys=ys),
+                quarters={_name(m): int(n) for m, n in _mapping(found["quarters"]).items()},
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a calibration: {exc}") from None
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"not a mapping: {value!r}")
+    return value
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"not a name: {value!r}")
+    return value
+
+
+def _numbers(values: object) -> tuple[float, ...]:
+    if not isinstance(values, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values
+    ):
+        raise ValueError(f"not a list of numbers: {values!r}")
+    return tuple(float(v) for v in values)
+
+
+def _drift(values: object) -> Drift:
+    numbers = _numbers(values)
+    if len(numbers) != len(fields(Drift)):
+        raise ValueError(f"not a drift: {values!r}")
+    return Drift(*numbers)
 
 
 class CaseTable:

@@ -7,7 +7,9 @@ metric definitions, rewritten whenever a newer fit is made. It says which observ
 fitted on (their data version, first and last day); a row fitted on other observations still
 serves while the new fit is worked out, as the process's own latest calibration does
 (planning.okrs.backtest ``live_calibration``). Keeping it is best effort: a store that cannot take
-the write (read-only, busy, another process writing the same row) loses only the shortcut.
+the write loses only the shortcut: a page never waits for another writer's lock to keep it (a
+store busy with an import is tried again by a later read), and one that refuses for good
+(read-only, not migrated) is not asked again by this process.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
-from sqlalchemy import Engine, delete
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlalchemy import Engine, delete, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from planning.config import AppConfig
 from planning.okrs.backtest_fit import Calibration
-from planning.store.engine import session_scope
+from planning.store.engine import nowait_engine, read_engine, session_scope
 from planning.store.models import utcnow
 from planning.store.models_forecast import ForecastCalibration
 
 _LOG = logging.getLogger(__name__)
+
+Saved = Literal["kept", "busy", "failed"]
 
 
 @dataclass(frozen=True)
@@ -52,30 +56,42 @@ def metrics_key(config: AppConfig) -> str:
     return hashlib.sha256(config.metrics.model_dump_json().encode()).hexdigest()
 
 
-def read_saved(*, session: Session, past_end: date, key: str) -> SavedCalibration | None:
-    """The calibration kept for this quarter's past and metric definitions, if any."""
+def read_saved(*, engine: Engine, past_end: date, key: str) -> SavedCalibration | None:
+    """The calibration kept for this quarter's past and metric definitions, if any (read on a
+    connection of its own: the caller's transaction, perhaps a writer's, is left alone)."""
     try:
-        row = session.get(ForecastCalibration, (past_end, key))
+        with read_engine(engine).connect() as connection:
+            row = connection.execute(
+                select(ForecastCalibration).where(
+                    ForecastCalibration.past_end == past_end,  # type: ignore[arg-type]
+                    ForecastCalibration.metrics_key == key,  # type: ignore[arg-type]
+                )
+            ).first()
     except SQLAlchemyError:  # a store not migrated yet: no shortcut, the fit is worked out
-        session.rollback()
         return None
     if row is None:
         return None
     try:
         calibration = Calibration.from_json(row.calibration)
-    except (ValueError, KeyError, TypeError):  # a row no reader can use is fitted again
+    except ValueError:  # a row no reader can use is fitted again
         _LOG.warning("the kept forecast calibration for %s cannot be read", past_end)
         return None
-    fitted = Fitted(row.observations_version, row.first_day, row.last_day)
+    fitted = Fitted(row.observations_version, _day(row.first_day), _day(row.last_day))
     return SavedCalibration(calibration=calibration, fitted=fitted)
+
+
+def _day(found: object) -> date:
+    return found if isinstance(found, date) else date.fromisoformat(str(found)[:10])
 
 
 def save(
     *, engine: Engine, past_end: date, key: str, fitted: Fitted, calibration: Calibration
-) -> None:
-    """Keep a calibration for this quarter's past and metric definitions (best effort)."""
+) -> Saved:
+    """Keep a calibration for this quarter's past and metric definitions, without waiting for
+    another writer: "busy" when one holds the store (try again later), "failed" when the store
+    refuses the write for good (read-only, not migrated)."""
     if fitted.first_day is None or fitted.last_day is None:
-        return
+        return "failed"
     row = ForecastCalibration(
         past_end=past_end,
         metrics_key=key,
@@ -86,7 +102,9 @@ def save(
         fitted_at=utcnow(),
     )
     try:
-        with session_scope(engine) as session:
+        with session_scope(nowait_engine(engine)) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET LOCAL lock_timeout = '200ms'"))
             session.execute(
                 delete(ForecastCalibration).where(
                     ForecastCalibration.past_end == past_end,  # type: ignore[arg-type]
@@ -94,5 +112,20 @@ def save(
                 )
             )
             session.add(row)
+    except IntegrityError:  # another process kept the same row meanwhile
+        return "kept"
+    except OperationalError as exc:
+        if _busy(exc):
+            return "busy"
+        _LOG.warning("the forecast calibration was not kept: %s", exc.__class__.__name__)
+        return "failed"
     except SQLAlchemyError as exc:
         _LOG.warning("the forecast calibration was not kept: %s", exc.__class__.__name__)
+        return "failed"
+    return "kept"
+
+
+def _busy(exc: OperationalError) -> bool:
+    """Whether the write failed only because another writer held the store."""
+    text_of = str(exc.orig).lower()
+    return "locked" in text_of or "lock timeout" in text_of or "busy" in text_of

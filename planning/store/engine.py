@@ -101,8 +101,17 @@ def create_store_engine(url: str | None = None, *, busy_timeout_ms: int = 15000)
             # Writers take the lock up front (IMMEDIATE) so concurrent writers wait on the busy
             # timeout instead of failing with "database is locked" when a read lock upgrades.
             # Read-only work (see read_engine) starts deferred and never blocks a writer in WAL.
-            if conn.get_execution_options().get("quarterdeck_readonly"):
+            options = conn.get_execution_options()
+            if options.get("quarterdeck_readonly"):
                 conn.exec_driver_sql("BEGIN")
+            elif options.get("quarterdeck_nowait"):
+                # Derived data (see nowait_engine): another writer's lock fails the write now.
+                raw = conn.connection.dbapi_connection
+                raw.execute("PRAGMA busy_timeout=0")
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -114,6 +123,12 @@ def create_store_engine(url: str | None = None, *, busy_timeout_ms: int = 15000)
 def read_engine(engine: Engine) -> Engine:
     """The same engine and pool, marked for read-only work (deferred transactions on SQLite)."""
     return engine.execution_options(quarterdeck_readonly=True)
+
+
+def nowait_engine(engine: Engine) -> Engine:
+    """The same engine and pool for writes of derived data, which would rather fail at once than
+    wait for another writer's lock (on SQLite; on PostgreSQL the writer sets a lock timeout)."""
+    return engine.execution_options(quarterdeck_readonly=False, quarterdeck_nowait=True)
 
 
 def alembic_config(engine: Engine | None = None) -> AlembicConfig:
