@@ -101,6 +101,7 @@ page = min(max(1, int(st.session_state.get("goals_page", 1))), pages)
 if "goals_page" in st.session_state and st.session_state["goals_page"] != page:
     st.session_state["goals_page"] = page  # the filter left fewer pages
 on_page = shown[(page - 1) * view_parts.PAGE_SIZE : page * view_parts.PAGE_SIZE]
+widths = view_parts.kr_table_widths()
 for block in view_parts.objective_page(
     current,
     period,
@@ -109,7 +110,7 @@ for block in view_parts.objective_page(
     i18n.locale_key(),
     _view=view,
 ):
-    view_parts.objective_block(block)
+    view_parts.objective_block(block, widths)
 if pages > 1:
     st.pagination(pages, key="goals_page")
 goals_alignment.alignment_section(view)

@@ -457,8 +457,9 @@ def kr_labels(
     )
 
 
-def objective_block(shown: ObjectiveShown) -> None:
-    """An objective: status, roll-up, progress chart with pace ticks, and its key results."""
+def objective_block(shown: ObjectiveShown, widths: dict[str, Any]) -> None:
+    """An objective: status, roll-up, progress chart with pace ticks, and its key results
+    (`widths`: kr_table_widths, made once for a page of blocks; st.dataframe copies them)."""
     with st.container(border=True):
         st.subheader(shown.title)
         st.markdown(shown.text)
@@ -467,6 +468,6 @@ def objective_block(shown: ObjectiveShown) -> None:
             return
         if shown.chart is not None:
             draw(shown.chart)
-        show_table(shown.table, kr_table_widths())
+        show_table(shown.table, widths)
         if shown.reasons:
             st.markdown(shown.reasons)
