@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.permissions import is_director
 from planning.i18n import gettext as _
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
@@ -100,8 +100,17 @@ pages = max(1, -(-len(shown) // view_parts.PAGE_SIZE))
 page = min(max(1, int(st.session_state.get("goals_page", 1))), pages)
 if "goals_page" in st.session_state and st.session_state["goals_page"] != page:
     st.session_state["goals_page"] = page  # the filter left fewer pages
-for objective in shown[(page - 1) * view_parts.PAGE_SIZE : page * view_parts.PAGE_SIZE]:
-    view_parts.objective_block(view, objective)
+on_page = shown[(page - 1) * view_parts.PAGE_SIZE : page * view_parts.PAGE_SIZE]
+widths = view_parts.kr_table_widths()
+for block in view_parts.objective_page(
+    current,
+    period,
+    today,
+    tuple(o.objective_id for o in on_page),
+    i18n.locale_key(),
+    _view=view,
+):
+    view_parts.objective_block(block, widths)
 if pages > 1:
     st.pagination(pages, key="goals_page")
 goals_alignment.alignment_section(view)
@@ -136,16 +145,13 @@ if evaluation.objectives:
     if not evaluation.closed:
         forecast_quality.quality_expander(current, today)
 
-key_results = evaluation.key_results()
+labels = view_parts.kr_labels(current, period, today, i18n.locale_key(), _view=view)
 selected = None
-if key_results:
+if labels:
     st.header(_("Key result detail"))
-    objective_titles = {o.objective_id: o.title for o in evaluation.objectives}
-    labels = {
-        kr.key_result_id: f"{objective_titles[kr.objective_id]} › {kr.title}" for kr in key_results
-    }
-    mine = [kr.key_result_id for kr in key_results if person and kr.owner_id == person.id]
     if st.session_state.get(view_parts.KR_KEY) not in labels:
+        key_results = evaluation.key_results()
+        mine = [kr.key_result_id for kr in key_results if person and kr.owner_id == person.id]
         st.session_state[view_parts.KR_KEY] = mine[0] if mine else key_results[0].key_result_id
     picked = st.selectbox(
         _("Key result"), list(labels), format_func=lambda i: labels[i], key=view_parts.KR_KEY
@@ -156,7 +162,7 @@ if key_results:
 
 if view.director:
     st.header(_("Shape the quarter"))
-    goals_shape.shape_the_quarter(view, selected, {p.id: p.name for p in data.owners(current)})
+    goals_shape.shape_the_quarter(view, selected, data.owner_names(current))
 goals_shape.okr_file_section(view)
 
 live_refresh()

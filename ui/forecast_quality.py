@@ -5,6 +5,7 @@ range, or "not enough history", when its metric has too few past quarters)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import altair as alt
@@ -25,7 +26,7 @@ from planning.okrs.evaluation_results import KrEvaluation
 from planning.store.engine import OBSERVATIONS, OKRS, read_engine
 from ui.charts import Chart, draw, from_altair
 from ui.grid_formats import figures, whole_format
-from ui.state import Versions, app_config, depends_on, engine
+from ui.state import Versions, app_config, depends_on, engine, shared_read
 from ui.tables import show_table
 
 # The backtest reads key results, check-ins and observations only: a status update or a planning
@@ -138,51 +139,48 @@ def reliability_chart(score: Score) -> Chart:
     return from_altair(chart)
 
 
+@dataclass(frozen=True)
+class QualityShown:
+    """The expander's contents: a note when there is not enough history, else the summary,
+    the reliability chart and the two tables."""
+
+    summary: str
+    chart: Chart | None = None
+    bins: pa.Table | None = None
+    kinds: pa.Table | None = None
+
+
 @depends_on(*BACKTEST)
-@st.cache_data(ttl=3600, max_entries=8, show_spinner=False)
-def _reliability(versions: Versions, today: date, language: str) -> Chart:
-    """The reliability chart of `quality`, built once per data version and language
-    (`language`: i18n.locale_key) rather than on every rerun of the Goals page."""
-    del language
-    return reliability_chart(quality(versions, today).calibrated)
-
-
-def quality_expander(versions: Versions, today: date) -> None:
-    """The "How good are these forecasts?" expander of the Goals page."""
-    with st.expander(_("How good are these forecasts?")):
-        found = quality(versions, today)
-        score = found.calibrated
+@shared_read(ttl=3600, max_entries=8)
+def quality_shown(versions: Versions, today: date, language: str) -> QualityShown:
+    """What the expander shows, written once per data version and `language`
+    (i18n.locale_key) rather than on every rerun of the Goals page."""
+    found = quality(versions, today)
+    score = found.calibrated
+    with i18n.use_locale_key(language):
         if score.n == 0 or score.brier is None or score.base_rate_brier is None:
-            st.write(
+            return QualityShown(
                 _(
                     "Not enough history yet: forecasts are checked once the store holds more "
                     "than {quarters} complete past quarters. Until then a key result's "
                     "probability is shown as a range."
                 ).format(quarters=MIN_QUARTERS)
             )
-            return
         days = ", ".join(str(d) for d in CHECKPOINTS)
-        st.write(
-            _(
-                "Every metric's past quarters ({first} to {last}) replayed at days {days}, with "
-                "only the days up to then, against targets spread around what happened; each "
-                "quarter is forecast with a calibration fitted only on the quarters before it. "
-                "**{count} forecasts**: Brier score **{brier}** against **{base}** for always "
-                "saying the base rate (lower is better; {raw} before calibration)."
-            ).format(
-                first=found.periods[0],
-                last=found.periods[-1],
-                days=days,
-                count=format_count(score.n),
-                brier=_score(score.brier),
-                base=_score(score.base_rate_brier),
-                raw=_score(found.raw.brier or 0),
-            )
-        )
-        draw(_reliability(versions, today, i18n.locale_key()))
-        show_table(
-            bins_table(score),
-            {_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
+        summary = _(
+            "Every metric's past quarters ({first} to {last}) replayed at days {days}, with "
+            "only the days up to then, against targets spread around what happened; each "
+            "quarter is forecast with a calibration fitted only on the quarters before it. "
+            "**{count} forecasts**: Brier score **{brier}** against **{base}** for always "
+            "saying the base rate (lower is better; {raw} before calibration)."
+        ).format(
+            first=found.periods[0],
+            last=found.periods[-1],
+            days=days,
+            count=format_count(score.n),
+            brier=_score(score.brier),
+            base=_score(score.base_rate_brier),
+            raw=_score(found.raw.brier or 0),
         )
         scores = found.by_kind.values()
         kinds = {
@@ -193,7 +191,22 @@ def quality_expander(versions: Versions, today: date) -> None:
             _("Brier score"): _scores([s.brier for s in scores]),
             _("Base rate"): _scores([s.base_rate_brier for s in scores]),
         }
-        show_table(
-            pa.Table.from_pydict(kinds),
-            {_("Forecasts"): st.column_config.NumberColumn(format=whole_format())},
+        return QualityShown(
+            summary,
+            chart=reliability_chart(score),
+            bins=bins_table(score),
+            kinds=pa.Table.from_pydict(kinds),
         )
+
+
+def quality_expander(versions: Versions, today: date) -> None:
+    """The "How good are these forecasts?" expander of the Goals page."""
+    with st.expander(_("How good are these forecasts?")):
+        shown = quality_shown(versions, today, i18n.locale_key())
+        st.write(shown.summary)
+        if shown.chart is None:
+            return
+        draw(shown.chart)
+        forecasts = {_("Forecasts"): st.column_config.NumberColumn(format=whole_format())}
+        show_table(shown.bins, forecasts)
+        show_table(shown.kinds, forecasts)

@@ -8,8 +8,11 @@ other objectives that count towards it with their weights. The forms set an obje
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
+from planning import i18n
 from planning.formatting import format_entered
 from planning.i18n import gettext as _
 from planning.okrs.alignment import MAX_WEIGHT, set_kr_contributions, set_objective_parents
@@ -21,6 +24,7 @@ from ui.goals_charts import share
 from ui.goals_view import View, figure, quoted, write_goal
 from ui.number_entry import number_field, read_numbers
 from ui.pickers import pick_record
+from ui.state import Versions, depends_on, shared_read
 from ui.text import escape_markdown
 
 INDENT = "    "  # one level of a Markdown list
@@ -72,14 +76,31 @@ def tree_markdown(lines: list[TreeLine]) -> str:
     return "\n".join(out)
 
 
+@depends_on(*data.EVALUATION)
+@shared_read(ttl=data.TTL, max_entries=data.ENTRIES)
+def tree_text(
+    versions: Versions, period: str, today: date, language: str, _view: View
+) -> str | None:
+    """The quarter's alignment tree as markdown, or None when nothing is aligned or counted
+    elsewhere; written once per data version and `language` (i18n.locale_key), as tree_markdown
+    escapes and words every line. `_view` is the reader's view of that quarter (its evaluation
+    is read by the same versions, period, day and language)."""
+    del versions, period, today
+    evaluation = _view.evaluation
+    if not any(o.parents or o.contributions for o in evaluation.objectives):
+        return None
+    with i18n.use_locale_key(language):
+        return tree_markdown(alignment_tree(evaluation))
+
+
 def alignment_section(view: View) -> None:
     """How the quarter's objectives align and which key results count where, as a tree."""
     evaluation = view.evaluation
     if not evaluation.objectives:
         return
-    linked = any(o.parents or o.contributions for o in evaluation.objectives)
+    tree = tree_text(view.versions, view.period, view.today, i18n.locale_key(), _view=view)
     with st.expander(_("Alignment"), icon=":material/account_tree:", expanded=False):
-        if not linked:
+        if tree is None:
             st.caption(
                 _(
                     "No objective of {quarter} is aligned to another yet, and no key result "
@@ -93,7 +114,7 @@ def alignment_section(view: View) -> None:
                 "another objective that counts towards the one above it, with its weight there."
             )
         )
-        st.markdown(tree_markdown(alignment_tree(evaluation)))
+        st.markdown(tree)
 
 
 def align_objective_form(view: View) -> None:

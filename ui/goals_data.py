@@ -6,8 +6,10 @@ opens one short read-only session and returns plain data (dataclasses, DataFrame
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
+from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +26,7 @@ from planning.periods import quarter_bounds
 from planning.store.engine import OBSERVATIONS, OKRS, PEOPLE, WORK, read_engine
 from planning.store.models import KeyResultRead, ObjectiveRead, PersonRead
 from ui.charts import Chart
-from ui.goals_charts import detail_spec, progress_spec
+from ui.goals_charts import detail_spec
 from ui.state import Versions, app_config, depends_on, engine, shared_read
 
 TTL = 600
@@ -112,20 +114,6 @@ def ship_marks(versions: Versions, period: str, key_result_id: int) -> pd.DataFr
         return ship_dates(session=session, key_result_id=key_result_id, first=first, last=last)
 
 
-@depends_on(*EVALUATION)
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def progress_chart(
-    versions: Versions, period: str, today: date, objective_id: int, language: str = ""
-) -> Chart | None:
-    """The progress-against-pace chart of one objective's key results (`language`:
-    i18n.locale_key, so each language has its own cached chart)."""
-    evaluation = period_goals(versions, period, today)
-    for objective in evaluation.objectives:
-        if objective.objective_id == objective_id and objective.key_results:
-            return progress_spec(objective.key_results)
-    return None
-
-
 def detail_chart(
     versions: Versions, period: str, today: date, key_result_id: int, language: str = ""
 ) -> Chart | None:
@@ -171,12 +159,12 @@ def linked_initiatives(versions: Versions, key_result_id: int) -> list[goal_read
         return goal_reads.linked_initiatives(session=session, key_result_id=key_result_id)
 
 
-@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def periods_with_goals(versions: Versions) -> list[str]:
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def periods_with_goals(versions: Versions) -> tuple[str, ...]:
     """Quarters that have objectives."""
     del versions
     with _session() as session:
-        return goal_reads.periods_with_goals(session=session)
+        return tuple(goal_reads.periods_with_goals(session=session))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -185,6 +173,12 @@ def objectives(versions: Versions, period: str) -> list[ObjectiveRead]:
     del versions
     with _session() as session:
         return goal_reads.list_objectives(session=session, period=period)
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def has_objectives(versions: Versions, period: str) -> bool:
+    """Whether a quarter has active objectives to edit (without handing each one over)."""
+    return bool(objectives(versions, period))
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -213,6 +207,12 @@ def owners(versions: Versions) -> list[PersonRead]:
     del versions
     with _session() as session:
         return [p for p in list_people(session=session) if p.role.value != "stakeholder"]
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def owner_names(versions: Versions) -> Mapping[int, str]:
+    """The names of the people who may own goals, by id (read-only: shared by every reader)."""
+    return MappingProxyType({p.id: p.name for p in owners(versions)})
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)

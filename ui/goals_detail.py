@@ -3,7 +3,9 @@ linked initiatives, and the check-in form for its owner."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
 
 import pyarrow as pa
 import streamlit as st
@@ -18,7 +20,7 @@ from planning.store.engine import session_scope
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui import grid_formats
-from ui.charts import draw
+from ui.charts import Chart, draw
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
 from ui.goals_view import (
@@ -36,7 +38,7 @@ from ui.goals_view import (
     target_text,
 )
 from ui.number_entry import number_field, read_numbers
-from ui.state import engine
+from ui.state import Versions, engine, shared_read
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -91,76 +93,175 @@ def _describe(kr: KrEvaluation, metrics: MetricsConfig) -> str:
 RAW_PROGRESS = N_("Raw: beyond 100 % is overachievement.")
 
 
-def _numbers(view: View, kr: KrEvaluation) -> None:
+@dataclass(frozen=True)
+class Figure:
+    """One of the key result's figures (st.metric's arguments)."""
+
+    label: str
+    value: str
+    help: str | None = None
+    delta: str | None = None
+    delta_color: Literal["normal", "inverse", "off"] = "normal"
+    delta_arrow: Literal["auto", "up", "down", "off"] = "auto"
+
+
+def _numbers(view: View, kr: KrEvaluation) -> tuple[Figure, ...]:
     """The key result's figures in a row: start, now, target and progress, and while the quarter
     runs its expectation, forecast and probability (a closed quarter is history: its final
     values, no forecast or chance)."""
     closed = view.evaluation.closed
-    cols = st.columns(4 if closed else 7)
-    cols[0].metric(_("Start"), _start_text(view, kr))
-    cols[1].metric(_("Final") if closed else _("Current"), current_text(view, kr))
-    cols[2].metric(_("Target"), target_text(view, kr))
-    cols[3].metric(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS))
+    figures = (
+        Figure(_("Start"), _start_text(view, kr)),
+        Figure(_("Final") if closed else _("Current"), current_text(view, kr)),
+        Figure(_("Target"), target_text(view, kr)),
+        Figure(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS)),
+    )
     if closed:
-        return
-    cols[4].metric(_("Expected by now"), share(kr.expected))
-    cols[5].metric(
-        _("Forecast"),
-        kr_value(view, kr, kr.forecast) if kr.forecast is not None else "—",
-        help=_("80 % band: {band}").format(band=_forecast_text(view, kr))
-        if kr.forecast is not None
-        else None,
-    )
+        return figures
     gap = " · " + _("gap") if kr.gap_flagged else ""
-    cols[6].metric(
-        _("Probability"),
-        probability_shown(kr),
-        delta=(
-            _("owner {confidence}/10").format(confidence=kr.confidence) + gap
-            if kr.confidence is not None
-            else None
+    return (
+        *figures,
+        Figure(_("Expected by now"), share(kr.expected)),
+        Figure(
+            _("Forecast"),
+            kr_value(view, kr, kr.forecast) if kr.forecast is not None else "—",
+            help=_("80 % band: {band}").format(band=_forecast_text(view, kr))
+            if kr.forecast is not None
+            else None,
         ),
-        delta_color="inverse" if kr.gap_flagged else "off",
-        delta_arrow="off",
+        Figure(
+            _("Probability"),
+            probability_shown(kr),
+            delta=(
+                _("owner {confidence}/10").format(confidence=kr.confidence) + gap
+                if kr.confidence is not None
+                else None
+            ),
+            delta_color="inverse" if kr.gap_flagged else "off",
+            delta_arrow="off",
+        ),
     )
+
+
+@dataclass(frozen=True)
+class KrShown:
+    """A key result's detail as drawn, but for its check-in form."""
+
+    caption: str
+    figures: tuple[Figure, ...]
+    grade: str | None  # a closed quarter's grade, with the suggested one
+    grade_reason: str | None
+    chart: Chart | None  # while the quarter runs
+    history: pa.Table | None  # its check-ins, newest first
+    linked: pa.Table | None  # the initiatives linked to it
+
+
+@shared_read(ttl=data.TTL, max_entries=data.ENTRIES)
+def kr_shown(
+    versions: Versions,
+    period: str,
+    today: date,
+    key_result_id: int,
+    language: str,
+    _view: View,
+    _kr: KrEvaluation,
+) -> KrShown:
+    """A key result's detail, written once per data version and `language` (i18n.locale_key)
+    rather than on every rerun. `_view` and `_kr` are the reader's view of that quarter and the
+    key result in it: read by the same versions, period, day and language."""
+    view, kr = _view, _kr
+    with i18n.use_locale_key(language):
+        caption = f"{status_badge(kr.status)} {escape_markdown(_describe(kr, view.config.metrics))}"
+        grade: str | None = None
+        reason: str | None = None
+        chart: Chart | None = None
+        if view.evaluation.closed:
+            suggested = "—" if kr.suggested_grade is None else fixed(kr.suggested_grade, 1)
+            graded = "—" if kr.grade is None else fixed(kr.grade, 1)
+            grade = _("Grade {grade} (suggested {suggested})").format(
+                grade=graded, suggested=suggested
+            )
+            if kr.grade_reason:
+                reason = _("Reason: {reason}").format(reason=kr.grade_reason)
+        else:
+            chart = data.detail_chart(versions, period, today, key_result_id, language)
+        return KrShown(
+            caption=caption,
+            figures=_numbers(view, kr),
+            grade=grade,
+            grade_reason=reason,
+            chart=chart,
+            history=_history_table(versions, key_result_id),
+            linked=_linked_table(versions, key_result_id),
+        )
 
 
 def kr_detail(view: View, kr: KrEvaluation) -> None:
     """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
-    st.caption(f"{status_badge(kr.status)} {escape_markdown(_describe(kr, view.config.metrics))}")
-    _numbers(view, kr)
-    if view.evaluation.closed:
-        suggested = "—" if kr.suggested_grade is None else fixed(kr.suggested_grade, 1)
-        grade = "—" if kr.grade is None else fixed(kr.grade, 1)
-        st.caption(
-            _("Grade {grade} (suggested {suggested})").format(grade=grade, suggested=suggested)
+    shown = kr_shown(
+        view.versions,
+        view.period,
+        view.today,
+        kr.key_result_id,
+        i18n.locale_key(),
+        _view=view,
+        _kr=kr,
+    )
+    st.caption(shown.caption)
+    for column, figure_ in zip(st.columns(len(shown.figures)), shown.figures, strict=True):
+        column.metric(
+            figure_.label,
+            figure_.value,
+            figure_.delta,
+            figure_.delta_color,
+            help=figure_.help,
+            delta_arrow=figure_.delta_arrow,
         )
-        if kr.grade_reason:
-            st.text(_("Reason: {reason}").format(reason=kr.grade_reason))
-    else:
-        chart = data.detail_chart(
-            view.versions, view.period, view.today, kr.key_result_id, i18n.locale_key()
-        )
-        if chart is not None:
-            draw(chart)
+    if shown.grade is not None:
+        st.caption(shown.grade)
+        if shown.grade_reason is not None:
+            st.text(shown.grade_reason)
+    elif shown.chart is not None:
+        draw(shown.chart)
     left, right = st.columns(2)
     with left:
         st.markdown("**" + _("Check-ins") + "**")
-        _check_in_history(view, kr)
+        if shown.history is None:
+            st.caption(_("No check-in yet."))
+        else:
+            show_table(
+                shown.history,
+                {
+                    _("When"): st.column_config.DatetimeColumn(
+                        format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
+                    ),
+                    _("Note"): st.column_config.TextColumn(width="large"),
+                },
+            )
     with right:
         st.markdown("**" + _("Linked initiatives") + "**")
-        _linked_initiatives(view, kr)
+        if shown.linked is None:
+            st.caption(_("No initiative is linked to this key result."))
+        else:
+            show_table(
+                shown.linked,
+                {
+                    _("Done"): st.column_config.ProgressColumn(
+                        min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
+                    )
+                },
+            )
     if view.can_check_in(kr):
         check_in_form(view, kr)
 
 
-def _check_in_history(view: View, kr: KrEvaluation) -> None:
-    history = data.check_ins(view.versions, kr.key_result_id)
+def _history_table(versions: Versions, key_result_id: int) -> pa.Table | None:
+    """A key result's check-ins as its table, or None without any."""
+    history = data.check_ins(versions, key_result_id)
     if not history:
-        st.caption(_("No check-in yet."))
-        return
+        return None
     yes, no = _("yes"), _("no")
-    frame = pa.table(
+    return pa.table(
         {
             _("When"): [h.created_at for h in history],
             _("Who"): [h.author for h in history],
@@ -170,23 +271,14 @@ def _check_in_history(view: View, kr: KrEvaluation) -> None:
             _("Note"): [h.note for h in history],
         }
     )
-    show_table(
-        frame,
-        {
-            _("When"): st.column_config.DatetimeColumn(
-                format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
-            ),
-            _("Note"): st.column_config.TextColumn(width="large"),
-        },
-    )
 
 
-def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
-    linked = data.linked_initiatives(view.versions, kr.key_result_id)
+def _linked_table(versions: Versions, key_result_id: int) -> pa.Table | None:
+    """The initiatives linked to a key result as their table, or None without any."""
+    linked = data.linked_initiatives(versions, key_result_id)
     if not linked:
-        st.caption(_("No initiative is linked to this key result."))
-        return
-    frame = pa.table(
+        return None
+    return pa.table(
         {
             _("Initiative"): [i.title for i in linked],
             _("Owner"): [i.owner for i in linked],
@@ -196,14 +288,6 @@ def _linked_initiatives(view: View, kr: KrEvaluation) -> None:
             pgettext("date", "Target"): [_day(i.target_date) for i in linked],
             _("Shipped"): [_day(i.shipped_date) for i in linked],
         }
-    )
-    show_table(
-        frame,
-        {
-            _("Done"): st.column_config.ProgressColumn(
-                min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
-            )
-        },
     )
 
 

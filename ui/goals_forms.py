@@ -6,7 +6,7 @@ with st.error while keeping what was typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,7 @@ WEIGHT_RULE: dict[str, Any] = {"minimum": 0.0, "required": True}
 
 
 def _owner_and_weight(
-    people: dict[int, str], *, owner_id: int | None, weight: float, key: str, cols: Any
+    people: Mapping[int, str], *, owner_id: int | None, weight: float, key: str, cols: Any
 ) -> tuple[int, NumberField]:
     """A goal's owner picker and weight field in the first two of `cols`: (owner, weight)."""
     ids = list(people)
@@ -286,7 +286,7 @@ def _parents(view: View) -> tuple[dict[int, ObjectiveRead], Callable[[int | None
     return parents, parent_label
 
 
-def add_objective_form(view: View, people: dict[int, str]) -> None:
+def add_objective_form(view: View, people: Mapping[int, str]) -> None:
     """Add an objective to the quarter, optionally aligned to another."""
     parents, parent_label = _parents(view)
 
@@ -323,7 +323,7 @@ def add_objective_form(view: View, people: dict[int, str]) -> None:
             )
 
 
-def edit_objective_form(view: View, people: dict[int, str]) -> None:
+def edit_objective_form(view: View, people: Mapping[int, str]) -> None:
     """Edit or archive one of the quarter's objectives."""
     editable = data.objectives(view.versions, view.period)
     if not editable:
@@ -387,7 +387,7 @@ def edit_objective_form(view: View, people: dict[int, str]) -> None:
             )
 
 
-def key_result_form(view: View, people: dict[int, str]) -> None:
+def key_result_form(view: View, people: Mapping[int, str]) -> None:
     """Add a key result of any kind to one of the quarter's objectives."""
     editable = data.objectives(view.versions, view.period)
     if not editable:
@@ -461,7 +461,7 @@ def key_result_form(view: View, people: dict[int, str]) -> None:
         )
 
 
-def edit_key_result_form(view: View, kr: KrEvaluation, people: dict[int, str]) -> None:
+def edit_key_result_form(view: View, kr: KrEvaluation, people: Mapping[int, str]) -> None:
     """Edit or archive the key result shown in the detail."""
     found = {k.id: k for k in data.key_results(view.versions, view.period)}.get(kr.key_result_id)
     if found is None:

@@ -6,6 +6,8 @@ initiatives into the next quarter, and correcting a grade once it is closed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -58,7 +60,7 @@ def shape_tasks(view: View, selected: KrEvaluation | None) -> list[str]:
     if view.evaluation.closed:
         return ["regrade"] if view.evaluation.key_results() else []
     tasks = ["add_objective"]
-    if data.objectives(view.versions, view.period):
+    if data.has_objectives(view.versions, view.period):
         tasks += ["edit_objective", "add_key_result"]
         if view.evaluation.objectives:
             tasks += ["align", "contribute"]
@@ -69,7 +71,7 @@ def shape_tasks(view: View, selected: KrEvaluation | None) -> list[str]:
     return tasks
 
 
-def shape_the_quarter(view: View, selected: KrEvaluation | None, people: dict[int, str]) -> None:
+def shape_the_quarter(view: View, selected: KrEvaluation | None, people: Mapping[int, str]) -> None:
     """The director's forms, one at a time: only the chosen task's form is drawn, so the page
     stays quick however many objectives the quarter holds."""
     if view.evaluation.closed and view.person is not None:

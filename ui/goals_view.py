@@ -10,9 +10,10 @@ shows people's text as text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import pyarrow as pa
@@ -41,11 +42,11 @@ from planning.store.models import (
 )
 from planning.store.versioning import ConflictError
 from ui import goals_data as data
-from ui.charts import draw
+from ui.charts import Chart, draw
 from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
-from ui.goals_charts import progress_text, share
-from ui.state import Versions, engine
+from ui.goals_charts import progress_spec, progress_text, share
+from ui.state import Versions, depends_on, engine, shared_read
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -351,63 +352,122 @@ def kr_table(view: View, krs: Sequence[KrEvaluation]) -> pa.Table:
     return pa.Table.from_pylist(rows)  # straight to Arrow: st.dataframe then converts nothing
 
 
-def objective_block(view: View, objective: ObjectiveEvaluation) -> None:
-    """An objective: status, roll-up, progress chart with pace ticks, and its key results."""
+@dataclass(frozen=True)
+class ObjectiveShown:
+    """One objective's block as drawn: written once per data version and language."""
+
+    title: str  # escaped for markdown
+    text: str  # the status badge, the facts, the description and what is counted here
+    empty: str | None  # the caption of an objective without key results of its own
+    chart: Chart | None
+    table: pa.Table | None
+    reasons: str
+
+
+def objective_shown(view: View, objective: ObjectiveEvaluation) -> ObjectiveShown:
+    """An objective's block: status, roll-up, progress chart with pace ticks, its key results."""
+    progress = _(NO_DATA_YET) if objective.progress is None else share(objective.progress)
+    facts = [
+        _("Owner {owner}").format(owner=objective.owner),
+        _("progress {progress}").format(progress=progress),
+        _("weight {weight}").format(weight=figure(objective.weight)),
+    ]
+    if not view.evaluation.closed:
+        facts.insert(2, _("expected by now {expected}").format(expected=share(objective.expected)))
+    if objective.grade is not None:
+        facts.append(_("grade {grade}").format(grade=fixed(objective.grade, 2)))
+    parents = [p.title for p in objective.parents] or (
+        [objective.parent_title] if objective.parent_title else []
+    )
+    if parents:
+        facts.append(
+            _("aligned to {objectives}").format(objectives=", ".join(quoted(t) for t in parents))
+        )
+    # One element for the badge, the facts and the description keeps a page of objectives
+    # quick to redraw.
+    if objective.status_reason:
+        facts.insert(0, objective.status_reason)
+    text = f"{status_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
+    if objective.description:
+        text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
+    if objective.contributions:
+        counted = "; ".join(
+            _("{key_result} of “{objective}” (weight {weight}, {status})").format(
+                key_result=escape_markdown(c.title),
+                objective=escape_markdown(c.objective_title),
+                weight=format_entered(c.weight),
+                status=_(STATUS_LABELS.get(c.status, "Too early")),
+            )
+            for c in objective.contributions
+        )
+        text += "\n\n:gray[" + _("Also counted here: {counted}").format(counted=counted) + "]"
+    title = escape_markdown(objective.title)
+    if not objective.key_results:
+        empty = (
+            _("No key results of its own: the key results counted here measure it.")
+            if objective.contributions
+            else _("No key results yet.")
+        )
+        return ObjectiveShown(title, text, empty, chart=None, table=None, reasons="")
+    return ObjectiveShown(
+        title,
+        text,
+        None,
+        chart=progress_spec(objective.key_results),
+        table=kr_table(view, objective.key_results),
+        reasons=kr_reasons(objective.key_results),
+    )
+
+
+@depends_on(*data.EVALUATION)
+@shared_read(ttl=data.TTL, max_entries=data.ENTRIES)
+def objective_page(
+    versions: Versions,
+    period: str,
+    today: date,
+    objective_ids: tuple[int, ...],
+    language: str,
+    _view: View,
+) -> tuple[ObjectiveShown, ...]:
+    """The blocks of a page of the quarter's objectives, written once per data version and
+    `language` (i18n.locale_key) rather than on every rerun. `_view` is the reader's view of
+    that quarter; what the blocks show depends only on the key (its evaluation is read by the
+    same versions, period, day and language; the currency is the team's)."""
+    del versions, period, today
+    with i18n.use_locale_key(language):
+        found = {o.objective_id: o for o in _view.evaluation.objectives}
+        return tuple(objective_shown(_view, found[oid]) for oid in objective_ids)
+
+
+@depends_on(*data.EVALUATION)
+@shared_read(ttl=data.TTL, max_entries=data.ENTRIES)
+def kr_labels(
+    versions: Versions, period: str, today: date, language: str, _view: View
+) -> Mapping[int, str]:
+    """Each key result of the quarter as its picker names it ("objective › key result"), by id,
+    in the quarter's order; once per data version (`_view`: as for objective_page)."""
+    del versions, period, today, language
+    evaluation = _view.evaluation
+    titles = {o.objective_id: o.title for o in evaluation.objectives}
+    return MappingProxyType(
+        {
+            kr.key_result_id: f"{titles[kr.objective_id]} › {kr.title}"
+            for kr in evaluation.key_results()
+        }
+    )
+
+
+def objective_block(shown: ObjectiveShown, widths: dict[str, Any]) -> None:
+    """An objective: status, roll-up, progress chart with pace ticks, and its key results
+    (`widths`: kr_table_widths, made once for a page of blocks; st.dataframe copies them)."""
     with st.container(border=True):
-        st.subheader(escape_markdown(objective.title))
-        progress = _(NO_DATA_YET) if objective.progress is None else share(objective.progress)
-        facts = [
-            _("Owner {owner}").format(owner=objective.owner),
-            _("progress {progress}").format(progress=progress),
-            _("weight {weight}").format(weight=figure(objective.weight)),
-        ]
-        if not view.evaluation.closed:
-            facts.insert(
-                2, _("expected by now {expected}").format(expected=share(objective.expected))
-            )
-        if objective.grade is not None:
-            facts.append(_("grade {grade}").format(grade=fixed(objective.grade, 2)))
-        parents = [p.title for p in objective.parents] or (
-            [objective.parent_title] if objective.parent_title else []
-        )
-        if parents:
-            facts.append(
-                _("aligned to {objectives}").format(
-                    objectives=", ".join(quoted(t) for t in parents)
-                )
-            )
-        # One element for the badge, the facts and the description keeps a page of objectives
-        # quick to redraw.
-        if objective.status_reason:
-            facts.insert(0, objective.status_reason)
-        text = f"{status_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
-        if objective.description:
-            text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
-        if objective.contributions:
-            counted = "; ".join(
-                _("{key_result} of “{objective}” (weight {weight}, {status})").format(
-                    key_result=escape_markdown(c.title),
-                    objective=escape_markdown(c.objective_title),
-                    weight=format_entered(c.weight),
-                    status=_(STATUS_LABELS.get(c.status, "Too early")),
-                )
-                for c in objective.contributions
-            )
-            text += "\n\n:gray[" + _("Also counted here: {counted}").format(counted=counted) + "]"
-        st.markdown(text)
-        if not objective.key_results:
-            st.caption(
-                _("No key results of its own: the key results counted here measure it.")
-                if objective.contributions
-                else _("No key results yet.")
-            )
+        st.subheader(shown.title)
+        st.markdown(shown.text)
+        if shown.empty is not None:
+            st.caption(shown.empty)
             return
-        chart = data.progress_chart(
-            view.versions, view.period, view.today, objective.objective_id, i18n.locale_key()
-        )
-        if chart is not None:
-            draw(chart)
-        show_table(kr_table(view, objective.key_results), kr_table_widths())
-        reasons = kr_reasons(objective.key_results)
-        if reasons:
-            st.markdown(reasons)
+        if shown.chart is not None:
+            draw(shown.chart)
+        show_table(shown.table, widths)
+        if shown.reasons:
+            st.markdown(shown.reasons)
