@@ -196,6 +196,15 @@ def kr_shown(
         )
 
 
+def _titled_table(title: str, table: pa.Table | None, empty: str, columns: dict[str, Any]) -> None:
+    """A bold title over a read-only table, or over `empty` when there are no rows."""
+    st.markdown("**" + title + "**")
+    if table is None:
+        st.caption(empty)
+    else:
+        show_table(table, columns)
+
+
 def kr_detail(view: View, kr: KrEvaluation) -> None:
     """A key result's numbers, chart, check-ins, linked initiatives and check-in form."""
     shown = kr_shown(
@@ -225,32 +234,28 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
         draw(shown.chart)
     left, right = st.columns(2)
     with left:
-        st.markdown("**" + _("Check-ins") + "**")
-        if shown.history is None:
-            st.caption(_("No check-in yet."))
-        else:
-            show_table(
-                shown.history,
-                {
-                    _("When"): st.column_config.DatetimeColumn(
-                        format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
-                    ),
-                    _("Note"): st.column_config.TextColumn(width="large"),
-                },
-            )
+        _titled_table(
+            _("Check-ins"),
+            shown.history,
+            _("No check-in yet."),
+            {
+                _("When"): st.column_config.DatetimeColumn(
+                    format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
+                ),
+                _("Note"): st.column_config.TextColumn(width="large"),
+            },
+        )
     with right:
-        st.markdown("**" + _("Linked initiatives") + "**")
-        if shown.linked is None:
-            st.caption(_("No initiative is linked to this key result."))
-        else:
-            show_table(
-                shown.linked,
-                {
-                    _("Done"): st.column_config.ProgressColumn(
-                        min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
-                    )
-                },
-            )
+        _titled_table(
+            _("Linked initiatives"),
+            shown.linked,
+            _("No initiative is linked to this key result."),
+            {
+                _("Done"): st.column_config.ProgressColumn(
+                    min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
+                )
+            },
+        )
     if view.can_check_in(kr):
         check_in_form(view, kr)
 

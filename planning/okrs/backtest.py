@@ -49,7 +49,7 @@ from planning.metrics.metric_query import MetricRead
 from planning.metrics.shapes import metric_shape
 from planning.okrs.backtest_fit import Calibration
 from planning.okrs.backtest_replay import LEVEL_WINDOWS, TOTAL, Case, MetricHistory, replay
-from planning.okrs.backtest_saved import Fitted, metrics_key, read_saved, save
+from planning.okrs.backtest_saved import Fitted, as_day, metrics_key, read_saved, save
 from planning.okrs.backtest_score import ForecastQuality, assess, live_fit
 from planning.okrs.evaluation_reads import (
     data_as_of,
@@ -149,10 +149,7 @@ def read_histories(
 
 
 def _first_day(session: Session) -> date | None:
-    found = session.execute(select(func.min(Observation.day))).scalar_one_or_none()
-    if found is None:
-        return None
-    return found if isinstance(found, date) else date.fromisoformat(str(found)[:10])
+    return as_day(session.execute(select(func.min(Observation.day))).scalar_one_or_none())
 
 
 _CACHE: dict[tuple[object, ...], ForecastQuality] = {}
@@ -215,15 +212,9 @@ def _keys(session: Session, config: AppConfig, as_of: date | None) -> _Keys:
         as_of=as_of,
         fresh=(*latest, observed, last),
         latest=latest,
-        fitted=Fitted(observed, _day(first), _day(last)),
+        fitted=Fitted(observed, as_day(first), as_day(last)),
         metrics=metrics_key(config),
     )
-
-
-def _day(found: object) -> date | None:
-    if found is None or isinstance(found, date):
-        return found
-    return date.fromisoformat(str(found)[:10])
 
 
 def _save(keys: _Keys, calibration: Calibration) -> None:

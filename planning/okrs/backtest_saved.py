@@ -76,12 +76,15 @@ def read_saved(*, engine: Engine, past_end: date, key: str) -> SavedCalibration 
     except ValueError:  # a row no reader can use is fitted again
         _LOG.warning("the kept forecast calibration for %s cannot be read", past_end)
         return None
-    fitted = Fitted(row.observations_version, _day(row.first_day), _day(row.last_day))
+    fitted = Fitted(row.observations_version, as_day(row.first_day), as_day(row.last_day))
     return SavedCalibration(calibration=calibration, fitted=fitted)
 
 
-def _day(found: object) -> date:
-    return found if isinstance(found, date) else date.fromisoformat(str(found)[:10])
+def as_day(found: object) -> date | None:
+    """A day as the store gives it back (a date, or ISO text on some drivers), or None."""
+    if found is None or isinstance(found, date):
+        return found
+    return date.fromisoformat(str(found)[:10])
 
 
 def save(
