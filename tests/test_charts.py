@@ -1,5 +1,5 @@
 """Charts made from Altair (ui/charts.py): a chart handed its rows as a frame is the chart Altair's
-own conversion makes of the same rows."""
+own conversion makes of the same rows; a spec written out by hand draws what Altair would."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from datetime import date, timedelta
 import altair as alt
 import pandas as pd
 
-from planning.reports.chart_specs import ledger_chart, ledger_points
+from planning.reports.chart_specs import (
+    MATRIX_COLOURS,
+    MatrixWords,
+    ledger_chart,
+    ledger_points,
+    matrix_spec,
+)
 from tests.impact_support import impact_entry
-from ui.charts import Chart, from_altair, given_rows
+from ui.charts import Chart, from_altair, given_rows, rows_table
 
 
 def _layers(points: alt.Chart) -> alt.LayerChart:
@@ -77,3 +83,107 @@ def test_the_impact_ledger_chart_given_its_rows_draws_what_altair_draws_of_them(
     assert given.rows is not None and through_altair.rows is not None
     assert given.rows.to_pylist() == through_altair.rows.to_pylist()
     assert len(given.rows) == 40
+
+
+def _matrix_through_altair(points: pd.DataFrame, words: MatrixWords, splits: pd.DataFrame) -> Chart:
+    """The value/effort matrix as Altair builds it (the way the page built it before its spec
+    was written out): the reference the written spec must match."""
+    pick = alt.selection_point(name="pick", fields=["id"], on="click")
+    low_x, high_x = float(points["effort_weeks"].min()), float(points["effort_weeks"].max())
+    low_y, high_y = float(points["value"].min()), float(points["value"].max())
+    x_scale = alt.Scale(domain=[min(0.0, low_x), high_x * 1.08 or 1.0], nice=False)
+    y_span = (high_y - min(0.0, low_y)) or 1.0
+    y_scale = alt.Scale(domain=[min(0.0, low_y) - 0.05 * y_span, high_y + 0.1 * y_span], nice=False)
+    dots = (
+        alt.Chart(given_rows())
+        .mark_circle(size=140, opacity=0.85)
+        .encode(
+            x=alt.X("effort_weeks:Q", title=words.effort, scale=x_scale),
+            y=alt.Y("value:Q", title=words.value, scale=y_scale),
+            color=alt.Color(
+                "quadrant:N",
+                title=words.quadrant,
+                scale=alt.Scale(domain=list(words.quadrants), range=list(MATRIX_COLOURS)),
+                legend=alt.Legend(orient="top"),
+            ),
+            opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)),
+            tooltip=[
+                alt.Tooltip("title:N", title=words.initiative),
+                alt.Tooltip("rank:Q", title=words.rank),
+                alt.Tooltip("owner:N", title=words.owner),
+                alt.Tooltip("status:N", title=words.status),
+                alt.Tooltip("score:Q", title=words.score, format=",.2~f"),
+                alt.Tooltip("value:Q", title=words.value, format=",.2~f"),
+                alt.Tooltip("effort_weeks:Q", title=words.effort, format=",.1f"),
+                alt.Tooltip("quadrant:N", title=words.quadrant),
+            ],
+        )
+        .add_params(pick)
+    )
+    dashed = {"strokeDash": [4, 4], "color": "#888"}
+    value_rule = alt.Chart(splits).mark_rule(**dashed).encode(y="value:Q")
+    effort_rule = alt.Chart(splits).mark_rule(**dashed).encode(x="effort:Q")
+    (x_low, x_high), (y_low, y_high) = x_scale.domain, y_scale.domain
+    corners = pd.DataFrame(
+        {
+            "label": list(words.quadrants),
+            "x": [x_low, x_high, x_low, x_high],
+            "y": [y_high, y_high, y_low, y_low],
+            "align": ["left", "right", "left", "right"],
+            "baseline": ["top", "top", "bottom", "bottom"],
+        }
+    )
+    labels = [
+        alt.Chart(corners[(corners["align"] == side) & (corners["baseline"] == edge)])
+        .mark_text(
+            align=side,
+            baseline=edge,
+            dx=4 if side == "left" else -4,
+            fontWeight="bold",
+            color="#555",
+        )
+        .encode(x="x:Q", y="y:Q", text="label:N")
+        for side in ("left", "right")
+        for edge in ("top", "bottom")
+    ]
+    layers = alt.layer(dots, value_rule, effort_rule, *labels).properties(height=380)
+    return from_altair(layers, rows=points)
+
+
+def test_the_value_effort_matrix_written_out_draws_what_altair_draws() -> None:
+    points = pd.DataFrame(
+        {
+            "id": range(40),
+            "rank": range(1, 41),
+            "title": [f"Initiative {i} – ü" for i in range(40)],
+            "owner": ["Ana Souza", "Tom Okafor"] * 20,
+            "status": ["In progress", "Planned"] * 20,
+            "score": [i * 12.5 for i in range(40)],
+            "value": [i * 1500.0 - 2000 for i in range(40)],
+            "effort_weeks": [(i % 9) / 2 + 0.5 for i in range(40)],
+            "quadrant": ["Schnelle Erfolge", "Große Wetten", "Lückenfüller", "Geldgruben"] * 10,
+        }
+    )
+    words = MatrixWords(
+        quadrants=("Schnelle Erfolge", "Große Wetten", "Lückenfüller", "Geldgruben"),
+        value="Reichweite × Wirkung × Zuversicht",
+        effort="Aufwand (Personenwochen)",
+        score="RICE-Wert",
+        initiative="Initiative",
+        rank="Rang",
+        owner="Verantwortlich",
+        status="Status",
+        quadrant="Quadrant",
+    )
+    written = matrix_spec(points, value_split=27000.0, effort_split=2.5, words=words)
+    splits = pd.DataFrame({"value": [27000.0], "effort": [2.5]})
+    reference = _matrix_through_altair(points, words, splits)
+    # The written spec names its points' view itself, and gives no Vega-Lite minor version.
+    names = re.compile(r'"view_0"|"points"|"https://vega.github.io/schema/[^"]+"')
+    assert names.sub("X", _spec_text(Chart(spec=written.spec))) == names.sub(
+        "X", _spec_text(reference)
+    )
+    assert written.spec["params"][0]["views"] == ["points"]
+    assert written.spec["layer"][0]["name"] == "points"
+    assert reference.rows is not None
+    assert rows_table(written.rows).to_pylist() == reference.rows.to_pylist()
