@@ -10,6 +10,7 @@ from planning import clock, i18n
 from planning.access.permissions import is_director
 from planning.i18n import gettext as _
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
+from planning.store.engine import STATE_AREAS
 from ui import (
     exports,
     forecast_quality,
@@ -74,7 +75,7 @@ view = view_parts.View(
 evaluation = view.evaluation
 if goals_present.presenting():
     goals_present.present(evaluation, currency_symbol=config.settings.currency_symbol)
-    live_refresh()  # the room's screen follows the team's check-ins
+    live_refresh(STATE_AREAS)  # the room's screen follows the team's check-ins
     st.stop()
 view_parts.quarter_banner(view)
 if not evaluation.closed:  # a closed quarter's values are frozen: a late source changes nothing
@@ -165,4 +166,4 @@ if view.director:
     goals_shape.shape_the_quarter(view, selected, data.owner_names(current))
 goals_shape.okr_file_section(view)
 
-live_refresh()
+live_refresh(STATE_AREAS)

@@ -12,6 +12,7 @@ from planning.formatting import format_count, format_moment
 from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.periods import quarter_of
+from planning.store.engine import STATE_AREAS
 from planning.store.models import Role
 from planning.work.initiative_status import STATUS_ORDER, status_label
 from planning.work.roadmap import (
@@ -150,7 +151,7 @@ if shown == 0:
             )
     else:
         st.info(_("Nothing on the roadmap matches these filters."))
-    live_refresh()
+    live_refresh(STATE_AREAS)
     st.stop()
 
 # The timeline and the board are drawn here after the downloads under them: a rerun (after
@@ -274,4 +275,4 @@ with drawing:
                 },
             )
 
-live_refresh()
+live_refresh(STATE_AREAS)

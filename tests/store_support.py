@@ -40,9 +40,12 @@ def migrated_store(backend: str, sqlite_file: Path) -> Iterator[Engine]:
         _drop_postgres_schema(schema)
 
 
-def post_a_late_update(engine: Engine, *, today: date | None = None) -> None:
+def post_a_late_update(
+    engine: Engine, *, today: date | None = None, note_only: bool = False
+) -> None:
     """The owner of the first initiative in progress posts that it is at risk (a write to the
-    work, as an owner makes one during the Monday review)."""
+    work, as an owner makes one during the Monday review); `note_only`: posts a note and leaves
+    its status, health and % complete as they stand."""
     with session_scope(engine) as session:
         work = session.exec(
             select(Initiative).where(Initiative.status == InitiativeStatus.in_progress)
@@ -55,7 +58,7 @@ def post_a_late_update(engine: Engine, *, today: date | None = None) -> None:
             initiative_id=work.id,
             update=NewStatusUpdate(
                 status="in_progress",
-                health="at_risk",
+                health=work.health.value if note_only else "at_risk",
                 percent_complete=work.percent_complete,
                 note="Supplier is late; one week behind.",
             ),

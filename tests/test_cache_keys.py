@@ -1,7 +1,8 @@
 """Cached reads are keyed by the data versions they depend on (ui.state.depends_on), so a write
 makes exactly the reads it affects fresh: after an owner's status update the thirty people at the
 Monday review get the quarter's goals and the Metrics tiles from the cache, while the roadmap's
-initiatives are read again. Counted by how often the planning functions under the reads run."""
+initiatives are read again (unless the update was a note alone, which the roadmap does not
+draw). Counted by how often the planning functions under the reads run."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from planning.store.engine import (
     OBSERVATIONS,
     OKRS,
     PEOPLE,
+    STATE_AREAS,
+    STATUS_NOTES,
     WORK,
     create_store_engine,
     data_versions,
@@ -96,6 +99,27 @@ def test_a_status_update_reads_the_initiatives_again_and_nothing_else(
     engine.dispose()
     _read_all(url)
     assert calls == {"goals": 2, "metrics": 1, "initiatives": 3}
+
+
+def test_a_status_note_alone_leaves_the_roadmap_and_goals_cached(
+    counted: tuple[str, Counter[str]],
+) -> None:
+    url, calls = counted
+    _read_all(url)
+    engine = create_store_engine(url)
+    before = data_versions(engine)
+    post_a_late_update(engine, today=DEMO_TODAY, note_only=True)
+    after = data_versions(engine)
+    engine.dispose()
+    _read_all(url)
+    # Nothing the Roadmap or Goals draw changed: both stay cached, and their open pages, which
+    # watch those areas alone (live_refresh(STATE_AREAS)), do not run again.
+    assert calls == {"goals": 1, "metrics": 1, "initiatives": 1}
+    assert narrow(after, STATE_AREAS) == narrow(before, STATE_AREAS)
+    # Every page keyed by the whole of the data versions (This week's owed updates and notes,
+    # the initiative's history) reads afresh.
+    assert dict(after)[STATUS_NOTES] == dict(before).get(STATUS_NOTES, 0) + 1
+    assert after != before
 
 
 def test_versions_narrowed_to_areas_keep_only_those_and_refuse_a_wider_read() -> None:

@@ -1,7 +1,9 @@
 """Cached reads for the Roadmap page (the pattern of ui/data.py): the filtered roadmap, the
 quarters to offer, a page of swimlanes ready to draw and the Now / Next / Later board.
 
-Each function takes the store's data versions first, so any write makes the next call fresh.
+Each function takes the store's data versions first, so a write makes the next call fresh: any
+write but a status update that changes nothing but its note (planning.store.engine STATE_AREAS),
+which the Roadmap does not draw.
 Lanes and board come back with their tables in Arrow form (ui/arrow.py), so a warm rerun only
 draws them.
 """
@@ -24,14 +26,14 @@ from planning.okrs.evaluation_text import format_kr_value, reason_text
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.reports import roadmap_dependencies
 from planning.reports.chart_specs import time_domain
-from planning.store.engine import read_engine
+from planning.store.engine import STATE_AREAS, read_engine
 from planning.work import roadmap
 from planning.work.initiative_status import status_label
 from ui import arrow, dependencies_view, goals_data
 from ui.charts import Chart
 from ui.goals_charts import progress_text, share
 from ui.roadmap_chart import lane_spec
-from ui.state import Versions, app_config, engine, shared_read
+from ui.state import Versions, app_config, depends_on, engine, shared_read
 from ui.text import escape_markdown
 
 TTL = 600
@@ -42,6 +44,7 @@ def _session() -> Session:
     return Session(read_engine(engine()))
 
 
+@depends_on(*STATE_AREAS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def quarters(versions: Versions, today: date) -> list[str]:
     """Quarters the roadmap can be filtered to."""
@@ -54,6 +57,7 @@ def quarters(versions: Versions, today: date) -> list[str]:
         )
 
 
+@depends_on(*STATE_AREAS)
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def items(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> pd.DataFrame:
     """The initiatives the filters keep, lane by lane (see planning.work.roadmap.roadmap_items)."""
@@ -67,6 +71,7 @@ def items(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> p
         )
 
 
+@depends_on(*STATE_AREAS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def csv_export(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> str:
     """The CSV of exactly the rows the filters keep."""
@@ -167,6 +172,7 @@ def _key_results(objective: ObjectiveEvaluation) -> pa.Table:
     return arrow.table(pd.DataFrame(rows, columns=columns))
 
 
+@depends_on(*STATE_AREAS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def lane_page(
     versions: Versions,
@@ -233,6 +239,7 @@ def lane_page(
     return LanePage(pages=pages, lanes=lanes)
 
 
+@depends_on(*STATE_AREAS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def board_columns(
     versions: Versions, filters: roadmap.RoadmapFilters, today: date, language: str = ""
@@ -271,6 +278,7 @@ def _day_text(day: object) -> str:
     return f"{shown.day} {shown:%b %Y}"
 
 
+@depends_on(*STATE_AREAS)
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def counts(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> tuple[int, int]:
     """How many initiatives the filters keep, and how many of them are on the timeline."""
@@ -290,6 +298,7 @@ class RoadmapView:
 
 
 # Shared, not copied per run: at ten times the data the board alone holds thousands of rows.
+@depends_on(*STATE_AREAS)
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def view(
     versions: Versions,

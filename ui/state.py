@@ -253,8 +253,13 @@ def clear_after_write() -> None:
     st.session_state.pop(RUN_VERSIONS, None)
 
 
-def live_refresh() -> None:
-    """Re-run the page when the store's data changes while it is open (checked every few s)."""
+def _watched(current: Versions, areas: tuple[str, ...] | None) -> Versions:
+    return current if areas is None else narrow(current, areas)
+
+
+def live_refresh(areas: tuple[str, ...] | None = None) -> None:
+    """Re-run the page when the store's data changes while it is open (checked every few s):
+    any data, or only that of `areas` (planning.store.engine), for a page that draws no more."""
     every = app_config().settings.live.refresh_seconds
 
     @st.fragment(run_every=every)
@@ -263,7 +268,9 @@ def live_refresh() -> None:
             return  # a full run read them moments ago; the next check, seconds later, looks
         seen = st.session_state.get(SEEN_VERSIONS)
         try:
-            changed = seen is not None and data_versions(engine()) != seen
+            changed = seen is not None and _watched(data_versions(engine()), areas) != _watched(
+                seen, areas
+            )
         except DATABASE_ERRORS as exc:
             if _store().failed(exc) is None:
                 raise

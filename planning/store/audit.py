@@ -68,9 +68,11 @@ def record_event(
     action: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    areas: tuple[str, ...] | None = None,
 ) -> AuditEvent:
-    """Add an audit event and advance the plan data version and the entity's area's (every
-    area for an entity not in ENTITY_AREAS), in the caller's transaction."""
+    """Add an audit event and advance the plan data version and those of `areas` (by default
+    the entity's area; every area for an entity not in ENTITY_AREAS), in the caller's
+    transaction."""
     event = AuditEvent(
         actor_id=actor.id if actor else None,
         entity=entity,
@@ -80,7 +82,7 @@ def record_event(
         after=after,
     )
     session.add(event)
-    bump_plan(session, ENTITY_AREAS.get(entity, AREAS))
+    bump_plan(session, areas if areas is not None else ENTITY_AREAS.get(entity, AREAS))
     return event
 
 

@@ -38,7 +38,12 @@ PLAN = "plan"
 OKRS = "okrs"  # objectives, key results, check-ins, grades, quarter closes
 WORK = "work"  # initiatives and their status updates, dependencies, decisions, the weekly plan
 PEOPLE = "people"  # people, time off, API tokens, share links, notification preferences
-AREAS = (OBSERVATIONS, OKRS, WORK, PEOPLE)
+# A status update that changes nothing but its note (the initiative's status, health and
+# % complete stay): the Roadmap and Goals draw nothing of it, so it leaves them cached.
+STATUS_NOTES = "status_notes"
+# What the state of the goals and the work is: every area but status notes.
+STATE_AREAS = (OBSERVATIONS, OKRS, WORK, PEOPLE)
+AREAS = (*STATE_AREAS, STATUS_NOTES)
 
 CALENDAR_FIRST = date(2015, 1, 1)
 CALENDAR_LAST = date(2040, 12, 31)

@@ -22,6 +22,7 @@ from planning.access.permissions import (
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
+from planning.store.engine import STATUS_NOTES, WORK
 from planning.store.models import (
     Health,
     Initiative,
@@ -132,6 +133,7 @@ def _post_update(
         raise InputError(problems)
 
     before = audit_state(initiative, key_result_ids(session=session, initiative_id=initiative_id))
+    drawn_before = _drawn(initiative)
     check_and_bump(
         initiative, expected_version=initiative.version, what=initiative_name(initiative)
     )
@@ -165,9 +167,22 @@ def _post_update(
         action=action,
         before=before,
         after=after,
+        # A note alone leaves every page that draws the work's state (Roadmap, Goals) cached.
+        areas=(STATUS_NOTES,) if _drawn(initiative) == drawn_before else (WORK, STATUS_NOTES),
     )
     session.flush()
     return StatusUpdateRead.model_validate(row)
+
+
+def _drawn(initiative: Initiative) -> tuple[object, ...]:
+    """What of an initiative a status update may change besides its history: status, health,
+    % complete and shipped date."""
+    return (
+        initiative.status,
+        initiative.health,
+        initiative.percent_complete,
+        initiative.shipped_date,
+    )
 
 
 def drop_initiative(
