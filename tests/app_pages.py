@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
@@ -74,6 +75,18 @@ def open_admin_tab(person_id: int, tab: str) -> AppTest:
 def submit_form(at: AppTest, form: str) -> AppTest:
     """Click the one submit button of the form `form` and run the page again."""
     [button] = [b for b in at.button if b.form_id == form]
+    return button.click().run()
+
+
+def table_edits(rows: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """A data editor's state holding unsaved edits to these rows only (row position -> column ->
+    new value), as a page reads it from the session state."""
+    return {"edited_rows": dict(rows), "added_rows": [], "deleted_rows": []}
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the one button labelled `label` and run the page again."""
+    [button] = [b for b in at.button if b.label == label]
     return button.click().run()
 
 

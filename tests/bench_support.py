@@ -3,12 +3,7 @@ and what every load step that went well shows."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-from bench.data_set import build_data_set
-from bench.scales import SCALES
-from planning import clock
 
 PASSING_RESULT: dict[str, Any] = {
     "floor_ms": 1.0,
@@ -30,9 +25,3 @@ def assert_every_write_landed(step: dict[str, Any], *, client: str, rounds: int)
     assert step["status_updates_found"] == rounds
     assert step["lost_writes"] == 0
     assert step["planning_saves"] == rounds
-
-
-def small_store_in(directory: Path) -> Path:
-    """The small bench data set built in `directory` (the load tests' store)."""
-    build_data_set(directory=directory, scale=SCALES["small"], today=clock.today(), log=print)
-    return directory

@@ -179,6 +179,18 @@ def demo_store_as_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[date
     return build
 
 
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmark's small data set (a store and its configuration folder), the load tests'
+    store: built once for each test module that uses it."""
+    from bench.data_set import build_data_set
+    from bench.scales import SCALES
+
+    directory = tmp_path_factory.mktemp("load-store")
+    build_data_set(directory=directory, scale=SCALES["small"], today=clock.today(), log=print)
+    return directory
+
+
 @pytest.fixture
 def demo_engine(demo_store_file: Path, tmp_path: Path) -> Iterator[Engine]:
     """An engine on a private copy of the demo store (goals of 2026-Q4, data through the day

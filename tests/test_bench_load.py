@@ -26,15 +26,9 @@ from planning import clock
 from planning.cli.main import main
 from planning.store.engine import create_store_engine
 from planning.store.models import StatusUpdate
-from tests.bench_support import assert_every_write_landed, small_store_in
+from tests.bench_support import assert_every_write_landed
 
 ROUNDS = 2
-
-
-@pytest.fixture(scope="module")
-def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small bench data set, built once for the module."""
-    return small_store_in(tmp_path_factory.mktemp("load-store"))
 
 
 def test_sessions_acting_as_one_member_never_post_on_the_same_initiative(

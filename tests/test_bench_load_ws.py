@@ -19,16 +19,10 @@ from bench.load_ws import drive_ws
 from bench.scales import SCALES
 from planning import clock
 from planning.cli.main import main
-from tests.bench_support import assert_every_write_landed, small_store_in
+from tests.bench_support import assert_every_write_landed
 
 ROUNDS = 2
 QUICK = Pace(arrive_over_s=0.5, think_s=0.2)
-
-
-@pytest.fixture(scope="module")
-def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small bench data set, built once for the module."""
-    return small_store_in(tmp_path_factory.mktemp("load-ws-store"))
 
 
 def test_three_tabs_post_save_and_read_and_every_confirmed_update_is_in_the_store(

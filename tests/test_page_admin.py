@@ -64,6 +64,11 @@ def shown(alerts: Any) -> str:
     return "\n".join(a.value for a in alerts).replace("\\", "")
 
 
+def preview_tiles(at: AppTest) -> dict[str, str]:
+    """The import preview's tiles on the Data import tab: label -> value."""
+    return {m.label: m.value for m in at.tabs[0].metric}
+
+
 def db_path(url: str) -> str:
     return url.removeprefix("sqlite:///")
 
@@ -152,8 +157,7 @@ def test_preview_then_confirm_writes_and_lists_the_batch(app_store: str) -> None
     content = GOOD.format(existing=f"{existing:g}").encode()
     at.file_uploader[0].set_value(("new-day.csv", content, "text/csv")).run()
     assert not at.exception
-    tiles = {m.label: m.value for m in at.tabs[0].metric}
-    assert tiles == {
+    assert preview_tiles(at) == {
         "Rows in the file": "3",
         "Would add": "2",
         "Would update": "0",

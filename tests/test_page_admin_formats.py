@@ -18,7 +18,7 @@ from planning.config import CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR
 from planning.sources.mappings import list_mappings
 from planning.store.engine import create_store_engine
 from planning.store.models import Role
-from tests.test_page_admin import counts, open_admin, shown
+from tests.test_page_admin import counts, open_admin, preview_tiles, shown
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 SHOPIFY = FIXTURES / "shopify_orders_export.csv"
@@ -70,8 +70,7 @@ def test_a_shopify_export_is_recognised_previewed_and_imported(
         c.value for c in at.caption
     )
     assert "4 orders counted; left out: 1 cancelled, 1 test" in shown(at.info)
-    tiles = {m.label: m.value for m in at.tabs[0].metric}
-    assert tiles["Observations"] == "20"
+    assert preview_tiles(at)["Observations"] == "20"
     assert counts(app_store) == (before_rows, before_batches)
     at.button(key="admin_confirm_import").click().run()
     assert not at.exception
@@ -104,8 +103,7 @@ def test_two_currencies_are_refused_on_upload(shop_settings: None, app_store: st
 def test_a_ga4_export_is_recognised_and_previewed(app_store: str) -> None:
     at = upload(open_admin(app_store), "Funnel.csv", GA4.read_bytes())
     assert at.radio(key="admin_format_0").value == "ga4"
-    tiles = {m.label: m.value for m in at.tabs[0].metric}
-    assert tiles["Observations"] == "27"
+    assert preview_tiles(at)["Observations"] == "27"
     assert not at.button(key="admin_confirm_import").disabled
 
 
@@ -124,8 +122,7 @@ def test_a_wide_file_is_mapped_saved_and_offered_again(app_store: str) -> None:
     at.selectbox(key="admin_map_0_dim_channel").set_value("every row: email").run()
     at.selectbox(key="admin_map_0_dim_device").set_value("every row: mobile").run()
     assert not at.exception
-    tiles = {m.label: m.value for m in at.tabs[0].metric}
-    assert tiles == {
+    assert preview_tiles(at) == {
         "Observations": "4",
         "Would add": "4",
         "Would update": "0",

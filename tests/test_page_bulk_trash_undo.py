@@ -15,8 +15,8 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import Initiative, KeyResult, Objective, Role
 from planning.store.models_trash import TrashItem
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
-from tests.app_pages import open_as, people
-from tests.test_page_initiatives import owned_by, plain, submit
+from tests.app_pages import click, open_as, people
+from tests.test_page_initiatives import owned_by, plain
 
 
 def _open(person_id: int, page: str, **state: object) -> AppTest:
@@ -48,7 +48,7 @@ def test_a_director_sets_health_on_two_initiatives_at_once(app_store: str) -> No
     assert at.selectbox(key="bulk_owner") is not None  # directors set owner and status too
     at.multiselect(key="bulk_ids").set_value([first.id, second.id])
     at.selectbox(key="bulk_health").set_value("off_track")
-    submit(at, "Apply to selected")
+    click(at, "Apply to selected")
     assert not at.exception
     assert [s.value for s in at.success] == ["2 initiatives changed."]
     assert [_get(engine, i).health.value for i in (first.id, second.id)] == ["off_track"] * 2  # type: ignore[union-attr]
@@ -65,7 +65,7 @@ def test_a_member_is_refused_a_row_of_someone_else_and_nothing_is_written(
     assert not any(e.label.startswith("Trash") for e in at.expander)
     at.multiselect(key="bulk_ids").set_value([mine.id, theirs.id])
     at.selectbox(key="bulk_health").set_value("at_risk")
-    submit(at, "Apply to selected")
+    click(at, "Apply to selected")
     [error] = at.error
     assert f"“{theirs.title}” is owned by {ben.name}" in plain(error.value)
     assert _get(engine, mine.id).health == mine.health  # type: ignore[union-attr]
@@ -78,7 +78,7 @@ def test_a_director_deletes_an_initiative_and_restores_it_from_the_trash(app_sto
     at = _open(director.id, "pages/initiatives.py", initiative_pick=doomed.id)
     tag = f"{doomed.id}_{doomed.version}"
     at.checkbox(key=f"del_sure_{tag}").check()
-    submit(at, "Delete initiative")
+    click(at, "Delete initiative")
     assert not at.exception
     assert "gone for good on 26 Dec 2026" in at.success[0].value
     assert _get(engine, doomed.id) is None
@@ -141,12 +141,12 @@ def test_a_director_deletes_an_objective_on_goals_and_restores_it_with_its_key_r
     assert krs, "the demo objective has key results"
     at = _open(director.id, "pages/goals.py", goals_task="edit_objective", edit_objective=doomed.id)
     tag = f"objective_{doomed.id}_{doomed.version}"
-    submit(at, "Delete objective")
+    click(at, "Delete objective")
     assert [e.value for e in at.error] == ["Tick “Yes, delete it” to delete the objective."]
     with Session(read_engine(engine)) as session:
         assert session.get(Objective, doomed.id) is not None  # not ticked: nothing written
     at.checkbox(key=f"del_sure_{tag}").check()
-    submit(at, "Delete objective")
+    click(at, "Delete objective")
     assert not at.exception
     assert "moved to the trash; it is gone for good on 26 Dec 2026" in at.success[0].value
     with Session(read_engine(engine)) as session:

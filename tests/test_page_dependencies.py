@@ -20,7 +20,7 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import Initiative, InitiativeDependency, Role
 from planning.work.dependencies import add_dependency, period_critical_paths
 from planning.work.roadmap import RoadmapFilters, roadmap_items, timeline_items
-from tests.app_pages import open_as, people
+from tests.app_pages import click, open_as, people
 from tests.page_text import plain
 from tests.planning_seed import edit_initiative
 from tests.test_page_initiatives import open_page, owned_by
@@ -40,11 +40,6 @@ def edges(engine: Engine) -> set[tuple[int, int]]:
 def texts(at: AppTest) -> str:
     kinds = ("markdown", "caption", "success", "error", "warning", "info")
     return "\n".join(plain(e.value) for kind in kinds for e in getattr(at, kind))
-
-
-def save(at: AppTest) -> AppTest:
-    [button] = [b for b in at.button if b.label == "Save dependencies"]
-    return button.click().run()
 
 
 def without_demo_dependencies(engine: Engine) -> None:
@@ -75,7 +70,7 @@ def test_a_director_sets_what_an_initiative_waits_on_and_is_refused_a_loop(
     at = open_page(director.id, pick=second.id)
     assert "Waits on: nothing" in texts(at)
     at.multiselect(key=f"dep_waits_{second.id}").select(first.id)
-    at = save(at)
+    at = click(at, "Save dependencies")
     assert not at.exception
     assert "Dependencies saved: 1 added, 0 removed." in texts(at)
     assert edges(engine) == {(first.id, second.id)}
@@ -84,14 +79,14 @@ def test_a_director_sets_what_an_initiative_waits_on_and_is_refused_a_loop(
     at = open_page(director.id, pick=first.id)
     assert f"Blocks: #{second.id} {second.title}" in texts(at)
     at.multiselect(key=f"dep_waits_{first.id}").select(second.id)
-    at = save(at)
+    at = click(at, "Save dependencies")
     assert f"it cannot both wait on and block #{second.id} {second.title}" in texts(at)
 
     with session_scope(engine) as session:
         add_dependency(session=session, actor=director, blocker_id=second.id, blocked_id=third.id)
     at = open_page(director.id, pick=first.id)
     at.multiselect(key=f"dep_waits_{first.id}").select(third.id)
-    at = save(at)
+    at = click(at, "Save dependencies")
     shown = texts(at)
     assert "Not saved" in shown
     loop = (
@@ -112,7 +107,7 @@ def test_a_member_edits_their_own_initiatives_dependencies_and_reads_others(
     theirs = owned_by(engine, ben.id, "in_progress")
     at = open_page(ana.id, pick=mine.id)
     at.multiselect(key=f"dep_blocks_{mine.id}").select(theirs.id)
-    at = save(at)
+    at = click(at, "Save dependencies")
     assert not at.exception
     assert edges(engine) == {(mine.id, theirs.id)}
     at = open_page(ana.id, pick=theirs.id)
@@ -198,7 +193,7 @@ def test_a_director_edits_dependencies_from_weekly_planning(app_store: str) -> N
     at = open_as(director.id, "pages/planning.py", state={"planning_dependency_open": True})
     at.selectbox(key="planning_dependency_pick").select(second.id).run()
     at.multiselect(key=f"dep_waits_{second.id}").select(first.id)
-    at = save(at)
+    at = click(at, "Save dependencies")
     assert not at.exception
     assert edges(engine) == {(first.id, second.id)}
     assert "Dependencies saved: 1 added, 0 removed." in texts(at)

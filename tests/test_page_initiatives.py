@@ -28,7 +28,7 @@ from planning.work.initiative_reads import (
     list_initiatives,
     objective_choices,
 )
-from tests.app_pages import open_as, people
+from tests.app_pages import click, open_as, people
 from tests.planning_seed import count, edit_initiative
 
 PAGE = "pages/initiatives.py"
@@ -85,11 +85,6 @@ def stored_initiative(engine: Engine, initiative_id: int) -> InitiativeRead:
 
 def plain(text: Any) -> str:
     return re.sub(r"\\(.)", r"\1", str(text))
-
-
-def submit(at: AppTest, label: str) -> AppTest:
-    [button] = [b for b in at.button if b.label == label]
-    return button.click().run()
 
 
 def test_a_member_reads_list_and_detail_of_someone_elses_initiative(app_store: str) -> None:
@@ -156,12 +151,12 @@ def test_member_posts_a_status_update_on_their_own_initiative(app_store: str) ->
     tag = f"{running.id}_{running.version}"
     # No note: refused, nothing written, the chosen health is kept.
     at.selectbox(key=f"su_health_{tag}").set_value("at_risk")
-    submit(at, "Post update")
+    click(at, "Post update")
     assert "a note is required" in plain(at.error[0].value)
     assert count(engine, StatusUpdate) == before
     assert at.selectbox(key=f"su_health_{tag}").value == "at_risk"
     at.text_area(key=f"su_note_{tag}").input("Payment provider API is slow; testing a fallback.")
-    submit(at, "Post update")
+    click(at, "Post update")
     assert not at.exception
     assert at.success[0].value == "Status update posted."
     assert count(engine, StatusUpdate) == before + 1
@@ -188,11 +183,11 @@ def test_member_proposes_an_idea(app_store: str) -> None:
     before = count(engine, Initiative)
     at = open_page(member.id)
     assert "new_status" not in [w.key for w in at.selectbox]  # members propose ideas only
-    submit(at, "Propose idea")
+    click(at, "Propose idea")
     assert "title is required" in plain(at.error[0].value)
     assert count(engine, Initiative) == before
     at.text_input(key="new_title").input("Size guide on product pages")
-    submit(at, "Propose idea")
+    click(at, "Propose idea")
     assert not at.exception
     assert "created" in plain(at.success[0].value)
     created = newest(engine)
@@ -209,7 +204,7 @@ def test_director_creates_with_any_status_and_owner(app_store: str) -> None:
     member = people(engine, Role.member)[1]
     at.selectbox(key="new_owner").set_value(member.id)
     at.selectbox(key="new_status").set_value("planned")
-    submit(at, "Create")
+    click(at, "Create")
     assert not at.exception
     created = newest(engine)
     assert (created.title, created.status, created.owner_id) == (
@@ -232,7 +227,7 @@ def test_second_editor_is_told_of_the_conflict_and_keeps_their_text(app_store: s
         running.version,
         description="Owner's fresh description",
     )
-    submit(at, "Save changes")
+    click(at, "Save changes")
     assert not at.exception
     message = plain(at.error[0].value)
     assert "was changed by someone else while you were editing" in message
@@ -258,7 +253,7 @@ def test_a_new_initiative_shows_its_score_at_once_here_and_in_weekly_planning(
     at.text_input(key="new_score_reach").input("3,000")
     at.selectbox(key="new_score_impact").set_value(2.0)
     at.selectbox(key="new_score_confidence").set_value(0.8)
-    submit(at, "Create")
+    click(at, "Create")
     assert not at.exception
     created = newest(engine)
     assert created.title == "One-page checkout"
@@ -283,7 +278,7 @@ def test_figures_that_cannot_be_read_are_all_listed_and_nothing_is_created(
     at.text_input(key="new_score_reach").input("3.000,5")
     at.text_input(key="new_lift_pct").input("4 percent")
     before = count(engine, Initiative)
-    submit(at, "Create")
+    click(at, "Create")
     assert not at.exception
     shown = " ".join(plain(e.value) for e in at.error)
     assert "Effort (person-weeks): 600 is above the highest allowed, 520." in shown
@@ -294,7 +289,7 @@ def test_figures_that_cannot_be_read_are_all_listed_and_nothing_is_created(
     at.text_input(key="new_score_reach").input("3,000.5")
     at.selectbox(key="new_lift_metric").set_value("conversion_rate")
     at.text_input(key="new_lift_pct").input("4 %")
-    submit(at, "Create")
+    click(at, "Create")
     assert not at.exception and not at.error, [e.value for e in at.error]
     created = newest(engine)
     assert (created.effort_weeks, created.lift_pct) == (1.5, pytest.approx(0.04))
@@ -308,7 +303,7 @@ def test_director_changes_score_inputs_in_the_edit_form(app_store: str) -> None:
     at.text_input(key=f"ed_score_{tag}_reach").input("6000")
     at.selectbox(key=f"ed_score_{tag}_impact").set_value(1.0)
     at.selectbox(key=f"ed_score_{tag}_confidence").set_value(0.5)
-    submit(at, "Save changes")
+    click(at, "Save changes")
     assert not at.exception
     stored = stored_initiative(engine, running.id)
     assert stored.effort_weeks == 26
@@ -323,13 +318,13 @@ def test_an_expected_lift_names_where_it_is_measured(app_store: str) -> None:
     at.text_input(key="new_lift_pct").input("4")
     at.selectbox(key="new_lift_filter_product_line").set_value("Home")
     before = count(engine, Initiative)
-    submit(at, "Create")
+    click(at, "Create")
     # Conversion is not recorded per product line, so that filter is refused and nothing saved.
     assert "conversion_rate cannot be measured by product_line" in plain(at.error[0].value)
     assert count(engine, Initiative) == before
     at.selectbox(key="new_lift_filter_product_line").set_value("All")
     at.selectbox(key="new_lift_filter_device").set_value("mobile")
-    submit(at, "Create")
+    click(at, "Create")
     assert not at.exception
     created = newest(engine)
     assert created.title == "One-tap wallet on mobile checkout"

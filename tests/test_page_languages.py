@@ -45,7 +45,7 @@ from planning.store.models import (
 )
 from planning.work import scenarios
 from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
-from tests.app_pages import submit_form
+from tests.app_pages import submit_form, table_edits
 from tests.page_text import plain
 from tests.shown_text import displayed_cell
 from tests.shown_text import shown_texts as whole_page_texts
@@ -710,11 +710,9 @@ def test_a_german_team_reads_grids_charts_and_counts_in_its_format(
     _grid_column(at, "Zieltermin")  # a date, not a key result's "Ziel"
     assert untranslated(at, english) == []  # with any count not grouped (1360)
     # The cells stay numbers: an edit saves as in any team.
-    at.session_state["backlog_editor_rice_0"] = {
-        "edited_rows": {0: {"input.reach": 160_000, "effort_weeks": 2.5}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    at.session_state["backlog_editor_rice_0"] = table_edits(
+        {0: {"input.reach": 160_000, "effort_weeks": 2.5}}
+    )
     at.run()
     next(b for b in at.button if b.label == "Änderungen speichern").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

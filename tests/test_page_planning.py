@@ -32,12 +32,12 @@ from planning.store.models import (
 from planning.work.backlog import backlog_entries, ranked_backlog
 from planning.work.capacity import capacity_overview
 from planning.work.initiative_input import NewStatusUpdate
-from planning.work.initiative_reads import get_initiative
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import get_plan
-from tests.app_pages import open_as
+from tests.app_pages import click, open_as, table_edits
 from tests.planning_seed import add_initiative, commit_plan, count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
+from tests.test_page_initiatives import stored_initiative
 
 PAGE = "pages/planning.py"
 DIRECTORS_ONLY = "Weekly planning is for directors"
@@ -174,31 +174,21 @@ def test_saving_table_edits_writes_them_and_a_bad_row_writes_nothing(app_store: 
     director = person(engine, Role.director)
     expected = backlog_of(engine, "rice")
     top, second = int(expected["id"].iloc[0]), int(expected["id"].iloc[1])
-    edits = {
-        "edited_rows": {0: {"title": "Renamed in planning"}, 1: {"input.impact": 4}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    edits = table_edits({0: {"title": "Renamed in planning"}, 1: {"input.impact": 4}})
     at = open_page(director.id, backlog_editor_rice_0=edits)
-    [save] = [b for b in at.button if b.label == "Save changes"]
-    save.click().run()
+    click(at, "Save changes")
     assert not at.exception
     error = plain(at.error[0].value)
     assert "Nothing was saved" in error and "Impact 4 is not one of 3, 2, 1, 0.5, 0.25" in error
-    with Session(read_engine(engine)) as session:
-        assert get_initiative(session=session, initiative_id=top).title == expected["title"].iloc[0]  # type: ignore[union-attr]
+    assert stored_initiative(engine, top).title == expected["title"].iloc[0]
     # Fix the bad cell: both rows save in one go.
     edits["edited_rows"][1] = {"input.impact": 3}
     at = open_page(director.id, backlog_editor_rice_0=edits)
-    [save] = [b for b in at.button if b.label == "Save changes"]
-    save.click().run()
+    click(at, "Save changes")
     assert not at.exception
     assert at.success[0].value == "Saved 2 initiatives."
-    with Session(read_engine(engine)) as session:
-        renamed = get_initiative(session=session, initiative_id=top)
-        rescored = get_initiative(session=session, initiative_id=second)
-    assert renamed is not None and renamed.title == "Renamed in planning"
-    assert rescored is not None and rescored.scores["rice"]["impact"] == 3
+    assert stored_initiative(engine, top).title == "Renamed in planning"
+    assert stored_initiative(engine, second).scores["rice"]["impact"] == 3
 
 
 def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_save(
@@ -213,11 +203,7 @@ def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_
     assert int(ranked["rank"].iloc[last]) > 1
     before = store_state(engine)
     # The last-ranked row reaches far more customers, and the top row grows to a year's work.
-    edits = {
-        "edited_rows": {last: {"input.reach": 100_000_000}, 0: {"effort_weeks": 52.0}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    edits = table_edits({last: {"input.reach": 100_000_000}, 0: {"effort_weeks": 52.0}})
     at = open_page(director.id, backlog_editor_rice_0=edits)
     shown = at.data_editor[0].value.set_index("id")
     inputs = ranked.iloc[last]["inputs"]
@@ -234,8 +220,7 @@ def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_
     )
     assert shown.loc[first_id, "rank"] == "—" or int(shown.loc[first_id, "rank"]) != 1
     assert store_state(engine) == before  # nothing written while editing
-    [save] = [b for b in at.button if b.label == "Save changes"]
-    save.click().run()
+    click(at, "Save changes")
     assert not at.exception
     assert at.success[0].value == "Saved 2 initiatives."
     after = backlog_of(engine, "rice").set_index("id")
@@ -246,8 +231,7 @@ def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_
 def test_save_without_edits_says_so(app_store: str) -> None:
     engine = create_store_engine(app_store)
     at = open_page(person(engine, Role.director).id)
-    [save] = [b for b in at.button if b.label == "Save changes"]
-    save.click().run()
+    click(at, "Save changes")
     assert at.info[0].value == "No changes to save."
 
 
@@ -257,21 +241,18 @@ def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
     week = iso_week(clock.today())
     plans_before = count(engine, WeeklyPlan)
     at = open_page(director.id)
-    [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
-    commit.click().run()
+    click(at, f"Commit plan for week {week}")
     assert not at.exception
     assert at.success[0].value.startswith(f"Plan for {week} committed")
     with Session(read_engine(engine)) as session:
         plan = get_plan(session=session, week=week)
     assert plan is not None and len(plan.snapshot) == len(backlog_of(engine, "rice"))
-    [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
-    commit.click().run()
+    click(at, f"Commit plan for week {week}")
     assert "already committed" in at.warning[0].value
     assert count(engine, WeeklyPlan) == plans_before + 1
     [replace] = [c for c in at.checkbox if c.label.startswith("Replace the plan")]
     replace.check()
-    [commit] = [b for b in at.button if b.label == f"Commit plan for week {week}"]
-    commit.click().run()
+    click(at, f"Commit plan for week {week}")
     assert at.success[0].value.startswith(f"Plan for {week} committed")
     assert count(engine, WeeklyPlan) == plans_before + 1
 
@@ -307,13 +288,11 @@ def test_logging_a_decision_and_refusing_an_empty_one(app_store: str) -> None:
     at.session_state["planning_decision"] = True  # what opening the expander does
     at.run()
     at.text_area(key="decision_text").input("   ")
-    [log] = [b for b in at.button if b.label == "Log decision"]
-    log.click().run()
+    click(at, "Log decision")
     assert "the decision is required" in at.error[0].value
     assert count(engine, Decision) == before
     at.text_area(key="decision_text").input("Pause paid social until the CDN work ships.")
-    [log] = [b for b in at.button if b.label == "Log decision"]
-    log.click().run()
+    click(at, "Log decision")
     assert not at.exception
     assert at.success[0].value == "Decision logged."
     assert count(engine, Decision) == before + 1
@@ -342,18 +321,15 @@ def test_estimator_calibration_and_applying_its_suggested_confidence(app_store: 
     assert int(table["Predictions"].iloc[0]) == first.predictions
     assert table["Suggested confidence"].iloc[0] == f"{first.suggested_confidence:.0%}"
     label = f"Apply suggested confidence to {len(suggestions)} initiatives"
-    [apply] = [b for b in at.button if b.label == label]
-    apply.click().run()
+    click(at, label)
     assert not at.exception
     assert at.success[0].value == (
         f"Set RICE confidence on {len(suggestions)} initiatives from the estimators' calibration."
     )
-    with Session(read_engine(engine)) as session:
-        for suggestion in suggestions:
-            stored = get_initiative(session=session, initiative_id=suggestion.initiative_id)
-            assert stored is not None
-            assert stored.scores["rice"]["confidence"] == suggestion.suggested
-            assert stored.version == suggestion.version + 1
+    for suggestion in suggestions:
+        stored = stored_initiative(engine, suggestion.initiative_id)
+        assert stored.scores["rice"]["confidence"] == suggestion.suggested
+        assert stored.version == suggestion.version + 1
     # Nothing is left to apply, and the table re-ranked with the new confidences.
     assert not [b for b in at.button if b.label.startswith("Apply suggested confidence")]
     assert list(at.data_editor[0].value["id"]) == list(backlog_of(engine, "rice")["id"])
@@ -364,11 +340,7 @@ def test_unsaved_edits_survive_a_framework_switch(app_store: str) -> None:
     director = person(engine, Role.director)
     rice = backlog_of(engine, "rice")
     top, second = int(rice["id"].iloc[0]), int(rice["id"].iloc[1])
-    edits = {
-        "edited_rows": {0: {"title": "Renamed before the switch"}, 1: {"input.impact": 3}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    edits = table_edits({0: {"title": "Renamed before the switch"}, 1: {"input.impact": 3}})
     at = open_page(director.id, backlog_editor_rice_0=edits)
     at.segmented_control(key="planning_framework").set_value("ice").run()
     assert not at.exception
@@ -377,24 +349,17 @@ def test_unsaved_edits_survive_a_framework_switch(app_store: str) -> None:
     assert shown.loc[top, "title"] == "Renamed before the switch"
     assert "Your unsaved edits to 1 initiative are kept" in texts(at)
     assert "Unsaved RICE inputs on 1 initiative are kept" in texts(at)
-    [save] = [b for b in at.button if b.label == "Save changes"]
-    save.click().run()
+    click(at, "Save changes")
     assert at.success[0].value == "Saved 1 initiative."
-    with Session(read_engine(engine)) as session:
-        renamed = get_initiative(session=session, initiative_id=top)
-        waiting = get_initiative(session=session, initiative_id=second)
-    assert renamed is not None and renamed.title == "Renamed before the switch"
-    assert waiting is not None and waiting.scores["rice"]["impact"] != 3
+    assert stored_initiative(engine, top).title == "Renamed before the switch"
+    assert stored_initiative(engine, second).scores["rice"]["impact"] != 3
     # Back on RICE the impact edit is still there and saves.
     at.segmented_control(key="planning_framework").set_value("rice").run()
     shown = at.data_editor[0].value.set_index("id")
     assert shown.loc[second, "input.impact"] == 3
-    [save] = [b for b in at.button if b.label == "Save changes"]
-    save.click().run()
+    click(at, "Save changes")
     assert at.success[0].value == "Saved 1 initiative."
-    with Session(read_engine(engine)) as session:
-        rescored = get_initiative(session=session, initiative_id=second)
-    assert rescored is not None and rescored.scores["rice"]["impact"] == 3
+    assert stored_initiative(engine, second).scores["rice"]["impact"] == 3
 
 
 def test_a_logged_decision_clears_the_form_and_a_second_click_logs_nothing_more(
@@ -405,14 +370,12 @@ def test_a_logged_decision_clears_the_form_and_a_second_click_logs_nothing_more(
     at = open_page(person(engine, Role.director).id, planning_decision=True)
     words = "Hold the redesign until the holiday freeze ends."
     at.text_area(key="decision_text").input(words)
-    [log] = [b for b in at.button if b.label == "Log decision"]
-    log.click().run()
+    click(at, "Log decision")
     assert at.success[0].value == "Decision logged."
     assert at.text_area(key="decision_text").value == ""
     # A double click sends the same form again before the page has redrawn.
     at.text_area(key="decision_text").input(words)
-    [log] = [b for b in at.button if b.label == "Log decision"]
-    log.click().run()
+    click(at, "Log decision")
     assert not at.exception
     assert count(engine, Decision) == before + 1
     assert list(at.dataframe[-1].value["text"]).count(words) == 1
@@ -428,16 +391,14 @@ def test_a_director_edits_then_withdraws_a_decision_and_it_stays_listed(app_stor
         assert original is not None
     suffix = f"{picked}_{original.version}"
     at.text_area(key=f"decision_edit_text_{suffix}").input("Reworded after the review.")
-    [save] = [b for b in at.button if b.label == "Save the decision"]
-    save.click().run()
+    click(at, "Save the decision")
     assert not at.exception
     assert at.success[0].value == "Decision saved."
     with Session(read_engine(engine)) as session:
         edited = session.get(Decision, picked)
         assert edited is not None and edited.text == "Reworded after the review."
     at.selectbox(key="decision_change_pick").set_value(picked).run()
-    [withdraw] = [b for b in at.button if b.label == "Withdraw the decision"]
-    withdraw.click().run()
+    click(at, "Withdraw the decision")
     assert at.success[0].value == "Decision withdrawn."
     table = at.dataframe[-1].value
     row = table[table["text"] == "Reworded after the review."]
@@ -452,12 +413,11 @@ def test_discard_drops_edits_kept_across_a_framework_switch(app_store: str) -> N
     engine = create_store_engine(app_store)
     rice = backlog_of(engine, "rice")
     top = int(rice["id"].iloc[0])
-    edits = {"edited_rows": {0: {"title": "Not wanted"}}, "added_rows": [], "deleted_rows": []}
+    edits = table_edits({0: {"title": "Not wanted"}})
     at = open_page(person(engine, Role.director).id, backlog_editor_rice_0=edits)
     at.segmented_control(key="planning_framework").set_value("ice").run()
     assert at.data_editor[0].value.set_index("id").loc[top, "title"] == "Not wanted"
-    [discard] = [b for b in at.button if b.label == "Discard edits"]
-    discard.click().run()
+    click(at, "Discard edits")
     assert at.data_editor[0].value.set_index("id").loc[top, "title"] == rice["title"].iloc[0]
     assert "are kept" not in texts(at)
     at.segmented_control(key="planning_framework").set_value("rice").run()
@@ -510,12 +470,11 @@ def test_a_long_backlog_shows_its_top_ranked_against_the_whole_backlog(
     at = open_page(director.id)
     assert list(at.data_editor[0].value["id"]) == list(expected["id"][:3])
     assert f"Showing the top 3 of {total}: {total - 3} more below." in texts(at)
-    edits = {"edited_rows": {0: {"input.reach": 1}}, "added_rows": [], "deleted_rows": []}
+    edits = table_edits({0: {"input.reach": 1}})
     at = open_page(director.id, backlog_editor_rice_0=edits)
     shown = at.data_editor[0].value.set_index("id")
     assert int(shown.loc[top, "rank"]) == ranked  # last of all, not of the three shown
-    [save] = [b for b in at.button if b.label == "Save changes"]
-    save.click().run()
+    click(at, "Save changes")
     assert at.success[0].value == "Saved 1 initiative."
     next(b for b in at.button if b.label == f"Show all {total}").click().run()
     assert len(at.data_editor[0].value) == total

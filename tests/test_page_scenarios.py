@@ -17,6 +17,7 @@ from planning.store.models import Initiative, Role
 from planning.store.models_scenarios import PlanScenario
 from planning.work import scenarios
 from planning.work.weekly_plan import get_plan
+from tests.app_pages import click, table_edits
 from tests.planning_seed import store_state
 from tests.shown_text import Leak, raw_values, shown_texts
 from tests.test_page_planning import open_page, person, plain, texts
@@ -55,8 +56,7 @@ def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> No
     assert f"No scenario for {WEEK} yet" in texts(at)
     [name] = [t for t in at.text_input if t.label == "Name of a new scenario"]
     name.input("Lean week")
-    [make] = [b for b in at.button if b.label == "Make a scenario"]
-    make.click().run()
+    click(at, "Make a scenario")
     assert not at.exception
     assert "Scenario “Lean week” made" in texts(at)
     scenario = _scenario(engine)
@@ -69,14 +69,9 @@ def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> No
     idea_id, planned_id = int(draft.loc[idea, "id"]), int(draft.loc[planned, "id"])
     effort = float(draft.loc[planned, "effort_weeks"])
     before = store_state(engine)["initiatives"]
-    edits = {
-        "edited_rows": {idea: {"in_plan": True}, planned: {"effort_weeks": effort * 2}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    edits = table_edits({idea: {"in_plan": True}, planned: {"effort_weeks": effort * 2}})
     at = open_page(director.id, **{f"scenario_editor_{scenario.id}_1": edits})
-    [save] = [b for b in at.button if b.label == "Save the draft"]
-    save.click().run()
+    click(at, "Save the draft")
     assert not at.exception
     assert "Draft “Lean week” saved: it changes 2 initiatives." in texts(at)
     assert _leaks(at) == []
@@ -99,14 +94,12 @@ def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> No
     # Commit: the draft's changes are saved and the week's plan committed, in one step.
     at.segmented_control(key="scenario_view").set_value("commit").run()
     assert _leaks(at) == []
-    [commit] = [b for b in at.button if b.label == f"Commit this scenario for {WEEK}"]
-    commit.click().run()
+    click(at, f"Commit this scenario for {WEEK}")
     assert not at.exception
     if at.warning:  # the demo may already hold this week's plan: confirm replacing it
         [replace] = [c for c in at.checkbox if c.label.startswith("Replace the plan")]
         replace.check()
-        [commit] = [b for b in at.button if b.label == f"Commit this scenario for {WEEK}"]
-        commit.click().run()
+        click(at, f"Commit this scenario for {WEEK}")
     assert "Scenario “Lean week” committed: 2 initiatives changed" in texts(at)
     assert _initiative(engine, idea_id).status == "planned"
     assert _initiative(engine, planned_id).effort_weeks == effort * 2
@@ -122,14 +115,12 @@ def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: s
     at = open_page(director.id)
     [name] = [t for t in at.text_input if t.label == "Name of a new scenario"]
     name.input("Bold")
-    [make] = [b for b in at.button if b.label == "Make a scenario"]
-    make.click().run()
+    click(at, "Make a scenario")
     scenario = _scenario(engine)
     assert scenario is not None
-    edits = {"edited_rows": {0: {"effort_weeks": -3.0}}, "added_rows": [], "deleted_rows": []}
+    edits = table_edits({0: {"effort_weeks": -3.0}})
     at = open_page(director.id, **{f"scenario_editor_{scenario.id}_1": edits})
-    [save] = [b for b in at.button if b.label == "Save the draft"]
-    save.click().run()
+    click(at, "Save the draft")
     assert not at.exception
     error = plain(at.error[0].value)
     assert "Nothing was saved" in error and "effort -3 person-weeks is below 0" in error
@@ -152,8 +143,7 @@ def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: s
         session.add(edited)
     at = open_page(director.id)
     assert "1 initiative in this draft changed since the draft changed it" in texts(at)
-    [rebase] = [b for b in at.button if b.label == "Bring the draft up to date"]
-    rebase.click().run()
+    click(at, "Bring the draft up to date")
     assert not at.exception
     assert "brought up to date" in texts(at)
     rebased = _scenario(engine)
@@ -161,14 +151,12 @@ def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: s
 
     before = store_state(engine)
     at.segmented_control(key="scenario_view").set_value("commit").run()
-    [discard] = [b for b in at.button if b.label == "Throw the scenario away"]
-    discard.click().run()
+    click(at, "Throw the scenario away")
     assert "Tick “Yes, throw this draft away” first" in texts(at)
     assert _scenario(engine) is not None
     [sure] = [c for c in at.checkbox if c.label == "Yes, throw this draft away"]
     sure.check()
-    [discard] = [b for b in at.button if b.label == "Throw the scenario away"]
-    discard.click().run()
+    click(at, "Throw the scenario away")
     assert "Scenario “Bold” thrown away" in texts(at)
     assert _scenario(engine) is None
     assert store_state(engine)["initiatives"] == before["initiatives"]

@@ -1,5 +1,6 @@
 """What the sign-in journeys share: a `streamlit run server.py` server in a chosen sign-in mode
-(a private copy of config/ and of the demo store, and its own secrets file), and page helpers."""
+(a private copy of config/ and of the demo store, and its own secrets file), the password the
+journeys sign in with, and page helpers."""
 
 from __future__ import annotations
 
@@ -10,12 +11,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
 from bench.app_process import answers, free_port, launch_app, stop_process
+from planning.access.people import set_password
+from planning.config.settings import AuthSettings
 from tests.browser.conftest import Server
 from tests.config_support import config_with_sign_in
 
 SETTLE_MS = 30_000
+PASSWORD = "correct horse battery"
+
+
+def give_password(session: Session, person_id: int) -> None:
+    """Set PASSWORD as this person's password, as the command line sets one (no acting person)."""
+    set_password(
+        session=session,
+        actor=None,
+        person_id=person_id,
+        password=PASSWORD,
+        settings=AuthSettings(),
+    )
 
 
 def wait_for(url: str, log: Path, process: subprocess.Popen[bytes], what: str) -> None:

@@ -23,9 +23,9 @@ from planning.periods import quarter_of
 from planning.store.engine import create_store_engine
 from planning.store.models import Person, Role
 from tests.browser.conftest import Browser, Server, _serve
-from tests.browser.sign_in_support import app_server, heading, nav_links, settle
+from tests.browser.sign_in_support import PASSWORD, app_server, heading, nav_links, settle
 from tests.browser.test_journeys import WAIT_MS, _open, _pick, _settle, _shot
-from tests.browser.test_sign_in_password import PASSWORD, sign_in
+from tests.browser.test_sign_in_password import sign_in
 
 pytestmark = pytest.mark.browser
 

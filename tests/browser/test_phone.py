@@ -93,6 +93,17 @@ def _person(engine_url: str, role: Role, pick: object = None) -> Person:
     return chosen
 
 
+def _notes_by(
+    engine_url: str, table: type[StatusUpdate] | type[CheckIn], author: Person
+) -> list[str]:
+    """The notes `author` has written in `table` (status updates or check-ins), as stored."""
+    engine = create_store_engine(engine_url)
+    with Session(engine) as session:
+        notes = session.exec(select(table.note).where(table.author_id == author.id)).all()
+    engine.dispose()
+    return list(notes)
+
+
 def test_member_posts_an_update_on_a_phone(server: Server, phone: Page) -> None:
     settings = default_config().settings
     today = clock.today()
@@ -123,13 +134,9 @@ def test_member_posts_an_update_on_a_phone(server: Server, phone: Page) -> None:
         shot="member-update-posted",
     )
 
-    engine = create_store_engine(server.database_url)
-    with Session(engine) as session:
-        notes = session.exec(
-            select(StatusUpdate.note).where(StatusUpdate.author_id == member.id)
-        ).all()
-    engine.dispose()
-    assert "Phone check: on track, copy due." in notes
+    assert "Phone check: on track, copy due." in _notes_by(
+        server.database_url, StatusUpdate, member
+    )
 
 
 def test_member_checks_in_on_a_key_result_on_a_phone(server: Server, phone: Page) -> None:
@@ -161,11 +168,7 @@ def test_member_checks_in_on_a_key_result_on_a_phone(server: Server, phone: Page
         shot="member-check-in-posted",
     )
 
-    engine = create_store_engine(server.database_url)
-    with Session(engine) as session:
-        notes = session.exec(select(CheckIn.note).where(CheckIn.author_id == member.id)).all()
-    engine.dispose()
-    assert "Phone check-in: steady." in notes
+    assert "Phone check-in: steady." in _notes_by(server.database_url, CheckIn, member)
 
 
 def test_stakeholder_reads_roadmap_and_goals_on_a_phone(server: Server, phone: Page) -> None:

@@ -13,17 +13,15 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from planning import clock
-from planning.access.people import set_password
 from planning.config import default_config
-from planning.config.settings import AuthSettings
 from planning.notify.links import form_url, sign
 from planning.notify.secrets import LINK_SECRET_ENV
 from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person, Role
 from tests.browser.conftest import Browser
-from tests.browser.sign_in_support import app_server, heading, settle
-from tests.browser.test_sign_in_password import PASSWORD, sign_in
+from tests.browser.sign_in_support import PASSWORD, app_server, give_password, heading, settle
+from tests.browser.test_sign_in_password import sign_in
 
 SECRET = "browser-link-secret-0123456789"
 
@@ -46,13 +44,7 @@ def test_a_reminder_link_opens_the_form_after_signing_in(
             raise AssertionError("the demo store should have a member owing two updates")
         email, person_id, wanted = member.email, int(member.id), owed.updates[-1]
     with session_scope(engine) as session:
-        set_password(
-            session=session,
-            actor=None,
-            person_id=person_id,
-            password=PASSWORD,
-            settings=AuthSettings(),
-        )
+        give_password(session, person_id)
     engine.dispose()
     monkeypatch.setenv(LINK_SECRET_ENV, SECRET)
     token = sign(

@@ -8,14 +8,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from planning.access.people import set_password
-from planning.config.settings import AuthSettings
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person
 from tests.browser.conftest import Browser
-from tests.browser.sign_in_support import app_server, heading, headings, nav_links, settle
+from tests.browser.sign_in_support import (
+    PASSWORD,
+    app_server,
+    give_password,
+    heading,
+    headings,
+    nav_links,
+    settle,
+)
 
-PASSWORD = "correct horse battery"
 MEMBER = "ana@northwind.example"  # Ana Souza, a member in the demo team
 STAKEHOLDER = "helen@northwind.example"  # Helen Carter, a stakeholder
 
@@ -26,13 +31,7 @@ def store_with_passwords(demo_store_file: Path, tmp_path: Path) -> Path:
     engine = create_store_engine(f"sqlite:///{store}")
     with session_scope(engine) as session:
         for person in session.query(Person).filter(Person.email.in_([MEMBER, STAKEHOLDER])):
-            set_password(
-                session=session,
-                actor=None,
-                person_id=int(person.id or 0),
-                password=PASSWORD,
-                settings=AuthSettings(),
-            )
+            give_password(session, int(person.id or 0))
     engine.dispose()
     return store
 

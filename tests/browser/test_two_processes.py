@@ -22,15 +22,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from planning.access.people import set_password
 from planning.access.share_links import create_share_link
-from planning.config.settings import AuthSettings
 from planning.store.backup import export_store
 from planning.store.engine import create_store_engine, migrate, session_scope
 from planning.store.models import Person, PersonRead, Role
 from planning.store.restore import restore_store
 from tests.browser.conftest import SCREENSHOTS, Browser
-from tests.browser.sign_in_support import app_server, heading, settle
+from tests.browser.sign_in_support import PASSWORD, app_server, give_password, heading, settle
 from tests.browser.test_sign_in_password import sign_in
 from tests.postgres_support import postgres_schema
 
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 POSTGRES = os.environ.get("QUARTERDECK_TEST_POSTGRES_URL", "")
-PASSWORD = "correct horse battery"
 MEMBER = "ana@northwind.example"  # Ana Souza: her oldest owed update is work under way now
 WORK = "Recommendations and bundles on product pages"
 LIVE_MS = 10_000  # the bound: shown on the other process within 10 s
@@ -62,13 +59,7 @@ def shared_store(demo_store_file: Path, tmp_path: Path) -> Iterator[tuple[str, s
         restore_store(engine=target, directory=tmp_path / "export")
         with session_scope(target) as session:
             member = session.exec(select(Person).where(Person.email == MEMBER)).one()
-            set_password(
-                session=session,
-                actor=None,
-                person_id=int(member.id or 0),
-                password=PASSWORD,
-                settings=AuthSettings(),
-            )
+            give_password(session, int(member.id or 0))
         with Session(target) as session:
             director = session.exec(select(Person).where(Person.role == Role.director)).first()
             assert director is not None
