@@ -1,6 +1,7 @@
 """The Weekly planning page's value/effort matrix, built from the cached backlog of
 ui/planning_data.py and kept as a Vega-Lite spec (planning/reports/chart_specs.py's
-matrix_spec, drawn through ui/charts.py), keyed by the store's data versions and the framework. Clicking a point selects it (the selection parameter "pick")."""
+matrix_spec, drawn through ui/charts.py), keyed by the store's data versions and the
+framework. Clicking a point selects it (the selection parameter "pick")."""
 
 from __future__ import annotations
 
