@@ -17,13 +17,20 @@ from planning.access.permissions import PermissionDenied
 from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
 from planning.reports import blocker_news
-from planning.store.engine import read_engine
+from planning.store.engine import WORK, read_engine
 from planning.validation import InputError
 from planning.work import dependencies
 from planning.work.dependencies import Work
 from ui import planning_data
 from ui.confirm_write import run_write
-from ui.state import Versions, clear_after_write, engine, frozen_lists, shared_read
+from ui.state import (
+    Versions,
+    clear_after_write,
+    depends_on,
+    engine,
+    frozen_lists,
+    shared_read,
+)
 from ui.text import CHOOSE, escape_markdown
 
 TTL = 600
@@ -82,6 +89,7 @@ def critical_path_list(versions: Versions, period: str, language: str) -> str:
     )
 
 
+@depends_on(WORK)  # news of dependencies: the work's state, never a status note
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def news(
     versions: Versions, owner_id: int, today: date, language: str = ""
@@ -91,6 +99,7 @@ def news(
     return list(_news_by_owner(versions, today, language).get(owner_id, ()))
 
 
+@depends_on(WORK)
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def _news_by_owner(
     versions: Versions, today: date, language: str

@@ -26,14 +26,14 @@ from planning.okrs.evaluation_text import reason_text
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.periods import iso_week, quarter_bounds
 from planning.reports import this_week
-from planning.store.engine import read_engine
+from planning.store.engine import OKRS, PEOPLE, read_engine
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZONS, RoadmapFilters, summarise
 from planning.work.system_notes import note_text
 from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, planning_data, roadmap_data
 from ui.goals_charts import share
-from ui.state import Versions, app_config, engine, frozen_lists, shared_read
+from ui.state import Versions, app_config, depends_on, engine, frozen_lists, shared_read
 
 TTL = 600
 ENTRIES = 64
@@ -73,16 +73,41 @@ class Owing:
 def _owed_by_person(versions: Versions, today: date) -> Mapping[int, this_week.Owed]:
     """What everyone owes, read once for every session after each write (a per-person read
     would run once for each member with This week open)."""
+    return MappingProxyType(
+        this_week.owed_by_person(_updates_owed(versions, today), _check_ins_due(versions, today))
+    )
+
+
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _updates_owed(versions: Versions, today: date) -> tuple[this_week.OwedUpdate, ...]:
+    """The team's overdue status updates (a status note changes them: keyed by every area)."""
+    del versions
+    with _session() as session:
+        return tuple(
+            this_week.updates_owed(
+                session=session,
+                today=today,
+                every_days=app_config().settings.updates.stale_after_days,
+            )
+        )
+
+
+@depends_on(OKRS, PEOPLE)
+@shared_read(ttl=TTL, max_entries=ENTRIES)
+def _check_ins_due(versions: Versions, today: date) -> tuple[this_week.DueCheckIn, ...]:
+    """The team's due check-ins: only the goals and the people change them, so the status
+    updates of the Monday review leave them cached."""
     del versions
     settings = app_config().settings
     with _session() as session:
-        found = this_week.what_everyone_owes(
-            session=session,
-            today=today,
-            every_days=settings.updates.stale_after_days,
-            fiscal_start_month=settings.fiscal_year_start_month,
+        return tuple(
+            this_week.check_ins_due(
+                session=session,
+                today=today,
+                every_days=settings.updates.stale_after_days,
+                fiscal_start_month=settings.fiscal_year_start_month,
+            )
         )
-    return MappingProxyType(found)
 
 
 NOTHING_OWED = this_week.Owed(updates=(), check_ins=())

@@ -382,22 +382,33 @@ def what_everyone_owes(
 ) -> dict[int, Owed]:
     """`what_i_owe` for everyone who owes something, by person id (one read for a whole team's
     This week; each person's lists keep `what_i_owe`'s order)."""
-    updates: dict[int, list[OwedUpdate]] = {}
-    for update in updates_owed(session=session, today=today, every_days=every_days):
-        updates.setdefault(update.owner_id, []).append(update)
-    check_ins: dict[int, list[DueCheckIn]] = {}
-    for due in check_ins_due(
-        session=session,
-        today=today,
-        every_days=every_days,
-        fiscal_start_month=fiscal_start_month,
-    ):
-        check_ins.setdefault(due.owner_id, []).append(due)
+    return owed_by_person(
+        updates_owed(session=session, today=today, every_days=every_days),
+        check_ins_due(
+            session=session,
+            today=today,
+            every_days=every_days,
+            fiscal_start_month=fiscal_start_month,
+        ),
+    )
+
+
+def owed_by_person(
+    updates: Iterable[OwedUpdate], check_ins: Iterable[DueCheckIn]
+) -> dict[int, Owed]:
+    """The team's owed updates and due check-ins (each in its read's order) by person id."""
+    owed_updates: dict[int, list[OwedUpdate]] = {}
+    for update in updates:
+        owed_updates.setdefault(update.owner_id, []).append(update)
+    due_check_ins: dict[int, list[DueCheckIn]] = {}
+    for due in check_ins:
+        due_check_ins.setdefault(due.owner_id, []).append(due)
     return {
         person: Owed(
-            updates=tuple(updates.get(person, ())), check_ins=tuple(check_ins.get(person, ()))
+            updates=tuple(owed_updates.get(person, ())),
+            check_ins=tuple(due_check_ins.get(person, ())),
         )
-        for person in updates.keys() | check_ins.keys()
+        for person in owed_updates.keys() | due_check_ins.keys()
     }
 
 
