@@ -283,18 +283,23 @@ def attempt_sign_in(
 # --- sessions ----------------------------------------------------------------------------------
 
 
+def _session_row(
+    session: Session, secret: object, *, digest: Callable[[str], str], lock: bool
+) -> SignInSession | None:
+    """The sign-in row stored under the secret's digest (locked for the change if `lock`); None
+    when there is none or the secret is not a string of 1 to 200 characters."""
+    if not isinstance(secret, str) or not secret or len(secret) > 200:
+        return None
+    query = select(SignInSession).where(col(SignInSession.token_hash) == digest(secret))
+    return session.exec(query.with_for_update() if lock else query).first()
+
+
 def start_session(
     *, session: Session, code: str, settings: AuthSettings, now: datetime | None = None
 ) -> str | None:
     """Exchange a one-time code (once, within a minute) for a session token; None if it fails."""
     now = now or utcnow()
-    if not isinstance(code, str) or not code or len(code) > 200:
-        return None
-    row = session.exec(
-        select(SignInSession)
-        .where(col(SignInSession.token_hash) == _code_digest(code))
-        .with_for_update()
-    ).first()
+    row = _session_row(session, code, digest=_code_digest, lock=True)
     if row is None or row.ended_at is not None or row.expires_at <= now:
         return None
     row.ended_at = now
@@ -322,12 +327,8 @@ def person_for_session(
     *, session: Session, token: str | None, now: datetime | None = None
 ) -> PersonRead | None:
     """The active person a session token belongs to, or None (unknown, expired or ended)."""
-    if not isinstance(token, str) or not token or len(token) > 200:
-        return None
     now = now or utcnow()
-    row = session.exec(
-        select(SignInSession).where(col(SignInSession.token_hash) == token_digest(token))
-    ).first()
+    row = _session_row(session, token, digest=token_digest, lock=False)
     if row is None or row.ended_at is not None or row.expires_at <= now:
         return None
     person = session.get(Person, row.person_id)
@@ -338,17 +339,10 @@ def person_for_session(
 
 def end_session(*, session: Session, token: str | None, now: datetime | None = None) -> bool:
     """End the session of a token (sign-out); False when there was no open one."""
-    if not isinstance(token, str) or not token or len(token) > 200:
-        return False
-    now = now or utcnow()
-    row = session.exec(
-        select(SignInSession)
-        .where(col(SignInSession.token_hash) == token_digest(token))
-        .with_for_update()
-    ).first()
+    row = _session_row(session, token, digest=token_digest, lock=True)
     if row is None or row.ended_at is not None:
         return False
-    row.ended_at = now
+    row.ended_at = now or utcnow()
     session.add(row)
     session.flush()
     return True

@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel
 
 from planning.access.permissions import Actor, require_self_or_director
 from planning.i18n import gettext as _
-from planning.store.audit import record_event, snapshot
+from planning.store.audit import record_changed, snapshot
 from planning.store.models import Person, utcnow
 from planning.validation import InputError
 
@@ -45,15 +45,13 @@ def save_person_setting(
     for name, value in values.items():
         setattr(row, name, value)
     row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    record_event(
+    record_changed(
         session=session,
         actor=actor,
         entity=entity,
-        entity_id=person_id,
+        record=row,
         action="create" if before is None else "update",
         before=before,
-        after=snapshot(row),
+        entity_id=person_id,
     )
     return row

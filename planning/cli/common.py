@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Engine
 
@@ -20,6 +20,11 @@ from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.store.engine import create_store_engine, database_url, migrate
 from planning.store.gate import describe_failure, store_location
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from planning.store.models import Person
 
 # A command returns its exit code: 0 done, 1 refused (bad file, nothing written), 2 bad
 # arguments or configuration. Errors are one line on stderr, never a traceback.
@@ -158,6 +163,19 @@ def problems_line(count: int, path: object, outcome: str) -> str:
     return ngettext(
         "{count} problem in {path}; {outcome}", "{count} problems in {path}; {outcome}", count
     ).format(count=format_count(count), path=path, outcome=outcome)
+
+
+def active_person(session: Session, email: str) -> Person:
+    """The active person --as EMAIL names (any case); UsageError when there is none."""
+    from sqlmodel import select
+
+    from planning.store.models import Person
+
+    wanted = email.strip().lower()
+    for person in session.exec(select(Person).where(Person.active == True)).all():  # noqa: E712
+        if person.email.lower() == wanted:
+            return person
+    raise UsageError(_("--as {email}: no active person has that email").format(email=email))
 
 
 def where(url: str | URL) -> str:

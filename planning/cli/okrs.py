@@ -17,6 +17,7 @@ from planning.cli.common import (
     Context,
     Group,
     UsageError,
+    active_person,
     arg,
     day,
     fail,
@@ -281,26 +282,20 @@ def _acting_director(session: Session, actor_email: str | None, doing: str) -> A
 
     from planning.store.models import Person, Role
 
+    if actor_email is not None:
+        return active_person(session, actor_email)
     people = session.exec(select(Person).where(Person.active == True)).all()  # noqa: E712
-    if actor_email is None:
-        directors = [p for p in people if p.role == Role.director]
-        if len(directors) != 1:
-            raise UsageError(
-                ngettext(
-                    "say which director {doing} with --as EMAIL "
-                    "({count} active director in the store)",
-                    "say which director {doing} with --as EMAIL "
-                    "({count} active directors in the store)",
-                    len(directors),
-                ).format(doing=doing, count=len(directors))
-            )
-        return directors[0]
-    found = [p for p in people if p.email.lower() == actor_email.strip().lower()]
-    if not found:
+    directors = [p for p in people if p.role == Role.director]
+    if len(directors) != 1:
         raise UsageError(
-            _("--as {email}: no active person has that email").format(email=actor_email)
+            ngettext(
+                "say which director {doing} with --as EMAIL ({count} active director in the store)",
+                "say which director {doing} with --as EMAIL "
+                "({count} active directors in the store)",
+                len(directors),
+            ).format(doing=doing, count=len(directors))
         )
-    return found[0]
+    return directors[0]
 
 
 def _okr_draft(

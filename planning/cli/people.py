@@ -17,6 +17,7 @@ from planning.cli.common import (
     Context,
     Group,
     UsageError,
+    active_person,
     arg,
     day,
     fail,
@@ -181,7 +182,7 @@ def run_token(args: argparse.Namespace, context: Context) -> int:
         raise UsageError(_("token revoke needs the token's ID (see token list)"))
     try:
         with session_scope(context.engine) as session:
-            actor = _director_by_email(session, args.actor)
+            actor = None if args.actor is None else active_person(session, args.actor)
             if args.action == "create":
                 scopes = [s for given in args.scope for s in given.replace(",", " ").split()]
                 created = create_token(session=session, actor=actor, name=args.name, scopes=scopes)
@@ -203,21 +204,6 @@ def run_token(args: argparse.Namespace, context: Context) -> int:
     else:
         print(_("revoked API token {id} ({name})").format(id=revoked.id, name=revoked.name))
     return EXIT_OK
-
-
-def _director_by_email(session: Session, email: str | None) -> Any:
-    """The active person with this email (None without one); UsageError when there is none."""
-    from sqlmodel import select
-
-    from planning.store.models import Person
-
-    if email is None:
-        return None
-    wanted = email.strip().lower()
-    for person in session.exec(select(Person).where(Person.active == True)).all():  # noqa: E712
-        if person.email.lower() == wanted:
-            return person
-    raise UsageError(_("--as {email}: no active person has that email").format(email=email))
 
 
 def _print_tokens(tokens: Sequence[Any], output: str) -> int:

@@ -133,16 +133,18 @@ def record_changed(
     action: str,
     before: dict[str, Any] | None,
     exclude: set[str] | None = None,
+    entity_id: int | None = None,
 ) -> None:
     """Save a changed record, flush it and audit the change from `before` to the record as it
-    now stands, in the caller's transaction (`exclude` keeps fields out of the event's after)."""
+    now stands, in the caller's transaction (`exclude` keeps fields out of the event's after;
+    `entity_id` names a record whose key is not its `id`)."""
     session.add(record)
     session.flush()
     record_event(
         session=session,
         actor=actor,
         entity=entity,
-        entity_id=getattr(record, "id", None),
+        entity_id=getattr(record, "id", None) if entity_id is None else entity_id,
         action=action,
         before=before,
         after=snapshot(record, exclude=exclude),

@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "period_close",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("period", 7),
         sa.Column("as_of", sa.Date(), nullable=False),
         ddl.string("note"),
@@ -29,12 +29,11 @@ def upgrade() -> None:
         ddl.timestamp("closed_at"),
         sa.Column("objectives", sa.JSON(), nullable=False),
         *ddl.foreign_keys(closed_by="person.id"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period", name="uq_period_close_period"),
     )
-    op.create_table(
+    ddl.create_table(
         "kr_grade",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         sa.Column("period_close_id", sa.Integer(), nullable=False),
         sa.Column("key_result_id", sa.Integer(), nullable=False),
         sa.Column("objective_id", sa.Integer(), nullable=False),
@@ -48,13 +47,11 @@ def upgrade() -> None:
             objective_id="objective.id",
             period_close_id="period_close.id",
         ),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period_close_id", "key_result_id", name="uq_kr_grade_close_kr"),
+        indexed=("period_close_id",),
     )
-    ddl.create_indexes("kr_grade", "period_close_id")
 
 
 def downgrade() -> None:
-    ddl.drop_indexes("kr_grade", "period_close_id")
-    op.drop_table("kr_grade")
+    ddl.drop_table("kr_grade", indexed=("period_close_id",))
     op.drop_table("period_close")

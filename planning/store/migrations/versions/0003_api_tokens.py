@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "api_token",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("name", 80),
         ddl.string("token_hash", 64),
         ddl.string("scopes", 200),
@@ -30,7 +30,6 @@ def upgrade() -> None:
         ddl.timestamp("revoked_at", nullable=True),
         ddl.timestamp("last_used_at", nullable=True),
         *ddl.foreign_keys(created_by="person.id"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_api_token_hash"),
     )
     with op.batch_alter_table("import_batch", schema=None) as batch_op:

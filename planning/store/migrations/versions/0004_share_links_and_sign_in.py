@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "share_link",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("label", 120),
         ddl.string("token_hash", 64),
         sa.Column("created_by", sa.Integer(), nullable=False),
@@ -30,28 +30,25 @@ def upgrade() -> None:
         ddl.timestamp("revoked_at", nullable=True),
         ddl.timestamp("last_used_at", nullable=True),
         *ddl.foreign_keys(created_by="person.id"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_share_link_hash"),
     )
-    op.create_table(
+    ddl.create_table(
         "sign_in_session",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         sa.Column("person_id", sa.Integer(), nullable=False),
         ddl.string("token_hash", 64),
         ddl.timestamp("created_at"),
         ddl.timestamp("expires_at"),
         ddl.timestamp("ended_at", nullable=True),
         *ddl.foreign_keys(person_id="person.id"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash", name="uq_sign_in_session_hash"),
+        indexed=("person_id",),
     )
-    ddl.create_indexes("sign_in_session", "person_id")
     op.create_table(
         "sign_in_attempt",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("email", 254),
         ddl.timestamp("at"),
-        sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_sign_in_attempt_email_at", "sign_in_attempt", ["email", "at"])
 
@@ -59,6 +56,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_sign_in_attempt_email_at", table_name="sign_in_attempt")
     op.drop_table("sign_in_attempt")
-    ddl.drop_indexes("sign_in_session", "person_id")
-    op.drop_table("sign_in_session")
+    ddl.drop_table("sign_in_session", indexed=("person_id",))
     op.drop_table("share_link")

@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "source_run",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("source", 40),
         ddl.string("trigger", 20),
         ddl.timestamp("started_at"),
@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column("batch_id", sa.Integer(), nullable=True),
         ddl.string("error", 4000),
         *ddl.foreign_keys(batch_id="import_batch.id"),
-        sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_source_run_source_started", "source_run", ["source", "started_at"])
     op.create_table(

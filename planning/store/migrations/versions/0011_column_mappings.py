@@ -24,14 +24,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "column_mapping",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("name", 80),
         sa.Column("spec", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         ddl.timestamp("created_at"),
         ddl.timestamp("updated_at"),
         *ddl.foreign_keys(created_by="person.id"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name", name="uq_column_mapping_name"),
     )
 

@@ -37,7 +37,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "outbox_message",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("dedupe_key", 200),
         sa.Column("person_id", sa.Integer(), nullable=False),
         ddl.string("kind", 20),
@@ -58,7 +58,6 @@ def upgrade() -> None:
         ddl.timestamp("sent_at", nullable=True),
         ddl.string("outcome", 500),
         *ddl.foreign_keys(person_id="person.id"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key", name="uq_outbox_message_dedupe_key"),
     )
     op.create_index("ix_outbox_message_status_due", "outbox_message", ["status", "next_attempt_at"])

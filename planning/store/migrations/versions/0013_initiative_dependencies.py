@@ -10,9 +10,6 @@ by the domain (planning.work.dependencies).
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
 from planning.store.migrations import ddl
 
 revision: str = "0013"
@@ -21,23 +18,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_ENDS = {"blocker_id": "initiative.id", "blocked_id": "initiative.id"}
+
+
 def upgrade() -> None:
-    op.create_table(
-        "initiative_dependency",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("blocker_id", sa.Integer(), nullable=False),
-        sa.Column("blocked_id", sa.Integer(), nullable=False),
-        sa.Column("created_by", sa.Integer(), nullable=True),
-        ddl.timestamp("created_at"),
-        *ddl.foreign_keys(
-            blocker_id="initiative.id", blocked_id="initiative.id", created_by="person.id"
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("blocker_id", "blocked_id", name="uq_dependency_pair"),
-    )
-    ddl.create_indexes("initiative_dependency", "blocker_id", "blocked_id")
+    ddl.create_link_table("initiative_dependency", ends=_ENDS, unique="uq_dependency_pair")
 
 
 def downgrade() -> None:
-    ddl.drop_indexes("initiative_dependency", "blocked_id", "blocker_id")
-    op.drop_table("initiative_dependency")
+    ddl.drop_link_table("initiative_dependency", ends=_ENDS)

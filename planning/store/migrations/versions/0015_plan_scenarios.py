@@ -11,7 +11,6 @@ is committed (planning.work.scenarios); a week may hold several, each with its o
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 
 from planning.store.migrations import ddl
 
@@ -22,9 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    ddl.create_table(
         "plan_scenario",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("week", 8),
         ddl.string("name", 80),
         sa.Column("changes", sa.JSON(), nullable=False),
@@ -33,12 +32,10 @@ def upgrade() -> None:
         ddl.timestamp("updated_at"),
         sa.Column("version", sa.Integer(), nullable=False),
         *ddl.foreign_keys(created_by="person.id"),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("week", "name", name="uq_plan_scenario_week_name"),
+        indexed=("week",),
     )
-    ddl.create_indexes("plan_scenario", "week")
 
 
 def downgrade() -> None:
-    ddl.drop_indexes("plan_scenario", "week")
-    op.drop_table("plan_scenario")
+    ddl.drop_table("plan_scenario", indexed=("week",))

@@ -11,7 +11,6 @@ them; each save of the weekly planning table is recorded so the last one can be 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 
 from planning.store.migrations import ddl
 
@@ -22,9 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    ddl.create_table(
         "trash_item",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         ddl.string("entity", 20),
         sa.Column("entity_id", sa.Integer(), nullable=False),
         ddl.string("title", 200),
@@ -34,25 +33,21 @@ def upgrade() -> None:
         sa.Column("rows", sa.JSON(), nullable=False),
         sa.Column("cleared", sa.JSON(), nullable=False),
         *ddl.foreign_keys(trashed_by="person.id"),
-        sa.PrimaryKeyConstraint("id"),
+        indexed=("trashed_at",),
     )
-    ddl.create_indexes("trash_item", "trashed_at")
-    op.create_table(
+    ddl.create_table(
         "planning_save",
-        sa.Column("id", sa.Integer(), nullable=False),
+        ddl.id_key(),
         sa.Column("saved_by", sa.Integer(), nullable=True),
         ddl.timestamp("saved_at"),
         sa.Column("rows", sa.JSON(), nullable=False),
         ddl.timestamp("undone_at", nullable=True),
         sa.Column("undone_by", sa.Integer(), nullable=True),
         *ddl.foreign_keys(saved_by="person.id", undone_by="person.id"),
-        sa.PrimaryKeyConstraint("id"),
+        indexed=("saved_at",),
     )
-    ddl.create_indexes("planning_save", "saved_at")
 
 
 def downgrade() -> None:
-    ddl.drop_indexes("planning_save", "saved_at")
-    op.drop_table("planning_save")
-    ddl.drop_indexes("trash_item", "trashed_at")
-    op.drop_table("trash_item")
+    ddl.drop_table("planning_save", indexed=("saved_at",))
+    ddl.drop_table("trash_item", indexed=("trashed_at",))
