@@ -42,7 +42,13 @@ from planning.okrs.evaluation_rollup import roll_up_objective
 from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr
 from planning.okrs.evaluation_text import reason_text
 from planning.okrs.maths import objective_grade
-from planning.periods import days_in_period, elapsed_days, parse_quarter, quarter_bounds
+from planning.periods import (
+    days_in_period,
+    elapsed_days,
+    format_quarter,
+    parse_quarter,
+    quarter_bounds,
+)
 from planning.store.models import KeyResult, KrGrade, KrKind, Objective, PeriodClose, Person
 
 
@@ -64,8 +70,7 @@ def evaluate_period(
     those objectives of the quarter come back, each exactly as the whole quarter's evaluation
     has it (its own key results and those of other objectives contributing to it are
     evaluated, no others): a page showing a few objectives does not evaluate them all."""
-    year, quarter = parse_quarter(period)
-    period = f"{year:04d}-Q{quarter}"
+    period = format_quarter(*parse_quarter(period))
     fiscal = config.settings.fiscal_year_start_month
     first, last = quarter_bounds(period, fiscal)
     partial: tuple[PartialDay, ...] = ()
@@ -312,8 +317,7 @@ def period_goals(
 ) -> PeriodEvaluation:
     """A quarter's goals: the frozen snapshot once it is closed, else evaluated live (only the
     objectives ``objective_ids`` names, when given)."""
-    year, quarter = parse_quarter(period)
-    period = f"{year:04d}-Q{quarter}"
+    period = format_quarter(*parse_quarter(period))
     frozen = frozen_period(
         session=session,
         period=period,

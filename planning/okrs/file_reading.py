@@ -21,7 +21,7 @@ from planning.okrs.alignment import weight_problem
 from planning.okrs.file_format import KR_KEYS, OBJECTIVE_KEYS, OkrFileError
 from planning.okrs.goal_reads import is_closed
 from planning.okrs.goal_rules import key_result_problems, total_target_for
-from planning.periods import parse_quarter
+from planning.periods import format_quarter, parse_quarter
 from planning.store.models import (
     Direction,
     GuardrailRule,
@@ -196,8 +196,7 @@ class _Reader:
             self.problem(_("file"), _("period is missing (e.g. period: 2026-Q4)."))
         else:
             try:
-                year, quarter = parse_quarter(str(period))
-                period_id = f"{year:04d}-Q{quarter}"
+                period_id = format_quarter(*parse_quarter(str(period)))
             except ValueError as exc:
                 self.problem(_("file"), _("period: {problem}.").format(problem=exc))
         if period_id and is_closed(session=self.session, period=period_id):
@@ -377,12 +376,12 @@ class _Reader:
             return period, value.strip()
         if isinstance(value, dict) and set(value) == {"period", "title"}:
             try:
-                year, quarter = parse_quarter(str(value["period"]))
+                parent_period = format_quarter(*parse_quarter(str(value["period"])))
             except ValueError as exc:
                 self.problem(where, _("parent period: {problem}.").format(problem=exc))
                 return None
             if isinstance(value["title"], str) and value["title"].strip():
-                return f"{year:04d}-Q{quarter}", value["title"].strip()
+                return parent_period, value["title"].strip()
         self.problem(where, _("parent must be an objective's title, or {period: ..., title: ...}."))
         return None
 

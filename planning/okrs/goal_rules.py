@@ -16,7 +16,7 @@ from planning.i18n import gettext as _
 from planning.metrics.shapes import MetricShape, is_total, metric_shape
 from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_reads import is_closed
-from planning.periods import parse_quarter
+from planning.periods import format_quarter, parse_quarter
 from planning.store.models import (
     Direction,
     KeyResult,
@@ -46,10 +46,9 @@ class GoalError(ValueError):
 def quarter_id(period: str) -> str:
     """A quarter as goals store it ("2026-Q4"); GoalError when `period` is not a quarter."""
     try:
-        year, quarter = parse_quarter(period)
+        return format_quarter(*parse_quarter(period))
     except ValueError as exc:
         raise GoalError([f"{exc}."]) from None
-    return f"{year:04d}-Q{quarter}"
 
 
 def _finite(value: Any) -> bool:

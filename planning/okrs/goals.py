@@ -29,7 +29,7 @@ from planning.okrs.goal_rules import (
     refuse_if_closed,
     total_target_for,
 )
-from planning.periods import parse_quarter
+from planning.periods import format_quarter, parse_quarter
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import (
     CheckIn,
@@ -67,8 +67,7 @@ def create_objective(
     problems += parent_problems(session, objective.parent_id, None)
     if problems:
         raise GoalError(problems)
-    period = parse_quarter(objective.period)
-    period_id = f"{period[0]:04d}-Q{period[1]}"
+    period_id = format_quarter(*parse_quarter(objective.period))
     refuse_if_closed(session, period_id)
     record = Objective(
         **objective.model_dump(exclude={"title", "period", "description"}),
