@@ -35,6 +35,7 @@ from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
+from planning.metrics.metric_query import as_date
 from planning.metrics.observations import UpsertCounts, write_batch
 from planning.sources.config import Source, SourcesConfig
 from planning.sources.kinds import FetchContext
@@ -183,13 +184,7 @@ def _take_lock_row(engine: Engine, name: str) -> str | None:
 
 def as_day(value: Any) -> date | None:
     """A stored or fetched day (date, datetime or ISO text) as a date; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    return None if value is None else as_date(value)
 
 
 def watermark(*, engine: Engine, source: str) -> date | None:
