@@ -18,6 +18,7 @@ from planning.access.permissions import Actor, require_check_in, require_directo
 from planning.config.metrics import MetricsConfig
 from planning.i18n import N_
 from planning.i18n import gettext as _
+from planning.okrs.goal_reads import flushed_id
 from planning.okrs.goal_rules import (
     GoalError,
     check_in_problems,
@@ -47,12 +48,6 @@ from planning.store.models import (
 )
 from planning.store.versioning import check_and_bump
 from planning.validation import unix_line_breaks
-
-
-def _id(value: int | None) -> int:
-    assert value is not None, "row must be flushed first"
-    return value
-
 
 # --- objectives --------------------------------------------------------------------------------
 
@@ -294,7 +289,7 @@ def post_check_in(
         note=text,
         value=float(value) if value is not None else None,
         done=done,
-        author_id=_id(actor.id),
+        author_id=flushed_id(actor.id),
     )
     if record.kind == KrKind.milestone and done is not None and done != record.done:
         before = snapshot(record)
