@@ -6,7 +6,6 @@ here; planning.okrs.file_import writes a clean plan.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +32,7 @@ from planning.store.models import (
     Role,
     Window,
 )
-from planning.validation import text_problems
+from planning.validation import is_number, text_problems
 
 
 @dataclass
@@ -82,10 +81,6 @@ def _sentence_part(text: str) -> str:
     if i18n.language() != i18n.SOURCE_LANGUAGE:
         return text
     return text[0].lower() + text[1:]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class _Reader:
@@ -162,7 +157,7 @@ class _Reader:
         value = data.get(key)
         if value is None:
             return None
-        if not _is_number(value):
+        if not is_number(value):
             self.problem(
                 where, _("{key} must be a number, got {value}.").format(key=key, value=repr(value))
             )
