@@ -115,13 +115,8 @@ def metric_series_many(
     check_window(start, end)
     if grain not in GRAINS:
         raise MetricError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}")
-    components: set[Component] = set()
-    for metric_id in metric_ids:
-        components |= metric_components(config, metric_id, filters)
-    measures: dict[str, Component] = {}
-    for measure_id in measure_ids:
-        measures[measure_id] = measure_component(config, measure_id)
-        check_filters(config, filters, [measures[measure_id]], f"measure {measure_id!r}")
+    components = _metrics_components(config, metric_ids, filters)
+    measures = _measures_components(config, measure_ids, filters)
     values = aggregate(
         session, components | set(measures.values()), start, end, filters, grain=grain
     )
@@ -169,9 +164,7 @@ def metric_values(
 ) -> dict[str, float | None]:
     """Several metrics over the whole window from one database query; None where no value."""
     check_window(start, end)
-    components: set[Component] = set()
-    for metric_id in metric_ids:
-        components |= metric_components(config, metric_id, filters)
+    components = _metrics_components(config, metric_ids, filters)
     values = aggregate(session, components, start, end, filters)
     return {mid: optional_value(evaluate(config, mid, values, None)) for mid in metric_ids}
 
@@ -197,13 +190,8 @@ def metric_reads(
         if read.grain is not None and read.grain not in GRAINS:
             raise MetricError(f"unknown grain {read.grain!r}; use one of {', '.join(GRAINS)}")
         filters = dict(read.filters)
-        components: set[Component] = set()
-        for metric_id in read.metric_ids:
-            components |= metric_components(config, metric_id, filters)
-        measures: dict[str, Component] = {}
-        for measure_id in read.measure_ids:
-            measures[measure_id] = measure_component(config, measure_id)
-            check_filters(config, filters, [measures[measure_id]], f"measure {measure_id!r}")
+        components = _metrics_components(config, read.metric_ids, filters)
+        measures = _measures_components(config, read.measure_ids, filters)
         if read.running is not None:
             if read.grain != "day" or read.running < 0:
                 raise MetricError("a running read needs the day grain and a window of 0 or more")
@@ -238,6 +226,27 @@ def metric_reads(
             out[f"measure:{measure_id}"] = _known_values(found.get(component, {}))
         results.append(out)
     return results
+
+
+def _metrics_components(
+    config: MetricsConfig, metric_ids: Sequence[str], filters: Mapping[str, str] | None
+) -> set[Component]:
+    """The components the metrics need together, each metric's filters checked."""
+    components: set[Component] = set()
+    for metric_id in metric_ids:
+        components |= metric_components(config, metric_id, filters)
+    return components
+
+
+def _measures_components(
+    config: MetricsConfig, measure_ids: Sequence[str], filters: Mapping[str, str] | None
+) -> dict[str, Component]:
+    """Each base measure's component (by its own aggregation), its filters checked."""
+    measures: dict[str, Component] = {}
+    for measure_id in measure_ids:
+        measures[measure_id] = measure_component(config, measure_id)
+        check_filters(config, filters, [measures[measure_id]], f"measure {measure_id!r}")
+    return measures
 
 
 def _running_values(
@@ -371,10 +380,7 @@ def measure_totals(
 ) -> dict[str, float | None]:
     """Base measures over the window, each by its own aggregation; None where no data."""
     check_window(start, end)
-    wanted: dict[str, Component] = {}
-    for measure_id in measure_ids:
-        wanted[measure_id] = measure_component(config, measure_id)
-        check_filters(config, filters, [wanted[measure_id]], f"measure {measure_id!r}")
+    wanted = _measures_components(config, measure_ids, filters)
     values = aggregate(session, set(wanted.values()), start, end, filters)
     return {mid: optional_value(value_of(values, comp, None)) for mid, comp in wanted.items()}
 

@@ -18,7 +18,7 @@ from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import Validation, empty_observations, suggest_close, validate
 from planning.metrics.import_file import LINE, REQUIRED_COLUMNS
-from planning.metrics.importer import ImportResult, check_time_box, write_observations
+from planning.metrics.importer import ImportResult, check_time_box, write_unless_problems
 from planning.store.models import Person, PersonRead
 
 
@@ -198,22 +198,6 @@ def import_records(
         require_director(actor, N_("import observations"))
     validation, problems = validate_records(records=records, config=config)
     check_time_box(deadline, "checking its records")
-    if problems:
-        return RecordsImportResult(
-            added=0, updated=0, unchanged=0, batch_id=None, problems=problems
-        )
-    result = write_observations(
-        engine=engine,
-        actor=actor,
-        frame=validation.frame,
-        checksum=checksum,
-        filename=filename,
-        source=source,
-        api_token_id=api_token_id,
-    )
-    return RecordsImportResult(
-        added=result.added,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        batch_id=result.batch_id,
+    return write_unless_problems(
+        engine, actor, validation, problems, checksum, filename, source, api_token_id
     )

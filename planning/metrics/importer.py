@@ -264,8 +264,9 @@ def import_observations(
     check_time_box(deadline, "reading the file")
     validation = validate(table=table, config=config)
     check_time_box(deadline, "checking its rows")
+    checksum = hashlib.sha256(data).hexdigest()
     return write_unless_problems(
-        engine, actor, validation, validation.problems, data, filename, source, api_token_id
+        engine, actor, validation, validation.problems, checksum, filename, source, api_token_id
     )
 
 
@@ -273,21 +274,21 @@ def write_unless_problems(
     engine: Engine,
     actor: Person | PersonRead | None,
     validation: Validation,
-    problems: list[RowProblem],
-    data: bytes,
+    problems: list[Problem],
+    checksum: str,
     filename: str,
     source: str,
     api_token_id: int | None = None,
-) -> ImportResult[RowProblem]:
-    """Write a checked file's rows and its batch, or nothing (returning the problems) when any
-    row has a problem."""
+) -> ImportResult[Problem]:
+    """Write checked rows (a file's or a JSON list's) and their batch, or nothing (returning the
+    problems) when there is any problem."""
     if problems:
         return ImportResult(added=0, updated=0, unchanged=0, batch_id=None, problems=problems)
     return write_observations(
         engine=engine,
         actor=actor,
         frame=validation.frame,
-        checksum=hashlib.sha256(data).hexdigest(),
+        checksum=checksum,
         filename=filename,
         source=source,
         api_token_id=api_token_id,
@@ -303,8 +304,9 @@ def write_observations(
     filename: str,
     source: str,
     api_token_id: int | None = None,
-) -> ImportResult[RowProblem]:
-    """Write validated rows (a Validation's frame) and their import batch in one transaction."""
+) -> ImportResult[Problem]:
+    """Write validated rows (a Validation's frame) and their import batch in one transaction
+    (the result carries no problems, of whatever kind the caller checks for)."""
     if actor is not None:
         require_director(actor, N_("import observations"))
     with engine.begin() as connection:

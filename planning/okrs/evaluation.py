@@ -41,8 +41,15 @@ from planning.okrs.evaluation_results import (
 from planning.okrs.evaluation_rollup import roll_up_objective
 from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr
 from planning.okrs.evaluation_text import reason_text
+from planning.okrs.goal_reads import flushed_id
 from planning.okrs.maths import objective_grade
-from planning.periods import days_in_period, elapsed_days, parse_quarter, quarter_bounds
+from planning.periods import (
+    days_in_period,
+    elapsed_days,
+    format_quarter,
+    parse_quarter,
+    quarter_bounds,
+)
 from planning.store.models import KeyResult, KrGrade, KrKind, Objective, PeriodClose, Person
 
 
@@ -64,8 +71,7 @@ def evaluate_period(
     those objectives of the quarter come back, each exactly as the whole quarter's evaluation
     has it (its own key results and those of other objectives contributing to it are
     evaluated, no others): a page showing a few objectives does not evaluate them all."""
-    year, quarter = parse_quarter(period)
-    period = f"{year:04d}-Q{quarter}"
+    period = format_quarter(*parse_quarter(period))
     fiscal = config.settings.fiscal_year_start_month
     first, last = quarter_bounds(period, fiscal)
     partial: tuple[PartialDay, ...] = ()
@@ -76,11 +82,11 @@ def evaluate_period(
         .where(Objective.period == period, Objective.archived == False)  # noqa: E712
         .order_by(col(Objective.id))
     ).all()
-    titles = {_pk(o.id): o.title for o in objectives}
+    titles = {flushed_id(o.id): o.title for o in objectives}
     if objective_ids is not None:
         kept = set(objective_ids)
         objectives = [o for o in objectives if o.id in kept]
-    krs = _key_results(session, quarter=list(titles), shown=[_pk(o.id) for o in objectives])
+    krs = _key_results(session, quarter=list(titles), shown=[flushed_id(o.id) for o in objectives])
     names = {pid: name for pid, name in session.exec(select(Person.id, Person.name)).all()}
     parent_ids = {o.parent_id for o in objectives if o.parent_id is not None}
     parents = (
@@ -115,14 +121,17 @@ def evaluate_period(
     evaluated: dict[int, KrEvaluation] = {}
     for kr in krs:
         evaluation = evaluate_kr(
-            kr, context, names.get(kr.owner_id, "?"), check_ins.get(_pk(kr.id), LastCheckIn())
+            kr,
+            context,
+            names.get(kr.owner_id, "?"),
+            check_ins.get(flushed_id(kr.id), LastCheckIn()),
         )
         by_objective[kr.objective_id].append(evaluation)
         evaluated[evaluation.key_result_id] = evaluation
     links = _links(session, objectives, evaluated, titles)
     rolled = tuple(
         roll_up_objective(
-            objective_id=_pk(o.id),
+            objective_id=flushed_id(o.id),
             period=o.period,
             title=o.title,
             description=o.description,
@@ -131,10 +140,10 @@ def evaluate_period(
             parent_id=o.parent_id,
             parent_title=parents.get(o.parent_id) if o.parent_id is not None else None,
             weight=o.weight,
-            key_results=by_objective.get(_pk(o.id), []),
+            key_results=by_objective.get(flushed_id(o.id), []),
             okr=config.settings.okr,
-            parents=links.parents.get(_pk(o.id), ()),
-            contributions=links.contributions.get(_pk(o.id), ()),
+            parents=links.parents.get(flushed_id(o.id), ()),
+            contributions=links.contributions.get(flushed_id(o.id), ()),
         )
         for o in objectives
     )
@@ -148,11 +157,6 @@ def evaluate_period(
         objectives=rolled,
         partial_days=partial,
     )
-
-
-def _pk(value: int | None) -> int:
-    assert value is not None
-    return value
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,7 @@ def _links(
     """The parents of ``objectives`` and the contributions to them, in three queries whatever
     the quarter's size (``titles``: every objective of the quarter). A key result counts where
     it contributes only while it is evaluated (active, its objective active)."""
-    ids = [_pk(o.id) for o in objectives]
+    ids = [flushed_id(o.id) for o in objectives]
     parent_ids = parents_of(session=session, objective_ids=ids)
     wanted = {p for ps in parent_ids.values() for p in ps}
     links = contributions(session=session, objective_ids=ids)
@@ -312,8 +316,7 @@ def period_goals(
 ) -> PeriodEvaluation:
     """A quarter's goals: the frozen snapshot once it is closed, else evaluated live (only the
     objectives ``objective_ids`` names, when given)."""
-    year, quarter = parse_quarter(period)
-    period = f"{year:04d}-Q{quarter}"
+    period = format_quarter(*parse_quarter(period))
     frozen = frozen_period(
         session=session,
         period=period,

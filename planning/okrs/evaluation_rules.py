@@ -69,6 +69,7 @@ from planning.okrs.evaluation_text import (
     metric_reason,
     milestone_reason,
 )
+from planning.okrs.goal_reads import flushed_id
 from planning.okrs.maths import (
     Forecast,
     Status,
@@ -88,11 +89,6 @@ from planning.store.models import KeyResult, KrKind
 
 MILESTONE_ON_TRACK = 7  # owner confidence (0–10) from which an open milestone is on track
 MILESTONE_AT_RISK = 4  # ... and from which it is at risk rather than off track
-
-
-def _pk(value: int | None) -> int:
-    assert value is not None
-    return value
 
 
 @dataclass(frozen=True)
@@ -208,7 +204,7 @@ def _base(kr: KeyResult, context: EvaluationContext, owner: str) -> dict[str, An
     metrics = context.config.metrics
     metric = metrics.metrics.get(kr.metric_id) if kr.metric_id else None
     return {
-        "key_result_id": _pk(kr.id),
+        "key_result_id": flushed_id(kr.id),
         "objective_id": kr.objective_id,
         "title": kr.title,
         "kind": kr.kind.value,

@@ -51,7 +51,7 @@ from sqlmodel import Session, col, select
 
 from planning.okrs.alignment_reads import contributions, parents_of
 from planning.okrs.goal_rules import GoalError
-from planning.periods import parse_quarter
+from planning.periods import format_quarter, parse_quarter
 from planning.store.models import KeyResult, KrKind, Objective, Person
 
 OBJECTIVE_KEYS = (
@@ -103,8 +103,7 @@ class OkrFileError(GoalError):
 
 def export_okr_file(*, session: Session, period: str) -> str:
     """A quarter's active objectives and key results as YAML text in the import shape."""
-    year, quarter = parse_quarter(period)
-    period = f"{year:04d}-Q{quarter}"
+    period = format_quarter(*parse_quarter(period))
     emails = {p.id: p.email for p in session.exec(select(Person)).all()}
     objectives = session.exec(
         select(Objective)

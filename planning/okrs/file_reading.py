@@ -6,7 +6,6 @@ here; planning.okrs.file_import writes a clean plan.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,7 @@ from planning.okrs.alignment import weight_problem
 from planning.okrs.file_format import KR_KEYS, OBJECTIVE_KEYS, OkrFileError
 from planning.okrs.goal_reads import is_closed
 from planning.okrs.goal_rules import key_result_problems, total_target_for
-from planning.periods import parse_quarter
+from planning.periods import format_quarter, parse_quarter
 from planning.store.models import (
     Direction,
     GuardrailRule,
@@ -33,7 +32,7 @@ from planning.store.models import (
     Role,
     Window,
 )
-from planning.validation import text_problems
+from planning.validation import is_number, text_problems
 
 
 @dataclass
@@ -82,10 +81,6 @@ def _sentence_part(text: str) -> str:
     if i18n.language() != i18n.SOURCE_LANGUAGE:
         return text
     return text[0].lower() + text[1:]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class _Reader:
@@ -162,7 +157,7 @@ class _Reader:
         value = data.get(key)
         if value is None:
             return None
-        if not _is_number(value):
+        if not is_number(value):
             self.problem(
                 where, _("{key} must be a number, got {value}.").format(key=key, value=repr(value))
             )
@@ -196,8 +191,7 @@ class _Reader:
             self.problem(_("file"), _("period is missing (e.g. period: 2026-Q4)."))
         else:
             try:
-                year, quarter = parse_quarter(str(period))
-                period_id = f"{year:04d}-Q{quarter}"
+                period_id = format_quarter(*parse_quarter(str(period)))
             except ValueError as exc:
                 self.problem(_("file"), _("period: {problem}.").format(problem=exc))
         if period_id and is_closed(session=self.session, period=period_id):
@@ -377,12 +371,12 @@ class _Reader:
             return period, value.strip()
         if isinstance(value, dict) and set(value) == {"period", "title"}:
             try:
-                year, quarter = parse_quarter(str(value["period"]))
+                parent_period = format_quarter(*parse_quarter(str(value["period"])))
             except ValueError as exc:
                 self.problem(where, _("parent period: {problem}.").format(problem=exc))
                 return None
             if isinstance(value["title"], str) and value["title"].strip():
-                return f"{year:04d}-Q{quarter}", value["title"].strip()
+                return parent_period, value["title"].strip()
         self.problem(where, _("parent must be an objective's title, or {period: ..., title: ...}."))
         return None
 

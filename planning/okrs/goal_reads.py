@@ -112,7 +112,7 @@ def check_in_history(*, session: Session, key_result_id: int) -> list[CheckInEnt
     ).all()
     return [
         CheckInEntry(
-            id=_id(check_in.id),
+            id=flushed_id(check_in.id),
             key_result_id=check_in.key_result_id,
             created_at=check_in.created_at,
             author_id=check_in.author_id,
@@ -136,7 +136,7 @@ def linked_initiatives(*, session: Session, key_result_id: int) -> list[LinkedIn
     ).all()
     found = [
         LinkedInitiative(
-            id=_id(initiative.id),
+            id=flushed_id(initiative.id),
             title=initiative.title,
             owner=name,
             status=initiative.status.value,
@@ -151,6 +151,7 @@ def linked_initiatives(*, session: Session, key_result_id: int) -> list[LinkedIn
     return sorted(found, key=lambda i: (i.shipped_date or i.target_date or date.max, i.id))
 
 
-def _id(value: int | None) -> int:
+def flushed_id(value: int | None) -> int:
+    """A stored row's id, known once the row is flushed."""
     assert value is not None, "row must be flushed first"
     return value

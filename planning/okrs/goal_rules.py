@@ -4,9 +4,8 @@ the quarter as their target. Every problem is listed, in words a director can ac
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlmodel import Session
 
@@ -16,7 +15,7 @@ from planning.i18n import gettext as _
 from planning.metrics.shapes import MetricShape, is_total, metric_shape
 from planning.okrs.alignment_reads import alignment_loops, parents_of
 from planning.okrs.goal_reads import is_closed
-from planning.periods import parse_quarter
+from planning.periods import format_quarter, parse_quarter
 from planning.store.models import (
     Direction,
     KeyResult,
@@ -28,7 +27,7 @@ from planning.store.models import (
     Role,
     Window,
 )
-from planning.validation import text_problems, unix_line_breaks
+from planning.validation import is_number, text_problems, unix_line_breaks
 
 TITLE_MAX = 200
 NOTE_MAX = 2000
@@ -46,14 +45,9 @@ class GoalError(ValueError):
 def quarter_id(period: str) -> str:
     """A quarter as goals store it ("2026-Q4"); GoalError when `period` is not a quarter."""
     try:
-        year, quarter = parse_quarter(period)
+        return format_quarter(*parse_quarter(period))
     except ValueError as exc:
         raise GoalError([f"{exc}."]) from None
-    return f"{year:04d}-Q{quarter}"
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _number(value: float | None) -> str:
@@ -82,7 +76,7 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
     problems += _title_problems(kr.title, _("Give the key result a title."))
     if isinstance(kr.unit, str):
         problems += _sentences(text_problems(kr.unit, what=N_("The unit")))
-    if not _finite(kr.weight) or kr.weight < 0:
+    if not is_number(kr.weight) or kr.weight < 0:
         problems.append(_bad_weight(kr.weight))
     if len(kr.unit or "") > UNIT_MAX:
         problems.append(_("Keep the unit to {most} characters.").format(most=UNIT_MAX))
@@ -143,7 +137,7 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
             problems.append(_("A guardrail needs a rule: stay_above or stay_below."))
         if kr.threshold is None:
             problems.append(_("A guardrail needs a threshold."))
-        elif not _finite(kr.threshold):
+        elif not is_number(kr.threshold):
             problems.append(
                 _("The threshold must be a number, got {value}.").format(value=repr(kr.threshold))
             )
@@ -197,7 +191,7 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
                 (_("target"), kr.target_value),
                 (_("threshold"), kr.threshold),
             ):
-                if _finite(value) and value is not None and abs(value) > 1.5:
+                if is_number(value) and value is not None and abs(value) > 1.5:
                     problems.append(
                         _(
                             "{metric} is a fraction (2.3 % is 0.023); the {name} {value} looks "
@@ -231,7 +225,7 @@ def _start_target_problems(kr: KeyResultBase) -> list[str]:
             problems.append(
                 _("Give a start value.") if name == "start" else _("Give a target value.")
             )
-        elif not _finite(value):
+        elif not is_number(value):
             problems.append(
                 (
                     _("The start value must be a number, got {value}.")
@@ -239,7 +233,7 @@ def _start_target_problems(kr: KeyResultBase) -> list[str]:
                     else _("The target value must be a number, got {value}.")
                 ).format(value=repr(value))
             )
-    if kr.direction is None or not _finite(kr.start_value) or not _finite(kr.target_value):
+    if kr.direction is None or not is_number(kr.start_value) or not is_number(kr.target_value):
         return problems
     start, target = float(kr.start_value or 0), float(kr.target_value or 0)
     if kr.direction == Direction.decrease and target >= start:
@@ -303,7 +297,7 @@ def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
         parse_quarter(objective.period)
     except ValueError as exc:
         problems.append(_("Period: {problem}.").format(problem=exc))
-    if not _finite(objective.weight) or objective.weight < 0:
+    if not is_number(objective.weight) or objective.weight < 0:
         problems.append(_bad_weight(objective.weight))
     return problems
 
@@ -436,7 +430,7 @@ def check_in_problems(
     if record.kind == KrKind.manual:
         if value is None:
             problems.append(_("A manual key result's check-in needs the current value."))
-        elif not _finite(value):
+        elif not is_number(value):
             problems.append(_("The value must be a number, got {value}.").format(value=repr(value)))
     elif value is not None:
         problems.append(

@@ -18,6 +18,7 @@ from planning.access.permissions import Actor, require_check_in, require_directo
 from planning.config.metrics import MetricsConfig
 from planning.i18n import N_
 from planning.i18n import gettext as _
+from planning.okrs.goal_reads import flushed_id
 from planning.okrs.goal_rules import (
     GoalError,
     check_in_problems,
@@ -29,7 +30,7 @@ from planning.okrs.goal_rules import (
     refuse_if_closed,
     total_target_for,
 )
-from planning.periods import parse_quarter
+from planning.periods import format_quarter, parse_quarter
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import (
     CheckIn,
@@ -48,12 +49,6 @@ from planning.store.models import (
 from planning.store.versioning import check_and_bump
 from planning.validation import unix_line_breaks
 
-
-def _id(value: int | None) -> int:
-    assert value is not None, "row must be flushed first"
-    return value
-
-
 # --- objectives --------------------------------------------------------------------------------
 
 
@@ -67,8 +62,7 @@ def create_objective(
     problems += parent_problems(session, objective.parent_id, None)
     if problems:
         raise GoalError(problems)
-    period = parse_quarter(objective.period)
-    period_id = f"{period[0]:04d}-Q{period[1]}"
+    period_id = format_quarter(*parse_quarter(objective.period))
     refuse_if_closed(session, period_id)
     record = Objective(
         **objective.model_dump(exclude={"title", "period", "description"}),
@@ -295,7 +289,7 @@ def post_check_in(
         note=text,
         value=float(value) if value is not None else None,
         done=done,
-        author_id=_id(actor.id),
+        author_id=flushed_id(actor.id),
     )
     if record.kind == KrKind.milestone and done is not None and done != record.done:
         before = snapshot(record)

@@ -27,7 +27,7 @@ from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.evaluation import evaluate_period, frozen_period
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
-from planning.okrs.goal_reads import is_closed
+from planning.okrs.goal_reads import flushed_id, is_closed
 from planning.okrs.goal_rules import GoalError, quarter_id
 from planning.okrs.maths import EPSILON, suggested_grade
 from planning.store.audit import record_changed, record_event, snapshot
@@ -152,7 +152,7 @@ def close_quarter(
             chosen = (overrides or {}).get(kr.key_result_id)
             session.add(
                 KrGrade(
-                    period_close_id=_flushed_id(close.id),
+                    period_close_id=flushed_id(close.id),
                     key_result_id=kr.key_result_id,
                     objective_id=objective.objective_id,
                     suggested=suggested[kr.key_result_id],
@@ -251,8 +251,3 @@ def override_grade(
 def _actor_id(actor: Actor) -> int:
     assert actor.id is not None
     return actor.id
-
-
-def _flushed_id(value: int | None) -> int:
-    assert value is not None, "row must be flushed first"
-    return value

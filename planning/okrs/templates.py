@@ -48,7 +48,7 @@ from planning.okrs.goal_reads import is_closed
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.kr_defaults import CURRENT_DAYS, current_value
 from planning.okrs.quarter_draft import preview_values
-from planning.periods import parse_quarter, quarter_bounds, window_bounds
+from planning.periods import format_quarter, parse_quarter, quarter_bounds, window_bounds
 from planning.store.audit import record_event
 from planning.store.engine import PLAN, bump_version
 from planning.store.models import Objective, Person, Role, Window
@@ -403,10 +403,9 @@ def start_from_template(
     """
     require_director(actor, N_("start a quarter from a template"))
     try:
-        year, quarter = parse_quarter(period)
+        period = format_quarter(*parse_quarter(period))
     except (ValueError, TypeError) as exc:
         raise TemplateError([f"{exc}."]) from None
-    period = f"{year:04d}-Q{quarter}"
     template = load_template(config=config, name=name, directory=directory)
     if not preview:
         # Take the store's write lock before looking, so two confirmations are serialised and

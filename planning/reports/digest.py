@@ -33,6 +33,7 @@ from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.impact.ledger_views import lift_text
 from planning.metrics.completeness import freshness
+from planning.metrics.metric_query import as_date
 from planning.okrs.evaluation import evaluate_period, period_goals
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.evaluation_text import format_kr_value
@@ -180,15 +181,7 @@ def _last_updates(session: Session, until: date) -> dict[int, tuple[date, str]]:
         .where(col(StatusUpdate.created_at) < cutoff)
         .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
     ).all()
-    return {int(i): (_day(at), str(getattr(status, "value", status))) for i, at, status in rows}
-
-
-def _day(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    return {int(i): (as_date(at), str(getattr(status, "value", status))) for i, at, status in rows}
 
 
 def _stale_lines(
@@ -208,7 +201,7 @@ def _stale_lines(
         status = latest[1] if latest else initiative.status.value
         if status not in active:
             continue
-        since = latest[0] if latest else _day(initiative.created_at)
+        since = latest[0] if latest else as_date(initiative.created_at)
         age = (reference - since).days
         if age > after_days:
             lines.append(
@@ -313,7 +306,7 @@ def build_digest(
     ].sort_values(["decided_on", "id"])
     decision_lines = [
         DecisionLine(
-            decided_on=_day(row["decided_on"]),
+            decided_on=as_date(row["decided_on"]),
             text=str(row["text"]),
             initiative=str(row["initiative"] or ""),
             author=str(row["author"]),

@@ -32,7 +32,7 @@ from planning.okrs.evaluation import period_goals
 from planning.okrs.evaluation_results import KrEvaluation, ObjectiveEvaluation, PeriodEvaluation
 from planning.okrs.evaluation_text import format_kr_value
 from planning.palette import STATUS_LABELS
-from planning.periods import PeriodOutOfRange, parse_quarter
+from planning.periods import PeriodOutOfRange, format_quarter, parse_quarter
 from planning.reports.chart_specs import (
     ChartSpec,
     lane_spec,
@@ -190,10 +190,9 @@ def _initiative_when(item: goal_reads.LinkedInitiative) -> str:
 def check_period(period: str) -> str:
     """The quarter written as 2026-Q4, or ExportError saying how to write one."""
     try:
-        year, quarter = parse_quarter(period.strip())
+        return format_quarter(*parse_quarter(period.strip()))
     except (ValueError, PeriodOutOfRange) as exc:
         raise ExportError(str(exc)) from None
-    return f"{year:04d}-Q{quarter}"
 
 
 def quarter_report(

@@ -279,7 +279,8 @@ def import_converted(
     if actor is not None:
         require_director(actor, N_("import observations"))
     validation, problems = _validated(converted, config)
-    return write_unless_problems(engine, actor, validation, problems, data, filename, source)
+    checksum = hashlib.sha256(data).hexdigest()
+    return write_unless_problems(engine, actor, validation, problems, checksum, filename, source)
 
 
 def convert(

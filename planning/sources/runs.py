@@ -35,7 +35,8 @@ from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
-from planning.metrics.observations import write_batch
+from planning.metrics.metric_query import as_date
+from planning.metrics.observations import UpsertCounts, write_batch
 from planning.sources.config import Source, SourcesConfig
 from planning.sources.kinds import FetchContext
 from planning.sources.secrets import Secrets
@@ -183,13 +184,7 @@ def _take_lock_row(engine: Engine, name: str) -> str | None:
 
 def as_day(value: Any) -> date | None:
     """A stored or fetched day (date, datetime or ISO text) as a date; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    return None if value is None else as_date(value)
 
 
 def watermark(*, engine: Engine, source: str) -> date | None:
@@ -400,40 +395,21 @@ def _write(
         "rows_added = :added, rows_updated = :updated, through_day = :through, "
         "measures = :measures, batch_id = :batch WHERE id = :id"
     )
-    if frame.empty:
-        with engine.begin() as connection:
-            connection.execute(
-                text(finish),
-                {
-                    "ok": OK,
-                    "now": utcnow(),
-                    "rows": 0,
-                    "added": 0,
-                    "updated": 0,
-                    "through": None,
-                    "measures": "",
-                    "batch": None,
-                    "id": run_id,
-                },
-            )
-        return SyncOutcome(
-            source=source.name,
-            status=OK,
-            run_id=run_id,
-            since=since,
-            seconds=perf_counter() - began,
-        )
-    through = max(as_day(d) for d in pd.unique(frame["day"]))  # type: ignore[type-var]
-    measures = ",".join(sorted(pd.unique(frame["measure"]).tolist()))[:2000]
+    counts, batch_id = UpsertCounts(added=0, updated=0, unchanged=0), None
+    through: date | None = None
+    measures = ""
     with engine.begin() as connection:
-        counts, batch_id = write_batch(
-            connection=connection,
-            actor=actor,
-            frame=frame,
-            source=f"{BATCH_PREFIX}{source.name}",
-            filename=source.name,
-            checksum=_checksum(frame),
-        )
+        if not frame.empty:  # no rows: the run is finished all the same, with no batch
+            through = max(as_day(d) for d in pd.unique(frame["day"]))  # type: ignore[type-var]
+            measures = ",".join(sorted(pd.unique(frame["measure"]).tolist()))[:2000]
+            counts, batch_id = write_batch(
+                connection=connection,
+                actor=actor,
+                frame=frame,
+                source=f"{BATCH_PREFIX}{source.name}",
+                filename=source.name,
+                checksum=_checksum(frame),
+            )
         connection.execute(
             text(finish),
             {

@@ -68,6 +68,11 @@ class Restored:
     not_restored: tuple[str, ...]
 
 
+def _named(entity: str, title: str) -> str:
+    """A record as conflicts and the purge's audit event name it, in English: Key result “…”."""
+    return f"{ENTITY_WORDS.get(entity, entity)} “{title}”"
+
+
 def purge_day(start: date) -> date:
     """The first day an item put in the trash on `start` is gone for good (30 days later)."""
     return start + timedelta(days=TRASH_DAYS)
@@ -138,12 +143,11 @@ def _bump_into_trash(
     entity: str,
     record: Objective | KeyResult | Initiative,
     expected_version: int,
-    what: str,
     today: date,
 ) -> TrashItemRead:
-    """Check the version the deleter saw (`what` names the record in a conflict), then move the
-    record and what hangs on it to the trash."""
-    check_and_bump(record, expected_version=expected_version, what=what)
+    """Check the version the deleter saw, then move the record and what hangs on it to the
+    trash."""
+    check_and_bump(record, expected_version=expected_version, what=_named(entity, record.title))
     return _into_trash(session, actor=actor, entity=entity, record=record, today=today)
 
 
@@ -161,8 +165,7 @@ def delete_objective(
         session, actor, Objective, objective_id, action=N_("delete objectives"), today=today
     )
     refuse_if_closed(session, record.period)
-    what = f"Objective “{record.title}”"
-    return _bump_into_trash(session, actor, "objective", record, expected_version, what, today)
+    return _bump_into_trash(session, actor, "objective", record, expected_version, today)
 
 
 def delete_key_result(
@@ -181,8 +184,7 @@ def delete_key_result(
     objective = session.get(Objective, record.objective_id)
     if objective is not None:
         refuse_if_closed(session, objective.period)
-    what = f"Key result “{record.title}”"
-    return _bump_into_trash(session, actor, "key_result", record, expected_version, what, today)
+    return _bump_into_trash(session, actor, "key_result", record, expected_version, today)
 
 
 def delete_initiative(
@@ -208,8 +210,7 @@ def delete_initiative(
         )
     today = today or clock.today()
     purge_expired_trash(session=session, today=today)
-    what = f"Initiative “{record.title}”"
-    return _bump_into_trash(session, actor, "initiative", record, expected_version, what, today)
+    return _bump_into_trash(session, actor, "initiative", record, expected_version, today)
 
 
 def _may_restore(actor: Actor, item: TrashItem) -> None:
@@ -360,7 +361,7 @@ def purge_expired_trash(*, session: Session, today: date | None = None) -> list[
     today = today or clock.today()
     gone: list[str] = []
     for item in session.exec(select(TrashItem).where(col(TrashItem.purge_on) <= today)).all():
-        gone.append(f"{ENTITY_WORDS.get(item.entity, item.entity)} “{item.title}”")
+        gone.append(_named(item.entity, item.title))
         session.delete(item)
     for goal in archived_goals(session):
         if purge_day(goal.archived_on) > today:
@@ -368,7 +369,7 @@ def purge_expired_trash(*, session: Session, today: date | None = None) -> list[
         taken = take_rows(session, table_name=goal.entity, key={"id": goal.entity_id})
         if not taken.rows:
             continue  # went with its objective
-        gone.append(f"{ENTITY_WORDS[goal.entity]} “{goal.title}”")
+        gone.append(_named(goal.entity, goal.title))
         record_event(
             session=session,
             actor=None,

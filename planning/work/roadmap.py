@@ -32,6 +32,7 @@ from planning.i18n import N_
 from planning.periods import (
     YEAR_RANGE,
     PeriodOutOfRange,
+    format_quarter,
     parse_quarter,
     quarter_bounds,
     quarter_of,
@@ -200,8 +201,7 @@ def filters_from_query(
             quarter = None
         else:
             try:
-                year, number = parse_quarter(raw.strip().upper())
-                quarter = f"{year:04d}-Q{number}"
+                quarter = format_quarter(*parse_quarter(raw.strip().upper()))
             except PeriodOutOfRange:
                 problems.append(
                     f"quarter {raw!r} is outside the supported range (years {YEAR_RANGE})"

@@ -212,18 +212,9 @@ def drop_initiative(
     )
     if problems:
         raise InputError([_("say why it is dropped: a reason is required")])
-    return post_status_update(
-        session=session,
-        actor=actor,
-        initiative_id=initiative_id,
-        update=NewStatusUpdate(
-            status=S.dropped,
-            health=initiative.health.value,
-            percent_complete=initiative.percent_complete,
-            note=system_notes.dropped(text),
-        ),
-        expected_version=expected_version,
-        today=today,
+    note = system_notes.dropped(text)
+    return _move(
+        session, actor, initiative, S.dropped, note, expected_version, today, "status_update"
     )
 
 
@@ -266,7 +257,9 @@ def accept_idea(
     """Accept an idea to the backlog (directors only): it becomes planned, keeping its fields."""
     initiative = _triage(session, actor, initiative_id, expected_version, N_("accept an idea"))
     note = system_notes.accepted(actor.name)
-    return _triaged(session, actor, initiative, S.planned, note, expected_version, today, "accept")
+    return _move(
+        session, actor, initiative, S.planned, note, expected_version, today, "accept_idea"
+    )
 
 
 def decline_idea(
@@ -286,10 +279,12 @@ def decline_idea(
             problems = [_("say why the idea is declined: a short reason is required")]
         raise InputError(problems)
     note = system_notes.declined(text)
-    return _triaged(session, actor, initiative, S.dropped, note, expected_version, today, "decline")
+    return _move(
+        session, actor, initiative, S.dropped, note, expected_version, today, "decline_idea"
+    )
 
 
-def _triaged(
+def _move(
     session: Session,
     actor: Actor,
     initiative: Initiative,
@@ -297,9 +292,10 @@ def _triaged(
     note: str,
     expected_version: int,
     today: date | None,
-    verb: str,
+    action: str,
 ) -> StatusUpdateRead:
-    """Post a triage outcome as a status update, audited as accept_idea or decline_idea."""
+    """Post a move to `status` as a status update keeping the initiative's health and % complete
+    (a drop or a triage outcome), audited as `action`; the caller checked who may."""
     return _post_update(
         session=session,
         actor=actor,
@@ -312,5 +308,5 @@ def _triaged(
         ),
         expected_version=expected_version,
         today=today,
-        action=f"{verb}_idea",
+        action=action,
     )
