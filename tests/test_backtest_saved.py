@@ -125,6 +125,23 @@ def test_the_store_keeps_one_calibration_per_quarter_and_metric_definitions(
     assert rows == 1
 
 
+def test_a_fit_on_older_observations_never_replaces_a_newer_kept_one(
+    engine: Engine, config: AppConfig
+) -> None:
+    key = metrics_key(config)
+    newer = Fitted(5, date(2023, 1, 1), date(2026, 11, 26))
+    older = Fitted(4, date(2023, 1, 1), date(2026, 11, 25))
+    save(engine=engine, past_end=PAST_END, key=key, fitted=newer, calibration=FITTED)
+    # A slower process that started its fit before the last import finishes after the fit on it.
+    assert (
+        save(engine=engine, past_end=PAST_END, key=key, fitted=older, calibration=Calibration())
+        == "kept"
+    )
+    found = read_saved(engine=engine, past_end=PAST_END, key=key)
+    assert found is not None
+    assert found.calibration == FITTED and found.fitted == newer
+
+
 @pytest.mark.parametrize("imported", [False, True], ids=["same observations", "an import since"])
 def test_a_new_process_serves_the_kept_calibration_without_replaying(
     demo_engine: Engine,

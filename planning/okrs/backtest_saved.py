@@ -108,14 +108,18 @@ def save(
         with session_scope(nowait_engine(engine)) as session:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            # Only a row fitted on the same or older observations gives way: a slower process
+            # that fitted before an import never replaces the fit made after it.
             session.execute(
                 delete(ForecastCalibration).where(
                     ForecastCalibration.past_end == past_end,  # type: ignore[arg-type]
                     ForecastCalibration.metrics_key == key,  # type: ignore[arg-type]
+                    ForecastCalibration.observations_version  # type: ignore[arg-type]
+                    <= fitted.observations_version,
                 )
             )
             session.add(row)
-    except IntegrityError:  # another process kept the same row meanwhile
+    except IntegrityError:  # another process kept the same row, or a newer one, meanwhile
         return "kept"
     except OperationalError as exc:
         if _busy(exc):
