@@ -47,10 +47,6 @@ def _initiatives(count: int) -> str:
     )
 
 
-def _count(value: int) -> str:
-    return f"{value:,}" if i18n.english_formats() else i18n.decimal_text(value, decimals=0)
-
-
 def _hours(value: float) -> str:
     return f"{value:.0f}" if i18n.english_formats() else i18n.decimal_text(value, decimals=0)
 
@@ -334,17 +330,17 @@ def _compare(
     over_col, plan_col, moved_col = st.columns(3)
     over_col.metric(
         _("Over-allocated person-weeks"),
-        _count(result.draft_over),
+        format_count(result.draft_over),
         delta=_against(result.draft_over - result.committed_over),
         delta_color="inverse",
     )
     plan_col.metric(
         _("Initiatives in the plan"),
-        _count(draft_in),
+        format_count(draft_in),
         delta=_against(draft_in - committed_in),
         delta_color="off",
     )
-    moved_col.metric(_("Initiatives the draft changes"), _count(len(result.moves)))
+    moved_col.metric(_("Initiatives the draft changes"), format_count(len(result.moves)))
 
     st.markdown("**" + _("What moved") + "**")
     if not result.moves:
