@@ -23,13 +23,12 @@ from planning.validation import InputError
 from planning.work import scenario_plan, scenarios
 from planning.work.scenario_compare import MOVE_LABELS, PlanComparison
 from planning.work.weekly_plan import PlanAlreadyCommitted
-from ui import grid_formats
 from ui import planning_data as data
 from ui import scenario_data as sdata
 from ui.flash import flash_after_write
 from ui.planning_commit import commit_form
 from ui.state import Versions, app_config, engine
-from ui.tables import show_table
+from ui.tables import effort_column, show_table
 from ui.text import escape_markdown
 
 PICK = "scenario_pick"
@@ -175,13 +174,7 @@ def _edit(
                 format_func=lambda pid: names.get(int(pid), f"#{pid}"),
                 required=True,
             ),
-            "effort_weeks": st.column_config.NumberColumn(
-                _("Effort (person-weeks)"),
-                min_value=0.0,
-                max_value=520.0,
-                step=0.5,
-                format=grid_formats.decimal_format("%.1f"),
-            ),
+            "effort_weeks": effort_column(),
             "start_date": st.column_config.DateColumn(_("Start"), format=day_format),
             "target_date": st.column_config.DateColumn(
                 pgettext("date", "Target"), format=day_format
