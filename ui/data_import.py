@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
@@ -51,9 +50,9 @@ from planning.sources.mappings import (
     missing_columns,
     save_mapping,
 )
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import Person, PersonRead
-from ui.state import Versions, clear_after_write, engine
+from ui.state import Versions, clear_after_write, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -198,7 +197,7 @@ def _check(
     def report(fraction: float, step: str) -> None:
         bar.progress(fraction, text=escape_markdown(step) + "…")
 
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         if fmt == INTERCHANGE:
             check = check_file(
                 session=session,
@@ -339,7 +338,7 @@ def _mapping_editor(
             )
         )
         return None
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         saved = list_mappings(session=session)
     fitting = {m.name: m.spec for m in saved if not missing_columns(m.spec, header)}
     choice = st.selectbox(

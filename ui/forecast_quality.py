@@ -12,7 +12,6 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.formatting import format_count
@@ -23,10 +22,10 @@ from planning.okrs.backtest_replay import CHECKPOINTS, MIN_QUARTERS
 from planning.okrs.backtest_score import ForecastQuality, Score
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
-from planning.store.engine import OBSERVATIONS, OKRS, read_engine
+from planning.store.engine import OBSERVATIONS, OKRS
 from ui.charts import Chart, draw, from_altair
 from ui.grid_formats import figures, whole_format
-from ui.state import Versions, app_config, depends_on, engine, shared_read
+from ui.state import Versions, app_config, depends_on, read_session, shared_read
 from ui.tables import show_table
 
 # The backtest reads key results, check-ins and observations only: a status update or a planning
@@ -66,7 +65,7 @@ def quality(versions: Versions, today: date) -> ForecastQuality:
     """The store's forecast backtest (also cached in the domain per observations version)."""
     del versions
     config = app_config()
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         as_of = data_as_of(session=session, config=config, today=today)
         return backtest_quality(session=session, config=config, as_of=as_of)
 

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import clock, i18n
 from planning.access.people import (
@@ -27,7 +26,7 @@ from planning.access.permissions import PermissionDenied
 from planning.formatting import format_entered
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
@@ -36,7 +35,7 @@ from ui.flash import flash_after_write, show_flash
 from ui.grid_formats import figures
 from ui.number_entry import NumberField, number_field, read_numbers
 from ui.pickers import pick_record
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 
@@ -50,21 +49,21 @@ REFUSALS = (InputError, PermissionDenied, ConflictError)
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _team(versions: Versions) -> list[PersonRead]:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return list_people(session=session, include_inactive=True)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _time_off(versions: Versions) -> list[TimeOffRead]:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return list_time_off(session=session)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _with_password(versions: Versions) -> set[int]:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         people = list_people(session=session, include_inactive=True)
         return {p.id for p in people if has_password(session=session, person_id=p.id)}
 

@@ -20,7 +20,6 @@ from planning.i18n import ngettext
 from planning.okrs.goal_reads import list_objectives
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.periods import next_quarter
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui.confirm_write import confirm_previewed, read_preview
 from ui.flash import flash_after_write
@@ -30,7 +29,7 @@ from ui.okr_templates_view import (
     preview_table,
     template_section,
 )
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, read_session
 from ui.text import escape_markdown
 
 PERIOD_KEY = "goals_period"  # the Goals page's quarter picker
@@ -42,7 +41,7 @@ _PREVIEW = "quarter_draft_preview"  # the quarter whose draft is being previewed
 def source_quarter(versions: Versions, period: str) -> str | None:
     """The latest quarter before `period` with objectives (cached per data version)."""
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return draft_source(session=session, period=period)
 
 
@@ -314,7 +313,7 @@ def roadmap_quarter_notice(
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def _has_goals(versions: Versions, period: str) -> bool:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return bool(list_objectives(session=session, period=period))
 
 

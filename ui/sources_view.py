@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
@@ -20,10 +19,9 @@ from planning.sources.config import SourcesConfig, load_sources
 from planning.sources.kinds import KINDS
 from planning.sources.runs import BUSY, FAILED, preview_source, run_source
 from planning.sources.status import SourceStatus, moment, source_status, stale_notes
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui import grid_formats
-from ui.state import Versions, app_config, clear_after_write, engine
+from ui.state import Versions, app_config, clear_after_write, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 
@@ -46,7 +44,7 @@ def _sources() -> SourcesConfig:
 
 
 def _statuses(sources: SourcesConfig) -> list[SourceStatus]:
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return source_status(session=session, sources=sources)
 
 
