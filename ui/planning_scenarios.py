@@ -26,7 +26,9 @@ from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import planning_data as data
 from ui import scenario_data as sdata
 from ui.flash import flash_after_write
+from ui.grid_formats import day_format
 from ui.planning_commit import commit_form
+from ui.planning_data import hours_text
 from ui.state import Versions, app_config, engine
 from ui.tables import effort_column, show_table
 from ui.text import escape_markdown
@@ -44,10 +46,6 @@ def _initiatives(count: int) -> str:
     return ngettext("{count} initiative", "{count} initiatives", count).format(
         count=format_count(count)
     )
-
-
-def _hours(value: float) -> str:
-    return f"{value:.0f}" if i18n.english_formats() else i18n.decimal_text(value, decimals=0)
 
 
 def _written(message: str, flash_key: str) -> None:
@@ -157,7 +155,6 @@ def _edit(
     shown = sdata.draft_table(versions, scenario.id)
     names = data.person_names(versions)
     owners = data.owners(versions)
-    day_format = "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
     edited = st.data_editor(
         shown,
         key=f"scenario_editor_{scenario.id}_{scenario.version}",
@@ -175,9 +172,9 @@ def _edit(
                 required=True,
             ),
             "effort_weeks": effort_column(),
-            "start_date": st.column_config.DateColumn(_("Start"), format=day_format),
+            "start_date": st.column_config.DateColumn(_("Start"), format=day_format()),
             "target_date": st.column_config.DateColumn(
-                pgettext("date", "Target"), format=day_format
+                pgettext("date", "Target"), format=day_format()
             ),
             "draft": st.column_config.TextColumn(_("In the draft"), width="small"),
         },
@@ -293,8 +290,8 @@ def capacity_grid(result: PlanComparison) -> pd.DataFrame:
                 person: cell.name,
                 "week": f"{iso_week(cell.week_start)[-3:]} · "
                 f"{format_day(cell.week_start, year=False)}",
-                "cell": f"{flag}{_hours(cell.committed_hours)} → {_hours(cell.draft_hours)} / "
-                f"{_hours(cell.capacity_hours)} h",
+                "cell": f"{flag}{hours_text(cell.committed_hours)} → "
+                f"{hours_text(cell.draft_hours)} / {hours_text(cell.capacity_hours)} h",
             }
         )
     frame = pd.DataFrame(rows, columns=[person, "week", "cell"])

@@ -64,6 +64,15 @@ def _copy(
     )
 
 
+def _draft_link(period: str) -> None:
+    """A link to Goals, where a director drafts `period`."""
+    st.page_link(
+        "pages/goals.py",
+        label=_("Draft {quarter} on Goals").format(quarter=period),
+        icon=":material/flag:",
+    )
+
+
 def _show(period: str) -> None:
     st.session_state[PERIOD_KEY] = period
 
@@ -275,11 +284,7 @@ def quarter_not_set_notice(*, person: PersonRead, versions: Versions, period: st
                 quarter=period, how=copy
             )
         )
-        st.page_link(
-            "pages/goals.py",
-            label=_("Draft {quarter} on Goals").format(quarter=period),
-            icon=":material/flag:",
-        )
+        _draft_link(period)
         return
     owes = "" if person.role.value == "stakeholder" else " " + _("No check-ins are due until then.")
     st.info(
@@ -303,11 +308,7 @@ def roadmap_quarter_notice(
         icon=":material/flag:",
     )
     if person is not None and is_director(person):
-        st.page_link(
-            "pages/goals.py",
-            label=_("Draft {quarter} on Goals").format(quarter=quarter),
-            icon=":material/flag:",
-        )
+        _draft_link(quarter)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
@@ -335,11 +336,7 @@ def running_quarter_caption(*, person: PersonRead, versions: Versions, period: s
                 quarter=period, still=still
             )
         )
-        st.page_link(
-            "pages/goals.py",
-            label=_("Draft {quarter} on Goals").format(quarter=period),
-            icon=":material/flag:",
-        )
+        _draft_link(period)
     else:
         st.caption(
             ":material/flag: "

@@ -15,6 +15,7 @@ from planning.store.models import PersonRead
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
 from planning.work.status_updates import accept_idea, decline_idea
 from ui import this_week_data as data
+from ui.grid_formats import day_format
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.state import engine
 from ui.tables import percent_bar, show_table
@@ -23,7 +24,6 @@ from ui.this_week_picks import (
     REFUSALS,
     Week,
     count,
-    day_format,
     following_item,
     saved,
 )
