@@ -29,12 +29,7 @@ from planning.validation import InputError
 from planning.work.initiative_input import EFFORT_MAX_WEEKS, InitiativeDraft
 from planning.work.initiative_links import links_after_edit
 from planning.work.initiative_reads import InitiativeDetail
-from planning.work.initiative_status import (
-    HEALTH_LABELS,
-    HEALTH_ORDER,
-    STATUS_ORDER,
-    status_label,
-)
+from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
 from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
 from ui import bounded, dependencies_view
@@ -49,7 +44,7 @@ from ui.pickers import dimension_filters, pick_or_none
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, live_refresh, versions
-from ui.status_update_form import save_status_update, status_update_inputs
+from ui.status_update_form import health_label, save_status_update, status_update_inputs
 from ui.tables import percent_bar
 from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
@@ -75,16 +70,6 @@ if person is not None:
         versions=current,
         period=quarter_of(clock.today(), config.settings.fiscal_year_start_month),
     )
-
-
-def _status(value: str) -> str:
-    """A status as the reader's language writes it."""
-    return _(status_label(value))
-
-
-def _health(value: str) -> str:
-    """A health as the reader's language writes it."""
-    return _(HEALTH_LABELS.get(value, value))
 
 
 def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
@@ -124,14 +109,14 @@ owner_id = pick_or_none(
 statuses = columns[2].multiselect(
     _("Status"),
     list(STATUS_ORDER),
-    format_func=_status,
+    format_func=lambda s: _(status_label(s)),
     placeholder=_(CHOOSE),
     key="filter_status",
 )
 healths = columns[3].multiselect(
     _("Health"),
     list(HEALTH_ORDER),
-    format_func=_health,
+    format_func=health_label,
     placeholder=_(CHOOSE),
     key="filter_health",
 )
@@ -510,7 +495,7 @@ def _create_form(actor: PersonRead) -> None:
             status = cols[1].selectbox(
                 _("Status"),
                 ["idea", "planned", "in_progress", "blocked"],
-                format_func=_status,
+                format_func=lambda s: _(status_label(s)),
                 key="new_status",
             )
         else:

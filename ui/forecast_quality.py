@@ -27,6 +27,7 @@ from ui.charts import Chart, draw, from_altair
 from ui.grid_formats import figures, whole_format
 from ui.state import Versions, app_config, depends_on, read_session, shared_read
 from ui.tables import show_table
+from ui.text import whole_percent_text
 
 # The backtest reads key results, check-ins and observations only: a status update or a planning
 # save leaves it, and the chart drawn from it, cached.
@@ -38,13 +39,6 @@ KIND_LABELS = {
     "level:trailing_7d": N_("Level over the last 7 days"),
     "level:trailing_28d": N_("Level over the last 28 days"),
 }
-
-
-def _percent(value: float) -> str:
-    """A share as a whole percentage ('40%'; German '40 %')."""
-    if i18n.english_formats():
-        return f"{value:.0%}"
-    return i18n.percent_text(value, decimals=0)
 
 
 def _score(value: float) -> str:
@@ -82,9 +76,9 @@ def bins_table(score: Score) -> pa.Table:
     return pa.Table.from_pylist(
         [
             {
-                stated: f"{_percent(b.low)}–{_percent(b.high)}",
-                mean: _percent(b.stated),
-                hits: _percent(b.hit_rate),
+                stated: f"{whole_percent_text(b.low)}–{whole_percent_text(b.high)}",
+                mean: whole_percent_text(b.stated),
+                hits: whole_percent_text(b.hit_rate),
                 forecasts: b.n,
             }
             for b in score.bins

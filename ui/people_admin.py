@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 import streamlit as st
 
-from planning import clock, i18n
+from planning import clock
 from planning.access.people import (
     add_time_off,
     create_person,
@@ -23,7 +23,7 @@ from planning.access.people import (
     update_person,
 )
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_entered
+from planning.formatting import format_day, format_entered
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.store.engine import session_scope
@@ -37,7 +37,7 @@ from ui.number_entry import NumberField, number_field, read_numbers
 from ui.pickers import pick_record
 from ui.state import Versions, app_config, engine, read_session
 from ui.tables import show_table
-from ui.text import escape_markdown, refusal_message
+from ui.text import escape_markdown, refusal_message, whole_percent_text
 
 FLASH = "admin_people_flash"
 ROUND = "admin_people_round"  # bumped after a save so every form starts from the stored values
@@ -81,13 +81,6 @@ def _role(role: str) -> str:
     return _(ROLE_LABELS[role])
 
 
-def _day(day: date, *, year: bool = True) -> str:
-    """A day as the team writes it (06 Dec 2026; in German 6. Dez. 2026)."""
-    if i18n.english_formats():
-        return f"{day:%d %b %Y}" if year else f"{day:%d %b}"
-    return i18n.date_text(day, year=year)
-
-
 def people_tab(person: PersonRead, versions: Versions) -> None:
     """The tab's content: the team table, then add, edit, time off and password forms."""
     password_mode = app_config().settings.auth.mode == "password"
@@ -114,13 +107,9 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             _("role"): _role(p.role.value),
             pgettext("person", "title"): p.title,
             _("weekly hours"): p.weekly_hours,
-            _("BAU share"): (
-                f"{p.bau_share:.0%}"
-                if i18n.english_formats()
-                else i18n.percent_text(p.bau_share, decimals=0)
-            ),
+            _("BAU share"): whole_percent_text(p.bau_share),
             _("time off ahead"): ", ".join(
-                f"{_day(t.start_date, year=False)}–{_day(t.end_date)}" for t in upcoming
+                f"{format_day(t.start_date, year=False)}–{format_day(t.end_date)}" for t in upcoming
             ),
             _("active"): p.active,
         }
@@ -352,7 +341,7 @@ def _time_off_forms(
             _("Remove time off"),
             list(by_id),
             format_func=lambda i: (
-                f"{_day(by_id[i].start_date)} – {_day(by_id[i].end_date)}"
+                f"{format_day(by_id[i].start_date)} – {format_day(by_id[i].end_date)}"
                 + (f" ({by_id[i].note})" if by_id[i].note else "")
             ),
             key=f"{key}_remove_choice",
