@@ -27,6 +27,7 @@ from ui.identity import current_person
 from ui.quarter_draft_view import empty_quarter
 from ui.sources_view import stale_source_notes
 from ui.state import app_config, live_refresh, versions
+from ui.text import whole_percent_text
 
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
@@ -141,7 +142,7 @@ if evaluation.objectives:
             "80 % band; the probability is the chance of reaching the target by the quarter's "
             "end (for a guardrail, judged on its window's value, the chance that value still "
             "holds). ⚠ gap marks an owner's confidence more than {gap} away from it."
-        ).format(gap=view_parts.whole_percent(config.settings.okr.confidence_gap))
+        ).format(gap=whole_percent_text(config.settings.okr.confidence_gap))
     )
     if not evaluation.closed:
         forecast_quality.quality_expander(current, today)

@@ -22,7 +22,7 @@ from ui import impact_data as data
 from ui.charts import draw
 from ui.data import latest_complete_day
 from ui.downloads import download_button
-from ui.grid_formats import figures
+from ui.grid_formats import day_format, figures
 from ui.pickers import pick_record
 from ui.state import app_config, live_refresh, versions
 from ui.tables import show_table
@@ -87,11 +87,7 @@ def _ledger() -> None:
 
         show_table(
             data.ledger_table(current, lang),
-            {
-                _("Shipped"): st.column_config.DateColumn(
-                    format="D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
-                )
-            },
+            {_("Shipped"): st.column_config.DateColumn(format=day_format())},
         )
         st.markdown("**" + _("Take the ledger into a meeting") + "**")
         exports.offer(

@@ -26,18 +26,13 @@ from planning.periods import quarter_of
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work.initiative_input import InitiativeDraft
+from planning.work.initiative_input import EFFORT_MAX_WEEKS, InitiativeDraft
 from planning.work.initiative_links import links_after_edit
 from planning.work.initiative_reads import InitiativeDetail
-from planning.work.initiative_status import (
-    HEALTH_LABELS,
-    HEALTH_ORDER,
-    STATUS_ORDER,
-    status_label,
-)
+from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
 from planning.work.initiatives import create_initiative, update_initiative
 from planning.work.status_updates import drop_initiative
-from ui import bounded, dependencies_view, grid_formats
+from ui import bounded, dependencies_view
 from ui import planning_data as data
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write, show_flash
@@ -49,7 +44,8 @@ from ui.pickers import dimension_filters, pick_or_none
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, live_refresh, versions
-from ui.status_update_form import save_status_update, status_update_inputs
+from ui.status_update_form import health_label, save_status_update, status_update_inputs
+from ui.tables import percent_bar
 from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
 
@@ -74,16 +70,6 @@ if person is not None:
         versions=current,
         period=quarter_of(clock.today(), config.settings.fiscal_year_start_month),
     )
-
-
-def _status(value: str) -> str:
-    """A status as the reader's language writes it."""
-    return _(status_label(value))
-
-
-def _health(value: str) -> str:
-    """A health as the reader's language writes it."""
-    return _(HEALTH_LABELS.get(value, value))
 
 
 def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
@@ -123,14 +109,14 @@ owner_id = pick_or_none(
 statuses = columns[2].multiselect(
     _("Status"),
     list(STATUS_ORDER),
-    format_func=_status,
+    format_func=lambda s: _(status_label(s)),
     placeholder=_(CHOOSE),
     key="filter_status",
 )
 healths = columns[3].multiselect(
     _("Health"),
     list(HEALTH_ORDER),
-    format_func=_health,
+    format_func=health_label,
     placeholder=_(CHOOSE),
     key="filter_health",
 )
@@ -167,13 +153,7 @@ else:
             "owner": _("Owner"),
             "status": _("Status"),
             "health": _("Health"),
-            "percent_complete": st.column_config.ProgressColumn(
-                _("Done"),
-                min_value=0,
-                max_value=100,
-                format=grid_formats.whole_percent("%d%%"),
-                width=110,
-            ),
+            "percent_complete": percent_bar(_("Done"), "%d%%"),
             "target_date": st.column_config.TextColumn(pgettext("date", "Target"), width=95),
             "objectives": st.column_config.TextColumn(_("Objectives"), width="medium"),
             "last_update_at": st.column_config.DatetimeColumn(
@@ -308,7 +288,7 @@ def _work_inputs(
         key=key("effort"),
         where=cols[2],
         minimum=0.0,
-        maximum=520.0,
+        maximum=EFFORT_MAX_WEEKS,
         required=True,
     )
     linked = st.multiselect(
@@ -515,7 +495,7 @@ def _create_form(actor: PersonRead) -> None:
             status = cols[1].selectbox(
                 _("Status"),
                 ["idea", "planned", "in_progress", "blocked"],
-                format_func=_status,
+                format_func=lambda s: _(status_label(s)),
                 key="new_status",
             )
         else:

@@ -45,12 +45,14 @@ from ui import (
 from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
+from ui.flash import flash_after_write, show_flash
 from ui.identity import director_or_stop
 from ui.planning_calibration import calibration_section
 from ui.planning_commit import commit_section, since_last_week_section
 from ui.planning_undo import undo_last_save
 from ui.quarter_draft_view import running_quarter_caption
-from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.state import app_config, engine, live_refresh, versions
+from ui.tables import effort_column
 from ui.text import escape_markdown
 
 CAPACITY_WEEKS = 8
@@ -84,9 +86,7 @@ current = versions()
 today = clock.today()
 lang = i18n.locale_key()
 week = iso_week(today)
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
+show_flash(FLASH)
 running_quarter_caption(
     person=person,
     versions=current,
@@ -134,9 +134,7 @@ def _backlog_written(message: str) -> None:
     st.session_state["backlog_generation"] = generation + 1
     st.session_state.pop(source_key, None)
     carry.forget(framework_id)
-    st.session_state[FLASH] = message
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def _pending(key: str) -> bool:
@@ -225,13 +223,7 @@ column_config: dict[str, Any] = {
     ),
     "start_date": st.column_config.DateColumn(_("Start"), format="YYYY-MM-DD"),
     "target_date": st.column_config.DateColumn(pgettext("date", "Target"), format="YYYY-MM-DD"),
-    "effort_weeks": st.column_config.NumberColumn(
-        _("Effort (person-weeks)"),
-        min_value=0.0,
-        max_value=520.0,
-        step=0.5,
-        format=grid_formats.decimal_format("%.1f"),
-    ),
+    "effort_weeks": effort_column(),
     "quadrant": st.column_config.TextColumn(_("Quadrant")),
     "problems": st.column_config.TextColumn(_("Why unranked")),
 }

@@ -15,6 +15,7 @@ from planning.i18n import gettext as _
 from planning.periods import iso_week, quarter_of
 from ui import dependencies_view, goals_data
 from ui.data import latest_complete_day
+from ui.flash import show_flash
 from ui.identity import current_person, role_label
 from ui.notification_prefs import preference_form, preview
 from ui.nudge_link import form_in_address
@@ -52,9 +53,7 @@ st.caption(
         )
     )
 )
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
+show_flash(FLASH)
 if latest_complete_day(current) is None:
     connect_data_step(person)  # a new store: the next step is its data
 # A reminder's link names the form to pick; it never signs in or writes (ui/nudge_link.py).

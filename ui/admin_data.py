@@ -6,18 +6,12 @@ Each function takes the store's data versions first, so any write makes the next
 from __future__ import annotations
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning.access.api_tokens import ApiTokenInfo, list_tokens
 from planning.metrics.observations import ImportBatchInfo, import_history
-from planning.store.engine import read_engine
-from ui.state import Versions, engine
+from ui.state import Versions, read_session
 
 ENTRIES = 16
-
-
-def _session() -> Session:
-    return Session(read_engine(engine()))
 
 
 # A token's last use changes without a data version, so this entry lives a minute at most.
@@ -25,7 +19,7 @@ def _session() -> Session:
 def api_tokens(versions: Versions) -> list[ApiTokenInfo]:
     """Every API token, newest first (without digests)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return list_tokens(session=session)
 
 
@@ -33,5 +27,5 @@ def api_tokens(versions: Versions) -> list[ApiTokenInfo]:
 def import_batches(versions: Versions, limit: int = 200) -> list[ImportBatchInfo]:
     """The latest import batches, newest first."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return import_history(session=session, limit=limit)

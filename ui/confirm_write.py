@@ -13,8 +13,8 @@ from sqlmodel import Session
 from planning.access.permissions import PermissionDenied
 from planning.i18n import gettext as _
 from planning.okrs.goal_rules import GoalError
-from planning.store.engine import read_engine, session_scope
-from ui.state import engine
+from planning.store.engine import session_scope
+from ui.state import engine, read_session
 from ui.text import refusal_message
 
 Written = TypeVar("Written")
@@ -38,7 +38,7 @@ def read_preview(*, preview_key: str, read: Callable[[Session], Written]) -> Wri
     """Run a preview's `read` in a read-only session and return it; a refusal is shown instead
     (None) and the preview kept under `preview_key` forgotten."""
     try:
-        with Session(read_engine(engine())) as session:
+        with read_session() as session:
             return read(session)
     except REFUSALS as exc:
         st.session_state.pop(preview_key, None)

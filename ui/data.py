@@ -9,21 +9,16 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from planning.metrics import dashboard
 from planning.metrics.completeness import Freshness, data_through, freshness
-from planning.store.engine import OBSERVATIONS, read_engine
-from ui.state import Versions, app_config, depends_on, engine
+from planning.store.engine import OBSERVATIONS
+from ui.state import Versions, app_config, depends_on, read_session
 
 TTL = 600
 ENTRIES = 256
 
 Filters = tuple[tuple[str, str], ...]
-
-
-def _session() -> Session:
-    return Session(read_engine(engine()))
 
 
 @depends_on(OBSERVATIONS)
@@ -32,7 +27,7 @@ def store_freshness(versions: Versions) -> Freshness:
     """Data through (the last complete day), the partial days after it, last import time and
     row count."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return freshness(
             session=session,
             complete_after_hours=app_config().settings.metrics.complete_after_hours,
@@ -45,7 +40,7 @@ def latest_complete_day(versions: Versions) -> date | None:
     """Data through (the last complete day; None for a store without observations), without
     store_freshness's count of every observation (ten million at xl)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         latest, _partial = data_through(
             session=session,
             complete_after_hours=app_config().settings.metrics.complete_after_hours,
@@ -60,7 +55,7 @@ def kpi_tiles(
 ) -> list[dashboard.KpiTile]:
     """KPI tiles for a window (see planning.metrics.dashboard.kpi_tiles)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return dashboard.kpi_tiles(
             session=session,
             config=app_config().metrics,
@@ -77,7 +72,7 @@ def trend(
 ) -> pd.DataFrame:
     """A metric by period, this window and last year."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return dashboard.trend(
             session=session,
             config=app_config().metrics,
@@ -93,7 +88,7 @@ def trend(
 def funnel(versions: Versions, start: date, end: date, filters: Filters) -> pd.DataFrame:
     """The checkout funnel for a window."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return dashboard.funnel(
             session=session,
             config=app_config().metrics,
@@ -107,7 +102,7 @@ def funnel(versions: Versions, start: date, end: date, filters: Filters) -> pd.D
 def margin_by_line(versions: Versions, start: date, end: date) -> pd.DataFrame:
     """Revenue, gross profit and margin per product line."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return dashboard.margin_by_product_line(
             session=session, config=app_config().metrics, window=dashboard.DateWindow(start, end)
         )
@@ -120,7 +115,7 @@ def breakdown(
 ) -> pd.DataFrame:
     """A metric per value of a dimension."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return dashboard.breakdown(
             session=session,
             config=app_config().metrics,

@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
@@ -51,9 +50,9 @@ from planning.sources.mappings import (
     missing_columns,
     save_mapping,
 )
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import Person, PersonRead
-from ui.state import Versions, clear_after_write, engine
+from ui.state import Versions, clear_after_write, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -155,7 +154,7 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
     if confirm and check.ok:
         result: ImportResult | None = None
         importing = ngettext("Importing {count} row…", "Importing {count} rows…", check.rows)
-        with st.status(importing.format(count=_count(check.rows)), expanded=False) as status:
+        with st.status(importing.format(count=format_count(check.rows)), expanded=False) as status:
             try:
                 result = _import(person, config, content, uploaded.name, fmt, spec)
             except (PermissionDenied, ImportFileError) as exc:
@@ -171,7 +170,7 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
                     "{count} problems found on import; nothing was written. Upload the file "
                     "again to see them.",
                     len(result.problems),
-                ).format(count=_count(len(result.problems)))
+                ).format(count=format_count(len(result.problems)))
             )
         elif result is not None:
             clear_after_write()
@@ -182,17 +181,12 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
                 "(batch {batch})."
             ).format(
                 file=shown_name,
-                added=_count(result.added),
-                updated=_count(result.updated),
-                unchanged=_count(result.unchanged),
+                added=format_count(result.added),
+                updated=format_count(result.updated),
+                unchanged=format_count(result.unchanged),
                 batch=result.batch_id,
             )
             st.rerun()
-
-
-def _count(number: int) -> str:
-    """A count as the team writes it (1,234; in German 1.234)."""
-    return f"{number:,}" if i18n.english_formats() else i18n.decimal_text(number, decimals=0)
 
 
 def _check(
@@ -203,7 +197,7 @@ def _check(
     def report(fraction: float, step: str) -> None:
         bar.progress(fraction, text=escape_markdown(step) + "…")
 
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         if fmt == INTERCHANGE:
             check = check_file(
                 session=session,
@@ -277,10 +271,10 @@ def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
     elif check.problems:
         count = len(check.problems)
         found = ngettext("{file} has {count} problem", "{file} has {count} problems", count).format(
-            file=shown_name, count=_count(count)
+            file=shown_name, count=format_count(count)
         )
         rows = ngettext("in {rows} row.", "in {rows} rows.", check.rows).format(
-            rows=_count(check.rows)
+            rows=format_count(check.rows)
         )
         st.error(
             f"{found} {rows} "
@@ -297,10 +291,10 @@ def _show_check(check: FileCheck, shown_name: str, rows_label: str) -> None:
     elif check.preview is not None:
         counts = check.preview
         cols = st.columns(4)
-        cols[0].metric(rows_label, _count(counts.rows))
-        cols[1].metric(_("Would add"), _count(counts.would_add))
-        cols[2].metric(_("Would update"), _count(counts.would_update))
-        cols[3].metric(_("Left as they are"), _count(counts.would_leave))
+        cols[0].metric(rows_label, format_count(counts.rows))
+        cols[1].metric(_("Would add"), format_count(counts.would_add))
+        cols[2].metric(_("Would update"), format_count(counts.would_update))
+        cols[3].metric(_("Left as they are"), format_count(counts.would_leave))
         shown = min(len(check.sample), counts.rows)
         st.caption(
             ngettext(
@@ -344,7 +338,7 @@ def _mapping_editor(
             )
         )
         return None
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         saved = list_mappings(session=session)
     fitting = {m.name: m.spec for m in saved if not missing_columns(m.spec, header)}
     choice = st.selectbox(

@@ -12,31 +12,25 @@ from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.reports import export
-from planning.store.engine import read_engine
 from planning.work.roadmap import RoadmapFilters
 from ui.downloads import download_button
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, read_session
 
 TTL = 600
 ENTRIES = 24
 LABELS = {"pdf": N_("PDF report"), "png": N_("PNG image"), "svg": N_("SVG image")}
 
 
-def _session() -> Session:
-    return Session(read_engine(engine()))
-
-
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def goals_file(versions: Versions, period: str, today: date, fmt: str) -> bytes:
     """A quarter's Goals as a PDF report or its charts as PNG or SVG."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return export.export_goals(
             session=session, config=app_config(), period=period, today=today, fmt=fmt
         )
@@ -49,7 +43,7 @@ def roadmap_file(
     """The roadmap the filters keep (timeline and board) as PDF, PNG or SVG, its chart words in
     the reader's language (`language`: i18n.locale_key of the run that offered it)."""
     del versions
-    with _session() as session, i18n.use_locale_key(language):
+    with read_session() as session, i18n.use_locale_key(language):
         return export.export_roadmap(
             session=session, config=app_config(), filters=filters, today=today, fmt=fmt
         )
@@ -60,7 +54,7 @@ def impact_file(versions: Versions, fmt: str, language: str = "") -> bytes:
     """The impact ledger as PDF (chart and table), PNG or SVG (its chart), its chart words in
     the reader's language (`language`: i18n.locale_key of the run that offered it)."""
     del versions
-    with _session() as session, i18n.use_locale_key(language):
+    with read_session() as session, i18n.use_locale_key(language):
         return export.export_impact(session=session, config=app_config(), fmt=fmt)
 
 

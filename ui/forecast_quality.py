@@ -12,7 +12,6 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.formatting import format_count
@@ -23,11 +22,12 @@ from planning.okrs.backtest_replay import CHECKPOINTS, MIN_QUARTERS
 from planning.okrs.backtest_score import ForecastQuality, Score
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
-from planning.store.engine import OBSERVATIONS, OKRS, read_engine
+from planning.store.engine import OBSERVATIONS, OKRS
 from ui.charts import Chart, draw, from_altair
 from ui.grid_formats import figures, whole_format
-from ui.state import Versions, app_config, depends_on, engine, shared_read
+from ui.state import Versions, app_config, depends_on, read_session, shared_read
 from ui.tables import show_table
+from ui.text import whole_percent_text
 
 # The backtest reads key results, check-ins and observations only: a status update or a planning
 # save leaves it, and the chart drawn from it, cached.
@@ -39,13 +39,6 @@ KIND_LABELS = {
     "level:trailing_7d": N_("Level over the last 7 days"),
     "level:trailing_28d": N_("Level over the last 28 days"),
 }
-
-
-def _percent(value: float) -> str:
-    """A share as a whole percentage ('40%'; German '40 %')."""
-    if i18n.english_formats():
-        return f"{value:.0%}"
-    return i18n.percent_text(value, decimals=0)
 
 
 def _score(value: float) -> str:
@@ -66,7 +59,7 @@ def quality(versions: Versions, today: date) -> ForecastQuality:
     """The store's forecast backtest (also cached in the domain per observations version)."""
     del versions
     config = app_config()
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         as_of = data_as_of(session=session, config=config, today=today)
         return backtest_quality(session=session, config=config, as_of=as_of)
 
@@ -83,9 +76,9 @@ def bins_table(score: Score) -> pa.Table:
     return pa.Table.from_pylist(
         [
             {
-                stated: f"{_percent(b.low)}–{_percent(b.high)}",
-                mean: _percent(b.stated),
-                hits: _percent(b.hit_rate),
+                stated: f"{whole_percent_text(b.low)}–{whole_percent_text(b.high)}",
+                mean: whole_percent_text(b.stated),
+                hits: whole_percent_text(b.hit_rate),
                 forecasts: b.n,
             }
             for b in score.bins

@@ -13,7 +13,6 @@ from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.people import list_people
@@ -23,18 +22,14 @@ from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.okrs.file_format import export_okr_file
 from planning.okrs.track import KrTrack, kr_track, ship_dates
 from planning.periods import quarter_bounds
-from planning.store.engine import OBSERVATIONS, OKRS, PEOPLE, WORK, read_engine
+from planning.store.engine import OBSERVATIONS, OKRS, PEOPLE, WORK
 from planning.store.models import KeyResultRead, ObjectiveRead, PersonRead
 from ui.charts import Chart
 from ui.goals_charts import detail_spec
-from ui.state import Versions, app_config, depends_on, engine, shared_read
+from ui.state import Versions, app_config, depends_on, read_session, shared_read
 
 TTL = 600
 ENTRIES = 64
-
-
-def _session() -> Session:
-    return Session(read_engine(engine()))
 
 
 # A quarter's evaluation reads goals, check-ins, people's names and observations, never the work:
@@ -47,7 +42,7 @@ EVALUATION = (OKRS, OBSERVATIONS, PEOPLE)
 def _period_goals(versions: Versions, period: str, today: date, language: str) -> PeriodEvaluation:
     """period_goals, cached once per language (`language`: i18n.locale_key)."""
     del versions
-    with i18n.use_locale_key(language), _session() as session:
+    with i18n.use_locale_key(language), read_session() as session:
         return okr_evaluation.period_goals(
             session=session, config=app_config(), period=period, today=today
         )
@@ -66,7 +61,7 @@ def _objective_goals(
 ) -> PeriodEvaluation:
     """period_goals for a few of the quarter's objectives, cached once per language."""
     del versions
-    with i18n.use_locale_key(language), _session() as session:
+    with i18n.use_locale_key(language), read_session() as session:
         return okr_evaluation.period_goals(
             session=session,
             config=app_config(),
@@ -93,7 +88,7 @@ def _track(versions: Versions, period: str, today: date, key_result_id: int) -> 
     kr = evaluation.key_result(key_result_id)
     if kr is None:
         return None
-    with _session() as session:
+    with read_session() as session:
         return kr_track(
             session=session,
             config=app_config(),
@@ -110,7 +105,7 @@ def ship_marks(versions: Versions, period: str, key_result_id: int) -> pd.DataFr
     every write to the work makes afresh)."""
     del versions
     first, last = quarter_bounds(period, app_config().settings.fiscal_year_start_month)
-    with _session() as session:
+    with read_session() as session:
         return ship_dates(session=session, key_result_id=key_result_id, first=first, last=last)
 
 
@@ -147,7 +142,7 @@ def _detail_chart(
 def check_ins(versions: Versions, key_result_id: int) -> list[goal_reads.CheckInEntry]:
     """A key result's check-ins, newest first."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return goal_reads.check_in_history(session=session, key_result_id=key_result_id)
 
 
@@ -155,7 +150,7 @@ def check_ins(versions: Versions, key_result_id: int) -> list[goal_reads.CheckIn
 def linked_initiatives(versions: Versions, key_result_id: int) -> list[goal_reads.LinkedInitiative]:
     """Initiatives linked to a key result."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return goal_reads.linked_initiatives(session=session, key_result_id=key_result_id)
 
 
@@ -163,7 +158,7 @@ def linked_initiatives(versions: Versions, key_result_id: int) -> list[goal_read
 def periods_with_goals(versions: Versions) -> tuple[str, ...]:
     """Quarters that have objectives."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return tuple(goal_reads.periods_with_goals(session=session))
 
 
@@ -171,7 +166,7 @@ def periods_with_goals(versions: Versions) -> tuple[str, ...]:
 def objectives(versions: Versions, period: str) -> list[ObjectiveRead]:
     """A quarter's active objectives, with their versions for editing."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return goal_reads.list_objectives(session=session, period=period)
 
 
@@ -185,7 +180,7 @@ def has_objectives(versions: Versions, period: str) -> bool:
 def all_objectives(versions: Versions) -> list[ObjectiveRead]:
     """Every active objective of every quarter, for choosing a parent."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         found: list[ObjectiveRead] = []
         for period in goal_reads.periods_with_goals(session=session):
             found += goal_reads.list_objectives(session=session, period=period)
@@ -196,7 +191,7 @@ def all_objectives(versions: Versions) -> list[ObjectiveRead]:
 def key_results(versions: Versions, period: str) -> list[KeyResultRead]:
     """A quarter's active key results, with their versions for editing."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         ids = [o.id for o in goal_reads.list_objectives(session=session, period=period)]
         return goal_reads.list_key_results(session=session, objective_ids=ids)
 
@@ -205,7 +200,7 @@ def key_results(versions: Versions, period: str) -> list[KeyResultRead]:
 def owners(versions: Versions) -> list[PersonRead]:
     """Active members and directors: the people who may own goals."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return [p for p in list_people(session=session) if p.role.value != "stakeholder"]
 
 
@@ -219,7 +214,7 @@ def owner_names(versions: Versions) -> Mapping[int, str]:
 def okr_yaml(versions: Versions, period: str) -> str:
     """A quarter's OKRs as a YAML file."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return export_okr_file(session=session, period=period)
 
 
@@ -229,7 +224,7 @@ def current_metric_value(
 ) -> kr_defaults.CurrentValue:
     """A metric's current value for some filters, the default start of a new key result."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return kr_defaults.current_value(
             session=session,
             config=app_config(),

@@ -158,13 +158,6 @@ def figure(value: float) -> str:
     return i18n.decimal_text(float(f"{value:g}"), decimals=6, group=False)
 
 
-def whole_percent(value: float) -> str:
-    """A share as a whole percentage ('15%'; German '15 %')."""
-    if i18n.english_formats():
-        return f"{value:.0%}"
-    return i18n.percent_text(value, decimals=0)
-
-
 def fixed(value: float, decimals: int) -> str:
     """A grade with a fixed number of decimals ('0.70'; German '0,70')."""
     if i18n.english_formats():

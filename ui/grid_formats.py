@@ -64,6 +64,12 @@ def whole_percent(english: str) -> str:
     return english if i18n.english_formats() else whole_format("\u00a0%%")
 
 
+def day_format() -> str:
+    """How a table's date column writes a day: '26 Nov 2026' in English formats; other formats
+    take all-number days (26.11.2026), as the table's month names are always English."""
+    return "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
+
+
 def figures(
     values: Sequence[float | None], text: Callable[[float], str]
 ) -> Sequence[float | None] | list[str]:

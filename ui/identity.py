@@ -24,7 +24,6 @@ from urllib.parse import urlencode
 
 import streamlit as st
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlmodel import Session
 
 from planning.access.passwords import (
     END_PATH,
@@ -40,10 +39,9 @@ from planning.access.permissions import is_director
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.notify.links import NUDGE_PARAM, TOKEN_MAX
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role
 from ui.navigation import PAGES_BY_ROLE
-from ui.state import Versions, app_config, engine, shared_read, versions
+from ui.state import Versions, app_config, read_session, shared_read, versions
 from ui.text import escape_markdown
 
 ROLE_LABELS = {"director": N_("Director"), "member": N_("Member"), "stakeholder": N_("Stakeholder")}
@@ -63,7 +61,7 @@ def _team(versions: Versions) -> Mapping[int, PersonRead]:
     The people in it are the cached ones, so only this module reads them and it hands out
     copies (_own): a run copies the one person it acts for, not the whole team twice."""
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return MappingProxyType({p.id: p for p in list_people(session=session)})
 
 
@@ -208,7 +206,7 @@ def _session_token() -> str | None:
 
 
 def _password_person() -> PersonRead:
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         person = person_for_session(session=session, token=_session_token())
     if person is None:
         _gate(_password_form, _("Sign in"))
@@ -317,7 +315,7 @@ def _password_form() -> None:
     refusal = _refusal()
     if refusal:
         column.error(refusal)
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         ready = anyone_can_sign_in(session=session)
     if not ready:
         column.info(

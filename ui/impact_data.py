@@ -9,7 +9,6 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
 from planning.i18n import gettext as _
@@ -17,23 +16,18 @@ from planning.impact import ledger_views
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.impact.lift_estimate import VERDICT_LABELS
 from planning.reports import digest, digest_render
-from planning.store.engine import read_engine
 from ui import arrow
-from ui.state import Versions, app_config, engine, shared_read
+from ui.state import Versions, app_config, read_session, shared_read
 
 TTL = 600
 ENTRIES = 32
-
-
-def _session() -> Session:
-    return Session(read_engine(engine()))
 
 
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def ledger(versions: Versions) -> tuple[ImpactEntry, ...]:
     """Every shipped initiative with an expected lift, measured with the latest data."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return tuple(impact_ledger(session=session, config=app_config()))
 
 
@@ -66,7 +60,7 @@ def ledger_table(versions: Versions, language: str = "") -> pa.Table:
 def chart_frame(versions: Versions, initiative_id: int) -> pd.DataFrame:
     """Daily values of an initiative's lift metric around its ship date, with last year's."""
     entries = {e.initiative_id: e for e in ledger(versions)}
-    with _session() as session:
+    with read_session() as session:
         return ledger_views.impact_chart_frame(
             session=session, config=app_config(), entry=entries[initiative_id]
         )
@@ -79,7 +73,7 @@ def weekly_digest(
     """One week's digest as (Markdown, HTML); `language` (i18n.locale_key) keys the cache, as
     the digest's own words follow the reader's language where they are translated."""
     del versions, language
-    with _session() as session:
+    with read_session() as session:
         built = digest.build_digest(session=session, config=app_config(), week=week, today=today)
     return digest_render.digest_markdown(built), digest_render.digest_html(built)
 

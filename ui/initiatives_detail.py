@@ -14,10 +14,11 @@ from planning.formatting import format_entered, format_lift, format_score
 from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.work.initiative_reads import InitiativeDetail
-from planning.work.initiative_status import HEALTH_LABELS, audit_action_text, status_label
+from planning.work.initiative_status import audit_action_text, status_label
 from ui import grid_formats
 from ui import planning_data as data
 from ui.state import Versions
+from ui.status_update_form import health_label
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -70,14 +71,6 @@ def _audit_rows(audit: pd.DataFrame) -> pd.DataFrame:
     return audit.assign(action=audit["action"].map(audit_action_text))
 
 
-def _health(value: str) -> str:
-    return _(HEALTH_LABELS.get(value, value))
-
-
-def _status(value: str) -> str:
-    return _(status_label(value))
-
-
 def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConfig) -> None:
     """One initiative: its figures, linked key results, decisions, scores, history and trail."""
     i = detail.initiative
@@ -86,8 +79,8 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
     st.subheader(escape_markdown(i.title))
     cols = st.columns(4)
     cols[0].metric(_("Owner"), detail.owner)
-    cols[1].metric(_("Status"), _status(i.status.value))
-    cols[2].metric(_("Health"), _health(i.health.value))
+    cols[1].metric(_("Status"), _(status_label(i.status.value)))
+    cols[2].metric(_("Health"), health_label(i.health.value))
     cols[3].metric(_("Complete"), f"{i.percent_complete} %")
     lift = _lift(detail, config)
     st.write(
@@ -142,8 +135,8 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
         else:
             show_table(
                 detail.updates.assign(
-                    status=detail.updates["status"].map(_status),
-                    health=detail.updates["health"].map(_health),
+                    status=detail.updates["status"].map(lambda s: _(status_label(s))),
+                    health=detail.updates["health"].map(health_label),
                 ),
                 {
                     "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm"),

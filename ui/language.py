@@ -9,15 +9,22 @@ once the person is known (their own choice, else the team's). The choice is stor
 from __future__ import annotations
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.languages import all_languages, set_language
 from planning.i18n import gettext as _
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
-from ui.state import Versions, app_config, clear_after_write, engine, shared_read, versions
+from ui.state import (
+    Versions,
+    app_config,
+    clear_after_write,
+    engine,
+    read_session,
+    shared_read,
+    versions,
+)
 from ui.text import escape_markdown
 
 SESSION_LANGUAGE = "_language"  # what this browser session last read, for pages before sign-in
@@ -28,7 +35,7 @@ PICKER_KEY = "language_picker"
 def _choices(versions: Versions) -> tuple[tuple[int, str], ...]:
     """Every person's chosen language as (person id, language), read once per data version."""
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return tuple(all_languages(session=session).items())
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import clock
 from planning.access.permissions import PermissionDenied
@@ -17,12 +16,11 @@ from planning.notify.preferences import preference_of, set_preference
 from planning.notify.run import preview_for, recipient_language
 from planning.notify.schedule import skip_text
 from planning.notify.secrets import CHANNEL_LABELS, CHANNELS, load_secrets
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write
-from ui.state import app_config, engine
+from ui.state import app_config, read_session
 from ui.text import escape_markdown
 
 # What a message is (planning.notify.schedule), in words.
@@ -49,7 +47,7 @@ def kind_label(kind: str) -> str:
 
 def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, flash: str) -> None:
     """The preferences form for one person; on save, a flash message under `flash` and a rerun."""
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         current = preference_of(session=session, person_id=person_id)
     today = clock.today()
     paused_now = (
@@ -98,7 +96,7 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
 def preview(person_id: int, name: str) -> None:
     """What a person would receive this week as things stand, in plain text, written in the
     language that person reads (whoever looks)."""
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         messages = preview_for(
             session=session,
             config=app_config(),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning.access.people import list_people
 from planning.i18n import N_, ngettext
@@ -16,11 +15,10 @@ from planning.notify.outbox import outbox_rows
 from planning.notify.preferences import all_preferences
 from planning.notify.schedule import Preference, skip_text
 from planning.notify.secrets import CHANNEL_LABELS, load_secrets
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui.flash import show_flash
 from ui.notification_prefs import kind_label, preference_form, preview
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, read_session
 from ui.tables import show_table
 from ui.text import moment_text
 
@@ -95,7 +93,7 @@ def notifications_tab(person: PersonRead, versions: Versions) -> None:
         ).format(count=notify.retention_days)
     )
     show_flash(FLASH)
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         people = list_people(session=session)
         preferences = all_preferences(session=session)
         rows = outbox_rows(session=session, limit=300)

@@ -10,9 +10,8 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
-from planning import clock, i18n
+from planning import clock
 from planning.access.people import (
     add_time_off,
     create_person,
@@ -24,10 +23,10 @@ from planning.access.people import (
     update_person,
 )
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_entered
+from planning.formatting import format_day, format_entered
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import PersonCreate, PersonRead, PersonUpdate, Role, TimeOffRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
@@ -36,9 +35,9 @@ from ui.flash import flash_after_write, show_flash
 from ui.grid_formats import figures
 from ui.number_entry import NumberField, number_field, read_numbers
 from ui.pickers import pick_record
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, engine, read_session
 from ui.tables import show_table
-from ui.text import escape_markdown, refusal_message
+from ui.text import escape_markdown, refusal_message, whole_percent_text
 
 FLASH = "admin_people_flash"
 ROUND = "admin_people_round"  # bumped after a save so every form starts from the stored values
@@ -50,21 +49,21 @@ REFUSALS = (InputError, PermissionDenied, ConflictError)
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _team(versions: Versions) -> list[PersonRead]:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return list_people(session=session, include_inactive=True)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _time_off(versions: Versions) -> list[TimeOffRead]:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return list_time_off(session=session)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _with_password(versions: Versions) -> set[int]:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         people = list_people(session=session, include_inactive=True)
         return {p.id for p in people if has_password(session=session, person_id=p.id)}
 
@@ -80,13 +79,6 @@ def _days(first: date, last: date) -> int:
 
 def _role(role: str) -> str:
     return _(ROLE_LABELS[role])
-
-
-def _day(day: date, *, year: bool = True) -> str:
-    """A day as the team writes it (06 Dec 2026; in German 6. Dez. 2026)."""
-    if i18n.english_formats():
-        return f"{day:%d %b %Y}" if year else f"{day:%d %b}"
-    return i18n.date_text(day, year=year)
 
 
 def people_tab(person: PersonRead, versions: Versions) -> None:
@@ -115,13 +107,9 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             _("role"): _role(p.role.value),
             pgettext("person", "title"): p.title,
             _("weekly hours"): p.weekly_hours,
-            _("BAU share"): (
-                f"{p.bau_share:.0%}"
-                if i18n.english_formats()
-                else i18n.percent_text(p.bau_share, decimals=0)
-            ),
+            _("BAU share"): whole_percent_text(p.bau_share),
             _("time off ahead"): ", ".join(
-                f"{_day(t.start_date, year=False)}–{_day(t.end_date)}" for t in upcoming
+                f"{format_day(t.start_date, year=False)}–{format_day(t.end_date)}" for t in upcoming
             ),
             _("active"): p.active,
         }
@@ -353,7 +341,7 @@ def _time_off_forms(
             _("Remove time off"),
             list(by_id),
             format_func=lambda i: (
-                f"{_day(by_id[i].start_date)} – {_day(by_id[i].end_date)}"
+                f"{format_day(by_id[i].start_date)} – {format_day(by_id[i].end_date)}"
                 + (f" ({by_id[i].note})" if by_id[i].note else "")
             ),
             key=f"{key}_remove_choice",

@@ -10,7 +10,6 @@ from collections.abc import Callable, Collection
 import pandas as pd
 import streamlit as st
 
-from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.formatting import format_count, format_entered
@@ -24,14 +23,9 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui import planning_data as data
 from ui.state import Versions, engine
-from ui.text import escape_markdown
+from ui.text import escape_markdown, whole_percent_text
 
 CALIBRATION_OPEN = "planning_calibration"
-
-
-def _share(value: float) -> str:
-    """A share as a whole percentage (45%; German 45 %)."""
-    return f"{value:.0%}" if i18n.english_formats() else i18n.percent_text(value, decimals=0)
 
 
 def calibration_section(
@@ -68,7 +62,8 @@ def calibration_section(
                         _("Landed"): calibrations["landed"],
                         _("Missed"): calibrations["missed"],
                         _("Hit rate"): [
-                            "—" if pd.isna(v) else _share(v) for v in calibrations["hit_rate"]
+                            "—" if pd.isna(v) else whole_percent_text(v)
+                            for v in calibrations["hit_rate"]
                         ],
                         _("Average over/under-estimate"): [
                             f"{points_text(v)} {_(str(t)) if t else ''}".strip()
@@ -77,7 +72,7 @@ def calibration_section(
                             )
                         ],
                         _("Suggested confidence"): [
-                            _share(v) for v in calibrations["suggested_confidence"]
+                            whole_percent_text(v) for v in calibrations["suggested_confidence"]
                         ],
                     }
                 ).set_index(estimator)

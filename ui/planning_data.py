@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.people import list_people
@@ -21,20 +20,15 @@ from planning.formatting import format_count
 from planning.i18n import gettext as _
 from planning.impact import calibration
 from planning.metrics import baseline
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead, Role, WeeklyPlanRead
 from planning.work import backlog, backlog_edits, decisions, initiative_reads, weekly_plan
 from planning.work import capacity as team_capacity
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from ui import arrow
-from ui.state import Versions, app_config, engine, shared_read
+from ui.state import Versions, app_config, read_session, shared_read
 
 TTL = 600
 ENTRIES = 64
-
-
-def _session() -> Session:
-    return Session(read_engine(engine()))
 
 
 def ranked_backlog(versions: Versions, framework_id: str) -> pd.DataFrame:
@@ -47,7 +41,7 @@ def ranked_backlog(versions: Versions, framework_id: str) -> pd.DataFrame:
 def _ranked_backlog(versions: Versions, framework_id: str, language: str) -> pd.DataFrame:
     """ranked_backlog, cached per language (`language`: i18n.locale_key)."""
     del versions, language
-    with _session() as session:
+    with read_session() as session:
         return backlog.ranked_backlog(
             session=session, config=app_config(), framework_id=framework_id
         )
@@ -59,7 +53,7 @@ def metric_baselines(
 ) -> dict[str, baseline.Baseline]:
     """The weekly gross profit baseline of each lift metric (expected value's multiplier)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return baseline.baselines(
             session=session, config=app_config().metrics, metric_ids=metric_ids
         )
@@ -91,7 +85,7 @@ def estimator_calibration(
     """Each estimator's calibration, and the confidences it suggests under one framework."""
     del versions
     config = app_config()
-    with _session() as session:
+    with read_session() as session:
         by_person = calibration.calibration_by_person(session=session, config=config)
         entries = backlog.backlog_entries(session=session)
     suggestions = calibration.suggested_confidences(
@@ -107,7 +101,7 @@ def estimator_calibration(
 def capacity(versions: Versions, first_day: date, weeks: int) -> pd.DataFrame:
     """Capacity and load per person per week."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return team_capacity.capacity_overview(
             session=session,
             settings=app_config().settings.capacity,
@@ -121,7 +115,7 @@ def unloaded_work(versions: Versions, language: str = "") -> pd.DataFrame:
     """Planned or running initiatives that load nobody, with the reason (in the reader's
     language: `language` is i18n.locale_key, for the cache)."""
     del versions, language
-    with _session() as session:
+    with read_session() as session:
         return team_capacity.unloaded_work(session=session, settings=app_config().settings.capacity)
 
 
@@ -129,7 +123,7 @@ def unloaded_work(versions: Versions, language: str = "") -> pd.DataFrame:
 def committed_plan(versions: Versions, week: str) -> WeeklyPlanRead | None:
     """The plan committed for a week, if any."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return weekly_plan.get_plan(session=session, week=week)
 
 
@@ -160,7 +154,7 @@ def week_commit(versions: Versions, week: str) -> CommittedPlan | None:
 @shared_read(ttl=TTL, max_entries=ENTRIES)
 def plan_diff(versions: Versions, week: str, framework_id: str) -> weekly_plan.PlanDiff:
     """The week's plan against the previous one."""
-    with _session() as session:
+    with read_session() as session:
         return weekly_plan.plan_diff(
             session=session,
             config=app_config(),
@@ -176,7 +170,7 @@ def decision_log(
 ) -> pd.DataFrame:
     """Decisions, newest first."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return decisions.list_decisions(session=session, initiative_id=initiative_id, limit=limit)
 
 
@@ -184,7 +178,7 @@ def decision_log(
 def people(versions: Versions) -> list[PersonRead]:
     """Active people, directors first."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return list_people(session=session)
 
 
@@ -197,7 +191,7 @@ def owners(versions: Versions) -> dict[int, str]:
 def person_names(versions: Versions) -> dict[int, str]:
     """Everyone's name by id, inactive people included."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return initiative_reads.person_names(session=session)
 
 
@@ -211,7 +205,7 @@ def initiative_list(
 ) -> pd.DataFrame:
     """Initiatives matching the filters (empty tuples mean any)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return initiative_reads.list_initiatives(
             session=session,
             objective_id=objective_id,
@@ -225,7 +219,7 @@ def initiative_list(
 def initiative_titles(versions: Versions) -> dict[int, str]:
     """Every initiative's title by id, open work first."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return initiative_reads.initiative_titles(session=session)
 
 
@@ -236,7 +230,7 @@ def initiative_detail(
     """One initiative with history and audit trail, its changes described in the reader's
     language (`language`: i18n.locale_key, for the cache)."""
     del versions, language
-    with _session() as session:
+    with read_session() as session:
         return initiative_reads.initiative_detail(session=session, initiative_id=initiative_id)
 
 
@@ -245,7 +239,7 @@ def initiative_scores(versions: Versions, initiative_id: int, language: str = ""
     """One initiative's score under every framework, its inputs in the reader's language
     (`language`: i18n.locale_key, for the cache)."""
     del versions, language
-    with _session() as session:
+    with read_session() as session:
         return backlog.initiative_scores(
             session=session, config=app_config(), initiative_id=initiative_id
         )
@@ -255,7 +249,7 @@ def initiative_scores(versions: Versions, initiative_id: int, language: str = ""
 def objective_choices(versions: Versions) -> dict[int, str]:
     """Objectives that can be filtered on."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return initiative_reads.objective_choices(session=session)
 
 
@@ -263,7 +257,7 @@ def objective_choices(versions: Versions) -> dict[int, str]:
 def key_result_choices(versions: Versions) -> dict[int, str]:
     """Key results an initiative can be linked to."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return initiative_reads.key_result_choices(session=session)
 
 

@@ -23,13 +23,14 @@ from planning.validation import InputError
 from planning.work import scenario_plan, scenarios
 from planning.work.scenario_compare import MOVE_LABELS, PlanComparison
 from planning.work.weekly_plan import PlanAlreadyCommitted
-from ui import grid_formats
 from ui import planning_data as data
 from ui import scenario_data as sdata
 from ui.flash import flash_after_write
+from ui.grid_formats import day_format
 from ui.planning_commit import commit_form
+from ui.planning_data import hours_text
 from ui.state import Versions, app_config, engine
-from ui.tables import show_table
+from ui.tables import effort_column, show_table
 from ui.text import escape_markdown
 
 PICK = "scenario_pick"
@@ -45,14 +46,6 @@ def _initiatives(count: int) -> str:
     return ngettext("{count} initiative", "{count} initiatives", count).format(
         count=format_count(count)
     )
-
-
-def _count(value: int) -> str:
-    return f"{value:,}" if i18n.english_formats() else i18n.decimal_text(value, decimals=0)
-
-
-def _hours(value: float) -> str:
-    return f"{value:.0f}" if i18n.english_formats() else i18n.decimal_text(value, decimals=0)
 
 
 def _written(message: str, flash_key: str) -> None:
@@ -162,7 +155,6 @@ def _edit(
     shown = sdata.draft_table(versions, scenario.id)
     names = data.person_names(versions)
     owners = data.owners(versions)
-    day_format = "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
     edited = st.data_editor(
         shown,
         key=f"scenario_editor_{scenario.id}_{scenario.version}",
@@ -179,16 +171,10 @@ def _edit(
                 format_func=lambda pid: names.get(int(pid), f"#{pid}"),
                 required=True,
             ),
-            "effort_weeks": st.column_config.NumberColumn(
-                _("Effort (person-weeks)"),
-                min_value=0.0,
-                max_value=520.0,
-                step=0.5,
-                format=grid_formats.decimal_format("%.1f"),
-            ),
-            "start_date": st.column_config.DateColumn(_("Start"), format=day_format),
+            "effort_weeks": effort_column(),
+            "start_date": st.column_config.DateColumn(_("Start"), format=day_format()),
             "target_date": st.column_config.DateColumn(
-                pgettext("date", "Target"), format=day_format
+                pgettext("date", "Target"), format=day_format()
             ),
             "draft": st.column_config.TextColumn(_("In the draft"), width="small"),
         },
@@ -304,8 +290,8 @@ def capacity_grid(result: PlanComparison) -> pd.DataFrame:
                 person: cell.name,
                 "week": f"{iso_week(cell.week_start)[-3:]} · "
                 f"{format_day(cell.week_start, year=False)}",
-                "cell": f"{flag}{_hours(cell.committed_hours)} → {_hours(cell.draft_hours)} / "
-                f"{_hours(cell.capacity_hours)} h",
+                "cell": f"{flag}{hours_text(cell.committed_hours)} → "
+                f"{hours_text(cell.draft_hours)} / {hours_text(cell.capacity_hours)} h",
             }
         )
     frame = pd.DataFrame(rows, columns=[person, "week", "cell"])
@@ -334,17 +320,17 @@ def _compare(
     over_col, plan_col, moved_col = st.columns(3)
     over_col.metric(
         _("Over-allocated person-weeks"),
-        _count(result.draft_over),
+        format_count(result.draft_over),
         delta=_against(result.draft_over - result.committed_over),
         delta_color="inverse",
     )
     plan_col.metric(
         _("Initiatives in the plan"),
-        _count(draft_in),
+        format_count(draft_in),
         delta=_against(draft_in - committed_in),
         delta_color="off",
     )
-    moved_col.metric(_("Initiatives the draft changes"), _count(len(result.moves)))
+    moved_col.metric(_("Initiatives the draft changes"), format_count(len(result.moves)))
 
     st.markdown("**" + _("What moved") + "**")
     if not result.moves:

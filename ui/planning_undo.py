@@ -6,18 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.formatting import format_count
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from planning.work.planning_undo import LastSave, last_planning_save, undo_last_planning_save
-from ui.state import Versions, engine, shared_read
+from ui.state import Versions, engine, read_session, shared_read
 from ui.text import escape_markdown, moment_text
 
 
@@ -26,7 +25,7 @@ def last_save(versions: Versions, language: str = "") -> LastSave | None:
     """The most recent save of the planning table (`language`: i18n.locale_key, as a save by
     someone no longer on the team is worded in the reader's language)."""
     del versions, language
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return last_planning_save(session=session)
 
 

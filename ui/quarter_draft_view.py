@@ -20,7 +20,6 @@ from planning.i18n import ngettext
 from planning.okrs.goal_reads import list_objectives
 from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
 from planning.periods import next_quarter
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui.confirm_write import confirm_previewed, read_preview
 from ui.flash import flash_after_write
@@ -30,7 +29,7 @@ from ui.okr_templates_view import (
     preview_table,
     template_section,
 )
-from ui.state import Versions, app_config, engine
+from ui.state import Versions, app_config, read_session
 from ui.text import escape_markdown
 
 PERIOD_KEY = "goals_period"  # the Goals page's quarter picker
@@ -42,7 +41,7 @@ _PREVIEW = "quarter_draft_preview"  # the quarter whose draft is being previewed
 def source_quarter(versions: Versions, period: str) -> str | None:
     """The latest quarter before `period` with objectives (cached per data version)."""
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return draft_source(session=session, period=period)
 
 
@@ -62,6 +61,15 @@ def _copy(
         to_period=period,
         preview=previewed is None,
         previewed=previewed,
+    )
+
+
+def _draft_link(period: str) -> None:
+    """A link to Goals, where a director drafts `period`."""
+    st.page_link(
+        "pages/goals.py",
+        label=_("Draft {quarter} on Goals").format(quarter=period),
+        icon=":material/flag:",
     )
 
 
@@ -276,11 +284,7 @@ def quarter_not_set_notice(*, person: PersonRead, versions: Versions, period: st
                 quarter=period, how=copy
             )
         )
-        st.page_link(
-            "pages/goals.py",
-            label=_("Draft {quarter} on Goals").format(quarter=period),
-            icon=":material/flag:",
-        )
+        _draft_link(period)
         return
     owes = "" if person.role.value == "stakeholder" else " " + _("No check-ins are due until then.")
     st.info(
@@ -304,17 +308,13 @@ def roadmap_quarter_notice(
         icon=":material/flag:",
     )
     if person is not None and is_director(person):
-        st.page_link(
-            "pages/goals.py",
-            label=_("Draft {quarter} on Goals").format(quarter=quarter),
-            icon=":material/flag:",
-        )
+        _draft_link(quarter)
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def _has_goals(versions: Versions, period: str) -> bool:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return bool(list_objectives(session=session, period=period))
 
 
@@ -336,11 +336,7 @@ def running_quarter_caption(*, person: PersonRead, versions: Versions, period: s
                 quarter=period, still=still
             )
         )
-        st.page_link(
-            "pages/goals.py",
-            label=_("Draft {quarter} on Goals").format(quarter=period),
-            icon=":material/flag:",
-        )
+        _draft_link(period)
     else:
         st.caption(
             ":material/flag: "

@@ -10,11 +10,9 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.i18n import gettext as _
-from planning.store.engine import read_engine
 from planning.store.models_scenarios import PlanScenarioRead
 from planning.work import scenario_plan, scenarios
 from planning.work.capacity import team_people
@@ -22,7 +20,7 @@ from planning.work.capacity_maths import LOADING_STATUSES, weeks_from
 from planning.work.initiative_status import status_label
 from planning.work.scenario_compare import PlanComparison, PlanItem, compare_plans
 from ui import planning_data as data
-from ui.state import Versions, app_config, engine, shared_read
+from ui.state import Versions, app_config, read_session, shared_read
 
 TTL = 600
 ENTRIES = 32
@@ -39,10 +37,6 @@ DRAFT_COLUMNS = (
 )
 
 
-def _session() -> Session:
-    return Session(read_engine(engine()))
-
-
 @dataclass(frozen=True)
 class LivePlan:
     """Every open initiative as a plan item, each one's version, and the key results' titles."""
@@ -57,7 +51,7 @@ class LivePlan:
 def week_scenarios(versions: Versions, week: str) -> list[PlanScenarioRead]:
     """The draft scenarios of a week, by name."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return scenarios.list_scenarios(session=session, week=week)
 
 
@@ -67,7 +61,7 @@ def live_plan(versions: Versions) -> LivePlan:
     config = app_config()
     value_framework = scenario_plan.expected_value_framework(config)
     backlog = data.ranked_backlog(versions, value_framework or config.scoring.active)
-    with _session() as session:
+    with read_session() as session:
         links, titles = scenario_plan.key_result_links(session=session)
     return LivePlan(
         items=tuple(
@@ -94,7 +88,7 @@ def _comparison(
     """comparison, cached per language (`language`: i18n.locale_key)."""
     del language
     plan = live_plan(versions)
-    with _session() as session:
+    with read_session() as session:
         people = team_people(session=session)
         scenario = scenarios.get_scenario(session=session, scenario_id=scenario_id)
     return compare_plans(
@@ -119,7 +113,7 @@ def _draft_table(versions: Versions, scenario_id: int, language: str) -> pd.Data
     """draft_table, cached per language (`language`: i18n.locale_key)."""
     del language
     plan = live_plan(versions)
-    with _session() as session:
+    with read_session() as session:
         scenario = scenarios.get_scenario(session=session, scenario_id=scenario_id)
     return draft_frame(plan, scenarios.draft_fields(scenario), stale_changes(plan, scenario))
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import clock, i18n
 from planning.access.permissions import is_director
@@ -22,13 +21,13 @@ from planning.formatting import format_count
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.startup.first_run import NewPerson, needs_setup, parse_team, set_up_team
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import PersonRead, Role
 from planning.validation import InputError
 from ui.flash import flash_after_write
 from ui.identity import CHOSEN_KEY
 from ui.navigation import PAGES_BY_ROLE
-from ui.state import Versions, app_config, engine, shared_read, versions
+from ui.state import Versions, app_config, engine, read_session, shared_read, versions
 from ui.text import escape_markdown
 
 JUST_SET_UP = "_just_set_up"  # what the next run says once setup is done
@@ -38,7 +37,7 @@ TEAM_EXAMPLE = "Grace Hopper, grace@example.com, member\nAlan Turing, alan@examp
 @shared_read(ttl=600, max_entries=16)
 def _empty_team(versions: Versions) -> bool:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return needs_setup(session=session)
 
 

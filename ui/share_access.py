@@ -15,14 +15,13 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning.access.share_links import SHARE_PARAM, LinkState, ShareLinkInfo, note_use, resolve
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from ui.page_errors import run_guarded
-from ui.state import engine
+from ui.state import engine, read_session
 
 ROADMAP_PAGE = "pages/roadmap.py"
 TOKEN_KEY = "_share_token"
@@ -77,7 +76,7 @@ def open_shared_roadmap() -> NoReturn:
     st.session_state[TOKEN_KEY] = token
     if st.query_params.get(SHARE_PARAM) != token:
         st.query_params[SHARE_PARAM] = token  # keep the link in the address bar
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         resolution = resolve(session=session, token=token)
     st.session_state["_share_state"] = resolution.state
     if resolution.state != LinkState.valid or resolution.link is None:

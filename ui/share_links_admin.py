@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning.access.permissions import PermissionDenied
 from planning.access.share_links import (
@@ -21,12 +20,12 @@ from planning.access.share_links import (
 )
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
 from ui.flash import flash_after_write, show_flash, show_secret_once
 from ui.share_access import app_base_url
-from ui.state import Versions, clear_after_write, engine
+from ui.state import Versions, clear_after_write, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown, moment_text, refusal_message
 
@@ -43,7 +42,7 @@ STATE_LABELS = {
 @st.cache_data(ttl=60, max_entries=16, show_spinner=False)
 def _links(versions: Versions) -> list[ShareLinkInfo]:
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return list_share_links(session=session)
 
 

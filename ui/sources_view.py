@@ -5,25 +5,23 @@ since …)" notes that Metrics and Goals show for stale sources."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import ConfigError
+from planning.formatting import format_count, format_day
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.sources.config import SourcesConfig, load_sources
 from planning.sources.kinds import KINDS
 from planning.sources.runs import BUSY, FAILED, preview_source, run_source
 from planning.sources.status import SourceStatus, moment, source_status, stale_notes
-from planning.store.engine import read_engine
 from planning.store.models import PersonRead
 from ui import grid_formats
-from ui.state import Versions, app_config, clear_after_write, engine
+from ui.state import Versions, app_config, clear_after_write, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 
@@ -46,7 +44,7 @@ def _sources() -> SourcesConfig:
 
 
 def _statuses(sources: SourcesConfig) -> list[SourceStatus]:
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return source_status(session=session, sources=sources)
 
 
@@ -69,16 +67,6 @@ def stale_source_notes(versions: Versions, measures: Iterable[str] | None = None
     wanted = tuple(sorted(set(measures))) if measures is not None else None
     for note in _notes(versions, wanted, i18n.locale_key()):
         st.warning(note[0].upper() + note[1:], icon=":material/sync_problem:")
-
-
-def _count(number: int) -> str:
-    """A count as the team writes it (1,234; in German 1.234)."""
-    return f"{number:,}" if i18n.english_formats() else i18n.decimal_text(number, decimals=0)
-
-
-def _day(day: date) -> str:
-    """A day as the team writes it (06 Dec 2026; in German 6. Dez. 2026)."""
-    return f"{day:%d %b %Y}" if i18n.english_formats() else i18n.date_text(day)
 
 
 def _duration(status: SourceStatus) -> float | None:
@@ -197,10 +185,10 @@ def sources_tab(person: PersonRead) -> None:
                     "{unchanged}."
                 ).format(
                     source=name,
-                    rows=_count(outcome.rows),
-                    added=_count(outcome.added),
-                    updated=_count(outcome.updated),
-                    unchanged=_count(outcome.unchanged),
+                    rows=format_count(outcome.rows),
+                    added=format_count(outcome.added),
+                    updated=format_count(outcome.updated),
+                    unchanged=format_count(outcome.unchanged),
                 ),
             )
         st.rerun()
@@ -217,16 +205,16 @@ def sources_tab(person: PersonRead) -> None:
             )
         else:
             counts = {
-                "rows": _count(preview.rows),
-                "add": _count(preview.would_add),
-                "change": _count(preview.would_update),
-                "leave": _count(preview.would_leave),
+                "rows": format_count(preview.rows),
+                "add": format_count(preview.would_add),
+                "change": format_count(preview.would_update),
+                "leave": format_count(preview.would_leave),
             }
             if preview.since:
                 text = _(
                     "A run now would read {rows} rows from {day}: add {add}, change {change}, "
                     "leave {leave} as they are. Nothing was written."
-                ).format(day=_day(preview.since), **counts)
+                ).format(day=format_day(preview.since), **counts)
             else:
                 text = _(
                     "A run now would read {rows} rows: add {add}, change {change}, leave "

@@ -21,12 +21,13 @@ import pandas as pd
 import streamlit as st
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from planning.config import AppConfig, ConfigError, load_config
 from planning.i18n import gettext as _
 from planning.startup.bootstrap import open_store
 from planning.store import gate as store_access
-from planning.store.engine import StoreError, data_versions, database_url
+from planning.store.engine import StoreError, data_versions, database_url, read_engine
 from planning.store.gate import DATABASE_ERRORS, StoreGate
 from ui.navigation import hold_address
 from ui.text import escape_markdown
@@ -72,6 +73,11 @@ def engine() -> Engine:
             return gate.engine()
     except StoreError as exc:
         _stop_for_store(exc)
+
+
+def read_session() -> Session:
+    """A short session on the process's engine, marked for read-only work."""
+    return Session(read_engine(engine()))
 
 
 def _stop_for_store(exc: StoreError) -> NoReturn:

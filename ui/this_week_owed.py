@@ -27,7 +27,6 @@ from ui.this_week_picks import (
     REFUSALS,
     Week,
     count,
-    day_format,
     following_item,
     left_unposted,
     pick,
@@ -245,7 +244,7 @@ def what_i_owe(
                 ),
                 "last_update": st.column_config.TextColumn(_("Last update"), width="medium"),
                 "target": st.column_config.DateColumn(
-                    pgettext("date", "Target"), format=day_format()
+                    pgettext("date", "Target"), format=grid_formats.day_format()
                 ),
             },
         )

@@ -9,7 +9,6 @@ from datetime import date
 
 import streamlit as st
 
-from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.i18n import gettext as _
 from planning.okrs.goal_rules import GoalError
@@ -118,9 +117,3 @@ def left_unposted(
         st.code(note, language=None, wrap_lines=True)
     else:
         st.info(message)
-
-
-def day_format() -> str:
-    """How a table's date column writes a day: '26 Nov 2026' in English formats; other formats
-    take all-number days (26.11.2026), as the table's month names are always English."""
-    return "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"

@@ -14,17 +14,16 @@ from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
 from planning.work.status_updates import accept_idea, decline_idea
-from ui import grid_formats
 from ui import this_week_data as data
+from ui.grid_formats import day_format
 from ui.quarter_draft_view import quarter_not_set_notice
 from ui.state import engine
-from ui.tables import show_table
+from ui.tables import percent_bar, show_table
 from ui.text import escape_markdown, refusal_message
 from ui.this_week_picks import (
     REFUSALS,
     Week,
     count,
-    day_format,
     following_item,
     saved,
 )
@@ -237,13 +236,7 @@ def summary(week: Week) -> None:
             {
                 "objective": st.column_config.TextColumn(_("Objective"), width="medium"),
                 "owner": st.column_config.TextColumn(_("Owner"), width="small"),
-                "progress": st.column_config.ProgressColumn(
-                    _("Progress"),
-                    min_value=0,
-                    max_value=100,
-                    format=grid_formats.whole_percent("%d %%"),
-                    width=110,
-                ),
+                "progress": percent_bar(_("Progress"), "%d %%"),
                 "expected": st.column_config.TextColumn(_("Expected by now"), width="small"),
                 "status": st.column_config.TextColumn(_("Status"), width="small"),
                 "attention": st.column_config.TextColumn(_("Key results"), width="medium"),

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from planning import clock
 from planning.access.permissions import PermissionDenied
@@ -18,13 +17,13 @@ from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.okrs import goals
 from planning.okrs.goal_rules import GoalError
-from planning.store.engine import read_engine, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import KeyResultUpdate, ObjectiveUpdate, PersonRead
 from planning.store.versioning import ConflictError
 from planning.trash import bin as trash_bin
 from planning.trash.listing import TrashEntry, trash_entries
 from planning.validation import InputError
-from ui.state import Versions, engine
+from ui.state import Versions, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 
@@ -35,7 +34,7 @@ REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
 def trash_list(versions: Versions, today: str) -> list[TrashEntry]:
     """What the trash holds today (keyed by the data versions and the day)."""
     del versions
-    with Session(read_engine(engine())) as session:
+    with read_session() as session:
         return trash_entries(session=session, today=clock.today())
 
 
