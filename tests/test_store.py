@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,13 +12,15 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from planning.store.engine import (
     OBSERVATIONS,
     PLAN,
+    WORK,
     alembic_config,
+    bump_plan,
     bump_version,
     create_store_engine,
     data_versions,
@@ -24,7 +28,7 @@ from planning.store.engine import (
     migrate,
     session_scope,
 )
-from planning.store.models import Person, Role
+from planning.store.models import Person, Role, StoreState
 
 
 def schema_drift(engine: Engine) -> list[Any]:
@@ -115,6 +119,39 @@ def test_data_versions_advance_on_writes(engine: Engine) -> None:
         bump_version(session, OBSERVATIONS)
         bump_version(session, PLAN)
     assert dict(data_versions(engine)) == {OBSERVATIONS: 2, PLAN: 1}
+
+
+def test_two_writers_at_once_both_advance_every_counter(engine: Engine) -> None:
+    """A second writer reads the counters while the first holds them: both writes still count,
+    so a page cached under the first write's counters sees the second."""
+    with session_scope(engine) as session:
+        bump_plan(session, (WORK,))
+    before = dict(data_versions(engine))
+    first_holds, second_started = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with session_scope(engine) as session:
+            bump_plan(session, (WORK,))
+            session.flush()  # its counters are written, its transaction still open
+            first_holds.set()
+            second_started.wait(5)
+            time.sleep(0.5)  # the second writer reads the counters, then waits on the first
+
+    def second() -> None:
+        first_holds.wait(5)
+        second_started.set()
+        with session_scope(engine) as session:
+            session.execute(select(StoreState)).all()
+            bump_plan(session, (WORK,))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    after = dict(data_versions(engine))
+    assert after[PLAN] == before[PLAN] + 2
+    assert after[WORK] == before[WORK] + 2
 
 
 def test_database_url_selects_store(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

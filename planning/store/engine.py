@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Engine, event, func, select, text
+from sqlalchemy import URL, Engine, event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -211,14 +211,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def bump_version(session: Session, key: str) -> None:
-    """Advance a data-version counter inside the caller's transaction."""
-    state = session.get(StoreState, key)
-    if state is None:
+    """Advance a data-version counter inside the caller's transaction.
+
+    The counter is added to in SQL (value + 1), not read and written back: on PostgreSQL a
+    second writer that read the counter before the first committed would otherwise write the
+    same number, and a page cached under it would never see the second write.
+    """
+    bumped = session.execute(
+        update(StoreState)
+        .where(StoreState.key == key)  # type: ignore[arg-type]
+        .values(value=StoreState.value + 1, changed_at=utcnow())
+    )
+    if not bumped.rowcount:  # type: ignore[attr-defined]
         session.add(StoreState(key=key, value=1, changed_at=utcnow()))
-    else:
-        state.value += 1
-        state.changed_at = utcnow()
-        session.add(state)
+        session.flush()
 
 
 def bump_plan(session: Session, areas: tuple[str, ...] = AREAS) -> None:
