@@ -1,5 +1,6 @@
 """Showing numbers as people read them (money with the currency symbol, rates as percentages),
-and people's text as text wherever Markdown is rendered (pages and the weekly digest)."""
+and people's text as text wherever Markdown or HTML is rendered (pages, the weekly digest and
+the emails)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from planning import i18n
 from planning.i18n import gettext as _
@@ -202,3 +205,16 @@ def aligned_figures(values: Sequence[float | None], fmt: Callable[[float], str])
             )
         shown.append(padded)
     return shown
+
+
+def html_templates(package: str, *, keep_trailing_newline: bool = False) -> Environment:
+    """The Jinja templates in `package`'s templates/ folder, every value autoescaped (for any
+    template name) and every missing value an error."""
+    return Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
+    )

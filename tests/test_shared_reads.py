@@ -4,6 +4,7 @@ it; a page that changes what it got must not change what the next page reads."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -64,3 +65,24 @@ def test_a_read_that_returns_a_list_is_refused() -> None:
 
     with pytest.raises(TypeError, match="return a tuple"):
         entries(1)
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    lift: float
+
+
+def test_thousands_of_records_pass_as_they_are_and_a_frame_among_them_is_still_a_copy() -> None:
+    @shared_read(ttl=60, max_entries=4)
+    def ledger(version: int) -> tuple[Entry, ...]:
+        return tuple(Entry(title=f"Initiative {i}", lift=i / 100) for i in range(5_000))
+
+    @shared_read(ttl=60, max_entries=4)
+    def mixed(version: int) -> tuple[Entry, pd.DataFrame]:
+        return Entry(title="Checkout", lift=0.1), pd.DataFrame({"score": [8.0]})
+
+    assert ledger(1) is ledger(1)  # nothing to protect: the cached tuple itself, not rebuilt
+    entry, frame = mixed(1)
+    frame.loc[0, "score"] = -1.0
+    assert mixed(1)[1]["score"].tolist() == [8.0] and mixed(1)[0] is entry

@@ -167,6 +167,9 @@ def read_only(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_copy()
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        # Thousands of records (ideas, ledger entries) pass as they are: check their types once.
+        if all(_as_is(kind) for kind in set(map(type, value))):
+            return value
         return tuple(read_only(item) for item in value)
     if isinstance(value, list | dict | set):
         raise TypeError(
@@ -174,6 +177,15 @@ def read_only(value: Any) -> Any:
             "every later reader; return a tuple, a frozen dataclass or a frame"
         )
     return value
+
+
+@functools.cache
+def _as_is(kind: type) -> bool:
+    """Whether read_only hands a value of this type on untouched (a frozen dataclass, a string,
+    a number, a date, a named tuple, a read-only mapping)."""
+    if issubclass(kind, pd.DataFrame | pd.Series | np.ndarray | BaseModel | list | dict | set):
+        return False
+    return not issubclass(kind, tuple) or hasattr(kind, "_fields")
 
 
 def frozen_lists(found: Mapping[K, Iterable[V]]) -> Mapping[K, tuple[V, ...]]:

@@ -69,16 +69,15 @@ def triage(week: Week, actor: PersonRead) -> None:
             "it sees the outcome on their This week."
         ).format(ideas=count(waiting, ngettext("{count} idea", "{count} ideas", waiting)))
     )
-    titles = {i.initiative_id: i.title for i in ideas}
     following = st.session_state.pop(f"{IDEA_PICK}_next", None)
-    if following in titles:
+    if following in ideas:
         st.session_state[IDEA_PICK] = following
-    elif st.session_state.get(IDEA_PICK) not in titles:
+    elif st.session_state.get(IDEA_PICK) not in ideas:
         st.session_state.pop(IDEA_PICK, None)  # triaged meanwhile: start from the oldest
     chosen: int = st.selectbox(
-        _("Idea"), list(titles), format_func=titles.__getitem__, key=IDEA_PICK
+        _("Idea"), list(ideas), format_func=lambda i: ideas[i].title, key=IDEA_PICK
     )
-    idea = next(i for i in ideas if i.initiative_id == chosen)
+    idea = ideas[chosen]
     with st.form(f"tw_triage_{chosen}"):
         st.caption(
             escape_markdown(
@@ -125,7 +124,7 @@ def triage(week: Week, actor: PersonRead) -> None:
             done.format(title=escape_markdown(idea.title)),
             forget=(f"tw_reason_{chosen}",),
             picker=IDEA_PICK,
-            following=following_item(list(titles), chosen),
+            following=following_item(list(ideas), chosen),
         )
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from planning.formatting import escape_markdown
+from planning.formatting import escape_markdown, html_templates
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.notify.schedule import CHECK_IN, OwedItem
@@ -42,13 +42,7 @@ class Content:
 @cache
 def _templates() -> Environment:
     """The emails' templates (planning/notify/templates/), every value autoescaped."""
-    return Environment(
-        loader=PackageLoader("planning.notify", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return html_templates("planning.notify")
 
 
 def _html(template: str, **values: Any) -> str:

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from planning import i18n
-from planning.formatting import escape_markdown, format_count, format_day
+from planning.formatting import escape_markdown, format_count, format_day, html_templates
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry
@@ -438,14 +438,7 @@ def impact_chart(entries: Sequence[ImpactEntry], *, width: int = 900) -> ImpactC
 @cache
 def _templates() -> Environment:
     """The digest's templates, every value autoescaped (autoescape is on for any template name)."""
-    return Environment(
-        loader=PackageLoader("planning.reports", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return html_templates("planning.reports", keep_trailing_newline=True)
 
 
 def digest_html(digest: WeeklyDigest) -> str:
