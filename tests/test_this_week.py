@@ -23,7 +23,6 @@ from planning.reports.this_week import (
     check_ins_due,
     days_since,
     director_brief,
-    everyone_stale,
     expects_updates,
     goals_summary,
     idea_outcomes,
@@ -417,18 +416,6 @@ def test_what_everyone_owes_is_each_persons_what_i_owe(engine: Engine, seeded: S
         seeded.never,
         seeded.started,
     ]
-
-
-def test_the_teams_overdue_updates_come_from_what_everyone_owes_in_the_same_order(
-    engine: Engine, seeded: Seeded
-) -> None:
-    with Session(read_engine(engine)) as session:
-        everyone = what_everyone_owes(session=session, today=TODAY, every_days=EVERY)
-        team = updates_owed(session=session, today=TODAY, every_days=EVERY)
-    found = everyone_stale(everyone)
-    assert len(found) >= 3 and found == team  # ana's and ben's, longest overdue first
-    assert {o.owner_id for o in found} == {seeded.ana.id, seeded.ben.id}
-    assert everyone_stale({}) == []
 
 
 def test_nothing_owed_is_empty(engine: Engine, seeded: Seeded) -> None:

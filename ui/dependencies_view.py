@@ -10,14 +10,13 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
 from planning.reports import blocker_news
-from planning.store.engine import WORK, read_engine
+from planning.store.engine import WORK
 from planning.validation import InputError
 from planning.work import dependencies
 from planning.work.dependencies import Work
@@ -27,8 +26,8 @@ from ui.state import (
     Versions,
     clear_after_write,
     depends_on,
-    engine,
     frozen_lists,
+    read_session,
     shared_read,
 )
 from ui.text import CHOOSE, escape_markdown
@@ -39,10 +38,6 @@ REFUSALS = (InputError, PermissionDenied)
 FLASH = "dependencies_flash"
 
 
-def _session() -> Session:
-    return Session(read_engine(engine()))
-
-
 # --- cached reads ------------------------------------------------------------------------------
 
 
@@ -50,7 +45,7 @@ def _session() -> Session:
 def of_initiative(versions: Versions, initiative_id: int) -> dependencies.Dependencies:
     """What one initiative waits on and blocks."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return dependencies.dependencies_of(session=session, initiative_id=initiative_id)
 
 
@@ -58,7 +53,7 @@ def of_initiative(versions: Versions, initiative_id: int) -> dependencies.Depend
 def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
     """For every initiative that waits on something, what it waits on (the roadmap's notes)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         edges = dependencies.all_edges(session=session)
         notes = dependencies.waiting_notes(
             session=session, initiative_ids={blocked for _blocker, blocked in edges}
@@ -71,7 +66,7 @@ def waits(versions: Versions) -> Mapping[int, tuple[Work, ...]]:
 def critical_paths(versions: Versions, period: str) -> list[tuple[str, list[Work]]]:
     """Each objective of the period with its critical path."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return dependencies.period_critical_paths(session=session, period=period)
 
 
@@ -106,7 +101,7 @@ def _news_by_owner(
 ) -> Mapping[int, tuple[blocker_news.WaitNews, ...]]:
     """`news` for every owner, read once after each write for all the sessions showing it."""
     del versions, language
-    with _session() as session:
+    with read_session() as session:
         found = blocker_news.waits_news_by_owner(session=session, today=today)
     return frozen_lists(found)
 

@@ -16,7 +16,6 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning import i18n
 from planning.formatting import format_day
@@ -26,22 +25,18 @@ from planning.okrs.evaluation_text import format_kr_value, reason_text
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.reports import roadmap_dependencies
 from planning.reports.chart_specs import time_domain
-from planning.store.engine import STATE_AREAS, read_engine
+from planning.store.engine import STATE_AREAS
 from planning.work import roadmap
 from planning.work.initiative_status import status_label
 from ui import arrow, dependencies_view, goals_data
 from ui.charts import Chart
 from ui.goals_charts import progress_text, share
 from ui.roadmap_chart import lane_spec
-from ui.state import Versions, app_config, depends_on, engine, shared_read
+from ui.state import Versions, app_config, depends_on, read_session, shared_read
 from ui.text import escape_markdown
 
 TTL = 600
 ENTRIES = 64
-
-
-def _session() -> Session:
-    return Session(read_engine(engine()))
 
 
 @depends_on(*STATE_AREAS)
@@ -49,7 +44,7 @@ def _session() -> Session:
 def quarters(versions: Versions, today: date) -> list[str]:
     """Quarters the roadmap can be filtered to."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return roadmap.roadmap_quarters(
             session=session,
             today=today,
@@ -62,7 +57,7 @@ def quarters(versions: Versions, today: date) -> list[str]:
 def items(versions: Versions, filters: roadmap.RoadmapFilters, today: date) -> pd.DataFrame:
     """The initiatives the filters keep, lane by lane (see planning.work.roadmap.roadmap_items)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return roadmap.roadmap_items(
             session=session,
             filters=filters,

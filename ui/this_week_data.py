@@ -17,7 +17,6 @@ from types import MappingProxyType
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlmodel import Session
 
 from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
@@ -26,21 +25,24 @@ from planning.okrs.evaluation_text import reason_text
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.periods import iso_week, quarter_bounds
 from planning.reports import this_week
-from planning.store.engine import OKRS, PEOPLE, read_engine
+from planning.store.engine import OKRS, PEOPLE
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZONS, RoadmapFilters, summarise
 from planning.work.system_notes import note_text
 from planning.work.weekly_plan import diff_frame
 from ui import arrow, goals_data, planning_data, roadmap_data
 from ui.goals_charts import share
-from ui.state import Versions, app_config, depends_on, engine, frozen_lists, shared_read
+from ui.state import (
+    Versions,
+    app_config,
+    depends_on,
+    frozen_lists,
+    read_session,
+    shared_read,
+)
 
 TTL = 600
 ENTRIES = 64
-
-
-def _session() -> Session:
-    return Session(read_engine(engine()))
 
 
 def ago(days: int | None, moment: datetime | None) -> str:
@@ -82,7 +84,7 @@ def _owed_by_person(versions: Versions, today: date) -> Mapping[int, this_week.O
 def _updates_owed(versions: Versions, today: date) -> tuple[this_week.OwedUpdate, ...]:
     """The team's overdue status updates (a status note changes them: keyed by every area)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         return tuple(
             this_week.updates_owed(
                 session=session,
@@ -99,7 +101,7 @@ def _check_ins_due(versions: Versions, today: date) -> tuple[this_week.DueCheckI
     updates of the Monday review leave them cached."""
     del versions
     settings = app_config().settings
-    with _session() as session:
+    with read_session() as session:
         return tuple(
             this_week.check_ins_due(
                 session=session,
@@ -159,7 +161,7 @@ def _idea_outcomes_by_owner(
 ) -> Mapping[int, tuple[this_week.IdeaOutcome, ...]]:
     """`idea_outcomes` for every owner, read once after each write for all sessions."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         found = this_week.idea_outcomes_by_owner(session=session, today=today)
     return frozen_lists(found)
 
@@ -174,7 +176,7 @@ def ideas(versions: Versions) -> Mapping[int, this_week.IdeaToTriage]:
     """Every idea waiting for triage by initiative id, oldest first (a mapping no reader can
     change, handed out as it is)."""
     del versions
-    with _session() as session:
+    with read_session() as session:
         found = this_week.ideas_to_triage(session=session)
     return MappingProxyType({idea.initiative_id: idea for idea in found})
 
@@ -206,9 +208,9 @@ def attention(versions: Versions, period: str, today: date, lang: str) -> Attent
         # The Weekly planning page's cached diff and ranking: a director opening both pages
         # ranks the backlog once.
         plan = planning_data.plan_diff(versions, iso_week(today), config.scoring.active)
-    # The team's overdue updates are what everyone owes, already read for "What I owe".
-    stale = this_week.everyone_stale(_owed_by_person(versions, today))
-    with _session() as session:
+    # The team's overdue updates, already read (and shared) for "What I owe".
+    stale = _updates_owed(versions, today)
+    with read_session() as session:
         brief = this_week.director_brief(
             session=session,
             config=config,

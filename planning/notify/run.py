@@ -61,7 +61,7 @@ from planning.notify.secrets import NotifySecrets, load_secrets
 from planning.notify.smtp import send_emails
 from planning.periods import iso_week, week_bounds
 from planning.reports.digest import DigestError, build_digest
-from planning.reports.this_week import Owed, check_ins_due, updates_owed
+from planning.reports.this_week import Owed, what_everyone_owes
 from planning.store.engine import session_scope
 from planning.store.models import Person, Role
 from planning.store.models_notify import OutboxMessage
@@ -124,26 +124,6 @@ def _link(
     except LinkError:  # no link secret: the link opens This week without picking a form
         return base.rstrip("/") + "/"
     return form_url(base_url=base, token=token)
-
-
-def _owed_by_person(*, session: Session, config: AppConfig, today: date) -> dict[int, Owed]:
-    """What each person owes (as planning.reports.this_week.what_i_owe, read once for everyone)."""
-    every_days = config.settings.updates.stale_after_days
-    updates = updates_owed(session=session, today=today, every_days=every_days)
-    check_ins = check_ins_due(
-        session=session,
-        today=today,
-        every_days=every_days,
-        fiscal_start_month=config.settings.fiscal_year_start_month,
-    )
-    owners = {u.owner_id for u in updates} | {c.owner_id for c in check_ins}
-    return {
-        owner: Owed(
-            updates=tuple(u for u in updates if u.owner_id == owner),
-            check_ins=tuple(c for c in check_ins if c.owner_id == owner),
-        )
-        for owner in owners
-    }
 
 
 def plan_due(
@@ -218,7 +198,12 @@ def plan_due(
             - timedelta(weeks=HISTORY_WEEKS)
         )
         owing: list[tuple[Person, list[OwedItem]]] = []
-        owed_by = _owed_by_person(session=session, config=config, today=today)
+        owed_by = what_everyone_owes(
+            session=session,
+            today=today,
+            every_days=config.settings.updates.stale_after_days,
+            fiscal_start_month=config.settings.fiscal_year_start_month,
+        )
         for person in people:
             if person.role == Role.stakeholder or person.id is None:
                 continue

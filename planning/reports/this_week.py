@@ -25,7 +25,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -410,14 +410,6 @@ def owed_by_person(
         )
         for person in owed_updates.keys() | due_check_ins.keys()
     }
-
-
-def everyone_stale(owed: Mapping[int, Owed]) -> list[OwedUpdate]:
-    """Every person's owed updates from `what_everyone_owes` as one list in `updates_owed`'s
-    order (longest overdue first, then by initiative): the team's overdue work, not read again."""
-    found = [update for person in owed.values() for update in person.updates]
-    found.sort(key=lambda o: (-_age(o.days_since_update), o.initiative_id))
-    return found
 
 
 def blocked_work(*, session: Session, today: date) -> list[BlockedInitiative]:
