@@ -24,7 +24,7 @@ from planning.okrs.backtest_replay import (
     probability_above,
     sd_of,
 )
-from planning.okrs.maths import Z_80, Forecast
+from planning.okrs.maths import STANDARD_NORMAL, Z_80, Forecast
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ class CaseTable:
         return _above(value, sd, self.targets)
 
 
-_ERF = np.frompyfunc(math.erf, 1, 1)
+_CDF = np.frompyfunc(STANDARD_NORMAL.cdf, 1, 1)
 
 
 def _above(value: np.ndarray, sd: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -214,8 +214,8 @@ def _above(value: np.ndarray, sd: np.ndarray, targets: np.ndarray) -> np.ndarray
     spread = sd[:, None]
     certain = (value[:, None] >= targets).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = (targets - value[:, None]) / np.where(spread > 0, spread, 1.0) / math.sqrt(2.0)
-    normal = 1.0 - 0.5 * (1.0 + _ERF(x).astype(float))
+        x = (targets - value[:, None]) / np.where(spread > 0, spread, 1.0)
+    normal = 1.0 - _CDF(x).astype(float)
     return np.where((spread > 0) & np.isfinite(spread), normal, certain)
 
 
@@ -255,7 +255,7 @@ def _solve(z: np.ndarray, u: np.ndarray, quarters: np.ndarray) -> Drift:
 
 def _drifts(found: CaseTable) -> tuple[dict[tuple[str, str], Drift], dict[str, Drift]]:
     ok = (found.sd > 0) & np.isfinite(found.sd)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = np.where(ok, (found.outcome - found.value) / np.where(ok, found.sd, 1.0), 0.0)
         u = np.where(ok, (found.remaining * found.value / np.where(ok, found.sd, 1.0)) ** 2, 0.0)
     quarters = np.array([c.period for c in found.cases])

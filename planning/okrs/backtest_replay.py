@@ -14,7 +14,7 @@ from planning.okrs.evaluation_reads import (
     LAST_YEAR_DAYS,
     RECENT_DAYS,
 )
-from planning.okrs.maths import Z_80, Forecast, forecast_level, forecast_total
+from planning.okrs.maths import STANDARD_NORMAL, Z_80, Forecast, forecast_level, forecast_total
 from planning.periods import (
     quarter_bounds,
     window_bounds,
@@ -36,10 +36,6 @@ MIN_SPREAD = 0.01  # relative target spread floor, for a metric whose outcomes b
 def kind_of(*, total_target: bool, window: str) -> str:
     """The backtest kind of a metric key result: ``total`` or ``level:<window>``."""
     return TOTAL if total_target else f"level:{window}"
-
-
-def _cdf(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
 # --- the replay -------------------------------------------------------------------------
@@ -223,7 +219,7 @@ def probability_above(*, value: float, sd: float, target: float) -> float:
     """P(end value ≥ target) under a normal projection (a certainty when sd is 0)."""
     if sd <= 0 or not math.isfinite(sd):
         return 1.0 if value >= target else 0.0
-    return 1.0 - _cdf((target - value) / sd)
+    return 1.0 - STANDARD_NORMAL.cdf((target - value) / sd)
 
 
 def targets(case: Case) -> list[tuple[float, bool]]:
