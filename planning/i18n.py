@@ -164,6 +164,13 @@ def pgettext(context: str, message: str) -> str:
     return translations(language()).pgettext(context, message)
 
 
+def word_for(words: Mapping[str, str], key: str) -> str:
+    """`key`'s word in `words` (marked with N_), in this run's language; a key not listed reads
+    as itself with its underscores as spaces."""
+    found = words.get(key)
+    return gettext(found) if found else key.replace("_", " ")
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it yet (module constants)."""
     return message

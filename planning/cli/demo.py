@@ -8,7 +8,7 @@ from typing import Any
 
 from planning import clock
 from planning.cli.common import EXIT_OK, EXIT_REFUSED, Context, Group, arg, fail, where
-from planning.i18n import N_
+from planning.i18n import N_, word_for
 from planning.i18n import gettext as _
 
 GROUP = Group()
@@ -62,8 +62,7 @@ def run_demo(args: argparse.Namespace, context: Context) -> int:
         )
     )
     for name, value in _fields(summary).items():
-        label = SUMMARY_WORDS.get(name)
-        print(f"  {_(label) if label else name.replace('_', ' ')}: {value}")
+        print(f"  {word_for(SUMMARY_WORDS, name)}: {value}")
     return EXIT_OK
 
 

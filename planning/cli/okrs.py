@@ -26,7 +26,7 @@ from planning.cli.common import (
     table_or_json,
 )
 from planning.cli.tables import grid
-from planning.i18n import N_, ngettext
+from planning.i18n import N_, ngettext, word_for
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 
@@ -218,7 +218,7 @@ def _okr_show(period: str, output: str, context: Context) -> int:
                 if objective.progress is None
                 else share(objective.progress),
                 expected=share(objective.expected),
-                status=_status(objective.status),
+                status=word_for(STATUS_WORDS, objective.status),
             )
             + graded
         )
@@ -233,7 +233,7 @@ def _okr_show(period: str, output: str, context: Context) -> int:
                 ),
                 reason_text(kr.no_progress_reason) or share(kr.progress),
                 share(kr.expected),
-                _status(kr.status),
+                word_for(STATUS_WORDS, kr.status),
                 format_kr_value(kr, kr.forecast, currency_symbol=symbol),
                 kr.probability_text or "-",
                 "-"
@@ -490,12 +490,6 @@ def _okr_template(args: argparse.Namespace, context: Context) -> int:
         _("from the {name} template in {period}").format(name=draft.name, period=period),
         context,
     )
-
-
-def _status(status: str) -> str:
-    """A status as the table writes it ('on track'; German 'im Plan')."""
-    words = STATUS_WORDS.get(status)
-    return _(words) if words else status.replace("_", " ")
 
 
 def _one_decimal(value: float) -> str:

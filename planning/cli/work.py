@@ -23,7 +23,7 @@ from planning.cli.common import (
 )
 from planning.cli.tables import grid
 from planning.formatting import format_count
-from planning.i18n import N_, ngettext
+from planning.i18n import N_, ngettext, word_for
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine
 
@@ -106,7 +106,7 @@ def run_rank(args: argparse.Namespace, context: Context) -> int:
             "-" if item["rank"] is None else str(item["rank"]),
             str(item["initiative"]),
             str(item["owner"]),
-            _status(str(item["status"])),
+            word_for(STATUS_WORDS, str(item["status"])),
             "-" if item["score"] is None else fixed(item["score"], 2),
             _(item["quadrant"])
             if item["quadrant"]
@@ -191,9 +191,3 @@ def run_capacity(args: argparse.Namespace, context: Context) -> int:
         ).format(count=format_count(over))
     )
     return EXIT_OK
-
-
-def _status(status: str) -> str:
-    """An initiative's status as the table writes it ('in progress'; German 'in Arbeit')."""
-    words = STATUS_WORDS.get(status)
-    return _(words) if words else status.replace("_", " ")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from planning.i18n import N_
+from planning.i18n import N_, word_for
 from planning.i18n import gettext as _
 from planning.store.models import (
     Health,
@@ -83,8 +83,7 @@ def audit_action_text(action: str) -> str:
     """An audit-trail action as people read it: 'status_update demo' -> 'Status update: loaded
     with the demo data'; 'update' -> 'Edited' (in the reader's language)."""
     entity, _sep, done = str(action).rpartition(" ")
-    words = AUDIT_ACTION_WORDS.get(done)
-    words = _(words) if words else done.replace("_", " ")
+    words = word_for(AUDIT_ACTION_WORDS, done)
     if not entity:
         return words[:1].upper() + words[1:]
     named = AUDIT_ENTITY_WORDS.get(entity)
