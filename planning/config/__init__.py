@@ -46,7 +46,8 @@ class AppConfig(Strict):
     directory: str = ""
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A file's path as messages name it: relative to the working folder when it is inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -57,7 +58,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    shown = _display(path)
+    shown = display_path(path)
     if not path.exists():
         raise ConfigError(shown, "", "file not found")
     try:
@@ -85,7 +86,7 @@ def _validate(model: type[Strict], data: dict[str, Any], path: Path) -> Any:
         err = exc.errors()[0]
         loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
         reason = _reason(err)
-        raise ConfigError(_display(path), ".".join(loc), reason) from None
+        raise ConfigError(display_path(path), ".".join(loc), reason) from None
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -121,7 +122,7 @@ def load_config(directory: str | Path | None = None) -> AppConfig:
     problems = metrics.check_references()
     if problems:
         key, reason = problems[0]
-        raise ConfigError(_display(metrics_path), key, reason)
+        raise ConfigError(display_path(metrics_path), key, reason)
     scoring_path = base / "scoring.yaml"
     scoring = _validate(ScoringConfig, _read_yaml(scoring_path), scoring_path)
     clock.use_time_zone(settings.time_zone)

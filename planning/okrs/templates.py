@@ -34,7 +34,7 @@ import yaml
 from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
-from planning.config import DEFAULT_CONFIG_DIR, AppConfig
+from planning.config import DEFAULT_CONFIG_DIR, AppConfig, display_path
 from planning.formatting import format_day
 from planning.i18n import N_
 from planning.i18n import gettext as _
@@ -145,13 +145,6 @@ def templates_dir(config: AppConfig) -> Path:
     return Path(config.directory or DEFAULT_CONFIG_DIR) / "templates"
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _shape_problems(document: Any) -> list[str]:
     """What a template file gets wrong before any store or quarter is involved."""
     if not isinstance(document, dict):
@@ -170,7 +163,7 @@ def _shape_problems(document: Any) -> list[str]:
 def read_template(path: Path) -> OkrTemplate:
     """Parse one template file: its leading comments name and describe it."""
     name = path.stem
-    shown = _display(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -325,7 +318,7 @@ def _draft(
     starts = _Starts(session, config, period, as_of)
     document, notes = _fill(template.document, period, owner.email, starts)
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    shown = _display(template.path)
+    shown = display_path(template.path)
     try:
         plan = read_okr_file(session=session, config=config.metrics, text=text)
     except OkrFileError as exc:
@@ -486,5 +479,5 @@ def template_problems(
     try:
         read_okr_file(session=session, config=config.metrics, text=text)
     except OkrFileError as exc:
-        return [f"{_display(path)}: {p}" for p in exc.problems]
+        return [f"{display_path(path)}: {p}" for p in exc.problems]
     return []

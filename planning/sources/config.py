@@ -28,9 +28,9 @@ from planning.config import (
     CONFIG_DIR_ENV,
     DEFAULT_CONFIG_DIR,
     ConfigError,
-    _display,
     _read_yaml,
     _reason,
+    display_path,
 )
 from planning.config.base import Strict
 from planning.config.metrics import MetricsConfig
@@ -179,7 +179,7 @@ def _error(path: Path, exc: ValidationError, prefix: str) -> ConfigError:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
     key = f"{prefix}.{loc}" if prefix and loc else prefix or loc
-    return ConfigError(_display(path), key, _reason(err))
+    return ConfigError(display_path(path), key, _reason(err))
 
 
 def load_sources(
@@ -191,7 +191,7 @@ def load_sources(
     """
     path = sources_path(directory)
     if not path.exists():
-        return SourcesConfig(sources={}, path=_display(path))
+        return SourcesConfig(sources={}, path=display_path(path))
     data = _read_yaml(path)
     try:
         parsed = SourcesFile.model_validate(data)
@@ -209,7 +209,7 @@ def load_sources(
             problems = kind.check(settings, metrics)
             if problems:
                 key, reason = problems[0]
-                raise ConfigError(_display(path), f"{prefix}.{key}" if key else prefix, reason)
+                raise ConfigError(display_path(path), f"{prefix}.{key}" if key else prefix, reason)
         sources[name] = Source(
             name=name,
             kind=entry.kind,
@@ -218,4 +218,4 @@ def load_sources(
             freshness=parse_span(entry.freshness),
             settings=settings,
         )
-    return SourcesConfig(sources=sources, path=_display(path))
+    return SourcesConfig(sources=sources, path=display_path(path))
