@@ -41,7 +41,7 @@ from planning.okrs.evaluation_results import (
 from planning.okrs.evaluation_rollup import roll_up_objective
 from planning.okrs.evaluation_rules import EvaluationContext, evaluate_kr
 from planning.okrs.evaluation_text import reason_text
-from planning.okrs.goal_reads import flushed_id
+from planning.okrs.goal_reads import flushed_id, list_objectives
 from planning.okrs.maths import objective_grade
 from planning.periods import (
     days_in_period,
@@ -50,7 +50,15 @@ from planning.periods import (
     parse_quarter,
     quarter_bounds,
 )
-from planning.store.models import KeyResult, KrGrade, KrKind, Objective, PeriodClose, Person
+from planning.store.models import (
+    KeyResult,
+    KrGrade,
+    KrKind,
+    Objective,
+    ObjectiveRead,
+    PeriodClose,
+    Person,
+)
 
 
 def evaluate_period(
@@ -77,11 +85,7 @@ def evaluate_period(
     partial: tuple[PartialDay, ...] = ()
     if as_of is None:
         as_of, partial = data_through(session=session, config=config, today=today)
-    objectives = session.exec(
-        select(Objective)
-        .where(Objective.period == period, Objective.archived == False)  # noqa: E712
-        .order_by(col(Objective.id))
-    ).all()
+    objectives = list_objectives(session=session, period=period)
     titles = {flushed_id(o.id): o.title for o in objectives}
     if objective_ids is not None:
         kept = set(objective_ids)
@@ -182,7 +186,7 @@ def _key_results(session: Session, *, quarter: list[int], shown: list[int]) -> S
 
 def _links(
     session: Session,
-    objectives: Sequence[Objective],
+    objectives: Sequence[ObjectiveRead],
     evaluated: Mapping[int, KrEvaluation],
     titles: Mapping[int, str],
 ) -> _Links:

@@ -50,9 +50,10 @@ import yaml
 from sqlmodel import Session, col, select
 
 from planning.okrs.alignment_reads import contributions, parents_of
+from planning.okrs.goal_reads import list_key_results, list_objectives
 from planning.okrs.goal_rules import GoalError
 from planning.periods import format_quarter, parse_quarter
-from planning.store.models import KeyResult, KrKind, Objective, Person
+from planning.store.models import KeyResultRead, KrKind, Objective, Person
 
 OBJECTIVE_KEYS = (
     "title",
@@ -105,21 +106,8 @@ def export_okr_file(*, session: Session, period: str) -> str:
     """A quarter's active objectives and key results as YAML text in the import shape."""
     period = format_quarter(*parse_quarter(period))
     emails = {p.id: p.email for p in session.exec(select(Person)).all()}
-    objectives = session.exec(
-        select(Objective)
-        .where(Objective.period == period, Objective.archived == False)  # noqa: E712
-        .order_by(col(Objective.id))
-    ).all()
-    ids = [o.id for o in objectives]
-    krs = (
-        session.exec(
-            select(KeyResult)
-            .where(col(KeyResult.objective_id).in_(ids), KeyResult.archived == False)  # noqa: E712
-            .order_by(col(KeyResult.id))
-        ).all()
-        if ids
-        else []
-    )
+    objectives = list_objectives(session=session, period=period)
+    krs = list_key_results(session=session, objective_ids=[o.id for o in objectives])
     all_parents = parents_of(session=session, objective_ids=[o.id for o in objectives if o.id])
     parents = {
         p.id: p
@@ -168,7 +156,7 @@ def export_okr_file(*, session: Session, period: str) -> str:
 
 
 def _export_kr(
-    kr: KeyResult, emails: dict[int | None, str], counted: list[dict[str, Any]]
+    kr: KeyResultRead, emails: dict[int | None, str], counted: list[dict[str, Any]]
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "title": kr.title,
