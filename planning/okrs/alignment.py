@@ -23,12 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from planning.access.permissions import Actor, require_director
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.alignment_reads import alignment_loops, parents_of
+from planning.okrs.goal_reads import objectives_by_id
 from planning.okrs.goal_rules import GoalError, goal_for_update, refuse_if_closed
 from planning.store.audit import (
     record_changed,
@@ -70,12 +71,7 @@ def set_objective_parents(
         problems.append(_("An objective cannot be its own parent."))
     repeated = sorted({p for p in wanted if wanted.count(p) > 1})
     problems += [_("Parent objective {id} is named more than once.").format(id=p) for p in repeated]
-    found = {
-        o.id: o
-        for o in session.exec(
-            select(Objective).where(col(Objective.id).in_(sorted(set(wanted))))
-        ).all()
-    }
+    found = objectives_by_id(session=session, ids=wanted)
     for pid in dict.fromkeys(wanted):
         parent = found.get(pid)
         if parent is None:
@@ -173,12 +169,7 @@ def set_kr_contributions(
             _("Key result “{title}” is archived; restore it first.").format(title=kr.title)
         )
     ids = [int(oid) for oid, _weight in contributions]
-    found = {
-        o.id: o
-        for o in session.exec(
-            select(Objective).where(col(Objective.id).in_(sorted(set(ids))))
-        ).all()
-    }
+    found = objectives_by_id(session=session, ids=ids)
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     problems += [_("Objective {id} is named more than once.").format(id=i) for i in repeated]
     for oid, weight in contributions:

@@ -47,13 +47,13 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from planning.okrs.alignment_reads import contributions, parents_of
-from planning.okrs.goal_reads import list_key_results, list_objectives
+from planning.okrs.goal_reads import list_key_results, list_objectives, objectives_by_id
 from planning.okrs.goal_rules import GoalError
 from planning.periods import format_quarter, parse_quarter
-from planning.store.models import KeyResultRead, KrKind, Objective, Person
+from planning.store.models import KeyResultRead, KrKind, Person
 
 OBJECTIVE_KEYS = (
     "title",
@@ -109,14 +109,7 @@ def export_okr_file(*, session: Session, period: str) -> str:
     objectives = list_objectives(session=session, period=period)
     krs = list_key_results(session=session, objective_ids=[o.id for o in objectives])
     all_parents = parents_of(session=session, objective_ids=[o.id for o in objectives if o.id])
-    parents = {
-        p.id: p
-        for p in session.exec(
-            select(Objective).where(
-                col(Objective.id).in_(sorted({p for ps in all_parents.values() for p in ps}))
-            )
-        ).all()
-    }
+    parents = objectives_by_id(session=session, ids=(p for ps in all_parents.values() for p in ps))
     kr_ids = [kr.id for kr in krs if kr.id is not None]
     titles = {o.id: o.title for o in objectives}
     counted: dict[int, list[dict[str, Any]]] = {}

@@ -64,6 +64,12 @@ def list_objectives(
     return [ObjectiveRead.model_validate(row) for row in rows]
 
 
+def objectives_by_id(*, session: Session, ids: Iterable[int]) -> dict[int, Objective]:
+    """The stored objectives of these ids, by id (an id no objective has is left out)."""
+    query = select(Objective).where(col(Objective.id).in_(sorted(set(ids))))
+    return {flushed_id(o.id): o for o in session.exec(query).all()}
+
+
 def list_key_results(
     *, session: Session, objective_ids: Iterable[int], include_archived: bool = False
 ) -> list[KeyResultRead]:

@@ -44,7 +44,7 @@ from planning.metrics.metric_query import MetricError
 from planning.okrs.evaluation import period_goals
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
-from planning.okrs.goal_reads import is_closed
+from planning.okrs.goal_reads import is_closed, objectives_by_id
 from planning.okrs.goal_rules import GoalError, key_result_problems, quarter_id
 from planning.periods import quarter_bounds, window_bounds
 from planning.store.audit import record_created, record_event
@@ -417,12 +417,7 @@ def copy_unfinished(
 
 def _write(session: Session, actor: Actor, draft: QuarterDraft) -> QuarterDraft:
     """Create the drafted objectives, key results and links, each audited."""
-    sources = {
-        int(o.id or 0): o
-        for o in session.exec(
-            select(Objective).where(col(Objective.id).in_([d.source_id for d in draft.objectives]))
-        ).all()
-    }
+    sources = objectives_by_id(session=session, ids=(d.source_id for d in draft.objectives))
     in_draft = {d.source_id for d in draft.objectives}
     pending = list(draft.objectives)
     written: dict[int, DraftObjective] = {}
