@@ -50,8 +50,8 @@ from planning.sources.mappings import (
     missing_columns,
     save_mapping,
 )
-from planning.store.engine import session_scope
 from planning.store.models import Person, PersonRead
+from ui.confirm_write import run_write
 from ui.state import Versions, clear_after_write, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown
@@ -430,18 +430,17 @@ def _mapping_editor(
         placeholder=_("e.g. Analyst sheet"),
     )
     if save[1].button(_("Save mapping"), key=prefix + "save"):
-        try:
-            with session_scope(engine()) as session:
-                stored = save_mapping(
-                    session=session,
-                    actor=person,
-                    name=name,
-                    spec=mapping,
-                    metrics=config.metrics,
-                )
-        except (MappingError, PermissionDenied) as exc:
-            st.error(escape_markdown(str(exc)))
-        else:
+        stored = run_write(
+            lambda session: save_mapping(
+                session=session,
+                actor=person,
+                name=name,
+                spec=mapping,
+                metrics=config.metrics,
+            ),
+            refusals=(MappingError, PermissionDenied),
+        )
+        if stored is not None:
             clear_after_write()
             st.success(
                 _(
