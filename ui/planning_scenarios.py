@@ -25,6 +25,7 @@ from planning.work.scenario_compare import MOVE_LABELS, PlanComparison
 from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import planning_data as data
 from ui import scenario_data as sdata
+from ui.confirm_write import run_write
 from ui.flash import flash_after_write
 from ui.grid_formats import day_format
 from ui.planning_commit import commit_form
@@ -127,13 +128,14 @@ def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None
         made = button_col.form_submit_button(_("Make a scenario"))
     if not made:
         return
-    try:
-        with session_scope(engine()) as session:
-            scenario = scenarios.create_scenario(
-                session=session, actor=person, week=week, name=name
-            )
-    except (InputError, PermissionDenied) as exc:
-        st.error(_("No scenario was made:") + "\n\n" + _refusal(exc))
+    scenario = run_write(
+        lambda session: scenarios.create_scenario(
+            session=session, actor=person, week=week, name=name
+        ),
+        refusals=(InputError, PermissionDenied),
+        explain=lambda exc: _("No scenario was made:") + "\n\n" + _refusal(exc),
+    )
+    if scenario is None:
         return
     st.session_state[PICK] = scenario.id
     st.session_state[VIEW] = "edit"
@@ -226,18 +228,17 @@ def _save_draft(
 ) -> PlanScenarioRead | None:
     """Save a draft's changes from the version shown; a refusal is shown under `refused` (the
     heading that says nothing was changed) and None returned."""
-    try:
-        with session_scope(engine()) as session:
-            return scenarios.save_scenario(
-                session=session,
-                actor=person,
-                scenario_id=scenario.id,
-                expected_version=scenario.version,
-                changes=changes,
-            )
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error(refused + "\n\n" + _refusal(exc))
-        return None
+    return run_write(
+        lambda session: scenarios.save_scenario(
+            session=session,
+            actor=person,
+            scenario_id=scenario.id,
+            expected_version=scenario.version,
+            changes=changes,
+        ),
+        refusals=(InputError, PermissionDenied, ConflictError),
+        explain=lambda exc: refused + "\n\n" + _refusal(exc),
+    )
 
 
 def _bring_up_to_date(
