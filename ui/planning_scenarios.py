@@ -49,10 +49,6 @@ def _initiatives(count: int) -> str:
     )
 
 
-def _written(message: str, flash_key: str) -> None:
-    flash_after_write(flash_key, message)
-
-
 def _refusal(exc: Exception) -> str:
     if isinstance(exc, InputError):
         return "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
@@ -139,7 +135,9 @@ def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None
         return
     st.session_state[PICK] = scenario.id
     st.session_state[VIEW] = "edit"
-    _written(_("Scenario “{name}” made: edit it below.").format(name=scenario.name), flash_key)
+    flash_after_write(
+        flash_key, _("Scenario “{name}” made: edit it below.").format(name=scenario.name)
+    )
 
 
 # --- edit --------------------------------------------------------------------------------------
@@ -211,11 +209,11 @@ def _edit(
     saved = _save_draft(person, scenario, changes, refused=_("Nothing was saved:"))
     if saved is None:
         return
-    _written(
+    flash_after_write(
+        flash_key,
         _("Draft “{name}” saved: it changes {initiatives}.").format(
             name=saved.name, initiatives=_initiatives(len(saved.changes))
         ),
-        flash_key,
     )
 
 
@@ -274,7 +272,7 @@ def _bring_up_to_date(
     ]
     if _save_draft(person, scenario, rebased, refused=_("The draft was not changed:")) is None:
         return
-    _written(_("Draft “{name}” brought up to date.").format(name=scenario.name), flash_key)
+    flash_after_write(flash_key, _("Draft “{name}” brought up to date.").format(name=scenario.name))
 
 
 # --- compare -----------------------------------------------------------------------------------
@@ -456,7 +454,8 @@ def _commit(
             st.error(_("Nothing was committed:") + "\n\n" + _refusal(exc))
         else:
             st.session_state.pop(PICK, None)
-            _written(
+            flash_after_write(
+                flash_key,
                 _(
                     "Scenario “{name}” committed: {initiatives} changed and the plan for {week} "
                     "committed."
@@ -465,7 +464,6 @@ def _commit(
                     initiatives=_initiatives(len(scenario.changes)),
                     week=week,
                 ),
-                flash_key,
             )
     with st.form(f"discard_scenario_{scenario.id}"):
         sure = st.checkbox(_("Yes, throw this draft away"))
@@ -487,7 +485,7 @@ def _commit(
         st.error(_("Nothing was thrown away:") + "\n\n" + _refusal(exc))
         return
     st.session_state.pop(PICK, None)
-    _written(
-        _("Scenario “{name}” thrown away; the plan is as it was.").format(name=scenario.name),
+    flash_after_write(
         flash_key,
+        _("Scenario “{name}” thrown away; the plan is as it was.").format(name=scenario.name),
     )
