@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from planning import clock
@@ -19,6 +20,7 @@ from planning.store.engine import (
     StoreError,
     alembic_config,
     database_url,
+    read_engine,
 )
 from planning.store.gate import StoreGate, StoreUnavailable, store_failure
 
@@ -78,6 +80,10 @@ class ApiContext:
                     url = database_url()
                     self._gate = StoreGate(lambda: open_store(config=config, url=url), url=url)
         return self._gate
+
+    def read_session(self) -> Session:
+        """A short session on the store, marked for read-only work."""
+        return Session(read_engine(self.engine))
 
     def failed(self, exc: BaseException) -> StoreUnavailable | None:
         """What an error met using the store says about it (None: nothing, a bug); the server's

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,7 +31,6 @@ from planning.access.api_tokens import (
 )
 from planning.i18n import gettext as _
 from planning.store.engine import (
-    read_engine,
     session_scope,
 )
 from planning.store.models_access import ApiToken
@@ -64,7 +62,7 @@ def authorise(context: ApiContext, header: str | None, scope: str) -> ApiToken |
             {"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
         )
     try:
-        with Session(read_engine(context.engine)) as session:
+        with context.read_session() as session:
             token = authenticate(session=session, secret=secret)
     except TokenLapsed as exc:
         return error(

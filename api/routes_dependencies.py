@@ -4,7 +4,6 @@ wait on ends."""
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Security
-from sqlmodel import Session
 from starlette.responses import Response
 
 from api.context import ApiContext
@@ -13,7 +12,6 @@ from api.okrs import dependencies_json
 from api.route_support import PREFIX, boxed_json, token_answers, token_for
 from planning.access.api_tokens import READ_OKRS
 from planning.i18n import gettext as _
-from planning.store.engine import read_engine
 from planning.store.models_access import ApiToken
 
 
@@ -29,7 +27,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
         def read() -> dict[str, Any]:
             from planning.work.dependencies import all_edges, late_pairs, work_of
 
-            with Session(read_engine(context.engine)) as session:
+            with context.read_session() as session:
                 edges = all_edges(session=session)
                 work = work_of(session=session, ids={i for edge in edges for i in edge})
             return dependencies_json(edges, work, late_pairs(work, edges))

@@ -4,7 +4,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlmodel import Session
 from starlette.responses import Response
 
 from api.context import ApiContext
@@ -13,7 +12,6 @@ from api.route_support import INTERNAL, PREFIX, UNAVAILABLE, boxed_json
 from planning.i18n import gettext as _
 from planning.metrics.completeness import freshness
 from planning.sources.status import sources_health
-from planning.store.engine import read_engine
 
 
 def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
@@ -23,7 +21,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
         """Status, latest observation day and whether the schema is current."""
 
         def check() -> dict[str, Any]:
-            with Session(read_engine(context.engine)) as session:
+            with context.read_session() as session:
                 fresh = freshness(
                     session=session,
                     complete_after_hours=context.config.settings.metrics.complete_after_hours,

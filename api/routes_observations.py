@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Security
 from pydantic import Field, TypeAdapter
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,7 +28,6 @@ from planning.i18n import gettext as _
 from planning.metrics.import_file import SAMPLE_CSV, ImportFileError
 from planning.metrics.import_records import import_records
 from planning.metrics.importer import TimeBoxExceeded, import_observations
-from planning.store.engine import read_engine
 from planning.store.models import Person
 from planning.store.models_access import ApiToken
 
@@ -121,7 +119,7 @@ def _creator(context: ApiContext, token: ApiToken) -> Person | None:
     """The person a token acts for: the director who created it (None: the command line)."""
     if token.created_by is None:
         return None
-    with Session(read_engine(context.engine)) as session:
+    with context.read_session() as session:
         return session.get(Person, token.created_by)
 
 

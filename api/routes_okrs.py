@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Security
 from pydantic.json_schema import SkipJsonSchema
-from sqlmodel import Session
 from starlette.responses import Response
 
 from api.answers import problems
@@ -22,7 +21,6 @@ from api.route_support import (
 from planning.access.api_tokens import READ_OKRS
 from planning.i18n import gettext as _
 from planning.periods import FIRST_YEAR, LAST_YEAR, parse_quarter, quarter_of
-from planning.store.engine import read_engine
 from planning.store.models_access import ApiToken
 
 
@@ -59,7 +57,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
         def evaluate() -> dict[str, Any]:
             from planning.okrs.evaluation import period_goals
 
-            with Session(read_engine(context.engine)) as session:
+            with context.read_session() as session:
                 evaluation = period_goals(
                     session=session, config=context.config, period=quarter, today=context.today()
                 )
@@ -76,7 +74,7 @@ def add_routes(app: FastAPI, context: ApiContext) -> dict[str, Any]:
             from planning.okrs.backtest import forecast_quality as backtest_quality
             from planning.okrs.evaluation_reads import data_as_of
 
-            with Session(read_engine(context.engine)) as session:
+            with context.read_session() as session:
                 as_of = data_as_of(session=session, config=context.config, today=context.today())
                 found = backtest_quality(session=session, config=context.config, as_of=as_of)
             return quality_json(found)

@@ -94,17 +94,22 @@ def _refused(status: int, text: str) -> Response:
 def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
     """The /session/sign-in and /session/end routes, bound to a context (configuration, store)."""
 
-    def password_mode() -> bool:
-        return context.config.settings.auth.mode == "password"
+    def gate(request: Request, elsewhere: str) -> Response | None:
+        """Both routes' refusal, or None: 404 unless sign-in is by password, 403 for a form
+        posted from another site (`elsewhere` says where to post it from)."""
+        if context.config.settings.auth.mode != "password":
+            return _refused(404, _("Not found"))
+        if not same_origin(request):
+            return _refused(403, elsewhere)
+        return None
 
     @speaking
     @guarded
     async def sign_in(request: Request) -> Response:
         """Check an email and password; on success set the session cookie and go to the app."""
-        if not password_mode():
-            return _refused(404, _("Not found"))
-        if not same_origin(request):
-            return _refused(403, _("Sign in from Quarterdeck's own sign-in page."))
+        refused = gate(request, _("Sign in from Quarterdeck's own sign-in page."))
+        if refused is not None:
+            return refused
         form = await _form(request)
         if form is None:
             return _refused(400, _("The sign-in form could not be read."))
@@ -145,10 +150,9 @@ def sign_in_routes(context: ApiContext) -> list[BaseRoute]:
     @guarded
     async def end(request: Request) -> Response:
         """End the session in the cookie, clear the cookie and go back to the app."""
-        if not password_mode():
-            return _refused(404, _("Not found"))
-        if not same_origin(request):
-            return _refused(403, _("Sign out from Quarterdeck's own pages."))
+        refused = gate(request, _("Sign out from Quarterdeck's own pages."))
+        if refused is not None:
+            return refused
         form = await _form(request) or {}
         token = request.cookies.get(SESSION_COOKIE)
 

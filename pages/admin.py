@@ -12,10 +12,10 @@ from planning.access.permissions import PermissionDenied
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.observations import ImportBatchInfo
-from planning.store.engine import session_scope
 from ui import admin_data as data
 from ui import grid_formats
 from ui.config_admin import configuration_tab
+from ui.confirm_write import run_write
 from ui.data_import import FLASH, data_import_tab
 from ui.flash import flash_after_write, show_flash, show_secret_once
 from ui.identity import director_or_stop
@@ -23,11 +23,12 @@ from ui.notifications_admin import notifications_tab
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
 from ui.sources_view import sources_tab
-from ui.state import app_config, clear_after_write, engine, live_refresh, versions
+from ui.state import app_config, clear_after_write, live_refresh, versions
 from ui.tables import show_table
 from ui.text import escape_markdown, moment_text
 
 NEW_TOKEN = "admin_new_token"
+TOKEN_REFUSALS = (TokenError, PermissionDenied)
 SOURCE_LABELS = {
     "upload": N_("Upload"),
     "cli": N_("Command line"),
@@ -134,12 +135,13 @@ with tab_tokens:
             )
             create = st.form_submit_button(_("Create token"), type="primary")
         if create:
-            try:
-                with session_scope(engine()) as session:
-                    created = create_token(session=session, actor=person, name=name, scopes=scopes)
-            except (TokenError, PermissionDenied) as exc:
-                st.error(escape_markdown(str(exc)))
-            else:
+            created = run_write(
+                lambda session: create_token(
+                    session=session, actor=person, name=name, scopes=scopes
+                ),
+                refusals=TOKEN_REFUSALS,
+            )
+            if created is not None:
                 clear_after_write()
                 st.session_state[NEW_TOKEN] = {"name": created.token.name, "secret": created.secret}
                 st.rerun()
@@ -184,12 +186,13 @@ with tab_tokens:
                     )
                     revoke = st.form_submit_button(_("Revoke token"))
                 if revoke and chosen is not None:
-                    try:
-                        with session_scope(engine()) as session:
-                            revoked = revoke_token(session=session, actor=person, token_id=chosen)
-                    except (TokenError, PermissionDenied) as exc:
-                        st.error(escape_markdown(str(exc)))
-                    else:
+                    revoked = run_write(
+                        lambda session: revoke_token(
+                            session=session, actor=person, token_id=chosen
+                        ),
+                        refusals=TOKEN_REFUSALS,
+                    )
+                    if revoked is not None:
                         flash_after_write(
                             FLASH,
                             _("Revoked token {name}; it no longer opens the API.").format(

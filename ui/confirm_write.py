@@ -22,15 +22,18 @@ REFUSALS = (GoalError, PermissionDenied)
 
 
 def run_write(
-    write: Callable[[Session], Written], *, refusals: tuple[type[Exception], ...] = REFUSALS
+    write: Callable[[Session], Written],
+    *,
+    refusals: tuple[type[Exception], ...] = REFUSALS,
+    explain: Callable[[Exception], str] = refusal_message,
 ) -> Written | None:
     """Run one write in its own transaction and return what it wrote; a refusal (one of
-    `refusals`) is shown in its place and None returned, nothing written."""
+    `refusals`) is shown in its place, worded by `explain`, and None returned, nothing written."""
     try:
         with session_scope(engine()) as session:
             return write(session)
     except refusals as exc:
-        st.error(refusal_message(exc))
+        st.error(explain(exc))
         return None
 
 

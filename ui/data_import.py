@@ -50,8 +50,9 @@ from planning.sources.mappings import (
     missing_columns,
     save_mapping,
 )
-from planning.store.engine import session_scope
 from planning.store.models import Person, PersonRead
+from ui.confirm_write import run_write
+from ui.flash import flash_after_write
 from ui.state import Versions, clear_after_write, engine, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown
@@ -173,20 +174,21 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
                 ).format(count=format_count(len(result.problems)))
             )
         elif result is not None:
-            clear_after_write()
             st.session_state.pop(CHECK, None)
             st.session_state[UPLOADS] = round_number + 1
-            st.session_state[FLASH] = _(
-                "Imported {file}: {added} added, {updated} updated, {unchanged} unchanged "
-                "(batch {batch})."
-            ).format(
-                file=shown_name,
-                added=format_count(result.added),
-                updated=format_count(result.updated),
-                unchanged=format_count(result.unchanged),
-                batch=result.batch_id,
+            flash_after_write(
+                FLASH,
+                _(
+                    "Imported {file}: {added} added, {updated} updated, {unchanged} unchanged "
+                    "(batch {batch})."
+                ).format(
+                    file=shown_name,
+                    added=format_count(result.added),
+                    updated=format_count(result.updated),
+                    unchanged=format_count(result.unchanged),
+                    batch=result.batch_id,
+                ),
             )
-            st.rerun()
 
 
 def _check(
@@ -430,18 +432,17 @@ def _mapping_editor(
         placeholder=_("e.g. Analyst sheet"),
     )
     if save[1].button(_("Save mapping"), key=prefix + "save"):
-        try:
-            with session_scope(engine()) as session:
-                stored = save_mapping(
-                    session=session,
-                    actor=person,
-                    name=name,
-                    spec=mapping,
-                    metrics=config.metrics,
-                )
-        except (MappingError, PermissionDenied) as exc:
-            st.error(escape_markdown(str(exc)))
-        else:
+        stored = run_write(
+            lambda session: save_mapping(
+                session=session,
+                actor=person,
+                name=name,
+                spec=mapping,
+                metrics=config.metrics,
+            ),
+            refusals=(MappingError, PermissionDenied),
+        )
+        if stored is not None:
             clear_after_write()
             st.success(
                 _(

@@ -22,9 +22,9 @@ from planning.work import dependencies
 from planning.work.dependencies import Work
 from ui import planning_data
 from ui.confirm_write import run_write
+from ui.flash import flash_after_write, show_flash
 from ui.state import (
     Versions,
-    clear_after_write,
     depends_on,
     frozen_lists,
     read_session,
@@ -208,9 +208,7 @@ def critical_paths_section(*, versions: Versions, period: str, actor: object | N
     director on Weekly planning), a picker to edit any initiative's dependencies beside it."""
     found = critical_path_list(versions, period, i18n.locale_key())
     st.subheader(_("Critical paths"))
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    show_flash(FLASH)
     if not found:
         st.caption(_("No objective for {period} yet.").format(period=period))
     else:
@@ -253,9 +251,7 @@ def critical_paths_section(*, versions: Versions, period: str, actor: object | N
 
 
 def _saved_here(message: str) -> None:
-    st.session_state[FLASH] = message
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def news_section(*, versions: Versions, owner_id: int, today: date) -> None:

@@ -16,7 +16,6 @@ from planning.i18n import N_, pgettext
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.goals import post_check_in
-from planning.store.engine import session_scope
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
 from ui import grid_formats
@@ -25,20 +24,18 @@ from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_text, share
 from ui.goals_view import (
     DIRECTION_LABELS,
-    REFUSALS,
     WINDOW_LABELS,
     View,
     current_text,
-    done,
     figure,
     fixed,
     kr_value,
-    problems_text,
     status_badge,
     target_text,
+    write_goal,
 )
 from ui.number_entry import number_field, read_numbers
-from ui.state import Versions, engine, shared_read
+from ui.state import Versions, shared_read
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -330,18 +327,16 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
     typed = read_numbers({"value": value})
     if typed is None:
         return
-    try:
-        with session_scope(engine()) as session:
-            post_check_in(
-                session=session,
-                actor=view.person,
-                key_result_id=kr.key_result_id,
-                confidence=confidence,
-                note=note,
-                value=typed["value"],
-                done=finished,
-            )
-    except REFUSALS as exc:
-        st.error(problems_text(exc))
-    else:
-        done(_("Check-in posted on “{title}”.").format(title=escape_markdown(kr.title)))
+    actor = view.person
+    write_goal(
+        lambda session: post_check_in(
+            session=session,
+            actor=actor,
+            key_result_id=kr.key_result_id,
+            confidence=confidence,
+            note=note,
+            value=typed["value"],
+            done=finished,
+        ),
+        _("Check-in posted on “{title}”.").format(title=escape_markdown(kr.title)),
+    )

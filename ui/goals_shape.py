@@ -25,8 +25,8 @@ from planning.okrs.quarter_close import (
     suggested_grades,
 )
 from planning.periods import next_quarter
-from planning.store.engine import session_scope
 from ui import goals_data as data
+from ui.confirm_write import run_write
 from ui.downloads import download_button
 from ui.goals_alignment import align_objective_form, contribution_form
 from ui.goals_charts import progress_text
@@ -36,11 +36,10 @@ from ui.goals_forms import (
     edit_objective_form,
     key_result_form,
 )
-from ui.goals_view import REFUSALS, View, done, problems_text, write_goal
+from ui.goals_view import REFUSALS, View, done, write_goal
 from ui.number_entry import number_field, read_numbers
 from ui.pickers import pick_record
 from ui.quarter_draft_view import carry_forward_offer
-from ui.state import engine
 from ui.text import escape_markdown
 
 SHAPE_TASKS = {
@@ -136,17 +135,16 @@ def okr_file_section(view: View) -> None:
         except UnicodeDecodeError:
             st.error(_("The file is not UTF-8 text; nothing was imported."))
             return
-        try:
-            with session_scope(engine()) as session:
-                result = import_okr_file(
-                    session=session,
-                    actor=view.person,  # type: ignore[arg-type]
-                    config=view.config.metrics,
-                    text=text,
-                )
-        except REFUSALS as exc:
-            st.error(problems_text(exc))
-        else:
+        result = run_write(
+            lambda session: import_okr_file(
+                session=session,
+                actor=view.person,  # type: ignore[arg-type]
+                config=view.config.metrics,
+                text=text,
+            ),
+            refusals=REFUSALS,
+        )
+        if result is not None:
             done(
                 _(
                     "{quarter}: {objectives_created} objectives created, {objectives_updated} "
@@ -235,20 +233,19 @@ def close_section(view: View) -> None:
             reason = str(row[reason_col] or "")
             if grade != float(row[suggested_col]) or reason.strip():
                 overrides[int(row["id"])] = GradeOverride(grade=grade, reason=reason)
-        try:
-            with session_scope(engine()) as session:
-                close_quarter(
-                    session=session,
-                    actor=view.person,  # type: ignore[arg-type]
-                    config=view.config,
-                    period=view.period,
-                    overrides=overrides,
-                    note=note,
-                    today=view.today,
-                )
-        except REFUSALS as exc:
-            st.error(problems_text(exc))
-        else:
+        closed = run_write(
+            lambda session: close_quarter(
+                session=session,
+                actor=view.person,  # type: ignore[arg-type]
+                config=view.config,
+                period=view.period,
+                overrides=overrides,
+                note=note,
+                today=view.today,
+            ),
+            refusals=REFUSALS,
+        )
+        if closed is not None:
             following = next_quarter(view.period)
             offer = (
                 ""

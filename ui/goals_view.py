@@ -36,17 +36,17 @@ from planning.okrs.evaluation_results import (
 from planning.okrs.evaluation_text import format_kr_value
 from planning.okrs.goal_rules import GoalError
 from planning.palette import STATUS_BADGES, STATUS_ICONS, STATUS_LABELS
-from planning.store.engine import session_scope
 from planning.store.models import (
     PersonRead,
 )
 from planning.store.versioning import ConflictError
 from ui import goals_data as data
 from ui.charts import Chart, draw
+from ui.confirm_write import run_write
 from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_spec, progress_text, share
-from ui.state import Versions, depends_on, engine, shared_read
+from ui.state import Versions, depends_on, shared_read
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -118,26 +118,15 @@ def shown_objectives(view: View, show: str) -> list[ObjectiveEvaluation]:
     return objectives
 
 
-def problems_text(exc: Exception) -> str:
-    """A refusal as markdown-safe text: every problem on its own line."""
-    if isinstance(exc, GoalError):
-        return _("Not saved:") + "\n\n" + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems)
-    return escape_markdown(str(exc))
-
-
 def done(message: str) -> None:
     """After a successful write: say so on the next run, refresh the cached reads, re-run."""
     flash_after_write(FLASH, message)
 
 
 def write_goal(call: Callable[[Session], object], message: str) -> None:
-    """Run a goals write in one transaction: its refusal shown on the form, or done."""
-    try:
-        with session_scope(engine()) as session:
-            call(session)
-    except REFUSALS as exc:
-        st.error(problems_text(exc))
-    else:
+    """Run a goals write in one transaction (`call` returns what it wrote, never None): its
+    refusal shown on the form, or done."""
+    if run_write(call, refusals=REFUSALS) is not None:
         done(message)
 
 

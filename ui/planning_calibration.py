@@ -17,12 +17,12 @@ from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.impact.calibration import apply_suggested_confidences
 from planning.impact.ledger_views import points_text
-from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui import planning_data as data
-from ui.state import Versions, engine
+from ui.confirm_write import run_write
+from ui.state import Versions
 from ui.text import escape_markdown, whole_percent_text
 
 CALIBRATION_OPEN = "planning_calibration"
@@ -119,18 +119,18 @@ def calibration_section(
                     how_many,
                 ).format(count=format_count(how_many))
             ):
-                try:
-                    with session_scope(engine()) as session:
-                        changed = apply_suggested_confidences(
-                            session=session,
-                            actor=person,
-                            config=config,
-                            framework_id=framework_id,
-                            suggestions=suggestions,
-                        )
-                except (InputError, PermissionDenied, ConflictError) as exc:
-                    st.error(escape_markdown(str(exc)))
-                else:
+                changed = run_write(
+                    lambda session: apply_suggested_confidences(
+                        session=session,
+                        actor=person,
+                        config=config,
+                        framework_id=framework_id,
+                        suggestions=suggestions,
+                    ),
+                    refusals=(InputError, PermissionDenied, ConflictError),
+                    explain=lambda exc: escape_markdown(str(exc)),
+                )
+                if changed is not None:
                     on_written(
                         ngettext(
                             "Set {framework} confidence on {count} initiative from the "

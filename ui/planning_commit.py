@@ -19,7 +19,8 @@ from planning.store.models import PersonRead
 from planning.validation import InputError
 from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
 from ui import planning_data as data
-from ui.state import Versions, clear_after_write, engine
+from ui.flash import flash_after_write
+from ui.state import Versions, engine
 from ui.text import escape_markdown
 
 
@@ -104,11 +105,12 @@ def commit_section(
         except (InputError, PermissionDenied) as exc:
             st.error(escape_markdown(str(exc)))
         else:
-            st.session_state[flash_key] = _(
-                "Plan for {week} committed: {count} initiatives ranked by {framework}."
-            ).format(week=week, count=format_count(ranked_count), framework=framework_label)
-            clear_after_write()
-            st.rerun()
+            flash_after_write(
+                flash_key,
+                _("Plan for {week} committed: {count} initiatives ranked by {framework}.").format(
+                    week=week, count=format_count(ranked_count), framework=framework_label
+                ),
+            )
 
 
 def since_last_week_section(

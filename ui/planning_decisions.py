@@ -14,14 +14,14 @@ from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.i18n import gettext as _
 from planning.i18n import pgettext
-from planning.store.engine import session_scope
-from planning.store.models import PersonRead
+from planning.store.models import DecisionRead, PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.decisions import add_decision, edit_decision, withdraw_decision
 from ui import planning_data as data
+from ui.confirm_write import run_write
 from ui.flash import flash_after_write
-from ui.state import Versions, engine
+from ui.state import Versions
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -109,14 +109,14 @@ def _write(
     message: str,
     forget: tuple[str, ...] = (),
 ) -> None:
-    """Run one decision write: its refusal shown, or the form's keys forgotten and `message`
-    flashed."""
-    try:
-        with session_scope(engine()) as session:
-            write(session)
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error(escape_markdown(str(exc)))
-    else:
+    """Run one decision write (`write` returns what it wrote, never None): its refusal shown, or
+    the form's keys forgotten and `message` flashed."""
+    written = run_write(
+        write,
+        refusals=(InputError, PermissionDenied, ConflictError),
+        explain=lambda exc: escape_markdown(str(exc)),
+    )
+    if written is not None:
         for key in forget:
             st.session_state.pop(key, None)
         flash_after_write(flash_key, message)
@@ -183,21 +183,20 @@ def decision_change_form(
     if not (save or withdraw):
         return
 
-    def write(session: Session) -> None:
+    def write(session: Session) -> DecisionRead:
         if withdraw:
-            withdraw_decision(
+            return withdraw_decision(
                 session=session, actor=person, decision_id=chosen, expected_version=version
             )
-        else:
-            edit_decision(
-                session=session,
-                actor=person,
-                decision_id=chosen,
-                text=text,
-                decided_on=decided_on,
-                initiative_id=tied,
-                expected_version=version,
-            )
+        return edit_decision(
+            session=session,
+            actor=person,
+            decision_id=chosen,
+            text=text,
+            decided_on=decided_on,
+            initiative_id=tied,
+            expected_version=version,
+        )
 
     _write(
         write,

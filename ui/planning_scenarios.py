@@ -25,6 +25,7 @@ from planning.work.scenario_compare import MOVE_LABELS, PlanComparison
 from planning.work.weekly_plan import PlanAlreadyCommitted
 from ui import planning_data as data
 from ui import scenario_data as sdata
+from ui.confirm_write import run_write
 from ui.flash import flash_after_write
 from ui.grid_formats import day_format
 from ui.planning_commit import commit_form
@@ -46,10 +47,6 @@ def _initiatives(count: int) -> str:
     return ngettext("{count} initiative", "{count} initiatives", count).format(
         count=format_count(count)
     )
-
-
-def _written(message: str, flash_key: str) -> None:
-    flash_after_write(flash_key, message)
 
 
 def _refusal(exc: Exception) -> str:
@@ -127,17 +124,20 @@ def _new_scenario_form(*, person: PersonRead, week: str, flash_key: str) -> None
         made = button_col.form_submit_button(_("Make a scenario"))
     if not made:
         return
-    try:
-        with session_scope(engine()) as session:
-            scenario = scenarios.create_scenario(
-                session=session, actor=person, week=week, name=name
-            )
-    except (InputError, PermissionDenied) as exc:
-        st.error(_("No scenario was made:") + "\n\n" + _refusal(exc))
+    scenario = run_write(
+        lambda session: scenarios.create_scenario(
+            session=session, actor=person, week=week, name=name
+        ),
+        refusals=(InputError, PermissionDenied),
+        explain=lambda exc: _("No scenario was made:") + "\n\n" + _refusal(exc),
+    )
+    if scenario is None:
         return
     st.session_state[PICK] = scenario.id
     st.session_state[VIEW] = "edit"
-    _written(_("Scenario “{name}” made: edit it below.").format(name=scenario.name), flash_key)
+    flash_after_write(
+        flash_key, _("Scenario “{name}” made: edit it below.").format(name=scenario.name)
+    )
 
 
 # --- edit --------------------------------------------------------------------------------------
@@ -209,11 +209,11 @@ def _edit(
     saved = _save_draft(person, scenario, changes, refused=_("Nothing was saved:"))
     if saved is None:
         return
-    _written(
+    flash_after_write(
+        flash_key,
         _("Draft “{name}” saved: it changes {initiatives}.").format(
             name=saved.name, initiatives=_initiatives(len(saved.changes))
         ),
-        flash_key,
     )
 
 
@@ -226,18 +226,17 @@ def _save_draft(
 ) -> PlanScenarioRead | None:
     """Save a draft's changes from the version shown; a refusal is shown under `refused` (the
     heading that says nothing was changed) and None returned."""
-    try:
-        with session_scope(engine()) as session:
-            return scenarios.save_scenario(
-                session=session,
-                actor=person,
-                scenario_id=scenario.id,
-                expected_version=scenario.version,
-                changes=changes,
-            )
-    except (InputError, PermissionDenied, ConflictError) as exc:
-        st.error(refused + "\n\n" + _refusal(exc))
-        return None
+    return run_write(
+        lambda session: scenarios.save_scenario(
+            session=session,
+            actor=person,
+            scenario_id=scenario.id,
+            expected_version=scenario.version,
+            changes=changes,
+        ),
+        refusals=(InputError, PermissionDenied, ConflictError),
+        explain=lambda exc: refused + "\n\n" + _refusal(exc),
+    )
 
 
 def _bring_up_to_date(
@@ -273,7 +272,7 @@ def _bring_up_to_date(
     ]
     if _save_draft(person, scenario, rebased, refused=_("The draft was not changed:")) is None:
         return
-    _written(_("Draft “{name}” brought up to date.").format(name=scenario.name), flash_key)
+    flash_after_write(flash_key, _("Draft “{name}” brought up to date.").format(name=scenario.name))
 
 
 # --- compare -----------------------------------------------------------------------------------
@@ -455,7 +454,8 @@ def _commit(
             st.error(_("Nothing was committed:") + "\n\n" + _refusal(exc))
         else:
             st.session_state.pop(PICK, None)
-            _written(
+            flash_after_write(
+                flash_key,
                 _(
                     "Scenario “{name}” committed: {initiatives} changed and the plan for {week} "
                     "committed."
@@ -464,7 +464,6 @@ def _commit(
                     initiatives=_initiatives(len(scenario.changes)),
                     week=week,
                 ),
-                flash_key,
             )
     with st.form(f"discard_scenario_{scenario.id}"):
         sure = st.checkbox(_("Yes, throw this draft away"))
@@ -486,7 +485,7 @@ def _commit(
         st.error(_("Nothing was thrown away:") + "\n\n" + _refusal(exc))
         return
     st.session_state.pop(PICK, None)
-    _written(
-        _("Scenario “{name}” thrown away; the plan is as it was.").format(name=scenario.name),
+    flash_after_write(
         flash_key,
+        _("Scenario “{name}” thrown away; the plan is as it was.").format(name=scenario.name),
     )

@@ -20,17 +20,18 @@ from planning.access.share_links import (
 )
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
+from ui.confirm_write import run_write
 from ui.flash import flash_after_write, show_flash, show_secret_once
 from ui.share_access import app_base_url
-from ui.state import Versions, clear_after_write, engine, read_session
+from ui.state import Versions, clear_after_write, read_session
 from ui.tables import show_table
-from ui.text import escape_markdown, moment_text, refusal_message
+from ui.text import escape_markdown, moment_text
 
 NEW_LINK = "admin_new_share_link"
 FLASH = "admin_share_flash"
+REFUSALS = (InputError, PermissionDenied)
 STATE_LABELS = {
     LinkState.valid: N_("active"),
     LinkState.expired: N_("expired"),
@@ -90,14 +91,13 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
         )
         create = st.form_submit_button(_("Create share link"), type="primary")
     if create:
-        try:
-            with session_scope(engine()) as session:
-                created = create_share_link(
-                    session=session, actor=person, label=label, valid_days=int(days)
-                )
-        except (InputError, PermissionDenied) as exc:
-            st.error(refusal_message(exc))
-        else:
+        created = run_write(
+            lambda session: create_share_link(
+                session=session, actor=person, label=label, valid_days=int(days)
+            ),
+            refusals=REFUSALS,
+        )
+        if created is not None:
             clear_after_write()
             st.session_state[NEW_LINK] = {
                 "label": created.link.label,
@@ -141,12 +141,11 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
         )
         revoke = st.form_submit_button(_("Revoke link"))
     if revoke and chosen is not None:
-        try:
-            with session_scope(engine()) as session:
-                revoked = revoke_share_link(session=session, actor=person, link_id=chosen)
-        except (InputError, PermissionDenied) as exc:
-            st.error(refusal_message(exc))
-        else:
+        revoked = run_write(
+            lambda session: revoke_share_link(session=session, actor=person, link_id=chosen),
+            refusals=REFUSALS,
+        )
+        if revoked is not None:
             flash_after_write(
                 FLASH,
                 _("Revoked the link “{label}”; it no longer opens the roadmap.").format(

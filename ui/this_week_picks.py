@@ -15,7 +15,8 @@ from planning.okrs.goal_rules import GoalError
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from ui.state import Versions, clear_after_write
+from ui.flash import flash_after_write
+from ui.state import Versions
 from ui.text import escape_markdown
 
 FLASH = "this_week_flash"
@@ -42,13 +43,11 @@ class Week:
 def saved(message: str, forget: tuple[str, ...], picker: str, following: int | None) -> None:
     """After a write: the flash message, the posted item's inputs forgotten, the picker moved
     on to the item that followed it, fresh reads."""
-    st.session_state[FLASH] = message
     for key in forget:
         st.session_state.pop(key, None)
     st.session_state[f"{picker}_next"] = following
     st.session_state.pop(f"{picker}_shown", None)  # it leaves the list because it was posted
-    clear_after_write()
-    st.rerun()
+    flash_after_write(FLASH, message)
 
 
 def count(number: int, words: str) -> str:

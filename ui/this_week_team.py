@@ -10,16 +10,15 @@ import streamlit as st
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.i18n import ngettext, pgettext
-from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
 from planning.work.status_updates import accept_idea, decline_idea
 from ui import this_week_data as data
+from ui.confirm_write import run_write
 from ui.grid_formats import day_format
 from ui.quarter_draft_view import quarter_not_set_notice
-from ui.state import engine
 from ui.tables import percent_bar, show_table
-from ui.text import escape_markdown, refusal_message
+from ui.text import escape_markdown
 from ui.this_week_picks import (
     REFUSALS,
     Week,
@@ -99,26 +98,26 @@ def triage(week: Week, actor: PersonRead) -> None:
         decline = cols[1].form_submit_button(_("Decline"))
     if not (accept or decline):
         return
-    try:
-        with session_scope(engine()) as session:
-            if accept:
-                accept_idea(
-                    session=session,
-                    actor=actor,
-                    initiative_id=chosen,
-                    expected_version=idea.version,
-                )
-            else:
-                decline_idea(
-                    session=session,
-                    actor=actor,
-                    initiative_id=chosen,
-                    expected_version=idea.version,
-                    reason=reason,
-                )
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
-    else:
+    triaged = run_write(
+        lambda session: (
+            accept_idea(
+                session=session,
+                actor=actor,
+                initiative_id=chosen,
+                expected_version=idea.version,
+            )
+            if accept
+            else decline_idea(
+                session=session,
+                actor=actor,
+                initiative_id=chosen,
+                expected_version=idea.version,
+                reason=reason,
+            )
+        ),
+        refusals=REFUSALS,
+    )
+    if triaged is not None:
         done = _("“{title}” accepted to the backlog.") if accept else _("“{title}” declined.")
         saved(
             done.format(title=escape_markdown(idea.title)),

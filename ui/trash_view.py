@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from planning import clock
 from planning.access.permissions import PermissionDenied
@@ -17,15 +18,15 @@ from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.okrs import goals
 from planning.okrs.goal_rules import GoalError
-from planning.store.engine import session_scope
 from planning.store.models import KeyResultUpdate, ObjectiveUpdate, PersonRead
 from planning.store.versioning import ConflictError
 from planning.trash import bin as trash_bin
 from planning.trash.listing import TrashEntry, trash_entries
 from planning.validation import InputError
-from ui.state import Versions, engine, read_session
+from ui.confirm_write import run_write
+from ui.state import Versions, read_session
 from ui.tables import show_table
-from ui.text import escape_markdown, refusal_message
+from ui.text import escape_markdown
 
 REFUSALS = (InputError, GoalError, PermissionDenied, ConflictError)
 
@@ -60,32 +61,33 @@ def _label(entry: TrashEntry) -> str:
     )
 
 
-def _restore(actor: PersonRead, config: AppConfig, entry: TrashEntry) -> list[str]:
+def _restore(
+    session: Session, actor: PersonRead, config: AppConfig, entry: TrashEntry
+) -> list[str]:
     """Restore one entry; returns the links that could not come back."""
-    with session_scope(engine()) as session:
-        if entry.trash_item_id is not None:
-            restored = trash_bin.restore_from_trash(
-                session=session, actor=actor, trash_item_id=entry.trash_item_id
-            )
-            return list(restored.not_restored)
-        assert entry.version is not None
-        if entry.entity == "objective":
-            goals.update_objective(
-                session=session,
-                actor=actor,
-                objective_id=entry.entity_id,
-                expected_version=entry.version,
-                changes=ObjectiveUpdate(archived=False),
-            )
-        else:
-            goals.update_key_result(
-                session=session,
-                actor=actor,
-                key_result_id=entry.entity_id,
-                expected_version=entry.version,
-                changes=KeyResultUpdate(archived=False),
-                config=config.metrics,
-            )
+    if entry.trash_item_id is not None:
+        restored = trash_bin.restore_from_trash(
+            session=session, actor=actor, trash_item_id=entry.trash_item_id
+        )
+        return list(restored.not_restored)
+    assert entry.version is not None
+    if entry.entity == "objective":
+        goals.update_objective(
+            session=session,
+            actor=actor,
+            objective_id=entry.entity_id,
+            expected_version=entry.version,
+            changes=ObjectiveUpdate(archived=False),
+        )
+    else:
+        goals.update_key_result(
+            session=session,
+            actor=actor,
+            key_result_id=entry.entity_id,
+            expected_version=entry.version,
+            changes=KeyResultUpdate(archived=False),
+            config=config.metrics,
+        )
     return []
 
 
@@ -125,10 +127,10 @@ def trash_section(
         if not st.button(_("Restore"), key="trash_restore"):
             return
         entry = entries[picked]
-        try:
-            missed = _restore(actor, config, entry)
-        except REFUSALS as exc:
-            st.error(refusal_message(exc))
+        missed = run_write(
+            lambda session: _restore(session, actor, config, entry), refusals=REFUSALS
+        )
+        if missed is None:
             return
         message = _("{kind} “{title}” restored.").format(
             kind=_(entry.kind), title=escape_markdown(entry.title)
@@ -163,13 +165,13 @@ def delete_initiative_form(
     if not sure:
         st.error(_("Tick “Yes, delete it” to delete the initiative."))
         return
-    try:
-        with session_scope(engine()) as session:
-            item = trash_bin.delete_initiative(
-                session=session, actor=actor, initiative_id=initiative_id, expected_version=version
-            )
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
+    item = run_write(
+        lambda session: trash_bin.delete_initiative(
+            session=session, actor=actor, initiative_id=initiative_id, expected_version=version
+        ),
+        refusals=REFUSALS,
+    )
+    if item is None:
         return
     on_saved(
         _("Initiative moved to the trash; it is gone for good on {day}.").format(
@@ -214,18 +216,19 @@ def delete_goal_form(
             else _("Tick “Yes, delete it” to delete the key result.")
         )
         return
-    try:
-        with session_scope(engine()) as session:
-            if objective:
-                item = trash_bin.delete_objective(
-                    session=session, actor=actor, objective_id=record_id, expected_version=version
-                )
-            else:
-                item = trash_bin.delete_key_result(
-                    session=session, actor=actor, key_result_id=record_id, expected_version=version
-                )
-    except REFUSALS as exc:
-        st.error(refusal_message(exc))
+    item = run_write(
+        lambda session: (
+            trash_bin.delete_objective(
+                session=session, actor=actor, objective_id=record_id, expected_version=version
+            )
+            if objective
+            else trash_bin.delete_key_result(
+                session=session, actor=actor, key_result_id=record_id, expected_version=version
+            )
+        ),
+        refusals=REFUSALS,
+    )
+    if item is None:
         return
     moved = (
         _("Objective “{title}” moved to the trash; it is gone for good on {day}.")
