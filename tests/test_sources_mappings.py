@@ -267,3 +267,28 @@ def test_a_wide_workbook_is_read_through_a_mapping_too(config: AppConfig) -> Non
         ("2026-11-24", "net_revenue", 2): 3610.5,
         ("2026-11-25", "net_revenue", 3): 3900,
     }
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "german"),
+    [
+        (b"not a zip", "sheet.xlsx", "die Datei ist keine lesbare .xlsx-Arbeitsmappe"),
+        (b"Day,Visits\n", "sheet.csv", None),
+        (b"Day,Visits\n2026-11-24,1\n", "sheet.ods", ".ods"),
+        (b"Day,Visits\n2026-11-24,1\n", "sheet", None),
+    ],
+    ids=["unreadable workbook", "header only", "other suffix", "no suffix"],
+)
+def test_a_file_the_mapping_editor_cannot_read_is_explained_in_the_readers_language(
+    data: bytes, filename: str, german: str | None
+) -> None:
+    from planning import i18n
+    from planning.sources.formats import read_cells
+
+    with pytest.raises(ImportFileError) as english:
+        read_cells(data, filename)
+    with i18n.use_locale("de"), pytest.raises(ImportFileError) as in_german:
+        read_cells(data, filename)
+    assert str(in_german.value) != str(english.value)
+    if german is not None:
+        assert german in str(in_german.value)

@@ -171,14 +171,15 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         ) from None
     if raw.empty:
         raise ImportFileError(_(EMPTY))
-    raw = raw.map(_cell_text).astype(str)
+    raw = raw.map(cell_text).astype(str)
     # Row i of the sheet as read is spreadsheet row i + 1.
     raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
     return raw
 
 
-def _cell_text(cell: Any) -> str:
-    """A spreadsheet cell as the text a CSV would hold."""
+def cell_text(cell: Any) -> str:
+    """A spreadsheet or query cell as the text a CSV would hold ("" for an empty cell, a day
+    at midnight as YYYY-MM-DD)."""
     if cell is None or (isinstance(cell, float) and np.isnan(cell)):
         return ""
     if isinstance(cell, datetime):

@@ -23,8 +23,9 @@ from sqlmodel import Session
 from planning.access.permissions import require_director
 from planning.config import AppConfig
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem, Validation, validate
-from planning.metrics.import_file import LINE, ImportFileError, read_csv_cells
+from planning.metrics.import_file import LINE, ImportFileError, cell_text, read_csv_cells
 from planning.metrics.importer import (
     FileCheck,
     ImportResult,
@@ -130,27 +131,27 @@ def read_cells(data: bytes, filename: str) -> pd.DataFrame:
         try:
             raw = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
         except Exception as exc:
-            raise ImportFileError(f"the file is not a readable .xlsx workbook ({exc})") from None
-        raw = raw.map(lambda c: "" if c is None or (isinstance(c, float) and np.isnan(c)) else c)
-        raw = raw.map(_cell_text)
+            raise ImportFileError(
+                _("the file is not a readable .xlsx workbook ({reason})").format(reason=exc)
+            ) from None
+        raw = raw.map(cell_text)
         raw.index = pd.RangeIndex(2, len(raw) + 2, name=LINE)
     elif suffix == ".csv":
         text = decode(data)
         raw = read_csv_text(text)
         raw.index = pd.Index(record_lines(text, len(raw)), name=LINE)
+    elif suffix:
+        raise ImportFileError(
+            _("cannot import a file {suffix}: use a .csv or .xlsx file").format(suffix=suffix)
+        )
     else:
-        shown = suffix or "without an extension"
-        raise ImportFileError(f"cannot import a file {shown}: use a .csv or .xlsx file")
+        raise ImportFileError(
+            _("cannot import a file without an extension: use a .csv or .xlsx file")
+        )
     raw.columns = pd.Index([str(c).strip() for c in raw.columns])
     if raw.empty:
-        raise ImportFileError("the file has a header but no data rows")
+        raise ImportFileError(_("the file has a header but no data rows"))
     return raw
-
-
-def _cell_text(cell: object) -> str:
-    if isinstance(cell, pd.Timestamp):
-        return cell.date().isoformat() if cell == cell.normalize() else cell.isoformat()
-    return str(cell)
 
 
 def read_csv_text(
@@ -338,18 +339,24 @@ def import_in_format(
     """
     from planning.sources.mappings import get_mapping
 
-    kind, _, name = fmt.partition(":")
+    kind, name = fmt.partition(":")[::2]
     mapping = None
     if kind == MAPPING:
         if not name.strip():
-            raise ImportFileError("name the saved mapping: --format mapping:NAME")
+            raise ImportFileError(_("name the saved mapping: --format mapping:NAME"))
         with Session(engine) as session:
             saved = get_mapping(session=session, name=name)
         if saved is None:
-            raise ImportFileError(f"there is no saved column mapping named {name.strip()!r}")
+            raise ImportFileError(
+                _("there is no saved column mapping named {name}").format(name=repr(name.strip()))
+            )
         mapping = saved.spec
     elif kind not in (SHOPIFY_ORDERS, GA4) or name:
-        raise ImportFileError(f"unknown format {fmt!r}: use shopify_orders, ga4 or mapping:NAME")
+        raise ImportFileError(
+            _("unknown format {format}: use shopify_orders, ga4 or mapping:NAME").format(
+                format=repr(fmt)
+            )
+        )
     converted = convert(data=data, filename=filename, fmt=kind, config=config, mapping=mapping)
     return import_converted(
         engine=engine,

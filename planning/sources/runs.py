@@ -33,7 +33,7 @@ from planning.access.permissions import require_director
 from planning.config import AppConfig
 from planning.i18n import N_
 from planning.metrics.import_checks import RowProblem, Validation, validate
-from planning.metrics.import_file import LINE, ImportFileError
+from planning.metrics.import_file import LINE, ImportFileError, cell_text
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
 from planning.metrics.metric_query import as_date
 from planning.metrics.observations import UpsertCounts, write_batch
@@ -220,7 +220,7 @@ def as_table(frame: pd.DataFrame) -> pd.DataFrame:
             table["date"] = dates.dt.strftime("%Y-%m-%d")
         else:
             codes, uniques = pd.factorize(dates, use_na_sentinel=False)
-            texts = np.array([_date_text(u) for u in uniques], dtype=object)
+            texts = np.array([cell_text(u) for u in uniques], dtype=object)
             table["date"] = texts[codes]
     for column in table.columns:
         if column not in {"date", "value"} and table[column].dtype == object:
@@ -228,16 +228,6 @@ def as_table(frame: pd.DataFrame) -> pd.DataFrame:
     if table.index.name != LINE:
         table.index = pd.RangeIndex(2, len(table) + 2, name=LINE)
     return table
-
-
-def _date_text(cell: Any) -> str:
-    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-        return ""
-    if isinstance(cell, datetime):
-        return cell.date().isoformat() if cell.time() == datetime.min.time() else str(cell)
-    if isinstance(cell, date):
-        return cell.isoformat()
-    return str(cell)
 
 
 def _problem_text(problem: RowProblem, table: pd.DataFrame | None) -> str:
