@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
-from planning.store.models import Person, PersonRead, Role
+from planning.store.models import PersonRead, Role
 from planning.work.initiative_input import InitiativeDraft
 from planning.work.initiative_reads import initiative_detail
 from planning.work.initiatives import create_initiative
+from tests.app_pages import people
 from tests.page_text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -24,12 +25,8 @@ PICK = "tw_idea_pick"
 
 
 def first(engine: Engine, role: Role) -> PersonRead:
-    with Session(read_engine(engine)) as session:
-        found = session.scalars(
-            select(Person).where(Person.role == role, Person.active).order_by(Person.id)
-        ).first()
-        assert found is not None
-        return PersonRead.model_validate(found)
+    """The store's first active person with this role."""
+    return next(p for p in people(engine, role) if p.active)
 
 
 def propose(engine: Engine, member: PersonRead, title: str) -> int:

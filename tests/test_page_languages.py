@@ -45,7 +45,7 @@ from planning.store.models import (
 )
 from planning.work import scenarios
 from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
-from tests.app_pages import submit_form, table_edits
+from tests.app_pages import people, submit_form, table_edits
 from tests.page_text import plain
 from tests.shown_text import displayed_cell
 from tests.shown_text import shown_texts as whole_page_texts
@@ -251,16 +251,6 @@ def untranslated(
             found.append(bare)
         found += [piece for piece in pieces if piece in text]
     return sorted(set(found))
-
-
-def _person(url: str, role: Role) -> PersonRead:
-    engine = create_store_engine(url)
-    with Session(engine) as session:
-        person = session.scalars(select(Person).where(Person.role == role)).first()
-        assert person is not None
-        found = PersonRead.model_validate(person)
-    engine.dispose()
-    return found
 
 
 def _speaks_german(url: str, person: PersonRead) -> None:
@@ -486,7 +476,7 @@ def _a_note_the_app_writes(url: str, director: PersonRead) -> None:
 def test_a_director_picks_german_and_every_covered_page_speaks_it(
     app_store: str, english: tuple[set[str], list[str]]
 ) -> None:
-    director = _person(app_store, D)
+    director = people(app_store, D)[0]
     _a_scenario_moving_an_idea_in(app_store, director)
     _a_note_the_app_writes(app_store, director)
     at = AppTest.from_file(APP, default_timeout=90)
@@ -511,7 +501,7 @@ def test_a_director_picks_german_and_every_covered_page_speaks_it(
 def test_a_stakeholder_reads_the_covered_pages_in_german(
     app_store: str, english: tuple[set[str], list[str]], role: Role
 ) -> None:
-    person = _person(app_store, role)
+    person = people(app_store, role)[0]
     _speaks_german(app_store, person)
     _reading_german()
     at = AppTest.from_file(APP, default_timeout=90)
@@ -585,7 +575,7 @@ def test_a_share_link_opens_in_the_teams_language(
 def _director_signed_in(url: str, *, timeout: float) -> AppTest:
     """The app run as the store's director (the demo picker), read in the team's German."""
     at = AppTest.from_file(APP, default_timeout=timeout)
-    at.session_state["demo_person_id"] = _person(url, D).id
+    at.session_state["demo_person_id"] = people(url, D)[0].id
     at.run()
     _reading_german()
     return at

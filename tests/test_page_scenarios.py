@@ -17,10 +17,10 @@ from planning.store.models import Initiative, Role
 from planning.store.models_scenarios import PlanScenario
 from planning.work import scenarios
 from planning.work.weekly_plan import get_plan
-from tests.app_pages import click, table_edits
+from tests.app_pages import click, people, table_edits
 from tests.planning_seed import store_state
 from tests.shown_text import Leak, raw_values, shown_texts
-from tests.test_page_planning import open_page, person, plain, texts
+from tests.test_page_planning import open_page, plain, texts
 
 WEEK = iso_week(clock.today())
 EMPTY_DATE_CELLS = {"dataframe[Start]", "dataframe[Target]"}
@@ -50,7 +50,7 @@ def _initiative(engine: Engine, initiative_id: int) -> Initiative:
 
 def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     at = open_page(director.id)
     assert f"Scenarios for week {WEEK}" in [s.value for s in at.subheader]
     assert f"No scenario for {WEEK} yet" in texts(at)
@@ -111,7 +111,7 @@ def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> No
 
 def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     at = open_page(director.id)
     [name] = [t for t in at.text_input if t.label == "Name of a new scenario"]
     name.input("Bold")

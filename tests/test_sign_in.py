@@ -10,16 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 import ui.identity
 from planning.access.passwords import attempt_sign_in, end_session, start_session
 from planning.access.people import set_password
 from planning.config import load_config
-from planning.store.engine import read_engine, session_scope
-from planning.store.models import Person, PersonRead, Role
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead, Role
+from tests.app_pages import people
 from tests.config_support import use_sign_in_mode as use_mode
 from ui.navigation import page_access
 
@@ -60,11 +60,8 @@ def store(app_engine: Engine) -> Engine:
 
 
 def first_of(engine: Engine, role: Role) -> PersonRead:
-    with Session(read_engine(engine)) as session:
-        query = select(Person).where(Person.role == role, Person.active == True).order_by(Person.id)  # noqa: E712
-        person = session.scalars(query).first()
-        assert person is not None
-        return PersonRead.model_validate(person)
+    """The store's first active person with this role."""
+    return next(p for p in people(engine, role) if p.active)
 
 
 def titles(at: AppTest) -> list[str]:
