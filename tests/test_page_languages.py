@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock, i18n
 from planning.access.languages import all_languages, set_language
-from planning.config import DEFAULT_CONFIG_DIR, default_config
+from planning.config import default_config
 from planning.periods import iso_week, next_quarter, quarter_of
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import (
@@ -46,6 +45,7 @@ from planning.store.models import (
 from planning.work import scenarios
 from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
 from tests.app_pages import people, submit_form, table_edits
+from tests.config_support import GERMAN_TEAM, config_copy
 from tests.page_text import plain
 from tests.shown_text import displayed_cell
 from tests.shown_text import shown_texts as whole_page_texts
@@ -514,11 +514,7 @@ def test_a_stakeholder_reads_the_covered_pages_in_german(
 @pytest.fixture
 def german_team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """settings.yaml with locale: de (and euros) in a private config directory."""
-    config = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    settings = yaml.safe_load((config / "settings.yaml").read_text())
-    settings.update(locale="de", currency="EUR", currency_symbol="€")
-    (config / "settings.yaml").write_text(yaml.safe_dump(settings))
+    config = config_copy(tmp_path / "config", **GERMAN_TEAM)
     monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config))
     st.cache_resource.clear()
     return config
