@@ -181,6 +181,14 @@ def count(engine: Engine, model: type[SQLModel], *where: Any) -> int:
         return int(session.execute(query).scalar_one())
 
 
+def initiative_row(engine: Engine, initiative_id: int) -> Initiative:
+    """An initiative's row as the store holds it now."""
+    with Session(read_engine(engine)) as session:
+        found = session.get(Initiative, initiative_id)
+        assert found is not None
+        return found
+
+
 def store_state(engine: Engine) -> dict[str, Any]:
     """Everything the initiative writes touch, to prove a refused write changed nothing."""
     with Session(read_engine(engine)) as session:

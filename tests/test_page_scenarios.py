@@ -18,7 +18,7 @@ from planning.store.models_scenarios import PlanScenario
 from planning.work import scenarios
 from planning.work.weekly_plan import get_plan
 from tests.app_pages import click, people, table_edits
-from tests.planning_seed import store_state
+from tests.planning_seed import initiative_row, store_state
 from tests.shown_text import Leak, raw_values, shown_texts
 from tests.test_page_planning import open_page, plain, texts
 
@@ -39,13 +39,6 @@ def _leaks(at: AppTest) -> list[Leak]:
 def _scenario(engine: Engine) -> PlanScenario | None:
     with Session(read_engine(engine)) as session:
         return session.exec(select(PlanScenario)).first()
-
-
-def _initiative(engine: Engine, initiative_id: int) -> Initiative:
-    with Session(read_engine(engine)) as session:
-        found = session.get(Initiative, initiative_id)
-        assert found is not None
-        return found
 
 
 def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> None:
@@ -101,8 +94,8 @@ def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> No
         replace.check()
         click(at, f"Commit this scenario for {WEEK}")
     assert "Scenario “Lean week” committed: 2 initiatives changed" in texts(at)
-    assert _initiative(engine, idea_id).status == "planned"
-    assert _initiative(engine, planned_id).effort_weeks == effort * 2
+    assert initiative_row(engine, idea_id).status == "planned"
+    assert initiative_row(engine, planned_id).effort_weeks == effort * 2
     with Session(read_engine(engine)) as session:
         plan = get_plan(session=session, week=WEEK)
     assert plan is not None and plan.committed_by == director.id
@@ -129,7 +122,7 @@ def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: s
     # Someone edits an initiative the draft changes: the draft says so and is brought up to date.
     target = int(at.data_editor[1].value["id"].iloc[0])
     with session_scope(engine) as session:
-        version = _initiative(engine, target).version
+        version = initiative_row(engine, target).version
         scenarios.save_scenario(
             session=session,
             actor=director,
