@@ -119,6 +119,13 @@ def add_initiative(engine: Engine, **fields: Any) -> int:
         return insert_initiative(session, **fields)
 
 
+def add_owed_initiative(engine: Engine, team: Team, title: str = "Faster checkout") -> int:
+    """An initiative Ana has in progress, so she owes its status update this week; its id."""
+    return add_initiative(
+        engine, title=title, owner_id=team.ana.id, status=InitiativeStatus.in_progress
+    )
+
+
 def edit_initiative(
     engine: Engine,
     config: AppConfig,
