@@ -33,6 +33,7 @@ from planning.work.initiative_input import NewStatusUpdate
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import get_plan
 from tests.app_pages import click, open_as, people, table_edits
+from tests.page_text import plain
 from tests.planning_seed import add_initiative, commit_plan, count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
 from tests.test_page_initiatives import stored_initiative
@@ -52,11 +53,6 @@ def open_page(person_id: int, **state: Any) -> AppTest:
 def backlog_of(engine: Engine, framework: str) -> pd.DataFrame:
     with Session(read_engine(engine)) as session:
         return ranked_backlog(session=session, config=default_config(), framework_id=framework)
-
-
-def plain(text: str) -> str:
-    """Markdown-escaped text as a reader sees it."""
-    return re.sub(r"\\(.)", r"\1", str(text))
 
 
 def texts(at: AppTest) -> str:

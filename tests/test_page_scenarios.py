@@ -18,9 +18,10 @@ from planning.store.models_scenarios import PlanScenario
 from planning.work import scenarios
 from planning.work.weekly_plan import get_plan
 from tests.app_pages import click, people, table_edits
+from tests.page_text import plain
 from tests.planning_seed import initiative_row, store_state
 from tests.shown_text import Leak, raw_values, shown_texts
-from tests.test_page_planning import open_page, plain, texts
+from tests.test_page_planning import open_page, texts
 
 WEEK = iso_week(clock.today())
 EMPTY_DATE_CELLS = {"dataframe[Start]", "dataframe[Target]"}
