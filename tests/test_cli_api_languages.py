@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,15 +41,6 @@ BAD_ROWS = (
 GOOD_ROWS = "date,measure,value,channel,device\n" + "".join(
     f"2026-10-{day:02d},sessions,{1000 + day},email,mobile\n" for day in range(1, 31)
 )
-
-
-@pytest.fixture(autouse=True)
-def _english_team_afterwards() -> Iterator[None]:
-    """Loading a German team's settings sets the process's team locale: put English back."""
-    i18n.use_team_locale("en", currency="USD")
-    yield
-    i18n.use_team_locale("en", currency="USD")
-    i18n.set_language(None)
 
 
 @pytest.fixture

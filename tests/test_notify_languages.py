@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -37,14 +36,6 @@ SECRETS = NotifySecrets(
     urls={"email": "mailto://127.0.0.1:9?from=qd@x.test", "slack": "json://127.0.0.1:9/"},
     link_secret=b"a-test-link-secret-0123456789",
 )
-
-
-@pytest.fixture(autouse=True)
-def _english_team_after() -> Iterator[None]:
-    """A test that makes the team German leaves it English, as the other tests expect."""
-    yield
-    i18n.use_team_locale("en", currency="USD")
-    i18n.set_language(None)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,13 +122,6 @@ _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 # Counts of a thousand or more written without the team's grouping (1360, not 1.360); years and
 # parts of dates, times, versions and addresses are not counts.
 BARE_COUNT = re.compile(r"(?<![\d.,:/\-#\w])(?!(?:19|20)\d\d\b)\d{4,}(?![\d.,:/\-\w])")
-
-
-@pytest.fixture(autouse=True)
-def _team_locale_restored() -> Iterator[None]:
-    yield
-    i18n.use_team_locale("en", currency="USD")
-    i18n.set_language(None)
 
 
 def _reading_german() -> None:
