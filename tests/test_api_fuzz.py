@@ -21,14 +21,7 @@ from starlette.testclient import TestClient
 
 from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.config import AppConfig
-from tests.api_support import (
-    GOOD_ROW,
-    OpenApiChecker,
-    bearer,
-    client_for,
-    fingerprint,
-    new_token,
-)
+from tests.api_support import GOOD_ROW, OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 
 OBSERVATIONS = "/api/v1/observations"

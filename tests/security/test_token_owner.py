@@ -25,14 +25,7 @@ from planning.cli.main import main
 from planning.config import AppConfig
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
-from tests.api_support import (
-    GOOD_ROW,
-    OpenApiChecker,
-    bearer,
-    client_for,
-    fingerprint,
-    new_token,
-)
+from tests.api_support import GOOD_ROW, OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.app_pages import open_admin_tab
 from tests.conftest import DEMO_TODAY
 from tests.okr_seed import make_team
