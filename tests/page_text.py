@@ -20,6 +20,11 @@ def plain(text: Any) -> str:
     return re.sub(r"\\(.)", r"\1", str(text))
 
 
+def errors(at: AppTest) -> str:
+    """The page's error messages, one a line, without markdown's backslashes."""
+    return "\n".join(e.value for e in at.error).replace("\\", "")
+
+
 def headers(at: AppTest) -> list[str]:
     """The page's headers as a reader sees them."""
     return [plain(h.value) for h in at.header]
