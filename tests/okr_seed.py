@@ -1,4 +1,5 @@
-"""A small team and helpers to write observations, for the goals and OKR evaluation tests."""
+"""A small team, helpers to write observations, and the next quarter's draft from the demo
+store, for the goals, OKR evaluation and quarter drafting tests."""
 
 from __future__ import annotations
 
