@@ -18,6 +18,15 @@ from planning.access.api_tokens import create_token
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 
+# One observation the API accepts, as a JSON body's row.
+GOOD_ROW = {
+    "date": "2026-11-25",
+    "measure": "sessions",
+    "value": 10,
+    "channel": "email",
+    "device": "mobile",
+}
+
 
 def new_token(
     engine: Engine, scopes: Iterable[str], *, actor: PersonRead | None = None, name: str = "etl"

@@ -37,6 +37,11 @@ def people(store: Engine | str, role: Role) -> list[PersonRead]:
             engine.dispose()
 
 
+def first_active(store: Engine | str, role: Role) -> PersonRead:
+    """The store's first active person with this role."""
+    return next(p for p in people(store, role) if p.active)
+
+
 def open_as(
     person_id: int | None,
     page: str,

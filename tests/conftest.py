@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import app_test, local_script_runner
 
-from planning import clock
+from planning import clock, i18n
 from planning.config import AppConfig, default_config
 from planning.store.engine import create_store_engine, migrate
 
@@ -289,6 +289,15 @@ def _clock_unpinned_after_each_test() -> Iterator[None]:
     """A test that pins the clock in code (clock.pin) leaves it as it found it."""
     yield
     clock.pin(None)
+
+
+@pytest.fixture(autouse=True)
+def _english_team_after_each_test() -> Iterator[None]:
+    """A test that makes the team German (through its settings or i18n) or gives the run a
+    language of its own leaves an English team and no run language, as the other tests expect."""
+    yield
+    i18n.use_team_locale("en", currency="USD")
+    i18n.set_language(None)
 
 
 @pytest.fixture(autouse=True)

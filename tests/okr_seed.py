@@ -1,4 +1,5 @@
-"""A small team and helpers to write observations, for the goals and OKR evaluation tests."""
+"""A small team, helpers to write observations, and the next quarter's draft from the demo
+store, for the goals, OKR evaluation and quarter drafting tests."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
+from planning.config import default_config
 from planning.config.metrics import MetricsConfig
 from planning.metrics.engine import metric_value
 from planning.metrics.observations import dims_key, upsert_observations
+from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import AuditEvent, KeyResult, Person, PersonRead, Role
 from tests.planning_seed import count
+
+# The demo store as of 31 Dec 2026 (new_quarter_engine): the quarter it closes, the one it drafts.
+OLD, NEW = "2026-Q4", "2027-Q1"
 
 
 @dataclass(frozen=True)
@@ -85,3 +91,31 @@ def snapshot_rows(engine: Engine, model: type[SQLModel]) -> list[dict[str, Any]]
     """Every row of a table as a dict, for before/after comparisons."""
     with Session(read_engine(engine)) as session:
         return [row.model_dump() for row in session.execute(select(model)).scalars().all()]
+
+
+def first_with_role(session: Session, role: Role) -> Person:
+    """The store's first person with this role, to act inside `session`."""
+    found = session.execute(select(Person).where(Person.role == role)).scalars().first()
+    assert found is not None
+    return found
+
+
+def draft_next_quarter(
+    engine: Engine,
+    *,
+    preview: bool,
+    role: Role = Role.director,
+    previewed: QuarterDraft | None = None,
+) -> QuarterDraft:
+    """Copy OLD's unfinished goals into NEW as the first person with `role` (the write checked
+    against `previewed` when given)."""
+    with session_scope(engine) as session:
+        return copy_unfinished(
+            session=session,
+            actor=first_with_role(session, role),
+            config=default_config(),
+            from_period=OLD,
+            to_period=NEW,
+            preview=preview,
+            previewed=previewed,
+        )

@@ -20,6 +20,16 @@ def plain(text: Any) -> str:
     return re.sub(r"\\(.)", r"\1", str(text))
 
 
+def errors(at: AppTest) -> str:
+    """The page's error messages, one a line, without markdown's backslashes."""
+    return "\n".join(e.value for e in at.error).replace("\\", "")
+
+
+def headers(at: AppTest) -> list[str]:
+    """The page's headers as a reader sees them."""
+    return [plain(h.value) for h in at.header]
+
+
 def text_elements(at: AppTest) -> list[str]:
     """Every markdown-rendered text on the page (titles, headers, markdown, captions, alerts)."""
     kinds = ("title", "header", "subheader", "markdown", "caption", "success", "info", "warning")

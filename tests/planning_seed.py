@@ -119,6 +119,13 @@ def add_initiative(engine: Engine, **fields: Any) -> int:
         return insert_initiative(session, **fields)
 
 
+def add_owed_initiative(engine: Engine, team: Team, title: str = "Faster checkout") -> int:
+    """An initiative Ana has in progress, so she owes its status update this week; its id."""
+    return add_initiative(
+        engine, title=title, owner_id=team.ana.id, status=InitiativeStatus.in_progress
+    )
+
+
 def edit_initiative(
     engine: Engine,
     config: AppConfig,
@@ -179,6 +186,14 @@ def count(engine: Engine, model: type[SQLModel], *where: Any) -> int:
     with Session(read_engine(engine)) as session:
         query = select(func.count()).select_from(model).where(*where)
         return int(session.execute(query).scalar_one())
+
+
+def initiative_row(engine: Engine, initiative_id: int) -> Initiative:
+    """An initiative's row as the store holds it now."""
+    with Session(read_engine(engine)) as session:
+        found = session.get(Initiative, initiative_id)
+        assert found is not None
+        return found
 
 
 def store_state(engine: Engine) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""Helpers for the data-source tests: a config folder with a sources.yaml, source databases on the
-machine's PostgreSQL and MariaDB servers (tables unique to each test), and a local HTTP server
-that serves files the test puts in a dict."""
+"""Helpers for the data-source and import tests: a director and a member who upload, a config
+folder with a sources.yaml, source databases on the machine's PostgreSQL and MariaDB servers
+(tables unique to each test), and a local HTTP server that serves files the test puts in a dict."""
 
 from __future__ import annotations
 
@@ -14,12 +14,24 @@ from pathlib import Path
 from typing import ClassVar
 
 from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session
 
 from planning.config import DEFAULT_CONFIG_DIR
+from planning.store.models import Person, Role
 from tests.postgres_support import postgres_schema
 
 PG_SOURCE_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB_SOURCE_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+def director_and_member(engine: Engine) -> tuple[Person, Person]:
+    """Add Dana, a director, and Milo, a member; both, still readable after the commit."""
+    with Session(engine, expire_on_commit=False) as session:
+        director = Person(name="Dana", email="dana@example.com", role=Role.director)
+        member = Person(name="Milo", email="milo@example.com", role=Role.member)
+        session.add_all([director, member])
+        session.commit()
+    return director, member
 
 
 def stored(engine: Engine) -> dict[tuple[str, str, str], float]:

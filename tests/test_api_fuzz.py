@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from planning.access.api_tokens import READ_OKRS, WRITE_OBSERVATIONS
 from planning.config import AppConfig
-from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
+from tests.api_support import GOOD_ROW, OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.conftest import DEMO_TODAY
 
 OBSERVATIONS = "/api/v1/observations"
@@ -329,15 +329,6 @@ def test_anything_sent_is_answered_as_documented_and_refusals_write_nothing(api:
     run()
     # The generators reach every kind of answer, not only refusals.
     assert seen >= {200, 401, 403, 413, 415, 422}, seen
-
-
-GOOD_ROW = {
-    "date": "2026-11-25",
-    "measure": "sessions",
-    "value": 10,
-    "channel": "email",
-    "device": "mobile",
-}
 
 
 def every_edge_value(test: Any) -> Any:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
@@ -24,9 +22,10 @@ from api.language import asked_language
 from planning import i18n
 from planning.access.api_tokens import WRITE_OBSERVATIONS
 from planning.cli.main import COMMANDS
-from planning.config import CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR, AppConfig, load_config
+from planning.config import CONFIG_DIR_ENV, AppConfig, load_config
 from tests.api_support import bearer, client_for, new_token
 from tests.cli_support import run_cli
+from tests.config_support import GERMAN_TEAM, config_copy
 from tests.sign_in_routes import client as sign_in_client
 from tests.test_page_languages import english as english
 from tests.test_sources import CSV
@@ -44,30 +43,12 @@ GOOD_ROWS = "date,measure,value,channel,device\n" + "".join(
 )
 
 
-@pytest.fixture(autouse=True)
-def _english_team_afterwards() -> Iterator[None]:
-    """Loading a German team's settings sets the process's team locale: put English back."""
-    i18n.use_team_locale("en", currency="USD")
-    yield
-    i18n.use_team_locale("en", currency="USD")
-    i18n.set_language(None)
-
-
-def _config_dir(tmp_path: Path, name: str, **settings: object) -> Path:
-    folder = tmp_path / name
-    shutil.copytree(DEFAULT_CONFIG_DIR, folder)
-    found = yaml.safe_load((folder / "settings.yaml").read_text())
-    found.update(settings)
-    (folder / "settings.yaml").write_text(yaml.safe_dump(found))
-    return folder
-
-
 @pytest.fixture
 def teams(tmp_path: Path) -> dict[str, Path]:
     """Two copies of the shipped configuration: an English team and a German one (euros)."""
     return {
-        "en": _config_dir(tmp_path, "config-en"),
-        "de": _config_dir(tmp_path, "config-de", locale="de", currency="EUR", currency_symbol="€"),
+        "en": config_copy(tmp_path / "config-en"),
+        "de": config_copy(tmp_path / "config-de", **GERMAN_TEAM),
     }
 
 
@@ -315,7 +296,7 @@ def test_a_german_teams_sync_says_what_each_source_did_in_german(
 ) -> None:
     base, files = http_files
     files["/daily.csv"] = CSV.encode()
-    folder = _config_dir(tmp_path, "config", locale="de")
+    folder = config_copy(tmp_path / "config", locale="de")
     (folder / "sources.yaml").write_text(
         f"sources:\n  sheet:\n    kind: csv_url\n    settings:\n      url: {base}/daily.csv\n"
         f"  gone:\n    kind: csv_url\n    settings:\n      url: {base}/gone.csv\n",

@@ -13,18 +13,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 from pypdf import PdfReader
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning import clock, i18n
 from planning.cli.main import main
-from planning.config import CONFIG_DIR_ENV, DEFAULT_CONFIG_DIR, default_config
+from planning.config import CONFIG_DIR_ENV, default_config
 from planning.okrs.evaluation import period_goals
 from planning.reports import export
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine
 from planning.work.roadmap import RoadmapFilters, board, roadmap_items
+from tests.config_support import GERMAN_TEAM, config_copy
 
 CONFIG = default_config()
 QUARTER = "2026-Q4"
@@ -212,11 +212,7 @@ def test_report_writes_the_quarters_pdf(
 def test_a_german_teams_report_is_written_in_german(
     demo: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    settings = yaml.safe_load((config / "settings.yaml").read_text())
-    settings.update(locale="de", currency="EUR", currency_symbol="€")
-    (config / "settings.yaml").write_text(yaml.safe_dump(settings))
+    config = config_copy(tmp_path / "config", **GERMAN_TEAM)
     monkeypatch.setenv(CONFIG_DIR_ENV, str(config))
     out = tmp_path / "q4.pdf"
     try:

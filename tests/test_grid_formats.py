@@ -3,21 +3,12 @@ under each format (as the grid's printf writes it), for a German and an English 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
-import pytest
 
 from planning import i18n
 from planning.formatting import format_score
 from tests.shown_text import collation_key, displayed_cell
 from ui import grid_formats
-
-
-@pytest.fixture(autouse=True)
-def _team_locale_restored() -> Iterator[None]:
-    yield
-    i18n.use_team_locale("en", currency="USD")
 
 
 def shown(value: float, fmt: str) -> str:

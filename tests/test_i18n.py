@@ -5,7 +5,6 @@ choice of language is stored, audited and checked."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -38,13 +37,6 @@ from planning.validation import InputError
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "locales" / "quarterdeck.pot"
 TRANSLATED = [code for code in i18n.LANGUAGES if code != i18n.SOURCE_LANGUAGE]
-
-
-@pytest.fixture(autouse=True)
-def _team_locale_restored() -> Iterator[None]:
-    """A test that sets the team's locale leaves it English, as the other tests expect."""
-    yield
-    i18n.use_team_locale("en", currency="USD")
 
 
 def _method_map() -> list[tuple[str, str]]:

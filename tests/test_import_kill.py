@@ -143,14 +143,18 @@ def test_killed_import_leaves_the_store_as_it_was(engine: Engine, tmp_path: Path
     # The store already holds data that the big file would update.
     small = tmp_path / "first.csv"
     small_rows = write_csv(small, 30, offset=500)
-    done = subprocess.run(
-        [sys.executable, "-m", "planning", "import", str(small)],
-        cwd=ROOT,
-        env={**os.environ, "QUARTERDECK_DATABASE_URL": url},
-        capture_output=True,
-        check=True,
-    )
-    assert f"added {small_rows}, updated 0".encode() in done.stdout
+
+    def import_small() -> bytes:
+        """Import the small file to the end; what the command printed."""
+        return subprocess.run(
+            [sys.executable, "-m", "planning", "import", str(small)],
+            cwd=ROOT,
+            env={**os.environ, "QUARTERDECK_DATABASE_URL": url},
+            capture_output=True,
+            check=True,
+        ).stdout
+
+    assert f"added {small_rows}, updated 0".encode() in import_small()
     big = tmp_path / "big.csv"
     rows = write_csv(big, 6000)
     engine.dispose()  # the test's own connections must not hold anything during the kills
@@ -170,13 +174,7 @@ def test_killed_import_leaves_the_store_as_it_was(engine: Engine, tmp_path: Path
         with engine.begin() as conn:
             for table in ("observation", "series_dimension", "series", "import_batch"):
                 conn.execute(text(f"DELETE FROM {table}"))
-        subprocess.run(
-            [sys.executable, "-m", "planning", "import", str(small)],
-            cwd=ROOT,
-            env={**os.environ, "QUARTERDECK_DATABASE_URL": url},
-            capture_output=True,
-            check=True,
-        )
+        import_small()
         engine.dispose()
 
     reset()

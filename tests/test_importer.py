@@ -20,8 +20,7 @@ from planning.metrics.import_checks import RowProblem, validate
 from planning.metrics.import_file import ImportFileError, read_table
 from planning.metrics.importer import import_observations, preview
 from planning.store.engine import data_versions
-from planning.store.models import Person, Role
-from tests.sources_support import stored
+from tests.sources_support import director_and_member, stored
 
 HEADER = "date,measure,value,channel,device,product_line"
 GOOD_ROWS = [
@@ -234,12 +233,7 @@ def test_xlsx_bad_row_reports_its_spreadsheet_row(engine: Engine, config: AppCon
 def test_director_actor_is_recorded_and_others_are_refused(
     engine: Engine, config: AppConfig
 ) -> None:
-    with Session(engine, expire_on_commit=False) as session:
-        director = Person(name="Dana", email="dana@example.com", role=Role.director)
-        member = Person(name="Milo", email="milo@example.com", role=Role.member)
-        session.add_all([director, member])
-        session.commit()
-
+    director, member = director_and_member(engine)
     upload: dict[str, Any] = {
         "engine": engine,
         "data": csv_bytes(*GOOD_ROWS),

@@ -40,9 +40,9 @@ from planning.notify.schedule import (
     streak_start,
 )
 from planning.notify.secrets import NotifySecrets, load_secrets, redact
-from planning.store.models import AuditEvent, InitiativeStatus, PersonRead
+from planning.store.models import AuditEvent, PersonRead
 from planning.store.models_notify import OutboxMessage
-from tests.planning_seed import Team, add_initiative, seed_team
+from tests.planning_seed import add_owed_initiative, seed_team
 
 SETTINGS = NotifySettings()
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 2026-W48's check-in
@@ -214,12 +214,6 @@ def test_channel_urls_come_from_the_environment_before_the_secrets_file(tmp_path
 # --- planning on the store ------------------------------------------------------------------------
 
 
-def _owing(engine: Engine, team: Team, title: str = "Faster checkout") -> int:
-    return add_initiative(
-        engine, title=title, owner_id=team.ana.id, status=InitiativeStatus.in_progress
-    )
-
-
 def _rows(engine: Engine) -> list[OutboxMessage]:
     with Session(engine) as session:
         return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
@@ -227,7 +221,7 @@ def _rows(engine: Engine) -> list[OutboxMessage]:
 
 def test_only_people_who_owe_something_are_reminded(engine: Engine, config) -> None:
     team = seed_team(engine)
-    initiative = _owing(engine, team)
+    initiative = add_owed_initiative(engine, team)
     with Session(engine) as session:
         planned = plan_due(session=session, config=config, now=MONDAY_0930, secrets=UNREACHED)
     assert [(m.person_id, m.kind, m.week, m.items) for m in planned] == [
@@ -244,7 +238,7 @@ def test_only_people_who_owe_something_are_reminded(engine: Engine, config) -> N
 
 def test_planning_twice_adds_each_message_once(engine: Engine, config) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team)
     for _ in range(2):
         with Session(engine) as session:
             planned = plan_due(session=session, config=config, now=MONDAY_0930, secrets=UNREACHED)
@@ -256,7 +250,7 @@ def test_planning_twice_adds_each_message_once(engine: Engine, config) -> None:
 
 def test_an_item_still_owed_a_cycle_later_goes_to_the_director_once(engine: Engine, config) -> None:
     team = seed_team(engine)
-    initiative = _owing(engine, team)
+    initiative = add_owed_initiative(engine, team)
     for moment in (MONDAY_0930, NEXT_MONDAY, NEXT_MONDAY + timedelta(days=7)):
         with Session(engine) as session:
             planned = plan_due(session=session, config=config, now=moment, secrets=UNREACHED)
@@ -294,7 +288,7 @@ def test_the_director_gets_the_digest_and_opted_in_stakeholders_the_roadmap(
 
 def test_a_paused_person_is_listed_as_skipped_with_the_reason(engine: Engine, config) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team)
     choose_own(engine, team.ana, "email", paused_until=date(2026, 12, 1))
     summary = run_due_notifications(engine, config, secrets=UNREACHED, now=MONDAY_0930)
     assert (summary.planned, summary.sent) == (1, 0)
@@ -304,7 +298,7 @@ def test_a_paused_person_is_listed_as_skipped_with_the_reason(engine: Engine, co
 
 def test_a_channel_nobody_set_up_is_skipped_not_retried(engine: Engine, config) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team)
     run_due_notifications(
         engine, config, secrets=NotifySecrets(link_secret=SECRET), now=MONDAY_0930
     )
@@ -317,7 +311,7 @@ def test_a_channel_nobody_set_up_is_skipped_not_retried(engine: Engine, config) 
 
 def _one_pending(engine: Engine, config) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team)
     with Session(engine) as session:
         planned = plan_due(session=session, config=config, now=MONDAY_0930, secrets=UNREACHED)
     enqueue(engine=engine, messages=planned, now=MONDAY_0930)

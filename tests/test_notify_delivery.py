@@ -32,7 +32,7 @@ from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR, create_store_en
 from planning.store.models import AuditEvent, InitiativeStatus
 from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import free_port, http_receiver, self_signed_certificate, smtp_server
-from tests.planning_seed import Team, add_blocked_members, add_initiative, seed_team
+from tests.planning_seed import add_blocked_members, add_initiative, add_owed_initiative, seed_team
 from tests.postgres_support import postgres_schema
 
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -57,16 +57,10 @@ def _with_notify(config: AppConfig, **changes: object) -> AppConfig:
     )
 
 
-def _owing(engine: Engine, team: Team, title: str = TRICKY) -> int:
-    return add_initiative(
-        engine, title=title, owner_id=team.ana.id, status=InitiativeStatus.in_progress
-    )
-
-
 def _ana_owes_via(engine: Engine, channel: str, title: str = TRICKY) -> None:
     """The seeded team with Ana owing an update on `title`, her reminders set to `channel`."""
     team = seed_team(engine)
-    _owing(engine, team, title=title)
+    add_owed_initiative(engine, team, title)
     with Session(engine) as session:
         set_preference(session=session, actor=team.ana, person_id=team.ana.id, channel=channel)
         session.commit()
@@ -74,7 +68,7 @@ def _ana_owes_via(engine: Engine, channel: str, title: str = TRICKY) -> None:
 
 def test_a_reminder_arrives_by_email_with_its_link(engine: Engine, config: AppConfig) -> None:
     team = seed_team(engine)
-    initiative = _owing(engine, team)
+    initiative = add_owed_initiative(engine, team, TRICKY)
     with smtp_server() as (port, box):
         secrets = NotifySecrets(urls={"email": _email_url(port)}, link_secret=SECRET)
         summary = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
@@ -190,7 +184,7 @@ def test_a_channel_that_does_not_answer_fails_in_time_and_is_retried(
 
 def test_an_unreachable_smtp_server_is_retried(engine: Engine, config: AppConfig) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team, TRICKY)
     secrets = NotifySecrets(urls={"email": _email_url(free_port())}, link_secret=SECRET)
     summary = run_due_notifications(engine, config, secrets=secrets, now=MONDAY_0930)
     assert summary.retrying == 1
@@ -202,7 +196,7 @@ def test_channel_secrets_stay_out_of_the_store_and_the_logs(
     engine: Engine, config: AppConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team, TRICKY)
     password = "pw-" + uuid.uuid4().hex
     caplog.set_level(logging.DEBUG)
     with smtp_server() as (port, box):
@@ -288,7 +282,7 @@ def test_the_dry_run_prints_what_would_go_out_and_sends_nothing(
 ) -> None:
     engine = cli_store
     team = seed_team(engine)
-    _owing(engine, team, title="Faster checkout")
+    add_owed_initiative(engine, team)
     monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(tmp_path / "none.toml"))
     with smtp_server() as (port, box):
         monkeypatch.setenv("QUARTERDECK_NOTIFY_EMAIL_URL", _email_url(port, "hidden-pass"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import InitiativeStatus, Person, PersonRead, Role
 from tests import test_page_languages
 from tests.notify_servers import http_receiver
-from tests.planning_seed import Team, add_initiative, seed_team
+from tests.planning_seed import Team, add_initiative, add_owed_initiative, seed_team
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 2026-W48's check-in
@@ -37,14 +36,6 @@ SECRETS = NotifySecrets(
     urls={"email": "mailto://127.0.0.1:9?from=qd@x.test", "slack": "json://127.0.0.1:9/"},
     link_secret=b"a-test-link-secret-0123456789",
 )
-
-
-@pytest.fixture(autouse=True)
-def _english_team_after() -> Iterator[None]:
-    """A test that makes the team German leaves it English, as the other tests expect."""
-    yield
-    i18n.use_team_locale("en", currency="USD")
-    i18n.set_language(None)
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +68,6 @@ def _planned(engine: Engine, config: AppConfig, now: datetime) -> list[Planned]:
         return plan_due(session=session, config=config, now=now, secrets=SECRETS)
 
 
-def _owing(engine: Engine, team: Team) -> None:
-    add_initiative(
-        engine,
-        title="Faster checkout",
-        owner_id=team.ana.id,
-        status=InitiativeStatus.in_progress,
-    )
-
-
 def _roadmap_reader(engine: Engine, team: Team, channel: str = "slack") -> None:
     """Sue reads the roadmap summary on `channel`; one initiative is under way with a target
     day."""
@@ -110,7 +92,7 @@ def test_a_german_member_of_an_english_team_is_reminded_in_german(
     engine: Engine, config: AppConfig
 ) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team)
     _speaks(engine, team.ana, "de")
     [reminder] = _planned(engine, config, MONDAY_0930)
     assert (
@@ -178,7 +160,7 @@ def test_an_english_member_of_a_german_team_reads_english_in_german_formats(
     engine: Engine, config: AppConfig
 ) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team)
     _roadmap_reader(engine, team)
     _speaks(engine, team.ana, "en")
     _speaks(engine, team.sue, "en")
@@ -235,7 +217,7 @@ def test_a_german_roadmap_summary_gets_its_share_link_when_sent(
 
 def test_a_director_previews_a_german_member_in_german(engine: Engine, config: AppConfig) -> None:
     team = seed_team(engine)
-    _owing(engine, team)
+    add_owed_initiative(engine, team)
     _speaks(engine, team.ana, "de")
     with Session(engine) as session:
         [message] = preview_for(

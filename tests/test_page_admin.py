@@ -15,8 +15,9 @@ from streamlit.testing.v1.errors import AppTestError
 
 from planning.access.api_tokens import authenticate
 from planning.store.engine import create_store_engine
-from planning.store.models import Person, Role
+from planning.store.models import Role
 from planning.store.models_access import ApiToken
+from tests.app_pages import people
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GOOD = (
@@ -35,18 +36,9 @@ BAD = (
 )
 
 
-def person_of(url: str, role: Role) -> Person:
-    engine = create_store_engine(url)
-    with Session(engine) as session:
-        person = session.exec(select(Person).where(Person.role == role)).first()
-        assert person is not None
-    engine.dispose()
-    return person
-
-
 def open_admin(url: str, role: Role = Role.director) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_of(url, role).id
+    at.session_state["demo_person_id"] = people(url, role)[0].id
     at.run()
     at.switch_page("pages/admin.py").run()
     assert not at.exception
@@ -177,7 +169,7 @@ def test_preview_then_confirm_writes_and_lists_the_batch(app_store: str) -> None
     assert at.file_uploader[0].value is None
     history = open_tab(at, "Import history").tabs[2].dataframe[0].value
     newest = history.iloc[0]
-    director = person_of(app_store, Role.director)
+    director = people(app_store, Role.director)[0]
     assert (newest["source"], newest["file"], newest["who"]) == (
         "Upload",
         "new-day.csv",

@@ -17,6 +17,7 @@ from planning.store.engine import create_store_engine, read_engine
 from planning.store.models import Person, Role, TimeOff
 from tests.app_pages import open_admin_tab
 from tests.config_support import use_sign_in_mode
+from tests.page_text import errors
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -44,10 +45,6 @@ def director(url: str) -> Person:
 
 def open_people(url: str) -> AppTest:
     return open_admin_tab(director(url).id, "People")
-
-
-def errors(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error).replace("\\", "")
 
 
 def test_the_team_table_and_the_configuration(app_store: str) -> None:

@@ -16,7 +16,8 @@ from planning.store.models import Initiative, KeyResult, Objective, Role
 from planning.store.models_trash import TrashItem
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
 from tests.app_pages import click, open_as, people
-from tests.test_page_initiatives import owned_by, plain
+from tests.page_text import plain
+from tests.test_page_initiatives import owned_by
 
 
 def _open(person_id: int, page: str, **state: object) -> AppTest:

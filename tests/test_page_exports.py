@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.access.share_links import create_share_link
 from planning.store.engine import session_scope
-from planning.store.models import Person, PersonRead, Role
+from planning.store.models import Role
 from planning.work.roadmap import RoadmapFilters
-from tests.app_pages import DEMO_OBJECTIVES
+from tests.app_pages import DEMO_OBJECTIVES, people
 from tests.page_text import plain
 from ui import exports
 
@@ -28,17 +27,11 @@ PERIOD = "2026-Q4"
 EXPORT_LABELS = ["PDF report", "PNG image", "SVG image"]
 
 
-def first_of(engine: Engine, role: Role) -> PersonRead:
-    with Session(engine) as session:
-        found = session.scalars(select(Person).where(Person.role == role).order_by(Person.id))
-        return PersonRead.model_validate(found.first())
-
-
 def open_page(
     engine: Engine, role: Role, page: str, query: dict[str, str] | None = None
 ) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["demo_person_id"] = first_of(engine, role).id
+    at.session_state["demo_person_id"] = people(engine, role)[0].id
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
@@ -93,7 +86,7 @@ def test_the_team_downloads_the_impact_ledger(app_engine: Engine, role: Role) ->
 
 
 def test_a_share_link_offers_the_same_roadmap_downloads(app_engine: Engine) -> None:
-    director = first_of(app_engine, Role.director)
+    director = people(app_engine, Role.director)[0]
     with session_scope(app_engine) as session:
         created = create_share_link(session=session, actor=director, label="Board", valid_days=7)
     at = AppTest.from_file(APP, default_timeout=90)

@@ -7,29 +7,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
-from planning.store.models import Person, PersonRead, Role
+from planning.store.models import PersonRead, Role
 from planning.work.initiative_input import InitiativeDraft
 from planning.work.initiative_reads import initiative_detail
 from planning.work.initiatives import create_initiative
-from tests.page_text import plain
+from tests.app_pages import first_active
+from tests.page_text import headers, plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PICK = "tw_idea_pick"
-
-
-def first(engine: Engine, role: Role) -> PersonRead:
-    with Session(read_engine(engine)) as session:
-        found = session.scalars(
-            select(Person).where(Person.role == role, Person.active).order_by(Person.id)
-        ).first()
-        assert found is not None
-        return PersonRead.model_validate(found)
 
 
 def propose(engine: Engine, member: PersonRead, title: str) -> int:
@@ -72,10 +64,6 @@ def open_this_week(person_id: int) -> AppTest:
     return at
 
 
-def headers(at: AppTest) -> list[str]:
-    return [plain(h.value) for h in at.header]
-
-
 def pick_and_click(at: AppTest, initiative_id: int, label: str, reason: str = "") -> AppTest:
     at.selectbox(key=PICK).set_value(initiative_id).run()
     if reason:
@@ -91,7 +79,7 @@ def texts(at: AppTest) -> str:
 
 def test_director_accepts_an_idea_and_the_member_sees_it_accepted(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    member, director = first(engine, Role.member), first(engine, Role.director)
+    member, director = first_active(engine, Role.member), first_active(engine, Role.director)
     idea = propose(engine, member, "Gift wrapping at checkout")
 
     at = open_this_week(director.id)
@@ -111,7 +99,7 @@ def test_director_accepts_an_idea_and_the_member_sees_it_accepted(app_store: str
 
 def test_director_declines_with_a_reason_and_the_member_reads_it(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    member, director = first(engine, Role.member), first(engine, Role.director)
+    member, director = first_active(engine, Role.member), first_active(engine, Role.director)
     idea = propose(engine, member, "Gift wrapping at checkout")
 
     at = pick_and_click(open_this_week(director.id), idea, "Decline", "Too little demand in Q4.")
@@ -127,7 +115,7 @@ def test_director_declines_with_a_reason_and_the_member_reads_it(app_store: str)
 
 def test_declining_without_a_reason_is_refused_and_changes_nothing(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    member, director = first(engine, Role.member), first(engine, Role.director)
+    member, director = first_active(engine, Role.member), first_active(engine, Role.director)
     idea = propose(engine, member, "Gift wrapping at checkout")
     before = state(engine, idea)
 
@@ -140,9 +128,9 @@ def test_declining_without_a_reason_is_refused_and_changes_nothing(app_store: st
 
 def test_members_and_stakeholders_get_no_triage(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    member = first(engine, Role.member)
+    member = first_active(engine, Role.member)
     propose(engine, member, "Gift wrapping at checkout")
-    for person in (member, first(engine, Role.stakeholder)):
+    for person in (member, first_active(engine, Role.stakeholder)):
         at = open_this_week(person.id)
         assert "Ideas to triage" not in headers(at)
         assert not [b for b in at.button if b.form_id.startswith("tw_triage_")]

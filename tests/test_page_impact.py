@@ -9,30 +9,17 @@ from datetime import date
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Decision, Person, Role
-from tests.app_pages import open_as
+from tests.app_pages import open_as, people
 
 PAGE = "pages/impact.py"
 
 
-def person_id(url: str, role: Role) -> int:
-    engine = create_store_engine(url)
-    with Session(engine) as session:
-        found = session.scalars(
-            select(Person).where(Person.role == role).order_by(Person.id)
-        ).first()
-        assert found is not None and found.id is not None
-        pid = found.id
-    engine.dispose()
-    return pid
-
-
 def open_page(url: str, role: Role) -> AppTest:
-    return open_as(person_id(url, role), PAGE, timeout=90)
+    return open_as(people(url, role)[0].id, PAGE, timeout=90)
 
 
 def open_tab(at: AppTest, label: str) -> AppTest:

@@ -5,7 +5,6 @@ second editor's conflict that keeps what they typed."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -29,6 +28,7 @@ from planning.work.initiative_reads import (
     objective_choices,
 )
 from tests.app_pages import click, open_as, people
+from tests.page_text import plain
 from tests.planning_seed import count, edit_initiative
 
 PAGE = "pages/initiatives.py"
@@ -81,10 +81,6 @@ def stored_initiative(engine: Engine, initiative_id: int) -> InitiativeRead:
         stored = get_initiative(session=session, initiative_id=initiative_id)
     assert stored is not None
     return stored
-
-
-def plain(text: Any) -> str:
-    return re.sub(r"\\(.)", r"\1", str(text))
 
 
 def test_a_member_reads_list_and_detail_of_someone_elses_initiative(app_store: str) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock, i18n
 from planning.access.languages import all_languages, set_language
-from planning.config import DEFAULT_CONFIG_DIR, default_config
+from planning.config import default_config
 from planning.periods import iso_week, next_quarter, quarter_of
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import (
@@ -45,7 +43,8 @@ from planning.store.models import (
 )
 from planning.work import scenarios
 from planning.work.bulk_edit import BulkChanges, bulk_edit_initiatives
-from tests.app_pages import submit_form, table_edits
+from tests.app_pages import people, submit_form, table_edits
+from tests.config_support import GERMAN_TEAM, config_copy
 from tests.page_text import plain
 from tests.shown_text import displayed_cell
 from tests.shown_text import shown_texts as whole_page_texts
@@ -123,13 +122,6 @@ _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 # Counts of a thousand or more written without the team's grouping (1360, not 1.360); years and
 # parts of dates, times, versions and addresses are not counts.
 BARE_COUNT = re.compile(r"(?<![\d.,:/\-#\w])(?!(?:19|20)\d\d\b)\d{4,}(?![\d.,:/\-\w])")
-
-
-@pytest.fixture(autouse=True)
-def _team_locale_restored() -> Iterator[None]:
-    yield
-    i18n.use_team_locale("en", currency="USD")
-    i18n.set_language(None)
 
 
 def _reading_german() -> None:
@@ -251,16 +243,6 @@ def untranslated(
             found.append(bare)
         found += [piece for piece in pieces if piece in text]
     return sorted(set(found))
-
-
-def _person(url: str, role: Role) -> PersonRead:
-    engine = create_store_engine(url)
-    with Session(engine) as session:
-        person = session.scalars(select(Person).where(Person.role == role)).first()
-        assert person is not None
-        found = PersonRead.model_validate(person)
-    engine.dispose()
-    return found
 
 
 def _speaks_german(url: str, person: PersonRead) -> None:
@@ -486,7 +468,7 @@ def _a_note_the_app_writes(url: str, director: PersonRead) -> None:
 def test_a_director_picks_german_and_every_covered_page_speaks_it(
     app_store: str, english: tuple[set[str], list[str]]
 ) -> None:
-    director = _person(app_store, D)
+    director = people(app_store, D)[0]
     _a_scenario_moving_an_idea_in(app_store, director)
     _a_note_the_app_writes(app_store, director)
     at = AppTest.from_file(APP, default_timeout=90)
@@ -511,7 +493,7 @@ def test_a_director_picks_german_and_every_covered_page_speaks_it(
 def test_a_stakeholder_reads_the_covered_pages_in_german(
     app_store: str, english: tuple[set[str], list[str]], role: Role
 ) -> None:
-    person = _person(app_store, role)
+    person = people(app_store, role)[0]
     _speaks_german(app_store, person)
     _reading_german()
     at = AppTest.from_file(APP, default_timeout=90)
@@ -524,11 +506,7 @@ def test_a_stakeholder_reads_the_covered_pages_in_german(
 @pytest.fixture
 def german_team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """settings.yaml with locale: de (and euros) in a private config directory."""
-    config = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    settings = yaml.safe_load((config / "settings.yaml").read_text())
-    settings.update(locale="de", currency="EUR", currency_symbol="€")
-    (config / "settings.yaml").write_text(yaml.safe_dump(settings))
+    config = config_copy(tmp_path / "config", **GERMAN_TEAM)
     monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config))
     st.cache_resource.clear()
     return config
@@ -585,7 +563,7 @@ def test_a_share_link_opens_in_the_teams_language(
 def _director_signed_in(url: str, *, timeout: float) -> AppTest:
     """The app run as the store's director (the demo picker), read in the team's German."""
     at = AppTest.from_file(APP, default_timeout=timeout)
-    at.session_state["demo_person_id"] = _person(url, D).id
+    at.session_state["demo_person_id"] = people(url, D)[0].id
     at.run()
     _reading_german()
     return at

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -24,8 +24,6 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import (
     Decision,
     InitiativeStatus,
-    Person,
-    PersonRead,
     Role,
     WeeklyPlan,
 )
@@ -34,7 +32,8 @@ from planning.work.capacity import capacity_overview
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import get_plan
-from tests.app_pages import click, open_as, table_edits
+from tests.app_pages import click, open_as, people, table_edits
+from tests.page_text import plain
 from tests.planning_seed import add_initiative, commit_plan, count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
 from tests.test_page_initiatives import stored_initiative
@@ -44,16 +43,7 @@ DIRECTORS_ONLY = "Weekly planning is for directors"
 
 
 def director_name(engine: Engine) -> str:
-    return person(engine, Role.director).name
-
-
-def person(engine: Engine, role: Role) -> PersonRead:
-    with Session(engine) as session:
-        found = session.scalars(
-            select(Person).where(Person.role == role).order_by(Person.id)
-        ).first()
-        assert found is not None
-        return PersonRead.model_validate(found)
+    return people(engine, Role.director)[0].name
 
 
 def open_page(person_id: int, **state: Any) -> AppTest:
@@ -65,11 +55,6 @@ def backlog_of(engine: Engine, framework: str) -> pd.DataFrame:
         return ranked_backlog(session=session, config=default_config(), framework_id=framework)
 
 
-def plain(text: str) -> str:
-    """Markdown-escaped text as a reader sees it."""
-    return re.sub(r"\\(.)", r"\1", str(text))
-
-
 def texts(at: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "caption", "info", "success", "error", "warning")
              for e in getattr(at, kind)]  # fmt: skip
@@ -78,7 +63,7 @@ def texts(at: AppTest) -> str:
 
 def test_director_sees_the_whole_ritual(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     at = open_page(director.id)
     assert at.title[0].value == "Weekly planning"
     assert [s.value for s in at.subheader] == [
@@ -139,7 +124,7 @@ def test_without_last_weeks_plan_the_page_says_how_to_start(app_store: str) -> N
     engine = create_store_engine(app_store)
     with session_scope(engine) as session:
         session.execute(delete(WeeklyPlan))
-    at = open_page(person(engine, Role.director).id)
+    at = open_page(people(engine, Role.director)[0].id)
     assert not at.exception
     assert "No plan was committed before this week" in texts(at)
 
@@ -148,7 +133,7 @@ def test_members_and_stakeholders_never_reach_the_page(app_store: str) -> None:
     # The router sends them to their landing page (This week, or the Roadmap for stakeholders).
     engine = create_store_engine(app_store)
     for role, landing in ((Role.member, "This week"), (Role.stakeholder, "Roadmap")):
-        at = open_page(person(engine, role).id)
+        at = open_page(people(engine, role)[0].id)
         assert [t.value for t in at.title] == [landing]
         assert not [b for b in at.button if b.label.startswith("Commit plan")]
         assert not [b for b in at.button if b.label in {"Make a scenario", "Save the draft"}]
@@ -157,7 +142,7 @@ def test_members_and_stakeholders_never_reach_the_page(app_store: str) -> None:
 
 def test_framework_switch_re_ranks(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    at = open_page(person(engine, Role.director).id)
+    at = open_page(people(engine, Role.director)[0].id)
     at.segmented_control(key="planning_framework").set_value("ice").run()
     assert not at.exception
     expected = backlog_of(engine, "ice")
@@ -171,7 +156,7 @@ def test_framework_switch_re_ranks(app_store: str) -> None:
 
 def test_saving_table_edits_writes_them_and_a_bad_row_writes_nothing(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     expected = backlog_of(engine, "rice")
     top, second = int(expected["id"].iloc[0]), int(expected["id"].iloc[1])
     edits = table_edits({0: {"title": "Renamed in planning"}, 1: {"input.impact": 4}})
@@ -195,7 +180,7 @@ def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_
     app_store: str,
 ) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     expected = backlog_of(engine, "rice")
     ranked = expected[expected["rank"].notna()].reset_index(drop=True)
     last = len(ranked) - 1
@@ -230,14 +215,14 @@ def test_an_edited_row_is_rescored_and_reranked_before_save_and_written_only_on_
 
 def test_save_without_edits_says_so(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    at = open_page(person(engine, Role.director).id)
+    at = open_page(people(engine, Role.director)[0].id)
     click(at, "Save changes")
     assert at.info[0].value == "No changes to save."
 
 
 def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     week = iso_week(clock.today())
     plans_before = count(engine, WeeklyPlan)
     at = open_page(director.id)
@@ -259,7 +244,7 @@ def test_commit_then_recommit_needs_confirmation(app_store: str) -> None:
 
 def test_diff_against_last_weeks_plan(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     last_week = iso_week(clock.today() - pd.Timedelta(days=7))
     commit_plan(engine, default_config(), director, last_week, replace=True)
     finished = backlog_of(engine, "rice").iloc[0]
@@ -281,7 +266,7 @@ def test_diff_against_last_weeks_plan(app_store: str) -> None:
 
 def test_logging_a_decision_and_refusing_an_empty_one(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     before = count(engine, Decision)
     at = open_page(director.id)
     assert not [b for b in at.button if b.label == "Log decision"]  # drawn once opened
@@ -312,7 +297,7 @@ def test_estimator_calibration_and_applying_its_suggested_confidence(app_store: 
             framework_id="rice",
         )
     assert suggestions, "the demo's estimator has landed predictions and open initiatives"
-    at = open_page(person(engine, Role.director).id)
+    at = open_page(people(engine, Role.director)[0].id)
     assert not at.table  # measured only once the director opens it
     at.session_state["planning_calibration"] = True  # what opening the expander does
     table = at.run().table[0].value
@@ -337,7 +322,7 @@ def test_estimator_calibration_and_applying_its_suggested_confidence(app_store: 
 
 def test_unsaved_edits_survive_a_framework_switch(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     rice = backlog_of(engine, "rice")
     top, second = int(rice["id"].iloc[0]), int(rice["id"].iloc[1])
     edits = table_edits({0: {"title": "Renamed before the switch"}, 1: {"input.impact": 3}})
@@ -367,7 +352,7 @@ def test_a_logged_decision_clears_the_form_and_a_second_click_logs_nothing_more(
 ) -> None:
     engine = create_store_engine(app_store)
     before = count(engine, Decision)
-    at = open_page(person(engine, Role.director).id, planning_decision=True)
+    at = open_page(people(engine, Role.director)[0].id, planning_decision=True)
     words = "Hold the redesign until the holiday freeze ends."
     at.text_area(key="decision_text").input(words)
     click(at, "Log decision")
@@ -383,7 +368,7 @@ def test_a_logged_decision_clears_the_form_and_a_second_click_logs_nothing_more(
 
 def test_a_director_edits_then_withdraws_a_decision_and_it_stays_listed(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     at = open_page(director.id, planning_decision_change=True)
     picked = at.selectbox(key="decision_change_pick").value
     with Session(read_engine(engine)) as session:
@@ -414,7 +399,7 @@ def test_discard_drops_edits_kept_across_a_framework_switch(app_store: str) -> N
     rice = backlog_of(engine, "rice")
     top = int(rice["id"].iloc[0])
     edits = table_edits({0: {"title": "Not wanted"}})
-    at = open_page(person(engine, Role.director).id, backlog_editor_rice_0=edits)
+    at = open_page(people(engine, Role.director)[0].id, backlog_editor_rice_0=edits)
     at.segmented_control(key="planning_framework").set_value("ice").run()
     assert at.data_editor[0].value.set_index("id").loc[top, "title"] == "Not wanted"
     click(at, "Discard edits")
@@ -432,7 +417,7 @@ def test_scores_read_as_people_read_them_and_still_sort_as_numbers(
     with padded decimals (960,916.667) or a "None"; padded to one width, sorting the column
     orders it by number (the browser test checks the browser's own comparison)."""
     engine = create_store_engine(app_store)
-    at = open_page(person(engine, Role.director).id, planning_framework=framework)
+    at = open_page(people(engine, Role.director)[0].id, planning_framework=framework)
     editor = at.dataframe[0]
     config = json.loads(editor.proto.columns)
     expected = backlog_of(engine, framework).set_index("id")["score"]
@@ -462,7 +447,7 @@ def test_a_long_backlog_shows_its_top_ranked_against_the_whole_backlog(
     # every open initiative, and Save writes it.
     monkeypatch.setattr("ui.bounded.STEP", 3)
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     expected = backlog_of(engine, "rice")
     total = len(expected)
     ranked = int(expected["rank"].notna().sum())
@@ -483,7 +468,7 @@ def test_a_long_backlog_shows_its_top_ranked_against_the_whole_backlog(
 
 def test_planned_work_without_dates_is_listed_under_capacity_with_why(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     add_initiative(
         engine, title="Undated launch", owner_id=director.id, status=InitiativeStatus.planned
     )

@@ -17,10 +17,11 @@ from planning.store.models import Initiative, Role
 from planning.store.models_scenarios import PlanScenario
 from planning.work import scenarios
 from planning.work.weekly_plan import get_plan
-from tests.app_pages import click, table_edits
-from tests.planning_seed import store_state
+from tests.app_pages import click, people, table_edits
+from tests.page_text import plain
+from tests.planning_seed import initiative_row, store_state
 from tests.shown_text import Leak, raw_values, shown_texts
-from tests.test_page_planning import open_page, person, plain, texts
+from tests.test_page_planning import open_page, texts
 
 WEEK = iso_week(clock.today())
 EMPTY_DATE_CELLS = {"dataframe[Start]", "dataframe[Target]"}
@@ -41,16 +42,9 @@ def _scenario(engine: Engine) -> PlanScenario | None:
         return session.exec(select(PlanScenario)).first()
 
 
-def _initiative(engine: Engine, initiative_id: int) -> Initiative:
-    with Session(read_engine(engine)) as session:
-        found = session.get(Initiative, initiative_id)
-        assert found is not None
-        return found
-
-
 def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     at = open_page(director.id)
     assert f"Scenarios for week {WEEK}" in [s.value for s in at.subheader]
     assert f"No scenario for {WEEK} yet" in texts(at)
@@ -101,8 +95,8 @@ def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> No
         replace.check()
         click(at, f"Commit this scenario for {WEEK}")
     assert "Scenario “Lean week” committed: 2 initiatives changed" in texts(at)
-    assert _initiative(engine, idea_id).status == "planned"
-    assert _initiative(engine, planned_id).effort_weeks == effort * 2
+    assert initiative_row(engine, idea_id).status == "planned"
+    assert initiative_row(engine, planned_id).effort_weeks == effort * 2
     with Session(read_engine(engine)) as session:
         plan = get_plan(session=session, week=WEEK)
     assert plan is not None and plan.committed_by == director.id
@@ -111,7 +105,7 @@ def test_a_director_drafts_compares_and_commits_a_scenario(app_store: str) -> No
 
 def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: str) -> None:
     engine = create_store_engine(app_store)
-    director = person(engine, Role.director)
+    director = people(engine, Role.director)[0]
     at = open_page(director.id)
     [name] = [t for t in at.text_input if t.label == "Name of a new scenario"]
     name.input("Bold")
@@ -129,7 +123,7 @@ def test_a_bad_cell_saves_nothing_and_throwing_away_leaves_the_plan(app_store: s
     # Someone edits an initiative the draft changes: the draft says so and is brought up to date.
     target = int(at.data_editor[1].value["id"].iloc[0])
     with session_scope(engine) as session:
-        version = _initiative(engine, target).version
+        version = initiative_row(engine, target).version
         scenarios.save_scenario(
             session=session,
             actor=director,

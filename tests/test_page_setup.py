@@ -20,6 +20,7 @@ from planning.store.engine import create_store_engine, read_engine, session_scop
 from planning.store.models import Person, Role
 from tests.config_support import use_sign_in_mode
 from tests.conftest import point_app_at
+from tests.page_text import errors
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -65,10 +66,6 @@ def fill(at: AppTest, name: str, email: str, team_text: str = "", password: str 
     at.run()
     assert not at.exception
     return at
-
-
-def errors(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error).replace("\\", "")
 
 
 def test_an_empty_store_opens_the_setup_page(empty_store: str) -> None:

@@ -13,8 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from planning import clock
 from planning.store.models import Role
+from tests.app_pages import people
 from tests.sources_support import config_dir
-from tests.test_page_admin import open_admin, open_tab, person_of
+from tests.test_page_admin import open_admin, open_tab
 from tests.test_sources import CSV
 from tests.test_sources import http_files as http_files
 
@@ -84,7 +85,7 @@ def _old_good_run(url: str, source: str, days_ago: int, through: str) -> None:
 def test_metrics_and_goals_say_a_source_is_stale(app_store: str, sources_config: object) -> None:
     _old_good_run(app_store, "sheet", 3, "2026-11-22")
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = person_of(app_store, Role.director).id
+    at.session_state["demo_person_id"] = people(app_store, Role.director)[0].id
     at.run()
     at.switch_page("pages/metrics.py").run()
     assert not at.exception

@@ -43,7 +43,7 @@ from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
 from tests.app_pages import APP, people, submit_form
-from tests.page_text import TRICKS, assert_shown_as_text, plain
+from tests.page_text import TRICKS, assert_shown_as_text, headers, plain
 from tests.planning_seed import commit_plan, edit_initiative
 
 CONFIG = default_config()
@@ -106,10 +106,6 @@ def check_in_count(engine: Engine, key_result_id: int) -> int:
             select(func.count()).select_from(CheckIn).where(CheckIn.key_result_id == key_result_id)
         )
         return int(session.execute(query).scalar_one())
-
-
-def headers(at: AppTest) -> list[str]:
-    return [plain(h.value) for h in at.header]
 
 
 def forms(at: AppTest, prefix: str) -> list[str]:

@@ -24,36 +24,59 @@ from planning.periods import (
 )
 
 
-def test_calendar_quarter_bounds_and_lengths() -> None:
-    assert quarter_bounds("2026-Q4") == (date(2026, 10, 1), date(2026, 12, 31))
-    assert quarter_bounds("2026-Q1") == (date(2026, 1, 1), date(2026, 3, 31))
-    assert days_in_period("2026-Q4") == 92
-    assert days_in_period("2026-Q1") == 90
-    assert days_in_period("2024-Q1") == 91  # leap year
+# Fiscal years are named by the year they end: with a February start, fiscal 2026 runs
+# 1 Feb 2025 – 31 Jan 2026; with an April start, 1 Apr 2025 – 31 Mar 2026. `fiscal` is the
+# fiscal start month passed, none for the default calendar year.
+@pytest.mark.parametrize(
+    ("period", "fiscal", "bounds"),
+    [
+        pytest.param("2026-Q4", (), (date(2026, 10, 1), date(2026, 12, 31)), id="calendar Q4"),
+        pytest.param("2026-Q1", (), (date(2026, 1, 1), date(2026, 3, 31)), id="calendar Q1"),
+        pytest.param("2026-Q1", (2,), (date(2025, 2, 1), date(2025, 4, 30)), id="February Q1"),
+        pytest.param("2026-Q4", (2,), (date(2025, 11, 1), date(2026, 1, 31)), id="February Q4"),
+        pytest.param("2026-Q1", (4,), (date(2025, 4, 1), date(2025, 6, 30)), id="April Q1"),
+        pytest.param("2026-Q4", (4,), (date(2026, 1, 1), date(2026, 3, 31)), id="April Q4"),
+    ],
+)
+def test_quarter_bounds_calendar_and_fiscal(
+    period: str, fiscal: tuple[int, ...], bounds: tuple[date, date]
+) -> None:
+    assert quarter_bounds(period, *fiscal) == bounds
 
 
-def test_quarter_of_calendar_days() -> None:
-    assert quarter_of(date(2026, 11, 26)) == "2026-Q4"
-    assert quarter_of(date(2026, 3, 31)) == "2026-Q1"
-    assert quarter_of(date(2026, 4, 1)) == "2026-Q2"
+@pytest.mark.parametrize(
+    ("day", "fiscal", "period"),
+    [
+        pytest.param(date(2026, 11, 26), (), "2026-Q4", id="calendar November"),
+        pytest.param(date(2026, 3, 31), (), "2026-Q1", id="calendar end of March"),
+        pytest.param(date(2026, 4, 1), (), "2026-Q2", id="calendar 1 April"),
+        pytest.param(date(2026, 1, 31), (2,), "2026-Q4", id="February start: last day of 2026"),
+        pytest.param(date(2026, 2, 1), (2,), "2027-Q1", id="February start: first day of 2027"),
+        pytest.param(date(2025, 2, 1), (2,), "2026-Q1", id="February start: first day of 2026"),
+        pytest.param(date(2026, 3, 31), (4,), "2026-Q4", id="April start: last day of 2026"),
+        pytest.param(date(2026, 4, 1), (4,), "2027-Q1", id="April start: first day of 2027"),
+        pytest.param(date(2025, 8, 15), (4,), "2026-Q2", id="April start: August"),
+    ],
+)
+def test_quarter_of_calendar_and_fiscal_days(
+    day: date, fiscal: tuple[int, ...], period: str
+) -> None:
+    assert quarter_of(day, *fiscal) == period
 
 
-def test_fiscal_year_starting_in_february_is_named_by_the_year_it_ends() -> None:
-    # Fiscal 2026 runs 1 Feb 2025 – 31 Jan 2026.
-    assert quarter_bounds("2026-Q1", 2) == (date(2025, 2, 1), date(2025, 4, 30))
-    assert quarter_bounds("2026-Q4", 2) == (date(2025, 11, 1), date(2026, 1, 31))
-    assert quarter_of(date(2026, 1, 31), 2) == "2026-Q4"
-    assert quarter_of(date(2026, 2, 1), 2) == "2027-Q1"
-    assert quarter_of(date(2025, 2, 1), 2) == "2026-Q1"
-    assert days_in_period("2026-Q4", 2) == 92
-
-
-def test_fiscal_year_starting_in_april() -> None:
-    assert quarter_bounds("2026-Q1", 4) == (date(2025, 4, 1), date(2025, 6, 30))
-    assert quarter_bounds("2026-Q4", 4) == (date(2026, 1, 1), date(2026, 3, 31))
-    assert quarter_of(date(2026, 3, 31), 4) == "2026-Q4"
-    assert quarter_of(date(2026, 4, 1), 4) == "2027-Q1"
-    assert quarter_of(date(2025, 8, 15), 4) == "2026-Q2"
+@pytest.mark.parametrize(
+    ("period", "fiscal", "days"),
+    [
+        pytest.param("2026-Q4", (), 92, id="calendar Q4"),
+        pytest.param("2026-Q1", (), 90, id="calendar Q1"),
+        pytest.param("2024-Q1", (), 91, id="calendar Q1 of a leap year"),
+        pytest.param("2026-Q4", (2,), 92, id="February Q4"),
+    ],
+)
+def test_days_in_period_calendar_and_fiscal(
+    period: str, fiscal: tuple[int, ...], days: int
+) -> None:
+    assert days_in_period(period, *fiscal) == days
 
 
 @pytest.mark.parametrize("start_month", range(1, 13))

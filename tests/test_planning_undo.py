@@ -12,11 +12,18 @@ from sqlmodel import Session, col, select
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import Initiative, StatusUpdate
+from planning.store.models import StatusUpdate
 from planning.validation import InputError
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
 from planning.work.planning_undo import last_planning_save, undo_last_planning_save
-from tests.planning_seed import Team, add_initiative, edit_initiative, seed_team, store_state
+from tests.planning_seed import (
+    Team,
+    add_initiative,
+    edit_initiative,
+    initiative_row,
+    seed_team,
+    store_state,
+)
 
 
 def _saved(engine: Engine, config: AppConfig) -> tuple[Team, int, int, int]:
@@ -53,10 +60,8 @@ def _saved(engine: Engine, config: AppConfig) -> tuple[Team, int, int, int]:
 
 
 def _fields(engine: Engine, initiative_id: int) -> tuple[str, float, date | None]:
-    with Session(read_engine(engine)) as session:
-        row = session.get(Initiative, initiative_id)
-        assert row is not None
-        return row.status.value, row.effort_weeks, row.target_date
+    row = initiative_row(engine, initiative_id)
+    return row.status.value, row.effort_weeks, row.target_date
 
 
 def test_undo_puts_back_what_the_last_save_changed(engine: Engine, config: AppConfig) -> None:

@@ -12,7 +12,6 @@ from sqlmodel import Session
 from planning.config import default_config
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_close import close_quarter
-from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished
 from planning.store.engine import session_scope
 from planning.store.models import (
     AuditEvent,
@@ -22,29 +21,10 @@ from planning.store.models import (
     KeyResult,
     KrGrade,
     Objective,
-    Person,
     Role,
     StatusUpdate,
 )
-
-OLD, NEW = "2026-Q4", "2027-Q1"
-
-
-def director(session: Session) -> Person:
-    return session.execute(select(Person).where(Person.role == Role.director)).scalars().first()
-
-
-def draft(engine: Engine, *, preview: bool, previewed: QuarterDraft | None = None) -> QuarterDraft:
-    with session_scope(engine) as session:
-        return copy_unfinished(
-            session=session,
-            actor=director(session),
-            config=default_config(),
-            from_period=OLD,
-            to_period=NEW,
-            preview=preview,
-            previewed=previewed,
-        )
+from tests.okr_seed import NEW, OLD, draft_next_quarter, first_with_role
 
 
 def links(engine: Engine) -> dict[int, set[int]]:
@@ -66,7 +46,12 @@ def test_closing_then_carrying_moves_open_initiatives_to_the_copied_key_results(
     new_quarter_engine: Engine,
 ) -> None:
     with session_scope(new_quarter_engine) as session:
-        close_quarter(session=session, actor=director(session), config=default_config(), period=OLD)
+        close_quarter(
+            session=session,
+            actor=first_with_role(session, Role.director),
+            config=default_config(),
+            period=OLD,
+        )
     grades = table(new_quarter_engine, KrGrade.key_result_id, KrGrade.grade)
     updates = table(
         new_quarter_engine, StatusUpdate.id, StatusUpdate.initiative_id, StatusUpdate.note
@@ -78,7 +63,7 @@ def test_closing_then_carrying_moves_open_initiatives_to_the_copied_key_results(
         versions = {int(i.id): i.version for i in session.execute(select(Initiative)).scalars()}
     before = links(new_quarter_engine)
 
-    preview = draft(new_quarter_engine, preview=True)
+    preview = draft_next_quarter(new_quarter_engine, preview=True)
     assert preview.moves_links
     copied = {kr.source_id: kr for o in preview.objectives for kr in o.key_results}
     carried = {i for kr in copied.values() for i in kr.initiative_ids}
@@ -95,7 +80,7 @@ def test_closing_then_carrying_moves_open_initiatives_to_the_copied_key_results(
     assert any(row["initiatives"] for row in rows)
 
     audit = table(new_quarter_engine, func.count(AuditEvent.id))[0][0]
-    written = draft(new_quarter_engine, preview=False, previewed=preview)
+    written = draft_next_quarter(new_quarter_engine, preview=False, previewed=preview)
     assert written.written and written.moves_links
     after = links(new_quarter_engine)
     with Session(new_quarter_engine) as session:
@@ -146,7 +131,7 @@ def test_closing_then_carrying_moves_open_initiatives_to_the_copied_key_results(
 
     # A second confirmation moves and copies nothing more.
     with pytest.raises(GoalError, match="already has objectives"):
-        draft(new_quarter_engine, preview=False, previewed=preview)
+        draft_next_quarter(new_quarter_engine, preview=False, previewed=preview)
     assert links(new_quarter_engine) == after
 
 
@@ -154,9 +139,9 @@ def test_drafting_from_a_running_quarter_links_the_copies_and_keeps_the_old_link
     new_quarter_engine: Engine,
 ) -> None:
     before = links(new_quarter_engine)
-    preview = draft(new_quarter_engine, preview=True)
+    preview = draft_next_quarter(new_quarter_engine, preview=True)
     assert not preview.moves_links and preview.initiative_count > 0
-    draft(new_quarter_engine, preview=False, previewed=preview)
+    draft_next_quarter(new_quarter_engine, preview=False, previewed=preview)
     after = links(new_quarter_engine)
     for initiative, krs in before.items():
         assert krs <= after[initiative]  # nothing taken from the running quarter

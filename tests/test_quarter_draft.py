@@ -19,7 +19,7 @@ from planning.okrs.evaluation import evaluate_period
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.goals import post_check_in, update_key_result
 from planning.okrs.quarter_close import close_quarter
-from planning.okrs.quarter_draft import QuarterDraft, copy_unfinished, draft_source
+from planning.okrs.quarter_draft import copy_unfinished, draft_source
 from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
 from planning.reports.digest import build_digest
 from planning.store.engine import DATABASE_URL_ENV, session_scope
@@ -31,38 +31,19 @@ from planning.store.models import (
     KrGrade,
     KrKind,
     Objective,
-    Person,
     Role,
 )
 from planning.store.models_metrics import Observation
 from planning.work.weekly_plan import commit_weekly_plan, plan_diff, previous_plan
-from tests.okr_seed import measured
+from tests.okr_seed import NEW, OLD, draft_next_quarter, first_with_role, measured
 from tests.planning_seed import count
-
-OLD, NEW = "2026-Q4", "2027-Q1"
-
-
-def person(session: Session, role: Role) -> Person:
-    return session.execute(select(Person).where(Person.role == role)).scalars().first()
-
-
-def draft(engine: Engine, *, preview: bool, role: Role = Role.director) -> QuarterDraft:
-    with session_scope(engine) as session:
-        return copy_unfinished(
-            session=session,
-            actor=person(session, role),
-            config=default_config(),
-            from_period=OLD,
-            to_period=NEW,
-            preview=preview,
-        )
 
 
 def test_the_preview_lists_exactly_the_unfinished_goals_and_writes_nothing(
     new_quarter_engine: Engine,
 ) -> None:
     audit_before = count(new_quarter_engine, AuditEvent)
-    found = draft(new_quarter_engine, preview=True)
+    found = draft_next_quarter(new_quarter_engine, preview=True)
     assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
     assert count(new_quarter_engine, AuditEvent) == audit_before
     with Session(new_quarter_engine) as session:
@@ -93,9 +74,9 @@ def test_the_preview_lists_exactly_the_unfinished_goals_and_writes_nothing(
 
 
 def test_confirming_writes_the_draft_once_audited_with_links(new_quarter_engine: Engine) -> None:
-    preview = draft(new_quarter_engine, preview=True)
+    preview = draft_next_quarter(new_quarter_engine, preview=True)
     audit_before = count(new_quarter_engine, AuditEvent)
-    written = draft(new_quarter_engine, preview=False)
+    written = draft_next_quarter(new_quarter_engine, preview=False)
     assert written.written
     assert [o.title for o in written.objectives] == [o.title for o in preview.objectives]
     assert count(new_quarter_engine, Objective, Objective.period == NEW) == len(preview.objectives)
@@ -121,7 +102,7 @@ def test_confirming_writes_the_draft_once_audited_with_links(new_quarter_engine:
 
     # A second confirmation (a double click, a second director) copies nothing more.
     with pytest.raises(GoalError, match="already has objectives"):
-        draft(new_quarter_engine, preview=False)
+        draft_next_quarter(new_quarter_engine, preview=False)
     assert count(new_quarter_engine, Objective, Objective.period == NEW) == len(preview.objectives)
 
 
@@ -131,7 +112,7 @@ def test_members_and_stakeholders_cannot_draft_a_quarter(
 ) -> None:
     for preview in (True, False):
         with pytest.raises(PermissionDenied):
-            draft(new_quarter_engine, preview=preview, role=role)
+            draft_next_quarter(new_quarter_engine, preview=preview, role=role)
     assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
 
 
@@ -139,13 +120,13 @@ def test_an_objective_whose_key_results_are_all_finished_is_not_copied(
     new_quarter_engine: Engine,
 ) -> None:
     config = default_config()
-    found = draft(new_quarter_engine, preview=True)
+    found = draft_next_quarter(new_quarter_engine, preview=True)
     first = found.objectives[0].source_id
     with Session(new_quarter_engine) as session:
         evaluation = evaluate_period(session=session, config=config, period=OLD)
     [objective] = [o for o in evaluation.objectives if o.objective_id == first]
     with session_scope(new_quarter_engine) as session:
-        director = person(session, Role.director)
+        director = first_with_role(session, Role.director)
         for kr in objective.key_results:
             record = session.get(KeyResult, kr.key_result_id)
             assert record is not None
@@ -178,7 +159,7 @@ def test_an_objective_whose_key_results_are_all_finished_is_not_copied(
                 changes=changes,
                 config=config.metrics,
             )
-    again = draft(new_quarter_engine, preview=True)
+    again = draft_next_quarter(new_quarter_engine, preview=True)
     assert first not in {o.source_id for o in again.objectives}
     assert len(again.objectives) == len(found.objectives) - 1
 
@@ -201,7 +182,7 @@ def test_metric_key_results_start_from_the_new_quarters_data_once_there_is_some(
         # product writer of observations does in its transaction.
         rebuild_daily_totals(connection=session.connection())
     monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-03")
-    found = draft(new_quarter_engine, preview=True)
+    found = draft_next_quarter(new_quarter_engine, preview=True)
     assert found.data_in_new_quarter
     config = default_config()
     read = 0
@@ -248,7 +229,7 @@ def test_week_53_labels_and_bounds_across_the_turn_of_2026() -> None:
 def test_the_plan_committed_in_week_53_is_last_week_for_week_1(new_quarter_engine: Engine) -> None:
     config = default_config()
     with session_scope(new_quarter_engine) as session:
-        director = person(session, Role.director)
+        director = first_with_role(session, Role.director)
         for week in ("2026-W52", "2026-W53"):
             commit_weekly_plan(
                 session=session,
@@ -295,7 +276,7 @@ def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(
 def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
     new_quarter_engine: Engine,
 ) -> None:
-    preview = draft(new_quarter_engine, preview=True)
+    preview = draft_next_quarter(new_quarter_engine, preview=True)
     kr = preview.objectives[0].key_results[0]
     with session_scope(new_quarter_engine) as session:
         record = session.get(KeyResult, kr.source_id)
@@ -308,7 +289,7 @@ def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
     ):
         copy_unfinished(
             session=session,
-            actor=person(session, Role.director),
+            actor=first_with_role(session, Role.director),
             config=default_config(),
             from_period=OLD,
             to_period=NEW,
@@ -322,11 +303,14 @@ def test_a_closed_quarter_is_drafted_from_its_grades(new_quarter_engine: Engine)
     config = default_config()
     with session_scope(new_quarter_engine) as session:
         close_quarter(
-            session=session, actor=person(session, Role.director), config=config, period=OLD
+            session=session,
+            actor=first_with_role(session, Role.director),
+            config=config,
+            period=OLD,
         )
     with Session(new_quarter_engine) as session:
         grades = dict(session.execute(select(KrGrade.key_result_id, KrGrade.grade)).all())
-    found = draft(new_quarter_engine, preview=True)
+    found = draft_next_quarter(new_quarter_engine, preview=True)
     drafted = {kr.source_id: kr for o in found.objectives for kr in o.key_results}
     below = {kr_id for kr_id, grade in grades.items() if grade < 1.0}
     assert below and below <= set(drafted)
@@ -339,7 +323,7 @@ def test_two_directors_confirming_at_once_copy_the_quarter_once(new_quarter_engi
 
     def confirm() -> None:
         try:
-            draft(new_quarter_engine, preview=False)
+            draft_next_quarter(new_quarter_engine, preview=False)
         except GoalError:
             outcomes.append("refused")
         else:
@@ -360,7 +344,7 @@ def test_the_command_line_previews_then_drafts_the_quarter_once(
     monkeypatch.setenv(DATABASE_URL_ENV, str(new_quarter_engine.url))
     monkeypatch.setenv("QUARTERDECK_DEMO", "0")
     with Session(new_quarter_engine) as session:
-        member = person(session, Role.member).email
+        member = first_with_role(session, Role.member).email
     assert main(["--today", "2027-01-01", "okr", "draft"]) == 0
     out = capsys.readouterr().out
     assert "preview only: would create 3 objectives" in out

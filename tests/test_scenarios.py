@@ -36,6 +36,7 @@ from tests.planning_seed import (
     add_initiative,
     commit_plan,
     count,
+    initiative_row,
     seed_team,
     store_state,
 )
@@ -185,13 +186,6 @@ def world(engine: Engine) -> tuple[Engine, Team, dict[str, int]]:
     return engine, team, ids
 
 
-def _initiative(engine: Engine, initiative_id: int) -> Initiative:
-    with Session(read_engine(engine)) as session:
-        found = session.get(Initiative, initiative_id)
-        assert found is not None
-        return found
-
-
 def _save(
     engine: Engine, team: Team, scenario_id: int, version: int, *changes: scenarios.DraftChange
 ) -> None:
@@ -267,8 +261,8 @@ def test_drafts_leave_the_backlog_alone_until_committed(
         ("Gift cards", "in"),
     }
     plan = _commit(engine, team, config, first, 2, note="Lean week")
-    assert _initiative(engine, ids["checkout"]).owner_id == team.ben.id
-    gifts = _initiative(engine, ids["gifts"])
+    assert initiative_row(engine, ids["checkout"]).owner_id == team.ben.id
+    gifts = initiative_row(engine, ids["gifts"])
     assert (gifts.status, gifts.effort_weeks) == (InitiativeStatus.planned, 3.0)
     with Session(read_engine(engine)) as session:
         committed = get_plan(session=session, week=WEEK)
@@ -314,7 +308,7 @@ def test_an_edit_since_the_draft_is_named_and_an_existing_plan_needs_replace(
         _commit(engine, team, config, scenario_id, 3)
     assert store_state(engine) == before
     _commit(engine, team, config, scenario_id, 3, replace=True)
-    assert _initiative(engine, ids["checkout"]).owner_id == team.ben.id
+    assert initiative_row(engine, ids["checkout"]).owner_id == team.ben.id
 
 
 def test_bad_drafts_and_other_roles_write_nothing(

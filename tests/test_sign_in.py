@@ -10,16 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 import ui.identity
 from planning.access.passwords import attempt_sign_in, end_session, start_session
 from planning.access.people import set_password
 from planning.config import load_config
-from planning.store.engine import read_engine, session_scope
-from planning.store.models import Person, PersonRead, Role
+from planning.store.engine import session_scope
+from planning.store.models import PersonRead, Role
+from tests.app_pages import first_active
 from tests.config_support import use_sign_in_mode as use_mode
 from ui.navigation import page_access
 
@@ -59,14 +59,6 @@ def store(app_engine: Engine) -> Engine:
     return app_engine
 
 
-def first_of(engine: Engine, role: Role) -> PersonRead:
-    with Session(read_engine(engine)) as session:
-        query = select(Person).where(Person.role == role, Person.active == True).order_by(Person.id)  # noqa: E712
-        person = session.scalars(query).first()
-        assert person is not None
-        return PersonRead.model_validate(person)
-
-
 def titles(at: AppTest) -> list[str]:
     return [t.value for t in at.title]
 
@@ -81,7 +73,7 @@ def texts(at: AppTest) -> str:
 
 
 def test_a_stakeholders_menu_shows_only_their_pages(store: Engine) -> None:
-    access = page_access(first_of(store, Role.stakeholder))
+    access = page_access(first_active(store, Role.stakeholder))
     assert access("pages/this_week.py") == {"default": True, "visibility": "visible"}
     assert access("pages/roadmap.py") == {"default": False, "visibility": "visible"}
     assert access("pages/goals.py") == {"default": False, "visibility": "visible"}
@@ -94,7 +86,7 @@ def test_each_role_reaches_its_pages_and_lands_home_from_the_others(
     store: Engine, role: Role
 ) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = first_of(store, role).id
+    at.session_state["demo_person_id"] = first_active(store, role).id
     at.run()
     assert titles(at) == ["This week"]
     fallback = TITLES[FALLBACK_OF[role]]
@@ -107,7 +99,7 @@ def test_each_role_reaches_its_pages_and_lands_home_from_the_others(
 
 def test_a_member_typing_admin_never_sees_it(store: Engine) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["demo_person_id"] = first_of(store, Role.member).id
+    at.session_state["demo_person_id"] = first_active(store, Role.member).id
     at.run()
     at.switch_page("pages/admin.py").run()
     assert titles(at) == ["This week"]
@@ -125,18 +117,18 @@ def test_demo_mode_is_the_default_and_says_so(store: Engine) -> None:
     assert "**Demo mode**" in [m.value for m in at.sidebar.markdown]
     picker = at.sidebar.selectbox(key="demo_person_id")
     assert picker.label == "Acting as" and len(picker.options) == 7
-    director = first_of(store, Role.director)
+    director = first_active(store, Role.director)
     assert picker.value == director.id and titles(at) == ["This week"]
     at.switch_page("pages/admin.py").run()
     assert titles(at) == ["Admin"]
     # Acting as the stakeholder instead, Admin's address leads to the Roadmap.
-    at.sidebar.selectbox(key="demo_person_id").set_value(first_of(store, Role.stakeholder).id)
+    at.sidebar.selectbox(key="demo_person_id").set_value(first_active(store, Role.stakeholder).id)
     at.run()
     assert titles(at) == ["Roadmap"]
 
 
 def test_the_person_acted_as_is_kept_in_the_address_for_a_reload(store: Engine) -> None:
-    member = first_of(store, Role.member)
+    member = first_active(store, Role.member)
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.sidebar.selectbox(key="demo_person_id").set_value(member.id).run()
     assert at.query_params["as"] == str(member.id)
@@ -150,13 +142,13 @@ def test_the_person_acted_as_is_kept_in_the_address_for_a_reload(store: Engine) 
     stray.query_params["as"] = "not-a-person"
     stray.run()
     assert not stray.exception
-    director = first_of(store, Role.director)
+    director = first_active(store, Role.director)
     assert stray.sidebar.selectbox(key="demo_person_id").value == director.id
     assert stray.query_params["as"] == str(director.id)
 
 
 def test_switching_to_a_stakeholder_lands_on_the_roadmap(store: Engine) -> None:
-    stakeholder = first_of(store, Role.stakeholder)
+    stakeholder = first_active(store, Role.stakeholder)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert titles(at) == ["This week"]  # a page stakeholders may open too
     at.sidebar.selectbox(key="demo_person_id").set_value(stakeholder.id).run()
@@ -236,7 +228,7 @@ def test_the_form_says_why_the_last_try_was_refused(
     message: str,
 ) -> None:
     use_mode(tmp_path, monkeypatch, "password")
-    give_password(store, first_of(store, Role.member))
+    give_password(store, first_active(store, Role.member))
     at = AppTest.from_file(APP, default_timeout=60)
     for name, value in query.items():
         at.query_params[name] = value
@@ -250,7 +242,7 @@ def test_a_session_cookie_signs_the_person_in_until_it_ends(
     store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_mode(tmp_path, monkeypatch, "password")
-    stakeholder = first_of(store, Role.stakeholder)
+    stakeholder = first_active(store, Role.stakeholder)
     give_password(store, stakeholder)
     token = open_session(store, stakeholder.email)
     monkeypatch.setattr(ui.identity, "_session_token", lambda: token)
@@ -292,7 +284,7 @@ def test_oidc_email_is_matched_to_the_team(
     store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: Role, fallback: str
 ) -> None:
     use_mode(tmp_path, monkeypatch, "oidc")
-    person = first_of(store, role)
+    person = first_active(store, role)
     at = AppTest.from_file(APP, default_timeout=60)
     at.user = {"is_logged_in": True, "email": f" {person.email.upper()} ", "name": person.name}
     at.run()

@@ -60,6 +60,11 @@ sources:
 """
 
 
+def warehouse(tmp_path: Path, config: AppConfig, sources_yaml: str) -> Source:
+    """The warehouse source as this sources.yaml configures it."""
+    return load_sources(config_dir(tmp_path, sources_yaml), config.metrics).get("warehouse")
+
+
 DAILY_ROWS = [
     ("2026-11-20", "email", "mobile", 100, 3),
     ("2026-11-21", "email", "mobile", 110, None),
@@ -185,9 +190,7 @@ def test_schedules_and_freshness_are_read(tmp_path: Path, config: AppConfig) -> 
 def test_postgres_source_writes_once_and_a_rerun_changes_nothing(
     tmp_path: Path, config: AppConfig, store: Engine, pg_source: Engine
 ) -> None:
-    source = load_sources(config_dir(tmp_path, sql_yaml("WAREHOUSE_URL")), config.metrics).get(
-        "warehouse"
-    )
+    source = warehouse(tmp_path, config, sql_yaml("WAREHOUSE_URL"))
     first = run_source(engine=store, config=config, source=source, trigger="command")
     assert first.status == OK, first.error
     # 4 sessions + 3 orders (the NULL order count is no observation)
@@ -208,9 +211,7 @@ def test_postgres_source_writes_once_and_a_rerun_changes_nothing(
 def test_late_data_inside_the_look_back_is_updated_and_older_days_are_not_reread(
     tmp_path: Path, config: AppConfig, store: Engine, pg_source: Engine
 ) -> None:
-    source = load_sources(config_dir(tmp_path, sql_yaml("WAREHOUSE_URL")), config.metrics).get(
-        "warehouse"
-    )
+    source = warehouse(tmp_path, config, sql_yaml("WAREHOUSE_URL"))
     assert run_source(engine=store, config=config, source=source, trigger="command").ok
     with pg_source.begin() as connection:
         connection.execute(text("UPDATE daily SET sessions = 999 WHERE day = '2026-11-21'"))
@@ -235,7 +236,7 @@ def test_mariadb_source(
         body = sql_yaml(
             "SHOP_DB", sql=f"SELECT day, channel, device, sessions, orders FROM {table}"
         )
-        source = load_sources(config_dir(tmp_path, body), config.metrics).get("warehouse")
+        source = warehouse(tmp_path, config, body)
         first = run_source(engine=store, config=config, source=source, trigger="command")
         assert first.status == OK, first.error
         assert first.added == 7
@@ -251,9 +252,7 @@ def test_duckdb_file_source(
     fill_daily(engine)
     engine.dispose()
     monkeypatch.setenv("DUCK_URL", url)
-    source = load_sources(config_dir(tmp_path, sql_yaml("DUCK_URL")), config.metrics).get(
-        "warehouse"
-    )
+    source = warehouse(tmp_path, config, sql_yaml("DUCK_URL"))
     outcome = run_source(engine=store, config=config, source=source, trigger="command")
     assert outcome.status == OK, outcome.error
     assert outcome.added == 7
@@ -268,7 +267,7 @@ def test_a_query_can_place_the_window_itself(
         sql="SELECT day, channel, device, sessions, orders FROM daily WHERE day >= :since",
         extra="\n      first_day: 2026-11-21",
     )
-    source = load_sources(config_dir(tmp_path, body), config.metrics).get("warehouse")
+    source = warehouse(tmp_path, config, body)
     outcome = run_source(engine=store, config=config, source=source, trigger="command")
     assert outcome.ok, outcome.error
     assert min(day for _, _, day in stored(store)) == "2026-11-21"
@@ -331,7 +330,7 @@ def test_a_bad_query_is_recorded_with_the_databases_reason(
     tmp_path: Path, config: AppConfig, store: Engine, pg_source: Engine
 ) -> None:
     body = sql_yaml("WAREHOUSE_URL", sql="SELEC day FROM daily")
-    source = load_sources(config_dir(tmp_path, body), config.metrics).get("warehouse")
+    source = warehouse(tmp_path, config, body)
     outcome = run_source(engine=store, config=config, source=source, trigger="command")
     assert outcome.status == FAILED
     assert "syntax error" in outcome.error
@@ -571,9 +570,7 @@ def test_an_unreadable_secrets_file_is_named_without_its_content(
     broken.write_text('WAREHOUSE_URL = "postgresql://u:hunter2hunter2@h/db\n', encoding="utf-8")
     monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(broken))
     monkeypatch.delenv("WAREHOUSE_URL", raising=False)
-    source = load_sources(config_dir(tmp_path, sql_yaml("WAREHOUSE_URL")), config.metrics).get(
-        "warehouse"
-    )
+    source = warehouse(tmp_path, config, sql_yaml("WAREHOUSE_URL"))
     outcome = run_source(engine=store, config=config, source=source, trigger="command")
     assert outcome.status == FAILED
     assert f"{broken} cannot be read as TOML" in outcome.error

@@ -32,8 +32,9 @@ from planning.sources.mappings import (
     save_mapping,
 )
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine
-from planning.store.models import AuditEvent, Person, Role
+from planning.store.models import AuditEvent, Person
 from planning.store.models_metrics import ColumnMapping
+from tests.sources_support import director_and_member
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 WIDE = (
@@ -49,15 +50,6 @@ SPEC = MappingSpec(
     fixed={"device": "mobile"},
     measures={"sessions": "Visits", "orders": "Orders", "net_revenue": "Revenue"},
 )
-
-
-def people(engine: Engine) -> tuple[Person, Person]:
-    with Session(engine, expire_on_commit=False) as session:
-        director = Person(name="Dana", email="dana@example.com", role=Role.director)
-        member = Person(name="Milo", email="milo@example.com", role=Role.member)
-        session.add_all([director, member])
-        session.commit()
-    return director, member
 
 
 def save(
@@ -144,7 +136,7 @@ def test_a_mapping_that_does_not_fit_the_file_is_refused(config: AppConfig) -> N
 def test_directors_save_mappings_audited_and_members_are_refused(
     engine: Engine, config: AppConfig
 ) -> None:
-    director, member = people(engine)
+    director, member = director_and_member(engine)
     with pytest.raises(PermissionDenied, match="director"):
         save(engine, member, "Analyst sheet", SPEC, config)
     with Session(engine) as session:
@@ -173,7 +165,7 @@ def test_directors_save_mappings_audited_and_members_are_refused(
 def test_mappings_that_do_not_fit_the_metrics_are_not_saved(
     engine: Engine, config: AppConfig
 ) -> None:
-    director, _ = people(engine)
+    director, _ = director_and_member(engine)
     no_device = SPEC.model_copy(update={"fixed": {}})
     with pytest.raises(MappingError, match="fixed value for device"):
         save(engine, director, "x", no_device, config)

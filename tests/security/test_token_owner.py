@@ -25,20 +25,13 @@ from planning.cli.main import main
 from planning.config import AppConfig
 from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import Person, PersonRead, Role
-from tests.api_support import OpenApiChecker, bearer, client_for, fingerprint, new_token
+from tests.api_support import GOOD_ROW, OpenApiChecker, bearer, client_for, fingerprint, new_token
 from tests.app_pages import open_admin_tab
 from tests.conftest import DEMO_TODAY
 from tests.okr_seed import make_team
 
 OKRS = "/api/v1/okrs"
 OBSERVATIONS = "/api/v1/observations"
-ROW = {
-    "date": "2026-11-25",
-    "measure": "sessions",
-    "value": 10,
-    "channel": "email",
-    "device": "mobile",
-}
 
 
 @pytest.fixture
@@ -91,7 +84,7 @@ def test_a_write_token_of_a_deactivated_director_writes_nothing(
     secret = new_token(engine, [WRITE_OBSERVATIONS, READ_OKRS], actor=maya)
     change(engine, maya.id, active=False)
     before = fingerprint(engine)
-    response = client.post(OBSERVATIONS, json=[ROW], headers=bearer(secret))
+    response = client.post(OBSERVATIONS, json=[GOOD_ROW], headers=bearer(secret))
     assert response.status_code == 403
     assert "now deactivated" in response.json()["detail"]
     assert fingerprint(engine) == before
