@@ -349,11 +349,14 @@ def test_a_failed_sql_run_reads_in_german_and_writes_nothing(
     engine.dispose()
     monkeypatch.setenv("SHOP_URL", url)
     monkeypatch.setenv("NOT_A_URL", "a warehouse somewhere")
+    monkeypatch.delenv("UNSET_URL", raising=False)
+    monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(tmp_path / "none.toml"))
     renamed = "SELECT day, channel, device, sessions AS visits, orders FROM daily"
     bodies = {
         "renamed": sql_yaml("SHOP_URL", sql=renamed),
         "malformed": sql_yaml("SHOP_URL"),
         "not a url": sql_yaml("NOT_A_URL"),
+        "unset": sql_yaml("UNSET_URL"),
     }
     errors = {}
     with i18n.use_locale("de"):
@@ -373,6 +376,10 @@ def test_a_failed_sql_run_reads_in_german_and_writes_nothing(
         "kein deklarierter Wert von channel"
     )
     assert errors["not a url"] == "die Datenbank-URL im Geheimnis ist keine SQLAlchemy-URL"
+    assert errors["unset"] == (
+        "das Geheimnis UNSET_URL ist nicht gesetzt: setzen Sie die Umgebungsvariable UNSET_URL "
+        f'oder fügen Sie UNSET_URL = "…" zu {tmp_path / "none.toml"} hinzu'
+    )
     assert stored(store) == {}
     assert [r[3] for r in runs(store)] == list(errors.values())
 
