@@ -337,6 +337,52 @@ def test_a_bad_query_is_recorded_with_the_databases_reason(
     assert runs(store)[-1][:3] == ("warehouse", FAILED, 0)
 
 
+def test_a_failed_sql_run_reads_in_german_and_writes_nothing(
+    tmp_path: Path, config: AppConfig, store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planning import i18n
+
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    engine = create_engine(url)
+    fill_daily(engine, rows=[*DAILY_ROWS, ("2026-11-22", "telepathy", "mobile", 3, 1)])
+    engine.dispose()
+    monkeypatch.setenv("SHOP_URL", url)
+    monkeypatch.setenv("NOT_A_URL", "a warehouse somewhere")
+    monkeypatch.delenv("UNSET_URL", raising=False)
+    monkeypatch.setenv("QUARTERDECK_SECRETS_FILE", str(tmp_path / "none.toml"))
+    renamed = "SELECT day, channel, device, sessions AS visits, orders FROM daily"
+    bodies = {
+        "renamed": sql_yaml("SHOP_URL", sql=renamed),
+        "malformed": sql_yaml("SHOP_URL"),
+        "not a url": sql_yaml("NOT_A_URL"),
+        "unset": sql_yaml("UNSET_URL"),
+    }
+    errors = {}
+    with i18n.use_locale("de"):
+        for case, body in bodies.items():
+            folder = tmp_path / case.replace(" ", "_")
+            folder.mkdir()
+            source = load_sources(config_dir(folder, body), config.metrics).get("warehouse")
+            outcome = run_source(engine=store, config=config, source=source, trigger="command")
+            assert outcome.status == FAILED
+            errors[case] = outcome.error
+    assert errors["renamed"] == (
+        "Abfrage 1 lieferte die Spalten day, channel, device, visits, orders; ihre "
+        "Messgrößenspalte 'sessions' ist nicht darunter"
+    )
+    assert errors["malformed"].startswith(
+        "2 fehlerhafte Zeilen, nichts geschrieben: 2026-11-22 sessions, channel: 'telepathy' ist "
+        "kein deklarierter Wert von channel"
+    )
+    assert errors["not a url"] == "die Datenbank-URL im Geheimnis ist keine SQLAlchemy-URL"
+    assert errors["unset"] == (
+        "das Geheimnis UNSET_URL ist nicht gesetzt: setzen Sie die Umgebungsvariable UNSET_URL "
+        f'oder fügen Sie UNSET_URL = "…" zu {tmp_path / "none.toml"} hinzu'
+    )
+    assert stored(store) == {}
+    assert [r[3] for r in runs(store)] == list(errors.values())
+
+
 def test_a_secret_never_reaches_the_store_or_the_logs(
     tmp_path: Path,
     config: AppConfig,
@@ -545,9 +591,18 @@ def test_two_processes_on_postgres_run_a_source_once(tmp_path: Path, pg_source: 
         engine.dispose()
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "the run was cut off before it finished; nothing was written"),
+        ("de", "der Lauf wurde abgebrochen, bevor er fertig war; nichts wurde geschrieben"),
+    ],
+)
 def test_a_run_cut_off_is_marked_interrupted_by_the_next(
-    config: AppConfig, store: Engine, daily_csv_source: Source
+    config: AppConfig, store: Engine, daily_csv_source: Source, language: str, said: str
 ) -> None:
+    from planning import i18n
+
     source = daily_csv_source
     with store.begin() as connection:  # a process died mid-run, leaving its run open
         connection.execute(
@@ -558,9 +613,11 @@ def test_a_run_cut_off_is_marked_interrupted_by_the_next(
             ),
             {"t": clock.utcnow()},
         )
-    assert run_source(engine=store, config=config, source=source, trigger="command").ok
+    # Said in the language of the run that finds it.
+    with i18n.use_locale(language):
+        assert run_source(engine=store, config=config, source=source, trigger="command").ok
     assert [r[1] for r in runs(store)] == ["interrupted", OK]
-    assert "cut off" in runs(store)[0][3]
+    assert runs(store)[0][3] == said
 
 
 def test_an_unreadable_secrets_file_is_named_without_its_content(

@@ -260,3 +260,51 @@ def test_the_bench_export_has_the_fixtures_shape() -> None:
     rows = data.splitlines()
     assert len(rows) == 41
     assert all(len(r.split(",")) == len(HEADER) for r in rows)
+
+
+def test_a_failed_file_run_reads_in_german_and_writes_nothing(
+    tmp_path: Path, shop: AppConfig, store: Engine
+) -> None:
+    from planning import i18n
+
+    changed = tmp_path / "changed.csv"
+    changed.write_text(SHOPIFY.read_text(encoding="utf-8").replace("Lineitem quantity,", "Q,"))
+    unmapped = tmp_path / "unmapped.csv"
+    unmapped.write_text(SHOPIFY.read_text(encoding="utf-8").replace("AP-100-M", "ZZ-100-M"))
+    wide = tmp_path / "wide.csv"
+    wide.write_text(WIDE)
+    missing = tmp_path / "nowhere" / "orders_export.csv"
+    cases = {
+        "changed": ("shopify_orders_csv", f"      path: {changed}\n"),
+        "unmapped": ("shopify_orders_csv", f"      path: {unmapped}\n"),
+        "missing": ("shopify_orders_csv", f"      path: {missing}\n"),
+        "no mapping": ("csv_url", f"      path: {wide}\n      mapping: Analyst sheet\n"),
+    }
+    errors = {}
+    with i18n.use_locale("de"):
+        for case, (kind, settings) in cases.items():
+            folder = tmp_path / case.replace(" ", "_")
+            folder.mkdir()
+            source = one_source(folder, kind, settings, shop)
+            outcome = run_source(engine=store, config=shop, source=source, trigger="command")
+            assert outcome.status == FAILED
+            errors[case] = outcome.error
+    assert errors["changed"].startswith(
+        "die Datei kann nicht importiert werden: dies ist kein Shopify-Bestellexport, oder seine "
+        "Kopfzeile hat sich geändert: keine Spalte 'Lineitem quantity'"
+    )
+    assert errors["unmapped"] == (
+        "1 fehlerhafte Zeile, nichts geschrieben: Zeile 2, Spalte Lineitem sku: keine Produktlinie "
+        "für diesen Artikel (SKU 'ZZ-100-M'): ordnen Sie ihn in settings.yaml unter "
+        "imports.shopify_orders.product_lines oder sku_prefixes zu"
+    )
+    assert errors["missing"].startswith(f"{missing} kann nicht gelesen werden: ")
+    assert errors["no mapping"].startswith(
+        "es gibt keine gespeicherte Spaltenzuordnung namens 'Analyst sheet': speichern Sie sie "
+        "unter Verwaltung → Datenimport"
+    )
+    assert stored(store) == {}
+    assert batches(store) == []
+    with store.connect() as connection:
+        recorded = connection.execute(text("SELECT error FROM source_run ORDER BY id")).all()
+    assert [r[0] for r in recorded] == list(errors.values())

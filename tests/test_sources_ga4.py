@@ -165,3 +165,43 @@ def test_a_changed_header_is_refused(config: AppConfig) -> None:
         parse_ga4(data=edited("Device category", "Platform"), config=config)
     with pytest.raises(ImportFileError, match="no table with Date and Sessions"):
         parse_ga4(data=edited("Date,", "Week,"), config=config)
+
+
+def test_refusals_and_bad_cells_read_in_german_and_nothing_is_written(
+    engine: Engine, config: AppConfig
+) -> None:
+    from planning import i18n
+
+    unmapped = edited("20261125,Paid Social", "20261125,Referral")
+    bad_cells = (
+        edited("20261124,Organic Search,desktop,800", "2026-11-24,Organic Search,desktop,800")
+        .replace(b"20261124,Email,mobile,300,30", b"20261124,Email,mobile,-300,30")
+        .replace(b"20261125,Email,desktop,150,15,9,7", b"20261125,Email,desktop,150,15,9")
+    )
+    with i18n.use_locale("de"):
+        with pytest.raises(ImportFileError) as refused:
+            import_ga4(engine, config, unmapped)
+        with pytest.raises(ImportFileError) as header_only:
+            header = b"Date,Sessions,Device category,Session default channel group\n"
+            parse_ga4(data=header, config=config)
+        result = import_ga4(engine, config, bad_cells)
+        notes = parse_ga4(data=EXPORT.read_bytes(), config=config).notes
+    assert str(refused.value) == (
+        "GA4-Werte für channel ohne channel, unter dem sie erfasst werden: 'Referral' "
+        "(Zeile 20). Ordnen Sie jeden in settings.yaml unter imports.ga4.channels einem dieser "
+        "Werte zu: organic, direct, paid_search, paid_social, email, affiliate, social"
+    )
+    assert str(header_only.value) == "die GA4-Tabelle hat eine Kopfzeile, aber keine Zeilen"
+    assert [(p.line, p.column, p.reason) for p in result.problems] == [
+        (12, "Date", "'2026-11-24' ist kein GA4-Datum (YYYYMMDD)"),
+        (15, "Sessions", "-300 ist negativ"),
+        (19, "", "die Zeile hat 6 Zellen, die Kopfzeile aber 7"),
+    ]
+    assert notes[0] == (
+        "10 GA4-Zeilen gelesen: sessions, add_to_cart_sessions, checkout_sessions nach channel "
+        "und device."
+    )
+    assert "Käufe werden nicht als Bestellungen erfasst" in notes[1]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one() == 0

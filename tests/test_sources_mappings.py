@@ -284,3 +284,52 @@ def test_a_file_the_mapping_editor_cannot_read_is_explained_in_the_readers_langu
     assert str(in_german.value) != str(english.value)
     if german is not None:
         assert german in str(in_german.value)
+
+
+def test_a_mapping_refused_or_a_wide_file_with_bad_cells_reads_in_german_and_writes_nothing(
+    engine: Engine, config: AppConfig
+) -> None:
+    from planning import i18n
+
+    director, _ = people(engine)
+    no_device = SPEC.model_copy(update={"fixed": {}})
+    bad_cells = WIDE.replace("25/11/2026", "2026-11-25").replace("5400", "=1+1").encode()
+    renamed = WIDE.replace("Visits", "Sessions").encode()
+    with i18n.use_locale("de"):
+        with pytest.raises(MappingError) as unnamed:
+            save(engine, director, "  ", SPEC, config)
+        with pytest.raises(MappingError) as incomplete:
+            save(engine, director, "x", no_device, config)
+        with pytest.raises(ImportFileError) as no_column:
+            convert(data=renamed, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC)
+        converted = convert(
+            data=bad_cells, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC
+        )
+        result = import_converted(
+            engine=engine,
+            actor=None,
+            converted=converted,
+            data=bad_cells,
+            filename="sheet.csv",
+            source="upload",
+            config=config,
+        )
+    assert str(unnamed.value) == "geben Sie der Zuordnung einen Namen"
+    assert str(incomplete.value) == (
+        "sessions wird nach channel, device erfasst: ordnen Sie device eine Spalte oder einen "
+        "festen Wert zu; orders wird nach channel, device erfasst: ordnen Sie device eine Spalte "
+        "oder einen festen Wert zu; net_revenue wird nach channel, device erfasst: ordnen Sie "
+        "device eine Spalte oder einen festen Wert zu"
+    )
+    assert str(no_column.value).startswith(
+        "die Datei hat keine Spalte 'Visits', die die Zuordnung liest (ihre Kopfzeile: Day, "
+    )
+    assert [(p.line, p.column, p.reason) for p in result.problems] == [
+        (3, "Visits", "'=1+1' ist keine Zahl"),
+        (4, "Day", "'2026-11-25' ist kein Datum im Format DD/MM/YYYY"),
+    ]
+    assert converted.notes == ["3 Zeilen in 4 Beobachtungen gelesen."]
+    with Session(engine) as session:
+        assert list_mappings(session=session) == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0

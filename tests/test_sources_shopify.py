@@ -301,3 +301,45 @@ def test_a_header_of_thousands_of_columns_or_another_encoding_is_refused(
         parse_shopify_orders(
             data=EXPORT.read_text(encoding="utf-8").encode("utf-16"), config=shop_config(config)
         )
+
+
+def test_refusals_row_problems_and_notes_read_in_german_and_nothing_is_written(
+    engine: Engine, config: AppConfig
+) -> None:
+    from planning import i18n
+
+    bad_cells = edited(
+        **{
+            "1,Linen Throw,60.00": "1.5,Linen Throw,60.00",
+            "USD,115.00,": "USD,1e308,",
+            "2026-11-26 08:05:00 -0500": "yesterday",
+            "1,Vitamin C Serum,30.00": "-1,Vitamin C Serum,30.00",
+        }
+    )
+    wide = ",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("1" * 5000) + "\n"
+    with i18n.use_locale("de"):
+        with pytest.raises(ImportFileError) as mixed:
+            import_orders(engine, config, TWO_CURRENCIES.read_bytes())
+        with pytest.raises(ImportFileError) as too_wide:
+            import_orders(engine, config, wide.encode())
+        result = import_orders(engine, config, bad_cells)
+        lines = [str(p) for p in result.problems]
+        notes = parse_shopify_orders(data=EXPORT.read_bytes(), config=shop_config(config)).notes
+    assert str(mixed.value) == (
+        "der Export mischt Währungen (EUR in Zeilen 8 und 12; USD in Zeilen 2, 4 und 11); "
+        "Quarterdeck rechnet Geld in einer Währung (USD, settings.yaml): exportieren Sie nur die "
+        "Bestellungen in USD"
+    )
+    assert str(too_wide.value) == "die Kopfzeile hat 5.000 Spalten; höchstens 500"
+    assert lines == [
+        "Zeile 4, Spalte Lineitem quantity: Menge 1.5 ist keine ganze Zahl",
+        "Zeile 8, Spalte Lineitem quantity: -1 ist negativ",
+        "Zeile 8, Spalte Subtotal: 1e308 liegt über 1e+10, zu groß, um echt zu sein",
+        "Zeile 11, Spalte Created at: 'yesterday' ist keine Shopify-Zeitangabe wie "
+        "2026-11-24 09:15:02 -0500",
+    ]
+    assert notes == [
+        "Bestellungen gezählt: 4; ausgelassen: 1 storniert, 1 Test, 0 mit übersprungenem "
+        "Zahlungsstatus."
+    ]
+    assert stored_rows(engine) == (0, 0)

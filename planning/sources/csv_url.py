@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 from sqlmodel import Session
 
 from planning.config.base import Identifier
+from planning.i18n import gettext as _
 from planning.metrics.import_file import read_table
 from planning.sources.files import FetchError, FileLocation
 from planning.store.engine import read_engine
@@ -73,8 +74,10 @@ def parse(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
         saved = get_mapping(session=session, name=settings.mapping)
     if saved is None:
         raise FetchError(
-            f"there is no saved column mapping named {settings.mapping!r}: save it in Admin → "
-            "Data import (upload the file and map its columns) or name another in sources.yaml"
+            _(
+                "there is no saved column mapping named {name}: save it in Admin → Data import "
+                "(upload the file and map its columns) or name another in sources.yaml"
+            ).format(name=repr(settings.mapping))
         )
     cells = read_cells(data, filename)
     converted = apply_mapping(cells=cells, spec=saved.spec, metrics=context.config.metrics)

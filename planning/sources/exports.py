@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planning.formatting import format_count
+from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.metrics.import_checks import RowProblem
 from planning.sources.files import FileLocation
 from planning.sources.formats import Converted
@@ -43,9 +46,13 @@ def problems_text(problems: list[RowProblem]) -> str:
     """A converted file's row problems in one message, by file line, the first few named."""
     shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
     more = len(problems) - MAX_PROBLEMS_SHOWN
-    tail = f"; and {more:,} more" if more > 0 else ""
+    tail = _("; and {count} more").format(count=format_count(more)) if more > 0 else ""
     count = len(problems)
-    return f"{count:,} bad row{'s' if count != 1 else ''}, nothing written: {shown}{tail}"
+    return ngettext(
+        "{count} bad row, nothing written: {problems}",
+        "{count} bad rows, nothing written: {problems}",
+        count,
+    ).format(count=format_count(count), problems=shown + tail)
 
 
 def converted_table(converted: Converted) -> pd.DataFrame:

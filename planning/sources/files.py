@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, model_validator
 
 from planning.config.base import Strict
+from planning.i18n import gettext as _
 from planning.sources.secrets import check_secret_name
 
 SecretName = Annotated[str, AfterValidator(check_secret_name)]
@@ -47,7 +48,7 @@ class FileLocation(Strict):
             return self.path
         if self.url:
             return self.url
-        return f"the URL in secret {self.url_secret}"
+        return _("the URL in secret {name}").format(name=self.url_secret)
 
 
 def check_http_url(url: str) -> str:
@@ -66,15 +67,23 @@ def read_location(location: Any, secret: Callable[[str], str]) -> bytes:
         try:
             size = path.stat().st_size
             if size > limit:
-                raise FetchError(f"{path} is {size / 1e6:.0f} MB, above max_megabytes")
+                raise FetchError(
+                    _("{path} is {size} MB, above max_megabytes").format(
+                        path=path, size=f"{size / 1e6:.0f}"
+                    )
+                )
             return path.read_bytes()
         except OSError as exc:
-            raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise FetchError(
+                _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+            ) from None
     url = location.url or secret(location.url_secret)
     try:
         check_http_url(url)
     except ValueError:
-        raise FetchError(f"{location.shown()} is not an http:// or https:// URL") from None
+        raise FetchError(
+            _("{location} is not an http:// or https:// URL").format(location=location.shown())
+        ) from None
     return http_get(url, timeout=location.timeout_seconds, limit=limit, shown=location.shown())
 
 
@@ -85,13 +94,29 @@ def http_get(url: str, *, timeout: float, limit: int, shown: str) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             body: bytes = answer.read(limit + 1)
     except urllib.error.HTTPError as exc:
-        raise FetchError(f"{shown} answered {exc.code} {exc.reason}") from None
+        raise FetchError(
+            _("{location} answered {code} {reason}").format(
+                location=shown, code=exc.code, reason=exc.reason
+            )
+        ) from None
     except urllib.error.URLError as exc:
-        raise FetchError(f"{shown} cannot be reached ({exc.reason})") from None
+        raise FetchError(
+            _("{location} cannot be reached ({reason})").format(location=shown, reason=exc.reason)
+        ) from None
     except TimeoutError:
-        raise FetchError(f"{shown} did not answer within {timeout:g} s") from None
+        raise FetchError(
+            _("{location} did not answer within {seconds} s").format(
+                location=shown, seconds=f"{timeout:g}"
+            )
+        ) from None
     except OSError as exc:
-        raise FetchError(f"{shown} cannot be read ({exc})") from None
+        raise FetchError(
+            _("{location} cannot be read ({reason})").format(location=shown, reason=exc)
+        ) from None
     if len(body) > limit:
-        raise FetchError(f"{shown} is larger than max_megabytes ({limit / 1e6:g} MB)")
+        raise FetchError(
+            _("{location} is larger than max_megabytes ({size} MB)").format(
+                location=shown, size=f"{limit / 1e6:g}"
+            )
+        )
     return body

@@ -22,10 +22,11 @@ from sqlmodel import Session
 
 from planning.access.permissions import require_director
 from planning.config import AppConfig
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem, Validation, validate
-from planning.metrics.import_file import LINE, ImportFileError, cell_text, read_csv_cells
+from planning.metrics.import_file import EMPTY, LINE, ImportFileError, cell_text, read_csv_cells
 from planning.metrics.importer import (
     FileCheck,
     ImportResult,
@@ -82,11 +83,12 @@ def decode(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
-            "save it as CSV UTF-8"
+            _(
+                "the file is not UTF-8 text (byte {byte} cannot be read); save it as CSV UTF-8"
+            ).format(byte=exc.start + 1)
         ) from None
     if not text.strip():
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(_(EMPTY))
     return text
 
 
@@ -164,14 +166,18 @@ def read_csv_text(
     """
     header = first_record(text)
     if len(header) > MAX_COLUMNS:
-        raise ImportFileError(f"the header has {len(header):,} columns; at most {MAX_COLUMNS}")
+        raise ImportFileError(
+            _("the header has {count} columns; at most {limit}").format(
+                count=format_count(len(header)), limit=MAX_COLUMNS
+            )
+        )
     # Cells stay Python strings (dtype object): pandas' own string type costs seconds to build on
     # a big export, only for the rules to read them back.
     return read_csv_cells(
         io.StringIO(text),
-        wrong_width=lambda line, saw, expected: (
-            f"line {line + first_line - 1} has {saw} cells but the header has {expected}"
-        ),
+        wrong_width=lambda line, saw, expected: _(
+            "line {line} has {saw} cells but the header has {expected}"
+        ).format(line=line + first_line - 1, saw=saw, expected=expected),
         skip_blank_lines=True,
         usecols=columns,
     )
@@ -187,10 +193,12 @@ def lines_text(lines: np.ndarray | list[int], limit: int = 8) -> str:
     numbers = sorted({int(n) for n in lines})
     shown = [str(n) for n in numbers[:limit]]
     if len(numbers) > limit:
-        return f"lines {', '.join(shown)} and {len(numbers) - limit:,} more"
+        return _("lines {lines} and {count} more").format(
+            lines=", ".join(shown), count=format_count(len(numbers) - limit)
+        )
     if len(shown) == 1:
-        return f"line {shown[0]}"
-    return f"lines {', '.join(shown[:-1])} and {shown[-1]}"
+        return _("line {line}").format(line=shown[0])
+    return _("lines {lines} and {last}").format(lines=", ".join(shown[:-1]), last=shown[-1])
 
 
 def number_problem(
@@ -199,12 +207,14 @@ def number_problem(
     """Why a cell of a count or amount column cannot be taken: empty, not a number, negative or
     beyond `limit` (long cells are cut to 40 characters, a negative one is shown whole)."""
     if not cell:
-        return f"{name} is empty"
+        return _("{name} is empty").format(name=name)
     if not reads_as_number:
-        return f"{cell[:40]!r} is not a number"
+        return _("{cell} is not a number").format(cell=repr(cell[:40]))
     if value < 0:
-        return f"{cell} is negative"
-    return f"{cell[:40]} is beyond {limit:g}, too large to be real"
+        return _("{cell} is negative").format(cell=cell)
+    return _("{cell} is beyond {limit}, too large to be real").format(
+        cell=cell[:40], limit=f"{limit:g}"
+    )
 
 
 def long_table(parts: list[pd.DataFrame], dimensions: list[str]) -> pd.DataFrame:
@@ -417,13 +427,14 @@ def checked_layout(data: bytes, records: int) -> np.ndarray:
         # The arithmetic cannot tell a stray quote inside an unquoted cell: walk the records.
         start_lines, cells = _walked_layout(decode(data))
     if len(cells) == 0:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(_(EMPTY))
     wrong = np.flatnonzero(cells != cells[0])
     if len(wrong):
         first = int(wrong[0])
         raise ImportFileError(
-            f"line {int(start_lines[first])} has {int(cells[first])} cells but the header has "
-            f"{int(cells[0])}"
+            _("line {line} has {saw} cells but the header has {expected}").format(
+                line=int(start_lines[first]), saw=int(cells[first]), expected=int(cells[0])
+            )
         )
     return start_lines[1 : records + 1]
 

@@ -28,6 +28,8 @@ import pandas as pd
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import GA4_DEFAULT_CHANNELS, GA4_DEFAULT_DEVICES, Ga4Settings
+from planning.formatting import format_count
+from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import (
@@ -119,10 +121,12 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
         None,
     )
     if table is None:
-        seen = "; ".join(", ".join(t.header[:6]) for t in tables[:3]) or "none"
+        seen = "; ".join(", ".join(t.header[:6]) for t in tables[:3]) or _("none")
         raise ImportFileError(
-            "no table with Date and Sessions columns: this is not a GA4 report with a Date "
-            f"dimension, or its header changed (tables found: {seen})"
+            _(
+                "no table with Date and Sessions columns: this is not a GA4 report with a Date "
+                "dimension, or its header changed (tables found: {tables})"
+            ).format(tables=seen)
         )
     where = {
         "date": _find(table.header, DATE_COLUMNS),
@@ -139,8 +143,10 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
     ]
     if missing:
         raise ImportFileError(
-            f"the GA4 table has no column {', '.join(repr(m) for m in missing)}; add that "
-            "dimension to the report (its header is: " + ", ".join(table.header) + ")"
+            _(
+                "the GA4 table has no column {columns}; add that dimension to the report (its "
+                "header is: {header})"
+            ).format(columns=", ".join(repr(m) for m in missing), header=", ".join(table.header))
         )
     measures = {
         measure: index
@@ -151,7 +157,7 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
     for measure in measures:
         _check_measure(measure, metrics)
     if not table.rows:
-        raise ImportFileError("the GA4 table has a header but no rows")
+        raise ImportFileError(_("the GA4 table has a header but no rows"))
 
     problems: list[RowProblem] = []
     width = len(table.header)
@@ -160,7 +166,11 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
         if len(row) != width:
             problems.append(
                 RowProblem(
-                    table.lines[i], "", f"the row has {len(row)} cells but the header has {width}"
+                    table.lines[i],
+                    "",
+                    _("the row has {saw} cells but the header has {expected}").format(
+                        saw=len(row), expected=width
+                    ),
                 )
             )
         else:
@@ -206,11 +216,17 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
         )
         for measure in values
     ]
-    notes = [f"{len(table.rows):,} GA4 rows read: " + ", ".join(values) + " by channel and device."]
+    notes = [
+        _("{count} GA4 rows read: {measures} by channel and device.").format(
+            count=format_count(len(table.rows)), measures=", ".join(values)
+        )
+    ]
     if not rules.record_orders and _find(table.header, MEASURE_COLUMNS["orders"]) is not None:
         notes.append(
-            "Purchases are not recorded as orders (imports.ga4.record_orders is off in "
-            "settings.yaml)."
+            _(
+                "Purchases are not recorded as orders (imports.ga4.record_orders is off in "
+                "settings.yaml)."
+            )
         )
     return Converted(
         format=GA4,
@@ -232,8 +248,16 @@ def _mappings(rules: Ga4Settings, metrics: MetricsConfig) -> tuple[dict[str, str
         for value, target in overrides.items():
             if target not in declared:
                 raise ImportFileError(
-                    f"settings.yaml: imports.ga4.{key}.{value}: {target!r} is not a declared "
-                    f"{dim} value (one of: {', '.join(declared)})"
+                    _(
+                        "settings.yaml: imports.ga4.{key}.{value}: {target} is not a declared "
+                        "{dimension} value (one of: {values})"
+                    ).format(
+                        key=key,
+                        value=value,
+                        target=repr(target),
+                        dimension=dim,
+                        values=", ".join(declared),
+                    )
                 )
         merged = {k.lower(): v for k, v in defaults.items() if v in declared}
         merged.update({k.lower(): v for k, v in overrides.items()})
@@ -244,11 +268,17 @@ def _mappings(rules: Ga4Settings, metrics: MetricsConfig) -> tuple[dict[str, str
 def _check_measure(measure: str, metrics: MetricsConfig) -> None:
     spec = metrics.measures.get(measure)
     if spec is None:
-        raise ImportFileError(f"metrics.yaml declares no measure {measure!r}, which GA4 fills")
+        raise ImportFileError(
+            _("metrics.yaml declares no measure {measure}, which GA4 fills").format(
+                measure=repr(measure)
+            )
+        )
     if set(spec.dimensions) != {"channel", "device"}:
         raise ImportFileError(
-            f"metrics.yaml records {measure} by {', '.join(spec.dimensions) or 'nothing'}; "
-            "a GA4 import gives channel and device"
+            _(
+                "metrics.yaml records {measure} by {dimensions}; a GA4 import gives channel and "
+                "device"
+            ).format(measure=measure, dimensions=", ".join(spec.dimensions) or _("nothing"))
         )
 
 
@@ -270,7 +300,11 @@ def _days(column: pd.Series, lines: np.ndarray, name: str, problems: list[RowPro
         if day is None:
             shown = str(uniques[codes[i]])[:40]
             problems.append(
-                RowProblem(int(lines[i]), name, f"{shown!r} is not a GA4 date (YYYYMMDD)")
+                RowProblem(
+                    int(lines[i]),
+                    name,
+                    _("{cell} is not a GA4 date (YYYYMMDD)").format(cell=repr(shown)),
+                )
             )
     return out
 
@@ -295,8 +329,10 @@ def _mapped(
         )
         declared = metrics.dimensions[dim].values
         raise ImportFileError(
-            f"GA4 {dim} values with no {dim} to record them under: {listed}. Map each in "
-            f"settings.yaml under imports.ga4.{key} to one of: {', '.join(declared)}"
+            _(
+                "GA4 {dimension} values with no {dimension} to record them under: {listed}. Map "
+                "each in settings.yaml under imports.ga4.{key} to one of: {values}"
+            ).format(dimension=dim, listed=listed, key=key, values=", ".join(declared))
         )
     return np.asarray(targets, dtype=object)[codes]
 

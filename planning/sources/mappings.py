@@ -26,7 +26,9 @@ from sqlmodel import Session, select
 
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
+from planning.formatting import format_count
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import Converted, column_lookup, long_table
@@ -76,23 +78,33 @@ class MappingSpec(BaseModel):
         for measure in self.measures:
             spec = metrics.measures.get(measure)
             if spec is None:
-                found.append(f"unknown measure {measure!r}")
+                found.append(_("unknown measure {name}").format(name=repr(measure)))
                 continue
             lacking = [
                 d for d in spec.dimensions if d not in self.dimensions and d not in self.fixed
             ]
             if lacking:
                 found.append(
-                    f"{measure} is recorded by {', '.join(spec.dimensions)}: map a column or a "
-                    f"fixed value for {', '.join(lacking)}"
+                    _(
+                        "{measure} is recorded by {dimensions}: map a column or a fixed value "
+                        "for {lacking}"
+                    ).format(
+                        measure=measure,
+                        dimensions=", ".join(spec.dimensions),
+                        lacking=", ".join(lacking),
+                    )
                 )
         for dim in [*self.dimensions, *self.fixed]:
             if dim not in metrics.dimensions:
-                found.append(f"unknown dimension {dim!r}")
+                found.append(_("unknown dimension {name}").format(name=repr(dim)))
         for dim, value in self.fixed.items():
             declared = metrics.dimensions.get(dim)
             if declared is not None and value not in declared.values:
-                found.append(f"{value!r} is not a declared {dim} value")
+                found.append(
+                    _("{value} is not a declared {dimension} value").format(
+                        value=repr(value), dimension=dim
+                    )
+                )
         return found
 
 
@@ -120,11 +132,13 @@ def clean_name(name: str) -> str:
     """A mapping's name, stripped; refused when empty, too long or holding control characters."""
     cleaned = name.strip()
     if not cleaned:
-        raise MappingError("give the mapping a name")
+        raise MappingError(_("give the mapping a name"))
     if len(cleaned) > MAX_NAME:
-        raise MappingError(f"a mapping's name has at most {MAX_NAME} characters")
+        raise MappingError(
+            _("a mapping's name has at most {count} characters").format(count=MAX_NAME)
+        )
     if _CONTROL.search(cleaned):
-        raise MappingError("a mapping's name cannot hold control characters")
+        raise MappingError(_("a mapping's name cannot hold control characters"))
     return cleaned
 
 
@@ -207,12 +221,18 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
     """
     wrong = spec.problems(metrics)
     if wrong:
-        raise ImportFileError("the mapping does not fit metrics.yaml: " + "; ".join(wrong))
+        raise ImportFileError(
+            _("the mapping does not fit metrics.yaml: {problems}").format(problems="; ".join(wrong))
+        )
     absent = missing_columns(spec, [str(c) for c in cells.columns])
     if absent:
         raise ImportFileError(
-            "the file has no column " + ", ".join(repr(c) for c in absent) + " that the mapping "
-            "reads (its header: " + ", ".join(str(c) for c in cells.columns[:20]) + ")"
+            _(
+                "the file has no column {columns} that the mapping reads (its header: {header})"
+            ).format(
+                columns=", ".join(repr(c) for c in absent),
+                header=", ".join(str(c) for c in cells.columns[:20]),
+            )
         )
     lookup = column_lookup(cells.columns)
     lines = np.asarray(cells.index, dtype=np.int64)
@@ -227,7 +247,11 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
         for row in np.flatnonzero(present & np.isnan(numbers)):
             problems.append(
-                RowProblem(int(lines[row]), name, f"{str(values.iat[row])[:40]!r} is not a number")
+                RowProblem(
+                    int(lines[row]),
+                    name,
+                    _("{cell} is not a number").format(cell=repr(str(values.iat[row])[:40])),
+                )
             )
         # The importer still checks every other cell, so one look lists every problem of the
         # file: a bad value stands in as 0 (its problem already stops the import), a row with a
@@ -251,13 +275,17 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
         parts.append(part)
     table = long_table(parts, list(metrics.dimensions))
     if table.empty and not problems:
-        raise ImportFileError("every measure cell the mapping reads is empty")
+        raise ImportFileError(_("every measure cell the mapping reads is empty"))
     problems.sort(key=lambda p: (p.line, p.column))
     return Converted(
         format="mapping",
         table=table,
         problems=problems,
-        notes=[f"{len(cells):,} rows read into {len(table):,} observations."],
+        notes=[
+            _("{rows} rows read into {observations} observations.").format(
+                rows=format_count(len(cells)), observations=format_count(len(table))
+            )
+        ],
         lines_read=len(cells),
         columns={
             "date": date_name,
@@ -284,5 +312,11 @@ def _days(
     days = decided[codes]
     for row in np.flatnonzero(pd.isna(days)):
         shown = str(uniques[codes[row]])[:40]
-        problems.append(RowProblem(int(lines[row]), name, f"{shown!r} is not a {fmt} date"))
+        problems.append(
+            RowProblem(
+                int(lines[row]),
+                name,
+                _("{cell} is not a {format} date").format(cell=repr(shown), format=fmt),
+            )
+        )
     return days

@@ -31,7 +31,9 @@ from sqlmodel import Session
 from planning import clock
 from planning.access.permissions import require_director
 from planning.config import AppConfig
-from planning.i18n import N_
+from planning.formatting import format_count
+from planning.i18n import N_, ngettext
+from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError, cell_text
 from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
@@ -46,6 +48,7 @@ from planning.store.models import Person, PersonRead, utcnow
 # Why a source was skipped, kept in English in the outcome (JSON, the run record) and read in
 # the team's language where a person reads it.
 ANOTHER_RUN = N_("another process is running this source right now")
+CUT_OFF = N_("the run was cut off before it finished; nothing was written")
 
 OK, FAILED, RUNNING, INTERRUPTED, BUSY = "ok", "failed", "running", "interrupted", "busy"
 BATCH_PREFIX = "source:"
@@ -236,7 +239,9 @@ def _problem_text(problem: RowProblem, table: pd.DataFrame | None) -> str:
     if table is None or problem.line not in table.index:
         return str(problem)
     row = table.loc[problem.line]
-    where = f"{row.get('date', '')} {row.get('measure', '')}".strip() or f"row {problem.line - 1}"
+    where = f"{row.get('date', '')} {row.get('measure', '')}".strip() or _("row {number}").format(
+        number=problem.line - 1
+    )
     return (
         f"{where}, {problem.column}: {problem.reason}"
         if problem.column
@@ -247,20 +252,26 @@ def _problem_text(problem: RowProblem, table: pd.DataFrame | None) -> str:
 def _problems_text(problems: list[RowProblem], table: pd.DataFrame | None = None) -> str:
     shown = "; ".join(_problem_text(p, table) for p in problems[:MAX_PROBLEMS_SHOWN])
     more = len(problems) - MAX_PROBLEMS_SHOWN
-    tail = f"; and {more:,} more" if more > 0 else ""
+    tail = _("; and {count} more").format(count=format_count(more)) if more > 0 else ""
     count = len(problems)
-    return f"{count:,} bad row{'s' if count != 1 else ''}, nothing written: {shown}{tail}"
+    return ngettext(
+        "{count} bad row, nothing written: {problems}",
+        "{count} bad rows, nothing written: {problems}",
+        count,
+    ).format(count=format_count(count), problems=shown + tail)
 
 
 def describe_failure(exc: BaseException) -> str:
     """One readable sentence for a failed fetch or write (before secrets are blanked)."""
     if isinstance(exc, DBAPIError) and exc.orig is not None:
         reason = " ".join(str(exc.orig).split())
-        return f"the database refused: {reason}" if reason else type(exc.orig).__name__
+        if not reason:
+            return type(exc.orig).__name__
+        return _("the database refused: {reason}").format(reason=reason)
     if isinstance(exc, SQLAlchemyError):
         return " ".join(str(exc).split("\n")[0].split())
     if isinstance(exc, ImportFileError):
-        return f"the file cannot be imported: {exc}"
+        return _("the file cannot be imported: {reason}").format(reason=exc)
     text_ = " ".join(str(exc).split())
     if isinstance(exc, KeyError | LookupError | ValueError | RuntimeError | OSError) and text_:
         return text_.strip("'\"")
@@ -331,11 +342,16 @@ def _start_run(engine: Engine, name: str, trigger: str, since: date | None) -> i
         # The lock is ours: a run still marked running was cut off (its process died).
         connection.execute(
             text(
-                "UPDATE source_run SET status = :gone, finished_at = :now, "
-                "error = 'the run was cut off before it finished; nothing was written' "
+                "UPDATE source_run SET status = :gone, finished_at = :now, error = :cut "
                 "WHERE source = :s AND status = :running"
             ),
-            {"gone": INTERRUPTED, "now": utcnow(), "s": name, "running": RUNNING},
+            {
+                "gone": INTERRUPTED,
+                "now": utcnow(),
+                "cut": _(CUT_OFF),
+                "s": name,
+                "running": RUNNING,
+            },
         )
         row_id = connection.execute(
             text(

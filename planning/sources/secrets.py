@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from planning.i18n import gettext as _
+
 SECRETS_FILE_ENV = "QUARTERDECK_SECRETS_FILE"
 DEFAULT_SECRETS_FILE = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
 SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -34,13 +36,19 @@ def _from_file(name: str, path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SecretError(f"{path} cannot be read as TOML ({type(exc).__name__})") from None
+        raise SecretError(
+            _("{path} cannot be read as TOML ({reason})").format(
+                path=path, reason=type(exc).__name__
+            )
+        ) from None
     for part in name.split("."):  # `sources.warehouse_url` reads [sources] warehouse_url
         if not isinstance(data, dict) or part not in data:
             return None
         data = data[part]
     if isinstance(data, dict | list):
-        raise SecretError(f"secret {name} in {path} is a table, not a single value")
+        raise SecretError(
+            _("secret {name} in {path} is a table, not a single value").format(name=name, path=path)
+        )
     return str(data)
 
 
@@ -61,8 +69,10 @@ class Secrets:
             value = _from_file(name, path)
         if value is None or value == "":
             raise SecretError(
-                f"secret {name} is not set: set the environment variable {name} or add "
-                f'{name} = "…" to {path}'
+                _(
+                    "secret {name} is not set: set the environment variable {name} or add "
+                    '{name} = "…" to {path}'
+                ).format(name=name, path=path)
             )
         self._remember(value)
         return value

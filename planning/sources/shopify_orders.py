@@ -30,6 +30,8 @@ import pandas as pd
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import ShopifyOrdersSettings
+from planning.formatting import format_count
+from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import (
@@ -97,7 +99,7 @@ def parse_shopify_orders(
     wanted = {name.lower() for name in (*REQUIRED, *OPTIONAL, rules.product_line_column)}
     raw = read_csv_text(text, columns=lambda name: name.strip().lower() in wanted)
     if raw.empty:
-        raise ImportFileError("the file has a header but no order rows")
+        raise ImportFileError(_("the file has a header but no order rows"))
     lines = checked_layout(data, len(raw))
     columns = _columns(raw, rules)
     problems: list[RowProblem] = []
@@ -113,7 +115,9 @@ def parse_shopify_orders(
     names = cells(NAME)
     missing_name = np.flatnonzero((names == "").to_numpy())
     for i in missing_name:
-        problems.append(RowProblem(int(lines[i]), NAME, "Name is empty; every row names its order"))
+        problems.append(
+            RowProblem(int(lines[i]), NAME, _("Name is empty; every row names its order"))
+        )
     first = ~names.duplicated().to_numpy() & (names != "").to_numpy()
     first_rows = np.flatnonzero(first)
     # Each row's order, as the position of that order's first row.
@@ -152,12 +156,14 @@ def parse_shopify_orders(
     stamps = shopify_times(pd.Series(when_text, dtype=object))
     bad = np.flatnonzero(stamps.isna().to_numpy())
     for i in bad:
-        shown = when_text[i] or "empty"
+        shown = when_text[i] or _("empty")
         problems.append(
             RowProblem(
                 int(head_lines[counted][i]),
                 when_column,
-                f"{shown!r} is not a Shopify time such as 2026-11-24 09:15:02 -0500",
+                _("{cell} is not a Shopify time such as 2026-11-24 09:15:02 -0500").format(
+                    cell=repr(shown)
+                ),
             )
         )
     zone = ZoneInfo(config.settings.time_zone)
@@ -190,7 +196,11 @@ def parse_shopify_orders(
     fractional = np.flatnonzero(np.isfinite(quantity) & (quantity != np.floor(quantity)))
     for i in fractional:
         problems.append(
-            RowProblem(int(item_lines[i]), QUANTITY, f"quantity {quantity[i]:g} is not whole")
+            RowProblem(
+                int(item_lines[i]),
+                QUANTITY,
+                _("quantity {quantity} is not whole").format(quantity=f"{quantity[i]:g}"),
+            )
         )
     price = _amounts(cells(PRICE, item_rows, strip=False), item_lines, PRICE, problems)
     discount = _amounts(
@@ -260,22 +270,30 @@ def _check_configuration(rules: ShopifyOrdersSettings, metrics: MetricsConfig) -
         spec = metrics.measures.get(measure)
         if spec is None:
             raise ImportFileError(
-                f"metrics.yaml declares no measure {measure!r}, which a Shopify import writes"
+                _(
+                    "metrics.yaml declares no measure {measure}, which a Shopify import writes"
+                ).format(measure=repr(measure))
             )
         allowed = ORDER_DIMENSIONS if measure in ORDER_MEASURES else LINE_DIMENSIONS
         extra = sorted(set(spec.dimensions) - allowed)
         if extra:
             raise ImportFileError(
-                f"metrics.yaml records {measure} by {', '.join(extra)}, which a Shopify export "
-                "does not give"
+                _(
+                    "metrics.yaml records {measure} by {dimensions}, which a Shopify export does "
+                    "not give"
+                ).format(measure=measure, dimensions=", ".join(extra))
             )
     for key, dim in (("channel", "channel"), ("device", "device")):
         value = getattr(rules, key)
         declared = metrics.dimensions.get(dim)
         if declared is not None and value not in declared.values:
             raise ImportFileError(
-                f"settings.yaml: imports.shopify_orders.{key}: {value!r} is not a declared {dim} "
-                f"value (one of: {', '.join(declared.values)})"
+                _(
+                    "settings.yaml: imports.shopify_orders.{key}: {value} is not a declared "
+                    "{dimension} value (one of: {values})"
+                ).format(
+                    key=key, value=repr(value), dimension=dim, values=", ".join(declared.values)
+                )
             )
 
 
@@ -286,10 +304,11 @@ def _columns(raw: pd.DataFrame, rules: ShopifyOrdersSettings) -> dict[str, str]:
     missing = [name for name in wanted if name.lower() not in lookup]
     if missing:
         raise ImportFileError(
-            "this is not a Shopify orders export, or its header changed: no column "
-            + ", ".join(repr(m) for m in missing)
-            + " (Shopify's export has Name, Financial Status, Paid at, Currency, Subtotal, "
-            "Created at, Lineitem quantity, Lineitem price, …)"
+            _(
+                "this is not a Shopify orders export, or its header changed: no column "
+                "{columns} (Shopify's export has Name, Financial Status, Paid at, Currency, "
+                "Subtotal, Created at, Lineitem quantity, Lineitem price, …)"
+            ).format(columns=", ".join(repr(m) for m in missing))
         )
     names = [*REQUIRED, *OPTIONAL]
     if rules.product_line_column:
@@ -305,13 +324,21 @@ def _left_out_note(
     unpaid: np.ndarray | None,
 ) -> str:
     parts = [
-        f"{int(cancelled.sum()):,} cancelled",
-        f"{int((test & ~cancelled).sum()):,} test",
-        f"{int((status_skipped & ~test).sum()):,} with a skipped financial status",
+        _("{count} cancelled").format(count=format_count(int(cancelled.sum()))),
+        _("{count} test").format(count=format_count(int((test & ~cancelled).sum()))),
+        _("{count} with a skipped financial status").format(
+            count=format_count(int((status_skipped & ~test).sum()))
+        ),
     ]
     if unpaid is not None:
-        parts.append(f"{int((unpaid & ~cancelled & ~test & ~status_skipped).sum()):,} not paid yet")
-    return f"{counted:,} orders counted; left out: {', '.join(parts)}."
+        parts.append(
+            _("{count} not paid yet").format(
+                count=format_count(int((unpaid & ~cancelled & ~test & ~status_skipped).sum()))
+            )
+        )
+    return _("{count} orders counted; left out: {parts}.").format(
+        count=format_count(counted), parts=", ".join(parts)
+    )
 
 
 def _holds_any(column: pd.Series, wanted: list[str], separator: str) -> np.ndarray:
@@ -347,16 +374,23 @@ def _check_currency(currencies: np.ndarray, lines: np.ndarray, team_currency: st
     found = sorted(set(currencies.tolist()))
     if len(found) > 1:
         where = "; ".join(
-            f"{c or '(empty)'} on {lines_text(lines[currencies == c])}" for c in found
+            _("{currency} on {lines}").format(
+                currency=c or _("(empty)"), lines=lines_text(lines[currencies == c])
+            )
+            for c in found
         )
         raise ImportFileError(
-            f"the export mixes currencies ({where}); Quarterdeck counts money in one currency "
-            f"({team_currency}, settings.yaml): export the {team_currency} orders only"
+            _(
+                "the export mixes currencies ({where}); Quarterdeck counts money in one currency "
+                "({currency}, settings.yaml): export the {currency} orders only"
+            ).format(where=where, currency=team_currency)
         )
     if found and found[0] != team_currency:
         raise ImportFileError(
-            f"the orders are in {found[0] or '(no currency)'} but Quarterdeck counts money in "
-            f"{team_currency} (settings.yaml currency)"
+            _(
+                "the orders are in {found} but Quarterdeck counts money in {currency} "
+                "(settings.yaml currency)"
+            ).format(found=found[0] or _("(no currency)"), currency=team_currency)
         )
 
 
@@ -409,8 +443,10 @@ def _product_lines(
     for target in [*rules.product_lines.values(), *rules.sku_prefixes.values()]:
         if target not in declared:
             raise ImportFileError(
-                f"settings.yaml: imports.shopify_orders: {target!r} is not a declared product "
-                f"line (one of: {', '.join(declared)})"
+                _(
+                    "settings.yaml: imports.shopify_orders: {target} is not a declared product "
+                    "line (one of: {values})"
+                ).format(target=repr(target), values=", ".join(declared))
             )
     prefixes = sorted(rules.sku_prefixes.items(), key=lambda kv: -len(kv[0]))
     column = columns.get(rules.product_line_column) if rules.product_line_column else None
@@ -460,12 +496,16 @@ def _product_lines(
 def _unmapped_reason(value: str, sku: str, rules: ShopifyOrdersSettings, column: str | None) -> str:
     said = []
     if column:
-        said.append(f"{rules.product_line_column} {value[:40]!r}" if value else f"no {column}")
-    said.append(f"SKU {sku[:40]!r}" if sku else "no SKU")
-    return (
-        f"no product line for this item ({', '.join(said)}): map it in settings.yaml under "
+        said.append(
+            f"{rules.product_line_column} {value[:40]!r}"
+            if value
+            else _("no {column}").format(column=column)
+        )
+    said.append(f"SKU {sku[:40]!r}" if sku else _("no SKU"))
+    return _(
+        "no product line for this item ({said}): map it in settings.yaml under "
         "imports.shopify_orders.product_lines or sku_prefixes"
-    )
+    ).format(said=", ".join(said))
 
 
 def _measure_rows(frame: pd.DataFrame, measure: str) -> pd.DataFrame:

@@ -30,11 +30,27 @@ from sqlalchemy.pool import NullPool
 
 from planning.config.base import Identifier, Strict
 from planning.config.metrics import MetricsConfig
+from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.sources.files import FetchError
 from planning.sources.secrets import check_secret_name
 
 SecretName = Annotated[str, AfterValidator(check_secret_name)]
 SINCE = ":since"
+# A query's answer lacks the column the settings name for its date, a dimension or a measure.
+MISSING_COLUMN = {
+    "date": N_(
+        "query {number} returned the columns {columns}; its date column {wanted} is not among them"
+    ),
+    "dimension": N_(
+        "query {number} returned the columns {columns}; its dimension column {wanted} is not "
+        "among them"
+    ),
+    "measure": N_(
+        "query {number} returned the columns {columns}; its measure column {wanted} is not "
+        "among them"
+    ),
+}
 
 
 class SqlQuery(Strict):
@@ -109,7 +125,7 @@ def _engine(url: str, timeout: float) -> Any:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise FetchError("the database URL in the secret is not a SQLAlchemy URL") from None
+        raise FetchError(_("the database URL in the secret is not a SQLAlchemy URL")) from None
     backend = parsed.get_backend_name()
     args: dict[str, Any] = {}
     if backend == "postgresql" or backend in {"mysql", "mariadb"}:
@@ -118,10 +134,16 @@ def _engine(url: str, timeout: float) -> Any:
         return create_engine(parsed, poolclass=NullPool, connect_args=args)
     except NoSuchModuleError:
         raise FetchError(
-            f"no SQLAlchemy dialect for {parsed.drivername!r}: install its package"
+            _("no SQLAlchemy dialect for {driver}: install its package").format(
+                driver=repr(parsed.drivername)
+            )
         ) from None
     except ImportError as exc:
-        raise FetchError(f"the driver for {parsed.drivername!r} is not installed ({exc})") from None
+        raise FetchError(
+            _("the driver for {driver} is not installed ({reason})").format(
+                driver=repr(parsed.drivername), reason=exc
+            )
+        ) from None
 
 
 def _statement(query: SqlQuery, since: date | None, quote: Any) -> tuple[str, dict[str, Any]]:
@@ -162,8 +184,9 @@ def _column(columns: list[str], wanted: str, i: int, role: str) -> int:
     if wanted.lower() in folded:  # some warehouses answer in upper case
         return folded[wanted.lower()]
     raise FetchError(
-        f"query {i + 1} returned the columns {', '.join(columns) or '(none)'}; its {role} "
-        f"column {wanted!r} is not among them"
+        _(MISSING_COLUMN[role]).format(
+            number=i + 1, columns=", ".join(columns) or _("(none)"), wanted=repr(wanted)
+        )
     )
 
 
