@@ -291,7 +291,7 @@ def test_a_mapping_refused_or_a_wide_file_with_bad_cells_reads_in_german_and_wri
 ) -> None:
     from planning import i18n
 
-    director, _ = people(engine)
+    director, _ = director_and_member(engine)
     no_device = SPEC.model_copy(update={"fixed": {}})
     bad_cells = WIDE.replace("25/11/2026", "2026-11-25").replace("5400", "=1+1").encode()
     renamed = WIDE.replace("Visits", "Sessions").encode()
