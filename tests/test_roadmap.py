@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from planning import i18n
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     Initiative,
@@ -161,6 +162,29 @@ def test_bad_query_values_are_named_and_left_out() -> None:
         "objective '99' is not an objective",
         "owner 'abc' is not a person who owns initiatives",
         "status 'shipped' is not one of idea, planned, in_progress, blocked, done, dropped",
+    ]
+
+
+def test_bad_query_values_are_named_in_german() -> None:
+    with i18n.use_locale("de"):
+        filters, problems = filters_from_query(
+            {"quarter": "Q9", "objective": "99", "owner": "abc", "status": "shipped,done"},
+            default_quarter="2026-Q4",
+            objective_ids={1, 2},
+            owner_ids={6},
+        )
+        _, out_of_range = filters_from_query(
+            {"quarter": "0999-Q1"}, default_quarter=None, objective_ids=(), owner_ids=()
+        )
+    assert filters == RoadmapFilters(quarter="2026-Q4", statuses=("done",))
+    assert problems == [
+        "Quartal 'Q9' ist kein Quartal wie 2026-Q4",
+        "Objective '99' ist kein Objective",
+        "Verantwortlich 'abc' ist keine Person, die Initiativen verantwortet",
+        "Status 'shipped' ist keiner von idea, planned, in_progress, blocked, done, dropped",
+    ]
+    assert out_of_range == [
+        "Quartal '0999-Q1' liegt außerhalb des unterstützten Bereichs (Jahre 2000 bis 2100)"
     ]
 
 

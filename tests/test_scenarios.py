@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.config.settings import CapacitySettings
@@ -350,3 +351,21 @@ def test_bad_drafts_and_other_roles_write_nothing(
         )
     assert count(engine, PlanScenario) == 0
     assert store_state(engine)["initiatives"] == before[0]["initiatives"]
+
+
+def test_a_taken_scenario_name_is_refused_in_german_and_writes_nothing(
+    world: tuple[Engine, Team, dict[str, int]],
+) -> None:
+    engine, team, ids = world
+    _draft(engine, team, ids)
+    before = (store_state(engine), count(engine, PlanScenario))
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(InputError) as refused,
+        session_scope(engine) as session,
+    ):
+        scenarios.create_scenario(session=session, actor=team.director, week=WEEK, name="Lean")
+    assert list(refused.value.problems) == [
+        "2026-W48 hat bereits ein Szenario namens „Lean“; wählen Sie einen anderen Namen"
+    ]
+    assert (store_state(engine), count(engine, PlanScenario)) == before

@@ -29,8 +29,10 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.periods import (
-    YEAR_RANGE,
+    FIRST_YEAR,
+    LAST_YEAR,
     PeriodOutOfRange,
     format_quarter,
     parse_quarter,
@@ -204,17 +206,27 @@ def filters_from_query(
                 quarter = format_quarter(*parse_quarter(raw.strip().upper()))
             except PeriodOutOfRange:
                 problems.append(
-                    f"quarter {raw!r} is outside the supported range (years {YEAR_RANGE})"
+                    _(
+                        "quarter {value} is outside the supported range (years {first} to {last})"
+                    ).format(value=repr(raw), first=FIRST_YEAR, last=LAST_YEAR)
                 )
             except ValueError:
-                problems.append(f"quarter {raw!r} is not a quarter like 2026-Q4")
+                problems.append(
+                    _("quarter {value} is not a quarter like 2026-Q4").format(value=repr(raw))
+                )
     objective_id = _whole_id(params.get("objective"))
     if params.get("objective") is not None and objective_id not in objective_ids:
-        problems.append(f"objective {params['objective']!r} is not an objective")
+        problems.append(
+            _("objective {value} is not an objective").format(value=repr(params["objective"]))
+        )
         objective_id = None
     owner_id = _whole_id(params.get("owner"))
     if params.get("owner") is not None and owner_id not in owner_ids:
-        problems.append(f"owner {params['owner']!r} is not a person who owns initiatives")
+        problems.append(
+            _("owner {value} is not a person who owns initiatives").format(
+                value=repr(params["owner"])
+            )
+        )
         owner_id = None
     statuses: list[str] = []
     for part in (params.get("status") or "").split(","):
@@ -224,7 +236,11 @@ def filters_from_query(
         if wanted in STATUS_ORDER:
             statuses.append(wanted)
         else:
-            problems.append(f"status {part.strip()!r} is not one of {', '.join(STATUS_ORDER)}")
+            problems.append(
+                _("status {value} is not one of {statuses}").format(
+                    value=repr(part.strip()), statuses=", ".join(STATUS_ORDER)
+                )
+            )
     ordered = tuple(s for s in STATUS_ORDER if s in statuses)
     return RoadmapFilters(quarter, objective_id, owner_id, ordered), problems
 
@@ -342,7 +358,7 @@ def roadmap_quarters(*, session: Session, today: date, fiscal_start_month: int =
         found.add(quarter)
         # Long work touches every quarter between its first and last day.
         while quarter != last:
-            _, last_day = quarter_bounds(quarter, fiscal_start_month)
+            last_day = quarter_bounds(quarter, fiscal_start_month)[1]
             quarter = quarter_of(last_day + timedelta(days=1), fiscal_start_month)
             found.add(quarter)
     return sorted(found)

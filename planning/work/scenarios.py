@@ -139,7 +139,11 @@ def _check_name_free(
     query = select(PlanScenario.id).where(PlanScenario.week == week, PlanScenario.name == name)
     found = session.exec(query).first()
     if found is not None and found != other_than:
-        problems.append(f"{week} already has a scenario named “{name}”; pick another name")
+        problems.append(
+            _("{week} already has a scenario named “{name}”; pick another name").format(
+                week=week, name=name
+            )
+        )
 
 
 def _audit(
