@@ -265,6 +265,35 @@ def test_report_refuses_bad_input_and_writes_nothing(
     assert not out.exists()
 
 
+def test_a_refused_export_is_said_in_german_and_writes_nothing(
+    demo: Engine,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(config_copy(tmp_path / "config", **GERMAN_TEAM)))
+    out = tmp_path / "q.pdf"
+    try:
+        assert main(["report", "--period", "2019-Q1", "--out", str(out)]) == 2
+    finally:
+        i18n.use_team_locale("en", currency="USD")  # loading the team's settings set German
+    with i18n.use_locale("de"):
+        with Session(demo) as session, pytest.raises(export.ExportError) as nothing:
+            export.export_roadmap(
+                session=session,
+                config=CONFIG,
+                filters=RoadmapFilters(quarter="2031-Q1"),
+                today=clock.today(),
+                fmt="png",
+            )
+        with pytest.raises(export.ExportError) as unknown:
+            export.check_format("gif")
+    assert "2019-Q1 hat keine Objectives, über die berichtet werden kann" in capsys.readouterr().err
+    assert str(nothing.value) == "nichts auf der Roadmap passt zu diesen Filtern"
+    assert str(unknown.value) == "unbekanntes Format 'gif': verwenden Sie eines von pdf, png, svg"
+    assert not out.exists()
+
+
 def test_report_refuses_a_folder_it_cannot_write_to(
     demo: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

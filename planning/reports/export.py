@@ -60,7 +60,11 @@ def check_format(fmt: str) -> str:
     """The format, lower-cased, or ExportError naming the ones there are."""
     wanted = fmt.strip().lower()
     if wanted not in FORMATS:
-        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        raise ExportError(
+            _("unknown format {format}: use one of {formats}").format(
+                format=repr(fmt), formats=", ".join(FORMATS)
+            )
+        )
     return wanted
 
 
@@ -121,7 +125,7 @@ def render(spec: dict[str, Any], fmt: str) -> bytes:
         return bytes(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))
     if fmt == "svg":
         return str(vl_convert.vegalite_to_svg(spec)).encode("utf-8")
-    raise ExportError(f"a chart is drawn as png or svg, not {fmt!r}")
+    raise ExportError(_("a chart is drawn as png or svg, not {format}").format(format=repr(fmt)))
 
 
 def _text_chart(title: str, lines: Sequence[str], *, width: int) -> dict[str, Any]:
@@ -203,7 +207,7 @@ def quarter_report(
     period = check_period(period)
     evaluation = period_goals(session=session, config=config, period=period, today=today)
     if not evaluation.objectives:
-        raise ExportError(f"{period} has no objectives to report on")
+        raise ExportError(_("{period} has no objectives to report on").format(period=period))
     objectives = []
     for objective in evaluation.objectives:
         seen: dict[int, InitiativeLine] = {}
@@ -264,7 +268,9 @@ def goals_figure(report: QuarterReport) -> dict[str, Any]:
         if item.objective.key_results
     ]
     if not parts:
-        raise ExportError(f"{report.period}'s objectives have no key results to draw")
+        raise ExportError(
+            _("{period}'s objectives have no key results to draw").format(period=report.period)
+        )
     return figure(
         parts,
         title=_("Goals {period} (as of {day})").format(
@@ -300,7 +306,7 @@ def roadmap_report(
         fiscal_start_month=config.settings.fiscal_year_start_month,
     )
     if items.empty:
-        raise ExportError("nothing on the roadmap matches these filters")
+        raise ExportError(_("nothing on the roadmap matches these filters"))
     dated = roadmap.timeline_items(items)
     domain = time_domain(dated, today) if not dated.empty else None
     lane_of = [None if pd.isna(v) else int(v) for v in items["objective_id"]]
@@ -396,7 +402,9 @@ def impact_entries(*, session: Session, config: AppConfig) -> list[ImpactEntry]:
     """The ledger's entries; ExportError when no shipped initiative has an expected lift."""
     entries = impact_ledger(session=session, config=config)
     if not entries:
-        raise ExportError("the impact ledger is empty: no shipped initiative has an expected lift")
+        raise ExportError(
+            _("the impact ledger is empty: no shipped initiative has an expected lift")
+        )
     return entries
 
 
@@ -404,7 +412,7 @@ def impact_figure(entries: Sequence[ImpactEntry]) -> dict[str, Any]:
     """The ledger's chart: each measured initiative's realised lift beside the expected one."""
     measured = [e for e in entries if e.measured]
     if not measured:
-        raise ExportError("no entry of the impact ledger is measured yet: nothing to draw")
+        raise ExportError(_("no entry of the impact ledger is measured yet: nothing to draw"))
     spec: dict[str, Any] = (
         ledger_chart(ledger_points(measured)).properties(width=FIGURE_WIDTH).to_dict(validate=False)
     )
