@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import planning.metrics.engine
 import planning.metrics.metric_query
+from planning import i18n
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.metrics.completeness import Freshness, freshness
@@ -452,6 +453,27 @@ def test_filter_with_unknown_value_or_dimension_is_refused(engine: Engine) -> No
         value(engine, "conversion", D(2026, 1, 1), D(2026, 1, 2), filters={"device": "tablet"})
     with pytest.raises(MetricError, match="unknown dimension 'colour'"):
         value(engine, "conversion", D(2026, 1, 1), D(2026, 1, 2), filters={"colour": "red"})
+
+
+def test_a_refused_read_is_said_in_german(engine: Engine) -> None:
+    problems = []
+    with i18n.use_locale("de"):
+        for metric_id, start, end, filters in [
+            ("conversion", D(2026, 1, 1), D(2026, 1, 2), {"device": "tablet"}),
+            ("conversion", D(2026, 1, 1), D(2026, 1, 2), {"colour": "red"}),
+            ("revenu", D(2026, 1, 1), D(2026, 1, 2), None),
+            ("sessions", D(2026, 2, 1), D(2026, 1, 1), None),
+        ]:
+            with pytest.raises(MetricError) as refused:
+                value(engine, metric_id, start, end, filters=filters)
+            problems.append(str(refused.value))
+    assert problems == [
+        "Kennzahl 'conversion' kann nicht gefiltert werden: 'tablet' ist kein Wert der "
+        "Dimension 'device' (erwartet wird einer von mobile, desktop)",
+        "Kennzahl 'conversion' kann nicht gefiltert werden: unbekannte Dimension 'colour'",
+        "unbekannte Kennzahl 'revenu'",
+        "der Zeitraum beginnt (2026-02-01) nach seinem Ende (2026-01-01)",
+    ]
 
 
 def test_bad_requests_name_the_culprit(engine: Engine) -> None:

@@ -37,6 +37,7 @@ from planning.config.metrics import (
     SnapshotMetric,
     WeightedAverageMetric,
 )
+from planning.i18n import gettext as _
 from planning.metrics.metric_maths import (
     divide_arrays,
     evaluate,
@@ -208,7 +209,7 @@ def metric_reads(
         read_group_values(session, group, members, values)
 
     results: list[ReadValues] = []
-    for read, found, (_, measures) in zip(reads, values, wanted, strict=True):
+    for read, found, (_all, measures) in zip(reads, values, wanted, strict=True):
         out: ReadValues = {}
         periods: list[Key] | None = None
         if read.running is not None:
@@ -245,7 +246,8 @@ def _measures_components(
     measures: dict[str, Component] = {}
     for measure_id in measure_ids:
         measures[measure_id] = measure_component(config, measure_id)
-        check_filters(config, filters, [measures[measure_id]], f"measure {measure_id!r}")
+        subject = _("measure {measure}").format(measure=repr(measure_id))
+        check_filters(config, filters, [measures[measure_id]], subject)
     return measures
 
 

@@ -49,6 +49,7 @@ from planning.config.metrics import (
     WeightedAverageMetric,
     expression_names,
 )
+from planning.i18n import gettext as _
 from planning.metrics.rollups import DAILY
 
 Grain = Literal["day", "week", "month", "quarter"]
@@ -127,14 +128,16 @@ QUERIES_PER_STATEMENT = 200
 def check_window(start: date, end: date) -> None:
     """Refuse a window that starts after it ends."""
     if start > end:
-        raise MetricError(f"the window starts ({start}) after it ends ({end})")
+        raise MetricError(
+            _("the window starts ({start}) after it ends ({end})").format(start=start, end=end)
+        )
 
 
 def measure_component(config: MetricsConfig, measure_id: str) -> Component:
     """A base measure's aggregate (its sum or last day's value); unknown measures are refused."""
     measure = config.measures.get(measure_id)
     if measure is None:
-        raise MetricError(f"unknown measure {measure_id!r}")
+        raise MetricError(_("unknown measure {measure}").format(measure=repr(measure_id)))
     return Component(measure.aggregation, measure_id)
 
 
@@ -144,7 +147,7 @@ def metric_components(
     """The components a metric needs, after checking that the filters apply to all of them."""
     components: set[Component] = set()
     _collect(config, metric_id, components, ())
-    check_filters(config, filters, components, f"metric {metric_id!r}")
+    check_filters(config, filters, components, _("metric {metric}").format(metric=repr(metric_id)))
     return components
 
 
@@ -153,7 +156,7 @@ def _collect(
 ) -> None:
     metric = config.metrics.get(metric_id)
     if metric is None:
-        raise MetricError(f"unknown metric {metric_id!r}")
+        raise MetricError(_("unknown metric {metric}").format(metric=repr(metric_id)))
     if isinstance(metric, SimpleMetric):
         into.add(measure_component(config, metric.measure))
     elif isinstance(metric, SnapshotMetric):
@@ -169,14 +172,19 @@ def _collect(
         for name in parsed_expression(metric_id, metric.expression)[1]:
             if name in config.metrics:
                 if name in (*trail, metric_id):
-                    raise MetricError(f"metric {metric_id!r} refers to itself through {name!r}")
+                    raise MetricError(
+                        _("metric {metric} refers to itself through {name}").format(
+                            metric=repr(metric_id), name=repr(name)
+                        )
+                    )
                 _collect(config, name, into, (*trail, metric_id))
             elif name in config.measures:
                 into.add(measure_component(config, name))
             else:
                 raise MetricError(
-                    f"metric {metric_id!r} refers to {name!r}, which is neither a measure nor "
-                    "a metric"
+                    _(
+                        "metric {metric} refers to {name}, which is neither a measure nor a metric"
+                    ).format(metric=repr(metric_id), name=repr(name))
                 )
 
 
@@ -194,19 +202,32 @@ def check_filters(
     for name, value in filters.items():
         dimension = config.dimensions.get(name)
         if dimension is None:
-            raise MetricError(f"cannot filter {subject}: unknown dimension {name!r}")
+            raise MetricError(
+                _("cannot filter {subject}: unknown dimension {name}").format(
+                    subject=subject, name=repr(name)
+                )
+            )
         if value not in dimension.values:
             raise MetricError(
-                f"cannot filter {subject}: {value!r} is not a value of dimension {name!r} "
-                f"(expected one of {', '.join(dimension.values)})"
+                _(
+                    "cannot filter {subject}: {value} is not a value of dimension {name} "
+                    "(expected one of {values})"
+                ).format(
+                    subject=subject,
+                    value=repr(value),
+                    name=repr(name),
+                    values=", ".join(dimension.values),
+                )
             )
         for measure_id in needed:
             declared = config.measures[measure_id].dimensions
             if name not in declared:
-                has = ", ".join(declared) if declared else "no dimensions"
+                has = ", ".join(declared) if declared else _("no dimensions")
                 raise MetricError(
-                    f"cannot filter {subject} by {name!r}: its measure {measure_id!r} does not "
-                    f"have that dimension (it has {has})"
+                    _(
+                        "cannot filter {subject} by {name}: its measure {measure} does not "
+                        "have that dimension (it has {has})"
+                    ).format(subject=subject, name=repr(name), measure=repr(measure_id), has=has)
                 )
 
 
