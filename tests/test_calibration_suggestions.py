@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.impact.calibration import (
@@ -199,4 +200,24 @@ def test_a_stale_suggestion_or_unknown_framework_writes_nothing(
         _apply(engine, config, team.director, "rcie", suggestions)
     with pytest.raises(InputError, match="WSJF has no confidence input"):
         _apply(engine, config, team.director, "wsjf", suggestions)
+    assert dump(engine) == before
+
+
+def test_an_unknown_framework_or_one_without_confidence_is_refused_in_german(
+    engine: Engine, config: AppConfig
+) -> None:
+    team, _ = _seed(engine)
+    suggestions = _suggestions(engine, config, team.ana.id)
+    before = dump(engine)
+    problems = []
+    with i18n.use_locale("de"):
+        for framework in ("rcie", "wsjf"):
+            with pytest.raises(InputError) as refused:
+                _apply(engine, config, team.director, framework, suggestions)
+            problems += list(refused.value.problems)
+    assert problems == [
+        "unbekanntes Bewertungsmodell 'rcie'; verwenden Sie eines von rice, ice, wsjf, weighted, "
+        "expected_value",
+        "WSJF hat keine Zuversicht, die sich setzen ließe",
+    ]
     assert dump(engine) == before

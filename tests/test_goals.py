@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
@@ -187,6 +188,25 @@ def test_bad_objective_lists_every_problem_and_writes_nothing(engine: Engine, te
     assert len(excinfo.value.problems) == 4
     assert count(engine, Objective) == 0
     assert audit_count(engine) == 0
+
+
+def test_emptying_a_required_field_is_refused_in_german_and_writes_nothing(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    kr = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
+    with i18n.use_locale("de"):
+        with pytest.raises(GoalError) as objective_refused:
+            edit_objective(engine, team.director, objective.id, 1, owner_id=None)
+        with pytest.raises(GoalError) as kr_refused:
+            edit_kr(engine, config.metrics, team.director, kr.id, 1, title=None)
+    assert problems_of(objective_refused) == "Objective: Das Feld owner darf nicht leer sein."
+    assert problems_of(kr_refused) == "Schlüsselergebnis: Das Feld title darf nicht leer sein."
+    with Session(read_engine(engine)) as session:
+        [stored] = list_objectives(session=session, period=objective.period)
+        [stored_kr] = list_key_results(session=session, objective_ids=[objective.id])
+    assert (stored.version, stored.owner_id) == (1, team.priya.id)
+    assert (stored_kr.version, stored_kr.title) == (1, kr.title)
 
 
 def test_inactive_owner_is_refused(engine: Engine, team: Team) -> None:

@@ -28,6 +28,7 @@ from planning.store.models import (
 )
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
+from planning.work.backlog import initiative_scores
 from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiative_reads import (
     InitiativeDetail,
@@ -439,6 +440,32 @@ def test_link_and_unlink_key_results(engine: Engine, config: AppConfig, team: Te
         link(team.kr_aov, 3)
     with pytest.raises(InputError, match="is not linked"):
         link(team.kr_completion, 3, unlink=True)
+
+
+def test_a_link_refused_in_german_writes_nothing(
+    engine: Engine, config: AppConfig, team: Team
+) -> None:
+    created = create(engine, config, team.director, key_result_ids=[team.kr_conversion])
+    problems = []
+    with i18n.use_locale("de"):
+        for kr, action in ((team.kr_conversion, link_key_result), (team.kr_aov, unlink_key_result)):
+            with pytest.raises(InputError) as refused:
+                act(engine, action, team.director, config, created.id, 1, key_result_id=kr)
+            problems += list(refused.value.problems)
+    assert problems == [
+        f"Schlüsselergebnis {team.kr_conversion} ist bereits verknüpft",
+        f"Schlüsselergebnis {team.kr_aov} ist nicht mit dieser Initiative verknüpft",
+    ]
+    assert read(engine, created.id).version == 1
+    with Session(read_engine(engine)) as session:
+        assert key_result_ids(session=session, initiative_id=created.id) == [team.kr_conversion]
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(InputError) as missing,
+        Session(read_engine(engine)) as session,
+    ):
+        initiative_scores(session=session, config=config, initiative_id=4242)
+    assert list(missing.value.problems) == ["Initiative 4242 gibt es nicht"]
 
 
 # --- status ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import AppConfig, default_config
@@ -239,6 +240,18 @@ def test_bad_input_is_refused_and_writes_nothing(
     with pytest.raises(GoalError) as refused:
         use(store, name, preview=False, period=period)
     assert message in "\n".join(refused.value.problems)
+    assert count(store, AuditEvent) == audit
+    assert count(store, Objective) == objectives
+
+
+def test_an_unknown_template_is_refused_in_german_and_writes_nothing(store: Engine) -> None:
+    audit = count(store, AuditEvent)
+    objectives = count(store, Objective)
+    with i18n.use_locale("de"), pytest.raises(GoalError) as refused:
+        use(store, "loyalty", preview=False)
+    assert refused.value.problems[0].startswith(
+        "Unbekannte Vorlage 'loyalty' (verfügbar: basket_size, content_qual"
+    )
     assert count(store, AuditEvent) == audit
     assert count(store, Objective) == objectives
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.metrics.baseline import (
@@ -578,6 +578,31 @@ def test_refused_decisions_write_nothing(
     with pytest.raises(error, match=message), session_scope(engine) as session:
         add_decision(session=session, actor=getattr(team, who), today=AS_OF, **args)
     assert store_state(engine) == before
+
+
+def test_a_missing_decision_or_bad_week_count_is_refused_in_german(
+    engine: Engine, config: AppConfig, team: Team
+) -> None:
+    before = store_state(engine)
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(InputError) as missing,
+        session_scope(engine) as session,
+    ):
+        withdraw_decision(session=session, actor=team.director, decision_id=999, expected_version=1)
+    assert list(missing.value.problems) == ["Entscheidung 999 existiert nicht"]
+    assert store_state(engine) == before
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(InputError) as weeks,
+        Session(read_engine(engine)) as session,
+    ):
+        capacity_overview(
+            session=session, settings=config.settings.capacity, first_day=AS_OF, weeks=0
+        )
+    assert list(weeks.value.problems) == [
+        "Wochen müssen eine ganze Zahl von 1 bis 52 sein, nicht 0"
+    ]
 
 
 # --- the editable table's save path ------------------------------------------------------------

@@ -37,6 +37,7 @@ from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
 from planning.config.scoring import Framework, ScoringInput
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry, impact_ledger
 from planning.store.models import Initiative
 from planning.validation import InputError, is_number
@@ -220,7 +221,9 @@ def apply_suggested_confidences(
     require_director(actor, N_("apply suggested confidences"))
     framework = framework_or_error(config, framework_id)
     if CONFIDENCE not in framework.inputs:
-        raise InputError([f"{framework.label} has no confidence input to set"])
+        raise InputError(
+            [_("{framework} has no confidence input to set").format(framework=_(framework.label))]
+        )
     changed = 0
     for suggestion in suggestions:
         initiative = session.get(Initiative, suggestion.initiative_id)

@@ -91,7 +91,7 @@ def update_objective(
         updates["title"] = updates["title"].strip()
     if isinstance(updates.get("description"), str):
         updates["description"] = unix_line_breaks(updates["description"])
-    _refuse_emptied(updates, ("title", "owner_id", "weight", "archived"), "objective")
+    _refuse_emptied(updates, ("title", "owner_id", "weight", "archived"), N_("objective"))
     merged = ObjectiveCreate.model_construct(
         **{**record.model_dump(include=set(ObjectiveCreate.model_fields)), **updates}
     )
@@ -123,7 +123,13 @@ def _refuse_emptied(updates: Mapping[str, Any], required: tuple[str, ...], goal:
     """Refuse changes that would clear a field the goal cannot be without."""
     for name in required:
         if name in updates and updates[name] is None:
-            raise GoalError([f"The {goal}'s {name.replace('_id', '')} cannot be empty."])
+            raise GoalError(
+                [
+                    _("The {goal}'s {field} cannot be empty.").format(
+                        goal=_(goal), field=name.replace("_id", "")
+                    )
+                ]
+            )
 
 
 def _apply(
@@ -216,7 +222,7 @@ def update_key_result(
     refuse_if_closed(session, objective.period)
     updates = _clean_key_result(changes.model_dump(exclude_unset=True))
     required = ("title", "owner_id", "weight", "window", "total_target", "archived")
-    _refuse_emptied(updates, required, "key result")
+    _refuse_emptied(updates, required, N_("key result"))
     merged = KeyResultBase.model_construct(
         **{**record.model_dump(include=set(KeyResultBase.model_fields)), **updates}
     )

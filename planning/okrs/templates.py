@@ -199,8 +199,14 @@ def load_template(*, config: AppConfig, name: str, directory: Path | None = None
     found = {t.name: t for t in list_templates(config=config, directory=directory)}
     template = found.get(name) if isinstance(name, str) and NAME_PATTERN.match(name) else None
     if template is None:
-        available = ", ".join(found) or "none"
-        raise TemplateError([f"Unknown template {name!r} (available: {available})."])
+        available = ", ".join(found) or _("none")
+        raise TemplateError(
+            [
+                _("Unknown template {name} (available: {available}).").format(
+                    name=repr(name), available=available
+                )
+            ]
+        )
     if template.problems:
         raise TemplateError(list(template.problems))
     return template

@@ -98,7 +98,13 @@ def framework_or_error(config: AppConfig, framework_id: str) -> Framework:
     framework = config.scoring.frameworks.get(framework_id)
     if framework is None:
         choices = ", ".join(config.scoring.frameworks)
-        raise InputError([f"unknown scoring framework {framework_id!r}; use one of {choices}"])
+        raise InputError(
+            [
+                _("unknown scoring framework {framework}; use one of {choices}").format(
+                    framework=repr(framework_id), choices=choices
+                )
+            ]
+        )
     return framework
 
 
@@ -346,7 +352,7 @@ def initiative_scores(
     """One initiative under every framework, to compare: framework, score, inputs, problems."""
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
-        raise InputError([f"initiative {initiative_id} does not exist"])
+        raise InputError([_("initiative {id} does not exist").format(id=initiative_id)])
     base: Baseline | None = None
     if initiative.lift_metric:
         base = baselines(

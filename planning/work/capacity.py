@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from planning.access.people import list_people
 from planning.config.settings import CapacitySettings
+from planning.i18n import gettext as _
 from planning.periods import iso_week
 from planning.store.models import Initiative, InitiativeStatus, Role, TimeOff
 from planning.validation import InputError
@@ -45,7 +46,13 @@ COLUMNS = [
 
 def _check_weeks(weeks: object) -> int:
     if not isinstance(weeks, int) or isinstance(weeks, bool) or not 1 <= weeks <= MAX_WEEKS:
-        raise InputError([f"weeks must be a whole number from 1 to {MAX_WEEKS}, not {weeks!r}"])
+        raise InputError(
+            [
+                _("weeks must be a whole number from 1 to {most}, not {weeks}").format(
+                    most=MAX_WEEKS, weeks=repr(weeks)
+                )
+            ]
+        )
     return weeks
 
 

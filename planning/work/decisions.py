@@ -104,7 +104,7 @@ def _check_fields(
 def _load(session: Session, decision_id: int) -> Decision:
     decision = session.get(Decision, decision_id, with_for_update=True)
     if decision is None:
-        raise InputError([f"decision {decision_id} does not exist"])
+        raise InputError([_("decision {id} does not exist").format(id=decision_id)])
     return decision
 
 

@@ -503,9 +503,11 @@ def _relink(
     require_owner_or_director(actor, initiative.owner_id, N_("edit this initiative"))
     current = key_result_ids(session=session, initiative_id=initiative_id)
     if linked and key_result_id in current:
-        raise InputError([f"key result {key_result_id} is already linked"])
+        raise InputError([_("key result {id} is already linked").format(id=key_result_id)])
     if not linked and key_result_id not in current:
-        raise InputError([f"key result {key_result_id} is not linked to this initiative"])
+        raise InputError(
+            [_("key result {id} is not linked to this initiative").format(id=key_result_id)]
+        )
     wanted = [*current, key_result_id] if linked else [k for k in current if k != key_result_id]
     return update_initiative(
         session=session,
