@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import CONFIG_DIR_ENV, AppConfig
@@ -131,6 +132,19 @@ def test_a_mapping_that_does_not_fit_the_file_is_refused(config: AppConfig) -> N
     data = WIDE.replace("Visits", "Sessions").encode()
     with pytest.raises(ImportFileError, match="the file has no column 'Visits'"):
         convert(data=data, filename="sheet.csv", fmt=MAPPING, config=config, mapping=SPEC)
+
+
+def test_a_wide_file_without_a_mapping_or_an_unknown_format_is_refused_in_german(
+    config: AppConfig,
+) -> None:
+    data = WIDE.encode()
+    with i18n.use_locale("de"):
+        with pytest.raises(ImportFileError) as no_mapping:
+            convert(data=data, filename="sheet.csv", fmt=MAPPING, config=config)
+        with pytest.raises(ImportFileError) as unknown:
+            convert(data=data, filename="sheet.csv", fmt="xlsx", config=config)
+    assert str(no_mapping.value) == "eine breite Datei braucht eine Spaltenzuordnung"
+    assert str(unknown.value) == "unbekanntes Dateiformat 'xlsx'"
 
 
 def test_directors_save_mappings_audited_and_members_are_refused(

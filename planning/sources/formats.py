@@ -314,11 +314,11 @@ def convert(
         return ga4.parse_ga4(data=data, config=config)
     if fmt == MAPPING:
         if not isinstance(mapping, mappings.MappingSpec):
-            raise ImportFileError("a wide file needs a column mapping")
+            raise ImportFileError(_("a wide file needs a column mapping"))
         return mappings.apply_mapping(
             cells=read_cells(data, filename), spec=mapping, metrics=config.metrics
         )
-    raise ImportFileError(f"unknown file format {fmt!r}")
+    raise ImportFileError(_("unknown file format {format}").format(format=repr(fmt)))
 
 
 def record_lines(text: str, records: int) -> np.ndarray:
