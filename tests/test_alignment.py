@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.okrs.alignment import set_kr_contributions, set_objective_parents
@@ -141,6 +142,24 @@ def test_a_loop_is_refused_with_the_loop_named(store: Any) -> None:
     assert (
         "The alignment would loop: “Year” aligns to “Team” aligns to “Company” aligns to “Year”."
         in text
+    )
+
+
+def test_a_loop_is_named_in_german_and_nothing_is_written(store: Any) -> None:
+    year, company, team_goal = (objective(store, t) for t in ("Year", "Company", "Team"))
+    parents(store, team_goal, [company])
+    parents(store, company, [year])
+
+    def close_the_loop(session: Session, actor: Any) -> None:
+        set_objective_parents(
+            session=session, actor=actor, objective_id=year, parent_ids=[team_goal]
+        )
+
+    with i18n.use_locale("de"):
+        text = refused(store, close_the_loop)
+    assert text == (
+        "Die Ausrichtung würde einen Kreis bilden: „Year“ ist ausgerichtet auf „Team“ ist "
+        "ausgerichtet auf „Company“ ist ausgerichtet auf „Year“."
     )
 
 

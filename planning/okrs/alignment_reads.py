@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from planning.graphs import Edge, find_loop
+from planning.i18n import gettext as _
 from planning.store.models import Objective
 from planning.store.models_alignment import KrContribution, ObjectiveAlignment
-
-ALIGNS = " aligns to "
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,10 @@ def objective_titles(*, session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 def loop_text(loop: Sequence[int], titles: Mapping[int, str]) -> str:
     """A loop of objective ids as a reader says it: "A aligns to B aligns to A"."""
-    return ALIGNS.join(f"“{titles.get(i, f'objective {i}')}”" for i in loop)
+    return (" " + _("aligns to") + " ").join(
+        _("“{title}”").format(title=titles[i] if i in titles else _("objective {id}").format(id=i))
+        for i in loop
+    )
 
 
 def alignment_loops(*, session: Session, objective_id: int, parent_ids: Sequence[int]) -> list[str]:
@@ -106,4 +108,7 @@ def alignment_loops(*, session: Session, objective_id: int, parent_ids: Sequence
             continue
         graph.append((objective_id, parent))
     titles = objective_titles(session=session, ids={i for loop in loops for i in loop})
-    return [f"The alignment would loop: {loop_text(loop, titles)}." for loop in loops]
+    return [
+        _("The alignment would loop: {loop}.").format(loop=loop_text(loop, titles))
+        for loop in loops
+    ]
