@@ -22,7 +22,7 @@ from planning.metrics.engine import metric_value, ratio_parts
 from planning.metrics.metric_query import MetricRead
 from planning.okrs.evaluation import evaluate_period, period_goals
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
-from planning.okrs.evaluation_text import report_rows
+from planning.okrs.evaluation_text import reason_text, report_rows
 from planning.okrs.goal_rules import GoalError
 from planning.okrs.quarter_close import GradeOverride, close_quarter, override_grade
 from planning.okrs.track import kr_track
@@ -599,6 +599,17 @@ def test_a_metric_removed_from_the_config_does_not_break_the_page(
     kr = by_title(evaluate(engine, smaller))["Conversion"]
     assert kr.status == "too_early"
     assert kr.status_reason == "cannot be read: metric 'conversion_rate' is not in metrics.yaml"
+    with i18n.use_locale("de"):
+        german = by_title(evaluate(engine, smaller))["Conversion"]
+        stored = reason_text(kr.status_reason)  # a closed quarter keeps it in English
+        filter_gone = reason_text(
+            "cannot be read: the filter device = tablet no longer applies to conversion_rate"
+        )
+    expected = "nicht lesbar: Kennzahl 'conversion_rate' steht nicht in metrics.yaml"
+    assert german.status_reason == stored == expected
+    assert filter_gone == (
+        "nicht lesbar: der Filter device = tablet gilt nicht mehr für conversion_rate"
+    )
 
 
 def test_key_results_are_read_in_batches_not_one_query_each(

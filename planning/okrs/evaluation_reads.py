@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from planning import clock
 from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig, RatioMetric
+from planning.i18n import gettext as _
 from planning.metrics.completeness import PartialDay
 from planning.metrics.completeness import data_through as complete_through
 from planning.metrics.engine import ReadValues, metric_reads
@@ -100,12 +101,14 @@ def filters_key(filters: Mapping[str, str] | None) -> Filters:
 def _metric_problem(config: MetricsConfig, kr: KeyResult) -> str | None:
     """Why a stored key result's metric can no longer be read (metrics.yaml changed), if so."""
     if not kr.metric_id or kr.metric_id not in config.metrics:
-        return f"metric {kr.metric_id!r} is not in metrics.yaml"
+        return _("metric {metric} is not in metrics.yaml").format(metric=repr(kr.metric_id))
     allowed = config.metric_dimensions(kr.metric_id)
     for name, value in (kr.filters or {}).items():
         dimension = config.dimensions.get(name)
         if name not in allowed or dimension is None or value not in dimension.values:
-            return f"the filter {name} = {value} no longer applies to {kr.metric_id}"
+            return _("the filter {name} = {value} no longer applies to {metric}").format(
+                name=name, value=value, metric=kr.metric_id
+            )
     return None
 
 

@@ -179,6 +179,32 @@ def _chance(found: re.Match[str]) -> str:
     return _("holds, but only a {chance} chance it still holds at the end").format(chance=chance)
 
 
+_METRIC_PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"metric (?P<metric>.+) is not in metrics\.yaml", re.DOTALL),
+        lambda m: _("metric {metric} is not in metrics.yaml").format(metric=m["metric"]),
+    ),
+    (
+        re.compile(
+            r"the filter (?P<name>.+?) = (?P<value>.+) no longer applies to (?P<metric>.+)",
+            re.DOTALL,
+        ),
+        lambda m: _("the filter {name} = {value} no longer applies to {metric}").format(
+            name=m["name"], value=m["value"], metric=m["metric"]
+        ),
+    ),
+)
+
+
+def _metric_problem(problem: str) -> str:
+    """Why a key result's metric cannot be read (kept in English) in this run's language."""
+    for shape, words in _METRIC_PROBLEMS:
+        found = shape.fullmatch(problem)
+        if found is not None:
+            return words(found)
+    return problem
+
+
 _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?P<was>was )?in breach on (?P<days>[\d,]+) days? so far"), _breach),
     (re.compile(r"holds, but only a (?P<chance>\d+%) chance it still holds at the end"), _chance),
@@ -208,7 +234,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     ),
     (
         re.compile(r"cannot be read: (?P<problem>.+)", re.DOTALL),
-        lambda m: _("cannot be read: {problem}").format(problem=m["problem"]),
+        lambda m: _("cannot be read: {problem}").format(problem=_metric_problem(m["problem"])),
     ),
     (
         re.compile(r"(?P<title>.+) is (?P<status>off track|at risk)", re.DOTALL),
