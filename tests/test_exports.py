@@ -159,10 +159,18 @@ def test_the_roadmap_exports_its_lanes_and_its_board(demo: Engine) -> None:
     assert width > 2 * export.FIGURE_WIDTH and height > width / 2
 
 
-def test_a_filter_that_keeps_nothing_is_refused(demo: Engine) -> None:
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "nothing on the roadmap matches these filters"),
+        ("de", "nichts auf der Roadmap passt zu diesen Filtern"),
+    ],
+)
+def test_a_filter_that_keeps_nothing_is_refused(demo: Engine, language: str, message: str) -> None:
     with (
+        i18n.use_locale(language),
         Session(demo) as session,
-        pytest.raises(export.ExportError, match="nothing on the roadmap"),
+        pytest.raises(export.ExportError) as refused,
     ):
         export.export_roadmap(
             session=session,
@@ -171,6 +179,7 @@ def test_a_filter_that_keeps_nothing_is_refused(demo: Engine) -> None:
             today=clock.today(),
             fmt="png",
         )
+    assert str(refused.value) == message
 
 
 def test_the_impact_ledger_exports_its_table_and_chart(demo: Engine) -> None:
@@ -277,19 +286,9 @@ def test_a_refused_export_is_said_in_german_and_writes_nothing(
         assert main(["report", "--period", "2019-Q1", "--out", str(out)]) == 2
     finally:
         i18n.use_team_locale("en", currency="USD")  # loading the team's settings set German
-    with i18n.use_locale("de"):
-        with Session(demo) as session, pytest.raises(export.ExportError) as nothing:
-            export.export_roadmap(
-                session=session,
-                config=CONFIG,
-                filters=RoadmapFilters(quarter="2031-Q1"),
-                today=clock.today(),
-                fmt="png",
-            )
-        with pytest.raises(export.ExportError) as unknown:
-            export.check_format("gif")
+    with i18n.use_locale("de"), pytest.raises(export.ExportError) as unknown:
+        export.check_format("gif")
     assert "2019-Q1 hat keine Objectives, über die berichtet werden kann" in capsys.readouterr().err
-    assert str(nothing.value) == "nichts auf der Roadmap passt zu diesen Filtern"
     assert str(unknown.value) == "unbekanntes Format 'gif': verwenden Sie eines von pdf, png, svg"
     assert not out.exists()
 

@@ -149,24 +149,35 @@ def test_a_query_string_without_quarter_takes_the_default_and_loose_forms_are_re
     assert empty == RoadmapFilters(quarter="2026-Q3")
 
 
-def test_bad_query_values_are_named_and_left_out() -> None:
-    filters, problems = filters_from_query(
-        {"quarter": "Q9", "objective": "99", "owner": "abc", "status": "shipped,done"},
-        default_quarter="2026-Q4",
-        objective_ids={1, 2},
-        owner_ids={6},
-    )
-    assert filters == RoadmapFilters(quarter="2026-Q4", statuses=("done",))
-    assert problems == [
-        "quarter 'Q9' is not a quarter like 2026-Q4",
-        "objective '99' is not an objective",
-        "owner 'abc' is not a person who owns initiatives",
-        "status 'shipped' is not one of idea, planned, in_progress, blocked, done, dropped",
-    ]
-
-
-def test_bad_query_values_are_named_in_german() -> None:
-    with i18n.use_locale("de"):
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "quarter 'Q9' is not a quarter like 2026-Q4",
+                "objective '99' is not an objective",
+                "owner 'abc' is not a person who owns initiatives",
+                "status 'shipped' is not one of idea, planned, in_progress, blocked, done, dropped",
+                "quarter '0999-Q1' is outside the supported range (years 2000 to 2100)",
+            ],
+        ),
+        (
+            "de",
+            [
+                "Quartal 'Q9' ist kein Quartal wie 2026-Q4",
+                "Objective '99' ist kein Objective",
+                "Verantwortlich 'abc' ist keine Person, die Initiativen verantwortet",
+                "Status 'shipped' ist keiner von idea, planned, in_progress, blocked, done, "
+                "dropped",
+                "Quartal '0999-Q1' liegt außerhalb des unterstützten Bereichs "
+                "(Jahre 2000 bis 2100)",
+            ],
+        ),
+    ],
+)
+def test_bad_query_values_are_named_and_left_out(language: str, expected: list[str]) -> None:
+    with i18n.use_locale(language):
         filters, problems = filters_from_query(
             {"quarter": "Q9", "objective": "99", "owner": "abc", "status": "shipped,done"},
             default_quarter="2026-Q4",
@@ -177,15 +188,7 @@ def test_bad_query_values_are_named_in_german() -> None:
             {"quarter": "0999-Q1"}, default_quarter=None, objective_ids=(), owner_ids=()
         )
     assert filters == RoadmapFilters(quarter="2026-Q4", statuses=("done",))
-    assert problems == [
-        "Quartal 'Q9' ist kein Quartal wie 2026-Q4",
-        "Objective '99' ist kein Objective",
-        "Verantwortlich 'abc' ist keine Person, die Initiativen verantwortet",
-        "Status 'shipped' ist keiner von idea, planned, in_progress, blocked, done, dropped",
-    ]
-    assert out_of_range == [
-        "Quartal '0999-Q1' liegt außerhalb des unterstützten Bereichs (Jahre 2000 bis 2100)"
-    ]
+    assert [*problems, *out_of_range] == expected
 
 
 def test_spreadsheet_safe_keeps_formulas_as_text() -> None:
