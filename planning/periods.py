@@ -26,6 +26,11 @@ LAST_YEAR = 2100
 YEAR_RANGE = f"{FIRST_YEAR} to {LAST_YEAR}"
 
 
+def year_range_text() -> str:
+    """The supported years as a reader says them ("2000 to 2100", "2000 bis 2100")."""
+    return _("{first} to {last}").format(first=FIRST_YEAR, last=LAST_YEAR)
+
+
 class PeriodOutOfRange(ValueError):
     """A well-formed quarter or week id whose year is outside FIRST_YEAR to LAST_YEAR."""
 
@@ -60,7 +65,7 @@ def parse_quarter(period: str) -> tuple[int, int]:
 
 def _out_of_range(period: object) -> str:
     return _("{period} is outside the supported range: the year must be {years}").format(
-        period=repr(period), years=YEAR_RANGE
+        period=repr(period), years=year_range_text()
     )
 
 

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from planning import i18n
 from planning.periods import (
+    PeriodOutOfRange,
     days_in_period,
     elapsed_days,
     format_quarter,
@@ -200,3 +202,22 @@ def test_window_lengths_and_unknown_windows() -> None:
         window_bounds("trailing_30d", "2026-Q4", date(2026, 11, 1))
     with pytest.raises(ValueError, match="unknown window 'weekly'"):
         window_length("weekly", "2026-Q4")
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "'1999-Q1' is outside the supported range: the year must be 2000 to 2100"),
+        (
+            "de",
+            "'1999-Q1' liegt außerhalb des unterstützten Bereichs: das Jahr muss im Bereich "
+            "2000 bis 2100 liegen",
+        ),
+    ],
+)
+def test_a_quarter_outside_the_supported_years_is_named_in_the_readers_words(
+    language: str, message: str
+) -> None:
+    with i18n.use_locale(language), pytest.raises(PeriodOutOfRange) as refused:
+        parse_quarter("1999-Q1")
+    assert str(refused.value) == message

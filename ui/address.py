@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from planning.i18n import gettext as _
-from planning.periods import YEAR_RANGE, PeriodOutOfRange, parse_quarter
+from planning.periods import PeriodOutOfRange, parse_quarter, year_range_text
 from ui.text import escape_markdown
 
 QUARTER_PARAM = "quarter"
@@ -37,7 +37,7 @@ def quarter_in_address(default: str) -> str:
             _(
                 "The address asks for quarter “{asked}”, outside the supported years ({years}); "
                 "showing {shown}."
-            ).format(asked=raw, years=YEAR_RANGE, shown=default)
+            ).format(asked=raw, years=year_range_text(), shown=default)
         )
         return default
     except ValueError:

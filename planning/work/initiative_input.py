@@ -19,7 +19,7 @@ from planning.config import AppConfig
 from planning.config.scoring import EFFORT_INPUT_OF_FORMULA
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.periods import FIRST_YEAR, LAST_YEAR, YEAR_RANGE
+from planning.periods import FIRST_YEAR, LAST_YEAR, year_range_text
 from planning.store.models import (
     KeyResult,
     Person,
@@ -121,7 +121,7 @@ def check_date(value: Any, what: str, problems: list[str]) -> date | None:
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
             problems.append(
                 _("{what} {day} is outside the years {years}").format(
-                    what=what, day=value.isoformat(), years=YEAR_RANGE
+                    what=what, day=value.isoformat(), years=year_range_text()
                 )
             )
             return None

@@ -31,13 +31,12 @@ from sqlmodel import Session, col, select
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.periods import (
-    FIRST_YEAR,
-    LAST_YEAR,
     PeriodOutOfRange,
     format_quarter,
     parse_quarter,
     quarter_bounds,
     quarter_of,
+    year_range_text,
 )
 from planning.store.models import (
     Initiative,
@@ -206,9 +205,9 @@ def filters_from_query(
                 quarter = format_quarter(*parse_quarter(raw.strip().upper()))
             except PeriodOutOfRange:
                 problems.append(
-                    _(
-                        "quarter {value} is outside the supported range (years {first} to {last})"
-                    ).format(value=repr(raw), first=FIRST_YEAR, last=LAST_YEAR)
+                    _("quarter {value} is outside the supported range (years {years})").format(
+                        value=repr(raw), years=year_range_text()
+                    )
                 )
             except ValueError:
                 problems.append(
