@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.okrs import goals
@@ -41,6 +42,7 @@ from planning.trash.bin import (
     restore_from_trash,
 )
 from planning.trash.listing import trash_entries
+from planning.trash.reasons import not_restored_text
 from planning.validation import InputError
 from tests.planning_seed import Team, add_initiative, count, seed_team, store_state
 
@@ -182,8 +184,39 @@ def test_a_link_whose_other_end_is_gone_is_named_and_the_rest_comes_back(engine:
     _delete(engine, team.director, KeyResult, team.kr_aov)
     restored = _restore(engine, team.director, item.id)
     [why] = restored.not_restored
-    assert "key result" in why and "is gone" in why
+    assert why == (
+        f"initiative key result {{'initiative_id': {work}, 'key_result_id': {team.kr_aov}}}: "
+        f"the key result {team.kr_aov} it refers to is gone"
+    )
     assert _links(engine, work) == [team.kr_conversion]
+    # The audit trail keeps the English; the Trash view says it in the reader's language.
+    assert not_restored_text(why) == why
+    with i18n.use_locale("de"):
+        assert not_restored_text(why) == (
+            "Verknüpfung Initiative–Schlüsselergebnis "
+            f"{{'initiative_id': {work}, 'key_result_id': {team.kr_aov}}}: der Datensatz "
+            f"Schlüsselergebnis {team.kr_aov}, auf den er verweist, ist nicht mehr da"
+        )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "cannot be restored: the objective {id} it refers to is gone; restore that first"),
+        ("de", "der Datensatz Objective {id}, auf den er verweist, ist nicht mehr da"),
+    ],
+)
+def test_a_key_result_whose_objective_is_in_the_trash_waits_for_it(
+    engine: Engine, language: str, words: str
+) -> None:
+    team, _, _ = _world(engine)
+    kr_item = _delete(engine, team.director, KeyResult, team.kr_conversion)
+    _delete(engine, team.director, Objective, team.checkout)
+    before = store_state(engine)
+    with i18n.use_locale(language), pytest.raises(InputError) as refused:
+        _restore(engine, team.director, kr_item.id)
+    assert words.format(id=team.checkout) in str(refused.value)
+    assert store_state(engine) == before
 
 
 def test_after_30_days_it_is_gone_for_good(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from planning.store.models import KeyResultUpdate, ObjectiveUpdate, PersonRead
 from planning.store.versioning import ConflictError
 from planning.trash import bin as trash_bin
 from planning.trash.listing import TrashEntry, trash_entries
+from planning.trash.reasons import not_restored_text
 from planning.validation import InputError
 from ui.confirm_write import run_write
 from ui.state import Versions, read_session
@@ -137,7 +138,7 @@ def trash_section(
         )
         if missed:
             message += " " + _("These links could not come back: {links}").format(
-                links="; ".join(escape_markdown(m) for m in missed)
+                links="; ".join(escape_markdown(not_restored_text(m)) for m in missed)
             )
         on_saved(message, forget=("trash_pick",))
 

@@ -43,6 +43,7 @@ from planning.store.models import AuditEvent, Initiative, KeyResult, Objective
 from planning.store.models_trash import TrashItem, TrashItemRead
 from planning.store.trash_rows import first_row_blocker, put_back, take_rows
 from planning.store.versioning import check_and_bump
+from planning.trash.reasons import reason_text
 from planning.validation import InputError
 
 TRASH_DAYS = 30
@@ -250,7 +251,7 @@ def restore_from_trash(
         raise InputError(
             [
                 _("{what} cannot be restored: {blocker}; restore that first").format(
-                    what=what, blocker=blocker
+                    what=what, blocker=reason_text(blocker)
                 )
             ]
         )
