@@ -200,8 +200,10 @@ def test_emptying_a_required_field_is_refused_in_german_and_writes_nothing(
             edit_objective(engine, team.director, objective.id, 1, owner_id=None)
         with pytest.raises(GoalError) as kr_refused:
             edit_kr(engine, config.metrics, team.director, kr.id, 1, title=None)
-    assert problems_of(objective_refused) == "Objective: Das Feld owner darf nicht leer sein."
-    assert problems_of(kr_refused) == "Schlüsselergebnis: Das Feld title darf nicht leer sein."
+    assert problems_of(objective_refused) == (
+        "Objective: Das Feld Verantwortlich darf nicht leer sein."
+    )
+    assert problems_of(kr_refused) == "Schlüsselergebnis: Das Feld Titel darf nicht leer sein."
     with Session(read_engine(engine)) as session:
         [stored] = list_objectives(session=session, period=objective.period)
         [stored_kr] = list_key_results(session=session, objective_ids=[objective.id])

@@ -358,6 +358,7 @@ def test_a_failed_sql_run_reads_in_german_and_writes_nothing(
         "unset": sql_yaml("UNSET_URL"),
     }
     errors = {}
+    i18n.use_team_locale("de")
     with i18n.use_locale("de"):
         for case, body in bodies.items():
             folder = tmp_path / case.replace(" ", "_")
@@ -592,14 +593,14 @@ def test_two_processes_on_postgres_run_a_source_once(tmp_path: Path, pg_source: 
 
 
 @pytest.mark.parametrize(
-    ("language", "said"),
+    ("team", "reader", "said"),
     [
-        ("en", "the run was cut off before it finished; nothing was written"),
-        ("de", "der Lauf wurde abgebrochen, bevor er fertig war; nichts wurde geschrieben"),
+        ("en", "de", "the run was cut off before it finished; nothing was written"),
+        ("de", "en", "der Lauf wurde abgebrochen, bevor er fertig war; nichts wurde geschrieben"),
     ],
 )
 def test_a_run_cut_off_is_marked_interrupted_by_the_next(
-    config: AppConfig, store: Engine, daily_csv_source: Source, language: str, said: str
+    config: AppConfig, store: Engine, daily_csv_source: Source, team: str, reader: str, said: str
 ) -> None:
     from planning import i18n
 
@@ -613,8 +614,10 @@ def test_a_run_cut_off_is_marked_interrupted_by_the_next(
             ),
             {"t": clock.utcnow()},
         )
-    # Said in the language of the run that finds it.
-    with i18n.use_locale(language):
+    # Kept in the team's language, whoever starts the run that finds it (every director and the
+    # health check read the run record).
+    i18n.use_team_locale(team)
+    with i18n.use_locale(reader):
         assert run_source(engine=store, config=config, source=source, trigger="command").ok
     assert [r[1] for r in runs(store)] == ["interrupted", OK]
     assert runs(store)[0][3] == said

@@ -281,6 +281,7 @@ def test_a_failed_file_run_reads_in_german_and_writes_nothing(
         "no mapping": ("csv_url", f"      path: {wide}\n      mapping: Analyst sheet\n"),
     }
     errors = {}
+    i18n.use_team_locale("de")  # a run record is kept in the team's language
     with i18n.use_locale("de"):
         for case, (kind, settings) in cases.items():
             folder = tmp_path / case.replace(" ", "_")

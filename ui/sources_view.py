@@ -174,7 +174,7 @@ def sources_tab(person: PersonRead) -> None:
             st.session_state[FLASH] = (
                 "error",
                 _("{source}: {reason}; try again shortly.").format(
-                    source=name, reason=outcome.error
+                    source=name, reason=_(outcome.error)
                 ),
             )
         else:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from planning.access.permissions import Actor, require_check_in, require_director
 from planning.config.metrics import MetricsConfig
-from planning.i18n import N_
+from planning.i18n import N_, word_for
 from planning.i18n import gettext as _
 from planning.okrs.goal_reads import flushed_id
 from planning.okrs.goal_rules import (
@@ -119,6 +119,17 @@ def archive_objective(
     )
 
 
+# The fields a goal cannot be without, as a refusal names them.
+FIELD_WORDS = {
+    "title": N_("title"),
+    "owner_id": N_("owner"),
+    "weight": N_("weight"),
+    "window": N_("window"),
+    "total_target": N_("total target"),
+    "archived": N_("archived"),
+}
+
+
 def _refuse_emptied(updates: Mapping[str, Any], required: tuple[str, ...], goal: str) -> None:
     """Refuse changes that would clear a field the goal cannot be without."""
     for name in required:
@@ -126,7 +137,7 @@ def _refuse_emptied(updates: Mapping[str, Any], required: tuple[str, ...], goal:
             raise GoalError(
                 [
                     _("The {goal}'s {field} cannot be empty.").format(
-                        goal=_(goal), field=name.replace("_id", "")
+                        goal=_(goal), field=word_for(FIELD_WORDS, name)
                     )
                 ]
             )

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.permissions import require_director
 from planning.config import AppConfig
 from planning.formatting import format_count
@@ -45,8 +45,8 @@ from planning.sources.secrets import Secrets
 from planning.store.engine import read_engine
 from planning.store.models import Person, PersonRead, utcnow
 
-# Why a source was skipped, kept in English in the outcome (JSON, the run record) and read in
-# the team's language where a person reads it.
+# Why a source was skipped, kept in English in the outcome (JSON) and read in the team's language
+# where a person reads it.
 ANOTHER_RUN = N_("another process is running this source right now")
 CUT_OFF = N_("the run was cut off before it finished; nothing was written")
 
@@ -317,23 +317,26 @@ def run_source(
                 status=BUSY,
                 error=ANOTHER_RUN,
             )
-        began = perf_counter()
-        since = window_start(engine=engine, source=source)
-        run_id = _start_run(engine, source.name, trigger, since)
-        try:
-            validation = _fetch_checked(source, config, secrets, since, engine)
-            outcome = _write(engine, source, validation, run_id, actor, since, began)
-        except Exception as exc:  # every failure of a source is recorded, never raised
-            message = secrets.scrub(describe_failure(exc))[:MAX_ERROR]
-            _finish_failed(engine, run_id, message)
-            return SyncOutcome(
-                source=source.name,
-                status=FAILED,
-                run_id=run_id,
-                since=since,
-                seconds=perf_counter() - began,
-                error=message,
-            )
+        # The run record is read by every director on the Sources tab and by the health check:
+        # its words are the team's, whoever started the run.
+        with i18n.use_locale(i18n.team_language(), formats=i18n.team_locale()):
+            began = perf_counter()
+            since = window_start(engine=engine, source=source)
+            run_id = _start_run(engine, source.name, trigger, since)
+            try:
+                validation = _fetch_checked(source, config, secrets, since, engine)
+                outcome = _write(engine, source, validation, run_id, actor, since, began)
+            except Exception as exc:  # every failure of a source is recorded, never raised
+                message = secrets.scrub(describe_failure(exc))[:MAX_ERROR]
+                _finish_failed(engine, run_id, message)
+                return SyncOutcome(
+                    source=source.name,
+                    status=FAILED,
+                    run_id=run_id,
+                    since=since,
+                    seconds=perf_counter() - began,
+                    error=message,
+                )
         return outcome
 
 
