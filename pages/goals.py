@@ -129,7 +129,7 @@ if evaluation.objectives:
         exports.offer(
             view="goals",
             scope=period,
-            build=lambda fmt: exports.goals_file(current, period, today, fmt),
+            build=lambda fmt: exports.goals_file(current, period, today, fmt, i18n.locale_key()),
             key="goals_export",
             # The images are the progress charts, which need a key result to draw.
             formats=(("pdf", "png", "svg") if evaluation.key_results() else ("pdf",)),

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from planning import clock
+from planning import clock, i18n
 from planning.access.share_links import create_share_link
 from planning.store.engine import session_scope
 from planning.store.models import Role
@@ -108,6 +108,23 @@ def test_the_downloaded_file_is_the_shown_roadmap(app_engine: Engine) -> None:
     text = " ".join((p.extract_text() or "") for p in reader.pages)
     for title in DEMO_OBJECTIVES:
         assert f"Roadmap {PERIOD}: {title}" in " ".join(text.split())
+
+
+def test_the_goals_report_is_in_the_language_of_who_asked_for_it(app_engine: Engine) -> None:
+    """The file is built after the page's run, when the button is clicked, and kept per reader's
+    language: an English reader's report never reaches a German one."""
+    open_page(app_engine, Role.director, "pages/goals.py", {"quarter": PERIOD})
+    texts = {}
+    for code in ("en", "de"):
+        with i18n.use_locale(code):
+            language = i18n.locale_key()
+        data = exports.goals_file.__wrapped__(  # type: ignore[attr-defined]
+            (), PERIOD, clock.today(), "pdf", language
+        )
+        reader = PdfReader(io.BytesIO(data))
+        texts[code] = " ".join(" ".join((p.extract_text() or "") for p in reader.pages).split())
+    assert "the quarter's report" in texts["en"] and "Bericht zum Quartal" in texts["de"]
+    assert "Bericht zum Quartal" not in texts["en"] and "the quarter's report" not in texts["de"]
 
 
 def test_present_shows_one_objective_per_screen(app_engine: Engine) -> None:

@@ -27,10 +27,11 @@ LABELS = {"pdf": N_("PDF report"), "png": N_("PNG image"), "svg": N_("SVG image"
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def goals_file(versions: Versions, period: str, today: date, fmt: str) -> bytes:
-    """A quarter's Goals as a PDF report or its charts as PNG or SVG."""
+def goals_file(versions: Versions, period: str, today: date, fmt: str, language: str = "") -> bytes:
+    """A quarter's Goals as a PDF report or its charts as PNG or SVG, in the reader's language
+    (`language`: i18n.locale_key of the run that offered it)."""
     del versions
-    with read_session() as session:
+    with read_session() as session, i18n.use_locale_key(language):
         return export.export_goals(
             session=session, config=app_config(), period=period, today=today, fmt=fmt
         )
