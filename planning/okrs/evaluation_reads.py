@@ -34,6 +34,7 @@ from planning.metrics.completeness import PartialDay
 from planning.metrics.completeness import data_through as complete_through
 from planning.metrics.engine import ReadValues, metric_reads
 from planning.metrics.metric_query import MetricRead
+from planning.okrs.evaluation_results import FILTER_GONE, METRIC_GONE
 from planning.periods import quarter_bounds, window_bounds, window_length
 from planning.store.models import CheckIn, KeyResult, KrKind
 
@@ -101,14 +102,12 @@ def filters_key(filters: Mapping[str, str] | None) -> Filters:
 def _metric_problem(config: MetricsConfig, kr: KeyResult) -> str | None:
     """Why a stored key result's metric can no longer be read (metrics.yaml changed), if so."""
     if not kr.metric_id or kr.metric_id not in config.metrics:
-        return _("metric {metric} is not in metrics.yaml").format(metric=repr(kr.metric_id))
+        return _(METRIC_GONE).format(metric=repr(kr.metric_id))
     allowed = config.metric_dimensions(kr.metric_id)
     for name, value in (kr.filters or {}).items():
         dimension = config.dimensions.get(name)
         if name not in allowed or dimension is None or value not in dimension.values:
-            return _("the filter {name} = {value} no longer applies to {metric}").format(
-                name=name, value=value, metric=kr.metric_id
-            )
+            return _(FILTER_GONE).format(name=name, value=value, metric=kr.metric_id)
     return None
 
 

@@ -15,6 +15,10 @@ from planning.i18n import gettext as _
 from planning.metrics.completeness import PartialDay
 
 NO_DATA_YET = N_("no data yet in this window")  # why a metric key result has no value
+# Why a key result's metric can no longer be read (metrics.yaml changed); a closed quarter keeps
+# them in English, to be read in the reader's language.
+METRIC_GONE = N_("metric {metric} is not in metrics.yaml")
+FILTER_GONE = N_("the filter {name} = {value} no longer applies to {metric}")
 
 
 @dataclass(frozen=True)

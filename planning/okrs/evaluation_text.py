@@ -12,7 +12,13 @@ from planning import i18n
 from planning.formatting import format_count, format_value
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
-from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, PeriodEvaluation
+from planning.okrs.evaluation_results import (
+    FILTER_GONE,
+    METRIC_GONE,
+    NO_DATA_YET,
+    KrEvaluation,
+    PeriodEvaluation,
+)
 from planning.okrs.maths import GuardrailResult, Status
 
 NOT_COMPUTABLE = N_("no value: the data hold numbers too large to compute with")
@@ -179,29 +185,18 @@ def _chance(found: re.Match[str]) -> str:
     return _("holds, but only a {chance} chance it still holds at the end").format(chance=chance)
 
 
-_METRIC_PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (
-        re.compile(r"metric (?P<metric>.+) is not in metrics\.yaml", re.DOTALL),
-        lambda m: _("metric {metric} is not in metrics.yaml").format(metric=m["metric"]),
-    ),
-    (
-        re.compile(
-            r"the filter (?P<name>.+?) = (?P<value>.+) no longer applies to (?P<metric>.+)",
-            re.DOTALL,
-        ),
-        lambda m: _("the filter {name} = {value} no longer applies to {metric}").format(
-            name=m["name"], value=m["value"], metric=m["metric"]
-        ),
-    ),
+_METRIC_PROBLEMS = tuple(
+    (i18n.sentence_pattern(sentence, {"name": ".+?"}), sentence)
+    for sentence in (METRIC_GONE, FILTER_GONE)
 )
 
 
 def _metric_problem(problem: str) -> str:
     """Why a key result's metric cannot be read (kept in English) in this run's language."""
-    for shape, words in _METRIC_PROBLEMS:
+    for shape, sentence in _METRIC_PROBLEMS:
         found = shape.fullmatch(problem)
         if found is not None:
-            return words(found)
+            return _(sentence).format(**found.groupdict())
     return problem
 
 

@@ -19,7 +19,16 @@ from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, insert, se
 from sqlmodel import Session, SQLModel
 
 import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from planning.i18n import N_
 from planning.store.backup import column_type, plain_value
+
+# Why a kept row could not come back, in English as the audit trail keeps it (planning.trash.reasons
+# says it in the reader's language); `record` is a table's name with spaces.
+GONE = N_("the {record} {id} it refers to is gone")
+SAME_KEY = N_("a record with the same key exists")
+IDENTICAL = N_("an identical record exists")
+NOTHING_KEPT = N_("nothing was kept")
+LEFT_OUT = N_("{record} {key}: {reason}")
 
 
 @dataclass
@@ -44,6 +53,10 @@ def _typed(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
             value = date.fromisoformat(value)
         out[column.name] = value
     return out
+
+
+def _words(table_name: str) -> str:
+    return table_name.replace("_", " ")
 
 
 def _key(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -131,14 +144,14 @@ def _why_not(session: Session, table: Table, row: Mapping[str, Any]) -> str | No
     for fk in table.foreign_keys:
         value = row.get(fk.parent.name)
         if value is not None and not _exists(session, fk.column.table, fk.column == value):
-            return f"the {fk.column.table.name.replace('_', ' ')} {value} it refers to is gone"
+            return GONE.format(record=_words(fk.column.table.name), id=value)
     if _exists(session, table, _where_key(table, _key(table, row))):
-        return "a record with the same key exists"
+        return SAME_KEY
     for constraint in table.constraints:
         if isinstance(constraint, UniqueConstraint):
             names = [c.name for c in constraint.columns]
             if _exists(session, table, and_(*(table.c[n] == row[n] for n in names))):
-                return "an identical record exists"
+                return IDENTICAL
     return None
 
 
@@ -155,7 +168,9 @@ def put_back(
         row = _typed(table, entry["row"])
         reason = _why_not(session, table, row)
         if reason is not None:
-            skipped.append(f"{entry['table'].replace('_', ' ')} {_key(table, row)}: {reason}")
+            skipped.append(
+                LEFT_OUT.format(record=_words(entry["table"]), key=_key(table, row), reason=reason)
+            )
             continue
         session.execute(insert(table).values(row))
     for entry in cleared:
@@ -172,6 +187,6 @@ def put_back(
 def first_row_blocker(session: Session, *, rows: Sequence[Mapping[str, Any]]) -> str | None:
     """Why the record itself (the first kept row) cannot come back, or None."""
     if not rows:
-        return "nothing was kept"
+        return NOTHING_KEPT
     table = SQLModel.metadata.tables[rows[0]["table"]]
     return _why_not(session, table, _typed(table, rows[0]["row"]))

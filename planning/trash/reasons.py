@@ -7,10 +7,10 @@ refusal of a record whose own parent is gone.
 
 from __future__ import annotations
 
-import re
-
+from planning import i18n
 from planning.i18n import N_, word_for
 from planning.i18n import gettext as _
+from planning.store.trash_rows import GONE, IDENTICAL, LEFT_OUT, NOTHING_KEPT, SAME_KEY
 
 # The records a deleted objective, key result or initiative keeps, and those they refer to, by
 # table; written in English as the table's name with spaces.
@@ -29,13 +29,12 @@ RECORD_WORDS = {
     "person": N_("person"),
     "status_update": N_("status update"),
 }
-_SAME = {
-    "a record with the same key exists": N_("a record with the same key exists"),
-    "an identical record exists": N_("an identical record exists"),
-    "nothing was kept": N_("nothing was kept"),
-}
-_GONE = re.compile(r"the (?P<record>[a-z ]+) (?P<id>\S+) it refers to is gone")
-_ROW = re.compile(r"(?P<record>[a-z ]+) (?P<key>\{.*\}): (?P<reason>.+)", re.DOTALL)
+_FIELDS = {"record": "[a-z ]+", "id": r"\S+", "key": r"\{.*\}"}
+_REASONS = tuple(
+    (i18n.sentence_pattern(sentence, _FIELDS), sentence)
+    for sentence in (GONE, SAME_KEY, IDENTICAL, NOTHING_KEPT)
+)
+_LEFT_OUT = i18n.sentence_pattern(LEFT_OUT, _FIELDS)
 
 
 def _record(words: str) -> str:
@@ -45,21 +44,22 @@ def _record(words: str) -> str:
 def reason_text(reason: str) -> str:
     """Why a kept row cannot be written back (as the store words it) in the reader's language;
     a reason of another shape reads as it is."""
-    if reason in _SAME:
-        return _(_SAME[reason])
-    if found := _GONE.fullmatch(reason):
-        return _("the {record} {id} it refers to is gone").format(
-            record=_record(found["record"]), id=found["id"]
-        )
+    for shape, sentence in _REASONS:
+        found = shape.fullmatch(reason)
+        if found is not None:
+            values = found.groupdict()
+            if "record" in values:
+                values["record"] = _record(values["record"])
+            return _(sentence).format(**values)
     return reason
 
 
 def not_restored_text(line: str) -> str:
     """One row a restore left out ("status update {'id': 4}: <reason>"), in the reader's
     language."""
-    found = _ROW.fullmatch(line)
+    found = _LEFT_OUT.fullmatch(line)
     if found is None:
         return line
-    return _("{record} {key}: {reason}").format(
+    return _(LEFT_OUT).format(
         record=_record(found["record"]), key=found["key"], reason=reason_text(found["reason"])
     )
