@@ -11,6 +11,7 @@ run fails naming the file's lines, and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -42,9 +43,9 @@ class Ga4CsvSettings(FileLocation):
     """Where the GA4 report is (its mappings are settings.yaml's imports.ga4)."""
 
 
-def problems_text(problems: list[RowProblem]) -> str:
-    """A converted file's row problems in one message, by file line, the first few named."""
-    shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+def problems_text(problems: list[RowProblem], describe: Callable[[RowProblem], str] = str) -> str:
+    """Row problems in one refusal, the first few named (by file line unless describe says how)."""
+    shown = "; ".join(describe(p) for p in problems[:MAX_PROBLEMS_SHOWN])
     more = len(problems) - MAX_PROBLEMS_SHOWN
     tail = _("; and {count} more").format(count=format_count(more)) if more > 0 else ""
     count = len(problems)

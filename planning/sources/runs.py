@@ -31,8 +31,7 @@ from sqlmodel import Session
 from planning import clock, i18n
 from planning.access.permissions import require_director
 from planning.config import AppConfig
-from planning.formatting import format_count
-from planning.i18n import N_, ngettext
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import LINE, ImportFileError, cell_text
@@ -40,6 +39,7 @@ from planning.metrics.importer import ADD, LEAVE, UPDATE, compare_with_store
 from planning.metrics.metric_query import as_date
 from planning.metrics.observations import UpsertCounts, write_batch
 from planning.sources.config import Source, SourcesConfig
+from planning.sources.exports import problems_text
 from planning.sources.kinds import FetchContext
 from planning.sources.secrets import Secrets
 from planning.store.engine import read_engine
@@ -54,7 +54,6 @@ OK, FAILED, RUNNING, INTERRUPTED, BUSY = "ok", "failed", "running", "interrupted
 BATCH_PREFIX = "source:"
 # A lock row (SQLite) older than this is taken over: its holder died without letting go.
 STALE_LOCK = timedelta(hours=6)
-MAX_PROBLEMS_SHOWN = 10
 MAX_ERROR = 4000
 
 
@@ -249,18 +248,6 @@ def _problem_text(problem: RowProblem, table: pd.DataFrame | None) -> str:
     )
 
 
-def _problems_text(problems: list[RowProblem], table: pd.DataFrame | None = None) -> str:
-    shown = "; ".join(_problem_text(p, table) for p in problems[:MAX_PROBLEMS_SHOWN])
-    more = len(problems) - MAX_PROBLEMS_SHOWN
-    tail = _("; and {count} more").format(count=format_count(more)) if more > 0 else ""
-    count = len(problems)
-    return ngettext(
-        "{count} bad row, nothing written: {problems}",
-        "{count} bad rows, nothing written: {problems}",
-        count,
-    ).format(count=format_count(count), problems=shown + tail)
-
-
 def describe_failure(exc: BaseException) -> str:
     """One readable sentence for a failed fetch or write (before secrets are blanked)."""
     if isinstance(exc, DBAPIError) and exc.orig is not None:
@@ -289,7 +276,10 @@ def _fetch_checked(
     table = as_table(frame)
     validation = validate(table=table, config=config.metrics)
     if validation.problems:
-        raise SourceDataError(_problems_text(validation.problems, None if from_file else table))
+        described = None if from_file else table
+        raise SourceDataError(
+            problems_text(validation.problems, lambda p: _problem_text(p, described))
+        )
     return validation
 
 
