@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,11 +15,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 import planning.metrics.observations as observations_module
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.metrics.import_checks import RowProblem, validate
 from planning.metrics.import_file import ImportFileError, read_table
 from planning.metrics.importer import import_observations, preview
+from planning.sources.formats import import_in_format
 from planning.store.engine import data_versions
 from tests.sources_support import director_and_member, stored
 
@@ -543,4 +546,94 @@ def test_preview_of_an_empty_store_adds_everything(engine: Engine, config: AppCo
     with Session(engine) as session:
         counts = preview(session=session, validation=validation)
     assert (counts.would_add, counts.would_update, counts.would_leave) == (6, 0, 0)
+    assert store_counts(engine) == (0, 0)
+
+
+# --- files as real tools save them ---------------------------------------------------------------
+
+REAL_FILES = Path(__file__).parent / "fixtures" / "real_files"
+
+
+def test_a_german_excel_csv_is_refused_for_its_semicolons_not_a_row_width(
+    engine: Engine, config: AppConfig
+) -> None:
+    # German Excel's "CSV UTF-8": BOM, CRLF, ';' between cells, a decimal comma in a value.
+    data = (REAL_FILES / "german_excel_semicolons.csv").read_bytes()
+    with pytest.raises(ImportFileError, match="';' between cells"):
+        run_import(engine, config, data, filename="Umsatz Dezember.csv")
+    with i18n.use_locale("de"), pytest.raises(ImportFileError, match="mit ';'"):
+        run_import(engine, config, data, filename="Umsatz Dezember.csv")
+    assert store_counts(engine) == (0, 0)
+
+
+def _workbook_bytes() -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame({"date": ["2026-12-01"], "measure": ["sessions"], "value": [5]}).to_excel(
+        buffer, index=False
+    )
+    return buffer.getvalue()
+
+
+def test_a_workbook_named_csv_says_it_is_a_workbook(engine: Engine, config: AppConfig) -> None:
+    with pytest.raises(ImportFileError, match=r"zip archive, such as an Excel workbook: name it"):
+        run_import(engine, config, _workbook_bytes(), filename="export.csv")
+    with i18n.use_locale("de"), pytest.raises(ImportFileError, match="ZIP-Archiv"):
+        import_in_format(
+            engine=engine,
+            actor=None,
+            data=_workbook_bytes(),
+            filename="orders_export.csv",
+            fmt="shopify_orders",
+            source="cli",
+            config=config,
+        )
+    assert store_counts(engine) == (0, 0)
+
+
+def test_a_decimal_comma_says_how_to_write_the_number(engine: Engine, config: AppConfig) -> None:
+    data = csv_bytes(
+        '2026-12-01,net_revenue,"1.234,56",email,mobile,', '2026-12-01,orders,"12,5",email,mobile,'
+    )
+    result = run_import(engine, config, data)
+    assert [str(p) for p in result.problems] == [
+        "line 2, column value: value '1.234,56' is not a number: write a decimal point and no "
+        "thousands separator, e.g. 1234.56",
+        "line 3, column value: value '12,5' is not a number: write a decimal point and no "
+        "thousands separator, e.g. 1234.56",
+    ]
+    with i18n.use_locale("de"):
+        german = run_import(engine, config, data)
+    assert "schreiben Sie einen Dezimalpunkt" in german.problems[0].reason
+    assert store_counts(engine) == (0, 0)
+
+
+def test_text_that_only_python_reads_as_a_number_is_not_called_infinite(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = csv_bytes(
+        "2026-12-01,sessions,1_000,email,mobile,",
+        "2026-12-02,sessions,\u0661\u0662,email,mobile,",
+        "2026-12-03,sessions,1e400,email,mobile,",
+    )
+    reasons = [p.reason for p in run_import(engine, config, data).problems]
+    assert reasons == [
+        "value '1_000' is not a number",
+        "value '\u0661\u0662' is not a number",
+        "value '1e400' is not a finite number",
+    ]
+    assert store_counts(engine) == (0, 0)
+
+
+def test_a_runaway_cell_is_quoted_short(engine: Engine, config: AppConfig) -> None:
+    runaway = "email " * 100_000
+    data = csv_bytes(
+        f"2026-12-01,sessions,1,{runaway},mobile,",
+        f"2026-12-01,{runaway},1,email,mobile,",
+        f"{runaway},sessions,1,email,desktop,",
+        f"2026-12-02,sessions,{runaway},email,mobile,",
+    )
+    problems = run_import(engine, config, data).problems
+    assert len(problems) == 4
+    assert all(len(p.reason) < 300 for p in problems), [len(p.reason) for p in problems]
+    assert "'email email" in problems[0].reason
     assert store_counts(engine) == (0, 0)

@@ -566,7 +566,10 @@ ROW_ERRORS: dict[str, list[str]] = {
     "misspelt_measure.csv": [
         "line 2, column measure: unknown measure 'session'; did you mean 'sessions'?"
     ],
-    "thousands_separator.csv": ["line 2, column value: value '1,200' is not a number"],
+    "thousands_separator.csv": [
+        "line 2, column value: value '1,200' is not a number: write a decimal point and no "
+        "thousands separator, e.g. 1234.56"
+    ],
     "infinite_value.csv": ["line 2, column value: value 'inf' is not a finite number"],
     "negative_count.csv": [
         "line 2, column value: value -5 is negative; orders is a count measure and cannot be "

@@ -7,6 +7,7 @@ store.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ from planning.metrics.observations import OBSERVATION_COLUMNS
 from planning.store.engine import CALENDAR_FIRST, CALENDAR_LAST
 
 NON_NEGATIVE_UNITS = frozenset({"count", "money"})
+# A cell quoted in a problem is cut to this many characters: a runaway cell (a pasted page, a
+# column shifted into one) would otherwise fill the problem list.
+SHOWN_CHARACTERS = 60
+# A number as German (and other) spreadsheets write it: a decimal comma, points between thousands.
+_DECIMAL_COMMA = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})*,[0-9]+|[-+]?[0-9]+,[0-9]+")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -113,7 +119,7 @@ def _day_checks(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             reasons[i] = _("date is missing")
             continue
         if not _ISO_DAY.fullmatch(raw):
-            reasons[i] = _("date {raw} is not in YYYY-MM-DD form").format(raw=repr(raw))
+            reasons[i] = _("date {raw} is not in YYYY-MM-DD form").format(raw=shown(raw))
             continue
         try:
             day = date.fromisoformat(raw)
@@ -188,7 +194,7 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
         [
             _("measure is missing")
             if not t
-            else _("unknown measure {name}").format(name=repr(t)) + suggest_close(t, measure_names)
+            else _("unknown measure {name}").format(name=shown(t)) + suggest_close(t, measure_names)
             for t in measure_texts
         ],
         dtype=object,
@@ -283,7 +289,7 @@ def validate(*, table: pd.DataFrame, config: MetricsConfig) -> Validation:
             reason_u = np.array(
                 [
                     _("{value} is not a declared {dimension} value (one of: {values})").format(
-                        value=repr(t), dimension=dim, values=", ".join(values_list)
+                        value=shown(t), dimension=dim, values=", ".join(values_list)
                     )
                     + suggest_close(t, values_list)
                     for t in texts
@@ -415,8 +421,22 @@ def _value_reason(cell: Any) -> str:
     raw = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell).strip()
     if not raw:
         return _("value is missing")
+    if _DECIMAL_COMMA.fullmatch(raw):
+        return _(
+            "value {raw} is not a number: write a decimal point and no thousands separator, "
+            "e.g. 1234.56"
+        ).format(raw=shown(raw))
     try:
-        float(raw)
+        number = float(raw)
     except ValueError:
-        return _("value {raw} is not a number").format(raw=repr(raw))
-    return _("value {raw} is not a finite number").format(raw=repr(raw))
+        number = 0.0
+    if math.isfinite(number):
+        return _("value {raw} is not a number").format(raw=shown(raw))
+    return _("value {raw} is not a finite number").format(raw=shown(raw))
+
+
+def shown(cell: str) -> str:
+    """A cell as a problem quotes it: repr, cut to SHOWN_CHARACTERS characters."""
+    if len(cell) <= SHOWN_CHARACTERS:
+        return repr(cell)
+    return repr(cell[:SHOWN_CHARACTERS]) + "…"

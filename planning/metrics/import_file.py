@@ -40,6 +40,10 @@ EMPTY = N_("the file is empty")
 # rows are parsed.
 MAX_COLUMNS = 64
 
+# The first bytes of a zip archive, which an .xlsx workbook is.
+ZIP_SIGNATURE = b"PK\x03\x04"
+SEMICOLON_HINT = N_("; the file seems to use ';' between cells, save it with commas")
+
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
@@ -86,19 +90,36 @@ def _too_wide(count: int, limit: int) -> ImportFileError:
 
 
 def _check_header_width(content: str, limit: int) -> None:
-    """Refuse a CSV whose first non-blank line has more than `limit` cells, reading only that
-    line: parsing a header of half a million cells would take minutes."""
+    """Refuse a CSV whose first non-blank line has more than `limit` cells, or names its columns
+    with ';' between them, reading only that line: parsing a header of half a million cells would
+    take minutes, and a semicolon file's first decimal comma would be reported as a row of the
+    wrong width."""
     try:
         for record in csv.reader(io.StringIO(content)):
             if any(cell.strip() for cell in record):
                 if len(record) > limit:
                     raise _too_wide(len(record), limit)
+                if len(record) == 1 and ";" in record[0]:
+                    raise ImportFileError(_missing_reason([record[0].strip().lower()]))
                 return
     except csv.Error:
         return  # the parser below reports what is wrong with the file
 
 
+def refuse_workbook(data: bytes) -> None:
+    """Refuse a file named .csv that is a zip archive (an .xlsx workbook renamed, or downloaded
+    under the wrong name), saying so rather than which byte is not UTF-8."""
+    if data.startswith(ZIP_SIGNATURE):
+        raise ImportFileError(
+            _(
+                "the file is named .csv but is a zip archive, such as an Excel workbook: "
+                "name it .xlsx, or save it as CSV UTF-8"
+            )
+        )
+
+
 def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
+    refuse_workbook(data)
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -231,19 +252,8 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
                 names=", ".join(repeated)
             )
         )
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    if missing:
-        hint = ""
-        if len(names) == 1 and ";" in names[0]:
-            hint = _("; the file seems to use ';' between cells, save it with commas")
-        raise ImportFileError(
-            ngettext(
-                "missing required column: {names} (the header must name date, measure and value)",
-                "missing required columns: {names} (the header must name date, measure and value)",
-                len(missing),
-            ).format(names=", ".join(missing))
-            + hint
-        )
+    if any(c not in names for c in REQUIRED_COLUMNS):
+        raise ImportFileError(_missing_reason(names))
     if config is not None:
         unknown = unknown_columns(names, config)
         if unknown:
@@ -251,6 +261,22 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
     if body.empty:
         raise ImportFileError(_("the file has a header but no data rows"))
     return body
+
+
+def _missing_reason(names: Sequence[str]) -> str:
+    """Why a header lacking a required column is refused (with a hint for ';' between cells)."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    hint = ""
+    if len(names) == 1 and ";" in names[0]:
+        hint = _(SEMICOLON_HINT)
+    return (
+        ngettext(
+            "missing required column: {names} (the header must name date, measure and value)",
+            "missing required columns: {names} (the header must name date, measure and value)",
+            len(missing),
+        ).format(names=", ".join(missing))
+        + hint
+    )
 
 
 def unknown_columns(names: Iterable[str], config: MetricsConfig) -> list[str]:

@@ -26,7 +26,14 @@ from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem, Validation, validate
-from planning.metrics.import_file import EMPTY, LINE, ImportFileError, cell_text, read_csv_cells
+from planning.metrics.import_file import (
+    EMPTY,
+    LINE,
+    ImportFileError,
+    cell_text,
+    read_csv_cells,
+    refuse_workbook,
+)
 from planning.metrics.importer import (
     FileCheck,
     ImportResult,
@@ -79,6 +86,7 @@ class Converted:
 
 def decode(data: bytes) -> str:
     """The file as text; anything but UTF-8 is refused with the way to fix it."""
+    refuse_workbook(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
