@@ -390,7 +390,7 @@ def test_an_api_error_answers_in_the_language_asked_for(
         german = client.post(OBSERVATIONS, headers={"Accept-Language": asked})
         assert german.status_code == 401
         assert german.json() == {
-            "detail": "Sende einen Bearer-Token: Authorization: Bearer <token>."
+            "detail": "Senden Sie einen Bearer-Token: Authorization: Bearer <token>."
         }
         assert german.headers["www-authenticate"] == english.headers["www-authenticate"]
     assert client.post(OBSERVATIONS, headers={"Accept-Language": "fr"}).json() == english.json()
@@ -445,7 +445,7 @@ def test_a_german_team_answers_in_german_unless_english_is_asked_for(
     config = load_config(teams["de"])  # the team's locale: de
     client = client_for(sqlite_engine, config)
     assert client.post(OBSERVATIONS).json() == {
-        "detail": "Sende einen Bearer-Token: Authorization: Bearer <token>."
+        "detail": "Senden Sie einen Bearer-Token: Authorization: Bearer <token>."
     }
     assert client.post(OBSERVATIONS, headers={"Accept-Language": "en"}).json() == {
         "detail": "Send a bearer token: Authorization: Bearer <token>."
@@ -457,7 +457,17 @@ def test_a_german_team_answers_in_german_unless_english_is_asked_for(
     )
     assert answer.status_code == 413
     assert answer.json() == {
-        "detail": "Der Inhalt ist größer als 1.000 Bytes; sende ihn in Teilen."
+        "detail": "Der Inhalt ist größer als 1.000 Bytes; senden Sie ihn in Teilen."
+    }
+    # German Excel's default CSV is Windows-1252; the answer addresses the reader as "Sie".
+    ansi = client.post(
+        OBSERVATIONS,
+        content="date,measure,value\n2026-12-01,sessions,1\n".encode("cp1252"),
+        headers={**token, "content-type": "text/csv; charset=windows-1252"},
+    )
+    assert ansi.status_code == 415
+    assert ansi.json() == {
+        "detail": "Zeichensatz windows-1252 kann nicht gelesen werden: senden Sie UTF-8."
     }
 
 
