@@ -4,9 +4,12 @@ applied to a wide file with worked values, and reused by the command line's
 
 from __future__ import annotations
 
+import io
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
@@ -38,6 +41,7 @@ from planning.store.models_metrics import ColumnMapping
 from tests.sources_support import director_and_member
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
+REAL_FILES = Path(__file__).resolve().parent / "fixtures" / "real_files"
 WIDE = (
     "Day,Channel,Visits,Orders,Revenue\n"
     "24/11/2026,email,1200,38,3610.50\n"
@@ -347,3 +351,71 @@ def test_a_mapping_refused_or_a_wide_file_with_bad_cells_reads_in_german_and_wri
         assert list_mappings(session=session) == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
+
+
+# --- a German analyst's sheet, as Excel saves it -------------------------------------------------
+
+GERMAN_SPEC = MappingSpec(
+    date_column="Tag",
+    date_format="DD.MM.YYYY",
+    dimensions={"channel": "Kanal"},
+    fixed={"device": "mobile"},
+    measures={"sessions": "Sitzungen", "net_revenue": "Umsatz (€)"},
+)
+
+
+def test_a_german_workbooks_date_cells_are_read_under_a_dd_mm_yyyy_mapping(
+    engine: Engine, config: AppConfig
+) -> None:
+    # Excel keeps a date cell as a date whatever it shows (here 01.12.2026, German Excel's way).
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Tag", "Kanal", "Sitzungen", "Umsatz (€)"])
+    for day, channel, sessions, revenue in (
+        (datetime(2026, 12, 31), "email", 1234, 2345.67),
+        (datetime(2027, 1, 1), "email", 980, 1020.5),
+        (datetime(2028, 2, 29), "organic", 15, 30),
+    ):
+        sheet.append([day, channel, sessions, revenue])
+        sheet.cell(row=sheet.max_row, column=1).number_format = "DD.MM.YYYY"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    converted = convert(
+        data=buffer.getvalue(),
+        filename="Analyse.xlsx",
+        fmt=MAPPING,
+        config=config,
+        mapping=GERMAN_SPEC,
+    )
+    assert converted.problems == []
+    assert sorted(set(converted.table["date"])) == ["2026-12-31", "2027-01-01", "2028-02-29"]
+    result = import_converted(
+        engine=engine,
+        actor=None,
+        converted=converted,
+        data=buffer.getvalue(),
+        filename="Analyse.xlsx",
+        source="cli",
+        config=config,
+    )
+    assert (result.added, result.problems) == (6, [])
+
+
+def test_a_german_excel_wide_csv_is_told_about_its_semicolons_and_decimal_commas(
+    config: AppConfig,
+) -> None:
+    data = (REAL_FILES / "german_excel_wide.csv").read_bytes()
+    with i18n.use_locale("de"), pytest.raises(ImportFileError, match="mit ';'"):
+        convert(data=data, filename="Analyse.csv", fmt=MAPPING, config=config, mapping=GERMAN_SPEC)
+    # Saved with commas, the decimal commas are named with the way to write them.
+    commas = data.replace(b";", b",").replace(b"2.345,67", b'"2.345,67"')
+    commas = commas.replace(b"1.020,50", b'"1.020,50"')
+    converted = convert(
+        data=commas, filename="Analyse.csv", fmt=MAPPING, config=config, mapping=GERMAN_SPEC
+    )
+    assert [str(p) for p in converted.problems] == [
+        f"line {line}, column Umsatz (€): value '{cell}' is not a number: write a decimal point "
+        "and no thousands separator, e.g. 1234.56"
+        for line, cell in ((2, "2.345,67"), (3, "1.020,50"))
+    ]

@@ -33,7 +33,7 @@ NON_NEGATIVE_UNITS = frozenset({"count", "money"})
 # column shifted into one) would otherwise fill the problem list.
 SHOWN_CHARACTERS = 60
 # A number as German (and other) spreadsheets write it: a decimal comma, points between thousands.
-_DECIMAL_COMMA = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})*,[0-9]+|[-+]?[0-9]+,[0-9]+")
+DECIMAL_COMMA = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})*,[0-9]+|[-+]?[0-9]+,[0-9]+")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -421,18 +421,23 @@ def _value_reason(cell: Any) -> str:
     raw = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell).strip()
     if not raw:
         return _("value is missing")
-    if _DECIMAL_COMMA.fullmatch(raw):
-        return _(
-            "value {raw} is not a number: write a decimal point and no thousands separator, "
-            "e.g. 1234.56"
-        ).format(raw=shown(raw))
     try:
         number = float(raw)
     except ValueError:
         number = 0.0
     if math.isfinite(number):
-        return _("value {raw} is not a number").format(raw=shown(raw))
+        return not_a_number(raw)
     return _("value {raw} is not a finite number").format(raw=shown(raw))
+
+
+def not_a_number(cell: str) -> str:
+    """Why a cell is not a number, saying how to write one when it has a decimal comma."""
+    if DECIMAL_COMMA.fullmatch(cell):
+        return _(
+            "value {raw} is not a number: write a decimal point and no thousands separator, "
+            "e.g. 1234.56"
+        ).format(raw=shown(cell))
+    return _("value {raw} is not a number").format(raw=shown(cell))
 
 
 def shown(cell: str) -> str:

@@ -67,7 +67,7 @@ def parse(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
     if settings.mapping is None:
         return read_table(data=data, filename=filename)
     from planning.sources.exports import converted_table
-    from planning.sources.formats import read_cells
+    from planning.sources.formats import is_workbook, read_cells
     from planning.sources.mappings import apply_mapping, get_mapping
 
     with Session(read_engine(context.engine)) as session:
@@ -80,7 +80,12 @@ def parse(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
             ).format(name=repr(settings.mapping))
         )
     cells = read_cells(data, filename)
-    converted = apply_mapping(cells=cells, spec=saved.spec, metrics=context.config.metrics)
+    converted = apply_mapping(
+        cells=cells,
+        spec=saved.spec,
+        metrics=context.config.metrics,
+        workbook=is_workbook(filename),
+    )
     return converted_table(converted)
 
 

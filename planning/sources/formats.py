@@ -134,6 +134,11 @@ def detect_format(data: bytes, filename: str) -> str:
     return MAPPING
 
 
+def is_workbook(filename: str) -> bool:
+    """Whether a file is read as an .xlsx workbook (by its name)."""
+    return PurePath(filename).suffix.lower() == ".xlsx"
+
+
 def read_cells(data: bytes, filename: str) -> pd.DataFrame:
     """A CSV (UTF-8) or .xlsx file as text cells under its first row's names, indexed by line."""
     suffix = PurePath(filename).suffix.lower()
@@ -324,7 +329,10 @@ def convert(
         if not isinstance(mapping, mappings.MappingSpec):
             raise ImportFileError(_("a wide file needs a column mapping"))
         return mappings.apply_mapping(
-            cells=read_cells(data, filename), spec=mapping, metrics=config.metrics
+            cells=read_cells(data, filename),
+            spec=mapping,
+            metrics=config.metrics,
+            workbook=is_workbook(filename),
         )
     raise ImportFileError(_("unknown file format {format}").format(format=repr(fmt)))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import numpy as np
@@ -29,8 +29,8 @@ from planning.config.metrics import MetricsConfig
 from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
-from planning.metrics.import_checks import RowProblem
-from planning.metrics.import_file import LINE, ImportFileError
+from planning.metrics.import_checks import DECIMAL_COMMA, RowProblem, not_a_number
+from planning.metrics.import_file import LINE, SEMICOLON_HINT, ImportFileError
 from planning.sources.formats import Converted, column_lookup, long_table
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Person, PersonRead, utcnow
@@ -214,8 +214,11 @@ def missing_columns(spec: MappingSpec, columns: list[str]) -> list[str]:
     return [c for c in wanted if c.strip().lower() not in have]
 
 
-def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsConfig) -> Converted:
-    """A wide table (text cells indexed by file line) read through a mapping as interchange rows.
+def apply_mapping(
+    *, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsConfig, workbook: bool = False
+) -> Converted:
+    """A wide table (text cells indexed by file line) read through a mapping as interchange rows;
+    `workbook` says the cells come from an .xlsx, whose date cells read as YYYY-MM-DD.
 
     Raises ImportFileError when the mapping does not fit the file or metrics.yaml.
     """
@@ -233,12 +236,13 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
                 columns=", ".join(repr(c) for c in absent),
                 header=", ".join(str(c) for c in cells.columns[:20]),
             )
+            + (_(SEMICOLON_HINT) if len(cells.columns) == 1 and ";" in cells.columns[0] else "")
         )
     lookup = column_lookup(cells.columns)
     lines = np.asarray(cells.index, dtype=np.int64)
     problems: list[RowProblem] = []
     date_name = lookup[spec.date_column.strip().lower()]
-    days = _days(cells[date_name], lines, date_name, spec.date_format, problems)
+    days = _days(cells[date_name], lines, date_name, spec.date_format, problems, workbook)
     parts: list[pd.DataFrame] = []
     for measure, column in spec.measures.items():
         name = lookup[column.strip().lower()]
@@ -246,13 +250,13 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
         present = (values != "").to_numpy()
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
         for row in np.flatnonzero(present & np.isnan(numbers)):
-            problems.append(
-                RowProblem(
-                    int(lines[row]),
-                    name,
-                    _("{cell} is not a number").format(cell=repr(str(values.iat[row])[:40])),
-                )
+            cell = str(values.iat[row])
+            reason = (
+                not_a_number(cell)
+                if DECIMAL_COMMA.fullmatch(cell)
+                else _("{cell} is not a number").format(cell=repr(cell[:40]))
             )
+            problems.append(RowProblem(int(lines[row]), name, reason))
         # The importer still checks every other cell, so one look lists every problem of the
         # file: a bad value stands in as 0 (its problem already stops the import), a row with a
         # bad day is left out (its day would make false duplicates).
@@ -295,7 +299,12 @@ def apply_mapping(*, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsCon
 
 
 def _days(
-    column: pd.Series, lines: np.ndarray, name: str, fmt: str, problems: list[RowProblem]
+    column: pd.Series,
+    lines: np.ndarray,
+    name: str,
+    fmt: str,
+    problems: list[RowProblem],
+    workbook: bool,
 ) -> np.ndarray:
     """Each cell as an ISO day; a problem for a cell not in the mapping's date format."""
     codes, uniques = pd.factorize(column.astype(str).str.strip())
@@ -305,6 +314,14 @@ def _days(
         text = str(raw)
         if fmt == "YYYY-MM-DD" and re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]00:00:00", text):
             text = text[:10]  # a spreadsheet's midnight
+        if workbook and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            # A workbook's date cell reads as YYYY-MM-DD whatever it shows (01.12.2026 in
+            # German Excel); a CSV's day in another format than the mapping's is still refused.
+            try:
+                decided[i] = date.fromisoformat(text).isoformat()
+            except ValueError:
+                decided[i] = None
+            continue
         try:
             decided[i] = datetime.strptime(text, pattern).date().isoformat()
         except ValueError:
