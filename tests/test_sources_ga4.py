@@ -205,3 +205,13 @@ def test_refusals_and_bad_cells_read_in_german_and_nothing_is_written(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
         assert conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one() == 0
+
+
+def test_a_count_column_named_twice_is_refused_not_guessed(
+    engine: Engine, config: AppConfig
+) -> None:
+    data = edited("Ecommerce purchases", "Sessions")
+    with pytest.raises(ImportFileError, match="named more than once in the header: sessions"):
+        import_ga4(engine, config, data)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0

@@ -13,6 +13,8 @@ The fixture, in the shop's time zone (-0500):
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -343,3 +345,27 @@ def test_refusals_row_problems_and_notes_read_in_german_and_nothing_is_written(
         "Zahlungsstatus."
     ]
     assert stored_rows(engine) == (0, 0)
+
+
+def _with_columns(*names: str) -> bytes:
+    """The fixture with columns added at the end, "999.00" in each row (CSV-written, so the
+    Notes cell that spans lines stays whole)."""
+    records = list(csv.reader(io.StringIO(EXPORT.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*records[0], *names])
+    writer.writerows([*record, *["999.00"] * len(names)] for record in records[1:])
+    return out.getvalue().encode()
+
+
+def test_a_column_the_rules_read_named_twice_is_refused_not_guessed(
+    engine: Engine, config: AppConfig
+) -> None:
+    # A hand-edited export with a second Subtotal: taking the first would be a guess.
+    data = _with_columns("Subtotal", "x; DROP TABLE observation;--")
+    with pytest.raises(ImportFileError, match="named more than once in the header: subtotal"):
+        import_orders(engine, config, data)
+    assert stored_rows(engine) == (0, 0)
+    # A repeated column the rules do not read changes nothing.
+    converted = parse_shopify_orders(data=_with_columns("Vendor"), config=shop_config(config))
+    assert converted.problems == []

@@ -184,6 +184,8 @@ def read_csv_text(
                 count=format_count(len(header)), limit=MAX_COLUMNS
             )
         )
+    if columns is not None:
+        refuse_repeated([name for name in header if columns(name)])
     # Cells stay Python strings (dtype object): pandas' own string type costs seconds to build on
     # a big export, only for the rules to read them back.
     return read_csv_cells(
@@ -194,6 +196,19 @@ def read_csv_text(
         skip_blank_lines=True,
         usecols=columns,
     )
+
+
+def refuse_repeated(names: list[str]) -> None:
+    """Refuse a header naming a column the rules read more than once (ignoring case and spaces):
+    which of the two holds the numbers cannot be told, and reading the first would be a guess."""
+    folded = [name.strip().lower() for name in names]
+    repeated = sorted({n for n in folded if n and folded.count(n) > 1})
+    if repeated:
+        raise ImportFileError(
+            _("column named more than once in the header: {names}").format(
+                names=", ".join(repeated)
+            )
+        )
 
 
 def column_lookup(columns: pd.Index) -> dict[str, str]:

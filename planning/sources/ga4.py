@@ -39,6 +39,7 @@ from planning.sources.formats import (
     lines_text,
     long_table,
     number_problem,
+    refuse_repeated,
 )
 
 DATE_COLUMNS = ("date",)
@@ -128,6 +129,9 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
                 "dimension, or its header changed (tables found: {tables})"
             ).format(tables=seen)
         )
+    read = {*DATE_COLUMNS, *CHANNEL_COLUMNS, *DEVICE_COLUMNS}
+    read.update(name for names in MEASURE_COLUMNS.values() for name in names)
+    refuse_repeated([name for name in table.header if name.strip().lower() in read])
     where = {
         "date": _find(table.header, DATE_COLUMNS),
         "channel": _find(table.header, CHANNEL_COLUMNS),
