@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from planning.config import AppConfig
 from planning.metrics.import_checks import RowProblem, validate
 from planning.metrics.import_file import ImportFileError, read_table
 from planning.metrics.importer import import_observations, preview
-from planning.sources.formats import import_in_format
+from planning.sources.formats import import_in_format, read_cells
 from planning.store.engine import data_versions
 from tests.sources_support import director_and_member, stored
 
@@ -636,4 +637,20 @@ def test_a_runaway_cell_is_quoted_short(engine: Engine, config: AppConfig) -> No
     assert len(problems) == 4
     assert all(len(p.reason) < 300 for p in problems), [len(p.reason) for p in problems]
     assert "'email email" in problems[0].reason
+    assert store_counts(engine) == (0, 0)
+
+
+def test_a_workbook_that_cannot_be_opened_is_explained_in_the_readers_language(
+    engine: Engine, config: AppConfig
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("report.txt", "not a workbook")
+    with i18n.use_locale("de"):
+        with pytest.raises(ImportFileError, match=r"\(sie ist ein ZIP-Archiv ohne Arbeitsmappe"):
+            run_import(engine, config, buffer.getvalue(), filename="Umsatz.xlsx")
+        with pytest.raises(ImportFileError, match=r"\(sie ist kein ZIP-Archiv"):
+            run_import(engine, config, csv_bytes(*GOOD_ROWS), filename="Umsatz.xlsx")
+        with pytest.raises(ImportFileError, match=r"^die Datei ist leer$"):
+            read_cells(b"", "Umsatz.xlsx")  # an empty workbook offered for a column mapping
     assert store_counts(engine) == (0, 0)

@@ -188,7 +188,9 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise ImportFileError(
-            _("the file is not a readable .xlsx workbook ({reason})").format(reason=exc)
+            _("the file is not a readable .xlsx workbook ({reason})").format(
+                reason=workbook_reason(exc)
+            )
         ) from None
     if raw.empty:
         raise ImportFileError(_(EMPTY))
@@ -196,6 +198,16 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     # Row i of the sheet as read is spreadsheet row i + 1.
     raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
     return raw
+
+
+def workbook_reason(exc: Exception) -> str:
+    """Why a workbook cannot be opened, in the reader's language where the reason is known (the
+    zip library's own words are English)."""
+    if isinstance(exc, zipfile.BadZipFile):
+        return _("it is not a zip archive, as every .xlsx file is")
+    if isinstance(exc, KeyError):
+        return _("it is a zip archive with no workbook in it")
+    return str(exc)
 
 
 def cell_text(cell: Any) -> str:

@@ -33,6 +33,7 @@ from planning.metrics.import_file import (
     cell_text,
     read_csv_cells,
     refuse_workbook,
+    workbook_reason,
 )
 from planning.metrics.importer import (
     FileCheck,
@@ -143,11 +144,15 @@ def read_cells(data: bytes, filename: str) -> pd.DataFrame:
     """A CSV (UTF-8) or .xlsx file as text cells under its first row's names, indexed by line."""
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".xlsx":
+        if not data:
+            raise ImportFileError(_(EMPTY))
         try:
             raw = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
         except Exception as exc:
             raise ImportFileError(
-                _("the file is not a readable .xlsx workbook ({reason})").format(reason=exc)
+                _("the file is not a readable .xlsx workbook ({reason})").format(
+                    reason=workbook_reason(exc)
+                )
             ) from None
         raw = raw.map(cell_text)
         raw.index = pd.RangeIndex(2, len(raw) + 2, name=LINE)
