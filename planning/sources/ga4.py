@@ -356,4 +356,19 @@ def _counts(
             str(text.iat[i])[:40], values[i], name=name, limit=MAX_COUNT, reads_as_number=finite
         )
         problems.append(RowProblem(int(lines[i]), name, reason))
+    # GA4 counts sessions and events: a fraction is a thousands point read as a decimal point
+    # (1.200 from a German spreadsheet), never a real count.
+    in_range = np.isfinite(values) & (values >= 0) & (values <= MAX_COUNT)
+    fractional = np.flatnonzero(in_range & (values != np.floor(values)))
+    for i in fractional:
+        problems.append(
+            RowProblem(
+                int(lines[i]),
+                name,
+                _(
+                    "{cell} is not a whole number: GA4 counts are whole, write them without "
+                    "a thousands separator (1200, not 1.200)"
+                ).format(cell=repr(str(text.iat[i])[:40])),
+            )
+        )
     return values
