@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bench.shopify_export import PREFIXES
+from planning import i18n
 from planning.config import AppConfig
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.importer import ImportResult
@@ -369,3 +370,23 @@ def test_a_column_the_rules_read_named_twice_is_refused_not_guessed(
     # A repeated column the rules do not read changes nothing.
     converted = parse_shopify_orders(data=_with_columns("Vendor"), config=shop_config(config))
     assert converted.problems == []
+
+
+def test_an_export_pasted_twice_is_refused_instead_of_counting_items_twice(
+    engine: Engine, config: AppConfig
+) -> None:
+    # Two exports pasted into one file: each order's rows again after the others. Read before as
+    # extra line items of the first copy, the units of every order doubled.
+    records = list(csv.reader(io.StringIO(EXPORT.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([*records, *records[1:]])
+    result = import_orders(engine, config, out.getvalue().encode())
+    reappearing = [p for p in result.problems if p.column == "Name"]
+    assert [p.reason.split(":")[0] for p in reappearing] == [
+        f"order {name} appears again after other orders"
+        for name in ("#1001", "#1002", "#1003", "#1004", "#1005", "#1006")
+    ]
+    assert stored_rows(engine) == (0, 0)
+    with i18n.use_locale("de"):
+        german = import_orders(engine, config, out.getvalue().encode())
+    assert "kommt nach anderen Bestellungen erneut vor" in german.problems[0].reason

@@ -118,6 +118,23 @@ def parse_shopify_orders(
         problems.append(
             RowProblem(int(lines[i]), NAME, _("Name is empty; every row names its order"))
         )
+    # An order's line items are consecutive rows: its Name again after another order's rows is
+    # a second copy (two exports pasted into one file), whose items would count twice.
+    name_cells = names.to_numpy(dtype=object)
+    run_starts = np.flatnonzero(
+        np.concatenate([[True], name_cells[1:] != name_cells[:-1]]) & (name_cells != "")
+    )
+    for i in run_starts[pd.Series(name_cells[run_starts]).duplicated().to_numpy()]:
+        problems.append(
+            RowProblem(
+                int(lines[i]),
+                NAME,
+                _(
+                    "order {name} appears again after other orders: the file seems to hold "
+                    "its orders twice (export once, or remove the repeated rows)"
+                ).format(name=name_cells[i]),
+            )
+        )
     first = ~names.duplicated().to_numpy() & (names != "").to_numpy()
     first_rows = np.flatnonzero(first)
     # Each row's order, as the position of that order's first row.
