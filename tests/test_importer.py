@@ -654,3 +654,17 @@ def test_a_workbook_that_cannot_be_opened_is_explained_in_the_readers_language(
         with pytest.raises(ImportFileError, match=r"^die Datei ist leer$"):
             read_cells(b"", "Umsatz.xlsx")  # an empty workbook offered for a column mapping
     assert store_counts(engine) == (0, 0)
+
+
+def test_a_tab_separated_text_file_is_told_about_its_tabs(
+    engine: Engine, config: AppConfig
+) -> None:
+    # Excel's "Text (Tab delimited)" renamed .csv; a decimal comma in a value as well.
+    data = (
+        b"date\tmeasure\tvalue\tchannel\tdevice\r\n"
+        b"2026-12-01\tnet_revenue\t1234,5\temail\tmobile\r\n"
+        b"2026-12-01\tsessions\t1234\temail\tmobile\r\n"
+    )
+    with pytest.raises(ImportFileError, match="tabs between cells, save it as CSV UTF-8"):
+        run_import(engine, config, data, filename="Umsatz.csv")
+    assert store_counts(engine) == (0, 0)

@@ -43,6 +43,7 @@ MAX_COLUMNS = 64
 # The first bytes of a zip archive, which an .xlsx workbook is.
 ZIP_SIGNATURE = b"PK\x03\x04"
 SEMICOLON_HINT = N_("; the file seems to use ';' between cells, save it with commas")
+TAB_HINT = N_("; the file seems to use tabs between cells, save it as CSV UTF-8 (with commas)")
 
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
@@ -99,7 +100,7 @@ def _check_header_width(content: str, limit: int) -> None:
             if any(cell.strip() for cell in record):
                 if len(record) > limit:
                     raise _too_wide(len(record), limit)
-                if len(record) == 1 and ";" in record[0]:
+                if len(record) == 1 and (";" in record[0] or "\t" in record[0]):
                     raise ImportFileError(_missing_reason([record[0].strip().lower()]))
                 return
     except csv.Error:
@@ -276,11 +277,14 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
 
 
 def _missing_reason(names: Sequence[str]) -> str:
-    """Why a header lacking a required column is refused (with a hint for ';' between cells)."""
+    """Why a header lacking a required column is refused (with a hint for ';' or tabs between
+    cells)."""
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     hint = ""
     if len(names) == 1 and ";" in names[0]:
         hint = _(SEMICOLON_HINT)
+    elif len(names) == 1 and "\t" in names[0]:
+        hint = _(TAB_HINT)
     return (
         ngettext(
             "missing required column: {names} (the header must name date, measure and value)",
