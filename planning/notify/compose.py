@@ -220,8 +220,13 @@ def digest(*, weekly: WeeklyDigest, url: str) -> Content:
     )
     open_quarterdeck = _("Open Quarterdeck")
     markdown = f"**{_md(subject)}**: {summary} [{open_quarterdeck}]({url})"
-    text = digest_markdown(weekly) + "\n\n" + _("Open Quarterdeck: {url}").format(url=url) + "\n"
-    return Content(subject=subject, text=text, html=digest_html(weekly), markdown=markdown)
+    text = (
+        digest_markdown(weekly, plain=True)
+        + "\n\n"
+        + _("Open Quarterdeck: {url}").format(url=url)
+        + "\n"
+    )
+    return Content(subject=subject, text=text, html=digest_html(weekly, url=url), markdown=markdown)
 
 
 @dataclass(frozen=True)
