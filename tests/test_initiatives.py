@@ -535,7 +535,9 @@ def test_a_note_alone_does_not_refuse_the_directors_open_edit(
     assert list(detail_of(engine, created.id).updates["note"]) == ["Still on it."]
     # A change of status, health or progress is a new version: an edit opened before it is
     # refused, and nothing of it is written.
-    post(engine, team.ana, created.id, "in_progress", "at_risk", 30, "Slower.", version=saved.version)
+    post(
+        engine, team.ana, created.id, "in_progress", "at_risk", 30, "Slower.", version=saved.version
+    )
     with pytest.raises(ConflictError, match="changed by someone else"):
         update(engine, config, team.director, created.id, saved.version, title="Lost?")
     assert read(engine, created.id).title == "Guest checkout v2"
