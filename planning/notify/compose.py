@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from planning import i18n
 from planning.formatting import escape_markdown, html_templates
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
@@ -46,7 +47,8 @@ def _templates() -> Environment:
 
 
 def _html(template: str, **values: Any) -> str:
-    return _templates().get_template(template).render(**values)
+    """A message's HTML, marked as written in this run's language (for screen readers)."""
+    return _templates().get_template(template).render(lang=i18n.language(), **values)
 
 
 def _markup(sentence: str, **values: object) -> Markup:
