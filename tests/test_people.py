@@ -128,7 +128,7 @@ def test_edits_check_the_version_and_the_email(engine: Engine, team: Team) -> No
         # team.ben.version is what the first edit started from: stale now.
         edit_person(team.director, team.ben.id, team.ben.version, weekly_hours=30)(session)
     assert rows(engine) == before
-    german = pytest.raises(ConflictError, match="^Der Eintrag von Ben Member wurde von jemand")
+    german = pytest.raises(ConflictError, match=r"^Der Eintrag von Ben Member wurde von jemand")
     with i18n.use_locale("de"), german, session_scope(engine) as session:
         edit_person(team.director, team.ben.id, team.ben.version, weekly_hours=30)(session)
     assert rows(engine) == before
