@@ -237,6 +237,22 @@ def test_stale_version_is_refused_and_the_newer_edit_kept(engine: Engine, team: 
         assert (stored.title, stored.version) == ("First writer", 2)
 
 
+def test_a_key_result_edited_by_two_directors_is_refused_wholly_in_german(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    objective = new_objective(engine, team.director, team.priya)
+    kr = new_kr(engine, config, team.director, **conversion_kr(objective, team.priya))
+    edit_kr(engine, config.metrics, team.director, kr.id, 1, title="Conversion 2.1→2.5 %")
+    with i18n.use_locale("de"), pytest.raises(ConflictError) as refused:
+        edit_kr(engine, config.metrics, team.director, kr.id, 1, title="Conversion 2.1→2.6 %")
+    assert str(refused.value).startswith(
+        "Schlüsselergebnis „Conversion 2.1→2.5 %“ wurde von jemand anderem geändert"
+    )
+    with Session(read_engine(engine)) as session:
+        [stored] = list_key_results(session=session, objective_ids=[objective.id])
+    assert (stored.title, stored.version) == ("Conversion 2.1→2.5 %", 2)
+
+
 # --- key results -------------------------------------------------------------------------------
 
 

@@ -524,6 +524,25 @@ def test_owner_posts_status_updates_and_history_is_kept(
     assert "note: Payment provider slow." in detail.audit["changes"].iloc[0]
 
 
+def test_a_note_alone_does_not_refuse_the_directors_open_edit(
+    engine: Engine, config: AppConfig, team: Team
+) -> None:
+    created = create(engine, config, team.director, owner_id=team.ana.id, status="in_progress")
+    opened = read(engine, created.id).version  # the director opens the edit form
+    post(engine, team.ana, created.id, "in_progress", "on_track", 0, "Still on it.", version=opened)
+    saved = update(engine, config, team.director, created.id, opened, title="Guest checkout v2")
+    assert saved.title == "Guest checkout v2"
+    assert list(detail_of(engine, created.id).updates["note"]) == ["Still on it."]
+    # A change of status, health or progress is a new version: an edit opened before it is
+    # refused, and nothing of it is written.
+    post(
+        engine, team.ana, created.id, "in_progress", "at_risk", 30, "Slower.", version=saved.version
+    )
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        update(engine, config, team.director, created.id, saved.version, title="Lost?")
+    assert read(engine, created.id).title == "Guest checkout v2"
+
+
 def test_done_by_status_update_is_complete_and_shipped(
     engine: Engine, config: AppConfig, team: Team
 ) -> None:

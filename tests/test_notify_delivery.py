@@ -10,8 +10,8 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +20,7 @@ from apprise.plugins.slack import NotifySlack
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from planning.access.languages import set_language
 from planning.cli.main import main
 from planning.config import AppConfig
 from planning.config.settings import NotifySettings
@@ -29,7 +30,7 @@ from planning.notify.preferences import set_preference
 from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
 from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR, create_store_engine, migrate
-from planning.store.models import AuditEvent, InitiativeStatus
+from planning.store.models import AuditEvent, InitiativeStatus, Person, PersonRead, Role
 from planning.store.models_notify import OutboxMessage
 from tests.notify_servers import free_port, http_receiver, self_signed_certificate, smtp_server
 from tests.planning_seed import add_blocked_members, add_initiative, add_owed_initiative, seed_team
@@ -357,3 +358,58 @@ def test_the_digest_email_shows_its_chart_as_a_png(
     assert images[0].get_payload(decode=True)[:8] == b"\x89PNG\r\n\x1a\n"
     plain = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "2026-W48" in plain
+
+
+def test_a_german_year_end_digest_email_reads_well_as_plain_text_and_links_to_the_app(
+    demo_store_as_of: Callable[[date], Path],
+    tmp_path: Path,
+    config: AppConfig,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Friday 1 Jan 2027 sends the digest of 2026-W53 (Mon 28 Dec – Sun 3 Jan) to a German
+    director whose name holds markup, quotes and an emoji."""
+    import shutil
+
+    new_year = datetime(2027, 1, 1, 17, 30, tzinfo=UTC)
+    monkeypatch.setenv("QUARTERDECK_TODAY", new_year.isoformat())
+
+    target = tmp_path / "year-end.db"
+    shutil.copy(demo_store_as_of(date(2026, 12, 31)), target)
+    engine = create_store_engine(f"sqlite:///{target}")
+    name = 'Dora <b>"O\'Brien"</b> & Co 🚀'
+    with Session(engine) as session:
+        director = session.exec(select(Person).where(Person.role == Role.director)).first()
+        assert director is not None
+        director.name = name
+        session.add(director)
+        session.commit()
+        set_language(
+            session=session,
+            actor=PersonRead.model_validate(director),
+            person_id=int(director.id or 0),
+            language="de",
+        )
+        session.commit()
+    with smtp_server() as (port, box):
+        secrets = NotifySecrets(urls={"email": _email_url(port)}, link_secret=SECRET)
+        run_due_notifications(engine, config, secrets=secrets, now=new_year)
+    engine.dispose()
+    [digest] = [m for _, m in box.messages if "Wochenbericht" in m["Subject"]]
+    assert digest["Subject"].endswith(": Wochenbericht 2026-W53")
+    plain = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    lines = plain.splitlines()
+    assert "# Wochenbericht · 2026-W53" in lines
+    # One row of a table is one line, people's text as typed, not escaped for Markdown.
+    assert any(
+        line.startswith("| Grow profitable online revenue | Net revenue for the quarter | " + name)
+        for line in lines
+    )
+    assert "\\" not in plain
+    assert (
+        "Northwind Outfitters (demo) · Mon 28 Dec – Sun 03 Jan 2027 · Daten bis Wed 30 Dec 2026"
+        in lines
+    )
+    assert "Quarterdeck öffnen: http://localhost:8501/" in lines
+    html = digest.get_body(("related", "html")).get_content()  # type: ignore[union-attr]
+    assert '<a href="http://localhost:8501/">Quarterdeck öffnen</a>' in html
+    assert "Dora &lt;b&gt;&#34;O&#39;Brien&#34;&lt;/b&gt; &amp; Co 🚀" in html

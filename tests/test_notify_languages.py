@@ -104,6 +104,7 @@ def test_a_german_member_of_an_english_team_is_reminded_in_german(
         "- Status-Update für „Faster checkout“ (in Arbeit; noch nie abgegeben)\n"
     )
     assert "Formular" in reminder.body_text
+    assert reminder.body_html.startswith('<!DOCTYPE html><html lang="de">')
     assert "<p>Hallo Ana Member,</p>" in reminder.body_html
     assert "Status-Update für <strong>Faster checkout</strong>" in reminder.body_html
     assert ">Formular öffnen</a>" in reminder.body_html
@@ -133,6 +134,7 @@ def test_a_german_director_hears_of_an_item_still_owed_in_german(
         escalation.body_html
     )
     assert ">„Diese Woche“ öffnen</a>" in escalation.body_html
+    assert '<html lang="de">' in escalation.body_html
     assert escalation.body_markdown.endswith("[„Diese Woche“ öffnen](http://localhost:8501/)")
     # Ana reads the team's language: her reminder stayed English.
     [reminder] = [m for m in planned if m.kind == "reminder"]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.passwords import attempt_sign_in, person_for_session, start_session
 from planning.access.people import (
     add_time_off,
@@ -125,6 +126,10 @@ def test_edits_check_the_version_and_the_email(engine: Engine, team: Team) -> No
     stale = pytest.raises(ConflictError, match="changed by someone else")
     with stale, session_scope(engine) as session:
         # team.ben.version is what the first edit started from: stale now.
+        edit_person(team.director, team.ben.id, team.ben.version, weekly_hours=30)(session)
+    assert rows(engine) == before
+    german = pytest.raises(ConflictError, match=r"^Der Eintrag von Ben Member wurde von jemand")
+    with i18n.use_locale("de"), german, session_scope(engine) as session:
         edit_person(team.director, team.ben.id, team.ben.version, weekly_hours=30)(session)
     assert rows(engine) == before
     refused(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import JSON, Engine, Text, cast, func, select, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 import planning.store.models  # noqa: F401  (every table on SQLModel.metadata)
 from planning.cli.main import main
@@ -131,11 +131,21 @@ def test_eight_threads_posting_at_once_lose_nothing_and_never_see_a_lock(tmp_pat
     with Session(read_engine(setup)) as session:
         notes = Counter(session.scalars(select(StatusUpdate.note)).all())
         versions = {i: session.get(Initiative, i).version for i in initiatives}  # type: ignore[union-attr]
+        history = session.scalars(select(StatusUpdate).order_by(col(StatusUpdate.id))).all()
     expected = {f"thread {t} post {n}" for t in range(THREADS) for n in range(POSTS_PER_THREAD)}
     assert {note for note, times in notes.items() if times == 1} >= expected
     assert sum(notes[note] for note in expected) == total
-    # No update was lost on any initiative: each post advanced its version exactly once.
-    assert versions == {i: 1 + posted[i] for i in initiatives}
+    # No update was lost on any initiative: each post is in its history, and each that changed
+    # its status, health or % complete (in the order they were saved) advanced its version once;
+    # a post that only added a note left the version as it was.
+    assert Counter(u.initiative_id for u in history) == posted
+    changes: Counter[int] = Counter()
+    drawn = {i: ("planned", "on_track", 0) for i in initiatives}
+    for u in history:
+        now = (u.status.value, u.health.value, u.percent_complete)
+        changes[u.initiative_id] += now != drawn[u.initiative_id]
+        drawn[u.initiative_id] = now
+    assert versions == {i: 1 + changes[i] for i in initiatives}
     setup.dispose()
 
 

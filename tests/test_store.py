@@ -154,6 +154,36 @@ def test_two_writers_at_once_both_advance_every_counter(engine: Engine) -> None:
     assert after[WORK] == before[WORK] + 2
 
 
+def test_two_first_writers_of_a_fresh_store_both_count(engine: Engine) -> None:
+    """The counters of a fresh store do not exist yet: two writers that add the same one at once
+    both succeed (on PostgreSQL the second used to fail on the first one's new row)."""
+    first_holds = threading.Event()
+    failures: list[BaseException] = []
+
+    def first() -> None:
+        with session_scope(engine) as session:
+            bump_plan(session, (WORK,))
+            session.flush()  # its counters are added, its transaction still open
+            first_holds.set()
+            time.sleep(0.5)  # the second writer now waits on the first one's new rows
+
+    def second() -> None:
+        first_holds.wait(5)
+        try:
+            with session_scope(engine) as session:
+                bump_plan(session, (WORK,))
+        except BaseException as exc:  # asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert dict(data_versions(engine)) == {PLAN: 2, WORK: 2}
+
+
 def test_database_url_selects_store(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "nested" / "chosen.db"
     monkeypatch.setenv("QUARTERDECK_DATABASE_URL", f"sqlite:///{target}")

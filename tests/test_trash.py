@@ -44,6 +44,7 @@ from planning.trash.bin import (
 from planning.trash.listing import trash_entries
 from planning.trash.reasons import not_restored_text
 from planning.validation import InputError
+from planning.work.initiatives import update_initiative
 from tests.planning_seed import Team, add_initiative, count, seed_team, store_state
 
 DAY = date(2026, 11, 26)
@@ -298,3 +299,46 @@ def test_who_may_delete_and_restore(engine: Engine) -> None:
         _restore(engine, team.ben, item.id)
     _restore(engine, team.ana, item.id)
     assert count(engine, Initiative) == 2
+
+
+def test_saving_what_someone_moved_to_the_trash_says_so_and_writes_nothing(
+    engine: Engine, config: AppConfig
+) -> None:
+    team, work, _blocker = _world(engine)
+    opened = _version(engine, Initiative, work)  # Ana opens her initiative's forms
+    _delete(engine, team.director, Initiative, work)
+    _delete(engine, team.director, KeyResult, team.kr_conversion)
+    before = store_state(engine)
+    with pytest.raises(InputError) as edit, session_scope(engine) as session:
+        update_initiative(
+            session=session,
+            actor=team.ana,
+            config=config,
+            initiative_id=work,
+            expected_version=opened,
+            changes={"title": "One-page checkout, v2"},
+        )
+    assert list(edit.value.problems) == [
+        "“One-page checkout” was moved to the trash by Dora Director on 26 Nov 2026 while you "
+        "had it open, so nothing was saved. It can be restored from the Trash (on the "
+        "Initiatives page) and edited again; it is gone for good on 26 Dec 2026."
+    ]
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(GoalError) as check_in,
+        session_scope(engine) as session,
+    ):
+        goals.post_check_in(
+            session=session,
+            actor=team.director,
+            key_result_id=team.kr_conversion,
+            confidence=7,
+            note="Still on course",
+        )
+    assert list(check_in.value.problems) == [
+        "„Conversion 2.1→2.4 %“ wurde von Dora Director am 26. Nov. 2026 in den Papierkorb "
+        "verschoben, während Sie es geöffnet hatten; deshalb wurde nichts gespeichert. Sie "
+        "können es aus dem Papierkorb (auf der Seite Initiativen) wiederherstellen und erneut "
+        "bearbeiten; am 26. Dez. 2026 ist es endgültig weg."
+    ]
+    assert store_state(engine) == before

@@ -253,7 +253,8 @@ def update_person(
     if problems:
         raise InputError(problems)
     before = snapshot(record)
-    check_and_bump(record, expected_version=expected_version, what=f"{record.name}'s details")
+    what = _("The details of {name}").format(name=record.name)
+    check_and_bump(record, expected_version=expected_version, what=what)
     for name, value in clean.items():
         setattr(record, name, value)
     record_changed(

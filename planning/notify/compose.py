@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from planning import i18n
 from planning.formatting import escape_markdown, html_templates
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
@@ -46,7 +47,8 @@ def _templates() -> Environment:
 
 
 def _html(template: str, **values: Any) -> str:
-    return _templates().get_template(template).render(**values)
+    """A message's HTML, marked as written in this run's language (for screen readers)."""
+    return _templates().get_template(template).render(lang=i18n.language(), **values)
 
 
 def _markup(sentence: str, **values: object) -> Markup:
@@ -220,8 +222,13 @@ def digest(*, weekly: WeeklyDigest, url: str) -> Content:
     )
     open_quarterdeck = _("Open Quarterdeck")
     markdown = f"**{_md(subject)}**: {summary} [{open_quarterdeck}]({url})"
-    text = digest_markdown(weekly) + "\n\n" + _("Open Quarterdeck: {url}").format(url=url) + "\n"
-    return Content(subject=subject, text=text, html=digest_html(weekly), markdown=markdown)
+    text = (
+        digest_markdown(weekly, plain=True)
+        + "\n\n"
+        + _("Open Quarterdeck: {url}").format(url=url)
+        + "\n"
+    )
+    return Content(subject=subject, text=text, html=digest_html(weekly, url=url), markdown=markdown)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ run's emails instead go through `SESSIONS` connections (fewer for a few emails),
 its first email and kept for the run:
 the configured `mailto://` or `mailtos://` URL is read by Apprise's own parser (host, port,
 security mode, sign-in, sender, extra headers), each message is built by Apprise's own email
-builder (HTML with the plain-text part derived from it, PNG charts inline), and only the
-connection is ours (smtplib, one TLS context per session).
+builder (HTML, PNG charts inline), and only the connection is ours (smtplib, one TLS context per
+session). The plain-text part is the message's own text (planning.notify.compose), not the one
+Apprise derives from the HTML, which puts every table cell of the digest on a line of its own.
 
 Each message still has its own outcome: a recipient the server refuses fails that message alone;
 a connection that drops is opened again once and the message tried on it; when the server cannot
@@ -18,6 +19,8 @@ instead of each waiting for its own timeout.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import email
 import queue
 import smtplib
 import ssl
@@ -141,7 +144,7 @@ class SmtpSession:
             inline=service.inline,
             tzinfo=service.tzinfo,
         )
-        return built
+        return _with_plain_text(built, message.body_text)
 
     def send(self, *, message: OutboxMessage, address: str) -> Delivery:
         """Send one email on the session; never raises."""
@@ -208,6 +211,20 @@ class SmtpSession:
             with contextlib.suppress(*_CONNECTION_ERRORS):
                 self._connection.quit()
             self._drop()
+
+
+def _with_plain_text(built: Any, text: str) -> Any:
+    """The built email with `text` as its plain-text alternative (kept as built when it has no
+    plain-text part or there is no text)."""
+    if not text:
+        return built
+    parsed = email.message_from_string(built.body)
+    for part in parsed.walk():
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            del part["Content-Transfer-Encoding"]
+            part.set_payload(text, "utf-8")
+            return dataclasses.replace(built, body=parsed.as_string())
+    return built
 
 
 def service_address(service: NotifyEmail) -> str:

@@ -27,6 +27,7 @@ from planning.store.models import (
     Role,
     Window,
 )
+from planning.store.trash_rows import trashed_while_open
 from planning.validation import is_number, text_problems, unix_line_breaks
 
 TITLE_MAX = 200
@@ -356,7 +357,9 @@ def goal_for_update(session: Session, model: type[Goal], record_id: int) -> Goal
     """An objective or key result locked for this write; GoalError when it does not exist."""
     record = session.get(model, record_id, with_for_update=True)
     if record is None:
-        raise GoalError([_(_NOT_FOUND[model]).format(id=record_id)])
+        entity = "objective" if model is Objective else "key_result"
+        trashed = trashed_while_open(session, entity=entity, entity_id=record_id)
+        raise GoalError([trashed or _(_NOT_FOUND[model]).format(id=record_id)])
     return record
 
 

@@ -102,7 +102,7 @@ def update_objective(
         problems += parent_problems(session, merged.parent_id, objective_id)
     if problems:
         raise GoalError(problems)
-    _apply(session, actor, "objective", record, updates, expected_version, "Objective")
+    _apply(session, actor, "objective", record, updates, expected_version, OBJECTIVE_NAMED)
     return ObjectiveRead.model_validate(record)
 
 
@@ -118,6 +118,10 @@ def archive_objective(
         changes=ObjectiveUpdate(archived=True),
     )
 
+
+# How a conflict names the goal, in the reader's language.
+OBJECTIVE_NAMED = N_("Objective “{title}”")
+KEY_RESULT_NAMED = N_("Key result “{title}”")
 
 # The fields a goal cannot be without, as a refusal names them.
 FIELD_WORDS = {
@@ -155,7 +159,9 @@ def _apply(
     """Write checked changes to an objective or key result, refusing a stale version; audited
     as an archive, a restore or an update."""
     before = snapshot(record)
-    check_and_bump(record, expected_version=expected_version, what=f"{what} “{record.title}”")
+    check_and_bump(
+        record, expected_version=expected_version, what=_(what).format(title=record.title)
+    )
     for name, value in updates.items():
         setattr(record, name, value)
     action = _archive_action(updates, before)
@@ -251,7 +257,7 @@ def update_key_result(
         problems += owner_problems(session, merged.owner_id, N_("key result"))
     if problems:
         raise GoalError(problems)
-    _apply(session, actor, "key_result", record, updates, expected_version, "Key result")
+    _apply(session, actor, "key_result", record, updates, expected_version, KEY_RESULT_NAMED)
     return KeyResultRead.model_validate(record)
 
 

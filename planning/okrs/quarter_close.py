@@ -227,7 +227,11 @@ def override_grade(
     if problems:
         raise GoalError(problems)
     before = snapshot(record, exclude={"evaluation"})
-    check_and_bump(record, expected_version=expected_version, what=f"The grade of “{title}”")
+    check_and_bump(
+        record,
+        expected_version=expected_version,
+        what=_("The grade of “{title}”").format(title=title),
+    )
     record.grade = float(grade)
     record.reason = (reason or "").strip()
     record_changed(

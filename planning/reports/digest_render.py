@@ -284,21 +284,29 @@ def _sections(
 # --- Markdown ----------------------------------------------------------------------------------
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    """A Markdown table; every cell escaped and kept on one line."""
+def _md_table(
+    header: Sequence[str], rows: Sequence[Sequence[object]], *, plain: bool = False
+) -> list[str]:
+    """A Markdown table; every cell kept on one line, and escaped unless `plain`."""
+
+    def cell(value: object) -> str:
+        return " ".join(str(value).split()) if plain else escape_markdown(str(value), inline=True)
 
     def cells(values: Sequence[object]) -> str:
-        return "| " + " | ".join(escape_markdown(str(v), inline=True) for v in values) + " |"
+        return "| " + " | ".join(cell(v) for v in values) + " |"
 
     return [cells(header), "|" + "|".join("---" for _ in header) + "|"] + [
         cells(row) for row in rows
     ]
 
 
-def digest_markdown(digest: WeeklyDigest) -> str:
-    """The digest as Markdown; every piece of text is escaped."""
+def digest_markdown(digest: WeeklyDigest, *, plain: bool = False) -> str:
+    """The digest as Markdown; every piece of text is escaped. `plain` leaves people's text as
+    typed, for a reader who sees the Markdown as it is (an email's plain-text part), where a
+    backslash before every colon, bracket and dollar sign would only be in the way."""
     words = _words(digest)
-    out = [f"# {_title(digest)}", "", escape_markdown(_subtitle(digest)), ""]
+    subtitle = _subtitle(digest) if plain else escape_markdown(_subtitle(digest))
+    out = [f"# {_title(digest)}", "", subtitle, ""]
     sections = _sections(
         digest,
         key_results=list(map(_kr_row, digest.key_results)),
@@ -312,7 +320,7 @@ def digest_markdown(digest: WeeklyDigest) -> str:
         if section.rows:
             if section.note is not None:
                 out += [section.note, ""]
-            out += [*_md_table(section.header, section.rows), ""]
+            out += [*_md_table(section.header, section.rows, plain=plain), ""]
         elif empty := words.get(f"no_{section.key}"):
             out += [empty, ""]
     out.append(_generated(digest))
@@ -441,8 +449,9 @@ def _templates() -> Environment:
     return html_templates("planning.reports", keep_trailing_newline=True)
 
 
-def digest_html(digest: WeeklyDigest) -> str:
-    """The digest as one standalone HTML file: inline styles and SVG, no script, no links out."""
+def digest_html(digest: WeeklyDigest, *, url: str | None = None) -> str:
+    """The digest as one standalone HTML file: inline styles and SVG, no script, and no links
+    out but the one to the app at `url` when given (the emailed digest)."""
     key_results = []
     for line in digest.key_results:
         row: list[object] = list(_kr_row(line))
@@ -478,5 +487,7 @@ def digest_html(digest: WeeklyDigest) -> str:
                 chart=impact_chart(digest.impacts),
             ),
             generated=_generated(digest),
+            url=url,
+            open_url=_("Open Quarterdeck"),
         )
     )

@@ -17,7 +17,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Engine, event, func, select, text, update
+from sqlalchemy import URL, Engine, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -215,16 +216,20 @@ def bump_version(session: Session, key: str) -> None:
 
     The counter is added to in SQL (value + 1), not read and written back: on PostgreSQL a
     second writer that read the counter before the first committed would otherwise write the
-    same number, and a page cached under it would never see the second write.
+    same number, and a page cached under it would never see the second write. A counter not yet
+    in the store is added by the same statement (an upsert), so two first writers of an area at
+    once both count instead of the second failing on the first one's new row.
     """
-    bumped = session.execute(
-        update(StoreState)
-        .where(StoreState.key == key)  # type: ignore[arg-type]
-        .values(value=StoreState.value + 1, changed_at=utcnow())
+    now = utcnow()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = StoreState.__table__  # type: ignore[attr-defined]
+    session.execute(
+        dialect.insert(table)
+        .values(key=key, value=1, changed_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.key], set_={"value": table.c.value + 1, "changed_at": now}
+        )
     )
-    if not bumped.rowcount:  # type: ignore[attr-defined]
-        session.add(StoreState(key=key, value=1, changed_at=utcnow()))
-        session.flush()
 
 
 def bump_plan(session: Session, areas: tuple[str, ...] = AREAS) -> None:

@@ -16,11 +16,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, insert, select, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from planning.formatting import format_day
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.store.backup import column_type, plain_value
+from planning.store.models import Person
+from planning.store.models_trash import TrashItem
 
 # Why a kept row could not come back, in English as the audit trail keeps it (planning.trash.reasons
 # says it in the reader's language); `record` is a table's name with spaces.
@@ -190,3 +194,26 @@ def first_row_blocker(session: Session, *, rows: Sequence[Mapping[str, Any]]) ->
         return NOTHING_KEPT
     table = SQLModel.metadata.tables[rows[0]["table"]]
     return _why_not(session, table, _typed(table, rows[0]["row"]))
+
+
+def trashed_while_open(session: Session, *, entity: str, entity_id: int) -> str | None:
+    """Why a record someone was editing is gone, in the reader's language: who moved it to the
+    trash, when, and what to do about it; None when it is not in the trash."""
+    item = session.scalars(
+        select(TrashItem)
+        .where(col(TrashItem.entity) == entity, col(TrashItem.entity_id) == entity_id)
+        .order_by(col(TrashItem.id).desc())
+    ).first()
+    if item is None:
+        return None
+    who = session.get(Person, item.trashed_by) if item.trashed_by is not None else None
+    return _(
+        "“{title}” was moved to the trash by {name} on {day} while you had it open, so nothing "
+        "was saved. It can be restored from the Trash (on the Initiatives page) and edited "
+        "again; it is gone for good on {purge_day}."
+    ).format(
+        title=item.title,
+        name=who.name if who else _("someone"),
+        day=format_day(item.trashed_at.date()),
+        purge_day=format_day(item.purge_on),
+    )

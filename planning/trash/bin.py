@@ -148,7 +148,8 @@ def _bump_into_trash(
 ) -> TrashItemRead:
     """Check the version the deleter saw, then move the record and what hangs on it to the
     trash."""
-    check_and_bump(record, expected_version=expected_version, what=_named(entity, record.title))
+    what = f"{_(ENTITY_WORDS.get(entity, entity))} “{record.title}”"
+    check_and_bump(record, expected_version=expected_version, what=what)
     return _into_trash(session, actor=actor, entity=entity, record=record, today=today)
 
 

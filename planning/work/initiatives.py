@@ -51,6 +51,7 @@ from planning.store.models import (
     StatusUpdate,
     utcnow,
 )
+from planning.store.trash_rows import trashed_while_open
 from planning.store.versioning import check_and_bump
 from planning.validation import InputError, clean_text
 from planning.work import system_notes
@@ -88,7 +89,8 @@ def load_for_update(session: Session, initiative_id: int) -> Initiative:
     """The initiative locked for this write, or InputError when it does not exist."""
     initiative = session.get(Initiative, initiative_id, with_for_update=True)
     if initiative is None:
-        raise InputError([_("initiative {id} does not exist").format(id=initiative_id)])
+        trashed = trashed_while_open(session, entity="initiative", entity_id=initiative_id)
+        raise InputError([trashed or _("initiative {id} does not exist").format(id=initiative_id)])
     return initiative
 
 

@@ -282,7 +282,11 @@ def save_scenario(
     problems += found
     if problems:
         raise InputError(problems)
-    check_and_bump(scenario, expected_version=expected_version, what=f"Scenario “{scenario.name}”")
+    check_and_bump(
+        scenario,
+        expected_version=expected_version,
+        what=_("Scenario “{name}”").format(name=scenario.name),
+    )
     before = {"name": scenario.name, "changes": scenario.changes}
     scenario.name = text
     scenario.changes = stored
@@ -310,7 +314,11 @@ def discard_scenario(
     """Throw a scenario away; the initiatives and the committed plan stay as they are."""
     require_director(actor, N_("throw away a scenario of the week's plan"))
     scenario = _load(session, scenario_id, lock=True)
-    check_and_bump(scenario, expected_version=expected_version, what=f"Scenario “{scenario.name}”")
+    check_and_bump(
+        scenario,
+        expected_version=expected_version,
+        what=_("Scenario “{name}”").format(name=scenario.name),
+    )
     _audit(session, actor, scenario, "discard", before=_snapshot(scenario))
     session.delete(scenario)
     session.flush()
@@ -368,7 +376,11 @@ def commit_scenario(
     """
     require_director(actor, N_("commit a scenario of the week's plan"))
     scenario = _load(session, scenario_id, lock=True)
-    check_and_bump(scenario, expected_version=expected_version, what=f"Scenario “{scenario.name}”")
+    check_and_bump(
+        scenario,
+        expected_version=expected_version,
+        what=_("Scenario “{name}”").format(name=scenario.name),
+    )
     changes = draft_changes(PlanScenarioRead.model_validate(scenario))
     problems = _stale(session, changes)
     if problems:

@@ -31,7 +31,6 @@ from planning.store.models import (
     StatusUpdateRead,
     utcnow,
 )
-from planning.store.versioning import check_and_bump
 from planning.validation import InputError, clean_text, is_number
 from planning.work import system_notes
 from planning.work.initiative_input import NOTE_MAX, REASON_MAX, NewStatusUpdate, field_label
@@ -48,7 +47,6 @@ from planning.work.initiatives import (
     acting_id,
     audit_state,
     current_state,
-    initiative_name,
     load_for_update,
     refuse_if_stale,
 )
@@ -134,9 +132,6 @@ def _post_update(
 
     before = audit_state(initiative, key_result_ids(session=session, initiative_id=initiative_id))
     drawn_before = _drawn(initiative)
-    check_and_bump(
-        initiative, expected_version=initiative.version, what=initiative_name(initiative)
-    )
     state = current_state(initiative)
     old_status = state["status"]
     state["status"] = status
@@ -146,6 +141,11 @@ def _post_update(
     initiative.health = Health(health)
     initiative.percent_complete = state["percent_complete"]
     initiative.shipped_date = state["shipped_date"]
+    # A note alone adds to the history and leaves every field someone may have open in an edit
+    # form as it was: only a change of status, health, % complete or shipped date is a new
+    # version, so a note never refuses another person's save.
+    if _drawn(initiative) != drawn_before:
+        initiative.version += 1
     initiative.updated_at = utcnow()
     row = StatusUpdate(
         initiative_id=initiative_id,

@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from planning import i18n
@@ -251,11 +252,7 @@ def commit_weekly_plan(
         select(WeeklyPlan).where(WeeklyPlan.week == week_id).with_for_update()
     ).first()
     if existing is not None and not replace:
-        names = person_names(session=session)
-        raise PlanAlreadyCommitted(
-            WeeklyPlanRead.model_validate(existing),
-            names.get(existing.committed_by, f"#{existing.committed_by}"),
-        )
+        raise _already_committed(session, existing)
     before = None
     if existing is not None:
         before = {
@@ -280,6 +277,14 @@ def commit_weekly_plan(
             note=text,
             committed_by=actor.id,  # type: ignore[arg-type]
         )
+        try:
+            with session.begin_nested():
+                session.add(plan)
+        except IntegrityError:
+            # Another director committed this week at the same moment: on PostgreSQL both can
+            # find no plan before either writes. The later one is told as if it had looked after.
+            winner = session.exec(select(WeeklyPlan).where(WeeklyPlan.week == week_id)).one()
+            raise _already_committed(session, winner) from None
     session.add(plan)
     session.flush()
     record_event(
@@ -293,6 +298,14 @@ def commit_weekly_plan(
     )
     session.flush()
     return WeeklyPlanRead.model_validate(plan)
+
+
+def _already_committed(session: Session, plan: WeeklyPlan) -> PlanAlreadyCommitted:
+    """The refusal naming who committed the week's plan, and when."""
+    names = person_names(session=session)
+    return PlanAlreadyCommitted(
+        WeeklyPlanRead.model_validate(plan), names.get(plan.committed_by, f"#{plan.committed_by}")
+    )
 
 
 # --- the diff (pure) ---------------------------------------------------------------------------
