@@ -129,6 +129,17 @@ def test_days_follow_the_team_time_zone(config: AppConfig) -> None:
     assert got[("2026-11-25", "orders", "direct/desktop")] == 2
     assert got[("2026-11-25", "net_revenue", "direct/desktop")] == 155
     assert got[("2026-11-25", "line_net_revenue", "Home")] == 40
+    # The shop's days are not the team's: a daily export holds part of two team days, and
+    # importing it would replace a whole day with that part, so the preview says so.
+    assert converted.notes[1] == (
+        "1 order falls on another day in the team's time zone (UTC) than in the shop's: the "
+        "first and last day of this file may hold only part of their orders, and importing it "
+        "replaces what is stored for them. Set time_zone in settings.yaml to the shop's time "
+        "zone to count the shop's days."
+    )
+    with i18n.use_locale("de"):
+        german = parse_shopify_orders(data=EXPORT.read_bytes(), config=shop_config(config, "UTC"))
+    assert german.notes[1].startswith("1 Bestellung fällt in der Zeitzone des Teams (UTC) auf")
 
 
 def test_days_by_payment_leave_unpaid_orders_out(config: AppConfig) -> None:

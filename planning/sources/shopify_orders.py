@@ -32,6 +32,7 @@ from planning.config.metrics import MetricsConfig
 from planning.config.settings import ShopifyOrdersSettings
 from planning.formatting import format_count
 from planning.i18n import gettext as _
+from planning.i18n import ngettext
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import (
@@ -185,6 +186,9 @@ def parse_shopify_orders(
         )
     zone = ZoneInfo(config.settings.time_zone)
     days = stamps.dt.tz_convert(zone).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    moved = int((stamps.notna().to_numpy() & (days != _shop_days(when_text))).sum())
+    if moved:
+        notes.append(_day_moved_note(moved, config.settings.time_zone))
 
     # Order amounts.
     counted_lines = head_lines[counted]
@@ -356,6 +360,27 @@ def _left_out_note(
     return _("{count} orders counted; left out: {parts}.").format(
         count=format_count(counted), parts=", ".join(parts)
     )
+
+
+def _shop_days(when_text: np.ndarray) -> np.ndarray:
+    """Each order's day as the shop wrote it (the date part of 2026-11-24 20:40:00 -0500)."""
+    return np.array([str(t)[:10] for t in when_text], dtype=object)
+
+
+def _day_moved_note(moved: int, zone: str) -> str:
+    """Warn that the shop's days are not the team's: a daily export then holds only part of the
+    team's first and last day, and importing it replaces what another export stored for them."""
+    return ngettext(
+        "{count} order falls on another day in the team's time zone ({zone}) than in the shop's: "
+        "the first and last day of this file may hold only part of their orders, and importing "
+        "it replaces what is stored for them. Set time_zone in settings.yaml to the shop's time "
+        "zone to count the shop's days.",
+        "{count} orders fall on another day in the team's time zone ({zone}) than in the shop's: "
+        "the first and last day of this file may hold only part of their orders, and importing "
+        "it replaces what is stored for them. Set time_zone in settings.yaml to the shop's time "
+        "zone to count the shop's days.",
+        moved,
+    ).format(count=format_count(moved), zone=zone)
 
 
 def _holds_any(column: pd.Series, wanted: list[str], separator: str) -> np.ndarray:
