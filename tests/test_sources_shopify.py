@@ -18,6 +18,7 @@ import io
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import Engine, text
 
 from bench.shopify_export import PREFIXES
@@ -401,3 +402,28 @@ def test_an_export_pasted_twice_is_refused_instead_of_counting_items_twice(
     with i18n.use_locale("de"):
         german = import_orders(engine, config, out.getvalue().encode())
     assert "kommt nach anderen Bestellungen erneut vor" in german.problems[0].reason
+
+
+def test_the_command_line_prints_what_the_export_left_out_and_moved(
+    cli_store: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from planning.cli.main import main
+    from planning.config import CONFIG_DIR_ENV
+    from tests.config_support import config_copy
+
+    found = config_copy(tmp_path / "config", time_zone="UTC")
+    settings = yaml.safe_load((found / "settings.yaml").read_text())
+    settings["imports"]["shopify_orders"]["sku_prefixes"] = PREFIXES
+    (found / "settings.yaml").write_text(yaml.safe_dump(settings))
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(found))
+
+    assert main(["import", str(EXPORT), "--format", "shopify_orders"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "4 orders counted; left out: 1 cancelled, 1 test, 0 with a skipped financial status."
+    )
+    assert out[1].startswith("1 order falls on another day in the team's time zone (UTC)")
+    assert out[2].startswith("added ")

@@ -105,6 +105,8 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
         count = len(result.problems)
         print(problems_line(count, path, _("nothing was imported")), file=sys.stderr)
         return EXIT_REFUSED
+    for note in result.notes:
+        print(note)
     print(
         _("added {added}, updated {updated}, unchanged {unchanged}").format(
             added=whole(result.added),

@@ -66,6 +66,8 @@ class ImportResult(Generic[Problem]):
     unchanged: int
     batch_id: int | None
     problems: list[Problem] = field(default_factory=list)
+    # What a converter noticed about a file it read (left-out orders, days that moved).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

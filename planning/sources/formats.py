@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 import numpy as np
@@ -324,7 +324,8 @@ def import_converted(
         require_director(actor, N_("import observations"))
     validation, problems = _validated(converted, config)
     checksum = hashlib.sha256(data).hexdigest()
-    return write_unless_problems(engine, actor, validation, problems, checksum, filename, source)
+    result = write_unless_problems(engine, actor, validation, problems, checksum, filename, source)
+    return replace(result, notes=list(converted.notes))
 
 
 def convert(
