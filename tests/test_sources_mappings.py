@@ -219,7 +219,13 @@ def test_command_line_imports_in_each_format(
 ) -> None:
     ga4 = FIXTURES / "ga4_funnel_export.csv"
     assert main(["import", str(ga4), "--format", "ga4"]) == 0
-    assert capsys.readouterr().out.strip() == "added 27, updated 0, unchanged 0"
+    # The converter's notes come first, as the preview shows them.
+    assert capsys.readouterr().out.splitlines() == [
+        "10 GA4 rows read: sessions, add_to_cart_sessions, checkout_sessions by channel and "
+        "device.",
+        "Purchases are not recorded as orders (imports.ga4.record_orders is off in settings.yaml).",
+        "added 27, updated 0, unchanged 0",
+    ]
 
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(WIDE, encoding="utf-8")
@@ -230,7 +236,10 @@ def test_command_line_imports_in_each_format(
     engine.dispose()
     assert main(["import", str(sheet), "--format", "mapping:Analyst sheet"]) == 0
     # Email and organic sessions on mobile on the 24th came from GA4 already: updated.
-    assert capsys.readouterr().out.strip() == "added 5, updated 2, unchanged 0"
+    assert capsys.readouterr().out.splitlines() == [
+        "3 rows read into 7 observations.",
+        "added 5, updated 2, unchanged 0",
+    ]
 
     # The shipped settings map no SKU to a product line: every line item is listed, none written.
     before = counts(cli_store)
