@@ -51,6 +51,15 @@ class DateWindow:
         """The same window 364 days earlier (weekday-aligned)."""
         return DateWindow(self.start - YEAR_AGO, self.end - YEAR_AGO)
 
+    def calendar_year_ago(self) -> DateWindow:
+        """The same calendar days a year earlier (29 February: the 28th)."""
+        return DateWindow(_a_year_earlier(self.start), _a_year_earlier(self.end))
+
+
+def _a_year_earlier(day: date) -> date:
+    """The same day of the calendar a year earlier; 29 February falls on the 28th."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
 
 def preset_window(preset: str, *, latest: date) -> DateWindow:
     """The window a preset names, ending on the latest day with data."""
@@ -191,13 +200,19 @@ def trend(
 ) -> pd.DataFrame:
     """The metric by period in the window and the same periods a year earlier.
 
-    Columns: period, series ('This period' or 'Last year'), value. Last year's periods are moved
-    forward 364 days so both lines share the time axis.
+    Columns: period, series ('This period' or 'Last year'), value. Last year's days and weeks
+    are moved forward 364 days, its months and quarters a calendar year, so both lines share the
+    time axis.
     """
     used = applicable_filters(config, metric_id, filters)
     now = _series(session, config, metric_id, window, grain, used)
-    ago = _series(session, config, metric_id, window.year_ago(), grain, used)
-    if grain == "day" or grain == "week":
+    by_weekday = grain == "day" or grain == "week"
+    # Months and quarters are compared with the same calendar days: 364 days back, a window
+    # ending on a month's last day (31 Dec, 28 Feb) reached one day into the next month, drawn
+    # as a last-year month of its own that this period does not have.
+    earlier = window.year_ago() if by_weekday else window.calendar_year_ago()
+    ago = _series(session, config, metric_id, earlier, grain, used)
+    if by_weekday:
         ago = ago.assign(period=[p + YEAR_AGO for p in ago["period"]])
     else:
         ago = ago.assign(period=[p.replace(year=p.year + 1) for p in ago["period"]])
