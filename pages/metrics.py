@@ -104,7 +104,7 @@ if preset == CUSTOM:
         st.stop()
     window = DateWindow(picked[0], picked[1])
 else:
-    window = preset_window(preset, latest=latest)
+    window = preset_window(preset, latest=latest, fiscal_start_month=fiscal_start)
     controls[1].text_input(
         _("From – to"), f"{format_day(window.start)} – {format_day(window.end)}", disabled=True
     )

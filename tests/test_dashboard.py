@@ -209,3 +209,15 @@ def test_a_month_trend_to_a_months_last_day_compares_the_same_months_last_year(
     last_year = frame[frame["series"] == "Last year"]
     assert list(last_year["period"]) == list(this["period"])  # the same months, none beyond
     assert list(this["period"])[-1] == end.replace(day=1)
+
+
+def test_quarter_presets_take_the_teams_fiscal_quarters() -> None:
+    """A fiscal year from February: 1 Jan 2027 lies in the quarter November to January."""
+    latest = date(2027, 1, 1)
+    assert preset_window("Quarter to date", latest=latest, fiscal_start_month=2) == DateWindow(
+        date(2026, 11, 1), latest
+    )
+    assert preset_window("Last quarter", latest=latest, fiscal_start_month=2) == DateWindow(
+        date(2026, 8, 1), date(2026, 10, 31)
+    )
+    assert preset_window("Quarter to date", latest=latest) == DateWindow(latest, latest)

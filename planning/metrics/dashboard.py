@@ -18,6 +18,7 @@ from planning.config.metrics import MetricsConfig
 from planning.i18n import N_
 from planning.metrics.engine import measure_totals, metric_breakdown, metric_series, metric_values
 from planning.metrics.metric_query import Grain
+from planning.periods import previous_quarter, quarter_bounds, quarter_of
 
 YEAR_AGO = timedelta(days=364)
 
@@ -61,9 +62,11 @@ def _a_year_earlier(day: date) -> date:
     return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
-def preset_window(preset: str, *, latest: date) -> DateWindow:
-    """The window a preset names, ending on the latest day with data."""
-    quarter_start = date(latest.year, 3 * ((latest.month - 1) // 3) + 1, 1)
+def preset_window(preset: str, *, latest: date, fiscal_start_month: int = 1) -> DateWindow:
+    """The window a preset names, ending on the latest day with data; quarters are the team's
+    (settings.yaml fiscal_year_start_month), as on Goals."""
+    quarter = quarter_of(latest, fiscal_start_month)
+    quarter_start = quarter_bounds(quarter, fiscal_start_month)[0]
     if preset == "Last 7 days":
         return DateWindow(latest - timedelta(days=6), latest)
     if preset == "Last 28 days":
@@ -71,8 +74,7 @@ def preset_window(preset: str, *, latest: date) -> DateWindow:
     if preset == "Quarter to date":
         return DateWindow(quarter_start, latest)
     if preset == "Last quarter":
-        end = quarter_start - timedelta(days=1)
-        return DateWindow(date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end)
+        return DateWindow(*quarter_bounds(previous_quarter(quarter), fiscal_start_month))
     if preset == "Year to date":
         return DateWindow(date(latest.year, 1, 1), latest)
     if preset == "Last 365 days":
