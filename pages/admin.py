@@ -237,7 +237,9 @@ with tab_history:
                     ]
                 ),
                 {
-                    when: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                    when: st.column_config.DatetimeColumn(
+                        format=grid_formats.input_day_format("YYYY-MM-DD HH:mm:ss")
+                    ),
                     added: st.column_config.NumberColumn(format=grid_formats.whole_format()),
                     updated: st.column_config.NumberColumn(format=grid_formats.whole_format()),
                 },

@@ -36,6 +36,7 @@ from ui import bounded, dependencies_view
 from ui import planning_data as data
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write, show_flash
+from ui.grid_formats import input_day_format
 from ui.identity import current_person
 from ui.initiatives_bulk import bulk_edit_section, select_rows
 from ui.initiatives_detail import show_detail
@@ -157,7 +158,7 @@ else:
             "target_date": st.column_config.TextColumn(pgettext("date", "Target"), width=95),
             "objectives": st.column_config.TextColumn(_("Objectives"), width="medium"),
             "last_update_at": st.column_config.DatetimeColumn(
-                _("Last update"), format="YYYY-MM-DD HH:mm"
+                _("Last update"), format=input_day_format("YYYY-MM-DD HH:mm")
             ),
         },
     )
@@ -273,13 +274,13 @@ def _work_inputs(
     start = cols[0].date_input(
         _("Start date"),
         value=None if i is None else i.start_date,
-        format="YYYY-MM-DD",
+        format=input_day_format(),
         key=key("start"),
     )
     target = cols[1].date_input(
         _("Target date"),
         value=None if i is None else i.target_date,
-        format="YYYY-MM-DD",
+        format=input_day_format(),
         key=key("target"),
     )
     effort = number_field(

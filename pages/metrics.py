@@ -16,6 +16,7 @@ from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts
 from ui.charts import draw
+from ui.grid_formats import input_day_format
 from ui.identity import current_person
 from ui.pickers import dimension_filter
 from ui.setup import connect_data_step
@@ -93,14 +94,17 @@ preset = controls[0].selectbox(
 if preset == CUSTOM:
     default = preset_window("Last 28 days", latest=latest)
     picked = controls[1].date_input(
-        _("From – to"), value=(default.start, default.end), max_value=latest, format="YYYY-MM-DD"
+        _("From – to"),
+        value=(default.start, default.end),
+        max_value=latest,
+        format=input_day_format(),
     )
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.info(_("Pick the first and the last day of the range."))
         st.stop()
     window = DateWindow(picked[0], picked[1])
 else:
-    window = preset_window(preset, latest=latest)
+    window = preset_window(preset, latest=latest, fiscal_start_month=fiscal_start)
     controls[1].text_input(
         _("From – to"), f"{format_day(window.start)} – {format_day(window.end)}", disabled=True
     )

@@ -46,6 +46,7 @@ from ui import planning_data as data
 from ui.address import FRAMEWORK_PARAM, choice_in_address, keep_in_address
 from ui.charts import draw
 from ui.flash import flash_after_write, show_flash
+from ui.grid_formats import input_day_format
 from ui.identity import director_or_stop
 from ui.planning_calibration import calibration_section
 from ui.planning_commit import commit_section, since_last_week_section
@@ -221,8 +222,10 @@ column_config: dict[str, Any] = {
         options=list(HEALTH_LABELS),
         format_func=lambda h: _(HEALTH_LABELS.get(h, h)),
     ),
-    "start_date": st.column_config.DateColumn(_("Start"), format="YYYY-MM-DD"),
-    "target_date": st.column_config.DateColumn(pgettext("date", "Target"), format="YYYY-MM-DD"),
+    "start_date": st.column_config.DateColumn(_("Start"), format=input_day_format()),
+    "target_date": st.column_config.DateColumn(
+        pgettext("date", "Target"), format=input_day_format()
+    ),
     "effort_weeks": effort_column(),
     "quadrant": st.column_config.TextColumn(_("Quadrant")),
     "problems": st.column_config.TextColumn(_("Why unranked")),

@@ -16,7 +16,9 @@ from planning.reports.chart_specs import (
     ledger_chart,
     ledger_points,
     matrix_spec,
+    progress_spec,
 )
+from tests.evaluation_support import kr_eval
 from tests.impact_support import impact_entry
 from ui.charts import Chart, from_altair, given_rows, rows_table
 
@@ -187,3 +189,21 @@ def test_the_value_effort_matrix_written_out_draws_what_altair_draws() -> None:
     assert written.spec["layer"][0]["name"] == "points"
     assert reference.rows is not None
     assert rows_table(written.rows).to_pylist() == reference.rows.to_pylist()
+
+
+def test_a_key_result_without_progress_is_labelled_with_a_dash_beside_its_bar() -> None:
+    """On a quarter's first day the reason ("no data yet in this window") beside a bar ran past
+    a phone's plot; the label is a dash and the reason stays in the bar's tooltip."""
+    chart = progress_spec(
+        [
+            kr_eval(key_result_id=1, title="Conversion up", status="too_early"),
+            kr_eval(key_result_id=2, title="Orders up", status="on_track", progress=0.42),
+        ]
+    )
+    assert chart.rows is not None
+    rows = chart.rows.to_dict("records")
+    label = chart.spec["layer"][1]["encoding"]["text"]["field"]
+    assert {r["key result"]: r[label] for r in rows} == {"Conversion up": "—", "Orders up": "42 %"}
+    tooltip = chart.spec["layer"][0]["encoding"]["tooltip"]
+    shown = [t["field"] for t in tooltip]
+    assert "progress" in shown and rows[0]["progress"] == "no data yet in this window"

@@ -171,3 +171,53 @@ def test_margin_by_product_line(engine: Engine, config: AppConfig) -> None:
     assert list(table["product_line"]) == ["Home", "Beauty"]
     assert list(table["gross_profit"]) == [400, 240]
     assert list(table["gross_margin"]) == pytest.approx([0.4, 0.6])
+
+
+@pytest.mark.parametrize(
+    ("end", "last_year_day"),
+    [
+        (date(2026, 12, 31), date(2026, 1, 1)),  # the data on 2027-01-01 reaches 31 Dec
+        (date(2028, 2, 28), date(2027, 3, 1)),  # the data on the leap day reaches 28 Feb
+    ],
+)
+def test_a_month_trend_to_a_months_last_day_compares_the_same_months_last_year(
+    engine: Engine, config: AppConfig, end: date, last_year_day: date
+) -> None:
+    """Last year's months are last year's calendar months: 364 days back from a month's last day
+    is the next month's first day, which showed as a last-year month of one day beyond the end
+    of this period's line."""
+    start = end.replace(day=1) - timedelta(days=31)
+    start = start.replace(day=1)
+    rows = [
+        ("sessions", start + timedelta(days=n), MOBILE, 10) for n in range((end - start).days + 1)
+    ]
+    year_before = [
+        ("sessions", start.replace(year=start.year - 1) + timedelta(days=n), MOBILE, 5)
+        for n in range((last_year_day - start.replace(year=start.year - 1)).days + 1)
+    ]
+    _write(engine, rows + year_before)
+    with Session(engine) as session:
+        frame = trend(
+            session=session,
+            config=config.metrics,
+            metric_id="sessions",
+            window=DateWindow(start, end),
+            grain="month",
+            filters={},
+        )
+    this = frame[frame["series"] == "This period"]
+    last_year = frame[frame["series"] == "Last year"]
+    assert list(last_year["period"]) == list(this["period"])  # the same months, none beyond
+    assert list(this["period"])[-1] == end.replace(day=1)
+
+
+def test_quarter_presets_take_the_teams_fiscal_quarters() -> None:
+    """A fiscal year from February: 1 Jan 2027 lies in the quarter November to January."""
+    latest = date(2027, 1, 1)
+    assert preset_window("Quarter to date", latest=latest, fiscal_start_month=2) == DateWindow(
+        date(2026, 11, 1), latest
+    )
+    assert preset_window("Last quarter", latest=latest, fiscal_start_month=2) == DateWindow(
+        date(2026, 8, 1), date(2026, 10, 31)
+    )
+    assert preset_window("Quarter to date", latest=latest) == DateWindow(latest, latest)

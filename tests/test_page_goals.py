@@ -373,8 +373,13 @@ def test_a_quarters_first_day_says_no_data_yet_instead_of_zero(
         assert table.loc[title, "Progress"] == "no data yet in this window"
         assert table.loc[title, "Current"] == "no data yet in this window"
     assert "0 %" not in table["Progress"].tolist()
-    progress = next(m for m in at.metric if m.label == "Progress")
-    assert progress.value == "no data yet in this window"
+    # The detail's figures cut a sentence off where their column ends ("no…"): a dash, with
+    # the sentence on hover and in the caption above them.
+    figures = {m.label: m for m in at.metric}
+    for label in ("Current", "Progress"):
+        assert figures[label].value == "—"
+        assert figures[label].help == "no data yet in this window"
+    assert any("no data yet in this window" in c.value for c in at.caption)
     assert any("progress no data yet in this window" in m.value for m in at.markdown)
 
 

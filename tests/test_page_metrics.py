@@ -107,6 +107,36 @@ def test_window_switch_to_last_quarter(app_store: str) -> None:
     assert at.text_input[0].value == "01 Jul 2026 – 30 Sep 2026"
 
 
+@pytest.mark.parametrize(
+    ("window", "shown"),
+    [
+        ("Quarter to date", "01 Nov 2026 – 25 Nov 2026"),
+        ("Last quarter", "01 Aug 2026 – 31 Oct 2026"),
+    ],
+)
+def test_quarter_windows_follow_the_teams_fiscal_quarters(
+    app_store: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    window: str,
+    shown: str,
+) -> None:
+    """A fiscal year starting in February makes November to January a quarter, on Goals and so
+    on Metrics too (the windows were calendar quarters: 1 Oct, 1 Jul to 30 Sep)."""
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    settings = yaml.safe_load((config / "settings.yaml").read_text())
+    settings["fiscal_year_start_month"] = 2
+    (config / "settings.yaml").write_text(yaml.safe_dump(settings))
+    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config))
+    st.cache_resource.clear()
+    assert date(2026, 11, 26) == DEMO_TODAY  # data through 25 Nov
+    at = open_app()
+    at.selectbox[0].set_value(window).run()
+    assert not at.exception
+    assert at.text_input[0].value == shown
+
+
 def _write_day(engine: Engine, day: date, sessions: float, source: str = "test") -> None:
     """Email/mobile sessions for one day, recorded as an import batch from `source`."""
     frame = pd.DataFrame(

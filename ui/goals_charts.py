@@ -14,6 +14,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from planning import i18n
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.track import KrTrack
@@ -55,8 +56,10 @@ def detail_spec(kr: KrEvaluation, track: KrTrack) -> Chart | None:
         return None
     fmt = d3_format(kr.value_format) if kr.metric_id else ",.2f"
     largest = track.path[["actual", "expected", "target"]].abs().max().max()
-    # Axis labels in millions or thousands once money runs large ($6.1M, not $6,100,000.00).
-    axis_fmt = "$.3~s" if kr.value_format == "money" and largest >= 10_000 else fmt
+    # Axis labels in millions or thousands once money runs large ($6.1M, not $6,100,000.00);
+    # German has no "M" or "k" for them, so its axis groups whole amounts (6.000.000 €).
+    large_money = kr.value_format == "money" and largest >= 10_000
+    axis_fmt = fmt if not large_money else "$.3~s" if i18n.english_formats() else "$,.0f"
     y_scale = alt.Scale(zero=False, domain=value_domain(kr, track), nice=False)
     actual, pace, target, forecast = (
         _(track.actual_label),

@@ -29,6 +29,7 @@ from ui.goals_view import (
     current_text,
     figure,
     fixed,
+    guardrail_verdict,
     kr_value,
     status_badge,
     target_text,
@@ -88,6 +89,7 @@ def _describe(kr: KrEvaluation, metrics: MetricsConfig) -> str:
 
 
 RAW_PROGRESS = N_("Raw: beyond 100 % is overachievement.")
+FIGURES_PER_ROW = 4
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,29 @@ def _numbers(view: View, kr: KrEvaluation) -> tuple[Figure, ...]:
     runs its expectation, forecast and probability (a closed quarter is history: its final
     values, no forecast or chance)."""
     closed = view.evaluation.closed
+    # A figure's value is drawn on one line and cut off where its column ends, so a sentence
+    # (no data yet) reads as a dash with the sentence on hover (the caption above says it too),
+    # and a guardrail's verdict goes under its value.
+    reason = kr.no_progress_reason
+    if kr.current is None and reason:
+        now = Figure(_("Final") if closed else _("Current"), "—", help=reason)
+    elif kr.kind == "guardrail":
+        now = Figure(
+            _("Final") if closed else _("Current"),
+            kr_value(view, kr, kr.current),
+            delta=guardrail_verdict(kr),
+            delta_color="normal" if kr.met else "inverse",
+            delta_arrow="off",
+        )
+    else:
+        now = Figure(_("Final") if closed else _("Current"), current_text(view, kr))
     figures = (
         Figure(_("Start"), _start_text(view, kr)),
-        Figure(_("Final") if closed else _("Current"), current_text(view, kr)),
+        now,
         Figure(_("Target"), target_text(view, kr)),
-        Figure(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS)),
+        Figure(_("Progress"), "—", help=reason)
+        if reason
+        else Figure(_("Progress"), progress_text(kr), help=_(RAW_PROGRESS)),
     )
     if closed:
         return figures
@@ -214,15 +234,18 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
         _kr=kr,
     )
     st.caption(shown.caption)
-    for column, figure_ in zip(st.columns(len(shown.figures)), shown.figures, strict=True):
-        column.metric(
-            figure_.label,
-            figure_.value,
-            figure_.delta,
-            figure_.delta_color,
-            help=figure_.help,
-            delta_arrow=figure_.delta_arrow,
-        )
+    # Four to a row: seven in one row cut a German "6,66 Mio. €" to "6,66 …" at 1,366 px.
+    for first in range(0, len(shown.figures), FIGURES_PER_ROW):
+        row = shown.figures[first : first + FIGURES_PER_ROW]
+        for column, figure_ in zip(st.columns(FIGURES_PER_ROW), row, strict=False):
+            column.metric(
+                figure_.label,
+                figure_.value,
+                figure_.delta,
+                figure_.delta_color,
+                help=figure_.help,
+                delta_arrow=figure_.delta_arrow,
+            )
     if shown.grade is not None:
         st.caption(shown.grade)
         if shown.grade_reason is not None:

@@ -251,17 +251,20 @@ def current_text(view: View, kr: KrEvaluation) -> str:
     if kr.current is None and kr.no_progress_reason:
         return kr.no_progress_reason
     text = kr_value(view, kr, kr.current)
-    if kr.kind == "guardrail" and kr.met is not None:
-        # Judged on the window's value; the days count those on which that value was breached.
-        days = kr.days_in_breach or 0
-        in_breach = ngettext("{count} day in breach", "{count} days in breach", days).format(
-            count=days
-        )
-        if kr.met:
-            text += " · " + (_("held ({days})").format(days=in_breach) if days else _("held"))
-        else:
-            text += " · " + _("breached ({days})").format(days=in_breach)
-    return text
+    verdict = guardrail_verdict(kr)
+    return f"{text} · {verdict}" if verdict else text
+
+
+def guardrail_verdict(kr: KrEvaluation) -> str | None:
+    """A guardrail's "held" or "breached", with its days in breach; None for other kinds."""
+    if kr.kind != "guardrail" or kr.met is None:
+        return None
+    # Judged on the window's value; the days count those on which that value was breached.
+    days = kr.days_in_breach or 0
+    in_breach = ngettext("{count} day in breach", "{count} days in breach", days).format(count=days)
+    if kr.met:
+        return _("held ({days})").format(days=in_breach) if days else _("held")
+    return _("breached ({days})").format(days=in_breach)
 
 
 # Every column has a fixed width and together they fit the 940 px a 1,440 px screen leaves beside

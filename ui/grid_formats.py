@@ -70,6 +70,13 @@ def day_format() -> str:
     return "D MMM YYYY" if i18n.english_formats() else "DD.MM.YYYY"
 
 
+def input_day_format(english: str = "YYYY-MM-DD") -> str:
+    """How a date field or a table's all-number date (and time) column writes a day: `english`
+    in English formats (each as it always was), else day first with the same time of day
+    (29.02.2028, 29.02.2028 14:05)."""
+    return english if i18n.english_formats() else "DD.MM.YYYY" + english[len("YYYY-MM-DD") :]
+
+
 def figures(
     values: Sequence[float | None], text: Callable[[float], str]
 ) -> Sequence[float | None] | list[str]:

@@ -20,6 +20,7 @@ from planning.validation import InputError
 from planning.work.bulk_edit import BULK_MAX, BulkChanges, bulk_edit_initiatives
 from planning.work.initiative_status import HEALTH_LABELS, HEALTH_ORDER, STATUS_ORDER, status_label
 from ui.confirm_write import run_write
+from ui.grid_formats import input_day_format
 from ui.pickers import pick_or_none
 from ui.text import CHOOSE
 
@@ -95,7 +96,7 @@ def bulk_edit_section(
         )
         cols = st.columns(2)
         target = cols[0].date_input(
-            _("Target date"), value=None, format="YYYY-MM-DD", key="bulk_target"
+            _("Target date"), value=None, format=input_day_format(), key="bulk_target"
         )
         kr = pick_or_none(
             cols[1], _("Also link to key result"), key_results, none_label=keep, key="bulk_kr"

@@ -139,7 +139,9 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
                     health=detail.updates["health"].map(health_label),
                 ),
                 {
-                    "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm"),
+                    "at": st.column_config.DatetimeColumn(
+                        _("When"), format=grid_formats.input_day_format("YYYY-MM-DD HH:mm")
+                    ),
                     "author": by,
                     "status": _("Status"),
                     "health": _("Health"),
@@ -153,7 +155,9 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
         show_table(
             _audit_rows(detail.audit),
             {
-                "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
+                "at": st.column_config.DatetimeColumn(
+                    _("When"), format=grid_formats.input_day_format("YYYY-MM-DD HH:mm:ss")
+                ),
                 "actor": _("Who"),
                 "action": _("What"),
                 "changes": st.column_config.TextColumn(_("Changes"), width="large"),

@@ -20,6 +20,7 @@ from planning.store.models import PersonRead
 from planning.validation import InputError
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write
+from ui.grid_formats import input_day_format
 from ui.state import app_config, read_session
 from ui.text import escape_markdown
 
@@ -65,6 +66,7 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
             _("Paused until"),
             value=paused_now,
             min_value=today,
+            format=input_day_format("YYYY/MM/DD"),
             help=_("Nothing is sent before this day."),
         )
         opted_out = cols[2].checkbox(_("Opted out"), value=current.opted_out)

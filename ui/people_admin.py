@@ -32,7 +32,7 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write, show_flash
-from ui.grid_formats import figures
+from ui.grid_formats import figures, input_day_format
 from ui.number_entry import NumberField, number_field, read_numbers
 from ui.pickers import pick_record
 from ui.state import Versions, app_config, engine, read_session
@@ -308,9 +308,17 @@ def _time_off_forms(
     today = clock.today()
     with st.form(key):
         cols = st.columns([1, 1, 2])
-        first = cols[0].date_input(_("First day off"), value=today, key=f"{key}_first")
+        first = cols[0].date_input(
+            _("First day off"),
+            value=today,
+            format=input_day_format("YYYY/MM/DD"),
+            key=f"{key}_first",
+        )
         last = cols[1].date_input(
-            _("Last day off"), value=today + timedelta(days=4), key=f"{key}_last"
+            _("Last day off"),
+            value=today + timedelta(days=4),
+            format=input_day_format("YYYY/MM/DD"),
+            key=f"{key}_last",
         )
         note = cols[2].text_input(_("Note"), max_chars=200, key=f"{key}_note")
         add = st.form_submit_button(_("Add time off"))

@@ -21,6 +21,7 @@ from planning.work.decisions import add_decision, edit_decision, withdraw_decisi
 from ui import planning_data as data
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write
+from ui.grid_formats import input_day_format
 from ui.state import Versions
 from ui.tables import show_table
 from ui.text import escape_markdown
@@ -41,7 +42,9 @@ def decision_log_section(
         show_table(
             log_rows,
             {
-                "decided_on": st.column_config.DateColumn(_("Day"), format="YYYY-MM-DD", width=100),
+                "decided_on": st.column_config.DateColumn(
+                    _("Day"), format=input_day_format(), width=100
+                ),
                 "text": st.column_config.TextColumn(_("Decision"), width="large"),
                 "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
                 "author": st.column_config.TextColumn(pgettext("author", "By"), width="small"),
@@ -88,7 +91,7 @@ def _decision_fields(
         _("Decided on"),
         value=today if day is None else day,
         max_value=today,
-        format="YYYY-MM-DD",
+        format=input_day_format(),
         key=key("day"),
     )
     options = [None, *titles]

@@ -18,6 +18,7 @@ from planning.config.metrics import MetricsConfig
 from planning.i18n import N_
 from planning.metrics.engine import measure_totals, metric_breakdown, metric_series, metric_values
 from planning.metrics.metric_query import Grain
+from planning.periods import previous_quarter, quarter_bounds, quarter_of
 
 YEAR_AGO = timedelta(days=364)
 
@@ -51,10 +52,21 @@ class DateWindow:
         """The same window 364 days earlier (weekday-aligned)."""
         return DateWindow(self.start - YEAR_AGO, self.end - YEAR_AGO)
 
+    def calendar_year_ago(self) -> DateWindow:
+        """The same calendar days a year earlier (29 February: the 28th)."""
+        return DateWindow(_a_year_earlier(self.start), _a_year_earlier(self.end))
 
-def preset_window(preset: str, *, latest: date) -> DateWindow:
-    """The window a preset names, ending on the latest day with data."""
-    quarter_start = date(latest.year, 3 * ((latest.month - 1) // 3) + 1, 1)
+
+def _a_year_earlier(day: date) -> date:
+    """The same day of the calendar a year earlier; 29 February falls on the 28th."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+def preset_window(preset: str, *, latest: date, fiscal_start_month: int = 1) -> DateWindow:
+    """The window a preset names, ending on the latest day with data; quarters are the team's
+    (settings.yaml fiscal_year_start_month), as on Goals."""
+    quarter = quarter_of(latest, fiscal_start_month)
+    quarter_start = quarter_bounds(quarter, fiscal_start_month)[0]
     if preset == "Last 7 days":
         return DateWindow(latest - timedelta(days=6), latest)
     if preset == "Last 28 days":
@@ -62,8 +74,7 @@ def preset_window(preset: str, *, latest: date) -> DateWindow:
     if preset == "Quarter to date":
         return DateWindow(quarter_start, latest)
     if preset == "Last quarter":
-        end = quarter_start - timedelta(days=1)
-        return DateWindow(date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end)
+        return DateWindow(*quarter_bounds(previous_quarter(quarter), fiscal_start_month))
     if preset == "Year to date":
         return DateWindow(date(latest.year, 1, 1), latest)
     if preset == "Last 365 days":
@@ -191,13 +202,19 @@ def trend(
 ) -> pd.DataFrame:
     """The metric by period in the window and the same periods a year earlier.
 
-    Columns: period, series ('This period' or 'Last year'), value. Last year's periods are moved
-    forward 364 days so both lines share the time axis.
+    Columns: period, series ('This period' or 'Last year'), value. Last year's days and weeks
+    are moved forward 364 days, its months and quarters a calendar year, so both lines share the
+    time axis.
     """
     used = applicable_filters(config, metric_id, filters)
     now = _series(session, config, metric_id, window, grain, used)
-    ago = _series(session, config, metric_id, window.year_ago(), grain, used)
-    if grain == "day" or grain == "week":
+    by_weekday = grain == "day" or grain == "week"
+    # Months and quarters are compared with the same calendar days: 364 days back, a window
+    # ending on a month's last day (31 Dec, 28 Feb) reached one day into the next month, drawn
+    # as a last-year month of its own that this period does not have.
+    earlier = window.year_ago() if by_weekday else window.calendar_year_ago()
+    ago = _series(session, config, metric_id, earlier, grain, used)
+    if by_weekday:
         ago = ago.assign(period=[p + YEAR_AGO for p in ago["period"]])
     else:
         ago = ago.assign(period=[p.replace(year=p.year + 1) for p in ago["period"]])

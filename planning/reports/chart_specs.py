@@ -348,6 +348,9 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> ChartSpec:
             "key result": [k.title for k in krs],
             "bar": [max(0.0, min(k.progress or 0.0, peak)) for k in krs],
             "progress": [progress_text(k) for k in krs],
+            # Beside the bar, a sentence runs past a phone's plot ("no data yet in this wi…"):
+            # a dash there, the sentence in the tooltip and in the reasons under the chart.
+            "label": ["—" if k.no_progress_reason else share(k.progress) for k in krs],
             "expected": [k.expected for k in krs],
             "pace": [share(k.expected) for k in krs],
             "status": [_(STATUS_LABELS[k.status]) for k in krs],
@@ -388,7 +391,7 @@ def progress_spec(krs: Sequence[KrEvaluation]) -> ChartSpec:
             {"mark": {"type": "bar", "height": 14}, "encoding": bar_encoding},
             {
                 "mark": {"type": "text", "align": "left", "dx": 4, "color": "#333"},
-                "encoding": {**bar_encoding, "text": {"field": "progress", "type": "nominal"}},
+                "encoding": {**bar_encoding, "text": {"field": "label", "type": "nominal"}},
             },
             {
                 "transform": [{"filter": "isValid(datum.expected)"}],
