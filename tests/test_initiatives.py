@@ -4,8 +4,6 @@ and reads with filters."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -55,6 +53,7 @@ from planning.work.status_updates import (
     drop_initiative,
     post_status_update,
 )
+from tests.concurrency_support import second_writer_waits
 from tests.planning_seed import Team, add_initiative, seed_team, store_state
 
 TODAY = date(2026, 5, 20)
@@ -714,47 +713,27 @@ def test_two_sessions_at_once_the_later_writer_waits_then_gets_a_conflict(
     engine: Engine, config: AppConfig, team: Team
 ) -> None:
     created = create(engine, config, team.director, owner_id=team.ana.id, status="planned")
-    first_has_written = threading.Event()
-    let_first_commit = threading.Event()
-    outcome: dict[str, Any] = {}
 
-    def first_editor() -> None:
-        with session_scope(engine) as session:
-            update_initiative(
-                session=session,
-                actor=team.director,
-                config=config,
-                initiative_id=created.id,
-                expected_version=1,
-                changes={"title": "First"},
-            )
-            first_has_written.set()
-            let_first_commit.wait(timeout=10)
+    def edit(session: Session, actor: PersonRead, changes: dict[str, Any]) -> None:
+        update_initiative(
+            session=session,
+            actor=actor,
+            config=config,
+            initiative_id=created.id,
+            expected_version=1,
+            changes=changes,
+        )
 
     def second_editor() -> None:
-        first_has_written.wait(timeout=10)
-        try:
-            with session_scope(engine) as session:
-                update_initiative(
-                    session=session,
-                    actor=team.ana,
-                    config=config,
-                    initiative_id=created.id,
-                    expected_version=1,
-                    changes={"title": "Second", "effort_weeks": 7},
-                )
-        except Exception as exc:  # the outcome is asserted below
-            outcome["error"] = exc
+        with session_scope(engine) as session:
+            edit(session, team.ana, {"title": "Second", "effort_weeks": 7})
 
-    threads = [threading.Thread(target=first_editor), threading.Thread(target=second_editor)]
-    for thread in threads:
-        thread.start()
-    first_has_written.wait(timeout=10)
-    time.sleep(0.3)  # the second editor is now waiting on the first one's lock
-    let_first_commit.set()
-    for thread in threads:
-        thread.join(timeout=20)
-    assert isinstance(outcome.get("error"), ConflictError)
+    error = second_writer_waits(
+        engine,
+        first=lambda session: edit(session, team.director, {"title": "First"}),
+        second=second_editor,
+    )
+    assert isinstance(error, ConflictError)
     stored = read(engine, created.id)
     assert (stored.title, stored.effort_weeks, stored.version) == ("First", 1.0, 2)
     assert [e.actor_id for e in audit_events(engine, created.id)] == [team.director.id] * 2

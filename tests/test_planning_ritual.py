@@ -4,8 +4,6 @@ and the save path of the editable planning table. Store tests run on SQLite and 
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -55,6 +53,7 @@ from planning.work.weekly_plan import (
     plan_diff,
     snapshot_rows,
 )
+from tests.concurrency_support import second_writer_waits
 from tests.planning_seed import (
     Team,
     add_initiative,
@@ -387,39 +386,19 @@ def test_two_commits_of_the_same_week_at_once_make_one_plan_and_tell_the_second(
     engine: Engine, config: AppConfig, team: Team
 ) -> None:
     add_initiative(engine, title="A", owner_id=team.ana.id, scores=rice(1000, 2, 1.0))
-    first_has_written = threading.Event()
-    let_first_commit = threading.Event()
-    outcome: dict[str, Any] = {}
-
-    def first() -> None:
-        with session_scope(engine) as session:
-            commit_weekly_plan(
-                session=session,
-                actor=team.director,
-                config=config,
-                week="2026-W21",
-                framework="rice",
-            )
-            first_has_written.set()
-            let_first_commit.wait(timeout=10)
-
-    def second() -> None:
-        first_has_written.wait(timeout=10)
-        try:
-            commit_plan(engine, config, team.director, "2026-W21", framework="ice")
-        except Exception as exc:  # the outcome is asserted below
-            outcome["error"] = exc
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    first_has_written.wait(timeout=10)
-    time.sleep(0.5)  # the second commit now waits on the first one's unsaved plan
-    let_first_commit.set()
-    for thread in threads:
-        thread.join(timeout=20)
-    assert isinstance(outcome.get("error"), PlanAlreadyCommitted)
-    assert "already committed by Dora Director" in str(outcome["error"])
+    error = second_writer_waits(
+        engine,
+        first=lambda session: commit_weekly_plan(
+            session=session,
+            actor=team.director,
+            config=config,
+            week="2026-W21",
+            framework="rice",
+        ),
+        second=lambda: commit_plan(engine, config, team.director, "2026-W21", framework="ice"),
+    )
+    assert isinstance(error, PlanAlreadyCommitted)
+    assert "already committed by Dora Director" in str(error)
     with Session(read_engine(engine)) as session:
         plans = session.scalars(select(WeeklyPlan)).all()
         commits = session.scalars(select(AuditEvent).where(AuditEvent.action == "commit")).all()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from planning.store.engine import (
     session_scope,
 )
 from planning.store.models import Person, Role, StoreState
+from tests.concurrency_support import second_writer_waits
 
 
 def schema_drift(engine: Engine) -> list[Any]:
@@ -127,28 +126,16 @@ def test_two_writers_at_once_both_advance_every_counter(engine: Engine) -> None:
     with session_scope(engine) as session:
         bump_plan(session, (WORK,))
     before = dict(data_versions(engine))
-    first_holds, second_started = threading.Event(), threading.Event()
-
-    def first() -> None:
-        with session_scope(engine) as session:
-            bump_plan(session, (WORK,))
-            session.flush()  # its counters are written, its transaction still open
-            first_holds.set()
-            second_started.wait(5)
-            time.sleep(0.5)  # the second writer reads the counters, then waits on the first
 
     def second() -> None:
-        first_holds.wait(5)
-        second_started.set()
         with session_scope(engine) as session:
-            session.execute(select(StoreState)).all()
+            session.execute(select(StoreState)).all()  # reads the counters the first one holds
             bump_plan(session, (WORK,))
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    error = second_writer_waits(
+        engine, first=lambda session: bump_plan(session, (WORK,)), second=second
+    )
+    assert error is None
     after = dict(data_versions(engine))
     assert after[PLAN] == before[PLAN] + 2
     assert after[WORK] == before[WORK] + 2
@@ -157,30 +144,15 @@ def test_two_writers_at_once_both_advance_every_counter(engine: Engine) -> None:
 def test_two_first_writers_of_a_fresh_store_both_count(engine: Engine) -> None:
     """The counters of a fresh store do not exist yet: two writers that add the same one at once
     both succeed (on PostgreSQL the second used to fail on the first one's new row)."""
-    first_holds = threading.Event()
-    failures: list[BaseException] = []
-
-    def first() -> None:
-        with session_scope(engine) as session:
-            bump_plan(session, (WORK,))
-            session.flush()  # its counters are added, its transaction still open
-            first_holds.set()
-            time.sleep(0.5)  # the second writer now waits on the first one's new rows
 
     def second() -> None:
-        first_holds.wait(5)
-        try:
-            with session_scope(engine) as session:
-                bump_plan(session, (WORK,))
-        except BaseException as exc:  # asserted below
-            failures.append(exc)
+        with session_scope(engine) as session:
+            bump_plan(session, (WORK,))
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert failures == []
+    error = second_writer_waits(
+        engine, first=lambda session: bump_plan(session, (WORK,)), second=second
+    )
+    assert error is None
     assert dict(data_versions(engine)) == {PLAN: 2, WORK: 2}
 
 
