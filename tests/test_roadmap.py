@@ -315,6 +315,30 @@ def test_a_quarter_holds_work_whose_dates_overlap_it_and_undated_work_of_its_obj
     ]
 
 
+@pytest.mark.parametrize("today", [D(2026, 12, 31), D(2026, 12, 7)])
+def test_the_current_quarter_keeps_what_starts_next_after_its_end(
+    engine: Engine, seeded: Seeded, today: date
+) -> None:
+    with session_scope(engine) as session:
+        for title, start, target in [
+            ("returns portal", D(2027, 1, 4), D(2027, 2, 15)),  # within six weeks of either day
+            ("spring sale", D(2027, 3, 1), D(2027, 3, 20)),  # later
+        ]:
+            _add(session, Initiative(title=title, **_work(seeded.ana, "planned", start, target)))
+
+    def quarter(name: str, on: date) -> pd.DataFrame:
+        with Session(read_engine(engine)) as session:
+            return roadmap_items(session=session, filters=RoadmapFilters(quarter=name), today=on)
+
+    q4 = quarter("2026-Q4", today).set_index("title")
+    # In the quarter's last weeks its board still shows the work about to start, as Next.
+    assert q4.loc["returns portal", "horizon"] == "next"
+    assert "spring sale" not in q4.index
+    # A quarter that does not hold today keeps only the work whose dates overlap it.
+    assert "returns portal" not in quarter("2026-Q4", D(2026, 8, 3)).index
+    assert "returns portal" not in quarter("2026-Q3", today).index
+
+
 def test_rows_carry_lane_other_objectives_dates_and_column(engine: Engine, seeded: Seeded) -> None:
     every = items_for(engine, RoadmapFilters()).set_index("title")
     wallets = every.loc["wallets"]

@@ -13,7 +13,9 @@ Swimlanes: an initiative sits in the lane of the objective whose key results it 
 "No objective". Its other objectives are listed beside it.
 
 Quarter filter: an initiative belongs to a quarter when its dates (start to shipped, else to
-target) overlap it; an undated one when it is linked to an objective of that quarter.
+target) overlap it; an undated one when it is linked to an objective of that quarter. The quarter
+holding today also keeps what is Next after its end (planned to start within the coming weeks),
+so its board never shows an empty Next in the quarter's last weeks while work is about to start.
 """
 
 from __future__ import annotations
@@ -399,6 +401,9 @@ def roadmap_items(
             per[objective_id] = per.get(objective_id, 0) + 1
             objectives[objective_id] = (str(title), str(period))
     bounds = quarter_bounds(filters.quarter, fiscal_start_month) if filters.quarter else None
+    # Next means the coming weeks, not the rest of the quarter: the quarter holding today also
+    # keeps planned work that starts within them after its end (in its last weeks, all of it).
+    current = filters.quarter == quarter_of(today, fiscal_start_month)
     names = person_names(session=session)
     rows = []
     for i in initiatives:
@@ -409,9 +414,15 @@ def roadmap_items(
                 continue
             linked = {filters.objective_id: linked[filters.objective_id]}
         days = span(i.start_date, i.target_date, i.shipped_date)
+        column = horizon(
+            status=i.status.value,
+            start_date=i.start_date,
+            today=today,
+            next_within_days=next_within_days,
+        )
         if bounds is not None:
             if days is not None:
-                if not overlaps(days, *bounds):
+                if not overlaps(days, *bounds) and not (current and column == "next"):
                     continue
             elif not any(objectives[o][1] == filters.quarter for o in linked):
                 continue
@@ -430,12 +441,7 @@ def roadmap_items(
                 "objective": objectives[lane][0] if lane is not None else NO_OBJECTIVE,
                 "objective_period": objectives[lane][1] if lane is not None else None,
                 "also_moves": "; ".join(others),
-                "horizon": horizon(
-                    status=i.status.value,
-                    start_date=i.start_date,
-                    today=today,
-                    next_within_days=next_within_days,
-                ),
+                "horizon": column,
             }
         )
     rows.sort(
