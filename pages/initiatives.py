@@ -45,7 +45,12 @@ from ui.pickers import dimension_filters, pick_or_none
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
 from ui.state import app_config, live_refresh, versions
-from ui.status_update_form import health_label, save_status_update, status_update_inputs
+from ui.status_update_form import (
+    health_label,
+    save_status_update,
+    status_update_inputs,
+    widget_keys,
+)
 from ui.tables import percent_bar
 from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
@@ -231,7 +236,7 @@ def _status_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag:
         except REFUSALS as exc:
             st.error(refusal_message(exc))
         else:
-            _done(_("Status update posted."), forget=_form_keys(i.id))
+            _done(_("Status update posted."), forget=(*_form_keys(i.id), *widget_keys("su", tag)))
 
 
 # The dimensions an expected lift can name, when the metrics configuration declares them.

@@ -163,6 +163,23 @@ def test_member_posts_a_status_update_on_their_own_initiative(app_store: str) ->
     assert history["note"].iloc[0] == "Payment provider API is slow; testing a fallback."
 
 
+def test_a_note_alone_is_posted_once_and_the_form_starts_empty_again(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    member = people(engine, Role.member)[0]
+    running = owned_by(engine, member.id, "in_progress")
+    before = count(engine, StatusUpdate)
+    at = open_page(member.id, pick=running.id)
+    # A note alone keeps the initiative's version, and so the form's widget keys.
+    note = f"su_note_{running.id}_{running.version}"
+    at.text_area(key=note).input("Waiting on the payment provider.")
+    click(at, "Post update")
+    assert at.success[0].value == "Status update posted."
+    assert at.text_area(key=note).value == ""
+    click(at, "Post update")  # a second click has no note: refused, not posted twice
+    assert "a note is required" in plain(at.error[0].value)
+    assert count(engine, StatusUpdate) == before + 1
+
+
 def test_member_has_no_forms_on_someone_elses_initiative(app_store: str) -> None:
     engine = create_store_engine(app_store)
     member, other = people(engine, Role.member)[:2]

@@ -17,6 +17,15 @@ from planning.work.initiative_status import (
 from planning.work.status_updates import post_status_update
 from ui.state import engine
 
+# The form's fields; each widget's key is `{key_prefix}_{field}_{tag}`.
+FIELDS = ("status", "health", "percent", "note")
+
+
+def widget_keys(key_prefix: str, tag: str) -> tuple[str, ...]:
+    """The session keys of one form's widgets; dropped after a post so the form starts afresh
+    (a note alone leaves the initiative's version, and so the form's tag, as it was)."""
+    return tuple(f"{key_prefix}_{field}_{tag}" for field in FIELDS)
+
 
 def health_label(value: str) -> str:
     """How a health value reads on screen, in the reader's language."""

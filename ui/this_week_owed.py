@@ -20,7 +20,13 @@ from ui import grid_formats
 from ui import this_week_data as data
 from ui.confirm_write import run_write
 from ui.number_entry import number_field, read_numbers
-from ui.status_update_form import health_label, save_status_update, status_update_inputs
+from ui.status_update_form import (
+    FIELDS,
+    health_label,
+    save_status_update,
+    status_update_inputs,
+    widget_keys,
+)
 from ui.tables import show_table
 from ui.text import escape_markdown, refusal_message
 from ui.this_week_picks import (
@@ -36,7 +42,7 @@ from ui.this_week_picks import (
 UPDATE_PICK = "tw_update_pick"
 CHECK_IN_PICK = "tw_check_in_pick"
 # The widget fields of each form; a widget's key is `tw_{field}_{id}` (ui/status_update_form.py).
-UPDATE_FIELDS = ("status", "health", "percent", "note")
+UPDATE_FIELDS = FIELDS
 CHECK_IN_FIELDS = ("confidence", "value", "done", "check_in_note")
 
 
@@ -90,7 +96,7 @@ def _update_form(
     else:
         saved(
             _("Status update posted on “{title}”.").format(title=escape_markdown(item.title)),
-            forget=(version_key, *(f"tw_{field}_{tag}" for field in UPDATE_FIELDS)),
+            forget=(version_key, *widget_keys("tw", tag)),
             picker=UPDATE_PICK,
             following=following_item(ids, item.initiative_id),
         )
