@@ -404,6 +404,20 @@ def test_an_export_pasted_twice_is_refused_instead_of_counting_items_twice(
     assert "kommt nach anderen Bestellungen erneut vor" in german.problems[0].reason
 
 
+def test_an_export_sorted_in_a_spreadsheet_is_read_as_exported(config: AppConfig) -> None:
+    # Sorted by Created at, as a spreadsheet sorts: the extra line items (blank there) go last,
+    # apart from their orders' first rows. Apart is not twice: every order counts once.
+    records = list(csv.reader(io.StringIO(EXPORT.read_text(encoding="utf-8"))))
+    created = records[0].index("Created at")
+    body = sorted(records[1:], key=lambda r: (r[created] == "", r[created]))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([records[0], *body])
+    converted = parse_shopify_orders(data=out.getvalue().encode(), config=shop_config(config))
+    assert converted.problems == []
+    exported = parse_shopify_orders(data=EXPORT.read_bytes(), config=shop_config(config))
+    assert values(converted.table) == values(exported.table)
+
+
 def test_the_command_line_prints_what_the_export_left_out_and_moved(
     cli_store: Engine,
     tmp_path: Path,

@@ -119,13 +119,21 @@ def parse_shopify_orders(
         problems.append(
             RowProblem(int(lines[i]), NAME, _("Name is empty; every row names its order"))
         )
-    # An order's line items are consecutive rows: its Name again after another order's rows is
-    # a second copy (two exports pasted into one file), whose items would count twice.
+    # Two exports pasted into one file hold each order's rows twice, the copy after other orders,
+    # and its items would count twice. Rows merely apart (a file sorted in a spreadsheet moves an
+    # order's extra line items away from its first row) are not a copy: only a row the same in
+    # every column read as an earlier row of its order, where the order's rows are apart, is.
     name_cells = names.to_numpy(dtype=object)
     run_starts = np.flatnonzero(
         np.concatenate([[True], name_cells[1:] != name_cells[:-1]]) & (name_cells != "")
     )
-    for i in run_starts[pd.Series(name_cells[run_starts]).duplicated().to_numpy()]:
+    apart = set(name_cells[run_starts][pd.Series(name_cells[run_starts]).duplicated().to_numpy()])
+    copied = raw.duplicated(keep="first").to_numpy() & np.isin(name_cells, list(apart))
+    reported: set[object] = set()
+    for i in np.flatnonzero(copied):
+        if name_cells[i] in reported:
+            continue
+        reported.add(name_cells[i])
         problems.append(
             RowProblem(
                 int(lines[i]),
