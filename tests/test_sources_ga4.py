@@ -217,19 +217,21 @@ def test_a_count_column_named_twice_is_refused_not_guessed(
         assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
 
 
+@pytest.mark.parametrize("cell", ["1.200", "2.000"])
 def test_a_thousands_point_is_refused_not_read_as_a_fraction_of_a_session(
-    engine: Engine, config: AppConfig
+    engine: Engine, config: AppConfig, cell: str
 ) -> None:
-    # Through a German spreadsheet, 1,200 sessions come back as "1.200": read as 1.2 before.
+    # Through a German spreadsheet, 1,200 sessions come back as "1.200": read as 1.2 before, and
+    # 2,000 as "2.000", which reads as a whole 2.
     data = edited(
-        "20261124,Organic Search,mobile,1200,96", '20261124,Organic Search,mobile,"1.200",96'
+        "20261124,Organic Search,mobile,1200,96", f'20261124,Organic Search,mobile,"{cell}",96'
     )
     result = import_ga4(engine, config, data)
     assert [(p.line, p.column, p.reason) for p in result.problems] == [
         (
             11,
             "Sessions",
-            "'1.200' is not a whole number: GA4 counts are whole, write them without a "
+            f"'{cell}' is not a whole number: GA4 counts are whole, write them without a "
             "thousands separator (1200, not 1.200)",
         )
     ]

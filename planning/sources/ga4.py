@@ -58,6 +58,7 @@ MEASURE_COLUMNS: dict[str, tuple[str, ...]] = {
 MAX_COUNT = 1e10
 _DAY = re.compile(r"[0-9]{8}")
 _GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_POINTED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
 
 
 @dataclass(frozen=True)
@@ -357,9 +358,10 @@ def _counts(
         )
         problems.append(RowProblem(int(lines[i]), name, reason))
     # GA4 counts sessions and events: a fraction is a thousands point read as a decimal point
-    # (1.200 from a German spreadsheet), never a real count.
+    # (1.200 from a German spreadsheet), never a real count; so is 2.000, which reads as whole.
     in_range = np.isfinite(values) & (values >= 0) & (values <= MAX_COUNT)
-    fractional = np.flatnonzero(in_range & (values != np.floor(values)))
+    pointed = text.str.fullmatch(_POINTED.pattern).to_numpy(dtype=bool)
+    fractional = np.flatnonzero(in_range & ((values != np.floor(values)) | pointed))
     for i in fractional:
         problems.append(
             RowProblem(
