@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from planning.config import AppConfig, default_config
 from planning.formatting import escape_markdown
@@ -201,6 +201,25 @@ def test_markdown_escapes_peoples_text(engine: Engine, config: AppConfig) -> Non
     assert "new this week" in text
     # A table cell stays one cell on one line.
     assert escape_markdown("a|b\nc", inline=True) == "a\\|b c"
+
+
+def test_the_plain_text_leaves_peoples_text_as_typed_but_keeps_the_columns(
+    engine: Engine, config: AppConfig
+) -> None:
+    seed_week(engine)
+    with session_scope(engine) as session:
+        decision = session.exec(select(Decision)).first()
+        assert decision is not None
+        decision.text = "Ship wallets | then bundles: $98.79"
+        session.add(decision)
+    text = digest_markdown(digest_of(engine, config), plain=True)
+    # An email's plain-text part: no backslash before a colon or a dollar, one | escaped.
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if "Ship wallets" in line)
+    assert "Ship wallets \\| then bundles: $98.79" in lines[row]
+    header = next(i for i in range(row, -1, -1) if lines[i].startswith("|---"))
+    columns = re.compile(r"(?<!\\)\|")
+    assert len(columns.findall(lines[row])) == len(columns.findall(lines[header - 1]))
 
 
 def test_html_is_standalone_and_escaped(engine: Engine, config: AppConfig) -> None:

@@ -290,7 +290,9 @@ def _md_table(
     """A Markdown table; every cell kept on one line, and escaped unless `plain`."""
 
     def cell(value: object) -> str:
-        return " ".join(str(value).split()) if plain else escape_markdown(str(value), inline=True)
+        if plain:  # as typed, but a | of its own would start a new column
+            return " ".join(str(value).split()).replace("|", "\\|")
+        return escape_markdown(str(value), inline=True)
 
     def cells(values: Sequence[object]) -> str:
         return "| " + " | ".join(cell(v) for v in values) + " |"
