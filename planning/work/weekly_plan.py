@@ -283,7 +283,9 @@ def commit_weekly_plan(
         except IntegrityError:
             # Another director committed this week at the same moment: on PostgreSQL both can
             # find no plan before either writes. The later one is told as if it had looked after.
-            winner = session.exec(select(WeeklyPlan).where(WeeklyPlan.week == week_id)).one()
+            winner = session.exec(select(WeeklyPlan).where(WeeklyPlan.week == week_id)).first()
+            if winner is None:  # some other constraint: not a race, so not this refusal
+                raise
             raise _already_committed(session, winner) from None
     session.add(plan)
     session.flush()
