@@ -1,8 +1,9 @@
 """How complete and current the observations are: the last complete day ("data through"), the
 partial days after it, the newest observed day and the last finished import.
 
-A day is complete when every series present on most of the week before it has a value on it, or
-once the configured hours have passed since it ended; metrics, key results and the impact ledger
+A day is complete when every series present on most of the week before it has a value on it (a
+day with no such history only once it is over), or once the configured hours have passed since it
+ended; metrics, key results and the impact ledger
 read up to the last complete day.
 """
 
@@ -100,13 +101,16 @@ def data_through(
 
 def partial_days_text(partial: Sequence[PartialDay]) -> str:
     """The partial days as shown after "data through", e.g. "25 Nov partial (3 of 412 series)"."""
-    return ", ".join(
-        _("{day} partial ({present} of {expected} series)").format(
-            day=format_day(p.day, year=False),
-            present=format_count(p.present),
-            expected=format_count(p.expected),
-        )
-        for p in partial
+    return ", ".join(_partial_day_text(p) for p in partial)
+
+
+def _partial_day_text(partial: PartialDay) -> str:
+    """One partial day: its expected series present, or that it is not over (no history)."""
+    day = format_day(partial.day, year=False)
+    if partial.expected == 0:
+        return _("{day} partial (the day is not over)").format(day=day)
+    return _("{day} partial ({present} of {expected} series)").format(
+        day=day, present=format_count(partial.present), expected=format_count(partial.expected)
     )
 
 
@@ -130,9 +134,12 @@ def _complete_through(
     ]
     counts = _expected_and_present(session, candidates)
     through = observed
+    today = clock.today()
     for day in candidates:
         expected, present, _ = counts[day]
-        if present < expected:
+        # A day with no history to expect series from proves nothing by its rows until it is
+        # over: a new store's first morning would otherwise count as a whole day.
+        if present < expected or (expected == 0 and day >= today):
             through = day - timedelta(days=1)
             break
     else:

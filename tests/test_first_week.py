@@ -1,0 +1,88 @@
+"""A team's first week on a new store without the demo (first-run setup, then its own data):
+half a day of data for today, the only data the store holds, is shown as partial and changes no
+number until the day is over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlmodel import Session
+
+from planning.config import default_config
+from planning.config.settings import AuthSettings
+from planning.metrics.completeness import freshness
+from planning.metrics.importer import import_observations
+from planning.startup.first_run import NewPerson, set_up_team
+from planning.store.engine import create_store_engine, session_scope
+from tests.conftest import point_app_at
+from tests.test_page_setup import open_app
+
+TODAY = date(2026, 12, 7)
+# Monday 7 December, half past noon: the morning's rows are in, the day is not over.
+NOON = "2026-12-07T12:30:00+00:00"
+MORNING = (
+    "date,measure,value,channel,device,product_line\n"
+    "2026-12-07,sessions,1100,organic,mobile,\n"
+    "2026-12-07,sessions,700,paid_search,desktop,\n"
+    "2026-12-07,orders,30,organic,mobile,\n"
+    "2026-12-07,orders,21,paid_search,desktop,\n"
+).encode()
+
+
+@pytest.fixture
+def first_week(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new store set up by its first director, holding only this morning's rows."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", NOON)
+    url = point_app_at(tmp_path / "new.db", monkeypatch)
+    open_app()  # creates the store and opens the setup page
+    engine = create_store_engine(url)
+    with session_scope(engine) as session:
+        set_up_team(
+            session=session, director=NewPerson("Dana", "dana@example.com"), settings=AuthSettings()
+        )
+    result = import_observations(
+        engine=engine,
+        actor=None,
+        data=MORNING,
+        filename="morning.csv",
+        source="cli",
+        config=default_config().metrics,
+    )
+    assert not result.problems
+    engine.dispose()
+    yield url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_half_of_today_on_a_new_store_is_partial(first_week: str) -> None:
+    engine = create_store_engine(first_week)
+    with Session(engine) as session:
+        fresh = freshness(session=session, complete_after_hours=24)
+    engine.dispose()
+    assert fresh.observed_day == TODAY
+    assert fresh.latest_day == date(2026, 12, 6)
+    assert [p.day for p in fresh.partial_days] == [TODAY]
+
+
+def test_metrics_page_shows_this_morning_as_partial(first_week: str) -> None:
+    at = open_app("pages/metrics.py")
+    caption = at.caption[0].value
+    assert "Data through **Sun 06 Dec 2026** · 07 Dec partial (the day is not over)" in caption
+    # No tile reads half a day as a day: 1,800 sessions is the morning, not Monday.
+    assert "1,800" not in [m.value for m in at.metric]
+
+
+def test_the_morning_counts_once_the_cut_off_passes(
+    first_week: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2026-12-09T00:10:00+00:00")
+    engine = create_store_engine(first_week)
+    with Session(engine) as session:
+        fresh = freshness(session=session, complete_after_hours=24)
+    engine.dispose()
+    assert (fresh.latest_day, fresh.partial_days) == (TODAY, ())
