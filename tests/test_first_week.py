@@ -25,12 +25,12 @@ TODAY = date(2026, 12, 7)
 # Monday 7 December, half past noon: the morning's rows are in, the day is not over.
 NOON = "2026-12-07T12:30:00+00:00"
 MORNING = (
-    "date,measure,value,channel,device,product_line\n"
-    "2026-12-07,sessions,1100,organic,mobile,\n"
-    "2026-12-07,sessions,700,paid_search,desktop,\n"
-    "2026-12-07,orders,30,organic,mobile,\n"
-    "2026-12-07,orders,21,paid_search,desktop,\n"
-).encode()
+    b"date,measure,value,channel,device,product_line\n"
+    b"2026-12-07,sessions,1100,organic,mobile,\n"
+    b"2026-12-07,sessions,700,paid_search,desktop,\n"
+    b"2026-12-07,orders,30,organic,mobile,\n"
+    b"2026-12-07,orders,21,paid_search,desktop,\n"
+)
 
 
 @pytest.fixture
@@ -86,3 +86,27 @@ def test_the_morning_counts_once_the_cut_off_passes(
         fresh = freshness(session=session, complete_after_hours=24)
     engine.dispose()
     assert (fresh.latest_day, fresh.partial_days) == (TODAY, ())
+
+
+@pytest.fixture
+def no_data_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new store set up by its first director, before any data is imported."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", NOON)
+    url = point_app_at(tmp_path / "new.db", monkeypatch)
+    open_app()
+    engine = create_store_engine(url)
+    with session_scope(engine) as session:
+        set_up_team(
+            session=session, director=NewPerson("Dana", "dana@example.com"), settings=AuthSettings()
+        )
+    engine.dispose()
+    yield url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_goals_on_a_store_without_data_names_no_data_through_day(no_data_yet: str) -> None:
+    at = open_app("pages/goals.py")
+    banner = next(c.value for c in at.caption if " of 92" in c.value)
+    assert "no data yet" in banner
+    assert "data through" not in banner  # not "data through Sun 06 Dec 2026": there is none

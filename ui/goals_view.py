@@ -43,6 +43,7 @@ from planning.store.versioning import ConflictError
 from ui import goals_data as data
 from ui.charts import Chart, draw
 from ui.confirm_write import run_write
+from ui.data import latest_complete_day
 from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_spec, progress_text, share
@@ -198,6 +199,19 @@ def quarter_banner(view: View) -> None:
                 quarter=view.period,
                 day=format_day(view.first_day, weekday=True),
                 as_of=format_day(evaluation.as_of, weekday=True),
+            )
+        )
+    elif latest_complete_day(view.versions) is None:
+        # A store without observations has no "data through" day to name.
+        st.caption(
+            _(
+                "{first} – {last} · no data yet · day {day} of {days} · metric key results "
+                "update by themselves once it arrives"
+            ).format(
+                first=escape_markdown(format_day(view.first_day, year=False)),
+                last=format_day(view.last_day),
+                day=evaluation.elapsed_days,
+                days=evaluation.total_days,
             )
         )
     else:
