@@ -315,6 +315,25 @@ def test_a_quarter_holds_work_whose_dates_overlap_it_and_undated_work_of_its_obj
     ]
 
 
+def test_the_current_quarter_keeps_late_work_that_is_still_now(
+    engine: Engine, seeded: Seeded
+) -> None:
+    with session_scope(engine) as session:
+        for title, status in [("late rollout", "in_progress"), ("late start", "planned")]:
+            row = _work(seeded.ana, status, D(2026, 11, 2), D(2026, 12, 20))
+            _add(session, Initiative(title=title, **row))
+    new_year = D(2027, 1, 4)
+    with Session(read_engine(engine)) as session:
+        q1 = roadmap_items(
+            session=session, filters=RoadmapFilters(quarter="2027-Q1"), today=new_year
+        ).set_index("title")
+    # Past their target in the quarter gone by, not done: still Now on the live roadmap.
+    assert q1.loc["late rollout", "horizon"] == "now"
+    assert q1.loc["late start", "horizon"] == "now"
+    # Shipped work stays in the quarter it shipped in.
+    assert "delivery" not in q1.index
+
+
 @pytest.mark.parametrize("today", [D(2026, 12, 31), D(2026, 12, 7)])
 def test_the_current_quarter_keeps_what_starts_next_after_its_end(
     engine: Engine, seeded: Seeded, today: date

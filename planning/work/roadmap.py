@@ -14,8 +14,9 @@ Swimlanes: an initiative sits in the lane of the objective whose key results it 
 
 Quarter filter: an initiative belongs to a quarter when its dates (start to shipped, else to
 target) overlap it; an undated one when it is linked to an objective of that quarter. The quarter
-holding today also keeps what is Next after its end (planned to start within the coming weeks),
-so its board never shows an empty Next in the quarter's last weeks while work is about to start.
+holding today also keeps all that is Now, whatever its dates (late work stays in sight when the
+quarter turns), and what is Next after its end (planned to start within the coming weeks), so its
+board is not empty in the quarter's last weeks while work is about to start.
 """
 
 from __future__ import annotations
@@ -118,6 +119,10 @@ class RoadmapSummary:
 
 
 # --- rules (pure) ------------------------------------------------------------------------------
+
+
+# The board columns the quarter holding today keeps whatever the work's dates.
+LIVE = frozenset({"now", "next"})
 
 
 def horizon(
@@ -401,8 +406,9 @@ def roadmap_items(
             per[objective_id] = per.get(objective_id, 0) + 1
             objectives[objective_id] = (str(title), str(period))
     bounds = quarter_bounds(filters.quarter, fiscal_start_month) if filters.quarter else None
-    # Next means the coming weeks, not the rest of the quarter: the quarter holding today also
-    # keeps planned work that starts within them after its end (in its last weeks, all of it).
+    # The quarter holding today is the live roadmap: it also keeps what is Now whatever its dates
+    # (late work does not vanish when a quarter turns) and what is Next after its end (Next means
+    # the coming weeks, not the rest of the quarter).
     current = filters.quarter == quarter_of(today, fiscal_start_month)
     names = person_names(session=session)
     rows = []
@@ -422,7 +428,7 @@ def roadmap_items(
         )
         if bounds is not None:
             if days is not None:
-                if not overlaps(days, *bounds) and not (current and column == "next"):
+                if not overlaps(days, *bounds) and not (current and column in LIVE):
                     continue
             elif not any(objectives[o][1] == filters.quarter for o in linked):
                 continue
