@@ -10,7 +10,8 @@ Now / Next / Later (``horizon``), with `next_within_days` (NEXT_WITHIN_DAYS, six
 
 Swimlanes: an initiative sits in the lane of the objective whose key results it is linked to most
 (the oldest objective on a tie, among the objectives the filter keeps); unlinked work sits in
-"No objective". Its other objectives are listed beside it.
+"No objective". Its other objectives are listed beside it. Lanes of the filtered quarter's
+objectives come first, then other quarters' (late work kept in sight), then "No objective".
 
 Quarter filter: an initiative belongs to a quarter when its dates (start to shipped, else to
 target) overlap it; an undated one when it is linked to an objective of that quarter. The quarter
@@ -450,9 +451,12 @@ def roadmap_items(
                 "horizon": column,
             }
         )
+    # The quarter's own objectives lead; lanes of other quarters' objectives (late work kept in
+    # sight) follow, so a new quarter's roadmap opens on the new quarter's goals.
     rows.sort(
         key=lambda r: (
             r["objective_id"] is None,
+            filters.quarter is not None and r["objective_period"] != filters.quarter,
             r["objective_id"] or 0,
             r["start_date"] or r["end_date"] or date.max,
             r["id"],
