@@ -138,3 +138,14 @@ def test_an_id_in_the_address_that_is_no_number_is_ignored(
     # "²" passes str.isdigit but not int(), and 5,000 digits exceed Python's conversion limit:
     # each showed the error page instead of the page.
     open_page(create_store_engine(app_store), page, query)  # no exception
+
+
+def test_a_notice_repeats_a_long_or_reversing_value_short_and_visible(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    # The notice repeated all 10,000 characters, and a U+202E turned the rest of it around.
+    at = open_page(engine, "pages/goals.py", {"quarter": "x" * 10_000})
+    assert f"The address asks for “{'x' * 40}…”, not a quarter" in warnings(at)
+    assert len(warnings(at)) < 200
+    at = open_page(engine, "pages/goals.py", {"quarter": "2026\u202e-Q4"})
+    assert "The address asks for “2026U+202E-Q4”, not a quarter" in warnings(at)
+    assert "\u202e" not in warnings(at)
