@@ -67,7 +67,8 @@ def parse_json(body: bytes) -> Any | Response:
         )
 
     try:
-        content = body.decode("utf-8")
+        # A byte order mark, as Windows tools write one, is read past as a CSV body's is.
+        content = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return broken(
             _("the body is not UTF-8 text (byte {position} cannot be read)").format(

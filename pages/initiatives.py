@@ -25,7 +25,7 @@ from planning.i18n import ngettext, pgettext
 from planning.periods import quarter_of
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
-from planning.validation import InputError
+from planning.validation import InputError, whole_number
 from planning.work.initiative_input import EFFORT_MAX_WEEKS, InitiativeDraft
 from planning.work.initiative_links import links_after_edit
 from planning.work.initiative_reads import InitiativeDetail
@@ -94,8 +94,8 @@ if goto is not None:
     st.session_state[PICK] = goto
 elif linked and linked != st.session_state.get("_initiative_linked"):
     st.session_state["_initiative_linked"] = linked
-    if linked.isdigit():
-        st.session_state[PICK] = int(linked)
+    if (linked_id := whole_number(linked)) is not None:
+        st.session_state[PICK] = linked_id
 
 # --- filters and list --------------------------------------------------------------------------
 objectives = data.objective_choices(current)

@@ -35,6 +35,17 @@ def is_number(value: Any) -> bool:
     )
 
 
+def whole_number(text: str | None, *, most_digits: int = 18) -> int | None:
+    """The whole number written in ASCII digits (an id or count from an address), or None:
+    "²" and "٣" pass str.isdigit yet are no id, and thousands of digits overflow a store id."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > most_digits:
+        return None
+    return int(text)
+
+
 def text_problems(text: str, *, what: str, multiline: bool = False) -> list[str]:
     """Why text cannot be stored as it is: the one rule for every title, name, label and note
     (`what` names the field, marked with N_ so it is read in the reader's language).

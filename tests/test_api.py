@@ -249,6 +249,15 @@ def test_csv_import_matches_json(
     response = post_json(client, writer, ROWS)
     assert response.json()["unchanged"] == 3
     assert fingerprint(engine).content == via_csv.content
+    # JSON that starts with a byte order mark was refused with Python's "Unexpected UTF-8 BOM
+    # (decode using utf-8-sig)", in English whatever the language asked for.
+    response = client.post(
+        OBSERVATIONS,
+        content=b"\xef\xbb\xbf" + json.dumps(ROWS).encode(),
+        headers={**bearer(writer), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["unchanged"] == 3
     with Session(engine) as session:
         batch = session.get(ImportBatch, 1)
     assert batch is not None

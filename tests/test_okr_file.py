@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.okrs.file_format import OkrFileError, export_okr_file
@@ -419,3 +420,93 @@ def test_cli_import_acts_as_a_director(
         actors = set(session.exec(select(AuditEvent.actor_id)).all())
         maya = session.exec(select(Person).where(Person.email == "maya@example.com")).one()
     assert actors == {maya.id}
+
+
+# Nine anchors, each nine of the one before: a few hundred bytes that stand for 9**9 values.
+LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{before}'] * 9) if before else ', '.join(['x'] * 9)}]\n"
+    for before, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LAUGHS + "period: *i\nobjectives: []\n",
+        LAUGHS + "period: 2026-Q4\nobjectives:\n  - title: *i\n    owner: priya@example.com\n",
+        "period: 2026-Q4\nobjectives:\n  - &one {title: A, owner: priya@example.com}\n  - *one\n",
+    ],
+    ids=["period", "title", "one-objective"],
+)
+def test_aliases_are_refused_before_they_expand(
+    engine: Engine, team: Team, config: AppConfig, text: str
+) -> None:
+    # An alias in the period or a title was echoed back in a problem, expanded: the import ran
+    # out of memory after a minute.
+    with pytest.raises(OkrFileError) as excinfo:
+        do_import(engine, team.director, config, text)
+    assert len(excinfo.value.problems) == 1
+    assert "aliases (*name) are not allowed in an OKR file" in excinfo.value.problems[0]
+    assert stored(engine) == ([], [], 0)
+
+
+def test_a_key_given_twice_is_refused_not_overwritten(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    # The later key silently won: this file imported one objective "B" into 2026-Q3.
+    text = (
+        "period: 2026-Q4\nperiod: 2026-Q3\nobjectives:\n"
+        "  - title: A\n    title: B\n    owner: priya@example.com\n"
+    )
+    with Session(read_engine(engine)) as session:
+        problems = okr_file_problems(session=session, config=config.metrics, text=text)
+    assert problems == [
+        "line 2, column 1: not valid YAML: the key 'period' is given twice in the same mapping."
+    ]
+    with pytest.raises(OkrFileError):
+        do_import(engine, team.director, config, text)
+    assert stored(engine) == ([], [], 0)
+
+
+def test_a_file_too_large_is_refused_unread(engine: Engine, team: Team, config: AppConfig) -> None:
+    text = FILE + "# " + "x" * 1_000_000 + "\n"
+    with pytest.raises(OkrFileError) as excinfo:
+        do_import(engine, team.director, config, text)
+    assert excinfo.value.problems == [
+        f"The file has {len(text):,} characters; an OKR file may have at most 1,000,000. "
+        "Nothing was imported."
+    ]
+    assert stored(engine) == ([], [], 0)
+
+
+def test_problems_are_short_and_in_german(engine: Engine, team: Team, config: AppConfig) -> None:
+    text = (
+        "period: 2026-Q4\nobjectives:\n"
+        '  - title: "Mehr\\u202eUmsatz"\n    owner: priya@example.com\n'
+        "    key_results:\n"
+        f"      - {{title: {'k' * 100_000}, kind: milestone, contributes_to: [5]}}\n"
+    )
+    with i18n.use_locale("de"), Session(read_engine(engine)) as session:
+        problems = okr_file_problems(session=session, config=config.metrics, text=text)
+    # The objective's title was "die Funktion" (a person's job title), the contributes_to
+    # problem was English, and the 100,000-character title was repeated in full.
+    assert problems[0].startswith("Objective 1: der Titel enthält unsichtbare Zeichen")
+    kr = "Objective 1, Schlüsselergebnis 1 (“" + "k" * 79 + "…”)"
+    assert f"{kr}: Jeder Eintrag unter contributes_to ist der Titel eines Objectives" in "\n".join(
+        problems
+    )
+    assert all(len(p) < 400 for p in problems), [len(p) for p in problems]
+    assert stored(engine) == ([], [], 0)
+
+
+def test_cli_refuses_a_file_not_in_utf8_in_words(
+    cli_store: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "windows.yaml"
+    source.write_bytes(FILE.replace("effortless", "effortless – fast").encode("cp1252"))
+    code, out, err = run(capsys, "okr", "import", str(source))
+    # It printed Python's "'utf-8' codec can't decode byte 0x96 in position …", in English.
+    assert code == 2 and out == ""
+    assert f"cannot read {source}: it is not UTF-8 text" in err and "codec" not in err
+    with Session(read_engine(cli_store)) as session:
+        assert session.exec(select(Objective)).all() == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -112,3 +113,39 @@ def test_weekly_planning_falls_back_to_the_active_framework_on_an_unknown_one(
     assert at.segmented_control(key="planning_framework").value == SCORING.active
     assert "scoring framework “moscow”" in warnings(at)
     assert at.query_params["framework"] == SCORING.active
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("pages/initiatives.py", {"initiative": "²"}),
+        ("pages/initiatives.py", {"initiative": "1" * 5000}),
+        ("pages/goals.py", {"present": "1", "slide": "²"}),
+        ("pages/goals.py", {"present": "1", "slide": "9" * 5000}),
+        ("pages/roadmap.py", {"objective": "²", "owner": "7" * 5000}),
+    ],
+    ids=[
+        "initiative-superscript",
+        "initiative-5000-digits",
+        "slide-superscript",
+        "slide-long",
+        "roadmap",
+    ],
+)
+def test_an_id_in_the_address_that_is_no_number_is_ignored(
+    app_store: str, page: str, query: dict[str, str]
+) -> None:
+    # "²" passes str.isdigit but not int(), and 5,000 digits exceed Python's conversion limit:
+    # each showed the error page instead of the page.
+    open_page(create_store_engine(app_store), page, query)  # no exception
+
+
+def test_a_notice_repeats_a_long_or_reversing_value_short_and_visible(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    # The notice repeated all 10,000 characters, and a U+202E turned the rest of it around.
+    at = open_page(engine, "pages/goals.py", {"quarter": "x" * 10_000})
+    assert f"The address asks for “{'x' * 40}…”, not a quarter" in warnings(at)
+    assert len(warnings(at)) < 200
+    at = open_page(engine, "pages/goals.py", {"quarter": "2026\u202e-Q4"})
+    assert "The address asks for “2026U+202E-Q4”, not a quarter" in warnings(at)
+    assert "\u202e" not in warnings(at)

@@ -632,3 +632,21 @@ def test_a_moved_ship_date_is_redrawn_on_the_open_key_result_chart(store: Engine
     assert not at.exception
     marks = ship_marks_drawn(at)
     assert ("2026-12-18", title) in marks and ("2026-12-26", title) not in marks
+
+
+def test_an_okr_file_of_nested_aliases_is_refused_on_the_page(store: Engine) -> None:
+    # Nine anchors, each nine of the one before, then used as the period: the import expanded it
+    # to hundreds of millions of values and the server ran out of memory.
+    laughs = "".join(
+        f"{name}: &{name} [{', '.join([f'*{before}' if before else 'x'] * 9)}]\n"
+        for before, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+    )
+    at = open_goals(store, "maya@northwind.example")
+    before = rows(store, Objective)
+    upload = (laughs + "period: *i\nobjectives: []\n").encode()
+    at.file_uploader(key="okr_upload").set_value(("laughs.yaml", upload, "application/x-yaml"))
+    at.run()
+    button(at, "Import OKRs").click().run()
+    assert not at.exception
+    assert refused(at, "aliases (*name) are not allowed in an OKR file; write each value out")
+    assert rows(store, Objective) == before

@@ -218,6 +218,10 @@ def test_password_mode_shows_the_form_and_nothing_else(
             {"signin": "wait", "retry": "900"},
             "Too many wrong passwords for this email. For your safety, try again in 15 minutes.",
         ),
+        (  # "²" passes str.isdigit but not int(): the sign-in page showed an error instead
+            {"signin": "wait", "retry": "²"},
+            "Too many wrong passwords for this email. For your safety, try again in 1 second.",
+        ),
     ],
 )
 def test_the_form_says_why_the_last_try_was_refused(

@@ -9,6 +9,7 @@ falls back to the default with a short notice, never an error.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 import streamlit as st
@@ -19,6 +20,19 @@ from ui.text import escape_markdown
 
 QUARTER_PARAM = "quarter"
 FRAMEWORK_PARAM = "framework"
+
+
+_ASKED_CHARS = 40  # a longer value is cut where a notice repeats it
+
+
+def _asked(raw: str) -> str:
+    """An address's value as a notice repeats it: characters that do not show or that turn the
+    text around (U+202E) as their code, and cut short."""
+    shown = "".join(
+        f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch
+        for ch in raw[: _ASKED_CHARS + 1]
+    )
+    return shown[:_ASKED_CHARS] + "…" if len(shown) > _ASKED_CHARS else shown
 
 
 def _notice(message: str) -> None:
@@ -37,14 +51,14 @@ def quarter_in_address(default: str) -> str:
             _(
                 "The address asks for quarter “{asked}”, outside the supported years ({years}); "
                 "showing {shown}."
-            ).format(asked=raw, years=year_range_text(), shown=default)
+            ).format(asked=_asked(raw), years=year_range_text(), shown=default)
         )
         return default
     except ValueError:
         _notice(
             _(
                 "The address asks for “{asked}”, not a quarter like 2026-Q4; showing {shown}."
-            ).format(asked=raw, shown=default)
+            ).format(asked=_asked(raw), shown=default)
         )
         return default
     return f"{year:04d}-Q{number}"
@@ -66,7 +80,10 @@ def choice_in_address(param: str, choices: Mapping[str, str], default: str, what
         _(
             "The address asks for {what} “{asked}”, which is not one of {choices}; showing {shown}."
         ).format(
-            what=_(what), asked=raw, choices=", ".join(choices.values()), shown=choices[default]
+            what=_(what),
+            asked=_asked(raw),
+            choices=", ".join(choices.values()),
+            shown=choices[default],
         )
     )
     return default

@@ -15,6 +15,7 @@ from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.palette import STATUS_ICONS, STATUS_LABELS
 from planning.reports.chart_specs import progress_text, share
 from planning.reports.export import kr_values
+from planning.validation import whole_number
 from ui.text import escape_markdown
 
 PRESENT_PARAM = "present"
@@ -36,7 +37,7 @@ def presenting() -> bool:
 
 def _slide(count: int) -> int:
     raw = st.query_params.get(SLIDE_PARAM, "1")
-    number = int(raw) if raw.isdigit() else 1
+    number = whole_number(raw) or 1
     return min(max(1, number), count)
 
 

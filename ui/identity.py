@@ -40,6 +40,7 @@ from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.notify.links import NUDGE_PARAM, TOKEN_MAX
 from planning.store.models import PersonRead, Role
+from planning.validation import whole_number
 from ui.navigation import PAGES_BY_ROLE
 from ui.state import Versions, app_config, read_session, shared_read, versions
 from ui.text import escape_markdown
@@ -298,7 +299,7 @@ def _refusal() -> str | None:
         return _(REFUSED)
     if reason == "wait":
         retry = str(st.query_params.get(RETRY_PARAM) or "")
-        seconds = max(1, int(retry)) if retry.isdigit() else 1
+        seconds = max(1, whole_number(retry, most_digits=6) or 1)
         wait = ngettext("{count} second", "{count} seconds", seconds).format(count=seconds)
         if seconds >= 90:
             minutes = -(-seconds // 60)

@@ -385,8 +385,10 @@ def _okr_import(path: Path, actor_email: str | None, context: Context) -> int:
 
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+    except UnicodeDecodeError:
+        raise UsageError(_("cannot read {path}: it is not UTF-8 text").format(path=path)) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         raise UsageError(
             _("cannot read {path}: {reason}").format(path=path, reason=reason)
         ) from None

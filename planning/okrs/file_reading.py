@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from planning import i18n
 from planning.config.metrics import MetricsConfig
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.alignment import weight_problem
@@ -67,12 +68,60 @@ class OkrPlan:
     objectives: list[ObjectiveDraft]
 
 
+# A quarter's OKRs take a few kilobytes; parsing takes memory many times a file's size.
+MAX_FILE_CHARS = 1_000_000
+_SHOWN_TITLE_CHARS = 80  # a longer title is cut where a problem names its objective or key result
+
+
+class _OkrLoader(yaml.SafeLoader):
+    """Safe YAML without aliases (one line of `*name` can stand for billions of values) and
+    without a key given twice in one mapping (the later would silently win)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                _("aliases (*name) are not allowed in an OKR file; write each value out"),
+                self.peek_event().start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                twice = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the constructor refuses it below
+                continue
+            if twice:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    _("the key {key} is given twice in the same mapping").format(key=repr(key)),
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_okr_yaml(text: str) -> Any:
+    """The YAML document of an OKR file; yaml.YAMLError when it does not parse."""
+    return yaml.load(text, Loader=_OkrLoader)
+
+
 def _describe(kind: str, index: int, data: Any) -> str:
     title = data.get("title") if isinstance(data, dict) else None
     label = f"{_(kind)} {index + 1}"
     if not isinstance(title, str) or not title.strip() or text_problems(title.strip(), what=""):
         return label  # a title with hidden characters is not echoed back
-    return f"{label} (“{title.strip()}”)"
+    shown = title.strip()
+    if len(shown) > _SHOWN_TITLE_CHARS:
+        shown = shown[: _SHOWN_TITLE_CHARS - 1].rstrip() + "…"
+    return f"{label} (“{shown}”)"
 
 
 def _sentence_part(text: str) -> str:
@@ -269,7 +318,7 @@ class _Reader:
                 where, _("weight must be 0 or more, got {value}.").format(value=f"{weight:g}")
             )
         description = self.text(where, data, "description", required=False)
-        for found in text_problems(title, what=N_("the title")) + text_problems(
+        for found in text_problems(title, what=N_("the objective's title")) + text_problems(
             description, what=N_("the description"), multiline=True
         ):
             self.problem(where, f"{found}.")
@@ -354,8 +403,10 @@ class _Reader:
                 continue
             self.problem(
                 where,
-                "each contributes_to entry is an objective's title or "
-                "{objective: ..., weight: ...}.",
+                _(
+                    "each contributes_to entry is an objective's title or "
+                    "{objective: ..., weight: ...}."
+                ),
             )
         titles = [t for t, _weight in found]
         for twice in sorted({t for t in titles if titles.count(t) > 1}):
@@ -471,8 +522,17 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 
 def read_okr_file(*, session: Session, config: MetricsConfig, text: str) -> OkrPlan:
     """Parse and validate an OKR file whole; OkrFileError lists every problem."""
+    if len(text) > MAX_FILE_CHARS:
+        raise OkrFileError(
+            [
+                _(
+                    "The file has {count} characters; an OKR file may have at most {most}. "
+                    "Nothing was imported."
+                ).format(count=format_count(len(text)), most=format_count(MAX_FILE_CHARS))
+            ]
+        )
     try:
-        document = yaml.safe_load(text)
+        document = load_okr_yaml(text)
     except yaml.YAMLError as exc:
         raise OkrFileError([yaml_problem(exc)]) from None
     reader = _Reader(session, config)

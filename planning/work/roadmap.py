@@ -49,6 +49,7 @@ from planning.store.models import (
     KeyResult,
     Objective,
 )
+from planning.validation import whole_number
 from planning.work.initiative_reads import (
     INITIATIVE_COLUMNS,
     ROW_FIELDS,
@@ -185,9 +186,7 @@ def primary_objective(counts: Mapping[int, int]) -> int | None:
 
 
 def _whole_id(text: str | None) -> int | None:
-    if text is None or not text.strip().isdigit():
-        return None
-    return int(text.strip())
+    return whole_number(text)
 
 
 def filters_from_query(
