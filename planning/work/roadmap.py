@@ -185,10 +185,6 @@ def primary_objective(counts: Mapping[int, int]) -> int | None:
     return min(counts, key=lambda objective_id: (-counts[objective_id], objective_id))
 
 
-def _whole_id(text: str | None) -> int | None:
-    return whole_number(text)
-
-
 def filters_from_query(
     params: Mapping[str, str],
     *,
@@ -220,13 +216,13 @@ def filters_from_query(
                 problems.append(
                     _("quarter {value} is not a quarter like 2026-Q4").format(value=repr(raw))
                 )
-    objective_id = _whole_id(params.get("objective"))
+    objective_id = whole_number(params.get("objective"))
     if params.get("objective") is not None and objective_id not in objective_ids:
         problems.append(
             _("objective {value} is not an objective").format(value=repr(params["objective"]))
         )
         objective_id = None
-    owner_id = _whole_id(params.get("owner"))
+    owner_id = whole_number(params.get("owner"))
     if params.get("owner") is not None and owner_id not in owner_ids:
         problems.append(
             _("owner {value} is not a person who owns initiatives").format(
