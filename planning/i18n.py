@@ -22,12 +22,13 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
@@ -41,6 +42,7 @@ LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch"}
 
 _team_locale = SOURCE_LANGUAGE
 _team_currency = "USD"
+T = TypeVar("T")  # what a reader's words are kept as (a text, a list of notes)
 _language: ContextVar[str | None] = ContextVar("quarterdeck_language", default=None)
 _formats: ContextVar[str | None] = ContextVar("quarterdeck_formats", default=None)
 
@@ -189,6 +191,54 @@ def sentence_pattern(sentence: str, fields: Mapping[str, str]) -> re.Pattern[str
         if field:
             pattern += f"(?P<{field}>{fields.get(field, '.+')})"
     return re.compile(pattern, re.DOTALL)
+
+
+class Words(str):
+    """Words written now in this run's language that can be written again in any other: the
+    text itself, plus the `render` that wrote it (called again under another language).
+
+    A converter's notes are Words, so a source run can keep them in every language its readers
+    read; everywhere else they are the plain text they read as."""
+
+    render: Callable[[], str]
+
+    def __new__(cls, render: Callable[[], str]) -> Words:
+        """The text `render` writes in this run's language, kept with `render`."""
+        words = super().__new__(cls, render())
+        words.render = render
+        return words
+
+    def in_language(self, code: str) -> str:
+        """The same words in the language `code` (formats stay this run's)."""
+        with use_locale(code, formats=format_locale()):
+            return self.render()
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        """Pickled (a cache, another process) as the plain text it reads as."""
+        return (str, (str(self),))
+
+
+def said(message: str, **fields: object) -> Words:
+    """A message marked with N_, its fields filled in, as Words (a reason that an exception
+    carries and a source run keeps in every language)."""
+    return Words(lambda: gettext(message).format(**fields))
+
+
+def in_every_language(text: str) -> dict[str, str]:
+    """`text` in each language Quarterdeck speaks: Words written again in each, any other text
+    as it is."""
+    if isinstance(text, Words):
+        return {code: text.in_language(code) for code in LANGUAGES}
+    return dict.fromkeys(LANGUAGES, str(text))
+
+
+def for_reader(texts: Mapping[str, T], fallback: T) -> T:
+    """What `texts` (by language code) holds for this run's language, else the team's, else
+    `fallback` (a record written before it kept its words in every language)."""
+    for code in (language(), team_language()):
+        if code in texts:
+            return texts[code]
+    return fallback
 
 
 # --- formats -------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import streamlit as st
+import yaml
 from streamlit.testing.v1 import AppTest
 
-from planning import clock
+from planning import clock, i18n
 from planning.store.models import Role
 from tests.app_pages import people
 from tests.sources_support import config_dir
@@ -117,3 +119,58 @@ def test_admin_shows_a_mistake_in_sources_yaml(
     assert "sources.w.settings.url_secret" in shown and "is not a secret name" in shown
     at.switch_page("pages/metrics.py").run()
     assert not at.exception  # the pages keep working
+
+
+@pytest.mark.parametrize(("team", "reader"), [("en", "de"), ("de", "en")])
+def test_a_director_reads_a_runs_notes_and_reason_in_their_own_language(
+    app_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, team: str, reader: str
+) -> None:
+    from planning.access.languages import set_language
+    from planning.store.engine import create_store_engine, session_scope
+    from tests.config_support import config_copy
+    from tests.test_source_run_words import (
+        CURRENCY_DE,
+        CURRENCY_EN,
+        EXPORT,
+        LEFT_OUT_DE,
+        LEFT_OUT_EN,
+        MOVED_DE,
+        MOVED_EN,
+        PREFIXES,
+    )
+
+    export = tmp_path / "orders_export.csv"
+    export.write_bytes(EXPORT.read_bytes())
+    folder = config_copy(tmp_path / "config", locale=team, time_zone="UTC")
+    settings = yaml.safe_load((folder / "settings.yaml").read_text())
+    settings["imports"]["shopify_orders"]["sku_prefixes"] = PREFIXES
+    (folder / "settings.yaml").write_text(yaml.safe_dump(settings))
+    (folder / "sources.yaml").write_text(
+        f"sources:\n  orders:\n    kind: shopify_orders_csv\n    settings:\n      path: {export}\n"
+    )
+    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(folder))
+    st.cache_resource.clear()  # the team's settings are read once per process
+    i18n.set_language(reader)  # AppTest formats widget values in this thread
+    director = people(app_store, Role.director)[0]
+    store = create_store_engine(app_store)
+    with session_scope(store) as session:
+        set_language(session=session, actor=director, person_id=director.id, language=reader)
+    store.dispose()
+    left_out, moved, currency = {
+        "en": (LEFT_OUT_EN, MOVED_EN, CURRENCY_EN),
+        "de": (LEFT_OUT_DE, MOVED_DE, CURRENCY_DE),
+    }[reader]
+
+    at = open_tab(open_admin(app_store), "Quellen" if reader == "de" else "Sources")
+    at.button(key="admin_sources_run").click().run()
+    assert not at.exception
+    notes = " ".join(i.value for i in at.info).replace("\\", "")
+    assert left_out in notes and moved in notes
+
+    export.write_text(EXPORT.read_text(encoding="utf-8").replace(",USD,", ",CAD,"))
+    at.button(key="admin_sources_run").click().run()
+    assert not at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert len(errors) == 2 and all(currency in e for e in errors)  # the flash and the last run
+    table = at.dataframe[0].value
+    assert currency in table[table.columns[-2]].iloc[0]  # the "last error" column

@@ -293,6 +293,7 @@ def fill_every_table(engine: Engine, config: AppConfig) -> None:
                     rows_updated=2,
                     since_day=date(2026, 11, 17),
                     through_day=date(2026, 11, 19),
+                    notes='{"de": ["1 Bestellung fällt …"], "en": ["1 order falls …"]}',
                 ),
                 SourceLock(source="warehouse", holder="host:123", acquired_at=now),
             ]

@@ -225,7 +225,7 @@ def _check(
                 filename=filename,
                 config=config,
             )
-            notes = converted.notes
+            notes = [str(note) for note in converted.notes]
     bar.empty()
     return check, notes
 

@@ -80,6 +80,12 @@ def _freshness(status: SourceStatus) -> str:
     return _("stale: {note}").format(note=status.note())
 
 
+def _show_notes(heading: str, notes: Iterable[str]) -> None:
+    """A run's notes on what it read (the converter's, as an import preview shows them)."""
+    lines = "\n".join(f"- {escape_markdown(note)}" for note in notes)
+    st.info(f"{heading}\n\n{lines}", icon=":material/info:")
+
+
 def sources_tab(person: PersonRead) -> None:
     """Admin → Sources: the configured sources, their runs, and run now / preview."""
     st.subheader(_("Data sources"))
@@ -125,6 +131,7 @@ def sources_tab(person: PersonRead) -> None:
                     seconds: _duration(s),
                     _("freshness"): _freshness(s),
                     _("last error"): s.last_run.error if s.last_run else "",
+                    _("notes"): " ".join(s.last_run.notes) if s.last_run else "",
                 }
                 for s in statuses
             ]
@@ -141,6 +148,13 @@ def sources_tab(person: PersonRead) -> None:
                     source=escape_markdown(status.title),
                     reason=escape_markdown(status.last_run.error),
                 )
+            )
+        if status.last_run and status.last_run.notes:
+            _show_notes(
+                _("{source}: notes on what the last run read:").format(
+                    source=escape_markdown(status.title)
+                ),
+                status.last_run.notes,
             )
     names = list(sources.sources)
     name = st.selectbox(
@@ -167,14 +181,14 @@ def sources_tab(person: PersonRead) -> None:
             st.session_state[FLASH] = (
                 "error",
                 _("{source} failed, nothing written: {reason}").format(
-                    source=name, reason=outcome.error
+                    source=name, reason=outcome.error_text()
                 ),
             )
         elif outcome.status == BUSY:
             st.session_state[FLASH] = (
                 "error",
                 _("{source}: {reason}; try again shortly.").format(
-                    source=name, reason=_(outcome.error)
+                    source=name, reason=outcome.error_text()
                 ),
             )
         else:
@@ -221,5 +235,7 @@ def sources_tab(person: PersonRead) -> None:
                     "{leave} as they are. Nothing was written."
                 ).format(**counts)
             st.info(text)
+            if preview.notes:
+                _show_notes(_("Notes on what a run now would read:"), preview.notes)
             if not preview.sample.empty:
                 show_table(preview.sample)

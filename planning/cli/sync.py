@@ -30,11 +30,11 @@ GROUP = Group()
 def _line(outcome: SyncOutcome) -> str:
     if outcome.status == FAILED:
         return _("{source}: failed, nothing written: {error}").format(
-            source=outcome.source, error=outcome.error
+            source=outcome.source, error=outcome.error_text()
         )
     if outcome.status == BUSY:
         return _("{source}: skipped, {reason}").format(
-            source=outcome.source, reason=_(outcome.error)
+            source=outcome.source, reason=outcome.error_text()
         )
     window = _(" from {day}").format(day=day(outcome.since)) if outcome.since else ""
     through = _(" through {day}").format(day=day(outcome.through)) if outcome.through else ""
@@ -88,8 +88,8 @@ def run(args: argparse.Namespace, context: Context) -> int:
             trigger="command",
         )
     if args.format == "json":
-        print(
-            json.dumps(
+        with machine_words(args.format):
+            answer = json.dumps(
                 [
                     {
                         "source": o.source,
@@ -101,15 +101,18 @@ def run(args: argparse.Namespace, context: Context) -> int:
                         "since": o.since.isoformat() if o.since else None,
                         "through": o.through.isoformat() if o.through else None,
                         "seconds": round(o.seconds, 3),
-                        "error": o.error or None,
+                        "error": o.error_text() or None,
+                        "notes": list(o.note_texts()),
                     }
                     for o in outcomes
                 ],
                 indent=2,
             )
-        )
+        print(answer)
     else:
         for outcome in outcomes:
             stream = sys.stderr if outcome.status == FAILED else sys.stdout
             print(_line(outcome), file=stream)
+            for note in outcome.note_texts():
+                print(_("{source}: note: {note}").format(source=outcome.source, note=note))
     return 1 if any(o.status == FAILED for o in outcomes) else 0

@@ -86,7 +86,7 @@ def parse(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
         metrics=context.config.metrics,
         workbook=is_workbook(filename),
     )
-    return converted_table(converted)
+    return converted_table(converted, context)
 
 
 def measures(settings: Any) -> list[str]:

@@ -56,11 +56,12 @@ def problems_text(problems: list[RowProblem], describe: Callable[[RowProblem], s
     ).format(count=format_count(count), problems=shown + tail)
 
 
-def converted_table(converted: Converted) -> pd.DataFrame:
-    """A converted file's interchange rows (indexed by file line); BadRowsError listing its
-    problems when the conversion found any."""
+def converted_table(converted: Converted, context: FetchContext) -> pd.DataFrame:
+    """A converted file's interchange rows (indexed by file line), its notes added to the run's;
+    BadRowsError listing its problems when the conversion found any."""
     if converted.problems:
         raise BadRowsError(problems_text(converted.in_file_terms(converted.problems)))
+    context.notes.extend(converted.notes)
     return converted.table
 
 
@@ -68,14 +69,14 @@ def parse_shopify(data: bytes, settings: Any, context: FetchContext) -> pd.DataF
     """A Shopify orders export as daily orders, net revenue, units and line net revenue."""
     from planning.sources.shopify_orders import parse_shopify_orders
 
-    return converted_table(parse_shopify_orders(data=data, config=context.config))
+    return converted_table(parse_shopify_orders(data=data, config=context.config), context)
 
 
 def parse_ga4(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
     """A GA4 report as the funnel measures by channel and device."""
     from planning.sources.ga4 import parse_ga4 as parse
 
-    return converted_table(parse(data=data, config=context.config))
+    return converted_table(parse(data=data, config=context.config), context)
 
 
 def shopify_measures(settings: Any) -> list[str]:

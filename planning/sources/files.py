@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, model_validator
 
 from planning.config.base import Strict
+from planning.i18n import N_, said
 from planning.i18n import gettext as _
 from planning.sources.secrets import check_secret_name
 
@@ -68,21 +69,23 @@ def read_location(location: Any, secret: Callable[[str], str]) -> bytes:
             size = path.stat().st_size
             if size > limit:
                 raise FetchError(
-                    _("{path} is {size} MB, above max_megabytes").format(
-                        path=path, size=f"{size / 1e6:.0f}"
+                    said(
+                        N_("{path} is {size} MB, above max_megabytes"),
+                        path=path,
+                        size=f"{size / 1e6:.0f}",
                     )
                 )
             return path.read_bytes()
         except OSError as exc:
             raise FetchError(
-                _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+                said(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc)
             ) from None
     url = location.url or secret(location.url_secret)
     try:
         check_http_url(url)
     except ValueError:
         raise FetchError(
-            _("{location} is not an http:// or https:// URL").format(location=location.shown())
+            said(N_("{location} is not an http:// or https:// URL"), location=location.shown())
         ) from None
     return http_get(url, timeout=location.timeout_seconds, limit=limit, shown=location.shown())
 
@@ -95,28 +98,35 @@ def http_get(url: str, *, timeout: float, limit: int, shown: str) -> bytes:
             body: bytes = answer.read(limit + 1)
     except urllib.error.HTTPError as exc:
         raise FetchError(
-            _("{location} answered {code} {reason}").format(
-                location=shown, code=exc.code, reason=exc.reason
+            said(
+                N_("{location} answered {code} {reason}"),
+                location=shown,
+                code=exc.code,
+                reason=exc.reason,
             )
         ) from None
     except urllib.error.URLError as exc:
         raise FetchError(
-            _("{location} cannot be reached ({reason})").format(location=shown, reason=exc.reason)
+            said(N_("{location} cannot be reached ({reason})"), location=shown, reason=exc.reason)
         ) from None
     except TimeoutError:
         raise FetchError(
-            _("{location} did not answer within {seconds} s").format(
-                location=shown, seconds=f"{timeout:g}"
+            said(
+                N_("{location} did not answer within {seconds} s"),
+                location=shown,
+                seconds=f"{timeout:g}",
             )
         ) from None
     except OSError as exc:
         raise FetchError(
-            _("{location} cannot be read ({reason})").format(location=shown, reason=exc)
+            said(N_("{location} cannot be read ({reason})"), location=shown, reason=exc)
         ) from None
     if len(body) > limit:
         raise FetchError(
-            _("{location} is larger than max_megabytes ({size} MB)").format(
-                location=shown, size=f"{limit / 1e6:g}"
+            said(
+                N_("{location} is larger than max_megabytes ({size} MB)"),
+                location=shown,
+                size=f"{limit / 1e6:g}",
             )
         )
     return body

@@ -29,6 +29,7 @@ from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import GA4_DEFAULT_CHANNELS, GA4_DEFAULT_DEVICES, Ga4Settings
 from planning.formatting import format_count
+from planning.i18n import N_, Words
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
@@ -59,6 +60,9 @@ MAX_COUNT = 1e10
 _DAY = re.compile(r"[0-9]{8}")
 _GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 _POINTED = re.compile(r"[0-9]{1,3}(\.[0-9]{3})+")
+ORDERS_OFF = N_(
+    "Purchases are not recorded as orders (imports.ga4.record_orders is off in settings.yaml)."
+)
 
 
 @dataclass(frozen=True)
@@ -221,18 +225,16 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
         )
         for measure in values
     ]
-    notes = [
-        _("{count} GA4 rows read: {measures} by channel and device.").format(
-            count=format_count(len(table.rows)), measures=", ".join(values)
+    rows_read, measure_names = format_count(len(table.rows)), ", ".join(values)
+    notes: list[str] = [
+        Words(
+            lambda: _("{count} GA4 rows read: {measures} by channel and device.").format(
+                count=rows_read, measures=measure_names
+            )
         )
     ]
     if not rules.record_orders and _find(table.header, MEASURE_COLUMNS["orders"]) is not None:
-        notes.append(
-            _(
-                "Purchases are not recorded as orders (imports.ga4.record_orders is off in "
-                "settings.yaml)."
-            )
-        )
+        notes.append(Words(lambda: _(ORDERS_OFF)))
     return Converted(
         format=GA4,
         table=long_table(parts, list(metrics.dimensions)),

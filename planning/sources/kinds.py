@@ -12,7 +12,8 @@ Adding a kind is one entry in KINDS mapping its name to a `Kind`:
 - optionally `check(settings, metrics)` → [(key, reason)] against metrics.yaml,
   `measures(settings)` → the measures the source writes (for the stale-data notes), and
   `incremental=True` when fetch reads only from `since` on (else every run reads everything and
-  is given `since` None).
+  is given `since` None). A kind may add notes about what it read to `context.notes` (shown with
+  the run's record).
 
 A kind that parses a downloaded or local file can be built with `file_kind(settings, parse)`
 from `parse(data: bytes, settings, context) -> DataFrame` and a settings model that extends
@@ -23,7 +24,7 @@ the line of the file they came from (index named `line`) has problems reported b
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -48,6 +49,8 @@ class FetchContext:
     since: date | None
     config: AppConfig
     engine: Engine
+    # What a converter noted about the rows (Words, so a run keeps them in every language).
+    notes: list[str] = field(default_factory=list)
 
 
 Fetch = Callable[[Any, FetchContext], pd.DataFrame]
@@ -65,6 +68,10 @@ class Kind:
     # Whether fetch reads from `since` on (a window after the last good run) rather than
     # everything the source holds each time, as a file does.
     incremental: bool = False
+    # A file kind's two steps, so a run reads the file once and can parse it again (to say why
+    # it failed in each reader's language): fetch is read, then parse.
+    read: Callable[[Any, FetchContext], bytes] | None = None
+    parse: Callable[[bytes, Any, FetchContext], pd.DataFrame] | None = None
 
 
 def file_kind(
@@ -76,10 +83,15 @@ def file_kind(
     """A kind that reads a file (settings extend FileLocation) and parses it with `parse`."""
     from planning.sources.files import read_location
 
-    def fetch(values: Any, context: FetchContext) -> pd.DataFrame:
-        return parse(read_location(values, context.secret), values, context)
+    def read(values: Any, context: FetchContext) -> bytes:
+        return read_location(values, context.secret)
 
-    return Kind(settings=settings, fetch=fetch, label=label, measures=measures)
+    def fetch(values: Any, context: FetchContext) -> pd.DataFrame:
+        return parse(read(values, context), values, context)
+
+    return Kind(
+        settings=settings, fetch=fetch, label=label, measures=measures, read=read, parse=parse
+    )
 
 
 def _sql_fetch(settings: Any, context: FetchContext) -> pd.DataFrame:

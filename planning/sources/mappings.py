@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
 from planning.formatting import format_count
-from planning.i18n import N_
+from planning.i18n import N_, Words
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import DECIMAL_COMMA, RowProblem, not_a_number
 from planning.metrics.import_file import LINE, SEMICOLON_HINT, ImportFileError
@@ -281,13 +281,16 @@ def apply_mapping(
     if table.empty and not problems:
         raise ImportFileError(_("every measure cell the mapping reads is empty"))
     problems.sort(key=lambda p: (p.line, p.column))
+    read, observations = format_count(len(cells)), format_count(len(table))
     return Converted(
         format="mapping",
         table=table,
         problems=problems,
         notes=[
-            _("{rows} rows read into {observations} observations.").format(
-                rows=format_count(len(cells)), observations=format_count(len(table))
+            Words(
+                lambda: _("{rows} rows read into {observations} observations.").format(
+                    rows=read, observations=observations
+                )
             )
         ],
         lines_read=len(cells),

@@ -7,15 +7,20 @@ row or any failure (unreachable database, bad query, changed header) nothing is 
 already stored stays, and the run is recorded as failed with its error, secrets blanked out. A
 good run writes its observations, an import batch named `source:<name>` and its run record in
 one transaction; running the same window again changes no observation.
+
+A run's record keeps what its converter noted about the rows (a Shopify export's orders left out
+or moved to another day) and its error in every language Quarterdeck speaks, so each reader
+reads them in their own; `error` also holds the team's words, as it always has.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -76,12 +81,24 @@ class SyncOutcome:
     since: date | None = None
     through: date | None = None
     seconds: float = 0.0
-    error: str = ""
+    error: str = ""  # in the team's language (a log line, a record read before languages)
+    errors: Mapping[str, str] = field(default_factory=dict)  # by language code
+    notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by language code
 
     @property
     def ok(self) -> bool:
         """Whether the run wrote its rows (or found none to write)."""
         return self.status == OK
+
+    def error_text(self) -> str:
+        """Why the run failed or was skipped, in the reader's language."""
+        if self.status == BUSY:
+            return _(self.error)
+        return i18n.for_reader(self.errors, self.error)
+
+    def note_texts(self) -> tuple[str, ...]:
+        """The converter's notes on what the run read, in the reader's language."""
+        return i18n.for_reader(self.notes, ())
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,7 @@ class SourcePreview:
     since: date | None = None
     sample: pd.DataFrame = field(default_factory=pd.DataFrame)
     error: str = ""
+    notes: tuple[str, ...] = ()
 
 
 # --- the lock ----------------------------------------------------------------------------------
@@ -259,17 +277,35 @@ def describe_failure(exc: BaseException) -> str:
         return " ".join(str(exc).split("\n")[0].split())
     if isinstance(exc, ImportFileError):
         return _("the file cannot be imported: {reason}").format(reason=exc)
-    text_ = " ".join(str(exc).split())
+    said = exc.args[0] if len(exc.args) == 1 else None
+    # A reason kept as Words is written again in the language of this reader.
+    text_ = " ".join((said.render() if isinstance(said, i18n.Words) else str(exc)).split())
     if isinstance(exc, KeyError | LookupError | ValueError | RuntimeError | OSError) and text_:
         return text_.strip("'\"")
     return f"{type(exc).__name__}: {text_}" if text_ else type(exc).__name__
 
 
+def _fetched(source: Source, context: FetchContext) -> Callable[[], pd.DataFrame]:
+    """Fetch the source once; the call returned turns what was fetched into its rows (a file
+    kind parses the file then, so it can parse it again in another language)."""
+    spec = source.spec
+    if spec.read is not None and spec.parse is not None:
+        data = spec.read(source.settings, context)
+        parse = spec.parse
+        return lambda: parse(data, source.settings, context)
+    frame = spec.fetch(source.settings, context)
+    return lambda: frame
+
+
 def _fetch_checked(
     source: Source, config: AppConfig, secrets: Secrets, since: date | None, engine: Engine
-) -> Validation:
+) -> tuple[Validation, FetchContext]:
     context = FetchContext(secret=secrets, since=since, config=config, engine=engine)
-    frame = source.spec.fetch(source.settings, context)
+    return _checked(_fetched(source, context)(), config), context
+
+
+def _checked(frame: pd.DataFrame | None, config: AppConfig) -> Validation:
+    """The fetched rows through the importer's checks; SourceDataError naming the bad ones."""
     if frame is None or len(frame) == 0:
         return Validation(frame=pd.DataFrame(), problems=[], rows=0)
     from_file = frame.index.name == LINE  # a kind that read a file numbered its lines
@@ -307,18 +343,24 @@ def run_source(
                 status=BUSY,
                 error=ANOTHER_RUN,
             )
-        # The run record is read by every director on the Sources tab and by the health check:
-        # its words are the team's, whoever started the run.
+        # The run record is read by every director on the Sources tab and by the health check,
+        # each in their own language: its error and notes are kept in every language, and
+        # `error` in the team's, whoever started the run (formats are always the team's).
         with i18n.use_locale(i18n.team_language(), formats=i18n.team_locale()):
             began = perf_counter()
             since = window_start(engine=engine, source=source)
             run_id = _start_run(engine, source.name, trigger, since)
+            context = FetchContext(secret=secrets, since=since, config=config, engine=engine)
+            rows: Callable[[], pd.DataFrame] | None = None
             try:
-                validation = _fetch_checked(source, config, secrets, since, engine)
-                outcome = _write(engine, source, validation, run_id, actor, since, began)
+                rows = _fetched(source, context)
+                validation = _checked(rows(), config)
+                notes = _notes_by_language(context.notes)
+                outcome = _write(engine, source, validation, run_id, actor, since, began, notes)
             except Exception as exc:  # every failure of a source is recorded, never raised
-                message = secrets.scrub(describe_failure(exc))[:MAX_ERROR]
-                _finish_failed(engine, run_id, message)
+                errors = _failure_by_language(exc, rows, config, secrets)
+                message = errors[i18n.team_language()]
+                _finish_failed(engine, run_id, message, errors)
                 return SyncOutcome(
                     source=source.name,
                     status=FAILED,
@@ -326,8 +368,40 @@ def run_source(
                     since=since,
                     seconds=perf_counter() - began,
                     error=message,
+                    errors=errors,
                 )
         return outcome
+
+
+def _notes_by_language(notes: list[str]) -> dict[str, tuple[str, ...]]:
+    """A converter's notes in each language Quarterdeck speaks."""
+    written = [i18n.in_every_language(note) for note in notes]
+    return {code: tuple(note[code] for note in written) for code in i18n.LANGUAGES}
+
+
+def _failure_by_language(
+    exc: BaseException,
+    rows: Callable[[], pd.DataFrame] | None,
+    config: AppConfig,
+    secrets: Secrets,
+) -> dict[str, str]:
+    """Why a run failed, in each language Quarterdeck speaks (secrets blanked out).
+
+    Rows that were fetched but are refused (a bad row, a changed header) are turned into rows
+    and checked again in each language, which says the same refusal in its words; a failure to
+    fetch keeps the words it was raised with inside the sentence around it."""
+    first = i18n.language()
+    errors = {}
+    for code in i18n.LANGUAGES:
+        with i18n.use_locale(code, formats=i18n.format_locale()):
+            found: BaseException = exc
+            if code != first and rows is not None:
+                try:
+                    _checked(rows(), config)
+                except Exception as again:  # the same refusal, now in this language
+                    found = again
+            errors[code] = secrets.scrub(describe_failure(found))[:MAX_ERROR]
+    return errors
 
 
 def _start_run(engine: Engine, name: str, trigger: str, since: date | None) -> int:
@@ -335,13 +409,14 @@ def _start_run(engine: Engine, name: str, trigger: str, since: date | None) -> i
         # The lock is ours: a run still marked running was cut off (its process died).
         connection.execute(
             text(
-                "UPDATE source_run SET status = :gone, finished_at = :now, error = :cut "
-                "WHERE source = :s AND status = :running"
+                "UPDATE source_run SET status = :gone, finished_at = :now, error = :cut, "
+                "error_words = :words WHERE source = :s AND status = :running"
             ),
             {
                 "gone": INTERRUPTED,
                 "now": utcnow(),
                 "cut": _(CUT_OFF),
+                "words": words_json(_in_each_language(CUT_OFF)),
                 "s": name,
                 "running": RUNNING,
             },
@@ -349,22 +424,42 @@ def _start_run(engine: Engine, name: str, trigger: str, since: date | None) -> i
         row_id = connection.execute(
             text(
                 "INSERT INTO source_run (source, trigger, started_at, status, rows, rows_added, "
-                "rows_updated, since_day, measures, error) VALUES (:s, :t, :now, :running, 0, 0, "
-                "0, :since, '', '') RETURNING id"
+                "rows_updated, since_day, measures, error, error_words, notes) VALUES (:s, :t, "
+                ":now, :running, 0, 0, 0, :since, '', '', '', '') RETURNING id"
             ),
             {"s": name, "t": trigger, "now": utcnow(), "running": RUNNING, "since": since},
         ).scalar_one()
     return int(row_id)
 
 
-def _finish_failed(engine: Engine, run_id: int, message: str) -> None:
+def _in_each_language(message: str) -> dict[str, str]:
+    """A message marked with N_ in each language Quarterdeck speaks."""
+    found = {}
+    for code in i18n.LANGUAGES:
+        with i18n.use_locale(code):
+            found[code] = _(message)
+    return found
+
+
+def words_json(words: Mapping[str, object]) -> str:
+    """A run's words by language as the text stored in source_run (empty: none)."""
+    return json.dumps(words, ensure_ascii=False, sort_keys=True) if words else ""
+
+
+def _finish_failed(engine: Engine, run_id: int, message: str, errors: Mapping[str, str]) -> None:
     with engine.begin() as connection:
         connection.execute(
             text(
-                "UPDATE source_run SET status = :failed, finished_at = :now, error = :error "
-                "WHERE id = :id"
+                "UPDATE source_run SET status = :failed, finished_at = :now, error = :error, "
+                "error_words = :words WHERE id = :id"
             ),
-            {"failed": FAILED, "now": utcnow(), "error": message, "id": run_id},
+            {
+                "failed": FAILED,
+                "now": utcnow(),
+                "error": message,
+                "words": words_json(errors),
+                "id": run_id,
+            },
         )
 
 
@@ -387,13 +482,16 @@ def _write(
     actor: Person | PersonRead | None,
     since: date | None,
     began: float,
+    notes: Mapping[str, tuple[str, ...]],
 ) -> SyncOutcome:
     frame = validation.frame
     finish = (
         "UPDATE source_run SET status = :ok, finished_at = :now, rows = :rows, "
         "rows_added = :added, rows_updated = :updated, through_day = :through, "
-        "measures = :measures, batch_id = :batch WHERE id = :id"
+        "measures = :measures, batch_id = :batch, notes = :notes WHERE id = :id"
     )
+    if not any(notes.values()):
+        notes = {}
     counts, batch_id = UpsertCounts(added=0, updated=0, unchanged=0), None
     through: date | None = None
     measures = ""
@@ -420,6 +518,7 @@ def _write(
                 "through": through,
                 "measures": measures,
                 "batch": batch_id,
+                "notes": words_json(notes),
                 "id": run_id,
             },
         )
@@ -435,6 +534,7 @@ def _write(
         since=since,
         through=through,
         seconds=perf_counter() - began,
+        notes=notes,
     )
 
 
@@ -451,9 +551,10 @@ def preview_source(
     secrets = secrets or Secrets()
     since = window_start(engine=engine, source=source)
     try:
-        validation = _fetch_checked(source, config, secrets, since, engine)
+        validation, context = _fetch_checked(source, config, secrets, since, engine)
+        notes = tuple(str(note) for note in context.notes)
         if validation.frame.empty:
-            return SourcePreview(source=source.name, since=since)
+            return SourcePreview(source=source.name, since=since, notes=notes)
         with Session(read_engine(engine)) as session:
             compared = compare_with_store(session=session, validation=validation)
     except Exception as exc:  # shown to the director, like a run's error
@@ -470,6 +571,7 @@ def preview_source(
         would_leave=int((change == LEAVE).sum()),
         since=since,
         sample=compared.iloc[order[:sample_rows]].reset_index(drop=True),
+        notes=notes,
     )
 
 

@@ -51,6 +51,8 @@ def run_job(engine: Callable[[], Engine], config: AppConfig, source: Source) -> 
         log.warning("source %s failed, nothing written: %s", source.name, outcome.error)
     else:
         log.info("source %s: %s, %d rows", source.name, outcome.status, outcome.rows)
+    for note in outcome.note_texts():
+        log.info("source %s: note: %s", source.name, note)
 
 
 def _due_now(engine: Engine, sources: SourcesConfig) -> set[str]:

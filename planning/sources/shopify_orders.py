@@ -22,6 +22,7 @@ order's first row only, and every row carries the order's Name. The rules, state
 from __future__ import annotations
 
 import re
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -31,8 +32,8 @@ from planning.config import AppConfig
 from planning.config.metrics import MetricsConfig
 from planning.config.settings import ShopifyOrdersSettings
 from planning.formatting import format_count
+from planning.i18n import Words, ngettext
 from planning.i18n import gettext as _
-from planning.i18n import ngettext
 from planning.metrics.import_checks import RowProblem
 from planning.metrics.import_file import LINE, ImportFileError
 from planning.sources.formats import (
@@ -169,8 +170,18 @@ def parse_shopify_orders(
     counted = ~cancelled & ~test & ~status_skipped
     if unpaid is not None:
         counted &= ~unpaid
-    notes = [
-        _left_out_note(int(counted.sum()), cancelled, test, status_skipped & ~cancelled, unpaid)
+    # Notes are Words: a source run keeps them in every language its readers read.
+    notes: list[str] = [
+        Words(
+            partial(
+                _left_out_note,
+                int(counted.sum()),
+                cancelled,
+                test,
+                status_skipped & ~cancelled,
+                unpaid,
+            )
+        )
     ]
 
     # Currency: one, and the team's.
@@ -196,7 +207,7 @@ def parse_shopify_orders(
     days = stamps.dt.tz_convert(zone).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     moved = int((stamps.notna().to_numpy() & (days != _shop_days(when_text))).sum())
     if moved:
-        notes.append(_day_moved_note(moved, config.settings.time_zone))
+        notes.append(Words(partial(_day_moved_note, moved, config.settings.time_zone)))
 
     # Order amounts.
     counted_lines = head_lines[counted]

@@ -3,6 +3,7 @@ for Admin → Sources, /api/v1/health and the "data through …" notes on pages.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from planning import clock
+from planning import clock, i18n
 from planning.config import AppConfig, ConfigError
 from planning.i18n import gettext as _
 from planning.sources.config import SourcesConfig, load_sources
@@ -31,7 +32,8 @@ class RunInfo:
     rows_added: int
     rows_updated: int
     through_day: date | None
-    error: str
+    error: str  # in the reader's language (as written, for a run recorded before languages)
+    notes: tuple[str, ...] = ()  # the converter's notes, in the reader's language
 
     @property
     def seconds(self) -> float | None:
@@ -86,11 +88,21 @@ def _utc(value: Any) -> datetime:
 
 _COLUMNS = (
     "id, source, trigger, started_at, finished_at, status, rows, rows_added, rows_updated, "
-    "through_day, error, measures"
+    "through_day, error, measures, error_words, notes"
 )
 
 
+def _by_language(stored: Any) -> dict[str, Any]:
+    """A run's words by language code, from their JSON text ({} when none were kept)."""
+    try:
+        found = json.loads(stored) if stored else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def _info(row: Any) -> RunInfo:
+    notes: Any = i18n.for_reader(_by_language(row.notes), [])
     return RunInfo(
         id=int(row.id),
         trigger=str(row.trigger),
@@ -101,7 +113,8 @@ def _info(row: Any) -> RunInfo:
         rows_added=int(row.rows_added),
         rows_updated=int(row.rows_updated),
         through_day=as_day(row.through_day),
-        error=str(row.error or ""),
+        error=str(i18n.for_reader(_by_language(row.error_words), row.error or "")),
+        notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (),
     )
 
 
@@ -196,6 +209,7 @@ def health_entry(statuses: Iterable[SourceStatus]) -> dict[str, Any]:
                     "finished_at": last.finished_at.isoformat() if last.finished_at else None,
                     "rows": last.rows,
                     "error": last.error or None,
+                    "notes": list(last.notes),
                 },
                 "last_success_at": status.last_ok.finished_at.isoformat()
                 if status.last_ok and status.last_ok.finished_at

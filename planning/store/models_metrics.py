@@ -105,7 +105,11 @@ class SourceRun(SQLModel, table=True):
     through_day: date | None = None  # the last day the run's rows hold
     measures: str = Field(default="", max_length=2000)  # comma-separated, as written
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
-    error: str = Field(default="", max_length=4000)
+    error: str = Field(default="", max_length=4000)  # in the team's language
+    # The error and the converter's notes in every language, as JSON text by language code
+    # ('' in runs recorded before: their error reads as written).
+    error_words: str = ""
+    notes: str = ""
 
 
 class SourceLock(SQLModel, table=True):

@@ -100,3 +100,8 @@ def authored(**subjects: str) -> list[sa.schema.SchemaItem]:
         timestamp("created_at"),
         *foreign_keys(author_id="person.id", **subjects),
     ]
+
+
+def empty_text(name: str) -> sa.Column[Any]:
+    """A text column of any length added to a table with rows: the rows there hold ''."""
+    return sa.Column(name, AutoString(), nullable=False, server_default=sa.text("''"))
