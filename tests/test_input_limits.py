@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from planning import i18n
 from planning.config import AppConfig
-from planning.okrs.file_format import OkrFileError
+from planning.okrs.file_format import OkrFileError, export_okr_file
 from planning.okrs.file_import import import_okr_file
 from planning.okrs.file_reading import okr_file_problems
 from planning.okrs.goal_rules import DESCRIPTION_MAX, GoalError
@@ -213,3 +213,27 @@ def test_a_broken_yaml_file_is_explained_in_the_readers_language(
     with i18n.use_locale("de"):
         assert problems_of(engine, config, text) == [german]
     assert stored(engine) == ([], 0)
+
+
+def test_a_long_description_from_before_the_limit_round_trips_through_a_file(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    with session_scope(engine) as session:
+        session.add(
+            Objective(
+                period="2026-Q4", title="Old", owner_id=team.priya.id, description="y" * 20_000
+            )
+        )
+    with Session(read_engine(engine)) as session:
+        text = export_okr_file(session=session, period="2026-Q4")
+    before = stored(engine)
+    with session_scope(engine) as session:
+        result = import_okr_file(
+            session=session, actor=team.director, config=config.metrics, text=text
+        )
+    assert (result.objectives_unchanged, result.changed) == (1, False)
+    assert stored(engine) == before
+    changed = text.replace("y" * 20_000, "z" * 20_000)
+    assert problems_of(engine, config, changed) == [
+        "objective 1 (“Old”): the description is 20,000 characters long; keep it to 10,000."
+    ]

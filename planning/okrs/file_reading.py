@@ -339,8 +339,13 @@ class _Reader:
                 where, _("weight must be 0 or more, got {value}.").format(value=f"{weight:g}")
             )
         description = self.text(where, data, "description", required=False)
-        for found in description_problems(description):
-            self.problem(where, _sentence_part(found))
+        if description_problems(description):
+            stored = self._stored_objective(period, title) if period else None
+            # One saved before the limit existed, given back unchanged (a file exported and
+            # imported again), is kept as it is.
+            if stored is None or stored.description != description:
+                for found in description_problems(description):
+                    self.problem(where, _sentence_part(found))
         for found in text_problems(title, what=N_("the objective's title")) + text_problems(
             description, what=N_("the description"), multiline=True
         ):
