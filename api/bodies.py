@@ -16,6 +16,7 @@ from starlette.responses import Response
 from api.answers import error, problems
 from planning.formatting import format_count
 from planning.i18n import gettext as _
+from planning.parse_reasons import json_reason
 
 
 async def read_body(request: Request, limit: int) -> bytes | Response:
@@ -81,8 +82,8 @@ def parse_json(body: bytes) -> Any | Response:
         parsed = json.loads(content, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         return broken(
-            _("{reason} at line {line}, column {column}").format(
-                reason=exc.msg, line=exc.lineno, column=exc.colno
+            _("line {line}, column {column}: {reason}").format(
+                reason=json_reason(exc.msg), line=exc.lineno, column=exc.colno
             )
         )
     except ValueError as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pyarrow as pa
 import streamlit as st
 
-from planning.access.api_tokens import SCOPES, TokenError, create_token, revoke_token
+from planning.access.api_tokens import NAME_MAX, SCOPES, TokenError, create_token, revoke_token
 from planning.access.permissions import PermissionDenied
 from planning.i18n import N_
 from planning.i18n import gettext as _
@@ -124,7 +124,7 @@ with tab_tokens:
             st.markdown("**" + _("New token") + "**")
             name = st.text_input(
                 _("Name"),
-                max_chars=80,
+                max_chars=NAME_MAX,
                 placeholder=_("e.g. nightly-etl"),
                 help=_("Who or what uses it."),
             )

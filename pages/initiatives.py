@@ -26,7 +26,13 @@ from planning.periods import quarter_of
 from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError, whole_number
-from planning.work.initiative_input import EFFORT_MAX_WEEKS, InitiativeDraft
+from planning.work.initiative_input import (
+    DESCRIPTION_MAX,
+    EFFORT_MAX_WEEKS,
+    NOTE_MAX,
+    TITLE_MAX,
+    InitiativeDraft,
+)
 from planning.work.initiative_links import links_after_edit
 from planning.work.initiative_reads import InitiativeDetail
 from planning.work.initiative_status import HEALTH_ORDER, STATUS_ORDER, status_label
@@ -345,9 +351,9 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
     i = detail.initiative
     krs = data.key_result_choices(current)
     with st.expander(_("Edit this initiative")), st.form(f"edit_{tag}"):
-        title = st.text_input(_("Title"), value=i.title, max_chars=200, key=f"ed_title_{tag}")
+        title = st.text_input(_("Title"), value=i.title, max_chars=TITLE_MAX, key=f"ed_title_{tag}")
         description = st.text_area(
-            _("Description"), value=i.description, max_chars=10_000, key=f"ed_desc_{tag}"
+            _("Description"), value=i.description, max_chars=DESCRIPTION_MAX, key=f"ed_desc_{tag}"
         )
         work = _work_inputs(krs, lambda name: f"ed_{name}_{tag}", now=detail)
         entered: dict[str, float | NumberField | None] = {}
@@ -412,7 +418,9 @@ def _edit_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: s
 def _drop_form(detail: InitiativeDetail, actor: PersonRead, version: int, tag: str) -> None:
     i = detail.initiative
     with st.expander(_("Drop this initiative")), st.form(f"drop_{tag}"):
-        reason = st.text_input(_("Why is it dropped? (required)"), max_chars=2000, key=f"dr_{tag}")
+        reason = st.text_input(
+            _("Why is it dropped? (required)"), max_chars=NOTE_MAX, key=f"dr_{tag}"
+        )
         dropped = st.form_submit_button(_("Drop initiative"))
     if not dropped:
         return
@@ -488,8 +496,10 @@ def _create_form(actor: PersonRead) -> None:
     with st.expander(heading), st.form("create_initiative"):
         if not director:
             st.caption(_("Ideas are yours to describe; a director scores, plans and assigns them."))
-        title = st.text_input(_("Title"), max_chars=200, key="new_title")
-        description = st.text_area(_("Description"), max_chars=10_000, key="new_description")
+        title = st.text_input(_("Title"), max_chars=TITLE_MAX, key="new_title")
+        description = st.text_area(
+            _("Description"), max_chars=DESCRIPTION_MAX, key="new_description"
+        )
         cols = st.columns(2)
         if director:
             owner = cols[0].selectbox(

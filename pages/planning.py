@@ -32,6 +32,7 @@ from planning.work.backlog_edits import (
     effort_input_label,
     input_column,
 )
+from planning.work.initiative_input import TITLE_MAX
 from planning.work.initiative_status import HEALTH_LABELS, STATUS_ORDER, status_label
 from ui import backlog_carry as carry
 from ui import (
@@ -204,7 +205,7 @@ owner_options = sorted(set(owners) | set(source["owner_id"].astype(int)))
 column_config: dict[str, Any] = {
     "rank": st.column_config.TextColumn(_("Rank"), width=60),
     "score": st.column_config.TextColumn(_("Score"), width=90),
-    "title": st.column_config.TextColumn(_("Initiative"), required=True, max_chars=200),
+    "title": st.column_config.TextColumn(_("Initiative"), required=True, max_chars=TITLE_MAX),
     "owner_id": st.column_config.SelectboxColumn(
         _("Owner"),
         options=owner_options,

@@ -369,6 +369,47 @@ def test_unreadable_bodies_are_422_with_the_reason(
 
 
 @pytest.mark.parametrize(
+    ("body", "english", "german"),
+    [
+        (
+            b'[{"date": 2026-11-25}]',
+            "line 1, column 15: a comma is expected between items",
+            "Zeile 1, Spalte 15: Zwischen den Einträgen wird ein Komma erwartet",
+        ),
+        (
+            b"[{'date': '2026-11-25'}]",
+            "line 1, column 3: a key in double quotes is expected",
+            "Zeile 1, Spalte 3: Ein Schlüssel in doppelten Anführungszeichen wird erwartet",
+        ),
+        (
+            b"[]\n[]",
+            "line 2, column 1: more follows the end of the JSON value",
+            "Zeile 2, Spalte 1: Nach dem Ende des JSON-Werts folgt noch mehr",
+        ),
+    ],
+    ids=["unquoted-date", "single-quotes", "two-values"],
+)
+def test_broken_json_is_explained_where_and_what_in_the_readers_language(
+    client: TestClient, engine: Engine, writer: str, body: bytes, english: str, german: str
+) -> None:
+    # Python's own English reason ("Expecting ',' delimiter") reached German readers.
+    before = fingerprint(engine)
+    for language, reason in (("en", english), ("de", german)):
+        response = client.post(
+            OBSERVATIONS,
+            content=body,
+            headers={
+                **bearer(writer),
+                "Content-Type": "application/json",
+                "Accept-Language": language,
+            },
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["problems"][0]["reason"] == reason
+    assert fingerprint(engine) == before
+
+
+@pytest.mark.parametrize(
     "media",
     [None, "text/plain", "application/xml", "multipart/form-data", "text/csv; charset=latin-1"],
 )

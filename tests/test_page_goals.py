@@ -17,6 +17,8 @@ from planning.config import default_config
 from planning.formatting import format_value
 from planning.okrs.evaluation import period_goals
 from planning.okrs.file_format import export_okr_file
+from planning.okrs.goal_rules import DESCRIPTION_MAX, TITLE_MAX
+from planning.okrs.quarter_close import CLOSING_NOTE_MAX
 from planning.store.models import (
     CheckIn,
     GuardrailRule,
@@ -650,3 +652,34 @@ def test_an_okr_file_of_nested_aliases_is_refused_on_the_page(store: Engine) -> 
     assert not at.exception
     assert refused(at, "aliases (*name) are not allowed in an OKR file; write each value out")
     assert rows(store, Objective) == before
+
+
+def test_the_goal_forms_hold_text_to_the_domains_limits(store: Engine) -> None:
+    # The description and the closing note had no limit on the page: a browser took any length.
+    at = open_task(open_goals(store, "maya@northwind.example"), "add_objective")
+    assert at.text_area(key="new_objective_description").max_chars == DESCRIPTION_MAX
+    assert at.text_input(key="new_objective_title").max_chars == TITLE_MAX
+    at = open_task(open_goals(store, "maya@northwind.example"), "close")
+    assert at.text_area(key="close_note_2026-Q4").max_chars == CLOSING_NOTE_MAX
+
+
+def test_a_description_longer_than_the_limit_from_before_survives_an_edit(store: Engine) -> None:
+    # Written before descriptions had a limit: the edit form must not cut it when saved.
+    long = "Older notes. " * 1_600  # 20,800 characters
+    with Session(store) as session:
+        objective = session.execute(select(Objective).order_by(Objective.id)).scalars().first()
+        assert objective is not None
+        objective.description = long
+        session.add(objective)
+        session.commit()
+        objective_id, title = objective.id, objective.title
+    at = open_task(open_goals(store, "maya@northwind.example"), "edit_objective")
+    at.selectbox(key="edit_objective").set_value(objective_id).run()
+    form = next(t for t in at.text_input if t.value == title)
+    form.input(title + " (renamed)")
+    button(at, "Save objective").click().run()
+    assert not at.exception and not at.error
+    with Session(store) as session:
+        saved = session.get(Objective, objective_id)
+        assert saved is not None
+        assert (saved.title, saved.description.strip()) == (title + " (renamed)", long.strip())

@@ -44,6 +44,7 @@ from planning.sources.formats import (
 )
 from planning.sources.mappings import (
     DATE_FORMATS,
+    MAX_NAME,
     MappingError,
     MappingSpec,
     list_mappings,
@@ -428,7 +429,7 @@ def _mapping_editor(
     name = save[0].text_input(
         _("Save this mapping as"),
         key=prefix + "name",
-        max_chars=80,
+        max_chars=MAX_NAME,
         placeholder=_("e.g. Analyst sheet"),
     )
     if save[1].button(_("Save mapping"), key=prefix + "save"):

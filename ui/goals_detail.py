@@ -15,6 +15,7 @@ from planning.config.metrics import MetricsConfig
 from planning.i18n import N_, pgettext
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import KrEvaluation
+from planning.okrs.goal_rules import NOTE_MAX
 from planning.okrs.goals import post_check_in
 from planning.work.initiative_status import HEALTH_LABELS, status_label
 from ui import goals_data as data
@@ -330,7 +331,7 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
         )
         note = st.text_area(
             _("Note"),
-            max_chars=2000,
+            max_chars=NOTE_MAX,
             placeholder=_("What moved since last week, what is in the way."),
             key=f"{key}_note",
         )

@@ -19,6 +19,7 @@ from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import (
     KrEvaluation,
 )
+from planning.okrs.goal_rules import DESCRIPTION_MAX, TITLE_MAX, UNIT_MAX
 from planning.okrs.goals import (
     create_key_result,
     create_objective,
@@ -262,7 +263,10 @@ def _kr_fields(
         )
     if kind == "manual":
         fields["unit"] = st.text_input(
-            _("Unit"), value=existing.unit if existing else "", max_chars=20, key=f"{key}_unit"
+            _("Unit"),
+            value=existing.unit if existing else "",
+            max_chars=UNIT_MAX,
+            key=f"{key}_unit",
         )
     return fields
 
@@ -291,8 +295,10 @@ def add_objective_form(view: View, people: Mapping[int, str]) -> None:
     parents, parent_label = _parents(view)
 
     with st.form("new_objective"):
-        title = st.text_input(_("Title"), max_chars=200, key="new_objective_title")
-        description = st.text_area(_("Description"), key="new_objective_description")
+        title = st.text_input(_("Title"), max_chars=TITLE_MAX, key="new_objective_title")
+        description = st.text_area(
+            _("Description"), max_chars=DESCRIPTION_MAX, key="new_objective_description"
+        )
         cols = st.columns(3)
         owner_id, weight = _owner_and_weight(
             people, owner_id=None, weight=1.0, key="new_objective", cols=cols
@@ -334,10 +340,14 @@ def edit_objective_form(view: View, people: Mapping[int, str]) -> None:
         key = f"edit_objective_{objective.id}_{objective.version}"
         with st.form(key):
             title = st.text_input(
-                _("Title"), value=objective.title, max_chars=200, key=f"{key}_title"
+                _("Title"), value=objective.title, max_chars=TITLE_MAX, key=f"{key}_title"
             )
             description = st.text_area(
-                _("Description"), value=objective.description, key=f"{key}_description"
+                _("Description"),
+                value=objective.description,
+                # one written before the limit keeps its length: the widget would cut it
+                max_chars=max(DESCRIPTION_MAX, len(objective.description)),
+                key=f"{key}_description",
             )
             cols = st.columns(3)
             owner_id, weight = _owner_and_weight(
@@ -421,7 +431,7 @@ def key_result_form(view: View, people: Mapping[int, str]) -> None:
             )
             defaults = _new_kr_defaults(view, metric_id, filters)
         with st.form("new_kr"):
-            title = st.text_input(_("Title"), max_chars=200, key="new_kr_title")
+            title = st.text_input(_("Title"), max_chars=TITLE_MAX, key="new_kr_title")
             cols = st.columns(2)
             owner_id, weight = _owner_and_weight(
                 people, owner_id=objective.owner_id, weight=1.0, key="new_kr", cols=cols
@@ -481,7 +491,9 @@ def edit_key_result_form(view: View, kr: KrEvaluation, people: Mapping[int, str]
                 key=f"{key}_metric",
             )
         with st.form(key):
-            title = st.text_input(_("Title"), value=found.title, max_chars=200, key=f"{key}_title")
+            title = st.text_input(
+                _("Title"), value=found.title, max_chars=TITLE_MAX, key=f"{key}_title"
+            )
             cols = st.columns(2)
             owner_id, weight = _owner_and_weight(
                 people, owner_id=found.owner_id, weight=float(found.weight), key=key, cols=cols

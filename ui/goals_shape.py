@@ -19,6 +19,8 @@ from planning.okrs.evaluation_results import (
 )
 from planning.okrs.file_import import import_okr_file
 from planning.okrs.quarter_close import (
+    CLOSING_NOTE_MAX,
+    REASON_MAX,
     GradeOverride,
     close_quarter,
     override_grade,
@@ -220,7 +222,9 @@ def close_section(view: View) -> None:
             },
             key=f"close_grades_{view.period}",
         )
-        note = st.text_area(_("Closing note"), key=f"close_note_{view.period}")
+        note = st.text_area(
+            _("Closing note"), max_chars=CLOSING_NOTE_MAX, key=f"close_note_{view.period}"
+        )
         if not st.button(
             _("Close {quarter} and freeze it").format(quarter=view.period),
             type="primary",
@@ -282,7 +286,7 @@ def regrade_section(view: View) -> None:
                 required=True,
             )
             reason = st.text_input(
-                _("Reason"), value=kr.grade_reason, max_chars=500, key=f"{key}_reason"
+                _("Reason"), value=kr.grade_reason, max_chars=REASON_MAX, key=f"{key}_reason"
             )
             submitted = st.form_submit_button(_("Save grade"), type="primary")
         if not submitted:

@@ -13,6 +13,10 @@ import streamlit as st
 
 from planning import clock
 from planning.access.people import (
+    EMAIL_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    TITLE_MAX,
     add_time_off,
     create_person,
     has_password,
@@ -158,10 +162,10 @@ def _person_inputs(key: Callable[[str], str], *, now: PersonRead | None = None) 
     a new person's defaults; `key` names each input's session key."""
     cols = st.columns(2)
     name = cols[0].text_input(
-        _("Name"), value="" if now is None else now.name, max_chars=120, key=key("name")
+        _("Name"), value="" if now is None else now.name, max_chars=NAME_MAX, key=key("name")
     )
     email = cols[1].text_input(
-        _("Email"), value="" if now is None else now.email, max_chars=254, key=key("email")
+        _("Email"), value="" if now is None else now.email, max_chars=EMAIL_MAX, key=key("email")
     )
     cols = st.columns(4)
     role = cols[0].selectbox(
@@ -172,7 +176,7 @@ def _person_inputs(key: Callable[[str], str], *, now: PersonRead | None = None) 
         key=key("role"),
     )
     title = cols[1].text_input(
-        _("Title"), value="" if now is None else now.title, max_chars=120, key=key("title")
+        _("Title"), value="" if now is None else now.title, max_chars=TITLE_MAX, key=key("title")
     )
     hours = number_field(
         _("Weekly hours"),
@@ -320,7 +324,7 @@ def _time_off_forms(
             format=input_day_format("YYYY/MM/DD"),
             key=f"{key}_last",
         )
-        note = cols[2].text_input(_("Note"), max_chars=200, key=f"{key}_note")
+        note = cols[2].text_input(_("Note"), max_chars=NOTE_MAX, key=f"{key}_note")
         add = st.form_submit_button(_("Add time off"))
     if add:
         added = run_write(

@@ -17,7 +17,7 @@ from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
-from planning.work.weekly_plan import PlanAlreadyCommitted, commit_weekly_plan
+from planning.work.weekly_plan import NOTE_MAX, PlanAlreadyCommitted, commit_weekly_plan
 from ui import planning_data as data
 from ui.flash import flash_after_write
 from ui.state import Versions, engine
@@ -37,7 +37,7 @@ def commit_form(
     replace the plan already committed for `week` (asked only when there is one)."""
     with st.form(key):
         note = st.text_input(
-            _("Note (optional)"), max_chars=2000, placeholder=_("What this week is about")
+            _("Note (optional)"), max_chars=NOTE_MAX, placeholder=_("What this week is about")
         )
         replace = already_committed and st.checkbox(
             _("Replace the plan already committed for {week}").format(week=week)

@@ -17,7 +17,7 @@ from planning.i18n import pgettext
 from planning.store.models import DecisionRead, PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
-from planning.work.decisions import add_decision, edit_decision, withdraw_decision
+from planning.work.decisions import TEXT_MAX, add_decision, edit_decision, withdraw_decision
 from ui import planning_data as data
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write
@@ -84,7 +84,7 @@ def _decision_fields(
     """A decision's text, day and initiative inputs, filled from a logged one or empty; `key`
     names each input's session key. What is typed: (text, day, initiative)."""
     typed = st.text_area(
-        _("Decision"), value=text, max_chars=2000, placeholder=placeholder, key=key("text")
+        _("Decision"), value=text, max_chars=TEXT_MAX, placeholder=placeholder, key=key("text")
     )
     day_col, about_col = st.columns([1, 3])
     decided_on = day_col.date_input(

@@ -14,6 +14,7 @@ import calendar
 import streamlit as st
 
 from planning import clock, i18n
+from planning.access.people import EMAIL_MAX, NAME_MAX
 from planning.access.permissions import is_director
 from planning.demo.loader import DemoAlreadyLoaded, load_demo
 from planning.demo.story_goals import TEAM
@@ -136,8 +137,8 @@ def _settings_note() -> str:
 def _team_form(password_mode: bool) -> None:
     st.subheader(_("Set up your team"))
     with st.form("setup_team", border=False):
-        name = st.text_input(_("Your name"), key="setup_name")
-        email = st.text_input(_("Your email"), key="setup_email")
+        name = st.text_input(_("Your name"), max_chars=NAME_MAX, key="setup_name")
+        email = st.text_input(_("Your email"), max_chars=EMAIL_MAX, key="setup_email")
         password = repeat = ""
         if password_mode:
             password = st.text_input(_("Password"), type="password", key="setup_password")

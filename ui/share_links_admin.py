@@ -10,6 +10,7 @@ import streamlit as st
 from planning.access.permissions import PermissionDenied
 from planning.access.share_links import (
     DEFAULT_VALID_DAYS,
+    LABEL_MAX,
     MAX_VALID_DAYS,
     LinkState,
     ShareLinkInfo,
@@ -76,7 +77,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
         cols = st.columns([3, 1])
         label = cols[0].text_input(
             _("Label"),
-            max_chars=120,
+            max_chars=LABEL_MAX,
             placeholder=_("e.g. Board pack, December"),
             help=_("Who the link is for; only directors see it."),
             key="admin_share_label",

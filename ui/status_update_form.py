@@ -7,7 +7,7 @@ import streamlit as st
 from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
-from planning.work.initiative_input import NewStatusUpdate, field_label
+from planning.work.initiative_input import NOTE_MAX, NewStatusUpdate, field_label
 from planning.work.initiative_status import (
     HEALTH_LABELS,
     HEALTH_ORDER,
@@ -69,7 +69,7 @@ def status_update_inputs(
     )
     note = st.text_area(
         _("Note (required)"),
-        max_chars=2000,
+        max_chars=NOTE_MAX,
         height=note_height,
         placeholder=placeholder,
         key=f"{key_prefix}_note_{tag}",

@@ -10,6 +10,7 @@ import streamlit as st
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.i18n import ngettext, pgettext
+from planning.okrs.goal_rules import NOTE_MAX
 from planning.okrs.goals import post_check_in
 from planning.reports.this_week import DueCheckIn, OwedUpdate
 from planning.store.models import PersonRead
@@ -142,7 +143,7 @@ def _check_in_form(actor: PersonRead, item: DueCheckIn, ids: Sequence[int]) -> N
             finished = cols[1].checkbox(_("Done"), value=False, key=f"tw_done_{tag}")
         note = st.text_area(
             _("Note (required)"),
-            max_chars=2000,
+            max_chars=NOTE_MAX,
             height=80,
             placeholder=_("What moved since last week, what is in the way"),
             key=f"tw_check_in_note_{tag}",

@@ -11,6 +11,7 @@ from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.i18n import ngettext, pgettext
 from planning.store.models import PersonRead
+from planning.work.initiative_input import REASON_MAX
 from planning.work.roadmap import HORIZON_LABELS, HORIZONS
 from planning.work.status_updates import accept_idea, decline_idea
 from ui import this_week_data as data
@@ -89,7 +90,7 @@ def triage(week: Week, actor: PersonRead) -> None:
             st.markdown(escape_markdown(idea.description))
         reason = st.text_input(
             _("Reason (required to decline)"),
-            max_chars=300,
+            max_chars=REASON_MAX,
             placeholder=_("Why not now, in a line"),
             key=f"tw_reason_{chosen}",
         )

@@ -20,7 +20,13 @@ from planning.i18n import gettext as _
 from planning.okrs.alignment import weight_problem
 from planning.okrs.file_format import KR_KEYS, OBJECTIVE_KEYS, OkrFileError
 from planning.okrs.goal_reads import is_closed
-from planning.okrs.goal_rules import key_result_problems, total_target_for
+from planning.okrs.goal_rules import (
+    TITLE_MAX,
+    description_problems,
+    key_result_problems,
+    total_target_for,
+)
+from planning.parse_reasons import yaml_reason
 from planning.periods import format_quarter, parse_quarter
 from planning.store.models import (
     Direction,
@@ -70,7 +76,17 @@ class OkrPlan:
 
 # A quarter's OKRs take a few kilobytes; parsing takes memory many times a file's size.
 MAX_FILE_CHARS = 1_000_000
+# A team's quarter holds three to five objectives of three to five key results (DOMAIN.md); a
+# company's file with every team's goals stays well within these. Ten thousand key results took
+# most of a minute to import.
+MAX_OBJECTIVES = 100
+MAX_KEY_RESULTS_PER_OBJECTIVE = 25
+MAX_KEY_RESULTS = 500
 _SHOWN_TITLE_CHARS = 80  # a longer title is cut where a problem names its objective or key result
+
+
+class _Refused(yaml.constructor.ConstructorError):
+    """A rule of OKR files the YAML breaks; its problem is already in the reader's words."""
 
 
 class _OkrLoader(yaml.SafeLoader):
@@ -79,7 +95,7 @@ class _OkrLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(
+            raise _Refused(
                 None,
                 None,
                 _("aliases (*name) are not allowed in an OKR file; write each value out"),
@@ -99,7 +115,7 @@ class _OkrLoader(yaml.SafeLoader):
             except TypeError:  # an unhashable key: the constructor refuses it below
                 continue
             if twice:
-                raise yaml.constructor.ConstructorError(
+                raise _Refused(
                     None,
                     None,
                     _("the key {key} is given twice in the same mapping").format(key=repr(key)),
@@ -309,8 +325,13 @@ class _Reader:
             return None
         self.unknown_keys(where, data, OBJECTIVE_KEYS)
         title = self.text(where, data, "title", required=True)
-        if len(title) > 200:
-            self.problem(where, _("the title is longer than 200 characters."))
+        if len(title) > TITLE_MAX:
+            self.problem(
+                where,
+                _("the title is {length} characters long; keep it to {most}.").format(
+                    length=format_count(len(title)), most=format_count(TITLE_MAX)
+                ),
+            )
         owner_id = self.person(where, data.get("owner"), N_("objective owner"))
         weight = self.number(where, data, "weight")
         if weight is not None and weight < 0:
@@ -318,6 +339,13 @@ class _Reader:
                 where, _("weight must be 0 or more, got {value}.").format(value=f"{weight:g}")
             )
         description = self.text(where, data, "description", required=False)
+        if description_problems(description):
+            stored = self._stored_objective(period, title) if period else None
+            # One saved before the limit existed, given back unchanged (a file exported and
+            # imported again), is kept as it is.
+            if stored is None or stored.description != description:
+                for found in description_problems(description):
+                    self.problem(where, _sentence_part(found))
         for found in text_problems(title, what=N_("the objective's title")) + text_problems(
             description, what=N_("the description"), multiline=True
         ):
@@ -509,15 +537,63 @@ def okr_file_problems(*, session: Session, config: MetricsConfig, text: str) -> 
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:
-    """Where a YAML text stops parsing and why ("line 3, column 5: not valid YAML: …")."""
+    """Where a YAML text stops parsing and why, in the reader's language ("line 3, column 5:
+    not valid YAML: the indentation does not line up.")."""
     mark = getattr(exc, "problem_mark", None)
     where = (
         _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
         if mark
         else _("the file")
     )
-    reason = getattr(exc, "problem", None) or _("it is not valid YAML")
+    if isinstance(exc, _Refused):
+        reason = str(exc.problem)
+    elif isinstance(exc, yaml.reader.ReaderError):
+        reason = _("the character {code} cannot be in a YAML file").format(
+            code=f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+        )
+    else:
+        reason = yaml_reason(getattr(exc, "problem", None))
     return _("{where}: not valid YAML: {reason}.").format(where=where, reason=reason)
+
+
+def size_problems(document: Any) -> list[str]:
+    """Why a parsed OKR file holds more objectives or key results than one may, if it does:
+    checked before anything in it is read further."""
+    if not isinstance(document, dict) or not isinstance(document.get("objectives"), list):
+        return []  # the reader explains the shape
+    objectives = document["objectives"]
+    if len(objectives) > MAX_OBJECTIVES:
+        return [
+            _(
+                "The file holds {count} objectives; an OKR file may hold at most {most}. "
+                "Nothing was imported."
+            ).format(count=format_count(len(objectives)), most=format_count(MAX_OBJECTIVES))
+        ]
+    problems: list[str] = []
+    total = 0
+    for index, data in enumerate(objectives):
+        krs = data.get("key_results") if isinstance(data, dict) else None
+        count = len(krs) if isinstance(krs, list) else 0
+        total += count
+        if count > MAX_KEY_RESULTS_PER_OBJECTIVE:
+            problems.append(
+                _(
+                    "{where}: it holds {count} key results; an objective may hold at most {most}."
+                ).format(
+                    where=_describe("objective", index, data),
+                    count=format_count(count),
+                    most=format_count(MAX_KEY_RESULTS_PER_OBJECTIVE),
+                )
+            )
+    if total > MAX_KEY_RESULTS:
+        problems.insert(
+            0,
+            _(
+                "The file holds {count} key results; an OKR file may hold at most {most}. "
+                "Nothing was imported."
+            ).format(count=format_count(total), most=format_count(MAX_KEY_RESULTS)),
+        )
+    return problems
 
 
 def read_okr_file(*, session: Session, config: MetricsConfig, text: str) -> OkrPlan:
@@ -535,6 +611,9 @@ def read_okr_file(*, session: Session, config: MetricsConfig, text: str) -> OkrP
         document = load_okr_yaml(text)
     except yaml.YAMLError as exc:
         raise OkrFileError([yaml_problem(exc)]) from None
+    too_many = size_problems(document)
+    if too_many:
+        raise OkrFileError(too_many)
     reader = _Reader(session, config)
     plan = reader.read(document)
     if plan is not None:

@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.shapes import MetricShape, is_total, metric_shape
@@ -33,6 +34,9 @@ from planning.validation import is_number, text_problems, unix_line_breaks
 TITLE_MAX = 200
 NOTE_MAX = 2000
 UNIT_MAX = 20
+# An objective's description, as long as an initiative's. Descriptions written before there was
+# a limit may be longer: they are read and kept as they are, and refused only once changed.
+DESCRIPTION_MAX = 10_000
 
 
 class GoalError(ValueError):
@@ -286,10 +290,15 @@ def _filter_problems(metric_id: str, filters: dict[str, str], config: MetricsCon
     return problems
 
 
-def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
-    """Everything wrong with an objective's own fields (owner and parent aside)."""
+def objective_problems(
+    objective: ObjectiveCreate | Objective, *, new_description: bool = True
+) -> list[str]:
+    """Everything wrong with an objective's own fields (owner and parent aside); a description
+    kept as stored (`new_description` false) is not held to the length limit."""
     problems: list[str] = []
     problems += _title_problems(objective.title, _("Give the objective a title."))
+    if new_description:
+        problems += description_problems(objective.description)
     if isinstance(objective.description, str):
         problems += _sentences(
             text_problems(objective.description, what=N_("The description"), multiline=True)
@@ -301,6 +310,20 @@ def objective_problems(objective: ObjectiveCreate | Objective) -> list[str]:
     if not is_number(objective.weight) or objective.weight < 0:
         problems.append(_bad_weight(objective.weight))
     return problems
+
+
+def description_problems(description: object) -> list[str]:
+    """Why an objective's description is too long to save, if it is."""
+    if not isinstance(description, str):
+        return []
+    length = len(unix_line_breaks(description))  # as it would be saved
+    if length <= DESCRIPTION_MAX:
+        return []
+    return [
+        _("The description is {length} characters long; keep it to {most}.").format(
+            length=format_count(length), most=format_count(DESCRIPTION_MAX)
+        )
+    ]
 
 
 def owner_problems(session: Session, owner_id: int | None, what: str) -> list[str]:

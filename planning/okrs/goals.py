@@ -95,7 +95,8 @@ def update_objective(
     merged = ObjectiveCreate.model_construct(
         **{**record.model_dump(include=set(ObjectiveCreate.model_fields)), **updates}
     )
-    problems = objective_problems(merged)
+    new_description = updates.get("description", record.description) != record.description
+    problems = objective_problems(merged, new_description=new_description)
     if "owner_id" in updates:
         problems += owner_problems(session, merged.owner_id, N_("objective"))
     if "parent_id" in updates:

@@ -36,6 +36,7 @@ from planning.store.versioning import check_and_bump
 from planning.validation import text_problems
 
 REASON_MAX = 500
+CLOSING_NOTE_MAX = 2_000
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,9 @@ def close_quarter(
         problems += _grade_problems(
             f"“{kr.title}”", override.grade, override.reason, suggested[kr_id]
         )
-    if not isinstance(note, str) or len(note) > REASON_MAX * 4:
+    if not isinstance(note, str) or len(note) > CLOSING_NOTE_MAX:
         problems.append(
-            _("Keep the closing note to {most} characters.").format(most=REASON_MAX * 4)
+            _("Keep the closing note to {most} characters.").format(most=CLOSING_NOTE_MAX)
         )
     elif found := text_problems(note, what=N_("The closing note"), multiline=True):
         problems += [f"{p}." for p in found]
