@@ -200,6 +200,21 @@ def test_manual_check_in_needs_its_value(store: Engine) -> None:
     assert qa["Current"] == "2.5 %"
 
 
+def test_a_posted_check_in_empties_the_form_and_a_second_click_posts_nothing(
+    store: Engine,
+) -> None:
+    at = pick_kr(open_goals(store, "priya@northwind.example"), store, "Conversion rate up")
+    kr_id = at.selectbox(key="goals_kr").value
+    before = rows(store, CheckIn)
+    at.text_area(key=f"check_in_{kr_id}_note").input("Checkout test running.")
+    button(at, "Post check-in").click().run()
+    assert rows(store, CheckIn) == before + 1
+    assert at.text_area(key=f"check_in_{kr_id}_note").value == ""
+    button(at, "Post check-in").click().run()
+    assert refused(at, "Write a short note: a check-in without one is noise.")
+    assert rows(store, CheckIn) == before + 1
+
+
 def test_member_cannot_check_in_on_someone_elses_key_result(store: Engine) -> None:
     at = open_goals(store, "priya@northwind.example")
     at = pick_kr(at, store, "Net revenue for the quarter")  # Maya's
@@ -230,6 +245,24 @@ def test_director_adds_an_objective_and_is_told_what_is_wrong(store: Engine) -> 
     assert not at.exception
     assert rows(store, Objective) == before + 1
     assert "Open a marketplace channel" in [s.value for s in at.subheader]
+
+
+def test_a_created_objective_empties_the_form_and_a_second_click_adds_nothing(
+    store: Engine,
+) -> None:
+    at = open_task(open_goals(store, "maya@northwind.example"), "add_objective")
+    before = rows(store, Objective)
+    at.text_input(key="new_objective_title").input("Wholesale")
+    at.text_area(key="new_objective_description").input("Sell to shops.")
+    at.text_input(key="new_objective_weight").input("2")
+    button(at, "Create objective").click().run()
+    assert rows(store, Objective) == before + 1
+    assert [at.text_input(key="new_objective_title").value,
+            at.text_area(key="new_objective_description").value,
+            at.text_input(key="new_objective_weight").value] == ["", "", "1"]  # fmt: skip
+    button(at, "Create objective").click().run()
+    assert refused(at, "Give the objective a title.")
+    assert rows(store, Objective) == before + 1
 
 
 def objective_weight(engine: Engine, title: str) -> float:
@@ -310,6 +343,23 @@ def test_director_key_result_form_refuses_a_backwards_target(store: Engine) -> N
     )
     assert rows(store, KeyResult) == before
     assert at.text_input(key="new_kr_title").value == "AOV down?"  # what was typed is kept
+
+
+def test_a_created_key_result_empties_the_form_and_a_second_click_adds_nothing(
+    store: Engine,
+) -> None:
+    at = new_key_result(store, "aov", "AOV up", "increase", start=95.0, target=110.0)
+    before = rows(store, KeyResult)
+    button(at, "Create key result").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert rows(store, KeyResult) == before + 1
+    assert [at.text_input(key=f"new_kr_{name}").value for name in ("title", "target")] == ["", ""]
+    # The metric stays picked; its start follows the metric's current value again.
+    assert at.selectbox(key="new_kr_metric").value == "aov"
+    assert at.text_input(key="new_kr_start").value != "95"
+    button(at, "Create key result").click().run()
+    assert refused(at, "Give the key result a title.")
+    assert rows(store, KeyResult) == before + 1
 
 
 def test_a_revenue_key_result_over_the_quarter_is_saved_as_a_quarter_total(store: Engine) -> None:

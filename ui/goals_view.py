@@ -124,10 +124,15 @@ def done(message: str) -> None:
     flash_after_write(FLASH, message)
 
 
-def write_goal(call: Callable[[Session], object], message: str) -> None:
+def write_goal(
+    call: Callable[[Session], object], message: str, *, forget: tuple[str, ...] = ()
+) -> None:
     """Run a goals write in one transaction (`call` returns what it wrote, never None): its
-    refusal shown on the form, or done."""
+    refusal shown on the form (what was typed kept), or the `forget` widget keys dropped, so a
+    create form starts empty again, and done."""
     if run_write(call, refusals=REFUSALS) is not None:
+        for key in forget:
+            st.session_state.pop(key, None)
         done(message)
 
 
