@@ -151,7 +151,7 @@ def test_each_reader_gets_their_language_and_the_team_formats(
     planned = {m.kind: m for m in _planned(engine, config, FRIDAY_1730)}
     roadmap, digest = planned["roadmap"], planned["digest"]
     assert roadmap.subject == f"{config.settings.company}: Roadmap dieser Woche (2026-W48)"
-    assert "- Saved carts (Ben Member, Ziel 12 Dec 2026)" in roadmap.body_text
+    assert "- Saved carts (Ben Member, Zieltermin 12 Dec 2026)" in roadmap.body_text
     assert "*In Arbeit*" in roadmap.body_markdown
     assert "Freigabelink" in roadmap.body_text  # the share link's placeholder, in German too
     assert digest.subject == f"{config.settings.company}: weekly digest 2026-W48"
