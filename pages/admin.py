@@ -127,11 +127,13 @@ with tab_tokens:
                 max_chars=NAME_MAX,
                 placeholder=_("e.g. nightly-etl"),
                 help=_("Who or what uses it."),
+                key="admin_token_name",
             )
             scopes = st.multiselect(
                 _("Scopes"),
                 list(SCOPES),
                 format_func=lambda s: f"{s} — {_(SCOPES[s])}",
+                key="admin_token_scopes",
             )
             create = st.form_submit_button(_("Create token"), type="primary")
         if create:
@@ -143,6 +145,9 @@ with tab_tokens:
             )
             if created is not None:
                 clear_after_write()
+                # The form starts empty again, so a second click makes no second token.
+                for key in ("admin_token_name", "admin_token_scopes"):
+                    st.session_state.pop(key, None)
                 st.session_state[NEW_TOKEN] = {"name": created.token.name, "secret": created.secret}
                 st.rerun()
 

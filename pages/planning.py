@@ -474,11 +474,12 @@ if grid is None:
 else:
     st.dataframe(grid.rows, hide_index=True, width="stretch")
     over = (
-        _("over-allocated ({count} person-weeks: {people})").format(
+        "🔴 "
+        + _("over-allocated ({count} person-weeks: {people})").format(
             count=format_count(grid.over_count), people=", ".join(grid.over_people)
         )
         if grid.over_people
-        else _("over-allocated ({count} person-weeks)").format(count=format_count(grid.over_count))
+        else _("Nobody is over-allocated in these weeks")
     )
     st.caption(
         escape_markdown(
@@ -487,7 +488,7 @@ else:
                 "time off; planned, running and blocked initiatives load their owner evenly from "
                 "start to target date."
             )
-            + f" 🔴 {over}."
+            + f" {over}."
         )
     )
     unloaded = view.unloaded

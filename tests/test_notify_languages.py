@@ -27,6 +27,7 @@ from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import InitiativeStatus, Person, PersonRead, Role
 from tests import test_page_languages
 from tests.notify_servers import http_receiver
+from tests.page_text import plain
 from tests.planning_seed import Team, add_initiative, add_owed_initiative, seed_team
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -151,7 +152,7 @@ def test_each_reader_gets_their_language_and_the_team_formats(
     planned = {m.kind: m for m in _planned(engine, config, FRIDAY_1730)}
     roadmap, digest = planned["roadmap"], planned["digest"]
     assert roadmap.subject == f"{config.settings.company}: Roadmap dieser Woche (2026-W48)"
-    assert "- Saved carts (Ben Member, Ziel 12 Dec 2026)" in roadmap.body_text
+    assert "- Saved carts (Ben Member, Zieltermin 12 Dec 2026)" in roadmap.body_text
     assert "*In Arbeit*" in roadmap.body_markdown
     assert "Freigabelink" in roadmap.body_text  # the share link's placeholder, in German too
     assert digest.subject == f"{config.settings.company}: weekly digest 2026-W48"
@@ -247,7 +248,9 @@ def _member_who_owes(url: str) -> PersonRead:
 
 
 def _text(at: AppTest) -> str:
-    return "\n".join(t.value for t in at.text)
+    """The previewed messages as shown: each subject, then the email drawn in its frame."""
+    subjects = [plain(m.value) for m in at.markdown if m.value.startswith(("Betreff", "Subject"))]
+    return "\n".join(subjects + [f.proto.srcdoc for f in at.get("iframe")])
 
 
 def test_a_german_member_previews_their_reminder_in_german(app_store: str) -> None:

@@ -214,6 +214,23 @@ def test_token_is_shown_once_stored_hashed_and_revocable(app_store: str) -> None
     assert at.tabs[1].dataframe[0].value["state"].iloc[0].startswith("revoked")
 
 
+def test_a_created_token_empties_the_form_so_a_second_click_makes_no_second_token(
+    app_store: str,
+) -> None:
+    at = open_tab(open_admin(app_store), "API tokens")
+    at.tabs[1].text_input[0].set_value("nightly-etl")
+    at.tabs[1].multiselect[0].set_value(["write:observations"])
+    at.tabs[1].button[0].click().run()
+    assert not at.exception
+    assert (at.tabs[1].text_input[0].value, at.tabs[1].multiselect[0].value) == ("", [])
+    next(b for b in at.tabs[1].button if b.label == "Create token").click().run()  # again
+    assert "give the token a name" in shown(at.tabs[1].error)
+    engine = create_store_engine(app_store)
+    with Session(engine) as session:
+        assert [t.name for t in session.exec(select(ApiToken)).all()] == ["nightly-etl"]
+    engine.dispose()
+
+
 def test_token_without_name_or_scope_is_refused_and_keeps_the_input(app_store: str) -> None:
     at = open_tab(open_admin(app_store), "API tokens")
     at.tabs[1].multiselect[0].set_value(["read:okrs"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -14,8 +15,8 @@ from planning.config import default_config
 from planning.notify.preferences import preference_of
 from planning.notify.run import run_due_notifications
 from planning.notify.secrets import NotifySecrets
-from planning.store.engine import create_store_engine
-from planning.store.models import Role
+from planning.store.engine import create_store_engine, session_scope
+from planning.store.models import KeyResult, Role
 from tests.app_pages import open_admin_tab, people, submit_form
 from tests.page_text import plain
 
@@ -74,3 +75,24 @@ def test_a_director_saves_someone_elses_preferences(store: str) -> None:
         saved = preference_of(session=session, person_id=member.id)
     engine.dispose()
     assert (saved.channel, saved.opted_out) == ("slack", True)
+
+
+def test_the_preview_shows_the_digest_email_as_its_reader_gets_it(store: str) -> None:
+    engine = create_store_engine(store)
+    tricky = "Checkout <script>alert(1)</script> | fast"
+    with session_scope(engine) as session:  # a key result every digest lists
+        session.execute(
+            update(KeyResult).where(KeyResult.title == "Conversion rate up").values(title=tricky)
+        )
+    engine.dispose()
+    at = _open(store)
+    frames = [f.proto.srcdoc for f in at.get("iframe")]
+    [digest] = [f for f in frames if "<table" in f]  # a rendered table, not pipes and dashes
+    assert "Checkout &lt;script&gt;alert(1)&lt;/script&gt; | fast" in digest
+    assert "<script" not in digest.lower()
+    head = digest[digest.lower().index("<head") :]
+    assert head.split(">", 1)[1].startswith('<meta http-equiv="Content-Security-Policy"')
+    assert "default-src 'none'" in head.split(">", 2)[1]  # no script may run in the frame
+    shown = [t.value for t in at.text] + [plain(m.value) for m in at.markdown]
+    assert not any("|---" in t or "| ---" in t for t in shown)
+    assert "digest by Email" in " ".join(shown)  # the channel by its name

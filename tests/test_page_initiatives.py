@@ -5,9 +5,13 @@ second editor's conflict that keeps what they typed."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -28,8 +32,10 @@ from planning.work.initiative_reads import (
     objective_choices,
 )
 from tests.app_pages import click, open_as, people
+from tests.config_support import GERMAN_TEAM, config_copy
 from tests.page_text import plain
 from tests.planning_seed import count, edit_initiative
+from tests.shown_text import shown_texts
 
 PAGE = "pages/initiatives.py"
 
@@ -377,3 +383,24 @@ def test_a_long_list_shows_its_top_and_every_initiative_stays_reachable(
     assert list(at.dataframe[0].value["title"]) == list(everything["title"])
     assert not any(b.label.startswith("Show all") for b in at.button)
     assert not any("more below" in plain(c.value) for c in at.caption)
+
+
+def test_a_german_team_reads_an_initiatives_target_date_as_zieltermin(
+    app_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "QUARTERDECK_CONFIG_DIR", str(config_copy(tmp_path / "config", **GERMAN_TEAM))
+    )
+    st.cache_resource.clear()
+    engine = create_store_engine(app_store)
+    member = people(engine, Role.member)[0]
+    running = owned_by(engine, member.id, "in_progress")
+    assert running.target_date is not None
+    at = open_page(people(engine, Role.director)[0].id, pick=running.id)
+    texts = [s.text for s in shown_texts(at)]
+    day, year = running.target_date.day, running.target_date.year
+    assert re.search(rf"· Zieltermin {day}\. \S+ {year} ·", " ".join(texts))  # the detail
+    columns = json.loads(at.dataframe[0].proto.columns or "{}").values()
+    assert "Zieltermin" in [c.get("label") for c in columns]  # the list's column
+    assert [t for t in texts if re.search(r"\bZiel\b", t)] == []  # never "Ziel 12.01.2027"
+    engine.dispose()

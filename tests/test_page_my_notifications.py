@@ -16,6 +16,7 @@ from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine
 from planning.store.models import Person, Role
 from tests.app_pages import submit_form
+from tests.page_text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EVERY = default_config().settings.updates.stale_after_days
@@ -41,8 +42,10 @@ def test_a_member_sets_their_own_channel_and_sees_their_reminder(app_store: str)
     at.run()
     assert not at.exception
     at.toggle(key="tw_notify_preview").set_value(True).run()
-    preview = "\n".join(t.value for t in at.text)
-    assert f"Hello {member.name}," in preview and "owed this week" in preview
+    # The reminder email as it arrives, rendered in its frame, under its subject.
+    email = "\n".join(f.proto.srcdoc for f in at.get("iframe"))
+    subject = " ".join(plain(m.value) for m in at.markdown if "Subject" in m.value)
+    assert f"<p>Hello {member.name},</p>" in email and "owed this week" in subject
     form = f"tw_notify_pref_{member.id}"
     [channel] = [s for s in at.selectbox if s.form_id == form]
     channel.set_value("teams")

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, delete
+import streamlit as st
+from sqlalchemy import Engine, delete, update
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
@@ -23,6 +25,7 @@ from planning.periods import iso_week
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import (
     Decision,
+    Initiative,
     InitiativeStatus,
     Role,
     WeeklyPlan,
@@ -33,6 +36,7 @@ from planning.work.initiative_input import NewStatusUpdate
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import get_plan
 from tests.app_pages import click, open_as, people, table_edits
+from tests.config_support import GERMAN_TEAM, config_copy
 from tests.page_text import plain
 from tests.planning_seed import add_initiative, commit_plan, count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
@@ -479,4 +483,28 @@ def test_planned_work_without_dates_is_listed_under_capacity_with_why(app_store:
     assert table.value.to_dict(orient="records") == [
         {"title": "Undated launch", "reason": "no start date and target date"}
     ]
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("german", "said"),
+    [
+        (False, "Nobody is over-allocated in these weeks."),
+        (True, "Niemand ist in diesen Wochen überbucht."),
+    ],
+)
+def test_capacity_says_nobody_is_over_allocated_when_nobody_is(
+    app_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, german: bool, said: str
+) -> None:
+    if german:
+        config = config_copy(tmp_path / "config", **GERMAN_TEAM)
+        monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config))
+        st.cache_resource.clear()
+    engine = create_store_engine(app_store)
+    with session_scope(engine) as session:  # all work shipped: nobody carries any load
+        session.execute(update(Initiative).values(status=InitiativeStatus.done))
+    at = open_page(people(engine, Role.director)[0].id)
+    caption = next(c.value for c in at.caption if "BAU" in c.value)
+    assert plain(caption).endswith(said)
+    assert "🔴" not in caption and "(0 " not in caption
     engine.dispose()

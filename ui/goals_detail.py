@@ -363,4 +363,5 @@ def check_in_form(view: View, kr: KrEvaluation) -> None:
             done=finished,
         ),
         _("Check-in posted on “{title}”.").format(title=escape_markdown(kr.title)),
+        forget=tuple(f"{key}_{field}" for field in ("confidence", "note", "value", "done")),
     )

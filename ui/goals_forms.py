@@ -53,6 +53,26 @@ from ui.pickers import ALL, dimension_filters
 from ui.text import escape_markdown
 from ui.trash_view import delete_goal_form
 
+# The add forms' own fields, emptied after a successful create so a second click adds nothing;
+# the new key result's objective, kind, metric and filters stay picked for the next one.
+NEW_OBJECTIVE_FIELDS = tuple(
+    f"new_objective_{name}" for name in ("title", "description", "owner", "weight", "parent")
+)
+NEW_KR_FIELDS = tuple(
+    f"new_kr_{name}"
+    for name in (
+        "title",
+        "owner",
+        "weight",
+        "window",
+        "direction",
+        "start",
+        "target",
+        "rule",
+        "threshold",
+        "unit",
+    )
+)
 RULE_LABELS = {"stay_above": N_("stay above"), "stay_below": N_("stay below")}
 # An objective's or key result's weight: a share, never negative, always given.
 WEIGHT_RULE: dict[str, Any] = {"minimum": 0.0, "required": True}
@@ -326,6 +346,7 @@ def add_objective_form(view: View, people: Mapping[int, str]) -> None:
                 _("Objective “{title}” added to {quarter}.").format(
                     title=escape_markdown(title.strip()), quarter=view.period
                 ),
+                forget=NEW_OBJECTIVE_FIELDS,
             )
 
 
@@ -468,6 +489,7 @@ def key_result_form(view: View, people: Mapping[int, str]) -> None:
                 config=metrics,
             ),
             _("Key result “{title}” added.").format(title=escape_markdown(title.strip())),
+            forget=NEW_KR_FIELDS,
         )
 
 

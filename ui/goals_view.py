@@ -24,7 +24,7 @@ from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
 from planning.formatting import format_day, format_entered
-from planning.i18n import N_, ngettext
+from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
 from planning.okrs.evaluation_results import (
@@ -124,10 +124,15 @@ def done(message: str) -> None:
     flash_after_write(FLASH, message)
 
 
-def write_goal(call: Callable[[Session], object], message: str) -> None:
+def write_goal(
+    call: Callable[[Session], object], message: str, *, forget: tuple[str, ...] = ()
+) -> None:
     """Run a goals write in one transaction (`call` returns what it wrote, never None): its
-    refusal shown on the form, or done."""
+    refusal shown on the form (what was typed kept), or the `forget` widget keys dropped, so a
+    create form starts empty again, and done."""
     if run_write(call, refusals=REFUSALS) is not None:
+        for key in forget:
+            st.session_state.pop(key, None)
         done(message)
 
 
@@ -281,14 +286,15 @@ def guardrail_verdict(kr: KrEvaluation) -> str | None:
     return _("breached ({days})").format(days=in_breach)
 
 
-# Every column has a fixed width and together they fit the 940 px a 1,440 px screen leaves beside
+# Every column has a fixed width and together they fit the 872 px a 1,366 px screen leaves beside
 # the sidebar, open or closed quarter, so Forecast and Probability are always in view; the start
 # value is in the key result's detail, and the reasons ("Why") are read in full under the table,
-# where they wrap, rather than cut off in a cell.
+# where they wrap, rather than cut off in a cell (as are the titles, also on the chart above).
+# Probability's heading has a short form for languages whose word would not fit its column.
 def kr_table_widths() -> dict[str, Any]:
     """The key result table's column widths, by its headings in the reader's language."""
     return {
-        _("Key result"): st.column_config.TextColumn(width=190),
+        _("Key result"): st.column_config.TextColumn(width=150),
         _("Status"): st.column_config.TextColumn(width=95),
         **{
             _(name): st.column_config.TextColumn(width=72)
@@ -301,11 +307,11 @@ def kr_table_widths() -> dict[str, Any]:
                 N_("Forecast"),
             )
         },
-        _("Probability"): st.column_config.TextColumn(width=80),
-        _("Suggested grade"): st.column_config.NumberColumn(width=70),
+        _("Probability"): st.column_config.TextColumn(pgettext("column", "Probability"), width=80),
+        _("Suggested grade"): st.column_config.NumberColumn(width=65),
         _("Grade"): st.column_config.NumberColumn(width=55),
-        _("Grade reason"): st.column_config.TextColumn(width=120),
-        _("Owner"): st.column_config.TextColumn(width=100),
+        _("Grade reason"): st.column_config.TextColumn(width=100),
+        _("Owner"): st.column_config.TextColumn(width=95),
         _("Confidence"): st.column_config.TextColumn(width=80),
     }
 

@@ -4,6 +4,7 @@ person, for themselves) and Admin → Notifications (a director, for anyone)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import streamlit as st
@@ -31,6 +32,36 @@ KIND_LABELS = {
     "digest": N_("digest"),
     "roadmap": N_("roadmap"),
 }
+
+
+# An email previewed as its reader opens it, in a frame of its own so its styles stay inside.
+# The policy comes first in its head: no script runs and nothing loads, whatever the HTML holds
+# (people's text in it is escaped already); its links open in a new tab. As no script may run,
+# the frame cannot measure its content: it is about as tall as the message's plain text,
+# scrolling beyond the tallest.
+EMAIL_FRAME_LINE = 26
+EMAIL_FRAME_MIN, EMAIL_FRAME_MAX = 220, 640
+EMAIL_FRAME_HEAD = (
+    '<meta http-equiv="Content-Security-Policy" '
+    "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+    '<base target="_blank">'
+)
+
+
+def email_frame(html: str) -> str:
+    """An email's HTML with the no-scripts policy at the start of its head."""
+    head = re.search(r"<head\b[^>]*>", html, re.IGNORECASE)
+    if head is not None:
+        return html[: head.end()] + EMAIL_FRAME_HEAD + html[head.end() :]
+    opening = re.search(r"<html\b[^>]*>", html, re.IGNORECASE)
+    at = opening.end() if opening is not None else 0
+    return html[:at] + f"<head>{EMAIL_FRAME_HEAD}</head>" + html[at:]
+
+
+def email_frame_height(text: str) -> int:
+    """The preview frame's height in pixels for an email whose plain text is `text`."""
+    lines = 4 + text.count("\n")
+    return max(EMAIL_FRAME_MIN, min(EMAIL_FRAME_MAX, lines * EMAIL_FRAME_LINE))
 
 
 # Which language a previewed message is written in, said in the reader's language (one sentence
@@ -96,8 +127,9 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
 
 
 def preview(person_id: int, name: str) -> None:
-    """What a person would receive this week as things stand, in plain text, written in the
-    language that person reads (whoever looks)."""
+    """What a person would receive this week as things stand, as they would see it (an email
+    rendered, a chat message's Markdown rendered), written in the language that person reads
+    (whoever looks)."""
     with read_session() as session:
         messages = preview_for(
             session=session,
@@ -121,9 +153,17 @@ def preview(person_id: int, name: str) -> None:
             else ""
         )
         by = _("{kind} by {channel}").format(
-            kind=escape_markdown(kind_label(message.kind)), channel=message.channel
+            kind=escape_markdown(kind_label(message.kind)),
+            channel=_(CHANNEL_LABELS.get(message.channel, message.channel)),
         )
         st.markdown(f"*{by}{state}*")
-        st.text(
-            _("Subject: {subject}").format(subject=message.subject) + f"\n\n{message.body_text}"
-        )
+        st.markdown(escape_markdown(_("Subject: {subject}").format(subject=message.subject)))
+        if message.channel == "email":
+            st.iframe(
+                email_frame(message.body_html),
+                height=email_frame_height(message.body_text),
+                alt=message.subject,
+            )
+        else:
+            with st.container(border=True):
+                st.markdown(message.body_markdown)
