@@ -1,0 +1,148 @@
+"""Teams in real time zones on the days clocks change: check-in reminders and digests, metric
+days, Shopify orders and the times readers see (Berlin, Los Angeles and Sydney, on the EU, US and
+southern switch days and in ISO week 53 of 2026). Every moment is pinned, so these pass any day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from planning import clock
+from planning.config import AppConfig
+from planning.config.settings import NotifySettings
+from planning.notify.outbox import enqueue
+from planning.notify.run import plan_due
+from planning.notify.schedule import check_in_week, digest_week
+from planning.notify.secrets import NotifySecrets
+from planning.store.models_notify import OutboxMessage
+from tests.planning_seed import add_owed_initiative, seed_team
+
+BERLIN = ZoneInfo("Europe/Berlin")
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+SYDNEY = ZoneInfo("Australia/Sydney")
+UNREACHED = NotifySecrets(
+    urls={"email": "mailto://127.0.0.1:9?from=qd@x.test"}, link_secret=b"a-test-link-secret-0123"
+)
+
+
+@pytest.fixture
+def team_zone() -> Iterator[None]:
+    """A test that moves the team to another time zone leaves it in UTC."""
+    yield
+    clock.use_time_zone("UTC")
+
+
+def _due_moments(
+    settings: NotifySettings, zone: ZoneInfo, start: datetime, hours: int = 36
+) -> list[datetime]:
+    """Every quarter hour from `start` at which the check-in is due, shown in the team's zone."""
+    found = []
+    for quarter in range(hours * 4):
+        moment = start + timedelta(minutes=15 * quarter)
+        if check_in_week(moment, settings, zone) is not None:
+            found.append(moment.astimezone(zone))
+    return found
+
+
+# --- check-in reminders and the digest ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "saturday_noon_utc", "after_the_jump"),
+    [
+        (BERLIN, datetime(2027, 3, 27, 12, tzinfo=UTC), "03:30+02:00"),
+        (LOS_ANGELES, datetime(2027, 3, 13, 12, tzinfo=UTC), "03:30-07:00"),
+        (SYDNEY, datetime(2026, 10, 3, 0, tzinfo=UTC), "03:30+11:00"),
+    ],
+)
+def test_a_check_in_time_the_clocks_skip_is_still_due_for_its_catch_up_hours(
+    zone: ZoneInfo, saturday_noon_utc: datetime, after_the_jump: str
+) -> None:
+    # Clocks go from 02:00 straight to 03:00: 02:30 counts as 03:30, an hour after 01:30.
+    settings = NotifySettings(check_in_day="sunday", check_in_time="02:30", catch_up_hours=1)
+    due = _due_moments(settings, zone, saturday_noon_utc)
+    assert [d.isoformat()[11:] for d in due] == [
+        f"{after_the_jump[:2]}:{m}:00{after_the_jump[5:]}" for m in ("30", "45")
+    ] + [f"04:{m}:00{after_the_jump[5:]}" for m in ("00", "15")]
+
+
+@pytest.mark.parametrize(
+    ("zone", "saturday_noon_utc"),
+    [
+        (BERLIN, datetime(2026, 10, 24, 12, tzinfo=UTC)),
+        (LOS_ANGELES, datetime(2026, 10, 31, 12, tzinfo=UTC)),
+        (SYDNEY, datetime(2026, 4, 4, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_check_in_time_the_clocks_show_twice_is_due_from_the_first_for_real_hours(
+    zone: ZoneInfo, saturday_noon_utc: datetime
+) -> None:
+    at = "01:30" if zone is LOS_ANGELES else "02:30"  # the hour shown twice
+    settings = NotifySettings(check_in_day="sunday", check_in_time=at, catch_up_hours=1)
+    due = _due_moments(settings, zone, saturday_noon_utc)
+    assert len(due) == 4  # one real hour, every quarter
+    first, last = due[0], due[-1]
+    # (aware moments in one zone subtract by the wall clock, so the real gap is taken in UTC)
+    assert first.strftime("%H:%M") == at
+    assert last.astimezone(UTC) - first.astimezone(UTC) == timedelta(minutes=45)
+    assert first.utcoffset() != last.utcoffset()  # the window runs across the switch
+
+
+def test_catch_up_hours_are_real_hours_across_the_switch() -> None:
+    # 01:00 on the EU spring day with three hours of catch-up: due until 05:00 summer time.
+    settings = NotifySettings(check_in_day="sunday", check_in_time="01:00", catch_up_hours=3)
+    due = _due_moments(settings, BERLIN, datetime(2027, 3, 27, 12, tzinfo=UTC))
+    assert len(due) == 12
+    assert due[-1].isoformat() == "2027-03-28T04:45:00+02:00"
+    # A Saturday 17:00 digest before the EU autumn night: twelve real hours end at 04:00 winter
+    # time on Sunday (the wall clock, counting the repeated hour once, would say 05:00).
+    digest = NotifySettings(digest_day="saturday", digest_time="17:00", catch_up_hours=12)
+    assert digest_week(datetime(2026, 10, 25, 2, 59, tzinfo=UTC), digest, BERLIN) == "2026-W43"
+    assert digest_week(datetime(2026, 10, 25, 3, 0, tzinfo=UTC), digest, BERLIN) is None
+
+
+def test_the_check_in_and_digest_of_iso_week_53() -> None:
+    settings = NotifySettings(digest_day="sunday", digest_time="23:00", catch_up_hours=5)
+    # Monday 2026-12-28 09:00 in Berlin opens week 53; Sunday 2027-01-03 23:00 closes it.
+    assert check_in_week(datetime(2026, 12, 28, 8, 0, tzinfo=UTC), settings, BERLIN) == "2026-W53"
+    assert digest_week(datetime(2027, 1, 4, 1, 0, tzinfo=UTC), settings, BERLIN) == "2026-W53"
+    assert check_in_week(datetime(2027, 1, 4, 8, 0, tzinfo=UTC), settings, BERLIN) == "2027-W01"
+
+
+@pytest.mark.parametrize(
+    ("spring", "first_run_utc"),
+    [
+        (True, datetime(2027, 3, 27, 23, 0, tzinfo=UTC)),
+        (False, datetime(2026, 10, 24, 23, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_berlin_team_is_reminded_once_on_the_switch_day(
+    engine: Engine, config: AppConfig, team_zone: None, spring: bool, first_run_utc: datetime
+) -> None:
+    clock.use_time_zone("Europe/Berlin")
+    notify = config.settings.notify.model_copy(
+        update={"check_in_day": "sunday", "check_in_time": "02:30", "catch_up_hours": 1}
+    )
+    sunday = config.model_copy(
+        update={"settings": config.settings.model_copy(update={"notify": notify})}
+    )
+    team = seed_team(engine)
+    add_owed_initiative(engine, team)
+    # The server runs every 15 minutes through the night of the switch.
+    for quarter in range(4 * 5):
+        moment = first_run_utc + timedelta(minutes=15 * quarter)
+        with Session(engine) as session:
+            planned = plan_due(session=session, config=sunday, now=moment, secrets=UNREACHED)
+        enqueue(engine=engine, messages=planned, now=moment)
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert [(r.person_id, r.kind) for r in rows] == [(team.ana.id, "reminder")]
+    created = rows[0].created_at
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    expected = "03:30+02:00" if spring else "02:30+02:00"
+    assert created.astimezone(BERLIN).isoformat()[11:] == f"{expected[:5]}:00{expected[5:]}"
