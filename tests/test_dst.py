@@ -5,7 +5,7 @@ southern switch days and in ISO week 53 of 2026). Every moment is pinned, so the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,8 +19,13 @@ from planning.notify.outbox import enqueue
 from planning.notify.run import plan_due
 from planning.notify.schedule import check_in_week, digest_week
 from planning.notify.secrets import NotifySecrets
+from planning.reports.digest import build_digest
+from planning.reports.this_week import days_since, is_owed
+from planning.store.engine import read_engine, session_scope
+from planning.store.models import InitiativeStatus, StatusUpdate
 from planning.store.models_notify import OutboxMessage
-from tests.planning_seed import add_owed_initiative, seed_team
+from tests.planning_seed import add_initiative, add_owed_initiative, seed_team
+from ui.this_week_data import ago
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -146,3 +151,59 @@ def test_a_berlin_team_is_reminded_once_on_the_switch_day(
     created = created if created.tzinfo else created.replace(tzinfo=UTC)
     expected = "03:30+02:00" if spring else "02:30+02:00"
     assert created.astimezone(BERLIN).isoformat()[11:] == f"{expected[:5]}:00{expected[5:]}"
+
+
+# --- days as the team counts them -----------------------------------------------------------------
+
+
+def test_an_evening_update_in_los_angeles_is_that_days_not_the_next(team_zone: None) -> None:
+    clock.use_time_zone("America/Los_Angeles")
+    # Thursday 18 March 2027, 18:00 PDT: already Friday 01:00 in UTC.
+    evening = datetime(2027, 3, 19, 1, 0, tzinfo=UTC)
+    assert days_since(evening, date(2027, 3, 18)) == 0  # not "-1 days ago"
+    assert ago(0, evening) == "0 days ago (18 Mar)"
+    # Owed again a week later, on the next Thursday.
+    assert is_owed(days_since(evening, date(2027, 3, 25)), 7)
+    assert not is_owed(days_since(evening, date(2027, 3, 24)), 7)
+
+
+def test_a_morning_update_in_sydney_is_that_days_not_the_one_before(team_zone: None) -> None:
+    clock.use_time_zone("Australia/Sydney")
+    # Thursday 8 October 2026, 09:00 AEDT: still Wednesday in UTC.
+    morning = datetime(2026, 10, 7, 22, 0, tzinfo=UTC)
+    assert ago(days_since(morning, date(2026, 10, 9)), morning) == "1 day ago (08 Oct)"
+    assert not is_owed(days_since(morning, date(2026, 10, 14)), 7)  # owed on Thursday, not before
+
+
+def test_the_digest_counts_a_sunday_evening_update_in_its_week(
+    engine: Engine, config: AppConfig, team_zone: None
+) -> None:
+    clock.use_time_zone("America/Los_Angeles")
+    team = seed_team(engine)
+    created = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)
+    quiet = add_initiative(
+        engine,
+        title="Quiet project",
+        owner_id=team.ben.id,
+        status="in_progress",
+        created_at=created,
+        updated_at=created,
+    )
+    # Sunday 25 October 2026 (the last day of 2026-W43), 18:00 PDT: Monday 01:00 UTC.
+    with session_scope(engine) as session:
+        session.add(
+            StatusUpdate(
+                initiative_id=quiet,
+                status=InitiativeStatus.in_progress,
+                health="on_track",  # type: ignore[arg-type]
+                percent_complete=50,
+                note="still going",
+                author_id=team.ben.id,
+                created_at=datetime(2026, 10, 26, 1, 0, tzinfo=UTC),
+            )
+        )
+    with Session(read_engine(engine)) as session:
+        digest = build_digest(
+            session=session, config=config, week="2026-W43", today=date(2026, 10, 28)
+        )
+    assert [s.initiative for s in digest.stale] == []
