@@ -24,6 +24,9 @@ from planning.reports.this_week import days_since, is_owed
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import InitiativeStatus, StatusUpdate
 from planning.store.models_notify import OutboxMessage
+from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiative_reads import initiative_detail, list_initiatives
+from planning.work.status_updates import post_status_update
 from tests.planning_seed import add_initiative, add_owed_initiative, seed_team
 from ui.this_week_data import ago
 
@@ -207,3 +210,35 @@ def test_the_digest_counts_a_sunday_evening_update_in_its_week(
             session=session, config=config, week="2026-W43", today=date(2026, 10, 28)
         )
     assert [s.initiative for s in digest.stale] == []
+
+
+# --- times readers see ----------------------------------------------------------------------------
+
+
+def test_status_updates_and_the_audit_trail_show_the_teams_time_through_the_repeated_hour(
+    engine: Engine, team_zone: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.use_time_zone("Europe/Berlin")
+    team = seed_team(engine)
+    initiative = add_owed_initiative(engine, team)
+    # 02:30 comes twice on 25 October 2026 in Berlin: once in summer time, once in winter time.
+    for moment in ("2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00"):
+        monkeypatch.setenv(clock.TODAY_ENV, moment)
+        clock.pin(None)  # the moment starts the clock afresh
+        with session_scope(engine) as session:
+            post_status_update(
+                session=session,
+                actor=team.ana,
+                initiative_id=initiative,
+                update=NewStatusUpdate("in_progress", "on_track", 40, "moving"),
+            )
+    with Session(read_engine(engine)) as session:
+        detail = initiative_detail(session=session, initiative_id=initiative)
+        listed = list_initiatives(session=session)
+    assert detail is not None
+    shown = sorted(f"{at:%H:%M%z}" for at in detail.updates["at"])
+    assert shown == ["02:30+0100", "02:30+0200"]
+    trail = {f"{at:%H:%M%z}" for at in detail.audit["at"]}
+    assert {"02:30+0100", "02:30+0200"} <= trail
+    last = listed.loc[listed["id"] == initiative, "last_update_at"].iloc[0]
+    assert f"{last:%Y-%m-%d %H:%M%z}" == "2026-10-25 02:30+0100"
