@@ -13,26 +13,41 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from planning import clock
+from planning.access.api_tokens import WRITE_OBSERVATIONS
 from planning.config import AppConfig
 from planning.config.settings import NotifySettings
+from planning.metrics.completeness import last_cut_off_day
 from planning.notify.outbox import enqueue
 from planning.notify.run import plan_due
 from planning.notify.schedule import check_in_week, digest_week
 from planning.notify.secrets import NotifySecrets
 from planning.reports.digest import build_digest
 from planning.reports.this_week import days_since, is_owed
+from planning.sources.shopify_orders import parse_shopify_orders
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import InitiativeStatus, StatusUpdate
 from planning.store.models_notify import OutboxMessage
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiative_reads import initiative_detail, list_initiatives
 from planning.work.status_updates import post_status_update
+from tests.api_support import bearer, client_for, new_token
 from tests.planning_seed import add_initiative, add_owed_initiative, seed_team
+from tests.test_sources_shopify import edited, shop_config, values
 from ui.this_week_data import ago
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 SYDNEY = ZoneInfo("Australia/Sydney")
+OBSERVATIONS = "/api/v1/observations"
+API_ROWS = [
+    {
+        "date": "2027-03-27",
+        "measure": "sessions",
+        "value": 1200,
+        "channel": "email",
+        "device": "mobile",
+    }
+]
 UNREACHED = NotifySecrets(
     urls={"email": "mailto://127.0.0.1:9?from=qd@x.test"}, link_secret=b"a-test-link-secret-0123"
 )
@@ -242,3 +257,82 @@ def test_status_updates_and_the_audit_trail_show_the_teams_time_through_the_repe
     assert {"02:30+0100", "02:30+0200"} <= trail
     last = listed.loc[listed["id"] == initiative, "last_update_at"].iloc[0]
     assert f"{last:%Y-%m-%d %H:%M%z}" == "2026-10-25 02:30+0100"
+
+
+def test_the_api_writes_moments_with_their_offset_on_the_spring_night(
+    engine: Engine, config: AppConfig, team_zone: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.use_time_zone("Europe/Berlin")
+    # 01:59 in Berlin, a minute before the clocks jump to 03:00.
+    monkeypatch.setenv(clock.TODAY_ENV, "2027-03-28T01:59:00+01:00")
+    writer = new_token(engine, [WRITE_OBSERVATIONS], name="nightly-etl")
+    with client_for(engine, config, today=clock.today) as client:
+        posted = client.post(OBSERVATIONS, json=API_ROWS, headers=bearer(writer))
+        assert posted.status_code == 200, posted.text
+        health = client.get("/api/v1/health").json()
+    stamp = datetime.fromisoformat(health["last_import_at"])
+    assert stamp.utcoffset() is not None  # never a naive moment
+    assert stamp.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M%z") == "2027-03-28 01:59+0100"
+
+
+# --- metric days ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "hours", "last_counted"),
+    [
+        # 24 hours after a day ends is still midnight the next night, on a 23- or 25-hour day.
+        ("2027-03-28T23:59:00+02:00", 24, date(2027, 3, 26)),
+        ("2027-03-29T00:00:00+02:00", 24, date(2027, 3, 27)),
+        ("2026-10-25T23:59:00+01:00", 24, date(2026, 10, 23)),
+        ("2026-10-26T00:00:00+01:00", 24, date(2026, 10, 24)),
+        # Two hours after midnight, the clocks read 03:00 in spring and 02:00 (first) in autumn.
+        ("2027-03-28T01:59:00+01:00", 2, date(2027, 3, 26)),
+        ("2027-03-28T03:00:00+02:00", 2, date(2027, 3, 27)),
+        ("2026-10-25T01:59:00+02:00", 2, date(2026, 10, 23)),
+        ("2026-10-25T02:00:00+02:00", 2, date(2026, 10, 24)),
+        ("2026-10-25T02:30:00+01:00", 2, date(2026, 10, 24)),  # the repeated hour, second time
+    ],
+)
+def test_a_day_counts_after_its_cut_off_across_the_switch(
+    team_zone: None, monkeypatch: pytest.MonkeyPatch, moment: str, hours: int, last_counted: date
+) -> None:
+    clock.use_time_zone("Europe/Berlin")
+    monkeypatch.setenv(clock.TODAY_ENV, moment)
+    assert last_cut_off_day(hours) == last_counted
+
+
+# --- Shopify orders -------------------------------------------------------------------------------
+
+# Four orders of the fixture moved to the EU autumn night, with the offsets Shopify writes.
+SWITCH_NIGHT = {
+    "2026-11-24 09:15:02 -0500": "2026-10-25 02:30:00 +0200",  # the first 02:30
+    "2026-11-24 20:40:00 -0500": "2026-10-25 02:30:00 +0100",  # the second 02:30
+    "2026-11-25 14:30:00 -0500": "2026-10-24 23:59:59 +0200",
+    "2026-11-26 08:05:00 -0500": "2026-10-26 00:00:00 +0100",
+}
+
+
+@pytest.mark.parametrize(
+    ("zone", "orders_by_day"),
+    [
+        ("Europe/Berlin", {"2026-10-24": 1, "2026-10-25": 2, "2026-10-26": 1}),
+        # 17:30 and 18:30 on Saturday in Los Angeles; the last one is Sunday 16:00 there.
+        ("America/Los_Angeles", {"2026-10-24": 3, "2026-10-25": 1}),
+        # Already summer time in Sydney: late morning on Sunday 25 October.
+        ("Australia/Sydney", {"2026-10-25": 3, "2026-10-26": 1}),
+    ],
+)
+def test_shopify_orders_on_the_switch_night_fall_on_the_teams_day(
+    config: AppConfig, zone: str, orders_by_day: dict[str, int]
+) -> None:
+    converted = parse_shopify_orders(data=edited(**SWITCH_NIGHT), config=shop_config(config, zone))
+    assert converted.problems == []
+    counted = {
+        day: n
+        for (day, measure, _where), n in values(converted.table).items()
+        if measure == "orders"
+    }
+    assert counted == orders_by_day
+    # Both 02:30 orders are on 25 October in Berlin, not one of them moved to another day.
+    assert (len(converted.notes) == 1) == (zone == "Europe/Berlin")
