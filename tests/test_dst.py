@@ -23,6 +23,7 @@ from planning.notify.schedule import check_in_week, digest_week
 from planning.notify.secrets import NotifySecrets
 from planning.reports.digest import build_digest
 from planning.reports.this_week import days_since, is_owed
+from planning.sources.schedule import OnceCronTrigger
 from planning.sources.shopify_orders import parse_shopify_orders
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import InitiativeStatus, StatusUpdate
@@ -336,3 +337,43 @@ def test_shopify_orders_on_the_switch_night_fall_on_the_teams_day(
     assert counted == orders_by_day
     # Both 02:30 orders are on 25 October in Berlin, not one of them moved to another day.
     assert (len(converted.notes) == 1) == (zone == "Europe/Berlin")
+
+
+# --- scheduled data sources -----------------------------------------------------------------------
+
+
+def _fire_times(cron: str, zone: ZoneInfo, start: datetime, until: datetime) -> list[str]:
+    """When a source on this cron schedule runs between two moments, in the team's time."""
+    trigger = OnceCronTrigger.from_crontab(cron, timezone=zone)
+    fired: list[str] = []
+    previous, now = None, start
+    while (fire := trigger.get_next_fire_time(previous, now)) is not None and fire < until:
+        fired.append(fire.astimezone(UTC).astimezone(zone).strftime("%m-%d %H:%M%z"))
+        previous, now = fire, (fire.astimezone(UTC) + timedelta(seconds=1)).astimezone(zone)
+    return fired
+
+
+@pytest.mark.parametrize(
+    ("zone", "cron", "saturday", "expected"),
+    [
+        (BERLIN, "30 2 * * *", datetime(2026, 10, 24, 12, tzinfo=UTC), ["10-25 02:30+0200"]),
+        (LOS_ANGELES, "30 1 * * *", datetime(2026, 10, 31, 20, tzinfo=UTC), ["11-01 01:30-0700"]),
+        (SYDNEY, "30 2 * * *", datetime(2026, 4, 4, 2, tzinfo=UTC), ["04-05 02:30+1100"]),
+        # Spring: 02:30 does not exist; it runs once, at 03:30 summer time.
+        (BERLIN, "30 2 * * *", datetime(2027, 3, 27, 12, tzinfo=UTC), ["03-28 03:30+0200"]),
+    ],
+)
+def test_a_nightly_source_in_the_switch_hour_runs_once(
+    zone: ZoneInfo, cron: str, saturday: datetime, expected: list[str]
+) -> None:
+    assert _fire_times(cron, zone, saturday, saturday + timedelta(hours=24)) == expected
+
+
+def test_a_half_hourly_source_runs_on_through_the_repeated_hour() -> None:
+    night = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 01:30 summer time
+    assert _fire_times("*/30 * * * *", BERLIN, night, night + timedelta(hours=2)) == [
+        "10-25 01:30+0200",
+        "10-25 02:00+0200",
+        "10-25 02:30+0200",
+        "10-25 02:00+0100",
+    ]
