@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 
 from planning import clock
 from planning.access.api_tokens import WRITE_OBSERVATIONS
+from planning.access.passwords import attempt_sign_in, start_session
+from planning.access.people import set_password
 from planning.config import AppConfig
 from planning.config.settings import NotifySettings
 from planning.metrics.completeness import last_cut_off_day
@@ -21,17 +23,28 @@ from planning.notify.outbox import enqueue
 from planning.notify.run import plan_due
 from planning.notify.schedule import check_in_week, digest_week
 from planning.notify.secrets import NotifySecrets
+from planning.okrs.evaluation import evaluate_period
+from planning.okrs.track import kr_track
 from planning.reports.digest import build_digest
 from planning.reports.this_week import days_since, is_owed
 from planning.sources.schedule import OnceCronTrigger
 from planning.sources.shopify_orders import parse_shopify_orders
 from planning.store.engine import read_engine, session_scope
-from planning.store.models import InitiativeStatus, StatusUpdate
+from planning.store.models import (
+    CheckIn,
+    Direction,
+    InitiativeStatus,
+    KeyResult,
+    KrKind,
+    Objective,
+    StatusUpdate,
+)
 from planning.store.models_notify import OutboxMessage
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiative_reads import initiative_detail, list_initiatives
 from planning.work.status_updates import post_status_update
 from tests.api_support import bearer, client_for, new_token
+from tests.okr_seed import make_team
 from tests.planning_seed import add_initiative, add_owed_initiative, seed_team
 from tests.test_sources_shopify import edited, shop_config, values
 from ui.this_week_data import ago
@@ -377,3 +390,84 @@ def test_a_half_hourly_source_runs_on_through_the_repeated_hour() -> None:
         "10-25 02:30+0200",
         "10-25 02:00+0100",
     ]
+
+
+# --- sign-in --------------------------------------------------------------------------------------
+
+
+def test_a_sign_in_code_lasts_its_minute_across_the_spring_jump(
+    engine: Engine, config: AppConfig, team_zone: None
+) -> None:
+    clock.use_time_zone("Europe/Berlin")
+    team = seed_team(engine)
+    settings = config.settings.auth
+    with session_scope(engine) as session:
+        set_password(
+            session=session,
+            actor=None,
+            person_id=team.ana.id,
+            password="a long enough password 42",
+            settings=settings,
+        )
+    issued = datetime.fromisoformat("2027-03-28T01:59:30+01:00")  # 30 s before 03:00 summer time
+    codes = []
+    for _ in range(2):
+        with session_scope(engine) as session:
+            outcome = attempt_sign_in(
+                session=session,
+                email=team.ana.email,
+                password="a long enough password 42",
+                settings=settings,
+                now=issued,
+            )
+        codes.append(outcome.code or "")
+    late = datetime.fromisoformat("2027-03-28T03:00:31+02:00")  # 61 real seconds later
+    in_time = datetime.fromisoformat("2027-03-28T03:00:20+02:00")  # 50 real seconds later
+    with session_scope(engine) as session:
+        assert start_session(session=session, code=codes[0], settings=settings, now=in_time)
+        assert start_session(session=session, code=codes[1], settings=settings, now=late) is None
+
+
+# --- key results ----------------------------------------------------------------------------------
+
+
+def test_a_manual_check_in_is_drawn_on_the_teams_day(
+    engine: Engine, config: AppConfig, team_zone: None
+) -> None:
+    clock.use_time_zone("America/Los_Angeles")
+    team = make_team(engine)
+    with session_scope(engine) as session:
+        objective = Objective(period="2026-Q4", title="Content", owner_id=team.priya.id)
+        session.add(objective)
+        session.flush()
+        kr = KeyResult(
+            objective_id=objective.id,
+            title="QA defects",
+            owner_id=team.priya.id,
+            kind=KrKind.manual,
+            direction=Direction.decrease,
+            start_value=6.0,
+            target_value=2.0,
+        )
+        session.add(kr)
+        session.flush()
+        # Monday 5 October 2026, 19:00 in Los Angeles: Tuesday 02:00 in UTC.
+        session.add(
+            CheckIn(
+                key_result_id=kr.id,
+                confidence=6,
+                note="Weekly check-in.",
+                value=5.0,
+                author_id=team.priya.id,
+                created_at=datetime(2026, 10, 6, 2, 0, tzinfo=UTC),
+            )
+        )
+    as_of = date(2026, 10, 10)
+    with Session(read_engine(engine)) as session:
+        evaluation = evaluate_period(session=session, config=config, period="2026-Q4", as_of=as_of)
+        [shown] = [k for k in evaluation.key_results() if k.title == "QA defects"]
+        track = kr_track(
+            session=session, config=config, evaluation=shown, period="2026-Q4", as_of=as_of
+        )
+    drawn = track.path.dropna(subset=["actual"])
+    assert list(drawn["day"]) == [date(2026, 10, 5)]
