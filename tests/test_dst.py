@@ -26,7 +26,7 @@ from planning.notify.secrets import NotifySecrets
 from planning.okrs.evaluation import evaluate_period
 from planning.okrs.track import kr_track
 from planning.reports.digest import build_digest
-from planning.reports.this_week import days_since, is_owed
+from planning.reports.this_week import days_since, idea_outcomes, is_owed
 from planning.sources.schedule import OnceCronTrigger
 from planning.sources.shopify_orders import parse_shopify_orders
 from planning.store.engine import read_engine, session_scope
@@ -42,7 +42,7 @@ from planning.store.models import (
 from planning.store.models_notify import OutboxMessage
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.initiative_reads import initiative_detail, list_initiatives
-from planning.work.status_updates import post_status_update
+from planning.work.status_updates import accept_idea, post_status_update
 from tests.api_support import bearer, client_for, new_token
 from tests.okr_seed import make_team
 from tests.planning_seed import add_initiative, add_owed_initiative, seed_team
@@ -471,3 +471,23 @@ def test_a_manual_check_in_is_drawn_on_the_teams_day(
         )
     drawn = track.path.dropna(subset=["actual"])
     assert list(drawn["day"]) == [date(2026, 10, 5)]
+
+
+def test_an_idea_accepted_on_a_sydney_morning_shows_its_outcome_for_the_full_fortnight(
+    engine: Engine, team_zone: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.use_time_zone("Australia/Sydney")
+    team = seed_team(engine)
+    idea = add_initiative(engine, title="Gift wrap", owner_id=team.ana.id, status="idea")
+    # Thursday 8 October 2026, 09:00 in Sydney: still 7 October in UTC.
+    monkeypatch.setenv(clock.TODAY_ENV, "2026-10-08T09:00:00+11:00")
+    with session_scope(engine) as session:
+        accept_idea(session=session, actor=team.director, initiative_id=idea, expected_version=1)
+    with Session(engine) as session:
+        last_day = idea_outcomes(
+            session=session, person_id=team.ana.id, today=date(2026, 10, 22), days=14
+        )
+        after = idea_outcomes(
+            session=session, person_id=team.ana.id, today=date(2026, 10, 23), days=14
+        )
+    assert [o.title for o in last_day] == ["Gift wrap"] and after == []
