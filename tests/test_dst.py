@@ -26,6 +26,7 @@ from planning.notify.secrets import NotifySecrets
 from planning.okrs.evaluation import evaluate_period
 from planning.okrs.track import kr_track
 from planning.reports.digest import build_digest
+from planning.reports.digest_render import digest_markdown
 from planning.reports.this_week import days_since, idea_outcomes, is_owed
 from planning.sources.schedule import OnceCronTrigger
 from planning.sources.shopify_orders import parse_shopify_orders
@@ -491,3 +492,21 @@ def test_an_idea_accepted_on_a_sydney_morning_shows_its_outcome_for_the_full_for
             session=session, person_id=team.ana.id, today=date(2026, 10, 23), days=14
         )
     assert [o.title for o in last_day] == ["Gift wrap"] and after == []
+
+
+def test_the_digest_says_which_0230_it_was_generated_at(
+    engine: Engine, config: AppConfig, team_zone: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.use_time_zone("Europe/Berlin")
+    seed_team(engine)
+    shown = []
+    for moment in ("2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00"):
+        monkeypatch.setenv(clock.TODAY_ENV, moment)
+        clock.pin(None)
+        with Session(read_engine(engine)) as session:
+            digest = build_digest(
+                session=session, config=config, week="2026-W42", today=clock.today()
+            )
+        shown.append(digest_markdown(digest))
+    assert "on 25 Oct 2026 at 02:30 CEST." in shown[0]
+    assert "on 25 Oct 2026 at 02:30 CET." in shown[1]
