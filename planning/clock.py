@@ -114,6 +114,17 @@ def utcnow() -> datetime:
     return now().astimezone(UTC)
 
 
+def local(moment: datetime) -> datetime:
+    """A stored moment in the team's time zone (a naive one is taken as UTC, as stored)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_zone)
+
+
+def day_of(moment: datetime) -> date:
+    """The team's day a stored moment falls on (an update at 18:00 in Los Angeles is that day,
+    though it is already the next in UTC)."""
+    return local(moment).date()
+
+
 def wall_time() -> datetime:
     """The real moment, never pinned: for measurements (the benchmark's "measured at")."""
     return datetime.now(UTC)

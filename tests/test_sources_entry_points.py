@@ -14,7 +14,12 @@ from planning import clock
 from planning.cli.main import main
 from planning.config import load_config
 from planning.sources.config import load_sources
-from planning.sources.schedule import SCHEDULER_ENV, build_scheduler, start_scheduler
+from planning.sources.schedule import (
+    SCHEDULER_ENV,
+    OnceCronTrigger,
+    build_scheduler,
+    start_scheduler,
+)
 from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate
 from tests.api_support import client_for
 from tests.sources_support import config_dir
@@ -84,6 +89,7 @@ def test_the_scheduler_has_one_job_per_scheduled_source_and_runs_a_due_one(
     assert sorted(jobs) == ["source:nightly", "source:sheet"]  # adhoc is manual
     assert "interval[2:00:00]" in str(jobs["source:sheet"].trigger)
     assert "hour='5', minute='30'" in str(jobs["source:nightly"].trigger)
+    assert isinstance(jobs["source:nightly"].trigger, OnceCronTrigger)  # once in a repeated hour
     # Never synced: the interval source is due, and runs within a minute of the start.
     scheduler.start(paused=True)
     first = scheduler.get_job("source:sheet").next_run_time

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import streamlit as st
 
-from planning import i18n
+from planning import clock, i18n
 from planning.config.metrics import MetricsConfig
 from planning.i18n import N_, pgettext
 from planning.i18n import gettext as _
@@ -289,7 +289,7 @@ def _history_table(versions: Versions, key_result_id: int) -> pa.Table | None:
     yes, no = _("yes"), _("no")
     return pa.table(
         {
-            _("When"): [h.created_at for h in history],
+            _("When"): [clock.local(h.created_at) for h in history],
             _("Who"): [h.author for h in history],
             _("Confidence"): [f"{h.confidence}/10" for h in history],
             _("Value"): ["" if h.value is None else figure(h.value) for h in history],

@@ -140,7 +140,7 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
                 ),
                 {
                     "at": st.column_config.DatetimeColumn(
-                        _("When"), format=grid_formats.input_day_format("YYYY-MM-DD HH:mm")
+                        _("When"), format=grid_formats.input_day_format("YYYY-MM-DD HH:mm Z")
                     ),
                     "author": by,
                     "status": _("Status"),
@@ -156,7 +156,7 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
             _audit_rows(detail.audit),
             {
                 "at": st.column_config.DatetimeColumn(
-                    _("When"), format=grid_formats.input_day_format("YYYY-MM-DD HH:mm:ss")
+                    _("When"), format=grid_formats.input_day_format("YYYY-MM-DD HH:mm:ss Z")
                 ),
                 "actor": _("Who"),
                 "action": _("What"),

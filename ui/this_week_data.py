@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from planning import clock
 from planning.formatting import format_count, format_day
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
@@ -50,7 +51,7 @@ def ago(days: int | None, moment: datetime | None) -> str:
     if days is None or moment is None:
         return _("never")
     return ngettext("{days} day ago ({day})", "{days} days ago ({day})", days).format(
-        days=days, day=format_day(moment.date(), year=False)
+        days=days, day=format_day(clock.day_of(moment), year=False)
     )
 
 

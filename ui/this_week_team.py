@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from planning import clock
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.i18n import ngettext, pgettext
@@ -40,7 +41,7 @@ def idea_news(week: Week, actor: PersonRead) -> None:
     for outcome in outcomes:
         title = escape_markdown(outcome.title)
         by = escape_markdown(outcome.by)
-        when = format_day(outcome.at.date(), year=False)
+        when = format_day(clock.day_of(outcome.at), year=False)
         if outcome.accepted:
             st.success(
                 _("Your idea “{title}” was accepted to the backlog by {by} on {day}.").format(
@@ -82,7 +83,7 @@ def triage(week: Week, actor: PersonRead) -> None:
         st.caption(
             escape_markdown(
                 _("Proposed by {name} on {day}").format(
-                    name=idea.owner, day=format_day(idea.proposed_at.date())
+                    name=idea.owner, day=format_day(clock.day_of(idea.proposed_at))
                 )
             )
         )

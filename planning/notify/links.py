@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from planning import clock
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 
@@ -80,7 +81,8 @@ def verify(*, secret: bytes, token: object, now: datetime) -> FormLink:
     except (ValueError, OverflowError):
         raise LinkError(_("this link is not one Quarterdeck made")) from None
     if now >= expires_at:
-        raise LinkError(_("this link expired on {day}").format(day=format_day(expires_at.date())))
+        day = format_day(clock.day_of(expires_at))
+        raise LinkError(_("this link expired on {day}").format(day=day))
     return FormLink(person_id=int(parts[1]), item=parts[2], expires_at=expires_at)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from planning.config.settings import WEEKDAYS, NotifySettings
 from planning.i18n import gettext as _
@@ -103,15 +103,21 @@ def _at(text: str) -> time:
 
 
 def occurrence(week: str, day: str, at: str, zone: tzinfo) -> datetime:
-    """The moment a weekly event (a weekday and an HH:MM) falls on in an ISO week, in `zone`."""
+    """The moment (in UTC) a weekly event (a weekday and an HH:MM in `zone`) falls on in an ISO
+    week. On the day clocks change, a time the clocks skip counts with the offset before the jump
+    (02:30 in a skipped 02:00-03:00 is 03:30 after it) and a time they show twice counts once,
+    the first time."""
     monday, _sunday = week_bounds(week)
-    return datetime.combine(monday + timedelta(days=WEEKDAYS.index(day)), _at(at), tzinfo=zone)
+    wall = datetime.combine(monday + timedelta(days=WEEKDAYS.index(day)), _at(at), tzinfo=zone)
+    return wall.astimezone(UTC)
 
 
 def due_week(now: datetime, *, day: str, at: str, catch_up_hours: int, zone: tzinfo) -> str | None:
-    """The ISO week whose weekly event is due at `now` (from its moment, for catch_up_hours)."""
+    """The ISO week whose weekly event is due at `now` (from its moment, for catch_up_hours of
+    elapsed time, however the clocks change in between)."""
     local = now.astimezone(zone).date()
     for week in (iso_week(local), iso_week(local - timedelta(days=7))):
+        # in UTC, so the window is counted in real hours, not in hours of the wall clock
         start = occurrence(week, day, at, zone)
         if start <= now < start + timedelta(hours=catch_up_hours):
             return week

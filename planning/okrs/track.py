@@ -12,6 +12,7 @@ from typing import cast
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.config import AppConfig
 from planning.i18n import N_
 from planning.metrics.engine import metric_reads, metric_series_many
@@ -90,9 +91,8 @@ def _actual_path(
             .where(CheckIn.key_result_id == kr.key_result_id, col(CheckIn.value).is_not(None))
             .order_by(col(CheckIn.created_at))
         ).all()
-        return {at.date(): float(v) for at, v in rows if v is not None and at.date() >= first}, (
-            N_("Checked-in value")
-        )
+        values = {clock.day_of(at): float(v) for at, v in rows if v is not None}
+        return {day: v for day, v in values.items() if day >= first}, N_("Checked-in value")
     if kr.kind not in ("metric", "guardrail") or not kr.metric_id or end < first:
         return {}, N_("Actual")
     if kr.metric_id not in metrics.metrics:

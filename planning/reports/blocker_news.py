@@ -9,14 +9,14 @@ language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import String, cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from planning import i18n
+from planning import clock, i18n
 from planning.formatting import format_day
 from planning.i18n import gettext as _
 from planning.store.models import AuditEvent, Initiative, InitiativeDependency, InitiativeStatus
@@ -65,7 +65,7 @@ def waits_news_by_owner(
     for entity_id, before in session.exec(
         select(col(AuditEvent.entity_id), col(AuditEvent.before))
         .where(AuditEvent.entity == "initiative")
-        .where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=UTC))
+        .where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=clock.time_zone()))
         .where(col(AuditEvent.entity_id).in_(sa_select(col(InitiativeDependency.blocker_id))))
         .where(cast(col(AuditEvent.before), String).contains('"target_date"'))
         .order_by(col(AuditEvent.at), col(AuditEvent.id))

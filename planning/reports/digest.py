@@ -22,7 +22,7 @@ The facts hold people's text as typed; the renderers escape it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -175,13 +175,20 @@ def _kr_lines(
 
 def _last_updates(session: Session, until: date) -> dict[int, tuple[date, str]]:
     """Each initiative's last status update on or before `until`: its day and status."""
-    cutoff = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+    cutoff = _day_end(until)
     rows = session.exec(
         select(StatusUpdate.initiative_id, StatusUpdate.created_at, StatusUpdate.status)
         .where(col(StatusUpdate.created_at) < cutoff)
         .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
     ).all()
-    return {int(i): (as_date(at), str(getattr(status, "value", status))) for i, at, status in rows}
+    return {
+        int(i): (clock.day_of(at), str(getattr(status, "value", status))) for i, at, status in rows
+    }
+
+
+def _day_end(day: date) -> datetime:
+    """The moment the team's `day` ends (midnight in its time zone, whatever the day's length)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=clock.time_zone())
 
 
 def _stale_lines(
@@ -191,7 +198,7 @@ def _stale_lines(
     their current status) whose last update, or creation, is more than `after_days` old."""
     last = _last_updates(session, reference)
     active = {s.value for s in ACTIVE_STATUSES}
-    cutoff = datetime.combine(reference + timedelta(days=1), time.min, tzinfo=UTC)
+    cutoff = _day_end(reference)
     initiatives = session.exec(
         select(Initiative).where(col(Initiative.created_at) < cutoff).order_by(col(Initiative.id))
     ).all()
@@ -201,7 +208,7 @@ def _stale_lines(
         status = latest[1] if latest else initiative.status.value
         if status not in active:
             continue
-        since = latest[0] if latest else as_date(initiative.created_at)
+        since = latest[0] if latest else clock.day_of(initiative.created_at)
         age = (reference - since).days
         if age > after_days:
             lines.append(

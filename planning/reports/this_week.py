@@ -13,7 +13,7 @@ Rules:
 
 - An initiative expects regular status updates while work is under way: it is in progress or
   blocked, or it is planned and its start date has come. Ideas, done and dropped work owe nothing.
-- Ages are counted in whole days between the day of the last update (UTC) and today. An update or
+- Ages are counted in whole days between the team's day of the last update and today. An update or
   a check-in is owed once `every_days` days have passed: with 7, an initiative last updated on a
   Thursday is owed again on the next Thursday. Never updated means owed.
 - Ideas to triage: every initiative still an idea, oldest first, for a director to accept to
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -35,6 +35,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.config import AppConfig
 from planning.okrs.evaluation_results import KrEvaluation, PeriodEvaluation
 from planning.okrs.goal_reads import is_closed
@@ -157,10 +158,10 @@ class DirectorBrief:
 
 
 def days_since(moment: datetime | None, today: date) -> int | None:
-    """Whole days from the day of `moment` (UTC) to today; None when there is no moment."""
+    """Whole days from the team's day of `moment` to today; None when there is no moment."""
     if moment is None:
         return None
-    return (today - moment.date()).days
+    return (today - clock.day_of(moment)).days
 
 
 def is_owed(days: int | None, every_days: int) -> bool:
@@ -534,7 +535,7 @@ def idea_outcomes_by_owner(
         # Older ones are left out below anyway; the time index keeps this off the whole history.
         .where(
             col(StatusUpdate.created_at)
-            >= datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
+            >= datetime.combine(today - timedelta(days=days), time.min, tzinfo=clock.time_zone())
         )
         .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
     ).all()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -69,6 +69,31 @@ def _due_now(engine: Engine, sources: SourcesConfig) -> set[str]:
     return due
 
 
+class OnceCronTrigger(CronTrigger):
+    """A cron schedule in the team's time zone that runs once at a time of day the autumn switch
+    shows twice, the first time, as cron does (APScheduler alone runs it in both passes).
+    A schedule on every hour (`*` for the hour) still runs in both, an hour apart."""
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """The next moment to run, past any second pass of a repeated wall-clock time."""
+        fire = super().get_next_fire_time(previous_fire_time, now)
+        every_hour = str(self.fields[self.FIELD_NAMES.index("hour")]) == "*"
+        while fire is not None and not every_hour and _second_pass(fire):
+            after = (fire.astimezone(UTC) + timedelta(seconds=1)).astimezone(fire.tzinfo)
+            fire = super().get_next_fire_time(fire, after)
+        return fire
+
+
+def _second_pass(moment: datetime) -> bool:
+    """Whether the clocks showed this moment's wall time once already (the repeated hour)."""
+    wall = moment.replace(tzinfo=None)
+    first = wall.replace(tzinfo=moment.tzinfo, fold=0)
+    shown = first.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None)
+    return shown == wall and first.astimezone(UTC) < moment.astimezone(UTC)
+
+
 def build_scheduler(
     *, engine: Callable[[], Engine], config: AppConfig, sources: SourcesConfig
 ) -> BackgroundScheduler:
@@ -89,7 +114,7 @@ def build_scheduler(
                 seconds=int(schedule.interval.total_seconds()), timezone=clock.time_zone()
             )
         elif schedule.cron is not None:
-            trigger = CronTrigger.from_crontab(schedule.cron, timezone=clock.time_zone())
+            trigger = OnceCronTrigger.from_crontab(schedule.cron, timezone=clock.time_zone())
         else:
             continue
         options = {}

@@ -19,6 +19,7 @@ from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, insert, se
 from sqlmodel import Session, SQLModel, col
 
 import planning.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from planning import clock
 from planning.formatting import format_day
 from planning.i18n import N_
 from planning.i18n import gettext as _
@@ -214,6 +215,6 @@ def trashed_while_open(session: Session, *, entity: str, entity_id: int) -> str 
     ).format(
         title=item.title,
         name=who.name if who else _("someone"),
-        day=format_day(item.trashed_at.date()),
+        day=format_day(clock.day_of(item.trashed_at)),
         purge_day=format_day(item.purge_on),
     )

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.formatting import format_lift
 from planning.i18n import gettext as _
 from planning.store.models import (
@@ -217,7 +218,7 @@ def list_initiatives(
             .where(col(StatusUpdate.initiative_id).in_(ids))
             .group_by(col(StatusUpdate.initiative_id))
         ).all():
-            last_update[int(initiative_id)] = at
+            last_update[int(initiative_id)] = clock.local(at)
     rank = _open_first()
     rows = [
         {
@@ -312,7 +313,7 @@ def initiative_detail(*, session: Session, initiative_id: int) -> InitiativeDeta
     update_frame = pd.DataFrame(
         [
             {
-                "at": u.created_at,
+                "at": clock.local(u.created_at),
                 "author": names.get(u.author_id, f"#{u.author_id}"),
                 "status": u.status.value,
                 "health": u.health.value,
@@ -343,7 +344,7 @@ def initiative_detail(*, session: Session, initiative_id: int) -> InitiativeDeta
     audit = pd.DataFrame(
         [
             {
-                "at": e.at,
+                "at": clock.local(e.at),
                 "actor": names.get(e.actor_id, f"#{e.actor_id}") if e.actor_id else _("system"),
                 "action": e.action if e.entity == ENTITY else f"{e.entity} {e.action}",
                 "changes": describe_changes(e.before, e.after, names),
