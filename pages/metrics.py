@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import streamlit as st
 
 from planning import clock, i18n
-from planning.formatting import format_change, format_count, format_day, format_value
-from planning.i18n import N_, ngettext
+from planning.formatting import (
+    format_change,
+    format_count,
+    format_day,
+    format_elapsed,
+    format_value,
+)
+from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
 from planning.metrics.dashboard import PRESETS, DateWindow, preset_window
@@ -41,21 +47,6 @@ if fresh.latest_day is None:
     live_refresh()
     st.stop()
 
-
-def _ago(moment: datetime | None) -> str:
-    if moment is None:
-        return _("never")
-    seconds = (clock.now() - moment).total_seconds()
-    if seconds < 90:
-        return _("just now")
-    if seconds < 5400:
-        return _("{count} min ago").format(count=f"{seconds / 60:.0f}")
-    if seconds < 129600:
-        return _("{count} h ago").format(count=f"{seconds / 3600:.0f}")
-    days = round(seconds / 86400)
-    return ngettext("{count} day ago", "{count} days ago", days).format(count=days)
-
-
 latest: date = fresh.latest_day
 partial = f" · {partial_days_text(fresh.partial_days)}" if fresh.partial_days else ""
 st.caption(
@@ -65,7 +56,7 @@ st.caption(
     ).format(
         day=format_day(latest, weekday=True),
         partial=partial,
-        ago=_ago(fresh.last_import_at),
+        ago=format_elapsed(fresh.last_import_at, clock.now()),
         rows=format_count(fresh.observation_rows),
     )
 )

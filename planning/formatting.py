@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -111,6 +111,23 @@ def format_day(day: date, *, weekday: bool = False, year: bool = True) -> str:
 def format_moment(value: datetime) -> str:
     """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
     return f"{format_day(value.date())} {value:%H:%M}"
+
+
+def format_elapsed(moment: datetime | None, now: datetime) -> str:
+    """How long before `now` a moment was, as a reader says it: 'just now', '12 min ago',
+    '5 h ago', '3 days ago', or 'never' for no moment."""
+    if moment is None:
+        return _("never")
+    # In UTC: two moments of one zone subtract by their wall clocks, an hour off across a change.
+    seconds = (now.astimezone(UTC) - moment.astimezone(UTC)).total_seconds()
+    if seconds < 90:
+        return _("just now")
+    if seconds < 5400:
+        return _("{count} min ago").format(count=f"{seconds / 60:.0f}")
+    if seconds < 129600:
+        return _("{count} h ago").format(count=f"{seconds / 3600:.0f}")
+    days = round(seconds / 86400)
+    return i18n.ngettext("{count} day ago", "{count} days ago", days).format(count=days)
 
 
 def _trimmed(value: float, decimals: int) -> str:

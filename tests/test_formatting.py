@@ -4,11 +4,13 @@ wherever Markdown is rendered."""
 import html
 import math
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from markdown_it import MarkdownIt
 
-from planning import formatting
+from planning import formatting, i18n
 from planning.formatting import (
     escape_markdown,
     format_change,
@@ -108,3 +110,33 @@ def test_an_entered_figure_keeps_its_digits_and_groups_its_thousands() -> None:
     assert format_entered(2.25) == "2.25"
     assert format_entered(0.8) == "0.8"
     assert format_entered(1_234.5) == "1,234.5"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "english", "german"),
+    [
+        (30, "just now", "gerade eben"),
+        (12 * 60, "12 min ago", "vor 12 Min."),
+        (5 * 3600, "5 h ago", "vor 5 Std."),
+        (3 * 86400, "3 days ago", "vor 3 Tagen"),
+    ],
+)
+def test_the_last_import_reads_as_time_ago_in_the_readers_language(
+    seconds: int, english: str, german: str
+) -> None:
+    """The Metrics caption's 'last import …' counts real time since the import, in each language."""
+    now = datetime(2027, 3, 28, 12, 0, tzinfo=UTC)
+    with i18n.use_locale("en"):
+        assert formatting.format_elapsed(now - timedelta(seconds=seconds), now) == english
+        assert formatting.format_elapsed(None, now) == "never"
+    with i18n.use_locale("de"):
+        assert formatting.format_elapsed(now - timedelta(seconds=seconds), now) == german
+
+
+def test_time_ago_across_the_spring_clock_change_counts_real_minutes() -> None:
+    """An import two minutes before Berlin's clocks jump reads '2 min ago', not an hour more."""
+    berlin = ZoneInfo("Europe/Berlin")
+    imported = datetime(2027, 3, 28, 1, 59, tzinfo=berlin)
+    now = datetime(2027, 3, 28, 3, 1, tzinfo=berlin)
+    with i18n.use_locale("en"):
+        assert formatting.format_elapsed(imported, now) == "2 min ago"
