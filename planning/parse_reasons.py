@@ -48,7 +48,7 @@ _YAML_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"found unhashable key", N_("a key must be a single value, not a list or mapping")),
         (
-            r"expected a single document in the stream",
+            r"but found another document",
             N_("the file holds more than one document (---); keep one"),
         ),
         (r"found undefined alias", N_("an alias (*name) names no anchor")),

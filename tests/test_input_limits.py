@@ -16,10 +16,29 @@ from planning.config import AppConfig
 from planning.okrs.file_format import OkrFileError, export_okr_file
 from planning.okrs.file_import import import_okr_file
 from planning.okrs.file_reading import okr_file_problems
-from planning.okrs.goal_rules import DESCRIPTION_MAX, GoalError
-from planning.okrs.goals import create_objective, update_objective
+from planning.okrs.goal_rules import (
+    DESCRIPTION_MAX,
+    MAX_KEY_RESULTS_PER_OBJECTIVE,
+    MAX_OBJECTIVES,
+    GoalError,
+)
+from planning.okrs.goals import (
+    archive_key_result,
+    create_key_result,
+    create_objective,
+    update_key_result,
+    update_objective,
+)
 from planning.store.engine import create_store_engine, migrate, read_engine, session_scope
-from planning.store.models import Objective, ObjectiveCreate, ObjectiveUpdate
+from planning.store.models import (
+    KeyResult,
+    KeyResultCreate,
+    KeyResultUpdate,
+    KrKind,
+    Objective,
+    ObjectiveCreate,
+    ObjectiveUpdate,
+)
 from tests.cli_support import point_cli_at, run_cli
 from tests.okr_seed import Team, audit_count, make_team, snapshot_rows
 
@@ -202,8 +221,15 @@ def test_a_description_written_before_the_limit_is_kept_and_still_editable(
             "line 4, column 2: not valid YAML: the indentation does not line up.",
             "Zeile 4, Spalte 2: kein gültiges YAML: Die Einrückung passt nicht zusammen.",
         ),
+        (
+            "period: 2026-Q4\nobjectives: []\n---\nperiod: 2027-Q1\n",
+            "line 3, column 1: not valid YAML: the file holds more than one document (---); "
+            "keep one.",
+            "Zeile 3, Spalte 1: kein gültiges YAML: Die Datei enthält mehr als ein Dokument "
+            "(---); behalten Sie eines.",
+        ),
     ],
-    ids=["colon", "tab", "open-quote", "indentation"],
+    ids=["colon", "tab", "open-quote", "indentation", "two-documents"],
 )
 def test_a_broken_yaml_file_is_explained_in_the_readers_language(
     engine: Engine, team: Team, config: AppConfig, text: str, english: str, german: str
@@ -215,13 +241,18 @@ def test_a_broken_yaml_file_is_explained_in_the_readers_language(
     assert stored(engine) == ([], 0)
 
 
+@pytest.mark.parametrize("ending", ["", "\n"], ids=["as-typed", "final-line-break"])
 def test_a_long_description_from_before_the_limit_round_trips_through_a_file(
-    engine: Engine, team: Team, config: AppConfig
+    engine: Engine, team: Team, config: AppConfig, ending: str
 ) -> None:
+    # A text area keeps the final Enter; the file reader strips it, which read as a change.
     with session_scope(engine) as session:
         session.add(
             Objective(
-                period="2026-Q4", title="Old", owner_id=team.priya.id, description="y" * 20_000
+                period="2026-Q4",
+                title="Old",
+                owner_id=team.priya.id,
+                description="y" * 20_000 + ending,
             )
         )
     with Session(read_engine(engine)) as session:
@@ -237,3 +268,113 @@ def test_a_long_description_from_before_the_limit_round_trips_through_a_file(
     assert problems_of(engine, config, changed) == [
         "objective 1 (“Old”): the description is 20,000 characters long; keep it to 10,000."
     ]
+
+
+def new_key_result(team: Team, objective_id: int, title: str) -> KeyResultCreate:
+    return KeyResultCreate(
+        objective_id=objective_id, title=title, kind=KrKind.milestone, owner_id=team.priya.id
+    )
+
+
+def test_an_objective_full_of_key_results_refuses_another_and_still_exports_a_file_that_imports(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    # The Goals page and the API took a 26th key result, whose export the file import refused.
+    with session_scope(engine) as session:
+        objective = create_objective(
+            session=session,
+            actor=team.director,
+            objective=ObjectiveCreate(period="2026-Q4", title="Grow", owner_id=team.priya.id),
+        )
+        for n in range(MAX_KEY_RESULTS_PER_OBJECTIVE):
+            create_key_result(
+                session=session,
+                actor=team.director,
+                key_result=new_key_result(team, objective.id, f"KR {n}"),
+                config=config.metrics,
+            )
+    before = snapshot_rows(engine, KeyResult), audit_count(engine)
+    with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
+        create_key_result(
+            session=session,
+            actor=team.director,
+            key_result=new_key_result(team, objective.id, "one too many"),
+            config=config.metrics,
+        )
+    assert excinfo.value.problems == [
+        "Objective “Grow” already holds 25 key results; an objective may hold at most 25. "
+        "Archive one first."
+    ]
+    assert (snapshot_rows(engine, KeyResult), audit_count(engine)) == before
+    with Session(read_engine(engine)) as session:
+        text = export_okr_file(session=session, period="2026-Q4")
+    assert problems_of(engine, config, text) == []
+
+
+def test_an_archived_key_result_comes_back_only_where_there_is_room(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    with session_scope(engine) as session:
+        objective = create_objective(
+            session=session,
+            actor=team.director,
+            objective=ObjectiveCreate(period="2026-Q4", title="Grow", owner_id=team.priya.id),
+        )
+        first = create_key_result(
+            session=session,
+            actor=team.director,
+            key_result=new_key_result(team, objective.id, "KR 0"),
+            config=config.metrics,
+        )
+        archived = archive_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=first.id,
+            expected_version=first.version,
+            config=config.metrics,
+        )
+        for n in range(1, MAX_KEY_RESULTS_PER_OBJECTIVE + 1):
+            create_key_result(
+                session=session,
+                actor=team.director,
+                key_result=new_key_result(team, objective.id, f"KR {n}"),
+                config=config.metrics,
+            )
+    with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
+        update_key_result(
+            session=session,
+            actor=team.director,
+            key_result_id=first.id,
+            expected_version=archived.version,
+            changes=KeyResultUpdate(archived=False),
+            config=config.metrics,
+        )
+    assert "an objective may hold at most 25" in excinfo.value.problems[0]
+    with Session(read_engine(engine)) as session:
+        assert session.get(KeyResult, first.id).archived  # type: ignore[union-attr]
+
+
+def test_a_quarter_full_of_objectives_refuses_another_in_the_readers_language(
+    engine: Engine, team: Team
+) -> None:
+    with session_scope(engine) as session:
+        for n in range(MAX_OBJECTIVES):
+            session.add(Objective(period="2026-Q4", title=f"O {n}", owner_id=team.priya.id))
+        session.add(Objective(period="2027-Q1", title="next quarter", owner_id=team.priya.id))
+    before = stored(engine)
+    objective = ObjectiveCreate(period="2026-Q4", title="one too many", owner_id=team.priya.id)
+    with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
+        create_objective(session=session, actor=team.director, objective=objective)
+    assert excinfo.value.problems == [
+        "2026-Q4 already holds 100 objectives; a quarter may hold at most 100. Archive one first."
+    ]
+    with i18n.use_locale("de"), pytest.raises(GoalError) as excinfo, session_scope(engine) as s:
+        create_objective(session=s, actor=team.director, objective=objective)
+    assert "höchstens 100" in excinfo.value.problems[0]
+    assert stored(engine) == before
+    with session_scope(engine) as session:  # another quarter has room
+        create_objective(
+            session=session,
+            actor=team.director,
+            objective=objective.model_copy(update={"period": "2027-Q1"}),
+        )

@@ -21,6 +21,9 @@ from planning.okrs.alignment import weight_problem
 from planning.okrs.file_format import KR_KEYS, OBJECTIVE_KEYS, OkrFileError
 from planning.okrs.goal_reads import is_closed
 from planning.okrs.goal_rules import (
+    MAX_KEY_RESULTS,
+    MAX_KEY_RESULTS_PER_OBJECTIVE,
+    MAX_OBJECTIVES,
     TITLE_MAX,
     description_problems,
     key_result_problems,
@@ -76,12 +79,6 @@ class OkrPlan:
 
 # A quarter's OKRs take a few kilobytes; parsing takes memory many times a file's size.
 MAX_FILE_CHARS = 1_000_000
-# A team's quarter holds three to five objectives of three to five key results (DOMAIN.md); a
-# company's file with every team's goals stays well within these. Ten thousand key results took
-# most of a minute to import.
-MAX_OBJECTIVES = 100
-MAX_KEY_RESULTS_PER_OBJECTIVE = 25
-MAX_KEY_RESULTS = 500
 _SHOWN_TITLE_CHARS = 80  # a longer title is cut where a problem names its objective or key result
 
 
@@ -339,13 +336,14 @@ class _Reader:
                 where, _("weight must be 0 or more, got {value}.").format(value=f"{weight:g}")
             )
         description = self.text(where, data, "description", required=False)
-        if description_problems(description):
-            stored = self._stored_objective(period, title) if period else None
-            # One saved before the limit existed, given back unchanged (a file exported and
-            # imported again), is kept as it is.
-            if stored is None or stored.description != description:
-                for found in description_problems(description):
-                    self.problem(where, _sentence_part(found))
+        stored = self._stored_objective(period, title) if period else None
+        if stored is not None and stored.description.strip() == description:
+            # Given back unchanged (a file exported and imported again): kept as stored, to its
+            # last line break, so it is no change, even when saved before the limit existed.
+            description = stored.description
+        elif description_problems(description):
+            for found in description_problems(description):
+                self.problem(where, _sentence_part(found))
         for found in text_problems(title, what=N_("the objective's title")) + text_problems(
             description, what=N_("the description"), multiline=True
         ):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from planning.config.metrics import MetricsConfig
 from planning.formatting import format_count
@@ -37,6 +37,13 @@ UNIT_MAX = 20
 # An objective's description, as long as an initiative's. Descriptions written before there was
 # a limit may be longer: they are read and kept as they are, and refused only once changed.
 DESCRIPTION_MAX = 10_000
+# A team's quarter holds three to five objectives of three to five key results (DOMAIN.md); a
+# company's whole set stays well within these. Every path that adds goals is held to them, so a
+# quarter's exported OKR file always imports again (ten thousand key results took most of a
+# minute to import).
+MAX_OBJECTIVES = 100  # active objectives in a quarter
+MAX_KEY_RESULTS_PER_OBJECTIVE = 25  # active key results in an objective
+MAX_KEY_RESULTS = 500  # active key results in a quarter
 
 
 class GoalError(ValueError):
@@ -367,6 +374,73 @@ def parent_problems(session: Session, parent_id: int | None, objective_id: int |
     return alignment_loops(
         session=session, objective_id=objective_id, parent_ids=[parent_id, *kept]
     )
+
+
+def active_key_results(session: Session, objective_id: int) -> int:
+    """How many key results an objective holds that are not archived."""
+    return session.exec(
+        select(func.count()).where(
+            KeyResult.objective_id == objective_id, col(KeyResult.archived).is_(False)
+        )
+    ).one()
+
+
+def room_problems(
+    session: Session,
+    *,
+    period: str,
+    objective: Objective | None = None,
+    objectives: int = 0,
+    key_results: int = 0,
+) -> list[str]:
+    """Why a quarter (and `objective`) has no room for this many more active objectives and key
+    results, if so."""
+    problems: list[str] = []
+    if objectives:
+        held = session.exec(
+            select(func.count()).where(
+                Objective.period == period, col(Objective.archived).is_(False)
+            )
+        ).one()
+        if held + objectives > MAX_OBJECTIVES:
+            problems.append(
+                _(
+                    "{quarter} already holds {count} objectives; a quarter may hold at most "
+                    "{most}. Archive one first."
+                ).format(
+                    quarter=period, count=format_count(held), most=format_count(MAX_OBJECTIVES)
+                )
+            )
+    if not key_results:
+        return problems
+    active = (col(KeyResult.archived).is_(False), col(Objective.archived).is_(False))
+    if objective is not None and objective.id is not None:
+        held = active_key_results(session, objective.id)
+        if held + key_results > MAX_KEY_RESULTS_PER_OBJECTIVE:
+            problems.append(
+                _(
+                    "Objective “{title}” already holds {count} key results; an objective may "
+                    "hold at most {most}. Archive one first."
+                ).format(
+                    title=objective.title,
+                    count=format_count(held),
+                    most=format_count(MAX_KEY_RESULTS_PER_OBJECTIVE),
+                )
+            )
+    held = session.exec(
+        select(func.count())
+        .select_from(KeyResult)
+        .join(Objective, col(Objective.id) == KeyResult.objective_id)
+        .where(Objective.period == period, *active)
+    ).one()
+    if held + key_results > MAX_KEY_RESULTS:
+        problems.append(
+            _(
+                "{quarter} already holds {count} key results; a quarter may hold at most {most}. "
+                "Archive one first."
+            ).format(quarter=period, count=format_count(held), most=format_count(MAX_KEY_RESULTS))
+        )
+    return problems
 
 
 Goal = TypeVar("Goal", Objective, KeyResult)

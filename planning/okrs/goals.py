@@ -21,6 +21,7 @@ from planning.i18n import gettext as _
 from planning.okrs.goal_reads import flushed_id
 from planning.okrs.goal_rules import (
     GoalError,
+    active_key_results,
     check_in_problems,
     goal_for_update,
     key_result_problems,
@@ -28,6 +29,7 @@ from planning.okrs.goal_rules import (
     owner_problems,
     parent_problems,
     refuse_if_closed,
+    room_problems,
     total_target_for,
 )
 from planning.periods import format_quarter, parse_quarter
@@ -64,6 +66,8 @@ def create_objective(
         raise GoalError(problems)
     period_id = format_quarter(*parse_quarter(objective.period))
     refuse_if_closed(session, period_id)
+    if room := room_problems(session, period=period_id, objectives=1):
+        raise GoalError(room)
     record = Objective(
         **objective.model_dump(exclude={"title", "period", "description"}),
         title=objective.title.strip(),
@@ -101,6 +105,13 @@ def update_objective(
         problems += owner_problems(session, merged.owner_id, N_("objective"))
     if "parent_id" in updates:
         problems += parent_problems(session, merged.parent_id, objective_id)
+    if updates.get("archived") is False and record.archived:
+        problems += room_problems(
+            session,
+            period=record.period,
+            objectives=1,
+            key_results=active_key_results(session, objective_id),
+        )
     if problems:
         raise GoalError(problems)
     _apply(session, actor, "objective", record, updates, expected_version, OBJECTIVE_NAMED)
@@ -210,6 +221,10 @@ def create_key_result(
         problems.append(
             _("Objective “{title}” is archived; restore it first.").format(title=objective.title)
         )
+    else:
+        problems += room_problems(
+            session, period=objective.period, objective=objective, key_results=1
+        )
     problems += key_result_problems(key_result, config)
     problems += owner_problems(session, key_result.owner_id, N_("key result"))
     if problems:
@@ -256,6 +271,10 @@ def update_key_result(
     problems = [] if set(updates) <= {"archived"} else key_result_problems(merged, config)
     if "owner_id" in updates:
         problems += owner_problems(session, merged.owner_id, N_("key result"))
+    if updates.get("archived") is False and record.archived and not objective.archived:
+        problems += room_problems(
+            session, period=objective.period, objective=objective, key_results=1
+        )
     if problems:
         raise GoalError(problems)
     _apply(session, actor, "key_result", record, updates, expected_version, KEY_RESULT_NAMED)
