@@ -77,7 +77,7 @@ def test_a_file_of_ten_thousand_key_results_is_refused_naming_the_limit(
     with pytest.raises(OkrFileError) as excinfo, session_scope(engine) as session:
         import_okr_file(session=session, actor=team.director, config=config.metrics, text=text)
     assert excinfo.value.problems == [
-        "The file holds 10,000 key results; an OKR file may hold at most 500. "
+        "The file holds 10,000 key results; an OKR file may hold at most 1,000. "
         "Nothing was imported.",
         "objective 1 (“Objective 0”): it holds 10,000 key results; an objective may hold at "
         "most 25.",
@@ -88,10 +88,10 @@ def test_a_file_of_ten_thousand_key_results_is_refused_naming_the_limit(
 def test_objective_and_key_result_limits_leave_a_real_quarter_ample_room(
     engine: Engine, team: Team, config: AppConfig
 ) -> None:
-    assert problems_of(engine, config, okr_file(100, 5)) == []  # 500 key results in all
+    assert problems_of(engine, config, okr_file(250, 4)) == []  # 1,000 key results in all
     assert problems_of(engine, config, okr_file(3, 25)) == []
-    assert problems_of(engine, config, okr_file(101, 1)) == [
-        "The file holds 101 objectives; an OKR file may hold at most 100. Nothing was imported."
+    assert problems_of(engine, config, okr_file(251, 1)) == [
+        "The file holds 251 objectives; an OKR file may hold at most 250. Nothing was imported."
     ]
     assert problems_of(engine, config, okr_file(3, 26)) == [
         f"objective {n} (“Objective {n - 1}”): it holds 26 key results; an objective may hold "
@@ -99,9 +99,10 @@ def test_objective_and_key_result_limits_leave_a_real_quarter_ample_room(
         for n in (1, 2, 3)
     ]
     with i18n.use_locale("de"):
-        german = problems_of(engine, config, okr_file(21, 25))
+        german = problems_of(engine, config, okr_file(41, 25))
     assert german == [
-        "Die Datei enthält 525 Schlüsselergebnisse; eine OKR-Datei darf höchstens 500 enthalten. "
+        "Die Datei enthält 1.025 Schlüsselergebnisse; eine OKR-Datei darf höchstens 1.000 "
+        "enthalten. "
         "Es wurde nichts importiert."
     ]
 
@@ -113,10 +114,10 @@ def test_the_command_line_refuses_an_oversized_file_before_writing(
     migrate(engine)
     make_team(engine)
     source = tmp_path / "huge.yaml"
-    source.write_text(okr_file(120, 1), encoding="utf-8")
+    source.write_text(okr_file(260, 1), encoding="utf-8")
     code, out, err = run_cli(capsys, "okr", "import", str(source))
     assert code == 1 and out == ""
-    assert "The file holds 120 objectives; an OKR file may hold at most 100." in err
+    assert "The file holds 260 objectives; an OKR file may hold at most 250." in err
     assert stored(engine) == ([], 0)
 
 
@@ -366,11 +367,11 @@ def test_a_quarter_full_of_objectives_refuses_another_in_the_readers_language(
     with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
         create_objective(session=session, actor=team.director, objective=objective)
     assert excinfo.value.problems == [
-        "2026-Q4 already holds 100 objectives; a quarter may hold at most 100. Archive one first."
+        "2026-Q4 already holds 250 objectives; a quarter may hold at most 250. Archive one first."
     ]
     with i18n.use_locale("de"), pytest.raises(GoalError) as excinfo, session_scope(engine) as s:
         create_objective(session=s, actor=team.director, objective=objective)
-    assert "höchstens 100" in excinfo.value.problems[0]
+    assert "höchstens 250" in excinfo.value.problems[0]
     assert stored(engine) == before
     with session_scope(engine) as session:  # another quarter has room
         create_objective(
