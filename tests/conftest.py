@@ -106,8 +106,21 @@ def _sqlite_copy(template: Path, tmp_path: Path) -> Engine:
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated, empty store on each configured backend."""
-    if request.param == "sqlite":
-        eng = _sqlite_copy(request.getfixturevalue("migrated_sqlite_file"), tmp_path)
+    yield from _fresh_store(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def twin_engine(request: pytest.FixtureRequest, engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """A second freshly migrated, empty store on the same backend as `engine` (a restore's or a
+    copy's target), copied from the template like `engine`."""
+    yield from _fresh_store(request, engine.dialect.name, tmp_path / "twin")
+
+
+def _fresh_store(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[Engine]:
+    """A copy of the migrated template on `backend`, dropped (PostgreSQL) after the test."""
+    if backend == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+        eng = _sqlite_copy(request.getfixturevalue("migrated_sqlite_file"), folder)
         yield eng
         eng.dispose()
         return

@@ -11,7 +11,6 @@ import json
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,6 @@ from planning.store.versioning import ConflictError
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.status_updates import post_status_update
 from tests.planning_seed import add_initiative, count, edit_initiative, seed_saved_carts, seed_team
-from tests.store_support import migrated_store
 
 CORPUS = Path(__file__).parent / "corpus" / "bad_csv"
 TODAY = date(2026, 11, 26)
@@ -403,15 +401,8 @@ def keep_a_forecast_calibration(engine: Engine, config: AppConfig) -> None:
     )
 
 
-@pytest.fixture
-def empty_twin(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
-    """A second empty, migrated store on the same backend as `engine`."""
-    with migrated_store(engine.dialect.name, tmp_path / "twin.db") as twin:
-        yield twin
-
-
 def test_export_then_restore_into_an_empty_store_gives_an_identical_store(
-    engine: Engine, empty_twin: Engine, config: AppConfig, tmp_path: Path
+    engine: Engine, twin_engine: Engine, config: AppConfig, tmp_path: Path
 ) -> None:
     fill_every_table(engine, config)
     keep_a_forecast_calibration(engine, config)
@@ -420,12 +411,12 @@ def test_export_then_restore_into_an_empty_store_gives_an_identical_store(
 
     manifest = export_store(engine=engine, directory=tmp_path / "export")
     restored = restore_store(
-        engine=empty_twin, directory=tmp_path / "export", with_credentials=True
+        engine=twin_engine, directory=tmp_path / "export", with_credentials=True
     )
 
     assert restored.rows == manifest.rows()
     assert manifest.rows()["observation"] == len(source["observation"])
-    target = table_rows(empty_twin)
+    target = table_rows(twin_engine)
     # Derived data is not exported: the restored store fits its calibration again on first use.
     assert target.pop("forecast_calibration") == []
     for name in target:
@@ -433,7 +424,7 @@ def test_export_then_restore_into_an_empty_store_gives_an_identical_store(
     # Ids were kept, and new records continue after them (sequences moved on PostgreSQL).
     with Session(read_engine(engine)) as session:
         last_id = session.execute(select(func.max(Person.id))).scalar_one()
-    with session_scope(empty_twin) as session:
+    with session_scope(twin_engine) as session:
         person = Person(name="New Hire", email="new@x.test", role=Role.member)
         session.add(person)
         session.flush()

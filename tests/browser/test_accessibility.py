@@ -103,8 +103,10 @@ def _pages_in_menu(page: Page) -> list[str]:
 
 @pytest.mark.parametrize("role", [Role.director, Role.member, Role.stakeholder])
 def test_every_page_of_a_role_has_no_serious_violation_and_no_raw_value(
-    server: Server, browser: Browser, role: Role
+    module_server: Server, browser: Browser, role: Role
 ) -> None:
+    # The walks only read, so the three roles share one server (a start costs seconds).
+    server = module_server
     page = browser.page
     page.set_viewport_size({"width": WIDTH, "height": 2200})  # type: ignore[attr-defined]
     _open_app(page, server.url)  # type: ignore[arg-type]

@@ -175,8 +175,9 @@ def test_member_posts_an_overdue_status_update_with_the_keyboard(
 
 
 def test_stakeholder_filters_the_roadmap_and_downloads_it_with_the_keyboard(
-    server: Server, browser: Browser
+    module_server: Server, browser: Browser
 ) -> None:
+    server = module_server  # a reader: it shares the file's one read-only server
     fiscal = default_config().settings.fiscal_year_start_month
     quarter = quarter_of(clock.today(), fiscal)
     engine = create_store_engine(server.database_url)
@@ -219,8 +220,9 @@ def test_stakeholder_filters_the_roadmap_and_downloads_it_with_the_keyboard(
 
 
 def test_goals_are_presented_one_objective_per_screen_with_the_arrow_keys(
-    server: Server, browser: Browser
+    module_server: Server, browser: Browser
 ) -> None:
+    server = module_server  # a reader: it shares the file's one read-only server
     engine = create_store_engine(server.database_url)
     stakeholder = _people(engine, Role.stakeholder)[0]
     engine.dispose()

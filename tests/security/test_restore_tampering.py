@@ -14,7 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from planning.store.models import Person
 from planning.store.restore import restore_store
 from planning.work.initiative_input import NewStatusUpdate
 from tests.planning_seed import seed_saved_carts
-from tests.store_support import migrated_store
 
 PROJECT = Path(__file__).resolve().parents[2]
 Row = dict[str, Any]
@@ -48,10 +47,9 @@ def export(engine: Engine, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def target(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+def target(twin_engine: Engine) -> Engine:
     """The empty store a restore goes into, on the same backend as `engine`."""
-    with migrated_store(engine.dialect.name, tmp_path / "target.db") as twin:
-        yield twin
+    return twin_engine
 
 
 def rows_of(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
