@@ -33,6 +33,7 @@ from planning.store.engine import create_store_engine, migrate, read_engine, ses
 from planning.store.models import (
     KeyResult,
     KeyResultCreate,
+    KeyResultRead,
     KeyResultUpdate,
     KrKind,
     Objective,
@@ -271,10 +272,30 @@ def test_a_long_description_from_before_the_limit_round_trips_through_a_file(
     ]
 
 
-def new_key_result(team: Team, objective_id: int, title: str) -> KeyResultCreate:
-    return KeyResultCreate(
-        objective_id=objective_id, title=title, kind=KrKind.milestone, owner_id=team.priya.id
+def add_key_result(
+    session: Session, team: Team, config: AppConfig, objective_id: int, title: str
+) -> KeyResultRead:
+    """A milestone key result added through the domain, as the Goals page adds one."""
+    return create_key_result(
+        session=session,
+        actor=team.director,
+        key_result=KeyResultCreate(
+            objective_id=objective_id, title=title, kind=KrKind.milestone, owner_id=team.priya.id
+        ),
+        config=config.metrics,
     )
+
+
+def grow_objective(session: Session, team: Team, config: AppConfig, key_results: range) -> int:
+    """The objective "Grow" of 2026-Q4 with a milestone key result "KR n" for each n."""
+    objective = create_objective(
+        session=session,
+        actor=team.director,
+        objective=ObjectiveCreate(period="2026-Q4", title="Grow", owner_id=team.priya.id),
+    )
+    for n in key_results:
+        add_key_result(session, team, config, objective.id, f"KR {n}")
+    return objective.id
 
 
 def test_an_objective_full_of_key_results_refuses_another_and_still_exports_a_file_that_imports(
@@ -282,26 +303,10 @@ def test_an_objective_full_of_key_results_refuses_another_and_still_exports_a_fi
 ) -> None:
     # The Goals page and the API took a 26th key result, whose export the file import refused.
     with session_scope(engine) as session:
-        objective = create_objective(
-            session=session,
-            actor=team.director,
-            objective=ObjectiveCreate(period="2026-Q4", title="Grow", owner_id=team.priya.id),
-        )
-        for n in range(MAX_KEY_RESULTS_PER_OBJECTIVE):
-            create_key_result(
-                session=session,
-                actor=team.director,
-                key_result=new_key_result(team, objective.id, f"KR {n}"),
-                config=config.metrics,
-            )
+        objective_id = grow_objective(session, team, config, range(MAX_KEY_RESULTS_PER_OBJECTIVE))
     before = snapshot_rows(engine, KeyResult), audit_count(engine)
     with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
-        create_key_result(
-            session=session,
-            actor=team.director,
-            key_result=new_key_result(team, objective.id, "one too many"),
-            config=config.metrics,
-        )
+        add_key_result(session, team, config, objective_id, "one too many")
     assert excinfo.value.problems == [
         "Objective “Grow” already holds 25 key results; an objective may hold at most 25. "
         "Archive one first."
@@ -316,17 +321,8 @@ def test_an_archived_key_result_comes_back_only_where_there_is_room(
     engine: Engine, team: Team, config: AppConfig
 ) -> None:
     with session_scope(engine) as session:
-        objective = create_objective(
-            session=session,
-            actor=team.director,
-            objective=ObjectiveCreate(period="2026-Q4", title="Grow", owner_id=team.priya.id),
-        )
-        first = create_key_result(
-            session=session,
-            actor=team.director,
-            key_result=new_key_result(team, objective.id, "KR 0"),
-            config=config.metrics,
-        )
+        objective_id = grow_objective(session, team, config, range(0))
+        first = add_key_result(session, team, config, objective_id, "KR 0")
         archived = archive_key_result(
             session=session,
             actor=team.director,
@@ -335,12 +331,7 @@ def test_an_archived_key_result_comes_back_only_where_there_is_room(
             config=config.metrics,
         )
         for n in range(1, MAX_KEY_RESULTS_PER_OBJECTIVE + 1):
-            create_key_result(
-                session=session,
-                actor=team.director,
-                key_result=new_key_result(team, objective.id, f"KR {n}"),
-                config=config.metrics,
-            )
+            add_key_result(session, team, config, objective_id, f"KR {n}")
     with pytest.raises(GoalError) as excinfo, session_scope(engine) as session:
         update_key_result(
             session=session,
