@@ -106,18 +106,19 @@ def _sqlite_copy(template: Path, tmp_path: Path) -> Engine:
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated, empty store on each configured backend."""
-    yield from _fresh_store(request, request.param, tmp_path)
+    yield from fresh_store(request, request.param, tmp_path)
 
 
 @pytest.fixture
 def twin_engine(request: pytest.FixtureRequest, engine: Engine, tmp_path: Path) -> Iterator[Engine]:
     """A second freshly migrated, empty store on the same backend as `engine` (a restore's or a
     copy's target), copied from the template like `engine`."""
-    yield from _fresh_store(request, engine.dialect.name, tmp_path / "twin")
+    yield from fresh_store(request, engine.dialect.name, tmp_path / "twin")
 
 
-def _fresh_store(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[Engine]:
-    """A copy of the migrated template on `backend`, dropped (PostgreSQL) after the test."""
+def fresh_store(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[Engine]:
+    """A copy of the migrated template on `backend`, dropped (PostgreSQL) when the fixture that
+    yields from it ends: a test's, or a module's store shared by its tests."""
     if backend == "sqlite":
         folder.mkdir(parents=True, exist_ok=True)
         eng = _sqlite_copy(request.getfixturevalue("migrated_sqlite_file"), folder)

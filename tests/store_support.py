@@ -1,43 +1,16 @@
-"""A migrated store of its own for a test or a module, beside the suite's `engine` fixture."""
+"""Writes that tests make to a store the way people make them."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from planning.store.engine import create_store_engine, migrate, session_scope
+from planning.store.engine import session_scope
 from planning.store.models import Initiative, InitiativeStatus, Person, PersonRead
 from planning.work.initiative_input import NewStatusUpdate
 from planning.work.status_updates import post_status_update
-from tests.conftest import _drop_postgres_schema, _postgres_engine
-
-
-@contextmanager
-def migrated_store(backend: str, sqlite_file: Path) -> Iterator[Engine]:
-    """A freshly migrated, empty store: a SQLite file, or a PostgreSQL schema of its own that is
-    dropped afterwards."""
-    if backend == "sqlite":
-        eng = create_store_engine(f"sqlite:///{sqlite_file}")
-        try:
-            migrate(eng)
-            yield eng
-        finally:
-            eng.dispose()
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    eng = _postgres_engine(schema)
-    try:
-        migrate(eng)
-        yield eng
-    finally:
-        eng.dispose()
-        _drop_postgres_schema(schema)
 
 
 def post_a_late_update(

@@ -25,7 +25,7 @@ from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from planning.work.backlog import BacklogEntry, backlog_entries
 from tests.planning_seed import backlog_entry, seed_team
-from tests.test_permissions_matrix import dump
+from tests.test_permissions_matrix import fingerprint
 
 ANA, BEN, CARL = 1, 2, 3
 RICE = {"reach": 1000.0, "impact": 1.0, "confidence": 0.5}
@@ -169,7 +169,7 @@ def test_director_applies_and_the_change_is_versioned_and_audited(
 def test_a_member_is_refused_and_nothing_changes(engine: Engine, config: AppConfig) -> None:
     team, _ = _seed(engine)
     suggestions = _suggestions(engine, config, team.ana.id)
-    before = dump(engine)
+    before = fingerprint(engine)
     with Session(engine) as session:
         with pytest.raises(PermissionDenied, match="Only a director"):
             apply_suggested_confidences(
@@ -180,7 +180,7 @@ def test_a_member_is_refused_and_nothing_changes(engine: Engine, config: AppConf
                 suggestions=suggestions,
             )
         session.commit()
-    assert dump(engine) == before
+    assert fingerprint(engine) == before
 
 
 def test_a_stale_suggestion_or_unknown_framework_writes_nothing(
@@ -193,14 +193,14 @@ def test_a_stale_suggestion_or_unknown_framework_writes_nothing(
         assert stored is not None
         stored.version += 1  # someone saved the initiative after the suggestion was read
         session.add(stored)
-    before = dump(engine)
+    before = fingerprint(engine)
     with pytest.raises(ConflictError):
         _apply(engine, config, team.director, "rice", suggestions)
     with pytest.raises(InputError, match="unknown scoring framework 'rcie'"):
         _apply(engine, config, team.director, "rcie", suggestions)
     with pytest.raises(InputError, match="WSJF has no confidence input"):
         _apply(engine, config, team.director, "wsjf", suggestions)
-    assert dump(engine) == before
+    assert fingerprint(engine) == before
 
 
 def test_an_unknown_framework_or_one_without_confidence_is_refused_in_german(
@@ -208,7 +208,7 @@ def test_an_unknown_framework_or_one_without_confidence_is_refused_in_german(
 ) -> None:
     team, _ = _seed(engine)
     suggestions = _suggestions(engine, config, team.ana.id)
-    before = dump(engine)
+    before = fingerprint(engine)
     problems = []
     with i18n.use_locale("de"):
         for framework in ("rcie", "wsjf"):
@@ -220,4 +220,4 @@ def test_an_unknown_framework_or_one_without_confidence_is_refused_in_german(
         "expected_value",
         "WSJF hat keine Zuversicht, die sich setzen ließe",
     ]
-    assert dump(engine) == before
+    assert fingerprint(engine) == before

@@ -26,9 +26,8 @@ from planning.metrics.rollups import rebuild_daily_totals
 from planning.sources.config import load_sources
 from planning.sources.runs import OK, run_source
 from planning.store.engine import create_store_engine, migrate
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, fresh_store
 from tests.sources_support import config_dir, stored
-from tests.store_support import migrated_store
 
 FIRST = date(2026, 11, 1)
 SUM_MEASURE = "sessions"  # summed; dimensions channel and device
@@ -40,8 +39,7 @@ def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """One migrated store per backend for the whole module; each example empties it first."""
-    with migrated_store(request.param, tmp_path_factory.mktemp("rollups") / "s.db") as engine:
-        yield engine
+    yield from fresh_store(request, request.param, tmp_path_factory.mktemp("rollups"))
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,6 @@ from tests.sources_support import (
     serve_files,
     stored,
 )
-from tests.store_support import migrated_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,9 +109,9 @@ def config() -> AppConfig:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Engine]:
-    with migrated_store("sqlite", tmp_path / "store.db") as engine:
-        yield engine
+def store(sqlite_engine: Engine) -> Engine:
+    """The SQLite store the sources write to, the file tmp_path / "store.db"."""
+    return sqlite_engine
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import planning.store.restore as restore_module
 from planning.access.passwords import hash_password, verify_password
 from planning.cli.main import main
 from planning.store.backup import BackupError, export_store
-from planning.store.engine import DATABASE_URL_ENV, create_store_engine, migrate, session_scope
+from planning.store.engine import DATABASE_URL_ENV, session_scope
 from planning.store.models import Person
 from planning.store.restore import restore_store
 from planning.work.initiative_input import NewStatusUpdate
@@ -181,7 +181,9 @@ def test_a_password_hash_of_another_format_is_refused_even_with_the_flag(
     assert rows_of(target) == empty
 
 
-def test_trusted_credentials_come_back_with_the_flag(engine: Engine, tmp_path: Path) -> None:
+def test_trusted_credentials_come_back_with_the_flag(
+    engine: Engine, twin_engine: Engine, tmp_path: Path
+) -> None:
     with session_scope(engine) as session:
         session.add(
             Person(
@@ -192,15 +194,12 @@ def test_trusted_credentials_come_back_with_the_flag(engine: Engine, tmp_path: P
             )
         )
     export_store(engine=engine, directory=tmp_path / "mine")
-    twin = create_store_engine(f"sqlite:///{tmp_path / 'twin.db'}")
-    migrate(twin)
     with pytest.raises(BackupError, match=r"holds credentials \(1 password hash\)"):
-        restore_store(engine=twin, directory=tmp_path / "mine")
-    restore_store(engine=twin, directory=tmp_path / "mine", with_credentials=True)
-    with Session(twin) as session:
+        restore_store(engine=twin_engine, directory=tmp_path / "mine")
+    restore_store(engine=twin_engine, directory=tmp_path / "mine", with_credentials=True)
+    with Session(twin_engine) as session:
         stored = session.execute(select(Person.password_hash)).scalar_one()
     assert verify_password(password_hash=stored, password="a long enough secret")
-    twin.dispose()
 
 
 def test_planted_sessions_and_tokens_are_credentials_too(export: Path, target: Engine) -> None:
