@@ -112,7 +112,7 @@ def sources_tab(person: PersonRead) -> None:
             "transaction, or not at all; times in UTC."
         ).format(path=sources.path)
     )
-    rows, seconds = _("rows"), _("seconds")
+    rows, seconds, notes, error = _("rows"), _("seconds"), _("notes"), _("last error")
     statuses = _statuses(sources)
     show_table(
         pa.Table.from_pylist(
@@ -120,7 +120,7 @@ def sources_tab(person: PersonRead) -> None:
                 {
                     _("source"): s.title,
                     _("kind"): _(KINDS[s.kind].label) if s.kind in KINDS else s.kind,
-                    _("schedule"): s.schedule,
+                    _("schedule"): _("manual") if s.schedule == "manual" else s.schedule,
                     _("last run"): moment(s.last_run.started_at) if s.last_run else _("never"),
                     _("status"): (
                         _(RUN_STATES.get(s.last_run.status, s.last_run.status))
@@ -130,8 +130,8 @@ def sources_tab(person: PersonRead) -> None:
                     rows: s.last_run.rows if s.last_run else None,
                     seconds: _duration(s),
                     _("freshness"): _freshness(s),
-                    _("last error"): s.last_run.error if s.last_run else "",
-                    _("notes"): " ".join(s.last_run.notes) if s.last_run else "",
+                    notes: " ".join(s.last_run.notes) if s.last_run else "",
+                    error: s.last_run.error if s.last_run else "",
                 }
                 for s in statuses
             ]
@@ -139,6 +139,9 @@ def sources_tab(person: PersonRead) -> None:
         {
             rows: st.column_config.NumberColumn(format=grid_formats.whole_format()),
             seconds: st.column_config.NumberColumn(format=grid_formats.decimal_format("%.1f")),
+            # Capped so both stay on screen; each is written out in full under the table.
+            notes: st.column_config.TextColumn(width="medium"),
+            error: st.column_config.TextColumn(width="medium"),
         },
     )
     for status in statuses:
