@@ -113,6 +113,7 @@ def sources_tab(person: PersonRead) -> None:
         ).format(path=sources.path)
     )
     rows, seconds, notes, error = _("rows"), _("seconds"), _("notes"), _("last error")
+    text = st.column_config.TextColumn
     statuses = _statuses(sources)
     show_table(
         pa.Table.from_pylist(
@@ -136,13 +137,23 @@ def sources_tab(person: PersonRead) -> None:
                 for s in statuses
             ]
         ),
+        # Fixed widths that together fit beside the sidebar at 1,366 px, so notes and last error
+        # are in view; the text wraps in the cells and both are written out in full below.
         {
-            rows: st.column_config.NumberColumn(format=grid_formats.whole_format()),
-            seconds: st.column_config.NumberColumn(format=grid_formats.decimal_format("%.1f")),
-            # Capped so both stay on screen; each is written out in full under the table.
-            notes: st.column_config.TextColumn(width="medium"),
-            error: st.column_config.TextColumn(width="medium"),
+            _("source"): text(width=90),
+            _("kind"): text(width=110),
+            _("schedule"): text(width=70),
+            _("last run"): text(width=95),
+            _("status"): text(width=105),
+            rows: st.column_config.NumberColumn(format=grid_formats.whole_format(), width=50),
+            seconds: st.column_config.NumberColumn(
+                format=grid_formats.decimal_format("%.1f"), width=60
+            ),
+            _("freshness"): text(width=110),
+            notes: text(width=105),
+            error: text(width=105),
         },
+        wrap=True,
     )
     for status in statuses:
         if status.last_run and status.last_run.status == FAILED:
