@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from planning import i18n
+from planning import clock, i18n
 from planning.i18n import gettext as _
 
 
@@ -111,6 +111,13 @@ def format_day(day: date, *, weekday: bool = False, year: bool = True) -> str:
 def format_moment(value: datetime) -> str:
     """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
     return f"{format_day(value.date())} {value:%H:%M}"
+
+
+def format_local_moment(value: datetime) -> str:
+    """A stored moment in the team's time zone, to the minute and labelled with the zone
+    (06 Dec 2026 15:05 CET), so no reader takes a UTC clock for their own."""
+    local = clock.local(value)
+    return f"{format_moment(local)} {local:%Z}"
 
 
 def format_elapsed(moment: datetime | None, now: datetime) -> str:

@@ -106,7 +106,7 @@ def test_new_passwords_must_be_long_enough_and_not_blank() -> None:
     ]
     assert password_problems(" " * 12, min_length=10) == ["the password cannot be only spaces"]
     assert password_problems("x" * 2000, min_length=10) == [
-        "the password must be at most 1024 characters long"
+        "the password must be at most 1,024 characters long"
     ]
     assert password_problems(None, min_length=10) == ["the password must be text"]
     assert password_problems(PASSWORD, min_length=10) == []

@@ -106,7 +106,7 @@ def _matrix_through_altair(points: pd.DataFrame, words: MatrixWords, splits: pd.
                 "quadrant:N",
                 title=words.quadrant,
                 scale=alt.Scale(domain=list(words.quadrants), range=list(MATRIX_COLOURS)),
-                legend=alt.Legend(orient="top"),
+                legend=alt.Legend(orient="top", columns=2),
             ),
             opacity=alt.condition(pick, alt.value(0.95), alt.value(0.35)),
             tooltip=[
@@ -186,6 +186,8 @@ def test_the_value_effort_matrix_written_out_draws_what_altair_draws() -> None:
         "X", _spec_text(reference)
     )
     assert written.spec["params"][0]["views"] == ["points"]
+    # Two quadrant names a row: in one row a phone cut the third ("Lüc…") and lost the fourth.
+    assert written.spec["layer"][0]["encoding"]["color"]["legend"]["columns"] == 2
     assert written.spec["layer"][0]["name"] == "points"
     assert reference.rows is not None
     assert rows_table(written.rows).to_pylist() == reference.rows.to_pylist()

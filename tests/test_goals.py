@@ -607,6 +607,21 @@ def test_bad_check_in_is_refused_and_writes_nothing(
     assert audit_count(engine) == before
 
 
+def test_a_too_long_check_in_note_names_its_length_in_the_readers_number_format(
+    engine: Engine, team: Team, krs: dict[str, KeyResultRead]
+) -> None:
+    # The numbers were printed bare ("2001 characters long; keep it to 2000").
+    before = audit_count(engine)
+    with pytest.raises(GoalError) as excinfo:
+        check_in(engine, team.priya, krs["metric"], confidence=6, note="x" * 2001)
+    assert problems_of(excinfo) == "The note is 2,001 characters long; keep it to 2,000."
+    with i18n.use_locale("de"), pytest.raises(GoalError) as excinfo:
+        check_in(engine, team.priya, krs["metric"], confidence=6, note="x" * 2001)
+    assert "2.001" in problems_of(excinfo) and "2.000" in problems_of(excinfo)
+    assert count(engine, CheckIn) == 0
+    assert audit_count(engine) == before
+
+
 def test_only_the_owner_or_a_director_checks_in(
     engine: Engine, team: Team, krs: dict[str, KeyResultRead]
 ) -> None:

@@ -80,3 +80,24 @@ def test_a_guardrails_verdict_sits_under_its_value(german_store: Engine) -> None
     current = next(m for m in at.metric if m.label == "Aktuell")
     assert current.value.endswith("%") and "·" not in current.value, current.value
     assert current.proto.delta.startswith(("eingehalten", "verletzt")), current.proto.delta
+
+
+def test_german_key_result_cells_fit_and_the_detail_tables_span_the_page(
+    german_store: Engine,
+) -> None:
+    at = _goals_on(german_store, "Net revenue for the quarter")
+    tables = [d.value for d in at.dataframe if "Schlüsselergebnis" in d.value.columns]
+    cells = [str(c) for t in tables for column in t.columns for c in t[column]]
+    # "7/10 ⚠ Abweichung" and "nicht erledigt" were cut in their 80 and 72 px columns.
+    assert any(c.endswith("/10 ⚠") for c in cells), cells
+    assert "offen" in cells and not any("Abweichung" in c or "nicht erledigt" in c for c in cells)
+    # Check-ins and linked initiatives sat side by side in half-width columns, scrolling sideways.
+    beside = [
+        column
+        for column in at.columns
+        if any(
+            getattr(child, "type", None) == "arrow_data_frame" for child in column.children.values()
+        )
+    ]
+    assert beside == []
+    assert {"Check-ins", "Verknüpfte Initiativen"} <= {m.value.strip("*") for m in at.markdown}

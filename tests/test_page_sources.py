@@ -20,6 +20,7 @@ from tests.sources_support import config_dir
 from tests.test_page_admin import open_admin, open_tab
 from tests.test_sources import CSV
 from tests.test_sources import http_files as http_files
+from ui.tables import WRAPPING_ROW_HEIGHT
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -53,6 +54,10 @@ def test_admin_lists_previews_and_runs_sources(app_store: str, sources_config: o
     assert list(table["source"]) == ["Team sheet", "broken"]
     assert list(table["last run"]) == ["never", "never"]
     assert list(table["kind"]) == ["CSV or XLSX file at a URL"] * 2  # the kind in words
+    assert list(table["schedule"]) == ["every 1h", "manual"]
+    assert list(table.columns[-3:]) == ["freshness", "notes", "last error"]  # notes not last
+    # Narrow columns whose text wraps: notes and last error were beyond the right edge at 1366 px.
+    assert at.dataframe[0].proto.row_height == WRAPPING_ROW_HEIGHT
 
     at.button(key="admin_sources_preview_button").click().run()
     assert "would read 2 rows: add 0, change 2, leave 0" in " ".join(i.value for i in at.info)
@@ -173,4 +178,8 @@ def test_a_director_reads_a_runs_notes_and_reason_in_their_own_language(
     errors = [e.value.replace("\\", "") for e in at.error]
     assert len(errors) == 2 and all(currency in e for e in errors)  # the flash and the last run
     table = at.dataframe[0].value
-    assert currency in table[table.columns[-2]].iloc[0]  # the "last error" column
+    error, schedule = (
+        ("letzter Fehler", "Zeitplan") if reader == "de" else ("last error", "schedule")
+    )
+    assert currency in table[error].iloc[0]
+    assert table[schedule].iloc[0] == ("manuell" if reader == "de" else "manual")

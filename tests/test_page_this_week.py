@@ -45,6 +45,7 @@ from planning.work.status_updates import post_status_update
 from tests.app_pages import APP, people, submit_form
 from tests.page_text import TRICKS, assert_shown_as_text, headers, plain
 from tests.planning_seed import commit_plan, edit_initiative
+from ui.tables import WRAPPING_ROW_HEIGHT
 
 CONFIG = default_config()
 EVERY = CONFIG.settings.updates.stale_after_days
@@ -435,6 +436,9 @@ def test_director_sees_what_needs_attention(app_store: str) -> None:
     assert list(krs["key_result"]) == [kr.title for kr in brief.key_results]
     # Behind pace by their figures alone: no reason to give, so no empty "Why" column.
     assert ("why" in krs.columns) == any(kr.status_reason for kr in brief.key_results)
+    # Rows tall enough for the reason to wrap: it was cut at the column's edge ("Zuversicht…").
+    [kr_grid] = [d for d in at.dataframe if "key_result" in d.value.columns]
+    assert kr_grid.proto.row_height == WRAPPING_ROW_HEIGHT
     assert brief.key_results, "the demo quarter has key results off track or at risk"
     stale = next(t for cols, t in tables.items() if "days" in cols and "status" in cols)
     assert list(stale["initiative"]) == [s.title for s in brief.stale]

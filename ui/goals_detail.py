@@ -253,30 +253,28 @@ def kr_detail(view: View, kr: KrEvaluation) -> None:
             st.text(shown.grade_reason)
     elif shown.chart is not None:
         draw(shown.chart)
-    left, right = st.columns(2)
-    with left:
-        _titled_table(
-            _("Check-ins"),
-            shown.history,
-            _("No check-in yet."),
-            {
-                _("When"): st.column_config.DatetimeColumn(
-                    format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
-                ),
-                _("Note"): st.column_config.TextColumn(width="large"),
-            },
-        )
-    with right:
-        _titled_table(
-            _("Linked initiatives"),
-            shown.linked,
-            _("No initiative is linked to this key result."),
-            {
-                _("Done"): st.column_config.ProgressColumn(
-                    min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
-                )
-            },
-        )
+    # One under the other, each across the page: side by side, neither fit without scrolling.
+    _titled_table(
+        _("Check-ins"),
+        shown.history,
+        _("No check-in yet."),
+        {
+            _("When"): st.column_config.DatetimeColumn(
+                format="YYYY-MM-DD HH:mm" if i18n.english_formats() else "DD.MM.YYYY HH:mm"
+            ),
+            _("Note"): st.column_config.TextColumn(width="large"),
+        },
+    )
+    _titled_table(
+        _("Linked initiatives"),
+        shown.linked,
+        _("No initiative is linked to this key result."),
+        {
+            _("Done"): st.column_config.ProgressColumn(
+                min_value=0, max_value=100, format=grid_formats.whole_percent("%d%%")
+            )
+        },
+    )
     if view.can_check_in(kr):
         check_in_form(view, kr)
 

@@ -12,7 +12,7 @@ from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.config.scoring import ScoringConfig
-from planning.formatting import format_count, format_moment
+from planning.formatting import format_count, format_local_moment
 from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
@@ -67,12 +67,12 @@ def commit_section(
         st.caption(
             escape_markdown(
                 _(
-                    "{week} was committed by {name} on {moment} UTC, ranked by {framework} "
+                    "{week} was committed by {name} on {moment}, ranked by {framework} "
                     "({count} initiatives). Committing again replaces it."
                 ).format(
                     week=week,
                     name=names.get(existing.committed_by, "?"),
-                    moment=format_moment(existing.committed_at),
+                    moment=format_local_moment(existing.committed_at),
                     framework=framework_label_of(scoring, existing.framework),
                     count=format_count(existing.count),
                 )

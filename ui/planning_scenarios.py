@@ -11,7 +11,7 @@ import streamlit as st
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_count, format_day, format_moment, format_value
+from planning.formatting import format_count, format_day, format_local_moment, format_value
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.periods import iso_week
@@ -88,10 +88,10 @@ def scenarios_section(
     scenario = by_id[chosen if chosen in by_id else next(iter(by_id))]
     st.caption(
         escape_markdown(
-            _("“{name}” changes {initiatives}; last saved {moment} UTC.").format(
+            _("“{name}” changes {initiatives}; last saved {moment}.").format(
                 name=scenario.name,
                 initiatives=_initiatives(len(scenario.changes)),
-                moment=format_moment(scenario.updated_at),
+                moment=format_local_moment(scenario.updated_at),
             )
         )
     )

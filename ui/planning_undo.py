@@ -9,7 +9,7 @@ import streamlit as st
 
 from planning import i18n
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_count
+from planning.formatting import format_count, format_local_moment
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.store.engine import session_scope
@@ -17,7 +17,7 @@ from planning.store.models import PersonRead
 from planning.validation import InputError
 from planning.work.planning_undo import LastSave, last_planning_save, undo_last_planning_save
 from ui.state import Versions, engine, read_session, shared_read
-from ui.text import escape_markdown, moment_text
+from ui.text import escape_markdown
 
 
 @shared_read(ttl=600, max_entries=16)
@@ -44,7 +44,7 @@ def undo_last_save(
     st.caption(
         escape_markdown(
             _("Last save: {moment} by {name}, changing {titles}.").format(
-                moment=moment_text(save.saved_at), name=save.saved_by, titles=shown
+                moment=format_local_moment(save.saved_at), name=save.saved_by, titles=shown
             )
         )
     )

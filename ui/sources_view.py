@@ -112,7 +112,8 @@ def sources_tab(person: PersonRead) -> None:
             "transaction, or not at all; times in UTC."
         ).format(path=sources.path)
     )
-    rows, seconds = _("rows"), _("seconds")
+    rows, seconds, notes, error = _("rows"), _("seconds"), _("notes"), _("last error")
+    text = st.column_config.TextColumn
     statuses = _statuses(sources)
     show_table(
         pa.Table.from_pylist(
@@ -120,7 +121,7 @@ def sources_tab(person: PersonRead) -> None:
                 {
                     _("source"): s.title,
                     _("kind"): _(KINDS[s.kind].label) if s.kind in KINDS else s.kind,
-                    _("schedule"): s.schedule,
+                    _("schedule"): _("manual") if s.schedule == "manual" else s.schedule,
                     _("last run"): moment(s.last_run.started_at) if s.last_run else _("never"),
                     _("status"): (
                         _(RUN_STATES.get(s.last_run.status, s.last_run.status))
@@ -130,16 +131,29 @@ def sources_tab(person: PersonRead) -> None:
                     rows: s.last_run.rows if s.last_run else None,
                     seconds: _duration(s),
                     _("freshness"): _freshness(s),
-                    _("last error"): s.last_run.error if s.last_run else "",
-                    _("notes"): " ".join(s.last_run.notes) if s.last_run else "",
+                    notes: " ".join(s.last_run.notes) if s.last_run else "",
+                    error: s.last_run.error if s.last_run else "",
                 }
                 for s in statuses
             ]
         ),
+        # Fixed widths that together fit beside the sidebar at 1,366 px, so notes and last error
+        # are in view; the text wraps in the cells and both are written out in full below.
         {
-            rows: st.column_config.NumberColumn(format=grid_formats.whole_format()),
-            seconds: st.column_config.NumberColumn(format=grid_formats.decimal_format("%.1f")),
+            _("source"): text(width=90),
+            _("kind"): text(width=110),
+            _("schedule"): text(width=70),
+            _("last run"): text(width=95),
+            _("status"): text(width=105),
+            rows: st.column_config.NumberColumn(format=grid_formats.whole_format(), width=50),
+            seconds: st.column_config.NumberColumn(
+                format=grid_formats.decimal_format("%.1f"), width=60
+            ),
+            _("freshness"): text(width=110),
+            notes: text(width=105),
+            error: text(width=105),
         },
+        wrap=True,
     )
     for status in statuses:
         if status.last_run and status.last_run.status == FAILED:

@@ -11,10 +11,20 @@ from planning.i18n import gettext as _
 from planning.work.initiative_input import EFFORT_MAX_WEEKS
 from ui import grid_formats
 
+# Rows taller than this let a cell's text wrap onto more lines instead of being cut.
+WRAPPING_ROW_HEIGHT = 72
 
-def show_table(rows: Any, columns: dict[str, Any] | None = None) -> None:
-    """A read-only table across the page, without the index, its columns labelled."""
-    st.dataframe(rows, hide_index=True, width="stretch", column_config=columns)
+
+def show_table(rows: Any, columns: dict[str, Any] | None = None, *, wrap: bool = False) -> None:
+    """A read-only table across the page, without the index, its columns labelled; `wrap` gives
+    rows room for three lines, so long text wraps rather than being cut at the column's edge."""
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config=columns,
+        row_height=WRAPPING_ROW_HEIGHT if wrap else None,
+    )
 
 
 def percent_bar(label: str, english: str) -> Any:

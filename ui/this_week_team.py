@@ -129,12 +129,15 @@ def triage(week: Week, actor: PersonRead) -> None:
         )
 
 
-def _table_or_all_clear(rows: Any, columns: dict[str, Any], all_clear: str) -> None:
-    """The rows needing attention as a table, or `all_clear` when there are none."""
+def _table_or_all_clear(
+    rows: Any, columns: dict[str, Any], all_clear: str, *, wrap: bool = False
+) -> None:
+    """The rows needing attention as a table (`wrap`: long text wraps), or `all_clear` when
+    there are none."""
     if rows is None:
         st.success(all_clear)
     else:
-        show_table(rows, columns)
+        show_table(rows, columns, wrap=wrap)
 
 
 def attention(week: Week) -> None:
@@ -155,9 +158,10 @@ def attention(week: Week) -> None:
         _table_or_all_clear(
             brief.key_results,
             {
-                "status": st.column_config.TextColumn(_("Status"), width="small"),
-                "key_result": st.column_config.TextColumn(_("Key result"), width="medium"),
-                "objective": st.column_config.TextColumn(_("Objective"), width="medium"),
+                # Fixed widths that together fit beside the sidebar at 1,366 px; the text wraps.
+                "status": st.column_config.TextColumn(_("Status"), width=105),
+                "key_result": st.column_config.TextColumn(_("Key result"), width=165),
+                "objective": st.column_config.TextColumn(_("Objective"), width=165),
                 "owner": st.column_config.TextColumn(_("Owner"), width="small"),
                 "progress": st.column_config.TextColumn(_("Progress"), width="small"),
                 "expected": st.column_config.TextColumn(_("Expected by now"), width="small"),
@@ -166,6 +170,7 @@ def attention(week: Week) -> None:
             _("Every key result of {quarter} is on track (or too early to tell).").format(
                 quarter=week.period
             ),
+            wrap=True,  # the reason is read whole, not cut at the column's edge
         )
     if week.has_goals:
         st.page_link("pages/goals.py", label=_("Open Goals"), icon=":material/flag:")

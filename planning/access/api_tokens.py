@@ -23,6 +23,7 @@ from planning.access.secret_links import (
     token_digest,
     use_is_stale,
 )
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_created
@@ -103,7 +104,7 @@ def _clean_name(name: str) -> str:
     if len(cleaned) > NAME_MAX:
         raise TokenError(
             _("the token name is {length} characters; keep it to {limit}").format(
-                length=len(cleaned), limit=NAME_MAX
+                length=format_count(len(cleaned)), limit=format_count(NAME_MAX)
             )
         )
     problems = text_problems(cleaned, what=N_("the token name"))

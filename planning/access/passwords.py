@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
 from planning.config.settings import AuthSettings
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.models import Person, PersonRead, utcnow
@@ -69,11 +70,15 @@ def password_problems(password: object, *, min_length: int) -> list[str]:
     if not isinstance(password, str):
         return [_("the password must be text")]
     if len(password) < min_length:
-        return [_("the password must be at least {count} characters long").format(count=min_length)]
+        return [
+            _("the password must be at least {count} characters long").format(
+                count=format_count(min_length)
+            )
+        ]
     if len(password) > MAX_PASSWORD_LENGTH:
         return [
             _("the password must be at most {count} characters long").format(
-                count=MAX_PASSWORD_LENGTH
+                count=format_count(MAX_PASSWORD_LENGTH)
             )
         ]
     if not password.strip():

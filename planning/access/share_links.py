@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.access.secret_links import note_last_use, record_revoked, token_digest
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_created
@@ -96,7 +97,7 @@ def _clean_label(label: object) -> tuple[str, list[str]]:
     if len(cleaned) > LABEL_MAX:
         return cleaned, [
             _("the label is {length} characters long; keep it to {limit}").format(
-                length=len(cleaned), limit=LABEL_MAX
+                length=format_count(len(cleaned)), limit=format_count(LABEL_MAX)
             )
         ]
     return cleaned, text_problems(cleaned, what=N_("the label"))
@@ -111,7 +112,7 @@ def _valid_days(days: object) -> tuple[int, list[str]]:
     if not 1 <= whole <= MAX_VALID_DAYS:
         return whole, [
             _("a link is valid for 1 to {limit} days, not {days}").format(
-                limit=MAX_VALID_DAYS, days=whole
+                limit=format_count(MAX_VALID_DAYS), days=format_count(whole)
             )
         ]
     return whole, []

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planning.config.metrics import MetricsConfig
+from planning.formatting import format_count
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 
@@ -86,7 +87,7 @@ def _too_wide(count: int, limit: int) -> ImportFileError:
         _(
             "the header has {count} columns; an observations file has at most {limit} "
             "(date, measure, value and one per dimension)"
-        ).format(count=f"{count:,}", limit=limit)
+        ).format(count=format_count(count), limit=format_count(limit))
     )
 
 

@@ -91,7 +91,9 @@ def key_result_problems(key_result: KeyResultBase, config: MetricsConfig) -> lis
     if not is_number(kr.weight) or kr.weight < 0:
         problems.append(_bad_weight(kr.weight))
     if len(kr.unit or "") > UNIT_MAX:
-        problems.append(_("Keep the unit to {most} characters.").format(most=UNIT_MAX))
+        problems.append(
+            _("Keep the unit to {most} characters.").format(most=format_count(UNIT_MAX))
+        )
     try:
         kind = KrKind(kr.kind)
     except ValueError:
@@ -220,7 +222,7 @@ ONLY_METRIC_TOTAL = N_("Only a metric key result can have a total target.")
 
 def _too_long(length: int) -> str:
     return _("The title is {length} characters long; keep it to {most}.").format(
-        length=length, most=TITLE_MAX
+        length=format_count(length), most=format_count(TITLE_MAX)
     )
 
 
@@ -523,7 +525,7 @@ def check_in_problems(
     elif len(text) > NOTE_MAX:
         problems.append(
             _("The note is {length} characters long; keep it to {most}.").format(
-                length=len(text), most=NOTE_MAX
+                length=format_count(len(text)), most=format_count(NOTE_MAX)
             )
         )
     problems += _sentences(text_problems(text, what=N_("The note"), multiline=True))

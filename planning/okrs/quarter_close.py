@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.evaluation import evaluate_period, frozen_period
@@ -77,7 +78,9 @@ def _grade_problems(what: str, grade: object, reason: str, suggested: float) -> 
         )
     if len((reason or "").strip()) > REASON_MAX:
         problems.append(
-            _("{what}: keep the reason to {most} characters.").format(what=what, most=REASON_MAX)
+            _("{what}: keep the reason to {most} characters.").format(
+                what=what, most=format_count(REASON_MAX)
+            )
         )
     if isinstance(reason, str):
         found = text_problems(reason, what=N_("the reason"), multiline=True)
@@ -128,7 +131,9 @@ def close_quarter(
         )
     if not isinstance(note, str) or len(note) > CLOSING_NOTE_MAX:
         problems.append(
-            _("Keep the closing note to {most} characters.").format(most=CLOSING_NOTE_MAX)
+            _("Keep the closing note to {most} characters.").format(
+                most=format_count(CLOSING_NOTE_MAX)
+            )
         )
     elif found := text_problems(note, what=N_("The closing note"), multiline=True):
         problems += [f"{p}." for p in found]

@@ -260,7 +260,8 @@ def matrix_spec(
                 "nominal",
                 title=words.quadrant,
                 scale={"domain": list(words.quadrants), "range": list(MATRIX_COLOURS)},
-                legend={"orient": "top"},
+                # Two to a row, so the four names fit a phone's width rather than run off it.
+                legend={"orient": "top", "columns": 2},
             ),
             "opacity": {"condition": {"param": "pick", "value": 0.95}, "value": 0.35},
             "tooltip": [

@@ -186,7 +186,7 @@ def read_csv_text(
     if len(header) > MAX_COLUMNS:
         raise ImportFileError(
             _("the header has {count} columns; at most {limit}").format(
-                count=format_count(len(header)), limit=MAX_COLUMNS
+                count=format_count(len(header)), limit=format_count(MAX_COLUMNS)
             )
         )
     if columns is not None:

@@ -135,7 +135,9 @@ def clean_name(name: str) -> str:
         raise MappingError(_("give the mapping a name"))
     if len(cleaned) > MAX_NAME:
         raise MappingError(
-            _("a mapping's name has at most {count} characters").format(count=MAX_NAME)
+            _("a mapping's name has at most {count} characters").format(
+                count=format_count(MAX_NAME)
+            )
         )
     if _CONTROL.search(cleaned):
         raise MappingError(_("a mapping's name cannot hold control characters"))

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from planning.access.permissions import Actor, PermissionDenied, require_director
 from planning.config import AppConfig
 from planning.config.scoring import EffortConversion, Framework
+from planning.formatting import format_count
 from planning.i18n import N_, pgettext
 from planning.i18n import gettext as _
 from planning.metrics.baseline import Baseline
@@ -382,7 +383,7 @@ def _convert(column: str, value: Any, problems: list[str], metric_ids: Collectio
         elif len(text) > TITLE_MAX:
             problems.append(
                 _("Title is {length} characters long; the limit is {limit}").format(
-                    length=len(text), limit=TITLE_MAX
+                    length=format_count(len(text)), limit=format_count(TITLE_MAX)
                 )
             )
         return text

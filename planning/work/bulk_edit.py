@@ -31,6 +31,7 @@ from planning.access.permissions import (
     require_member_or_director,
 )
 from planning.config import AppConfig
+from planning.formatting import format_count
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_event
@@ -177,7 +178,7 @@ def bulk_edit_initiatives(
     if len(ids) > BULK_MAX:
         problems.append(
             _("{count} initiatives are selected; change at most {most} at once").format(
-                count=len(ids), most=BULK_MAX
+                count=format_count(len(ids)), most=format_count(BULK_MAX)
             )
         )
     names = person_names(session=session)
