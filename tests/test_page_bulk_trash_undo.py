@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from planning import clock
 from planning.config import CONFIG_DIR_ENV, default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
-from planning.store.models import Initiative, KeyResult, Objective, Role
+from planning.store.models import Initiative, KeyResult, Objective, PersonRead, Role
 from planning.store.models_trash import TrashItem
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
 from tests.app_pages import click, open_as, people
@@ -102,9 +102,8 @@ def test_a_director_deletes_an_initiative_and_restores_it_from_the_trash(app_sto
         assert session.scalars(select(TrashItem)).first() is None
 
 
-def test_a_director_undoes_the_last_planning_save(app_store: str) -> None:
-    engine = create_store_engine(app_store)
-    director = people(engine, Role.director)[0]
+def _save_more_effort(engine: Engine, director: PersonRead) -> Initiative:
+    """A planned initiative whose effort the director raises by two weeks in one planning save."""
     work = _planned(engine)
     edit = RowEdit(
         initiative_id=work.id,
@@ -114,6 +113,13 @@ def test_a_director_undoes_the_last_planning_save(app_store: str) -> None:
     )
     with session_scope(engine) as session:
         apply_backlog_edits(session=session, actor=director, config=default_config(), edits=[edit])
+    return work
+
+
+def test_a_director_undoes_the_last_planning_save(app_store: str) -> None:
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    work = _save_more_effort(engine, director)
     at = _open(director.id, "pages/planning.py")
     assert any("Last save:" in plain(c.value) and work.title in plain(c.value) for c in at.caption)
     [undo] = [b for b in at.button if b.key == "undo_planning_save"]
@@ -190,17 +196,7 @@ def test_planning_save_and_scenario_times_read_in_the_team_time_zone(
     try:
         engine = create_store_engine(app_store)
         director = people(engine, Role.director)[0]
-        work = _planned(engine)
-        edit = RowEdit(
-            initiative_id=work.id,
-            title=work.title,
-            expected_version=work.version,
-            changes={"effort_weeks": work.effort_weeks + 2},
-        )
-        with session_scope(engine) as session:
-            apply_backlog_edits(
-                session=session, actor=director, config=default_config(), edits=[edit]
-            )
+        _save_more_effort(engine, director)
         at = _open(director.id, "pages/planning.py")
         [undo] = [plain(c.value) for c in at.caption if "Last save:" in plain(c.value)]
         assert undo.startswith("Last save: 04 Jan 2027 09:00 CET by ")
