@@ -416,7 +416,7 @@ def _start_run(engine: Engine, name: str, trigger: str, since: date | None) -> i
                 "gone": INTERRUPTED,
                 "now": utcnow(),
                 "cut": _(CUT_OFF),
-                "words": words_json(_in_each_language(CUT_OFF)),
+                "words": words_json(i18n.in_every_language(i18n.said(CUT_OFF))),
                 "s": name,
                 "running": RUNNING,
             },
@@ -430,15 +430,6 @@ def _start_run(engine: Engine, name: str, trigger: str, since: date | None) -> i
             {"s": name, "t": trigger, "now": utcnow(), "running": RUNNING, "since": since},
         ).scalar_one()
     return int(row_id)
-
-
-def _in_each_language(message: str) -> dict[str, str]:
-    """A message marked with N_ in each language Quarterdeck speaks."""
-    found = {}
-    for code in i18n.LANGUAGES:
-        with i18n.use_locale(code):
-            found[code] = _(message)
-    return found
 
 
 def words_json(words: Mapping[str, object]) -> str:
