@@ -23,7 +23,7 @@ from ui.notifications_admin import notifications_tab
 from ui.people_admin import people_tab
 from ui.share_links_admin import share_links_tab
 from ui.sources_view import sources_tab
-from ui.state import app_config, clear_after_write, live_refresh, versions
+from ui.state import app_config, clear_after_write, forget_inputs, live_refresh, versions
 from ui.tables import show_table
 from ui.text import escape_markdown, moment_text
 
@@ -146,8 +146,7 @@ with tab_tokens:
             if created is not None:
                 clear_after_write()
                 # The form starts empty again, so a second click makes no second token.
-                for key in ("admin_token_name", "admin_token_scopes"):
-                    st.session_state.pop(key, None)
+                forget_inputs(("admin_token_name", "admin_token_scopes"))
                 st.session_state[NEW_TOKEN] = {"name": created.token.name, "secret": created.secret}
                 st.rerun()
 

@@ -50,7 +50,7 @@ from ui.number_entry import NumberField, number_field, read_numbers
 from ui.pickers import dimension_filters, pick_or_none
 from ui.quarter_draft_view import running_quarter_caption
 from ui.score_inputs import changed_scores, score_caption, score_fields
-from ui.state import app_config, live_refresh, versions
+from ui.state import app_config, forget_inputs, live_refresh, versions
 from ui.status_update_form import (
     health_label,
     save_status_update,
@@ -86,8 +86,7 @@ if person is not None:
 
 def _done(message: str, *, pick: int | None = None, forget: tuple[str, ...] = ()) -> None:
     """After a successful write: say so, drop stale form state, refresh the reads, re-run."""
-    for key in forget:
-        st.session_state.pop(key, None)
+    forget_inputs(forget)
     if pick is not None:
         st.session_state["_initiative_goto"] = pick
     flash_after_write(FLASH, message)

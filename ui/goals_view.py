@@ -47,7 +47,7 @@ from ui.data import latest_complete_day
 from ui.flash import flash_after_write
 from ui.forecast_quality import probability_shown
 from ui.goals_charts import progress_spec, progress_text, share
-from ui.state import Versions, depends_on, shared_read
+from ui.state import Versions, depends_on, forget_inputs, shared_read
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -131,8 +131,7 @@ def write_goal(
     refusal shown on the form (what was typed kept), or the `forget` widget keys dropped, so a
     create form starts empty again, and done."""
     if run_write(call, refusals=REFUSALS) is not None:
-        for key in forget:
-            st.session_state.pop(key, None)
+        forget_inputs(forget)
         done(message)
 
 

@@ -22,7 +22,7 @@ from ui import planning_data as data
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write
 from ui.grid_formats import input_day_format
-from ui.state import Versions
+from ui.state import Versions, forget_inputs
 from ui.tables import show_table
 from ui.text import escape_markdown
 
@@ -120,8 +120,7 @@ def _write(
         explain=lambda exc: escape_markdown(str(exc)),
     )
     if written is not None:
-        for key in forget:
-            st.session_state.pop(key, None)
+        forget_inputs(forget)
         flash_after_write(flash_key, message)
 
 

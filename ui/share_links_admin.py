@@ -26,7 +26,7 @@ from planning.validation import InputError
 from ui.confirm_write import run_write
 from ui.flash import flash_after_write, show_flash, show_secret_once
 from ui.share_access import app_base_url
-from ui.state import Versions, clear_after_write, read_session
+from ui.state import Versions, clear_after_write, forget_inputs, read_session
 from ui.tables import show_table
 from ui.text import escape_markdown, moment_text
 
@@ -105,7 +105,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
                 "expires": moment_text(created.link.expires_at),
                 "url": share_url(base_url=app_base_url(), token=created.token),
             }
-            st.session_state.pop("admin_share_label", None)
+            forget_inputs(("admin_share_label",))
             st.rerun()
 
     links = _links(versions)

@@ -282,6 +282,13 @@ def depends_on(*areas: str) -> Callable[[Read], Read]:
     return wrap
 
 
+def forget_inputs(keys: Iterable[str]) -> None:
+    """Drop these widgets' values from the session, so their form shows empty on the next run
+    (after a create or a post, a second click must not write the same again)."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
 def clear_after_write() -> None:
     """After a write, make this session's next run read the store's data versions afresh.
 

@@ -16,7 +16,7 @@ from planning.store.models import PersonRead
 from planning.store.versioning import ConflictError
 from planning.validation import InputError
 from ui.flash import flash_after_write
-from ui.state import Versions
+from ui.state import Versions, forget_inputs
 from ui.text import escape_markdown
 
 FLASH = "this_week_flash"
@@ -43,8 +43,7 @@ class Week:
 def saved(message: str, forget: tuple[str, ...], picker: str, following: int | None) -> None:
     """After a write: the flash message, the posted item's inputs forgotten, the picker moved
     on to the item that followed it, fresh reads."""
-    for key in forget:
-        st.session_state.pop(key, None)
+    forget_inputs(forget)
     st.session_state[f"{picker}_next"] = following
     st.session_state.pop(f"{picker}_shown", None)  # it leaves the list because it was posted
     flash_after_write(FLASH, message)
