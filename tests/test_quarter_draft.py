@@ -360,3 +360,42 @@ def test_the_command_line_previews_then_drafts_the_quarter_once(
     assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) != 0
     assert "already has objectives" in capsys.readouterr().err
     assert count(new_quarter_engine, Objective, Objective.period == NEW) == 3
+
+
+def test_a_draft_over_the_goal_limits_is_refused_and_writes_nothing(
+    new_quarter_engine: Engine,
+) -> None:
+    # Goals stored before the limits existed: one objective with 30 open key results, and 250
+    # more objectives without any, so the copy would break every limit of the new quarter.
+    found = draft_next_quarter(new_quarter_engine, preview=True)
+    with session_scope(new_quarter_engine) as session:
+        grown = session.get(Objective, found.objectives[0].source_id)
+        assert grown is not None
+        for n in range(30):
+            session.add(
+                KeyResult(
+                    objective_id=grown.id,
+                    title=f"Open {n}",
+                    owner_id=grown.owner_id,
+                    kind=KrKind.manual,
+                    direction="increase",
+                    start_value=0,
+                    target_value=10,
+                )
+            )
+        for n in range(250):
+            session.add(Objective(period=OLD, title=f"Empty {n}", owner_id=grown.owner_id))
+    audit_before = count(new_quarter_engine, AuditEvent)
+    drafted = len(found.objectives) + 250
+    preview = draft_next_quarter(new_quarter_engine, preview=True)
+    key_results = len(found.objectives[0].key_results) + 30
+    assert preview.problems[:2] == [
+        f"The draft holds {drafted} objectives; a quarter may hold at most 250.",
+        f"Objective “{grown.title}” would hold {key_results} key results; an objective may hold "
+        "at most 25.",
+    ]
+    with pytest.raises(GoalError) as excinfo:
+        draft_next_quarter(new_quarter_engine, preview=False, previewed=preview)
+    assert excinfo.value.problems == preview.problems
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
+    assert count(new_quarter_engine, AuditEvent) == audit_before
