@@ -231,6 +231,13 @@ def new_quarter_engine(
 
 
 @pytest.fixture
+def team_zone() -> Iterator[None]:
+    """A test that moves the team to another time zone leaves it in UTC."""
+    yield
+    clock.use_time_zone("UTC")
+
+
+@pytest.fixture
 def output(capsys: pytest.CaptureFixture[str]) -> Callable[[], tuple[str, str]]:
     """Read what was printed since the last call: (stdout, stderr)."""
 
