@@ -21,6 +21,7 @@ from planning.config import AppConfig, default_config
 from planning.notify.outbox import Planned, enqueue
 from planning.notify.preferences import set_preference
 from planning.notify.run import plan_due, preview_for, run_due_notifications
+from planning.notify.schedule import skip_text
 from planning.notify.secrets import NotifySecrets
 from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine, session_scope
@@ -227,6 +228,23 @@ def test_a_director_previews_a_german_member_in_german(engine: Engine, config: A
             session=session, config=config, person_id=team.ana.id, now=FRIDAY_1730, secrets=SECRETS
         )
     assert message.subject.startswith(f"{config.settings.company}: diese Woche fällig")
+
+
+def test_why_a_message_is_skipped_reads_in_the_readers_words() -> None:
+    # German settings said "kein Kanal email eingerichtet" (the channel's id) and paused
+    # until an ISO day; both read as the reader writes them now.
+    with i18n.use_locale("de"):
+        assert skip_text("no email channel is set up on this server") == (
+            "auf diesem Server ist kein Kanal für E-Mail eingerichtet"
+        )
+        assert skip_text("no teams channel is set up on this server") == (
+            "auf diesem Server ist kein Kanal für Microsoft Teams eingerichtet"
+        )
+        assert skip_text("paused until 2027-01-04") == "pausiert bis 4. Jan. 2027"
+    assert skip_text("no email channel is set up on this server") == (
+        "no Email channel is set up on this server"
+    )
+    assert skip_text("paused until 2027-01-04") == "paused until 04 Jan 2027"
 
 
 # --- the previews on the pages (AppTest on the demo store) -------------------------------------
