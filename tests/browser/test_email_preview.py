@@ -17,9 +17,11 @@ from planning.config import AppConfig
 from planning.notify.outbox import Planned
 from planning.notify.run import preview_for
 from planning.notify.secrets import NotifySecrets
+from planning.reports.digest_render import digest_html
 from planning.store.engine import session_scope
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.planning_seed import add_owed_initiative, seed_team
+from tests.test_digest import digest_of, seed_week
 from ui.notification_prefs import email_frame, email_frame_height
 
 if TYPE_CHECKING:
@@ -33,6 +35,9 @@ SECRETS = NotifySecrets(
     link_secret=b"a-test-link-secret-0123456789",
 )
 FRAME_WIDTH = 760  # the preview's frame on This week in a desktop window
+PHONE_FRAME_WIDTH = 330  # the same frame on a 390 pixels wide phone
+# How far the email scrolls sideways (0 when nothing overflows its frame).
+OVERFLOW_JS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +82,23 @@ def test_the_preview_frame_is_about_as_tall_as_the_reminder(
     drawn = int(page.evaluate("document.documentElement.scrollHeight"))
     height = email_frame_height(message.body_text)
     assert drawn <= height <= drawn + 48, (drawn, height)
+
+
+def test_a_reminder_and_the_digest_never_scroll_sideways_on_a_phone(
+    engine: Engine, twin_engine: Engine, config: AppConfig, page: Page
+) -> None:
+    # A reminder's signed link ran on unbroken past a phone's edge, and the digest's impact chart
+    # was 900 pixels wide: the whole email scrolled sideways.
+    reminder = _reminder(engine, config, ["Faster checkout"], "en").body_html
+    seed_week(twin_engine)
+    digest = digest_html(
+        digest_of(twin_engine, config), url="http://localhost:8501/?share=" + "x" * 43
+    )
+    assert "<svg" in digest
+    page.set_viewport_size({"width": PHONE_FRAME_WIDTH, "height": 600})
+    try:
+        for html in (reminder, digest):
+            page.set_content(email_frame(html))
+            assert page.evaluate(OVERFLOW_JS) == 0
+    finally:
+        page.set_viewport_size({"width": FRAME_WIDTH, "height": 40})
