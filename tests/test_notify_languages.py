@@ -283,7 +283,27 @@ def test_a_german_member_previews_their_reminder_in_german(app_store: str) -> No
     at.toggle(key="tw_notify_preview").set_value(True).run()
     assert not at.exception
     assert f"Hallo {member.name}," in _text(at) and "diese Woche fällig" in _text(at)
-    assert any(c.value.startswith("Auf Deutsch verfasst") for c in at.caption)
+    # "you" took the third person's verbs: "in der Sie Quarterdeck liest", "Was Sie … bekäme".
+    assert any(
+        c.value == "Auf Deutsch verfasst, in der Sprache, in der Sie Quarterdeck lesen."
+        for c in at.caption
+    )
+    assert any("Was Sie diese Woche erhalten würden" in m.value for m in at.markdown)
+
+
+def test_an_english_member_previews_their_reminder_in_plain_english(app_store: str) -> None:
+    # "Written in English, the language you reads Quarterdeck in."
+    member = _member_who_owes(app_store)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = member.id
+    at.run()
+    at.toggle(key="tw_notify_preview").set_value(True).run()
+    assert not at.exception
+    assert f"Hello {member.name}," in _text(at)
+    assert any(
+        c.value == "Written in English, the language you read Quarterdeck in." for c in at.caption
+    )
+    assert any("What you would receive this week" in m.value for m in at.markdown)
 
 
 def test_an_english_director_previews_a_german_member_in_german(app_store: str) -> None:

@@ -74,6 +74,10 @@ WRITTEN_IN = {
     "en": N_("Written in English, the language {name} reads Quarterdeck in."),
     "de": N_("Written in German, the language {name} reads Quarterdeck in."),
 }
+WRITTEN_IN_YOURS = {
+    "en": N_("Written in English, the language you read Quarterdeck in."),
+    "de": N_("Written in German, the language you read Quarterdeck in."),
+}
 
 
 def kind_label(kind: str) -> str:
@@ -130,10 +134,10 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
     flash_after_write(flash, _("Saved {name}'s notification preferences.").format(name=name))
 
 
-def preview(person_id: int, name: str) -> None:
+def preview(person_id: int, name: str | None) -> None:
     """What a person would receive this week as things stand, as they would see it (an email
     rendered, a chat message's Markdown rendered), written in the language that person reads
-    (whoever looks)."""
+    (whoever looks); `name` None when it is the reader's own."""
     with read_session() as session:
         messages = preview_for(
             session=session,
@@ -143,11 +147,16 @@ def preview(person_id: int, name: str) -> None:
             secrets=load_secrets(),
         )
         code = recipient_language(session=session, person_id=person_id)
-    st.markdown(
-        "**" + _("What {name} would receive this week").format(name=escape_markdown(name)) + "**"
-    )
-    if code in WRITTEN_IN:
-        st.caption(_(WRITTEN_IN[code]).format(name=escape_markdown(name)))
+    if name is None:  # "you" takes its own verbs, in English and in German
+        heading = _("What you would receive this week")
+        written = _(WRITTEN_IN_YOURS[code]) if code in WRITTEN_IN_YOURS else None
+    else:
+        shown = escape_markdown(name)
+        heading = _("What {name} would receive this week").format(name=shown)
+        written = _(WRITTEN_IN[code]).format(name=shown) if code in WRITTEN_IN else None
+    st.markdown(f"**{heading}**")
+    if written is not None:
+        st.caption(written)
     if not messages:
         st.caption(_("Nothing: nothing owed this week, and no digest or summary to read."))
     for message in messages:
