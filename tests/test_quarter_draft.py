@@ -5,12 +5,14 @@ the digest. The demo store is loaded as of 31 Dec 2026 (2026-Q4 goals, data thro
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import default_config
@@ -22,6 +24,7 @@ from planning.okrs.quarter_close import close_quarter
 from planning.okrs.quarter_draft import copy_unfinished, draft_source
 from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
 from planning.reports.digest import build_digest
+from planning.reports.digest_render import digest_markdown
 from planning.store.engine import DATABASE_URL_ENV, session_scope
 from planning.store.models import (
     AuditEvent,
@@ -271,6 +274,19 @@ def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(
     assert first_week.period == NEW
     assert not first_week.key_results
     assert "has no objectives yet" in first_week.period_note
+
+
+def test_the_digest_of_week_53_names_both_years_of_its_span(new_quarter_engine: Engine) -> None:
+    # "Mon 28 Dec – Sun 03 Jan 2027" read as a week of 2027's December.
+    with Session(new_quarter_engine) as session:
+        digest = build_digest(
+            session=session, config=default_config(), week="2026-W53", today=date(2027, 1, 1)
+        )
+    assert "Mon 28 Dec 2026 – Sun 03 Jan 2027" in digest_markdown(digest, plain=True)
+    with i18n.use_locale("de"):
+        assert "Mo., 28. Dez. 2026 – So., 3. Jan. 2027" in digest_markdown(digest, plain=True)
+    same_year = replace(digest, monday=date(2026, 12, 21), sunday=date(2026, 12, 27))
+    assert "Mon 21 Dec – Sun 27 Dec 2026" in digest_markdown(same_year, plain=True)
 
 
 def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
