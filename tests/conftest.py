@@ -21,8 +21,9 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import app_test, local_script_runner
 
 from planning import clock, i18n
-from planning.config import AppConfig, default_config
+from planning.config import CONFIG_DIR_ENV, AppConfig, default_config
 from planning.store.engine import create_store_engine, migrate
+from tests.config_support import config_copy
 
 # AppTest compiles app.py and the page (ast.parse, for Streamlit's magic) afresh on every run; a
 # server compiles each script once per process. CPython 3.11's ast.parse can fail with
@@ -235,6 +236,17 @@ def team_zone() -> Iterator[None]:
     """A test that moves the team to another time zone leaves it in UTC."""
     yield
     clock.use_time_zone("UTC")
+
+
+@pytest.fixture
+def berlin_team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, team_zone: None) -> Iterator[None]:
+    """The app reads a configuration whose team works in Europe/Berlin; the clock is unpinned
+    and back in UTC afterwards."""
+    monkeypatch.setenv(
+        CONFIG_DIR_ENV, str(config_copy(tmp_path / "config", time_zone="Europe/Berlin"))
+    )
+    yield
+    clock.pin(None)
 
 
 @pytest.fixture
