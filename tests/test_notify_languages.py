@@ -219,6 +219,26 @@ def test_a_german_roadmap_summary_gets_its_share_link_when_sent(
     assert "Freigabelink" not in body
 
 
+@pytest.mark.parametrize("channel", ["slack", "email"])
+def test_a_roadmap_summarys_preview_says_where_its_link_will_be_without_a_dead_link(
+    engine: Engine, config: AppConfig, channel: str
+) -> None:
+    # The preview linked "Roadmap öffnen" to the words "(ein Freigabelink …)": a dead link.
+    team = seed_team(engine)
+    _roadmap_reader(engine, team, channel=channel)
+    _speaks(engine, team.sue, "de")
+    with Session(engine) as session:
+        [message] = preview_for(
+            session=session, config=config, person_id=team.sue.id, now=FRIDAY_1730, secrets=SECRETS
+        )
+    placeholder = "(ein Freigabelink zur Roadmap, erstellt beim Versand)"
+    assert "Roadmap öffnen: " in plain(message.body_markdown)
+    assert placeholder in plain(message.body_markdown)
+    assert "](" not in message.body_markdown
+    assert f"<p>Roadmap öffnen: {placeholder}</p>" in message.body_html
+    assert "href" not in message.body_html
+
+
 def test_a_director_previews_a_german_member_in_german(engine: Engine, config: AppConfig) -> None:
     team = seed_team(engine)
     add_owed_initiative(engine, team)
