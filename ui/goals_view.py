@@ -36,6 +36,7 @@ from planning.okrs.evaluation_results import (
 from planning.okrs.evaluation_text import format_kr_value
 from planning.okrs.goal_rules import GoalError
 from planning.palette import STATUS_BADGES, STATUS_ICONS, STATUS_LABELS
+from planning.periods import elapsed_days
 from planning.store.models import (
     PersonRead,
 )
@@ -194,6 +195,22 @@ def quarter_banner(view: View) -> None:
                 quarter=view.period, day=format_day(view.first_day, weekday=True)
             )
         )
+    elif latest_complete_day(view.versions) is None:
+        # A store without observations has no "data through" day to name, so the day is
+        # today's on the calendar (the first day is day 1), not the last day of data's.
+        st.caption(
+            _(
+                "{first} – {last} · no data yet · day {day} of {days} · metric key results "
+                "update by themselves once it arrives"
+            ).format(
+                first=escape_markdown(format_day(view.first_day, year=False)),
+                last=format_day(view.last_day),
+                day=elapsed_days(
+                    view.period, view.today, view.config.settings.fiscal_year_start_month
+                ),
+                days=evaluation.total_days,
+            )
+        )
     elif evaluation.as_of < view.first_day:
         st.caption(
             _(
@@ -203,19 +220,6 @@ def quarter_banner(view: View) -> None:
                 quarter=view.period,
                 day=format_day(view.first_day, weekday=True),
                 as_of=format_day(evaluation.as_of, weekday=True),
-            )
-        )
-    elif latest_complete_day(view.versions) is None:
-        # A store without observations has no "data through" day to name.
-        st.caption(
-            _(
-                "{first} – {last} · no data yet · day {day} of {days} · metric key results "
-                "update by themselves once it arrives"
-            ).format(
-                first=escape_markdown(format_day(view.first_day, year=False)),
-                last=format_day(view.last_day),
-                day=evaluation.elapsed_days,
-                days=evaluation.total_days,
             )
         )
     else:
