@@ -5,8 +5,11 @@ shown as text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -43,6 +46,7 @@ from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
 from tests.app_pages import APP, people, submit_form
+from tests.conftest import use_app_store
 from tests.page_text import TRICKS, assert_shown_as_text, headers, plain
 from tests.planning_seed import commit_plan, edit_initiative
 from ui.tables import WRAPPING_ROW_HEIGHT
@@ -555,3 +559,20 @@ def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store
     submit_form(mine, f"tw_update_{item.initiative_id}")
     assert not mine.exception
     assert assert_shown_as_text(mine) == 1  # the flash message, every character escaped
+
+
+def test_a_stakeholder_on_a_quarters_first_day_reads_which_key_results_are_too_early(
+    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1 January 2027, the demo loaded that day: 2027-Q1 has its goals and no data yet.
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    url = use_app_store(demo_store_as_of(date(2027, 1, 1)), tmp_path / "app.db", monkeypatch)
+    at = open_page(people(url, Role.stakeholder)[0].id)
+    goals = next(d.value for d in at.dataframe if "objective" in d.value.columns)
+    pairs = zip(goals["status"], goals["attention"], strict=True)
+    shown = dict(zip(goals["objective"], pairs, strict=True))
+    # Not "all 4 on track" beside "Too early": none of them has data to be judged on yet.
+    assert shown["Grow profitable basket size"] == ("⚪ Too early", "all 4 too early to tell")
+    assert shown["Grow profitable online revenue"] == ("⚪ Too early", "1 too early to tell")
+    # A milestone signed off counts as on track; the metric ones wait for data.
+    assert shown["Win discovery through SEO and content"][1] == "1 on track, 4 too early to tell"
