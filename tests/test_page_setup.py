@@ -174,3 +174,15 @@ def test_a_setup_page_left_open_after_someone_set_up_writes_nothing(empty_store:
     assert [p.name for p in team(empty_store)] == ["Ada"]
     assert at.title[0].value == "This week"
     assert "setup_name" not in [t.key for t in at.text_input]
+
+
+def test_a_new_teams_roadmap_on_a_quarters_first_day_names_no_earlier_quarter(
+    empty_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    at = fill(open_app(), "Ada Lovelace", "ada@example.com")
+    at.switch_page("pages/roadmap.py").run()
+    notes = [i.value for i in at.info]
+    assert any(n.startswith("2027-Q1 has no objectives yet") for n in notes), notes
+    # A new store has no earlier quarter whose objectives the work could be shown under.
+    assert not any("earlier quarters" in n for n in notes), notes

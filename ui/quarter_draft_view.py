@@ -300,13 +300,14 @@ def roadmap_quarter_notice(
     """The Roadmap's word on a chosen running or coming quarter without objectives yet."""
     if quarter is None or quarter < this_quarter or _has_goals(versions, quarter):
         return
-    st.info(
-        _(
-            "{quarter} has no objectives yet: the director has not set its goals. Work is shown "
-            "under the objectives it was linked to in earlier quarters."
-        ).format(quarter=quarter),
-        icon=":material/flag:",
+    notice = _("{period} has no objectives yet: the director has not set its goals.").format(
+        period=quarter
     )
+    if source_quarter(versions, quarter):  # a new team's store has no earlier goals to name
+        notice += " " + _(
+            "Work is shown under the objectives it was linked to in earlier quarters."
+        )
+    st.info(notice, icon=":material/flag:")
     if person is not None and is_director(person):
         _draft_link(quarter)
 
