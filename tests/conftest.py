@@ -284,6 +284,18 @@ def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -
     return point_app_at(target, monkeypatch)
 
 
+def demo_app_on(
+    day: date,
+    demo_store_as_of: Callable[[date], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """The app under AppTest on a private copy of the demo store loaded as of `day`, its clock
+    pinned to that day; the store's URL."""
+    monkeypatch.setenv(clock.TODAY_ENV, day.isoformat())
+    return use_app_store(demo_store_as_of(day), tmp_path / "app.db", monkeypatch)
+
+
 def point_app_at(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the app under AppTest at the store file `path` (no demo loaded on start), caches
     empty; the store's URL."""

@@ -46,7 +46,7 @@ from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
 from tests.app_pages import APP, people, submit_form
-from tests.conftest import use_app_store
+from tests.conftest import demo_app_on
 from tests.page_text import TRICKS, assert_shown_as_text, headers, plain
 from tests.planning_seed import commit_plan, edit_initiative
 from ui.tables import WRAPPING_ROW_HEIGHT
@@ -565,8 +565,7 @@ def test_a_stakeholder_on_a_quarters_first_day_reads_which_key_results_are_too_e
     demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 1 January 2027, the demo loaded that day: 2027-Q1 has its goals and no data yet.
-    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
-    url = use_app_store(demo_store_as_of(date(2027, 1, 1)), tmp_path / "app.db", monkeypatch)
+    url = demo_app_on(date(2027, 1, 1), demo_store_as_of, tmp_path, monkeypatch)
     at = open_page(people(url, Role.stakeholder)[0].id)
     goals = next(d.value for d in at.dataframe if "objective" in d.value.columns)
     pairs = zip(goals["status"], goals["attention"], strict=True)

@@ -203,12 +203,10 @@ def quarter_banner(view: View) -> None:
                 "{first} – {last} · no data yet · day {day} of {days} · metric key results "
                 "update by themselves once it arrives"
             ).format(
-                first=escape_markdown(format_day(view.first_day, year=False)),
-                last=format_day(view.last_day),
+                **_span(view),
                 day=elapsed_days(
                     view.period, view.today, view.config.settings.fiscal_year_start_month
                 ),
-                days=evaluation.total_days,
             )
         )
     elif evaluation.as_of < view.first_day:
@@ -228,15 +226,22 @@ def quarter_banner(view: View) -> None:
                 "{first} – {last} · data through **{as_of}**{partial} · day {day} of {days} · "
                 "metric key results update by themselves"
             ).format(
-                # Escaped: a German day ("1. Okt.") at a line's start would read as a list.
-                first=escape_markdown(format_day(view.first_day, year=False)),
-                last=format_day(view.last_day),
+                **_span(view),
                 as_of=format_day(evaluation.as_of, weekday=True),
                 partial=_partial_note(evaluation),
                 day=evaluation.elapsed_days,
-                days=evaluation.total_days,
             )
         )
+
+
+def _span(view: View) -> dict[str, object]:
+    """The quarter's first and last day and its length in days, for the banner's line."""
+    return {
+        # Escaped: a German day ("1. Okt.") at a line's start would read as a list.
+        "first": escape_markdown(format_day(view.first_day, year=False)),
+        "last": format_day(view.last_day),
+        "days": view.evaluation.total_days,
+    }
 
 
 def key_result_measures(view: View) -> set[str]:
