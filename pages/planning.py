@@ -502,9 +502,11 @@ else:
     unloaded = view.unloaded
     if unloaded is not None:
         with st.expander(
-            _("{count} planned or running initiatives load nobody").format(
-                count=format_count(unloaded.count)
-            )
+            ngettext(
+                "{count} planned or running initiative loads nobody",
+                "{count} planned or running initiatives load nobody",
+                unloaded.count,
+            ).format(count=format_count(unloaded.count))
         ):
             st.dataframe(
                 unloaded.rows,
