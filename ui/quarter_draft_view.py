@@ -24,6 +24,7 @@ from planning.store.models import PersonRead
 from ui.confirm_write import confirm_previewed, read_preview
 from ui.flash import flash_after_write
 from ui.okr_templates_view import (
+    create_label,
     key_result_count,
     objective_count,
     preview_table,
@@ -211,9 +212,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
     for problem in draft.problems:
         st.warning(escape_markdown(problem))
     written = confirm_previewed(
-        label=_("Create these {count} objectives in {quarter}").format(
-            count=format_count(objectives), quarter=period
-        ),
+        label=create_label(objectives, period),
         key="draft",
         preview_key=_PREVIEW,
         disabled=bool(draft.problems),
