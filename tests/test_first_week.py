@@ -12,12 +12,13 @@ import pytest
 import streamlit as st
 from sqlmodel import Session
 
-from planning.config import default_config
+from planning.config import CONFIG_DIR_ENV, default_config
 from planning.config.settings import AuthSettings
 from planning.metrics.completeness import freshness
 from planning.metrics.importer import import_observations
 from planning.startup.first_run import NewPerson, set_up_team
 from planning.store.engine import create_store_engine, session_scope
+from tests.config_support import config_copy
 from tests.conftest import point_app_at
 from tests.test_page_setup import open_app
 
@@ -132,3 +133,15 @@ def test_goals_without_data_counts_the_quarters_days_on_the_calendar(
     for _url in _team_without_data(tmp_path, monkeypatch, today):
         at = open_app("pages/goals.py")
         assert any(c.value.startswith(banner + " · ") for c in at.caption), banner
+
+
+def test_a_fiscal_quarter_across_new_year_names_both_years_on_goals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fiscal years from November: on 1 January 2027 the quarter runs November to January.
+    config = config_copy(tmp_path / "config", fiscal_year_start_month=11)
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(config))
+    for _url in _team_without_data(tmp_path, monkeypatch, "2027-01-01"):
+        at = open_app("pages/goals.py")
+        banner = "01 Nov 2026 – 31 Jan 2027 · no data yet · day 62 of 92 · "
+        assert any(c.value.startswith(banner) for c in at.caption), [c.value for c in at.caption]

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
-from planning.formatting import format_day, format_entered
+from planning.formatting import format_day, format_entered, format_span_start
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
@@ -238,7 +238,7 @@ def _span(view: View) -> dict[str, object]:
     """The quarter's first and last day and its length in days, for the banner's line."""
     return {
         # Escaped: a German day ("1. Okt.") at a line's start would read as a list.
-        "first": escape_markdown(format_day(view.first_day, year=False)),
+        "first": escape_markdown(format_span_start(view.first_day, view.last_day)),
         "last": format_day(view.last_day),
         "days": view.evaluation.total_days,
     }
