@@ -668,3 +668,17 @@ def test_a_tab_separated_text_file_is_told_about_its_tabs(
     with pytest.raises(ImportFileError, match="tabs between cells, save it as CSV UTF-8"):
         run_import(engine, config, data, filename="Umsatz.csv")
     assert store_counts(engine) == (0, 0)
+
+
+def test_a_utf16_file_is_read_like_utf8(engine: Engine, config: AppConfig) -> None:
+    # "Unicode Text" from Excel and some exporters: UTF-16 with a byte order mark.
+    text = HEADER + "\r\n" + "\r\n".join(GOOD_ROWS) + "\r\n"
+    result = run_import(engine, config, text.encode("utf-16"))
+    assert (result.problems, result.added) == ([], 6)
+    # Tab-separated, as Excel saves Unicode Text: told about the tabs, nothing written.
+    with pytest.raises(ImportFileError, match="tabs between cells"):
+        run_import(engine, config, text.replace(",", "\t").encode("utf-16"))
+    # Half a character (a lone surrogate) after the byte order mark.
+    with pytest.raises(ImportFileError, match="UTF-16 text but byte 5 cannot be read"):
+        run_import(engine, config, b"\xff\xfed\x00\x00\xd8")
+    assert store_counts(engine) == (6, 1)

@@ -314,8 +314,34 @@ def test_a_header_of_thousands_of_columns_or_another_encoding_is_refused(
         parse_shopify_orders(data=wide.encode(), config=shop_config(config))
     with pytest.raises(ImportFileError, match="not UTF-8 text"):
         parse_shopify_orders(
-            data=EXPORT.read_text(encoding="utf-8").encode("utf-16"), config=shop_config(config)
+            data=EXPORT.read_text(encoding="utf-8").replace("Merino", "Mérino").encode("cp1252"),
+            config=shop_config(config),
         )
+
+
+def test_an_export_saved_as_utf16_reads_as_the_original(config: AppConfig) -> None:
+    # Excel's "Unicode Text" and some download tools write UTF-16 with a byte order mark.
+    original = parse_shopify_orders(data=EXPORT.read_bytes(), config=shop_config(config))
+    for encoding in ("utf-16", "utf-16-be"):
+        data = EXPORT.read_text(encoding="utf-8").encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        converted = parse_shopify_orders(data=data, config=shop_config(config))
+        assert values(converted.table) == values(original.table)
+        assert converted.notes == original.notes
+
+
+def test_an_export_saved_by_a_german_spreadsheet_is_told_about_its_semicolons(
+    config: AppConfig,
+) -> None:
+    # Opened in Excel set to German and saved again: ';' between cells.
+    data = EXPORT.read_text(encoding="utf-8").replace(",", ";").encode()
+    with pytest.raises(ImportFileError) as refused:
+        parse_shopify_orders(data=data, config=shop_config(config))
+    assert "not a Shopify orders export" in str(refused.value)
+    assert str(refused.value).endswith(
+        "; the file seems to use ';' between cells, save it with commas"
+    )
 
 
 def test_refusals_row_problems_and_notes_read_in_german_and_nothing_is_written(

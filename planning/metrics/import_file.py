@@ -43,6 +43,8 @@ MAX_COLUMNS = 64
 
 # The first bytes of a zip archive, which an .xlsx workbook is.
 ZIP_SIGNATURE = b"PK\x03\x04"
+# The byte order marks of UTF-16, little- and big-endian.
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 SEMICOLON_HINT = N_("; the file seems to use ';' between cells, save it with commas")
 TAB_HINT = N_("; the file seems to use tabs between cells, save it as CSV UTF-8 (with commas)")
 
@@ -120,7 +122,23 @@ def refuse_workbook(data: bytes) -> None:
         )
 
 
+def utf8_bytes(data: bytes) -> bytes:
+    """The file's bytes as UTF-8: a file starting with a UTF-16 byte order mark (Excel's "Unicode
+    Text", some exporters) is re-encoded, any other is returned as it is."""
+    if not data.startswith(UTF16_MARKS):
+        return data
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _(
+                "the file is UTF-16 text but byte {byte} cannot be read; save it as CSV UTF-8"
+            ).format(byte=exc.start + 1)
+        ) from None
+
+
 def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
+    data = utf8_bytes(data)
     refuse_workbook(data)
     try:
         content = data.decode("utf-8-sig")
@@ -281,19 +299,21 @@ def _missing_reason(names: Sequence[str]) -> str:
     """Why a header lacking a required column is refused (with a hint for ';' or tabs between
     cells)."""
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    hint = ""
-    if len(names) == 1 and ";" in names[0]:
-        hint = _(SEMICOLON_HINT)
-    elif len(names) == 1 and "\t" in names[0]:
-        hint = _(TAB_HINT)
-    return (
-        ngettext(
-            "missing required column: {names} (the header must name date, measure and value)",
-            "missing required columns: {names} (the header must name date, measure and value)",
-            len(missing),
-        ).format(names=", ".join(missing))
-        + hint
-    )
+    return ngettext(
+        "missing required column: {names} (the header must name date, measure and value)",
+        "missing required columns: {names} (the header must name date, measure and value)",
+        len(missing),
+    ).format(names=", ".join(missing)) + delimiter_hint(names)
+
+
+def delimiter_hint(header: Sequence[str]) -> str:
+    """A hint for a header read as one cell because ';' or tabs separate its cells (as a
+    spreadsheet in German and other decimal-comma languages saves a CSV), else ""."""
+    if len(header) == 1 and ";" in header[0]:
+        return _(SEMICOLON_HINT)
+    if len(header) == 1 and "\t" in header[0]:
+        return _(TAB_HINT)
+    return ""
 
 
 def unknown_columns(names: Iterable[str], config: MetricsConfig) -> list[str]:

@@ -33,6 +33,7 @@ from planning.metrics.import_file import (
     cell_text,
     read_csv_cells,
     refuse_workbook,
+    utf8_bytes,
     workbook_reason,
 )
 from planning.metrics.importer import (
@@ -87,6 +88,7 @@ class Converted:
 
 def decode(data: bytes) -> str:
     """The file as text; anything but UTF-8 is refused with the way to fix it."""
+    data = utf8_bytes(data)
     refuse_workbook(data)
     try:
         text = data.decode("utf-8-sig")
@@ -119,7 +121,7 @@ def detect_format(data: bytes, filename: str) -> str:
     if PurePath(filename).suffix.lower() != ".csv":
         return INTERCHANGE  # an .xlsx workbook: the long format, or a wide one to map
     try:
-        text = data[:200_000].decode("utf-8-sig", errors="replace")
+        text = utf8_bytes(data)[:200_000].decode("utf-8-sig", errors="replace")
     except Exception:
         return INTERCHANGE
     header = {cell.strip().lower() for cell in first_record(text)}
@@ -459,6 +461,7 @@ def checked_layout(data: bytes, records: int) -> np.ndarray:
 
     Raises ImportFileError naming the first such line.
     """
+    data = utf8_bytes(data)
     start_lines, cells = csv_layout(data)
     if len(start_lines) - 1 != records or (cells != cells[0]).any():
         # The arithmetic cannot tell a stray quote inside an unquoted cell: walk the records.

@@ -30,7 +30,7 @@ from planning.formatting import format_count
 from planning.i18n import N_, Words
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import DECIMAL_COMMA, RowProblem, not_a_number
-from planning.metrics.import_file import LINE, SEMICOLON_HINT, ImportFileError
+from planning.metrics.import_file import LINE, ImportFileError, delimiter_hint
 from planning.sources.formats import Converted, column_lookup, long_table
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Person, PersonRead, utcnow
@@ -238,7 +238,7 @@ def apply_mapping(
                 columns=", ".join(repr(c) for c in absent),
                 header=", ".join(str(c) for c in cells.columns[:20]),
             )
-            + (_(SEMICOLON_HINT) if len(cells.columns) == 1 and ";" in cells.columns[0] else "")
+            + delimiter_hint([str(c) for c in cells.columns])
         )
     lookup = column_lookup(cells.columns)
     lines = np.asarray(cells.index, dtype=np.int64)
