@@ -492,9 +492,8 @@ def test_problems_are_short_and_in_german(engine: Engine, team: Team, config: Ap
     # problem was English, and the 100,000-character title was repeated in full.
     assert problems[0].startswith("Objective 1: der Titel enthält unsichtbare Zeichen")
     kr = "Objective 1, Schlüsselergebnis 1 (“" + "k" * 79 + "…”)"
-    assert f"{kr}: Jeder Eintrag unter contributes_to ist der Titel eines Objectives" in "\n".join(
-        problems
-    )
+    # A number there is read as the title it is written as, named in German.
+    assert f"{kr}: contributes_to „5“ steht weder in der Datei" in "\n".join(problems)
     assert all(len(p) < 400 for p in problems), [len(p) for p in problems]
     assert stored(engine) == ([], [], 0)
 
@@ -510,3 +509,14 @@ def test_cli_refuses_a_file_not_in_utf8_in_words(
     assert f"cannot read {source}: it is not UTF-8 text" in err and "codec" not in err
     with Session(read_engine(cli_store)) as session:
         assert session.exec(select(Objective)).all() == []
+
+
+def test_text_that_yaml_would_type_is_kept_as_written(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    # `unit: no` was stored as "False" and `title: 2027` refused as "got 2027".
+    text = FILE.replace('unit: "%"', "unit: no").replace("title: Wallets live", "title: 2027")
+    do_import(engine, team.director, config, text)
+    key_results = {kr["title"]: kr for kr in stored(engine)[1]}
+    assert key_results["QA defects down"]["unit"] == "no"
+    assert "2027" in key_results

@@ -82,6 +82,25 @@ MAX_FILE_CHARS = 1_000_000
 _SHOWN_TITLE_CHARS = 80  # a longer title is cut where a problem names its objective or key result
 
 
+# Keys whose values are people's text: `title: 2027` is the title "2027" and `unit: no` the unit
+# "no", not a number or YAML's false.
+_TEXT_KEYS = frozenset(
+    {"title", "description", "unit", "parent", "aligns_to", "objective", "contributes_to"}
+)
+_PLAIN_TYPES = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "timestamp")
+)
+
+
+def _as_written(node: yaml.Node) -> None:
+    """Read a scalar (or a list's scalars) typed by YAML as a number, boolean or date as the text
+    it was written as."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for item in items:
+        if isinstance(item, yaml.ScalarNode) and item.tag in _PLAIN_TYPES:
+            item.tag = "tag:yaml.org,2002:str"
+
+
 class _Refused(yaml.constructor.ConstructorError):
     """A rule of OKR files the YAML breaks; its problem is already in the reader's words."""
 
@@ -102,9 +121,11 @@ class _OkrLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
-        for key_node, _value in node.value:
+        for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
+            if key_node.value in _TEXT_KEYS:
+                _as_written(value_node)
             key = self.construct_object(key_node, deep=deep)
             try:
                 twice = key in seen
