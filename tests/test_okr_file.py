@@ -520,3 +520,28 @@ def test_text_that_yaml_would_type_is_kept_as_written(
     key_results = {kr["title"]: kr for kr in stored(engine)[1]}
     assert key_results["QA defects down"]["unit"] == "no"
     assert "2027" in key_results
+
+
+def test_titles_that_yaml_cuts_short_say_to_quote_them(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    def problems(title: str) -> list[str]:
+        text = FILE.replace("title: Wallets live", f"title: {title}")
+        with Session(read_engine(engine)) as session:
+            return okr_file_problems(session=session, config=config.metrics, text=text)
+
+    after = (
+        "not valid YAML: text follows a value that has already ended on this line (a value "
+        "starting with a quote, [ or { ends where they close); put the whole text in quotes."
+    )
+    # Both read "the indentation does not line up", though every line was indented right.
+    assert problems("[Q1] Wallets live") == [f"line 24, column 21: {after}"]
+    assert problems("'Apple Pay' and wallets live") == [f"line 24, column 28: {after}"]
+    # The title vanished as a comment and the file was told its title was missing.
+    assert problems("#1 priority: wallets") == [
+        "line 24, column 15: not valid YAML: the title starts with “#”, which YAML reads as the "
+        "start of a comment; put the title in quotes."
+    ]
+    with i18n.use_locale("de"):
+        assert "Anführungszeichen" in problems("[Q1] Wallets live")[0]
+    assert stored(engine) == ([], [], 0)

@@ -105,6 +105,41 @@ class _Refused(yaml.constructor.ConstructorError):
     """A rule of OKR files the YAML breaks; its problem is already in the reader's words."""
 
 
+def _line_around(mark: Any) -> tuple[str, str]:
+    """The text of a mark's line before and after it ("" without the parsed text at hand)."""
+    text, at = getattr(mark, "buffer", None), getattr(mark, "pointer", None)
+    if not isinstance(text, str) or at is None:
+        return "", ""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start:at], text[at : len(text) if end < 0 else end]
+
+
+def _refuse_comment_as_value(key_node: yaml.Node, value_node: yaml.Node) -> None:
+    """Refuse `title: #1 priority`: YAML reads it as an empty title and a comment."""
+    if value_node.tag != "tag:yaml.org,2002:null" or value_node.value:
+        return
+    _before, after = _line_around(key_node.end_mark)
+    if after.lstrip().startswith(":") and after.lstrip()[1:].lstrip().startswith("#"):
+        raise _Refused(
+            None,
+            None,
+            _(
+                "the {key} starts with “#”, which YAML reads as the start of a comment; put the "
+                "{key} in quotes"
+            ).format(key=key_node.value),
+            value_node.start_mark,
+        )
+
+
+def _text_after_a_closed_value(exc: yaml.YAMLError) -> bool:
+    """Whether YAML stopped at text on the same line after a quoted or bracketed value
+    (`title: [Q1] Grow`), which it reports as a block that does not line up."""
+    problem = getattr(exc, "problem", None) or ""
+    before, _after = _line_around(getattr(exc, "problem_mark", None))
+    return problem.startswith("expected <block end>, but found") and bool(before.strip())
+
+
 class _OkrLoader(yaml.SafeLoader):
     """Safe YAML without aliases (one line of `*name` can stand for billions of values) and
     without a key given twice in one mapping (the later would silently win)."""
@@ -125,6 +160,7 @@ class _OkrLoader(yaml.SafeLoader):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             if key_node.value in _TEXT_KEYS:
+                _refuse_comment_as_value(key_node, value_node)
                 _as_written(value_node)
             key = self.construct_object(key_node, deep=deep)
             try:
@@ -569,6 +605,11 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     elif isinstance(exc, yaml.reader.ReaderError):
         reason = _("the character {code} cannot be in a YAML file").format(
             code=f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+        )
+    elif _text_after_a_closed_value(exc):
+        reason = _(
+            "text follows a value that has already ended on this line (a value starting with a "
+            "quote, [ or { ends where they close); put the whole text in quotes"
         )
     else:
         reason = yaml_reason(getattr(exc, "problem", None))
