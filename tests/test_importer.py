@@ -560,8 +560,14 @@ def test_a_german_excel_csv_is_refused_for_its_semicolons_not_a_row_width(
 ) -> None:
     # German Excel's "CSV UTF-8": BOM, CRLF, ';' between cells, a decimal comma in a value.
     data = (REAL_FILES / "german_excel_semicolons.csv").read_bytes()
-    with pytest.raises(ImportFileError, match="';' between cells"):
+    with pytest.raises(ImportFileError, match="';' between cells") as refused:
         run_import(engine, config, data, filename="Umsatz Dezember.csv")
+    # German Excel always saves a CSV with ';': its workbook is the way in.
+    assert str(refused.value).endswith(
+        "; the file seems to use ';' between cells, as Excel saves a CSV in German and other "
+        "languages with a decimal comma: upload the workbook as .xlsx instead, or save it with "
+        "commas"
+    )
     with i18n.use_locale("de"), pytest.raises(ImportFileError, match="mit ';'"):
         run_import(engine, config, data, filename="Umsatz Dezember.csv")
     assert store_counts(engine) == (0, 0)

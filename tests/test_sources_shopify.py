@@ -340,7 +340,8 @@ def test_an_export_saved_by_a_german_spreadsheet_is_told_about_its_semicolons(
         parse_shopify_orders(data=data, config=shop_config(config))
     assert "not a Shopify orders export" in str(refused.value)
     assert str(refused.value).endswith(
-        "; the file seems to use ';' between cells, save it with commas"
+        "; the file seems to use ';' between cells, as a spreadsheet in German and other languages "
+        "with a decimal comma saves it again: upload the export as downloaded, not saved again"
     )
 
 

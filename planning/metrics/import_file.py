@@ -45,7 +45,15 @@ MAX_COLUMNS = 64
 ZIP_SIGNATURE = b"PK\x03\x04"
 # The byte order marks of UTF-16, little- and big-endian.
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
-SEMICOLON_HINT = N_("; the file seems to use ';' between cells, save it with commas")
+SEMICOLON_HINT = N_(
+    "; the file seems to use ';' between cells, as Excel saves a CSV in German and other languages "
+    "with a decimal comma: upload the workbook as .xlsx instead, or save it with commas"
+)
+# For an export read as CSV only (Shopify's, GA4's), where no workbook is taken.
+EXPORT_SEMICOLON_HINT = N_(
+    "; the file seems to use ';' between cells, as a spreadsheet in German and other languages "
+    "with a decimal comma saves it again: upload the export as downloaded, not saved again"
+)
 TAB_HINT = N_("; the file seems to use tabs between cells, save it as CSV UTF-8 (with commas)")
 
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -306,11 +314,12 @@ def _missing_reason(names: Sequence[str]) -> str:
     ).format(names=", ".join(missing)) + delimiter_hint(names)
 
 
-def delimiter_hint(header: Sequence[str]) -> str:
+def delimiter_hint(header: Sequence[str], *, export: bool = False) -> str:
     """A hint for a header read as one cell because ';' or tabs separate its cells (as a
-    spreadsheet in German and other decimal-comma languages saves a CSV), else ""."""
+    spreadsheet in German and other decimal-comma languages saves a CSV), else "". An `export`
+    (Shopify's, GA4's) is to be uploaded as downloaded; other files may come as a workbook."""
     if len(header) == 1 and ";" in header[0]:
-        return _(SEMICOLON_HINT)
+        return _(EXPORT_SEMICOLON_HINT) if export else _(SEMICOLON_HINT)
     if len(header) == 1 and "\t" in header[0]:
         return _(TAB_HINT)
     return ""

@@ -133,7 +133,7 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
                 "no table with Date and Sessions columns: this is not a GA4 report with a Date "
                 "dimension, or its header changed (tables found: {tables})"
             ).format(tables=seen)
-            + (delimiter_hint(tables[0].header) if tables else "")
+            + (delimiter_hint(tables[0].header, export=True) if tables else "")
         )
     read = {*DATE_COLUMNS, *CHANNEL_COLUMNS, *DEVICE_COLUMNS}
     read.update(name for names in MEASURE_COLUMNS.values() for name in names)

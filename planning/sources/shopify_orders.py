@@ -101,7 +101,7 @@ def parse_shopify_orders(
     text = decode(data)
     wanted = {name.lower() for name in (*REQUIRED, *OPTIONAL, rules.product_line_column)}
     raw = read_csv_text(text, columns=lambda name: name.strip().lower() in wanted)
-    columns = _columns(raw, rules, delimiter_hint(first_record(text)))
+    columns = _columns(raw, rules, delimiter_hint(first_record(text), export=True))
     if raw.empty:
         raise ImportFileError(_("the file has a header but no order rows"))
     lines = checked_layout(data, len(raw))
