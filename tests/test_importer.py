@@ -21,7 +21,7 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.metrics.import_checks import RowProblem, validate
 from planning.metrics.import_file import ImportFileError, read_table
-from planning.metrics.importer import import_observations, preview
+from planning.metrics.importer import check_file, import_observations, preview
 from planning.sources.formats import import_in_format, read_cells
 from planning.store.engine import data_versions
 from tests.sources_support import director_and_member, stored
@@ -688,3 +688,30 @@ def test_a_utf16_file_is_read_like_utf8(engine: Engine, config: AppConfig) -> No
     with pytest.raises(ImportFileError, match="UTF-16 text but byte 5 cannot be read"):
         run_import(engine, config, b"\xff\xfed\x00\x00\xd8")
     assert store_counts(engine) == (6, 1)
+
+
+def test_rows_dated_after_today_are_pointed_out_before_and_after_the_import(
+    engine: Engine, config: AppConfig
+) -> None:
+    # Today is pinned to 2026-11-26; 2036 is 2026 mistyped. The rows went in without a word and
+    # counted nowhere, for years.
+    rows = [*GOOD_ROWS, "2036-11-25,sessions,900,email,mobile,", "2026-11-27,units,2,,,Home"]
+    note = (
+        "2 rows are dated after today, the latest 25 Nov 2036: they are written, but count only "
+        "once their day is over and complete. Check their dates if that is a mistake."
+    )
+    with Session(engine) as session:
+        check = check_file(
+            session=session, data=csv_bytes(*rows), filename="w.csv", config=config.metrics
+        )
+    assert check.preview is not None and check.preview.notes == [note]
+    result = run_import(engine, config, csv_bytes(*rows))
+    assert result.ok and result.notes == [note]
+    # A file of past days says nothing.
+    assert run_import(engine, config, csv_bytes(*GOOD_ROWS)).notes == []
+    with i18n.use_locale("de"), Session(engine) as session:
+        check = check_file(
+            session=session, data=csv_bytes(*rows), filename="w.csv", config=config.metrics
+        )
+    assert check.preview is not None
+    assert check.preview.notes[0].startswith("2 Zeilen tragen ein Datum nach heute")

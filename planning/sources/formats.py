@@ -327,7 +327,7 @@ def import_converted(
     validation, problems = _validated(converted, config)
     checksum = hashlib.sha256(data).hexdigest()
     result = write_unless_problems(engine, actor, validation, problems, checksum, filename, source)
-    return replace(result, notes=[str(note) for note in converted.notes])
+    return replace(result, notes=[*(str(note) for note in converted.notes), *result.notes])
 
 
 def convert(
