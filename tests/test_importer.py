@@ -715,3 +715,19 @@ def test_rows_dated_after_today_are_pointed_out_before_and_after_the_import(
         )
     assert check.preview is not None
     assert check.preview.notes[0].startswith("2 Zeilen tragen ein Datum nach heute")
+
+
+def test_thousands_spaces_and_apostrophes_say_how_to_write_the_number(
+    engine: Engine, config: AppConfig
+) -> None:
+    # French and Scandinavian spreadsheets group thousands with a (no-break) space, Swiss ones
+    # with an apostrophe; English ones with a comma before a decimal point.
+    cells = ["1 234", "1\u00a0234,5", "1\u202f234", "1'234.50", "12,345.6"]
+    rows = [f'2026-01-0{i + 1},sessions,"{cell}",email,mobile,' for i, cell in enumerate(cells)]
+    result = run_import(engine, config, csv_bytes(*rows))
+    assert [p.reason for p in result.problems] == [
+        f"value {cell!r} is not a number: write a decimal point and no thousands separator, "
+        "e.g. 1234.56"
+        for cell in cells
+    ]
+    assert store_counts(engine) == (0, 0)

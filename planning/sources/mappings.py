@@ -29,7 +29,7 @@ from planning.config.metrics import MetricsConfig
 from planning.formatting import format_count
 from planning.i18n import N_, Words
 from planning.i18n import gettext as _
-from planning.metrics.import_checks import DECIMAL_COMMA, RowProblem, not_a_number
+from planning.metrics.import_checks import SEPARATED_NUMBER, RowProblem, not_a_number
 from planning.metrics.import_file import LINE, ImportFileError, delimiter_hint
 from planning.sources.formats import Converted, column_lookup, long_table
 from planning.store.audit import record_changed, record_created, snapshot
@@ -255,7 +255,7 @@ def apply_mapping(
             cell = str(values.iat[row])
             reason = (
                 not_a_number(cell)
-                if DECIMAL_COMMA.fullmatch(cell)
+                if SEPARATED_NUMBER.fullmatch(cell)
                 else _("{cell} is not a number").format(cell=repr(cell[:40]))
             )
             problems.append(RowProblem(int(lines[row]), name, reason))
