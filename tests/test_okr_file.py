@@ -545,3 +545,19 @@ def test_titles_that_yaml_cuts_short_say_to_quote_them(
     with i18n.use_locale("de"):
         assert "Anführungszeichen" in problems("[Q1] Wallets live")[0]
     assert stored(engine) == ([], [], 0)
+
+
+def test_an_anchor_is_refused_not_dropped_from_a_title(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    # `&wallets` was read as an anchor: the key result was imported titled "live".
+    text = FILE.replace("title: Wallets live", "title: &wallets live")
+    with Session(read_engine(engine)) as session:
+        problems = okr_file_problems(session=session, config=config.metrics, text=text)
+    assert problems == [
+        "line 24, column 16: not valid YAML: anchors (&name) and aliases (*name) are not allowed "
+        "in an OKR file; write each value out, and put text starting with & in quotes."
+    ]
+    with pytest.raises(OkrFileError):
+        do_import(engine, team.director, config, text)
+    assert stored(engine) == ([], [], 0)

@@ -141,8 +141,8 @@ def _text_after_a_closed_value(exc: yaml.YAMLError) -> bool:
 
 
 class _OkrLoader(yaml.SafeLoader):
-    """Safe YAML without aliases (one line of `*name` can stand for billions of values) and
-    without a key given twice in one mapping (the later would silently win)."""
+    """Safe YAML without aliases (one line of `*name` can stand for billions of values) or
+    anchors, and without a key given twice in one mapping (the later would silently win)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -151,6 +151,18 @@ class _OkrLoader(yaml.SafeLoader):
                 None,
                 _("aliases (*name) are not allowed in an OKR file; write each value out"),
                 self.peek_event().start_mark,
+            )
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            # Without aliases an anchor serves nothing, and `title: &co live` would drop "&co".
+            raise _Refused(
+                None,
+                None,
+                _(
+                    "anchors (&name) and aliases (*name) are not allowed in an OKR file; write "
+                    "each value out, and put text starting with & in quotes"
+                ),
+                event.start_mark,
             )
         return super().compose_node(parent, index)
 
