@@ -26,7 +26,7 @@ from planning import i18n
 from planning.config import AppConfig
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.importer import ImportResult
-from planning.sources.formats import import_in_format
+from planning.sources.formats import SHOPIFY_ORDERS, detect_format, import_in_format
 from planning.sources.shopify_orders import parse_shopify_orders
 from planning.store.models import Person, Role
 from tests.sources_support import stored
@@ -336,6 +336,8 @@ def test_an_export_saved_by_a_german_spreadsheet_is_told_about_its_semicolons(
 ) -> None:
     # Opened in Excel set to German and saved again: ';' between cells.
     data = EXPORT.read_text(encoding="utf-8").replace(",", ";").encode()
+    # Recognised on upload, so the refusal is Shopify's, not the long format's.
+    assert detect_format(data, "orders_export.csv") == SHOPIFY_ORDERS
     with pytest.raises(ImportFileError) as refused:
         parse_shopify_orders(data=data, config=shop_config(config))
     assert "not a Shopify orders export" in str(refused.value)

@@ -124,12 +124,16 @@ def detect_format(data: bytes, filename: str) -> str:
         text = utf8_bytes(data)[:200_000].decode("utf-8-sig", errors="replace")
     except Exception:
         return INTERCHANGE
-    header = {cell.strip().lower() for cell in first_record(text)}
-    if all(marker in header for marker in SHOPIFY_MARKERS):
+    record = first_record(text)
+    header = {cell.strip().lower() for cell in record}
+    # An export resaved by a spreadsheet in a decimal-comma language has ';' between cells: it is
+    # still recognised, so its refusal is the export's own.
+    resaved = {c.strip().lower() for c in record[0].split(";")} if len(record) == 1 else header
+    if all(marker in resaved for marker in SHOPIFY_MARKERS):
         return SHOPIFY_ORDERS
     ga4_dimensions = {"session default channel group", "device category"}
-    if {"date", "sessions"} <= header and (
-        header & ga4_dimensions or text.lstrip().startswith("#")
+    if {"date", "sessions"} <= resaved and (
+        resaved & ga4_dimensions or text.lstrip().startswith("#")
     ):
         return GA4
     if {"date", "measure", "value"} <= header or len(header) < 2:
