@@ -35,8 +35,8 @@ from tests.test_digest import TODAY, WEEK, seed_week
 
 # The elements the digest writes itself; nothing a person types may add one.
 HTML_ELEMENTS = {
-    "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "table", "thead", "tbody",
-    "tr", "th", "td", "span", "footer", "svg", "line", "text", "circle", "path",
+    "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "div", "table", "thead",
+    "tbody", "tr", "th", "td", "span", "footer", "svg", "line", "text", "circle", "path",
 }  # fmt: skip
 MARKDOWN_ELEMENTS = {"h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td"}
 
