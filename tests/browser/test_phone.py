@@ -12,9 +12,10 @@ from playwright.sync_api import expect
 from sqlmodel import Session, col, select
 
 from planning import clock
+from planning.access.languages import set_language
 from planning.config import default_config
 from planning.reports.this_week import what_i_owe
-from planning.store.engine import create_store_engine
+from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import CheckIn, KeyResult, KrKind, Person, Role, StatusUpdate
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Server
 from tests.browser.test_journeys import _settle
@@ -183,3 +184,23 @@ def test_stakeholder_reads_roadmap_and_goals_on_a_phone(server: Server, phone: P
 
     _visit(page, f"{server.url}/goals?as={stakeholder.id}", "Goals")
     _shot_and_check(page, "stakeholder-goals")
+
+
+def _read_in_german(engine_url: str, person: Person) -> None:
+    """Store German as `person`'s language, chosen by a director."""
+    director = _person(engine_url, Role.director)
+    engine = create_store_engine(engine_url)
+    with session_scope(engine) as session:
+        set_language(session=session, actor=director, person_id=int(person.id or 0), language="de")
+    engine.dispose()
+
+
+def test_german_stakeholder_opens_goals_from_its_address_on_a_phone(
+    server: Server, phone: Page
+) -> None:
+    """A session's first run draws in the team's language, then starts over in the reader's:
+    the page in the address stays open (it used to give way to the landing page)."""
+    stakeholder = _person(server.database_url, Role.stakeholder)
+    _read_in_german(server.database_url, stakeholder)
+    _visit(phone, f"{server.url}/goals?as={stakeholder.id}", "Ziele")
+    _shot_and_check(phone, "stakeholder-goals-de")
