@@ -1,6 +1,8 @@
 """On a phone (390 × 844, touch): a member posts a status update from This week and a check-in
-from Goals, a stakeholder reads the Roadmap and Goals. The page never scrolls sideways; tables
-scroll inside their own frame. Screenshots: artifacts/screenshots/phone-*.png."""
+from Goals, a stakeholder reads the Roadmap and Goals, in English and in German. The page never
+scrolls sideways, nor does a table: a short read-only table reads as stacked rows, one card a row
+(ui/tables.py), and a laptop still shows the grid.
+Screenshots: artifacts/screenshots/phone-*.png."""
 
 from __future__ import annotations
 
@@ -33,6 +35,13 @@ OVERFLOW_JS = """() => {
   const page = document.scrollingElement;
   return Math.max(page.scrollWidth - page.clientWidth, main.scrollWidth - main.clientWidth);
 }"""
+# How far the widest table on screen scrolls sideways inside its own frame (0 when none does).
+TABLE_OVERFLOW_JS = """() => Math.max(0,
+  ...[...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter(t => t.checkVisibility())
+  .map(t => t.querySelector('.dvn-scroller'))
+  .filter(s => s)
+  .map(s => s.scrollWidth - s.clientWidth))"""
 
 
 @pytest.fixture
@@ -59,6 +68,7 @@ def _shot_and_check(page: Page, name: str) -> None:
     """Nothing scrolls sideways; then a screenshot of the whole page (Streamlit scrolls its main
     area inside the window, so the window is stretched to the content's height for the shot)."""
     assert page.evaluate(OVERFLOW_JS) <= 1, f"{name}: the page scrolls sideways on a phone"
+    assert page.evaluate(TABLE_OVERFLOW_JS) <= 1, f"{name}: a table scrolls sideways on a phone"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = int(page.get_by_test_id("stMain").evaluate("e => e.scrollHeight"))
     page.set_viewport_size({"width": PHONE["width"], "height": max(height, PHONE["height"])})
@@ -204,3 +214,20 @@ def test_german_stakeholder_opens_goals_from_its_address_on_a_phone(
     _read_in_german(server.database_url, stakeholder)
     _visit(phone, f"{server.url}/goals?as={stakeholder.id}", "Ziele")
     _shot_and_check(phone, "stakeholder-goals-de")
+
+
+def test_key_results_read_as_stacked_rows_on_a_phone_and_as_a_grid_on_a_laptop(
+    server: Server, phone: Page
+) -> None:
+    stakeholder = _person(server.database_url, Role.stakeholder)
+    _visit(phone, f"{server.url}/goals?as={stakeholder.id}", "Goals")
+    main = phone.get_by_test_id("stMain")
+    cards = main.locator(".qd-card")
+    expect(cards.first).to_be_visible()
+    # A key result's whole name is its card's title, however long (the grid cut it).
+    expect(cards.first.locator(".qd-card-title")).not_to_have_text("")
+    assert main.get_by_test_id("stDataFrame").first.is_hidden()
+
+    phone.set_viewport_size({"width": 1366, "height": 768})
+    expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
+    assert cards.first.is_hidden()
