@@ -33,6 +33,7 @@ def test_each_row_reads_as_a_card_with_the_grids_labels_and_the_teams_formats() 
                 "percent": 45.0,
                 "effort": 2.5,
                 "target": date(2027, 1, 11),
+                "shipped": "2026-09-22",
                 "code": "in_progress",
                 "note": None,
             },
@@ -45,13 +46,15 @@ def test_each_row_reads_as_a_card_with_the_grids_labels_and_the_teams_formats() 
         "percent": st.column_config.NumberColumn("Complete", format="%d %%"),
         "effort": st.column_config.NumberColumn("Effort", format="%.1f"),
         "target": st.column_config.DateColumn("Target"),
+        "shipped": st.column_config.DateColumn("Shipped"),
         "code": None,
         "note": "Latest note",
     }
     html = stacked_rows(rows.to_pylist(), columns)
     assert _cards(html) == [
         "Checkout &lt;redesign&gt; &amp; more | Owner | Ana | Days blocked | 16 | "
-        "Complete | 45\u00a0% | Effort | 2.5 | Target | 11 Jan 2027"
+        "Complete | 45\u00a0% | Effort | 2.5 | Target | 11 Jan 2027 | "
+        "Shipped | 22 Sep 2026"
     ]
 
     i18n.use_team_locale("de", currency="EUR")

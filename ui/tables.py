@@ -115,15 +115,18 @@ def _cell_text(value: Any, config: Any) -> str:
     """A cell as the grid writes it, in the team's formats: "" for an empty cell."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    kind, form = "", ""
+    if isinstance(config, Mapping):
+        kind = str((config.get("type_config") or {}).get("type") or "")
+        form = str((config.get("type_config") or {}).get("format") or "")
+    if isinstance(value, str) and kind in ("date", "datetime"):
+        value = _iso_moment(value, kind)  # the grid reads an ISO day as a date column's day
     if isinstance(value, datetime):
         return format_moment(value)
     if isinstance(value, date):
         return format_day(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    form = ""
-    if isinstance(config, Mapping):
-        form = str((config.get("type_config") or {}).get("format") or "")
     decimals = re.search(r"\.(\d)f", form)
     if float(value).is_integer() and decimals is None:
         text = format_count(int(value))
@@ -153,3 +156,12 @@ def effort_column() -> Any:
         step=0.5,
         format=grid_formats.decimal_format("%.1f"),
     )
+
+
+def _iso_moment(text: str, kind: str) -> date | str:
+    """An ISO day (or moment, for a datetime column) as one, or the text as it is."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return moment if kind == "datetime" else moment.date()
