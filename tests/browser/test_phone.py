@@ -42,6 +42,10 @@ TABLE_OVERFLOW_JS = """() => Math.max(0,
   .map(t => t.querySelector('.dvn-scroller'))
   .filter(s => s)
   .map(s => s.scrollWidth - s.clientWidth))"""
+# How far the furthest chart legend reaches past the window's right edge (0 when none does).
+LEGEND_OVERFLOW_JS = """() => Math.max(0,
+  ...[...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-legend')]
+  .map(g => g.getBoundingClientRect().right - window.innerWidth))"""
 
 
 @pytest.fixture
@@ -231,3 +235,18 @@ def test_key_results_read_as_stacked_rows_on_a_phone_and_as_a_grid_on_a_laptop(
     phone.set_viewport_size({"width": 1366, "height": 768})
     expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
     assert cards.first.is_hidden()
+
+
+def test_member_reads_the_impact_chart_whole_on_a_phone(server: Server, phone: Page) -> None:
+    """The verdict legend wraps onto two columns and the initiatives' names leave the chart its
+    width (the legend ran past the screen's edge, the names took two thirds of it)."""
+    member = _person(server.database_url, Role.member)
+    _visit(phone, f"{server.url}/impact?as={member.id}", "Impact")
+    chart = phone.get_by_test_id("stVegaLiteChart").first
+    chart.scroll_into_view_if_needed()
+    chart.locator(".role-legend").first.wait_for(timeout=WAIT_MS)
+    assert phone.evaluate(LEGEND_OVERFLOW_JS) <= 1, "a legend runs past the phone's screen"
+    labels = chart.locator(".role-axis-label text")
+    widest = max(box["width"] for t in labels.all() if (box := t.bounding_box()) is not None)
+    assert widest <= 0.4 * PHONE["width"], f"axis labels {widest:.0f} px wide"
+    _shot_and_check(phone, "member-impact")
