@@ -46,7 +46,7 @@ _STACKED_STYLE = """<style>
 .qd-card-title { font-weight: 600; overflow-wrap: anywhere; }
 .qd-card dl { margin: 0.25rem 0 0; padding: 0; display: grid;
   grid-template-columns: minmax(5rem, max-content) 1fr; gap: 0.1rem 0.75rem; }
-.qd-card dt { margin: 0; padding: 0; font-weight: 400; opacity: 0.65; overflow-wrap: anywhere; }
+.qd-card dt { margin: 0; padding: 0; font-weight: 400; opacity: 0.72; overflow-wrap: anywhere; }
 .qd-card dd { margin: 0; padding: 0; overflow-wrap: anywhere; }
 </style>"""
 
