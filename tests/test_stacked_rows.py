@@ -34,6 +34,7 @@ def test_each_row_reads_as_a_card_with_the_grids_labels_and_the_teams_formats() 
                 "effort": 2.5,
                 "target": date(2027, 1, 11),
                 "shipped": "2026-09-22",
+                "bar": 45,
                 "code": "in_progress",
                 "note": None,
             },
@@ -47,6 +48,8 @@ def test_each_row_reads_as_a_card_with_the_grids_labels_and_the_teams_formats() 
         "effort": st.column_config.NumberColumn("Effort", format="%.1f"),
         "target": st.column_config.DateColumn("Target"),
         "shipped": st.column_config.DateColumn("Shipped"),
+        # A bar without its figure: nothing to write on a card.
+        "bar": st.column_config.ProgressColumn("Progress", min_value=0, max_value=100, format=" "),
         "code": None,
         "note": "Latest note",
     }

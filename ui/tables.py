@@ -119,6 +119,8 @@ def _cell_text(value: Any, config: Any) -> str:
     if isinstance(config, Mapping):
         kind = str((config.get("type_config") or {}).get("type") or "")
         form = str((config.get("type_config") or {}).get("format") or "")
+    if form and not form.strip():
+        return ""  # a bar drawn without its figure (the figure is in a column of its own)
     if isinstance(value, str) and kind in ("date", "datetime"):
         value = _iso_moment(value, kind)  # the grid reads an ISO day as a date column's day
     if isinstance(value, datetime):
