@@ -58,6 +58,22 @@ def _reject_constant(name: str) -> Any:
     )
 
 
+def _object_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once: with a key twice the later would silently
+    win (`"value": 1200, "value": 12` wrote 12)."""
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
+            break
+        seen.add(key)
+    raise ValueError(
+        _("an object gives the key {key} twice; give each key once").format(key=repr(key))
+    )
+
+
 def parse_json(body: bytes) -> Any | Response:
     """The parsed JSON body, or a 422 answer saying where it is broken."""
 
@@ -79,7 +95,9 @@ def parse_json(body: bytes) -> Any | Response:
     if not content.strip():
         return broken(_("the body is empty; send a JSON list of observations"))
     try:
-        parsed = json.loads(content, parse_constant=_reject_constant)
+        parsed = json.loads(
+            content, parse_constant=_reject_constant, object_pairs_hook=_object_once
+        )
     except json.JSONDecodeError as exc:
         return broken(
             _("line {line}, column {column}: {reason}").format(

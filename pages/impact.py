@@ -9,7 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from planning import clock, i18n
-from planning.formatting import aligned_figures, format_change, format_day, format_value
+from planning.formatting import (
+    aligned_figures,
+    format_change,
+    format_day,
+    format_span_start,
+    format_value,
+)
 from planning.i18n import gettext as _
 from planning.impact.calibration import calibration, calibration_frame
 from planning.impact.ledger_views import points_text
@@ -115,11 +121,11 @@ def _ledger() -> None:
                 "pre window {pre_start} – {pre_end} · post window {post_start} – {post_end} · "
                 "last year {ly_start} – {ly_end}"
             ).format(
-                pre_start=format_day(windows.pre_start, year=False),
+                pre_start=format_span_start(windows.pre_start, windows.pre_end),
                 pre_end=format_day(windows.pre_end),
-                post_start=format_day(windows.post_start, year=False),
+                post_start=format_span_start(windows.post_start, windows.post_end),
                 post_end=format_day(windows.post_end),
-                ly_start=format_day(ly.pre_start, year=False),
+                ly_start=format_span_start(ly.pre_start, ly.post_end),
                 ly_end=format_day(ly.post_end),
             )
         )
@@ -220,7 +226,7 @@ def _digest() -> None:
         _("Week"),
         weeks,
         format_func=lambda w: (
-            f"{w} · {format_day(week_bounds(w)[0], year=False)} – {format_day(week_bounds(w)[1])}"
+            f"{w} · {format_span_start(*week_bounds(w))} – {format_day(week_bounds(w)[1])}"
         ),
         key="digest_week",
     )

@@ -12,6 +12,7 @@ from planning.formatting import (
     format_count,
     format_day,
     format_elapsed,
+    format_span_start,
     format_value,
 )
 from planning.i18n import N_
@@ -130,10 +131,10 @@ for row_start in range(0, len(tiles), 3):
                     "Previous period {previous_start} – {previous_end}: {previous}. "
                     "Last year {year_ago_start} – {year_ago_end}: {year_ago}."
                 ).format(
-                    previous_start=format_day(previous.start, year=False),
+                    previous_start=format_span_start(previous.start, previous.end),
                     previous_end=format_day(previous.end),
                     previous=format_value(tile.previous, tile.fmt, currency_symbol=symbol),
-                    year_ago_start=format_day(year_ago.start, year=False),
+                    year_ago_start=format_span_start(year_ago.start, year_ago.end),
                     year_ago_end=format_day(year_ago.end),
                     year_ago=format_value(tile.year_ago, tile.fmt, currency_symbol=symbol),
                 ),

@@ -340,17 +340,25 @@ for other, how_many in carry.waiting_elsewhere(framework_id).items():
             count=format_count(how_many),
         )
     )
-ranked_count = int(backlog["rank"].notna().sum())
-st.caption(
-    _(
-        "{open} open initiatives, {ranked} ranked by {framework}. Edit the inputs, owner, "
-        "status, dates or effort in place: score and rank follow your edits at once, and Save "
-        "writes them; every row is checked and nothing is saved while any row has a problem. "
-        "Effort is in person-weeks; each framework's effort input comes from it."
-    ).format(
-        open=format_count(len(backlog)), ranked=format_count(ranked_count), framework=framework_name
+if not backlog.empty:  # an empty backlog has its note above, and no table to edit
+    st.caption(
+        ngettext(
+            "{open} open initiative, {ranked} ranked by {framework}.",
+            "{open} open initiatives, {ranked} ranked by {framework}.",
+            len(backlog),
+        ).format(
+            open=format_count(len(backlog)),
+            ranked=format_count(int(backlog["rank"].notna().sum())),
+            framework=framework_name,
+        )
+        + " "
+        + _(
+            "Edit the inputs, owner, status, dates or effort in place: score and rank follow "
+            "your edits at once, and Save writes them; every row is checked and nothing is "
+            "saved while any row has a problem. Effort is in person-weeks; each framework's "
+            "effort input comes from it."
+        )
     )
-)
 save_col, discard_col, _rest = st.columns([1.5, 1.5, 3])  # room for "Änderungen speichern"
 if save_col.button(_("Save changes"), type="primary", disabled=source.empty):
     commands, problems = edits_to_commands(
@@ -494,9 +502,11 @@ else:
     unloaded = view.unloaded
     if unloaded is not None:
         with st.expander(
-            _("{count} planned or running initiatives load nobody").format(
-                count=format_count(unloaded.count)
-            )
+            ngettext(
+                "{count} planned or running initiative loads nobody",
+                "{count} planned or running initiatives load nobody",
+                unloaded.count,
+            ).format(count=format_count(unloaded.count))
         ):
             st.dataframe(
                 unloaded.rows,

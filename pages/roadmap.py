@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from planning import clock, i18n
-from planning.formatting import format_count, format_moment
+from planning.formatting import format_count, format_local_moment
 from planning.i18n import gettext as _
 from planning.i18n import pgettext
 from planning.periods import quarter_of
@@ -55,11 +55,11 @@ if link is not None:
     st.caption(
         escape_markdown(
             _(
-                "Read-only view shared by link ({label}), valid until {moment} UTC. It updates "
-                "by itself as the team works."
+                "Read-only view shared by link ({label}), valid until {moment}. It updates by "
+                "itself as the team works."
             ).format(
                 label=link.label,
-                moment=format_moment(link.expires_at),
+                moment=format_local_moment(link.expires_at),
             )
         )
     )

@@ -97,6 +97,6 @@ if person.active:
         )
         preference_form(person, person.id, person.name, key="tw_notify_pref", flash=FLASH)
         if st.toggle(_("Show what I would receive this week"), key="tw_notify_preview"):
-            preview(person.id, _("you"))
+            preview(person.id, None)
 
 live_refresh()

@@ -108,6 +108,12 @@ def format_day(day: date, *, weekday: bool = False, year: bool = True) -> str:
     return day.strftime(pattern)
 
 
+def format_span_start(first: date, last: date, *, weekday: bool = False) -> str:
+    """The first day of a span that ends on `last`, its year written only when it is not last's
+    ('Mon 28 Dec 2026' before 'Sun 03 Jan 2027', but '07 Dec' before '13 Dec 2026')."""
+    return format_day(first, weekday=weekday, year=first.year != last.year)
+
+
 def format_moment(value: datetime) -> str:
     """A stored moment to the minute in the team's date format (06 Dec 2026 14:05)."""
     return f"{format_day(value.date())} {value:%H:%M}"

@@ -21,8 +21,9 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import app_test, local_script_runner
 
 from planning import clock, i18n
-from planning.config import AppConfig, default_config
+from planning.config import CONFIG_DIR_ENV, AppConfig, default_config
 from planning.store.engine import create_store_engine, migrate
+from tests.config_support import config_copy
 
 # AppTest compiles app.py and the page (ast.parse, for Streamlit's magic) afresh on every run; a
 # server compiles each script once per process. CPython 3.11's ast.parse can fail with
@@ -231,6 +232,24 @@ def new_quarter_engine(
 
 
 @pytest.fixture
+def team_zone() -> Iterator[None]:
+    """A test that moves the team to another time zone leaves it in UTC."""
+    yield
+    clock.use_time_zone("UTC")
+
+
+@pytest.fixture
+def berlin_team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, team_zone: None) -> Iterator[None]:
+    """The app reads a configuration whose team works in Europe/Berlin; the clock is unpinned
+    and back in UTC afterwards."""
+    monkeypatch.setenv(
+        CONFIG_DIR_ENV, str(config_copy(tmp_path / "config", time_zone="Europe/Berlin"))
+    )
+    yield
+    clock.pin(None)
+
+
+@pytest.fixture
 def output(capsys: pytest.CaptureFixture[str]) -> Callable[[], tuple[str, str]]:
     """Read what was printed since the last call: (stdout, stderr)."""
 
@@ -263,6 +282,18 @@ def use_app_store(source: Path, target: Path, monkeypatch: pytest.MonkeyPatch) -
     """Point the app under AppTest at a private copy of a store file, with empty caches."""
     shutil.copy(source, target)
     return point_app_at(target, monkeypatch)
+
+
+def demo_app_on(
+    day: date,
+    demo_store_as_of: Callable[[date], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """The app under AppTest on a private copy of the demo store loaded as of `day`, its clock
+    pinned to that day; the store's URL."""
+    monkeypatch.setenv(clock.TODAY_ENV, day.isoformat())
+    return use_app_store(demo_store_as_of(day), tmp_path / "app.db", monkeypatch)
 
 
 def point_app_at(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:

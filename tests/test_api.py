@@ -386,8 +386,15 @@ def test_unreadable_bodies_are_422_with_the_reason(
             "line 2, column 1: more follows the end of the JSON value",
             "Zeile 2, Spalte 1: Nach dem Ende des JSON-Werts folgt noch mehr",
         ),
+        (
+            # The later value silently won: 12 sessions were written, not 1,200.
+            b'[{"date": "2026-11-25", "measure": "sessions", "value": 1200, "value": 12, '
+            b'"channel": "email", "device": "mobile"}]',
+            "an object gives the key 'value' twice; give each key once",
+            "ein Objekt nennt den Schlüssel 'value' zweimal; nennen Sie jeden Schlüssel nur einmal",
+        ),
     ],
-    ids=["unquoted-date", "single-quotes", "two-values"],
+    ids=["unquoted-date", "single-quotes", "two-values", "key-twice"],
 )
 def test_broken_json_is_explained_where_and_what_in_the_readers_language(
     client: TestClient, engine: Engine, writer: str, body: bytes, english: str, german: str

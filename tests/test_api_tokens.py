@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from planning import clock
 from planning.access.api_tokens import (
     READ_OKRS,
     WRITE_OBSERVATIONS,
@@ -27,6 +28,7 @@ from planning.access.api_tokens import (
 )
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
+from planning.clock import TODAY_ENV
 from planning.store.engine import create_store_engine, migrate, session_scope
 from planning.store.models import AuditEvent, Person, PersonRead, Role, utcnow
 from planning.store.models_access import ApiToken
@@ -120,6 +122,22 @@ def test_revoked_tokens_stop_working_and_cannot_be_revoked_twice(engine: Engine)
         session_scope(engine) as session,
     ):
         revoke_token(session=session, actor=None, token_id=99)
+
+
+def test_revoking_twice_names_the_first_revocation_in_the_teams_time(
+    engine: Engine, team_zone: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The message gave the UTC clock without saying so: 09:00 for a Berlin director's 10:00.
+    clock.use_time_zone("Europe/Berlin")
+    monkeypatch.setenv(TODAY_ENV, "2026-11-26T09:00:00+00:00")
+    with session_scope(engine) as session:
+        created = create_token(session=session, actor=None, name="etl", scopes=[READ_OKRS])
+        revoke_token(session=session, actor=None, token_id=created.token.id)
+    with pytest.raises(TokenError) as excinfo, session_scope(engine) as session:
+        revoke_token(session=session, actor=None, token_id=created.token.id)
+    assert str(excinfo.value) == (
+        f"API token {created.token.id} (etl) was already revoked on 26 Nov 2026 10:00 CET"
+    )
 
 
 def test_last_use_is_noted_at_most_once_a_minute(engine: Engine) -> None:

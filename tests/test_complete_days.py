@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from planning.config import AppConfig, default_config
 from planning.impact.ledger import impact_ledger
-from planning.metrics.completeness import freshness
+from planning.metrics.completeness import freshness, partial_days_text
 from planning.metrics.dashboard import margin_by_product_line, preset_window
 from planning.metrics.engine import metric_value
 from planning.metrics.importer import import_observations, write_observations
@@ -146,13 +146,34 @@ def test_the_partial_day_counts_once_the_cut_off_passes(
     assert late.conversion != before.conversion
 
 
-def test_the_day_counts_at_once_when_the_rest_arrives(store: Engine, config: AppConfig) -> None:
+def test_the_day_counts_at_once_when_the_rest_arrives(
+    store: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The next morning: 26 Nov is over, its cut-off (24 hours later) still far.
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2026-11-27T02:00:00+00:00")
     upload_sample(store, config)
     assert numbers(store, config).through == LAST_FULL
     deliver_rest_of_today(store)
     with Session(store) as session:
         fresh = freshness(session=session, complete_after_hours=24)
     assert (fresh.latest_day, fresh.partial_days) == (DEMO_TODAY, ())
+    assert numbers(store, config).through == DEMO_TODAY
+
+
+def test_an_hourly_export_of_every_series_waits_for_the_day_to_end(
+    store: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At noon an hourly source has sent every series for today, each only up to noon.
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2026-11-26T12:00:00+00:00")
+    before = numbers(store, config)
+    upload_sample(store, config)
+    deliver_rest_of_today(store)
+    assert numbers(store, config) == before
+    with Session(store) as session:
+        fresh = freshness(session=session, complete_after_hours=24)
+    assert fresh.latest_day == LAST_FULL
+    assert partial_days_text(fresh.partial_days) == "26 Nov partial (the day is not over)"
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2026-11-27T00:10:00+00:00")
     assert numbers(store, config).through == DEMO_TODAY
 
 
@@ -217,7 +238,10 @@ def _through(engine: Engine) -> tuple[date | None, list[tuple[date, int, int]]]:
     return fresh.latest_day, [(p.day, p.present, p.expected) for p in fresh.partial_days]
 
 
-def test_a_series_seen_on_most_recent_days_is_awaited(engine: Engine) -> None:
+def test_a_series_seen_on_most_recent_days_is_awaited(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2026-11-27T02:00:00+00:00")  # 26 Nov is over
     # 14 Nov – 25 Nov: `e` every day; `p` on 3 of the 7 days before 25 Nov only (not expected).
     days = [date(2026, 11, 14) + timedelta(days=i) for i in range(12)]
     _write(engine, [("e", d, 100.0) for d in days])

@@ -4,7 +4,6 @@ southern switch days and in ISO week 53 of 2026). Every moment is pinned, so the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -66,13 +65,6 @@ API_ROWS = [
 UNREACHED = NotifySecrets(
     urls={"email": "mailto://127.0.0.1:9?from=qd@x.test"}, link_secret=b"a-test-link-secret-0123"
 )
-
-
-@pytest.fixture
-def team_zone() -> Iterator[None]:
-    """A test that moves the team to another time zone leaves it in UTC."""
-    yield
-    clock.use_time_zone("UTC")
 
 
 def _due_moments(

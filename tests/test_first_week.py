@@ -12,12 +12,13 @@ import pytest
 import streamlit as st
 from sqlmodel import Session
 
-from planning.config import default_config
+from planning.config import CONFIG_DIR_ENV, default_config
 from planning.config.settings import AuthSettings
 from planning.metrics.completeness import freshness
 from planning.metrics.importer import import_observations
 from planning.startup.first_run import NewPerson, set_up_team
 from planning.store.engine import create_store_engine, session_scope
+from tests.config_support import config_copy
 from tests.conftest import point_app_at
 from tests.test_page_setup import open_app
 
@@ -91,7 +92,11 @@ def test_the_morning_counts_once_the_cut_off_passes(
 @pytest.fixture
 def no_data_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A new store set up by its first director, before any data is imported."""
-    monkeypatch.setenv("QUARTERDECK_TODAY", NOON)
+    yield from _team_without_data(tmp_path, monkeypatch, NOON)
+
+
+def _team_without_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str) -> Iterator[str]:
+    monkeypatch.setenv("QUARTERDECK_TODAY", when)
     url = point_app_at(tmp_path / "new.db", monkeypatch)
     open_app()
     engine = create_store_engine(url)
@@ -110,3 +115,33 @@ def test_goals_on_a_store_without_data_names_no_data_through_day(no_data_yet: st
     banner = next(c.value for c in at.caption if " of 92" in c.value)
     assert "no data yet" in banner
     assert "data through" not in banner  # not "data through Sun 06 Dec 2026": there is none
+
+
+@pytest.mark.parametrize(
+    ("today", "banner"),
+    [
+        # A quarter's first day: no "data through 31 Dec 2026" on a store that holds no data.
+        ("2027-01-01", "01 Jan – 31 Mar 2027 · no data yet · day 1 of 90"),
+        # Monday 7 December is the quarter's 68th day on the calendar.
+        ("2026-12-07", "01 Oct – 31 Dec 2026 · no data yet · day 68 of 92"),
+        ("2027-03-31", "01 Jan – 31 Mar 2027 · no data yet · day 90 of 90"),
+    ],
+)
+def test_goals_without_data_counts_the_quarters_days_on_the_calendar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, today: str, banner: str
+) -> None:
+    for _url in _team_without_data(tmp_path, monkeypatch, today):
+        at = open_app("pages/goals.py")
+        assert any(c.value.startswith(banner + " · ") for c in at.caption), banner
+
+
+def test_a_fiscal_quarter_across_new_year_names_both_years_on_goals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fiscal years from November: on 1 January 2027 the quarter runs November to January.
+    config = config_copy(tmp_path / "config", fiscal_year_start_month=11)
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(config))
+    for _url in _team_without_data(tmp_path, monkeypatch, "2027-01-01"):
+        at = open_app("pages/goals.py")
+        banner = "01 Nov 2026 – 31 Jan 2027 · no data yet · day 62 of 92 · "
+        assert any(c.value.startswith(banner) for c in at.caption), [c.value for c in at.caption]

@@ -21,7 +21,7 @@ from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
 from planning.metrics.import_checks import RowProblem, validate
 from planning.metrics.import_file import ImportFileError, read_table
-from planning.metrics.importer import import_observations, preview
+from planning.metrics.importer import check_file, import_observations, preview
 from planning.sources.formats import import_in_format, read_cells
 from planning.store.engine import data_versions
 from tests.sources_support import director_and_member, stored
@@ -560,8 +560,14 @@ def test_a_german_excel_csv_is_refused_for_its_semicolons_not_a_row_width(
 ) -> None:
     # German Excel's "CSV UTF-8": BOM, CRLF, ';' between cells, a decimal comma in a value.
     data = (REAL_FILES / "german_excel_semicolons.csv").read_bytes()
-    with pytest.raises(ImportFileError, match="';' between cells"):
+    with pytest.raises(ImportFileError, match="';' between cells") as refused:
         run_import(engine, config, data, filename="Umsatz Dezember.csv")
+    # German Excel always saves a CSV with ';': its workbook is the way in.
+    assert str(refused.value).endswith(
+        "; the file seems to use ';' between cells, as Excel saves a CSV in German and other "
+        "languages with a decimal comma: upload the workbook as .xlsx instead, or save it with "
+        "commas"
+    )
     with i18n.use_locale("de"), pytest.raises(ImportFileError, match="mit ';'"):
         run_import(engine, config, data, filename="Umsatz Dezember.csv")
     assert store_counts(engine) == (0, 0)
@@ -667,4 +673,61 @@ def test_a_tab_separated_text_file_is_told_about_its_tabs(
     )
     with pytest.raises(ImportFileError, match="tabs between cells, save it as CSV UTF-8"):
         run_import(engine, config, data, filename="Umsatz.csv")
+    assert store_counts(engine) == (0, 0)
+
+
+def test_a_utf16_file_is_read_like_utf8(engine: Engine, config: AppConfig) -> None:
+    # "Unicode Text" from Excel and some exporters: UTF-16 with a byte order mark.
+    text = HEADER + "\r\n" + "\r\n".join(GOOD_ROWS) + "\r\n"
+    result = run_import(engine, config, text.encode("utf-16"))
+    assert (result.problems, result.added) == ([], 6)
+    # Tab-separated, as Excel saves Unicode Text: told about the tabs, nothing written.
+    with pytest.raises(ImportFileError, match="tabs between cells"):
+        run_import(engine, config, text.replace(",", "\t").encode("utf-16"))
+    # Half a character (a lone surrogate) after the byte order mark.
+    with pytest.raises(ImportFileError, match="UTF-16 text but byte 5 cannot be read"):
+        run_import(engine, config, b"\xff\xfed\x00\x00\xd8")
+    assert store_counts(engine) == (6, 1)
+
+
+def test_rows_dated_after_today_are_pointed_out_before_and_after_the_import(
+    engine: Engine, config: AppConfig
+) -> None:
+    # Today is pinned to 2026-11-26; 2036 is 2026 mistyped. The rows went in without a word and
+    # counted nowhere, for years.
+    rows = [*GOOD_ROWS, "2036-11-25,sessions,900,email,mobile,", "2026-11-27,units,2,,,Home"]
+    note = (
+        "2 rows are dated after today, the latest 25 Nov 2036: they are written, but count only "
+        "once their day is over and complete. Check their dates if that is a mistake."
+    )
+    with Session(engine) as session:
+        check = check_file(
+            session=session, data=csv_bytes(*rows), filename="w.csv", config=config.metrics
+        )
+    assert check.preview is not None and check.preview.notes == [note]
+    result = run_import(engine, config, csv_bytes(*rows))
+    assert result.ok and result.notes == [note]
+    # A file of past days says nothing.
+    assert run_import(engine, config, csv_bytes(*GOOD_ROWS)).notes == []
+    with i18n.use_locale("de"), Session(engine) as session:
+        check = check_file(
+            session=session, data=csv_bytes(*rows), filename="w.csv", config=config.metrics
+        )
+    assert check.preview is not None
+    assert check.preview.notes[0].startswith("2 Zeilen tragen ein Datum nach heute")
+
+
+def test_thousands_spaces_and_apostrophes_say_how_to_write_the_number(
+    engine: Engine, config: AppConfig
+) -> None:
+    # French and Scandinavian spreadsheets group thousands with a (no-break) space, Swiss ones
+    # with an apostrophe; English ones with a comma before a decimal point.
+    cells = ["1 234", "1\u00a0234,5", "1\u202f234", "1'234.50", "12,345.6"]
+    rows = [f'2026-01-0{i + 1},sessions,"{cell}",email,mobile,' for i, cell in enumerate(cells)]
+    result = run_import(engine, config, csv_bytes(*rows))
+    assert [p.reason for p in result.problems] == [
+        f"value {cell!r} is not a number: write a decimal point and no thousands separator, "
+        "e.g. 1234.56"
+        for cell in cells
+    ]
     assert store_counts(engine) == (0, 0)

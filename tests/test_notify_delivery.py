@@ -406,8 +406,8 @@ def test_a_german_year_end_digest_email_reads_well_as_plain_text_and_links_to_th
     )
     assert "\\" not in plain
     assert (
-        "Northwind Outfitters (demo) · Mon 28 Dec – Sun 03 Jan 2027 · Daten bis Wed 30 Dec 2026"
-        in lines
+        "Northwind Outfitters (demo) · Mon 28 Dec 2026 – Sun 03 Jan 2027 · "
+        "Daten bis Wed 30 Dec 2026" in lines
     )
     assert "Quarterdeck öffnen: http://localhost:8501/" in lines
     html = digest.get_body(("related", "html")).get_content()  # type: ignore[union-attr]

@@ -21,6 +21,7 @@ from planning.config import AppConfig, default_config
 from planning.notify.outbox import Planned, enqueue
 from planning.notify.preferences import set_preference
 from planning.notify.run import plan_due, preview_for, run_due_notifications
+from planning.notify.schedule import skip_text
 from planning.notify.secrets import NotifySecrets
 from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine, session_scope
@@ -218,6 +219,26 @@ def test_a_german_roadmap_summary_gets_its_share_link_when_sent(
     assert "Freigabelink" not in body
 
 
+@pytest.mark.parametrize("channel", ["slack", "email"])
+def test_a_roadmap_summarys_preview_says_where_its_link_will_be_without_a_dead_link(
+    engine: Engine, config: AppConfig, channel: str
+) -> None:
+    # The preview linked "Roadmap öffnen" to the words "(ein Freigabelink …)": a dead link.
+    team = seed_team(engine)
+    _roadmap_reader(engine, team, channel=channel)
+    _speaks(engine, team.sue, "de")
+    with Session(engine) as session:
+        [message] = preview_for(
+            session=session, config=config, person_id=team.sue.id, now=FRIDAY_1730, secrets=SECRETS
+        )
+    placeholder = "(ein Freigabelink zur Roadmap, erstellt beim Versand)"
+    assert "Roadmap öffnen: " in plain(message.body_markdown)
+    assert placeholder in plain(message.body_markdown)
+    assert "](" not in message.body_markdown
+    assert f"<p>Roadmap öffnen: {placeholder}</p>" in message.body_html
+    assert "href" not in message.body_html
+
+
 def test_a_director_previews_a_german_member_in_german(engine: Engine, config: AppConfig) -> None:
     team = seed_team(engine)
     add_owed_initiative(engine, team)
@@ -227,6 +248,23 @@ def test_a_director_previews_a_german_member_in_german(engine: Engine, config: A
             session=session, config=config, person_id=team.ana.id, now=FRIDAY_1730, secrets=SECRETS
         )
     assert message.subject.startswith(f"{config.settings.company}: diese Woche fällig")
+
+
+def test_why_a_message_is_skipped_reads_in_the_readers_words() -> None:
+    # German settings said "kein Kanal email eingerichtet" (the channel's id) and paused
+    # until an ISO day; both read as the reader writes them now.
+    with i18n.use_locale("de"):
+        assert skip_text("no email channel is set up on this server") == (
+            "auf diesem Server ist kein Kanal für E-Mail eingerichtet"
+        )
+        assert skip_text("no teams channel is set up on this server") == (
+            "auf diesem Server ist kein Kanal für Microsoft Teams eingerichtet"
+        )
+        assert skip_text("paused until 2027-01-04") == "pausiert bis 4. Jan. 2027"
+    assert skip_text("no email channel is set up on this server") == (
+        "no Email channel is set up on this server"
+    )
+    assert skip_text("paused until 2027-01-04") == "paused until 04 Jan 2027"
 
 
 # --- the previews on the pages (AppTest on the demo store) -------------------------------------
@@ -265,7 +303,27 @@ def test_a_german_member_previews_their_reminder_in_german(app_store: str) -> No
     at.toggle(key="tw_notify_preview").set_value(True).run()
     assert not at.exception
     assert f"Hallo {member.name}," in _text(at) and "diese Woche fällig" in _text(at)
-    assert any(c.value.startswith("Auf Deutsch verfasst") for c in at.caption)
+    # "you" took the third person's verbs: "in der Sie Quarterdeck liest", "Was Sie … bekäme".
+    assert any(
+        c.value == "Auf Deutsch verfasst, in der Sprache, in der Sie Quarterdeck lesen."
+        for c in at.caption
+    )
+    assert any("Was Sie diese Woche erhalten würden" in m.value for m in at.markdown)
+
+
+def test_an_english_member_previews_their_reminder_in_plain_english(app_store: str) -> None:
+    # "Written in English, the language you reads Quarterdeck in."
+    member = _member_who_owes(app_store)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = member.id
+    at.run()
+    at.toggle(key="tw_notify_preview").set_value(True).run()
+    assert not at.exception
+    assert f"Hello {member.name}," in _text(at)
+    assert any(
+        c.value == "Written in English, the language you read Quarterdeck in." for c in at.caption
+    )
+    assert any("What you would receive this week" in m.value for m in at.markdown)
 
 
 def test_an_english_director_previews_a_german_member_in_german(app_store: str) -> None:

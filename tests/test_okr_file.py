@@ -492,9 +492,8 @@ def test_problems_are_short_and_in_german(engine: Engine, team: Team, config: Ap
     # problem was English, and the 100,000-character title was repeated in full.
     assert problems[0].startswith("Objective 1: der Titel enthält unsichtbare Zeichen")
     kr = "Objective 1, Schlüsselergebnis 1 (“" + "k" * 79 + "…”)"
-    assert f"{kr}: Jeder Eintrag unter contributes_to ist der Titel eines Objectives" in "\n".join(
-        problems
-    )
+    # A number there is read as the title it is written as, named in German.
+    assert f"{kr}: contributes_to „5“ steht weder in der Datei" in "\n".join(problems)
     assert all(len(p) < 400 for p in problems), [len(p) for p in problems]
     assert stored(engine) == ([], [], 0)
 
@@ -510,3 +509,55 @@ def test_cli_refuses_a_file_not_in_utf8_in_words(
     assert f"cannot read {source}: it is not UTF-8 text" in err and "codec" not in err
     with Session(read_engine(cli_store)) as session:
         assert session.exec(select(Objective)).all() == []
+
+
+def test_text_that_yaml_would_type_is_kept_as_written(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    # `unit: no` was stored as "False" and `title: 2027` refused as "got 2027".
+    text = FILE.replace('unit: "%"', "unit: no").replace("title: Wallets live", "title: 2027")
+    do_import(engine, team.director, config, text)
+    key_results = {kr["title"]: kr for kr in stored(engine)[1]}
+    assert key_results["QA defects down"]["unit"] == "no"
+    assert "2027" in key_results
+
+
+def test_titles_that_yaml_cuts_short_say_to_quote_them(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    def problems(title: str) -> list[str]:
+        text = FILE.replace("title: Wallets live", f"title: {title}")
+        with Session(read_engine(engine)) as session:
+            return okr_file_problems(session=session, config=config.metrics, text=text)
+
+    after = (
+        "not valid YAML: text follows a value that has already ended on this line (a value "
+        "starting with a quote, [ or { ends where they close); put the whole text in quotes."
+    )
+    # Both read "the indentation does not line up", though every line was indented right.
+    assert problems("[Q1] Wallets live") == [f"line 24, column 21: {after}"]
+    assert problems("'Apple Pay' and wallets live") == [f"line 24, column 28: {after}"]
+    # The title vanished as a comment and the file was told its title was missing.
+    assert problems("#1 priority: wallets") == [
+        "line 24, column 15: not valid YAML: the title starts with “#”, which YAML reads as the "
+        "start of a comment; put the title in quotes."
+    ]
+    with i18n.use_locale("de"):
+        assert "Anführungszeichen" in problems("[Q1] Wallets live")[0]
+    assert stored(engine) == ([], [], 0)
+
+
+def test_an_anchor_is_refused_not_dropped_from_a_title(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    # `&wallets` was read as an anchor: the key result was imported titled "live".
+    text = FILE.replace("title: Wallets live", "title: &wallets live")
+    with Session(read_engine(engine)) as session:
+        problems = okr_file_problems(session=session, config=config.metrics, text=text)
+    assert problems == [
+        "line 24, column 16: not valid YAML: anchors (&name) and aliases (*name) are not allowed "
+        "in an OKR file; write each value out, and put text starting with & in quotes."
+    ]
+    with pytest.raises(OkrFileError):
+        do_import(engine, team.director, config, text)
+    assert stored(engine) == ([], [], 0)

@@ -156,3 +156,13 @@ def test_members_never_reach_the_upload(app_store: str) -> None:
     at = open_admin(app_store, Role.member)
     assert len(at.file_uploader) == 0
     assert not [b for b in at.button if b.label in {"Confirm import", "Save mapping"}]
+
+
+def test_rows_dated_after_today_are_pointed_out_before_confirming(app_store: str) -> None:
+    # Today is 26 Nov 2026; 2036 is a mistyped 2026.
+    data = b"date,measure,value,channel,device\n2036-11-25,sessions,1200,email,mobile\n"
+    at = upload(open_admin(app_store), "week.csv", data)
+    assert any(
+        "1 row is dated after today, the latest 25 Nov 2036" in info.value for info in at.info
+    )
+    assert not at.button(key="admin_confirm_import").disabled

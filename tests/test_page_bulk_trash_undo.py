@@ -6,21 +6,17 @@ sees no Trash; a stakeholder does not reach the Initiatives page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planning import clock
-from planning.config import CONFIG_DIR_ENV, default_config
+from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine, session_scope
 from planning.store.models import Initiative, KeyResult, Objective, PersonRead, Role
 from planning.store.models_trash import TrashItem
 from planning.work.backlog_edits import RowEdit, apply_backlog_edits
 from tests.app_pages import click, open_as, people
-from tests.config_support import config_copy
 from tests.page_text import plain
 from tests.test_page_initiatives import owned_by
 
@@ -186,24 +182,18 @@ def test_a_member_has_no_delete_on_goals(app_store: str) -> None:
 
 
 def test_planning_save_and_scenario_times_read_in_the_team_time_zone(
-    app_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_store: str, berlin_team: None
 ) -> None:
     # 08:00 UTC is 09:00 in Berlin: a Berlin team reads its own clock, labelled with the zone.
-    monkeypatch.setenv(
-        CONFIG_DIR_ENV, str(config_copy(tmp_path / "config", time_zone="Europe/Berlin"))
-    )
     clock.pin("2027-01-04T08:00:00+00:00")
-    try:
-        engine = create_store_engine(app_store)
-        director = people(engine, Role.director)[0]
-        _save_more_effort(engine, director)
-        at = _open(director.id, "pages/planning.py")
-        [undo] = [plain(c.value) for c in at.caption if "Last save:" in plain(c.value)]
-        assert undo.startswith("Last save: 04 Jan 2027 09:00 CET by ")
-        [name] = [t for t in at.text_input if t.label == "Name of a new scenario"]
-        name.input("Lean week")
-        click(at, "Make a scenario")
-        assert not at.exception
-        assert any("last saved 04 Jan 2027 09:00 CET." in plain(c.value) for c in at.caption)
-    finally:
-        clock.use_time_zone("UTC")
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    _save_more_effort(engine, director)
+    at = _open(director.id, "pages/planning.py")
+    [undo] = [plain(c.value) for c in at.caption if "Last save:" in plain(c.value)]
+    assert undo.startswith("Last save: 04 Jan 2027 09:00 CET by ")
+    [name] = [t for t in at.text_input if t.label == "Name of a new scenario"]
+    name.input("Lean week")
+    click(at, "Make a scenario")
+    assert not at.exception
+    assert any("last saved 04 Jan 2027 09:00 CET." in plain(c.value) for c in at.caption)

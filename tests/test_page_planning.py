@@ -477,8 +477,8 @@ def test_planned_work_without_dates_is_listed_under_capacity_with_why(app_store:
         engine, title="Undated launch", owner_id=director.id, status=InitiativeStatus.planned
     )
     at = open_page(director.id)
-    [nobody] = [e for e in at.expander if e.label.endswith("load nobody")]
-    assert nobody.label == "1 planned or running initiatives load nobody"
+    [nobody] = [e for e in at.expander if e.label.endswith("nobody")]
+    assert nobody.label == "1 planned or running initiative loads nobody"
     [table] = nobody.dataframe
     assert table.value.to_dict(orient="records") == [
         {"title": "Undated launch", "reason": "no start date and target date"}

@@ -85,7 +85,7 @@ def test_a_director_starts_an_empty_quarter_from_a_template(app_engine: Engine) 
     assert any("last 28 days of data" in v for v in preview.value["start from"])
     assert count(app_engine, Objective, Objective.period == NEW) == 0
     confirm = at.button(key="template_confirm")
-    assert confirm.label == f"Create these 1 objectives in {NEW}"
+    assert confirm.label == f"Create this objective in {NEW}"
     confirm.click().run()
     assert not at.exception
     assert at.success[0].value.startswith(f"{NEW} started from the Content quality")

@@ -100,6 +100,7 @@ def test_every_page_reads_right_on_the_edge_days(
             assert not any(label.startswith("Preview the copy") for label in buttons)
         assert f"{new} began on" in texts["goals"] and "no data for it yet" in texts["goals"]
         assert f"{new} has no objectives yet: the director has not set" in texts["roadmap"]
+        assert "linked to in earlier quarters" in texts["roadmap"]  # {old}'s objectives
         assert f"No data for {new} yet" in texts["metrics"]
         still = f"initiatives still link to {old}'s key results"
         if "initiatives" in texts:

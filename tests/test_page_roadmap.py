@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -44,7 +44,7 @@ from planning.work.roadmap import (
     timeline_items,
 )
 from planning.work.status_updates import post_status_update
-from tests.app_pages import APP, next_year_conversion_kr, open_as, people
+from tests.app_pages import APP, next_year_conversion_kr, open_admin_tab, open_as, people
 from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
 
 PAGE = "pages/roadmap.py"
@@ -371,6 +371,35 @@ def test_a_share_link_opens_the_roadmap_and_nothing_else(app_store: str) -> None
     at.run()
     assert at.title[0].value == "Roadmap" and len(at.sidebar) == 0
     assert at.query_params["share"] == token
+
+
+def test_a_share_links_visitor_reads_its_expiry_in_the_teams_time(
+    app_store: str, berlin_team: None
+) -> None:
+    # A Berlin team's stakeholder read "valid until 26 Dec 2026 09:00 UTC" for 10:00 CET.
+    engine = create_store_engine(app_store)
+    token, _ = make_link(engine, now=datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    at = open_shared(token)
+    caption = plain(at.caption[0].value)
+    assert "valid until 26 Dec 2026 10:00 CET." in caption
+    assert "UTC" not in caption
+
+
+def test_a_director_creating_a_share_link_reads_its_expiry_in_the_teams_time(
+    app_store: str, berlin_team: None
+) -> None:
+    clock.pin("2026-11-26T09:00:00+00:00")
+    [director] = people(create_store_engine(app_store), Role.director)
+    at = open_admin_tab(director.id, "Share links")
+    at.text_input(key="admin_share_label").input("Board")
+    [create] = [b for b in at.button if b.label == "Create share link"]
+    create.click().run()
+    assert not at.exception
+    [created] = [plain(s.value) for s in at.success if "created" in s.value]
+    assert created.startswith("Link “Board” created, valid until 26 Dec 2026 10:")
+    assert " CET. Copy it now" in created
+    [revoke] = [s for s in at.selectbox if s.label == "Revoke a link"]
+    assert revoke.options[0].startswith("Board (expires 26 Dec 2026 10:")
 
 
 def test_another_pages_url_with_a_share_link_still_shows_the_roadmap(app_store: str) -> None:

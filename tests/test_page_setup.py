@@ -16,11 +16,18 @@ from streamlit.testing.v1 import AppTest
 from planning.access.passwords import verify_password
 from planning.config.settings import AuthSettings
 from planning.startup.first_run import NewPerson, set_up_team
-from planning.store.engine import create_store_engine, read_engine, session_scope
+from planning.store.engine import (
+    PLAN,
+    bump_version,
+    create_store_engine,
+    read_engine,
+    session_scope,
+)
 from planning.store.models import Person, Role
 from tests.config_support import use_sign_in_mode
 from tests.conftest import point_app_at
 from tests.page_text import errors
+from tests.planning_seed import insert_initiative
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -174,3 +181,32 @@ def test_a_setup_page_left_open_after_someone_set_up_writes_nothing(empty_store:
     assert [p.name for p in team(empty_store)] == ["Ada"]
     assert at.title[0].value == "This week"
     assert "setup_name" not in [t.key for t in at.text_input]
+
+
+def test_a_new_teams_roadmap_on_a_quarters_first_day_names_no_earlier_quarter(
+    empty_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-01")
+    at = fill(open_app(), "Ada Lovelace", "ada@example.com")
+    at.switch_page("pages/roadmap.py").run()
+    notes = [i.value for i in at.info]
+    assert any(n.startswith("2027-Q1 has no objectives yet") for n in notes), notes
+    # A new store has no earlier quarter whose objectives the work could be shown under.
+    assert not any("earlier quarters" in n for n in notes), notes
+
+
+def test_a_new_teams_backlog_counts_its_initiatives_in_words_that_fit(empty_store: str) -> None:
+    at = fill(open_app(), "Ada Lovelace", "ada@example.com")
+    at.switch_page("pages/planning.py").run()
+    # Empty: the note says so, and no "0 open initiatives, 0 ranked" about a table not drawn.
+    assert any("The backlog is empty" in i.value for i in at.info)
+    assert not any("open initiatives" in c.value for c in at.caption)
+    engine = create_store_engine(empty_store)
+    with session_scope(engine) as session:
+        insert_initiative(session, title="Faster checkout", owner_id=team(empty_store)[0].id)
+        bump_version(session, PLAN)
+    engine.dispose()
+    at.run()
+    assert any(c.value.startswith("1 open initiative, 0 ranked by RICE.") for c in at.caption), [
+        c.value for c in at.caption
+    ]

@@ -6,6 +6,7 @@ shown as text."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -49,6 +50,7 @@ from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items,
 from planning.work.status_updates import post_status_update
 from tests.app_pages import APP, people, submit_form
 from tests.config_support import GERMAN_TEAM, config_copy
+from tests.conftest import demo_app_on
 from tests.page_text import TRICKS, assert_shown_as_text, headers, plain
 from tests.planning_seed import commit_plan, edit_initiative
 from ui.tables import WRAPPING_ROW_HEIGHT
@@ -582,7 +584,7 @@ def test_the_directors_key_result_headings_are_whole(
     font = ImageFont.truetype(str(HEADING_FONT), 13)
     monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config_copy(tmp_path / "config", **team)))
     st.cache_resource.clear()
-    [director] = people(create_store_engine(app_store), Role.director)
+    [director] = people(app_store, Role.director)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["demo_person_id"] = director.id
     at.run()
@@ -597,3 +599,19 @@ def test_the_directors_key_result_headings_are_whole(
         < font.getlength(column["label"]) + HEADING_PADDING
     }
     assert too_narrow == {}
+
+
+def test_a_stakeholder_on_a_quarters_first_day_reads_which_key_results_are_too_early(
+    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1 January 2027, the demo loaded that day: 2027-Q1 has its goals and no data yet.
+    url = demo_app_on(date(2027, 1, 1), demo_store_as_of, tmp_path, monkeypatch)
+    at = open_page(people(url, Role.stakeholder)[0].id)
+    goals = next(d.value for d in at.dataframe if "objective" in d.value.columns)
+    pairs = zip(goals["status"], goals["attention"], strict=True)
+    shown = dict(zip(goals["objective"], pairs, strict=True))
+    # Not "all 4 on track" beside "Too early": none of them has data to be judged on yet.
+    assert shown["Grow profitable basket size"] == ("⚪ Too early", "all 4 too early to tell")
+    assert shown["Grow profitable online revenue"] == ("⚪ Too early", "1 too early to tell")
+    # A milestone signed off counts as on track; the metric ones wait for data.
+    assert shown["Win discovery through SEO and content"][1] == "1 on track, 4 too early to tell"

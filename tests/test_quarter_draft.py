@@ -5,12 +5,14 @@ the digest. The demo store is loaded as of 31 Dec 2026 (2026-Q4 goals, data thro
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 
+from planning import i18n
 from planning.access.permissions import PermissionDenied
 from planning.cli.main import main
 from planning.config import default_config
@@ -22,6 +24,7 @@ from planning.okrs.quarter_close import close_quarter
 from planning.okrs.quarter_draft import copy_unfinished, draft_source
 from planning.periods import iso_week, parse_iso_week, week_bounds, window_bounds
 from planning.reports.digest import build_digest
+from planning.reports.digest_render import digest_markdown
 from planning.store.engine import DATABASE_URL_ENV, session_scope
 from planning.store.models import (
     AuditEvent,
@@ -273,6 +276,19 @@ def test_the_digest_of_week_53_reports_the_quarter_its_data_reaches(
     assert "has no objectives yet" in first_week.period_note
 
 
+def test_the_digest_of_week_53_names_both_years_of_its_span(new_quarter_engine: Engine) -> None:
+    # "Mon 28 Dec – Sun 03 Jan 2027" read as a week of 2027's December.
+    with Session(new_quarter_engine) as session:
+        digest = build_digest(
+            session=session, config=default_config(), week="2026-W53", today=date(2027, 1, 1)
+        )
+    assert "Mon 28 Dec 2026 – Sun 03 Jan 2027" in digest_markdown(digest, plain=True)
+    with i18n.use_locale("de"):
+        assert "Mo., 28. Dez. 2026 – So., 3. Jan. 2027" in digest_markdown(digest, plain=True)
+    same_year = replace(digest, monday=date(2026, 12, 21), sunday=date(2026, 12, 27))
+    assert "Mon 21 Dec – Sun 27 Dec 2026" in digest_markdown(same_year, plain=True)
+
+
 def test_a_confirmation_is_refused_when_the_draft_changed_since_its_preview(
     new_quarter_engine: Engine,
 ) -> None:
@@ -360,3 +376,42 @@ def test_the_command_line_previews_then_drafts_the_quarter_once(
     assert main(["--today", "2027-01-01", "okr", "draft", "--confirm"]) != 0
     assert "already has objectives" in capsys.readouterr().err
     assert count(new_quarter_engine, Objective, Objective.period == NEW) == 3
+
+
+def test_a_draft_over_the_goal_limits_is_refused_and_writes_nothing(
+    new_quarter_engine: Engine,
+) -> None:
+    # Goals stored before the limits existed: one objective with 30 open key results, and 250
+    # more objectives without any, so the copy would break every limit of the new quarter.
+    found = draft_next_quarter(new_quarter_engine, preview=True)
+    with session_scope(new_quarter_engine) as session:
+        grown = session.get(Objective, found.objectives[0].source_id)
+        assert grown is not None
+        for n in range(30):
+            session.add(
+                KeyResult(
+                    objective_id=grown.id,
+                    title=f"Open {n}",
+                    owner_id=grown.owner_id,
+                    kind=KrKind.manual,
+                    direction="increase",
+                    start_value=0,
+                    target_value=10,
+                )
+            )
+        for n in range(250):
+            session.add(Objective(period=OLD, title=f"Empty {n}", owner_id=grown.owner_id))
+    audit_before = count(new_quarter_engine, AuditEvent)
+    drafted = len(found.objectives) + 250
+    preview = draft_next_quarter(new_quarter_engine, preview=True)
+    key_results = len(found.objectives[0].key_results) + 30
+    assert preview.problems[:2] == [
+        f"The draft holds {drafted} objectives; a quarter may hold at most 250.",
+        f"Objective “{grown.title}” would hold {key_results} key results; an objective may hold "
+        "at most 25.",
+    ]
+    with pytest.raises(GoalError) as excinfo:
+        draft_next_quarter(new_quarter_engine, preview=False, previewed=preview)
+    assert excinfo.value.problems == preview.problems
+    assert count(new_quarter_engine, Objective, Objective.period == NEW) == 0
+    assert count(new_quarter_engine, AuditEvent) == audit_before

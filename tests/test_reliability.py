@@ -544,7 +544,9 @@ FILE_ERRORS: dict[str, str] = {
     "latin1_encoded.csv": "the file is not UTF-8 text (byte 111 cannot be read); save it as CSV "
     "UTF-8",
     "semicolon_separated.csv": "missing required columns: date, measure, value (the header must "
-    "name date, measure and value); the file seems to use ';' between cells, save it with commas",
+    "name date, measure and value); the file seems to use ';' between cells, as Excel saves a CSV "
+    "in German and other languages with a decimal comma: upload the workbook as .xlsx instead, "
+    "or save it with commas",
     "no_value_column.csv": "missing required column: value (the header must name date, measure "
     "and value)",
     "unknown_column.csv": "unknown column 'region': a column must be one of date, measure, value, "

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from planning import clock, i18n
 from planning.access.permissions import PermissionDenied
 from planning.access.secret_links import token_digest
 from planning.access.share_links import (
@@ -166,13 +167,19 @@ def test_only_directors_create_and_revoke(engine: Engine, role: str) -> None:
     assert state_of(engine, token) == LinkState.valid
 
 
-def test_revoking_twice_or_an_unknown_link_is_refused(engine: Engine) -> None:
-    team = people(engine)
-    create(engine, team["director"])
+def revoked_link(engine: Engine, director: PersonRead) -> int:
+    """A link the director created and revoked at NOW; its id."""
+    create(engine, director)
     with Session(read_engine(engine)) as session:
         link_id = list_share_links(session=session)[0].id
     with session_scope(engine) as session:
-        revoke_share_link(session=session, actor=team["director"], link_id=link_id, now=NOW)
+        revoke_share_link(session=session, actor=director, link_id=link_id, now=NOW)
+    return link_id
+
+
+def test_revoking_twice_or_an_unknown_link_is_refused(engine: Engine) -> None:
+    team = people(engine)
+    link_id = revoked_link(engine, team["director"])
     before = counts(engine)
     with pytest.raises(InputError, match="already revoked"), session_scope(engine) as session:
         revoke_share_link(session=session, actor=team["director"], link_id=link_id)
@@ -182,6 +189,27 @@ def test_revoking_twice_or_an_unknown_link_is_refused(engine: Engine) -> None:
     ):
         revoke_share_link(session=session, actor=team["director"], link_id=999)
     assert counts(engine) == before
+
+
+def test_revoking_twice_names_the_first_revocation_in_the_teams_time(
+    engine: Engine, team_zone: None
+) -> None:
+    # The message gave the UTC clock without saying so: 09:00 for a Berlin director's 10:00.
+    clock.use_time_zone("Europe/Berlin")
+    team = people(engine)
+    link_id = revoked_link(engine, team["director"])
+    for language, expected in (
+        ("en", "was already revoked on 26 Nov 2026 10:00 CET"),
+        ("de", "wurde bereits am 26. Nov. 2026 10:00 CET widerrufen"),
+    ):
+        with (
+            i18n.use_locale(language),
+            pytest.raises(InputError) as excinfo,
+            session_scope(engine) as session,
+        ):
+            revoke_share_link(session=session, actor=team["director"], link_id=link_id)
+        assert expected in excinfo.value.problems[0]
+        assert "UTC" not in excinfo.value.problems[0]
 
 
 def test_links_are_listed_newest_first_with_their_state(engine: Engine) -> None:

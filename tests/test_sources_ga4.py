@@ -237,3 +237,13 @@ def test_a_thousands_point_is_refused_not_read_as_a_fraction_of_a_session(
     ]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one() == 0
+
+
+def test_a_report_saved_with_semicolons_or_as_utf16(config: AppConfig) -> None:
+    text = EXPORT.read_text(encoding="utf-8")
+    with pytest.raises(ImportFileError, match="upload the export as downloaded, not saved again"):
+        parse_ga4(data=text.replace(",", ";").encode(), config=config)
+    assert detect_format(text.replace(",", ";").encode(), "ga4.csv") == GA4
+    utf16 = parse_ga4(data=text.encode("utf-16"), config=config)
+    assert utf16.table.equals(parse_ga4(data=EXPORT.read_bytes(), config=config).table)
+    assert detect_format(text.encode("utf-16"), "ga4.csv") == GA4

@@ -26,7 +26,7 @@ from planning import i18n
 from planning.config import AppConfig
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.importer import ImportResult
-from planning.sources.formats import import_in_format
+from planning.sources.formats import SHOPIFY_ORDERS, detect_format, import_in_format
 from planning.sources.shopify_orders import parse_shopify_orders
 from planning.store.models import Person, Role
 from tests.sources_support import stored
@@ -314,8 +314,37 @@ def test_a_header_of_thousands_of_columns_or_another_encoding_is_refused(
         parse_shopify_orders(data=wide.encode(), config=shop_config(config))
     with pytest.raises(ImportFileError, match="not UTF-8 text"):
         parse_shopify_orders(
-            data=EXPORT.read_text(encoding="utf-8").encode("utf-16"), config=shop_config(config)
+            data=EXPORT.read_text(encoding="utf-8").replace("Merino", "Mérino").encode("cp1252"),
+            config=shop_config(config),
         )
+
+
+def test_an_export_saved_as_utf16_reads_as_the_original(config: AppConfig) -> None:
+    # Excel's "Unicode Text" and some download tools write UTF-16 with a byte order mark.
+    original = parse_shopify_orders(data=EXPORT.read_bytes(), config=shop_config(config))
+    for encoding in ("utf-16", "utf-16-be"):
+        data = EXPORT.read_text(encoding="utf-8").encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        converted = parse_shopify_orders(data=data, config=shop_config(config))
+        assert values(converted.table) == values(original.table)
+        assert converted.notes == original.notes
+
+
+def test_an_export_saved_by_a_german_spreadsheet_is_told_about_its_semicolons(
+    config: AppConfig,
+) -> None:
+    # Opened in Excel set to German and saved again: ';' between cells.
+    data = EXPORT.read_text(encoding="utf-8").replace(",", ";").encode()
+    # Recognised on upload, so the refusal is Shopify's, not the long format's.
+    assert detect_format(data, "orders_export.csv") == SHOPIFY_ORDERS
+    with pytest.raises(ImportFileError) as refused:
+        parse_shopify_orders(data=data, config=shop_config(config))
+    assert "not a Shopify orders export" in str(refused.value)
+    assert str(refused.value).endswith(
+        "; the file seems to use ';' between cells, as a spreadsheet in German and other languages "
+        "with a decimal comma saves it again: upload the export as downloaded, not saved again"
+    )
 
 
 def test_refusals_row_problems_and_notes_read_in_german_and_nothing_is_written(

@@ -161,6 +161,7 @@ def test_goals_summary_counts_key_results_by_status() -> None:
             "key_results": 4,
             "off_track": 1,
             "at_risk": 2,
+            "too_early": 0,
         },
         {
             "objective_id": 10,
@@ -173,6 +174,7 @@ def test_goals_summary_counts_key_results_by_status() -> None:
             "key_results": 1,
             "off_track": 0,
             "at_risk": 0,
+            "too_early": 0,
         },
     ]
 

@@ -140,7 +140,7 @@ def data_import_tab(person: Person | PersonRead, config: AppConfig, current: Ver
     else:
         check, notes = _check(config, content, uploaded.name, fmt, spec)
         st.session_state[CHECK] = (key, check, notes)
-    for note in notes:
+    for note in [*notes, *(check.preview.notes if check.preview else [])]:
         st.info(escape_markdown(note))
     _show_check(
         check, shown_name, _("Rows in the file") if fmt == INTERCHANGE else _("Observations")

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
-from planning.formatting import format_day, format_entered
+from planning.formatting import format_day, format_entered, format_span_start
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
@@ -36,6 +36,7 @@ from planning.okrs.evaluation_results import (
 from planning.okrs.evaluation_text import format_kr_value
 from planning.okrs.goal_rules import GoalError
 from planning.palette import STATUS_BADGES, STATUS_ICONS, STATUS_LABELS
+from planning.periods import elapsed_days
 from planning.store.models import (
     PersonRead,
 )
@@ -194,6 +195,20 @@ def quarter_banner(view: View) -> None:
                 quarter=view.period, day=format_day(view.first_day, weekday=True)
             )
         )
+    elif latest_complete_day(view.versions) is None:
+        # A store without observations has no "data through" day to name, so the day is
+        # today's on the calendar (the first day is day 1), not the last day of data's.
+        st.caption(
+            _(
+                "{first} – {last} · no data yet · day {day} of {days} · metric key results "
+                "update by themselves once it arrives"
+            ).format(
+                **_span(view),
+                day=elapsed_days(
+                    view.period, view.today, view.config.settings.fiscal_year_start_month
+                ),
+            )
+        )
     elif evaluation.as_of < view.first_day:
         st.caption(
             _(
@@ -205,34 +220,28 @@ def quarter_banner(view: View) -> None:
                 as_of=format_day(evaluation.as_of, weekday=True),
             )
         )
-    elif latest_complete_day(view.versions) is None:
-        # A store without observations has no "data through" day to name.
-        st.caption(
-            _(
-                "{first} – {last} · no data yet · day {day} of {days} · metric key results "
-                "update by themselves once it arrives"
-            ).format(
-                first=escape_markdown(format_day(view.first_day, year=False)),
-                last=format_day(view.last_day),
-                day=evaluation.elapsed_days,
-                days=evaluation.total_days,
-            )
-        )
     else:
         st.caption(
             _(
                 "{first} – {last} · data through **{as_of}**{partial} · day {day} of {days} · "
                 "metric key results update by themselves"
             ).format(
-                # Escaped: a German day ("1. Okt.") at a line's start would read as a list.
-                first=escape_markdown(format_day(view.first_day, year=False)),
-                last=format_day(view.last_day),
+                **_span(view),
                 as_of=format_day(evaluation.as_of, weekday=True),
                 partial=_partial_note(evaluation),
                 day=evaluation.elapsed_days,
-                days=evaluation.total_days,
             )
         )
+
+
+def _span(view: View) -> dict[str, object]:
+    """The quarter's first and last day and its length in days, for the banner's line."""
+    return {
+        # Escaped: a German day ("1. Okt.") at a line's start would read as a list.
+        "first": escape_markdown(format_span_start(view.first_day, view.last_day)),
+        "last": format_day(view.last_day),
+        "days": view.evaluation.total_days,
+    }
 
 
 def key_result_measures(view: View) -> set[str]:

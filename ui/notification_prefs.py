@@ -4,6 +4,7 @@ person, for themselves) and Admin → Notifications (a director, for anyone)."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -37,10 +38,12 @@ KIND_LABELS = {
 # An email previewed as its reader opens it, in a frame of its own so its styles stay inside.
 # The policy comes first in its head: no script runs and nothing loads, whatever the HTML holds
 # (people's text in it is escaped already); its links open in a new tab. As no script may run,
-# the frame cannot measure its content: it is about as tall as the message's plain text,
-# scrolling beyond the tallest.
-EMAIL_FRAME_LINE = 26
-EMAIL_FRAME_MIN, EMAIL_FRAME_MAX = 220, 640
+# the frame cannot measure its content: it is about as tall as the message's plain text, each
+# line wrapped as the email wraps it at the frame's usual width, scrolling beyond the tallest.
+EMAIL_FRAME_LINE = 20  # pixels per line of the email's text
+EMAIL_FRAME_CHARS = 80  # characters on one line of it
+EMAIL_FRAME_MARGIN = 32  # the email's own margins, top and bottom
+EMAIL_FRAME_MIN, EMAIL_FRAME_MAX = 120, 640
 EMAIL_FRAME_HEAD = (
     '<meta http-equiv="Content-Security-Policy" '
     "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
@@ -60,8 +63,9 @@ def email_frame(html: str) -> str:
 
 def email_frame_height(text: str) -> int:
     """The preview frame's height in pixels for an email whose plain text is `text`."""
-    lines = 4 + text.count("\n")
-    return max(EMAIL_FRAME_MIN, min(EMAIL_FRAME_MAX, lines * EMAIL_FRAME_LINE))
+    lines = sum(max(1, math.ceil(len(line) / EMAIL_FRAME_CHARS)) for line in text.splitlines())
+    height = EMAIL_FRAME_MARGIN + lines * EMAIL_FRAME_LINE
+    return max(EMAIL_FRAME_MIN, min(EMAIL_FRAME_MAX, height))
 
 
 # Which language a previewed message is written in, said in the reader's language (one sentence
@@ -69,6 +73,10 @@ def email_frame_height(text: str) -> int:
 WRITTEN_IN = {
     "en": N_("Written in English, the language {name} reads Quarterdeck in."),
     "de": N_("Written in German, the language {name} reads Quarterdeck in."),
+}
+WRITTEN_IN_YOURS = {
+    "en": N_("Written in English, the language you read Quarterdeck in."),
+    "de": N_("Written in German, the language you read Quarterdeck in."),
 }
 
 
@@ -126,10 +134,10 @@ def preference_form(actor: PersonRead, person_id: int, name: str, *, key: str, f
     flash_after_write(flash, _("Saved {name}'s notification preferences.").format(name=name))
 
 
-def preview(person_id: int, name: str) -> None:
+def preview(person_id: int, name: str | None) -> None:
     """What a person would receive this week as things stand, as they would see it (an email
     rendered, a chat message's Markdown rendered), written in the language that person reads
-    (whoever looks)."""
+    (whoever looks); `name` None when it is the reader's own."""
     with read_session() as session:
         messages = preview_for(
             session=session,
@@ -139,11 +147,16 @@ def preview(person_id: int, name: str) -> None:
             secrets=load_secrets(),
         )
         code = recipient_language(session=session, person_id=person_id)
-    st.markdown(
-        "**" + _("What {name} would receive this week").format(name=escape_markdown(name)) + "**"
-    )
-    if code in WRITTEN_IN:
-        st.caption(_(WRITTEN_IN[code]).format(name=escape_markdown(name)))
+    if name is None:  # "you" takes its own verbs, in English and in German
+        heading = _("What you would receive this week")
+        written = _(WRITTEN_IN_YOURS[code]) if code in WRITTEN_IN_YOURS else None
+    else:
+        shown = escape_markdown(name)
+        heading = _("What {name} would receive this week").format(name=shown)
+        written = _(WRITTEN_IN[code]).format(name=shown) if code in WRITTEN_IN else None
+    st.markdown(f"**{heading}**")
+    if written is not None:
+        st.caption(written)
     if not messages:
         st.caption(_("Nothing: nothing owed this week, and no digest or summary to read."))
     for message in messages:

@@ -51,6 +51,14 @@ FLASH = "goals_flash"
 _PREVIEW = "okr_template_preview"  # (quarter, template name, owner id) being previewed
 
 
+def create_label(count: int, quarter: str) -> str:
+    """The button that writes a previewed draft: "Create this objective in 2027-Q1" for one,
+    "Create these 4 objectives in 2027-Q1" for more."""
+    return ngettext(
+        "Create this objective in {quarter}", "Create these {count} objectives in {quarter}", count
+    ).format(count=format_count(count), quarter=quarter)
+
+
 @st.cache_data(ttl=600, max_entries=4, show_spinner=False)
 def _templates(directory: str, language: str) -> list[OkrTemplate]:
     """The template files, read once per configuration folder (they change with a deploy) and
@@ -186,9 +194,7 @@ def template_section(*, person: PersonRead, versions: Versions, period: str) -> 
         )
     )
     written = confirm_previewed(
-        label=_("Create these {count} objectives in {quarter}").format(
-            count=format_count(objectives), quarter=period
-        ),
+        label=create_label(objectives, period),
         key="template",
         preview_key=_PREVIEW,
         write=lambda session: _start(session, person, name, period, owner, previewed=draft),

@@ -27,7 +27,7 @@ from planning.access.people import (
     update_person,
 )
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_day, format_entered
+from planning.formatting import format_day, format_entered, format_span_start
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.store.engine import session_scope
@@ -113,7 +113,8 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             _("weekly hours"): p.weekly_hours,
             _("BAU share"): whole_percent_text(p.bau_share),
             _("time off ahead"): ", ".join(
-                f"{format_day(t.start_date, year=False)}–{format_day(t.end_date)}" for t in upcoming
+                f"{format_span_start(t.start_date, t.end_date)}–{format_day(t.end_date)}"
+                for t in upcoming
             ),
             _("active"): p.active,
         }

@@ -24,6 +24,7 @@ from planning.store.models import PersonRead
 from ui.confirm_write import confirm_previewed, read_preview
 from ui.flash import flash_after_write
 from ui.okr_templates_view import (
+    create_label,
     key_result_count,
     objective_count,
     preview_table,
@@ -211,9 +212,7 @@ def draft_section(*, person: PersonRead, source: str, period: str) -> None:
     for problem in draft.problems:
         st.warning(escape_markdown(problem))
     written = confirm_previewed(
-        label=_("Create these {count} objectives in {quarter}").format(
-            count=format_count(objectives), quarter=period
-        ),
+        label=create_label(objectives, period),
         key="draft",
         preview_key=_PREVIEW,
         disabled=bool(draft.problems),
@@ -300,13 +299,14 @@ def roadmap_quarter_notice(
     """The Roadmap's word on a chosen running or coming quarter without objectives yet."""
     if quarter is None or quarter < this_quarter or _has_goals(versions, quarter):
         return
-    st.info(
-        _(
-            "{quarter} has no objectives yet: the director has not set its goals. Work is shown "
-            "under the objectives it was linked to in earlier quarters."
-        ).format(quarter=quarter),
-        icon=":material/flag:",
+    notice = _("{period} has no objectives yet: the director has not set its goals.").format(
+        period=quarter
     )
+    if source_quarter(versions, quarter):  # a new team's store has no earlier goals to name
+        notice += " " + _(
+            "Work is shown under the objectives it was linked to in earlier quarters."
+        )
+    st.info(notice, icon=":material/flag:")
     if person is not None and is_director(person):
         _draft_link(quarter)
 

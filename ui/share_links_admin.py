@@ -19,6 +19,7 @@ from planning.access.share_links import (
     revoke_share_link,
     share_url,
 )
+from planning.formatting import format_local_moment
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.models import PersonRead
@@ -64,7 +65,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
     if new_link is not None:
         show_secret_once(
             _(
-                "Link “{label}” created, valid until {expires} UTC. Copy it now: it will not be "
+                "Link “{label}” created, valid until {expires}. Copy it now: it will not be "
                 "shown again."
             ).format(label=escape_markdown(new_link["label"]), expires=new_link["expires"]),
             new_link["url"],
@@ -102,7 +103,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
             clear_after_write()
             st.session_state[NEW_LINK] = {
                 "label": created.link.label,
-                "expires": moment_text(created.link.expires_at),
+                "expires": format_local_moment(created.link.expires_at),
                 "url": share_url(base_url=app_base_url(), token=created.token),
             }
             forget_inputs(("admin_share_label",))
@@ -135,7 +136,7 @@ def share_links_tab(person: PersonRead, versions: Versions) -> None:
             _("Revoke a link"),
             list(active),
             format_func=lambda i: _("{label} (expires {moment})").format(
-                label=active[i].label, moment=moment_text(active[i].expires_at)
+                label=active[i].label, moment=format_local_moment(active[i].expires_at)
             ),
             help=_("Anyone holding it sees a “withdrawn” message from their next click on."),
             key="admin_share_revoke",

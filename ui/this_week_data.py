@@ -309,6 +309,32 @@ def _short_list(frame: pd.DataFrame, when: str) -> pa.Table | None:
     )
 
 
+def _key_results_text(off: int, risk: int, early: int, count: int, why: str) -> str:
+    """An objective's key results in a few words: what is off track or at risk and why, else
+    how many are on track and how many have no data to be judged on yet (a quarter's first
+    days), never "all on track" for key results that are too early to tell."""
+    if off or risk:
+        return _("{off} off track, {risk} at risk (of {count}) · {why}").format(
+            off=format_count(off),
+            risk=format_count(risk),
+            count=format_count(count),
+            why=reason_text(why),
+        )
+    if not count:
+        return _("No key results yet.")
+    if early == count:
+        return ngettext("{count} too early to tell", "all {count} too early to tell", count).format(
+            count=format_count(count)
+        )
+    if early:
+        return _("{on} on track, {early} too early to tell").format(
+            on=format_count(count - early), early=format_count(early)
+        )
+    return ngettext("{count} on track", "all {count} on track", count).format(
+        count=format_count(count)
+    )
+
+
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def glance(versions: Versions, period: str, today: date, lang: str) -> Glance:
     """The quarter's objectives (progress, pace, status, key results off track or at risk) and
@@ -329,19 +355,11 @@ def glance(versions: Versions, period: str, today: date, lang: str) -> Glance:
                 progress=[None if pd.isna(p) else round(100 * p) for p in goals["progress"]],
                 expected=goals["expected"].map(share),
                 attention=[
-                    (
-                        _("{off} off track, {risk} at risk (of {count}) · {why}").format(
-                            off=format_count(o),
-                            risk=format_count(r),
-                            count=format_count(n),
-                            why=reason_text(why),
-                        )
-                        if o or r
-                        else _("all {count} on track").format(count=format_count(n))
-                    )
-                    for o, r, n, why in zip(
+                    _key_results_text(o, r, e, n, why)
+                    for o, r, e, n, why in zip(
                         goals["off_track"],
                         goals["at_risk"],
+                        goals["too_early"],
                         goals["key_results"],
                         goals["status_reason"],
                         strict=True,

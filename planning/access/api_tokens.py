@@ -23,7 +23,7 @@ from planning.access.secret_links import (
     token_digest,
     use_is_stale,
 )
-from planning.formatting import format_count
+from planning.formatting import format_count, format_local_moment
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_created
@@ -178,8 +178,8 @@ def revoke_token(
         raise TokenError(_("there is no API token with id {id}").format(id=token_id))
     if token.revoked_at is not None:
         raise TokenError(
-            _("API token {id} ({name}) was already revoked on {moment} UTC").format(
-                id=token_id, name=token.name, moment=f"{token.revoked_at:%Y-%m-%d %H:%M}"
+            _("API token {id} ({name}) was already revoked on {moment}").format(
+                id=token_id, name=token.name, moment=format_local_moment(token.revoked_at)
             )
         )
     record_revoked(session=session, actor=actor, entity="api_token", record=token, now=utcnow())

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from planning.access.permissions import Actor, require_director
 from planning.access.secret_links import note_last_use, record_revoked, token_digest
-from planning.formatting import format_count
+from planning.formatting import format_count, format_local_moment
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.audit import record_created
@@ -179,8 +179,8 @@ def revoke_share_link(
     if link.revoked_at is not None:
         raise InputError(
             [
-                _("the link “{label}” was already revoked on {moment} UTC").format(
-                    label=link.label, moment=f"{link.revoked_at:%Y-%m-%d %H:%M}"
+                _("the link “{label}” was already revoked on {moment}").format(
+                    label=link.label, moment=format_local_moment(link.revoked_at)
                 )
             ]
         )

@@ -1,10 +1,10 @@
 """How complete and current the observations are: the last complete day ("data through"), the
 partial days after it, the newest observed day and the last finished import.
 
-A day is complete when every series present on most of the week before it has a value on it (a
-day with no such history only once it is over), or once the configured hours have passed since it
-ended; metrics, key results and the impact ledger
-read up to the last complete day.
+A day is complete once it is over and every series present on most of the week before it has a
+value on it, or once the configured hours have passed since it ended; metrics, key results and the
+impact ledger read up to the last complete day. A day that is not over is never complete: an
+hourly export of today has every series, each only up to the hour it ran.
 """
 
 from __future__ import annotations
@@ -87,11 +87,11 @@ def data_through(
 ) -> tuple[date | None, tuple[PartialDay, ...]]:
     """The last complete day (None for an empty store) and the partial days after it.
 
-    A day is complete when every series present on at least EXPECTED_ON of the LOOKBACK_DAYS days
-    before it has a value on it, or once `complete_after_hours` have passed since the day ended
-    (in the team's time zone). "Data through" is the day before the first day that is not
-    complete; only days whose cut-off has not passed are checked, in one aggregated statement over
-    them and the week before them.
+    A day is complete once it is over and every series present on at least EXPECTED_ON of the
+    LOOKBACK_DAYS days before it has a value on it, or once `complete_after_hours` have passed
+    since it ended (in the team's time zone). "Data through" is the day before the first day that
+    is not complete; only days whose cut-off has not passed are checked, in one aggregated
+    statement over them and the week before them.
     """
     value = session.execute(select(func.max(OBSERVATION.c.day))).scalar_one_or_none()
     if value is None:
@@ -105,9 +105,11 @@ def partial_days_text(partial: Sequence[PartialDay]) -> str:
 
 
 def _partial_day_text(partial: PartialDay) -> str:
-    """One partial day: its expected series present, or that it is not over (no history)."""
+    """One partial day: how many of its expected series it has, or that it is not over (a day
+    without history, or today with every series in)."""
     day = format_day(partial.day, year=False)
-    if partial.expected == 0:
+    waits_for_its_end = partial.present >= partial.expected and partial.day >= clock.today()
+    if partial.expected == 0 or waits_for_its_end:
         return _("{day} partial (the day is not over)").format(day=day)
     return _("{day} partial ({present} of {expected} series)").format(
         day=day, present=format_count(partial.present), expected=format_count(partial.expected)
@@ -137,9 +139,9 @@ def _complete_through(
     today = clock.today()
     for day in candidates:
         expected, present, _ = counts[day]
-        # A day with no history to expect series from proves nothing by its rows until it is
-        # over: a new store's first morning would otherwise count as a whole day.
-        if present < expected or (expected == 0 and day >= today):
+        # A day that is not over proves nothing by its rows: a new store's first morning, or an
+        # hourly export whose series are all there, each only up to the hour it ran.
+        if present < expected or day >= today:
             through = day - timedelta(days=1)
             break
     else:

@@ -32,8 +32,11 @@ NON_NEGATIVE_UNITS = frozenset({"count", "money"})
 # A cell quoted in a problem is cut to this many characters: a runaway cell (a pasted page, a
 # column shifted into one) would otherwise fill the problem list.
 SHOWN_CHARACTERS = 60
-# A number as German (and other) spreadsheets write it: a decimal comma, points between thousands.
-DECIMAL_COMMA = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})*,[0-9]+|[-+]?[0-9]+,[0-9]+")
+# A number as spreadsheets in many languages write it: a decimal comma, or thousands grouped by
+# points, commas, (no-break) spaces or apostrophes.
+SEPARATED_NUMBER = re.compile(
+    r"[-+]?[0-9]{1,3}([.,' \u00a0\u202f\u2019][0-9]{3})+([.,][0-9]+)?|[-+]?[0-9]+,[0-9]+"
+)
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -431,8 +434,9 @@ def _value_reason(cell: Any) -> str:
 
 
 def not_a_number(cell: str) -> str:
-    """Why a cell is not a number, saying how to write one when it has a decimal comma."""
-    if DECIMAL_COMMA.fullmatch(cell):
+    """Why a cell is not a number, saying how to write one when it has a decimal comma or
+    thousands separators."""
+    if SEPARATED_NUMBER.fullmatch(cell):
         return _(
             "value {raw} is not a number: write a decimal point and no thousands separator, "
             "e.g. 1234.56"

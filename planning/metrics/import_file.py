@@ -43,7 +43,17 @@ MAX_COLUMNS = 64
 
 # The first bytes of a zip archive, which an .xlsx workbook is.
 ZIP_SIGNATURE = b"PK\x03\x04"
-SEMICOLON_HINT = N_("; the file seems to use ';' between cells, save it with commas")
+# The byte order marks of UTF-16, little- and big-endian.
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+SEMICOLON_HINT = N_(
+    "; the file seems to use ';' between cells, as Excel saves a CSV in German and other languages "
+    "with a decimal comma: upload the workbook as .xlsx instead, or save it with commas"
+)
+# For an export read as CSV only (Shopify's, GA4's), where no workbook is taken.
+EXPORT_SEMICOLON_HINT = N_(
+    "; the file seems to use ';' between cells, as a spreadsheet in German and other languages "
+    "with a decimal comma saves it again: upload the export as downloaded, not saved again"
+)
 TAB_HINT = N_("; the file seems to use tabs between cells, save it as CSV UTF-8 (with commas)")
 
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -120,7 +130,23 @@ def refuse_workbook(data: bytes) -> None:
         )
 
 
+def utf8_bytes(data: bytes) -> bytes:
+    """The file's bytes as UTF-8: a file starting with a UTF-16 byte order mark (Excel's "Unicode
+    Text", some exporters) is re-encoded, any other is returned as it is."""
+    if not data.startswith(UTF16_MARKS):
+        return data
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _(
+                "the file is UTF-16 text but byte {byte} cannot be read; save it as CSV UTF-8"
+            ).format(byte=exc.start + 1)
+        ) from None
+
+
 def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
+    data = utf8_bytes(data)
     refuse_workbook(data)
     try:
         content = data.decode("utf-8-sig")
@@ -281,19 +307,22 @@ def _missing_reason(names: Sequence[str]) -> str:
     """Why a header lacking a required column is refused (with a hint for ';' or tabs between
     cells)."""
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    hint = ""
-    if len(names) == 1 and ";" in names[0]:
-        hint = _(SEMICOLON_HINT)
-    elif len(names) == 1 and "\t" in names[0]:
-        hint = _(TAB_HINT)
-    return (
-        ngettext(
-            "missing required column: {names} (the header must name date, measure and value)",
-            "missing required columns: {names} (the header must name date, measure and value)",
-            len(missing),
-        ).format(names=", ".join(missing))
-        + hint
-    )
+    return ngettext(
+        "missing required column: {names} (the header must name date, measure and value)",
+        "missing required columns: {names} (the header must name date, measure and value)",
+        len(missing),
+    ).format(names=", ".join(missing)) + delimiter_hint(names)
+
+
+def delimiter_hint(header: Sequence[str], *, export: bool = False) -> str:
+    """A hint for a header read as one cell because ';' or tabs separate its cells (as a
+    spreadsheet in German and other decimal-comma languages saves a CSV), else "". An `export`
+    (Shopify's, GA4's) is to be uploaded as downloaded; other files may come as a workbook."""
+    if len(header) == 1 and ";" in header[0]:
+        return _(EXPORT_SEMICOLON_HINT) if export else _(SEMICOLON_HINT)
+    if len(header) == 1 and "\t" in header[0]:
+        return _(TAB_HINT)
+    return ""
 
 
 def unknown_columns(names: Iterable[str], config: MetricsConfig) -> list[str]:

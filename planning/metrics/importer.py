@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import PurePath
 from time import monotonic
@@ -23,9 +23,11 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlmodel import Session
 
+from planning import clock
 from planning.access.permissions import require_director
 from planning.config.metrics import MetricsConfig
-from planning.i18n import N_
+from planning.formatting import format_count, format_day
+from planning.i18n import N_, ngettext
 from planning.metrics.import_checks import RowProblem, Validation, validate
 from planning.metrics.import_file import ImportFileError, read_table
 from planning.metrics.observations import by_series_chunks, write_batch
@@ -51,6 +53,7 @@ class Preview:
     would_add: int
     would_update: int
     would_leave: int
+    notes: list[str] = field(default_factory=list)  # what to know before confirming
 
 
 Problem = TypeVar("Problem")
@@ -194,6 +197,25 @@ def check_file(
     )
 
 
+def after_today_notes(frame: pd.DataFrame) -> list[str]:
+    """A note on rows dated after today (a mistyped year, a source a day ahead), else none: they
+    are written, but no number reads them before their day is complete."""
+    today = clock.today()
+    later = sorted(day for day in pd.unique(frame["day"]) if day > today)
+    if not later:
+        return []
+    rows = int(frame["day"].isin(later).sum())
+    return [
+        ngettext(
+            "{count} row is dated after today, the latest {day}: it is written, but counts only "
+            "once its day is over and complete. Check its date if that is a mistake.",
+            "{count} rows are dated after today, the latest {day}: they are written, but count "
+            "only once their day is over and complete. Check their dates if that is a mistake.",
+            rows,
+        ).format(count=format_count(rows), day=format_day(later[-1]))
+    ]
+
+
 def preview_import(
     *, session: Session, validation: Validation, sample_rows: int
 ) -> tuple[Preview, pd.DataFrame]:
@@ -201,7 +223,8 @@ def preview_import(
     of rows with the changes first (those are what the person is about to confirm)."""
     compared = compare_with_store(session=session, validation=validation)
     order = np.argsort(np.asarray(compared["change"] == LEAVE, dtype=np.int8), kind="stable")
-    return _counted(compared), compared.iloc[order[:sample_rows]].reset_index(drop=True)
+    counts = replace(_counted(compared), notes=after_today_notes(validation.frame))
+    return counts, compared.iloc[order[:sample_rows]].reset_index(drop=True)
 
 
 def _existing_series(connection: Connection, frame: pd.DataFrame) -> dict[tuple[str, str], int]:
@@ -286,7 +309,7 @@ def write_unless_problems(
     problems) when there is any problem."""
     if problems:
         return ImportResult(added=0, updated=0, unchanged=0, batch_id=None, problems=problems)
-    return write_observations(
+    result: ImportResult[Problem] = write_observations(
         engine=engine,
         actor=actor,
         frame=validation.frame,
@@ -295,6 +318,7 @@ def write_unless_problems(
         source=source,
         api_token_id=api_token_id,
     )
+    return replace(result, notes=after_today_notes(validation.frame))
 
 
 def write_observations(

@@ -249,8 +249,10 @@ def roadmap(
     now: Sequence[RoadmapLine],
     coming: Sequence[RoadmapLine],
     url: str,
+    linked: bool = True,
 ) -> Content:
-    """A stakeholder's weekly roadmap summary with the link that opens the roadmap."""
+    """A stakeholder's weekly roadmap summary with the link that opens the roadmap (`linked`
+    false: `url` only says where the link will be, so it is written as text, not a link)."""
     subject = _("{company}: roadmap this week ({week})").format(company=company, week=week)
     sections = (
         (_("Shipped this week"), shipped),
@@ -277,7 +279,7 @@ def roadmap(
         text.append(nothing)
         md.append(nothing)
     text += [_("The roadmap: {url}").format(url=url)]
-    md.append(f"[{open_roadmap}]({url})")
+    md.append(f"[{open_roadmap}]({url})" if linked else f"{open_roadmap}: {_md(url)}")
     body = _html(
         "roadmap.html",
         hello=_markup(hello, name=name),
@@ -285,5 +287,6 @@ def roadmap(
         nothing=nothing,
         open_roadmap=open_roadmap,
         url=url,
+        linked=linked,
     )
     return Content(subject=subject, text="\n".join(text), html=body, markdown="\n".join(md))

@@ -304,11 +304,13 @@ def plan_due(
             for reader in readers:
                 with in_language(words_of(reader)):
                     # The share link is made when the message is sent: its token is never stored.
+                    # A preview is never sent, so it shows where the link will be, not a link.
                     content = compose.roadmap(
                         name=reader.name,
                         week=week,
                         company=company,
                         url=_(SHARE_PLACEHOLDER),
+                        linked=not preview,
                         **_roadmap_lines(roadmap_now, week=week),
                     )
                 planned.append(message(keys[reader.id], reader, ROADMAP, week, content))

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from planning.config.settings import WEEKDAYS, NotifySettings
+from planning.formatting import format_day
 from planning.i18n import gettext as _
+from planning.notify.secrets import CHANNEL_LABELS
 from planning.periods import iso_week, week_bounds
 from planning.reports.this_week import Owed
 
@@ -185,7 +187,7 @@ def skip_reason(preference: Preference, today: date) -> str | None:
     return None
 
 
-_PAUSED = re.compile(r"paused until (\S+)")
+_PAUSED = re.compile(r"paused until (\d{4}-\d{2}-\d{2})")
 _NO_CHANNEL = re.compile(r"no (\S+) channel is set up on this server")
 
 
@@ -194,9 +196,10 @@ def skip_text(reason: str) -> str:
     if reason == "opted out":
         return _("opted out")
     if found := _PAUSED.fullmatch(reason):
-        return _("paused until {day}").format(day=found[1])
+        return _("paused until {day}").format(day=format_day(date.fromisoformat(found[1])))
     if found := _NO_CHANNEL.fullmatch(reason):
-        return _("no {channel} channel is set up on this server").format(channel=found[1])
+        label = _(CHANNEL_LABELS.get(found[1], found[1]))
+        return _("no {channel} channel is set up on this server").format(channel=label)
     return reason
 
 

@@ -82,13 +82,67 @@ MAX_FILE_CHARS = 1_000_000
 _SHOWN_TITLE_CHARS = 80  # a longer title is cut where a problem names its objective or key result
 
 
+# Keys whose values are people's text: `title: 2027` is the title "2027" and `unit: no` the unit
+# "no", not a number or YAML's false.
+_TEXT_KEYS = frozenset(
+    {"title", "description", "unit", "parent", "aligns_to", "objective", "contributes_to"}
+)
+_PLAIN_TYPES = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "timestamp")
+)
+
+
+def _as_written(node: yaml.Node) -> None:
+    """Read a scalar (or a list's scalars) typed by YAML as a number, boolean or date as the text
+    it was written as."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for item in items:
+        if isinstance(item, yaml.ScalarNode) and item.tag in _PLAIN_TYPES:
+            item.tag = "tag:yaml.org,2002:str"
+
+
 class _Refused(yaml.constructor.ConstructorError):
     """A rule of OKR files the YAML breaks; its problem is already in the reader's words."""
 
 
+def _line_around(mark: Any) -> tuple[str, str]:
+    """The text of a mark's line before and after it ("" without the parsed text at hand)."""
+    text, at = getattr(mark, "buffer", None), getattr(mark, "pointer", None)
+    if not isinstance(text, str) or at is None:
+        return "", ""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start:at], text[at : len(text) if end < 0 else end]
+
+
+def _refuse_comment_as_value(key_node: yaml.Node, value_node: yaml.Node) -> None:
+    """Refuse `title: #1 priority`: YAML reads it as an empty title and a comment."""
+    if value_node.tag != "tag:yaml.org,2002:null" or value_node.value:
+        return
+    _before, after = _line_around(key_node.end_mark)
+    if after.lstrip().startswith(":") and after.lstrip()[1:].lstrip().startswith("#"):
+        raise _Refused(
+            None,
+            None,
+            _(
+                "the {key} starts with “#”, which YAML reads as the start of a comment; put the "
+                "{key} in quotes"
+            ).format(key=key_node.value),
+            value_node.start_mark,
+        )
+
+
+def _text_after_a_closed_value(exc: yaml.YAMLError) -> bool:
+    """Whether YAML stopped at text on the same line after a quoted or bracketed value
+    (`title: [Q1] Grow`), which it reports as a block that does not line up."""
+    problem = getattr(exc, "problem", None) or ""
+    before, _after = _line_around(getattr(exc, "problem_mark", None))
+    return problem.startswith("expected <block end>, but found") and bool(before.strip())
+
+
 class _OkrLoader(yaml.SafeLoader):
-    """Safe YAML without aliases (one line of `*name` can stand for billions of values) and
-    without a key given twice in one mapping (the later would silently win)."""
+    """Safe YAML without aliases (one line of `*name` can stand for billions of values) or
+    anchors, and without a key given twice in one mapping (the later would silently win)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -98,13 +152,28 @@ class _OkrLoader(yaml.SafeLoader):
                 _("aliases (*name) are not allowed in an OKR file; write each value out"),
                 self.peek_event().start_mark,
             )
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            # Without aliases an anchor serves nothing, and `title: &co live` would drop "&co".
+            raise _Refused(
+                None,
+                None,
+                _(
+                    "anchors (&name) and aliases (*name) are not allowed in an OKR file; write "
+                    "each value out, and put text starting with & in quotes"
+                ),
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
-        for key_node, _value in node.value:
+        for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
+            if key_node.value in _TEXT_KEYS:
+                _refuse_comment_as_value(key_node, value_node)
+                _as_written(value_node)
             key = self.construct_object(key_node, deep=deep)
             try:
                 twice = key in seen
@@ -548,6 +617,11 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     elif isinstance(exc, yaml.reader.ReaderError):
         reason = _("the character {code} cannot be in a YAML file").format(
             code=f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+        )
+    elif _text_after_a_closed_value(exc):
+        reason = _(
+            "text follows a value that has already ended on this line (a value starting with a "
+            "quote, [ or { ends where they close); put the whole text in quotes"
         )
     else:
         reason = yaml_reason(getattr(exc, "problem", None))

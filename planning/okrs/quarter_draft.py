@@ -22,7 +22,9 @@ the old links stay, so the running quarter's key results keep their work until i
 `copy_unfinished(preview=True)` only reads: it returns the draft the director sees before
 anything is written. `preview=False` writes the same draft in the caller's transaction, audited
 (one event per record created and one for the copy), and is refused once the new quarter has
-objectives, so a second click never copies twice.
+objectives, so a second click never copies twice. A draft that would break the goal limits (more
+objectives or key results than a quarter may hold, more key results in one objective than it may)
+is refused whole: its preview names each limit, and nothing is written.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from sqlmodel import Session, col, select
 from planning import i18n
 from planning.access.permissions import Actor, require_director
 from planning.config import AppConfig
-from planning.formatting import format_day, format_value
+from planning.formatting import format_count, format_day, format_value
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.engine import metric_value
@@ -45,7 +47,14 @@ from planning.okrs.evaluation import period_goals
 from planning.okrs.evaluation_reads import data_as_of
 from planning.okrs.evaluation_results import KrEvaluation
 from planning.okrs.goal_reads import is_closed, objectives_by_id
-from planning.okrs.goal_rules import GoalError, key_result_problems, quarter_id
+from planning.okrs.goal_rules import (
+    MAX_KEY_RESULTS,
+    MAX_KEY_RESULTS_PER_OBJECTIVE,
+    MAX_OBJECTIVES,
+    GoalError,
+    key_result_problems,
+    quarter_id,
+)
 from planning.periods import quarter_bounds, window_bounds
 from planning.store.audit import record_created, record_event
 from planning.store.engine import PLAN, bump_version
@@ -140,13 +149,44 @@ class QuarterDraft:
 
     @property
     def problems(self) -> list[str]:
-        """Every reason a drafted key result could not be created."""
-        return [
+        """Every reason the draft could not be created: the goal limits it would break, then
+        each drafted key result's own."""
+        return self.limit_problems() + [
             f"“{kr.title}”: {problem}"
             for o in self.objectives
             for kr in o.key_results
             for problem in kr.problems
         ]
+
+    def limit_problems(self) -> list[str]:
+        """Why the draft would hold more objectives or key results than a quarter (or one of its
+        objectives) may; the new quarter holds no active objective yet, so the draft is all."""
+        problems: list[str] = []
+        if len(self.objectives) > MAX_OBJECTIVES:
+            problems.append(
+                _("The draft holds {count} objectives; a quarter may hold at most {most}.").format(
+                    count=format_count(len(self.objectives)), most=format_count(MAX_OBJECTIVES)
+                )
+            )
+        for objective in self.objectives:
+            if len(objective.key_results) > MAX_KEY_RESULTS_PER_OBJECTIVE:
+                problems.append(
+                    _(
+                        "Objective “{title}” would hold {count} key results; an objective may "
+                        "hold at most {most}."
+                    ).format(
+                        title=objective.title,
+                        count=format_count(len(objective.key_results)),
+                        most=format_count(MAX_KEY_RESULTS_PER_OBJECTIVE),
+                    )
+                )
+        if self.key_result_count > MAX_KEY_RESULTS:
+            problems.append(
+                _("The draft holds {count} key results; a quarter may hold at most {most}.").format(
+                    count=format_count(self.key_result_count), most=format_count(MAX_KEY_RESULTS)
+                )
+            )
+        return problems
 
     def contents(self) -> tuple[object, ...]:
         """What the draft creates, by source: each objective with its key results, their starts

@@ -18,7 +18,13 @@ from functools import cache
 from jinja2 import Environment
 
 from planning import i18n
-from planning.formatting import escape_markdown, format_count, format_day, html_templates
+from planning.formatting import (
+    escape_markdown,
+    format_count,
+    format_day,
+    format_span_start,
+    html_templates,
+)
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.impact.ledger import ImpactEntry
@@ -112,7 +118,7 @@ def _subtitle(digest: WeeklyDigest) -> str:
         else _("no metric data yet")
     )
     week = (
-        f"{format_day(digest.monday, weekday=True, year=False)} – "
+        f"{format_span_start(digest.monday, digest.sunday, weekday=True)} – "
         f"{format_day(digest.sunday, weekday=True)}"
     )
     return f"{digest.company} · {week} · {through}"

@@ -186,7 +186,7 @@ def goals_summary(evaluation: PeriodEvaluation) -> pd.DataFrame:
     """One row per objective: title, owner, progress, expected, status and KR counts by status.
 
     Columns: objective_id, objective, owner, progress, expected, status, status_reason,
-    key_results, off_track, at_risk.
+    key_results, off_track, at_risk, too_early.
     """
     rows = []
     for objective in evaluation.objectives:
@@ -203,6 +203,7 @@ def goals_summary(evaluation: PeriodEvaluation) -> pd.DataFrame:
                 "key_results": len(statuses),
                 "off_track": statuses.count("off_track"),
                 "at_risk": statuses.count("at_risk"),
+                "too_early": statuses.count("too_early"),
             }
         )
     columns = [
@@ -216,6 +217,7 @@ def goals_summary(evaluation: PeriodEvaluation) -> pd.DataFrame:
         "key_results",
         "off_track",
         "at_risk",
+        "too_early",
     ]
     return pd.DataFrame(rows, columns=columns)
 

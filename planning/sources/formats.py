@@ -33,6 +33,7 @@ from planning.metrics.import_file import (
     cell_text,
     read_csv_cells,
     refuse_workbook,
+    utf8_bytes,
     workbook_reason,
 )
 from planning.metrics.importer import (
@@ -87,6 +88,7 @@ class Converted:
 
 def decode(data: bytes) -> str:
     """The file as text; anything but UTF-8 is refused with the way to fix it."""
+    data = utf8_bytes(data)
     refuse_workbook(data)
     try:
         text = data.decode("utf-8-sig")
@@ -119,15 +121,19 @@ def detect_format(data: bytes, filename: str) -> str:
     if PurePath(filename).suffix.lower() != ".csv":
         return INTERCHANGE  # an .xlsx workbook: the long format, or a wide one to map
     try:
-        text = data[:200_000].decode("utf-8-sig", errors="replace")
+        text = utf8_bytes(data)[:200_000].decode("utf-8-sig", errors="replace")
     except Exception:
         return INTERCHANGE
-    header = {cell.strip().lower() for cell in first_record(text)}
-    if all(marker in header for marker in SHOPIFY_MARKERS):
+    record = first_record(text)
+    header = {cell.strip().lower() for cell in record}
+    # An export resaved by a spreadsheet in a decimal-comma language has ';' between cells: it is
+    # still recognised, so its refusal is the export's own.
+    resaved = {c.strip().lower() for c in record[0].split(";")} if len(record) == 1 else header
+    if all(marker in resaved for marker in SHOPIFY_MARKERS):
         return SHOPIFY_ORDERS
     ga4_dimensions = {"session default channel group", "device category"}
-    if {"date", "sessions"} <= header and (
-        header & ga4_dimensions or text.lstrip().startswith("#")
+    if {"date", "sessions"} <= resaved and (
+        resaved & ga4_dimensions or text.lstrip().startswith("#")
     ):
         return GA4
     if {"date", "measure", "value"} <= header or len(header) < 2:
@@ -325,7 +331,7 @@ def import_converted(
     validation, problems = _validated(converted, config)
     checksum = hashlib.sha256(data).hexdigest()
     result = write_unless_problems(engine, actor, validation, problems, checksum, filename, source)
-    return replace(result, notes=[str(note) for note in converted.notes])
+    return replace(result, notes=[*(str(note) for note in converted.notes), *result.notes])
 
 
 def convert(
@@ -459,6 +465,7 @@ def checked_layout(data: bytes, records: int) -> np.ndarray:
 
     Raises ImportFileError naming the first such line.
     """
+    data = utf8_bytes(data)
     start_lines, cells = csv_layout(data)
     if len(start_lines) - 1 != records or (cells != cells[0]).any():
         # The arithmetic cannot tell a stray quote inside an unquoted cell: walk the records.

@@ -32,7 +32,7 @@ from planning.formatting import format_count
 from planning.i18n import N_, Words
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem
-from planning.metrics.import_file import LINE, ImportFileError
+from planning.metrics.import_file import LINE, ImportFileError, delimiter_hint
 from planning.sources.formats import (
     GA4,
     Converted,
@@ -133,6 +133,7 @@ def parse_ga4(*, data: bytes, config: AppConfig, settings: Ga4Settings | None = 
                 "no table with Date and Sessions columns: this is not a GA4 report with a Date "
                 "dimension, or its header changed (tables found: {tables})"
             ).format(tables=seen)
+            + (delimiter_hint(tables[0].header, export=True) if tables else "")
         )
     read = {*DATE_COLUMNS, *CHANNEL_COLUMNS, *DEVICE_COLUMNS}
     read.update(name for names in MEASURE_COLUMNS.values() for name in names)

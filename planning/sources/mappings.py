@@ -29,8 +29,8 @@ from planning.config.metrics import MetricsConfig
 from planning.formatting import format_count
 from planning.i18n import N_, Words
 from planning.i18n import gettext as _
-from planning.metrics.import_checks import DECIMAL_COMMA, RowProblem, not_a_number
-from planning.metrics.import_file import LINE, SEMICOLON_HINT, ImportFileError
+from planning.metrics.import_checks import SEPARATED_NUMBER, RowProblem, not_a_number
+from planning.metrics.import_file import LINE, ImportFileError, delimiter_hint
 from planning.sources.formats import Converted, column_lookup, long_table
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Person, PersonRead, utcnow
@@ -238,7 +238,7 @@ def apply_mapping(
                 columns=", ".join(repr(c) for c in absent),
                 header=", ".join(str(c) for c in cells.columns[:20]),
             )
-            + (_(SEMICOLON_HINT) if len(cells.columns) == 1 and ";" in cells.columns[0] else "")
+            + delimiter_hint([str(c) for c in cells.columns])
         )
     lookup = column_lookup(cells.columns)
     lines = np.asarray(cells.index, dtype=np.int64)
@@ -255,7 +255,7 @@ def apply_mapping(
             cell = str(values.iat[row])
             reason = (
                 not_a_number(cell)
-                if DECIMAL_COMMA.fullmatch(cell)
+                if SEPARATED_NUMBER.fullmatch(cell)
                 else _("{cell} is not a number").format(cell=repr(cell[:40]))
             )
             problems.append(RowProblem(int(lines[row]), name, reason))

@@ -35,13 +35,14 @@ from planning.formatting import format_count
 from planning.i18n import Words, ngettext
 from planning.i18n import gettext as _
 from planning.metrics.import_checks import RowProblem
-from planning.metrics.import_file import LINE, ImportFileError
+from planning.metrics.import_file import LINE, ImportFileError, delimiter_hint
 from planning.sources.formats import (
     SHOPIFY_ORDERS,
     Converted,
     checked_layout,
     column_lookup,
     decode,
+    first_record,
     lines_text,
     long_table,
     number_problem,
@@ -100,10 +101,10 @@ def parse_shopify_orders(
     text = decode(data)
     wanted = {name.lower() for name in (*REQUIRED, *OPTIONAL, rules.product_line_column)}
     raw = read_csv_text(text, columns=lambda name: name.strip().lower() in wanted)
+    columns = _columns(raw, rules, delimiter_hint(first_record(text), export=True))
     if raw.empty:
         raise ImportFileError(_("the file has a header but no order rows"))
     lines = checked_layout(data, len(raw))
-    columns = _columns(raw, rules)
     problems: list[RowProblem] = []
 
     def cells(name: str, rows: np.ndarray | None = None, *, strip: bool = True) -> pd.Series:
@@ -337,8 +338,9 @@ def _check_configuration(rules: ShopifyOrdersSettings, metrics: MetricsConfig) -
             )
 
 
-def _columns(raw: pd.DataFrame, rules: ShopifyOrdersSettings) -> dict[str, str]:
-    """Shopify's column names -> the file's, refusing a header without the required ones."""
+def _columns(raw: pd.DataFrame, rules: ShopifyOrdersSettings, hint: str) -> dict[str, str]:
+    """Shopify's column names -> the file's, refusing a header without the required ones (with
+    `hint` added to the refusal)."""
     lookup = column_lookup(raw.columns)
     wanted = [*REQUIRED, *([PAID_AT] if rules.date == "paid" else [])]
     missing = [name for name in wanted if name.lower() not in lookup]
@@ -349,6 +351,7 @@ def _columns(raw: pd.DataFrame, rules: ShopifyOrdersSettings) -> dict[str, str]:
                 "{columns} (Shopify's export has Name, Financial Status, Paid at, Currency, "
                 "Subtotal, Created at, Lineitem quantity, Lineitem price, …)"
             ).format(columns=", ".join(repr(m) for m in missing))
+            + hint
         )
     names = [*REQUIRED, *OPTIONAL]
     if rules.product_line_column:
