@@ -20,7 +20,7 @@ from planning.reports.chart_specs import (
 )
 from tests.evaluation_support import kr_eval
 from tests.impact_support import impact_entry
-from ui.charts import Chart, from_altair, given_rows, rows_table
+from ui.charts import NARROW, Chart, from_altair, given_rows, narrow_fit, rows_table
 
 
 def _layers(points: alt.Chart) -> alt.LayerChart:
@@ -209,3 +209,37 @@ def test_a_key_result_without_progress_is_labelled_with_a_dash_beside_its_bar() 
     tooltip = chart.spec["layer"][0]["encoding"]["tooltip"]
     shown = [t["field"] for t in tooltip]
     assert "progress" in shown and rows[0]["progress"] == "no data yet in this window"
+
+
+def test_a_narrow_chart_wraps_its_top_legend_and_shortens_its_category_labels() -> None:
+    spec = {
+        "layer": [
+            {
+                "encoding": {
+                    "y": {"field": "initiative", "axis": {"labelLimit": 320}},
+                    "color": {"field": "verdict", "legend": {"orient": "top"}},
+                    "shape": {"field": "kind", "legend": {"orient": "top", "columns": 3}},
+                    "size": {"field": "n", "legend": {"orient": "right"}},
+                },
+                "data": {"values": [{"legend": {"orient": "top"}}]},
+            }
+        ]
+    }
+    encoding = narrow_fit(spec)["layer"][0]["encoding"]
+    width = "containerSize()[0]"
+    assert encoding["color"]["legend"] == {
+        "orient": "top",
+        "columns": {"expr": f"{width} < {NARROW} ? 2 : 0"},
+    }
+    # Two legends side by side above a narrow chart take one column each.
+    spec["layer"][0]["encoding"]["opacity"] = {"field": "year", "legend": {"orient": "top"}}
+    both = narrow_fit(spec)["layer"][0]["encoding"]
+    assert both["color"]["legend"]["columns"] == {"expr": f"{width} < {NARROW} ? 1 : 0"}
+    assert encoding["y"]["axis"]["labelLimit"] == {
+        "expr": f"{width} < {NARROW} ? min(320, {width} * 0.4) : 320"
+    }
+    # A legend that chose its columns, a legend at the side and the rows themselves stay.
+    assert encoding["shape"]["legend"] == {"orient": "top", "columns": 3}
+    assert encoding["size"]["legend"] == {"orient": "right"}
+    assert both["opacity"]["legend"]["columns"] == both["color"]["legend"]["columns"]
+    assert narrow_fit(spec)["layer"][0]["data"] == spec["layer"][0]["data"]

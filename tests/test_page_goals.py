@@ -38,6 +38,7 @@ from tests.app_pages import DEMO_OBJECTIVES, next_year_conversion_kr, open_as
 from tests.config_support import GERMAN_TEAM, config_copy
 from tests.page_text import plain
 from tests.planning_seed import edit_initiative
+from ui.tables import WRAPPING_ROW_HEIGHT
 from ui.text import escape_markdown
 
 PERIOD = "2026-Q4"  # the demo quarter
@@ -117,6 +118,10 @@ def test_every_role_sees_the_quarter(store: Engine, email: str) -> None:
         "Owner",
         "Confidence",
     ]
+    # A key result's name wraps onto more lines rather than being cut at its column's edge
+    # ("Mobile cart abandonmen" at 1,366 px): the objectives' tables have the tall rows.
+    kr_grids = [df for df in at.dataframe if "Key result" in df.value and "Status" in df.value]
+    assert kr_grids and {df.proto.row_height for df in kr_grids} == {WRAPPING_ROW_HEIGHT}
     conversion = table[table["Key result"] == "Conversion rate up"].iloc[0]
     with Session(store) as session:
         target = session.execute(

@@ -5,11 +5,14 @@ shown as text."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import streamlit as st
+from PIL import ImageFont
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -46,6 +49,7 @@ from planning.work.initiative_status import HEALTH_LABELS, status_label
 from planning.work.roadmap import HORIZON_LABELS, RoadmapFilters, roadmap_items, summarise
 from planning.work.status_updates import post_status_update
 from tests.app_pages import APP, people, submit_form
+from tests.config_support import GERMAN_TEAM, config_copy
 from tests.conftest import demo_app_on
 from tests.page_text import TRICKS, assert_shown_as_text, headers, plain
 from tests.planning_seed import commit_plan, edit_initiative
@@ -559,6 +563,42 @@ def test_titles_and_notes_with_html_and_markdown_tricks_show_literally(app_store
     submit_form(mine, f"tw_update_{item.initiative_id}")
     assert not mine.exception
     assert assert_shown_as_text(mine) == 1  # the flash message, every character escaped
+
+
+# Streamlit's named column widths, in pixels; a heading needs its text plus the cell's padding.
+NAMED_WIDTHS = {"small": 75, "medium": 200, "large": 400}
+HEADING_PADDING = 16
+# Liberation Sans (Arial's metrics) is a little wider than the grid's Source Sans: a heading that
+# fits in it fits on screen.
+HEADING_FONT = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+
+
+@pytest.mark.parametrize("team", [{}, GERMAN_TEAM], ids=["English", "German"])
+def test_the_directors_key_result_headings_are_whole(
+    app_store: str, team: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Owner and Expected by now were "small" columns: "Expected by n…", "Verantwortli…",
+    "Bis jetzt erwa…" were cut at 1,366 px. Every heading now fits its column."""
+    if not HEADING_FONT.exists():
+        pytest.skip(f"{HEADING_FONT} is missing (Debian's fonts-liberation)")
+    font = ImageFont.truetype(str(HEADING_FONT), 13)
+    monkeypatch.setenv("QUARTERDECK_CONFIG_DIR", str(config_copy(tmp_path / "config", **team)))
+    st.cache_resource.clear()
+    [director] = people(app_store, Role.director)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["demo_person_id"] = director.id
+    at.run()
+    assert not at.exception
+    [kr_grid] = [d for d in at.dataframe if "key_result" in d.value.columns]
+    config = json.loads(kr_grid.proto.columns)
+    too_narrow = {
+        column["label"]: width
+        for column in config.values()
+        if "label" in column
+        and (width := NAMED_WIDTHS.get(column.get("width"), column.get("width")))
+        < font.getlength(column["label"]) + HEADING_PADDING
+    }
+    assert too_narrow == {}
 
 
 def test_a_stakeholder_on_a_quarters_first_day_reads_which_key_results_are_too_early(

@@ -13,6 +13,7 @@ written out by hand (the Roadmap's lanes, the Goals page's progress bars) take t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,9 +156,62 @@ def accessible(spec: dict[str, Any]) -> dict[str, Any]:
     return described
 
 
+# A chart on a phone is about 330 px wide. A legend above or below it laid its entries in one row
+# that ran off the screen, and a category axis's labels (up to 320 px of names) left the marks a
+# sliver. Below NARROW px a legend wraps onto two columns (one each when several legends share
+# the row) and the labels take at most 40 % of the width (cut with "…"; the table beside the
+# chart names them whole).
+NARROW = 520
+_WIDTH = "containerSize()[0]"
+_NOT_SPECS = frozenset({"data", "datasets", "config", "scale"})
+
+
+def narrow_fit(spec: Any) -> Any:
+    """The spec with its top and bottom legends and its axis labels fitted to a narrow chart
+    (see NARROW); a wide chart draws as before."""
+    columns = 2 if len(set(_row_legends(spec)) - {""}) == 1 else 1
+    return _fitted(spec, {"expr": f"{_WIDTH} < {NARROW} ? {columns} : 0"})
+
+
+def _row_legends(spec: Any) -> Iterator[str]:
+    """The fields whose legend sits above or below the chart and leaves its columns to Vega-Lite
+    (a field drawn by several layers has one legend)."""
+    if isinstance(spec, list):
+        for part in spec:
+            yield from _row_legends(part)
+    elif isinstance(spec, dict):
+        legend = spec.get("legend")
+        if isinstance(legend, dict) and legend.get("orient") in ("top", "bottom"):
+            yield str(spec.get("field")) if "columns" not in legend else ""
+        for key, value in spec.items():
+            if key not in _NOT_SPECS:
+                yield from _row_legends(value)
+
+
+def _fitted(spec: Any, columns: dict[str, str]) -> Any:
+    if isinstance(spec, list):
+        return [_fitted(part, columns) for part in spec]
+    if not isinstance(spec, dict):
+        return spec
+    fitted = {
+        key: value if key in _NOT_SPECS else _fitted(value, columns) for key, value in spec.items()
+    }
+    legend, axis = spec.get("legend"), spec.get("axis")
+    if isinstance(legend, dict) and legend.get("orient") in ("top", "bottom"):
+        fitted["legend"] = {"columns": columns, **legend}
+    if isinstance(axis, dict) and isinstance(axis.get("labelLimit"), int | float):
+        limit = axis["labelLimit"]
+        narrow = f"min({limit}, {_WIDTH} * 0.4)"
+        fitted["axis"] = {
+            **axis,
+            "labelLimit": {"expr": f"{_WIDTH} < {NARROW} ? {narrow} : {limit}"},
+        }
+    return fitted
+
+
 def draw(chart: Chart, **options: Any) -> Any:
     """Draw a chart across the page's width (options go to st.vega_lite_chart)."""
-    spec = accessible(chart.spec)
+    spec = accessible(narrow_fit(chart.spec))
     local = i18n.vega_locale()  # the team's number and date formats (None: Vega's English)
     if local is not None:
         config = spec.get("config", {})

@@ -481,6 +481,6 @@ def objective_block(shown: ObjectiveShown, widths: dict[str, Any]) -> None:
             return
         if shown.chart is not None:
             draw(shown.chart)
-        show_table(shown.table, widths)
+        show_table(shown.table, widths, wrap=True)  # long key result names wrap, not cut
         if shown.reasons:
             st.markdown(shown.reasons)

@@ -16,6 +16,7 @@ from planning.i18n import gettext as _
 from planning.store.engine import session_scope
 from planning.store.models import PersonRead
 from planning.validation import InputError
+from ui.navigation import hold_address
 from ui.state import (
     Versions,
     app_config,
@@ -57,6 +58,7 @@ def use_language(person: PersonRead | None) -> str:
     i18n.set_language(chosen)
     st.session_state[SESSION_LANGUAGE] = chosen
     if i18n.language() != drawn:
+        hold_address()  # the rerun opens the page in the address, not the landing page
         st.rerun()
     return i18n.language()
 

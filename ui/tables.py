@@ -1,18 +1,54 @@
 """How the pages show a table: a read-only one across the page without the index, and the
-columns several tables share."""
+columns several tables share.
+
+A grid of several columns cannot fit a phone: it scrolled sideways inside its frame and cut its
+longest cells. So a read-only table of up to STACKED_ROWS_MAX rows is also written as stacked
+rows, one card a row (the first column as its title, then each other column's label and value),
+and the page's width picks one: the grid from 641 px up, the stacked rows below.
+"""
 
 from __future__ import annotations
 
+import html
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 import streamlit as st
 
+from planning import i18n
+from planning.formatting import format_count, format_day, format_moment
 from planning.i18n import gettext as _
 from planning.work.initiative_input import EFFORT_MAX_WEEKS
 from ui import grid_formats
 
 # Rows taller than this let a cell's text wrap onto more lines instead of being cut.
 WRAPPING_ROW_HEIGHT = 72
+# A longer table stays a grid on a phone too (scrolled inside its frame): cards would run on.
+STACKED_ROWS_MAX = 50
+# Streamlit's own phone layout starts below 640 px; the grid shows from there up, the stacked
+# rows below it. The grid's element is hidden through the one that follows it (the cards).
+_STACKED_STYLE = """<style>
+.qd-stack { display: none; }
+@media (max-width: 640px) {
+  [data-testid="stElementContainer"]:has(+ [data-testid="stElementContainer"] .qd-stack) {
+    display: none;
+  }
+  .qd-stack { display: flex; flex-direction: column; gap: 0.5rem; }
+}
+@media (min-width: 641px) {
+  [data-testid="stElementContainer"]:has(.qd-stack) { display: none; }
+}
+.qd-card { border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 0.5rem;
+  padding: 0.5rem 0.75rem; font-size: 0.9rem; line-height: 1.45; }
+.qd-card-title { font-weight: 600; overflow-wrap: anywhere; }
+.qd-card dl { margin: 0.25rem 0 0; padding: 0; display: grid;
+  grid-template-columns: minmax(5rem, max-content) 1fr; gap: 0.1rem 0.75rem; }
+.qd-card dt { margin: 0; padding: 0; font-weight: 400; opacity: 0.72; overflow-wrap: anywhere; }
+.qd-card dd { margin: 0; padding: 0; overflow-wrap: anywhere; }
+</style>"""
 
 
 def show_table(rows: Any, columns: dict[str, Any] | None = None, *, wrap: bool = False) -> None:
@@ -25,6 +61,80 @@ def show_table(rows: Any, columns: dict[str, Any] | None = None, *, wrap: bool =
         column_config=columns,
         row_height=WRAPPING_ROW_HEIGHT if wrap else None,
     )
+    records = _records(rows)
+    if records and len(records) <= STACKED_ROWS_MAX:
+        st.html(_STACKED_STYLE + stacked_rows(records, columns or {}))
+
+
+def _records(rows: Any) -> list[dict[str, Any]] | None:
+    """The table's rows as dictionaries (an Arrow table, a data frame or a list of them), or
+    None for anything else."""
+    if hasattr(rows, "to_pylist"):
+        return list(rows.to_pylist())
+    if hasattr(rows, "to_dict"):
+        return list(rows.to_dict("records"))
+    if isinstance(rows, list) and all(isinstance(row, Mapping) for row in rows):
+        return [dict(row) for row in rows]
+    return None
+
+
+def stacked_rows(records: list[dict[str, Any]], columns: Mapping[str, Any]) -> str:
+    """The rows as HTML cards for a phone: the first shown column as each card's title, then the
+    other columns' labels (as `columns` names them) with their values; empty cells are left out."""
+    shown = [(name, label) for name in records[0] if (label := _label(name, columns)) is not None]
+    cards = []
+    for record in records:
+        texts = [(label, _cell_text(record.get(name), columns.get(name))) for name, label in shown]
+        title, *facts = texts
+        lines = "".join(
+            f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>"
+            for label, text in facts
+            if text
+        )
+        cards.append(
+            f'<div class="qd-card"><div class="qd-card-title">{html.escape(title[1])}</div>'
+            + (f"<dl>{lines}</dl>" if lines else "")
+            + "</div>"
+        )
+    return '<div class="qd-stack">' + "".join(cards) + "</div>"
+
+
+def _label(name: str, columns: Mapping[str, Any]) -> str | None:
+    """A column's heading as the grid shows it, or None for a hidden column."""
+    if name not in columns:
+        return name
+    config = columns[name]
+    if config is None or (isinstance(config, Mapping) and config.get("hidden")):
+        return None
+    if isinstance(config, str):
+        return config
+    return str(config.get("label") or name)
+
+
+def _cell_text(value: Any, config: Any) -> str:
+    """A cell as the grid writes it, in the team's formats: "" for an empty cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    kind, form = "", ""
+    if isinstance(config, Mapping):
+        kind = str((config.get("type_config") or {}).get("type") or "")
+        form = str((config.get("type_config") or {}).get("format") or "")
+    if form and not form.strip():
+        return ""  # a bar drawn without its figure (the figure is in a column of its own)
+    if isinstance(value, str) and kind in ("date", "datetime"):
+        value = _iso_moment(value, kind)  # the grid reads an ISO day as a date column's day
+    if isinstance(value, datetime):
+        return format_moment(value)
+    if isinstance(value, date):
+        return format_day(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    decimals = re.search(r"\.(\d)f", form)
+    if float(value).is_integer() and decimals is None:
+        text = format_count(int(value))
+    else:
+        text = i18n.fixed_text(value, decimals=int(decimals.group(1)) if decimals else 2)
+    return text + ("\u00a0%" if "%%" in form else "")
 
 
 def percent_bar(label: str, english: str) -> Any:
@@ -48,3 +158,12 @@ def effort_column() -> Any:
         step=0.5,
         format=grid_formats.decimal_format("%.1f"),
     )
+
+
+def _iso_moment(text: str, kind: str) -> date | str:
+    """An ISO day (or moment, for a datetime column) as one, or the text as it is."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return moment if kind == "datetime" else moment.date()

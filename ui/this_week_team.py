@@ -159,12 +159,14 @@ def attention(week: Week) -> None:
             brief.key_results,
             {
                 # Fixed widths that together fit beside the sidebar at 1,366 px; the text wraps.
+                # Owner and Expected by now hold their German headings whole (Verantwortlich,
+                # Bis jetzt erwartet: they were cut at "small").
                 "status": st.column_config.TextColumn(_("Status"), width=105),
-                "key_result": st.column_config.TextColumn(_("Key result"), width=165),
-                "objective": st.column_config.TextColumn(_("Objective"), width=165),
-                "owner": st.column_config.TextColumn(_("Owner"), width="small"),
+                "key_result": st.column_config.TextColumn(_("Key result"), width=142),
+                "objective": st.column_config.TextColumn(_("Objective"), width=142),
+                "owner": st.column_config.TextColumn(_("Owner"), width=110),
                 "progress": st.column_config.TextColumn(_("Progress"), width="small"),
-                "expected": st.column_config.TextColumn(_("Expected by now"), width="small"),
+                "expected": st.column_config.TextColumn(_("Expected by now"), width=130),
                 "why": st.column_config.TextColumn(_("Why"), width="medium"),
             },
             _("Every key result of {quarter} is on track (or too early to tell).").format(

@@ -1,6 +1,8 @@
 """On a phone (390 × 844, touch): a member posts a status update from This week and a check-in
-from Goals, a stakeholder reads the Roadmap and Goals. The page never scrolls sideways; tables
-scroll inside their own frame. Screenshots: artifacts/screenshots/phone-*.png."""
+from Goals, a stakeholder reads the Roadmap and Goals, in English and in German. The page never
+scrolls sideways, nor does a table: a short read-only table reads as stacked rows, one card a row
+(ui/tables.py), and a laptop still shows the grid.
+Screenshots: artifacts/screenshots/phone-*.png."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from playwright.sync_api import expect
 from sqlmodel import Session, col, select
 
 from planning import clock
+from planning.access.languages import set_language
 from planning.config import default_config
 from planning.reports.this_week import what_i_owe
-from planning.store.engine import create_store_engine
+from planning.store.engine import create_store_engine, session_scope
 from planning.store.models import CheckIn, KeyResult, KrKind, Person, Role, StatusUpdate
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Server
 from tests.browser.test_journeys import _settle
@@ -32,6 +35,17 @@ OVERFLOW_JS = """() => {
   const page = document.scrollingElement;
   return Math.max(page.scrollWidth - page.clientWidth, main.scrollWidth - main.clientWidth);
 }"""
+# How far the widest table on screen scrolls sideways inside its own frame (0 when none does).
+TABLE_OVERFLOW_JS = """() => Math.max(0,
+  ...[...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter(t => t.checkVisibility())
+  .map(t => t.querySelector('.dvn-scroller'))
+  .filter(s => s)
+  .map(s => s.scrollWidth - s.clientWidth))"""
+# How far the furthest chart legend reaches past the window's right edge (0 when none does).
+LEGEND_OVERFLOW_JS = """() => Math.max(0,
+  ...[...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-legend')]
+  .map(g => g.getBoundingClientRect().right - window.innerWidth))"""
 
 
 @pytest.fixture
@@ -58,6 +72,7 @@ def _shot_and_check(page: Page, name: str) -> None:
     """Nothing scrolls sideways; then a screenshot of the whole page (Streamlit scrolls its main
     area inside the window, so the window is stretched to the content's height for the shot)."""
     assert page.evaluate(OVERFLOW_JS) <= 1, f"{name}: the page scrolls sideways on a phone"
+    assert page.evaluate(TABLE_OVERFLOW_JS) <= 1, f"{name}: a table scrolls sideways on a phone"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = int(page.get_by_test_id("stMain").evaluate("e => e.scrollHeight"))
     page.set_viewport_size({"width": PHONE["width"], "height": max(height, PHONE["height"])})
@@ -183,3 +198,55 @@ def test_stakeholder_reads_roadmap_and_goals_on_a_phone(server: Server, phone: P
 
     _visit(page, f"{server.url}/goals?as={stakeholder.id}", "Goals")
     _shot_and_check(page, "stakeholder-goals")
+
+
+def _read_in_german(engine_url: str, person: Person) -> None:
+    """Store German as `person`'s language, chosen by a director."""
+    director = _person(engine_url, Role.director)
+    engine = create_store_engine(engine_url)
+    with session_scope(engine) as session:
+        set_language(session=session, actor=director, person_id=int(person.id or 0), language="de")
+    engine.dispose()
+
+
+def test_german_stakeholder_opens_goals_from_its_address_on_a_phone(
+    server: Server, phone: Page
+) -> None:
+    """A session's first run draws in the team's language, then starts over in the reader's:
+    the page in the address stays open (it used to give way to the landing page)."""
+    stakeholder = _person(server.database_url, Role.stakeholder)
+    _read_in_german(server.database_url, stakeholder)
+    _visit(phone, f"{server.url}/goals?as={stakeholder.id}", "Ziele")
+    _shot_and_check(phone, "stakeholder-goals-de")
+
+
+def test_key_results_read_as_stacked_rows_on_a_phone_and_as_a_grid_on_a_laptop(
+    server: Server, phone: Page
+) -> None:
+    stakeholder = _person(server.database_url, Role.stakeholder)
+    _visit(phone, f"{server.url}/goals?as={stakeholder.id}", "Goals")
+    main = phone.get_by_test_id("stMain")
+    cards = main.locator(".qd-card")
+    expect(cards.first).to_be_visible()
+    # A key result's whole name is its card's title, however long (the grid cut it).
+    expect(cards.first.locator(".qd-card-title")).not_to_have_text("")
+    assert main.get_by_test_id("stDataFrame").first.is_hidden()
+
+    phone.set_viewport_size({"width": 1366, "height": 768})
+    expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
+    assert cards.first.is_hidden()
+
+
+def test_member_reads_the_impact_chart_whole_on_a_phone(server: Server, phone: Page) -> None:
+    """The verdict legend wraps onto two columns and the initiatives' names leave the chart its
+    width (the legend ran past the screen's edge, the names took two thirds of it)."""
+    member = _person(server.database_url, Role.member)
+    _visit(phone, f"{server.url}/impact?as={member.id}", "Impact")
+    chart = phone.get_by_test_id("stVegaLiteChart").first
+    chart.scroll_into_view_if_needed()
+    chart.locator(".role-legend").first.wait_for(timeout=WAIT_MS)
+    assert phone.evaluate(LEGEND_OVERFLOW_JS) <= 1, "a legend runs past the phone's screen"
+    labels = chart.locator(".role-axis-label text")
+    widest = max(box["width"] for t in labels.all() if (box := t.bounding_box()) is not None)
+    assert widest <= 0.4 * PHONE["width"], f"axis labels {widest:.0f} px wide"
+    _shot_and_check(phone, "member-impact")

@@ -1,0 +1,66 @@
+"""A read-only table's stacked rows, the phone's reading of it (ui/tables.py): each row a card
+titled by its first column, the other columns labelled as the grid labels them, values written
+in the team's formats, empty cells and hidden columns left out, text escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from planning import i18n
+from ui.tables import stacked_rows
+
+
+def _cards(html: str) -> list[str]:
+    """Each card as its words: title, then label and value pairs, separated by " | "."""
+    found = re.findall(r'<div class="qd-card">(.*?)</div>(?:<dl>(.*?)</dl>)?</div>', html)
+    return [
+        " | ".join(re.findall(r">([^<>]+)<", f"<x>{title}</x>{facts}")) for title, facts in found
+    ]
+
+
+def test_each_row_reads_as_a_card_with_the_grids_labels_and_the_teams_formats() -> None:
+    rows = pa.Table.from_pylist(
+        [
+            {
+                "initiative": "Checkout <redesign> & more",
+                "owner": "Ana",
+                "days": 16,
+                "percent": 45.0,
+                "effort": 2.5,
+                "target": date(2027, 1, 11),
+                "shipped": "2026-09-22",
+                "bar": 45,
+                "code": "in_progress",
+                "note": None,
+            },
+        ]
+    )
+    columns = {
+        "initiative": st.column_config.TextColumn("Initiative"),
+        "owner": "Owner",
+        "days": st.column_config.NumberColumn("Days blocked", format="%d"),
+        "percent": st.column_config.NumberColumn("Complete", format="%d %%"),
+        "effort": st.column_config.NumberColumn("Effort", format="%.1f"),
+        "target": st.column_config.DateColumn("Target"),
+        "shipped": st.column_config.DateColumn("Shipped"),
+        # A bar without its figure: nothing to write on a card.
+        "bar": st.column_config.ProgressColumn("Progress", min_value=0, max_value=100, format=" "),
+        "code": None,
+        "note": "Latest note",
+    }
+    html = stacked_rows(rows.to_pylist(), columns)
+    assert _cards(html) == [
+        "Checkout &lt;redesign&gt; &amp; more | Owner | Ana | Days blocked | 16 | "
+        "Complete | 45\u00a0% | Effort | 2.5 | Target | 11 Jan 2027 | "
+        "Shipped | 22 Sep 2026"
+    ]
+
+    i18n.use_team_locale("de", currency="EUR")
+    german = stacked_rows(pd.DataFrame(rows.to_pylist()).to_dict("records"), columns)
+    assert "<dd>2,5</dd>" in german
+    assert "<dd>11. Jan. 2027</dd>" in german
