@@ -561,3 +561,26 @@ def test_an_anchor_is_refused_not_dropped_from_a_title(
     with pytest.raises(OkrFileError):
         do_import(engine, team.director, config, text)
     assert stored(engine) == ([], [], 0)
+
+
+def test_a_key_that_is_a_list_is_refused_and_a_comment_ends_an_optional_field(
+    engine: Engine, team: Team, config: AppConfig
+) -> None:
+    def problems(text: str) -> list[str]:
+        with Session(read_engine(engine)) as session:
+            return okr_file_problems(session=session, config=config.metrics, text=text)
+
+    # A list standing as a key crashed the import instead of being refused.
+    listed = FILE.replace("owner: tom@example.com\n    weight", "? [owner]\n    : x\n    weight")
+    assert problems(listed) == [
+        "line 27, column 7: not valid YAML: a key must be a single value, not a list or mapping."
+    ]
+    assert stored(engine) == ([], [], 0)
+
+    # An optional field left to fill in later is empty, not refused as a title would be.
+    commented = FILE.replace(
+        "description: Fewer shoppers lost between cart and order.", "description:   # to write"
+    )
+    assert problems(commented) == []
+    do_import(engine, team.director, config, commented)
+    assert [o["description"] for o in stored(engine)[0]] == ["", ""]

@@ -64,3 +64,35 @@ def test_each_row_reads_as_a_card_with_the_grids_labels_and_the_teams_formats() 
     german = stacked_rows(pd.DataFrame(rows.to_pylist()).to_dict("records"), columns)
     assert "<dd>2,5</dd>" in german
     assert "<dd>11. Jan. 2027</dd>" in german
+
+
+def test_a_tick_box_a_share_and_an_unformatted_decimal_read_as_the_grid_writes_them() -> None:
+    frame = pd.DataFrame(
+        [
+            {"person": "Ana", "active": True, "hit": 0.75, "value": 0.0345, "stored": 0.0312},
+            {"person": "Li", "active": False, "hit": 1.0, "value": 2.5, "stored": None},
+        ]
+    )
+    columns = {
+        "active": st.column_config.CheckboxColumn("Active"),
+        "hit": st.column_config.NumberColumn("Hit rate", format="percent"),
+    }
+    cards = _cards(stacked_rows(frame.to_dict("records"), columns))
+    assert cards == [
+        "Ana | Active | yes | Hit rate | 75\u00a0% | value | 0.0345 | stored | 0.0312",
+        "Li | Active | no | Hit rate | 100\u00a0% | value | 2.5",
+    ]
+
+    i18n.set_language("de")
+    try:
+        german = _cards(stacked_rows(frame.to_dict("records"), columns))
+    finally:
+        i18n.set_language(None)
+    assert german[1].startswith("Li | Active | nein | ")
+
+
+def test_a_missing_moment_in_a_frame_is_an_empty_cell() -> None:
+    frame = pd.DataFrame({"update": ["Checkout", "Search"]})
+    frame["when"] = pd.to_datetime(["2026-12-07 09:30", None])
+    cards = _cards(stacked_rows(frame.to_dict("records"), {"when": "When"}))
+    assert cards == ["Checkout | When | 07 Dec 2026 09:30", "Search"]

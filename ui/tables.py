@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from planning import i18n
@@ -113,7 +114,7 @@ def _label(name: str, columns: Mapping[str, Any]) -> str | None:
 
 def _cell_text(value: Any, config: Any) -> str:
     """A cell as the grid writes it, in the team's formats: "" for an empty cell."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     kind, form = "", ""
     if isinstance(config, Mapping):
@@ -127,13 +128,21 @@ def _cell_text(value: Any, config: Any) -> str:
         return format_moment(value)
     if isinstance(value, date):
         return format_day(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")  # the grid's tick box, in words
+    if not isinstance(value, int | float):
         return str(value)
+    if form == "percent":  # Streamlit's preset: a share (0.75) written as 75 %
+        return i18n.percent_text(value)
     decimals = re.search(r"\.(\d)f", form)
-    if float(value).is_integer() and decimals is None:
+    if decimals is not None:
+        text = i18n.fixed_text(value, decimals=int(decimals.group(1)))
+    elif float(value).is_integer():
         text = format_count(int(value))
     else:
-        text = i18n.fixed_text(value, decimals=int(decimals.group(1)) if decimals else 2)
+        # Without a printf format the grid writes the number as it is (the browser's
+        # "localized" to three decimals): rounding to two could show a change as no change.
+        text = i18n.decimal_text(value, decimals=3 if form == "localized" else 6)
     return text + ("\u00a0%" if "%%" in form else "")
 
 

@@ -116,7 +116,8 @@ def _line_around(mark: Any) -> tuple[str, str]:
 
 
 def _refuse_comment_as_value(key_node: yaml.Node, value_node: yaml.Node) -> None:
-    """Refuse `title: #1 priority`: YAML reads it as an empty title and a comment."""
+    """Refuse `title: #1 priority`: YAML reads it as an empty title and a comment (an optional
+    field may end in a comment, `description:  # to write`, and is left empty)."""
     if value_node.tag != "tag:yaml.org,2002:null" or value_node.value:
         return
     _before, after = _line_around(key_node.end_mark)
@@ -171,8 +172,9 @@ class _OkrLoader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            if key_node.value in _TEXT_KEYS:
-                _refuse_comment_as_value(key_node, value_node)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value in _TEXT_KEYS:
+                if key_node.value == "title":  # a title is required: `#` cannot start a comment
+                    _refuse_comment_as_value(key_node, value_node)
                 _as_written(value_node)
             key = self.construct_object(key_node, deep=deep)
             try:
