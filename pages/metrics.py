@@ -18,7 +18,13 @@ from planning.formatting import (
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
-from planning.metrics.dashboard import PRESETS, DateWindow, preset_window
+from planning.metrics.dashboard import (
+    PRESETS,
+    DateWindow,
+    partial_periods,
+    partial_periods_text,
+    preset_window,
+)
 from planning.periods import quarter_bounds, quarter_of
 from ui import data
 from ui import metrics_charts as charts
@@ -172,6 +178,11 @@ trend_chart = charts.trend(
 )
 if trend_chart is not None:
     draw(trend_chart)
+    cut_periods = partial_periods(
+        data.trend(current, trend_metric, window.start, window.end, grain, filter_items)
+    )
+    if cut_periods:
+        st.caption(partial_periods_text(cut_periods, grain))
 else:
     st.info(_("No values for {metric} in this window.").format(metric=spec.label))
 if filters and len(filters) != len(

@@ -16,6 +16,8 @@ from planning.metrics.dashboard import (
     funnel,
     kpi_tiles,
     margin_by_product_line,
+    partial_periods,
+    partial_periods_text,
     preset_window,
     trend,
 )
@@ -129,6 +131,21 @@ def test_kpi_tiles_compare_previous_period_and_last_year(engine: Engine, config:
     assert tile.filtered
 
 
+def _sessions_trend(
+    engine: Engine, config: AppConfig, window: DateWindow, grain: str
+) -> pd.DataFrame:
+    """Sessions by period in the window and last year, unfiltered."""
+    with Session(engine) as session:
+        return trend(
+            session=session,
+            config=config.metrics,
+            metric_id="sessions",
+            window=window,
+            grain=grain,  # type: ignore[arg-type]
+            filters={},
+        )
+
+
 def test_trend_moves_last_year_onto_this_years_axis(engine: Engine, config: AppConfig) -> None:
     window = DateWindow(date(2026, 11, 2), date(2026, 11, 3))
     _write(
@@ -139,15 +156,7 @@ def test_trend_moves_last_year_onto_this_years_axis(engine: Engine, config: AppC
             ("sessions", date(2025, 11, 3), MOBILE, 7),
         ],
     )
-    with Session(engine) as session:
-        frame = trend(
-            session=session,
-            config=config.metrics,
-            metric_id="sessions",
-            window=window,
-            grain="day",
-            filters={},
-        )
+    frame = _sessions_trend(engine, config, window, "day")
     last_year = frame[frame["series"] == "Last year"]
     assert list(last_year["period"]) == [date(2026, 11, 2)]
     assert list(last_year["value"]) == [7]
@@ -196,15 +205,7 @@ def test_a_month_trend_to_a_months_last_day_compares_the_same_months_last_year(
         for n in range((last_year_day - start.replace(year=start.year - 1)).days + 1)
     ]
     _write(engine, rows + year_before)
-    with Session(engine) as session:
-        frame = trend(
-            session=session,
-            config=config.metrics,
-            metric_id="sessions",
-            window=DateWindow(start, end),
-            grain="month",
-            filters={},
-        )
+    frame = _sessions_trend(engine, config, DateWindow(start, end), "month")
     this = frame[frame["series"] == "This period"]
     last_year = frame[frame["series"] == "Last year"]
     assert list(last_year["period"]) == list(this["period"])  # the same months, none beyond
@@ -221,3 +222,29 @@ def test_quarter_presets_take_the_teams_fiscal_quarters() -> None:
         date(2026, 8, 1), date(2026, 10, 31)
     )
     assert preset_window("Quarter to date", latest=latest) == DateWindow(latest, latest)
+
+
+@pytest.mark.parametrize(
+    ("grain", "cut"),
+    [
+        # Mon 30 Nov – Sun 6 Dec holds only the window's first day; Mon 28 Dec – Sat 2 Jan six.
+        ("week", [(date(2026, 11, 30), 1, 7), (date(2026, 12, 28), 6, 7)]),
+        ("month", [(date(2026, 12, 1), 26, 31), (date(2027, 1, 1), 2, 31)]),
+        ("day", []),
+    ],
+)
+def test_a_trends_periods_cut_by_the_window_are_partial(
+    engine: Engine, config: AppConfig, grain: str, cut: list[tuple[date, int, int]]
+) -> None:
+    """Today pinned 3 Jan 2027, data through 2 Jan: the last 28 days begin on Sun 6 Dec, so the
+    week of 30 Nov holds one day of seven; its small sum is not a drop in sessions."""
+    window = preset_window("Last 28 days", latest=date(2027, 1, 2))
+    days = [window.start + timedelta(days=n) for n in range(window.days)]
+    _write(engine, [("sessions", day, MOBILE, 100) for day in days])
+    frame = _sessions_trend(engine, config, window, grain)
+    assert [(p.start, p.held, p.days) for p in partial_periods(frame)] == cut
+    text = partial_periods_text(partial_periods(frame), grain)  # type: ignore[arg-type]
+    if grain == "week":
+        assert text.startswith("The week from 30 Nov holds 1 of its 7 days · ")
+    else:
+        assert (text == "") == (not cut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from planning.metrics.observations import UpsertCounts, dims_key, record_batch, 
 from planning.store.engine import create_store_engine, migrate
 from planning.store.models import Role
 from tests.app_pages import APP, open_as, people
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, demo_app_on
 
 LATEST = date(2026, 11, 25)
 
@@ -277,3 +278,24 @@ def test_dimension_values_read_as_labels(app_store: str) -> None:
             if "member" in frame:
                 shown |= set(frame["member"].astype(str))
     assert "Paid search" in shown and "paid_search" not in shown  # the breakdown by channel
+
+
+def test_a_week_the_window_cuts_is_marked_not_drawn_as_a_drop(
+    demo_store_as_of: Callable[[date], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today 3 Jan 2027: the last 28 days run from Sun 6 Dec to Sat 2 Jan, so the week of 30 Nov
+    holds one day (about 26k sessions against some 190k in a whole week) and the week of 28 Dec
+    six; each is named under the trend and left off its line."""
+    url = demo_app_on(date(2027, 1, 3), demo_store_as_of, tmp_path, monkeypatch)
+    at = open_app(people(url, Role.director)[0].id)
+    at.segmented_control(key="metrics_grain").set_value("week").run()
+    assert not at.exception
+    assert any(
+        c.value.startswith(
+            "The week from 30 Nov holds 1 of its 7 days · The week from 28 Dec holds 6 of its "
+            "7 days: drawn as hollow points off the line"
+        )
+        for c in at.caption
+    )
+    at.segmented_control(key="metrics_grain").set_value("day").run()
+    assert not any("hollow points" in c.value for c in at.caption)

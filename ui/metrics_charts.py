@@ -42,36 +42,42 @@ def trend(
     domain = list(series.values())
     spec = app_config().metrics.metrics[metric_id]
     axis_format = d3_format(spec.format)
-    chart = (
-        alt.Chart(frame.assign(period=pd.to_datetime(frame["period"])))
+    base = alt.Chart(frame.assign(period=pd.to_datetime(frame["period"]))).encode(
+        x=alt.X("period:T", title=None),
+        y=alt.Y(
+            "value:Q",
+            title=spec.label,
+            axis=alt.Axis(format=axis_format),
+            scale=alt.Scale(zero=False),
+        ),
+        color=alt.Color(
+            "series:N",
+            title=None,
+            scale=alt.Scale(domain=domain, range=["#1f5fbf", "#b9b9b9"]),
+            legend=alt.Legend(orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("period:T", title=_("Period")),
+            alt.Tooltip("series:N", title=_("Series")),
+            alt.Tooltip("value:Q", title=spec.label, format=axis_format),
+            alt.Tooltip("held:Q", title=_("Days in the window")),
+        ],
+    )
+    # A period the window cuts (dashboard.partial_periods) is a hollow point off the line.
+    whole = alt.datum.held >= alt.datum.days
+    line = (
+        base.transform_filter(whole)
         .mark_line(point=grain != "day")
         .encode(
-            x=alt.X("period:T", title=None),
-            y=alt.Y(
-                "value:Q",
-                title=spec.label,
-                axis=alt.Axis(format=axis_format),
-                scale=alt.Scale(zero=False),
-            ),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=domain, range=["#1f5fbf", "#b9b9b9"]),
-                legend=alt.Legend(orient="top"),
-            ),
             strokeDash=alt.StrokeDash(
                 "series:N",
                 scale=alt.Scale(domain=domain, range=[[1, 0], [4, 3]]),
                 legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("period:T", title=_("Period")),
-                alt.Tooltip("series:N", title=_("Series")),
-                alt.Tooltip("value:Q", title=spec.label, format=axis_format),
-            ],
+            )
         )
-        .properties(height=300)
     )
+    cut = base.transform_filter(~whole).mark_point(filled=False, size=70, strokeWidth=2)
+    chart = (line + cut).properties(height=300)
     return from_altair(chart)
 
 

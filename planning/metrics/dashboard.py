@@ -7,7 +7,7 @@ one starts; last year is the same window 364 days earlier, so weekdays line up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,7 +15,9 @@ import pandas as pd
 from sqlmodel import Session
 
 from planning.config.metrics import MetricsConfig
+from planning.formatting import format_day
 from planning.i18n import N_
+from planning.i18n import gettext as _
 from planning.metrics.engine import measure_totals, metric_breakdown, metric_series, metric_values
 from planning.metrics.metric_query import Grain
 from planning.periods import previous_quarter, quarter_bounds, quarter_of
@@ -202,18 +204,19 @@ def trend(
 ) -> pd.DataFrame:
     """The metric by period in the window and the same periods a year earlier.
 
-    Columns: period, series ('This period' or 'Last year'), value. Last year's days and weeks
-    are moved forward 364 days, its months and quarters a calendar year, so both lines share the
-    time axis.
+    Columns: period, series ('This period' or 'Last year'), value, held and days (how many of
+    the period's days the window holds, of how many: the first and last period may be partial).
+    Last year's days and weeks are moved forward 364 days, its months and quarters a calendar
+    year, so both lines share the time axis.
     """
     used = applicable_filters(config, metric_id, filters)
-    now = _series(session, config, metric_id, window, grain, used)
+    now = _held(_series(session, config, metric_id, window, grain, used), window, grain)
     by_weekday = grain == "day" or grain == "week"
     # Months and quarters are compared with the same calendar days: 364 days back, a window
     # ending on a month's last day (31 Dec, 28 Feb) reached one day into the next month, drawn
     # as a last-year month of its own that this period does not have.
     earlier = window.year_ago() if by_weekday else window.calendar_year_ago()
-    ago = _series(session, config, metric_id, earlier, grain, used)
+    ago = _held(_series(session, config, metric_id, earlier, grain, used), earlier, grain)
     if by_weekday:
         ago = ago.assign(period=[p + YEAR_AGO for p in ago["period"]])
     else:
@@ -221,7 +224,72 @@ def trend(
     frame = pd.concat(
         [now.assign(series="This period"), ago.assign(series="Last year")], ignore_index=True
     )
-    return frame[["period", "series", "value"]]
+    return frame[["period", "series", "value", "held", "days"]]
+
+
+def period_end(start: date, grain: Grain) -> date:
+    """The last day of the day, week (from Monday), month or calendar quarter from `start`."""
+    if grain == "day":
+        return start
+    if grain == "week":
+        return start + timedelta(days=6)
+    months = 3 if grain == "quarter" else 1
+    index = start.year * 12 + start.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
+
+
+def _held(series: pd.DataFrame, window: DateWindow, grain: Grain) -> pd.DataFrame:
+    """The series with how many of each period's days the window holds, and of how many."""
+    ends = [period_end(p, grain) for p in series["period"]]
+    held = [
+        (min(end, window.end) - max(p, window.start)).days + 1
+        for p, end in zip(series["period"], ends, strict=True)
+    ]
+    days = [(end - p).days + 1 for p, end in zip(series["period"], ends, strict=True)]
+    return series.assign(held=held, days=days)
+
+
+@dataclass(frozen=True)
+class PartialPeriod:
+    """A first or last period of a trend that the window cuts: it holds fewer days than it has,
+    so its value is not comparable with a whole period's (a week of one day is no drop)."""
+
+    start: date
+    held: int
+    days: int
+
+
+def partial_periods(frame: pd.DataFrame) -> list[PartialPeriod]:
+    """The periods of this period's line (a `trend` frame) that the window cuts, in order."""
+    now = frame[(frame["series"] == "This period") & (frame["held"] < frame["days"])]
+    return [
+        PartialPeriod(start=p, held=int(h), days=int(d))
+        for p, h, d in zip(now["period"], now["held"], now["days"], strict=True)
+    ]
+
+
+PARTIAL_PERIOD_WORDS = {
+    "week": N_("The week from {day} holds {held} of its {days} days"),
+    "month": N_("The month from {day} holds {held} of its {days} days"),
+    "quarter": N_("The quarter from {day} holds {held} of its {days} days"),
+}
+
+
+def partial_periods_text(partial: Sequence[PartialPeriod], grain: Grain) -> str:
+    """What the trend's caption says of its partial periods, e.g. "The week from 30 Nov holds
+    1 of its 7 days: …"; "" when every period is whole."""
+    if not partial or grain == "day":
+        return ""
+    parts = " · ".join(
+        _(PARTIAL_PERIOD_WORDS[grain]).format(
+            day=format_day(p.start, year=False), held=p.held, days=p.days
+        )
+        for p in partial
+    )
+    return _(
+        "{periods}: drawn as hollow points off the line, so a short period does not read as a "
+        "drop or a rise."
+    ).format(periods=parts)
 
 
 def funnel(
