@@ -551,6 +551,42 @@ def test_manual_key_result_reads_the_latest_checked_in_value(
     assert kr.forecast is None and kr.probability is None
 
 
+@pytest.mark.parametrize(
+    ("today", "reason"),
+    [
+        # The quarter's first day: data runs through 31 Dec, yet the quarter is on its day 1.
+        ("2027-01-01", "1 of 7 days into the quarter"),
+        ("2027-01-05", "5 of 7 days into the quarter"),
+    ],
+)
+def test_a_manual_key_result_counts_the_quarters_days_on_the_calendar(
+    engine: Engine,
+    goals: Goals,
+    config: AppConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    today: str,
+    reason: str,
+) -> None:
+    """A check-in waits for no data: the quarter's day is today's on the calendar, as on the
+    Goals banner, not the count up to the last day of data (it read "0 of 7 days" on 1 Jan)."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", today)
+    write_observations(engine, [("sessions", date(2026, 12, 31), MOBILE, 1000)])
+    kr_id = goals.kr(
+        goals.objective("Quality", period="2027-Q1"),
+        "QA defects",
+        kind=KrKind.manual,
+        direction=Direction.decrease,
+        start_value=6.0,
+        target_value=2.0,
+    )
+    goals.check_in(kr_id, confidence=6, value=5.0)
+    with Session(read_engine(engine)) as session:
+        evaluation = evaluate_period(session=session, config=config, period="2027-Q1")
+    kr = by_title(evaluation)["QA defects"]
+    assert evaluation.as_of == date(2026, 12, 31)
+    assert (kr.status, kr.status_reason) == ("too_early", reason)
+
+
 def test_objective_status_is_its_progress_against_its_pace_with_the_worst_kr_as_reason(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:

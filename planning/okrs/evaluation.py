@@ -19,6 +19,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from planning import clock
 from planning.config import AppConfig
 from planning.metrics.completeness import PartialDay
 from planning.okrs.alignment_reads import contributions, parents_of
@@ -83,6 +84,8 @@ def evaluate_period(
     fiscal = config.settings.fiscal_year_start_month
     first, last = quarter_bounds(period, fiscal)
     partial: tuple[PartialDay, ...] = ()
+    # A quarter evaluated as of a given day (the digest's week before) is on that day's calendar.
+    calendar_day = today or as_of or clock.today()
     if as_of is None:
         as_of, partial = data_through(session=session, config=config, today=today)
     objectives = list_objectives(session=session, period=period)
@@ -119,6 +122,7 @@ def evaluate_period(
         total=days_in_period(period, fiscal),
         reads=reads,
         problems=problems,
+        calendar_elapsed=elapsed_days(period, calendar_day, fiscal),
         calibration=calibration,
     )
     by_objective: dict[int, list[KrEvaluation]] = defaultdict(list)

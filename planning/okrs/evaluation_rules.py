@@ -105,6 +105,9 @@ class EvaluationContext:
     total: int
     reads: QuarterReads
     problems: MetricProblems
+    # Days of the quarter on the calendar up to today: a manual key result's check-ins wait for
+    # no data, so its count is the calendar's (day 1 on the quarter's first day).
+    calendar_elapsed: int
     # Worked out once per evaluation rather than once per key result:
     _days: dict[tuple[date, date], list[date]] = field(default_factory=dict)
     _shapes: dict[str, MetricShape] = field(default_factory=dict)
@@ -536,14 +539,15 @@ def _manual_values(
     progress = kr_progress(
         direction=kr.direction.value, start=kr.start_value, target=kr.target_value, current=current
     )
-    status = kr_status(progress=progress, expected=expected, days_of_data=context.elapsed, okr=okr)
+    days = context.calendar_elapsed
+    status = kr_status(progress=progress, expected=expected, days_of_data=days, okr=okr)
     out.update(
         {
             "progress": progress,
             "status": status.value,
-            "days_of_data": context.elapsed,
+            "days_of_data": days,
             "status_reason": manual_reason(
-                status=status, elapsed=context.elapsed, too_early_days=okr.too_early_days
+                status=status, elapsed=days, too_early_days=okr.too_early_days
             ),
         }
     )
