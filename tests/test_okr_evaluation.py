@@ -607,6 +607,25 @@ def test_objective_status_is_its_progress_against_its_pace_with_the_worst_kr_as_
     assert rolled.status_reason == "Behind is off track"
 
 
+def test_an_objective_of_milestones_is_not_too_early_beside_one_at_risk(
+    engine: Engine, goals: Goals, config: AppConfig
+) -> None:
+    """Milestones have no pace, so the objective had none to weigh its progress against: it read
+    "Too early" beside "Launch is at risk". The key result behind sets its status."""
+    objective = goals.objective("Launch the loyalty scheme")
+    launch = goals.kr(objective, "Launch", kind=KrKind.milestone)
+    goals.kr(objective, "Pilot", kind=KrKind.milestone)  # no check-in: too early
+    goals.check_in(launch, confidence=5)
+    rolled = evaluate(engine, config).objectives[0]
+    assert (rolled.status, rolled.status_reason) == ("at_risk", "Launch is at risk")
+    goals.check_in(launch, confidence=2)
+    rolled = evaluate(engine, config).objectives[0]
+    assert (rolled.status, rolled.status_reason) == ("off_track", "Launch is off track")
+    goals.check_in(launch, confidence=9)
+    rolled = evaluate(engine, config).objectives[0]
+    assert (rolled.status, rolled.status_reason) == ("too_early", "")
+
+
 def test_archived_goals_are_left_out_and_a_future_quarter_is_too_early(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:

@@ -259,10 +259,15 @@ def objective_status(
 
     The same margins as a key result's (``kr_status``), so the status always agrees with the
     progress and expected figures shown beside it. too_early while every key result is too early
-    to judge (or there are none) or nothing has a value yet.
+    to judge (or there are none) or nothing has a value yet. Without a pace to weigh progress
+    against (milestones have none), a key result behind pace sets it: the reason names that key
+    result ("Launch is at risk"), so the status does not say too early beside it.
     """
-    if worst_status(statuses) == Status.too_early or progress is None or expected is None:
+    worst = worst_status(statuses)
+    if worst == Status.too_early:
         return Status.too_early
+    if progress is None or expected is None:
+        return worst if worst in (Status.off_track, Status.at_risk) else Status.too_early
     return kr_status(progress=progress, expected=expected, days_of_data=okr.too_early_days, okr=okr)
 
 
