@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from planning import i18n
 from planning.config import AppConfig
 from planning.metrics.dashboard import (
     DateWindow,
@@ -246,5 +247,8 @@ def test_a_trends_periods_cut_by_the_window_are_partial(
     text = partial_periods_text(partial_periods(frame), grain)  # type: ignore[arg-type]
     if grain == "week":
         assert text.startswith("The week from 30 Nov holds 1 of its 7 days · ")
+        with i18n.use_locale("de"):
+            german = partial_periods_text(partial_periods(frame), "week")
+        assert german.startswith("Die Woche ab 30. Nov. enthält 1 ihrer 7 Tage · ")
     else:
         assert (text == "") == (not cut)
