@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -872,4 +874,62 @@ def test_a_sheet_past_the_row_limit_is_refused_without_reading_on(
     ):
         run_import(engine, config, data, filename="obs.xlsx")
     assert len(rows_parsed) == 11
+    assert store_counts(engine) == (0, 0)
+
+
+def rewritten(workbook: bytes, part: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with one part's bytes changed."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, change(content) if info.filename == part else content)
+    return out.getvalue()
+
+
+def understated(workbook: bytes, part: str, size: int) -> bytes:
+    """The workbook with `part` declared `size` bytes unpacked, in its local header and in the
+    zip's directory, though it unpacks to more."""
+    data = bytearray(workbook)
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        info = archive.getinfo(part)
+        directory_at = archive.start_dir
+    struct.pack_into("<I", data, info.header_offset + 22, size)
+    entry = data.index(b"PK\x01\x02", directory_at)
+    while data[entry + 46 : entry + 46 + len(part)] != part.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", data, entry + 24, size)
+    return bytes(data)
+
+
+def test_a_workbook_whose_parts_are_not_what_they_say_is_refused(
+    engine: Engine, config: AppConfig, part_bytes_read: dict[str, int]
+) -> None:
+    good = workbook_bytes(GOOD_SHEET_HEADER, 20_000)
+    # A sheet declaring 10 kB that unpacks to megabytes is read no further than 10 kB.
+    lying = understated(good, SHEET, 10_000)
+    part_bytes_read.clear()
+    with pytest.raises(
+        ImportFileError,
+        match=r"^the file is not a readable \.xlsx workbook \(a part of it does not unpack to "
+        r"what the zip's directory says\)$",
+    ):
+        run_import(engine, config, lying, filename="obs.xlsx")
+    assert part_bytes_read.get(SHEET, 0) <= 10_000
+    # A sheet whose XML breaks off is explained, not a server error.
+    broken = rewritten(good, SHEET, lambda xml: xml.replace(b"</sheetData>", b"<row><c></row>"))
+    with pytest.raises(
+        ImportFileError,
+        match=r"^the file is not a readable \.xlsx workbook \(a part of it is not well-formed "
+        r"XML: ",
+    ):
+        run_import(engine, config, broken, filename="obs.xlsx")
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(ImportFileError, match=r"ist kein wohlgeformtes XML: "),
+    ):
+        run_import(engine, config, broken, filename="obs.xlsx")
     assert store_counts(engine) == (0, 0)

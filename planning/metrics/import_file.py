@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
@@ -229,7 +230,7 @@ def _read_xlsx(data: bytes, config: MetricsConfig | None = None) -> pd.DataFrame
         rows = _first_sheet_rows(data, config)
     except ImportFileError:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, ParseError) as exc:
         raise _unreadable_workbook(exc) from None
     if not rows:
         raise ImportFileError(_(EMPTY))
@@ -365,8 +366,14 @@ def _check_header(row: Sequence[str], config: MetricsConfig | None) -> None:
 def workbook_reason(exc: Exception) -> str:
     """Why a workbook cannot be opened, in the reader's language where the reason is known (the
     zip library's own words are English)."""
+    if isinstance(exc, zipfile.BadZipFile) and str(exc).startswith("Bad CRC-32"):
+        # A part that unpacks to other bytes than its directory entry says, e.g. more of them:
+        # the zip reader stops at the declared size.
+        return _("a part of it does not unpack to what the zip's directory says")
     if isinstance(exc, zipfile.BadZipFile):
         return _("it is not a zip archive, as every .xlsx file is")
+    if isinstance(exc, ParseError):
+        return _("a part of it is not well-formed XML: {detail}").format(detail=exc)
     if isinstance(exc, KeyError):
         return _("it is a zip archive with no workbook in it")
     return str(exc)
