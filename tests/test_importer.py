@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.worksheet._reader import WorkSheetParser
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+import planning.metrics.import_file as import_file
 import planning.metrics.observations as observations_module
 from planning import i18n
 from planning.access.permissions import PermissionDenied
@@ -730,4 +735,201 @@ def test_thousands_spaces_and_apostrophes_say_how_to_write_the_number(
         "e.g. 1234.56"
         for cell in cells
     ]
+    assert store_counts(engine) == (0, 0)
+
+
+# --- hostile workbooks ---------------------------------------------------------------------------
+
+
+def workbook_bytes(header: list[str], rows: int) -> bytes:
+    """A workbook whose first sheet has `header` and `rows` rows of good observations."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(header)
+    for number in range(rows):
+        sheet.append([f"2026-01-{1 + number % 28:02d}", "sessions", number, "email", "mobile"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def with_member(workbook: bytes, name: str, content: bytes, copies: int = 1) -> bytes:
+    """The workbook with extra members `name` (numbered when there are several copies)."""
+    buffer = io.BytesIO(workbook)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        for copy in range(copies):
+            archive.writestr(f"{name}{copy}" if copies > 1 else name, content)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def rows_parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many sheet rows the workbook reader has parsed, counted as it parses them."""
+    seen: list[int] = []
+    original = WorkSheetParser.parse_row
+
+    def counting(self: WorkSheetParser, element: Any) -> Any:
+        seen.append(1)
+        return original(self, element)
+
+    monkeypatch.setattr(WorkSheetParser, "parse_row", counting)
+    return seen
+
+
+@pytest.fixture
+def part_bytes_read(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many unpacked bytes have been read from each part of a zip archive."""
+    read: dict[str, int] = {}
+    original = zipfile.ZipExtFile.read
+
+    def counting(self: zipfile.ZipExtFile, n: int = -1) -> bytes:
+        data = original(self, n)
+        read[self.name] = read.get(self.name, 0) + len(data)
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting)
+    return read
+
+
+GOOD_SHEET_HEADER = ["date", "measure", "value", "channel", "device"]
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def test_a_workbook_with_a_wrong_header_is_refused_having_read_only_its_first_row(
+    engine: Engine, config: AppConfig, rows_parsed: list[int], part_bytes_read: dict[str, int]
+) -> None:
+    data = workbook_bytes(["date", "measure", "amount", "channel", "device"], 20_000)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet_size = archive.getinfo(SHEET).file_size
+    part_bytes_read.clear()
+    with pytest.raises(ImportFileError, match=r"^missing required column: value \(the header"):
+        run_import(engine, config, data, filename="obs.xlsx")
+    assert len(rows_parsed) == 1
+    # The sheet's XML is read in chunks: only the first, not the sheet whole, as opening it with
+    # openpyxl's read-only workbook would (to find its size, which openpyxl's files leave out).
+    assert sheet_size > 1_000_000 and part_bytes_read[SHEET] < sheet_size / 10
+    assert store_counts(engine) == (0, 0)
+
+    rows_parsed.clear()
+    wide = GOOD_SHEET_HEADER + [f"extra {n}" for n in range(100)]
+    with pytest.raises(ImportFileError, match=r"^the header has 105 columns; an observations"):
+        run_import(engine, config, workbook_bytes(wide, 5_000), filename="obs.xlsx")
+    assert len(rows_parsed) == 1
+
+    # A good header reads on to the end.
+    rows_parsed.clear()
+    assert run_import(engine, config, workbook_bytes(GOOD_SHEET_HEADER, 28), "obs.xlsx").added == 28
+    assert len(rows_parsed) == 29
+
+
+def test_a_padded_workbook_is_refused_from_its_zip_directory(
+    engine: Engine, config: AppConfig, rows_parsed: list[int]
+) -> None:
+    # 20 MB of padding packed into about 20 kB, beside a good sheet.
+    data = with_member(workbook_bytes(GOOD_SHEET_HEADER, 3), "xl/media/pad.bin", bytes(20_000_000))
+    assert len(data) < 100_000
+    with pytest.raises(
+        ImportFileError,
+        match=r"^the workbook's part xl/media/pad\.bin unpacks to \S+ times its packed size, "
+        r"more than the 100 times a real workbook does: it is refused unread$",
+    ):
+        run_import(engine, config, data, filename="obs.xlsx")
+    with i18n.use_locale("de"):
+        with pytest.raises(ImportFileError, match=r"mehr als das 100-Fache"):
+            run_import(engine, config, data, filename="obs.xlsx")
+        with pytest.raises(ImportFileError, match=r"mehr als das 100-Fache"):
+            read_cells(data, "Umsatz.xlsx")  # offered for a column mapping
+    assert rows_parsed == []
+    assert store_counts(engine) == (0, 0)
+
+
+def test_a_workbook_unpacking_past_the_upload_limit_is_refused_unread(
+    engine: Engine, config: AppConfig, rows_parsed: list[int]
+) -> None:
+    # 201 parts of 1 MB each: none packs suspiciously well on its own, together they pass 200 MB.
+    data = with_member(
+        workbook_bytes(GOOD_SHEET_HEADER, 3), "xl/media/part", bytes(1_000_000), copies=201
+    )
+    with pytest.raises(
+        ImportFileError,
+        match=r"^the workbook unpacks to 201 MB, more than the 200 MB a file may have; ",
+    ):
+        run_import(engine, config, data, filename="obs.xlsx")
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(ImportFileError, match=r"^die Arbeitsmappe wird entpackt 201 MB groß"),
+    ):
+        run_import(engine, config, data, filename="obs.xlsx")
+    assert rows_parsed == []
+    assert store_counts(engine) == (0, 0)
+
+
+def test_a_sheet_past_the_row_limit_is_refused_without_reading_on(
+    engine: Engine, config: AppConfig, rows_parsed: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_file, "MAX_SHEET_ROWS", 10)
+    data = workbook_bytes(GOOD_SHEET_HEADER, 1_000)
+    with pytest.raises(
+        ImportFileError, match=r"^the sheet has more than 10 rows, the most a sheet can hold$"
+    ):
+        run_import(engine, config, data, filename="obs.xlsx")
+    assert len(rows_parsed) == 11
+    assert store_counts(engine) == (0, 0)
+
+
+def rewritten(workbook: bytes, part: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with one part's bytes changed."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, change(content) if info.filename == part else content)
+    return out.getvalue()
+
+
+def understated(workbook: bytes, part: str, size: int) -> bytes:
+    """The workbook with `part` declared `size` bytes unpacked, in its local header and in the
+    zip's directory, though it unpacks to more."""
+    data = bytearray(workbook)
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        info = archive.getinfo(part)
+        directory_at = archive.start_dir
+    struct.pack_into("<I", data, info.header_offset + 22, size)
+    entry = data.index(b"PK\x01\x02", directory_at)
+    while data[entry + 46 : entry + 46 + len(part)] != part.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", data, entry + 24, size)
+    return bytes(data)
+
+
+def test_a_workbook_whose_parts_are_not_what_they_say_is_refused(
+    engine: Engine, config: AppConfig, part_bytes_read: dict[str, int]
+) -> None:
+    good = workbook_bytes(GOOD_SHEET_HEADER, 20_000)
+    # A sheet declaring 10 kB that unpacks to megabytes is read no further than 10 kB.
+    lying = understated(good, SHEET, 10_000)
+    part_bytes_read.clear()
+    with pytest.raises(
+        ImportFileError,
+        match=r"^the file is not a readable \.xlsx workbook \(a part of it does not unpack to "
+        r"what the zip's directory says\)$",
+    ):
+        run_import(engine, config, lying, filename="obs.xlsx")
+    assert part_bytes_read.get(SHEET, 0) <= 10_000
+    # A sheet whose XML breaks off is explained, not a server error.
+    broken = rewritten(good, SHEET, lambda xml: xml.replace(b"</sheetData>", b"<row><c></row>"))
+    with pytest.raises(
+        ImportFileError,
+        match=r"^the file is not a readable \.xlsx workbook \(a part of it is not well-formed "
+        r"XML: ",
+    ):
+        run_import(engine, config, broken, filename="obs.xlsx")
+    with (
+        i18n.use_locale("de"),
+        pytest.raises(ImportFileError, match=r"ist kein wohlgeformtes XML: "),
+    ):
+        run_import(engine, config, broken, filename="obs.xlsx")
     assert store_counts(engine) == (0, 0)

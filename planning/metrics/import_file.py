@@ -17,9 +17,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from planning.config.metrics import MetricsConfig
 from planning.formatting import format_count
@@ -40,6 +44,17 @@ EMPTY = N_("the file is empty")
 # the format needs 3 + one per dimension, and a wider header is a wrong file, refused before its
 # rows are parsed.
 MAX_COLUMNS = 64
+
+# An .xlsx workbook is a zip archive of XML, read only within bounds checked before it is opened:
+# its members may expand to at most MAX_UNPACKED_BYTES in all (the 200 MB a CSV upload or a
+# source file may have), and a member past RATIO_FROM_BYTES to at most MAX_INFLATE_RATIO times its
+# packed size (a real sheet packs about 10:1, a padded one a thousand times smaller). The sizes
+# come from the zip's directory; Python's zip reader never returns more than a member declares.
+MAX_UNPACKED_BYTES = 200_000_000
+MAX_INFLATE_RATIO = 100
+RATIO_FROM_BYTES = 1_000_000
+# The rows one sheet can hold in Excel: a sheet claiming more is read no further.
+MAX_SHEET_ROWS = 1_048_576
 
 # The first bytes of a zip archive, which an .xlsx workbook is.
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -74,7 +89,7 @@ def read_table(*, data: bytes, filename: str, config: MetricsConfig | None = Non
     if suffix in CSV_SUFFIXES:
         raw = _read_csv(data, column_limit(config))
     elif suffix in EXCEL_SUFFIXES:
-        raw = _read_xlsx(data)
+        raw = _read_xlsx(data, config)
     else:
         if suffix:
             raise ImportFileError(
@@ -207,32 +222,158 @@ def read_csv_cells(
         raise ImportFileError(_("the file is not valid CSV: {reason}").format(reason=exc)) from None
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
+def _read_xlsx(data: bytes, config: MetricsConfig | None = None) -> pd.DataFrame:
     if not data:
         raise ImportFileError(_(EMPTY))
+    check_workbook_size(data)
     try:
-        raw = pd.read_excel(
-            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
-        )
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ImportFileError(
-            _("the file is not a readable .xlsx workbook ({reason})").format(
-                reason=workbook_reason(exc)
-            )
-        ) from None
-    if raw.empty:
+        rows = _first_sheet_rows(data, config)
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, ParseError) as exc:
+        raise _unreadable_workbook(exc) from None
+    if not rows:
         raise ImportFileError(_(EMPTY))
-    raw = raw.map(cell_text).astype(str)
+    width = max(len(row) for row in rows)
+    raw = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
     # Row i of the sheet as read is spreadsheet row i + 1.
     raw.index = pd.RangeIndex(1, len(raw) + 1, name=LINE)
     return raw
 
 
+def _first_sheet_rows(data: bytes, config: MetricsConfig | None) -> list[list[str]]:
+    """The first worksheet's rows as text, streamed from its XML. openpyxl's own read-only
+    workbook is not used: opening it reads every sheet whole when the sheet does not declare its
+    size (as openpyxl's own files do not), before a single row is returned."""
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # which number formats are dates
+        targets = [
+            rel.target
+            for _sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
+        if not targets:
+            raise KeyError(targets)
+        with reader.archive.open(targets[0]) as source:
+            parser = WorkSheetParser(
+                source,
+                reader.shared_strings,
+                data_only=True,
+                epoch=reader.wb.epoch,
+                date_formats=reader.wb._date_formats,
+                timedelta_formats=reader.wb._timedelta_formats,
+            )
+            return _sheet_rows(parser.parse(), config)
+    finally:
+        reader.archive.close()
+
+
+def _unreadable_workbook(exc: Exception) -> ImportFileError:
+    return ImportFileError(
+        _("the file is not a readable .xlsx workbook ({reason})").format(
+            reason=workbook_reason(exc)
+        )
+    )
+
+
+def check_workbook_size(data: bytes) -> None:
+    """Refuse a workbook whose members would expand past MAX_UNPACKED_BYTES in all, or one of
+    them past MAX_INFLATE_RATIO times its packed size, reading only the zip's directory."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable_workbook(exc) from None
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _(
+                "the workbook unpacks to {size} MB, more than the {limit} MB a file may have; "
+                "save the sheet as CSV UTF-8 instead (a fraction of the size), or split it"
+            ).format(
+                size=format_count(unpacked // 1_000_000),
+                limit=format_count(MAX_UNPACKED_BYTES // 1_000_000),
+            )
+        )
+    for member in members:
+        if member.file_size > RATIO_FROM_BYTES and member.file_size > MAX_INFLATE_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise ImportFileError(
+                _(
+                    "the workbook's part {name} unpacks to {ratio} times its packed size, more "
+                    "than the {limit} times a real workbook does: it is refused unread"
+                ).format(
+                    name=member.filename,
+                    ratio=format_count(member.file_size // max(member.compress_size, 1)),
+                    limit=format_count(MAX_INFLATE_RATIO),
+                )
+            )
+
+
+def _sheet_rows(
+    parsed: Iterable[tuple[int, list[dict[str, Any]]]], config: MetricsConfig | None
+) -> list[list[str]]:
+    """A sheet's rows (numbered, as the sheet parser gives them) as text cells, a row the sheet
+    leaves out as an empty one and trailing empty cells dropped. The header (the first row with
+    a value) is checked as soon as it is read; a row wider than a header may be, or past
+    MAX_SHEET_ROWS, is refused without reading on."""
+    limit = column_limit(config)
+    rows: list[list[str]] = []
+    for number, cells in parsed:
+        if number > MAX_SHEET_ROWS:
+            raise ImportFileError(
+                _("the sheet has more than {limit} rows, the most a sheet can hold").format(
+                    limit=format_count(MAX_SHEET_ROWS)
+                )
+            )
+        width = max((cell["column"] for cell in cells), default=0)
+        if width > limit:
+            raise _too_wide(width, limit)
+        row = [""] * width
+        for cell in cells:
+            row[cell["column"] - 1] = _sheet_cell_text(cell["value"], cell["data_type"])
+        while row and row[-1] == "":
+            row.pop()
+        if not row or number <= len(rows):  # empty, or a row number given twice
+            continue
+        if not rows:
+            _check_header(row, config)
+        rows.extend([] for _ in range(number - 1 - len(rows)))
+        rows.append(row)
+    return rows
+
+
+def _sheet_cell_text(value: Any, data_type: str) -> str:
+    """A workbook cell as text: a whole number stored as a float without its ".0", an error such
+    as #N/A as empty."""
+    if value is None or data_type == "e":
+        return ""
+    if data_type == "n" and isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return cell_text(value)
+
+
+def _check_header(row: Sequence[str], config: MetricsConfig | None) -> None:
+    """Refuse a workbook's header row for its names before any other row is read."""
+    _check_names([cell.strip().lower() for cell in row if cell.strip()], config)
+
+
 def workbook_reason(exc: Exception) -> str:
     """Why a workbook cannot be opened, in the reader's language where the reason is known (the
     zip library's own words are English)."""
+    if isinstance(exc, zipfile.BadZipFile) and str(exc).startswith("Bad CRC-32"):
+        # A part that unpacks to other bytes than its directory entry says, e.g. more of them:
+        # the zip reader stops at the declared size.
+        return _("a part of it does not unpack to what the zip's directory says")
     if isinstance(exc, zipfile.BadZipFile):
         return _("it is not a zip archive, as every .xlsx file is")
+    if isinstance(exc, ParseError):
+        return _("a part of it is not well-formed XML: {detail}").format(detail=exc)
     if isinstance(exc, KeyError):
         return _("it is a zip archive with no workbook in it")
     return str(exc)
@@ -285,6 +426,15 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
     body = body[keep]
     body.columns = pd.Index(names)
 
+    _check_names(names, config)
+    if body.empty:
+        raise ImportFileError(_("the file has a header but no data rows"))
+    return body
+
+
+def _check_names(names: Sequence[str], config: MetricsConfig | None) -> None:
+    """Refuse a header naming a column twice, lacking a required one, or (with a config) naming
+    one that is neither required nor a declared dimension."""
     repeated = sorted(name for name, count in Counter(names).items() if count > 1)
     if repeated:
         raise ImportFileError(
@@ -298,9 +448,6 @@ def _shape(raw: pd.DataFrame, config: MetricsConfig | None) -> pd.DataFrame:
         unknown = unknown_columns(names, config)
         if unknown:
             raise ImportFileError(unknown_columns_reason(unknown, config))
-    if body.empty:
-        raise ImportFileError(_("the file has a header but no data rows"))
-    return body
 
 
 def _missing_reason(names: Sequence[str]) -> str:

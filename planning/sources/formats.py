@@ -31,6 +31,7 @@ from planning.metrics.import_file import (
     LINE,
     ImportFileError,
     cell_text,
+    check_workbook_size,
     read_csv_cells,
     refuse_workbook,
     utf8_bytes,
@@ -152,6 +153,7 @@ def read_cells(data: bytes, filename: str) -> pd.DataFrame:
     if suffix == ".xlsx":
         if not data:
             raise ImportFileError(_(EMPTY))
+        check_workbook_size(data)
         try:
             raw = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
         except Exception as exc:
