@@ -27,7 +27,8 @@ from planning.config import AppConfig
 from planning.metrics.import_checks import RowProblem, validate
 from planning.metrics.import_file import ImportFileError, read_table
 from planning.metrics.importer import check_file, import_observations, preview
-from planning.sources.formats import import_in_format, read_cells
+from planning.sources.formats import MAPPING, convert, import_in_format, read_cells
+from planning.sources.mappings import MappingSpec, get_mapping, save_mapping
 from planning.store.engine import data_versions
 from tests.sources_support import director_and_member, stored
 
@@ -933,3 +934,310 @@ def test_a_workbook_whose_parts_are_not_what_they_say_is_refused(
     ):
         run_import(engine, config, broken, filename="obs.xlsx")
     assert store_counts(engine) == (0, 0)
+
+
+# --- a workbook offered for a column mapping: the same reader, limits and refusals -------------
+
+WIDE_SPEC = MappingSpec(
+    date_column="Day",
+    fixed={"channel": "email", "device": "mobile"},
+    measures={"sessions": "Visits", "orders": "Orders"},
+)
+
+
+def wide_workbook(header: list[str], rows: int) -> bytes:
+    """A wide workbook: `header`, then `rows` rows of a day and two counts."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(header)
+    for number in range(rows):
+        sheet.append([f"2026-01-{1 + number % 28:02d}", number, number // 10])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def import_mapped(engine: Engine, config: AppConfig, data: bytes, filename: str = "wide.xlsx"):  # type: ignore[no-untyped-def]
+    """Import a wide file through the saved mapping "wide" (WIDE_SPEC), saving it first."""
+    with Session(engine) as session:
+        if get_mapping(session=session, name="wide") is None:
+            save_mapping(
+                session=session, actor=None, name="wide", spec=WIDE_SPEC, metrics=config.metrics
+            )
+            session.commit()
+    return import_in_format(
+        engine=engine,
+        actor=None,
+        data=data,
+        filename=filename,
+        fmt="mapping:wide",
+        source="upload",
+        config=config,
+    )
+
+
+def test_a_mapping_workbook_with_a_wrong_header_is_refused_having_read_only_its_first_row(
+    engine: Engine, config: AppConfig, rows_parsed: list[int], part_bytes_read: dict[str, int]
+) -> None:
+    data = wide_workbook(["Day", "Visits", "Bestellungen"], 20_000)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet_size = archive.getinfo(SHEET).file_size
+    part_bytes_read.clear()
+    with pytest.raises(
+        ImportFileError,
+        match=r"^the file has no column 'Orders' that the mapping reads \(its header: Day, "
+        r"Visits, Bestellungen\)$",
+    ):
+        import_mapped(engine, config, data)
+    assert len(rows_parsed) == 1
+    assert sheet_size > 1_000_000 and part_bytes_read[SHEET] < sheet_size / 10
+    assert store_counts(engine) == (0, 0)
+
+    rows_parsed.clear()
+    wide = ["Day", "Visits", "Orders", *(f"extra {n}" for n in range(600))]
+    with pytest.raises(ImportFileError, match=r"^the header has 603 columns; at most 500$"):
+        import_mapped(engine, config, wide_workbook(wide, 5_000))
+    assert len(rows_parsed) == 1
+
+    # A good header reads on to the end: 28 days of sessions and of orders.
+    rows_parsed.clear()
+    assert import_mapped(engine, config, wide_workbook(["Day", "Visits", "Orders"], 28)).added == 56
+    assert len(rows_parsed) == 29
+
+
+def test_a_mapping_workbook_past_the_row_limit_is_refused_without_reading_on(
+    engine: Engine, config: AppConfig, rows_parsed: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_file, "MAX_SHEET_ROWS", 10)
+    with pytest.raises(
+        ImportFileError, match=r"^the sheet has more than 10 rows, the most a sheet can hold$"
+    ):
+        import_mapped(engine, config, wide_workbook(["Day", "Visits", "Orders"], 1_000))
+    assert len(rows_parsed) == 11
+    assert store_counts(engine) == (0, 0)
+
+
+def compound_file(*streams: str) -> bytes:
+    """An OLE2 compound file (an old .xls, or the wrapper Excel saves a password-protected
+    workbook in) of one FAT sector and one directory sector naming `streams`, all empty."""
+    header = bytearray(512)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file signature
+    # Minor and major version, byte order, sector and mini-sector shifts.
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    # One FAT sector, the directory in sector 1, the mini-stream cutoff, no mini FAT, no DIFAT.
+    struct.pack_into("<IIIIIIIII", header, 44, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0, 0)
+    header[80:] = b"\xff" * (512 - 80)  # the other DIFAT slots are free
+    fat = struct.pack("<II", 0xFFFFFFFD, 0xFFFFFFFE) + b"\xff" * 504
+
+    def entry(name: str, kind: int, child: int, right: int) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le")
+        return struct.pack(
+            "<64sHBBIII16sI16sIQ",
+            encoded,
+            len(encoded),
+            kind,
+            1,
+            0xFFFFFFFF,
+            right,
+            child,
+            b"",
+            0,
+            b"",
+            0xFFFFFFFE,
+            0,
+        )
+
+    entries = [entry("Root Entry", 5, 1 if streams else 0xFFFFFFFF, 0xFFFFFFFF)]
+    for number, name in enumerate(streams, start=1):
+        entries.append(
+            entry(name, 2, 0xFFFFFFFF, number + 1 if number < len(streams) else 0xFFFFFFFF)
+        )
+    directory = b"".join(entries).ljust(512, b"\0")
+    return bytes(header) + fat + directory
+
+
+def book_after(first: str, *, data_sheet: bool = True) -> bytes:
+    """A workbook whose first sheet is a chart sheet (`first` "chart") or an empty sheet
+    ("empty"), with a wide sheet after it or nothing else."""
+    book = openpyxl.Workbook()
+    if first == "chart":
+        empty = book.active
+        assert empty is not None
+        book.remove(empty)
+        book.create_chartsheet("Chart")
+    if data_sheet:
+        sheet = book.create_sheet("Data")
+        sheet.append(["Day", "Visits", "Orders"])
+        sheet.append(["2026-01-05", 1200, 38])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "refusal", "german"),
+    [
+        (
+            with_member(
+                wide_workbook(["Day", "Visits", "Orders"], 3), "xl/media/pad.bin", bytes(20_000_000)
+            ),
+            r"^the workbook's part xl/media/pad\.bin unpacks to \S+ times its packed size",
+            "mehr als das 100-Fache",
+        ),
+        (
+            b"Day,Visits,Orders\n2026-01-05,1200,38\n",
+            r"^the file is not a readable \.xlsx workbook \(it is not a zip archive, as every "
+            r"\.xlsx file is\)$",
+            "keine lesbare .xlsx-Arbeitsmappe",
+        ),
+        (
+            compound_file("EncryptionInfo", "EncryptedPackage"),
+            r"^the workbook is password-protected \(encrypted\) and cannot be read: remove the "
+            r"password in Excel",
+            "Passwort",
+        ),
+        (
+            compound_file("Workbook"),
+            r"^the file is an old Excel workbook \(\.xls\) named \.xlsx: save it as \.xlsx",
+            ".xls",
+        ),
+        (
+            book_after("chart", data_sheet=False),
+            r"^the workbook holds only charts, no sheet of cells: put the data on a sheet$",
+            "Diagramm",
+        ),
+        (
+            book_after("empty"),
+            r"^the workbook's first sheet is empty: put the data on the first sheet$",
+            "erste Blatt",
+        ),
+    ],
+    ids=[
+        "zip bomb",
+        "not a zip",
+        "encrypted",
+        "old xls",
+        "only a chart sheet",
+        "empty first sheet",
+    ],
+)
+def test_a_hostile_workbook_is_refused_alike_for_a_mapping_and_the_long_format(
+    engine: Engine, config: AppConfig, data: bytes, refusal: str, german: str
+) -> None:
+    with pytest.raises(ImportFileError, match=refusal):
+        import_mapped(engine, config, data)
+    with pytest.raises(ImportFileError, match=refusal):
+        run_import(engine, config, data, filename="obs.xlsx")
+    with pytest.raises(ImportFileError, match=refusal):
+        read_cells(data, "wide.xlsx")  # the mapping editor reading the header
+    with i18n.use_locale("de"), pytest.raises(ImportFileError) as in_german:
+        import_mapped(engine, config, data)
+    assert german in str(in_german.value)
+    assert store_counts(engine) == (0, 0)
+
+
+def test_a_chart_sheet_before_the_data_is_passed_over(engine: Engine, config: AppConfig) -> None:
+    result = import_mapped(engine, config, book_after("chart"))
+    assert (result.added, result.problems) == (2, [])
+
+
+def test_a_mapping_workbook_keeps_its_sheet_row_numbers_and_column_names(
+    config: AppConfig,
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([])  # a title row left empty
+    sheet.append(["Day", "Visits", "Orders", None, "Visits"])
+    sheet.append(["2026-01-05", 1200, 38])
+    sheet.append([])
+    sheet.append(["2026-01-06", "lots", 40])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    cells = read_cells(buffer.getvalue(), "wide.xlsx")
+    assert list(cells.columns) == ["Day", "Visits", "Orders", "Unnamed: 3", "Visits.1"]
+    assert list(cells.index) == [3, 5]
+    converted = convert(
+        data=buffer.getvalue(), filename="wide.xlsx", fmt=MAPPING, config=config, mapping=WIDE_SPEC
+    )
+    assert converted.problems == [RowProblem(5, "Visits", "'lots' is not a number")]
+
+
+# --- missing values: the same in a CSV and a workbook ------------------------------------------
+
+MISSING_WORDS = ["NA", "N/A", "null", "-", "#N/A"]
+
+
+def same_rows(rows: list[list[Any]], stem: str) -> list[tuple[bytes, str]]:
+    """The rows as a CSV and as a workbook (an empty cell left empty in both; "#N/A" in the
+    workbook is Excel's error cell, which Excel writes as #N/A in a CSV)."""
+    text = "".join(",".join(str(cell) for cell in row) + "\n" for row in rows)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append([None if cell == "" else cell for cell in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return [(text.encode(), f"{stem}.csv"), (buffer.getvalue(), f"{stem}.xlsx")]
+
+
+@pytest.mark.parametrize("cell", ["", *MISSING_WORDS])
+def test_a_missing_value_is_refused_alike_in_a_csv_and_a_workbook(
+    engine: Engine, config: AppConfig, cell: str
+) -> None:
+    results = [
+        run_import(engine, config, data, filename=name)
+        for data, name in same_rows(
+            [
+                ["date", "measure", "value", "channel", "device"],
+                ["2026-01-05", "sessions", 1200, "email", "mobile"],
+                ["2026-01-06", "sessions", cell, "email", "mobile"],
+            ],
+            "obs",
+        )
+    ]
+    reason = (
+        "value is missing"
+        if cell == ""
+        else f"value {cell!r} stands for no value: a row without a value cannot be imported, "
+        "leave it out of the file"
+    )
+    assert [result.problems for result in results] == [[RowProblem(3, "value", reason)]] * 2
+    assert store_counts(engine) == (0, 0)
+
+
+@pytest.mark.parametrize("cell", MISSING_WORDS)
+def test_a_word_for_no_value_in_a_mapped_column_is_refused_alike_in_a_csv_and_a_workbook(
+    engine: Engine, config: AppConfig, cell: str
+) -> None:
+    files = same_rows(
+        [["Day", "Visits", "Orders"], ["2026-01-05", 1200, 38], ["2026-01-06", 1300, cell]],
+        "wide",
+    )
+    reason = f"{cell!r} stands for no value: leave the cell empty where there is none"
+    for data, name in files:
+        result = import_mapped(engine, config, data, filename=name)
+        assert [(p.line, p.column) for p in result.problems] == [(3, "Orders")]
+        assert result.problems[0].reason.startswith(reason)
+    assert store_counts(engine) == (0, 0)
+
+
+def test_an_empty_mapped_cell_is_no_observation_in_a_csv_and_a_workbook(
+    engine: Engine, config: AppConfig
+) -> None:
+    files = same_rows(
+        [["Day", "Visits", "Orders"], ["2026-01-05", 1200, 38], ["2026-01-06", 1300, ""]],
+        "wide",
+    )
+    tables = [
+        convert(data=data, filename=name, fmt=MAPPING, config=config, mapping=WIDE_SPEC).table
+        for data, name in files
+    ]
+    assert [sorted(zip(t["date"], t["measure"], t["value"], strict=True)) for t in tables] == [
+        [
+            ("2026-01-05", "orders", "38"),
+            ("2026-01-05", "sessions", "1200"),
+            ("2026-01-06", "sessions", "1300"),
+        ]
+    ] * 2

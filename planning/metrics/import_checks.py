@@ -37,6 +37,10 @@ SHOWN_CHARACTERS = 60
 SEPARATED_NUMBER = re.compile(
     r"[-+]?[0-9]{1,3}([.,' \u00a0\u202f\u2019][0-9]{3})+([.,][0-9]+)?|[-+]?[0-9]+,[0-9]+"
 )
+# Words spreadsheets and exports write for "no value" (compared stripped, case-insensitively):
+# taken as a value in neither a CSV nor a workbook, but refused saying what to write instead,
+# so the same data reads the same in both.
+MISSING_MARKERS = frozenset({"na", "n/a", "#n/a", "null", "none", "nil", "-", "--", "?"})
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -424,6 +428,11 @@ def _value_reason(cell: Any) -> str:
     raw = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell).strip()
     if not raw:
         return _("value is missing")
+    if is_missing_marker(raw):
+        return _(
+            "value {raw} stands for no value: a row without a value cannot be imported, "
+            "leave it out of the file"
+        ).format(raw=shown(raw))
     try:
         number = float(raw)
     except ValueError:
@@ -431,6 +440,11 @@ def _value_reason(cell: Any) -> str:
     if math.isfinite(number):
         return not_a_number(raw)
     return _("value {raw} is not a finite number").format(raw=shown(raw))
+
+
+def is_missing_marker(cell: str) -> bool:
+    """Whether a cell holds a word written for "no value" (NA, N/A, null, -, ...)."""
+    return cell.strip().lower() in MISSING_MARKERS
 
 
 def not_a_number(cell: str) -> str:

@@ -58,6 +58,10 @@ MAX_SHEET_ROWS = 1_048_576
 
 # The first bytes of a zip archive, which an .xlsx workbook is.
 ZIP_SIGNATURE = b"PK\x03\x04"
+# The first bytes of an OLE2 compound file: an old .xls, or an encrypted .xlsx, whose directory
+# names its EncryptedPackage stream (in UTF-16).
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 # The byte order marks of UTF-16, little- and big-endian.
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 SEMICOLON_HINT = N_(
@@ -223,17 +227,39 @@ def read_csv_cells(
 
 
 def _read_xlsx(data: bytes, config: MetricsConfig | None = None) -> pd.DataFrame:
+    return read_workbook(
+        data,
+        check_header=lambda row: _check_header(row, config),
+        max_columns=column_limit(config),
+        too_wide=_too_wide,
+    )
+
+
+def read_workbook(
+    data: bytes,
+    *,
+    check_header: Callable[[list[str]], None],
+    max_columns: int,
+    too_wide: Callable[[int, int], ImportFileError],
+) -> pd.DataFrame:
+    """An .xlsx file's first worksheet as text cells indexed by spreadsheet row, streamed within
+    the workbook limits: `check_header` gets the first row with a value as soon as it is read and
+    raises ImportFileError to refuse it; a row wider than `max_columns` is refused with
+    `too_wide(count, limit)`. Raises ImportFileError for a workbook that cannot be read."""
     if not data:
         raise ImportFileError(_(EMPTY))
+    refuse_encrypted(data)
     check_workbook_size(data)
     try:
-        rows = _first_sheet_rows(data, config)
+        rows = _first_sheet_rows(data, check_header, max_columns, too_wide)
     except ImportFileError:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, ParseError) as exc:
         raise _unreadable_workbook(exc) from None
     if not rows:
-        raise ImportFileError(_(EMPTY))
+        raise ImportFileError(
+            _("the workbook's first sheet is empty: put the data on the first sheet")
+        )
     width = max(len(row) for row in rows)
     raw = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
     # Row i of the sheet as read is spreadsheet row i + 1.
@@ -241,7 +267,32 @@ def _read_xlsx(data: bytes, config: MetricsConfig | None = None) -> pd.DataFrame
     return raw
 
 
-def _first_sheet_rows(data: bytes, config: MetricsConfig | None) -> list[list[str]]:
+def refuse_encrypted(data: bytes) -> None:
+    """Refuse a file named .xlsx that is an OLE2 compound file: a password-protected workbook
+    (Excel keeps the encrypted .xlsx inside one) or an old binary .xls, saying which."""
+    if not data.startswith(OLE2_SIGNATURE):
+        return
+    if ENCRYPTED_PACKAGE in data:
+        raise ImportFileError(
+            _(
+                "the workbook is password-protected (encrypted) and cannot be read: remove the "
+                "password in Excel (File, Info, Protect Workbook) and upload it again"
+            )
+        )
+    raise ImportFileError(
+        _(
+            "the file is an old Excel workbook (.xls) named .xlsx: save it as .xlsx "
+            "(Excel Workbook) or as CSV UTF-8"
+        )
+    )
+
+
+def _first_sheet_rows(
+    data: bytes,
+    check_header: Callable[[list[str]], None],
+    max_columns: int,
+    too_wide: Callable[[int, int], ImportFileError],
+) -> list[list[str]]:
     """The first worksheet's rows as text, streamed from its XML. openpyxl's own read-only
     workbook is not used: opening it reads every sheet whole when the sheet does not declare its
     size (as openpyxl's own files do not), before a single row is returned."""
@@ -251,11 +302,14 @@ def _first_sheet_rows(data: bytes, config: MetricsConfig | None) -> list[list[st
         reader.read_strings()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)  # which number formats are dates
-        targets = [
-            rel.target
-            for _sheet, rel in reader.parser.find_sheets()
-            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        sheets = [
+            rel for _sheet, rel in reader.parser.find_sheets() if rel.target in reader.valid_files
         ]
+        targets = [rel.target for rel in sheets if "chartsheet" not in rel.Type]
+        if sheets and not targets:
+            raise ImportFileError(
+                _("the workbook holds only charts, no sheet of cells: put the data on a sheet")
+            )
         if not targets:
             raise KeyError(targets)
         with reader.archive.open(targets[0]) as source:
@@ -267,7 +321,7 @@ def _first_sheet_rows(data: bytes, config: MetricsConfig | None) -> list[list[st
                 date_formats=reader.wb._date_formats,
                 timedelta_formats=reader.wb._timedelta_formats,
             )
-            return _sheet_rows(parser.parse(), config)
+            return _sheet_rows(parser.parse(), check_header, max_columns, too_wide)
     finally:
         reader.archive.close()
 
@@ -316,13 +370,15 @@ def check_workbook_size(data: bytes) -> None:
 
 
 def _sheet_rows(
-    parsed: Iterable[tuple[int, list[dict[str, Any]]]], config: MetricsConfig | None
+    parsed: Iterable[tuple[int, list[dict[str, Any]]]],
+    check_header: Callable[[list[str]], None],
+    limit: int,
+    too_wide: Callable[[int, int], ImportFileError],
 ) -> list[list[str]]:
     """A sheet's rows (numbered, as the sheet parser gives them) as text cells, a row the sheet
     leaves out as an empty one and trailing empty cells dropped. The header (the first row with
     a value) is checked as soon as it is read; a row wider than a header may be, or past
     MAX_SHEET_ROWS, is refused without reading on."""
-    limit = column_limit(config)
     rows: list[list[str]] = []
     for number, cells in parsed:
         if number > MAX_SHEET_ROWS:
@@ -333,7 +389,7 @@ def _sheet_rows(
             )
         width = max((cell["column"] for cell in cells), default=0)
         if width > limit:
-            raise _too_wide(width, limit)
+            raise too_wide(width, limit)
         row = [""] * width
         for cell in cells:
             row[cell["column"] - 1] = _sheet_cell_text(cell["value"], cell["data_type"])
@@ -342,7 +398,7 @@ def _sheet_rows(
         if not row or number <= len(rows):  # empty, or a row number given twice
             continue
         if not rows:
-            _check_header(row, config)
+            check_header(row)
         rows.extend([] for _ in range(number - 1 - len(rows)))
         rows.append(row)
     return rows
@@ -350,8 +406,8 @@ def _sheet_rows(
 
 def _sheet_cell_text(value: Any, data_type: str) -> str:
     """A workbook cell as text: a whole number stored as a float without its ".0", an error such
-    as #N/A as empty."""
-    if value is None or data_type == "e":
+    as #N/A as its text, as Excel writes it in a CSV (an empty cell would be read as no value)."""
+    if value is None:
         return ""
     if data_type == "n" and isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -67,8 +67,7 @@ def parse(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
     if settings.mapping is None:
         return read_table(data=data, filename=filename)
     from planning.sources.exports import converted_table
-    from planning.sources.formats import is_workbook, read_cells
-    from planning.sources.mappings import apply_mapping, get_mapping
+    from planning.sources.mappings import get_mapping, read_mapped
 
     with Session(read_engine(context.engine)) as session:
         saved = get_mapping(session=session, name=settings.mapping)
@@ -79,12 +78,8 @@ def parse(data: bytes, settings: Any, context: FetchContext) -> pd.DataFrame:
                 "(upload the file and map its columns) or name another in sources.yaml"
             ).format(name=repr(settings.mapping))
         )
-    cells = read_cells(data, filename)
-    converted = apply_mapping(
-        cells=cells,
-        spec=saved.spec,
-        metrics=context.config.metrics,
-        workbook=is_workbook(filename),
+    converted = read_mapped(
+        data=data, filename=filename, spec=saved.spec, metrics=context.config.metrics
     )
     return converted_table(converted, context)
 

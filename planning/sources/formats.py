@@ -30,12 +30,10 @@ from planning.metrics.import_file import (
     EMPTY,
     LINE,
     ImportFileError,
-    cell_text,
-    check_workbook_size,
     read_csv_cells,
+    read_workbook,
     refuse_workbook,
     utf8_bytes,
-    workbook_reason,
 )
 from planning.metrics.importer import (
     FileCheck,
@@ -147,23 +145,17 @@ def is_workbook(filename: str) -> bool:
     return PurePath(filename).suffix.lower() == ".xlsx"
 
 
-def read_cells(data: bytes, filename: str) -> pd.DataFrame:
-    """A CSV (UTF-8) or .xlsx file as text cells under its first row's names, indexed by line."""
+def read_cells(
+    data: bytes, filename: str, *, check_header: Callable[[list[str]], None] | None = None
+) -> pd.DataFrame:
+    """A CSV (UTF-8) or .xlsx file as text cells under its first row's names, indexed by line.
+
+    `check_header`, given a workbook's header names, raises ImportFileError to refuse them before
+    any other row is read (a CSV's header is checked by its reader's caller).
+    """
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".xlsx":
-        if not data:
-            raise ImportFileError(_(EMPTY))
-        check_workbook_size(data)
-        try:
-            raw = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
-        except Exception as exc:
-            raise ImportFileError(
-                _("the file is not a readable .xlsx workbook ({reason})").format(
-                    reason=workbook_reason(exc)
-                )
-            ) from None
-        raw = raw.map(cell_text)
-        raw.index = pd.RangeIndex(2, len(raw) + 2, name=LINE)
+        raw = _workbook_cells(data, check_header)
     elif suffix == ".csv":
         text = decode(data)
         raw = read_csv_text(text)
@@ -182,6 +174,49 @@ def read_cells(data: bytes, filename: str) -> pd.DataFrame:
     return raw
 
 
+def _workbook_cells(data: bytes, check_header: Callable[[list[str]], None] | None) -> pd.DataFrame:
+    """A workbook's first sheet under its header (the first row with a value), streamed by the
+    observations import's reader; blank rows are left out and the others keep their sheet row."""
+
+    def checked(row: list[str]) -> None:
+        if check_header is not None:
+            check_header([cell.strip() for cell in row])
+
+    sheet = read_workbook(
+        data,
+        check_header=checked,
+        max_columns=MAX_COLUMNS,
+        too_wide=lambda count, limit: _too_wide(count),
+    )
+    filled = sheet[(sheet != "").any(axis=1)]
+    header = [cell.strip() for cell in filled.iloc[0]]
+    body = filled.iloc[1:]
+    body.columns = pd.Index(_column_names(header))
+    return body
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """Header cells as column names the way a CSV's are read: an empty one named after its
+    position, a repeated one numbered (Visits, Visits.1)."""
+    names: list[str] = []
+    for position, cell in enumerate(header):
+        name = cell or f"Unnamed: {position}"
+        base, copy = name, 0
+        while name in names:
+            copy += 1
+            name = f"{base}.{copy}"
+        names.append(name)
+    return names
+
+
+def _too_wide(count: int) -> ImportFileError:
+    return ImportFileError(
+        _("the header has {count} columns; at most {limit}").format(
+            count=format_count(count), limit=format_count(MAX_COLUMNS)
+        )
+    )
+
+
 def read_csv_text(
     text: str, *, first_line: int = 1, columns: Callable[[str], bool] | None = None
 ) -> pd.DataFrame:
@@ -192,11 +227,7 @@ def read_csv_text(
     """
     header = first_record(text)
     if len(header) > MAX_COLUMNS:
-        raise ImportFileError(
-            _("the header has {count} columns; at most {limit}").format(
-                count=format_count(len(header)), limit=format_count(MAX_COLUMNS)
-            )
-        )
+        raise _too_wide(len(header))
     if columns is not None:
         refuse_repeated([name for name in header if columns(name)])
     # Cells stay Python strings (dtype object): pandas' own string type costs seconds to build on
@@ -357,11 +388,8 @@ def convert(
     if fmt == MAPPING:
         if not isinstance(mapping, mappings.MappingSpec):
             raise ImportFileError(_("a wide file needs a column mapping"))
-        return mappings.apply_mapping(
-            cells=read_cells(data, filename),
-            spec=mapping,
-            metrics=config.metrics,
-            workbook=is_workbook(filename),
+        return mappings.read_mapped(
+            data=data, filename=filename, spec=mapping, metrics=config.metrics
         )
     raise ImportFileError(_("unknown file format {format}").format(format=repr(fmt)))
 

@@ -29,9 +29,14 @@ from planning.config.metrics import MetricsConfig
 from planning.formatting import format_count
 from planning.i18n import N_, Words
 from planning.i18n import gettext as _
-from planning.metrics.import_checks import SEPARATED_NUMBER, RowProblem, not_a_number
+from planning.metrics.import_checks import (
+    SEPARATED_NUMBER,
+    RowProblem,
+    is_missing_marker,
+    not_a_number,
+)
 from planning.metrics.import_file import LINE, ImportFileError, delimiter_hint
-from planning.sources.formats import Converted, column_lookup, long_table
+from planning.sources.formats import Converted, column_lookup, is_workbook, long_table, read_cells
 from planning.store.audit import record_changed, record_created, snapshot
 from planning.store.models import Person, PersonRead, utcnow
 from planning.store.models_metrics import ColumnMapping
@@ -216,6 +221,33 @@ def missing_columns(spec: MappingSpec, columns: list[str]) -> list[str]:
     return [c for c in wanted if c.strip().lower() not in have]
 
 
+def refuse_unmapped(spec: MappingSpec, header: list[str]) -> None:
+    """Refuse a header lacking a column the mapping reads, naming it and the header's columns."""
+    absent = missing_columns(spec, header)
+    if absent:
+        raise ImportFileError(
+            _(
+                "the file has no column {columns} that the mapping reads (its header: {header})"
+            ).format(
+                columns=", ".join(repr(c) for c in absent),
+                header=", ".join(header[:20]),
+            )
+            + delimiter_hint(header)
+        )
+
+
+def read_mapped(
+    *, data: bytes, filename: str, spec: MappingSpec, metrics: MetricsConfig
+) -> Converted:
+    """A wide CSV or .xlsx file read through a mapping; a workbook whose header lacks a mapped
+    column is refused having read only that row.
+
+    Raises ImportFileError when the file cannot be read or the mapping does not fit it.
+    """
+    cells = read_cells(data, filename, check_header=lambda header: refuse_unmapped(spec, header))
+    return apply_mapping(cells=cells, spec=spec, metrics=metrics, workbook=is_workbook(filename))
+
+
 def apply_mapping(
     *, cells: pd.DataFrame, spec: MappingSpec, metrics: MetricsConfig, workbook: bool = False
 ) -> Converted:
@@ -229,17 +261,7 @@ def apply_mapping(
         raise ImportFileError(
             _("the mapping does not fit metrics.yaml: {problems}").format(problems="; ".join(wrong))
         )
-    absent = missing_columns(spec, [str(c) for c in cells.columns])
-    if absent:
-        raise ImportFileError(
-            _(
-                "the file has no column {columns} that the mapping reads (its header: {header})"
-            ).format(
-                columns=", ".join(repr(c) for c in absent),
-                header=", ".join(str(c) for c in cells.columns[:20]),
-            )
-            + delimiter_hint([str(c) for c in cells.columns])
-        )
+    refuse_unmapped(spec, [str(c) for c in cells.columns])
     lookup = column_lookup(cells.columns)
     lines = np.asarray(cells.index, dtype=np.int64)
     problems: list[RowProblem] = []
@@ -253,11 +275,15 @@ def apply_mapping(
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
         for row in np.flatnonzero(present & np.isnan(numbers)):
             cell = str(values.iat[row])
-            reason = (
-                not_a_number(cell)
-                if SEPARATED_NUMBER.fullmatch(cell)
-                else _("{cell} is not a number").format(cell=repr(cell[:40]))
-            )
+            if is_missing_marker(cell):
+                reason = _(
+                    "{cell} stands for no value: leave the cell empty where there is none "
+                    "(an empty cell is no observation)"
+                ).format(cell=repr(cell[:40]))
+            elif SEPARATED_NUMBER.fullmatch(cell):
+                reason = not_a_number(cell)
+            else:
+                reason = _("{cell} is not a number").format(cell=repr(cell[:40]))
             problems.append(RowProblem(int(lines[row]), name, reason))
         # The importer still checks every other cell, so one look lists every problem of the
         # file: a bad value stands in as 0 (its problem already stops the import), a row with a
