@@ -202,6 +202,27 @@ def escape_markdown(text: object, *, inline: bool = False) -> str:
     return _DOMAIN_DOT.sub(r"\\.", flat)
 
 
+# What chat text may not carry as typed (Slack's mrkdwn through Apprise's Markdown conversion,
+# and Teams' Adaptive Cards): < and > (mentions, links, Teams' <at>), [ ] (a Markdown link), * and
+# ` (emphasis and code wherever they stand), and a backslash that would escape one of them.
+_CHAT_SPECIALS = re.compile(r"([<>\[\]*`]|\\(?=[\\<>\[\]*`_~]))")
+# _ and ~ format only at a word's edge: "a_b_c" stays as typed, "_word_" and "~word~" do not.
+_CHAT_EDGE_MARKS = re.compile(r"(?<![^\W_])[_~]|[_~](?![^\W_])")
+# A word joiner (invisible, no line break) inside "://" and a domain's dots, so no typed address
+# is linked by the chat client; a decimal point (5.5) is left alone.
+_CHAT_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=\.)(?=[^\W\d_])")
+WORD_JOINER = "\u2060"
+
+
+def escape_chat(text: object) -> str:
+    """Typed text for a chat message's Markdown (Slack, Teams via Apprise), on one line: shown
+    as typed, never a mention, a link or formatting, with a backslash only where the chat would
+    otherwise format ("Checkout v2: faster" arrives as typed, "<!channel>" as text)."""
+    flat = " ".join(str(text).split())
+    escaped = _CHAT_EDGE_MARKS.sub(r"\\\g<0>", _CHAT_SPECIALS.sub(r"\\\1", flat))
+    return _CHAT_ADDRESS.sub(WORD_JOINER, escaped)
+
+
 FIGURE_SPACE = "\u2007"  # as wide as a digit
 PUNCTUATION_SPACE = "\u2008"  # as wide as a decimal point
 NO_FIGURE = "—"

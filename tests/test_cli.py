@@ -234,18 +234,18 @@ def query_json(output: Output, *args: str) -> list[dict[str, object]]:
 def test_query_json_is_a_ratio_of_sums(tiny_store: Path, output: Output) -> None:
     window = ["--start", "2026-01-05", "--end", "2026-01-11"]
     assert query_json(output, "conversion_rate", *window) == [
-        {"period": "2026-01-05", "value": pytest.approx(30 / 1000)},
-        {"period": "2026-01-06", "value": pytest.approx(100 / 10000)},
+        {"period": "2026-01-05", "value": pytest.approx(30 / 1000), "held": 1, "days": 1},
+        {"period": "2026-01-06", "value": pytest.approx(100 / 10000), "held": 1, "days": 1},
     ]
     # A week is (30 + 100) / (1,000 + 10,000) = 1.18 %, not the 2 % mean of the daily rates.
     assert query_json(output, "conversion_rate", *window, "--grain", "week") == [
-        {"period": "2026-01-05", "value": pytest.approx(130 / 11000)}
+        {"period": "2026-01-05", "value": pytest.approx(130 / 11000), "held": 7, "days": 7}
     ]
     assert query_json(
         output, "conversion_rate", *window, "--grain", "week", "--where", "device=desktop"
-    ) == [{"period": "2026-01-05", "value": pytest.approx(100 / 10000)}]
+    ) == [{"period": "2026-01-05", "value": pytest.approx(100 / 10000), "held": 7, "days": 7}]
     assert query_json(output, "sessions", *window, "--grain", "month") == [
-        {"period": "2026-01-01", "value": 11000.0}
+        {"period": "2026-01-01", "value": 11000.0, "held": 7, "days": 31}
     ]
 
 
@@ -256,7 +256,7 @@ def test_query_value_without_denominator_is_null(
     assert main(["import", str(write(tmp_path, "extra.csv", extra))]) == 0
     output()
     rows = query_json(output, "conversion_rate", "--start", "2026-01-07", "--end", "2026-01-07")
-    assert rows == [{"period": "2026-01-07", "value": None}]
+    assert rows == [{"period": "2026-01-07", "value": None, "held": 1, "days": 1}]
 
 
 def test_query_table_and_csv(tiny_store: Path, output: Output) -> None:
@@ -264,11 +264,99 @@ def test_query_table_and_csv(tiny_store: Path, output: Output) -> None:
     assert main([*args, "--grain", "week"]) == 0
     lines = output()[0].splitlines()
     assert lines[0].split() == ["period", "Conversion", "rate"]
-    assert lines[2].split() == ["2026-01-05", "1.18", "%"]
-    assert len({len(line) for line in lines}) == 1  # columns aligned
+    assert lines[2].split() == ["2026-01-05", "*", "1.18", "%"]  # 2 days of the week
+    assert len({len(line) for line in lines[:3]}) == 1  # columns aligned
 
     assert main([*args, "--format", "csv"]) == 0
-    assert output()[0].splitlines() == ["period,value", "2026-01-05,0.03", "2026-01-06,0.01"]
+    assert output()[0].splitlines() == [
+        "period,value,held,days",
+        "2026-01-05,0.03,1,1",
+        "2026-01-06,0.01,1,1",
+    ]
+
+
+# Sessions on the days the partial-period tests use (each day ≤ the day they pin).
+AROUND_NEW_YEAR = "date,measure,value,channel,device\n" + "".join(
+    f"{d},sessions,100,organic,desktop\n"
+    for d in ["2026-12-01", "2026-12-07", "2026-12-28", "2027-01-01", "2027-01-02", "2027-01-03"]
+)
+AROUND_LEAP_DAY = "date,measure,value,channel,device\n" + "".join(
+    f"{d},sessions,100,organic,desktop\n" for d in ["2028-02-01", "2028-02-14", "2028-02-28"]
+)
+
+
+@pytest.mark.parametrize(
+    ("grain", "marked", "note"),
+    [
+        # The window starts on a Tuesday and today, a Sunday, is not over: both ends are short.
+        (
+            "week",
+            {"2026-11-30": (6, 7), "2026-12-28": (6, 7)},
+            "The week from 30 Nov holds 6 of its 7 days · The week from 28 Dec holds 6 of its 7 "
+            "days",
+        ),
+        (
+            "month",
+            {"2027-01-01": (2, 31)},
+            "The month from 01 Jan holds 2 of its 31 days",
+        ),
+        (
+            "quarter",
+            {"2026-10-01": (31, 92), "2027-01-01": (2, 90)},
+            "The quarter from 01 Oct holds 31 of its 92 days · The quarter from 01 Jan holds 2 of "
+            "its 90 days",
+        ),
+    ],
+)
+def test_query_marks_the_periods_the_window_cuts_or_today_has_not_ended(
+    tmp_path: Path,
+    store: Path,
+    output: Output,
+    monkeypatch: pytest.MonkeyPatch,
+    grain: str,
+    marked: dict[str, tuple[int, int]],
+    note: str,
+) -> None:
+    """On Sunday 3 January 2027 a trend from 1 December to today: a week of 6 days reads as a
+    dive unless it says so, as the Metrics page's caption does."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2027-01-03")
+    assert main(["import", str(write(tmp_path, "obs.csv", AROUND_NEW_YEAR))]) == 0
+    output()
+    window = ["sessions", "--start", "2026-12-01", "--end", "2027-01-03", "--grain", grain]
+    assert main(["query", *window]) == 0
+    lines = output()[0].splitlines()
+    rows = {line.split()[0]: line for line in lines[2:] if line[:1].isdigit()}
+    assert {p for p, line in rows.items() if line.split()[1] == "*"} == set(marked)
+    assert lines[-1] == f"* {note}: a short period's value is no drop or rise."
+    by_period = {r["period"]: (r["held"], r["days"]) for r in query_json(output, *window)}
+    assert {p: c for p, c in by_period.items() if c[0] < c[1]} == marked
+
+
+def test_query_marks_a_leap_february_by_its_29_days(
+    tmp_path: Path, store: Path, output: Output, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 29 February 2028 February holds 28 of its 29 days (the day is not over), the week from
+    Monday 28 Feb holds 1; ten days later the same February is whole."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2028-02-29")
+    assert main(["import", str(write(tmp_path, "obs.csv", AROUND_LEAP_DAY))]) == 0
+    output()
+    window = ["sessions", "--start", "2028-02-01", "--end", "2028-02-29"]
+    assert main(["query", *window, "--grain", "month"]) == 0
+    assert output()[0].splitlines()[-1] == (
+        "* The month from 01 Feb holds 28 of its 29 days: a short period's value is no drop "
+        "or rise."
+    )
+    weeks = query_json(output, *window, "--grain", "week")
+    assert [(w["period"], w["held"], w["days"]) for w in weeks] == [
+        ("2028-01-31", 6, 7),
+        ("2028-02-14", 7, 7),
+        ("2028-02-28", 1, 7),
+    ]
+    monkeypatch.setenv("QUARTERDECK_TODAY", "2028-03-10")
+    assert main(["query", *window, "--grain", "month"]) == 0
+    assert "*" not in output()[0]
+    assert main(["query", *window, "--grain", "month", "--format", "csv"]) == 0
+    assert output()[0].splitlines() == ["period,value,held,days", "2028-02-01,300.0,29,29"]
 
 
 @pytest.mark.parametrize(

@@ -105,8 +105,8 @@ def test_a_chat_message_arrives_as_slack_style_json(engine: Engine, config: AppC
     assert path == "/hooks/quarterdeck"
     body = payload["text"]
     assert "Hello Ana Member" in body and "?nudge=" in body
-    # User text is Markdown-escaped: no mention, no emphasis, no tag survives as markup.
-    assert r"\<\!channel\>" in body and r"\*Checkout\*" in body and "<script>" not in body
+    # User text is escaped for chat: no mention, no emphasis, no tag survives as markup.
+    assert r"\<!channel\>" in body and r"\*Checkout\*" in body and "<script>" not in body
     # What Slack itself would show: the mention stays literal text.
     slack = NotifySlack._commonmark_to_slack(body)
     assert "<!channel>" not in slack and "&lt;!channel&gt;" in slack

@@ -587,6 +587,55 @@ def test_a_manual_key_result_counts_the_quarters_days_on_the_calendar(
     assert (kr.status, kr.status_reason) == ("too_early", reason)
 
 
+@pytest.mark.parametrize(
+    ("today", "data_through", "value", "expected", "status"),
+    [
+        # The quarter's first day: no day of Q1 has data yet, the quarter is on its day 1 of 90.
+        ("2027-01-01", "2026-12-31", 4.8, 1 / 90, "too_early"),
+        # Mid-February on data that stopped on 10 January: day 46 of 90 on the calendar, not 10.
+        # Progress 0.30 is at risk against 0.51 (it read on track against 10 / 90).
+        ("2027-02-15", "2027-01-10", 4.8, 46 / 90, "at_risk"),
+        # The quarter's last day on data through 20 March: the whole way is due (was 80 / 90).
+        ("2027-03-31", "2027-03-20", 2.8, 1.0, "at_risk"),
+        # A leap day: day 60 of the 91-day quarter (it counted 32 days, up to 1 February).
+        ("2028-02-29", "2028-02-01", 4.0, 60 / 91, "at_risk"),
+    ],
+)
+def test_a_manual_key_results_pace_follows_the_calendar_day_not_the_last_day_of_data(
+    engine: Engine,
+    goals: Goals,
+    config: AppConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    today: str,
+    data_through: str,
+    value: float,
+    expected: float,
+    status: str,
+) -> None:
+    """A manual key result's owner checks its value in whatever the metric data does, so its
+    expected progress is the quarter's share gone by on the calendar, and its status and its
+    objective's pace are judged against that: stale data no longer flatters it."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", today)
+    period = f"{today[:4]}-Q1"
+    write_observations(engine, [("sessions", date.fromisoformat(data_through), MOBILE, 1000)])
+    kr_id = goals.kr(
+        goals.objective("Quality", period=period),
+        "QA defects",
+        kind=KrKind.manual,
+        direction=Direction.decrease,
+        start_value=6.0,
+        target_value=2.0,
+    )
+    goals.check_in(kr_id, confidence=6, value=value)
+    with Session(read_engine(engine)) as session:
+        evaluation = evaluate_period(session=session, config=config, period=period)
+    kr = by_title(evaluation)["QA defects"]
+    assert evaluation.as_of == date.fromisoformat(data_through)  # metrics still end there
+    assert kr.expected == pytest.approx(expected)
+    assert kr.status == status
+    assert evaluation.objectives[0].expected == pytest.approx(expected)
+
+
 def test_objective_status_is_its_progress_against_its_pace_with_the_worst_kr_as_reason(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:

@@ -6,12 +6,13 @@ import argparse
 import csv
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
+from planning import clock
 from planning.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -30,6 +31,12 @@ from planning.cli.tables import two_column_table
 from planning.formatting import format_value
 from planning.i18n import N_
 from planning.i18n import gettext as _
+from planning.metrics.dashboard import (
+    DateWindow,
+    PartialPeriod,
+    held_days,
+    partial_periods_words,
+)
 from planning.metrics.engine import metric_series
 from planning.metrics.import_file import ImportFileError
 from planning.metrics.importer import import_observations
@@ -141,7 +148,10 @@ def run_import(args: argparse.Namespace, context: Context) -> int:
         "--format",
         choices=["table", "csv", "json"],
         default="table",
-        help=N_("output as an aligned table (default), CSV or a JSON list of {period, value}"),
+        help=N_(
+            "output as an aligned table (default), CSV or a JSON list of {period, value, held, "
+            "days} (held: how many of the period's days the window holds, today not counted)"
+        ),
     ),
 )
 def run_query(args: argparse.Namespace, context: Context) -> int:
@@ -165,20 +175,46 @@ def run_query(args: argparse.Namespace, context: Context) -> int:
             grain=args.grain,
             filters=filters or None,
         )
+    # Today is not over: a period reaching it holds only the days before it, as one the window
+    # cuts at either end holds fewer days than it has.
+    over = DateWindow(args.start, min(args.end, clock.today() - timedelta(days=1)))
+    starts = [_period_day(p) for p in frame["period"]]
+    counts = [held_days(p, over, args.grain) for p in starts]
     rows = [
-        (_period_text(p), number(v)) for p, v in zip(frame["period"], frame["value"], strict=True)
+        (p.isoformat(), number(v), held, days)
+        for p, v, (held, days) in zip(starts, frame["value"], counts, strict=True)
     ]
     if args.format == "json":
-        print(json.dumps([{"period": p, "value": v} for p, v in rows], indent=2))
+        print(
+            json.dumps(
+                [{"period": p, "value": v, "held": h, "days": d} for p, v, h, d in rows], indent=2
+            )
+        )
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["period", "value"])
-        writer.writerows([(p, "" if v is None else repr(v)) for p, v in rows])
+        writer.writerow(["period", "value", "held", "days"])
+        writer.writerows([(p, "" if v is None else repr(v), h, d) for p, v, h, d in rows])
     else:
         metric = context.config.metrics.metrics[args.metric]
         symbol = context.config.settings.currency_symbol
-        shown = [(p, format_value(v, metric.format, currency_symbol=symbol)) for p, v in rows]
+        partial = [
+            PartialPeriod(start=p, held=h, days=d)
+            for p, (h, d) in zip(starts, counts, strict=True)
+            if h < d
+        ]
+        words = partial_periods_words(partial, args.grain)
+        shown = [
+            (
+                f"{p} *" if words and h < d else p,
+                format_value(v, metric.format, currency_symbol=symbol),
+            )
+            for p, v, h, d in rows
+        ]
         print(two_column_table((_("period"), metric.label), shown))
+        if words:
+            print(
+                _("* {periods}: a short period's value is no drop or rise.").format(periods=words)
+            )
         if not rows:
             print(
                 _("(no data between {start} and {end})").format(
@@ -188,7 +224,7 @@ def run_query(args: argparse.Namespace, context: Context) -> int:
     return EXIT_OK
 
 
-def _period_text(period: Any) -> str:
+def _period_day(period: Any) -> date:
     if hasattr(period, "date") and callable(period.date):  # a pandas or datetime timestamp
         period = period.date()
-    return period.isoformat() if isinstance(period, date) else str(period)
+    return period if isinstance(period, date) else date.fromisoformat(str(period))

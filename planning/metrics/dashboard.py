@@ -238,15 +238,17 @@ def period_end(start: date, grain: Grain) -> date:
     return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
 
 
+def held_days(start: date, window: DateWindow, grain: Grain) -> tuple[int, int]:
+    """How many days of the period from `start` the window holds, and how many it has."""
+    end = period_end(start, grain)
+    held = (min(end, window.end) - max(start, window.start)).days + 1
+    return max(0, held), (end - start).days + 1
+
+
 def _held(series: pd.DataFrame, window: DateWindow, grain: Grain) -> pd.DataFrame:
     """The series with how many of each period's days the window holds, and of how many."""
-    ends = [period_end(p, grain) for p in series["period"]]
-    held = [
-        (min(end, window.end) - max(p, window.start)).days + 1
-        for p, end in zip(series["period"], ends, strict=True)
-    ]
-    days = [(end - p).days + 1 for p, end in zip(series["period"], ends, strict=True)]
-    return series.assign(held=held, days=days)
+    counts = [held_days(p, window, grain) for p in series["period"]]
+    return series.assign(held=[h for h, _d in counts], days=[d for _h, d in counts])
 
 
 @dataclass(frozen=True)
@@ -275,17 +277,25 @@ PARTIAL_PERIOD_WORDS = {
 }
 
 
-def partial_periods_text(partial: Sequence[PartialPeriod], grain: Grain) -> str:
-    """What the trend's caption says of its partial periods, e.g. "The week from 30 Nov holds
-    1 of its 7 days: …"; "" when every period is whole."""
-    if not partial or grain == "day":
+def partial_periods_words(partial: Sequence[PartialPeriod], grain: Grain) -> str:
+    """The partial periods in words, e.g. "The week from 30 Nov holds 1 of its 7 days · …";
+    "" when every period is whole or for days."""
+    if grain == "day":
         return ""
-    parts = " · ".join(
+    return " · ".join(
         _(PARTIAL_PERIOD_WORDS[grain]).format(
             day=format_day(p.start, year=False), held=p.held, days=p.days
         )
         for p in partial
     )
+
+
+def partial_periods_text(partial: Sequence[PartialPeriod], grain: Grain) -> str:
+    """What the trend's caption says of its partial periods, e.g. "The week from 30 Nov holds
+    1 of its 7 days: …"; "" when every period is whole."""
+    parts = partial_periods_words(partial, grain)
+    if not parts:
+        return ""
     return _(
         "{periods}: drawn as hollow points off the line, so a short period does not read as a "
         "drop or a rise."

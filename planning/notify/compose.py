@@ -2,10 +2,12 @@
 values so the same reminder reads the same everywhere.
 
 Everything a person typed (titles, names, objectives) is escaped for where it lands: in HTML by
-the templates in planning/notify/templates/ (Jinja2 with autoescape), backslash-escaped in
-Markdown (Apprise turns that Markdown into Slack's mrkdwn, where an escaped `<` stays a literal
-character and can never become a mention or a link), and kept as is in plain text. Links are
-shown in full in every form, so the plain-text part of an email keeps them.
+the templates in planning/notify/templates/ (Jinja2 with autoescape), in chat Markdown by
+planning.formatting.escape_chat, and kept as is in plain text. Apprise turns the chat Markdown
+into Slack's mrkdwn, where `<`, `>` and `&` become entities (so typed text can never be a mention
+or a link) and any other backslash stays visible, as Slack has no escapes: only what Slack or
+Teams would format is escaped, so "Checkout v2: faster" arrives as typed. Links are shown in full
+in every form, so the plain-text part of an email keeps them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from planning import i18n
-from planning.formatting import escape_markdown, html_templates
+from planning.formatting import escape_chat, html_templates
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.notify.schedule import CHECK_IN, OwedItem
@@ -62,7 +64,7 @@ def _strong(text: str) -> Markup:
 
 
 def _md(text: object) -> str:
-    return escape_markdown(text, inline=True)
+    return escape_chat(text)
 
 
 def _one_line(text: str) -> str:

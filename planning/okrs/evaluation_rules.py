@@ -106,7 +106,7 @@ class EvaluationContext:
     reads: QuarterReads
     problems: MetricProblems
     # Days of the quarter on the calendar up to today: a manual key result's check-ins wait for
-    # no data, so its count is the calendar's (day 1 on the quarter's first day).
+    # no data, so its day count and its pace are the calendar's (day 1 on the quarter's first day).
     calendar_elapsed: int
     # Worked out once per evaluation rather than once per key result:
     _days: dict[tuple[date, date], list[date]] = field(default_factory=dict)
@@ -529,7 +529,8 @@ def _manual_values(
     kr: KeyResult, context: EvaluationContext, check_in: LastCheckIn
 ) -> dict[str, Any]:
     okr = context.config.settings.okr
-    expected = linear_expected(context.elapsed, context.total)
+    # Its pace follows the calendar like its day count: stale metric data does not slow it.
+    expected = linear_expected(context.calendar_elapsed, context.total)
     current = check_in.value
     out: dict[str, Any] = {"expected": expected, "current": current}
     if current is None or kr.direction is None or kr.start_value is None:
