@@ -636,6 +636,32 @@ def test_a_manual_key_results_pace_follows_the_calendar_day_not_the_last_day_of_
     assert evaluation.objectives[0].expected == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [("2027-03-30", "on_track"), ("2027-03-31", "off_track"), ("2027-04-02", "off_track")],
+)
+def test_a_milestone_not_done_is_off_track_once_the_quarter_is_over_on_the_calendar(
+    engine: Engine,
+    goals: Goals,
+    config: AppConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    today: str,
+    status: str,
+) -> None:
+    """A launch due this quarter is missed when the quarter ends, even if the metric data
+    stopped weeks before (it stayed "on track" on its owner's confidence)."""
+    monkeypatch.setenv("QUARTERDECK_TODAY", today)
+    write_observations(engine, [("sessions", date(2027, 3, 10), MOBILE, 1000)])
+    launch = goals.kr(
+        goals.objective("Launch", period="2027-Q1"), "Apple Pay live", kind=KrKind.milestone
+    )
+    goals.check_in(launch, confidence=9)
+    with Session(read_engine(engine)) as session:
+        evaluation = evaluate_period(session=session, config=config, period="2027-Q1")
+    assert evaluation.as_of == date(2027, 3, 10)
+    assert by_title(evaluation)["Apple Pay live"].status == status
+
+
 def test_objective_status_is_its_progress_against_its_pace_with_the_worst_kr_as_reason(
     engine: Engine, goals: Goals, config: AppConfig
 ) -> None:

@@ -500,7 +500,8 @@ def _metric_values(kr: KeyResult, context: EvaluationContext) -> dict[str, Any]:
 def _milestone_values(
     kr: KeyResult, context: EvaluationContext, check_in: LastCheckIn
 ) -> dict[str, Any]:
-    over = context.as_of >= context.last
+    # A milestone is due by the quarter's end on the calendar, whatever day the metric data stops.
+    over = context.calendar_elapsed >= context.total
     confidence = check_in.confidence
     if kr.done:
         status = Status.on_track
