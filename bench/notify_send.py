@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bench.app_process import free_port
 from planning.config import default_config
 from planning.notify.outbox import enqueue
 from planning.notify.run import plan_due, send_due
@@ -68,9 +69,7 @@ def measure_notify_send(*, people: int = 500, directory: Path | None = None) -> 
             for n, m in enumerate(members)
         )
         session.commit()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     maildir = folder / "maildir"
     server = subprocess.Popen(
         [

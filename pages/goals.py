@@ -8,6 +8,7 @@ import streamlit as st
 
 from planning import clock, i18n
 from planning.access.permissions import is_director
+from planning.formatting import format_whole_percent
 from planning.i18n import gettext as _
 from planning.periods import next_quarter, previous_quarter, quarter_bounds, quarter_of
 from planning.store.engine import STATE_AREAS
@@ -27,7 +28,6 @@ from ui.identity import current_person
 from ui.quarter_draft_view import empty_quarter
 from ui.sources_view import stale_source_notes
 from ui.state import app_config, live_refresh, versions
-from ui.text import whole_percent_text
 
 config = app_config()
 fiscal = config.settings.fiscal_year_start_month
@@ -142,7 +142,7 @@ if evaluation.objectives:
             "80 % band; the probability is the chance of reaching the target by the quarter's "
             "end (for a guardrail, judged on its window's value, the chance that value still "
             "holds). ⚠ gap marks an owner's confidence more than {gap} away from it."
-        ).format(gap=whole_percent_text(config.settings.okr.confidence_gap))
+        ).format(gap=format_whole_percent(config.settings.okr.confidence_gap))
     )
     if not evaluation.closed:
         forecast_quality.quality_expander(current, today)

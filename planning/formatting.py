@@ -83,6 +83,13 @@ def format_lift(value: float) -> str:
     return _signed(i18n.fixed_text(points, decimals=1), points) + "\u00a0%"
 
 
+def format_whole_percent(value: float) -> str:
+    """A share as a whole percentage ('15%'; German '15 %')."""
+    if i18n.english_formats():
+        return f"{value:.0%}"
+    return i18n.percent_text(value, decimals=0)
+
+
 def format_entered(value: float) -> str:
     """A figure someone entered, as entered but with thousands separated ('140,000', '2.25')."""
     if not i18n.english_formats():

@@ -8,7 +8,6 @@ import email
 import email.policy
 import json
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -24,12 +23,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from bench.app_process import free_port
 
 
 @dataclass

@@ -19,6 +19,7 @@ from planning.store.models import (
     Decision,
     Initiative,
     InitiativeKeyResult,
+    InitiativeRead,
     InitiativeStatus,
     KeyResult,
     KrKind,
@@ -32,6 +33,7 @@ from planning.store.models import (
 )
 from planning.work.backlog import BacklogEntry
 from planning.work.initiative_input import NewStatusUpdate
+from planning.work.initiative_reads import get_initiative
 from planning.work.initiatives import update_initiative
 from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import commit_weekly_plan
@@ -194,6 +196,14 @@ def initiative_row(engine: Engine, initiative_id: int) -> Initiative:
         found = session.get(Initiative, initiative_id)
         assert found is not None
         return found
+
+
+def stored_initiative(engine: Engine, initiative_id: int) -> InitiativeRead:
+    """An initiative as the store holds it now (one that exists)."""
+    with Session(read_engine(engine)) as session:
+        found = get_initiative(session=session, initiative_id=initiative_id)
+    assert found is not None
+    return found
 
 
 def store_state(engine: Engine) -> dict[str, Any]:

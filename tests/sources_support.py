@@ -46,6 +46,14 @@ def stored(engine: Engine) -> dict[tuple[str, str, str], float]:
     return {(m, k, str(d)[:10]): float(v) for m, k, d, v in rows}
 
 
+def store_counts(engine: Engine) -> tuple[int, int]:
+    """(observation rows, import batches) in the store."""
+    with engine.connect() as conn:
+        observations = conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one()
+        batches = conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one()
+    return int(observations), int(batches)
+
+
 def config_dir(tmp_path: Path, sources_yaml: str | None) -> Path:
     """A copy of the shipped config folder with the given sources.yaml (None: no file)."""
     folder = tmp_path / "config"

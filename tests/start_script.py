@@ -20,15 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.app_process import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 LINKED = ("app.py", "server.py", "api", "assets", "config", "pages", "planning", "ui", ".streamlit")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on at `host` now."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def answers(host: str, port: int) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.app_process import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 ENTRY = DEPLOY / "entrypoint.sh"
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _entry_env(tmp_path: Path) -> dict[str, str]:
@@ -37,7 +32,7 @@ def _entry_env(tmp_path: Path) -> dict[str, str]:
         QUARTERDECK_DEMO="0",
         QUARTERDECK_SCHEDULER="off",
         ADDRESS="127.0.0.1",
-        PORT=str(_free_port()),
+        PORT=str(free_port()),
     )
     return env
 

@@ -37,27 +37,7 @@ MORNING = (
 @pytest.fixture
 def first_week(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A new store set up by its first director, holding only this morning's rows."""
-    monkeypatch.setenv("QUARTERDECK_TODAY", NOON)
-    url = point_app_at(tmp_path / "new.db", monkeypatch)
-    open_app()  # creates the store and opens the setup page
-    engine = create_store_engine(url)
-    with session_scope(engine) as session:
-        set_up_team(
-            session=session, director=NewPerson("Dana", "dana@example.com"), settings=AuthSettings()
-        )
-    result = import_observations(
-        engine=engine,
-        actor=None,
-        data=MORNING,
-        filename="morning.csv",
-        source="cli",
-        config=default_config().metrics,
-    )
-    assert not result.problems
-    engine.dispose()
-    yield url
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    yield from _new_team(tmp_path, monkeypatch, NOON, rows=MORNING)
 
 
 def test_half_of_today_on_a_new_store_is_partial(first_week: str) -> None:
@@ -92,18 +72,32 @@ def test_the_morning_counts_once_the_cut_off_passes(
 @pytest.fixture
 def no_data_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A new store set up by its first director, before any data is imported."""
-    yield from _team_without_data(tmp_path, monkeypatch, NOON)
+    yield from _new_team(tmp_path, monkeypatch, NOON)
 
 
-def _team_without_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str) -> Iterator[str]:
+def _new_team(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str, rows: bytes | None = None
+) -> Iterator[str]:
+    """The app on a new store that Dana, its first director, set up on `when`, holding `rows`
+    (an interchange CSV) if given; yields the store's URL."""
     monkeypatch.setenv("QUARTERDECK_TODAY", when)
     url = point_app_at(tmp_path / "new.db", monkeypatch)
-    open_app()
+    open_app()  # creates the store and opens the setup page
     engine = create_store_engine(url)
     with session_scope(engine) as session:
         set_up_team(
             session=session, director=NewPerson("Dana", "dana@example.com"), settings=AuthSettings()
         )
+    if rows is not None:
+        result = import_observations(
+            engine=engine,
+            actor=None,
+            data=rows,
+            filename="morning.csv",
+            source="cli",
+            config=default_config().metrics,
+        )
+        assert not result.problems
     engine.dispose()
     yield url
     st.cache_resource.clear()
@@ -130,7 +124,7 @@ def test_goals_on_a_store_without_data_names_no_data_through_day(no_data_yet: st
 def test_goals_without_data_counts_the_quarters_days_on_the_calendar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, today: str, banner: str
 ) -> None:
-    for _url in _team_without_data(tmp_path, monkeypatch, today):
+    for _url in _new_team(tmp_path, monkeypatch, today):
         at = open_app("pages/goals.py")
         assert any(c.value.startswith(banner + " · ") for c in at.caption), banner
 
@@ -141,7 +135,7 @@ def test_a_fiscal_quarter_across_new_year_names_both_years_on_goals(
     # Fiscal years from November: on 1 January 2027 the quarter runs November to January.
     config = config_copy(tmp_path / "config", fiscal_year_start_month=11)
     monkeypatch.setenv(CONFIG_DIR_ENV, str(config))
-    for _url in _team_without_data(tmp_path, monkeypatch, "2027-01-01"):
+    for _url in _new_team(tmp_path, monkeypatch, "2027-01-01"):
         at = open_app("pages/goals.py")
         banner = "01 Nov 2026 – 31 Jan 2027 · no data yet · day 62 of 92 · "
         assert any(c.value.startswith(banner) for c in at.caption), [c.value for c in at.caption]

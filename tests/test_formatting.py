@@ -140,3 +140,17 @@ def test_time_ago_across_the_spring_clock_change_counts_real_minutes() -> None:
     now = datetime(2027, 3, 28, 3, 1, tzinfo=berlin)
     with i18n.use_locale("en"):
         assert formatting.format_elapsed(imported, now) == "2 min ago"
+
+
+@pytest.mark.parametrize(
+    ("share", "english", "german"),
+    [(0.15, "15%", "15\u00a0%"), (0.625, "62%", "62\u00a0%"), (1.0, "100%", "100\u00a0%")],
+)
+def test_a_share_reads_as_a_whole_percentage_in_each_language(
+    share: float, english: str, german: str
+) -> None:
+    """A chance, a hit rate or a BAU share: '15%' in English, '15 %' (no-break space) in German."""
+    with i18n.use_locale("en"):
+        assert formatting.format_whole_percent(share) == english
+    with i18n.use_locale("de"):
+        assert formatting.format_whole_percent(share) == german

@@ -30,7 +30,7 @@ from planning.metrics.importer import check_file, import_observations, preview
 from planning.sources.formats import MAPPING, convert, import_in_format, read_cells
 from planning.sources.mappings import MappingSpec, get_mapping, save_mapping
 from planning.store.engine import data_versions
-from tests.sources_support import director_and_member, stored
+from tests.sources_support import director_and_member, store_counts, stored
 
 HEADER = "date,measure,value,channel,device,product_line"
 GOOD_ROWS = [
@@ -56,14 +56,6 @@ def run_import(engine: Engine, config: AppConfig, data: bytes, filename: str = "
         source="upload",
         config=config.metrics,
     )
-
-
-def store_counts(engine: Engine) -> tuple[int, int]:
-    """(observation rows, import batches) in the store."""
-    with engine.connect() as conn:
-        observations = conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one()
-        batches = conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one()
-    return int(observations), int(batches)
 
 
 # --- good files ----------------------------------------------------------------------------------

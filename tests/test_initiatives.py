@@ -31,7 +31,6 @@ from planning.work.initiative_input import InitiativeDraft, NewStatusUpdate
 from planning.work.initiative_reads import (
     InitiativeDetail,
     describe_changes,
-    get_initiative,
     initiative_detail,
     initiative_titles,
     key_result_ids,
@@ -54,7 +53,7 @@ from planning.work.status_updates import (
     post_status_update,
 )
 from tests.concurrency_support import second_writer_waits
-from tests.planning_seed import Team, add_initiative, seed_team, store_state
+from tests.planning_seed import Team, add_initiative, seed_team, store_state, stored_initiative
 
 TODAY = date(2026, 5, 20)
 RICE = {"reach": 2000, "impact": 2, "confidence": 0.8}
@@ -106,13 +105,6 @@ def post(
         )
 
 
-def read(engine: Engine, initiative_id: int) -> InitiativeRead:
-    with Session(read_engine(engine)) as session:
-        found = get_initiative(session=session, initiative_id=initiative_id)
-    assert found is not None
-    return found
-
-
 def act(
     engine: Engine,
     action: Callable[..., Any],
@@ -143,7 +135,7 @@ def drop(engine: Engine, actor: PersonRead, initiative_id: int, reason: str = "N
             session=session,
             actor=actor,
             initiative_id=initiative_id,
-            expected_version=read(engine, initiative_id).version,
+            expected_version=stored_initiative(engine, initiative_id).version,
             reason=reason,
             today=TODAY,
         )
@@ -226,7 +218,7 @@ def test_director_creates_a_planned_initiative_with_links_lift_and_scores(
         scores={"rice": RICE},
         key_result_ids=[team.kr_completion, team.kr_conversion],
     )
-    stored = read(engine, created.id)
+    stored = stored_initiative(engine, created.id)
     assert stored.title == "One-page checkout"
     assert stored.owner_id == team.ana.id
     assert stored.status == "planned"
@@ -334,7 +326,7 @@ def test_director_edits_with_audit_before_and_after(
         key_result_ids=[team.kr_conversion],
     )
     assert saved.version == 2
-    stored = read(engine, created.id)
+    stored = stored_initiative(engine, created.id)
     assert (stored.title, stored.effort_weeks, stored.target_date) == (
         "Guest checkout by default",
         3.0,
@@ -363,9 +355,9 @@ def test_scores_of_other_frameworks_are_kept_and_none_clears_one(
         1,
         scores={"ice": {"impact": 5, "confidence": 5}},
     )
-    assert set(read(engine, created.id).scores) == {"rice", "ice"}
+    assert set(stored_initiative(engine, created.id).scores) == {"rice", "ice"}
     update(engine, config, team.director, created.id, 2, scores={"rice": None})
-    assert set(read(engine, created.id).scores) == {"ice"}
+    assert set(stored_initiative(engine, created.id).scores) == {"ice"}
 
 
 def test_an_edit_that_changes_nothing_writes_nothing(
@@ -384,7 +376,7 @@ def test_member_edits_own_initiative_but_not_owner_scores_or_others(
     own = create(engine, config, team.ana, title="Ana's idea")
     bens = create(engine, config, team.ben, title="Ben's idea")
     update(engine, config, team.ana, own.id, 1, description="Alert by email", effort_weeks=1.5)
-    assert read(engine, own.id).description == "Alert by email"
+    assert stored_initiative(engine, own.id).description == "Alert by email"
     before = store_state(engine)
     with pytest.raises(PermissionDenied, match="Only the owner or a director"):
         update(engine, config, team.ana, bens.id, 1, title="Mine now")
@@ -412,7 +404,7 @@ def test_assign_owner_and_set_expected_lift(engine: Engine, config: AppConfig, t
     act(engine, assign_owner, team.director, config, created.id, 1, owner_id=team.ben.id)
     lift = {"metric_id": "conversion_rate", "lift_pct": 0.03}
     act(engine, set_expected_lift, team.ben, config, created.id, 2, **lift)
-    stored = read(engine, created.id)
+    stored = stored_initiative(engine, created.id)
     assert stored.owner_id == team.ben.id
     assert (stored.lift_metric, stored.lift_pct) == ("conversion_rate", 0.03)
     assert stored.lift_estimator_id == team.ben.id  # whoever set the estimate
@@ -455,7 +447,7 @@ def test_a_link_refused_in_german_writes_nothing(
         f"Schlüsselergebnis {team.kr_conversion} ist bereits verknüpft",
         f"Schlüsselergebnis {team.kr_aov} ist nicht mit dieser Initiative verknüpft",
     ]
-    assert read(engine, created.id).version == 1
+    assert stored_initiative(engine, created.id).version == 1
     with Session(read_engine(engine)) as session:
         assert key_result_ids(session=session, initiative_id=created.id) == [team.kr_conversion]
     with (
@@ -477,10 +469,10 @@ def test_done_sets_shipped_date_and_reopening_clears_it(
         engine, config, team.director, status="in_progress", start_date=date(2026, 5, 1)
     )
     act(engine, change_status, team.director, config, created.id, 1, status="done", today=TODAY)
-    done = read(engine, created.id)
+    done = stored_initiative(engine, created.id)
     assert (done.status, done.shipped_date, done.percent_complete) == ("done", TODAY, 100)
     update(engine, config, team.director, created.id, 2, status="in_progress")
-    reopened = read(engine, created.id)
+    reopened = stored_initiative(engine, created.id)
     assert (reopened.status, reopened.shipped_date) == ("in_progress", None)
     detail = detail_of(engine, created.id)
     # Each move through editing leaves a status update, newest first.
@@ -511,7 +503,7 @@ def test_owner_posts_status_updates_and_history_is_kept(
     created = create(engine, config, team.director, owner_id=team.ana.id, status="planned")
     post(engine, team.ana, created.id, "in_progress", "on_track", 20, "Started the A/B test.")
     post(engine, team.ana, created.id, "in_progress", "at_risk", 40, "Payment provider slow.")
-    stored = read(engine, created.id)
+    stored = stored_initiative(engine, created.id)
     assert (stored.status, stored.health, stored.percent_complete) == ("in_progress", "at_risk", 40)
     assert stored.version == 3
     detail = detail_of(engine, created.id)
@@ -527,7 +519,7 @@ def test_a_note_alone_does_not_refuse_the_directors_open_edit(
     engine: Engine, config: AppConfig, team: Team
 ) -> None:
     created = create(engine, config, team.director, owner_id=team.ana.id, status="in_progress")
-    opened = read(engine, created.id).version  # the director opens the edit form
+    opened = stored_initiative(engine, created.id).version  # the director opens the edit form
     post(engine, team.ana, created.id, "in_progress", "on_track", 0, "Still on it.", version=opened)
     saved = update(engine, config, team.director, created.id, opened, title="Guest checkout v2")
     assert saved.title == "Guest checkout v2"
@@ -539,7 +531,7 @@ def test_a_note_alone_does_not_refuse_the_directors_open_edit(
     )
     with pytest.raises(ConflictError, match="changed by someone else"):
         update(engine, config, team.director, created.id, saved.version, title="Lost?")
-    assert read(engine, created.id).title == "Guest checkout v2"
+    assert stored_initiative(engine, created.id).title == "Guest checkout v2"
 
 
 def test_done_by_status_update_is_complete_and_shipped(
@@ -547,7 +539,7 @@ def test_done_by_status_update_is_complete_and_shipped(
 ) -> None:
     created = create(engine, config, team.director, owner_id=team.ana.id, status="in_progress")
     post(engine, team.ana, created.id, "done", percent=70, note="Live for everyone.")
-    stored = read(engine, created.id)
+    stored = stored_initiative(engine, created.id)
     assert (stored.status, stored.percent_complete, stored.shipped_date) == ("done", 100, TODAY)
 
 
@@ -590,7 +582,7 @@ def test_only_the_owner_or_a_director_posts_updates(
         post(engine, team.sue, created.id, "in_progress")
     assert store_state(engine) == before
     post(engine, team.director, created.id, "blocked", "off_track", 5, "Waiting on legal.")
-    assert read(engine, created.id).status == "blocked"
+    assert stored_initiative(engine, created.id).status == "blocked"
 
 
 def test_drop_needs_a_reason_and_the_right_person(
@@ -606,7 +598,7 @@ def test_drop_needs_a_reason_and_the_right_person(
     assert store_state(engine) == before
     drop(engine, team.ana, idea.id, "Duplicate of guest checkout")  # withdrawing one's own idea
     drop(engine, team.director, running.id, "No lift after four weeks")
-    assert read(engine, running.id).status == "dropped"
+    assert stored_initiative(engine, running.id).status == "dropped"
     detail = detail_of(engine, running.id)
     assert detail.updates["note"].iloc[0] == "Dropped: No lift after four weeks"
     with i18n.use_locale("de"):
@@ -623,7 +615,7 @@ def test_a_director_triages_ideas_with_audit_and_a_reason_to_decline(
 
     def triage(actor: PersonRead, initiative_id: int, reason: str | None = None) -> None:
         with session_scope(engine) as session:
-            version = read(engine, initiative_id).version
+            version = stored_initiative(engine, initiative_id).version
             if reason is None:
                 accept_idea(
                     session=session,
@@ -654,13 +646,13 @@ def test_a_director_triages_ideas_with_audit_and_a_reason_to_decline(
 
     triage(team.director, kept.id)
     triage(team.director, declined.id, "Margins too thin this year")
-    accepted = read(engine, kept.id)
+    accepted = stored_initiative(engine, kept.id)
     assert (accepted.status, accepted.title, accepted.effort_weeks) == (
         "planned",
         "Gift wrapping",
         3.0,
     )
-    assert read(engine, declined.id).status == "dropped"
+    assert stored_initiative(engine, declined.id).status == "dropped"
     [*_, accept_event] = audit_events(engine, kept.id)
     [*_, decline_event] = audit_events(engine, declined.id)
     assert (accept_event.action, accept_event.actor_id) == ("accept_idea", team.director.id)
@@ -683,8 +675,8 @@ def test_second_editor_gets_a_conflict_and_nothing_of_theirs_is_written(
 ) -> None:
     created = create(engine, config, team.director, owner_id=team.ana.id, status="planned")
     # Both open the initiative at version 1.
-    seen_by_director = read(engine, created.id).version
-    seen_by_ana = read(engine, created.id).version
+    seen_by_director = stored_initiative(engine, created.id).version
+    seen_by_ana = stored_initiative(engine, created.id).version
     update(engine, config, team.director, created.id, seen_by_director, title="Director's title")
     after_first = store_state(engine)
     with pytest.raises(ConflictError) as caught:
@@ -706,7 +698,7 @@ def test_second_editor_gets_a_conflict_and_nothing_of_theirs_is_written(
     assert store_state(engine) == after_first
     # With the latest version her save goes through.
     update(engine, config, team.ana, created.id, 2, effort_weeks=9)
-    assert read(engine, created.id).effort_weeks == 9
+    assert stored_initiative(engine, created.id).effort_weeks == 9
 
 
 def test_two_sessions_at_once_the_later_writer_waits_then_gets_a_conflict(
@@ -734,7 +726,7 @@ def test_two_sessions_at_once_the_later_writer_waits_then_gets_a_conflict(
         second=second_editor,
     )
     assert isinstance(error, ConflictError)
-    stored = read(engine, created.id)
+    stored = stored_initiative(engine, created.id)
     assert (stored.title, stored.effort_weeks, stored.version) == ("First", 1.0, 2)
     assert [e.actor_id for e in audit_events(engine, created.id)] == [team.director.id] * 2
 
@@ -945,8 +937,8 @@ def test_a_member_drops_only_their_own_idea(engine: Engine, config: AppConfig, t
         drop(engine, team.sue, idea.id)
     assert store_state(engine) == before
     drop(engine, team.ana, idea.id)
-    assert read(engine, idea.id).status == "dropped"
+    assert stored_initiative(engine, idea.id).status == "dropped"
     with pytest.raises(PermissionDenied, match="dropped already"):
         drop(engine, team.ana, idea.id)
     drop(engine, team.director, planned.id)
-    assert read(engine, planned.id).status == "dropped"
+    assert stored_initiative(engine, planned.id).status == "dropped"

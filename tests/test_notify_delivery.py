@@ -20,6 +20,7 @@ from apprise.plugins.slack import NotifySlack
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bench.app_process import free_port
 from planning.access.languages import set_language
 from planning.cli.main import main
 from planning.config import AppConfig
@@ -32,7 +33,7 @@ from planning.notify.secrets import NotifySecrets
 from planning.store.engine import DATABASE_URL_ENV, PROJECT_DIR, create_store_engine, migrate
 from planning.store.models import AuditEvent, InitiativeStatus, Person, PersonRead, Role
 from planning.store.models_notify import OutboxMessage
-from tests.notify_servers import free_port, http_receiver, self_signed_certificate, smtp_server
+from tests.notify_servers import http_receiver, self_signed_certificate, smtp_server
 from tests.planning_seed import add_blocked_members, add_initiative, add_owed_initiative, seed_team
 from tests.postgres_support import postgres_schema
 

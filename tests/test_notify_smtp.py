@@ -9,6 +9,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bench.app_process import free_port
 from planning.config import AppConfig
 from planning.notify.outbox import FAILED, SENT
 from planning.notify.run import run_due_notifications
@@ -16,7 +17,7 @@ from planning.notify.secrets import NotifySecrets
 from planning.notify.smtp import SmtpSession
 from planning.store.models import InitiativeStatus, Person, Role
 from planning.store.models_notify import OutboxMessage
-from tests.notify_servers import Mailbox, free_port, smtp_server
+from tests.notify_servers import Mailbox, smtp_server
 from tests.planning_seed import add_initiative
 
 MONDAY_0930 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

@@ -20,13 +20,11 @@ from planning.config import default_config
 from planning.store.engine import create_store_engine, read_engine
 from planning.store.models import (
     Initiative,
-    InitiativeRead,
     PersonRead,
     Role,
     StatusUpdate,
 )
 from planning.work.initiative_reads import (
-    get_initiative,
     initiative_detail,
     list_initiatives,
     objective_choices,
@@ -34,7 +32,7 @@ from planning.work.initiative_reads import (
 from tests.app_pages import click, open_as, people
 from tests.config_support import GERMAN_TEAM, config_copy
 from tests.page_text import plain
-from tests.planning_seed import count, edit_initiative
+from tests.planning_seed import count, edit_initiative, stored_initiative
 from tests.shown_text import shown_texts
 
 PAGE = "pages/initiatives.py"
@@ -79,14 +77,6 @@ def director_starts_new(app_store: str, title: str) -> tuple[Engine, AppTest]:
     at = open_page(people(engine, Role.director)[0].id)
     at.text_input(key="new_title").input(title)
     return engine, at
-
-
-def stored_initiative(engine: Engine, initiative_id: int) -> InitiativeRead:
-    """An initiative as the store holds it now."""
-    with Session(read_engine(engine)) as session:
-        stored = get_initiative(session=session, initiative_id=initiative_id)
-    assert stored is not None
-    return stored
 
 
 def test_a_member_reads_list_and_detail_of_someone_elses_initiative(app_store: str) -> None:
@@ -162,9 +152,7 @@ def test_member_posts_a_status_update_on_their_own_initiative(app_store: str) ->
     assert not at.exception
     assert at.success[0].value == "Status update posted."
     assert count(engine, StatusUpdate) == before + 1
-    with Session(read_engine(engine)) as session:
-        stored = get_initiative(session=session, initiative_id=running.id)
-    assert stored is not None and stored.health == "at_risk"
+    assert stored_initiative(engine, running.id).health == "at_risk"
     history = next(d.value for d in at.dataframe if "note" in d.value.columns)
     assert history["note"].iloc[0] == "Payment provider API is slow; testing a fallback."
 

@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from planning import i18n
+from planning.config import AppConfig
+from planning.reports.export import roadmap_report
 from planning.store.engine import read_engine, session_scope
 from planning.store.models import (
     Initiative,
@@ -404,6 +406,22 @@ def test_board_columns_and_their_order(engine: Engine, seeded: Seeded) -> None:
     assert list(columns["next"]["title"]) == ["instrumentation", "loyalty"]  # by start date
     assert set(columns["later"]["title"]) == {"bnpl", "alerts"}
     assert list(columns["shipped"]["title"]) == ["delivery", "summer"]  # newest first
+
+
+def test_each_board_column_shows_the_date_it_goes_by(
+    engine: Engine, config: AppConfig, seeded: Seeded
+) -> None:
+    """Now shows the target date, Next and Later the start, Shipped the day it shipped: the same
+    in the exported board as on the page (both read planning.work.roadmap.board_date)."""
+    with Session(read_engine(engine)) as session:
+        report = roadmap_report(
+            session=session, config=config, filters=RoadmapFilters(), today=TODAY
+        )
+    shown = {row[0]: row[2] for _column, rows in report.board for row in rows}
+    assert shown["wallets"] == "21 Dec 2026"  # Now: its target (started 1 Nov)
+    assert shown["loyalty"] == "17 Dec 2026"  # Next: its start (target 16 Mar 2027)
+    assert shown["delivery"] == "25 Oct 2026"  # Shipped: shipped (target 27 Oct)
+    assert shown["bnpl"] == "not dated"  # Later: an idea without dates
 
 
 def test_summary_counts_and_recent_shipments(engine: Engine, seeded: Seeded) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bench.shopify_export import PREFIXES
 from planning import i18n
@@ -29,7 +29,7 @@ from planning.metrics.importer import ImportResult
 from planning.sources.formats import SHOPIFY_ORDERS, detect_format, import_in_format
 from planning.sources.shopify_orders import parse_shopify_orders
 from planning.store.models import Person, Role
-from tests.sources_support import stored
+from tests.sources_support import store_counts, stored
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 EXPORT = FIXTURES / "shopify_orders_export.csv"
@@ -64,13 +64,6 @@ def edited(**replace: str) -> bytes:
         assert old in content, old
         content = content.replace(old, new)
     return content.encode("utf-8")
-
-
-def stored_rows(engine: Engine) -> tuple[int, int]:
-    with engine.connect() as conn:
-        rows = conn.execute(text("SELECT COUNT(*) FROM observation")).scalar_one()
-        batches = conn.execute(text("SELECT COUNT(*) FROM import_batch")).scalar_one()
-    return int(rows), int(batches)
 
 
 def import_orders(
@@ -207,7 +200,7 @@ def test_import_writes_once_and_a_rerun_changes_nothing(engine: Engine, config: 
     assert first.ok and (first.added, first.updated, first.unchanged) == (20, 0, 0)
     again = import_orders(engine, config, EXPORT.read_bytes())
     assert (again.added, again.updated, again.unchanged) == (0, 0, 20)
-    assert stored_rows(engine) == (20, 2)
+    assert store_counts(engine) == (20, 2)
     revenue = [
         v for (m, _, day), v in stored(engine).items() if (m, day) == ("net_revenue", "2026-11-24")
     ]
@@ -223,7 +216,7 @@ def test_two_currencies_are_refused_naming_them_and_their_lines(
         "the export mixes currencies (EUR on lines 8 and 12; USD on lines 2, 4 and 11); "
         "Quarterdeck counts money in one currency (USD, settings.yaml): export the USD orders only"
     )
-    assert stored_rows(engine) == (0, 0)
+    assert store_counts(engine) == (0, 0)
 
 
 def test_orders_in_another_currency_than_the_teams_are_refused(config: AppConfig) -> None:
@@ -261,7 +254,7 @@ def test_malformed_formula_and_huge_cells_are_listed_and_nothing_is_written(
     }
     result = import_orders(engine, config, data)
     assert not result.ok and len(result.problems) == 5
-    assert stored_rows(engine) == (0, 0)
+    assert store_counts(engine) == (0, 0)
 
 
 def test_a_formula_in_a_product_line_cell_never_reaches_the_store(config: AppConfig) -> None:
@@ -303,7 +296,7 @@ def test_only_directors_import_and_a_member_writes_nothing(
         session.commit()
     with pytest.raises(PermissionDenied, match="director"):
         import_orders(engine, config, EXPORT.read_bytes(), actor=member, source="upload")
-    assert stored_rows(engine) == (0, 0)
+    assert store_counts(engine) == (0, 0)
 
 
 def test_a_header_of_thousands_of_columns_or_another_encoding_is_refused(
@@ -386,7 +379,7 @@ def test_refusals_row_problems_and_notes_read_in_german_and_nothing_is_written(
         "Bestellungen gezählt: 4; ausgelassen: 1 storniert, 1 Test, 0 mit übersprungenem "
         "Zahlungsstatus."
     ]
-    assert stored_rows(engine) == (0, 0)
+    assert store_counts(engine) == (0, 0)
 
 
 def _with_columns(*names: str) -> bytes:
@@ -407,7 +400,7 @@ def test_a_column_the_rules_read_named_twice_is_refused_not_guessed(
     data = _with_columns("Subtotal", "x; DROP TABLE observation;--")
     with pytest.raises(ImportFileError, match="named more than once in the header: subtotal"):
         import_orders(engine, config, data)
-    assert stored_rows(engine) == (0, 0)
+    assert store_counts(engine) == (0, 0)
     # A repeated column the rules do not read changes nothing.
     converted = parse_shopify_orders(data=_with_columns("Vendor"), config=shop_config(config))
     assert converted.problems == []
@@ -427,7 +420,7 @@ def test_an_export_pasted_twice_is_refused_instead_of_counting_items_twice(
         f"order {name} appears again after other orders"
         for name in ("#1001", "#1002", "#1003", "#1004", "#1005", "#1006")
     ]
-    assert stored_rows(engine) == (0, 0)
+    assert store_counts(engine) == (0, 0)
     with i18n.use_locale("de"):
         german = import_orders(engine, config, out.getvalue().encode())
     assert "kommt nach anderen Bestellungen erneut vor" in german.problems[0].reason

@@ -14,7 +14,7 @@ import pyarrow as pa
 import streamlit as st
 
 from planning import i18n
-from planning.formatting import format_count
+from planning.formatting import format_count, format_whole_percent
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.okrs.backtest import forecast_quality as backtest_quality
@@ -27,7 +27,6 @@ from ui.charts import Chart, draw, from_altair
 from ui.grid_formats import figures, whole_format
 from ui.state import Versions, app_config, depends_on, read_session, shared_read
 from ui.tables import show_table
-from ui.text import whole_percent_text
 
 # The backtest reads key results, check-ins and observations only: a status update or a planning
 # save leaves it, and the chart drawn from it, cached.
@@ -76,9 +75,9 @@ def bins_table(score: Score) -> pa.Table:
     return pa.Table.from_pylist(
         [
             {
-                stated: f"{whole_percent_text(b.low)}–{whole_percent_text(b.high)}",
-                mean: whole_percent_text(b.stated),
-                hits: whole_percent_text(b.hit_rate),
+                stated: f"{format_whole_percent(b.low)}–{format_whole_percent(b.high)}",
+                mean: format_whole_percent(b.stated),
+                hits: format_whole_percent(b.hit_rate),
                 forecasts: b.n,
             }
             for b in score.bins

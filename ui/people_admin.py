@@ -27,7 +27,12 @@ from planning.access.people import (
     update_person,
 )
 from planning.access.permissions import PermissionDenied
-from planning.formatting import format_day, format_entered, format_span_start
+from planning.formatting import (
+    format_day,
+    format_entered,
+    format_span_start,
+    format_whole_percent,
+)
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.store.engine import session_scope
@@ -41,7 +46,7 @@ from ui.number_entry import NumberField, number_field, read_numbers
 from ui.pickers import pick_record
 from ui.state import Versions, app_config, engine, read_session
 from ui.tables import show_table
-from ui.text import escape_markdown, refusal_message, whole_percent_text
+from ui.text import escape_markdown, refusal_message
 
 FLASH = "admin_people_flash"
 ROUND = "admin_people_round"  # bumped after a save so every form starts from the stored values
@@ -111,7 +116,7 @@ def people_tab(person: PersonRead, versions: Versions) -> None:
             _("role"): _role(p.role.value),
             pgettext("person", "title"): p.title,
             _("weekly hours"): p.weekly_hours,
-            _("BAU share"): whole_percent_text(p.bau_share),
+            _("BAU share"): format_whole_percent(p.bau_share),
             _("time off ahead"): ", ".join(
                 f"{format_span_start(t.start_date, t.end_date)}–{format_day(t.end_date)}"
                 for t in upcoming

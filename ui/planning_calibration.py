@@ -12,7 +12,7 @@ import streamlit as st
 
 from planning.access.permissions import PermissionDenied
 from planning.config import AppConfig
-from planning.formatting import format_count, format_entered
+from planning.formatting import format_count, format_entered, format_whole_percent
 from planning.i18n import gettext as _
 from planning.i18n import ngettext
 from planning.impact.calibration import apply_suggested_confidences
@@ -23,7 +23,7 @@ from planning.validation import InputError
 from ui import planning_data as data
 from ui.confirm_write import run_write
 from ui.state import Versions
-from ui.text import escape_markdown, whole_percent_text
+from ui.text import escape_markdown
 
 CALIBRATION_OPEN = "planning_calibration"
 
@@ -62,7 +62,7 @@ def calibration_section(
                         _("Landed"): calibrations["landed"],
                         _("Missed"): calibrations["missed"],
                         _("Hit rate"): [
-                            "—" if pd.isna(v) else whole_percent_text(v)
+                            "—" if pd.isna(v) else format_whole_percent(v)
                             for v in calibrations["hit_rate"]
                         ],
                         _("Average over/under-estimate"): [
@@ -72,7 +72,7 @@ def calibration_section(
                             )
                         ],
                         _("Suggested confidence"): [
-                            whole_percent_text(v) for v in calibrations["suggested_confidence"]
+                            format_whole_percent(v) for v in calibrations["suggested_confidence"]
                         ],
                     }
                 ).set_index(estimator)

@@ -246,11 +246,7 @@ def board_columns(
         if part.empty:
             columns.append(BoardColumn(horizon=name, count=0, rows=None))
             continue
-        when = part["target_date"]
-        if name == "shipped":
-            when = part["shipped_date"]
-        elif name in ("next", "later"):
-            when = part["start_date"]
+        when = part[roadmap.board_date(name)]
         rows = pd.DataFrame(
             {
                 "health": [STATUS_ICONS.get(h, "") for h in part["health"]],

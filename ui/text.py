@@ -1,5 +1,5 @@
 """Showing people's text safely: titles and notes are text, never markdown or HTML; and the small
-text formats several pages share (a moment, a whole percentage).
+text formats several pages share (a moment).
 
 The one Markdown escaper is planning.formatting.escape_markdown (the weekly digest uses it too);
 it is re-exported here for the pages.
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from planning import i18n
 from planning.formatting import escape_markdown
 from planning.i18n import N_
 from planning.i18n import gettext as _
 
-__all__ = ["escape_markdown", "moment_text", "refusal_message", "whole_percent_text"]
+__all__ = ["escape_markdown", "moment_text", "refusal_message"]
 
 
 def refusal_message(exc: Exception) -> str:
@@ -28,13 +27,6 @@ def refusal_message(exc: Exception) -> str:
 def moment_text(value: datetime | None) -> str:
     """A stored moment to the minute (2026-11-26 14:05), or "" when there is none."""
     return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
-
-def whole_percent_text(value: float) -> str:
-    """A share as a whole percentage ('15%'; German '15 %')."""
-    if i18n.english_formats():
-        return f"{value:.0%}"
-    return i18n.percent_text(value, decimals=0)
 
 
 # Streamlit's own placeholder of an empty multiselect, given explicitly so it reads in the

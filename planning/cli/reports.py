@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from planning import clock, i18n
+from planning import clock
 from planning.cli.common import (
     EXIT_OK,
     Context,
@@ -21,6 +21,7 @@ from planning.cli.common import (
     table_or_json,
 )
 from planning.cli.tables import grid
+from planning.formatting import format_whole_percent
 from planning.i18n import N_
 from planning.i18n import gettext as _
 from planning.store.engine import read_engine
@@ -83,7 +84,7 @@ def run_impact(args: argparse.Namespace, context: Context) -> int:
     print(grid(header, rows, {3, 4}))
     print(
         _("interval: {share} bootstrap over days; * not seasonally adjusted").format(
-            share=_share(interval)
+            share=format_whole_percent(interval)
         )
     )
     for entry in entries:
@@ -97,7 +98,7 @@ def run_impact(args: argparse.Namespace, context: Context) -> int:
             str(c.predictions),
             str(c.landed),
             str(c.missed),
-            "-" if c.hit_rate is None else _share(c.hit_rate),
+            "-" if c.hit_rate is None else format_whole_percent(c.hit_rate),
             points_text(c.mean_error) + (f" ({_(c.tendency)})" if c.tendency else ""),
             fixed(c.suggested_confidence, 2),
         )
@@ -156,8 +157,3 @@ def run_digest(args: argparse.Namespace, context: Context) -> int:
         ) from None
     print(_("wrote the {week} digest to {path}").format(week=digest.week, path=args.out))
     return EXIT_OK
-
-
-def _share(value: float) -> str:
-    """A share as a whole percentage ('62%'; German '62 %')."""
-    return f"{value:.0%}" if i18n.english_formats() else i18n.percent_text(value, decimals=0)

@@ -164,19 +164,26 @@ def utf8_bytes(data: bytes) -> bytes:
         ) from None
 
 
-def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
+def utf8_text(data: bytes) -> tuple[bytes, str]:
+    """A CSV file's bytes as UTF-8 and as text; a workbook, anything but UTF-8 (or UTF-16 with
+    its mark) and an empty file are refused with the way to fix it."""
     data = utf8_bytes(data)
     refuse_workbook(data)
     try:
-        content = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             _(
                 "the file is not UTF-8 text (byte {byte} cannot be read); save it as CSV UTF-8"
             ).format(byte=exc.start + 1)
         ) from None
-    if not content.strip():
+    if not text.strip():
         raise ImportFileError(_(EMPTY))
+    return data, text
+
+
+def _read_csv(data: bytes, limit: int = MAX_COLUMNS) -> pd.DataFrame:
+    data, content = utf8_text(data)
     _check_header_width(content, limit)
     # The parser reads the bytes itself (the decode above only checks them), and cells stay
     # Python strings: converting a million of them to another string type costs more than every

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from planning import i18n
-from planning.formatting import format_count, format_value
+from planning.formatting import format_count, format_value, format_whole_percent
 from planning.i18n import N_, ngettext
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import (
@@ -56,18 +56,11 @@ def guardrail_reason(
         return f"{past}; {breach_days}"
     if status == Status.at_risk and probability is not None:
         return _("holds, but only a {chance} chance it still holds at the end").format(
-            chance=_whole_percent(probability)
+            chance=format_whole_percent(probability)
         )
     if days:
         return _("holds; was {breach}").format(breach=breach_days)
     return _("holds")
-
-
-def _whole_percent(value: float) -> str:
-    """A chance as a whole percentage: '15%' in English as always, '15 %' in German."""
-    if i18n.english_formats():
-        return f"{value:.0%}"
-    return i18n.percent_text(value, decimals=0)
 
 
 def _amount(value: float) -> str:

@@ -334,11 +334,7 @@ def roadmap_report(
         )
     board = []
     for name, part in roadmap.board(items).items():
-        when = part["target_date"]
-        if name == "shipped":
-            when = part["shipped_date"]
-        elif name in ("next", "later"):
-            when = part["start_date"]
+        when = part[roadmap.board_date(name)]
         rows = tuple(
             (
                 str(title),

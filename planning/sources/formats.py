@@ -32,8 +32,8 @@ from planning.metrics.import_file import (
     ImportFileError,
     read_csv_cells,
     read_workbook,
-    refuse_workbook,
     utf8_bytes,
+    utf8_text,
 )
 from planning.metrics.importer import (
     FileCheck,
@@ -87,19 +87,7 @@ class Converted:
 
 def decode(data: bytes) -> str:
     """The file as text; anything but UTF-8 is refused with the way to fix it."""
-    data = utf8_bytes(data)
-    refuse_workbook(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _(
-                "the file is not UTF-8 text (byte {byte} cannot be read); save it as CSV UTF-8"
-            ).format(byte=exc.start + 1)
-        ) from None
-    if not text.strip():
-        raise ImportFileError(_(EMPTY))
-    return text
+    return utf8_text(data)[1]
 
 
 def first_record(text: str) -> list[str]:

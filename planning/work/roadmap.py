@@ -295,6 +295,14 @@ def _csv_cell(key: str, value: Any) -> str:
     return str(value)
 
 
+def board_date(horizon: str) -> str:
+    """The date a board column shows and goes by: Now the target date, Next and Later the start
+    date, Shipped the day it shipped."""
+    if horizon == "shipped":
+        return "shipped_date"
+    return "target_date" if horizon == "now" else "start_date"
+
+
 def board(items: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The items per horizon column: Now by target date, Next and Later by start date, Shipped
     newest first."""
@@ -302,11 +310,9 @@ def board(items: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for name in HORIZONS:
         part = items[items["horizon"] == name]
         if name == "shipped":
-            part = part.sort_values("shipped_date", ascending=False, na_position="last")
-        elif name == "now":
-            part = part.sort_values(["target_date", "id"], na_position="last")
+            part = part.sort_values(board_date(name), ascending=False, na_position="last")
         else:
-            part = part.sort_values(["start_date", "id"], na_position="last")
+            part = part.sort_values([board_date(name), "id"], na_position="last")
         columns[name] = part.reset_index(drop=True)
     return columns
 

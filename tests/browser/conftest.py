@@ -40,9 +40,9 @@ class Server:
 
 @pytest.fixture
 def server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
-    """`streamlit run server.py` (how scripts/start.sh starts the app) on a free port, on a
-    private copy of the demo store."""
-    yield from _serve("server.py", demo_store_file, tmp_path)
+    """`streamlit run server.py` (the app and the HTTP API on one port, how scripts/start.sh
+    starts them) on a free port, on a private copy of the demo store."""
+    yield from _serve(demo_store_file, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +53,10 @@ def module_server(
     for files whose tests only read the store (starting a server costs seconds per test). The
     journeys keep a server each. A download saved under the file's id after other sessions ran
     on the same server was the app's fault (ui/downloads.py; test_downloads_shared_server.py)."""
-    yield from _serve("server.py", demo_store_file, tmp_path_factory.mktemp("server"))
+    yield from _serve(demo_store_file, tmp_path_factory.mktemp("server"))
 
 
-@pytest.fixture
-def api_server(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
-    """`streamlit run server.py` (the app and the HTTP API on one port), as scripts/start.sh
-    runs it, on a private copy of the demo store."""
-    yield from _serve("server.py", demo_store_file, tmp_path)
-
-
-def _serve(script: str, demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
+def _serve(demo_store_file: Path, tmp_path: Path) -> Iterator[Server]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
     store = tmp_path / "browser.db"
@@ -75,7 +68,7 @@ def _serve(script: str, demo_store_file: Path, tmp_path: Path) -> Iterator[Serve
         QUARTERDECK_DEMO="0",
     )
     log = tmp_path / "server.log"
-    process = launch_app(port=port, env=env, log=log, script=ROOT / script)
+    process = launch_app(port=port, env=env, log=log)
     url = f"http://127.0.0.1:{port}"
     if not answers(f"{url}/_stcore/health", process):
         process.kill()

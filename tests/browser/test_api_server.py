@@ -29,21 +29,21 @@ def call(
         return error.code, json.loads(error.read())
 
 
-def test_api_and_app_share_one_port(api_server: Server, browser: Browser) -> None:
-    status, health = call(f"{api_server.url}/api/v1/health")
+def test_api_and_app_share_one_port(server: Server, browser: Browser) -> None:
+    status, health = call(f"{server.url}/api/v1/health")
     assert status == 200
     assert health["status"] == "ok"
     assert health["latest_observation_day"] == "2026-11-25"
     assert health["schema"]["ok"] is True
-    status, document = call(f"{api_server.url}/api/v1/openapi.json")
+    status, document = call(f"{server.url}/api/v1/openapi.json")
     assert (status, document["openapi"]) == (200, "3.1.0")
     status, refused = call(
-        f"{api_server.url}/api/v1/observations", body=b"[]", headers={"Content-Type": "text/csv"}
+        f"{server.url}/api/v1/observations", body=b"[]", headers={"Content-Type": "text/csv"}
     )
     assert status == 401 and "bearer token" in refused["detail"]
 
     page = browser.page
-    page.goto(f"{api_server.url}/metrics")  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/metrics")  # type: ignore[attr-defined]
     page.get_by_text("Wed 25 Nov 2026").wait_for(timeout=30000)  # type: ignore[attr-defined]
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=30000)  # type: ignore[attr-defined]
 
@@ -60,7 +60,7 @@ def test_api_and_app_share_one_port(api_server: Server, browser: Browser) -> Non
             "write:observations",
         ],
         cwd=ROOT,
-        env=api_server.env,
+        env=server.env,
         check=True,
         capture_output=True,
     )
@@ -72,7 +72,7 @@ def test_api_and_app_share_one_port(api_server: Server, browser: Browser) -> Non
         ]
     ).encode()
     status, result = call(
-        f"{api_server.url}/api/v1/observations",
+        f"{server.url}/api/v1/observations",
         body=body,
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
@@ -83,7 +83,7 @@ def test_api_and_app_share_one_port(api_server: Server, browser: Browser) -> Non
     browser.shot("api-server-metrics")
     browser.assert_clean()
 
-    page.goto(f"{api_server.url}/admin")  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/admin")  # type: ignore[attr-defined]
     page.get_by_role("tab", name="Import history").click(timeout=30000)  # type: ignore[attr-defined]
     history = page.locator('[data-testid="stDataFrame"]:visible').first  # type: ignore[attr-defined]
     history.wait_for(timeout=30000)
