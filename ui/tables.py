@@ -60,6 +60,21 @@ _STACKED_STYLE = """<style>
 </style>"""
 
 
+# Below 641 px a Markdown table wider than the screen scrolls inside its own frame; the
+# container is found by its key (Streamlit writes it as the class st-key-KEY).
+_SCROLLING_MARKDOWN_TABLES = """<style>
+@media (max-width: 640px) {
+  .st-key-%s [data-testid="stMarkdownContainer"] table { display: block; overflow-x: auto; }
+}
+</style>"""
+
+
+def markdown_tables_scroll(key: str) -> None:
+    """On a phone, let each Markdown table in the container keyed `key` scroll sideways inside
+    its own frame, so the page itself never does; from 641 px up nothing changes."""
+    st.html(_SCROLLING_MARKDOWN_TABLES % key)
+
+
 def show_table(
     rows: Any, columns: dict[str, Any] | None = None, *, wrap: bool = False, fold: str = ""
 ) -> None:

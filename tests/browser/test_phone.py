@@ -1,9 +1,9 @@
 """On a phone (390 × 844, touch): a member posts a status update from This week, from the
-Initiatives list and a check-in from Goals, a director reads the week's ranking, a stakeholder
-reads the Roadmap and Goals, in English and in German. The page never scrolls sideways, nor does
-a table: a short read-only table reads as stacked rows, one card a row, the Initiatives list and
-the ranked backlog as compact cards, the Roadmap's key results and board folded behind their
-counts (ui/tables.py), and a laptop still shows the grids.
+Initiatives list and a check-in from Goals, a director reads the week's ranking and the weekly
+digest, a stakeholder reads the Roadmap and Goals, in English and in German. The page never
+scrolls sideways, nor does a table: a short read-only table reads as stacked rows, one card a
+row, the Initiatives list and the ranked backlog as compact cards, the Roadmap's key results and
+board folded behind their counts (ui/tables.py), and a laptop still shows the grids.
 Screenshots: artifacts/screenshots/phone-*.png."""
 
 from __future__ import annotations
@@ -354,3 +354,28 @@ def test_stakeholder_opens_a_lanes_key_results_on_a_phone(server: Server, phone:
     page.set_viewport_size(LAPTOP)
     expect(fold).to_be_hidden()
     expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
+
+
+# The digest preview's figure cells ("53.16 %", "+5 pts") whose text runs over more than one line.
+BROKEN_FIGURES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] table td')]
+  .filter(td => /^[+\\-−±]?[\\d.,]+\\s(%|pts)$/.test(td.innerText.trim()))
+  .filter(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+  })
+  .map(td => td.innerText)"""
+
+
+def test_director_reads_the_weekly_digest_on_a_phone(server: Server, phone: Page) -> None:
+    """The digest preview's key-result table wrapped "53.16 %" before its "%" and ran past the
+    screen, so the page scrolled sideways: its figures stay whole and the table scrolls inside
+    its own frame."""
+    director = _person(server.database_url, Role.director)
+    _visit(phone, f"{server.url}/impact?as={director.id}", "Impact")
+    phone.get_by_role("tab", name="Digest").click()
+    main = phone.get_by_test_id("stMain")
+    main.get_by_role("heading", name="Key results", exact=False).first.wait_for(timeout=WAIT_MS)
+    _settle(phone)
+    assert phone.evaluate(BROKEN_FIGURES_JS) == []
+    _shot_and_check(phone, "director-digest")
