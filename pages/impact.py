@@ -31,7 +31,7 @@ from ui.downloads import download_button
 from ui.grid_formats import day_format, figures
 from ui.pickers import pick_record
 from ui.state import app_config, live_refresh, versions
-from ui.tables import show_table
+from ui.tables import markdown_tables_scroll, show_table
 
 DIGEST_WEEKS = 12
 
@@ -250,7 +250,8 @@ def _digest() -> None:
                 key=f"digest_{suffix}",
                 where=where,
             )
-        with st.container(border=True):
+        markdown_tables_scroll("digest_preview")
+        with st.container(border=True, key="digest_preview"):
             # Built by planning.reports.digest with every piece of people's text escaped for
             # Markdown.
             st.markdown(markdown)

@@ -57,7 +57,7 @@ from ui.status_update_form import (
     status_update_inputs,
     widget_keys,
 )
-from ui.tables import percent_bar
+from ui.tables import percent_bar, phone_cards, stacked_rows
 from ui.text import CHOOSE, escape_markdown, refusal_message
 from ui.trash_view import delete_initiative_form, trash_section
 
@@ -152,6 +152,18 @@ def _on_table_pick() -> None:
 if listing.rows is None:
     st.info(_("No initiative matches these filters."))
 else:
+    list_columns = {
+        "title": st.column_config.TextColumn(_("Initiative"), width=300),
+        "owner": _("Owner"),
+        "status": _("Status"),
+        "health": _("Health"),
+        "percent_complete": percent_bar(_("Done"), "%d%%"),
+        "target_date": st.column_config.TextColumn(pgettext("date", "Target"), width=95),
+        "objectives": st.column_config.TextColumn(_("Objectives"), width="medium"),
+        "last_update_at": st.column_config.DatetimeColumn(
+            _("Last update"), format=input_day_format("YYYY-MM-DD HH:mm")
+        ),
+    }
     st.dataframe(
         listing.rows.slice(0, shown_count),
         hide_index=True,
@@ -159,18 +171,17 @@ else:
         key=TABLE,
         on_select=_on_table_pick,
         selection_mode="multi-row",
-        column_config={
-            "title": st.column_config.TextColumn(_("Initiative"), width=300),
-            "owner": _("Owner"),
-            "status": _("Status"),
-            "health": _("Health"),
-            "percent_complete": percent_bar(_("Done"), "%d%%"),
-            "target_date": st.column_config.TextColumn(pgettext("date", "Target"), width=95),
-            "objectives": st.column_config.TextColumn(_("Objectives"), width="medium"),
-            "last_update_at": st.column_config.DatetimeColumn(
-                _("Last update"), format=input_day_format("YYYY-MM-DD HH:mm")
-            ),
-        },
+        column_config=list_columns,
+    )
+    # A phone reads the list as cards (title, then owner, status, health and done on one
+    # line) and opens one with the picker below; the grid scrolled sideways there.
+    phone_cards(
+        stacked_rows(
+            listing.rows.slice(0, shown_count).to_pylist(),
+            {**list_columns, "target_date": None, "objectives": None, "last_update_at": None},
+            compact=True,
+            note=_("Pick one under “Open an initiative” below to read it or post an update."),
+        )
     )
     st.caption(
         ngettext(

@@ -12,6 +12,7 @@ import streamlit as st
 from planning import clock, i18n
 from planning.access.permissions import PermissionDenied
 from planning.formatting import (
+    NO_FIGURE,
     aligned_figures,
     format_count,
     format_entered,
@@ -54,7 +55,7 @@ from ui.planning_commit import commit_section, since_last_week_section
 from ui.planning_undo import undo_last_save
 from ui.quarter_draft_view import running_quarter_caption
 from ui.state import app_config, engine, live_refresh, versions
-from ui.tables import effort_column
+from ui.tables import effort_column, phone_cards, show_table, stacked_rows
 from ui.text import escape_markdown
 
 CAPACITY_WEEKS = 8
@@ -180,6 +181,27 @@ def _table_top(table: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, pd.DataFr
         efforts = top[EFFORT_INPUT].map(round_score).astype("float64").tolist()
         top[EFFORT_INPUT] = grid_formats.figures(efforts, format_score)
     return top, table.iloc[limit:]
+
+
+def _ranking_cards(table: pd.DataFrame) -> list[dict[str, str]]:
+    """The shown rows as a phone's ranking: "3. Title" as each card's title, then the score,
+    owner, status and health, or why the initiative is unranked."""
+    cards = []
+    for row in table.to_dict("records"):
+        rank, score = str(row["rank"]).strip(), str(row["score"]).strip()
+        ranked = rank != NO_FIGURE
+        health = row.get("health")
+        cards.append(
+            {
+                "title": f"{rank}. {row['title']}" if ranked else str(row["title"]),
+                "score": _("Score {score}").format(score=score) if ranked else "",
+                "owner": names.get(int(row["owner_id"]), ""),
+                "status": _(status_label(str(row["status"]))),
+                "health": "" if pd.isna(health) else _(HEALTH_LABELS.get(health, str(health))),
+                "problems": "" if pd.isna(row.get("problems")) else str(row["problems"]),
+            }
+        )
+    return cards
 
 
 def _input_column_config(input_id: str) -> Any:
@@ -311,6 +333,19 @@ else:
         hide_index=True,
         num_rows="fixed",
         width="stretch",
+    )
+    # A phone reads the ranking as cards; the editable grid, which scrolled sideways there,
+    # shows from 641 px up.
+    phone_cards(
+        stacked_rows(
+            _ranking_cards(shown),
+            {},
+            compact=True,
+            note=_(
+                "The ranking, best first. Editing it needs a wider screen, 641 px or more (a "
+                "phone turned sideways)."
+            ),
+        )
     )
     bounded.more_rows(
         BACKLOG_ROWS,
@@ -480,7 +515,7 @@ if grid is None:
     st.info(_("No team member can own work yet: add people in Admin → People."))
     st.page_link("pages/admin.py", label=_("Add people in Admin"), icon=":material/group_add:")
 else:
-    st.dataframe(grid.rows, hide_index=True, width="stretch")
+    show_table(grid.rows)  # a card per person on a phone
     over = (
         "🔴 "
         + _("over-allocated ({count} person-weeks: {people})").format(

@@ -10,7 +10,7 @@ import streamlit as st
 from planning import clock, i18n
 from planning.formatting import format_count, format_local_moment
 from planning.i18n import gettext as _
-from planning.i18n import pgettext
+from planning.i18n import ngettext, pgettext
 from planning.periods import quarter_of
 from planning.store.engine import STATE_AREAS
 from planning.store.models import Role
@@ -220,6 +220,9 @@ def _lane(lane: data.Lane) -> None:
                 "progress": st.column_config.TextColumn(_("Where it stands"), width=170),
                 "status": st.column_config.TextColumn(_("Status"), width=105),
             },
+            fold=ngettext(
+                "{count} key result", "{count} key results", len(lane.key_results)
+            ).format(count=format_count(len(lane.key_results))),
         )
 
 
@@ -273,6 +276,9 @@ with drawing:
                     ),
                     "owner": st.column_config.TextColumn(_("Owner"), width=120),
                 },
+                fold=ngettext(
+                    "Show {count} initiative", "Show all {count} initiatives", board_column.count
+                ).format(count=format_count(board_column.count)),
             )
 
 live_refresh(STATE_AREAS)

@@ -14,6 +14,21 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from planning import clock, i18n
 from planning.i18n import gettext as _
 
+# A space between a figure and the per cent sign after it (53.16 %, 2,5 %).
+_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
+
+
+def unbroken(text: str) -> str:
+    """A figure's text with every space made a no-break space, so that HTML keeps the figure
+    and its unit on one line ("53.16 %", "+5 pts", "12 signups")."""
+    return text.replace(" ", "\u00a0")
+
+
+def percent_held(text: str) -> str:
+    """The text with each per cent sign held to the figure before it by a no-break space, for
+    HTML where the line may wrap ("2.32 % → 2.51 %"); other spaces stay breakable."""
+    return _SPACE_BEFORE_PERCENT.sub("\u00a0", text)
+
 
 def format_value(value: float | None, fmt: str, *, currency_symbol: str = "$") -> str:
     """A metric value in its format ('money', 'percent', 'decimal', 'number'); '—' when none."""
@@ -193,6 +208,9 @@ _ALL_SPECIALS = re.compile(r"([\\`*_{}\[\]#!|~<>$:&()+\-.=])")
 # A dot before a letter, as in www.example.com or a@b.co: escaped so no bare address turns into
 # a link; a decimal point (2.5) is left alone.
 _DOMAIN_DOT = re.compile(r"\.(?=[^\W\d_])")
+# Line breaks and other breaking white space; the no-break, narrow no-break and figure spaces
+# that hold a figure to its unit, and the figure and punctuation spaces that align it, are kept.
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f\u2007\u2008]+")
 
 
 def escape_markdown(text: object, *, inline: bool = False) -> str:
@@ -205,7 +223,7 @@ def escape_markdown(text: object, *, inline: bool = False) -> str:
     """
     if not inline:
         return _ALL_SPECIALS.sub(r"\\\1", str(text))
-    flat = _INLINE_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    flat = _INLINE_SPECIALS.sub(r"\\\1", _BREAKING_SPACE.sub(" ", str(text)).strip(" "))
     return _DOMAIN_DOT.sub(r"\\.", flat)
 
 

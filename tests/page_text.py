@@ -1,8 +1,10 @@
 """Helpers for page tests about people's text: a note or title full of HTML and markdown tricks
-must reach the screen as the same characters, with nothing in it interpreted."""
+must reach the screen as the same characters, with nothing in it interpreted; and the cards a
+phone reads in place of a grid."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -62,3 +64,18 @@ def dataframe_cells(at: AppTest) -> list[str]:
         for column in frame.value.columns:
             cells += [v for v in frame.value[column].tolist() if isinstance(v, str)]
     return cells
+
+
+def phone_stacks(at: AppTest) -> list[str]:
+    """The HTML of each set of phone cards on the page (ui/tables.py), in page order."""
+    return [h.proto.body for h in at.get("html") if '<div class="qd-stack">' in h.proto.body]
+
+
+def first_phone_cards(at: AppTest) -> tuple[str, list[tuple[str, str]]]:
+    """The page's first set of compact phone cards: its HTML, and its cards as (title, line)
+    pairs with entities unescaped."""
+    stack = phone_stacks(at)[0]
+    found = re.findall(
+        r'<div class="qd-card-title">(.*?)</div>(?:<div class="qd-card-line">(.*?)</div>)?', stack
+    )
+    return stack, [(html.unescape(title), html.unescape(line)) for title, line in found]

@@ -197,7 +197,7 @@ def test_markdown_escapes_peoples_text(engine: Engine, config: AppConfig) -> Non
     assert "<script>" not in text and "**all in**" not in text
     assert "Go \\*\\*all in\\*\\* \\<script\\>" in text
     assert "| Checkout redesign | Checkout completion rate |" in text
-    assert "+10.0 %" in text and "not seasonally adjusted" in text
+    assert "+10.0\u00a0%" in text and "not seasonally adjusted" in text
     assert "new this week" in text
     # A table cell stays one cell on one line.
     assert escape_markdown("a|b\nc", inline=True) == "a\\|b c"
@@ -332,3 +332,21 @@ def test_impact_command_table_shows_verdicts_and_calibration(
     line = next(x for x in out.splitlines() if x.startswith("One-page checkout redesign"))
     assert "+8.0 %" in line and "Met" in line
     assert "Calibration per estimator" in out and "Jonas Becker" in out
+
+
+def test_a_figure_keeps_its_unit_on_its_line_in_html_and_the_preview_but_not_in_plain_text(
+    engine: Engine, config: AppConfig
+) -> None:
+    """A narrow table wrapped "+10.0 %" after the figure, leaving the "%" alone on a line: the
+    HTML and the Markdown the Impact page renders hold them with a no-break space; the email's
+    plain text keeps ordinary spaces."""
+    seed_week(engine)
+    digest = digest_of(engine, config)
+    page = digest_html(digest)
+    preview = digest_markdown(digest)
+    plain = digest_markdown(digest, plain=True)
+    assert ">+10.0\u00a0%</td>" in page and ">+10.0 %</td>" not in page
+    assert "| +10.0\u00a0% |" in preview and "+10.0 %" not in preview
+    assert "| +10.0 % |" in plain and "\u00a0" not in plain
+    # People's text is no figure: its spaces may still wrap.
+    assert "Checkout redesign" in page and "Checkout redesign" in preview

@@ -17,6 +17,7 @@ from planning.formatting import (
     format_entered,
     format_score,
     format_value,
+    percent_held,
     round_score,
 )
 from planning.reports import digest_render
@@ -154,3 +155,18 @@ def test_a_share_reads_as_a_whole_percentage_in_each_language(
         assert formatting.format_whole_percent(share) == english
     with i18n.use_locale("de"):
         assert formatting.format_whole_percent(share) == german
+
+
+def test_a_table_cell_keeps_the_no_break_space_that_holds_a_figure_to_its_unit() -> None:
+    """A German percentage ("53,16 %", Babel's no-break space) lost it in the Impact page's
+    digest preview and wrapped its "%" onto a line of its own; line breaks still flatten."""
+    assert (
+        escape_markdown("53,16\u00a0% \n\t bis 60\u00a0%", inline=True)
+        == "53,16\u00a0% bis 60\u00a0%"
+    )
+    assert escape_markdown("\u2007\u20089.6", inline=True) == "\u2007\u20089.6"
+
+
+def test_per_cent_signs_are_held_to_their_figures_and_other_spaces_stay() -> None:
+    assert percent_held("2.32 % → 2.51 % of 3 %") == "2.32\u00a0% → 2.51\u00a0% of 3\u00a0%"
+    assert percent_held("100 % sure, 5 pts") == "100\u00a0% sure, 5 pts"

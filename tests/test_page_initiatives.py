@@ -31,7 +31,7 @@ from planning.work.initiative_reads import (
 )
 from tests.app_pages import click, open_as, people
 from tests.config_support import GERMAN_TEAM, config_copy
-from tests.page_text import plain
+from tests.page_text import first_phone_cards, plain
 from tests.planning_seed import count, edit_initiative, stored_initiative
 from tests.shown_text import shown_texts
 
@@ -392,3 +392,22 @@ def test_a_german_team_reads_an_initiatives_target_date_as_zieltermin(
     assert "Zieltermin" in [c.get("label") for c in columns]  # the list's column
     assert [t for t in texts if re.search(r"\bZiel\b", t)] == []  # never "Ziel 12.01.2027"
     engine.dispose()
+
+
+def test_a_phone_reads_the_list_as_cards_and_is_pointed_to_the_picker(app_store: str) -> None:
+    """Below 641 px the list's grid scrolled sideways: the same rows read as cards, each the
+    initiative's title over its owner, status, health and share done on one line, and a note
+    says where to open one."""
+    engine = create_store_engine(app_store)
+    member = people(engine, Role.member)[0]
+    at = open_page(member.id)
+    table = at.dataframe[0].value
+    stack, cards = first_phone_cards(at)
+    assert [title for title, _line in cards] == list(table["title"])
+    first = table.iloc[0]
+    assert cards[0][1] == (
+        f"{first['owner']} · {first['status']} · {first['health']} · "
+        f"{first['percent_complete']}\u00a0%"
+    )
+    assert "Pick one under “Open an initiative” below" in stack
+    assert at.selectbox(key="initiative_pick").label == "Open an initiative"

@@ -37,7 +37,7 @@ from planning.work.status_updates import post_status_update
 from planning.work.weekly_plan import get_plan
 from tests.app_pages import click, open_as, people, table_edits
 from tests.config_support import GERMAN_TEAM, config_copy
-from tests.page_text import plain
+from tests.page_text import first_phone_cards, plain
 from tests.planning_seed import add_initiative, commit_plan, count, store_state
 from tests.shown_text import collation_key, displayed_cell, figure
 from tests.test_page_initiatives import stored_initiative
@@ -508,3 +508,24 @@ def test_capacity_says_nobody_is_over_allocated_when_nobody_is(
     assert plain(caption).endswith(said)
     assert "🔴" not in caption and "(0 " not in caption
     engine.dispose()
+
+
+def test_a_phone_reads_the_ranking_as_cards_in_the_tables_order(app_store: str) -> None:
+    """Below 641 px the editable backlog scrolled sideways: its rows read as cards, "rank.
+    title" over the score, owner, status and health, best first, with a note on where to edit."""
+    engine = create_store_engine(app_store)
+    director = people(engine, Role.director)[0]
+    at = open_page(director.id)
+    shown = at.data_editor[0].value
+    stack, cards = first_phone_cards(at)
+    ranks = [str(r).strip() for r in shown["rank"]]
+    assert [title for title, _line in cards] == [
+        f"{rank}. {title}" if rank != "—" else title
+        for rank, title in zip(ranks, shown["title"], strict=True)
+    ]
+    names = {p.id: p.name for p in people(engine, Role.director) + people(engine, Role.member)}
+    first = shown.iloc[0]
+    assert cards[0][1].startswith(
+        f"Score {str(first['score']).strip()} · {names[int(first['owner_id'])]} · "
+    )
+    assert "Editing it needs a wider screen" in stack

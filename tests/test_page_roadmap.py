@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -45,7 +46,7 @@ from planning.work.roadmap import (
 )
 from planning.work.status_updates import post_status_update
 from tests.app_pages import APP, next_year_conversion_kr, open_admin_tab, open_as, people
-from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, plain
+from tests.page_text import TRICKS, assert_shown_as_text, dataframe_cells, phone_stacks, plain
 
 PAGE = "pages/roadmap.py"
 CONFIG = default_config()
@@ -503,3 +504,28 @@ def test_tricky_text_shows_literally_on_the_initiatives_page(app_store: str) -> 
     assert assert_shown_as_text(at) >= 1  # the detail's heading
     assert [t.value for t in at.text] == [TRICKS]  # the description, as plain text
     assert dataframe_cells(at).count(TRICKS) >= 2  # the list's title and the history's note
+
+
+def test_a_phone_finds_key_results_and_board_columns_folded_behind_their_counts(
+    app_store: str,
+) -> None:
+    """The Roadmap ran to about 16,000 px of cards on a phone: each lane's key results and each
+    board column's initiatives now sit folded behind a line with their count."""
+    engine = create_store_engine(app_store)
+    [stakeholder] = people(engine, Role.stakeholder)
+    at = open_roadmap(stakeholder.id)
+    folds = [
+        (re.search(r"<summary>(.*?)</summary>", stack), stack.count('<div class="qd-card">'))
+        for stack in phone_stacks(at)
+    ]
+    assert folds and all(summary is not None for summary, _cards in folds)
+    lines = [(summary.group(1), cards) for summary, cards in folds if summary is not None]
+    kr_tables = [d.value for d in at.dataframe if "key_result" in d.value.columns]
+    board = [titles for titles in board_titles(at).values() if titles]
+    assert lines == [
+        *((f"{len(t)} key result{'s' if len(t) != 1 else ''}", len(t)) for t in kr_tables),
+        *(
+            (f"Show all {len(t)} initiatives" if len(t) != 1 else "Show 1 initiative", len(t))
+            for t in board
+        ),
+    ]

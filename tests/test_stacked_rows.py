@@ -96,3 +96,36 @@ def test_a_missing_moment_in_a_frame_is_an_empty_cell() -> None:
     frame["when"] = pd.to_datetime(["2026-12-07 09:30", None])
     cards = _cards(stacked_rows(frame.to_dict("records"), {"when": "When"}))
     assert cards == ["Checkout | When | 07 Dec 2026 09:30", "Search"]
+
+
+def test_compact_cards_write_the_values_on_one_line_and_hold_a_percent_to_its_figure() -> None:
+    """The Initiatives list and the ranked backlog on a phone: the title, then the values alone
+    between dots (a label per value made a card four lines tall); a "%" in a value's text never
+    wraps away from its figure ("2.32 % → 2.51 %" wrapped before the "%")."""
+    records = [
+        {"title": "Guest checkout", "owner": "Priya", "status": "In progress", "done": 70},
+        {"title": "Search", "owner": "Ana", "status": "", "done": None},
+        {"title": "KR", "owner": "2.32 % → 2.51 %", "status": "Idea", "done": 0},
+    ]
+    columns = {"done": st.column_config.NumberColumn("Done", format="%d%%")}
+    html = stacked_rows(records, columns, compact=True)
+    lines = re.findall(r'<div class="qd-card-line">(.*?)</div>', html)
+    assert lines == [
+        "Priya · In progress · 70\u00a0%",
+        "Ana",
+        "2.32\u00a0% → 2.51\u00a0% · Idea · 0\u00a0%",
+    ]
+    assert "<dl>" not in html
+
+
+def test_folded_cards_sit_behind_a_line_that_a_tap_opens_and_a_note_stands_above_them() -> None:
+    records = [{"key_result": "Conversion <up>", "status": "On track"}]
+    html = stacked_rows(records, {}, fold="1 key result", note="Pick one <below>")
+    assert re.fullmatch(
+        r'<div class="qd-stack"><p class="qd-stack-note">Pick one &lt;below&gt;</p>'
+        r'<details class="qd-fold"><summary>1 key result</summary>'
+        r'<div class="qd-card">.*</div></details></div>',
+        html,
+    )
+    assert "Conversion &lt;up&gt;" in html
+    assert "<details" not in stacked_rows(records, {})

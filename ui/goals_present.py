@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planning.formatting import percent_held
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import PeriodEvaluation
 from planning.palette import STATUS_ICONS, STATUS_LABELS
@@ -103,7 +104,7 @@ def present(evaluation: PeriodEvaluation, *, currency_symbol: str) -> None:
     if not objective.key_results:
         lines.append(_("No key results yet."))
     with st.container(key="qd-present"):
-        st.markdown("\n\n".join(lines))
+        st.markdown(percent_held("\n\n".join(lines)))
     left, middle, right = st.columns(3)
     left.button(
         _("Previous objective"),

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from planning import i18n
 from planning.access.permissions import PermissionDenied, can_check_in
 from planning.config import AppConfig
-from planning.formatting import format_day, format_entered, format_span_start
+from planning.formatting import format_day, format_entered, format_span_start, percent_held
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
 from planning.metrics.completeness import partial_days_text
@@ -400,7 +400,8 @@ def objective_shown(view: View, objective: ObjectiveEvaluation) -> ObjectiveShow
     # quick to redraw.
     if objective.status_reason:
         facts.insert(0, objective.status_reason)
-    text = f"{status_badge(objective.status)} :gray[{escape_markdown(' · '.join(facts))}]"
+    facts_text = percent_held(escape_markdown(" · ".join(facts)))
+    text = f"{status_badge(objective.status)} :gray[{facts_text}]"
     if objective.description:
         text += "\n\n" + escape_markdown(objective.description).replace("\n", "  \n")
     if objective.contributions:

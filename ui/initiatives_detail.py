@@ -98,18 +98,16 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
         if detail.key_results.empty:
             st.caption(_("Not linked to a key result."))
         else:
-            st.dataframe(
+            show_table(
                 detail.key_results[["objective", "title"]],
-                hide_index=True,
-                column_config={"objective": _("Objective"), "title": _("Key result")},
+                {"objective": _("Objective"), "title": _("Key result")},
             )
         tied = data.decision_log(versions, i.id, None)
         if not tied.empty:
             st.markdown("**" + _("Decisions") + "**")
-            st.dataframe(
+            show_table(
                 tied[["decided_on", "text", "author", "withdrawn"]],
-                hide_index=True,
-                column_config={
+                {
                     "decided_on": _("Day"),
                     "text": _("Decision"),
                     "author": by,
@@ -118,10 +116,9 @@ def show_detail(detail: InitiativeDetail, *, versions: Versions, config: AppConf
             )
     with right:
         st.markdown("**" + _("Scores under each framework") + "**")
-        st.dataframe(
+        show_table(
             _readable_scores(data.initiative_scores(versions, i.id, lang)),
-            hide_index=True,
-            column_config={
+            {
                 "framework": _("Framework"),
                 "score": st.column_config.TextColumn(_("Score")),
                 "inputs": _("Inputs"),

@@ -21,6 +21,7 @@ from planning.work.weekly_plan import NOTE_MAX, PlanAlreadyCommitted, commit_wee
 from ui import planning_data as data
 from ui.flash import flash_after_write
 from ui.state import Versions, engine
+from ui.tables import show_table
 from ui.text import escape_markdown
 
 
@@ -162,11 +163,9 @@ def since_last_week_section(
             st.success(_("Nothing changed since the last plan."))
         else:
             st.write(changes.counts)
-            st.dataframe(
+            show_table(
                 changes.rows,
-                hide_index=True,
-                width="stretch",
-                column_config={
+                {
                     "initiative": st.column_config.TextColumn(_("Initiative"), width="medium"),
                     "change": st.column_config.TextColumn(_("Change"), width="medium"),
                     "before": st.column_config.TextColumn(_("Before"), width="medium"),

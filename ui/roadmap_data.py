@@ -18,7 +18,7 @@ import pyarrow as pa
 import streamlit as st
 
 from planning import i18n
-from planning.formatting import format_day
+from planning.formatting import format_day, percent_held
 from planning.i18n import gettext as _
 from planning.okrs.evaluation_results import NO_DATA_YET, KrEvaluation, ObjectiveEvaluation
 from planning.okrs.evaluation_text import format_kr_value, reason_text
@@ -114,9 +114,11 @@ def _rows_of(frame: pd.DataFrame, lane_of: list[int | None], lane: int | None) -
 
 
 def _standing(objective: ObjectiveEvaluation) -> str:
+    """The objective's status, progress against pace, reason and quarter, as Markdown whose
+    percentages keep their sign on their figure's line."""
     status = _(STATUS_LABELS.get(objective.status, objective.status))
     progress = _(NO_DATA_YET) if objective.progress is None else share(objective.progress)
-    return (
+    return percent_held(
         f"{STATUS_ICONS.get(objective.status, '')} **{status}** · "
         + _("progress {progress} (expected by now {expected})").format(
             progress=progress, expected=share(objective.expected)

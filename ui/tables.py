@@ -4,7 +4,10 @@ columns several tables share.
 A grid of several columns cannot fit a phone: it scrolled sideways inside its frame and cut its
 longest cells. So a read-only table of up to STACKED_ROWS_MAX rows is also written as stacked
 rows, one card a row (the first column as its title, then each other column's label and value),
-and the page's width picks one: the grid from 641 px up, the stacked rows below.
+and the page's width picks one: the grid from 641 px up, the stacked rows below. A grid the
+page draws itself (one with row selection, an editable one) gets its phone cards from
+`phone_cards`, with the columns a phone reader needs; cards that would run long can sit folded
+behind a line that says how many there are.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from planning import i18n
-from planning.formatting import format_count, format_day, format_moment
+from planning.formatting import format_count, format_day, format_moment, percent_held
 from planning.i18n import gettext as _
 from planning.work.initiative_input import EFFORT_MAX_WEEKS
 from ui import grid_formats
@@ -49,12 +52,35 @@ _STACKED_STYLE = """<style>
   grid-template-columns: minmax(5rem, max-content) 1fr; gap: 0.1rem 0.75rem; }
 .qd-card dt { margin: 0; padding: 0; font-weight: 400; opacity: 0.72; overflow-wrap: anywhere; }
 .qd-card dd { margin: 0; padding: 0; overflow-wrap: anywhere; }
+.qd-card-line { opacity: 0.8; overflow-wrap: anywhere; }
+.qd-stack-note { font-size: 0.85rem; opacity: 0.72; margin: 0; }
+.qd-fold > summary { cursor: pointer; padding: 0.25rem 0; font-size: 0.9rem; }
+.qd-fold[open] > summary { margin-bottom: 0.5rem; }
+.qd-fold > .qd-card + .qd-card { margin-top: 0.5rem; }
 </style>"""
 
 
-def show_table(rows: Any, columns: dict[str, Any] | None = None, *, wrap: bool = False) -> None:
+# Below 641 px a Markdown table wider than the screen scrolls inside its own frame; the
+# container is found by its key (Streamlit writes it as the class st-key-KEY).
+_SCROLLING_MARKDOWN_TABLES = """<style>
+@media (max-width: 640px) {
+  .st-key-%s [data-testid="stMarkdownContainer"] table { display: block; overflow-x: auto; }
+}
+</style>"""
+
+
+def markdown_tables_scroll(key: str) -> None:
+    """On a phone, let each Markdown table in the container keyed `key` scroll sideways inside
+    its own frame, so the page itself never does; from 641 px up nothing changes."""
+    st.html(_SCROLLING_MARKDOWN_TABLES % key)
+
+
+def show_table(
+    rows: Any, columns: dict[str, Any] | None = None, *, wrap: bool = False, fold: str = ""
+) -> None:
     """A read-only table across the page, without the index, its columns labelled; `wrap` gives
-    rows room for three lines, so long text wraps rather than being cut at the column's edge."""
+    rows room for three lines, so long text wraps rather than being cut at the column's edge;
+    `fold` names a line the phone's cards stay folded behind until a tap opens them."""
     st.dataframe(
         rows,
         hide_index=True,
@@ -64,7 +90,13 @@ def show_table(rows: Any, columns: dict[str, Any] | None = None, *, wrap: bool =
     )
     records = _records(rows)
     if records and len(records) <= STACKED_ROWS_MAX:
-        st.html(_STACKED_STYLE + stacked_rows(records, columns or {}))
+        phone_cards(stacked_rows(records, columns or {}, fold=fold))
+
+
+def phone_cards(cards: str) -> None:
+    """The grid drawn just before shown below 641 px as `cards` (stacked_rows' HTML) instead,
+    the grid hidden there."""
+    st.html(_STACKED_STYLE + cards)
 
 
 def _records(rows: Any) -> list[dict[str, Any]] | None:
@@ -79,25 +111,44 @@ def _records(rows: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-def stacked_rows(records: list[dict[str, Any]], columns: Mapping[str, Any]) -> str:
+def stacked_rows(
+    records: list[dict[str, Any]],
+    columns: Mapping[str, Any],
+    *,
+    compact: bool = False,
+    note: str = "",
+    fold: str = "",
+) -> str:
     """The rows as HTML cards for a phone: the first shown column as each card's title, then the
-    other columns' labels (as `columns` names them) with their values; empty cells are left out."""
+    other columns' labels (as `columns` names them) with their values, or with `compact` the
+    values alone on one line between dots; empty cells are left out. `note` is a line above the
+    cards; `fold` a line they stay folded behind, opened by a tap."""
     shown = [(name, label) for name in records[0] if (label := _label(name, columns)) is not None]
     cards = []
     for record in records:
         texts = [(label, _cell_text(record.get(name), columns.get(name))) for name, label in shown]
         title, *facts = texts
-        lines = "".join(
-            f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>"
-            for label, text in facts
-            if text
-        )
+        if compact:
+            line = " · ".join(html.escape(text) for _label_text, text in facts if text)
+            lines = f'<div class="qd-card-line">{line}</div>' if line else ""
+        else:
+            rows = "".join(
+                f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>"
+                for label, text in facts
+                if text
+            )
+            lines = f"<dl>{rows}</dl>" if rows else ""
         cards.append(
             f'<div class="qd-card"><div class="qd-card-title">{html.escape(title[1])}</div>'
-            + (f"<dl>{lines}</dl>" if lines else "")
+            + lines
             + "</div>"
         )
-    return '<div class="qd-stack">' + "".join(cards) + "</div>"
+    body = "".join(cards)
+    if fold:
+        body = f'<details class="qd-fold"><summary>{html.escape(fold)}</summary>{body}</details>'
+    if note:
+        body = f'<p class="qd-stack-note">{html.escape(note)}</p>' + body
+    return '<div class="qd-stack">' + body + "</div>"
 
 
 def _label(name: str, columns: Mapping[str, Any]) -> str | None:
@@ -131,7 +182,7 @@ def _cell_text(value: Any, config: Any) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")  # the grid's tick box, in words
     if not isinstance(value, int | float):
-        return str(value)
+        return percent_held(str(value))
     if form == "percent":  # Streamlit's preset: a share (0.75) written as 75 %
         return i18n.percent_text(value)
     decimals = re.search(r"\.(\d)f", form)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from jinja2 import Environment
@@ -24,6 +24,7 @@ from planning.formatting import (
     format_day,
     format_span_start,
     html_templates,
+    unbroken,
 )
 from planning.i18n import N_, ngettext, pgettext
 from planning.i18n import gettext as _
@@ -289,6 +290,26 @@ def _sections(
     ]
 
 
+def _figures_held(section: Section) -> Section:
+    """The section with each figure (its right-aligned and unbroken columns) kept on one line
+    where HTML wraps: "53.16 %" never leaves its "%" on the next line of a narrow table."""
+    figures = {*section.numeric, *section.nowrap}
+    rows = [
+        [_held(value) if column in figures else value for column, value in enumerate(row)]
+        for row in section.rows
+    ]
+    return replace(section, rows=rows)
+
+
+def _held(value: object) -> object:
+    """A figure cell's text (or its bar's figure) with no-break spaces; a pill as it is."""
+    if isinstance(value, str):
+        return unbroken(value)
+    if isinstance(value, Bar):
+        return replace(value, text=unbroken(value.text))
+    return value
+
+
 # --- Markdown ----------------------------------------------------------------------------------
 
 
@@ -323,6 +344,8 @@ def digest_markdown(digest: WeeklyDigest, *, plain: bool = False) -> str:
         shipped=_shipped_rows(digest),
         impacts=_impact_rows(digest),
     )
+    if not plain:  # rendered as HTML (the Impact page's preview); plain text keeps its spaces
+        sections = [_figures_held(section) for section in sections]
     for section in sections:
         out += [f"## {words[section.key]}", ""]
         if section.lead is not None:
@@ -489,13 +512,16 @@ def digest_html(digest: WeeklyDigest, *, url: str | None = None) -> str:
                 "● realised lift and its interval · ◇ expected · dashed line: no change"
             ),
             lang=i18n.language(),
-            sections=_sections(
-                digest,
-                key_results=key_results,
-                shipped=_shipped_rows(digest, none=""),
-                impacts=impacts,
-                chart=impact_chart(digest.impacts),
-            ),
+            sections=[
+                _figures_held(section)
+                for section in _sections(
+                    digest,
+                    key_results=key_results,
+                    shipped=_shipped_rows(digest, none=""),
+                    impacts=impacts,
+                    chart=impact_chart(digest.impacts),
+                )
+            ],
             generated=_generated(digest),
             url=url,
             open_url=_("Open Quarterdeck"),

@@ -1,11 +1,14 @@
-"""On a phone (390 × 844, touch): a member posts a status update from This week and a check-in
-from Goals, a stakeholder reads the Roadmap and Goals, in English and in German. The page never
-scrolls sideways, nor does a table: a short read-only table reads as stacked rows, one card a row
-(ui/tables.py), and a laptop still shows the grid.
+"""On a phone (390 × 844, touch): a member posts a status update from This week, from the
+Initiatives list and a check-in from Goals, a director reads the week's ranking and the weekly
+digest, a stakeholder reads the Roadmap and Goals, in English and in German. The page never
+scrolls sideways, nor does a table: a short read-only table reads as stacked rows, one card a
+row, the Initiatives list and the ranked backlog as compact cards, the Roadmap's key results and
+board folded behind their counts (ui/tables.py), and a laptop still shows the grids.
 Screenshots: artifacts/screenshots/phone-*.png."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -18,7 +21,15 @@ from planning.access.languages import set_language
 from planning.config import default_config
 from planning.reports.this_week import what_i_owe
 from planning.store.engine import create_store_engine, session_scope
-from planning.store.models import CheckIn, KeyResult, KrKind, Person, Role, StatusUpdate
+from planning.store.models import (
+    CheckIn,
+    Initiative,
+    KeyResult,
+    KrKind,
+    Person,
+    Role,
+    StatusUpdate,
+)
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Server
 from tests.browser.test_journeys import _settle
 
@@ -28,6 +39,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
 WAIT_MS = 30_000
 # How far the page and Streamlit's main area can be scrolled sideways (0 when nothing overflows).
 OVERFLOW_JS = """() => {
@@ -95,6 +107,17 @@ def _post_note(page: Page, *, button: str, field: str, note: str, posted: str, s
     _shot_and_check(page, shot)
 
 
+def _post_status_update(
+    page: Page, server: Server, member: Person, *, note: str, posted: str, shot: str
+) -> None:
+    """Post `note` from the status update form on screen (see _post_note); it is stored as
+    `member`'s."""
+    _post_note(
+        page, button="Post update", field="Note (required)", note=note, posted=posted, shot=shot
+    )
+    assert note in _notes_by(server.database_url, StatusUpdate, member)
+
+
 def _person(engine_url: str, role: Role, pick: object = None) -> Person:
     engine = create_store_engine(engine_url)
     with Session(engine) as session:
@@ -140,17 +163,13 @@ def test_member_posts_an_update_on_a_phone(server: Server, phone: Page) -> None:
     main.get_by_role("heading", name="What I owe").wait_for(timeout=WAIT_MS)
     _shot_and_check(page, "member-what-i-owe")
 
-    _post_note(
+    _post_status_update(
         page,
-        button="Post update",
-        field="Note (required)",
+        server,
+        member,
         note="Phone check: on track, copy due.",
         posted="Status update posted on",
         shot="member-update-posted",
-    )
-
-    assert "Phone check: on track, copy due." in _notes_by(
-        server.database_url, StatusUpdate, member
     )
 
 
@@ -232,7 +251,7 @@ def test_key_results_read_as_stacked_rows_on_a_phone_and_as_a_grid_on_a_laptop(
     expect(cards.first.locator(".qd-card-title")).not_to_have_text("")
     assert main.get_by_test_id("stDataFrame").first.is_hidden()
 
-    phone.set_viewport_size({"width": 1366, "height": 768})
+    phone.set_viewport_size(LAPTOP)
     expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
     assert cards.first.is_hidden()
 
@@ -250,3 +269,113 @@ def test_member_reads_the_impact_chart_whole_on_a_phone(server: Server, phone: P
     widest = max(box["width"] for t in labels.all() if (box := t.bounding_box()) is not None)
     assert widest <= 0.4 * PHONE["width"], f"axis labels {widest:.0f} px wide"
     _shot_and_check(phone, "member-impact")
+
+
+def test_member_finds_an_initiative_on_a_phone_and_posts_an_update(
+    server: Server, phone: Page
+) -> None:
+    """The list's grid scrolled sideways on a phone: it reads as cards there, the member opens
+    an initiative with the picker and posts an update; a laptop shows the grid as before."""
+
+    def runs_work(session: Session, person: Person) -> bool:
+        owned = select(Initiative).where(
+            Initiative.owner_id == person.id, Initiative.status == "in_progress"
+        )
+        return session.exec(owned).first() is not None
+
+    member = _person(server.database_url, Role.member, runs_work)
+    page = phone
+    _visit(page, f"{server.url}/initiatives?as={member.id}", "Initiatives")
+    main = page.get_by_test_id("stMain")
+    card = main.locator(".qd-card").filter(has_text=f"{member.name} · In progress").first
+    expect(card).to_be_visible()
+    title = card.locator(".qd-card-title").inner_text()
+    expect(main.get_by_test_id("stDataFrame")).to_be_hidden()
+    _shot_and_check(page, "member-initiatives")
+
+    picker = main.get_by_role("combobox", name="Open an initiative", exact=True)
+    picker.click()
+    page.keyboard.type(title)  # a long list shows only its first options until narrowed
+    page.get_by_role("option", name=title, exact=True).click()
+    main.get_by_role("button", name="Post update").wait_for(timeout=WAIT_MS)
+    _settle(page)
+    _post_status_update(
+        page,
+        server,
+        member,
+        note="Phone list check: shipping next week.",
+        posted="Status update posted.",
+        shot="member-initiative-update-posted",
+    )
+
+    page.set_viewport_size(LAPTOP)
+    expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(main.locator(".qd-card").filter(has_text=title).first).to_be_hidden()
+
+
+def test_director_reads_the_ranking_on_a_phone_and_edits_it_on_a_laptop(
+    server: Server, phone: Page
+) -> None:
+    """The editable backlog scrolled sideways on a phone: there it reads as ranked cards (and
+    capacity and the week's changes as cards too), while a laptop keeps the editable grid."""
+    director = _person(server.database_url, Role.director)
+    page = phone
+    _visit(page, f"{server.url}/planning?as={director.id}", "Weekly planning")
+    main = page.get_by_test_id("stMain")
+    first = main.locator(".qd-card-title").first
+    expect(first).to_have_text(re.compile(r"^1\. \S"))
+    expect(main.locator(".qd-card-line").first).to_contain_text("Score ")
+    editor = main.get_by_test_id("stDataFrame").first
+    expect(editor).to_be_hidden()
+    _shot_and_check(page, "director-ranking")
+
+    page.set_viewport_size(LAPTOP)
+    expect(editor).to_be_visible()
+    expect(first).to_be_hidden()
+
+
+def test_stakeholder_opens_a_lanes_key_results_on_a_phone(server: Server, phone: Page) -> None:
+    """The phone Roadmap ran to about 8,000 px (16,000 device pixels) of cards: the key results
+    and board columns are folded behind their counts, a tap opens one; a laptop shows grids."""
+    stakeholder = _person(server.database_url, Role.stakeholder)
+    page = phone
+    _visit(page, f"{server.url}/roadmap?as={stakeholder.id}", "Roadmap")
+    page.get_by_role("heading", name="Now / Next / Later").wait_for(timeout=WAIT_MS)
+    _settle(page)
+    main = page.get_by_test_id("stMain")
+    height = main.evaluate("e => e.scrollHeight")
+    assert height < 5_000, f"the phone Roadmap is {height} px long"
+    fold = main.locator(".qd-fold").first
+    expect(fold.locator(".qd-card").first).to_be_hidden()
+    fold.locator("summary").click()
+    expect(fold.locator(".qd-card").first).to_be_visible()
+    assert page.evaluate(OVERFLOW_JS) <= 1
+
+    page.set_viewport_size(LAPTOP)
+    expect(fold).to_be_hidden()
+    expect(main.get_by_test_id("stDataFrame").first).to_be_visible()
+
+
+# The digest preview's figure cells ("53.16 %", "+5 pts") whose text runs over more than one line.
+BROKEN_FIGURES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] table td')]
+  .filter(td => /^[+\\-−±]?[\\d.,]+\\s(%|pts)$/.test(td.innerText.trim()))
+  .filter(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+  })
+  .map(td => td.innerText)"""
+
+
+def test_director_reads_the_weekly_digest_on_a_phone(server: Server, phone: Page) -> None:
+    """The digest preview's key-result table wrapped "53.16 %" before its "%" and ran past the
+    screen, so the page scrolled sideways: its figures stay whole and the table scrolls inside
+    its own frame."""
+    director = _person(server.database_url, Role.director)
+    _visit(phone, f"{server.url}/impact?as={director.id}", "Impact")
+    phone.get_by_role("tab", name="Digest").click()
+    main = phone.get_by_test_id("stMain")
+    main.get_by_role("heading", name="Key results", exact=False).first.wait_for(timeout=WAIT_MS)
+    _settle(phone)
+    assert phone.evaluate(BROKEN_FIGURES_JS) == []
+    _shot_and_check(phone, "director-digest")
