@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,7 +15,7 @@ from sqlmodel import Session
 
 from planning.config import AppConfig
 from planning.demo.generator import CHANNELS, black_friday, generate_observations, planted_events
-from planning.demo.loader import DemoAlreadyLoaded, load_demo
+from planning.demo.loader import DemoAlreadyLoaded, DemoSummary, load_demo
 from planning.metrics.engine import metric_value
 from planning.periods import previous_quarter, quarter_bounds, quarter_of
 from planning.store.engine import data_versions
@@ -35,6 +36,7 @@ from planning.store.models import (
 )
 from planning.store.models_metrics import ImportBatch, Observation
 from planning.work.scoring import validate_inputs
+from tests.conftest import BACKENDS, fresh_store
 from tests.okr_seed import measured
 
 END = date(2026, 9, 30)
@@ -379,10 +381,20 @@ def _table_counts(engine: Engine) -> dict[str, int]:
         return {m.__name__: _count(session, m) for m in ALL_MODELS}
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, config: AppConfig
+) -> Iterator[tuple[Engine, DemoSummary]]:
+    """A store on each backend with the demo loaded once for the module (a load takes seconds),
+    and the load's summary; the tests given it only read it."""
+    for engine in fresh_store(request, request.param, tmp_path_factory.mktemp("loaded")):
+        yield engine, load_demo(engine=engine, config=config, seed=SEED, today=TODAY)
+
+
 def test_load_demo_writes_a_team_a_quarter_of_goals_and_initiatives(
-    engine: Engine, config: AppConfig
+    loaded: tuple[Engine, DemoSummary], config: AppConfig
 ) -> None:
-    summary = load_demo(engine=engine, config=config, seed=SEED, today=TODAY)
+    engine, summary = loaded
     counts = _table_counts(engine)
     assert counts["Observation"] == summary.observations > 100_000
     assert counts["Initiative"] == summary.initiatives
@@ -457,9 +469,9 @@ def test_load_demo_writes_a_team_a_quarter_of_goals_and_initiatives(
 
 
 def test_kr_start_values_are_the_previous_quarters_values(
-    engine: Engine, config: AppConfig
+    loaded: tuple[Engine, DemoSummary], config: AppConfig
 ) -> None:
-    load_demo(engine=engine, config=config, seed=SEED, today=TODAY)
+    engine, _ = loaded
     first, last = quarter_bounds(previous_quarter(quarter_of(TODAY)))
     with Session(engine) as session:
         krs = session.execute(select(KeyResult)).scalars().all()
