@@ -20,7 +20,7 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
 # Two workers (one per core on the project machine), each taking one file at a time; every test
-# has its own store, database, port and temporary folder (a browser file whose tests can share
-# one server starts it once), so they run side by side. The slowest 25 are listed, to keep CI
-# under 20 minutes.
+# has its own store, database, port and temporary folder (tests that only read may share one
+# within their file: a browser file's server, the demo tests' loaded store), so they run side by
+# side. The slowest 25 are listed, to keep CI under 20 minutes.
 .venv/bin/pytest -q -n 2 --dist loadfile --durations=25 "$@"
