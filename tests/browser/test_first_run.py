@@ -40,7 +40,7 @@ def empty_server(tmp_path: Path) -> Iterator[Server]:
     new = tmp_path / "new"
     new.mkdir()
     (new / "empty.db").touch()
-    yield from _serve("server.py", new / "empty.db", tmp_path)
+    yield from _serve(new / "empty.db", tmp_path)
 
 
 def observations_csv(path: Path) -> Path:
