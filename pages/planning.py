@@ -55,7 +55,7 @@ from ui.planning_commit import commit_section, since_last_week_section
 from ui.planning_undo import undo_last_save
 from ui.quarter_draft_view import running_quarter_caption
 from ui.state import app_config, engine, live_refresh, versions
-from ui.tables import effort_column, phone_cards, show_table, stacked_rows
+from ui.tables import by_width, effort_column, phone_cards, show_table, stacked_rows
 from ui.text import escape_markdown
 
 CAPACITY_WEEKS = 8
@@ -376,16 +376,20 @@ for other, how_many in carry.waiting_elsewhere(framework_id).items():
         )
     )
 if not backlog.empty:  # an empty backlog has its note above, and no table to edit
-    st.caption(
-        ngettext(
-            "{open} open initiative, {ranked} ranked by {framework}.",
-            "{open} open initiatives, {ranked} ranked by {framework}.",
-            len(backlog),
-        ).format(
-            open=format_count(len(backlog)),
-            ranked=format_count(int(backlog["rank"].notna().sum())),
-            framework=framework_name,
-        )
+    counts = ngettext(
+        "{open} open initiative, {ranked} ranked by {framework}.",
+        "{open} open initiatives, {ranked} ranked by {framework}.",
+        len(backlog),
+    ).format(
+        open=format_count(len(backlog)),
+        ranked=format_count(int(backlog["rank"].notna().sum())),
+        framework=framework_name,
+    )
+    # How to edit speaks of the grid, which a phone does not show (its cards say why).
+    wide, narrow = by_width("backlog-caption")
+    narrow.caption(counts)
+    wide.caption(
+        counts
         + " "
         + _(
             "Edit the inputs, owner, status, dates or effort in place: score and rank follow "

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from planning import i18n
 from planning.formatting import format_count, format_day, format_moment, percent_held
@@ -67,6 +68,20 @@ _SCROLLING_MARKDOWN_TABLES = """<style>
   .st-key-%s [data-testid="stMarkdownContainer"] table { display: block; overflow-x: auto; }
 }
 </style>"""
+
+
+# The two containers `by_width` makes: the first shows from 641 px up, the second below.
+_BY_WIDTH = """<style>
+@media (max-width: 640px) { .st-key-%(key)s-wide { display: none; } }
+@media (min-width: 641px) { .st-key-%(key)s-narrow { display: none; } }
+</style>"""
+
+
+def by_width(key: str) -> tuple[DeltaGenerator, DeltaGenerator]:
+    """Two containers keyed from `key`: what goes in the first shows from 641 px up, what goes in
+    the second on a phone (below 641 px), for words that speak of a grid only one of them sees."""
+    st.html(_BY_WIDTH % {"key": key})
+    return st.container(key=f"{key}-wide"), st.container(key=f"{key}-narrow")
 
 
 def markdown_tables_scroll(key: str) -> None:

@@ -340,11 +340,21 @@ def test_director_reads_the_ranking_on_a_phone_and_edits_it_on_a_laptop(
     expect(main.locator(".qd-card-line").first).to_contain_text("Score ")
     editor = main.get_by_test_id("stDataFrame").first
     expect(editor).to_be_hidden()
+    # The caption under the cards gives the counts, not how to edit a grid the phone hides.
+    counts = main.locator(".st-key-backlog-caption-narrow")
+    how_to_edit = main.locator(".st-key-backlog-caption-wide")
+    expect(counts).to_be_visible()
+    expect(counts).to_contain_text(re.compile(r"open initiatives, \d+ ranked by"))
+    expect(counts).not_to_contain_text("Edit the inputs")
+    expect(how_to_edit).to_be_hidden()
     _shot_and_check(page, "director-ranking")
 
     page.set_viewport_size(LAPTOP)
     expect(editor).to_be_visible()
     expect(first).to_be_hidden()
+    expect(how_to_edit).to_be_visible()
+    expect(how_to_edit).to_contain_text("Edit the inputs")
+    expect(counts).to_be_hidden()
 
 
 def test_stakeholder_opens_a_lanes_key_results_on_a_phone(server: Server, phone: Page) -> None:
